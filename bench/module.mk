@@ -1,0 +1,1 @@
+BENCH_SRCS += bench/vnet_bench.c

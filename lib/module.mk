@@ -1,0 +1,1 @@
+LIB_SRCS += lib/log.c lib/pkt.c lib/util.c lib/vnet_hdr.c lib/jsonrpc.c

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* pkt.c - the preallocated packet pool, checksums, egress tag handling */
+#include "pkt.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+/**
+ * struct pkt_pool - fixed set of packet buffers, owned by one thread
+ * @count: buffers in the pool
+ * @top: number of free buffers on @free
+ * @free: stack of free packets
+ * @pkts: descriptors
+ * @mem: buffer memory, @count * PKT_BUF_SIZE bytes
+ */
+struct pkt_pool {
+	unsigned count;
+	unsigned top;
+	struct pkt **free;
+	struct pkt *pkts;
+	uint8_t *mem;
+};
+
+/**
+ * pkt_pool_create() - allocate every buffer a datapath thread will use
+ * @count: number of buffers
+ *
+ * Not thread safe: one pool per thread; packets return to their own pool.
+ *
+ * Return: pool, or NULL on allocation failure
+ */
+struct pkt_pool *pkt_pool_create(unsigned count)
+{
+	struct pkt_pool *pool = calloc(1, sizeof(*pool));
+
+	if (!pool)
+		return NULL;
+	pool->count = count;
+	pool->pkts = calloc(count, sizeof(*pool->pkts));
+	pool->free = calloc(count, sizeof(*pool->free));
+	pool->mem = mmap(NULL, (size_t)count * PKT_BUF_SIZE,
+			 PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+	if (!pool->pkts || !pool->free || pool->mem == MAP_FAILED) {
+		if (pool->mem == MAP_FAILED)
+			pool->mem = NULL;
+		pkt_pool_destroy(pool);
+		return NULL;
+	}
+	for (unsigned i = 0; i < count; i++) {
+		struct pkt *p = &pool->pkts[i];
+
+		p->pool = pool;
+		p->buf = pool->mem + (size_t)i * PKT_BUF_SIZE;
+		pool->free[pool->top++] = p;
+	}
+	return pool;
+}
+
+/**
+ * pkt_pool_destroy() - free a pool; NULL is ignored
+ * @pool: pool whose packets have all been returned
+ */
+void pkt_pool_destroy(struct pkt_pool *pool)
+{
+	if (!pool)
+		return;
+	if (pool->mem)
+		munmap(pool->mem, (size_t)pool->count * PKT_BUF_SIZE);
+	free(pool->pkts);
+	free(pool->free);
+	free(pool);
+}
+
+static void pkt_reset(struct pkt *p)
+{
+	p->data = p->buf + PKT_HEADROOM;
+	p->len = 0;
+	p->vlan = 0;
+	p->tagged = 0;
+	p->cookie = 0;
+}
+
+/**
+ * pkt_pool_alloc_bulk() - take up to @n packets
+ * @pool: pool
+ * @pkts: filled with the packets
+ * @n: wanted
+ *
+ * Return: number taken (fewer when the pool runs low)
+ */
+unsigned pkt_pool_alloc_bulk(struct pkt_pool *pool, struct pkt **pkts,
+			     unsigned n)
+{
+	if (n > pool->top)
+		n = pool->top;
+	for (unsigned i = 0; i < n; i++) {
+		pkts[i] = pool->free[--pool->top];
+		pkt_reset(pkts[i]);
+	}
+	return n;
+}
+
+/**
+ * pkt_pool_alloc() - take one packet
+ * @pool: pool
+ *
+ * Return: packet, or NULL when the pool is empty
+ */
+struct pkt *pkt_pool_alloc(struct pkt_pool *pool)
+{
+	struct pkt *p;
+
+	return pkt_pool_alloc_bulk(pool, &p, 1) ? p : NULL;
+}
+
+/**
+ * pkt_free() - return a packet to its pool; foreign packets are ignored
+ * @p: packet
+ */
+void pkt_free(struct pkt *p)
+{
+	if (p && p->pool)
+		p->pool->free[p->pool->top++] = p;
+}
+
+/**
+ * pkt_pool_avail() - free buffers left
+ * @pool: pool
+ *
+ * Return: count
+ */
+unsigned pkt_pool_avail(const struct pkt_pool *pool)
+{
+	return pool->top;
+}
+
+/**
+ * csum_partial() - add bytes to a ones-complement sum
+ * @buf: data
+ * @len: bytes
+ * @sum: running sum
+ *
+ * Return: new running sum (not folded)
+ */
+uint32_t csum_partial(const void *buf, size_t len, uint32_t sum)
+{
+	const uint8_t *b = buf;
+	uint64_t s = sum;
+
+	while (len >= 4) {
+		s += (uint32_t)b[0] << 8 | b[1];
+		s += (uint32_t)b[2] << 8 | b[3];
+		b += 4;
+		len -= 4;
+	}
+	while (len >= 2) {
+		s += (uint32_t)b[0] << 8 | b[1];
+		b += 2;
+		len -= 2;
+	}
+	if (len)
+		s += (uint32_t)b[0] << 8;
+	while (s >> 32)
+		s = (s & 0xffffffff) + (s >> 32);
+	return (uint32_t)s;
+}
+
+/**
+ * csum_fold() - fold a running sum into the 16-bit checksum field value
+ * @sum: running sum
+ *
+ * Return: checksum, host order
+ */
+uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/**
+ * pkt_tx_iov() - describe a frame as it leaves a port with the given tag
+ * @p: packet, left untouched (it may be flooded to ports that tag it
+ *     differently, or live in memory vnet does not own)
+ * @tci: tag to send with, 0 for untagged
+ * @tag: 4 bytes of scratch for a new tag; must live until the I/O is done
+ * @iov: filled with up to three pieces
+ *
+ * Return: number of iovec entries used
+ */
+unsigned pkt_tx_iov(const struct pkt *p, uint16_t tci, uint8_t tag[4],
+		    struct iovec iov[3])
+{
+	if (!p->tagged && !tci) {
+		iov[0] = (struct iovec){p->data, p->len};
+		return 1;
+	}
+	if (p->tagged && tci && pkt_get_be16(p->data + 14) == tci) {
+		iov[0] = (struct iovec){p->data, p->len};
+		return 1;
+	}
+	iov[0] = (struct iovec){p->data, 12};
+	if (!tci) {
+		iov[1] = (struct iovec){p->data + 16, p->len - 16};
+		return 2;
+	}
+	pkt_put_be16(tag, ETHERTYPE_VLAN);
+	pkt_put_be16(tag + 2, tci);
+	iov[1] = (struct iovec){tag, 4};
+	if (p->tagged)
+		iov[2] = (struct iovec){p->data + 16, p->len - 16};
+	else
+		iov[2] = (struct iovec){p->data + 12, p->len - 12};
+	return 3;
+}
+
+/**
+ * pkt_tx_len() - length of a frame as it leaves with the given tag
+ * @p: packet
+ * @tci: tag, 0 for untagged
+ *
+ * Return: bytes on the wire
+ */
+uint32_t pkt_tx_len(const struct pkt *p, uint16_t tci)
+{
+	if (p->tagged && !tci)
+		return p->len - 4;
+	if (!p->tagged && tci)
+		return p->len + 4;
+	return p->len;
+}

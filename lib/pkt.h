@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* pkt.h - packet descriptors, the preallocated pool, the bounds-checked cursor */
+#ifndef VNET_PKT_H
+#define VNET_PKT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#define PKT_BURST 32 /* packets per rx/tx burst */
+#define PKT_HEADROOM 128
+#define PKT_MAX_FRAME 9238 /* 9000 MTU + 14 Ethernet + 2 tags + slack */
+#define PKT_BUF_SIZE (PKT_HEADROOM + PKT_MAX_FRAME + 42)
+#define ETH_HLEN_ 14
+#define ETH_ALEN_ 6
+#define ETHERTYPE_VLAN 0x8100
+#define ETHERTYPE_QINQ 0x88a8
+#define ETHERTYPE_IPV4 0x0800
+#define ETHERTYPE_IPV6 0x86dd
+#define ETHERTYPE_ARP 0x0806
+
+struct pkt_pool;
+
+/**
+ * struct pkt - one frame moving through the switch
+ * @data: first byte of the Ethernet header; may point into memory the packet
+ *        does not own (a guest's buffer, a frame in a ring) when @pool is NULL
+ * @len: bytes at @data
+ * @in_port: switch port the frame came in on
+ * @vlan: VLAN the switch classified it into (0: none)
+ * @l3_ofs: offset of the L3 header from @data, past any VLAN tag
+ * @ethertype: ethertype after any VLAN tag, host order
+ * @tagged: the frame carries an 802.1Q tag at offset 12
+ * @pool: owning pool, NULL for a packet that references foreign memory
+ * @buf: start of the pool buffer
+ * @cookie: the receiving backend's note (descriptor head, ring slot)
+ */
+struct pkt {
+	uint8_t *data;
+	uint32_t len;
+	uint16_t in_port;
+	uint16_t vlan;
+	uint16_t l3_ofs;
+	uint16_t ethertype;
+	uint8_t tagged;
+	struct pkt_pool *pool;
+	uint8_t *buf;
+	uint64_t cookie;
+};
+
+/**
+ * struct pkt_out - a packet queued to one egress port
+ * @pkt: the packet (shared between every port it is flooded to)
+ * @tci: 802.1Q TCI to send it with; 0 sends it untagged
+ */
+struct pkt_out {
+	struct pkt *pkt;
+	uint16_t tci;
+};
+
+struct pkt_pool *pkt_pool_create(unsigned count);
+void pkt_pool_destroy(struct pkt_pool *pool);
+unsigned pkt_pool_alloc_bulk(struct pkt_pool *pool, struct pkt **pkts,
+			     unsigned n);
+struct pkt *pkt_pool_alloc(struct pkt_pool *pool);
+void pkt_free(struct pkt *p);
+unsigned pkt_pool_avail(const struct pkt_pool *pool);
+
+/**
+ * struct pkt_cursor - bounds-checked reader over untrusted bytes
+ * @p: next byte to read
+ * @left: bytes remaining
+ */
+struct pkt_cursor {
+	const uint8_t *p;
+	size_t left;
+};
+
+static inline void pkt_cursor_init(struct pkt_cursor *c, const void *p,
+				   size_t len)
+{
+	c->p = p;
+	c->left = len;
+}
+
+/* pkt_pull() - take @n bytes; NULL and no advance when fewer remain */
+static inline const void *pkt_pull(struct pkt_cursor *c, size_t n)
+{
+	const uint8_t *r = c->p;
+
+	if (n > c->left)
+		return NULL;
+	c->p += n;
+	c->left -= n;
+	return r;
+}
+
+/* pkt_peek() - look at @n bytes without advancing; NULL if fewer remain */
+static inline const void *pkt_peek(const struct pkt_cursor *c, size_t n)
+{
+	return n > c->left ? NULL : c->p;
+}
+
+static inline bool pkt_pull_be16(struct pkt_cursor *c, uint16_t *v)
+{
+	const uint8_t *b = pkt_pull(c, 2);
+
+	if (!b)
+		return false;
+	*v = (uint16_t)(b[0] << 8 | b[1]);
+	return true;
+}
+
+static inline bool pkt_pull_u8(struct pkt_cursor *c, uint8_t *v)
+{
+	const uint8_t *b = pkt_pull(c, 1);
+
+	if (!b)
+		return false;
+	*v = *b;
+	return true;
+}
+
+static inline uint16_t pkt_get_be16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+static inline void pkt_put_be16(uint8_t *b, uint16_t v)
+{
+	b[0] = v >> 8;
+	b[1] = v & 0xff;
+}
+
+uint32_t csum_partial(const void *buf, size_t len, uint32_t sum);
+uint16_t csum_fold(uint32_t sum);
+
+unsigned pkt_tx_iov(const struct pkt *p, uint16_t tci, uint8_t tag[4],
+		    struct iovec iov[3]);
+uint32_t pkt_tx_len(const struct pkt *p, uint16_t tci);
+
+#endif

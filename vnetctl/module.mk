@@ -1,0 +1,1 @@
+VNETCTL_SRCS += vnetctl/vnetctl.c vnetctl/vnetctl_cmds.c

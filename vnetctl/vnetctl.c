@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vnetctl.c - the admin CLI: argument parsing, the RPC call, output
+ *
+ * Thin and table-driven: each command is a row naming its RPC method, its
+ * positional arguments and options; the result is printed either as JSON
+ * (--json) or through the command's text printer from the same object.
+ */
+#include "vnetctl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "../lib/jsonrpc.h"
+#include "../lib/util.h"
+
+bool ctl_json;
+
+static void usage_main(FILE *f)
+{
+	const char *last = "";
+
+	fprintf(f, "usage: vnetctl [--socket PATH] [--json] OBJECT VERB [ARGS]\n"
+		   "\ncommands:\n");
+	for (unsigned i = 0; i < ctl_n_cmds; i++) {
+		const struct ctl_cmd *c = &ctl_cmds[i];
+
+		if (strcmp(last, c->object))
+			fprintf(f, "\n");
+		last = c->object;
+		fprintf(f, "  %-8s %-8s %s\n", c->object, c->verb, c->summary);
+	}
+	fprintf(f, "\n'vnetctl OBJECT VERB --help' shows a command's options.\n"
+		   "exit codes: 0 ok, 1 vnetd refused the request, 2 bad "
+		   "usage, 3 vnetd not reachable\n");
+}
+
+static void usage_cmd(FILE *f, const struct ctl_cmd *c)
+{
+	fprintf(f, "usage: vnetctl %s %s", c->object, c->verb);
+	for (const char *const *a = c->args; a && *a; a++) {
+		size_t l = strlen(*a);
+
+		if ((*a)[l - 1] == '?')
+			fprintf(f, " [%.*s]", (int)(l - 1), *a);
+		else
+			fprintf(f, " %s", *a);
+	}
+	if (c->flags && c->flags[0].flag)
+		fprintf(f, " [options]");
+	fprintf(f, "\n  %s\n", c->summary);
+	for (const struct ctl_flag *fl = c->flags; fl && fl->flag; fl++)
+		fprintf(f, "  --%-12s %s%s\n", fl->flag,
+			fl->type == CTL_BOOL ? "" : "VALUE  ", fl->help);
+}
+
+static int set_flag(const struct ctl_flag *fl, const char *val,
+		    json_t *params)
+{
+	unsigned long v;
+	json_t *arr;
+
+	switch (fl->type) {
+	case CTL_STR:
+		json_object_set_new(params, fl->key, json_string(val));
+		return 0;
+	case CTL_KIND:
+		if (json_object_get(params, "kind")) {
+			fprintf(stderr,
+				"vnetctl: give one of --tap, --host, --uplink%s\n",
+				"");
+			return -EINVAL;
+		}
+		json_object_set_new(params, "kind", json_string(fl->kind));
+		json_object_set_new(params, fl->key, json_string(val));
+		return 0;
+	case CTL_UINT:
+		if (parse_uint(val, 0, 0xffffffffUL, &v)) {
+			fprintf(stderr, "vnetctl: --%s: '%s' is not a number\n",
+				fl->flag, val);
+			return -EINVAL;
+		}
+		json_object_set_new(params, fl->key, json_integer((json_int_t)v));
+		return 0;
+	case CTL_LIST:
+		arr = json_object_get(params, fl->key);
+		if (!arr) {
+			arr = json_array();
+			json_object_set_new(params, fl->key, arr);
+		}
+		json_array_append_new(arr, json_string(val));
+		return 0;
+	case CTL_BOOL:
+		json_object_set_new(params, fl->key, json_true());
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int parse_cmd(const struct ctl_cmd *c, int argc, char **argv,
+		     json_t *params)
+{
+	const char *const *pos = c->args;
+
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage_cmd(stdout, c);
+			exit(CTL_OK);
+		}
+		if (!strncmp(a, "--", 2)) {
+			const struct ctl_flag *fl = c->flags;
+
+			for (; fl && fl->flag && strcmp(fl->flag, a + 2); fl++)
+				;
+			if (!fl || !fl->flag) {
+				fprintf(stderr, "vnetctl: %s %s: unknown option "
+						"'%s'\n",
+					c->object, c->verb, a);
+				usage_cmd(stderr, c);
+				return -EINVAL;
+			}
+			if (fl->type == CTL_BOOL) {
+				set_flag(fl, NULL, params);
+				continue;
+			}
+			if (i + 1 >= argc) {
+				fprintf(stderr, "vnetctl: %s needs a value\n",
+					a);
+				return -EINVAL;
+			}
+			if (set_flag(fl, argv[++i], params))
+				return -EINVAL;
+			continue;
+		}
+		if (!pos || !*pos) {
+			fprintf(stderr, "vnetctl: %s %s: unexpected argument "
+					"'%s'\n",
+				c->object, c->verb, a);
+			usage_cmd(stderr, c);
+			return -EINVAL;
+		}
+		{
+			char key[32];
+			size_t l = strlen(*pos);
+
+			snprintf(key, sizeof(key), "%.*s",
+				 (int)((*pos)[l - 1] == '?' ? l - 1 : l), *pos);
+			json_object_set_new(params, key, json_string(a));
+			pos++;
+		}
+	}
+	if (pos && *pos && (*pos)[strlen(*pos) - 1] != '?') {
+		fprintf(stderr, "vnetctl: %s %s: missing %s\n", c->object,
+			c->verb, *pos);
+		usage_cmd(stderr, c);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int ctl_connect(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+static json_t *ctl_call(int fd, const char *method, json_t *params)
+{
+	json_t *req = jsonrpc_request(method, json_incref(params), 1);
+	char *text = json_dumps(req, JSON_COMPACT);
+	size_t len = strlen(text), off = 0, cap = 65536, n = 0;
+	char *buf = malloc(cap);
+	json_t *resp = NULL;
+
+	json_decref(req);
+	text = realloc(text, len + 2);
+	text[len++] = '\n';
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+
+		if (w <= 0)
+			goto out;
+		off += (size_t)w;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (n == cap) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r <= 0)
+			goto out;
+		n += (size_t)r;
+		if (buf[n - 1] == '\n')
+			break;
+	}
+	resp = json_loadb(buf, n, 0, NULL);
+out:
+	free(text);
+	free(buf);
+	return resp;
+}
+
+int main(int argc, char **argv)
+{
+	const char *sock = getenv("VNET_SOCKET");
+	const struct ctl_cmd *c = NULL;
+	json_t *params, *resp, *err, *res;
+	int i = 1, fd, rc;
+
+	if (!sock)
+		sock = "/run/vnet/vnetd.sock";
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j")) {
+			ctl_json = true;
+		} else if ((!strcmp(argv[i], "--socket") ||
+			    !strcmp(argv[i], "-s")) &&
+			   i + 1 < argc) {
+			sock = argv[++i];
+		} else if (!strcmp(argv[i], "--help") ||
+			   !strcmp(argv[i], "-h")) {
+			usage_main(stdout);
+			return CTL_OK;
+		} else {
+			fprintf(stderr, "vnetctl: unknown option '%s'\n",
+				argv[i]);
+			usage_main(stderr);
+			return CTL_ERR_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage_main(stderr);
+		return CTL_ERR_USAGE;
+	}
+	for (unsigned k = 0; k < ctl_n_cmds; k++) {
+		if (strcmp(ctl_cmds[k].object, argv[i]))
+			continue;
+		if (i + 1 < argc && !strcmp(ctl_cmds[k].verb, argv[i + 1])) {
+			c = &ctl_cmds[k];
+			i += 2;
+			break;
+		}
+		/* Objects with a single command need no verb. */
+		if (!ctl_cmds[k].verb[0]) {
+			c = &ctl_cmds[k];
+			i += 1;
+			break;
+		}
+	}
+	if (!c) {
+		bool known = false;
+
+		for (unsigned k = 0; k < ctl_n_cmds; k++)
+			known |= !strcmp(ctl_cmds[k].object, argv[i]);
+		if (known) {
+			fprintf(stderr, "vnetctl: %s: unknown or missing verb; "
+					"one of:",
+				argv[i]);
+			for (unsigned k = 0; k < ctl_n_cmds; k++)
+				if (!strcmp(ctl_cmds[k].object, argv[i]))
+					fprintf(stderr, " %s", ctl_cmds[k].verb);
+			fprintf(stderr, "\n");
+		} else {
+			fprintf(stderr, "vnetctl: unknown object '%s'\n",
+				argv[i]);
+			usage_main(stderr);
+		}
+		return CTL_ERR_USAGE;
+	}
+	params = json_object();
+	if (parse_cmd(c, argc - i, argv + i, params) ||
+	    (c->prepare && c->prepare(params))) {
+		json_decref(params);
+		return CTL_ERR_USAGE;
+	}
+	fd = ctl_connect(sock);
+	if (fd < 0) {
+		fprintf(stderr,
+			"vnetctl: cannot reach vnetd at %s: %s (is vnetd "
+			"running? --socket or VNET_SOCKET name another)\n",
+			sock, strerror(-fd));
+		json_decref(params);
+		return CTL_ERR_CONNECT;
+	}
+	resp = ctl_call(fd, c->method, params);
+	close(fd);
+	if (!resp) {
+		fprintf(stderr, "vnetctl: no valid reply from vnetd\n");
+		json_decref(params);
+		return CTL_ERR_CONNECT;
+	}
+	err = json_object_get(resp, "error");
+	res = json_object_get(resp, "result");
+	if (err) {
+		fprintf(stderr, "vnetctl: %s\n",
+			json_string_value(json_object_get(err, "message")));
+		rc = CTL_ERR_DAEMON;
+	} else if (c->finish) {
+		rc = c->finish(res, params);
+	} else {
+		if (ctl_json || !c->print)
+			json_dumpf(res, stdout, JSON_INDENT(2));
+		else
+			c->print(res);
+		if (ctl_json || !c->print)
+			printf("\n");
+		rc = CTL_OK;
+	}
+	json_decref(resp);
+	json_decref(params);
+	return rc;
+}
+
+/**
+ * ctl_fmt() - a JSON scalar as text
+ * @v: value
+ * @buf: scratch
+ * @size: room in @buf
+ *
+ * Return: text ("-" for absent)
+ */
+const char *ctl_fmt(json_t *v, char *buf, size_t size)
+{
+	if (!v || json_is_null(v))
+		return "-";
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_integer(v)) {
+		snprintf(buf, size, "%lld", (long long)json_integer_value(v));
+		return buf;
+	}
+	if (json_is_boolean(v))
+		return json_is_true(v) ? "yes" : "no";
+	if (json_is_array(v)) {
+		size_t n = 0, i;
+		json_t *e;
+
+		buf[0] = 0;
+		json_array_foreach(v, i, e) {
+			char tmp[64];
+
+			n += (size_t)snprintf(buf + n, n < size ? size - n : 0,
+					      "%s%s", i ? "," : "",
+					      ctl_fmt(e, tmp, sizeof(tmp)));
+		}
+		return n ? buf : "-";
+	}
+	return "?";
+}
+
+/**
+ * ctl_table() - print an array of objects as a table
+ * @rows: array
+ * @cols: columns
+ * @n: column count
+ */
+void ctl_table(json_t *rows, const struct ctl_col *cols, unsigned n)
+{
+	size_t i;
+	json_t *row;
+
+	for (unsigned c = 0; c < n; c++)
+		printf("%-*s%s", cols[c].width, cols[c].header,
+		       c + 1 < n ? " " : "\n");
+	json_array_foreach(rows, i, row) {
+		for (unsigned c = 0; c < n; c++) {
+			char buf[256];
+
+			printf("%-*s%s", cols[c].width,
+			       ctl_fmt(json_object_get(row, cols[c].key), buf,
+				       sizeof(buf)),
+			       c + 1 < n ? " " : "\n");
+		}
+	}
+}
+
+/**
+ * ctl_kv() - print chosen fields of an object as "key: value" lines
+ * @obj: object
+ * @keys: field names, NULL-terminated; absent fields are skipped
+ */
+void ctl_kv(json_t *obj, const char *const *keys)
+{
+	for (; *keys; keys++) {
+		json_t *v = json_object_get(obj, *keys);
+		char buf[512];
+
+		if (v)
+			printf("%-12s %s\n", *keys, ctl_fmt(v, buf, sizeof(buf)));
+	}
+}

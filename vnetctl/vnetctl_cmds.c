@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vnetctl_cmds.c - the command table and the text printers of each object */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/util.h"
+#include "vnetctl.h"
+
+static const char *const a_name[] = {"name", NULL};
+static const char *const a_net[] = {"network", NULL};
+static const char *const a_net_opt[] = {"network?", NULL};
+static const char *const a_file[] = {"file?", NULL};
+static const char *const a_file_req[] = {"file", NULL};
+static const char *const a_log[] = {"level", "module?", NULL};
+
+static const struct ctl_flag f_none[] = {{0}};
+
+static const struct ctl_flag f_net_create[] = {
+	{"type", "type", CTL_STR, NULL, "private, internal or external"},
+	{"mtu", "mtu", CTL_UINT, NULL, "MTU, 68-9000 (1500)"},
+	{"fdb-size", "fdb_size", CTL_UINT, NULL, "most MACs learned (4096)"},
+	{"aging", "aging", CTL_UINT, NULL, "MAC aging seconds (300)"},
+	{0},
+};
+
+static const struct ctl_flag f_force[] = {
+	{"force", "force", CTL_BOOL, NULL, "also delete the network's ports"},
+	{0},
+};
+
+static const struct ctl_flag f_port_add[] = {
+	{"tap", "device", CTL_KIND, "tap", "a tap for a guest or namespace"},
+	{"host", "device", CTL_KIND, "host", "the host's vNIC (a tap)"},
+	{"uplink", "device", CTL_KIND, "uplink", "a physical NIC"},
+	{"name", "name", CTL_STR, NULL, "port name (default: the device)"},
+	{"netns", "netns", CTL_STR, NULL, "create the tap in this namespace"},
+	{"addr", "addresses", CTL_LIST, NULL, "host vNIC address, CIDR (repeat)"},
+	{"mac", "mac", CTL_STR, NULL, "MAC of the tap device"},
+	{"backend", "backend", CTL_STR, NULL, "uplink: afpacket or pcap"},
+	{"vlan", "vlan", CTL_UINT, NULL, "access VLAN"},
+	{"trunk", "trunk", CTL_STR, NULL, "trunk VLANs, e.g. 10,20-30"},
+	{"native", "native", CTL_UINT, NULL, "trunk's untagged VLAN"},
+	{0},
+};
+
+static const struct ctl_flag f_stats[] = {
+	{"network", "network", CTL_STR, NULL, "only this network's ports"},
+	{"port", "port", CTL_STR, NULL, "only this port"},
+	{0},
+};
+
+static const struct ctl_flag f_import[] = {
+	{"replace", "replace", CTL_BOOL, NULL,
+	 "delete the current configuration first"},
+	{0},
+};
+
+static void print_net_list(json_t *res)
+{
+	static const struct ctl_col cols[] = {
+		{"NAME", "name", 15}, {"TYPE", "type", 9}, {"MTU", "mtu", 5},
+		{"PORTS", "ports", 5}, {"MACS", "fdb_entries", 5},
+	};
+
+	ctl_table(res, cols, ARRAY_SIZE(cols));
+}
+
+static void print_port_list(json_t *res)
+{
+	static const struct ctl_col cols[] = {
+		{"NAME", "name", 15},	 {"NETWORK", "network", 15},
+		{"KIND", "kind", 7},	 {"BACKEND", "backend", 9},
+		{"DEVICE", "device", 15}, {"STATE", "state", 6},
+		{"VLAN", "vlan", 5},	 {"TRUNK", "trunk", 10},
+	};
+
+	ctl_table(res, cols, ARRAY_SIZE(cols));
+}
+
+static void print_counters(json_t *c)
+{
+	json_t *drops = json_object_get(c, "drops"), *v;
+	const char *key;
+	bool any = false;
+
+	printf("rx           %lld packets, %lld bytes\n",
+	       (long long)json_integer_value(json_object_get(c, "rx_packets")),
+	       (long long)json_integer_value(json_object_get(c, "rx_bytes")));
+	printf("tx           %lld packets, %lld bytes\n",
+	       (long long)json_integer_value(json_object_get(c, "tx_packets")),
+	       (long long)json_integer_value(json_object_get(c, "tx_bytes")));
+	printf("drops       ");
+	json_object_foreach(drops, key, v) {
+		if (!json_integer_value(v))
+			continue;
+		printf(" %s=%lld", key, (long long)json_integer_value(v));
+		any = true;
+	}
+	printf("%s\n", any ? "" : " none");
+}
+
+static void print_net_show(json_t *res)
+{
+	static const char *const keys[] = {"name", "type", "mtu", "fdb_size",
+					   "aging", "fdb_entries", NULL};
+	json_t *c = json_object_get(res, "counters");
+
+	ctl_kv(res, keys);
+	printf("frames       %lld unicast, %lld flooded; MACs %lld learned, "
+	       "%lld moved, %lld not learned (table full)\n",
+	       (long long)json_integer_value(json_object_get(c, "unicast")),
+	       (long long)json_integer_value(json_object_get(c, "flooded")),
+	       (long long)json_integer_value(json_object_get(c, "learned")),
+	       (long long)json_integer_value(json_object_get(c, "moved")),
+	       (long long)json_integer_value(json_object_get(c, "fdb_full")));
+	printf("\n");
+	print_port_list(json_object_get(res, "port_list"));
+}
+
+static void print_port_show(json_t *res)
+{
+	static const char *const keys[] = {
+		"name", "network", "kind", "backend", "device", "netns",
+		"state", "error", "mac", "addresses", "vlan", "trunk",
+		"native", NULL};
+
+	ctl_kv(res, keys);
+	if (json_object_get(res, "counters"))
+		print_counters(json_object_get(res, "counters"));
+}
+
+static void print_mac(json_t *res)
+{
+	static const struct ctl_col cols[] = {
+		{"MAC", "mac", 17}, {"VLAN", "vlan", 4}, {"PORT", "port", 15},
+		{"AGE", "age", 5},
+	};
+
+	ctl_table(res, cols, ARRAY_SIZE(cols));
+}
+
+static void print_stats(json_t *res)
+{
+	size_t i;
+	json_t *row;
+
+	printf("%-15s %-15s %12s %14s %12s %14s  %s\n", "PORT", "NETWORK",
+	       "RX_PKTS", "RX_BYTES", "TX_PKTS", "TX_BYTES", "DROPS");
+	json_array_foreach(res, i, row) {
+		json_t *drops = json_object_get(row, "drops"), *v;
+		const char *key;
+		bool any = false;
+
+		printf("%-15s %-15s %12lld %14lld %12lld %14lld ",
+		       json_string_value(json_object_get(row, "port")),
+		       json_string_value(json_object_get(row, "network")),
+		       (long long)json_integer_value(
+			       json_object_get(row, "rx_packets")),
+		       (long long)json_integer_value(
+			       json_object_get(row, "rx_bytes")),
+		       (long long)json_integer_value(
+			       json_object_get(row, "tx_packets")),
+		       (long long)json_integer_value(
+			       json_object_get(row, "tx_bytes")));
+		json_object_foreach(drops, key, v) {
+			if (!json_integer_value(v))
+				continue;
+			printf(" %s=%lld", key,
+			       (long long)json_integer_value(v));
+			any = true;
+		}
+		printf("%s\n", any ? "" : " -");
+	}
+}
+
+static void print_done(json_t *res)
+{
+	json_t *v = json_object_get(res, "deleted");
+
+	if (v)
+		printf("deleted %s\n", json_string_value(v));
+	else
+		printf("ok\n");
+}
+
+static void print_created(json_t *res)
+{
+	printf("%s %s created\n",
+	       json_object_get(res, "kind") ? "port" : "network",
+	       json_string_value(json_object_get(res, "name")));
+}
+
+static void print_kv_all(json_t *res)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(res, key, v) {
+		char buf[256];
+
+		printf("%-12s %s\n", key, ctl_fmt(v, buf, sizeof(buf)));
+	}
+}
+
+static void print_import(json_t *res)
+{
+	printf("imported: %lld network(s), %lld port(s) created\n",
+	       (long long)json_integer_value(
+		       json_object_get(res, "networks_created")),
+	       (long long)json_integer_value(
+		       json_object_get(res, "ports_created")));
+}
+
+/* "config export [FILE]": write the configuration to FILE or stdout. */
+static int finish_export(json_t *res, json_t *params)
+{
+	const char *file = json_string_value(json_object_get(params, "file"));
+
+	if (!file) {
+		json_dumpf(res, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		printf("\n");
+		return 0;
+	}
+	if (json_dump_file(res, file, JSON_INDENT(2) | JSON_SORT_KEYS)) {
+		fprintf(stderr, "vnetctl: cannot write %s\n", file);
+		return 1;
+	}
+	if (!ctl_json)
+		printf("configuration written to %s\n", file);
+	return 0;
+}
+
+/* "config import FILE": send the file's content as the "config" param. */
+static int prepare_import(json_t *params)
+{
+	const char *file = json_string_value(json_object_get(params, "file"));
+	json_error_t err;
+	json_t *cfg;
+
+	cfg = !strcmp(file, "-") ? json_loadf(stdin, 0, &err)
+				 : json_load_file(file, 0, &err);
+	if (!cfg) {
+		fprintf(stderr, "vnetctl: %s: line %d: %s\n", file, err.line,
+			err.text);
+		return 2;
+	}
+	json_object_del(params, "file");
+	json_object_set_new(params, "config", cfg);
+	return 0;
+}
+
+/* "stats" prints one table; with no port the daemon returns all ports. */
+const struct ctl_cmd ctl_cmds[] = {
+	{"network", "create", "network.create", a_name, f_net_create,
+	 "create a network", print_created, NULL, NULL},
+	{"network", "delete", "network.delete", a_name, f_force,
+	 "delete a network (--force: with its ports)", print_done, NULL, NULL},
+	{"network", "list", "network.list", NULL, f_none, "list networks",
+	 print_net_list, NULL, NULL},
+	{"network", "show", "network.show", a_name, f_none,
+	 "a network, its ports and counters", print_net_show, NULL, NULL},
+	{"port", "add", "port.add", a_net, f_port_add,
+	 "add a port: --tap DEV, --host DEV or --uplink DEV", print_created,
+	 NULL, NULL},
+	{"port", "del", "port.del", a_name, f_none, "delete a port", print_done,
+	 NULL, NULL},
+	{"port", "list", "port.list", a_net_opt, f_none,
+	 "list ports (of one network)", print_port_list, NULL, NULL},
+	{"port", "show", "port.show", a_name, f_none,
+	 "a port, its state and counters", print_port_show, NULL, NULL},
+	{"mac", "show", "mac.show", a_net, f_none,
+	 "a network's MAC table", print_mac, NULL, NULL},
+	{"stats", "", "stats", NULL, f_stats,
+	 "per-port counters with drops by reason", print_stats, NULL, NULL},
+	{"config", "export", "config.export", a_file, f_none,
+	 "write the configuration as JSON (to FILE or stdout)", NULL, NULL,
+	 finish_export},
+	{"config", "import", "config.import", a_file_req, f_import,
+	 "create what a JSON export (FILE, or - for stdin) describes",
+	 print_import, prepare_import, NULL},
+	{"log", "set", "log.set", a_log, f_none,
+	 "set the log level (of one module)", print_kv_all, NULL, NULL},
+	{"log", "show", "log.get", NULL, f_none, "log levels per module",
+	 print_kv_all, NULL, NULL},
+	{"status", "", "daemon.status", NULL, f_none, "vnetd's status",
+	 print_kv_all, NULL, NULL},
+};
+
+const unsigned ctl_n_cmds = ARRAY_SIZE(ctl_cmds);

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vnetd_main.c - vnetd: start-up, the control thread's event loop, shutdown
+ *
+ * Start-up order: options, log, pid file (one vnetd per state), state file,
+ * switch and its datapath threads, restored networks and ports, link
+ * monitor, control socket.  Tear-down runs in reverse.  The control thread
+ * sleeps in one epoll set whose entries carry a typed reference.
+ */
+#include "vnetd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "../lib/log.h"
+#include "../lib/util.h"
+#include "../vnic/vnic.h"
+
+#define VNETD_RUNDIR "/run/vnet"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vnetd [options]\n"
+		"  -s, --socket PATH     control socket (" VNETD_RUNDIR
+		"/vnetd.sock)\n"
+		"  -S, --state PATH      state file (/var/lib/vnet/state.db)\n"
+		"  -p, --pidfile PATH    pid file (" VNETD_RUNDIR "/vnetd.pid)\n"
+		"  -l, --log-file PATH   log to a file (default stderr)\n"
+		"  -L, --log-level LVL   err, warn, info (default) or debug\n"
+		"  -g, --group NAME      group allowed to use the socket\n"
+		"  -t, --threads N       datapath threads (1)\n"
+		"  -P, --poll            busy-poll datapath (one core each)\n"
+		"  -d, --daemon          detach and run in the background\n"
+		"  -h, --help            this text\n");
+}
+
+static int parse_args(int argc, char **argv, struct vnetd *d)
+{
+	static const struct option longopts[] = {
+		{"socket", required_argument, NULL, 's'},
+		{"state", required_argument, NULL, 'S'},
+		{"pidfile", required_argument, NULL, 'p'},
+		{"log-file", required_argument, NULL, 'l'},
+		{"log-level", required_argument, NULL, 'L'},
+		{"group", required_argument, NULL, 'g'},
+		{"threads", required_argument, NULL, 't'},
+		{"poll", no_argument, NULL, 'P'},
+		{"daemon", no_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct vnetd_opts *o = &d->opts;
+	unsigned long v;
+	int c, lvl;
+
+	o->socket_path = VNETD_RUNDIR "/vnetd.sock";
+	o->state_path = "/var/lib/vnet/state.db";
+	o->pid_path = VNETD_RUNDIR "/vnetd.pid";
+	o->threads = 1;
+	while ((c = getopt_long(argc, argv, "s:S:p:l:L:g:t:Pdh", longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 's':
+			o->socket_path = optarg;
+			break;
+		case 'S':
+			o->state_path = optarg;
+			break;
+		case 'p':
+			o->pid_path = optarg;
+			break;
+		case 'l':
+			o->log_path = optarg;
+			break;
+		case 'L':
+			lvl = log_level_from_name(optarg);
+			if (lvl < 0) {
+				fprintf(stderr,
+					"vnetd: --log-level: err, warn, info "
+					"or debug\n");
+				return -EINVAL;
+			}
+			for (int m = 0; m < LOG_MOD_MAX; m++)
+				log_set_level((enum log_module)m,
+					      (enum log_level)lvl);
+			break;
+		case 'g':
+			o->socket_group = optarg;
+			break;
+		case 't':
+			if (parse_uint(optarg, 1, 64, &v)) {
+				fprintf(stderr, "vnetd: --threads: 1-64\n");
+				return -EINVAL;
+			}
+			o->threads = (unsigned)v;
+			break;
+		case 'P':
+			o->poll = true;
+			break;
+		case 'd':
+			o->daemon = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vnetd: unexpected argument '%s'\n",
+			argv[optind]);
+		return -EINVAL;
+	}
+	if (o->socket_group) {
+		struct group *g = getgrnam(o->socket_group);
+
+		if (!g) {
+			fprintf(stderr, "vnetd: no group '%s'\n",
+				o->socket_group);
+			return -EINVAL;
+		}
+		d->sock_gid = g->gr_gid;
+	}
+	return 0;
+}
+
+/* Lock the pid file: a second vnetd on the same files refuses to start. */
+static int pidfile_lock(const char *path, int *fd_out)
+{
+	char buf[32], dir[256], *slash;
+	int fd, n;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = 0;
+		if (mkdir(dir, 0755) && errno != EEXIST)
+			return -errno;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		n = (int)read(fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = 0;
+		vlog(MAIN, ERR, "another vnetd holds %s (pid %ld)", path,
+		     strtol(buf, NULL, 10));
+		close(fd);
+		return -EEXIST;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+static int pidfile_write(int fd)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+
+	if (ftruncate(fd, 0) || pwrite(fd, buf, (size_t)n, 0) != n)
+		return -errno;
+	return 0;
+}
+
+static int daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		_exit(0);
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+	return chdir("/") ? -errno : 0;
+}
+
+static void link_cb(const struct vnic_link_event *ev, void *arg)
+{
+	vnetd_link_event(arg, ev->ifindex, ev->name, ev->deleted, ev->up,
+			 ev->running);
+}
+
+static int epoll_add(int epfd, int fd, enum vnetd_ep_type t)
+{
+	struct epoll_event ev = {.events = EPOLLIN,
+				 .data.u64 = vnetd_ep_ref(t, 0)};
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+static void loop(struct vnetd *d, int epfd, int sfd, int tfd)
+{
+	struct epoll_event evs[32];
+
+	while (!d->stop) {
+		int n = epoll_wait(epfd, evs, ARRAY_SIZE(evs), -1);
+
+		if (n < 0 && errno != EINTR) {
+			vlog(MAIN, ERR, "epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			uint64_t ref = evs[i].data.u64, v;
+			struct signalfd_siginfo si;
+
+			switch ((enum vnetd_ep_type)(ref >> 32)) {
+			case VNETD_EP_SIGNAL:
+				if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+					vlog(MAIN, INFO,
+					     "signal %u: shutting down",
+					     si.ssi_signo);
+					d->stop = true;
+				}
+				break;
+			case VNETD_EP_TIMER:
+				if (read(tfd, &v, sizeof(v)) < 0) {
+					/* spurious wake-up */
+				}
+				vswitch_run(d->sw);
+				vnetd_run(d);
+				break;
+			case VNETD_EP_NETLINK:
+				vnic_monitor_run(d->mon);
+				break;
+			case VNETD_EP_LISTEN:
+			case VNETD_EP_CONN:
+				vnetd_rpc_event(d->rpc, (unsigned)ref,
+						evs[i].events);
+				break;
+			}
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct vnetd d = {0};
+	struct vsw_config swcfg;
+	struct itimerspec its = {{1, 0}, {1, 0}};
+	sigset_t mask;
+	int pid_fd = -1, epfd = -1, sfd = -1, tfd = -1, ret;
+
+	if (parse_args(argc, argv, &d))
+		return 2;
+	if (log_open(d.opts.log_path)) {
+		fprintf(stderr, "vnetd: cannot open log file %s: %s\n",
+			d.opts.log_path, strerror(errno));
+		return 1;
+	}
+	if (d.opts.daemon && daemonize()) {
+		vlog(MAIN, ERR, "cannot daemonize: %s", strerror(errno));
+		return 1;
+	}
+	d.started = now_sec();
+	ret = pidfile_lock(d.opts.pid_path, &pid_fd);
+	if (ret) {
+		if (ret != -EEXIST)
+			vlog(MAIN, ERR, "pid file %s: %s", d.opts.pid_path,
+			     strerror(-ret));
+		return 1;
+	}
+	if (pidfile_write(pid_fd))
+		goto err_pid;
+	if (vnetd_store_open(d.opts.state_path, &d.store))
+		goto err_pid;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	swcfg = (struct vsw_config){.threads = d.opts.threads,
+				    .poll = d.opts.poll};
+	d.sw = vswitch_create(&swcfg);
+	if (!d.sw)
+		goto err_store;
+	if (vswitch_start(d.sw))
+		goto err_switch;
+	if (vnetd_restore(&d))
+		goto err_switch;
+
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (epfd < 0 || sfd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) ||
+	    epoll_add(epfd, sfd, VNETD_EP_SIGNAL) ||
+	    epoll_add(epfd, tfd, VNETD_EP_TIMER)) {
+		vlog(MAIN, ERR, "event loop set-up: %s", strerror(errno));
+		goto err_loop;
+	}
+	d.mon = vnic_monitor_open(link_cb, &d);
+	if (!d.mon || epoll_add(epfd, vnic_monitor_fd(d.mon), VNETD_EP_NETLINK)) {
+		vlog(MAIN, ERR, "cannot subscribe to link events");
+		goto err_mon;
+	}
+	if (vnetd_rpc_open(&d, epfd, &d.rpc))
+		goto err_mon;
+	vlog(MAIN, INFO, "vnetd ready (pid %d)", (int)getpid());
+
+	loop(&d, epfd, sfd, tfd);
+
+	vnetd_rpc_close(d.rpc);
+	vnic_monitor_close(d.mon);
+	close(tfd);
+	close(sfd);
+	close(epfd);
+	vnetd_shutdown(&d);
+	vswitch_destroy(d.sw);
+	vnetd_store_close(d.store);
+	unlink(d.opts.pid_path);
+	close(pid_fd);
+	vlog(MAIN, INFO, "vnetd stopped");
+	log_close();
+	return 0;
+
+err_mon:
+	vnic_monitor_close(d.mon);
+err_loop:
+	if (tfd >= 0)
+		close(tfd);
+	if (sfd >= 0)
+		close(sfd);
+	if (epfd >= 0)
+		close(epfd);
+	vnetd_shutdown(&d);
+err_switch:
+	vswitch_destroy(d.sw);
+err_store:
+	vnetd_store_close(d.store);
+err_pid:
+	unlink(d.opts.pid_path);
+	close(pid_fd);
+	vlog(MAIN, ERR, "vnetd failed to start");
+	return 1;
+}

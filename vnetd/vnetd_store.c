@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vnetd_store.c - configuration kept in SQLite (WAL, synchronous=FULL)
+ *
+ * Each network and port is one row holding its configuration object as
+ * JSON, the same object "config export" prints, so there is one schema for
+ * the API, the store and the export.  A change is acknowledged to the client
+ * only after its transaction commits, so kill -9 (or power loss) loses
+ * nothing acknowledged.  A file that is not a readable vnet database is
+ * reported and never overwritten.
+ */
+#include "vnetd.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../lib/log.h"
+
+#define STORE_APP_ID 0x766e6574 /* "vnet" */
+#define STORE_VERSION 1
+
+struct vnetd_store {
+	sqlite3 *db;
+	char path[256];
+};
+
+static const char *const store_tables[] = {"networks", "ports"};
+
+static bool table_valid(const char *t)
+{
+	for (size_t i = 0; i < sizeof(store_tables) / sizeof(store_tables[0]);
+	     i++)
+		if (!strcmp(t, store_tables[i]))
+			return true;
+	return false;
+}
+
+static int store_exec(struct vnetd_store *st, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		vlog(STORE, ERR, "%s: %s: %s", st->path, sql,
+		     msg ? msg : "?");
+		sqlite3_free(msg);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int store_pragma_int(struct vnetd_store *st, const char *sql, int *v)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		*v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : rc;
+}
+
+static int mkdir_parent(const char *path)
+{
+	char dir[256];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = 0;
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(dir, 0750) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(dir, 0750) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/**
+ * vnetd_store_open() - open the state file, creating it when absent
+ * @path: file
+ * @out: the store
+ *
+ * Return: 0, or -errno after logging a sentence that says what is wrong
+ */
+int vnetd_store_open(const char *path, struct vnetd_store **out)
+{
+	struct vnetd_store *st = calloc(1, sizeof(*st));
+	bool exists = access(path, F_OK) == 0;
+	int rc, app = 0, ver = 0, ok = 0, ret;
+	sqlite3_stmt *s = NULL;
+	char sql[64];
+
+	if (!st)
+		return -ENOMEM;
+	snprintf(st->path, sizeof(st->path), "%s", path);
+	if (!exists && (ret = mkdir_parent(path))) {
+		vlog(STORE, ERR, "cannot create the directory of %s: %s", path,
+		     strerror(-ret));
+		free(st);
+		return ret;
+	}
+	rc = sqlite3_open_v2(path, &st->db,
+			     SQLITE_OPEN_READWRITE |
+				     (exists ? 0 : SQLITE_OPEN_CREATE),
+			     NULL);
+	if (rc != SQLITE_OK)
+		goto bad;
+	sqlite3_busy_timeout(st->db, 5000);
+	if (exists) {
+		/* Read before anything writes: a foreign or damaged file
+		 * must come out of this untouched. */
+		rc = store_pragma_int(st, "PRAGMA application_id", &app);
+		if (rc)
+			goto bad;
+		if (app != STORE_APP_ID) {
+			vlog(STORE, ERR,
+			     "%s is an SQLite file but not a vnet state file; "
+			     "refusing to use or overwrite it",
+			     path);
+			ret = -EINVAL;
+			goto err;
+		}
+		rc = sqlite3_prepare_v2(st->db, "PRAGMA quick_check", -1, &s,
+					NULL);
+		if (rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW &&
+		    !strcmp((const char *)sqlite3_column_text(s, 0), "ok"))
+			ok = 1;
+		rc = sqlite3_errcode(st->db);
+		sqlite3_finalize(s);
+		if (!ok) {
+			if (rc == SQLITE_OK || rc == SQLITE_ROW ||
+			    rc == SQLITE_DONE)
+				rc = SQLITE_CORRUPT;
+			goto bad;
+		}
+		rc = store_pragma_int(st, "PRAGMA user_version", &ver);
+		if (rc)
+			goto bad;
+		if (ver > STORE_VERSION) {
+			vlog(STORE, ERR,
+			     "%s was written by a newer vnetd (schema %d, this "
+			     "one knows %d); refusing to touch it",
+			     path, ver, STORE_VERSION);
+			ret = -EINVAL;
+			goto err;
+		}
+	}
+	if (store_exec(st, "PRAGMA journal_mode=WAL") ||
+	    store_exec(st, "PRAGMA synchronous=FULL") ||
+	    store_exec(st, "PRAGMA foreign_keys=ON")) {
+		ret = -EIO;
+		goto err;
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA application_id=%d", STORE_APP_ID);
+	if (!exists &&
+	    (store_exec(st, "BEGIN") || store_exec(st, sql) ||
+	     store_exec(st, "PRAGMA user_version=1") ||
+	     store_exec(st, "CREATE TABLE networks (name TEXT PRIMARY KEY, "
+			    "conf TEXT NOT NULL)") ||
+	     store_exec(st, "CREATE TABLE ports (name TEXT PRIMARY KEY, "
+			    "conf TEXT NOT NULL)") ||
+	     store_exec(st, "COMMIT"))) {
+		ret = -EIO;
+		goto err;
+	}
+	vlog(STORE, INFO, "%s: state file %s", path,
+	     exists ? "opened" : "created");
+	*out = st;
+	return 0;
+bad:
+	vlog(STORE, ERR,
+	     "%s is not a readable vnet state file (%s); vnetd will not "
+	     "overwrite it: move it away to start empty, or restore a backup",
+	     path, st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+	ret = -EINVAL;
+err:
+	sqlite3_close(st->db);
+	free(st);
+	return ret;
+}
+
+/**
+ * vnetd_store_close() - close the store; NULL is ignored
+ * @st: store
+ */
+void vnetd_store_close(struct vnetd_store *st)
+{
+	if (!st)
+		return;
+	sqlite3_close(st->db);
+	free(st);
+}
+
+/**
+ * vnetd_store_begin() - start a transaction
+ * @st: store
+ *
+ * Return: 0 or -EIO
+ */
+int vnetd_store_begin(struct vnetd_store *st)
+{
+	return store_exec(st, "BEGIN IMMEDIATE");
+}
+
+/**
+ * vnetd_store_commit() - make the transaction durable
+ * @st: store
+ *
+ * Return: 0 or -EIO (the transaction is rolled back)
+ */
+int vnetd_store_commit(struct vnetd_store *st)
+{
+	if (store_exec(st, "COMMIT")) {
+		vnetd_store_rollback(st);
+		return -EIO;
+	}
+	return 0;
+}
+
+/**
+ * vnetd_store_rollback() - abandon the transaction
+ * @st: store
+ */
+void vnetd_store_rollback(struct vnetd_store *st)
+{
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/**
+ * vnetd_store_put() - insert or replace an object
+ * @st: store
+ * @table: "networks" or "ports"
+ * @name: key
+ * @conf: configuration object
+ *
+ * Return: 0 or -errno
+ */
+int vnetd_store_put(struct vnetd_store *st, const char *table,
+		    const char *name, json_t *conf)
+{
+	char sql[128];
+	sqlite3_stmt *s;
+	char *text;
+	int rc;
+
+	if (!table_valid(table))
+		return -EINVAL;
+	text = json_dumps(conf, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!text)
+		return -ENOMEM;
+	snprintf(sql, sizeof(sql),
+		 "INSERT OR REPLACE INTO %s (name, conf) VALUES (?, ?)", table);
+	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	free(text);
+	if (rc != SQLITE_DONE) {
+		vlog(STORE, ERR, "%s: cannot save %s '%s': %s", st->path, table,
+		     name, sqlite3_errmsg(st->db));
+		return -EIO;
+	}
+	return 0;
+}
+
+/**
+ * vnetd_store_del() - delete an object
+ * @st: store
+ * @table: "networks" or "ports"
+ * @name: key
+ *
+ * Return: 0 or -errno
+ */
+int vnetd_store_del(struct vnetd_store *st, const char *table,
+		    const char *name)
+{
+	char sql[96];
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!table_valid(table))
+		return -EINVAL;
+	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE name = ?", table);
+	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		vlog(STORE, ERR, "%s: cannot delete %s '%s': %s", st->path,
+		     table, name, sqlite3_errmsg(st->db));
+		return -EIO;
+	}
+	return 0;
+}
+
+/**
+ * vnetd_store_load() - every object of a table, in creation order
+ * @st: store
+ * @table: "networks" or "ports"
+ * @objs: set to a new JSON array of configuration objects
+ *
+ * Return: 0, or -EINVAL when a row does not hold a JSON object (logged)
+ */
+int vnetd_store_load(struct vnetd_store *st, const char *table, json_t **objs)
+{
+	char sql[96];
+	sqlite3_stmt *s;
+	json_t *arr;
+	int rc;
+
+	if (!table_valid(table))
+		return -EINVAL;
+	arr = json_array();
+	snprintf(sql, sizeof(sql), "SELECT name, conf FROM %s ORDER BY rowid",
+		 table);
+	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(s, 1);
+		json_t *o = text ? json_loads(text, 0, NULL) : NULL;
+
+		if (!json_is_object(o)) {
+			vlog(STORE, ERR, "%s: %s row '%s' is damaged", st->path,
+			     table, sqlite3_column_text(s, 0));
+			json_decref(o);
+			rc = SQLITE_CORRUPT;
+			break;
+		}
+		json_array_append_new(arr, o);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		if (rc != SQLITE_CORRUPT)
+			vlog(STORE, ERR, "%s: cannot read %s: %s", st->path,
+			     table, sqlite3_errmsg(st->db));
+		json_decref(arr);
+		return -EINVAL;
+	}
+	*objs = arr;
+	return 0;
+}

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vnic.c - the table of port backends and the calls the switch makes */
+#include "vnic.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vnic_provider.h"
+
+static const struct {
+	const char *name, *desc;
+} vnic_drop_info[] = {
+#define VNIC_DROP_INFO(id, name, desc) {name, desc},
+	VNIC_DROPS(VNIC_DROP_INFO)
+#undef VNIC_DROP_INFO
+};
+
+/* Every backend, listed once; nothing is discovered at run time. */
+static const struct vnic_ops *const vnic_backends[] = {
+	&vnic_tap_ops,
+	&vnic_host_ops,
+	&vnic_afpacket_ops,
+	&vnic_pcap_ops,
+};
+
+/**
+ * vnic_drop_name() - counter name of a backend drop reason
+ * @d: reason
+ *
+ * Return: static string
+ */
+const char *vnic_drop_name(enum vnic_drop d)
+{
+	return d < VNIC_DROP_MAX ? vnic_drop_info[d].name : "?";
+}
+
+/**
+ * vnic_drop_desc() - sentence describing a backend drop reason
+ * @d: reason
+ *
+ * Return: static string
+ */
+const char *vnic_drop_desc(enum vnic_drop d)
+{
+	return d < VNIC_DROP_MAX ? vnic_drop_info[d].desc : "?";
+}
+
+static const struct vnic_ops *vnic_find(const char *kind, const char *backend)
+{
+	/* An uplink is served by a capture backend chosen by the user. */
+	if (!strcmp(kind, "uplink"))
+		kind = backend ? backend : "afpacket";
+	for (size_t i = 0; i < sizeof(vnic_backends) / sizeof(vnic_backends[0]);
+	     i++)
+		if (!strcmp(vnic_backends[i]->kind, kind))
+			return vnic_backends[i];
+	return NULL;
+}
+
+/**
+ * vnic_kind_valid() - whether a port kind can be opened
+ * @kind: "tap", "host", "uplink", ...
+ *
+ * Return: true if a backend serves it
+ */
+bool vnic_kind_valid(const char *kind)
+{
+	return vnic_find(kind, NULL) != NULL;
+}
+
+/**
+ * vnic_base_init() - fill the common part of a backend's port
+ * @v: port
+ * @ops: backend
+ * @params: open parameters
+ */
+void vnic_base_init(struct vnic *v, const struct vnic_ops *ops,
+		    const struct vnic_params *params)
+{
+	v->ops = ops;
+	snprintf(v->name, sizeof(v->name), "%s", params->name);
+	v->mtu = params->mtu ? params->mtu : 1500;
+	for (int i = 0; i < VNIC_DROP_MAX; i++)
+		atomic_init(&v->drops[i], 0);
+}
+
+/**
+ * vnic_open() - open a port with the backend its kind names
+ * @params: what to open
+ * @out: the port
+ * @err: filled with a sentence for the user on failure
+ * @errlen: room in @err
+ *
+ * Return: 0 or -errno
+ */
+int vnic_open(const struct vnic_params *params, struct vnic **out, char *err,
+	      size_t errlen)
+{
+	const struct vnic_ops *ops = vnic_find(params->kind, params->backend);
+
+	if (!ops) {
+		snprintf(err, errlen, "unknown port kind or backend '%s'",
+			 params->backend ? params->backend : params->kind);
+		return -EINVAL;
+	}
+	err[0] = 0;
+	return ops->open(params, out, err, errlen);
+}
+
+/**
+ * vnic_close() - release a port; the device it made may stay (see
+ * vnic_remove()); NULL is ignored
+ * @v: port
+ */
+void vnic_close(struct vnic *v)
+{
+	if (v)
+		v->ops->close(v);
+}
+
+/**
+ * vnic_remove() - make the next close delete the device the port created
+ * @v: port being deleted for good
+ *
+ * Return: true if the backend had a device to remove
+ */
+bool vnic_remove(struct vnic *v)
+{
+	return v->ops->remove ? v->ops->remove(v) : false;
+}
+
+/**
+ * vnic_rx_burst() - receive frames
+ * @v: port
+ * @pool: buffers for frames that must be copied
+ * @pkts: filled with packets
+ * @n: room in @pkts
+ *
+ * Return: count, or -errno when the port is broken for good
+ */
+int vnic_rx_burst(struct vnic *v, struct pkt_pool *pool, struct pkt **pkts,
+		  unsigned n)
+{
+	return v->ops->rx_burst(v, pool, pkts, n);
+}
+
+/**
+ * vnic_rx_done() - release packets from vnic_rx_burst()
+ * @v: port
+ * @pkts: packets
+ * @n: count
+ */
+void vnic_rx_done(struct vnic *v, struct pkt **pkts, unsigned n)
+{
+	if (v->ops->rx_done)
+		v->ops->rx_done(v, pkts, n);
+	for (unsigned i = 0; i < n; i++)
+		pkt_free(pkts[i]);
+}
+
+/**
+ * vnic_tx_burst() - transmit frames (copied out before return)
+ * @v: port
+ * @out: packets with their egress tags
+ * @n: count
+ *
+ * Return: count sent, or -errno when the port is broken for good
+ */
+int vnic_tx_burst(struct vnic *v, const struct pkt_out *out, unsigned n)
+{
+	return v->ops->tx_burst(v, out, n);
+}
+
+/**
+ * vnic_rx_fd() - fd to wait on in event mode
+ * @v: port
+ *
+ * Return: fd, or -1 when the port must be polled
+ */
+int vnic_rx_fd(const struct vnic *v)
+{
+	return v->ops->rx_fd ? v->ops->rx_fd(v) : -1;
+}
+
+/**
+ * vnic_ifindex() - kernel device index in vnetd's namespace
+ * @v: port
+ *
+ * Return: index, or 0 if none
+ */
+int vnic_ifindex(const struct vnic *v)
+{
+	return v->ops->ifindex ? v->ops->ifindex(v) : 0;
+}
+
+/**
+ * vnic_alive() - whether the device behind the port still exists
+ * @v: port
+ *
+ * Return: true if alive (or the backend cannot tell)
+ */
+bool vnic_alive(struct vnic *v)
+{
+	return v->ops->alive ? v->ops->alive(v) : true;
+}
+
+/**
+ * vnic_name() - port name
+ * @v: port
+ *
+ * Return: name
+ */
+const char *vnic_name(const struct vnic *v)
+{
+	return v->name;
+}
+
+/**
+ * vnic_kind() - backend name
+ * @v: port
+ *
+ * Return: static string
+ */
+const char *vnic_kind(const struct vnic *v)
+{
+	return v->ops->kind;
+}
+
+/**
+ * vnic_describe() - add backend facts and drop counters to a JSON object
+ * @v: port
+ * @obj: object to extend
+ */
+void vnic_describe(const struct vnic *v, json_t *obj)
+{
+	json_object_set_new(obj, "backend", json_string(v->ops->kind));
+	if (v->ops->describe)
+		v->ops->describe(v, obj);
+}
+
+/**
+ * vnic_drops() - a backend drop counter
+ * @v: port
+ * @d: reason
+ *
+ * Return: count
+ */
+uint64_t vnic_drops(const struct vnic *v, enum vnic_drop d)
+{
+	return atomic_load_explicit(&v->drops[d], memory_order_relaxed);
+}
+
+/**
+ * vnic_mtu_changed() - follow a network MTU change
+ * @v: port
+ * @mtu: new MTU
+ */
+void vnic_mtu_changed(struct vnic *v, unsigned mtu)
+{
+	v->mtu = mtu;
+	if (v->ops->mtu_changed)
+		v->ops->mtu_changed(v, mtu);
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* vnic.h - virtual NIC ports: the one interface every port backend serves */
+#ifndef VNET_VNIC_H
+#define VNET_VNIC_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../lib/pkt.h"
+
+struct vnic;
+
+/* Drops a backend makes before a frame reaches the switch. */
+#define VNIC_DROPS(X)                                                          \
+	X(TRUNCATED, "truncated", "frame larger than the receive buffer")      \
+	X(BAD_VNET_HDR, "bad_vnet_hdr", "offload header with bad offsets")     \
+	X(GSO_UNSUPPORTED, "gso_unsupported", "segmentation type not handled") \
+	X(NO_BUFFER, "no_buffer", "packet pool ran dry")                       \
+	X(TX_ERROR, "tx_error", "device refused the frame")                    \
+	X(TX_FULL, "tx_full", "device queue full")
+
+enum vnic_drop {
+#define VNIC_DROP_ENUM(id, name, desc) VNIC_DROP_##id,
+	VNIC_DROPS(VNIC_DROP_ENUM)
+#undef VNIC_DROP_ENUM
+	VNIC_DROP_MAX,
+};
+
+/**
+ * struct vnic_params - what a port backend is opened with
+ * @kind: backend name: "tap", "host", "uplink", "vhost-user"
+ * @name: port name; for tap kinds also the device name
+ * @dev: device to attach to (uplink)
+ * @backend: uplink capture backend: "afpacket" (default) or "pcap"
+ * @netns: network namespace (name under /run/netns) to place a tap in
+ * @mac: MAC address to give the device (tap kinds), if @has_mac
+ * @mtu: network MTU; receive buffers and device MTU follow it
+ * @path: socket path (vhost-user)
+ * @client: connect to @path instead of listening on it (vhost-user)
+ * @queues: queue pairs (vhost-user)
+ */
+struct vnic_params {
+	const char *kind;
+	const char *name;
+	const char *dev;
+	const char *backend;
+	const char *netns;
+	uint8_t mac[6];
+	bool has_mac;
+	unsigned mtu;
+	const char *path;
+	bool client;
+	unsigned queues;
+};
+
+const char *vnic_drop_name(enum vnic_drop d);
+const char *vnic_drop_desc(enum vnic_drop d);
+bool vnic_kind_valid(const char *kind);
+
+int vnic_open(const struct vnic_params *params, struct vnic **out,
+	      char *err, size_t errlen) __attribute__((warn_unused_result));
+void vnic_close(struct vnic *v);
+
+int vnic_rx_burst(struct vnic *v, struct pkt_pool *pool, struct pkt **pkts,
+		  unsigned n);
+void vnic_rx_done(struct vnic *v, struct pkt **pkts, unsigned n);
+int vnic_tx_burst(struct vnic *v, const struct pkt_out *out, unsigned n);
+int vnic_rx_fd(const struct vnic *v);
+int vnic_ifindex(const struct vnic *v);
+bool vnic_alive(struct vnic *v);
+const char *vnic_name(const struct vnic *v);
+const char *vnic_kind(const struct vnic *v);
+void vnic_describe(const struct vnic *v, json_t *obj);
+uint64_t vnic_drops(const struct vnic *v, enum vnic_drop d);
+void vnic_mtu_changed(struct vnic *v, unsigned mtu);
+
+
+/* ---- link control over rtnetlink (vnic_link.c) ---- */
+
+struct vnic_monitor;
+
+/* A link event seen by the monitor. */
+struct vnic_link_event {
+	int ifindex;
+	const char *name;
+	bool deleted;
+	bool up;      /* administratively up */
+	bool running; /* carrier */
+};
+
+typedef void (*vnic_link_cb)(const struct vnic_link_event *ev, void *arg);
+
+int vnic_link_ifindex(const char *ifname);
+int vnic_link_set(const char *ifname, int up, unsigned mtu,
+		  const uint8_t *mac);
+int vnic_link_addr_add(const char *ifname, const char *cidr);
+int vnic_link_state(const char *ifname, bool *up, bool *running);
+int vnic_netns_enter(const char *netns, int *saved_fd);
+void vnic_netns_leave(int saved_fd);
+struct vnic_monitor *vnic_monitor_open(vnic_link_cb cb, void *arg);
+int vnic_monitor_fd(const struct vnic_monitor *m);
+void vnic_monitor_run(struct vnic_monitor *m);
+void vnic_monitor_close(struct vnic_monitor *m);
+bool vnic_remove(struct vnic *v);
+
+#endif

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vnic_afpacket.c - uplink to a physical NIC over a packet socket
+ *
+ * Receive through a TPACKET_V3 ring (one poll wakes us for a whole block of
+ * frames); transmit with sendmmsg() past the qdisc layer.  PACKET_VNET_HDR
+ * makes the kernel tell us what offloads left undone, so partial checksums
+ * are finished and GRO'd TCP super-frames are cut back to MSS-sized frames
+ * before they enter the switch: offloads on the NIC can stay on.  Tags the
+ * NIC stripped into metadata are put back into the frame.
+ */
+#include "vnic_provider.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../lib/log.h"
+#include "../lib/util.h"
+#include "../lib/vnet_hdr.h"
+
+#define AFP_BLOCK_SIZE (1u << 20)
+#define AFP_BLOCK_NR 16
+#define AFP_FRAME_SIZE 2048
+#define AFP_RETIRE_MS 1 /* bounds the latency a half-filled block adds */
+
+struct vnic_afpacket {
+	struct vnic base;
+	int fd;
+	int ifindex;
+	char dev[IFNAMSIZ];
+	uint8_t *ring;
+	size_t ring_size;
+	/* Position in the ring: block, next frame in it, frames left. */
+	unsigned block;
+	struct tpacket3_hdr *frame;
+	unsigned left;
+	size_t gso_off; /* progress through a super-frame being cut */
+};
+
+static struct vnic_afpacket *to_afp(const struct vnic *v)
+{
+	return (struct vnic_afpacket *)v;
+}
+
+static int afp_setup(struct vnic_afpacket *a, char *err, size_t errlen)
+{
+	struct tpacket_req3 req = {
+		.tp_block_size = AFP_BLOCK_SIZE,
+		.tp_block_nr = AFP_BLOCK_NR,
+		.tp_frame_size = AFP_FRAME_SIZE,
+		.tp_frame_nr = AFP_BLOCK_SIZE / AFP_FRAME_SIZE * AFP_BLOCK_NR,
+		.tp_retire_blk_tov = AFP_RETIRE_MS,
+	};
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ALL),
+		.sll_ifindex = a->ifindex,
+	};
+	struct packet_mreq mr = {.mr_ifindex = a->ifindex,
+				 .mr_type = PACKET_MR_PROMISC};
+	int one = 1, v3 = TPACKET_V3;
+	const char *what;
+
+	a->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	what = "socket";
+	if (a->fd < 0)
+		goto fail;
+	what = "PACKET_VNET_HDR";
+	if (setsockopt(a->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)))
+		goto fail;
+	what = "TPACKET_V3";
+	if (setsockopt(a->fd, SOL_PACKET, PACKET_VERSION, &v3, sizeof(v3)))
+		goto fail;
+	what = "PACKET_RX_RING";
+	if (setsockopt(a->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)))
+		goto fail;
+	a->ring_size = (size_t)AFP_BLOCK_SIZE * AFP_BLOCK_NR;
+	a->ring = mmap(NULL, a->ring_size, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_LOCKED, a->fd, 0);
+	if (a->ring == MAP_FAILED)
+		a->ring = mmap(NULL, a->ring_size, PROT_READ | PROT_WRITE,
+			       MAP_SHARED, a->fd, 0);
+	what = "mmap";
+	if (a->ring == MAP_FAILED) {
+		a->ring = NULL;
+		goto fail;
+	}
+	/* Frames the host itself sends on the NIC are not the switch's. */
+	what = "PACKET_IGNORE_OUTGOING";
+	if (setsockopt(a->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
+		       sizeof(one)))
+		goto fail;
+	what = "PACKET_QDISC_BYPASS";
+	if (setsockopt(a->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one,
+		       sizeof(one)))
+		goto fail;
+	what = "bind";
+	if (bind(a->fd, (struct sockaddr *)&sll, sizeof(sll)))
+		goto fail;
+	what = "promiscuous mode";
+	if (setsockopt(a->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr,
+		       sizeof(mr)))
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "uplink '%s': %s: %s", a->dev, what,
+		 strerror(errno));
+	return -errno;
+}
+
+static void afp_free(struct vnic_afpacket *a)
+{
+	if (a->ring)
+		munmap(a->ring, a->ring_size);
+	if (a->fd >= 0)
+		close(a->fd);
+	free(a);
+}
+
+static int afp_open(const struct vnic_params *params, struct vnic **out,
+		    char *err, size_t errlen)
+{
+	struct vnic_afpacket *a;
+	int ret;
+
+	if (!params->dev) {
+		snprintf(err, errlen, "an uplink needs a device");
+		return -EINVAL;
+	}
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	vnic_base_init(&a->base, &vnic_afpacket_ops, params);
+	a->fd = -1;
+	snprintf(a->dev, sizeof(a->dev), "%s", params->dev);
+	a->ifindex = vnic_link_ifindex(params->dev);
+	if (a->ifindex <= 0) {
+		snprintf(err, errlen, "no network device '%s'", params->dev);
+		free(a);
+		return -ENODEV;
+	}
+	ret = afp_setup(a, err, errlen);
+	if (!ret) {
+		ret = vnic_link_set(params->dev, 1, 0, NULL);
+		if (ret)
+			snprintf(err, errlen, "uplink '%s': cannot set it up: %s",
+				 params->dev, strerror(-ret));
+	}
+	if (ret) {
+		afp_free(a);
+		return ret;
+	}
+	*out = &a->base;
+	return 0;
+}
+
+static void afp_close(struct vnic *v)
+{
+	afp_free(to_afp(v));
+}
+
+static struct tpacket_block_desc *afp_block(struct vnic_afpacket *a)
+{
+	return (struct tpacket_block_desc *)(a->ring +
+					     (size_t)a->block * AFP_BLOCK_SIZE);
+}
+
+/* Copy one ring frame into pool packets: 0..n packets (super-frames are cut
+ * into several).  Returns the count made, or -EAGAIN when @room is too small
+ * to finish it (the frame stays current). */
+static int afp_take(struct vnic_afpacket *a, struct tpacket3_hdr *f,
+		    struct pkt_pool *pool, struct pkt **pkts, unsigned room)
+{
+	struct vnic *v = &a->base;
+	const uint8_t *data = (const uint8_t *)f + f->tp_mac;
+	const struct virtio_net_hdr *h =
+		(const struct virtio_net_hdr *)(data - sizeof(*h));
+	bool tagged = (f->tp_status & TP_STATUS_VLAN_VALID) && f->hv1.tp_vlan_tci;
+	uint16_t tci = (uint16_t)f->hv1.tp_vlan_tci;
+	uint32_t len = f->tp_snaplen;
+	struct virtio_net_hdr hcopy;
+	struct pkt *p;
+	int n;
+
+	if (f->tp_mac < sizeof(*h) || f->tp_snaplen != f->tp_len) {
+		vnic_count_drop(v, VNIC_DROP_TRUNCATED, 1);
+		return 0;
+	}
+	memcpy(&hcopy, h, sizeof(hcopy));
+	if (hcopy.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+		n = vnet_hdr_gso_segment(&hcopy, data, len, &a->gso_off, pool,
+					 pkts, room);
+		if (n < 0) {
+			vnic_count_drop(v,
+					n == -ENOBUFS ? VNIC_DROP_NO_BUFFER
+					: n == -EPROTONOSUPPORT
+						? VNIC_DROP_GSO_UNSUPPORTED
+						: VNIC_DROP_BAD_VNET_HDR,
+					1);
+			a->gso_off = 0;
+			return 0;
+		}
+		for (int i = 0; tagged && i < n; i++)
+			pkt_push_vlan(pkts[i], tci);
+		if (a->gso_off != SIZE_MAX)
+			return n ? n : -EAGAIN;
+		a->gso_off = 0;
+		return n;
+	}
+	if (len > PKT_MAX_FRAME - 4) {
+		vnic_count_drop(v, VNIC_DROP_TRUNCATED, 1);
+		return 0;
+	}
+	p = pkt_pool_alloc(pool);
+	if (!p) {
+		vnic_count_drop(v, VNIC_DROP_NO_BUFFER, 1);
+		return 0;
+	}
+	memcpy(p->data, data, len);
+	p->len = len;
+	if (vnet_hdr_csum_complete(&hcopy, p->data, p->len)) {
+		vnic_count_drop(v, VNIC_DROP_BAD_VNET_HDR, 1);
+		pkt_free(p);
+		return 0;
+	}
+	if (tagged)
+		pkt_push_vlan(p, tci);
+	pkts[0] = p;
+	return 1;
+}
+
+static int afp_rx_burst(struct vnic *v, struct pkt_pool *pool,
+			struct pkt **pkts, unsigned n)
+{
+	struct vnic_afpacket *a = to_afp(v);
+	unsigned got = 0;
+
+	while (got < n) {
+		struct tpacket_block_desc *b = afp_block(a);
+		int r;
+
+		if (!a->frame) {
+			if (!(__atomic_load_n(&b->hdr.bh1.block_status,
+					      __ATOMIC_ACQUIRE) &
+			      TP_STATUS_USER))
+				break;
+			a->left = b->hdr.bh1.num_pkts;
+			a->frame = (struct tpacket3_hdr *)((uint8_t *)b +
+				b->hdr.bh1.offset_to_first_pkt);
+		}
+		if (a->left) {
+			r = afp_take(a, a->frame, pool, pkts + got, n - got);
+			if (r == -EAGAIN)
+				break;
+			got += (unsigned)r;
+			if (a->gso_off) /* super-frame not finished */
+				continue;
+			a->left--;
+			a->frame = (struct tpacket3_hdr *)((uint8_t *)a->frame +
+							   a->frame->tp_next_offset);
+		}
+		if (!a->left) {
+			/* Hand the block back to the kernel. */
+			__atomic_store_n(&b->hdr.bh1.block_status,
+					 TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+			a->frame = NULL;
+			a->block = (a->block + 1) % AFP_BLOCK_NR;
+		}
+	}
+	if (!got) {
+		int soerr = 0;
+		socklen_t sl = sizeof(soerr);
+
+		/* A vanished device shows up as a socket error (ENETDOWN). */
+		if (!getsockopt(a->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) &&
+		    soerr && soerr != ENETDOWN)
+			vlog_rl(VNIC, WARN, "%s: socket error: %s", v->name,
+				strerror(soerr));
+		if (soerr == ENODEV || (soerr == ENETDOWN && !vnic_alive(v)))
+			return -ENODEV;
+	}
+	return (int)got;
+}
+
+static int afp_tx_burst(struct vnic *v, const struct pkt_out *out, unsigned n)
+{
+	struct vnic_afpacket *a = to_afp(v);
+	static const struct virtio_net_hdr h;
+	struct mmsghdr msgs[PKT_BURST];
+	struct iovec iov[PKT_BURST][4];
+	uint8_t tags[PKT_BURST][4];
+	unsigned done = 0;
+
+	while (done < n) {
+		unsigned cnt = n - done < PKT_BURST ? n - done : PKT_BURST;
+		int r;
+
+		for (unsigned i = 0; i < cnt; i++) {
+			const struct pkt_out *o = &out[done + i];
+
+			iov[i][0] = (struct iovec){(void *)&h, sizeof(h)};
+			msgs[i] = (struct mmsghdr){0};
+			msgs[i].msg_hdr.msg_iov = iov[i];
+			msgs[i].msg_hdr.msg_iovlen =
+				1 + pkt_tx_iov(o->pkt, o->tci, tags[i],
+					       iov[i] + 1);
+		}
+		r = sendmmsg(a->fd, msgs, cnt, MSG_DONTWAIT);
+		if (r < 0) {
+			if (errno == ENXIO || errno == ENODEV)
+				return done ? (int)done : -ENODEV;
+			/* Count the frame that failed and go on with the rest:
+			 * one bad frame must not stall the burst. */
+			vnic_count_drop(v,
+					errno == EAGAIN || errno == ENOBUFS
+						? VNIC_DROP_TX_FULL
+						: VNIC_DROP_TX_ERROR,
+					1);
+			n--;
+			out++;
+			continue;
+		}
+		done += (unsigned)r;
+	}
+	return (int)done;
+}
+
+static int afp_rx_fd(const struct vnic *v)
+{
+	return to_afp(v)->fd;
+}
+
+static int afp_ifindex(const struct vnic *v)
+{
+	return to_afp(v)->ifindex;
+}
+
+static bool afp_alive(struct vnic *v)
+{
+	struct vnic_afpacket *a = to_afp(v);
+
+	return vnic_link_ifindex(a->dev) == a->ifindex;
+}
+
+static void afp_describe(const struct vnic *v, json_t *obj)
+{
+	json_object_set_new(obj, "device", json_string(to_afp(v)->dev));
+}
+
+const struct vnic_ops vnic_afpacket_ops = {
+	.kind = "afpacket",
+	.open = afp_open,
+	.close = afp_close,
+	.rx_burst = afp_rx_burst,
+	.tx_burst = afp_tx_burst,
+	.rx_fd = afp_rx_fd,
+	.ifindex = afp_ifindex,
+	.alive = afp_alive,
+	.describe = afp_describe,
+};

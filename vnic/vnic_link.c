@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vnic_link.c - link and address control over rtnetlink (libnl-route-3)
+ *
+ * All device set-up vnetd does (links up, MTU, MAC, host vNIC addresses,
+ * namespaces) goes through here; vnetd never runs ip(8) or any other command.
+ * The monitor turns RTM_NEWLINK/RTM_DELLINK events into callbacks so the
+ * switch can mark ports up or down.
+ */
+#include "vnic.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/rtnetlink.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../lib/log.h"
+#include "../lib/util.h"
+
+struct vnic_monitor {
+	struct nl_sock *sk;
+	vnic_link_cb cb;
+	void *arg;
+};
+
+static int nl_to_errno(int nlerr)
+{
+	switch (-nlerr) {
+	case NLE_EXIST:
+		return -EEXIST;
+	case NLE_NODEV:
+	case NLE_OBJ_NOTFOUND:
+		return -ENODEV;
+	case NLE_PERM:
+		return -EPERM;
+	case NLE_INVAL:
+		return -EINVAL;
+	case NLE_NOMEM:
+		return -ENOMEM;
+	case NLE_BUSY:
+		return -EBUSY;
+	case NLE_NOADDR:
+		return -EADDRNOTAVAIL;
+	case NLE_RANGE:
+		return -ERANGE;
+	default:
+		return -EIO;
+	}
+}
+
+static struct nl_sock *nl_open(void)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+
+	if (!sk)
+		return NULL;
+	if (nl_connect(sk, NETLINK_ROUTE)) {
+		nl_socket_free(sk);
+		return NULL;
+	}
+	return sk;
+}
+
+/**
+ * vnic_link_ifindex() - index of a device in the calling thread's namespace
+ * @ifname: device name
+ *
+ * Return: index, or -ENODEV
+ */
+int vnic_link_ifindex(const char *ifname)
+{
+	struct nl_sock *sk = nl_open();
+	struct rtnl_link *link = NULL;
+	int ret;
+
+	if (!sk)
+		return -ENOMEM;
+	ret = rtnl_link_get_kernel(sk, 0, ifname, &link);
+	if (ret)
+		ret = nl_to_errno(ret);
+	else
+		ret = rtnl_link_get_ifindex(link);
+	rtnl_link_put(link);
+	nl_socket_free(sk);
+	return ret;
+}
+
+/**
+ * vnic_link_set() - set a device's admin state, MTU and MAC in one request
+ * @ifname: device
+ * @up: 1 up, 0 down, -1 unchanged
+ * @mtu: new MTU, 0 unchanged
+ * @mac: new MAC, NULL unchanged
+ *
+ * Return: 0 or -errno
+ */
+int vnic_link_set(const char *ifname, int up, unsigned mtu,
+		  const uint8_t *mac)
+{
+	struct nl_sock *sk = nl_open();
+	struct rtnl_link *link = NULL, *chg = NULL;
+	struct nl_addr *addr = NULL;
+	int ret;
+
+	if (!sk)
+		return -ENOMEM;
+	ret = rtnl_link_get_kernel(sk, 0, ifname, &link);
+	if (ret)
+		goto out;
+	chg = rtnl_link_alloc();
+	if (!chg) {
+		ret = -NLE_NOMEM;
+		goto out;
+	}
+	if (up == 1)
+		rtnl_link_set_flags(chg, IFF_UP);
+	else if (up == 0)
+		rtnl_link_unset_flags(chg, IFF_UP);
+	if (mtu)
+		rtnl_link_set_mtu(chg, mtu);
+	if (mac) {
+		addr = nl_addr_build(AF_LLC, mac, 6);
+		if (!addr) {
+			ret = -NLE_NOMEM;
+			goto out;
+		}
+		rtnl_link_set_addr(chg, addr);
+	}
+	ret = rtnl_link_change(sk, link, chg, 0);
+out:
+	nl_addr_put(addr);
+	rtnl_link_put(chg);
+	rtnl_link_put(link);
+	nl_socket_free(sk);
+	return ret ? nl_to_errno(ret) : 0;
+}
+
+/**
+ * vnic_link_state() - admin and carrier state of a device
+ * @ifname: device
+ * @up: set to IFF_UP
+ * @running: set to IFF_RUNNING
+ *
+ * Return: 0 or -errno
+ */
+int vnic_link_state(const char *ifname, bool *up, bool *running)
+{
+	struct nl_sock *sk = nl_open();
+	struct rtnl_link *link = NULL;
+	int ret;
+
+	if (!sk)
+		return -ENOMEM;
+	ret = rtnl_link_get_kernel(sk, 0, ifname, &link);
+	if (!ret) {
+		unsigned flags = rtnl_link_get_flags(link);
+
+		*up = flags & IFF_UP;
+		*running = flags & IFF_RUNNING;
+	}
+	rtnl_link_put(link);
+	nl_socket_free(sk);
+	return ret ? nl_to_errno(ret) : 0;
+}
+
+/**
+ * vnic_link_addr_add() - add an address to a device
+ * @ifname: device
+ * @cidr: "10.0.0.1/24" or "fd00::1/64"; an address already there is fine
+ *
+ * Return: 0, -EINVAL for a bad address, or -errno
+ */
+int vnic_link_addr_add(const char *ifname, const char *cidr)
+{
+	struct nl_sock *sk;
+	struct rtnl_addr *a = NULL;
+	struct nl_addr *local = NULL;
+	int ifindex, ret;
+
+	if (nl_addr_parse(cidr, AF_UNSPEC, &local) ||
+	    (nl_addr_get_family(local) != AF_INET &&
+	     nl_addr_get_family(local) != AF_INET6) ||
+	    !strchr(cidr, '/')) {
+		nl_addr_put(local);
+		return -EINVAL;
+	}
+	ifindex = vnic_link_ifindex(ifname);
+	if (ifindex < 0) {
+		nl_addr_put(local);
+		return ifindex;
+	}
+	sk = nl_open();
+	a = rtnl_addr_alloc();
+	if (!sk || !a) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	rtnl_addr_set_ifindex(a, ifindex);
+	rtnl_addr_set_local(a, local);
+	rtnl_addr_set_prefixlen(a, (int)nl_addr_get_prefixlen(local));
+	ret = rtnl_addr_add(sk, a, 0);
+	ret = ret ? nl_to_errno(ret) : 0;
+	if (ret == -EEXIST)
+		ret = 0;
+out:
+	rtnl_addr_put(a);
+	nl_addr_put(local);
+	if (sk)
+		nl_socket_free(sk);
+	return ret;
+}
+
+/**
+ * vnic_netns_enter() - move the calling thread into a named network namespace
+ * @netns: name under /run/netns
+ * @saved_fd: set to an fd of the namespace to return to
+ *
+ * Return: 0 or -errno
+ */
+int vnic_netns_enter(const char *netns, int *saved_fd)
+{
+	char path[128];
+	int fd, self, ret;
+
+	if (!name_valid(netns))
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/run/netns/%s", netns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	if (setns(fd, CLONE_NEWNET)) {
+		ret = -errno;
+		close(fd);
+		close(self);
+		return ret;
+	}
+	close(fd);
+	*saved_fd = self;
+	return 0;
+}
+
+/**
+ * vnic_netns_leave() - return to the namespace saved by vnic_netns_enter()
+ * @saved_fd: the saved fd; closed
+ */
+void vnic_netns_leave(int saved_fd)
+{
+	if (saved_fd < 0)
+		return;
+	if (setns(saved_fd, CLONE_NEWNET))
+		vlog(NETLINK, ERR, "cannot return to vnetd's namespace: %s",
+		     strerror(errno));
+	close(saved_fd);
+}
+
+static void monitor_obj(struct nl_object *obj, void *arg)
+{
+	struct vnic_monitor *m = arg;
+	struct rtnl_link *link = (struct rtnl_link *)obj;
+	struct vnic_link_event ev;
+	unsigned flags;
+
+	if (strcmp(nl_object_get_type(obj), "route/link"))
+		return;
+	flags = rtnl_link_get_flags(link);
+	ev.ifindex = rtnl_link_get_ifindex(link);
+	ev.name = rtnl_link_get_name(link);
+	ev.deleted = nl_object_get_msgtype(obj) == RTM_DELLINK;
+	ev.up = flags & IFF_UP;
+	ev.running = flags & IFF_RUNNING;
+	m->cb(&ev, m->arg);
+}
+
+static int monitor_msg(struct nl_msg *msg, void *arg)
+{
+	nl_msg_parse(msg, monitor_obj, arg);
+	return NL_OK;
+}
+
+/**
+ * vnic_monitor_open() - subscribe to link events
+ * @cb: called for each event from vnic_monitor_run()
+ * @arg: passed to @cb
+ *
+ * Return: monitor, or NULL on failure
+ */
+struct vnic_monitor *vnic_monitor_open(vnic_link_cb cb, void *arg)
+{
+	struct vnic_monitor *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->cb = cb;
+	m->arg = arg;
+	m->sk = nl_socket_alloc();
+	if (!m->sk)
+		goto err;
+	nl_socket_disable_seq_check(m->sk);
+	nl_socket_modify_cb(m->sk, NL_CB_VALID, NL_CB_CUSTOM, monitor_msg, m);
+	if (nl_connect(m->sk, NETLINK_ROUTE) ||
+	    nl_socket_add_membership(m->sk, RTNLGRP_LINK) ||
+	    nl_socket_set_nonblocking(m->sk))
+		goto err;
+	return m;
+err:
+	vnic_monitor_close(m);
+	return NULL;
+}
+
+/**
+ * vnic_monitor_fd() - fd that becomes readable when events are pending
+ * @m: monitor
+ *
+ * Return: fd
+ */
+int vnic_monitor_fd(const struct vnic_monitor *m)
+{
+	return nl_socket_get_fd(m->sk);
+}
+
+/**
+ * vnic_monitor_run() - deliver pending events
+ * @m: monitor
+ */
+void vnic_monitor_run(struct vnic_monitor *m)
+{
+	int ret = nl_recvmsgs_default(m->sk);
+
+	if (ret < 0 && ret != -NLE_AGAIN)
+		vlog_rl(NETLINK, WARN, "link monitor: %s", nl_geterror(ret));
+}
+
+/**
+ * vnic_monitor_close() - stop listening; NULL is ignored
+ * @m: monitor
+ */
+void vnic_monitor_close(struct vnic_monitor *m)
+{
+	if (!m)
+		return;
+	if (m->sk)
+		nl_socket_free(m->sk);
+	free(m);
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* vnic_provider.h - the contract between the switch and a port backend
+ *
+ * Lifecycle: open() on the control thread; then rx_burst()/rx_done() from
+ * exactly one datapath thread (the port's owner); tx_burst() from any
+ * datapath thread, possibly several at once, so a backend that needs
+ * serialisation on transmit provides it itself; close() on the control thread
+ * after the switch has made sure no datapath thread still uses the port.
+ *
+ * Errors: rx_burst() and tx_burst() return the count handled, or a negative
+ * errno when the port is broken for good (device gone, peer misbehaved); the
+ * switch then marks the port down and stops polling it.  A frame the backend
+ * drops is counted in vnic->drops, never reported as an error.
+ */
+#ifndef VNET_VNIC_PROVIDER_H
+#define VNET_VNIC_PROVIDER_H
+
+#include <stdatomic.h>
+
+#include "vnic.h"
+
+/**
+ * struct vnic - base of every backend's port structure (embed it first)
+ * @ops: the backend
+ * @name: port name
+ * @mtu: network MTU
+ * @drops: drop counters by reason; rx side written by the owner thread only,
+ *         tx side with atomic adds
+ */
+struct vnic {
+	const struct vnic_ops *ops;
+	char name[16];
+	unsigned mtu;
+	_Atomic uint64_t drops[VNIC_DROP_MAX];
+};
+
+/**
+ * struct vnic_ops - a port backend
+ * @kind: name users give with "port add --KIND"
+ * @open: create the port; fill @err with a sentence on failure. Required.
+ * @close: release everything. Required.
+ * @rx_burst: receive up to @n frames; packets come from @pool or reference
+ *            the backend's own memory. Required.
+ * @rx_done: the switch is done with packets from rx_burst(); release foreign
+ *           memory (give descriptors back). May be NULL; pool packets are
+ *           freed by the caller either way.
+ * @tx_burst: send frames; copies them out before returning. Required.
+ * @rx_fd: fd that becomes readable when rx_burst() has work (event mode), or
+ *         -1 when the port must be polled. May be NULL.
+ * @ifindex: kernel device index for link events, 0 if none. May be NULL.
+ * @alive: whether the device still exists. May be NULL.
+ * @describe: add backend facts to a JSON object for "port show". May be NULL.
+ * @mtu_changed: follow a network MTU change. May be NULL.
+ * @remove: make close() delete the device the backend created (the port is
+ *          deleted for good rather than vnetd stopping). May be NULL.
+ */
+struct vnic_ops {
+	const char *kind;
+	int (*open)(const struct vnic_params *params, struct vnic **out,
+		    char *err, size_t errlen);
+	void (*close)(struct vnic *v);
+	int (*rx_burst)(struct vnic *v, struct pkt_pool *pool,
+			struct pkt **pkts, unsigned n);
+	void (*rx_done)(struct vnic *v, struct pkt **pkts, unsigned n);
+	int (*tx_burst)(struct vnic *v, const struct pkt_out *out, unsigned n);
+	int (*rx_fd)(const struct vnic *v);
+	int (*ifindex)(const struct vnic *v);
+	bool (*alive)(struct vnic *v);
+	void (*describe)(const struct vnic *v, json_t *obj);
+	void (*mtu_changed)(struct vnic *v, unsigned mtu);
+	bool (*remove)(struct vnic *v);
+};
+
+static inline void vnic_count_drop(struct vnic *v, enum vnic_drop d,
+				   uint64_t n)
+{
+	atomic_fetch_add_explicit(&v->drops[d], n, memory_order_relaxed);
+}
+
+void vnic_base_init(struct vnic *v, const struct vnic_ops *ops,
+		    const struct vnic_params *params);
+
+extern const struct vnic_ops vnic_tap_ops;
+extern const struct vnic_ops vnic_host_ops;
+extern const struct vnic_ops vnic_afpacket_ops;
+extern const struct vnic_ops vnic_pcap_ops;
+
+#endif

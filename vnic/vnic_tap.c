@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vnic_tap.c - tap ports: a guest's or namespace's NIC ("tap"), and the
+ * host's own vNIC ("host")
+ *
+ * The tap is made persistent so that it, and whatever the namespace or host
+ * configured on it, survives a vnetd restart; vnetd re-attaches by name.  It
+ * is deleted when the port is deleted.  A tap keeps working for vnetd when
+ * it is moved to another network namespace: the fd stays bound to it.
+ */
+#include "vnic_provider.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <linux/virtio_net.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "../lib/log.h"
+#include "../lib/util.h"
+#include "../lib/vnet_hdr.h"
+
+struct vnic_tap {
+	struct vnic base;
+	int fd;
+	int ifindex; /* in vnetd's namespace; 0 when elsewhere */
+	bool remove;
+	char netns[64];
+};
+
+static struct vnic_tap *to_tap(const struct vnic *v)
+{
+	return (struct vnic_tap *)v;
+}
+
+static int tap_attach(const char *name, int *fd_out, char *err, size_t errlen)
+{
+	struct ifreq ifr = {0};
+	int fd, ret;
+
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open /dev/net/tun: %s",
+			 strerror(errno));
+		return ret;
+	}
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		ret = -errno;
+		snprintf(err, errlen,
+			 "cannot create or attach tap '%s': %s (a device of "
+			 "that name that is not a vnet tap?)",
+			 name, strerror(errno));
+		close(fd);
+		return ret;
+	}
+	/* Offloads off: the kernel hands us finished checksums, no GSO. */
+	if (ioctl(fd, TUNSETOFFLOAD, 0) < 0 || ioctl(fd, TUNSETPERSIST, 1) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "tap '%s': %s", name, strerror(errno));
+		close(fd);
+		return ret;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+static int tap_open_common(const struct vnic_ops *ops,
+			   const struct vnic_params *params, struct vnic **out,
+			   char *err, size_t errlen)
+{
+	struct vnic_tap *t;
+	int saved = -1, ret;
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	vnic_base_init(&t->base, ops, params);
+	t->fd = -1;
+	if (params->netns) {
+		snprintf(t->netns, sizeof(t->netns), "%s", params->netns);
+		ret = vnic_netns_enter(params->netns, &saved);
+		if (ret) {
+			snprintf(err, errlen,
+				 "cannot enter network namespace '%s': %s",
+				 params->netns, strerror(-ret));
+			free(t);
+			return ret;
+		}
+	}
+	ret = tap_attach(params->name, &t->fd, err, errlen);
+	if (!ret) {
+		ret = vnic_link_set(params->name, 1, t->base.mtu,
+				    params->has_mac ? params->mac : NULL);
+		if (ret)
+			snprintf(err, errlen, "tap '%s': cannot set it up: %s",
+				 params->name, strerror(-ret));
+	}
+	if (!ret && !params->netns)
+		t->ifindex = vnic_link_ifindex(params->name);
+	if (params->netns)
+		vnic_netns_leave(saved);
+	if (ret) {
+		if (t->fd >= 0) {
+			if (ioctl(t->fd, TUNSETPERSIST, 0) < 0) {
+				/* closing still detaches */
+			}
+			close(t->fd);
+		}
+		free(t);
+		return ret;
+	}
+	*out = &t->base;
+	return 0;
+}
+
+static int tap_open(const struct vnic_params *params, struct vnic **out,
+		    char *err, size_t errlen)
+{
+	return tap_open_common(&vnic_tap_ops, params, out, err, errlen);
+}
+
+static int host_open(const struct vnic_params *params, struct vnic **out,
+		     char *err, size_t errlen)
+{
+	if (params->netns) {
+		snprintf(err, errlen, "a host vNIC lives in vnetd's namespace");
+		return -EINVAL;
+	}
+	return tap_open_common(&vnic_host_ops, params, out, err, errlen);
+}
+
+static void tap_close(struct vnic *v)
+{
+	struct vnic_tap *t = to_tap(v);
+
+	if (t->remove && ioctl(t->fd, TUNSETPERSIST, 0) < 0)
+		vlog(VNIC, WARN, "%s: cannot drop persistence: %s", v->name,
+		     strerror(errno));
+	close(t->fd);
+	free(t);
+}
+
+static bool tap_remove(struct vnic *v)
+{
+	to_tap(v)->remove = true;
+	return true;
+}
+
+static int tap_rx_burst(struct vnic *v, struct pkt_pool *pool,
+			struct pkt **pkts, unsigned n)
+{
+	struct vnic_tap *t = to_tap(v);
+	unsigned got = 0;
+
+	while (got < n) {
+		struct virtio_net_hdr h;
+		struct pkt *p = pkt_pool_alloc(pool);
+		struct iovec iov[2];
+		ssize_t r;
+
+		if (!p) {
+			vnic_count_drop(v, VNIC_DROP_NO_BUFFER, 1);
+			break;
+		}
+		iov[0] = (struct iovec){&h, sizeof(h)};
+		iov[1] = (struct iovec){p->data, PKT_MAX_FRAME};
+		r = readv(t->fd, iov, 2);
+		if (r < 0) {
+			int e = errno;
+
+			pkt_free(p);
+			if (e == EAGAIN || e == EINTR)
+				break;
+			if (got)
+				break; /* report it on the next call */
+			return -(e == EBADFD ? ENODEV : e);
+		}
+		if ((size_t)r < sizeof(h)) {
+			pkt_free(p);
+			continue;
+		}
+		p->len = (uint32_t)((size_t)r - sizeof(h));
+		if (p->len >= PKT_MAX_FRAME) {
+			vnic_count_drop(v, VNIC_DROP_TRUNCATED, 1);
+			pkt_free(p);
+			continue;
+		}
+		if (h.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+			vnic_count_drop(v, VNIC_DROP_GSO_UNSUPPORTED, 1);
+			pkt_free(p);
+			continue;
+		}
+		if (vnet_hdr_csum_complete(&h, p->data, p->len)) {
+			vnic_count_drop(v, VNIC_DROP_BAD_VNET_HDR, 1);
+			pkt_free(p);
+			continue;
+		}
+		pkts[got++] = p;
+	}
+	return (int)got;
+}
+
+static int tap_tx_burst(struct vnic *v, const struct pkt_out *out, unsigned n)
+{
+	struct vnic_tap *t = to_tap(v);
+	static const struct virtio_net_hdr h;
+	unsigned sent = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct iovec iov[4];
+		uint8_t tag[4];
+		unsigned cnt;
+
+		iov[0] = (struct iovec){(void *)&h, sizeof(h)};
+		cnt = pkt_tx_iov(out[i].pkt, out[i].tci, tag, iov + 1);
+		if (writev(t->fd, iov, (int)cnt + 1) < 0) {
+			if (errno == EBADFD)
+				return sent ? (int)sent : -ENODEV;
+			/* EIO: the device is down; EAGAIN: queue full. */
+			vnic_count_drop(v,
+					errno == EAGAIN ? VNIC_DROP_TX_FULL
+							: VNIC_DROP_TX_ERROR,
+					1);
+			continue;
+		}
+		sent++;
+	}
+	return (int)sent;
+}
+
+static int tap_rx_fd(const struct vnic *v)
+{
+	return to_tap(v)->fd;
+}
+
+static int tap_ifindex(const struct vnic *v)
+{
+	return to_tap(v)->ifindex;
+}
+
+static bool tap_alive(struct vnic *v)
+{
+	struct ifreq ifr = {0};
+
+	/* Fails with EBADFD once the device is deleted, moved or not. */
+	return ioctl(to_tap(v)->fd, TUNGETIFF, &ifr) == 0;
+}
+
+static void tap_describe(const struct vnic *v, json_t *obj)
+{
+	const struct vnic_tap *t = to_tap(v);
+
+	json_object_set_new(obj, "device", json_string(v->name));
+	if (t->netns[0])
+		json_object_set_new(obj, "netns", json_string(t->netns));
+}
+
+static void tap_mtu_changed(struct vnic *v, unsigned mtu)
+{
+	const struct vnic_tap *t = to_tap(v);
+	int saved = -1;
+
+	if (t->netns[0] && vnic_netns_enter(t->netns, &saved))
+		return;
+	vnic_link_set(v->name, -1, mtu, NULL);
+	if (t->netns[0])
+		vnic_netns_leave(saved);
+}
+
+const struct vnic_ops vnic_tap_ops = {
+	.kind = "tap",
+	.open = tap_open,
+	.close = tap_close,
+	.rx_burst = tap_rx_burst,
+	.tx_burst = tap_tx_burst,
+	.rx_fd = tap_rx_fd,
+	.ifindex = tap_ifindex,
+	.alive = tap_alive,
+	.describe = tap_describe,
+	.mtu_changed = tap_mtu_changed,
+	.remove = tap_remove,
+};
+
+const struct vnic_ops vnic_host_ops = {
+	.kind = "host",
+	.open = host_open,
+	.close = tap_close,
+	.rx_burst = tap_rx_burst,
+	.tx_burst = tap_tx_burst,
+	.rx_fd = tap_rx_fd,
+	.ifindex = tap_ifindex,
+	.alive = tap_alive,
+	.describe = tap_describe,
+	.mtu_changed = tap_mtu_changed,
+	.remove = tap_remove,
+};

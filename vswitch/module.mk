@@ -1,0 +1,1 @@
+VSWITCH_SRCS += vswitch/vswitch.c vswitch/vswitch_dp.c vswitch/vswitch_fdb.c vswitch/vswitch_parse.c

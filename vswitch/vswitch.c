@@ -1,0 +1,642 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vswitch.c - the switch's control side: networks, ports, threads, counters
+ *
+ * Everything here runs on the control thread.  Objects the datapath reads are
+ * published with release stores and retired only after vsw_synchronize().
+ */
+#include "vswitch_priv.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "../lib/log.h"
+#include "../lib/util.h"
+#include "../vnic/vnic.h"
+
+static const char *const net_type_names[] = {
+	[VSW_NET_PRIVATE] = "private",
+	[VSW_NET_INTERNAL] = "internal",
+	[VSW_NET_EXTERNAL] = "external",
+};
+
+static const char *const role_names[] = {
+	[VSW_ROLE_VM] = "vm",
+	[VSW_ROLE_HOST] = "host",
+	[VSW_ROLE_UPLINK] = "uplink",
+};
+
+static const struct {
+	const char *name, *desc;
+} drop_info[] = {
+#define VSW_DROP_INFO(id, name, desc) {name, desc},
+	VSW_DROPS(VSW_DROP_INFO)
+#undef VSW_DROP_INFO
+};
+
+/**
+ * vsw_net_type_name() - "private", "internal" or "external"
+ * @t: type
+ *
+ * Return: static string
+ */
+const char *vsw_net_type_name(enum vsw_net_type t)
+{
+	return (unsigned)t < ARRAY_SIZE(net_type_names) ? net_type_names[t]
+							 : "?";
+}
+
+/**
+ * vsw_net_type_parse() - parse a network type name (exact match)
+ * @s: name
+ *
+ * Return: type, or -EINVAL
+ */
+int vsw_net_type_parse(const char *s)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(net_type_names); i++)
+		if (!strcmp(s, net_type_names[i]))
+			return (int)i;
+	return -EINVAL;
+}
+
+/**
+ * vsw_role_name() - "vm", "host" or "uplink"
+ * @r: role
+ *
+ * Return: static string
+ */
+const char *vsw_role_name(enum vsw_port_role r)
+{
+	return (unsigned)r < ARRAY_SIZE(role_names) ? role_names[r] : "?";
+}
+
+/**
+ * vsw_role_allowed() - the reachability rule of each network type
+ * @t: network type
+ * @r: port role
+ *
+ * Private networks join guests only; internal ones add the host; external
+ * ones add an uplink (and optionally the host).
+ *
+ * Return: true if a port of role @r may join a network of type @t
+ */
+bool vsw_role_allowed(enum vsw_net_type t, enum vsw_port_role r)
+{
+	switch (r) {
+	case VSW_ROLE_VM:
+		return true;
+	case VSW_ROLE_HOST:
+		return t != VSW_NET_PRIVATE;
+	case VSW_ROLE_UPLINK:
+		return t == VSW_NET_EXTERNAL;
+	}
+	return false;
+}
+
+/**
+ * vsw_drop_name() - counter name of a drop reason
+ * @d: reason
+ *
+ * Return: static string
+ */
+const char *vsw_drop_name(enum vsw_drop d)
+{
+	return d < VSW_DROP_MAX ? drop_info[d].name : "?";
+}
+
+/**
+ * vsw_drop_desc() - sentence describing a drop reason
+ * @d: reason
+ *
+ * Return: static string
+ */
+const char *vsw_drop_desc(enum vsw_drop d)
+{
+	return d < VSW_DROP_MAX ? drop_info[d].desc : "?";
+}
+
+/**
+ * vswitch_create() - allocate a switch and its threads' state
+ * @cfg: settings; copied
+ *
+ * Return: switch, or NULL on failure (logged)
+ */
+struct vswitch *vswitch_create(const struct vsw_config *cfg)
+{
+	struct vswitch *sw = calloc(1, sizeof(*sw));
+
+	if (!sw)
+		return NULL;
+	sw->cfg = *cfg;
+	if (!sw->cfg.threads)
+		sw->cfg.threads = 1;
+	if (!sw->cfg.pool_size)
+		sw->cfg.pool_size = 1024;
+	sw->threads = calloc(sw->cfg.threads, sizeof(*sw->threads));
+	if (!sw->threads)
+		goto err;
+	for (unsigned i = 0; i < sw->cfg.threads; i++) {
+		int ret = vsw_thread_init(sw, &sw->threads[i], i);
+
+		if (ret) {
+			vlog(VSWITCH, ERR, "datapath thread %u: %s", i,
+			     strerror(-ret));
+			goto err;
+		}
+	}
+	return sw;
+err:
+	vswitch_destroy(sw);
+	return NULL;
+}
+
+/**
+ * vswitch_start() - start the datapath threads
+ * @sw: switch
+ *
+ * Return: 0 or -errno
+ */
+int vswitch_start(struct vswitch *sw)
+{
+	for (unsigned i = 0; i < sw->cfg.threads; i++) {
+		struct vsw_thread *t = &sw->threads[i];
+		char name[32];
+		int ret;
+
+		ret = pthread_create(&t->tid, NULL, vsw_thread_main, t);
+		if (ret)
+			return -ret;
+		t->started = true;
+		snprintf(name, sizeof(name), "vnet-dp%u", i);
+		name[15] = 0;
+		pthread_setname_np(t->tid, name);
+	}
+	vlog(VSWITCH, INFO, "%u datapath thread(s) started in %s mode",
+	     sw->cfg.threads, sw->cfg.poll ? "poll" : "event");
+	return 0;
+}
+
+/**
+ * vswitch_destroy() - stop threads, close every port, free; NULL is ignored
+ * @sw: switch
+ */
+void vswitch_destroy(struct vswitch *sw)
+{
+	if (!sw)
+		return;
+	atomic_store(&sw->stop, true);
+	for (unsigned i = 0; sw->threads && i < sw->cfg.threads; i++) {
+		struct vsw_thread *t = &sw->threads[i];
+		uint64_t one = 1;
+
+		if (!t->started)
+			continue;
+		if (write(t->wake_fd, &one, sizeof(one)) < 0) {
+			/* the thread wakes within a second anyway */
+		}
+		pthread_join(t->tid, NULL);
+		t->started = false;
+	}
+	for (int i = 0; i < VSW_MAX_PORTS; i++)
+		if (atomic_load(&sw->ports[i]))
+			vswitch_port_del(sw, i);
+	for (int i = 0; i < VSW_MAX_NETS; i++)
+		if (sw->nets[i])
+			vswitch_net_del(sw, i);
+	for (unsigned i = 0; sw->threads && i < sw->cfg.threads; i++)
+		vsw_thread_fini(&sw->threads[i]);
+	free(sw->threads);
+	free(sw);
+}
+
+static struct vsw_idlist *idlist_with(const struct vsw_idlist *old, int add,
+				      int del)
+{
+	unsigned n = old ? old->n : 0;
+	struct vsw_idlist *l = malloc(sizeof(*l) + (n + 1) * sizeof(l->ids[0]));
+
+	if (!l)
+		return NULL;
+	l->n = 0;
+	for (unsigned i = 0; i < n; i++)
+		if (old->ids[i] != del)
+			l->ids[l->n++] = old->ids[i];
+	if (add >= 0)
+		l->ids[l->n++] = (uint16_t)add;
+	return l;
+}
+
+/* Swap in a new id list and free the old one after a grace period. */
+static int idlist_update(struct vswitch *sw, _Atomic(struct vsw_idlist *) *slot,
+			 int add, int del)
+{
+	struct vsw_idlist *old = atomic_load(slot);
+	struct vsw_idlist *l = idlist_with(old, add, del);
+
+	if (!l)
+		return -ENOMEM;
+	atomic_store_explicit(slot, l, memory_order_release);
+	vsw_synchronize(sw);
+	free(old);
+	return 0;
+}
+
+/**
+ * vswitch_run() - periodic work: MAC aging, table rebuilds, failed ports
+ * @sw: switch
+ */
+void vswitch_run(struct vswitch *sw)
+{
+	int64_t now = now_sec();
+
+	for (int i = 0; i < VSW_MAX_PORTS; i++) {
+		struct vsw_port *p = atomic_load(&sw->ports[i]);
+
+		if (p && atomic_load(&p->broken) &&
+		    !atomic_exchange(&p->fault_seen, true)) {
+			vlog(VSWITCH, WARN, "%s: port is down: %s", p->name,
+			     strerror(-atomic_load(&p->fault_err)));
+			fdb_flush_port(atomic_load(&p->net->fdb),
+				       (uint16_t)p->id);
+		}
+	}
+	if (now == sw->last_age)
+		return;
+	sw->last_age = now;
+	for (int i = 0; i < VSW_MAX_NETS; i++) {
+		struct vsw_net *net = sw->nets[i];
+		struct fdb *fdb, *fresh;
+
+		if (!net)
+			continue;
+		fdb = atomic_load(&net->fdb);
+		fdb_age(fdb, now);
+		if (!fdb_needs_rebuild(fdb))
+			continue;
+		fresh = fdb_rebuild(fdb);
+		if (!fresh)
+			continue;
+		atomic_store_explicit(&net->fdb, fresh, memory_order_release);
+		vsw_synchronize(sw);
+		fdb_destroy(fdb);
+	}
+}
+
+/**
+ * vswitch_net_add() - create a network
+ * @sw: switch
+ * @p: parameters, already validated by the caller
+ *
+ * Return: network id, or -errno (-ENOSPC: too many networks)
+ */
+int vswitch_net_add(struct vswitch *sw, const struct vsw_net_params *p)
+{
+	struct vsw_net *net;
+	int id;
+
+	for (id = 0; id < VSW_MAX_NETS && sw->nets[id]; id++)
+		;
+	if (id == VSW_MAX_NETS)
+		return -ENOSPC;
+	if (p->mtu < VSW_MTU_MIN || p->mtu > VSW_MTU_MAX)
+		return -EINVAL;
+	net = calloc(1, sizeof(*net));
+	if (!net)
+		return -ENOMEM;
+	net->id = id;
+	snprintf(net->name, sizeof(net->name), "%s", p->name);
+	net->type = p->type;
+	net->mtu = p->mtu;
+	net->aging = p->aging;
+	net->fdb = fdb_create(p->fdb_size, p->aging);
+	net->members = idlist_with(NULL, -1, -1);
+	if (!net->fdb || !net->members) {
+		fdb_destroy(net->fdb);
+		free(net->members);
+		free(net);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < sw->cfg.threads; i++)
+		memset(&sw->threads[i].nstats[id], 0,
+		       sizeof(sw->threads[i].nstats[id]));
+	sw->nets[id] = net;
+	atomic_store_explicit(&sw->dp_nets[id], net, memory_order_release);
+	return id;
+}
+
+/**
+ * vswitch_net_del() - delete a network that has no ports
+ * @sw: switch
+ * @id: network
+ *
+ * Return: 0, -ENOENT, or -EBUSY while ports remain
+ */
+int vswitch_net_del(struct vswitch *sw, int id)
+{
+	struct vsw_net *net;
+
+	if (id < 0 || id >= VSW_MAX_NETS || !sw->nets[id])
+		return -ENOENT;
+	net = sw->nets[id];
+	if (atomic_load(&net->members)->n)
+		return -EBUSY;
+	sw->nets[id] = NULL;
+	atomic_store(&sw->dp_nets[id], NULL);
+	vsw_synchronize(sw);
+	fdb_destroy(atomic_load(&net->fdb));
+	free(atomic_load(&net->members));
+	free(net);
+	return 0;
+}
+
+/**
+ * vswitch_net_set_mtu() - change a network's MTU while it forwards
+ * @sw: switch
+ * @id: network
+ * @mtu: 68-9000
+ *
+ * Return: 0, -ENOENT or -EINVAL
+ */
+int vswitch_net_set_mtu(struct vswitch *sw, int id, unsigned mtu)
+{
+	if (id < 0 || id >= VSW_MAX_NETS || !sw->nets[id])
+		return -ENOENT;
+	if (mtu < VSW_MTU_MIN || mtu > VSW_MTU_MAX)
+		return -EINVAL;
+	atomic_store(&sw->nets[id]->mtu, mtu);
+	return 0;
+}
+
+/**
+ * vswitch_net_stats() - a network's counters, summed over threads
+ * @sw: switch
+ * @id: network
+ * @st: result
+ */
+void vswitch_net_stats(struct vswitch *sw, int id, struct vsw_net_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (id < 0 || id >= VSW_MAX_NETS || !sw->nets[id])
+		return;
+	for (unsigned i = 0; i < sw->cfg.threads; i++) {
+		const struct vsw_tstats_net *t = &sw->threads[i].nstats[id];
+
+		st->unicast += __atomic_load_n(&t->unicast, __ATOMIC_RELAXED);
+		st->flooded += __atomic_load_n(&t->flooded, __ATOMIC_RELAXED);
+		st->learned += __atomic_load_n(&t->learned, __ATOMIC_RELAXED);
+		st->moved += __atomic_load_n(&t->moved, __ATOMIC_RELAXED);
+		st->fdb_full += __atomic_load_n(&t->fdb_full, __ATOMIC_RELAXED);
+	}
+	st->fdb_entries = fdb_count(atomic_load(&sw->nets[id]->fdb));
+}
+
+/**
+ * vswitch_fdb_dump() - list a network's MAC table
+ * @sw: switch
+ * @id: network
+ * @cb: called per entry
+ * @arg: passed to @cb
+ *
+ * Return: 0 or -ENOENT
+ */
+int vswitch_fdb_dump(struct vswitch *sw, int id, vsw_fdb_cb cb, void *arg)
+{
+	if (id < 0 || id >= VSW_MAX_NETS || !sw->nets[id])
+		return -ENOENT;
+	fdb_foreach(atomic_load(&sw->nets[id]->fdb), now_sec(), cb, arg);
+	return 0;
+}
+
+static unsigned pick_thread(struct vswitch *sw)
+{
+	unsigned best = 0;
+
+	for (unsigned i = 1; i < sw->cfg.threads; i++)
+		if (sw->threads[i].n_ports < sw->threads[best].n_ports)
+			best = i;
+	return best;
+}
+
+/**
+ * vswitch_port_add() - attach an open backend to a network
+ * @sw: switch
+ * @net_id: network
+ * @name: port name
+ * @role: who is behind the port
+ * @vlan: 802.1Q setting, NULL for none
+ * @vnic: open backend; owned by the switch on success
+ *
+ * Return: port id, or -errno (-EPERM: role not allowed on this network type)
+ */
+int vswitch_port_add(struct vswitch *sw, int net_id, const char *name,
+		     enum vsw_port_role role, const struct vsw_vlan *vlan,
+		     struct vnic *vnic)
+{
+	struct vsw_net *net;
+	struct vsw_port *port;
+	struct vsw_thread *t;
+	int id, ret;
+
+	if (net_id < 0 || net_id >= VSW_MAX_NETS || !sw->nets[net_id])
+		return -ENOENT;
+	net = sw->nets[net_id];
+	if (!vsw_role_allowed(net->type, role))
+		return -EPERM;
+	for (id = 0; id < VSW_MAX_PORTS && atomic_load(&sw->ports[id]); id++)
+		;
+	if (id == VSW_MAX_PORTS)
+		return -ENOSPC;
+	port = calloc(1, sizeof(*port));
+	if (!port)
+		return -ENOMEM;
+	port->id = id;
+	snprintf(port->name, sizeof(port->name), "%s", name);
+	port->net = net;
+	port->role = role;
+	if (vlan)
+		port->vlan = *vlan;
+	port->vnic = vnic;
+	port->thread = pick_thread(sw);
+	port->rx_fd = sw->cfg.poll ? -1 : vnic_rx_fd(vnic);
+	port->link_up = true;
+	t = &sw->threads[port->thread];
+	for (unsigned i = 0; i < sw->cfg.threads; i++)
+		memset(&sw->threads[i].pstats[id], 0,
+		       sizeof(sw->threads[i].pstats[id]));
+
+	atomic_store_explicit(&sw->ports[id], port, memory_order_release);
+	ret = idlist_update(sw, &net->members, id, -1);
+	if (!ret && sw->cfg.poll)
+		ret = idlist_update(sw, &t->owned, id, -1);
+	if (!ret && port->rx_fd >= 0) {
+		struct epoll_event ev = {.events = EPOLLIN,
+					 .data.u32 = (uint32_t)id};
+
+		if (epoll_ctl(t->epfd, EPOLL_CTL_ADD, port->rx_fd, &ev))
+			ret = -errno;
+	}
+	if (ret) {
+		idlist_update(sw, &net->members, -1, id);
+		if (sw->cfg.poll)
+			idlist_update(sw, &t->owned, -1, id);
+		atomic_store(&sw->ports[id], NULL);
+		vsw_synchronize(sw);
+		free(port);
+		return ret;
+	}
+	t->n_ports++;
+	return id;
+}
+
+static struct vsw_port *port_get(struct vswitch *sw, int id)
+{
+	if (id < 0 || id >= VSW_MAX_PORTS)
+		return NULL;
+	return atomic_load(&sw->ports[id]);
+}
+
+/**
+ * vswitch_port_del() - detach a port and close its backend
+ * @sw: switch
+ * @id: port
+ *
+ * Return: 0 or -ENOENT
+ */
+int vswitch_port_del(struct vswitch *sw, int id)
+{
+	struct vsw_port *port = port_get(sw, id);
+	struct vsw_thread *t;
+
+	if (!port)
+		return -ENOENT;
+	t = &sw->threads[port->thread];
+	if (port->rx_fd >= 0 && !atomic_load(&port->broken))
+		epoll_ctl(t->epfd, EPOLL_CTL_DEL, port->rx_fd, NULL);
+	if (idlist_update(sw, &port->net->members, -1, id) ||
+	    (sw->cfg.poll && idlist_update(sw, &t->owned, -1, id))) {
+		/* Out of memory: leave the port in place rather than leak
+		 * a half-removed one. */
+		return -ENOMEM;
+	}
+	atomic_store(&sw->ports[id], NULL);
+	vsw_synchronize(sw);
+	fdb_flush_port(atomic_load(&port->net->fdb), (uint16_t)id);
+	vnic_close(port->vnic);
+	t->n_ports--;
+	free(port);
+	return 0;
+}
+
+/**
+ * vswitch_port_vnic() - a port's backend
+ * @sw: switch
+ * @id: port
+ *
+ * Return: backend, or NULL
+ */
+struct vnic *vswitch_port_vnic(struct vswitch *sw, int id)
+{
+	struct vsw_port *port = port_get(sw, id);
+
+	return port ? port->vnic : NULL;
+}
+
+/**
+ * vswitch_port_up() - operational state: link up and backend healthy
+ * @sw: switch
+ * @id: port
+ *
+ * Return: true if frames can leave on it
+ */
+bool vswitch_port_up(struct vswitch *sw, int id)
+{
+	struct vsw_port *port = port_get(sw, id);
+
+	return port && atomic_load(&port->link_up) &&
+	       !atomic_load(&port->broken);
+}
+
+/**
+ * vswitch_port_set_link() - record a carrier change reported by netlink
+ * @sw: switch
+ * @id: port
+ * @up: carrier
+ *
+ * Return: 0 or -ENOENT
+ */
+int vswitch_port_set_link(struct vswitch *sw, int id, bool up)
+{
+	struct vsw_port *port = port_get(sw, id);
+
+	if (!port)
+		return -ENOENT;
+	if (atomic_exchange(&port->link_up, up) != up) {
+		vlog(VSWITCH, INFO, "%s: link %s", port->name,
+		     up ? "up" : "down");
+		if (!up)
+			fdb_flush_port(atomic_load(&port->net->fdb),
+				       (uint16_t)id);
+	}
+	return 0;
+}
+
+/**
+ * vswitch_port_find_ifindex() - port whose backend sits on a kernel device
+ * @sw: switch
+ * @ifindex: device index
+ *
+ * Return: port id, or -ENOENT
+ */
+int vswitch_port_find_ifindex(struct vswitch *sw, int ifindex)
+{
+	for (int i = 0; i < VSW_MAX_PORTS; i++) {
+		struct vsw_port *p = atomic_load(&sw->ports[i]);
+
+		if (p && ifindex > 0 && vnic_ifindex(p->vnic) == ifindex)
+			return i;
+	}
+	return -ENOENT;
+}
+
+/**
+ * vswitch_port_thread() - datapath thread that receives on a port
+ * @sw: switch
+ * @id: port
+ *
+ * Return: thread number
+ */
+unsigned vswitch_port_thread(struct vswitch *sw, int id)
+{
+	struct vsw_port *port = port_get(sw, id);
+
+	return port ? port->thread : 0;
+}
+
+/**
+ * vswitch_port_stats() - a port's counters, summed over threads
+ * @sw: switch
+ * @id: port
+ * @st: result
+ */
+void vswitch_port_stats(struct vswitch *sw, int id, struct vsw_port_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (!port_get(sw, id))
+		return;
+	for (unsigned i = 0; i < sw->cfg.threads; i++) {
+		const struct vsw_tstats_port *t = &sw->threads[i].pstats[id];
+
+		st->rx_packets += __atomic_load_n(&t->rx_packets,
+						  __ATOMIC_RELAXED);
+		st->rx_bytes += __atomic_load_n(&t->rx_bytes, __ATOMIC_RELAXED);
+		st->tx_packets += __atomic_load_n(&t->tx_packets,
+						  __ATOMIC_RELAXED);
+		st->tx_bytes += __atomic_load_n(&t->tx_bytes, __ATOMIC_RELAXED);
+		for (int d = 0; d < VSW_DROP_MAX; d++)
+			st->drops[d] += __atomic_load_n(&t->drops[d],
+							__ATOMIC_RELAXED);
+	}
+}

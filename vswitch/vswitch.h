@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* vswitch.h - the L2 switch: networks, ports, datapath threads */
+#ifndef VNET_VSWITCH_H
+#define VNET_VSWITCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vswitch;
+struct vnic;
+
+#define VSW_MAX_NETS 256
+#define VSW_MAX_PORTS 1024
+#define VSW_MTU_MIN 68
+#define VSW_MTU_MAX 9000
+
+/* Drops the switch makes, counted per port (ingress or egress). */
+#define VSW_DROPS(X)                                                           \
+	X(RUNT, "runt", "frame shorter than an Ethernet header")               \
+	X(OVERSIZE, "oversize", "frame longer than the network MTU allows")    \
+	X(BAD_SRC_MAC, "bad_src_mac", "multicast or zero source MAC")          \
+	X(VLAN_TAGGED, "vlan_tagged", "tagged frame on an access port")        \
+	X(VLAN_NOT_ALLOWED, "vlan_not_allowed", "VLAN not allowed on port")    \
+	X(SAME_PORT, "same_port", "destination is the ingress port")           \
+	X(NO_PORTS, "no_ports", "no other port in the frame's VLAN")           \
+	X(PORT_DOWN, "port_down", "egress port down")                          \
+	X(TX_FAILED, "tx_failed", "egress port did not take the frame")
+
+enum vsw_drop {
+#define VSW_DROP_ENUM(id, name, desc) VSW_DROP_##id,
+	VSW_DROPS(VSW_DROP_ENUM)
+#undef VSW_DROP_ENUM
+	VSW_DROP_MAX,
+	VSW_DROP_NONE = VSW_DROP_MAX,
+};
+
+enum vsw_net_type {
+	VSW_NET_PRIVATE,
+	VSW_NET_INTERNAL,
+	VSW_NET_EXTERNAL,
+};
+
+/* Who is behind a port decides which network types may have it. */
+enum vsw_port_role {
+	VSW_ROLE_VM,     /* a guest's vNIC (tap, vhost-user) */
+	VSW_ROLE_HOST,   /* the host's own vNIC */
+	VSW_ROLE_UPLINK, /* a physical NIC or team */
+};
+
+/**
+ * struct vsw_config - switch-wide settings fixed at start
+ * @threads: datapath threads
+ * @poll: busy-poll instead of sleeping on fds
+ * @pool_size: packet buffers per datapath thread
+ */
+struct vsw_config {
+	unsigned threads;
+	bool poll;
+	unsigned pool_size;
+};
+
+/**
+ * struct vsw_net_params - a network
+ * @name: name
+ * @type: private, internal or external
+ * @mtu: largest L3 packet, 68-9000
+ * @fdb_size: most MAC addresses learned
+ * @aging: seconds an idle MAC entry lives
+ */
+struct vsw_net_params {
+	const char *name;
+	enum vsw_net_type type;
+	unsigned mtu;
+	unsigned fdb_size;
+	unsigned aging;
+};
+
+/**
+ * struct vsw_vlan - a port's 802.1Q setting
+ * @mode: VSW_VLAN_NONE passes every tag through (untagged frames form their
+ *        own domain); ACCESS puts untagged frames in @access and refuses tags;
+ *        TRUNK carries the VIDs in @allowed tagged and @native untagged
+ * @access: access VID
+ * @native: trunk's untagged VID, 0 for the untagged domain
+ * @allowed: trunk's VIDs, bit map
+ */
+struct vsw_vlan {
+	enum { VSW_VLAN_NONE, VSW_VLAN_ACCESS, VSW_VLAN_TRUNK } mode;
+	uint16_t access;
+	uint16_t native;
+	uint8_t allowed[512];
+};
+
+/**
+ * struct vsw_port_stats - counters of one port (summed over threads)
+ */
+struct vsw_port_stats {
+	uint64_t rx_packets, rx_bytes;
+	uint64_t tx_packets, tx_bytes;
+	uint64_t drops[VSW_DROP_MAX];
+};
+
+/**
+ * struct vsw_net_stats - counters of one network
+ */
+struct vsw_net_stats {
+	uint64_t unicast, flooded, learned, moved, fdb_full;
+	uint64_t fdb_entries;
+};
+
+typedef void (*vsw_fdb_cb)(const uint8_t mac[6], uint16_t vlan, int port,
+			   int64_t age, void *arg);
+
+const char *vsw_net_type_name(enum vsw_net_type t);
+int vsw_net_type_parse(const char *s);
+const char *vsw_role_name(enum vsw_port_role r);
+bool vsw_role_allowed(enum vsw_net_type t, enum vsw_port_role r);
+const char *vsw_drop_name(enum vsw_drop d);
+const char *vsw_drop_desc(enum vsw_drop d);
+
+struct vswitch *vswitch_create(const struct vsw_config *cfg);
+int vswitch_start(struct vswitch *sw) __attribute__((warn_unused_result));
+void vswitch_destroy(struct vswitch *sw);
+void vswitch_run(struct vswitch *sw);
+
+int vswitch_net_add(struct vswitch *sw, const struct vsw_net_params *p)
+	__attribute__((warn_unused_result));
+int vswitch_net_del(struct vswitch *sw, int net);
+int vswitch_net_set_mtu(struct vswitch *sw, int net, unsigned mtu);
+void vswitch_net_stats(struct vswitch *sw, int net, struct vsw_net_stats *st);
+int vswitch_fdb_dump(struct vswitch *sw, int net, vsw_fdb_cb cb, void *arg);
+
+int vswitch_port_add(struct vswitch *sw, int net, const char *name,
+		     enum vsw_port_role role, const struct vsw_vlan *vlan,
+		     struct vnic *vnic) __attribute__((warn_unused_result));
+int vswitch_port_del(struct vswitch *sw, int port);
+struct vnic *vswitch_port_vnic(struct vswitch *sw, int port);
+bool vswitch_port_up(struct vswitch *sw, int port);
+int vswitch_port_set_link(struct vswitch *sw, int port, bool up);
+int vswitch_port_find_ifindex(struct vswitch *sw, int ifindex);
+unsigned vswitch_port_thread(struct vswitch *sw, int port);
+void vswitch_port_stats(struct vswitch *sw, int port, struct vsw_port_stats *st);
+
+#endif

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* vswitch_priv.h - switch internals shared by the vswitch_*.c files and tests */
+#ifndef VNET_VSWITCH_PRIV_H
+#define VNET_VSWITCH_PRIV_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "../lib/pkt.h"
+#include "vswitch.h"
+
+/* ---- MAC learning table (vswitch_fdb.c) ---- */
+
+struct fdb;
+
+enum fdb_learn_result {
+	FDB_REFRESHED, /* known MAC, same port */
+	FDB_LEARNED,   /* new MAC */
+	FDB_MOVED,     /* known MAC, now behind another port */
+	FDB_FULL,      /* new MAC, no room: not learned */
+};
+
+struct fdb *fdb_create(unsigned max_entries, unsigned aging);
+void fdb_destroy(struct fdb *fdb);
+enum fdb_learn_result fdb_learn(struct fdb *fdb, const uint8_t mac[6],
+				uint16_t vlan, uint16_t port, int64_t now);
+int fdb_lookup(struct fdb *fdb, const uint8_t mac[6], uint16_t vlan,
+	       int64_t now);
+unsigned fdb_age(struct fdb *fdb, int64_t now);
+unsigned fdb_flush_port(struct fdb *fdb, uint16_t port);
+unsigned fdb_count(const struct fdb *fdb);
+bool fdb_needs_rebuild(const struct fdb *fdb);
+struct fdb *fdb_rebuild(const struct fdb *fdb);
+void fdb_set_aging(struct fdb *fdb, unsigned aging);
+void fdb_foreach(const struct fdb *fdb, int64_t now, vsw_fdb_cb cb, void *arg);
+
+/* ---- frame classification (vswitch_parse.c) ---- */
+
+enum vsw_drop vsw_parse(struct pkt *p, unsigned mtu);
+enum vsw_drop vsw_vlan_ingress(const struct vsw_vlan *v, struct pkt *p);
+bool vsw_vlan_egress(const struct vsw_vlan *v, const struct pkt *p,
+		     uint16_t *tci);
+
+/* ---- runtime objects (vswitch.c, vswitch_dp.c) ---- */
+
+/* An immutable list of port ids, replaced whole and freed after a grace
+ * period, so datapath threads read it without locks. */
+struct vsw_idlist {
+	unsigned n;
+	uint16_t ids[];
+};
+
+struct vsw_net {
+	int id;
+	char name[16];
+	enum vsw_net_type type;
+	_Atomic unsigned mtu;
+	unsigned aging;
+	_Atomic(struct fdb *) fdb;
+	_Atomic(struct vsw_idlist *) members;
+};
+
+struct vsw_port {
+	int id;
+	char name[16];
+	struct vsw_net *net;
+	enum vsw_port_role role;
+	struct vsw_vlan vlan;
+	struct vnic *vnic;
+	unsigned thread;
+	int rx_fd;
+	_Atomic bool link_up;    /* carrier as netlink reports it */
+	_Atomic bool broken;     /* the backend failed for good */
+	_Atomic bool fault_seen; /* control thread has handled @broken */
+	_Atomic int fault_err;
+};
+
+/* Counters a datapath thread keeps for itself; readers sum them up. */
+struct vsw_tstats_port {
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	uint64_t drops[VSW_DROP_MAX];
+};
+
+struct vsw_tstats_net {
+	uint64_t unicast, flooded, learned, moved, fdb_full;
+};
+
+#define VSW_QS_OFFLINE UINT64_MAX
+
+struct vsw_thread {
+	struct vswitch *sw;
+	unsigned idx;
+	pthread_t tid;
+	bool started;
+	int epfd;
+	int wake_fd;
+	_Atomic uint64_t qs;
+	_Atomic(struct vsw_idlist *) owned;
+	unsigned n_ports; /* ports assigned (for balancing), control only */
+	struct pkt_pool *pool;
+	struct vsw_tstats_port *pstats;
+	struct vsw_tstats_net *nstats;
+	/* Per-burst egress queues. */
+	struct pkt_out (*outq)[PKT_BURST];
+	uint16_t *outn;
+	uint16_t *dirty;
+	unsigned n_dirty;
+};
+
+struct vswitch {
+	struct vsw_config cfg;
+	_Atomic bool stop;
+	_Atomic uint64_t gp_seq;
+	_Atomic(struct vsw_port *) ports[VSW_MAX_PORTS];
+	struct vsw_net *nets[VSW_MAX_NETS]; /* control thread only */
+	_Atomic(struct vsw_net *) dp_nets[VSW_MAX_NETS];
+	struct vsw_thread *threads;
+	int64_t last_age;
+};
+
+void vsw_synchronize(struct vswitch *sw);
+void *vsw_thread_main(void *arg);
+void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
+		       struct pkt **pkts, unsigned n);
+int vsw_thread_init(struct vswitch *sw, struct vsw_thread *t, unsigned idx);
+void vsw_thread_fini(struct vsw_thread *t);
+
+#endif
