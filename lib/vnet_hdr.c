@@ -60,7 +60,9 @@ static int tcp_frame_parse(const uint8_t *frame, size_t len,
 		size_t ihl;
 
 		ip = pkt_peek(&c, 20);
-		if (!ip || ip[9] != 6 /* TCP */)
+		if (!ip)
+			return -EINVAL;
+		if (ip[9] != 6 /* TCP */)
 			return -EPROTONOSUPPORT;
 		ihl = (size_t)(ip[0] & 0xf) * 4;
 		if (ihl < 20 || !pkt_pull(&c, ihl))
@@ -68,7 +70,9 @@ static int tcp_frame_parse(const uint8_t *frame, size_t len,
 		t->v6 = false;
 	} else if (type == ETHERTYPE_IPV6) {
 		ip = pkt_pull(&c, 40);
-		if (!ip || ip[6] != 6)
+		if (!ip)
+			return -EINVAL;
+		if (ip[6] != 6)
 			return -EPROTONOSUPPORT;
 		t->v6 = true;
 	} else {
@@ -221,7 +225,9 @@ int l4_csum_fill(uint8_t *frame, size_t len)
 		return -EINVAL;
 	ip = c.p;
 	if (type == ETHERTYPE_IPV4) {
-		if (!pkt_peek(&c, 20) || (ip[6] & 0x3f) || ip[7])
+		if (!pkt_peek(&c, 20))
+			return -EINVAL;
+		if ((ip[6] & 0x3f) || ip[7])
 			return -EPROTONOSUPPORT; /* fragments keep theirs */
 		hl = (size_t)(ip[0] & 0xf) * 4;
 		iplen = pkt_get_be16(ip + 2);

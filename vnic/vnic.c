@@ -22,6 +22,7 @@ static const struct vnic_ops *const vnic_backends[] = {
 	&vnic_host_ops,
 	&vnic_afpacket_ops,
 	&vnic_pcap_ops,
+	&vnic_dummy_ops, /* tests only; vnetd does not offer it */
 };
 
 /**

@@ -84,5 +84,6 @@ extern const struct vnic_ops vnic_tap_ops;
 extern const struct vnic_ops vnic_host_ops;
 extern const struct vnic_ops vnic_afpacket_ops;
 extern const struct vnic_ops vnic_pcap_ops;
+extern const struct vnic_ops vnic_dummy_ops;
 
 #endif

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* test_vswitch_forward.c - flood and forward decisions, per network type,
+ * through the real pipeline with dummy ports */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/util.h"
+#include "vnic/vnic_dummy.h"
+#include "vswitch/vswitch_priv.h"
+
+struct env {
+	struct vswitch *sw;
+	int net;
+	int port[4];
+	struct vnic *v[4];
+};
+
+static struct vnic *dummy(const char *name)
+{
+	struct vnic_params p = {.kind = "dummy", .name = name, .mtu = 1500};
+	struct vnic *v;
+	char err[128];
+
+	assert_int_equal(vnic_open(&p, &v, err, sizeof(err)), 0);
+	return v;
+}
+
+static int add_port(struct env *e, int i, enum vsw_port_role role,
+		    const struct vsw_vlan *vlan)
+{
+	char name[8];
+
+	snprintf(name, sizeof(name), "p%d", i);
+	e->v[i] = dummy(name);
+	e->port[i] = vswitch_port_add(e->sw, e->net, name, role, vlan, e->v[i]);
+	if (e->port[i] < 0)
+		vnic_close(e->v[i]);
+	return e->port[i];
+}
+
+static void setup_net(struct env *e, enum vsw_net_type type)
+{
+	struct vsw_config cfg = {.threads = 1, .pool_size = 64};
+	struct vsw_net_params np = {"n", type, 1500, 64, 300};
+
+	memset(e, 0, sizeof(*e));
+	e->sw = vswitch_create(&cfg);
+	assert_non_null(e->sw);
+	e->net = vswitch_net_add(e->sw, &np);
+	assert_true(e->net >= 0);
+}
+
+/* Send one frame into the switch on port @i. */
+static void xmit(struct env *e, int i, const uint8_t *frame, size_t len)
+{
+	struct vsw_thread *t = &e->sw->threads[0];
+	struct vsw_port *in = atomic_load(&e->sw->ports[e->port[i]]);
+	struct pkt *p = pkt_pool_alloc(t->pool);
+
+	memcpy(p->data, frame, len);
+	p->len = (uint32_t)len;
+	vsw_process_burst(t, in, &p, 1);
+	pkt_free(p);
+}
+
+static size_t frame(uint8_t *buf, uint8_t dst, uint8_t src, uint16_t vid)
+{
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	size_t o = 12;
+
+	memset(buf, 0, 64);
+	if (dst == 0xff)
+		memcpy(buf, bcast, 6);
+	else
+		memcpy(buf, (uint8_t[]){0x52, 0x54, 0, 0, 0, dst}, 6);
+	memcpy(buf + 6, (uint8_t[]){0x52, 0x54, 0, 0, 0, src}, 6);
+	if (vid) {
+		pkt_put_be16(buf + 12, ETHERTYPE_VLAN);
+		pkt_put_be16(buf + 14, vid);
+		o = 16;
+	}
+	pkt_put_be16(buf + o, ETHERTYPE_IPV4);
+	return 60;
+}
+
+static void clear(struct env *e)
+{
+	for (int i = 0; i < 4; i++)
+		if (e->v[i])
+			vnic_dummy_clear(e->v[i]);
+}
+
+static void test_roles_per_type(void **state)
+{
+	struct env e;
+
+	assert_true(vsw_role_allowed(VSW_NET_PRIVATE, VSW_ROLE_VM));
+	assert_false(vsw_role_allowed(VSW_NET_PRIVATE, VSW_ROLE_HOST));
+	assert_false(vsw_role_allowed(VSW_NET_PRIVATE, VSW_ROLE_UPLINK));
+	assert_true(vsw_role_allowed(VSW_NET_INTERNAL, VSW_ROLE_HOST));
+	assert_false(vsw_role_allowed(VSW_NET_INTERNAL, VSW_ROLE_UPLINK));
+	assert_true(vsw_role_allowed(VSW_NET_EXTERNAL, VSW_ROLE_UPLINK));
+	assert_true(vsw_role_allowed(VSW_NET_EXTERNAL, VSW_ROLE_HOST));
+
+	setup_net(&e, VSW_NET_PRIVATE);
+	assert_int_equal(add_port(&e, 0, VSW_ROLE_HOST, NULL), -EPERM);
+	assert_int_equal(add_port(&e, 0, VSW_ROLE_UPLINK, NULL), -EPERM);
+	assert_true(add_port(&e, 0, VSW_ROLE_VM, NULL) >= 0);
+	vswitch_destroy(e.sw);
+
+	setup_net(&e, VSW_NET_INTERNAL);
+	assert_int_equal(add_port(&e, 0, VSW_ROLE_UPLINK, NULL), -EPERM);
+	assert_true(add_port(&e, 0, VSW_ROLE_HOST, NULL) >= 0);
+	vswitch_destroy(e.sw);
+}
+
+static void test_flood_learn_unicast(void **state)
+{
+	uint8_t buf[64];
+	struct vsw_port_stats st;
+	struct vsw_net_stats ns;
+	struct env e;
+
+	setup_net(&e, VSW_NET_INTERNAL);
+	add_port(&e, 0, VSW_ROLE_VM, NULL);
+	add_port(&e, 1, VSW_ROLE_VM, NULL);
+	add_port(&e, 2, VSW_ROLE_HOST, NULL);
+
+	/* Broadcast floods to every port but the one it came in on. */
+	xmit(&e, 0, buf, frame(buf, 0xff, 1, 0));
+	assert_int_equal(vnic_dummy_sent(e.v[0]), 0);
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 1);
+	assert_int_equal(vnic_dummy_sent(e.v[2]), 1);
+	clear(&e);
+	/* Unknown unicast floods too. */
+	xmit(&e, 1, buf, frame(buf, 9, 2, 0));
+	assert_int_equal(vnic_dummy_sent(e.v[0]), 1);
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 0);
+	assert_int_equal(vnic_dummy_sent(e.v[2]), 1);
+	clear(&e);
+	/* Both MACs are learned now: unicast goes to one port only. */
+	xmit(&e, 0, buf, frame(buf, 2, 1, 0));
+	assert_int_equal(vnic_dummy_sent(e.v[0]), 0);
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 1);
+	assert_int_equal(vnic_dummy_sent(e.v[2]), 0);
+	clear(&e);
+	/* A frame for a MAC behind its own ingress port is dropped. */
+	xmit(&e, 0, buf, frame(buf, 1, 7, 0));
+	assert_int_equal(vnic_dummy_sent(e.v[1]) + vnic_dummy_sent(e.v[2]), 0);
+	vswitch_port_stats(e.sw, e.port[0], &st);
+	assert_int_equal(st.drops[VSW_DROP_SAME_PORT], 1);
+	assert_int_equal(st.rx_packets, 3);
+	vswitch_net_stats(e.sw, e.net, &ns);
+	assert_int_equal(ns.unicast, 1);
+	assert_int_equal(ns.flooded, 2);
+	assert_int_equal(ns.learned, 3);
+	/* A MAC that moves is followed. */
+	xmit(&e, 2, buf, frame(buf, 0xff, 1, 0));
+	vswitch_net_stats(e.sw, e.net, &ns);
+	assert_int_equal(ns.moved, 1);
+	clear(&e);
+	xmit(&e, 1, buf, frame(buf, 1, 2, 0));
+	assert_int_equal(vnic_dummy_sent(e.v[2]), 1);
+	assert_int_equal(vnic_dummy_sent(e.v[0]), 0);
+	vswitch_destroy(e.sw);
+}
+
+static void test_bad_frames_counted(void **state)
+{
+	uint8_t buf[64];
+	struct vsw_port_stats st;
+	struct env e;
+
+	setup_net(&e, VSW_NET_PRIVATE);
+	add_port(&e, 0, VSW_ROLE_VM, NULL);
+	add_port(&e, 1, VSW_ROLE_VM, NULL);
+	frame(buf, 0xff, 1, 0);
+	xmit(&e, 0, buf, 10);
+	buf[6] = 0x01; /* multicast source */
+	xmit(&e, 0, buf, 60);
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 0);
+	vswitch_port_stats(e.sw, e.port[0], &st);
+	assert_int_equal(st.drops[VSW_DROP_RUNT], 1);
+	assert_int_equal(st.drops[VSW_DROP_BAD_SRC_MAC], 1);
+	vswitch_destroy(e.sw);
+}
+
+static void test_vlans(void **state)
+{
+	struct vsw_vlan a10 = {.mode = VSW_VLAN_ACCESS, .access = 10};
+	struct vsw_vlan a20 = {.mode = VSW_VLAN_ACCESS, .access = 20};
+	struct vsw_vlan tr = {.mode = VSW_VLAN_TRUNK};
+	const uint8_t *f;
+	uint8_t buf[64];
+	size_t len;
+	struct env e;
+
+	vlan_list_parse("10,20", tr.allowed);
+	setup_net(&e, VSW_NET_PRIVATE);
+	add_port(&e, 0, VSW_ROLE_VM, &a10);
+	add_port(&e, 1, VSW_ROLE_VM, &a20);
+	add_port(&e, 2, VSW_ROLE_VM, &tr);
+	add_port(&e, 3, VSW_ROLE_VM, &a10);
+
+	xmit(&e, 0, buf, frame(buf, 0xff, 1, 0));
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 0); /* other VLAN */
+	assert_int_equal(vnic_dummy_sent(e.v[3]), 1);
+	f = vnic_dummy_frame(e.v[3], 0, &len);
+	assert_int_equal(len, 60);
+	assert_int_equal(pkt_get_be16(f + 12), ETHERTYPE_IPV4);
+	assert_int_equal(vnic_dummy_sent(e.v[2]), 1);
+	f = vnic_dummy_frame(e.v[2], 0, &len);
+	assert_int_equal(len, 64); /* tag added on the trunk */
+	assert_int_equal(pkt_get_be16(f + 12), ETHERTYPE_VLAN);
+	assert_int_equal(pkt_get_be16(f + 14) & 0xfff, 10);
+	clear(&e);
+
+	xmit(&e, 1, buf, frame(buf, 0xff, 2, 0));
+	assert_int_equal(vnic_dummy_sent(e.v[0]) + vnic_dummy_sent(e.v[3]), 0);
+	f = vnic_dummy_frame(e.v[2], 0, &len);
+	assert_non_null(f);
+	assert_int_equal(pkt_get_be16(f + 14) & 0xfff, 20);
+	clear(&e);
+
+	/* Tagged from the trunk: reaches VLAN 20's access port untagged. */
+	xmit(&e, 2, buf, frame(buf, 2, 9, 20));
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 1);
+	f = vnic_dummy_frame(e.v[1], 0, &len);
+	assert_int_equal(len, 56);
+	assert_int_equal(pkt_get_be16(f + 12), ETHERTYPE_IPV4);
+	assert_int_equal(vnic_dummy_sent(e.v[0]) + vnic_dummy_sent(e.v[3]), 0);
+	vswitch_destroy(e.sw);
+}
+
+static void test_port_down(void **state)
+{
+	struct vsw_port_stats st;
+	uint8_t buf[64];
+	struct env e;
+
+	setup_net(&e, VSW_NET_PRIVATE);
+	add_port(&e, 0, VSW_ROLE_VM, NULL);
+	add_port(&e, 1, VSW_ROLE_VM, NULL);
+	add_port(&e, 2, VSW_ROLE_VM, NULL);
+	vswitch_port_set_link(e.sw, e.port[1], false);
+	xmit(&e, 0, buf, frame(buf, 0xff, 1, 0));
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 0);
+	assert_int_equal(vnic_dummy_sent(e.v[2]), 1);
+	vswitch_port_stats(e.sw, e.port[1], &st);
+	assert_int_equal(st.drops[VSW_DROP_PORT_DOWN], 1);
+	/* Deleting a port removes it from flooding. */
+	assert_int_equal(vswitch_port_del(e.sw, e.port[2]), 0);
+	e.v[2] = NULL;
+	vswitch_port_set_link(e.sw, e.port[1], true);
+	clear(&e);
+	xmit(&e, 0, buf, frame(buf, 0xff, 1, 0));
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 1);
+	assert_int_equal(vswitch_net_del(e.sw, e.net), -EBUSY);
+	vswitch_destroy(e.sw);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roles_per_type),
+		cmocka_unit_test(test_flood_learn_unicast),
+		cmocka_unit_test(test_bad_frames_counted),
+		cmocka_unit_test(test_vlans),
+		cmocka_unit_test(test_port_down),
+	};
+
+	return cmocka_run_group_tests_name("vswitch_forward", tests, NULL,
+					   NULL);
+}

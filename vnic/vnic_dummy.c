@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vnic_dummy.c - a port backend with no device, for tests
+ *
+ * Frames injected with vnic_dummy_inject() come out of rx_burst(); frames
+ * the switch transmits are kept, exactly as they would leave (tags applied),
+ * for the test to inspect.
+ */
+#include "vnic_dummy.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vnic_provider.h"
+
+struct dummy_frame {
+	size_t len;
+	uint8_t data[PKT_MAX_FRAME + 4];
+};
+
+struct vnic_dummy {
+	struct vnic base;
+	struct dummy_frame rxq[VNIC_DUMMY_MAX];
+	unsigned rx_head, rx_tail;
+	struct dummy_frame txq[VNIC_DUMMY_MAX];
+	unsigned n_tx;
+};
+
+static struct vnic_dummy *to_dummy(struct vnic *v)
+{
+	return (struct vnic_dummy *)v;
+}
+
+static int dummy_open(const struct vnic_params *params, struct vnic **out,
+		      char *err, size_t errlen)
+{
+	struct vnic_dummy *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return -ENOMEM;
+	vnic_base_init(&d->base, &vnic_dummy_ops, params);
+	*out = &d->base;
+	return 0;
+}
+
+static void dummy_close(struct vnic *v)
+{
+	free(v);
+}
+
+static int dummy_rx_burst(struct vnic *v, struct pkt_pool *pool,
+			  struct pkt **pkts, unsigned n)
+{
+	struct vnic_dummy *d = to_dummy(v);
+	unsigned got = 0;
+
+	while (got < n && d->rx_head != d->rx_tail) {
+		struct dummy_frame *f = &d->rxq[d->rx_head % VNIC_DUMMY_MAX];
+		struct pkt *p = pkt_pool_alloc(pool);
+
+		if (!p)
+			break;
+		memcpy(p->data, f->data, f->len);
+		p->len = (uint32_t)f->len;
+		pkts[got++] = p;
+		d->rx_head++;
+	}
+	return (int)got;
+}
+
+static int dummy_tx_burst(struct vnic *v, const struct pkt_out *out,
+			  unsigned n)
+{
+	struct vnic_dummy *d = to_dummy(v);
+	unsigned i;
+
+	for (i = 0; i < n && d->n_tx < VNIC_DUMMY_MAX; i++) {
+		struct dummy_frame *f = &d->txq[d->n_tx++];
+		struct iovec iov[3];
+		uint8_t tag[4];
+		unsigned cnt = pkt_tx_iov(out[i].pkt, out[i].tci, tag, iov);
+
+		f->len = 0;
+		for (unsigned k = 0; k < cnt; k++) {
+			memcpy(f->data + f->len, iov[k].iov_base,
+			       iov[k].iov_len);
+			f->len += iov[k].iov_len;
+		}
+	}
+	return (int)i;
+}
+
+/**
+ * vnic_dummy_inject() - queue a frame for the next rx_burst()
+ * @v: dummy port
+ * @frame: bytes
+ * @len: length
+ *
+ * Return: 0, -ENOSPC when the queue is full, -EMSGSIZE when too long
+ */
+int vnic_dummy_inject(struct vnic *v, const void *frame, size_t len)
+{
+	struct vnic_dummy *d = to_dummy(v);
+	struct dummy_frame *f;
+
+	if (len > PKT_MAX_FRAME)
+		return -EMSGSIZE;
+	if (d->rx_tail - d->rx_head >= VNIC_DUMMY_MAX)
+		return -ENOSPC;
+	f = &d->rxq[d->rx_tail++ % VNIC_DUMMY_MAX];
+	memcpy(f->data, frame, len);
+	f->len = len;
+	return 0;
+}
+
+/**
+ * vnic_dummy_sent() - frames transmitted since the last clear
+ * @v: dummy port
+ *
+ * Return: count
+ */
+unsigned vnic_dummy_sent(struct vnic *v)
+{
+	return to_dummy(v)->n_tx;
+}
+
+/**
+ * vnic_dummy_frame() - a transmitted frame
+ * @v: dummy port
+ * @i: index, below vnic_dummy_sent()
+ * @len: set to its length
+ *
+ * Return: its bytes, or NULL
+ */
+const uint8_t *vnic_dummy_frame(struct vnic *v, unsigned i, size_t *len)
+{
+	struct vnic_dummy *d = to_dummy(v);
+
+	if (i >= d->n_tx)
+		return NULL;
+	*len = d->txq[i].len;
+	return d->txq[i].data;
+}
+
+/**
+ * vnic_dummy_clear() - forget transmitted frames
+ * @v: dummy port
+ */
+void vnic_dummy_clear(struct vnic *v)
+{
+	to_dummy(v)->n_tx = 0;
+}
+
+const struct vnic_ops vnic_dummy_ops = {
+	.kind = "dummy",
+	.open = dummy_open,
+	.close = dummy_close,
+	.rx_burst = dummy_rx_burst,
+	.tx_burst = dummy_tx_burst,
+};
