@@ -214,6 +214,8 @@ static int afp_take(struct vnic_afpacket *a, struct tpacket3_hdr *f,
 		if (a->gso_off != SIZE_MAX)
 			return n ? n : -EAGAIN;
 		a->gso_off = 0;
+		atomic_fetch_add_explicit(&v->superframes, 1,
+					  memory_order_relaxed);
 		return n;
 	}
 	if (len > PKT_MAX_FRAME - 4) {
@@ -232,6 +234,9 @@ static int afp_take(struct vnic_afpacket *a, struct tpacket3_hdr *f,
 		pkt_free(p);
 		return 0;
 	}
+	if (hcopy.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		atomic_fetch_add_explicit(&v->csum_fixed, 1,
+					  memory_order_relaxed);
 	if (tagged)
 		pkt_push_vlan(p, tci);
 	pkts[0] = p;

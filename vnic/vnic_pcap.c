@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* vnic_pcap.c - uplink through libpcap, the portable fallback
  *
- * libpcap hides the kernel's checksum status, so TCP and UDP checksums of
- * received IP frames are computed afresh: with checksum offload on, frames
- * the host hands to its NIC carry only a partial sum, and peers would drop
- * them.  Offload super-frames (GRO) are larger than the snapshot length and
- * are counted as truncated; the afpacket backend handles those.
+ * libpcap hides the kernel's checksum status and segmentation metadata, so
+ * TCP and UDP checksums of received IP frames are computed afresh (with
+ * checksum offload on, frames carry only a partial sum and peers would drop
+ * them), and a TCP super-frame larger than the MTU (GRO, TSO on a veth peer)
+ * is cut into segments that fill the MTU: any such cut is valid TCP.  Other
+ * frames over the MTU are dropped by the switch as oversize.
  */
 #include "vnic_provider.h"
 
@@ -19,19 +20,25 @@
 #include "../lib/util.h"
 #include "../lib/vnet_hdr.h"
 
+#define PCAP_SNAPLEN 262144
+
 struct vnic_pcap {
 	struct vnic base;
 	pcap_t *pc;
 	int fd;
 	int ifindex;
 	char dev[16];
+	/* A super-frame being cut across several bursts. */
+	uint8_t *sf;
+	size_t sf_len, sf_off;
+	struct virtio_net_hdr sf_h;
 };
 
 struct pcap_rx_ctx {
 	struct vnic_pcap *pc;
 	struct pkt_pool *pool;
 	struct pkt **pkts;
-	unsigned got;
+	unsigned got, room;
 };
 
 static struct vnic_pcap *to_pcap(const struct vnic *v)
@@ -61,10 +68,22 @@ static int pcap_vnic_open(const struct vnic_params *params, struct vnic **out,
 		free(p);
 		return -ENODEV;
 	}
+	/* libpcap refuses a device that is down. */
+	ret = vnic_link_set(params->dev, 1, 0, NULL);
+	if (ret) {
+		snprintf(ebuf, sizeof(ebuf), "cannot set it up: %s",
+			 strerror(-ret));
+		goto fail;
+	}
 	p->pc = pcap_create(params->dev, ebuf);
 	if (!p->pc)
 		goto fail;
-	if (pcap_set_snaplen(p->pc, PKT_MAX_FRAME) ||
+	p->sf = malloc(PCAP_SNAPLEN);
+	if (!p->sf) {
+		snprintf(ebuf, sizeof(ebuf), "out of memory");
+		goto fail;
+	}
+	if (pcap_set_snaplen(p->pc, PCAP_SNAPLEN) ||
 	    pcap_set_promisc(p->pc, 1) || pcap_set_immediate_mode(p->pc, 1) ||
 	    pcap_set_timeout(p->pc, 1) || pcap_activate(p->pc) < 0) {
 		snprintf(ebuf, sizeof(ebuf), "%s", pcap_geterr(p->pc));
@@ -76,18 +95,13 @@ static int pcap_vnic_open(const struct vnic_params *params, struct vnic **out,
 		goto fail;
 	}
 	p->fd = pcap_get_selectable_fd(p->pc);
-	ret = vnic_link_set(params->dev, 1, 0, NULL);
-	if (ret) {
-		snprintf(ebuf, sizeof(ebuf), "cannot set it up: %s",
-			 strerror(-ret));
-		goto fail;
-	}
 	*out = &p->base;
 	return 0;
 fail:
 	snprintf(err, errlen, "uplink '%s' (pcap): %s", params->dev, ebuf);
 	if (p->pc)
 		pcap_close(p->pc);
+	free(p->sf);
 	free(p);
 	return ret == -EIO || !ret ? -EIO : ret;
 }
@@ -95,7 +109,62 @@ fail:
 static void pcap_vnic_close(struct vnic *v)
 {
 	pcap_close(to_pcap(v)->pc);
+	free(to_pcap(v)->sf);
 	free(v);
+}
+
+/* Cut the stashed super-frame into at most @room segments. */
+static unsigned sf_cut(struct vnic_pcap *pc, struct pkt_pool *pool,
+		       struct pkt **pkts, unsigned room)
+{
+	int n = vnet_hdr_gso_segment(&pc->sf_h, pc->sf, pc->sf_len,
+				     &pc->sf_off, pool, pkts, room);
+
+	if (n < 0) {
+		vnic_count_drop(&pc->base,
+				n == -ENOBUFS ? VNIC_DROP_NO_BUFFER
+					      : VNIC_DROP_GSO_UNSUPPORTED,
+				1);
+		pc->sf_len = 0;
+		return 0;
+	}
+	if (pc->sf_off == SIZE_MAX) {
+		pc->sf_len = 0;
+		atomic_fetch_add_explicit(&pc->base.superframes, 1,
+					  memory_order_relaxed);
+	}
+	return (unsigned)n;
+}
+
+/* Stash a frame over the MTU when it is TCP that can be cut. */
+static bool sf_stash(struct vnic_pcap *pc, const uint8_t *b, size_t len)
+{
+	uint16_t type = pkt_get_be16(b + 12);
+	size_t l2 = type == ETHERTYPE_VLAN ? 18 : 14, hdrs;
+	const uint8_t *ip = b + l2;
+
+	if (type == ETHERTYPE_VLAN && len >= 18)
+		type = pkt_get_be16(b + 16);
+	if (type == ETHERTYPE_IPV4 && len >= l2 + 20 && ip[9] == 6)
+		hdrs = l2 + (size_t)(ip[0] & 0xf) * 4;
+	else if (type == ETHERTYPE_IPV6 && len >= l2 + 40 && ip[6] == 6)
+		hdrs = l2 + 40;
+	else
+		return false;
+	if (len < hdrs + 20)
+		return false;
+	hdrs += (size_t)(b[hdrs + 12] >> 4) * 4;
+	if (hdrs >= l2 + pc->base.mtu)
+		return false;
+	memcpy(pc->sf, b, len);
+	pc->sf_len = len;
+	pc->sf_off = 0;
+	pc->sf_h = (struct virtio_net_hdr){
+		.gso_type = type == ETHERTYPE_IPV4 ? VIRTIO_NET_HDR_GSO_TCPV4
+						   : VIRTIO_NET_HDR_GSO_TCPV6,
+		.gso_size = (uint16_t)(l2 + pc->base.mtu - hdrs),
+	};
+	return true;
 }
 
 static void pcap_rx_one(u_char *arg, const struct pcap_pkthdr *hdr,
@@ -105,7 +174,18 @@ static void pcap_rx_one(u_char *arg, const struct pcap_pkthdr *hdr,
 	struct vnic *v = &ctx->pc->base;
 	struct pkt *p;
 
-	if (hdr->caplen != hdr->len || hdr->caplen > PKT_MAX_FRAME) {
+	if (hdr->caplen != hdr->len) {
+		vnic_count_drop(v, VNIC_DROP_TRUNCATED, 1);
+		return;
+	}
+	if (hdr->caplen > v->mtu + 18 && sf_stash(ctx->pc, bytes, hdr->caplen)) {
+		ctx->got += sf_cut(ctx->pc, ctx->pool, ctx->pkts + ctx->got,
+				   ctx->room - ctx->got);
+		if (ctx->pc->sf_len) /* the rest waits for the next burst */
+			pcap_breakloop(ctx->pc->pc);
+		return;
+	}
+	if (hdr->caplen > PKT_MAX_FRAME) {
 		vnic_count_drop(v, VNIC_DROP_TRUNCATED, 1);
 		return;
 	}
@@ -123,10 +203,17 @@ static void pcap_rx_one(u_char *arg, const struct pcap_pkthdr *hdr,
 static int pcap_vnic_rx_burst(struct vnic *v, struct pkt_pool *pool,
 			      struct pkt **pkts, unsigned n)
 {
-	struct pcap_rx_ctx ctx = {to_pcap(v), pool, pkts, 0};
-	int r = pcap_dispatch(to_pcap(v)->pc, (int)n, pcap_rx_one,
-			      (u_char *)&ctx);
+	struct vnic_pcap *pc = to_pcap(v);
+	struct pcap_rx_ctx ctx = {pc, pool, pkts, 0, n};
+	int r = 0;
 
+	if (pc->sf_len)
+		ctx.got = sf_cut(pc, pool, pkts, n);
+	/* A frame may turn into many: ask for as many as there is room for,
+	 * which is enough since each one yields at least one packet. */
+	if (!pc->sf_len && ctx.got < n)
+		r = pcap_dispatch(pc->pc, (int)(n - ctx.got), pcap_rx_one,
+				  (u_char *)&ctx);
 	if (r == PCAP_ERROR) {
 		vlog_rl(VNIC, WARN, "%s: %s", v->name,
 			pcap_geterr(to_pcap(v)->pc));

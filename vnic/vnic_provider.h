@@ -26,12 +26,16 @@
  * @mtu: network MTU
  * @drops: drop counters by reason; rx side written by the owner thread only,
  *         tx side with atomic adds
+ * @superframes: offload super-frames cut into segments on receive
+ * @csum_fixed: frames whose partial checksum was completed on receive
  */
 struct vnic {
 	const struct vnic_ops *ops;
 	char name[16];
 	unsigned mtu;
 	_Atomic uint64_t drops[VNIC_DROP_MAX];
+	_Atomic uint64_t superframes;
+	_Atomic uint64_t csum_fixed;
 };
 
 /**
