@@ -140,7 +140,7 @@ static void tap_close(struct vnic *v)
 {
 	struct vnic_tap *t = to_tap(v);
 
-	if (t->remove && ioctl(t->fd, TUNSETPERSIST, 0) < 0)
+	if (t->remove && ioctl(t->fd, TUNSETPERSIST, 0) < 0 && errno != EBADFD)
 		vlog(VNIC, WARN, "%s: cannot drop persistence: %s", v->name,
 		     strerror(errno));
 	close(t->fd);

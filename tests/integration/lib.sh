@@ -17,6 +17,7 @@ NETNS=""
 LINKS=""
 PIDS=""
 ALLOW_LOG=${ALLOW_LOG:-'^$'}
+PY=/usr/bin/python3 # Debian's, with scapy
 
 vnetctl() { "$VNETCTL_BIN" --socket "$T/sock" "$@"; }
 

@@ -1,0 +1,34 @@
+# A port whose device disappears is marked down, not crashed on; the rest of
+# the network keeps forwarding.
+. "$(dirname "$0")/lib.sh"
+need_root
+start_vnetd
+ns "o$S"
+ns "a$S"
+ns "b$S"
+veth "u$S" "p$S" "o$S"
+vnetctl network create "dg$S" --type external >/dev/null || fail create
+vnetctl port add "dg$S" --uplink "u$S" >/dev/null || fail uplink
+vnetctl port add "dg$S" --tap "ta$S" --netns "a$S" >/dev/null || fail a
+vnetctl port add "dg$S" --tap "tb$S" --netns "b$S" >/dev/null || fail b
+addr "a$S" "ta$S" 10.207.0.11/24
+addr "b$S" "tb$S" 10.207.0.12/24
+addr "o$S" "p$S" 10.207.0.1/24
+pings "a$S" 10.207.0.1
+ip link del "u$S"
+sleep 1.5
+[ "$(jget .state port show "u$S")" = down ] ||
+	fail "uplink state $(jget .state port show "u$S") after its device left"
+log "uplink marked down"
+ip -n "b$S" link del "tb$S"
+sleep 1.5
+[ "$(jget .state port show "tb$S")" = down ] || fail "tap not marked down"
+log "tap marked down"
+ns "c$S"
+vnetctl port add "dg$S" --tap "tc$S" --netns "c$S" >/dev/null || fail c
+addr "c$S" "tc$S" 10.207.0.13/24
+pings "a$S" 10.207.0.13
+vnetctl port del "u$S" >/dev/null || fail "cannot delete the dead port"
+vnetctl port del "tb$S" >/dev/null || fail "cannot delete the dead tap"
+ALLOW_LOG='port (is down|failed)|socket error'
+pass
