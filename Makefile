@@ -95,7 +95,8 @@ fuzz:
 bench: all
 	@sh bench/run.sh $(BUILD)
 
-demo: all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@sh tests/demo.sh $(BUILD)
 
 clean:

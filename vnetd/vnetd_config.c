@@ -878,6 +878,8 @@ static json_t *port_status(struct vnetd *d, struct vnetd_port *p)
 		json_object_set_new(o, "error", json_string(p->error));
 	else
 		vnic_describe(vswitch_port_vnic(d->sw, p->id), o);
+	if (!strcmp(p->kind, "uplink") && !json_object_get(o, "backend"))
+		json_object_set_new(o, "backend", json_string("afpacket"));
 	return o;
 }
 

@@ -235,7 +235,6 @@ const char *vnic_kind(const struct vnic *v)
  */
 void vnic_describe(const struct vnic *v, json_t *obj)
 {
-	json_object_set_new(obj, "backend", json_string(v->ops->kind));
 	json_object_set_new(obj, "superframes_cut",
 			    json_integer((json_int_t)atomic_load(&v->superframes)));
 	json_object_set_new(obj, "checksums_completed",

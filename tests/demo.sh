@@ -1,0 +1,103 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# demo.sh BUILD - start vnetd and build the three kinds of network with
+# network namespaces standing in for VMs, then show them talking:
+#   internal "lab":   host vNIC 10.77.1.1 + vm1 + vm2
+#   private  "vault": vm3 + vm4 (the host cannot reach them)
+#   external "wan":   uplink veth to an "outside" namespace with a server,
+#                     + vm5
+# Everything it creates is removed at the end.
+set -u
+BUILD=$(readlink -f "${1:-build}")
+T=$(mktemp -d /tmp/vnet-demo.XXXXXX)
+NS="vm1 vm2 vm3 vm4 vm5 outside"
+ctl() { "$BUILD/vnetctl" --socket "$T/sock" "$@"; }
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() { echo "\$ $*"; "$@"; }
+
+cleanup() {
+	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	for n in $NS; do ip netns del "demo-$n" 2>/dev/null; done
+	ip link del demo-up0 2>/dev/null
+	ip link del lab0 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+[ "$(id -u)" = 0 ] || { echo "demo: run as root (namespaces, taps)"; exit 1; }
+for n in $NS; do
+	ip netns del "demo-$n" 2>/dev/null
+	ip netns add "demo-$n" && ip -n "demo-$n" link set lo up
+done
+
+step "start vnetd"
+"$BUILD/vnetd" --socket "$T/sock" --state "$T/state.db" --pidfile "$T/pid" \
+	--log-file "$T/vnetd.log" &
+pid=$!
+for _ in $(seq 50); do ctl status >/dev/null 2>&1 && break; sleep 0.1; done
+ctl status
+
+step "create networks"
+ctl network create lab --type internal
+ctl network create vault --type private
+ctl network create wan --type external
+
+step "attach the host, the guests and the uplink"
+ip link add demo-up0 type veth peer name eth0 netns demo-outside
+ip -n demo-outside addr add 10.77.3.1/24 dev eth0
+ip -n demo-outside link set eth0 up
+ctl port add lab --host lab0 --addr 10.77.1.1/24
+for i in 1 2; do ctl port add lab --tap vm$i --netns demo-vm$i; done
+for i in 3 4; do ctl port add vault --tap vm$i --netns demo-vm$i; done
+ctl port add wan --uplink demo-up0
+ctl port add wan --tap vm5 --netns demo-vm5
+ip -n demo-vm1 addr add 10.77.1.11/24 dev vm1
+ip -n demo-vm2 addr add 10.77.1.12/24 dev vm2
+ip -n demo-vm3 addr add 10.77.2.13/24 dev vm3
+ip -n demo-vm4 addr add 10.77.2.14/24 dev vm4
+ip -n demo-vm5 addr add 10.77.3.15/24 dev vm5
+ctl network list
+echo
+ctl port list
+
+ok=0 bad=0
+check() {
+	want=$1 from=$2 to=$3
+	pfx=""
+	[ "$from" = host ] || pfx="ip netns exec demo-$from"
+	if $pfx ping -c 2 -i 0.2 -W 1 "$to" >/dev/null 2>&1; then
+		got=reach
+	else
+		got=blocked
+	fi
+	if [ "$got" = "$want" ]; then ok=$((ok + 1)); r=ok; else bad=$((bad + 1)); r=WRONG; fi
+	printf '  %-8s -> %-11s %-8s (%s)\n' "$from" "$to" "$got" "$r"
+}
+step "internal network lab: host and guests reach each other"
+check reach vm1 10.77.1.12
+check reach vm2 10.77.1.11
+check reach vm1 10.77.1.1
+check reach host 10.77.1.12
+step "private network vault: guests only"
+check reach vm3 10.77.2.14
+check reach vm4 10.77.2.13
+check blocked host 10.77.2.13
+step "external network wan: guest <-> outside server over the uplink"
+check reach vm5 10.77.3.1
+check reach outside 10.77.3.15
+head -c 1000000 /dev/urandom >"$T/file"
+ip netns exec demo-outside python3 -m http.server 8080 --bind 10.77.3.1 \
+	--directory "$T" >/dev/null 2>&1 &
+srv=$!
+sleep 1
+n=$(ip netns exec demo-vm5 python3 -c "import urllib.request;print(len(urllib.request.urlopen('http://10.77.3.1:8080/file').read()))" 2>/dev/null)
+kill $srv
+echo "  vm5 downloaded ${n:-0} bytes over HTTP from the outside server"
+[ "${n:-0}" = 1000000 ] && ok=$((ok + 1)) || bad=$((bad + 1))
+step "the MAC table of lab and the counters"
+ctl mac show lab
+echo
+ctl stats
+step "result"
+echo "demo: $ok passed, $bad failed"
+[ $bad = 0 ]
