@@ -48,6 +48,9 @@ BENCH_OBJS := $(BENCH_SRCS:%.c=$(BUILD)/obj/%.o)
 
 BINS := $(BUILD)/vnetd $(BUILD)/vnetctl $(BUILD)/vnet-bench
 
+# Keep unit-test objects between runs.
+.SECONDARY:
+
 .PHONY: all deps test unit integration asan fuzz bench demo clean \
 	format format-check cppcheck clang-tidy
 all: $(BINS)
@@ -80,8 +83,8 @@ integration: all
 	@sh tests/integration/run.sh $(BUILD)
 
 test: deps
-	@$(MAKE) --no-print-directory all unit
-	@sh tests/integration/run.sh $(BUILD)
+	@$(MAKE) --no-print-directory all
+	@sh tests/run.sh
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g" \

@@ -61,10 +61,13 @@ start_vnetd() {
 	fail "vnetd did not come up"
 }
 
+# stop_vnetd: SIGTERM; vnetd must exit 0 (under ASan, also leak-free).
 stop_vnetd() {
 	kill "$VNETD_PID"
-	wait "$VNETD_PID" 2>/dev/null
+	wait "$VNETD_PID"
+	rc=$?
 	VNETD_PID=""
+	[ $rc = 0 ] || fail "vnetd exited $rc on SIGTERM"
 }
 
 kill9_vnetd() {
@@ -120,7 +123,10 @@ check_logs() {
 }
 
 pass() {
-	[ -n "$VNETD_PID" ] && { kill -0 "$VNETD_PID" || fail "vnetd died"; }
+	if [ -n "$VNETD_PID" ]; then
+		kill -0 "$VNETD_PID" || fail "vnetd died"
+		stop_vnetd
+	fi
 	[ -f "$T/vnetd.log" ] && check_logs
 	echo "PASS"
 	exit 0
