@@ -33,6 +33,7 @@ BENCH_SRCS :=
 UNIT_TESTS :=
 
 include lib/module.mk
+include vmm-glue/module.mk
 include vswitch/module.mk
 include vnic/module.mk
 include vnetd/module.mk

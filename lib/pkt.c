@@ -79,6 +79,7 @@ static void pkt_reset(struct pkt *p)
 	p->len = 0;
 	p->vlan = 0;
 	p->tagged = 0;
+	p->ext = 0;
 	p->cookie = 0;
 }
 

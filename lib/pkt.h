@@ -33,6 +33,7 @@ struct pkt_pool;
  * @l3_ofs: offset of the L3 header from @data, past any VLAN tag
  * @ethertype: ethertype after any VLAN tag, host order
  * @tagged: the frame carries an 802.1Q tag at offset 12
+ * @ext: @data points outside the pool buffer (a guest's memory): read only
  * @pool: owning pool, NULL for a packet that references foreign memory
  * @buf: start of the pool buffer
  * @cookie: the receiving backend's note (descriptor head, ring slot)
@@ -45,6 +46,7 @@ struct pkt {
 	uint16_t l3_ofs;
 	uint16_t ethertype;
 	uint8_t tagged;
+	uint8_t ext;
 	struct pkt_pool *pool;
 	uint8_t *buf;
 	uint64_t cookie;

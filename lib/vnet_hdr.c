@@ -274,7 +274,7 @@ int l4_csum_fill(uint8_t *frame, size_t len)
  */
 int pkt_push_vlan(struct pkt *p, uint16_t tci)
 {
-	if (!p->pool || p->data - p->buf < 4)
+	if (!p->pool || p->ext || p->data - p->buf < 4)
 		return -ENOSPC;
 	memmove(p->data - 4, p->data, 12);
 	p->data -= 4;

@@ -70,9 +70,8 @@ static int set_flag(const struct ctl_flag *fl, const char *val,
 		return 0;
 	case CTL_KIND:
 		if (json_object_get(params, "kind")) {
-			fprintf(stderr,
-				"vnetctl: give one of --tap, --host, --uplink%s\n",
-				"");
+			fprintf(stderr, "vnetctl: give one of --tap, --host, "
+					"--uplink, --vhost-user\n");
 			return -EINVAL;
 		}
 		json_object_set_new(params, "kind", json_string(fl->kind));

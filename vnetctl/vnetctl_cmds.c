@@ -33,6 +33,11 @@ static const struct ctl_flag f_port_add[] = {
 	{"tap", "device", CTL_KIND, "tap", "a tap for a guest or namespace"},
 	{"host", "device", CTL_KIND, "host", "the host's vNIC (a tap)"},
 	{"uplink", "device", CTL_KIND, "uplink", "a physical NIC"},
+	{"vhost-user", "path", CTL_KIND, "vhost-user",
+	 "a VMM's vNIC over this vhost-user socket"},
+	{"client", "client", CTL_BOOL, NULL,
+	 "vhost-user: connect to the VMM's socket (reconnects)"},
+	{"queues", "queues", CTL_UINT, NULL, "vhost-user queue pairs (1)"},
 	{"name", "name", CTL_STR, NULL, "port name (default: the device)"},
 	{"netns", "netns", CTL_STR, NULL, "create the tap in this namespace"},
 	{"addr", "addresses", CTL_LIST, NULL, "host vNIC address, CIDR (repeat)"},
@@ -122,10 +127,21 @@ static void print_port_show(json_t *res)
 {
 	static const char *const keys[] = {
 		"name", "network", "kind", "backend", "device", "netns",
-		"state", "error", "mac", "addresses", "vlan", "trunk",
-		"native", NULL};
+		"socket", "mode", "connected", "features", "queue_pairs",
+		"last_error", "state", "error", "mac", "addresses", "vlan",
+		"trunk", "native", NULL};
+	static const struct ctl_col qcols[] = {
+		{"QUEUE", "index", 5},	    {"DIRECTION", "direction", 10},
+		{"SIZE", "size", 5},	    {"READY", "ready", 5},
+		{"AVAIL", "last_avail", 6}, {"USED", "last_used", 6},
+		{"PACKETS", "packets", 10}, {"BYTES", "bytes", 12},
+		{"DROPS", "drops", 8},
+	};
 
 	ctl_kv(res, keys);
+	if (json_object_get(res, "queues"))
+		ctl_table(json_object_get(res, "queues"), qcols,
+			  ARRAY_SIZE(qcols));
 	if (json_object_get(res, "counters"))
 		print_counters(json_object_get(res, "counters"));
 }
@@ -261,7 +277,9 @@ const struct ctl_cmd ctl_cmds[] = {
 	{"network", "show", "network.show", a_name, f_none,
 	 "a network, its ports and counters", print_net_show, NULL, NULL},
 	{"port", "add", "port.add", a_net, f_port_add,
-	 "add a port: --tap DEV, --host DEV or --uplink DEV", print_created,
+	 "add a port: --tap DEV, --host DEV, --uplink DEV or --vhost-user "
+	 "PATH",
+	 print_created,
 	 NULL, NULL},
 	{"port", "del", "port.del", a_name, f_none, "delete a port", print_done,
 	 NULL, NULL},

@@ -75,6 +75,7 @@ struct vnetd {
 	struct vnetd_net *nets[VSW_MAX_NETS];
 	struct vnetd_port *ports[VSW_MAX_PORTS];
 	gid_t sock_gid;
+	int epfd;
 	int64_t started;
 	bool stop;
 };
@@ -107,6 +108,7 @@ void vnetd_run(struct vnetd *d);
 void vnetd_link_event(struct vnetd *d, int ifindex, const char *name,
 		      bool deleted, bool up, bool running);
 void vnetd_shutdown(struct vnetd *d);
+void vnetd_watch_port(struct vnetd *d, struct vnetd_port *p, bool on);
 struct vnetd_net *vnetd_net_find(struct vnetd *d, const char *name);
 struct vnetd_port *vnetd_port_find(struct vnetd *d, const char *name);
 json_t *vnetd_net_create(struct vnetd *d, json_t *params, struct vnetd_err *e);
@@ -137,6 +139,7 @@ enum vnetd_ep_type {
 	VNETD_EP_NETLINK,
 	VNETD_EP_LISTEN,
 	VNETD_EP_CONN,
+	VNETD_EP_VNIC,
 };
 
 static inline uint64_t vnetd_ep_ref(enum vnetd_ep_type t, unsigned id)

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 
 #include "../lib/jsonrpc.h"
 #include "../lib/log.h"
@@ -48,7 +49,8 @@ struct opt_def {
 
 static const char *const net_types[] = {"private", "internal", "external",
 					NULL};
-static const char *const port_kinds[] = {"tap", "host", "uplink", NULL};
+static const char *const port_kinds[] = {"tap", "host", "uplink",
+					 "vhost-user", NULL};
 static const char *const uplink_backends[] = {"afpacket", "pcap", NULL};
 
 static const struct opt_def net_opts[] = {
@@ -66,7 +68,7 @@ static const struct opt_def port_opts[] = {
 	{"name", OPT_NAME, .desc = "port name (default: the device)"},
 	{"network", OPT_NAME, .required = true, .desc = "network to join"},
 	{"kind", OPT_ENUM, .required = true, .choices = port_kinds,
-	 .desc = "tap, host or uplink"},
+	 .desc = "tap, host, uplink or vhost-user"},
 	{"device", OPT_NAME, .desc = "device: the tap to create, or the NIC"},
 	{"backend", OPT_ENUM, .choices = uplink_backends,
 	 .desc = "uplink capture backend"},
@@ -76,6 +78,9 @@ static const struct opt_def port_opts[] = {
 	{"vlan", OPT_UINT, 1, VLAN_MAX, 0, .desc = "access VLAN"},
 	{"trunk", OPT_VLANS, .desc = "trunk VLAN list, e.g. 10,20-30"},
 	{"native", OPT_UINT, 1, VLAN_MAX, 0, .desc = "trunk's untagged VLAN"},
+	{"path", OPT_PATH, .desc = "vhost-user socket"},
+	{"client", OPT_BOOL, .desc = "vhost-user: connect to the VMM's socket"},
+	{"queues", OPT_UINT, 1, 8, 0, .desc = "vhost-user queue pairs"},
 };
 
 /**
@@ -136,18 +141,19 @@ static bool opt_check(const struct opt_def *d, json_t *v, struct vnetd_err *e)
 		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
 			      "%s: must be a path of 1-107 bytes", d->name);
 		return false;
-	case OPT_ENUM:
+	case OPT_ENUM: {
+		char list[128] = "";
+
 		for (i = 0; s && d->choices[i]; i++)
 			if (!strcmp(s, d->choices[i]))
 				return true;
-		vnetd_err_set(e, JSONRPC_INVALID_PARAMS, "%s: must be one of %s%s%s%s%s",
-			      d->name, d->choices[0],
-			      d->choices[1] ? ", " : "",
-			      d->choices[1] ? d->choices[1] : "",
-			      d->choices[1] && d->choices[2] ? ", " : "",
-			      d->choices[1] && d->choices[2] ? d->choices[2]
-							     : "");
+		for (i = 0; d->choices[i]; i++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list),
+				 "%s%s", i ? ", " : "", d->choices[i]);
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+			      "%s: must be one of %s", d->name, list);
 		return false;
+	}
 	case OPT_UINT:
 		if (json_is_integer(v) && json_integer_value(v) >= 0 &&
 		    (unsigned long)json_integer_value(v) >= d->min &&
@@ -251,6 +257,26 @@ static const char *jstr(json_t *o, const char *key)
 static unsigned juint(json_t *o, const char *key)
 {
 	return (unsigned)json_integer_value(json_object_get(o, key));
+}
+
+/**
+ * vnetd_watch_port() - add or remove a port's control fd (vhost-user
+ * socket) to the control thread's epoll set
+ * @d: daemon
+ * @p: active port
+ * @on: add or remove
+ */
+void vnetd_watch_port(struct vnetd *d, struct vnetd_port *p, bool on)
+{
+	struct vnic *v = vswitch_port_vnic(d->sw, p->id);
+	int fd = v ? vnic_ctl_fd(v) : -1;
+	struct epoll_event ev = {.events = EPOLLIN,
+				 .data.u64 = vnetd_ep_ref(VNETD_EP_VNIC,
+							  (unsigned)p->id)};
+
+	if (fd < 0 || d->epfd < 0)
+		return;
+	epoll_ctl(d->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, fd, &ev);
 }
 
 /**
@@ -570,6 +596,8 @@ static void port_vlan(json_t *conf, struct vsw_vlan *v)
 	}
 }
 
+static int vhost_check(struct vnetd *d, json_t *conf, struct vnetd_err *e);
+
 /* Cross-field checks of a validated port object against the current
  * configuration.  Fills in the default name. */
 static int port_check(struct vnetd *d, json_t *conf, struct vnetd_err *e)
@@ -582,6 +610,18 @@ static int port_check(struct vnetd *d, json_t *conf, struct vnetd_err *e)
 
 	if (!net)
 		return -ENOENT;
+	if (!strcmp(kind, "vhost-user")) {
+		if (vhost_check(d, conf, e))
+			return -EINVAL;
+		dev = NULL;
+	} else if (json_object_get(conf, "path") ||
+		   json_object_get(conf, "client") ||
+		   json_object_get(conf, "queues")) {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+			      "'path', 'client' and 'queues' apply to "
+			      "vhost-user ports only");
+		return -EINVAL;
+	}
 	if (!name && !dev) {
 		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
 			      "a port needs a device (or a name)");
@@ -590,7 +630,9 @@ static int port_check(struct vnetd *d, json_t *conf, struct vnetd_err *e)
 	if (!name)
 		json_object_set_new(conf, "name", json_string(dev));
 	name = jstr(conf, "name");
-	if (role != VSW_ROLE_UPLINK) {
+	if (!strcmp(kind, "vhost-user")) {
+		/* no device */
+	} else if (role != VSW_ROLE_UPLINK) {
 		if (dev && strcmp(dev, name)) {
 			vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
 				      "a %s port is named after its tap device "
@@ -604,7 +646,7 @@ static int port_check(struct vnetd *d, json_t *conf, struct vnetd_err *e)
 			      "an uplink port needs the NIC: --uplink DEV");
 		return -EINVAL;
 	}
-	dev = jstr(conf, "device");
+	dev = jstr(conf, "device") ? jstr(conf, "device") : "";
 #define ONLY_FOR(key, cond, what)                                              \
 	if (json_object_get(conf, key) && !(cond)) {                           \
 		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,                       \
@@ -643,7 +685,8 @@ static int port_check(struct vnetd *d, json_t *conf, struct vnetd_err *e)
 
 		if (!p)
 			continue;
-		if (!strcmp(jstr(p->conf, "device"), dev) &&
+		if (*dev && jstr(p->conf, "device") &&
+		    !strcmp(jstr(p->conf, "device"), dev) &&
 		    (role == VSW_ROLE_UPLINK) == !strcmp(p->kind, "uplink")) {
 			vnetd_err_set(e, VNET_ERR_EXISTS,
 				      "device '%s' is already port '%s'", dev,
@@ -658,6 +701,53 @@ static int port_check(struct vnetd *d, json_t *conf, struct vnetd_err *e)
 			return -EEXIST;
 		}
 	}
+	return 0;
+}
+
+/* A vhost-user port: a socket path no other port uses; a name, by default
+ * the socket's file name without ".sock". */
+static int vhost_check(struct vnetd *d, json_t *conf, struct vnetd_err *e)
+{
+	const char *path = jstr(conf, "path"), *base;
+	char name[64];
+	size_t n;
+
+	if (!path || path[0] != '/') {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+			      "a vhost-user port needs an absolute socket "
+			      "path: --vhost-user /path.sock");
+		return -EINVAL;
+	}
+	if (json_object_get(conf, "device")) {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+			      "a vhost-user port has no device");
+		return -EINVAL;
+	}
+	for (int i = 0; i < VSW_MAX_PORTS; i++) {
+		struct vnetd_port *p = d->ports[i];
+
+		if (p && jstr(p->conf, "path") &&
+		    !strcmp(jstr(p->conf, "path"), path)) {
+			vnetd_err_set(e, VNET_ERR_EXISTS,
+				      "socket %s is already port '%s'", path,
+				      p->name);
+			return -EEXIST;
+		}
+	}
+	if (jstr(conf, "name"))
+		return 0;
+	base = strrchr(path, '/') + 1;
+	snprintf(name, sizeof(name), "%s", base);
+	n = strlen(name);
+	if (n > 5 && !strcmp(name + n - 5, ".sock"))
+		name[n - 5] = 0;
+	if (!name_valid(name)) {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+			      "cannot name the port after '%s': give --name",
+			      base);
+		return -EINVAL;
+	}
+	json_object_set_new(conf, "name", json_string(name));
 	return 0;
 }
 
@@ -682,6 +772,10 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 		.backend = jstr(conf, "backend"),
 		.netns = jstr(conf, "netns"),
 		.mtu = net ? net->mtu : 1500,
+		.path = jstr(conf, "path"),
+		.client = json_is_true(json_object_get(conf, "client")),
+		.queues = juint(conf, "queues"),
+		.poll = d->opts.poll,
 	};
 	struct vsw_vlan vlan;
 	struct vnic *v;
@@ -719,6 +813,7 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 	}
 	p->id = id;
 	p->error[0] = 0;
+	vnetd_watch_port(d, p, true);
 	return 0;
 }
 
@@ -778,6 +873,7 @@ json_t *vnetd_port_add(struct vnetd *d, json_t *params, struct vnetd_err *e)
 			      "cannot save port '%s' (state file error, see the "
 			      "log); not added",
 			      p->name);
+		vnetd_watch_port(d, p, false);
 		vnic_remove(vswitch_port_vnic(d->sw, p->id));
 		vswitch_port_del(d->sw, p->id);
 		port_free(p);
@@ -803,6 +899,7 @@ static int port_remove(struct vnetd *d, struct vnetd_port *p,
 		return -EIO;
 	}
 	if (p->id >= 0) {
+		vnetd_watch_port(d, p, false);
 		vnic_remove(vswitch_port_vnic(d->sw, p->id));
 		vswitch_port_del(d->sw, p->id);
 	}
@@ -1296,8 +1393,10 @@ void vnetd_shutdown(struct vnetd *d)
 	for (int i = 0; i < VSW_MAX_PORTS; i++) {
 		if (!d->ports[i])
 			continue;
-		if (d->ports[i]->id >= 0)
+		if (d->ports[i]->id >= 0) {
+			vnetd_watch_port(d, d->ports[i], false);
 			vswitch_port_del(d->sw, d->ports[i]->id);
+		}
 		port_free(d->ports[i]);
 		d->ports[i] = NULL;
 	}

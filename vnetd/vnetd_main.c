@@ -250,6 +250,14 @@ static void loop(struct vnetd *d, int epfd, int sfd, int tfd)
 			case VNETD_EP_NETLINK:
 				vnic_monitor_run(d->mon);
 				break;
+			case VNETD_EP_VNIC: {
+				struct vnic *vn = vswitch_port_vnic(
+					d->sw, (int)(uint32_t)ref);
+
+				if (vn)
+					vnic_ctl_event(vn);
+				break;
+			}
 			case VNETD_EP_LISTEN:
 			case VNETD_EP_CONN:
 				vnetd_rpc_event(d->rpc, (unsigned)ref,
@@ -262,7 +270,7 @@ static void loop(struct vnetd *d, int epfd, int sfd, int tfd)
 
 int main(int argc, char **argv)
 {
-	struct vnetd d = {0};
+	struct vnetd d = {.epfd = -1};
 	struct vsw_config swcfg;
 	struct itimerspec its = {{1, 0}, {1, 0}};
 	sigset_t mask;
@@ -306,10 +314,11 @@ int main(int argc, char **argv)
 		goto err_store;
 	if (vswitch_start(d.sw))
 		goto err_switch;
-	if (vnetd_restore(&d))
-		goto err_switch;
-
 	epfd = epoll_create1(EPOLL_CLOEXEC);
+	d.epfd = epfd;
+	if (epfd < 0 || vnetd_restore(&d))
+		goto err_loop;
+
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (epfd < 0 || sfd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) ||

@@ -22,6 +22,7 @@ static const struct vnic_ops *const vnic_backends[] = {
 	&vnic_host_ops,
 	&vnic_afpacket_ops,
 	&vnic_pcap_ops,
+	&vnic_vhost_user_ops,
 	&vnic_dummy_ops, /* tests only; vnetd does not offer it */
 };
 
@@ -265,4 +266,37 @@ void vnic_mtu_changed(struct vnic *v, unsigned mtu)
 	v->mtu = mtu;
 	if (v->ops->mtu_changed)
 		v->ops->mtu_changed(v, mtu);
+}
+
+/**
+ * vnic_attach() - the port joined a switch: give it the switch's callbacks
+ * @v: port
+ * @host: callbacks; must outlive the port's membership
+ */
+void vnic_attach(struct vnic *v, const struct vnic_host *host)
+{
+	v->host = host;
+	if (v->ops->attach)
+		v->ops->attach(v);
+}
+
+/**
+ * vnic_ctl_fd() - fd of the backend's control traffic
+ * @v: port
+ *
+ * Return: fd, or -1 when the backend has none
+ */
+int vnic_ctl_fd(const struct vnic *v)
+{
+	return v->ops->ctl_fd ? v->ops->ctl_fd(v) : -1;
+}
+
+/**
+ * vnic_ctl_event() - handle control traffic (control thread)
+ * @v: port
+ */
+void vnic_ctl_event(struct vnic *v)
+{
+	if (v->ops->ctl_event)
+		v->ops->ctl_event(v);
 }

@@ -39,6 +39,7 @@ enum vnic_drop {
  * @path: socket path (vhost-user)
  * @client: connect to @path instead of listening on it (vhost-user)
  * @queues: queue pairs (vhost-user)
+ * @poll: the datapath busy-polls: no notifications wanted from guests
  */
 struct vnic_params {
 	const char *kind;
@@ -52,6 +53,19 @@ struct vnic_params {
 	const char *path;
 	bool client;
 	unsigned queues;
+	bool poll;
+};
+
+/**
+ * struct vnic_host - what a port backend may ask of the switch it is in
+ * @sync: wait until no datapath thread is inside this port (control thread)
+ * @link: the port's link went up or down (control thread)
+ * @arg: passed to both
+ */
+struct vnic_host {
+	void (*sync)(void *arg);
+	void (*link)(void *arg, bool up);
+	void *arg;
 };
 
 const char *vnic_drop_name(enum vnic_drop d);
@@ -74,6 +88,9 @@ const char *vnic_kind(const struct vnic *v);
 void vnic_describe(const struct vnic *v, json_t *obj);
 uint64_t vnic_drops(const struct vnic *v, enum vnic_drop d);
 void vnic_mtu_changed(struct vnic *v, unsigned mtu);
+void vnic_attach(struct vnic *v, const struct vnic_host *host);
+int vnic_ctl_fd(const struct vnic *v);
+void vnic_ctl_event(struct vnic *v);
 
 
 /* ---- link control over rtnetlink (vnic_link.c) ---- */

@@ -26,6 +26,7 @@
  * @mtu: network MTU
  * @drops: drop counters by reason; rx side written by the owner thread only,
  *         tx side with atomic adds
+ * @host: the switch's callbacks, set when the port joins it (NULL before)
  * @superframes: offload super-frames cut into segments on receive
  * @csum_fixed: frames whose partial checksum was completed on receive
  */
@@ -34,6 +35,7 @@ struct vnic {
 	char name[16];
 	unsigned mtu;
 	_Atomic uint64_t drops[VNIC_DROP_MAX];
+	const struct vnic_host *host;
 	_Atomic uint64_t superframes;
 	_Atomic uint64_t csum_fixed;
 };
@@ -57,6 +59,12 @@ struct vnic {
  * @mtu_changed: follow a network MTU change. May be NULL.
  * @remove: make close() delete the device the backend created (the port is
  *          deleted for good rather than vnetd stopping). May be NULL.
+ * @attach: the port joined the switch; @host is set. May be NULL.
+ * @ctl_fd: fd the control thread watches for the backend's own control
+ *          traffic (a vhost-user socket); constant for the port's life, -1
+ *          when none. May be NULL.
+ * @ctl_event: @ctl_fd is readable: handle it, on the control thread. May be
+ *             NULL when @ctl_fd is.
  */
 struct vnic_ops {
 	const char *kind;
@@ -73,6 +81,9 @@ struct vnic_ops {
 	void (*describe)(const struct vnic *v, json_t *obj);
 	void (*mtu_changed)(struct vnic *v, unsigned mtu);
 	bool (*remove)(struct vnic *v);
+	void (*attach)(struct vnic *v);
+	int (*ctl_fd)(const struct vnic *v);
+	void (*ctl_event)(struct vnic *v);
 };
 
 static inline void vnic_count_drop(struct vnic *v, enum vnic_drop d,
@@ -89,5 +100,6 @@ extern const struct vnic_ops vnic_host_ops;
 extern const struct vnic_ops vnic_afpacket_ops;
 extern const struct vnic_ops vnic_pcap_ops;
 extern const struct vnic_ops vnic_dummy_ops;
+extern const struct vnic_ops vnic_vhost_user_ops;
 
 #endif

@@ -410,6 +410,20 @@ int vswitch_fdb_dump(struct vswitch *sw, int id, vsw_fdb_cb cb, void *arg)
 	return 0;
 }
 
+static void port_sync_cb(void *arg)
+{
+	struct vsw_port *port = arg;
+
+	vsw_synchronize(port->sw);
+}
+
+static void port_link_cb(void *arg, bool up)
+{
+	struct vsw_port *port = arg;
+
+	vswitch_port_set_link(port->sw, port->id, up);
+}
+
 static unsigned pick_thread(struct vswitch *sw)
 {
 	unsigned best = 0;
@@ -453,6 +467,8 @@ int vswitch_port_add(struct vswitch *sw, int net_id, const char *name,
 	if (!port)
 		return -ENOMEM;
 	port->id = id;
+	port->sw = sw;
+	port->host = (struct vnic_host){port_sync_cb, port_link_cb, port};
 	snprintf(port->name, sizeof(port->name), "%s", name);
 	port->net = net;
 	port->role = role;
@@ -488,6 +504,7 @@ int vswitch_port_add(struct vswitch *sw, int net_id, const char *name,
 		return ret;
 	}
 	t->n_ports++;
+	vnic_attach(vnic, &port->host);
 	return id;
 }
 

@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 
 #include "../lib/pkt.h"
+#include "../vnic/vnic.h"
 #include "vswitch.h"
 
 /* ---- MAC learning table (vswitch_fdb.c) ---- */
@@ -62,6 +63,8 @@ struct vsw_net {
 
 struct vsw_port {
 	int id;
+	struct vswitch *sw;
+	struct vnic_host host; /* callbacks given to the backend */
 	char name[16];
 	struct vsw_net *net;
 	enum vsw_port_role role;

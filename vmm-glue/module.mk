@@ -1,0 +1,1 @@
+LIB_SRCS += vmm-glue/vhost_user.c

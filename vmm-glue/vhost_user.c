@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vhost_user.c - vhost-user message transport and guest memory tables
+ *
+ * Both ends of the protocol use this file.  Everything a peer sends is
+ * untrusted: sizes are checked against fixed maxima before anything is read
+ * into a buffer, received fds are counted and closed on every error path,
+ * and a guest address becomes a host pointer only through
+ * guest_mem_translate(), which caps the length at the end of its region.
+ */
+#include "vhost_user.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static const struct {
+	uint32_t id;
+	const char *name;
+	int fds;
+	bool reply;
+} vu_requests[] = {
+#define VU_REQ_ROW(id, num, name, fds, reply) {num, name, fds, reply},
+	VHOST_USER_REQUESTS(VU_REQ_ROW)
+#undef VU_REQ_ROW
+};
+
+static int req_index(uint32_t req)
+{
+	for (size_t i = 0; i < sizeof(vu_requests) / sizeof(vu_requests[0]);
+	     i++)
+		if (vu_requests[i].id == req)
+			return (int)i;
+	return -1;
+}
+
+/**
+ * vhost_user_request_name() - a request's name, for logs
+ * @req: request id (peer-controlled)
+ *
+ * Return: static string ("unknown" for ids not in the table)
+ */
+const char *vhost_user_request_name(uint32_t req)
+{
+	int i = req_index(req);
+
+	return i < 0 ? "unknown" : vu_requests[i].name;
+}
+
+/**
+ * vhost_user_request_fds() - how many fds a request carries
+ * @req: request id
+ *
+ * Return: count; -1 for "one unless the no-fd bit is set", -2 for "one per
+ * memory region", -3 for an unknown request
+ */
+int vhost_user_request_fds(uint32_t req)
+{
+	int i = req_index(req);
+
+	return i < 0 ? -3 : vu_requests[i].fds;
+}
+
+/**
+ * vhost_user_request_replies() - whether the backend answers with a payload
+ * @req: request id
+ *
+ * Return: true for requests with a reply of their own
+ */
+bool vhost_user_request_replies(uint32_t req)
+{
+	int i = req_index(req);
+
+	return i >= 0 && vu_requests[i].reply;
+}
+
+/**
+ * vhost_user_close_fds() - close every fd a message brought
+ * @msg: message
+ */
+void vhost_user_close_fds(struct vhost_user_msg *msg)
+{
+	for (int i = 0; i < msg->nfds; i++)
+		if (msg->fds[i] >= 0)
+			close(msg->fds[i]);
+	msg->nfds = 0;
+}
+
+/**
+ * vhost_user_recv() - read one message and its fds
+ * @sock: connected socket (blocking, with a receive timeout)
+ * @msg: filled in; on error no fd is left open
+ *
+ * Return: 0, -ECONNRESET when the peer closed, -EMSGSIZE for a payload over
+ * the maximum, -EBADMSG for truncated data or fds, or -errno
+ */
+int vhost_user_recv(int sock, struct vhost_user_msg *msg)
+{
+	char cbuf[CMSG_SPACE(VU_MAX_FDS * sizeof(int))];
+	struct iovec iov = {&msg->hdr, sizeof(msg->hdr)};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf)};
+	struct cmsghdr *c;
+	ssize_t r;
+	size_t got;
+
+	msg->nfds = 0;
+	r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	if (r == 0)
+		return -ECONNRESET;
+	if (r < 0)
+		return -errno;
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		size_t n;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n && msg->nfds < VU_MAX_FDS; i++)
+			memcpy(&msg->fds[msg->nfds++],
+			       CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+	}
+	if (mh.msg_flags & MSG_CTRUNC || (size_t)r < sizeof(msg->hdr)) {
+		vhost_user_close_fds(msg);
+		return -EBADMSG;
+	}
+	if (msg->hdr.size > VU_MAX_PAYLOAD) {
+		vhost_user_close_fds(msg);
+		return -EMSGSIZE;
+	}
+	for (got = 0; got < msg->hdr.size; got += (size_t)r) {
+		r = recv(sock, msg->payload.raw + got, msg->hdr.size - got, 0);
+		if (r <= 0) {
+			int e = r == 0 ? ECONNRESET : errno;
+
+			vhost_user_close_fds(msg);
+			return -e;
+		}
+	}
+	return 0;
+}
+
+/**
+ * vhost_user_send() - write one message with fds
+ * @sock: connected socket
+ * @msg: message (header and @msg->hdr.size bytes of payload)
+ * @fds: fds to pass, may be NULL
+ * @nfds: their count (at most VU_MAX_FDS)
+ *
+ * Return: 0 or -errno
+ */
+int vhost_user_send(int sock, const struct vhost_user_msg *msg,
+		    const int *fds, int nfds)
+{
+	char cbuf[CMSG_SPACE(VU_MAX_FDS * sizeof(int))] = {0};
+	struct iovec iov[2] = {
+		{(void *)&msg->hdr, sizeof(msg->hdr)},
+		{(void *)msg->payload.raw, msg->hdr.size},
+	};
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
+	size_t want = sizeof(msg->hdr) + msg->hdr.size;
+	ssize_t w;
+
+	if (msg->hdr.size > VU_MAX_PAYLOAD || nfds > VU_MAX_FDS || nfds < 0)
+		return -EINVAL;
+	if (nfds) {
+		struct cmsghdr *c;
+
+		mh.msg_control = cbuf;
+		mh.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
+	}
+	w = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	if (w < 0)
+		return -errno;
+	return (size_t)w == want ? 0 : -EIO;
+}
+
+/**
+ * guest_mem_map() - map a memory table sent by a frontend
+ * @mem: filled; must be empty (unmapped)
+ * @m: the table (peer-controlled)
+ * @fds: one fd per region (closed by the caller afterwards)
+ * @nfds: count
+ * @err: a sentence on failure
+ * @errlen: room in @err
+ *
+ * Checks: region count within the maximum and equal to the fd count; no
+ * zero-size region; no address range that wraps; no two regions whose
+ * guest-physical or frontend-virtual ranges overlap.
+ *
+ * Return: 0 or -errno (nothing left mapped)
+ */
+int guest_mem_map(struct guest_mem *mem, const struct vhost_user_memory *m,
+		  const int *fds, int nfds, char *err, size_t errlen)
+{
+	unsigned n = m->nregions;
+
+	memset(mem, 0, sizeof(*mem));
+	if (n == 0 || n > VU_MAX_REGIONS || (int)n != nfds) {
+		snprintf(err, errlen,
+			 "memory table with %u regions and %d fds (1-%d, equal)",
+			 n, nfds, VU_MAX_REGIONS);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const struct vhost_user_region *a = &m->regions[i];
+
+		if (!a->memory_size || a->guest_phys_addr + a->memory_size <
+					       a->guest_phys_addr ||
+		    a->userspace_addr + a->memory_size < a->userspace_addr ||
+		    a->mmap_offset + a->memory_size < a->mmap_offset ||
+		    a->memory_size > (1ull << 46)) {
+			snprintf(err, errlen,
+				 "memory region %u: zero or wrapping size", i);
+			return -EINVAL;
+		}
+		for (unsigned k = 0; k < i; k++) {
+			const struct vhost_user_region *b = &m->regions[k];
+
+			if ((a->guest_phys_addr < b->guest_phys_addr + b->memory_size &&
+			     b->guest_phys_addr < a->guest_phys_addr + a->memory_size) ||
+			    (a->userspace_addr < b->userspace_addr + b->memory_size &&
+			     b->userspace_addr < a->userspace_addr + a->memory_size)) {
+				snprintf(err, errlen,
+					 "memory regions %u and %u overlap", k,
+					 i);
+				return -EINVAL;
+			}
+		}
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const struct vhost_user_region *a = &m->regions[i];
+		struct guest_region *r = &mem->r[i];
+		size_t len = (size_t)(a->memory_size + a->mmap_offset);
+		void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			       fds[i], 0);
+
+		if (p == MAP_FAILED) {
+			int e = errno;
+
+			snprintf(err, errlen, "memory region %u: mmap: %s", i,
+				 strerror(e));
+			guest_mem_unmap(mem);
+			return -e;
+		}
+		r->map = p;
+		r->map_size = len;
+		r->hva = (uint8_t *)p + a->mmap_offset;
+		r->gpa = a->guest_phys_addr;
+		r->uva = a->userspace_addr;
+		r->size = a->memory_size;
+		mem->nregions = i + 1;
+	}
+	return 0;
+}
+
+/**
+ * guest_mem_unmap() - drop every mapping
+ * @mem: table
+ */
+void guest_mem_unmap(struct guest_mem *mem)
+{
+	for (unsigned i = 0; i < mem->nregions; i++)
+		munmap(mem->r[i].map, mem->r[i].map_size);
+	memset(mem, 0, sizeof(*mem));
+}
+
+/* The one place a guest address becomes a pointer. */
+static void *guest_mem_translate(const struct guest_mem *mem, uint64_t addr,
+				 uint64_t *len, bool uva)
+{
+	for (unsigned i = 0; i < mem->nregions; i++) {
+		const struct guest_region *r = &mem->r[i];
+		uint64_t base = uva ? r->uva : r->gpa;
+		uint64_t off;
+
+		if (addr < base || addr - base >= r->size)
+			continue;
+		off = addr - base;
+		/* Cap at the region's end; callers loop over splits. */
+		if (*len > r->size - off)
+			*len = r->size - off;
+		return r->hva + off;
+	}
+	return NULL;
+}
+
+/**
+ * guest_mem_gpa_to_hva() - translate a guest-physical address
+ * @mem: table
+ * @gpa: guest-controlled address
+ * @len: in: bytes wanted; out: bytes usable at the result (may be fewer)
+ *
+ * Return: host pointer, or NULL when @gpa is in no region
+ */
+void *guest_mem_gpa_to_hva(const struct guest_mem *mem, uint64_t gpa,
+			   uint64_t *len)
+{
+	return guest_mem_translate(mem, gpa, len, false);
+}
+
+/**
+ * guest_mem_uva_to_hva() - translate a frontend virtual address (rings)
+ * @mem: table
+ * @uva: frontend-controlled address
+ * @len: in: bytes wanted; out: bytes usable at the result
+ *
+ * Return: host pointer, or NULL when @uva is in no region
+ */
+void *guest_mem_uva_to_hva(const struct guest_mem *mem, uint64_t uva,
+			   uint64_t *len)
+{
+	return guest_mem_translate(mem, uva, len, true);
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* vnic_vhost_priv.h - vhost-user backend internals: device-side virtqueues,
+ * shared with the fuzz target of the descriptor walker */
+#ifndef VNET_VNIC_VHOST_PRIV_H
+#define VNET_VNIC_VHOST_PRIV_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "../vmm-glue/vhost_user.h"
+
+#define VU_MAX_IOV 64 /* segments one chain may have */
+
+/* Ways a guest can break a queue; each ends the connection. */
+#define VU_FAULTS(X)                                                           \
+	X(NONE, "none")                                                        \
+	X(AVAIL_IDX, "avail index moved by more than the ring size")           \
+	X(HEAD_RANGE, "descriptor head out of range")                          \
+	X(NEXT_RANGE, "descriptor next out of range")                          \
+	X(LOOP, "descriptor chain longer than its table (loop)")              \
+	X(BAD_ADDR, "descriptor address outside guest memory")                 \
+	X(INDIRECT, "bad indirect descriptor table")                           \
+	X(DIRECTION, "descriptor with the wrong direction")                   \
+	X(TOO_MANY_SEGS, "descriptor chain with too many segments")           \
+	X(TOO_LONG, "descriptor chain longer than 16 MiB")
+
+enum vu_fault {
+#define VU_FAULT_ENUM(id, desc) VU_FAULT_##id,
+	VU_FAULTS(VU_FAULT_ENUM)
+#undef VU_FAULT_ENUM
+};
+
+const char *vu_fault_desc(enum vu_fault f);
+
+/* A piece of a descriptor chain, mapped. */
+struct vu_iov {
+	uint8_t *hva;
+	uint32_t len;
+	uint64_t gpa;
+};
+
+/**
+ * struct vu_dev - what the datapath needs of a connected frontend
+ * @mem: guest memory
+ * @hdr_len: virtio-net header bytes (12 with VERSION_1 or MRG_RXBUF, else 10)
+ * @mrg: mergeable receive buffers
+ * @event_idx: VIRTIO_RING_F_EVENT_IDX
+ * @log_all: dirty logging on (VHOST_F_LOG_ALL negotiated)
+ * @log: dirty bitmap, @log_size bytes (NULL when none)
+ */
+struct vu_dev {
+	struct guest_mem mem;
+	unsigned hdr_len;
+	bool mrg;
+	bool event_idx;
+	bool indirect;
+	bool log_all;
+	uint8_t *log;
+	uint64_t log_size;
+	void *log_map;
+	size_t log_map_size;
+};
+
+/**
+ * struct vu_vq - one virtqueue as the device sees it
+ */
+struct vu_vq {
+	unsigned index;
+	uint16_t num;
+	bool num_set, addr_set, started, enabled;
+	struct vhost_user_vring_addr addr;
+	struct vring_desc_le *desc;
+	struct vring_avail_le *avail;
+	struct vring_used_le *used;
+	uint16_t last_avail;
+	uint16_t last_used;
+	uint16_t signalled_used;
+	bool signalled_valid;
+	uint16_t pending; /* used entries written but not yet published */
+	int kick_fd, call_fd, err_fd;
+	_Atomic bool ready;
+	_Atomic int fault;
+	pthread_spinlock_t lock;
+	/* counters: written by the datapath thread that uses the queue */
+	uint64_t packets, bytes, drops, kicks_sent;
+};
+
+int vu_vq_translate(const struct vu_dev *d, struct vu_vq *vq);
+int vu_vq_avail(struct vu_vq *vq);
+int vu_vq_pop(const struct vu_dev *d, struct vu_vq *vq, bool writable,
+	      struct vu_iov *iov, unsigned max, unsigned *niov, uint16_t *head,
+	      uint64_t *total);
+void vu_vq_unpop(struct vu_vq *vq, uint16_t n);
+void vu_vq_push(const struct vu_dev *d, struct vu_vq *vq, uint16_t head,
+		uint32_t len);
+bool vu_vq_flush(const struct vu_dev *d, struct vu_vq *vq);
+void vu_vq_notify(const struct vu_dev *d, struct vu_vq *vq);
+void vu_vq_set_notify(const struct vu_dev *d, struct vu_vq *vq, bool want);
+void vu_log_write(const struct vu_dev *d, uint64_t gpa, uint64_t len);
+
+#endif

@@ -1,0 +1,1305 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vnic_vhost_user.c - vNICs served to VMMs over vhost-user
+ *
+ * Control: the frontend's socket (vnetd listens, or with --client connects
+ * and reconnects) is watched by the control thread through one epoll fd of
+ * the port's own (listening socket, connection, reconnect timer, fault
+ * eventfd).  Messages are dispatched through the request table in
+ * vmm-glue/vhost_user.h and validated before use; fd counts are exact per
+ * request.  A misbehaving frontend is disconnected with a log line naming
+ * the port and the reason; the port waits for the next connection.
+ *
+ * Data: the switch's datapath thread receives from the guest's transmit
+ * queues (odd indices) and transmits into its receive queues (even ones).
+ * A received frame that sits in one guest buffer is handed to the switch in
+ * place (no copy); transmitting copies it once, straight into the receiving
+ * guest's buffers.  Used-ring updates and interrupts are batched per burst.
+ *
+ * Any change to what the datapath reads (memory table, rings, connection)
+ * first marks the queues not ready and waits for the switch's grace period.
+ */
+#include "vnic_provider.h"
+#include "vnic_vhost_priv.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "../lib/log.h"
+#include "../lib/util.h"
+
+#define VU_FEATURES                                                            \
+	(VU_BIT(VIRTIO_F_VERSION_1_BIT) | VU_BIT(VIRTIO_NET_F_MRG_RXBUF_BIT) |  \
+	 VU_BIT(VIRTIO_RING_F_INDIRECT_DESC_BIT) |                             \
+	 VU_BIT(VIRTIO_RING_F_EVENT_IDX_BIT) |                                 \
+	 VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES_BIT) |                          \
+	 VU_BIT(VHOST_F_LOG_ALL_BIT) | VU_BIT(VIRTIO_NET_F_MQ_BIT) |           \
+	 VU_BIT(VIRTIO_NET_F_MAC_BIT) | VU_BIT(VIRTIO_NET_F_STATUS_BIT) |      \
+	 VU_BIT(VIRTIO_NET_F_MTU_BIT))
+#define VU_PROTOCOL_FEATURES                                                   \
+	(VU_BIT(VHOST_USER_PROTOCOL_F_MQ) |                                    \
+	 VU_BIT(VHOST_USER_PROTOCOL_F_LOG_SHMFD) |                             \
+	 VU_BIT(VHOST_USER_PROTOCOL_F_REPLY_ACK) |                             \
+	 VU_BIT(VHOST_USER_PROTOCOL_F_MTU) |                                   \
+	 VU_BIT(VHOST_USER_PROTOCOL_F_CONFIG))
+
+enum vu_ctl_ref { VU_REF_LISTEN = 1, VU_REF_CONN, VU_REF_TIMER, VU_REF_FAULT };
+
+struct vnic_vhost {
+	struct vnic base;
+	char path[108];
+	bool client;
+	bool poll;
+	unsigned qps; /* queue pairs offered */
+	uint8_t mac[6];
+	bool has_mac;
+	int listen_fd, conn_fd, ctl_epfd, data_epfd, timer_fd, fault_fd;
+	uint64_t features, protocol_features;
+	bool features_set;
+	struct vu_dev dev;
+	struct vu_vq vq[VU_MAX_QUEUES];
+	bool link;
+	/* control-side counters */
+	uint64_t connects, disconnects;
+	char last_error[160];
+};
+
+static struct vnic_vhost *to_vh(const struct vnic *v)
+{
+	return (struct vnic_vhost *)v;
+}
+
+static void vh_sync(struct vnic_vhost *vh)
+{
+	if (vh->base.host)
+		vh->base.host->sync(vh->base.host->arg);
+}
+
+static void vh_set_link(struct vnic_vhost *vh, bool up)
+{
+	if (vh->link == up)
+		return;
+	vh->link = up;
+	if (vh->base.host)
+		vh->base.host->link(vh->base.host->arg, up);
+}
+
+static int ctl_add(struct vnic_vhost *vh, int fd, enum vu_ctl_ref ref)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = ref};
+
+	return epoll_ctl(vh->ctl_epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+static void fd_close(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Recompute which queues the datapath may use; call after every change. */
+static void vq_update(struct vnic_vhost *vh, struct vu_vq *vq)
+{
+	bool was = atomic_load(&vq->ready);
+	bool now = vh->dev.mem.nregions && vq->desc && vq->started &&
+		   vq->enabled && !atomic_load(&vq->fault);
+	bool guest_tx = vq->index & 1;
+
+	if (was == now)
+		goto link;
+	if (now) {
+		vu_vq_set_notify(&vh->dev, vq, guest_tx && !vh->poll);
+		if (guest_tx && vq->kick_fd >= 0 && !vh->poll) {
+			struct epoll_event ev = {.events = EPOLLIN,
+						 .data.u32 = vq->index};
+
+			epoll_ctl(vh->data_epfd, EPOLL_CTL_ADD, vq->kick_fd,
+				  &ev);
+		}
+		atomic_store(&vq->ready, true);
+	} else {
+		atomic_store(&vq->ready, false);
+		vh_sync(vh);
+		if (guest_tx && vq->kick_fd >= 0)
+			epoll_ctl(vh->data_epfd, EPOLL_CTL_DEL, vq->kick_fd,
+				  NULL);
+	}
+link:
+	vh_set_link(vh, atomic_load(&vh->vq[0].ready));
+}
+
+/* Stop every queue and wait until the datapath has left them. */
+static void vq_stop_all(struct vnic_vhost *vh)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < VU_MAX_QUEUES; i++)
+		any |= atomic_exchange(&vh->vq[i].ready, false);
+	if (any)
+		vh_sync(vh);
+	for (unsigned i = 0; i < VU_MAX_QUEUES; i++)
+		if ((i & 1) && vh->vq[i].kick_fd >= 0)
+			epoll_ctl(vh->data_epfd, EPOLL_CTL_DEL,
+				  vh->vq[i].kick_fd, NULL);
+}
+
+static void vq_reset(struct vu_vq *vq, unsigned index)
+{
+	fd_close(&vq->kick_fd);
+	fd_close(&vq->call_fd);
+	fd_close(&vq->err_fd);
+	vq->index = index;
+	vq->num = 0;
+	vq->num_set = vq->addr_set = vq->started = false;
+	vq->enabled = false;
+	vq->desc = NULL;
+	vq->avail = NULL;
+	vq->used = NULL;
+	vq->last_avail = vq->last_used = vq->signalled_used = 0;
+	vq->signalled_valid = false;
+	vq->pending = 0;
+	atomic_store(&vq->fault, VU_FAULT_NONE);
+}
+
+static void log_unmap(struct vu_dev *d)
+{
+	if (d->log_map)
+		munmap(d->log_map, d->log_map_size);
+	d->log_map = NULL;
+	d->log = NULL;
+	d->log_size = 0;
+}
+
+/* Forget the frontend: queues, memory, features.  The port stays. */
+static void vh_disconnect(struct vnic_vhost *vh, const char *why)
+{
+	if (vh->conn_fd < 0)
+		return;
+	vq_stop_all(vh);
+	vh_set_link(vh, false);
+	if (why) {
+		snprintf(vh->last_error, sizeof(vh->last_error), "%s", why);
+		vlog(VHOST, WARN, "%s: frontend disconnected: %s", vh->base.name,
+		     why);
+	} else {
+		vlog(VHOST, INFO, "%s: frontend closed the connection",
+		     vh->base.name);
+	}
+	epoll_ctl(vh->ctl_epfd, EPOLL_CTL_DEL, vh->conn_fd, NULL);
+	fd_close(&vh->conn_fd);
+	for (unsigned i = 0; i < VU_MAX_QUEUES; i++)
+		vq_reset(&vh->vq[i], i);
+	guest_mem_unmap(&vh->dev.mem);
+	log_unmap(&vh->dev);
+	vh->features = vh->protocol_features = 0;
+	vh->features_set = false;
+	vh->disconnects++;
+	if (vh->client) {
+		struct itimerspec its = {{1, 0}, {1, 0}};
+
+		timerfd_settime(vh->timer_fd, 0, &its, NULL);
+	}
+}
+
+static void vh_connected(struct vnic_vhost *vh, int fd)
+{
+	struct timeval tv = {.tv_sec = 2};
+
+	/* Messages are read whole; a frontend that stalls mid-message is
+	 * dropped after this long rather than holding the control thread. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	vh->conn_fd = fd;
+	if (ctl_add(vh, fd, VU_REF_CONN)) {
+		fd_close(&vh->conn_fd);
+		return;
+	}
+	vh->connects++;
+	vh->last_error[0] = 0;
+	vlog(VHOST, INFO, "%s: frontend connected", vh->base.name);
+}
+
+static void vh_try_connect(struct vnic_vhost *vh)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct itimerspec off = {0};
+	int fd;
+
+	if (vh->conn_fd >= 0)
+		return;
+	strcpy(sa.sun_path, vh->path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		return; /* the timer tries again */
+	}
+	timerfd_settime(vh->timer_fd, 0, &off, NULL);
+	vh_connected(vh, fd);
+}
+
+/* ---- message handlers: return 0, or -errno with vh->last_error set ---- */
+
+#define VH_FAIL(vh, ...)                                                       \
+	({                                                                     \
+		snprintf((vh)->last_error, sizeof((vh)->last_error),           \
+			 __VA_ARGS__);                                         \
+		-EINVAL;                                                       \
+	})
+
+static struct vu_vq *vq_of(struct vnic_vhost *vh, uint32_t index)
+{
+	return index < 2 * vh->qps ? &vh->vq[index] : NULL;
+}
+
+static int h_get_features(struct vnic_vhost *vh, struct vhost_user_msg *m)
+{
+	m->payload.u64 = VU_FEATURES;
+	m->hdr.size = sizeof(uint64_t);
+	return 0;
+}
+
+static int h_set_features(struct vnic_vhost *vh, struct vhost_user_msg *m)
+{
+	uint64_t f = m->payload.u64;
+	bool ring_change;
+
+	if (f & ~VU_FEATURES)
+		return VH_FAIL(vh, "features %#llx not offered",
+			       (unsigned long long)(f & ~VU_FEATURES));
+	ring_change = vh->features_set &&
+		      ((f ^ vh->features) & ~VU_BIT(VHOST_F_LOG_ALL_BIT));
+	if (ring_change)
+		vq_stop_all(vh);
+	vh->features = f;
+	vh->features_set = true;
+	vh->dev.mrg = f & VU_BIT(VIRTIO_NET_F_MRG_RXBUF_BIT);
+	vh->dev.event_idx = f & VU_BIT(VIRTIO_RING_F_EVENT_IDX_BIT);
+	vh->dev.indirect = f & VU_BIT(VIRTIO_RING_F_INDIRECT_DESC_BIT);
+	vh->dev.hdr_len = (f & VU_BIT(VIRTIO_F_VERSION_1_BIT)) || vh->dev.mrg
+				  ? sizeof(struct virtio_net_hdr_mrg)
+				  : sizeof(struct virtio_net_hdr_mrg) - 2;
+	/* Turning dirty logging on or off is safe while running. */
+	vh->dev.log_all = f & VU_BIT(VHOST_F_LOG_ALL_BIT);
+	/* Without protocol features, rings are enabled as they start. */
+	for (unsigned i = 0; i < VU_MAX_QUEUES; i++) {
+		if (!(f & VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES_BIT)))
+			vh->vq[i].enabled = true;
+		vq_update(vh, &vh->vq[i]);
+	}
+	return 0;
+}
+
+static int h_get_protocol_features(struct vnic_vhost *vh,
+				   struct vhost_user_msg *m)
+{
+	m->payload.u64 = VU_PROTOCOL_FEATURES;
+	m->hdr.size = sizeof(uint64_t);
+	return 0;
+}
+
+static int h_set_protocol_features(struct vnic_vhost *vh,
+				   struct vhost_user_msg *m)
+{
+	if (m->payload.u64 & ~VU_PROTOCOL_FEATURES)
+		return VH_FAIL(vh, "protocol features %#llx not offered",
+			       (unsigned long long)m->payload.u64);
+	vh->protocol_features = m->payload.u64;
+	return 0;
+}
+
+static int h_nop(struct vnic_vhost *vh, struct vhost_user_msg *m)
+{
+	return 0;
+}
+
+static int h_reset_owner(struct vnic_vhost *vh, struct vhost_user_msg *m)
+{
+	vq_stop_all(vh);
+	for (unsigned i = 0; i < VU_MAX_QUEUES; i++)
+		vq_reset(&vh->vq[i], i);
+	vh_set_link(vh, false);
+	return 0;
+}
+
+static int h_set_mem_table(struct vnic_vhost *vh, struct vhost_user_msg *m)
+{
+	struct guest_mem fresh;
+	int ret;
+
+	if (m->hdr.size < 8 ||
+	    m->hdr.size < 8 + (uint64_t)m->payload.memory.nregions *
+				      sizeof(struct vhost_user_region))
+		return VH_FAIL(vh, "memory table shorter than its region count");
+	ret = guest_mem_map(&fresh, &m->payload.memory, m->fds, m->nfds,
+			    vh->last_error, sizeof(vh->last_error));
+	if (ret)
+		return ret;
+	vq_stop_all(vh);
+	guest_mem_unmap(&vh->dev.mem);
+	vh->dev.mem = fresh;
+	for (unsigned i = 0; i < 2 * vh->qps; i++) {
+		struct vu_vq *vq = &vh->vq[i];
+
+		if (vq->addr_set && vu_vq_translate(&vh->dev, vq))
+			return VH_FAIL(vh, "queue %u rings outside the new "
+					   "memory table",
+				       i);
+		vq_update(vh, vq);
+	}
+	return 0;
+}
+
+static int h_set_log_base(struct vnic_vhost *vh, struct vhost_user_msg *m)
+{
+	uint64_t size = m->payload.log.mmap_size, off = m->payload.log.mmap_offset;
+	void *p;
+
+	if (m->hdr.size != sizeof(struct vhost_user_log))
+		return VH_FAIL(vh, "SET_LOG_BASE of %u bytes", m->hdr.size);
+	if (!size || off >= size || size > (1ull << 40))
+		return VH_FAIL(vh, "dirty log of %llu bytes at offset %llu",
+			       (unsigned long long)size,
+			       (unsigned long long)off);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, m->fds[0], 0);
+	if (p == MAP_FAILED)
+		return VH_FAIL(vh, "cannot map the dirty log: %s",
+			       strerror(errno));
+	vq_stop_all(vh);
+	log_unmap(&vh->dev);
+	vh->dev.log_map = p;
+	vh->dev.log_map_size = size;
+	vh->dev.log = (uint8_t *)p + off;
+	vh->dev.log_size = size - off;
+	for (unsigned i = 0; i < VU_MAX_QUEUES; i++)
+		vq_update(vh, &vh->vq[i]);
+	m->hdr.size = 0; /* the reply carries no payload */
+	return 0;
+}
+
+static int h_set_vring_num(struct vnic_vhost *vh, struct vhost_user_msg *m)
+{
+	struct vu_vq *vq = vq_of(vh, m->payload.state.index);
+	uint32_t n = m->payload.state.num;
+
+	if (!vq)
+		return VH_FAIL(vh, "queue index %u out of range",
+			       m->payload.state.index);
+	if (!n || n > VU_MAX_QUEUE_SIZE || (n & (n - 1)))
+		return VH_FAIL(vh, "queue size %u (a power of 2 up to %u)", n,
+			       VU_MAX_QUEUE_SIZE);
+	if (atomic_load(&vq->ready))
+		return VH_FAIL(vh, "SET_VRING_NUM on running queue %u",
+			       vq->index);
+	vq->num = (uint16_t)(n == 32768 ? 32768 : n);
+	vq->num_set = true;
+	return 0;
+}
+
+static int h_set_vring_addr(struct vnic_vhost *vh, struct vhost_user_msg *m)
+{
+	struct vu_vq *vq = vq_of(vh, m->payload.addr.index);
+
+	if (m->hdr.size < sizeof(struct vhost_user_vring_addr))
+		return VH_FAIL(vh, "SET_VRING_ADDR of %u bytes", m->hdr.size);
+	if (!vq)
+		return VH_FAIL(vh, "queue index %u out of range",
+			       m->payload.addr.index);
+	if (!vq->num_set)
+		return VH_FAIL(vh, "SET_VRING_ADDR before SET_VRING_NUM");
+	if (atomic_load(&vq->ready)) {
+		atomic_store(&vq->ready, false);
+		vh_sync(vh);
+	}
+	vq->addr = m->payload.addr;
+	vq->addr_set = true;
+	if (vu_vq_translate(&vh->dev, vq))
+		return VH_FAIL(vh, "queue %u rings misaligned or outside "
+				   "guest memory",
+			       vq->index);
+	vq_update(vh, vq);
+	return 0;
+}
+
+static int h_set_vring_base(struct vnic_vhost *vh, struct vhost_user_msg *m)
+{
+	struct vu_vq *vq = vq_of(vh, m->payload.state.index);
+
+	if (!vq)
+		return VH_FAIL(vh, "queue index %u out of range",
+			       m->payload.state.index);
+	if (atomic_load(&vq->ready))
+		return VH_FAIL(vh, "SET_VRING_BASE on running queue %u",
+			       vq->index);
+	vq->last_avail = (uint16_t)m->payload.state.num;
+	vq->last_used = vq->last_avail;
+	vq->signalled_valid = false;
+	return 0;
+}
+
+static int h_get_vring_base(struct vnic_vhost *vh, struct vhost_user_msg *m)
+{
+	struct vu_vq *vq = vq_of(vh, m->payload.state.index);
+
+	if (!vq)
+		return VH_FAIL(vh, "queue index %u out of range",
+			       m->payload.state.index);
+	/* Stops the ring. */
+	vq->started = false;
+	vq_update(vh, vq);
+	if ((vq->index & 1) == 0 && vq->used)
+		vq->last_avail = vq->last_used; /* nothing is held */
+	m->payload.state.num = vq->last_avail;
+	m->hdr.size = sizeof(struct vhost_user_vring_state);
+	fd_close(&vq->kick_fd);
+	fd_close(&vq->call_fd);
+	return 0;
+}
+
+/* SET_VRING_KICK / CALL / ERR: u64 index plus an fd unless bit 8 is set. */
+static int vring_fd(struct vnic_vhost *vh, struct vhost_user_msg *m,
+		    struct vu_vq **vqp, int *fd)
+{
+	uint64_t v = m->payload.u64;
+	bool nofd = v & VHOST_USER_VRING_NOFD;
+
+	*vqp = vq_of(vh, (uint32_t)(v & VHOST_USER_VRING_IDX_MASK));
+	if (!*vqp)
+		return VH_FAIL(vh, "queue index %llu out of range",
+			       (unsigned long long)(v & VHOST_USER_VRING_IDX_MASK));
+	if (v & ~(uint64_t)(VHOST_USER_VRING_IDX_MASK | VHOST_USER_VRING_NOFD))
+		return VH_FAIL(vh, "unknown bits in vring fd message");
+	if (nofd != (m->nfds == 0))
+		return VH_FAIL(vh, "vring fd message with %d fds", m->nfds);
+	*fd = nofd ? -1 : m->fds[0];
+	if (!nofd)
+		m->fds[0] = -1; /* kept */
+	return 0;
+}
+
+static int h_set_vring_kick(struct vnic_vhost *vh, struct vhost_user_msg *m)
+{
+	struct vu_vq *vq;
+	int fd, ret = vring_fd(vh, m, &vq, &fd);
+
+	if (ret)
+		return ret;
+	if (atomic_load(&vq->ready)) {
+		vq->started = false;
+		vq_update(vh, vq);
+	}
+	fd_close(&vq->kick_fd);
+	if (fd >= 0)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	vq->kick_fd = fd;
+	vq->started = true;
+	if (!(vh->features & VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES_BIT)))
+		vq->enabled = true;
+	vq_update(vh, vq);
+	return 0;
+}
+
+static int h_set_vring_call(struct vnic_vhost *vh, struct vhost_user_msg *m)
+{
+	struct vu_vq *vq;
+	int fd, ret = vring_fd(vh, m, &vq, &fd);
+	bool was;
+
+	if (ret)
+		return ret;
+	/* The datapath writes to call_fd: swap it only while stopped. */
+	was = atomic_exchange(&vq->ready, false);
+	if (was)
+		vh_sync(vh);
+	fd_close(&vq->call_fd);
+	vq->call_fd = fd;
+	if (was)
+		atomic_store(&vq->ready, true);
+	return 0;
+}
+
+static int h_set_vring_err(struct vnic_vhost *vh, struct vhost_user_msg *m)
+{
+	struct vu_vq *vq;
+	int fd, ret = vring_fd(vh, m, &vq, &fd);
+
+	if (ret)
+		return ret;
+	fd_close(&vq->err_fd);
+	vq->err_fd = fd;
+	return 0;
+}
+
+static int h_get_queue_num(struct vnic_vhost *vh, struct vhost_user_msg *m)
+{
+	m->payload.u64 = vh->qps;
+	m->hdr.size = sizeof(uint64_t);
+	return 0;
+}
+
+static int h_set_vring_enable(struct vnic_vhost *vh, struct vhost_user_msg *m)
+{
+	struct vu_vq *vq = vq_of(vh, m->payload.state.index);
+
+	if (!vq)
+		return VH_FAIL(vh, "queue index %u out of range",
+			       m->payload.state.index);
+	if (m->payload.state.num > 1)
+		return VH_FAIL(vh, "SET_VRING_ENABLE with %u",
+			       m->payload.state.num);
+	vq->enabled = m->payload.state.num;
+	vq_update(vh, vq);
+	return 0;
+}
+
+static int h_net_set_mtu(struct vnic_vhost *vh, struct vhost_user_msg *m)
+{
+	if (m->payload.u64 < 68 || m->payload.u64 > vh->base.mtu)
+		return VH_FAIL(vh, "MTU %llu above the network's %u",
+			       (unsigned long long)m->payload.u64,
+			       vh->base.mtu);
+	return 0;
+}
+
+static int h_get_config(struct vnic_vhost *vh, struct vhost_user_msg *m)
+{
+	/* virtio-net config space: mac, status, max_virtqueue_pairs, mtu */
+	uint8_t cfg[12] = {0};
+	struct vhost_user_config *c = &m->payload.config;
+
+	if (m->hdr.size < 12 || c->size > sizeof(c->region) ||
+	    m->hdr.size < 12 + c->size || c->offset > sizeof(cfg) ||
+	    c->size > sizeof(cfg) - c->offset)
+		return VH_FAIL(vh, "GET_CONFIG of %u bytes at %u", c->size,
+			       c->offset);
+	memcpy(cfg, vh->mac, 6);
+	cfg[6] = vh->link ? 1 : 0; /* VIRTIO_NET_S_LINK_UP */
+	cfg[8] = (uint8_t)vh->qps;
+	cfg[10] = (uint8_t)(vh->base.mtu & 0xff);
+	cfg[11] = (uint8_t)(vh->base.mtu >> 8);
+	memcpy(c->region, cfg + c->offset, c->size);
+	m->hdr.size = 12 + c->size;
+	return 0;
+}
+
+static int h_set_config(struct vnic_vhost *vh, struct vhost_user_msg *m)
+{
+	return VH_FAIL(vh, "the configuration space is read-only");
+}
+
+typedef int (*vh_handler)(struct vnic_vhost *vh, struct vhost_user_msg *m);
+
+/* Handlers, indexed by request id; NULL refuses the request. */
+static const vh_handler vh_handlers[VHOST_USER_MAX_REQUEST] = {
+	[VHOST_USER_GET_FEATURES] = h_get_features,
+	[VHOST_USER_SET_FEATURES] = h_set_features,
+	[VHOST_USER_SET_OWNER] = h_nop,
+	[VHOST_USER_RESET_OWNER] = h_reset_owner,
+	[VHOST_USER_SET_MEM_TABLE] = h_set_mem_table,
+	[VHOST_USER_SET_LOG_BASE] = h_set_log_base,
+	[VHOST_USER_SET_LOG_FD] = h_nop,
+	[VHOST_USER_SET_VRING_NUM] = h_set_vring_num,
+	[VHOST_USER_SET_VRING_ADDR] = h_set_vring_addr,
+	[VHOST_USER_SET_VRING_BASE] = h_set_vring_base,
+	[VHOST_USER_GET_VRING_BASE] = h_get_vring_base,
+	[VHOST_USER_SET_VRING_KICK] = h_set_vring_kick,
+	[VHOST_USER_SET_VRING_CALL] = h_set_vring_call,
+	[VHOST_USER_SET_VRING_ERR] = h_set_vring_err,
+	[VHOST_USER_GET_PROTOCOL_FEATURES] = h_get_protocol_features,
+	[VHOST_USER_SET_PROTOCOL_FEATURES] = h_set_protocol_features,
+	[VHOST_USER_GET_QUEUE_NUM] = h_get_queue_num,
+	[VHOST_USER_SET_VRING_ENABLE] = h_set_vring_enable,
+	[VHOST_USER_NET_SET_MTU] = h_net_set_mtu,
+	[VHOST_USER_GET_CONFIG] = h_get_config,
+	[VHOST_USER_SET_CONFIG] = h_set_config,
+};
+
+/* Fixed payload sizes; 0 for variable (checked by the handler). */
+static unsigned payload_min(uint32_t req)
+{
+	switch (req) {
+	case VHOST_USER_SET_FEATURES:
+	case VHOST_USER_SET_PROTOCOL_FEATURES:
+	case VHOST_USER_SET_VRING_KICK:
+	case VHOST_USER_SET_VRING_CALL:
+	case VHOST_USER_SET_VRING_ERR:
+	case VHOST_USER_NET_SET_MTU:
+	case VHOST_USER_SEND_RARP:
+		return sizeof(uint64_t);
+	case VHOST_USER_SET_VRING_NUM:
+	case VHOST_USER_SET_VRING_BASE:
+	case VHOST_USER_GET_VRING_BASE:
+	case VHOST_USER_SET_VRING_ENABLE:
+		return sizeof(struct vhost_user_vring_state);
+	default:
+		return 0;
+	}
+}
+
+/**
+ * vh_handle() - validate and dispatch one message, send the reply
+ * @vh: port
+ * @m: message (fds owned)
+ *
+ * Return: 0, or -errno when the frontend must be disconnected
+ */
+static int vh_handle(struct vnic_vhost *vh, struct vhost_user_msg *m)
+{
+	uint32_t req = m->hdr.request;
+	int fds = vhost_user_request_fds(req), ret;
+	bool want_ack = (m->hdr.flags & VHOST_USER_FLAG_NEED_REPLY) &&
+			(vh->protocol_features &
+			 VU_BIT(VHOST_USER_PROTOCOL_F_REPLY_ACK));
+	vh_handler h = req < VHOST_USER_MAX_REQUEST ? vh_handlers[req] : NULL;
+
+	if ((m->hdr.flags & 0x3) != VHOST_USER_VERSION || !h) {
+		ret = VH_FAIL(vh, "%s request %u (flags %#x)",
+			      h ? "bad version on" : "unsupported", req,
+			      m->hdr.flags);
+		goto out;
+	}
+	if ((fds >= 0 && m->nfds != fds) ||
+	    (fds == -2 && m->nfds > VU_MAX_REGIONS) ||
+	    (fds == -1 && m->nfds > 1)) {
+		ret = VH_FAIL(vh, "%s with %d fds", vhost_user_request_name(req),
+			      m->nfds);
+		goto out;
+	}
+	if (m->hdr.size < payload_min(req)) {
+		ret = VH_FAIL(vh, "%s with a %u-byte payload",
+			      vhost_user_request_name(req), m->hdr.size);
+		goto out;
+	}
+	if (req != VHOST_USER_GET_FEATURES &&
+	    req != VHOST_USER_GET_PROTOCOL_FEATURES &&
+	    req != VHOST_USER_SET_PROTOCOL_FEATURES &&
+	    req != VHOST_USER_SET_OWNER && req != VHOST_USER_GET_QUEUE_NUM &&
+	    req != VHOST_USER_SET_FEATURES && req != VHOST_USER_GET_CONFIG &&
+	    !vh->features_set && req != VHOST_USER_SET_MEM_TABLE &&
+	    req != VHOST_USER_SET_VRING_CALL && req != VHOST_USER_SET_VRING_ERR &&
+	    req != VHOST_USER_SET_VRING_NUM && req != VHOST_USER_SET_VRING_BASE &&
+	    req != VHOST_USER_RESET_OWNER) {
+		ret = VH_FAIL(vh, "%s before SET_FEATURES",
+			      vhost_user_request_name(req));
+		goto out;
+	}
+	vlog(VHOST, DBG, "%s: %s", vh->base.name,
+	     vhost_user_request_name(req));
+	ret = h(vh, m);
+	if (ret)
+		goto out;
+	if (vhost_user_request_replies(req)) {
+		m->hdr.flags = VHOST_USER_VERSION | VHOST_USER_FLAG_REPLY;
+		ret = vhost_user_send(vh->conn_fd, m, NULL, 0);
+		want_ack = false;
+	}
+out:
+	vhost_user_close_fds(m);
+	if (want_ack) {
+		struct vhost_user_msg ack = {.hdr = {req, VHOST_USER_VERSION |
+							      VHOST_USER_FLAG_REPLY,
+						     sizeof(uint64_t)}};
+
+		ack.payload.u64 = ret ? 1 : 0;
+		if (vhost_user_send(vh->conn_fd, &ack, NULL, 0) && !ret)
+			ret = -EIO;
+	}
+	return ret;
+}
+
+static void vh_read(struct vnic_vhost *vh)
+{
+	struct vhost_user_msg m;
+	int ret = vhost_user_recv(vh->conn_fd, &m);
+
+	if (ret == -ECONNRESET) {
+		vh_disconnect(vh, NULL);
+		return;
+	}
+	if (ret) {
+		char why[96];
+
+		snprintf(why, sizeof(why), "bad message: %s",
+			 ret == -EMSGSIZE ? "payload too long"
+			 : ret == -EBADMSG ? "truncated or too many fds"
+					   : strerror(-ret));
+		vh_disconnect(vh, why);
+		return;
+	}
+	if (vh_handle(vh, &m)) {
+		char why[200];
+
+		snprintf(why, sizeof(why), "%s", vh->last_error);
+		vh_disconnect(vh, why);
+	}
+}
+
+static void vh_faults(struct vnic_vhost *vh)
+{
+	uint64_t v;
+
+	if (read(vh->fault_fd, &v, sizeof(v)) < 0) {
+		/* nothing pending */
+	}
+	for (unsigned i = 0; i < VU_MAX_QUEUES; i++) {
+		int f = atomic_load(&vh->vq[i].fault);
+		char why[160];
+
+		if (f == VU_FAULT_NONE)
+			continue;
+		snprintf(why, sizeof(why), "guest broke queue %u: %s", i,
+			 vu_fault_desc((enum vu_fault)f));
+		vh_disconnect(vh, why);
+		return;
+	}
+}
+
+static void vh_ctl_event(struct vnic *v)
+{
+	struct vnic_vhost *vh = to_vh(v);
+	struct epoll_event evs[4];
+	int n = epoll_wait(vh->ctl_epfd, evs, 4, 0);
+
+	for (int i = 0; i < n; i++) {
+		uint64_t t;
+		int fd;
+
+		switch (evs[i].data.u32) {
+		case VU_REF_LISTEN:
+			fd = accept4(vh->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd < 0)
+				break;
+			if (vh->conn_fd >= 0) {
+				vlog_rl(VHOST, WARN,
+					"%s: refused a second frontend",
+					v->name);
+				close(fd);
+				break;
+			}
+			vh_connected(vh, fd);
+			break;
+		case VU_REF_CONN:
+			if (vh->conn_fd >= 0)
+				vh_read(vh);
+			break;
+		case VU_REF_TIMER:
+			if (read(vh->timer_fd, &t, sizeof(t)) < 0) {
+				/* spurious */
+			}
+			vh_try_connect(vh);
+			break;
+		case VU_REF_FAULT:
+			vh_faults(vh);
+			break;
+		}
+	}
+}
+
+static int vh_ctl_fd(const struct vnic *v)
+{
+	return to_vh(v)->ctl_epfd;
+}
+
+/* ---- datapath ---- */
+
+static void vq_fault(struct vnic_vhost *vh, struct vu_vq *vq, int fault)
+{
+	uint64_t one = 1;
+
+	atomic_store(&vq->ready, false);
+	atomic_store(&vq->fault, -fault);
+	vlog_rl(VHOST, WARN, "%s: queue %u: %s", vh->base.name, vq->index,
+		vu_fault_desc((enum vu_fault)-fault));
+	if (write(vh->fault_fd, &one, sizeof(one)) < 0) {
+		/* already signalled */
+	}
+}
+
+/* Copy @len bytes at @off of a chain into @dst. */
+static void iov_copy_out(const struct vu_iov *iov, unsigned n, size_t off,
+			 uint8_t *dst, size_t len)
+{
+	for (unsigned i = 0; i < n && len; i++) {
+		size_t take;
+
+		if (off >= iov[i].len) {
+			off -= iov[i].len;
+			continue;
+		}
+		take = iov[i].len - off < len ? iov[i].len - off : len;
+		memcpy(dst, iov[i].hva + off, take);
+		dst += take;
+		len -= take;
+		off = 0;
+	}
+}
+
+static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
+		       struct pkt_pool *pool, struct pkt **pkts, unsigned n)
+{
+	struct vu_dev *d = &vh->dev;
+	struct vu_iov iov[VU_MAX_IOV];
+	unsigned got = 0;
+
+	while (got < n) {
+		uint64_t total;
+		unsigned niov;
+		uint16_t head;
+		struct pkt *p;
+		size_t flen;
+		int r = vu_vq_pop(d, vq, false, iov, VU_MAX_IOV, &niov, &head,
+				  &total);
+
+		if (r < 0) {
+			vq_fault(vh, vq, r);
+			break;
+		}
+		if (!r)
+			break;
+		if (total < d->hdr_len || total - d->hdr_len > PKT_MAX_FRAME) {
+			vnic_count_drop(&vh->base,
+					total < d->hdr_len
+						? VNIC_DROP_BAD_VNET_HDR
+						: VNIC_DROP_TRUNCATED,
+					1);
+			vu_vq_push(d, vq, head, 0);
+			continue;
+		}
+		p = pkt_pool_alloc(pool);
+		if (!p) {
+			vu_vq_unpop(vq, 1);
+			vnic_count_drop(&vh->base, VNIC_DROP_NO_BUFFER, 1);
+			break;
+		}
+		flen = total - d->hdr_len;
+		/* Zero copy when the frame is one piece after the header. */
+		if (niov == 1 || (niov == 2 && iov[0].len == d->hdr_len)) {
+			const struct vu_iov *f = &iov[niov - 1];
+
+			p->data = f->hva + (niov == 1 ? d->hdr_len : 0);
+			p->ext = 1;
+		} else {
+			iov_copy_out(iov, niov, d->hdr_len, p->data, flen);
+		}
+		p->len = (uint32_t)flen;
+		p->cookie = (uint64_t)vq->index << 16 | head;
+		vq->packets++;
+		vq->bytes += flen;
+		pkts[got++] = p;
+	}
+	return (int)got;
+}
+
+static int vh_rx_burst(struct vnic *v, struct pkt_pool *pool,
+		       struct pkt **pkts, unsigned n)
+{
+	struct vnic_vhost *vh = to_vh(v);
+	unsigned got = 0;
+
+	for (unsigned q = 1; q < 2 * vh->qps && got < n; q += 2) {
+		struct vu_vq *vq = &vh->vq[q];
+		uint64_t k;
+
+		if (!atomic_load_explicit(&vq->ready, memory_order_acquire))
+			continue;
+		if (!vh->poll && vq->kick_fd >= 0 &&
+		    read(vq->kick_fd, &k, sizeof(k)) < 0) {
+			/* no kick pending: poll anyway, it is cheap */
+		}
+		got += (unsigned)vh_rx_queue(vh, vq, pool, pkts + got, n - got);
+		if (vu_vq_flush(&vh->dev, vq)) /* dropped chains */
+			vu_vq_notify(&vh->dev, vq);
+		if (!vh->poll && atomic_load(&vq->ready)) {
+			/* Re-arm, then look again: buffers left over (budget)
+			 * or added in between would otherwise sit without a
+			 * kick, so kick ourselves. */
+			vu_vq_set_notify(&vh->dev, vq, true);
+			if (vu_vq_avail(vq) > 0 && vq->kick_fd >= 0) {
+				k = 1;
+				if (write(vq->kick_fd, &k, sizeof(k)) < 0) {
+					/* already readable */
+				}
+			}
+		}
+	}
+	return (int)got;
+}
+
+static void vh_rx_done(struct vnic *v, struct pkt **pkts, unsigned n)
+{
+	struct vnic_vhost *vh = to_vh(v);
+	uint32_t touched = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		unsigned q = (unsigned)(pkts[i]->cookie >> 16);
+		struct vu_vq *vq = &vh->vq[q];
+
+		/* A queue stopped meanwhile has been reset; drop the note. */
+		if (q >= VU_MAX_QUEUES || !vq->used)
+			continue;
+		vu_vq_push(&vh->dev, vq, (uint16_t)pkts[i]->cookie, 0);
+		touched |= 1u << q;
+	}
+	for (unsigned q = 0; touched; q++, touched >>= 1)
+		if ((touched & 1) && vu_vq_flush(&vh->dev, &vh->vq[q]))
+			vu_vq_notify(&vh->dev, &vh->vq[q]);
+}
+
+/* Copy a frame into a receive chain list, after the header. */
+struct rx_target {
+	struct vu_iov iov[VU_MAX_IOV];
+	unsigned niov;
+	unsigned i;
+	size_t off;
+};
+
+static size_t put_bytes(const struct vu_dev *d, struct rx_target *t,
+			const uint8_t *src, size_t len)
+{
+	size_t done = 0;
+
+	while (len && t->i < t->niov) {
+		struct vu_iov *io = &t->iov[t->i];
+		size_t take = io->len - t->off < len ? io->len - t->off : len;
+
+		memcpy(io->hva + t->off, src, take);
+		vu_log_write(d, io->gpa + t->off, take);
+		t->off += take;
+		src += take;
+		len -= take;
+		done += take;
+		if (t->off == io->len) {
+			t->i++;
+			t->off = 0;
+		}
+	}
+	return done;
+}
+
+static int vh_tx_one(struct vnic_vhost *vh, struct vu_vq *vq,
+		     const struct pkt_out *o)
+{
+	struct vu_dev *d = &vh->dev;
+	uint32_t need = pkt_tx_len(o->pkt, o->tci) + d->hdr_len;
+	struct virtio_net_hdr_mrg hdr = {0};
+	struct {
+		uint16_t head;
+		uint32_t cap;
+	} chains[VU_MAX_IOV];
+	struct rx_target t = {.niov = 0};
+	unsigned nch = 0;
+	uint64_t have = 0;
+	struct iovec pieces[3];
+	uint8_t tag[4];
+	unsigned np;
+
+	while (have < need) {
+		struct vu_iov *iov = t.iov + t.niov;
+		unsigned niov;
+		uint64_t total;
+		uint16_t head;
+		int r;
+
+		if (nch == VU_MAX_IOV || (nch && !d->mrg))
+			break;
+		r = vu_vq_pop(d, vq, true, iov, VU_MAX_IOV - t.niov, &niov,
+			      &head, &total);
+		if (r == -VU_FAULT_TOO_MANY_SEGS && nch)
+			break; /* fine on its own, just not after the others */
+		if (r < 0) {
+			vu_vq_unpop(vq, (uint16_t)nch);
+			vq_fault(vh, vq, r);
+			return r;
+		}
+		if (!r)
+			break;
+		t.niov += niov;
+		chains[nch].head = head;
+		chains[nch].cap = (uint32_t)(total > UINT32_MAX ? UINT32_MAX
+							       : total);
+		nch++;
+		have += total;
+	}
+	if (have < need) {
+		if (!nch || d->mrg) {
+			/* Ring full: leave the buffers for the next frame. */
+			vu_vq_unpop(vq, (uint16_t)nch);
+			return 0;
+		}
+		/* One buffer too small for the frame (no mergeable buffers). */
+		vu_vq_push(d, vq, chains[0].head, 0);
+		return -EMSGSIZE;
+	}
+	hdr.num_buffers = htole16((uint16_t)nch);
+	put_bytes(d, &t, (const uint8_t *)&hdr, d->hdr_len);
+	np = pkt_tx_iov(o->pkt, o->tci, tag, pieces);
+	for (unsigned k = 0; k < np; k++)
+		put_bytes(d, &t, pieces[k].iov_base, pieces[k].iov_len);
+	for (unsigned c = 0; c < nch; c++) {
+		uint32_t len = need < chains[c].cap ? need : chains[c].cap;
+
+		vu_vq_push(d, vq, chains[c].head, len);
+		need -= len;
+	}
+	return 1;
+}
+
+static int vh_tx_burst(struct vnic *v, const struct pkt_out *out, unsigned n)
+{
+	struct vnic_vhost *vh = to_vh(v);
+	struct vu_vq *vq = &vh->vq[0];
+	unsigned sent = 0;
+
+	if (!atomic_load_explicit(&vq->ready, memory_order_acquire))
+		return 0;
+	pthread_spin_lock(&vq->lock);
+	for (unsigned i = 0; i < n; i++) {
+		int r;
+
+		if (!atomic_load_explicit(&vq->ready, memory_order_relaxed))
+			break;
+		r = vh_tx_one(vh, vq, &out[i]);
+		if (r == 1) {
+			sent++;
+			vq->packets++;
+			vq->bytes += out[i].pkt->len;
+		} else if (r == 0) {
+			vnic_count_drop(v, VNIC_DROP_TX_FULL, 1);
+		} else {
+			vnic_count_drop(v, VNIC_DROP_TX_ERROR, 1);
+		}
+		if (r <= 0 && r != -EMSGSIZE)
+			vq->drops++;
+	}
+	if (vq->used && vu_vq_flush(&vh->dev, vq))
+		vu_vq_notify(&vh->dev, vq);
+	pthread_spin_unlock(&vq->lock);
+	return (int)sent;
+}
+
+static int vh_rx_fd(const struct vnic *v)
+{
+	return to_vh(v)->data_epfd;
+}
+
+/* ---- lifecycle ---- */
+
+static void vh_free(struct vnic_vhost *vh)
+{
+	vq_stop_all(vh);
+	if (vh->conn_fd >= 0)
+		fd_close(&vh->conn_fd);
+	for (unsigned i = 0; i < VU_MAX_QUEUES; i++) {
+		vq_reset(&vh->vq[i], i);
+		pthread_spin_destroy(&vh->vq[i].lock);
+	}
+	guest_mem_unmap(&vh->dev.mem);
+	log_unmap(&vh->dev);
+	if (vh->listen_fd >= 0) {
+		fd_close(&vh->listen_fd);
+		unlink(vh->path);
+	}
+	fd_close(&vh->ctl_epfd);
+	fd_close(&vh->data_epfd);
+	fd_close(&vh->timer_fd);
+	fd_close(&vh->fault_fd);
+	free(vh);
+}
+
+static int vh_listen(struct vnic_vhost *vh, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct stat st;
+	int fd;
+
+	strcpy(sa.sun_path, vh->path);
+	/* A socket file left by an earlier vnetd: replace it, unless a live
+	 * process still listens there. */
+	if (!lstat(vh->path, &st)) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "%s exists and is not a socket",
+				 vh->path);
+			return -EEXIST;
+		}
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 &&
+		    !connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+			close(fd);
+			snprintf(err, errlen, "%s is served by another process",
+				 vh->path);
+			return -EADDRINUSE;
+		}
+		if (fd >= 0)
+			close(fd);
+		unlink(vh->path);
+	}
+	vh->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+						SOCK_CLOEXEC,
+			       0);
+	if (vh->listen_fd < 0 ||
+	    bind(vh->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    chmod(vh->path, 0660) || listen(vh->listen_fd, 4)) {
+		int e = errno;
+
+		snprintf(err, errlen, "cannot listen on %s: %s", vh->path,
+			 strerror(e));
+		return -e;
+	}
+	return ctl_add(vh, vh->listen_fd, VU_REF_LISTEN);
+}
+
+static int vh_open(const struct vnic_params *params, struct vnic **out,
+		   char *err, size_t errlen)
+{
+	struct vnic_vhost *vh;
+	int ret;
+
+	if (!params->path || !*params->path ||
+	    strlen(params->path) >= sizeof(vh->path)) {
+		snprintf(err, errlen, "a vhost-user port needs a socket path "
+				      "of at most 107 bytes");
+		return -EINVAL;
+	}
+	vh = calloc(1, sizeof(*vh));
+	if (!vh)
+		return -ENOMEM;
+	vnic_base_init(&vh->base, &vnic_vhost_user_ops, params);
+	snprintf(vh->path, sizeof(vh->path), "%s", params->path);
+	vh->client = params->client;
+	vh->poll = params->poll;
+	vh->qps = params->queues ? params->queues : 1;
+	if (vh->qps > VU_MAX_QUEUE_PAIRS)
+		vh->qps = VU_MAX_QUEUE_PAIRS;
+	if (params->has_mac) {
+		memcpy(vh->mac, params->mac, 6);
+		vh->has_mac = true;
+	}
+	vh->listen_fd = vh->conn_fd = vh->timer_fd = -1;
+	for (unsigned i = 0; i < VU_MAX_QUEUES; i++) {
+		vh->vq[i].kick_fd = vh->vq[i].call_fd = vh->vq[i].err_fd = -1;
+		vq_reset(&vh->vq[i], i);
+		pthread_spin_init(&vh->vq[i].lock, PTHREAD_PROCESS_PRIVATE);
+	}
+	vh->ctl_epfd = epoll_create1(EPOLL_CLOEXEC);
+	vh->data_epfd = epoll_create1(EPOLL_CLOEXEC);
+	vh->fault_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	vh->timer_fd = timerfd_create(CLOCK_MONOTONIC,
+				      TFD_NONBLOCK | TFD_CLOEXEC);
+	if (vh->ctl_epfd < 0 || vh->data_epfd < 0 || vh->fault_fd < 0 ||
+	    vh->timer_fd < 0 || ctl_add(vh, vh->fault_fd, VU_REF_FAULT) ||
+	    ctl_add(vh, vh->timer_fd, VU_REF_TIMER)) {
+		snprintf(err, errlen, "vhost-user set-up: %s", strerror(errno));
+		vh_free(vh);
+		return -ENOMEM;
+	}
+	if (vh->client) {
+		struct itimerspec its = {{1, 0}, {0, 1000000}};
+
+		/* First attempt right away, then every second. */
+		timerfd_settime(vh->timer_fd, 0, &its, NULL);
+	} else {
+		ret = vh_listen(vh, err, errlen);
+		if (ret) {
+			vh_free(vh);
+			return ret;
+		}
+	}
+	*out = &vh->base;
+	return 0;
+}
+
+static void vh_close(struct vnic *v)
+{
+	vh_free(to_vh(v));
+}
+
+static void vh_attach(struct vnic *v)
+{
+	struct vnic_vhost *vh = to_vh(v);
+
+	/* No frontend yet: the link is down until queue 0 runs. */
+	vh->link = true;
+	vh_set_link(vh, false);
+}
+
+static const char *const feature_names[64] = {
+	[VIRTIO_NET_F_MTU_BIT] = "mtu",
+	[VIRTIO_NET_F_MAC_BIT] = "mac",
+	[VIRTIO_NET_F_MRG_RXBUF_BIT] = "mrg_rxbuf",
+	[VIRTIO_NET_F_STATUS_BIT] = "status",
+	[VIRTIO_NET_F_MQ_BIT] = "mq",
+	[VHOST_F_LOG_ALL_BIT] = "log_all",
+	[VIRTIO_RING_F_INDIRECT_DESC_BIT] = "indirect_desc",
+	[VIRTIO_RING_F_EVENT_IDX_BIT] = "event_idx",
+	[VHOST_USER_F_PROTOCOL_FEATURES_BIT] = "protocol_features",
+	[VIRTIO_F_VERSION_1_BIT] = "version_1",
+};
+
+static void vh_describe(const struct vnic *v, json_t *obj)
+{
+	const struct vnic_vhost *vh = to_vh(v);
+	json_t *feats = json_array(), *queues = json_array();
+
+	json_object_set_new(obj, "socket", json_string(vh->path));
+	json_object_set_new(obj, "mode",
+			    json_string(vh->client ? "client" : "server"));
+	json_object_set_new(obj, "connected", json_boolean(vh->conn_fd >= 0));
+	json_object_set_new(obj, "connects",
+			    json_integer((json_int_t)vh->connects));
+	json_object_set_new(obj, "disconnects",
+			    json_integer((json_int_t)vh->disconnects));
+	if (vh->last_error[0])
+		json_object_set_new(obj, "last_error",
+				    json_string(vh->last_error));
+	for (int b = 0; b < 64; b++)
+		if ((vh->features & (1ull << b)) && feature_names[b])
+			json_array_append_new(feats,
+					      json_string(feature_names[b]));
+	json_object_set_new(obj, "features", feats);
+	json_object_set_new(obj, "queue_pairs", json_integer(vh->qps));
+	for (unsigned i = 0; i < 2 * vh->qps; i++) {
+		const struct vu_vq *vq = &vh->vq[i];
+
+		json_array_append_new(
+			queues,
+			json_pack("{s:i,s:s,s:i,s:b,s:b,s:i,s:i,s:I,s:I,s:I,s:I}",
+				  "index", (int)i, "direction",
+				  i & 1 ? "from-guest" : "to-guest", "size",
+				  (int)vq->num, "enabled", vq->enabled,
+				  "ready", atomic_load(&vq->ready),
+				  "last_avail", (int)vq->last_avail,
+				  "last_used", (int)vq->last_used, "packets",
+				  (json_int_t)vq->packets, "bytes",
+				  (json_int_t)vq->bytes, "drops",
+				  (json_int_t)vq->drops, "interrupts",
+				  (json_int_t)vq->kicks_sent));
+	}
+	json_object_set_new(obj, "queues", queues);
+}
+
+const struct vnic_ops vnic_vhost_user_ops = {
+	.kind = "vhost-user",
+	.open = vh_open,
+	.close = vh_close,
+	.rx_burst = vh_rx_burst,
+	.rx_done = vh_rx_done,
+	.tx_burst = vh_tx_burst,
+	.rx_fd = vh_rx_fd,
+	.describe = vh_describe,
+	.attach = vh_attach,
+	.ctl_fd = vh_ctl_fd,
+	.ctl_event = vh_ctl_event,
+};

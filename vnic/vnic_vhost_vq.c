@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vnic_vhost_vq.c - split virtqueues from the device side, with every
+ * guest-controlled value checked
+ *
+ * Ring layout is validated once when the addresses arrive (size, alignment,
+ * wholly inside guest memory); every index and descriptor is checked on
+ * every use: head and next below the table size, a chain counter bounded by
+ * the table size (loops), indirect tables a multiple of 16 bytes inside one
+ * region and not nested, directions as the queue requires, a bounded number
+ * of segments.  A fault is reported, never clamped, and ends the queue.
+ */
+#include "vnic_vhost_priv.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#define VU_MAX_CHAIN_BYTES (16u << 20)
+
+static const char *const vu_fault_descs[] = {
+#define VU_FAULT_DESC(id, desc) desc,
+	VU_FAULTS(VU_FAULT_DESC)
+#undef VU_FAULT_DESC
+};
+
+/**
+ * vu_fault_desc() - sentence for a fault
+ * @f: fault
+ *
+ * Return: static string
+ */
+const char *vu_fault_desc(enum vu_fault f)
+{
+	return (unsigned)f < sizeof(vu_fault_descs) / sizeof(vu_fault_descs[0])
+		       ? vu_fault_descs[f]
+		       : "?";
+}
+
+static void *ring_map(const struct vu_dev *d, uint64_t uva, uint64_t size,
+		      uint64_t align)
+{
+	uint64_t len = size;
+	void *p;
+
+	if (uva & (align - 1))
+		return NULL;
+	p = guest_mem_uva_to_hva(&d->mem, uva, &len);
+	/* A ring must lie wholly inside one region. */
+	return p && len == size ? p : NULL;
+}
+
+/**
+ * vu_vq_translate() - map a queue's rings from the addresses the frontend
+ * gave, checking size and alignment
+ * @d: device (memory table)
+ * @vq: queue with @num and @addr set
+ *
+ * Return: 0, -EINVAL for a bad size or layout, -EFAULT for rings outside
+ * guest memory
+ */
+int vu_vq_translate(const struct vu_dev *d, struct vu_vq *vq)
+{
+	uint64_t n = vq->num;
+
+	vq->desc = NULL;
+	vq->avail = NULL;
+	vq->used = NULL;
+	if (!vq->num_set || !vq->addr_set)
+		return -EINVAL;
+	if (!n || n > VU_MAX_QUEUE_SIZE || (n & (n - 1)))
+		return -EINVAL;
+	vq->desc = ring_map(d, vq->addr.desc_user_addr, 16 * n, 16);
+	vq->avail = ring_map(d, vq->addr.avail_user_addr, 6 + 2 * n, 2);
+	vq->used = ring_map(d, vq->addr.used_user_addr, 6 + 8 * n, 4);
+	if (!vq->desc || !vq->avail || !vq->used) {
+		vq->desc = NULL;
+		vq->avail = NULL;
+		vq->used = NULL;
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static uint16_t avail_idx(const struct vu_vq *vq)
+{
+	return le16toh(__atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE));
+}
+
+/**
+ * vu_vq_avail() - buffers the driver has made available and we have not
+ * taken
+ * @vq: ready queue
+ *
+ * Return: count, or -VU_FAULT_AVAIL_IDX when the index is impossible
+ */
+int vu_vq_avail(struct vu_vq *vq)
+{
+	uint16_t n = (uint16_t)(avail_idx(vq) - vq->last_avail);
+
+	if (n > vq->num)
+		return -VU_FAULT_AVAIL_IDX;
+	return n;
+}
+
+/* Map one descriptor's buffer, splitting at region boundaries. */
+static int add_iov(const struct vu_dev *d, uint64_t gpa, uint32_t len,
+		   struct vu_iov *iov, unsigned *niov, unsigned max)
+{
+	while (len) {
+		uint64_t l = len;
+		uint8_t *p = guest_mem_gpa_to_hva(&d->mem, gpa, &l);
+
+		if (!p)
+			return -VU_FAULT_BAD_ADDR;
+		if (*niov >= max)
+			return -VU_FAULT_TOO_MANY_SEGS;
+		iov[(*niov)++] = (struct vu_iov){p, (uint32_t)l, gpa};
+		gpa += l;
+		len -= (uint32_t)l;
+	}
+	return 0;
+}
+
+/**
+ * vu_vq_pop() - take the next available chain and map it
+ * @d: device
+ * @vq: ready queue
+ * @writable: the chain must be device-writable (receive) or readable only
+ * @iov: filled with the mapped pieces
+ * @max: room in @iov (a chain with more pieces is a fault)
+ * @niov: set to their count
+ * @head: set to the chain's head index (to give back with vu_vq_push())
+ * @total: set to the bytes the chain holds
+ *
+ * Return: 1 for a chain, 0 when none is available, or -fault
+ */
+int vu_vq_pop(const struct vu_dev *d, struct vu_vq *vq, bool writable,
+	      struct vu_iov *iov, unsigned max, unsigned *niov, uint16_t *head,
+	      uint64_t *total)
+{
+	const struct vring_desc_le *table = vq->desc;
+	unsigned table_num = vq->num, count = 0;
+	bool indirect = false;
+	uint16_t idx;
+	int n = vu_vq_avail(vq);
+
+	if (n <= 0)
+		return n;
+	idx = le16toh(vq->avail->ring[vq->last_avail & (vq->num - 1)]);
+	if (idx >= vq->num)
+		return -VU_FAULT_HEAD_RANGE;
+	*head = idx;
+	*niov = 0;
+	*total = 0;
+	for (;;) {
+		struct vring_desc_le desc;
+		uint16_t flags;
+		int ret;
+
+		if (++count > table_num)
+			return -VU_FAULT_LOOP;
+		/* One copy: the guest may change the table under us. */
+		memcpy(&desc, &table[idx], sizeof(desc));
+		flags = le16toh(desc.flags);
+		if (flags & VRING_DESC_F_INDIRECT) {
+			uint64_t tlen = le32toh(desc.len);
+			uint64_t want = tlen;
+
+			if (indirect || !d->indirect || (flags & VRING_DESC_F_NEXT) ||
+			    !tlen || tlen % 16 || tlen / 16 > VU_MAX_QUEUE_SIZE)
+				return -VU_FAULT_INDIRECT;
+			table = guest_mem_gpa_to_hva(&d->mem, le64toh(desc.addr),
+						     &tlen);
+			if (!table || tlen != want)
+				return -VU_FAULT_INDIRECT;
+			table_num = (unsigned)(want / 16);
+			indirect = true;
+			count = 0;
+			idx = 0;
+			continue;
+		}
+		if (!!(flags & VRING_DESC_F_WRITE) != writable)
+			return -VU_FAULT_DIRECTION;
+		*total += le32toh(desc.len);
+		if (*total > VU_MAX_CHAIN_BYTES)
+			return -VU_FAULT_TOO_LONG;
+		ret = add_iov(d, le64toh(desc.addr), le32toh(desc.len), iov,
+			      niov, max);
+		if (ret)
+			return ret;
+		if (!(flags & VRING_DESC_F_NEXT))
+			break;
+		idx = le16toh(desc.next);
+		if (idx >= table_num)
+			return -VU_FAULT_NEXT_RANGE;
+	}
+	vq->last_avail++;
+	return 1;
+}
+
+/**
+ * vu_vq_unpop() - give back the last @n chains taken (not used after all)
+ * @vq: queue
+ * @n: chains
+ */
+void vu_vq_unpop(struct vu_vq *vq, uint16_t n)
+{
+	vq->last_avail = (uint16_t)(vq->last_avail - n);
+}
+
+/**
+ * vu_log_write() - mark guest pages dirty for live migration
+ * @d: device
+ * @gpa: first byte written
+ * @len: bytes written
+ */
+void vu_log_write(const struct vu_dev *d, uint64_t gpa, uint64_t len)
+{
+	uint64_t page, last;
+
+	if (!d->log_all || !d->log || !len)
+		return;
+	page = gpa / VU_LOG_PAGE;
+	last = (gpa + len - 1) / VU_LOG_PAGE;
+	for (; page <= last; page++) {
+		if (page / 8 >= d->log_size)
+			return; /* beyond the log the frontend gave */
+		__atomic_fetch_or(&d->log[page / 8], (uint8_t)(1u << (page % 8)),
+				  __ATOMIC_RELAXED);
+	}
+}
+
+static void log_used(const struct vu_dev *d, const struct vu_vq *vq,
+		     uint64_t off, uint64_t len)
+{
+	if (d->log_all && (vq->addr.flags & VHOST_VRING_F_LOG))
+		vu_log_write(d, vq->addr.log_guest_addr + off, len);
+}
+
+/**
+ * vu_vq_push() - write a used element (published by vu_vq_flush())
+ * @d: device
+ * @vq: queue
+ * @head: chain head from vu_vq_pop()
+ * @len: bytes written into the chain
+ */
+void vu_vq_push(const struct vu_dev *d, struct vu_vq *vq, uint16_t head,
+		uint32_t len)
+{
+	unsigned slot = vq->last_used & (vq->num - 1);
+	struct vring_used_elem_le *e = &vq->used->ring[slot];
+
+	e->id = htole32(head);
+	e->len = htole32(len);
+	log_used(d, vq, 4 + 8 * (uint64_t)slot, 8);
+	vq->last_used++;
+	vq->pending++;
+}
+
+/**
+ * vu_vq_flush() - publish the used elements pushed since the last flush
+ * @d: device
+ * @vq: queue
+ *
+ * Return: true if anything was published
+ */
+bool vu_vq_flush(const struct vu_dev *d, struct vu_vq *vq)
+{
+	if (!vq->pending)
+		return false;
+	/* Elements and buffer contents before the index (release). */
+	__atomic_store_n(&vq->used->idx, htole16(vq->last_used),
+			 __ATOMIC_RELEASE);
+	log_used(d, vq, 2, 2);
+	vq->pending = 0;
+	return true;
+}
+
+/**
+ * vu_vq_notify() - interrupt the guest if it asked for one
+ * @d: device
+ * @vq: queue whose used index was just published
+ */
+void vu_vq_notify(const struct vu_dev *d, struct vu_vq *vq)
+{
+	uint64_t one = 1;
+	bool kick;
+
+	/* The used index store must be visible before we read the driver's
+	 * suppression state. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (d->event_idx) {
+		uint16_t event = le16toh(__atomic_load_n(
+			&vq->avail->ring[vq->num], __ATOMIC_RELAXED));
+
+		kick = !vq->signalled_valid ||
+		       vring_need_event(event, vq->last_used,
+					vq->signalled_used);
+		vq->signalled_used = vq->last_used;
+		vq->signalled_valid = true;
+	} else {
+		kick = !(le16toh(__atomic_load_n(&vq->avail->flags,
+						 __ATOMIC_RELAXED)) &
+			 VRING_AVAIL_F_NO_INTERRUPT);
+	}
+	if (kick && vq->call_fd >= 0) {
+		if (write(vq->call_fd, &one, sizeof(one)) < 0) {
+			/* eventfd full: the guest has a pending interrupt */
+		}
+		vq->kicks_sent++;
+	}
+}
+
+/**
+ * vu_vq_set_notify() - ask the driver for kicks, or tell it not to bother
+ * @d: device
+ * @vq: queue
+ * @want: true to receive kicks for new buffers
+ */
+void vu_vq_set_notify(const struct vu_dev *d, struct vu_vq *vq, bool want)
+{
+	if (d->event_idx) {
+		/* A stale avail_event already keeps kicks rare. */
+		if (!want)
+			return;
+		uint16_t *avail_event = (uint16_t *)&vq->used->ring[vq->num];
+
+		/* Kick when the index passes what we have taken. */
+		__atomic_store_n(avail_event, htole16(vq->last_avail),
+				 __ATOMIC_RELAXED);
+		log_used(d, vq, 4 + 8 * (uint64_t)vq->num, 2);
+	} else {
+		__atomic_store_n(&vq->used->flags,
+				 htole16(want ? 0 : VRING_USED_F_NO_NOTIFY),
+				 __ATOMIC_RELAXED);
+		log_used(d, vq, 0, 2);
+	}
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
