@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "lib/util.h"
+#include "vmm-glue/vu_frontend.h"
 #include "vnic/vnic.h"
 
 #define GEN_BATCH 64
@@ -49,6 +50,7 @@ struct opts {
 	double seconds;
 	int pid;
 	bool json;
+	double rate; /* frames per second, 0 for as fast as possible */
 };
 
 static _Atomic bool stop_flag;
@@ -349,12 +351,162 @@ out:
 	return ret;
 }
 
+/* ---- vhost-user: two frontends of our own, no VM ---- */
+
+#define LAT_SAMPLES 200000
+
+struct sink {
+	uint64_t frames;
+	uint64_t *lat;
+	unsigned nlat;
+	unsigned every;
+};
+
+static void sink_frame(const uint8_t *f, uint32_t len, void *arg)
+{
+	struct sink *s = arg;
+	uint64_t sent;
+
+	s->frames++;
+	if (len < 22 || s->frames % s->every || s->nlat >= LAT_SAMPLES)
+		return;
+	memcpy(&sent, f + 14, sizeof(sent));
+	s->lat[s->nlat++] = now_ns() - sent;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double pct(const uint64_t *v, unsigned n, double p)
+{
+	if (!n)
+		return 0;
+	return (double)v[(unsigned)((n - 1) * p)] / 1000.0;
+}
+
+/*
+ * One thread does what a testpmd core does: transmit on A, receive on B,
+ * round and round, so the switch gets the other core to itself.
+ */
+static int run_vhost(const struct opts *o)
+{
+	struct vu_front a, b;
+	struct sink s = {.every = 1};
+	uint8_t frame[VUF_BUF_SIZE];
+	const uint8_t *frames[32];
+	uint16_t lens[32];
+	char err[256];
+	double t0, t1, c0, c1, s0, s1, next = 0, gap;
+	uint64_t sent = 0;
+
+	if (vu_front_open(&a, o->in, 256, 5, err, sizeof(err)) ||
+	    vu_front_open(&b, o->out, 256, 5, err, sizeof(err))) {
+		fprintf(stderr, "vnet-bench: %s\n", err);
+		return 1;
+	}
+	s.lat = calloc(LAT_SAMPLES, sizeof(*s.lat));
+	/* Teach the switch where dst_mac lives: behind port B. */
+	build_frame(frame, 60, src_mac, dst_mac);
+	frames[0] = frame;
+	lens[0] = 60;
+	for (int i = 0; i < 3; i++) {
+		vu_front_tx(&b, frames, lens, 1);
+		usleep(20000);
+	}
+	while (vu_front_rx(&a, sink_frame, &s, 256))
+		;
+	build_frame(frame, o->size - 4, dst_mac, src_mac);
+	for (int i = 0; i < 32; i++) {
+		frames[i] = frame;
+		lens[i] = (uint16_t)(o->size - 4);
+	}
+	s.frames = 0;
+	/* At full rate sample one frame in 64 for latency. */
+	s.every = o->rate > 0 ? 1 : 64;
+	gap = o->rate > 0 ? 1.0 / o->rate : 0;
+	c0 = proc_cpu(o->pid);
+	s0 = sys_busy();
+	t0 = now_s();
+	next = t0;
+	for (;;) {
+		double now = now_s();
+		unsigned burst = 32;
+
+		if (now - t0 >= o->seconds)
+			break;
+		if (gap > 0) {
+			burst = 0;
+			while (next <= now && burst < 32) {
+				burst++;
+				next += gap;
+			}
+		}
+		if (burst) {
+			uint64_t ts = now_ns();
+
+			memcpy(frame + 14, &ts, sizeof(ts));
+			sent += vu_front_tx(&a, frames, lens, burst);
+		}
+		vu_front_rx(&b, sink_frame, &s, 256);
+	}
+	t1 = now_s();
+	c1 = proc_cpu(o->pid);
+	s1 = sys_busy();
+	/* Let what is in flight arrive; it counts toward loss, not rate. */
+	usleep(100000);
+	{
+		uint64_t during = s.frames;
+
+		while (vu_front_rx(&b, sink_frame, &s, 256))
+			;
+		qsort(s.lat, s.nlat, sizeof(*s.lat), cmp_u64);
+		if (o->json)
+			printf("{\"switch\":\"%s\",\"size\":%u,\"seconds\":%.2f,"
+			       "\"sent\":%llu,\"frames\":%llu,\"lost\":%lld,"
+			       "\"mpps\":%.4f,\"gbps\":%.4f,\"switch_cpu\":%.3f,"
+			       "\"machine_cpu\":%.3f,\"lat_p50_us\":%.1f,"
+			       "\"lat_p99_us\":%.1f,\"lat_p999_us\":%.1f,"
+			       "\"rate\":%.0f}\n",
+			       o->label, o->size, t1 - t0,
+			       (unsigned long long)sent,
+			       (unsigned long long)during,
+			       (long long)(sent - s.frames),
+			       (double)during / (t1 - t0) / 1e6,
+			       (double)during * o->size * 8 / (t1 - t0) / 1e9,
+			       (c1 - c0) / (t1 - t0), (s1 - s0) / (t1 - t0),
+			       pct(s.lat, s.nlat, 0.5), pct(s.lat, s.nlat, 0.99),
+			       pct(s.lat, s.nlat, 0.999), o->rate);
+		else
+			printf("%-13s %5u B  %8.3f Mpps  %7.3f Gbps  sent %llu "
+			       "lost %lld  switch %4.0f%% CPU  latency p50 %.1f "
+			       "p99 %.1f p99.9 %.1f us\n",
+			       o->label, o->size,
+			       (double)during / (t1 - t0) / 1e6,
+			       (double)during * o->size * 8 / (t1 - t0) / 1e9,
+			       (unsigned long long)sent,
+			       (long long)(sent - s.frames),
+			       100 * (c1 - c0) / (t1 - t0),
+			       pct(s.lat, s.nlat, 0.5), pct(s.lat, s.nlat, 0.99),
+			       pct(s.lat, s.nlat, 0.999));
+	}
+	free(s.lat);
+	vu_front_close(&a);
+	vu_front_close(&b);
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: vnet-bench tap --in TAP --out TAP [--pid VNETD_PID]\n"
 		"                  [--size BYTES] [--seconds S] [--json]\n"
-		"       vnet-bench bridge [--size BYTES] [--seconds S] [--json]\n");
+		"       vnet-bench bridge [--size BYTES] [--seconds S] [--json]\n"
+		"       vnet-bench vhost --in A.sock --out B.sock [--pid PID]\n"
+		"                  [--size BYTES] [--seconds S] [--rate FPS] [--json]\n");
 }
 
 int main(int argc, char **argv)
@@ -367,6 +519,7 @@ int main(int argc, char **argv)
 		{"seconds", required_argument, NULL, 't'},
 		{"label", required_argument, NULL, 'l'},
 		{"json", no_argument, NULL, 'j'},
+		{"rate", required_argument, NULL, 'r'},
 		{0},
 	};
 	struct opts o = {.size = 64, .seconds = 5};
@@ -404,6 +557,9 @@ int main(int argc, char **argv)
 		case 'j':
 			o.json = true;
 			break;
+		case 'r':
+			o.rate = atof(optarg);
+			break;
 		default:
 			usage();
 			return 2;
@@ -417,6 +573,15 @@ int main(int argc, char **argv)
 		if (!o.label)
 			o.label = "vnet";
 		return run_tap(&o);
+	}
+	if (!strcmp(argv[1], "vhost")) {
+		if (!o.in || !o.out) {
+			usage();
+			return 2;
+		}
+		if (!o.label)
+			o.label = "vnet";
+		return run_vhost(&o);
 	}
 	if (!strcmp(argv[1], "bridge")) {
 		if (!o.label)

@@ -1,1 +1,1 @@
-LIB_SRCS += vmm-glue/vhost_user.c
+LIB_SRCS += vmm-glue/vhost_user.c vmm-glue/vu_frontend.c

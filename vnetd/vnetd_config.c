@@ -614,6 +614,7 @@ static int port_check(struct vnetd *d, json_t *conf, struct vnetd_err *e)
 		if (vhost_check(d, conf, e))
 			return -EINVAL;
 		dev = NULL;
+		name = jstr(conf, "name");
 	} else if (json_object_get(conf, "path") ||
 		   json_object_get(conf, "client") ||
 		   json_object_get(conf, "queues")) {
