@@ -47,7 +47,7 @@ VNETD_OBJS := $(VNETD_SRCS:%.c=$(BUILD)/obj/%.o)
 VNETCTL_OBJS := $(VNETCTL_SRCS:%.c=$(BUILD)/obj/%.o)
 BENCH_OBJS := $(BENCH_SRCS:%.c=$(BUILD)/obj/%.o)
 
-BINS := $(BUILD)/vnetd $(BUILD)/vnetctl $(BUILD)/vnet-bench
+BINS := $(BUILD)/vnetd $(BUILD)/vnetctl $(BUILD)/vnet-bench $(BUILD)/vnet-vu-peer
 
 # Keep unit-test objects between runs.
 .SECONDARY:
@@ -66,6 +66,9 @@ $(BUILD)/vnetctl: $(VNETCTL_OBJS) $(BUILD)/libvnet.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/vnet-bench: $(BENCH_OBJS) $(BUILD)/libvnet.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/vnet-vu-peer: $(BUILD)/obj/tests/tools/vu_peer.o $(BUILD)/libvnet.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/obj/%.o: %.c

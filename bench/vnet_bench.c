@@ -367,6 +367,9 @@ static void sink_frame(const uint8_t *f, uint32_t len, void *arg)
 	struct sink *s = arg;
 	uint64_t sent;
 
+	/* Count our frames only, not what the network floods (IPv6 chatter). */
+	if (len < 14 || f[12] != 0x88 || f[13] != 0xb5)
+		return;
 	s->frames++;
 	if (len < 22 || s->frames % s->every || s->nlat >= LAT_SAMPLES)
 		return;

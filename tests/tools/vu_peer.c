@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vu_peer.c - vnet-vu-peer: a vhost-user frontend for tests, well-behaved or
+ * deliberately broken
+ *
+ *   vnet-vu-peer evil SOCK loop|head|next|addr|indirect|avail
+ *	set up normally, then publish one malformed transmit chain; exit 0
+ *	if the backend disconnects within 5 s, 1 if it does not
+ *   vnet-vu-peer badmsg SOCK unknown|overlap|queue|nofd|size|early
+ *	send one malformed control message; exit 0 on disconnect
+ *   vnet-vu-peer ping SOCK MAC IP PEER_IP COUNT
+ *	answer ARP for IP and count ICMP echo replies from PEER_IP to our
+ *	requests; prints "replies N"
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/pkt.h"
+#include "lib/util.h"
+#include "vmm-glue/vu_frontend.h"
+
+static int wait_closed(int sock, int ms)
+{
+	struct pollfd p = {.fd = sock, .events = POLLIN};
+	char b[256];
+
+	while (poll(&p, 1, ms) > 0) {
+		ssize_t r = recv(sock, b, sizeof(b), MSG_DONTWAIT);
+
+		if (r == 0 || (r < 0 && errno != EAGAIN))
+			return 0;
+	}
+	return 1;
+}
+
+static int evil(const char *sock, const char *kind)
+{
+	struct vu_front f;
+	struct vring_desc_le d[4] = {0};
+	char err[256];
+	uint16_t head = 0;
+	unsigned n = 1;
+
+	if (vu_front_open(&f, sock, 256, 5, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	d[0].addr = f.vq[1].buf_gpa;
+	d[0].len = 100;
+	if (!strcmp(kind, "loop")) { /* 0 -> 1 -> 0 -> ... */
+		d[0].flags = VRING_DESC_F_NEXT;
+		d[0].next = 1;
+		d[1] = d[0];
+		d[1].next = 0;
+		n = 2;
+	} else if (!strcmp(kind, "head")) {
+		head = 999; /* beyond the 256-entry table */
+	} else if (!strcmp(kind, "next")) {
+		d[0].flags = VRING_DESC_F_NEXT;
+		d[0].next = 4000;
+	} else if (!strcmp(kind, "addr")) {
+		d[0].addr = 1ull << 40; /* outside guest memory */
+	} else if (!strcmp(kind, "indirect")) {
+		d[0].flags = VRING_DESC_F_INDIRECT;
+		d[0].len = 17; /* not a multiple of 16 */
+	} else if (!strcmp(kind, "avail")) {
+		/* Claim 1000 new entries on a 256-entry ring. */
+		f.vq[1].avail_idx = 999;
+	} else {
+		fprintf(stderr, "unknown kind %s\n", kind);
+		return 2;
+	}
+	vu_front_post_raw(&f, 1, d, n, head);
+	return wait_closed(f.sock, 5000);
+}
+
+static int badmsg(const char *path, const char *kind)
+{
+	struct vu_front f;
+	char err[256];
+	struct vhost_user_msg m = {.hdr = {0, VHOST_USER_VERSION, 0}};
+	int fd = eventfd(0, 0), ret;
+
+	if (vu_front_open(&f, path, 256, 5, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	if (!strcmp(kind, "unknown")) {
+		m.hdr.request = 77;
+		ret = vhost_user_send(f.sock, &m, NULL, 0);
+	} else if (!strcmp(kind, "overlap")) {
+		int fds[2] = {f.memfd, f.memfd};
+
+		m.hdr.request = VHOST_USER_SET_MEM_TABLE;
+		m.payload.memory.nregions = 2;
+		m.payload.memory.regions[0] =
+			(struct vhost_user_region){0, 1 << 20, 0x10000000, 0};
+		m.payload.memory.regions[1] =
+			(struct vhost_user_region){1 << 19, 1 << 20, 0x20000000, 0};
+		m.hdr.size = 8 + 2 * sizeof(struct vhost_user_region);
+		ret = vhost_user_send(f.sock, &m, fds, 2);
+	} else if (!strcmp(kind, "queue")) {
+		m.hdr.request = VHOST_USER_SET_VRING_NUM;
+		m.payload.state = (struct vhost_user_vring_state){99, 256};
+		m.hdr.size = sizeof(m.payload.state);
+		ret = vhost_user_send(f.sock, &m, NULL, 0);
+	} else if (!strcmp(kind, "nofd")) {
+		m.hdr.request = VHOST_USER_SET_VRING_KICK;
+		m.payload.u64 = 1; /* says an fd follows; none does */
+		m.hdr.size = 8;
+		ret = vhost_user_send(f.sock, &m, NULL, 0);
+	} else if (!strcmp(kind, "size")) {
+		m.hdr.request = VHOST_USER_SET_FEATURES;
+		m.hdr.size = 2; /* a u64 is 8 bytes */
+		ret = vhost_user_send(f.sock, &m, NULL, 0);
+	} else if (!strcmp(kind, "early")) {
+		/* Vanish in the middle of a message. */
+		struct vhost_user_hdr h = {VHOST_USER_SET_FEATURES,
+					   VHOST_USER_VERSION, 8};
+
+		ret = send(f.sock, &h, sizeof(h), 0) == sizeof(h) ? 0 : -1;
+		close(fd);
+		vu_front_close(&f);
+		return ret ? 2 : 0;
+	} else {
+		fprintf(stderr, "unknown kind %s\n", kind);
+		return 2;
+	}
+	close(fd);
+	if (ret) {
+		fprintf(stderr, "send: %s\n", strerror(-ret));
+		return 2;
+	}
+	return wait_closed(f.sock, 5000);
+}
+
+/* ---- a tiny IPv4 host: ARP replies, ICMP echo requests/replies ---- */
+
+struct host {
+	struct vu_front f;
+	uint8_t mac[6];
+	uint32_t ip, peer;
+	uint8_t peer_mac[6];
+	bool have_peer;
+	unsigned replies;
+};
+
+static void send_frame(struct host *h, const uint8_t *fr, uint16_t len)
+{
+	const uint8_t *frames[1] = {fr};
+
+	vu_front_tx(&h->f, frames, &len, 1);
+}
+
+static void on_frame(const uint8_t *fr, uint32_t len, void *arg)
+{
+	struct host *h = arg;
+	uint8_t out[128];
+
+	if (len < 42)
+		return;
+	if (pkt_get_be16(fr + 12) == ETHERTYPE_ARP) {
+		const uint8_t *a = fr + 14;
+		uint32_t tpa, spa;
+
+		memcpy(&tpa, a + 24, 4);
+		memcpy(&spa, a + 14, 4);
+		if (spa == h->peer) {
+			memcpy(h->peer_mac, a + 8, 6);
+			h->have_peer = true;
+		}
+		if (pkt_get_be16(a + 6) != 1 || tpa != h->ip)
+			return;
+		memcpy(out, fr + 6, 6);
+		memcpy(out + 6, h->mac, 6);
+		memcpy(out + 12, fr + 12, 2 + 6);
+		pkt_put_be16(out + 20, 2);
+		memcpy(out + 22, h->mac, 6);
+		memcpy(out + 28, &h->ip, 4);
+		memcpy(out + 32, a + 8, 10);
+		send_frame(h, out, 60);
+		return;
+	}
+	if (pkt_get_be16(fr + 12) == ETHERTYPE_IPV4 && fr[23] == 1 &&
+	    len >= 42 && fr[34] == 0 /* echo reply */)
+		h->replies++;
+}
+
+static void send_arp(struct host *h)
+{
+	uint8_t f[60] = {0};
+
+	memset(f, 0xff, 6);
+	memcpy(f + 6, h->mac, 6);
+	pkt_put_be16(f + 12, ETHERTYPE_ARP);
+	pkt_put_be16(f + 14, 1);
+	pkt_put_be16(f + 16, ETHERTYPE_IPV4);
+	f[18] = 6;
+	f[19] = 4;
+	pkt_put_be16(f + 20, 1);
+	memcpy(f + 22, h->mac, 6);
+	memcpy(f + 28, &h->ip, 4);
+	memcpy(f + 38, &h->peer, 4);
+	send_frame(h, f, 60);
+}
+
+static void send_echo(struct host *h, uint16_t seq)
+{
+	uint8_t f[98] = {0};
+	uint8_t *ip = f + 14, *icmp = f + 34;
+
+	memcpy(f, h->peer_mac, 6);
+	memcpy(f + 6, h->mac, 6);
+	pkt_put_be16(f + 12, ETHERTYPE_IPV4);
+	ip[0] = 0x45;
+	pkt_put_be16(ip + 2, 84);
+	ip[8] = 64;
+	ip[9] = 1;
+	memcpy(ip + 12, &h->ip, 4);
+	memcpy(ip + 16, &h->peer, 4);
+	pkt_put_be16(ip + 10, csum_fold(csum_partial(ip, 20, 0)));
+	icmp[0] = 8;
+	pkt_put_be16(icmp + 4, 0x7a7a);
+	pkt_put_be16(icmp + 6, seq);
+	pkt_put_be16(icmp + 2, csum_fold(csum_partial(icmp, 64, 0)));
+	send_frame(h, f, 98);
+}
+
+static int ping(char **argv)
+{
+	struct host h = {0};
+	char err[256];
+	unsigned count = (unsigned)atoi(argv[4]);
+
+	if (mac_parse(argv[1], h.mac) || inet_pton(AF_INET, argv[2], &h.ip) != 1 ||
+	    inet_pton(AF_INET, argv[3], &h.peer) != 1) {
+		fprintf(stderr, "bad MAC or address\n");
+		return 2;
+	}
+	if (vu_front_open(&h.f, argv[0], 256, 5, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	for (int t = 0; t < 300 && !h.have_peer; t++) {
+		if (t % 20 == 0)
+			send_arp(&h);
+		usleep(10000);
+		vu_front_rx(&h.f, on_frame, &h, 64);
+	}
+	for (unsigned i = 0; h.have_peer && i < count; i++) {
+		send_echo(&h, (uint16_t)i);
+		for (int t = 0; t < 50; t++) {
+			usleep(4000);
+			vu_front_rx(&h.f, on_frame, &h, 64);
+		}
+	}
+	printf("replies %u\n", h.replies);
+	vu_front_close(&h.f);
+	return h.replies == count ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "evil"))
+		return evil(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "badmsg"))
+		return badmsg(argv[2], argv[3]);
+	if (argc == 7 && !strcmp(argv[1], "ping"))
+		return ping(argv + 2);
+	fprintf(stderr, "usage: vnet-vu-peer evil|badmsg SOCK KIND\n"
+			"       vnet-vu-peer ping SOCK MAC IP PEER_IP COUNT\n");
+	return 2;
+}
