@@ -51,8 +51,7 @@
 	(VU_BIT(VHOST_USER_PROTOCOL_F_MQ) |                                    \
 	 VU_BIT(VHOST_USER_PROTOCOL_F_LOG_SHMFD) |                             \
 	 VU_BIT(VHOST_USER_PROTOCOL_F_REPLY_ACK) |                             \
-	 VU_BIT(VHOST_USER_PROTOCOL_F_MTU) |                                   \
-	 VU_BIT(VHOST_USER_PROTOCOL_F_CONFIG))
+	 VU_BIT(VHOST_USER_PROTOCOL_F_MTU))
 
 enum vu_ctl_ref { VU_REF_LISTEN = 1, VU_REF_CONN, VU_REF_TIMER, VU_REF_FAULT };
 
@@ -113,7 +112,8 @@ static void fd_close(int *fd)
 static void vq_update(struct vnic_vhost *vh, struct vu_vq *vq)
 {
 	bool was = atomic_load(&vq->ready);
-	bool now = vh->dev.mem.nregions && vq->desc && vq->started &&
+	bool now = vh->features_set && vh->dev.mem.nregions && vq->desc &&
+		   vq->started &&
 		   vq->enabled && !atomic_load(&vq->fault);
 	bool guest_tx = vq->index & 1;
 
@@ -681,19 +681,6 @@ static int vh_handle(struct vnic_vhost *vh, struct vhost_user_msg *m)
 	if (m->hdr.size < payload_min(req)) {
 		ret = VH_FAIL(vh, "%s with a %u-byte payload",
 			      vhost_user_request_name(req), m->hdr.size);
-		goto out;
-	}
-	if (req != VHOST_USER_GET_FEATURES &&
-	    req != VHOST_USER_GET_PROTOCOL_FEATURES &&
-	    req != VHOST_USER_SET_PROTOCOL_FEATURES &&
-	    req != VHOST_USER_SET_OWNER && req != VHOST_USER_GET_QUEUE_NUM &&
-	    req != VHOST_USER_SET_FEATURES && req != VHOST_USER_GET_CONFIG &&
-	    !vh->features_set && req != VHOST_USER_SET_MEM_TABLE &&
-	    req != VHOST_USER_SET_VRING_CALL && req != VHOST_USER_SET_VRING_ERR &&
-	    req != VHOST_USER_SET_VRING_NUM && req != VHOST_USER_SET_VRING_BASE &&
-	    req != VHOST_USER_RESET_OWNER) {
-		ret = VH_FAIL(vh, "%s before SET_FEATURES",
-			      vhost_user_request_name(req));
 		goto out;
 	}
 	vlog(VHOST, DBG, "%s: %s", vh->base.name,

@@ -1,0 +1,80 @@
+# Unmodified Linux guests under QEMU (TCG), NICs served by vnetd over
+# vhost-user: two guests ping each other on a private network, one pings the
+# host on an internal network; then vnetd is killed with SIGKILL while a
+# guest pings, restarted, and QEMU's reconnect brings the ping back without
+# restarting the guest.
+. "$(dirname "$0")/lib.sh"
+need_root
+command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 not installed"
+[ -x /bin/busybox ] || skip "busybox-static not installed"
+G=$(readlink -f "$BUILD")/guest
+sh "$(dirname "$0")/../guest/build.sh" "$G" >"$T/guest-build.log" 2>&1 ||
+	skip "cannot build the test guest: $(tail -1 "$T/guest-build.log")"
+start_vnetd
+vnetctl network create "gp$S" --type private >/dev/null || fail create
+vnetctl network create "gi$S" --type internal >/dev/null || fail create
+vnetctl port add "gi$S" --host "h$S" --addr 10.212.1.1/24 >/dev/null || fail host
+LINKS="$LINKS h$S"
+for p in g1a g2; do
+	vnetctl port add "gp$S" --vhost-user "$T/$p.sock" >/dev/null || fail $p
+done
+vnetctl port add "gi$S" --vhost-user "$T/g1b.sock" >/dev/null || fail g1b
+
+# qemu NAME SOCKET... -- KERNEL-ARGS: a guest with one NIC per socket.
+qemu() {
+	name=$1
+	shift
+	nics=""
+	i=0
+	while [ "$1" != -- ]; do
+		nics="$nics -chardev socket,id=c$i,path=$1,reconnect=1"
+		nics="$nics -netdev vhost-user,id=n$i,chardev=c$i"
+		nics="$nics -device virtio-net-pci,netdev=n$i,mac=52:54:00:12:$name:0$i,vectors=0"
+		i=$((i + 1))
+		shift
+	done
+	shift
+	# shellcheck disable=SC2086
+	qemu-system-x86_64 -machine pc -m 256 -smp 1 -nographic -nodefaults \
+		-no-reboot -serial stdio -kernel "$G/vmlinuz" \
+		-initrd "$G/initrd.gz" -append "console=ttyS0 quiet panic=-1 $*" \
+		-object memory-backend-memfd,id=mem,size=256M,share=on \
+		-numa node,memdev=mem $nics >"$T/guest$name.log" 2>&1 &
+	PIDS="$PIDS $!"
+}
+
+qemu 02 "$T/g2.sock" -- vnet.ip=10.212.0.12/24
+qemu 01 "$T/g1a.sock" "$T/g1b.sock" -- vnet.ip=10.212.0.11/24 \
+	vnet.ip1=10.212.1.11/24 \
+	"vnet.run=ping,-c,3,10.212.0.12;ping,-c,3,10.212.1.1;ping,-c,60,10.212.0.12"
+wait_for() { # FILE PATTERN COUNT SECONDS
+	for _ in $(seq "$4"); do
+		[ "$(grep -c "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+		sleep 1
+	done
+	return 1
+}
+wait_for "$T/guest02.log" VNET-GUEST-UP 1 180 || fail "guest 2 did not boot: $(tail -5 "$T/guest02.log")"
+wait_for "$T/guest01.log" VNET-GUEST-UP 1 180 || fail "guest 1 did not boot: $(tail -5 "$T/guest01.log")"
+log "two Linux guests booted (QEMU TCG)"
+wait_for "$T/guest01.log" "from 10.212.0.12" 3 40 ||
+	fail "guest 1 cannot ping guest 2: $(tail -8 "$T/guest01.log")"
+log "guest 1 -> guest 2 on the private network: 3/3"
+wait_for "$T/guest01.log" "from 10.212.1.1:" 3 40 ||
+	fail "guest 1 cannot ping the host: $(tail -8 "$T/guest01.log")"
+log "guest 1 -> host on the internal network: 3/3"
+ping -c 3 -W 3 10.212.1.11 >/dev/null || fail "host cannot ping guest 1"
+log "host -> guest 1: ok"
+[ "$(jget .state port show g2)" = up ] || fail "g2 not up"
+
+wait_for "$T/guest01.log" "from 10.212.0.12" 6 30 || fail "long ping did not start"
+kill9_vnetd
+log "vnetd killed while guest 1 pings guest 2"
+before=$(grep -c "from 10.212.0.12" "$T/guest01.log")
+sleep 2
+start_vnetd
+wait_for "$T/guest01.log" "from 10.212.0.12" $((before + 5)) 40 ||
+	fail "ping did not resume after the restart: $(tail -5 "$T/guest01.log")"
+log "ping resumed after vnetd restarted: $(($(grep -c "from 10.212.0.12" "$T/guest01.log") - before)) more replies, guest not restarted"
+ALLOW_LOG='x^'
+pass
