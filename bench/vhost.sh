@@ -1,0 +1,184 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bench/vhost.sh BUILD - the reference vhost-user scenario, three switches in
+# one run, interleaved round by round:
+#   vnet          vnetd --poll, its datapath thread alone on core 1
+#   ovs-dpdk      Open vSwitch 3.1 userspace datapath, PMD on core 1,
+#                 port-to-port flows (its fastest path, no learning)
+#   testpmd-loop  testpmd's vhost PMD looping two ports on core 1: no
+#                 switching at all, two copies per packet
+# In every case dpdk-testpmd on core 0 drives two net_virtio_user ports in
+# io-forward mode after "start tx_first 32": frames loop port0 -> switch ->
+# port1 -> testpmd -> switch -> port0.  The figure is the packets per second
+# the switch forwards (the sum of both ports' receive rates at testpmd).
+#   SIZES="64 1518" ROUNDS=3 SECS=10 JSON=file
+set -u
+BUILD=$(readlink -f "${1:-build}")
+SIZES=${SIZES:-64 1518}
+ROUNDS=${ROUNDS:-3}
+SECS=${SECS:-10}
+SWITCHES=${SWITCHES:-vnet ovs-dpdk testpmd-loop}
+T=$(mktemp -d /tmp/vnet-vbench.XXXXXX)
+OUT=${JSON:-$T/results.json}
+: >"$OUT"
+PIDS=""
+export OVS_RUNDIR=$T/ovs OVS_LOGDIR=$T/ovs OVS_DBDIR=$T/ovs
+V="ovs-vsctl --db=unix:$T/ovs/db.sock --timeout=20"
+
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	[ -f "$T/ovs/vswitchd.pid" ] && kill "$(cat "$T/ovs/vswitchd.pid")" 2>/dev/null
+	[ -f "$T/ovs/ovsdb.pid" ] && kill "$(cat "$T/ovs/ovsdb.pid")" 2>/dev/null
+	sleep 1
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+[ "$(id -u)" = 0 ] || { echo "bench: run as root"; exit 1; }
+command -v dpdk-testpmd >/dev/null || { echo "bench: needs dpdk-testpmd (dpdk-dev)"; exit 1; }
+
+# OVS-DPDK wants hugepages; the others do not use them.
+hugepages() {
+	[ "$(awk '/HugePages_Total/ {print $2}' /proc/meminfo)" -ge 300 ] ||
+		echo 300 >/proc/sys/vm/nr_hugepages
+	mountpoint -q /dev/hugepages || { mkdir -p /dev/hugepages &&
+		mount -t hugetlbfs nodev /dev/hugepages; }
+}
+
+# drive SOCK0 SOCK1 SERVER(0|1) SIZE: run the frontend, print Mpps.
+drive() {
+	local s0=$1 s1=$2 srv=$3 size=$4 fifo=$T/cmd out=$T/testpmd.out
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	taskset -c 0 dpdk-testpmd --no-huge -m 1024 --no-pci --file-prefix=vbfe \
+		-l 0,1 --main-lcore=1 \
+		--vdev="net_virtio_user0,path=$s0,queues=1,queue_size=1024,server=$srv" \
+		--vdev="net_virtio_user1,path=$s1,queues=1,queue_size=1024,server=$srv" \
+		-- -i --forward-mode=io --nb-cores=1 --burst=32 \
+		--txpkts=$((size - 4)) --total-num-mbufs=32768 --no-mlockall \
+		<"$fifo" >"$out" 2>&1 &
+	local pid=$!
+	exec 3>"$fifo"
+	sleep 4
+	echo "start tx_first 32" >&3
+	sleep 3
+	local t0 t1
+	echo "show port stats all" >&3
+	t0=$(date +%s.%N)
+	sleep "$SECS"
+	echo "show port stats all" >&3
+	t1=$(date +%s.%N)
+	sleep 1
+	echo "stop" >&3
+	echo "quit" >&3
+	exec 3>&-
+	wait $pid 2>/dev/null
+	awk -v t0="$t0" -v t1="$t1" '
+		/RX-packets:/ { n++; v[n] = $2 }
+		END {
+			if (n < 4) { print 0; exit }
+			a = v[n-3] + v[n-2]; b = v[n-1] + v[n];
+			printf "%.4f\n", (b - a) / (t1 - t0) / 1e6
+		}' "$out"
+}
+
+run_vnet() {
+	local size=$1
+	taskset -c 1 "$BUILD/vnetd" --poll --socket "$T/vnetd.sock" \
+		--state "$T/vnetd.db" --pidfile "$T/vnetd.pid" \
+		--log-file "$T/vnetd.log" &
+	local pid=$!
+	for _ in $(seq 50); do
+		"$BUILD/vnetctl" -s "$T/vnetd.sock" status >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	local c="$BUILD/vnetctl -s $T/vnetd.sock"
+	$c network create bench --type private >/dev/null
+	$c port add bench --vhost-user "$T/vn0.sock" >/dev/null
+	$c port add bench --vhost-user "$T/vn1.sock" >/dev/null
+	drive "$T/vn0.sock" "$T/vn1.sock" 0 "$size"
+	kill $pid
+	wait $pid 2>/dev/null
+	rm -f "$T/vnetd.db"*
+}
+
+run_ovs() {
+	local size=$1
+	hugepages
+	rm -rf "$T/ovs"
+	mkdir -p "$T/ovs"
+	ovsdb-tool create "$T/ovs/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+	ovsdb-server --remote=punix:"$T/ovs/db.sock" --pidfile="$T/ovs/ovsdb.pid" \
+		--detach --log-file="$T/ovs/ovsdb.log" "$T/ovs/conf.db"
+	$V --no-wait init
+	# --no-pci: never touch the machine's own NICs.
+	$V --no-wait set Open_vSwitch . other_config:dpdk-init=true \
+		other_config:dpdk-socket-mem=512 other_config:pmd-cpu-mask=0x2 \
+		other_config:dpdk-lcore-mask=0x1 other_config:dpdk-extra=--no-pci
+	/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk unix:"$T/ovs/db.sock" \
+		--pidfile="$T/ovs/vswitchd.pid" --detach \
+		--log-file="$T/ovs/vswitchd.log" || { echo 0; return; }
+	$V add-br br0 -- set bridge br0 datapath_type=netdev
+	$V add-port br0 p0 -- set Interface p0 type=dpdkvhostuserclient \
+		options:vhost-server-path="$T/ov0.sock" ofport_request=1
+	$V add-port br0 p1 -- set Interface p1 type=dpdkvhostuserclient \
+		options:vhost-server-path="$T/ov1.sock" ofport_request=2
+	ovs-ofctl del-flows br0
+	ovs-ofctl add-flow br0 in_port=1,actions=output:2
+	ovs-ofctl add-flow br0 in_port=2,actions=output:1
+	drive "$T/ov0.sock" "$T/ov1.sock" 1 "$size"
+	kill "$(cat "$T/ovs/vswitchd.pid")" "$(cat "$T/ovs/ovsdb.pid")" 2>/dev/null
+	sleep 2
+}
+
+run_loop() {
+	local size=$1
+	# Both of its lcores on CPU 1; the main one only waits for input,
+	# which comes from a FIFO that stays open until the run is over.
+	rm -f "$T/loopin"
+	mkfifo "$T/loopin"
+	taskset -c 1 dpdk-testpmd --no-huge -m 1024 --no-pci \
+		--file-prefix=vbbe --lcores=0@1,1@1 --main-lcore=0 \
+		--vdev="net_vhost0,iface=$T/lp0.sock,queues=1" \
+		--vdev="net_vhost1,iface=$T/lp1.sock,queues=1" -- \
+		--forward-mode=io --auto-start --total-num-mbufs=32768 \
+		--no-mlockall <"$T/loopin" >"$T/loop.out" 2>&1 &
+	local pid=$!
+	exec 4>"$T/loopin"
+	sleep 3
+	drive "$T/lp0.sock" "$T/lp1.sock" 0 "$size"
+	[ -n "${KEEP_LOG:-}" ] && cp "$T/loop.out" "$KEEP_LOG"
+	exec 4>&-
+	kill $pid 2>/dev/null
+	wait $pid 2>/dev/null
+}
+
+echo "vnet-bench vhost reference: testpmd io-fwd on core 0, switch on core 1"
+echo "commit $(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null), $(date -u +%Y-%m-%dT%H:%MZ), ${SECS}s per run, $ROUNDS rounds"
+for r in $(seq "$ROUNDS"); do
+	for size in $SIZES; do
+		for sw in $SWITCHES; do
+			case $sw in
+			vnet) mpps=$(run_vnet "$size") ;;
+			ovs-dpdk) mpps=$(run_ovs "$size") ;;
+			testpmd-loop) mpps=$(run_loop "$size") ;;
+			esac
+			echo "{\"round\":$r,\"switch\":\"$sw\",\"size\":$size,\"mpps\":${mpps:-0}}" |
+				tee -a "$OUT"
+		done
+	done
+done
+python3 - "$OUT" <<'PY'
+import json, sys, statistics
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+sizes = sorted({r['size'] for r in rows})
+sws = ['vnet', 'ovs-dpdk', 'testpmd-loop']
+print(f"{'size':>5} " + " ".join(f"{s:>14}" for s in sws) + "   vnet/ovs  vnet/loop")
+for size in sizes:
+    med = {}
+    for s in sws:
+        v = [r['mpps'] for r in rows if r['size'] == size and r['switch'] == s]
+        med[s] = statistics.median(v) if v else 0
+    ro = med['vnet'] / med['ovs-dpdk'] if med['ovs-dpdk'] else 0
+    rl = med['vnet'] / med['testpmd-loop'] if med['testpmd-loop'] else 0
+    print(f"{size:5} " + " ".join(f"{med[s]:9.3f} Mpps" for s in sws) + f"   {ro:7.2f}x  {rl:8.2f}x")
+PY
