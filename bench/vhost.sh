@@ -108,7 +108,7 @@ run_ovs() {
 	mkdir -p "$T/ovs"
 	ovsdb-tool create "$T/ovs/conf.db" /usr/share/openvswitch/vswitch.ovsschema
 	ovsdb-server --remote=punix:"$T/ovs/db.sock" --pidfile="$T/ovs/ovsdb.pid" \
-		--detach --log-file="$T/ovs/ovsdb.log" "$T/ovs/conf.db"
+		--detach --log-file="$T/ovs/ovsdb.log" "$T/ovs/conf.db" 2>/dev/null
 	$V --no-wait init
 	# --no-pci: never touch the machine's own NICs.
 	$V --no-wait set Open_vSwitch . other_config:dpdk-init=true \
@@ -116,7 +116,7 @@ run_ovs() {
 		other_config:dpdk-lcore-mask=0x1 other_config:dpdk-extra=--no-pci
 	/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk unix:"$T/ovs/db.sock" \
 		--pidfile="$T/ovs/vswitchd.pid" --detach \
-		--log-file="$T/ovs/vswitchd.log" || { echo 0; return; }
+		--log-file="$T/ovs/vswitchd.log" 2>/dev/null || { echo 0; return; }
 	$V add-br br0 -- set bridge br0 datapath_type=netdev
 	$V add-port br0 p0 -- set Interface p0 type=dpdkvhostuserclient \
 		options:vhost-server-path="$T/ov0.sock" ofport_request=1

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const struct {
@@ -241,8 +242,20 @@ int guest_mem_map(struct guest_mem *mem, const struct vhost_user_memory *m,
 		const struct vhost_user_region *a = &m->regions[i];
 		struct guest_region *r = &mem->r[i];
 		size_t len = (size_t)(a->memory_size + a->mmap_offset);
-		void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
-			       fds[i], 0);
+		struct stat st;
+		void *p;
+
+		/* Mapping past the end of the file would turn a guest's lie
+		 * into SIGBUS in vnetd. */
+		if (fstat(fds[i], &st) ||
+		    (S_ISREG(st.st_mode) && (uint64_t)st.st_size < len)) {
+			snprintf(err, errlen,
+				 "memory region %u: larger than its file", i);
+			guest_mem_unmap(mem);
+			return -EINVAL;
+		}
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fds[i],
+			 0);
 
 		if (p == MAP_FAILED) {
 			int e = errno;

@@ -98,4 +98,7 @@ void vu_vq_notify(const struct vu_dev *d, struct vu_vq *vq);
 void vu_vq_set_notify(const struct vu_dev *d, struct vu_vq *vq, bool want);
 void vu_log_write(const struct vu_dev *d, uint64_t gpa, uint64_t len);
 
+struct vnic;
+void vnic_vhost_user_adopt(struct vnic *v, int fd);
+
 #endif

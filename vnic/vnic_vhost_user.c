@@ -231,6 +231,23 @@ static void vh_connected(struct vnic_vhost *vh, int fd)
 	vlog(VHOST, INFO, "%s: frontend connected", vh->base.name);
 }
 
+/**
+ * vnic_vhost_user_adopt() - take an already connected socket as the
+ * frontend's (tests and fuzzing)
+ * @v: vhost-user port without a frontend
+ * @fd: connected stream socket; owned from now on
+ */
+void vnic_vhost_user_adopt(struct vnic *v, int fd)
+{
+	struct vnic_vhost *vh = to_vh(v);
+
+	if (vh->conn_fd >= 0) {
+		close(fd);
+		return;
+	}
+	vh_connected(vh, fd);
+}
+
 static void vh_try_connect(struct vnic_vhost *vh)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};

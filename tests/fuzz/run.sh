@@ -8,15 +8,17 @@ B=build-fuzz
 SECS=${FUZZ_SECONDS:-30}
 command -v clang >/dev/null || { echo "fuzz: SKIP: clang not installed"; exit 0; }
 mkdir -p $B
-CF="-g -O1 -std=gnu11 -D_GNU_SOURCE -I. $(pkg-config --cflags jansson libnl-3.0)
+CF="-g -O1 -std=gnu11 -D_GNU_SOURCE -I. $(pkg-config --cflags jansson libnl-route-3.0)
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 LIBS="lib/pkt.c lib/util.c lib/vnet_hdr.c lib/jsonrpc.c lib/log.c
-      vswitch/vswitch_parse.c"
+      vswitch/vswitch_parse.c vmm-glue/vhost_user.c vnic/vnic_vhost_vq.c
+      vnic/vnic.c vnic/vnic_vhost_user.c vnic/vnic_tap.c vnic/vnic_afpacket.c
+      vnic/vnic_pcap.c vnic/vnic_link.c vnic/vnic_dummy.c"
 rc=0
-for t in frame jsonrpc; do
+for t in frame jsonrpc vhost_vq vhost_msg; do
 	# shellcheck disable=SC2086
 	clang $CF -o $B/fuzz_$t tests/fuzz/fuzz_$t.c $LIBS \
-		$(pkg-config --libs jansson) -lpthread
+		$(pkg-config --libs jansson libnl-route-3.0 libpcap) -lpthread
 	mkdir -p $B/corpus_$t
 	echo "fuzz_$t: ${SECS}s"
 	if ! $B/fuzz_$t -max_total_time="$SECS" -print_final_stats=1 \
