@@ -101,6 +101,8 @@ fuzz:
 
 bench: all
 	@sh bench/run.sh $(BUILD)
+	@bash bench/vhost.sh $(BUILD)
+	@sh bench/vhost-scenarios.sh $(BUILD)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -391,44 +391,88 @@ static double pct(const uint64_t *v, unsigned n, double p)
 	return (double)v[(unsigned)((n - 1) * p)] / 1000.0;
 }
 
+#define VB_MAX_FE 8
+
+static int split_socks(const char *list, char out[][108], int max)
+{
+	char buf[1024], *save = NULL, *tok;
+	int n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok && n < max;
+	     tok = strtok_r(NULL, ",", &save))
+		snprintf(out[n++], 108, "%s", tok);
+	return n;
+}
+
 /*
- * One thread does what a testpmd core does: transmit on A, receive on B,
- * round and round, so the switch gets the other core to itself.
+ * One thread does what a testpmd core does: transmit on the senders, receive
+ * on the receivers, round and round, so the switch gets the other core to
+ * itself.  N senders and M receivers give the VM-to-VM (1:1), 1-to-N and
+ * N-to-1 scenarios; frame i of a sender goes to receiver i % M.  --size 0
+ * sends IMIX (64, 594 and 1518 bytes in the ratio 7:4:1).
  */
 static int run_vhost(const struct opts *o)
 {
-	struct vu_front a, b;
+	static const uint16_t imix[12] = {64, 64, 64, 64, 64, 64, 64,
+					  594, 594, 594, 594, 1518};
+	char in[VB_MAX_FE][108], out[VB_MAX_FE][108];
+	int nin = split_socks(o->in, in, VB_MAX_FE);
+	int nout = split_socks(o->out, out, VB_MAX_FE);
+	struct vu_front a[VB_MAX_FE], b[VB_MAX_FE];
 	struct sink s = {.every = 1};
-	uint8_t frame[VUF_BUF_SIZE];
-	const uint8_t *frames[32];
-	uint16_t lens[32];
+	static uint8_t frame[VB_MAX_FE][12][VUF_BUF_SIZE];
+	const uint8_t *frames[VB_MAX_FE][32];
+	uint16_t lens[VB_MAX_FE][32];
+	uint8_t dmac[VB_MAX_FE][6];
 	char err[256];
 	double t0, t1, c0, c1, s0, s1, next = 0, gap;
-	uint64_t sent = 0;
+	uint64_t sent = 0, bytes_per_12 = 0;
 
-	if (vu_front_open(&a, o->in, 256, 5, err, sizeof(err)) ||
-	    vu_front_open(&b, o->out, 256, 5, err, sizeof(err))) {
-		fprintf(stderr, "vnet-bench: %s\n", err);
-		return 1;
-	}
+	for (int i = 0; i < nin; i++)
+		if (vu_front_open(&a[i], in[i], 256, 5, err, sizeof(err)))
+			goto fail;
+	for (int j = 0; j < nout; j++)
+		if (vu_front_open(&b[j], out[j], 256, 5, err, sizeof(err)))
+			goto fail;
 	s.lat = calloc(LAT_SAMPLES, sizeof(*s.lat));
-	/* Teach the switch where dst_mac lives: behind port B. */
-	build_frame(frame, 60, src_mac, dst_mac);
-	frames[0] = frame;
-	lens[0] = 60;
-	for (int i = 0; i < 3; i++) {
-		vu_front_tx(&b, frames, lens, 1);
-		usleep(20000);
+	/* Teach the switch where each receiver's MAC lives. */
+	for (int j = 0; j < nout; j++) {
+		const uint8_t *f0 = frame[0][0];
+		uint16_t l0 = 60;
+
+		memcpy(dmac[j], dst_mac, 6);
+		dmac[j][5] = (uint8_t)(0x10 + j);
+		build_frame(frame[0][0], 60, src_mac, dmac[j]);
+		for (int k = 0; k < 3; k++) {
+			vu_front_tx(&b[j], &f0, &l0, 1);
+			usleep(20000);
+		}
 	}
-	while (vu_front_rx(&a, sink_frame, &s, 256))
-		;
-	build_frame(frame, o->size - 4, dst_mac, src_mac);
-	for (int i = 0; i < 32; i++) {
-		frames[i] = frame;
-		lens[i] = (uint16_t)(o->size - 4);
+	for (int i = 0; i < nin; i++)
+		while (vu_front_rx(&a[i], sink_frame, &s, 256))
+			;
+	for (int i = 0; i < nin; i++) {
+		uint8_t smac[6];
+
+		memcpy(smac, src_mac, 6);
+		smac[5] = (uint8_t)(0x20 + i);
+		for (int k = 0; k < 12; k++) {
+			unsigned sz = o->size ? o->size : imix[k];
+
+			build_frame(frame[i][k], sz - 4,
+				    dmac[(i + k) % nout], smac);
+			if (!i)
+				bytes_per_12 += sz;
+		}
+		for (int k = 0; k < 32; k++) {
+			unsigned sz = o->size ? o->size : imix[k % 12];
+
+			frames[i][k] = frame[i][k % 12];
+			lens[i][k] = (uint16_t)(sz - 4);
+		}
 	}
 	s.frames = 0;
-	/* At full rate sample one frame in 64 for latency. */
 	s.every = o->rate > 0 ? 1 : 64;
 	gap = o->rate > 0 ? 1.0 / o->rate : 0;
 	c0 = proc_cpu(o->pid);
@@ -448,58 +492,70 @@ static int run_vhost(const struct opts *o)
 				next += gap;
 			}
 		}
-		if (burst) {
+		for (int i = 0; burst && i < nin; i++) {
 			uint64_t ts = now_ns();
 
-			memcpy(frame + 14, &ts, sizeof(ts));
-			sent += vu_front_tx(&a, frames, lens, burst);
+			for (int k = 0; k < 12; k++)
+				memcpy(frame[i][k] + 14, &ts, sizeof(ts));
+			sent += vu_front_tx(&a[i], frames[i], lens[i], burst);
 		}
-		vu_front_rx(&b, sink_frame, &s, 256);
+		for (int j = 0; j < nout; j++)
+			vu_front_rx(&b[j], sink_frame, &s, 256);
 	}
 	t1 = now_s();
 	c1 = proc_cpu(o->pid);
 	s1 = sys_busy();
-	/* Let what is in flight arrive; it counts toward loss, not rate. */
 	usleep(100000);
 	{
 		uint64_t during = s.frames;
+		double avg = o->size ? o->size : bytes_per_12 / 12.0;
+		double secs = t1 - t0;
 
-		while (vu_front_rx(&b, sink_frame, &s, 256))
-			;
+		for (int j = 0; j < nout; j++)
+			while (vu_front_rx(&b[j], sink_frame, &s, 256))
+				;
 		qsort(s.lat, s.nlat, sizeof(*s.lat), cmp_u64);
 		if (o->json)
-			printf("{\"switch\":\"%s\",\"size\":%u,\"seconds\":%.2f,"
+			printf("{\"switch\":\"%s\",\"size\":%u,\"senders\":%d,"
+			       "\"receivers\":%d,\"seconds\":%.2f,"
 			       "\"sent\":%llu,\"frames\":%llu,\"lost\":%lld,"
 			       "\"mpps\":%.4f,\"gbps\":%.4f,\"switch_cpu\":%.3f,"
-			       "\"machine_cpu\":%.3f,\"lat_p50_us\":%.1f,"
-			       "\"lat_p99_us\":%.1f,\"lat_p999_us\":%.1f,"
-			       "\"rate\":%.0f}\n",
-			       o->label, o->size, t1 - t0,
+			       "\"machine_cpu\":%.3f,\"switch_ns_per_frame\":%.1f,"
+			       "\"lat_p50_us\":%.1f,\"lat_p99_us\":%.1f,"
+			       "\"lat_p999_us\":%.1f,\"rate\":%.0f}\n",
+			       o->label, o->size, nin, nout, secs,
 			       (unsigned long long)sent,
 			       (unsigned long long)during,
 			       (long long)(sent - s.frames),
-			       (double)during / (t1 - t0) / 1e6,
-			       (double)during * o->size * 8 / (t1 - t0) / 1e9,
-			       (c1 - c0) / (t1 - t0), (s1 - s0) / (t1 - t0),
+			       (double)during / secs / 1e6,
+			       (double)during * avg * 8 / secs / 1e9,
+			       (c1 - c0) / secs, (s1 - s0) / secs,
+			       during ? (c1 - c0) / (double)during * 1e9 : 0,
 			       pct(s.lat, s.nlat, 0.5), pct(s.lat, s.nlat, 0.99),
 			       pct(s.lat, s.nlat, 0.999), o->rate);
 		else
-			printf("%-13s %5u B  %8.3f Mpps  %7.3f Gbps  sent %llu "
-			       "lost %lld  switch %4.0f%% CPU  latency p50 %.1f "
-			       "p99 %.1f p99.9 %.1f us\n",
-			       o->label, o->size,
-			       (double)during / (t1 - t0) / 1e6,
-			       (double)during * o->size * 8 / (t1 - t0) / 1e9,
+			printf("%-13s %5u B %dx%d %8.3f Mpps %7.3f Gbps sent %llu "
+			       "lost %lld switch %4.0f%% CPU (%.0f ns/frame) "
+			       "latency p50 %.1f p99 %.1f p99.9 %.1f us\n",
+			       o->label, o->size, nin, nout,
+			       (double)during / secs / 1e6,
+			       (double)during * avg * 8 / secs / 1e9,
 			       (unsigned long long)sent,
 			       (long long)(sent - s.frames),
-			       100 * (c1 - c0) / (t1 - t0),
+			       100 * (c1 - c0) / secs,
+			       during ? (c1 - c0) / (double)during * 1e9 : 0,
 			       pct(s.lat, s.nlat, 0.5), pct(s.lat, s.nlat, 0.99),
 			       pct(s.lat, s.nlat, 0.999));
 	}
 	free(s.lat);
-	vu_front_close(&a);
-	vu_front_close(&b);
+	for (int i = 0; i < nin; i++)
+		vu_front_close(&a[i]);
+	for (int j = 0; j < nout; j++)
+		vu_front_close(&b[j]);
 	return 0;
+fail:
+	fprintf(stderr, "vnet-bench: %s\n", err);
+	return 1;
 }
 
 static void usage(void)
@@ -508,8 +564,9 @@ static void usage(void)
 		"usage: vnet-bench tap --in TAP --out TAP [--pid VNETD_PID]\n"
 		"                  [--size BYTES] [--seconds S] [--json]\n"
 		"       vnet-bench bridge [--size BYTES] [--seconds S] [--json]\n"
-		"       vnet-bench vhost --in A.sock --out B.sock [--pid PID]\n"
-		"                  [--size BYTES] [--seconds S] [--rate FPS] [--json]\n");
+		"       vnet-bench vhost --in A.sock[,A2...] --out B.sock[,B2...]\n"
+		"                  [--pid PID] [--size BYTES|imix] [--seconds S]\n"
+		"                  [--rate FPS] [--json]\n");
 }
 
 int main(int argc, char **argv)
@@ -545,8 +602,13 @@ int main(int argc, char **argv)
 			o.pid = atoi(optarg);
 			break;
 		case 's':
+			if (!strcmp(optarg, "imix")) {
+				o.size = 0;
+				break;
+			}
 			if (parse_uint(optarg, 64, 9018, &v)) {
-				fprintf(stderr, "vnet-bench: --size 64-9018\n");
+				fprintf(stderr,
+					"vnet-bench: --size 64-9018 or imix\n");
 				return 2;
 			}
 			o.size = (unsigned)v;
@@ -567,6 +629,10 @@ int main(int argc, char **argv)
 			usage();
 			return 2;
 		}
+	}
+	if (!o.size && strcmp(argv[1], "vhost")) {
+		fprintf(stderr, "vnet-bench: imix is for the vhost scenario\n");
+		return 2;
 	}
 	if (!strcmp(argv[1], "tap")) {
 		if (!o.in || !o.out) {
