@@ -393,6 +393,16 @@ static double pct(const uint64_t *v, unsigned n, double p)
 
 #define VB_MAX_FE 8
 
+static const char *size_name(unsigned size)
+{
+	static char buf[16];
+
+	if (!size)
+		return "imix";
+	snprintf(buf, sizeof(buf), "%u", size);
+	return buf;
+}
+
 static int split_socks(const char *list, char out[][108], int max)
 {
 	char buf[1024], *save = NULL, *tok;
@@ -449,8 +459,13 @@ static int run_vhost(const struct opts *o)
 			usleep(20000);
 		}
 	}
+	/* Learning frames flood to every other port: drain them all. */
+	usleep(50000);
 	for (int i = 0; i < nin; i++)
 		while (vu_front_rx(&a[i], sink_frame, &s, 256))
+			;
+	for (int j = 0; j < nout; j++)
+		while (vu_front_rx(&b[j], sink_frame, &s, 256))
 			;
 	for (int i = 0; i < nin; i++) {
 		uint8_t smac[6];
@@ -534,10 +549,10 @@ static int run_vhost(const struct opts *o)
 			       pct(s.lat, s.nlat, 0.5), pct(s.lat, s.nlat, 0.99),
 			       pct(s.lat, s.nlat, 0.999), o->rate);
 		else
-			printf("%-13s %5u B %dx%d %8.3f Mpps %7.3f Gbps sent %llu "
+			printf("%-13s %5s B %dx%d %8.3f Mpps %7.3f Gbps sent %llu "
 			       "lost %lld switch %4.0f%% CPU (%.0f ns/frame) "
 			       "latency p50 %.1f p99 %.1f p99.9 %.1f us\n",
-			       o->label, o->size, nin, nout,
+			       o->label, size_name(o->size), nin, nout,
 			       (double)during / secs / 1e6,
 			       (double)during * avg * 8 / secs / 1e9,
 			       (unsigned long long)sent,
