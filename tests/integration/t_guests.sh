@@ -1,8 +1,9 @@
 # Unmodified Linux guests under QEMU (TCG), NICs served by vnetd over
 # vhost-user: two guests ping each other on a private network, one pings the
-# host on an internal network; then vnetd is killed with SIGKILL while a
-# guest pings, restarted, and QEMU's reconnect brings the ping back without
-# restarting the guest.
+# host on an internal network (that NIC in client mode: QEMU listens, vnetd
+# connects); then vnetd is killed with SIGKILL while a guest pings,
+# restarted, and both QEMU's reconnect (server-mode ports) and vnetd's own
+# (client-mode port) bring traffic back without restarting the guest.
 . "$(dirname "$0")/lib.sh"
 need_root
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 not installed"
@@ -18,7 +19,8 @@ LINKS="$LINKS h$S"
 for p in g1a g2; do
 	vnetctl port add "gp$S" --vhost-user "$T/$p.sock" >/dev/null || fail $p
 done
-vnetctl port add "gi$S" --vhost-user "$T/g1b.sock" >/dev/null || fail g1b
+vnetctl port add "gi$S" --vhost-user "$T/g1b.sock" --client >/dev/null ||
+	fail g1b
 
 # qemu NAME SOCKET... -- KERNEL-ARGS: a guest with one NIC per socket.
 qemu() {
@@ -27,7 +29,10 @@ qemu() {
 	nics=""
 	i=0
 	while [ "$1" != -- ]; do
-		nics="$nics -chardev socket,id=c$i,path=$1,reconnect=1"
+		case $1 in
+		*:server) nics="$nics -chardev socket,id=c$i,path=${1%:server},server=on,wait=off" ;;
+		*) nics="$nics -chardev socket,id=c$i,path=$1,reconnect=1" ;;
+		esac
 		nics="$nics -netdev vhost-user,id=n$i,chardev=c$i"
 		nics="$nics -device virtio-net-pci,netdev=n$i,mac=52:54:00:12:$name:0$i,vectors=0"
 		i=$((i + 1))
@@ -44,7 +49,7 @@ qemu() {
 }
 
 qemu 02 "$T/g2.sock" -- vnet.ip=10.212.0.12/24
-qemu 01 "$T/g1a.sock" "$T/g1b.sock" -- vnet.ip=10.212.0.11/24 \
+qemu 01 "$T/g1a.sock" "$T/g1b.sock:server" -- vnet.ip=10.212.0.11/24 \
 	vnet.ip1=10.212.1.11/24 \
 	"vnet.run=ping,-c,3,10.212.0.12;ping,-c,3,10.212.1.1;ping,-c,60,10.212.0.12"
 wait_for() { # FILE PATTERN COUNT SECONDS
@@ -76,5 +81,11 @@ start_vnetd
 wait_for "$T/guest01.log" "from 10.212.0.12" $((before + 5)) 40 ||
 	fail "ping did not resume after the restart: $(tail -5 "$T/guest01.log")"
 log "ping resumed after vnetd restarted: $(($(grep -c "from 10.212.0.12" "$T/guest01.log") - before)) more replies, guest not restarted"
+for _ in $(seq 20); do
+	ping -c 1 -W 1 10.212.1.11 >/dev/null 2>&1 && break
+done
+ping -c 2 -W 2 10.212.1.11 >/dev/null || fail "client-mode port did not reconnect"
+[ "$(jget .mode port show g1b)" = client ] || fail "g1b not in client mode"
+log "client-mode port reconnected to QEMU: host -> guest 1 ok"
 ALLOW_LOG='x^'
 pass
