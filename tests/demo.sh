@@ -6,6 +6,8 @@
 #   private  "vault": vm3 + vm4 (the host cannot reach them)
 #   external "wan":   uplink veth to an "outside" namespace with a server,
 #                     + vm5
+# then two real Linux VMs (QEMU, NICs served by vnetd over vhost-user):
+#   vm6 on "vault" pings vm7; vm7 on "lab" too pings the host.
 # Everything it creates is removed at the end.
 set -u
 BUILD=$(readlink -f "${1:-build}")
@@ -16,6 +18,7 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { echo "\$ $*"; "$@"; }
 
 cleanup() {
+	for q in ${QPIDS:-}; do kill "$q" 2>/dev/null; done
 	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	for n in $NS; do ip netns del "demo-$n" 2>/dev/null; done
 	ip link del demo-up0 2>/dev/null
@@ -94,6 +97,49 @@ n=$(ip netns exec demo-vm5 python3 -c "import urllib.request;print(len(urllib.re
 kill $srv
 echo "  vm5 downloaded ${n:-0} bytes over HTTP from the outside server"
 [ "${n:-0}" = 1000000 ] && ok=$((ok + 1)) || bad=$((bad + 1))
+step "two QEMU virtual machines on vhost-user ports"
+G="$BUILD/guest"
+if command -v qemu-system-x86_64 >/dev/null &&
+	sh "$(dirname "$0")/guest/build.sh" "$G" >"$T/guest.log" 2>&1; then
+	ctl port add vault --vhost-user "$T/vm6.sock"
+	ctl port add vault --vhost-user "$T/vm7a.sock"
+	ctl port add lab --vhost-user "$T/vm7b.sock"
+	vm() { # NAME KERNEL-ARGS SOCKETS...
+		n=$1 args=$2
+		shift 2
+		nics="" i=0
+		for sock in "$@"; do
+			nics="$nics -chardev socket,id=c$i,path=$sock,reconnect=1"
+			nics="$nics -netdev vhost-user,id=n$i,chardev=c$i"
+			nics="$nics -device virtio-net-pci,netdev=n$i,mac=52:54:00:77:$n:0$i,vectors=0"
+			i=$((i + 1))
+		done
+		# shellcheck disable=SC2086
+		qemu-system-x86_64 -machine pc -m 256 -smp 1 -nographic \
+			-nodefaults -no-reboot -serial stdio -kernel "$G/vmlinuz" \
+			-initrd "$G/initrd.gz" -append "console=ttyS0 quiet $args" \
+			-object memory-backend-memfd,id=mem,size=256M,share=on \
+			-numa node,memdev=mem $nics >"$T/vm$n.log" 2>&1 &
+		QPIDS="${QPIDS:-} $!"
+	}
+	vm 07 "vnet.ip=10.77.2.17/24 vnet.ip1=10.77.1.17/24" "$T/vm7a.sock" "$T/vm7b.sock"
+	vm 06 "vnet.ip=10.77.2.16/24 vnet.run=ping,-c,3,10.77.2.17" "$T/vm6.sock"
+	echo "  booting two Linux VMs under QEMU (software emulation here: ~15 s)"
+	for _ in $(seq 120); do
+		grep -q VNET-RUN-EXIT "$T/vm06.log" 2>/dev/null && break
+		sleep 1
+	done
+	grep -E "bytes from|packet loss" "$T/vm06.log" | sed 's/^/  vm6: /'
+	if grep -q "VNET-RUN-EXIT 0" "$T/vm06.log"; then
+		ok=$((ok + 1))
+	else
+		bad=$((bad + 1))
+	fi
+	check reach host 10.77.1.17
+	ctl port list
+else
+	echo "  skipped: QEMU or the guest image is not available"
+fi
 step "the MAC table of lab and the counters"
 ctl mac show lab
 echo

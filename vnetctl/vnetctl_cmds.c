@@ -75,7 +75,7 @@ static void print_port_list(json_t *res)
 {
 	static const struct ctl_col cols[] = {
 		{"NAME", "name", 15},	 {"NETWORK", "network", 15},
-		{"KIND", "kind", 7},	 {"BACKEND", "backend", 9},
+		{"KIND", "kind", 10},	 {"BACKEND", "backend", 9},
 		{"DEVICE", "device", 15}, {"STATE", "state", 6},
 		{"VLAN", "vlan", 5},	 {"TRUNK", "trunk", 10},
 	};
