@@ -12,8 +12,8 @@
  * Sizes are Ethernet frame sizes with the 4-byte FCS, as RFC 2544 counts
  * them (a 64 B frame is 60 bytes handed to the device); Gbps counts those
  * bytes, without preamble and gap.  Each run prints one result line (and
- * JSON with --json).  Frames are unicast to a MAC the switch has learned behind the output port, so it is
- * the forwarding path that is measured, not flooding.
+ * JSON with --json).  Frames are unicast to a MAC the switch has learned behind
+ *the output port, so it is the forwarding path that is measured, not flooding.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -109,8 +109,9 @@ static double proc_cpu(int pid)
 	}
 	fclose(f);
 	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-			 &ut, &st) != 2)
+	if (!p ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+		   &ut, &st) != 2)
 		return 0;
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
@@ -145,7 +146,8 @@ static int packet_socket(const char *dev)
 	if (fd < 0)
 		return -errno;
 	sll.sll_ifindex = (int)if_nametoindex(dev);
-	if (!sll.sll_ifindex || bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+	if (!sll.sll_ifindex ||
+	    bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
 		close(fd);
 		return -ENODEV;
 	}
@@ -179,8 +181,8 @@ static void report(const struct opts *o, uint64_t frames, double secs,
 		       "\"frames\":%llu,\"mpps\":%.4f,\"gbps\":%.4f,"
 		       "\"switch_cpu\":%.3f,\"machine_cpu\":%.3f,"
 		       "\"ns_per_frame_machine\":%.1f}\n",
-		       o->label, o->size, secs, (unsigned long long)frames, mpps,
-		       gbps, cpu_switch / secs, cpu_all / secs,
+		       o->label, o->size, secs, (unsigned long long)frames,
+		       mpps, gbps, cpu_switch / secs, cpu_all / secs,
 		       frames ? cpu_all / (double)frames * 1e9 : 0);
 	else
 		printf("%-13s %5u B  %8.3f Mpps  %7.3f Gbps  switch %4.0f%% "
@@ -191,16 +193,15 @@ static void report(const struct opts *o, uint64_t frames, double secs,
 }
 
 /* Send frames on @fd (packet socket or tap) until stop_flag. */
-static uint64_t generate(int fd, bool tap, const uint8_t *frame,
-			 unsigned size)
+static uint64_t generate(int fd, bool tap, const uint8_t *frame, unsigned size)
 {
 	struct mmsghdr msgs[GEN_BATCH];
 	struct iovec iov = {(void *)frame, size};
 	uint64_t sent = 0;
 
 	for (int i = 0; i < GEN_BATCH; i++)
-		msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov,
-						       .msg_iovlen = 1}};
+		msgs[i] = (struct mmsghdr){
+		    .msg_hdr = {.msg_iov = &iov, .msg_iovlen = 1}};
 	while (!atomic_load_explicit(&stop_flag, memory_order_relaxed)) {
 		if (tap) {
 			if (write(fd, frame, size) == (ssize_t)size)
@@ -235,7 +236,8 @@ static int run_tap(const struct opts *o)
 	in = packet_socket(o->in);
 	out = packet_socket(o->out);
 	if (in < 0 || out < 0) {
-		fprintf(stderr, "vnet-bench: no devices %s/%s\n", o->in, o->out);
+		fprintf(stderr, "vnet-bench: no devices %s/%s\n", o->in,
+			o->out);
 		return 1;
 	}
 	/* Teach the switch where dst_mac lives: behind the output port. */
@@ -424,8 +426,8 @@ static int split_socks(const char *list, char out[][108], int max)
  */
 static int run_vhost(const struct opts *o)
 {
-	static const uint16_t imix[12] = {64, 64, 64, 64, 64, 64, 64,
-					  594, 594, 594, 594, 1518};
+	static const uint16_t imix[12] = {64, 64,  64,	64,  64,  64,
+					  64, 594, 594, 594, 594, 1518};
 	char in[VB_MAX_FE][108], out[VB_MAX_FE][108];
 	int nin = split_socks(o->in, in, VB_MAX_FE);
 	int nout = split_socks(o->out, out, VB_MAX_FE);
@@ -475,8 +477,8 @@ static int run_vhost(const struct opts *o)
 		for (int k = 0; k < 12; k++) {
 			unsigned sz = o->size ? o->size : imix[k];
 
-			build_frame(frame[i][k], sz - 4,
-				    dmac[(i + k) % nout], smac);
+			build_frame(frame[i][k], sz - 4, dmac[(i + k) % nout],
+				    smac);
 			if (!i)
 				bytes_per_12 += sz;
 		}
@@ -531,36 +533,38 @@ static int run_vhost(const struct opts *o)
 				;
 		qsort(s.lat, s.nlat, sizeof(*s.lat), cmp_u64);
 		if (o->json)
-			printf("{\"switch\":\"%s\",\"size\":%u,\"senders\":%d,"
-			       "\"receivers\":%d,\"seconds\":%.2f,"
-			       "\"sent\":%llu,\"frames\":%llu,\"lost\":%lld,"
-			       "\"mpps\":%.4f,\"gbps\":%.4f,\"switch_cpu\":%.3f,"
-			       "\"machine_cpu\":%.3f,\"switch_ns_per_frame\":%.1f,"
-			       "\"lat_p50_us\":%.1f,\"lat_p99_us\":%.1f,"
-			       "\"lat_p999_us\":%.1f,\"rate\":%.0f}\n",
-			       o->label, o->size, nin, nout, secs,
-			       (unsigned long long)sent,
-			       (unsigned long long)during,
-			       (long long)(sent - s.frames),
-			       (double)during / secs / 1e6,
-			       (double)during * avg * 8 / secs / 1e9,
-			       (c1 - c0) / secs, (s1 - s0) / secs,
-			       during ? (c1 - c0) / (double)during * 1e9 : 0,
-			       pct(s.lat, s.nlat, 0.5), pct(s.lat, s.nlat, 0.99),
-			       pct(s.lat, s.nlat, 0.999), o->rate);
+			printf(
+			    "{\"switch\":\"%s\",\"size\":%u,\"senders\":%d,"
+			    "\"receivers\":%d,\"seconds\":%.2f,"
+			    "\"sent\":%llu,\"frames\":%llu,\"lost\":%lld,"
+			    "\"mpps\":%.4f,\"gbps\":%.4f,\"switch_cpu\":%.3f,"
+			    "\"machine_cpu\":%.3f,\"switch_ns_per_frame\":%.1f,"
+			    "\"lat_p50_us\":%.1f,\"lat_p99_us\":%.1f,"
+			    "\"lat_p999_us\":%.1f,\"rate\":%.0f}\n",
+			    o->label, o->size, nin, nout, secs,
+			    (unsigned long long)sent,
+			    (unsigned long long)during,
+			    (long long)(sent - s.frames),
+			    (double)during / secs / 1e6,
+			    (double)during * avg * 8 / secs / 1e9,
+			    (c1 - c0) / secs, (s1 - s0) / secs,
+			    during ? (c1 - c0) / (double)during * 1e9 : 0,
+			    pct(s.lat, s.nlat, 0.5), pct(s.lat, s.nlat, 0.99),
+			    pct(s.lat, s.nlat, 0.999), o->rate);
 		else
-			printf("%-13s %5s B %dx%d %8.3f Mpps %7.3f Gbps sent %llu "
-			       "lost %lld switch %4.0f%% CPU (%.0f ns/frame) "
-			       "latency p50 %.1f p99 %.1f p99.9 %.1f us\n",
-			       o->label, size_name(o->size), nin, nout,
-			       (double)during / secs / 1e6,
-			       (double)during * avg * 8 / secs / 1e9,
-			       (unsigned long long)sent,
-			       (long long)(sent - s.frames),
-			       100 * (c1 - c0) / secs,
-			       during ? (c1 - c0) / (double)during * 1e9 : 0,
-			       pct(s.lat, s.nlat, 0.5), pct(s.lat, s.nlat, 0.99),
-			       pct(s.lat, s.nlat, 0.999));
+			printf(
+			    "%-13s %5s B %dx%d %8.3f Mpps %7.3f Gbps sent %llu "
+			    "lost %lld switch %4.0f%% CPU (%.0f ns/frame) "
+			    "latency p50 %.1f p99 %.1f p99.9 %.1f us\n",
+			    o->label, size_name(o->size), nin, nout,
+			    (double)during / secs / 1e6,
+			    (double)during * avg * 8 / secs / 1e9,
+			    (unsigned long long)sent,
+			    (long long)(sent - s.frames),
+			    100 * (c1 - c0) / secs,
+			    during ? (c1 - c0) / (double)during * 1e9 : 0,
+			    pct(s.lat, s.nlat, 0.5), pct(s.lat, s.nlat, 0.99),
+			    pct(s.lat, s.nlat, 0.999));
 	}
 	free(s.lat);
 	for (int i = 0; i < nin; i++)
@@ -575,27 +579,28 @@ fail:
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: vnet-bench tap --in TAP --out TAP [--pid VNETD_PID]\n"
-		"                  [--size BYTES] [--seconds S] [--json]\n"
-		"       vnet-bench bridge [--size BYTES] [--seconds S] [--json]\n"
-		"       vnet-bench vhost --in A.sock[,A2...] --out B.sock[,B2...]\n"
-		"                  [--pid PID] [--size BYTES|imix] [--seconds S]\n"
-		"                  [--rate FPS] [--json]\n");
+	fprintf(
+	    stderr,
+	    "usage: vnet-bench tap --in TAP --out TAP [--pid VNETD_PID]\n"
+	    "                  [--size BYTES] [--seconds S] [--json]\n"
+	    "       vnet-bench bridge [--size BYTES] [--seconds S] [--json]\n"
+	    "       vnet-bench vhost --in A.sock[,A2...] --out B.sock[,B2...]\n"
+	    "                  [--pid PID] [--size BYTES|imix] [--seconds S]\n"
+	    "                  [--rate FPS] [--json]\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"in", required_argument, NULL, 'i'},
-		{"out", required_argument, NULL, 'o'},
-		{"pid", required_argument, NULL, 'p'},
-		{"size", required_argument, NULL, 's'},
-		{"seconds", required_argument, NULL, 't'},
-		{"label", required_argument, NULL, 'l'},
-		{"json", no_argument, NULL, 'j'},
-		{"rate", required_argument, NULL, 'r'},
-		{0},
+	    {"in", required_argument, NULL, 'i'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"pid", required_argument, NULL, 'p'},
+	    {"size", required_argument, NULL, 's'},
+	    {"seconds", required_argument, NULL, 't'},
+	    {"label", required_argument, NULL, 'l'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"rate", required_argument, NULL, 'r'},
+	    {0},
 	};
 	struct opts o = {.size = 64, .seconds = 5};
 	unsigned long v;

@@ -67,7 +67,8 @@ int jsonrpc_parse(const char *buf, size_t len, struct jsonrpc_req *req,
 	}
 	if (!params) {
 		params = json_object();
-		if (!params || json_object_set_new(req->root, "params", params)) {
+		if (!params ||
+		    json_object_set_new(req->root, "params", params)) {
 			*why = "out of memory";
 			goto invalid;
 		}

@@ -6,17 +6,17 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#define JSONRPC_PARSE_ERROR -32700
-#define JSONRPC_INVALID_REQUEST -32600
+#define JSONRPC_PARSE_ERROR	 -32700
+#define JSONRPC_INVALID_REQUEST	 -32600
 #define JSONRPC_METHOD_NOT_FOUND -32601
-#define JSONRPC_INVALID_PARAMS -32602
-#define JSONRPC_INTERNAL_ERROR -32603
+#define JSONRPC_INVALID_PARAMS	 -32602
+#define JSONRPC_INTERNAL_ERROR	 -32603
 /* vnet's own codes (the range JSON-RPC leaves to applications). */
 #define VNET_ERR_NOT_FOUND -32001
-#define VNET_ERR_EXISTS -32002
-#define VNET_ERR_BUSY -32003
-#define VNET_ERR_SYSTEM -32004
-#define VNET_ERR_REFUSED -32005
+#define VNET_ERR_EXISTS	   -32002
+#define VNET_ERR_BUSY	   -32003
+#define VNET_ERR_SYSTEM	   -32004
+#define VNET_ERR_REFUSED   -32005
 
 #define JSONRPC_MAX_MSG (1u << 20) /* longest line accepted */
 
@@ -39,7 +39,7 @@ int jsonrpc_parse(const char *buf, size_t len, struct jsonrpc_req *req,
 void jsonrpc_req_free(struct jsonrpc_req *req);
 json_t *jsonrpc_result(json_t *id, json_t *result);
 json_t *jsonrpc_error(json_t *id, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 json_t *jsonrpc_request(const char *method, json_t *params, long id);
 int jsonrpc_code_from_errno(int err);
 

@@ -13,12 +13,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LOG_RL_BURST 5 /* lines per interval and call site */
+#define LOG_RL_BURST	5 /* lines per interval and call site */
 #define LOG_RL_INTERVAL 5 /* seconds */
 
 static const char *const log_mod_names[] = {
 #define LOG_MOD_NAME(id, name) name,
-	LOG_MODULES(LOG_MOD_NAME)
+    LOG_MODULES(LOG_MOD_NAME)
 #undef LOG_MOD_NAME
 };
 
@@ -26,7 +26,7 @@ static const char *const log_lvl_names[] = {"err", "warn", "info", "debug"};
 
 static _Atomic int log_levels[LOG_MOD_MAX] = {
 #define LOG_MOD_DEFAULT(id, name) [LOG_MOD_##id] = LOG_LVL_INFO,
-	LOG_MODULES(LOG_MOD_DEFAULT)
+    LOG_MODULES(LOG_MOD_DEFAULT)
 #undef LOG_MOD_DEFAULT
 };
 
@@ -96,8 +96,8 @@ enum log_level log_get_level(enum log_module mod)
  */
 bool log_enabled(enum log_module mod, enum log_level lvl)
 {
-	return (int)lvl <= atomic_load_explicit(&log_levels[mod],
-						memory_order_relaxed);
+	return (int)lvl <=
+	       atomic_load_explicit(&log_levels[mod], memory_order_relaxed);
 }
 
 /**

@@ -15,20 +15,20 @@ enum log_level {
 };
 
 /* Every module that logs is listed once here. */
-#define LOG_MODULES(X)                                                          \
-	X(MAIN, "main")                                                        \
-	X(RPC, "rpc")                                                          \
-	X(STORE, "store")                                                      \
-	X(VSWITCH, "vswitch")                                                  \
-	X(VNIC, "vnic")                                                        \
-	X(NETLINK, "netlink")                                                  \
+#define LOG_MODULES(X)        \
+	X(MAIN, "main")       \
+	X(RPC, "rpc")         \
+	X(STORE, "store")     \
+	X(VSWITCH, "vswitch") \
+	X(VNIC, "vnic")       \
+	X(NETLINK, "netlink") \
 	X(VHOST, "vhost")
 
 enum log_module {
 #define LOG_MOD_ENUM(id, name) LOG_MOD_##id,
 	LOG_MODULES(LOG_MOD_ENUM)
 #undef LOG_MOD_ENUM
-	LOG_MOD_MAX,
+	    LOG_MOD_MAX,
 };
 
 /**
@@ -55,30 +55,30 @@ const char *log_module_name(enum log_module mod);
 bool log_ratelimit_allow(struct log_ratelimit *rl, uint32_t *suppressed);
 
 void log_msg(enum log_module mod, enum log_level lvl, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
-#define vlog(mod, lvl, ...)                                                    \
-	do {                                                                   \
-		if (log_enabled(LOG_MOD_##mod, LOG_LVL_##lvl))                 \
-			log_msg(LOG_MOD_##mod, LOG_LVL_##lvl, __VA_ARGS__);    \
+#define vlog(mod, lvl, ...)                                                 \
+	do {                                                                \
+		if (log_enabled(LOG_MOD_##mod, LOG_LVL_##lvl))              \
+			log_msg(LOG_MOD_##mod, LOG_LVL_##lvl, __VA_ARGS__); \
 	} while (0)
 
 /*
  * vlog_rl() - log at most a few lines per second from one call site.  Use it
  * on every path that a guest, a packet or a peer can trigger.
  */
-#define vlog_rl(mod, lvl, ...)                                                 \
-	do {                                                                   \
-		static struct log_ratelimit rl_;                               \
-		uint32_t supp_;                                                \
-		if (log_enabled(LOG_MOD_##mod, LOG_LVL_##lvl) &&               \
-		    log_ratelimit_allow(&rl_, &supp_)) {                       \
-			if (supp_)                                             \
-				log_msg(LOG_MOD_##mod, LOG_LVL_##lvl,          \
-					"%u similar messages suppressed",      \
-					supp_);                                \
-			log_msg(LOG_MOD_##mod, LOG_LVL_##lvl, __VA_ARGS__);    \
-		}                                                              \
+#define vlog_rl(mod, lvl, ...)                                              \
+	do {                                                                \
+		static struct log_ratelimit rl_;                            \
+		uint32_t supp_;                                             \
+		if (log_enabled(LOG_MOD_##mod, LOG_LVL_##lvl) &&            \
+		    log_ratelimit_allow(&rl_, &supp_)) {                    \
+			if (supp_)                                          \
+				log_msg(LOG_MOD_##mod, LOG_LVL_##lvl,       \
+					"%u similar messages suppressed",   \
+					supp_);                             \
+			log_msg(LOG_MOD_##mod, LOG_LVL_##lvl, __VA_ARGS__); \
+		}                                                           \
 	} while (0)
 
 #endif

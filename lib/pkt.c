@@ -39,9 +39,9 @@ struct pkt_pool *pkt_pool_create(unsigned count)
 	pool->count = count;
 	pool->pkts = calloc(count, sizeof(*pool->pkts));
 	pool->free = calloc(count, sizeof(*pool->free));
-	pool->mem = mmap(NULL, (size_t)count * PKT_BUF_SIZE,
-			 PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			 -1, 0);
+	pool->mem =
+	    mmap(NULL, (size_t)count * PKT_BUF_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (!pool->pkts || !pool->free || pool->mem == MAP_FAILED) {
 		if (pool->mem == MAP_FAILED)
 			pool->mem = NULL;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* pkt.h - packet descriptors, the preallocated pool, the bounds-checked cursor */
+/* pkt.h - packet descriptors, the preallocated pool, the bounds-checked cursor
+ */
 #ifndef VNET_PKT_H
 #define VNET_PKT_H
 
@@ -9,17 +10,17 @@
 #include <string.h>
 #include <sys/uio.h>
 
-#define PKT_BURST 32 /* packets per rx/tx burst */
-#define PKT_HEADROOM 128
-#define PKT_MAX_FRAME 9238 /* 9000 MTU + 14 Ethernet + 2 tags + slack */
-#define PKT_BUF_SIZE (PKT_HEADROOM + PKT_MAX_FRAME + 42)
-#define ETH_HLEN_ 14
-#define ETH_ALEN_ 6
+#define PKT_BURST      32 /* packets per rx/tx burst */
+#define PKT_HEADROOM   128
+#define PKT_MAX_FRAME  9238 /* 9000 MTU + 14 Ethernet + 2 tags + slack */
+#define PKT_BUF_SIZE   (PKT_HEADROOM + PKT_MAX_FRAME + 42)
+#define ETH_HLEN_      14
+#define ETH_ALEN_      6
 #define ETHERTYPE_VLAN 0x8100
 #define ETHERTYPE_QINQ 0x88a8
 #define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_IPV6 0x86dd
-#define ETHERTYPE_ARP 0x0806
+#define ETHERTYPE_ARP  0x0806
 
 struct pkt_pool;
 

@@ -189,7 +189,8 @@ int vlan_list_format(const uint8_t bitmap[512], char *buf, size_t size)
 		while (e + 1 <= VLAN_MAX && vlan_bit_test(bitmap, e + 1))
 			e++;
 		if (e == v)
-			w = snprintf(buf + n, size - n, "%s%u", n ? "," : "", v);
+			w = snprintf(buf + n, size - n, "%s%u", n ? "," : "",
+				     v);
 		else
 			w = snprintf(buf + n, size - n, "%s%u-%u", n ? "," : "",
 				     v, e);

@@ -9,13 +9,13 @@
 #include <time.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define MAC_STRLEN 18
-#define VLAN_MAX 4094
-#define NAME_MAX_LEN 15 /* IFNAMSIZ - 1: names are often device names */
+#define MAC_STRLEN    18
+#define VLAN_MAX      4094
+#define NAME_MAX_LEN  15 /* IFNAMSIZ - 1: names are often device names */
 
-#define likely(x) __builtin_expect(!!(x), 1)
+#define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
-#define must_check __attribute__((warn_unused_result))
+#define must_check  __attribute__((warn_unused_result))
 
 int mac_parse(const char *s, uint8_t mac[6]);
 char *mac_format(const uint8_t mac[6], char buf[MAC_STRLEN]);

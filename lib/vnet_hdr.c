@@ -29,7 +29,8 @@ int vnet_hdr_csum_complete(const struct virtio_net_hdr *h, uint8_t *frame,
 		return 0;
 	if (start > len || off > len - start || 2 > len - start - off)
 		return -EINVAL;
-	/* The field holds the pseudo-header sum: summing over it includes it. */
+	/* The field holds the pseudo-header sum: summing over it includes it.
+	 */
 	pkt_put_be16(frame + start + off,
 		     csum_fold(csum_partial(frame + start, len - start, 0)));
 	return 0;
@@ -131,7 +132,8 @@ int vnet_hdr_gso_segment(const struct virtio_net_hdr *h, const uint8_t *frame,
 	uint16_t id;
 	int ret;
 
-	if (type != VIRTIO_NET_HDR_GSO_TCPV4 && type != VIRTIO_NET_HDR_GSO_TCPV6)
+	if (type != VIRTIO_NET_HDR_GSO_TCPV4 &&
+	    type != VIRTIO_NET_HDR_GSO_TCPV6)
 		return -EPROTONOSUPPORT;
 	ret = tcp_frame_parse(frame, len, &t);
 	if (ret)
@@ -143,8 +145,9 @@ int vnet_hdr_gso_segment(const struct virtio_net_hdr *h, const uint8_t *frame,
 		*off = SIZE_MAX;
 		return 0;
 	}
-	seq = (uint32_t)frame[t.l4 + 4] << 24 | (uint32_t)frame[t.l4 + 5] << 16 |
-	      (uint32_t)frame[t.l4 + 6] << 8 | frame[t.l4 + 7];
+	seq = (uint32_t)frame[t.l4 + 4] << 24 |
+	      (uint32_t)frame[t.l4 + 5] << 16 | (uint32_t)frame[t.l4 + 6] << 8 |
+	      frame[t.l4 + 7];
 	id = t.v6 ? 0 : pkt_get_be16(frame + t.l3 + 4);
 
 	while (n < max) {
@@ -171,8 +174,8 @@ int vnet_hdr_gso_segment(const struct virtio_net_hdr *h, const uint8_t *frame,
 			pkt_put_be16(ip + 2, (uint16_t)(p->len - t.l3));
 			pkt_put_be16(ip + 4, (uint16_t)(id + o / mss));
 			pkt_put_be16(ip + 10, 0);
-			pkt_put_be16(ip + 10,
-				     csum_fold(csum_partial(ip, t.l4 - t.l3, 0)));
+			pkt_put_be16(ip + 10, csum_fold(csum_partial(
+						  ip, t.l4 - t.l3, 0)));
 		}
 		tcp[4] = (uint8_t)(s >> 24);
 		tcp[5] = (uint8_t)(s >> 16);
@@ -184,9 +187,8 @@ int vnet_hdr_gso_segment(const struct virtio_net_hdr *h, const uint8_t *frame,
 			tcp[13] &= ~0x09; /* FIN and PSH only on the last */
 		pkt_put_be16(tcp + 16, 0);
 		pkt_put_be16(tcp + 16,
-			     csum_fold(csum_partial(tcp, l4len,
-						    pseudo_sum(ip, t.v6,
-							       l4len))));
+			     csum_fold(csum_partial(
+				 tcp, l4len, pseudo_sum(ip, t.v6, l4len))));
 		out[n++] = p;
 		if (last) {
 			*off = SIZE_MAX;

@@ -24,7 +24,7 @@ static const struct {
 	bool reply;
 } vu_requests[] = {
 #define VU_REQ_ROW(id, num, name, fds, reply) {num, name, fds, reply},
-	VHOST_USER_REQUESTS(VU_REQ_ROW)
+    VHOST_USER_REQUESTS(VU_REQ_ROW)
 #undef VU_REQ_ROW
 };
 
@@ -154,13 +154,13 @@ int vhost_user_recv(int sock, struct vhost_user_msg *msg)
  *
  * Return: 0 or -errno
  */
-int vhost_user_send(int sock, const struct vhost_user_msg *msg,
-		    const int *fds, int nfds)
+int vhost_user_send(int sock, const struct vhost_user_msg *msg, const int *fds,
+		    int nfds)
 {
 	char cbuf[CMSG_SPACE(VU_MAX_FDS * sizeof(int))] = {0};
 	struct iovec iov[2] = {
-		{(void *)&msg->hdr, sizeof(msg->hdr)},
-		{(void *)msg->payload.raw, msg->hdr.size},
+	    {(void *)&msg->hdr, sizeof(msg->hdr)},
+	    {(void *)msg->payload.raw, msg->hdr.size},
 	};
 	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
 	size_t want = sizeof(msg->hdr) + msg->hdr.size;
@@ -207,16 +207,17 @@ int guest_mem_map(struct guest_mem *mem, const struct vhost_user_memory *m,
 
 	memset(mem, 0, sizeof(*mem));
 	if (n == 0 || n > VU_MAX_REGIONS || (int)n != nfds) {
-		snprintf(err, errlen,
-			 "memory table with %u regions and %d fds (1-%d, equal)",
-			 n, nfds, VU_MAX_REGIONS);
+		snprintf(
+		    err, errlen,
+		    "memory table with %u regions and %d fds (1-%d, equal)", n,
+		    nfds, VU_MAX_REGIONS);
 		return -EINVAL;
 	}
 	for (unsigned i = 0; i < n; i++) {
 		const struct vhost_user_region *a = &m->regions[i];
 
-		if (!a->memory_size || a->guest_phys_addr + a->memory_size <
-					       a->guest_phys_addr ||
+		if (!a->memory_size ||
+		    a->guest_phys_addr + a->memory_size < a->guest_phys_addr ||
 		    a->userspace_addr + a->memory_size < a->userspace_addr ||
 		    a->mmap_offset + a->memory_size < a->mmap_offset ||
 		    a->memory_size > (1ull << 46)) {
@@ -227,10 +228,14 @@ int guest_mem_map(struct guest_mem *mem, const struct vhost_user_memory *m,
 		for (unsigned k = 0; k < i; k++) {
 			const struct vhost_user_region *b = &m->regions[k];
 
-			if ((a->guest_phys_addr < b->guest_phys_addr + b->memory_size &&
-			     b->guest_phys_addr < a->guest_phys_addr + a->memory_size) ||
-			    (a->userspace_addr < b->userspace_addr + b->memory_size &&
-			     b->userspace_addr < a->userspace_addr + a->memory_size)) {
+			if ((a->guest_phys_addr <
+				 b->guest_phys_addr + b->memory_size &&
+			     b->guest_phys_addr <
+				 a->guest_phys_addr + a->memory_size) ||
+			    (a->userspace_addr <
+				 b->userspace_addr + b->memory_size &&
+			     b->userspace_addr <
+				 a->userspace_addr + a->memory_size)) {
 				snprintf(err, errlen,
 					 "memory regions %u and %u overlap", k,
 					 i);

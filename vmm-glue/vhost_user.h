@@ -11,74 +11,74 @@
 #include <sys/uio.h>
 
 /* Feature bits (virtio and vhost-user). */
-#define VIRTIO_NET_F_MTU_BIT 3
-#define VIRTIO_NET_F_MAC_BIT 5
-#define VIRTIO_NET_F_MRG_RXBUF_BIT 15
-#define VIRTIO_NET_F_STATUS_BIT 16
-#define VIRTIO_NET_F_MQ_BIT 22
-#define VHOST_F_LOG_ALL_BIT 26
-#define VIRTIO_RING_F_INDIRECT_DESC_BIT 28
-#define VIRTIO_RING_F_EVENT_IDX_BIT 29
+#define VIRTIO_NET_F_MTU_BIT		   3
+#define VIRTIO_NET_F_MAC_BIT		   5
+#define VIRTIO_NET_F_MRG_RXBUF_BIT	   15
+#define VIRTIO_NET_F_STATUS_BIT		   16
+#define VIRTIO_NET_F_MQ_BIT		   22
+#define VHOST_F_LOG_ALL_BIT		   26
+#define VIRTIO_RING_F_INDIRECT_DESC_BIT	   28
+#define VIRTIO_RING_F_EVENT_IDX_BIT	   29
 #define VHOST_USER_F_PROTOCOL_FEATURES_BIT 30
-#define VIRTIO_F_VERSION_1_BIT 32
-#define VU_BIT(b) (1ull << (b))
+#define VIRTIO_F_VERSION_1_BIT		   32
+#define VU_BIT(b)			   (1ull << (b))
 
 /* Protocol feature bits. */
-#define VHOST_USER_PROTOCOL_F_MQ 0
+#define VHOST_USER_PROTOCOL_F_MQ	0
 #define VHOST_USER_PROTOCOL_F_LOG_SHMFD 1
-#define VHOST_USER_PROTOCOL_F_RARP 2
+#define VHOST_USER_PROTOCOL_F_RARP	2
 #define VHOST_USER_PROTOCOL_F_REPLY_ACK 3
-#define VHOST_USER_PROTOCOL_F_MTU 4
-#define VHOST_USER_PROTOCOL_F_CONFIG 9
+#define VHOST_USER_PROTOCOL_F_MTU	4
+#define VHOST_USER_PROTOCOL_F_CONFIG	9
 
-#define VHOST_USER_VERSION 0x1
-#define VHOST_USER_FLAG_REPLY (1u << 2)
+#define VHOST_USER_VERSION	   0x1
+#define VHOST_USER_FLAG_REPLY	   (1u << 2)
 #define VHOST_USER_FLAG_NEED_REPLY (1u << 3)
-#define VHOST_USER_VRING_IDX_MASK 0xffu
-#define VHOST_USER_VRING_NOFD (1u << 8)
-#define VHOST_VRING_F_LOG 1u
+#define VHOST_USER_VRING_IDX_MASK  0xffu
+#define VHOST_USER_VRING_NOFD	   (1u << 8)
+#define VHOST_VRING_F_LOG	   1u
 
-#define VU_MAX_REGIONS 8
-#define VU_MAX_FDS 8
+#define VU_MAX_REGIONS	   8
+#define VU_MAX_FDS	   8
 #define VU_MAX_QUEUE_PAIRS 8
-#define VU_MAX_QUEUES (2 * VU_MAX_QUEUE_PAIRS)
-#define VU_MAX_QUEUE_SIZE 32768
-#define VU_MAX_PAYLOAD 4096
-#define VU_LOG_PAGE 4096
+#define VU_MAX_QUEUES	   (2 * VU_MAX_QUEUE_PAIRS)
+#define VU_MAX_QUEUE_SIZE  32768
+#define VU_MAX_PAYLOAD	   4096
+#define VU_LOG_PAGE	   4096
 
 /*
  * Every request, listed once: id, name, fds it must carry (-1: 0 or 1, per
  * the "no fd" bit), whether the backend answers with a payload of its own.
  */
-#define VHOST_USER_REQUESTS(X)                                                 \
-	X(GET_FEATURES, 1, "GET_FEATURES", 0, true)                            \
-	X(SET_FEATURES, 2, "SET_FEATURES", 0, false)                           \
-	X(SET_OWNER, 3, "SET_OWNER", 0, false)                                 \
-	X(RESET_OWNER, 4, "RESET_OWNER", 0, false)                             \
-	X(SET_MEM_TABLE, 5, "SET_MEM_TABLE", -2, false)                        \
-	X(SET_LOG_BASE, 6, "SET_LOG_BASE", 1, true)                            \
-	X(SET_LOG_FD, 7, "SET_LOG_FD", 1, false)                               \
-	X(SET_VRING_NUM, 8, "SET_VRING_NUM", 0, false)                         \
-	X(SET_VRING_ADDR, 9, "SET_VRING_ADDR", 0, false)                       \
-	X(SET_VRING_BASE, 10, "SET_VRING_BASE", 0, false)                      \
-	X(GET_VRING_BASE, 11, "GET_VRING_BASE", 0, true)                       \
-	X(SET_VRING_KICK, 12, "SET_VRING_KICK", -1, false)                     \
-	X(SET_VRING_CALL, 13, "SET_VRING_CALL", -1, false)                     \
-	X(SET_VRING_ERR, 14, "SET_VRING_ERR", -1, false)                       \
-	X(GET_PROTOCOL_FEATURES, 15, "GET_PROTOCOL_FEATURES", 0, true)         \
-	X(SET_PROTOCOL_FEATURES, 16, "SET_PROTOCOL_FEATURES", 0, false)        \
-	X(GET_QUEUE_NUM, 17, "GET_QUEUE_NUM", 0, true)                         \
-	X(SET_VRING_ENABLE, 18, "SET_VRING_ENABLE", 0, false)                  \
-	X(SEND_RARP, 19, "SEND_RARP", 0, false)                                \
-	X(NET_SET_MTU, 20, "NET_SET_MTU", 0, false)                            \
-	X(GET_CONFIG, 24, "GET_CONFIG", 0, true)                               \
+#define VHOST_USER_REQUESTS(X)                                          \
+	X(GET_FEATURES, 1, "GET_FEATURES", 0, true)                     \
+	X(SET_FEATURES, 2, "SET_FEATURES", 0, false)                    \
+	X(SET_OWNER, 3, "SET_OWNER", 0, false)                          \
+	X(RESET_OWNER, 4, "RESET_OWNER", 0, false)                      \
+	X(SET_MEM_TABLE, 5, "SET_MEM_TABLE", -2, false)                 \
+	X(SET_LOG_BASE, 6, "SET_LOG_BASE", 1, true)                     \
+	X(SET_LOG_FD, 7, "SET_LOG_FD", 1, false)                        \
+	X(SET_VRING_NUM, 8, "SET_VRING_NUM", 0, false)                  \
+	X(SET_VRING_ADDR, 9, "SET_VRING_ADDR", 0, false)                \
+	X(SET_VRING_BASE, 10, "SET_VRING_BASE", 0, false)               \
+	X(GET_VRING_BASE, 11, "GET_VRING_BASE", 0, true)                \
+	X(SET_VRING_KICK, 12, "SET_VRING_KICK", -1, false)              \
+	X(SET_VRING_CALL, 13, "SET_VRING_CALL", -1, false)              \
+	X(SET_VRING_ERR, 14, "SET_VRING_ERR", -1, false)                \
+	X(GET_PROTOCOL_FEATURES, 15, "GET_PROTOCOL_FEATURES", 0, true)  \
+	X(SET_PROTOCOL_FEATURES, 16, "SET_PROTOCOL_FEATURES", 0, false) \
+	X(GET_QUEUE_NUM, 17, "GET_QUEUE_NUM", 0, true)                  \
+	X(SET_VRING_ENABLE, 18, "SET_VRING_ENABLE", 0, false)           \
+	X(SEND_RARP, 19, "SEND_RARP", 0, false)                         \
+	X(NET_SET_MTU, 20, "NET_SET_MTU", 0, false)                     \
+	X(GET_CONFIG, 24, "GET_CONFIG", 0, true)                        \
 	X(SET_CONFIG, 25, "SET_CONFIG", 0, false)
 
 enum vhost_user_request {
 #define VU_REQ_ENUM(id, num, name, fds, reply) VHOST_USER_##id = num,
 	VHOST_USER_REQUESTS(VU_REQ_ENUM)
 #undef VU_REQ_ENUM
-	VHOST_USER_MAX_REQUEST = 26,
+	    VHOST_USER_MAX_REQUEST = 26,
 };
 
 struct vhost_user_hdr {
@@ -152,16 +152,16 @@ const char *vhost_user_request_name(uint32_t req);
 int vhost_user_request_fds(uint32_t req);
 bool vhost_user_request_replies(uint32_t req);
 int vhost_user_recv(int sock, struct vhost_user_msg *msg);
-int vhost_user_send(int sock, const struct vhost_user_msg *msg,
-		    const int *fds, int nfds);
+int vhost_user_send(int sock, const struct vhost_user_msg *msg, const int *fds,
+		    int nfds);
 void vhost_user_close_fds(struct vhost_user_msg *msg);
 
 /* ---- split virtqueue layout (virtio 1.x, little endian) ---- */
 
-#define VRING_DESC_F_NEXT 1
-#define VRING_DESC_F_WRITE 2
-#define VRING_DESC_F_INDIRECT 4
-#define VRING_USED_F_NO_NOTIFY 1
+#define VRING_DESC_F_NEXT	   1
+#define VRING_DESC_F_WRITE	   2
+#define VRING_DESC_F_INDIRECT	   4
+#define VRING_USED_F_NO_NOTIFY	   1
 #define VRING_AVAIL_F_NO_INTERRUPT 1
 
 struct vring_desc_le {

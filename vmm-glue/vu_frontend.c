@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #define VUF_FEATURES                                                           \
-	(VU_BIT(VIRTIO_F_VERSION_1_BIT) | VU_BIT(VIRTIO_NET_F_MRG_RXBUF_BIT) |  \
+	(VU_BIT(VIRTIO_F_VERSION_1_BIT) | VU_BIT(VIRTIO_NET_F_MRG_RXBUF_BIT) | \
 	 VU_BIT(VIRTIO_RING_F_EVENT_IDX_BIT) |                                 \
 	 VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES_BIT))
 
@@ -173,25 +173,31 @@ int vu_front_open(struct vu_front *f, const char *path, uint16_t qsize,
 	pf = 0; /* plain requests, no acks needed */
 	ret = vu_front_call(f, VHOST_USER_SET_PROTOCOL_FEATURES, &pf,
 			    sizeof(pf), NULL, 0, NULL);
-	ret = ret ? ret : vu_front_call(f, VHOST_USER_SET_OWNER, NULL, 0, NULL, 0, NULL);
-	ret = ret ? ret : vu_front_call(f, VHOST_USER_SET_FEATURES, &feat, sizeof(feat), NULL, 0, NULL);
+	ret = ret ? ret
+		  : vu_front_call(f, VHOST_USER_SET_OWNER, NULL, 0, NULL, 0,
+				  NULL);
+	ret = ret ? ret
+		  : vu_front_call(f, VHOST_USER_SET_FEATURES, &feat,
+				  sizeof(feat), NULL, 0, NULL);
 	mem.regions[0] = (struct vhost_user_region){
-		.guest_phys_addr = 0,
-		.memory_size = f->mem_size,
-		.userspace_addr = (uint64_t)(uintptr_t)f->mem,
-		.mmap_offset = 0,
+	    .guest_phys_addr = 0,
+	    .memory_size = f->mem_size,
+	    .userspace_addr = (uint64_t)(uintptr_t)f->mem,
+	    .mmap_offset = 0,
 	};
-	ret = ret ? ret : vu_front_call(f, VHOST_USER_SET_MEM_TABLE, &mem,
-			    8 + sizeof(mem.regions[0]), &f->memfd, 1, NULL);
+	ret =
+	    ret ? ret
+		: vu_front_call(f, VHOST_USER_SET_MEM_TABLE, &mem,
+				8 + sizeof(mem.regions[0]), &f->memfd, 1, NULL);
 	for (unsigned q = 0; q < 2 && !ret; q++) {
 		struct vuf_vq *vq = &f->vq[q];
 		struct vhost_user_vring_state st = {q, vq->num};
 		struct vhost_user_vring_addr a = {
-			.index = q,
-			.desc_user_addr = (uint64_t)(uintptr_t)vq->desc,
-			.used_user_addr = (uint64_t)(uintptr_t)vq->used,
-			.avail_user_addr = (uint64_t)(uintptr_t)vq->avail,
-			.log_guest_addr = vq->used_gpa,
+		    .index = q,
+		    .desc_user_addr = (uint64_t)(uintptr_t)vq->desc,
+		    .used_user_addr = (uint64_t)(uintptr_t)vq->used,
+		    .avail_user_addr = (uint64_t)(uintptr_t)vq->avail,
+		    .log_guest_addr = vq->used_gpa,
 		};
 		uint64_t idx = q;
 
@@ -200,12 +206,22 @@ int vu_front_open(struct vu_front *f, const char *path, uint16_t qsize,
 		ret = vu_front_call(f, VHOST_USER_SET_VRING_NUM, &st,
 				    sizeof(st), NULL, 0, NULL);
 		st.num = 0;
-		ret = ret ? ret : vu_front_call(f, VHOST_USER_SET_VRING_BASE, &st, sizeof(st), NULL, 0, NULL);
-		ret = ret ? ret : vu_front_call(f, VHOST_USER_SET_VRING_ADDR, &a, sizeof(a), NULL, 0, NULL);
-		ret = ret ? ret : vu_front_call(f, VHOST_USER_SET_VRING_CALL, &idx, sizeof(idx), &vq->call_fd, 1, NULL);
-		ret = ret ? ret : vu_front_call(f, VHOST_USER_SET_VRING_KICK, &idx, sizeof(idx), &vq->kick_fd, 1, NULL);
+		ret = ret ? ret
+			  : vu_front_call(f, VHOST_USER_SET_VRING_BASE, &st,
+					  sizeof(st), NULL, 0, NULL);
+		ret = ret ? ret
+			  : vu_front_call(f, VHOST_USER_SET_VRING_ADDR, &a,
+					  sizeof(a), NULL, 0, NULL);
+		ret = ret ? ret
+			  : vu_front_call(f, VHOST_USER_SET_VRING_CALL, &idx,
+					  sizeof(idx), &vq->call_fd, 1, NULL);
+		ret = ret ? ret
+			  : vu_front_call(f, VHOST_USER_SET_VRING_KICK, &idx,
+					  sizeof(idx), &vq->kick_fd, 1, NULL);
 		st.num = 1;
-		ret = ret ? ret : vu_front_call(f, VHOST_USER_SET_VRING_ENABLE, &st, sizeof(st), NULL, 0, NULL);
+		ret = ret ? ret
+			  : vu_front_call(f, VHOST_USER_SET_VRING_ENABLE, &st,
+					  sizeof(st), NULL, 0, NULL);
 	}
 	if (ret)
 		goto proto;
@@ -312,7 +328,8 @@ unsigned vu_front_tx(struct vu_front *f, const uint8_t *const *frames,
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	event = __atomic_load_n((uint16_t *)&vq->used->ring[vq->num],
 				__ATOMIC_RELAXED);
-	if (vring_need_event(event, vq->avail_idx, (uint16_t)(vq->avail_idx - n)))
+	if (vring_need_event(event, vq->avail_idx,
+			     (uint16_t)(vq->avail_idx - n)))
 		vu_front_kick(f, 1);
 	return n;
 }
@@ -336,10 +353,11 @@ unsigned vu_front_rx(struct vu_front *f,
 
 	while (vq->used_seen != used && n < max) {
 		struct vring_used_elem_le e =
-			vq->used->ring[vq->used_seen & (vq->num - 1)];
+		    vq->used->ring[vq->used_seen & (vq->num - 1)];
 		uint16_t id = (uint16_t)e.id;
 
-		if (id < vq->num && e.len >= f->hdr_len && e.len <= VUF_BUF_SIZE)
+		if (id < vq->num && e.len >= f->hdr_len &&
+		    e.len <= VUF_BUF_SIZE)
 			cb(vq->bufs + (size_t)id * VUF_BUF_SIZE + f->hdr_len,
 			   e.len - f->hdr_len, arg);
 		vq->avail->ring[vq->avail_idx & (vq->num - 1)] = id;

@@ -24,8 +24,9 @@ static void usage_main(FILE *f)
 {
 	const char *last = "";
 
-	fprintf(f, "usage: vnetctl [--socket PATH] [--json] OBJECT VERB [ARGS]\n"
-		   "\ncommands:\n");
+	fprintf(f,
+		"usage: vnetctl [--socket PATH] [--json] OBJECT VERB [ARGS]\n"
+		"\ncommands:\n");
 	for (unsigned i = 0; i < ctl_n_cmds; i++) {
 		const struct ctl_cmd *c = &ctl_cmds[i];
 
@@ -58,8 +59,7 @@ static void usage_cmd(FILE *f, const struct ctl_cmd *c)
 			fl->type == CTL_BOOL ? "" : "VALUE  ", fl->help);
 }
 
-static int set_flag(const struct ctl_flag *fl, const char *val,
-		    json_t *params)
+static int set_flag(const struct ctl_flag *fl, const char *val, json_t *params)
 {
 	unsigned long v;
 	json_t *arr;
@@ -83,7 +83,8 @@ static int set_flag(const struct ctl_flag *fl, const char *val,
 				fl->flag, val);
 			return -EINVAL;
 		}
-		json_object_set_new(params, fl->key, json_integer((json_int_t)v));
+		json_object_set_new(params, fl->key,
+				    json_integer((json_int_t)v));
 		return 0;
 	case CTL_LIST:
 		arr = json_object_get(params, fl->key);
@@ -118,8 +119,9 @@ static int parse_cmd(const struct ctl_cmd *c, int argc, char **argv,
 			for (; fl && fl->flag && strcmp(fl->flag, a + 2); fl++)
 				;
 			if (!fl || !fl->flag) {
-				fprintf(stderr, "vnetctl: %s %s: unknown option "
-						"'%s'\n",
+				fprintf(stderr,
+					"vnetctl: %s %s: unknown option "
+					"'%s'\n",
 					c->object, c->verb, a);
 				usage_cmd(stderr, c);
 				return -EINVAL;
@@ -138,8 +140,9 @@ static int parse_cmd(const struct ctl_cmd *c, int argc, char **argv,
 			continue;
 		}
 		if (!pos || !*pos) {
-			fprintf(stderr, "vnetctl: %s %s: unexpected argument "
-					"'%s'\n",
+			fprintf(stderr,
+				"vnetctl: %s %s: unexpected argument "
+				"'%s'\n",
 				c->object, c->verb, a);
 			usage_cmd(stderr, c);
 			return -EINVAL;
@@ -274,12 +277,14 @@ int main(int argc, char **argv)
 		for (unsigned k = 0; k < ctl_n_cmds; k++)
 			known |= !strcmp(ctl_cmds[k].object, argv[i]);
 		if (known) {
-			fprintf(stderr, "vnetctl: %s: unknown or missing verb; "
-					"one of:",
+			fprintf(stderr,
+				"vnetctl: %s: unknown or missing verb; "
+				"one of:",
 				argv[i]);
 			for (unsigned k = 0; k < ctl_n_cmds; k++)
 				if (!strcmp(ctl_cmds[k].object, argv[i]))
-					fprintf(stderr, " %s", ctl_cmds[k].verb);
+					fprintf(stderr, " %s",
+						ctl_cmds[k].verb);
 			fprintf(stderr, "\n");
 		} else {
 			fprintf(stderr, "vnetctl: unknown object '%s'\n",
@@ -357,7 +362,8 @@ const char *ctl_fmt(json_t *v, char *buf, size_t size)
 		json_t *e;
 
 		buf[0] = 0;
-		json_array_foreach(v, i, e) {
+		json_array_foreach(v, i, e)
+		{
 			char tmp[64];
 
 			n += (size_t)snprintf(buf + n, n < size ? size - n : 0,
@@ -383,7 +389,8 @@ void ctl_table(json_t *rows, const struct ctl_col *cols, unsigned n)
 	for (unsigned c = 0; c < n; c++)
 		printf("%-*s%s", cols[c].width, cols[c].header,
 		       c + 1 < n ? " " : "\n");
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		for (unsigned c = 0; c < n; c++) {
 			char buf[256];
 
@@ -407,6 +414,7 @@ void ctl_kv(json_t *obj, const char *const *keys)
 		char buf[512];
 
 		if (v)
-			printf("%-12s %s\n", *keys, ctl_fmt(v, buf, sizeof(buf)));
+			printf("%-12s %s\n", *keys,
+			       ctl_fmt(v, buf, sizeof(buf)));
 	}
 }

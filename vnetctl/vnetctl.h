@@ -9,17 +9,18 @@
 /* Exit codes that mean something to scripts. */
 enum ctl_exit {
 	CTL_OK = 0,
-	CTL_ERR_DAEMON = 1, /* vnetd refused or failed the request */
-	CTL_ERR_USAGE = 2,  /* bad command line; nothing was sent */
+	CTL_ERR_DAEMON = 1,  /* vnetd refused or failed the request */
+	CTL_ERR_USAGE = 2,   /* bad command line; nothing was sent */
 	CTL_ERR_CONNECT = 3, /* vnetd not reachable */
 };
 
 enum ctl_flag_type {
-	CTL_STR,   /* --flag VALUE: string */
-	CTL_UINT,  /* --flag N: whole number */
-	CTL_BOOL,  /* --flag: true */
-	CTL_LIST,  /* --flag VALUE, repeatable: array of strings */
-	CTL_KIND,  /* --flag VALUE: sets "kind" to the flag's value and the key */
+	CTL_STR,  /* --flag VALUE: string */
+	CTL_UINT, /* --flag N: whole number */
+	CTL_BOOL, /* --flag: true */
+	CTL_LIST, /* --flag VALUE, repeatable: array of strings */
+	CTL_KIND, /* --flag VALUE: sets "kind" to the flag's value and the key
+		   */
 };
 
 /**

@@ -17,55 +17,56 @@ static const char *const a_log[] = {"level", "module?", NULL};
 static const struct ctl_flag f_none[] = {{0}};
 
 static const struct ctl_flag f_net_create[] = {
-	{"type", "type", CTL_STR, NULL, "private, internal or external"},
-	{"mtu", "mtu", CTL_UINT, NULL, "MTU, 68-9000 (1500)"},
-	{"fdb-size", "fdb_size", CTL_UINT, NULL, "most MACs learned (4096)"},
-	{"aging", "aging", CTL_UINT, NULL, "MAC aging seconds (300)"},
-	{0},
+    {"type", "type", CTL_STR, NULL, "private, internal or external"},
+    {"mtu", "mtu", CTL_UINT, NULL, "MTU, 68-9000 (1500)"},
+    {"fdb-size", "fdb_size", CTL_UINT, NULL, "most MACs learned (4096)"},
+    {"aging", "aging", CTL_UINT, NULL, "MAC aging seconds (300)"},
+    {0},
 };
 
 static const struct ctl_flag f_force[] = {
-	{"force", "force", CTL_BOOL, NULL, "also delete the network's ports"},
-	{0},
+    {"force", "force", CTL_BOOL, NULL, "also delete the network's ports"},
+    {0},
 };
 
 static const struct ctl_flag f_port_add[] = {
-	{"tap", "device", CTL_KIND, "tap", "a tap for a guest or namespace"},
-	{"host", "device", CTL_KIND, "host", "the host's vNIC (a tap)"},
-	{"uplink", "device", CTL_KIND, "uplink", "a physical NIC"},
-	{"vhost-user", "path", CTL_KIND, "vhost-user",
-	 "a VMM's vNIC over this vhost-user socket"},
-	{"client", "client", CTL_BOOL, NULL,
-	 "vhost-user: connect to the VMM's socket (reconnects)"},
-	{"queues", "queues", CTL_UINT, NULL, "vhost-user queue pairs (1)"},
-	{"name", "name", CTL_STR, NULL, "port name (default: the device)"},
-	{"netns", "netns", CTL_STR, NULL, "create the tap in this namespace"},
-	{"addr", "addresses", CTL_LIST, NULL, "host vNIC address, CIDR (repeat)"},
-	{"mac", "mac", CTL_STR, NULL, "MAC of the tap device"},
-	{"backend", "backend", CTL_STR, NULL, "uplink: afpacket or pcap"},
-	{"vlan", "vlan", CTL_UINT, NULL, "access VLAN"},
-	{"trunk", "trunk", CTL_STR, NULL, "trunk VLANs, e.g. 10,20-30"},
-	{"native", "native", CTL_UINT, NULL, "trunk's untagged VLAN"},
-	{0},
+    {"tap", "device", CTL_KIND, "tap", "a tap for a guest or namespace"},
+    {"host", "device", CTL_KIND, "host", "the host's vNIC (a tap)"},
+    {"uplink", "device", CTL_KIND, "uplink", "a physical NIC"},
+    {"vhost-user", "path", CTL_KIND, "vhost-user",
+     "a VMM's vNIC over this vhost-user socket"},
+    {"client", "client", CTL_BOOL, NULL,
+     "vhost-user: connect to the VMM's socket (reconnects)"},
+    {"queues", "queues", CTL_UINT, NULL, "vhost-user queue pairs (1)"},
+    {"name", "name", CTL_STR, NULL, "port name (default: the device)"},
+    {"netns", "netns", CTL_STR, NULL, "create the tap in this namespace"},
+    {"addr", "addresses", CTL_LIST, NULL, "host vNIC address, CIDR (repeat)"},
+    {"mac", "mac", CTL_STR, NULL, "MAC of the tap device"},
+    {"backend", "backend", CTL_STR, NULL, "uplink: afpacket or pcap"},
+    {"vlan", "vlan", CTL_UINT, NULL, "access VLAN"},
+    {"trunk", "trunk", CTL_STR, NULL, "trunk VLANs, e.g. 10,20-30"},
+    {"native", "native", CTL_UINT, NULL, "trunk's untagged VLAN"},
+    {0},
 };
 
 static const struct ctl_flag f_stats[] = {
-	{"network", "network", CTL_STR, NULL, "only this network's ports"},
-	{"port", "port", CTL_STR, NULL, "only this port"},
-	{0},
+    {"network", "network", CTL_STR, NULL, "only this network's ports"},
+    {"port", "port", CTL_STR, NULL, "only this port"},
+    {0},
 };
 
 static const struct ctl_flag f_import[] = {
-	{"replace", "replace", CTL_BOOL, NULL,
-	 "delete the current configuration first"},
-	{0},
+    {"replace", "replace", CTL_BOOL, NULL,
+     "delete the current configuration first"},
+    {0},
 };
 
 static void print_net_list(json_t *res)
 {
 	static const struct ctl_col cols[] = {
-		{"NAME", "name", 15}, {"TYPE", "type", 9}, {"MTU", "mtu", 5},
-		{"PORTS", "ports", 5}, {"MACS", "fdb_entries", 5},
+	    {"NAME", "name", 15},	{"TYPE", "type", 9},
+	    {"MTU", "mtu", 5},		{"PORTS", "ports", 5},
+	    {"MACS", "fdb_entries", 5},
 	};
 
 	ctl_table(res, cols, ARRAY_SIZE(cols));
@@ -74,10 +75,10 @@ static void print_net_list(json_t *res)
 static void print_port_list(json_t *res)
 {
 	static const struct ctl_col cols[] = {
-		{"NAME", "name", 15},	 {"NETWORK", "network", 15},
-		{"KIND", "kind", 10},	 {"BACKEND", "backend", 9},
-		{"DEVICE", "device", 15}, {"STATE", "state", 6},
-		{"VLAN", "vlan", 5},	 {"TRUNK", "trunk", 10},
+	    {"NAME", "name", 15},     {"NETWORK", "network", 15},
+	    {"KIND", "kind", 10},     {"BACKEND", "backend", 9},
+	    {"DEVICE", "device", 15}, {"STATE", "state", 6},
+	    {"VLAN", "vlan", 5},      {"TRUNK", "trunk", 10},
 	};
 
 	ctl_table(res, cols, ARRAY_SIZE(cols));
@@ -96,7 +97,8 @@ static void print_counters(json_t *c)
 	       (long long)json_integer_value(json_object_get(c, "tx_packets")),
 	       (long long)json_integer_value(json_object_get(c, "tx_bytes")));
 	printf("drops       ");
-	json_object_foreach(drops, key, v) {
+	json_object_foreach(drops, key, v)
+	{
 		if (!json_integer_value(v))
 			continue;
 		printf(" %s=%lld", key, (long long)json_integer_value(v));
@@ -107,8 +109,8 @@ static void print_counters(json_t *c)
 
 static void print_net_show(json_t *res)
 {
-	static const char *const keys[] = {"name", "type", "mtu", "fdb_size",
-					   "aging", "fdb_entries", NULL};
+	static const char *const keys[] = {
+	    "name", "type", "mtu", "fdb_size", "aging", "fdb_entries", NULL};
 	json_t *c = json_object_get(res, "counters");
 
 	ctl_kv(res, keys);
@@ -126,16 +128,16 @@ static void print_net_show(json_t *res)
 static void print_port_show(json_t *res)
 {
 	static const char *const keys[] = {
-		"name", "network", "kind", "backend", "device", "netns",
-		"socket", "mode", "connected", "features", "queue_pairs",
-		"last_error", "state", "error", "mac", "addresses", "vlan",
-		"trunk", "native", NULL};
+	    "name",	   "network",	 "kind",  "backend",   "device",
+	    "netns",	   "socket",	 "mode",  "connected", "features",
+	    "queue_pairs", "last_error", "state", "error",     "mac",
+	    "addresses",   "vlan",	 "trunk", "native",    NULL};
 	static const struct ctl_col qcols[] = {
-		{"QUEUE", "index", 5},	    {"DIRECTION", "direction", 10},
-		{"SIZE", "size", 5},	    {"READY", "ready", 5},
-		{"AVAIL", "last_avail", 6}, {"USED", "last_used", 6},
-		{"PACKETS", "packets", 10}, {"BYTES", "bytes", 12},
-		{"DROPS", "drops", 8},
+	    {"QUEUE", "index", 5},	{"DIRECTION", "direction", 10},
+	    {"SIZE", "size", 5},	{"READY", "ready", 5},
+	    {"AVAIL", "last_avail", 6}, {"USED", "last_used", 6},
+	    {"PACKETS", "packets", 10}, {"BYTES", "bytes", 12},
+	    {"DROPS", "drops", 8},
 	};
 
 	ctl_kv(res, keys);
@@ -149,8 +151,10 @@ static void print_port_show(json_t *res)
 static void print_mac(json_t *res)
 {
 	static const struct ctl_col cols[] = {
-		{"MAC", "mac", 17}, {"VLAN", "vlan", 4}, {"PORT", "port", 15},
-		{"AGE", "age", 5},
+	    {"MAC", "mac", 17},
+	    {"VLAN", "vlan", 4},
+	    {"PORT", "port", 15},
+	    {"AGE", "age", 5},
 	};
 
 	ctl_table(res, cols, ARRAY_SIZE(cols));
@@ -163,7 +167,8 @@ static void print_stats(json_t *res)
 
 	printf("%-15s %-15s %12s %14s %12s %14s  %s\n", "PORT", "NETWORK",
 	       "RX_PKTS", "RX_BYTES", "TX_PKTS", "TX_BYTES", "DROPS");
-	json_array_foreach(res, i, row) {
+	json_array_foreach(res, i, row)
+	{
 		json_t *drops = json_object_get(row, "drops"), *v;
 		const char *key;
 		bool any = false;
@@ -172,14 +177,15 @@ static void print_stats(json_t *res)
 		       json_string_value(json_object_get(row, "port")),
 		       json_string_value(json_object_get(row, "network")),
 		       (long long)json_integer_value(
-			       json_object_get(row, "rx_packets")),
+			   json_object_get(row, "rx_packets")),
 		       (long long)json_integer_value(
-			       json_object_get(row, "rx_bytes")),
+			   json_object_get(row, "rx_bytes")),
 		       (long long)json_integer_value(
-			       json_object_get(row, "tx_packets")),
+			   json_object_get(row, "tx_packets")),
 		       (long long)json_integer_value(
-			       json_object_get(row, "tx_bytes")));
-		json_object_foreach(drops, key, v) {
+			   json_object_get(row, "tx_bytes")));
+		json_object_foreach(drops, key, v)
+		{
 			if (!json_integer_value(v))
 				continue;
 			printf(" %s=%lld", key,
@@ -212,7 +218,8 @@ static void print_kv_all(json_t *res)
 	const char *key;
 	json_t *v;
 
-	json_object_foreach(res, key, v) {
+	json_object_foreach(res, key, v)
+	{
 		char buf[256];
 
 		printf("%-12s %s\n", key, ctl_fmt(v, buf, sizeof(buf)));
@@ -223,9 +230,9 @@ static void print_import(json_t *res)
 {
 	printf("imported: %lld network(s), %lld port(s) created\n",
 	       (long long)json_integer_value(
-		       json_object_get(res, "networks_created")),
+		   json_object_get(res, "networks_created")),
 	       (long long)json_integer_value(
-		       json_object_get(res, "ports_created")));
+		   json_object_get(res, "ports_created")));
 }
 
 /* "config export [FILE]": write the configuration to FILE or stdout. */
@@ -268,41 +275,40 @@ static int prepare_import(json_t *params)
 
 /* "stats" prints one table; with no port the daemon returns all ports. */
 const struct ctl_cmd ctl_cmds[] = {
-	{"network", "create", "network.create", a_name, f_net_create,
-	 "create a network", print_created, NULL, NULL},
-	{"network", "delete", "network.delete", a_name, f_force,
-	 "delete a network (--force: with its ports)", print_done, NULL, NULL},
-	{"network", "list", "network.list", NULL, f_none, "list networks",
-	 print_net_list, NULL, NULL},
-	{"network", "show", "network.show", a_name, f_none,
-	 "a network, its ports and counters", print_net_show, NULL, NULL},
-	{"port", "add", "port.add", a_net, f_port_add,
-	 "add a port: --tap DEV, --host DEV, --uplink DEV or --vhost-user "
-	 "PATH",
-	 print_created,
-	 NULL, NULL},
-	{"port", "del", "port.del", a_name, f_none, "delete a port", print_done,
-	 NULL, NULL},
-	{"port", "list", "port.list", a_net_opt, f_none,
-	 "list ports (of one network)", print_port_list, NULL, NULL},
-	{"port", "show", "port.show", a_name, f_none,
-	 "a port, its state and counters", print_port_show, NULL, NULL},
-	{"mac", "show", "mac.show", a_net, f_none,
-	 "a network's MAC table", print_mac, NULL, NULL},
-	{"stats", "", "stats", NULL, f_stats,
-	 "per-port counters with drops by reason", print_stats, NULL, NULL},
-	{"config", "export", "config.export", a_file, f_none,
-	 "write the configuration as JSON (to FILE or stdout)", NULL, NULL,
-	 finish_export},
-	{"config", "import", "config.import", a_file_req, f_import,
-	 "create what a JSON export (FILE, or - for stdin) describes",
-	 print_import, prepare_import, NULL},
-	{"log", "set", "log.set", a_log, f_none,
-	 "set the log level (of one module)", print_kv_all, NULL, NULL},
-	{"log", "show", "log.get", NULL, f_none, "log levels per module",
-	 print_kv_all, NULL, NULL},
-	{"status", "", "daemon.status", NULL, f_none, "vnetd's status",
-	 print_kv_all, NULL, NULL},
+    {"network", "create", "network.create", a_name, f_net_create,
+     "create a network", print_created, NULL, NULL},
+    {"network", "delete", "network.delete", a_name, f_force,
+     "delete a network (--force: with its ports)", print_done, NULL, NULL},
+    {"network", "list", "network.list", NULL, f_none, "list networks",
+     print_net_list, NULL, NULL},
+    {"network", "show", "network.show", a_name, f_none,
+     "a network, its ports and counters", print_net_show, NULL, NULL},
+    {"port", "add", "port.add", a_net, f_port_add,
+     "add a port: --tap DEV, --host DEV, --uplink DEV or --vhost-user "
+     "PATH",
+     print_created, NULL, NULL},
+    {"port", "del", "port.del", a_name, f_none, "delete a port", print_done,
+     NULL, NULL},
+    {"port", "list", "port.list", a_net_opt, f_none,
+     "list ports (of one network)", print_port_list, NULL, NULL},
+    {"port", "show", "port.show", a_name, f_none,
+     "a port, its state and counters", print_port_show, NULL, NULL},
+    {"mac", "show", "mac.show", a_net, f_none, "a network's MAC table",
+     print_mac, NULL, NULL},
+    {"stats", "", "stats", NULL, f_stats,
+     "per-port counters with drops by reason", print_stats, NULL, NULL},
+    {"config", "export", "config.export", a_file, f_none,
+     "write the configuration as JSON (to FILE or stdout)", NULL, NULL,
+     finish_export},
+    {"config", "import", "config.import", a_file_req, f_import,
+     "create what a JSON export (FILE, or - for stdin) describes", print_import,
+     prepare_import, NULL},
+    {"log", "set", "log.set", a_log, f_none,
+     "set the log level (of one module)", print_kv_all, NULL, NULL},
+    {"log", "show", "log.get", NULL, f_none, "log levels per module",
+     print_kv_all, NULL, NULL},
+    {"status", "", "daemon.status", NULL, f_none, "vnetd's status",
+     print_kv_all, NULL, NULL},
 };
 
 const unsigned ctl_n_cmds = ARRAY_SIZE(ctl_cmds);

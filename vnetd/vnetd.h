@@ -87,17 +87,16 @@ struct vnetd_err {
 };
 
 void vnetd_err_set(struct vnetd_err *e, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* vnetd_store.c */
 int vnetd_store_open(const char *path, struct vnetd_store **out);
 void vnetd_store_close(struct vnetd_store *st);
-int vnetd_store_put(struct vnetd_store *st, const char *table,
-		    const char *name, json_t *conf);
+int vnetd_store_put(struct vnetd_store *st, const char *table, const char *name,
+		    json_t *conf);
 int vnetd_store_del(struct vnetd_store *st, const char *table,
 		    const char *name);
-int vnetd_store_load(struct vnetd_store *st, const char *table,
-		     json_t **objs);
+int vnetd_store_load(struct vnetd_store *st, const char *table, json_t **objs);
 int vnetd_store_begin(struct vnetd_store *st);
 int vnetd_store_commit(struct vnetd_store *st);
 void vnetd_store_rollback(struct vnetd_store *st);

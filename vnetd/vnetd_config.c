@@ -24,8 +24,16 @@
 
 #define PORT_RETRY_SEC 5
 
-enum opt_type { OPT_NAME, OPT_ENUM, OPT_UINT, OPT_BOOL, OPT_MAC, OPT_VLANS,
-		OPT_ADDRS, OPT_PATH };
+enum opt_type {
+	OPT_NAME,
+	OPT_ENUM,
+	OPT_UINT,
+	OPT_BOOL,
+	OPT_MAC,
+	OPT_VLANS,
+	OPT_ADDRS,
+	OPT_PATH
+};
 
 /**
  * struct opt_def - one configuration key
@@ -49,38 +57,38 @@ struct opt_def {
 
 static const char *const net_types[] = {"private", "internal", "external",
 					NULL};
-static const char *const port_kinds[] = {"tap", "host", "uplink",
-					 "vhost-user", NULL};
+static const char *const port_kinds[] = {"tap", "host", "uplink", "vhost-user",
+					 NULL};
 static const char *const uplink_backends[] = {"afpacket", "pcap", NULL};
 
 static const struct opt_def net_opts[] = {
-	{"name", OPT_NAME, .required = true, .desc = "network name"},
-	{"type", OPT_ENUM, .required = true, .choices = net_types,
-	 .desc = "private, internal or external"},
-	{"mtu", OPT_UINT, VSW_MTU_MIN, VSW_MTU_MAX, 1500, .desc = "MTU"},
-	{"fdb_size", OPT_UINT, 16, 65536, 4096,
-	 .desc = "most MAC addresses learned"},
-	{"aging", OPT_UINT, 10, 86400, 300,
-	 .desc = "seconds an idle MAC entry lives"},
+    {"name", OPT_NAME, .required = true, .desc = "network name"},
+    {"type", OPT_ENUM, .required = true, .choices = net_types,
+     .desc = "private, internal or external"},
+    {"mtu", OPT_UINT, VSW_MTU_MIN, VSW_MTU_MAX, 1500, .desc = "MTU"},
+    {"fdb_size", OPT_UINT, 16, 65536, 4096,
+     .desc = "most MAC addresses learned"},
+    {"aging", OPT_UINT, 10, 86400, 300,
+     .desc = "seconds an idle MAC entry lives"},
 };
 
 static const struct opt_def port_opts[] = {
-	{"name", OPT_NAME, .desc = "port name (default: the device)"},
-	{"network", OPT_NAME, .required = true, .desc = "network to join"},
-	{"kind", OPT_ENUM, .required = true, .choices = port_kinds,
-	 .desc = "tap, host, uplink or vhost-user"},
-	{"device", OPT_NAME, .desc = "device: the tap to create, or the NIC"},
-	{"backend", OPT_ENUM, .choices = uplink_backends,
-	 .desc = "uplink capture backend"},
-	{"netns", OPT_NAME, .desc = "namespace to create the tap in"},
-	{"mac", OPT_MAC, .desc = "MAC address of the tap device"},
-	{"addresses", OPT_ADDRS, .desc = "host vNIC addresses (CIDR)"},
-	{"vlan", OPT_UINT, 1, VLAN_MAX, 0, .desc = "access VLAN"},
-	{"trunk", OPT_VLANS, .desc = "trunk VLAN list, e.g. 10,20-30"},
-	{"native", OPT_UINT, 1, VLAN_MAX, 0, .desc = "trunk's untagged VLAN"},
-	{"path", OPT_PATH, .desc = "vhost-user socket"},
-	{"client", OPT_BOOL, .desc = "vhost-user: connect to the VMM's socket"},
-	{"queues", OPT_UINT, 1, 8, 0, .desc = "vhost-user queue pairs"},
+    {"name", OPT_NAME, .desc = "port name (default: the device)"},
+    {"network", OPT_NAME, .required = true, .desc = "network to join"},
+    {"kind", OPT_ENUM, .required = true, .choices = port_kinds,
+     .desc = "tap, host, uplink or vhost-user"},
+    {"device", OPT_NAME, .desc = "device: the tap to create, or the NIC"},
+    {"backend", OPT_ENUM, .choices = uplink_backends,
+     .desc = "uplink capture backend"},
+    {"netns", OPT_NAME, .desc = "namespace to create the tap in"},
+    {"mac", OPT_MAC, .desc = "MAC address of the tap device"},
+    {"addresses", OPT_ADDRS, .desc = "host vNIC addresses (CIDR)"},
+    {"vlan", OPT_UINT, 1, VLAN_MAX, 0, .desc = "access VLAN"},
+    {"trunk", OPT_VLANS, .desc = "trunk VLAN list, e.g. 10,20-30"},
+    {"native", OPT_UINT, 1, VLAN_MAX, 0, .desc = "trunk's untagged VLAN"},
+    {"path", OPT_PATH, .desc = "vhost-user socket"},
+    {"client", OPT_BOOL, .desc = "vhost-user: connect to the VMM's socket"},
+    {"queues", OPT_UINT, 1, 8, 0, .desc = "vhost-user queue pairs"},
 };
 
 /**
@@ -148,8 +156,9 @@ static bool opt_check(const struct opt_def *d, json_t *v, struct vnetd_err *e)
 			if (!strcmp(s, d->choices[i]))
 				return true;
 		for (i = 0; d->choices[i]; i++)
-			snprintf(list + strlen(list), sizeof(list) - strlen(list),
-				 "%s%s", i ? ", " : "", d->choices[i]);
+			snprintf(list + strlen(list),
+				 sizeof(list) - strlen(list), "%s%s",
+				 i ? ", " : "", d->choices[i]);
 		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
 			      "%s: must be one of %s", d->name, list);
 		return false;
@@ -173,9 +182,10 @@ static bool opt_check(const struct opt_def *d, json_t *v, struct vnetd_err *e)
 		if (s && !mac_parse(s, mac) && !mac_is_multicast(mac) &&
 		    !mac_is_zero(mac))
 			return true;
-		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
-			      "%s: must be a unicast MAC like 52:54:00:12:34:56",
-			      d->name);
+		vnetd_err_set(
+		    e, JSONRPC_INVALID_PARAMS,
+		    "%s: must be a unicast MAC like 52:54:00:12:34:56",
+		    d->name);
 		return false;
 	case OPT_VLANS:
 		if (s && !vlan_list_parse(s, bm))
@@ -188,11 +198,11 @@ static bool opt_check(const struct opt_def *d, json_t *v, struct vnetd_err *e)
 	case OPT_ADDRS:
 		if (!json_is_array(v) || json_array_size(v) > 32)
 			goto bad_addr;
-		json_array_foreach(v, i, a)
-			if (!json_is_string(a) || !cidr_valid(json_string_value(a)))
-				goto bad_addr;
+		json_array_foreach(v, i, a) if (!json_is_string(a) ||
+						!cidr_valid(json_string_value(
+						    a))) goto bad_addr;
 		return true;
-bad_addr:
+	bad_addr:
 		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
 			      "%s: must be a list of addresses with prefix "
 			      "length, like 10.0.0.1/24",
@@ -211,7 +221,8 @@ static json_t *conf_validate(const struct opt_def *defs, size_t n,
 	const char *key;
 	size_t i;
 
-	json_object_foreach(params, key, v) {
+	json_object_foreach(params, key, v)
+	{
 		for (i = 0; i < n && strcmp(defs[i].name, key); i++)
 			;
 		if (i == n) {
@@ -240,8 +251,9 @@ static json_t *conf_validate(const struct opt_def *defs, size_t n,
 			goto err;
 		}
 		if (defs[i].type == OPT_UINT && defs[i].def)
-			json_object_set_new(conf, defs[i].name,
-					    json_integer((json_int_t)defs[i].def));
+			json_object_set_new(
+			    conf, defs[i].name,
+			    json_integer((json_int_t)defs[i].def));
 	}
 	return conf;
 err:
@@ -270,9 +282,9 @@ void vnetd_watch_port(struct vnetd *d, struct vnetd_port *p, bool on)
 {
 	struct vnic *v = vswitch_port_vnic(d->sw, p->id);
 	int fd = v ? vnic_ctl_fd(v) : -1;
-	struct epoll_event ev = {.events = EPOLLIN,
-				 .data.u64 = vnetd_ep_ref(VNETD_EP_VNIC,
-							  (unsigned)p->id)};
+	struct epoll_event ev = {
+	    .events = EPOLLIN,
+	    .data.u64 = vnetd_ep_ref(VNETD_EP_VNIC, (unsigned)p->id)};
 
 	if (fd < 0 || d->epfd < 0)
 		return;
@@ -368,11 +380,11 @@ static int net_apply(struct vnetd *d, json_t *conf, struct vnetd_net **out,
 		     struct vnetd_err *e)
 {
 	struct vsw_net_params p = {
-		.name = jstr(conf, "name"),
-		.type = (enum vsw_net_type)vsw_net_type_parse(jstr(conf, "type")),
-		.mtu = juint(conf, "mtu"),
-		.fdb_size = juint(conf, "fdb_size"),
-		.aging = juint(conf, "aging"),
+	    .name = jstr(conf, "name"),
+	    .type = (enum vsw_net_type)vsw_net_type_parse(jstr(conf, "type")),
+	    .mtu = juint(conf, "mtu"),
+	    .fdb_size = juint(conf, "fdb_size"),
+	    .aging = juint(conf, "aging"),
 	};
 	struct vnetd_net *net;
 	int id;
@@ -648,11 +660,11 @@ static int port_check(struct vnetd *d, json_t *conf, struct vnetd_err *e)
 		return -EINVAL;
 	}
 	dev = jstr(conf, "device") ? jstr(conf, "device") : "";
-#define ONLY_FOR(key, cond, what)                                              \
-	if (json_object_get(conf, key) && !(cond)) {                           \
-		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,                       \
-			      "'%s' applies to %s only", key, what);           \
-		return -EINVAL;                                                \
+#define ONLY_FOR(key, cond, what)                                    \
+	if (json_object_get(conf, key) && !(cond)) {                 \
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,             \
+			      "'%s' applies to %s only", key, what); \
+		return -EINVAL;                                      \
 	}
 	ONLY_FOR("netns", !strcmp(kind, "tap"), "tap ports");
 	ONLY_FOR("addresses", role == VSW_ROLE_HOST, "host vNIC ports");
@@ -669,11 +681,13 @@ static int port_check(struct vnetd *d, json_t *conf, struct vnetd_err *e)
 	if (!vsw_role_allowed(net->type, role)) {
 		vnetd_err_set(e, VNET_ERR_REFUSED,
 			      "%s port cannot join %s network '%s' (%s)",
-			      role == VSW_ROLE_UPLINK ? "an uplink" : role == VSW_ROLE_HOST ? "a host" : "a guest", vsw_net_type_name(net->type),
-			      net->name,
+			      role == VSW_ROLE_UPLINK ? "an uplink"
+			      : role == VSW_ROLE_HOST ? "a host"
+						      : "a guest",
+			      vsw_net_type_name(net->type), net->name,
 			      net->type == VSW_NET_PRIVATE
-				      ? "private networks join guests only"
-				      : "only external networks have an uplink");
+				  ? "private networks join guests only"
+				  : "only external networks have an uplink");
 		return -EPERM;
 	}
 	if (vnetd_port_find(d, name)) {
@@ -767,16 +781,16 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 	json_t *conf = p->conf;
 	struct vnetd_net *net = vnetd_net_find(d, p->net);
 	struct vnic_params vp = {
-		.kind = p->kind,
-		.name = p->name,
-		.dev = jstr(conf, "device"),
-		.backend = jstr(conf, "backend"),
-		.netns = jstr(conf, "netns"),
-		.mtu = net ? net->mtu : 1500,
-		.path = jstr(conf, "path"),
-		.client = json_is_true(json_object_get(conf, "client")),
-		.queues = juint(conf, "queues"),
-		.poll = d->opts.poll,
+	    .kind = p->kind,
+	    .name = p->name,
+	    .dev = jstr(conf, "device"),
+	    .backend = jstr(conf, "backend"),
+	    .netns = jstr(conf, "netns"),
+	    .mtu = net ? net->mtu : 1500,
+	    .path = jstr(conf, "path"),
+	    .client = json_is_true(json_object_get(conf, "client")),
+	    .queues = juint(conf, "queues"),
+	    .poll = d->opts.poll,
 	};
 	struct vsw_vlan vlan;
 	struct vnic *v;
@@ -793,7 +807,8 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 	ret = vnic_open(&vp, &v, p->error, sizeof(p->error));
 	if (ret)
 		return ret;
-	json_array_foreach(addrs, i, a) {
+	json_array_foreach(addrs, i, a)
+	{
 		ret = vnic_link_addr_add(p->name, json_string_value(a));
 		if (ret) {
 			snprintf(p->error, sizeof(p->error),
@@ -848,8 +863,8 @@ static struct vnetd_port *port_new(json_t *conf)
  */
 json_t *vnetd_port_add(struct vnetd *d, json_t *params, struct vnetd_err *e)
 {
-	json_t *conf = conf_validate(port_opts, ARRAY_SIZE(port_opts), params,
-				     e);
+	json_t *conf =
+	    conf_validate(port_opts, ARRAY_SIZE(port_opts), params, e);
 	struct vnetd_port *p;
 	int slot, ret;
 
@@ -870,10 +885,11 @@ json_t *vnetd_port_add(struct vnetd *d, json_t *params, struct vnetd_err *e)
 		goto err;
 	}
 	if (vnetd_store_put(d->store, "ports", p->name, conf)) {
-		vnetd_err_set(e, VNET_ERR_SYSTEM,
-			      "cannot save port '%s' (state file error, see the "
-			      "log); not added",
-			      p->name);
+		vnetd_err_set(
+		    e, VNET_ERR_SYSTEM,
+		    "cannot save port '%s' (state file error, see the "
+		    "log); not added",
+		    p->name);
 		vnetd_watch_port(d, p, false);
 		vnic_remove(vswitch_port_vnic(d->sw, p->id));
 		vswitch_port_del(d->sw, p->id);
@@ -948,14 +964,13 @@ static json_t *port_counters(struct vnetd *d, struct vnetd_port *p)
 				    json_integer((json_int_t)st.drops[i]));
 	v = p->id >= 0 ? vswitch_port_vnic(d->sw, p->id) : NULL;
 	for (int i = 0; v && i < VNIC_DROP_MAX; i++)
-		json_object_set_new(drops, vnic_drop_name((enum vnic_drop)i),
-				    json_integer((json_int_t)vnic_drops(
-					    v, (enum vnic_drop)i)));
-	o = json_pack("{s:I,s:I,s:I,s:I}", "rx_packets",
-		      (json_int_t)st.rx_packets, "rx_bytes",
-		      (json_int_t)st.rx_bytes, "tx_packets",
-		      (json_int_t)st.tx_packets, "tx_bytes",
-		      (json_int_t)st.tx_bytes);
+		json_object_set_new(
+		    drops, vnic_drop_name((enum vnic_drop)i),
+		    json_integer((json_int_t)vnic_drops(v, (enum vnic_drop)i)));
+	o = json_pack(
+	    "{s:I,s:I,s:I,s:I}", "rx_packets", (json_int_t)st.rx_packets,
+	    "rx_bytes", (json_int_t)st.rx_bytes, "tx_packets",
+	    (json_int_t)st.tx_packets, "tx_bytes", (json_int_t)st.tx_bytes);
 	json_object_set_new(o, "drops", drops);
 	return o;
 }
@@ -1154,14 +1169,16 @@ json_t *vnetd_config_import(struct vnetd *d, json_t *params,
 	ports = json_object_get(cfg, "ports");
 	if (!json_is_object(cfg) ||
 	    json_integer_value(json_object_get(cfg, "version")) != 1 ||
-	    (nets && !json_is_array(nets)) || (ports && !json_is_array(ports))) {
+	    (nets && !json_is_array(nets)) ||
+	    (ports && !json_is_array(ports))) {
 		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
 			      "config: must be an export object with version "
 			      "1 and arrays 'networks' and 'ports'");
 		return NULL;
 	}
 	/* Check everything first. */
-	json_array_foreach(nets, i, v) {
+	json_array_foreach(nets, i, v)
+	{
 		struct vnetd_net *have;
 
 		if (!json_is_object(v)) {
@@ -1188,7 +1205,8 @@ json_t *vnetd_config_import(struct vnetd *d, json_t *params,
 		}
 		json_decref(conf);
 	}
-	json_array_foreach(ports, i, v) {
+	json_array_foreach(ports, i, v)
+	{
 		bool net_in_import = false;
 		json_t *n;
 		size_t k;
@@ -1203,11 +1221,11 @@ json_t *vnetd_config_import(struct vnetd *d, json_t *params,
 			vnetd_err_set(e, JSONRPC_INVALID_PARAMS, "%.500s", m);
 			return NULL;
 		}
-		json_array_foreach(nets, k, n)
-			if (json_is_string(json_object_get(conf, "network")) &&
-			    !strcmp(jstr(n, "name") ? jstr(n, "name") : "",
-				    jstr(conf, "network")))
-				net_in_import = true;
+		json_array_foreach(
+		    nets, k,
+		    n) if (json_is_string(json_object_get(conf, "network")) &&
+			   !strcmp(jstr(n, "name") ? jstr(n, "name") : "",
+				   jstr(conf, "network"))) net_in_import = true;
 		if (!net_in_import &&
 		    (rep || !vnetd_net_find(d, jstr(conf, "network")))) {
 			vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
@@ -1246,7 +1264,8 @@ json_t *vnetd_config_import(struct vnetd *d, json_t *params,
 			net_unapply(d, d->nets[k]);
 		}
 	}
-	json_array_foreach(nets, i, v) {
+	json_array_foreach(nets, i, v)
+	{
 		if (vnetd_net_find(d, jstr(v, "name")))
 			continue;
 		conf = vnetd_net_create(d, v, e);
@@ -1255,9 +1274,10 @@ json_t *vnetd_config_import(struct vnetd *d, json_t *params,
 		json_decref(conf);
 		made_n++;
 	}
-	json_array_foreach(ports, i, v) {
-		const char *name = jstr(v, "name") ? jstr(v, "name")
-						   : jstr(v, "device");
+	json_array_foreach(ports, i, v)
+	{
+		const char *name =
+		    jstr(v, "name") ? jstr(v, "name") : jstr(v, "device");
 
 		if (name && vnetd_port_find(d, name))
 			continue;
@@ -1297,9 +1317,10 @@ int vnetd_restore(struct vnetd *d)
 		json_decref(nets);
 		return ret;
 	}
-	json_array_foreach(nets, i, v) {
-		json_t *conf = conf_validate(net_opts, ARRAY_SIZE(net_opts), v,
-					     &e);
+	json_array_foreach(nets, i, v)
+	{
+		json_t *conf =
+		    conf_validate(net_opts, ARRAY_SIZE(net_opts), v, &e);
 		struct vnetd_net *net;
 
 		if (!conf || net_apply(d, conf, &net, &e))
@@ -1307,13 +1328,15 @@ int vnetd_restore(struct vnetd *d)
 			     jstr(v, "name"), e.msg);
 		json_decref(conf);
 	}
-	json_array_foreach(ports, i, v) {
-		json_t *conf = conf_validate(port_opts, ARRAY_SIZE(port_opts), v,
-					     &e);
+	json_array_foreach(ports, i, v)
+	{
+		json_t *conf =
+		    conf_validate(port_opts, ARRAY_SIZE(port_opts), v, &e);
 		struct vnetd_port *p;
 		int slot = port_slot(d);
 
-		if (!conf || slot < 0 || !vnetd_net_find(d, jstr(conf, "network"))) {
+		if (!conf || slot < 0 ||
+		    !vnetd_net_find(d, jstr(conf, "network"))) {
 			vlog(MAIN, ERR, "stored port %s not restored: %s",
 			     jstr(v, "name"), conf ? "no network" : e.msg);
 			json_decref(conf);

@@ -31,35 +31,35 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: vnetd [options]\n"
-		"  -s, --socket PATH     control socket (" VNETD_RUNDIR
-		"/vnetd.sock)\n"
-		"  -S, --state PATH      state file (/var/lib/vnet/state.db)\n"
-		"  -p, --pidfile PATH    pid file (" VNETD_RUNDIR "/vnetd.pid)\n"
-		"  -l, --log-file PATH   log to a file (default stderr)\n"
-		"  -L, --log-level LVL   err, warn, info (default) or debug\n"
-		"  -g, --group NAME      group allowed to use the socket\n"
-		"  -t, --threads N       datapath threads (1)\n"
-		"  -P, --poll            busy-poll datapath (one core each)\n"
-		"  -d, --daemon          detach and run in the background\n"
-		"  -h, --help            this text\n");
+	fprintf(
+	    f, "usage: vnetd [options]\n"
+	       "  -s, --socket PATH     control socket (" VNETD_RUNDIR
+	       "/vnetd.sock)\n"
+	       "  -S, --state PATH      state file (/var/lib/vnet/state.db)\n"
+	       "  -p, --pidfile PATH    pid file (" VNETD_RUNDIR "/vnetd.pid)\n"
+	       "  -l, --log-file PATH   log to a file (default stderr)\n"
+	       "  -L, --log-level LVL   err, warn, info (default) or debug\n"
+	       "  -g, --group NAME      group allowed to use the socket\n"
+	       "  -t, --threads N       datapath threads (1)\n"
+	       "  -P, --poll            busy-poll datapath (one core each)\n"
+	       "  -d, --daemon          detach and run in the background\n"
+	       "  -h, --help            this text\n");
 }
 
 static int parse_args(int argc, char **argv, struct vnetd *d)
 {
 	static const struct option longopts[] = {
-		{"socket", required_argument, NULL, 's'},
-		{"state", required_argument, NULL, 'S'},
-		{"pidfile", required_argument, NULL, 'p'},
-		{"log-file", required_argument, NULL, 'l'},
-		{"log-level", required_argument, NULL, 'L'},
-		{"group", required_argument, NULL, 'g'},
-		{"threads", required_argument, NULL, 't'},
-		{"poll", no_argument, NULL, 'P'},
-		{"daemon", no_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"socket", required_argument, NULL, 's'},
+	    {"state", required_argument, NULL, 'S'},
+	    {"pidfile", required_argument, NULL, 'p'},
+	    {"log-file", required_argument, NULL, 'l'},
+	    {"log-level", required_argument, NULL, 'L'},
+	    {"group", required_argument, NULL, 'g'},
+	    {"threads", required_argument, NULL, 't'},
+	    {"poll", no_argument, NULL, 'P'},
+	    {"daemon", no_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	struct vnetd_opts *o = &d->opts;
 	unsigned long v;
@@ -252,7 +252,7 @@ static void loop(struct vnetd *d, int epfd, int sfd, int tfd)
 				break;
 			case VNETD_EP_VNIC: {
 				struct vnic *vn = vswitch_port_vnic(
-					d->sw, (int)(uint32_t)ref);
+				    d->sw, (int)(uint32_t)ref);
 
 				if (vn)
 					vnic_ctl_event(vn);
@@ -307,8 +307,8 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	swcfg = (struct vsw_config){.threads = d.opts.threads,
-				    .poll = d.opts.poll};
+	swcfg =
+	    (struct vsw_config){.threads = d.opts.threads, .poll = d.opts.poll};
 	d.sw = vswitch_create(&swcfg);
 	if (!d.sw)
 		goto err_store;
@@ -321,14 +321,16 @@ int main(int argc, char **argv)
 
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (epfd < 0 || sfd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) ||
+	if (epfd < 0 || sfd < 0 || tfd < 0 ||
+	    timerfd_settime(tfd, 0, &its, NULL) ||
 	    epoll_add(epfd, sfd, VNETD_EP_SIGNAL) ||
 	    epoll_add(epfd, tfd, VNETD_EP_TIMER)) {
 		vlog(MAIN, ERR, "event loop set-up: %s", strerror(errno));
 		goto err_loop;
 	}
 	d.mon = vnic_monitor_open(link_cb, &d);
-	if (!d.mon || epoll_add(epfd, vnic_monitor_fd(d.mon), VNETD_EP_NETLINK)) {
+	if (!d.mon ||
+	    epoll_add(epfd, vnic_monitor_fd(d.mon), VNETD_EP_NETLINK)) {
 		vlog(MAIN, ERR, "cannot subscribe to link events");
 		goto err_mon;
 	}

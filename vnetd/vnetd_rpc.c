@@ -51,25 +51,24 @@ static json_t *rpc_log_set(struct vnetd *d, json_t *params,
 			   struct vnetd_err *e);
 static json_t *rpc_log_get(struct vnetd *d, json_t *params,
 			   struct vnetd_err *e);
-static json_t *rpc_status(struct vnetd *d, json_t *params,
-			  struct vnetd_err *e);
+static json_t *rpc_status(struct vnetd *d, json_t *params, struct vnetd_err *e);
 
 /* Every method, listed once: name, handler, whether it changes state. */
-#define RPC_METHODS(X)                                                         \
-	X("network.create", vnetd_net_create, true)                            \
-	X("network.delete", vnetd_net_delete, true)                            \
-	X("network.list", vnetd_net_list, false)                               \
-	X("network.show", vnetd_net_show, false)                               \
-	X("port.add", vnetd_port_add, true)                                    \
-	X("port.del", vnetd_port_del, true)                                    \
-	X("port.list", vnetd_port_list, false)                                 \
-	X("port.show", vnetd_port_show, false)                                 \
-	X("mac.show", vnetd_mac_show, false)                                   \
-	X("stats", vnetd_stats, false)                                         \
-	X("config.export", vnetd_config_export, false)                         \
-	X("config.import", vnetd_config_import, true)                          \
-	X("log.set", rpc_log_set, true)                                        \
-	X("log.get", rpc_log_get, false)                                       \
+#define RPC_METHODS(X)                                 \
+	X("network.create", vnetd_net_create, true)    \
+	X("network.delete", vnetd_net_delete, true)    \
+	X("network.list", vnetd_net_list, false)       \
+	X("network.show", vnetd_net_show, false)       \
+	X("port.add", vnetd_port_add, true)            \
+	X("port.del", vnetd_port_del, true)            \
+	X("port.list", vnetd_port_list, false)         \
+	X("port.show", vnetd_port_show, false)         \
+	X("mac.show", vnetd_mac_show, false)           \
+	X("stats", vnetd_stats, false)                 \
+	X("config.export", vnetd_config_export, false) \
+	X("config.import", vnetd_config_import, true)  \
+	X("log.set", rpc_log_set, true)                \
+	X("log.get", rpc_log_get, false)               \
 	X("daemon.status", rpc_status, false)
 
 static const struct {
@@ -78,12 +77,11 @@ static const struct {
 	bool changes;
 } rpc_methods[] = {
 #define RPC_METHOD_ROW(n, f, c) {n, f, c},
-	RPC_METHODS(RPC_METHOD_ROW)
+    RPC_METHODS(RPC_METHOD_ROW)
 #undef RPC_METHOD_ROW
 };
 
-static json_t *rpc_log_set(struct vnetd *d, json_t *params,
-			   struct vnetd_err *e)
+static json_t *rpc_log_set(struct vnetd *d, json_t *params, struct vnetd_err *e)
 {
 	const char *mod = json_string_value(json_object_get(params, "module"));
 	const char *lvl = json_string_value(json_object_get(params, "level"));
@@ -106,21 +104,18 @@ static json_t *rpc_log_set(struct vnetd *d, json_t *params,
 	return rpc_log_get(d, params, e);
 }
 
-static json_t *rpc_log_get(struct vnetd *d, json_t *params,
-			   struct vnetd_err *e)
+static json_t *rpc_log_get(struct vnetd *d, json_t *params, struct vnetd_err *e)
 {
 	json_t *o = json_object();
 
 	for (int i = 0; i < LOG_MOD_MAX; i++)
-		json_object_set_new(
-			o, log_module_name((enum log_module)i),
-			json_string(log_level_name(
-				log_get_level((enum log_module)i))));
+		json_object_set_new(o, log_module_name((enum log_module)i),
+				    json_string(log_level_name(
+					log_get_level((enum log_module)i))));
 	return o;
 }
 
-static json_t *rpc_status(struct vnetd *d, json_t *params,
-			  struct vnetd_err *e)
+static json_t *rpc_status(struct vnetd *d, json_t *params, struct vnetd_err *e)
 {
 	unsigned nets = 0, ports = 0;
 
@@ -132,8 +127,8 @@ static json_t *rpc_status(struct vnetd *d, json_t *params,
 			 "uptime", (json_int_t)(now_sec() - d->started),
 			 "state_file", d->opts.state_path, "threads",
 			 (int)d->opts.threads, "mode",
-			 d->opts.poll ? "poll" : "event", "networks",
-			 (int)nets, "ports", (int)ports);
+			 d->opts.poll ? "poll" : "event", "networks", (int)nets,
+			 "ports", (int)ports);
 }
 
 /**
@@ -213,9 +208,8 @@ static void conn_close(struct vnetd_rpc *rpc, struct rpc_conn *c)
 static void conn_update_events(struct vnetd_rpc *rpc, struct rpc_conn *c)
 {
 	struct epoll_event ev = {
-		.events = EPOLLIN | (c->out.len ? EPOLLOUT : 0),
-		.data.u64 = vnetd_ep_ref(VNETD_EP_CONN,
-					 (unsigned)(c - rpc->conns)),
+	    .events = EPOLLIN | (c->out.len ? EPOLLOUT : 0),
+	    .data.u64 = vnetd_ep_ref(VNETD_EP_CONN, (unsigned)(c - rpc->conns)),
 	};
 
 	epoll_ctl(rpc->epfd, EPOLL_CTL_MOD, c->fd, &ev);
@@ -315,8 +309,8 @@ static bool peer_allowed(struct vnetd_rpc *rpc, int fd, pid_t *pid)
 
 static void rpc_accept(struct vnetd_rpc *rpc)
 {
-	int fd = accept4(rpc->listen_fd, NULL, NULL,
-			 SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int fd =
+	    accept4(rpc->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	struct epoll_event ev = {.events = EPOLLIN};
 	struct rpc_conn *c = NULL;
 	pid_t pid = 0;
@@ -404,9 +398,9 @@ static int mkdir_of(const char *path)
 int vnetd_rpc_open(struct vnetd *d, int epfd, struct vnetd_rpc **out)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct epoll_event ev = {.events = EPOLLIN,
-				 .data.u64 = vnetd_ep_ref(VNETD_EP_LISTEN,
-							  RPC_MAX_CONNS)};
+	struct epoll_event ev = {
+	    .events = EPOLLIN,
+	    .data.u64 = vnetd_ep_ref(VNETD_EP_LISTEN, RPC_MAX_CONNS)};
 	struct vnetd_rpc *rpc;
 	int ret;
 
@@ -430,9 +424,8 @@ int vnetd_rpc_open(struct vnetd *d, int epfd, struct vnetd_rpc **out)
 		free(rpc);
 		return ret;
 	}
-	rpc->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
-						 SOCK_CLOEXEC,
-				0);
+	rpc->listen_fd =
+	    socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	/* The pid file lock guarantees no other vnetd owns this path. */
 	unlink(rpc->path);
 	if (rpc->listen_fd < 0 ||

@@ -20,7 +20,7 @@
 
 #include "../lib/log.h"
 
-#define STORE_APP_ID 0x766e6574 /* "vnet" */
+#define STORE_APP_ID  0x766e6574 /* "vnet" */
 #define STORE_VERSION 1
 
 struct vnetd_store {
@@ -44,8 +44,7 @@ static int store_exec(struct vnetd_store *st, const char *sql)
 	char *msg = NULL;
 
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		vlog(STORE, ERR, "%s: %s: %s", st->path, sql,
-		     msg ? msg : "?");
+		vlog(STORE, ERR, "%s: %s: %s", st->path, sql, msg ? msg : "?");
 		sqlite3_free(msg);
 		return -EIO;
 	}
@@ -110,10 +109,9 @@ int vnetd_store_open(const char *path, struct vnetd_store **out)
 		free(st);
 		return ret;
 	}
-	rc = sqlite3_open_v2(path, &st->db,
-			     SQLITE_OPEN_READWRITE |
-				     (exists ? 0 : SQLITE_OPEN_CREATE),
-			     NULL);
+	rc = sqlite3_open_v2(
+	    path, &st->db,
+	    SQLITE_OPEN_READWRITE | (exists ? 0 : SQLITE_OPEN_CREATE), NULL);
 	if (rc != SQLITE_OK)
 		goto bad;
 	sqlite3_busy_timeout(st->db, 5000);
@@ -246,8 +244,8 @@ void vnetd_store_rollback(struct vnetd_store *st)
  *
  * Return: 0 or -errno
  */
-int vnetd_store_put(struct vnetd_store *st, const char *table,
-		    const char *name, json_t *conf)
+int vnetd_store_put(struct vnetd_store *st, const char *table, const char *name,
+		    json_t *conf)
 {
 	char sql[128];
 	sqlite3_stmt *s;
@@ -285,8 +283,7 @@ int vnetd_store_put(struct vnetd_store *st, const char *table,
  *
  * Return: 0 or -errno
  */
-int vnetd_store_del(struct vnetd_store *st, const char *table,
-		    const char *name)
+int vnetd_store_del(struct vnetd_store *st, const char *table, const char *name)
 {
 	char sql[96];
 	sqlite3_stmt *s;

@@ -12,18 +12,15 @@ static const struct {
 	const char *name, *desc;
 } vnic_drop_info[] = {
 #define VNIC_DROP_INFO(id, name, desc) {name, desc},
-	VNIC_DROPS(VNIC_DROP_INFO)
+    VNIC_DROPS(VNIC_DROP_INFO)
 #undef VNIC_DROP_INFO
 };
 
 /* Every backend, listed once; nothing is discovered at run time. */
 static const struct vnic_ops *const vnic_backends[] = {
-	&vnic_tap_ops,
-	&vnic_host_ops,
-	&vnic_afpacket_ops,
-	&vnic_pcap_ops,
-	&vnic_vhost_user_ops,
-	&vnic_dummy_ops, /* tests only; vnetd does not offer it */
+    &vnic_tap_ops,	  &vnic_host_ops,  &vnic_afpacket_ops, &vnic_pcap_ops,
+    &vnic_vhost_user_ops, &vnic_dummy_ops, /* tests only; vnetd does not offer
+					      it */
 };
 
 /**
@@ -236,10 +233,12 @@ const char *vnic_kind(const struct vnic *v)
  */
 void vnic_describe(const struct vnic *v, json_t *obj)
 {
-	json_object_set_new(obj, "superframes_cut",
-			    json_integer((json_int_t)atomic_load(&v->superframes)));
-	json_object_set_new(obj, "checksums_completed",
-			    json_integer((json_int_t)atomic_load(&v->csum_fixed)));
+	json_object_set_new(
+	    obj, "superframes_cut",
+	    json_integer((json_int_t)atomic_load(&v->superframes)));
+	json_object_set_new(
+	    obj, "checksums_completed",
+	    json_integer((json_int_t)atomic_load(&v->csum_fixed)));
 	if (v->ops->describe)
 		v->ops->describe(v, obj);
 }

@@ -24,7 +24,7 @@ enum vnic_drop {
 #define VNIC_DROP_ENUM(id, name, desc) VNIC_DROP_##id,
 	VNIC_DROPS(VNIC_DROP_ENUM)
 #undef VNIC_DROP_ENUM
-	VNIC_DROP_MAX,
+	    VNIC_DROP_MAX,
 };
 
 /**
@@ -72,8 +72,8 @@ const char *vnic_drop_name(enum vnic_drop d);
 const char *vnic_drop_desc(enum vnic_drop d);
 bool vnic_kind_valid(const char *kind);
 
-int vnic_open(const struct vnic_params *params, struct vnic **out,
-	      char *err, size_t errlen) __attribute__((warn_unused_result));
+int vnic_open(const struct vnic_params *params, struct vnic **out, char *err,
+	      size_t errlen) __attribute__((warn_unused_result));
 void vnic_close(struct vnic *v);
 
 int vnic_rx_burst(struct vnic *v, struct pkt_pool *pool, struct pkt **pkts,
@@ -92,7 +92,6 @@ void vnic_attach(struct vnic *v, const struct vnic_host *host);
 int vnic_ctl_fd(const struct vnic *v);
 void vnic_ctl_event(struct vnic *v);
 
-
 /* ---- link control over rtnetlink (vnic_link.c) ---- */
 
 struct vnic_monitor;
@@ -109,8 +108,7 @@ struct vnic_link_event {
 typedef void (*vnic_link_cb)(const struct vnic_link_event *ev, void *arg);
 
 int vnic_link_ifindex(const char *ifname);
-int vnic_link_set(const char *ifname, int up, unsigned mtu,
-		  const uint8_t *mac);
+int vnic_link_set(const char *ifname, int up, unsigned mtu, const uint8_t *mac);
 int vnic_link_addr_add(const char *ifname, const char *cidr);
 int vnic_link_state(const char *ifname, bool *up, bool *running);
 int vnic_netns_enter(const char *netns, int *saved_fd);

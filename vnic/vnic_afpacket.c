@@ -28,9 +28,9 @@
 #include "../lib/vnet_hdr.h"
 
 #define AFP_BLOCK_SIZE (1u << 20)
-#define AFP_BLOCK_NR 16
+#define AFP_BLOCK_NR   16
 #define AFP_FRAME_SIZE 2048
-#define AFP_RETIRE_MS 1 /* bounds the latency a half-filled block adds */
+#define AFP_RETIRE_MS  1 /* bounds the latency a half-filled block adds */
 
 struct vnic_afpacket {
 	struct vnic base;
@@ -54,16 +54,16 @@ static struct vnic_afpacket *to_afp(const struct vnic *v)
 static int afp_setup(struct vnic_afpacket *a, char *err, size_t errlen)
 {
 	struct tpacket_req3 req = {
-		.tp_block_size = AFP_BLOCK_SIZE,
-		.tp_block_nr = AFP_BLOCK_NR,
-		.tp_frame_size = AFP_FRAME_SIZE,
-		.tp_frame_nr = AFP_BLOCK_SIZE / AFP_FRAME_SIZE * AFP_BLOCK_NR,
-		.tp_retire_blk_tov = AFP_RETIRE_MS,
+	    .tp_block_size = AFP_BLOCK_SIZE,
+	    .tp_block_nr = AFP_BLOCK_NR,
+	    .tp_frame_size = AFP_FRAME_SIZE,
+	    .tp_frame_nr = AFP_BLOCK_SIZE / AFP_FRAME_SIZE * AFP_BLOCK_NR,
+	    .tp_retire_blk_tov = AFP_RETIRE_MS,
 	};
 	struct sockaddr_ll sll = {
-		.sll_family = AF_PACKET,
-		.sll_protocol = htons(ETH_P_ALL),
-		.sll_ifindex = a->ifindex,
+	    .sll_family = AF_PACKET,
+	    .sll_protocol = htons(ETH_P_ALL),
+	    .sll_ifindex = a->ifindex,
 	};
 	struct packet_mreq mr = {.mr_ifindex = a->ifindex,
 				 .mr_type = PACKET_MR_PROMISC};
@@ -152,7 +152,8 @@ static int afp_open(const struct vnic_params *params, struct vnic **out,
 	if (!ret) {
 		ret = vnic_link_set(params->dev, 1, 0, NULL);
 		if (ret)
-			snprintf(err, errlen, "uplink '%s': cannot set it up: %s",
+			snprintf(err, errlen,
+				 "uplink '%s': cannot set it up: %s",
 				 params->dev, strerror(-ret));
 	}
 	if (ret) {
@@ -183,8 +184,9 @@ static int afp_take(struct vnic_afpacket *a, struct tpacket3_hdr *f,
 	struct vnic *v = &a->base;
 	const uint8_t *data = (const uint8_t *)f + f->tp_mac;
 	const struct virtio_net_hdr *h =
-		(const struct virtio_net_hdr *)(data - sizeof(*h));
-	bool tagged = (f->tp_status & TP_STATUS_VLAN_VALID) && f->hv1.tp_vlan_tci;
+	    (const struct virtio_net_hdr *)(data - sizeof(*h));
+	bool tagged =
+	    (f->tp_status & TP_STATUS_VLAN_VALID) && f->hv1.tp_vlan_tci;
 	uint16_t tci = (uint16_t)f->hv1.tp_vlan_tci;
 	uint32_t len = f->tp_snaplen;
 	struct virtio_net_hdr hcopy;
@@ -203,8 +205,8 @@ static int afp_take(struct vnic_afpacket *a, struct tpacket3_hdr *f,
 			vnic_count_drop(v,
 					n == -ENOBUFS ? VNIC_DROP_NO_BUFFER
 					: n == -EPROTONOSUPPORT
-						? VNIC_DROP_GSO_UNSUPPORTED
-						: VNIC_DROP_BAD_VNET_HDR,
+					    ? VNIC_DROP_GSO_UNSUPPORTED
+					    : VNIC_DROP_BAD_VNET_HDR,
 					1);
 			a->gso_off = 0;
 			return 0;
@@ -259,8 +261,10 @@ static int afp_rx_burst(struct vnic *v, struct pkt_pool *pool,
 			      TP_STATUS_USER))
 				break;
 			a->left = b->hdr.bh1.num_pkts;
-			a->frame = (struct tpacket3_hdr *)((uint8_t *)b +
-				b->hdr.bh1.offset_to_first_pkt);
+			a->frame =
+			    (struct tpacket3_hdr *)((uint8_t *)b +
+						    b->hdr.bh1
+							.offset_to_first_pkt);
 		}
 		if (a->left) {
 			r = afp_take(a, a->frame, pool, pkts + got, n - got);
@@ -270,8 +274,9 @@ static int afp_rx_burst(struct vnic *v, struct pkt_pool *pool,
 			if (a->gso_off) /* super-frame not finished */
 				continue;
 			a->left--;
-			a->frame = (struct tpacket3_hdr *)((uint8_t *)a->frame +
-							   a->frame->tp_next_offset);
+			a->frame =
+			    (struct tpacket3_hdr *)((uint8_t *)a->frame +
+						    a->frame->tp_next_offset);
 		}
 		if (!a->left) {
 			/* Hand the block back to the kernel. */
@@ -316,8 +321,7 @@ static int afp_tx_burst(struct vnic *v, const struct pkt_out *out, unsigned n)
 			msgs[i] = (struct mmsghdr){0};
 			msgs[i].msg_hdr.msg_iov = iov[i];
 			msgs[i].msg_hdr.msg_iovlen =
-				1 + pkt_tx_iov(o->pkt, o->tci, tags[i],
-					       iov[i] + 1);
+			    1 + pkt_tx_iov(o->pkt, o->tci, tags[i], iov[i] + 1);
 		}
 		r = sendmmsg(a->fd, msgs, cnt, MSG_DONTWAIT);
 		if (r < 0) {
@@ -327,8 +331,8 @@ static int afp_tx_burst(struct vnic *v, const struct pkt_out *out, unsigned n)
 			 * one bad frame must not stall the burst. */
 			vnic_count_drop(v,
 					errno == EAGAIN || errno == ENOBUFS
-						? VNIC_DROP_TX_FULL
-						: VNIC_DROP_TX_ERROR,
+					    ? VNIC_DROP_TX_FULL
+					    : VNIC_DROP_TX_ERROR,
 					1);
 			n--;
 			out++;
@@ -362,13 +366,13 @@ static void afp_describe(const struct vnic *v, json_t *obj)
 }
 
 const struct vnic_ops vnic_afpacket_ops = {
-	.kind = "afpacket",
-	.open = afp_open,
-	.close = afp_close,
-	.rx_burst = afp_rx_burst,
-	.tx_burst = afp_tx_burst,
-	.rx_fd = afp_rx_fd,
-	.ifindex = afp_ifindex,
-	.alive = afp_alive,
-	.describe = afp_describe,
+    .kind = "afpacket",
+    .open = afp_open,
+    .close = afp_close,
+    .rx_burst = afp_rx_burst,
+    .tx_burst = afp_tx_burst,
+    .rx_fd = afp_rx_fd,
+    .ifindex = afp_ifindex,
+    .alive = afp_alive,
+    .describe = afp_describe,
 };

@@ -68,8 +68,7 @@ static int dummy_rx_burst(struct vnic *v, struct pkt_pool *pool,
 	return (int)got;
 }
 
-static int dummy_tx_burst(struct vnic *v, const struct pkt_out *out,
-			  unsigned n)
+static int dummy_tx_burst(struct vnic *v, const struct pkt_out *out, unsigned n)
 {
 	struct vnic_dummy *d = to_dummy(v);
 	unsigned i;
@@ -152,9 +151,9 @@ void vnic_dummy_clear(struct vnic *v)
 }
 
 const struct vnic_ops vnic_dummy_ops = {
-	.kind = "dummy",
-	.open = dummy_open,
-	.close = dummy_close,
-	.rx_burst = dummy_rx_burst,
-	.tx_burst = dummy_tx_burst,
+    .kind = "dummy",
+    .open = dummy_open,
+    .close = dummy_close,
+    .rx_burst = dummy_rx_burst,
+    .tx_burst = dummy_tx_burst,
 };

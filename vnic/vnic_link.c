@@ -101,8 +101,7 @@ int vnic_link_ifindex(const char *ifname)
  *
  * Return: 0 or -errno
  */
-int vnic_link_set(const char *ifname, int up, unsigned mtu,
-		  const uint8_t *mac)
+int vnic_link_set(const char *ifname, int up, unsigned mtu, const uint8_t *mac)
 {
 	struct nl_sock *sk = nl_open();
 	struct rtnl_link *link = NULL, *chg = NULL;

@@ -117,8 +117,8 @@ static void pcap_vnic_close(struct vnic *v)
 static unsigned sf_cut(struct vnic_pcap *pc, struct pkt_pool *pool,
 		       struct pkt **pkts, unsigned room)
 {
-	int n = vnet_hdr_gso_segment(&pc->sf_h, pc->sf, pc->sf_len,
-				     &pc->sf_off, pool, pkts, room);
+	int n = vnet_hdr_gso_segment(&pc->sf_h, pc->sf, pc->sf_len, &pc->sf_off,
+				     pool, pkts, room);
 
 	if (n < 0) {
 		vnic_count_drop(&pc->base,
@@ -160,9 +160,9 @@ static bool sf_stash(struct vnic_pcap *pc, const uint8_t *b, size_t len)
 	pc->sf_len = len;
 	pc->sf_off = 0;
 	pc->sf_h = (struct virtio_net_hdr){
-		.gso_type = type == ETHERTYPE_IPV4 ? VIRTIO_NET_HDR_GSO_TCPV4
-						   : VIRTIO_NET_HDR_GSO_TCPV6,
-		.gso_size = (uint16_t)(l2 + pc->base.mtu - hdrs),
+	    .gso_type = type == ETHERTYPE_IPV4 ? VIRTIO_NET_HDR_GSO_TCPV4
+					       : VIRTIO_NET_HDR_GSO_TCPV6,
+	    .gso_size = (uint16_t)(l2 + pc->base.mtu - hdrs),
 	};
 	return true;
 }
@@ -178,7 +178,8 @@ static void pcap_rx_one(u_char *arg, const struct pcap_pkthdr *hdr,
 		vnic_count_drop(v, VNIC_DROP_TRUNCATED, 1);
 		return;
 	}
-	if (hdr->caplen > v->mtu + 18 && sf_stash(ctx->pc, bytes, hdr->caplen)) {
+	if (hdr->caplen > v->mtu + 18 &&
+	    sf_stash(ctx->pc, bytes, hdr->caplen)) {
 		ctx->got += sf_cut(ctx->pc, ctx->pool, ctx->pkts + ctx->got,
 				   ctx->room - ctx->got);
 		if (ctx->pc->sf_len) /* the rest waits for the next burst */
@@ -269,13 +270,13 @@ static void pcap_vnic_describe(const struct vnic *v, json_t *obj)
 }
 
 const struct vnic_ops vnic_pcap_ops = {
-	.kind = "pcap",
-	.open = pcap_vnic_open,
-	.close = pcap_vnic_close,
-	.rx_burst = pcap_vnic_rx_burst,
-	.tx_burst = pcap_vnic_tx_burst,
-	.rx_fd = pcap_vnic_rx_fd,
-	.ifindex = pcap_vnic_ifindex,
-	.alive = pcap_vnic_alive,
-	.describe = pcap_vnic_describe,
+    .kind = "pcap",
+    .open = pcap_vnic_open,
+    .close = pcap_vnic_close,
+    .rx_burst = pcap_vnic_rx_burst,
+    .tx_burst = pcap_vnic_tx_burst,
+    .rx_fd = pcap_vnic_rx_fd,
+    .ifindex = pcap_vnic_ifindex,
+    .alive = pcap_vnic_alive,
+    .describe = pcap_vnic_describe,
 };

@@ -86,8 +86,7 @@ struct vnic_ops {
 	void (*ctl_event)(struct vnic *v);
 };
 
-static inline void vnic_count_drop(struct vnic *v, enum vnic_drop d,
-				   uint64_t n)
+static inline void vnic_count_drop(struct vnic *v, enum vnic_drop d, uint64_t n)
 {
 	atomic_fetch_add_explicit(&v->drops[d], n, memory_order_relaxed);
 }

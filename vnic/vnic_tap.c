@@ -61,7 +61,8 @@ static int tap_attach(const char *name, int *fd_out, char *err, size_t errlen)
 		return ret;
 	}
 	/* Offloads off: the kernel hands us finished checksums, no GSO. */
-	if (ioctl(fd, TUNSETOFFLOAD, 0) < 0 || ioctl(fd, TUNSETPERSIST, 1) < 0) {
+	if (ioctl(fd, TUNSETOFFLOAD, 0) < 0 ||
+	    ioctl(fd, TUNSETPERSIST, 1) < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "tap '%s': %s", name, strerror(errno));
 		close(fd);
@@ -275,29 +276,29 @@ static void tap_mtu_changed(struct vnic *v, unsigned mtu)
 }
 
 const struct vnic_ops vnic_tap_ops = {
-	.kind = "tap",
-	.open = tap_open,
-	.close = tap_close,
-	.rx_burst = tap_rx_burst,
-	.tx_burst = tap_tx_burst,
-	.rx_fd = tap_rx_fd,
-	.ifindex = tap_ifindex,
-	.alive = tap_alive,
-	.describe = tap_describe,
-	.mtu_changed = tap_mtu_changed,
-	.remove = tap_remove,
+    .kind = "tap",
+    .open = tap_open,
+    .close = tap_close,
+    .rx_burst = tap_rx_burst,
+    .tx_burst = tap_tx_burst,
+    .rx_fd = tap_rx_fd,
+    .ifindex = tap_ifindex,
+    .alive = tap_alive,
+    .describe = tap_describe,
+    .mtu_changed = tap_mtu_changed,
+    .remove = tap_remove,
 };
 
 const struct vnic_ops vnic_host_ops = {
-	.kind = "host",
-	.open = host_open,
-	.close = tap_close,
-	.rx_burst = tap_rx_burst,
-	.tx_burst = tap_tx_burst,
-	.rx_fd = tap_rx_fd,
-	.ifindex = tap_ifindex,
-	.alive = tap_alive,
-	.describe = tap_describe,
-	.mtu_changed = tap_mtu_changed,
-	.remove = tap_remove,
+    .kind = "host",
+    .open = host_open,
+    .close = tap_close,
+    .rx_burst = tap_rx_burst,
+    .tx_burst = tap_tx_burst,
+    .rx_fd = tap_rx_fd,
+    .ifindex = tap_ifindex,
+    .alive = tap_alive,
+    .describe = tap_describe,
+    .mtu_changed = tap_mtu_changed,
+    .remove = tap_remove,
 };

@@ -12,16 +12,16 @@
 #define VU_MAX_IOV 64 /* segments one chain may have */
 
 /* Ways a guest can break a queue; each ends the connection. */
-#define VU_FAULTS(X)                                                           \
-	X(NONE, "none")                                                        \
-	X(AVAIL_IDX, "avail index moved by more than the ring size")           \
-	X(HEAD_RANGE, "descriptor head out of range")                          \
-	X(NEXT_RANGE, "descriptor next out of range")                          \
-	X(LOOP, "descriptor chain longer than its table (loop)")              \
-	X(BAD_ADDR, "descriptor address outside guest memory")                 \
-	X(INDIRECT, "bad indirect descriptor table")                           \
-	X(DIRECTION, "descriptor with the wrong direction")                   \
-	X(TOO_MANY_SEGS, "descriptor chain with too many segments")           \
+#define VU_FAULTS(X)                                                 \
+	X(NONE, "none")                                              \
+	X(AVAIL_IDX, "avail index moved by more than the ring size") \
+	X(HEAD_RANGE, "descriptor head out of range")                \
+	X(NEXT_RANGE, "descriptor next out of range")                \
+	X(LOOP, "descriptor chain longer than its table (loop)")     \
+	X(BAD_ADDR, "descriptor address outside guest memory")       \
+	X(INDIRECT, "bad indirect descriptor table")                 \
+	X(DIRECTION, "descriptor with the wrong direction")          \
+	X(TOO_MANY_SEGS, "descriptor chain with too many segments")  \
 	X(TOO_LONG, "descriptor chain longer than 16 MiB")
 
 enum vu_fault {

@@ -40,17 +40,17 @@
 #include "../lib/util.h"
 
 #define VU_FEATURES                                                            \
-	(VU_BIT(VIRTIO_F_VERSION_1_BIT) | VU_BIT(VIRTIO_NET_F_MRG_RXBUF_BIT) |  \
+	(VU_BIT(VIRTIO_F_VERSION_1_BIT) | VU_BIT(VIRTIO_NET_F_MRG_RXBUF_BIT) | \
 	 VU_BIT(VIRTIO_RING_F_INDIRECT_DESC_BIT) |                             \
 	 VU_BIT(VIRTIO_RING_F_EVENT_IDX_BIT) |                                 \
 	 VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES_BIT) |                          \
 	 VU_BIT(VHOST_F_LOG_ALL_BIT) | VU_BIT(VIRTIO_NET_F_MQ_BIT) |           \
 	 VU_BIT(VIRTIO_NET_F_MAC_BIT) | VU_BIT(VIRTIO_NET_F_STATUS_BIT) |      \
 	 VU_BIT(VIRTIO_NET_F_MTU_BIT))
-#define VU_PROTOCOL_FEATURES                                                   \
-	(VU_BIT(VHOST_USER_PROTOCOL_F_MQ) |                                    \
-	 VU_BIT(VHOST_USER_PROTOCOL_F_LOG_SHMFD) |                             \
-	 VU_BIT(VHOST_USER_PROTOCOL_F_REPLY_ACK) |                             \
+#define VU_PROTOCOL_FEATURES                       \
+	(VU_BIT(VHOST_USER_PROTOCOL_F_MQ) |        \
+	 VU_BIT(VHOST_USER_PROTOCOL_F_LOG_SHMFD) | \
+	 VU_BIT(VHOST_USER_PROTOCOL_F_REPLY_ACK) | \
 	 VU_BIT(VHOST_USER_PROTOCOL_F_MTU))
 
 enum vu_ctl_ref { VU_REF_LISTEN = 1, VU_REF_CONN, VU_REF_TIMER, VU_REF_FAULT };
@@ -113,8 +113,7 @@ static void vq_update(struct vnic_vhost *vh, struct vu_vq *vq)
 {
 	bool was = atomic_load(&vq->ready);
 	bool now = vh->features_set && vh->dev.mem.nregions && vq->desc &&
-		   vq->started &&
-		   vq->enabled && !atomic_load(&vq->fault);
+		   vq->started && vq->enabled && !atomic_load(&vq->fault);
 	bool guest_tx = vq->index & 1;
 
 	if (was == now)
@@ -191,8 +190,8 @@ static void vh_disconnect(struct vnic_vhost *vh, const char *why)
 	vh_set_link(vh, false);
 	if (why) {
 		snprintf(vh->last_error, sizeof(vh->last_error), "%s", why);
-		vlog(VHOST, WARN, "%s: frontend disconnected: %s", vh->base.name,
-		     why);
+		vlog(VHOST, WARN, "%s: frontend disconnected: %s",
+		     vh->base.name, why);
 	} else {
 		vlog(VHOST, INFO, "%s: frontend closed the connection",
 		     vh->base.name);
@@ -270,11 +269,11 @@ static void vh_try_connect(struct vnic_vhost *vh)
 
 /* ---- message handlers: return 0, or -errno with vh->last_error set ---- */
 
-#define VH_FAIL(vh, ...)                                                       \
-	({                                                                     \
-		snprintf((vh)->last_error, sizeof((vh)->last_error),           \
-			 __VA_ARGS__);                                         \
-		-EINVAL;                                                       \
+#define VH_FAIL(vh, ...)                                             \
+	({                                                           \
+		snprintf((vh)->last_error, sizeof((vh)->last_error), \
+			 __VA_ARGS__);                               \
+		-EINVAL;                                             \
 	})
 
 static struct vu_vq *vq_of(struct vnic_vhost *vh, uint32_t index)
@@ -307,8 +306,8 @@ static int h_set_features(struct vnic_vhost *vh, struct vhost_user_msg *m)
 	vh->dev.event_idx = f & VU_BIT(VIRTIO_RING_F_EVENT_IDX_BIT);
 	vh->dev.indirect = f & VU_BIT(VIRTIO_RING_F_INDIRECT_DESC_BIT);
 	vh->dev.hdr_len = (f & VU_BIT(VIRTIO_F_VERSION_1_BIT)) || vh->dev.mrg
-				  ? sizeof(struct virtio_net_hdr_mrg)
-				  : sizeof(struct virtio_net_hdr_mrg) - 2;
+			      ? sizeof(struct virtio_net_hdr_mrg)
+			      : sizeof(struct virtio_net_hdr_mrg) - 2;
 	/* Turning dirty logging on or off is safe while running. */
 	vh->dev.log_all = f & VU_BIT(VHOST_F_LOG_ALL_BIT);
 	/* Without protocol features, rings are enabled as they start. */
@@ -359,8 +358,9 @@ static int h_set_mem_table(struct vnic_vhost *vh, struct vhost_user_msg *m)
 
 	if (m->hdr.size < 8 ||
 	    m->hdr.size < 8 + (uint64_t)m->payload.memory.nregions *
-				      sizeof(struct vhost_user_region))
-		return VH_FAIL(vh, "memory table shorter than its region count");
+				  sizeof(struct vhost_user_region))
+		return VH_FAIL(vh,
+			       "memory table shorter than its region count");
 	ret = guest_mem_map(&fresh, &m->payload.memory, m->fds, m->nfds,
 			    vh->last_error, sizeof(vh->last_error));
 	if (ret)
@@ -372,8 +372,9 @@ static int h_set_mem_table(struct vnic_vhost *vh, struct vhost_user_msg *m)
 		struct vu_vq *vq = &vh->vq[i];
 
 		if (vq->addr_set && vu_vq_translate(&vh->dev, vq))
-			return VH_FAIL(vh, "queue %u rings outside the new "
-					   "memory table",
+			return VH_FAIL(vh,
+				       "queue %u rings outside the new "
+				       "memory table",
 				       i);
 		vq_update(vh, vq);
 	}
@@ -382,7 +383,8 @@ static int h_set_mem_table(struct vnic_vhost *vh, struct vhost_user_msg *m)
 
 static int h_set_log_base(struct vnic_vhost *vh, struct vhost_user_msg *m)
 {
-	uint64_t size = m->payload.log.mmap_size, off = m->payload.log.mmap_offset;
+	uint64_t size = m->payload.log.mmap_size,
+		 off = m->payload.log.mmap_offset;
 	void *p;
 
 	if (m->hdr.size != sizeof(struct vhost_user_log))
@@ -444,8 +446,9 @@ static int h_set_vring_addr(struct vnic_vhost *vh, struct vhost_user_msg *m)
 	vq->addr = m->payload.addr;
 	vq->addr_set = true;
 	if (vu_vq_translate(&vh->dev, vq))
-		return VH_FAIL(vh, "queue %u rings misaligned or outside "
-				   "guest memory",
+		return VH_FAIL(vh,
+			       "queue %u rings misaligned or outside "
+			       "guest memory",
 			       vq->index);
 	vq_update(vh, vq);
 	return 0;
@@ -495,8 +498,9 @@ static int vring_fd(struct vnic_vhost *vh, struct vhost_user_msg *m,
 
 	*vqp = vq_of(vh, (uint32_t)(v & VHOST_USER_VRING_IDX_MASK));
 	if (!*vqp)
-		return VH_FAIL(vh, "queue index %llu out of range",
-			       (unsigned long long)(v & VHOST_USER_VRING_IDX_MASK));
+		return VH_FAIL(
+		    vh, "queue index %llu out of range",
+		    (unsigned long long)(v & VHOST_USER_VRING_IDX_MASK));
 	if (v & ~(uint64_t)(VHOST_USER_VRING_IDX_MASK | VHOST_USER_VRING_NOFD))
 		return VH_FAIL(vh, "unknown bits in vring fd message");
 	if (nofd != (m->nfds == 0))
@@ -621,27 +625,27 @@ typedef int (*vh_handler)(struct vnic_vhost *vh, struct vhost_user_msg *m);
 
 /* Handlers, indexed by request id; NULL refuses the request. */
 static const vh_handler vh_handlers[VHOST_USER_MAX_REQUEST] = {
-	[VHOST_USER_GET_FEATURES] = h_get_features,
-	[VHOST_USER_SET_FEATURES] = h_set_features,
-	[VHOST_USER_SET_OWNER] = h_nop,
-	[VHOST_USER_RESET_OWNER] = h_reset_owner,
-	[VHOST_USER_SET_MEM_TABLE] = h_set_mem_table,
-	[VHOST_USER_SET_LOG_BASE] = h_set_log_base,
-	[VHOST_USER_SET_LOG_FD] = h_nop,
-	[VHOST_USER_SET_VRING_NUM] = h_set_vring_num,
-	[VHOST_USER_SET_VRING_ADDR] = h_set_vring_addr,
-	[VHOST_USER_SET_VRING_BASE] = h_set_vring_base,
-	[VHOST_USER_GET_VRING_BASE] = h_get_vring_base,
-	[VHOST_USER_SET_VRING_KICK] = h_set_vring_kick,
-	[VHOST_USER_SET_VRING_CALL] = h_set_vring_call,
-	[VHOST_USER_SET_VRING_ERR] = h_set_vring_err,
-	[VHOST_USER_GET_PROTOCOL_FEATURES] = h_get_protocol_features,
-	[VHOST_USER_SET_PROTOCOL_FEATURES] = h_set_protocol_features,
-	[VHOST_USER_GET_QUEUE_NUM] = h_get_queue_num,
-	[VHOST_USER_SET_VRING_ENABLE] = h_set_vring_enable,
-	[VHOST_USER_NET_SET_MTU] = h_net_set_mtu,
-	[VHOST_USER_GET_CONFIG] = h_get_config,
-	[VHOST_USER_SET_CONFIG] = h_set_config,
+    [VHOST_USER_GET_FEATURES] = h_get_features,
+    [VHOST_USER_SET_FEATURES] = h_set_features,
+    [VHOST_USER_SET_OWNER] = h_nop,
+    [VHOST_USER_RESET_OWNER] = h_reset_owner,
+    [VHOST_USER_SET_MEM_TABLE] = h_set_mem_table,
+    [VHOST_USER_SET_LOG_BASE] = h_set_log_base,
+    [VHOST_USER_SET_LOG_FD] = h_nop,
+    [VHOST_USER_SET_VRING_NUM] = h_set_vring_num,
+    [VHOST_USER_SET_VRING_ADDR] = h_set_vring_addr,
+    [VHOST_USER_SET_VRING_BASE] = h_set_vring_base,
+    [VHOST_USER_GET_VRING_BASE] = h_get_vring_base,
+    [VHOST_USER_SET_VRING_KICK] = h_set_vring_kick,
+    [VHOST_USER_SET_VRING_CALL] = h_set_vring_call,
+    [VHOST_USER_SET_VRING_ERR] = h_set_vring_err,
+    [VHOST_USER_GET_PROTOCOL_FEATURES] = h_get_protocol_features,
+    [VHOST_USER_SET_PROTOCOL_FEATURES] = h_set_protocol_features,
+    [VHOST_USER_GET_QUEUE_NUM] = h_get_queue_num,
+    [VHOST_USER_SET_VRING_ENABLE] = h_set_vring_enable,
+    [VHOST_USER_NET_SET_MTU] = h_net_set_mtu,
+    [VHOST_USER_GET_CONFIG] = h_get_config,
+    [VHOST_USER_SET_CONFIG] = h_set_config,
 };
 
 /* Fixed payload sizes; 0 for variable (checked by the handler). */
@@ -677,9 +681,9 @@ static int vh_handle(struct vnic_vhost *vh, struct vhost_user_msg *m)
 {
 	uint32_t req = m->hdr.request;
 	int fds = vhost_user_request_fds(req), ret;
-	bool want_ack = (m->hdr.flags & VHOST_USER_FLAG_NEED_REPLY) &&
-			(vh->protocol_features &
-			 VU_BIT(VHOST_USER_PROTOCOL_F_REPLY_ACK));
+	bool want_ack =
+	    (m->hdr.flags & VHOST_USER_FLAG_NEED_REPLY) &&
+	    (vh->protocol_features & VU_BIT(VHOST_USER_PROTOCOL_F_REPLY_ACK));
 	vh_handler h = req < VHOST_USER_MAX_REQUEST ? vh_handlers[req] : NULL;
 
 	if ((m->hdr.flags & 0x3) != VHOST_USER_VERSION || !h) {
@@ -691,8 +695,8 @@ static int vh_handle(struct vnic_vhost *vh, struct vhost_user_msg *m)
 	if ((fds >= 0 && m->nfds != fds) ||
 	    (fds == -2 && m->nfds > VU_MAX_REGIONS) ||
 	    (fds == -1 && m->nfds > 1)) {
-		ret = VH_FAIL(vh, "%s with %d fds", vhost_user_request_name(req),
-			      m->nfds);
+		ret = VH_FAIL(vh, "%s with %d fds",
+			      vhost_user_request_name(req), m->nfds);
 		goto out;
 	}
 	if (m->hdr.size < payload_min(req)) {
@@ -700,8 +704,7 @@ static int vh_handle(struct vnic_vhost *vh, struct vhost_user_msg *m)
 			      vhost_user_request_name(req), m->hdr.size);
 		goto out;
 	}
-	vlog(VHOST, DBG, "%s: %s", vh->base.name,
-	     vhost_user_request_name(req));
+	vlog(VHOST, DBG, "%s: %s", vh->base.name, vhost_user_request_name(req));
 	ret = h(vh, m);
 	if (ret)
 		goto out;
@@ -713,9 +716,9 @@ static int vh_handle(struct vnic_vhost *vh, struct vhost_user_msg *m)
 out:
 	vhost_user_close_fds(m);
 	if (want_ack) {
-		struct vhost_user_msg ack = {.hdr = {req, VHOST_USER_VERSION |
-							      VHOST_USER_FLAG_REPLY,
-						     sizeof(uint64_t)}};
+		struct vhost_user_msg ack = {
+		    .hdr = {req, VHOST_USER_VERSION | VHOST_USER_FLAG_REPLY,
+			    sizeof(uint64_t)}};
 
 		ack.payload.u64 = ret ? 1 : 0;
 		if (vhost_user_send(vh->conn_fd, &ack, NULL, 0) && !ret)
@@ -737,7 +740,7 @@ static void vh_read(struct vnic_vhost *vh)
 		char why[96];
 
 		snprintf(why, sizeof(why), "bad message: %s",
-			 ret == -EMSGSIZE ? "payload too long"
+			 ret == -EMSGSIZE  ? "payload too long"
 			 : ret == -EBADMSG ? "truncated or too many fds"
 					   : strerror(-ret));
 		vh_disconnect(vh, why);
@@ -826,7 +829,7 @@ static void vq_fault(struct vnic_vhost *vh, struct vu_vq *vq, int fault)
 	atomic_store(&vq->ready, false);
 	atomic_store(&vq->fault, -fault);
 	vlog_rl(VHOST, WARN, "%s: queue %u: %s", vh->base.name, vq->index,
-		vu_fault_desc((enum vu_fault)-fault));
+		vu_fault_desc((enum vu_fault) - fault));
 	if (write(vh->fault_fd, &one, sizeof(one)) < 0) {
 		/* already signalled */
 	}
@@ -876,8 +879,8 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 		if (total < d->hdr_len || total - d->hdr_len > PKT_MAX_FRAME) {
 			vnic_count_drop(&vh->base,
 					total < d->hdr_len
-						? VNIC_DROP_BAD_VNET_HDR
-						: VNIC_DROP_TRUNCATED,
+					    ? VNIC_DROP_BAD_VNET_HDR
+					    : VNIC_DROP_TRUNCATED,
 					1);
 			vu_vq_push(d, vq, head, 0);
 			continue;
@@ -907,8 +910,8 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 	return (int)got;
 }
 
-static int vh_rx_burst(struct vnic *v, struct pkt_pool *pool,
-		       struct pkt **pkts, unsigned n)
+static int vh_rx_burst(struct vnic *v, struct pkt_pool *pool, struct pkt **pkts,
+		       unsigned n)
 {
 	struct vnic_vhost *vh = to_vh(v);
 	unsigned got = 0;
@@ -1036,8 +1039,8 @@ static int vh_tx_one(struct vnic_vhost *vh, struct vu_vq *vq,
 			break;
 		t.niov += niov;
 		chains[nch].head = head;
-		chains[nch].cap = (uint32_t)(total > UINT32_MAX ? UINT32_MAX
-							       : total);
+		chains[nch].cap =
+		    (uint32_t)(total > UINT32_MAX ? UINT32_MAX : total);
 		nch++;
 		have += total;
 	}
@@ -1164,9 +1167,8 @@ static int vh_listen(struct vnic_vhost *vh, char *err, size_t errlen)
 			close(fd);
 		unlink(vh->path);
 	}
-	vh->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
-						SOCK_CLOEXEC,
-			       0);
+	vh->listen_fd =
+	    socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (vh->listen_fd < 0 ||
 	    bind(vh->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
 	    chmod(vh->path, 0660) || listen(vh->listen_fd, 4)) {
@@ -1187,8 +1189,9 @@ static int vh_open(const struct vnic_params *params, struct vnic **out,
 
 	if (!params->path || !*params->path ||
 	    strlen(params->path) >= sizeof(vh->path)) {
-		snprintf(err, errlen, "a vhost-user port needs a socket path "
-				      "of at most 107 bytes");
+		snprintf(err, errlen,
+			 "a vhost-user port needs a socket path "
+			 "of at most 107 bytes");
 		return -EINVAL;
 	}
 	vh = calloc(1, sizeof(*vh));
@@ -1214,8 +1217,8 @@ static int vh_open(const struct vnic_params *params, struct vnic **out,
 	vh->ctl_epfd = epoll_create1(EPOLL_CLOEXEC);
 	vh->data_epfd = epoll_create1(EPOLL_CLOEXEC);
 	vh->fault_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	vh->timer_fd = timerfd_create(CLOCK_MONOTONIC,
-				      TFD_NONBLOCK | TFD_CLOEXEC);
+	vh->timer_fd =
+	    timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (vh->ctl_epfd < 0 || vh->data_epfd < 0 || vh->fault_fd < 0 ||
 	    vh->timer_fd < 0 || ctl_add(vh, vh->fault_fd, VU_REF_FAULT) ||
 	    ctl_add(vh, vh->timer_fd, VU_REF_TIMER)) {
@@ -1254,16 +1257,16 @@ static void vh_attach(struct vnic *v)
 }
 
 static const char *const feature_names[64] = {
-	[VIRTIO_NET_F_MTU_BIT] = "mtu",
-	[VIRTIO_NET_F_MAC_BIT] = "mac",
-	[VIRTIO_NET_F_MRG_RXBUF_BIT] = "mrg_rxbuf",
-	[VIRTIO_NET_F_STATUS_BIT] = "status",
-	[VIRTIO_NET_F_MQ_BIT] = "mq",
-	[VHOST_F_LOG_ALL_BIT] = "log_all",
-	[VIRTIO_RING_F_INDIRECT_DESC_BIT] = "indirect_desc",
-	[VIRTIO_RING_F_EVENT_IDX_BIT] = "event_idx",
-	[VHOST_USER_F_PROTOCOL_FEATURES_BIT] = "protocol_features",
-	[VIRTIO_F_VERSION_1_BIT] = "version_1",
+    [VIRTIO_NET_F_MTU_BIT] = "mtu",
+    [VIRTIO_NET_F_MAC_BIT] = "mac",
+    [VIRTIO_NET_F_MRG_RXBUF_BIT] = "mrg_rxbuf",
+    [VIRTIO_NET_F_STATUS_BIT] = "status",
+    [VIRTIO_NET_F_MQ_BIT] = "mq",
+    [VHOST_F_LOG_ALL_BIT] = "log_all",
+    [VIRTIO_RING_F_INDIRECT_DESC_BIT] = "indirect_desc",
+    [VIRTIO_RING_F_EVENT_IDX_BIT] = "event_idx",
+    [VHOST_USER_F_PROTOCOL_FEATURES_BIT] = "protocol_features",
+    [VIRTIO_F_VERSION_1_BIT] = "version_1",
 };
 
 static void vh_describe(const struct vnic *v, json_t *obj)
@@ -1292,32 +1295,31 @@ static void vh_describe(const struct vnic *v, json_t *obj)
 		const struct vu_vq *vq = &vh->vq[i];
 
 		json_array_append_new(
-			queues,
-			json_pack("{s:i,s:s,s:i,s:b,s:b,s:i,s:i,s:I,s:I,s:I,s:I}",
-				  "index", (int)i, "direction",
-				  i & 1 ? "from-guest" : "to-guest", "size",
-				  (int)vq->num, "enabled", vq->enabled,
-				  "ready", atomic_load(&vq->ready),
-				  "last_avail", (int)vq->last_avail,
-				  "last_used", (int)vq->last_used, "packets",
-				  (json_int_t)vq->packets, "bytes",
-				  (json_int_t)vq->bytes, "drops",
-				  (json_int_t)vq->drops, "interrupts",
-				  (json_int_t)vq->kicks_sent));
+		    queues,
+		    json_pack(
+			"{s:i,s:s,s:i,s:b,s:b,s:i,s:i,s:I,s:I,s:I,s:I}",
+			"index", (int)i, "direction",
+			i & 1 ? "from-guest" : "to-guest", "size", (int)vq->num,
+			"enabled", vq->enabled, "ready",
+			atomic_load(&vq->ready), "last_avail",
+			(int)vq->last_avail, "last_used", (int)vq->last_used,
+			"packets", (json_int_t)vq->packets, "bytes",
+			(json_int_t)vq->bytes, "drops", (json_int_t)vq->drops,
+			"interrupts", (json_int_t)vq->kicks_sent));
 	}
 	json_object_set_new(obj, "queues", queues);
 }
 
 const struct vnic_ops vnic_vhost_user_ops = {
-	.kind = "vhost-user",
-	.open = vh_open,
-	.close = vh_close,
-	.rx_burst = vh_rx_burst,
-	.rx_done = vh_rx_done,
-	.tx_burst = vh_tx_burst,
-	.rx_fd = vh_rx_fd,
-	.describe = vh_describe,
-	.attach = vh_attach,
-	.ctl_fd = vh_ctl_fd,
-	.ctl_event = vh_ctl_event,
+    .kind = "vhost-user",
+    .open = vh_open,
+    .close = vh_close,
+    .rx_burst = vh_rx_burst,
+    .rx_done = vh_rx_done,
+    .tx_burst = vh_tx_burst,
+    .rx_fd = vh_rx_fd,
+    .describe = vh_describe,
+    .attach = vh_attach,
+    .ctl_fd = vh_ctl_fd,
+    .ctl_event = vh_ctl_event,
 };

@@ -20,7 +20,7 @@
 
 static const char *const vu_fault_descs[] = {
 #define VU_FAULT_DESC(id, desc) desc,
-	VU_FAULTS(VU_FAULT_DESC)
+    VU_FAULTS(VU_FAULT_DESC)
 #undef VU_FAULT_DESC
 };
 
@@ -33,8 +33,8 @@ static const char *const vu_fault_descs[] = {
 const char *vu_fault_desc(enum vu_fault f)
 {
 	return (unsigned)f < sizeof(vu_fault_descs) / sizeof(vu_fault_descs[0])
-		       ? vu_fault_descs[f]
-		       : "?";
+		   ? vu_fault_descs[f]
+		   : "?";
 }
 
 static void *ring_map(const struct vu_dev *d, uint64_t uva, uint64_t size,
@@ -167,11 +167,12 @@ int vu_vq_pop(const struct vu_dev *d, struct vu_vq *vq, bool writable,
 			uint64_t tlen = le32toh(desc.len);
 			uint64_t want = tlen;
 
-			if (indirect || !d->indirect || (flags & VRING_DESC_F_NEXT) ||
-			    !tlen || tlen % 16 || tlen / 16 > VU_MAX_QUEUE_SIZE)
+			if (indirect || !d->indirect ||
+			    (flags & VRING_DESC_F_NEXT) || !tlen || tlen % 16 ||
+			    tlen / 16 > VU_MAX_QUEUE_SIZE)
 				return -VU_FAULT_INDIRECT;
-			table = guest_mem_gpa_to_hva(&d->mem, le64toh(desc.addr),
-						     &tlen);
+			table = guest_mem_gpa_to_hva(&d->mem,
+						     le64toh(desc.addr), &tlen);
 			if (!table || tlen != want)
 				return -VU_FAULT_INDIRECT;
 			table_num = (unsigned)(want / 16);
@@ -226,7 +227,8 @@ void vu_log_write(const struct vu_dev *d, uint64_t gpa, uint64_t len)
 	for (; page <= last; page++) {
 		if (page / 8 >= d->log_size)
 			return; /* beyond the log the frontend gave */
-		__atomic_fetch_or(&d->log[page / 8], (uint8_t)(1u << (page % 8)),
+		__atomic_fetch_or(&d->log[page / 8],
+				  (uint8_t)(1u << (page % 8)),
 				  __ATOMIC_RELAXED);
 	}
 }
@@ -292,11 +294,11 @@ void vu_vq_notify(const struct vu_dev *d, struct vu_vq *vq)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (d->event_idx) {
 		uint16_t event = le16toh(__atomic_load_n(
-			&vq->avail->ring[vq->num], __ATOMIC_RELAXED));
+		    &vq->avail->ring[vq->num], __ATOMIC_RELAXED));
 
-		kick = !vq->signalled_valid ||
-		       vring_need_event(event, vq->last_used,
-					vq->signalled_used);
+		kick =
+		    !vq->signalled_valid ||
+		    vring_need_event(event, vq->last_used, vq->signalled_used);
 		vq->signalled_used = vq->last_used;
 		vq->signalled_valid = true;
 	} else {

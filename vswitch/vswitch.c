@@ -17,22 +17,22 @@
 #include "../vnic/vnic.h"
 
 static const char *const net_type_names[] = {
-	[VSW_NET_PRIVATE] = "private",
-	[VSW_NET_INTERNAL] = "internal",
-	[VSW_NET_EXTERNAL] = "external",
+    [VSW_NET_PRIVATE] = "private",
+    [VSW_NET_INTERNAL] = "internal",
+    [VSW_NET_EXTERNAL] = "external",
 };
 
 static const char *const role_names[] = {
-	[VSW_ROLE_VM] = "vm",
-	[VSW_ROLE_HOST] = "host",
-	[VSW_ROLE_UPLINK] = "uplink",
+    [VSW_ROLE_VM] = "vm",
+    [VSW_ROLE_HOST] = "host",
+    [VSW_ROLE_UPLINK] = "uplink",
 };
 
 static const struct {
 	const char *name, *desc;
 } drop_info[] = {
 #define VSW_DROP_INFO(id, name, desc) {name, desc},
-	VSW_DROPS(VSW_DROP_INFO)
+    VSW_DROPS(VSW_DROP_INFO)
 #undef VSW_DROP_INFO
 };
 
@@ -45,7 +45,7 @@ static const struct {
 const char *vsw_net_type_name(enum vsw_net_type t)
 {
 	return (unsigned)t < ARRAY_SIZE(net_type_names) ? net_type_names[t]
-							 : "?";
+							: "?";
 }
 
 /**
@@ -646,14 +646,14 @@ void vswitch_port_stats(struct vswitch *sw, int id, struct vsw_port_stats *st)
 	for (unsigned i = 0; i < sw->cfg.threads; i++) {
 		const struct vsw_tstats_port *t = &sw->threads[i].pstats[id];
 
-		st->rx_packets += __atomic_load_n(&t->rx_packets,
-						  __ATOMIC_RELAXED);
+		st->rx_packets +=
+		    __atomic_load_n(&t->rx_packets, __ATOMIC_RELAXED);
 		st->rx_bytes += __atomic_load_n(&t->rx_bytes, __ATOMIC_RELAXED);
-		st->tx_packets += __atomic_load_n(&t->tx_packets,
-						  __ATOMIC_RELAXED);
+		st->tx_packets +=
+		    __atomic_load_n(&t->tx_packets, __ATOMIC_RELAXED);
 		st->tx_bytes += __atomic_load_n(&t->tx_bytes, __ATOMIC_RELAXED);
 		for (int d = 0; d < VSW_DROP_MAX; d++)
-			st->drops[d] += __atomic_load_n(&t->drops[d],
-							__ATOMIC_RELAXED);
+			st->drops[d] +=
+			    __atomic_load_n(&t->drops[d], __ATOMIC_RELAXED);
 	}
 }

@@ -9,28 +9,28 @@
 struct vswitch;
 struct vnic;
 
-#define VSW_MAX_NETS 256
+#define VSW_MAX_NETS  256
 #define VSW_MAX_PORTS 1024
-#define VSW_MTU_MIN 68
-#define VSW_MTU_MAX 9000
+#define VSW_MTU_MIN   68
+#define VSW_MTU_MAX   9000
 
 /* Drops the switch makes, counted per port (ingress or egress). */
-#define VSW_DROPS(X)                                                           \
-	X(RUNT, "runt", "frame shorter than an Ethernet header")               \
-	X(OVERSIZE, "oversize", "frame longer than the network MTU allows")    \
-	X(BAD_SRC_MAC, "bad_src_mac", "multicast or zero source MAC")          \
-	X(VLAN_TAGGED, "vlan_tagged", "tagged frame on an access port")        \
-	X(VLAN_NOT_ALLOWED, "vlan_not_allowed", "VLAN not allowed on port")    \
-	X(SAME_PORT, "same_port", "destination is the ingress port")           \
-	X(NO_PORTS, "no_ports", "no other port in the frame's VLAN")           \
-	X(PORT_DOWN, "port_down", "egress port down")                          \
+#define VSW_DROPS(X)                                                        \
+	X(RUNT, "runt", "frame shorter than an Ethernet header")            \
+	X(OVERSIZE, "oversize", "frame longer than the network MTU allows") \
+	X(BAD_SRC_MAC, "bad_src_mac", "multicast or zero source MAC")       \
+	X(VLAN_TAGGED, "vlan_tagged", "tagged frame on an access port")     \
+	X(VLAN_NOT_ALLOWED, "vlan_not_allowed", "VLAN not allowed on port") \
+	X(SAME_PORT, "same_port", "destination is the ingress port")        \
+	X(NO_PORTS, "no_ports", "no other port in the frame's VLAN")        \
+	X(PORT_DOWN, "port_down", "egress port down")                       \
 	X(TX_FAILED, "tx_failed", "egress port did not take the frame")
 
 enum vsw_drop {
 #define VSW_DROP_ENUM(id, name, desc) VSW_DROP_##id,
 	VSW_DROPS(VSW_DROP_ENUM)
 #undef VSW_DROP_ENUM
-	VSW_DROP_MAX,
+	    VSW_DROP_MAX,
 	VSW_DROP_NONE = VSW_DROP_MAX,
 };
 
@@ -42,8 +42,8 @@ enum vsw_net_type {
 
 /* Who is behind a port decides which network types may have it. */
 enum vsw_port_role {
-	VSW_ROLE_VM,     /* a guest's vNIC (tap, vhost-user) */
-	VSW_ROLE_HOST,   /* the host's own vNIC */
+	VSW_ROLE_VM,	 /* a guest's vNIC (tap, vhost-user) */
+	VSW_ROLE_HOST,	 /* the host's own vNIC */
 	VSW_ROLE_UPLINK, /* a physical NIC or team */
 };
 
@@ -124,7 +124,7 @@ void vswitch_destroy(struct vswitch *sw);
 void vswitch_run(struct vswitch *sw);
 
 int vswitch_net_add(struct vswitch *sw, const struct vsw_net_params *p)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 int vswitch_net_del(struct vswitch *sw, int net);
 int vswitch_net_set_mtu(struct vswitch *sw, int net, unsigned mtu);
 void vswitch_net_stats(struct vswitch *sw, int net, struct vsw_net_stats *st);
@@ -139,6 +139,7 @@ bool vswitch_port_up(struct vswitch *sw, int port);
 int vswitch_port_set_link(struct vswitch *sw, int port, bool up);
 int vswitch_port_find_ifindex(struct vswitch *sw, int ifindex);
 unsigned vswitch_port_thread(struct vswitch *sw, int port);
-void vswitch_port_stats(struct vswitch *sw, int port, struct vsw_port_stats *st);
+void vswitch_port_stats(struct vswitch *sw, int port,
+			struct vsw_port_stats *st);
 
 #endif

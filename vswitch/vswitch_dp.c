@@ -21,7 +21,7 @@
 #include "../vnic/vnic.h"
 
 #define VSW_RX_BUDGET 4 /* bursts per port per wake-up, for fairness */
-#define VSW_WAKE_ID UINT32_MAX
+#define VSW_WAKE_ID   UINT32_MAX
 
 static inline void stat_add(uint64_t *c, uint64_t n)
 {
@@ -176,8 +176,8 @@ static void flush(struct vsw_thread *t)
 	for (unsigned i = 0; i < t->n_dirty; i++) {
 		uint16_t id = t->dirty[i];
 		unsigned n = t->outn[id];
-		struct vsw_port *o = atomic_load_explicit(
-			&sw->ports[id], memory_order_acquire);
+		struct vsw_port *o =
+		    atomic_load_explicit(&sw->ports[id], memory_order_acquire);
 		struct vsw_tstats_port *ps = &t->pstats[id];
 		int sent;
 
@@ -191,9 +191,8 @@ static void flush(struct vsw_thread *t)
 			continue;
 		}
 		for (int k = 0; k < sent; k++)
-			stat_add(&ps->tx_bytes,
-				 pkt_tx_len(t->outq[id][k].pkt,
-					    t->outq[id][k].tci));
+			stat_add(&ps->tx_bytes, pkt_tx_len(t->outq[id][k].pkt,
+							   t->outq[id][k].tci));
 		stat_add(&ps->tx_packets, (uint64_t)sent);
 		if ((unsigned)sent < n)
 			stat_add(&ps->drops[VSW_DROP_TX_FAILED],
@@ -216,7 +215,7 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 	struct vsw_tstats_port *ps = &t->pstats[in->id];
 	struct fdb *fdb = atomic_load_explicit(&net->fdb, memory_order_acquire);
 	const struct vsw_idlist *members =
-		atomic_load_explicit(&net->members, memory_order_acquire);
+	    atomic_load_explicit(&net->members, memory_order_acquire);
 	unsigned mtu = atomic_load_explicit(&net->mtu, memory_order_relaxed);
 	int64_t now = now_sec();
 	uint64_t bytes = 0;
@@ -313,15 +312,15 @@ static void run_poll(struct vsw_thread *t)
 		owned = atomic_load_explicit(&t->owned, memory_order_acquire);
 		for (unsigned i = 0; owned && i < owned->n; i++) {
 			struct vsw_port *port = atomic_load_explicit(
-				&sw->ports[owned->ids[i]],
-				memory_order_acquire);
+			    &sw->ports[owned->ids[i]], memory_order_acquire);
 
 			if (port)
 				poll_port(t, port);
 		}
 		/* A busy-polling thread never sleeps, so it needs no wake-up;
 		 * drain the eventfd only now and then. */
-		if (!(++spins & 0xfffff) && read(t->wake_fd, &v, sizeof(v)) < 0) {
+		if (!(++spins & 0xfffff) &&
+		    read(t->wake_fd, &v, sizeof(v)) < 0) {
 			/* EAGAIN: nothing pending */
 		}
 	}

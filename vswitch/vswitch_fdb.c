@@ -12,7 +12,7 @@
 #include <stdlib.h>
 
 #define FDB_KEY_EMPTY 0
-#define FDB_KEY_TOMB UINT64_MAX
+#define FDB_KEY_TOMB  UINT64_MAX
 #define FDB_KEY_VALID (1ull << 62)
 
 struct fdb_entry {
@@ -115,12 +115,12 @@ enum fdb_learn_result fdb_learn(struct fdb *fdb, const uint8_t mac[6],
 
 		for (unsigned n = 0; n <= fdb->mask; n++, i++) {
 			struct fdb_entry *e = &fdb->tab[i & fdb->mask];
-			uint64_t k = atomic_load_explicit(&e->key,
-							  memory_order_acquire);
+			uint64_t k =
+			    atomic_load_explicit(&e->key, memory_order_acquire);
 
 			if (k == key) {
 				uint32_t old = atomic_load_explicit(
-					&e->port, memory_order_relaxed);
+				    &e->port, memory_order_relaxed);
 
 				atomic_store_explicit(&e->seen, now,
 						      memory_order_relaxed);
@@ -143,7 +143,7 @@ enum fdb_learn_result fdb_learn(struct fdb *fdb, const uint8_t mac[6],
 			}
 		}
 		if (atomic_load_explicit(&fdb->live, memory_order_relaxed) >=
-			    fdb->max ||
+			fdb->max ||
 		    !free_slot)
 			return FDB_FULL;
 		/* Fill port and time before the key makes the entry visible. */
@@ -152,8 +152,8 @@ enum fdb_learn_result fdb_learn(struct fdb *fdb, const uint8_t mac[6],
 		atomic_store_explicit(&free_slot->seen, now,
 				      memory_order_relaxed);
 		if (atomic_compare_exchange_strong_explicit(
-			    &free_slot->key, &free_key, key,
-			    memory_order_release, memory_order_relaxed)) {
+			&free_slot->key, &free_key, key, memory_order_release,
+			memory_order_relaxed)) {
 			atomic_fetch_add(&fdb->live, 1);
 			if (free_key == FDB_KEY_TOMB)
 				atomic_fetch_sub(&fdb->tombs, 1);
@@ -180,13 +180,13 @@ int fdb_lookup(struct fdb *fdb, const uint8_t mac[6], uint16_t vlan,
 
 	for (unsigned n = 0; n <= fdb->mask; n++, i++) {
 		struct fdb_entry *e = &fdb->tab[i & fdb->mask];
-		uint64_t k = atomic_load_explicit(&e->key,
-						  memory_order_acquire);
+		uint64_t k =
+		    atomic_load_explicit(&e->key, memory_order_acquire);
 
 		if (k == key) {
 			if (fdb_expired(fdb,
 					atomic_load_explicit(
-						&e->seen, memory_order_relaxed),
+					    &e->seen, memory_order_relaxed),
 					now))
 				return -1;
 			return (int)atomic_load_explicit(&e->port,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* vswitch_priv.h - switch internals shared by the vswitch_*.c files and tests */
+/* vswitch_priv.h - switch internals shared by the vswitch_*.c files and tests
+ */
 #ifndef VNET_VSWITCH_PRIV_H
 #define VNET_VSWITCH_PRIV_H
 
@@ -72,8 +73,8 @@ struct vsw_port {
 	struct vnic *vnic;
 	unsigned thread;
 	int rx_fd;
-	_Atomic bool link_up;    /* carrier as netlink reports it */
-	_Atomic bool broken;     /* the backend failed for good */
+	_Atomic bool link_up;	 /* carrier as netlink reports it */
+	_Atomic bool broken;	 /* the backend failed for good */
 	_Atomic bool fault_seen; /* control thread has handled @broken */
 	_Atomic int fault_err;
 };

@@ -20,7 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int memfd = -1;
 	char path[64], err[256];
-	struct vnic_params p = {.kind = "vhost-user", .name = "fz", .mtu = 1500};
+	struct vnic_params p = {
+	    .kind = "vhost-user", .name = "fz", .mtu = 1500};
 	struct vnic *v;
 	int sv[2];
 	size_t off = 0;
@@ -85,7 +86,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		{ /* drain replies so the socket never fills */
 			char junk[8192];
 
-			while (recv(sv[0], junk, sizeof(junk), MSG_DONTWAIT) > 0)
+			while (recv(sv[0], junk, sizeof(junk), MSG_DONTWAIT) >
+			       0)
 				;
 		}
 	}

@@ -10,7 +10,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MEM_SIZE (1u << 16)
-#define QSIZE 16
+#define QSIZE	 16
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -31,8 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Two regions with a hole between them: splits and misses. */
 	d.mem.nregions = 2;
 	d.mem.r[0] = (struct guest_region){0, 0x100000, 0x8000, mem, NULL, 0};
-	d.mem.r[1] = (struct guest_region){0x10000, 0x200000, 0x8000,
-					   mem + 0x8000, NULL, 0};
+	d.mem.r[1] = (struct guest_region){0x10000,	 0x200000, 0x8000,
+					   mem + 0x8000, NULL,	   0};
 	d.indirect = data[0] & 1;
 	d.event_idx = data[0] & 2;
 	d.hdr_len = 12;
@@ -46,9 +46,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (vu_vq_translate(&d, &vq))
 		return 0;
 	for (int i = 0; i < 2 * QSIZE; i++) {
-		int r = vu_vq_pop(&d, &vq, data[2] & 1, iov,
-				  data[3] % VU_MAX_IOV + 1, &niov, &head,
-				  &total);
+		int r =
+		    vu_vq_pop(&d, &vq, data[2] & 1, iov,
+			      data[3] % VU_MAX_IOV + 1, &niov, &head, &total);
 
 		if (r <= 0)
 			break;
@@ -56,7 +56,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 		for (unsigned k = 0; k < niov; k++) {
 			/* Every piece must lie inside the mapped memory. */
-			if (iov[k].hva < mem || iov[k].hva + iov[k].len > mem + MEM_SIZE)
+			if (iov[k].hva < mem ||
+			    iov[k].hva + iov[k].len > mem + MEM_SIZE)
 				__builtin_trap();
 			if (data[2] & 1)
 				memset(iov[k].hva, 0xab, iov[k].len);

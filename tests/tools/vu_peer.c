@@ -101,9 +101,9 @@ static int badmsg(const char *path, const char *kind)
 		m.hdr.request = VHOST_USER_SET_MEM_TABLE;
 		m.payload.memory.nregions = 2;
 		m.payload.memory.regions[0] =
-			(struct vhost_user_region){0, 1 << 20, 0x10000000, 0};
+		    (struct vhost_user_region){0, 1 << 20, 0x10000000, 0};
 		m.payload.memory.regions[1] =
-			(struct vhost_user_region){1 << 19, 1 << 20, 0x20000000, 0};
+		    (struct vhost_user_region){1 << 19, 1 << 20, 0x20000000, 0};
 		m.hdr.size = 8 + 2 * sizeof(struct vhost_user_region);
 		ret = vhost_user_send(f.sock, &m, fds, 2);
 	} else if (!strcmp(kind, "queue")) {
@@ -239,7 +239,8 @@ static int ping(char **argv)
 	char err[256];
 	unsigned count = (unsigned)atoi(argv[4]);
 
-	if (mac_parse(argv[1], h.mac) || inet_pton(AF_INET, argv[2], &h.ip) != 1 ||
+	if (mac_parse(argv[1], h.mac) ||
+	    inet_pton(AF_INET, argv[2], &h.ip) != 1 ||
 	    inet_pton(AF_INET, argv[3], &h.peer) != 1) {
 		fprintf(stderr, "bad MAC or address\n");
 		return 2;

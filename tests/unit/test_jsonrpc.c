@@ -14,29 +14,28 @@ static const struct {
 	const char *text;
 	int code;
 } cases[] = {
-	{"", JSONRPC_PARSE_ERROR},
-	{"{", JSONRPC_PARSE_ERROR},
-	{"\xff\xfe", JSONRPC_PARSE_ERROR},
-	{"[1,2]", JSONRPC_INVALID_REQUEST},
-	{"42", JSONRPC_PARSE_ERROR},
-	{"{\"method\":\"x\",\"id\":1}", JSONRPC_INVALID_REQUEST},
-	{"{\"jsonrpc\":\"1.0\",\"method\":\"x\",\"id\":1}",
-	 JSONRPC_INVALID_REQUEST},
-	{"{\"jsonrpc\":\"2.0\",\"id\":1}", JSONRPC_INVALID_REQUEST},
-	{"{\"jsonrpc\":\"2.0\",\"method\":7,\"id\":1}", JSONRPC_INVALID_REQUEST},
-	{"{\"jsonrpc\":\"2.0\",\"method\":\"\",\"id\":1}",
-	 JSONRPC_INVALID_REQUEST},
-	{"{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":[1],\"id\":1}",
-	 JSONRPC_INVALID_REQUEST},
-	{"{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":{}}",
-	 JSONRPC_INVALID_REQUEST},
-	{"{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"method\":\"y\",\"id\":1}",
-	 JSONRPC_PARSE_ERROR},
-	{"{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":1}", 0},
-	{"{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":{\"a\":1},"
-	 "\"id\":\"s\"}",
-	 0},
-	{"{\"jsonrpc\":\"2.0\",\"method\":\"x\"}", 0},
+    {"", JSONRPC_PARSE_ERROR},
+    {"{", JSONRPC_PARSE_ERROR},
+    {"\xff\xfe", JSONRPC_PARSE_ERROR},
+    {"[1,2]", JSONRPC_INVALID_REQUEST},
+    {"42", JSONRPC_PARSE_ERROR},
+    {"{\"method\":\"x\",\"id\":1}", JSONRPC_INVALID_REQUEST},
+    {"{\"jsonrpc\":\"1.0\",\"method\":\"x\",\"id\":1}",
+     JSONRPC_INVALID_REQUEST},
+    {"{\"jsonrpc\":\"2.0\",\"id\":1}", JSONRPC_INVALID_REQUEST},
+    {"{\"jsonrpc\":\"2.0\",\"method\":7,\"id\":1}", JSONRPC_INVALID_REQUEST},
+    {"{\"jsonrpc\":\"2.0\",\"method\":\"\",\"id\":1}", JSONRPC_INVALID_REQUEST},
+    {"{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":[1],\"id\":1}",
+     JSONRPC_INVALID_REQUEST},
+    {"{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":{}}",
+     JSONRPC_INVALID_REQUEST},
+    {"{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"method\":\"y\",\"id\":1}",
+     JSONRPC_PARSE_ERROR},
+    {"{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":1}", 0},
+    {"{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":{\"a\":1},"
+     "\"id\":\"s\"}",
+     0},
+    {"{\"jsonrpc\":\"2.0\",\"method\":\"x\"}", 0},
 };
 
 static void test_parse_table(void **state)
@@ -72,7 +71,7 @@ static void test_id_kept_on_error(void **state)
 	resp = jsonrpc_error(req.id, JSONRPC_INVALID_REQUEST, "%s", why);
 	assert_int_equal(json_integer_value(json_object_get(resp, "id")), 77);
 	assert_int_equal(json_integer_value(json_object_get(
-				 json_object_get(resp, "error"), "code")),
+			     json_object_get(resp, "error"), "code")),
 			 JSONRPC_INVALID_REQUEST);
 	json_decref(resp);
 	jsonrpc_req_free(&req);
@@ -105,10 +104,10 @@ static void test_result_shape(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_table),
-		cmocka_unit_test(test_id_kept_on_error),
-		cmocka_unit_test(test_too_long),
-		cmocka_unit_test(test_result_shape),
+	    cmocka_unit_test(test_parse_table),
+	    cmocka_unit_test(test_id_kept_on_error),
+	    cmocka_unit_test(test_too_long),
+	    cmocka_unit_test(test_result_shape),
 	};
 
 	return cmocka_run_group_tests_name("jsonrpc", tests, NULL, NULL);

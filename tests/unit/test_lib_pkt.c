@@ -36,12 +36,13 @@ static void test_csum(void **state)
 
 	assert_int_equal(csum_fold(csum_partial(d, sizeof(d), 0)), 0x220d);
 	assert_int_equal(csum_fold(csum_partial(d, 3, 0)),
-			 (uint16_t)~(0x0001 + 0xf200));
+			 (uint16_t) ~(0x0001 + 0xf200));
 }
 
 static void test_tx_iov(void **state)
 {
-	uint8_t f[20] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0x81, 0x00,
+	uint8_t f[20] = {1,    2,    3,	   4,	 5,    6,    7,
+			 8,    9,    10,   11,	 12,   0x81, 0x00,
 			 0x00, 0x0a, 0x08, 0x00, 0xaa, 0xbb};
 	struct pkt p = {.data = f, .len = 20, .tagged = 1};
 	struct iovec iov[3];
@@ -140,7 +141,7 @@ static void test_gso(void **state)
 		assert_int_equal(d[54], (uint8_t)(i * 1448));
 		assert_int_equal(d[47] & 0x08, i == 2 ? 0x08 : 0); /* PSH */
 		assert_int_equal((uint32_t)d[38] << 24 | (uint32_t)d[39] << 16 |
-					 (uint32_t)d[40] << 8 | d[41],
+				     (uint32_t)d[40] << 8 | d[41],
 				 0x10000000u + (uint32_t)i * 1448);
 	}
 	for (int i = 0; i < 3; i++)
@@ -206,13 +207,13 @@ static void test_parsers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pool),
-		cmocka_unit_test(test_csum),
-		cmocka_unit_test(test_tx_iov),
-		cmocka_unit_test(test_csum_complete),
-		cmocka_unit_test(test_gso),
-		cmocka_unit_test(test_l4_csum_fill),
-		cmocka_unit_test(test_parsers),
+	    cmocka_unit_test(test_pool),
+	    cmocka_unit_test(test_csum),
+	    cmocka_unit_test(test_tx_iov),
+	    cmocka_unit_test(test_csum_complete),
+	    cmocka_unit_test(test_gso),
+	    cmocka_unit_test(test_l4_csum_fill),
+	    cmocka_unit_test(test_parsers),
 	};
 
 	return cmocka_run_group_tests_name("lib_pkt", tests, NULL, NULL);

@@ -118,11 +118,11 @@ static void test_flush_and_rebuild(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_learn_lookup),
-		cmocka_unit_test(test_move),
-		cmocka_unit_test(test_age),
-		cmocka_unit_test(test_capacity),
-		cmocka_unit_test(test_flush_and_rebuild),
+	    cmocka_unit_test(test_learn_lookup),
+	    cmocka_unit_test(test_move),
+	    cmocka_unit_test(test_age),
+	    cmocka_unit_test(test_capacity),
+	    cmocka_unit_test(test_flush_and_rebuild),
 	};
 
 	return cmocka_run_group_tests_name("vswitch_fdb", tests, NULL, NULL);

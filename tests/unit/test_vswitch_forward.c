@@ -268,11 +268,11 @@ static void test_port_down(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roles_per_type),
-		cmocka_unit_test(test_flood_learn_unicast),
-		cmocka_unit_test(test_bad_frames_counted),
-		cmocka_unit_test(test_vlans),
-		cmocka_unit_test(test_port_down),
+	    cmocka_unit_test(test_roles_per_type),
+	    cmocka_unit_test(test_flood_learn_unicast),
+	    cmocka_unit_test(test_bad_frames_counted),
+	    cmocka_unit_test(test_vlans),
+	    cmocka_unit_test(test_port_down),
 	};
 
 	return cmocka_run_group_tests_name("vswitch_forward", tests, NULL,

@@ -24,27 +24,65 @@ struct parse_case {
 #define SRC 0x52, 0x54, 0x00, 0x00, 0x00, 0x01
 
 static const struct parse_case parse_cases[] = {
-	{"empty", {0}, 0, 1500, VSW_DROP_RUNT, 0, 0},
-	{"13 bytes", {DST, SRC, 0x08}, 13, 1500, VSW_DROP_RUNT, 0, 0},
-	{"header only", {DST, SRC, 0x08, 0x00}, 14, 1500, VSW_DROP_NONE, 0,
-	 0x0800},
-	{"tag cut short", {DST, SRC, 0x81, 0x00, 0x00}, 15, 1500,
-	 VSW_DROP_RUNT, 0, 0},
-	{"tag without type", {DST, SRC, 0x81, 0x00, 0x00, 0x0a}, 16, 1500,
-	 VSW_DROP_RUNT, 0, 0},
-	{"tagged", {DST, SRC, 0x81, 0x00, 0x00, 0x0a, 0x86, 0xdd}, 18, 1500,
-	 VSW_DROP_NONE, 1, 0x86dd},
-	{"multicast source",
-	 {DST, 0x01, 0x00, 0x5e, 0, 0, 1, 0x08, 0x00}, 14, 1500,
-	 VSW_DROP_BAD_SRC_MAC, 0, 0},
-	{"zero source", {DST, 0, 0, 0, 0, 0, 0, 0x08, 0x00}, 14, 1500,
-	 VSW_DROP_BAD_SRC_MAC, 0, 0},
-	{"payload over mtu", {DST, SRC, 0x08, 0x00}, 64, 49,
-	 VSW_DROP_OVERSIZE, 0, 0},
-	{"payload at mtu", {DST, SRC, 0x08, 0x00}, 64, 50, VSW_DROP_NONE, 0,
-	 0x0800},
-	{"tag not counted in mtu", {DST, SRC, 0x81, 0x00, 0x00, 0x0a, 0x08, 0},
-	 64, 46, VSW_DROP_NONE, 1, 0x0800},
+    {"empty", {0}, 0, 1500, VSW_DROP_RUNT, 0, 0},
+    {"13 bytes", {DST, SRC, 0x08}, 13, 1500, VSW_DROP_RUNT, 0, 0},
+    {"header only", {DST, SRC, 0x08, 0x00}, 14, 1500, VSW_DROP_NONE, 0, 0x0800},
+    {"tag cut short",
+     {DST, SRC, 0x81, 0x00, 0x00},
+     15,
+     1500,
+     VSW_DROP_RUNT,
+     0,
+     0},
+    {"tag without type",
+     {DST, SRC, 0x81, 0x00, 0x00, 0x0a},
+     16,
+     1500,
+     VSW_DROP_RUNT,
+     0,
+     0},
+    {"tagged",
+     {DST, SRC, 0x81, 0x00, 0x00, 0x0a, 0x86, 0xdd},
+     18,
+     1500,
+     VSW_DROP_NONE,
+     1,
+     0x86dd},
+    {"multicast source",
+     {DST, 0x01, 0x00, 0x5e, 0, 0, 1, 0x08, 0x00},
+     14,
+     1500,
+     VSW_DROP_BAD_SRC_MAC,
+     0,
+     0},
+    {"zero source",
+     {DST, 0, 0, 0, 0, 0, 0, 0x08, 0x00},
+     14,
+     1500,
+     VSW_DROP_BAD_SRC_MAC,
+     0,
+     0},
+    {"payload over mtu",
+     {DST, SRC, 0x08, 0x00},
+     64,
+     49,
+     VSW_DROP_OVERSIZE,
+     0,
+     0},
+    {"payload at mtu",
+     {DST, SRC, 0x08, 0x00},
+     64,
+     50,
+     VSW_DROP_NONE,
+     0,
+     0x0800},
+    {"tag not counted in mtu",
+     {DST, SRC, 0x81, 0x00, 0x00, 0x0a, 0x08, 0},
+     64,
+     46,
+     VSW_DROP_NONE,
+     1,
+     0x0800},
 };
 
 static void test_parse_table(void **state)
@@ -58,12 +96,11 @@ static void test_parse_table(void **state)
 		memcpy(buf, c->frame, sizeof(buf));
 		got = vsw_parse(&p, c->mtu);
 		if (got != c->want)
-			fail_msg("%s: got %s, want %s", c->what,
-				 got == VSW_DROP_NONE ? "pass"
-						      : vsw_drop_name(got),
-				 c->want == VSW_DROP_NONE
-					 ? "pass"
-					 : vsw_drop_name(c->want));
+			fail_msg(
+			    "%s: got %s, want %s", c->what,
+			    got == VSW_DROP_NONE ? "pass" : vsw_drop_name(got),
+			    c->want == VSW_DROP_NONE ? "pass"
+						     : vsw_drop_name(c->want));
 		if (got == VSW_DROP_NONE) {
 			assert_int_equal(p.tagged, c->tagged);
 			assert_int_equal(p.ethertype, c->ethertype);
@@ -156,10 +193,10 @@ static void test_vlan_none(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_table),
-		cmocka_unit_test(test_vlan_access),
-		cmocka_unit_test(test_vlan_trunk),
-		cmocka_unit_test(test_vlan_none),
+	    cmocka_unit_test(test_parse_table),
+	    cmocka_unit_test(test_vlan_access),
+	    cmocka_unit_test(test_vlan_trunk),
+	    cmocka_unit_test(test_vlan_none),
 	};
 
 	return cmocka_run_group_tests_name("vswitch_parse", tests, NULL, NULL);
