@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tests/run.sh - the whole suite, as `make test` runs it:
 #   1. unit tests (cmocka), 2. integration tests (namespaces, real vnetd),
-#   3. both again built with ASan+UBSan, 4. the fuzz targets for a fixed
-#   budget.  Ends with one line: "total: N passed, N failed, N skipped".
+#   3. clang-format and cppcheck, 4. unit and integration again built with
+#   ASan+UBSan, 5. the fuzz targets for a fixed budget.  Ends with one line: "total: N passed, N failed, N skipped".
 # QUICK=1 leaves out 3 and 4.
 set -u
 cd "$(dirname "$0")/.."
@@ -42,6 +42,17 @@ stage() {
 stage "unit" make --no-print-directory unit
 stage "integration" sh tests/integration/run.sh build
 if [ "${QUICK:-0}" != 1 ]; then
+	for check in format-check cppcheck; do
+		if make --no-print-directory $check >/tmp/vnet-check.$$ 2>&1; then
+			echo "ok    $check"
+			pass=$((pass + 1))
+		else
+			echo "FAIL  $check"
+			tail -n 20 /tmp/vnet-check.$$
+			fail=$((fail + 1))
+		fi
+	done
+	rm -f /tmp/vnet-check.$$
 	stage "asan+ubsan" make --no-print-directory asan
 	if FUZZ_SECONDS=${FUZZ_SECONDS:-20} sh tests/fuzz/run.sh >/tmp/vnet-fuzz.$$ 2>&1; then
 		cat /tmp/vnet-fuzz.$$

@@ -189,13 +189,19 @@ static int ctl_connect(const char *path)
 static json_t *ctl_call(int fd, const char *method, json_t *params)
 {
 	json_t *req = jsonrpc_request(method, json_incref(params), 1);
-	char *text = json_dumps(req, JSON_COMPACT);
-	size_t len = strlen(text), off = 0, cap = 65536, n = 0;
+	char *text = json_dumps(req, JSON_COMPACT), *grown;
+	size_t len, off = 0, cap = 65536, n = 0;
 	char *buf = malloc(cap);
 	json_t *resp = NULL;
 
 	json_decref(req);
-	text = realloc(text, len + 2);
+	if (!text || !buf)
+		goto out;
+	len = strlen(text);
+	grown = realloc(text, len + 2);
+	if (!grown)
+		goto out;
+	text = grown;
 	text[len++] = '\n';
 	while (off < len) {
 		ssize_t w = write(fd, text + off, len - off);
@@ -208,8 +214,15 @@ static json_t *ctl_call(int fd, const char *method, json_t *params)
 		ssize_t r;
 
 		if (n == cap) {
+			/* Answers are bounded by vnetd; this cap guards the
+			 * CLI against a wrong socket. */
+			if (cap >= (64u << 20))
+				goto out;
 			cap *= 2;
-			buf = realloc(buf, cap);
+			grown = realloc(buf, cap);
+			if (!grown)
+				goto out;
+			buf = grown;
 		}
 		r = read(fd, buf + n, cap - n);
 		if (r <= 0)

@@ -418,7 +418,7 @@ static int h_set_vring_num(struct vnic_vhost *vh, struct vhost_user_msg *m)
 		return VH_FAIL(vh, "queue index %u out of range",
 			       m->payload.state.index);
 	if (!n || n > VU_MAX_QUEUE_SIZE || (n & (n - 1)))
-		return VH_FAIL(vh, "queue size %u (a power of 2 up to %u)", n,
+		return VH_FAIL(vh, "queue size %u (a power of 2 up to %d)", n,
 			       VU_MAX_QUEUE_SIZE);
 	if (atomic_load(&vq->ready))
 		return VH_FAIL(vh, "SET_VRING_NUM on running queue %u",
