@@ -73,6 +73,7 @@ struct vu_vq {
 	struct vring_avail_le *avail;
 	struct vring_used_le *used;
 	uint16_t last_avail;
+	uint16_t shadow_avail; /* avail index as last read */
 	uint16_t last_used;
 	uint16_t signalled_used;
 	bool signalled_valid;
@@ -87,6 +88,7 @@ struct vu_vq {
 
 int vu_vq_translate(const struct vu_dev *d, struct vu_vq *vq);
 int vu_vq_avail(struct vu_vq *vq);
+int vu_vq_avail_fresh(struct vu_vq *vq);
 int vu_vq_pop(const struct vu_dev *d, struct vu_vq *vq, bool writable,
 	      struct vu_iov *iov, unsigned max, unsigned *niov, uint16_t *head,
 	      uint64_t *total);

@@ -167,6 +167,7 @@ static void vq_reset(struct vu_vq *vq, unsigned index)
 	vq->avail = NULL;
 	vq->used = NULL;
 	vq->last_avail = vq->last_used = vq->signalled_used = 0;
+	vq->shadow_avail = 0;
 	vq->signalled_valid = false;
 	vq->pending = 0;
 	atomic_store(&vq->fault, VU_FAULT_NONE);
@@ -465,6 +466,7 @@ static int h_set_vring_base(struct vnic_vhost *vh, struct vhost_user_msg *m)
 		return VH_FAIL(vh, "SET_VRING_BASE on running queue %u",
 			       vq->index);
 	vq->last_avail = (uint16_t)m->payload.state.num;
+	vq->shadow_avail = vq->last_avail;
 	vq->last_used = vq->last_avail;
 	vq->signalled_valid = false;
 	return 0;
@@ -934,7 +936,7 @@ static int vh_rx_burst(struct vnic *v, struct pkt_pool *pool, struct pkt **pkts,
 			 * or added in between would otherwise sit without a
 			 * kick, so kick ourselves. */
 			vu_vq_set_notify(&vh->dev, vq, true);
-			if (vu_vq_avail(vq) > 0 && vq->kick_fd >= 0) {
+			if (vu_vq_avail_fresh(vq) > 0 && vq->kick_fd >= 0) {
 				k = 1;
 				if (write(vq->kick_fd, &k, sizeof(k)) < 0) {
 					/* already readable */

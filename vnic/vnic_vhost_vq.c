@@ -88,19 +88,37 @@ static uint16_t avail_idx(const struct vu_vq *vq)
 }
 
 /**
+ * vu_vq_avail_fresh() - buffers available, read from the ring now
+ * @vq: ready queue
+ *
+ * Return: count, or -VU_FAULT_AVAIL_IDX when the index is impossible
+ */
+int vu_vq_avail_fresh(struct vu_vq *vq)
+{
+	uint16_t n;
+
+	vq->shadow_avail = avail_idx(vq);
+	n = (uint16_t)(vq->shadow_avail - vq->last_avail);
+	if (n > vq->num)
+		return -VU_FAULT_AVAIL_IDX;
+	return n;
+}
+
+/**
  * vu_vq_avail() - buffers the driver has made available and we have not
- * taken
+ * taken; the ring's index (a cache line the other side keeps writing) is
+ * read only when what was seen last time is used up
  * @vq: ready queue
  *
  * Return: count, or -VU_FAULT_AVAIL_IDX when the index is impossible
  */
 int vu_vq_avail(struct vu_vq *vq)
 {
-	uint16_t n = (uint16_t)(avail_idx(vq) - vq->last_avail);
+	uint16_t n = (uint16_t)(vq->shadow_avail - vq->last_avail);
 
-	if (n > vq->num)
-		return -VU_FAULT_AVAIL_IDX;
-	return n;
+	if (n && n <= vq->num)
+		return n;
+	return vu_vq_avail_fresh(vq);
 }
 
 /* Map one descriptor's buffer, splitting at region boundaries. */
@@ -150,6 +168,13 @@ int vu_vq_pop(const struct vu_dev *d, struct vu_vq *vq, bool writable,
 	idx = le16toh(vq->avail->ring[vq->last_avail & (vq->num - 1)]);
 	if (idx >= vq->num)
 		return -VU_FAULT_HEAD_RANGE;
+	if (n > 1) /* the next chain's head, while we walk this one */
+		__builtin_prefetch(
+		    &vq->desc[le16toh(
+				  vq->avail
+				      ->ring[(uint16_t)(vq->last_avail + 1) &
+					     (vq->num - 1)]) &
+			      (vq->num - 1)]);
 	*head = idx;
 	*niov = 0;
 	*total = 0;
