@@ -93,6 +93,7 @@ int vu_vq_pop(const struct vu_dev *d, struct vu_vq *vq, bool writable,
 	      struct vu_iov *iov, unsigned max, unsigned *niov, uint16_t *head,
 	      uint64_t *total);
 void vu_vq_unpop(struct vu_vq *vq, uint16_t n);
+void vu_vq_prefetch(const struct vu_dev *d, struct vu_vq *vq, unsigned ahead);
 void vu_vq_push(const struct vu_dev *d, struct vu_vq *vq, uint16_t head,
 		uint32_t len);
 bool vu_vq_flush(const struct vu_dev *d, struct vu_vq *vq);

@@ -1056,6 +1056,7 @@ static int vh_tx_one(struct vnic_vhost *vh, struct vu_vq *vq,
 		vu_vq_push(d, vq, chains[0].head, 0);
 		return -EMSGSIZE;
 	}
+	vu_vq_prefetch(d, vq, 1);
 	hdr.num_buffers = htole16((uint16_t)nch);
 	if (t.iov[0].len > d->hdr_len) {
 		/* The usual case: a fixed-size store, no library call. */
@@ -1089,6 +1090,10 @@ static int vh_tx_burst(struct vnic *v, const struct pkt_out *out, unsigned n)
 	if (!atomic_load_explicit(&vq->ready, memory_order_acquire))
 		return 0;
 	pthread_spin_lock(&vq->lock);
+	if (vu_vq_avail(vq) > 0) {
+		vu_vq_prefetch(&vh->dev, vq, 0);
+		vu_vq_prefetch(&vh->dev, vq, 1);
+	}
 	for (unsigned i = 0; i < n; i++) {
 		int r;
 
