@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 
 /**
  * mac_parse() - parse "aa:bb:cc:dd:ee:ff"
@@ -199,5 +200,37 @@ int vlan_list_format(const uint8_t bitmap[512], char *buf, size_t size)
 		n += (size_t)w;
 		v = e;
 	}
+	return 0;
+}
+
+/**
+ * mkdir_parents() - create the directories leading to a file, like mkdir -p
+ * @path: a file's path; its directory and those above it are created
+ * @mode: mode of directories created
+ *
+ * Return: 0 or -errno
+ */
+int mkdir_parents(const char *path, unsigned mode)
+{
+	char dir[4096];
+	char *slash;
+
+	if (strlen(path) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = 0;
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(dir, mode) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(dir, mode) && errno != EEXIST)
+		return -errno;
 	return 0;
 }

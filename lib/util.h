@@ -27,6 +27,7 @@ int vlan_list_parse(const char *s, uint8_t bitmap[512]);
 int vlan_list_format(const uint8_t bitmap[512], char *buf, size_t size);
 int parse_uint(const char *s, unsigned long min, unsigned long max,
 	       unsigned long *out);
+int mkdir_parents(const char *path, unsigned mode);
 
 static inline bool vlan_bit_test(const uint8_t *bm, unsigned vid)
 {

@@ -141,16 +141,11 @@ static int parse_args(int argc, char **argv, struct vnetd *d)
 /* Lock the pid file: a second vnetd on the same files refuses to start. */
 static int pidfile_lock(const char *path, int *fd_out)
 {
-	char buf[32], dir[256], *slash;
-	int fd, n;
+	char buf[32];
+	int fd, n = mkdir_parents(path, 0755);
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = 0;
-		if (mkdir(dir, 0755) && errno != EEXIST)
-			return -errno;
-	}
+	if (n)
+		return n;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;

@@ -372,21 +372,6 @@ void vnetd_rpc_event(struct vnetd_rpc *rpc, unsigned slot, unsigned events)
 		conn_read(rpc, c);
 }
 
-static int mkdir_of(const char *path)
-{
-	char dir[108];
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = 0;
-	if (mkdir(dir, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /**
  * vnetd_rpc_open() - listen on the control socket
  * @d: daemon
@@ -417,7 +402,7 @@ int vnetd_rpc_open(struct vnetd *d, int epfd, struct vnetd_rpc **out)
 		rpc->conns[i].fd = -1;
 	snprintf(rpc->path, sizeof(rpc->path), "%s", d->opts.socket_path);
 	strcpy(sa.sun_path, rpc->path);
-	ret = mkdir_of(rpc->path);
+	ret = mkdir_parents(rpc->path, 0755);
 	if (ret) {
 		vlog(RPC, ERR, "cannot create the directory of %s: %s",
 		     rpc->path, strerror(-ret));

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "../lib/log.h"
+#include "../lib/util.h"
 
 #define STORE_APP_ID  0x766e6574 /* "vnet" */
 #define STORE_VERSION 1
@@ -62,29 +63,6 @@ static int store_pragma_int(struct vnetd_store *st, const char *sql, int *v)
 	return rc == SQLITE_ROW ? 0 : rc;
 }
 
-static int mkdir_parent(const char *path)
-{
-	char dir[256];
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = 0;
-	for (char *p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(dir, 0750) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(dir, 0750) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /**
  * vnetd_store_open() - open the state file, creating it when absent
  * @path: file
@@ -103,7 +81,7 @@ int vnetd_store_open(const char *path, struct vnetd_store **out)
 	if (!st)
 		return -ENOMEM;
 	snprintf(st->path, sizeof(st->path), "%s", path);
-	if (!exists && (ret = mkdir_parent(path))) {
+	if (!exists && (ret = mkdir_parents(path, 0750))) {
 		vlog(STORE, ERR, "cannot create the directory of %s: %s", path,
 		     strerror(-ret));
 		free(st);

@@ -207,14 +207,12 @@ static bool fdb_remove(struct fdb *fdb, struct fdb_entry *e, uint64_t k)
 	return true;
 }
 
-/**
- * fdb_age() - drop entries not refreshed within the aging time
- * @fdb: table
- * @now: monotonic seconds
- *
- * Return: entries removed
- */
-unsigned fdb_age(struct fdb *fdb, int64_t now)
+/* Remove every live entry @drop says to; returns how many went. */
+static unsigned fdb_remove_if(struct fdb *fdb,
+			      bool (*drop)(const struct fdb *fdb,
+					   const struct fdb_entry *e,
+					   int64_t arg),
+			      int64_t arg)
 {
 	unsigned removed = 0;
 
@@ -224,11 +222,34 @@ unsigned fdb_age(struct fdb *fdb, int64_t now)
 
 		if (k == FDB_KEY_EMPTY || k == FDB_KEY_TOMB)
 			continue;
-		if (fdb_expired(fdb, atomic_load(&e->seen), now) &&
-		    fdb_remove(fdb, e, k))
+		if (drop(fdb, e, arg) && fdb_remove(fdb, e, k))
 			removed++;
 	}
 	return removed;
+}
+
+static bool entry_expired(const struct fdb *fdb, const struct fdb_entry *e,
+			  int64_t now)
+{
+	return fdb_expired(fdb, atomic_load(&e->seen), now);
+}
+
+static bool entry_on_port(const struct fdb *fdb, const struct fdb_entry *e,
+			  int64_t port)
+{
+	return atomic_load(&e->port) == (uint32_t)port;
+}
+
+/**
+ * fdb_age() - drop entries not refreshed within the aging time
+ * @fdb: table
+ * @now: monotonic seconds
+ *
+ * Return: entries removed
+ */
+unsigned fdb_age(struct fdb *fdb, int64_t now)
+{
+	return fdb_remove_if(fdb, entry_expired, now);
 }
 
 /**
@@ -240,18 +261,7 @@ unsigned fdb_age(struct fdb *fdb, int64_t now)
  */
 unsigned fdb_flush_port(struct fdb *fdb, uint16_t port)
 {
-	unsigned removed = 0;
-
-	for (unsigned i = 0; i <= fdb->mask; i++) {
-		struct fdb_entry *e = &fdb->tab[i];
-		uint64_t k = atomic_load(&e->key);
-
-		if (k == FDB_KEY_EMPTY || k == FDB_KEY_TOMB)
-			continue;
-		if (atomic_load(&e->port) == port && fdb_remove(fdb, e, k))
-			removed++;
-	}
-	return removed;
+	return fdb_remove_if(fdb, entry_on_port, port);
 }
 
 /**
