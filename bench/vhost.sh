@@ -11,7 +11,7 @@
 # io-forward mode after "start tx_first 32": frames loop port0 -> switch ->
 # port1 -> testpmd -> switch -> port0.  The figure is the packets per second
 # the switch forwards (the sum of both ports' receive rates at testpmd).
-#   SIZES="64 1518" ROUNDS=3 SECS=10 JSON=file
+#   SIZES="64 1518" ROUNDS=3 SECS=10 JSON=file CHART=file.png
 set -u
 BUILD=$(readlink -f "${1:-build}")
 SIZES=${SIZES:-64 1518}
@@ -167,6 +167,9 @@ for r in $(seq "$ROUNDS"); do
 		done
 	done
 done
+if command -v gnuplot >/dev/null && [ -n "${CHART:-}" ]; then
+	sh "$(dirname "$0")/chart.sh" "$OUT" "$CHART"
+fi
 python3 - "$OUT" <<'PY'
 import json, sys, statistics
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
