@@ -48,12 +48,14 @@ else
 fi
 
 # Two well-behaved guests stream at a fixed rate while a third breaks the
-# rules over and over.
+# rules over and over.  The rate leaves the receiving frontend (one thread,
+# 256-entry ring, slowed down under ASan) time to repost its buffers: a
+# frame is lost only when the guest has none, which vnetd counts as tx_full.
 vnetctl port add "vu$S" --vhost-user "$T/ga.sock" >/dev/null || fail ga
 vnetctl port add "vu$S" --vhost-user "$T/gb.sock" >/dev/null || fail gb
 vnetctl port add "vu$S" --vhost-user "$T/ev.sock" >/dev/null || fail ev
 "$BENCH" vhost --in "$T/ga.sock" --out "$T/gb.sock" --size 128 \
-	--seconds 6 --rate 20000 --json >"$T/stream.json" &
+	--seconds 6 --rate 10000 --json >"$T/stream.json" &
 bench=$!
 sleep 1
 for k in loop head next addr indirect avail; do
@@ -66,9 +68,10 @@ log "12 kinds of bad descriptors and messages: each got the frontend disconnecte
 wait $bench || fail "stream failed"
 frames=$(jq .frames "$T/stream.json")
 lost=$(jq .lost "$T/stream.json")
-[ "$lost" = 0 ] || fail "the good pair lost $lost frames: $(cat "$T/stream.json")"
-[ "$frames" -ge 100000 ] || fail "the good pair moved only $frames frames"
-log "the good pair moved $frames frames at 20 kpps, none lost"
+vnetctl stats --network "vu$S" >"$T/stats.txt"
+[ "$lost" = 0 ] || fail "the good pair lost $lost frames: $(cat "$T/stream.json" "$T/stats.txt")"
+[ "$frames" -ge 50000 ] || fail "the good pair moved only $frames frames"
+log "the good pair moved $frames frames at 10 kpps, none lost"
 [ "$(jget .disconnects port show ev)" -ge 12 ] || fail "disconnects not counted"
 jget .last_error port show ev | grep -q . || fail "no last_error shown"
 # The broken port is usable again by a good frontend.
