@@ -5,6 +5,8 @@
 #   vnet          vnetd --poll, its datapath thread alone on core 1
 #   ovs-dpdk      Open vSwitch 3.1 userspace datapath, PMD on core 1,
 #                 port-to-port flows (its fastest path, no learning)
+#   ovs-normal    the same with the NORMAL action: a learning L2 switch,
+#                 the same job vnet does (SWITCHES="... ovs-normal")
 #   testpmd-loop  testpmd's vhost PMD looping two ports on core 1: no
 #                 switching at all, two copies per packet
 # In every case dpdk-testpmd on core 0 drives two net_virtio_user ports in
@@ -102,7 +104,7 @@ run_vnet() {
 }
 
 run_ovs() {
-	local size=$1
+	local size=$1 normal=${2:-}
 	hugepages
 	rm -rf "$T/ovs"
 	mkdir -p "$T/ovs"
@@ -123,8 +125,12 @@ run_ovs() {
 	$V add-port br0 p1 -- set Interface p1 type=dpdkvhostuserclient \
 		options:vhost-server-path="$T/ov1.sock" ofport_request=2
 	ovs-ofctl del-flows br0
-	ovs-ofctl add-flow br0 in_port=1,actions=output:2
-	ovs-ofctl add-flow br0 in_port=2,actions=output:1
+	if [ -n "$normal" ]; then
+		ovs-ofctl add-flow br0 actions=NORMAL
+	else
+		ovs-ofctl add-flow br0 in_port=1,actions=output:2
+		ovs-ofctl add-flow br0 in_port=2,actions=output:1
+	fi
 	drive "$T/ov0.sock" "$T/ov1.sock" 1 "$size"
 	kill "$(cat "$T/ovs/vswitchd.pid")" "$(cat "$T/ovs/ovsdb.pid")" 2>/dev/null
 	sleep 2
@@ -160,6 +166,7 @@ for r in $(seq "$ROUNDS"); do
 			case $sw in
 			vnet) mpps=$(run_vnet "$size") ;;
 			ovs-dpdk) mpps=$(run_ovs "$size") ;;
+			ovs-normal) mpps=$(run_ovs "$size" normal) ;;
 			testpmd-loop) mpps=$(run_loop "$size") ;;
 			esac
 			echo "{\"round\":$r,\"switch\":\"$sw\",\"size\":$size,\"mpps\":${mpps:-0}}" |
@@ -174,14 +181,17 @@ python3 - "$OUT" <<'PY'
 import json, sys, statistics
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 sizes = sorted({r['size'] for r in rows})
-sws = ['vnet', 'ovs-dpdk', 'testpmd-loop']
-print(f"{'size':>5} " + " ".join(f"{s:>14}" for s in sws) + "   vnet/ovs  vnet/loop")
+sws = ['vnet', 'ovs-dpdk', 'testpmd-loop', 'ovs-normal']
+sws = [s for s in sws if any(r['switch'] == s for r in rows)]
+print(f"{'size':>5} " + " ".join(f"{s:>14}" for s in sws))
 for size in sizes:
-    med = {}
+    med = {'ovs-dpdk': 0, 'testpmd-loop': 0}
     for s in sws:
         v = [r['mpps'] for r in rows if r['size'] == size and r['switch'] == s]
         med[s] = statistics.median(v) if v else 0
-    ro = med['vnet'] / med['ovs-dpdk'] if med['ovs-dpdk'] else 0
-    rl = med['vnet'] / med['testpmd-loop'] if med['testpmd-loop'] else 0
-    print(f"{size:5} " + " ".join(f"{med[s]:9.3f} Mpps" for s in sws) + f"   {ro:7.2f}x  {rl:8.2f}x")
+    ratios = []
+    for other in ('ovs-dpdk', 'ovs-normal', 'testpmd-loop'):
+        if med.get(other):
+            ratios.append(f"vnet/{other} {med['vnet'] / med[other]:.2f}x")
+    print(f"{size:5} " + " ".join(f"{med[s]:9.3f} Mpps" for s in sws) + "   " + "  ".join(ratios))
 PY
