@@ -4,6 +4,9 @@
 # connects); then vnetd is killed with SIGKILL while a guest pings,
 # restarted, and both QEMU's reconnect (server-mode ports) and vnetd's own
 # (client-mode port) bring traffic back without restarting the guest.
+# Last, guest 2 is live-migrated (QEMU, over loopback) to a new QEMU on
+# another vnet port while guest 1 keeps pinging it: vnet's dirty-page
+# logging (VHOST_F_LOG_ALL) is what QEMU needs to allow this.
 . "$(dirname "$0")/lib.sh"
 need_root
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 not installed"
@@ -16,7 +19,7 @@ vnetctl network create "gp$S" --type private >/dev/null || fail create
 vnetctl network create "gi$S" --type internal >/dev/null || fail create
 vnetctl port add "gi$S" --host "h$S" --addr 10.212.1.1/24 >/dev/null || fail host
 LINKS="$LINKS h$S"
-for p in g1a g2; do
+for p in g1a g2 g2d; do
 	vnetctl port add "gp$S" --vhost-user "$T/$p.sock" >/dev/null || fail $p
 done
 vnetctl port add "gi$S" --vhost-user "$T/g1b.sock" --client >/dev/null ||
@@ -34,7 +37,7 @@ qemu() {
 		*) nics="$nics -chardev socket,id=c$i,path=$1,reconnect=1" ;;
 		esac
 		nics="$nics -netdev vhost-user,id=n$i,chardev=c$i"
-		nics="$nics -device virtio-net-pci,netdev=n$i,mac=52:54:00:12:$name:0$i,vectors=0"
+		nics="$nics -device virtio-net-pci,netdev=n$i,mac=52:54:00:12:${QEMU_MAC:-$name}:0$i,vectors=0"
 		i=$((i + 1))
 		shift
 	done
@@ -44,14 +47,16 @@ qemu() {
 		-no-reboot -serial stdio -kernel "$G/vmlinuz" \
 		-initrd "$G/initrd.gz" -append "console=ttyS0 quiet panic=-1 $*" \
 		-object memory-backend-memfd,id=mem,size=256M,share=on \
-		-numa node,memdev=mem $nics >"$T/guest$name.log" 2>&1 &
+		-numa node,memdev=mem $nics \
+		-monitor "unix:$T/mon$name,server=on,wait=off" ${QEMU_EXTRA:-} \
+		>"$T/guest$name.log" 2>&1 &
 	PIDS="$PIDS $!"
 }
 
 qemu 02 "$T/g2.sock" -- vnet.ip=10.212.0.12/24
 qemu 01 "$T/g1a.sock" "$T/g1b.sock:server" -- vnet.ip=10.212.0.11/24 \
 	vnet.ip1=10.212.1.11/24 \
-	"vnet.run=ping,-c,3,10.212.0.12;ping,-c,3,10.212.1.1;ping,-c,60,10.212.0.12"
+	"vnet.run=ping,-c,3,10.212.0.12;ping,-c,3,10.212.1.1;ping,-c,200,10.212.0.12"
 wait_for() { # FILE PATTERN COUNT SECONDS
 	for _ in $(seq "$4"); do
 		[ "$(grep -c "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
@@ -87,5 +92,45 @@ done
 ping -c 2 -W 2 10.212.1.11 >/dev/null || fail "client-mode port did not reconnect"
 [ "$(jget .mode port show g1b)" = client ] || fail "g1b not in client mode"
 log "client-mode port reconnected to QEMU: host -> guest 1 ok"
+
+# Live migration of guest 2 to a new QEMU on port g2d, over loopback.
+mport=$((40000 + $(od -An -N2 -tu2 /dev/urandom) % 20000))
+QEMU_MAC=02 QEMU_EXTRA="-incoming tcp:127.0.0.1:$mport" qemu 03 "$T/g2d.sock" -- vnet.ip=10.212.0.12/24
+before=$(grep -c "from 10.212.0.12" "$T/guest01.log")
+python3 - "$T/mon02" "$mport" <<'PY' || fail "migration did not complete"
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(1)
+def cmd(c):
+    s.sendall((c + '\n').encode())
+    time.sleep(0.3)
+    out = b''
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            out += d
+    except socket.timeout:
+        pass
+    return out.decode(errors='replace')
+cmd('')
+cmd('migrate -d tcp:127.0.0.1:' + sys.argv[2])
+for _ in range(120):
+    out = cmd('info migrate')
+    if 'Migration status: completed' in out:
+        sys.exit(0)
+    if 'Migration status: failed' in out:
+        print(out[-400:])
+        sys.exit(1)
+    time.sleep(1)
+sys.exit(1)
+PY
+log "guest 2 live-migrated to a new QEMU on another vnet port"
+wait_for "$T/guest01.log" "from 10.212.0.12" $((before + 5)) 40 ||
+	fail "guest 1 lost guest 2 after the migration: $(tail -5 "$T/guest01.log")"
+[ "$(jget .state port show g2d)" = up ] || fail "destination port not up"
+log "guest 1 still reaches guest 2 after the migration: $(($(grep -c "from 10.212.0.12" "$T/guest01.log") - before)) more replies"
 ALLOW_LOG='x^'
 pass
