@@ -1043,7 +1043,7 @@ json_t *vnetd_port_show(struct vnetd *d, json_t *params, struct vnetd_err *e)
 }
 
 struct fdb_dump_ctx {
-	struct vnetd *d;
+	const char *names[VSW_MAX_PORTS]; /* switch port id -> port name */
 	json_t *arr;
 };
 
@@ -1051,12 +1051,11 @@ static void fdb_dump_one(const uint8_t mac[6], uint16_t vlan, int port,
 			 int64_t age, void *arg)
 {
 	struct fdb_dump_ctx *ctx = arg;
-	const char *pname = "?";
+	const char *pname =
+	    port >= 0 && port < VSW_MAX_PORTS && ctx->names[port]
+		? ctx->names[port]
+		: "?";
 	char buf[MAC_STRLEN];
-
-	for (int i = 0; i < VSW_MAX_PORTS; i++)
-		if (ctx->d->ports[i] && ctx->d->ports[i]->id == port)
-			pname = ctx->d->ports[i]->name;
 	json_array_append_new(ctx->arr,
 			      json_pack("{s:s,s:i,s:s,s:I}", "mac",
 					mac_format(mac, buf), "vlan", vlan,
@@ -1074,10 +1073,13 @@ static void fdb_dump_one(const uint8_t mac[6], uint16_t vlan, int port,
 json_t *vnetd_mac_show(struct vnetd *d, json_t *params, struct vnetd_err *e)
 {
 	struct vnetd_net *net = net_lookup(d, jstr(params, "network"), e);
-	struct fdb_dump_ctx ctx = {d, NULL};
+	struct fdb_dump_ctx ctx = {{0}, NULL};
 
 	if (!net)
 		return NULL;
+	for (int i = 0; i < VSW_MAX_PORTS; i++)
+		if (d->ports[i] && d->ports[i]->id >= 0)
+			ctx.names[d->ports[i]->id] = d->ports[i]->name;
 	ctx.arr = json_array();
 	vswitch_fdb_dump(d->sw, net->id, fdb_dump_one, &ctx);
 	return ctx.arr;

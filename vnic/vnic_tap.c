@@ -275,30 +275,21 @@ static void tap_mtu_changed(struct vnic *v, unsigned mtu)
 		vnic_netns_leave(saved);
 }
 
+/* A host vNIC is a tap that stays in vnetd's namespace: only open differs. */
+#define TAP_COMMON_OPS                                                        \
+	.close = tap_close, .rx_burst = tap_rx_burst,                         \
+	.tx_burst = tap_tx_burst, .rx_fd = tap_rx_fd, .ifindex = tap_ifindex, \
+	.alive = tap_alive, .describe = tap_describe,                         \
+	.mtu_changed = tap_mtu_changed, .remove = tap_remove
+
 const struct vnic_ops vnic_tap_ops = {
     .kind = "tap",
     .open = tap_open,
-    .close = tap_close,
-    .rx_burst = tap_rx_burst,
-    .tx_burst = tap_tx_burst,
-    .rx_fd = tap_rx_fd,
-    .ifindex = tap_ifindex,
-    .alive = tap_alive,
-    .describe = tap_describe,
-    .mtu_changed = tap_mtu_changed,
-    .remove = tap_remove,
+    TAP_COMMON_OPS,
 };
 
 const struct vnic_ops vnic_host_ops = {
     .kind = "host",
     .open = host_open,
-    .close = tap_close,
-    .rx_burst = tap_rx_burst,
-    .tx_burst = tap_tx_burst,
-    .rx_fd = tap_rx_fd,
-    .ifindex = tap_ifindex,
-    .alive = tap_alive,
-    .describe = tap_describe,
-    .mtu_changed = tap_mtu_changed,
-    .remove = tap_remove,
+    TAP_COMMON_OPS,
 };

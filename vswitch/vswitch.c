@@ -310,7 +310,6 @@ int vswitch_net_add(struct vswitch *sw, const struct vsw_net_params *p)
 	snprintf(net->name, sizeof(net->name), "%s", p->name);
 	net->type = p->type;
 	net->mtu = p->mtu;
-	net->aging = p->aging;
 	net->fdb = fdb_create(p->fdb_size, p->aging);
 	net->members = idlist_with(NULL, -1, -1);
 	if (!net->fdb || !net->members) {
@@ -323,7 +322,6 @@ int vswitch_net_add(struct vswitch *sw, const struct vsw_net_params *p)
 		memset(&sw->threads[i].nstats[id], 0,
 		       sizeof(sw->threads[i].nstats[id]));
 	sw->nets[id] = net;
-	atomic_store_explicit(&sw->dp_nets[id], net, memory_order_release);
 	return id;
 }
 
@@ -344,7 +342,6 @@ int vswitch_net_del(struct vswitch *sw, int id)
 	if (atomic_load(&net->members)->n)
 		return -EBUSY;
 	sw->nets[id] = NULL;
-	atomic_store(&sw->dp_nets[id], NULL);
 	vsw_synchronize(sw);
 	fdb_destroy(atomic_load(&net->fdb));
 	free(atomic_load(&net->members));

@@ -57,7 +57,6 @@ struct vsw_net {
 	char name[16];
 	enum vsw_net_type type;
 	_Atomic unsigned mtu;
-	unsigned aging;
 	_Atomic(struct fdb *) fdb;
 	_Atomic(struct vsw_idlist *) members;
 };
@@ -117,7 +116,6 @@ struct vswitch {
 	_Atomic uint64_t gp_seq;
 	_Atomic(struct vsw_port *) ports[VSW_MAX_PORTS];
 	struct vsw_net *nets[VSW_MAX_NETS]; /* control thread only */
-	_Atomic(struct vsw_net *) dp_nets[VSW_MAX_NETS];
 	struct vsw_thread *threads;
 	int64_t last_age;
 };
