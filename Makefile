@@ -27,6 +27,7 @@ LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LIB_SRCS :=
 VSWITCH_SRCS :=
 VNIC_SRCS :=
+DHCP_SRCS :=
 VNETD_SRCS :=
 VNETCTL_SRCS :=
 BENCH_SRCS :=
@@ -36,12 +37,13 @@ include lib/module.mk
 include vmm-glue/module.mk
 include vswitch/module.mk
 include vnic/module.mk
+include dhcp/module.mk
 include vnetd/module.mk
 include vnetctl/module.mk
 include bench/module.mk
 include tests/module.mk
 
-CORE_SRCS := $(LIB_SRCS) $(VSWITCH_SRCS) $(VNIC_SRCS)
+CORE_SRCS := $(LIB_SRCS) $(VSWITCH_SRCS) $(VNIC_SRCS) $(DHCP_SRCS)
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
 VNETD_OBJS := $(VNETD_SRCS:%.c=$(BUILD)/obj/%.o)
 VNETCTL_OBJS := $(VNETCTL_SRCS:%.c=$(BUILD)/obj/%.o)

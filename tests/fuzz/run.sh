@@ -13,9 +13,12 @@ CF="-g -O1 -std=gnu11 -D_GNU_SOURCE -I. $(pkg-config --cflags jansson libnl-rout
 LIBS="lib/pkt.c lib/util.c lib/vnet_hdr.c lib/jsonrpc.c lib/log.c
       vswitch/vswitch_parse.c vmm-glue/vhost_user.c vnic/vnic_vhost_vq.c
       vnic/vnic.c vnic/vnic_vhost_user.c vnic/vnic_tap.c vnic/vnic_afpacket.c
-      vnic/vnic_pcap.c vnic/vnic_link.c vnic/vnic_dummy.c"
+      vnic/vnic_pcap.c vnic/vnic_link.c vnic/vnic_dummy.c
+      $(ls dhcp/*.c 2>/dev/null)"
 rc=0
-for t in frame jsonrpc vhost_vq vhost_msg; do
+for src in tests/fuzz/fuzz_*.c; do
+	t=${src#tests/fuzz/fuzz_}
+	t=${t%.c}
 	# shellcheck disable=SC2086
 	clang $CF -o $B/fuzz_$t tests/fuzz/fuzz_$t.c $LIBS \
 		$(pkg-config --libs jansson libnl-route-3.0 libpcap) -lpthread
