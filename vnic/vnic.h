@@ -110,6 +110,8 @@ typedef void (*vnic_link_cb)(const struct vnic_link_event *ev, void *arg);
 int vnic_link_ifindex(const char *ifname);
 int vnic_link_set(const char *ifname, int up, unsigned mtu, const uint8_t *mac);
 int vnic_link_addr_add(const char *ifname, const char *cidr);
+int vnic_link_addr_del(const char *ifname, const char *cidr);
+void vnic_link_close(void);
 int vnic_link_state(const char *ifname, bool *up, bool *running);
 int vnic_netns_enter(const char *netns, int *saved_fd);
 void vnic_netns_leave(int saved_fd);
