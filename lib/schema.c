@@ -224,10 +224,11 @@ static json_t *opt_value(const struct schema_opt *d, json_t *v,
 			ul = ULONG_MAX;
 		if (ul >= d->min && ul <= d->max)
 			return json_integer((json_int_t)ul);
-		snprintf(err, errlen,
-			 "%s%s: must be a duration from %lus to %lus, like 90s, "
-			 "15m, 12h or 2d",
-			 where, d->name, d->min, d->max);
+		snprintf(
+		    err, errlen,
+		    "%s%s: must be a duration from %lus to %lus, like 90s, "
+		    "15m, 12h or 2d",
+		    where, d->name, d->min, d->max);
 		return NULL;
 	case SCHEMA_BOOL:
 		if (json_is_boolean(v))
@@ -266,8 +267,10 @@ static json_t *opt_value(const struct schema_opt *d, json_t *v,
 	case SCHEMA_STRING:
 		if (s && printable(s, d->max ? d->max : 255))
 			return json_incref(v);
-		snprintf(err, errlen, "%s%s: must be printable text of 1-%lu "
-			 "bytes", where, d->name, d->max ? d->max : 255);
+		snprintf(err, errlen,
+			 "%s%s: must be printable text of 1-%lu "
+			 "bytes",
+			 where, d->name, d->max ? d->max : 255);
 		return NULL;
 	case SCHEMA_ADDRS:
 	case SCHEMA_IPV4_LIST:

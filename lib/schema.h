@@ -32,7 +32,7 @@ enum schema_type {
 	SCHEMA_DURATION,  /* 90, "90", "90s", "15m", "12h", "2d" -> seconds */
 	SCHEMA_STRING,	  /* printable text, at most @max bytes */
 	SCHEMA_IPV4_LIST, /* list of IPv4 addresses, at most @max */
-	SCHEMA_LIST,	  /* list of objects checked against @sub, at most @max */
+	SCHEMA_LIST, /* list of objects checked against @sub, at most @max */
 };
 
 #define SCHEMA_REQUIRED 0x1u /* must be given */

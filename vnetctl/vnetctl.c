@@ -57,8 +57,9 @@ static void usage_cmd(FILE *f, const struct ctl_cmd *c)
 	fprintf(f, "\n  %s\n", c->summary);
 	for (const struct ctl_flag *fl = c->flags; fl && fl->flag; fl++)
 		fprintf(f, "  --%-12s %s%s\n", fl->flag,
-			fl->type == CTL_BOOL || fl->type == CTL_NULL ? ""
-								     : "VALUE  ",
+			fl->type == CTL_BOOL || fl->type == CTL_NULL
+			    ? ""
+			    : "VALUE  ",
 			fl->help);
 }
 

@@ -20,7 +20,8 @@ static const struct ctl_flag f_net_create[] = {
     {"type", "type", CTL_STR, NULL, "private, internal or external"},
     {"mtu", "mtu", CTL_UINT, NULL, "MTU, 68-9000 (1500)"},
     {"fdb-size", "fdb_size", CTL_UINT, NULL, "most MACs learned (4096)"},
-    {"aging", "aging", CTL_STR, NULL, "MAC aging: seconds, or 90s, 15m, 1h (300)"},
+    {"aging", "aging", CTL_STR, NULL,
+     "MAC aging: seconds, or 90s, 15m, 1h (300)"},
     {0},
 };
 

@@ -68,6 +68,9 @@ struct vnetd_obj;
  *       only in SCHEMA_LIVE keys. May be NULL (nothing is live).
  * @merge: kind rules for a change request (a port's VLAN and trunk replace
  *         each other). May be NULL.
+ * @purge: delete what an object created (its device) after it was
+ *         unapplied without @remove, given its configuration; called once a
+ *         --replace import that dropped it has committed. May be NULL.
  * @status: the object as "list" shows it (a new reference)
  */
 struct vnetd_kind {
@@ -84,6 +87,7 @@ struct vnetd_kind {
 	int (*set)(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 		   struct vnetd_err *e);
 	void (*merge)(json_t *conf, json_t *changes);
+	void (*purge)(struct vnetd *d, json_t *conf);
 	json_t *(*status)(struct vnetd *d, struct vnetd_obj *o);
 };
 

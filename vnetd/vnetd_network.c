@@ -23,8 +23,9 @@ static const struct schema_opt net_opts[] = {
      .desc = "private, internal or external"},
     {"mtu", SCHEMA_UINT, VSW_MTU_MIN, VSW_MTU_MAX, 1500, SCHEMA_LIVE,
      .desc = "MTU"},
-    {"fdb_size", SCHEMA_UINT, 16, 65536, 4096, .desc = "most MAC addresses "
-						       "learned"},
+    {"fdb_size", SCHEMA_UINT, 16, 65536, 4096,
+     .desc = "most MAC addresses "
+	     "learned"},
     {"aging", SCHEMA_DURATION, 10, 86400, 300,
      .desc = "how long an idle MAC entry lives (seconds, or 90s, 15m, 1h)"},
 };
@@ -46,7 +47,8 @@ struct vnetd_net *vnetd_net_find(struct vnetd *d, const char *name)
 static int net_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 		     json_t *old, struct vnetd_err *e)
 {
-	if (!old && vnetd_view_find(v, &vnetd_kind_network, jstr(conf, "name"))) {
+	if (!old &&
+	    vnetd_view_find(v, &vnetd_kind_network, jstr(conf, "name"))) {
 		vnetd_err_set(e, VNET_ERR_EXISTS, "network '%s' already exists",
 			      jstr(conf, "name"));
 		return -EEXIST;
@@ -121,8 +123,8 @@ static int net_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 
 			if (p->id >= 0 &&
 			    !strcmp(jstr(p->obj.conf, "network"), o->name))
-				vnic_mtu_changed(vswitch_port_vnic(d->sw, p->id),
-						 mtu);
+				vnic_mtu_changed(
+				    vswitch_port_vnic(d->sw, p->id), mtu);
 		}
 	}
 	return 0;

@@ -104,6 +104,29 @@ static void objset_remove(struct vnetd_objset *s, struct vnetd_obj *o)
 		}
 }
 
+/* Put a set back in the order of @names (after an undo re-created some of
+ * its objects at the end); objects not named keep their relative order at
+ * the end. */
+static void objset_reorder(struct vnetd_objset *s, json_t *names)
+{
+	size_t at = 0, i;
+	json_t *name;
+
+	json_array_foreach(names, i, name)
+	{
+		for (size_t k = at; k < s->n; k++) {
+			struct vnetd_obj *o = s->v[k];
+
+			if (strcmp(o->name, json_string_value(name)))
+				continue;
+			memmove(&s->v[at + 1], &s->v[at],
+				(k - at) * sizeof(s->v[0]));
+			s->v[at++] = o;
+			break;
+		}
+	}
+}
+
 /**
  * vnetd_objs() - the objects of a kind, in creation order
  * @d: daemon
@@ -240,13 +263,17 @@ static json_t *prepare(struct vnetd *d, const struct vnetd_kind *k,
 		       const struct vnetd_view *v, json_t *params,
 		       struct vnetd_err *e)
 {
-	json_t *conf = validate(k, params, e);
+	json_t *conf = validate(k, params, e), *ordered;
 
 	if (conf && k->check(d, v, conf, NULL, e)) {
 		json_decref(conf);
 		return NULL;
 	}
-	return conf;
+	/* Keys the check filled in go to their place in the table, so the
+	 * object reads the same before and after a restart. */
+	ordered = conf ? validate(k, conf, e) : NULL;
+	json_decref(conf);
+	return ordered;
 }
 
 static bool is_child(const struct vnetd_kind *c, const struct vnetd_kind *k,
@@ -704,7 +731,8 @@ static int plan_adds(struct vnetd *d, json_t *cfg, bool replace,
 				return -EEXIST;
 			}
 			json_object_set(v->objs[i], jstr(conf, "name"), conf);
-			p->add[p->n_add++] = (struct import_item){k, conf, NULL};
+			p->add[p->n_add++] =
+			    (struct import_item){k, conf, NULL};
 		}
 	}
 	return 0;
@@ -728,7 +756,9 @@ static int plan_dels(struct vnetd *d, const struct vnetd_view *v,
 	for (int i = VNETD_KINDS - 1; i >= 0; i--) {
 		const struct vnetd_kind *k = vnetd_kinds[i];
 
-		for (size_t n = 0; n < d->objs[i].n; n++) {
+		/* Newest first: undone in reverse, they come back in their
+		 * creation order. */
+		for (size_t n = d->objs[i].n; n-- > 0;) {
 			struct vnetd_obj *o = d->objs[i].v[n];
 			json_t *want = vnetd_view_find(v, k, o->name);
 			json_t *pconf = NULL;
@@ -776,11 +806,18 @@ json_t *vnetd_config_import(struct vnetd *d, json_t *params,
 	bool replace = json_is_true(json_object_get(params, "replace"));
 	struct import_plan p = {0};
 	const struct vnetd_kind **del_kind = NULL;
+	json_t *order[VNETD_KINDS];
 	struct vnetd_view v;
 	size_t i;
 
 	if (check_format(cfg, e))
 		return NULL;
+	for (unsigned k = 0; k < VNETD_KINDS; k++) {
+		order[k] = json_array();
+		for (size_t n = 0; n < d->objs[k].n; n++)
+			json_array_append_new(
+			    order[k], json_string(d->objs[k].v[n]->name));
+	}
 	if (replace)
 		view_init(&v);
 	else
@@ -817,13 +854,13 @@ json_t *vnetd_config_import(struct vnetd *d, json_t *params,
 	for (i = 0; i < p.n_add; i++)
 		if (p.add[i].conf &&
 		    vnetd_store_put(d->store, p.add[i].k->table,
-				    jstr(p.add[i].conf, "name"),
-				    p.add[i].conf))
+				    jstr(p.add[i].conf, "name"), p.add[i].conf))
 			goto store_err;
 	for (i = 0; i < p.n_del; i++) {
-		/* Children come first in the list; a parent's unapply would
-		 * take them anyway. */
-		obj_unapply(d, p.del[i], true);
+		/* Children come first in the list.  Devices stay until the
+		 * import has committed, so an undo finds them as they were
+		 * (addresses and all). */
+		obj_unapply(d, p.del[i], false);
 		p.del[i] = NULL;
 	}
 	for (i = 0; i < p.n_add; i++) {
@@ -844,6 +881,9 @@ json_t *vnetd_config_import(struct vnetd *d, json_t *params,
 			      "the log)");
 		goto undo;
 	}
+	for (i = 0; i < p.n_del; i++)
+		if (del_kind[i]->purge)
+			del_kind[i]->purge(d, p.del_conf[i]);
 	res = json_object();
 	for (unsigned k = 0; k < VNETD_KINDS; k++) {
 		char key[64];
@@ -852,8 +892,10 @@ json_t *vnetd_config_import(struct vnetd *d, json_t *params,
 		json_object_set_new(res, key, json_integer(p.made[k]));
 	}
 	json_object_set_new(res, "deleted", json_integer((json_int_t)p.n_del));
-	vlog(MAIN, INFO, "configuration imported (%zu object(s) added, %zu "
-	     "removed)", p.n_add, p.n_del);
+	vlog(MAIN, INFO,
+	     "configuration imported (%zu object(s) added, %zu "
+	     "removed)",
+	     p.n_add, p.n_del);
 	goto out;
 
 undo:
@@ -867,10 +909,14 @@ undo:
 		struct vnetd_err again;
 
 		if (!obj_apply(d, del_kind[i], p.del_conf[i], true, &again))
-			vlog(MAIN, ERR, "%s %s could not be restored after a "
-			     "failed import: %s", del_kind[i]->name,
-			     jstr(p.del_conf[i], "name"), again.msg);
+			vlog(MAIN, ERR,
+			     "%s %s could not be restored after a "
+			     "failed import: %s",
+			     del_kind[i]->name, jstr(p.del_conf[i], "name"),
+			     again.msg);
 	}
+	for (unsigned k = 0; k < VNETD_KINDS; k++)
+		objset_reorder(&d->objs[k], order[k]);
 	{
 		char msg[sizeof(e->msg)];
 
@@ -886,6 +932,8 @@ store_err:
 	vnetd_err_set(e, VNET_ERR_SYSTEM,
 		      "state file error (see the log); nothing was imported");
 out:
+	for (unsigned k = 0; k < VNETD_KINDS; k++)
+		json_decref(order[k]);
 	free(del_kind);
 	plan_free(&p);
 	view_free(&v);

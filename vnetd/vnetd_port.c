@@ -274,12 +274,10 @@ static void port_merge(json_t *conf, json_t *changes)
 	}
 }
 
-static void ctl_event(struct vnetd *d, struct vnetd_handler *h,
-		      uint32_t events)
+static void ctl_event(struct vnetd *d, struct vnetd_handler *h, uint32_t events)
 {
-	struct vnetd_port *p = (struct vnetd_port *)((char *)h -
-						     offsetof(struct vnetd_port,
-							      ctl));
+	struct vnetd_port *p =
+	    (struct vnetd_port *)((char *)h - offsetof(struct vnetd_port, ctl));
 
 	if (!p->gone && p->id >= 0)
 		vnic_ctl_event(vswitch_port_vnic(d->sw, p->id));
@@ -509,6 +507,29 @@ static json_t *port_status(struct vnetd *d, struct vnetd_obj *o)
 	return s;
 }
 
+/* After a --replace import dropped a tap or host port: delete its device,
+ * unless a port of the new configuration uses it. */
+static void port_purge(struct vnetd *d, json_t *conf)
+{
+	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
+	const char *kind = jstr(conf, "kind"), *dev = jstr(conf, "device");
+	int ret;
+
+	if (!dev || (strcmp(kind, "tap") && strcmp(kind, "host")))
+		return;
+	for (size_t i = 0; i < ports->n; i++) {
+		const char *k = jstr(ports->v[i]->conf, "kind");
+		const char *od = jstr(ports->v[i]->conf, "device");
+
+		if (od && !strcmp(od, dev) && strcmp(k, "uplink"))
+			return;
+	}
+	ret = vnic_link_delete(dev, jstr(conf, "netns"));
+	if (ret)
+		vlog(MAIN, WARN, "port %s: cannot delete device %s: %s",
+		     jstr(conf, "name"), dev, strerror(-ret));
+}
+
 const struct vnetd_kind vnetd_kind_port = {
     .name = "port",
     .table = "ports",
@@ -520,6 +541,7 @@ const struct vnetd_kind vnetd_kind_port = {
     .unapply = port_unapply,
     .set = port_set,
     .merge = port_merge,
+    .purge = port_purge,
     .status = port_status,
 };
 

@@ -30,11 +30,11 @@
 #include "../lib/log.h"
 #include "../lib/util.h"
 
-#define RPC_MAX_CONNS	64
-#define RPC_IDLE_MS	30000	  /* an idle connection is closed */
-#define RPC_STALL_MS	10000	  /* a client not reading replies is closed */
-#define RPC_OUT_HIGH	(4u << 20)  /* stop reading requests above this */
-#define RPC_MAX_REPLY	(16u << 20) /* longest reply sent */
+#define RPC_MAX_CONNS 64
+#define RPC_IDLE_MS   30000	  /* an idle connection is closed */
+#define RPC_STALL_MS  10000	  /* a client not reading replies is closed */
+#define RPC_OUT_HIGH  (4u << 20)  /* stop reading requests above this */
+#define RPC_MAX_REPLY (16u << 20) /* longest reply sent */
 
 struct rpc_buf {
 	char *data;
@@ -91,23 +91,23 @@ enum rpc_op { OP_FN, OP_CREATE, OP_DELETE, OP_SET, OP_LIST };
 
 /* Every method, listed once: name, operation, kind, handler, whether it
  * changes state. */
-#define RPC_METHODS(X)                                                     \
-	X("network.create", OP_CREATE, K_NET, NULL, true)                  \
-	X("network.delete", OP_DELETE, K_NET, NULL, true)                  \
-	X("network.set", OP_SET, K_NET, NULL, true)                        \
-	X("network.list", OP_LIST, K_NET, NULL, false)                     \
-	X("network.show", OP_FN, NULL, vnetd_net_show, false)              \
-	X("port.add", OP_CREATE, K_PORT, NULL, true)                       \
-	X("port.del", OP_DELETE, K_PORT, NULL, true)                       \
-	X("port.set", OP_SET, K_PORT, NULL, true)                          \
-	X("port.list", OP_LIST, K_PORT, NULL, false)                       \
-	X("port.show", OP_FN, NULL, vnetd_port_show, false)                \
-	X("mac.show", OP_FN, NULL, vnetd_mac_show, false)                  \
-	X("stats", OP_FN, NULL, vnetd_stats, false)                        \
-	X("config.export", OP_FN, NULL, vnetd_config_export, false)        \
-	X("config.import", OP_FN, NULL, vnetd_config_import, true)         \
-	X("log.set", OP_FN, NULL, rpc_log_set, true)                       \
-	X("log.get", OP_FN, NULL, rpc_log_get, false)                      \
+#define RPC_METHODS(X)                                              \
+	X("network.create", OP_CREATE, K_NET, NULL, true)           \
+	X("network.delete", OP_DELETE, K_NET, NULL, true)           \
+	X("network.set", OP_SET, K_NET, NULL, true)                 \
+	X("network.list", OP_LIST, K_NET, NULL, false)              \
+	X("network.show", OP_FN, NULL, vnetd_net_show, false)       \
+	X("port.add", OP_CREATE, K_PORT, NULL, true)                \
+	X("port.del", OP_DELETE, K_PORT, NULL, true)                \
+	X("port.set", OP_SET, K_PORT, NULL, true)                   \
+	X("port.list", OP_LIST, K_PORT, NULL, false)                \
+	X("port.show", OP_FN, NULL, vnetd_port_show, false)         \
+	X("mac.show", OP_FN, NULL, vnetd_mac_show, false)           \
+	X("stats", OP_FN, NULL, vnetd_stats, false)                 \
+	X("config.export", OP_FN, NULL, vnetd_config_export, false) \
+	X("config.import", OP_FN, NULL, vnetd_config_import, true)  \
+	X("log.set", OP_FN, NULL, rpc_log_set, true)                \
+	X("log.get", OP_FN, NULL, rpc_log_get, false)               \
 	X("daemon.status", OP_FN, NULL, rpc_status, false)
 
 static const struct {
@@ -198,7 +198,8 @@ static json_t *rpc_call(struct vnetd *d, size_t i, json_t *params,
 		return vnetd_obj_set(d, k, params, e);
 	case OP_LIST:
 		return vnetd_obj_list(
-		    d, k, k->parent_key ? jstr(params, k->parent_key) : NULL, e);
+		    d, k, k->parent_key ? jstr(params, k->parent_key) : NULL,
+		    e);
 	}
 	return NULL;
 }
@@ -301,8 +302,7 @@ static void conn_deadline(struct vtimer *t, void *arg)
 	struct rpc_conn *c = arg;
 
 	vlog_rl(RPC, INFO, "control client pid %d: %s; closing", (int)c->pid,
-		c->out.len ? "not reading its replies"
-			   : "idle for too long");
+		c->out.len ? "not reading its replies" : "idle for too long");
 	conn_close(c);
 }
 
@@ -379,9 +379,9 @@ static void conn_read(struct rpc_conn *c)
 		if (c->in.data[i] != '\n')
 			continue;
 		if (i > start &&
-		    conn_reply(c, vnetd_rpc_dispatch(c->rpc->d,
-						     c->in.data + start,
-						     i - start))) {
+		    conn_reply(c,
+			       vnetd_rpc_dispatch(c->rpc->d, c->in.data + start,
+						  i - start))) {
 			conn_close(c);
 			return;
 		}
@@ -548,8 +548,10 @@ static void rpc_accept(struct vnetd *d, struct vnetd_handler *h,
 	}
 	c = conn_slot(rpc, cr.pid);
 	if (!c) {
-		vlog_rl(RPC, WARN, "too many busy control clients; refusing "
-			"pid %d", (int)cr.pid);
+		vlog_rl(RPC, WARN,
+			"too many busy control clients; refusing "
+			"pid %d",
+			(int)cr.pid);
 		close(fd);
 		return;
 	}

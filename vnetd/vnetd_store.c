@@ -100,7 +100,8 @@ static int store_backup(struct vnetd_store *st, int ver)
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
-		vlog(STORE, ERR, "%s: cannot copy the file to %s before "
+		vlog(STORE, ERR,
+		     "%s: cannot copy the file to %s before "
 		     "upgrading it: %s; it is unchanged",
 		     st->path, bak, sqlite3_errmsg(st->db));
 		return -EIO;

@@ -284,6 +284,36 @@ int vnic_link_addr_del(const char *ifname, const char *cidr)
 }
 
 /**
+ * vnic_link_delete() - delete a device vnetd made (a tap whose port is gone)
+ * @ifname: device
+ * @netns: namespace it lives in, NULL for vnetd's own
+ *
+ * Return: 0 (also when it is gone already) or -errno
+ */
+int vnic_link_delete(const char *ifname, const char *netns)
+{
+	struct rtnl_link *link = NULL;
+	struct nl_sock *sk;
+	int saved = -1, ret;
+
+	if (netns && (ret = vnic_netns_enter(netns, &saved)))
+		return ret == -ENOENT ? 0 : ret;
+	sk = nl_open();
+	if (!sk) {
+		vnic_netns_leave(saved);
+		return -ENOMEM;
+	}
+	ret = rtnl_link_get_kernel(sk, 0, ifname, &link);
+	if (!ret)
+		ret = rtnl_link_delete(sk, link);
+	ret = ret ? nl_to_errno(ret) : 0;
+	rtnl_link_put(link);
+	nl_release(sk);
+	vnic_netns_leave(saved);
+	return ret == -ENODEV ? 0 : ret;
+}
+
+/**
  * vnic_netns_enter() - move the calling thread into a named network namespace
  * @netns: name under /run/netns
  * @saved_fd: set to an fd of the namespace to return to
