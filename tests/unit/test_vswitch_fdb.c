@@ -300,6 +300,7 @@ struct learner {
 	struct fdb *f;
 	unsigned seed;
 	int64_t now;
+	_Atomic bool *done;
 };
 
 static void *learner_main(void *arg)
@@ -314,6 +315,7 @@ static void *learner_main(void *arg)
 		fdb_learn(l->f, m, 0, (uint16_t)(r % 6), (r >> 9) % 2 ? 40 : 0,
 			  l->now + (r >> 12) % 40);
 	}
+	atomic_store(l->done, true);
 	return NULL;
 }
 
@@ -322,16 +324,19 @@ static void *learner_main(void *arg)
 static void test_counts_exact_threads(void **state)
 {
 	struct fdb *f = fdb_create(256, 20);
-	struct learner l[2] = {{f, 1, 100}, {f, 2, 100}};
+	_Atomic bool done[2] = {false, false};
+	struct learner l[2] = {{f, 1, 100, &done[0]}, {f, 2, 100, &done[1]}};
 	pthread_t tid[2];
+	unsigned sweeps = 0;
 
 	for (int i = 0; i < 2; i++)
 		assert_int_equal(
 		    pthread_create(&tid[i], NULL, learner_main, &l[i]), 0);
-	for (int i = 0; i < 2000; i++) {
-		fdb_age(f, 100 + i % 60);
-		if (i % 7 == 0)
-			fdb_flush_port(f, (uint16_t)(i % 6));
+	while (!atomic_load(&done[0]) || !atomic_load(&done[1])) {
+		fdb_age(f, 100 + sweeps % 60);
+		if (sweeps % 7 == 0)
+			fdb_flush_port(f, (uint16_t)(sweeps % 6));
+		sweeps++;
 	}
 	for (int i = 0; i < 2; i++)
 		pthread_join(tid[i], NULL);
