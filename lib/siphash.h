@@ -36,22 +36,22 @@ static inline uint64_t siphash_rol(uint64_t x, int b)
 	return (x << b) | (x >> (64 - b));
 }
 
-#define SIPHASH_ROUND(v0, v1, v2, v3)                                       \
-	do {                                                                \
-		v0 += v1;                                                   \
-		v1 = siphash_rol(v1, 13);                                   \
-		v1 ^= v0;                                                   \
-		v0 = siphash_rol(v0, 32);                                   \
-		v2 += v3;                                                   \
-		v3 = siphash_rol(v3, 16);                                   \
-		v3 ^= v2;                                                   \
-		v0 += v3;                                                   \
-		v3 = siphash_rol(v3, 21);                                   \
-		v3 ^= v0;                                                   \
-		v2 += v1;                                                   \
-		v1 = siphash_rol(v1, 17);                                   \
-		v1 ^= v2;                                                   \
-		v2 = siphash_rol(v2, 32);                                   \
+#define SIPHASH_ROUND(v0, v1, v2, v3)     \
+	do {                              \
+		v0 += v1;                 \
+		v1 = siphash_rol(v1, 13); \
+		v1 ^= v0;                 \
+		v0 = siphash_rol(v0, 32); \
+		v2 += v3;                 \
+		v3 = siphash_rol(v3, 16); \
+		v3 ^= v2;                 \
+		v0 += v3;                 \
+		v3 = siphash_rol(v3, 21); \
+		v3 ^= v0;                 \
+		v2 += v1;                 \
+		v1 = siphash_rol(v1, 17); \
+		v1 ^= v2;                 \
+		v2 = siphash_rol(v2, 32); \
 	} while (0)
 
 /* SipHash-c-d of the 8 bytes of @m in little-endian order. */

@@ -15,9 +15,9 @@ struct vnic;
 #define VSW_MTU_MIN   68
 #define VSW_MTU_MAX   9000
 
-#define VSW_MAC_LIMIT_DEFAULT 1024	/* per VM or host port */
-#define VSW_FDB_SIZE_MAX      1048576u	/* MAC table entries */
-#define VSW_AGING_MAX	      1000000u	/* seconds */
+#define VSW_MAC_LIMIT_DEFAULT 1024     /* per VM or host port */
+#define VSW_FDB_SIZE_MAX      1048576u /* MAC table entries */
+#define VSW_AGING_MAX	      1000000u /* seconds */
 
 /* Drops the switch makes, counted per port (ingress or egress). */
 #define VSW_DROPS(X)                                                        \
@@ -32,8 +32,7 @@ struct vnic;
 	X(TX_FAILED, "tx_failed", "egress port did not take the frame")     \
 	X(MAC_LIMIT, "mac_limit",                                           \
 	  "new source MAC beyond the port's MAC limit")                     \
-	X(MAC_PINNED, "mac_pinned",                                         \
-	  "source MAC is pinned to another port")                           \
+	X(MAC_PINNED, "mac_pinned", "source MAC is pinned to another port") \
 	X(RESERVED_MCAST, "reserved_mcast",                                 \
 	  "IEEE reserved group 01:80:c2:00:00:0x, port has no handler")
 

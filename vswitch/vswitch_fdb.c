@@ -34,9 +34,10 @@
 #define FDB_KEY_TOMB  (1ull << 63)
 #define FDB_KEY_VALID (1ull << 62)
 #define FDB_KEY_LOCK  (1ull << 61) /* port being changed: hands off */
-#define FDB_KEY_PIN   (1ull << 60) /* set by the control plane: never ages,
-				    * never moves */
-#define FDB_KEY_ID    (~(FDB_KEY_LOCK | FDB_KEY_PIN))
+#define FDB_KEY_PIN                                           \
+	(1ull << 60) /* set by the control plane: never ages, \
+		      * never moves */
+#define FDB_KEY_ID (~(FDB_KEY_LOCK | FDB_KEY_PIN))
 
 struct fdb_entry {
 	_Atomic uint64_t key;
@@ -49,7 +50,8 @@ struct fdb {
 	unsigned max;  /* most live entries learned */
 	unsigned mask; /* table size - 1 */
 	_Atomic unsigned aging;
-	_Atomic unsigned live; /* entries, pinned ones too, + inserts under way */
+	_Atomic unsigned
+	    live; /* entries, pinned ones too, + inserts under way */
 	_Atomic unsigned tombs;
 	_Atomic unsigned *learned; /* per port: learned entries (not pins) */
 	struct fdb_entry *tab;
@@ -142,8 +144,8 @@ struct fdb *fdb_create(unsigned max_entries, unsigned aging)
  *
  * Return: table, or NULL on allocation failure
  */
-struct fdb *fdb_create_keyed(unsigned max_entries, unsigned aging,
-			     uint64_t k0, uint64_t k1)
+struct fdb *fdb_create_keyed(unsigned max_entries, unsigned aging, uint64_t k0,
+			     uint64_t k1)
 {
 	return fdb_alloc(max_entries, 0, aging, k0, k1);
 }
@@ -246,6 +248,23 @@ static enum fdb_learn_result fdb_hit(struct fdb *fdb, struct fdb_entry *e,
 	return old != pid ? FDB_MOVED : FDB_REFRESHED;
 }
 
+/* The slot a hint names, if it holds @key: a port sends from the same MAC
+ * and to the same peer frame after frame, so remembering where they were
+ * found skips the hash.  A hint is only a guess (stale, from another table,
+ * torn between two threads): the key comparison decides. */
+static struct fdb_entry *fdb_hinted(struct fdb *fdb, uint64_t key,
+				    _Atomic unsigned *hint, uint64_t *k)
+{
+	struct fdb_entry *e;
+
+	if (!hint)
+		return NULL;
+	e = &fdb->tab[atomic_load_explicit(hint, memory_order_relaxed) &
+		      fdb->mask];
+	*k = atomic_load_explicit(&e->key, memory_order_acquire);
+	return (*k & FDB_KEY_ID) == key ? e : NULL;
+}
+
 /**
  * fdb_learn() - note that @mac in @vlan was seen behind @port
  * @fdb: table
@@ -254,16 +273,20 @@ static enum fdb_learn_result fdb_hit(struct fdb *fdb, struct fdb_entry *e,
  * @port: ingress port, below VSW_MAX_PORTS
  * @limit: most MACs learned behind @port, 0 for no limit
  * @now: monotonic seconds
+ * @hint: NULL, or where the caller found its last source MAC; updated
  *
  * Return: what happened; FDB_LIMIT and FDB_PINNED mean drop the frame
  */
 enum fdb_learn_result fdb_learn(struct fdb *fdb, const uint8_t mac[6],
 				uint16_t vlan, uint16_t port, unsigned limit,
-				int64_t now)
+				int64_t now, _Atomic unsigned *hint)
 {
-	uint64_t key = fdb_key(mac, vlan);
+	uint64_t key = fdb_key(mac, vlan), k;
 	uint32_t pid = (uint32_t)port + 1;
+	struct fdb_entry *e = fdb_hinted(fdb, key, hint, &k);
 
+	if (e)
+		return fdb_hit(fdb, e, k, pid, limit, now);
 	for (int attempt = 0; attempt < 4; attempt++) {
 		struct fdb_entry *free_slot = NULL;
 		uint64_t free_key = 0;
@@ -271,12 +294,13 @@ enum fdb_learn_result fdb_learn(struct fdb *fdb, const uint8_t mac[6],
 
 		for (unsigned n = 0; n <= fdb->mask;
 		     n++, i = (i + 1) & fdb->mask) {
-			struct fdb_entry *e = &fdb->tab[i];
-			uint64_t k =
-			    atomic_load_explicit(&e->key, memory_order_acquire);
-
-			if ((k & FDB_KEY_ID) == key)
+			e = &fdb->tab[i];
+			k = atomic_load_explicit(&e->key, memory_order_acquire);
+			if ((k & FDB_KEY_ID) == key) {
+				if (hint)
+					*hint = i;
 				return fdb_hit(fdb, e, k, pid, limit, now);
+			}
 			if (k == FDB_KEY_TOMB && !free_slot) {
 				free_slot = e;
 				free_key = k;
@@ -297,8 +321,13 @@ enum fdb_learn_result fdb_learn(struct fdb *fdb, const uint8_t mac[6],
 			fdb_give(&fdb->learned[port]);
 			return FDB_FULL;
 		}
-		if (fdb_claim(fdb, free_slot, free_key, key, pid, now))
+		if (fdb_claim(fdb, free_slot, free_key, key, pid, now)) {
+			if (hint)
+				atomic_store_explicit(
+				    hint, (unsigned)(free_slot - fdb->tab),
+				    memory_order_relaxed);
 			return FDB_LEARNED;
+		}
 		/* Another thread took the slot: look again, it may have been
 		 * this very MAC. */
 		fdb_give(&fdb->live);
@@ -307,38 +336,48 @@ enum fdb_learn_result fdb_learn(struct fdb *fdb, const uint8_t mac[6],
 	return FDB_FULL;
 }
 
+static int fdb_port_of(const struct fdb *fdb, struct fdb_entry *e, uint64_t k,
+		       int64_t now)
+{
+	uint32_t pid = atomic_load_explicit(&e->port, memory_order_relaxed);
+
+	if (!pid ||
+	    (!(k & FDB_KEY_PIN) &&
+	     fdb_expired(fdb,
+			 atomic_load_explicit(&e->seen, memory_order_relaxed),
+			 now)))
+		return -1;
+	return (int)pid - 1;
+}
+
 /**
  * fdb_lookup() - port behind a MAC
  * @fdb: table
  * @mac: destination MAC
  * @vlan: VLAN of the frame
  * @now: monotonic seconds; learned entries past their age do not count
+ * @hint: NULL, or where the caller found its last destination; updated
  *
  * Return: port id, or -1 when unknown
  */
 int fdb_lookup(struct fdb *fdb, const uint8_t mac[6], uint16_t vlan,
-	       int64_t now)
+	       int64_t now, _Atomic unsigned *hint)
 {
-	uint64_t key = fdb_key(mac, vlan);
-	unsigned i = fdb_slot(fdb, key);
+	uint64_t key = fdb_key(mac, vlan), k;
+	struct fdb_entry *e = fdb_hinted(fdb, key, hint, &k);
+	unsigned i;
 
+	if (e)
+		return fdb_port_of(fdb, e, k, now);
+	i = fdb_slot(fdb, key);
 	for (unsigned n = 0; n <= fdb->mask; n++, i = (i + 1) & fdb->mask) {
-		struct fdb_entry *e = &fdb->tab[i];
-		uint64_t k =
-		    atomic_load_explicit(&e->key, memory_order_acquire);
-
+		e = &fdb->tab[i];
+		k = atomic_load_explicit(&e->key, memory_order_acquire);
 		if ((k & FDB_KEY_ID) == key) {
-			uint32_t pid =
-			    atomic_load_explicit(&e->port, memory_order_relaxed);
-
-			if (!pid ||
-			    (!(k & FDB_KEY_PIN) &&
-			     fdb_expired(fdb,
-					 atomic_load_explicit(
-					     &e->seen, memory_order_relaxed),
-					 now)))
-				return -1;
-			return (int)pid - 1;
+			if (hint)
+				atomic_store_explicit(hint, i,
+						      memory_order_relaxed);
+			return fdb_port_of(fdb, e, k, now);
 		}
 		if (k == FDB_KEY_EMPTY)
 			return -1;
@@ -354,8 +393,7 @@ int fdb_lookup(struct fdb *fdb, const uint8_t mac[6], uint16_t vlan,
  *
  * Return: slot index
  */
-unsigned fdb_bucket(const struct fdb *fdb, const uint8_t mac[6],
-		    uint16_t vlan)
+unsigned fdb_bucket(const struct fdb *fdb, const uint8_t mac[6], uint16_t vlan)
 {
 	return fdb_slot(fdb, fdb_key(mac, vlan));
 }
@@ -521,7 +559,8 @@ static void fdb_put(struct fdb *fdb, const struct fdb_copy *c)
 
 	for (;; i = (i + 1) & fdb->mask) {
 		struct fdb_entry *e = &fdb->tab[i];
-		uint64_t k = atomic_load_explicit(&e->key, memory_order_relaxed);
+		uint64_t k =
+		    atomic_load_explicit(&e->key, memory_order_relaxed);
 
 		if ((k & FDB_KEY_ID) == (c->key & FDB_KEY_ID))
 			return; /* a duplicate a race left in the old table */
@@ -640,8 +679,8 @@ void fdb_set_aging(struct fdb *fdb, unsigned aging)
  * port, -ENOSPC when no slot is free, -EAGAIN when a datapath thread held
  * the entry every time we tried
  */
-int fdb_pin(struct fdb *fdb, const uint8_t mac[6], uint16_t vlan,
-	    uint16_t port, int64_t now)
+int fdb_pin(struct fdb *fdb, const uint8_t mac[6], uint16_t vlan, uint16_t port,
+	    int64_t now)
 {
 	uint64_t key = fdb_key(mac, vlan);
 	uint32_t pid = (uint32_t)port + 1;

@@ -85,7 +85,8 @@ int vswitch_net_set_fdb_size(struct vswitch *sw, int id, unsigned n)
 	fdb_destroy(old);
 	if (dropped)
 		vlog(VSWITCH, INFO,
-		     "%s: MAC table now holds %u, %u learned entries did not fit",
+		     "%s: MAC table now holds %u, %u learned entries did not "
+		     "fit",
 		     net->name, n, dropped);
 	return (int)dropped;
 }
@@ -187,8 +188,7 @@ unsigned vswitch_port_mac_count(struct vswitch *sw, int id)
 {
 	struct vsw_port *port = ctl_port(sw, id);
 
-	return port ? fdb_port_count(atomic_load(&port->net->fdb),
-				     (uint16_t)id)
+	return port ? fdb_port_count(atomic_load(&port->net->fdb), (uint16_t)id)
 		    : 0;
 }
 
@@ -274,8 +274,7 @@ void vsw_learn_refused(struct vsw_thread *t, struct vsw_port *in,
  * @in: ingress port
  * @p: the frame (guest-controlled)
  */
-void vsw_slow_rx(struct vsw_thread *t, struct vsw_port *in,
-		 const struct pkt *p)
+void vsw_slow_rx(struct vsw_thread *t, struct vsw_port *in, const struct pkt *p)
 {
 	vsw_slow_rx_fn fn =
 	    atomic_load_explicit(&in->l2.slow_rx, memory_order_acquire);
@@ -284,6 +283,6 @@ void vsw_slow_rx(struct vsw_thread *t, struct vsw_port *in,
 		count_drop(t, in, VSW_DROP_RESERVED_MCAST);
 		return;
 	}
-	fn(atomic_load_explicit(&in->l2.slow_arg, memory_order_relaxed),
-	   in->id, p->data, p->len);
+	fn(atomic_load_explicit(&in->l2.slow_arg, memory_order_relaxed), in->id,
+	   p->data, p->len);
 }

@@ -25,16 +25,15 @@ enum fdb_learn_result {
 };
 
 struct fdb *fdb_create(unsigned max_entries, unsigned aging);
-struct fdb *fdb_create_keyed(unsigned max_entries, unsigned aging,
-			     uint64_t k0, uint64_t k1);
+struct fdb *fdb_create_keyed(unsigned max_entries, unsigned aging, uint64_t k0,
+			     uint64_t k1);
 void fdb_destroy(struct fdb *fdb);
 enum fdb_learn_result fdb_learn(struct fdb *fdb, const uint8_t mac[6],
 				uint16_t vlan, uint16_t port, unsigned limit,
-				int64_t now);
+				int64_t now, _Atomic unsigned *hint);
 int fdb_lookup(struct fdb *fdb, const uint8_t mac[6], uint16_t vlan,
-	       int64_t now);
-unsigned fdb_bucket(const struct fdb *fdb, const uint8_t mac[6],
-		    uint16_t vlan);
+	       int64_t now, _Atomic unsigned *hint);
+unsigned fdb_bucket(const struct fdb *fdb, const uint8_t mac[6], uint16_t vlan);
 unsigned fdb_age(struct fdb *fdb, int64_t now);
 unsigned fdb_flush_port(struct fdb *fdb, uint16_t port);
 unsigned fdb_forget_port(struct fdb *fdb, uint16_t port);
@@ -46,8 +45,8 @@ struct fdb *fdb_rebuild(const struct fdb *fdb);
 struct fdb *fdb_resize(const struct fdb *fdb, unsigned max_entries,
 		       unsigned *dropped);
 void fdb_set_aging(struct fdb *fdb, unsigned aging);
-int fdb_pin(struct fdb *fdb, const uint8_t mac[6], uint16_t vlan,
-	    uint16_t port, int64_t now);
+int fdb_pin(struct fdb *fdb, const uint8_t mac[6], uint16_t vlan, uint16_t port,
+	    int64_t now);
 int fdb_unpin(struct fdb *fdb, const uint8_t mac[6], uint16_t vlan);
 void fdb_foreach(const struct fdb *fdb, int64_t now, vsw_fdb_cb cb, void *arg);
 
@@ -93,10 +92,13 @@ struct vsw_net {
  * @slow_rx, @slow_arg: service for reserved-group frames; @slow_arg is
  *          stored before @slow_rx is released, and changed only while
  *          @slow_rx is NULL and a grace period has passed
+ * @src_hint, @dst_hint: MAC table slots of the last source and destination
+ *          seen on the port (datapath only; a wrong one costs a hash)
  */
 struct vsw_port_l2 {
 	_Atomic uint32_t mac_limit;
 	_Atomic int64_t logged[2];
+	_Atomic unsigned src_hint, dst_hint;
 	_Atomic(vsw_slow_rx_fn) slow_rx;
 	void *_Atomic slow_arg;
 };

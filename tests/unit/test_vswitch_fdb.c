@@ -20,16 +20,17 @@ static void test_learn_lookup(void **state)
 {
 	struct fdb *f = fdb_create(16, 300);
 
-	assert_int_equal(fdb_lookup(f, mac_a, 0, 100), -1);
-	assert_int_equal(fdb_learn(f, mac_a, 0, 3, 0, 100), FDB_LEARNED);
-	assert_int_equal(fdb_lookup(f, mac_a, 0, 100), 3);
-	assert_int_equal(fdb_learn(f, mac_a, 0, 3, 0, 101), FDB_REFRESHED);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 100, NULL), -1);
+	assert_int_equal(fdb_learn(f, mac_a, 0, 3, 0, 100, NULL), FDB_LEARNED);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 100, NULL), 3);
+	assert_int_equal(fdb_learn(f, mac_a, 0, 3, 0, 101, NULL),
+			 FDB_REFRESHED);
 	assert_int_equal(fdb_count(f), 1);
 	/* Same MAC in another VLAN is another entry. */
-	assert_int_equal(fdb_lookup(f, mac_a, 10, 100), -1);
-	assert_int_equal(fdb_learn(f, mac_a, 10, 4, 0, 100), FDB_LEARNED);
-	assert_int_equal(fdb_lookup(f, mac_a, 10, 100), 4);
-	assert_int_equal(fdb_lookup(f, mac_a, 0, 100), 3);
+	assert_int_equal(fdb_lookup(f, mac_a, 10, 100, NULL), -1);
+	assert_int_equal(fdb_learn(f, mac_a, 10, 4, 0, 100, NULL), FDB_LEARNED);
+	assert_int_equal(fdb_lookup(f, mac_a, 10, 100, NULL), 4);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 100, NULL), 3);
 	fdb_destroy(f);
 }
 
@@ -37,9 +38,9 @@ static void test_move(void **state)
 {
 	struct fdb *f = fdb_create(16, 300);
 
-	fdb_learn(f, mac_a, 0, 1, 0, 10);
-	assert_int_equal(fdb_learn(f, mac_a, 0, 2, 0, 11), FDB_MOVED);
-	assert_int_equal(fdb_lookup(f, mac_a, 0, 11), 2);
+	fdb_learn(f, mac_a, 0, 1, 0, 10, NULL);
+	assert_int_equal(fdb_learn(f, mac_a, 0, 2, 0, 11, NULL), FDB_MOVED);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 11, NULL), 2);
 	assert_int_equal(fdb_count(f), 1);
 	fdb_destroy(f);
 }
@@ -48,20 +49,20 @@ static void test_age(void **state)
 {
 	struct fdb *f = fdb_create(16, 30);
 
-	fdb_learn(f, mac_a, 0, 1, 0, 100);
-	fdb_learn(f, mac_b, 0, 2, 0, 120);
+	fdb_learn(f, mac_a, 0, 1, 0, 100, NULL);
+	fdb_learn(f, mac_b, 0, 2, 0, 120, NULL);
 	/* Expired entries stop answering before the sweep removes them. */
-	assert_int_equal(fdb_lookup(f, mac_a, 0, 130), -1);
-	assert_int_equal(fdb_lookup(f, mac_b, 0, 130), 2);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 130, NULL), -1);
+	assert_int_equal(fdb_lookup(f, mac_b, 0, 130, NULL), 2);
 	assert_int_equal(fdb_age(f, 130), 1);
 	assert_int_equal(fdb_count(f), 1);
 	/* A refresh keeps an entry alive. */
-	fdb_learn(f, mac_b, 0, 2, 0, 145);
+	fdb_learn(f, mac_b, 0, 2, 0, 145, NULL);
 	assert_int_equal(fdb_age(f, 160), 0);
-	assert_int_equal(fdb_lookup(f, mac_b, 0, 160), 2);
+	assert_int_equal(fdb_lookup(f, mac_b, 0, 160, NULL), 2);
 	/* The tombstone is reused and lookups still work past it. */
-	assert_int_equal(fdb_learn(f, mac_a, 0, 5, 0, 160), FDB_LEARNED);
-	assert_int_equal(fdb_lookup(f, mac_a, 0, 160), 5);
+	assert_int_equal(fdb_learn(f, mac_a, 0, 5, 0, 160, NULL), FDB_LEARNED);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 160, NULL), 5);
 	fdb_destroy(f);
 }
 
@@ -74,7 +75,7 @@ static void test_capacity(void **state)
 	for (int i = 0; i < 100; i++) {
 		m[5] = (uint8_t)i;
 		m[4] = (uint8_t)(i >> 8);
-		switch (fdb_learn(f, m, 0, 1, 0, 1)) {
+		switch (fdb_learn(f, m, 0, 1, 0, 1, NULL)) {
 		case FDB_LEARNED:
 			learned++;
 			break;
@@ -91,7 +92,7 @@ static void test_capacity(void **state)
 	/* Known MACs still refresh when the table is full. */
 	m[5] = 0;
 	m[4] = 0;
-	assert_int_equal(fdb_learn(f, m, 0, 1, 0, 2), FDB_REFRESHED);
+	assert_int_equal(fdb_learn(f, m, 0, 1, 0, 2, NULL), FDB_REFRESHED);
 	fdb_destroy(f);
 }
 
@@ -103,7 +104,7 @@ static void test_flush_and_rebuild(void **state)
 	/* 64 entries in a 128-slot table; port 1 has three in four. */
 	for (int i = 0; i < 64; i++) {
 		m[5] = (uint8_t)i;
-		fdb_learn(f, m, 0, (uint16_t)(i % 4 != 0), 0, 1);
+		fdb_learn(f, m, 0, (uint16_t)(i % 4 != 0), 0, 1, NULL);
 	}
 	assert_int_equal(fdb_flush_port(f, 1), 48);
 	assert_int_equal(fdb_count(f), 16);
@@ -113,9 +114,9 @@ static void test_flush_and_rebuild(void **state)
 	assert_int_equal(fdb_count(g), 16);
 	assert_false(fdb_needs_rebuild(g));
 	m[5] = 4;
-	assert_int_equal(fdb_lookup(g, m, 0, 1), 0);
+	assert_int_equal(fdb_lookup(g, m, 0, 1, NULL), 0);
 	m[5] = 3;
-	assert_int_equal(fdb_lookup(g, m, 0, 1), -1);
+	assert_int_equal(fdb_lookup(g, m, 0, 1, NULL), -1);
 	fdb_destroy(f);
 	fdb_destroy(g);
 }
@@ -221,30 +222,30 @@ static void test_mac_limit(void **state)
 
 	for (unsigned i = 0; i < 5; i++) {
 		mac_n(m, i);
-		assert_int_equal(fdb_learn(f, m, 0, 1, 3, 100),
+		assert_int_equal(fdb_learn(f, m, 0, 1, 3, 100, NULL),
 				 i < 3 ? FDB_LEARNED : FDB_LIMIT);
 	}
 	assert_int_equal(fdb_port_count(f, 1), 3);
 	assert_int_equal(fdb_count(f), 3);
 	mac_n(m, 4);
-	assert_int_equal(fdb_lookup(f, m, 0, 100), -1);
+	assert_int_equal(fdb_lookup(f, m, 0, 100, NULL), -1);
 	/* Known MACs still refresh at the limit; other ports are not held
 	 * back by it. */
 	mac_n(m, 0);
-	assert_int_equal(fdb_learn(f, m, 0, 1, 3, 101), FDB_REFRESHED);
+	assert_int_equal(fdb_learn(f, m, 0, 1, 3, 101, NULL), FDB_REFRESHED);
 	mac_n(m, 100);
-	assert_int_equal(fdb_learn(f, m, 0, 2, 3, 101), FDB_LEARNED);
+	assert_int_equal(fdb_learn(f, m, 0, 2, 3, 101, NULL), FDB_LEARNED);
 	/* A move onto a port at its limit is refused like a new MAC. */
-	assert_int_equal(fdb_learn(f, m, 0, 1, 3, 101), FDB_LIMIT);
-	assert_int_equal(fdb_lookup(f, m, 0, 101), 2);
+	assert_int_equal(fdb_learn(f, m, 0, 1, 3, 101, NULL), FDB_LIMIT);
+	assert_int_equal(fdb_lookup(f, m, 0, 101, NULL), 2);
 	/* Aging frees room: the count follows. */
 	assert_int_equal(fdb_age(f, 130), 2); /* MACs 1 and 2 */
 	assert_int_equal(fdb_port_count(f, 1), 1);
 	mac_n(m, 4);
-	assert_int_equal(fdb_learn(f, m, 0, 1, 3, 130), FDB_LEARNED);
+	assert_int_equal(fdb_learn(f, m, 0, 1, 3, 130, NULL), FDB_LEARNED);
 	/* A move out of a port gives its room back. */
 	mac_n(m, 4);
-	assert_int_equal(fdb_learn(f, m, 0, 2, 3, 130), FDB_MOVED);
+	assert_int_equal(fdb_learn(f, m, 0, 2, 3, 130, NULL), FDB_MOVED);
 	assert_int_equal(fdb_port_count(f, 1), 1);
 	assert_int_equal(fdb_port_count(f, 2), 2);
 	assert_counts_exact(f, 130, 0);
@@ -285,7 +286,7 @@ static void test_counts_exact_sequence(void **state)
 			break;
 		default:
 			fdb_learn(f, m, (uint16_t)(r % 3), (uint16_t)(r % 8),
-				  (r >> 8) % 2 ? 20 : 0, now);
+				  (r >> 8) % 2 ? 20 : 0, now, NULL);
 		}
 		if (step % 500 == 0) {
 			/* Entries past their age still count until swept. */
@@ -313,7 +314,7 @@ static void *learner_main(void *arg)
 
 		mac_n(m, r % 400);
 		fdb_learn(l->f, m, 0, (uint16_t)(r % 6), (r >> 9) % 2 ? 40 : 0,
-			  l->now + (r >> 12) % 40);
+			  l->now + (r >> 12) % 40, NULL);
 	}
 	atomic_store(l->done, true);
 	return NULL;
@@ -352,43 +353,45 @@ static void test_pinned(void **state)
 	uint8_t m[6];
 
 	/* A learned entry elsewhere is taken over; its port's count drops. */
-	assert_int_equal(fdb_learn(f, mac_a, 0, 3, 0, 100), FDB_LEARNED);
+	assert_int_equal(fdb_learn(f, mac_a, 0, 3, 0, 100, NULL), FDB_LEARNED);
 	assert_int_equal(fdb_pin(f, mac_a, 0, 1, 100), 0);
 	assert_int_equal(fdb_port_count(f, 3), 0);
 	assert_int_equal(fdb_port_count(f, 1), 0); /* pins are not learned */
-	assert_int_equal(fdb_lookup(f, mac_a, 0, 100), 1);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 100, NULL), 1);
 	assert_int_equal(fdb_pin(f, mac_a, 0, 1, 100), 0);
 	assert_int_equal(fdb_pin(f, mac_a, 0, 2, 100), -EEXIST);
 	/* Learning cannot move it; its own port refreshes it. */
-	assert_int_equal(fdb_learn(f, mac_a, 0, 2, 0, 101), FDB_PINNED);
-	assert_int_equal(fdb_learn(f, mac_a, 0, 1, 0, 101), FDB_REFRESHED);
-	assert_int_equal(fdb_lookup(f, mac_a, 0, 101), 1);
+	assert_int_equal(fdb_learn(f, mac_a, 0, 2, 0, 101, NULL), FDB_PINNED);
+	assert_int_equal(fdb_learn(f, mac_a, 0, 1, 0, 101, NULL),
+			 FDB_REFRESHED);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 101, NULL), 1);
 	/* Another VLAN is another key. */
-	assert_int_equal(fdb_learn(f, mac_a, 5, 2, 0, 101), FDB_LEARNED);
+	assert_int_equal(fdb_learn(f, mac_a, 5, 2, 0, 101, NULL), FDB_LEARNED);
 	/* It never ages, and a port flush (link down) keeps it. */
 	assert_int_equal(fdb_age(f, 100000), 1);
-	assert_int_equal(fdb_lookup(f, mac_a, 0, 100000), 1);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 100000, NULL), 1);
 	assert_int_equal(fdb_flush_port(f, 1), 0);
-	assert_int_equal(fdb_lookup(f, mac_a, 0, 100000), 1);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 100000, NULL), 1);
 	/* A full table still keeps it through a shrinking resize. */
 	for (unsigned i = 0; i < 4; i++) {
 		mac_n(m, i);
-		fdb_learn(f, m, 0, 2, 0, 100000 + i);
+		fdb_learn(f, m, 0, 2, 0, 100000 + i, NULL);
 	}
 	g = fdb_resize(f, 1, NULL);
 	assert_non_null(g);
 	fdb_destroy(f);
 	f = g;
-	assert_int_equal(fdb_lookup(f, mac_a, 0, 100010), 1);
-	assert_int_equal(fdb_learn(f, mac_a, 0, 2, 0, 100010), FDB_PINNED);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 100010, NULL), 1);
+	assert_int_equal(fdb_learn(f, mac_a, 0, 2, 0, 100010, NULL),
+			 FDB_PINNED);
 	assert_counts_exact(f, 100003, 1);
 	/* Deleting the port removes it; unpin removes it too. */
 	assert_int_equal(fdb_forget_port(f, 1), 1);
-	assert_int_equal(fdb_lookup(f, mac_a, 0, 100010), -1);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 100010, NULL), -1);
 	assert_int_equal(fdb_pin(f, mac_b, 0, 1, 100010), 0);
 	assert_int_equal(fdb_unpin(f, mac_b, 0), 0);
 	assert_int_equal(fdb_unpin(f, mac_b, 0), -ENOENT);
-	assert_int_equal(fdb_learn(f, mac_b, 0, 2, 0, 100010), FDB_FULL);
+	assert_int_equal(fdb_learn(f, mac_b, 0, 2, 0, 100010, NULL), FDB_FULL);
 	assert_counts_exact(f, 100003, 0);
 	fdb_destroy(f);
 }
@@ -401,7 +404,7 @@ static void test_resize(void **state)
 
 	for (unsigned i = 0; i < 50; i++) {
 		mac_n(m, i);
-		fdb_learn(f, m, 0, (uint16_t)(i % 3), 0, 1000 + i);
+		fdb_learn(f, m, 0, (uint16_t)(i % 3), 0, 1000 + i, NULL);
 	}
 	/* Growing keeps every entry. */
 	g = fdb_resize(f, 1000, &dropped);
@@ -411,7 +414,7 @@ static void test_resize(void **state)
 	assert_int_equal(fdb_max(g), 1000);
 	for (unsigned i = 0; i < 50; i++) {
 		mac_n(m, i);
-		assert_int_equal(fdb_lookup(g, m, 0, 1100), (int)(i % 3));
+		assert_int_equal(fdb_lookup(g, m, 0, 1100, NULL), (int)(i % 3));
 	}
 	assert_counts_exact(g, 1100, 0);
 	fdb_destroy(f);
@@ -422,7 +425,7 @@ static void test_resize(void **state)
 	assert_int_equal(fdb_count(f), 10);
 	for (unsigned i = 0; i < 50; i++) {
 		mac_n(m, i);
-		assert_int_equal(fdb_lookup(f, m, 0, 1100) >= 0, i >= 40);
+		assert_int_equal(fdb_lookup(f, m, 0, 1100, NULL) >= 0, i >= 40);
 	}
 	assert_counts_exact(f, 1100, 0);
 	fdb_destroy(f);
@@ -433,16 +436,44 @@ static void test_set_aging(void **state)
 {
 	struct fdb *f = fdb_create(16, 300);
 
-	fdb_learn(f, mac_a, 0, 1, 0, 100);
-	assert_int_equal(fdb_lookup(f, mac_a, 0, 150), 1);
+	fdb_learn(f, mac_a, 0, 1, 0, 100, NULL);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 150, NULL), 1);
 	fdb_set_aging(f, 30);
-	assert_int_equal(fdb_lookup(f, mac_a, 0, 150), -1);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 150, NULL), -1);
 	assert_int_equal(fdb_age(f, 150), 1);
-	fdb_learn(f, mac_a, 0, 1, 0, 150);
+	fdb_learn(f, mac_a, 0, 1, 0, 150, NULL);
 	fdb_set_aging(f, 3600);
 	assert_int_equal(fdb_age(f, 1000), 0);
-	assert_int_equal(fdb_lookup(f, mac_a, 0, 1000), 1);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 1000, NULL), 1);
 	fdb_destroy(f);
+}
+
+/* Hints only skip the hash: a stale or foreign one never misleads. */
+static void test_hints(void **state)
+{
+	struct fdb *f = fdb_create(64, 300), *g = fdb_create(64, 300);
+	_Atomic unsigned src = 0, dst = 12345;
+
+	assert_int_equal(fdb_learn(f, mac_a, 0, 1, 0, 10, &src), FDB_LEARNED);
+	assert_int_equal(atomic_load(&src), fdb_bucket(f, mac_a, 0));
+	assert_int_equal(fdb_learn(f, mac_a, 0, 1, 0, 10, &src), FDB_REFRESHED);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 10, &dst), 1);
+	assert_int_equal(atomic_load(&dst), atomic_load(&src));
+	/* The same hint in another table, for another MAC: a full lookup. */
+	assert_int_equal(fdb_lookup(g, mac_a, 0, 10, &dst), -1);
+	assert_int_equal(fdb_learn(g, mac_b, 0, 2, 0, 10, &src), FDB_LEARNED);
+	assert_int_equal(fdb_lookup(f, mac_b, 0, 10, &src), -1);
+	assert_int_equal(fdb_lookup(g, mac_b, 0, 10, &src), 2);
+	/* A hinted hit still moves, and honours limits and pins. */
+	src = fdb_bucket(f, mac_a, 0);
+	assert_int_equal(fdb_learn(f, mac_a, 0, 2, 0, 11, &src), FDB_MOVED);
+	assert_int_equal(fdb_learn(f, mac_b, 0, 3, 1, 11, NULL), FDB_LEARNED);
+	assert_int_equal(fdb_learn(f, mac_a, 0, 3, 1, 11, &src), FDB_LIMIT);
+	assert_int_equal(fdb_pin(f, mac_a, 0, 4, 11), 0);
+	assert_int_equal(fdb_learn(f, mac_a, 0, 2, 0, 11, &src), FDB_PINNED);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 11, &src), 4);
+	fdb_destroy(f);
+	fdb_destroy(g);
 }
 
 int main(void)
@@ -461,6 +492,7 @@ int main(void)
 	    cmocka_unit_test(test_pinned),
 	    cmocka_unit_test(test_resize),
 	    cmocka_unit_test(test_set_aging),
+	    cmocka_unit_test(test_hints),
 	};
 
 	return cmocka_run_group_tests_name("vswitch_fdb", tests, NULL, NULL);

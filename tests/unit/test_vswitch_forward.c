@@ -452,15 +452,13 @@ static void test_set_fdb_size_and_aging(void **state)
 	assert_int_equal(vswitch_net_set_fdb_size(e.sw, 9, 10), -ENOENT);
 	/* Aging applies to entries already learned. */
 	m[5] = 99;
-	assert_int_equal(
-	    fdb_lookup(atomic_load(&e.sw->nets[e.net]->fdb), m, 0,
-		       now_sec() + 100),
-	    e.port[2]);
+	assert_int_equal(fdb_lookup(atomic_load(&e.sw->nets[e.net]->fdb), m, 0,
+				    now_sec() + 100, NULL),
+			 e.port[2]);
 	assert_int_equal(vswitch_net_set_aging(e.sw, e.net, 50), 0);
-	assert_int_equal(
-	    fdb_lookup(atomic_load(&e.sw->nets[e.net]->fdb), m, 0,
-		       now_sec() + 100),
-	    -1);
+	assert_int_equal(fdb_lookup(atomic_load(&e.sw->nets[e.net]->fdb), m, 0,
+				    now_sec() + 100, NULL),
+			 -1);
 	assert_int_equal(vswitch_net_set_aging(e.sw, e.net, 0), -EINVAL);
 	assert_int_equal(vswitch_net_set_aging(e.sw, 9, 10), -ENOENT);
 	vswitch_destroy(e.sw);
