@@ -4,6 +4,13 @@
 #
 # A test sources this file, calls start_vnetd, and ends with "pass".  Exit
 # codes: 0 pass, 1 fail, 77 skip (with the reason on stdout).
+#
+# run.sh runs tests side by side: every name a test gives a namespace, a
+# device, a network or a port ends in the random suffix $S, files go to $T,
+# and addresses the host namespace gets come from a 10.2xx.0.0/16 that no
+# other test uses.  A test that must run
+# with no other beside it (QEMU guests, rate or timing assertions, CPU-heavy
+# peers) carries the line "# vnet-test: alone".
 
 set -u
 BUILD=${BUILD:-build}
@@ -32,6 +39,12 @@ fail() {
 skip() {
 	echo "SKIP: $*"
 	exit 77
+}
+
+# skip_part PART REASON: a part of this test cannot run (a missing tool);
+# the test goes on, and run.sh counts the part as skipped, with the reason.
+skip_part() {
+	echo "SKIP-PART: $1: $2"
 }
 
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root (namespaces, taps)"; }
