@@ -9,10 +9,11 @@
 struct vswitch;
 struct vnic;
 
-#define VSW_MAX_NETS  256
-#define VSW_MAX_PORTS 1024
-#define VSW_MTU_MIN   68
-#define VSW_MTU_MAX   9000
+#define VSW_MAX_NETS	256
+#define VSW_MAX_PORTS	1024
+#define VSW_MAX_THREADS 64
+#define VSW_MTU_MIN	68
+#define VSW_MTU_MAX	9000
 
 /* Drops the switch makes, counted per port (ingress or egress). */
 #define VSW_DROPS(X)                                                        \
@@ -49,14 +50,31 @@ enum vsw_port_role {
 
 /**
  * struct vsw_config - switch-wide settings fixed at start
- * @threads: datapath threads
+ * @threads: datapath threads, 1 to VSW_MAX_THREADS
  * @poll: busy-poll instead of sleeping on fds
  * @pool_size: packet buffers per datapath thread
+ * @thread_start: called first thing in each datapath thread, before it
+ *                touches a port (e.g. to install a seccomp filter); may be
+ *                NULL
+ * @thread_arg: passed to @thread_start
  */
 struct vsw_config {
 	unsigned threads;
 	bool poll;
 	unsigned pool_size;
+	void (*thread_start)(unsigned idx, void *arg);
+	void *thread_arg;
+};
+
+/**
+ * struct vsw_timer - a timer of state owned by one datapath thread; embed it
+ * and set it up with vsw_timer_init().  Fields are the wheel's.
+ */
+struct vsw_timer {
+	struct vsw_timer *next, **pprev;
+	uint64_t expires;
+	void (*fn)(struct vsw_timer *tm);
+	uint16_t slot;
 };
 
 /**
@@ -139,6 +157,29 @@ bool vswitch_port_up(struct vswitch *sw, int port);
 int vswitch_port_set_link(struct vswitch *sw, int port, bool up);
 int vswitch_port_find_ifindex(struct vswitch *sw, int ifindex);
 unsigned vswitch_port_thread(struct vswitch *sw, int port);
+unsigned vswitch_port_queues(struct vswitch *sw, int port);
+int vswitch_port_queue_thread(struct vswitch *sw, int port, unsigned rxq);
+int vswitch_port_move(struct vswitch *sw, int port, unsigned rxq,
+		      unsigned thread);
+int vswitch_port_pin(struct vswitch *sw, int port, int with_port);
+int vswitch_port_set_vlan(struct vswitch *sw, int port,
+			  const struct vsw_vlan *vlan);
+unsigned vswitch_threads(const struct vswitch *sw);
+
+/* Work on datapath threads: called from the control thread. */
+int vswitch_call(struct vswitch *sw, unsigned thread, void (*fn)(void *arg),
+		 void *arg) __attribute__((warn_unused_result));
+int vswitch_call_wait(struct vswitch *sw, unsigned thread,
+		      void (*fn)(void *arg), void *arg)
+    __attribute__((warn_unused_result));
+
+/* Timers: called on the datapath thread that owns the timer. */
+void vsw_timer_init(struct vsw_timer *tm, void (*fn)(struct vsw_timer *tm));
+bool vsw_timer_pending(const struct vsw_timer *tm);
+int vswitch_timer_arm(struct vsw_timer *tm, unsigned ms)
+    __attribute__((warn_unused_result));
+void vswitch_timer_cancel(struct vsw_timer *tm);
+int vswitch_thread_self(void);
 void vswitch_port_stats(struct vswitch *sw, int port,
 			struct vsw_port_stats *st);
 

@@ -45,12 +45,18 @@ bool vsw_vlan_egress(const struct vsw_vlan *v, const struct pkt *p,
 
 /* ---- runtime objects (vswitch.c, vswitch_dp.c) ---- */
 
-/* An immutable list of port ids, replaced whole and freed after a grace
- * period, so datapath threads read it without locks. */
+/* An immutable list of port ids (or receive queue keys, VSW_RXQ_KEY()),
+ * replaced whole and freed after a grace period, so datapath threads read it
+ * without locks. */
 struct vsw_idlist {
 	unsigned n;
-	uint16_t ids[];
+	int32_t ids[];
 };
+
+/* A receive queue of a port, as epoll data and in poll lists. */
+#define VSW_RXQ_KEY(port, q) ((uint32_t)(port) | (uint32_t)(q) << 16)
+#define VSW_RXQ_PORT(key)    ((key)&0xffffu)
+#define VSW_RXQ_Q(key)	     ((key) >> 16)
 
 struct vsw_net {
 	int id;
@@ -68,10 +74,14 @@ struct vsw_port {
 	char name[16];
 	struct vsw_net *net;
 	enum vsw_port_role role;
-	struct vsw_vlan vlan;
+	_Atomic(struct vsw_vlan *) vlan; /* replaced whole, see set_vlan */
 	struct vnic *vnic;
-	unsigned thread;
-	int rx_fd;
+	unsigned n_rxq;
+	struct {
+		_Atomic unsigned
+		    thread; /* owner; changed with a grace period */
+		int fd;	    /* event mode, -1 when polled */
+	} rxq[VNIC_MAX_RXQ];
 	_Atomic bool link_up;	 /* carrier as netlink reports it */
 	_Atomic bool broken;	 /* the backend failed for good */
 	_Atomic bool fault_seen; /* control thread has handled @broken */
@@ -82,6 +92,43 @@ struct vsw_port {
 struct vsw_tstats_port {
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
 	uint64_t drops[VSW_DROP_MAX];
+};
+
+/* The port's VLAN setting as the datapath reads it. */
+static inline const struct vsw_vlan *vsw_port_vlan(const struct vsw_port *p)
+{
+	return atomic_load_explicit(&p->vlan, memory_order_acquire);
+}
+
+/* ---- per-thread timer wheel (vswitch_timer.c) ---- */
+
+#define VSW_TW_BITS0  8 /* level 0: 256 slots of one tick (1 ms) */
+#define VSW_TW_BITS   6 /* levels 1-3: 64 slots each */
+#define VSW_TW_LEVELS 4
+
+/* Hierarchical timing wheel; expiries are absolute ticks. */
+struct vsw_wheel {
+	uint64_t now; /* next tick to run */
+	unsigned count;
+	struct vsw_timer *l0[1 << VSW_TW_BITS0];
+	struct vsw_timer *ln[VSW_TW_LEVELS - 1][1 << VSW_TW_BITS];
+	uint64_t occ0[(1 << VSW_TW_BITS0) / 64]; /* occupied level-0 slots */
+	uint64_t occn[VSW_TW_LEVELS - 1];	 /* occupied slots above */
+};
+
+void vsw_wheel_init(struct vsw_wheel *w, uint64_t now);
+void vsw_wheel_add(struct vsw_wheel *w, struct vsw_timer *tm, uint64_t expires);
+void vsw_wheel_del(struct vsw_wheel *w, struct vsw_timer *tm);
+unsigned vsw_wheel_run(struct vsw_wheel *w, uint64_t now);
+int64_t vsw_wheel_next(const struct vsw_wheel *w);
+
+/* ---- per-thread command ring (control thread -> one datapath thread) ---- */
+
+#define VSW_CMD_RING 256
+
+struct vsw_cmd {
+	void (*fn)(void *arg);
+	void *arg;
 };
 
 struct vsw_tstats_net {
@@ -98,8 +145,12 @@ struct vsw_thread {
 	int epfd;
 	int wake_fd;
 	_Atomic uint64_t qs;
-	_Atomic(struct vsw_idlist *) owned;
-	unsigned n_ports; /* ports assigned (for balancing), control only */
+	_Atomic(struct vsw_idlist *) owned; /* poll mode: rx queue keys */
+	unsigned n_rxq; /* receive queues owned (for balancing), control only */
+	struct vsw_wheel wheel; /* this thread's timers */
+	struct vsw_cmd cmds[VSW_CMD_RING];
+	_Atomic uint32_t cmd_head; /* written by the control thread */
+	_Atomic uint32_t cmd_tail; /* written by this thread */
 	struct pkt_pool *pool;
 	struct vsw_tstats_port *pstats;
 	struct vsw_tstats_net *nstats;
@@ -126,5 +177,6 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 		       struct pkt **pkts, unsigned n);
 int vsw_thread_init(struct vswitch *sw, struct vsw_thread *t, unsigned idx);
 void vsw_thread_fini(struct vsw_thread *t);
+void vsw_thread_wake(struct vsw_thread *t);
 
 #endif
