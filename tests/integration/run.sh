@@ -20,8 +20,8 @@ JOBS=${VNET_JOBS:-$(nproc)}
 TIMEOUT=${VNET_TEST_TIMEOUT:-300}
 O=$(mktemp -d /tmp/vnet-run.XXXXXX)
 pass=0 failn=0 skipn=0
-declare -A name_of start_of
-running=0
+declare -A name_of start_of log_of
+running=0 launched=0
 
 on_signal() {
 	# Tests clean up after themselves on SIGTERM (lib.sh's EXIT trap).
@@ -37,8 +37,10 @@ trap 'rm -rf "$O"' EXIT
 launch() {
 	local name
 	name=$(basename "$1" .sh)
-	timeout "$TIMEOUT" bash "$1" >"$O/$name.log" 2>&1 &
+	launched=$((launched + 1))
+	timeout "$TIMEOUT" bash "$1" >"$O/$launched.log" 2>&1 &
 	name_of[$!]=$name
+	log_of[$!]=$O/$launched.log
 	start_of[$!]=$SECONDS
 	running=$((running + 1))
 }
@@ -50,9 +52,9 @@ reap() {
 	rc=$?
 	name=${name_of[$pid]}
 	secs=$((SECONDS - ${start_of[$pid]}))
-	unset "name_of[$pid]" "start_of[$pid]"
+	out=${log_of[$pid]}
+	unset "name_of[$pid]" "start_of[$pid]" "log_of[$pid]"
 	running=$((running - 1))
-	out="$O/$name.log"
 	case $rc in
 	0)
 		pass=$((pass + 1))

@@ -12,14 +12,14 @@ veth "u$S" "p$S" "c$S"
 vnetctl network create "pv$S" --type private >/dev/null || fail "create"
 vnetctl port add "pv$S" --tap "ta$S" --netns "a$S" >/dev/null || fail "tap a"
 vnetctl port add "pv$S" --tap "tb$S" --netns "b$S" >/dev/null || fail "tap b"
-addr "a$S" "ta$S" 10.202.0.11/24
-addr "b$S" "tb$S" 10.202.0.12/24
-pings "a$S" 10.202.0.12
-pings "b$S" 10.202.0.11
+addr "a$S" "ta$S" 10.202.$N.11/24
+addr "b$S" "tb$S" 10.202.$N.12/24
+pings "a$S" 10.202.$N.12
+pings "b$S" 10.202.$N.11
 # The host cannot join: a host vNIC is refused with a reason, and so is an
 # uplink (which would bridge the network to a host device).
 LINKS="$LINKS h$S"
-out=$(vnetctl port add "pv$S" --host "h$S" --addr 10.202.0.1/24 2>&1) &&
+out=$(vnetctl port add "pv$S" --host "h$S" --addr 10.202.$N.1/24 2>&1) &&
 	fail "host vNIC accepted on a private network"
 echo "$out" | grep -q "private networks join guests only" ||
 	fail "unhelpful refusal: $out"
@@ -34,19 +34,19 @@ echo "$out" | grep -q "private networks join guests only" ||
 # network's subnet on an internal network of the same switch, and reaches a
 # namespace there, but neither guest of the private network.
 vnetctl network create "pi$S" --type internal >/dev/null || fail "create internal"
-vnetctl port add "pi$S" --host "h$S" --addr 10.202.0.1/24 >/dev/null ||
+vnetctl port add "pi$S" --host "h$S" --addr 10.202.$N.1/24 >/dev/null ||
 	fail "host port on the internal network"
 vnetctl port add "pi$S" --tap "tc$S" --netns "c$S" >/dev/null || fail "tap c"
-addr "c$S" "tc$S" 10.202.0.13/24
-ip route get 10.202.0.11 | grep -q "dev h$S" || fail "host has no route: $(ip route get 10.202.0.11)"
-ping -c 2 -i 0.2 -W 2 10.202.0.13 >/dev/null || fail "host cannot reach the internal network"
+addr "c$S" "tc$S" 10.202.$N.13/24
+ip route get 10.202.$N.11 | grep -q "dev h$S" || fail "host has no route: $(ip route get 10.202.$N.11)"
+ping -c 2 -i 0.2 -W 2 10.202.$N.13 >/dev/null || fail "host cannot reach the internal network"
 log "host -> internal network ok, through h$S"
-for g in 10.202.0.11 10.202.0.12; do
+for g in 10.202.$N.11 10.202.$N.12; do
 	if ping -c 2 -i 0.2 -W 1 "$g" >/dev/null 2>&1; then
 		fail "host reached $g on the private network"
 	fi
 done
-no_ping "a$S" 10.202.0.1
-no_ping "a$S" 10.202.0.13
+no_ping "a$S" 10.202.$N.1
+no_ping "a$S" 10.202.$N.13
 log "host, routed to the private subnet, still cannot reach its guests"
 pass
