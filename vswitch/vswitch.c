@@ -598,7 +598,7 @@ int vswitch_port_del(struct vswitch *sw, int id)
 		}
 	atomic_store(&sw->ports[id], NULL);
 	vsw_synchronize(sw);
-	fdb_flush_port(atomic_load(&port->net->fdb), (uint16_t)id);
+	fdb_forget_port(atomic_load(&port->net->fdb), (uint16_t)id);
 	vnic_close(port->vnic);
 	free(atomic_load(&port->vlan));
 	free(port);
