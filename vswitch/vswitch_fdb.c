@@ -23,6 +23,7 @@
 #include "vswitch_priv.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/random.h>
 
@@ -729,8 +730,10 @@ int fdb_pin(struct fdb *fdb, const uint8_t mac[6], uint16_t vlan, uint16_t port,
 				fdb_give(&fdb->learned[old - 1]);
 			return 0;
 		}
-		if (e)
-			continue; /* locked by a datapath thread: brief */
+		if (e) {
+			sched_yield(); /* a datapath thread holds it: briefly */
+			continue;
+		}
 		if (!free_slot)
 			return -ENOSPC;
 		atomic_fetch_add(&fdb->live, 1);
