@@ -51,7 +51,7 @@ trap cleanup EXIT
 # start_vnetd [args]: start a vnetd on private files and wait for its socket.
 start_vnetd() {
 	"$VNETD" --socket "$T/sock" --state "$T/state.db" --pidfile "$T/pid" \
-		--log-file "$T/vnetd.log" "$@" &
+		--log-file "$T/vnetd.log" ${VNETD_EXTRA:-} "$@" &
 	VNETD_PID=$!
 	for _ in $(seq 50); do
 		vnetctl status >/dev/null 2>&1 && return 0
