@@ -23,6 +23,7 @@
 #include "vswitch_priv.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/random.h>
 
@@ -248,19 +249,32 @@ static enum fdb_learn_result fdb_hit(struct fdb *fdb, struct fdb_entry *e,
 	return old != pid ? FDB_MOVED : FDB_REFRESHED;
 }
 
-/* The slot a hint names, if it holds @key: a port sends from the same MAC
- * and to the same peer frame after frame, so remembering where they were
- * found skips the hash.  A hint is only a guess (stale, from another table,
- * torn between two threads): the key comparison decides. */
-static struct fdb_entry *fdb_hinted(struct fdb *fdb, uint64_t key,
-				    _Atomic unsigned *hint, uint64_t *k)
+/*
+ * Slot hints: a port sends from the same MAC and to the same peer frame
+ * after frame, so remembering where they were found skips the hash.  A hint
+ * is (low 32 bits of the key, slot) in one word: a hint for another key is
+ * seen for what it is without touching the table.  It is only a guess
+ * (stale, from an older table): the full key comparison in the slot decides.
+ */
+static void fdb_hint_set(_Atomic uint64_t *hint, uint64_t key, unsigned slot)
+{
+	if (hint)
+		atomic_store_explicit(hint, key << 32 | slot,
+				      memory_order_relaxed);
+}
+
+static inline struct fdb_entry *fdb_hinted(struct fdb *fdb, uint64_t key,
+					   _Atomic uint64_t *hint, uint64_t *k)
 {
 	struct fdb_entry *e;
+	uint64_t h;
 
 	if (!hint)
 		return NULL;
-	e = &fdb->tab[atomic_load_explicit(hint, memory_order_relaxed) &
-		      fdb->mask];
+	h = atomic_load_explicit(hint, memory_order_relaxed);
+	if ((h ^ key << 32) >> 32)
+		return NULL;
+	e = &fdb->tab[(unsigned)h & fdb->mask];
 	*k = atomic_load_explicit(&e->key, memory_order_acquire);
 	return (*k & FDB_KEY_ID) == key ? e : NULL;
 }
@@ -279,7 +293,7 @@ static struct fdb_entry *fdb_hinted(struct fdb *fdb, uint64_t key,
  */
 enum fdb_learn_result fdb_learn(struct fdb *fdb, const uint8_t mac[6],
 				uint16_t vlan, uint16_t port, unsigned limit,
-				int64_t now, _Atomic unsigned *hint)
+				int64_t now, _Atomic uint64_t *hint)
 {
 	uint64_t key = fdb_key(mac, vlan), k;
 	uint32_t pid = (uint32_t)port + 1;
@@ -297,8 +311,7 @@ enum fdb_learn_result fdb_learn(struct fdb *fdb, const uint8_t mac[6],
 			e = &fdb->tab[i];
 			k = atomic_load_explicit(&e->key, memory_order_acquire);
 			if ((k & FDB_KEY_ID) == key) {
-				if (hint)
-					*hint = i;
+				fdb_hint_set(hint, key, i);
 				return fdb_hit(fdb, e, k, pid, limit, now);
 			}
 			if (k == FDB_KEY_TOMB && !free_slot) {
@@ -322,10 +335,8 @@ enum fdb_learn_result fdb_learn(struct fdb *fdb, const uint8_t mac[6],
 			return FDB_FULL;
 		}
 		if (fdb_claim(fdb, free_slot, free_key, key, pid, now)) {
-			if (hint)
-				atomic_store_explicit(
-				    hint, (unsigned)(free_slot - fdb->tab),
-				    memory_order_relaxed);
+			fdb_hint_set(hint, key,
+				     (unsigned)(free_slot - fdb->tab));
 			return FDB_LEARNED;
 		}
 		/* Another thread took the slot: look again, it may have been
@@ -361,7 +372,7 @@ static int fdb_port_of(const struct fdb *fdb, struct fdb_entry *e, uint64_t k,
  * Return: port id, or -1 when unknown
  */
 int fdb_lookup(struct fdb *fdb, const uint8_t mac[6], uint16_t vlan,
-	       int64_t now, _Atomic unsigned *hint)
+	       int64_t now, _Atomic uint64_t *hint)
 {
 	uint64_t key = fdb_key(mac, vlan), k;
 	struct fdb_entry *e = fdb_hinted(fdb, key, hint, &k);
@@ -374,9 +385,7 @@ int fdb_lookup(struct fdb *fdb, const uint8_t mac[6], uint16_t vlan,
 		e = &fdb->tab[i];
 		k = atomic_load_explicit(&e->key, memory_order_acquire);
 		if ((k & FDB_KEY_ID) == key) {
-			if (hint)
-				atomic_store_explicit(hint, i,
-						      memory_order_relaxed);
+			fdb_hint_set(hint, key, i);
 			return fdb_port_of(fdb, e, k, now);
 		}
 		if (k == FDB_KEY_EMPTY)
@@ -721,8 +730,10 @@ int fdb_pin(struct fdb *fdb, const uint8_t mac[6], uint16_t vlan, uint16_t port,
 				fdb_give(&fdb->learned[old - 1]);
 			return 0;
 		}
-		if (e)
-			continue; /* locked by a datapath thread: brief */
+		if (e) {
+			sched_yield(); /* a datapath thread holds it: briefly */
+			continue;
+		}
 		if (!free_slot)
 			return -ENOSPC;
 		atomic_fetch_add(&fdb->live, 1);

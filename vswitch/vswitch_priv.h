@@ -30,9 +30,9 @@ struct fdb *fdb_create_keyed(unsigned max_entries, unsigned aging, uint64_t k0,
 void fdb_destroy(struct fdb *fdb);
 enum fdb_learn_result fdb_learn(struct fdb *fdb, const uint8_t mac[6],
 				uint16_t vlan, uint16_t port, unsigned limit,
-				int64_t now, _Atomic unsigned *hint);
+				int64_t now, _Atomic uint64_t *hint);
 int fdb_lookup(struct fdb *fdb, const uint8_t mac[6], uint16_t vlan,
-	       int64_t now, _Atomic unsigned *hint);
+	       int64_t now, _Atomic uint64_t *hint);
 unsigned fdb_bucket(const struct fdb *fdb, const uint8_t mac[6], uint16_t vlan);
 unsigned fdb_age(struct fdb *fdb, int64_t now);
 unsigned fdb_flush_port(struct fdb *fdb, uint16_t port);
@@ -104,7 +104,7 @@ struct vsw_net {
 struct vsw_port_l2 {
 	_Atomic uint32_t mac_limit;
 	_Atomic int64_t logged[2];
-	_Atomic unsigned src_hint, dst_hint;
+	_Atomic uint64_t src_hint, dst_hint;
 	_Atomic(vsw_slow_rx_fn) slow_rx;
 	void *_Atomic slow_arg;
 };

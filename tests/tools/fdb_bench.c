@@ -54,7 +54,7 @@ static uint8_t macs[NKEYS][6];
 	} while (0)
 
 #ifndef FDB_OLD_API
-static _Atomic unsigned hints[8][2];
+static _Atomic uint64_t hints[8][2];
 #endif
 
 /* One frame from port @port: learn its source, look up its destination. */

@@ -300,6 +300,16 @@ static void test_mac_limit(void **state)
 	assert_int_equal(vswitch_port_mac_count(e.sw, e.port[0]), 3);
 	assert_int_equal(vswitch_port_set_mac_limit(e.sw, 999, 1), -ENOENT);
 	vswitch_destroy(e.sw);
+	/* An uplink faces a whole LAN: no limit unless set. */
+	setup_net(&e, VSW_NET_EXTERNAL);
+	add_port(&e, 0, VSW_ROLE_UPLINK, NULL);
+	add_port(&e, 1, VSW_ROLE_HOST, NULL);
+	assert_int_equal(vswitch_port_mac_limit(e.sw, e.port[0]), 0);
+	assert_int_equal(vswitch_port_mac_limit(e.sw, e.port[1]),
+			 VSW_MAC_LIMIT_DEFAULT);
+	assert_int_equal(vswitch_port_set_mac_limit(e.sw, e.port[0], 5000), 0);
+	assert_int_equal(vswitch_port_mac_limit(e.sw, e.port[0]), 5000);
+	vswitch_destroy(e.sw);
 }
 
 static void test_pinned(void **state)
