@@ -4,6 +4,7 @@
 # socket's group through a supplementary group is let in; vnetctl survives
 # vnetd closing first (no SIGPIPE); --json key order is the same after a
 # restart.
+# vnet-test: alone
 . "$(dirname "$0")/lib.sh"
 need_root
 command -v setpriv >/dev/null || skip "setpriv (util-linux) not installed"
