@@ -39,8 +39,9 @@ static const struct schema_opt port_opts[] = {
      .desc = "trunk VLAN list, e.g. 10,20-30"},
     {"native", SCHEMA_UINT, 1, VLAN_MAX, 0, SCHEMA_LIVE,
      .desc = "trunk's untagged VLAN"},
-    {"mac_limit", SCHEMA_UINT, 0, 65536, 1024, SCHEMA_LIVE,
-     .desc = "most MACs learned on this port, 0 for no limit"},
+    {"mac_limit", SCHEMA_UINT, 0, 65536, 0, SCHEMA_LIVE,
+     .desc = "most MACs learned on this port, 0 for no limit (default: "
+	     "1024 on guest and host ports, none on uplinks)"},
     {"path", SCHEMA_PATH, .desc = "vhost-user socket"},
     {"client", SCHEMA_BOOL, .desc = "vhost-user: connect to the VMM's socket"},
     {"queues", SCHEMA_UINT, 1, 8, 0, .desc = "vhost-user queue pairs"},
@@ -383,7 +384,9 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 	}
 	p->id = id;
 	p->error[0] = 0;
-	(void)vswitch_port_set_mac_limit(d->sw, id, juint(conf, "mac_limit"));
+	if (json_object_get(conf, "mac_limit"))
+		(void)vswitch_port_set_mac_limit(d->sw, id,
+						 juint(conf, "mac_limit"));
 	if (kind_role(vp.kind) == VSW_ROLE_HOST)
 		pin_host_mac(d, p, &vlan, true);
 	watch_ctl(d, p, true);
@@ -537,7 +540,8 @@ static int port_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 			pin_host_mac(d, p, &now, true);
 		}
 	}
-	if (juint(conf, "mac_limit") != juint(o->conf, "mac_limit"))
+	if (json_object_get(conf, "mac_limit") &&
+	    juint(conf, "mac_limit") != juint(o->conf, "mac_limit"))
 		(void)vswitch_port_set_mac_limit(d->sw, p->id,
 						 juint(conf, "mac_limit"));
 	return 0;
@@ -559,6 +563,10 @@ static json_t *port_status(struct vnetd *d, struct vnetd_obj *o)
 	if (p->id < 0)
 		json_object_set_new(s, "error", json_string(p->error));
 	else {
+		if (!json_object_get(s, "mac_limit"))
+			json_object_set_new(
+			    s, "mac_limit",
+			    json_integer(vswitch_port_mac_limit(d->sw, p->id)));
 		json_object_set_new(
 		    s, "macs_learned",
 		    json_integer(vswitch_port_mac_count(d->sw, p->id)));
