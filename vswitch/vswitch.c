@@ -26,6 +26,7 @@ static const char *const role_names[] = {
     [VSW_ROLE_VM] = "vm",
     [VSW_ROLE_HOST] = "host",
     [VSW_ROLE_UPLINK] = "uplink",
+    [VSW_ROLE_GATEWAY] = "gateway",
 };
 
 static const struct {
@@ -92,6 +93,8 @@ bool vsw_role_allowed(enum vsw_net_type t, enum vsw_port_role r)
 		return t != VSW_NET_PRIVATE;
 	case VSW_ROLE_UPLINK:
 		return t == VSW_NET_EXTERNAL;
+	case VSW_ROLE_GATEWAY:
+		return true;
 	}
 	return false;
 }
