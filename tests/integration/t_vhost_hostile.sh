@@ -6,7 +6,7 @@
 #     about 1 s after their first byte.
 # (b) A frontend that passes its own socket as a call fd is refused at
 #     once; the port takes a good frontend right after, and a client-mode
-#     port reconnects.
+#     port reconnects.  A frontend that never reads its replies is dropped.
 # (c) Every drop is logged with the port and the reason; vnetd stays up and
 #     logs nothing else at warn or above.
 . "$(dirname "$0")/lib.sh"
@@ -16,7 +16,7 @@ start_vnetd
 PEER=$(readlink -f "$BUILD/vnet-vu-peer")
 NET="hx$S"
 vnetctl network create "$NET" --type private >/dev/null || fail "network"
-for p in hw ht good hc; do
+for p in hw ht good hc hr; do
 	vnetctl port add "$NET" --vhost-user "$T/$p.sock" >/dev/null ||
 		fail "port $p"
 done
@@ -74,6 +74,15 @@ elif mode == "trickle":  # one byte of a 52-byte message every 30 ms
         except OSError:
             print("dropped after %.3f s" % (time.monotonic() - t0), flush=True)
         s.close()
+elif mode == "noread":  # asks and asks, never reads an answer
+    s = connect(path)
+    s.settimeout(5)
+    try:
+        for _ in range(200):
+            s.send(hdr(GET_FEATURES, 0) * 500)
+        sys.exit("backend kept answering")
+    except OSError:
+        print("dropped", flush=True)
 elif mode in ("callsock", "callsock-server"):
     if mode == "callsock":
         s = connect(path)
@@ -150,6 +159,9 @@ log "own socket as call fd: $out"
 [ "$(jget .connected port show hc)" = false ] || fail "hc still connected"
 out=$("$PEER" handshake "$T/hc.sock") || fail "hc unusable afterwards: $out"
 log "good frontend on the same port right after: $out"
+out=$("$PY" "$T/hostile.py" noread "$T/hr.sock") || fail "noread: $out"
+out=$("$PEER" handshake "$T/hr.sock") || fail "hr unusable afterwards: $out"
+log "a frontend that does not read its replies: dropped"
 # A client-mode port: vnetd connects to the frontend and reconnects after
 # refusing it.
 "$PY" "$T/hostile.py" callsock-server "$T/cl.sock" >"$T/cl.out" 2>&1 &
@@ -171,7 +183,9 @@ grep -q 'hc: frontend disconnected: SET_VRING_CALL for queue 0: the fd is not an
 	fail "no log line for the socket as call fd (server)"
 grep -q 'cl: frontend disconnected: SET_VRING_CALL for queue 0: the fd is not an eventfd (socket:' "$L" ||
 	fail "no log line for the socket as call fd (client)"
+grep -q 'hr: frontend disconnected: does not read its replies' "$L" ||
+	fail "no log line for the frontend that does not read"
 grep -q 'EAGAIN\|temporarily unavailable' "$L" && fail "a bare EAGAIN in the log"
 kill -0 "$VNETD_PID" || fail "vnetd died"
-ALLOW_LOG='msg="(hw|ht): frontend disconnected: sent (12 of 52 bytes of SET_VRING_ADDR, then nothing for|only [0-9]+ of 52 bytes of SET_VRING_ADDR in) [0-9]+ ms|msg="(hc|cl): frontend disconnected: SET_VRING_CALL for queue 0: the fd is not an eventfd \(socket:\[[0-9]+\]\)"|msg="(hw|ht): [0-9]+ similar messages suppressed"'
+ALLOW_LOG='msg="(hw|ht): frontend disconnected: sent (12 of 52 bytes of SET_VRING_ADDR, then nothing for|only [0-9]+ of 52 bytes of SET_VRING_ADDR in) [0-9]+ ms|msg="(hc|cl): frontend disconnected: SET_VRING_CALL for queue 0: the fd is not an eventfd \(socket:\[[0-9]+\]\)"|msg="hr: frontend disconnected: does not read its replies \(socket buffer full at the reply to GET_FEATURES\)"|msg="(hw|ht): [0-9]+ similar messages suppressed"'
 pass
