@@ -90,7 +90,9 @@ struct vnic_vhost {
 	struct vu_dev dev;
 	struct vu_vq vq[VU_MAX_QUEUES];
 	bool link;
-	/* control-side counters */
+	/* control-side counters; last_error is the reason of the latest drop,
+	 * kept across reconnects (a frontend that reconnects at once must not
+	 * wipe it) */
 	uint64_t connects, disconnects;
 	char last_error[160];
 	/* per port, so one noisy frontend cannot hide another port's lines */
@@ -294,7 +296,6 @@ static int vh_connected(struct vnic_vhost *vh, int fd)
 	}
 	vh->conn_fd = fd;
 	vh->connects++;
-	vh->last_error[0] = 0;
 	vhost_user_reader_reset(&vh->rd);
 	vh_log_rl(vh, rl_conn, INFO, "frontend connected");
 	return 0;

@@ -115,33 +115,61 @@ elif mode in ("callsock", "callsock-server"):
 EOF
 
 # (a) a good frontend and the CLI keep their pace while two ports misbehave.
-# One round first, unmeasured: the good port works, the binaries are warm.
-out=$("$PEER" handshake "$T/good.sock") || fail "good frontend alone: $out"
-"$PY" "$T/hostile.py" withhold "$T/hw.sock" 9 >"$T/hw.out" 2>&1 &
+# The machine is shared (and an ASan build starts each process slowly): the
+# timed commands and vnetd run at a higher priority, and each round takes
+# the better of two tries.  A frontend that held the control thread would
+# hold it for both (the hostile ones reconnect at once); a CPU hiccup seldom
+# hits both.  The handshake is also timed inside the peer (connect to last
+# reply), which no process start-up inflates: every one must be fast.
+for tid in /proc/"$VNETD_PID"/task/*; do renice -n -10 -p "${tid##*/}" >/dev/null; done
+hs_ms() { # good handshake: prints "external-ms internal-us"
+	t0=$(date +%s%N)
+	o=$(nice -n -10 "$PEER" handshake "$T/good.sock") || fail "good frontend: $o"
+	t1=$(date +%s%N)
+	o=${o#handshake }
+	echo "$(((t1 - t0) / 1000000)) ${o% us}"
+}
+cli_ms() {
+	t0=$(date +%s%N)
+	nice -n -10 "$VNETCTL_BIN" --socket "$T/sock" network list >/dev/null ||
+		fail "network list"
+	t1=$(date +%s%N)
+	echo $(((t1 - t0) / 1000000))
+}
+min() { [ "$1" -lt "$2" ] && echo "$1" || echo "$2"; }
+# One round first, unmeasured and alone: the good port works, binaries warm.
+hs_ms >/dev/null
+"$PY" "$T/hostile.py" withhold "$T/hw.sock" 60 >"$T/hw.out" 2>&1 &
 hw=$!
-"$PY" "$T/hostile.py" trickle "$T/ht.sock" 9 >"$T/ht.out" 2>&1 &
+"$PY" "$T/hostile.py" trickle "$T/ht.sock" 60 >"$T/ht.out" 2>&1 &
 ht=$!
 PIDS="$PIDS $hw $ht"
 sleep 0.5
-max_hs=0 max_cli=0 all=""
+max_hs=0 max_cli=0 max_int=0 all=""
 for round in 1 2 3 4 5 6 7 8 9 10; do
-	t0=$(date +%s%N)
-	out=$("$PEER" handshake "$T/good.sock") || fail "good frontend: $out"
-	t1=$(date +%s%N)
-	vnetctl network list >/dev/null || fail "network list"
-	t2=$(date +%s%N)
-	hs=$(((t1 - t0) / 1000000))
-	cli=$(((t2 - t1) / 1000000))
-	all="$all $hs/$cli"
-	[ $hs -gt $max_hs ] && max_hs=$hs
-	[ $cli -gt $max_cli ] && max_cli=$cli
+	set -- $(hs_ms) $(hs_ms) $(cli_ms) $(cli_ms)
+	hs=$(min "$1" "$3")
+	cli=$(min "$5" "$6")
+	int=$((($2 > $4 ? $2 : $4) / 1000))
+	all="$all $1,$3/$5,$6"
+	[ "$hs" -gt $max_hs ] && max_hs=$hs
+	[ "$cli" -gt $max_cli ] && max_cli=$cli
+	[ $int -gt $max_int ] && max_int=$int
 	sleep 0.$((round * 7 % 10))
 done
-log "handshake/network-list ms per round:$all"
+log "ms per round (handshake tries / network-list tries):$all"
+log "max: handshake $max_hs ms (inside the peer $max_int ms), network list $max_cli ms"
+[ $max_int -lt 100 ] || fail "a good handshake took $max_int ms inside the peer"
 [ $max_hs -lt 100 ] || fail "a good handshake took $max_hs ms (rounds:$all)"
 [ $max_cli -lt 100 ] || fail "vnetctl network list took $max_cli ms (rounds:$all)"
-wait $hw || fail "withholding frontend: $(cat "$T/hw.out")"
-wait $ht || fail "trickling frontend: $(cat "$T/ht.out")"
+jget .last_error port show hw | grep -q "SET_VRING_ADDR, then nothing for" ||
+	fail "last_error: $(jget .last_error port show hw)"
+kill $hw $ht
+wait $hw $ht 2>/dev/null
+[ "$(grep -c dropped "$T/hw.out")" -ge 3 ] ||
+	fail "withholding frontend: $(cat "$T/hw.out")"
+[ "$(grep -c dropped "$T/ht.out")" -ge 3 ] ||
+	fail "trickling frontend: $(cat "$T/ht.out")"
 log "withholding frontend: $(sort "$T/hw.out" | uniq -c | head -3 | tr -s ' \n' ' ')"
 log "trickling frontend: $(sort "$T/ht.out" | uniq -c | head -3 | tr -s ' \n' ' ')"
 grep -q never "$T/ht.out" && fail "a trickling frontend was never dropped"
@@ -150,8 +178,6 @@ awk '/dropped/ { if ($3 < 0.9 || $3 > 1.5) bad = bad " " $3; n++ }
      END { if (!n || bad) { print "drop times:" bad; exit 1 } }' \
 	"$T/hw.out" "$T/ht.out" || fail "stalled frontends not dropped at 1 s"
 [ "$(jget .disconnects port show hw)" -ge 3 ] || fail "disconnects not counted"
-jget .last_error port show hw | grep -q "SET_VRING_ADDR, then nothing for" ||
-	fail "last_error: $(jget .last_error port show hw)"
 
 # (b) its own socket as a call fd: refused, the port is free right after.
 out=$("$PY" "$T/hostile.py" callsock "$T/hc.sock") || fail "callsock: $out"
@@ -187,5 +213,7 @@ grep -q 'hr: frontend disconnected: does not read its replies' "$L" ||
 	fail "no log line for the frontend that does not read"
 grep -q 'EAGAIN\|temporarily unavailable' "$L" && fail "a bare EAGAIN in the log"
 kill -0 "$VNETD_PID" || fail "vnetd died"
-ALLOW_LOG='msg="(hw|ht): frontend disconnected: sent (12 of 52 bytes of SET_VRING_ADDR, then nothing for|only [0-9]+ of 52 bytes of SET_VRING_ADDR in) [0-9]+ ms|msg="(hc|cl): frontend disconnected: SET_VRING_CALL for queue 0: the fd is not an eventfd \(socket:\[[0-9]+\]\)"|msg="hr: frontend disconnected: does not read its replies \(socket buffer full at the reply to GET_FEATURES\)"|msg="(hw|ht): [0-9]+ similar messages suppressed"'
+# (the hostile ones are killed at the end, maybe mid-message: "closed the
+# connection after 12 of 52 bytes of SET_VRING_ADDR")
+ALLOW_LOG='msg="(hw|ht): frontend disconnected: (sent (12 of 52 bytes of SET_VRING_ADDR, then nothing for|only [0-9]+ of 52 bytes of SET_VRING_ADDR in) [0-9]+ ms|closed the connection after [0-9]+ of (the 12 header bytes|52 bytes of SET_VRING_ADDR)")|msg="(hc|cl): frontend disconnected: SET_VRING_CALL for queue 0: the fd is not an eventfd \(socket:\[[0-9]+\]\)"|msg="hr: frontend disconnected: does not read its replies \(socket buffer full at the reply to GET_FEATURES\)"|msg="(hw|ht): [0-9]+ similar messages suppressed"'
 pass
