@@ -27,6 +27,8 @@ static const struct ctl_flag f_net_create[] = {
 
 static const struct ctl_flag f_net_set[] = {
     {"mtu", "mtu", CTL_UINT, NULL, "MTU, 68-9000"},
+    {"fdb-size", "fdb_size", CTL_UINT, NULL, "most MACs learned"},
+    {"aging", "aging", CTL_STR, NULL, "MAC aging: seconds, or 90s, 15m, 1h"},
     {0},
 };
 
@@ -52,6 +54,8 @@ static const struct ctl_flag f_port_add[] = {
     {"vlan", "vlan", CTL_UINT, NULL, "access VLAN"},
     {"trunk", "trunk", CTL_STR, NULL, "trunk VLANs, e.g. 10,20-30"},
     {"native", "native", CTL_UINT, NULL, "trunk's untagged VLAN"},
+    {"mac-limit", "mac_limit", CTL_UINT, NULL,
+     "most MACs learned on the port, 0 for no limit (1024)"},
     {0},
 };
 
@@ -63,6 +67,8 @@ static const struct ctl_flag f_port_set[] = {
     {"addr", "addresses", CTL_LIST, NULL,
      "host vNIC: its addresses are these (repeat)"},
     {"no-addr", "addresses", CTL_NULL, NULL, "host vNIC: no addresses"},
+    {"mac-limit", "mac_limit", CTL_UINT, NULL,
+     "most MACs learned on the port, 0 for no limit"},
     {0},
 };
 

@@ -2,9 +2,10 @@
 /* vnetd_main.c - vnetd: start-up, the control thread's event loop, shutdown
  *
  * Start-up order: options, log, pid file (one vnetd per state), state file,
- * switch and its datapath threads, restored networks and ports, link
- * monitor, control socket.  Tear-down runs in reverse.  The control thread
- * sleeps in one epoll set whose entries carry a typed reference.
+ * switch and its datapath threads, event loop and timer service, restored
+ * objects, link monitor, control socket.  Tear-down runs in reverse.  The
+ * control thread sleeps in one epoll set whose entries point at handler
+ * objects; its timers come from one timer service behind a timerfd.
  */
 #include "vnetd.h"
 

@@ -23,10 +23,9 @@ static const struct schema_opt net_opts[] = {
      .desc = "private, internal or external"},
     {"mtu", SCHEMA_UINT, VSW_MTU_MIN, VSW_MTU_MAX, 1500, SCHEMA_LIVE,
      .desc = "MTU"},
-    {"fdb_size", SCHEMA_UINT, 16, 65536, 4096,
-     .desc = "most MAC addresses "
-	     "learned"},
-    {"aging", SCHEMA_DURATION, 10, 86400, 300,
+    {"fdb_size", SCHEMA_UINT, 16, 65536, 4096, SCHEMA_LIVE,
+     .desc = "most MAC addresses learned"},
+    {"aging", SCHEMA_DURATION, 10, 86400, 300, SCHEMA_LIVE,
      .desc = "how long an idle MAC entry lives (seconds, or 90s, 15m, 1h)"},
 };
 
@@ -101,7 +100,8 @@ static void net_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
 	free(net);
 }
 
-/* Live changes: the MTU reaches the switch and every port's device. */
+/* Live changes: the MAC table's size and aging, and the MTU, which reaches
+ * the switch and every port's device. */
 static int net_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 		   struct vnetd_err *e)
 {
@@ -110,6 +110,19 @@ static int net_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 	unsigned mtu = juint(conf, "mtu");
 	int ret;
 
+	if (juint(conf, "fdb_size") != juint(o->conf, "fdb_size")) {
+		ret = vswitch_net_set_fdb_size(d->sw, net->id,
+					       juint(conf, "fdb_size"));
+		if (ret) {
+			vnetd_err_set(e, jsonrpc_code_from_errno(ret),
+				      "cannot resize the MAC table: %s",
+				      strerror(-ret));
+			return ret;
+		}
+	}
+	if (juint(conf, "aging") != juint(o->conf, "aging"))
+		(void)vswitch_net_set_aging(d->sw, net->id,
+					    juint(conf, "aging"));
 	if (mtu != juint(o->conf, "mtu")) {
 		ret = vswitch_net_set_mtu(d->sw, net->id, mtu);
 		if (ret) {

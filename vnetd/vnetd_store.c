@@ -330,7 +330,7 @@ void vnetd_store_rollback(struct vnetd_store *st)
 int vnetd_store_put(struct vnetd_store *st, const char *table, const char *name,
 		    json_t *conf)
 {
-	char sql[128];
+	char sql[192];
 	sqlite3_stmt *s;
 	char *text;
 	int rc;
@@ -341,7 +341,9 @@ int vnetd_store_put(struct vnetd_store *st, const char *table, const char *name,
 	if (!text)
 		return -ENOMEM;
 	snprintf(sql, sizeof(sql),
-		 "INSERT OR REPLACE INTO %s (name, conf) VALUES (?, ?)", table);
+		 "INSERT INTO %s (name, conf) VALUES (?, ?) ON CONFLICT (name) "
+		 "DO UPDATE SET conf = excluded.conf",
+		 table);
 	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);

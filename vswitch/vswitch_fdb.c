@@ -263,8 +263,8 @@ static void fdb_hint_set(_Atomic uint64_t *hint, uint64_t key, unsigned slot)
 				      memory_order_relaxed);
 }
 
-static struct fdb_entry *fdb_hinted(struct fdb *fdb, uint64_t key,
-				    _Atomic uint64_t *hint, uint64_t *k)
+static inline struct fdb_entry *fdb_hinted(struct fdb *fdb, uint64_t key,
+					   _Atomic uint64_t *hint, uint64_t *k)
 {
 	struct fdb_entry *e;
 	uint64_t h;

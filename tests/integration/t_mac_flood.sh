@@ -3,6 +3,7 @@
 # vnetd says so in one line naming the port, and a host that joins afterwards
 # is learned, so its unicast reaches only its destination.  Frames to the
 # IEEE reserved group (LLDP here) are dropped, never flooded.
+# vnet-test: alone
 . "$(dirname "$0")/lib.sh"
 need_root
 [ -x "$PY" ] || skip "needs $PY"
