@@ -20,7 +20,15 @@ static const struct ctl_flag f_net_create[] = {
     {"type", "type", CTL_STR, NULL, "private, internal or external"},
     {"mtu", "mtu", CTL_UINT, NULL, "MTU, 68-9000 (1500)"},
     {"fdb-size", "fdb_size", CTL_UINT, NULL, "most MACs learned (4096)"},
-    {"aging", "aging", CTL_UINT, NULL, "MAC aging seconds (300)"},
+    {"aging", "aging", CTL_STR, NULL,
+     "MAC aging: seconds, or 90s, 15m, 1h (300)"},
+    {0},
+};
+
+static const struct ctl_flag f_net_set[] = {
+    {"mtu", "mtu", CTL_UINT, NULL, "MTU, 68-9000"},
+    {"fdb-size", "fdb_size", CTL_UINT, NULL, "most MACs learned"},
+    {"aging", "aging", CTL_STR, NULL, "MAC aging: seconds, or 90s, 15m, 1h"},
     {0},
 };
 
@@ -46,6 +54,21 @@ static const struct ctl_flag f_port_add[] = {
     {"vlan", "vlan", CTL_UINT, NULL, "access VLAN"},
     {"trunk", "trunk", CTL_STR, NULL, "trunk VLANs, e.g. 10,20-30"},
     {"native", "native", CTL_UINT, NULL, "trunk's untagged VLAN"},
+    {"mac-limit", "mac_limit", CTL_UINT, NULL,
+     "most MACs learned on the port, 0 for no limit (1024)"},
+    {0},
+};
+
+static const struct ctl_flag f_port_set[] = {
+    {"vlan", "vlan", CTL_UINT, NULL, "make it an access port of this VLAN"},
+    {"trunk", "trunk", CTL_STR, NULL, "make it a trunk of these VLANs"},
+    {"native", "native", CTL_UINT, NULL, "trunk's untagged VLAN"},
+    {"no-vlan", "vlan", CTL_NULL, NULL, "no VLAN setting (carry all tags)"},
+    {"addr", "addresses", CTL_LIST, NULL,
+     "host vNIC: its addresses are these (repeat)"},
+    {"no-addr", "addresses", CTL_NULL, NULL, "host vNIC: no addresses"},
+    {"mac-limit", "mac_limit", CTL_UINT, NULL,
+     "most MACs learned on the port, 0 for no limit"},
     {0},
 };
 
@@ -228,11 +251,20 @@ static void print_kv_all(json_t *res)
 
 static void print_import(json_t *res)
 {
-	printf("imported: %lld network(s), %lld port(s) created\n",
+	printf("imported: %lld network(s), %lld port(s) created, %lld "
+	       "object(s) removed\n",
 	       (long long)json_integer_value(
 		   json_object_get(res, "networks_created")),
 	       (long long)json_integer_value(
-		   json_object_get(res, "ports_created")));
+		   json_object_get(res, "ports_created")),
+	       (long long)json_integer_value(json_object_get(res, "deleted")));
+}
+
+static void print_changed(json_t *res)
+{
+	printf("%s %s changed\n",
+	       json_object_get(res, "kind") ? "port" : "network",
+	       json_string_value(json_object_get(res, "name")));
 }
 
 /* "config export [FILE]": write the configuration to FILE or stdout. */
@@ -279,6 +311,8 @@ const struct ctl_cmd ctl_cmds[] = {
      "create a network", print_created, NULL, NULL},
     {"network", "delete", "network.delete", a_name, f_force,
      "delete a network (--force: with its ports)", print_done, NULL, NULL},
+    {"network", "set", "network.set", a_name, f_net_set,
+     "change a network while it forwards", print_changed, NULL, NULL},
     {"network", "list", "network.list", NULL, f_none, "list networks",
      print_net_list, NULL, NULL},
     {"network", "show", "network.show", a_name, f_none,
@@ -289,6 +323,8 @@ const struct ctl_cmd ctl_cmds[] = {
      print_created, NULL, NULL},
     {"port", "del", "port.del", a_name, f_none, "delete a port", print_done,
      NULL, NULL},
+    {"port", "set", "port.set", a_name, f_port_set,
+     "change a port while it forwards", print_changed, NULL, NULL},
     {"port", "list", "port.list", a_net_opt, f_none,
      "list ports (of one network)", print_port_list, NULL, NULL},
     {"port", "show", "port.show", a_name, f_none,

@@ -1,12 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* vnetd_store.c - configuration kept in SQLite (WAL, synchronous=FULL)
+/* vnetd_store.c - configuration and state kept in SQLite (WAL,
+ * synchronous=FULL)
  *
- * Each network and port is one row holding its configuration object as
- * JSON, the same object "config export" prints, so there is one schema for
- * the API, the store and the export.  A change is acknowledged to the client
- * only after its transaction commits, so kill -9 (or power loss) loses
- * nothing acknowledged.  A file that is not a readable vnet database is
- * reported and never overwritten.
+ * Each configured object is one row of its kind's table holding its
+ * configuration object as JSON, the same object "config export" prints, so
+ * there is one schema for the API, the store and the export.  Runtime state
+ * that must survive a restart (DHCP leases) lives in state tables that the
+ * export does not carry.  A change is acknowledged to the client only after
+ * its transaction commits, so kill -9 (or power loss) loses nothing
+ * acknowledged.  A file that is not a readable vnet database is reported and
+ * never overwritten.
+ *
+ * Schema versions: PRAGMA user_version.  A file from an older vnetd is
+ * copied aside first (<file>.schema<N>.bak), then upgraded in place in one
+ * transaction: the migrations between its version and this one run, and
+ * every table this version knows is created if missing.  A file from a newer
+ * vnetd is refused untouched.
  */
 #include "vnetd.h"
 
@@ -22,20 +31,27 @@
 #include "../lib/util.h"
 
 #define STORE_APP_ID  0x766e6574 /* "vnet" */
-#define STORE_VERSION 1
+#define STORE_VERSION 2
 
 struct vnetd_store {
 	sqlite3 *db;
 	char path[256];
+	int version;
 };
 
-static const char *const store_tables[] = {"networks", "ports"};
+/* State tables: runtime state that outlives a restart but is not
+ * configuration (config export leaves it out). */
+static const char *const state_tables_sql[] = {
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)",
+    "CREATE TABLE IF NOT EXISTS leases (network TEXT NOT NULL, client TEXT "
+    "NOT NULL, ip TEXT NOT NULL, expires INTEGER NOT NULL, data TEXT, "
+    "PRIMARY KEY (network, client))",
+};
 
 static bool table_valid(const char *t)
 {
-	for (size_t i = 0; i < sizeof(store_tables) / sizeof(store_tables[0]);
-	     i++)
-		if (!strcmp(t, store_tables[i]))
+	for (unsigned i = 0; i < VNETD_KINDS; i++)
+		if (!strcmp(t, vnetd_kinds[i]->table))
 			return true;
 	return false;
 }
@@ -61,6 +77,88 @@ static int store_pragma_int(struct vnetd_store *st, const char *sql, int *v)
 		*v = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW ? 0 : rc;
+}
+
+/* Copy the file aside before an upgrade changes it. */
+static int store_backup(struct vnetd_store *st, int ver)
+{
+	char bak[300], sql[400];
+	sqlite3_stmt *s;
+	int rc;
+
+	snprintf(bak, sizeof(bak), "%s.schema%d.bak", st->path, ver);
+	if (unlink(bak) && errno != ENOENT) {
+		vlog(STORE, ERR, "%s: cannot replace the old backup %s: %s",
+		     st->path, bak, strerror(errno));
+		return -EIO;
+	}
+	snprintf(sql, sizeof(sql), "VACUUM INTO ?");
+	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, bak, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		vlog(STORE, ERR,
+		     "%s: cannot copy the file to %s before "
+		     "upgrading it: %s; it is unchanged",
+		     st->path, bak, sqlite3_errmsg(st->db));
+		return -EIO;
+	}
+	vlog(STORE, INFO, "%s: schema %d file copied to %s before the upgrade",
+	     st->path, ver, bak);
+	return 0;
+}
+
+/* The migrations, each from version N to N + 1, run in order inside the
+ * upgrade transaction.  Object rows need no rewriting here: vnetd checks
+ * each one against today's option table on restore and writes back what
+ * gained defaults. */
+static int migrate_1_to_2(struct vnetd_store *st)
+{
+	/* Schema 2 adds the state tables (created below for every version)
+	 * and records the upgrade. */
+	return store_exec(st, "INSERT OR REPLACE INTO meta (key, value) "
+			      "VALUES ('upgraded_from', '1')");
+}
+
+static int (*const migrations[STORE_VERSION])(struct vnetd_store *st) = {
+    [1] = migrate_1_to_2,
+};
+
+/* Create what this version knows, run the migrations from @from. */
+static int store_upgrade(struct vnetd_store *st, int from)
+{
+	char sql[160];
+
+	for (unsigned i = 0; i < VNETD_KINDS; i++) {
+		snprintf(sql, sizeof(sql),
+			 "CREATE TABLE IF NOT EXISTS %s (name TEXT PRIMARY "
+			 "KEY, conf TEXT NOT NULL)",
+			 vnetd_kinds[i]->table);
+		if (store_exec(st, sql))
+			return -EIO;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(state_tables_sql); i++)
+		if (store_exec(st, state_tables_sql[i]))
+			return -EIO;
+	for (int v = from ? from : STORE_VERSION; v < STORE_VERSION; v++)
+		if (migrations[v] && migrations[v](st))
+			return -EIO;
+	snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", STORE_VERSION);
+	return store_exec(st, sql);
+}
+
+/**
+ * vnetd_store_version() - the schema version of the open file
+ * @st: store
+ *
+ * Return: version
+ */
+int vnetd_store_version(const struct vnetd_store *st)
+{
+	return st ? st->version : 0;
 }
 
 /**
@@ -132,24 +230,31 @@ int vnetd_store_open(const char *path, struct vnetd_store **out)
 			goto err;
 		}
 	}
+	st->version = exists ? ver : 0;
 	if (store_exec(st, "PRAGMA journal_mode=WAL") ||
 	    store_exec(st, "PRAGMA synchronous=FULL") ||
 	    store_exec(st, "PRAGMA foreign_keys=ON")) {
 		ret = -EIO;
 		goto err;
 	}
+	if (exists && ver < STORE_VERSION && (ret = store_backup(st, ver)))
+		goto err;
 	snprintf(sql, sizeof(sql), "PRAGMA application_id=%d", STORE_APP_ID);
-	if (!exists &&
-	    (store_exec(st, "BEGIN") || store_exec(st, sql) ||
-	     store_exec(st, "PRAGMA user_version=1") ||
-	     store_exec(st, "CREATE TABLE networks (name TEXT PRIMARY KEY, "
-			    "conf TEXT NOT NULL)") ||
-	     store_exec(st, "CREATE TABLE ports (name TEXT PRIMARY KEY, "
-			    "conf TEXT NOT NULL)") ||
-	     store_exec(st, "COMMIT"))) {
+	if (ver < STORE_VERSION &&
+	    (store_exec(st, "BEGIN IMMEDIATE") || store_exec(st, sql) ||
+	     store_upgrade(st, ver) || store_exec(st, "COMMIT"))) {
+		vnetd_store_rollback(st);
+		vlog(STORE, ERR,
+		     "%s: cannot bring the file from schema %d to %d; it is "
+		     "unchanged",
+		     path, ver, STORE_VERSION);
 		ret = -EIO;
 		goto err;
 	}
+	if (exists && ver < STORE_VERSION)
+		vlog(STORE, INFO, "%s: upgraded from schema %d to %d", path,
+		     ver, STORE_VERSION);
+	st->version = STORE_VERSION;
 	vlog(STORE, INFO, "%s: state file %s", path,
 	     exists ? "opened" : "created");
 	*out = st;
@@ -216,7 +321,7 @@ void vnetd_store_rollback(struct vnetd_store *st)
 /**
  * vnetd_store_put() - insert or replace an object
  * @st: store
- * @table: "networks" or "ports"
+ * @table: a kind's table
  * @name: key
  * @conf: configuration object
  *
@@ -225,7 +330,7 @@ void vnetd_store_rollback(struct vnetd_store *st)
 int vnetd_store_put(struct vnetd_store *st, const char *table, const char *name,
 		    json_t *conf)
 {
-	char sql[128];
+	char sql[192];
 	sqlite3_stmt *s;
 	char *text;
 	int rc;
@@ -236,7 +341,9 @@ int vnetd_store_put(struct vnetd_store *st, const char *table, const char *name,
 	if (!text)
 		return -ENOMEM;
 	snprintf(sql, sizeof(sql),
-		 "INSERT OR REPLACE INTO %s (name, conf) VALUES (?, ?)", table);
+		 "INSERT INTO %s (name, conf) VALUES (?, ?) ON CONFLICT (name) "
+		 "DO UPDATE SET conf = excluded.conf",
+		 table);
 	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
@@ -256,7 +363,7 @@ int vnetd_store_put(struct vnetd_store *st, const char *table, const char *name,
 /**
  * vnetd_store_del() - delete an object
  * @st: store
- * @table: "networks" or "ports"
+ * @table: a kind's table
  * @name: key
  *
  * Return: 0 or -errno
@@ -287,7 +394,7 @@ int vnetd_store_del(struct vnetd_store *st, const char *table, const char *name)
 /**
  * vnetd_store_load() - every object of a table, in creation order
  * @st: store
- * @table: "networks" or "ports"
+ * @table: a kind's table
  * @objs: set to a new JSON array of configuration objects
  *
  * Return: 0, or -EINVAL when a row does not hold a JSON object (logged)

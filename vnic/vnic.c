@@ -130,30 +130,45 @@ bool vnic_remove(struct vnic *v)
 }
 
 /**
- * vnic_rx_burst() - receive frames
+ * vnic_rx_queues() - how many receive queues the port has
  * @v: port
+ *
+ * Return: 1 to VNIC_MAX_RXQ, constant for the port's life
+ */
+unsigned vnic_rx_queues(const struct vnic *v)
+{
+	unsigned n = v->ops->rx_queues ? v->ops->rx_queues(v) : 1;
+
+	return n < 1 ? 1 : n > VNIC_MAX_RXQ ? VNIC_MAX_RXQ : n;
+}
+
+/**
+ * vnic_rx_burst() - receive frames from one queue (its owner thread only)
+ * @v: port
+ * @rxq: receive queue
  * @pool: buffers for frames that must be copied
  * @pkts: filled with packets
  * @n: room in @pkts
  *
  * Return: count, or -errno when the port is broken for good
  */
-int vnic_rx_burst(struct vnic *v, struct pkt_pool *pool, struct pkt **pkts,
-		  unsigned n)
+int vnic_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
+		  struct pkt **pkts, unsigned n)
 {
-	return v->ops->rx_burst(v, pool, pkts, n);
+	return v->ops->rx_burst(v, rxq, pool, pkts, n);
 }
 
 /**
  * vnic_rx_done() - release packets from vnic_rx_burst()
  * @v: port
+ * @rxq: the queue they came from
  * @pkts: packets
  * @n: count
  */
-void vnic_rx_done(struct vnic *v, struct pkt **pkts, unsigned n)
+void vnic_rx_done(struct vnic *v, unsigned rxq, struct pkt **pkts, unsigned n)
 {
 	if (v->ops->rx_done)
-		v->ops->rx_done(v, pkts, n);
+		v->ops->rx_done(v, rxq, pkts, n);
 	for (unsigned i = 0; i < n; i++)
 		pkt_free(pkts[i]);
 }
@@ -161,25 +176,32 @@ void vnic_rx_done(struct vnic *v, struct pkt **pkts, unsigned n)
 /**
  * vnic_tx_burst() - transmit frames (copied out before return)
  * @v: port
+ * @txq: the calling datapath thread's index
  * @out: packets with their egress tags
  * @n: count
+ * @bytes: incremented by the wire bytes of the frames sent
+ *
+ * Every frame not sent is counted in one backend drop reason unless the
+ * call fails as a whole (see vnic_provider.h).
  *
  * Return: count sent, or -errno when the port is broken for good
  */
-int vnic_tx_burst(struct vnic *v, const struct pkt_out *out, unsigned n)
+int vnic_tx_burst(struct vnic *v, unsigned txq, const struct pkt_out *out,
+		  unsigned n, uint64_t *bytes)
 {
-	return v->ops->tx_burst(v, out, n);
+	return v->ops->tx_burst(v, txq, out, n, bytes);
 }
 
 /**
- * vnic_rx_fd() - fd to wait on in event mode
+ * vnic_rx_fd() - fd to wait on in event mode for one receive queue
  * @v: port
+ * @rxq: receive queue
  *
- * Return: fd, or -1 when the port must be polled
+ * Return: fd, or -1 when the queue must be polled
  */
-int vnic_rx_fd(const struct vnic *v)
+int vnic_rx_fd(const struct vnic *v, unsigned rxq)
 {
-	return v->ops->rx_fd ? v->ops->rx_fd(v) : -1;
+	return v->ops->rx_fd ? v->ops->rx_fd(v, rxq) : -1;
 }
 
 /**

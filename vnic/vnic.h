@@ -11,6 +11,9 @@
 
 struct vnic;
 
+#define VNIC_MAX_RXQ 16 /* receive queues one port may have */
+#define VNIC_MAX_TXQ 64 /* datapath threads that may transmit on a port */
+
 /* Drops a backend makes before a frame reaches the switch. */
 #define VNIC_DROPS(X)                                                          \
 	X(TRUNCATED, "truncated", "frame larger than the receive buffer")      \
@@ -18,7 +21,8 @@ struct vnic;
 	X(GSO_UNSUPPORTED, "gso_unsupported", "segmentation type not handled") \
 	X(NO_BUFFER, "no_buffer", "packet pool ran dry")                       \
 	X(TX_ERROR, "tx_error", "device refused the frame")                    \
-	X(TX_FULL, "tx_full", "device queue full")
+	X(TX_FULL, "tx_full", "device queue full")                             \
+	X(TX_NO_QUEUE, "tx_no_queue", "no receive queue ready on the peer")
 
 enum vnic_drop {
 #define VNIC_DROP_ENUM(id, name, desc) VNIC_DROP_##id,
@@ -61,11 +65,13 @@ struct vnic_params {
  * @sync: wait until no datapath thread is inside this port (control thread)
  * @link: the port's link went up or down (control thread)
  * @arg: passed to both
+ * @tx_queues: datapath threads that may transmit; tx_burst()'s @txq is below
  */
 struct vnic_host {
 	void (*sync)(void *arg);
 	void (*link)(void *arg, bool up);
 	void *arg;
+	unsigned tx_queues;
 };
 
 const char *vnic_drop_name(enum vnic_drop d);
@@ -76,11 +82,13 @@ int vnic_open(const struct vnic_params *params, struct vnic **out, char *err,
 	      size_t errlen) __attribute__((warn_unused_result));
 void vnic_close(struct vnic *v);
 
-int vnic_rx_burst(struct vnic *v, struct pkt_pool *pool, struct pkt **pkts,
-		  unsigned n);
-void vnic_rx_done(struct vnic *v, struct pkt **pkts, unsigned n);
-int vnic_tx_burst(struct vnic *v, const struct pkt_out *out, unsigned n);
-int vnic_rx_fd(const struct vnic *v);
+unsigned vnic_rx_queues(const struct vnic *v);
+int vnic_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
+		  struct pkt **pkts, unsigned n);
+void vnic_rx_done(struct vnic *v, unsigned rxq, struct pkt **pkts, unsigned n);
+int vnic_tx_burst(struct vnic *v, unsigned txq, const struct pkt_out *out,
+		  unsigned n, uint64_t *bytes);
+int vnic_rx_fd(const struct vnic *v, unsigned rxq);
 int vnic_ifindex(const struct vnic *v);
 bool vnic_alive(struct vnic *v);
 const char *vnic_name(const struct vnic *v);
@@ -110,6 +118,10 @@ typedef void (*vnic_link_cb)(const struct vnic_link_event *ev, void *arg);
 int vnic_link_ifindex(const char *ifname);
 int vnic_link_set(const char *ifname, int up, unsigned mtu, const uint8_t *mac);
 int vnic_link_addr_add(const char *ifname, const char *cidr);
+int vnic_link_addr_del(const char *ifname, const char *cidr);
+void vnic_link_close(void);
+int vnic_link_delete(const char *ifname, const char *netns);
+int vnic_link_get_mac(const char *ifname, uint8_t mac[6]);
 int vnic_link_state(const char *ifname, bool *up, bool *running);
 int vnic_netns_enter(const char *netns, int *saved_fd);
 void vnic_netns_leave(int saved_fd);

@@ -245,7 +245,7 @@ static int afp_take(struct vnic_afpacket *a, struct tpacket3_hdr *f,
 	return 1;
 }
 
-static int afp_rx_burst(struct vnic *v, struct pkt_pool *pool,
+static int afp_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 			struct pkt **pkts, unsigned n)
 {
 	struct vnic_afpacket *a = to_afp(v);
@@ -301,7 +301,8 @@ static int afp_rx_burst(struct vnic *v, struct pkt_pool *pool,
 	return (int)got;
 }
 
-static int afp_tx_burst(struct vnic *v, const struct pkt_out *out, unsigned n)
+static int afp_tx_burst(struct vnic *v, unsigned txq, const struct pkt_out *out,
+			unsigned n, uint64_t *bytes)
 {
 	struct vnic_afpacket *a = to_afp(v);
 	static const struct virtio_net_hdr h;
@@ -325,8 +326,14 @@ static int afp_tx_burst(struct vnic *v, const struct pkt_out *out, unsigned n)
 		}
 		r = sendmmsg(a->fd, msgs, cnt, MSG_DONTWAIT);
 		if (r < 0) {
-			if (errno == ENXIO || errno == ENODEV)
-				return done ? (int)done : -ENODEV;
+			if ((errno == ENXIO || errno == ENODEV) && !done)
+				return -ENODEV;
+			if (errno == ENXIO || errno == ENODEV) {
+				/* The next call reports the failure. */
+				vnic_count_drop(v, VNIC_DROP_TX_ERROR,
+						n - done);
+				break;
+			}
 			/* Count the frame that failed and go on with the rest:
 			 * one bad frame must not stall the burst. */
 			vnic_count_drop(v,
@@ -338,12 +345,15 @@ static int afp_tx_burst(struct vnic *v, const struct pkt_out *out, unsigned n)
 			out++;
 			continue;
 		}
+		for (int i = 0; i < r; i++)
+			*bytes += pkt_tx_len(out[done + (unsigned)i].pkt,
+					     out[done + (unsigned)i].tci);
 		done += (unsigned)r;
 	}
 	return (int)done;
 }
 
-static int afp_rx_fd(const struct vnic *v)
+static int afp_rx_fd(const struct vnic *v, unsigned rxq)
 {
 	return to_afp(v)->fd;
 }

@@ -48,7 +48,7 @@ static void dummy_close(struct vnic *v)
 	free(v);
 }
 
-static int dummy_rx_burst(struct vnic *v, struct pkt_pool *pool,
+static int dummy_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 			  struct pkt **pkts, unsigned n)
 {
 	struct vnic_dummy *d = to_dummy(v);
@@ -68,7 +68,9 @@ static int dummy_rx_burst(struct vnic *v, struct pkt_pool *pool,
 	return (int)got;
 }
 
-static int dummy_tx_burst(struct vnic *v, const struct pkt_out *out, unsigned n)
+static int dummy_tx_burst(struct vnic *v, unsigned txq,
+			  const struct pkt_out *out, unsigned n,
+			  uint64_t *bytes)
 {
 	struct vnic_dummy *d = to_dummy(v);
 	unsigned i;
@@ -85,7 +87,10 @@ static int dummy_tx_burst(struct vnic *v, const struct pkt_out *out, unsigned n)
 			       iov[k].iov_len);
 			f->len += iov[k].iov_len;
 		}
+		*bytes += f->len;
 	}
+	if (i < n) /* the test's capture buffer is full */
+		vnic_count_drop(v, VNIC_DROP_TX_FULL, n - i);
 	return (int)i;
 }
 

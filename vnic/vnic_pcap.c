@@ -201,8 +201,9 @@ static void pcap_rx_one(u_char *arg, const struct pcap_pkthdr *hdr,
 	ctx->pkts[ctx->got++] = p;
 }
 
-static int pcap_vnic_rx_burst(struct vnic *v, struct pkt_pool *pool,
-			      struct pkt **pkts, unsigned n)
+static int pcap_vnic_rx_burst(struct vnic *v, unsigned rxq,
+			      struct pkt_pool *pool, struct pkt **pkts,
+			      unsigned n)
 {
 	struct vnic_pcap *pc = to_pcap(v);
 	struct pcap_rx_ctx ctx = {pc, pool, pkts, 0, n};
@@ -224,8 +225,9 @@ static int pcap_vnic_rx_burst(struct vnic *v, struct pkt_pool *pool,
 	return (int)ctx.got;
 }
 
-static int pcap_vnic_tx_burst(struct vnic *v, const struct pkt_out *out,
-			      unsigned n)
+static int pcap_vnic_tx_burst(struct vnic *v, unsigned txq,
+			      const struct pkt_out *out, unsigned n,
+			      uint64_t *bytes)
 {
 	static __thread uint8_t buf[PKT_MAX_FRAME + 4];
 	unsigned sent = 0;
@@ -244,12 +246,13 @@ static int pcap_vnic_tx_burst(struct vnic *v, const struct pkt_out *out,
 			vnic_count_drop(v, VNIC_DROP_TX_ERROR, 1);
 			continue;
 		}
+		*bytes += len;
 		sent++;
 	}
 	return (int)sent;
 }
 
-static int pcap_vnic_rx_fd(const struct vnic *v)
+static int pcap_vnic_rx_fd(const struct vnic *v, unsigned rxq)
 {
 	return to_pcap(v)->fd;
 }

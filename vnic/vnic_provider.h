@@ -1,16 +1,34 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vnic_provider.h - the contract between the switch and a port backend
  *
- * Lifecycle: open() on the control thread; then rx_burst()/rx_done() from
- * exactly one datapath thread (the port's owner); tx_burst() from any
- * datapath thread, possibly several at once, so a backend that needs
- * serialisation on transmit provides it itself; close() on the control thread
- * after the switch has made sure no datapath thread still uses the port.
+ * Threads.  open(), close(), attach(), rx_queues(), rx_fd(), ifindex(),
+ * describe(), mtu_changed(), remove(), ctl_fd() and ctl_event() run on the
+ * control thread; alive() on any thread.  A port has rx_queues() receive
+ * queues, a number fixed for its life; each queue is owned by one datapath
+ * thread at a time, the only one that calls rx_burst() and rx_done() with that
+ * queue's index. The switch may hand a queue to another thread: it stops the
+ * old owner and waits for a grace period first, so the backend never sees two
+ * callers on one queue and the new owner sees everything the old one wrote.
+ * tx_burst() runs on any datapath thread, several at once; @txq is the
+ * calling thread's index, below host->tx_queues.  A backend with several
+ * transmit queues may give each thread its own (one writer, no lock); any
+ * other backend serialises transmit itself.  close() runs on the control
+ * thread after the switch has made sure no datapath thread still uses the
+ * port.
  *
- * Errors: rx_burst() and tx_burst() return the count handled, or a negative
+ * Errors.  rx_burst() and tx_burst() return the count handled, or a negative
  * errno when the port is broken for good (device gone, peer misbehaved); the
- * switch then marks the port down and stops polling it.  A frame the backend
- * drops is counted in vnic->drops, never reported as an error.
+ * switch then marks the port down, stops polling it and tells the control
+ * thread, which reports it.  A frame the backend drops on receive is counted
+ * in vnic->drops, never reported as an error.
+ *
+ * Transmit accounting: every frame given to tx_burst() is counted exactly
+ * once.  tx_burst() returns how many frames it sent and adds their bytes on
+ * the wire (pkt_tx_len()) to *@bytes; each frame it did not send it counts
+ * in one vnic->drops reason (TX_FULL, TX_ERROR, TX_NO_QUEUE).  When it
+ * returns -errno it has neither sent nor counted any frame of the burst, and
+ * the switch counts them all as its own "tx_failed".  So for every port:
+ * frames queued = tx_packets + backend tx drops + tx_failed.
  */
 #ifndef VNET_VNIC_PROVIDER_H
 #define VNET_VNIC_PROVIDER_H
@@ -24,8 +42,7 @@
  * @ops: the backend
  * @name: port name
  * @mtu: network MTU
- * @drops: drop counters by reason; rx side written by the owner thread only,
- *         tx side with atomic adds
+ * @drops: drop counters by reason, atomic adds from any thread
  * @host: the switch's callbacks, set when the port joins it (NULL before)
  * @superframes: offload super-frames cut into segments on receive
  * @csum_fixed: frames whose partial checksum was completed on receive
@@ -45,14 +62,18 @@ struct vnic {
  * @kind: name users give with "port add --KIND"
  * @open: create the port; fill @err with a sentence on failure. Required.
  * @close: release everything. Required.
- * @rx_burst: receive up to @n frames; packets come from @pool or reference
- *            the backend's own memory. Required.
- * @rx_done: the switch is done with packets from rx_burst(); release foreign
- *           memory (give descriptors back). May be NULL; pool packets are
- *           freed by the caller either way.
- * @tx_burst: send frames; copies them out before returning. Required.
- * @rx_fd: fd that becomes readable when rx_burst() has work (event mode), or
- *         -1 when the port must be polled. May be NULL.
+ * @rx_queues: receive queues, 1 to VNIC_MAX_RXQ, fixed for the port's life.
+ *             May be NULL (one queue).
+ * @rx_burst: receive up to @n frames from queue @rxq; packets come from
+ *            @pool or reference the backend's own memory. Required.
+ * @rx_done: the switch is done with packets from rx_burst() on queue @rxq
+ *           (same thread); release foreign memory (give descriptors back).
+ *           May be NULL; pool packets are freed by the caller either way.
+ * @tx_burst: send frames from datapath thread @txq; copies them out before
+ *            returning; see "Transmit accounting" above. Required.
+ * @rx_fd: fd that becomes readable when rx_burst() on queue @rxq has work
+ *         (event mode), constant for the port's life, or -1 when the queue
+ *         must be polled. May be NULL.
  * @ifindex: kernel device index for link events, 0 if none. May be NULL.
  * @alive: whether the device still exists. May be NULL.
  * @describe: add backend facts to a JSON object for "port show". May be NULL.
@@ -71,11 +92,14 @@ struct vnic_ops {
 	int (*open)(const struct vnic_params *params, struct vnic **out,
 		    char *err, size_t errlen);
 	void (*close)(struct vnic *v);
-	int (*rx_burst)(struct vnic *v, struct pkt_pool *pool,
+	unsigned (*rx_queues)(const struct vnic *v);
+	int (*rx_burst)(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 			struct pkt **pkts, unsigned n);
-	void (*rx_done)(struct vnic *v, struct pkt **pkts, unsigned n);
-	int (*tx_burst)(struct vnic *v, const struct pkt_out *out, unsigned n);
-	int (*rx_fd)(const struct vnic *v);
+	void (*rx_done)(struct vnic *v, unsigned rxq, struct pkt **pkts,
+			unsigned n);
+	int (*tx_burst)(struct vnic *v, unsigned txq, const struct pkt_out *out,
+			unsigned n, uint64_t *bytes);
+	int (*rx_fd)(const struct vnic *v, unsigned rxq);
 	int (*ifindex)(const struct vnic *v);
 	bool (*alive)(struct vnic *v);
 	void (*describe)(const struct vnic *v, json_t *obj);

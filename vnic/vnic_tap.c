@@ -154,7 +154,7 @@ static bool tap_remove(struct vnic *v)
 	return true;
 }
 
-static int tap_rx_burst(struct vnic *v, struct pkt_pool *pool,
+static int tap_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 			struct pkt **pkts, unsigned n)
 {
 	struct vnic_tap *t = to_tap(v);
@@ -208,7 +208,8 @@ static int tap_rx_burst(struct vnic *v, struct pkt_pool *pool,
 	return (int)got;
 }
 
-static int tap_tx_burst(struct vnic *v, const struct pkt_out *out, unsigned n)
+static int tap_tx_burst(struct vnic *v, unsigned txq, const struct pkt_out *out,
+			unsigned n, uint64_t *bytes)
 {
 	struct vnic_tap *t = to_tap(v);
 	static const struct virtio_net_hdr h;
@@ -222,8 +223,14 @@ static int tap_tx_burst(struct vnic *v, const struct pkt_out *out, unsigned n)
 		iov[0] = (struct iovec){(void *)&h, sizeof(h)};
 		cnt = pkt_tx_iov(out[i].pkt, out[i].tci, tag, iov + 1);
 		if (writev(t->fd, iov, (int)cnt + 1) < 0) {
-			if (errno == EBADFD)
-				return sent ? (int)sent : -ENODEV;
+			if (errno == EBADFD && !sent)
+				return -ENODEV;
+			if (errno == EBADFD) {
+				/* Device gone mid-burst: the rest are lost
+				 * here, the next call reports the failure. */
+				vnic_count_drop(v, VNIC_DROP_TX_ERROR, n - i);
+				break;
+			}
 			/* EIO: the device is down; EAGAIN: queue full. */
 			vnic_count_drop(v,
 					errno == EAGAIN ? VNIC_DROP_TX_FULL
@@ -231,12 +238,13 @@ static int tap_tx_burst(struct vnic *v, const struct pkt_out *out, unsigned n)
 					1);
 			continue;
 		}
+		*bytes += pkt_tx_len(out[i].pkt, out[i].tci);
 		sent++;
 	}
 	return (int)sent;
 }
 
-static int tap_rx_fd(const struct vnic *v)
+static int tap_rx_fd(const struct vnic *v, unsigned rxq)
 {
 	return to_tap(v)->fd;
 }

@@ -81,10 +81,17 @@ struct vu_vq {
 	int kick_fd, call_fd, err_fd;
 	_Atomic bool ready;
 	_Atomic int fault;
-	pthread_spinlock_t lock;
-	/* counters: written by the datapath thread that uses the queue */
+	pthread_spinlock_t lock; /* to-guest queue shared by several threads */
+	/* Counters, written by the datapath thread that uses the queue (or
+	 * under @lock) with relaxed atomic stores so the control thread can
+	 * read them; @shown_avail and @shown_used copy the ring positions
+	 * once per burst for the same reason. */
 	uint64_t packets, bytes, drops, kicks_sent;
+	uint16_t shown_avail, shown_used;
 };
+
+/* Add to a counter of struct vu_vq (single writer, see above). */
+#define VQ_STAT_ADD(c, n) __atomic_store_n(&(c), (c) + (n), __ATOMIC_RELAXED)
 
 int vu_vq_translate(const struct vu_dev *d, struct vu_vq *vq);
 int vu_vq_avail(struct vu_vq *vq);

@@ -14,8 +14,11 @@
  * line naming the port and the reason; the port waits for the next
  * connection (server) or reconnects (client).
  *
- * Data: the switch's datapath thread receives from the guest's transmit
- * queues (odd indices) and transmits into its receive queues (even ones).
+ * Data: each of the guest's transmit queues (odd indices) is one receive
+ * queue of the port, owned by one datapath thread.  Datapath threads
+ * transmit into the guest's receive queues (even indices): when the guest
+ * runs at least as many as there are threads, each thread has its own (one
+ * writer, no lock); otherwise threads share them under a spinlock.
  * A received frame that sits in one guest buffer is handed to the switch in
  * place (no copy); transmitting copies it once, straight into the receiving
  * guest's buffers.  Used-ring updates and interrupts are batched per burst.
@@ -71,6 +74,9 @@ enum vu_ctl_ref {
 	VU_REF_DEADLINE,
 };
 
+#define VH_TXQ_NONE   0xffffu /* no guest receive queue ready */
+#define VH_TXQ_LOCKED 0x100u  /* queue shared with other threads */
+
 struct vnic_vhost {
 	struct vnic base;
 	char path[108];
@@ -79,7 +85,10 @@ struct vnic_vhost {
 	unsigned qps; /* queue pairs offered */
 	uint8_t mac[6];
 	bool has_mac;
-	int listen_fd, conn_fd, ctl_epfd, data_epfd, timer_fd, fault_fd;
+	int listen_fd, conn_fd, ctl_epfd, timer_fd, fault_fd;
+	int rx_epfd[VU_MAX_QUEUE_PAIRS]; /* kick fd of guest tx queue q */
+	/* Transmit map, datapath thread -> guest receive queue (VH_TXQ_*). */
+	_Atomic uint16_t txmap[VNIC_MAX_TXQ];
 	/* the message being read, and when its first and latest bytes came
 	 * (0: none pending); deadline_fd fires when it is late */
 	int deadline_fd;
@@ -161,6 +170,55 @@ static void fd_kind(int fd, char *buf, size_t len)
 	buf[n < 0 ? 0 : n] = 0;
 }
 
+static void txmap_store(struct vnic_vhost *vh, const uint16_t *map, unsigned n,
+			uint16_t or)
+{
+	for (unsigned i = 0; i < n; i++)
+		atomic_store_explicit(
+		    &vh->txmap[i], map[i] == VH_TXQ_NONE ? map[i] : map[i] | or,
+		    memory_order_relaxed);
+}
+
+/* Give each datapath thread a guest receive queue.  With at least as many
+ * ready queues as threads, thread i owns queue i alone; otherwise threads
+ * share them round-robin under the queue's lock.  A thread may still run
+ * with the previous map until a grace period passes, so a change goes
+ * through states in which any two threads on one queue both lock it:
+ * (old map, all locked), (new map, all locked), then the new map. */
+static void vh_tx_remap(struct vnic_vhost *vh)
+{
+	unsigned nt = vh->base.host ? vh->base.host->tx_queues : 1;
+	uint16_t ready[VU_MAX_QUEUE_PAIRS], cur[VNIC_MAX_TXQ],
+	    next[VNIC_MAX_TXQ];
+	unsigned nr = 0;
+	bool same = true, unlocked = false;
+
+	if (!nt || nt > VNIC_MAX_TXQ)
+		nt = nt ? VNIC_MAX_TXQ : 1;
+	for (unsigned q = 0; q < vh->qps; q++)
+		if (atomic_load(&vh->vq[2 * q].ready))
+			ready[nr++] = (uint16_t)(2 * q);
+	for (unsigned i = 0; i < nt; i++) {
+		unsigned j = nr ? i % nr : 0;
+
+		cur[i] = atomic_load(&vh->txmap[i]);
+		next[i] = !nr		? VH_TXQ_NONE
+			  : j + nr < nt ? ready[j] | VH_TXQ_LOCKED
+					: ready[j];
+		same &= cur[i] == next[i];
+		unlocked |= cur[i] != VH_TXQ_NONE && !(cur[i] & VH_TXQ_LOCKED);
+	}
+	if (same)
+		return;
+	if (unlocked) {
+		txmap_store(vh, cur, nt, VH_TXQ_LOCKED);
+		vh_sync(vh);
+	}
+	txmap_store(vh, next, nt, VH_TXQ_LOCKED);
+	vh_sync(vh);
+	txmap_store(vh, next, nt, 0);
+}
+
 /* Recompute which queues the datapath may use; call after every change. */
 static void vq_update(struct vnic_vhost *vh, struct vu_vq *vq)
 {
@@ -177,17 +235,18 @@ static void vq_update(struct vnic_vhost *vh, struct vu_vq *vq)
 			struct epoll_event ev = {.events = EPOLLIN,
 						 .data.u32 = vq->index};
 
-			epoll_ctl(vh->data_epfd, EPOLL_CTL_ADD, vq->kick_fd,
-				  &ev);
+			epoll_ctl(vh->rx_epfd[vq->index / 2], EPOLL_CTL_ADD,
+				  vq->kick_fd, &ev);
 		}
 		atomic_store(&vq->ready, true);
 	} else {
 		atomic_store(&vq->ready, false);
 		vh_sync(vh);
 		if (guest_tx && vq->kick_fd >= 0)
-			epoll_ctl(vh->data_epfd, EPOLL_CTL_DEL, vq->kick_fd,
-				  NULL);
+			epoll_ctl(vh->rx_epfd[vq->index / 2], EPOLL_CTL_DEL,
+				  vq->kick_fd, NULL);
 	}
+	vh_tx_remap(vh);
 link:
 	vh_set_link(vh, atomic_load(&vh->vq[0].ready));
 }
@@ -203,8 +262,9 @@ static void vq_stop_all(struct vnic_vhost *vh)
 		vh_sync(vh);
 	for (unsigned i = 0; i < VU_MAX_QUEUES; i++)
 		if ((i & 1) && vh->vq[i].kick_fd >= 0)
-			epoll_ctl(vh->data_epfd, EPOLL_CTL_DEL,
+			epoll_ctl(vh->rx_epfd[i / 2], EPOLL_CTL_DEL,
 				  vh->vq[i].kick_fd, NULL);
+	vh_tx_remap(vh);
 }
 
 static void vq_reset(struct vu_vq *vq, unsigned index)
@@ -1113,66 +1173,66 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 		}
 		p->len = (uint32_t)flen;
 		p->cookie = (uint64_t)vq->index << 16 | head;
-		vq->packets++;
-		vq->bytes += flen;
+		VQ_STAT_ADD(vq->packets, 1);
+		VQ_STAT_ADD(vq->bytes, flen);
 		pkts[got++] = p;
 	}
 	return (int)got;
 }
 
-static int vh_rx_burst(struct vnic *v, struct pkt_pool *pool, struct pkt **pkts,
-		       unsigned n)
+static int vh_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
+		       struct pkt **pkts, unsigned n)
 {
 	struct vnic_vhost *vh = to_vh(v);
-	unsigned got = 0;
+	struct vu_vq *vq = &vh->vq[2 * rxq + 1];
+	uint64_t k;
+	int got;
 
-	for (unsigned q = 1; q < 2 * vh->qps && got < n; q += 2) {
-		struct vu_vq *vq = &vh->vq[q];
-		uint64_t k;
-
-		if (!atomic_load_explicit(&vq->ready, memory_order_acquire))
-			continue;
-		if (!vh->poll && vq->kick_fd >= 0 &&
-		    read(vq->kick_fd, &k, sizeof(k)) < 0) {
-			/* no kick pending: poll anyway, it is cheap */
-		}
-		got += (unsigned)vh_rx_queue(vh, vq, pool, pkts + got, n - got);
-		if (vu_vq_flush(&vh->dev, vq)) /* dropped chains */
-			vu_vq_notify(&vh->dev, vq);
-		if (!vh->poll && atomic_load(&vq->ready)) {
-			/* Re-arm, then look again: buffers left over (budget)
-			 * or added in between would otherwise sit without a
-			 * kick, so kick ourselves. */
-			vu_vq_set_notify(&vh->dev, vq, true);
-			if (vu_vq_avail_fresh(vq) > 0 && vq->kick_fd >= 0) {
-				k = 1;
-				if (write(vq->kick_fd, &k, sizeof(k)) < 0) {
-					/* already readable */
-				}
+	if (rxq >= vh->qps ||
+	    !atomic_load_explicit(&vq->ready, memory_order_acquire))
+		return 0;
+	if (!vh->poll && vq->kick_fd >= 0 &&
+	    read(vq->kick_fd, &k, sizeof(k)) < 0) {
+		/* no kick pending: poll anyway, it is cheap */
+	}
+	got = vh_rx_queue(vh, vq, pool, pkts, n);
+	if (vu_vq_flush(&vh->dev, vq)) /* dropped chains */
+		vu_vq_notify(&vh->dev, vq);
+	if (!vh->poll && atomic_load(&vq->ready)) {
+		/* Re-arm, then look again: buffers left over (budget) or added
+		 * in between would otherwise sit without a kick, so kick
+		 * ourselves. */
+		vu_vq_set_notify(&vh->dev, vq, true);
+		if (vu_vq_avail_fresh(vq) > 0 && vq->kick_fd >= 0) {
+			k = 1;
+			if (write(vq->kick_fd, &k, sizeof(k)) < 0) {
+				/* already readable */
 			}
 		}
 	}
-	return (int)got;
+	__atomic_store_n(&vq->shown_avail, vq->last_avail, __ATOMIC_RELAXED);
+	return got;
 }
 
-static void vh_rx_done(struct vnic *v, struct pkt **pkts, unsigned n)
+static void vh_rx_done(struct vnic *v, unsigned rxq, struct pkt **pkts,
+		       unsigned n)
 {
 	struct vnic_vhost *vh = to_vh(v);
-	uint32_t touched = 0;
+	struct vu_vq *vq = &vh->vq[2 * rxq + 1];
+	bool touched = false;
 
+	/* A queue stopped meanwhile has been reset; drop the notes. */
+	if (rxq >= vh->qps || !vq->used)
+		return;
 	for (unsigned i = 0; i < n; i++) {
-		unsigned q = (unsigned)(pkts[i]->cookie >> 16);
-		struct vu_vq *vq = &vh->vq[q];
-
-		/* A queue stopped meanwhile has been reset; drop the note. */
-		if (q >= VU_MAX_QUEUES || !vq->used)
+		if ((unsigned)(pkts[i]->cookie >> 16) != vq->index)
 			continue;
 		vu_vq_push(&vh->dev, vq, (uint16_t)pkts[i]->cookie, 0);
-		touched |= 1u << q;
+		touched = true;
 	}
-	for (unsigned q = 0; touched; q++, touched >>= 1)
-		if ((touched & 1) && vu_vq_flush(&vh->dev, &vh->vq[q]))
-			vu_vq_notify(&vh->dev, &vh->vq[q]);
+	if (touched && vu_vq_flush(&vh->dev, vq))
+		vu_vq_notify(&vh->dev, vq);
+	__atomic_store_n(&vq->shown_used, vq->last_used, __ATOMIC_RELAXED);
 }
 
 /* Copy a frame into a receive chain list, after the header. */
@@ -1289,46 +1349,66 @@ static int vh_tx_one(struct vnic_vhost *vh, struct vu_vq *vq,
 	return 1;
 }
 
-static int vh_tx_burst(struct vnic *v, const struct pkt_out *out, unsigned n)
+static int vh_tx_burst(struct vnic *v, unsigned txq, const struct pkt_out *out,
+		       unsigned n, uint64_t *bytes)
 {
 	struct vnic_vhost *vh = to_vh(v);
-	struct vu_vq *vq = &vh->vq[0];
-	unsigned sent = 0;
+	uint16_t m = atomic_load_explicit(&vh->txmap[txq % VNIC_MAX_TXQ],
+					  memory_order_relaxed);
+	struct vu_vq *vq = &vh->vq[(m & 0xff) % VU_MAX_QUEUES];
+	bool locked = m & VH_TXQ_LOCKED;
+	unsigned sent = 0, i;
 
-	if (!atomic_load_explicit(&vq->ready, memory_order_acquire))
+	if (m == VH_TXQ_NONE ||
+	    !atomic_load_explicit(&vq->ready, memory_order_acquire)) {
+		vnic_count_drop(v, VNIC_DROP_TX_NO_QUEUE, n);
 		return 0;
-	pthread_spin_lock(&vq->lock);
+	}
+	if (locked)
+		pthread_spin_lock(&vq->lock);
 	if (vu_vq_avail(vq) > 0) {
 		vu_vq_prefetch(&vh->dev, vq, 0);
 		vu_vq_prefetch(&vh->dev, vq, 1);
 	}
-	for (unsigned i = 0; i < n; i++) {
+	for (i = 0; i < n; i++) {
 		int r;
 
 		if (!atomic_load_explicit(&vq->ready, memory_order_relaxed))
 			break;
 		r = vh_tx_one(vh, vq, &out[i]);
 		if (r == 1) {
+			uint32_t len = pkt_tx_len(out[i].pkt, out[i].tci);
+
 			sent++;
-			vq->packets++;
-			vq->bytes += out[i].pkt->len;
-		} else if (r == 0) {
-			vnic_count_drop(v, VNIC_DROP_TX_FULL, 1);
-		} else {
-			vnic_count_drop(v, VNIC_DROP_TX_ERROR, 1);
+			*bytes += len;
+			VQ_STAT_ADD(vq->packets, 1);
+			VQ_STAT_ADD(vq->bytes, len);
+			continue;
 		}
-		if (r <= 0 && r != -EMSGSIZE)
-			vq->drops++;
+		vnic_count_drop(
+		    v, r == 0 ? VNIC_DROP_TX_FULL : VNIC_DROP_TX_ERROR, 1);
+		if (r != -EMSGSIZE)
+			VQ_STAT_ADD(vq->drops, 1);
 	}
+	if (i < n) /* the queue broke under us */
+		vnic_count_drop(v, VNIC_DROP_TX_NO_QUEUE, n - i);
 	if (vq->used && vu_vq_flush(&vh->dev, vq))
 		vu_vq_notify(&vh->dev, vq);
-	pthread_spin_unlock(&vq->lock);
+	__atomic_store_n(&vq->shown_avail, vq->last_avail, __ATOMIC_RELAXED);
+	__atomic_store_n(&vq->shown_used, vq->last_used, __ATOMIC_RELAXED);
+	if (locked)
+		pthread_spin_unlock(&vq->lock);
 	return (int)sent;
 }
 
-static int vh_rx_fd(const struct vnic *v)
+static unsigned vh_rx_queues(const struct vnic *v)
 {
-	return to_vh(v)->data_epfd;
+	return to_vh(v)->qps;
+}
+
+static int vh_rx_fd(const struct vnic *v, unsigned rxq)
+{
+	return rxq < to_vh(v)->qps ? to_vh(v)->rx_epfd[rxq] : -1;
 }
 
 /* ---- lifecycle ---- */
@@ -1349,7 +1429,8 @@ static void vh_free(struct vnic_vhost *vh)
 		unlink(vh->path);
 	}
 	fd_close(&vh->ctl_epfd);
-	fd_close(&vh->data_epfd);
+	for (unsigned q = 0; q < VU_MAX_QUEUE_PAIRS; q++)
+		fd_close(&vh->rx_epfd[q]);
 	fd_close(&vh->timer_fd);
 	fd_close(&vh->deadline_fd);
 	fd_close(&vh->fault_fd);
@@ -1406,7 +1487,7 @@ static int vh_open(const struct vnic_params *params, struct vnic **out,
 		   char *err, size_t errlen)
 {
 	struct vnic_vhost *vh;
-	int ret;
+	int ret = 0;
 
 	if (!params->path || !*params->path ||
 	    strlen(params->path) >= sizeof(vh->path)) {
@@ -1430,19 +1511,25 @@ static int vh_open(const struct vnic_params *params, struct vnic **out,
 		vh->has_mac = true;
 	}
 	vh->listen_fd = vh->conn_fd = vh->timer_fd = vh->deadline_fd = -1;
+	for (unsigned q = 0; q < VU_MAX_QUEUE_PAIRS; q++)
+		vh->rx_epfd[q] = -1;
+	for (unsigned i = 0; i < VNIC_MAX_TXQ; i++)
+		atomic_init(&vh->txmap[i], VH_TXQ_NONE);
 	for (unsigned i = 0; i < VU_MAX_QUEUES; i++) {
 		vh->vq[i].kick_fd = vh->vq[i].call_fd = vh->vq[i].err_fd = -1;
 		vq_reset(&vh->vq[i], i);
 		pthread_spin_init(&vh->vq[i].lock, PTHREAD_PROCESS_PRIVATE);
 	}
 	vh->ctl_epfd = epoll_create1(EPOLL_CLOEXEC);
-	vh->data_epfd = epoll_create1(EPOLL_CLOEXEC);
+	for (unsigned q = 0; q < vh->qps; q++)
+		if ((vh->rx_epfd[q] = epoll_create1(EPOLL_CLOEXEC)) < 0)
+			ret = -1;
 	vh->fault_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	vh->timer_fd =
 	    timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	vh->deadline_fd =
 	    timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (vh->ctl_epfd < 0 || vh->data_epfd < 0 || vh->fault_fd < 0 ||
+	if (vh->ctl_epfd < 0 || ret < 0 || vh->fault_fd < 0 ||
 	    vh->timer_fd < 0 || vh->deadline_fd < 0 ||
 	    ctl_add(vh, vh->fault_fd, VU_REF_FAULT) ||
 	    ctl_add(vh, vh->timer_fd, VU_REF_TIMER) ||
@@ -1479,6 +1566,7 @@ static void vh_attach(struct vnic *v)
 	/* No frontend yet: the link is down until queue 0 runs. */
 	vh->link = true;
 	vh_set_link(vh, false);
+	vh_tx_remap(vh); /* the switch's thread count is known now */
 }
 
 static const char *const feature_names[64] = {
@@ -1527,10 +1615,22 @@ static void vh_describe(const struct vnic *v, json_t *obj)
 			i & 1 ? "from-guest" : "to-guest", "size", (int)vq->num,
 			"enabled", vq->enabled, "ready",
 			atomic_load(&vq->ready), "last_avail",
-			(int)vq->last_avail, "last_used", (int)vq->last_used,
-			"packets", (json_int_t)vq->packets, "bytes",
-			(json_int_t)vq->bytes, "drops", (json_int_t)vq->drops,
-			"interrupts", (json_int_t)vq->kicks_sent));
+			(int)__atomic_load_n(&vq->shown_avail,
+					     __ATOMIC_RELAXED),
+			"last_used",
+			(int)__atomic_load_n(&vq->shown_used, __ATOMIC_RELAXED),
+			"packets",
+			(json_int_t)__atomic_load_n(&vq->packets,
+						    __ATOMIC_RELAXED),
+			"bytes",
+			(json_int_t)__atomic_load_n(&vq->bytes,
+						    __ATOMIC_RELAXED),
+			"drops",
+			(json_int_t)__atomic_load_n(&vq->drops,
+						    __ATOMIC_RELAXED),
+			"interrupts",
+			(json_int_t)__atomic_load_n(&vq->kicks_sent,
+						    __ATOMIC_RELAXED)));
 	}
 	json_object_set_new(obj, "queues", queues);
 }
@@ -1539,6 +1639,7 @@ const struct vnic_ops vnic_vhost_user_ops = {
     .kind = "vhost-user",
     .open = vh_open,
     .close = vh_close,
+    .rx_queues = vh_rx_queues,
     .rx_burst = vh_rx_burst,
     .rx_done = vh_rx_done,
     .tx_burst = vh_tx_burst,

@@ -360,7 +360,7 @@ void vu_vq_notify(const struct vu_dev *d, struct vu_vq *vq)
 		if (write(vq->call_fd, &one, sizeof(one)) < 0) {
 			/* eventfd full: the guest has a pending interrupt */
 		}
-		vq->kicks_sent++;
+		VQ_STAT_ADD(vq->kicks_sent, 1);
 	}
 }
 

@@ -133,6 +133,8 @@ struct vswitch *vswitch_create(const struct vsw_config *cfg)
 	sw->cfg = *cfg;
 	if (!sw->cfg.threads)
 		sw->cfg.threads = 1;
+	if (sw->cfg.threads > VSW_MAX_THREADS)
+		sw->cfg.threads = VSW_MAX_THREADS;
 	if (!sw->cfg.pool_size)
 		sw->cfg.pool_size = 1024;
 	sw->threads = calloc(sw->cfg.threads, sizeof(*sw->threads));
@@ -190,13 +192,10 @@ void vswitch_destroy(struct vswitch *sw)
 	atomic_store(&sw->stop, true);
 	for (unsigned i = 0; sw->threads && i < sw->cfg.threads; i++) {
 		struct vsw_thread *t = &sw->threads[i];
-		uint64_t one = 1;
 
 		if (!t->started)
 			continue;
-		if (write(t->wake_fd, &one, sizeof(one)) < 0) {
-			/* the thread wakes within a second anyway */
-		}
+		vsw_thread_wake(t);
 		pthread_join(t->tid, NULL);
 		t->started = false;
 	}
@@ -225,7 +224,7 @@ static struct vsw_idlist *idlist_with(const struct vsw_idlist *old, int add,
 		if (old->ids[i] != del)
 			l->ids[l->n++] = old->ids[i];
 	if (add >= 0)
-		l->ids[l->n++] = (uint16_t)add;
+		l->ids[l->n++] = add;
 	return l;
 }
 
@@ -244,6 +243,8 @@ static int idlist_update(struct vswitch *sw, _Atomic(struct vsw_idlist *) *slot,
 	return 0;
 }
 
+static void rxq_unwatch(struct vswitch *sw, struct vsw_port *port, unsigned q);
+
 /**
  * vswitch_run() - periodic work: MAC aging, table rebuilds, failed ports
  * @sw: switch
@@ -261,6 +262,10 @@ void vswitch_run(struct vswitch *sw)
 			     strerror(-atomic_load(&p->fault_err)));
 			fdb_flush_port(atomic_load(&p->net->fdb),
 				       (uint16_t)p->id);
+			/* Owners drop the fds too when they next wake; this
+			 * covers fds that never become readable again. */
+			for (unsigned q = 0; q < p->n_rxq; q++)
+				rxq_unwatch(sw, p, q);
 		}
 	}
 	if (now == sw->last_age)
@@ -426,9 +431,56 @@ static unsigned pick_thread(struct vswitch *sw)
 	unsigned best = 0;
 
 	for (unsigned i = 1; i < sw->cfg.threads; i++)
-		if (sw->threads[i].n_ports < sw->threads[best].n_ports)
+		if (sw->threads[i].n_rxq < sw->threads[best].n_rxq)
 			best = i;
 	return best;
+}
+
+/* Let the owner of receive queue @q hear about it (epoll or poll list). */
+static int rxq_watch(struct vswitch *sw, struct vsw_port *port, unsigned q)
+{
+	struct vsw_thread *t = &sw->threads[atomic_load(&port->rxq[q].thread)];
+	uint32_t key = VSW_RXQ_KEY(port->id, q);
+	int ret = 0;
+
+	if (sw->cfg.poll) {
+		ret = idlist_update(sw, &t->owned, (int)key, -1);
+	} else if (port->rxq[q].fd >= 0) {
+		struct epoll_event ev = {.events = EPOLLIN, .data.u32 = key};
+
+		if (epoll_ctl(t->epfd, EPOLL_CTL_ADD, port->rxq[q].fd, &ev))
+			ret = -errno;
+	}
+	if (!ret)
+		t->n_rxq++;
+	return ret;
+}
+
+/* The opposite of rxq_watch(); safe to repeat. */
+static void rxq_unwatch(struct vswitch *sw, struct vsw_port *port, unsigned q)
+{
+	struct vsw_thread *t = &sw->threads[atomic_load(&port->rxq[q].thread)];
+
+	/* The owner may have removed the fd itself (ENOENT then). */
+	if (port->rxq[q].fd >= 0)
+		epoll_ctl(t->epfd, EPOLL_CTL_DEL, port->rxq[q].fd, NULL);
+}
+
+/* Stop polling queue @q of @port on its owner thread (control thread). */
+static int rxq_detach(struct vswitch *sw, struct vsw_port *port, unsigned q)
+{
+	struct vsw_thread *t = &sw->threads[atomic_load(&port->rxq[q].thread)];
+
+	if (sw->cfg.poll) {
+		int ret = idlist_update(sw, &t->owned, -1,
+					(int)VSW_RXQ_KEY(port->id, q));
+
+		if (ret)
+			return ret;
+	}
+	rxq_unwatch(sw, port, q);
+	t->n_rxq--;
+	return 0;
 }
 
 /**
@@ -440,6 +492,9 @@ static unsigned pick_thread(struct vswitch *sw)
  * @vlan: 802.1Q setting, NULL for none
  * @vnic: open backend; owned by the switch on success
  *
+ * Each receive queue of the backend goes to the datapath thread that owns
+ * the fewest so far.
+ *
  * Return: port id, or -errno (-EPERM: role not allowed on this network type)
  */
 int vswitch_port_add(struct vswitch *sw, int net_id, const char *name,
@@ -448,7 +503,7 @@ int vswitch_port_add(struct vswitch *sw, int net_id, const char *name,
 {
 	struct vsw_net *net;
 	struct vsw_port *port;
-	struct vsw_thread *t;
+	unsigned q = 0;
 	int id, ret;
 
 	if (net_id < 0 || net_id >= VSW_MAX_NETS || !sw->nets[net_id])
@@ -463,44 +518,45 @@ int vswitch_port_add(struct vswitch *sw, int net_id, const char *name,
 	port = calloc(1, sizeof(*port));
 	if (!port)
 		return -ENOMEM;
+	port->vlan = calloc(1, sizeof(struct vsw_vlan));
+	if (!port->vlan) {
+		free(port);
+		return -ENOMEM;
+	}
 	port->id = id;
 	port->sw = sw;
-	port->host = (struct vnic_host){port_sync_cb, port_link_cb, port};
+	port->host = (struct vnic_host){port_sync_cb, port_link_cb, port,
+					sw->cfg.threads};
 	snprintf(port->name, sizeof(port->name), "%s", name);
 	port->net = net;
 	port->role = role;
 	if (vlan)
-		port->vlan = *vlan;
+		*port->vlan = *vlan;
 	port->vnic = vnic;
-	port->thread = pick_thread(sw);
-	port->rx_fd = sw->cfg.poll ? -1 : vnic_rx_fd(vnic);
+	port->n_rxq = vnic_rx_queues(vnic);
+	for (unsigned i = 0; i < port->n_rxq; i++)
+		port->rxq[i].fd = sw->cfg.poll ? -1 : vnic_rx_fd(vnic, i);
 	port->link_up = true;
-	t = &sw->threads[port->thread];
 	for (unsigned i = 0; i < sw->cfg.threads; i++)
 		memset(&sw->threads[i].pstats[id], 0,
 		       sizeof(sw->threads[i].pstats[id]));
 
 	atomic_store_explicit(&sw->ports[id], port, memory_order_release);
 	ret = idlist_update(sw, &net->members, id, -1);
-	if (!ret && sw->cfg.poll)
-		ret = idlist_update(sw, &t->owned, id, -1);
-	if (!ret && port->rx_fd >= 0) {
-		struct epoll_event ev = {.events = EPOLLIN,
-					 .data.u32 = (uint32_t)id};
-
-		if (epoll_ctl(t->epfd, EPOLL_CTL_ADD, port->rx_fd, &ev))
-			ret = -errno;
+	for (q = 0; !ret && q < port->n_rxq; q++) {
+		atomic_store(&port->rxq[q].thread, pick_thread(sw));
+		ret = rxq_watch(sw, port, q);
 	}
 	if (ret) {
+		while (q-- > 1)
+			rxq_detach(sw, port, q - 1);
 		idlist_update(sw, &net->members, -1, id);
-		if (sw->cfg.poll)
-			idlist_update(sw, &t->owned, -1, id);
 		atomic_store(&sw->ports[id], NULL);
 		vsw_synchronize(sw);
+		free(atomic_load(&port->vlan));
 		free(port);
 		return ret;
 	}
-	t->n_ports++;
 	vnic_attach(vnic, &port->host);
 	return id;
 }
@@ -513,34 +569,137 @@ static struct vsw_port *port_get(struct vswitch *sw, int id)
 }
 
 /**
- * vswitch_port_del() - detach a port and close its backend
+ * vswitch_port_del() - detach a port and close its backend, broken or not
  * @sw: switch
  * @id: port
  *
- * Return: 0 or -ENOENT
+ * Return: 0, -ENOENT, or -ENOMEM (the port stays as it was)
  */
 int vswitch_port_del(struct vswitch *sw, int id)
 {
 	struct vsw_port *port = port_get(sw, id);
-	struct vsw_thread *t;
 
 	if (!port)
 		return -ENOENT;
-	t = &sw->threads[port->thread];
-	if (port->rx_fd >= 0 && !atomic_load(&port->broken))
-		epoll_ctl(t->epfd, EPOLL_CTL_DEL, port->rx_fd, NULL);
-	if (idlist_update(sw, &port->net->members, -1, id) ||
-	    (sw->cfg.poll && idlist_update(sw, &t->owned, -1, id))) {
-		/* Out of memory: leave the port in place rather than leak
-		 * a half-removed one. */
+	if (idlist_update(sw, &port->net->members, -1, id))
 		return -ENOMEM;
-	}
+	for (unsigned q = 0; q < port->n_rxq; q++)
+		if (rxq_detach(sw, port, q)) {
+			/* Out of memory: nobody polls queues below q any
+			 * more, so none may be left half-removed; finish
+			 * the rest without the poll list, which a NULL
+			 * port entry makes harmless. */
+			for (unsigned r = q; r < port->n_rxq; r++) {
+				rxq_unwatch(sw, port, r);
+				sw->threads[atomic_load(&port->rxq[r].thread)]
+				    .n_rxq--;
+			}
+			break;
+		}
 	atomic_store(&sw->ports[id], NULL);
 	vsw_synchronize(sw);
-	fdb_flush_port(atomic_load(&port->net->fdb), (uint16_t)id);
+	fdb_forget_port(atomic_load(&port->net->fdb), (uint16_t)id);
 	vnic_close(port->vnic);
-	t->n_ports--;
+	free(atomic_load(&port->vlan));
 	free(port);
+	return 0;
+}
+
+/**
+ * vswitch_port_move() - hand a receive queue to another datapath thread
+ * @sw: switch
+ * @id: port
+ * @rxq: receive queue
+ * @thread: new owner
+ *
+ * No frame is lost: the old owner stops polling, a grace period lets it
+ * finish the burst in hand, and frames that arrive meanwhile wait in the
+ * backend's queue until the new owner polls it.
+ *
+ * Return: 0, -ENOENT, -EINVAL or -ENOMEM
+ */
+int vswitch_port_move(struct vswitch *sw, int id, unsigned rxq, unsigned thread)
+{
+	struct vsw_port *port = port_get(sw, id);
+	int ret;
+
+	if (!port)
+		return -ENOENT;
+	if (rxq >= port->n_rxq || thread >= sw->cfg.threads)
+		return -EINVAL;
+	if (atomic_load(&port->rxq[rxq].thread) == thread)
+		return 0;
+	ret = rxq_detach(sw, port, rxq);
+	if (ret)
+		return ret;
+	atomic_store_explicit(&port->rxq[rxq].thread, thread,
+			      memory_order_release);
+	/* The old owner may be inside the queue right now. */
+	vsw_synchronize(sw);
+	ret = rxq_watch(sw, port, rxq);
+	if (ret)
+		vlog(VSWITCH, ERR, "%s: queue %u not polled by thread %u: %s",
+		     port->name, rxq, thread, strerror(-ret));
+	return ret;
+}
+
+/**
+ * vswitch_port_pin() - receive on a port on the same thread as another
+ * @sw: switch
+ * @id: port to move (every receive queue)
+ * @with: port whose first receive queue's thread is the target
+ *
+ * For services whose state spans ports and is owned by one thread (both
+ * legs of a NAT gateway, the members of a team).
+ *
+ * Return: 0, -ENOENT, -EINVAL or -ENOMEM
+ */
+int vswitch_port_pin(struct vswitch *sw, int id, int with)
+{
+	struct vsw_port *port = port_get(sw, id), *w = port_get(sw, with);
+	unsigned thread;
+
+	if (!port || !w)
+		return -ENOENT;
+	thread = atomic_load(&w->rxq[0].thread);
+	for (unsigned q = 0; q < port->n_rxq; q++) {
+		int ret = vswitch_port_move(sw, id, q, thread);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/**
+ * vswitch_port_set_vlan() - change a port's 802.1Q setting while it forwards
+ * @sw: switch
+ * @id: port
+ * @vlan: new setting, copied; NULL for none
+ *
+ * Each burst sees the old setting or the new one, never a mix.  MAC entries
+ * learned on the port are forgotten (their VLANs may no longer apply).
+ *
+ * Return: 0, -ENOENT or -ENOMEM
+ */
+int vswitch_port_set_vlan(struct vswitch *sw, int id,
+			  const struct vsw_vlan *vlan)
+{
+	struct vsw_port *port = port_get(sw, id);
+	struct vsw_vlan *fresh, *old;
+
+	if (!port)
+		return -ENOENT;
+	fresh = calloc(1, sizeof(*fresh));
+	if (!fresh)
+		return -ENOMEM;
+	if (vlan)
+		*fresh = *vlan;
+	old =
+	    atomic_exchange_explicit(&port->vlan, fresh, memory_order_acq_rel);
+	vsw_synchronize(sw);
+	free(old);
+	fdb_flush_port(atomic_load(&port->net->fdb), (uint16_t)id);
 	return 0;
 }
 
@@ -616,7 +775,8 @@ int vswitch_port_find_ifindex(struct vswitch *sw, int ifindex)
 }
 
 /**
- * vswitch_port_thread() - datapath thread that receives on a port
+ * vswitch_port_thread() - datapath thread that receives on a port's first
+ * queue
  * @sw: switch
  * @id: port
  *
@@ -626,7 +786,49 @@ unsigned vswitch_port_thread(struct vswitch *sw, int id)
 {
 	struct vsw_port *port = port_get(sw, id);
 
-	return port ? port->thread : 0;
+	return port ? atomic_load(&port->rxq[0].thread) : 0;
+}
+
+/**
+ * vswitch_port_queues() - receive queues of a port
+ * @sw: switch
+ * @id: port
+ *
+ * Return: count, 0 for no such port
+ */
+unsigned vswitch_port_queues(struct vswitch *sw, int id)
+{
+	struct vsw_port *port = port_get(sw, id);
+
+	return port ? port->n_rxq : 0;
+}
+
+/**
+ * vswitch_port_queue_thread() - datapath thread that owns a receive queue
+ * @sw: switch
+ * @id: port
+ * @rxq: queue
+ *
+ * Return: thread number, or -ENOENT
+ */
+int vswitch_port_queue_thread(struct vswitch *sw, int id, unsigned rxq)
+{
+	struct vsw_port *port = port_get(sw, id);
+
+	if (!port || rxq >= port->n_rxq)
+		return -ENOENT;
+	return (int)atomic_load(&port->rxq[rxq].thread);
+}
+
+/**
+ * vswitch_threads() - datapath threads
+ * @sw: switch
+ *
+ * Return: count
+ */
+unsigned vswitch_threads(const struct vswitch *sw)
+{
+	return sw->cfg.threads;
 }
 
 /**

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* vswitch_dp.c - datapath threads and the per-burst pipeline
  *
- * Each thread owns the receive side of some ports.  It takes a burst from a
- * port, classifies the whole burst, learns and looks up MACs, queues each
- * frame on its egress ports and then transmits one burst per egress port.
- * Configuration reaches it through pointers the control thread swaps; a
- * thread announces quiescent states (between bursts, and while asleep) so the
- * control thread knows when an old object can be freed.
+ * Each thread owns some receive queues of ports.  It takes a burst from a
+ * queue, classifies the whole burst, learns and looks up MACs, queues each
+ * frame on its egress ports and then transmits one burst per egress port,
+ * on its own transmit queue of that port.  Configuration reaches it through
+ * pointers the control thread swaps; a thread announces quiescent states
+ * (between bursts, and while asleep) so the control thread knows when an old
+ * object can be freed.  Besides ports, a thread runs its own timers (a wheel
+ * per thread: its sleep ends at the next expiry) and functions the control
+ * thread queues for it on a single-producer ring.
  */
 #include "vswitch_priv.h"
 
@@ -22,6 +25,15 @@
 
 #define VSW_RX_BUDGET 4 /* bursts per port per wake-up, for fairness */
 #define VSW_WAKE_ID   UINT32_MAX
+#define VSW_IDLE_MS   1000 /* longest sleep: the stop flag is seen by then */
+
+/* The datapath thread this code runs on, NULL on any other thread. */
+static __thread struct vsw_thread *vsw_self;
+
+static uint64_t now_ms(void)
+{
+	return now_ns() / 1000000;
+}
 
 static inline void stat_add(uint64_t *c, uint64_t n)
 {
@@ -53,15 +65,12 @@ void vsw_synchronize(struct vswitch *sw)
 	atomic_thread_fence(memory_order_seq_cst);
 	for (unsigned i = 0; i < sw->cfg.threads; i++) {
 		struct vsw_thread *t = &sw->threads[i];
-		uint64_t wake = 1;
 
 		if (!t->started)
 			continue;
 		/* A sleeping thread is quiescent; a busy one soon will be. */
 		while (atomic_load(&t->qs) < seq) {
-			if (write(t->wake_fd, &wake, sizeof(wake)) < 0) {
-				/* eventfd saturated: the thread is awake */
-			}
+			vsw_thread_wake(t);
 			usleep(50);
 		}
 	}
@@ -91,7 +100,7 @@ static void flood(struct vsw_thread *t, struct vsw_port *in, struct pkt *p,
 			continue;
 		o = atomic_load_explicit(&sw->ports[members->ids[i]],
 					 memory_order_acquire);
-		if (!o || !vsw_vlan_egress(&o->vlan, p, &tci))
+		if (!o || !vsw_vlan_egress(vsw_port_vlan(o), p, &tci))
 			continue;
 		if (!atomic_load_explicit(&o->link_up, memory_order_relaxed) ||
 		    atomic_load_explicit(&o->broken, memory_order_relaxed)) {
@@ -116,7 +125,19 @@ static void forward(struct vsw_thread *t, struct vsw_port *in, struct pkt *p,
 	uint16_t tci;
 	int oid;
 
-	switch (fdb_learn(fdb, p->data + 6, p->vlan, (uint16_t)in->id, now)) {
+	/* Slow protocols belong to the port's own service, never to others. */
+	if (unlikely(vsw_mac_reserved(dst))) {
+		vsw_slow_rx(t, in, p);
+		return;
+	}
+	switch (fdb_learn(fdb, p->data + 6, p->vlan, (uint16_t)in->id,
+			  vsw_port_mac_limit(in), now, &in->l2.src_hint)) {
+	case FDB_LIMIT:
+		vsw_learn_refused(t, in, p, VSW_DROP_MAC_LIMIT, now);
+		return;
+	case FDB_PINNED:
+		vsw_learn_refused(t, in, p, VSW_DROP_MAC_PINNED, now);
+		return;
 	case FDB_LEARNED:
 		stat_add(&ns->learned, 1);
 		break;
@@ -130,7 +151,9 @@ static void forward(struct vsw_thread *t, struct vsw_port *in, struct pkt *p,
 		break;
 	}
 
-	oid = mac_is_multicast(dst) ? -1 : fdb_lookup(fdb, dst, p->vlan, now);
+	oid = mac_is_multicast(dst)
+		  ? -1
+		  : fdb_lookup(fdb, dst, p->vlan, now, &in->l2.dst_hint);
 	if (oid < 0) {
 		stat_add(&ns->flooded, 1);
 		flood(t, in, p, members);
@@ -141,7 +164,8 @@ static void forward(struct vsw_thread *t, struct vsw_port *in, struct pkt *p,
 		return;
 	}
 	o = atomic_load_explicit(&t->sw->ports[oid], memory_order_acquire);
-	if (!o || o->net != in->net || !vsw_vlan_egress(&o->vlan, p, &tci)) {
+	if (!o || o->net != in->net ||
+	    !vsw_vlan_egress(vsw_port_vlan(o), p, &tci)) {
 		/* Stale entry (port removed or re-added): flood instead. */
 		stat_add(&ns->flooded, 1);
 		flood(t, in, p, members);
@@ -156,15 +180,17 @@ static void forward(struct vsw_thread *t, struct vsw_port *in, struct pkt *p,
 	enqueue(t, o, p, tci);
 }
 
-static void port_fail(struct vsw_thread *t, struct vsw_port *port, int err)
+/* Mark a port broken.  Any thread may find out (a transmit fails on a
+ * thread that does not own the port's receive side): each owner stops
+ * polling its queues when it next sees the flag, and the control thread
+ * reports the fault and, on deletion, releases everything. */
+static void port_fail(struct vsw_port *port, int err)
 {
 	bool was = atomic_exchange(&port->broken, true);
 
 	if (was)
 		return;
 	atomic_store(&port->fault_err, err);
-	if (port->rx_fd >= 0)
-		epoll_ctl(t->epfd, EPOLL_CTL_DEL, port->rx_fd, NULL);
 	vlog_rl(VSWITCH, WARN, "%s: port failed (%s), marked down", port->name,
 		strerror(-err));
 }
@@ -179,24 +205,22 @@ static void flush(struct vsw_thread *t)
 		struct vsw_port *o =
 		    atomic_load_explicit(&sw->ports[id], memory_order_acquire);
 		struct vsw_tstats_port *ps = &t->pstats[id];
+		uint64_t bytes = 0;
 		int sent;
 
 		t->outn[id] = 0;
-		if (!o)
+		if (!o) /* deleted since the frames were queued */
 			continue;
-		sent = vnic_tx_burst(o->vnic, t->outq[id], n);
+		/* Every frame ends in exactly one counter: tx_packets, a drop
+		 * the backend counts, or tx_failed (vnic_provider.h). */
+		sent = vnic_tx_burst(o->vnic, t->idx, t->outq[id], n, &bytes);
 		if (sent < 0) {
-			port_fail(t, o, sent);
+			port_fail(o, sent);
 			stat_add(&ps->drops[VSW_DROP_TX_FAILED], n);
 			continue;
 		}
-		for (int k = 0; k < sent; k++)
-			stat_add(&ps->tx_bytes, pkt_tx_len(t->outq[id][k].pkt,
-							   t->outq[id][k].tci));
 		stat_add(&ps->tx_packets, (uint64_t)sent);
-		if ((unsigned)sent < n)
-			stat_add(&ps->drops[VSW_DROP_TX_FAILED],
-				 n - (unsigned)sent);
+		stat_add(&ps->tx_bytes, bytes);
 	}
 	t->n_dirty = 0;
 }
@@ -217,6 +241,7 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 	const struct vsw_idlist *members =
 	    atomic_load_explicit(&net->members, memory_order_acquire);
 	unsigned mtu = atomic_load_explicit(&net->mtu, memory_order_relaxed);
+	const struct vsw_vlan *vlan = vsw_port_vlan(in);
 	int64_t now = now_sec();
 	uint64_t bytes = 0;
 
@@ -233,7 +258,7 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 		p->in_port = (uint16_t)in->id;
 		why = vsw_parse(p, mtu);
 		if (why == VSW_DROP_NONE)
-			why = vsw_vlan_ingress(&in->vlan, p);
+			why = vsw_vlan_ingress(vlan, p);
 		if (why != VSW_DROP_NONE) {
 			stat_add(&ps->drops[why], 1);
 			continue;
@@ -245,27 +270,85 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 	flush(t);
 }
 
-static void poll_port(struct vsw_thread *t, struct vsw_port *port)
+static void poll_port(struct vsw_thread *t, struct vsw_port *port, unsigned q)
 {
 	struct pkt *pkts[PKT_BURST];
 
 	for (int b = 0; b < VSW_RX_BUDGET; b++) {
 		int n;
 
-		if (atomic_load_explicit(&port->broken, memory_order_relaxed))
+		if (atomic_load_explicit(&port->broken, memory_order_relaxed)) {
+			/* Stop hearing about it; the control thread reports
+			 * the fault and port deletion frees the rest. */
+			if (port->rxq[q].fd >= 0)
+				epoll_ctl(t->epfd, EPOLL_CTL_DEL,
+					  port->rxq[q].fd, NULL);
 			return;
-		n = vnic_rx_burst(port->vnic, t->pool, pkts, PKT_BURST);
+		}
+		n = vnic_rx_burst(port->vnic, q, t->pool, pkts, PKT_BURST);
 		if (n < 0) {
-			port_fail(t, port, n);
-			return;
+			port_fail(port, n);
+			continue; /* and retire the queue above */
 		}
 		if (!n)
 			return;
 		vsw_process_burst(t, port, pkts, (unsigned)n);
-		vnic_rx_done(port->vnic, pkts, (unsigned)n);
+		vnic_rx_done(port->vnic, q, pkts, (unsigned)n);
 		if (n < PKT_BURST)
 			return;
 	}
+}
+
+/* Poll receive queue @key if this thread still owns it. */
+static void poll_key(struct vsw_thread *t, uint32_t key)
+{
+	unsigned q = VSW_RXQ_Q(key);
+	struct vsw_port *port;
+
+	if (VSW_RXQ_PORT(key) >= VSW_MAX_PORTS)
+		return;
+	port = atomic_load_explicit(&t->sw->ports[VSW_RXQ_PORT(key)],
+				    memory_order_acquire);
+	if (port && q < port->n_rxq &&
+	    atomic_load_explicit(&port->rxq[q].thread, memory_order_acquire) ==
+		t->idx)
+		poll_port(t, port, q);
+}
+
+/* Run what the control thread queued for this thread. */
+static void run_cmds(struct vsw_thread *t)
+{
+	uint32_t tail =
+	    atomic_load_explicit(&t->cmd_tail, memory_order_relaxed);
+	uint32_t head =
+	    atomic_load_explicit(&t->cmd_head, memory_order_acquire);
+
+	while (tail != head) {
+		struct vsw_cmd *c = &t->cmds[tail % VSW_CMD_RING];
+
+		c->fn(c->arg);
+		tail++;
+		atomic_store_explicit(&t->cmd_tail, tail, memory_order_release);
+	}
+}
+
+static void run_timers(struct vsw_thread *t)
+{
+	if (t->wheel.count)
+		vsw_wheel_run(&t->wheel, now_ms());
+}
+
+/* How long an event-mode thread may sleep: until its next timer. */
+static int sleep_ms(struct vsw_thread *t)
+{
+	int64_t next = vsw_wheel_next(&t->wheel);
+	uint64_t now;
+
+	if (next < 0)
+		return VSW_IDLE_MS;
+	now = now_ms();
+	next += (int64_t)t->wheel.now - (int64_t)now;
+	return next <= 0 ? 0 : next > VSW_IDLE_MS ? VSW_IDLE_MS : (int)next;
 }
 
 static void run_event(struct vsw_thread *t)
@@ -277,26 +360,22 @@ static void run_event(struct vsw_thread *t)
 		int n;
 
 		qs_offline(t);
-		n = epoll_wait(t->epfd, evs, ARRAY_SIZE(evs), 1000);
+		n = epoll_wait(t->epfd, evs, ARRAY_SIZE(evs), sleep_ms(t));
 		qs_online(t);
 		for (int i = 0; i < n; i++) {
-			uint32_t id = evs[i].data.u32;
-			struct vsw_port *port;
+			uint32_t key = evs[i].data.u32;
 			uint64_t v;
 
-			if (id == VSW_WAKE_ID) {
+			if (key == VSW_WAKE_ID) {
 				if (read(t->wake_fd, &v, sizeof(v)) < 0) {
 					/* spurious: nothing to drain */
 				}
 				continue;
 			}
-			if (id >= VSW_MAX_PORTS)
-				continue;
-			port = atomic_load_explicit(&sw->ports[id],
-						    memory_order_acquire);
-			if (port && port->thread == t->idx)
-				poll_port(t, port);
+			poll_key(t, key);
 		}
+		run_cmds(t);
+		run_timers(t);
 	}
 }
 
@@ -310,13 +389,10 @@ static void run_poll(struct vsw_thread *t)
 
 		qs_online(t);
 		owned = atomic_load_explicit(&t->owned, memory_order_acquire);
-		for (unsigned i = 0; owned && i < owned->n; i++) {
-			struct vsw_port *port = atomic_load_explicit(
-			    &sw->ports[owned->ids[i]], memory_order_acquire);
-
-			if (port)
-				poll_port(t, port);
-		}
+		for (unsigned i = 0; owned && i < owned->n; i++)
+			poll_key(t, (uint32_t)owned->ids[i]);
+		run_cmds(t);
+		run_timers(t);
 		/* A busy-polling thread never sleeps, so it needs no wake-up;
 		 * drain the eventfd only now and then. */
 		if (!(++spins & 0xfffff) &&
@@ -336,12 +412,148 @@ void *vsw_thread_main(void *arg)
 {
 	struct vsw_thread *t = arg;
 
+	if (t->sw->cfg.thread_start)
+		t->sw->cfg.thread_start(t->idx, t->sw->cfg.thread_arg);
+	vsw_self = t;
+	vsw_wheel_init(&t->wheel, now_ms());
 	if (t->sw->cfg.poll)
 		run_poll(t);
 	else
 		run_event(t);
+	run_cmds(t); /* nothing queued is left behind */
 	qs_offline(t);
+	vsw_self = NULL;
 	return NULL;
+}
+
+/**
+ * vsw_thread_wake() - interrupt a datapath thread's sleep
+ * @t: thread
+ */
+void vsw_thread_wake(struct vsw_thread *t)
+{
+	uint64_t one = 1;
+
+	if (write(t->wake_fd, &one, sizeof(one)) < 0) {
+		/* eventfd saturated: the thread is awake */
+	}
+}
+
+/**
+ * vswitch_call() - run a function on a datapath thread, soon (control
+ * thread only)
+ * @sw: switch
+ * @thread: datapath thread
+ * @fn: runs on @thread between bursts, with @arg
+ * @arg: passed to @fn
+ *
+ * Before the threads start, queued calls run as soon as they do.
+ *
+ * Return: 0, -EINVAL (no such thread) or -EAGAIN (its queue is full)
+ */
+int vswitch_call(struct vswitch *sw, unsigned thread, void (*fn)(void *arg),
+		 void *arg)
+{
+	struct vsw_thread *t;
+	uint32_t head;
+
+	if (thread >= sw->cfg.threads)
+		return -EINVAL;
+	t = &sw->threads[thread];
+	head = atomic_load_explicit(&t->cmd_head, memory_order_relaxed);
+	if (head - atomic_load_explicit(&t->cmd_tail, memory_order_acquire) >=
+	    VSW_CMD_RING)
+		return -EAGAIN;
+	t->cmds[head % VSW_CMD_RING] = (struct vsw_cmd){fn, arg};
+	atomic_store_explicit(&t->cmd_head, head + 1, memory_order_release);
+	if (!sw->cfg.poll)
+		vsw_thread_wake(t);
+	return 0;
+}
+
+/**
+ * vswitch_call_wait() - run a function on a datapath thread and wait for it
+ * to return (control thread only)
+ * @sw: switch
+ * @thread: datapath thread
+ * @fn: runs on @thread with @arg
+ * @arg: passed to @fn
+ *
+ * When the threads are not running, @fn runs here, as nothing else can.
+ *
+ * Return: 0, -EINVAL or -EAGAIN (see vswitch_call())
+ */
+int vswitch_call_wait(struct vswitch *sw, unsigned thread,
+		      void (*fn)(void *arg), void *arg)
+{
+	struct vsw_thread *t;
+	uint32_t mine;
+	int ret;
+
+	if (thread >= sw->cfg.threads)
+		return -EINVAL;
+	t = &sw->threads[thread];
+	if (!t->started) {
+		fn(arg);
+		return 0;
+	}
+	mine = atomic_load_explicit(&t->cmd_head, memory_order_relaxed);
+	ret = vswitch_call(sw, thread, fn, arg);
+	if (ret)
+		return ret;
+	while (
+	    (int32_t)(atomic_load_explicit(&t->cmd_tail, memory_order_acquire) -
+		      mine) <= 0) {
+		if (!sw->cfg.poll)
+			vsw_thread_wake(t);
+		usleep(50);
+	}
+	return 0;
+}
+
+/**
+ * vswitch_thread_self() - the datapath thread the caller runs on
+ *
+ * Return: its index, or -1 on any other thread
+ */
+int vswitch_thread_self(void)
+{
+	return vsw_self ? (int)vsw_self->idx : -1;
+}
+
+/**
+ * vswitch_timer_arm() - (re)arm a timer on the calling datapath thread
+ * @tm: timer, from vsw_timer_init(); from now on owned by this thread
+ * @ms: delay in milliseconds
+ *
+ * The callback runs on this thread, between bursts, at or (by up to about a
+ * millisecond, or the length of a burst) after the expiry.
+ *
+ * Return: 0, or -EPERM when not called on a datapath thread
+ */
+int vswitch_timer_arm(struct vsw_timer *tm, unsigned ms)
+{
+	struct vsw_wheel *w;
+	uint64_t now;
+
+	if (!vsw_self)
+		return -EPERM;
+	w = &vsw_self->wheel;
+	now = now_ms();
+	if (!w->count && w->now < now)
+		w->now = now; /* idle wheel: catch up without running */
+	vsw_wheel_add(w, tm, now + ms);
+	return 0;
+}
+
+/**
+ * vswitch_timer_cancel() - stop a timer, on the thread that armed it
+ * @tm: timer; an idle one is left alone
+ */
+void vswitch_timer_cancel(struct vsw_timer *tm)
+{
+	if (vsw_self)
+		vsw_wheel_del(&vsw_self->wheel, tm);
 }
 
 /**
@@ -361,6 +573,9 @@ int vsw_thread_init(struct vswitch *sw, struct vsw_thread *t, unsigned idx)
 	t->epfd = -1;
 	t->wake_fd = -1;
 	atomic_store(&t->qs, VSW_QS_OFFLINE);
+	atomic_init(&t->cmd_head, 0);
+	atomic_init(&t->cmd_tail, 0);
+	vsw_wheel_init(&t->wheel, now_ms());
 	t->pool = pkt_pool_create(sw->cfg.pool_size);
 	t->pstats = calloc(VSW_MAX_PORTS, sizeof(*t->pstats));
 	t->nstats = calloc(VSW_MAX_NETS, sizeof(*t->nstats));
