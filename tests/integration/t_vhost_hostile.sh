@@ -9,6 +9,7 @@
 #     port reconnects.  A frontend that never reads its replies is dropped.
 # (c) Every drop is logged with the port and the reason; vnetd stays up and
 #     logs nothing else at warn or above.
+# vnet-test: alone
 . "$(dirname "$0")/lib.sh"
 need_root
 [ -x "$PY" ] || PY=$(command -v python3) || skip "python3 not installed"
