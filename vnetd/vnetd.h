@@ -241,10 +241,14 @@ void vnetd_gw_describe(const struct vnetd_gw_params *gp, json_t *obj);
 unsigned vnetd_reservations(struct vnetd *d, const char *net,
 			    struct dhcps_reservation *out, unsigned max);
 void vnetd_gw_changed(struct vnetd *d, const char *net);
-int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net,
-		   struct vnetd_err *e);
+int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e);
 void vnetd_gw_stop(struct vnetd *d, struct vnetd_net *net);
 json_t *vnetd_gw_status(struct vnetd *d, struct vnetd_net *net);
+json_t *vnetd_dhcp_leases(struct vnetd *d, json_t *params, struct vnetd_err *e);
+json_t *vnetd_dhcp_release(struct vnetd *d, json_t *params,
+			   struct vnetd_err *e);
+json_t *vnetd_dhcp_unreserve(struct vnetd *d, json_t *params,
+			     struct vnetd_err *e);
 
 /* ---- the state store (vnetd_store.c) ---- */
 
@@ -266,6 +270,8 @@ int vnetd_store_lease_load(struct vnetd_store *st, const char *net,
 				      void *arg),
 			   void *arg);
 int vnetd_store_lease_drop(struct vnetd_store *st, const char *net);
+int vnetd_store_lease_release(struct vnetd_store *st, const char *net,
+			      const char *mac, int64_t now);
 
 /* ---- the control socket (vnetd_rpc.c) ---- */
 

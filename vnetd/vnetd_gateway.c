@@ -247,9 +247,9 @@ static void drain_queries(struct vnetd_gw *g)
 			atomic_fetch_add(&g->relay_dropped, 1);
 			continue;
 		}
-		*p = (struct gw_pending){true, pkt_get_be16(q->data), q->port,
-					 q->ip, {0}, timer_now_ms() +
-							 GW_RELAY_MS};
+		*p = (struct gw_pending){true,	  pkt_get_be16(q->data),
+					 q->port, q->ip,
+					 {0},	  timer_now_ms() + GW_RELAY_MS};
 		memcpy(p->mac, q->mac, 6);
 		pkt_put_be16(q->data, id);
 		for (unsigned k = 0; k < g->n_upstream; k++)
@@ -427,9 +427,9 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 		ret = -EINVAL;
 		goto err;
 	}
-	ret = dns_names_create(g->params.subnet.domain, g->params.subnet.net,
-			       g->params.subnet.prefix, GW_NAMES, 60,
-			       &g->names);
+	ret =
+	    dns_names_create(g->params.subnet.domain, g->params.subnet.net,
+			     g->params.subnet.prefix, GW_NAMES, 60, &g->names);
 	if (ret) {
 		vnetd_err_set(e, VNET_ERR_SYSTEM, "DNS names: %s",
 			      strerror(-ret));
@@ -509,9 +509,8 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 	};
 	ret = vnic_gateway_configure(g->vnic, &cfg);
 	if (!ret)
-		ret = g->port = vswitch_port_add(d->sw, net->id, gwname,
-						 VSW_ROLE_GATEWAY, &vlan,
-						 g->vnic);
+		ret = g->port = vswitch_port_add(
+		    d->sw, net->id, gwname, VSW_ROLE_GATEWAY, &vlan, g->vnic);
 	if (ret < 0) {
 		vnic_close(g->vnic);
 		vnetd_err_set(e, VNET_ERR_SYSTEM,
@@ -524,8 +523,7 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 		vlog(MAIN, WARN, "network %s: cannot pin its gateway's MAC: %s",
 		     net->obj.name, strerror(-ret));
 	net->gw = g;
-	vlog(MAIN, INFO,
-	     "network %s: gateway up%s, %u lease(s) restored",
+	vlog(MAIN, INFO, "network %s: gateway up%s, %u lease(s) restored",
 	     net->obj.name, g->params.dhcp ? " with DHCP" : "", rc.n);
 	return 0;
 err:
@@ -579,8 +577,10 @@ void vnetd_gw_changed(struct vnetd *d, const char *name)
 	if (!net->gw_rebuild.fn)
 		vtimer_init(&net->gw_rebuild, rebuild, net);
 	if (vtimer_arm(d->timers, &net->gw_rebuild, 0))
-		vlog(MAIN, ERR, "network %s: cannot schedule the gateway "
-		     "rebuild", name);
+		vlog(MAIN, ERR,
+		     "network %s: cannot schedule the gateway "
+		     "rebuild",
+		     name);
 }
 
 /**
@@ -605,15 +605,14 @@ json_t *vnetd_gw_status(struct vnetd *d, struct vnetd_net *net)
 			json_object_set_new(
 			    drops, vgw_drop_name((enum vgw_drop)i),
 			    json_integer((json_int_t)st.drops[i]));
-	o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "arp_replies",
-		      (json_int_t)st.arp_replies, "echo_replies",
-		      (json_int_t)st.echo_replies, "dhcp_in",
-		      (json_int_t)st.dhcp_in, "dhcp_out",
-		      (json_int_t)st.dhcp_out, "dns_in", (json_int_t)st.dns_in,
-		      "dns_out", (json_int_t)st.dns_out, "dns_relayed",
-		      (json_int_t)st.dns_relayed, "probes",
-		      (json_int_t)st.probes, "conflicts",
-		      (json_int_t)st.conflicts);
+	o = json_pack(
+	    "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "arp_replies",
+	    (json_int_t)st.arp_replies, "echo_replies",
+	    (json_int_t)st.echo_replies, "dhcp_in", (json_int_t)st.dhcp_in,
+	    "dhcp_out", (json_int_t)st.dhcp_out, "dns_in",
+	    (json_int_t)st.dns_in, "dns_out", (json_int_t)st.dns_out,
+	    "dns_relayed", (json_int_t)st.dns_relayed, "probes",
+	    (json_int_t)st.probes, "conflicts", (json_int_t)st.conflicts);
 	json_object_set_new(o, "leases_committed",
 			    json_integer((json_int_t)g->commits_done));
 	json_object_set_new(o, "commit_transactions",
@@ -643,4 +642,142 @@ json_t *vnetd_gw_status(struct vnetd *d, struct vnetd_net *net)
 			      (json_int_t)ds.expired, "drops", dd));
 	}
 	return o;
+}
+
+static const char *const lease_states[] = {"bound", "released", "declined"};
+
+struct leases_ctx {
+	json_t *arr;
+	const char *net;
+	int64_t now;
+};
+
+static void lease_row(const struct dhcps_lease_rec *rec, void *arg)
+{
+	struct leases_ctx *c = arg;
+	char mac[MAC_STRLEN], ip[INET_ADDRSTRLEN];
+	struct in_addr a = {htonl(rec->ip)};
+	bool expired = rec->expires <= c->now;
+	const char *state = rec->state == DHCPS_LEASE_BOUND && expired
+				? "expired"
+				: lease_states[rec->state];
+
+	inet_ntop(AF_INET, &a, ip, sizeof(ip));
+	json_array_append_new(
+	    c->arr,
+	    json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "network", c->net, "ip", ip,
+		      "mac", mac_format(rec->mac, mac), "hostname",
+		      rec->hostname, "state", state, "expires_in",
+		      (json_int_t)(expired ? 0 : rec->expires - c->now)));
+}
+
+/**
+ * vnetd_dhcp_leases() - RPC dhcp.leases {network?}: the durable leases
+ * @d: daemon
+ * @params: parameters
+ * @e: error
+ *
+ * Return: array of leases, or NULL with @e set
+ */
+json_t *vnetd_dhcp_leases(struct vnetd *d, json_t *params, struct vnetd_err *e)
+{
+	const char *name = jstr(params, "network");
+	const struct vnetd_objset *nets = vnetd_objs(d, &vnetd_kind_network);
+	struct leases_ctx c = {json_array(), NULL, wall_now()};
+
+	if (name && !vnetd_obj_lookup(d, &vnetd_kind_network, name, e)) {
+		json_decref(c.arr);
+		return NULL;
+	}
+	for (size_t i = 0; i < nets->n; i++) {
+		c.net = nets->v[i]->name;
+		if ((name && strcmp(c.net, name)) ||
+		    vnetd_store_lease_load(d->store, c.net, lease_row, &c)) {
+			if (!name || !strcmp(c.net, name))
+				vnetd_err_set(e, VNET_ERR_SYSTEM,
+					      "cannot read the leases of %s",
+					      c.net);
+			if (!name || !strcmp(c.net, name)) {
+				json_decref(c.arr);
+				return NULL;
+			}
+		}
+	}
+	return c.arr;
+}
+
+/**
+ * vnetd_dhcp_release() - RPC dhcp.release {network, mac}: take a client's
+ * lease back (its address becomes free)
+ * @d: daemon
+ * @params: parameters
+ * @e: error
+ *
+ * Return: {"released": n}, or NULL with @e set
+ */
+json_t *vnetd_dhcp_release(struct vnetd *d, json_t *params, struct vnetd_err *e)
+{
+	struct vnetd_obj *o = vnetd_obj_lookup(d, &vnetd_kind_network,
+					       jstr(params, "network"), e);
+	const char *mac = jstr(params, "mac");
+	uint8_t m[6];
+	char norm[MAC_STRLEN];
+	int n;
+
+	if (!o)
+		return NULL;
+	if (!mac || mac_parse(mac, m)) {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+			      "mac: must be a MAC like 52:54:00:12:34:56");
+		return NULL;
+	}
+	n = vnetd_store_lease_release(d->store, o->name, mac_format(m, norm),
+				      wall_now());
+	if (n < 0) {
+		vnetd_err_set(e, VNET_ERR_SYSTEM, "state file error");
+		return NULL;
+	}
+	if (!n) {
+		vnetd_err_set(e, VNET_ERR_NOT_FOUND,
+			      "%s holds no lease on network '%s'", norm,
+			      o->name);
+		return NULL;
+	}
+	/* The server reads its leases back from the store. */
+	vnetd_gw_changed(d, o->name);
+	vlog(MAIN, INFO,
+	     "network %s: lease of %s released by the "
+	     "administrator",
+	     o->name, norm);
+	return json_pack("{s:i}", "released", n);
+}
+
+/**
+ * vnetd_dhcp_unreserve() - RPC dhcp.unreserve {network, mac}
+ * @d: daemon
+ * @params: parameters
+ * @e: error
+ *
+ * Return: {"deleted": name}, or NULL with @e set
+ */
+json_t *vnetd_dhcp_unreserve(struct vnetd *d, json_t *params,
+			     struct vnetd_err *e)
+{
+	const char *mac = jstr(params, "mac");
+	char name[64], norm[MAC_STRLEN];
+	uint8_t m[6];
+	json_t *p, *res;
+
+	if (!mac || mac_parse(mac, m)) {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+			      "mac: must be a MAC like 52:54:00:12:34:56");
+		return NULL;
+	}
+	snprintf(name, sizeof(name), "%s/%s",
+		 jstr(params, "network") ? jstr(params, "network") : "",
+		 mac_format(m, norm));
+	p = json_pack("{s:s}", "name", name);
+	res = vnetd_obj_delete(d, &vnetd_kind_reservation, p, e);
+	json_decref(p);
+	return res;
 }

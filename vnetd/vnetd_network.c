@@ -67,7 +67,8 @@ static int net_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 	struct vnetd_gw_params gp;
 	char msg[sizeof(e->msg)];
 
-	if (!old && vnetd_view_find(v, &vnetd_kind_network, jstr(conf, "name"))) {
+	if (!old &&
+	    vnetd_view_find(v, &vnetd_kind_network, jstr(conf, "name"))) {
 		vnetd_err_set(e, VNET_ERR_EXISTS, "network '%s' already exists",
 			      jstr(conf, "name"));
 		return -EEXIST;
@@ -88,7 +89,6 @@ static int net_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 	}
 	return 0;
 }
-
 
 static struct vnetd_obj *net_apply(struct vnetd *d, json_t *conf,
 				   bool restoring, struct vnetd_err *e)

@@ -77,8 +77,8 @@ unsigned vnetd_reservations(struct vnetd *d, const char *net,
 static int res_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 		     json_t *old, struct vnetd_err *e)
 {
-	json_t *net = vnetd_view_find(v, &vnetd_kind_network,
-				      jstr(conf, "network"));
+	json_t *net =
+	    vnetd_view_find(v, &vnetd_kind_network, jstr(conf, "network"));
 	struct dhcps_reservation r, *others;
 	struct vnetd_gw_params gp;
 	const char *key, *host = jstr(conf, "hostname");

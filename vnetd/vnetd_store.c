@@ -524,12 +524,15 @@ int vnetd_store_lease_load(struct vnetd_store *st, const char *net,
 		rec.expires = sqlite3_column_int64(s, 2);
 		if (!mac || mac_parse(mac, rec.mac) || klen < 0 ||
 		    klen > DHCPS_KEY_MAX || rec.state > DHCPS_LEASE_DECLINED) {
-			vlog(STORE, WARN, "%s: a lease row of %s is damaged; "
-			     "skipped", st->path, net);
+			vlog(STORE, WARN,
+			     "%s: a lease row of %s is damaged; "
+			     "skipped",
+			     st->path, net);
 			continue;
 		}
 		if (klen)
-			memcpy(rec.key, sqlite3_column_blob(s, 4), (size_t)klen);
+			memcpy(rec.key, sqlite3_column_blob(s, 4),
+			       (size_t)klen);
 		rec.key_len = (uint8_t)klen;
 		snprintf(rec.hostname, sizeof(rec.hostname), "%s",
 			 host ? host : "");
@@ -554,9 +557,8 @@ int vnetd_store_lease_load(struct vnetd_store *st, const char *net,
 int vnetd_store_lease_drop(struct vnetd_store *st, const char *net)
 {
 	sqlite3_stmt *s;
-	int rc = sqlite3_prepare_v2(st->db,
-				    "DELETE FROM leases WHERE network = ?", -1,
-				    &s, NULL);
+	int rc = sqlite3_prepare_v2(
+	    st->db, "DELETE FROM leases WHERE network = ?", -1, &s, NULL);
 
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, net, -1, SQLITE_STATIC);
@@ -569,4 +571,40 @@ int vnetd_store_lease_drop(struct vnetd_store *st, const char *net)
 		return -EIO;
 	}
 	return 0;
+}
+
+/**
+ * vnetd_store_lease_release() - mark a client's bound leases released
+ * @st: store
+ * @net: network
+ * @mac: the client's MAC, as text
+ * @now: the release time (wall-clock seconds)
+ *
+ * Return: how many leases changed, or -EIO
+ */
+int vnetd_store_lease_release(struct vnetd_store *st, const char *net,
+			      const char *mac, int64_t now)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(
+	    st->db,
+	    "UPDATE leases SET state = ?, expires = ? WHERE network = ? AND "
+	    "mac = ? AND state = ?",
+	    -1, &s, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int(s, 1, DHCPS_LEASE_RELEASED);
+		sqlite3_bind_int64(s, 2, now);
+		sqlite3_bind_text(s, 3, net, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, mac, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 5, DHCPS_LEASE_BOUND);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		vlog(STORE, ERR, "%s: cannot release a lease of %s: %s",
+		     st->path, net, sqlite3_errmsg(st->db));
+		return -EIO;
+	}
+	return sqlite3_changes(st->db);
 }

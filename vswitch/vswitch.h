@@ -53,9 +53,9 @@ enum vsw_net_type {
 
 /* Who is behind a port decides which network types may have it. */
 enum vsw_port_role {
-	VSW_ROLE_VM,	 /* a guest's vNIC (tap, vhost-user) */
-	VSW_ROLE_HOST,	 /* the host's own vNIC */
-	VSW_ROLE_UPLINK, /* a physical NIC or team */
+	VSW_ROLE_VM,	  /* a guest's vNIC (tap, vhost-user) */
+	VSW_ROLE_HOST,	  /* the host's own vNIC */
+	VSW_ROLE_UPLINK,  /* a physical NIC or team */
 	VSW_ROLE_GATEWAY, /* the network's own L3 endpoint (DHCP, DNS) */
 };
 
