@@ -86,6 +86,8 @@ static const struct ctl_flag f_port_add[] = {
     {"native", "native", CTL_UINT, NULL, "trunk's untagged VLAN"},
     {"mac-limit", "mac_limit", CTL_UINT, NULL,
      "most MACs learned on the port, 0 for no limit (1024)"},
+    {"dhcp-trusted", "dhcp_trusted", CTL_BOOL, NULL,
+     "let this guest port send DHCP server messages"},
     {0},
 };
 
@@ -97,6 +99,10 @@ static const struct ctl_flag f_port_set[] = {
     {"addr", "addresses", CTL_LIST, NULL,
      "host vNIC: its addresses are these (repeat)"},
     {"no-addr", "addresses", CTL_NULL, NULL, "host vNIC: no addresses"},
+    {"dhcp-trusted", "dhcp_trusted", CTL_BOOL, NULL,
+     "let this guest port send DHCP server messages"},
+    {"no-dhcp-trusted", "dhcp_trusted", CTL_NULL, NULL,
+     "guard it again (the default for guest ports)"},
     {"mac-limit", "mac_limit", CTL_UINT, NULL,
      "most MACs learned on the port, 0 for no limit"},
     {0},

@@ -533,6 +533,9 @@ int vswitch_port_add(struct vswitch *sw, int net_id, const char *name,
 	snprintf(port->name, sizeof(port->name), "%s", name);
 	port->net = net;
 	port->role = role;
+	/* Guests may not act as DHCP servers unless trusted (Hyper-V's DHCP
+	 * guard). */
+	port->dhcp_guard = role == VSW_ROLE_VM;
 	if (vlan)
 		*port->vlan = *vlan;
 	port->vnic = vnic;
@@ -671,6 +674,25 @@ int vswitch_port_pin(struct vswitch *sw, int id, int with)
 		if (ret)
 			return ret;
 	}
+	return 0;
+}
+
+/**
+ * vswitch_port_set_dhcp_guard() - drop (or pass) DHCP server messages a port
+ * sends; on by default for guest ports
+ * @sw: switch
+ * @id: port
+ * @on: guard the port
+ *
+ * Return: 0 or -ENOENT
+ */
+int vswitch_port_set_dhcp_guard(struct vswitch *sw, int id, bool on)
+{
+	struct vsw_port *port = port_get(sw, id);
+
+	if (!port)
+		return -ENOENT;
+	atomic_store_explicit(&port->dhcp_guard, on, memory_order_relaxed);
 	return 0;
 }
 
