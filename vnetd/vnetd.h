@@ -279,6 +279,18 @@ int vnetd_rpc_open(struct vnetd *d, struct vnetd_rpc **out);
 void vnetd_rpc_close(struct vnetd_rpc *rpc);
 json_t *vnetd_rpc_dispatch(struct vnetd *d, const char *buf, size_t len);
 
+/* ---- the metrics endpoint (vnetd_metrics.c) ---- */
+
+struct vnetd_metrics;
+int vnetd_metrics_open(struct vnetd *d, struct vnetd_metrics **out);
+void vnetd_metrics_close(struct vnetd_metrics *m);
+char *vnetd_metrics_render(struct vnetd *d, struct vnetd_metrics *m,
+			   size_t *len);
+
+/* ---- service manager readiness (vnetd_sd.c) ---- */
+
+int vnetd_sd_notify(const char *state);
+
 /* ---- the daemon ---- */
 
 /**
@@ -290,6 +302,7 @@ struct vnetd_opts {
 	const char *pid_path;
 	const char *log_path;
 	const char *socket_group;
+	const char *metrics_addr;
 	bool daemon;
 	bool poll;
 	unsigned threads;
@@ -301,6 +314,7 @@ struct vnetd_opts {
  * @sw: the switch
  * @store: state file
  * @rpc: control socket
+ * @metrics: metrics endpoint, NULL without --metrics
  * @mon: link monitor
  * @timers: the control thread's timer service
  * @objs: configured objects per kind (index in vnetd_kinds)
@@ -316,6 +330,7 @@ struct vnetd {
 	struct vswitch *sw;
 	struct vnetd_store *store;
 	struct vnetd_rpc *rpc;
+	struct vnetd_metrics *metrics;
 	struct vnic_monitor *mon;
 	struct timer_svc *timers;
 	struct vnetd_objset objs[VNETD_KINDS];
