@@ -15,7 +15,10 @@ command -v python3 >/dev/null || skip "python3 not installed"
 "$VNETCTL_BIN" --help >"$T/vnetctl.help" || fail "vnetctl --help exited non-zero"
 # One help text per vnetctl command, named "OBJECT VERB".
 mkdir "$T/cmd"
-grep -E '^  [a-z]' "$T/vnetctl.help" | cut -c3-19 >"$T/cmds"
+# "  OBJECT   VERB     summary": the verb starts in column 12, or the
+# command has none (the summary starts later).
+grep -E '^  [a-z]' "$T/vnetctl.help" |
+	awk '{ v = substr($0, 12, 1) == " " ? "" : $2; print $1, v }' >"$T/cmds"
 while read -r obj verb; do
 	# shellcheck disable=SC2086
 	"$VNETCTL_BIN" $obj $verb --help >"$T/cmd/$obj $verb" 2>&1 ||
