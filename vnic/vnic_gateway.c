@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "../dhcp/dhcp.h"
+#include "../lib/log.h"
 #include "../lib/util.h"
 #include "../lib/vnet_hdr.h"
 #include "vnic_provider.h"
@@ -303,8 +304,17 @@ static void arp_in(struct vnic_gateway *g, struct pkt_cursor *c)
 		struct vgw_probe *p = &g->probe[i];
 
 		if (p->used && (spa == p->ip || (!spa && tpa == p->ip &&
-						 memcmp(a + 8, g->mac, 6))))
+						 memcmp(a + 8, g->mac, 6)))) {
+			char mac[MAC_STRLEN];
+
+			vlog_rl(VNIC, WARN,
+				"%s: %u.%u.%u.%u of the DHCP pool is in use by "
+				"%s: held back",
+				g->base.name, p->ip >> 24, (p->ip >> 16) & 0xff,
+				(p->ip >> 8) & 0xff, p->ip & 0xff,
+				mac_format(a + 8, mac));
 			probe_finish(g, p, true);
+		}
 	}
 	if (pkt_get_be16(a + 6) != 1 || tpa != g->cfg.ip || !g->cfg.ip)
 		return gw_drop(g, VGW_DROP_NOT_FOR_US);
@@ -371,6 +381,13 @@ static void dhcp_result(struct vnic_gateway *g, const struct dhcps_rx *rx,
 	case DHCPS_ACT_NONE:
 		if (res->drop != DHCPS_DROP_NONE)
 			gw_drop(g, VGW_DROP_DHCP);
+		if (res->drop == DHCPS_DROP_POOL_EXHAUSTED) {
+			char mac[MAC_STRLEN];
+
+			vlog_rl(VNIC, WARN,
+				"%s: DHCP pool exhausted: no address for %s",
+				g->base.name, mac_format(rx->src_mac, mac));
+		}
 		break;
 	case DHCPS_ACT_PROBE:
 		probe_start(g, rx, res->probe_ip);

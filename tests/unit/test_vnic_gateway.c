@@ -112,8 +112,8 @@ static void setup(struct env *e, bool probe, bool store)
 	assert_int_equal(vnic_gateway_configure(e->gw, &gc), 0);
 	e->vm_port =
 	    vswitch_port_add(e->sw, e->net, "vm", VSW_ROLE_VM, NULL, e->vm);
-	e->gw_port =
-	    vswitch_port_add(e->sw, e->net, "gw", VSW_ROLE_GATEWAY, NULL, e->gw);
+	e->gw_port = vswitch_port_add(e->sw, e->net, "gw", VSW_ROLE_GATEWAY,
+				      NULL, e->gw);
 	assert_true(e->vm_port >= 0 && e->gw_port >= 0);
 }
 
