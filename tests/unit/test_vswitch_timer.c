@@ -21,7 +21,7 @@ struct tt {
 	bool rearm;
 };
 
-static uint64_t cur; /* the "now" of the run that is under way */
+static uint64_t cur;  /* the "now" of the run that is under way */
 static uint64_t prev; /* the "now" of the run before it */
 
 static void on_fire(struct vsw_timer *tm)
@@ -50,10 +50,10 @@ static void run_to(struct vsw_wheel *w, uint64_t now)
 /* One timer per delay, run tick by tick: each fires at exactly its tick. */
 static void test_exact(void **state)
 {
-	static const uint64_t delays[] = {0,	 1,	    2,	       255,
-					  256,	 257,	    1000,      16383,
-					  16384, 16385,	    1u << 20,  (1u << 20) + 7,
-					  3000000};
+	static const uint64_t delays[] = {
+	    0,	    1,	   2,	  255,	 256,	   257,
+	    1000,   16383, 16384, 16385, 1u << 20, (1u << 20) + 7,
+	    3000000};
 	struct vsw_wheel *w = malloc(sizeof(*w));
 	struct tt t[ARRAY_SIZE(delays)] = {0};
 	uint64_t start = 12345;
@@ -215,7 +215,7 @@ static void test_random(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_exact),      cmocka_unit_test(test_cancel),
+	    cmocka_unit_test(test_exact),     cmocka_unit_test(test_cancel),
 	    cmocka_unit_test(test_rearm_now), cmocka_unit_test(test_next),
 	    cmocka_unit_test(test_random),
 	};
