@@ -11,6 +11,9 @@
 #   make fuzz       libFuzzer targets (clang) run for a fixed budget
 #   make bench      vnet-bench tap scenario vs the kernel bridge
 #   make format-check / cppcheck / clang-tidy
+#   make install    PREFIX=/usr/local DESTDIR=: binaries, man pages, bash
+#                   completion, systemd unit, docs; make uninstall
+#   make test-admin the package, systemd and libvirt tests (long)
 
 BUILD    ?= build
 CC       ?= cc
@@ -133,3 +136,58 @@ cppcheck:
 		--inline-suppr -D__linux__ -I. $(CORE_SRCS) $(VNETD_SRCS) $(VNETCTL_SRCS)
 clang-tidy:
 	clang-tidy $(CORE_SRCS) -- $(CPPFLAGS) -std=gnu11
+
+# ---- installation (docs/admin.md) ----
+PREFIX         ?= /usr/local
+BINDIR         ?= $(PREFIX)/bin
+SBINDIR        ?= $(PREFIX)/sbin
+MANDIR         ?= $(PREFIX)/share/man
+DOCDIR         ?= $(PREFIX)/share/doc/vnet
+BASHCOMPDIR    ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR    ?= $(PREFIX)/lib/sysusers.d
+INSTALL        ?= install
+DOCS := README.md $(wildcard docs/*.md)
+
+.PHONY: install install-bench uninstall test-admin
+install: install-bench
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
+		$(DESTDIR)$(SYSUSERSDIR)
+	$(INSTALL) -m 0755 $(BUILD)/vnetd $(DESTDIR)$(SBINDIR)/vnetd
+	$(INSTALL) -m 0755 $(BUILD)/vnetctl $(DESTDIR)$(BINDIR)/vnetctl
+	$(INSTALL) -m 0644 docs/man/vnetd.8 docs/man/vnetctl.8 $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 0644 dist/bash-completion/vnetctl $(DESTDIR)$(BASHCOMPDIR)/vnetctl
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
+		dist/systemd/vnetd.service.in >$(DESTDIR)$(SYSTEMDUNITDIR)/vnetd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/vnetd.service
+	$(INSTALL) -m 0644 dist/sysusers.d/vnet.conf $(DESTDIR)$(SYSUSERSDIR)/vnet.conf
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+		getent group vnet >/dev/null || groupadd --system vnet; \
+		[ -d /run/systemd/system ] && systemctl daemon-reload || true; \
+		echo "installed; start with: systemctl enable --now vnetd"; \
+	fi
+
+# vnet-bench alone (the Debian package puts it in its own package).
+install-bench: all
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	$(INSTALL) -m 0755 $(BUILD)/vnet-bench $(DESTDIR)$(BINDIR)/vnet-bench
+	$(INSTALL) -m 0644 docs/man/vnet-bench.1 $(DESTDIR)$(MANDIR)/man1/
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/vnetd $(DESTDIR)$(BINDIR)/vnetctl \
+		$(DESTDIR)$(BINDIR)/vnet-bench \
+		$(DESTDIR)$(MANDIR)/man8/vnetd.8 $(DESTDIR)$(MANDIR)/man8/vnetctl.8 \
+		$(DESTDIR)$(MANDIR)/man1/vnet-bench.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/vnetctl \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/vnetd.service \
+		$(DESTDIR)$(SYSUSERSDIR)/vnet.conf
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS)))
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
+	@echo "left in place: /var/lib/vnet (state), the vnet group"
+
+test-admin: all
+	@sh tests/integration/run.sh $(BUILD) tests/admin/t_*.sh
+

@@ -8,6 +8,7 @@
 #include "vnetctl.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +57,10 @@ static void usage_cmd(FILE *f, const struct ctl_cmd *c)
 	fprintf(f, "\n  %s\n", c->summary);
 	for (const struct ctl_flag *fl = c->flags; fl && fl->flag; fl++)
 		fprintf(f, "  --%-12s %s%s\n", fl->flag,
-			fl->type == CTL_BOOL ? "" : "VALUE  ", fl->help);
+			fl->type == CTL_BOOL || fl->type == CTL_NULL
+			    ? ""
+			    : "VALUE  ",
+			fl->help);
 }
 
 static int set_flag(const struct ctl_flag *fl, const char *val, json_t *params)
@@ -97,6 +101,9 @@ static int set_flag(const struct ctl_flag *fl, const char *val, json_t *params)
 	case CTL_BOOL:
 		json_object_set_new(params, fl->key, json_true());
 		return 0;
+	case CTL_NULL:
+		json_object_set_new(params, fl->key, json_null());
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -126,7 +133,7 @@ static int parse_cmd(const struct ctl_cmd *c, int argc, char **argv,
 				usage_cmd(stderr, c);
 				return -EINVAL;
 			}
-			if (fl->type == CTL_BOOL) {
+			if (fl->type == CTL_BOOL || fl->type == CTL_NULL) {
 				set_flag(fl, NULL, params);
 				continue;
 			}
@@ -186,7 +193,8 @@ static int ctl_connect(const char *path)
 	return fd;
 }
 
-static json_t *ctl_call(int fd, const char *method, json_t *params)
+static json_t *ctl_call(int fd, const char *method, json_t *params,
+			const char **why)
 {
 	json_t *req = jsonrpc_request(method, json_incref(params), 1);
 	char *text = json_dumps(req, JSON_COMPACT), *grown;
@@ -204,10 +212,12 @@ static json_t *ctl_call(int fd, const char *method, json_t *params)
 	text = grown;
 	text[len++] = '\n';
 	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
+		ssize_t w = send(fd, text + off, len - off, MSG_NOSIGNAL);
 
+		/* vnetd may have answered (a refusal) and closed already:
+		 * read what it said. */
 		if (w <= 0)
-			goto out;
+			break;
 		off += (size_t)w;
 	}
 	for (;;) {
@@ -225,13 +235,23 @@ static json_t *ctl_call(int fd, const char *method, json_t *params)
 			buf = grown;
 		}
 		r = read(fd, buf + n, cap - n);
-		if (r <= 0)
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			*why = n ? "vnetd closed the connection in the middle "
+				   "of its reply"
+				 : "vnetd closed the connection without "
+				   "answering (see its log)";
 			goto out;
+		}
 		n += (size_t)r;
 		if (buf[n - 1] == '\n')
 			break;
 	}
 	resp = json_loadb(buf, n, 0, NULL);
+	if (!resp)
+		*why = "vnetd's reply is not valid JSON (is --socket the "
+		       "socket of a vnetd?)";
 out:
 	free(text);
 	free(buf);
@@ -243,7 +263,10 @@ int main(int argc, char **argv)
 	const char *sock = getenv("VNET_SOCKET");
 	const struct ctl_cmd *c = NULL;
 	json_t *params, *resp, *err, *res;
+	const char *why = "out of memory";
 	int i = 1, fd, rc;
+
+	signal(SIGPIPE, SIG_IGN);
 
 	if (!sock)
 		sock = "/run/vnet/vnetd.sock";
@@ -321,10 +344,10 @@ int main(int argc, char **argv)
 		json_decref(params);
 		return CTL_ERR_CONNECT;
 	}
-	resp = ctl_call(fd, c->method, params);
+	resp = ctl_call(fd, c->method, params, &why);
 	close(fd);
 	if (!resp) {
-		fprintf(stderr, "vnetctl: no valid reply from vnetd\n");
+		fprintf(stderr, "vnetctl: %s\n", why);
 		json_decref(params);
 		return CTL_ERR_CONNECT;
 	}

@@ -21,6 +21,7 @@ enum ctl_flag_type {
 	CTL_LIST, /* --flag VALUE, repeatable: array of strings */
 	CTL_KIND, /* --flag VALUE: sets "kind" to the flag's value and the key
 		   */
+	CTL_NULL, /* --flag: sets the key to null (removes it, with "set") */
 };
 
 /**

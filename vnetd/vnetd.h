@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* vnetd.h - the daemon: configuration objects, state store, control API */
+/* vnetd.h - the daemon: object kinds, the state store, the control thread's
+ * event loop and its control API */
 #ifndef VNET_VNETD_H
 #define VNET_VNETD_H
 
@@ -7,78 +8,16 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "../dhcp/dhcp.h"
+#include "../lib/schema.h"
+#include "../lib/timer.h"
 #include "../vswitch/vswitch.h"
 
+struct vnetd;
 struct vnetd_store;
 struct vnetd_rpc;
+struct vnetd_gw;
 struct vnic_monitor;
-
-/**
- * struct vnetd_net - a network as configured
- * @conf: its configuration object, as stored and exported
- * @name: name (points into @conf)
- * @type: network type
- * @mtu: MTU
- * @id: switch network id
- */
-struct vnetd_net {
-	json_t *conf;
-	const char *name;
-	enum vsw_net_type type;
-	unsigned mtu;
-	int id;
-};
-
-/**
- * struct vnetd_port - a port as configured
- * @conf: its configuration object, as stored and exported
- * @name: name (points into @conf)
- * @net: network name (points into @conf)
- * @kind: port kind (points into @conf)
- * @id: switch port id, -1 while the port could not be opened
- * @error: why it could not be opened
- * @retry_at: when to try opening it again (monotonic seconds)
- */
-struct vnetd_port {
-	json_t *conf;
-	const char *name;
-	const char *net;
-	const char *kind;
-	int id;
-	char error[256];
-	int64_t retry_at;
-};
-
-/**
- * struct vnetd_opts - command line
- */
-struct vnetd_opts {
-	const char *socket_path;
-	const char *state_path;
-	const char *pid_path;
-	const char *log_path;
-	const char *socket_group;
-	bool daemon;
-	bool poll;
-	unsigned threads;
-};
-
-/**
- * struct vnetd - the daemon's state, passed to each subsystem
- */
-struct vnetd {
-	struct vnetd_opts opts;
-	struct vswitch *sw;
-	struct vnetd_store *store;
-	struct vnetd_rpc *rpc;
-	struct vnic_monitor *mon;
-	struct vnetd_net *nets[VSW_MAX_NETS];
-	struct vnetd_port *ports[VSW_MAX_PORTS];
-	gid_t sock_gid;
-	int epfd;
-	int64_t started;
-	bool stop;
-};
 
 /* An error to report to a client: JSON-RPC code and a sentence. */
 struct vnetd_err {
@@ -89,7 +28,230 @@ struct vnetd_err {
 void vnetd_err_set(struct vnetd_err *e, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* vnetd_store.c */
+/* ---- the control thread's event loop (vnetd_main.c) ---- */
+
+/**
+ * struct vnetd_handler - what an epoll entry of the control thread points at
+ * @fn: called with the ready events; the handler is embedded in its owner
+ */
+struct vnetd_handler {
+	void (*fn)(struct vnetd *d, struct vnetd_handler *h, uint32_t events);
+};
+
+int vnetd_watch(struct vnetd *d, int fd, uint32_t events,
+		struct vnetd_handler *h) __attribute__((warn_unused_result));
+int vnetd_watch_mod(struct vnetd *d, int fd, uint32_t events,
+		    struct vnetd_handler *h);
+void vnetd_unwatch(struct vnetd *d, int fd);
+void vnetd_defer_free(struct vnetd *d, void *p);
+
+/* ---- configuration objects (vnetd_object.c) ---- */
+
+struct vnetd_view;
+struct vnetd_obj;
+
+/**
+ * struct vnetd_kind - one configurable object kind, described once
+ * @name: singular, for messages ("network")
+ * @table: store table and export key ("networks")
+ * @schema: its option table
+ * @parent: kind this one hangs off (ports hang off networks), or NULL
+ * @parent_key: option naming the parent object ("network")
+ * @check: cross-object rules against @v, the configuration as it would be
+ *         (without this object); may fill in derived keys (a default name).
+ *         @old is the object's current configuration for a change, NULL for
+ *         a new object. Returns 0 or -errno with @e set.
+ * @apply: make the runtime object for a checked configuration; @restoring
+ *         lets an object whose device is missing come up in an error state
+ *         instead of failing. Returns the object or NULL with @e set.
+ * @unapply: tear the runtime object down; @remove deletes what it created
+ *           (devices) because the object is deleted for good
+ * @set: change a live object to @conf, which differs from its current one
+ *       only in SCHEMA_LIVE keys. May be NULL (nothing is live).
+ * @merge: kind rules for a change request (a port's VLAN and trunk replace
+ *         each other). May be NULL.
+ * @purge: delete what an object created (its device) after it was
+ *         unapplied without @remove, given its configuration; called once a
+ *         --replace import that dropped it has committed. May be NULL.
+ * @status: the object as "list" shows it (a new reference)
+ */
+struct vnetd_kind {
+	const char *name;
+	const char *table;
+	struct schema schema;
+	const struct vnetd_kind *parent;
+	const char *parent_key;
+	int (*check)(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
+		     json_t *old, struct vnetd_err *e);
+	struct vnetd_obj *(*apply)(struct vnetd *d, json_t *conf,
+				   bool restoring, struct vnetd_err *e);
+	void (*unapply)(struct vnetd *d, struct vnetd_obj *o, bool remove);
+	int (*set)(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
+		   struct vnetd_err *e);
+	void (*merge)(json_t *conf, json_t *changes);
+	void (*purge)(struct vnetd *d, json_t *conf);
+	json_t *(*status)(struct vnetd *d, struct vnetd_obj *o);
+};
+
+/**
+ * struct vnetd_obj - base of every configured object (embed it first)
+ * @kind: its kind
+ * @conf: its normalised configuration, as stored and exported
+ * @name: its name (points into @conf)
+ */
+struct vnetd_obj {
+	const struct vnetd_kind *kind;
+	json_t *conf;
+	const char *name;
+};
+
+/* Every kind, parents before children: export, import, restore and the
+ * store walk this list. */
+extern const struct vnetd_kind vnetd_kind_network;
+extern const struct vnetd_kind vnetd_kind_port;
+extern const struct vnetd_kind vnetd_kind_reservation;
+extern const struct vnetd_kind *const vnetd_kinds[];
+#define VNETD_KINDS 3
+
+/**
+ * struct vnetd_objset - the objects of one kind, in creation order
+ */
+struct vnetd_objset {
+	struct vnetd_obj **v;
+	size_t n, cap;
+};
+
+struct vnetd_obj *vnetd_obj_find(struct vnetd *d, const struct vnetd_kind *k,
+				 const char *name);
+struct vnetd_obj *vnetd_obj_lookup(struct vnetd *d, const struct vnetd_kind *k,
+				   const char *name, struct vnetd_err *e);
+const struct vnetd_objset *vnetd_objs(struct vnetd *d,
+				      const struct vnetd_kind *k);
+json_t *vnetd_view_find(const struct vnetd_view *v, const struct vnetd_kind *k,
+			const char *name);
+json_t *vnetd_view_all(const struct vnetd_view *v, const struct vnetd_kind *k);
+json_t *vnetd_obj_create(struct vnetd *d, const struct vnetd_kind *k,
+			 json_t *params, struct vnetd_err *e);
+json_t *vnetd_obj_delete(struct vnetd *d, const struct vnetd_kind *k,
+			 json_t *params, struct vnetd_err *e);
+json_t *vnetd_obj_set(struct vnetd *d, const struct vnetd_kind *k,
+		      json_t *params, struct vnetd_err *e);
+json_t *vnetd_obj_list(struct vnetd *d, const struct vnetd_kind *k,
+		       const char *parent, struct vnetd_err *e);
+int vnetd_restore(struct vnetd *d);
+void vnetd_shutdown(struct vnetd *d);
+
+static inline const char *jstr(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static inline unsigned juint(json_t *o, const char *key)
+{
+	return (unsigned)json_integer_value(json_object_get(o, key));
+}
+
+/* ---- kinds (vnetd_network.c, vnetd_port.c) ---- */
+
+/**
+ * struct vnetd_net - a network as configured
+ * @obj: base
+ * @type: network type
+ * @id: switch network id
+ * @d: the daemon (for timer callbacks)
+ * @gw: its gateway, NULL without a subnet
+ * @gw_rebuild: rebuilds the gateway after a change
+ */
+struct vnetd_net {
+	struct vnetd_obj obj;
+	enum vsw_net_type type;
+	int id;
+	struct vnetd *d;
+	struct vnetd_gw *gw;
+	struct vtimer gw_rebuild;
+};
+
+/**
+ * struct vnetd_port - a port as configured
+ * @obj: base
+ * @id: switch port id, -1 while the port could not be opened
+ * @error: why it could not be opened
+ * @retry: re-opens it while @id is -1
+ * @ctl: the backend's control fd (vhost-user socket) in the control loop
+ * @ctl_fd: that fd, -1 when not watched
+ * @gone: deleted; freed after the current batch of events
+ * @d: the daemon (for timer callbacks)
+ */
+struct vnetd_port {
+	struct vnetd_obj obj;
+	struct vnetd *d;
+	int id;
+	char error[256];
+	struct vtimer retry;
+	struct vnetd_handler ctl;
+	int ctl_fd;
+	bool gone;
+};
+
+static inline struct vnetd_net *vnetd_net_of(struct vnetd_obj *o)
+{
+	return (struct vnetd_net *)o;
+}
+
+static inline struct vnetd_port *vnetd_port_of(struct vnetd_obj *o)
+{
+	return (struct vnetd_port *)o;
+}
+
+struct vnetd_net *vnetd_net_find(struct vnetd *d, const char *name);
+struct vnetd_port *vnetd_port_find(struct vnetd *d, const char *name);
+void vnetd_link_event(struct vnetd *d, int ifindex, const char *name,
+		      bool deleted, bool up, bool running);
+json_t *vnetd_net_show(struct vnetd *d, json_t *params, struct vnetd_err *e);
+json_t *vnetd_port_show(struct vnetd *d, json_t *params, struct vnetd_err *e);
+json_t *vnetd_mac_show(struct vnetd *d, json_t *params, struct vnetd_err *e);
+json_t *vnetd_stats(struct vnetd *d, json_t *params, struct vnetd_err *e);
+json_t *vnetd_config_export(struct vnetd *d, json_t *params,
+			    struct vnetd_err *e);
+json_t *vnetd_config_import(struct vnetd *d, json_t *params,
+			    struct vnetd_err *e);
+
+/* ---- a network's gateway (vnetd_gwconf.c) ---- */
+
+/**
+ * struct vnetd_gw_params - the gateway a network's configuration describes
+ * @enabled: the network has a subnet, so a gateway
+ * @dhcp: it serves DHCP
+ * @ip: its address, host order
+ * @subnet: the DHCP server's subnet, defaults filled in
+ * @upstream: resolvers outside names are relayed to (none: the host's)
+ * @n_upstream: entries in @upstream
+ */
+struct vnetd_gw_params {
+	bool enabled, dhcp;
+	uint32_t ip;
+	struct dhcps_subnet_cfg subnet;
+	uint32_t upstream[4];
+	unsigned n_upstream;
+};
+
+int vnetd_gw_params(json_t *conf, struct vnetd_gw_params *gp, char *err,
+		    size_t errlen);
+void vnetd_gw_describe(const struct vnetd_gw_params *gp, json_t *obj);
+unsigned vnetd_reservations(struct vnetd *d, const char *net,
+			    struct dhcps_reservation *out, unsigned max);
+void vnetd_gw_changed(struct vnetd *d, const char *net);
+int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e);
+void vnetd_gw_stop(struct vnetd *d, struct vnetd_net *net);
+json_t *vnetd_gw_status(struct vnetd *d, struct vnetd_net *net);
+json_t *vnetd_dhcp_leases(struct vnetd *d, json_t *params, struct vnetd_err *e);
+json_t *vnetd_dhcp_release(struct vnetd *d, json_t *params,
+			   struct vnetd_err *e);
+json_t *vnetd_dhcp_unreserve(struct vnetd *d, json_t *params,
+			     struct vnetd_err *e);
+
+/* ---- the state store (vnetd_store.c) ---- */
+
 int vnetd_store_open(const char *path, struct vnetd_store **out);
 void vnetd_store_close(struct vnetd_store *st);
 int vnetd_store_put(struct vnetd_store *st, const char *table, const char *name,
@@ -100,50 +262,85 @@ int vnetd_store_load(struct vnetd_store *st, const char *table, json_t **objs);
 int vnetd_store_begin(struct vnetd_store *st);
 int vnetd_store_commit(struct vnetd_store *st);
 void vnetd_store_rollback(struct vnetd_store *st);
+int vnetd_store_version(const struct vnetd_store *st);
+int vnetd_store_lease_put(struct vnetd_store *st, const char *net,
+			  const struct dhcps_lease_rec *rec);
+int vnetd_store_lease_load(struct vnetd_store *st, const char *net,
+			   void (*cb)(const struct dhcps_lease_rec *rec,
+				      void *arg),
+			   void *arg);
+int vnetd_store_lease_drop(struct vnetd_store *st, const char *net);
+int vnetd_store_lease_release(struct vnetd_store *st, const char *net,
+			      const char *mac, int64_t now);
 
-/* vnetd_config.c */
-int vnetd_restore(struct vnetd *d);
-void vnetd_run(struct vnetd *d);
-void vnetd_link_event(struct vnetd *d, int ifindex, const char *name,
-		      bool deleted, bool up, bool running);
-void vnetd_shutdown(struct vnetd *d);
-void vnetd_watch_port(struct vnetd *d, struct vnetd_port *p, bool on);
-struct vnetd_net *vnetd_net_find(struct vnetd *d, const char *name);
-struct vnetd_port *vnetd_port_find(struct vnetd *d, const char *name);
-json_t *vnetd_net_create(struct vnetd *d, json_t *params, struct vnetd_err *e);
-json_t *vnetd_net_delete(struct vnetd *d, json_t *params, struct vnetd_err *e);
-json_t *vnetd_net_list(struct vnetd *d, json_t *params, struct vnetd_err *e);
-json_t *vnetd_net_show(struct vnetd *d, json_t *params, struct vnetd_err *e);
-json_t *vnetd_port_add(struct vnetd *d, json_t *params, struct vnetd_err *e);
-json_t *vnetd_port_del(struct vnetd *d, json_t *params, struct vnetd_err *e);
-json_t *vnetd_port_list(struct vnetd *d, json_t *params, struct vnetd_err *e);
-json_t *vnetd_port_show(struct vnetd *d, json_t *params, struct vnetd_err *e);
-json_t *vnetd_mac_show(struct vnetd *d, json_t *params, struct vnetd_err *e);
-json_t *vnetd_stats(struct vnetd *d, json_t *params, struct vnetd_err *e);
-json_t *vnetd_config_export(struct vnetd *d, json_t *params,
-			    struct vnetd_err *e);
-json_t *vnetd_config_import(struct vnetd *d, json_t *params,
-			    struct vnetd_err *e);
+/* ---- the control socket (vnetd_rpc.c) ---- */
 
-/* vnetd_rpc.c */
-int vnetd_rpc_open(struct vnetd *d, int epfd, struct vnetd_rpc **out);
+int vnetd_rpc_open(struct vnetd *d, struct vnetd_rpc **out);
 void vnetd_rpc_close(struct vnetd_rpc *rpc);
-void vnetd_rpc_event(struct vnetd_rpc *rpc, unsigned slot, unsigned events);
 json_t *vnetd_rpc_dispatch(struct vnetd *d, const char *buf, size_t len);
 
-/* epoll references: what an fd is, and which one. */
-enum vnetd_ep_type {
-	VNETD_EP_SIGNAL = 1,
-	VNETD_EP_TIMER,
-	VNETD_EP_NETLINK,
-	VNETD_EP_LISTEN,
-	VNETD_EP_CONN,
-	VNETD_EP_VNIC,
+/* ---- the metrics endpoint (vnetd_metrics.c) ---- */
+
+struct vnetd_metrics;
+int vnetd_metrics_open(struct vnetd *d, struct vnetd_metrics **out);
+void vnetd_metrics_close(struct vnetd_metrics *m);
+char *vnetd_metrics_render(struct vnetd *d, struct vnetd_metrics *m,
+			   size_t *len);
+
+/* ---- service manager readiness (vnetd_sd.c) ---- */
+
+int vnetd_sd_notify(const char *state);
+
+/* ---- the daemon ---- */
+
+/**
+ * struct vnetd_opts - command line
+ */
+struct vnetd_opts {
+	const char *socket_path;
+	const char *state_path;
+	const char *pid_path;
+	const char *log_path;
+	const char *socket_group;
+	const char *metrics_addr;
+	bool daemon;
+	bool poll;
+	unsigned threads;
 };
 
-static inline uint64_t vnetd_ep_ref(enum vnetd_ep_type t, unsigned id)
-{
-	return (uint64_t)t << 32 | id;
-}
+/**
+ * struct vnetd - the daemon's state, passed to each subsystem
+ * @opts: command line
+ * @sw: the switch
+ * @store: state file
+ * @rpc: control socket
+ * @metrics: metrics endpoint, NULL without --metrics
+ * @mon: link monitor
+ * @timers: the control thread's timer service
+ * @objs: configured objects per kind (index in vnetd_kinds)
+ * @nets: networks by switch network id
+ * @deferred: memory to free once the current batch of events is handled
+ * @sock_gid: group allowed on the control socket (0: none)
+ * @epfd: the control thread's epoll set
+ * @started: start time, monotonic seconds
+ * @stop: leave the event loop
+ */
+struct vnetd {
+	struct vnetd_opts opts;
+	struct vswitch *sw;
+	struct vnetd_store *store;
+	struct vnetd_rpc *rpc;
+	struct vnetd_metrics *metrics;
+	struct vnic_monitor *mon;
+	struct timer_svc *timers;
+	struct vnetd_objset objs[VNETD_KINDS];
+	struct vnetd_net *nets[VSW_MAX_NETS];
+	void **deferred;
+	size_t n_deferred, cap_deferred;
+	gid_t sock_gid;
+	int epfd;
+	int64_t started;
+	bool stop;
+};
 
 #endif

@@ -2,9 +2,10 @@
 /* vnetd_main.c - vnetd: start-up, the control thread's event loop, shutdown
  *
  * Start-up order: options, log, pid file (one vnetd per state), state file,
- * switch and its datapath threads, restored networks and ports, link
- * monitor, control socket.  Tear-down runs in reverse.  The control thread
- * sleeps in one epoll set whose entries carry a typed reference.
+ * switch and its datapath threads, event loop and timer service, restored
+ * objects, link monitor, control socket.  Tear-down runs in reverse.  The
+ * control thread sleeps in one epoll set whose entries point at handler
+ * objects; its timers come from one timer service behind a timerfd.
  */
 #include "vnetd.h"
 
@@ -13,6 +14,7 @@
 #include <getopt.h>
 #include <grp.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +22,6 @@
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "../lib/log.h"
@@ -40,6 +41,8 @@ static void usage(FILE *f)
 	       "  -l, --log-file PATH   log to a file (default stderr)\n"
 	       "  -L, --log-level LVL   err, warn, info (default) or debug\n"
 	       "  -g, --group NAME      group allowed to use the socket\n"
+	       "  -m, --metrics ADDR    serve Prometheus metrics on ADDR:PORT\n"
+	       "                        or a Unix socket path\n"
 	       "  -t, --threads N       datapath threads (1)\n"
 	       "  -P, --poll            busy-poll datapath (one core each)\n"
 	       "  -d, --daemon          detach and run in the background\n"
@@ -55,6 +58,7 @@ static int parse_args(int argc, char **argv, struct vnetd *d)
 	    {"log-file", required_argument, NULL, 'l'},
 	    {"log-level", required_argument, NULL, 'L'},
 	    {"group", required_argument, NULL, 'g'},
+	    {"metrics", required_argument, NULL, 'm'},
 	    {"threads", required_argument, NULL, 't'},
 	    {"poll", no_argument, NULL, 'P'},
 	    {"daemon", no_argument, NULL, 'd'},
@@ -69,7 +73,7 @@ static int parse_args(int argc, char **argv, struct vnetd *d)
 	o->state_path = "/var/lib/vnet/state.db";
 	o->pid_path = VNETD_RUNDIR "/vnetd.pid";
 	o->threads = 1;
-	while ((c = getopt_long(argc, argv, "s:S:p:l:L:g:t:Pdh", longopts,
+	while ((c = getopt_long(argc, argv, "s:S:p:l:L:g:m:t:Pdh", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -98,6 +102,9 @@ static int parse_args(int argc, char **argv, struct vnetd *d)
 			break;
 		case 'g':
 			o->socket_group = optarg;
+			break;
+		case 'm':
+			o->metrics_addr = optarg;
 			break;
 		case 't':
 			if (parse_uint(optarg, 1, 64, &v)) {
@@ -203,73 +210,153 @@ static void link_cb(const struct vnic_link_event *ev, void *arg)
 			 ev->running);
 }
 
-static int epoll_add(int epfd, int fd, enum vnetd_ep_type t)
+/**
+ * vnetd_watch() - add an fd to the control thread's epoll set
+ * @d: daemon
+ * @fd: fd
+ * @events: EPOLLIN, ...
+ * @h: handler called when it is ready (embedded in its owner)
+ *
+ * Return: 0 or -errno
+ */
+int vnetd_watch(struct vnetd *d, int fd, uint32_t events,
+		struct vnetd_handler *h)
 {
-	struct epoll_event ev = {.events = EPOLLIN,
-				 .data.u64 = vnetd_ep_ref(t, 0)};
+	struct epoll_event ev = {.events = events, .data.ptr = h};
 
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
-static void loop(struct vnetd *d, int epfd, int sfd, int tfd)
+/**
+ * vnetd_watch_mod() - change the events an fd is watched for
+ * @d: daemon
+ * @fd: fd
+ * @events: EPOLLIN, ...
+ * @h: handler
+ *
+ * Return: 0 or -errno
+ */
+int vnetd_watch_mod(struct vnetd *d, int fd, uint32_t events,
+		    struct vnetd_handler *h)
+{
+	struct epoll_event ev = {.events = events, .data.ptr = h};
+
+	return epoll_ctl(d->epfd, EPOLL_CTL_MOD, fd, &ev) ? -errno : 0;
+}
+
+/**
+ * vnetd_unwatch() - remove an fd from the control thread's epoll set
+ * @d: daemon
+ * @fd: fd
+ */
+void vnetd_unwatch(struct vnetd *d, int fd)
+{
+	epoll_ctl(d->epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+/**
+ * vnetd_defer_free() - free memory once the current batch of events is
+ * handled (a handler inside it may still be pending in that batch)
+ * @d: daemon
+ * @p: memory from malloc()
+ */
+void vnetd_defer_free(struct vnetd *d, void *p)
+{
+	if (d->n_deferred == d->cap_deferred) {
+		size_t cap = d->cap_deferred ? d->cap_deferred * 2 : 16;
+		void **n = realloc(d->deferred, cap * sizeof(*n));
+
+		if (!n) {
+			/* Leak rather than risk a use after free. */
+			vlog_rl(MAIN, ERR, "out of memory; leaking an object");
+			return;
+		}
+		d->deferred = n;
+		d->cap_deferred = cap;
+	}
+	d->deferred[d->n_deferred++] = p;
+}
+
+static void free_deferred(struct vnetd *d)
+{
+	for (size_t i = 0; i < d->n_deferred; i++)
+		free(d->deferred[i]);
+	d->n_deferred = 0;
+}
+
+/* The control thread's own fds: signals, timers, link events. */
+struct loop_fds {
+	struct vnetd_handler sig, tmr, nl;
+	int sfd;
+	struct vtimer housekeeping;
+};
+
+static struct loop_fds *loop_of(struct vnetd_handler *h, size_t off)
+{
+	return (struct loop_fds *)((char *)h - off);
+}
+
+static void on_signal(struct vnetd *d, struct vnetd_handler *h, uint32_t ev)
+{
+	struct loop_fds *l = loop_of(h, offsetof(struct loop_fds, sig));
+	struct signalfd_siginfo si;
+
+	if (read(l->sfd, &si, sizeof(si)) == sizeof(si)) {
+		vlog(MAIN, INFO, "signal %u: shutting down", si.ssi_signo);
+		d->stop = true;
+	}
+}
+
+static void on_timer(struct vnetd *d, struct vnetd_handler *h, uint32_t ev)
+{
+	timer_svc_run(d->timers);
+}
+
+static void on_netlink(struct vnetd *d, struct vnetd_handler *h, uint32_t ev)
+{
+	vnic_monitor_run(d->mon);
+}
+
+/* The switch's own periodic work: MAC aging, table rebuilds, ports that
+ * failed in the datapath. */
+#define HOUSEKEEPING_MS 1000
+
+static void housekeeping(struct vtimer *t, void *arg)
+{
+	struct vnetd *d = arg;
+
+	vswitch_run(d->sw);
+	if (vtimer_arm(d->timers, t, HOUSEKEEPING_MS))
+		vlog(MAIN, ERR, "cannot schedule the switch's housekeeping");
+}
+
+static void loop(struct vnetd *d)
 {
 	struct epoll_event evs[32];
 
 	while (!d->stop) {
-		int n = epoll_wait(epfd, evs, ARRAY_SIZE(evs), -1);
+		int n = epoll_wait(d->epfd, evs, ARRAY_SIZE(evs), -1);
 
 		if (n < 0 && errno != EINTR) {
 			vlog(MAIN, ERR, "epoll_wait: %s", strerror(errno));
 			break;
 		}
 		for (int i = 0; i < n; i++) {
-			uint64_t ref = evs[i].data.u64, v;
-			struct signalfd_siginfo si;
+			struct vnetd_handler *h = evs[i].data.ptr;
 
-			switch ((enum vnetd_ep_type)(ref >> 32)) {
-			case VNETD_EP_SIGNAL:
-				if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-					vlog(MAIN, INFO,
-					     "signal %u: shutting down",
-					     si.ssi_signo);
-					d->stop = true;
-				}
-				break;
-			case VNETD_EP_TIMER:
-				if (read(tfd, &v, sizeof(v)) < 0) {
-					/* spurious wake-up */
-				}
-				vswitch_run(d->sw);
-				vnetd_run(d);
-				break;
-			case VNETD_EP_NETLINK:
-				vnic_monitor_run(d->mon);
-				break;
-			case VNETD_EP_VNIC: {
-				struct vnic *vn = vswitch_port_vnic(
-				    d->sw, (int)(uint32_t)ref);
-
-				if (vn)
-					vnic_ctl_event(vn);
-				break;
-			}
-			case VNETD_EP_LISTEN:
-			case VNETD_EP_CONN:
-				vnetd_rpc_event(d->rpc, (unsigned)ref,
-						evs[i].events);
-				break;
-			}
+			h->fn(d, h, evs[i].events);
 		}
+		free_deferred(d);
 	}
 }
 
 int main(int argc, char **argv)
 {
 	struct vnetd d = {.epfd = -1};
+	struct loop_fds l = {.sfd = -1};
 	struct vsw_config swcfg;
-	struct itimerspec its = {{1, 0}, {1, 0}};
 	sigset_t mask;
-	int pid_fd = -1, epfd = -1, sfd = -1, tfd = -1, ret;
+	int pid_fd = -1, ret;
 
 	if (parse_args(argc, argv, &d))
 		return 2;
@@ -309,60 +396,75 @@ int main(int argc, char **argv)
 		goto err_store;
 	if (vswitch_start(d.sw))
 		goto err_switch;
-	epfd = epoll_create1(EPOLL_CLOEXEC);
-	d.epfd = epfd;
-	if (epfd < 0 || vnetd_restore(&d))
-		goto err_loop;
-
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (epfd < 0 || sfd < 0 || tfd < 0 ||
-	    timerfd_settime(tfd, 0, &its, NULL) ||
-	    epoll_add(epfd, sfd, VNETD_EP_SIGNAL) ||
-	    epoll_add(epfd, tfd, VNETD_EP_TIMER)) {
+	d.epfd = epoll_create1(EPOLL_CLOEXEC);
+	d.timers = timer_svc_create();
+	l.sig.fn = on_signal;
+	l.tmr.fn = on_timer;
+	l.nl.fn = on_netlink;
+	l.sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (d.epfd < 0 || !d.timers || l.sfd < 0 ||
+	    vnetd_watch(&d, l.sfd, EPOLLIN, &l.sig) ||
+	    vnetd_watch(&d, timer_svc_fd(d.timers), EPOLLIN, &l.tmr)) {
 		vlog(MAIN, ERR, "event loop set-up: %s", strerror(errno));
 		goto err_loop;
 	}
+	if (vnetd_restore(&d))
+		goto err_objs;
+	vtimer_init(&l.housekeeping, housekeeping, &d);
+	if (vtimer_arm(d.timers, &l.housekeeping, HOUSEKEEPING_MS))
+		goto err_objs;
 	d.mon = vnic_monitor_open(link_cb, &d);
-	if (!d.mon ||
-	    epoll_add(epfd, vnic_monitor_fd(d.mon), VNETD_EP_NETLINK)) {
+	if (!d.mon || vnetd_watch(&d, vnic_monitor_fd(d.mon), EPOLLIN, &l.nl)) {
 		vlog(MAIN, ERR, "cannot subscribe to link events");
 		goto err_mon;
 	}
-	if (vnetd_rpc_open(&d, epfd, &d.rpc))
+	if (vnetd_rpc_open(&d, &d.rpc))
 		goto err_mon;
+	if (vnetd_metrics_open(&d, &d.metrics))
+		goto err_rpc;
 	vlog(MAIN, INFO, "vnetd ready (pid %d)", (int)getpid());
+	vnetd_sd_notify("READY=1");
 
-	loop(&d, epfd, sfd, tfd);
+	loop(&d);
 
+	vnetd_sd_notify("STOPPING=1");
+	vnetd_metrics_close(d.metrics);
 	vnetd_rpc_close(d.rpc);
 	vnic_monitor_close(d.mon);
-	close(tfd);
-	close(sfd);
-	close(epfd);
 	vnetd_shutdown(&d);
+	free_deferred(&d);
+	timer_svc_destroy(d.timers);
+	close(l.sfd);
+	close(d.epfd);
 	vswitch_destroy(d.sw);
+	vnic_link_close();
 	vnetd_store_close(d.store);
+	free(d.deferred);
 	unlink(d.opts.pid_path);
 	close(pid_fd);
 	vlog(MAIN, INFO, "vnetd stopped");
 	log_close();
 	return 0;
 
+err_rpc:
+	vnetd_rpc_close(d.rpc);
 err_mon:
 	vnic_monitor_close(d.mon);
-err_loop:
-	if (tfd >= 0)
-		close(tfd);
-	if (sfd >= 0)
-		close(sfd);
-	if (epfd >= 0)
-		close(epfd);
+err_objs:
 	vnetd_shutdown(&d);
+	free_deferred(&d);
+err_loop:
+	timer_svc_destroy(d.timers);
+	if (l.sfd >= 0)
+		close(l.sfd);
+	if (d.epfd >= 0)
+		close(d.epfd);
 err_switch:
 	vswitch_destroy(d.sw);
+	vnic_link_close();
 err_store:
 	vnetd_store_close(d.store);
+	free(d.deferred);
 err_pid:
 	unlink(d.opts.pid_path);
 	close(pid_fd);

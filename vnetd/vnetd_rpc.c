@@ -2,14 +2,20 @@
 /* vnetd_rpc.c - the control socket: JSON-RPC 2.0, one object per line
  *
  * The socket is mode 0660; each client's credentials (SO_PEERCRED) are
- * checked on accept: root, vnetd's own user, or a member of the socket's
- * group.  A malformed request gets a JSON-RPC error and the connection stays
- * usable; a line longer than the limit closes the connection.  Methods are
- * listed once in a table.
+ * checked on accept: root, vnetd's own user, or a member (primary or
+ * supplementary) of the socket's group; a refused client is told why.  A
+ * malformed request gets a JSON-RPC error and the connection stays usable;
+ * a line longer than the limit closes the connection.  Nothing a client does
+ * holds the control thread: reads and writes never block, a connection idle
+ * for RPC_IDLE_MS or not reading its replies is closed, replies are bounded,
+ * and when every slot is taken the longest-idle connection makes room, so
+ * one client cannot lock the others out.  Methods are listed once in a
+ * table.
  */
 #include "vnetd.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +23,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <grp.h>
 #include <unistd.h>
 
 #include "../lib/jsonrpc.h"
@@ -24,23 +31,71 @@
 #include "../lib/util.h"
 
 #define RPC_MAX_CONNS 64
+#define RPC_IDLE_MS   30000	  /* an idle connection is closed */
+#define RPC_STALL_MS  10000	  /* a client not reading replies is closed */
+#define RPC_OUT_HIGH  (4u << 20)  /* stop reading requests above this */
+#define RPC_MAX_REPLY (16u << 20) /* longest reply sent */
 
 struct rpc_buf {
 	char *data;
 	size_t len, cap;
 };
 
+struct vnetd_rpc;
+
+/**
+ * struct rpc_conn - one client connection
+ * @h: its handler in the control loop
+ * @rpc: the server
+ * @fd: socket, -1 when the slot is free
+ * @pid: client's pid (for log lines)
+ * @uid: client's uid
+ * @timer: idle / stall deadline
+ * @last: last activity, monotonic ms (eviction picks the oldest)
+ * @in: bytes of an unfinished request
+ * @out: reply bytes not yet sent
+ */
 struct rpc_conn {
+	struct vnetd_handler h;
+	struct vnetd_rpc *rpc;
 	int fd;
 	pid_t pid;
+	uid_t uid;
+	struct vtimer timer;
+	uint64_t last;
 	struct rpc_buf in, out;
+};
+
+/* Why control connections were turned away or closed, counted. */
+#define RPC_DROPS(X)                                                         \
+	X(REFUSED, "refused", "client not allowed by its credentials")       \
+	X(EVICTED, "evicted", "longest-idle client closed to admit another") \
+	X(IDLE, "idle", "client idle for too long")                          \
+	X(STALLED, "stalled", "client not reading its replies")              \
+	X(TOO_LONG, "too_long", "request line over the limit")               \
+	X(REPLY_TOO_LARGE, "reply_too_large",                                \
+	  "reply over the limit, an "                                        \
+	  "error sent instead")
+
+enum rpc_drop {
+#define RPC_DROP_ENUM(id, name, desc) RPC_DROP_##id,
+	RPC_DROPS(RPC_DROP_ENUM)
+#undef RPC_DROP_ENUM
+	    RPC_DROP_MAX,
+};
+
+static const char *const rpc_drop_names[] = {
+#define RPC_DROP_NAME(id, name, desc) name,
+    RPC_DROPS(RPC_DROP_NAME)
+#undef RPC_DROP_NAME
 };
 
 struct vnetd_rpc {
 	struct vnetd *d;
-	int epfd;
+	struct vnetd_handler h;
 	int listen_fd;
 	char path[108];
+	uint64_t drops[RPC_DROP_MAX];
 	struct rpc_conn conns[RPC_MAX_CONNS];
 };
 
@@ -53,30 +108,47 @@ static json_t *rpc_log_get(struct vnetd *d, json_t *params,
 			   struct vnetd_err *e);
 static json_t *rpc_status(struct vnetd *d, json_t *params, struct vnetd_err *e);
 
-/* Every method, listed once: name, handler, whether it changes state. */
-#define RPC_METHODS(X)                                 \
-	X("network.create", vnetd_net_create, true)    \
-	X("network.delete", vnetd_net_delete, true)    \
-	X("network.list", vnetd_net_list, false)       \
-	X("network.show", vnetd_net_show, false)       \
-	X("port.add", vnetd_port_add, true)            \
-	X("port.del", vnetd_port_del, true)            \
-	X("port.list", vnetd_port_list, false)         \
-	X("port.show", vnetd_port_show, false)         \
-	X("mac.show", vnetd_mac_show, false)           \
-	X("stats", vnetd_stats, false)                 \
-	X("config.export", vnetd_config_export, false) \
-	X("config.import", vnetd_config_import, true)  \
-	X("log.set", rpc_log_set, true)                \
-	X("log.get", rpc_log_get, false)               \
-	X("daemon.status", rpc_status, false)
+/* What a method does with an object kind, or a handler of its own. */
+enum rpc_op { OP_FN, OP_CREATE, OP_DELETE, OP_SET, OP_LIST };
+
+#define K_NET  (&vnetd_kind_network)
+#define K_PORT (&vnetd_kind_port)
+#define K_RES  (&vnetd_kind_reservation)
+
+/* Every method, listed once: name, operation, kind, handler, whether it
+ * changes state. */
+#define RPC_METHODS(X)                                               \
+	X("network.create", OP_CREATE, K_NET, NULL, true)            \
+	X("network.delete", OP_DELETE, K_NET, NULL, true)            \
+	X("network.set", OP_SET, K_NET, NULL, true)                  \
+	X("network.list", OP_LIST, K_NET, NULL, false)               \
+	X("network.show", OP_FN, NULL, vnetd_net_show, false)        \
+	X("port.add", OP_CREATE, K_PORT, NULL, true)                 \
+	X("port.del", OP_DELETE, K_PORT, NULL, true)                 \
+	X("port.set", OP_SET, K_PORT, NULL, true)                    \
+	X("port.list", OP_LIST, K_PORT, NULL, false)                 \
+	X("port.show", OP_FN, NULL, vnetd_port_show, false)          \
+	X("mac.show", OP_FN, NULL, vnetd_mac_show, false)            \
+	X("dhcp.leases", OP_FN, NULL, vnetd_dhcp_leases, false)      \
+	X("dhcp.release", OP_FN, NULL, vnetd_dhcp_release, true)     \
+	X("dhcp.reserve", OP_CREATE, K_RES, NULL, true)              \
+	X("dhcp.unreserve", OP_FN, NULL, vnetd_dhcp_unreserve, true) \
+	X("dhcp.reservations", OP_LIST, K_RES, NULL, false)          \
+	X("stats", OP_FN, NULL, vnetd_stats, false)                  \
+	X("config.export", OP_FN, NULL, vnetd_config_export, false)  \
+	X("config.import", OP_FN, NULL, vnetd_config_import, true)   \
+	X("log.set", OP_FN, NULL, rpc_log_set, true)                 \
+	X("log.get", OP_FN, NULL, rpc_log_get, false)                \
+	X("daemon.status", OP_FN, NULL, rpc_status, false)
 
 static const struct {
 	const char *name;
+	enum rpc_op op;
+	const struct vnetd_kind *kind;
 	rpc_handler fn;
 	bool changes;
 } rpc_methods[] = {
-#define RPC_METHOD_ROW(n, f, c) {n, f, c},
+#define RPC_METHOD_ROW(n, o, k, f, c) {n, o, k, f, c},
     RPC_METHODS(RPC_METHOD_ROW)
 #undef RPC_METHOD_ROW
 };
@@ -117,18 +189,59 @@ static json_t *rpc_log_get(struct vnetd *d, json_t *params, struct vnetd_err *e)
 
 static json_t *rpc_status(struct vnetd *d, json_t *params, struct vnetd_err *e)
 {
-	unsigned nets = 0, ports = 0;
+	unsigned conns = 0;
+	json_t *o;
 
-	for (int i = 0; i < VSW_MAX_NETS; i++)
-		nets += d->nets[i] != NULL;
-	for (int i = 0; i < VSW_MAX_PORTS; i++)
-		ports += d->ports[i] != NULL;
-	return json_pack("{s:i,s:I,s:s,s:i,s:s,s:i,s:i}", "pid", (int)getpid(),
-			 "uptime", (json_int_t)(now_sec() - d->started),
-			 "state_file", d->opts.state_path, "threads",
-			 (int)d->opts.threads, "mode",
-			 d->opts.poll ? "poll" : "event", "networks", (int)nets,
-			 "ports", (int)ports);
+	for (int i = 0; i < RPC_MAX_CONNS; i++)
+		conns += d->rpc && d->rpc->conns[i].fd >= 0;
+	o = json_pack("{s:i,s:I,s:s,s:i,s:i,s:s}", "pid", (int)getpid(),
+		      "uptime", (json_int_t)(now_sec() - d->started),
+		      "state_file", d->opts.state_path, "schema",
+		      vnetd_store_version(d->store), "threads",
+		      (int)d->opts.threads, "mode",
+		      d->opts.poll ? "poll" : "event");
+	for (unsigned i = 0; i < VNETD_KINDS; i++)
+		json_object_set_new(
+		    o, vnetd_kinds[i]->table,
+		    json_integer((json_int_t)vnetd_objs(d, vnetd_kinds[i])->n));
+	json_object_set_new(o, "control_clients", json_integer(conns));
+	if (d->rpc) {
+		json_t *drops = json_object();
+
+		for (int i = 0; i < RPC_DROP_MAX; i++)
+			json_object_set_new(
+			    drops, rpc_drop_names[i],
+			    json_integer((json_int_t)d->rpc->drops[i]));
+		json_object_set_new(o, "control_clients_closed", drops);
+	}
+	return o;
+}
+
+static json_t *rpc_call(struct vnetd *d, size_t i, json_t *params,
+			struct vnetd_err *e)
+{
+	const struct vnetd_kind *k = rpc_methods[i].kind;
+
+	if (params && !json_is_object(params)) {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+			      "params: must be an object");
+		return NULL;
+	}
+	switch (rpc_methods[i].op) {
+	case OP_FN:
+		return rpc_methods[i].fn(d, params, e);
+	case OP_CREATE:
+		return vnetd_obj_create(d, k, params, e);
+	case OP_DELETE:
+		return vnetd_obj_delete(d, k, params, e);
+	case OP_SET:
+		return vnetd_obj_set(d, k, params, e);
+	case OP_LIST:
+		return vnetd_obj_list(
+		    d, k, k->parent_key ? jstr(params, k->parent_key) : NULL,
+		    e);
+	}
+	return NULL;
 }
 
 /**
@@ -156,7 +269,7 @@ json_t *vnetd_rpc_dispatch(struct vnetd *d, const char *buf, size_t len)
 	for (size_t i = 0; i < ARRAY_SIZE(rpc_methods); i++) {
 		if (strcmp(rpc_methods[i].name, req.method))
 			continue;
-		res = rpc_methods[i].fn(d, req.params, &e);
+		res = rpc_call(d, i, req.params, &e);
 		if (!res && !e.code)
 			vnetd_err_set(&e, JSONRPC_INTERNAL_ERROR,
 				      "internal error");
@@ -195,41 +308,62 @@ static int buf_append(struct rpc_buf *b, const char *data, size_t len)
 	return 0;
 }
 
-static void conn_close(struct vnetd_rpc *rpc, struct rpc_conn *c)
+static void conn_close(struct rpc_conn *c)
 {
-	epoll_ctl(rpc->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	struct vnetd *d = c->rpc->d;
+
+	vnetd_unwatch(d, c->fd);
+	vtimer_cancel(d->timers, &c->timer);
 	close(c->fd);
 	free(c->in.data);
 	free(c->out.data);
-	memset(c, 0, sizeof(*c));
+	c->in = c->out = (struct rpc_buf){0};
 	c->fd = -1;
 }
 
-static void conn_update_events(struct vnetd_rpc *rpc, struct rpc_conn *c)
+/* Activity: push the idle deadline back; watch for output when some is
+ * waiting, and stop reading requests while too much is. */
+static void conn_touch(struct rpc_conn *c)
 {
-	struct epoll_event ev = {
-	    .events = EPOLLIN | (c->out.len ? EPOLLOUT : 0),
-	    .data.u64 = vnetd_ep_ref(VNETD_EP_CONN, (unsigned)(c - rpc->conns)),
-	};
+	struct vnetd *d = c->rpc->d;
+	uint32_t ev = c->out.len < RPC_OUT_HIGH ? EPOLLIN : 0;
 
-	epoll_ctl(rpc->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+	if (c->out.len)
+		ev |= EPOLLOUT;
+	c->last = timer_now_ms();
+	vnetd_watch_mod(d, c->fd, ev | EPOLLRDHUP, &c->h);
+	if (vtimer_arm(d->timers, &c->timer,
+		       c->out.len ? RPC_STALL_MS : RPC_IDLE_MS))
+		conn_close(c); /* no memory for a timer: do not keep it */
 }
 
-static int conn_flush(struct vnetd_rpc *rpc, struct rpc_conn *c)
+static void conn_deadline(struct vtimer *t, void *arg)
 {
-	while (c->out.len) {
-		ssize_t w = send(c->fd, c->out.data, c->out.len,
+	struct rpc_conn *c = arg;
+
+	c->rpc->drops[c->out.len ? RPC_DROP_STALLED : RPC_DROP_IDLE]++;
+	vlog_rl(RPC, INFO, "control client pid %d: %s; closing", (int)c->pid,
+		c->out.len ? "not reading its replies" : "idle for too long");
+	conn_close(c);
+}
+
+static int conn_flush(struct rpc_conn *c)
+{
+	size_t off = 0;
+
+	while (off < c->out.len) {
+		ssize_t w = send(c->fd, c->out.data + off, c->out.len - off,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (w < 0) {
-			if (errno == EAGAIN)
+			if (errno == EAGAIN || errno == EINTR)
 				break;
 			return -errno;
 		}
-		memmove(c->out.data, c->out.data + w, c->out.len - (size_t)w);
-		c->out.len -= (size_t)w;
+		off += (size_t)w;
 	}
-	conn_update_events(rpc, c);
+	memmove(c->out.data, c->out.data + off, c->out.len - off);
+	c->out.len -= off;
 	return 0;
 }
 
@@ -241,6 +375,22 @@ static int conn_reply(struct rpc_conn *c, json_t *resp)
 	if (!resp)
 		return 0;
 	text = json_dumps(resp, JSON_COMPACT);
+	if (text && strlen(text) > RPC_MAX_REPLY) {
+		json_t *id = json_incref(json_object_get(resp, "id"));
+
+		free(text);
+		c->rpc->drops[RPC_DROP_REPLY_TOO_LARGE]++;
+		vlog_rl(RPC, WARN,
+			"control client pid %d: reply over %u bytes refused",
+			(int)c->pid, RPC_MAX_REPLY);
+		json_decref(resp);
+		resp = jsonrpc_error(id, JSONRPC_INTERNAL_ERROR,
+				     "reply larger than %u bytes; ask for less "
+				     "(one network or port)",
+				     RPC_MAX_REPLY);
+		json_decref(id);
+		text = json_dumps(resp, JSON_COMPACT);
+	}
 	json_decref(resp);
 	if (!text)
 		return -ENOMEM;
@@ -251,29 +401,30 @@ static int conn_reply(struct rpc_conn *c, json_t *resp)
 	return ret;
 }
 
-static void conn_read(struct vnetd_rpc *rpc, struct rpc_conn *c)
+static void conn_read(struct rpc_conn *c)
 {
 	char chunk[16384];
 	ssize_t r = recv(c->fd, chunk, sizeof(chunk), MSG_DONTWAIT);
 	size_t start = 0;
 
 	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
-		conn_close(rpc, c);
+		conn_close(c);
 		return;
 	}
 	if (r < 0)
 		return;
 	if (buf_append(&c->in, chunk, (size_t)r)) {
-		conn_close(rpc, c);
+		conn_close(c);
 		return;
 	}
 	for (size_t i = 0; i < c->in.len; i++) {
 		if (c->in.data[i] != '\n')
 			continue;
 		if (i > start &&
-		    conn_reply(c, vnetd_rpc_dispatch(rpc->d, c->in.data + start,
-						     i - start))) {
-			conn_close(rpc, c);
+		    conn_reply(c,
+			       vnetd_rpc_dispatch(c->rpc->d, c->in.data + start,
+						  i - start))) {
+			conn_close(c);
 			return;
 		}
 		start = i + 1;
@@ -281,111 +432,195 @@ static void conn_read(struct vnetd_rpc *rpc, struct rpc_conn *c)
 	memmove(c->in.data, c->in.data + start, c->in.len - start);
 	c->in.len -= start;
 	if (c->in.len > JSONRPC_MAX_MSG) {
+		c->rpc->drops[RPC_DROP_TOO_LONG]++;
 		vlog_rl(RPC, WARN,
-			"client pid %d: request longer than %u bytes; closing",
+			"control client pid %d: request longer than %u bytes; "
+			"closing",
 			(int)c->pid, JSONRPC_MAX_MSG);
 		conn_reply(c, jsonrpc_error(NULL, JSONRPC_INVALID_REQUEST,
 					    "message too long"));
-		conn_flush(rpc, c);
-		conn_close(rpc, c);
+		conn_flush(c);
+		conn_close(c);
 		return;
 	}
-	if (conn_flush(rpc, c))
-		conn_close(rpc, c);
+	if (conn_flush(c)) {
+		conn_close(c);
+		return;
+	}
+	conn_touch(c);
 }
 
-static bool peer_allowed(struct vnetd_rpc *rpc, int fd, pid_t *pid)
+static void conn_event(struct vnetd *d, struct vnetd_handler *h,
+		       uint32_t events)
 {
-	struct ucred cr;
-	socklen_t len = sizeof(cr);
+	struct rpc_conn *c =
+	    (struct rpc_conn *)((char *)h - offsetof(struct rpc_conn, h));
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len))
+	if (c->fd < 0)
+		return;
+	if (events & EPOLLOUT) {
+		if (conn_flush(c)) {
+			conn_close(c);
+			return;
+		}
+		conn_touch(c);
+	}
+	if (events & EPOLLIN)
+		conn_read(c);
+	else if (events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP))
+		conn_close(c);
+}
+
+/* Whether the client is in @gid, by the groups its process had when it
+ * connected (/proc/PID/status), which covers supplementary groups. */
+static bool peer_in_group(pid_t pid, gid_t gid)
+{
+	char path[64], line[1024];
+	bool in = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
 		return false;
-	*pid = cr.pid;
-	if (cr.uid == 0 || cr.uid == geteuid())
-		return true;
-	return rpc->d->sock_gid && cr.gid == rpc->d->sock_gid;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line + 7, *end;
+
+		if (strncmp(line, "Groups:", 7))
+			continue;
+		for (;;) {
+			unsigned long g = strtoul(p, &end, 10);
+
+			if (end == p)
+				break;
+			in |= g == gid;
+			p = end;
+		}
+	}
+	fclose(f);
+	return in;
 }
 
-static void rpc_accept(struct vnetd_rpc *rpc)
+static bool peer_allowed(struct vnetd_rpc *rpc, int fd, struct ucred *cr)
 {
+	socklen_t len = sizeof(*cr);
+	gid_t gid = rpc->d->sock_gid;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cr, &len))
+		return false;
+	if (cr->uid == 0 || cr->uid == geteuid())
+		return true;
+	return gid && (cr->gid == gid || peer_in_group(cr->pid, gid));
+}
+
+/* Tell a refused client why before closing: it must not have to guess. */
+static void refuse(struct vnetd_rpc *rpc, int fd, const struct ucred *cr)
+{
+	struct group *g = rpc->d->sock_gid ? getgrgid(rpc->d->sock_gid) : NULL;
+	char msg[256];
+	json_t *resp;
+	char *text;
+
+	if (g)
+		snprintf(msg, sizeof(msg),
+			 "not allowed: uid %u is not root, vnetd's user (uid "
+			 "%u) or in group %s",
+			 (unsigned)cr->uid, (unsigned)geteuid(), g->gr_name);
+	else
+		snprintf(msg, sizeof(msg),
+			 "not allowed: uid %u is not root or vnetd's user (uid "
+			 "%u); start vnetd with --group to admit a group",
+			 (unsigned)cr->uid, (unsigned)geteuid());
+	resp = jsonrpc_error(NULL, VNET_ERR_REFUSED, "%s", msg);
+	text = json_dumps(resp, JSON_COMPACT);
+	if (text) {
+		size_t n = strlen(text);
+
+		text[n] = '\n';
+		if (send(fd, text, n + 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+			/* it left already */
+		}
+		free(text);
+	}
+	json_decref(resp);
+	rpc->drops[RPC_DROP_REFUSED]++;
+	vlog_rl(RPC, WARN, "refused control client pid %d uid %u: not allowed",
+		(int)cr->pid, (unsigned)cr->uid);
+}
+
+/* A free slot, or the longest-idle connection's, closed to make room. */
+static struct rpc_conn *conn_slot(struct vnetd_rpc *rpc, pid_t pid)
+{
+	struct rpc_conn *oldest = NULL;
+
+	for (int i = 0; i < RPC_MAX_CONNS; i++) {
+		struct rpc_conn *c = &rpc->conns[i];
+
+		if (c->fd < 0)
+			return c;
+		if (!c->out.len && !c->in.len &&
+		    (!oldest || c->last < oldest->last))
+			oldest = c;
+	}
+	if (!oldest)
+		return NULL;
+	vlog_rl(RPC, WARN,
+		"%d control connections open; closing the longest idle (pid "
+		"%d, idle %llu ms) for pid %d",
+		RPC_MAX_CONNS, (int)oldest->pid,
+		(unsigned long long)(timer_now_ms() - oldest->last), (int)pid);
+	rpc->drops[RPC_DROP_EVICTED]++;
+	conn_close(oldest);
+	return oldest;
+}
+
+static void rpc_accept(struct vnetd *d, struct vnetd_handler *h,
+		       uint32_t events)
+{
+	struct vnetd_rpc *rpc =
+	    (struct vnetd_rpc *)((char *)h - offsetof(struct vnetd_rpc, h));
 	int fd =
 	    accept4(rpc->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	struct epoll_event ev = {.events = EPOLLIN};
-	struct rpc_conn *c = NULL;
-	pid_t pid = 0;
+	struct ucred cr = {0};
+	struct rpc_conn *c;
 
 	if (fd < 0)
 		return;
-	if (!peer_allowed(rpc, fd, &pid)) {
-		vlog_rl(RPC, WARN, "refused control client pid %d: not allowed",
-			(int)pid);
+	if (!peer_allowed(rpc, fd, &cr)) {
+		refuse(rpc, fd, &cr);
 		close(fd);
 		return;
 	}
-	for (int i = 0; i < RPC_MAX_CONNS; i++)
-		if (rpc->conns[i].fd < 0) {
-			c = &rpc->conns[i];
-			break;
-		}
+	c = conn_slot(rpc, cr.pid);
 	if (!c) {
-		vlog_rl(RPC, WARN, "too many control clients; refusing pid %d",
-			(int)pid);
+		vlog_rl(RPC, WARN,
+			"too many busy control clients; refusing "
+			"pid %d",
+			(int)cr.pid);
 		close(fd);
 		return;
 	}
 	c->fd = fd;
-	c->pid = pid;
-	ev.data.u64 = vnetd_ep_ref(VNETD_EP_CONN, (unsigned)(c - rpc->conns));
-	if (epoll_ctl(rpc->epfd, EPOLL_CTL_ADD, fd, &ev)) {
+	c->pid = cr.pid;
+	c->uid = cr.uid;
+	if (vnetd_watch(d, fd, EPOLLIN | EPOLLRDHUP, &c->h)) {
 		close(fd);
 		c->fd = -1;
-	}
-}
-
-/**
- * vnetd_rpc_event() - an fd of the RPC server is ready
- * @rpc: server
- * @slot: connection slot; RPC_MAX_CONNS for the listening socket
- * @events: epoll events
- */
-void vnetd_rpc_event(struct vnetd_rpc *rpc, unsigned slot, unsigned events)
-{
-	struct rpc_conn *c;
-
-	if (slot >= RPC_MAX_CONNS) {
-		rpc_accept(rpc);
 		return;
 	}
-	c = &rpc->conns[slot];
-	if (c->fd < 0)
-		return;
-	if (events & (EPOLLERR | EPOLLHUP) && !(events & EPOLLIN)) {
-		conn_close(rpc, c);
-		return;
-	}
-	if (events & EPOLLOUT && conn_flush(rpc, c)) {
-		conn_close(rpc, c);
-		return;
-	}
-	if (events & EPOLLIN)
-		conn_read(rpc, c);
+	conn_touch(c);
 }
 
 /**
  * vnetd_rpc_open() - listen on the control socket
  * @d: daemon
- * @epfd: the control thread's epoll set
  * @out: server
  *
  * Return: 0 or -errno (logged)
  */
-int vnetd_rpc_open(struct vnetd *d, int epfd, struct vnetd_rpc **out)
+int vnetd_rpc_open(struct vnetd *d, struct vnetd_rpc **out)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct epoll_event ev = {
-	    .events = EPOLLIN,
-	    .data.u64 = vnetd_ep_ref(VNETD_EP_LISTEN, RPC_MAX_CONNS)};
 	struct vnetd_rpc *rpc;
 	int ret;
 
@@ -397,9 +632,15 @@ int vnetd_rpc_open(struct vnetd *d, int epfd, struct vnetd_rpc **out)
 	if (!rpc)
 		return -ENOMEM;
 	rpc->d = d;
-	rpc->epfd = epfd;
-	for (int i = 0; i < RPC_MAX_CONNS; i++)
-		rpc->conns[i].fd = -1;
+	rpc->h.fn = rpc_accept;
+	for (int i = 0; i < RPC_MAX_CONNS; i++) {
+		struct rpc_conn *c = &rpc->conns[i];
+
+		c->fd = -1;
+		c->rpc = rpc;
+		c->h.fn = conn_event;
+		vtimer_init(&c->timer, conn_deadline, c);
+	}
 	snprintf(rpc->path, sizeof(rpc->path), "%s", d->opts.socket_path);
 	strcpy(sa.sun_path, rpc->path);
 	ret = mkdir_parents(rpc->path, 0755);
@@ -417,8 +658,8 @@ int vnetd_rpc_open(struct vnetd *d, int epfd, struct vnetd_rpc **out)
 	    bind(rpc->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
 	    chmod(rpc->path, 0660) ||
 	    (d->sock_gid && chown(rpc->path, (uid_t)-1, d->sock_gid)) ||
-	    listen(rpc->listen_fd, 16) ||
-	    epoll_ctl(epfd, EPOLL_CTL_ADD, rpc->listen_fd, &ev)) {
+	    listen(rpc->listen_fd, 64) ||
+	    vnetd_watch(d, rpc->listen_fd, EPOLLIN, &rpc->h)) {
 		ret = -errno;
 		vlog(RPC, ERR, "cannot listen on %s: %s", rpc->path,
 		     strerror(errno));
@@ -442,7 +683,8 @@ void vnetd_rpc_close(struct vnetd_rpc *rpc)
 		return;
 	for (int i = 0; i < RPC_MAX_CONNS; i++)
 		if (rpc->conns[i].fd >= 0)
-			conn_close(rpc, &rpc->conns[i]);
+			conn_close(&rpc->conns[i]);
+	vnetd_unwatch(rpc->d, rpc->listen_fd);
 	close(rpc->listen_fd);
 	unlink(rpc->path);
 	free(rpc);

@@ -1,12 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* vnetd_store.c - configuration kept in SQLite (WAL, synchronous=FULL)
+/* vnetd_store.c - configuration and state kept in SQLite (WAL,
+ * synchronous=FULL)
  *
- * Each network and port is one row holding its configuration object as
- * JSON, the same object "config export" prints, so there is one schema for
- * the API, the store and the export.  A change is acknowledged to the client
- * only after its transaction commits, so kill -9 (or power loss) loses
- * nothing acknowledged.  A file that is not a readable vnet database is
- * reported and never overwritten.
+ * Each configured object is one row of its kind's table holding its
+ * configuration object as JSON, the same object "config export" prints, so
+ * there is one schema for the API, the store and the export.  Runtime state
+ * that must survive a restart (DHCP leases) lives in state tables that the
+ * export does not carry.  A change is acknowledged to the client only after
+ * its transaction commits, so kill -9 (or power loss) loses nothing
+ * acknowledged.  A file that is not a readable vnet database is reported and
+ * never overwritten.
+ *
+ * Schema versions: PRAGMA user_version.  A file from an older vnetd is
+ * copied aside first (<file>.schema<N>.bak), then upgraded in place in one
+ * transaction: the migrations between its version and this one run, and
+ * every table this version knows is created if missing.  A file from a newer
+ * vnetd is refused untouched.
  */
 #include "vnetd.h"
 
@@ -22,20 +31,28 @@
 #include "../lib/util.h"
 
 #define STORE_APP_ID  0x766e6574 /* "vnet" */
-#define STORE_VERSION 1
+#define STORE_VERSION 2
 
 struct vnetd_store {
 	sqlite3 *db;
 	char path[256];
+	int version;
+	sqlite3_stmt *lease_put;
 };
 
-static const char *const store_tables[] = {"networks", "ports"};
+/* State tables: runtime state that outlives a restart but is not
+ * configuration (config export leaves it out). */
+static const char *const state_tables_sql[] = {
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)",
+    "CREATE TABLE IF NOT EXISTS leases (network TEXT NOT NULL, ip INTEGER "
+    "NOT NULL, state INTEGER NOT NULL, expires INTEGER NOT NULL, mac TEXT "
+    "NOT NULL, client BLOB, hostname TEXT, PRIMARY KEY (network, ip))",
+};
 
 static bool table_valid(const char *t)
 {
-	for (size_t i = 0; i < sizeof(store_tables) / sizeof(store_tables[0]);
-	     i++)
-		if (!strcmp(t, store_tables[i]))
+	for (unsigned i = 0; i < VNETD_KINDS; i++)
+		if (!strcmp(t, vnetd_kinds[i]->table))
 			return true;
 	return false;
 }
@@ -61,6 +78,88 @@ static int store_pragma_int(struct vnetd_store *st, const char *sql, int *v)
 		*v = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW ? 0 : rc;
+}
+
+/* Copy the file aside before an upgrade changes it. */
+static int store_backup(struct vnetd_store *st, int ver)
+{
+	char bak[300], sql[400];
+	sqlite3_stmt *s;
+	int rc;
+
+	snprintf(bak, sizeof(bak), "%s.schema%d.bak", st->path, ver);
+	if (unlink(bak) && errno != ENOENT) {
+		vlog(STORE, ERR, "%s: cannot replace the old backup %s: %s",
+		     st->path, bak, strerror(errno));
+		return -EIO;
+	}
+	snprintf(sql, sizeof(sql), "VACUUM INTO ?");
+	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, bak, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		vlog(STORE, ERR,
+		     "%s: cannot copy the file to %s before "
+		     "upgrading it: %s; it is unchanged",
+		     st->path, bak, sqlite3_errmsg(st->db));
+		return -EIO;
+	}
+	vlog(STORE, INFO, "%s: schema %d file copied to %s before the upgrade",
+	     st->path, ver, bak);
+	return 0;
+}
+
+/* The migrations, each from version N to N + 1, run in order inside the
+ * upgrade transaction.  Object rows need no rewriting here: vnetd checks
+ * each one against today's option table on restore and writes back what
+ * gained defaults. */
+static int migrate_1_to_2(struct vnetd_store *st)
+{
+	/* Schema 2 adds the state tables (created below for every version)
+	 * and records the upgrade. */
+	return store_exec(st, "INSERT OR REPLACE INTO meta (key, value) "
+			      "VALUES ('upgraded_from', '1')");
+}
+
+static int (*const migrations[STORE_VERSION])(struct vnetd_store *st) = {
+    [1] = migrate_1_to_2,
+};
+
+/* Create what this version knows, run the migrations from @from. */
+static int store_upgrade(struct vnetd_store *st, int from)
+{
+	char sql[160];
+
+	for (unsigned i = 0; i < VNETD_KINDS; i++) {
+		snprintf(sql, sizeof(sql),
+			 "CREATE TABLE IF NOT EXISTS %s (name TEXT PRIMARY "
+			 "KEY, conf TEXT NOT NULL)",
+			 vnetd_kinds[i]->table);
+		if (store_exec(st, sql))
+			return -EIO;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(state_tables_sql); i++)
+		if (store_exec(st, state_tables_sql[i]))
+			return -EIO;
+	for (int v = from ? from : STORE_VERSION; v < STORE_VERSION; v++)
+		if (migrations[v] && migrations[v](st))
+			return -EIO;
+	snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", STORE_VERSION);
+	return store_exec(st, sql);
+}
+
+/**
+ * vnetd_store_version() - the schema version of the open file
+ * @st: store
+ *
+ * Return: version
+ */
+int vnetd_store_version(const struct vnetd_store *st)
+{
+	return st ? st->version : 0;
 }
 
 /**
@@ -132,24 +231,31 @@ int vnetd_store_open(const char *path, struct vnetd_store **out)
 			goto err;
 		}
 	}
+	st->version = exists ? ver : 0;
 	if (store_exec(st, "PRAGMA journal_mode=WAL") ||
 	    store_exec(st, "PRAGMA synchronous=FULL") ||
 	    store_exec(st, "PRAGMA foreign_keys=ON")) {
 		ret = -EIO;
 		goto err;
 	}
+	if (exists && ver < STORE_VERSION && (ret = store_backup(st, ver)))
+		goto err;
 	snprintf(sql, sizeof(sql), "PRAGMA application_id=%d", STORE_APP_ID);
-	if (!exists &&
-	    (store_exec(st, "BEGIN") || store_exec(st, sql) ||
-	     store_exec(st, "PRAGMA user_version=1") ||
-	     store_exec(st, "CREATE TABLE networks (name TEXT PRIMARY KEY, "
-			    "conf TEXT NOT NULL)") ||
-	     store_exec(st, "CREATE TABLE ports (name TEXT PRIMARY KEY, "
-			    "conf TEXT NOT NULL)") ||
-	     store_exec(st, "COMMIT"))) {
+	if (ver < STORE_VERSION &&
+	    (store_exec(st, "BEGIN IMMEDIATE") || store_exec(st, sql) ||
+	     store_upgrade(st, ver) || store_exec(st, "COMMIT"))) {
+		vnetd_store_rollback(st);
+		vlog(STORE, ERR,
+		     "%s: cannot bring the file from schema %d to %d; it is "
+		     "unchanged",
+		     path, ver, STORE_VERSION);
 		ret = -EIO;
 		goto err;
 	}
+	if (exists && ver < STORE_VERSION)
+		vlog(STORE, INFO, "%s: upgraded from schema %d to %d", path,
+		     ver, STORE_VERSION);
+	st->version = STORE_VERSION;
 	vlog(STORE, INFO, "%s: state file %s", path,
 	     exists ? "opened" : "created");
 	*out = st;
@@ -174,6 +280,7 @@ void vnetd_store_close(struct vnetd_store *st)
 {
 	if (!st)
 		return;
+	sqlite3_finalize(st->lease_put);
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -216,7 +323,7 @@ void vnetd_store_rollback(struct vnetd_store *st)
 /**
  * vnetd_store_put() - insert or replace an object
  * @st: store
- * @table: "networks" or "ports"
+ * @table: a kind's table
  * @name: key
  * @conf: configuration object
  *
@@ -225,7 +332,7 @@ void vnetd_store_rollback(struct vnetd_store *st)
 int vnetd_store_put(struct vnetd_store *st, const char *table, const char *name,
 		    json_t *conf)
 {
-	char sql[128];
+	char sql[192];
 	sqlite3_stmt *s;
 	char *text;
 	int rc;
@@ -236,7 +343,9 @@ int vnetd_store_put(struct vnetd_store *st, const char *table, const char *name,
 	if (!text)
 		return -ENOMEM;
 	snprintf(sql, sizeof(sql),
-		 "INSERT OR REPLACE INTO %s (name, conf) VALUES (?, ?)", table);
+		 "INSERT INTO %s (name, conf) VALUES (?, ?) ON CONFLICT (name) "
+		 "DO UPDATE SET conf = excluded.conf",
+		 table);
 	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
@@ -256,7 +365,7 @@ int vnetd_store_put(struct vnetd_store *st, const char *table, const char *name,
 /**
  * vnetd_store_del() - delete an object
  * @st: store
- * @table: "networks" or "ports"
+ * @table: a kind's table
  * @name: key
  *
  * Return: 0 or -errno
@@ -287,7 +396,7 @@ int vnetd_store_del(struct vnetd_store *st, const char *table, const char *name)
 /**
  * vnetd_store_load() - every object of a table, in creation order
  * @st: store
- * @table: "networks" or "ports"
+ * @table: a kind's table
  * @objs: set to a new JSON array of configuration objects
  *
  * Return: 0, or -EINVAL when a row does not hold a JSON object (logged)
@@ -329,4 +438,173 @@ int vnetd_store_load(struct vnetd_store *st, const char *table, json_t **objs)
 	}
 	*objs = arr;
 	return 0;
+}
+
+/**
+ * vnetd_store_lease_put() - write one DHCP lease row (inside the caller's
+ * transaction, so many clients' leases share one commit)
+ * @st: store
+ * @net: network
+ * @rec: the lease, as the DHCP server reports it
+ *
+ * Return: 0 or -EIO
+ */
+int vnetd_store_lease_put(struct vnetd_store *st, const char *net,
+			  const struct dhcps_lease_rec *rec)
+{
+	char mac[MAC_STRLEN];
+	int rc;
+
+	if (!st->lease_put &&
+	    sqlite3_prepare_v3(st->db,
+			       "INSERT INTO leases (network, ip, state, "
+			       "expires, mac, client, hostname) VALUES (?, ?, "
+			       "?, ?, ?, ?, ?) ON CONFLICT (network, ip) DO "
+			       "UPDATE SET state = excluded.state, expires = "
+			       "excluded.expires, mac = excluded.mac, client = "
+			       "excluded.client, hostname = excluded.hostname",
+			       -1, SQLITE_PREPARE_PERSISTENT, &st->lease_put,
+			       NULL) != SQLITE_OK) {
+		vlog(STORE, ERR, "%s: %s", st->path, sqlite3_errmsg(st->db));
+		return -EIO;
+	}
+	sqlite3_reset(st->lease_put);
+	sqlite3_bind_text(st->lease_put, 1, net, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st->lease_put, 2, rec->ip);
+	sqlite3_bind_int(st->lease_put, 3, (int)rec->state);
+	sqlite3_bind_int64(st->lease_put, 4, rec->expires);
+	sqlite3_bind_text(st->lease_put, 5, mac_format(rec->mac, mac), -1,
+			  SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st->lease_put, 6, rec->key, rec->key_len,
+			  SQLITE_STATIC);
+	sqlite3_bind_text(st->lease_put, 7, rec->hostname, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st->lease_put);
+	sqlite3_reset(st->lease_put);
+	if (rc != SQLITE_DONE) {
+		vlog_rl(STORE, ERR, "%s: cannot save a lease of %s: %s",
+			st->path, net, sqlite3_errmsg(st->db));
+		return -EIO;
+	}
+	return 0;
+}
+
+/**
+ * vnetd_store_lease_load() - every stored lease of a network
+ * @st: store
+ * @net: network
+ * @cb: called per lease
+ * @arg: passed to @cb
+ *
+ * Rows that do not read back as a lease are skipped (and logged).
+ *
+ * Return: 0 or -EIO
+ */
+int vnetd_store_lease_load(struct vnetd_store *st, const char *net,
+			   void (*cb)(const struct dhcps_lease_rec *rec,
+				      void *arg),
+			   void *arg)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db,
+				    "SELECT ip, state, expires, mac, client, "
+				    "hostname FROM leases WHERE network = ?",
+				    -1, &s, NULL);
+
+	if (rc == SQLITE_OK)
+		sqlite3_bind_text(s, 1, net, -1, SQLITE_STATIC);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct dhcps_lease_rec rec = {0};
+		const char *mac = (const char *)sqlite3_column_text(s, 3);
+		const char *host = (const char *)sqlite3_column_text(s, 5);
+		int klen = sqlite3_column_bytes(s, 4);
+
+		rc = SQLITE_OK;
+		rec.ip = (uint32_t)sqlite3_column_int64(s, 0);
+		rec.state = (enum dhcps_lease_state)sqlite3_column_int(s, 1);
+		rec.expires = sqlite3_column_int64(s, 2);
+		if (!mac || mac_parse(mac, rec.mac) || klen < 0 ||
+		    klen > DHCPS_KEY_MAX || rec.state > DHCPS_LEASE_DECLINED) {
+			vlog(STORE, WARN,
+			     "%s: a lease row of %s is damaged; "
+			     "skipped",
+			     st->path, net);
+			continue;
+		}
+		if (klen)
+			memcpy(rec.key, sqlite3_column_blob(s, 4),
+			       (size_t)klen);
+		rec.key_len = (uint8_t)klen;
+		snprintf(rec.hostname, sizeof(rec.hostname), "%s",
+			 host ? host : "");
+		cb(&rec, arg);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		vlog(STORE, ERR, "%s: cannot read the leases of %s: %s",
+		     st->path, net, sqlite3_errmsg(st->db));
+		return -EIO;
+	}
+	return 0;
+}
+
+/**
+ * vnetd_store_lease_drop() - forget every lease of a network (it is gone)
+ * @st: store
+ * @net: network
+ *
+ * Return: 0 or -EIO
+ */
+int vnetd_store_lease_drop(struct vnetd_store *st, const char *net)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(
+	    st->db, "DELETE FROM leases WHERE network = ?", -1, &s, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, net, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		vlog(STORE, ERR, "%s: cannot drop the leases of %s: %s",
+		     st->path, net, sqlite3_errmsg(st->db));
+		return -EIO;
+	}
+	return 0;
+}
+
+/**
+ * vnetd_store_lease_release() - mark a client's bound leases released
+ * @st: store
+ * @net: network
+ * @mac: the client's MAC, as text
+ * @now: the release time (wall-clock seconds)
+ *
+ * Return: how many leases changed, or -EIO
+ */
+int vnetd_store_lease_release(struct vnetd_store *st, const char *net,
+			      const char *mac, int64_t now)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(
+	    st->db,
+	    "UPDATE leases SET state = ?, expires = ? WHERE network = ? AND "
+	    "mac = ? AND state = ?",
+	    -1, &s, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int(s, 1, DHCPS_LEASE_RELEASED);
+		sqlite3_bind_int64(s, 2, now);
+		sqlite3_bind_text(s, 3, net, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, mac, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 5, DHCPS_LEASE_BOUND);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		vlog(STORE, ERR, "%s: cannot release a lease of %s: %s",
+		     st->path, net, sqlite3_errmsg(st->db));
+		return -EIO;
+	}
+	return sqlite3_changes(st->db);
 }

@@ -15,10 +15,12 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../lib/log.h"
@@ -55,7 +57,23 @@ static int nl_to_errno(int nlerr)
 	}
 }
 
-static struct nl_sock *nl_open(void)
+/* One rtnetlink socket for the calls the control thread makes, kept open
+ * for vnetd's life instead of one per call.  A netlink socket belongs to the
+ * namespace it was opened in, so a call made while the thread is inside
+ * another namespace (a tap created with --netns) or from another thread gets
+ * a socket of its own for that call. */
+static struct nl_sock *nl_cached;
+static ino_t nl_cached_ns;
+static pthread_t nl_cached_owner;
+
+static ino_t netns_ino(void)
+{
+	struct stat st;
+
+	return stat("/proc/thread-self/ns/net", &st) ? 0 : st.st_ino;
+}
+
+static struct nl_sock *nl_connect_new(void)
 {
 	struct nl_sock *sk = nl_socket_alloc();
 
@@ -66,6 +84,39 @@ static struct nl_sock *nl_open(void)
 		return NULL;
 	}
 	return sk;
+}
+
+static struct nl_sock *nl_open(void)
+{
+	ino_t ns = netns_ino();
+
+	if (nl_cached && ns && ns == nl_cached_ns &&
+	    pthread_equal(pthread_self(), nl_cached_owner))
+		return nl_cached;
+	if (!nl_cached && ns) {
+		nl_cached = nl_connect_new();
+		nl_cached_ns = ns;
+		nl_cached_owner = pthread_self();
+		return nl_cached;
+	}
+	return nl_connect_new();
+}
+
+/* Give back a socket from nl_open(): only per-call sockets are freed. */
+static void nl_release(struct nl_sock *sk)
+{
+	if (sk && sk != nl_cached)
+		nl_socket_free(sk);
+}
+
+/**
+ * vnic_link_close() - close the long-lived rtnetlink socket (at shutdown)
+ */
+void vnic_link_close(void)
+{
+	if (nl_cached)
+		nl_socket_free(nl_cached);
+	nl_cached = NULL;
 }
 
 /**
@@ -88,7 +139,7 @@ int vnic_link_ifindex(const char *ifname)
 	else
 		ret = rtnl_link_get_ifindex(link);
 	rtnl_link_put(link);
-	nl_socket_free(sk);
+	nl_release(sk);
 	return ret;
 }
 
@@ -137,7 +188,36 @@ out:
 	nl_addr_put(addr);
 	rtnl_link_put(chg);
 	rtnl_link_put(link);
-	nl_socket_free(sk);
+	nl_release(sk);
+	return ret ? nl_to_errno(ret) : 0;
+}
+
+/**
+ * vnic_link_get_mac() - a device's MAC address
+ * @ifname: device in the calling thread's namespace
+ * @mac: result
+ *
+ * Return: 0 or -errno
+ */
+int vnic_link_get_mac(const char *ifname, uint8_t mac[6])
+{
+	struct nl_sock *sk = nl_open();
+	struct rtnl_link *link = NULL;
+	struct nl_addr *a;
+	int ret;
+
+	if (!sk)
+		return -ENOMEM;
+	ret = rtnl_link_get_kernel(sk, 0, ifname, &link);
+	if (!ret) {
+		a = rtnl_link_get_addr(link);
+		if (a && nl_addr_get_len(a) == 6)
+			memcpy(mac, nl_addr_get_binary_addr(a), 6);
+		else
+			ret = -NLE_NOADDR;
+	}
+	rtnl_link_put(link);
+	nl_release(sk);
 	return ret ? nl_to_errno(ret) : 0;
 }
 
@@ -165,18 +245,11 @@ int vnic_link_state(const char *ifname, bool *up, bool *running)
 		*running = flags & IFF_RUNNING;
 	}
 	rtnl_link_put(link);
-	nl_socket_free(sk);
+	nl_release(sk);
 	return ret ? nl_to_errno(ret) : 0;
 }
 
-/**
- * vnic_link_addr_add() - add an address to a device
- * @ifname: device
- * @cidr: "10.0.0.1/24" or "fd00::1/64"; an address already there is fine
- *
- * Return: 0, -EINVAL for a bad address, or -errno
- */
-int vnic_link_addr_add(const char *ifname, const char *cidr)
+static int addr_change(const char *ifname, const char *cidr, bool add)
 {
 	struct nl_sock *sk;
 	struct rtnl_addr *a = NULL;
@@ -204,16 +277,69 @@ int vnic_link_addr_add(const char *ifname, const char *cidr)
 	rtnl_addr_set_ifindex(a, ifindex);
 	rtnl_addr_set_local(a, local);
 	rtnl_addr_set_prefixlen(a, (int)nl_addr_get_prefixlen(local));
-	ret = rtnl_addr_add(sk, a, 0);
+	ret = add ? rtnl_addr_add(sk, a, 0) : rtnl_addr_delete(sk, a, 0);
 	ret = ret ? nl_to_errno(ret) : 0;
-	if (ret == -EEXIST)
+	if ((add && ret == -EEXIST) || (!add && ret == -EADDRNOTAVAIL))
 		ret = 0;
 out:
 	rtnl_addr_put(a);
 	nl_addr_put(local);
-	if (sk)
-		nl_socket_free(sk);
+	nl_release(sk);
 	return ret;
+}
+
+/**
+ * vnic_link_addr_add() - add an address to a device
+ * @ifname: device
+ * @cidr: "10.0.0.1/24" or "fd00::1/64"; an address already there is fine
+ *
+ * Return: 0, -EINVAL for a bad address, or -errno
+ */
+int vnic_link_addr_add(const char *ifname, const char *cidr)
+{
+	return addr_change(ifname, cidr, true);
+}
+
+/**
+ * vnic_link_addr_del() - remove an address from a device
+ * @ifname: device
+ * @cidr: "10.0.0.1/24" or "fd00::1/64"; an address not there is fine
+ *
+ * Return: 0, -EINVAL for a bad address, or -errno
+ */
+int vnic_link_addr_del(const char *ifname, const char *cidr)
+{
+	return addr_change(ifname, cidr, false);
+}
+
+/**
+ * vnic_link_delete() - delete a device vnetd made (a tap whose port is gone)
+ * @ifname: device
+ * @netns: namespace it lives in, NULL for vnetd's own
+ *
+ * Return: 0 (also when it is gone already) or -errno
+ */
+int vnic_link_delete(const char *ifname, const char *netns)
+{
+	struct rtnl_link *link = NULL;
+	struct nl_sock *sk;
+	int saved = -1, ret;
+
+	if (netns && (ret = vnic_netns_enter(netns, &saved)))
+		return ret == -ENOENT ? 0 : ret;
+	sk = nl_open();
+	if (!sk) {
+		vnic_netns_leave(saved);
+		return -ENOMEM;
+	}
+	ret = rtnl_link_get_kernel(sk, 0, ifname, &link);
+	if (!ret)
+		ret = rtnl_link_delete(sk, link);
+	ret = ret ? nl_to_errno(ret) : 0;
+	rtnl_link_put(link);
+	nl_release(sk);
+	vnic_netns_leave(saved);
+	return ret == -ENODEV ? 0 : ret;
 }
 
 /**

@@ -4,6 +4,7 @@
 #define VNET_VSWITCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct vswitch;
@@ -15,6 +16,10 @@ struct vnic;
 #define VSW_MTU_MIN	68
 #define VSW_MTU_MAX	9000
 
+#define VSW_MAC_LIMIT_DEFAULT 1024     /* per VM or host port */
+#define VSW_FDB_SIZE_MAX      1048576u /* MAC table entries */
+#define VSW_AGING_MAX	      1000000u /* seconds */
+
 /* Drops the switch makes, counted per port (ingress or egress). */
 #define VSW_DROPS(X)                                                        \
 	X(RUNT, "runt", "frame shorter than an Ethernet header")            \
@@ -25,7 +30,14 @@ struct vnic;
 	X(SAME_PORT, "same_port", "destination is the ingress port")        \
 	X(NO_PORTS, "no_ports", "no other port in the frame's VLAN")        \
 	X(PORT_DOWN, "port_down", "egress port down")                       \
-	X(TX_FAILED, "tx_failed", "egress port did not take the frame")
+	X(TX_FAILED, "tx_failed", "egress port did not take the frame")     \
+	X(MAC_LIMIT, "mac_limit",                                           \
+	  "new source MAC beyond the port's MAC limit")                     \
+	X(MAC_PINNED, "mac_pinned", "source MAC is pinned to another port") \
+	X(RESERVED_MCAST, "reserved_mcast",                                 \
+	  "IEEE reserved group 01:80:c2:00:00:0x, port has no handler")     \
+	X(DHCP_GUARD, "dhcp_guard",                                         \
+	  "DHCP server message from a guest port not marked trusted")
 
 enum vsw_drop {
 #define VSW_DROP_ENUM(id, name, desc) VSW_DROP_##id,
@@ -43,9 +55,10 @@ enum vsw_net_type {
 
 /* Who is behind a port decides which network types may have it. */
 enum vsw_port_role {
-	VSW_ROLE_VM,	 /* a guest's vNIC (tap, vhost-user) */
-	VSW_ROLE_HOST,	 /* the host's own vNIC */
-	VSW_ROLE_UPLINK, /* a physical NIC or team */
+	VSW_ROLE_VM,	  /* a guest's vNIC (tap, vhost-user) */
+	VSW_ROLE_HOST,	  /* the host's own vNIC */
+	VSW_ROLE_UPLINK,  /* a physical NIC or team */
+	VSW_ROLE_GATEWAY, /* the network's own L3 endpoint (DHCP, DNS) */
 };
 
 /**
@@ -129,6 +142,15 @@ struct vsw_net_stats {
 typedef void (*vsw_fdb_cb)(const uint8_t mac[6], uint16_t vlan, int port,
 			   int64_t age, void *arg);
 
+/*
+ * A port's own service for slow-protocol frames (IEEE 802.1 reserved group
+ * 01:80:c2:00:00:00-0f: STP, LACP, LLDP, 802.1X).  Called on a datapath
+ * thread, in the middle of a burst: it must not block, and the frame is only
+ * valid during the call (copy what you keep).  @frame is guest-controlled.
+ */
+typedef void (*vsw_slow_rx_fn)(void *arg, int port, const uint8_t *frame,
+			       size_t len);
+
 const char *vsw_net_type_name(enum vsw_net_type t);
 int vsw_net_type_parse(const char *s);
 const char *vsw_role_name(enum vsw_port_role r);
@@ -148,6 +170,19 @@ int vswitch_net_set_mtu(struct vswitch *sw, int net, unsigned mtu);
 void vswitch_net_stats(struct vswitch *sw, int net, struct vsw_net_stats *st);
 int vswitch_fdb_dump(struct vswitch *sw, int net, vsw_fdb_cb cb, void *arg);
 
+/* MAC table control (vswitch_fdb_ctl.c); control thread only. */
+int vswitch_net_set_aging(struct vswitch *sw, int net, unsigned secs);
+int vswitch_net_set_fdb_size(struct vswitch *sw, int net, unsigned n);
+int vswitch_fdb_pin(struct vswitch *sw, int net, const uint8_t mac[6],
+		    uint16_t vlan, int port);
+int vswitch_fdb_unpin(struct vswitch *sw, int net, const uint8_t mac[6],
+		      uint16_t vlan);
+int vswitch_port_set_mac_limit(struct vswitch *sw, int port, unsigned n);
+unsigned vswitch_port_mac_limit(struct vswitch *sw, int port);
+unsigned vswitch_port_mac_count(struct vswitch *sw, int port);
+int vswitch_port_set_slow_rx(struct vswitch *sw, int port, vsw_slow_rx_fn fn,
+			     void *arg);
+
 int vswitch_port_add(struct vswitch *sw, int net, const char *name,
 		     enum vsw_port_role role, const struct vsw_vlan *vlan,
 		     struct vnic *vnic) __attribute__((warn_unused_result));
@@ -164,6 +199,7 @@ int vswitch_port_move(struct vswitch *sw, int port, unsigned rxq,
 int vswitch_port_pin(struct vswitch *sw, int port, int with_port);
 int vswitch_port_set_vlan(struct vswitch *sw, int port,
 			  const struct vsw_vlan *vlan);
+int vswitch_port_set_dhcp_guard(struct vswitch *sw, int port, bool on);
 unsigned vswitch_threads(const struct vswitch *sw);
 
 /* Work on datapath threads: called from the control thread. */

@@ -125,7 +125,19 @@ static void forward(struct vsw_thread *t, struct vsw_port *in, struct pkt *p,
 	uint16_t tci;
 	int oid;
 
-	switch (fdb_learn(fdb, p->data + 6, p->vlan, (uint16_t)in->id, now)) {
+	/* Slow protocols belong to the port's own service, never to others. */
+	if (unlikely(vsw_mac_reserved(dst))) {
+		vsw_slow_rx(t, in, p);
+		return;
+	}
+	switch (fdb_learn(fdb, p->data + 6, p->vlan, (uint16_t)in->id,
+			  vsw_port_mac_limit(in), now, &in->l2.src_hint)) {
+	case FDB_LIMIT:
+		vsw_learn_refused(t, in, p, VSW_DROP_MAC_LIMIT, now);
+		return;
+	case FDB_PINNED:
+		vsw_learn_refused(t, in, p, VSW_DROP_MAC_PINNED, now);
+		return;
 	case FDB_LEARNED:
 		stat_add(&ns->learned, 1);
 		break;
@@ -139,7 +151,9 @@ static void forward(struct vsw_thread *t, struct vsw_port *in, struct pkt *p,
 		break;
 	}
 
-	oid = mac_is_multicast(dst) ? -1 : fdb_lookup(fdb, dst, p->vlan, now);
+	oid = mac_is_multicast(dst)
+		  ? -1
+		  : fdb_lookup(fdb, dst, p->vlan, now, &in->l2.dst_hint);
 	if (oid < 0) {
 		stat_add(&ns->flooded, 1);
 		flood(t, in, p, members);
@@ -228,6 +242,8 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 	    atomic_load_explicit(&net->members, memory_order_acquire);
 	unsigned mtu = atomic_load_explicit(&net->mtu, memory_order_relaxed);
 	const struct vsw_vlan *vlan = vsw_port_vlan(in);
+	bool guard =
+	    atomic_load_explicit(&in->dhcp_guard, memory_order_relaxed);
 	int64_t now = now_sec();
 	uint64_t bytes = 0;
 
@@ -245,6 +261,9 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 		why = vsw_parse(p, mtu);
 		if (why == VSW_DROP_NONE)
 			why = vsw_vlan_ingress(vlan, p);
+		if (why == VSW_DROP_NONE && guard &&
+		    unlikely(vsw_is_dhcp_server_msg(p)))
+			why = VSW_DROP_DHCP_GUARD;
 		if (why != VSW_DROP_NONE) {
 			stat_add(&ps->drops[why], 1);
 			continue;

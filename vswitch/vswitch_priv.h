@@ -16,29 +16,52 @@
 struct fdb;
 
 enum fdb_learn_result {
-	FDB_REFRESHED, /* known MAC, same port */
+	FDB_REFRESHED, /* known MAC, same port (or a race left it as it was) */
 	FDB_LEARNED,   /* new MAC */
 	FDB_MOVED,     /* known MAC, now behind another port */
-	FDB_FULL,      /* new MAC, no room: not learned */
+	FDB_FULL,      /* new MAC, no room: not learned, frame still goes */
+	FDB_LIMIT,     /* new or moving MAC, port at its MAC limit: drop */
+	FDB_PINNED,    /* MAC pinned to another port: drop */
 };
 
 struct fdb *fdb_create(unsigned max_entries, unsigned aging);
+struct fdb *fdb_create_keyed(unsigned max_entries, unsigned aging, uint64_t k0,
+			     uint64_t k1);
 void fdb_destroy(struct fdb *fdb);
 enum fdb_learn_result fdb_learn(struct fdb *fdb, const uint8_t mac[6],
-				uint16_t vlan, uint16_t port, int64_t now);
+				uint16_t vlan, uint16_t port, unsigned limit,
+				int64_t now, _Atomic uint64_t *hint);
 int fdb_lookup(struct fdb *fdb, const uint8_t mac[6], uint16_t vlan,
-	       int64_t now);
+	       int64_t now, _Atomic uint64_t *hint);
+unsigned fdb_bucket(const struct fdb *fdb, const uint8_t mac[6], uint16_t vlan);
 unsigned fdb_age(struct fdb *fdb, int64_t now);
 unsigned fdb_flush_port(struct fdb *fdb, uint16_t port);
+unsigned fdb_forget_port(struct fdb *fdb, uint16_t port);
 unsigned fdb_count(const struct fdb *fdb);
+unsigned fdb_port_count(const struct fdb *fdb, uint16_t port);
+unsigned fdb_max(const struct fdb *fdb);
 bool fdb_needs_rebuild(const struct fdb *fdb);
 struct fdb *fdb_rebuild(const struct fdb *fdb);
+struct fdb *fdb_resize(const struct fdb *fdb, unsigned max_entries,
+		       unsigned *dropped);
 void fdb_set_aging(struct fdb *fdb, unsigned aging);
+int fdb_pin(struct fdb *fdb, const uint8_t mac[6], uint16_t vlan, uint16_t port,
+	    int64_t now);
+int fdb_unpin(struct fdb *fdb, const uint8_t mac[6], uint16_t vlan);
 void fdb_foreach(const struct fdb *fdb, int64_t now, vsw_fdb_cb cb, void *arg);
+
+/* IEEE 802.1Q reserved group addresses 01:80:c2:00:00:00-0f: bridges never
+ * forward them (STP, LACP, LLDP, 802.1X, pause). */
+static inline bool vsw_mac_reserved(const uint8_t *dst)
+{
+	return dst[0] == 0x01 && dst[1] == 0x80 && dst[2] == 0xc2 &&
+	       dst[3] == 0 && dst[4] == 0 && !(dst[5] & 0xf0);
+}
 
 /* ---- frame classification (vswitch_parse.c) ---- */
 
 enum vsw_drop vsw_parse(struct pkt *p, unsigned mtu);
+bool vsw_is_dhcp_server_msg(const struct pkt *p);
 enum vsw_drop vsw_vlan_ingress(const struct vsw_vlan *v, struct pkt *p);
 bool vsw_vlan_egress(const struct vsw_vlan *v, const struct pkt *p,
 		     uint16_t *tci);
@@ -67,6 +90,26 @@ struct vsw_net {
 	_Atomic(struct vsw_idlist *) members;
 };
 
+/*
+ * A port's MAC-table policy and slow-protocol hook (vswitch_fdb_ctl.c).
+ * @mac_limit: most MACs learned behind the port; 0 means the role's default
+ *             (so a zeroed port gets it), UINT32_MAX means no limit
+ * @logged: when the limit / pinned-MAC drop was last logged, so one hostile
+ *          port yields one line a minute and cannot hide another's
+ * @slow_rx, @slow_arg: service for reserved-group frames; @slow_arg is
+ *          stored before @slow_rx is released, and changed only while
+ *          @slow_rx is NULL and a grace period has passed
+ * @src_hint, @dst_hint: MAC table slots of the last source and destination
+ *          seen on the port (datapath only; a wrong one costs a hash)
+ */
+struct vsw_port_l2 {
+	_Atomic uint32_t mac_limit;
+	_Atomic int64_t logged[2];
+	_Atomic uint64_t src_hint, dst_hint;
+	_Atomic(vsw_slow_rx_fn) slow_rx;
+	void *_Atomic slow_arg;
+};
+
 struct vsw_port {
 	int id;
 	struct vswitch *sw;
@@ -86,7 +129,23 @@ struct vsw_port {
 	_Atomic bool broken;	 /* the backend failed for good */
 	_Atomic bool fault_seen; /* control thread has handled @broken */
 	_Atomic int fault_err;
+	_Atomic bool dhcp_guard; /* drop DHCP server messages it sends */
+	struct vsw_port_l2 l2;
 };
+
+/* vsw_port_mac_limit() - a port's MAC limit, 0 for none.  Uplinks face a
+ * whole LAN and default to none (the table size bounds them); guests and the
+ * host default to VSW_MAC_LIMIT_DEFAULT. */
+static inline unsigned vsw_port_mac_limit(const struct vsw_port *port)
+{
+	uint32_t n =
+	    atomic_load_explicit(&port->l2.mac_limit, memory_order_relaxed);
+
+	if (!n)
+		return port->role == VSW_ROLE_UPLINK ? 0
+						     : VSW_MAC_LIMIT_DEFAULT;
+	return n == UINT32_MAX ? 0 : n;
+}
 
 /* Counters a datapath thread keeps for itself; readers sum them up. */
 struct vsw_tstats_port {
@@ -172,6 +231,10 @@ struct vswitch {
 };
 
 void vsw_synchronize(struct vswitch *sw);
+void vsw_learn_refused(struct vsw_thread *t, struct vsw_port *in,
+		       const struct pkt *p, enum vsw_drop why, int64_t now);
+void vsw_slow_rx(struct vsw_thread *t, struct vsw_port *in,
+		 const struct pkt *p);
 void *vsw_thread_main(void *arg);
 void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 		       struct pkt **pkts, unsigned n);

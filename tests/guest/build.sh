@@ -4,15 +4,21 @@
 # kernel (vmlinuz + the modules a virtio-net guest needs) and a busybox
 # initramfs whose /init configures eth0 from the kernel command line and
 # runs the command given there.  Nothing is installed on the host: the
-# kernel package is downloaded and unpacked into OUTDIR.
+# kernel package is downloaded and unpacked into OUTDIR (default
+# tests/guest/cache, shared by the normal and the ASan test runs).
 #   vnet.ip=A.B.C.D/N   address of eth0 (vnet.ip1= for eth1)
 #   vnet.run=WORDS      command for /init to run (',' stands for ' ')
 set -eu
 VERSION=2 # bump when the initramfs changes
 OUT=$(readlink -f "${1:-tests/guest/cache}")
 mkdir -p "$OUT"
+# One cache serves every build and test run: the first caller builds it,
+# a concurrent caller waits for the lock and then finds it ready.
+exec 9>"$OUT/.lock"
+flock 9
 [ -f "$OUT/initrd.gz" ] && [ -f "$OUT/vmlinuz" ] &&
 	[ "$(cat "$OUT/version" 2>/dev/null)" = $VERSION ] && exit 0
+rm -f "$OUT/version"
 BB=/bin/busybox
 [ -x "$BB" ] && "$BB" --list | grep -qx udhcpc || {
 	echo "guest: busybox-static is needed (/bin/busybox)" >&2; exit 1; }

@@ -4,6 +4,13 @@
 #
 # A test sources this file, calls start_vnetd, and ends with "pass".  Exit
 # codes: 0 pass, 1 fail, 77 skip (with the reason on stdout).
+#
+# run.sh runs tests side by side: every name a test gives a namespace, a
+# device, a network or a port ends in the random suffix $S, files go to $T,
+# and addresses the host namespace gets are 10.2xx.$N.0/24, with a 10.2xx
+# no other test uses.  A test that must run
+# with no other beside it (QEMU guests, rate or timing assertions, CPU-heavy
+# peers) carries the line "# vnet-test: alone".
 
 set -u
 BUILD=${BUILD:-build}
@@ -12,6 +19,10 @@ VNETCTL_BIN=$(readlink -f "$BUILD/vnetctl")
 T=$(mktemp -d /tmp/vnet-it.XXXXXX)
 # Short unique suffix: device names are limited to 15 bytes.
 S=$(od -An -N2 -tx2 /dev/urandom | tr -d ' ')
+# Third octet for addresses the host namespace gets (10.2xx.$N.0/24): two
+# runs of one test at the same time (another checkout, another build) must
+# not both put 10.2xx.0.1 on the host.
+N=$((0x$S % 250 + 1))
 VNETD_PID=""
 NETNS=""
 LINKS=""
@@ -34,6 +45,12 @@ skip() {
 	exit 77
 }
 
+# skip_part PART REASON: a part of this test cannot run (a missing tool);
+# the test goes on, and run.sh counts the part as skipped, with the reason.
+skip_part() {
+	echo "SKIP-PART: $1: $2"
+}
+
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root (namespaces, taps)"; }
 
 cleanup() {
@@ -44,6 +61,12 @@ cleanup() {
 	fi
 	for n in $NETNS; do ip netns del "$n" 2>/dev/null; done
 	for l in $LINKS; do ip link del "$l" 2>/dev/null; done
+	# Devices a failed test left in the host namespace (host vNICs, taps
+	# vnetd made): by convention one to three letters and $S.
+	for l in $(ip -o link show | awk -F': ' '{sub(/@.*/, "", $2); print $2}' |
+		grep -E "^[a-z]{1,3}$S\$"); do
+		ip link del "$l" 2>/dev/null
+	done
 	rm -rf "$T"
 }
 trap cleanup EXIT

@@ -1,22 +1,108 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # run.sh BUILD [TEST...] - run integration tests, print a summary line.
+#
+# Tests run VNET_JOBS at a time (default: the number of CPUs).  A test whose
+# file holds the line "# vnet-test: alone" runs with no other test beside it:
+# QEMU guests, assertions on rates or timing, CPU-heavy peers.  Each test's
+# output is kept in a file and printed in one piece when the test ends.
+# A test reports a skipped part (a missing tool) with skip_part (lib.sh);
+# each such part counts as one skip.  The last line is always
+# "integration: N passed, N failed, N skipped".
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -u
 BUILD=${1:-build}
 shift
 export BUILD
 dir=$(dirname "$0")
-pass=0 failn=0 skipn=0 failed=""
-tests=${*:-$(ls "$dir"/t_*.sh)}
-for t in $tests; do
-	name=$(basename "$t" .sh)
-	out=$(timeout 300 bash "$t" 2>&1)
+JOBS=${VNET_JOBS:-$(nproc)}
+[ "$JOBS" -ge 1 ] 2>/dev/null || JOBS=1
+TIMEOUT=${VNET_TEST_TIMEOUT:-300}
+O=$(mktemp -d /tmp/vnet-run.XXXXXX)
+pass=0 failn=0 skipn=0
+declare -A name_of start_of log_of
+running=0 launched=0
+
+on_signal() {
+	# Tests clean up after themselves on SIGTERM (lib.sh's EXIT trap).
+	for p in "${!name_of[@]}"; do kill "$p" 2>/dev/null; done
+	wait
+	rm -rf "$O"
+	exit 130
+}
+trap on_signal INT TERM
+trap 'rm -rf "$O"' EXIT
+
+# launch FILE: start one test in the background, its output into $O.
+launch() {
+	local name
+	name=$(basename "$1" .sh)
+	launched=$((launched + 1))
+	timeout "$TIMEOUT" bash "$1" >"$O/$launched.log" 2>&1 &
+	name_of[$!]=$name
+	log_of[$!]=$O/$launched.log
+	start_of[$!]=$SECONDS
+	running=$((running + 1))
+}
+
+# reap: wait for any one test to end and report it.
+reap() {
+	local pid rc name secs out
+	wait -n -p pid
 	rc=$?
+	name=${name_of[$pid]}
+	secs=$((SECONDS - ${start_of[$pid]}))
+	out=${log_of[$pid]}
+	unset "name_of[$pid]" "start_of[$pid]" "log_of[$pid]"
+	running=$((running - 1))
 	case $rc in
-	0) pass=$((pass + 1)); echo "ok    $name" ;;
-	77) skipn=$((skipn + 1)); echo "skip  $name: $(echo "$out" | grep SKIP: | head -1)" ;;
-	*) failn=$((failn + 1)); failed="$failed $name"
-	   echo "FAIL  $name (exit $rc)"; echo "$out" | sed 's/^/      /' ;;
+	0)
+		pass=$((pass + 1))
+		echo "ok    $name (${secs}s)"
+		;;
+	77)
+		skipn=$((skipn + 1))
+		echo "skip  $name: $(grep -m1 SKIP: "$out")"
+		;;
+	*)
+		failn=$((failn + 1))
+		[ $rc = 124 ] && echo "(killed after ${TIMEOUT}s)" >>"$out"
+		echo "FAIL  $name (exit $rc, ${secs}s)"
+		sed 's/^/      /' "$out"
+		;;
 	esac
+	# Parts of a passing or failing test that could not run, with why.
+	[ $rc = 77 ] && return
+	while IFS= read -r line; do
+		[ -n "$line" ] || continue
+		skipn=$((skipn + 1))
+		echo "skip  $name/${line#SKIP-PART: }"
+	done <<<"$(grep '^SKIP-PART: ' "$out")"
+}
+
+if [ $# -gt 0 ]; then
+	tests=("$@")
+else
+	tests=("$dir"/t_*.sh)
+fi
+alone=() shared=()
+for t in "${tests[@]}"; do
+	if grep -qx '# vnet-test: alone' "$t"; then
+		alone+=("$t")
+	else
+		shared+=("$t")
+	fi
 done
+t0=$SECONDS
+for t in "${shared[@]}"; do
+	while [ $running -ge "$JOBS" ]; do reap; done
+	launch "$t"
+done
+while [ $running -gt 0 ]; do reap; done
+for t in "${alone[@]}"; do
+	launch "$t"
+	reap
+done
+echo "  time: $((SECONDS - t0))s, ${#shared[@]} tests $JOBS at a time, ${#alone[@]} alone"
 echo "integration: $pass passed, $failn failed, $skipn skipped"
 [ $failn = 0 ]

@@ -7,7 +7,7 @@ start_vnetd
 ns "a$S"
 vnetctl network create "c1$S" --type internal --mtu 9000 --aging 60 >/dev/null
 vnetctl network create "c2$S" --type private >/dev/null
-vnetctl port add "c1$S" --host "h$S" --addr 10.208.0.1/24 --addr fd08::1/64 >/dev/null ||
+vnetctl port add "c1$S" --host "h$S" --addr 10.208.$N.1/24 --addr fd08:$N::1/64 >/dev/null ||
 	fail host
 vnetctl port add "c2$S" --tap "ta$S" --netns "a$S" --trunk 10,20-22 --native 5 \
 	--mac 02:00:00:00:08:01 >/dev/null || fail tap
@@ -15,7 +15,7 @@ LINKS="$LINKS h$S"
 [ "$(ip -j link show "h$S" | jq '.[0].mtu')" = 9000 ] || fail "jumbo MTU"
 [ "$(ip -n "a$S" -j link show "ta$S" | jq -r '.[0].address')" = 02:00:00:00:08:01 ] ||
 	fail "tap MAC"
-ip -j addr show "h$S" | jq -e '.[0].addr_info[] | select(.local=="fd08::1")' >/dev/null ||
+ip -j addr show "h$S" | jq -e '.[0].addr_info[] | select(.local=="fd08:'"$N"'::1")' >/dev/null ||
 	fail "IPv6 address on host vNIC"
 vnetctl config export "$T/exp.json" >/dev/null || fail export
 jq -e '.networks | length == 2' "$T/exp.json" >/dev/null || fail "export"

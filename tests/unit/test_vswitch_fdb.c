@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* test_vswitch_fdb.c - MAC learning table: learn, move, age, capacity */
+/* test_vswitch_fdb.c - MAC learning table: learn, move, age, capacity,
+ * keyed hashing, per-port limits and counts, pinned entries, resizing */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
 
+#include "lib/siphash.h"
 #include "vswitch/vswitch_priv.h"
 
 static const uint8_t mac_a[6] = {0x52, 0x54, 0, 0, 0, 1};
@@ -15,16 +20,17 @@ static void test_learn_lookup(void **state)
 {
 	struct fdb *f = fdb_create(16, 300);
 
-	assert_int_equal(fdb_lookup(f, mac_a, 0, 100), -1);
-	assert_int_equal(fdb_learn(f, mac_a, 0, 3, 100), FDB_LEARNED);
-	assert_int_equal(fdb_lookup(f, mac_a, 0, 100), 3);
-	assert_int_equal(fdb_learn(f, mac_a, 0, 3, 101), FDB_REFRESHED);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 100, NULL), -1);
+	assert_int_equal(fdb_learn(f, mac_a, 0, 3, 0, 100, NULL), FDB_LEARNED);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 100, NULL), 3);
+	assert_int_equal(fdb_learn(f, mac_a, 0, 3, 0, 101, NULL),
+			 FDB_REFRESHED);
 	assert_int_equal(fdb_count(f), 1);
 	/* Same MAC in another VLAN is another entry. */
-	assert_int_equal(fdb_lookup(f, mac_a, 10, 100), -1);
-	assert_int_equal(fdb_learn(f, mac_a, 10, 4, 100), FDB_LEARNED);
-	assert_int_equal(fdb_lookup(f, mac_a, 10, 100), 4);
-	assert_int_equal(fdb_lookup(f, mac_a, 0, 100), 3);
+	assert_int_equal(fdb_lookup(f, mac_a, 10, 100, NULL), -1);
+	assert_int_equal(fdb_learn(f, mac_a, 10, 4, 0, 100, NULL), FDB_LEARNED);
+	assert_int_equal(fdb_lookup(f, mac_a, 10, 100, NULL), 4);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 100, NULL), 3);
 	fdb_destroy(f);
 }
 
@@ -32,9 +38,9 @@ static void test_move(void **state)
 {
 	struct fdb *f = fdb_create(16, 300);
 
-	fdb_learn(f, mac_a, 0, 1, 10);
-	assert_int_equal(fdb_learn(f, mac_a, 0, 2, 11), FDB_MOVED);
-	assert_int_equal(fdb_lookup(f, mac_a, 0, 11), 2);
+	fdb_learn(f, mac_a, 0, 1, 0, 10, NULL);
+	assert_int_equal(fdb_learn(f, mac_a, 0, 2, 0, 11, NULL), FDB_MOVED);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 11, NULL), 2);
 	assert_int_equal(fdb_count(f), 1);
 	fdb_destroy(f);
 }
@@ -43,20 +49,20 @@ static void test_age(void **state)
 {
 	struct fdb *f = fdb_create(16, 30);
 
-	fdb_learn(f, mac_a, 0, 1, 100);
-	fdb_learn(f, mac_b, 0, 2, 120);
+	fdb_learn(f, mac_a, 0, 1, 0, 100, NULL);
+	fdb_learn(f, mac_b, 0, 2, 0, 120, NULL);
 	/* Expired entries stop answering before the sweep removes them. */
-	assert_int_equal(fdb_lookup(f, mac_a, 0, 130), -1);
-	assert_int_equal(fdb_lookup(f, mac_b, 0, 130), 2);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 130, NULL), -1);
+	assert_int_equal(fdb_lookup(f, mac_b, 0, 130, NULL), 2);
 	assert_int_equal(fdb_age(f, 130), 1);
 	assert_int_equal(fdb_count(f), 1);
 	/* A refresh keeps an entry alive. */
-	fdb_learn(f, mac_b, 0, 2, 145);
+	fdb_learn(f, mac_b, 0, 2, 0, 145, NULL);
 	assert_int_equal(fdb_age(f, 160), 0);
-	assert_int_equal(fdb_lookup(f, mac_b, 0, 160), 2);
+	assert_int_equal(fdb_lookup(f, mac_b, 0, 160, NULL), 2);
 	/* The tombstone is reused and lookups still work past it. */
-	assert_int_equal(fdb_learn(f, mac_a, 0, 5, 160), FDB_LEARNED);
-	assert_int_equal(fdb_lookup(f, mac_a, 0, 160), 5);
+	assert_int_equal(fdb_learn(f, mac_a, 0, 5, 0, 160, NULL), FDB_LEARNED);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 160, NULL), 5);
 	fdb_destroy(f);
 }
 
@@ -69,7 +75,7 @@ static void test_capacity(void **state)
 	for (int i = 0; i < 100; i++) {
 		m[5] = (uint8_t)i;
 		m[4] = (uint8_t)(i >> 8);
-		switch (fdb_learn(f, m, 0, 1, 1)) {
+		switch (fdb_learn(f, m, 0, 1, 0, 1, NULL)) {
 		case FDB_LEARNED:
 			learned++;
 			break;
@@ -86,7 +92,7 @@ static void test_capacity(void **state)
 	/* Known MACs still refresh when the table is full. */
 	m[5] = 0;
 	m[4] = 0;
-	assert_int_equal(fdb_learn(f, m, 0, 1, 2), FDB_REFRESHED);
+	assert_int_equal(fdb_learn(f, m, 0, 1, 0, 2, NULL), FDB_REFRESHED);
 	fdb_destroy(f);
 }
 
@@ -98,7 +104,7 @@ static void test_flush_and_rebuild(void **state)
 	/* 64 entries in a 128-slot table; port 1 has three in four. */
 	for (int i = 0; i < 64; i++) {
 		m[5] = (uint8_t)i;
-		fdb_learn(f, m, 0, (uint16_t)(i % 4 != 0), 1);
+		fdb_learn(f, m, 0, (uint16_t)(i % 4 != 0), 0, 1, NULL);
 	}
 	assert_int_equal(fdb_flush_port(f, 1), 48);
 	assert_int_equal(fdb_count(f), 16);
@@ -108,9 +114,363 @@ static void test_flush_and_rebuild(void **state)
 	assert_int_equal(fdb_count(g), 16);
 	assert_false(fdb_needs_rebuild(g));
 	m[5] = 4;
-	assert_int_equal(fdb_lookup(g, m, 0, 1), 0);
+	assert_int_equal(fdb_lookup(g, m, 0, 1, NULL), 0);
 	m[5] = 3;
-	assert_int_equal(fdb_lookup(g, m, 0, 1), -1);
+	assert_int_equal(fdb_lookup(g, m, 0, 1, NULL), -1);
+	fdb_destroy(f);
+	fdb_destroy(g);
+}
+
+static void mac_n(uint8_t m[6], unsigned i)
+{
+	m[0] = 0x02;
+	m[1] = 0;
+	m[2] = (uint8_t)(i >> 24);
+	m[3] = (uint8_t)(i >> 16);
+	m[4] = (uint8_t)(i >> 8);
+	m[5] = (uint8_t)i;
+}
+
+static void test_siphash_vector(void **state)
+{
+	struct siphash_key k;
+
+	/* The SipHash paper's vector: key 00..0f, message 00..07. */
+	siphash_key_init(&k, 0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull);
+	assert_true(siphash24_u64(&k, 0x0706050403020100ull) ==
+		    0x93f5f5799a932462ull);
+	/* The table's variant differs from it and depends on the key. */
+	assert_true(siphash13_u64(&k, 1) != siphash24_u64(&k, 1));
+	siphash_key_init(&k, 1, 0);
+	assert_true(siphash13_u64(&k, 1) !=
+		    siphash13_u64(&(struct siphash_key){{0}}, 1));
+}
+
+static void test_keyed_buckets(void **state)
+{
+	struct fdb *a = fdb_create_keyed(4096, 300, 1, 2);
+	struct fdb *a2 = fdb_create_keyed(4096, 300, 1, 2);
+	struct fdb *b = fdb_create_keyed(4096, 300, 3, 4);
+	struct fdb *r1 = fdb_create(4096, 300), *r2 = fdb_create(4096, 300);
+	unsigned same_ab = 0, same_r = 0, found = 0, spread = 0;
+	static uint8_t used[8192];
+	uint8_t m[6];
+
+	for (unsigned i = 0; i < 1000; i++) {
+		mac_n(m, i);
+		assert_int_equal(fdb_bucket(a, m, 0), fdb_bucket(a2, m, 0));
+		same_ab += fdb_bucket(a, m, 0) == fdb_bucket(b, m, 0);
+		same_r += fdb_bucket(r1, m, 0) == fdb_bucket(r2, m, 0);
+	}
+	/* 8192 slots: a chance coincidence is 1 in 8192 per MAC. */
+	assert_true(same_ab < 10);
+	assert_true(same_r < 10);
+	/* MACs aimed at one bucket under key a land all over under key b. */
+	for (unsigned i = 0; found < 64; i++) {
+		mac_n(m, i);
+		if (fdb_bucket(a, m, 0) != 77)
+			continue;
+		found++;
+		if (!used[fdb_bucket(b, m, 0)]++)
+			spread++;
+	}
+	assert_true(spread > 56);
+	fdb_destroy(a);
+	fdb_destroy(a2);
+	fdb_destroy(b);
+	fdb_destroy(r1);
+	fdb_destroy(r2);
+}
+
+struct recount {
+	unsigned n[8];
+	unsigned total;
+};
+
+static void recount_cb(const uint8_t mac[6], uint16_t vlan, int port,
+		       int64_t age, void *arg)
+{
+	struct recount *r = arg;
+
+	if (port >= 0 && port < 8)
+		r->n[port]++;
+	r->total++;
+}
+
+/* Every per-port count equals what a walk of the table finds; @pins
+ * entries pinned to port 1 show in the walk but are not learned. */
+static void assert_counts_exact(struct fdb *f, int64_t now, unsigned pins)
+{
+	struct recount r = {{0}, 0};
+	unsigned sum = 0;
+
+	fdb_foreach(f, now, recount_cb, &r);
+	r.n[1] -= pins;
+	r.total -= pins;
+	for (uint16_t p = 0; p < 8; p++) {
+		assert_int_equal(fdb_port_count(f, p), r.n[p]);
+		sum += r.n[p];
+	}
+	assert_int_equal(r.total, sum);
+	assert_int_equal(fdb_count(f), sum + pins);
+}
+
+static void test_mac_limit(void **state)
+{
+	struct fdb *f = fdb_create(64, 30);
+	uint8_t m[6];
+
+	for (unsigned i = 0; i < 5; i++) {
+		mac_n(m, i);
+		assert_int_equal(fdb_learn(f, m, 0, 1, 3, 100, NULL),
+				 i < 3 ? FDB_LEARNED : FDB_LIMIT);
+	}
+	assert_int_equal(fdb_port_count(f, 1), 3);
+	assert_int_equal(fdb_count(f), 3);
+	mac_n(m, 4);
+	assert_int_equal(fdb_lookup(f, m, 0, 100, NULL), -1);
+	/* Known MACs still refresh at the limit; other ports are not held
+	 * back by it. */
+	mac_n(m, 0);
+	assert_int_equal(fdb_learn(f, m, 0, 1, 3, 101, NULL), FDB_REFRESHED);
+	mac_n(m, 100);
+	assert_int_equal(fdb_learn(f, m, 0, 2, 3, 101, NULL), FDB_LEARNED);
+	/* A move onto a port at its limit is refused like a new MAC. */
+	assert_int_equal(fdb_learn(f, m, 0, 1, 3, 101, NULL), FDB_LIMIT);
+	assert_int_equal(fdb_lookup(f, m, 0, 101, NULL), 2);
+	/* Aging frees room: the count follows. */
+	assert_int_equal(fdb_age(f, 130), 2); /* MACs 1 and 2 */
+	assert_int_equal(fdb_port_count(f, 1), 1);
+	mac_n(m, 4);
+	assert_int_equal(fdb_learn(f, m, 0, 1, 3, 130, NULL), FDB_LEARNED);
+	/* A move out of a port gives its room back. */
+	mac_n(m, 4);
+	assert_int_equal(fdb_learn(f, m, 0, 2, 3, 130, NULL), FDB_MOVED);
+	assert_int_equal(fdb_port_count(f, 1), 1);
+	assert_int_equal(fdb_port_count(f, 2), 2);
+	assert_counts_exact(f, 130, 0);
+	assert_int_equal(fdb_flush_port(f, 2), 2);
+	assert_int_equal(fdb_port_count(f, 2), 0);
+	assert_counts_exact(f, 130, 0);
+	fdb_destroy(f);
+}
+
+static void test_counts_exact_sequence(void **state)
+{
+	struct fdb *f = fdb_create(200, 50), *g;
+	unsigned seed = 7;
+	int64_t now = 1000;
+	uint8_t m[6];
+
+	for (int step = 0; step < 20000; step++) {
+		unsigned r = (unsigned)rand_r(&seed);
+
+		mac_n(m, r % 300);
+		switch (r % 97) {
+		case 0:
+			fdb_age(f, now);
+			break;
+		case 1:
+			fdb_flush_port(f, (uint16_t)(r % 8));
+			break;
+		case 2:
+			g = fdb_rebuild(f);
+			assert_non_null(g);
+			fdb_age(g, now);
+			assert_counts_exact(g, now, 0);
+			fdb_destroy(f);
+			f = g;
+			break;
+		case 3:
+			now += 7;
+			break;
+		default:
+			fdb_learn(f, m, (uint16_t)(r % 3), (uint16_t)(r % 8),
+				  (r >> 8) % 2 ? 20 : 0, now, NULL);
+		}
+		if (step % 500 == 0) {
+			/* Entries past their age still count until swept. */
+			fdb_age(f, now);
+			assert_counts_exact(f, now, 0);
+		}
+	}
+	fdb_destroy(f);
+}
+
+struct learner {
+	struct fdb *f;
+	unsigned seed;
+	int64_t now;
+	_Atomic bool *done;
+};
+
+static void *learner_main(void *arg)
+{
+	struct learner *l = arg;
+	uint8_t m[6];
+
+	for (int i = 0; i < 300000; i++) {
+		unsigned r = (unsigned)rand_r(&l->seed);
+
+		mac_n(m, r % 400);
+		fdb_learn(l->f, m, 0, (uint16_t)(r % 6), (r >> 9) % 2 ? 40 : 0,
+			  l->now + (r >> 12) % 40, NULL);
+	}
+	atomic_store(l->done, true);
+	return NULL;
+}
+
+/* Two datapath threads learn, move and race on one table while the control
+ * thread ages and flushes: the counts come out exact. */
+static void test_counts_exact_threads(void **state)
+{
+	struct fdb *f = fdb_create(256, 20);
+	_Atomic bool done[2] = {false, false};
+	struct learner l[2] = {{f, 1, 100, &done[0]}, {f, 2, 100, &done[1]}};
+	pthread_t tid[2];
+	unsigned sweeps = 0;
+
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(
+		    pthread_create(&tid[i], NULL, learner_main, &l[i]), 0);
+	while (!atomic_load(&done[0]) || !atomic_load(&done[1])) {
+		fdb_age(f, 100 + sweeps % 60);
+		if (sweeps % 7 == 0)
+			fdb_flush_port(f, (uint16_t)(sweeps % 6));
+		sweeps++;
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(tid[i], NULL);
+	fdb_age(f, 100);
+	assert_counts_exact(f, 100, 0);
+	assert_true(fdb_count(f) <= 256);
+	fdb_destroy(f);
+}
+
+static void test_pinned(void **state)
+{
+	struct fdb *f = fdb_create(4, 30), *g;
+	uint8_t m[6];
+
+	/* A learned entry elsewhere is taken over; its port's count drops. */
+	assert_int_equal(fdb_learn(f, mac_a, 0, 3, 0, 100, NULL), FDB_LEARNED);
+	assert_int_equal(fdb_pin(f, mac_a, 0, 1, 100), 0);
+	assert_int_equal(fdb_port_count(f, 3), 0);
+	assert_int_equal(fdb_port_count(f, 1), 0); /* pins are not learned */
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 100, NULL), 1);
+	assert_int_equal(fdb_pin(f, mac_a, 0, 1, 100), 0);
+	assert_int_equal(fdb_pin(f, mac_a, 0, 2, 100), -EEXIST);
+	/* Learning cannot move it; its own port refreshes it. */
+	assert_int_equal(fdb_learn(f, mac_a, 0, 2, 0, 101, NULL), FDB_PINNED);
+	assert_int_equal(fdb_learn(f, mac_a, 0, 1, 0, 101, NULL),
+			 FDB_REFRESHED);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 101, NULL), 1);
+	/* Another VLAN is another key. */
+	assert_int_equal(fdb_learn(f, mac_a, 5, 2, 0, 101, NULL), FDB_LEARNED);
+	/* It never ages, and a port flush (link down) keeps it. */
+	assert_int_equal(fdb_age(f, 100000), 1);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 100000, NULL), 1);
+	assert_int_equal(fdb_flush_port(f, 1), 0);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 100000, NULL), 1);
+	/* A full table still keeps it through a shrinking resize. */
+	for (unsigned i = 0; i < 4; i++) {
+		mac_n(m, i);
+		fdb_learn(f, m, 0, 2, 0, 100000 + i, NULL);
+	}
+	g = fdb_resize(f, 1, NULL);
+	assert_non_null(g);
+	fdb_destroy(f);
+	f = g;
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 100010, NULL), 1);
+	assert_int_equal(fdb_learn(f, mac_a, 0, 2, 0, 100010, NULL),
+			 FDB_PINNED);
+	assert_counts_exact(f, 100003, 1);
+	/* Deleting the port removes it; unpin removes it too. */
+	assert_int_equal(fdb_forget_port(f, 1), 1);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 100010, NULL), -1);
+	assert_int_equal(fdb_pin(f, mac_b, 0, 1, 100010), 0);
+	assert_int_equal(fdb_unpin(f, mac_b, 0), 0);
+	assert_int_equal(fdb_unpin(f, mac_b, 0), -ENOENT);
+	assert_int_equal(fdb_learn(f, mac_b, 0, 2, 0, 100010, NULL), FDB_FULL);
+	assert_counts_exact(f, 100003, 0);
+	fdb_destroy(f);
+}
+
+static void test_resize(void **state)
+{
+	struct fdb *f = fdb_create(64, 300), *g;
+	unsigned dropped = 99;
+	uint8_t m[6];
+
+	for (unsigned i = 0; i < 50; i++) {
+		mac_n(m, i);
+		fdb_learn(f, m, 0, (uint16_t)(i % 3), 0, 1000 + i, NULL);
+	}
+	/* Growing keeps every entry. */
+	g = fdb_resize(f, 1000, &dropped);
+	assert_non_null(g);
+	assert_int_equal(dropped, 0);
+	assert_int_equal(fdb_count(g), 50);
+	assert_int_equal(fdb_max(g), 1000);
+	for (unsigned i = 0; i < 50; i++) {
+		mac_n(m, i);
+		assert_int_equal(fdb_lookup(g, m, 0, 1100, NULL), (int)(i % 3));
+	}
+	assert_counts_exact(g, 1100, 0);
+	fdb_destroy(f);
+	/* Shrinking keeps the most recently seen and counts the rest. */
+	f = fdb_resize(g, 10, &dropped);
+	assert_non_null(f);
+	assert_int_equal(dropped, 40);
+	assert_int_equal(fdb_count(f), 10);
+	for (unsigned i = 0; i < 50; i++) {
+		mac_n(m, i);
+		assert_int_equal(fdb_lookup(f, m, 0, 1100, NULL) >= 0, i >= 40);
+	}
+	assert_counts_exact(f, 1100, 0);
+	fdb_destroy(f);
+	fdb_destroy(g);
+}
+
+static void test_set_aging(void **state)
+{
+	struct fdb *f = fdb_create(16, 300);
+
+	fdb_learn(f, mac_a, 0, 1, 0, 100, NULL);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 150, NULL), 1);
+	fdb_set_aging(f, 30);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 150, NULL), -1);
+	assert_int_equal(fdb_age(f, 150), 1);
+	fdb_learn(f, mac_a, 0, 1, 0, 150, NULL);
+	fdb_set_aging(f, 3600);
+	assert_int_equal(fdb_age(f, 1000), 0);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 1000, NULL), 1);
+	fdb_destroy(f);
+}
+
+/* Hints only skip the hash: a stale or foreign one never misleads. */
+static void test_hints(void **state)
+{
+	struct fdb *f = fdb_create(64, 300), *g = fdb_create(64, 300);
+	_Atomic uint64_t src = 0, dst = 12345;
+
+	assert_int_equal(fdb_learn(f, mac_a, 0, 1, 0, 10, &src), FDB_LEARNED);
+	assert_int_equal((unsigned)atomic_load(&src), fdb_bucket(f, mac_a, 0));
+	assert_int_equal(fdb_learn(f, mac_a, 0, 1, 0, 10, &src), FDB_REFRESHED);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 10, &dst), 1);
+	assert_int_equal(atomic_load(&dst), atomic_load(&src));
+	/* A hint for the key, but from another table: a full lookup. */
+	assert_int_equal(fdb_lookup(g, mac_a, 0, 10, &dst), -1);
+	assert_int_equal(fdb_learn(g, mac_b, 0, 2, 0, 10, &src), FDB_LEARNED);
+	assert_int_equal(fdb_lookup(f, mac_b, 0, 10, &src), -1);
+	assert_int_equal(fdb_lookup(g, mac_b, 0, 10, &src), 2);
+	/* A hinted hit still moves, and honours limits and pins. */
+	assert_int_equal(fdb_learn(f, mac_a, 0, 2, 0, 11, &src), FDB_MOVED);
+	assert_int_equal(fdb_learn(f, mac_b, 0, 3, 1, 11, NULL), FDB_LEARNED);
+	assert_int_equal(fdb_learn(f, mac_a, 0, 3, 1, 11, &src), FDB_LIMIT);
+	assert_int_equal(fdb_pin(f, mac_a, 0, 4, 11), 0);
+	assert_int_equal(fdb_learn(f, mac_a, 0, 2, 0, 11, &src), FDB_PINNED);
+	assert_int_equal(fdb_lookup(f, mac_a, 0, 11, &src), 4);
 	fdb_destroy(f);
 	fdb_destroy(g);
 }
@@ -123,6 +483,15 @@ int main(void)
 	    cmocka_unit_test(test_age),
 	    cmocka_unit_test(test_capacity),
 	    cmocka_unit_test(test_flush_and_rebuild),
+	    cmocka_unit_test(test_siphash_vector),
+	    cmocka_unit_test(test_keyed_buckets),
+	    cmocka_unit_test(test_mac_limit),
+	    cmocka_unit_test(test_counts_exact_sequence),
+	    cmocka_unit_test(test_counts_exact_threads),
+	    cmocka_unit_test(test_pinned),
+	    cmocka_unit_test(test_resize),
+	    cmocka_unit_test(test_set_aging),
+	    cmocka_unit_test(test_hints),
 	};
 
 	return cmocka_run_group_tests_name("vswitch_fdb", tests, NULL, NULL);

@@ -265,6 +265,215 @@ static void test_port_down(void **state)
 	vswitch_destroy(e.sw);
 }
 
+static void test_mac_limit(void **state)
+{
+	struct vsw_port_stats st;
+	struct vsw_net_stats ns;
+	uint8_t buf[64];
+	struct env e;
+
+	setup_net(&e, VSW_NET_INTERNAL);
+	add_port(&e, 0, VSW_ROLE_VM, NULL);
+	add_port(&e, 1, VSW_ROLE_VM, NULL);
+	assert_int_equal(vswitch_port_mac_limit(e.sw, e.port[0]),
+			 VSW_MAC_LIMIT_DEFAULT);
+	assert_int_equal(vswitch_port_set_mac_limit(e.sw, e.port[0], 2), 0);
+	assert_int_equal(vswitch_port_mac_limit(e.sw, e.port[0]), 2);
+	for (uint8_t src = 1; src <= 3; src++)
+		xmit(&e, 0, buf, frame(buf, 0xff, src, 0));
+	/* The third MAC is over the limit: not learned, not forwarded. */
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 2);
+	vswitch_port_stats(e.sw, e.port[0], &st);
+	assert_int_equal(st.drops[VSW_DROP_MAC_LIMIT], 1);
+	assert_int_equal(vswitch_port_mac_count(e.sw, e.port[0]), 2);
+	vswitch_net_stats(e.sw, e.net, &ns);
+	assert_int_equal(ns.learned, 2);
+	/* Known MACs keep working; other ports are not held back. */
+	xmit(&e, 0, buf, frame(buf, 0xff, 1, 0));
+	xmit(&e, 1, buf, frame(buf, 1, 9, 0));
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 3);
+	assert_int_equal(vnic_dummy_sent(e.v[0]), 1);
+	/* 0 lifts the limit. */
+	assert_int_equal(vswitch_port_set_mac_limit(e.sw, e.port[0], 0), 0);
+	assert_int_equal(vswitch_port_mac_limit(e.sw, e.port[0]), 0);
+	xmit(&e, 0, buf, frame(buf, 0xff, 3, 0));
+	assert_int_equal(vswitch_port_mac_count(e.sw, e.port[0]), 3);
+	assert_int_equal(vswitch_port_set_mac_limit(e.sw, 999, 1), -ENOENT);
+	vswitch_destroy(e.sw);
+	/* An uplink faces a whole LAN: no limit unless set. */
+	setup_net(&e, VSW_NET_EXTERNAL);
+	add_port(&e, 0, VSW_ROLE_UPLINK, NULL);
+	add_port(&e, 1, VSW_ROLE_HOST, NULL);
+	assert_int_equal(vswitch_port_mac_limit(e.sw, e.port[0]), 0);
+	assert_int_equal(vswitch_port_mac_limit(e.sw, e.port[1]),
+			 VSW_MAC_LIMIT_DEFAULT);
+	assert_int_equal(vswitch_port_set_mac_limit(e.sw, e.port[0], 5000), 0);
+	assert_int_equal(vswitch_port_mac_limit(e.sw, e.port[0]), 5000);
+	vswitch_destroy(e.sw);
+}
+
+static void test_pinned(void **state)
+{
+	static const uint8_t m5[6] = {0x52, 0x54, 0, 0, 0, 5};
+	static const uint8_t mc[6] = {0x01, 0, 0x5e, 0, 0, 1};
+	struct vsw_port_stats st;
+	uint8_t buf[64];
+	struct env e;
+
+	setup_net(&e, VSW_NET_INTERNAL);
+	add_port(&e, 0, VSW_ROLE_VM, NULL);
+	add_port(&e, 1, VSW_ROLE_HOST, NULL);
+	add_port(&e, 2, VSW_ROLE_VM, NULL);
+	assert_int_equal(vswitch_fdb_pin(e.sw, e.net, m5, 0, e.port[1]), 0);
+	assert_int_equal(vswitch_fdb_pin(e.sw, e.net, m5, 0, e.port[0]),
+			 -EEXIST);
+	assert_int_equal(vswitch_fdb_pin(e.sw, e.net, mc, 0, e.port[1]),
+			 -EINVAL);
+	assert_int_equal(vswitch_fdb_pin(e.sw, e.net, m5, 4095, e.port[1]),
+			 -EINVAL);
+	assert_int_equal(vswitch_fdb_pin(e.sw, e.net, m5, 0, 999), -ENOENT);
+	assert_int_equal(vswitch_fdb_pin(e.sw, 77, m5, 0, e.port[1]), -ENOENT);
+	/* A guest claiming the pinned MAC is dropped and counted... */
+	xmit(&e, 0, buf, frame(buf, 0xff, 5, 0));
+	assert_int_equal(vnic_dummy_sent(e.v[1]) + vnic_dummy_sent(e.v[2]), 0);
+	vswitch_port_stats(e.sw, e.port[0], &st);
+	assert_int_equal(st.drops[VSW_DROP_MAC_PINNED], 1);
+	/* ...and traffic for it still goes to its own port only. */
+	xmit(&e, 2, buf, frame(buf, 5, 7, 0));
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 1);
+	assert_int_equal(vnic_dummy_sent(e.v[0]), 0);
+	/* Link down flushes learned MACs, not the pin. */
+	vswitch_port_set_link(e.sw, e.port[1], false);
+	vswitch_port_set_link(e.sw, e.port[1], true);
+	clear(&e);
+	xmit(&e, 2, buf, frame(buf, 5, 7, 0));
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 1);
+	assert_int_equal(vnic_dummy_sent(e.v[0]), 0);
+	/* Unpinned, the MAC is anybody's to learn. */
+	assert_int_equal(vswitch_fdb_unpin(e.sw, e.net, m5, 0), 0);
+	assert_int_equal(vswitch_fdb_unpin(e.sw, e.net, m5, 0), -ENOENT);
+	assert_int_equal(vswitch_fdb_pin(e.sw, e.net, m5, 0, e.port[1]), 0);
+	/* Deleting its port removes the pin, so a port that gets the id
+	 * next inherits nothing. */
+	assert_int_equal(vswitch_port_del(e.sw, e.port[1]), 0);
+	e.v[1] = NULL;
+	clear(&e);
+	xmit(&e, 0, buf, frame(buf, 0xff, 5, 0));
+	assert_int_equal(vnic_dummy_sent(e.v[2]), 1);
+	assert_int_equal(vswitch_port_mac_count(e.sw, e.port[0]), 1);
+	vswitch_destroy(e.sw);
+}
+
+struct slow_seen {
+	unsigned calls;
+	int port;
+	size_t len;
+	uint8_t dst5;
+};
+
+static void slow_rx(void *arg, int port, const uint8_t *f, size_t len)
+{
+	struct slow_seen *s = arg;
+
+	s->calls++;
+	s->port = port;
+	s->len = len;
+	s->dst5 = f[5];
+}
+
+static void test_reserved_mcast(void **state)
+{
+	struct slow_seen seen = {0};
+	struct vsw_port_stats st;
+	struct vsw_net_stats ns;
+	uint8_t buf[64];
+	struct env e;
+
+	setup_net(&e, VSW_NET_PRIVATE);
+	add_port(&e, 0, VSW_ROLE_VM, NULL);
+	add_port(&e, 1, VSW_ROLE_VM, NULL);
+	/* 01:80:c2:00:00:00-0f with no handler: dropped, not learned. */
+	for (uint8_t last = 0; last <= 0x10; last += 0x02) {
+		frame(buf, 0xff, 1, 0);
+		memcpy(buf, (uint8_t[]){0x01, 0x80, 0xc2, 0, 0, last}, 6);
+		xmit(&e, 0, buf, 60);
+	}
+	/* Only 01:80:c2:00:00:10 (not reserved) went out. */
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 1);
+	vswitch_port_stats(e.sw, e.port[0], &st);
+	assert_int_equal(st.drops[VSW_DROP_RESERVED_MCAST], 8);
+	vswitch_net_stats(e.sw, e.net, &ns);
+	assert_int_equal(ns.learned, 1); /* from the 0x10 frame only */
+	/* With a handler, the ingress port's service gets them; nobody
+	 * else does. */
+	assert_int_equal(
+	    vswitch_port_set_slow_rx(e.sw, e.port[0], slow_rx, &seen), 0);
+	clear(&e);
+	memcpy(buf, (uint8_t[]){0x01, 0x80, 0xc2, 0, 0, 0x02}, 6);
+	xmit(&e, 0, buf, 60);
+	assert_int_equal(seen.calls, 1);
+	assert_int_equal(seen.port, e.port[0]);
+	assert_int_equal(seen.len, 60);
+	assert_int_equal(seen.dst5, 0x02);
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 0);
+	/* Another port's frames do not reach port 0's service. */
+	xmit(&e, 1, buf, 60);
+	assert_int_equal(seen.calls, 1);
+	vswitch_port_stats(e.sw, e.port[1], &st);
+	assert_int_equal(st.drops[VSW_DROP_RESERVED_MCAST], 1);
+	assert_int_equal(vswitch_port_set_slow_rx(e.sw, e.port[0], NULL, NULL),
+			 0);
+	xmit(&e, 0, buf, 60);
+	assert_int_equal(seen.calls, 1);
+	vswitch_port_stats(e.sw, e.port[0], &st);
+	assert_int_equal(st.drops[VSW_DROP_RESERVED_MCAST], 9);
+	vswitch_destroy(e.sw);
+}
+
+static void test_set_fdb_size_and_aging(void **state)
+{
+	uint8_t buf[64], m[6] = {0x52, 0x54, 0, 0, 0, 0};
+	struct fdb *before;
+	struct env e;
+
+	setup_net(&e, VSW_NET_PRIVATE);
+	add_port(&e, 0, VSW_ROLE_VM, NULL);
+	add_port(&e, 1, VSW_ROLE_VM, NULL);
+	add_port(&e, 2, VSW_ROLE_VM, NULL);
+	for (uint8_t src = 1; src <= 20; src++)
+		xmit(&e, src % 2, buf, frame(buf, 0xff, src, 0));
+	before = atomic_load(&e.sw->nets[e.net]->fdb);
+	/* Growing keeps every entry: unicast still reaches one port. */
+	assert_int_equal(vswitch_net_set_fdb_size(e.sw, e.net, 5000), 0);
+	assert_ptr_not_equal(atomic_load(&e.sw->nets[e.net]->fdb), before);
+	assert_int_equal(fdb_max(atomic_load(&e.sw->nets[e.net]->fdb)), 5000);
+	assert_int_equal(vswitch_port_mac_count(e.sw, e.port[0]), 10);
+	clear(&e);
+	xmit(&e, 2, buf, frame(buf, 3, 99, 0));
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 1);
+	assert_int_equal(vnic_dummy_sent(e.v[0]), 0);
+	/* Aging applies to entries already learned. */
+	m[5] = 99;
+	assert_int_equal(fdb_lookup(atomic_load(&e.sw->nets[e.net]->fdb), m, 0,
+				    now_sec() + 100, NULL),
+			 e.port[2]);
+	assert_int_equal(vswitch_net_set_aging(e.sw, e.net, 50), 0);
+	assert_int_equal(fdb_lookup(atomic_load(&e.sw->nets[e.net]->fdb), m, 0,
+				    now_sec() + 100, NULL),
+			 -1);
+	assert_int_equal(vswitch_net_set_aging(e.sw, e.net, 0), -EINVAL);
+	assert_int_equal(vswitch_net_set_aging(e.sw, 9, 10), -ENOENT);
+	/* Shrinking counts what did not fit. */
+	assert_int_equal(vswitch_net_set_fdb_size(e.sw, e.net, 16), 5);
+	assert_int_equal(vswitch_port_mac_count(e.sw, e.port[0]) +
+			     vswitch_port_mac_count(e.sw, e.port[1]) +
+			     vswitch_port_mac_count(e.sw, e.port[2]),
+			 16);
+	assert_int_equal(vswitch_net_set_fdb_size(e.sw, e.net, 0), -EINVAL);
+	assert_int_equal(vswitch_net_set_fdb_size(e.sw, 9, 10), -ENOENT);
+	vswitch_destroy(e.sw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +482,10 @@ int main(void)
 	    cmocka_unit_test(test_bad_frames_counted),
 	    cmocka_unit_test(test_vlans),
 	    cmocka_unit_test(test_port_down),
+	    cmocka_unit_test(test_mac_limit),
+	    cmocka_unit_test(test_pinned),
+	    cmocka_unit_test(test_reserved_mcast),
+	    cmocka_unit_test(test_set_fdb_size_and_aging),
 	};
 
 	return cmocka_run_group_tests_name("vswitch_forward", tests, NULL,

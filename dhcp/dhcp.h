@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* dhcp.h - the gateway's DHCPv4 server engine and DNS responder engine
+ *
+ * Both engines are pure: no I/O, no clock, no database, no logging.  The
+ * caller hands them UDP payloads and the current time and gets back
+ * decisions: a reply to send and where to, a lease record to persist first,
+ * an address to probe, a query to relay, or a named drop reason.  The
+ * gateway port (vnic/vnic_gateway.h) already does steps 2 and 3 below and
+ * hands the commits and relays to vnetd through callbacks.
+ *
+ * How the daemon drives the DHCP server (struct dhcps):
+ *
+ *   1. Start: dhcps_check_subnet() and dhcps_check_reservation() on the
+ *      configuration (their sentences are the refusal users see), then
+ *      dhcps_create(), then dhcps_restore() for every lease row in SQLite.
+ *   2. Each UDP datagram to port 67: dhcps_input().  The result says:
+ *      - DHCPS_ACT_NONE: nothing to send (res->drop names why, or
+ *        DHCPS_DROP_NONE when silence is the right answer, e.g. a REQUEST
+ *        that chose another server).  DHCPS_DROP_POOL_EXHAUSTED is the one
+ *        drop worth a (rate-limited) log line.
+ *      - DHCPS_ACT_SEND: send res->reply now (an OFFER, a NAK, an INFORM
+ *        answer: nothing that needs to be durable).
+ *      - DHCPS_ACT_COMMIT: write res->rec to the store (one row per address,
+ *        INSERT OR REPLACE by rec.ip), and only once the transaction holding
+ *        it has committed send res->reply (if reply.len is not 0).  Many
+ *        clients' records go into one transaction (group commit).  The
+ *        engine's table already holds the new state: if the commit fails,
+ *        drop the reply; the client retransmits and is answered again.
+ *      - DHCPS_ACT_PROBE: an address that was never leased is about to be
+ *        offered.  Send an ARP probe for res->probe_ip (sender IP 0), keep a
+ *        copy of the message, and after the probe timeout (or on an ARP
+ *        reply from that address) call dhcps_probe_done() with the verdict
+ *        and the same message: its result is that of dhcps_input().
+ *   3. A timer: dhcps_expire(now) expires offers, leases and declines due by
+ *      @now and returns when to call it next.  Expiry needs no store write:
+ *      rows carry their expiry time and restore treats past ones as free.
+ *
+ * Time is whatever seconds the caller passes as @now, the same base as the
+ * expiry times in stored records: the daemon uses wall-clock seconds
+ * (time(NULL)) so leases keep their meaning across restarts.
+ *
+ * Threading: an engine has no locks.  One thread owns a struct dhcps, and
+ * the struct dns_names it updates, at a time; the DNS engine reads the names
+ * table on that same thread.
+ */
+#ifndef VNET_DHCP_H
+#define VNET_DHCP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct dhcps;
+struct dns_names;
+
+#define DHCP_SERVER_PORT 67
+#define DHCP_CLIENT_PORT 68
+#define DNS_PORT	 53
+
+#define DHCPS_MAX_SUBNETS  16u
+#define DHCPS_MAX_ROUTES   16u
+#define DHCPS_MAX_DNS	   4u
+#define DHCPS_MAX_POOL	   65536u /* addresses in one subnet's range */
+#define DHCPS_KEY_MAX	   64	  /* bytes of a client key kept */
+#define DHCPS_HOSTNAME_MAX 63	  /* one DNS label */
+#define DHCPS_DOMAIN_MAX   200
+/* Largest reply: a 1500-byte IP packet less the IP and UDP headers. */
+#define DHCPS_REPLY_MAX 1472
+/* Largest request accepted: a jumbo frame's UDP payload. */
+#define DHCP_MSG_MAX 9000
+
+/* Why a DHCP message got no answer; counted per server. */
+#define DHCPS_DROPS(X)                                                        \
+	X(BAD_LEN, "bad_len",                                                 \
+	  "message shorter than the BOOTP header or longer than accepted")    \
+	X(BAD_OP, "bad_op", "op is not BOOTREQUEST")                          \
+	X(BAD_HTYPE, "bad_htype", "hardware type is not Ethernet/6 bytes")    \
+	X(BAD_COOKIE, "bad_cookie", "DHCP magic cookie missing")              \
+	X(OPT_TRUNCATED, "opt_truncated",                                     \
+	  "an option's length runs past the end of its field")                \
+	X(BAD_OVERLOAD, "bad_overload",                                       \
+	  "option overload (52) of a bad length or value, or not in the "     \
+	  "options field")                                                    \
+	X(BAD_OPTION, "bad_option",                                           \
+	  "an option has a length its type does not allow")                   \
+	X(BAD_MSG_TYPE, "bad_msg_type",                                       \
+	  "message type (53) missing or not one a client sends")              \
+	X(NOT_FOR_US, "not_for_us", "server identifier names another server") \
+	X(NO_SUBNET, "no_subnet",                                             \
+	  "no subnet for the relay address (giaddr) or the gateway")          \
+	X(BAD_REQUEST, "bad_request",                                         \
+	  "REQUEST, DECLINE or RELEASE without the fields its state needs")   \
+	X(UNKNOWN_CLIENT, "unknown_client",                                   \
+	  "DECLINE or RELEASE for an address the client does not hold")       \
+	X(POOL_EXHAUSTED, "pool_exhausted", "no free address left to offer")  \
+	X(PROBING, "probing",                                                 \
+	  "retransmission while the address to offer is being probed")
+
+enum dhcps_drop {
+#define DHCPS_DROP_ENUM(id, name, desc) DHCPS_DROP_##id,
+	DHCPS_DROPS(DHCPS_DROP_ENUM)
+#undef DHCPS_DROP_ENUM
+	    DHCPS_DROP_MAX,
+	DHCPS_DROP_NONE = DHCPS_DROP_MAX,
+};
+
+/* DHCP message types (option 53). */
+enum dhcp_msg_type {
+	DHCP_DISCOVER = 1,
+	DHCP_OFFER = 2,
+	DHCP_REQUEST = 3,
+	DHCP_DECLINE = 4,
+	DHCP_ACK = 5,
+	DHCP_NAK = 6,
+	DHCP_RELEASE = 7,
+	DHCP_INFORM = 8,
+};
+
+/**
+ * struct dhcps_route - one classless static route (option 121)
+ * @dst: destination network, host order
+ * @prefix: prefix length, 0-32
+ * @gw: next hop, host order
+ */
+struct dhcps_route {
+	uint32_t dst;
+	uint8_t prefix;
+	uint32_t gw;
+};
+
+/**
+ * struct dhcps_subnet_cfg - one subnet served (the gateway's own, or one
+ * behind a relay); all addresses in host byte order
+ * @net: network address
+ * @prefix: prefix length, 8-30
+ * @range_start: first address handed out dynamically
+ * @range_end: last one (inclusive)
+ * @router: default gateway option (3), 0 for none
+ * @dns: DNS servers option (6)
+ * @ndns: entries in @dns
+ * @domain: domain name option (15), "" for none
+ * @lease_time: seconds a lease lasts (51)
+ * @t1: renewal time (58), 0 for @lease_time / 2
+ * @t2: rebinding time (59), 0 for @lease_time * 7 / 8
+ * @mtu: interface MTU option (26), 0 for none
+ * @routes: classless static routes (121); the default route through
+ *          @router is added when a client asks for 121
+ * @nroutes: entries in @routes
+ */
+struct dhcps_subnet_cfg {
+	uint32_t net;
+	uint8_t prefix;
+	uint32_t range_start, range_end;
+	uint32_t router;
+	uint32_t dns[DHCPS_MAX_DNS];
+	unsigned ndns;
+	char domain[DHCPS_DOMAIN_MAX + 1];
+	uint32_t lease_time;
+	uint32_t t1, t2;
+	uint16_t mtu;
+	struct dhcps_route routes[DHCPS_MAX_ROUTES];
+	unsigned nroutes;
+};
+
+/**
+ * struct dhcps_reservation - a fixed address for one MAC
+ * @mac: client hardware address
+ * @ip: the address, host order; inside a subnet, may be outside its range
+ * @hostname: name sent back in option 12 and published in DNS; "" for none
+ */
+struct dhcps_reservation {
+	uint8_t mac[6];
+	uint32_t ip;
+	char hostname[DHCPS_HOSTNAME_MAX + 1];
+};
+
+/**
+ * struct dhcps_config - a server
+ * @server_ip: the gateway's address: server identifier (54), reply source
+ *             and, for giaddr 0, what selects the local subnet
+ * @subnets: subnets served; the one containing @server_ip is the local one
+ * @nsubnets: entries in @subnets, 1..DHCPS_MAX_SUBNETS
+ * @res: reservations
+ * @nres: entries in @res
+ * @offer_hold: seconds an offered address stays held, 0 for 60
+ * @decline_hold: seconds a declined address stays unusable, 0 for 600
+ * @probe_hold: seconds a probe may take before the address is let go, 0 for
+ *              10
+ * @probe: ask the caller to ARP-probe addresses never leased before
+ * @mtu: network MTU: caps reply sizes (0 for 1500)
+ * @names: DNS names table to keep up to date with bound hostnames; NULL for
+ *         none.  Reservation hostnames are published at create.
+ */
+struct dhcps_config {
+	uint32_t server_ip;
+	const struct dhcps_subnet_cfg *subnets;
+	unsigned nsubnets;
+	const struct dhcps_reservation *res;
+	unsigned nres;
+	uint32_t offer_hold;
+	uint32_t decline_hold;
+	uint32_t probe_hold;
+	bool probe;
+	unsigned mtu;
+	struct dns_names *names;
+};
+
+/**
+ * struct dhcps_rx - a datagram to port 67 (everything but @data is from the
+ * frame's headers)
+ * @data: UDP payload: untrusted
+ * @len: bytes at @data
+ * @src_mac: Ethernet source (a relay's MAC when giaddr is set)
+ * @src_ip: IP source
+ * @bcast: the IP destination was a broadcast address (tells a REBINDING
+ *         client from a RENEWING one)
+ */
+struct dhcps_rx {
+	const uint8_t *data;
+	size_t len;
+	uint8_t src_mac[6];
+	uint32_t src_ip;
+	bool bcast;
+};
+
+/**
+ * struct dhcps_reply - a BOOTREPLY and where it goes (RFC 2131 4.1)
+ * @dst_mac: Ethernet destination
+ * @dst_ip: IP destination (255.255.255.255 for a broadcast)
+ * @dst_port: 68, or 67 for a relay
+ * @src_ip: IP source: the server identifier
+ * @len: bytes in @data; 0 when there is nothing to send
+ * @data: the UDP payload
+ */
+struct dhcps_reply {
+	uint8_t dst_mac[6];
+	uint32_t dst_ip;
+	uint16_t dst_port;
+	uint32_t src_ip;
+	size_t len;
+	uint8_t data[DHCPS_REPLY_MAX];
+};
+
+enum dhcps_lease_state {
+	DHCPS_LEASE_BOUND,    /* held by the client until @expires */
+	DHCPS_LEASE_RELEASED, /* given back; free, remembered for the client */
+	DHCPS_LEASE_DECLINED, /* in use by someone unknown until @expires */
+};
+
+/**
+ * struct dhcps_lease_rec - a lease as stored: one row per address
+ * @ip: the address, host order (the row's key)
+ * @state: see enum dhcps_lease_state
+ * @expires: end of the lease or of the decline hold, caller's seconds
+ * @mac: client hardware address
+ * @key: client key: option 61 or the hardware address, tagged (opaque)
+ * @key_len: bytes in @key (0 for a declined address)
+ * @hostname: hostname the client gave (12) or its reservation's, "" if none
+ */
+struct dhcps_lease_rec {
+	uint32_t ip;
+	enum dhcps_lease_state state;
+	int64_t expires;
+	uint8_t mac[6];
+	uint8_t key[DHCPS_KEY_MAX];
+	uint8_t key_len;
+	char hostname[DHCPS_HOSTNAME_MAX + 1];
+};
+
+enum dhcps_action {
+	DHCPS_ACT_NONE,	  /* send nothing */
+	DHCPS_ACT_SEND,	  /* send @reply now */
+	DHCPS_ACT_COMMIT, /* persist @rec, then send @reply if it has a len */
+	DHCPS_ACT_PROBE,  /* probe @probe_ip, then call dhcps_probe_done() */
+};
+
+/**
+ * struct dhcps_result - what to do with one message
+ * @action: see enum dhcps_action
+ * @drop: why nothing is sent (DHCPS_DROP_NONE otherwise)
+ * @msg_type: the client's message type (0 if it was not parsed)
+ * @reply_type: DHCP_OFFER, DHCP_ACK or DHCP_NAK when @reply is set
+ * @probe_ip: address to probe for DHCPS_ACT_PROBE
+ * @rec: the lease row to persist for DHCPS_ACT_COMMIT
+ * @reply: the reply for DHCPS_ACT_SEND and DHCPS_ACT_COMMIT
+ */
+struct dhcps_result {
+	enum dhcps_action action;
+	enum dhcps_drop drop;
+	uint8_t msg_type;
+	uint8_t reply_type;
+	uint32_t probe_ip;
+	struct dhcps_lease_rec rec;
+	struct dhcps_reply reply;
+};
+
+/**
+ * struct dhcps_stats - counters of one server
+ * @rx: messages handed to dhcps_input()
+ * @in: messages by type (index: enum dhcp_msg_type, 0 unused)
+ * @offers, @acks, @naks: replies built
+ * @probes: probes asked for
+ * @conflicts: probes that found the address in use
+ * @expired: leases and offers that ran out
+ * @leases: addresses bound now
+ * @name_conflicts: hostnames not published: the name is another address's
+ * @drops: by reason
+ */
+struct dhcps_stats {
+	uint64_t rx;
+	uint64_t in[9];
+	uint64_t offers, acks, naks;
+	uint64_t probes, conflicts, expired;
+	uint64_t leases;
+	uint64_t name_conflicts;
+	uint64_t drops[DHCPS_DROP_MAX];
+};
+
+const char *dhcps_drop_name(enum dhcps_drop d);
+const char *dhcps_drop_desc(enum dhcps_drop d);
+
+int dhcps_check_subnet(const struct dhcps_subnet_cfg *sn, uint32_t server_ip,
+		       char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+int dhcps_check_reservation(const struct dhcps_subnet_cfg *subnets,
+			    unsigned nsubnets, uint32_t server_ip,
+			    const struct dhcps_reservation *res, unsigned nres,
+			    const struct dhcps_reservation *r, char *err,
+			    size_t errlen) __attribute__((warn_unused_result));
+
+int dhcps_create(const struct dhcps_config *cfg, struct dhcps **out, char *err,
+		 size_t errlen) __attribute__((warn_unused_result));
+void dhcps_destroy(struct dhcps *s);
+int dhcps_restore(struct dhcps *s, const struct dhcps_lease_rec *rec,
+		  int64_t now) __attribute__((warn_unused_result));
+
+void dhcps_input(struct dhcps *s, const struct dhcps_rx *rx, int64_t now,
+		 struct dhcps_result *res);
+void dhcps_probe_done(struct dhcps *s, uint32_t ip, bool in_use,
+		      const struct dhcps_rx *rx, int64_t now,
+		      struct dhcps_result *res);
+int64_t dhcps_expire(struct dhcps *s, int64_t now);
+
+/**
+ * typedef dhcps_lease_cb - one address's state, for dhcps_lease_walk()
+ * @rec: the lease; @rec->state is BOUND for offers too, with @offered set
+ * @offered: an offer not yet requested
+ * @arg: the walker's argument
+ */
+typedef void (*dhcps_lease_cb)(const struct dhcps_lease_rec *rec, bool offered,
+			       void *arg);
+void dhcps_lease_walk(const struct dhcps *s, dhcps_lease_cb cb, void *arg);
+int dhcps_lease_find(const struct dhcps *s, uint32_t ip,
+		     struct dhcps_lease_rec *rec);
+void dhcps_stats_get(const struct dhcps *s, struct dhcps_stats *st);
+
+/* ---- DNS responder (dhcp_dns.c) ---- */
+
+/* Why a DNS query got no answer and no relay; counted per names table. */
+#define DNS_DROPS(X)                                                     \
+	X(SHORT, "short", "message shorter than the DNS header")         \
+	X(NOT_QUERY, "not_query", "QR bit set: a response, not a query") \
+	X(BAD_COUNT, "bad_count",                                        \
+	  "not exactly one question, or answers/authority in a query")   \
+	X(BAD_LABEL, "bad_label", "label type reserved (0x40 or 0x80)")  \
+	X(NAME_TOO_LONG, "name_too_long", "name longer than 255 bytes")  \
+	X(TRUNCATED, "truncated",                                        \
+	  "name, type or class runs past the end of the message")        \
+	X(PTR_LOOP, "ptr_loop",                                          \
+	  "compression pointer that does not point backwards, or too many")
+
+enum dns_drop {
+#define DNS_DROP_ENUM(id, name, desc) DNS_DROP_##id,
+	DNS_DROPS(DNS_DROP_ENUM)
+#undef DNS_DROP_ENUM
+	    DNS_DROP_MAX,
+	DNS_DROP_NONE = DNS_DROP_MAX,
+};
+
+enum dns_action {
+	DNS_ACT_DROP,  /* malformed: count @drop, send nothing */
+	DNS_ACT_REPLY, /* send the answer built in the caller's buffer */
+	DNS_ACT_RELAY, /* not ours: relay the query to the host's resolvers */
+};
+
+/* Largest answer built: plain UDP DNS. */
+#define DNS_REPLY_MAX 512
+
+/**
+ * struct dns_result - what to do with one query
+ * @action: see enum dns_action
+ * @drop: reason for DNS_ACT_DROP
+ * @rcode: response code of a reply (0 NOERROR, 3 NXDOMAIN, 4 NOTIMP)
+ * @len: bytes of the reply for DNS_ACT_REPLY
+ */
+struct dns_result {
+	enum dns_action action;
+	enum dns_drop drop;
+	uint8_t rcode;
+	size_t len;
+};
+
+/**
+ * struct dns_stats - counters of one names table's responder
+ * @queries: queries handed to dns_answer()
+ * @answered: replies built with an answer
+ * @nxdomain: NXDOMAIN replies
+ * @relayed: queries left to the upstream resolvers
+ * @names: names in the table now
+ * @drops: by reason
+ */
+struct dns_stats {
+	uint64_t queries, answered, nxdomain, relayed, names;
+	uint64_t drops[DNS_DROP_MAX];
+};
+
+const char *dns_drop_name(enum dns_drop d);
+const char *dns_drop_desc(enum dns_drop d);
+
+int dns_names_create(const char *domain, uint32_t net, uint8_t prefix,
+		     unsigned capacity, uint32_t ttl, struct dns_names **out)
+    __attribute__((warn_unused_result));
+void dns_names_destroy(struct dns_names *t);
+int dns_names_add(struct dns_names *t, const char *host, uint32_t ip,
+		  bool fixed) __attribute__((warn_unused_result));
+void dns_names_del(struct dns_names *t, uint32_t ip);
+int dns_names_lookup(const struct dns_names *t, const char *host, uint32_t *ip);
+const char *dns_names_reverse(const struct dns_names *t, uint32_t ip);
+void dns_answer(struct dns_names *t, const uint8_t *q, size_t len, uint8_t *out,
+		size_t size, struct dns_result *res);
+void dns_stats_get(const struct dns_names *t, struct dns_stats *st);
+
+#endif

@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* schema.c - option tables for configuration objects
+ *
+ * Values arrive from clients, imports and the state file, so every check
+ * here treats them as untrusted: types, ranges, lengths and list sizes are
+ * bounded before anything is built from them.
+ */
+#include "schema.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+#define LIST_MAX_DEFAULT 32
+
+/**
+ * schema_find() - an option by name
+ * @s: table
+ * @name: key
+ *
+ * Return: the option, or NULL
+ */
+const struct schema_opt *schema_find(const struct schema *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->opts[i].name, name))
+			return &s->opts[i];
+	return NULL;
+}
+
+/**
+ * schema_duration_parse() - "90", "90s", "15m", "12h", "2d" to seconds
+ * @s: text
+ * @secs: result
+ *
+ * Return: 0 or -EINVAL
+ */
+int schema_duration_parse(const char *s, unsigned long *secs)
+{
+	unsigned long v = 0, unit = 1;
+	const char *p = s;
+
+	if (!isdigit((unsigned char)*p))
+		return -EINVAL;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (v > 100000000ul)
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	switch (*p) {
+	case 0:
+	case 's':
+		break;
+	case 'm':
+		unit = 60;
+		break;
+	case 'h':
+		unit = 3600;
+		break;
+	case 'd':
+		unit = 86400;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (*p && p[1])
+		return -EINVAL;
+	*secs = v * unit;
+	return 0;
+}
+
+/**
+ * schema_ipv4_parse() - a dotted-quad IPv4 address
+ * @s: text
+ * @addr: result, host byte order
+ *
+ * Return: whether @s is one
+ */
+bool schema_ipv4_parse(const char *s, uint32_t *addr)
+{
+	struct in_addr a;
+
+	if (!s || inet_pton(AF_INET, s, &a) != 1)
+		return false;
+	*addr = ntohl(a.s_addr);
+	return true;
+}
+
+/**
+ * schema_cidr4_parse() - "10.0.0.0/24"
+ * @s: text
+ * @addr: address part, host byte order
+ * @plen: prefix length, 0-32
+ *
+ * Return: whether @s is one
+ */
+bool schema_cidr4_parse(const char *s, uint32_t *addr, unsigned *plen)
+{
+	char buf[32];
+	const char *slash = s ? strchr(s, '/') : NULL;
+	unsigned long n;
+
+	if (!slash || (size_t)(slash - s) >= sizeof(buf))
+		return false;
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = 0;
+	if (!schema_ipv4_parse(buf, addr) || parse_uint(slash + 1, 0, 32, &n))
+		return false;
+	*plen = (unsigned)n;
+	return true;
+}
+
+/**
+ * schema_range4_parse() - "10.0.0.100-10.0.0.200"
+ * @s: text
+ * @first: first address, host byte order
+ * @last: last address, not below @first
+ *
+ * Return: whether @s is one
+ */
+bool schema_range4_parse(const char *s, uint32_t *first, uint32_t *last)
+{
+	char buf[32];
+	const char *dash = s ? strchr(s, '-') : NULL;
+
+	if (!dash || (size_t)(dash - s) >= sizeof(buf))
+		return false;
+	memcpy(buf, s, (size_t)(dash - s));
+	buf[dash - s] = 0;
+	return schema_ipv4_parse(buf, first) &&
+	       schema_ipv4_parse(dash + 1, last) && *first <= *last;
+}
+
+static bool cidr_valid(const char *s)
+{
+	char buf[64], *slash;
+	unsigned char a[16];
+	unsigned long plen;
+	int fam;
+
+	if (strlen(s) >= sizeof(buf))
+		return false;
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (!slash)
+		return false;
+	*slash = 0;
+	fam = strchr(buf, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(fam, buf, a) != 1)
+		return false;
+	return !parse_uint(slash + 1, 0, fam == AF_INET ? 32 : 128, &plen);
+}
+
+static bool printable(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	for (; *s; s++, n++)
+		if (n >= max || !isprint((unsigned char)*s))
+			return false;
+	return n > 0;
+}
+
+static json_t *normalize(const struct schema *s, json_t *in, const char *where,
+			 char *err, size_t errlen);
+
+/* Check one value; return its normalised form (a new reference) or NULL
+ * with @err set. */
+static json_t *opt_value(const struct schema_opt *d, json_t *v,
+			 const char *where, char *err, size_t errlen)
+{
+	const char *s = json_string_value(v);
+	size_t max = d->max ? d->max : LIST_MAX_DEFAULT, i;
+	unsigned long ul;
+	uint8_t mac[6], bm[512];
+	uint32_t a, b;
+	unsigned plen;
+	json_t *e, *out;
+	const char *want = NULL;
+
+	switch (d->type) {
+	case SCHEMA_NAME:
+		if (s && name_valid(s))
+			return json_incref(v);
+		want = "1-15 letters, digits, '_', '.' or '-'";
+		break;
+	case SCHEMA_PATH:
+		if (s && *s && strlen(s) < 108)
+			return json_incref(v);
+		want = "a path of 1-107 bytes";
+		break;
+	case SCHEMA_ENUM: {
+		char list[160] = "";
+
+		for (i = 0; s && d->choices[i]; i++)
+			if (!strcmp(s, d->choices[i]))
+				return json_incref(v);
+		for (i = 0; d->choices[i]; i++)
+			snprintf(list + strlen(list),
+				 sizeof(list) - strlen(list), "%s%s",
+				 i ? ", " : "", d->choices[i]);
+		snprintf(err, errlen, "%s%s: must be one of %s", where, d->name,
+			 list);
+		return NULL;
+	}
+	case SCHEMA_UINT:
+		if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+		    (unsigned long)json_integer_value(v) >= d->min &&
+		    (unsigned long)json_integer_value(v) <= d->max)
+			return json_incref(v);
+		snprintf(err, errlen,
+			 "%s%s: must be a whole number from %lu to %lu", where,
+			 d->name, d->min, d->max);
+		return NULL;
+	case SCHEMA_DURATION:
+		if (json_is_integer(v) && json_integer_value(v) >= 0)
+			ul = (unsigned long)json_integer_value(v);
+		else if (!s || schema_duration_parse(s, &ul))
+			ul = ULONG_MAX;
+		if (ul >= d->min && ul <= d->max)
+			return json_integer((json_int_t)ul);
+		snprintf(
+		    err, errlen,
+		    "%s%s: must be a duration from %lus to %lus, like 90s, "
+		    "15m, 12h or 2d",
+		    where, d->name, d->min, d->max);
+		return NULL;
+	case SCHEMA_BOOL:
+		if (json_is_boolean(v))
+			return json_incref(v);
+		want = "true or false";
+		break;
+	case SCHEMA_MAC:
+		if (s && !mac_parse(s, mac) && !mac_is_multicast(mac) &&
+		    !mac_is_zero(mac)) {
+			char buf[MAC_STRLEN];
+
+			return json_string(mac_format(mac, buf));
+		}
+		want = "a unicast MAC like 52:54:00:12:34:56";
+		break;
+	case SCHEMA_VLANS:
+		if (s && !vlan_list_parse(s, bm))
+			return json_incref(v);
+		want = "a list of VLAN ids 1-4094 like 10,20-30";
+		break;
+	case SCHEMA_IPV4:
+		if (schema_ipv4_parse(s, &a))
+			return json_incref(v);
+		want = "an IPv4 address like 192.168.50.1";
+		break;
+	case SCHEMA_CIDR4:
+		if (schema_cidr4_parse(s, &a, &plen))
+			return json_incref(v);
+		want = "an IPv4 prefix like 192.168.50.0/24";
+		break;
+	case SCHEMA_RANGE4:
+		if (schema_range4_parse(s, &a, &b))
+			return json_incref(v);
+		want = "an address range like 192.168.50.100-192.168.50.200";
+		break;
+	case SCHEMA_STRING:
+		if (s && printable(s, d->max ? d->max : 255))
+			return json_incref(v);
+		snprintf(err, errlen,
+			 "%s%s: must be printable text of 1-%lu "
+			 "bytes",
+			 where, d->name, d->max ? d->max : 255);
+		return NULL;
+	case SCHEMA_ADDRS:
+	case SCHEMA_IPV4_LIST:
+		if (!json_is_array(v) || json_array_size(v) > max)
+			goto bad_list;
+		json_array_foreach(v, i, e)
+		{
+			const char *es = json_string_value(e);
+
+			if (!es || (d->type == SCHEMA_ADDRS
+					? !cidr_valid(es)
+					: !schema_ipv4_parse(es, &a)))
+				goto bad_list;
+		}
+		return json_incref(v);
+	bad_list:
+		snprintf(err, errlen, "%s%s: must be a list of at most %zu %s",
+			 where, d->name, max,
+			 d->type == SCHEMA_ADDRS
+			     ? "addresses with prefix length, like 10.0.0.1/24"
+			     : "IPv4 addresses");
+		return NULL;
+	case SCHEMA_LIST:
+		if (!json_is_array(v) || json_array_size(v) > max) {
+			snprintf(err, errlen,
+				 "%s%s: must be a list of at most %zu objects",
+				 where, d->name, max);
+			return NULL;
+		}
+		out = json_array();
+		json_array_foreach(v, i, e)
+		{
+			char sub_where[96];
+			json_t *n;
+
+			snprintf(sub_where, sizeof(sub_where), "%s%s[%zu].",
+				 where, d->name, i);
+			n = normalize(d->sub, e, sub_where, err, errlen);
+			if (!n) {
+				json_decref(out);
+				return NULL;
+			}
+			json_array_append_new(out, n);
+		}
+		return out;
+	}
+	snprintf(err, errlen, "%s%s: must be %s", where, d->name,
+		 want ? want : "valid");
+	return NULL;
+}
+
+static json_t *normalize(const struct schema *s, json_t *in, const char *where,
+			 char *err, size_t errlen)
+{
+	json_t *conf, *v;
+	const char *key;
+
+	if (!json_is_object(in)) {
+		snprintf(err, errlen, "%s: must be an object",
+			 *where ? where : "parameters");
+		return NULL;
+	}
+	json_object_foreach(in, key, v)
+	{
+		char known[384] = "";
+
+		if (schema_find(s, key))
+			continue;
+		for (size_t k = 0; k < s->n; k++)
+			snprintf(known + strlen(known),
+				 sizeof(known) - strlen(known), "%s%s",
+				 k ? ", " : "", s->opts[k].name);
+		snprintf(err, errlen, "%sunknown parameter '%s' (known: %s)",
+			 where, key, known);
+		return NULL;
+	}
+	conf = json_object();
+	for (size_t i = 0; i < s->n; i++) {
+		const struct schema_opt *d = &s->opts[i];
+		json_t *n;
+
+		v = json_object_get(in, d->name);
+		if (v && !json_is_null(v)) {
+			n = opt_value(d, v, where, err, errlen);
+			if (!n)
+				goto err;
+			json_object_set_new(conf, d->name, n);
+		} else if (d->flags & SCHEMA_REQUIRED) {
+			snprintf(err, errlen, "%smissing parameter '%s' (%s)",
+				 where, d->name, d->desc);
+			goto err;
+		} else if ((d->type == SCHEMA_UINT ||
+			    d->type == SCHEMA_DURATION) &&
+			   d->def) {
+			json_object_set_new(conf, d->name,
+					    json_integer((json_int_t)d->def));
+		}
+	}
+	return conf;
+err:
+	json_decref(conf);
+	return NULL;
+}
+
+/**
+ * schema_normalize() - check an object against a table
+ * @s: table
+ * @in: the object (untrusted); a key whose value is null counts as absent
+ * @err: set to a sentence naming the key and what it must be
+ * @errlen: size of @err
+ *
+ * Return: the normalised object (new reference; keys in table order,
+ * defaults filled in), or NULL with @err set
+ */
+json_t *schema_normalize(const struct schema *s, json_t *in, char *err,
+			 size_t errlen)
+{
+	return normalize(s, in, "", err, errlen);
+}

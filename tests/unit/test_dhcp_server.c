@@ -1,0 +1,1029 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* test_dhcp_server.c - the DHCP server engine: each message kind and
+ * REQUEST sub-state, NAK cases, reply destinations, options, reservations,
+ * exhaustion, expiry, DECLINE, relays, the probe flow, restore, and the
+ * configuration checks */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dhcp_test_msg.h"
+
+#define SRV   IP4(10, 0, 0, 1)
+#define T0    1000000
+#define LEASE 3600
+
+static const uint8_t bcast_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+struct env {
+	struct dhcps *s;
+	struct dns_names *names;
+	struct dhcps_result res;
+	struct dhcps_subnet_cfg sn[2];
+	struct dhcps_reservation rv[1];
+	struct dhcps_config cfg;
+	struct dhcp_msg reply; /* last reply, parsed */
+};
+
+static void cfg_default(struct env *e)
+{
+	struct dhcps_subnet_cfg *a = &e->sn[0], *b = &e->sn[1];
+
+	memset(e, 0, sizeof(*e));
+	a->net = IP4(10, 0, 0, 0);
+	a->prefix = 24;
+	a->range_start = IP4(10, 0, 0, 100);
+	a->range_end = IP4(10, 0, 0, 103);
+	a->router = SRV;
+	a->dns[0] = SRV;
+	a->ndns = 1;
+	strcpy(a->domain, "lab.vnet");
+	a->lease_time = LEASE;
+	a->mtu = 1400;
+	a->routes[0] =
+	    (struct dhcps_route){IP4(192, 168, 5, 0), 24, IP4(10, 0, 0, 254)};
+	a->nroutes = 1;
+	b->net = IP4(10, 1, 0, 0);
+	b->prefix = 24;
+	b->range_start = IP4(10, 1, 0, 10);
+	b->range_end = IP4(10, 1, 0, 20);
+	b->router = IP4(10, 1, 0, 1);
+	b->lease_time = 600;
+	memcpy(e->rv[0].mac, (uint8_t[]){0x52, 0x54, 0, 0, 0, 0xaa}, 6);
+	e->rv[0].ip = IP4(10, 0, 0, 50);
+	strcpy(e->rv[0].hostname, "vm1");
+	e->cfg.server_ip = SRV;
+	e->cfg.subnets = e->sn;
+	e->cfg.nsubnets = 2;
+	e->cfg.res = e->rv;
+	e->cfg.nres = 1;
+}
+
+static void start(struct env *e)
+{
+	char err[160];
+
+	assert_int_equal(dns_names_create("lab.vnet", IP4(10, 0, 0, 0), 24, 64,
+					  0, &e->names),
+			 0);
+	e->cfg.names = e->names;
+	if (dhcps_create(&e->cfg, &e->s, err, sizeof(err)))
+		fail_msg("create: %s", err);
+}
+
+static void setup(struct env *e)
+{
+	cfg_default(e);
+	start(e);
+}
+
+static void teardown(struct env *e)
+{
+	dhcps_destroy(e->s);
+	dns_names_destroy(e->names);
+}
+
+/* Hand a message to the server; parse the reply, if any, into e->reply. */
+static void run_at(struct env *e, struct tmsg *m, int64_t now, bool bcast)
+{
+	struct dhcps_rx rx = {.data = m->b, .len = m->len, .bcast = bcast};
+	uint8_t copy[DHCPS_REPLY_MAX];
+	enum dhcps_drop d;
+
+	memcpy(rx.src_mac, m->b + DHCP_OFS_CHADDR, 6);
+	rx.src_ip = dhcp_get_be32(m->b + DHCP_OFS_CIADDR);
+	dhcps_input(e->s, &rx, now, &e->res);
+	if (!e->res.reply.len)
+		return;
+	assert_true(e->res.reply.len >= DHCP_MIN_REPLY);
+	assert_true(e->res.reply.len <= DHCPS_REPLY_MAX);
+	memcpy(copy, e->res.reply.data, e->res.reply.len);
+	assert_int_equal(copy[0], DHCP_BOOTREPLY);
+	copy[0] = DHCP_BOOTREQUEST;
+	d = dhcp_msg_parse(copy, e->res.reply.len, &e->reply);
+	assert_true(d == DHCPS_DROP_NONE || d == DHCPS_DROP_BAD_MSG_TYPE);
+	assert_int_equal(e->reply.opts.buf[e->reply.opts.off[53]],
+			 e->res.reply_type);
+}
+
+static void run(struct env *e, struct tmsg *m)
+{
+	run_at(e, m, T0, true);
+}
+
+static uint32_t yiaddr(const struct env *e)
+{
+	return dhcp_get_be32(e->res.reply.data + DHCP_OFS_YIADDR);
+}
+
+static uint32_t opt32(const struct env *e, uint8_t code)
+{
+	size_t n;
+	const uint8_t *v = dhcp_opt_get(&e->reply, code, &n);
+
+	assert_non_null(v);
+	assert_int_equal(n, 4);
+	return dhcp_get_be32(v);
+}
+
+static void discover(struct tmsg *m, uint8_t mac)
+{
+	tmsg_init(m, DHCP_DISCOVER, mac, 0x1000u + mac);
+}
+
+static void request_sel(struct tmsg *m, uint8_t mac, uint32_t ip, uint32_t sid)
+{
+	tmsg_init(m, DHCP_REQUEST, mac, 0x2000u + mac);
+	tmsg_opt_ip(m, DHCP_OPT_SERVER_ID, sid);
+	tmsg_opt_ip(m, DHCP_OPT_REQ_IP, ip);
+}
+
+/* DISCOVER then REQUEST: the address bound. */
+static uint32_t lease(struct env *e, uint8_t mac)
+{
+	struct tmsg m;
+	uint32_t ip;
+
+	discover(&m, mac);
+	tmsg_end(&m);
+	run(e, &m);
+	assert_int_equal(e->res.action, DHCPS_ACT_SEND);
+	ip = yiaddr(e);
+	request_sel(&m, mac, ip, SRV);
+	tmsg_end(&m);
+	run(e, &m);
+	assert_int_equal(e->res.action, DHCPS_ACT_COMMIT);
+	assert_int_equal(e->res.reply_type, DHCP_ACK);
+	return ip;
+}
+
+static void test_dora(void **state)
+{
+	struct env e;
+	struct tmsg m;
+	struct dhcps_lease_rec rec;
+	size_t n;
+	const uint8_t *v;
+
+	setup(&e);
+	discover(&m, 1);
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.action, DHCPS_ACT_SEND);
+	assert_int_equal(e.res.reply_type, DHCP_OFFER);
+	assert_int_equal(yiaddr(&e), IP4(10, 0, 0, 100));
+	/* no broadcast bit, no ciaddr: unicast to yiaddr and chaddr */
+	assert_int_equal(e.res.reply.dst_ip, IP4(10, 0, 0, 100));
+	assert_memory_equal(e.res.reply.dst_mac, m.b + DHCP_OFS_CHADDR, 6);
+	assert_int_equal(e.res.reply.dst_port, DHCP_CLIENT_PORT);
+	assert_int_equal(e.res.reply.src_ip, SRV);
+	assert_int_equal(dhcp_get_be32(e.res.reply.data + DHCP_OFS_XID),
+			 0x1001);
+	assert_int_equal(opt32(&e, DHCP_OPT_SERVER_ID), SRV);
+	assert_int_equal(opt32(&e, DHCP_OPT_LEASE_TIME), LEASE);
+	assert_int_equal(opt32(&e, DHCP_OPT_T1), LEASE / 2);
+	assert_int_equal(opt32(&e, DHCP_OPT_T2), LEASE / 8 * 7);
+	assert_int_equal(opt32(&e, DHCP_OPT_SUBNET_MASK), 0xffffff00);
+	assert_int_equal(opt32(&e, DHCP_OPT_ROUTER), SRV);
+	assert_int_equal(opt32(&e, DHCP_OPT_DNS), SRV);
+	assert_int_equal(opt32(&e, DHCP_OPT_BROADCAST), IP4(10, 0, 0, 255));
+	v = dhcp_opt_get(&e.reply, DHCP_OPT_DOMAIN, &n);
+	assert_int_equal(n, 8);
+	assert_memory_equal(v, "lab.vnet", 8);
+	v = dhcp_opt_get(&e.reply, DHCP_OPT_MTU, &n);
+	assert_int_equal(pkt_get_be16(v), 1400);
+	assert_false(dhcp_opt_has(&e.reply, DHCP_OPT_HOSTNAME));
+
+	request_sel(&m, 1, IP4(10, 0, 0, 100), SRV);
+	tmsg_opt(&m, DHCP_OPT_HOSTNAME, "Web-1.example", 13);
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.action, DHCPS_ACT_COMMIT);
+	assert_int_equal(e.res.reply_type, DHCP_ACK);
+	assert_int_equal(e.res.rec.ip, IP4(10, 0, 0, 100));
+	assert_int_equal(e.res.rec.state, DHCPS_LEASE_BOUND);
+	assert_int_equal(e.res.rec.expires, T0 + LEASE);
+	assert_string_equal(e.res.rec.hostname, "web-1");
+	assert_int_equal(e.res.rec.key_len, 7);
+	assert_int_equal(dhcps_lease_find(e.s, IP4(10, 0, 0, 100), &rec), 0);
+	assert_int_equal(rec.state, DHCPS_LEASE_BOUND);
+	/* the hostname is published */
+	uint32_t ip = 0;
+
+	assert_int_equal(dns_names_lookup(e.names, "web-1", &ip), 0);
+	assert_int_equal(ip, IP4(10, 0, 0, 100));
+	teardown(&e);
+}
+
+static void test_param_list(void **state)
+{
+	struct env e;
+	struct tmsg m;
+	const uint8_t *v;
+	size_t n;
+
+	setup(&e);
+	discover(&m, 1);
+	tmsg_opt(&m, DHCP_OPT_PARAM_LIST,
+		 (uint8_t[]){DHCP_OPT_CLASSLESS_ROUTES, DHCP_OPT_MTU, 3, 121},
+		 4);
+	m.b[DHCP_OFS_FLAGS] = 0x80; /* broadcast bit */
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.reply.dst_ip, 0xffffffffu);
+	assert_memory_equal(e.res.reply.dst_mac, bcast_mac, 6);
+	assert_true(dhcp_opt_has(&e.reply, DHCP_OPT_MTU));
+	assert_true(dhcp_opt_has(&e.reply, DHCP_OPT_ROUTER));
+	assert_true(dhcp_opt_has(&e.reply, DHCP_OPT_SUBNET_MASK));
+	assert_false(dhcp_opt_has(&e.reply, DHCP_OPT_DOMAIN));
+	assert_false(dhcp_opt_has(&e.reply, DHCP_OPT_DNS));
+	v = dhcp_opt_get(&e.reply, DHCP_OPT_CLASSLESS_ROUTES, &n);
+	/* 192.168.5.0/24 via .254, then the default route via the router */
+	static const uint8_t want[] = {24,  192, 168, 5, 10, 0, 0,
+				       254, 0,	 10,  0, 0,  1};
+	assert_int_equal(n, sizeof(want));
+	assert_memory_equal(v, want, sizeof(want));
+	teardown(&e);
+}
+
+/* A 576-byte client gets at most 548 bytes; option 57 allows more. */
+static void test_max_size(void **state)
+{
+	struct env e;
+	struct tmsg m;
+	uint8_t prl[200];
+
+	cfg_default(&e);
+	e.sn[0].nroutes = DHCPS_MAX_ROUTES;
+	for (unsigned i = 0; i < DHCPS_MAX_ROUTES; i++)
+		e.sn[0].routes[i] = (struct dhcps_route){
+		    IP4(172, 16, i, 0) | 0x80000000u, 32, IP4(10, 0, 0, 2)};
+	start(&e);
+	for (unsigned i = 0; i < sizeof(prl); i++)
+		prl[i] = (uint8_t)(i + 1);
+	discover(&m, 1);
+	tmsg_opt(&m, DHCP_OPT_PARAM_LIST, prl, sizeof(prl));
+	tmsg_opt(&m, DHCP_OPT_CLIENT_ID, "\1abcdefghijklmnopqrstuvwxyz", 27);
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.action, DHCPS_ACT_SEND);
+	assert_true(e.res.reply.len <= 548);
+	assert_true(dhcp_opt_has(&e.reply, DHCP_OPT_CLASSLESS_ROUTES));
+	assert_true(dhcp_opt_has(&e.reply, DHCP_OPT_CLIENT_ID));
+
+	discover(&m, 2);
+	tmsg_opt(&m, DHCP_OPT_MAX_SIZE, (uint8_t[]){0x05, 0xdc}, 2);
+	tmsg_opt(&m, DHCP_OPT_PARAM_LIST, prl, sizeof(prl));
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.action, DHCPS_ACT_SEND);
+	assert_true(e.res.reply.len <= 1472);
+	teardown(&e);
+}
+
+static void test_selecting_other_server(void **state)
+{
+	struct env e;
+	struct tmsg m;
+
+	setup(&e);
+	discover(&m, 1);
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(yiaddr(&e), IP4(10, 0, 0, 100));
+	/* the client chose 10.0.0.9's offer: ours is released */
+	request_sel(&m, 1, IP4(10, 0, 0, 100), IP4(10, 0, 0, 9));
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.action, DHCPS_ACT_NONE);
+	assert_int_equal(e.res.drop, DHCPS_DROP_NOT_FOR_US);
+	assert_int_equal(dhcps_lease_find(e.s, IP4(10, 0, 0, 100), &e.res.rec),
+			 0);
+	assert_int_equal(e.res.rec.state, DHCPS_LEASE_RELEASED);
+
+	/* REQUEST for an address not offered: NAK, broadcast */
+	request_sel(&m, 1, IP4(10, 0, 0, 101), SRV);
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.action, DHCPS_ACT_SEND);
+	assert_int_equal(e.res.reply_type, DHCP_NAK);
+	assert_int_equal(e.res.reply.dst_ip, 0xffffffffu);
+	assert_int_equal(yiaddr(&e), 0);
+	assert_true(dhcp_opt_has(&e.reply, DHCP_OPT_MESSAGE));
+	assert_false(dhcp_opt_has(&e.reply, DHCP_OPT_LEASE_TIME));
+
+	/* SELECTING without option 50 */
+	tmsg_init(&m, DHCP_REQUEST, 1, 5);
+	tmsg_opt_ip(&m, DHCP_OPT_SERVER_ID, SRV);
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.drop, DHCPS_DROP_BAD_REQUEST);
+
+	/* no 54, no 50, no ciaddr */
+	tmsg_init(&m, DHCP_REQUEST, 1, 5);
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.drop, DHCPS_DROP_BAD_REQUEST);
+	teardown(&e);
+}
+
+static void init_reboot(struct tmsg *m, uint8_t mac, uint32_t ip)
+{
+	tmsg_init(m, DHCP_REQUEST, mac, 0x3000u + mac);
+	tmsg_opt_ip(m, DHCP_OPT_REQ_IP, ip);
+	tmsg_end(m);
+}
+
+static void test_init_reboot(void **state)
+{
+	struct env e;
+	struct tmsg m;
+
+	setup(&e);
+	assert_int_equal(lease(&e, 1), IP4(10, 0, 0, 100));
+	init_reboot(&m, 1, IP4(10, 0, 0, 100));
+	run(&e, &m);
+	assert_int_equal(e.res.action, DHCPS_ACT_COMMIT);
+	assert_int_equal(e.res.reply_type, DHCP_ACK);
+	/* another network's address: NAK */
+	init_reboot(&m, 1, IP4(192, 168, 1, 7));
+	run(&e, &m);
+	assert_int_equal(e.res.reply_type, DHCP_NAK);
+	/* an address held by client 1 */
+	init_reboot(&m, 2, IP4(10, 0, 0, 100));
+	run(&e, &m);
+	assert_int_equal(e.res.reply_type, DHCP_NAK);
+	/* client 1 asks for another address while holding .100 */
+	init_reboot(&m, 1, IP4(10, 0, 0, 102));
+	run(&e, &m);
+	assert_int_equal(e.res.reply_type, DHCP_NAK);
+	/* the gateway's address, and one outside the range */
+	init_reboot(&m, 3, SRV);
+	run(&e, &m);
+	assert_int_equal(e.res.reply_type, DHCP_NAK);
+	init_reboot(&m, 3, IP4(10, 0, 0, 20));
+	run(&e, &m);
+	assert_int_equal(e.res.reply_type, DHCP_NAK);
+	/* a free address, no record of the client: authoritative ACK */
+	init_reboot(&m, 3, IP4(10, 0, 0, 102));
+	run(&e, &m);
+	assert_int_equal(e.res.reply_type, DHCP_ACK);
+	assert_int_equal(e.res.rec.ip, IP4(10, 0, 0, 102));
+	/* a reserved address for another MAC; its owner's other address */
+	init_reboot(&m, 4, IP4(10, 0, 0, 50));
+	run(&e, &m);
+	assert_int_equal(e.res.reply_type, DHCP_NAK);
+	init_reboot(&m, 0xaa, IP4(10, 0, 0, 101));
+	run(&e, &m);
+	assert_int_equal(e.res.reply_type, DHCP_NAK);
+	init_reboot(&m, 0xaa, IP4(10, 0, 0, 50));
+	run(&e, &m);
+	assert_int_equal(e.res.reply_type, DHCP_ACK);
+	teardown(&e);
+}
+
+static void renew(struct tmsg *m, uint8_t mac, uint32_t ciaddr)
+{
+	tmsg_init(m, DHCP_REQUEST, mac, 0x4000u + mac);
+	dhcp_put_be32(m->b + DHCP_OFS_CIADDR, ciaddr);
+	tmsg_end(m);
+}
+
+static void test_renew_rebind(void **state)
+{
+	struct env e;
+	struct tmsg m;
+
+	setup(&e);
+	assert_int_equal(lease(&e, 1), IP4(10, 0, 0, 100));
+	renew(&m, 1, IP4(10, 0, 0, 100));
+	run_at(&e, &m, T0 + 1800, false);
+	assert_int_equal(e.res.action, DHCPS_ACT_COMMIT);
+	assert_int_equal(e.res.reply_type, DHCP_ACK);
+	assert_int_equal(e.res.rec.expires, T0 + 1800 + LEASE);
+	/* unicast to ciaddr, ciaddr echoed */
+	assert_int_equal(e.res.reply.dst_ip, IP4(10, 0, 0, 100));
+	assert_int_equal(dhcp_get_be32(e.res.reply.data + DHCP_OFS_CIADDR),
+			 IP4(10, 0, 0, 100));
+	assert_int_equal(yiaddr(&e), IP4(10, 0, 0, 100));
+	/* REBINDING (broadcast) extends too */
+	run_at(&e, &m, T0 + 3200, true);
+	assert_int_equal(e.res.reply_type, DHCP_ACK);
+	assert_int_equal(e.res.rec.expires, T0 + 3200 + LEASE);
+	/* another client renewing client 1's address */
+	renew(&m, 2, IP4(10, 0, 0, 100));
+	run_at(&e, &m, T0 + 3300, false);
+	assert_int_equal(e.res.reply_type, DHCP_NAK);
+	/* an address of no subnet */
+	renew(&m, 2, IP4(172, 16, 0, 5));
+	run_at(&e, &m, T0 + 3300, false);
+	assert_int_equal(e.res.reply_type, DHCP_NAK);
+	teardown(&e);
+}
+
+static void test_release(void **state)
+{
+	struct env e;
+	struct tmsg m;
+	struct dhcps_stats st;
+
+	setup(&e);
+	assert_int_equal(lease(&e, 1), IP4(10, 0, 0, 100));
+	dhcps_stats_get(e.s, &st);
+	assert_int_equal(st.leases, 1);
+	tmsg_init(&m, DHCP_RELEASE, 1, 9);
+	dhcp_put_be32(m.b + DHCP_OFS_CIADDR, IP4(10, 0, 0, 100));
+	tmsg_opt_ip(&m, DHCP_OPT_SERVER_ID, SRV);
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.action, DHCPS_ACT_COMMIT);
+	assert_int_equal(e.res.reply.len, 0);
+	assert_int_equal(e.res.rec.state, DHCPS_LEASE_RELEASED);
+	assert_int_equal(e.res.rec.ip, IP4(10, 0, 0, 100));
+	dhcps_stats_get(e.s, &st);
+	assert_int_equal(st.leases, 0);
+	/* again: not held any more */
+	run(&e, &m);
+	assert_int_equal(e.res.drop, DHCPS_DROP_UNKNOWN_CLIENT);
+	/* a new client gets a never-used address, the old one its own */
+	assert_int_equal(lease(&e, 2), IP4(10, 0, 0, 101));
+	assert_int_equal(lease(&e, 1), IP4(10, 0, 0, 100));
+	/* another client cannot release it */
+	tmsg_init(&m, DHCP_RELEASE, 2, 9);
+	dhcp_put_be32(m.b + DHCP_OFS_CIADDR, IP4(10, 0, 0, 100));
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.drop, DHCPS_DROP_UNKNOWN_CLIENT);
+	teardown(&e);
+}
+
+static void test_decline(void **state)
+{
+	struct env e;
+	struct tmsg m;
+	struct dhcps_lease_rec rec;
+
+	cfg_default(&e);
+	e.cfg.decline_hold = 100;
+	start(&e);
+	assert_int_equal(lease(&e, 1), IP4(10, 0, 0, 100));
+	tmsg_init(&m, DHCP_DECLINE, 1, 9);
+	tmsg_opt_ip(&m, DHCP_OPT_REQ_IP, IP4(10, 0, 0, 100));
+	tmsg_opt_ip(&m, DHCP_OPT_SERVER_ID, SRV);
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.action, DHCPS_ACT_COMMIT);
+	assert_int_equal(e.res.reply.len, 0);
+	assert_int_equal(e.res.rec.state, DHCPS_LEASE_DECLINED);
+	assert_int_equal(e.res.rec.expires, T0 + 100);
+	assert_int_equal(e.res.rec.key_len, 0);
+	/* the client starts over and gets another address */
+	assert_int_equal(lease(&e, 1), IP4(10, 0, 0, 101));
+	/* nobody gets .100 while declined, even asking for it */
+	init_reboot(&m, 5, IP4(10, 0, 0, 100));
+	run(&e, &m);
+	assert_int_equal(e.res.reply_type, DHCP_NAK);
+	assert_int_equal(dhcps_expire(e.s, T0 + 50), T0 + 100);
+	assert_int_equal(dhcps_expire(e.s, T0 + 100), T0 + LEASE);
+	assert_int_equal(dhcps_lease_find(e.s, IP4(10, 0, 0, 100), &rec), 0);
+	assert_int_equal(rec.state, DHCPS_LEASE_RELEASED);
+	run_at(&e, &m, T0 + 101, true);
+	assert_int_equal(e.res.reply_type, DHCP_ACK);
+
+	/* DECLINE without 50 or 54, for another server, another's address */
+	tmsg_init(&m, DHCP_DECLINE, 1, 9);
+	tmsg_opt_ip(&m, DHCP_OPT_REQ_IP, IP4(10, 0, 0, 101));
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.drop, DHCPS_DROP_BAD_REQUEST);
+	tmsg_init(&m, DHCP_DECLINE, 1, 9);
+	tmsg_opt_ip(&m, DHCP_OPT_REQ_IP, IP4(10, 0, 0, 101));
+	tmsg_opt_ip(&m, DHCP_OPT_SERVER_ID, IP4(10, 0, 0, 9));
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.drop, DHCPS_DROP_NOT_FOR_US);
+	tmsg_init(&m, DHCP_DECLINE, 2, 9);
+	tmsg_opt_ip(&m, DHCP_OPT_REQ_IP, IP4(10, 0, 0, 101));
+	tmsg_opt_ip(&m, DHCP_OPT_SERVER_ID, SRV);
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.drop, DHCPS_DROP_UNKNOWN_CLIENT);
+	teardown(&e);
+}
+
+static void test_inform(void **state)
+{
+	struct env e;
+	struct tmsg m;
+
+	setup(&e);
+	tmsg_init(&m, DHCP_INFORM, 7, 9);
+	dhcp_put_be32(m.b + DHCP_OFS_CIADDR, IP4(10, 0, 0, 7));
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.action, DHCPS_ACT_SEND);
+	assert_int_equal(e.res.reply_type, DHCP_ACK);
+	assert_int_equal(yiaddr(&e), 0);
+	assert_int_equal(e.res.reply.dst_ip, IP4(10, 0, 0, 7));
+	assert_false(dhcp_opt_has(&e.reply, DHCP_OPT_LEASE_TIME));
+	assert_false(dhcp_opt_has(&e.reply, DHCP_OPT_T1));
+	assert_int_equal(opt32(&e, DHCP_OPT_ROUTER), SRV);
+	assert_int_equal(dhcps_lease_find(e.s, IP4(10, 0, 0, 7), &e.res.rec),
+			 -ENOENT);
+	teardown(&e);
+}
+
+static void test_reservation(void **state)
+{
+	struct env e;
+	struct tmsg m;
+	const uint8_t *v;
+	size_t n;
+	uint32_t ip;
+
+	setup(&e);
+	/* the reserved name is published before any lease */
+	assert_int_equal(dns_names_lookup(e.names, "vm1", &ip), 0);
+	assert_int_equal(ip, IP4(10, 0, 0, 50));
+	discover(&m, 0xaa);
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(yiaddr(&e), IP4(10, 0, 0, 50));
+	v = dhcp_opt_get(&e.reply, DHCP_OPT_HOSTNAME, &n);
+	assert_non_null(v);
+	assert_int_equal(n, 3);
+	assert_memory_equal(v, "vm1", 3);
+	assert_int_equal(lease(&e, 0xaa), IP4(10, 0, 0, 50));
+	assert_string_equal(e.res.rec.hostname, "vm1");
+	/* other clients fill the range; the reserved address is never theirs */
+	for (uint8_t c = 1; c <= 4; c++)
+		assert_int_equal(lease(&e, c), IP4(10, 0, 0, 99 + c));
+	/* releasing keeps the fixed DNS name */
+	tmsg_init(&m, DHCP_RELEASE, 0xaa, 9);
+	dhcp_put_be32(m.b + DHCP_OFS_CIADDR, IP4(10, 0, 0, 50));
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.action, DHCPS_ACT_COMMIT);
+	assert_int_equal(dns_names_lookup(e.names, "vm1", &ip), 0);
+	discover(&m, 5);
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.drop, DHCPS_DROP_POOL_EXHAUSTED);
+	teardown(&e);
+}
+
+static void test_exhaustion_expiry(void **state)
+{
+	struct env e;
+	struct tmsg m;
+	struct dhcps_stats st;
+
+	setup(&e);
+	for (uint8_t c = 1; c <= 4; c++)
+		lease(&e, c);
+	discover(&m, 5);
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.action, DHCPS_ACT_NONE);
+	assert_int_equal(e.res.drop, DHCPS_DROP_POOL_EXHAUSTED);
+	dhcps_stats_get(e.s, &st);
+	assert_int_equal(st.drops[DHCPS_DROP_POOL_EXHAUSTED], 1);
+	assert_int_equal(st.leases, 4);
+	/* client 1 releases, client 2 renews, 3 and 4 run out */
+	tmsg_init(&m, DHCP_RELEASE, 1, 9);
+	dhcp_put_be32(m.b + DHCP_OFS_CIADDR, IP4(10, 0, 0, 100));
+	tmsg_end(&m);
+	run_at(&e, &m, T0 + 50, true);
+	assert_int_equal(e.res.action, DHCPS_ACT_COMMIT);
+	renew(&m, 2, IP4(10, 0, 0, 101));
+	run_at(&e, &m, T0 + 100, false);
+	assert_int_equal(e.res.reply_type, DHCP_ACK);
+	assert_int_equal(dhcps_expire(e.s, T0 + 10), T0 + LEASE);
+	assert_int_equal(dhcps_expire(e.s, T0 + LEASE), T0 + 100 + LEASE);
+	dhcps_stats_get(e.s, &st);
+	assert_int_equal(st.leases, 1);
+	assert_int_equal(st.expired, 2);
+	/* the oldest-freed address goes to the new client */
+	discover(&m, 5);
+	tmsg_end(&m);
+	run_at(&e, &m, T0 + LEASE + 1, true);
+	assert_int_equal(e.res.action, DHCPS_ACT_SEND);
+	assert_int_equal(yiaddr(&e), IP4(10, 0, 0, 100));
+	/* an expired client coming back gets its own address */
+	discover(&m, 3);
+	tmsg_end(&m);
+	run_at(&e, &m, T0 + LEASE + 1, true);
+	assert_int_equal(yiaddr(&e), IP4(10, 0, 0, 102));
+	/* an unanswered offer expires */
+	assert_int_equal(dhcps_expire(e.s, T0 + LEASE + 1), T0 + LEASE + 61);
+	dhcps_expire(e.s, T0 + LEASE + 61);
+	assert_int_equal(dhcps_expire(e.s, T0 + LEASE + 61), T0 + 100 + LEASE);
+	teardown(&e);
+}
+
+static void test_client_id(void **state)
+{
+	struct env e;
+	struct tmsg m;
+
+	setup(&e);
+	/* the same MAC with two client ids: two clients */
+	discover(&m, 1);
+	tmsg_opt(&m, DHCP_OPT_CLIENT_ID, "\0a", 2);
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(yiaddr(&e), IP4(10, 0, 0, 100));
+	size_t n;
+	const uint8_t *v = dhcp_opt_get(&e.reply, DHCP_OPT_CLIENT_ID, &n);
+
+	assert_int_equal(n, 2); /* echoed, RFC 6842 */
+	assert_memory_equal(v, "\0a", 2);
+	discover(&m, 1);
+	tmsg_opt(&m, DHCP_OPT_CLIENT_ID, "\0b", 2);
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(yiaddr(&e), IP4(10, 0, 0, 101));
+	/* the same id from another MAC: the same client */
+	discover(&m, 9);
+	tmsg_opt(&m, DHCP_OPT_CLIENT_ID, "\0a", 2);
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(yiaddr(&e), IP4(10, 0, 0, 100));
+	/* ids longer than the key keep apart by their tail */
+	uint8_t id1[200], id2[200];
+
+	memset(id1, 'q', sizeof(id1));
+	memcpy(id2, id1, sizeof(id2));
+	id2[199] = 'r';
+	discover(&m, 2);
+	tmsg_opt(&m, DHCP_OPT_CLIENT_ID, id1, sizeof(id1));
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(yiaddr(&e), IP4(10, 0, 0, 102));
+	discover(&m, 2);
+	tmsg_opt(&m, DHCP_OPT_CLIENT_ID, id2, sizeof(id2));
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(yiaddr(&e), IP4(10, 0, 0, 103));
+	teardown(&e);
+}
+
+static void test_relay(void **state)
+{
+	struct env e;
+	struct tmsg m;
+	const uint8_t *v;
+	size_t n;
+
+	setup(&e);
+	discover(&m, 1);
+	dhcp_put_be32(m.b + DHCP_OFS_GIADDR, IP4(10, 1, 0, 1));
+	m.b[3] = 1; /* hops */
+	tmsg_opt(&m, DHCP_OPT_RELAY_AGENT, "\1\4port", 6);
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.action, DHCPS_ACT_SEND);
+	assert_int_equal(yiaddr(&e), IP4(10, 1, 0, 10));
+	assert_int_equal(e.res.reply.dst_ip, IP4(10, 1, 0, 1));
+	assert_int_equal(e.res.reply.dst_port, DHCP_SERVER_PORT);
+	assert_int_equal(dhcp_get_be32(e.res.reply.data + DHCP_OFS_GIADDR),
+			 IP4(10, 1, 0, 1));
+	assert_int_equal(opt32(&e, DHCP_OPT_ROUTER), IP4(10, 1, 0, 1));
+	assert_int_equal(opt32(&e, DHCP_OPT_LEASE_TIME), 600);
+	v = dhcp_opt_get(&e.reply, DHCP_OPT_RELAY_AGENT, &n);
+	assert_int_equal(n, 6); /* echoed, RFC 3046 */
+	assert_memory_equal(v, "\1\4port", 6);
+
+	request_sel(&m, 1, IP4(10, 1, 0, 10), SRV);
+	dhcp_put_be32(m.b + DHCP_OFS_GIADDR, IP4(10, 1, 0, 1));
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.reply_type, DHCP_ACK);
+	assert_int_equal(e.res.reply.dst_ip, IP4(10, 1, 0, 1));
+
+	/* a NAK through a relay: to the relay, broadcast bit set */
+	init_reboot(&m, 1, IP4(10, 0, 0, 100));
+	dhcp_put_be32(m.b + DHCP_OFS_GIADDR, IP4(10, 1, 0, 1));
+	run(&e, &m);
+	assert_int_equal(e.res.reply_type, DHCP_NAK);
+	assert_int_equal(e.res.reply.dst_ip, IP4(10, 1, 0, 1));
+	assert_int_equal(e.res.reply.dst_port, DHCP_SERVER_PORT);
+	assert_true(e.res.reply.data[DHCP_OFS_FLAGS] & 0x80);
+
+	/* a relay of no subnet */
+	discover(&m, 2);
+	dhcp_put_be32(m.b + DHCP_OFS_GIADDR, IP4(10, 9, 0, 1));
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.drop, DHCPS_DROP_NO_SUBNET);
+	teardown(&e);
+}
+
+static void test_probe(void **state)
+{
+	struct env e;
+	struct tmsg m, m2;
+	struct dhcps_rx rx;
+	struct dhcps_lease_rec rec;
+	struct dhcps_stats st;
+
+	cfg_default(&e);
+	e.cfg.probe = true;
+	start(&e);
+	discover(&m, 1);
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.action, DHCPS_ACT_PROBE);
+	assert_int_equal(e.res.probe_ip, IP4(10, 0, 0, 100));
+	/* a retransmission while probing */
+	run(&e, &m);
+	assert_int_equal(e.res.action, DHCPS_ACT_NONE);
+	assert_int_equal(e.res.drop, DHCPS_DROP_PROBING);
+	/* free: the offer follows */
+	rx = (struct dhcps_rx){.data = m.b, .len = m.len, .bcast = true};
+	dhcps_probe_done(e.s, IP4(10, 0, 0, 100), false, &rx, T0 + 1, &e.res);
+	assert_int_equal(e.res.action, DHCPS_ACT_SEND);
+	assert_int_equal(e.res.reply_type, DHCP_OFFER);
+	assert_int_equal(yiaddr(&e), IP4(10, 0, 0, 100));
+
+	/* in use: held back, the next address is probed */
+	discover(&m2, 2);
+	tmsg_end(&m2);
+	run(&e, &m2);
+	assert_int_equal(e.res.probe_ip, IP4(10, 0, 0, 101));
+	rx = (struct dhcps_rx){.data = m2.b, .len = m2.len, .bcast = true};
+	dhcps_probe_done(e.s, IP4(10, 0, 0, 101), true, &rx, T0 + 1, &e.res);
+	assert_int_equal(e.res.action, DHCPS_ACT_PROBE);
+	assert_int_equal(e.res.probe_ip, IP4(10, 0, 0, 102));
+	assert_int_equal(dhcps_lease_find(e.s, IP4(10, 0, 0, 101), &rec), 0);
+	assert_int_equal(rec.state, DHCPS_LEASE_DECLINED);
+	dhcps_probe_done(e.s, IP4(10, 0, 0, 102), false, &rx, T0 + 1, &e.res);
+	assert_int_equal(yiaddr(&e), IP4(10, 0, 0, 102));
+	dhcps_stats_get(e.s, &st);
+	assert_int_equal(st.probes, 3);
+	assert_int_equal(st.conflicts, 1);
+
+	/* a probe nobody answers in time: the address is probed again */
+	discover(&m, 3);
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.probe_ip, IP4(10, 0, 0, 103));
+	run_at(&e, &m, T0 + 11, true);
+	assert_int_equal(e.res.action, DHCPS_ACT_PROBE);
+	assert_int_equal(e.res.probe_ip, IP4(10, 0, 0, 103));
+
+	/* an address leased before is not probed again */
+	request_sel(&m, 1, IP4(10, 0, 0, 100), SRV);
+	tmsg_end(&m);
+	run_at(&e, &m, T0 + 12, true);
+	assert_int_equal(e.res.reply_type, DHCP_ACK);
+	tmsg_init(&m, DHCP_RELEASE, 1, 9);
+	dhcp_put_be32(m.b + DHCP_OFS_CIADDR, IP4(10, 0, 0, 100));
+	tmsg_end(&m);
+	run_at(&e, &m, T0 + 13, true);
+	assert_int_equal(e.res.action, DHCPS_ACT_COMMIT);
+	discover(&m, 1);
+	tmsg_end(&m);
+	run_at(&e, &m, T0 + 14, true);
+	assert_int_equal(e.res.action, DHCPS_ACT_SEND);
+	assert_int_equal(yiaddr(&e), IP4(10, 0, 0, 100));
+	teardown(&e);
+}
+
+static void test_restore(void **state)
+{
+	struct env e;
+	struct tmsg m;
+	struct dhcps_lease_rec rec = {0}, bad;
+	uint32_t ip;
+
+	cfg_default(&e);
+	e.cfg.probe = true;
+	start(&e);
+	rec.ip = IP4(10, 0, 0, 102);
+	rec.state = DHCPS_LEASE_BOUND;
+	rec.expires = T0 + 500;
+	memcpy(rec.mac, (uint8_t[]){0x52, 0x54, 0, 0, 0, 7}, 6);
+	rec.key[0] = 'H';
+	memcpy(rec.key + 1, rec.mac, 6);
+	rec.key_len = 7;
+	strcpy(rec.hostname, "db");
+	assert_int_equal(dhcps_restore(e.s, &rec, T0), 0);
+	assert_int_equal(dhcps_restore(e.s, &rec, T0), -EEXIST);
+	assert_int_equal(dns_names_lookup(e.names, "db", &ip), 0);
+	bad = rec;
+	bad.ip = IP4(10, 0, 0, 20);
+	assert_int_equal(dhcps_restore(e.s, &bad, T0), -ERANGE);
+	bad.ip = IP4(10, 7, 0, 20);
+	assert_int_equal(dhcps_restore(e.s, &bad, T0), -ERANGE);
+	bad = rec;
+	bad.ip = IP4(10, 0, 0, 103);
+	bad.key_len = 0;
+	assert_int_equal(dhcps_restore(e.s, &bad, T0), -EINVAL);
+	/* the client's DISCOVER gets its address back, unprobed */
+	discover(&m, 7);
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.action, DHCPS_ACT_SEND);
+	assert_int_equal(yiaddr(&e), IP4(10, 0, 0, 102));
+	/* a restored expired lease is free but remembered */
+	rec.ip = IP4(10, 0, 0, 103);
+	rec.mac[5] = 8;
+	rec.key[6] = 8;
+	rec.expires = T0 - 1;
+	assert_int_equal(dhcps_restore(e.s, &rec, T0), 0);
+	assert_int_equal(dhcps_lease_find(e.s, rec.ip, &bad), 0);
+	assert_int_equal(bad.state, DHCPS_LEASE_RELEASED);
+	discover(&m, 8);
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(yiaddr(&e), IP4(10, 0, 0, 103));
+	teardown(&e);
+}
+
+/* Config refusals: each case breaks a good config; the sentence names it. */
+struct cfg_case {
+	const char *what;
+	void (*mod)(struct dhcps_subnet_cfg *sn);
+	const char *want;
+};
+
+static void c_prefix(struct dhcps_subnet_cfg *sn)
+{
+	sn->prefix = 31;
+}
+static void c_host_bits(struct dhcps_subnet_cfg *sn)
+{
+	sn->net = IP4(10, 0, 0, 1);
+}
+static void c_reversed(struct dhcps_subnet_cfg *sn)
+{
+	sn->range_start = IP4(10, 0, 0, 200);
+}
+static void c_outside(struct dhcps_subnet_cfg *sn)
+{
+	sn->range_end = IP4(10, 0, 1, 20);
+}
+static void c_gateway(struct dhcps_subnet_cfg *sn)
+{
+	sn->range_start = IP4(10, 0, 0, 1);
+}
+static void c_network(struct dhcps_subnet_cfg *sn)
+{
+	sn->range_start = IP4(10, 0, 0, 0);
+}
+static void c_bcast(struct dhcps_subnet_cfg *sn)
+{
+	sn->range_end = IP4(10, 0, 0, 255);
+}
+static void c_router(struct dhcps_subnet_cfg *sn)
+{
+	sn->router = IP4(10, 0, 1, 1);
+}
+static void c_lease(struct dhcps_subnet_cfg *sn)
+{
+	sn->lease_time = 30;
+}
+static void c_t1t2(struct dhcps_subnet_cfg *sn)
+{
+	sn->t1 = 3000;
+	sn->t2 = 2000;
+}
+static void c_domain(struct dhcps_subnet_cfg *sn)
+{
+	strcpy(sn->domain, "lab..vnet");
+}
+static void c_route(struct dhcps_subnet_cfg *sn)
+{
+	sn->routes[0].dst = IP4(192, 168, 5, 1);
+}
+
+static const struct cfg_case cfg_cases[] = {
+    {"prefix 31", c_prefix, "prefix /31"},
+    {"host bits", c_host_bits, "10.0.0.1/24 is not a network address"},
+    {"reversed", c_reversed, "range 10.0.0.200-10.0.0.103 is reversed"},
+    {"outside", c_outside,
+     "range 10.0.0.100-10.0.1.20 is not inside subnet 10.0.0.0/24"},
+    {"gateway", c_gateway, "includes the gateway address 10.0.0.1"},
+    {"network", c_network, "includes the network address"},
+    {"broadcast", c_bcast, "includes the broadcast address"},
+    {"router", c_router, "router 10.0.1.1 is not inside subnet"},
+    {"lease", c_lease, "lease time 30 s"},
+    {"t1 t2", c_t1t2, "must increase"},
+    {"domain", c_domain, "is not a DNS name"},
+    {"route", c_route, "static route 192.168.5.1/24"},
+};
+
+static void test_config_checks(void **state)
+{
+	struct env e;
+	char err[200];
+
+	cfg_default(&e);
+	assert_int_equal(dhcps_check_subnet(&e.sn[0], SRV, err, sizeof(err)),
+			 0);
+	for (size_t i = 0; i < sizeof(cfg_cases) / sizeof(cfg_cases[0]); i++) {
+		struct dhcps_subnet_cfg sn = e.sn[0];
+
+		err[0] = 0;
+		cfg_cases[i].mod(&sn);
+		assert_int_equal(dhcps_check_subnet(&sn, SRV, err, sizeof(err)),
+				 -EINVAL);
+		if (!strstr(err, cfg_cases[i].want))
+			fail_msg("%s: \"%s\" lacks \"%s\"", cfg_cases[i].what,
+				 err, cfg_cases[i].want);
+	}
+
+	/* reservations */
+	struct dhcps_reservation r = e.rv[0];
+
+	assert_int_equal(dhcps_check_reservation(e.sn, 1, SRV, NULL, 0, &r, err,
+						 sizeof(err)),
+			 0);
+	r.ip = IP4(10, 2, 0, 5);
+	assert_int_equal(dhcps_check_reservation(e.sn, 1, SRV, NULL, 0, &r, err,
+						 sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "reservation 10.2.0.5 for 52:54:00:00:00:aa "
+				 "is outside subnet 10.0.0.0/24");
+	r.ip = SRV;
+	assert_int_equal(dhcps_check_reservation(e.sn, 1, SRV, NULL, 0, &r, err,
+						 sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "gateway's own address"));
+	r.ip = IP4(10, 0, 0, 255);
+	assert_int_equal(dhcps_check_reservation(e.sn, 1, SRV, NULL, 0, &r, err,
+						 sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "broadcast address"));
+	r = e.rv[0];
+	r.mac[5] = 0xbb;
+	assert_int_equal(dhcps_check_reservation(e.sn, 1, SRV, e.rv, 1, &r, err,
+						 sizeof(err)),
+			 -EEXIST);
+	assert_string_equal(
+	    err, "10.0.0.50 is already reserved for 52:54:00:00:00:aa");
+	r = e.rv[0];
+	r.ip = IP4(10, 0, 0, 51);
+	assert_int_equal(dhcps_check_reservation(e.sn, 1, SRV, e.rv, 1, &r, err,
+						 sizeof(err)),
+			 -EEXIST);
+	assert_non_null(strstr(err, "already has reservation 10.0.0.50"));
+	r.mac[5] = 0xbb;
+	assert_int_equal(dhcps_check_reservation(e.sn, 1, SRV, e.rv, 1, &r, err,
+						 sizeof(err)),
+			 -EEXIST);
+	assert_non_null(strstr(err, "hostname vm1 is already reserved"));
+	strcpy(r.hostname, "bad name");
+	assert_int_equal(dhcps_check_reservation(e.sn, 1, SRV, e.rv, 1, &r, err,
+						 sizeof(err)),
+			 -EINVAL);
+	r.mac[0] = 1;
+	strcpy(r.hostname, "ok");
+	assert_int_equal(dhcps_check_reservation(e.sn, 1, SRV, e.rv, 1, &r, err,
+						 sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "not a unicast address"));
+
+	/* create refuses overlapping subnets */
+	e.sn[1] = e.sn[0];
+	e.sn[1].net = IP4(10, 0, 0, 0);
+	e.sn[1].prefix = 16;
+	e.sn[1].range_start = IP4(10, 0, 5, 1);
+	e.sn[1].range_end = IP4(10, 0, 5, 9);
+	struct dhcps *s = NULL;
+
+	assert_int_equal(dhcps_create(&e.cfg, &s, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "overlaps"));
+	assert_null(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_dora),
+	    cmocka_unit_test(test_param_list),
+	    cmocka_unit_test(test_max_size),
+	    cmocka_unit_test(test_selecting_other_server),
+	    cmocka_unit_test(test_init_reboot),
+	    cmocka_unit_test(test_renew_rebind),
+	    cmocka_unit_test(test_release),
+	    cmocka_unit_test(test_decline),
+	    cmocka_unit_test(test_inform),
+	    cmocka_unit_test(test_reservation),
+	    cmocka_unit_test(test_exhaustion_expiry),
+	    cmocka_unit_test(test_client_id),
+	    cmocka_unit_test(test_relay),
+	    cmocka_unit_test(test_probe),
+	    cmocka_unit_test(test_restore),
+	    cmocka_unit_test(test_config_checks),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,737 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vnetd_port.c - the "port" object kind: options, the rules between ports
+ * and networks, opening backends, retries, live changes, status, counters
+ */
+#include "vnetd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "../lib/jsonrpc.h"
+#include "../lib/log.h"
+#include "../lib/util.h"
+#include "../vnic/vnic.h"
+
+#define PORT_RETRY_MS 5000
+
+static const char *const port_kinds[] = {"tap", "host", "uplink", "vhost-user",
+					 NULL};
+static const char *const uplink_backends[] = {"afpacket", "pcap", NULL};
+
+static const struct schema_opt port_opts[] = {
+    {"name", SCHEMA_NAME, .desc = "port name (default: the device)"},
+    {"network", SCHEMA_NAME, .flags = SCHEMA_REQUIRED,
+     .desc = "network to join"},
+    {"kind", SCHEMA_ENUM, .flags = SCHEMA_REQUIRED, .choices = port_kinds,
+     .desc = "tap, host, uplink or vhost-user"},
+    {"device", SCHEMA_NAME, .desc = "device: the tap to create, or the NIC"},
+    {"backend", SCHEMA_ENUM, .choices = uplink_backends,
+     .desc = "uplink capture backend"},
+    {"netns", SCHEMA_NAME, .desc = "namespace to create the tap in"},
+    {"mac", SCHEMA_MAC, .desc = "MAC address of the tap device"},
+    {"addresses", SCHEMA_ADDRS, .flags = SCHEMA_LIVE,
+     .desc = "host vNIC addresses (CIDR)"},
+    {"vlan", SCHEMA_UINT, 1, VLAN_MAX, 0, SCHEMA_LIVE, .desc = "access VLAN"},
+    {"trunk", SCHEMA_VLANS, .flags = SCHEMA_LIVE,
+     .desc = "trunk VLAN list, e.g. 10,20-30"},
+    {"native", SCHEMA_UINT, 1, VLAN_MAX, 0, SCHEMA_LIVE,
+     .desc = "trunk's untagged VLAN"},
+    {"dhcp_trusted", SCHEMA_BOOL, .flags = SCHEMA_LIVE,
+     .desc = "a guest port whose DHCP server messages pass (DHCP guard off)"},
+    {"mac_limit", SCHEMA_UINT, 0, 65536, 0, SCHEMA_LIVE,
+     .desc = "most MACs learned on this port, 0 for no limit (default: "
+	     "1024 on guest and host ports, none on uplinks)"},
+    {"path", SCHEMA_PATH, .desc = "vhost-user socket"},
+    {"client", SCHEMA_BOOL, .desc = "vhost-user: connect to the VMM's socket"},
+    {"queues", SCHEMA_UINT, 1, 8, 0, .desc = "vhost-user queue pairs"},
+};
+
+/**
+ * vnetd_port_find() - a port by name
+ * @d: daemon
+ * @name: name
+ *
+ * Return: port, or NULL
+ */
+struct vnetd_port *vnetd_port_find(struct vnetd *d, const char *name)
+{
+	struct vnetd_obj *o = vnetd_obj_find(d, &vnetd_kind_port, name);
+
+	return o ? vnetd_port_of(o) : NULL;
+}
+
+static enum vsw_port_role kind_role(const char *kind)
+{
+	if (!strcmp(kind, "host"))
+		return VSW_ROLE_HOST;
+	if (!strcmp(kind, "uplink"))
+		return VSW_ROLE_UPLINK;
+	return VSW_ROLE_VM;
+}
+
+static void port_vlan(json_t *conf, struct vsw_vlan *v)
+{
+	memset(v, 0, sizeof(*v));
+	if (json_object_get(conf, "vlan")) {
+		v->mode = VSW_VLAN_ACCESS;
+		v->access = (uint16_t)juint(conf, "vlan");
+	} else if (json_object_get(conf, "trunk")) {
+		v->mode = VSW_VLAN_TRUNK;
+		vlan_list_parse(jstr(conf, "trunk"), v->allowed);
+		v->native = (uint16_t)juint(conf, "native");
+	}
+}
+
+/* A vhost-user port: an absolute socket path; by default it is named after
+ * the socket's file name without ".sock". */
+static int vhost_check(json_t *conf, struct vnetd_err *e)
+{
+	const char *path = jstr(conf, "path"), *base;
+	char name[64];
+	size_t n;
+
+	if (!path || path[0] != '/') {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+			      "a vhost-user port needs an absolute socket "
+			      "path: --vhost-user /path.sock");
+		return -EINVAL;
+	}
+	if (json_object_get(conf, "device")) {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+			      "a vhost-user port has no device");
+		return -EINVAL;
+	}
+	if (jstr(conf, "name"))
+		return 0;
+	base = strrchr(path, '/') + 1;
+	snprintf(name, sizeof(name), "%s", base);
+	n = strlen(name);
+	if (n > 5 && !strcmp(name + n - 5, ".sock"))
+		name[n - 5] = 0;
+	if (!name_valid(name)) {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+			      "cannot name the port after '%s': give --name",
+			      base);
+		return -EINVAL;
+	}
+	json_object_set_new(conf, "name", json_string(name));
+	return 0;
+}
+
+/* Rules of one port on its own: which keys go with which kind.  Fills in
+ * the default name and the device of tap kinds. */
+static int port_check_self(json_t *conf, struct vnetd_err *e)
+{
+	const char *kind = jstr(conf, "kind");
+	const char *dev = jstr(conf, "device");
+	const char *name = jstr(conf, "name");
+	enum vsw_port_role role = kind_role(kind);
+
+	if (!strcmp(kind, "vhost-user")) {
+		if (vhost_check(conf, e))
+			return -EINVAL;
+	} else if (json_object_get(conf, "path") ||
+		   json_object_get(conf, "client") ||
+		   json_object_get(conf, "queues")) {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+			      "'path', 'client' and 'queues' apply to "
+			      "vhost-user ports only");
+		return -EINVAL;
+	} else if (!name && !dev) {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+			      "a port needs a device (or a name)");
+		return -EINVAL;
+	} else if (role != VSW_ROLE_UPLINK) {
+		if (dev && name && strcmp(dev, name)) {
+			vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+				      "a %s port is named after its tap device "
+				      "('%s' vs '%s')",
+				      kind, name, dev);
+			return -EINVAL;
+		}
+		json_object_set_new(conf, "device",
+				    json_string(name ? name : dev));
+	} else if (!dev) {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+			      "an uplink port needs the NIC: --uplink DEV");
+		return -EINVAL;
+	}
+	if (!jstr(conf, "name"))
+		json_object_set_new(conf, "name", json_string(dev));
+#define ONLY_FOR(key, cond, what)                                    \
+	if (json_object_get(conf, key) && !(cond)) {                 \
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,             \
+			      "'%s' applies to %s only", key, what); \
+		return -EINVAL;                                      \
+	}
+	ONLY_FOR("netns", !strcmp(kind, "tap"), "tap ports");
+	ONLY_FOR("addresses", role == VSW_ROLE_HOST, "host vNIC ports");
+	ONLY_FOR("backend", role == VSW_ROLE_UPLINK, "uplink ports");
+	ONLY_FOR("mac", role != VSW_ROLE_UPLINK && strcmp(kind, "vhost-user"),
+		 "tap and host ports");
+	ONLY_FOR("native", json_object_get(conf, "trunk"), "trunk ports");
+#undef ONLY_FOR
+	if (json_object_get(conf, "vlan") && json_object_get(conf, "trunk")) {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+			      "a port is either an access port (vlan) or a "
+			      "trunk, not both");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static const char *role_phrase(enum vsw_port_role role)
+{
+	return role == VSW_ROLE_UPLINK ? "an uplink"
+	       : role == VSW_ROLE_HOST ? "a host"
+				       : "a guest";
+}
+
+/* The rules between a port and the rest of the configuration @v. */
+static int port_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
+		      json_t *old, struct vnetd_err *e)
+{
+	enum vsw_port_role role;
+	const char *name, *dev, *path, *key;
+	json_t *net, *other;
+	int ret = port_check_self(conf, e);
+
+	if (ret)
+		return ret;
+	name = jstr(conf, "name");
+	dev = jstr(conf, "device");
+	path = jstr(conf, "path");
+	role = kind_role(jstr(conf, "kind"));
+	net = vnetd_view_find(v, &vnetd_kind_network, jstr(conf, "network"));
+	if (!net) {
+		vnetd_err_set(e, VNET_ERR_NOT_FOUND, "no network '%s'",
+			      jstr(conf, "network"));
+		return -ENOENT;
+	}
+	if (!vsw_role_allowed(
+		(enum vsw_net_type)vsw_net_type_parse(jstr(net, "type")),
+		role)) {
+		bool priv = !strcmp(jstr(net, "type"), "private");
+
+		vnetd_err_set(e, VNET_ERR_REFUSED,
+			      "%s port cannot join %s network '%s' (%s)",
+			      role_phrase(role), jstr(net, "type"),
+			      jstr(net, "name"),
+			      priv ? "private networks join guests only"
+				   : "only external networks have an uplink");
+		return -EPERM;
+	}
+	if (!old && vnetd_view_find(v, &vnetd_kind_port, name)) {
+		vnetd_err_set(e, VNET_ERR_EXISTS, "port '%s' already exists",
+			      name);
+		return -EEXIST;
+	}
+	json_object_foreach(vnetd_view_all(v, &vnetd_kind_port), key, other)
+	{
+		const char *odev = jstr(other, "device");
+		bool o_uplink = !strcmp(jstr(other, "kind"), "uplink");
+
+		if (!strcmp(key, name))
+			continue;
+		if (dev && odev && !strcmp(dev, odev) &&
+		    (role == VSW_ROLE_UPLINK) == o_uplink) {
+			vnetd_err_set(e, VNET_ERR_EXISTS,
+				      "device '%s' is already port '%s'", dev,
+				      key);
+			return -EEXIST;
+		}
+		if (path && jstr(other, "path") &&
+		    !strcmp(path, jstr(other, "path"))) {
+			vnetd_err_set(e, VNET_ERR_EXISTS,
+				      "socket %s is already port '%s'", path,
+				      key);
+			return -EEXIST;
+		}
+		if (role == VSW_ROLE_UPLINK && o_uplink &&
+		    !strcmp(jstr(other, "network"), jstr(net, "name"))) {
+			vnetd_err_set(e, VNET_ERR_EXISTS,
+				      "network '%s' already has uplink '%s'",
+				      jstr(net, "name"), key);
+			return -EEXIST;
+		}
+	}
+	return 0;
+}
+
+/* A "port set" that gives a VLAN drops the trunk and the other way round;
+ * clearing the VLAN ("vlan": null) clears all three. */
+static void port_merge(json_t *conf, json_t *changes)
+{
+	json_t *vlan = json_object_get(changes, "vlan");
+	json_t *trunk = json_object_get(changes, "trunk");
+
+	if (vlan && !json_is_null(vlan)) {
+		json_object_del(conf, "trunk");
+		json_object_del(conf, "native");
+	}
+	if (trunk && !json_is_null(trunk))
+		json_object_del(conf, "vlan");
+	if ((vlan && json_is_null(vlan)) || (trunk && json_is_null(trunk))) {
+		json_object_del(conf, "vlan");
+		json_object_del(conf, "trunk");
+		json_object_del(conf, "native");
+	}
+}
+
+static void ctl_event(struct vnetd *d, struct vnetd_handler *h, uint32_t events)
+{
+	struct vnetd_port *p =
+	    (struct vnetd_port *)((char *)h - offsetof(struct vnetd_port, ctl));
+
+	if (!p->gone && p->id >= 0)
+		vnic_ctl_event(vswitch_port_vnic(d->sw, p->id));
+}
+
+static void watch_ctl(struct vnetd *d, struct vnetd_port *p, bool on)
+{
+	struct vnic *v = p->id >= 0 ? vswitch_port_vnic(d->sw, p->id) : NULL;
+	int fd = v ? vnic_ctl_fd(v) : -1;
+
+	if (on && fd >= 0 && !vnetd_watch(d, fd, EPOLLIN, &p->ctl))
+		p->ctl_fd = fd;
+	if (!on && p->ctl_fd >= 0) {
+		vnetd_unwatch(d, p->ctl_fd);
+		p->ctl_fd = -1;
+	}
+}
+
+/* The VLAN a port's untagged frames belong to. */
+static uint16_t untagged_vlan(const struct vsw_vlan *v)
+{
+	return v->mode == VSW_VLAN_ACCESS  ? v->access
+	       : v->mode == VSW_VLAN_TRUNK ? v->native
+					   : 0;
+}
+
+/* The host vNIC's MAC is pinned in the MAC table: no guest can take it over
+ * by sending from it. */
+static void pin_host_mac(struct vnetd *d, struct vnetd_port *p,
+			 const struct vsw_vlan *vlan, bool on)
+{
+	struct vnetd_net *net = vnetd_net_find(d, jstr(p->obj.conf, "network"));
+	uint8_t mac[6];
+	int ret = net ? vnic_link_get_mac(p->obj.name, mac) : -ENOENT;
+
+	if (!ret)
+		ret = on ? vswitch_fdb_pin(d->sw, net->id, mac,
+					   untagged_vlan(vlan), p->id)
+			 : vswitch_fdb_unpin(d->sw, net->id, mac,
+					     untagged_vlan(vlan));
+	if (ret && on)
+		vlog(MAIN, WARN, "port %s: cannot pin its MAC: %s", p->obj.name,
+		     strerror(-ret));
+}
+
+/* Open the backend and attach it; on failure the port stays configured but
+ * inactive, with the reason in p->error. */
+static int port_activate(struct vnetd *d, struct vnetd_port *p)
+{
+	json_t *conf = p->obj.conf;
+	struct vnetd_net *net = vnetd_net_find(d, jstr(conf, "network"));
+	struct vnic_params vp = {
+	    .kind = jstr(conf, "kind"),
+	    .name = p->obj.name,
+	    .dev = jstr(conf, "device"),
+	    .backend = jstr(conf, "backend"),
+	    .netns = jstr(conf, "netns"),
+	    .mtu = net ? juint(net->obj.conf, "mtu") : 1500,
+	    .path = jstr(conf, "path"),
+	    .client = json_is_true(json_object_get(conf, "client")),
+	    .queues = juint(conf, "queues"),
+	    .poll = d->opts.poll,
+	};
+	json_t *addrs = json_object_get(conf, "addresses"), *a;
+	struct vsw_vlan vlan;
+	struct vnic *v;
+	size_t i;
+	int ret, id;
+
+	if (!net)
+		return -ENOENT;
+	if (jstr(conf, "mac")) {
+		mac_parse(jstr(conf, "mac"), vp.mac);
+		vp.has_mac = true;
+	}
+	ret = vnic_open(&vp, &v, p->error, sizeof(p->error));
+	if (ret)
+		return ret;
+	json_array_foreach(addrs, i, a)
+	{
+		ret = vnic_link_addr_add(p->obj.name, json_string_value(a));
+		if (ret) {
+			snprintf(p->error, sizeof(p->error),
+				 "cannot add address %s to %s: %s",
+				 json_string_value(a), p->obj.name,
+				 strerror(-ret));
+			vnic_close(v);
+			return ret;
+		}
+	}
+	port_vlan(conf, &vlan);
+	id = vswitch_port_add(d->sw, net->id, p->obj.name, kind_role(vp.kind),
+			      &vlan, v);
+	if (id < 0) {
+		snprintf(p->error, sizeof(p->error), "switch refused it: %s",
+			 strerror(-id));
+		vnic_close(v);
+		return id;
+	}
+	p->id = id;
+	p->error[0] = 0;
+	if (json_object_get(conf, "mac_limit"))
+		(void)vswitch_port_set_mac_limit(d->sw, id,
+						 juint(conf, "mac_limit"));
+	if (json_is_true(json_object_get(conf, "dhcp_trusted")))
+		(void)vswitch_port_set_dhcp_guard(d->sw, id, false);
+	if (kind_role(vp.kind) == VSW_ROLE_HOST)
+		pin_host_mac(d, p, &vlan, true);
+	watch_ctl(d, p, true);
+	return 0;
+}
+
+static void retry_fire(struct vtimer *t, void *arg)
+{
+	struct vnetd_port *p = arg;
+	struct vnetd *d = p->d;
+
+	if (p->gone || p->id >= 0)
+		return;
+	if (!port_activate(d, p)) {
+		vlog(MAIN, INFO, "port %s is active again", p->obj.name);
+		return;
+	}
+	if (vtimer_arm(d->timers, t, PORT_RETRY_MS))
+		vlog(MAIN, ERR, "port %s: cannot schedule a retry",
+		     p->obj.name);
+}
+
+static struct vnetd_obj *port_apply(struct vnetd *d, json_t *conf,
+				    bool restoring, struct vnetd_err *e)
+{
+	struct vnetd_port *p = calloc(1, sizeof(*p));
+	int ret;
+
+	if (!p) {
+		vnetd_err_set(e, VNET_ERR_SYSTEM, "out of memory");
+		return NULL;
+	}
+	p->d = d;
+	p->obj.kind = &vnetd_kind_port;
+	p->obj.conf = json_incref(conf);
+	p->obj.name = jstr(conf, "name");
+	p->id = -1;
+	p->ctl_fd = -1;
+	p->ctl.fn = ctl_event;
+	vtimer_init(&p->retry, retry_fire, p);
+	ret = port_activate(d, p);
+	if (!ret)
+		return &p->obj;
+	if (restoring) {
+		vlog(MAIN, WARN, "port %s restored but inactive: %s",
+		     p->obj.name, p->error);
+		if (vtimer_arm(d->timers, &p->retry, PORT_RETRY_MS))
+			vlog(MAIN, ERR, "port %s: cannot schedule a retry",
+			     p->obj.name);
+		return &p->obj;
+	}
+	vnetd_err_set(e, jsonrpc_code_from_errno(ret), "%s", p->error);
+	json_decref(p->obj.conf);
+	free(p);
+	return NULL;
+}
+
+static void port_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
+{
+	struct vnetd_port *p = vnetd_port_of(o);
+
+	vtimer_cancel(d->timers, &p->retry);
+	if (p->id >= 0) {
+		watch_ctl(d, p, false);
+		if (remove)
+			vnic_remove(vswitch_port_vnic(d->sw, p->id));
+		(void)vswitch_port_del(d->sw, p->id);
+	}
+	if (remove)
+		vlog(MAIN, INFO, "port %s deleted", o->name);
+	p->gone = true;
+	json_decref(o->conf);
+	o->conf = NULL;
+	/* Its control handler may still be in this batch of events. */
+	vnetd_defer_free(d, p);
+}
+
+/* Addresses of a host vNIC: remove the old ones first (removing a
+ * subnet's primary address would take secondaries added after it along),
+ * then add the new ones. */
+static int set_addresses(struct vnetd_port *p, json_t *from, json_t *to,
+			 struct vnetd_err *e)
+{
+	json_t *a, *b;
+	size_t i, k;
+	int ret;
+
+	json_array_foreach(from, i, a)
+	{
+		bool keep = false;
+
+		json_array_foreach(to, k, b) keep |= json_equal(a, b);
+		if (keep)
+			continue;
+		ret = vnic_link_addr_del(p->obj.name, json_string_value(a));
+		if (ret) {
+			vnetd_err_set(e, jsonrpc_code_from_errno(ret),
+				      "cannot remove address %s from %s: %s",
+				      json_string_value(a), p->obj.name,
+				      strerror(-ret));
+			return ret;
+		}
+	}
+	json_array_foreach(to, i, a)
+	{
+		ret = vnic_link_addr_add(p->obj.name, json_string_value(a));
+		if (ret) {
+			vnetd_err_set(e, jsonrpc_code_from_errno(ret),
+				      "cannot add address %s to %s: %s",
+				      json_string_value(a), p->obj.name,
+				      strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static int port_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
+		    struct vnetd_err *e)
+{
+	struct vnetd_port *p = vnetd_port_of(o);
+	json_t *from = json_object_get(o->conf, "addresses");
+	json_t *to = json_object_get(conf, "addresses");
+	struct vsw_vlan was, now;
+	int ret;
+
+	if (p->id < 0) {
+		vnetd_err_set(e, VNET_ERR_BUSY,
+			      "port '%s' is not active (%s); it cannot change "
+			      "until it is",
+			      o->name, p->error);
+		return -EBUSY;
+	}
+	if (!json_equal(from ? from : json_null(), to ? to : json_null()) &&
+	    (ret = set_addresses(p, from, to, e)))
+		return ret;
+	port_vlan(o->conf, &was);
+	port_vlan(conf, &now);
+	if (memcmp(&was, &now, sizeof(was))) {
+		bool host = !strcmp(jstr(conf, "kind"), "host");
+
+		ret = vswitch_port_set_vlan(d->sw, p->id, &now);
+		if (ret) {
+			vnetd_err_set(e, jsonrpc_code_from_errno(ret),
+				      "cannot change the VLAN setting: %s",
+				      strerror(-ret));
+			return ret;
+		}
+		if (host && untagged_vlan(&was) != untagged_vlan(&now)) {
+			pin_host_mac(d, p, &was, false);
+			pin_host_mac(d, p, &now, true);
+		}
+	}
+	if (json_is_true(json_object_get(conf, "dhcp_trusted")) !=
+	    json_is_true(json_object_get(o->conf, "dhcp_trusted")))
+		(void)vswitch_port_set_dhcp_guard(
+		    d->sw, p->id,
+		    kind_role(jstr(conf, "kind")) == VSW_ROLE_VM &&
+			!json_is_true(json_object_get(conf, "dhcp_trusted")));
+	if (json_object_get(conf, "mac_limit") &&
+	    juint(conf, "mac_limit") != juint(o->conf, "mac_limit"))
+		(void)vswitch_port_set_mac_limit(d->sw, p->id,
+						 juint(conf, "mac_limit"));
+	return 0;
+}
+
+static json_t *port_status(struct vnetd *d, struct vnetd_obj *o)
+{
+	struct vnetd_port *p = vnetd_port_of(o);
+	json_t *s = json_deep_copy(o->conf);
+	const char *state;
+
+	if (p->id < 0)
+		state = "error";
+	else if (vswitch_port_up(d->sw, p->id))
+		state = "up";
+	else
+		state = "down";
+	json_object_set_new(s, "state", json_string(state));
+	if (p->id < 0)
+		json_object_set_new(s, "error", json_string(p->error));
+	else {
+		if (!json_object_get(s, "mac_limit"))
+			json_object_set_new(
+			    s, "mac_limit",
+			    json_integer(vswitch_port_mac_limit(d->sw, p->id)));
+		json_object_set_new(
+		    s, "macs_learned",
+		    json_integer(vswitch_port_mac_count(d->sw, p->id)));
+		vnic_describe(vswitch_port_vnic(d->sw, p->id), s);
+	}
+	if (!strcmp(jstr(o->conf, "kind"), "uplink") &&
+	    !json_object_get(s, "backend"))
+		json_object_set_new(s, "backend", json_string("afpacket"));
+	return s;
+}
+
+/* After a --replace import dropped a tap or host port: delete its device,
+ * unless a port of the new configuration uses it. */
+static void port_purge(struct vnetd *d, json_t *conf)
+{
+	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
+	const char *kind = jstr(conf, "kind"), *dev = jstr(conf, "device");
+	int ret;
+
+	if (!dev || (strcmp(kind, "tap") && strcmp(kind, "host")))
+		return;
+	for (size_t i = 0; i < ports->n; i++) {
+		const char *k = jstr(ports->v[i]->conf, "kind");
+		const char *od = jstr(ports->v[i]->conf, "device");
+
+		if (od && !strcmp(od, dev) && strcmp(k, "uplink"))
+			return;
+	}
+	ret = vnic_link_delete(dev, jstr(conf, "netns"));
+	if (ret)
+		vlog(MAIN, WARN, "port %s: cannot delete device %s: %s",
+		     jstr(conf, "name"), dev, strerror(-ret));
+}
+
+const struct vnetd_kind vnetd_kind_port = {
+    .name = "port",
+    .table = "ports",
+    .schema = {port_opts, ARRAY_SIZE(port_opts)},
+    .parent = &vnetd_kind_network,
+    .parent_key = "network",
+    .check = port_check,
+    .apply = port_apply,
+    .unapply = port_unapply,
+    .set = port_set,
+    .merge = port_merge,
+    .purge = port_purge,
+    .status = port_status,
+};
+
+static json_t *port_counters(struct vnetd *d, struct vnetd_port *p)
+{
+	struct vsw_port_stats st;
+	struct vnic *v;
+	json_t *o, *drops;
+
+	vswitch_port_stats(d->sw, p->id, &st);
+	drops = json_object();
+	for (int i = 0; i < VSW_DROP_MAX; i++)
+		json_object_set_new(drops, vsw_drop_name((enum vsw_drop)i),
+				    json_integer((json_int_t)st.drops[i]));
+	v = p->id >= 0 ? vswitch_port_vnic(d->sw, p->id) : NULL;
+	for (int i = 0; v && i < VNIC_DROP_MAX; i++)
+		json_object_set_new(
+		    drops, vnic_drop_name((enum vnic_drop)i),
+		    json_integer((json_int_t)vnic_drops(v, (enum vnic_drop)i)));
+	o = json_pack(
+	    "{s:I,s:I,s:I,s:I}", "rx_packets", (json_int_t)st.rx_packets,
+	    "rx_bytes", (json_int_t)st.rx_bytes, "tx_packets",
+	    (json_int_t)st.tx_packets, "tx_bytes", (json_int_t)st.tx_bytes);
+	json_object_set_new(o, "drops", drops);
+	return o;
+}
+
+/**
+ * vnetd_port_show() - RPC port.show {name}
+ * @d: daemon
+ * @params: parameters
+ * @e: error
+ *
+ * Return: the port with its counters, or NULL with @e set
+ */
+json_t *vnetd_port_show(struct vnetd *d, json_t *params, struct vnetd_err *e)
+{
+	struct vnetd_obj *o =
+	    vnetd_obj_lookup(d, &vnetd_kind_port, jstr(params, "name"), e);
+	json_t *s;
+
+	if (!o)
+		return NULL;
+	s = port_status(d, o);
+	if (vnetd_port_of(o)->id >= 0)
+		json_object_set_new(s, "counters",
+				    port_counters(d, vnetd_port_of(o)));
+	return s;
+}
+
+/**
+ * vnetd_stats() - RPC stats {network?, port?}
+ * @d: daemon
+ * @params: parameters
+ * @e: error
+ *
+ * Return: per-port counters (of one port, one network or all), with drop
+ * counters by reason, or NULL with @e set
+ */
+json_t *vnetd_stats(struct vnetd *d, json_t *params, struct vnetd_err *e)
+{
+	const char *net = jstr(params, "network"), *port = jstr(params, "port");
+	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
+	json_t *arr;
+
+	if (net && !vnetd_obj_lookup(d, &vnetd_kind_network, net, e))
+		return NULL;
+	if (port && !vnetd_obj_lookup(d, &vnetd_kind_port, port, e))
+		return NULL;
+	arr = json_array();
+	for (size_t i = 0; i < ports->n; i++) {
+		struct vnetd_port *p = vnetd_port_of(ports->v[i]);
+		json_t *o;
+
+		if ((net && strcmp(jstr(p->obj.conf, "network"), net)) ||
+		    (port && strcmp(p->obj.name, port)) || p->id < 0)
+			continue;
+		o = port_counters(d, p);
+		json_object_set_new(o, "port", json_string(p->obj.name));
+		json_object_set_new(o, "network",
+				    json_string(jstr(p->obj.conf, "network")));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+/**
+ * vnetd_link_event() - a kernel device changed: update the port on it
+ * @d: daemon
+ * @ifindex: device index
+ * @name: device name
+ * @deleted: the device left vnetd's namespace
+ * @up: administratively up
+ * @running: carrier
+ */
+void vnetd_link_event(struct vnetd *d, int ifindex, const char *name,
+		      bool deleted, bool up, bool running)
+{
+	int id = vswitch_port_find_ifindex(d->sw, ifindex);
+	struct vnic *v;
+
+	if (id < 0)
+		return;
+	v = vswitch_port_vnic(d->sw, id);
+	if (deleted) {
+		/* A tap moved to another namespace also leaves ours. */
+		if (!vnic_alive(v))
+			(void)vswitch_port_set_link(d->sw, id, false);
+		return;
+	}
+	(void)vswitch_port_set_link(d->sw, id, up && running);
+}
