@@ -6,6 +6,8 @@
 #   make test       unit + integration tests (root, namespaces)
 #   make unit       cmocka unit tests only
 #   make asan       everything built and tested with ASan+UBSan (build-asan/)
+#   make tsan       built with ThreadSanitizer (build-tsan/); unit tests and
+#                   the multi-thread stress test (t_threads.sh) run under it
 #   make fuzz       libFuzzer targets (clang) run for a fixed budget
 #   make bench      vnet-bench tap scenario vs the kernel bridge
 #   make format-check / cppcheck / clang-tidy
@@ -57,7 +59,7 @@ BINS := $(BUILD)/vnetd $(BUILD)/vnetctl $(BUILD)/vnet-bench $(BUILD)/vnet-vu-pee
 # Keep unit-test objects between runs.
 .SECONDARY:
 
-.PHONY: all deps test unit integration asan fuzz bench demo clean \
+.PHONY: all deps test unit integration asan tsan fuzz bench demo clean \
 	format format-check cppcheck clang-tidy
 all: $(BINS)
 
@@ -101,6 +103,14 @@ asan:
 		CPPFLAGS_EXTRA= all unit
 	@ASAN_OPTIONS=detect_leaks=1 sh tests/integration/run.sh build-asan
 
+# clang: GCC's TSan does not model fences.  A race report stops the
+# process (halt_on_error), so the test fails.
+tsan:
+	@$(MAKE) --no-print-directory BUILD=build-tsan CC=clang OPT="-O1 -g" \
+		SAN="-fsanitize=thread -fno-omit-frame-pointer" all unit
+	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+		sh tests/integration/run.sh build-tsan tests/integration/t_threads.sh
+
 fuzz:
 	@sh tests/fuzz/run.sh
 
@@ -114,7 +124,7 @@ demo: deps
 	@sh tests/demo.sh $(BUILD)
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-tsan build-fuzz
 
 SRC_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:
