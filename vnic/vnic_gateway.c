@@ -25,11 +25,14 @@
 #include <unistd.h>
 
 #include "../dhcp/dhcp.h"
+#include "../lib/log.h"
 #include "../lib/util.h"
 #include "../lib/vnet_hdr.h"
 #include "vnic_provider.h"
 
-#define VGW_OUT_SLOTS	 64
+#define VGW_OUT_SLOTS	 512  /* frames up to VGW_SLOT_SIZE */
+#define VGW_SLOT_SIZE	 1536 /* every reply but a jumbo echo */
+#define VGW_BIG_SLOTS	 8    /* frames up to PKT_MAX_FRAME */
 #define VGW_COMMIT_SLOTS 32
 #define VGW_PROBE_SLOTS	 16
 #define VGW_MSG_MAX	 1500 /* DHCP message kept while its probe runs */
@@ -37,9 +40,17 @@
 #define IPPROTO_ICMP_	 1
 #define IPPROTO_UDP_	 17
 
-struct vgw_frame {
-	size_t len;
-	uint8_t data[PKT_MAX_FRAME];
+/*
+ * A queue of frames waiting for rx_burst(): fixed slots, one writer and one
+ * reader at a time under the gateway's lock.  Small frames (a burst of DHCP
+ * replies to a relay) and jumbo ones (echo replies) queue apart so a burst
+ * costs little memory.
+ */
+struct vgw_queue {
+	unsigned head, tail, slots;
+	size_t slot_size;
+	size_t *len;
+	uint8_t *mem;
 };
 
 /* An ACK waiting for its lease to be committed. */
@@ -73,8 +84,7 @@ struct vnic_gateway {
 	int64_t next_expiry;  /* the DHCP server's, its seconds */
 	uint64_t token;
 	struct vgw_stats st;
-	unsigned out_head, out_tail;
-	struct vgw_frame out[VGW_OUT_SLOTS];
+	struct vgw_queue out[2]; /* small frames, jumbo frames */
 	struct vgw_commit commit[VGW_COMMIT_SLOTS];
 	struct vgw_probe probe[VGW_PROBE_SLOTS];
 	uint8_t msg[VGW_MSG_MAX]; /* a probe's message, being replayed */
@@ -156,7 +166,8 @@ static void gw_arm(struct vnic_gateway *g)
 {
 	uint64_t now = now_ns(), due = UINT64_MAX;
 
-	if (g->out_head != g->out_tail)
+	if (g->out[0].head != g->out[0].tail ||
+	    g->out[1].head != g->out[1].tail)
 		due = now;
 	for (unsigned i = 0; i < VGW_PROBE_SLOTS; i++)
 		if (g->probe[i].used && g->probe[i].deadline < due)
@@ -187,21 +198,59 @@ static void gw_arm(struct vnic_gateway *g)
 
 /* ---- frames out ---- */
 
+static int queue_init(struct vgw_queue *q, unsigned slots, size_t slot_size)
+{
+	q->head = q->tail = 0;
+	q->slots = slots;
+	q->slot_size = slot_size;
+	q->len = calloc(slots, sizeof(*q->len));
+	q->mem = malloc(slots * slot_size);
+	return q->len && q->mem ? 0 : -ENOMEM;
+}
+
+static void queue_fini(struct vgw_queue *q)
+{
+	free(q->len);
+	free(q->mem);
+}
+
+/* Room for a frame of @len bytes at the tail of the queue that fits it. */
 static uint8_t *out_slot(struct vnic_gateway *g, size_t len)
 {
-	struct vgw_frame *f;
+	struct vgw_queue *q = &g->out[len > VGW_SLOT_SIZE];
+	unsigned i;
 
-	if (len > sizeof(f->data)) {
+	if (len > q->slot_size) {
 		gw_drop(g, VGW_DROP_TOO_BIG);
 		return NULL;
 	}
-	if (g->out_tail - g->out_head >= VGW_OUT_SLOTS) {
+	if (q->tail - q->head >= q->slots) {
 		gw_drop(g, VGW_DROP_OUT_FULL);
 		return NULL;
 	}
-	f = &g->out[g->out_tail++ % VGW_OUT_SLOTS];
-	f->len = len;
-	return f->data;
+	i = q->tail++ % q->slots;
+	q->len[i] = len;
+	return q->mem + (size_t)i * q->slot_size;
+}
+
+/* Move queued frames into pool packets; how many were added. */
+static unsigned queue_drain(struct vgw_queue *q, struct pkt_pool *pool,
+			    struct pkt **pkts, unsigned n)
+{
+	unsigned got = 0;
+
+	while (got < n && q->head != q->tail) {
+		unsigned i = q->head % q->slots;
+		struct pkt *p = pkt_pool_alloc(pool);
+
+		if (!p) /* the pool is dry: the frames wait */
+			break;
+		memcpy(p->data, q->mem + (size_t)i * q->slot_size, q->len[i]);
+		p->len = (uint32_t)q->len[i];
+		pkts[got++] = p;
+		q->head++;
+	}
+	return got;
 }
 
 static void eth_put(uint8_t *f, const uint8_t *dst, const uint8_t *src,
@@ -303,8 +352,17 @@ static void arp_in(struct vnic_gateway *g, struct pkt_cursor *c)
 		struct vgw_probe *p = &g->probe[i];
 
 		if (p->used && (spa == p->ip || (!spa && tpa == p->ip &&
-						 memcmp(a + 8, g->mac, 6))))
+						 memcmp(a + 8, g->mac, 6)))) {
+			char mac[MAC_STRLEN];
+
+			vlog_rl(VNIC, WARN,
+				"%s: %u.%u.%u.%u of the DHCP pool is in use by "
+				"%s: held back",
+				g->base.name, p->ip >> 24, (p->ip >> 16) & 0xff,
+				(p->ip >> 8) & 0xff, p->ip & 0xff,
+				mac_format(a + 8, mac));
 			probe_finish(g, p, true);
+		}
 	}
 	if (pkt_get_be16(a + 6) != 1 || tpa != g->cfg.ip || !g->cfg.ip)
 		return gw_drop(g, VGW_DROP_NOT_FOR_US);
@@ -371,6 +429,13 @@ static void dhcp_result(struct vnic_gateway *g, const struct dhcps_rx *rx,
 	case DHCPS_ACT_NONE:
 		if (res->drop != DHCPS_DROP_NONE)
 			gw_drop(g, VGW_DROP_DHCP);
+		if (res->drop == DHCPS_DROP_POOL_EXHAUSTED) {
+			char mac[MAC_STRLEN];
+
+			vlog_rl(VNIC, WARN,
+				"%s: DHCP pool exhausted: no address for %s",
+				g->base.name, mac_format(rx->src_mac, mac));
+		}
 		break;
 	case DHCPS_ACT_PROBE:
 		probe_start(g, rx, res->probe_ip);
@@ -566,6 +631,18 @@ static void frame_in(struct vnic_gateway *g, const uint8_t *f, size_t len)
 
 /* ---- the ops ---- */
 
+static void gw_close(struct vnic *v)
+{
+	struct vnic_gateway *g = to_gw(v);
+
+	if (g->tfd >= 0)
+		close(g->tfd);
+	queue_fini(&g->out[0]);
+	queue_fini(&g->out[1]);
+	pthread_mutex_destroy(&g->lock);
+	free(g);
+}
+
 static int gw_open(const struct vnic_params *params, struct vnic **out,
 		   char *err, size_t errlen)
 {
@@ -583,13 +660,14 @@ static int gw_open(const struct vnic_params *params, struct vnic **out,
 	else
 		mac_random(g->mac);
 	g->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (g->tfd < 0) {
-		int rc = -errno;
+	if (g->tfd < 0 ||
+	    queue_init(&g->out[0], VGW_OUT_SLOTS, VGW_SLOT_SIZE) ||
+	    queue_init(&g->out[1], VGW_BIG_SLOTS, PKT_MAX_FRAME)) {
+		int rc = g->tfd < 0 ? -errno : -ENOMEM;
 
-		snprintf(err, errlen, "gateway %s: timerfd: %s", params->name,
-			 strerror(errno));
-		pthread_mutex_destroy(&g->lock);
-		free(g);
+		snprintf(err, errlen, "gateway %s: %s", params->name,
+			 strerror(-rc));
+		gw_close(&g->base);
 		return rc;
 	}
 	atomic_init(&g->due, UINT64_MAX);
@@ -598,15 +676,6 @@ static int gw_open(const struct vnic_params *params, struct vnic **out,
 	g->cfg.probe_ms = 1000;
 	*out = &g->base;
 	return 0;
-}
-
-static void gw_close(struct vnic *v)
-{
-	struct vnic_gateway *g = to_gw(v);
-
-	close(g->tfd);
-	pthread_mutex_destroy(&g->lock);
-	free(g);
 }
 
 static int gw_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
@@ -630,17 +699,8 @@ static int gw_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 			probe_finish(g, &g->probe[i], false);
 	if (g->cfg.dhcp && g->next_expiry <= gw_now(g))
 		g->next_expiry = dhcps_expire(g->cfg.dhcp, gw_now(g));
-	while (got < n && g->out_head != g->out_tail) {
-		struct vgw_frame *f = &g->out[g->out_head % VGW_OUT_SLOTS];
-		struct pkt *p = pkt_pool_alloc(pool);
-
-		if (!p) /* the pool is dry: the frames wait */
-			break;
-		memcpy(p->data, f->data, f->len);
-		p->len = (uint32_t)f->len;
-		pkts[got++] = p;
-		g->out_head++;
-	}
+	got = queue_drain(&g->out[0], pool, pkts, n);
+	got += queue_drain(&g->out[1], pool, pkts + got, n - got);
 	gw_arm(g);
 	pthread_mutex_unlock(&g->lock);
 	return (int)got;

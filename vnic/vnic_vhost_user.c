@@ -17,8 +17,10 @@
  * Data: each of the guest's transmit queues (odd indices) is one receive
  * queue of the port, owned by one datapath thread.  Datapath threads
  * transmit into the guest's receive queues (even indices): when the guest
- * runs at least as many as there are threads, each thread has its own (one
- * writer, no lock); otherwise threads share them under a spinlock.
+ * runs at least as many as there are threads, each thread has queues of its
+ * own (one writer, no lock) and spreads frames over them by MAC pair, so a
+ * conversation stays in order on one queue; otherwise threads share the
+ * queues under a spinlock.
  * A received frame that sits in one guest buffer is handed to the switch in
  * place (no copy); transmitting copies it once, straight into the receiving
  * guest's buffers.  Used-ring updates and interrupts are batched per burst.
@@ -74,8 +76,10 @@ enum vu_ctl_ref {
 	VU_REF_DEADLINE,
 };
 
-#define VH_TXQ_NONE   0xffffu /* no guest receive queue ready */
-#define VH_TXQ_LOCKED 0x100u  /* queue shared with other threads */
+/* A txmap entry: the queue pairs (bit map) whose receive queue a thread
+ * writes, and whether another thread may write them too. */
+#define VH_TXQ_NONE   0u
+#define VH_TXQ_LOCKED 0x100u
 
 struct vnic_vhost {
 	struct vnic base;
@@ -179,32 +183,33 @@ static void txmap_store(struct vnic_vhost *vh, const uint16_t *map, unsigned n,
 		    memory_order_relaxed);
 }
 
-/* Give each datapath thread a guest receive queue.  With at least as many
- * ready queues as threads, thread i owns queue i alone; otherwise threads
- * share them round-robin under the queue's lock.  A thread may still run
- * with the previous map until a grace period passes, so a change goes
- * through states in which any two threads on one queue both lock it:
- * (old map, all locked), (new map, all locked), then the new map. */
+/* Give each datapath thread guest receive queues.  With at least as many
+ * ready queues as threads, thread i owns queues i, i + threads, ... alone;
+ * otherwise threads share them round-robin under the queue's lock.  A
+ * thread may still run with the previous map until a grace period passes,
+ * so a change goes through states in which any two threads on one queue
+ * both lock it: (old map, all locked), (new map, all locked), the new map. */
 static void vh_tx_remap(struct vnic_vhost *vh)
 {
 	unsigned nt = vh->base.host ? vh->base.host->tx_queues : 1;
-	uint16_t ready[VU_MAX_QUEUE_PAIRS], cur[VNIC_MAX_TXQ],
-	    next[VNIC_MAX_TXQ];
-	unsigned nr = 0;
+	uint16_t cur[VNIC_MAX_TXQ], next[VNIC_MAX_TXQ] = {0};
+	unsigned ready[VU_MAX_QUEUE_PAIRS], nr = 0;
 	bool same = true, unlocked = false;
 
 	if (!nt || nt > VNIC_MAX_TXQ)
 		nt = nt ? VNIC_MAX_TXQ : 1;
 	for (unsigned q = 0; q < vh->qps; q++)
 		if (atomic_load(&vh->vq[2 * q].ready))
-			ready[nr++] = (uint16_t)(2 * q);
+			ready[nr++] = q;
+	for (unsigned j = 0; nr >= nt && j < nr; j++)
+		next[j % nt] |= (uint16_t)(1u << ready[j]);
+	for (unsigned i = 0; nr && nr < nt && i < nt; i++)
+		next[i] =
+		    (uint16_t)(1u << ready[i % nr] |
+			       (i % nr + nr < nt || i >= nr ? VH_TXQ_LOCKED
+							    : 0));
 	for (unsigned i = 0; i < nt; i++) {
-		unsigned j = nr ? i % nr : 0;
-
 		cur[i] = atomic_load(&vh->txmap[i]);
-		next[i] = !nr		? VH_TXQ_NONE
-			  : j + nr < nt ? ready[j] | VH_TXQ_LOCKED
-					: ready[j];
 		same &= cur[i] == next[i];
 		unlocked |= cur[i] != VH_TXQ_NONE && !(cur[i] & VH_TXQ_LOCKED);
 	}
@@ -1349,18 +1354,15 @@ static int vh_tx_one(struct vnic_vhost *vh, struct vu_vq *vq,
 	return 1;
 }
 
-static int vh_tx_burst(struct vnic *v, unsigned txq, const struct pkt_out *out,
-		       unsigned n, uint64_t *bytes)
+/* Transmit into one guest receive queue. */
+static unsigned vh_tx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
+			    bool locked, const struct pkt_out *out, unsigned n,
+			    uint64_t *bytes)
 {
-	struct vnic_vhost *vh = to_vh(v);
-	uint16_t m = atomic_load_explicit(&vh->txmap[txq % VNIC_MAX_TXQ],
-					  memory_order_relaxed);
-	struct vu_vq *vq = &vh->vq[(m & 0xff) % VU_MAX_QUEUES];
-	bool locked = m & VH_TXQ_LOCKED;
+	struct vnic *v = &vh->base;
 	unsigned sent = 0, i;
 
-	if (m == VH_TXQ_NONE ||
-	    !atomic_load_explicit(&vq->ready, memory_order_acquire)) {
+	if (!atomic_load_explicit(&vq->ready, memory_order_acquire)) {
 		vnic_count_drop(v, VNIC_DROP_TX_NO_QUEUE, n);
 		return 0;
 	}
@@ -1398,6 +1400,63 @@ static int vh_tx_burst(struct vnic *v, unsigned txq, const struct pkt_out *out,
 	__atomic_store_n(&vq->shown_used, vq->last_used, __ATOMIC_RELAXED);
 	if (locked)
 		pthread_spin_unlock(&vq->lock);
+	return sent;
+}
+
+/* Which of @nq queues a frame goes to: by its MAC pair, so frames of one
+ * conversation keep their order. */
+static unsigned frame_queue(const struct pkt *p, unsigned nq)
+{
+	uint64_t a = 0;
+	uint32_t b = 0;
+
+	if (p->len >= 12) {
+		memcpy(&a, p->data, 8);
+		memcpy(&b, p->data + 8, 4);
+	}
+	return (unsigned)(((a ^ b) * 0x9e3779b97f4a7c15ull) >> 32) % nq;
+}
+
+static int vh_tx_burst(struct vnic *v, unsigned txq, const struct pkt_out *out,
+		       unsigned n, uint64_t *bytes)
+{
+	struct vnic_vhost *vh = to_vh(v);
+	uint16_t m = atomic_load_explicit(&vh->txmap[txq % VNIC_MAX_TXQ],
+					  memory_order_relaxed);
+	unsigned mask = m & 0xff, nq = (unsigned)__builtin_popcount(mask);
+	bool locked = m & VH_TXQ_LOCKED;
+	unsigned qs[VU_MAX_QUEUE_PAIRS], sent = 0;
+
+	if (!nq) {
+		vnic_count_drop(v, VNIC_DROP_TX_NO_QUEUE, n);
+		return 0;
+	}
+	if (nq == 1)
+		return (int)vh_tx_queue(vh, &vh->vq[2 * __builtin_ctz(mask)],
+					locked, out, n, bytes);
+	for (unsigned k = 0, q = 0; q < VU_MAX_QUEUE_PAIRS; q++)
+		if (mask & (1u << q))
+			qs[k++] = q;
+	/* This thread owns several queues: one pass per queue. */
+	for (unsigned done = 0; done < n;) {
+		unsigned cnt = n - done < PKT_BURST ? n - done : PKT_BURST;
+		uint8_t sel[PKT_BURST];
+		struct pkt_out part[PKT_BURST];
+
+		for (unsigned i = 0; i < cnt; i++)
+			sel[i] = (uint8_t)frame_queue(out[done + i].pkt, nq);
+		for (unsigned k = 0; k < nq; k++) {
+			unsigned np = 0;
+
+			for (unsigned i = 0; i < cnt; i++)
+				if (sel[i] == k)
+					part[np++] = out[done + i];
+			if (np)
+				sent += vh_tx_queue(vh, &vh->vq[2 * qs[k]],
+						    locked, part, np, bytes);
+		}
+		done += cnt;
+	}
 	return (int)sent;
 }
 
@@ -1586,6 +1645,8 @@ static void vh_describe(const struct vnic *v, json_t *obj)
 {
 	const struct vnic_vhost *vh = to_vh(v);
 	json_t *feats = json_array(), *queues = json_array();
+	json_t *txmap = json_array();
+	unsigned nt;
 
 	json_object_set_new(obj, "socket", json_string(vh->path));
 	json_object_set_new(obj, "mode",
@@ -1633,6 +1694,21 @@ static void vh_describe(const struct vnic *v, json_t *obj)
 						    __ATOMIC_RELAXED)));
 	}
 	json_object_set_new(obj, "queues", queues);
+	/* Which guest receive queues each datapath thread writes. */
+	nt = vh->base.host ? vh->base.host->tx_queues : 1;
+	for (unsigned t = 0; t < nt && t < VNIC_MAX_TXQ; t++) {
+		uint16_t m = atomic_load(&vh->txmap[t]);
+		json_t *qs = json_array();
+
+		for (unsigned q = 0; q < VU_MAX_QUEUE_PAIRS; q++)
+			if (m & (1u << q))
+				json_array_append_new(qs, json_integer(2 * q));
+		json_array_append_new(txmap,
+				      json_pack("{s:i,s:o,s:b}", "thread",
+						(int)t, "queues", qs, "shared",
+						(m & VH_TXQ_LOCKED) != 0));
+	}
+	json_object_set_new(obj, "transmit", txmap);
 }
 
 const struct vnic_ops vnic_vhost_user_ops = {

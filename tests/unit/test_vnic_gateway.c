@@ -112,8 +112,8 @@ static void setup(struct env *e, bool probe, bool store)
 	assert_int_equal(vnic_gateway_configure(e->gw, &gc), 0);
 	e->vm_port =
 	    vswitch_port_add(e->sw, e->net, "vm", VSW_ROLE_VM, NULL, e->vm);
-	e->gw_port =
-	    vswitch_port_add(e->sw, e->net, "gw", VSW_ROLE_GATEWAY, NULL, e->gw);
+	e->gw_port = vswitch_port_add(e->sw, e->net, "gw", VSW_ROLE_GATEWAY,
+				      NULL, e->gw);
 	assert_true(e->vm_port >= 0 && e->gw_port >= 0);
 }
 
@@ -545,6 +545,30 @@ static void test_malformed(void **state)
 	teardown(&e);
 }
 
+/* A burst bigger than one rx_burst() waits in the queue, none lost. */
+static void test_burst(void **state)
+{
+	struct env e;
+	uint8_t f[100];
+	struct vgw_stats st;
+	int n, total = 0;
+
+	setup(&e, false, false);
+	for (int i = 0; i < 300; i++)
+		xmit(&e, f,
+		     arp_frame(f, 1, vm_mac, IP4(10, 0, 1, i & 0xff), GW_IP));
+	while ((n = pump(&e)) > 0) {
+		assert_true(n <= PKT_BURST);
+		total += n;
+		vnic_dummy_clear(e.vm);
+	}
+	assert_int_equal(total, 300);
+	vnic_gateway_stats(e.gw, &st);
+	assert_int_equal(st.arp_replies, 300);
+	assert_int_equal(st.drops[VGW_DROP_OUT_FULL], 0);
+	teardown(&e);
+}
+
 /* The rx fd is readable exactly while the gateway has something to send. */
 static void test_event_fd(void **state)
 {
@@ -571,6 +595,7 @@ int main(void)
 	    cmocka_unit_test(test_dhcp_probe),
 	    cmocka_unit_test(test_dns),
 	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_burst),
 	    cmocka_unit_test(test_event_fd),
 	};
 

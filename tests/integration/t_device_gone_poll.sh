@@ -1,0 +1,2 @@
+# t_device_gone.sh with two busy-polling datapath threads.
+VNETD_EXTRA="--poll --threads 2" exec bash "$(dirname "$0")/t_device_gone.sh"

@@ -1,0 +1,2 @@
+# t_vhost.sh with two busy-polling datapath threads.
+VNETD_EXTRA="--poll --threads 2" VHOST_RELAXED=1 exec bash "$(dirname "$0")/t_vhost.sh"
