@@ -38,7 +38,7 @@
 #include "../vnic/vnic.h"
 #include "../vnic/vnic_gateway.h"
 
-#define GW_RING	       64 /* > the gateway's pending commits */
+#define GW_RING	       1024 /* > the gateway's pending commits */
 #define GW_RELAY_RING  64
 #define GW_RELAY_MAX   512
 #define GW_RELAY_SLOTS 256
