@@ -895,3 +895,20 @@ void vnic_gateway_stats(struct vnic *v, struct vgw_stats *st)
 	*st = g->st;
 	pthread_mutex_unlock(&g->lock);
 }
+
+/**
+ * vnic_gateway_dhcp_stats() - the DHCP server's counters, read under the
+ * gateway's lock (the server runs on a datapath thread)
+ * @v: gateway port
+ * @st: filled in (zeroed when the gateway has no DHCP server)
+ */
+void vnic_gateway_dhcp_stats(struct vnic *v, struct dhcps_stats *st)
+{
+	struct vnic_gateway *g = to_gw(v);
+
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_lock(&g->lock);
+	if (g->cfg.dhcp)
+		dhcps_stats_get(g->cfg.dhcp, st);
+	pthread_mutex_unlock(&g->lock);
+}
