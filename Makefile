@@ -163,7 +163,7 @@ install: install-bench
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
 		dist/systemd/vnetd.service.in >$(DESTDIR)$(SYSTEMDUNITDIR)/vnetd.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/vnetd.service
-	$(INSTALL) -m 0644 dist/sysusers.d/vnet.conf $(DESTDIR)$(SYSUSERSDIR)/vnet.conf
+	$(INSTALL) -m 0644 dist/sysusers/vnet.conf $(DESTDIR)$(SYSUSERSDIR)/vnet.conf
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
 		getent group vnet >/dev/null || groupadd --system vnet; \
 		[ -d /run/systemd/system ] && systemctl daemon-reload || true; \
