@@ -406,6 +406,7 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 	struct vnic_params vp = {.kind = "gateway"};
 	struct vnetd_gw *g;
 	struct restore_ctx rc = {0};
+
 	char msg[256], gwname[NAME_MAX_LEN + 1];
 	struct vgw_config cfg;
 	struct vsw_vlan vlan = {0};
@@ -459,6 +460,7 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 			vnetd_err_set(e, JSONRPC_INVALID_PARAMS, "%s", msg);
 			goto err;
 		}
+		rc.g = g;
 		ret = vnetd_store_lease_load(d->store, net->obj.name,
 					     restore_one, &rc);
 		if (ret) {
