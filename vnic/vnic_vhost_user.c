@@ -286,6 +286,7 @@ static void vq_reset(struct vu_vq *vq, unsigned index)
 	vq->used = NULL;
 	vq->last_avail = vq->last_used = vq->signalled_used = 0;
 	vq->shadow_avail = 0;
+	vq->shown_avail = vq->shown_used = 0;
 	vq->signalled_valid = false;
 	vq->pending = 0;
 	atomic_store(&vq->fault, VU_FAULT_NONE);
