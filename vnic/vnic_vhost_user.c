@@ -193,7 +193,7 @@ static void vh_tx_remap(struct vnic_vhost *vh)
 {
 	unsigned nt = vh->base.host ? vh->base.host->tx_queues : 1;
 	uint16_t cur[VNIC_MAX_TXQ], next[VNIC_MAX_TXQ] = {0};
-	unsigned ready[VU_MAX_QUEUE_PAIRS], nr = 0;
+	unsigned ready[VU_MAX_QUEUE_PAIRS] = {0}, nr = 0;
 	bool same = true, unlocked = false;
 
 	if (!nt || nt > VNIC_MAX_TXQ)
