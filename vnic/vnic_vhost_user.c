@@ -193,7 +193,7 @@ static void vh_tx_remap(struct vnic_vhost *vh)
 {
 	unsigned nt = vh->base.host ? vh->base.host->tx_queues : 1;
 	uint16_t cur[VNIC_MAX_TXQ], next[VNIC_MAX_TXQ] = {0};
-	unsigned ready[VU_MAX_QUEUE_PAIRS], nr = 0;
+	unsigned ready[VU_MAX_QUEUE_PAIRS] = {0}, nr = 0;
 	bool same = true, unlocked = false;
 
 	if (!nt || nt > VNIC_MAX_TXQ)
@@ -286,6 +286,7 @@ static void vq_reset(struct vu_vq *vq, unsigned index)
 	vq->used = NULL;
 	vq->last_avail = vq->last_used = vq->signalled_used = 0;
 	vq->shadow_avail = 0;
+	vq->shown_avail = vq->shown_used = 0;
 	vq->signalled_valid = false;
 	vq->pending = 0;
 	atomic_store(&vq->fault, VU_FAULT_NONE);
