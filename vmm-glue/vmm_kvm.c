@@ -168,6 +168,9 @@ int vmm_vm_create(struct vmm_vm *vm, uint64_t mem_size, unsigned ncpus,
 		return -errno;
 	}
 	vmm_uart_init(&vm->uart, STDOUT_FILENO, uart_irq, vm);
+	vmm_pci_init(&vm->bus);
+	vm->pci = &vm->bus;
+	pthread_mutex_init(&vm->route_lock, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 
 	runsz = ioctl(vm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
@@ -328,6 +331,115 @@ int vmm_vcpu_boot_regs(struct vmm_vm *vm, const struct vmm_boot *b, char *err,
 		return -errno;
 	}
 	return 0;
+}
+
+/**
+ * vmm_vm_ioeventfd() - a guest write to @gpa signals @fd without an exit
+ * @vm: the VM
+ * @gpa: MMIO address (a queue's notify register)
+ * @len: access size that matches
+ * @fd: eventfd
+ * @assign: add (true) or remove
+ *
+ * Return: 0 or -errno
+ */
+int vmm_vm_ioeventfd(struct vmm_vm *vm, uint64_t gpa, unsigned len, int fd,
+		     bool assign)
+{
+	struct kvm_ioeventfd io = {.addr = gpa,
+				   .len = len,
+				   .fd = fd,
+				   .flags = assign ? 0
+						   : KVM_IOEVENTFD_FLAG_DEASSIGN};
+
+	return ioctl(vm->fd, KVM_IOEVENTFD, &io) ? -errno : 0;
+}
+
+/**
+ * vmm_vm_irqfd() - a write to @fd raises GSI @gsi (routed as MSI)
+ * @vm: the VM
+ * @fd: eventfd
+ * @gsi: interrupt
+ * @assign: add (true) or remove
+ *
+ * Return: 0 or -errno
+ */
+int vmm_vm_irqfd(struct vmm_vm *vm, int fd, unsigned gsi, bool assign)
+{
+	struct kvm_irqfd irq = {.fd = (uint32_t)fd,
+				.gsi = gsi,
+				.flags = assign ? 0 : KVM_IRQFD_FLAG_DEASSIGN};
+
+	return ioctl(vm->fd, KVM_IRQFD, &irq) ? -errno : 0;
+}
+
+/* KVM replaces the whole routing table: the default PIC/IOAPIC routes of
+ * GSIs 0-23 are restated, then the valid MSI routes. */
+static int routes_commit(struct vmm_vm *vm)
+{
+	struct {
+		struct kvm_irq_routing h;
+		struct kvm_irq_routing_entry e[16 + 24 + VMM_MSI_GSIS];
+	} r;
+	unsigned n = 0;
+
+	memset(&r, 0, sizeof(r));
+	for (unsigned gsi = 0; gsi < 24; gsi++) {
+		if (gsi < 16) {
+			r.e[n].gsi = gsi;
+			r.e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+			r.e[n].u.irqchip.irqchip = gsi < 8
+						       ? KVM_IRQCHIP_PIC_MASTER
+						       : KVM_IRQCHIP_PIC_SLAVE;
+			r.e[n++].u.irqchip.pin = gsi % 8;
+		}
+		r.e[n].gsi = gsi;
+		r.e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+		r.e[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+		r.e[n++].u.irqchip.pin = gsi;
+	}
+	for (unsigned i = 0; i < VMM_MSI_GSIS; i++) {
+		if (!vm->msi[i].valid)
+			continue;
+		r.e[n].gsi = VMM_MSI_GSI_BASE + i;
+		r.e[n].type = KVM_IRQ_ROUTING_MSI;
+		r.e[n].u.msi.address_lo = vm->msi[i].addr_lo;
+		r.e[n].u.msi.address_hi = vm->msi[i].addr_hi;
+		r.e[n++].u.msi.data = vm->msi[i].data;
+	}
+	r.h.nr = n;
+	return ioctl(vm->fd, KVM_SET_GSI_ROUTING, &r) ? -errno : 0;
+}
+
+/**
+ * vmm_vm_set_msi() - route GSI @gsi as an MSI message, or not at all
+ * @vm: the VM
+ * @gsi: VMM_MSI_GSI_BASE to VMM_MSI_GSI_BASE + VMM_MSI_GSIS - 1
+ * @valid: false to drop the route (a masked vector)
+ * @addr_lo: message address
+ * @addr_hi: its high half
+ * @data: message data
+ *
+ * Return: 0 or -errno
+ */
+int vmm_vm_set_msi(struct vmm_vm *vm, unsigned gsi, bool valid,
+		   uint32_t addr_lo, uint32_t addr_hi, uint32_t data)
+{
+	struct vmm_msi_route nr = {valid, addr_lo, addr_hi, data}, *cur;
+	int ret = 0;
+
+	if (gsi < VMM_MSI_GSI_BASE || gsi >= VMM_MSI_GSI_BASE + VMM_MSI_GSIS)
+		return -EINVAL;
+	pthread_mutex_lock(&vm->route_lock);
+	cur = &vm->msi[gsi - VMM_MSI_GSI_BASE];
+	if (!valid)
+		nr = (struct vmm_msi_route){0};
+	if (memcmp(cur, &nr, sizeof(nr))) {
+		*cur = nr;
+		ret = routes_commit(vm);
+	}
+	pthread_mutex_unlock(&vm->route_lock);
+	return ret;
 }
 
 /**

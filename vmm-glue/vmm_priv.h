@@ -8,8 +8,11 @@
 #include <stdatomic.h>
 
 #include "vmm.h"
+#include "vmm_pci.h"
 
 #define VMM_MAX_CPUS 8
+#define VMM_MSI_GSI_BASE 24 /* GSIs above the IOAPIC's pins */
+#define VMM_MSI_GSIS	 32
 
 /* How a run ended, with vnet-vmm's exit status for each. */
 #define VMM_ENDINGS(X)                                                  \
@@ -61,6 +64,12 @@ struct vmm_vm {
 	struct vmm_vcpu vcpu[VMM_MAX_CPUS];
 	struct vmm_uart uart;
 	struct vmm_pci *pci;
+	struct vmm_pci bus;
+	pthread_mutex_t route_lock;
+	struct vmm_msi_route {
+		bool valid;
+		uint32_t addr_lo, addr_hi, data;
+	} msi[VMM_MSI_GSIS];
 	int done_fd;
 	_Atomic int ending;
 	_Atomic int64_t first_exit_ns;
@@ -76,6 +85,11 @@ int vmm_vcpu_boot_regs(struct vmm_vm *vm, const struct vmm_boot *b, char *err,
 int vmm_vm_start(struct vmm_vm *vm, char *err, size_t errlen);
 void vmm_vm_end(struct vmm_vm *vm, enum vmm_ending how);
 void vmm_vm_stop(struct vmm_vm *vm);
+int vmm_vm_ioeventfd(struct vmm_vm *vm, uint64_t gpa, unsigned len, int fd,
+		     bool assign);
+int vmm_vm_irqfd(struct vmm_vm *vm, int fd, unsigned gsi, bool assign);
+int vmm_vm_set_msi(struct vmm_vm *vm, unsigned gsi, bool valid,
+		   uint32_t addr_lo, uint32_t addr_hi, uint32_t data);
 int vmm_ending_status(enum vmm_ending e);
 const char *vmm_ending_text(enum vmm_ending e);
 
