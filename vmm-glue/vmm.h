@@ -15,23 +15,23 @@
 #include "vhost_user.h"
 
 /* ---- guest-physical layout ---- */
-#define VMM_GDT_GPA	   0x500ull
-#define VMM_PVH_INFO_GPA   0x6000ull /* struct hvm_start_info */
-#define VMM_PVH_MMAP_GPA   0x6100ull /* its memory map */
-#define VMM_ZERO_PAGE_GPA  0x7000ull /* Linux boot_params */
-#define VMM_PML4_GPA	   0x9000ull
-#define VMM_PDPT_GPA	   0xa000ull
-#define VMM_PD_GPA	   0xb000ull /* four pages: 4 GiB of 2 MiB pages */
-#define VMM_CMDLINE_GPA	   0x20000ull
-#define VMM_CMDLINE_MAX	   4096u
-#define VMM_EBDA_GPA	   0x9fc00ull
-#define VMM_BIOS_GPA	   0xf0000ull /* reserved up to 1 MiB; MP table */
-#define VMM_HIGH_GPA	   0x100000ull
-#define VMM_PCI_HOLE_GPA   0xc0000000ull /* RAM ends below this */
-#define VMM_PCI_MMIO_GPA   0xe0000000ull /* BARs are placed from here */
-#define VMM_MEM_MIN	   (16ull << 20)
-#define VMM_MEM_MAX	   VMM_PCI_HOLE_GPA
-#define VMM_BZIMAGE_LOAD   0x100000ull
+#define VMM_GDT_GPA	  0x500ull
+#define VMM_PVH_INFO_GPA  0x6000ull /* struct hvm_start_info */
+#define VMM_PVH_MMAP_GPA  0x6100ull /* its memory map */
+#define VMM_ZERO_PAGE_GPA 0x7000ull /* Linux boot_params */
+#define VMM_PML4_GPA	  0x9000ull
+#define VMM_PDPT_GPA	  0xa000ull
+#define VMM_PD_GPA	  0xb000ull /* four pages: 4 GiB of 2 MiB pages */
+#define VMM_CMDLINE_GPA	  0x20000ull
+#define VMM_CMDLINE_MAX	  4096u
+#define VMM_EBDA_GPA	  0x9fc00ull
+#define VMM_BIOS_GPA	  0xf0000ull /* reserved up to 1 MiB; MP table */
+#define VMM_HIGH_GPA	  0x100000ull
+#define VMM_PCI_HOLE_GPA  0xc0000000ull /* RAM ends below this */
+#define VMM_PCI_MMIO_GPA  0xe0000000ull /* BARs are placed from here */
+#define VMM_MEM_MIN	  (16ull << 20)
+#define VMM_MEM_MAX	  VMM_PCI_HOLE_GPA
+#define VMM_BZIMAGE_LOAD  0x100000ull
 
 /* Boot-protocol selectors: the GDT vmm_boot_gdt() writes. */
 #define VMM_BOOT_CS  0x10
@@ -84,7 +84,7 @@ int vmm_mem_write(const struct vmm_mem *m, uint64_t gpa, const void *src,
 /* ---- boot ---- */
 
 enum vmm_entry_mode {
-	VMM_ENTRY_PVH32, /* 32-bit protected mode, paging off, EBX = info */
+	VMM_ENTRY_PVH32,   /* 32-bit protected mode, paging off, EBX = info */
 	VMM_ENTRY_LINUX64, /* long mode, identity map, RSI = boot_params */
 };
 
@@ -111,9 +111,9 @@ int vmm_place_initrd(const struct vmm_mem *m, const struct vmm_boot *b,
 		     const uint8_t *img, size_t len, uint64_t *gpa, char *err,
 		     size_t errlen) __attribute__((warn_unused_result));
 int vmm_boot_finish(const struct vmm_mem *m, const uint8_t *img, size_t len,
-		    struct vmm_boot *b, const char *cmdline, uint64_t initrd_gpa,
-		    uint64_t initrd_size, char *err, size_t errlen)
-    __attribute__((warn_unused_result));
+		    struct vmm_boot *b, const char *cmdline,
+		    uint64_t initrd_gpa, uint64_t initrd_size, char *err,
+		    size_t errlen) __attribute__((warn_unused_result));
 int vmm_build_page_tables(const struct vmm_mem *m)
     __attribute__((warn_unused_result));
 int vmm_boot_gdt(const struct vmm_mem *m, bool long_mode, uint64_t *gdt);

@@ -322,7 +322,8 @@ static size_t bz_setup_size(const uint8_t *img, size_t len, char *err,
 	size_t off;
 
 	if (len < 0x264 || memcmp(img + BP_HEADER, "HdrS", 4)) {
-		snprintf(err, errlen, "it is neither an ELF file nor a bzImage");
+		snprintf(err, errlen,
+			 "it is neither an ELF file nor a bzImage");
 		return 0;
 	}
 	if (rd16(img + BP_VERSION) < 0x20c) {
@@ -344,9 +345,8 @@ static size_t bz_setup_size(const uint8_t *img, size_t len, char *err,
 	return off;
 }
 
-static int load_bzimage(const struct vmm_mem *m, const uint8_t *img,
-			size_t len, struct vmm_boot *b, char *err,
-			size_t errlen)
+static int load_bzimage(const struct vmm_mem *m, const uint8_t *img, size_t len,
+			struct vmm_boot *b, char *err, size_t errlen)
 {
 	size_t off = bz_setup_size(img, len, err, errlen);
 	uint32_t init_size;
@@ -480,7 +480,7 @@ static int fill_zero_page(const struct vmm_mem *m, const uint8_t *img,
 	memcpy(zp + BP_SETUP_SECTS, img + BP_SETUP_SECTS,
 	       hdr_end - BP_SETUP_SECTS);
 	zp[BP_TYPE_OF_LOADR] = 0xff;
-	zp[BP_LOADFLAGS] |= 0x80; /* CAN_USE_HEAP */
+	zp[BP_LOADFLAGS] |= 0x80;	    /* CAN_USE_HEAP */
 	zp[BP_LOADFLAGS] &= (uint8_t)~0x20; /* QUIET_FLAG off */
 	zp[BP_HEAP_END_PTR] = 0x00;
 	zp[BP_HEAP_END_PTR + 1] = 0xfe;
@@ -511,14 +511,16 @@ static int fill_zero_page(const struct vmm_mem *m, const uint8_t *img,
  * Return: 0, -E2BIG (command line too long) or -EFAULT
  */
 int vmm_boot_finish(const struct vmm_mem *m, const uint8_t *img, size_t len,
-		    struct vmm_boot *b, const char *cmdline, uint64_t initrd_gpa,
-		    uint64_t initrd_size, char *err, size_t errlen)
+		    struct vmm_boot *b, const char *cmdline,
+		    uint64_t initrd_gpa, uint64_t initrd_size, char *err,
+		    size_t errlen)
 {
 	size_t clen = strlen(cmdline) + 1;
 	uint32_t limit = VMM_CMDLINE_MAX;
 	int ret;
 
-	if (b->mode == VMM_ENTRY_LINUX64 && rd32(img + BP_CMDLINE_SIZE) + 1 < limit)
+	if (b->mode == VMM_ENTRY_LINUX64 &&
+	    rd32(img + BP_CMDLINE_SIZE) + 1 < limit)
 		limit = rd32(img + BP_CMDLINE_SIZE) + 1;
 	if (clen > limit) {
 		snprintf(err, errlen,

@@ -306,10 +306,8 @@ int vmm_vcpu_boot_regs(struct vmm_vm *vm, const struct vmm_boot *b, char *err,
 	seg_flat(&sr.cs, VMM_BOOT_CS, 0xb, lm);
 	seg_flat(&sr.ds, VMM_BOOT_DS, 0x3, false);
 	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
-	sr.tr = (struct kvm_segment){.selector = VMM_BOOT_TSS,
-				     .limit = 0x67,
-				     .type = 0xb,
-				     .present = 1};
+	sr.tr = (struct kvm_segment){
+	    .selector = VMM_BOOT_TSS, .limit = 0x67, .type = 0xb, .present = 1};
 	sr.gdt.base = VMM_GDT_GPA;
 	sr.gdt.limit = sizeof(gdt) - 1;
 	sr.cr0 = 0x11; /* PE, ET */
@@ -317,8 +315,8 @@ int vmm_vcpu_boot_regs(struct vmm_vm *vm, const struct vmm_boot *b, char *err,
 	sr.efer = 0;
 	if (lm) {
 		sr.cr3 = VMM_PML4_GPA;
-		sr.cr4 = 0x20; /* PAE */
-		sr.efer = 0x500; /* LME, LMA */
+		sr.cr4 = 0x20;	       /* PAE */
+		sr.efer = 0x500;       /* LME, LMA */
 		sr.cr0 |= 0x80000000u; /* PG */
 		r.rsi = b->arg;
 	} else {
@@ -346,11 +344,11 @@ int vmm_vcpu_boot_regs(struct vmm_vm *vm, const struct vmm_boot *b, char *err,
 int vmm_vm_ioeventfd(struct vmm_vm *vm, uint64_t gpa, unsigned len, int fd,
 		     bool assign)
 {
-	struct kvm_ioeventfd io = {.addr = gpa,
-				   .len = len,
-				   .fd = fd,
-				   .flags = assign ? 0
-						   : KVM_IOEVENTFD_FLAG_DEASSIGN};
+	struct kvm_ioeventfd io = {
+	    .addr = gpa,
+	    .len = len,
+	    .fd = fd,
+	    .flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN};
 
 	return ioctl(vm->fd, KVM_IOEVENTFD, &io) ? -errno : 0;
 }
@@ -465,8 +463,7 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void io_out(struct vmm_vm *vm, uint16_t port, uint8_t *d,
-		   unsigned size)
+static void io_out(struct vmm_vm *vm, uint16_t port, uint8_t *d, unsigned size)
 {
 	uint32_t v = 0;
 
@@ -550,18 +547,17 @@ static void *vcpu_thread(void *arg)
 			break;
 		case KVM_EXIT_SYSTEM_EVENT:
 			vmm_vm_end(vm, c->run->system_event.type ==
-						   KVM_SYSTEM_EVENT_SHUTDOWN
-					       ? VMM_END_POWEROFF
-					       : VMM_END_RESET);
+					       KVM_SYSTEM_EVENT_SHUTDOWN
+					   ? VMM_END_POWEROFF
+					   : VMM_END_RESET);
 			break;
 		case KVM_EXIT_FAIL_ENTRY:
 		case KVM_EXIT_INTERNAL_ERROR:
 		default:
 			snprintf(vm->detail, sizeof(vm->detail),
-				 "vCPU %u: exit reason %u (suberror %u)",
-				 c->id, c->run->exit_reason,
-				 c->run->exit_reason ==
-					 KVM_EXIT_INTERNAL_ERROR
+				 "vCPU %u: exit reason %u (suberror %u)", c->id,
+				 c->run->exit_reason,
+				 c->run->exit_reason == KVM_EXIT_INTERNAL_ERROR
 				     ? c->run->internal.suberror
 				     : 0);
 			vmm_vm_end(vm, VMM_END_INTERNAL);
@@ -582,8 +578,8 @@ static void *vcpu_thread(void *arg)
 int vmm_vm_start(struct vmm_vm *vm, char *err, size_t errlen)
 {
 	for (unsigned i = 0; i < vm->ncpus; i++) {
-		int ret = pthread_create(&vm->vcpu[i].thread, NULL,
-					 vcpu_thread, &vm->vcpu[i]);
+		int ret = pthread_create(&vm->vcpu[i].thread, NULL, vcpu_thread,
+					 &vm->vcpu[i]);
 
 		if (ret) {
 			snprintf(err, errlen, "vCPU thread: %s", strerror(ret));

@@ -106,8 +106,8 @@ static int parse_args(int argc, char **argv, struct vmm_opts *o)
 			       .console = true,
 			       .rpc_sock = VMM_DEFAULT_RPC_SOCK};
 	if (argc < 2 || strcmp(argv[1], "run")) {
-		if (argc >= 2 && (!strcmp(argv[1], "--help") ||
-				  !strcmp(argv[1], "help"))) {
+		if (argc >= 2 &&
+		    (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))) {
 			usage(stdout);
 			exit(0);
 		}
@@ -156,7 +156,8 @@ static int parse_args(int argc, char **argv, struct vmm_opts *o)
 			o->nets[o->nnets++] = optarg;
 			break;
 		case 'C':
-			if (strcmp(optarg, "serial") && strcmp(optarg, "none")) {
+			if (strcmp(optarg, "serial") &&
+			    strcmp(optarg, "none")) {
 				fprintf(stderr,
 					"vnet-vmm: --console takes serial or "
 					"none.\n");
@@ -258,10 +259,10 @@ out:
 static enum vmm_ending wait_guest(struct vmm_vm *vm, const struct vmm_opts *o,
 				  int sfd)
 {
-	struct pollfd pf[3] = {{.fd = vm->done_fd, .events = POLLIN},
-			       {.fd = sfd, .events = POLLIN},
-			       {.fd = o->console ? STDIN_FILENO : -1,
-				.events = POLLIN}};
+	struct pollfd pf[3] = {
+	    {.fd = vm->done_fd, .events = POLLIN},
+	    {.fd = sfd, .events = POLLIN},
+	    {.fd = o->console ? STDIN_FILENO : -1, .events = POLLIN}};
 
 	while (atomic_load(&vm->ending) == VMM_END_RUNNING) {
 		if (poll(pf, 3, -1) < 0) {
@@ -282,7 +283,8 @@ static enum vmm_ending wait_guest(struct vmm_vm *vm, const struct vmm_opts *o,
 			if (n > 0)
 				vmm_uart_input(&vm->uart, buf, (unsigned)n);
 			else
-				pf[2].fd = -1; /* EOF: the guest keeps running */
+				pf[2].fd =
+				    -1; /* EOF: the guest keeps running */
 		} else if (pf[2].revents & (POLLHUP | POLLERR)) {
 			pf[2].fd = -1;
 		}
@@ -348,7 +350,8 @@ int main(int argc, char **argv)
 			"vnet-vmm: timing start_ns=%lld first_exit_ns=%lld "
 			"main_to_first_exit_ms=%.3f\n",
 			(long long)t0, (long long)vm.first_exit_ns,
-			vm.first_exit_ns ? (vm.first_exit_ns - t0) / 1e6 : -1.0);
+			vm.first_exit_ns ? (vm.first_exit_ns - t0) / 1e6
+					 : -1.0);
 	vmm_nics_detach(&nics);
 	fprintf(stderr, "vnet-vmm: %s%s%s.\n", vmm_ending_text(how),
 		vm.detail[0] ? ": " : "", vm.detail);

@@ -20,7 +20,7 @@
 #include "vmm_net.h"
 #include "vmm_priv.h"
 
-#define VMM_NET_OFFER                                                      \
+#define VMM_NET_OFFER                                                          \
 	(VU_BIT(VIRTIO_F_VERSION_1_BIT) | VU_BIT(VIRTIO_NET_F_MRG_RXBUF_BIT) | \
 	 VU_BIT(VIRTIO_RING_F_EVENT_IDX_BIT) |                                 \
 	 VU_BIT(VIRTIO_RING_F_INDIRECT_DESC_BIT))
@@ -61,13 +61,16 @@ static json_t *rpc_call(const char *sock, const char *method, json_t *params,
 
 	json_decref(req);
 	if (fd < 0) {
-		snprintf(err, errlen, "vnetd is not running (cannot connect to %s: %s)",
+		snprintf(err, errlen,
+			 "vnetd is not running (cannot connect to %s: %s)",
 			 sock, strerror(-fd));
 		free(line);
 		return NULL;
 	}
-	if (!line || write(fd, line, strlen(line)) < 0 || write(fd, "\n", 1) != 1) {
-		snprintf(err, errlen, "cannot send to vnetd: %s", strerror(errno));
+	if (!line || write(fd, line, strlen(line)) < 0 ||
+	    write(fd, "\n", 1) != 1) {
+		snprintf(err, errlen, "cannot send to vnetd: %s",
+			 strerror(errno));
 		goto out;
 	}
 	while (got < sizeof(buf) - 1 && !memchr(buf, '\n', got)) {
@@ -75,7 +78,8 @@ static json_t *rpc_call(const char *sock, const char *method, json_t *params,
 		ssize_t n;
 
 		if (poll(&pf, 1, RPC_TIMEOUT_MS) <= 0) {
-			snprintf(err, errlen, "vnetd did not answer %s", method);
+			snprintf(err, errlen, "vnetd did not answer %s",
+				 method);
 			goto out;
 		}
 		n = read(fd, buf + got, sizeof(buf) - 1 - got);
@@ -93,9 +97,10 @@ static json_t *rpc_call(const char *sock, const char *method, json_t *params,
 		if (!reply) {
 			snprintf(err, errlen, "vnetd sent a malformed answer");
 		} else if (e) {
-			snprintf(err, errlen, "%s",
-				 json_string_value(json_object_get(e, "message"))
-				     ?: "vnetd refused");
+			snprintf(
+			    err, errlen, "%s",
+			    json_string_value(json_object_get(e, "message"))
+				?: "vnetd refused");
 		} else {
 			res = json_incref(json_object_get(reply, "result"));
 			if (!res)
@@ -224,8 +229,8 @@ static int vu_handshake(struct vmm_nic *nic, char *err, size_t errlen)
 	if (ret)
 		goto fail;
 	nic->backend_features = r.payload.u64;
-	nic->protocol = r.payload.u64 &
-			VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES_BIT);
+	nic->protocol =
+	    r.payload.u64 & VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES_BIT);
 	if (nic->protocol) {
 		ret = vu_call(nic, VHOST_USER_GET_PROTOCOL_FEATURES, NULL, 0,
 			      NULL, 0, &r);
@@ -263,16 +268,15 @@ static void nic_msix(struct vmm_virtio *v)
 	struct vmm_nic *nic = v->opaque;
 
 	for (uint16_t i = 0; i < VIO_MSIX_VECTORS; i++)
-		(void)vmm_vm_set_msi(nic->vm, vector_gsi(nic, i),
-				     vmm_virtio_vector_usable(v, i),
-				     v->msix[i].addr_lo, v->msix[i].addr_hi,
-				     v->msix[i].data);
+		(void)vmm_vm_set_msi(
+		    nic->vm, vector_gsi(nic, i), vmm_virtio_vector_usable(v, i),
+		    v->msix[i].addr_lo, v->msix[i].addr_hi, v->msix[i].data);
 }
 
 static void queue_fds_close(struct vmm_nic *nic, unsigned q)
 {
-	uint64_t notify = vmm_pci_bar_addr(&nic->dev.pci, 0) +
-			  VIO_NOTIFY_OFF + VIO_NOTIFY_MULT * q;
+	uint64_t notify = vmm_pci_bar_addr(&nic->dev.pci, 0) + VIO_NOTIFY_OFF +
+			  VIO_NOTIFY_MULT * q;
 
 	if (nic->kick[q] >= 0) {
 		(void)vmm_vm_ioeventfd(nic->vm, notify, 2, nic->kick[q], false);
@@ -290,8 +294,8 @@ static int queue_start(struct vmm_nic *nic, unsigned q)
 {
 	const struct vmm_virtio_queue *vq = &nic->dev.q[q];
 	uint8_t *base = nic->vm->mem.base;
-	uint64_t notify = vmm_pci_bar_addr(&nic->dev.pci, 0) +
-			  VIO_NOTIFY_OFF + VIO_NOTIFY_MULT * q;
+	uint64_t notify = vmm_pci_bar_addr(&nic->dev.pci, 0) + VIO_NOTIFY_OFF +
+			  VIO_NOTIFY_MULT * q;
 	struct vhost_user_vring_state st = {q, vq->size};
 	struct vhost_user_vring_addr a = {
 	    .index = q,
@@ -306,15 +310,14 @@ static int queue_start(struct vmm_nic *nic, unsigned q)
 	nic->call[q] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (nic->kick[q] < 0 || nic->call[q] < 0)
 		return -errno;
-	nic->call_gsi[q] = vector_gsi(nic, vq->msix_vector < VIO_MSIX_VECTORS
-					       ? vq->msix_vector
-					       : 0);
+	nic->call_gsi[q] = vector_gsi(
+	    nic, vq->msix_vector < VIO_MSIX_VECTORS ? vq->msix_vector : 0);
 	ret = vmm_vm_ioeventfd(nic->vm, notify, 2, nic->kick[q], true);
 	if (ret)
 		return ret;
 	if (vq->msix_vector < VIO_MSIX_VECTORS) {
-		ret = vmm_vm_irqfd(nic->vm, nic->call[q], nic->call_gsi[q],
-				   true);
+		ret =
+		    vmm_vm_irqfd(nic->vm, nic->call[q], nic->call_gsi[q], true);
 		if (ret)
 			return ret;
 	} else {
@@ -375,10 +378,9 @@ static void nic_reset(struct vmm_virtio *v)
 static int nic_start(struct vmm_virtio *v)
 {
 	struct vmm_nic *nic = v->opaque;
-	uint64_t feat = (v->guest_features & nic->backend_features) |
-			(nic->protocol
-			     ? VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES_BIT)
-			     : 0);
+	uint64_t feat =
+	    (v->guest_features & nic->backend_features) |
+	    (nic->protocol ? VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES_BIT) : 0);
 	int ret = vu_call(nic, VHOST_USER_SET_FEATURES, &feat, sizeof(feat),
 			  NULL, 0, NULL);
 
@@ -386,7 +388,8 @@ static int nic_start(struct vmm_virtio *v)
 		if (v->q[q].enabled)
 			ret = queue_start(nic, q);
 	if (ret) {
-		fprintf(stderr, "vnet-vmm: %s: starting the queues failed: %s\n",
+		fprintf(stderr,
+			"vnet-vmm: %s: starting the queues failed: %s\n",
 			nic->port, strerror(-ret));
 		nic_reset(v);
 	}
@@ -471,7 +474,7 @@ static int nic_add(struct vmm_nics *n, struct vmm_vm *vm, const char *spec,
 		return ret;
 	memcpy(devcfg, nic->mac, 6);
 	devcfg[6] = VIRTIO_NET_S_LINK_UP;
-	devcfg[8] = 1; /* max_virtqueue_pairs */
+	devcfg[8] = 1;		  /* max_virtqueue_pairs */
 	devcfg[10] = 1500 & 0xff; /* mtu */
 	devcfg[11] = 1500 >> 8;
 	ret = vmm_virtio_init(
@@ -515,9 +518,9 @@ void vmm_nics_init(struct vmm_nics *n)
  * Return: 0 or -errno (ports already added are deleted by
  * vmm_nics_detach(), which the caller runs in any case)
  */
-int vmm_nics_attach(struct vmm_nics *n, struct vmm_vm *vm,
-		    const char *rpc_sock, const char *const *specs,
-		    unsigned count, char *err, size_t errlen)
+int vmm_nics_attach(struct vmm_nics *n, struct vmm_vm *vm, const char *rpc_sock,
+		    const char *const *specs, unsigned count, char *err,
+		    size_t errlen)
 {
 	n->rpc_sock = rpc_sock;
 	for (unsigned i = 0; i < count && i < VMM_MAX_NICS; i++) {
@@ -551,7 +554,8 @@ void vmm_nics_detach(struct vmm_nics *n)
 			       json_pack("{s:s}", "name", nic->port), err,
 			       sizeof(err));
 		if (!res)
-			fprintf(stderr, "vnet-vmm: could not delete port %s: %s\n",
+			fprintf(stderr,
+				"vnet-vmm: could not delete port %s: %s\n",
 				nic->port, err);
 		json_decref(res);
 	}

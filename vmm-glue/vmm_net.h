@@ -52,9 +52,9 @@ struct vmm_nics {
 int vmm_net_parse(const char *spec, char *network, size_t netlen,
 		  uint8_t mac[6], bool *has_mac, char *name, size_t namelen);
 void vmm_nics_init(struct vmm_nics *n);
-int vmm_nics_attach(struct vmm_nics *n, struct vmm_vm *vm,
-		    const char *rpc_sock, const char *const *specs,
-		    unsigned count, char *err, size_t errlen);
+int vmm_nics_attach(struct vmm_nics *n, struct vmm_vm *vm, const char *rpc_sock,
+		    const char *const *specs, unsigned count, char *err,
+		    size_t errlen);
 void vmm_nics_detach(struct vmm_nics *n);
 
 #endif

@@ -26,10 +26,10 @@
 #define PCI_INTERRUPT_PIN  0x3d
 #define PCI_CAP_FIRST	   0x40
 
-#define PCI_COMMAND_MEMORY     0x2
-#define PCI_STATUS_CAP_LIST    0x10
-#define PCI_CAP_ID_MSIX	       0x11
-#define PCI_CAP_ID_VNDR	       0x09
+#define PCI_COMMAND_MEMORY  0x2
+#define PCI_STATUS_CAP_LIST 0x10
+#define PCI_CAP_ID_MSIX	    0x11
+#define PCI_CAP_ID_VNDR	    0x09
 
 /**
  * struct vmm_pci_dev - one PCI function (type 0 header)

@@ -10,16 +10,16 @@
 #include "vmm.h"
 #include "vmm_pci.h"
 
-#define VMM_MAX_CPUS 8
+#define VMM_MAX_CPUS	 8
 #define VMM_MSI_GSI_BASE 24 /* GSIs above the IOAPIC's pins */
 #define VMM_MSI_GSIS	 32
 
 /* How a run ended, with vnet-vmm's exit status for each. */
-#define VMM_ENDINGS(X)                                                  \
-	X(RUNNING, 1, "still running")                                  \
-	X(POWEROFF, 0, "the guest powered off")                         \
-	X(RESET, 3, "the guest reset (reboot)")                         \
-	X(TRIPLE_FAULT, 4, "the guest triple-faulted (shutdown)")       \
+#define VMM_ENDINGS(X)                                                 \
+	X(RUNNING, 1, "still running")                                 \
+	X(POWEROFF, 0, "the guest powered off")                        \
+	X(RESET, 3, "the guest reset (reboot)")                        \
+	X(TRIPLE_FAULT, 4, "the guest triple-faulted (shutdown)")      \
 	X(INTERNAL, 5, "KVM could not run the guest (internal error)") \
 	X(SIGNAL, 143, "vnet-vmm was told to stop (signal)")
 

@@ -113,9 +113,9 @@ uint8_t vmm_uart_read(struct vmm_uart *u, unsigned reg)
 		break;
 	case UART_MSR:
 		/* loopback: outputs reflected; else CTS, DSR, DCD set */
-		v = (u->mcr & MCR_LOOP) ? (uint8_t)((u->mcr & 0x0c) << 4 |
-						    (u->mcr & 0x03) << 4)
-					: 0xb0;
+		v = (u->mcr & MCR_LOOP)
+			? (uint8_t)((u->mcr & 0x0c) << 4 | (u->mcr & 0x03) << 4)
+			: 0xb0;
 		break;
 	case UART_SCR:
 		v = u->scr;

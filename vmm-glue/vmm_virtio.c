@@ -109,11 +109,13 @@ static void status_write(struct vmm_virtio *v, uint8_t val)
 	if ((want & VIO_S_FEATURES_OK) && !(v->status & VIO_S_FEATURES_OK)) {
 		if (v->guest_features & ~v->host_features) {
 			mark_broken(v, VIO_BROKEN_FEATURES);
-			want &= (uint8_t)~(VIO_S_FEATURES_OK | VIO_S_DRIVER_OK);
+			want &=
+			    (uint8_t) ~(VIO_S_FEATURES_OK | VIO_S_DRIVER_OK);
 		} else if (!(v->guest_features &
 			     VU_BIT(VIRTIO_F_VERSION_1_BIT))) {
 			mark_broken(v, VIO_BROKEN_NO_VERSION_1);
-			want &= (uint8_t)~(VIO_S_FEATURES_OK | VIO_S_DRIVER_OK);
+			want &=
+			    (uint8_t) ~(VIO_S_FEATURES_OK | VIO_S_DRIVER_OK);
 		}
 	}
 	if ((want & VIO_S_DRIVER_OK) && !(v->status & VIO_S_DRIVER_OK)) {
@@ -182,8 +184,9 @@ void vmm_virtio_common_write(struct vmm_virtio *v, unsigned off,
 		if (v->status & VIO_S_FEATURES_OK || v->gfselect > 1)
 			return;
 		if (v->gfselect)
-			v->guest_features = (v->guest_features & 0xffffffffull) |
-					    ((uint64_t)(uint32_t)val << 32);
+			v->guest_features =
+			    (v->guest_features & 0xffffffffull) |
+			    ((uint64_t)(uint32_t)val << 32);
 		else
 			v->guest_features =
 			    (v->guest_features & ~0xffffffffull) |
@@ -209,9 +212,8 @@ void vmm_virtio_common_write(struct vmm_virtio *v, unsigned off,
 		return;
 	case VIO_C_Q_MSIX:
 		if (q)
-			q->msix_vector = val < VIO_MSIX_VECTORS
-					     ? (uint16_t)val
-					     : VIO_NO_VECTOR;
+			q->msix_vector = val < VIO_MSIX_VECTORS ? (uint16_t)val
+								: VIO_NO_VECTOR;
 		return;
 	case VIO_C_Q_ENABLE:
 		if (!q || val != 1 || q->enabled)
@@ -267,10 +269,9 @@ void vmm_virtio_common_read(struct vmm_virtio *v, unsigned off, uint8_t *data,
 					      : (uint32_t)(v->host_features >>
 							   (32 * v->dfselect)));
 	put32(img + VIO_C_GFSELECT, v->gfselect);
-	put32(img + VIO_C_GF, v->gfselect > 1
-				  ? 0
-				  : (uint32_t)(v->guest_features >>
-					       (32 * v->gfselect)));
+	put32(img + VIO_C_GF, v->gfselect > 1 ? 0
+					      : (uint32_t)(v->guest_features >>
+							   (32 * v->gfselect)));
 	put16(img + VIO_C_MSIX_CONFIG, v->msix_config);
 	put16(img + VIO_C_NUM_QUEUES, (uint16_t)v->nq);
 	img[VIO_C_STATUS] = v->status;
@@ -351,7 +352,8 @@ static void bar_rw(void *opaque, unsigned bar, uint64_t off, uint8_t *data,
 		memset(data, 0, size);
 		data[0] = v->isr;
 		v->isr = 0;
-	} else if (off >= VIO_DEVICE_OFF && off < VIO_DEVICE_OFF + VIO_DEVCFG_MAX) {
+	} else if (off >= VIO_DEVICE_OFF &&
+		   off < VIO_DEVICE_OFF + VIO_DEVCFG_MAX) {
 		unsigned rel = (unsigned)(off - VIO_DEVICE_OFF);
 
 		if (!write && size <= VIO_DEVCFG_MAX - rel)

@@ -9,20 +9,20 @@
 #include "vmm.h"
 #include "vmm_pci.h"
 
-#define VIO_MAX_QUEUES	  2
-#define VIO_QUEUE_MAX	  256
-#define VIO_MSIX_VECTORS  (VIO_MAX_QUEUES + 1)
-#define VIO_NO_VECTOR	  0xffff
-#define VIO_BAR_SIZE	  0x8000
-#define VIO_COMMON_OFF	  0x0000
-#define VIO_ISR_OFF	  0x1000
-#define VIO_DEVICE_OFF	  0x2000
-#define VIO_NOTIFY_OFF	  0x3000
-#define VIO_NOTIFY_MULT	  4
-#define VIO_MSIX_TBL_OFF  0x4000
-#define VIO_MSIX_PBA_OFF  0x5000
-#define VIO_COMMON_SIZE	  0x38
-#define VIO_DEVCFG_MAX	  64
+#define VIO_MAX_QUEUES	 2
+#define VIO_QUEUE_MAX	 256
+#define VIO_MSIX_VECTORS (VIO_MAX_QUEUES + 1)
+#define VIO_NO_VECTOR	 0xffff
+#define VIO_BAR_SIZE	 0x8000
+#define VIO_COMMON_OFF	 0x0000
+#define VIO_ISR_OFF	 0x1000
+#define VIO_DEVICE_OFF	 0x2000
+#define VIO_NOTIFY_OFF	 0x3000
+#define VIO_NOTIFY_MULT	 4
+#define VIO_MSIX_TBL_OFF 0x4000
+#define VIO_MSIX_PBA_OFF 0x5000
+#define VIO_COMMON_SIZE	 0x38
+#define VIO_DEVCFG_MAX	 64
 
 /* device_status bits */
 #define VIO_S_ACKNOWLEDGE 0x01

@@ -24,7 +24,8 @@ static struct {
 	uint8_t mac[6];
 	bool valid;
 } arp_cache[4];
-static int dhcp_got; /* message type of the last DHCP reply (2 offer, 5 ack, 6 nak) */
+static int
+    dhcp_got; /* message type of the last DHCP reply (2 offer, 5 ack, 6 nak) */
 static uint16_t echo_seq_seen;
 static unsigned pings_answered;
 
@@ -378,8 +379,8 @@ static unsigned ping(uint32_t dst, unsigned count)
 		tg_printf("guest-min: ARP for %I: no answer\n", dst);
 		return 0;
 	}
-	tg_printf("guest-min: ARP %I is at %02x:%02x:%02x:%02x:%02x:%02x\n", dst,
-		  mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	tg_printf("guest-min: ARP %I is at %02x:%02x:%02x:%02x:%02x:%02x\n",
+		  dst, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 	for (unsigned seq = 1; seq <= count; seq++) {
 		uint8_t f[14 + 20 + 40];
 		uint8_t *icmp = f + 34;

@@ -190,8 +190,8 @@ void tg_virtio_send(const uint8_t *frame, unsigned len)
 	if (len > BUFSZ - HDRLEN)
 		return;
 	/* at most QSIZE - 1 in flight */
-	while ((uint16_t)(txq.avail_idx - *(volatile uint16_t *)&txq.used.idx) >=
-	       QSIZE - 1)
+	while ((uint16_t)(txq.avail_idx -
+			  *(volatile uint16_t *)&txq.used.idx) >= QSIZE - 1)
 		;
 	memset(b, 0, HDRLEN);
 	memcpy(b + HDRLEN, frame, len);
