@@ -545,6 +545,11 @@ void vmm_nics_detach(struct vmm_nics *n)
 
 		for (unsigned q = 0; q < VIO_MAX_QUEUES; q++)
 			queue_fds_close(nic, q);
+		if (nic->dev.pci.bar_rw)
+			fprintf(stderr,
+				"vnet-vmm: NIC %u: %lu queue notification(s) "
+				"reached vnet-vmm instead of vnetd\n",
+				nic->index, nic->dev.slow_notifies);
 		if (nic->sock >= 0)
 			close(nic->sock);
 		nic->sock = -1;

@@ -361,8 +361,14 @@ static void bar_rw(void *opaque, unsigned bar, uint64_t off, uint8_t *data,
 	} else if (off >= VIO_MSIX_TBL_OFF &&
 		   off < VIO_MSIX_TBL_OFF + 16 * VIO_MSIX_VECTORS) {
 		msix_rw(v, off - VIO_MSIX_TBL_OFF, data, size, write);
+	} else if (off >= VIO_NOTIFY_OFF &&
+		   off < VIO_NOTIFY_OFF + VIO_NOTIFY_MULT * v->nq) {
+		if (write)
+			v->slow_notifies++;
+		else
+			memset(data, 0, size);
 	} else if (!write) {
-		memset(data, 0, size); /* notify area, PBA: nothing pending */
+		memset(data, 0, size); /* PBA: nothing pending */
 	}
 	pthread_mutex_unlock(&v->lock);
 }

@@ -103,6 +103,8 @@ struct vmm_virtio_ops {
  * @broken: why the device needs a reset, VIO_BROKEN_NONE when it works
  * @started: the backend runs the queues
  * @devcfg: device-specific configuration (read-only to the driver here)
+ * @slow_notifies: queue notifications that reached the VMM instead of an
+ *                 ioeventfd (0 while the data plane bypasses the VMM)
  */
 struct vmm_virtio {
 	struct vmm_pci_dev pci;
@@ -126,6 +128,7 @@ struct vmm_virtio {
 	uint8_t devcfg[VIO_DEVCFG_MAX];
 	unsigned devcfg_len;
 	unsigned long broken_count[VIO_BROKEN_MAX];
+	unsigned long slow_notifies;
 };
 
 int vmm_virtio_init(struct vmm_virtio *v, uint16_t device_type,
