@@ -206,7 +206,9 @@ static void print_counters(json_t *c)
 static void print_net_show(json_t *res)
 {
 	static const char *const keys[] = {
-	    "name", "type", "mtu", "fdb_size", "aging", "fdb_entries", NULL};
+	    "name",	   "type",	 "mtu",	       "fdb_size",    "aging",
+	    "fdb_entries", "subnet",	 "gateway_ip", "gateway_mac", "dhcp",
+	    "dhcp_range",  "lease_time", "domain",     "dns_servers", NULL};
 	json_t *c = json_object_get(res, "counters");
 
 	ctl_kv(res, keys);
@@ -217,6 +219,28 @@ static void print_net_show(json_t *res)
 	       (long long)json_integer_value(json_object_get(c, "learned")),
 	       (long long)json_integer_value(json_object_get(c, "moved")),
 	       (long long)json_integer_value(json_object_get(c, "fdb_full")));
+	if ((c = json_object_get(res, "gateway_counters")))
+		printf("gateway      %lld ARP and %lld echo replies; DHCP %lld "
+		       "offers, %lld ACKs, %lld NAKs, %lld leases committed in "
+		       "%lld transactions; DNS %lld answers, %lld relayed\n",
+		       (long long)json_integer_value(
+			   json_object_get(c, "arp_replies")),
+		       (long long)json_integer_value(
+			   json_object_get(c, "echo_replies")),
+		       (long long)json_integer_value(json_object_get(
+			   json_object_get(c, "dhcp"), "offers")),
+		       (long long)json_integer_value(
+			   json_object_get(json_object_get(c, "dhcp"), "acks")),
+		       (long long)json_integer_value(
+			   json_object_get(json_object_get(c, "dhcp"), "naks")),
+		       (long long)json_integer_value(
+			   json_object_get(c, "leases_committed")),
+		       (long long)json_integer_value(
+			   json_object_get(c, "commit_transactions")),
+		       (long long)json_integer_value(
+			   json_object_get(c, "dns_out")),
+		       (long long)json_integer_value(
+			   json_object_get(c, "dns_relayed")));
 	printf("\n");
 	print_port_list(json_object_get(res, "port_list"));
 }
@@ -224,10 +248,11 @@ static void print_net_show(json_t *res)
 static void print_port_show(json_t *res)
 {
 	static const char *const keys[] = {
-	    "name",	   "network",	 "kind",  "backend",   "device",
-	    "netns",	   "socket",	 "mode",  "connected", "features",
-	    "queue_pairs", "last_error", "state", "error",     "mac",
-	    "addresses",   "vlan",	 "trunk", "native",    NULL};
+	    "name",	    "network",	    "kind",  "backend",	  "device",
+	    "netns",	    "socket",	    "mode",  "connected", "features",
+	    "queue_pairs",  "last_error",   "state", "error",	  "mac",
+	    "addresses",    "vlan",	    "trunk", "native",	  "mac_limit",
+	    "macs_learned", "dhcp_trusted", NULL};
 	static const struct ctl_col qcols[] = {
 	    {"QUEUE", "index", 5},	{"DIRECTION", "direction", 10},
 	    {"SIZE", "size", 5},	{"READY", "ready", 5},

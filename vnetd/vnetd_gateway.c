@@ -38,7 +38,7 @@
 #include "../vnic/vnic.h"
 #include "../vnic/vnic_gateway.h"
 
-#define GW_RING	       64 /* > the gateway's pending commits */
+#define GW_RING	       1024 /* > the gateway's pending commits */
 #define GW_RELAY_RING  64
 #define GW_RELAY_MAX   512
 #define GW_RELAY_SLOTS 256
@@ -629,7 +629,7 @@ json_t *vnetd_gw_status(struct vnetd *d, struct vnetd_net *net)
 		struct dhcps_stats ds;
 		json_t *dd = json_object();
 
-		dhcps_stats_get(g->dhcp, &ds);
+		vnic_gateway_dhcp_stats(g->vnic, &ds);
 		for (int i = 0; i < DHCPS_DROP_MAX; i++)
 			if (ds.drops[i])
 				json_object_set_new(

@@ -33,7 +33,7 @@
 #define VGW_OUT_SLOTS	 512  /* frames up to VGW_SLOT_SIZE */
 #define VGW_SLOT_SIZE	 1536 /* every reply but a jumbo echo */
 #define VGW_BIG_SLOTS	 8    /* frames up to PKT_MAX_FRAME */
-#define VGW_COMMIT_SLOTS 32
+#define VGW_COMMIT_SLOTS 512
 #define VGW_PROBE_SLOTS	 16
 #define VGW_MSG_MAX	 1500 /* DHCP message kept while its probe runs */
 #define VGW_DHCP_FRAME	 (14 + 20 + 8 + DHCPS_REPLY_MAX)
@@ -86,6 +86,8 @@ struct vnic_gateway {
 	struct vgw_stats st;
 	struct vgw_queue out[2]; /* small frames, jumbo frames */
 	struct vgw_commit commit[VGW_COMMIT_SLOTS];
+	uint16_t free_commit[VGW_COMMIT_SLOTS]; /* stack of free slots */
+	unsigned n_free_commit;
 	struct vgw_probe probe[VGW_PROBE_SLOTS];
 	uint8_t msg[VGW_MSG_MAX]; /* a probe's message, being replayed */
 	uint8_t scratch[PKT_MAX_FRAME + 4]; /* a frame handed to tx_burst() */
@@ -448,9 +450,10 @@ static void dhcp_result(struct vnic_gateway *g, const struct dhcps_rx *rx,
 			dhcp_send(g, r);
 			break;
 		}
-		for (unsigned i = 0; i < VGW_COMMIT_SLOTS && !slot; i++)
-			if (!g->commit[i].token)
-				slot = &g->commit[i];
+		/* The token carries its slot in the low 16 bits, so the
+		 * answer finds it without a search. */
+		if (g->n_free_commit)
+			slot = &g->commit[g->free_commit[--g->n_free_commit]];
 		if (!slot) {
 			/* the lease stands; the client asks again */
 			gw_drop(g, VGW_DROP_PENDING_FULL);
@@ -462,7 +465,7 @@ static void dhcp_result(struct vnic_gateway *g, const struct dhcps_rx *rx,
 					      r->dst_mac, r->src_ip, r->dst_ip,
 					      DHCP_SERVER_PORT, r->dst_port,
 					      r->data, r->len);
-		slot->token = ++g->token;
+		slot->token = ++g->token << 16 | (uint64_t)(slot - g->commit);
 		g->cfg.commit(g->cfg.arg, &res->rec, slot->token);
 		break;
 	}
@@ -671,6 +674,9 @@ static int gw_open(const struct vnic_params *params, struct vnic **out,
 		return rc;
 	}
 	atomic_init(&g->due, UINT64_MAX);
+	for (unsigned i = 0; i < VGW_COMMIT_SLOTS; i++)
+		g->free_commit[i] = (uint16_t)(VGW_COMMIT_SLOTS - 1 - i);
+	g->n_free_commit = VGW_COMMIT_SLOTS;
 	g->armed = UINT64_MAX;
 	g->next_expiry = INT64_MAX;
 	g->cfg.probe_ms = 1000;
@@ -821,13 +827,15 @@ void vnic_gateway_commit_done(struct vnic *v, uint64_t token, bool ok)
 	struct vnic_gateway *g = to_gw(v);
 
 	pthread_mutex_lock(&g->lock);
-	for (unsigned i = 0; token && i < VGW_COMMIT_SLOTS; i++) {
+	for (unsigned i = token & 0xffff; token && i < VGW_COMMIT_SLOTS;
+	     i = VGW_COMMIT_SLOTS) {
 		struct vgw_commit *c = &g->commit[i];
 		uint8_t *f;
 
 		if (c->token != token)
 			continue;
 		c->token = 0;
+		g->free_commit[g->n_free_commit++] = (uint16_t)i;
 		if (!ok) {
 			gw_drop(g, VGW_DROP_COMMIT_FAILED);
 		} else if (c->len && (f = out_slot(g, c->len))) {
@@ -885,5 +893,22 @@ void vnic_gateway_stats(struct vnic *v, struct vgw_stats *st)
 
 	pthread_mutex_lock(&g->lock);
 	*st = g->st;
+	pthread_mutex_unlock(&g->lock);
+}
+
+/**
+ * vnic_gateway_dhcp_stats() - the DHCP server's counters, read under the
+ * gateway's lock (the server runs on a datapath thread)
+ * @v: gateway port
+ * @st: filled in (zeroed when the gateway has no DHCP server)
+ */
+void vnic_gateway_dhcp_stats(struct vnic *v, struct dhcps_stats *st)
+{
+	struct vnic_gateway *g = to_gw(v);
+
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_lock(&g->lock);
+	if (g->cfg.dhcp)
+		dhcps_stats_get(g->cfg.dhcp, st);
 	pthread_mutex_unlock(&g->lock);
 }

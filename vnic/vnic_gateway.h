@@ -142,5 +142,7 @@ int vnic_gateway_send_udp(struct vnic *v, const uint8_t mac[6], uint32_t dst_ip,
 			  uint16_t dst_port, uint16_t src_port,
 			  const void *data, size_t len);
 void vnic_gateway_stats(struct vnic *v, struct vgw_stats *st);
+struct dhcps_stats;
+void vnic_gateway_dhcp_stats(struct vnic *v, struct dhcps_stats *st);
 
 #endif

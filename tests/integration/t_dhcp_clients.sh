@@ -126,6 +126,7 @@ for _ in $(seq 50); do [ "$(grep -c "ip=$PIP" "$T/p.env")" -ge 2 ] && break; sle
 arp_gateway "p$S"
 ip netns exec "p$S" tcpdump -n -i "tp$S" -w "$T/p.pcap" udp 2>/dev/null &
 TD=$!
+PIDS="$PIDS $TD"
 sleep 0.3
 ip netns exec "p$S" dhcpcd -4 -k "tp$S" >>"$T/p.log" 2>&1
 for _ in $(seq 50); do [ "$(lease_state "$PMAC")" = released ] && break; sleep 0.1; done
@@ -135,4 +136,16 @@ log "dhcpcd: $PIP with the configured options; renewed; released"
 c=$(vnetctl --json network show "$N" | jq -c '.gateway_counters | {acks: .dhcp.acks, committed: .leases_committed, failed: .commits_failed}')
 echo "$c" | jq -e '.acks >= 6 and .failed == 0' >/dev/null || fail "counters: $c"
 log "gateway counters: $c"
+# --- The administrator takes a lease back.
+client_ns r
+DHCP_ENV="$T/r.env" ip netns exec "r$S" busybox udhcpc -i "tr$S" \
+	-s "$D/udhcpc.sh" -q -n -t 5 -T 1 >/dev/null 2>&1 || fail "no lease for r"
+RMAC=$(ip -n "r$S" -j link show "tr$S" | jq -r '.[0].address')
+[ "$(lease_state "$RMAC")" = bound ] || fail "r's lease not bound"
+vnetctl dhcp release "$N" "$RMAC" | grep -q "released 1" || fail "dhcp release"
+[ "$(lease_state "$RMAC")" = released ] || fail "not released by the administrator"
+out=$(vnetctl dhcp release "$N" "$RMAC" 2>&1) && fail "released twice"
+echo "$out" | grep -q "holds no lease" || fail "unclear: $out"
+log "vnetctl dhcp release took r's lease back"
+
 pass
