@@ -67,6 +67,9 @@ for i in 1 2 3 4; do
 	vnetctl port del "tc$i$S" >/dev/null || fail "del tc$i"
 done
 log "4 rounds of tap and vhost-user ports added and deleted under traffic"
+# One queue pair, two threads: both write guest receive queue 0, locked.
+m=$(vnetctl --json port show ga | jq -c '[.transmit[] | [.thread, .queues, .shared]]')
+[ "$m" = '[[0,[0],true],[1,[0],true]]' ] || fail "ga: transmit map $m"
 vnetctl port del gy >/dev/null || fail "cannot delete a streaming vhost-user port"
 log "a vhost-user port deleted while its frontend streamed"
 # The receiving tap's device disappears while ta's thread sends to it.
