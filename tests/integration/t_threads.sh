@@ -4,6 +4,7 @@
 # Afterwards no datapath thread spins, and in every network the counters
 # balance: frames in = frames out + named drops.  Run with BUILD=build-tsan
 # (make tsan) this is the ThreadSanitizer stress test.
+# vnet-test: alone
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/counters.sh"
 need_root
