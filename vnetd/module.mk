@@ -1,2 +1,3 @@
 VNETD_SRCS += vnetd/vnetd_main.c vnetd/vnetd_store.c vnetd/vnetd_rpc.c
 VNETD_SRCS += vnetd/vnetd_object.c vnetd/vnetd_network.c vnetd/vnetd_port.c
+VNETD_SRCS += vnetd/vnetd_caps.c
