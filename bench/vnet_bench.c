@@ -9,6 +9,12 @@
  *	The same job through the Linux bridge: the tool makes two taps and a
  *	bridge, writes frames into one tap and reads them from the other.
  *
+ *   vnet-bench vhost --in A.sock[,...] --out B.sock[,...] [--queues N] ...
+ *	Frontends of our own (no VM) on vhost-user ports; a socket named in
+ *	both lists sends and receives (traffic both ways).  With --queues each
+ *	frontend runs N queue pairs, transmits on them in turn with a source
+ *	MAC per queue and frame slot, and the result gives per-queue rates.
+ *
  * Sizes are Ethernet frame sizes with the 4-byte FCS, as RFC 2544 counts
  * them (a 64 B frame is 60 bytes handed to the device); Gbps counts those
  * bytes, without preamble and gap.  Each run prints one result line (and
@@ -50,7 +56,8 @@ struct opts {
 	double seconds;
 	int pid;
 	bool json;
-	double rate; /* frames per second, 0 for as fast as possible */
+	double rate;	 /* frames per second, 0 for as fast as possible */
+	unsigned queues; /* vhost-user queue pairs per frontend */
 };
 
 static _Atomic bool stop_flag;
@@ -359,6 +366,8 @@ out:
 
 struct sink {
 	uint64_t frames;
+	uint64_t qframes[VUF_MAX_QP]; /* by receive queue */
+	unsigned q;		      /* queue being drained */
 	uint64_t *lat;
 	unsigned nlat;
 	unsigned every;
@@ -373,6 +382,7 @@ static void sink_frame(const uint8_t *f, uint32_t len, void *arg)
 	if (len < 14 || f[12] != 0x88 || f[13] != 0xb5)
 		return;
 	s->frames++;
+	s->qframes[s->q]++;
 	if (len < 22 || s->frames % s->every || s->nlat >= LAT_SAMPLES)
 		return;
 	memcpy(&sent, f + 14, sizeof(sent));
@@ -424,6 +434,31 @@ static int split_socks(const char *list, char out[][108], int max)
  * N-to-1 scenarios; frame i of a sender goes to receiver i % M.  --size 0
  * sends IMIX (64, 594 and 1518 bytes in the ratio 7:4:1).
  */
+/* Drain every receive queue of a receiver into the sink. */
+static unsigned drain(struct vu_front *f, struct sink *s, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned q = 0; q < f->qps; q++) {
+		s->q = q;
+		n += vu_front_rxq(f, q, sink_frame, s, max);
+	}
+	return n;
+}
+
+static void print_rates(const struct opts *o, const char *name,
+			const uint64_t *v, double secs)
+{
+	if (o->queues < 2)
+		return;
+	printf(o->json ? ",\"%s\":[" : " %s ", name);
+	for (unsigned q = 0; q < o->queues; q++)
+		printf(o->json ? "%s%.4f" : "%s%.3f",
+		       q ? (o->json ? "," : "/") : "",
+		       (double)v[q] / secs / 1e6);
+	printf(o->json ? "]" : " Mpps");
+}
+
 static int run_vhost(const struct opts *o)
 {
 	static const uint16_t imix[12] = {64, 64,  64,	64,  64,  64,
@@ -431,65 +466,100 @@ static int run_vhost(const struct opts *o)
 	char in[VB_MAX_FE][108], out[VB_MAX_FE][108];
 	int nin = split_socks(o->in, in, VB_MAX_FE);
 	int nout = split_socks(o->out, out, VB_MAX_FE);
-	struct vu_front a[VB_MAX_FE], b[VB_MAX_FE];
+	unsigned nq = o->queues ? o->queues : 1;
+	struct vu_front a[VB_MAX_FE], b[VB_MAX_FE], *rx[VB_MAX_FE];
 	struct sink s = {.every = 1};
-	static uint8_t frame[VB_MAX_FE][12][VUF_BUF_SIZE];
-	const uint8_t *frames[VB_MAX_FE][32];
-	uint16_t lens[VB_MAX_FE][32];
+	/* Per sender, queue and frame slot: a source MAC of its own, so the
+	 * switch spreads the conversations over the receiver's queues. */
+	static uint8_t frame[VB_MAX_FE][VUF_MAX_QP][12][VUF_BUF_SIZE];
+	/* 32 + 12 entries: a burst may start at any of the 12 frames, so small
+	 * (rate-limited) bursts still cycle through every MAC and size. */
+	const uint8_t *frames[VB_MAX_FE][VUF_MAX_QP][44];
+	uint16_t lens[VB_MAX_FE][44];
+	unsigned first[VB_MAX_FE] = {0};
 	uint8_t dmac[VB_MAX_FE][6];
+	uint64_t qsent[VUF_MAX_QP] = {0};
 	char err[256];
 	double t0, t1, c0, c1, s0, s1, next = 0, gap;
-	uint64_t sent = 0, bytes_per_12 = 0;
+	uint64_t sent = 0, bytes_per_12 = 0, rounds = 0;
 
 	for (int i = 0; i < nin; i++)
-		if (vu_front_open(&a[i], in[i], 256, 5, err, sizeof(err)))
+		if (vu_front_open_mq(&a[i], in[i], 256, nq, 5, err,
+				     sizeof(err)))
 			goto fail;
-	for (int j = 0; j < nout; j++)
-		if (vu_front_open(&b[j], out[j], 256, 5, err, sizeof(err)))
+	/* A socket named as both sender and receiver is one frontend that
+	 * does both (traffic both ways through each port). */
+	for (int j = 0; j < nout; j++) {
+		rx[j] = NULL;
+		for (int i = 0; i < nin; i++)
+			if (!strcmp(out[j], in[i]))
+				rx[j] = &a[i];
+		b[j].sock = b[j].memfd = -1;
+		b[j].mem = NULL;
+		if (!rx[j] && vu_front_open_mq(&b[j], out[j], 256, nq, 5, err,
+					       sizeof(err)))
 			goto fail;
+		if (!rx[j])
+			rx[j] = &b[j];
+	}
 	s.lat = calloc(LAT_SAMPLES, sizeof(*s.lat));
 	/* Teach the switch where each receiver's MAC lives. */
 	for (int j = 0; j < nout; j++) {
-		const uint8_t *f0 = frame[0][0];
+		const uint8_t *f0 = frame[0][0][0];
 		uint16_t l0 = 60;
 
 		memcpy(dmac[j], dst_mac, 6);
 		dmac[j][5] = (uint8_t)(0x10 + j);
-		build_frame(frame[0][0], 60, src_mac, dmac[j]);
+		build_frame(frame[0][0][0], 60, src_mac, dmac[j]);
 		for (int k = 0; k < 3; k++) {
-			vu_front_tx(&b[j], &f0, &l0, 1);
+			vu_front_tx(rx[j], &f0, &l0, 1);
 			usleep(20000);
 		}
 	}
 	/* Learning frames flood to every other port: drain them all. */
 	usleep(50000);
 	for (int i = 0; i < nin; i++)
-		while (vu_front_rx(&a[i], sink_frame, &s, 256))
+		while (drain(&a[i], &s, 256))
 			;
 	for (int j = 0; j < nout; j++)
-		while (vu_front_rx(&b[j], sink_frame, &s, 256))
+		while (drain(rx[j], &s, 256))
 			;
 	for (int i = 0; i < nin; i++) {
 		uint8_t smac[6];
+		int to[VB_MAX_FE], nto = 0;
 
+		for (int j = 0; j < nout; j++)
+			if (rx[j] != &a[i])
+				to[nto++] = j;
+		if (!nto) {
+			snprintf(err, sizeof(err), "%s has no one to send to",
+				 in[i]);
+			goto fail;
+		}
 		memcpy(smac, src_mac, 6);
 		smac[5] = (uint8_t)(0x20 + i);
-		for (int k = 0; k < 12; k++) {
-			unsigned sz = o->size ? o->size : imix[k];
+		for (unsigned q = 0; q < nq; q++) {
+			smac[4] = (uint8_t)q;
+			for (int k = 0; k < 12; k++) {
+				unsigned sz = o->size ? o->size : imix[k];
 
-			build_frame(frame[i][k], sz - 4, dmac[(i + k) % nout],
-				    smac);
-			if (!i)
-				bytes_per_12 += sz;
+				smac[3] = (uint8_t)k;
+				build_frame(frame[i][q][k], sz - 4,
+					    dmac[to[(i + k) % nto]], smac);
+				if (!i && !q)
+					bytes_per_12 += sz;
+			}
+			for (int k = 0; k < 44; k++)
+				frames[i][q][k] = frame[i][q][k % 12];
 		}
-		for (int k = 0; k < 32; k++) {
+		for (int k = 0; k < 44; k++) {
 			unsigned sz = o->size ? o->size : imix[k % 12];
 
-			frames[i][k] = frame[i][k % 12];
 			lens[i][k] = (uint16_t)(sz - 4);
 		}
 	}
 	s.frames = 0;
+	memset(s.qframes, 0, sizeof(s.qframes));
 	s.every = o->rate > 0 ? 1 : 64;
 	gap = o->rate > 0 ? 1.0 / o->rate : 0;
 	c0 = proc_cpu(o->pid);
@@ -511,17 +581,33 @@ static int run_vhost(const struct opts *o)
 		}
 		for (int i = 0; burst && i < nin; i++) {
 			uint64_t ts = now_ns();
+			unsigned q = (unsigned)(rounds % nq), n;
 
 			for (int k = 0; k < 12; k++)
-				memcpy(frame[i][k] + 14, &ts, sizeof(ts));
-			sent += vu_front_tx(&a[i], frames[i], lens[i], burst);
+				memcpy(frame[i][q][k] + 14, &ts, sizeof(ts));
+			n = vu_front_txq(&a[i], q, frames[i][q] + first[i],
+					 lens[i] + first[i], burst);
+			first[i] = (first[i] + n) % 12;
+			sent += n;
+			qsent[q] += n;
 		}
+		rounds++;
 		for (int j = 0; j < nout; j++)
-			vu_front_rx(&b[j], sink_frame, &s, 256);
+			drain(rx[j], &s, 256);
 	}
 	t1 = now_s();
 	c1 = proc_cpu(o->pid);
 	s1 = sys_busy();
+	/* Frames still in the senders' rings are in flight, not lost: let
+	 * the switch take them (for at most 2 s), then collect the rest. */
+	for (bool busy = true; busy && now_s() - t1 < 2;) {
+		busy = false;
+		for (int i = 0; i < nin; i++)
+			for (unsigned q = 0; q < nq; q++)
+				busy |= vu_front_tx_pending(&a[i], q) > 0;
+		for (int j = 0; j < nout; j++)
+			busy |= drain(rx[j], &s, 256) > 0;
+	}
 	usleep(100000);
 	{
 		uint64_t during = s.frames;
@@ -529,7 +615,7 @@ static int run_vhost(const struct opts *o)
 		double secs = t1 - t0;
 
 		for (int j = 0; j < nout; j++)
-			while (vu_front_rx(&b[j], sink_frame, &s, 256))
+			while (drain(rx[j], &s, 256))
 				;
 		qsort(s.lat, s.nlat, sizeof(*s.lat), cmp_u64);
 		if (o->json)
@@ -540,7 +626,8 @@ static int run_vhost(const struct opts *o)
 			    "\"mpps\":%.4f,\"gbps\":%.4f,\"switch_cpu\":%.3f,"
 			    "\"machine_cpu\":%.3f,\"switch_ns_per_frame\":%.1f,"
 			    "\"lat_p50_us\":%.1f,\"lat_p99_us\":%.1f,"
-			    "\"lat_p999_us\":%.1f,\"rate\":%.0f}\n",
+			    "\"lat_p999_us\":%.1f,\"rate\":%.0f,"
+			    "\"queues\":%u",
 			    o->label, o->size, nin, nout, secs,
 			    (unsigned long long)sent,
 			    (unsigned long long)during,
@@ -550,12 +637,12 @@ static int run_vhost(const struct opts *o)
 			    (c1 - c0) / secs, (s1 - s0) / secs,
 			    during ? (c1 - c0) / (double)during * 1e9 : 0,
 			    pct(s.lat, s.nlat, 0.5), pct(s.lat, s.nlat, 0.99),
-			    pct(s.lat, s.nlat, 0.999), o->rate);
+			    pct(s.lat, s.nlat, 0.999), o->rate, nq);
 		else
 			printf(
 			    "%-13s %5s B %dx%d %8.3f Mpps %7.3f Gbps sent %llu "
 			    "lost %lld switch %4.0f%% CPU (%.0f ns/frame) "
-			    "latency p50 %.1f p99 %.1f p99.9 %.1f us\n",
+			    "latency p50 %.1f p99 %.1f p99.9 %.1f us",
 			    o->label, size_name(o->size), nin, nout,
 			    (double)during / secs / 1e6,
 			    (double)during * avg * 8 / secs / 1e9,
@@ -565,12 +652,18 @@ static int run_vhost(const struct opts *o)
 			    during ? (c1 - c0) / (double)during * 1e9 : 0,
 			    pct(s.lat, s.nlat, 0.5), pct(s.lat, s.nlat, 0.99),
 			    pct(s.lat, s.nlat, 0.999));
+		print_rates(o, o->json ? "tx_queue_mpps" : "tx queues", qsent,
+			    secs);
+		print_rates(o, o->json ? "rx_queue_mpps" : "rx queues",
+			    s.qframes, secs);
+		printf(o->json ? "}\n" : "\n");
 	}
 	free(s.lat);
 	for (int i = 0; i < nin; i++)
 		vu_front_close(&a[i]);
 	for (int j = 0; j < nout; j++)
-		vu_front_close(&b[j]);
+		if (rx[j] == &b[j])
+			vu_front_close(&b[j]);
 	return 0;
 fail:
 	fprintf(stderr, "vnet-bench: %s\n", err);
@@ -586,7 +679,7 @@ static void usage(void)
 	    "       vnet-bench bridge [--size BYTES] [--seconds S] [--json]\n"
 	    "       vnet-bench vhost --in A.sock[,A2...] --out B.sock[,B2...]\n"
 	    "                  [--pid PID] [--size BYTES|imix] [--seconds S]\n"
-	    "                  [--rate FPS] [--json]\n");
+	    "                  [--rate FPS] [--queues N] [--json]\n");
 }
 
 int main(int argc, char **argv)
@@ -600,6 +693,7 @@ int main(int argc, char **argv)
 	    {"label", required_argument, NULL, 'l'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"rate", required_argument, NULL, 'r'},
+	    {"queues", required_argument, NULL, 'q'},
 	    {0},
 	};
 	struct opts o = {.size = 64, .seconds = 5};
@@ -644,6 +738,14 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			o.rate = atof(optarg);
+			break;
+		case 'q':
+			if (parse_uint(optarg, 1, VUF_MAX_QP, &v)) {
+				fprintf(stderr, "vnet-bench: --queues 1-%d\n",
+					VUF_MAX_QP);
+				return 2;
+			}
+			o.queues = (unsigned)v;
 			break;
 		default:
 			usage();

@@ -2,10 +2,11 @@
 /* dhcp.h - the gateway's DHCPv4 server engine and DNS responder engine
  *
  * Both engines are pure: no I/O, no clock, no database, no logging.  The
- * caller (the gateway port, vnic_gateway.c, and vnetd's network objects)
- * hands them UDP payloads and the current time and gets back decisions:
- * a reply to send and where to, a lease record to persist first, an address
- * to probe, a query to relay, or a named drop reason.
+ * caller hands them UDP payloads and the current time and gets back
+ * decisions: a reply to send and where to, a lease record to persist first,
+ * an address to probe, a query to relay, or a named drop reason.  The
+ * gateway port (vnic/vnic_gateway.h) already does steps 2 and 3 below and
+ * hands the commits and relays to vnetd through callbacks.
  *
  * How the daemon drives the DHCP server (struct dhcps):
  *

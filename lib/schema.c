@@ -322,6 +322,14 @@ static json_t *opt_value(const struct schema_opt *d, json_t *v,
 	return NULL;
 }
 
+/* "routes[2]." prints as "routes[2]: " before a sentence. */
+static int where_len(const char *where)
+{
+	size_t n = strlen(where);
+
+	return (int)(n ? n - 1 : 0);
+}
+
 static json_t *normalize(const struct schema *s, json_t *in, const char *where,
 			 char *err, size_t errlen)
 {
@@ -343,8 +351,9 @@ static json_t *normalize(const struct schema *s, json_t *in, const char *where,
 			snprintf(known + strlen(known),
 				 sizeof(known) - strlen(known), "%s%s",
 				 k ? ", " : "", s->opts[k].name);
-		snprintf(err, errlen, "%sunknown parameter '%s' (known: %s)",
-			 where, key, known);
+		snprintf(
+		    err, errlen, "%.*s%sunknown parameter '%s' (known: %s)",
+		    where_len(where), where, *where ? ": " : "", key, known);
 		return NULL;
 	}
 	conf = json_object();
@@ -359,8 +368,10 @@ static json_t *normalize(const struct schema *s, json_t *in, const char *where,
 				goto err;
 			json_object_set_new(conf, d->name, n);
 		} else if (d->flags & SCHEMA_REQUIRED) {
-			snprintf(err, errlen, "%smissing parameter '%s' (%s)",
-				 where, d->name, d->desc);
+			snprintf(err, errlen,
+				 "%.*s%smissing parameter '%s' (%s)",
+				 where_len(where), where, *where ? ": " : "",
+				 d->name, d->desc);
 			goto err;
 		} else if ((d->type == SCHEMA_UINT ||
 			    d->type == SCHEMA_DURATION) &&

@@ -6,7 +6,9 @@ set -e
 PKGS="build-essential pkg-config libpcap-dev libnl-3-dev libnl-route-3-dev
 libnl-genl-3-dev libcmocka-dev libsqlite3-dev libjansson-dev sqlite3 jq
 iproute2 iputils-ping tcpdump python3 python3-scapy iperf3 ethtool procps
-clang clang-format cppcheck libclang-rt-14-dev dpdk-dev qemu-system-x86 busybox-static cpio xz-utils zstd"
+clang clang-format cppcheck libclang-rt-14-dev dpdk-dev qemu-system-x86 busybox-static cpio xz-utils zstd
+curl python3-prometheus-client bash-completion systemd-container
+isc-dhcp-client dhcpcd-base dnsmasq-base kea-admin util-linux"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -10,6 +10,7 @@
 #include "vhost_user.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -22,8 +23,10 @@ static const struct {
 	const char *name;
 	int fds;
 	bool reply;
+	uint32_t max;
 } vu_requests[] = {
-#define VU_REQ_ROW(id, num, name, fds, reply) {num, name, fds, reply},
+#define VU_REQ_ROW(id, num, name, fds, reply, max) \
+	{num, name, fds, reply, (uint32_t)(max)},
     VHOST_USER_REQUESTS(VU_REQ_ROW)
 #undef VU_REQ_ROW
 };
@@ -78,6 +81,19 @@ bool vhost_user_request_replies(uint32_t req)
 }
 
 /**
+ * vhost_user_request_max() - the largest payload a request may carry
+ * @req: request id (peer-controlled)
+ *
+ * Return: bytes, or -1 for an unknown request
+ */
+int vhost_user_request_max(uint32_t req)
+{
+	int i = req_index(req);
+
+	return i < 0 ? -1 : (int)vu_requests[i].max;
+}
+
+/**
  * vhost_user_close_fds() - close every fd a message brought
  * @msg: message
  */
@@ -90,58 +106,224 @@ void vhost_user_close_fds(struct vhost_user_msg *msg)
 }
 
 /**
- * vhost_user_recv() - read one message and its fds
- * @sock: connected socket (blocking, with a receive timeout)
- * @msg: filled in; on error no fd is left open
+ * vhost_user_reader_want() - bytes the message being read will have
+ * @rd: reader
  *
- * Return: 0, -ECONNRESET when the peer closed, -EMSGSIZE for a payload over
- * the maximum, -EBADMSG for truncated data or fds, or -errno
+ * Return: the header size while the header is incomplete, then header plus
+ * the payload size it announced
  */
-int vhost_user_recv(int sock, struct vhost_user_msg *msg)
+size_t vhost_user_reader_want(const struct vhost_user_reader *rd)
 {
-	char cbuf[CMSG_SPACE(VU_MAX_FDS * sizeof(int))];
-	struct iovec iov = {&msg->hdr, sizeof(msg->hdr)};
-	struct msghdr mh = {.msg_iov = &iov,
-			    .msg_iovlen = 1,
-			    .msg_control = cbuf,
-			    .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *c;
-	ssize_t r;
-	size_t got;
+	const size_t hlen = sizeof(rd->msg.hdr);
 
-	msg->nfds = 0;
-	r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	if (r == 0)
-		return -ECONNRESET;
-	if (r < 0)
-		return -errno;
-	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+	return rd->got < hlen ? hlen : hlen + rd->msg.hdr.size;
+}
+
+/**
+ * vhost_user_reader_reset() - abandon the message being read
+ * @rd: reader; its fds are closed, the next byte starts a new message
+ */
+void vhost_user_reader_reset(struct vhost_user_reader *rd)
+{
+	vhost_user_close_fds(&rd->msg);
+	memset(&rd->msg.hdr, 0, sizeof(rd->msg.hdr));
+	rd->got = 0;
+}
+
+/**
+ * vhost_user_reader_progress() - how far the message being read got, for
+ * logs: "12 of 52 bytes of SET_VRING_ADDR", "5 of the 12 header bytes"
+ * @rd: reader
+ * @buf: filled
+ * @len: room in @buf
+ */
+void vhost_user_reader_progress(const struct vhost_user_reader *rd, char *buf,
+				size_t len)
+{
+	if (rd->got < sizeof(rd->msg.hdr))
+		snprintf(buf, len, "%zu of the %zu header bytes", rd->got,
+			 sizeof(rd->msg.hdr));
+	else
+		snprintf(buf, len, "%zu of %zu bytes of %s", rd->got,
+			 vhost_user_reader_want(rd),
+			 vhost_user_request_name(rd->msg.hdr.request));
+}
+
+/* Keep the fds of one recvmsg() with the message.  They must come with the
+ * header (a frontend sends each message with one sendmsg(), and the kernel
+ * hands its fds out with its first bytes); late or surplus fds are closed. */
+static int reader_take_fds(struct vhost_user_reader *rd, struct msghdr *mh,
+			   bool in_hdr, char *err, size_t errlen)
+{
+	struct vhost_user_msg *m = &rd->msg;
+	unsigned late = 0, surplus = 0;
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
 		size_t n;
 
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
 		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < n && msg->nfds < VU_MAX_FDS; i++)
-			memcpy(&msg->fds[msg->nfds++],
-			       CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-	}
-	if (mh.msg_flags & MSG_CTRUNC || (size_t)r < sizeof(msg->hdr)) {
-		vhost_user_close_fds(msg);
-		return -EBADMSG;
-	}
-	if (msg->hdr.size > VU_MAX_PAYLOAD) {
-		vhost_user_close_fds(msg);
-		return -EMSGSIZE;
-	}
-	for (got = 0; got < msg->hdr.size; got += (size_t)r) {
-		r = recv(sock, msg->payload.raw + got, msg->hdr.size - got, 0);
-		if (r <= 0) {
-			int e = r == 0 ? ECONNRESET : errno;
+		for (size_t i = 0; i < n; i++) {
+			int fd;
 
-			vhost_user_close_fds(msg);
-			return -e;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
+			if (!in_hdr) {
+				close(fd);
+				late++;
+			} else if (m->nfds < VU_MAX_FDS) {
+				m->fds[m->nfds++] = fd;
+			} else {
+				close(fd);
+				surplus++;
+			}
 		}
 	}
+	if (late) {
+		snprintf(err, errlen, "%u fds came after the header of %s",
+			 late, vhost_user_request_name(m->hdr.request));
+		return -EBADMSG;
+	}
+	if (surplus || (mh->msg_flags & MSG_CTRUNC)) {
+		snprintf(err, errlen, "a message came with more than %d fds",
+			 VU_MAX_FDS);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* The header is in: refuse what cannot be a request before waiting for a
+ * payload of a size the peer chose. */
+static int reader_check_hdr(const struct vhost_user_msg *m, char *err,
+			    size_t errlen)
+{
+	int max = vhost_user_request_max(m->hdr.request);
+
+	if (max < 0) {
+		snprintf(err, errlen, "unsupported request %u (flags %#x)",
+			 m->hdr.request, m->hdr.flags);
+		return -EOPNOTSUPP;
+	}
+	if (m->hdr.size > (uint32_t)max) {
+		snprintf(err, errlen, "%s with a %u-byte payload (at most %d)",
+			 vhost_user_request_name(m->hdr.request), m->hdr.size,
+			 max);
+		return -EMSGSIZE;
+	}
+	return 0;
+}
+
+/**
+ * vhost_user_read() - read what has arrived of one message, never waiting
+ * @sock: connected stream socket (any mode: reads use MSG_DONTWAIT)
+ * @rd: reader; keeps a partial message between calls
+ * @err: a sentence on failure (never a bare errno string)
+ * @errlen: room in @err
+ *
+ * Reads at most up to the end of the current message, so bytes and fds of
+ * the next one stay in the socket.  The payload size is checked against the
+ * request's maximum as soon as the header is complete.  On error the reader
+ * is reset (its fds closed).
+ *
+ * Return: 1 when @rd->msg holds a whole message (the caller handles it, then
+ * resets the reader), 0 when more bytes are needed, -ECONNRESET when the peer
+ * closed between messages, -EPIPE when it closed mid-message, -EOPNOTSUPP
+ * for an unknown request, -EMSGSIZE for a payload over its maximum,
+ * -EBADMSG for fds that came late or in excess, or another -errno
+ */
+int vhost_user_read(int sock, struct vhost_user_reader *rd, char *err,
+		    size_t errlen)
+{
+	struct vhost_user_msg *m = &rd->msg;
+	const size_t hlen = sizeof(m->hdr);
+	int ret;
+
+	for (;;) {
+		char cbuf[CMSG_SPACE(VU_MAX_FDS * sizeof(int))];
+		bool in_hdr = rd->got < hlen;
+		size_t want = vhost_user_reader_want(rd);
+		struct iovec iov = {in_hdr ? (uint8_t *)&m->hdr + rd->got
+					   : m->payload.raw + (rd->got - hlen),
+				    want - rd->got};
+		struct msghdr mh = {.msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = cbuf,
+				    .msg_controllen = sizeof(cbuf)};
+		ssize_t r;
+
+		if (!in_hdr && rd->got == want)
+			return 1;
+		r = recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (r < 0) {
+			int e = errno;
+
+			if (e == EINTR)
+				continue;
+			if (e == EAGAIN || e == EWOULDBLOCK)
+				return 0;
+			snprintf(err, errlen, "connection error: %s",
+				 strerror(e));
+			vhost_user_reader_reset(rd);
+			return -e;
+		}
+		if (r == 0) {
+			char prog[96];
+
+			ret = rd->got ? -EPIPE : -ECONNRESET;
+			vhost_user_reader_progress(rd, prog, sizeof(prog));
+			if (rd->got)
+				snprintf(err, errlen,
+					 "closed the connection after %s",
+					 prog);
+			else
+				snprintf(err, errlen, "closed the connection");
+			vhost_user_reader_reset(rd);
+			return ret;
+		}
+		ret = reader_take_fds(rd, &mh, in_hdr, err, errlen);
+		rd->got += (size_t)r;
+		if (!ret && in_hdr && rd->got == hlen)
+			ret = reader_check_hdr(m, err, errlen);
+		if (ret) {
+			vhost_user_reader_reset(rd);
+			return ret;
+		}
+	}
+}
+
+/**
+ * vhost_user_recv() - wait for one whole message and its fds (frontends,
+ * which wait for their backend's replies)
+ * @sock: connected socket
+ * @msg: filled in; on error no fd is left open
+ *
+ * Return: 0, or -errno as vhost_user_read() (-ECONNRESET when the peer
+ * closed)
+ */
+int vhost_user_recv(int sock, struct vhost_user_msg *msg)
+{
+	struct vhost_user_reader rd;
+	char err[160];
+	int ret;
+
+	rd.msg.nfds = 0;
+	rd.got = 0;
+	while (!(ret = vhost_user_read(sock, &rd, err, sizeof(err)))) {
+		struct pollfd p = {.fd = sock, .events = POLLIN};
+
+		if (poll(&p, 1, -1) < 0 && errno != EINTR) {
+			ret = -errno;
+			vhost_user_reader_reset(&rd);
+			return ret;
+		}
+	}
+	if (ret < 0)
+		return ret;
+	memcpy(&msg->hdr, &rd.msg.hdr, sizeof(msg->hdr));
+	memcpy(msg->payload.raw, rd.msg.payload.raw, msg->hdr.size);
+	memcpy(msg->fds, rd.msg.fds, sizeof(msg->fds));
+	msg->nfds = rd.msg.nfds;
 	return 0;
 }
 
@@ -152,7 +334,11 @@ int vhost_user_recv(int sock, struct vhost_user_msg *msg)
  * @fds: fds to pass, may be NULL
  * @nfds: their count (at most VU_MAX_FDS)
  *
- * Return: 0 or -errno
+ * Never waits on a non-blocking socket: a peer that does not read (its
+ * receive buffer full) gets -EAGAIN, also when only part of the message
+ * fitted (the stream is then out of step: drop the peer).
+ *
+ * Return: 0, -EAGAIN, or another -errno
  */
 int vhost_user_send(int sock, const struct vhost_user_msg *msg, const int *fds,
 		    int nfds)
@@ -181,8 +367,8 @@ int vhost_user_send(int sock, const struct vhost_user_msg *msg, const int *fds,
 	}
 	w = sendmsg(sock, &mh, MSG_NOSIGNAL);
 	if (w < 0)
-		return -errno;
-	return (size_t)w == want ? 0 : -EIO;
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	return (size_t)w == want ? 0 : -EAGAIN;
 }
 
 /**

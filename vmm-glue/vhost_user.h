@@ -48,34 +48,46 @@
 
 /*
  * Every request, listed once: id, name, fds it must carry (-1: 0 or 1, per
- * the "no fd" bit), whether the backend answers with a payload of its own.
+ * the "no fd" bit; -2: one per memory region), whether the backend answers
+ * with a payload of its own, and the largest payload accepted (bytes; a
+ * request without a body may still carry a u64, as some frontends send).
+ * A reader checks the size against that maximum as soon as the header is
+ * in, before it waits for the payload.
  */
-#define VHOST_USER_REQUESTS(X)                                          \
-	X(GET_FEATURES, 1, "GET_FEATURES", 0, true)                     \
-	X(SET_FEATURES, 2, "SET_FEATURES", 0, false)                    \
-	X(SET_OWNER, 3, "SET_OWNER", 0, false)                          \
-	X(RESET_OWNER, 4, "RESET_OWNER", 0, false)                      \
-	X(SET_MEM_TABLE, 5, "SET_MEM_TABLE", -2, false)                 \
-	X(SET_LOG_BASE, 6, "SET_LOG_BASE", 1, true)                     \
-	X(SET_LOG_FD, 7, "SET_LOG_FD", 1, false)                        \
-	X(SET_VRING_NUM, 8, "SET_VRING_NUM", 0, false)                  \
-	X(SET_VRING_ADDR, 9, "SET_VRING_ADDR", 0, false)                \
-	X(SET_VRING_BASE, 10, "SET_VRING_BASE", 0, false)               \
-	X(GET_VRING_BASE, 11, "GET_VRING_BASE", 0, true)                \
-	X(SET_VRING_KICK, 12, "SET_VRING_KICK", -1, false)              \
-	X(SET_VRING_CALL, 13, "SET_VRING_CALL", -1, false)              \
-	X(SET_VRING_ERR, 14, "SET_VRING_ERR", -1, false)                \
-	X(GET_PROTOCOL_FEATURES, 15, "GET_PROTOCOL_FEATURES", 0, true)  \
-	X(SET_PROTOCOL_FEATURES, 16, "SET_PROTOCOL_FEATURES", 0, false) \
-	X(GET_QUEUE_NUM, 17, "GET_QUEUE_NUM", 0, true)                  \
-	X(SET_VRING_ENABLE, 18, "SET_VRING_ENABLE", 0, false)           \
-	X(SEND_RARP, 19, "SEND_RARP", 0, false)                         \
-	X(NET_SET_MTU, 20, "NET_SET_MTU", 0, false)                     \
-	X(GET_CONFIG, 24, "GET_CONFIG", 0, true)                        \
-	X(SET_CONFIG, 25, "SET_CONFIG", 0, false)
+#define VU_PL_U64    sizeof(uint64_t)
+#define VU_PL_STATE  sizeof(struct vhost_user_vring_state)
+#define VU_PL_ADDR   sizeof(struct vhost_user_vring_addr)
+#define VU_PL_MEM    sizeof(struct vhost_user_memory)
+#define VU_PL_LOG    sizeof(struct vhost_user_log)
+#define VU_PL_CONFIG sizeof(struct vhost_user_config)
+#define VHOST_USER_REQUESTS(X)                                             \
+	X(GET_FEATURES, 1, "GET_FEATURES", 0, true, VU_PL_U64)             \
+	X(SET_FEATURES, 2, "SET_FEATURES", 0, false, VU_PL_U64)            \
+	X(SET_OWNER, 3, "SET_OWNER", 0, false, VU_PL_U64)                  \
+	X(RESET_OWNER, 4, "RESET_OWNER", 0, false, VU_PL_U64)              \
+	X(SET_MEM_TABLE, 5, "SET_MEM_TABLE", -2, false, VU_PL_MEM)         \
+	X(SET_LOG_BASE, 6, "SET_LOG_BASE", 1, true, VU_PL_LOG)             \
+	X(SET_LOG_FD, 7, "SET_LOG_FD", 1, false, VU_PL_U64)                \
+	X(SET_VRING_NUM, 8, "SET_VRING_NUM", 0, false, VU_PL_STATE)        \
+	X(SET_VRING_ADDR, 9, "SET_VRING_ADDR", 0, false, VU_PL_ADDR)       \
+	X(SET_VRING_BASE, 10, "SET_VRING_BASE", 0, false, VU_PL_STATE)     \
+	X(GET_VRING_BASE, 11, "GET_VRING_BASE", 0, true, VU_PL_STATE)      \
+	X(SET_VRING_KICK, 12, "SET_VRING_KICK", -1, false, VU_PL_U64)      \
+	X(SET_VRING_CALL, 13, "SET_VRING_CALL", -1, false, VU_PL_U64)      \
+	X(SET_VRING_ERR, 14, "SET_VRING_ERR", -1, false, VU_PL_U64)        \
+	X(GET_PROTOCOL_FEATURES, 15, "GET_PROTOCOL_FEATURES", 0, true,     \
+	  VU_PL_U64)                                                       \
+	X(SET_PROTOCOL_FEATURES, 16, "SET_PROTOCOL_FEATURES", 0, false,    \
+	  VU_PL_U64)                                                       \
+	X(GET_QUEUE_NUM, 17, "GET_QUEUE_NUM", 0, true, VU_PL_U64)          \
+	X(SET_VRING_ENABLE, 18, "SET_VRING_ENABLE", 0, false, VU_PL_STATE) \
+	X(SEND_RARP, 19, "SEND_RARP", 0, false, VU_PL_U64)                 \
+	X(NET_SET_MTU, 20, "NET_SET_MTU", 0, false, VU_PL_U64)             \
+	X(GET_CONFIG, 24, "GET_CONFIG", 0, true, VU_PL_CONFIG)             \
+	X(SET_CONFIG, 25, "SET_CONFIG", 0, false, VU_PL_CONFIG)
 
 enum vhost_user_request {
-#define VU_REQ_ENUM(id, num, name, fds, reply) VHOST_USER_##id = num,
+#define VU_REQ_ENUM(id, num, name, fds, reply, max) VHOST_USER_##id = num,
 	VHOST_USER_REQUESTS(VU_REQ_ENUM)
 #undef VU_REQ_ENUM
 	    VHOST_USER_MAX_REQUEST = 26,
@@ -148,9 +160,28 @@ struct vhost_user_msg {
 	int nfds;
 };
 
+/**
+ * struct vhost_user_reader - one message read piecewise from a non-blocking
+ * socket, so that a peer that stops mid-message holds up nobody
+ * @msg: header, payload and fds received so far (the fds are owned: they
+ *       are closed by vhost_user_reader_reset() unless taken)
+ * @got: bytes of @msg received, header first, then payload
+ */
+struct vhost_user_reader {
+	struct vhost_user_msg msg;
+	size_t got;
+};
+
 const char *vhost_user_request_name(uint32_t req);
 int vhost_user_request_fds(uint32_t req);
 bool vhost_user_request_replies(uint32_t req);
+int vhost_user_request_max(uint32_t req);
+int vhost_user_read(int sock, struct vhost_user_reader *rd, char *err,
+		    size_t errlen) __attribute__((warn_unused_result));
+size_t vhost_user_reader_want(const struct vhost_user_reader *rd);
+void vhost_user_reader_progress(const struct vhost_user_reader *rd, char *buf,
+				size_t len);
+void vhost_user_reader_reset(struct vhost_user_reader *rd);
 int vhost_user_recv(int sock, struct vhost_user_msg *msg);
 int vhost_user_send(int sock, const struct vhost_user_msg *msg, const int *fds,
 		    int nfds);

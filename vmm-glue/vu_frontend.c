@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* vu_frontend.c - a minimal vhost-user frontend: connects to a backend,
- * shares a memfd as guest memory, sets up one queue pair and moves frames
+ * shares a memfd as guest memory, sets up one or more queue pairs and moves
+ * frames
  *
  * Used by vnet-bench as a traffic generator and sink that needs no VM, and
  * by the tests as a well-behaved or a deliberately broken guest.  Memory
@@ -107,7 +108,7 @@ static void bind_vq(struct vu_front *f, unsigned q)
 	for (uint16_t i = 0; i < vq->num; i++) {
 		vq->desc[i].addr = vq->buf_gpa + (uint64_t)i * VUF_BUF_SIZE;
 		vq->desc[i].len = VUF_BUF_SIZE;
-		vq->desc[i].flags = q == 0 ? VRING_DESC_F_WRITE : 0;
+		vq->desc[i].flags = q % 2 == 0 ? VRING_DESC_F_WRITE : 0;
 		vq->desc[i].next = 0;
 	}
 }
@@ -126,6 +127,24 @@ static void bind_vq(struct vu_front *f, unsigned q)
 int vu_front_open(struct vu_front *f, const char *path, uint16_t qsize,
 		  double timeout_s, char *err, size_t errlen)
 {
+	return vu_front_open_mq(f, path, qsize, 1, timeout_s, err, errlen);
+}
+
+/**
+ * vu_front_open_mq() - connect and set up several queue pairs
+ * @f: frontend, filled
+ * @path: backend's socket
+ * @qsize: ring size (power of 2)
+ * @qps: queue pairs, 1 to VUF_MAX_QP; the backend must offer as many
+ * @timeout_s: how long to wait for the socket to appear
+ * @err: a sentence on failure
+ * @errlen: room in @err
+ *
+ * Return: 0 or -errno
+ */
+int vu_front_open_mq(struct vu_front *f, const char *path, uint16_t qsize,
+		     unsigned qps, double timeout_s, char *err, size_t errlen)
+{
 	struct vhost_user_msg r;
 	struct vhost_user_memory mem = {.nregions = 1};
 	size_t off = 0;
@@ -134,16 +153,21 @@ int vu_front_open(struct vu_front *f, const char *path, uint16_t qsize,
 
 	memset(f, 0, sizeof(*f));
 	f->memfd = -1;
-	f->vq[0].kick_fd = f->vq[0].call_fd = -1;
-	f->vq[1].kick_fd = f->vq[1].call_fd = -1;
+	for (unsigned q = 0; q < 2 * VUF_MAX_QP; q++)
+		f->vq[q].kick_fd = f->vq[q].call_fd = -1;
+	if (!qps || qps > VUF_MAX_QP) {
+		snprintf(err, errlen, "1 to %d queue pairs", VUF_MAX_QP);
+		return -EINVAL;
+	}
+	f->qps = qps;
 	f->sock = connect_retry(path, timeout_s);
 	if (f->sock < 0) {
 		snprintf(err, errlen, "cannot connect to %s: %s", path,
 			 strerror(-f->sock));
 		return f->sock;
 	}
-	layout(f, 0, qsize, &off);
-	layout(f, 1, qsize, &off);
+	for (unsigned q = 0; q < 2 * qps; q++)
+		layout(f, q, qsize, &off);
 	f->mem_size = align_up(off, 1 << 21);
 	f->memfd = memfd_create("vnet-frontend", MFD_CLOEXEC);
 	if (f->memfd < 0 || ftruncate(f->memfd, (off_t)f->mem_size)) {
@@ -157,20 +181,26 @@ int vu_front_open(struct vu_front *f, const char *path, uint16_t qsize,
 		snprintf(err, errlen, "mmap: %s", strerror(errno));
 		goto fail;
 	}
-	bind_vq(f, 0);
-	bind_vq(f, 1);
+	for (unsigned q = 0; q < 2 * qps; q++)
+		bind_vq(f, q);
 
 	ret = vu_front_call(f, VHOST_USER_GET_FEATURES, NULL, 0, NULL, 0, &r);
 	if (ret)
 		goto proto;
-	feat = r.payload.u64 & VUF_FEATURES;
+	feat = r.payload.u64 &
+	       (VUF_FEATURES | (qps > 1 ? VU_BIT(VIRTIO_NET_F_MQ_BIT) : 0));
+	if (qps > 1 && !(feat & VU_BIT(VIRTIO_NET_F_MQ_BIT))) {
+		snprintf(err, errlen, "%s offers no multiqueue", path);
+		goto fail;
+	}
 	f->features = feat;
 	f->hdr_len = sizeof(struct virtio_net_hdr_mrg);
 	ret = vu_front_call(f, VHOST_USER_GET_PROTOCOL_FEATURES, NULL, 0, NULL,
 			    0, &r);
 	if (ret)
 		goto proto;
-	pf = 0; /* plain requests, no acks needed */
+	/* Plain requests, no acks needed; MQ to ask for the queue count. */
+	pf = qps > 1 ? r.payload.u64 & VU_BIT(VHOST_USER_PROTOCOL_F_MQ) : 0;
 	ret = vu_front_call(f, VHOST_USER_SET_PROTOCOL_FEATURES, &pf,
 			    sizeof(pf), NULL, 0, NULL);
 	ret = ret ? ret
@@ -189,7 +219,16 @@ int vu_front_open(struct vu_front *f, const char *path, uint16_t qsize,
 	    ret ? ret
 		: vu_front_call(f, VHOST_USER_SET_MEM_TABLE, &mem,
 				8 + sizeof(mem.regions[0]), &f->memfd, 1, NULL);
-	for (unsigned q = 0; q < 2 && !ret; q++) {
+	if (!ret && qps > 1) {
+		ret = vu_front_call(f, VHOST_USER_GET_QUEUE_NUM, NULL, 0, NULL,
+				    0, &r);
+		if (!ret && r.payload.u64 < qps) {
+			snprintf(err, errlen, "%s offers %llu queue pairs",
+				 path, (unsigned long long)r.payload.u64);
+			goto fail;
+		}
+	}
+	for (unsigned q = 0; q < 2 * qps && !ret; q++) {
 		struct vuf_vq *vq = &f->vq[q];
 		struct vhost_user_vring_state st = {q, vq->num};
 		struct vhost_user_vring_addr a = {
@@ -226,11 +265,15 @@ int vu_front_open(struct vu_front *f, const char *path, uint16_t qsize,
 	if (ret)
 		goto proto;
 	/* Post every receive buffer. */
-	for (uint16_t i = 0; i < f->vq[0].num; i++)
-		f->vq[0].avail->ring[i] = i;
-	__atomic_store_n(&f->vq[0].avail->idx, f->vq[0].num, __ATOMIC_RELEASE);
-	f->vq[0].avail_idx = f->vq[0].num;
-	vu_front_kick(f, 0);
+	for (unsigned q = 0; q < 2 * qps; q += 2) {
+		struct vuf_vq *vq = &f->vq[q];
+
+		for (uint16_t i = 0; i < vq->num; i++)
+			vq->avail->ring[i] = i;
+		__atomic_store_n(&vq->avail->idx, vq->num, __ATOMIC_RELEASE);
+		vq->avail_idx = vq->num;
+		vu_front_kick(f, q);
+	}
 	return 0;
 proto:
 	snprintf(err, errlen, "vhost-user set-up with %s failed: %s", path,
@@ -249,7 +292,7 @@ void vu_front_close(struct vu_front *f)
 	if (f->sock >= 0)
 		close(f->sock);
 	f->sock = -1;
-	for (unsigned q = 0; q < 2; q++) {
+	for (unsigned q = 0; q < 2 * VUF_MAX_QP; q++) {
 		if (f->vq[q].kick_fd >= 0)
 			close(f->vq[q].kick_fd);
 		if (f->vq[q].call_fd >= 0)
@@ -278,6 +321,12 @@ void vu_front_kick(struct vu_front *f, unsigned q)
 	}
 }
 
+static unsigned tx_reclaim(struct vuf_vq *vq)
+{
+	vq->used_seen = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
+	return (uint16_t)(vq->num - (uint16_t)(vq->avail_idx - vq->used_seen));
+}
+
 /**
  * vu_front_tx_reclaim() - take back transmit buffers the backend used
  * @f: frontend
@@ -286,10 +335,22 @@ void vu_front_kick(struct vu_front *f, unsigned q)
  */
 unsigned vu_front_tx_reclaim(struct vu_front *f)
 {
-	struct vuf_vq *vq = &f->vq[1];
+	return tx_reclaim(&f->vq[1]);
+}
 
-	vq->used_seen = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
-	return (uint16_t)(vq->num - (uint16_t)(vq->avail_idx - vq->used_seen));
+/**
+ * vu_front_tx_pending() - frames queued on a transmit queue that the
+ * backend has not taken yet
+ * @f: frontend
+ * @qp: queue pair
+ *
+ * Return: count
+ */
+unsigned vu_front_tx_pending(struct vu_front *f, unsigned qp)
+{
+	struct vuf_vq *vq = &f->vq[2 * qp + 1];
+
+	return vq->num - tx_reclaim(vq);
 }
 
 /**
@@ -306,8 +367,25 @@ unsigned vu_front_tx_reclaim(struct vu_front *f)
 unsigned vu_front_tx(struct vu_front *f, const uint8_t *const *frames,
 		     const uint16_t *lens, unsigned n)
 {
-	struct vuf_vq *vq = &f->vq[1];
-	unsigned room = vu_front_tx_reclaim(f), i;
+	return vu_front_txq(f, 0, frames, lens, n);
+}
+
+/**
+ * vu_front_txq() - vu_front_tx() on the transmit queue of pair @qp
+ * @f: frontend
+ * @qp: queue pair, below f->qps
+ * @frames: frames
+ * @lens: their lengths
+ * @n: count
+ *
+ * Return: frames queued
+ */
+unsigned vu_front_txq(struct vu_front *f, unsigned qp,
+		      const uint8_t *const *frames, const uint16_t *lens,
+		      unsigned n)
+{
+	struct vuf_vq *vq = &f->vq[2 * qp + 1];
+	unsigned room = tx_reclaim(vq), i;
 	uint16_t event;
 
 	if (n > room)
@@ -330,7 +408,7 @@ unsigned vu_front_tx(struct vu_front *f, const uint8_t *const *frames,
 				__ATOMIC_RELAXED);
 	if (vring_need_event(event, vq->avail_idx,
 			     (uint16_t)(vq->avail_idx - n)))
-		vu_front_kick(f, 1);
+		vu_front_kick(f, 2 * qp + 1);
 	return n;
 }
 
@@ -347,7 +425,24 @@ unsigned vu_front_rx(struct vu_front *f,
 		     void (*cb)(const uint8_t *frame, uint32_t len, void *arg),
 		     void *arg, unsigned max)
 {
-	struct vuf_vq *vq = &f->vq[0];
+	return vu_front_rxq(f, 0, cb, arg, max);
+}
+
+/**
+ * vu_front_rxq() - vu_front_rx() on the receive queue of pair @qp
+ * @f: frontend
+ * @qp: queue pair, below f->qps
+ * @cb: called per frame
+ * @arg: passed to @cb
+ * @max: most frames to take
+ *
+ * Return: frames received
+ */
+unsigned vu_front_rxq(struct vu_front *f, unsigned qp,
+		      void (*cb)(const uint8_t *frame, uint32_t len, void *arg),
+		      void *arg, unsigned max)
+{
+	struct vuf_vq *vq = &f->vq[2 * qp];
 	uint16_t used = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
 	unsigned n = 0;
 

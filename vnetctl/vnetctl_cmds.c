@@ -13,6 +13,8 @@ static const char *const a_net_opt[] = {"network?", NULL};
 static const char *const a_file[] = {"file?", NULL};
 static const char *const a_file_req[] = {"file", NULL};
 static const char *const a_log[] = {"level", "module?", NULL};
+static const char *const a_net_mac[] = {"network", "mac", NULL};
+static const char *const a_net_mac_ip[] = {"network", "mac", "ip", NULL};
 
 static const struct ctl_flag f_none[] = {{0}};
 
@@ -22,11 +24,41 @@ static const struct ctl_flag f_net_create[] = {
     {"fdb-size", "fdb_size", CTL_UINT, NULL, "most MACs learned (4096)"},
     {"aging", "aging", CTL_STR, NULL,
      "MAC aging: seconds, or 90s, 15m, 1h (300)"},
+    {"subnet", "subnet", CTL_STR, NULL,
+     "IPv4 subnet, e.g. 192.168.50.0/24: the network gets a gateway"},
+    {"gateway", "gateway", CTL_STR, NULL,
+     "the gateway's address (the subnet's first)"},
+    {"dhcp", "dhcp", CTL_BOOL, NULL, "serve DHCP on the subnet"},
+    {"range", "range", CTL_STR, NULL,
+     "addresses DHCP hands out, A-B (the rest of the subnet)"},
+    {"dns-server", "dns_servers", CTL_LIST, NULL,
+     "resolver outside names are relayed to (repeat; the host's)"},
+    {"domain", "domain", CTL_STR, NULL, "DNS domain, e.g. lab.vnet"},
+    {"lease", "lease", CTL_STR, NULL, "DHCP lease time, e.g. 1h (1h)"},
     {0},
 };
 
 static const struct ctl_flag f_net_set[] = {
     {"mtu", "mtu", CTL_UINT, NULL, "MTU, 68-9000"},
+    {"fdb-size", "fdb_size", CTL_UINT, NULL, "most MACs learned"},
+    {"aging", "aging", CTL_STR, NULL, "MAC aging: seconds, or 90s, 15m, 1h"},
+    {"subnet", "subnet", CTL_STR, NULL,
+     "IPv4 subnet: the network gets a gateway"},
+    {"no-subnet", "subnet", CTL_NULL, NULL, "no subnet, no gateway"},
+    {"gateway", "gateway", CTL_STR, NULL, "the gateway's address"},
+    {"dhcp", "dhcp", CTL_BOOL, NULL, "serve DHCP on the subnet"},
+    {"no-dhcp", "dhcp", CTL_NULL, NULL, "stop serving DHCP"},
+    {"range", "range", CTL_STR, NULL, "addresses DHCP hands out, A-B"},
+    {"dns-server", "dns_servers", CTL_LIST, NULL,
+     "resolver outside names are relayed to (repeat)"},
+    {"domain", "domain", CTL_STR, NULL, "DNS domain, e.g. lab.vnet"},
+    {"lease", "lease", CTL_STR, NULL, "DHCP lease time, e.g. 1h"},
+    {0},
+};
+
+static const struct ctl_flag f_reserve[] = {
+    {"hostname", "hostname", CTL_STR, NULL,
+     "its name, sent by DHCP and answered by DNS"},
     {0},
 };
 
@@ -52,6 +84,10 @@ static const struct ctl_flag f_port_add[] = {
     {"vlan", "vlan", CTL_UINT, NULL, "access VLAN"},
     {"trunk", "trunk", CTL_STR, NULL, "trunk VLANs, e.g. 10,20-30"},
     {"native", "native", CTL_UINT, NULL, "trunk's untagged VLAN"},
+    {"mac-limit", "mac_limit", CTL_UINT, NULL,
+     "most MACs learned on the port, 0 for no limit (1024)"},
+    {"dhcp-trusted", "dhcp_trusted", CTL_BOOL, NULL,
+     "let this guest port send DHCP server messages"},
     {0},
 };
 
@@ -63,8 +99,51 @@ static const struct ctl_flag f_port_set[] = {
     {"addr", "addresses", CTL_LIST, NULL,
      "host vNIC: its addresses are these (repeat)"},
     {"no-addr", "addresses", CTL_NULL, NULL, "host vNIC: no addresses"},
+    {"dhcp-trusted", "dhcp_trusted", CTL_BOOL, NULL,
+     "let this guest port send DHCP server messages"},
+    {"no-dhcp-trusted", "dhcp_trusted", CTL_NULL, NULL,
+     "guard it again (the default for guest ports)"},
+    {"mac-limit", "mac_limit", CTL_UINT, NULL,
+     "most MACs learned on the port, 0 for no limit"},
     {0},
 };
+
+static void print_leases(json_t *res)
+{
+	static const struct ctl_col cols[] = {
+	    {"NETWORK", "network", 15}, {"IP", "ip", 15},
+	    {"MAC", "mac", 17},		{"HOSTNAME", "hostname", 16},
+	    {"STATE", "state", 8},	{"EXPIRES_IN", "expires_in", 10},
+	};
+
+	ctl_table(res, cols, ARRAY_SIZE(cols));
+}
+
+static void print_reservations(json_t *res)
+{
+	static const struct ctl_col cols[] = {
+	    {"NETWORK", "network", 15},
+	    {"MAC", "mac", 17},
+	    {"IP", "ip", 15},
+	    {"HOSTNAME", "hostname", 16},
+	};
+
+	ctl_table(res, cols, ARRAY_SIZE(cols));
+}
+
+static void print_released(json_t *res)
+{
+	printf("released %lld lease(s)\n",
+	       (long long)json_integer_value(json_object_get(res, "released")));
+}
+
+static void print_reserved(json_t *res)
+{
+	printf("reserved %s for %s on %s\n",
+	       json_string_value(json_object_get(res, "ip")),
+	       json_string_value(json_object_get(res, "mac")),
+	       json_string_value(json_object_get(res, "network")));
+}
 
 static const struct ctl_flag f_stats[] = {
     {"network", "network", CTL_STR, NULL, "only this network's ports"},
@@ -127,7 +206,9 @@ static void print_counters(json_t *c)
 static void print_net_show(json_t *res)
 {
 	static const char *const keys[] = {
-	    "name", "type", "mtu", "fdb_size", "aging", "fdb_entries", NULL};
+	    "name",	   "type",	 "mtu",	       "fdb_size",    "aging",
+	    "fdb_entries", "subnet",	 "gateway_ip", "gateway_mac", "dhcp",
+	    "dhcp_range",  "lease_time", "domain",     "dns_servers", NULL};
 	json_t *c = json_object_get(res, "counters");
 
 	ctl_kv(res, keys);
@@ -138,6 +219,28 @@ static void print_net_show(json_t *res)
 	       (long long)json_integer_value(json_object_get(c, "learned")),
 	       (long long)json_integer_value(json_object_get(c, "moved")),
 	       (long long)json_integer_value(json_object_get(c, "fdb_full")));
+	if ((c = json_object_get(res, "gateway_counters")))
+		printf("gateway      %lld ARP and %lld echo replies; DHCP %lld "
+		       "offers, %lld ACKs, %lld NAKs, %lld leases committed in "
+		       "%lld transactions; DNS %lld answers, %lld relayed\n",
+		       (long long)json_integer_value(
+			   json_object_get(c, "arp_replies")),
+		       (long long)json_integer_value(
+			   json_object_get(c, "echo_replies")),
+		       (long long)json_integer_value(json_object_get(
+			   json_object_get(c, "dhcp"), "offers")),
+		       (long long)json_integer_value(
+			   json_object_get(json_object_get(c, "dhcp"), "acks")),
+		       (long long)json_integer_value(
+			   json_object_get(json_object_get(c, "dhcp"), "naks")),
+		       (long long)json_integer_value(
+			   json_object_get(c, "leases_committed")),
+		       (long long)json_integer_value(
+			   json_object_get(c, "commit_transactions")),
+		       (long long)json_integer_value(
+			   json_object_get(c, "dns_out")),
+		       (long long)json_integer_value(
+			   json_object_get(c, "dns_relayed")));
 	printf("\n");
 	print_port_list(json_object_get(res, "port_list"));
 }
@@ -145,10 +248,11 @@ static void print_net_show(json_t *res)
 static void print_port_show(json_t *res)
 {
 	static const char *const keys[] = {
-	    "name",	   "network",	 "kind",  "backend",   "device",
-	    "netns",	   "socket",	 "mode",  "connected", "features",
-	    "queue_pairs", "last_error", "state", "error",     "mac",
-	    "addresses",   "vlan",	 "trunk", "native",    NULL};
+	    "name",	    "network",	    "kind",  "backend",	  "device",
+	    "netns",	    "socket",	    "mode",  "connected", "features",
+	    "queue_pairs",  "last_error",   "state", "error",	  "mac",
+	    "addresses",    "vlan",	    "trunk", "native",	  "mac_limit",
+	    "macs_learned", "dhcp_trusted", NULL};
 	static const struct ctl_col qcols[] = {
 	    {"QUEUE", "index", 5},	{"DIRECTION", "direction", 10},
 	    {"SIZE", "size", 5},	{"READY", "ready", 5},
@@ -325,6 +429,16 @@ const struct ctl_cmd ctl_cmds[] = {
      "a port, its state and counters", print_port_show, NULL, NULL},
     {"mac", "show", "mac.show", a_net, f_none, "a network's MAC table",
      print_mac, NULL, NULL},
+    {"dhcp", "leases", "dhcp.leases", a_net_opt, f_none,
+     "DHCP leases (of one network), durable ones", print_leases, NULL, NULL},
+    {"dhcp", "release", "dhcp.release", a_net_mac, f_none,
+     "take a client's lease back", print_released, NULL, NULL},
+    {"dhcp", "reserve", "dhcp.reserve", a_net_mac_ip, f_reserve,
+     "a fixed address (and name) for one MAC", print_reserved, NULL, NULL},
+    {"dhcp", "unreserve", "dhcp.unreserve", a_net_mac, f_none,
+     "remove a reservation", print_done, NULL, NULL},
+    {"dhcp", "reservations", "dhcp.reservations", a_net_opt, f_none,
+     "reservations (of one network)", print_reservations, NULL, NULL},
     {"stats", "", "stats", NULL, f_stats,
      "per-port counters with drops by reason", print_stats, NULL, NULL},
     {"config", "export", "config.export", a_file, f_none,

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "../dhcp/dhcp.h"
 #include "../lib/schema.h"
 #include "../lib/timer.h"
 #include "../vswitch/vswitch.h"
@@ -15,6 +16,7 @@
 struct vnetd;
 struct vnetd_store;
 struct vnetd_rpc;
+struct vnetd_gw;
 struct vnic_monitor;
 
 /* An error to report to a client: JSON-RPC code and a sentence. */
@@ -107,8 +109,9 @@ struct vnetd_obj {
  * store walk this list. */
 extern const struct vnetd_kind vnetd_kind_network;
 extern const struct vnetd_kind vnetd_kind_port;
+extern const struct vnetd_kind vnetd_kind_reservation;
 extern const struct vnetd_kind *const vnetd_kinds[];
-#define VNETD_KINDS 2
+#define VNETD_KINDS 3
 
 /**
  * struct vnetd_objset - the objects of one kind, in creation order
@@ -155,11 +158,17 @@ static inline unsigned juint(json_t *o, const char *key)
  * @obj: base
  * @type: network type
  * @id: switch network id
+ * @d: the daemon (for timer callbacks)
+ * @gw: its gateway, NULL without a subnet
+ * @gw_rebuild: rebuilds the gateway after a change
  */
 struct vnetd_net {
 	struct vnetd_obj obj;
 	enum vsw_net_type type;
 	int id;
+	struct vnetd *d;
+	struct vnetd_gw *gw;
+	struct vtimer gw_rebuild;
 };
 
 /**
@@ -207,6 +216,40 @@ json_t *vnetd_config_export(struct vnetd *d, json_t *params,
 json_t *vnetd_config_import(struct vnetd *d, json_t *params,
 			    struct vnetd_err *e);
 
+/* ---- a network's gateway (vnetd_gwconf.c) ---- */
+
+/**
+ * struct vnetd_gw_params - the gateway a network's configuration describes
+ * @enabled: the network has a subnet, so a gateway
+ * @dhcp: it serves DHCP
+ * @ip: its address, host order
+ * @subnet: the DHCP server's subnet, defaults filled in
+ * @upstream: resolvers outside names are relayed to (none: the host's)
+ * @n_upstream: entries in @upstream
+ */
+struct vnetd_gw_params {
+	bool enabled, dhcp;
+	uint32_t ip;
+	struct dhcps_subnet_cfg subnet;
+	uint32_t upstream[4];
+	unsigned n_upstream;
+};
+
+int vnetd_gw_params(json_t *conf, struct vnetd_gw_params *gp, char *err,
+		    size_t errlen);
+void vnetd_gw_describe(const struct vnetd_gw_params *gp, json_t *obj);
+unsigned vnetd_reservations(struct vnetd *d, const char *net,
+			    struct dhcps_reservation *out, unsigned max);
+void vnetd_gw_changed(struct vnetd *d, const char *net);
+int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e);
+void vnetd_gw_stop(struct vnetd *d, struct vnetd_net *net);
+json_t *vnetd_gw_status(struct vnetd *d, struct vnetd_net *net);
+json_t *vnetd_dhcp_leases(struct vnetd *d, json_t *params, struct vnetd_err *e);
+json_t *vnetd_dhcp_release(struct vnetd *d, json_t *params,
+			   struct vnetd_err *e);
+json_t *vnetd_dhcp_unreserve(struct vnetd *d, json_t *params,
+			     struct vnetd_err *e);
+
 /* ---- the state store (vnetd_store.c) ---- */
 
 int vnetd_store_open(const char *path, struct vnetd_store **out);
@@ -220,12 +263,33 @@ int vnetd_store_begin(struct vnetd_store *st);
 int vnetd_store_commit(struct vnetd_store *st);
 void vnetd_store_rollback(struct vnetd_store *st);
 int vnetd_store_version(const struct vnetd_store *st);
+int vnetd_store_lease_put(struct vnetd_store *st, const char *net,
+			  const struct dhcps_lease_rec *rec);
+int vnetd_store_lease_load(struct vnetd_store *st, const char *net,
+			   void (*cb)(const struct dhcps_lease_rec *rec,
+				      void *arg),
+			   void *arg);
+int vnetd_store_lease_drop(struct vnetd_store *st, const char *net);
+int vnetd_store_lease_release(struct vnetd_store *st, const char *net,
+			      const char *mac, int64_t now);
 
 /* ---- the control socket (vnetd_rpc.c) ---- */
 
 int vnetd_rpc_open(struct vnetd *d, struct vnetd_rpc **out);
 void vnetd_rpc_close(struct vnetd_rpc *rpc);
 json_t *vnetd_rpc_dispatch(struct vnetd *d, const char *buf, size_t len);
+
+/* ---- the metrics endpoint (vnetd_metrics.c) ---- */
+
+struct vnetd_metrics;
+int vnetd_metrics_open(struct vnetd *d, struct vnetd_metrics **out);
+void vnetd_metrics_close(struct vnetd_metrics *m);
+char *vnetd_metrics_render(struct vnetd *d, struct vnetd_metrics *m,
+			   size_t *len);
+
+/* ---- service manager readiness (vnetd_sd.c) ---- */
+
+int vnetd_sd_notify(const char *state);
 
 /* ---- the daemon ---- */
 
@@ -238,6 +302,7 @@ struct vnetd_opts {
 	const char *pid_path;
 	const char *log_path;
 	const char *socket_group;
+	const char *metrics_addr;
 	bool daemon;
 	bool poll;
 	unsigned threads;
@@ -249,6 +314,7 @@ struct vnetd_opts {
  * @sw: the switch
  * @store: state file
  * @rpc: control socket
+ * @metrics: metrics endpoint, NULL without --metrics
  * @mon: link monitor
  * @timers: the control thread's timer service
  * @objs: configured objects per kind (index in vnetd_kinds)
@@ -264,6 +330,7 @@ struct vnetd {
 	struct vswitch *sw;
 	struct vnetd_store *store;
 	struct vnetd_rpc *rpc;
+	struct vnetd_metrics *metrics;
 	struct vnic_monitor *mon;
 	struct timer_svc *timers;
 	struct vnetd_objset objs[VNETD_KINDS];

@@ -2,9 +2,10 @@
 /* vnetd_main.c - vnetd: start-up, the control thread's event loop, shutdown
  *
  * Start-up order: options, log, pid file (one vnetd per state), state file,
- * switch and its datapath threads, restored networks and ports, link
- * monitor, control socket.  Tear-down runs in reverse.  The control thread
- * sleeps in one epoll set whose entries carry a typed reference.
+ * switch and its datapath threads, event loop and timer service, restored
+ * objects, link monitor, control socket.  Tear-down runs in reverse.  The
+ * control thread sleeps in one epoll set whose entries point at handler
+ * objects; its timers come from one timer service behind a timerfd.
  */
 #include "vnetd.h"
 
@@ -40,6 +41,8 @@ static void usage(FILE *f)
 	       "  -l, --log-file PATH   log to a file (default stderr)\n"
 	       "  -L, --log-level LVL   err, warn, info (default) or debug\n"
 	       "  -g, --group NAME      group allowed to use the socket\n"
+	       "  -m, --metrics ADDR    serve Prometheus metrics on ADDR:PORT\n"
+	       "                        or a Unix socket path\n"
 	       "  -t, --threads N       datapath threads (1)\n"
 	       "  -P, --poll            busy-poll datapath (one core each)\n"
 	       "  -d, --daemon          detach and run in the background\n"
@@ -55,6 +58,7 @@ static int parse_args(int argc, char **argv, struct vnetd *d)
 	    {"log-file", required_argument, NULL, 'l'},
 	    {"log-level", required_argument, NULL, 'L'},
 	    {"group", required_argument, NULL, 'g'},
+	    {"metrics", required_argument, NULL, 'm'},
 	    {"threads", required_argument, NULL, 't'},
 	    {"poll", no_argument, NULL, 'P'},
 	    {"daemon", no_argument, NULL, 'd'},
@@ -69,7 +73,7 @@ static int parse_args(int argc, char **argv, struct vnetd *d)
 	o->state_path = "/var/lib/vnet/state.db";
 	o->pid_path = VNETD_RUNDIR "/vnetd.pid";
 	o->threads = 1;
-	while ((c = getopt_long(argc, argv, "s:S:p:l:L:g:t:Pdh", longopts,
+	while ((c = getopt_long(argc, argv, "s:S:p:l:L:g:m:t:Pdh", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -98,6 +102,9 @@ static int parse_args(int argc, char **argv, struct vnetd *d)
 			break;
 		case 'g':
 			o->socket_group = optarg;
+			break;
+		case 'm':
+			o->metrics_addr = optarg;
 			break;
 		case 't':
 			if (parse_uint(optarg, 1, 64, &v)) {
@@ -413,10 +420,15 @@ int main(int argc, char **argv)
 	}
 	if (vnetd_rpc_open(&d, &d.rpc))
 		goto err_mon;
+	if (vnetd_metrics_open(&d, &d.metrics))
+		goto err_rpc;
 	vlog(MAIN, INFO, "vnetd ready (pid %d)", (int)getpid());
+	vnetd_sd_notify("READY=1");
 
 	loop(&d);
 
+	vnetd_sd_notify("STOPPING=1");
+	vnetd_metrics_close(d.metrics);
 	vnetd_rpc_close(d.rpc);
 	vnic_monitor_close(d.mon);
 	vnetd_shutdown(&d);
@@ -434,6 +446,8 @@ int main(int argc, char **argv)
 	log_close();
 	return 0;
 
+err_rpc:
+	vnetd_rpc_close(d.rpc);
 err_mon:
 	vnic_monitor_close(d.mon);
 err_objs:

@@ -23,11 +23,28 @@ static const struct schema_opt net_opts[] = {
      .desc = "private, internal or external"},
     {"mtu", SCHEMA_UINT, VSW_MTU_MIN, VSW_MTU_MAX, 1500, SCHEMA_LIVE,
      .desc = "MTU"},
-    {"fdb_size", SCHEMA_UINT, 16, 65536, 4096,
-     .desc = "most MAC addresses "
-	     "learned"},
-    {"aging", SCHEMA_DURATION, 10, 86400, 300,
+    {"fdb_size", SCHEMA_UINT, 16, 65536, 4096, SCHEMA_LIVE,
+     .desc = "most MAC addresses learned"},
+    {"aging", SCHEMA_DURATION, 10, 86400, 300, SCHEMA_LIVE,
      .desc = "how long an idle MAC entry lives (seconds, or 90s, 15m, 1h)"},
+    {"subnet", SCHEMA_CIDR4, .flags = SCHEMA_LIVE,
+     .desc = "the network's IPv4 subnet: gives it a gateway (ARP, ping, "
+	     "DNS)"},
+    {"gateway", SCHEMA_IPV4, .flags = SCHEMA_LIVE,
+     .desc = "the gateway's address (default: the subnet's first)"},
+    {"gateway_mac", SCHEMA_MAC,
+     .desc = "the gateway's MAC (default: made once and kept)"},
+    {"dhcp", SCHEMA_BOOL, .flags = SCHEMA_LIVE,
+     .desc = "serve DHCP on the subnet"},
+    {"range", SCHEMA_RANGE4, .flags = SCHEMA_LIVE,
+     .desc = "addresses DHCP hands out (default: the rest of the subnet)"},
+    {"dns_servers", SCHEMA_IPV4_LIST, 0, 4, .flags = SCHEMA_LIVE,
+     .desc = "resolvers the gateway relays outside names to (default: the "
+	     "host's)"},
+    {"domain", SCHEMA_STRING, 0, 200, .flags = SCHEMA_LIVE,
+     .desc = "DNS domain of the network's hosts, e.g. lab.vnet"},
+    {"lease", SCHEMA_DURATION, 60, 30 * 86400, 0, SCHEMA_LIVE,
+     .desc = "DHCP lease time (default 1h)"},
 };
 
 /**
@@ -47,11 +64,28 @@ struct vnetd_net *vnetd_net_find(struct vnetd *d, const char *name)
 static int net_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 		     json_t *old, struct vnetd_err *e)
 {
+	struct vnetd_gw_params gp;
+	char msg[sizeof(e->msg)];
+
 	if (!old &&
 	    vnetd_view_find(v, &vnetd_kind_network, jstr(conf, "name"))) {
 		vnetd_err_set(e, VNET_ERR_EXISTS, "network '%s' already exists",
 			      jstr(conf, "name"));
 		return -EEXIST;
+	}
+	if (vnetd_gw_params(conf, &gp, msg, sizeof(msg))) {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS, "%s", msg);
+		return -EINVAL;
+	}
+	if (gp.enabled && !jstr(conf, "gateway_mac")) {
+		uint8_t mac[6];
+		char buf[MAC_STRLEN];
+
+		/* Made once and stored, so guests' ARP caches stay right
+		 * across restarts. */
+		mac_random(mac);
+		json_object_set_new(conf, "gateway_mac",
+				    json_string(mac_format(mac, buf)));
 	}
 	return 0;
 }
@@ -87,7 +121,15 @@ static struct vnetd_obj *net_apply(struct vnetd *d, json_t *conf,
 	net->obj.name = jstr(conf, "name");
 	net->type = p.type;
 	net->id = id;
+	net->d = d;
 	d->nets[id] = net;
+	if (jstr(conf, "subnet") && vnetd_gw_start(d, net, e)) {
+		d->nets[id] = NULL;
+		(void)vswitch_net_del(d->sw, id);
+		json_decref(conf);
+		free(net);
+		return NULL;
+	}
 	return &net->obj;
 }
 
@@ -95,21 +137,54 @@ static void net_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
 {
 	struct vnetd_net *net = vnetd_net_of(o);
 
+	vnetd_gw_stop(d, net);
+	vtimer_cancel(d->timers, &net->gw_rebuild);
+	if (remove)
+		(void)vnetd_store_lease_drop(d->store, o->name);
 	(void)vswitch_net_del(d->sw, net->id);
 	d->nets[net->id] = NULL;
 	json_decref(o->conf);
 	free(net);
 }
 
-/* Live changes: the MTU reaches the switch and every port's device. */
+/* Live changes: the MAC table's size and aging, and the MTU, which reaches
+ * the switch and every port's device. */
 static int net_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 		   struct vnetd_err *e)
 {
 	struct vnetd_net *net = vnetd_net_of(o);
 	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
 	unsigned mtu = juint(conf, "mtu");
+	static const char *const gw_keys[] = {
+	    "subnet",	   "gateway", "gateway_mac", "dhcp", "range",
+	    "dns_servers", "domain",  "lease",	     "mtu",
+	};
 	int ret;
 
+	for (size_t i = 0; i < ARRAY_SIZE(gw_keys); i++) {
+		json_t *a = json_object_get(o->conf, gw_keys[i]);
+		json_t *b = json_object_get(conf, gw_keys[i]);
+
+		if ((a || b) && !(a && b && json_equal(a, b))) {
+			/* Rebuilt once this change is stored. */
+			vnetd_gw_changed(d, o->name);
+			break;
+		}
+	}
+
+	if (juint(conf, "fdb_size") != juint(o->conf, "fdb_size")) {
+		ret = vswitch_net_set_fdb_size(d->sw, net->id,
+					       juint(conf, "fdb_size"));
+		if (ret) {
+			vnetd_err_set(e, jsonrpc_code_from_errno(ret),
+				      "cannot resize the MAC table: %s",
+				      strerror(-ret));
+			return ret;
+		}
+	}
+	if (juint(conf, "aging") != juint(o->conf, "aging"))
+		(void)vswitch_net_set_aging(d->sw, net->id,
+					    juint(conf, "aging"));
 	if (mtu != juint(o->conf, "mtu")) {
 		ret = vswitch_net_set_mtu(d->sw, net->id, mtu);
 		if (ret) {
@@ -143,13 +218,17 @@ static unsigned net_port_count(struct vnetd *d, const char *net)
 static json_t *net_status(struct vnetd *d, struct vnetd_obj *o)
 {
 	json_t *s = json_deep_copy(o->conf);
+	struct vnetd_gw_params gp;
 	struct vsw_net_stats st;
+	char msg[256];
 
 	vswitch_net_stats(d->sw, vnetd_net_of(o)->id, &st);
 	json_object_set_new(s, "ports",
 			    json_integer(net_port_count(d, o->name)));
 	json_object_set_new(s, "fdb_entries",
 			    json_integer((json_int_t)st.fdb_entries));
+	if (!vnetd_gw_params(o->conf, &gp, msg, sizeof(msg)))
+		vnetd_gw_describe(&gp, s);
 	return s;
 }
 
@@ -184,6 +263,9 @@ json_t *vnetd_net_show(struct vnetd *d, json_t *params, struct vnetd_err *e)
 	s = net_status(d, o);
 	ports = vnetd_obj_list(d, &vnetd_kind_port, o->name, e);
 	json_object_set_new(s, "port_list", ports ? ports : json_array());
+	ports = vnetd_gw_status(d, vnetd_net_of(o));
+	if (ports)
+		json_object_set_new(s, "gateway_counters", ports);
 	vswitch_net_stats(d->sw, vnetd_net_of(o)->id, &st);
 	json_object_set_new(s, "counters",
 			    json_pack("{s:I,s:I,s:I,s:I,s:I}", "unicast",

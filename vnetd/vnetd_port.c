@@ -34,9 +34,16 @@ static const struct schema_opt port_opts[] = {
     {"mac", SCHEMA_MAC, .desc = "MAC address of the tap device"},
     {"addresses", SCHEMA_ADDRS, .flags = SCHEMA_LIVE,
      .desc = "host vNIC addresses (CIDR)"},
-    {"vlan", SCHEMA_UINT, 1, VLAN_MAX, 0, .desc = "access VLAN"},
-    {"trunk", SCHEMA_VLANS, .desc = "trunk VLAN list, e.g. 10,20-30"},
-    {"native", SCHEMA_UINT, 1, VLAN_MAX, 0, .desc = "trunk's untagged VLAN"},
+    {"vlan", SCHEMA_UINT, 1, VLAN_MAX, 0, SCHEMA_LIVE, .desc = "access VLAN"},
+    {"trunk", SCHEMA_VLANS, .flags = SCHEMA_LIVE,
+     .desc = "trunk VLAN list, e.g. 10,20-30"},
+    {"native", SCHEMA_UINT, 1, VLAN_MAX, 0, SCHEMA_LIVE,
+     .desc = "trunk's untagged VLAN"},
+    {"dhcp_trusted", SCHEMA_BOOL, .flags = SCHEMA_LIVE,
+     .desc = "a guest port whose DHCP server messages pass (DHCP guard off)"},
+    {"mac_limit", SCHEMA_UINT, 0, 65536, 0, SCHEMA_LIVE,
+     .desc = "most MACs learned on this port, 0 for no limit (default: "
+	     "1024 on guest and host ports, none on uplinks)"},
     {"path", SCHEMA_PATH, .desc = "vhost-user socket"},
     {"client", SCHEMA_BOOL, .desc = "vhost-user: connect to the VMM's socket"},
     {"queues", SCHEMA_UINT, 1, 8, 0, .desc = "vhost-user queue pairs"},
@@ -296,6 +303,33 @@ static void watch_ctl(struct vnetd *d, struct vnetd_port *p, bool on)
 	}
 }
 
+/* The VLAN a port's untagged frames belong to. */
+static uint16_t untagged_vlan(const struct vsw_vlan *v)
+{
+	return v->mode == VSW_VLAN_ACCESS  ? v->access
+	       : v->mode == VSW_VLAN_TRUNK ? v->native
+					   : 0;
+}
+
+/* The host vNIC's MAC is pinned in the MAC table: no guest can take it over
+ * by sending from it. */
+static void pin_host_mac(struct vnetd *d, struct vnetd_port *p,
+			 const struct vsw_vlan *vlan, bool on)
+{
+	struct vnetd_net *net = vnetd_net_find(d, jstr(p->obj.conf, "network"));
+	uint8_t mac[6];
+	int ret = net ? vnic_link_get_mac(p->obj.name, mac) : -ENOENT;
+
+	if (!ret)
+		ret = on ? vswitch_fdb_pin(d->sw, net->id, mac,
+					   untagged_vlan(vlan), p->id)
+			 : vswitch_fdb_unpin(d->sw, net->id, mac,
+					     untagged_vlan(vlan));
+	if (ret && on)
+		vlog(MAIN, WARN, "port %s: cannot pin its MAC: %s", p->obj.name,
+		     strerror(-ret));
+}
+
 /* Open the backend and attach it; on failure the port stays configured but
  * inactive, with the reason in p->error. */
 static int port_activate(struct vnetd *d, struct vnetd_port *p)
@@ -352,6 +386,13 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 	}
 	p->id = id;
 	p->error[0] = 0;
+	if (json_object_get(conf, "mac_limit"))
+		(void)vswitch_port_set_mac_limit(d->sw, id,
+						 juint(conf, "mac_limit"));
+	if (json_is_true(json_object_get(conf, "dhcp_trusted")))
+		(void)vswitch_port_set_dhcp_guard(d->sw, id, false);
+	if (kind_role(vp.kind) == VSW_ROLE_HOST)
+		pin_host_mac(d, p, &vlan, true);
 	watch_ctl(d, p, true);
 	return 0;
 }
@@ -427,7 +468,9 @@ static void port_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
 	vnetd_defer_free(d, p);
 }
 
-/* Addresses of a host vNIC: add the new ones, then remove the old ones. */
+/* Addresses of a host vNIC: remove the old ones first (removing a
+ * subnet's primary address would take secondaries added after it along),
+ * then add the new ones. */
 static int set_addresses(struct vnetd_port *p, json_t *from, json_t *to,
 			 struct vnetd_err *e)
 {
@@ -435,17 +478,6 @@ static int set_addresses(struct vnetd_port *p, json_t *from, json_t *to,
 	size_t i, k;
 	int ret;
 
-	json_array_foreach(to, i, a)
-	{
-		ret = vnic_link_addr_add(p->obj.name, json_string_value(a));
-		if (ret) {
-			vnetd_err_set(e, jsonrpc_code_from_errno(ret),
-				      "cannot add address %s to %s: %s",
-				      json_string_value(a), p->obj.name,
-				      strerror(-ret));
-			return ret;
-		}
-	}
 	json_array_foreach(from, i, a)
 	{
 		bool keep = false;
@@ -462,6 +494,17 @@ static int set_addresses(struct vnetd_port *p, json_t *from, json_t *to,
 			return ret;
 		}
 	}
+	json_array_foreach(to, i, a)
+	{
+		ret = vnic_link_addr_add(p->obj.name, json_string_value(a));
+		if (ret) {
+			vnetd_err_set(e, jsonrpc_code_from_errno(ret),
+				      "cannot add address %s to %s: %s",
+				      json_string_value(a), p->obj.name,
+				      strerror(-ret));
+			return ret;
+		}
+	}
 	return 0;
 }
 
@@ -471,6 +514,8 @@ static int port_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 	struct vnetd_port *p = vnetd_port_of(o);
 	json_t *from = json_object_get(o->conf, "addresses");
 	json_t *to = json_object_get(conf, "addresses");
+	struct vsw_vlan was, now;
+	int ret;
 
 	if (p->id < 0) {
 		vnetd_err_set(e, VNET_ERR_BUSY,
@@ -479,8 +524,36 @@ static int port_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 			      o->name, p->error);
 		return -EBUSY;
 	}
-	if (!json_equal(from ? from : json_null(), to ? to : json_null()))
-		return set_addresses(p, from, to, e);
+	if (!json_equal(from ? from : json_null(), to ? to : json_null()) &&
+	    (ret = set_addresses(p, from, to, e)))
+		return ret;
+	port_vlan(o->conf, &was);
+	port_vlan(conf, &now);
+	if (memcmp(&was, &now, sizeof(was))) {
+		bool host = !strcmp(jstr(conf, "kind"), "host");
+
+		ret = vswitch_port_set_vlan(d->sw, p->id, &now);
+		if (ret) {
+			vnetd_err_set(e, jsonrpc_code_from_errno(ret),
+				      "cannot change the VLAN setting: %s",
+				      strerror(-ret));
+			return ret;
+		}
+		if (host && untagged_vlan(&was) != untagged_vlan(&now)) {
+			pin_host_mac(d, p, &was, false);
+			pin_host_mac(d, p, &now, true);
+		}
+	}
+	if (json_is_true(json_object_get(conf, "dhcp_trusted")) !=
+	    json_is_true(json_object_get(o->conf, "dhcp_trusted")))
+		(void)vswitch_port_set_dhcp_guard(
+		    d->sw, p->id,
+		    kind_role(jstr(conf, "kind")) == VSW_ROLE_VM &&
+			!json_is_true(json_object_get(conf, "dhcp_trusted")));
+	if (json_object_get(conf, "mac_limit") &&
+	    juint(conf, "mac_limit") != juint(o->conf, "mac_limit"))
+		(void)vswitch_port_set_mac_limit(d->sw, p->id,
+						 juint(conf, "mac_limit"));
 	return 0;
 }
 
@@ -499,8 +572,16 @@ static json_t *port_status(struct vnetd *d, struct vnetd_obj *o)
 	json_object_set_new(s, "state", json_string(state));
 	if (p->id < 0)
 		json_object_set_new(s, "error", json_string(p->error));
-	else
+	else {
+		if (!json_object_get(s, "mac_limit"))
+			json_object_set_new(
+			    s, "mac_limit",
+			    json_integer(vswitch_port_mac_limit(d->sw, p->id)));
+		json_object_set_new(
+		    s, "macs_learned",
+		    json_integer(vswitch_port_mac_count(d->sw, p->id)));
 		vnic_describe(vswitch_port_vnic(d->sw, p->id), s);
+	}
 	if (!strcmp(jstr(o->conf, "kind"), "uplink") &&
 	    !json_object_get(s, "backend"))
 		json_object_set_new(s, "backend", json_string("afpacket"));

@@ -66,11 +66,36 @@ struct rpc_conn {
 	struct rpc_buf in, out;
 };
 
+/* Why control connections were turned away or closed, counted. */
+#define RPC_DROPS(X)                                                         \
+	X(REFUSED, "refused", "client not allowed by its credentials")       \
+	X(EVICTED, "evicted", "longest-idle client closed to admit another") \
+	X(IDLE, "idle", "client idle for too long")                          \
+	X(STALLED, "stalled", "client not reading its replies")              \
+	X(TOO_LONG, "too_long", "request line over the limit")               \
+	X(REPLY_TOO_LARGE, "reply_too_large",                                \
+	  "reply over the limit, an "                                        \
+	  "error sent instead")
+
+enum rpc_drop {
+#define RPC_DROP_ENUM(id, name, desc) RPC_DROP_##id,
+	RPC_DROPS(RPC_DROP_ENUM)
+#undef RPC_DROP_ENUM
+	    RPC_DROP_MAX,
+};
+
+static const char *const rpc_drop_names[] = {
+#define RPC_DROP_NAME(id, name, desc) name,
+    RPC_DROPS(RPC_DROP_NAME)
+#undef RPC_DROP_NAME
+};
+
 struct vnetd_rpc {
 	struct vnetd *d;
 	struct vnetd_handler h;
 	int listen_fd;
 	char path[108];
+	uint64_t drops[RPC_DROP_MAX];
 	struct rpc_conn conns[RPC_MAX_CONNS];
 };
 
@@ -88,26 +113,32 @@ enum rpc_op { OP_FN, OP_CREATE, OP_DELETE, OP_SET, OP_LIST };
 
 #define K_NET  (&vnetd_kind_network)
 #define K_PORT (&vnetd_kind_port)
+#define K_RES  (&vnetd_kind_reservation)
 
 /* Every method, listed once: name, operation, kind, handler, whether it
  * changes state. */
-#define RPC_METHODS(X)                                              \
-	X("network.create", OP_CREATE, K_NET, NULL, true)           \
-	X("network.delete", OP_DELETE, K_NET, NULL, true)           \
-	X("network.set", OP_SET, K_NET, NULL, true)                 \
-	X("network.list", OP_LIST, K_NET, NULL, false)              \
-	X("network.show", OP_FN, NULL, vnetd_net_show, false)       \
-	X("port.add", OP_CREATE, K_PORT, NULL, true)                \
-	X("port.del", OP_DELETE, K_PORT, NULL, true)                \
-	X("port.set", OP_SET, K_PORT, NULL, true)                   \
-	X("port.list", OP_LIST, K_PORT, NULL, false)                \
-	X("port.show", OP_FN, NULL, vnetd_port_show, false)         \
-	X("mac.show", OP_FN, NULL, vnetd_mac_show, false)           \
-	X("stats", OP_FN, NULL, vnetd_stats, false)                 \
-	X("config.export", OP_FN, NULL, vnetd_config_export, false) \
-	X("config.import", OP_FN, NULL, vnetd_config_import, true)  \
-	X("log.set", OP_FN, NULL, rpc_log_set, true)                \
-	X("log.get", OP_FN, NULL, rpc_log_get, false)               \
+#define RPC_METHODS(X)                                               \
+	X("network.create", OP_CREATE, K_NET, NULL, true)            \
+	X("network.delete", OP_DELETE, K_NET, NULL, true)            \
+	X("network.set", OP_SET, K_NET, NULL, true)                  \
+	X("network.list", OP_LIST, K_NET, NULL, false)               \
+	X("network.show", OP_FN, NULL, vnetd_net_show, false)        \
+	X("port.add", OP_CREATE, K_PORT, NULL, true)                 \
+	X("port.del", OP_DELETE, K_PORT, NULL, true)                 \
+	X("port.set", OP_SET, K_PORT, NULL, true)                    \
+	X("port.list", OP_LIST, K_PORT, NULL, false)                 \
+	X("port.show", OP_FN, NULL, vnetd_port_show, false)          \
+	X("mac.show", OP_FN, NULL, vnetd_mac_show, false)            \
+	X("dhcp.leases", OP_FN, NULL, vnetd_dhcp_leases, false)      \
+	X("dhcp.release", OP_FN, NULL, vnetd_dhcp_release, true)     \
+	X("dhcp.reserve", OP_CREATE, K_RES, NULL, true)              \
+	X("dhcp.unreserve", OP_FN, NULL, vnetd_dhcp_unreserve, true) \
+	X("dhcp.reservations", OP_LIST, K_RES, NULL, false)          \
+	X("stats", OP_FN, NULL, vnetd_stats, false)                  \
+	X("config.export", OP_FN, NULL, vnetd_config_export, false)  \
+	X("config.import", OP_FN, NULL, vnetd_config_import, true)   \
+	X("log.set", OP_FN, NULL, rpc_log_set, true)                 \
+	X("log.get", OP_FN, NULL, rpc_log_get, false)                \
 	X("daemon.status", OP_FN, NULL, rpc_status, false)
 
 static const struct {
@@ -174,6 +205,15 @@ static json_t *rpc_status(struct vnetd *d, json_t *params, struct vnetd_err *e)
 		    o, vnetd_kinds[i]->table,
 		    json_integer((json_int_t)vnetd_objs(d, vnetd_kinds[i])->n));
 	json_object_set_new(o, "control_clients", json_integer(conns));
+	if (d->rpc) {
+		json_t *drops = json_object();
+
+		for (int i = 0; i < RPC_DROP_MAX; i++)
+			json_object_set_new(
+			    drops, rpc_drop_names[i],
+			    json_integer((json_int_t)d->rpc->drops[i]));
+		json_object_set_new(o, "control_clients_closed", drops);
+	}
 	return o;
 }
 
@@ -301,6 +341,7 @@ static void conn_deadline(struct vtimer *t, void *arg)
 {
 	struct rpc_conn *c = arg;
 
+	c->rpc->drops[c->out.len ? RPC_DROP_STALLED : RPC_DROP_IDLE]++;
 	vlog_rl(RPC, INFO, "control client pid %d: %s; closing", (int)c->pid,
 		c->out.len ? "not reading its replies" : "idle for too long");
 	conn_close(c);
@@ -338,6 +379,7 @@ static int conn_reply(struct rpc_conn *c, json_t *resp)
 		json_t *id = json_incref(json_object_get(resp, "id"));
 
 		free(text);
+		c->rpc->drops[RPC_DROP_REPLY_TOO_LARGE]++;
 		vlog_rl(RPC, WARN,
 			"control client pid %d: reply over %u bytes refused",
 			(int)c->pid, RPC_MAX_REPLY);
@@ -390,6 +432,7 @@ static void conn_read(struct rpc_conn *c)
 	memmove(c->in.data, c->in.data + start, c->in.len - start);
 	c->in.len -= start;
 	if (c->in.len > JSONRPC_MAX_MSG) {
+		c->rpc->drops[RPC_DROP_TOO_LONG]++;
 		vlog_rl(RPC, WARN,
 			"control client pid %d: request longer than %u bytes; "
 			"closing",
@@ -500,6 +543,7 @@ static void refuse(struct vnetd_rpc *rpc, int fd, const struct ucred *cr)
 		free(text);
 	}
 	json_decref(resp);
+	rpc->drops[RPC_DROP_REFUSED]++;
 	vlog_rl(RPC, WARN, "refused control client pid %d uid %u: not allowed",
 		(int)cr->pid, (unsigned)cr->uid);
 }
@@ -525,6 +569,7 @@ static struct rpc_conn *conn_slot(struct vnetd_rpc *rpc, pid_t pid)
 		"%d, idle %llu ms) for pid %d",
 		RPC_MAX_CONNS, (int)oldest->pid,
 		(unsigned long long)(timer_now_ms() - oldest->last), (int)pid);
+	rpc->drops[RPC_DROP_EVICTED]++;
 	conn_close(oldest);
 	return oldest;
 }

@@ -37,15 +37,16 @@ struct vnetd_store {
 	sqlite3 *db;
 	char path[256];
 	int version;
+	sqlite3_stmt *lease_put;
 };
 
 /* State tables: runtime state that outlives a restart but is not
  * configuration (config export leaves it out). */
 static const char *const state_tables_sql[] = {
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)",
-    "CREATE TABLE IF NOT EXISTS leases (network TEXT NOT NULL, client TEXT "
-    "NOT NULL, ip TEXT NOT NULL, expires INTEGER NOT NULL, data TEXT, "
-    "PRIMARY KEY (network, client))",
+    "CREATE TABLE IF NOT EXISTS leases (network TEXT NOT NULL, ip INTEGER "
+    "NOT NULL, state INTEGER NOT NULL, expires INTEGER NOT NULL, mac TEXT "
+    "NOT NULL, client BLOB, hostname TEXT, PRIMARY KEY (network, ip))",
 };
 
 static bool table_valid(const char *t)
@@ -279,6 +280,7 @@ void vnetd_store_close(struct vnetd_store *st)
 {
 	if (!st)
 		return;
+	sqlite3_finalize(st->lease_put);
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -330,7 +332,7 @@ void vnetd_store_rollback(struct vnetd_store *st)
 int vnetd_store_put(struct vnetd_store *st, const char *table, const char *name,
 		    json_t *conf)
 {
-	char sql[128];
+	char sql[192];
 	sqlite3_stmt *s;
 	char *text;
 	int rc;
@@ -341,7 +343,9 @@ int vnetd_store_put(struct vnetd_store *st, const char *table, const char *name,
 	if (!text)
 		return -ENOMEM;
 	snprintf(sql, sizeof(sql),
-		 "INSERT OR REPLACE INTO %s (name, conf) VALUES (?, ?)", table);
+		 "INSERT INTO %s (name, conf) VALUES (?, ?) ON CONFLICT (name) "
+		 "DO UPDATE SET conf = excluded.conf",
+		 table);
 	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
@@ -434,4 +438,173 @@ int vnetd_store_load(struct vnetd_store *st, const char *table, json_t **objs)
 	}
 	*objs = arr;
 	return 0;
+}
+
+/**
+ * vnetd_store_lease_put() - write one DHCP lease row (inside the caller's
+ * transaction, so many clients' leases share one commit)
+ * @st: store
+ * @net: network
+ * @rec: the lease, as the DHCP server reports it
+ *
+ * Return: 0 or -EIO
+ */
+int vnetd_store_lease_put(struct vnetd_store *st, const char *net,
+			  const struct dhcps_lease_rec *rec)
+{
+	char mac[MAC_STRLEN];
+	int rc;
+
+	if (!st->lease_put &&
+	    sqlite3_prepare_v3(st->db,
+			       "INSERT INTO leases (network, ip, state, "
+			       "expires, mac, client, hostname) VALUES (?, ?, "
+			       "?, ?, ?, ?, ?) ON CONFLICT (network, ip) DO "
+			       "UPDATE SET state = excluded.state, expires = "
+			       "excluded.expires, mac = excluded.mac, client = "
+			       "excluded.client, hostname = excluded.hostname",
+			       -1, SQLITE_PREPARE_PERSISTENT, &st->lease_put,
+			       NULL) != SQLITE_OK) {
+		vlog(STORE, ERR, "%s: %s", st->path, sqlite3_errmsg(st->db));
+		return -EIO;
+	}
+	sqlite3_reset(st->lease_put);
+	sqlite3_bind_text(st->lease_put, 1, net, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st->lease_put, 2, rec->ip);
+	sqlite3_bind_int(st->lease_put, 3, (int)rec->state);
+	sqlite3_bind_int64(st->lease_put, 4, rec->expires);
+	sqlite3_bind_text(st->lease_put, 5, mac_format(rec->mac, mac), -1,
+			  SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st->lease_put, 6, rec->key, rec->key_len,
+			  SQLITE_STATIC);
+	sqlite3_bind_text(st->lease_put, 7, rec->hostname, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st->lease_put);
+	sqlite3_reset(st->lease_put);
+	if (rc != SQLITE_DONE) {
+		vlog_rl(STORE, ERR, "%s: cannot save a lease of %s: %s",
+			st->path, net, sqlite3_errmsg(st->db));
+		return -EIO;
+	}
+	return 0;
+}
+
+/**
+ * vnetd_store_lease_load() - every stored lease of a network
+ * @st: store
+ * @net: network
+ * @cb: called per lease
+ * @arg: passed to @cb
+ *
+ * Rows that do not read back as a lease are skipped (and logged).
+ *
+ * Return: 0 or -EIO
+ */
+int vnetd_store_lease_load(struct vnetd_store *st, const char *net,
+			   void (*cb)(const struct dhcps_lease_rec *rec,
+				      void *arg),
+			   void *arg)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db,
+				    "SELECT ip, state, expires, mac, client, "
+				    "hostname FROM leases WHERE network = ?",
+				    -1, &s, NULL);
+
+	if (rc == SQLITE_OK)
+		sqlite3_bind_text(s, 1, net, -1, SQLITE_STATIC);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct dhcps_lease_rec rec = {0};
+		const char *mac = (const char *)sqlite3_column_text(s, 3);
+		const char *host = (const char *)sqlite3_column_text(s, 5);
+		int klen = sqlite3_column_bytes(s, 4);
+
+		rc = SQLITE_OK;
+		rec.ip = (uint32_t)sqlite3_column_int64(s, 0);
+		rec.state = (enum dhcps_lease_state)sqlite3_column_int(s, 1);
+		rec.expires = sqlite3_column_int64(s, 2);
+		if (!mac || mac_parse(mac, rec.mac) || klen < 0 ||
+		    klen > DHCPS_KEY_MAX || rec.state > DHCPS_LEASE_DECLINED) {
+			vlog(STORE, WARN,
+			     "%s: a lease row of %s is damaged; "
+			     "skipped",
+			     st->path, net);
+			continue;
+		}
+		if (klen)
+			memcpy(rec.key, sqlite3_column_blob(s, 4),
+			       (size_t)klen);
+		rec.key_len = (uint8_t)klen;
+		snprintf(rec.hostname, sizeof(rec.hostname), "%s",
+			 host ? host : "");
+		cb(&rec, arg);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		vlog(STORE, ERR, "%s: cannot read the leases of %s: %s",
+		     st->path, net, sqlite3_errmsg(st->db));
+		return -EIO;
+	}
+	return 0;
+}
+
+/**
+ * vnetd_store_lease_drop() - forget every lease of a network (it is gone)
+ * @st: store
+ * @net: network
+ *
+ * Return: 0 or -EIO
+ */
+int vnetd_store_lease_drop(struct vnetd_store *st, const char *net)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(
+	    st->db, "DELETE FROM leases WHERE network = ?", -1, &s, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, net, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		vlog(STORE, ERR, "%s: cannot drop the leases of %s: %s",
+		     st->path, net, sqlite3_errmsg(st->db));
+		return -EIO;
+	}
+	return 0;
+}
+
+/**
+ * vnetd_store_lease_release() - mark a client's bound leases released
+ * @st: store
+ * @net: network
+ * @mac: the client's MAC, as text
+ * @now: the release time (wall-clock seconds)
+ *
+ * Return: how many leases changed, or -EIO
+ */
+int vnetd_store_lease_release(struct vnetd_store *st, const char *net,
+			      const char *mac, int64_t now)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(
+	    st->db,
+	    "UPDATE leases SET state = ?, expires = ? WHERE network = ? AND "
+	    "mac = ? AND state = ?",
+	    -1, &s, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int(s, 1, DHCPS_LEASE_RELEASED);
+		sqlite3_bind_int64(s, 2, now);
+		sqlite3_bind_text(s, 3, net, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, mac, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 5, DHCPS_LEASE_BOUND);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		vlog(STORE, ERR, "%s: cannot release a lease of %s: %s",
+		     st->path, net, sqlite3_errmsg(st->db));
+		return -EIO;
+	}
+	return sqlite3_changes(st->db);
 }

@@ -121,6 +121,7 @@ int vnic_link_addr_add(const char *ifname, const char *cidr);
 int vnic_link_addr_del(const char *ifname, const char *cidr);
 void vnic_link_close(void);
 int vnic_link_delete(const char *ifname, const char *netns);
+int vnic_link_get_mac(const char *ifname, uint8_t mac[6]);
 int vnic_link_state(const char *ifname, bool *up, bool *running);
 int vnic_netns_enter(const char *netns, int *saved_fd);
 void vnic_netns_leave(int saved_fd);

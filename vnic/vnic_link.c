@@ -193,6 +193,35 @@ out:
 }
 
 /**
+ * vnic_link_get_mac() - a device's MAC address
+ * @ifname: device in the calling thread's namespace
+ * @mac: result
+ *
+ * Return: 0 or -errno
+ */
+int vnic_link_get_mac(const char *ifname, uint8_t mac[6])
+{
+	struct nl_sock *sk = nl_open();
+	struct rtnl_link *link = NULL;
+	struct nl_addr *a;
+	int ret;
+
+	if (!sk)
+		return -ENOMEM;
+	ret = rtnl_link_get_kernel(sk, 0, ifname, &link);
+	if (!ret) {
+		a = rtnl_link_get_addr(link);
+		if (a && nl_addr_get_len(a) == 6)
+			memcpy(mac, nl_addr_get_binary_addr(a), 6);
+		else
+			ret = -NLE_NOADDR;
+	}
+	rtnl_link_put(link);
+	nl_release(sk);
+	return ret ? nl_to_errno(ret) : 0;
+}
+
+/**
  * vnic_link_state() - admin and carrier state of a device
  * @ifname: device
  * @up: set to IFF_UP

@@ -3,17 +3,24 @@
  *
  * Control: the frontend's socket (vnetd listens, or with --client connects
  * and reconnects) is watched by the control thread through one epoll fd of
- * the port's own (listening socket, connection, reconnect timer, fault
- * eventfd).  Messages are dispatched through the request table in
- * vmm-glue/vhost_user.h and validated before use; fd counts are exact per
- * request.  A misbehaving frontend is disconnected with a log line naming
- * the port and the reason; the port waits for the next connection.
+ * the port's own (listening socket, connection, reconnect timer, message
+ * deadline timer, fault eventfd).  The control thread never waits on a
+ * frontend: messages are read without blocking into the port's buffer, a
+ * message must be whole within VH_MSG_DEADLINE_MS of its first byte, and a
+ * reply that does not fit in the socket drops the frontend.  Messages are
+ * dispatched through the request table in vmm-glue/vhost_user.h and
+ * validated before use; fd counts are exact per request and every fd is
+ * checked for its kind.  A misbehaving frontend is disconnected with a log
+ * line naming the port and the reason; the port waits for the next
+ * connection (server) or reconnects (client).
  *
  * Data: each of the guest's transmit queues (odd indices) is one receive
  * queue of the port, owned by one datapath thread.  Datapath threads
  * transmit into the guest's receive queues (even indices): when the guest
- * runs at least as many as there are threads, each thread has its own (one
- * writer, no lock); otherwise threads share them under a spinlock.
+ * runs at least as many as there are threads, each thread has queues of its
+ * own (one writer, no lock) and spreads frames over them by MAC pair, so a
+ * conversation stays in order on one queue; otherwise threads share the
+ * queues under a spinlock.
  * A received frame that sits in one guest buffer is handed to the switch in
  * place (no copy); transmitting copies it once, straight into the receiving
  * guest's buffers.  Used-ring updates and interrupts are batched per burst.
@@ -50,16 +57,29 @@
 	 VU_BIT(VHOST_F_LOG_ALL_BIT) | VU_BIT(VIRTIO_NET_F_MQ_BIT) |           \
 	 VU_BIT(VIRTIO_NET_F_MAC_BIT) | VU_BIT(VIRTIO_NET_F_STATUS_BIT) |      \
 	 VU_BIT(VIRTIO_NET_F_MTU_BIT))
+/* A message must be whole this long after its first byte. */
+#define VH_MSG_DEADLINE_MS 1000
+/* Messages handled per wake-up; a flood waits for the next round. */
+#define VH_MSG_BUDGET 16
+
 #define VU_PROTOCOL_FEATURES                       \
 	(VU_BIT(VHOST_USER_PROTOCOL_F_MQ) |        \
 	 VU_BIT(VHOST_USER_PROTOCOL_F_LOG_SHMFD) | \
 	 VU_BIT(VHOST_USER_PROTOCOL_F_REPLY_ACK) | \
 	 VU_BIT(VHOST_USER_PROTOCOL_F_MTU))
 
-enum vu_ctl_ref { VU_REF_LISTEN = 1, VU_REF_CONN, VU_REF_TIMER, VU_REF_FAULT };
+enum vu_ctl_ref {
+	VU_REF_LISTEN = 1,
+	VU_REF_CONN,
+	VU_REF_TIMER,
+	VU_REF_FAULT,
+	VU_REF_DEADLINE,
+};
 
-#define VH_TXQ_NONE   0xffffu /* no guest receive queue ready */
-#define VH_TXQ_LOCKED 0x100u  /* queue shared with other threads */
+/* A txmap entry: the queue pairs (bit map) whose receive queue a thread
+ * writes, and whether another thread may write them too. */
+#define VH_TXQ_NONE   0u
+#define VH_TXQ_LOCKED 0x100u
 
 struct vnic_vhost {
 	struct vnic base;
@@ -73,15 +93,40 @@ struct vnic_vhost {
 	int rx_epfd[VU_MAX_QUEUE_PAIRS]; /* kick fd of guest tx queue q */
 	/* Transmit map, datapath thread -> guest receive queue (VH_TXQ_*). */
 	_Atomic uint16_t txmap[VNIC_MAX_TXQ];
+	/* the message being read, and when its first and latest bytes came
+	 * (0: none pending); deadline_fd fires when it is late */
+	int deadline_fd;
+	struct vhost_user_reader rd;
+	uint64_t msg_first_ns, msg_last_ns;
 	uint64_t features, protocol_features;
 	bool features_set;
 	struct vu_dev dev;
 	struct vu_vq vq[VU_MAX_QUEUES];
 	bool link;
-	/* control-side counters */
+	/* control-side counters; last_error is the reason of the latest drop,
+	 * kept across reconnects (a frontend that reconnects at once must not
+	 * wipe it) */
 	uint64_t connects, disconnects;
 	char last_error[160];
+	/* per port, so one noisy frontend cannot hide another port's lines */
+	struct log_ratelimit rl_conn, rl_drop;
 };
+
+/* A line a frontend can cause: rate-limited per port, object name first. */
+#define vh_log_rl(vh, rl, lvl, fmt, ...)                                  \
+	do {                                                              \
+		uint32_t supp_;                                           \
+		if (log_enabled(LOG_MOD_VHOST, LOG_LVL_##lvl) &&          \
+		    log_ratelimit_allow(&(vh)->rl, &supp_)) {             \
+			if (supp_)                                        \
+				log_msg(LOG_MOD_VHOST, LOG_LVL_##lvl,     \
+					"%s: %u similar messages "        \
+					"suppressed",                     \
+					(vh)->base.name, supp_);          \
+			log_msg(LOG_MOD_VHOST, LOG_LVL_##lvl, "%s: " fmt, \
+				(vh)->base.name, ##__VA_ARGS__);          \
+		}                                                         \
+	} while (0)
 
 static struct vnic_vhost *to_vh(const struct vnic *v)
 {
@@ -117,6 +162,18 @@ static void fd_close(int *fd)
 	*fd = -1;
 }
 
+/* What an fd a frontend passed is, for logs: "socket:[1234]",
+ * "anon_inode:[eventfd]", "/memfd:guest (deleted)". */
+static void fd_kind(int fd, char *buf, size_t len)
+{
+	char path[32];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, buf, len - 1);
+	buf[n < 0 ? 0 : n] = 0;
+}
+
 static void txmap_store(struct vnic_vhost *vh, const uint16_t *map, unsigned n,
 			uint16_t or)
 {
@@ -126,32 +183,33 @@ static void txmap_store(struct vnic_vhost *vh, const uint16_t *map, unsigned n,
 		    memory_order_relaxed);
 }
 
-/* Give each datapath thread a guest receive queue.  With at least as many
- * ready queues as threads, thread i owns queue i alone; otherwise threads
- * share them round-robin under the queue's lock.  A thread may still run
- * with the previous map until a grace period passes, so a change goes
- * through states in which any two threads on one queue both lock it:
- * (old map, all locked), (new map, all locked), then the new map. */
+/* Give each datapath thread guest receive queues.  With at least as many
+ * ready queues as threads, thread i owns queues i, i + threads, ... alone;
+ * otherwise threads share them round-robin under the queue's lock.  A
+ * thread may still run with the previous map until a grace period passes,
+ * so a change goes through states in which any two threads on one queue
+ * both lock it: (old map, all locked), (new map, all locked), the new map. */
 static void vh_tx_remap(struct vnic_vhost *vh)
 {
 	unsigned nt = vh->base.host ? vh->base.host->tx_queues : 1;
-	uint16_t ready[VU_MAX_QUEUE_PAIRS], cur[VNIC_MAX_TXQ],
-	    next[VNIC_MAX_TXQ];
-	unsigned nr = 0;
+	uint16_t cur[VNIC_MAX_TXQ], next[VNIC_MAX_TXQ] = {0};
+	unsigned ready[VU_MAX_QUEUE_PAIRS] = {0}, nr = 0;
 	bool same = true, unlocked = false;
 
 	if (!nt || nt > VNIC_MAX_TXQ)
 		nt = nt ? VNIC_MAX_TXQ : 1;
 	for (unsigned q = 0; q < vh->qps; q++)
 		if (atomic_load(&vh->vq[2 * q].ready))
-			ready[nr++] = (uint16_t)(2 * q);
+			ready[nr++] = q;
+	for (unsigned j = 0; nr >= nt && j < nr; j++)
+		next[j % nt] |= (uint16_t)(1u << ready[j]);
+	for (unsigned i = 0; nr && nr < nt && i < nt; i++)
+		next[i] =
+		    (uint16_t)(1u << ready[i % nr] |
+			       (i % nr + nr < nt || i >= nr ? VH_TXQ_LOCKED
+							    : 0));
 	for (unsigned i = 0; i < nt; i++) {
-		unsigned j = nr ? i % nr : 0;
-
 		cur[i] = atomic_load(&vh->txmap[i]);
-		next[i] = !nr		? VH_TXQ_NONE
-			  : j + nr < nt ? ready[j] | VH_TXQ_LOCKED
-					: ready[j];
 		same &= cur[i] == next[i];
 		unlocked |= cur[i] != VH_TXQ_NONE && !(cur[i] & VH_TXQ_LOCKED);
 	}
@@ -228,6 +286,7 @@ static void vq_reset(struct vu_vq *vq, unsigned index)
 	vq->used = NULL;
 	vq->last_avail = vq->last_used = vq->signalled_used = 0;
 	vq->shadow_avail = 0;
+	vq->shown_avail = vq->shown_used = 0;
 	vq->signalled_valid = false;
 	vq->pending = 0;
 	atomic_store(&vq->fault, VU_FAULT_NONE);
@@ -242,7 +301,18 @@ static void log_unmap(struct vu_dev *d)
 	d->log_size = 0;
 }
 
-/* Forget the frontend: queues, memory, features.  The port stays. */
+static void vh_deadline_stop(struct vnic_vhost *vh)
+{
+	static const struct itimerspec off;
+
+	if (!vh->msg_first_ns)
+		return;
+	timerfd_settime(vh->deadline_fd, 0, &off, NULL);
+	vh->msg_first_ns = vh->msg_last_ns = 0;
+}
+
+/* Forget the frontend: queues, memory, features, the message being read.
+ * The port stays; a client-mode port starts reconnecting. */
 static void vh_disconnect(struct vnic_vhost *vh, const char *why)
 {
 	if (vh->conn_fd < 0)
@@ -251,14 +321,14 @@ static void vh_disconnect(struct vnic_vhost *vh, const char *why)
 	vh_set_link(vh, false);
 	if (why) {
 		snprintf(vh->last_error, sizeof(vh->last_error), "%s", why);
-		vlog(VHOST, WARN, "%s: frontend disconnected: %s",
-		     vh->base.name, why);
+		vh_log_rl(vh, rl_drop, WARN, "frontend disconnected: %s", why);
 	} else {
-		vlog(VHOST, INFO, "%s: frontend closed the connection",
-		     vh->base.name);
+		vh_log_rl(vh, rl_conn, INFO, "frontend closed the connection");
 	}
 	epoll_ctl(vh->ctl_epfd, EPOLL_CTL_DEL, vh->conn_fd, NULL);
 	fd_close(&vh->conn_fd);
+	vh_deadline_stop(vh);
+	vhost_user_reader_reset(&vh->rd);
 	for (unsigned i = 0; i < VU_MAX_QUEUES; i++)
 		vq_reset(&vh->vq[i], i);
 	guest_mem_unmap(&vh->dev.mem);
@@ -273,29 +343,35 @@ static void vh_disconnect(struct vnic_vhost *vh, const char *why)
 	}
 }
 
-static void vh_connected(struct vnic_vhost *vh, int fd)
+/* Take @fd (owned) as the frontend's connection.  It is made non-blocking
+ * and watched for input and hang-ups, whatever state the port is in. */
+static int vh_connected(struct vnic_vhost *vh, int fd)
 {
-	struct timeval tv = {.tv_sec = 2};
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP,
+				 .data.u32 = VU_REF_CONN};
+	int fl = fcntl(fd, F_GETFL);
 
-	/* Messages are read whole; a frontend that stalls mid-message is
-	 * dropped after this long rather than holding the control thread. */
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	vh->conn_fd = fd;
-	if (ctl_add(vh, fd, VU_REF_CONN)) {
-		fd_close(&vh->conn_fd);
-		return;
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) ||
+	    epoll_ctl(vh->ctl_epfd, EPOLL_CTL_ADD, fd, &ev)) {
+		int e = errno;
+
+		vlog(VHOST, ERR, "%s: cannot watch the frontend's socket: %s",
+		     vh->base.name, strerror(e));
+		close(fd);
+		return -e;
 	}
+	vh->conn_fd = fd;
 	vh->connects++;
-	vh->last_error[0] = 0;
-	vlog(VHOST, INFO, "%s: frontend connected", vh->base.name);
+	vhost_user_reader_reset(&vh->rd);
+	vh_log_rl(vh, rl_conn, INFO, "frontend connected");
+	return 0;
 }
 
 /**
  * vnic_vhost_user_adopt() - take an already connected socket as the
  * frontend's (tests and fuzzing)
  * @v: vhost-user port without a frontend
- * @fd: connected stream socket; owned from now on
+ * @fd: connected stream socket; owned from now on (made non-blocking)
  */
 void vnic_vhost_user_adopt(struct vnic *v, int fd)
 {
@@ -305,27 +381,32 @@ void vnic_vhost_user_adopt(struct vnic *v, int fd)
 		close(fd);
 		return;
 	}
-	vh_connected(vh, fd);
+	if (vh_connected(vh, fd)) {
+		/* already logged; fd closed */
+	}
 }
 
+/* Client mode: one connection attempt, never waiting (a frontend whose
+ * listen backlog is full is tried again on the next tick).  The reconnect
+ * timer keeps ticking until a connection is taken. */
 static void vh_try_connect(struct vnic_vhost *vh)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct itimerspec off = {0};
+	static const struct itimerspec off;
 	int fd;
 
 	if (vh->conn_fd >= 0)
 		return;
 	strcpy(sa.sun_path, vh->path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		close(fd);
 		return; /* the timer tries again */
 	}
-	timerfd_settime(vh->timer_fd, 0, &off, NULL);
-	vh_connected(vh, fd);
+	if (!vh_connected(vh, fd))
+		timerfd_settime(vh->timer_fd, 0, &off, NULL);
 }
 
 /* ---- message handlers: return 0, or -errno with vh->last_error set ---- */
@@ -446,6 +527,8 @@ static int h_set_log_base(struct vnic_vhost *vh, struct vhost_user_msg *m)
 {
 	uint64_t size = m->payload.log.mmap_size,
 		 off = m->payload.log.mmap_offset;
+	struct stat st;
+	char kind[64];
 	void *p;
 
 	if (m->hdr.size != sizeof(struct vhost_user_log))
@@ -454,6 +537,16 @@ static int h_set_log_base(struct vnic_vhost *vh, struct vhost_user_msg *m)
 		return VH_FAIL(vh, "dirty log of %llu bytes at offset %llu",
 			       (unsigned long long)size,
 			       (unsigned long long)off);
+	/* A shared-memory file (memfd, /dev/shm) holding the whole log:
+	 * mapping past its end would turn a write into SIGBUS in vnetd. */
+	fd_kind(m->fds[0], kind, sizeof(kind));
+	if (fstat(m->fds[0], &st) || !S_ISREG(st.st_mode))
+		return VH_FAIL(vh, "dirty log fd is not a memory file (%s)",
+			       kind[0] ? kind : "unknown kind");
+	if ((uint64_t)st.st_size < size)
+		return VH_FAIL(vh, "dirty log of %llu bytes in a file of %llu",
+			       (unsigned long long)size,
+			       (unsigned long long)st.st_size);
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, m->fds[0], 0);
 	if (p == MAP_FAILED)
 		return VH_FAIL(vh, "cannot map the dirty log: %s",
@@ -551,7 +644,34 @@ static int h_get_vring_base(struct vnic_vhost *vh, struct vhost_user_msg *m)
 	return 0;
 }
 
-/* SET_VRING_KICK / CALL / ERR: u64 index plus an fd unless bit 8 is set. */
+/*
+ * Kick, call and err fds must be eventfds.  Anything else is refused: with
+ * its own socket as a call fd, a frontend would make the datapath write
+ * into the control connection (and block on it), and vnetd would hold the
+ * frontend's end open, so its hang-up would never come.  An eventfd is the
+ * one anonymous inode every eventfd shares (the same as our fault_fd's)
+ * named "[eventfd]".
+ */
+static int vh_check_eventfd(struct vnic_vhost *vh, int fd, uint32_t req,
+			    unsigned q)
+{
+	struct stat st, ref;
+	char kind[64];
+
+	fd_kind(fd, kind, sizeof(kind));
+	if (fstat(fd, &st) || fstat(vh->fault_fd, &ref) ||
+	    st.st_dev != ref.st_dev || st.st_ino != ref.st_ino ||
+	    (kind[0] && strcmp(kind, "anon_inode:[eventfd]")))
+		return VH_FAIL(vh,
+			       "%s for queue %u: the fd is not an eventfd (%s)",
+			       vhost_user_request_name(req), q,
+			       kind[0] ? kind : "unknown kind");
+	return 0;
+}
+
+/* SET_VRING_KICK / CALL / ERR: u64 index plus an eventfd unless bit 8 is
+ * set.  The fd is made non-blocking: a frontend that fills its eventfd's
+ * counter must not stall the datapath's write. */
 static int vring_fd(struct vnic_vhost *vh, struct vhost_user_msg *m,
 		    struct vu_vq **vqp, int *fd)
 {
@@ -567,9 +687,15 @@ static int vring_fd(struct vnic_vhost *vh, struct vhost_user_msg *m,
 		return VH_FAIL(vh, "unknown bits in vring fd message");
 	if (nofd != (m->nfds == 0))
 		return VH_FAIL(vh, "vring fd message with %d fds", m->nfds);
-	*fd = nofd ? -1 : m->fds[0];
-	if (!nofd)
-		m->fds[0] = -1; /* kept */
+	if (nofd) {
+		*fd = -1;
+		return 0;
+	}
+	if (vh_check_eventfd(vh, m->fds[0], m->hdr.request, (*vqp)->index))
+		return -EINVAL;
+	*fd = m->fds[0];
+	m->fds[0] = -1; /* kept */
+	fcntl(*fd, F_SETFL, fcntl(*fd, F_GETFL) | O_NONBLOCK);
 	return 0;
 }
 
@@ -585,8 +711,6 @@ static int h_set_vring_kick(struct vnic_vhost *vh, struct vhost_user_msg *m)
 		vq_update(vh, vq);
 	}
 	fd_close(&vq->kick_fd);
-	if (fd >= 0)
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	vq->kick_fd = fd;
 	vq->started = true;
 	if (!(vh->features & VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES_BIT)))
@@ -732,6 +856,24 @@ static unsigned payload_min(uint32_t req)
 	}
 }
 
+/* Send a reply without waiting: a frontend that does not read its replies
+ * (its socket buffer full) is dropped, never waited for. */
+static int vh_reply(struct vnic_vhost *vh, const struct vhost_user_msg *m)
+{
+	const char *name = vhost_user_request_name(m->hdr.request);
+	int ret = vhost_user_send(vh->conn_fd, m, NULL, 0);
+
+	if (ret == -EAGAIN)
+		return VH_FAIL(vh,
+			       "does not read its replies (socket buffer full "
+			       "at the reply to %s)",
+			       name);
+	if (ret)
+		return VH_FAIL(vh, "cannot send the reply to %s: %s", name,
+			       strerror(-ret));
+	return 0;
+}
+
 /**
  * vh_handle() - validate and dispatch one message, send the reply
  * @vh: port
@@ -772,7 +914,7 @@ static int vh_handle(struct vnic_vhost *vh, struct vhost_user_msg *m)
 		goto out;
 	if (vhost_user_request_replies(req)) {
 		m->hdr.flags = VHOST_USER_VERSION | VHOST_USER_FLAG_REPLY;
-		ret = vhost_user_send(vh->conn_fd, m, NULL, 0);
+		ret = vh_reply(vh, m);
 		want_ack = false;
 	}
 out:
@@ -783,37 +925,96 @@ out:
 			    sizeof(uint64_t)}};
 
 		ack.payload.u64 = ret ? 1 : 0;
-		if (vhost_user_send(vh->conn_fd, &ack, NULL, 0) && !ret)
-			ret = -EIO;
+		if (ret) /* the handler's reason is the one to keep */
+			vhost_user_send(vh->conn_fd, &ack, NULL, 0);
+		else
+			ret = vh_reply(vh, &ack);
 	}
 	return ret;
 }
 
+/* Drop the frontend with the reason in vh->last_error (copied first:
+ * vh_disconnect() writes it). */
+static void vh_disconnect_last(struct vnic_vhost *vh)
+{
+	char why[sizeof(vh->last_error)];
+
+	snprintf(why, sizeof(why), "%s",
+		 vh->last_error[0] ? vh->last_error : "protocol error");
+	vh_disconnect(vh, why);
+}
+
+/*
+ * The connection is readable or hung up: take what has arrived, handle
+ * every whole message (up to a budget; level-triggered epoll brings us back
+ * for the rest) and leave a partial one in vh->rd for later.  The first
+ * byte of a message that does not come whole starts its deadline.
+ */
 static void vh_read(struct vnic_vhost *vh)
 {
-	struct vhost_user_msg m;
-	int ret = vhost_user_recv(vh->conn_fd, &m);
+	for (unsigned n = 0; n < VH_MSG_BUDGET && vh->conn_fd >= 0; n++) {
+		size_t before = vh->rd.got;
+		char why[160];
+		int ret =
+		    vhost_user_read(vh->conn_fd, &vh->rd, why, sizeof(why));
 
-	if (ret == -ECONNRESET) {
-		vh_disconnect(vh, NULL);
+		if (ret == 0) {
+			if (vh->rd.got > before) {
+				uint64_t now = now_ns();
+
+				if (!vh->msg_first_ns) {
+					struct itimerspec its = {
+					    .it_value = {
+						VH_MSG_DEADLINE_MS / 1000,
+						(VH_MSG_DEADLINE_MS % 1000) *
+						    1000000L}};
+
+					vh->msg_first_ns = now;
+					timerfd_settime(vh->deadline_fd, 0,
+							&its, NULL);
+				}
+				vh->msg_last_ns = now;
+			}
+			return;
+		}
+		if (ret < 0) {
+			vh_disconnect(vh, ret == -ECONNRESET ? NULL : why);
+			return;
+		}
+		vh_deadline_stop(vh);
+		ret = vh_handle(vh, &vh->rd.msg);
+		vhost_user_reader_reset(&vh->rd);
+		if (ret) {
+			vh_disconnect_last(vh);
+			return;
+		}
+	}
+}
+
+/* The deadline timer fired: the message being read is late. */
+static void vh_deadline(struct vnic_vhost *vh)
+{
+	uint64_t t, now = now_ns(), since_first, since_last;
+	char prog[96], why[256];
+
+	if (read(vh->deadline_fd, &t, sizeof(t)) < 0) {
+		/* stopped meanwhile */
+	}
+	if (vh->conn_fd < 0 || !vh->msg_first_ns)
 		return;
-	}
-	if (ret) {
-		char why[96];
-
-		snprintf(why, sizeof(why), "bad message: %s",
-			 ret == -EMSGSIZE  ? "payload too long"
-			 : ret == -EBADMSG ? "truncated or too many fds"
-					   : strerror(-ret));
-		vh_disconnect(vh, why);
-		return;
-	}
-	if (vh_handle(vh, &m)) {
-		char why[200];
-
-		snprintf(why, sizeof(why), "%s", vh->last_error);
-		vh_disconnect(vh, why);
-	}
+	since_first = (now - vh->msg_first_ns) / 1000000;
+	since_last = (now - vh->msg_last_ns) / 1000000;
+	vhost_user_reader_progress(&vh->rd, prog, sizeof(prog));
+	if (vh->msg_last_ns == vh->msg_first_ns)
+		snprintf(why, sizeof(why), "sent %s, then nothing for %llu ms",
+			 prog, (unsigned long long)since_first);
+	else
+		snprintf(why, sizeof(why),
+			 "sent only %s in %llu ms (trickling; the last byte "
+			 "%llu ms ago)",
+			 prog, (unsigned long long)since_first,
+			 (unsigned long long)since_last);
+	vh_disconnect(vh, why);
 }
 
 static void vh_faults(struct vnic_vhost *vh)
@@ -836,33 +1037,46 @@ static void vh_faults(struct vnic_vhost *vh)
 	}
 }
 
+/* A frontend knocks on the listening socket (server mode). */
+static void vh_accept(struct vnic_vhost *vh)
+{
+	int fd =
+	    accept4(vh->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (vh->conn_fd >= 0) {
+		vh_log_rl(vh, rl_conn, WARN, "refused a second frontend");
+		close(fd);
+		return;
+	}
+	if (vh_connected(vh, fd)) {
+		/* logged; the next frontend is welcome */
+	}
+}
+
+/* Each event is handled without waiting on the frontend: reads take what
+ * has arrived, a hang-up (EPOLLHUP/EPOLLRDHUP) shows up as the end of the
+ * stream in vh_read() whatever state the port is in. */
 static void vh_ctl_event(struct vnic *v)
 {
 	struct vnic_vhost *vh = to_vh(v);
-	struct epoll_event evs[4];
-	int n = epoll_wait(vh->ctl_epfd, evs, 4, 0);
+	struct epoll_event evs[8];
+	int n = epoll_wait(vh->ctl_epfd, evs, 8, 0);
 
 	for (int i = 0; i < n; i++) {
 		uint64_t t;
-		int fd;
 
 		switch (evs[i].data.u32) {
 		case VU_REF_LISTEN:
-			fd = accept4(vh->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-			if (fd < 0)
-				break;
-			if (vh->conn_fd >= 0) {
-				vlog_rl(VHOST, WARN,
-					"%s: refused a second frontend",
-					v->name);
-				close(fd);
-				break;
-			}
-			vh_connected(vh, fd);
+			vh_accept(vh);
 			break;
 		case VU_REF_CONN:
 			if (vh->conn_fd >= 0)
 				vh_read(vh);
+			break;
+		case VU_REF_DEADLINE:
+			vh_deadline(vh);
 			break;
 		case VU_REF_TIMER:
 			if (read(vh->timer_fd, &t, sizeof(t)) < 0) {
@@ -1141,18 +1355,15 @@ static int vh_tx_one(struct vnic_vhost *vh, struct vu_vq *vq,
 	return 1;
 }
 
-static int vh_tx_burst(struct vnic *v, unsigned txq, const struct pkt_out *out,
-		       unsigned n, uint64_t *bytes)
+/* Transmit into one guest receive queue. */
+static unsigned vh_tx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
+			    bool locked, const struct pkt_out *out, unsigned n,
+			    uint64_t *bytes)
 {
-	struct vnic_vhost *vh = to_vh(v);
-	uint16_t m = atomic_load_explicit(&vh->txmap[txq % VNIC_MAX_TXQ],
-					  memory_order_relaxed);
-	struct vu_vq *vq = &vh->vq[(m & 0xff) % VU_MAX_QUEUES];
-	bool locked = m & VH_TXQ_LOCKED;
+	struct vnic *v = &vh->base;
 	unsigned sent = 0, i;
 
-	if (m == VH_TXQ_NONE ||
-	    !atomic_load_explicit(&vq->ready, memory_order_acquire)) {
+	if (!atomic_load_explicit(&vq->ready, memory_order_acquire)) {
 		vnic_count_drop(v, VNIC_DROP_TX_NO_QUEUE, n);
 		return 0;
 	}
@@ -1190,6 +1401,63 @@ static int vh_tx_burst(struct vnic *v, unsigned txq, const struct pkt_out *out,
 	__atomic_store_n(&vq->shown_used, vq->last_used, __ATOMIC_RELAXED);
 	if (locked)
 		pthread_spin_unlock(&vq->lock);
+	return sent;
+}
+
+/* Which of @nq queues a frame goes to: by its MAC pair, so frames of one
+ * conversation keep their order. */
+static unsigned frame_queue(const struct pkt *p, unsigned nq)
+{
+	uint64_t a = 0;
+	uint32_t b = 0;
+
+	if (p->len >= 12) {
+		memcpy(&a, p->data, 8);
+		memcpy(&b, p->data + 8, 4);
+	}
+	return (unsigned)(((a ^ b) * 0x9e3779b97f4a7c15ull) >> 32) % nq;
+}
+
+static int vh_tx_burst(struct vnic *v, unsigned txq, const struct pkt_out *out,
+		       unsigned n, uint64_t *bytes)
+{
+	struct vnic_vhost *vh = to_vh(v);
+	uint16_t m = atomic_load_explicit(&vh->txmap[txq % VNIC_MAX_TXQ],
+					  memory_order_relaxed);
+	unsigned mask = m & 0xff, nq = (unsigned)__builtin_popcount(mask);
+	bool locked = m & VH_TXQ_LOCKED;
+	unsigned qs[VU_MAX_QUEUE_PAIRS], sent = 0;
+
+	if (!nq) {
+		vnic_count_drop(v, VNIC_DROP_TX_NO_QUEUE, n);
+		return 0;
+	}
+	if (nq == 1)
+		return (int)vh_tx_queue(vh, &vh->vq[2 * __builtin_ctz(mask)],
+					locked, out, n, bytes);
+	for (unsigned k = 0, q = 0; q < VU_MAX_QUEUE_PAIRS; q++)
+		if (mask & (1u << q))
+			qs[k++] = q;
+	/* This thread owns several queues: one pass per queue. */
+	for (unsigned done = 0; done < n;) {
+		unsigned cnt = n - done < PKT_BURST ? n - done : PKT_BURST;
+		uint8_t sel[PKT_BURST];
+		struct pkt_out part[PKT_BURST];
+
+		for (unsigned i = 0; i < cnt; i++)
+			sel[i] = (uint8_t)frame_queue(out[done + i].pkt, nq);
+		for (unsigned k = 0; k < nq; k++) {
+			unsigned np = 0;
+
+			for (unsigned i = 0; i < cnt; i++)
+				if (sel[i] == k)
+					part[np++] = out[done + i];
+			if (np)
+				sent += vh_tx_queue(vh, &vh->vq[2 * qs[k]],
+						    locked, part, np, bytes);
+		}
+		done += cnt;
+	}
 	return (int)sent;
 }
 
@@ -1224,7 +1492,9 @@ static void vh_free(struct vnic_vhost *vh)
 	for (unsigned q = 0; q < VU_MAX_QUEUE_PAIRS; q++)
 		fd_close(&vh->rx_epfd[q]);
 	fd_close(&vh->timer_fd);
+	fd_close(&vh->deadline_fd);
 	fd_close(&vh->fault_fd);
+	vhost_user_reader_reset(&vh->rd);
 	free(vh);
 }
 
@@ -1243,9 +1513,13 @@ static int vh_listen(struct vnic_vhost *vh, char *err, size_t errlen)
 				 vh->path);
 			return -EEXIST;
 		}
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		/* Non-blocking: a listener with a full backlog (EAGAIN)
+		 * is alive too, and must not hold the control thread. */
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			    0);
 		if (fd >= 0 &&
-		    !connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		    (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+		     errno == EAGAIN)) {
 			close(fd);
 			snprintf(err, errlen, "%s is served by another process",
 				 vh->path);
@@ -1296,7 +1570,7 @@ static int vh_open(const struct vnic_params *params, struct vnic **out,
 		memcpy(vh->mac, params->mac, 6);
 		vh->has_mac = true;
 	}
-	vh->listen_fd = vh->conn_fd = vh->timer_fd = -1;
+	vh->listen_fd = vh->conn_fd = vh->timer_fd = vh->deadline_fd = -1;
 	for (unsigned q = 0; q < VU_MAX_QUEUE_PAIRS; q++)
 		vh->rx_epfd[q] = -1;
 	for (unsigned i = 0; i < VNIC_MAX_TXQ; i++)
@@ -1313,9 +1587,13 @@ static int vh_open(const struct vnic_params *params, struct vnic **out,
 	vh->fault_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	vh->timer_fd =
 	    timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	vh->deadline_fd =
+	    timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (vh->ctl_epfd < 0 || ret < 0 || vh->fault_fd < 0 ||
-	    vh->timer_fd < 0 || ctl_add(vh, vh->fault_fd, VU_REF_FAULT) ||
-	    ctl_add(vh, vh->timer_fd, VU_REF_TIMER)) {
+	    vh->timer_fd < 0 || vh->deadline_fd < 0 ||
+	    ctl_add(vh, vh->fault_fd, VU_REF_FAULT) ||
+	    ctl_add(vh, vh->timer_fd, VU_REF_TIMER) ||
+	    ctl_add(vh, vh->deadline_fd, VU_REF_DEADLINE)) {
 		snprintf(err, errlen, "vhost-user set-up: %s", strerror(errno));
 		vh_free(vh);
 		return -ENOMEM;
@@ -1368,6 +1646,8 @@ static void vh_describe(const struct vnic *v, json_t *obj)
 {
 	const struct vnic_vhost *vh = to_vh(v);
 	json_t *feats = json_array(), *queues = json_array();
+	json_t *txmap = json_array();
+	unsigned nt;
 
 	json_object_set_new(obj, "socket", json_string(vh->path));
 	json_object_set_new(obj, "mode",
@@ -1415,6 +1695,21 @@ static void vh_describe(const struct vnic *v, json_t *obj)
 						    __ATOMIC_RELAXED)));
 	}
 	json_object_set_new(obj, "queues", queues);
+	/* Which guest receive queues each datapath thread writes. */
+	nt = vh->base.host ? vh->base.host->tx_queues : 1;
+	for (unsigned t = 0; t < nt && t < VNIC_MAX_TXQ; t++) {
+		uint16_t m = atomic_load(&vh->txmap[t]);
+		json_t *qs = json_array();
+
+		for (unsigned q = 0; q < VU_MAX_QUEUE_PAIRS; q++)
+			if (m & (1u << q))
+				json_array_append_new(qs, json_integer(2 * q));
+		json_array_append_new(txmap,
+				      json_pack("{s:i,s:o,s:b}", "thread",
+						(int)t, "queues", qs, "shared",
+						(m & VH_TXQ_LOCKED) != 0));
+	}
+	json_object_set_new(obj, "transmit", txmap);
 }
 
 const struct vnic_ops vnic_vhost_user_ops = {

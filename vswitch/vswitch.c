@@ -26,6 +26,7 @@ static const char *const role_names[] = {
     [VSW_ROLE_VM] = "vm",
     [VSW_ROLE_HOST] = "host",
     [VSW_ROLE_UPLINK] = "uplink",
+    [VSW_ROLE_GATEWAY] = "gateway",
 };
 
 static const struct {
@@ -92,6 +93,8 @@ bool vsw_role_allowed(enum vsw_net_type t, enum vsw_port_role r)
 		return t != VSW_NET_PRIVATE;
 	case VSW_ROLE_UPLINK:
 		return t == VSW_NET_EXTERNAL;
+	case VSW_ROLE_GATEWAY:
+		return true;
 	}
 	return false;
 }
@@ -530,6 +533,9 @@ int vswitch_port_add(struct vswitch *sw, int net_id, const char *name,
 	snprintf(port->name, sizeof(port->name), "%s", name);
 	port->net = net;
 	port->role = role;
+	/* Guests may not act as DHCP servers unless trusted (Hyper-V's DHCP
+	 * guard). */
+	port->dhcp_guard = role == VSW_ROLE_VM;
 	if (vlan)
 		*port->vlan = *vlan;
 	port->vnic = vnic;
@@ -668,6 +674,25 @@ int vswitch_port_pin(struct vswitch *sw, int id, int with)
 		if (ret)
 			return ret;
 	}
+	return 0;
+}
+
+/**
+ * vswitch_port_set_dhcp_guard() - drop (or pass) DHCP server messages a port
+ * sends; on by default for guest ports
+ * @sw: switch
+ * @id: port
+ * @on: guard the port
+ *
+ * Return: 0 or -ENOENT
+ */
+int vswitch_port_set_dhcp_guard(struct vswitch *sw, int id, bool on)
+{
+	struct vsw_port *port = port_get(sw, id);
+
+	if (!port)
+		return -ENOENT;
+	atomic_store_explicit(&port->dhcp_guard, on, memory_order_relaxed);
 	return 0;
 }
 

@@ -35,7 +35,9 @@ struct vnic;
 	  "new source MAC beyond the port's MAC limit")                     \
 	X(MAC_PINNED, "mac_pinned", "source MAC is pinned to another port") \
 	X(RESERVED_MCAST, "reserved_mcast",                                 \
-	  "IEEE reserved group 01:80:c2:00:00:0x, port has no handler")
+	  "IEEE reserved group 01:80:c2:00:00:0x, port has no handler")     \
+	X(DHCP_GUARD, "dhcp_guard",                                         \
+	  "DHCP server message from a guest port not marked trusted")
 
 enum vsw_drop {
 #define VSW_DROP_ENUM(id, name, desc) VSW_DROP_##id,
@@ -53,9 +55,10 @@ enum vsw_net_type {
 
 /* Who is behind a port decides which network types may have it. */
 enum vsw_port_role {
-	VSW_ROLE_VM,	 /* a guest's vNIC (tap, vhost-user) */
-	VSW_ROLE_HOST,	 /* the host's own vNIC */
-	VSW_ROLE_UPLINK, /* a physical NIC or team */
+	VSW_ROLE_VM,	  /* a guest's vNIC (tap, vhost-user) */
+	VSW_ROLE_HOST,	  /* the host's own vNIC */
+	VSW_ROLE_UPLINK,  /* a physical NIC or team */
+	VSW_ROLE_GATEWAY, /* the network's own L3 endpoint (DHCP, DNS) */
 };
 
 /**
@@ -196,6 +199,7 @@ int vswitch_port_move(struct vswitch *sw, int port, unsigned rxq,
 int vswitch_port_pin(struct vswitch *sw, int port, int with_port);
 int vswitch_port_set_vlan(struct vswitch *sw, int port,
 			  const struct vsw_vlan *vlan);
+int vswitch_port_set_dhcp_guard(struct vswitch *sw, int port, bool on);
 unsigned vswitch_threads(const struct vswitch *sw);
 
 /* Work on datapath threads: called from the control thread. */
@@ -205,7 +209,9 @@ int vswitch_call_wait(struct vswitch *sw, unsigned thread,
 		      void (*fn)(void *arg), void *arg)
     __attribute__((warn_unused_result));
 
-/* Timers: called on the datapath thread that owns the timer. */
+/* Timers: called on the datapath thread that owns the timer.  A timer stays
+ * on its thread's wheel until it fires or is cancelled there, so cancel it
+ * (vswitch_call_wait() to its thread) before freeing what embeds it. */
 void vsw_timer_init(struct vsw_timer *tm, void (*fn)(struct vsw_timer *tm));
 bool vsw_timer_pending(const struct vsw_timer *tm);
 int vswitch_timer_arm(struct vsw_timer *tm, unsigned ms)

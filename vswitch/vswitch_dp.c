@@ -242,6 +242,8 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 	    atomic_load_explicit(&net->members, memory_order_acquire);
 	unsigned mtu = atomic_load_explicit(&net->mtu, memory_order_relaxed);
 	const struct vsw_vlan *vlan = vsw_port_vlan(in);
+	bool guard =
+	    atomic_load_explicit(&in->dhcp_guard, memory_order_relaxed);
 	int64_t now = now_sec();
 	uint64_t bytes = 0;
 
@@ -259,6 +261,9 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 		why = vsw_parse(p, mtu);
 		if (why == VSW_DROP_NONE)
 			why = vsw_vlan_ingress(vlan, p);
+		if (why == VSW_DROP_NONE && guard &&
+		    unlikely(vsw_is_dhcp_server_msg(p)))
+			why = VSW_DROP_DHCP_GUARD;
 		if (why != VSW_DROP_NONE) {
 			stat_add(&ps->drops[why], 1);
 			continue;

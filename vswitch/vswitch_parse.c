@@ -115,3 +115,36 @@ bool vsw_vlan_egress(const struct vsw_vlan *v, const struct pkt *p,
 		return true;
 	}
 }
+
+/**
+ * vsw_is_dhcp_server_msg() - whether a frame carries a DHCP server message
+ * (a BOOTREPLY from UDP port 67: OFFER, ACK, NAK, to a client or a relay)
+ * @p: classified packet (guest-controlled bytes)
+ *
+ * Return: true for an unfragmented IPv4 UDP datagram from port 67 whose
+ * payload starts with op 2
+ */
+bool vsw_is_dhcp_server_msg(const struct pkt *p)
+{
+	struct pkt_cursor c;
+	const uint8_t *ip, *udp, *op;
+	size_t ihl;
+
+	if (p->ethertype != ETHERTYPE_IPV4 || p->l3_ofs >= p->len)
+		return false;
+	pkt_cursor_init(&c, p->data + p->l3_ofs, p->len - p->l3_ofs);
+	ip = pkt_pull(&c, 20);
+	if (!ip || ip[0] >> 4 != 4 || ip[9] != 17)
+		return false;
+	/* Later fragments have no UDP header; first fragments do. */
+	if (pkt_get_be16(ip + 6) & 0x1fff)
+		return false;
+	ihl = (size_t)(ip[0] & 0xf) * 4;
+	if (ihl < 20 || !pkt_pull(&c, ihl - 20))
+		return false;
+	udp = pkt_pull(&c, 8);
+	if (!udp || pkt_get_be16(udp) != 67)
+		return false;
+	op = pkt_pull(&c, 1);
+	return op && *op == 2;
+}

@@ -61,6 +61,7 @@ static inline bool vsw_mac_reserved(const uint8_t *dst)
 /* ---- frame classification (vswitch_parse.c) ---- */
 
 enum vsw_drop vsw_parse(struct pkt *p, unsigned mtu);
+bool vsw_is_dhcp_server_msg(const struct pkt *p);
 enum vsw_drop vsw_vlan_ingress(const struct vsw_vlan *v, struct pkt *p);
 bool vsw_vlan_egress(const struct vsw_vlan *v, const struct pkt *p,
 		     uint16_t *tci);
@@ -128,6 +129,7 @@ struct vsw_port {
 	_Atomic bool broken;	 /* the backend failed for good */
 	_Atomic bool fault_seen; /* control thread has handled @broken */
 	_Atomic int fault_err;
+	_Atomic bool dhcp_guard; /* drop DHCP server messages it sends */
 	struct vsw_port_l2 l2;
 };
 

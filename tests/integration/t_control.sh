@@ -113,6 +113,10 @@ rc=$?
 [ $rc = 1 ] || fail "vnetctl exit $rc on an oversized request: $(cat "$T/out")"
 grep -q "too long" "$T/out" || fail "no reason given: $(cat "$T/out")"
 log "oversized request: exit 1, '$(cat "$T/out")'"
+jget .control_clients_closed status >"$T/closed"
+jq -e '.evicted >= 37 and .stalled == 1 and .refused == 1 and .too_long == 1' \
+	"$T/closed" >/dev/null || fail "counters: $(cat "$T/closed")"
+log "counted: $(jq -c . "$T/closed")"
 
 # 5. --json key order is stable across a restart.
 vnetctl port add "ct$S" --vhost-user "$T/v.sock" >/dev/null || fail vhost

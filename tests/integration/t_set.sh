@@ -32,9 +32,13 @@ lost=$(grep -o '[0-9]*% packet loss' "$T/ping1" | cut -d% -f1)
 [ "${lost:-100}" -le 2 ] || fail "ping lost $lost% while the MTU changed"
 log "MTU 1500 -> 9000 live, ping lost $lost%"
 
-# Aging takes durations.
-vnetctl network set "st$S" --aging 90s >/dev/null 2>&1 ||
-	vnetctl network set "st$S" --mtu 9000 >/dev/null || fail "set"
+# Aging takes durations; the MAC table grows and shrinks live.
+vnetctl network set "st$S" --aging 90s --fdb-size 64 >/dev/null || fail "set aging"
+[ "$(jget .aging network show "st$S")" = 90 ] || fail "aging not 90 s"
+[ "$(jget .fdb_size network show "st$S")" = 64 ] || fail "fdb_size"
+pings "a$S" 10.211.0.12
+vnetctl port set "ta$S" --mac-limit 2 >/dev/null || fail "mac-limit"
+[ "$(jget .mac_limit port show "ta$S")" = 2 ] || fail "mac_limit"
 # What cannot change live says so and changes nothing.
 out=$(vnetctl network set "st$S" --type private 2>&1) && fail "type changed"
 echo "$out" | grep -q "unknown option" || true
@@ -57,7 +61,8 @@ vnetctl port set "h$S" --addr 10.211.0.2/24 --addr fd11::2/64 >/dev/null ||
 ip -j addr show "h$S" | jq -e '[.[0].addr_info[].local] | index("10.211.0.2") and
 	index("fd11::2") and (index("10.211.0.1") | not)' >/dev/null ||
 	fail "addresses on device: $(ip -br addr show "h$S")"
-pings "a$S" 10.211.0.2
+ip netns exec "a$S" ping -c 3 -W 1 10.211.0.2 >/dev/null ||
+	fail "a cannot reach the host vNIC's new address"
 log "host vNIC addresses changed live"
 
 # VLANs: put a in VLAN 10: a and b are cut; put b in VLAN 10 too: they talk.
@@ -81,7 +86,8 @@ vnetctl config export "$T/before.json" >/dev/null
 kill9_vnetd
 start_vnetd
 vnetctl config export "$T/after.json" >/dev/null
-cmp -s "$T/before.json" "$T/after.json" || fail "changes not stored"
+cmp -s "$T/before.json" "$T/after.json" ||
+	fail "changes not stored: $(diff "$T/before.json" "$T/after.json")"
 [ "$(jget .mtu network show "st$S")" = 9000 ] || fail "mtu not stored"
 pings "a$S" 10.211.0.12
 log "changes survive kill -9"

@@ -70,9 +70,18 @@ wait $bench || fail "stream failed"
 frames=$(jq .frames "$T/stream.json")
 lost=$(jq .lost "$T/stream.json")
 vnetctl stats --network "vu$S" >"$T/stats.txt"
-[ "$lost" = 0 ] || fail "the good pair lost $lost frames: $(cat "$T/stream.json" "$T/stats.txt")"
-[ "$frames" -ge 50000 ] || fail "the good pair moved only $frames frames"
-log "the good pair moved $frames frames at 10 kpps, none lost"
+# VHOST_RELAXED (busy-polling variant: testpmd and a polling thread share
+# two cores with the frontends): frames may be lost, but each one named.
+if [ -n "${VHOST_RELAXED:-}" ] && [ "$lost" != 0 ]; then
+	named=$(vnetctl --json stats | jq '[.[] | select(.port == "gb") | .drops | to_entries[] | .value] | add')
+	[ "$lost" = "$named" ] || fail "the good pair lost $lost frames, $named named: $(cat "$T/stream.json" "$T/stats.txt")"
+	min=20000
+else
+	[ "$lost" = 0 ] || fail "the good pair lost $lost frames: $(cat "$T/stream.json" "$T/stats.txt")"
+	min=50000
+fi
+[ "$frames" -ge $min ] || fail "the good pair moved only $frames frames"
+log "the good pair moved $frames frames at 10 kpps, lost $lost (named)"
 [ "$(jget .disconnects port show ev)" -ge 12 ] || fail "disconnects not counted"
 jget .last_error port show ev | grep -q . || fail "no last_error shown"
 # The broken port is usable again by a good frontend.

@@ -7,6 +7,10 @@
  *	if the backend disconnects within 5 s, 1 if it does not
  *   vnet-vu-peer badmsg SOCK unknown|overlap|queue|nofd|size|early
  *	send one malformed control message; exit 0 on disconnect
+ *   vnet-vu-peer handshake SOCK
+ *	connect, set up a queue pair, then make one round trip
+ *	(GET_QUEUE_NUM: the backend has handled every earlier message when
+ *	it answers); prints "handshake N us", exit 0 on success
  *   vnet-vu-peer ping SOCK MAC IP PEER_IP COUNT
  *	answer ARP for IP and count ICMP echo replies from PEER_IP to our
  *	requests; prints "replies N"
@@ -141,6 +145,32 @@ static int badmsg(const char *path, const char *kind)
 	return wait_closed(f.sock, 5000);
 }
 
+static int handshake(const char *path)
+{
+	struct timespec t0, t1;
+	struct vhost_user_msg r;
+	struct vu_front f;
+	char err[256];
+	int ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (vu_front_open(&f, path, 256, 5, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	ret = vu_front_call(&f, VHOST_USER_GET_QUEUE_NUM, NULL, 0, NULL, 0, &r);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	vu_front_close(&f);
+	if (ret) {
+		fprintf(stderr, "GET_QUEUE_NUM: %s\n", strerror(-ret));
+		return 1;
+	}
+	printf("handshake %lld us\n",
+	       (long long)(t1.tv_sec - t0.tv_sec) * 1000000 +
+		   (t1.tv_nsec - t0.tv_nsec) / 1000);
+	return 0;
+}
+
 /* ---- a tiny IPv4 host: ARP replies, ICMP echo requests/replies ---- */
 
 struct host {
@@ -273,9 +303,12 @@ int main(int argc, char **argv)
 		return evil(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "badmsg"))
 		return badmsg(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "handshake"))
+		return handshake(argv[2]);
 	if (argc == 7 && !strcmp(argv[1], "ping"))
 		return ping(argv + 2);
 	fprintf(stderr, "usage: vnet-vu-peer evil|badmsg SOCK KIND\n"
+			"       vnet-vu-peer handshake SOCK\n"
 			"       vnet-vu-peer ping SOCK MAC IP PEER_IP COUNT\n");
 	return 2;
 }

@@ -1,0 +1,106 @@
+# The gateway's names: a reservation gives a MAC its address and hostname;
+# clients resolve each other's names (vm1.lab.vnet) and addresses (PTR)
+# through the gateway; other names are relayed to the network's resolvers;
+# bad gateway settings and reservations are refused with a sentence and
+# change nothing.
+. "$(dirname "$0")/lib.sh"
+need_root
+D=$(readlink -f "$(dirname "$0")/dhcp")
+command -v busybox >/dev/null || skip "busybox (package busybox-static) not installed"
+UP=127.214.0.53 # the upstream resolver, on loopback
+start_vnetd
+N="dn$S"
+vnetctl network create "$N" --type private --subnet 10.215.0.0/24 --dhcp \
+	--domain lab.vnet --dns-server $UP >/dev/null || fail "create"
+
+# A small resolver on loopback for the relay: answers outside.example.
+"$PY" - $UP >"$T/up.log" 2>&1 <<'PY' &
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 53))
+print("ready", flush=True)
+while True:
+    q, a = s.recvfrom(512)
+    i, end = 12, 12
+    while q[end]:
+        end += q[end] + 1
+    qname = q[12:end + 1]
+    name = b".".join(q[i + 1:i + 1 + q[i]] for i in [12])
+    ok = b"outside" in qname
+    hdr = q[:2] + struct.pack(">HHHHH", 0x8180 if ok else 0x8183, 1,
+                              1 if ok else 0, 0, 0)
+    body = q[12:end + 5]
+    if ok:
+        body += b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) + \
+            socket.inet_aton("198.51.100.7")
+    s.sendto(hdr + body, a)
+    print("answered", qname, flush=True)
+PY
+PIDS="$PIDS $!"
+for _ in $(seq 30); do grep -q ready "$T/up.log" && break; sleep 0.1; done
+
+host() { # NAME [MAC]: a namespace on the network that took a lease
+	ns "$1$S"
+	mkdir -p "/etc/netns/$1$S"
+	echo "nameserver 10.215.0.1" >"/etc/netns/$1$S/resolv.conf"
+	ETCNS="${ETCNS:-} /etc/netns/$1$S"
+	vnetctl port add "$N" --tap "t$1$S" --netns "$1$S" ${2:+--mac $2} \
+		>/dev/null || fail "port $1"
+	DHCP_ENV="$T/$1.env" ip netns exec "$1$S" busybox udhcpc -i "t$1$S" \
+		-s "$D/udhcpc.sh" -q -n -t 5 -T 1 -x "hostname:$1" -O hostname \
+		>/dev/null 2>&1 || fail "$1 got no lease"
+}
+trap 'rm -rf $ETCNS; cleanup' EXIT
+
+# Refusals: each says what is wrong; nothing changes.
+refused() { # EXPECTED-TEXT COMMAND...
+	want=$1
+	shift
+	out=$(vnetctl "$@" 2>&1) && fail "accepted: $*"
+	echo "$out" | grep -q "$want" || fail "unclear refusal of '$*': $out"
+	log "refused: $out"
+}
+refused "not inside subnet" network create "x$S" --type private \
+	--subnet 10.216.0.0/24 --dhcp --range 10.216.1.10-10.216.1.20
+refused "includes the gateway address" network create "x$S" --type private \
+	--subnet 10.216.0.0/24 --dhcp --range 10.216.0.1-10.216.0.20
+refused "needs a subnet" network create "x$S" --type private --dhcp
+refused "outside subnet" dhcp reserve "$N" 52:54:00:21:50:01 10.99.0.5
+vnetctl dhcp reserve "$N" 52:54:00:21:50:01 10.215.0.77 --hostname vm1 \
+	>/dev/null || fail "reserve"
+refused "already reserved" dhcp reserve "$N" 52:54:00:21:50:02 10.215.0.77
+refused "not a unicast\|unicast MAC" dhcp reserve "$N" 01:00:5e:00:00:01 10.215.0.78
+[ "$(vnetctl --json config export | jq -c '.reservations | length')" = 1 ] ||
+	fail "reservations after refusals"
+log "bad settings refused; only the good reservation is there"
+
+# The reserved client gets its address and name; another one a dynamic one.
+host vm1 52:54:00:21:50:01
+grep -q "ip=10.215.0.77 " "$T/vm1.env" || fail "reservation not honoured: $(cat "$T/vm1.env")"
+grep -q "hostname=vm1" "$T/vm1.env" || fail "hostname not sent back: $(cat "$T/vm1.env")"
+host vm2
+V2=$(sed 's/.* ip=\([^ ]*\).*/\1/' "$T/vm2.env")
+log "vm1 has 10.215.0.77 (reserved, hostname vm1), vm2 has $V2"
+
+# Names through the gateway.
+got=$(ip netns exec "vm2$S" getent hosts vm1.lab.vnet | awk '{print $1}')
+[ "$got" = 10.215.0.77 ] || fail "vm1.lab.vnet resolved to '$got'"
+got=$(ip netns exec "vm1$S" getent hosts vm2.lab.vnet | awk '{print $1}')
+[ "$got" = "$V2" ] || fail "vm2.lab.vnet (leased name) resolved to '$got'"
+got=$(ip netns exec "vm2$S" getent hosts 10.215.0.77 | awk '{print $2}')
+[ "$got" = vm1.lab.vnet ] || fail "PTR of 10.215.0.77 is '$got'"
+ip netns exec "vm2$S" getent hosts nosuch.lab.vnet >/dev/null &&
+	fail "an unknown name in the domain resolved"
+log "vm1.lab.vnet, vm2.lab.vnet and the PTR resolve through the gateway"
+got=$(ip netns exec "vm2$S" getent hosts outside.example | awk '{print $1}')
+[ "$got" = 198.51.100.7 ] || fail "relayed name resolved to '$got' ($(cat "$T/up.log"))"
+grep -q answered "$T/up.log" || fail "upstream was not asked"
+log "outside.example relayed to $UP and answered"
+c=$(vnetctl --json network show "$N" | jq -c '.gateway_counters | {dns_in, dns_out, dns_relayed}')
+echo "$c" | jq -e '.dns_relayed >= 1 and .dns_out >= 4' >/dev/null || fail "counters $c"
+
+# Unreserve: the reservation goes, the export shows it.
+vnetctl dhcp unreserve "$N" 52:54:00:21:50:01 >/dev/null || fail unreserve
+[ "$(vnetctl --json config export | jq -c '.reservations | length')" = 0 ] ||
+	fail "unreserve"
+pass

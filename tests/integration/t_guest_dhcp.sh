@@ -1,0 +1,42 @@
+# End to end: an unmodified Linux guest under QEMU (TCG), its NIC a vnet
+# vhost-user port on an internal network with a gateway, gets its address
+# from vnet's DHCP server with udhcpc at boot, pings the gateway, and
+# resolves its own name through the gateway's DNS; vnet stores the lease.
+# vnet-test: alone
+. "$(dirname "$0")/lib.sh"
+need_root
+command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 not installed"
+[ -x /bin/busybox ] || skip "busybox-static not installed"
+G=${VNET_GUEST_CACHE:-$(readlink -f "$(dirname "$0")/../guest")/cache}
+sh "$(dirname "$0")/../guest/build.sh" "$G" >"$T/guest-build.log" 2>&1 ||
+	skip "cannot build the test guest: $(tail -1 "$T/guest-build.log")"
+start_vnetd
+N="ge$S"
+vnetctl network create "$N" --type internal --subnet 10.218.0.0/24 --dhcp \
+	--domain lab.vnet >/dev/null || fail create
+vnetctl port add "$N" --vhost-user "$T/g.sock" >/dev/null || fail port
+MAC=52:54:00:21:80:01
+vnetctl dhcp reserve "$N" $MAC 10.218.0.50 --hostname guest1 >/dev/null ||
+	fail reserve
+qemu-system-x86_64 -machine pc -m 256 -smp 1 -nographic -nodefaults \
+	-no-reboot -serial stdio -kernel "$G/vmlinuz" -initrd "$G/initrd.gz" \
+	-append "console=ttyS0 quiet panic=-1 vnet.run=udhcpc,-i,eth0,-s,/usr/share/udhcpc/default.script,-q,-n,-t,20,-T,2,-x,hostname:guest1;ping,-c,3,10.218.0.1;nslookup,guest1.lab.vnet,10.218.0.1" \
+	-object memory-backend-memfd,id=mem,size=256M,share=on \
+	-numa node,memdev=mem -chardev socket,id=c0,path="$T/g.sock",reconnect=1 \
+	-netdev vhost-user,id=n0,chardev=c0 \
+	-device virtio-net-pci,netdev=n0,mac=$MAC,vectors=0 >"$T/guest.log" 2>&1 &
+PIDS="$PIDS $!"
+for _ in $(seq 240); do grep -q VNET-RUN-EXIT "$T/guest.log" && break; sleep 1; done
+grep -q VNET-GUEST-UP "$T/guest.log" || fail "guest did not boot: $(tail -5 "$T/guest.log")"
+grep -q "VNET-DHCP-BOUND 10.218.0.50" "$T/guest.log" ||
+	fail "guest got no (or the wrong) lease: $(grep -i -E 'udhcpc|VNET' "$T/guest.log" | tail -5)"
+log "the guest got 10.218.0.50 from vnet's DHCP at boot"
+grep -q "3 packets received" "$T/guest.log" ||
+	fail "guest cannot ping the gateway: $(tail -8 "$T/guest.log")"
+log "the guest pinged the gateway 3/3"
+grep -A3 "guest1.lab.vnet" "$T/guest.log" | grep -q "10.218.0.50" ||
+	fail "guest could not resolve its name: $(tail -8 "$T/guest.log")"
+log "the guest resolved guest1.lab.vnet through the gateway"
+[ "$(vnetctl --json dhcp leases "$N" | jq -r '.[] | select(.mac=="'$MAC'") | .state')" = bound ] ||
+	fail "lease not stored: $(vnetctl dhcp leases)"
+pass

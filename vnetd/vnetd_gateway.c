@@ -1,0 +1,785 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vnetd_gateway.c - a network's gateway at run time: the gateway port, its
+ * DHCP server and DNS names, durable leases by group commit, DNS relay
+ *
+ * The gateway port (vnic/vnic_gateway.c) answers ARP, ping, DHCP and DNS on
+ * its datapath thread.  What needs the database or the outside world comes
+ * here, to the control thread, through two rings (one writer at a time: the
+ * gateway's own lock serialises its callbacks) and an eventfd:
+ *
+ *  - a lease to make durable: every lease waiting is written in one
+ *    transaction (group commit), and only after it commits is each client's
+ *    ACK released (vnic_gateway_commit_done());
+ *  - a DNS query for a name outside the network: relayed to the resolvers
+ *    the network names, or the host's (/etc/resolv.conf), from a
+ *    non-blocking UDP socket; the answer goes back through the gateway.
+ *
+ * A change of the network's gateway settings or reservations rebuilds the
+ * gateway (a zero-delay timer coalesces several changes); leases survive it
+ * because they are in the state file.
+ */
+#include "vnetd.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../lib/jsonrpc.h"
+#include "../lib/log.h"
+#include "../lib/util.h"
+#include "../vnic/vnic.h"
+#include "../vnic/vnic_gateway.h"
+
+#define GW_RING	       1024 /* > the gateway's pending commits */
+#define GW_RELAY_RING  64
+#define GW_RELAY_MAX   512
+#define GW_RELAY_SLOTS 256
+#define GW_RELAY_MS    5000
+#define GW_MAX_RES     4096
+#define GW_NAMES       4096
+
+struct gw_commit {
+	struct dhcps_lease_rec rec;
+	uint64_t token;
+};
+
+struct gw_query {
+	uint16_t len, port;
+	uint32_t ip;
+	uint8_t mac[6];
+	uint8_t data[GW_RELAY_MAX];
+};
+
+/* A relayed query waiting for its answer. */
+struct gw_pending {
+	bool used;
+	uint16_t orig_id;
+	uint16_t port;
+	uint32_t ip;
+	uint8_t mac[6];
+	uint64_t deadline;
+};
+
+/**
+ * struct vnetd_gw - a running gateway
+ * @d: daemon
+ * @net: network name (the network object outlives its gateway)
+ * @net_id: switch network
+ * @params: what it was built from
+ * @vnic: the gateway port's backend
+ * @port: its switch port
+ * @dhcp: DHCP server, NULL without DHCP
+ * @names: DNS names
+ * @wake: eventfd the callbacks ring
+ * @h: @wake in the control loop
+ * @commits: ring of leases to make durable (writer: datapath, under the
+ *           gateway's lock; reader: control thread)
+ * @c_head: written by the writer
+ * @c_tail: written by the reader
+ * @queries: ring of DNS queries to relay
+ * @q_head: written by the writer
+ * @q_tail: written by the reader
+ * @udp: socket to the upstream resolvers
+ * @uh: @udp in the control loop
+ * @upstream: resolvers, network byte order
+ * @n_upstream: entries in @upstream
+ * @pending: relayed queries by their upstream id
+ * @next_id: next upstream id
+ * @sweep: forgets unanswered relays
+ * @commits_done: leases committed
+ * @commit_batches: transactions that carried them
+ * @commit_failed: leases whose transaction failed
+ * @relay_dropped: queries not relayed (ring full, no resolver, no slot)
+ */
+struct vnetd_gw {
+	struct vnetd *d;
+	char net[NAME_MAX_LEN + 1];
+	int net_id;
+	struct vnetd_gw_params params;
+	struct vnic *vnic;
+	int port;
+	struct dhcps *dhcp;
+	struct dns_names *names;
+	int wake;
+	struct vnetd_handler h;
+	struct gw_commit commits[GW_RING];
+	_Atomic unsigned c_head, c_tail;
+	struct gw_query queries[GW_RELAY_RING];
+	_Atomic unsigned q_head, q_tail;
+	int udp;
+	struct vnetd_handler uh;
+	struct sockaddr_in upstream[4];
+	unsigned n_upstream;
+	struct gw_pending pending[GW_RELAY_SLOTS];
+	uint16_t next_id;
+	struct vtimer sweep;
+	uint64_t commits_done, commit_batches, commit_failed;
+	_Atomic uint64_t relay_dropped;
+};
+
+static int64_t wall_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static void wake(struct vnetd_gw *g)
+{
+	uint64_t one = 1;
+
+	if (write(g->wake, &one, sizeof(one)) < 0) {
+		/* saturated: the control thread is due to run anyway */
+	}
+}
+
+/* Datapath thread, gateway lock held. */
+static void on_commit(void *arg, const struct dhcps_lease_rec *rec,
+		      uint64_t token)
+{
+	struct vnetd_gw *g = arg;
+	unsigned head = atomic_load_explicit(&g->c_head, memory_order_relaxed);
+	unsigned tail = atomic_load_explicit(&g->c_tail, memory_order_acquire);
+
+	if (head - tail >= GW_RING) {
+		/* Cannot happen while GW_RING exceeds the gateway's pending
+		 * commits; the client's retransmission is answered anew. */
+		return;
+	}
+	g->commits[head % GW_RING] = (struct gw_commit){*rec, token};
+	atomic_store_explicit(&g->c_head, head + 1, memory_order_release);
+	wake(g);
+}
+
+/* Datapath thread, gateway lock held. */
+static void on_relay(void *arg, const struct vgw_dns_query *q)
+{
+	struct vnetd_gw *g = arg;
+	unsigned head = atomic_load_explicit(&g->q_head, memory_order_relaxed);
+	unsigned tail = atomic_load_explicit(&g->q_tail, memory_order_acquire);
+	struct gw_query *e;
+
+	if (head - tail >= GW_RELAY_RING || q->len > GW_RELAY_MAX ||
+	    q->len < 12) {
+		atomic_fetch_add_explicit(&g->relay_dropped, 1,
+					  memory_order_relaxed);
+		return;
+	}
+	e = &g->queries[head % GW_RELAY_RING];
+	e->len = (uint16_t)q->len;
+	e->port = q->port;
+	e->ip = q->ip;
+	memcpy(e->mac, q->mac, 6);
+	memcpy(e->data, q->data, q->len);
+	atomic_store_explicit(&g->q_head, head + 1, memory_order_release);
+	wake(g);
+}
+
+/* Write every waiting lease in one transaction, then release the replies. */
+static void drain_commits(struct vnetd_gw *g)
+{
+	unsigned tail = atomic_load_explicit(&g->c_tail, memory_order_relaxed);
+	unsigned head = atomic_load_explicit(&g->c_head, memory_order_acquire);
+	bool ok;
+
+	if (tail == head)
+		return;
+	ok = !vnetd_store_begin(g->d->store);
+	for (unsigned i = tail; ok && i != head; i++)
+		ok = !vnetd_store_lease_put(g->d->store, g->net,
+					    &g->commits[i % GW_RING].rec);
+	if (ok)
+		ok = !vnetd_store_commit(g->d->store);
+	else
+		vnetd_store_rollback(g->d->store);
+	for (unsigned i = tail; i != head; i++)
+		vnic_gateway_commit_done(g->vnic, g->commits[i % GW_RING].token,
+					 ok);
+	if (ok) {
+		g->commits_done += head - tail;
+		g->commit_batches++;
+	} else {
+		g->commit_failed += head - tail;
+		vlog_rl(MAIN, ERR,
+			"network %s: %u lease(s) could not be stored; their "
+			"clients were not answered",
+			g->net, head - tail);
+	}
+	atomic_store_explicit(&g->c_tail, head, memory_order_release);
+}
+
+static struct gw_pending *pending_new(struct vnetd_gw *g, uint16_t *id)
+{
+	for (unsigned n = 0; n < GW_RELAY_SLOTS; n++) {
+		uint16_t i = (uint16_t)(g->next_id + n) % GW_RELAY_SLOTS;
+
+		if (g->pending[i].used)
+			continue;
+		/* The upstream id: slot in the low bits, a rolling count in
+		 * the high ones, so a late answer for an old query does not
+		 * match a new one. */
+		g->next_id = (uint16_t)(g->next_id + n + 1);
+		*id = (uint16_t)((g->next_id & 0xff00) | i);
+		return &g->pending[i];
+	}
+	return NULL;
+}
+
+static void drain_queries(struct vnetd_gw *g)
+{
+	unsigned tail = atomic_load_explicit(&g->q_tail, memory_order_relaxed);
+	unsigned head = atomic_load_explicit(&g->q_head, memory_order_acquire);
+
+	for (; tail != head; tail++) {
+		struct gw_query *q = &g->queries[tail % GW_RELAY_RING];
+		struct gw_pending *p;
+		uint16_t id;
+		unsigned sent = 0;
+
+		p = g->n_upstream && g->udp >= 0 ? pending_new(g, &id) : NULL;
+		if (!p) {
+			atomic_fetch_add(&g->relay_dropped, 1);
+			continue;
+		}
+		*p = (struct gw_pending){true,	  pkt_get_be16(q->data),
+					 q->port, q->ip,
+					 {0},	  timer_now_ms() + GW_RELAY_MS};
+		memcpy(p->mac, q->mac, 6);
+		pkt_put_be16(q->data, id);
+		for (unsigned k = 0; k < g->n_upstream; k++)
+			sent += sendto(g->udp, q->data, q->len, MSG_DONTWAIT,
+				       (struct sockaddr *)&g->upstream[k],
+				       sizeof(g->upstream[k])) == q->len;
+		if (!sent) {
+			p->used = false;
+			atomic_fetch_add(&g->relay_dropped, 1);
+		}
+	}
+	atomic_store_explicit(&g->q_tail, tail, memory_order_release);
+	if (!vtimer_armed(&g->sweep) &&
+	    vtimer_arm(g->d->timers, &g->sweep, GW_RELAY_MS))
+		vlog_rl(MAIN, ERR, "network %s: cannot arm the DNS relay timer",
+			g->net);
+}
+
+static void on_wake(struct vnetd *d, struct vnetd_handler *h, uint32_t ev)
+{
+	struct vnetd_gw *g =
+	    (struct vnetd_gw *)((char *)h - offsetof(struct vnetd_gw, h));
+	uint64_t n;
+
+	if (read(g->wake, &n, sizeof(n)) < 0) {
+		/* EAGAIN: drained already */
+	}
+	drain_commits(g);
+	drain_queries(g);
+}
+
+/* An answer from upstream: back to the guest that asked, with its id. */
+static void on_upstream(struct vnetd *d, struct vnetd_handler *h, uint32_t ev)
+{
+	struct vnetd_gw *g =
+	    (struct vnetd_gw *)((char *)h - offsetof(struct vnetd_gw, uh));
+	uint8_t buf[GW_RELAY_MAX];
+	struct sockaddr_in from;
+
+	for (int burst = 0; burst < 64; burst++) {
+		socklen_t fl = sizeof(from);
+		ssize_t r = recvfrom(g->udp, buf, sizeof(buf), MSG_DONTWAIT,
+				     (struct sockaddr *)&from, &fl);
+		struct gw_pending *p;
+		bool known = false;
+
+		if (r < 0)
+			return;
+		for (unsigned k = 0; k < g->n_upstream; k++)
+			known |= from.sin_addr.s_addr ==
+				     g->upstream[k].sin_addr.s_addr &&
+				 from.sin_port == g->upstream[k].sin_port;
+		if (!known || r < 12)
+			continue; /* not from a resolver we asked */
+		p = &g->pending[pkt_get_be16(buf) % GW_RELAY_SLOTS];
+		if (!p->used)
+			continue; /* late or forged */
+		p->used = false;
+		pkt_put_be16(buf, p->orig_id);
+		if (vnic_gateway_send_udp(g->vnic, p->mac, p->ip, p->port, 53,
+					  buf, (size_t)r))
+			atomic_fetch_add(&g->relay_dropped, 1);
+	}
+}
+
+static void sweep(struct vtimer *t, void *arg)
+{
+	struct vnetd_gw *g = arg;
+	uint64_t now = timer_now_ms();
+	bool left = false;
+
+	for (unsigned i = 0; i < GW_RELAY_SLOTS; i++) {
+		if (g->pending[i].used && g->pending[i].deadline <= now)
+			g->pending[i].used = false;
+		left |= g->pending[i].used;
+	}
+	if (left && vtimer_arm(g->d->timers, t, GW_RELAY_MS))
+		vlog_rl(MAIN, ERR, "network %s: cannot arm the DNS relay timer",
+			g->net);
+}
+
+/* The resolvers: the network's, else the host's. */
+static void upstream_init(struct vnetd_gw *g)
+{
+	char line[256];
+	FILE *f;
+
+	for (unsigned i = 0; i < g->params.n_upstream && i < 4; i++)
+		g->upstream[g->n_upstream++] = (struct sockaddr_in){
+		    .sin_family = AF_INET,
+		    .sin_port = htons(53),
+		    .sin_addr.s_addr = htonl(g->params.upstream[i])};
+	if (g->n_upstream)
+		return;
+	f = fopen("/etc/resolv.conf", "re");
+	while (f && fgets(line, sizeof(line), f) && g->n_upstream < 4) {
+		struct in_addr a;
+		char ip[64];
+
+		if (sscanf(line, " nameserver %63s", ip) == 1 &&
+		    inet_pton(AF_INET, ip, &a) == 1)
+			g->upstream[g->n_upstream++] =
+			    (struct sockaddr_in){.sin_family = AF_INET,
+						 .sin_port = htons(53),
+						 .sin_addr = a};
+	}
+	if (f)
+		fclose(f);
+}
+
+struct restore_ctx {
+	struct vnetd_gw *g;
+	unsigned n, bad;
+};
+
+static void restore_one(const struct dhcps_lease_rec *rec, void *arg)
+{
+	struct restore_ctx *c = arg;
+
+	if (dhcps_restore(c->g->dhcp, rec, wall_now()))
+		c->bad++;
+	else
+		c->n++;
+}
+
+static void gw_free(struct vnetd_gw *g)
+{
+	if (g->udp >= 0) {
+		vnetd_unwatch(g->d, g->udp);
+		close(g->udp);
+	}
+	if (g->wake >= 0) {
+		vnetd_unwatch(g->d, g->wake);
+		close(g->wake);
+	}
+	vtimer_cancel(g->d->timers, &g->sweep);
+	dhcps_destroy(g->dhcp);
+	dns_names_destroy(g->names);
+	vnetd_defer_free(g->d, g);
+}
+
+/**
+ * vnetd_gw_start() - build and attach a network's gateway
+ * @d: daemon
+ * @net: the network (its configuration has a subnet)
+ * @e: error
+ *
+ * Return: 0 (net->gw set, or left NULL when the network has no subnet), or
+ * -errno with @e set
+ */
+int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
+{
+	struct dhcps_reservation *res = NULL;
+	struct vnic_params vp = {.kind = "gateway"};
+	struct vnetd_gw *g;
+	struct restore_ctx rc = {0};
+
+	char msg[256], gwname[NAME_MAX_LEN + 1];
+	struct vgw_config cfg;
+	struct vsw_vlan vlan = {0};
+	int ret;
+
+	g = calloc(1, sizeof(*g));
+	if (!g) {
+		vnetd_err_set(e, VNET_ERR_SYSTEM, "out of memory");
+		return -ENOMEM;
+	}
+	g->d = d;
+	g->udp = g->wake = -1;
+	g->port = -1;
+	g->net_id = net->id;
+	snprintf(g->net, sizeof(g->net), "%s", net->obj.name);
+	vtimer_init(&g->sweep, sweep, g);
+	if (vnetd_gw_params(net->obj.conf, &g->params, msg, sizeof(msg))) {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS, "%s", msg);
+		ret = -EINVAL;
+		goto err;
+	}
+	ret =
+	    dns_names_create(g->params.subnet.domain, g->params.subnet.net,
+			     g->params.subnet.prefix, GW_NAMES, 60, &g->names);
+	if (ret) {
+		vnetd_err_set(e, VNET_ERR_SYSTEM, "DNS names: %s",
+			      strerror(-ret));
+		goto err;
+	}
+	if (g->params.dhcp) {
+		struct dhcps_config dc = {
+		    .server_ip = g->params.ip,
+		    .subnets = &g->params.subnet,
+		    .nsubnets = 1,
+		    .probe = true,
+		    .mtu = juint(net->obj.conf, "mtu"),
+		    .names = g->names,
+		};
+
+		res = calloc(GW_MAX_RES, sizeof(*res));
+		if (!res) {
+			ret = -ENOMEM;
+			vnetd_err_set(e, VNET_ERR_SYSTEM, "out of memory");
+			goto err;
+		}
+		dc.res = res;
+		dc.nres = vnetd_reservations(d, net->obj.name, res, GW_MAX_RES);
+		ret = dhcps_create(&dc, &g->dhcp, msg, sizeof(msg));
+		free(res);
+		if (ret) {
+			vnetd_err_set(e, JSONRPC_INVALID_PARAMS, "%s", msg);
+			goto err;
+		}
+		rc.g = g;
+		ret = vnetd_store_lease_load(d->store, net->obj.name,
+					     restore_one, &rc);
+		if (ret) {
+			vnetd_err_set(e, VNET_ERR_SYSTEM,
+				      "cannot read the leases of %s",
+				      net->obj.name);
+			goto err;
+		}
+		if (rc.bad)
+			vlog(MAIN, WARN,
+			     "network %s: %u stored lease(s) no longer fit "
+			     "its DHCP settings; dropped",
+			     net->obj.name, rc.bad);
+	}
+	upstream_init(g);
+	g->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	g->udp = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	g->h.fn = on_wake;
+	g->uh.fn = on_upstream;
+	if (g->wake < 0 || g->udp < 0 ||
+	    vnetd_watch(d, g->wake, EPOLLIN, &g->h) ||
+	    vnetd_watch(d, g->udp, EPOLLIN, &g->uh)) {
+		ret = -errno;
+		vnetd_err_set(e, VNET_ERR_SYSTEM, "gateway set-up: %s",
+			      strerror(errno));
+		goto err;
+	}
+	/* The gateway port is named after its network ("gw" prefix keeps it
+	 * apart from user ports in counters). */
+	snprintf(gwname, sizeof(gwname), "gw.%.12s", net->obj.name);
+	vp.name = gwname;
+	vp.mtu = juint(net->obj.conf, "mtu");
+	vp.has_mac = !mac_parse(jstr(net->obj.conf, "gateway_mac"), vp.mac);
+	ret = vnic_gateway_open(&vp, &g->vnic, msg, sizeof(msg));
+	if (ret) {
+		vnetd_err_set(e, VNET_ERR_SYSTEM, "%s", msg);
+		goto err;
+	}
+	cfg = (struct vgw_config){
+	    .ip = g->params.ip,
+	    .prefix = g->params.subnet.prefix,
+	    .dhcp = g->dhcp,
+	    .dns = g->names,
+	    .commit = on_commit,
+	    .relay = on_relay,
+	    .arg = g,
+	    .now = wall_now,
+	};
+	ret = vnic_gateway_configure(g->vnic, &cfg);
+	if (!ret)
+		ret = g->port = vswitch_port_add(
+		    d->sw, net->id, gwname, VSW_ROLE_GATEWAY, &vlan, g->vnic);
+	if (ret < 0) {
+		vnic_close(g->vnic);
+		vnetd_err_set(e, VNET_ERR_SYSTEM,
+			      "cannot attach the gateway of %s: %s",
+			      net->obj.name, strerror(-ret));
+		goto err;
+	}
+	ret = vswitch_fdb_pin(d->sw, net->id, vp.mac, 0, g->port);
+	if (ret)
+		vlog(MAIN, WARN, "network %s: cannot pin its gateway's MAC: %s",
+		     net->obj.name, strerror(-ret));
+	net->gw = g;
+	vlog(MAIN, INFO, "network %s: gateway up%s, %u lease(s) restored",
+	     net->obj.name, g->params.dhcp ? " with DHCP" : "", rc.n);
+	return 0;
+err:
+	gw_free(g);
+	return ret < 0 ? ret : -EINVAL;
+}
+
+/**
+ * vnetd_gw_stop() - detach and free a network's gateway; NULL is ignored
+ * @d: daemon
+ * @net: the network
+ */
+void vnetd_gw_stop(struct vnetd *d, struct vnetd_net *net)
+{
+	struct vnetd_gw *g = net->gw;
+
+	if (!g)
+		return;
+	/* Make durable what is waiting; its replies die with the port, the
+	 * clients retransmit. */
+	drain_commits(g);
+	(void)vswitch_port_del(d->sw, g->port);
+	net->gw = NULL;
+	vtimer_cancel(d->timers, &net->gw_rebuild);
+	gw_free(g);
+}
+
+static void rebuild(struct vtimer *t, void *arg)
+{
+	struct vnetd_net *net = arg;
+	struct vnetd_err e = {0};
+
+	vnetd_gw_stop(net->d, net);
+	if (jstr(net->obj.conf, "subnet") && vnetd_gw_start(net->d, net, &e))
+		vlog(MAIN, ERR, "network %s: gateway not rebuilt: %s",
+		     net->obj.name, e.msg);
+}
+
+/**
+ * vnetd_gw_changed() - a network's gateway settings or reservations changed:
+ * rebuild its gateway once the current request is done
+ * @d: daemon
+ * @name: network
+ */
+void vnetd_gw_changed(struct vnetd *d, const char *name)
+{
+	struct vnetd_net *net = vnetd_net_find(d, name);
+
+	if (!net)
+		return;
+	if (!net->gw_rebuild.fn)
+		vtimer_init(&net->gw_rebuild, rebuild, net);
+	if (vtimer_arm(d->timers, &net->gw_rebuild, 0))
+		vlog(MAIN, ERR,
+		     "network %s: cannot schedule the gateway "
+		     "rebuild",
+		     name);
+}
+
+/**
+ * vnetd_gw_status() - the gateway's counters for "network show"
+ * @d: daemon
+ * @net: the network
+ *
+ * Return: a new object, or NULL without a gateway
+ */
+json_t *vnetd_gw_status(struct vnetd *d, struct vnetd_net *net)
+{
+	struct vnetd_gw *g = net->gw;
+	struct vgw_stats st;
+	json_t *o, *drops;
+
+	if (!g)
+		return NULL;
+	vnic_gateway_stats(g->vnic, &st);
+	drops = json_object();
+	for (int i = 0; i < VGW_DROP_MAX; i++)
+		if (st.drops[i])
+			json_object_set_new(
+			    drops, vgw_drop_name((enum vgw_drop)i),
+			    json_integer((json_int_t)st.drops[i]));
+	o = json_pack(
+	    "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "arp_replies",
+	    (json_int_t)st.arp_replies, "echo_replies",
+	    (json_int_t)st.echo_replies, "dhcp_in", (json_int_t)st.dhcp_in,
+	    "dhcp_out", (json_int_t)st.dhcp_out, "dns_in",
+	    (json_int_t)st.dns_in, "dns_out", (json_int_t)st.dns_out,
+	    "dns_relayed", (json_int_t)st.dns_relayed, "probes",
+	    (json_int_t)st.probes, "conflicts", (json_int_t)st.conflicts);
+	json_object_set_new(o, "leases_committed",
+			    json_integer((json_int_t)g->commits_done));
+	json_object_set_new(o, "commit_transactions",
+			    json_integer((json_int_t)g->commit_batches));
+	json_object_set_new(o, "commits_failed",
+			    json_integer((json_int_t)g->commit_failed));
+	json_object_set_new(
+	    o, "dns_relay_dropped",
+	    json_integer((json_int_t)atomic_load(&g->relay_dropped)));
+	json_object_set_new(o, "drops", drops);
+	if (g->dhcp) {
+		struct dhcps_stats ds;
+		json_t *dd = json_object();
+
+		vnic_gateway_dhcp_stats(g->vnic, &ds);
+		for (int i = 0; i < DHCPS_DROP_MAX; i++)
+			if (ds.drops[i])
+				json_object_set_new(
+				    dd, dhcps_drop_name((enum dhcps_drop)i),
+				    json_integer((json_int_t)ds.drops[i]));
+		json_object_set_new(
+		    o, "dhcp",
+		    json_pack("{s:I,s:I,s:I,s:I,s:I,s:o}", "offers",
+			      (json_int_t)ds.offers, "acks",
+			      (json_int_t)ds.acks, "naks", (json_int_t)ds.naks,
+			      "leases", (json_int_t)ds.leases, "expired",
+			      (json_int_t)ds.expired, "drops", dd));
+	}
+	return o;
+}
+
+static const char *const lease_states[] = {"bound", "released", "declined"};
+
+struct leases_ctx {
+	json_t *arr;
+	const char *net;
+	int64_t now;
+};
+
+static void lease_row(const struct dhcps_lease_rec *rec, void *arg)
+{
+	struct leases_ctx *c = arg;
+	char mac[MAC_STRLEN], ip[INET_ADDRSTRLEN];
+	struct in_addr a = {htonl(rec->ip)};
+	bool expired = rec->expires <= c->now;
+	const char *state = rec->state == DHCPS_LEASE_BOUND && expired
+				? "expired"
+				: lease_states[rec->state];
+
+	inet_ntop(AF_INET, &a, ip, sizeof(ip));
+	json_array_append_new(
+	    c->arr,
+	    json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "network", c->net, "ip", ip,
+		      "mac", mac_format(rec->mac, mac), "hostname",
+		      rec->hostname, "state", state, "expires_in",
+		      (json_int_t)(expired ? 0 : rec->expires - c->now)));
+}
+
+/**
+ * vnetd_dhcp_leases() - RPC dhcp.leases {network?}: the durable leases
+ * @d: daemon
+ * @params: parameters
+ * @e: error
+ *
+ * Return: array of leases, or NULL with @e set
+ */
+json_t *vnetd_dhcp_leases(struct vnetd *d, json_t *params, struct vnetd_err *e)
+{
+	const char *name = jstr(params, "network");
+	const struct vnetd_objset *nets = vnetd_objs(d, &vnetd_kind_network);
+	struct leases_ctx c = {json_array(), NULL, wall_now()};
+
+	if (name && !vnetd_obj_lookup(d, &vnetd_kind_network, name, e)) {
+		json_decref(c.arr);
+		return NULL;
+	}
+	for (size_t i = 0; i < nets->n; i++) {
+		c.net = nets->v[i]->name;
+		if ((name && strcmp(c.net, name)) ||
+		    vnetd_store_lease_load(d->store, c.net, lease_row, &c)) {
+			if (!name || !strcmp(c.net, name))
+				vnetd_err_set(e, VNET_ERR_SYSTEM,
+					      "cannot read the leases of %s",
+					      c.net);
+			if (!name || !strcmp(c.net, name)) {
+				json_decref(c.arr);
+				return NULL;
+			}
+		}
+	}
+	return c.arr;
+}
+
+/**
+ * vnetd_dhcp_release() - RPC dhcp.release {network, mac}: take a client's
+ * lease back (its address becomes free)
+ * @d: daemon
+ * @params: parameters
+ * @e: error
+ *
+ * Return: {"released": n}, or NULL with @e set
+ */
+json_t *vnetd_dhcp_release(struct vnetd *d, json_t *params, struct vnetd_err *e)
+{
+	struct vnetd_obj *o = vnetd_obj_lookup(d, &vnetd_kind_network,
+					       jstr(params, "network"), e);
+	const char *mac = jstr(params, "mac");
+	uint8_t m[6];
+	char norm[MAC_STRLEN];
+	int n;
+
+	if (!o)
+		return NULL;
+	if (!mac || mac_parse(mac, m)) {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+			      "mac: must be a MAC like 52:54:00:12:34:56");
+		return NULL;
+	}
+	n = vnetd_store_lease_release(d->store, o->name, mac_format(m, norm),
+				      wall_now());
+	if (n < 0) {
+		vnetd_err_set(e, VNET_ERR_SYSTEM, "state file error");
+		return NULL;
+	}
+	if (!n) {
+		vnetd_err_set(e, VNET_ERR_NOT_FOUND,
+			      "%s holds no lease on network '%s'", norm,
+			      o->name);
+		return NULL;
+	}
+	/* The server reads its leases back from the store. */
+	vnetd_gw_changed(d, o->name);
+	vlog(MAIN, INFO,
+	     "network %s: lease of %s released by the "
+	     "administrator",
+	     o->name, norm);
+	return json_pack("{s:i}", "released", n);
+}
+
+/**
+ * vnetd_dhcp_unreserve() - RPC dhcp.unreserve {network, mac}
+ * @d: daemon
+ * @params: parameters
+ * @e: error
+ *
+ * Return: {"deleted": name}, or NULL with @e set
+ */
+json_t *vnetd_dhcp_unreserve(struct vnetd *d, json_t *params,
+			     struct vnetd_err *e)
+{
+	const char *mac = jstr(params, "mac");
+	char name[64], norm[MAC_STRLEN];
+	uint8_t m[6];
+	json_t *p, *res;
+
+	if (!mac || mac_parse(mac, m)) {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+			      "mac: must be a MAC like 52:54:00:12:34:56");
+		return NULL;
+	}
+	snprintf(name, sizeof(name), "%s/%s",
+		 jstr(params, "network") ? jstr(params, "network") : "",
+		 mac_format(m, norm));
+	p = json_pack("{s:s}", "name", name);
+	res = vnetd_obj_delete(d, &vnetd_kind_reservation, p, e);
+	json_decref(p);
+	return res;
+}

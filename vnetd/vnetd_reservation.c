@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vnetd_reservation.c - the "reservation" object kind: a fixed DHCP address
+ * (and hostname) for one MAC on one network
+ *
+ * A reservation is named "NETWORK/MAC" (the engine's object name); users
+ * give the network and the MAC.  Applying or removing one rebuilds its
+ * network's DHCP server (leases are kept: they live in the state file).
+ */
+#include "vnetd.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/jsonrpc.h"
+#include "../lib/log.h"
+#include "../lib/util.h"
+
+static const struct schema_opt res_opts[] = {
+    {"name", SCHEMA_STRING, 0, 40, .desc = "NETWORK/MAC (made for you)"},
+    {"network", SCHEMA_NAME, .flags = SCHEMA_REQUIRED,
+     .desc = "network whose DHCP server hands the address out"},
+    {"mac", SCHEMA_MAC, .flags = SCHEMA_REQUIRED, .desc = "the client's MAC"},
+    {"ip", SCHEMA_IPV4, .flags = SCHEMA_REQUIRED, .desc = "its address"},
+    {"hostname", SCHEMA_STRING, 0, DHCPS_HOSTNAME_MAX,
+     .desc = "its name, sent in DHCP and answered in DNS"},
+};
+
+static bool label_valid(const char *s)
+{
+	if (!*s || *s == '-')
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-')
+			return false;
+	return true;
+}
+
+static int to_res(json_t *conf, struct dhcps_reservation *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (mac_parse(jstr(conf, "mac"), r->mac) ||
+	    !schema_ipv4_parse(jstr(conf, "ip"), &r->ip))
+		return -EINVAL;
+	if (jstr(conf, "hostname"))
+		snprintf(r->hostname, sizeof(r->hostname), "%s",
+			 jstr(conf, "hostname"));
+	return 0;
+}
+
+/**
+ * vnetd_reservations() - a network's reservations as the DHCP server takes
+ * them
+ * @d: daemon
+ * @net: network name
+ * @out: array of at least @max entries
+ * @max: room in @out
+ *
+ * Return: how many
+ */
+unsigned vnetd_reservations(struct vnetd *d, const char *net,
+			    struct dhcps_reservation *out, unsigned max)
+{
+	const struct vnetd_objset *s = vnetd_objs(d, &vnetd_kind_reservation);
+	unsigned n = 0;
+
+	for (size_t i = 0; i < s->n && n < max; i++)
+		if (!strcmp(jstr(s->v[i]->conf, "network"), net) &&
+		    !to_res(s->v[i]->conf, &out[n]))
+			n++;
+	return n;
+}
+
+static int res_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
+		     json_t *old, struct vnetd_err *e)
+{
+	json_t *net =
+	    vnetd_view_find(v, &vnetd_kind_network, jstr(conf, "network"));
+	struct dhcps_reservation r, *others;
+	struct vnetd_gw_params gp;
+	const char *key, *host = jstr(conf, "hostname");
+	unsigned n = 0, max;
+	char name[64], msg[sizeof(e->msg)];
+	json_t *o;
+	int ret;
+
+	if (!net) {
+		vnetd_err_set(e, VNET_ERR_NOT_FOUND, "no network '%s'",
+			      jstr(conf, "network"));
+		return -ENOENT;
+	}
+	snprintf(name, sizeof(name), "%s/%s", jstr(conf, "network"),
+		 jstr(conf, "mac"));
+	json_object_set_new(conf, "name", json_string(name));
+	if (!old && vnetd_view_find(v, &vnetd_kind_reservation, name)) {
+		vnetd_err_set(e, VNET_ERR_EXISTS,
+			      "%s already has a reservation on network '%s' "
+			      "(unreserve it first)",
+			      jstr(conf, "mac"), jstr(conf, "network"));
+		return -EEXIST;
+	}
+	if (host && !label_valid(host)) {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+			      "hostname '%s': must be one DNS label: letters, "
+			      "digits and '-'",
+			      host);
+		return -EINVAL;
+	}
+	if (vnetd_gw_params(net, &gp, msg, sizeof(msg)) || !gp.dhcp) {
+		vnetd_err_set(e, VNET_ERR_REFUSED,
+			      "network '%s' does not serve DHCP (network set "
+			      "%s --subnet ... --dhcp)",
+			      jstr(conf, "network"), jstr(conf, "network"));
+		return -EINVAL;
+	}
+	to_res(conf, &r);
+	max = (unsigned)json_object_size(
+	    vnetd_view_all(v, &vnetd_kind_reservation));
+	others = calloc(max ? max : 1, sizeof(*others));
+	if (!others) {
+		vnetd_err_set(e, VNET_ERR_SYSTEM, "out of memory");
+		return -ENOMEM;
+	}
+	json_object_foreach(vnetd_view_all(v, &vnetd_kind_reservation), key, o)
+	{
+		if (strcmp(jstr(o, "network"), jstr(conf, "network")) ||
+		    !strcmp(key, name))
+			continue;
+		if (!to_res(o, &others[n]))
+			n++;
+	}
+	ret = dhcps_check_reservation(&gp.subnet, 1, gp.ip, others, n, &r, msg,
+				      sizeof(msg));
+	free(others);
+	if (ret) {
+		vnetd_err_set(e,
+			      ret == -EEXIST ? VNET_ERR_EXISTS
+					     : JSONRPC_INVALID_PARAMS,
+			      "%s", msg);
+		return ret;
+	}
+	return 0;
+}
+
+static struct vnetd_obj *res_apply(struct vnetd *d, json_t *conf,
+				   bool restoring, struct vnetd_err *e)
+{
+	struct vnetd_obj *o = calloc(1, sizeof(*o));
+
+	if (!o) {
+		vnetd_err_set(e, VNET_ERR_SYSTEM, "out of memory");
+		return NULL;
+	}
+	o->kind = &vnetd_kind_reservation;
+	o->conf = json_incref(conf);
+	o->name = jstr(conf, "name");
+	vnetd_gw_changed(d, jstr(conf, "network"));
+	return o;
+}
+
+static void res_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
+{
+	vnetd_gw_changed(d, jstr(o->conf, "network"));
+	json_decref(o->conf);
+	free(o);
+}
+
+static json_t *res_status(struct vnetd *d, struct vnetd_obj *o)
+{
+	return json_deep_copy(o->conf);
+}
+
+const struct vnetd_kind vnetd_kind_reservation = {
+    .name = "reservation",
+    .table = "reservations",
+    .schema = {res_opts, ARRAY_SIZE(res_opts)},
+    .parent = &vnetd_kind_network,
+    .parent_key = "network",
+    .check = res_check,
+    .apply = res_apply,
+    .unapply = res_unapply,
+    .status = res_status,
+};

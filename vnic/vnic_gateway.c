@@ -1,0 +1,914 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vnic_gateway.c - the "gateway" port backend: a network's L3 endpoint with
+ * its own MAC and IPv4 address, answering ARP and ICMP echo, feeding UDP 67
+ * to the DHCP server engine and UDP 53 to the DNS responder
+ *
+ * Frames reach the gateway through tx_burst() from any datapath thread;
+ * they are handled there, under the gateway's lock, and whatever the
+ * gateway sends back is queued and leaves through rx_burst() on the port's
+ * owner thread.  A DHCP ACK whose lease must be durable waits in a pending
+ * slot until vnic_gateway_commit_done(); a DHCP message whose address must
+ * be probed waits in a probe slot until an ARP answer or the probe timeout.
+ *
+ * Trust boundary: every frame comes from a guest or the wire.  Headers are
+ * read through the bounds-checked cursor; declared lengths (IP total length,
+ * UDP length) are checked against the bytes present.
+ */
+#include "vnic_gateway.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../dhcp/dhcp.h"
+#include "../lib/log.h"
+#include "../lib/util.h"
+#include "../lib/vnet_hdr.h"
+#include "vnic_provider.h"
+
+#define VGW_OUT_SLOTS	 512  /* frames up to VGW_SLOT_SIZE */
+#define VGW_SLOT_SIZE	 1536 /* every reply but a jumbo echo */
+#define VGW_BIG_SLOTS	 8    /* frames up to PKT_MAX_FRAME */
+#define VGW_COMMIT_SLOTS 512
+#define VGW_PROBE_SLOTS	 16
+#define VGW_MSG_MAX	 1500 /* DHCP message kept while its probe runs */
+#define VGW_DHCP_FRAME	 (14 + 20 + 8 + DHCPS_REPLY_MAX)
+#define IPPROTO_ICMP_	 1
+#define IPPROTO_UDP_	 17
+
+/*
+ * A queue of frames waiting for rx_burst(): fixed slots, one writer and one
+ * reader at a time under the gateway's lock.  Small frames (a burst of DHCP
+ * replies to a relay) and jumbo ones (echo replies) queue apart so a burst
+ * costs little memory.
+ */
+struct vgw_queue {
+	unsigned head, tail, slots;
+	size_t slot_size;
+	size_t *len;
+	uint8_t *mem;
+};
+
+/* An ACK waiting for its lease to be committed. */
+struct vgw_commit {
+	uint64_t token; /* 0: slot free */
+	size_t len;
+	uint8_t data[VGW_DHCP_FRAME];
+};
+
+/* A DHCP message waiting for the verdict of an ARP probe. */
+struct vgw_probe {
+	bool used;
+	uint32_t ip;
+	uint64_t deadline; /* ns, monotonic */
+	uint8_t mac[6];
+	uint32_t src_ip;
+	bool bcast;
+	size_t len;
+	uint8_t msg[VGW_MSG_MAX];
+};
+
+struct vnic_gateway {
+	struct vnic base;
+	pthread_mutex_t lock;
+	uint8_t mac[6];
+	struct vgw_config cfg;
+	uint32_t bcast;
+	int tfd;
+	_Atomic uint64_t due; /* when rx_burst() has work, ns; ~0: never */
+	uint64_t armed;	      /* deadline the timerfd holds */
+	int64_t next_expiry;  /* the DHCP server's, its seconds */
+	uint64_t token;
+	struct vgw_stats st;
+	struct vgw_queue out[2]; /* small frames, jumbo frames */
+	struct vgw_commit commit[VGW_COMMIT_SLOTS];
+	uint16_t free_commit[VGW_COMMIT_SLOTS]; /* stack of free slots */
+	unsigned n_free_commit;
+	struct vgw_probe probe[VGW_PROBE_SLOTS];
+	uint8_t msg[VGW_MSG_MAX]; /* a probe's message, being replayed */
+	uint8_t scratch[PKT_MAX_FRAME + 4]; /* a frame handed to tx_burst() */
+	uint8_t dns_out[DNS_REPLY_MAX];
+	struct dhcps_result res;
+};
+
+static const char *const drop_names[] = {
+#define VGW_DROP_NAME(id, name, desc) name,
+    VGW_DROPS(VGW_DROP_NAME)
+#undef VGW_DROP_NAME
+};
+
+static const char *const drop_descs[] = {
+#define VGW_DROP_DESC(id, name, desc) desc,
+    VGW_DROPS(VGW_DROP_DESC)
+#undef VGW_DROP_DESC
+};
+
+/**
+ * vgw_drop_name() - short name of a gateway drop reason
+ * @d: reason
+ *
+ * Return: the name
+ */
+const char *vgw_drop_name(enum vgw_drop d)
+{
+	return d < VGW_DROP_MAX ? drop_names[d] : "none";
+}
+
+/**
+ * vgw_drop_desc() - one-sentence description of a gateway drop reason
+ * @d: reason
+ *
+ * Return: the sentence
+ */
+const char *vgw_drop_desc(enum vgw_drop d)
+{
+	return d < VGW_DROP_MAX ? drop_descs[d] : "";
+}
+
+static struct vnic_gateway *to_gw(struct vnic *v)
+{
+	return (struct vnic_gateway *)v;
+}
+
+static uint32_t get_be32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	       (uint32_t)b[2] << 8 | b[3];
+}
+
+static void put_be32(uint8_t *b, uint32_t v)
+{
+	b[0] = (uint8_t)(v >> 24);
+	b[1] = (uint8_t)(v >> 16);
+	b[2] = (uint8_t)(v >> 8);
+	b[3] = (uint8_t)v;
+}
+
+static int64_t gw_now(const struct vnic_gateway *g)
+{
+	return g->cfg.now ? g->cfg.now() : (int64_t)time(NULL);
+}
+
+static void gw_drop(struct vnic_gateway *g, enum vgw_drop d)
+{
+	g->st.drops[d]++;
+}
+
+/* ---- timing: when rx_burst() has work ---- */
+
+/*
+ * Recompute when rx_burst() must run next (queued frames: now; otherwise
+ * the first probe deadline or lease expiry) and arm the timerfd for it.
+ */
+static void gw_arm(struct vnic_gateway *g)
+{
+	uint64_t now = now_ns(), due = UINT64_MAX;
+
+	if (g->out[0].head != g->out[0].tail ||
+	    g->out[1].head != g->out[1].tail)
+		due = now;
+	for (unsigned i = 0; i < VGW_PROBE_SLOTS; i++)
+		if (g->probe[i].used && g->probe[i].deadline < due)
+			due = g->probe[i].deadline;
+	if (g->cfg.dhcp && g->next_expiry != INT64_MAX) {
+		int64_t secs = g->next_expiry - gw_now(g);
+		uint64_t t =
+		    secs <= 0 ? now : now + (uint64_t)secs * 1000000000u;
+
+		if (t < due)
+			due = t;
+	}
+	atomic_store_explicit(&g->due, due, memory_order_release);
+	if (due == g->armed || g->tfd < 0)
+		return;
+	struct itimerspec its = {0};
+
+	if (due != UINT64_MAX) {
+		/* 0 would disarm: a past deadline fires at once as 1 ns */
+		uint64_t at = due ? due : 1;
+
+		its.it_value.tv_sec = (time_t)(at / 1000000000u);
+		its.it_value.tv_nsec = (long)(at % 1000000000u);
+	}
+	timerfd_settime(g->tfd, TFD_TIMER_ABSTIME, &its, NULL);
+	g->armed = due;
+}
+
+/* ---- frames out ---- */
+
+static int queue_init(struct vgw_queue *q, unsigned slots, size_t slot_size)
+{
+	q->head = q->tail = 0;
+	q->slots = slots;
+	q->slot_size = slot_size;
+	q->len = calloc(slots, sizeof(*q->len));
+	q->mem = malloc(slots * slot_size);
+	return q->len && q->mem ? 0 : -ENOMEM;
+}
+
+static void queue_fini(struct vgw_queue *q)
+{
+	free(q->len);
+	free(q->mem);
+}
+
+/* Room for a frame of @len bytes at the tail of the queue that fits it. */
+static uint8_t *out_slot(struct vnic_gateway *g, size_t len)
+{
+	struct vgw_queue *q = &g->out[len > VGW_SLOT_SIZE];
+	unsigned i;
+
+	if (len > q->slot_size) {
+		gw_drop(g, VGW_DROP_TOO_BIG);
+		return NULL;
+	}
+	if (q->tail - q->head >= q->slots) {
+		gw_drop(g, VGW_DROP_OUT_FULL);
+		return NULL;
+	}
+	i = q->tail++ % q->slots;
+	q->len[i] = len;
+	return q->mem + (size_t)i * q->slot_size;
+}
+
+/* Move queued frames into pool packets; how many were added. */
+static unsigned queue_drain(struct vgw_queue *q, struct pkt_pool *pool,
+			    struct pkt **pkts, unsigned n)
+{
+	unsigned got = 0;
+
+	while (got < n && q->head != q->tail) {
+		unsigned i = q->head % q->slots;
+		struct pkt *p = pkt_pool_alloc(pool);
+
+		if (!p) /* the pool is dry: the frames wait */
+			break;
+		memcpy(p->data, q->mem + (size_t)i * q->slot_size, q->len[i]);
+		p->len = (uint32_t)q->len[i];
+		pkts[got++] = p;
+		q->head++;
+	}
+	return got;
+}
+
+static void eth_put(uint8_t *f, const uint8_t *dst, const uint8_t *src,
+		    uint16_t type)
+{
+	memcpy(f, dst, 6);
+	memcpy(f + 6, src, 6);
+	pkt_put_be16(f + 12, type);
+}
+
+static void ip_put(uint8_t *ip, uint32_t src, uint32_t dst, uint8_t proto,
+		   size_t total, uint8_t tos, uint16_t id)
+{
+	ip[0] = 0x45;
+	ip[1] = tos;
+	pkt_put_be16(ip + 2, (uint16_t)total);
+	pkt_put_be16(ip + 4, id);
+	pkt_put_be16(ip + 6, 0x4000); /* DF */
+	ip[8] = 64;
+	ip[9] = proto;
+	pkt_put_be16(ip + 10, 0);
+	put_be32(ip + 12, src);
+	put_be32(ip + 16, dst);
+	pkt_put_be16(ip + 10, csum_fold(csum_partial(ip, 20, 0)));
+}
+
+/* Lay out Ethernet + IPv4 + UDP + @data in @f; the length, or 0. */
+static size_t udp_build(const struct vnic_gateway *g, uint8_t *f, size_t size,
+			const uint8_t *dst_mac, uint32_t src_ip,
+			uint32_t dst_ip, uint16_t sport, uint16_t dport,
+			const void *data, size_t len)
+{
+	size_t total = 14 + 20 + 8 + len;
+
+	if (total > size || 20 + 8 + len > 0xffff)
+		return 0;
+	eth_put(f, dst_mac, g->mac, ETHERTYPE_IPV4);
+	ip_put(f + 14, src_ip, dst_ip, IPPROTO_UDP_, 20 + 8 + len, 0, 0);
+	pkt_put_be16(f + 34, sport);
+	pkt_put_be16(f + 36, dport);
+	pkt_put_be16(f + 38, (uint16_t)(8 + len));
+	pkt_put_be16(f + 40, 0xffff); /* nonzero: asks for a checksum */
+	memcpy(f + 42, data, len);
+	l4_csum_fill(f, total);
+	return total;
+}
+
+static bool udp_out(struct vnic_gateway *g, const uint8_t *dst_mac,
+		    uint32_t dst_ip, uint16_t sport, uint16_t dport,
+		    const void *data, size_t len)
+{
+	uint8_t *f = out_slot(g, 14 + 20 + 8 + len);
+
+	if (!f)
+		return false;
+	udp_build(g, f, 14 + 20 + 8 + len, dst_mac, g->cfg.ip, dst_ip, sport,
+		  dport, data, len);
+	return true;
+}
+
+/* ---- ARP ---- */
+
+static void arp_probe_send(struct vnic_gateway *g, uint32_t ip)
+{
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	uint8_t *f = out_slot(g, 60);
+
+	if (!f)
+		return;
+	memset(f, 0, 60);
+	eth_put(f, bcast, g->mac, ETHERTYPE_ARP);
+	pkt_put_be16(f + 14, 1);
+	pkt_put_be16(f + 16, ETHERTYPE_IPV4);
+	f[18] = 6;
+	f[19] = 4;
+	pkt_put_be16(f + 20, 1);
+	memcpy(f + 22, g->mac, 6);
+	/* sender IP 0 (RFC 5227 probe), target MAC 0 */
+	put_be32(f + 38, ip);
+	g->st.probes++;
+}
+
+static void probe_finish(struct vnic_gateway *g, struct vgw_probe *p,
+			 bool in_use);
+
+static void arp_in(struct vnic_gateway *g, struct pkt_cursor *c)
+{
+	const uint8_t *a = pkt_pull(c, 28);
+	uint32_t spa, tpa;
+	uint8_t *f;
+
+	if (!a || pkt_get_be16(a) != 1 ||
+	    pkt_get_be16(a + 2) != ETHERTYPE_IPV4 || a[4] != 6 || a[5] != 4)
+		return gw_drop(g, VGW_DROP_BAD_ARP);
+	spa = get_be32(a + 14);
+	tpa = get_be32(a + 24);
+	/* Anyone claiming, or probing for, an address we probe: in use. */
+	for (unsigned i = 0; i < VGW_PROBE_SLOTS; i++) {
+		struct vgw_probe *p = &g->probe[i];
+
+		if (p->used && (spa == p->ip || (!spa && tpa == p->ip &&
+						 memcmp(a + 8, g->mac, 6)))) {
+			char mac[MAC_STRLEN];
+
+			vlog_rl(VNIC, WARN,
+				"%s: %u.%u.%u.%u of the DHCP pool is in use by "
+				"%s: held back",
+				g->base.name, p->ip >> 24, (p->ip >> 16) & 0xff,
+				(p->ip >> 8) & 0xff, p->ip & 0xff,
+				mac_format(a + 8, mac));
+			probe_finish(g, p, true);
+		}
+	}
+	if (pkt_get_be16(a + 6) != 1 || tpa != g->cfg.ip || !g->cfg.ip)
+		return gw_drop(g, VGW_DROP_NOT_FOR_US);
+	f = out_slot(g, 60);
+	if (!f)
+		return;
+	memset(f, 0, 60);
+	eth_put(f, a + 8, g->mac, ETHERTYPE_ARP);
+	memcpy(f + 14, a, 6);
+	pkt_put_be16(f + 20, 2);
+	memcpy(f + 22, g->mac, 6);
+	put_be32(f + 28, g->cfg.ip);
+	memcpy(f + 32, a + 8, 6);
+	put_be32(f + 38, spa);
+	g->st.arp_replies++;
+}
+
+/* ---- ICMP ---- */
+
+static void icmp_in(struct vnic_gateway *g, const uint8_t *eth,
+		    const uint8_t *ip, struct pkt_cursor *c)
+{
+	size_t len = c->left;
+	const uint8_t *icmp = pkt_pull(c, 8);
+	uint8_t *f;
+
+	if (!icmp)
+		return gw_drop(g, VGW_DROP_BAD_ICMP);
+	if (icmp[0] != 8 || icmp[1] != 0)
+		return gw_drop(g, VGW_DROP_NOT_FOR_US);
+	f = out_slot(g, 14 + 20 + len);
+	if (!f)
+		return;
+	eth_put(f, eth + 6, g->mac, ETHERTYPE_IPV4);
+	ip_put(f + 14, g->cfg.ip, get_be32(ip + 12), IPPROTO_ICMP_, 20 + len,
+	       ip[1], pkt_get_be16(ip + 4));
+	memcpy(f + 34, icmp, 8);
+	memcpy(f + 42, c->p, c->left);
+	f[34] = 0; /* echo reply */
+	pkt_put_be16(f + 36, 0);
+	pkt_put_be16(f + 36, csum_fold(csum_partial(f + 34, len, 0)));
+	g->st.echo_replies++;
+}
+
+/* ---- DHCP ---- */
+
+static void probe_start(struct vnic_gateway *g, const struct dhcps_rx *rx,
+			uint32_t ip);
+
+static void dhcp_send(struct vnic_gateway *g, const struct dhcps_reply *r)
+{
+	if (r->len && udp_out(g, r->dst_mac, r->dst_ip, DHCP_SERVER_PORT,
+			      r->dst_port, r->data, r->len))
+		g->st.dhcp_out++;
+}
+
+static void dhcp_result(struct vnic_gateway *g, const struct dhcps_rx *rx,
+			struct dhcps_result *res)
+{
+	const struct dhcps_reply *r = &res->reply;
+	struct vgw_commit *slot = NULL;
+
+	switch (res->action) {
+	case DHCPS_ACT_NONE:
+		if (res->drop != DHCPS_DROP_NONE)
+			gw_drop(g, VGW_DROP_DHCP);
+		if (res->drop == DHCPS_DROP_POOL_EXHAUSTED) {
+			char mac[MAC_STRLEN];
+
+			vlog_rl(VNIC, WARN,
+				"%s: DHCP pool exhausted: no address for %s",
+				g->base.name, mac_format(rx->src_mac, mac));
+		}
+		break;
+	case DHCPS_ACT_PROBE:
+		probe_start(g, rx, res->probe_ip);
+		break;
+	case DHCPS_ACT_SEND:
+		dhcp_send(g, r);
+		break;
+	case DHCPS_ACT_COMMIT:
+		if (!g->cfg.commit) { /* no store: the reply leaves at once */
+			dhcp_send(g, r);
+			break;
+		}
+		/* The token carries its slot in the low 16 bits, so the
+		 * answer finds it without a search. */
+		if (g->n_free_commit)
+			slot = &g->commit[g->free_commit[--g->n_free_commit]];
+		if (!slot) {
+			/* the lease stands; the client asks again */
+			gw_drop(g, VGW_DROP_PENDING_FULL);
+			break;
+		}
+		slot->len = 0;
+		if (r->len)
+			slot->len = udp_build(g, slot->data, sizeof(slot->data),
+					      r->dst_mac, r->src_ip, r->dst_ip,
+					      DHCP_SERVER_PORT, r->dst_port,
+					      r->data, r->len);
+		slot->token = ++g->token << 16 | (uint64_t)(slot - g->commit);
+		g->cfg.commit(g->cfg.arg, &res->rec, slot->token);
+		break;
+	}
+	g->next_expiry = dhcps_expire(g->cfg.dhcp, gw_now(g));
+}
+
+static void probe_start(struct vnic_gateway *g, const struct dhcps_rx *rx,
+			uint32_t ip)
+{
+	struct vgw_probe *p = NULL;
+
+	for (unsigned i = 0; i < VGW_PROBE_SLOTS && !p; i++)
+		if (!g->probe[i].used)
+			p = &g->probe[i];
+	if (!p || rx->len > sizeof(p->msg)) {
+		/* cannot wait for this one: offer unprobed */
+		gw_drop(g, VGW_DROP_PENDING_FULL);
+		dhcps_probe_done(g->cfg.dhcp, ip, false, rx, gw_now(g),
+				 &g->res);
+		if (g->res.action != DHCPS_ACT_PROBE)
+			dhcp_result(g, rx, &g->res);
+		return;
+	}
+	p->used = true;
+	p->ip = ip;
+	p->deadline = now_ns() + (uint64_t)g->cfg.probe_ms * 1000000u;
+	memcpy(p->mac, rx->src_mac, 6);
+	p->src_ip = rx->src_ip;
+	p->bcast = rx->bcast;
+	p->len = rx->len;
+	memcpy(p->msg, rx->data, rx->len);
+	arp_probe_send(g, ip);
+}
+
+static void probe_finish(struct vnic_gateway *g, struct vgw_probe *p,
+			 bool in_use)
+{
+	struct dhcps_rx rx = {.data = g->msg,
+			      .len = p->len,
+			      .src_ip = p->src_ip,
+			      .bcast = p->bcast};
+
+	memcpy(g->msg, p->msg, p->len);
+	memcpy(rx.src_mac, p->mac, 6);
+	p->used = false;
+	if (in_use)
+		g->st.conflicts++;
+	dhcps_probe_done(g->cfg.dhcp, p->ip, in_use, &rx, gw_now(g), &g->res);
+	dhcp_result(g, &rx, &g->res);
+}
+
+static void dhcp_in(struct vnic_gateway *g, const uint8_t *eth, uint32_t src,
+		    bool bcast, const uint8_t *data, size_t len)
+{
+	struct dhcps_rx rx = {
+	    .data = data, .len = len, .src_ip = src, .bcast = bcast};
+
+	memcpy(rx.src_mac, eth + 6, 6);
+	g->st.dhcp_in++;
+	dhcps_input(g->cfg.dhcp, &rx, gw_now(g), &g->res);
+	dhcp_result(g, &rx, &g->res);
+}
+
+/* ---- DNS ---- */
+
+static void dns_in(struct vnic_gateway *g, const uint8_t *eth, uint32_t src,
+		   uint16_t sport, const uint8_t *data, size_t len)
+{
+	struct dns_result r;
+
+	g->st.dns_in++;
+	dns_answer(g->cfg.dns, data, len, g->dns_out, sizeof(g->dns_out), &r);
+	switch (r.action) {
+	case DNS_ACT_REPLY:
+		if (udp_out(g, eth + 6, src, DNS_PORT, sport, g->dns_out,
+			    r.len))
+			g->st.dns_out++;
+		break;
+	case DNS_ACT_RELAY:
+		if (g->cfg.relay) {
+			struct vgw_dns_query q = {
+			    .data = data, .len = len, .ip = src, .port = sport};
+
+			memcpy(q.mac, eth + 6, 6);
+			g->cfg.relay(g->cfg.arg, &q);
+			g->st.dns_relayed++;
+		} else {
+			gw_drop(g, VGW_DROP_NO_UPSTREAM);
+		}
+		break;
+	default:
+		gw_drop(g, VGW_DROP_DNS);
+		break;
+	}
+}
+
+/* ---- IPv4 ---- */
+
+static void udp_in(struct vnic_gateway *g, const uint8_t *eth,
+		   const uint8_t *ip, struct pkt_cursor *c)
+{
+	const uint8_t *u = pkt_pull(c, 8);
+	uint32_t src = get_be32(ip + 12), dst = get_be32(ip + 16);
+	uint16_t sport, dport, ulen;
+	bool bcast = dst == 0xffffffffu || dst == g->bcast;
+
+	if (!u)
+		return gw_drop(g, VGW_DROP_BAD_UDP);
+	sport = pkt_get_be16(u);
+	dport = pkt_get_be16(u + 2);
+	ulen = pkt_get_be16(u + 4);
+	if (ulen < 8 || ulen - 8u > c->left)
+		return gw_drop(g, VGW_DROP_BAD_UDP);
+	if (dport == DHCP_SERVER_PORT && g->cfg.dhcp &&
+	    (dst == g->cfg.ip || bcast))
+		return dhcp_in(g, eth, src, bcast, c->p, ulen - 8u);
+	if (dport == DNS_PORT && g->cfg.dns && dst == g->cfg.ip)
+		return dns_in(g, eth, src, sport, c->p, ulen - 8u);
+	gw_drop(g, VGW_DROP_NOT_FOR_US);
+}
+
+static void ip_in(struct vnic_gateway *g, const uint8_t *eth,
+		  struct pkt_cursor *c)
+{
+	const uint8_t *ip = pkt_peek(c, 20);
+	struct pkt_cursor l4;
+	size_t hl, total;
+
+	if (!ip || (ip[0] >> 4) != 4 || (ip[0] & 0xf) < 5)
+		return gw_drop(g, VGW_DROP_BAD_IP);
+	hl = (size_t)(ip[0] & 0xf) * 4;
+	total = pkt_get_be16(ip + 2);
+	/* Ethernet padding may follow the datagram; a short one is bad. */
+	if (total < hl || total > c->left || !pkt_pull(c, hl) ||
+	    csum_fold(csum_partial(ip, hl, 0)) != 0)
+		return gw_drop(g, VGW_DROP_BAD_IP);
+	if (pkt_get_be16(ip + 6) & 0x3fff)
+		return gw_drop(g, VGW_DROP_FRAGMENT);
+	pkt_cursor_init(&l4, c->p, total - hl);
+	if (ip[9] == IPPROTO_UDP_)
+		return udp_in(g, eth, ip, &l4);
+	if (ip[9] == IPPROTO_ICMP_ && g->cfg.ip &&
+	    get_be32(ip + 16) == g->cfg.ip)
+		return icmp_in(g, eth, ip, &l4);
+	gw_drop(g, VGW_DROP_NOT_FOR_US);
+}
+
+static void frame_in(struct vnic_gateway *g, const uint8_t *f, size_t len)
+{
+	struct pkt_cursor c;
+	const uint8_t *eth;
+	uint16_t type;
+
+	pkt_cursor_init(&c, f, len);
+	eth = pkt_pull(&c, 12);
+	if (!eth || !pkt_pull_be16(&c, &type))
+		return gw_drop(g, VGW_DROP_NOT_FOR_US);
+	if (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ)
+		return gw_drop(g, VGW_DROP_TAGGED);
+	if (type == ETHERTYPE_ARP)
+		return arp_in(g, &c);
+	if (type == ETHERTYPE_IPV4)
+		return ip_in(g, eth, &c);
+	gw_drop(g, VGW_DROP_NOT_FOR_US);
+}
+
+/* ---- the ops ---- */
+
+static void gw_close(struct vnic *v)
+{
+	struct vnic_gateway *g = to_gw(v);
+
+	if (g->tfd >= 0)
+		close(g->tfd);
+	queue_fini(&g->out[0]);
+	queue_fini(&g->out[1]);
+	pthread_mutex_destroy(&g->lock);
+	free(g);
+}
+
+static int gw_open(const struct vnic_params *params, struct vnic **out,
+		   char *err, size_t errlen)
+{
+	struct vnic_gateway *g = calloc(1, sizeof(*g));
+
+	if (!g) {
+		snprintf(err, errlen, "out of memory for gateway %s",
+			 params->name);
+		return -ENOMEM;
+	}
+	vnic_base_init(&g->base, &vnic_gateway_ops, params);
+	pthread_mutex_init(&g->lock, NULL);
+	if (params->has_mac)
+		memcpy(g->mac, params->mac, 6);
+	else
+		mac_random(g->mac);
+	g->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (g->tfd < 0 ||
+	    queue_init(&g->out[0], VGW_OUT_SLOTS, VGW_SLOT_SIZE) ||
+	    queue_init(&g->out[1], VGW_BIG_SLOTS, PKT_MAX_FRAME)) {
+		int rc = g->tfd < 0 ? -errno : -ENOMEM;
+
+		snprintf(err, errlen, "gateway %s: %s", params->name,
+			 strerror(-rc));
+		gw_close(&g->base);
+		return rc;
+	}
+	atomic_init(&g->due, UINT64_MAX);
+	for (unsigned i = 0; i < VGW_COMMIT_SLOTS; i++)
+		g->free_commit[i] = (uint16_t)(VGW_COMMIT_SLOTS - 1 - i);
+	g->n_free_commit = VGW_COMMIT_SLOTS;
+	g->armed = UINT64_MAX;
+	g->next_expiry = INT64_MAX;
+	g->cfg.probe_ms = 1000;
+	*out = &g->base;
+	return 0;
+}
+
+static int gw_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
+		       struct pkt **pkts, unsigned n)
+{
+	struct vnic_gateway *g = to_gw(v);
+	uint64_t now = now_ns(), tick;
+	unsigned got = 0;
+
+	if (atomic_load_explicit(&g->due, memory_order_acquire) > now)
+		return 0;
+	pthread_mutex_lock(&g->lock);
+	if (g->armed <= now) {
+		if (read(g->tfd, &tick, sizeof(tick)) < 0) {
+			/* EAGAIN: the timer was re-armed meanwhile */
+		}
+		g->armed = UINT64_MAX;
+	}
+	for (unsigned i = 0; i < VGW_PROBE_SLOTS; i++)
+		if (g->probe[i].used && g->probe[i].deadline <= now)
+			probe_finish(g, &g->probe[i], false);
+	if (g->cfg.dhcp && g->next_expiry <= gw_now(g))
+		g->next_expiry = dhcps_expire(g->cfg.dhcp, gw_now(g));
+	got = queue_drain(&g->out[0], pool, pkts, n);
+	got += queue_drain(&g->out[1], pool, pkts + got, n - got);
+	gw_arm(g);
+	pthread_mutex_unlock(&g->lock);
+	return (int)got;
+}
+
+static int gw_tx_burst(struct vnic *v, unsigned txq, const struct pkt_out *out,
+		       unsigned n, uint64_t *bytes)
+{
+	struct vnic_gateway *g = to_gw(v);
+
+	pthread_mutex_lock(&g->lock);
+	for (unsigned i = 0; i < n; i++) {
+		struct iovec iov[3];
+		uint8_t tag[4];
+		unsigned cnt = pkt_tx_iov(out[i].pkt, out[i].tci, tag, iov);
+		size_t len = 0;
+
+		for (unsigned k = 0; k < cnt; k++) {
+			if (iov[k].iov_len > sizeof(g->scratch) - len)
+				break;
+			memcpy(g->scratch + len, iov[k].iov_base,
+			       iov[k].iov_len);
+			len += iov[k].iov_len;
+		}
+		*bytes += len;
+		frame_in(g, g->scratch, len);
+	}
+	gw_arm(g);
+	pthread_mutex_unlock(&g->lock);
+	return (int)n;
+}
+
+static int gw_rx_fd(const struct vnic *v, unsigned rxq)
+{
+	return ((const struct vnic_gateway *)v)->tfd;
+}
+
+static void gw_describe(const struct vnic *v, json_t *obj)
+{
+	const struct vnic_gateway *g = (const struct vnic_gateway *)v;
+	char mac[MAC_STRLEN], ip[16];
+
+	snprintf(ip, sizeof(ip), "%u.%u.%u.%u", g->cfg.ip >> 24,
+		 (g->cfg.ip >> 16) & 0xff, (g->cfg.ip >> 8) & 0xff,
+		 g->cfg.ip & 0xff);
+	json_object_set_new(obj, "mac", json_string(mac_format(g->mac, mac)));
+	json_object_set_new(obj, "ip", json_string(ip));
+	json_object_set_new(obj, "prefix", json_integer(g->cfg.prefix));
+}
+
+const struct vnic_ops vnic_gateway_ops = {
+    .kind = "gateway",
+    .open = gw_open,
+    .close = gw_close,
+    .rx_burst = gw_rx_burst,
+    .tx_burst = gw_tx_burst,
+    .rx_fd = gw_rx_fd,
+    .describe = gw_describe,
+};
+
+/**
+ * vnic_gateway_open() - open a gateway port, with no address yet
+ * @params: name, mtu, and mac (random when !has_mac)
+ * @out: the port
+ * @err: a sentence on failure
+ * @errlen: room in @err
+ *
+ * Return: 0 or -errno
+ */
+int vnic_gateway_open(const struct vnic_params *params, struct vnic **out,
+		      char *err, size_t errlen)
+{
+	return gw_open(params, out, err, errlen);
+}
+
+/**
+ * vnic_gateway_configure() - give a gateway its address and services
+ * @v: a port opened with vnic_gateway_ops
+ * @cfg: what it serves; copied
+ *
+ * Control thread, before the port joins the switch (or after the switch
+ * has stopped using it).
+ *
+ * Return: 0, or -EINVAL for a prefix over 32 or a port of another kind
+ */
+int vnic_gateway_configure(struct vnic *v, const struct vgw_config *cfg)
+{
+	struct vnic_gateway *g = to_gw(v);
+
+	if (v->ops != &vnic_gateway_ops || cfg->prefix > 32)
+		return -EINVAL;
+	pthread_mutex_lock(&g->lock);
+	g->cfg = *cfg;
+	if (!g->cfg.probe_ms)
+		g->cfg.probe_ms = 1000;
+	g->bcast = cfg->prefix && cfg->prefix < 32
+		       ? cfg->ip | (0xffffffffu >> cfg->prefix)
+		       : 0xffffffffu;
+	g->next_expiry =
+	    cfg->dhcp ? dhcps_expire(cfg->dhcp, gw_now(g)) : INT64_MAX;
+	gw_arm(g);
+	pthread_mutex_unlock(&g->lock);
+	return 0;
+}
+
+/**
+ * vnic_gateway_commit_done() - a lease handed to the commit callback is
+ * durable (or could not be made so)
+ * @v: gateway
+ * @token: the callback's token
+ * @ok: committed; false drops the reply (the client asks again)
+ *
+ * Any thread.  An unknown token (a record with no reply: RELEASE, DECLINE)
+ * is ignored.
+ */
+void vnic_gateway_commit_done(struct vnic *v, uint64_t token, bool ok)
+{
+	struct vnic_gateway *g = to_gw(v);
+
+	pthread_mutex_lock(&g->lock);
+	for (unsigned i = token & 0xffff; token && i < VGW_COMMIT_SLOTS;
+	     i = VGW_COMMIT_SLOTS) {
+		struct vgw_commit *c = &g->commit[i];
+		uint8_t *f;
+
+		if (c->token != token)
+			continue;
+		c->token = 0;
+		g->free_commit[g->n_free_commit++] = (uint16_t)i;
+		if (!ok) {
+			gw_drop(g, VGW_DROP_COMMIT_FAILED);
+		} else if (c->len && (f = out_slot(g, c->len))) {
+			memcpy(f, c->data, c->len);
+			g->st.dhcp_out++;
+		}
+		break;
+	}
+	gw_arm(g);
+	pthread_mutex_unlock(&g->lock);
+}
+
+/**
+ * vnic_gateway_send_udp() - send a datagram from the gateway's address
+ * @v: gateway
+ * @mac: destination MAC
+ * @dst_ip: destination address, host order
+ * @dst_port: destination port
+ * @src_port: source port (53 for a relayed DNS answer)
+ * @data: payload
+ * @len: its length
+ *
+ * Any thread.  The datagram enters the switch on the gateway's next
+ * rx_burst().
+ *
+ * Return: 0, -ENOBUFS when the queue is full, -EMSGSIZE when too long
+ */
+int vnic_gateway_send_udp(struct vnic *v, const uint8_t mac[6], uint32_t dst_ip,
+			  uint16_t dst_port, uint16_t src_port,
+			  const void *data, size_t len)
+{
+	struct vnic_gateway *g = to_gw(v);
+	int rc = 0;
+
+	if (len > v->mtu - 28 || len > PKT_MAX_FRAME - 42)
+		return -EMSGSIZE;
+	pthread_mutex_lock(&g->lock);
+	if (!udp_out(g, mac, dst_ip, src_port, dst_port, data, len))
+		rc = -ENOBUFS;
+	else if (src_port == DNS_PORT)
+		g->st.dns_out++;
+	gw_arm(g);
+	pthread_mutex_unlock(&g->lock);
+	return rc;
+}
+
+/**
+ * vnic_gateway_stats() - a gateway's counters
+ * @v: gateway
+ * @st: filled in
+ */
+void vnic_gateway_stats(struct vnic *v, struct vgw_stats *st)
+{
+	struct vnic_gateway *g = to_gw(v);
+
+	pthread_mutex_lock(&g->lock);
+	*st = g->st;
+	pthread_mutex_unlock(&g->lock);
+}
+
+/**
+ * vnic_gateway_dhcp_stats() - the DHCP server's counters, read under the
+ * gateway's lock (the server runs on a datapath thread)
+ * @v: gateway port
+ * @st: filled in (zeroed when the gateway has no DHCP server)
+ */
+void vnic_gateway_dhcp_stats(struct vnic *v, struct dhcps_stats *st)
+{
+	struct vnic_gateway *g = to_gw(v);
+
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_lock(&g->lock);
+	if (g->cfg.dhcp)
+		dhcps_stats_get(g->cfg.dhcp, st);
+	pthread_mutex_unlock(&g->lock);
+}
