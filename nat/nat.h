@@ -182,13 +182,13 @@ struct nat_verdict {
 };
 
 /* TCP connection states (a session's @state). */
-#define NAT_TCP_STATES(X)                                           \
-	X(NONE, "none")                                             \
-	X(SYN_SENT, "syn_sent")                                     \
-	X(SYN_RECV, "syn_recv")                                     \
-	X(ESTABLISHED, "established")                               \
-	X(FIN_WAIT, "fin_wait")   /* one side sent FIN */           \
-	X(LAST_ACK, "last_ack")   /* both sent FIN */               \
+#define NAT_TCP_STATES(X)                                          \
+	X(NONE, "none")                                            \
+	X(SYN_SENT, "syn_sent")                                    \
+	X(SYN_RECV, "syn_recv")                                    \
+	X(ESTABLISHED, "established")                              \
+	X(FIN_WAIT, "fin_wait")	  /* one side sent FIN */          \
+	X(LAST_ACK, "last_ack")	  /* both sent FIN */              \
 	X(TIME_WAIT, "time_wait") /* the first FIN's side acked */ \
 	X(CLOSE, "close")	  /* reset */
 

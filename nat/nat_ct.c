@@ -124,8 +124,8 @@ bool nat_tcp_flags_valid(uint8_t f)
 uint32_t nat_mapping_new(struct nat_table *t, uint8_t proto, uint32_t int_ip,
 			 uint16_t int_port, int64_t now, enum nat_drop *drop)
 {
-	unsigned ext = (unsigned)(((uint64_t)(int_ip * 0x9e3779b1u) *
-				   t->cfg.n_ext) >> 32);
+	unsigned ext =
+	    (unsigned)(((uint64_t)(int_ip * 0x9e3779b1u) * t->cfg.n_ext) >> 32);
 	struct nat_entry *e;
 	uint32_t i;
 	int port;
@@ -210,9 +210,9 @@ static void tcp_step(struct nat_entry *e, bool orig, uint8_t f)
 		    (st == NAT_TCP_TIME_WAIT || st == NAT_TCP_CLOSE)) {
 			/* The port pair is reused for a new connection. */
 			e->state = NAT_TCP_SYN_SENT;
-			e->flags &= (uint8_t) ~(NAT_SF_FIN_ORIG |
-						NAT_SF_FIN_REPLY |
-						NAT_SF_FIN_ORIG_1ST);
+			e->flags &=
+			    (uint8_t) ~(NAT_SF_FIN_ORIG | NAT_SF_FIN_REPLY |
+					NAT_SF_FIN_ORIG_1ST);
 		} else if (!orig && st == NAT_TCP_SYN_SENT) {
 			/* SYN/ACK, or a simultaneous open's SYN. */
 			e->state = NAT_TCP_SYN_RECV;
@@ -257,6 +257,7 @@ void nat_session_seen(struct nat_table *t, uint32_t s, enum nat_dir dir,
 {
 	struct nat_entry *e = &t->e[s];
 	bool orig = (dir == NAT_DIR_OUT) == !(e->flags & NAT_SF_INBOUND);
+	uint32_t old = e->expires;
 
 	if (dir == NAT_DIR_OUT) {
 		e->pkts_out++;
@@ -274,4 +275,6 @@ void nat_session_seen(struct nat_table *t, uint32_t s, enum nat_dir dir,
 	if (e->proto == NAT_PROTO_TCP)
 		tcp_step(e, orig, tcp_flags);
 	e->expires = (uint32_t)(now + nat_timeout_of(t, e));
+	if (e->expires < old)
+		nat_wheel_resched(t, s);
 }

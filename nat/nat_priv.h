@@ -250,7 +250,7 @@ static inline void nat_csum_update16(uint8_t *csum, uint16_t old, uint16_t new)
 static inline void nat_csum_update32(uint8_t *csum, uint32_t old, uint32_t new)
 {
 	nat_csum_update16(csum, (uint16_t)(old >> 16), (uint16_t)(new >> 16));
-	nat_csum_update16(csum, (uint16_t)old, (uint16_t)new);
+	nat_csum_update16(csum, (uint16_t)old, (uint16_t) new);
 }
 
 static inline bool nat_inside(const struct nat_config *c, uint32_t ip)
@@ -284,13 +284,13 @@ uint32_t nat_lookup_map_out(const struct nat_table *t, uint8_t proto,
 			    uint32_t ext_ip, uint16_t ext_port);
 int nat_port_alloc(struct nat_table *t, uint8_t proto, unsigned ext,
 		   uint16_t want);
-void nat_frag_put(struct nat_table *t, unsigned dir, uint32_t src,
-		  uint32_t dst, uint16_t id, uint8_t proto, uint32_t addr,
-		  int64_t now);
+void nat_frag_put(struct nat_table *t, unsigned dir, uint32_t src, uint32_t dst,
+		  uint16_t id, uint8_t proto, uint32_t addr, int64_t now);
 bool nat_frag_get(const struct nat_table *t, unsigned dir, uint32_t src,
 		  uint32_t dst, uint16_t id, uint8_t proto, int64_t now,
 		  uint32_t *addr);
 uint64_t nat_hdr_csum(const struct nat_hdr *h);
+void nat_wheel_resched(struct nat_table *t, uint32_t i);
 
 /* ---- nat_ct.c: sessions and their state ---- */
 enum nat_dir { NAT_DIR_OUT = 0, NAT_DIR_IN = 1 };

@@ -65,9 +65,9 @@ static void cfg_defaults(struct nat_config *c)
 
 static uint32_t max_timeout(const struct nat_timeouts *to)
 {
-	const uint32_t v[] = {to->tcp_syn,     to->tcp_est, to->tcp_fin,
+	const uint32_t v[] = {to->tcp_syn,	 to->tcp_est,	to->tcp_fin,
 			      to->tcp_time_wait, to->tcp_close, to->udp,
-			      to->udp_replied, to->icmp,    to->mapping};
+			      to->udp_replied,	 to->icmp,	to->mapping};
 	uint32_t m = 0;
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
@@ -89,8 +89,8 @@ int nat_check_config(const struct nat_config *cfg, char *err, size_t errlen)
 
 	cfg_defaults(&c);
 	if (!nat_table_size(c.capacity)) {
-		snprintf(err, errlen, "table size %u outside %u..%u", c.capacity,
-			 NAT_MIN_CAPACITY, NAT_MAX_CAPACITY);
+		snprintf(err, errlen, "table size %u outside %u..%u",
+			 c.capacity, NAT_MIN_CAPACITY, NAT_MAX_CAPACITY);
 		return -EINVAL;
 	}
 	if (c.inside_prefix < 1 || c.inside_prefix > 30) {
@@ -149,12 +149,11 @@ static uint32_t key_out(const struct nat_table *t, const struct nat_entry *e)
 	if (e->kind == NAT_KIND_SESSION)
 		return nat_hash(t, NAT_KEY_SESS_OUT, e->proto, e->ext_ip,
 				e->ext_port, e->rem_ip, e->rem_port);
-	return nat_hash(t, NAT_KEY_MAP_OUT, e->proto, e->ext_ip, e->ext_port,
-			0, 0);
+	return nat_hash(t, NAT_KEY_MAP_OUT, e->proto, e->ext_ip, e->ext_port, 0,
+			0);
 }
 
-static void chain_del(struct nat_table *t, uint32_t *head, uint32_t i,
-		      bool in)
+static void chain_del(struct nat_table *t, uint32_t *head, uint32_t i, bool in)
 {
 	uint32_t *pp = head;
 
@@ -244,8 +243,7 @@ uint32_t nat_lookup_sess_out(const struct nat_table *t, uint8_t proto,
 uint32_t nat_lookup_map_in(const struct nat_table *t, uint8_t proto,
 			   uint32_t int_ip, uint16_t int_port)
 {
-	uint32_t h =
-	    nat_hash(t, NAT_KEY_MAP_IN, proto, int_ip, int_port, 0, 0);
+	uint32_t h = nat_hash(t, NAT_KEY_MAP_IN, proto, int_ip, int_port, 0, 0);
 
 	for (uint32_t i = t->bin[h & t->mask]; i != NAT_NIL;
 	     i = t->e[i].next_in) {
@@ -317,6 +315,18 @@ static void wheel_del(struct nat_table *t, uint32_t i)
 	if (e->tw_next != NAT_NIL)
 		t->e[e->tw_next].tw_prev = e->tw_prev;
 	e->tw_next = e->tw_prev = NAT_NIL;
+}
+
+/**
+ * nat_wheel_resched() - move an entry whose expiry came closer (a RST, a
+ * FIN) to its new slot; later expiries need nothing (see nat_expire())
+ * @t: table
+ * @i: live entry, in the wheel
+ */
+void nat_wheel_resched(struct nat_table *t, uint32_t i)
+{
+	wheel_del(t, i);
+	wheel_add(t, i, t->e[i].expires);
 }
 
 /* ---- ports ---- */
@@ -537,9 +547,9 @@ static bool entry_valid(const struct nat_table *t, const struct nat_entry *e,
 	}
 	if (e->expires > limit || e->map >= t->cap)
 		return false;
-	if (e->proto == NAT_PROTO_TCP ? e->state == NAT_TCP_NONE ||
-					    e->state >= NAT_TCP_MAX
-				      : e->state != NAT_TCP_NONE)
+	if (e->proto == NAT_PROTO_TCP
+		? e->state == NAT_TCP_NONE || e->state >= NAT_TCP_MAX
+		: e->state != NAT_TCP_NONE)
 		return false;
 	m = &t->e[e->map];
 	if (m->kind != NAT_KIND_MAPPING && m->kind != NAT_KIND_FORWARD)
@@ -556,8 +566,7 @@ static bool entry_dup(const struct nat_table *t, const struct nat_entry *e)
 		return nat_lookup_sess_in(t, e->proto, e->int_ip, e->int_port,
 					  e->rem_ip, e->rem_port) != NAT_NIL ||
 		       nat_lookup_sess_out(t, e->proto, e->ext_ip, e->ext_port,
-					   e->rem_ip,
-					   e->rem_port) != NAT_NIL;
+					   e->rem_ip, e->rem_port) != NAT_NIL;
 	if (nat_lookup_map_out(t, e->proto, e->ext_ip, e->ext_port) != NAT_NIL)
 		return true;
 	return e->kind == NAT_KIND_MAPPING &&
@@ -687,8 +696,9 @@ int nat_table_init(void *mem, size_t size, const struct nat_config *cfg,
 	if (rc)
 		return rc;
 	if (size < nat_table_size(cfg->capacity) || ((uintptr_t)mem & 7)) {
-		snprintf(err, errlen, "region of %zu bytes too small for %u "
-				      "entries (or misaligned)",
+		snprintf(err, errlen,
+			 "region of %zu bytes too small for %u "
+			 "entries (or misaligned)",
 			 size, cfg->capacity);
 		return -EINVAL;
 	}
@@ -904,9 +914,10 @@ void nat_table_detach(struct nat_table *t)
  * @budget: most wheel slots and entries to visit in this call
  *
  * Each entry sits in the wheel slot of its expiry as it was when it was
- * last placed; packets only move its expiry forward, so a slot's entry may
- * turn out to be alive and is placed again.  A mapping still used by a
- * session lives on.
+ * last placed.  A packet that moves the expiry later leaves it there (the
+ * common case costs nothing), so a slot's entry may turn out to be alive
+ * and is placed again; one that moves it sooner (RST, FIN) moves it.  A mapping
+ * still used by a session lives on.
  *
  * Return: true when caught up with @now, false when @budget ran out first
  */
@@ -917,7 +928,8 @@ bool nat_expire(struct nat_table *t, int64_t now, unsigned budget)
 	if (now - t->wheel_time >= NAT_WHEEL_SLOTS)
 		t->wheel_time = now - NAT_WHEEL_SLOTS + 1;
 	while (t->wheel_time <= now) {
-		uint32_t *head = &t->wheel[t->wheel_time & (NAT_WHEEL_SLOTS - 1)];
+		uint32_t *head =
+		    &t->wheel[t->wheel_time & (NAT_WHEEL_SLOTS - 1)];
 		int64_t horizon = t->wheel_time + NAT_WHEEL_SLOTS - 1;
 
 		while (*head != NAT_NIL) {
@@ -928,8 +940,8 @@ bool nat_expire(struct nat_table *t, int64_t now, unsigned budget)
 				return false;
 			if (e->kind == NAT_KIND_MAPPING && e->refs &&
 			    e->expires <= now)
-				e->expires = (uint32_t)(now +
-							t->cfg.timeouts.mapping);
+				e->expires =
+				    (uint32_t)(now + t->cfg.timeouts.mapping);
 			if (e->expires > now) {
 				wheel_del(t, i);
 				wheel_add(t, i,
@@ -1140,9 +1152,8 @@ void nat_stats_get(const struct nat_table *t, struct nat_stats *st)
 
 /* ---- first fragments ---- */
 
-static unsigned frag_slot(const struct nat_table *t, unsigned dir,
-			  uint32_t src, uint32_t dst, uint16_t id,
-			  uint8_t proto)
+static unsigned frag_slot(const struct nat_table *t, unsigned dir, uint32_t src,
+			  uint32_t dst, uint16_t id, uint8_t proto)
 {
 	return nat_hash(t, NAT_KEY_FRAG, proto, src, id, dst, (uint16_t)dir) &
 	       (NAT_FRAG_SLOTS - 1);
@@ -1162,9 +1173,8 @@ static unsigned frag_slot(const struct nat_table *t, unsigned dir,
  * The slot is taken over whatever it held: memory stays bounded, and the
  * datagram whose slot was taken loses its later fragments.
  */
-void nat_frag_put(struct nat_table *t, unsigned dir, uint32_t src,
-		  uint32_t dst, uint16_t id, uint8_t proto, uint32_t addr,
-		  int64_t now)
+void nat_frag_put(struct nat_table *t, unsigned dir, uint32_t src, uint32_t dst,
+		  uint16_t id, uint8_t proto, uint32_t addr, int64_t now)
 {
 	struct nat_frag *f = &t->frag[frag_slot(t, dir, src, dst, id, proto)];
 

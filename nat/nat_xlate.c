@@ -211,8 +211,8 @@ static void set_sport(struct ip4 *p, uint16_t port, unsigned flags)
 {
 	if (p->later || p->sport == port)
 		return;
-	l4_port_changed(p, p->proto == NAT_PROTO_ICMP ? p->l4 + 4 : p->l4,
-			port, flags);
+	l4_port_changed(p, p->proto == NAT_PROTO_ICMP ? p->l4 + 4 : p->l4, port,
+			flags);
 	p->sport = port;
 }
 
@@ -289,8 +289,7 @@ static enum nat_drop parse_icmp_err(const struct ip4 *p, struct ip4 *in)
 	if (!h || h[0] >> 4 != 4 || (h[0] & 15) < 5)
 		return NAT_DROP_BAD_ICMP_ERR;
 	hlen = (size_t)(h[0] & 15) * 4;
-	if (!pkt_pull(&c, hlen - 20) ||
-	    (pkt_get_be16(h + 6) & IP_OFFMASK))
+	if (!pkt_pull(&c, hlen - 20) || (pkt_get_be16(h + 6) & IP_OFFMASK))
 		return NAT_DROP_BAD_ICMP_ERR;
 	in->ip = wr(p->l4 + 8, p->l4 + 8, h);
 	in->hlen = hlen;
@@ -327,8 +326,7 @@ static void inner_rewrite(struct ip4 *in, bool src_side, uint32_t ip,
 
 	if (in->proto == NAT_PROTO_TCP && in->l4len >= 18)
 		cs = in->l4 + 16;
-	else if (in->proto == NAT_PROTO_UDP &&
-		 (in->l4[6] || in->l4[7]))
+	else if (in->proto == NAT_PROTO_UDP && (in->l4[6] || in->l4[7]))
 		cs = in->l4 + 6;
 	else if (in->proto == NAT_PROTO_ICMP)
 		cs = in->l4 + 2;
