@@ -339,6 +339,21 @@ unsigned vu_front_tx_reclaim(struct vu_front *f)
 }
 
 /**
+ * vu_front_tx_pending() - frames queued on a transmit queue that the
+ * backend has not taken yet
+ * @f: frontend
+ * @qp: queue pair
+ *
+ * Return: count
+ */
+unsigned vu_front_tx_pending(struct vu_front *f, unsigned qp)
+{
+	struct vuf_vq *vq = &f->vq[2 * qp + 1];
+
+	return vq->num - tx_reclaim(vq);
+}
+
+/**
  * vu_front_tx() - queue frames for the backend to receive
  * @f: frontend
  * @frames: frames (each at most VUF_BUF_SIZE - header)

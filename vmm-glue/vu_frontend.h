@@ -55,6 +55,7 @@ unsigned vu_front_txq(struct vu_front *f, unsigned qp,
 		      const uint8_t *const *frames, const uint16_t *lens,
 		      unsigned n);
 unsigned vu_front_tx_reclaim(struct vu_front *f);
+unsigned vu_front_tx_pending(struct vu_front *f, unsigned qp);
 unsigned vu_front_rx(struct vu_front *f,
 		     void (*cb)(const uint8_t *frame, uint32_t len, void *arg),
 		     void *arg, unsigned max);

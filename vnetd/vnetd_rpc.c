@@ -35,6 +35,7 @@
 #define RPC_STALL_MS  10000	  /* a client not reading replies is closed */
 #define RPC_OUT_HIGH  (4u << 20)  /* stop reading requests above this */
 #define RPC_MAX_REPLY (16u << 20) /* longest reply sent */
+#define RPC_LINGER_MS 2000	  /* a refused client may finish sending */
 
 struct rpc_buf {
 	char *data;
@@ -62,6 +63,7 @@ struct rpc_conn {
 	pid_t pid;
 	uid_t uid;
 	struct vtimer timer;
+	bool closing;
 	uint64_t last;
 	struct rpc_buf in, out;
 };
@@ -319,6 +321,7 @@ static void conn_close(struct rpc_conn *c)
 	free(c->out.data);
 	c->in = c->out = (struct rpc_buf){0};
 	c->fd = -1;
+	c->closing = false;
 }
 
 /* Activity: push the idle deadline back; watch for output when some is
@@ -328,6 +331,8 @@ static void conn_touch(struct rpc_conn *c)
 	struct vnetd *d = c->rpc->d;
 	uint32_t ev = c->out.len < RPC_OUT_HIGH ? EPOLLIN : 0;
 
+	if (c->closing)
+		return;
 	if (c->out.len)
 		ev |= EPOLLOUT;
 	c->last = timer_now_ms();
@@ -341,6 +346,10 @@ static void conn_deadline(struct vtimer *t, void *arg)
 {
 	struct rpc_conn *c = arg;
 
+	if (c->closing) {
+		conn_close(c);
+		return;
+	}
 	c->rpc->drops[c->out.len ? RPC_DROP_STALLED : RPC_DROP_IDLE]++;
 	vlog_rl(RPC, INFO, "control client pid %d: %s; closing", (int)c->pid,
 		c->out.len ? "not reading its replies" : "idle for too long");
@@ -362,8 +371,10 @@ static int conn_flush(struct rpc_conn *c)
 		}
 		off += (size_t)w;
 	}
-	memmove(c->out.data, c->out.data + off, c->out.len - off);
-	c->out.len -= off;
+	if (off) {
+		memmove(c->out.data, c->out.data + off, c->out.len - off);
+		c->out.len -= off;
+	}
 	return 0;
 }
 
@@ -401,6 +412,25 @@ static int conn_reply(struct rpc_conn *c, json_t *resp)
 	return ret;
 }
 
+/* Close after a final answer, gracefully: closing a Unix socket whose
+ * client is still sending makes the client's read fail (ECONNRESET) before
+ * it sees the answer.  So send it, shut down our side, and discard what
+ * still comes until the client leaves or RPC_LINGER_MS passes. */
+static void conn_linger(struct rpc_conn *c)
+{
+	free(c->in.data);
+	c->in = (struct rpc_buf){0};
+	if (conn_flush(c)) {
+		conn_close(c);
+		return;
+	}
+	shutdown(c->fd, SHUT_WR);
+	c->closing = true;
+	vnetd_watch_mod(c->rpc->d, c->fd, EPOLLIN | EPOLLRDHUP, &c->h);
+	if (vtimer_arm(c->rpc->d->timers, &c->timer, RPC_LINGER_MS))
+		conn_close(c);
+}
+
 static void conn_read(struct rpc_conn *c)
 {
 	char chunk[16384];
@@ -413,6 +443,8 @@ static void conn_read(struct rpc_conn *c)
 	}
 	if (r < 0)
 		return;
+	if (c->closing)
+		return; /* answered already: discard until the client leaves */
 	if (buf_append(&c->in, chunk, (size_t)r)) {
 		conn_close(c);
 		return;
@@ -439,8 +471,7 @@ static void conn_read(struct rpc_conn *c)
 			(int)c->pid, JSONRPC_MAX_MSG);
 		conn_reply(c, jsonrpc_error(NULL, JSONRPC_INVALID_REQUEST,
 					    "message too long"));
-		conn_flush(c);
-		conn_close(c);
+		conn_linger(c);
 		return;
 	}
 	if (conn_flush(c)) {
@@ -543,6 +574,16 @@ static void refuse(struct vnetd_rpc *rpc, int fd, const struct ucred *cr)
 		free(text);
 	}
 	json_decref(resp);
+	/* Whatever it sent already is read and dropped: closing a Unix socket
+	 * with unread data would make the client's read fail before it sees
+	 * the answer. */
+	shutdown(fd, SHUT_WR);
+	for (int i = 0; i < 64; i++) {
+		char junk[4096];
+
+		if (recv(fd, junk, sizeof(junk), MSG_DONTWAIT) <= 0)
+			break;
+	}
 	rpc->drops[RPC_DROP_REFUSED]++;
 	vlog_rl(RPC, WARN, "refused control client pid %d uid %u: not allowed",
 		(int)cr->pid, (unsigned)cr->uid);

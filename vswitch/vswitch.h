@@ -209,7 +209,9 @@ int vswitch_call_wait(struct vswitch *sw, unsigned thread,
 		      void (*fn)(void *arg), void *arg)
     __attribute__((warn_unused_result));
 
-/* Timers: called on the datapath thread that owns the timer. */
+/* Timers: called on the datapath thread that owns the timer.  A timer stays
+ * on its thread's wheel until it fires or is cancelled there, so cancel it
+ * (vswitch_call_wait() to its thread) before freeing what embeds it. */
 void vsw_timer_init(struct vsw_timer *tm, void (*fn)(struct vsw_timer *tm));
 bool vsw_timer_pending(const struct vsw_timer *tm);
 int vswitch_timer_arm(struct vsw_timer *tm, unsigned ms)

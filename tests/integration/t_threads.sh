@@ -4,6 +4,7 @@
 # Afterwards no datapath thread spins, and in every network the counters
 # balance: frames in = frames out + named drops.  Run with BUILD=build-tsan
 # (make tsan) this is the ThreadSanitizer stress test.
+# vnet-test: alone
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/counters.sh"
 need_root
@@ -22,11 +23,15 @@ dp_ticks() {
 vnetctl network create "p$S" --type private >/dev/null || fail create
 vnetctl network create "q$S" --type private >/dev/null || fail create
 vnetctl network create "t$S" --type private >/dev/null || fail create
+vnetctl network create "r$S" --type private >/dev/null || fail create
 for g in ga gb; do
 	vnetctl port add "p$S" --vhost-user "$T/$g.sock" >/dev/null || fail $g
 done
 for g in gc gd; do
 	vnetctl port add "q$S" --vhost-user "$T/$g.sock" >/dev/null || fail $g
+done
+for g in gx gy; do
+	vnetctl port add "r$S" --vhost-user "$T/$g.sock" >/dev/null || fail $g
 done
 ns "a$S"
 ns "b$S"
@@ -45,9 +50,13 @@ b1=$!
 "$BENCH" vhost --in "$T/gc.sock,$T/gd.sock" --out "$T/gd.sock,$T/gc.sock" \
 	--size 256 --seconds $secs --rate $rate --json >"$T/q.json" &
 b2=$!
+# r: a third pair whose port is deleted while both threads send into it.
+"$BENCH" vhost --in "$T/gx.sock,$T/gy.sock" --out "$T/gy.sock,$T/gx.sock" \
+	--size 64 --seconds $secs --rate 2000 >/dev/null &
+b3=$!
 ip netns exec "a$S" ping -q -i 0.01 -w $((secs + 2)) 10.212.0.2 >/dev/null 2>&1 &
 pinger=$!
-PIDS="$PIDS $b1 $b2 $pinger"
+PIDS="$PIDS $b1 $b2 $b3 $pinger"
 sleep 1
 # Churn: taps and vhost-user ports added and deleted under traffic.
 for i in 1 2 3 4; do
@@ -59,6 +68,11 @@ for i in 1 2 3 4; do
 	vnetctl port del "tc$i$S" >/dev/null || fail "del tc$i"
 done
 log "4 rounds of tap and vhost-user ports added and deleted under traffic"
+# One queue pair, two threads: both write guest receive queue 0, locked.
+m=$(vnetctl --json port show ga | jq -c '[.transmit[] | [.thread, .queues, .shared]]')
+[ "$m" = '[[0,[0],true],[1,[0],true]]' ] || fail "ga: transmit map $m"
+vnetctl port del gy >/dev/null || fail "cannot delete a streaming vhost-user port"
+log "a vhost-user port deleted while its frontend streamed"
 # The receiving tap's device disappears while ta's thread sends to it.
 ip -n "b$S" link del "tb$S"
 for _ in $(seq 30); do
@@ -70,6 +84,7 @@ log "tap deleted under traffic: marked down"
 wait $b1 || fail "stream p failed: $(cat "$T/p.json")"
 wait $b2 || fail "stream q failed: $(cat "$T/q.json")"
 wait $pinger
+wait $b3
 cpu1=$(dp_ticks)
 # Both threads carried traffic.
 echo "$cpu0" >"$T/c0"

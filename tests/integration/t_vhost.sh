@@ -71,7 +71,10 @@ frames=$(jq .frames "$T/stream.json")
 lost=$(jq .lost "$T/stream.json")
 vnetctl stats --network "vu$S" >"$T/stats.txt"
 # VHOST_RELAXED (busy-polling variant: testpmd and a polling thread share
-# two cores with the frontends): frames may be lost, but each one named.
+# two cores with the frontends; sanitizer builds, where the receiving
+# frontend runs several times slower and sometimes leaves its ring empty):
+# frames may be lost, but each one named.  The plain build must lose none.
+case "$BUILD" in *asan* | *tsan*) VHOST_RELAXED=1 ;; esac
 if [ -n "${VHOST_RELAXED:-}" ] && [ "$lost" != 0 ]; then
 	named=$(vnetctl --json stats | jq '[.[] | select(.port == "gb") | .drops | to_entries[] | .value] | add')
 	[ "$lost" = "$named" ] || fail "the good pair lost $lost frames, $named named: $(cat "$T/stream.json" "$T/stats.txt")"

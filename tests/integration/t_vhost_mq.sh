@@ -3,6 +3,7 @@
 # frames in both directions (guest transmit queues are received by both
 # threads, each thread writes its own guest receive queues), and the
 # counters balance.
+# vnet-test: alone
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/counters.sh"
 need_root

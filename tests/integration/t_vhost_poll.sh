@@ -1,2 +1,3 @@
 # t_vhost.sh with two busy-polling datapath threads.
+# vnet-test: alone
 VNETD_EXTRA="--poll --threads 2" VHOST_RELAXED=1 exec bash "$(dirname "$0")/t_vhost.sh"
