@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* nat_ct.c - connection tracking: making mappings and sessions, the TCP
+ * state machine, timeouts, names of drop reasons and states */
+#include "nat_priv.h"
+
+static const char *const drop_names[] = {
+#define NAT_DROP_NAME(id, name, desc) name,
+    NAT_DROPS(NAT_DROP_NAME)
+#undef NAT_DROP_NAME
+};
+
+static const char *const drop_descs[] = {
+#define NAT_DROP_DESC(id, name, desc) desc,
+    NAT_DROPS(NAT_DROP_DESC)
+#undef NAT_DROP_DESC
+};
+
+static const char *const tcp_names[] = {
+#define NAT_TCP_NAME(id, name) name,
+    NAT_TCP_STATES(NAT_TCP_NAME)
+#undef NAT_TCP_NAME
+};
+
+/**
+ * nat_drop_name() - a drop reason's counter name
+ * @d: reason
+ *
+ * Return: the name, "none" for NAT_DROP_NONE or out of range
+ */
+const char *nat_drop_name(enum nat_drop d)
+{
+	return (unsigned)d < NAT_DROP_MAX ? drop_names[d] : "none";
+}
+
+/**
+ * nat_drop_desc() - a drop reason's sentence
+ * @d: reason
+ *
+ * Return: the sentence, "" for NAT_DROP_NONE or out of range
+ */
+const char *nat_drop_desc(enum nat_drop d)
+{
+	return (unsigned)d < NAT_DROP_MAX ? drop_descs[d] : "";
+}
+
+/**
+ * nat_tcp_state_name() - a TCP state's name
+ * @s: state
+ *
+ * Return: the name, "?" out of range
+ */
+const char *nat_tcp_state_name(enum nat_tcp_state s)
+{
+	return (unsigned)s < NAT_TCP_MAX ? tcp_names[s] : "?";
+}
+
+/**
+ * nat_timeout_of() - seconds an entry lives when idle, by kind and state
+ * @t: table
+ * @e: entry
+ *
+ * Return: the timeout
+ */
+uint32_t nat_timeout_of(const struct nat_table *t, const struct nat_entry *e)
+{
+	const struct nat_timeouts *to = &t->cfg.timeouts;
+
+	if (e->kind == NAT_KIND_MAPPING)
+		return to->mapping;
+	switch (e->proto) {
+	case NAT_PROTO_TCP:
+		switch (e->state) {
+		case NAT_TCP_ESTABLISHED:
+			return to->tcp_est;
+		case NAT_TCP_FIN_WAIT:
+		case NAT_TCP_LAST_ACK:
+			return to->tcp_fin;
+		case NAT_TCP_TIME_WAIT:
+			return to->tcp_time_wait;
+		case NAT_TCP_CLOSE:
+			return to->tcp_close;
+		default:
+			return to->tcp_syn;
+		}
+	case NAT_PROTO_UDP:
+		return e->flags & NAT_SF_REPLIED ? to->udp_replied : to->udp;
+	default:
+		return to->icmp;
+	}
+}
+
+/**
+ * nat_tcp_flags_valid() - could a segment with these flags be part of a
+ * connection?
+ * @f: TCP flags byte
+ *
+ * SYN without FIN or RST; otherwise ACK or RST (FIN alone, a bare PSH or no
+ * flag at all are scans).
+ *
+ * Return: true when valid
+ */
+bool nat_tcp_flags_valid(uint8_t f)
+{
+	if (f & NAT_TCP_SYN)
+		return !(f & (NAT_TCP_FIN | NAT_TCP_RST));
+	return f & (NAT_TCP_ACK | NAT_TCP_RST);
+}
+
+/**
+ * nat_mapping_new() - make a dynamic mapping for an inside endpoint
+ * @t: table
+ * @proto: protocol
+ * @int_ip: inside address
+ * @int_port: inside port (ICMP: identifier)
+ * @now: caller's seconds
+ * @drop: why not, on failure
+ *
+ * The external address is chosen by the inside address (paired pooling:
+ * one VM always appears as the same address); room for the session that
+ * follows is required too, so a mapping is never made for nothing.
+ *
+ * Return: the mapping's index, or NAT_NIL with @drop set
+ */
+uint32_t nat_mapping_new(struct nat_table *t, uint8_t proto, uint32_t int_ip,
+			 uint16_t int_port, int64_t now, enum nat_drop *drop)
+{
+	unsigned ext =
+	    (unsigned)(((uint64_t)(int_ip * 0x9e3779b1u) * t->cfg.n_ext) >> 32);
+	struct nat_entry *e;
+	uint32_t i;
+	int port;
+
+	if (t->nfree < 2) {
+		*drop = NAT_DROP_TABLE_FULL;
+		return NAT_NIL;
+	}
+	port = nat_port_alloc(t, proto, ext, int_port);
+	if (port < 0) {
+		*drop = NAT_DROP_PORTS_EXHAUSTED;
+		return NAT_NIL;
+	}
+	i = nat_entry_alloc(t);
+	e = &t->e[i];
+	e->proto = proto;
+	e->int_ip = int_ip;
+	e->int_port = int_port;
+	e->ext_ip = t->cfg.ext_addr[ext];
+	e->ext_port = (uint16_t)port;
+	e->created = (uint32_t)now;
+	e->expires = (uint32_t)(now + t->cfg.timeouts.mapping);
+	nat_entry_publish(t, i, NAT_KIND_MAPPING);
+	return i;
+}
+
+/**
+ * nat_session_new() - make a session through a mapping or forward
+ * @t: table
+ * @map: the mapping's index
+ * @rem_ip: remote address
+ * @rem_port: remote port (ICMP: 0)
+ * @inbound: opened from the outside
+ * @state: first TCP state (NAT_TCP_NONE for UDP and ICMP)
+ * @now: caller's seconds
+ * @drop: why not, on failure
+ *
+ * Return: the session's index, or NAT_NIL with @drop set
+ */
+uint32_t nat_session_new(struct nat_table *t, uint32_t map, uint32_t rem_ip,
+			 uint16_t rem_port, bool inbound, uint8_t state,
+			 int64_t now, enum nat_drop *drop)
+{
+	const struct nat_entry *m = &t->e[map];
+	struct nat_entry *e, probe = {.kind = NAT_KIND_SESSION};
+	uint32_t i = nat_entry_alloc(t);
+
+	if (i == NAT_NIL) {
+		*drop = NAT_DROP_TABLE_FULL;
+		return NAT_NIL;
+	}
+	e = &t->e[i];
+	e->proto = m->proto;
+	e->int_ip = m->int_ip;
+	e->int_port = m->int_port;
+	e->ext_ip = m->ext_ip;
+	e->ext_port = m->ext_port;
+	e->rem_ip = rem_ip;
+	e->rem_port = rem_port;
+	e->map = map;
+	e->state = state;
+	e->flags = inbound ? NAT_SF_INBOUND : 0;
+	probe.proto = e->proto;
+	probe.state = state;
+	e->expires = (uint32_t)(now + nat_timeout_of(t, &probe));
+	e->created = (uint32_t)now;
+	nat_entry_publish(t, i, NAT_KIND_SESSION);
+	t->st.created++;
+	return i;
+}
+
+static void tcp_step(struct nat_entry *e, bool orig, uint8_t f)
+{
+	uint8_t st = e->state;
+
+	if (f & NAT_TCP_RST) {
+		e->state = NAT_TCP_CLOSE;
+		return;
+	}
+	if (f & NAT_TCP_SYN) {
+		if (!(f & NAT_TCP_ACK) && orig &&
+		    (st == NAT_TCP_TIME_WAIT || st == NAT_TCP_CLOSE)) {
+			/* The port pair is reused for a new connection. */
+			e->state = NAT_TCP_SYN_SENT;
+			e->flags &=
+			    (uint8_t) ~(NAT_SF_FIN_ORIG | NAT_SF_FIN_REPLY |
+					NAT_SF_FIN_ORIG_1ST);
+		} else if (!orig && st == NAT_TCP_SYN_SENT) {
+			/* SYN/ACK, or a simultaneous open's SYN. */
+			e->state = NAT_TCP_SYN_RECV;
+		}
+		return;
+	}
+	if (f & NAT_TCP_FIN) {
+		if (orig) {
+			if (!(e->flags & NAT_SF_FIN_REPLY))
+				e->flags |= NAT_SF_FIN_ORIG_1ST;
+			e->flags |= NAT_SF_FIN_ORIG;
+		} else {
+			e->flags |= NAT_SF_FIN_REPLY;
+		}
+		if (st >= NAT_TCP_SYN_RECV && st <= NAT_TCP_FIN_WAIT)
+			e->state = (e->flags & NAT_SF_FIN_ORIG) &&
+					   (e->flags & NAT_SF_FIN_REPLY)
+				       ? NAT_TCP_LAST_ACK
+				       : NAT_TCP_FIN_WAIT;
+		return;
+	}
+	if (!(f & NAT_TCP_ACK))
+		return;
+	if (st == NAT_TCP_SYN_RECV && orig)
+		e->state = NAT_TCP_ESTABLISHED;
+	else if (st == NAT_TCP_LAST_ACK &&
+		 orig == !!(e->flags & NAT_SF_FIN_ORIG_1ST))
+		e->state = NAT_TCP_TIME_WAIT;
+}
+
+/**
+ * nat_session_seen() - account a packet of a session and move its state
+ * @t: table
+ * @s: the session
+ * @dir: the packet's direction
+ * @tcp_flags: its TCP flags (0 for UDP and ICMP)
+ * @bytes: its IP length
+ * @now: caller's seconds
+ */
+void nat_session_seen(struct nat_table *t, uint32_t s, enum nat_dir dir,
+		      uint8_t tcp_flags, uint32_t bytes, int64_t now)
+{
+	struct nat_entry *e = &t->e[s];
+	bool orig = (dir == NAT_DIR_OUT) == !(e->flags & NAT_SF_INBOUND);
+	uint32_t old = e->expires;
+
+	if (dir == NAT_DIR_OUT) {
+		e->pkts_out++;
+		e->bytes_out += bytes;
+		/* Outbound traffic keeps the mapping (RFC 4787 REQ-6). */
+		if (t->e[e->map].kind == NAT_KIND_MAPPING)
+			t->e[e->map].expires =
+			    (uint32_t)(now + t->cfg.timeouts.mapping);
+	} else {
+		e->pkts_in++;
+		e->bytes_in += bytes;
+	}
+	if (!orig)
+		e->flags |= NAT_SF_REPLIED;
+	if (e->proto == NAT_PROTO_TCP)
+		tcp_step(e, orig, tcp_flags);
+	e->expires = (uint32_t)(now + nat_timeout_of(t, e));
+	if (e->expires < old)
+		nat_wheel_resched(t, s);
+}

@@ -1,0 +1,1215 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* nat_table.c - the NAT table: the region's format and validation, the hash
+ * index, the timer wheel, external ports, forwards, walks and flush */
+#include "nat_priv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+_Static_assert(sizeof(struct nat_hdr) == 128, "header layout");
+_Static_assert(sizeof(struct nat_entry) == 88, "entry layout");
+
+/**
+ * nat_table_size() - bytes of the region a table of @capacity entries needs
+ * @capacity: entries, NAT_MIN_CAPACITY..NAT_MAX_CAPACITY
+ *
+ * Return: size in bytes, 0 when @capacity is out of range
+ */
+size_t nat_table_size(uint32_t capacity)
+{
+	if (capacity < NAT_MIN_CAPACITY || capacity > NAT_MAX_CAPACITY)
+		return 0;
+	return sizeof(struct nat_hdr) +
+	       (size_t)capacity * sizeof(struct nat_entry);
+}
+
+/**
+ * nat_hdr_csum() - the header's checksum: FNV-1a 64 of the bytes before
+ * @csum
+ * @h: header
+ *
+ * Return: the checksum
+ */
+uint64_t nat_hdr_csum(const struct nat_hdr *h)
+{
+	const uint8_t *b = (const uint8_t *)h;
+	uint64_t x = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < offsetof(struct nat_hdr, csum); i++) {
+		x ^= b[i];
+		x *= 0x100000001b3ull;
+	}
+	return x;
+}
+
+static void cfg_defaults(struct nat_config *c)
+{
+	struct nat_timeouts *to = &c->timeouts;
+
+	if (!c->port_min)
+		c->port_min = NAT_DEFAULT_PORT_MIN;
+	if (!c->port_max)
+		c->port_max = NAT_DEFAULT_PORT_MAX;
+	to->tcp_syn = to->tcp_syn ? to->tcp_syn : 120;
+	to->tcp_est = to->tcp_est ? to->tcp_est : 7440;
+	to->tcp_fin = to->tcp_fin ? to->tcp_fin : 120;
+	to->tcp_time_wait = to->tcp_time_wait ? to->tcp_time_wait : 120;
+	to->tcp_close = to->tcp_close ? to->tcp_close : 10;
+	to->udp = to->udp ? to->udp : 30;
+	to->udp_replied = to->udp_replied ? to->udp_replied : 120;
+	to->icmp = to->icmp ? to->icmp : 30;
+	to->mapping = to->mapping ? to->mapping : 120;
+}
+
+static uint32_t max_timeout(const struct nat_timeouts *to)
+{
+	const uint32_t v[] = {to->tcp_syn,	 to->tcp_est,	to->tcp_fin,
+			      to->tcp_time_wait, to->tcp_close, to->udp,
+			      to->udp_replied,	 to->icmp,	to->mapping};
+	uint32_t m = 0;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		m = v[i] > m ? v[i] : m;
+	return m;
+}
+
+/**
+ * nat_check_config() - check a table's settings
+ * @cfg: settings
+ * @err: where to write the sentence for the user
+ * @errlen: its size
+ *
+ * Return: 0, or -EINVAL with @err set
+ */
+int nat_check_config(const struct nat_config *cfg, char *err, size_t errlen)
+{
+	struct nat_config c = *cfg;
+
+	cfg_defaults(&c);
+	if (!nat_table_size(c.capacity)) {
+		snprintf(err, errlen, "table size %u outside %u..%u",
+			 c.capacity, NAT_MIN_CAPACITY, NAT_MAX_CAPACITY);
+		return -EINVAL;
+	}
+	if (c.inside_prefix < 1 || c.inside_prefix > 30) {
+		snprintf(err, errlen, "inside prefix /%u outside 1..30",
+			 c.inside_prefix);
+		return -EINVAL;
+	}
+	if (c.n_ext < 1 || c.n_ext > NAT_MAX_EXT) {
+		snprintf(err, errlen, "%u external addresses: 1 to %u allowed",
+			 c.n_ext, NAT_MAX_EXT);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < c.n_ext; i++) {
+		uint32_t a = c.ext_addr[i];
+
+		if (!a || a == 0xffffffffu || (a >> 28) >= 14 ||
+		    nat_inside(&c, a)) {
+			snprintf(err, errlen,
+				 "external address %u.%u.%u.%u unusable "
+				 "(zero, multicast, broadcast or inside)",
+				 a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255);
+			return -EINVAL;
+		}
+		for (unsigned j = 0; j < i; j++)
+			if (c.ext_addr[j] == a) {
+				snprintf(err, errlen,
+					 "external address listed twice");
+				return -EINVAL;
+			}
+	}
+	if (c.port_min > c.port_max || c.port_min < 1) {
+		snprintf(err, errlen, "port range %u-%u is empty", c.port_min,
+			 c.port_max);
+		return -EINVAL;
+	}
+	if (c.ext_mtu && c.ext_mtu < 576) {
+		snprintf(err, errlen, "external MTU %u below 576", c.ext_mtu);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- hash index ---- */
+
+static uint32_t key_in(const struct nat_table *t, const struct nat_entry *e)
+{
+	if (e->kind == NAT_KIND_SESSION)
+		return nat_hash(t, NAT_KEY_SESS_IN, e->proto, e->int_ip,
+				e->int_port, e->rem_ip, e->rem_port);
+	return nat_hash(t, NAT_KEY_MAP_IN, e->proto, e->int_ip, e->int_port, 0,
+			0);
+}
+
+static uint32_t key_out(const struct nat_table *t, const struct nat_entry *e)
+{
+	if (e->kind == NAT_KIND_SESSION)
+		return nat_hash(t, NAT_KEY_SESS_OUT, e->proto, e->ext_ip,
+				e->ext_port, e->rem_ip, e->rem_port);
+	return nat_hash(t, NAT_KEY_MAP_OUT, e->proto, e->ext_ip, e->ext_port, 0,
+			0);
+}
+
+static void chain_del(struct nat_table *t, uint32_t *head, uint32_t i, bool in)
+{
+	uint32_t *pp = head;
+
+	while (*pp != NAT_NIL) {
+		struct nat_entry *x = &t->e[*pp];
+
+		if (*pp == i) {
+			*pp = in ? x->next_in : x->next_out;
+			return;
+		}
+		pp = in ? &x->next_in : &x->next_out;
+	}
+}
+
+/**
+ * nat_lookup_sess_in() - a session by its inside 5-tuple
+ * @t: table
+ * @proto: protocol
+ * @int_ip: inside address
+ * @int_port: inside port (ICMP: identifier)
+ * @rem_ip: remote address
+ * @rem_port: remote port (ICMP: 0)
+ *
+ * Return: entry index or NAT_NIL
+ */
+uint32_t nat_lookup_sess_in(const struct nat_table *t, uint8_t proto,
+			    uint32_t int_ip, uint16_t int_port, uint32_t rem_ip,
+			    uint16_t rem_port)
+{
+	uint32_t h = nat_hash(t, NAT_KEY_SESS_IN, proto, int_ip, int_port,
+			      rem_ip, rem_port);
+
+	for (uint32_t i = t->bin[h & t->mask]; i != NAT_NIL;
+	     i = t->e[i].next_in) {
+		const struct nat_entry *e = &t->e[i];
+
+		if (e->kind == NAT_KIND_SESSION && e->proto == proto &&
+		    e->int_ip == int_ip && e->int_port == int_port &&
+		    e->rem_ip == rem_ip && e->rem_port == rem_port)
+			return i;
+	}
+	return NAT_NIL;
+}
+
+/**
+ * nat_lookup_sess_out() - a session by its outside 5-tuple
+ * @t: table
+ * @proto: protocol
+ * @ext_ip: external address
+ * @ext_port: external port
+ * @rem_ip: remote address
+ * @rem_port: remote port
+ *
+ * Return: entry index or NAT_NIL
+ */
+uint32_t nat_lookup_sess_out(const struct nat_table *t, uint8_t proto,
+			     uint32_t ext_ip, uint16_t ext_port,
+			     uint32_t rem_ip, uint16_t rem_port)
+{
+	uint32_t h = nat_hash(t, NAT_KEY_SESS_OUT, proto, ext_ip, ext_port,
+			      rem_ip, rem_port);
+
+	for (uint32_t i = t->bout[h & t->mask]; i != NAT_NIL;
+	     i = t->e[i].next_out) {
+		const struct nat_entry *e = &t->e[i];
+
+		if (e->kind == NAT_KIND_SESSION && e->proto == proto &&
+		    e->ext_ip == ext_ip && e->ext_port == ext_port &&
+		    e->rem_ip == rem_ip && e->rem_port == rem_port)
+			return i;
+	}
+	return NAT_NIL;
+}
+
+/**
+ * nat_lookup_map_in() - a dynamic mapping by its inside endpoint
+ * @t: table
+ * @proto: protocol
+ * @int_ip: inside address
+ * @int_port: inside port
+ *
+ * Forwards are not found here: a VM behind a forward that opens a
+ * connection of its own gets a dynamic mapping.
+ *
+ * Return: entry index or NAT_NIL
+ */
+uint32_t nat_lookup_map_in(const struct nat_table *t, uint8_t proto,
+			   uint32_t int_ip, uint16_t int_port)
+{
+	uint32_t h = nat_hash(t, NAT_KEY_MAP_IN, proto, int_ip, int_port, 0, 0);
+
+	for (uint32_t i = t->bin[h & t->mask]; i != NAT_NIL;
+	     i = t->e[i].next_in) {
+		const struct nat_entry *e = &t->e[i];
+
+		if (e->kind == NAT_KIND_MAPPING && e->proto == proto &&
+		    e->int_ip == int_ip && e->int_port == int_port)
+			return i;
+	}
+	return NAT_NIL;
+}
+
+/**
+ * nat_lookup_map_out() - a mapping or forward by its external endpoint
+ * @t: table
+ * @proto: protocol
+ * @ext_ip: external address
+ * @ext_port: external port
+ *
+ * Return: entry index or NAT_NIL
+ */
+uint32_t nat_lookup_map_out(const struct nat_table *t, uint8_t proto,
+			    uint32_t ext_ip, uint16_t ext_port)
+{
+	uint32_t h =
+	    nat_hash(t, NAT_KEY_MAP_OUT, proto, ext_ip, ext_port, 0, 0);
+
+	for (uint32_t i = t->bout[h & t->mask]; i != NAT_NIL;
+	     i = t->e[i].next_out) {
+		const struct nat_entry *e = &t->e[i];
+
+		if ((e->kind == NAT_KIND_MAPPING ||
+		     e->kind == NAT_KIND_FORWARD) &&
+		    e->proto == proto && e->ext_ip == ext_ip &&
+		    e->ext_port == ext_port)
+			return i;
+	}
+	return NAT_NIL;
+}
+
+/* ---- timer wheel ---- */
+
+static void wheel_add(struct nat_table *t, uint32_t i, int64_t at)
+{
+	struct nat_entry *e = &t->e[i];
+	uint32_t *head;
+
+	if (at < t->wheel_time)
+		at = t->wheel_time;
+	if (at > t->wheel_time + NAT_WHEEL_SLOTS - 1)
+		at = t->wheel_time + NAT_WHEEL_SLOTS - 1;
+	e->tw_slot = (uint16_t)(at & (NAT_WHEEL_SLOTS - 1));
+	head = &t->wheel[e->tw_slot];
+	e->tw_prev = NAT_NIL;
+	e->tw_next = *head;
+	if (*head != NAT_NIL)
+		t->e[*head].tw_prev = i;
+	*head = i;
+}
+
+static void wheel_del(struct nat_table *t, uint32_t i)
+{
+	struct nat_entry *e = &t->e[i];
+
+	if (e->tw_prev != NAT_NIL)
+		t->e[e->tw_prev].tw_next = e->tw_next;
+	else
+		t->wheel[e->tw_slot] = e->tw_next;
+	if (e->tw_next != NAT_NIL)
+		t->e[e->tw_next].tw_prev = e->tw_prev;
+	e->tw_next = e->tw_prev = NAT_NIL;
+}
+
+/**
+ * nat_wheel_resched() - move an entry whose expiry came closer (a RST, a
+ * FIN) to its new slot; later expiries need nothing (see nat_expire())
+ * @t: table
+ * @i: live entry, in the wheel
+ */
+void nat_wheel_resched(struct nat_table *t, uint32_t i)
+{
+	wheel_del(t, i);
+	wheel_add(t, i, t->e[i].expires);
+}
+
+/* ---- ports ---- */
+
+static struct nat_ports *ports_of(struct nat_table *t, uint8_t proto,
+				  uint32_t ext_ip)
+{
+	int p = nat_proto_idx(proto), x = nat_ext_idx(&t->cfg, ext_ip);
+
+	return p < 0 || x < 0 ? NULL : &t->ports[p][x];
+}
+
+static void port_mark(struct nat_table *t, const struct nat_entry *e, bool on)
+{
+	struct nat_ports *pb = ports_of(t, e->proto, e->ext_ip);
+	uint64_t bit = 1ull << (e->ext_port & 63);
+
+	if (!pb)
+		return;
+	if (on)
+		pb->w[e->ext_port >> 6] |= bit;
+	else
+		pb->w[e->ext_port >> 6] &= ~bit;
+}
+
+static uint64_t rng_next(struct nat_table *t)
+{
+	uint64_t x = t->rng;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	t->rng = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+/* First free port in [lo, hi], or -1. */
+static int port_scan(const struct nat_ports *pb, unsigned lo, unsigned hi)
+{
+	for (unsigned p = lo; p <= hi;) {
+		uint64_t w = ~pb->w[p >> 6] & (~0ull << (p & 63));
+
+		if (w) {
+			unsigned f = (p & ~63u) + (unsigned)__builtin_ctzll(w);
+
+			return f <= hi ? (int)f : -1;
+		}
+		p = (p & ~63u) + 64;
+	}
+	return -1;
+}
+
+/**
+ * nat_port_alloc() - choose an external port for a new mapping
+ * @t: table
+ * @proto: protocol
+ * @ext: index of the external address
+ * @want: the inside port, kept when it is free and in the range (port
+ *        preservation)
+ *
+ * Otherwise the search starts at a random port of the range and takes the
+ * next free one, wrapping (RFC 6056 style randomization).  The port is not
+ * taken until the mapping is published.
+ *
+ * Return: the port, or -ENOSPC when the range is full
+ */
+int nat_port_alloc(struct nat_table *t, uint8_t proto, unsigned ext,
+		   uint16_t want)
+{
+	int pi = nat_proto_idx(proto);
+	const struct nat_ports *pb;
+	unsigned lo = t->cfg.port_min, hi = t->cfg.port_max, start;
+	int p;
+
+	if (pi < 0 || ext >= t->cfg.n_ext)
+		return -ENOSPC;
+	pb = &t->ports[pi][ext];
+	if (want >= lo && want <= hi &&
+	    !(pb->w[want >> 6] & (1ull << (want & 63))))
+		return want;
+	start = lo + (unsigned)(rng_next(t) % (hi - lo + 1));
+	p = port_scan(pb, start, hi);
+	if (p < 0 && start > lo)
+		p = port_scan(pb, lo, start - 1);
+	return p < 0 ? -ENOSPC : p;
+}
+
+/* ---- entries ---- */
+
+/**
+ * nat_entry_alloc() - take a free entry, zeroed and not yet live
+ * @t: table
+ *
+ * Return: its index, or NAT_NIL when the table is full
+ */
+uint32_t nat_entry_alloc(struct nat_table *t)
+{
+	uint32_t i = t->free_head;
+	struct nat_entry *e;
+
+	if (i == NAT_NIL)
+		return NAT_NIL;
+	e = &t->e[i];
+	t->free_head = e->tw_next;
+	t->nfree--;
+	memset(e, 0, sizeof(*e));
+	e->map = NAT_NIL;
+	e->next_in = e->next_out = e->tw_next = e->tw_prev = NAT_NIL;
+	return i;
+}
+
+/* Put a live entry into the index, the wheel and the port bitmap. */
+static void entry_link(struct nat_table *t, uint32_t i)
+{
+	struct nat_entry *e = &t->e[i];
+	uint32_t h;
+
+	if (e->kind != NAT_KIND_FORWARD) {
+		h = key_in(t, e) & t->mask;
+		e->next_in = t->bin[h];
+		t->bin[h] = i;
+		wheel_add(t, i, e->expires);
+	}
+	h = key_out(t, e) & t->mask;
+	e->next_out = t->bout[h];
+	t->bout[h] = i;
+	switch (e->kind) {
+	case NAT_KIND_SESSION:
+		t->e[e->map].refs++;
+		t->st.sessions++;
+		break;
+	case NAT_KIND_MAPPING:
+		port_mark(t, e, true);
+		t->st.mappings++;
+		break;
+	case NAT_KIND_FORWARD:
+		port_mark(t, e, true);
+		t->st.forwards++;
+		break;
+	}
+}
+
+/**
+ * nat_entry_publish() - make an entry filled by the caller live
+ * @t: table
+ * @i: entry from nat_entry_alloc(), every field set
+ * @kind: enum nat_entry_kind
+ *
+ * The kind is stored last, so a process killed before it leaves a free
+ * entry behind, never half of one.
+ */
+void nat_entry_publish(struct nat_table *t, uint32_t i, uint8_t kind)
+{
+	__atomic_store_n(&t->e[i].kind, kind, __ATOMIC_RELEASE);
+	entry_link(t, i);
+}
+
+/**
+ * nat_entry_free() - retire a live entry (a mapping must have no session)
+ * @t: table
+ * @i: entry
+ */
+void nat_entry_free(struct nat_table *t, uint32_t i)
+{
+	struct nat_entry *e = &t->e[i];
+	uint8_t kind = e->kind;
+	uint32_t hin = key_in(t, e) & t->mask, hout = key_out(t, e) & t->mask;
+
+	__atomic_store_n(&e->kind, NAT_E_FREE, __ATOMIC_RELEASE);
+	if (kind != NAT_KIND_FORWARD) {
+		chain_del(t, &t->bin[hin], i, true);
+		wheel_del(t, i);
+	}
+	chain_del(t, &t->bout[hout], i, false);
+	switch (kind) {
+	case NAT_KIND_SESSION:
+		t->e[e->map].refs--;
+		t->st.sessions--;
+		break;
+	case NAT_KIND_MAPPING:
+		port_mark(t, e, false);
+		t->st.mappings--;
+		break;
+	case NAT_KIND_FORWARD:
+		port_mark(t, e, false);
+		t->st.forwards--;
+		break;
+	}
+	e->tw_next = t->free_head;
+	t->free_head = i;
+	t->nfree++;
+}
+
+/* ---- region: format, validation, rebuild ---- */
+
+/* Is a live entry consistent on its own (and with its mapping)? */
+static bool entry_valid(const struct nat_table *t, const struct nat_entry *e,
+			int64_t now)
+{
+	const struct nat_config *c = &t->cfg;
+	int64_t limit = now + max_timeout(&c->timeouts) + NAT_EXPIRY_SLACK;
+	const struct nat_entry *m;
+
+	if (nat_proto_idx(e->proto) < 0 || nat_ext_idx(c, e->ext_ip) < 0 ||
+	    !nat_inside(c, e->int_ip))
+		return false;
+	if (e->proto != NAT_PROTO_ICMP && (!e->ext_port || !e->int_port))
+		return false;
+	switch (e->kind) {
+	case NAT_KIND_FORWARD:
+		return e->proto != NAT_PROTO_ICMP && !e->state;
+	case NAT_KIND_MAPPING:
+		return !e->state && e->expires <= limit;
+	case NAT_KIND_SESSION:
+		break;
+	default:
+		return false;
+	}
+	if (e->expires > limit || e->map >= t->cap)
+		return false;
+	if (e->proto == NAT_PROTO_TCP
+		? e->state == NAT_TCP_NONE || e->state >= NAT_TCP_MAX
+		: e->state != NAT_TCP_NONE)
+		return false;
+	m = &t->e[e->map];
+	if (m->kind != NAT_KIND_MAPPING && m->kind != NAT_KIND_FORWARD)
+		return false;
+	return m->proto == e->proto && m->int_ip == e->int_ip &&
+	       m->int_port == e->int_port && m->ext_ip == e->ext_ip &&
+	       m->ext_port == e->ext_port;
+}
+
+/* Is another live entry already indexed under @e's keys? */
+static bool entry_dup(const struct nat_table *t, const struct nat_entry *e)
+{
+	if (e->kind == NAT_KIND_SESSION)
+		return nat_lookup_sess_in(t, e->proto, e->int_ip, e->int_port,
+					  e->rem_ip, e->rem_port) != NAT_NIL ||
+		       nat_lookup_sess_out(t, e->proto, e->ext_ip, e->ext_port,
+					   e->rem_ip, e->rem_port) != NAT_NIL;
+	if (nat_lookup_map_out(t, e->proto, e->ext_ip, e->ext_port) != NAT_NIL)
+		return true;
+	return e->kind == NAT_KIND_MAPPING &&
+	       nat_lookup_map_in(t, e->proto, e->int_ip, e->int_port) !=
+		   NAT_NIL;
+}
+
+/*
+ * Rebuild everything derived from the entries: index, wheel, ports,
+ * reference counts, free list.  Entries that do not hold together are freed
+ * and counted in @info.  Mappings go first so sessions can be checked
+ * against kept mappings.
+ */
+static void rebuild(struct nat_table *t, int64_t now,
+		    struct nat_attach_info *info)
+{
+	struct nat_attach_info dummy;
+	uint64_t created = t->st.created, expired = t->st.expired;
+
+	if (!info)
+		info = &dummy;
+	memset(info, 0, sizeof(*info));
+	for (uint32_t i = 0; i <= t->mask; i++)
+		t->bin[i] = t->bout[i] = NAT_NIL;
+	for (unsigned s = 0; s < NAT_WHEEL_SLOTS; s++)
+		t->wheel[s] = NAT_NIL;
+	memset(t->ports, 0, sizeof(t->ports));
+	t->st.sessions = t->st.mappings = t->st.forwards = 0;
+	t->wheel_time = now;
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint32_t i = 0; i < t->cap; i++) {
+			struct nat_entry *e = &t->e[i];
+			bool sess = e->kind == NAT_KIND_SESSION;
+
+			if (e->kind == NAT_E_FREE || sess != (pass == 1))
+				continue;
+			e->refs = 0;
+			e->next_in = e->next_out = NAT_NIL;
+			e->tw_next = e->tw_prev = NAT_NIL;
+			if (!entry_valid(t, e, now) || entry_dup(t, e)) {
+				e->kind = NAT_E_FREE;
+				info->discarded++;
+			} else if (sess && e->expires <= now) {
+				e->kind = NAT_E_FREE;
+				info->stale++;
+			} else {
+				entry_link(t, i);
+				info->kept++;
+			}
+		}
+	}
+	t->free_head = NAT_NIL;
+	t->nfree = 0;
+	for (uint32_t i = t->cap; i-- > 0;) {
+		if (t->e[i].kind != NAT_E_FREE)
+			continue;
+		t->e[i].tw_next = t->free_head;
+		t->free_head = i;
+		t->nfree++;
+	}
+	t->st.created = created;
+	t->st.expired = expired;
+}
+
+static void hdr_write_cfg(struct nat_hdr *h, const struct nat_config *c)
+{
+	h->inside_net = c->inside_net;
+	h->inside_prefix = c->inside_prefix;
+	memset(h->ext_addr, 0, sizeof(h->ext_addr));
+	memcpy(h->ext_addr, c->ext_addr, c->n_ext * sizeof(c->ext_addr[0]));
+	h->n_ext = c->n_ext;
+	h->port_min = c->port_min;
+	h->port_max = c->port_max;
+	h->csum = nat_hdr_csum(h);
+}
+
+static int table_new(void *mem, size_t size, const struct nat_config *cfg,
+		     struct nat_table **out)
+{
+	struct nat_table *t = calloc(1, sizeof(*t));
+	uint32_t nb = 16;
+
+	if (!t)
+		return -ENOMEM;
+	while (nb < cfg->capacity)
+		nb <<= 1;
+	t->bin = malloc(nb * sizeof(uint32_t));
+	t->bout = malloc(nb * sizeof(uint32_t));
+	if (!t->bin || !t->bout) {
+		nat_table_detach(t);
+		return -ENOMEM;
+	}
+	t->mask = nb - 1;
+	t->hdr = mem;
+	t->e = (struct nat_entry *)((uint8_t *)mem + sizeof(struct nat_hdr));
+	t->cap = cfg->capacity;
+	t->cfg = *cfg;
+	cfg_defaults(&t->cfg);
+	siphash_key_init(&t->key, cfg->hash_key[0], cfg->hash_key[1]);
+	t->rng = (cfg->hash_key[0] ^ (cfg->hash_key[1] << 1)) | 1;
+	t->st.capacity = cfg->capacity;
+	(void)size;
+	*out = t;
+	return 0;
+}
+
+/**
+ * nat_table_init() - format a region as an empty table
+ * @mem: the region (8-byte aligned), written whole
+ * @size: its size: at least nat_table_size(@cfg->capacity)
+ * @cfg: settings
+ * @now: caller's seconds
+ * @out: the handle
+ * @err: the sentence for the user on failure
+ * @errlen: its size
+ *
+ * Return: 0, -EINVAL (bad settings, region too small) or -ENOMEM
+ */
+int nat_table_init(void *mem, size_t size, const struct nat_config *cfg,
+		   int64_t now, struct nat_table **out, char *err,
+		   size_t errlen)
+{
+	struct nat_hdr *h = mem;
+	struct nat_table *t;
+	int rc = nat_check_config(cfg, err, errlen);
+
+	if (rc)
+		return rc;
+	if (size < nat_table_size(cfg->capacity) || ((uintptr_t)mem & 7)) {
+		snprintf(err, errlen,
+			 "region of %zu bytes too small for %u "
+			 "entries (or misaligned)",
+			 size, cfg->capacity);
+		return -EINVAL;
+	}
+	rc = table_new(mem, size, cfg, &t);
+	if (rc) {
+		snprintf(err, errlen, "out of memory");
+		return rc;
+	}
+	memset(mem, 0, nat_table_size(cfg->capacity));
+	h->magic = NAT_MAGIC;
+	h->version = NAT_VERSION;
+	h->hdr_size = sizeof(struct nat_hdr);
+	h->entry_size = sizeof(struct nat_entry);
+	h->capacity = cfg->capacity;
+	h->region_size = nat_table_size(cfg->capacity);
+	h->epoch = cfg->epoch;
+	hdr_write_cfg(h, &t->cfg);
+	rebuild(t, now, NULL);
+	*out = t;
+	return 0;
+}
+
+/* Check the header of a region to attach; the sentence says why not. */
+static int hdr_check(const struct nat_hdr *h, size_t size,
+		     const struct nat_config *cfg, char *err, size_t errlen)
+{
+	if (size < sizeof(*h) || h->magic != NAT_MAGIC) {
+		snprintf(err, errlen, "not a NAT table (bad magic)");
+		return -EINVAL;
+	}
+	if (h->version != NAT_VERSION || h->hdr_size != sizeof(*h) ||
+	    h->entry_size != sizeof(struct nat_entry)) {
+		snprintf(err, errlen,
+			 "NAT table version %u (header %u, entry %u bytes): "
+			 "this vnetd reads version %u",
+			 h->version, h->hdr_size, h->entry_size, NAT_VERSION);
+		return -EPROTO;
+	}
+	if (h->csum != nat_hdr_csum(h)) {
+		snprintf(err, errlen, "NAT table header checksum wrong");
+		return -EBADMSG;
+	}
+	if (h->capacity != cfg->capacity ||
+	    h->region_size != nat_table_size(cfg->capacity) ||
+	    size < h->region_size) {
+		snprintf(err, errlen,
+			 "NAT table holds %u entries in %llu bytes, %u wanted "
+			 "in %zu",
+			 h->capacity, (unsigned long long)h->region_size,
+			 cfg->capacity, size);
+		return -ERANGE;
+	}
+	if (h->epoch != cfg->epoch) {
+		snprintf(err, errlen, "NAT table from another boot");
+		return -ESTALE;
+	}
+	if (h->n_ext < 1 || h->n_ext > NAT_MAX_EXT || h->inside_prefix < 1 ||
+	    h->inside_prefix > 30 || h->port_min > h->port_max) {
+		snprintf(err, errlen, "NAT table settings out of range");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * nat_table_attach() - take over a table a previous process left
+ * @mem: the region
+ * @size: its size
+ * @cfg: settings now; @capacity and @epoch must match the region's
+ * @now: caller's seconds
+ * @out: the handle
+ * @info: what was kept and discarded (may be NULL)
+ * @err: why the region was refused
+ * @errlen: its size
+ *
+ * The header is checked (magic, version, sizes, checksum, capacity, epoch)
+ * and nothing else in the region is trusted: every entry is checked on its
+ * own and against its mapping, the index is rebuilt from the entries that
+ * pass.  Then the settings of @cfg are applied (nat_table_configure()).
+ *
+ * Return: 0; -EINVAL, -EPROTO, -EBADMSG, -ERANGE or -ESTALE when the region
+ * is refused (@err says why; format it with nat_table_init()), -ENOMEM
+ */
+int nat_table_attach(void *mem, size_t size, const struct nat_config *cfg,
+		     int64_t now, struct nat_table **out,
+		     struct nat_attach_info *info, char *err, size_t errlen)
+{
+	const struct nat_hdr *h = mem;
+	struct nat_config old;
+	struct nat_table *t;
+	int rc = nat_check_config(cfg, err, errlen);
+
+	if (rc)
+		return rc;
+	if ((uintptr_t)mem & 7) {
+		snprintf(err, errlen, "region misaligned");
+		return -EINVAL;
+	}
+	rc = hdr_check(h, size, cfg, err, errlen);
+	if (rc)
+		return rc;
+	/* Entries are checked against the settings they were made with. */
+	old = *cfg;
+	old.inside_net = h->inside_net;
+	old.inside_prefix = (uint8_t)h->inside_prefix;
+	memcpy(old.ext_addr, h->ext_addr, sizeof(old.ext_addr));
+	old.n_ext = h->n_ext;
+	old.port_min = h->port_min;
+	old.port_max = h->port_max;
+	rc = table_new(mem, size, &old, &t);
+	if (rc) {
+		snprintf(err, errlen, "out of memory");
+		return rc;
+	}
+	rebuild(t, now, info);
+	rc = nat_table_configure(t, cfg, now, err, errlen);
+	if (rc) {
+		nat_table_detach(t);
+		return rc;
+	}
+	*out = t;
+	return 0;
+}
+
+/**
+ * nat_table_configure() - apply new settings to a live table
+ * @t: table
+ * @cfg: settings (@capacity and @epoch are ignored: they are the region's)
+ * @now: caller's seconds
+ * @err: why the settings were refused
+ * @errlen: its size
+ *
+ * Mappings and sessions on an external address no longer listed, or of an
+ * inside address outside the new subnet, are flushed; forwards (and their
+ * sessions) move to the first external address.  Timeouts apply to the next
+ * packet of each entry.
+ *
+ * Return: 0 or -EINVAL
+ */
+int nat_table_configure(struct nat_table *t, const struct nat_config *cfg,
+			int64_t now, char *err, size_t errlen)
+{
+	struct nat_config c = *cfg;
+	bool rekey;
+	int rc;
+
+	c.capacity = t->cap;
+	c.epoch = t->hdr->epoch;
+	rc = nat_check_config(&c, err, errlen);
+	if (rc)
+		return rc;
+	cfg_defaults(&c);
+	rekey = c.inside_net != t->cfg.inside_net ||
+		c.inside_prefix != t->cfg.inside_prefix ||
+		c.n_ext != t->cfg.n_ext ||
+		memcmp(c.ext_addr, t->cfg.ext_addr,
+		       c.n_ext * sizeof(c.ext_addr[0])) ||
+		c.port_min != t->cfg.port_min || c.port_max != t->cfg.port_max;
+	if (!rekey) {
+		c.hash_key[0] = t->cfg.hash_key[0];
+		c.hash_key[1] = t->cfg.hash_key[1];
+		t->cfg = c;
+		return 0;
+	}
+	/* Entries first (a crash in between leaves entries the header's
+	 * old settings reject), then the header, then the index. */
+	for (uint32_t i = 0; i < t->cap; i++) {
+		struct nat_entry *e = &t->e[i];
+		uint32_t fwd_ip = t->cfg.ext_addr[0];
+
+		if (e->kind == NAT_E_FREE)
+			continue;
+		if (!nat_inside(&c, e->int_ip)) {
+			e->kind = NAT_E_FREE;
+			continue;
+		}
+		if (e->kind == NAT_KIND_FORWARD ||
+		    (e->kind == NAT_KIND_SESSION &&
+		     t->e[e->map].kind == NAT_KIND_FORWARD)) {
+			if (e->ext_ip == fwd_ip)
+				e->ext_ip = c.ext_addr[0];
+		} else if (nat_ext_idx(&c, e->ext_ip) < 0) {
+			e->kind = NAT_E_FREE;
+		}
+	}
+	c.hash_key[0] = t->cfg.hash_key[0];
+	c.hash_key[1] = t->cfg.hash_key[1];
+	t->cfg = c;
+	hdr_write_cfg(t->hdr, &c);
+	rebuild(t, now, NULL);
+	return 0;
+}
+
+/**
+ * nat_table_detach() - free the handle; the region is left as it is
+ * @t: handle (NULL is fine)
+ */
+void nat_table_detach(struct nat_table *t)
+{
+	if (!t)
+		return;
+	free(t->bin);
+	free(t->bout);
+	free(t);
+}
+
+/* ---- expiry ---- */
+
+/**
+ * nat_expire() - free the entries that are due
+ * @t: table
+ * @now: caller's seconds
+ * @budget: most wheel slots and entries to visit in this call
+ *
+ * Each entry sits in the wheel slot of its expiry as it was when it was
+ * last placed.  A packet that moves the expiry later leaves it there (the
+ * common case costs nothing), so a slot's entry may turn out to be alive
+ * and is placed again; one that moves it sooner (RST, FIN) moves it.  A mapping
+ * still used by a session lives on.
+ *
+ * Return: true when caught up with @now, false when @budget ran out first
+ */
+bool nat_expire(struct nat_table *t, int64_t now, unsigned budget)
+{
+	unsigned used = 0;
+
+	if (now - t->wheel_time >= NAT_WHEEL_SLOTS)
+		t->wheel_time = now - NAT_WHEEL_SLOTS + 1;
+	while (t->wheel_time <= now) {
+		uint32_t *head =
+		    &t->wheel[t->wheel_time & (NAT_WHEEL_SLOTS - 1)];
+		int64_t horizon = t->wheel_time + NAT_WHEEL_SLOTS - 1;
+
+		while (*head != NAT_NIL) {
+			uint32_t i = *head;
+			struct nat_entry *e = &t->e[i];
+
+			if (used++ >= budget)
+				return false;
+			if (e->kind == NAT_KIND_MAPPING && e->refs &&
+			    e->expires <= now)
+				e->expires =
+				    (uint32_t)(now + t->cfg.timeouts.mapping);
+			if (e->expires > now) {
+				wheel_del(t, i);
+				wheel_add(t, i,
+					  e->expires < horizon ? e->expires
+							       : horizon);
+				continue;
+			}
+			nat_entry_free(t, i);
+			t->st.expired++;
+		}
+		if (used++ >= budget)
+			return false;
+		t->wheel_time++;
+	}
+	return true;
+}
+
+/* ---- forwards, walks, flush ---- */
+
+/**
+ * nat_forward_add() - forward an external port to an inside endpoint
+ * @t: table
+ * @proto: NAT_PROTO_TCP or NAT_PROTO_UDP
+ * @ext_port: port on the first external address, 1-65535
+ * @int_ip: inside address (host order), in the subnet
+ * @int_port: inside port, 1-65535
+ * @err: the sentence for the user
+ * @errlen: its size
+ *
+ * A dynamic mapping holding @ext_port is flushed with its sessions.
+ *
+ * Return: 0, -EINVAL (bad values), -EEXIST (the port is forwarded already;
+ * the same forward again is -EEXIST too, with @err saying so) or -ENOSPC
+ * (table full)
+ */
+int nat_forward_add(struct nat_table *t, uint8_t proto, uint16_t ext_port,
+		    uint32_t int_ip, uint16_t int_port, char *err,
+		    size_t errlen)
+{
+	uint32_t ext_ip = t->cfg.ext_addr[0], i;
+	struct nat_entry *e;
+
+	if (proto != NAT_PROTO_TCP && proto != NAT_PROTO_UDP) {
+		snprintf(err, errlen, "forwards are for tcp and udp");
+		return -EINVAL;
+	}
+	if (!ext_port || !int_port) {
+		snprintf(err, errlen, "port 0 cannot be forwarded");
+		return -EINVAL;
+	}
+	if (!nat_inside(&t->cfg, int_ip) || int_ip == t->cfg.inside_net) {
+		snprintf(err, errlen,
+			 "%u.%u.%u.%u is not an address of the network's "
+			 "subnet",
+			 int_ip >> 24, int_ip >> 16 & 255, int_ip >> 8 & 255,
+			 int_ip & 255);
+		return -EINVAL;
+	}
+	i = nat_lookup_map_out(t, proto, ext_ip, ext_port);
+	if (i != NAT_NIL && t->e[i].kind == NAT_KIND_FORWARD) {
+		e = &t->e[i];
+		snprintf(err, errlen, "%s port %u is already forwarded%s",
+			 proto == NAT_PROTO_TCP ? "tcp" : "udp", ext_port,
+			 e->int_ip == int_ip && e->int_port == int_port
+			     ? " there"
+			     : "");
+		return -EEXIST;
+	}
+	if (i != NAT_NIL) {
+		for (uint32_t s = 0; s < t->cap; s++)
+			if (t->e[s].kind == NAT_KIND_SESSION &&
+			    t->e[s].map == i)
+				nat_entry_free(t, s);
+		nat_entry_free(t, i);
+	}
+	i = nat_entry_alloc(t);
+	if (i == NAT_NIL) {
+		snprintf(err, errlen, "NAT table full");
+		return -ENOSPC;
+	}
+	e = &t->e[i];
+	e->proto = proto;
+	e->int_ip = int_ip;
+	e->int_port = int_port;
+	e->ext_ip = ext_ip;
+	e->ext_port = ext_port;
+	nat_entry_publish(t, i, NAT_KIND_FORWARD);
+	return 0;
+}
+
+/* Free every session through mapping @m. */
+static void free_sessions_of(struct nat_table *t, uint32_t m)
+{
+	for (uint32_t s = 0; s < t->cap && t->e[m].refs; s++)
+		if (t->e[s].kind == NAT_KIND_SESSION && t->e[s].map == m)
+			nat_entry_free(t, s);
+}
+
+/**
+ * nat_forward_del() - remove a forward and its sessions
+ * @t: table
+ * @proto: protocol
+ * @ext_port: its external port
+ *
+ * Return: 0 or -ENOENT
+ */
+int nat_forward_del(struct nat_table *t, uint8_t proto, uint16_t ext_port)
+{
+	uint32_t i = nat_lookup_map_out(t, proto, t->cfg.ext_addr[0], ext_port);
+
+	if (i == NAT_NIL || t->e[i].kind != NAT_KIND_FORWARD)
+		return -ENOENT;
+	free_sessions_of(t, i);
+	nat_entry_free(t, i);
+	return 0;
+}
+
+static void info_of(const struct nat_entry *e, struct nat_session_info *si)
+{
+	memset(si, 0, sizeof(*si));
+	si->kind = e->kind;
+	si->proto = e->proto;
+	si->state = e->state;
+	si->inbound = e->flags & NAT_SF_INBOUND;
+	si->replied = e->flags & NAT_SF_REPLIED;
+	si->int_ip = e->int_ip;
+	si->int_port = e->int_port;
+	si->ext_ip = e->ext_ip;
+	si->ext_port = e->ext_port;
+	si->rem_ip = e->rem_ip;
+	si->rem_port = e->rem_port;
+	si->refs = e->refs;
+	si->expires = e->expires;
+	si->pkts_out = e->pkts_out;
+	si->bytes_out = e->bytes_out;
+	si->pkts_in = e->pkts_in;
+	si->bytes_in = e->bytes_in;
+}
+
+/**
+ * nat_session_walk() - call @cb for every live mapping, forward and session
+ * @t: table
+ * @cb: callback; it must not change the table
+ * @arg: its argument
+ */
+void nat_session_walk(const struct nat_table *t, nat_walk_cb cb, void *arg)
+{
+	struct nat_session_info si;
+
+	for (uint32_t i = 0; i < t->cap; i++) {
+		if (t->e[i].kind == NAT_E_FREE)
+			continue;
+		info_of(&t->e[i], &si);
+		cb(&si, arg);
+	}
+}
+
+/**
+ * nat_forward_walk() - call @cb for every forward
+ * @t: table
+ * @cb: callback; it must not change the table
+ * @arg: its argument
+ */
+void nat_forward_walk(const struct nat_table *t, nat_walk_cb cb, void *arg)
+{
+	struct nat_session_info si;
+
+	for (uint32_t i = 0; i < t->cap; i++) {
+		if (t->e[i].kind != NAT_KIND_FORWARD)
+			continue;
+		info_of(&t->e[i], &si);
+		cb(&si, arg);
+	}
+}
+
+/**
+ * nat_flush() - drop every session and dynamic mapping; forwards stay
+ * @t: table
+ *
+ * Return: entries freed
+ */
+unsigned nat_flush(struct nat_table *t)
+{
+	unsigned n = 0;
+
+	for (int pass = 0; pass < 2; pass++)
+		for (uint32_t i = 0; i < t->cap; i++) {
+			uint8_t k = t->e[i].kind;
+
+			if (k == (pass ? NAT_KIND_MAPPING : NAT_KIND_SESSION)) {
+				nat_entry_free(t, i);
+				n++;
+			}
+		}
+	memset(t->frag, 0, sizeof(t->frag));
+	return n;
+}
+
+/**
+ * nat_stats_get() - read the counters
+ * @t: table
+ * @st: filled
+ */
+void nat_stats_get(const struct nat_table *t, struct nat_stats *st)
+{
+	*st = t->st;
+}
+
+/* ---- first fragments ---- */
+
+static unsigned frag_slot(const struct nat_table *t, unsigned dir, uint32_t src,
+			  uint32_t dst, uint16_t id, uint8_t proto)
+{
+	return nat_hash(t, NAT_KEY_FRAG, proto, src, id, dst, (uint16_t)dir) &
+	       (NAT_FRAG_SLOTS - 1);
+}
+
+/**
+ * nat_frag_put() - remember a first fragment's translation
+ * @t: table
+ * @dir: enum nat_dir
+ * @src: source as it arrived
+ * @dst: destination as it arrived
+ * @id: IP identification
+ * @proto: protocol
+ * @addr: the address written (new source out, new destination in)
+ * @now: caller's seconds
+ *
+ * The slot is taken over whatever it held: memory stays bounded, and the
+ * datagram whose slot was taken loses its later fragments.
+ */
+void nat_frag_put(struct nat_table *t, unsigned dir, uint32_t src, uint32_t dst,
+		  uint16_t id, uint8_t proto, uint32_t addr, int64_t now)
+{
+	struct nat_frag *f = &t->frag[frag_slot(t, dir, src, dst, id, proto)];
+
+	f->src = src;
+	f->dst = dst;
+	f->id = id;
+	f->proto = proto;
+	f->dir = (uint8_t)dir;
+	f->addr = addr;
+	f->expires = now + NAT_FRAG_TIMEOUT;
+}
+
+/**
+ * nat_frag_get() - the translation of a later fragment's datagram
+ * @t: table
+ * @dir: enum nat_dir
+ * @src: source as it arrived
+ * @dst: destination as it arrived
+ * @id: IP identification
+ * @proto: protocol
+ * @now: caller's seconds
+ * @addr: the address to write
+ *
+ * Return: true when the first fragment was seen
+ */
+bool nat_frag_get(const struct nat_table *t, unsigned dir, uint32_t src,
+		  uint32_t dst, uint16_t id, uint8_t proto, int64_t now,
+		  uint32_t *addr)
+{
+	const struct nat_frag *f =
+	    &t->frag[frag_slot(t, dir, src, dst, id, proto)];
+
+	if (f->expires <= now || f->src != src || f->dst != dst ||
+	    f->id != id || f->proto != proto || f->dir != dir)
+		return false;
+	*addr = f->addr;
+	return true;
+}

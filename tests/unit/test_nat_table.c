@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* test_nat_table.c - the NAT table: TCP states and timeouts, UDP and ICMP
+ * timeouts, mappings held by their sessions, expiry in bounded steps, the
+ * region's validation (magic, version, header checksum, epoch, size,
+ * damaged entries), attach after a restart keeping every connection,
+ * flush, forwards kept, new external address */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+
+#include "test_nat_pkt.h"
+
+static void expire_all(struct tnat *n, int64_t now)
+{
+	assert_true(nat_expire(n->t, now, 1u << 20));
+}
+
+static void tcp(struct tnat *n, bool out, uint8_t flags, int64_t now)
+{
+	struct tpkt p;
+
+	if (out)
+		tp_tcp(&p, VM1, 40000, REM, 80, flags, 0, 0);
+	else
+		tp_tcp(&p, REM, 80, EXT, 40000, flags, 0, 0);
+	if ((out ? tnat_out(n, &p, now) : tnat_in(n, &p, now)) != NAT_FORWARD)
+		fail_msg("tcp %s %#x: %s", out ? "out" : "in", flags,
+			 nat_drop_name(n->v.drop));
+}
+
+static enum nat_tcp_state tcp_state(struct tnat *n)
+{
+	struct tfind f = tnat_find(n, NAT_PROTO_TCP, REM, 80);
+
+	return f.si.kind ? f.si.state : NAT_TCP_NONE;
+}
+
+/* Handshake, data, close; each state's timeout applies. */
+static void test_tcp_states(void **state)
+{
+	struct tnat *n = *state;
+	int64_t t = T0;
+
+	tcp(n, true, NAT_TCP_SYN, t);
+	assert_int_equal(tcp_state(n), NAT_TCP_SYN_SENT);
+	expire_all(n, t + 119);
+	assert_int_equal(tcp_state(n), NAT_TCP_SYN_SENT);
+	tcp(n, false, NAT_TCP_SYN | NAT_TCP_ACK, t += 100);
+	assert_int_equal(tcp_state(n), NAT_TCP_SYN_RECV);
+	tcp(n, true, NAT_TCP_ACK, t += 1);
+	assert_int_equal(tcp_state(n), NAT_TCP_ESTABLISHED);
+	/* Idle for two hours: still there (RFC 5382: >= 2 h 4 min). */
+	expire_all(n, t + 7439);
+	assert_int_equal(tcp_state(n), NAT_TCP_ESTABLISHED);
+	t += 7439;
+	tcp(n, false, NAT_TCP_ACK, t);
+	tcp(n, false, NAT_TCP_FIN | NAT_TCP_ACK, t);
+	assert_int_equal(tcp_state(n), NAT_TCP_FIN_WAIT);
+	tcp(n, true, NAT_TCP_FIN | NAT_TCP_ACK, t);
+	assert_int_equal(tcp_state(n), NAT_TCP_LAST_ACK);
+	tcp(n, false, NAT_TCP_ACK, t);
+	assert_int_equal(tcp_state(n), NAT_TCP_TIME_WAIT);
+	expire_all(n, t + 119);
+	assert_int_equal(tcp_state(n), NAT_TCP_TIME_WAIT);
+	/* The same ports reopen from TIME_WAIT (time only moves on). */
+	t += 119;
+	tcp(n, true, NAT_TCP_SYN, t);
+	assert_int_equal(tcp_state(n), NAT_TCP_SYN_SENT);
+	tcp(n, false, NAT_TCP_RST | NAT_TCP_ACK, t);
+	assert_int_equal(tcp_state(n), NAT_TCP_CLOSE);
+	expire_all(n, t + 9);
+	assert_int_equal(tcp_state(n), NAT_TCP_CLOSE);
+	expire_all(n, t + 11);
+	assert_int_equal(tcp_state(n), NAT_TCP_NONE);
+	/* The mapping outlives its last session by its own timeout. */
+	assert_int_equal(tnat_find(n, 0, 0, 0).mappings, 1);
+	expire_all(n, t + 121);
+	assert_int_equal(tnat_find(n, 0, 0, 0).mappings, 0);
+}
+
+/* An unanswered SYN goes after its timeout. */
+static void test_tcp_syn_timeout(void **state)
+{
+	struct tnat *n = *state;
+	struct nat_stats st;
+
+	tcp(n, true, NAT_TCP_SYN, T0);
+	expire_all(n, T0 + 121);
+	assert_int_equal(tcp_state(n), NAT_TCP_NONE);
+	nat_stats_get(n->t, &st);
+	assert_int_equal(st.expired, 2); /* session and mapping */
+	assert_int_equal(st.sessions + st.mappings, 0);
+}
+
+/* UDP: 30 s unanswered, 120 s once answered; ICMP echo 30 s. */
+static void test_udp_icmp_timeouts(void **state)
+{
+	struct tnat *n = *state;
+	struct tpkt p;
+
+	tp_udp(&p, VM1, 1111, REM, 53, 4, false);
+	assert_int_equal(tnat_out(n, &p, T0), NAT_FORWARD);
+	tp_udp(&p, VM1, 2222, REM, 53, 4, false);
+	assert_int_equal(tnat_out(n, &p, T0), NAT_FORWARD);
+	tp_udp(&p, REM, 53, EXT, 2222, 4, false);
+	assert_int_equal(tnat_in(n, &p, T0), NAT_FORWARD);
+	tp_echo(&p, VM1, REM2, 8, 5);
+	assert_int_equal(tnat_out(n, &p, T0), NAT_FORWARD);
+	assert_int_equal(tnat_find(n, 0, 0, 0).sessions, 3);
+	expire_all(n, T0 + 31);
+	assert_int_equal(tnat_find(n, 0, 0, 0).sessions, 1);
+	assert_true(tnat_find(n, NAT_PROTO_UDP, REM, 53).si.replied);
+	expire_all(n, T0 + 119);
+	assert_int_equal(tnat_find(n, 0, 0, 0).sessions, 1);
+	expire_all(n, T0 + 121);
+	assert_int_equal(tnat_find(n, 0, 0, 0).sessions, 0);
+}
+
+/* Expiry visits at most @budget slots and entries per call. */
+static void test_expire_budget(void **state)
+{
+	struct tnat *n = *state;
+	struct tpkt p;
+	unsigned calls = 0;
+
+	for (unsigned i = 0; i < 20; i++) {
+		tp_udp(&p, VM1, (uint16_t)(20000 + i), REM, 53, 4, false);
+		assert_int_equal(tnat_out(n, &p, T0), NAT_FORWARD);
+	}
+	assert_true(nat_expire(n->t, T0, 100));
+	while (!nat_expire(n->t, T0 + 200, 8))
+		calls++;
+	assert_true(calls > 20);
+	assert_int_equal(
+	    tnat_find(n, 0, 0, 0).sessions + tnat_find(n, 0, 0, 0).mappings, 0);
+	/* A clock far ahead: still bounded, and it catches up. */
+	assert_false(nat_expire(n->t, T0 + 1000000, 100));
+	while (!nat_expire(n->t, T0 + 1000000, 100))
+		;
+}
+
+/* Some traffic of every kind, for the restart tests. */
+static void populate(struct tnat *n)
+{
+	struct tpkt p;
+	char err[160];
+
+	tcp(n, true, NAT_TCP_SYN, T0);
+	tcp(n, false, NAT_TCP_SYN | NAT_TCP_ACK, T0);
+	tcp(n, true, NAT_TCP_ACK, T0);
+	tp_udp(&p, VM2, 5353, REM2, 53, 4, false);
+	assert_int_equal(tnat_out(n, &p, T0), NAT_FORWARD);
+	tp_echo(&p, VM1, REM2, 8, 44);
+	assert_int_equal(tnat_out(n, &p, T0), NAT_FORWARD);
+	assert_int_equal(nat_forward_add(n->t, NAT_PROTO_TCP, 2222, VM5, 22,
+					 err, sizeof(err)),
+			 0);
+	tp_tcp(&p, REM2, 60000, EXT, 2222, NAT_TCP_SYN, 0, 0);
+	assert_int_equal(tnat_in(n, &p, T0), NAT_FORWARD);
+}
+
+struct snap {
+	unsigned n;
+	struct nat_session_info si[64];
+};
+
+static void snap_cb(const struct nat_session_info *si, void *arg)
+{
+	struct snap *s = arg;
+
+	s->si[s->n++] = *si;
+}
+
+static struct snap take(const struct tnat *n)
+{
+	struct snap s;
+
+	memset(&s, 0, sizeof(s));
+	nat_session_walk(n->t, snap_cb, &s);
+	return s;
+}
+
+/* Restart: the region, copied elsewhere (another mapping of the file),
+ * is attached by a new process with a new hash key; every connection is
+ * there and translates as before. */
+static void test_attach_restart(void **state)
+{
+	struct tnat *n = *state, m = *n;
+	struct nat_attach_info info;
+	struct snap a, b;
+	struct tpkt p;
+	char err[160];
+
+	populate(n);
+	a = take(n);
+	m.mem = aligned_alloc(64, (n->size + 63) & ~(size_t)63);
+	memcpy(m.mem, n->mem, n->size);
+	m.cfg.hash_key[0] = 42;
+	m.cfg.hash_key[1] = 43;
+	assert_int_equal(nat_table_attach(m.mem, m.size, &m.cfg, T0 + 10, &m.t,
+					  &info, err, sizeof(err)),
+			 0);
+	assert_int_equal(info.kept, a.n);
+	assert_int_equal(info.discarded, 0);
+	b = take(&m);
+	assert_int_equal(b.n, a.n);
+	assert_memory_equal(a.si, b.si, a.n * sizeof(a.si[0]));
+
+	/* The established connection carries on in both directions. */
+	tcp(&m, true, NAT_TCP_ACK, T0 + 10);
+	tcp(&m, false, NAT_TCP_ACK, T0 + 10);
+	assert_int_equal(tcp_state(&m), NAT_TCP_ESTABLISHED);
+	tp_udp(&p, REM2, 53, EXT, 5353, 4, false);
+	assert_int_equal(tnat_in(&m, &p, T0 + 10), NAT_FORWARD);
+	assert_int_equal(tp_dst(&p), VM2);
+	tp_tcp(&p, VM5, 22, REM2, 60000, NAT_TCP_SYN | NAT_TCP_ACK, 0, 0);
+	assert_int_equal(tnat_out(&m, &p, T0 + 10), NAT_FORWARD);
+	assert_int_equal(tp_sport(&p), 2222);
+	/* A new flow does not take a port in use. */
+	tp_tcp(&p, VM2, 40000, REM, 80, NAT_TCP_SYN, 0, 0);
+	assert_int_equal(tnat_out(&m, &p, T0 + 10), NAT_FORWARD);
+	assert_int_not_equal(tp_sport(&p), 40000);
+	/* Expiry runs on the attached table. */
+	expire_all(&m, T0 + 10 + 7441);
+	assert_int_equal(tnat_find(&m, 0, 0, 0).sessions, 0);
+	assert_int_equal(tnat_find(&m, 0, 0, 0).forwards, 1);
+	tnat_stop(&m);
+}
+
+/* A damaged, foreign, old or other-boot region is refused with a reason. */
+static void test_attach_refused(void **state)
+{
+	struct tnat *n = *state;
+	struct nat_table *t = NULL;
+	struct nat_hdr *h = n->mem, save = *h;
+	struct nat_config cfg = n->cfg;
+	char err[160];
+
+	populate(n);
+	save = *h;
+	h->magic ^= 1;
+	assert_int_equal(nat_table_attach(n->mem, n->size, &cfg, T0, &t, NULL,
+					  err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "magic"));
+	*h = save;
+	h->version = 2;
+	h->csum = nat_hdr_csum(h);
+	assert_int_equal(nat_table_attach(n->mem, n->size, &cfg, T0, &t, NULL,
+					  err, sizeof(err)),
+			 -EPROTO);
+	assert_non_null(strstr(err, "version 2"));
+	*h = save;
+	h->inside_net ^= 0x100; /* without a new checksum */
+	assert_int_equal(nat_table_attach(n->mem, n->size, &cfg, T0, &t, NULL,
+					  err, sizeof(err)),
+			 -EBADMSG);
+	assert_non_null(strstr(err, "checksum"));
+	*h = save;
+	h->csum ^= 1;
+	assert_int_equal(nat_table_attach(n->mem, n->size, &cfg, T0, &t, NULL,
+					  err, sizeof(err)),
+			 -EBADMSG);
+	*h = save;
+	cfg.epoch++;
+	assert_int_equal(nat_table_attach(n->mem, n->size, &cfg, T0, &t, NULL,
+					  err, sizeof(err)),
+			 -ESTALE);
+	assert_non_null(strstr(err, "another boot"));
+	cfg.epoch--;
+	cfg.capacity = 128;
+	assert_int_equal(nat_table_attach(n->mem, n->size, &cfg, T0, &t, NULL,
+					  err, sizeof(err)),
+			 -ERANGE);
+	cfg.capacity = 64;
+	assert_int_equal(
+	    nat_table_attach(n->mem, 100, &cfg, T0, &t, NULL, err, sizeof(err)),
+	    -EINVAL);
+	assert_int_equal(nat_table_attach(n->mem, n->size - 1, &cfg, T0, &t,
+					  NULL, err, sizeof(err)),
+			 -ERANGE);
+	assert_null(t);
+	/* Untouched, it attaches. */
+	assert_int_equal(nat_table_attach(n->mem, n->size, &cfg, T0, &t, NULL,
+					  err, sizeof(err)),
+			 0);
+	nat_table_detach(t);
+}
+
+/* Damaged entries are discarded one by one; the rest is kept. */
+static void test_attach_repairs(void **state)
+{
+	struct tnat *n = *state;
+	struct nat_table *t;
+	struct nat_attach_info info;
+	struct nat_entry *e;
+	struct tpkt p;
+	char err[160];
+	unsigned live = 0, sess[8], ns = 0;
+
+	populate(n);
+	e = n->t->e;
+	for (uint32_t i = 0; i < n->t->cap; i++) {
+		if (e[i].kind)
+			live++;
+		if (e[i].kind == NAT_KIND_SESSION && ns < 8)
+			sess[ns++] = i;
+	}
+	assert_true(ns >= 4);
+	e[sess[0]].map = 1000000;	/* index out of range */
+	e[sess[1]].proto = 47;		/* unknown protocol */
+	e[sess[2]].state = 99;		/* no such state */
+	e[sess[3]].expires += 1u << 30; /* far future */
+	nat_table_detach(n->t);
+	n->t = NULL;
+	assert_int_equal(nat_table_attach(n->mem, n->size, &n->cfg, T0, &t,
+					  &info, err, sizeof(err)),
+			 0);
+	n->t = t;
+	assert_int_equal(info.discarded, 4);
+	assert_int_equal(info.kept, live - 4);
+	/* A duplicate of a live forward is dropped too. */
+	{
+		uint32_t src = NAT_NIL, dst = NAT_NIL;
+
+		for (uint32_t i = 0; i < t->cap; i++) {
+			if (e[i].kind == NAT_KIND_FORWARD && src == NAT_NIL)
+				src = i;
+			else if (!e[i].kind && dst == NAT_NIL)
+				dst = i;
+		}
+		assert_int_not_equal(src, NAT_NIL);
+		e[dst] = e[src];
+		nat_table_detach(t);
+		assert_int_equal(nat_table_attach(n->mem, n->size, &n->cfg, T0,
+						  &t, &info, err, sizeof(err)),
+				 0);
+		n->t = t;
+		assert_int_equal(info.discarded, 1);
+	}
+	/* What is left still works: new flows get entries. */
+	tp_udp(&p, VM1, 999, REM, 53, 4, false);
+	assert_int_equal(tnat_out(n, &p, T0), NAT_FORWARD);
+}
+
+/* Flush drops sessions and mappings, keeps forwards. */
+static void test_flush(void **state)
+{
+	struct tnat *n = *state;
+	struct tfind f;
+	struct tpkt p;
+
+	populate(n);
+	assert_true(nat_flush(n->t) > 0);
+	f = tnat_find(n, 0, 0, 0);
+	assert_int_equal(f.sessions + f.mappings, 0);
+	assert_int_equal(f.forwards, 1);
+	tp_tcp(&p, REM2, 60001, EXT, 2222, NAT_TCP_SYN, 0, 0);
+	assert_int_equal(tnat_in(n, &p, T0), NAT_FORWARD);
+}
+
+static void fwd_cb(const struct nat_session_info *si, void *arg)
+{
+	*(struct nat_session_info *)arg = *si;
+}
+
+/* A new external address: old mappings go, forwards follow. */
+static void test_new_address(void **state)
+{
+	struct tnat *n = *state;
+	struct nat_config cfg = n->cfg;
+	struct nat_session_info fw;
+	struct tfind f;
+	struct tpkt p;
+	char err[160];
+
+	populate(n);
+	cfg.ext_addr[0] = EXT2;
+	assert_int_equal(nat_table_configure(n->t, &cfg, T0, err, sizeof(err)),
+			 0);
+	f = tnat_find(n, 0, 0, 0);
+	assert_int_equal(f.mappings, 0);
+	assert_int_equal(f.forwards, 1);
+	assert_int_equal(f.sessions, 1); /* the forward's */
+	nat_forward_walk(n->t, fwd_cb, &fw);
+	assert_int_equal(fw.ext_ip, EXT2);
+	tp_tcp(&p, VM5, 22, REM2, 60000, NAT_TCP_ACK, 0, 0);
+	assert_int_equal(tnat_out(n, &p, T0), NAT_FORWARD);
+	assert_int_equal(tp_src(&p), EXT2);
+	/* And the header says so: a restart keeps it. */
+	{
+		struct nat_table *t;
+
+		nat_table_detach(n->t);
+		assert_int_equal(nat_table_attach(n->mem, n->size, &cfg, T0, &t,
+						  NULL, err, sizeof(err)),
+				 0);
+		n->t = t;
+		assert_int_equal(tnat_find(n, 0, 0, 0).forwards, 1);
+	}
+	/* Settings are checked. */
+	cfg.ext_addr[0] = IP4(10, 10, 0, 9);
+	assert_int_equal(nat_table_configure(n->t, &cfg, T0, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "inside"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_tcp_states, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_tcp_syn_timeout, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_udp_icmp_timeouts, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_expire_budget, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_attach_restart, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_attach_refused, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_attach_repairs, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_flush, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_new_address, tnat_setup,
+					    tnat_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

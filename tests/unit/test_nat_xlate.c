@@ -1,0 +1,727 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* test_nat_xlate.c - the NAT engine's packet path: TCP, UDP and ICMP echo
+ * both ways, ICMP errors with their quoted headers, EIM/EIF, forwards,
+ * hairpin, port preservation and exhaustion, a full table, MSS clamping,
+ * fragments, partial checksums and malformed packets; every checksum is
+ * compared with a from-scratch recomputation */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+
+#include "test_nat_pkt.h"
+
+static int setup_mtu(void **state)
+{
+	static struct tnat n;
+
+	tnat_cfg(&n, 64);
+	n.cfg.ext_mtu = 1400;
+	if (tnat_start(&n))
+		return -1;
+	*state = &n;
+	return 0;
+}
+
+static void assert_fwd(struct tnat *n, enum nat_action a)
+{
+	if (a != NAT_FORWARD)
+		fail_msg("action %d drop %s", a, nat_drop_name(n->v.drop));
+}
+
+/* TCP: SYN out, SYN/ACK in, ACK out; port preserved, TTL lowered. */
+static void test_tcp_both_ways(void **state)
+{
+	struct tnat *n = *state;
+	struct tpkt p;
+	struct tfind f;
+
+	tp_tcp(&p, VM1, 40000, REM, 80, NAT_TCP_SYN, 0, 0);
+	assert_fwd(n, tnat_out(n, &p, T0));
+	assert_int_equal(tp_src(&p), EXT);
+	assert_int_equal(tp_sport(&p), 40000);
+	assert_int_equal(tp_dst(&p), REM);
+	assert_int_equal(tp_dport(&p), 80);
+	assert_int_equal(p.b[8], 63);
+	assert_true(tp_csum_ok(p.b, false));
+
+	tp_tcp(&p, REM, 80, EXT, 40000, NAT_TCP_SYN | NAT_TCP_ACK, 0, 10);
+	assert_fwd(n, tnat_in(n, &p, T0));
+	assert_int_equal(tp_dst(&p), VM1);
+	assert_int_equal(tp_dport(&p), 40000);
+	assert_int_equal(tp_src(&p), REM);
+	assert_true(tp_csum_ok(p.b, false));
+
+	tp_tcp(&p, VM1, 40000, REM, 80, NAT_TCP_ACK, 0, 100);
+	assert_fwd(n, tnat_out(n, &p, T0 + 1));
+	assert_true(tp_csum_ok(p.b, false));
+	f = tnat_find(n, NAT_PROTO_TCP, REM, 80);
+	assert_int_equal(f.si.state, NAT_TCP_ESTABLISHED);
+	assert_int_equal(f.si.pkts_out, 2);
+	assert_int_equal(f.si.pkts_in, 1);
+	assert_int_equal(f.si.bytes_out, 40 + 140);
+	assert_int_equal(f.si.expires, T0 + 1 + 7440);
+	assert_string_equal(nat_tcp_state_name(f.si.state), "established");
+}
+
+/* A second VM with the same source port gets another port, in range. */
+static void test_port_collision(void **state)
+{
+	struct tnat *n = *state;
+	struct tpkt p;
+
+	tp_udp(&p, VM1, 5000, REM, 53, 20, false);
+	assert_fwd(n, tnat_out(n, &p, T0));
+	assert_int_equal(tp_sport(&p), 5000);
+	tp_udp(&p, VM2, 5000, REM, 53, 20, false);
+	assert_fwd(n, tnat_out(n, &p, T0));
+	assert_int_not_equal(tp_sport(&p), 5000);
+	assert_true(tp_sport(&p) >= 1024);
+	assert_true(tp_csum_ok(p.b, false));
+	/* A source port below the range is not preserved. */
+	tp_udp(&p, VM1, 123, REM, 123, 20, false);
+	assert_fwd(n, tnat_out(n, &p, T0));
+	assert_true(tp_sport(&p) >= 1024);
+}
+
+/* UDP both ways; a zero checksum stays zero. */
+static void test_udp_zero_csum(void **state)
+{
+	struct tnat *n = *state;
+	struct tpkt p;
+	uint16_t port;
+
+	tp_udp(&p, VM1, 6000, REM, 9999, 33, true);
+	assert_fwd(n, tnat_out(n, &p, T0));
+	assert_int_equal(tp_get16(p.b + 26), 0);
+	assert_true(tp_csum_ok(p.b, true));
+	port = tp_sport(&p);
+	tp_udp(&p, REM, 9999, EXT, port, 7, false);
+	assert_fwd(n, tnat_in(n, &p, T0));
+	assert_int_equal(tp_dst(&p), VM1);
+	assert_int_equal(tp_dport(&p), 6000);
+	assert_true(tp_csum_ok(p.b, false));
+	tp_udp(&p, REM, 9999, EXT, port, 7, true);
+	assert_fwd(n, tnat_in(n, &p, T0));
+	assert_int_equal(tp_get16(p.b + 26), 0);
+}
+
+/* ICMP echo by identifier, both ways; an unknown identifier is dropped. */
+static void test_icmp_echo(void **state)
+{
+	struct tnat *n = *state;
+	struct tpkt p;
+	uint16_t id;
+
+	/* Two VMs with the same identifier: the second is remapped. */
+	tp_echo(&p, VM1, REM, 8, 77);
+	assert_fwd(n, tnat_out(n, &p, T0));
+	tp_echo(&p, VM2, REM, 8, 77);
+	assert_fwd(n, tnat_out(n, &p, T0));
+	assert_int_equal(tp_src(&p), EXT);
+	id = tp_sport(&p);
+	assert_int_not_equal(id, 77);
+	assert_true(tp_csum_ok(p.b, false));
+	tp_echo(&p, REM, EXT, 0, id);
+	assert_fwd(n, tnat_in(n, &p, T0));
+	assert_int_equal(tp_dst(&p), VM2);
+	assert_int_equal(tp_sport(&p), 77);
+	assert_true(tp_csum_ok(p.b, false));
+	tp_echo(&p, REM, EXT, 0, 4321);
+	assert_int_equal(tnat_in(n, &p, T0), NAT_DROP);
+	assert_int_equal(n->v.drop, NAT_DROP_NO_SESSION);
+	/* Echo requests to the external address are the gateway's. */
+	tp_echo(&p, REM, EXT, 8, 1);
+	assert_int_equal(tnat_in(n, &p, T0), NAT_HOST);
+}
+
+/* Time exceeded and frag-needed for outbound packets come back to the VM
+ * with the quoted header translated back. */
+static void test_icmp_error_in(void **state)
+{
+	struct tnat *n = *state;
+	struct tpkt p, inner, orig;
+	const uint8_t *q;
+
+	tp_udp(&p, VM1, 33434, REM, 33434, 12, false);
+	orig = p;
+	assert_fwd(n, tnat_out(n, &p, T0));
+	inner = p; /* as it left: src EXT */
+	inner.b[8] = 1;
+	tp_fix(inner.b, false);
+	tp_icmp_err(&p, IP4(198, 51, 100, 1), EXT, 11, 0, &inner);
+	assert_fwd(n, tnat_in(n, &p, T0));
+	assert_int_equal(tp_dst(&p), VM1);
+	q = p.b + 28;
+	assert_int_equal(tp_get32(q + 12), VM1);
+	assert_int_equal(tp_get16(q + 20), 33434);
+	assert_int_equal(tp_get32(q + 16), REM);
+	assert_true(tp_csum_ok(p.b, false));
+	/* The quoted payload is what the VM sent. */
+	assert_memory_equal(q + 28, orig.b + 28, 12);
+
+	/* TCP and frag-needed (path MTU discovery). */
+	tp_tcp(&p, VM1, 41000, REM, 443, NAT_TCP_SYN, 0, 0);
+	assert_fwd(n, tnat_out(n, &p, T0));
+	tp_tcp(&inner, EXT, tp_sport(&p), REM, 443, NAT_TCP_ACK, 0, 200);
+	tp_icmp_err(&p, IP4(198, 51, 100, 1), EXT, 3, 4, &inner);
+	assert_fwd(n, tnat_in(n, &p, T0));
+	q = p.b + 28;
+	assert_int_equal(tp_dst(&p), VM1);
+	assert_int_equal(tp_get32(q + 12), VM1);
+	assert_int_equal(tp_get16(q + 20), 41000);
+	assert_int_equal(tp_get16(p.b + 26), 1400);
+	assert_true(tp_csum_ok(p.b, false));
+
+	/* An error for nobody's packet, and one with a bad checksum. */
+	tp_udp(&inner, EXT, 999, REM2, 53, 4, false);
+	tp_icmp_err(&p, REM2, EXT, 3, 3, &inner);
+	assert_int_equal(tnat_in(n, &p, T0), NAT_DROP);
+	assert_int_equal(n->v.drop, NAT_DROP_NO_SESSION);
+	tp_icmp_err(&p, REM2, EXT, 3, 3, &inner);
+	p.b[22] ^= 1;
+	assert_int_equal(tnat_in(n, &p, T0), NAT_DROP);
+	assert_int_equal(n->v.drop, NAT_DROP_BAD_ICMP_CSUM);
+}
+
+/* Echo request's time exceeded: the quoted identifier comes back. */
+static void test_icmp_error_echo(void **state)
+{
+	struct tnat *n = *state;
+	struct tpkt p, inner;
+
+	tp_echo(&p, VM2, REM, 8, 9);
+	assert_fwd(n, tnat_out(n, &p, T0));
+	inner = p;
+	tp_icmp_err(&p, IP4(198, 51, 100, 1), EXT, 11, 0, &inner);
+	assert_fwd(n, tnat_in(n, &p, T0));
+	assert_int_equal(tp_get32(p.b + 28 + 12), VM2);
+	assert_int_equal(tp_get16(p.b + 28 + 24), 9);
+	assert_true(tp_csum_ok(p.b, false));
+}
+
+/* A VM's port unreachable for an inbound datagram goes out translated. */
+static void test_icmp_error_out(void **state)
+{
+	struct tnat *n = *state;
+	struct tpkt p, inner;
+	uint16_t port;
+
+	tp_udp(&p, VM1, 7000, REM, 7000, 4, false);
+	assert_fwd(n, tnat_out(n, &p, T0));
+	port = tp_sport(&p);
+	tp_udp(&p, REM, 7000, EXT, port, 4, false);
+	assert_fwd(n, tnat_in(n, &p, T0));
+	inner = p; /* as the VM got it */
+	tp_icmp_err(&p, VM1, REM, 3, 3, &inner);
+	assert_fwd(n, tnat_out(n, &p, T0));
+	assert_int_equal(tp_src(&p), EXT);
+	assert_int_equal(tp_get32(p.b + 28 + 16), EXT);
+	assert_int_equal(tp_get16(p.b + 28 + 22), port);
+	assert_true(tp_csum_ok(p.b, false));
+}
+
+/* EIM: another destination reuses the mapping; EIF: anyone may send to
+ * it (UDP, and a TCP SYN), but a TCP segment opening nothing may not. */
+static void test_eim_eif(void **state)
+{
+	struct tnat *n = *state;
+	struct tpkt p;
+	uint16_t port;
+	struct tfind f;
+
+	tp_udp(&p, VM1, 3478, REM, 3478, 20, false);
+	assert_fwd(n, tnat_out(n, &p, T0));
+	port = tp_sport(&p);
+	tp_udp(&p, VM1, 3478, REM2, 5000, 20, false);
+	assert_fwd(n, tnat_out(n, &p, T0));
+	assert_int_equal(tp_sport(&p), port);
+	f = tnat_find(n, NAT_PROTO_UDP, REM2, 5000);
+	assert_int_equal(f.mappings, 1);
+	assert_int_equal(f.sessions, 2);
+
+	tp_udp(&p, IP4(192, 0, 2, 99), 6000, EXT, port, 8, false);
+	assert_fwd(n, tnat_in(n, &p, T0));
+	assert_int_equal(tp_dst(&p), VM1);
+	assert_int_equal(tp_dport(&p), 3478);
+	assert_true(tp_csum_ok(p.b, false));
+	/* Its reply makes a session of its own. */
+	tp_udp(&p, VM1, 3478, IP4(192, 0, 2, 99), 6000, 8, false);
+	assert_fwd(n, tnat_out(n, &p, T0));
+	assert_int_equal(tp_sport(&p), port);
+	assert_int_equal(tnat_find(n, NAT_PROTO_UDP, 0, 0).sessions, 3);
+
+	/* TCP: a SYN through a mapping (simultaneous open) is let in. */
+	tp_tcp(&p, VM1, 50000, REM, 9000, NAT_TCP_SYN, 0, 0);
+	assert_fwd(n, tnat_out(n, &p, T0));
+	tp_tcp(&p, REM2, 9001, EXT, 50000, NAT_TCP_SYN, 0, 0);
+	assert_fwd(n, tnat_in(n, &p, T0));
+	assert_int_equal(tp_dst(&p), VM1);
+	tp_tcp(&p, VM1, 50000, REM2, 9001, NAT_TCP_SYN | NAT_TCP_ACK, 0, 0);
+	assert_fwd(n, tnat_out(n, &p, T0));
+	tp_tcp(&p, REM2, 9001, EXT, 50000, NAT_TCP_ACK, 0, 0);
+	assert_fwd(n, tnat_in(n, &p, T0));
+	f = tnat_find(n, NAT_PROTO_TCP, REM2, 9001);
+	assert_int_equal(f.si.state, NAT_TCP_ESTABLISHED);
+	assert_true(f.si.inbound);
+	tp_tcp(&p, IP4(192, 0, 2, 77), 1, EXT, 50000, NAT_TCP_ACK, 0, 0);
+	assert_int_equal(tnat_in(n, &p, T0), NAT_DROP);
+	assert_int_equal(n->v.drop, NAT_DROP_TCP_NOT_SYN);
+	/* No mapping at all. */
+	tp_udp(&p, REM, 1, EXT, 60000, 8, false);
+	assert_int_equal(tnat_in(n, &p, T0), NAT_DROP);
+	assert_int_equal(n->v.drop, NAT_DROP_NO_MAPPING);
+	/* The DHCP client's port on the uplink is the gateway's. */
+	tp_udp(&p, IP4(192, 0, 2, 254), 67, EXT, 68, 300, false);
+	assert_int_equal(tnat_in(n, &p, T0), NAT_HOST);
+}
+
+/* A forward keeps the client's address; its reply leaves from the
+ * forwarded port; duplicates and foreign addresses are refused. */
+static void test_forward(void **state)
+{
+	struct tnat *n = *state;
+	struct tpkt p;
+	char err[160];
+
+	assert_int_equal(nat_forward_add(n->t, NAT_PROTO_TCP, 8080, VM5, 80,
+					 err, sizeof(err)),
+			 0);
+	assert_int_equal(nat_forward_add(n->t, NAT_PROTO_TCP, 8080, VM5, 80,
+					 err, sizeof(err)),
+			 -EEXIST);
+	assert_non_null(strstr(err, "already forwarded"));
+	assert_int_equal(nat_forward_add(n->t, NAT_PROTO_TCP, 8081,
+					 IP4(10, 20, 0, 5), 80, err,
+					 sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "subnet"));
+	assert_int_equal(
+	    nat_forward_add(n->t, NAT_PROTO_ICMP, 1, VM5, 1, err, sizeof(err)),
+	    -EINVAL);
+
+	tp_tcp(&p, REM, 55555, EXT, 8080, NAT_TCP_SYN, 0, 0);
+	assert_fwd(n, tnat_in(n, &p, T0));
+	assert_int_equal(tp_dst(&p), VM5);
+	assert_int_equal(tp_dport(&p), 80);
+	assert_int_equal(tp_src(&p), REM);
+	assert_int_equal(tp_sport(&p), 55555);
+	assert_true(tp_csum_ok(p.b, false));
+	tp_tcp(&p, VM5, 80, REM, 55555, NAT_TCP_SYN | NAT_TCP_ACK, 0, 0);
+	assert_fwd(n, tnat_out(n, &p, T0));
+	assert_int_equal(tp_src(&p), EXT);
+	assert_int_equal(tp_sport(&p), 8080);
+	assert_true(tp_csum_ok(p.b, false));
+	tp_tcp(&p, REM, 55555, EXT, 8080, NAT_TCP_ACK, 0, 5);
+	assert_fwd(n, tnat_in(n, &p, T0));
+	assert_int_equal(tnat_find(n, NAT_PROTO_TCP, REM, 55555).si.state,
+			 NAT_TCP_ESTABLISHED);
+
+	/* The VM's own connections get a dynamic mapping, not the forward. */
+	tp_tcp(&p, VM5, 80, REM2, 443, NAT_TCP_SYN, 0, 0);
+	assert_fwd(n, tnat_out(n, &p, T0));
+	assert_int_not_equal(tp_sport(&p), 8080);
+
+	/* Deleting it ends its sessions. */
+	assert_int_equal(nat_forward_del(n->t, NAT_PROTO_TCP, 8080), 0);
+	assert_int_equal(nat_forward_del(n->t, NAT_PROTO_TCP, 8080), -ENOENT);
+	tp_tcp(&p, REM, 55555, EXT, 8080, NAT_TCP_ACK, 0, 5);
+	assert_int_equal(tnat_in(n, &p, T0), NAT_DROP);
+	assert_int_equal(n->v.drop, NAT_DROP_NO_MAPPING);
+}
+
+/* A VM reaches another through the external address and back. */
+static void test_hairpin(void **state)
+{
+	struct tnat *n = *state;
+	struct tpkt p;
+	char err[160];
+	uint16_t pa;
+	struct nat_stats st;
+
+	assert_int_equal(nat_forward_add(n->t, NAT_PROTO_TCP, 8080, VM5, 80,
+					 err, sizeof(err)),
+			 0);
+	tp_tcp(&p, VM1, 45000, EXT, 8080, NAT_TCP_SYN, 0, 0);
+	assert_int_equal(tnat_out(n, &p, T0), NAT_HAIRPIN);
+	assert_int_equal(tp_dst(&p), VM5);
+	assert_int_equal(tp_dport(&p), 80);
+	assert_int_equal(tp_src(&p), EXT);
+	pa = tp_sport(&p);
+	assert_int_equal(p.b[8], 63); /* one hop */
+	assert_true(tp_csum_ok(p.b, false));
+
+	tp_tcp(&p, VM5, 80, EXT, pa, NAT_TCP_SYN | NAT_TCP_ACK, 0, 0);
+	assert_int_equal(tnat_out(n, &p, T0), NAT_HAIRPIN);
+	assert_int_equal(tp_dst(&p), VM1);
+	assert_int_equal(tp_dport(&p), 45000);
+	assert_int_equal(tp_src(&p), EXT);
+	assert_int_equal(tp_sport(&p), 8080);
+	assert_true(tp_csum_ok(p.b, false));
+	nat_stats_get(n->t, &st);
+	assert_int_equal(st.hairpin, 2);
+
+	/* Ping to the external address from inside: the gateway answers. */
+	tp_echo(&p, VM1, EXT, 8, 3);
+	assert_int_equal(tnat_out(n, &p, T0), NAT_HOST);
+	/* An unmapped external port. */
+	tp_udp(&p, VM1, 1000, EXT, 9, 4, false);
+	assert_int_equal(tnat_out(n, &p, T0), NAT_DROP);
+	assert_int_equal(n->v.drop, NAT_DROP_NO_MAPPING);
+}
+
+/* TCP SYNs in either direction get their MSS lowered to the MTU's. */
+static void test_mss_clamp(void **state)
+{
+	struct tnat *n = *state;
+	struct tpkt p;
+	struct nat_stats st;
+
+	tp_tcp(&p, VM1, 42000, REM, 80, NAT_TCP_SYN, 1460, 0);
+	assert_fwd(n, tnat_out(n, &p, T0));
+	assert_int_equal(tp_get16(p.b + 42), 1360);
+	assert_true(tp_csum_ok(p.b, false));
+	tp_tcp(&p, REM, 80, EXT, 42000, NAT_TCP_SYN | NAT_TCP_ACK, 1460, 0);
+	assert_fwd(n, tnat_in(n, &p, T0));
+	assert_int_equal(tp_get16(p.b + 42), 1360);
+	assert_true(tp_csum_ok(p.b, false));
+	tp_tcp(&p, VM2, 42000, REM, 80, NAT_TCP_SYN, 1200, 0);
+	assert_fwd(n, tnat_out(n, &p, T0));
+	assert_int_equal(tp_get16(p.b + 42), 1200);
+	nat_stats_get(n->t, &st);
+	assert_int_equal(st.mss_clamped, 2);
+}
+
+/* Later fragments follow their first; without it they are dropped. */
+static void test_fragments(void **state)
+{
+	struct tnat *n = *state;
+	struct tpkt p, f2, f2_copy;
+	uint16_t port;
+
+	tp_udp(&p, VM1, 8000, REM, 8000, 1000, false);
+	/* Cut into a first fragment (8 + 392 bytes) and the rest. */
+	f2 = p;
+	pkt_put_be16(p.b + 2, 20 + 400);
+	pkt_put_be16(p.b + 6, 0x2000);
+	p.len = 420;
+	p.b[10] = p.b[11] = 0;
+	pkt_put_be16(p.b + 10, csum_fold(csum_partial(p.b, 20, 0)));
+	memmove(f2.b + 20, f2.b + 20 + 400, 608);
+	pkt_put_be16(f2.b + 2, 20 + 608);
+	pkt_put_be16(f2.b + 6, 400 / 8);
+	f2.len = 628;
+	tp_fix(f2.b, false);
+
+	assert_int_equal(tnat_out(n, &f2, T0), NAT_DROP);
+	assert_int_equal(n->v.drop, NAT_DROP_FRAG_NO_FIRST);
+	assert_fwd(n, tnat_out(n, &p, T0));
+	port = tp_sport(&p);
+	assert_fwd(n, tnat_out(n, &f2, T0));
+	assert_int_equal(tp_src(&f2), EXT);
+	assert_int_equal(csum_fold(csum_partial(f2.b, 20, 0)), 0);
+	/* Reassembled, the datagram's UDP checksum holds. */
+	{
+		static uint8_t whole[1028];
+
+		memcpy(whole, p.b, 420);
+		memcpy(whole + 420, f2.b + 20, 608);
+		pkt_put_be16(whole + 2, 1028);
+		pkt_put_be16(whole + 6, 0);
+		tp_put32(whole + 12, EXT);
+		whole[10] = whole[11] = 0;
+		pkt_put_be16(whole + 10, csum_fold(csum_partial(whole, 20, 0)));
+		assert_true(tp_csum_ok(whole, false));
+	}
+
+	/* Inbound: a first fragment back, then the rest. */
+	tp_udp(&p, REM, 8000, EXT, port, 1000, false);
+	f2 = p;
+	pkt_put_be16(p.b + 2, 420);
+	pkt_put_be16(p.b + 6, 0x2000);
+	p.len = 420;
+	tp_fix(p.b, false);
+	memmove(f2.b + 20, f2.b + 420, 608);
+	pkt_put_be16(f2.b + 2, 628);
+	pkt_put_be16(f2.b + 6, 50);
+	f2.len = 628;
+	tp_fix(f2.b, false);
+	f2_copy = f2;
+	assert_fwd(n, tnat_in(n, &p, T0));
+	assert_fwd(n, tnat_in(n, &f2, T0));
+	assert_int_equal(tp_dst(&f2), VM1);
+	/* After its timeout the slot is forgotten. */
+	assert_int_equal(tnat_in(n, &f2_copy, T0 + NAT_FRAG_TIMEOUT + 1),
+			 NAT_DROP);
+	assert_int_equal(n->v.drop, NAT_DROP_FRAG_NO_FIRST);
+}
+
+/* With NAT_F_CSUM_PARTIAL the field keeps the new pseudo-header sum. */
+static void test_csum_partial(void **state)
+{
+	struct tnat *n = *state;
+	struct tpkt p;
+	uint16_t want;
+
+	tp_tcp(&p, VM1, 43000, REM, 80, NAT_TCP_SYN, 0, 50);
+	pkt_put_be16(p.b + 36, (uint16_t)~csum_fold(tp_pseudo(p.b, 70)));
+	nat_out(n->t, p.b, p.len, NAT_F_CSUM_PARTIAL, T0, &n->v);
+	assert_fwd(n, n->v.action);
+	want = (uint16_t)~csum_fold(tp_pseudo(p.b, 70));
+	assert_int_equal(tp_get16(p.b + 36), want);
+	assert_int_equal(csum_fold(csum_partial(p.b, 20, 0)), 0);
+}
+
+/* Exhaustion: a range of 4 ports serves 4 mappings, the 5th is refused
+ * with its own reason and the others keep working. */
+static void test_exhaustion(void **state)
+{
+	struct tnat n;
+	struct tpkt p;
+	struct nat_stats st;
+
+	(void)state;
+	tnat_cfg(&n, 64);
+	n.cfg.port_min = 2000;
+	n.cfg.port_max = 2003;
+	assert_int_equal(tnat_start(&n), 0);
+	for (unsigned i = 0; i < 4; i++) {
+		tp_udp(&p, VM1, (uint16_t)(40000 + i), REM, 53, 4, false);
+		assert_fwd(&n, tnat_out(&n, &p, T0));
+		assert_true(tp_sport(&p) >= 2000 && tp_sport(&p) <= 2003);
+	}
+	tp_udp(&p, VM1, 40004, REM, 53, 4, false);
+	assert_int_equal(tnat_out(&n, &p, T0), NAT_DROP);
+	assert_int_equal(n.v.drop, NAT_DROP_PORTS_EXHAUSTED);
+	tp_udp(&p, VM1, 40002, REM2, 53, 4, false);
+	assert_fwd(&n, tnat_out(&n, &p, T0));
+	nat_stats_get(n.t, &st);
+	assert_int_equal(st.drops[NAT_DROP_PORTS_EXHAUSTED], 1);
+	assert_string_equal(nat_drop_name(NAT_DROP_PORTS_EXHAUSTED),
+			    "ports_exhausted");
+	tnat_stop(&n);
+}
+
+/* A full table refuses new flows, established ones carry on. */
+static void test_table_full(void **state)
+{
+	struct tnat n;
+	struct tpkt p;
+	unsigned ok = 0;
+
+	(void)state;
+	tnat_cfg(&n, 16);
+	assert_int_equal(tnat_start(&n), 0);
+	for (unsigned i = 0; i < 20; i++) {
+		tp_udp(&p, VM1, (uint16_t)(30000 + i), REM, 53, 4, false);
+		if (tnat_out(&n, &p, T0) == NAT_FORWARD)
+			ok++;
+		else
+			assert_int_equal(n.v.drop, NAT_DROP_TABLE_FULL);
+	}
+	assert_int_equal(ok, 8); /* a mapping and a session each */
+	tp_udp(&p, VM1, 30000, REM, 53, 4, false);
+	assert_fwd(&n, tnat_out(&n, &p, T0));
+	tp_udp(&p, REM, 53, EXT, 30000, 4, false);
+	assert_fwd(&n, tnat_in(&n, &p, T0));
+	tnat_stop(&n);
+}
+
+/* Malformed or unroutable packets: each dropped with its reason, and
+ * never altered. */
+static void test_bad_input(void **state)
+{
+	struct tnat *n = *state;
+	struct {
+		const char *what;
+		bool in;
+		enum nat_drop drop;
+	} cases[] = {
+	    {"ip version 6", false, NAT_DROP_BAD_IP},
+	    {"ihl 4", false, NAT_DROP_BAD_IP},
+	    {"ihl past the packet", false, NAT_DROP_BAD_IP},
+	    {"total length past the bytes", false, NAT_DROP_BAD_IP},
+	    {"total length below the header", false, NAT_DROP_BAD_IP},
+	    {"ip checksum", false, NAT_DROP_BAD_IP_CSUM},
+	    {"ttl 1", false, NAT_DROP_TTL},
+	    {"ttl 1 in", true, NAT_DROP_TTL},
+	    {"tcp truncated", false, NAT_DROP_TRUNCATED},
+	    {"tcp data offset 4", false, NAT_DROP_BAD_L4},
+	    {"tcp data offset past", false, NAT_DROP_BAD_L4},
+	    {"udp length 7", false, NAT_DROP_BAD_L4},
+	    {"udp length past", false, NAT_DROP_BAD_L4},
+	    {"icmp truncated", false, NAT_DROP_TRUNCATED},
+	    {"gre", false, NAT_DROP_BAD_PROTO},
+	    {"icmp timestamp", false, NAT_DROP_ICMP_TYPE},
+	    {"syn+fin", false, NAT_DROP_TCP_FLAGS},
+	    {"no flags", false, NAT_DROP_TCP_FLAGS},
+	    {"tcp ack without session", false, NAT_DROP_TCP_NOT_SYN},
+	    {"source outside subnet", false, NAT_DROP_SRC_NOT_INSIDE},
+	    {"inside source from outside", true, NAT_DROP_SPOOFED},
+	    {"external source from outside", true, NAT_DROP_SPOOFED},
+	    {"not for us", true, NAT_DROP_NOT_OURS},
+	    {"short", false, NAT_DROP_BAD_IP},
+	};
+	struct nat_stats before, after;
+	struct tpkt m;
+
+	/* A mapping for the inbound cases to aim at. */
+	tp_udp(&m, VM1, 2000, REM, 53, 8, false);
+	assert_fwd(n, tnat_out(n, &m, T0));
+	assert_int_equal(tp_sport(&m), 2000);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tpkt p, copy;
+		uint8_t *ip = p.b;
+
+		if (cases[i].in)
+			tp_udp(&p, REM, 53, EXT, 2000, 8, false);
+		else
+			tp_udp(&p, VM1, 2000, REM, 53, 8, false);
+		switch (i) {
+		case 0:
+			ip[0] = 0x65;
+			break;
+		case 1:
+			ip[0] = 0x44;
+			break;
+		case 2:
+			ip[0] = 0x4f;
+			p.len = 40;
+			pkt_put_be16(ip + 2, 40);
+			break;
+		case 3:
+			pkt_put_be16(ip + 2, (uint16_t)(p.len + 1));
+			break;
+		case 4:
+			pkt_put_be16(ip + 2, 19);
+			break;
+		case 5:
+			ip[10] ^= 0x40;
+			break;
+		case 6:
+		case 7:
+			ip[8] = 1;
+			break;
+		case 8:
+			tp_tcp(&p, VM1, 1, REM, 2, NAT_TCP_SYN, 0, 0);
+			p.len = 30;
+			pkt_put_be16(ip + 2, 30);
+			break;
+		case 9:
+			tp_tcp(&p, VM1, 1, REM, 2, NAT_TCP_SYN, 0, 0);
+			ip[32] = 0x40;
+			break;
+		case 10:
+			tp_tcp(&p, VM1, 1, REM, 2, NAT_TCP_SYN, 0, 0);
+			ip[32] = 0xf0;
+			break;
+		case 11:
+			pkt_put_be16(ip + 24, 7);
+			break;
+		case 12:
+			pkt_put_be16(ip + 24, 17);
+			break;
+		case 13:
+			tp_echo(&p, VM1, REM, 8, 1);
+			p.len = 26;
+			pkt_put_be16(ip + 2, 26);
+			break;
+		case 14:
+			ip[9] = 47;
+			break;
+		case 15:
+			tp_echo(&p, VM1, REM, 13, 1);
+			break;
+		case 16:
+			tp_tcp(&p, VM1, 1, REM, 2, NAT_TCP_SYN | NAT_TCP_FIN, 0,
+			       0);
+			break;
+		case 17:
+			tp_tcp(&p, VM1, 1, REM, 2, 0, 0, 0);
+			break;
+		case 18:
+			tp_tcp(&p, VM1, 1, REM, 2, NAT_TCP_ACK, 0, 0);
+			break;
+		case 19:
+			tp_udp(&p, IP4(10, 11, 0, 2), 1, REM, 53, 8, false);
+			break;
+		case 20:
+			tp_udp(&p, VM2, 1, EXT, 2000, 8, false);
+			break;
+		case 21:
+			tp_udp(&p, EXT, 1, EXT, 2000, 8, false);
+			break;
+		case 22:
+			tp_udp(&p, REM, 1, REM2, 2000, 8, false);
+			break;
+		case 23:
+			p.len = 19;
+			break;
+		}
+		if (i >= 6 && i != 23)
+			tp_fix(ip, false);
+		copy = p;
+		nat_stats_get(n->t, &before);
+		if (cases[i].in)
+			tnat_in(n, &p, T0);
+		else
+			tnat_out(n, &p, T0);
+		if (n->v.action != NAT_DROP || n->v.drop != cases[i].drop)
+			fail_msg("%s: action %d drop %s", cases[i].what,
+				 n->v.action, nat_drop_name(n->v.drop));
+		assert_memory_equal(p.b, copy.b, sizeof(p.b));
+		nat_stats_get(n->t, &after);
+		assert_int_equal(after.drops[cases[i].drop],
+				 before.drops[cases[i].drop] + 1);
+	}
+	/* TTL 1 to the gateway itself is fine. */
+	{
+		struct tpkt p;
+
+		tp_echo(&p, REM, EXT, 8, 1);
+		p.b[8] = 1;
+		tp_fix(p.b, false);
+		assert_int_equal(tnat_in(n, &p, T0), NAT_HOST);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_tcp_both_ways, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_port_collision, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_udp_zero_csum, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_icmp_echo, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_icmp_error_in, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_icmp_error_echo, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_icmp_error_out, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_eim_eif, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_forward, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_hairpin, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_mss_clamp, setup_mtu,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_fragments, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_csum_partial, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test(test_exhaustion),
+	    cmocka_unit_test(test_table_full),
+	    cmocka_unit_test_setup_teardown(test_bad_input, tnat_setup,
+					    tnat_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
