@@ -59,7 +59,9 @@
  *      - NAT_HOST: for the gateway itself, left untranslated: an ICMP echo
  *        request to an external address (answer it), a UDP datagram to port
  *        68 on the uplink (the DHCP client's).
- *      - NAT_DROP: v->drop names why; it is counted here.  NAT_DROP_TTL means
+ *      - NAT_DROP: v->drop names why; it is counted here.  The packet is
+ *        left as it was (except when the second leg of a hairpin drops it:
+ *        the first has rewritten it).  NAT_DROP_TTL means
  *        the caller may send ICMP time exceeded (rate-limited) so traceroute
  *        shows the gateway; NAT_DROP_PORTS_EXHAUSTED and NAT_DROP_TABLE_FULL
  *        deserve a log line once per interval (vlog_rl).
@@ -85,7 +87,8 @@
  * version 4, shorter than 20 bytes, runs past the packet, has a bad header
  * checksum or a total length outside [header, bytes present] is dropped; so
  * is one with a truncated or inconsistent L4 header (TCP data offset below 5
- * or past the packet, UDP length below 8 or past the packet), TTL <= 1
+ * or past the packet, UDP length below 8 or past the packet, a TCP or UDP
+ * port 0: it cannot be mapped, RFC 6335 reserves it), TTL <= 1
  * when it would be forwarded, a protocol other than TCP, UDP and ICMP
  * (translating only its addresses would leak the mapping's meaning), an
  * ICMP type other than echo and the errors below, and anything on the
@@ -126,7 +129,8 @@ struct nat_table;
 	X(TTL, "ttl", "TTL 1 or 0: not forwarded (time exceeded)")            \
 	X(TRUNCATED, "truncated", "TCP, UDP or ICMP header truncated")        \
 	X(BAD_L4, "bad_l4",                                                   \
-	  "TCP data offset or UDP length inconsistent with the packet")       \
+	  "TCP data offset or UDP length inconsistent with the packet, or "   \
+	  "port 0")                                                           \
 	X(BAD_PROTO, "bad_proto", "protocol other than TCP, UDP and ICMP")    \
 	X(ICMP_TYPE, "icmp_type",                                             \
 	  "ICMP type other than echo, unreachable, time exceeded and "        \
@@ -209,8 +213,9 @@ enum nat_tcp_state {
  * @udp: UDP session seen in one direction only (30)
  * @udp_replied: UDP session with traffic both ways (120)
  * @icmp: ICMP echo session (30)
- * @mapping: a dynamic mapping once its last session is gone, and at least
- *           since its last outbound packet (120: RFC 4787 REQ-5 asks 2 min)
+ * @mapping: a dynamic mapping after its last session is gone (120: RFC 4787
+ *           REQ-5 asks 2 min after the last outbound packet, and a session
+ *           lives at least as long as its last packet)
  */
 struct nat_timeouts {
 	uint32_t tcp_syn, tcp_est, tcp_fin, tcp_time_wait, tcp_close;

@@ -502,10 +502,21 @@ void nat_entry_free(struct nat_table *t, uint32_t i)
 	}
 	chain_del(t, &t->bout[hout], i, false);
 	switch (kind) {
-	case NAT_KIND_SESSION:
-		t->e[e->map].refs--;
+	case NAT_KIND_SESSION: {
+		struct nat_entry *m = &t->e[e->map];
+		uint32_t hold =
+		    (uint32_t)(t->wheel_time + t->cfg.timeouts.mapping);
+
+		/* The mapping lives on for its own timeout after its last
+		 * session (RFC 4787 REQ-5), so a packet in flight still finds
+		 * it: counted from here rather than from every outbound
+		 * packet, which would touch one more cache line each. */
+		if (!--m->refs && m->kind == NAT_KIND_MAPPING &&
+		    m->expires < hold)
+			m->expires = hold;
 		t->st.sessions--;
 		break;
+	}
 	case NAT_KIND_MAPPING:
 		port_mark(t, e, false);
 		t->st.mappings--;

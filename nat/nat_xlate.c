@@ -77,7 +77,7 @@ static enum nat_drop parse_l4(struct ip4 *p)
 		p->sport = pkt_get_be16(h);
 		p->dport = pkt_get_be16(h + 2);
 		p->tcp_flags = h[13];
-		return NAT_DROP_NONE;
+		return p->sport && p->dport ? NAT_DROP_NONE : NAT_DROP_BAD_L4;
 	}
 	case NAT_PROTO_UDP: {
 		uint16_t ulen;
@@ -90,7 +90,7 @@ static enum nat_drop parse_l4(struct ip4 *p)
 			return NAT_DROP_BAD_L4;
 		p->sport = pkt_get_be16(h);
 		p->dport = pkt_get_be16(h + 2);
-		return NAT_DROP_NONE;
+		return p->sport && p->dport ? NAT_DROP_NONE : NAT_DROP_BAD_L4;
 	}
 	case NAT_PROTO_ICMP:
 		h = pkt_pull(&c, 8);

@@ -78,7 +78,9 @@ static void test_tcp_states(void **state)
 	assert_int_equal(tcp_state(n), NAT_TCP_NONE);
 	/* The mapping outlives its last session by its own timeout. */
 	assert_int_equal(tnat_find(n, 0, 0, 0).mappings, 1);
-	expire_all(n, t + 121);
+	expire_all(n, t + 10 + 119);
+	assert_int_equal(tnat_find(n, 0, 0, 0).mappings, 1);
+	expire_all(n, t + 10 + 121);
 	assert_int_equal(tnat_find(n, 0, 0, 0).mappings, 0);
 }
 
@@ -91,6 +93,8 @@ static void test_tcp_syn_timeout(void **state)
 	tcp(n, true, NAT_TCP_SYN, T0);
 	expire_all(n, T0 + 121);
 	assert_int_equal(tcp_state(n), NAT_TCP_NONE);
+	assert_int_equal(tnat_find(n, 0, 0, 0).mappings, 1);
+	expire_all(n, T0 + 121 + 121);
 	nat_stats_get(n->t, &st);
 	assert_int_equal(st.expired, 2); /* session and mapping */
 	assert_int_equal(st.sessions + st.mappings, 0);
