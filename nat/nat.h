@@ -91,10 +91,11 @@
  * port 0: it cannot be mapped, RFC 6335 reserves it), TTL <= 1
  * when it would be forwarded, a protocol other than TCP, UDP and ICMP
  * (translating only its addresses would leak the mapping's meaning), an
- * ICMP type other than echo and the errors below, and anything on the
- * outside claiming an inside or external source.  TCP and UDP checksums
- * are not verified (the cost per packet is the whole payload, and an
- * incremental update keeps a wrong checksum wrong, so the receiver drops
+ * ICMP type other than echo and the errors below, an address never routed
+ * (0/8, 127/8, multicast, broadcast: the caller hands over unicast only),
+ * and anything on the outside claiming an inside or external source.  TCP and
+ * UDP checksums are not verified (the cost per packet is the whole payload, and
+ * an incremental update keeps a wrong checksum wrong, so the receiver drops
  * it); the IPv4 header checksum always is, and ICMP error messages' too
  * (they are rewritten whole).  Nothing is passed untranslated.
  */
@@ -145,6 +146,9 @@ struct nat_table;
 	  "packet from the inside with a source outside its subnet")          \
 	X(SPOOFED, "spoofed",                                                 \
 	  "packet from the outside with an inside or external source")        \
+	X(MARTIAN, "martian",                                                 \
+	  "address never routed: source or destination in 0/8 or 127/8, "     \
+	  "multicast or broadcast")                                           \
 	X(NOT_OURS, "not_ours",                                               \
 	  "packet from the outside not for an external address")              \
 	X(NO_MAPPING, "no_mapping",                                           \

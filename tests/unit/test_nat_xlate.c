@@ -564,6 +564,12 @@ static void test_bad_input(void **state)
 	    {"external source from outside", true, NAT_DROP_SPOOFED},
 	    {"not for us", true, NAT_DROP_NOT_OURS},
 	    {"short", false, NAT_DROP_BAD_IP},
+	    {"udp source port 0", false, NAT_DROP_BAD_L4},
+	    {"tcp destination port 0", false, NAT_DROP_BAD_L4},
+	    {"to broadcast", false, NAT_DROP_MARTIAN},
+	    {"to multicast", false, NAT_DROP_MARTIAN},
+	    {"from loopback", true, NAT_DROP_MARTIAN},
+	    {"from 0/8", true, NAT_DROP_MARTIAN},
 	};
 	struct nat_stats before, after;
 	struct tpkt m;
@@ -659,6 +665,24 @@ static void test_bad_input(void **state)
 			break;
 		case 23:
 			p.len = 19;
+			break;
+		case 24:
+			tp_udp(&p, VM1, 0, REM, 53, 8, false);
+			break;
+		case 25:
+			tp_tcp(&p, VM1, 1, REM, 0, NAT_TCP_SYN, 0, 0);
+			break;
+		case 26:
+			tp_udp(&p, VM1, 1, 0xffffffffu, 53, 8, false);
+			break;
+		case 27:
+			tp_udp(&p, VM1, 1, IP4(239, 1, 2, 3), 53, 8, false);
+			break;
+		case 28:
+			tp_udp(&p, IP4(127, 0, 0, 1), 53, EXT, 2000, 8, false);
+			break;
+		case 29:
+			tp_udp(&p, IP4(0, 1, 2, 3), 53, EXT, 2000, 8, false);
 			break;
 		}
 		if (i >= 6 && i != 23)
