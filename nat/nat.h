@@ -65,6 +65,8 @@
  *        the caller may send ICMP time exceeded (rate-limited) so traceroute
  *        shows the gateway; NAT_DROP_PORTS_EXHAUSTED and NAT_DROP_TABLE_FULL
  *        deserve a log line once per interval (vlog_rl).
+ *      A datapath burst goes through nat_out_burst()/nat_in_burst(): the
+ *      same verdicts, with the table's cache misses overlapped.
  *      With the NAT_F_CSUM_PARTIAL flag the L4 checksum field holds only the
  *      pseudo-header sum (virtio NEEDS_CSUM): addresses are updated in it,
  *      ports and options are not.
@@ -345,6 +347,27 @@ void nat_out(struct nat_table *t, uint8_t *ip, size_t len, unsigned flags,
 	     int64_t now, struct nat_verdict *v);
 void nat_in(struct nat_table *t, uint8_t *ip, size_t len, unsigned flags,
 	    int64_t now, struct nat_verdict *v);
+
+#define NAT_BURST_MAX 32 /* packets whose lookups are overlapped */
+
+/**
+ * struct nat_pkt - one packet of a burst
+ * @ip: the IPv4 packet (untrusted), rewritten in place
+ * @len: bytes at @ip
+ * @flags: NAT_F_*
+ * @v: its verdict, filled in
+ */
+struct nat_pkt {
+	uint8_t *ip;
+	size_t len;
+	unsigned flags;
+	struct nat_verdict v;
+};
+
+void nat_out_burst(struct nat_table *t, struct nat_pkt *pkts, unsigned n,
+		   int64_t now);
+void nat_in_burst(struct nat_table *t, struct nat_pkt *pkts, unsigned n,
+		  int64_t now);
 bool nat_expire(struct nat_table *t, int64_t now, unsigned budget);
 
 int nat_forward_add(struct nat_table *t, uint8_t proto, uint16_t ext_port,

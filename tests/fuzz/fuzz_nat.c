@@ -120,7 +120,8 @@ static void reattach(void)
 /*
  * Input: one control byte (bit 0: from the outside; bit 1: partial
  * checksums; bit 2: fix the IP header checksum first; bit 3: detach and
- * attach the region first; bits 4-7: seconds to advance), then the packet.
+ * attach the region first; bit 4: through the burst call; bits 4-7:
+ * seconds to advance), then the packet.
  */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -148,10 +149,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		reattach();
 	memcpy(copy, pkt, len);
 	before = l4_state(pkt, len);
-	if (data[0] & 1)
+	if (data[0] & 0x10) {
+		struct nat_pkt bp = {.ip = pkt, .len = len, .flags = flags};
+
+		if (data[0] & 1)
+			nat_in_burst(tbl, &bp, 1, now);
+		else
+			nat_out_burst(tbl, &bp, 1, now);
+		v = bp.v;
+	} else if (data[0] & 1) {
 		nat_in(tbl, pkt, len, flags, now, &v);
-	else
+	} else {
 		nat_out(tbl, pkt, len, flags, now, &v);
+	}
 	if (v.action == NAT_DROP) {
 		/* Only a hairpin's second leg drops a rewritten packet. */
 		bool hairpin = !(data[0] & 1) && len >= 20 &&

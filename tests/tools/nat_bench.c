@@ -119,6 +119,8 @@ int main(int argc, char **argv)
 	static uint8_t out_pkts[NFLOWS][64], in_pkts[NFLOWS][64];
 	static uint8_t syn_pkts[NSYN][64];
 	uint8_t work[64];
+	static uint8_t bwork[NAT_BURST_MAX][64];
+	struct nat_pkt bp[NAT_BURST_MAX];
 	struct nat_table *t;
 	struct nat_verdict v;
 	size_t size = nat_table_size(CAPACITY);
@@ -190,6 +192,30 @@ int main(int argc, char **argv)
 			sink += v.action;
 		}
 		report("in-100k", ns_now() - t0, n);
+
+		for (int dir = 0; dir < 2; dir++) {
+			t0 = ns_now();
+			for (unsigned i = 0; i < n; i += NAT_BURST_MAX) {
+				for (unsigned j = 0; j < NAT_BURST_MAX; j++) {
+					unsigned f = ((i + j) * 7919u) % NFLOWS;
+
+					memcpy(bwork[j],
+					       dir ? in_pkts[f] : out_pkts[f],
+					       PKT_LEN);
+					bp[j].ip = bwork[j];
+					bp[j].len = PKT_LEN;
+					bp[j].flags = 0;
+				}
+				if (dir)
+					nat_in_burst(t, bp, NAT_BURST_MAX, now);
+				else
+					nat_out_burst(t, bp, NAT_BURST_MAX,
+						      now);
+				sink += bp[0].v.action;
+			}
+			report(dir ? "in-burst" : "out-burst", ns_now() - t0,
+			       n);
+		}
 
 		/* New TCP connections: 50 000 SYNs from fresh ports, then
 		 * all of them expired. */

@@ -712,6 +712,45 @@ static void test_bad_input(void **state)
 	}
 }
 
+/* A burst gives each packet the verdict and bytes nat_out() would. */
+static void test_burst(void **state)
+{
+	struct tnat *n = *state, m;
+	static struct tpkt a[40], b[40];
+	struct nat_pkt bp[40];
+
+	tnat_cfg(&m, 64);
+	assert_int_equal(tnat_start(&m), 0);
+	for (unsigned i = 0; i < 40; i++) {
+		if (i % 10 == 3)
+			tp_tcp(&a[i], VM1, 3000, REM, 80, NAT_TCP_ACK, 0, 0);
+		else
+			tp_udp(&a[i], i & 1 ? VM1 : VM2,
+			       (uint16_t)(4000 + i / 4), REM, 53, i, false);
+		b[i] = a[i];
+		bp[i] = (struct nat_pkt){.ip = b[i].b, .len = b[i].len};
+	}
+	nat_out_burst(m.t, bp, 40, T0);
+	for (unsigned i = 0; i < 40; i++) {
+		tnat_out(n, &a[i], T0);
+		assert_int_equal(bp[i].v.action, n->v.action);
+		assert_int_equal(bp[i].v.drop, n->v.drop);
+		assert_memory_equal(a[i].b, b[i].b, a[i].len);
+	}
+	for (unsigned i = 0; i < 40; i++) {
+		tp_udp(&a[i], REM, 53, EXT, (uint16_t)(4000 + i / 4), 8, false);
+		b[i] = a[i];
+		bp[i] = (struct nat_pkt){.ip = b[i].b, .len = b[i].len};
+	}
+	nat_in_burst(m.t, bp, 40, T0);
+	for (unsigned i = 0; i < 40; i++) {
+		tnat_in(n, &a[i], T0);
+		assert_int_equal(bp[i].v.action, n->v.action);
+		assert_memory_equal(a[i].b, b[i].b, a[i].len);
+	}
+	tnat_stop(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -740,6 +779,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_fragments, tnat_setup,
 					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_csum_partial, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_burst, tnat_setup,
 					    tnat_teardown),
 	    cmocka_unit_test(test_exhaustion),
 	    cmocka_unit_test(test_table_full),
