@@ -2,7 +2,8 @@
 /* tg_main.c - the test guest: gets an address by DHCP, pings its gateway
  * and a peer, answers ARP and ping, and says each step on COM1.  Command
  * line (PVH): peer=A.B.C.D  count=N (pings per target, default 3)
- * serve=S (seconds to go on answering afterwards, default 20; 0: forever).
+ * serve=S (seconds to go on answering afterwards, default 20; 0: forever)
+ * halt (stop at once, interrupts off: start-up and memory measurements).
  * Ends by powering off; the last line says whether every step worked. */
 #include "tg.h"
 #include "tg_net.h"
@@ -481,6 +482,11 @@ void tg_main(uint32_t start_info)
 	serve = opt_num(cl, "serve=", 20);
 	tsc_calibrate();
 	tg_printf("guest-min: up, command line \"%s\"\n", cl);
+	if (opt_num(cl, "halt", 1) == 0) {
+		tg_puts("guest-min: halting\n");
+		for (;;)
+			__asm__ volatile("cli; hlt");
+	}
 	if (tg_virtio_init(my_mac))
 		goto fail;
 	tg_printf("guest-min: MAC %02x:%02x:%02x:%02x:%02x:%02x\n", my_mac[0],
