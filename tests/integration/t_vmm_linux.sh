@@ -12,7 +12,7 @@ VMM=$(readlink -f "$BUILD/vnet-vmm")
 HW=no
 [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ] && HW=yes
 if [ $HW = no ] && [ "${VNET_VMM_LINUX:-0}" != 1 ]; then
-	skip "KVM here is emulated (no kvm_intel/kvm_amd): the hardware-KVM Linux boot cannot run; set VNET_VMM_LINUX=1 for the PVH smoke test (about 20 s)"
+	skip "KVM here is emulated (no kvm_intel/kvm_amd): the hardware-KVM Linux boot cannot run; set VNET_VMM_LINUX=1 for the PVH smoke test (about 30 s)"
 fi
 G=${VNET_GUEST_CACHE:-$(readlink -f "$(dirname "$0")/../guest")/cache}
 sh "$(dirname "$0")/../guest/build.sh" "$G" >"$T/guest-build.log" 2>&1 ||
