@@ -3,7 +3,8 @@
  * and a peer, answers ARP and ping, and says each step on COM1.  Command
  * line (PVH): peer=A.B.C.D  count=N (pings per target, default 3)
  * serve=S (seconds to go on answering afterwards, default 20; 0: forever)
- * halt (stop at once, interrupts off: start-up and memory measurements).
+ * halt (stop at once, interrupts off: start-up and memory measurements)
+ * bad (first misprogram the NIC three ways; it must refuse each).
  * Ends by powering off; the last line says whether every step worked. */
 #include "tg.h"
 #include "tg_net.h"
@@ -487,7 +488,7 @@ void tg_main(uint32_t start_info)
 		for (;;)
 			__asm__ volatile("cli; hlt");
 	}
-	if (tg_virtio_init(my_mac))
+	if (tg_virtio_init(my_mac, opt_num(cl, "bad", 1) == 0))
 		goto fail;
 	tg_printf("guest-min: MAC %02x:%02x:%02x:%02x:%02x:%02x\n", my_mac[0],
 		  my_mac[1], my_mac[2], my_mac[3], my_mac[4], my_mac[5]);
