@@ -4,7 +4,9 @@
  * line (PVH): peer=A.B.C.D  count=N (pings per target, default 3)
  * serve=S (seconds to go on answering afterwards, default 20; 0: forever)
  * halt (stop at once, interrupts off: start-up and memory measurements)
- * bad (first misprogram the NIC three ways; it must refuse each).
+ * bad (first misprogram the NIC three ways; it must refuse each)
+ * reset, fault (end at once by a keyboard-controller reset or a triple
+ * fault: vnet-vmm's exit status).
  * Ends by powering off; the last line says whether every step worked. */
 #include "tg.h"
 #include "tg_net.h"
@@ -466,6 +468,7 @@ static uint32_t opt_ip(const char *cl, const char *key)
 	return 0;
 }
 
+/* tg_main() - from entry.S, with the PVH start info's address */
 void tg_main(uint32_t start_info)
 {
 	const uint32_t *si = (const uint32_t *)start_info;
@@ -483,6 +486,19 @@ void tg_main(uint32_t start_info)
 	serve = opt_num(cl, "serve=", 20);
 	tsc_calibrate();
 	tg_printf("guest-min: up, command line \"%s\"\n", cl);
+	if (opt_num(cl, "reset", 1) == 0) {
+		tg_puts("guest-min: resetting (keyboard controller)\n");
+		outb(0x64, 0xfe);
+	}
+	if (opt_num(cl, "fault", 1) == 0) {
+		static const struct {
+			uint16_t limit;
+			uint32_t base;
+		} __attribute__((packed)) no_idt = {0, 0};
+
+		tg_puts("guest-min: triple-faulting\n");
+		__asm__ volatile("lidt %0; int3" : : "m"(no_idt));
+	}
 	if (opt_num(cl, "halt", 1) == 0) {
 		tg_puts("guest-min: halting\n");
 		for (;;)
