@@ -37,6 +37,7 @@ NAT_SRCS :=
 VNETD_SRCS :=
 VNETCTL_SRCS :=
 BENCH_SRCS :=
+VMM_SRCS :=
 UNIT_TESTS :=
 
 include lib/module.mk
@@ -56,8 +57,10 @@ CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
 VNETD_OBJS := $(VNETD_SRCS:%.c=$(BUILD)/obj/%.o)
 VNETCTL_OBJS := $(VNETCTL_SRCS:%.c=$(BUILD)/obj/%.o)
 BENCH_OBJS := $(BENCH_SRCS:%.c=$(BUILD)/obj/%.o)
+VMM_OBJS := $(VMM_SRCS:%.c=$(BUILD)/obj/%.o)
 
-BINS := $(BUILD)/vnetd $(BUILD)/vnetctl $(BUILD)/vnet-bench $(BUILD)/vnet-vu-peer
+BINS := $(BUILD)/vnetd $(BUILD)/vnetctl $(BUILD)/vnet-bench $(BUILD)/vnet-vu-peer \
+	$(BUILD)/vnet-vmm $(BUILD)/guest-min.elf
 
 # Keep unit-test objects between runs.
 .SECONDARY:
@@ -77,6 +80,16 @@ $(BUILD)/vnetctl: $(VNETCTL_OBJS) $(BUILD)/libvnet.a
 
 $(BUILD)/vnet-bench: $(BENCH_OBJS) $(BUILD)/libvnet.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/vnet-vmm: $(VMM_OBJS) $(BUILD)/libvnet.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/guest-min.elf: $(TG_SRCS) $(wildcard vmm-glue/testguest/*.h) \
+		vmm-glue/testguest/guest.ld
+	@mkdir -p $(dir $@)
+	$(CC) $(TG_CFLAGS) -nostdlib -static -Wl,-m,elf_i386 \
+		-Wl,--build-id=none -Wl,--no-warn-rwx-segments -Wl,-z,noexecstack -Wl,-T,vmm-glue/testguest/guest.ld \
+		-o $@ $(TG_SRCS)
 
 $(BUILD)/vnet-vu-peer: $(BUILD)/obj/tests/tools/vu_peer.o $(BUILD)/libvnet.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

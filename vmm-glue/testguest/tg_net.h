@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* tg_net.h - the test guest's NIC */
+#ifndef TG_NET_H
+#define TG_NET_H
+
+#include "tg.h"
+
+int tg_virtio_init(uint8_t mac[6], bool bad);
+void tg_virtio_send(const uint8_t *frame, unsigned len);
+bool tg_virtio_poll(void (*cb)(const uint8_t *frame, unsigned len));
+
+#endif

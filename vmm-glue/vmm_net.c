@@ -1,0 +1,686 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vmm_net.c - vnet-vmm's NICs.  For each --net: ask vnetd (JSON-RPC
+ * "port.add", kind vhost-user) for a port on the network, connect to the
+ * socket vnetd listens on, give it the guest's RAM (the memfd) and, when
+ * the guest driver sets DRIVER_OK, the validated rings with an ioeventfd
+ * per queue notify register and an irqfd per MSI-X vector.  Packets never
+ * pass through this process.  On exit the ports are deleted again. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/jsonrpc.h"
+#include "vmm_net.h"
+#include "vmm_priv.h"
+
+#define VMM_NET_OFFER                                                          \
+	(VU_BIT(VIRTIO_F_VERSION_1_BIT) | VU_BIT(VIRTIO_NET_F_MRG_RXBUF_BIT) | \
+	 VU_BIT(VIRTIO_RING_F_EVENT_IDX_BIT) |                                 \
+	 VU_BIT(VIRTIO_RING_F_INDIRECT_DESC_BIT))
+#define VIRTIO_NET_S_LINK_UP 1
+#define RPC_TIMEOUT_MS	     5000
+
+/* ---- vnetd's JSON-RPC ---- */
+
+static int rpc_connect(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+/* One call; the result or NULL with the error's message in @err. */
+static json_t *rpc_call(const char *sock, const char *method, json_t *params,
+			char *err, size_t errlen)
+{
+	json_t *req = jsonrpc_request(method, params, 1), *res = NULL, *e;
+	char *line = json_dumps(req, JSON_COMPACT);
+	char buf[65536];
+	size_t got = 0;
+	int fd = rpc_connect(sock);
+
+	json_decref(req);
+	if (fd < 0) {
+		snprintf(err, errlen,
+			 "vnetd is not running (cannot connect to %s: %s)",
+			 sock, strerror(-fd));
+		free(line);
+		return NULL;
+	}
+	if (!line || write(fd, line, strlen(line)) < 0 ||
+	    write(fd, "\n", 1) != 1) {
+		snprintf(err, errlen, "cannot send to vnetd: %s",
+			 strerror(errno));
+		goto out;
+	}
+	while (got < sizeof(buf) - 1 && !memchr(buf, '\n', got)) {
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		ssize_t n;
+
+		if (poll(&pf, 1, RPC_TIMEOUT_MS) <= 0) {
+			snprintf(err, errlen, "vnetd did not answer %s",
+				 method);
+			goto out;
+		}
+		n = read(fd, buf + got, sizeof(buf) - 1 - got);
+		if (n <= 0) {
+			snprintf(err, errlen, "vnetd closed the connection");
+			goto out;
+		}
+		got += (size_t)n;
+	}
+	buf[got] = 0;
+	{
+		json_t *reply = json_loads(buf, JSON_DISABLE_EOF_CHECK, NULL);
+
+		e = json_object_get(reply, "error");
+		if (!reply) {
+			snprintf(err, errlen, "vnetd sent a malformed answer");
+		} else if (e) {
+			snprintf(
+			    err, errlen, "%s",
+			    json_string_value(json_object_get(e, "message"))
+				?: "vnetd refused");
+		} else {
+			res = json_incref(json_object_get(reply, "result"));
+			if (!res)
+				res = json_object();
+		}
+		json_decref(reply);
+	}
+out:
+	free(line);
+	close(fd);
+	return res;
+}
+
+/**
+ * vmm_net_parse() - split "NETWORK[,mac=MAC][,name=PORT]"
+ * @spec: the --net argument
+ * @network: filled
+ * @netlen: room
+ * @mac: filled when given
+ * @has_mac: whether it was
+ * @name: filled with the port name when given (else left empty)
+ * @namelen: room
+ *
+ * Return: 0 or -EINVAL
+ */
+int vmm_net_parse(const char *spec, char *network, size_t netlen,
+		  uint8_t mac[6], bool *has_mac, char *name, size_t namelen)
+{
+	const char *p = strchr(spec, ',');
+	size_t n = p ? (size_t)(p - spec) : strlen(spec);
+
+	*has_mac = false;
+	name[0] = 0;
+	if (!n || n >= netlen)
+		return -EINVAL;
+	memcpy(network, spec, n);
+	network[n] = 0;
+	while (p) {
+		const char *opt = p + 1, *next = strchr(opt, ',');
+		size_t len = next ? (size_t)(next - opt) : strlen(opt);
+		unsigned b[6];
+		char tail;
+
+		if (len > 4 && !strncmp(opt, "mac=", 4)) {
+			char m[24];
+
+			if (len - 4 >= sizeof(m))
+				return -EINVAL;
+			memcpy(m, opt + 4, len - 4);
+			m[len - 4] = 0;
+			if (sscanf(m, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1],
+				   &b[2], &b[3], &b[4], &b[5], &tail) != 6 ||
+			    (b[0] & 1))
+				return -EINVAL;
+			for (int i = 0; i < 6; i++)
+				mac[i] = (uint8_t)b[i];
+			*has_mac = true;
+		} else if (len > 5 && !strncmp(opt, "name=", 5) &&
+			   len - 5 < namelen) {
+			memcpy(name, opt + 5, len - 5);
+			name[len - 5] = 0;
+		} else {
+			return -EINVAL;
+		}
+		p = next;
+	}
+	return 0;
+}
+
+/* ---- vhost-user ---- */
+
+static int vu_call(struct vmm_nic *nic, uint32_t req, const void *payload,
+		   uint32_t size, const int *fds, int nfds,
+		   struct vhost_user_msg *reply)
+{
+	struct vhost_user_msg m = {.hdr = {req, VHOST_USER_VERSION, size}};
+	int ret;
+
+	if (nic->sock < 0)
+		return -ENOTCONN;
+	if (payload)
+		memcpy(m.payload.raw, payload, size);
+	ret = vhost_user_send(nic->sock, &m, fds, nfds);
+	if (ret || !reply)
+		return ret;
+	ret = vhost_user_recv(nic->sock, reply);
+	if (!ret && reply->hdr.request != req)
+		ret = -EPROTO;
+	if (!ret)
+		vhost_user_close_fds(reply);
+	return ret;
+}
+
+static int vu_connect_once(struct vmm_nic *nic)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	strcpy(sa.sun_path, nic->path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	nic->sock = fd;
+	return 0;
+}
+
+static int vu_connect(struct vmm_nic *nic, char *err, size_t errlen)
+{
+	struct timespec ts = {0, 20000000};
+
+	for (int tries = 0; tries < 250; tries++) {
+		if (!vu_connect_once(nic))
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	snprintf(err, errlen, "cannot connect to vnetd's socket %s", nic->path);
+	return -ECONNREFUSED;
+}
+
+/* Features and guest memory; the rings follow at DRIVER_OK. */
+static int vu_handshake(struct vmm_nic *nic, char *err, size_t errlen)
+{
+	struct vmm_mem *mem = &nic->vm->mem;
+	struct vhost_user_memory m = {.nregions = 1};
+	struct vhost_user_msg r;
+	uint64_t pf = 0;
+	int ret;
+
+	ret = vu_call(nic, VHOST_USER_GET_FEATURES, NULL, 0, NULL, 0, &r);
+	if (ret)
+		goto fail;
+	nic->backend_features = r.payload.u64;
+	nic->protocol =
+	    r.payload.u64 & VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES_BIT);
+	if (nic->protocol) {
+		ret = vu_call(nic, VHOST_USER_GET_PROTOCOL_FEATURES, NULL, 0,
+			      NULL, 0, &r);
+		ret = ret ? ret
+			  : vu_call(nic, VHOST_USER_SET_PROTOCOL_FEATURES, &pf,
+				    sizeof(pf), NULL, 0, NULL);
+		if (ret)
+			goto fail;
+	}
+	ret = vu_call(nic, VHOST_USER_SET_OWNER, NULL, 0, NULL, 0, NULL);
+	m.regions[0] = (struct vhost_user_region){
+	    .guest_phys_addr = 0,
+	    .memory_size = mem->size,
+	    .userspace_addr = (uint64_t)(uintptr_t)mem->base,
+	    .mmap_offset = 0};
+	ret = ret ? ret
+		  : vu_call(nic, VHOST_USER_SET_MEM_TABLE, &m,
+			    8 + sizeof(m.regions[0]), &mem->fd, 1, NULL);
+	if (!ret)
+		return 0;
+fail:
+	snprintf(err, errlen, "vhost-user set-up with vnetd on %s failed: %s",
+		 nic->path, strerror(-ret));
+	return ret;
+}
+
+static unsigned vector_gsi(const struct vmm_nic *nic, uint16_t vector)
+{
+	return VMM_MSI_GSI_BASE + nic->index * VIO_MSIX_VECTORS + vector;
+}
+
+/* MSI-X table or enable bits changed: restate this NIC's MSI routes. */
+static void nic_msix(struct vmm_virtio *v)
+{
+	struct vmm_nic *nic = v->opaque;
+
+	for (uint16_t i = 0; i < VIO_MSIX_VECTORS; i++)
+		(void)vmm_vm_set_msi(
+		    nic->vm, vector_gsi(nic, i), vmm_virtio_vector_usable(v, i),
+		    v->msix[i].addr_lo, v->msix[i].addr_hi, v->msix[i].data);
+}
+
+static void queue_fds_close(struct vmm_nic *nic, unsigned q)
+{
+	uint64_t notify = vmm_pci_bar_addr(&nic->dev.pci, 0) + VIO_NOTIFY_OFF +
+			  VIO_NOTIFY_MULT * q;
+
+	if (nic->kick[q] >= 0) {
+		(void)vmm_vm_ioeventfd(nic->vm, notify, 2, nic->kick[q], false);
+		close(nic->kick[q]);
+	}
+	if (nic->call[q] >= 0) {
+		(void)vmm_vm_irqfd(nic->vm, nic->call[q], nic->call_gsi[q],
+				   false);
+		close(nic->call[q]);
+	}
+	nic->kick[q] = nic->call[q] = -1;
+}
+
+/* Tell vnetd about one ring: size, where to resume, addresses, fds. */
+static int queue_vu_setup(struct vmm_nic *nic, unsigned q, uint16_t base_idx)
+{
+	const struct vmm_virtio_queue *vq = &nic->dev.q[q];
+	uint8_t *base = nic->vm->mem.base;
+	struct vhost_user_vring_state st = {q, vq->size};
+	struct vhost_user_vring_addr a = {
+	    .index = q,
+	    .desc_user_addr = (uint64_t)(uintptr_t)(base + vq->desc),
+	    .used_user_addr = (uint64_t)(uintptr_t)(base + vq->device),
+	    .avail_user_addr = (uint64_t)(uintptr_t)(base + vq->driver),
+	    .log_guest_addr = vq->device};
+	uint64_t idx = q, one = 1;
+	int ret;
+
+	ret = vu_call(nic, VHOST_USER_SET_VRING_NUM, &st, sizeof(st), NULL, 0,
+		      NULL);
+	st.num = base_idx;
+	ret = ret ? ret
+		  : vu_call(nic, VHOST_USER_SET_VRING_BASE, &st, sizeof(st),
+			    NULL, 0, NULL);
+	ret = ret ? ret
+		  : vu_call(nic, VHOST_USER_SET_VRING_ADDR, &a, sizeof(a), NULL,
+			    0, NULL);
+	if (nic->call[q] >= 0)
+		ret = ret ? ret
+			  : vu_call(nic, VHOST_USER_SET_VRING_CALL, &idx,
+				    sizeof(idx), &nic->call[q], 1, NULL);
+	else {
+		idx |= VHOST_USER_VRING_NOFD;
+		ret = ret ? ret
+			  : vu_call(nic, VHOST_USER_SET_VRING_CALL, &idx,
+				    sizeof(idx), NULL, 0, NULL);
+		idx = q;
+	}
+	ret = ret ? ret
+		  : vu_call(nic, VHOST_USER_SET_VRING_KICK, &idx, sizeof(idx),
+			    &nic->kick[q], 1, NULL);
+	st.num = 1;
+	if (nic->protocol)
+		ret = ret ? ret
+			  : vu_call(nic, VHOST_USER_SET_VRING_ENABLE, &st,
+				    sizeof(st), NULL, 0, NULL);
+	/* buffers posted before (re)start: look at them now */
+	if (!ret && write(nic->kick[q], &one, sizeof(one)) != sizeof(one))
+		ret = -errno;
+	return ret;
+}
+
+/* The kick ioeventfd and the call irqfd of one queue, then vhost-user. */
+static int queue_start(struct vmm_nic *nic, unsigned q)
+{
+	const struct vmm_virtio_queue *vq = &nic->dev.q[q];
+	uint64_t notify = vmm_pci_bar_addr(&nic->dev.pci, 0) + VIO_NOTIFY_OFF +
+			  VIO_NOTIFY_MULT * q;
+	int ret;
+
+	nic->kick[q] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	nic->call[q] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (nic->kick[q] < 0 || nic->call[q] < 0)
+		return -errno;
+	nic->call_gsi[q] = vector_gsi(
+	    nic, vq->msix_vector < VIO_MSIX_VECTORS ? vq->msix_vector : 0);
+	ret = vmm_vm_ioeventfd(nic->vm, notify, 2, nic->kick[q], true);
+	if (ret)
+		return ret;
+	if (vq->msix_vector < VIO_MSIX_VECTORS) {
+		ret =
+		    vmm_vm_irqfd(nic->vm, nic->call[q], nic->call_gsi[q], true);
+		if (ret)
+			return ret;
+	} else {
+		/* no vector: the driver polls; vnetd's calls go nowhere */
+		close(nic->call[q]);
+		nic->call[q] = -1;
+	}
+	return queue_vu_setup(nic, q, 0);
+}
+
+static void nic_reset(struct vmm_virtio *v)
+{
+	struct vmm_nic *nic = v->opaque;
+	struct vhost_user_msg r;
+
+	for (unsigned q = 0; q < v->nq; q++) {
+		struct vhost_user_vring_state st = {q, 0};
+
+		if (nic->kick[q] < 0)
+			continue;
+		(void)vu_call(nic, VHOST_USER_GET_VRING_BASE, &st, sizeof(st),
+			      NULL, 0, &r);
+		queue_fds_close(nic, q);
+	}
+}
+
+static int set_features(struct vmm_nic *nic)
+{
+	uint64_t feat =
+	    (nic->dev.guest_features & nic->backend_features) |
+	    (nic->protocol ? VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES_BIT) : 0);
+
+	return vu_call(nic, VHOST_USER_SET_FEATURES, &feat, sizeof(feat), NULL,
+		       0, NULL);
+}
+
+static int nic_start(struct vmm_virtio *v)
+{
+	struct vmm_nic *nic = v->opaque;
+	int ret = set_features(nic);
+
+	for (unsigned q = 0; q < v->nq && !ret; q++)
+		if (v->q[q].enabled)
+			ret = queue_start(nic, q);
+	if (ret) {
+		fprintf(stderr,
+			"vnet-vmm: %s: starting the queues failed: %s\n",
+			nic->port, strerror(-ret));
+		nic_reset(v);
+	}
+	return ret;
+}
+
+static const struct vmm_virtio_ops nic_ops = {
+    .start = nic_start,
+    .reset = nic_reset,
+    .msix = nic_msix,
+};
+
+/* A locally administered MAC derived from the port name (stable for a
+ * stable name). */
+static void mac_from_name(const char *name, uint8_t mac[6])
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *p = name; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	mac[0] = 0x52;
+	mac[1] = 0x54;
+	mac[2] = 0x00;
+	mac[3] = (uint8_t)(h >> 16);
+	mac[4] = (uint8_t)(h >> 8);
+	mac[5] = (uint8_t)h;
+}
+
+static int nic_add(struct vmm_nics *n, struct vmm_vm *vm, const char *spec,
+		   char *err, size_t errlen)
+{
+	struct vmm_nic *nic = &n->nic[n->n];
+	char dir[108], name[64];
+	const char *slash = strrchr(n->rpc_sock, '/');
+	uint8_t devcfg[12] = {0};
+	bool has_mac;
+	json_t *res;
+	int ret;
+
+	memset(nic, 0, sizeof(*nic));
+	nic->vm = vm;
+	nic->index = n->n;
+	nic->sock = -1;
+	for (unsigned q = 0; q < VIO_MAX_QUEUES; q++)
+		nic->kick[q] = nic->call[q] = -1;
+	if (vmm_net_parse(spec, nic->network, sizeof(nic->network), nic->mac,
+			  &has_mac, name, sizeof(name))) {
+		snprintf(err, errlen,
+			 "--net %s is not NETWORK[,mac=MAC][,name=PORT]", spec);
+		return -EINVAL;
+	}
+	if (name[0])
+		snprintf(nic->port, sizeof(nic->port), "%s", name);
+	else
+		snprintf(nic->port, sizeof(nic->port), "vmm%d-%u",
+			 (int)getpid(), n->n);
+	if (!has_mac)
+		mac_from_name(nic->port, nic->mac);
+	snprintf(dir, sizeof(dir), "%.*s",
+		 slash ? (int)(slash - n->rpc_sock) : 1,
+		 slash ? n->rpc_sock : ".");
+	snprintf(name, sizeof(name), "%s", nic->port);
+	if ((size_t)snprintf(nic->path, sizeof(nic->path), "%s/%s.vhost", dir,
+			     name) >= sizeof(nic->path)) {
+		snprintf(err, errlen, "the socket path for %s is too long",
+			 nic->port);
+		return -ENAMETOOLONG;
+	}
+	res = rpc_call(n->rpc_sock, "port.add",
+		       json_pack("{s:s, s:s, s:s, s:s}", "name", nic->port,
+				 "network", nic->network, "kind", "vhost-user",
+				 "path", nic->path),
+		       err, errlen);
+	if (!res)
+		return -EIO;
+	json_decref(res);
+	nic->port_added = true;
+	n->n++;
+	ret = vu_connect(nic, err, errlen);
+	ret = ret ? ret : vu_handshake(nic, err, errlen);
+	if (ret)
+		return ret;
+	memcpy(devcfg, nic->mac, 6);
+	devcfg[6] = VIRTIO_NET_S_LINK_UP;
+	devcfg[8] = 1;		  /* max_virtqueue_pairs */
+	devcfg[10] = 1500 & 0xff; /* mtu */
+	devcfg[11] = 1500 >> 8;
+	ret = vmm_virtio_init(
+	    &nic->dev, 1, &vm->mem,
+	    (uint32_t)(VMM_PCI_MMIO_GPA + nic->index * VIO_BAR_SIZE), 2,
+	    (nic->backend_features & VMM_NET_OFFER) |
+		VU_BIT(VIRTIO_NET_F_MAC_BIT) | VU_BIT(VIRTIO_NET_F_STATUS_BIT),
+	    devcfg, sizeof(devcfg), &nic_ops, nic);
+	ret = ret ? ret : vmm_pci_attach(vm->pci, &nic->dev.pci);
+	if (ret < 0) {
+		snprintf(err, errlen, "no room for the virtio-net function");
+		return ret;
+	}
+	fprintf(stderr,
+		"vnet-vmm: NIC %u on network %s: port %s, MAC "
+		"%02x:%02x:%02x:%02x:%02x:%02x\n",
+		nic->index, nic->network, nic->port, nic->mac[0], nic->mac[1],
+		nic->mac[2], nic->mac[3], nic->mac[4], nic->mac[5]);
+	return 0;
+}
+
+/* The used index the guest last saw: where vnetd resumes a ring. */
+static uint16_t ring_used_idx(const struct vmm_nic *nic, unsigned q)
+{
+	const uint16_t *p =
+	    vmm_mem_ptr(&nic->vm->mem, nic->dev.q[q].device + 2, 2);
+
+	return p ? __atomic_load_n(p, __ATOMIC_ACQUIRE) : 0;
+}
+
+/* vnetd went away: connect again, give it the memory and, if the driver
+ * runs the device, the rings where they stand.  The guest sees nothing but
+ * a pause.  Return 0 when connected again. */
+static int nic_reconnect(struct vmm_nic *nic)
+{
+	char err[256];
+	int ret;
+
+	pthread_mutex_lock(&nic->dev.lock);
+	if (nic->sock >= 0)
+		close(nic->sock);
+	nic->sock = -1;
+	ret = vu_connect_once(nic);
+	if (ret) {
+		pthread_mutex_unlock(&nic->dev.lock);
+		return ret;
+	}
+	ret = vu_handshake(nic, err, sizeof(err));
+	if (!ret && nic->dev.started) {
+		ret = set_features(nic);
+		for (unsigned q = 0; q < nic->dev.nq && !ret; q++)
+			if (nic->kick[q] >= 0)
+				ret = queue_vu_setup(nic, q,
+						     ring_used_idx(nic, q));
+	}
+	if (ret) {
+		close(nic->sock);
+		nic->sock = -1;
+	}
+	pthread_mutex_unlock(&nic->dev.lock);
+	if (ret)
+		return ret;
+	nic->reconnects++;
+	fprintf(stderr, "vnet-vmm: NIC %u: reconnected to vnetd on %s\n",
+		nic->index, nic->path);
+	return 0;
+}
+
+/**
+ * vmm_nics_pollfd() - the fd to watch for NIC @i's vhost-user connection
+ * @n: NIC set
+ * @i: index
+ *
+ * Return: the socket, or -1 while disconnected (then call
+ * vmm_nics_service() periodically)
+ */
+int vmm_nics_pollfd(const struct vmm_nics *n, unsigned i)
+{
+	return i < n->n ? n->nic[i].sock : -1;
+}
+
+/**
+ * vmm_nics_service() - NIC @i's socket became readable (vnetd closed it:
+ * the backend never writes unasked) or is down; try to reconnect
+ * @n: NIC set
+ * @i: index
+ *
+ * Return: true when NIC @i is connected afterwards
+ */
+bool vmm_nics_service(struct vmm_nics *n, unsigned i)
+{
+	struct vmm_nic *nic;
+	char c;
+
+	if (i >= n->n)
+		return true;
+	nic = &n->nic[i];
+	if (nic->sock >= 0) {
+		ssize_t r = recv(nic->sock, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+
+		if (r > 0 || (r < 0 && errno == EAGAIN))
+			return true; /* spurious; a reply is read by its call */
+		fprintf(stderr,
+			"vnet-vmm: NIC %u: vnetd closed the connection; "
+			"reconnecting\n",
+			nic->index);
+		pthread_mutex_lock(&nic->dev.lock);
+		close(nic->sock);
+		nic->sock = -1;
+		pthread_mutex_unlock(&nic->dev.lock);
+	}
+	return !nic_reconnect(nic);
+}
+
+/**
+ * vmm_nics_init() - no NICs yet
+ * @n: filled
+ */
+void vmm_nics_init(struct vmm_nics *n)
+{
+	memset(n, 0, sizeof(*n));
+}
+
+/**
+ * vmm_nics_attach() - a vnetd port and a virtio-net function per spec
+ * @n: NIC set
+ * @vm: the VM (RAM allocated)
+ * @rpc_sock: vnetd's JSON-RPC socket
+ * @specs: "NETWORK[,mac=MAC][,name=PORT]" each
+ * @count: entries in @specs, at most VMM_MAX_NICS
+ * @err: one sentence on failure
+ * @errlen: room in @err
+ *
+ * Return: 0 or -errno (ports already added are deleted by
+ * vmm_nics_detach(), which the caller runs in any case)
+ */
+int vmm_nics_attach(struct vmm_nics *n, struct vmm_vm *vm, const char *rpc_sock,
+		    const char *const *specs, unsigned count, char *err,
+		    size_t errlen)
+{
+	n->rpc_sock = rpc_sock;
+	for (unsigned i = 0; i < count && i < VMM_MAX_NICS; i++) {
+		int ret = nic_add(n, vm, specs[i], err, errlen);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/**
+ * vmm_nics_detach() - close the connections, delete the vnetd ports
+ * @n: NIC set (vCPUs stopped)
+ */
+void vmm_nics_detach(struct vmm_nics *n)
+{
+	for (unsigned i = 0; i < n->n; i++) {
+		struct vmm_nic *nic = &n->nic[i];
+		char err[256];
+		json_t *res;
+
+		for (unsigned q = 0; q < VIO_MAX_QUEUES; q++)
+			queue_fds_close(nic, q);
+		if (nic->dev.pci.bar_rw)
+			fprintf(stderr,
+				"vnet-vmm: NIC %u: %lu queue notification(s) "
+				"reached vnet-vmm instead of vnetd\n",
+				nic->index, nic->dev.slow_notifies);
+		if (nic->sock >= 0)
+			close(nic->sock);
+		nic->sock = -1;
+		if (!nic->port_added)
+			continue;
+		res = rpc_call(n->rpc_sock, "port.del",
+			       json_pack("{s:s}", "name", nic->port), err,
+			       sizeof(err));
+		if (!res)
+			fprintf(stderr,
+				"vnet-vmm: could not delete port %s: %s\n",
+				nic->port, err);
+		json_decref(res);
+	}
+	n->n = 0;
+}

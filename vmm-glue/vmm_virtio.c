@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vmm_virtio.c - the virtio 1.x PCI transport.  Everything the driver
+ * writes is checked before the backend sees it: accepted features against
+ * those offered, queue sizes (power of two, at most VIO_QUEUE_MAX), ring
+ * alignment and placement in guest RAM, queue fields frozen once enabled.
+ * A violation marks the device DEVICE_NEEDS_RESET (virtio 1.2, 2.1.2), stops
+ * the backend and waits for the driver to reset it; vnet-vmm goes on. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/log.h"
+#include "vmm_virtio.h"
+
+#define VIRTIO_PCI_CAP_COMMON 1
+#define VIRTIO_PCI_CAP_NOTIFY 2
+#define VIRTIO_PCI_CAP_ISR    3
+#define VIRTIO_PCI_CAP_DEVICE 4
+
+static const char *const broken_text[VIO_BROKEN_MAX] = {
+#define VIO_BROKEN_TEXT(id, text) [VIO_BROKEN_##id] = text,
+    VIO_BROKEN_REASONS(VIO_BROKEN_TEXT)
+#undef VIO_BROKEN_TEXT
+};
+
+/**
+ * vmm_virtio_broken_text() - a reason in words
+ * @why: reason
+ *
+ * Return: static string
+ */
+const char *vmm_virtio_broken_text(enum vio_broken why)
+{
+	return why < VIO_BROKEN_MAX ? broken_text[why] : "?";
+}
+
+static void queue_reset(struct vmm_virtio_queue *q)
+{
+	*q = (struct vmm_virtio_queue){.size = VIO_QUEUE_MAX,
+				       .msix_vector = VIO_NO_VECTOR};
+}
+
+static void stop_backend(struct vmm_virtio *v)
+{
+	if (v->started && v->ops && v->ops->reset)
+		v->ops->reset(v);
+	v->started = false;
+}
+
+static void mark_broken(struct vmm_virtio *v, enum vio_broken why)
+{
+	static struct log_ratelimit rl;
+	uint32_t suppressed;
+
+	if (v->broken != VIO_BROKEN_NONE)
+		return;
+	v->broken = why;
+	v->broken_count[why]++;
+	v->status |= VIO_S_NEEDS_RESET;
+	v->config_generation++;
+	stop_backend(v);
+	if (log_ratelimit_allow(&rl, &suppressed))
+		fprintf(stderr,
+			"vnet-vmm: virtio device %04x needs a reset: %s\n",
+			v->pci.cfg[PCI_DEVICE_ID] |
+			    (unsigned)v->pci.cfg[PCI_DEVICE_ID + 1] << 8,
+			vmm_virtio_broken_text(why));
+}
+
+static void device_reset(struct vmm_virtio *v)
+{
+	stop_backend(v);
+	v->status = 0;
+	v->guest_features = 0;
+	v->dfselect = v->gfselect = 0;
+	v->msix_config = VIO_NO_VECTOR;
+	v->queue_select = 0;
+	v->isr = 0;
+	v->broken = VIO_BROKEN_NONE;
+	for (unsigned i = 0; i < v->nq; i++)
+		queue_reset(&v->q[i]);
+}
+
+/* The ring areas must be aligned and lie wholly in guest RAM. */
+static enum vio_broken queue_check(const struct vmm_virtio *v,
+				   const struct vmm_virtio_queue *q)
+{
+	uint64_t n = q->size;
+
+	if (!n || (n & (n - 1)) || n > VIO_QUEUE_MAX)
+		return VIO_BROKEN_QUEUE_SIZE;
+	if ((q->desc & 15) || (q->driver & 1) || (q->device & 3))
+		return VIO_BROKEN_QUEUE_ADDR;
+	if (v->mem && (!vmm_mem_ptr(v->mem, q->desc, 16 * n) ||
+		       !vmm_mem_ptr(v->mem, q->driver, 6 + 2 * n) ||
+		       !vmm_mem_ptr(v->mem, q->device, 6 + 8 * n)))
+		return VIO_BROKEN_QUEUE_ADDR;
+	return VIO_BROKEN_NONE;
+}
+
+static void status_write(struct vmm_virtio *v, uint8_t val)
+{
+	uint8_t want = val & (uint8_t)~VIO_S_NEEDS_RESET;
+
+	if (!val) {
+		device_reset(v);
+		return;
+	}
+	if ((want & VIO_S_FEATURES_OK) && !(v->status & VIO_S_FEATURES_OK)) {
+		if (v->guest_features & ~v->host_features) {
+			mark_broken(v, VIO_BROKEN_FEATURES);
+			want &=
+			    (uint8_t) ~(VIO_S_FEATURES_OK | VIO_S_DRIVER_OK);
+		} else if (!(v->guest_features &
+			     VU_BIT(VIRTIO_F_VERSION_1_BIT))) {
+			mark_broken(v, VIO_BROKEN_NO_VERSION_1);
+			want &=
+			    (uint8_t) ~(VIO_S_FEATURES_OK | VIO_S_DRIVER_OK);
+		}
+	}
+	if ((want & VIO_S_DRIVER_OK) && !(v->status & VIO_S_DRIVER_OK)) {
+		if (!(want & VIO_S_FEATURES_OK) ||
+		    v->broken != VIO_BROKEN_NONE) {
+			/* a broken device does not go live */
+			want &= (uint8_t)~VIO_S_DRIVER_OK;
+		} else if (v->broken == VIO_BROKEN_NONE && v->ops &&
+			   v->ops->start) {
+			if (v->ops->start(v))
+				mark_broken(v, VIO_BROKEN_BACKEND);
+			else
+				v->started = true;
+		}
+	}
+	v->status = (uint8_t)(want | (v->status & VIO_S_NEEDS_RESET));
+}
+
+static struct vmm_virtio_queue *cur_queue(struct vmm_virtio *v)
+{
+	return v->queue_select < v->nq ? &v->q[v->queue_select] : NULL;
+}
+
+/* A 64-bit queue address written whole or as two 32-bit halves. */
+static void addr_write(struct vmm_virtio *v, uint64_t *a, unsigned rel,
+		       uint64_t val, unsigned size)
+{
+	struct vmm_virtio_queue *q = cur_queue(v);
+
+	if (!q)
+		return;
+	if (q->enabled || (v->status & VIO_S_DRIVER_OK)) {
+		mark_broken(v, VIO_BROKEN_LATE_WRITE);
+		return;
+	}
+	if (size == 8 && rel == 0)
+		*a = val;
+	else if (size == 4 && rel == 0)
+		*a = (*a & 0xffffffff00000000ull) | (uint32_t)val;
+	else if (size == 4 && rel == 4)
+		*a = (*a & 0xffffffffull) | (val << 32);
+}
+
+/**
+ * vmm_virtio_common_write() - the driver writes common configuration
+ * @v: device (lock held)
+ * @off: offset in the structure
+ * @data: bytes
+ * @size: 1, 2, 4 or 8
+ */
+void vmm_virtio_common_write(struct vmm_virtio *v, unsigned off,
+			     const uint8_t *data, unsigned size)
+{
+	struct vmm_virtio_queue *q = cur_queue(v);
+	uint64_t val = 0;
+
+	if (size > 8)
+		return;
+	memcpy(&val, data, size);
+	switch (off) {
+	case VIO_C_DFSELECT:
+		v->dfselect = (uint32_t)val;
+		return;
+	case VIO_C_GFSELECT:
+		v->gfselect = (uint32_t)val;
+		return;
+	case VIO_C_GF:
+		if (v->status & VIO_S_FEATURES_OK || v->gfselect > 1)
+			return;
+		if (v->gfselect)
+			v->guest_features =
+			    (v->guest_features & 0xffffffffull) |
+			    ((uint64_t)(uint32_t)val << 32);
+		else
+			v->guest_features =
+			    (v->guest_features & ~0xffffffffull) |
+			    (uint32_t)val;
+		return;
+	case VIO_C_MSIX_CONFIG:
+		v->msix_config =
+		    val < VIO_MSIX_VECTORS ? (uint16_t)val : VIO_NO_VECTOR;
+		return;
+	case VIO_C_STATUS:
+		status_write(v, (uint8_t)val);
+		return;
+	case VIO_C_Q_SELECT:
+		v->queue_select = (uint16_t)val;
+		return;
+	case VIO_C_Q_SIZE:
+		if (!q)
+			return;
+		if (q->enabled || (v->status & VIO_S_DRIVER_OK))
+			mark_broken(v, VIO_BROKEN_LATE_WRITE);
+		else
+			q->size = (uint16_t)val;
+		return;
+	case VIO_C_Q_MSIX:
+		if (q)
+			q->msix_vector = val < VIO_MSIX_VECTORS ? (uint16_t)val
+								: VIO_NO_VECTOR;
+		return;
+	case VIO_C_Q_ENABLE:
+		if (!q || val != 1 || q->enabled)
+			return;
+		{
+			enum vio_broken why = queue_check(v, q);
+
+			if (why != VIO_BROKEN_NONE)
+				mark_broken(v, why);
+			else
+				q->enabled = true;
+		}
+		return;
+	default:
+		break;
+	}
+	if (q && off >= VIO_C_Q_DESC && off < VIO_C_Q_DESC + 8)
+		addr_write(v, &q->desc, off - VIO_C_Q_DESC, val, size);
+	else if (q && off >= VIO_C_Q_DRIVER && off < VIO_C_Q_DRIVER + 8)
+		addr_write(v, &q->driver, off - VIO_C_Q_DRIVER, val, size);
+	else if (q && off >= VIO_C_Q_DEVICE && off < VIO_C_Q_DEVICE + 8)
+		addr_write(v, &q->device, off - VIO_C_Q_DEVICE, val, size);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+/**
+ * vmm_virtio_common_read() - the driver reads common configuration
+ * @v: device (lock held)
+ * @off: offset in the structure
+ * @data: filled
+ * @size: 1, 2, 4 or 8
+ */
+void vmm_virtio_common_read(struct vmm_virtio *v, unsigned off, uint8_t *data,
+			    unsigned size)
+{
+	struct vmm_virtio_queue *q = cur_queue(v);
+	uint8_t img[VIO_COMMON_SIZE] = {0};
+
+	memset(data, 0, size);
+	if (off >= VIO_COMMON_SIZE || size > VIO_COMMON_SIZE - off)
+		return;
+	put32(img + VIO_C_DFSELECT, v->dfselect);
+	put32(img + VIO_C_DF, v->dfselect > 1 ? 0
+					      : (uint32_t)(v->host_features >>
+							   (32 * v->dfselect)));
+	put32(img + VIO_C_GFSELECT, v->gfselect);
+	put32(img + VIO_C_GF, v->gfselect > 1 ? 0
+					      : (uint32_t)(v->guest_features >>
+							   (32 * v->gfselect)));
+	put16(img + VIO_C_MSIX_CONFIG, v->msix_config);
+	put16(img + VIO_C_NUM_QUEUES, (uint16_t)v->nq);
+	img[VIO_C_STATUS] = v->status;
+	img[VIO_C_CFG_GEN] = v->config_generation;
+	put16(img + VIO_C_Q_SELECT, v->queue_select);
+	if (q) {
+		put16(img + VIO_C_Q_SIZE, q->size);
+		put16(img + VIO_C_Q_MSIX, q->msix_vector);
+		put16(img + VIO_C_Q_ENABLE, q->enabled);
+		put16(img + VIO_C_Q_NOFF, v->queue_select);
+		memcpy(img + VIO_C_Q_DESC, &q->desc, 8);
+		memcpy(img + VIO_C_Q_DRIVER, &q->driver, 8);
+		memcpy(img + VIO_C_Q_DEVICE, &q->device, 8);
+	}
+	memcpy(data, img + off, size);
+}
+
+/**
+ * vmm_virtio_msix_enabled() - MSI-X on and the function not masked
+ * @v: device
+ *
+ * Return: true when vectors may fire
+ */
+bool vmm_virtio_msix_enabled(const struct vmm_virtio *v)
+{
+	uint8_t ctl = v->pci.cfg[v->msix_cap + 3];
+
+	return (ctl & 0x80) && !(ctl & 0x40);
+}
+
+/**
+ * vmm_virtio_vector_usable() - may this vector be delivered now?
+ * @v: device
+ * @vector: MSI-X table index
+ *
+ * Return: true when MSI-X is enabled and the entry exists and is unmasked
+ */
+bool vmm_virtio_vector_usable(const struct vmm_virtio *v, uint16_t vector)
+{
+	return vmm_virtio_msix_enabled(v) && vector < VIO_MSIX_VECTORS &&
+	       !(v->msix[vector].ctrl & 1);
+}
+
+static void msix_rw(struct vmm_virtio *v, uint64_t off, uint8_t *data,
+		    unsigned size, bool write)
+{
+	unsigned idx = (unsigned)(off / 16), word = (unsigned)(off % 16) / 4;
+	uint32_t *w;
+
+	if (size != 4 || (off & 3) || idx >= VIO_MSIX_VECTORS)
+		return;
+	w = &v->msix[idx].addr_lo + word;
+	if (!write) {
+		memcpy(data, w, 4);
+		return;
+	}
+	memcpy(w, data, 4);
+	if (word == 3)
+		*w &= 1;
+	if (v->ops && v->ops->msix)
+		v->ops->msix(v);
+}
+
+static void bar_rw(void *opaque, unsigned bar, uint64_t off, uint8_t *data,
+		   unsigned size, bool write)
+{
+	struct vmm_virtio *v = opaque;
+
+	if (bar != 0)
+		return;
+	pthread_mutex_lock(&v->lock);
+	if (off < VIO_COMMON_SIZE) {
+		if (write)
+			vmm_virtio_common_write(v, (unsigned)off, data, size);
+		else
+			vmm_virtio_common_read(v, (unsigned)off, data, size);
+	} else if (off == VIO_ISR_OFF && !write) {
+		memset(data, 0, size);
+		data[0] = v->isr;
+		v->isr = 0;
+	} else if (off >= VIO_DEVICE_OFF &&
+		   off < VIO_DEVICE_OFF + VIO_DEVCFG_MAX) {
+		unsigned rel = (unsigned)(off - VIO_DEVICE_OFF);
+
+		if (!write && size <= VIO_DEVCFG_MAX - rel)
+			memcpy(data, v->devcfg + rel, size);
+	} else if (off >= VIO_MSIX_TBL_OFF &&
+		   off < VIO_MSIX_TBL_OFF + 16 * VIO_MSIX_VECTORS) {
+		msix_rw(v, off - VIO_MSIX_TBL_OFF, data, size, write);
+	} else if (off >= VIO_NOTIFY_OFF &&
+		   off < VIO_NOTIFY_OFF + VIO_NOTIFY_MULT * v->nq) {
+		if (write)
+			v->slow_notifies++;
+		else
+			memset(data, 0, size);
+	} else if (!write) {
+		memset(data, 0, size); /* PBA: nothing pending */
+	}
+	pthread_mutex_unlock(&v->lock);
+}
+
+static void cfg_write(void *opaque, unsigned off, unsigned size)
+{
+	struct vmm_virtio *v = opaque;
+
+	if (off + size > v->msix_cap + 2u && off < v->msix_cap + 4u) {
+		pthread_mutex_lock(&v->lock);
+		if (v->ops && v->ops->msix)
+			v->ops->msix(v);
+		pthread_mutex_unlock(&v->lock);
+	}
+}
+
+static int add_vio_cap(struct vmm_virtio *v, uint8_t type, uint32_t off,
+		       uint32_t len, bool notify)
+{
+	uint8_t cap[20] = {PCI_CAP_ID_VNDR, 0, notify ? 20 : 16, type, 0};
+
+	put32(cap + 8, off);
+	put32(cap + 12, len);
+	if (notify)
+		put32(cap + 16, VIO_NOTIFY_MULT);
+	return vmm_pci_add_cap(&v->pci, cap, notify ? 20 : 16);
+}
+
+/**
+ * vmm_virtio_init() - a modern virtio PCI function
+ * @v: filled
+ * @device_type: virtio device id (1: net)
+ * @mem: guest RAM (queue addresses are checked against it; may be NULL)
+ * @bar_gpa: where BAR0 starts
+ * @nq: queues, 1 to VIO_MAX_QUEUES
+ * @host_features: offered (VERSION_1 is added)
+ * @devcfg: device configuration bytes
+ * @devcfg_len: their size, at most VIO_DEVCFG_MAX
+ * @ops: backend
+ * @opaque: for the backend
+ *
+ * Return: 0 or -EINVAL
+ */
+int vmm_virtio_init(struct vmm_virtio *v, uint16_t device_type,
+		    const struct vmm_mem *mem, uint32_t bar_gpa, unsigned nq,
+		    uint64_t host_features, const void *devcfg,
+		    unsigned devcfg_len, const struct vmm_virtio_ops *ops,
+		    void *opaque)
+{
+	uint8_t msix[12] = {PCI_CAP_ID_MSIX, 0};
+	int off;
+
+	if (!nq || nq > VIO_MAX_QUEUES || devcfg_len > VIO_DEVCFG_MAX)
+		return -EINVAL;
+	memset(v, 0, sizeof(*v));
+	pthread_mutex_init(&v->lock, NULL);
+	v->mem = mem;
+	v->ops = ops;
+	v->opaque = opaque;
+	v->nq = nq;
+	v->host_features = host_features | VU_BIT(VIRTIO_F_VERSION_1_BIT);
+	memcpy(v->devcfg, devcfg, devcfg_len);
+	v->devcfg_len = devcfg_len;
+	for (unsigned i = 0; i < VIO_MSIX_VECTORS; i++)
+		v->msix[i].ctrl = 1; /* masked at reset */
+	device_reset(v);
+	/* class 02 00 00 (Ethernet), revision 1 (modern) */
+	vmm_pci_dev_init(&v->pci, 0x1af4, (uint16_t)(0x1040 + device_type),
+			 0x02000001, 0x1af4, 0x0040);
+	v->pci.bar_rw = bar_rw;
+	v->pci.cfg_write = cfg_write;
+	v->pci.opaque = v;
+	if (vmm_pci_add_bar(&v->pci, 0, VIO_BAR_SIZE, bar_gpa))
+		return -EINVAL;
+	put16(msix + 2, VIO_MSIX_VECTORS - 1);
+	put32(msix + 4, VIO_MSIX_TBL_OFF);
+	put32(msix + 8, VIO_MSIX_PBA_OFF);
+	off = vmm_pci_add_cap(&v->pci, msix, sizeof(msix));
+	if (off < 0)
+		return off;
+	v->msix_cap = (uint8_t)off;
+	v->pci.wmask[off + 3] = 0xc0; /* enable, function mask */
+	if (add_vio_cap(v, VIRTIO_PCI_CAP_COMMON, VIO_COMMON_OFF,
+			VIO_COMMON_SIZE, false) < 0 ||
+	    add_vio_cap(v, VIRTIO_PCI_CAP_ISR, VIO_ISR_OFF, 4, false) < 0 ||
+	    add_vio_cap(v, VIRTIO_PCI_CAP_DEVICE, VIO_DEVICE_OFF,
+			VIO_DEVCFG_MAX, false) < 0 ||
+	    add_vio_cap(v, VIRTIO_PCI_CAP_NOTIFY, VIO_NOTIFY_OFF,
+			VIO_NOTIFY_MULT * nq, true) < 0)
+		return -ENOSPC;
+	return 0;
+}
