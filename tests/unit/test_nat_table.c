@@ -74,14 +74,36 @@ static void test_tcp_states(void **state)
 	assert_int_equal(tcp_state(n), NAT_TCP_CLOSE);
 	expire_all(n, t + 9);
 	assert_int_equal(tcp_state(n), NAT_TCP_CLOSE);
-	expire_all(n, t + 11);
+	/* One side going on after a RST is not enough to undo it. */
+	tcp(n, true, NAT_TCP_ACK, t + 9);
+	assert_int_equal(tcp_state(n), NAT_TCP_CLOSE);
+	expire_all(n, t + 18);
+	assert_int_equal(tcp_state(n), NAT_TCP_CLOSE);
+	expire_all(n, t + 20);
 	assert_int_equal(tcp_state(n), NAT_TCP_NONE);
 	/* The mapping outlives its last session by its own timeout. */
 	assert_int_equal(tnat_find(n, 0, 0, 0).mappings, 1);
-	expire_all(n, t + 10 + 119);
+	expire_all(n, t + 19 + 119);
 	assert_int_equal(tnat_find(n, 0, 0, 0).mappings, 1);
-	expire_all(n, t + 10 + 121);
+	expire_all(n, t + 19 + 121);
 	assert_int_equal(tnat_find(n, 0, 0, 0).mappings, 0);
+}
+
+/* A RST both sides ignore (a spoofed one) does not end the connection. */
+static void test_tcp_rst_ignored(void **state)
+{
+	struct tnat *n = *state;
+
+	tcp(n, true, NAT_TCP_SYN, T0);
+	tcp(n, false, NAT_TCP_SYN | NAT_TCP_ACK, T0);
+	tcp(n, true, NAT_TCP_ACK, T0);
+	tcp(n, false, NAT_TCP_RST, T0 + 1);
+	assert_int_equal(tcp_state(n), NAT_TCP_CLOSE);
+	tcp(n, false, NAT_TCP_ACK, T0 + 2);
+	tcp(n, true, NAT_TCP_ACK, T0 + 2);
+	assert_int_equal(tcp_state(n), NAT_TCP_ESTABLISHED);
+	expire_all(n, T0 + 3000);
+	assert_int_equal(tcp_state(n), NAT_TCP_ESTABLISHED);
 }
 
 /* An unanswered SYN goes after its timeout. */
@@ -524,6 +546,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_tcp_states, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_tcp_rst_ignored, tnat_setup,
 					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_tcp_syn_timeout, tnat_setup,
 					    tnat_teardown),
