@@ -262,10 +262,6 @@ void nat_session_seen(struct nat_table *t, uint32_t s, enum nat_dir dir,
 	if (dir == NAT_DIR_OUT) {
 		e->pkts_out++;
 		e->bytes_out += bytes;
-		/* Outbound traffic keeps the mapping (RFC 4787 REQ-6). */
-		if (t->e[e->map].kind == NAT_KIND_MAPPING)
-			t->e[e->map].expires =
-			    (uint32_t)(now + t->cfg.timeouts.mapping);
 	} else {
 		e->pkts_in++;
 		e->bytes_in += bytes;

@@ -502,10 +502,21 @@ void nat_entry_free(struct nat_table *t, uint32_t i)
 	}
 	chain_del(t, &t->bout[hout], i, false);
 	switch (kind) {
-	case NAT_KIND_SESSION:
-		t->e[e->map].refs--;
+	case NAT_KIND_SESSION: {
+		struct nat_entry *m = &t->e[e->map];
+		uint32_t hold =
+		    (uint32_t)(t->wheel_time + t->cfg.timeouts.mapping);
+
+		/* The mapping lives on for its own timeout after its last
+		 * session (RFC 4787 REQ-5), so a packet in flight still finds
+		 * it: counted from here rather than from every outbound
+		 * packet, which would touch one more cache line each. */
+		if (!--m->refs && m->kind == NAT_KIND_MAPPING &&
+		    m->expires < hold)
+			m->expires = hold;
 		t->st.sessions--;
 		break;
+	}
 	case NAT_KIND_MAPPING:
 		port_mark(t, e, false);
 		t->st.mappings--;
@@ -961,6 +972,14 @@ bool nat_expire(struct nat_table *t, int64_t now, unsigned budget)
 
 /* ---- forwards, walks, flush ---- */
 
+/* Free every session through mapping @m. */
+static void free_sessions_of(struct nat_table *t, uint32_t m)
+{
+	for (uint32_t s = 0; s < t->cap && t->e[m].refs; s++)
+		if (t->e[s].kind == NAT_KIND_SESSION && t->e[s].map == m)
+			nat_entry_free(t, s);
+}
+
 /**
  * nat_forward_add() - forward an external port to an inside endpoint
  * @t: table
@@ -1011,10 +1030,7 @@ int nat_forward_add(struct nat_table *t, uint8_t proto, uint16_t ext_port,
 		return -EEXIST;
 	}
 	if (i != NAT_NIL) {
-		for (uint32_t s = 0; s < t->cap; s++)
-			if (t->e[s].kind == NAT_KIND_SESSION &&
-			    t->e[s].map == i)
-				nat_entry_free(t, s);
+		free_sessions_of(t, i);
 		nat_entry_free(t, i);
 	}
 	i = nat_entry_alloc(t);
@@ -1030,14 +1046,6 @@ int nat_forward_add(struct nat_table *t, uint8_t proto, uint16_t ext_port,
 	e->ext_port = ext_port;
 	nat_entry_publish(t, i, NAT_KIND_FORWARD);
 	return 0;
-}
-
-/* Free every session through mapping @m. */
-static void free_sessions_of(struct nat_table *t, uint32_t m)
-{
-	for (uint32_t s = 0; s < t->cap && t->e[m].refs; s++)
-		if (t->e[s].kind == NAT_KIND_SESSION && t->e[s].map == m)
-			nat_entry_free(t, s);
 }
 
 /**

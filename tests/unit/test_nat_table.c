@@ -78,7 +78,9 @@ static void test_tcp_states(void **state)
 	assert_int_equal(tcp_state(n), NAT_TCP_NONE);
 	/* The mapping outlives its last session by its own timeout. */
 	assert_int_equal(tnat_find(n, 0, 0, 0).mappings, 1);
-	expire_all(n, t + 121);
+	expire_all(n, t + 10 + 119);
+	assert_int_equal(tnat_find(n, 0, 0, 0).mappings, 1);
+	expire_all(n, t + 10 + 121);
 	assert_int_equal(tnat_find(n, 0, 0, 0).mappings, 0);
 }
 
@@ -91,6 +93,8 @@ static void test_tcp_syn_timeout(void **state)
 	tcp(n, true, NAT_TCP_SYN, T0);
 	expire_all(n, T0 + 121);
 	assert_int_equal(tcp_state(n), NAT_TCP_NONE);
+	assert_int_equal(tnat_find(n, 0, 0, 0).mappings, 1);
+	expire_all(n, T0 + 121 + 121);
 	nat_stats_get(n->t, &st);
 	assert_int_equal(st.expired, 2); /* session and mapping */
 	assert_int_equal(st.sessions + st.mappings, 0);
@@ -409,6 +413,113 @@ static void test_new_address(void **state)
 	assert_non_null(strstr(err, "inside"));
 }
 
+/* Several external addresses: a VM always appears as the same one
+ * (paired pooling), and the VMs spread over them. */
+static void test_paired_pool(void **state)
+{
+	struct tnat n;
+	struct tpkt p;
+	uint32_t first[40];
+	unsigned on2 = 0;
+
+	(void)state;
+	tnat_cfg(&n, 256);
+	n.cfg.ext_addr[1] = EXT2;
+	n.cfg.n_ext = 2;
+	assert_int_equal(tnat_start(&n), 0);
+	for (unsigned i = 0; i < 40; i++) {
+		tp_udp(&p, IP4(10, 10, 0, 10 + i), 5000 + i, REM, 53, 4, false);
+		assert_int_equal(tnat_out(&n, &p, T0), NAT_FORWARD);
+		first[i] = tp_src(&p);
+		on2 += first[i] == EXT2;
+	}
+	assert_true(on2 > 5 && on2 < 35);
+	for (unsigned i = 0; i < 40; i++) {
+		tp_tcp(&p, IP4(10, 10, 0, 10 + i), 2000, REM2, 80, NAT_TCP_SYN,
+		       0, 0);
+		assert_int_equal(tnat_out(&n, &p, T0), NAT_FORWARD);
+		assert_int_equal(tp_src(&p), first[i]);
+	}
+	/* Replies to either address come back. */
+	tp_udp(&p, REM, 53, first[0], 5000, 4, false);
+	assert_int_equal(tnat_in(&n, &p, T0), NAT_FORWARD);
+	assert_int_equal(tp_dst(&p), IP4(10, 10, 0, 10));
+	tnat_stop(&n);
+}
+
+/* Settings a table refuses, each with its sentence. */
+static void test_config_checks(void **state)
+{
+	static const char *const want[] = {
+	    "table size",
+	    "table size",
+	    "prefix",
+	    "external addresses",
+	    "external addresses",
+	    "unusable",
+	    "unusable",
+	    "inside",
+	    "twice",
+	    "empty",
+	    "MTU",
+	};
+	struct tnat n;
+	char err[160];
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct nat_config *c = &n.cfg;
+
+		tnat_cfg(&n, 64);
+		switch (i) {
+		case 0:
+			c->capacity = 8;
+			break;
+		case 1:
+			c->capacity = NAT_MAX_CAPACITY + 1;
+			break;
+		case 2:
+			c->inside_prefix = 31;
+			break;
+		case 3:
+			c->n_ext = 0;
+			break;
+		case 4:
+			c->n_ext = NAT_MAX_EXT + 1;
+			break;
+		case 5:
+			c->ext_addr[0] = 0;
+			break;
+		case 6:
+			c->ext_addr[0] = IP4(224, 0, 0, 1);
+			break;
+		case 7:
+			c->ext_addr[0] = IP4(10, 10, 0, 1);
+			break;
+		case 8:
+			c->ext_addr[1] = EXT;
+			c->n_ext = 2;
+			break;
+		case 9:
+			c->port_min = 3000;
+			c->port_max = 2000;
+			break;
+		case 10:
+			c->ext_mtu = 500;
+			break;
+		}
+		err[0] = 0;
+		assert_int_equal(nat_check_config(c, err, sizeof(err)),
+				 -EINVAL);
+		if (!strstr(err, want[i]))
+			fail_msg("case %u: \"%s\" lacks \"%s\"", i, err,
+				 want[i]);
+	}
+	tnat_cfg(&n, 64);
+	assert_int_equal(nat_check_config(&n.cfg, err, sizeof(err)), 0);
+	assert_int_equal(nat_table_size(8), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -428,6 +539,8 @@ int main(void)
 					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_flush, tnat_setup,
 					    tnat_teardown),
+	    cmocka_unit_test(test_paired_pool),
+	    cmocka_unit_test(test_config_checks),
 	    cmocka_unit_test_setup_teardown(test_new_address, tnat_setup,
 					    tnat_teardown),
 	};
