@@ -249,6 +249,10 @@ static int load_guest(struct vmm_vm *vm, const struct vmm_opts *o, char *err,
 	}
 	ret = vmm_boot_finish(&vm->mem, k, klen, &b, o->cmdline, igpa, ilen,
 			      err, errlen);
+	if (!ret && vmm_mptable_build(&vm->mem, o->cpus)) {
+		snprintf(err, errlen, "the MP table does not fit");
+		ret = -EFAULT;
+	}
 	ret = ret ? ret : vmm_vcpu_boot_regs(vm, &b, err, errlen);
 out:
 	munmap(k, klen);

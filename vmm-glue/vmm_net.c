@@ -196,6 +196,7 @@ static int vu_call(struct vmm_nic *nic, uint32_t req, const void *payload,
 
 static int vu_connect_once(struct vmm_nic *nic)
 {
+	struct timeval tv = {.tv_sec = 5};
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
@@ -208,6 +209,8 @@ static int vu_connect_once(struct vmm_nic *nic)
 		close(fd);
 		return e;
 	}
+	/* a vnetd that stops answering must not hang a vCPU forever */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	nic->sock = fd;
 	return 0;
 }
@@ -450,6 +453,7 @@ static int nic_add(struct vmm_nics *n, struct vmm_vm *vm, const char *spec,
 	char dir[108], name[64];
 	const char *slash = strrchr(n->rpc_sock, '/');
 	uint8_t devcfg[12] = {0};
+	unsigned mtu;
 	bool has_mac;
 	json_t *res;
 	int ret;
@@ -493,19 +497,27 @@ static int nic_add(struct vmm_nics *n, struct vmm_vm *vm, const char *spec,
 	json_decref(res);
 	nic->port_added = true;
 	n->n++;
+	/* the network's MTU, offered to the driver (VIRTIO_NET_F_MTU) */
+	res = rpc_call(n->rpc_sock, "network.show",
+		       json_pack("{s:s}", "name", nic->network), err, errlen);
+	mtu = (unsigned)json_integer_value(json_object_get(res, "mtu"));
+	json_decref(res);
+	if (mtu < 68 || mtu > 65535)
+		mtu = 1500;
 	ret = vu_connect(nic, err, errlen);
 	ret = ret ? ret : vu_handshake(nic, err, errlen);
 	if (ret)
 		return ret;
 	memcpy(devcfg, nic->mac, 6);
 	devcfg[6] = VIRTIO_NET_S_LINK_UP;
-	devcfg[8] = 1;		  /* max_virtqueue_pairs */
-	devcfg[10] = 1500 & 0xff; /* mtu */
-	devcfg[11] = 1500 >> 8;
+	devcfg[8] = 1; /* max_virtqueue_pairs */
+	devcfg[10] = (uint8_t)(mtu & 0xff);
+	devcfg[11] = (uint8_t)(mtu >> 8);
 	ret = vmm_virtio_init(
 	    &nic->dev, 1, &vm->mem,
 	    (uint32_t)(VMM_PCI_MMIO_GPA + nic->index * VIO_BAR_SIZE), 2,
-	    (nic->backend_features & VMM_NET_OFFER) |
+	    (nic->backend_features &
+	     (VMM_NET_OFFER | VU_BIT(VIRTIO_NET_F_MTU_BIT))) |
 		VU_BIT(VIRTIO_NET_F_MAC_BIT) | VU_BIT(VIRTIO_NET_F_STATUS_BIT),
 	    devcfg, sizeof(devcfg), &nic_ops, nic);
 	ret = ret ? ret : vmm_pci_attach(vm->pci, &nic->dev.pci);
@@ -515,9 +527,9 @@ static int nic_add(struct vmm_nics *n, struct vmm_vm *vm, const char *spec,
 	}
 	fprintf(stderr,
 		"vnet-vmm: NIC %u on network %s: port %s, MAC "
-		"%02x:%02x:%02x:%02x:%02x:%02x\n",
+		"%02x:%02x:%02x:%02x:%02x:%02x, MTU %u\n",
 		nic->index, nic->network, nic->port, nic->mac[0], nic->mac[1],
-		nic->mac[2], nic->mac[3], nic->mac[4], nic->mac[5]);
+		nic->mac[2], nic->mac[3], nic->mac[4], nic->mac[5], mtu);
 	return 0;
 }
 

@@ -3,7 +3,8 @@
 # emulated (PVM-style) KVM of CI machines, ordinary guest code runs at about
 # a million instructions per second, so only an opt-in smoke test runs
 # (VNET_VMM_LINUX=1): the ELF vmlinux through its PVH entry prints its
-# banner and the e820 map vnet-vmm gave it on the serial console.
+# banner and the e820 map vnet-vmm gave it on the serial console, and finds
+# both vCPUs and the IOAPIC in vnet-vmm's MP table.
 # vnet-test: alone
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -12,7 +13,7 @@ VMM=$(readlink -f "$BUILD/vnet-vmm")
 HW=no
 [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ] && HW=yes
 if [ $HW = no ] && [ "${VNET_VMM_LINUX:-0}" != 1 ]; then
-	skip "KVM here is emulated (no kvm_intel/kvm_amd): the hardware-KVM Linux boot cannot run; set VNET_VMM_LINUX=1 for the PVH smoke test (about 30 s)"
+	skip "KVM here is emulated (no kvm_intel/kvm_amd): the hardware-KVM Linux boot cannot run; set VNET_VMM_LINUX=1 for the PVH smoke test (about a minute)"
 fi
 G=${VNET_GUEST_CACHE:-$(readlink -f "$(dirname "$0")/../guest")/cache}
 sh "$(dirname "$0")/../guest/build.sh" "$G" >"$T/guest-build.log" 2>&1 ||
@@ -48,8 +49,8 @@ if i < 0:
 dec = lzma.LZMADecompressor()
 open(sys.argv[2], "wb").write(dec.decompress(d[i:]))
 PY
-	run_until "$T/linux.out" 120 "BIOS-e820: .*0x0000000000100000-" \
-		--kernel "$T/vmlinux" --mem 256M \
+	run_until "$T/linux.out" 150 "smpboot: Allowing" \
+		--kernel "$T/vmlinux" --mem 256M --cpus 2 \
 		--cmdline "earlyprintk=serial,ttyS0,115200 console=ttyS0"
 	sed 's/^/    /' "$T/linux.out" | head -12
 	grep -q "Linux version" "$T/linux.out" || fail "no kernel banner"
@@ -57,8 +58,14 @@ PY
 		"$T/linux.out" || fail "the e820 map lacks low RAM"
 	grep -q "BIOS-e820: \[mem 0x0000000000100000-0x000000000fffffff\] usable" \
 		"$T/linux.out" || fail "the e820 map lacks RAM above 1 MiB"
+	grep -q "MPTABLE: Product ID: VNET-VMM" "$T/linux.out" ||
+		fail "the kernel did not find the MP table"
+	grep -q "IOAPIC\[0\]: apic_id 2, .* address 0xfec00000" "$T/linux.out" ||
+		fail "the kernel did not find the IOAPIC"
+	grep -q "smpboot: Allowing 2 CPUs" "$T/linux.out" ||
+		fail "the kernel did not see both vCPUs"
 	[ $RC = 143 ] || { cat "$T/linux.out.err"; fail "vnet-vmm exited $RC on SIGTERM"; }
-	log "PVH smoke test: banner and e820 map on the console"
+	log "PVH smoke test: banner, e820 map and MP table (2 CPUs, IOAPIC)"
 	log "skipped: booting to init (needs hardware KVM)"
 else
 	run_until "$T/linux.out" 120 "Run /init as init process" \

@@ -1,7 +1,8 @@
 # Two vnet-vmm test guests on a private network: both lease an address
 # from vnetd's DHCP server, the second pings the first (virtio-net queues
 # of both served by vnetd over vhost-user), and a guest that powers off
-# ends vnet-vmm with status 0 and its port deleted.  Guest b first
+# ends vnet-vmm with status 0 and its port deleted.  The NIC offers the
+# network's MTU.  Guest b first
 # misprograms its NIC three ways (a feature not offered, a queue size that
 # is not a power of two, rings outside its RAM): the device refuses each
 # with DEVICE_NEEDS_RESET, vnet-vmm goes on, and after a reset the NIC works.
@@ -16,7 +17,7 @@ start_vnetd
 NET="pv$S"
 SUB=10.$((200 + N % 50)).$N
 vnetctl network create "$NET" --type private --subnet "$SUB.0/24" --dhcp \
-	>/dev/null || fail "network create"
+	--mtu 4000 >/dev/null || fail "network create"
 
 guest() { # NAME CMDLINE
 	"$VMM" run --kernel "$GUEST" --mem 32M --net "$NET,name=$1$S" \
@@ -35,6 +36,9 @@ wait_line() { # NAME REGEX
 }
 guest a "count=1 serve=60"
 wait_line a "serving ARP and ping"
+grep -q "port a$S, MAC .*, MTU 4000" "$T/a.err" &&
+	grep -q "network MTU 4000" "$T/a.out" ||
+	{ cat "$T/a.err" "$T/a.out"; fail "the NIC does not carry the network's MTU"; }
 IPA=$(tr -d '\r' <"$T/a.out" | sed -n "s/.*DHCP lease \($SUB\.[0-9]*\)\/.*/\1/p")
 [ -n "$IPA" ] || fail "guest a has no lease"
 guest b "peer=$IPA count=3 serve=1 bad"

@@ -210,6 +210,10 @@ int tg_virtio_init(uint8_t mac[6], bool bad)
 	}
 	for (unsigned i = 0; i < 6; i++)
 		mac[i] = devcfg[i];
+	w32(0x00, 0);
+	if (r32(0x04) & (1u << 3)) /* VIRTIO_NET_F_MTU offered */
+		tg_printf("guest-min: network MTU %u\n",
+			  (unsigned)(devcfg[10] | devcfg[11] << 8));
 	w8(0x14, 3 | 8 | 4); /* DRIVER_OK */
 	if (r8(0x14) & 0x40) {
 		tg_puts("guest-min: the device needs a reset\n");
