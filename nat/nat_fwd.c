@@ -117,6 +117,7 @@ static void info_of(const struct nat_entry *e, struct nat_session_info *si)
 	si->rem_port = e->rem_port;
 	si->refs = e->refs;
 	si->expires = e->expires;
+	si->created = e->created;
 	si->pkts_out = e->pkts_out;
 	si->bytes_out = e->bytes_out;
 	si->pkts_in = e->pkts_in;

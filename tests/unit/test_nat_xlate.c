@@ -64,6 +64,7 @@ static void test_tcp_both_ways(void **state)
 	assert_int_equal(f.si.pkts_in, 1);
 	assert_int_equal(f.si.bytes_out, 40 + 140);
 	assert_int_equal(f.si.expires, T0 + 1 + 7440);
+	assert_int_equal(f.si.created, T0);
 	assert_string_equal(nat_tcp_state_name(f.si.state), "established");
 }
 
