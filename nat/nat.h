@@ -24,10 +24,11 @@
  *      MAP_SHARED.  Fill struct nat_config: @epoch from the boot id
  *      (/proc/sys/kernel/random/boot_id, hashed), @hash_key from getrandom(),
  *      @now from the monotonic clock in seconds (now_sec(): it keeps
- *      counting across a process restart and starts again at boot, hence the
- *      epoch).  Call nat_table_attach(); if it refuses, log its sentence once
- *      (warning: a damaged, foreign, other-boot or resized table is
- *      discarded, never trusted) and call nat_table_init(), which formats the
+ *      counting across a process restart and starts again at boot, hence
+ *      the epoch; entries keep it in 32 bits).  Call nat_table_attach(); if
+ *      it refuses, log its sentence once (warning: a damaged, foreign,
+ *      other-boot or resized table is discarded, never trusted) and call
+ *      nat_table_init(), which formats the
  *      region empty.  After a reboot /run is empty anyway.
  *   2. Forwards: the store is the truth.  nat_forward_walk() lists those the
  *      table kept; delete the ones the store no longer has
@@ -59,10 +60,14 @@
  *      - NAT_HOST: for the gateway itself, left untranslated: an ICMP echo
  *        request to an external address (answer it), a UDP datagram to port
  *        68 on the uplink (the DHCP client's).
- *      - NAT_DROP: v->drop names why; it is counted here.  NAT_DROP_TTL means
- *        the caller may send ICMP time exceeded (rate-limited) so traceroute
- *        shows the gateway; NAT_DROP_PORTS_EXHAUSTED and NAT_DROP_TABLE_FULL
- *        deserve a log line once per interval (vlog_rl).
+ *      - NAT_DROP: v->drop names why; it is counted here.  The packet is
+ *        left as it was (except when the second leg of a hairpin drops it:
+ *        the first has rewritten it).  NAT_DROP_TTL means the caller may
+ *        send ICMP time exceeded (rate-limited) so traceroute shows the
+ *        gateway; NAT_DROP_PORTS_EXHAUSTED and NAT_DROP_TABLE_FULL deserve
+ *        a log line once per interval (vlog_rl).
+ *      A datapath burst goes through nat_out_burst()/nat_in_burst(): the
+ *      same verdicts, with the table's cache misses overlapped.
  *      With the NAT_F_CSUM_PARTIAL flag the L4 checksum field holds only the
  *      pseudo-header sum (virtio NEEDS_CSUM): addresses are updated in it,
  *      ports and options are not.
@@ -84,16 +89,20 @@
  * Bad input (the documented rule): a packet whose IPv4 header is not
  * version 4, shorter than 20 bytes, runs past the packet, has a bad header
  * checksum or a total length outside [header, bytes present] is dropped; so
- * is one with a truncated or inconsistent L4 header (TCP data offset below 5
- * or past the packet, UDP length below 8 or past the packet), TTL <= 1
- * when it would be forwarded, a protocol other than TCP, UDP and ICMP
- * (translating only its addresses would leak the mapping's meaning), an
- * ICMP type other than echo and the errors below, and anything on the
- * outside claiming an inside or external source.  TCP and UDP checksums
- * are not verified (the cost per packet is the whole payload, and an
- * incremental update keeps a wrong checksum wrong, so the receiver drops
- * it); the IPv4 header checksum always is, and ICMP error messages' too
- * (they are rewritten whole).  Nothing is passed untranslated.
+ * is one with a truncated or inconsistent L4 header (TCP data offset below
+ * 5 or past the packet, UDP length below 8 or past the packet, a TCP or UDP
+ * port 0: it cannot be mapped, RFC 6335 reserves it), TTL <= 1 when it
+ * would be forwarded, a protocol other than TCP, UDP and ICMP (without
+ * ports, two VMs' flows to one server could not be told apart, and passing
+ * it untranslated would leak inside addresses), an ICMP type other than
+ * echo, destination unreachable, time exceeded and parameter problem, an
+ * address never routed (0/8, 127/8, multicast, broadcast: the caller hands
+ * over unicast only), and anything on the outside claiming an inside or
+ * external source.  TCP and UDP checksums are not verified (the cost per
+ * packet is the whole payload, and an incremental update keeps a wrong
+ * checksum wrong, so the receiver drops it); the IPv4 header checksum
+ * always is, and ICMP error messages' too (they are rewritten whole).
+ * Nothing is passed untranslated.
  */
 #ifndef VNET_NAT_H
 #define VNET_NAT_H
@@ -126,7 +135,8 @@ struct nat_table;
 	X(TTL, "ttl", "TTL 1 or 0: not forwarded (time exceeded)")            \
 	X(TRUNCATED, "truncated", "TCP, UDP or ICMP header truncated")        \
 	X(BAD_L4, "bad_l4",                                                   \
-	  "TCP data offset or UDP length inconsistent with the packet")       \
+	  "TCP data offset or UDP length inconsistent with the packet, or "   \
+	  "port 0")                                                           \
 	X(BAD_PROTO, "bad_proto", "protocol other than TCP, UDP and ICMP")    \
 	X(ICMP_TYPE, "icmp_type",                                             \
 	  "ICMP type other than echo, unreachable, time exceeded and "        \
@@ -141,6 +151,9 @@ struct nat_table;
 	  "packet from the inside with a source outside its subnet")          \
 	X(SPOOFED, "spoofed",                                                 \
 	  "packet from the outside with an inside or external source")        \
+	X(MARTIAN, "martian",                                                 \
+	  "address never routed: source or destination in 0/8 or 127/8, "     \
+	  "multicast or broadcast")                                           \
 	X(NOT_OURS, "not_ours",                                               \
 	  "packet from the outside not for an external address")              \
 	X(NO_MAPPING, "no_mapping",                                           \
@@ -209,8 +222,9 @@ enum nat_tcp_state {
  * @udp: UDP session seen in one direction only (30)
  * @udp_replied: UDP session with traffic both ways (120)
  * @icmp: ICMP echo session (30)
- * @mapping: a dynamic mapping once its last session is gone, and at least
- *           since its last outbound packet (120: RFC 4787 REQ-5 asks 2 min)
+ * @mapping: a dynamic mapping after its last session is gone (120: RFC 4787
+ *           REQ-5 asks 2 min after the last outbound packet, and a session
+ *           lives at least as long as its last packet)
  */
 struct nat_timeouts {
 	uint32_t tcp_syn, tcp_est, tcp_fin, tcp_time_wait, tcp_close;
@@ -279,6 +293,7 @@ enum nat_entry_kind {
  * @rem_ip, @rem_port: remote endpoint (sessions only; 0 for ICMP's port)
  * @refs: sessions through this mapping or forward
  * @expires: when it expires if idle (caller's seconds; 0 for forwards)
+ * @created: when it was made (0 for forwards)
  * @pkts_out, @bytes_out: inside to outside (IP bytes)
  * @pkts_in, @bytes_in: outside to inside
  */
@@ -290,7 +305,7 @@ struct nat_session_info {
 	uint32_t int_ip, ext_ip, rem_ip;
 	uint16_t int_port, ext_port, rem_port;
 	uint32_t refs;
-	int64_t expires;
+	int64_t expires, created;
 	uint64_t pkts_out, bytes_out, pkts_in, bytes_in;
 };
 
@@ -336,6 +351,27 @@ void nat_out(struct nat_table *t, uint8_t *ip, size_t len, unsigned flags,
 	     int64_t now, struct nat_verdict *v);
 void nat_in(struct nat_table *t, uint8_t *ip, size_t len, unsigned flags,
 	    int64_t now, struct nat_verdict *v);
+
+#define NAT_BURST_MAX 32 /* packets whose lookups are overlapped */
+
+/**
+ * struct nat_pkt - one packet of a burst
+ * @ip: the IPv4 packet (untrusted), rewritten in place
+ * @len: bytes at @ip
+ * @flags: NAT_F_*
+ * @v: its verdict, filled in
+ */
+struct nat_pkt {
+	uint8_t *ip;
+	size_t len;
+	unsigned flags;
+	struct nat_verdict v;
+};
+
+void nat_out_burst(struct nat_table *t, struct nat_pkt *pkts, unsigned n,
+		   int64_t now);
+void nat_in_burst(struct nat_table *t, struct nat_pkt *pkts, unsigned n,
+		  int64_t now);
 bool nat_expire(struct nat_table *t, int64_t now, unsigned budget);
 
 int nat_forward_add(struct nat_table *t, uint8_t proto, uint16_t ext_port,

@@ -77,7 +77,7 @@ static enum nat_drop parse_l4(struct ip4 *p)
 		p->sport = pkt_get_be16(h);
 		p->dport = pkt_get_be16(h + 2);
 		p->tcp_flags = h[13];
-		return NAT_DROP_NONE;
+		return p->sport && p->dport ? NAT_DROP_NONE : NAT_DROP_BAD_L4;
 	}
 	case NAT_PROTO_UDP: {
 		uint16_t ulen;
@@ -90,7 +90,7 @@ static enum nat_drop parse_l4(struct ip4 *p)
 			return NAT_DROP_BAD_L4;
 		p->sport = pkt_get_be16(h);
 		p->dport = pkt_get_be16(h + 2);
-		return NAT_DROP_NONE;
+		return p->sport && p->dport ? NAT_DROP_NONE : NAT_DROP_BAD_L4;
 	}
 	case NAT_PROTO_ICMP:
 		h = pkt_pull(&c, 8);
@@ -133,6 +133,12 @@ static enum nat_drop parse(uint8_t *ip, size_t len, struct ip4 *p)
 	if (nat_proto_idx(p->proto) < 0)
 		return NAT_DROP_BAD_PROTO;
 	return p->later ? NAT_DROP_NONE : parse_l4(p);
+}
+
+/* 0/8, 127/8, multicast, class E and broadcast are never routed. */
+static bool martian(uint32_t ip)
+{
+	return !(ip >> 24) || ip >> 24 == 127 || ip >> 28 >= 14;
 }
 
 /* ---- rewriting ---- */
@@ -461,10 +467,12 @@ static enum nat_action out_core(struct nat_table *t, uint8_t *ip, size_t len,
 	*d = parse(ip, len, &p);
 	if (*d != NAT_DROP_NONE)
 		return NAT_DROP;
-	if (!nat_inside(&t->cfg, p.src)) {
+	if (!nat_inside(&t->cfg, p.src))
 		*d = NAT_DROP_SRC_NOT_INSIDE;
+	else if (martian(p.dst))
+		*d = NAT_DROP_MARTIAN;
+	if (*d != NAT_DROP_NONE)
 		return NAT_DROP;
-	}
 	if (nat_ext_idx(&t->cfg, p.dst) >= 0) {
 		a = hairpin_check(t, &p, d);
 		if (a != NAT_HAIRPIN)
@@ -611,6 +619,8 @@ static enum nat_action in_core(struct nat_table *t, uint8_t *ip, size_t len,
 		return NAT_DROP;
 	if (nat_ext_idx(&t->cfg, p.dst) < 0)
 		*d = NAT_DROP_NOT_OURS;
+	else if (martian(p.src))
+		*d = NAT_DROP_MARTIAN;
 	else if (!hairpin && (nat_inside(&t->cfg, p.src) ||
 			      nat_ext_idx(&t->cfg, p.src) >= 0))
 		*d = NAT_DROP_SPOOFED;
@@ -699,4 +709,107 @@ void nat_in(struct nat_table *t, uint8_t *ip, size_t len, unsigned flags,
 	enum nat_action a = in_core(t, ip, len, flags, now, false, &d);
 
 	verdict(t, v, a, a == NAT_DROP ? d : NAT_DROP_NONE);
+}
+
+/* ---- bursts ---- */
+
+/*
+ * The bucket a packet's session would hang from, read cheaply (no
+ * validation: nat_out()/nat_in() do that), or NULL for packets that are not
+ * plain TCP/UDP first fragments.
+ */
+static const uint32_t *burst_bucket(const struct nat_table *t,
+				    const uint8_t *ip, size_t len,
+				    enum nat_dir dir)
+{
+	struct pkt_cursor c;
+	const uint8_t *h, *l4;
+	size_t hl;
+	uint32_t src, dst, hash;
+
+	pkt_cursor_init(&c, ip, len);
+	h = pkt_pull(&c, 20);
+	if (!h || (h[9] != NAT_PROTO_TCP && h[9] != NAT_PROTO_UDP) ||
+	    (pkt_get_be16(h + 6) & IP_OFFMASK))
+		return NULL;
+	hl = (size_t)(h[0] & 15) * 4;
+	if (hl < 20 || !pkt_pull(&c, hl - 20) || !(l4 = pkt_pull(&c, 4)))
+		return NULL;
+	src = nat_get_be32(h + 12);
+	dst = nat_get_be32(h + 16);
+	if (dir == NAT_DIR_OUT) {
+		hash = nat_hash(t, NAT_KEY_SESS_IN, h[9], src, pkt_get_be16(l4),
+				dst, pkt_get_be16(l4 + 2));
+		return &t->bin[hash & t->mask];
+	}
+	hash = nat_hash(t, NAT_KEY_SESS_OUT, h[9], dst, pkt_get_be16(l4 + 2),
+			src, pkt_get_be16(l4));
+	return &t->bout[hash & t->mask];
+}
+
+/* Prefetch the buckets, then the first entries, then translate. */
+static void burst(struct nat_table *t, struct nat_pkt *pkts, unsigned n,
+		  int64_t now, enum nat_dir dir)
+{
+	const uint32_t *b[NAT_BURST_MAX];
+
+	while (n) {
+		unsigned k = n < NAT_BURST_MAX ? n : NAT_BURST_MAX;
+
+		for (unsigned i = 0; i < k; i++) {
+			b[i] = burst_bucket(t, pkts[i].ip, pkts[i].len, dir);
+			if (b[i])
+				__builtin_prefetch(b[i]);
+		}
+		for (unsigned i = 0; i < k; i++) {
+			if (b[i] && *b[i] != NAT_NIL) {
+				const uint8_t *e =
+				    (const uint8_t *)&t->e[*b[i]];
+
+				__builtin_prefetch(e, 1);
+				__builtin_prefetch(e + 64, 1);
+			}
+		}
+		for (unsigned i = 0; i < k; i++) {
+			if (dir == NAT_DIR_OUT)
+				nat_out(t, pkts[i].ip, pkts[i].len,
+					pkts[i].flags, now, &pkts[i].v);
+			else
+				nat_in(t, pkts[i].ip, pkts[i].len,
+				       pkts[i].flags, now, &pkts[i].v);
+		}
+		pkts += k;
+		n -= k;
+	}
+}
+
+/**
+ * nat_out_burst() - nat_out() on a burst, with the table's cache misses
+ * overlapped
+ * @t: table
+ * @pkts: the packets; each gets its verdict in @v
+ * @n: how many
+ * @now: caller's seconds
+ *
+ * The same as nat_out() on each in order; the buckets and entries of up to
+ * NAT_BURST_MAX packets are prefetched first, so a table much larger than
+ * the cache costs one memory latency per burst rather than per packet.
+ */
+void nat_out_burst(struct nat_table *t, struct nat_pkt *pkts, unsigned n,
+		   int64_t now)
+{
+	burst(t, pkts, n, now, NAT_DIR_OUT);
+}
+
+/**
+ * nat_in_burst() - nat_in() on a burst (see nat_out_burst())
+ * @t: table
+ * @pkts: the packets; each gets its verdict in @v
+ * @n: how many
+ * @now: caller's seconds
+ */
+void nat_in_burst(struct nat_table *t, struct nat_pkt *pkts, unsigned n,
+		  int64_t now)
+{
+	burst(t, pkts, n, now, NAT_DIR_IN);
 }

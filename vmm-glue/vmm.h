@@ -117,6 +117,8 @@ int vmm_boot_finish(const struct vmm_mem *m, const uint8_t *img, size_t len,
 int vmm_build_page_tables(const struct vmm_mem *m)
     __attribute__((warn_unused_result));
 int vmm_boot_gdt(const struct vmm_mem *m, bool long_mode, uint64_t *gdt);
+int vmm_mptable_build(const struct vmm_mem *m, unsigned cpus)
+    __attribute__((warn_unused_result));
 
 /* Linux boot_params offsets (Documentation/arch/x86/boot.rst, zero-page). */
 #define BP_E820_ENTRIES	 0x1e8

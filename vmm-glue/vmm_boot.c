@@ -544,3 +544,106 @@ int vmm_boot_finish(const struct vmm_mem *m, const uint8_t *img, size_t len,
 		snprintf(err, errlen, "the boot information does not fit");
 	return ret;
 }
+
+/* ---- Intel MP table (MultiProcessor Specification 1.4) ---- */
+
+#define MP_IOAPIC_GPA 0xfec00000u
+#define MP_LAPIC_GPA  0xfee00000u
+#define MP_PROC	      0
+#define MP_BUS	      1
+#define MP_IOAPIC     2
+#define MP_IOINT      3
+#define MP_LINT	      4
+
+static uint8_t mp_sum(const uint8_t *p, size_t n)
+{
+	uint8_t s = 0;
+
+	while (n--)
+		s = (uint8_t)(s + *p++);
+	return (uint8_t)(0x100 - s);
+}
+
+/**
+ * vmm_mptable_build() - an MP table at VMM_BIOS_GPA for @cpus processors
+ * @m: guest memory
+ * @cpus: vCPUs (APIC ids 0 to @cpus - 1; 0 boots)
+ *
+ * Without ACPI, this is how Linux learns the other CPUs and the IOAPIC:
+ * processors, an ISA and a PCI bus, one IOAPIC (id @cpus) whose pin i is
+ * ISA IRQ i (KVM's default routing), ExtINT on LINT0 and NMI on LINT1.
+ *
+ * Return: 0, -EINVAL for a bad count, -EFAULT when RAM lacks the BIOS area
+ */
+int vmm_mptable_build(const struct vmm_mem *m, unsigned cpus)
+{
+	uint8_t *fp = vmm_mem_ptr(m, VMM_BIOS_GPA, 4096);
+	uint8_t *t, *e;
+	uint16_t count = 0, len;
+	uint32_t v;
+
+	if (!cpus || cpus > 32)
+		return -EINVAL;
+	if (!fp)
+		return -EFAULT;
+	memset(fp, 0, 4096);
+	t = fp + 16;
+	e = t + 44;
+	for (unsigned i = 0; i < cpus; i++, e += 20, count++) {
+		e[0] = MP_PROC;
+		e[1] = (uint8_t)i;			/* LAPIC id */
+		e[2] = 0x14;				/* LAPIC version */
+		e[3] = (uint8_t)(1 | (i == 0 ? 2 : 0)); /* enabled, BSP */
+		wr32(e + 4, 0x600);			/* family 6 */
+		wr32(e + 8, 0x201);			/* FPU, APIC */
+	}
+	memcpy(e, "\1\0PCI   ", 8); /* bus 0: PCI */
+	e += 8;
+	memcpy(e, "\1\1ISA   ", 8); /* bus 1: ISA */
+	e += 8;
+	count += 2;
+	e[0] = MP_IOAPIC;
+	e[1] = (uint8_t)cpus;
+	e[2] = 0x11;
+	e[3] = 1;
+	wr32(e + 4, MP_IOAPIC_GPA);
+	e += 8;
+	count++;
+	for (uint8_t irq = 0; irq < 16; irq++) {
+		if (irq == 2) /* the PICs' cascade */
+			continue;
+		e[0] = MP_IOINT;
+		e[1] = 0; /* INT */
+		e[4] = 1; /* ISA */
+		e[5] = irq;
+		e[6] = (uint8_t)cpus;
+		e[7] = irq;
+		e += 8;
+		count++;
+	}
+	for (uint8_t lint = 0; lint < 2; lint++) {
+		e[0] = MP_LINT;
+		e[1] = lint ? 1 : 3; /* NMI : ExtINT */
+		e[4] = 1;
+		e[6] = 0xff; /* every LAPIC */
+		e[7] = lint;
+		e += 8;
+		count++;
+	}
+	len = (uint16_t)(e - t);
+	memcpy(t, "PCMP", 4);
+	memcpy(t + 4, &len, 2);
+	t[6] = 4;
+	memcpy(t + 8, "VNET    ", 8);
+	memcpy(t + 16, "VNET-VMM    ", 12);
+	memcpy(t + 34, &count, 2);
+	v = MP_LAPIC_GPA;
+	memcpy(t + 36, &v, 4);
+	t[7] = mp_sum(t, len);
+	memcpy(fp, "_MP_", 4);
+	wr32(fp + 4, (uint32_t)(VMM_BIOS_GPA + 16));
+	fp[8] = 1; /* 16 bytes */
+	fp[9] = 4; /* spec 1.4 */
+	fp[10] = mp_sum(fp, 16);
+	return 0;
+}

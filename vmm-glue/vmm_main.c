@@ -249,23 +249,38 @@ static int load_guest(struct vmm_vm *vm, const struct vmm_opts *o, char *err,
 	}
 	ret = vmm_boot_finish(&vm->mem, k, klen, &b, o->cmdline, igpa, ilen,
 			      err, errlen);
+	if (!ret && vmm_mptable_build(&vm->mem, o->cpus)) {
+		snprintf(err, errlen, "the MP table does not fit");
+		ret = -EFAULT;
+	}
 	ret = ret ? ret : vmm_vcpu_boot_regs(vm, &b, err, errlen);
 out:
 	munmap(k, klen);
 	return ret;
 }
 
-/* Wait for the guest to end or a signal; feed stdin to COM1. */
+/* Wait for the guest to end or a signal; feed stdin to COM1; reconnect
+ * NICs whose vnetd went away (every 200 ms until it is back). */
 static enum vmm_ending wait_guest(struct vmm_vm *vm, const struct vmm_opts *o,
-				  int sfd)
+				  int sfd, struct vmm_nics *nics)
 {
-	struct pollfd pf[3] = {
+	struct pollfd pf[3 + VMM_MAX_NICS] = {
 	    {.fd = vm->done_fd, .events = POLLIN},
 	    {.fd = sfd, .events = POLLIN},
 	    {.fd = o->console ? STDIN_FILENO : -1, .events = POLLIN}};
+	bool stdin_open = o->console;
 
 	while (atomic_load(&vm->ending) == VMM_END_RUNNING) {
-		if (poll(pf, 3, -1) < 0) {
+		bool down = false;
+
+		pf[2].fd = stdin_open ? STDIN_FILENO : -1;
+		for (unsigned i = 0; i < nics->n; i++) {
+			pf[3 + i].fd = vmm_nics_pollfd(nics, i);
+			pf[3 + i].events = POLLIN;
+			pf[3 + i].revents = 0;
+			down |= pf[3 + i].fd < 0;
+		}
+		if (poll(pf, 3 + nics->n, down ? 200 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -283,11 +298,13 @@ static enum vmm_ending wait_guest(struct vmm_vm *vm, const struct vmm_opts *o,
 			if (n > 0)
 				vmm_uart_input(&vm->uart, buf, (unsigned)n);
 			else
-				pf[2].fd =
-				    -1; /* EOF: the guest keeps running */
+				stdin_open = false; /* EOF: the guest runs on */
 		} else if (pf[2].revents & (POLLHUP | POLLERR)) {
-			pf[2].fd = -1;
+			stdin_open = false;
 		}
+		for (unsigned i = 0; i < nics->n; i++)
+			if (pf[3 + i].fd < 0 || pf[3 + i].revents)
+				(void)vmm_nics_service(nics, i);
 	}
 	return (enum vmm_ending)atomic_load(&vm->ending);
 }
@@ -343,7 +360,7 @@ int main(int argc, char **argv)
 		vmm_vm_destroy(&vm);
 		return EXIT_SETUP;
 	}
-	how = wait_guest(&vm, &o, sfd);
+	how = wait_guest(&vm, &o, sfd, &nics);
 	vmm_vm_stop(&vm);
 	if (o.timing)
 		fprintf(stderr,

@@ -194,22 +194,34 @@ static int vu_call(struct vmm_nic *nic, uint32_t req, const void *payload,
 	return ret;
 }
 
+static int vu_connect_once(struct vmm_nic *nic)
+{
+	struct timeval tv = {.tv_sec = 5};
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	strcpy(sa.sun_path, nic->path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	/* a vnetd that stops answering must not hang a vCPU forever */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	nic->sock = fd;
+	return 0;
+}
+
 static int vu_connect(struct vmm_nic *nic, char *err, size_t errlen)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct timespec ts = {0, 20000000};
 
-	strcpy(sa.sun_path, nic->path);
 	for (int tries = 0; tries < 250; tries++) {
-		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-		if (fd < 0)
-			break;
-		if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-			nic->sock = fd;
+		if (!vu_connect_once(nic))
 			return 0;
-		}
-		close(fd);
 		nanosleep(&ts, NULL);
 	}
 	snprintf(err, errlen, "cannot connect to vnetd's socket %s", nic->path);
@@ -290,12 +302,11 @@ static void queue_fds_close(struct vmm_nic *nic, unsigned q)
 	nic->kick[q] = nic->call[q] = -1;
 }
 
-static int queue_start(struct vmm_nic *nic, unsigned q)
+/* Tell vnetd about one ring: size, where to resume, addresses, fds. */
+static int queue_vu_setup(struct vmm_nic *nic, unsigned q, uint16_t base_idx)
 {
 	const struct vmm_virtio_queue *vq = &nic->dev.q[q];
 	uint8_t *base = nic->vm->mem.base;
-	uint64_t notify = vmm_pci_bar_addr(&nic->dev.pci, 0) + VIO_NOTIFY_OFF +
-			  VIO_NOTIFY_MULT * q;
 	struct vhost_user_vring_state st = {q, vq->size};
 	struct vhost_user_vring_addr a = {
 	    .index = q,
@@ -306,28 +317,9 @@ static int queue_start(struct vmm_nic *nic, unsigned q)
 	uint64_t idx = q, one = 1;
 	int ret;
 
-	nic->kick[q] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	nic->call[q] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (nic->kick[q] < 0 || nic->call[q] < 0)
-		return -errno;
-	nic->call_gsi[q] = vector_gsi(
-	    nic, vq->msix_vector < VIO_MSIX_VECTORS ? vq->msix_vector : 0);
-	ret = vmm_vm_ioeventfd(nic->vm, notify, 2, nic->kick[q], true);
-	if (ret)
-		return ret;
-	if (vq->msix_vector < VIO_MSIX_VECTORS) {
-		ret =
-		    vmm_vm_irqfd(nic->vm, nic->call[q], nic->call_gsi[q], true);
-		if (ret)
-			return ret;
-	} else {
-		/* no vector: the driver polls; vnetd's calls go nowhere */
-		close(nic->call[q]);
-		nic->call[q] = -1;
-	}
 	ret = vu_call(nic, VHOST_USER_SET_VRING_NUM, &st, sizeof(st), NULL, 0,
 		      NULL);
-	st.num = 0;
+	st.num = base_idx;
 	ret = ret ? ret
 		  : vu_call(nic, VHOST_USER_SET_VRING_BASE, &st, sizeof(st),
 			    NULL, 0, NULL);
@@ -353,10 +345,40 @@ static int queue_start(struct vmm_nic *nic, unsigned q)
 		ret = ret ? ret
 			  : vu_call(nic, VHOST_USER_SET_VRING_ENABLE, &st,
 				    sizeof(st), NULL, 0, NULL);
-	/* buffers posted before DRIVER_OK: look at them now */
+	/* buffers posted before (re)start: look at them now */
 	if (!ret && write(nic->kick[q], &one, sizeof(one)) != sizeof(one))
 		ret = -errno;
 	return ret;
+}
+
+/* The kick ioeventfd and the call irqfd of one queue, then vhost-user. */
+static int queue_start(struct vmm_nic *nic, unsigned q)
+{
+	const struct vmm_virtio_queue *vq = &nic->dev.q[q];
+	uint64_t notify = vmm_pci_bar_addr(&nic->dev.pci, 0) + VIO_NOTIFY_OFF +
+			  VIO_NOTIFY_MULT * q;
+	int ret;
+
+	nic->kick[q] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	nic->call[q] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (nic->kick[q] < 0 || nic->call[q] < 0)
+		return -errno;
+	nic->call_gsi[q] = vector_gsi(
+	    nic, vq->msix_vector < VIO_MSIX_VECTORS ? vq->msix_vector : 0);
+	ret = vmm_vm_ioeventfd(nic->vm, notify, 2, nic->kick[q], true);
+	if (ret)
+		return ret;
+	if (vq->msix_vector < VIO_MSIX_VECTORS) {
+		ret =
+		    vmm_vm_irqfd(nic->vm, nic->call[q], nic->call_gsi[q], true);
+		if (ret)
+			return ret;
+	} else {
+		/* no vector: the driver polls; vnetd's calls go nowhere */
+		close(nic->call[q]);
+		nic->call[q] = -1;
+	}
+	return queue_vu_setup(nic, q, 0);
 }
 
 static void nic_reset(struct vmm_virtio *v)
@@ -375,14 +397,20 @@ static void nic_reset(struct vmm_virtio *v)
 	}
 }
 
+static int set_features(struct vmm_nic *nic)
+{
+	uint64_t feat =
+	    (nic->dev.guest_features & nic->backend_features) |
+	    (nic->protocol ? VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES_BIT) : 0);
+
+	return vu_call(nic, VHOST_USER_SET_FEATURES, &feat, sizeof(feat), NULL,
+		       0, NULL);
+}
+
 static int nic_start(struct vmm_virtio *v)
 {
 	struct vmm_nic *nic = v->opaque;
-	uint64_t feat =
-	    (v->guest_features & nic->backend_features) |
-	    (nic->protocol ? VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES_BIT) : 0);
-	int ret = vu_call(nic, VHOST_USER_SET_FEATURES, &feat, sizeof(feat),
-			  NULL, 0, NULL);
+	int ret = set_features(nic);
 
 	for (unsigned q = 0; q < v->nq && !ret; q++)
 		if (v->q[q].enabled)
@@ -425,6 +453,7 @@ static int nic_add(struct vmm_nics *n, struct vmm_vm *vm, const char *spec,
 	char dir[108], name[64];
 	const char *slash = strrchr(n->rpc_sock, '/');
 	uint8_t devcfg[12] = {0};
+	unsigned mtu;
 	bool has_mac;
 	json_t *res;
 	int ret;
@@ -468,19 +497,27 @@ static int nic_add(struct vmm_nics *n, struct vmm_vm *vm, const char *spec,
 	json_decref(res);
 	nic->port_added = true;
 	n->n++;
+	/* the network's MTU, offered to the driver (VIRTIO_NET_F_MTU) */
+	res = rpc_call(n->rpc_sock, "network.show",
+		       json_pack("{s:s}", "name", nic->network), err, errlen);
+	mtu = (unsigned)json_integer_value(json_object_get(res, "mtu"));
+	json_decref(res);
+	if (mtu < 68 || mtu > 65535)
+		mtu = 1500;
 	ret = vu_connect(nic, err, errlen);
 	ret = ret ? ret : vu_handshake(nic, err, errlen);
 	if (ret)
 		return ret;
 	memcpy(devcfg, nic->mac, 6);
 	devcfg[6] = VIRTIO_NET_S_LINK_UP;
-	devcfg[8] = 1;		  /* max_virtqueue_pairs */
-	devcfg[10] = 1500 & 0xff; /* mtu */
-	devcfg[11] = 1500 >> 8;
+	devcfg[8] = 1; /* max_virtqueue_pairs */
+	devcfg[10] = (uint8_t)(mtu & 0xff);
+	devcfg[11] = (uint8_t)(mtu >> 8);
 	ret = vmm_virtio_init(
 	    &nic->dev, 1, &vm->mem,
 	    (uint32_t)(VMM_PCI_MMIO_GPA + nic->index * VIO_BAR_SIZE), 2,
-	    (nic->backend_features & VMM_NET_OFFER) |
+	    (nic->backend_features &
+	     (VMM_NET_OFFER | VU_BIT(VIRTIO_NET_F_MTU_BIT))) |
 		VU_BIT(VIRTIO_NET_F_MAC_BIT) | VU_BIT(VIRTIO_NET_F_STATUS_BIT),
 	    devcfg, sizeof(devcfg), &nic_ops, nic);
 	ret = ret ? ret : vmm_pci_attach(vm->pci, &nic->dev.pci);
@@ -490,10 +527,103 @@ static int nic_add(struct vmm_nics *n, struct vmm_vm *vm, const char *spec,
 	}
 	fprintf(stderr,
 		"vnet-vmm: NIC %u on network %s: port %s, MAC "
-		"%02x:%02x:%02x:%02x:%02x:%02x\n",
+		"%02x:%02x:%02x:%02x:%02x:%02x, MTU %u\n",
 		nic->index, nic->network, nic->port, nic->mac[0], nic->mac[1],
-		nic->mac[2], nic->mac[3], nic->mac[4], nic->mac[5]);
+		nic->mac[2], nic->mac[3], nic->mac[4], nic->mac[5], mtu);
 	return 0;
+}
+
+/* The used index the guest last saw: where vnetd resumes a ring. */
+static uint16_t ring_used_idx(const struct vmm_nic *nic, unsigned q)
+{
+	const uint16_t *p =
+	    vmm_mem_ptr(&nic->vm->mem, nic->dev.q[q].device + 2, 2);
+
+	return p ? __atomic_load_n(p, __ATOMIC_ACQUIRE) : 0;
+}
+
+/* vnetd went away: connect again, give it the memory and, if the driver
+ * runs the device, the rings where they stand.  The guest sees nothing but
+ * a pause.  Return 0 when connected again. */
+static int nic_reconnect(struct vmm_nic *nic)
+{
+	char err[256];
+	int ret;
+
+	pthread_mutex_lock(&nic->dev.lock);
+	if (nic->sock >= 0)
+		close(nic->sock);
+	nic->sock = -1;
+	ret = vu_connect_once(nic);
+	if (ret) {
+		pthread_mutex_unlock(&nic->dev.lock);
+		return ret;
+	}
+	ret = vu_handshake(nic, err, sizeof(err));
+	if (!ret && nic->dev.started) {
+		ret = set_features(nic);
+		for (unsigned q = 0; q < nic->dev.nq && !ret; q++)
+			if (nic->kick[q] >= 0)
+				ret = queue_vu_setup(nic, q,
+						     ring_used_idx(nic, q));
+	}
+	if (ret) {
+		close(nic->sock);
+		nic->sock = -1;
+	}
+	pthread_mutex_unlock(&nic->dev.lock);
+	if (ret)
+		return ret;
+	nic->reconnects++;
+	fprintf(stderr, "vnet-vmm: NIC %u: reconnected to vnetd on %s\n",
+		nic->index, nic->path);
+	return 0;
+}
+
+/**
+ * vmm_nics_pollfd() - the fd to watch for NIC @i's vhost-user connection
+ * @n: NIC set
+ * @i: index
+ *
+ * Return: the socket, or -1 while disconnected (then call
+ * vmm_nics_service() periodically)
+ */
+int vmm_nics_pollfd(const struct vmm_nics *n, unsigned i)
+{
+	return i < n->n ? n->nic[i].sock : -1;
+}
+
+/**
+ * vmm_nics_service() - NIC @i's socket became readable (vnetd closed it:
+ * the backend never writes unasked) or is down; try to reconnect
+ * @n: NIC set
+ * @i: index
+ *
+ * Return: true when NIC @i is connected afterwards
+ */
+bool vmm_nics_service(struct vmm_nics *n, unsigned i)
+{
+	struct vmm_nic *nic;
+	char c;
+
+	if (i >= n->n)
+		return true;
+	nic = &n->nic[i];
+	if (nic->sock >= 0) {
+		ssize_t r = recv(nic->sock, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+
+		if (r > 0 || (r < 0 && errno == EAGAIN))
+			return true; /* spurious; a reply is read by its call */
+		fprintf(stderr,
+			"vnet-vmm: NIC %u: vnetd closed the connection; "
+			"reconnecting\n",
+			nic->index);
+		pthread_mutex_lock(&nic->dev.lock);
+		close(nic->sock);
+		nic->sock = -1;
+		pthread_mutex_unlock(&nic->dev.lock);
+	}
+	return !nic_reconnect(nic);
 }
 
 /**

@@ -6,6 +6,7 @@
 #ifndef VNET_VMM_NET_H
 #define VNET_VMM_NET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,7 @@ struct vmm_nic {
 	int kick[VIO_MAX_QUEUES];
 	int call[VIO_MAX_QUEUES];
 	unsigned call_gsi[VIO_MAX_QUEUES];
+	unsigned reconnects;
 };
 
 struct vmm_nics {
@@ -56,5 +58,7 @@ int vmm_nics_attach(struct vmm_nics *n, struct vmm_vm *vm, const char *rpc_sock,
 		    const char *const *specs, unsigned count, char *err,
 		    size_t errlen);
 void vmm_nics_detach(struct vmm_nics *n);
+int vmm_nics_pollfd(const struct vmm_nics *n, unsigned i);
+bool vmm_nics_service(struct vmm_nics *n, unsigned i);
 
 #endif

@@ -112,9 +112,11 @@ uint8_t vmm_uart_read(struct vmm_uart *u, unsigned reg)
 		v = LSR_THRE | LSR_TEMT | (u->rx_count ? LSR_DR : 0);
 		break;
 	case UART_MSR:
-		/* loopback: outputs reflected; else CTS, DSR, DCD set */
+		/* loopback: DTR->DSR, RTS->CTS, OUT1->RI, OUT2->DCD; else
+		 * CTS, DSR and DCD set */
 		v = (u->mcr & MCR_LOOP)
-			? (uint8_t)((u->mcr & 0x0c) << 4 | (u->mcr & 0x03) << 4)
+			? (uint8_t)((u->mcr & 1) << 5 | (u->mcr & 2) << 3 |
+				    (u->mcr & 0x0c) << 4)
 			: 0xb0;
 		break;
 	case UART_SCR:

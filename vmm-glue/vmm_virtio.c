@@ -119,7 +119,9 @@ static void status_write(struct vmm_virtio *v, uint8_t val)
 		}
 	}
 	if ((want & VIO_S_DRIVER_OK) && !(v->status & VIO_S_DRIVER_OK)) {
-		if (!(want & VIO_S_FEATURES_OK)) {
+		if (!(want & VIO_S_FEATURES_OK) ||
+		    v->broken != VIO_BROKEN_NONE) {
+			/* a broken device does not go live */
 			want &= (uint8_t)~VIO_S_DRIVER_OK;
 		} else if (v->broken == VIO_BROKEN_NONE && v->ops &&
 			   v->ops->start) {

@@ -10,7 +10,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "test_nat_pkt.h"
 
@@ -74,12 +79,36 @@ static void test_tcp_states(void **state)
 	assert_int_equal(tcp_state(n), NAT_TCP_CLOSE);
 	expire_all(n, t + 9);
 	assert_int_equal(tcp_state(n), NAT_TCP_CLOSE);
-	expire_all(n, t + 11);
+	/* One side going on after a RST is not enough to undo it. */
+	tcp(n, true, NAT_TCP_ACK, t + 9);
+	assert_int_equal(tcp_state(n), NAT_TCP_CLOSE);
+	expire_all(n, t + 18);
+	assert_int_equal(tcp_state(n), NAT_TCP_CLOSE);
+	expire_all(n, t + 20);
 	assert_int_equal(tcp_state(n), NAT_TCP_NONE);
 	/* The mapping outlives its last session by its own timeout. */
 	assert_int_equal(tnat_find(n, 0, 0, 0).mappings, 1);
-	expire_all(n, t + 121);
+	expire_all(n, t + 19 + 119);
+	assert_int_equal(tnat_find(n, 0, 0, 0).mappings, 1);
+	expire_all(n, t + 19 + 121);
 	assert_int_equal(tnat_find(n, 0, 0, 0).mappings, 0);
+}
+
+/* A RST both sides ignore (a spoofed one) does not end the connection. */
+static void test_tcp_rst_ignored(void **state)
+{
+	struct tnat *n = *state;
+
+	tcp(n, true, NAT_TCP_SYN, T0);
+	tcp(n, false, NAT_TCP_SYN | NAT_TCP_ACK, T0);
+	tcp(n, true, NAT_TCP_ACK, T0);
+	tcp(n, false, NAT_TCP_RST, T0 + 1);
+	assert_int_equal(tcp_state(n), NAT_TCP_CLOSE);
+	tcp(n, false, NAT_TCP_ACK, T0 + 2);
+	tcp(n, true, NAT_TCP_ACK, T0 + 2);
+	assert_int_equal(tcp_state(n), NAT_TCP_ESTABLISHED);
+	expire_all(n, T0 + 3000);
+	assert_int_equal(tcp_state(n), NAT_TCP_ESTABLISHED);
 }
 
 /* An unanswered SYN goes after its timeout. */
@@ -91,6 +120,8 @@ static void test_tcp_syn_timeout(void **state)
 	tcp(n, true, NAT_TCP_SYN, T0);
 	expire_all(n, T0 + 121);
 	assert_int_equal(tcp_state(n), NAT_TCP_NONE);
+	assert_int_equal(tnat_find(n, 0, 0, 0).mappings, 1);
+	expire_all(n, T0 + 121 + 121);
 	nat_stats_get(n->t, &st);
 	assert_int_equal(st.expired, 2); /* session and mapping */
 	assert_int_equal(st.sessions + st.mappings, 0);
@@ -409,10 +440,210 @@ static void test_new_address(void **state)
 	assert_non_null(strstr(err, "inside"));
 }
 
+/* Several external addresses: a VM always appears as the same one
+ * (paired pooling), and the VMs spread over them. */
+static void test_paired_pool(void **state)
+{
+	struct tnat n;
+	struct tpkt p;
+	uint32_t first[40];
+	unsigned on2 = 0;
+
+	(void)state;
+	tnat_cfg(&n, 256);
+	n.cfg.ext_addr[1] = EXT2;
+	n.cfg.n_ext = 2;
+	assert_int_equal(tnat_start(&n), 0);
+	for (unsigned i = 0; i < 40; i++) {
+		tp_udp(&p, IP4(10, 10, 0, 10 + i), 5000 + i, REM, 53, 4, false);
+		assert_int_equal(tnat_out(&n, &p, T0), NAT_FORWARD);
+		first[i] = tp_src(&p);
+		on2 += first[i] == EXT2;
+	}
+	assert_true(on2 > 5 && on2 < 35);
+	for (unsigned i = 0; i < 40; i++) {
+		tp_tcp(&p, IP4(10, 10, 0, 10 + i), 2000, REM2, 80, NAT_TCP_SYN,
+		       0, 0);
+		assert_int_equal(tnat_out(&n, &p, T0), NAT_FORWARD);
+		assert_int_equal(tp_src(&p), first[i]);
+	}
+	/* Replies to either address come back. */
+	tp_udp(&p, REM, 53, first[0], 5000, 4, false);
+	assert_int_equal(tnat_in(&n, &p, T0), NAT_FORWARD);
+	assert_int_equal(tp_dst(&p), IP4(10, 10, 0, 10));
+	tnat_stop(&n);
+}
+
+/* Settings a table refuses, each with its sentence. */
+static void test_config_checks(void **state)
+{
+	static const char *const want[] = {
+	    "table size",
+	    "table size",
+	    "prefix",
+	    "external addresses",
+	    "external addresses",
+	    "unusable",
+	    "unusable",
+	    "inside",
+	    "twice",
+	    "empty",
+	    "MTU",
+	};
+	struct tnat n;
+	char err[160];
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct nat_config *c = &n.cfg;
+
+		tnat_cfg(&n, 64);
+		switch (i) {
+		case 0:
+			c->capacity = 8;
+			break;
+		case 1:
+			c->capacity = NAT_MAX_CAPACITY + 1;
+			break;
+		case 2:
+			c->inside_prefix = 31;
+			break;
+		case 3:
+			c->n_ext = 0;
+			break;
+		case 4:
+			c->n_ext = NAT_MAX_EXT + 1;
+			break;
+		case 5:
+			c->ext_addr[0] = 0;
+			break;
+		case 6:
+			c->ext_addr[0] = IP4(224, 0, 0, 1);
+			break;
+		case 7:
+			c->ext_addr[0] = IP4(10, 10, 0, 1);
+			break;
+		case 8:
+			c->ext_addr[1] = EXT;
+			c->n_ext = 2;
+			break;
+		case 9:
+			c->port_min = 3000;
+			c->port_max = 2000;
+			break;
+		case 10:
+			c->ext_mtu = 500;
+			break;
+		}
+		err[0] = 0;
+		assert_int_equal(nat_check_config(c, err, sizeof(err)),
+				 -EINVAL);
+		if (!strstr(err, want[i]))
+			fail_msg("case %u: \"%s\" lacks \"%s\"", i, err,
+				 want[i]);
+	}
+	tnat_cfg(&n, 64);
+	assert_int_equal(nat_check_config(&n.cfg, err, sizeof(err)), 0);
+	assert_int_equal(nat_table_size(8), 0);
+}
+
+/* The child of test_kill9: traffic of every kind until it is killed. */
+static void churn(void *mem, size_t size, const struct nat_config *cfg,
+		  volatile int64_t *clock)
+{
+	struct nat_table *t;
+	struct nat_verdict v;
+	struct tpkt p;
+	char err[160];
+	int64_t now = T0;
+
+	if (nat_table_init(mem, size, cfg, now, &t, err, sizeof(err)) ||
+	    nat_forward_add(t, NAT_PROTO_TCP, 8080, VM5, 80, err, sizeof(err)))
+		_exit(1);
+	for (uint32_t i = 0;; i++) {
+		uint32_t vm = IP4(10, 10, 0, 2 + i % 200);
+		uint16_t port = (uint16_t)(1024 + (i / 200) % 60000);
+
+		switch (i % 4) {
+		case 0:
+			tp_udp(&p, vm, port, REM + i % 7, 53, 8, false);
+			nat_out(t, p.b, p.len, 0, now, &v);
+			break;
+		case 1:
+			tp_tcp(&p, vm, port, REM, 443, NAT_TCP_SYN, 1460, 0);
+			nat_out(t, p.b, p.len, 0, now, &v);
+			break;
+		case 2:
+			tp_tcp(&p, REM2, port, EXT, 8080, NAT_TCP_SYN, 0, 0);
+			nat_in(t, p.b, p.len, 0, now, &v);
+			break;
+		case 3:
+			tp_tcp(&p, REM, 443, EXT, port,
+			       i & 4 ? NAT_TCP_RST : NAT_TCP_SYN | NAT_TCP_ACK,
+			       0, 0);
+			nat_in(t, p.b, p.len, 0, now, &v);
+			break;
+		}
+		if (!(i & 255)) {
+			*clock = ++now;
+			nat_expire(t, now, 256);
+		}
+	}
+}
+
+/* kill -9 at an arbitrary instruction leaves a region that attaches with
+ * nothing discarded: entries are made live last and freed first. */
+static void test_kill9(void **state)
+{
+	struct tnat n;
+	size_t size;
+	void *mem;
+	volatile int64_t *clock;
+	unsigned rounds_kept = 0;
+
+	(void)state;
+	tnat_cfg(&n, 4096);
+	size = nat_table_size(n.cfg.capacity);
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	clock = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(mem != MAP_FAILED && clock != MAP_FAILED);
+	for (int r = 0; r < 6; r++) {
+		struct timespec ts = {0, (10 + 17 * r) * 1000000L};
+		struct nat_attach_info info;
+		struct nat_table *t;
+		char err[160];
+		pid_t pid;
+		int st;
+
+		*clock = T0;
+		pid = fork();
+		assert_true(pid >= 0);
+		if (!pid)
+			churn(mem, size, &n.cfg, clock);
+		nanosleep(&ts, NULL);
+		assert_int_equal(kill(pid, SIGKILL), 0);
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		assert_true(WIFSIGNALED(st));
+		assert_int_equal(nat_table_attach(mem, size, &n.cfg, *clock, &t,
+						  &info, err, sizeof(err)),
+				 0);
+		assert_int_equal(info.discarded, 0);
+		rounds_kept += info.kept > 1;
+		nat_table_detach(t);
+	}
+	assert_true(rounds_kept > 0);
+	munmap(mem, size);
+	munmap((void *)clock, 4096);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_tcp_states, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_tcp_rst_ignored, tnat_setup,
 					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_tcp_syn_timeout, tnat_setup,
 					    tnat_teardown),
@@ -428,6 +659,9 @@ int main(void)
 					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_flush, tnat_setup,
 					    tnat_teardown),
+	    cmocka_unit_test(test_paired_pool),
+	    cmocka_unit_test(test_kill9),
+	    cmocka_unit_test(test_config_checks),
 	    cmocka_unit_test_setup_teardown(test_new_address, tnat_setup,
 					    tnat_teardown),
 	};

@@ -64,6 +64,7 @@ static void test_tcp_both_ways(void **state)
 	assert_int_equal(f.si.pkts_in, 1);
 	assert_int_equal(f.si.bytes_out, 40 + 140);
 	assert_int_equal(f.si.expires, T0 + 1 + 7440);
+	assert_int_equal(f.si.created, T0);
 	assert_string_equal(nat_tcp_state_name(f.si.state), "established");
 }
 
@@ -564,6 +565,12 @@ static void test_bad_input(void **state)
 	    {"external source from outside", true, NAT_DROP_SPOOFED},
 	    {"not for us", true, NAT_DROP_NOT_OURS},
 	    {"short", false, NAT_DROP_BAD_IP},
+	    {"udp source port 0", false, NAT_DROP_BAD_L4},
+	    {"tcp destination port 0", false, NAT_DROP_BAD_L4},
+	    {"to broadcast", false, NAT_DROP_MARTIAN},
+	    {"to multicast", false, NAT_DROP_MARTIAN},
+	    {"from loopback", true, NAT_DROP_MARTIAN},
+	    {"from 0/8", true, NAT_DROP_MARTIAN},
 	};
 	struct nat_stats before, after;
 	struct tpkt m;
@@ -660,6 +667,24 @@ static void test_bad_input(void **state)
 		case 23:
 			p.len = 19;
 			break;
+		case 24:
+			tp_udp(&p, VM1, 0, REM, 53, 8, false);
+			break;
+		case 25:
+			tp_tcp(&p, VM1, 1, REM, 0, NAT_TCP_SYN, 0, 0);
+			break;
+		case 26:
+			tp_udp(&p, VM1, 1, 0xffffffffu, 53, 8, false);
+			break;
+		case 27:
+			tp_udp(&p, VM1, 1, IP4(239, 1, 2, 3), 53, 8, false);
+			break;
+		case 28:
+			tp_udp(&p, IP4(127, 0, 0, 1), 53, EXT, 2000, 8, false);
+			break;
+		case 29:
+			tp_udp(&p, IP4(0, 1, 2, 3), 53, EXT, 2000, 8, false);
+			break;
 		}
 		if (i >= 6 && i != 23)
 			tp_fix(ip, false);
@@ -686,6 +711,45 @@ static void test_bad_input(void **state)
 		tp_fix(p.b, false);
 		assert_int_equal(tnat_in(n, &p, T0), NAT_HOST);
 	}
+}
+
+/* A burst gives each packet the verdict and bytes nat_out() would. */
+static void test_burst(void **state)
+{
+	struct tnat *n = *state, m;
+	static struct tpkt a[40], b[40];
+	struct nat_pkt bp[40];
+
+	tnat_cfg(&m, 64);
+	assert_int_equal(tnat_start(&m), 0);
+	for (unsigned i = 0; i < 40; i++) {
+		if (i % 10 == 3)
+			tp_tcp(&a[i], VM1, 3000, REM, 80, NAT_TCP_ACK, 0, 0);
+		else
+			tp_udp(&a[i], i & 1 ? VM1 : VM2,
+			       (uint16_t)(4000 + i / 4), REM, 53, i, false);
+		b[i] = a[i];
+		bp[i] = (struct nat_pkt){.ip = b[i].b, .len = b[i].len};
+	}
+	nat_out_burst(m.t, bp, 40, T0);
+	for (unsigned i = 0; i < 40; i++) {
+		tnat_out(n, &a[i], T0);
+		assert_int_equal(bp[i].v.action, n->v.action);
+		assert_int_equal(bp[i].v.drop, n->v.drop);
+		assert_memory_equal(a[i].b, b[i].b, a[i].len);
+	}
+	for (unsigned i = 0; i < 40; i++) {
+		tp_udp(&a[i], REM, 53, EXT, (uint16_t)(4000 + i / 4), 8, false);
+		b[i] = a[i];
+		bp[i] = (struct nat_pkt){.ip = b[i].b, .len = b[i].len};
+	}
+	nat_in_burst(m.t, bp, 40, T0);
+	for (unsigned i = 0; i < 40; i++) {
+		tnat_in(n, &a[i], T0);
+		assert_int_equal(bp[i].v.action, n->v.action);
+		assert_memory_equal(a[i].b, b[i].b, a[i].len);
+	}
+	tnat_stop(&m);
 }
 
 int main(void)
@@ -716,6 +780,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_fragments, tnat_setup,
 					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_csum_partial, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_burst, tnat_setup,
 					    tnat_teardown),
 	    cmocka_unit_test(test_exhaustion),
 	    cmocka_unit_test(test_table_full),

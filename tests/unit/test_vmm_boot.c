@@ -327,6 +327,74 @@ static void test_mem_ptr(void **state)
 	assert_int_equal(vmm_mem_write(&mem, MEM - 2, "abc", 3), -EFAULT);
 }
 
+static uint8_t sum(const uint8_t *p, size_t n)
+{
+	uint8_t s = 0;
+
+	while (n--)
+		s = (uint8_t)(s + *p++);
+	return s;
+}
+
+/* MP table: floating pointer and table checksums, one processor entry per
+ * vCPU (0 the BSP), an IOAPIC, ISA IRQs to its pins, all inside the
+ * reserved BIOS area of the e820 map. */
+static void test_mptable(void **state)
+{
+	const uint8_t *fp = ram + VMM_BIOS_GPA, *t, *e;
+	unsigned procs = 0, ioapics = 0, ioints = 0, lints = 0, bsp = 0;
+	uint16_t len, count;
+	uint32_t addr;
+
+	assert_int_equal(vmm_mptable_build(&mem, 3), 0);
+	assert_memory_equal(fp, "_MP_", 4);
+	assert_int_equal(sum(fp, 16), 0);
+	assert_int_equal(fp[8], 1);
+	memcpy(&addr, fp + 4, 4);
+	assert_true(addr >= VMM_BIOS_GPA && addr < 0x100000);
+	t = ram + addr;
+	assert_memory_equal(t, "PCMP", 4);
+	memcpy(&len, t + 4, 2);
+	memcpy(&count, t + 34, 2);
+	assert_true(addr + len <= 0x100000);
+	assert_int_equal(sum(t, len), 0);
+	e = t + 44;
+	for (unsigned i = 0; i < count; i++) {
+		assert_true(e < t + len);
+		switch (e[0]) {
+		case 0:
+			assert_int_equal(e[1], procs);
+			bsp += e[3] & 2;
+			procs++;
+			e += 20;
+			break;
+		case 2:
+			assert_int_equal(e[1], 3); /* id after the LAPICs */
+			ioapics++;
+			e += 8;
+			break;
+		case 3:
+			assert_int_equal(e[5], e[7]); /* ISA IRQ i on pin i */
+			ioints++;
+			e += 8;
+			break;
+		case 4:
+			lints++;
+			e += 8;
+			break;
+		default:
+			e += 8;
+		}
+	}
+	assert_ptr_equal(e, t + len);
+	assert_int_equal(procs, 3);
+	assert_int_equal(bsp, 2);
+	assert_int_equal(ioapics, 1);
+	assert_int_equal(ioints, 15);
+	assert_int_equal(lints, 2);
+	assert_int_equal(vmm_mptable_build(&mem, 0), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +406,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_pvh, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_elf_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_mem_ptr, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mptable, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

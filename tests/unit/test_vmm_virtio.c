@@ -180,6 +180,7 @@ static void expect_broken(enum vio_broken why)
 	assert_int_equal(rd(VIO_C_Q_ENABLE, 2), 0);
 	driver_ok();
 	assert_int_equal(starts, 0);
+	assert_int_equal(rd(VIO_C_STATUS, 1) & VIO_S_DRIVER_OK, 0);
 	assert_true(v.broken_count[why] >= 1);
 }
 

@@ -14,6 +14,7 @@ static void putc_serial(char c)
 	outb(COM1, (uint8_t)c);
 }
 
+/* tg_puts() - a string on COM1 (\n becomes \r\n) */
 void tg_puts(const char *s)
 {
 	while (*s) {
@@ -38,6 +39,8 @@ static void put_num(uint32_t v, unsigned base, int width)
 		putc_serial(buf[--n]);
 }
 
+/* tg_printf() - formatted output on COM1: %s %d %u %x, widths with a
+ * leading 0 (%02x), and %I for an IPv4 address in network order */
 void tg_printf(const char *fmt, ...)
 {
 	va_list ap;
@@ -95,6 +98,7 @@ void tg_printf(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* tg_poweroff() - ask the VMM to power off (port 0x604); never returns */
 void tg_poweroff(void)
 {
 	outw(0x604, 0x2000);
@@ -102,6 +106,7 @@ void tg_poweroff(void)
 		__asm__ volatile("cli; hlt");
 }
 
+/* The compiler may call these three even with -ffreestanding. */
 void *memset(void *d, int c, size_t n)
 {
 	uint8_t *p = d;

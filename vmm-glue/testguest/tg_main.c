@@ -2,7 +2,11 @@
 /* tg_main.c - the test guest: gets an address by DHCP, pings its gateway
  * and a peer, answers ARP and ping, and says each step on COM1.  Command
  * line (PVH): peer=A.B.C.D  count=N (pings per target, default 3)
- * serve=S (seconds to go on answering afterwards, default 20; 0: forever).
+ * serve=S (seconds to go on answering afterwards, default 20; 0: forever)
+ * halt (stop at once, interrupts off: start-up and memory measurements)
+ * bad (first misprogram the NIC three ways; it must refuse each)
+ * reset, fault (end at once by a keyboard-controller reset or a triple
+ * fault: vnet-vmm's exit status).
  * Ends by powering off; the last line says whether every step worked. */
 #include "tg.h"
 #include "tg_net.h"
@@ -464,6 +468,7 @@ static uint32_t opt_ip(const char *cl, const char *key)
 	return 0;
 }
 
+/* tg_main() - from entry.S, with the PVH start info's address */
 void tg_main(uint32_t start_info)
 {
 	const uint32_t *si = (const uint32_t *)start_info;
@@ -481,7 +486,25 @@ void tg_main(uint32_t start_info)
 	serve = opt_num(cl, "serve=", 20);
 	tsc_calibrate();
 	tg_printf("guest-min: up, command line \"%s\"\n", cl);
-	if (tg_virtio_init(my_mac))
+	if (opt_num(cl, "reset", 1) == 0) {
+		tg_puts("guest-min: resetting (keyboard controller)\n");
+		outb(0x64, 0xfe);
+	}
+	if (opt_num(cl, "fault", 1) == 0) {
+		static const struct {
+			uint16_t limit;
+			uint32_t base;
+		} __attribute__((packed)) no_idt = {0, 0};
+
+		tg_puts("guest-min: triple-faulting\n");
+		__asm__ volatile("lidt %0; int3" : : "m"(no_idt));
+	}
+	if (opt_num(cl, "halt", 1) == 0) {
+		tg_puts("guest-min: halting\n");
+		for (;;)
+			__asm__ volatile("cli; hlt");
+	}
+	if (tg_virtio_init(my_mac, opt_num(cl, "bad", 1) == 0))
 		goto fail;
 	tg_printf("guest-min: MAC %02x:%02x:%02x:%02x:%02x:%02x\n", my_mac[0],
 		  my_mac[1], my_mac[2], my_mac[3], my_mac[4], my_mac[5]);

@@ -99,8 +99,48 @@ static int setup_queue(struct vq *q, unsigned idx, volatile uint8_t *notify,
 	return 0;
 }
 
-/* Probe, negotiate, start; the MAC into @mac.  Return 0 or -1. */
-int tg_virtio_init(uint8_t mac[6])
+/* Misprogram the device three ways, as a buggy or hostile driver would,
+ * and report whether it refused each (DEVICE_NEEDS_RESET, FEATURES_OK not
+ * accepted).  Return how many were refused. */
+static unsigned misprogram(void)
+{
+	static const char *const what[3] = {"accept a feature not offered",
+					    "queue size 24",
+					    "rings outside guest RAM"};
+	unsigned refused = 0;
+
+	for (unsigned i = 0; i < 3; i++) {
+		uint8_t st;
+
+		w8(0x14, 0);
+		w8(0x14, 3);
+		w32(0x08, 1);
+		w32(0x0c, i == 0 ? (1u | 1u << 9) : 1u); /* bit 41: unoffered */
+		w8(0x14, 3 | 8);
+		if (i) {
+			w16(0x16, 0);
+			w16(0x18, i == 1 ? 24 : 16);
+			w32(0x20, i == 2 ? 0xbff00000u : (uint32_t)rxq.desc);
+			w32(0x24, 0);
+			w32(0x28, (uint32_t)&rxq.avail);
+			w32(0x2c, 0);
+			w32(0x30, (uint32_t)&rxq.used);
+			w32(0x34, 0);
+			w16(0x1c, 1);
+			w8(0x14, 3 | 8 | 4);
+		}
+		st = r8(0x14);
+		tg_printf(
+		    "guest-min: bad driver (%s): device status 0x%02x%s\n",
+		    what[i], st, (st & 0x40) ? ", needs reset: refused" : "");
+		refused += (st & 0x40) && !(st & 4);
+	}
+	return refused;
+}
+
+/* Probe, negotiate, start; the MAC into @mac.  With @bad, misprogram the
+ * device first and see it refuse.  Return 0 or -1. */
+int tg_virtio_init(uint8_t mac[6], bool bad)
 {
 	volatile uint8_t *bar = 0, *notify = 0;
 	uint32_t mult = 0;
@@ -142,6 +182,10 @@ int tg_virtio_init(uint8_t mac[6])
 		tg_puts("guest-min: virtio capabilities missing\n");
 		return -1;
 	}
+	if (bad && misprogram() != 3) {
+		tg_puts("guest-min: the device accepted a bad driver\n");
+		return -1;
+	}
 	w8(0x14, 0); /* reset */
 	w8(0x14, 1); /* ACKNOWLEDGE */
 	w8(0x14, 3); /* DRIVER */
@@ -166,6 +210,10 @@ int tg_virtio_init(uint8_t mac[6])
 	}
 	for (unsigned i = 0; i < 6; i++)
 		mac[i] = devcfg[i];
+	w32(0x00, 0);
+	if (r32(0x04) & (1u << 3)) /* VIRTIO_NET_F_MTU offered */
+		tg_printf("guest-min: network MTU %u\n",
+			  (unsigned)(devcfg[10] | devcfg[11] << 8));
 	w8(0x14, 3 | 8 | 4); /* DRIVER_OK */
 	if (r8(0x14) & 0x40) {
 		tg_puts("guest-min: the device needs a reset\n");

@@ -1,0 +1,67 @@
+# Two vnet-vmm test guests on a private network: both lease an address
+# from vnetd's DHCP server, the second pings the first (virtio-net queues
+# of both served by vnetd over vhost-user), and a guest that powers off
+# ends vnet-vmm with status 0 and its port deleted.  The NIC offers the
+# network's MTU.  Guest b first
+# misprograms its NIC three ways (a feature not offered, a queue size that
+# is not a power of two, rings outside its RAM): the device refuses each
+# with DEVICE_NEEDS_RESET, vnet-vmm goes on, and after a reset the NIC works.
+# vnet-test: alone
+. "$(dirname "$0")/lib.sh"
+need_root
+[ -c /dev/kvm ] || skip "no /dev/kvm (vnet-vmm needs KVM)"
+VMM=$(readlink -f "$BUILD/vnet-vmm")
+GUEST=$(readlink -f "$BUILD/guest-min.elf")
+[ -x "$VMM" ] && [ -f "$GUEST" ] || fail "vnet-vmm or the test guest is not built"
+start_vnetd
+NET="pv$S"
+SUB=10.$((200 + N % 50)).$N
+vnetctl network create "$NET" --type private --subnet "$SUB.0/24" --dhcp \
+	--mtu 4000 >/dev/null || fail "network create"
+
+guest() { # NAME CMDLINE
+	"$VMM" run --kernel "$GUEST" --mem 32M --net "$NET,name=$1$S" \
+		--socket "$T/sock" --cmdline "$2" </dev/null \
+		>"$T/$1.out" 2>"$T/$1.err" &
+	PIDS="$PIDS $!"
+	eval "PID_$1=$!"
+}
+wait_line() { # NAME REGEX
+	for _ in $(seq 240); do
+		grep -q "$2" "$T/$1.out" 2>/dev/null && return 0
+		sleep 0.5
+	done
+	tr -d '\r' <"$T/$1.out" | sed 's/^/    /'
+	fail "$1 never printed '$2'"
+}
+guest a "count=1 serve=60"
+wait_line a "serving ARP and ping"
+grep -q "port a$S, MAC .*, MTU 4000" "$T/a.err" &&
+	grep -q "network MTU 4000" "$T/a.out" ||
+	{ cat "$T/a.err" "$T/a.out"; fail "the NIC does not carry the network's MTU"; }
+IPA=$(tr -d '\r' <"$T/a.out" | sed -n "s/.*DHCP lease \($SUB\.[0-9]*\)\/.*/\1/p")
+[ -n "$IPA" ] || fail "guest a has no lease"
+guest b "peer=$IPA count=3 serve=1 bad"
+wait $PID_b
+rc=$?
+tr -d '\r' <"$T/b.out" | sed 's/^/    /'
+[ $rc = 0 ] || fail "guest b's vnet-vmm exited $rc after the guest powered off"
+grep -q "powered off" "$T/b.err" || fail "no power-off reason given"
+IPB=$(tr -d '\r' <"$T/b.out" | sed -n "s/.*DHCP lease \($SUB\.[0-9]*\)\/.*/\1/p")
+[ -n "$IPB" ] && [ "$IPB" != "$IPA" ] || fail "guest b has no lease of its own"
+grep -q "ping $IPA seq=.* reply" "$T/b.out" || fail "b's pings to a went unanswered"
+grep -q "guest-min: PASS" "$T/b.out" || fail "guest b reports a failed step"
+[ "$(grep -c "needs reset: refused" "$T/b.out")" = 3 ] ||
+	fail "the device did not refuse every misprogramming"
+for why in "features it was not offered" "not a power of two" \
+	"outside guest RAM"; do
+	grep -q "needs a reset: .*$why" "$T/b.err" ||
+		{ cat "$T/b.err"; fail "vnet-vmm did not log: $why"; }
+done
+grep -q "answered ping from $IPB" "$T/a.out" || fail "a did not see b's pings"
+vnetctl port list | grep -q "b$S" && fail "b's port outlived its VM"
+vnetctl port list | grep -q "a$S" || fail "a's port is gone while a runs"
+log "b ($IPB) pinged a ($IPA) on private network $NET"
+kill -TERM $PID_a
+wait $PID_a
+pass
