@@ -134,6 +134,7 @@ static const struct dp_rule dp_allowed[] = {
     ANY(clock_nanosleep), /* usleep() back-off */
     ANY(sched_yield),	  /* spin-wait back-off */
     ANY(restart_syscall), /* a sleep resumed after a signal */
+    ANY(timerfd_settime), /* the gateway port (DHCP, DNS) arms its timer */
     /* Time, when the vDSO cannot answer. */
     ANY(clock_gettime),
 #ifdef __NR_gettimeofday

@@ -24,10 +24,11 @@
  *      MAP_SHARED.  Fill struct nat_config: @epoch from the boot id
  *      (/proc/sys/kernel/random/boot_id, hashed), @hash_key from getrandom(),
  *      @now from the monotonic clock in seconds (now_sec(): it keeps
- *      counting across a process restart and starts again at boot, hence the
- *      epoch).  Call nat_table_attach(); if it refuses, log its sentence once
- *      (warning: a damaged, foreign, other-boot or resized table is
- *      discarded, never trusted) and call nat_table_init(), which formats the
+ *      counting across a process restart and starts again at boot, hence
+ *      the epoch; entries keep it in 32 bits).  Call nat_table_attach(); if
+ *      it refuses, log its sentence once (warning: a damaged, foreign,
+ *      other-boot or resized table is discarded, never trusted) and call
+ *      nat_table_init(), which formats the
  *      region empty.  After a reboot /run is empty anyway.
  *   2. Forwards: the store is the truth.  nat_forward_walk() lists those the
  *      table kept; delete the ones the store no longer has
@@ -50,7 +51,9 @@
  *        destination's next hop (ARP-resolved by the caller, with a short
  *        queue while resolving), source MAC the external one.  If the packet
  *        is larger than the external MTU and has DF set, the caller answers
- *        with ICMP frag-needed instead (the engine does not build packets).
+ *        with ICMP frag-needed instead (nat_icmp_error() on the packet as
+ *        the VM sent it: keep a copy of its first bytes, or check the size
+ *        before nat_out()).
  *      - NAT_FORWARD from nat_in(): deliver it into the private network to
  *        its (now inside) destination, source MAC the gateway's.
  *      - NAT_HAIRPIN (nat_out() only): a VM reached another VM through an
@@ -61,15 +64,15 @@
  *        68 on the uplink (the DHCP client's).
  *      - NAT_DROP: v->drop names why; it is counted here.  The packet is
  *        left as it was (except when the second leg of a hairpin drops it:
- *        the first has rewritten it).  NAT_DROP_TTL means
- *        the caller may send ICMP time exceeded (rate-limited) so traceroute
- *        shows the gateway; NAT_DROP_PORTS_EXHAUSTED and NAT_DROP_TABLE_FULL
- *        deserve a log line once per interval (vlog_rl).
- *      A datapath burst goes through nat_out_burst()/nat_in_burst(): the
- *      same verdicts, with the table's cache misses overlapped.
- *      With the NAT_F_CSUM_PARTIAL flag the L4 checksum field holds only the
- *      pseudo-header sum (virtio NEEDS_CSUM): addresses are updated in it,
- *      ports and options are not.
+ *        the first has rewritten it).  NAT_DROP_TTL means the caller may
+ *        send ICMP time exceeded (nat_icmp_error() builds it; rate-limit
+ *        it) so traceroute shows the gateway; NAT_DROP_PORTS_EXHAUSTED and
+ * NAT_DROP_TABLE_FULL deserve a log line once per interval (vlog_rl). A
+ * datapath burst goes through nat_out_burst()/nat_in_burst(): the same
+ * verdicts, with the table's cache misses overlapped. With the
+ * NAT_F_CSUM_PARTIAL flag the L4 checksum field holds only the pseudo-header
+ * sum (virtio NEEDS_CSUM): addresses are updated in it, ports and options are
+ * not.
  *   4. Time.  A periodic timer on the same thread (every 100 ms or so) calls
  *      nat_expire(now, budget); it frees what is due, touching at most
  *      @budget slots and entries, and returns false while it is behind
@@ -88,18 +91,20 @@
  * Bad input (the documented rule): a packet whose IPv4 header is not
  * version 4, shorter than 20 bytes, runs past the packet, has a bad header
  * checksum or a total length outside [header, bytes present] is dropped; so
- * is one with a truncated or inconsistent L4 header (TCP data offset below 5
- * or past the packet, UDP length below 8 or past the packet, a TCP or UDP
- * port 0: it cannot be mapped, RFC 6335 reserves it), TTL <= 1
- * when it would be forwarded, a protocol other than TCP, UDP and ICMP
- * (translating only its addresses would leak the mapping's meaning), an
- * ICMP type other than echo and the errors below, an address never routed
- * (0/8, 127/8, multicast, broadcast: the caller hands over unicast only),
- * and anything on the outside claiming an inside or external source.  TCP and
- * UDP checksums are not verified (the cost per packet is the whole payload, and
- * an incremental update keeps a wrong checksum wrong, so the receiver drops
- * it); the IPv4 header checksum always is, and ICMP error messages' too
- * (they are rewritten whole).  Nothing is passed untranslated.
+ * is one with a truncated or inconsistent L4 header (TCP data offset below
+ * 5 or past the packet, UDP length below 8 or past the packet, a TCP or UDP
+ * port 0: it cannot be mapped, RFC 6335 reserves it), TTL <= 1 when it
+ * would be forwarded, a protocol other than TCP, UDP and ICMP (without
+ * ports, two VMs' flows to one server could not be told apart, and passing
+ * it untranslated would leak inside addresses), an ICMP type other than
+ * echo, destination unreachable, time exceeded and parameter problem, an
+ * address never routed (0/8, 127/8, multicast, broadcast: the caller hands
+ * over unicast only), and anything on the outside claiming an inside or
+ * external source.  TCP and UDP checksums are not verified (the cost per
+ * packet is the whole payload, and an incremental update keeps a wrong
+ * checksum wrong, so the receiver drops it); the IPv4 header checksum
+ * always is, and ICMP error messages' too (they are rewritten whole).
+ * Nothing is passed untranslated.
  */
 #ifndef VNET_NAT_H
 #define VNET_NAT_H
@@ -290,6 +295,7 @@ enum nat_entry_kind {
  * @rem_ip, @rem_port: remote endpoint (sessions only; 0 for ICMP's port)
  * @refs: sessions through this mapping or forward
  * @expires: when it expires if idle (caller's seconds; 0 for forwards)
+ * @created: when it was made (0 for forwards)
  * @pkts_out, @bytes_out: inside to outside (IP bytes)
  * @pkts_in, @bytes_in: outside to inside
  */
@@ -301,7 +307,7 @@ struct nat_session_info {
 	uint32_t int_ip, ext_ip, rem_ip;
 	uint16_t int_port, ext_port, rem_port;
 	uint32_t refs;
-	int64_t expires;
+	int64_t expires, created;
 	uint64_t pkts_out, bytes_out, pkts_in, bytes_in;
 };
 
@@ -369,6 +375,10 @@ void nat_out_burst(struct nat_table *t, struct nat_pkt *pkts, unsigned n,
 void nat_in_burst(struct nat_table *t, struct nat_pkt *pkts, unsigned n,
 		  int64_t now);
 bool nat_expire(struct nat_table *t, int64_t now, unsigned budget);
+
+size_t nat_icmp_error(const uint8_t *pkt, size_t len, uint8_t type,
+		      uint8_t code, uint16_t mtu, uint32_t src, uint8_t *out,
+		      size_t size);
 
 int nat_forward_add(struct nat_table *t, uint8_t proto, uint16_t ext_port,
 		    uint32_t int_ip, uint16_t int_port, char *err,

@@ -203,6 +203,21 @@ static void tcp_step(struct nat_entry *e, bool orig, uint8_t f)
 
 	if (f & NAT_TCP_RST) {
 		e->state = NAT_TCP_CLOSE;
+		e->flags &= (uint8_t) ~(NAT_SF_ACK_ORIG | NAT_SF_ACK_REPLY);
+		return;
+	}
+	if (st == NAT_TCP_CLOSE && (f & NAT_TCP_ACK) &&
+	    !(f & (NAT_TCP_SYN | NAT_TCP_FIN))) {
+		/*
+		 * A RST is not checked against the window (sequence numbers
+		 * are not tracked), so one spoofed with the right ports would
+		 * end an idle connection 10 s later.  Both sides carrying on
+		 * after it says the connection lives.
+		 */
+		e->flags |= orig ? NAT_SF_ACK_ORIG : NAT_SF_ACK_REPLY;
+		if ((e->flags & NAT_SF_ACK_ORIG) &&
+		    (e->flags & NAT_SF_ACK_REPLY))
+			e->state = NAT_TCP_ESTABLISHED;
 		return;
 	}
 	if (f & NAT_TCP_SYN) {

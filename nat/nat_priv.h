@@ -37,6 +37,8 @@
 #define NAT_SF_FIN_ORIG	    0x04 /* the opening side sent FIN */
 #define NAT_SF_FIN_REPLY    0x08 /* the answering side sent FIN */
 #define NAT_SF_FIN_ORIG_1ST 0x10 /* ... and the opening side's came first */
+#define NAT_SF_ACK_ORIG	    0x20 /* CLOSE: the opening side went on */
+#define NAT_SF_ACK_REPLY    0x40 /* CLOSE: the answering side went on */
 
 /**
  * struct nat_entry - one mapping, forward or session (in the region)
@@ -260,6 +262,12 @@ static inline bool nat_inside(const struct nat_config *c, uint32_t ip)
 	return (ip & mask) == (c->inside_net & mask);
 }
 
+/* 0/8, 127/8, multicast, class E and broadcast are never routed. */
+static inline bool nat_martian(uint32_t ip)
+{
+	return !(ip >> 24) || ip >> 24 == 127 || ip >> 28 >= 14;
+}
+
 static inline int nat_ext_idx(const struct nat_config *c, uint32_t ip)
 {
 	for (unsigned i = 0; i < c->n_ext; i++)
@@ -268,7 +276,7 @@ static inline int nat_ext_idx(const struct nat_config *c, uint32_t ip)
 	return -1;
 }
 
-/* ---- nat_table.c: entries, index, wheel, ports ---- */
+/* ---- nat_table.c, nat_frag.c: entries, index, wheel, ports, fragments ---- */
 uint32_t nat_entry_alloc(struct nat_table *t);
 void nat_entry_publish(struct nat_table *t, uint32_t i, uint8_t kind);
 void nat_entry_free(struct nat_table *t, uint32_t i);

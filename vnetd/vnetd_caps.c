@@ -175,6 +175,25 @@ static int caps_set(uint64_t m)
 	return syscall(SYS_capset, &h, d) ? -errno : 0;
 }
 
+/* Are the supplementary groups exactly @want (@n of them) already? */
+static bool groups_are(const gid_t *want, int n)
+{
+	gid_t cur[64];
+	int m = getgroups(ARRAY_SIZE(cur), cur);
+
+	if (m != n)
+		return false;
+	for (int i = 0; i < n; i++) {
+		bool found = false;
+
+		for (int k = 0; k < m; k++)
+			found |= cur[k] == want[i];
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
 /* Number of threads in this process: credentials are per thread. */
 static int thread_count(void)
 {
@@ -227,6 +246,8 @@ int vnetd_caps_drop(uid_t uid, gid_t gid, gid_t sock_gid, unsigned flags)
 	int last = cap_last(), ret, n = thread_count();
 	const char *step;
 	char names[128] = "";
+	gid_t groups[1];
+	int ngroups = 0;
 
 	if (n != 1) {
 		vlog(MAIN, ERR,
@@ -243,10 +264,12 @@ int vnetd_caps_drop(uid_t uid, gid_t gid, gid_t sock_gid, unsigned flags)
 	step = "keepcaps";
 	if (become && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0))
 		goto err_errno;
+	/* Under a service manager that set them already (SupplementaryGroups=)
+	 * and took CAP_SETGID away, there is nothing to change. */
 	step = "setgroups";
-	if (sock_gid != (gid_t)-1 && (!become || sock_gid != gid)
-		? setgroups(1, &sock_gid)
-		: setgroups(0, NULL))
+	if (sock_gid != (gid_t)-1 && (!become || sock_gid != gid))
+		groups[ngroups++] = sock_gid;
+	if (!groups_are(groups, ngroups) && setgroups(ngroups, groups))
 		goto err_errno;
 	/* Needs CAP_SETPCAP, which goes last. */
 	step = "bounding set";

@@ -10,7 +10,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "test_nat_pkt.h"
 
@@ -74,14 +79,36 @@ static void test_tcp_states(void **state)
 	assert_int_equal(tcp_state(n), NAT_TCP_CLOSE);
 	expire_all(n, t + 9);
 	assert_int_equal(tcp_state(n), NAT_TCP_CLOSE);
-	expire_all(n, t + 11);
+	/* One side going on after a RST is not enough to undo it. */
+	tcp(n, true, NAT_TCP_ACK, t + 9);
+	assert_int_equal(tcp_state(n), NAT_TCP_CLOSE);
+	expire_all(n, t + 18);
+	assert_int_equal(tcp_state(n), NAT_TCP_CLOSE);
+	expire_all(n, t + 20);
 	assert_int_equal(tcp_state(n), NAT_TCP_NONE);
 	/* The mapping outlives its last session by its own timeout. */
 	assert_int_equal(tnat_find(n, 0, 0, 0).mappings, 1);
-	expire_all(n, t + 10 + 119);
+	expire_all(n, t + 19 + 119);
 	assert_int_equal(tnat_find(n, 0, 0, 0).mappings, 1);
-	expire_all(n, t + 10 + 121);
+	expire_all(n, t + 19 + 121);
 	assert_int_equal(tnat_find(n, 0, 0, 0).mappings, 0);
+}
+
+/* A RST both sides ignore (a spoofed one) does not end the connection. */
+static void test_tcp_rst_ignored(void **state)
+{
+	struct tnat *n = *state;
+
+	tcp(n, true, NAT_TCP_SYN, T0);
+	tcp(n, false, NAT_TCP_SYN | NAT_TCP_ACK, T0);
+	tcp(n, true, NAT_TCP_ACK, T0);
+	tcp(n, false, NAT_TCP_RST, T0 + 1);
+	assert_int_equal(tcp_state(n), NAT_TCP_CLOSE);
+	tcp(n, false, NAT_TCP_ACK, T0 + 2);
+	tcp(n, true, NAT_TCP_ACK, T0 + 2);
+	assert_int_equal(tcp_state(n), NAT_TCP_ESTABLISHED);
+	expire_all(n, T0 + 3000);
+	assert_int_equal(tcp_state(n), NAT_TCP_ESTABLISHED);
 }
 
 /* An unanswered SYN goes after its timeout. */
@@ -520,10 +547,103 @@ static void test_config_checks(void **state)
 	assert_int_equal(nat_table_size(8), 0);
 }
 
+/* The child of test_kill9: traffic of every kind until it is killed. */
+static void churn(void *mem, size_t size, const struct nat_config *cfg,
+		  volatile int64_t *clock)
+{
+	struct nat_table *t;
+	struct nat_verdict v;
+	struct tpkt p;
+	char err[160];
+	int64_t now = T0;
+
+	if (nat_table_init(mem, size, cfg, now, &t, err, sizeof(err)) ||
+	    nat_forward_add(t, NAT_PROTO_TCP, 8080, VM5, 80, err, sizeof(err)))
+		_exit(1);
+	for (uint32_t i = 0;; i++) {
+		uint32_t vm = IP4(10, 10, 0, 2 + i % 200);
+		uint16_t port = (uint16_t)(1024 + (i / 200) % 60000);
+
+		switch (i % 4) {
+		case 0:
+			tp_udp(&p, vm, port, REM + i % 7, 53, 8, false);
+			nat_out(t, p.b, p.len, 0, now, &v);
+			break;
+		case 1:
+			tp_tcp(&p, vm, port, REM, 443, NAT_TCP_SYN, 1460, 0);
+			nat_out(t, p.b, p.len, 0, now, &v);
+			break;
+		case 2:
+			tp_tcp(&p, REM2, port, EXT, 8080, NAT_TCP_SYN, 0, 0);
+			nat_in(t, p.b, p.len, 0, now, &v);
+			break;
+		case 3:
+			tp_tcp(&p, REM, 443, EXT, port,
+			       i & 4 ? NAT_TCP_RST : NAT_TCP_SYN | NAT_TCP_ACK,
+			       0, 0);
+			nat_in(t, p.b, p.len, 0, now, &v);
+			break;
+		}
+		if (!(i & 255)) {
+			*clock = ++now;
+			nat_expire(t, now, 256);
+		}
+	}
+}
+
+/* kill -9 at an arbitrary instruction leaves a region that attaches with
+ * nothing discarded: entries are made live last and freed first. */
+static void test_kill9(void **state)
+{
+	struct tnat n;
+	size_t size;
+	void *mem;
+	volatile int64_t *clock;
+	unsigned rounds_kept = 0;
+
+	(void)state;
+	tnat_cfg(&n, 4096);
+	size = nat_table_size(n.cfg.capacity);
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	clock = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(mem != MAP_FAILED && clock != MAP_FAILED);
+	for (int r = 0; r < 6; r++) {
+		struct timespec ts = {0, (10 + 17 * r) * 1000000L};
+		struct nat_attach_info info;
+		struct nat_table *t;
+		char err[160];
+		pid_t pid;
+		int st;
+
+		*clock = T0;
+		pid = fork();
+		assert_true(pid >= 0);
+		if (!pid)
+			churn(mem, size, &n.cfg, clock);
+		nanosleep(&ts, NULL);
+		assert_int_equal(kill(pid, SIGKILL), 0);
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		assert_true(WIFSIGNALED(st));
+		assert_int_equal(nat_table_attach(mem, size, &n.cfg, *clock, &t,
+						  &info, err, sizeof(err)),
+				 0);
+		assert_int_equal(info.discarded, 0);
+		rounds_kept += info.kept > 1;
+		nat_table_detach(t);
+	}
+	assert_true(rounds_kept > 0);
+	munmap(mem, size);
+	munmap((void *)clock, 4096);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_tcp_states, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_tcp_rst_ignored, tnat_setup,
 					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_tcp_syn_timeout, tnat_setup,
 					    tnat_teardown),
@@ -540,6 +660,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_flush, tnat_setup,
 					    tnat_teardown),
 	    cmocka_unit_test(test_paired_pool),
+	    cmocka_unit_test(test_kill9),
 	    cmocka_unit_test(test_config_checks),
 	    cmocka_unit_test_setup_teardown(test_new_address, tnat_setup,
 					    tnat_teardown),

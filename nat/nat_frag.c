@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* nat_frag.c - IP fragments: a first fragment's translation, remembered for
+ * the fragments that follow it
+ *
+ * Fragments are not reassembled: that would take up to 64 KB per datagram
+ * in flight and a copy.  The first fragment carries the L4 header, is
+ * translated like a whole packet, and its new address is kept in a
+ * fixed-size table (NAT_FRAG_SLOTS, process memory) for NAT_FRAG_TIMEOUT
+ * seconds; later fragments only need that address.  A fragment that comes
+ * before its first, or whose slot was taken by another datagram, is
+ * dropped.
+ */
+#include "nat_priv.h"
+
+static unsigned frag_slot(const struct nat_table *t, unsigned dir, uint32_t src,
+			  uint32_t dst, uint16_t id, uint8_t proto)
+{
+	return nat_hash(t, NAT_KEY_FRAG, proto, src, id, dst, (uint16_t)dir) &
+	       (NAT_FRAG_SLOTS - 1);
+}
+
+/**
+ * nat_frag_put() - remember a first fragment's translation
+ * @t: table
+ * @dir: enum nat_dir
+ * @src: source as it arrived
+ * @dst: destination as it arrived
+ * @id: IP identification
+ * @proto: protocol
+ * @addr: the address written (new source out, new destination in)
+ * @now: caller's seconds
+ *
+ * The slot is taken over whatever it held: memory stays bounded, and the
+ * datagram whose slot was taken loses its later fragments.
+ */
+void nat_frag_put(struct nat_table *t, unsigned dir, uint32_t src, uint32_t dst,
+		  uint16_t id, uint8_t proto, uint32_t addr, int64_t now)
+{
+	struct nat_frag *f = &t->frag[frag_slot(t, dir, src, dst, id, proto)];
+
+	f->src = src;
+	f->dst = dst;
+	f->id = id;
+	f->proto = proto;
+	f->dir = (uint8_t)dir;
+	f->addr = addr;
+	f->expires = now + NAT_FRAG_TIMEOUT;
+}
+
+/**
+ * nat_frag_get() - the translation of a later fragment's datagram
+ * @t: table
+ * @dir: enum nat_dir
+ * @src: source as it arrived
+ * @dst: destination as it arrived
+ * @id: IP identification
+ * @proto: protocol
+ * @now: caller's seconds
+ * @addr: the address to write
+ *
+ * Return: true when the first fragment was seen
+ */
+bool nat_frag_get(const struct nat_table *t, unsigned dir, uint32_t src,
+		  uint32_t dst, uint16_t id, uint8_t proto, int64_t now,
+		  uint32_t *addr)
+{
+	const struct nat_frag *f =
+	    &t->frag[frag_slot(t, dir, src, dst, id, proto)];
+
+	if (f->expires <= now || f->src != src || f->dst != dst ||
+	    f->id != id || f->proto != proto || f->dir != dir)
+		return false;
+	*addr = f->addr;
+	return true;
+}
