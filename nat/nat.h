@@ -51,7 +51,9 @@
  *        destination's next hop (ARP-resolved by the caller, with a short
  *        queue while resolving), source MAC the external one.  If the packet
  *        is larger than the external MTU and has DF set, the caller answers
- *        with ICMP frag-needed instead (the engine does not build packets).
+ *        with ICMP frag-needed instead (nat_icmp_error() on the packet as
+ *        the VM sent it: keep a copy of its first bytes, or check the size
+ *        before nat_out()).
  *      - NAT_FORWARD from nat_in(): deliver it into the private network to
  *        its (now inside) destination, source MAC the gateway's.
  *      - NAT_HAIRPIN (nat_out() only): a VM reached another VM through an
@@ -63,14 +65,14 @@
  *      - NAT_DROP: v->drop names why; it is counted here.  The packet is
  *        left as it was (except when the second leg of a hairpin drops it:
  *        the first has rewritten it).  NAT_DROP_TTL means the caller may
- *        send ICMP time exceeded (rate-limited) so traceroute shows the
- *        gateway; NAT_DROP_PORTS_EXHAUSTED and NAT_DROP_TABLE_FULL deserve
- *        a log line once per interval (vlog_rl).
- *      A datapath burst goes through nat_out_burst()/nat_in_burst(): the
- *      same verdicts, with the table's cache misses overlapped.
- *      With the NAT_F_CSUM_PARTIAL flag the L4 checksum field holds only the
- *      pseudo-header sum (virtio NEEDS_CSUM): addresses are updated in it,
- *      ports and options are not.
+ *        send ICMP time exceeded (nat_icmp_error() builds it; rate-limit
+ *        it) so traceroute shows the gateway; NAT_DROP_PORTS_EXHAUSTED and
+ * NAT_DROP_TABLE_FULL deserve a log line once per interval (vlog_rl). A
+ * datapath burst goes through nat_out_burst()/nat_in_burst(): the same
+ * verdicts, with the table's cache misses overlapped. With the
+ * NAT_F_CSUM_PARTIAL flag the L4 checksum field holds only the pseudo-header
+ * sum (virtio NEEDS_CSUM): addresses are updated in it, ports and options are
+ * not.
  *   4. Time.  A periodic timer on the same thread (every 100 ms or so) calls
  *      nat_expire(now, budget); it frees what is due, touching at most
  *      @budget slots and entries, and returns false while it is behind
@@ -373,6 +375,10 @@ void nat_out_burst(struct nat_table *t, struct nat_pkt *pkts, unsigned n,
 void nat_in_burst(struct nat_table *t, struct nat_pkt *pkts, unsigned n,
 		  int64_t now);
 bool nat_expire(struct nat_table *t, int64_t now, unsigned budget);
+
+size_t nat_icmp_error(const uint8_t *pkt, size_t len, uint8_t type,
+		      uint8_t code, uint16_t mtu, uint32_t src, uint8_t *out,
+		      size_t size);
 
 int nat_forward_add(struct nat_table *t, uint8_t proto, uint16_t ext_port,
 		    uint32_t int_ip, uint16_t int_port, char *err,

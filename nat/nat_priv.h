@@ -262,6 +262,12 @@ static inline bool nat_inside(const struct nat_config *c, uint32_t ip)
 	return (ip & mask) == (c->inside_net & mask);
 }
 
+/* 0/8, 127/8, multicast, class E and broadcast are never routed. */
+static inline bool nat_martian(uint32_t ip)
+{
+	return !(ip >> 24) || ip >> 24 == 127 || ip >> 28 >= 14;
+}
+
 static inline int nat_ext_idx(const struct nat_config *c, uint32_t ip)
 {
 	for (unsigned i = 0; i < c->n_ext; i++)

@@ -135,12 +135,6 @@ static enum nat_drop parse(uint8_t *ip, size_t len, struct ip4 *p)
 	return p->later ? NAT_DROP_NONE : parse_l4(p);
 }
 
-/* 0/8, 127/8, multicast, class E and broadcast are never routed. */
-static bool martian(uint32_t ip)
-{
-	return !(ip >> 24) || ip >> 24 == 127 || ip >> 28 >= 14;
-}
-
 /* ---- rewriting ---- */
 
 static uint8_t *l4_csum_field(const struct ip4 *p)
@@ -469,7 +463,7 @@ static enum nat_action out_core(struct nat_table *t, uint8_t *ip, size_t len,
 		return NAT_DROP;
 	if (!nat_inside(&t->cfg, p.src))
 		*d = NAT_DROP_SRC_NOT_INSIDE;
-	else if (martian(p.dst))
+	else if (nat_martian(p.dst))
 		*d = NAT_DROP_MARTIAN;
 	if (*d != NAT_DROP_NONE)
 		return NAT_DROP;
@@ -619,7 +613,7 @@ static enum nat_action in_core(struct nat_table *t, uint8_t *ip, size_t len,
 		return NAT_DROP;
 	if (nat_ext_idx(&t->cfg, p.dst) < 0)
 		*d = NAT_DROP_NOT_OURS;
-	else if (martian(p.src))
+	else if (nat_martian(p.src))
 		*d = NAT_DROP_MARTIAN;
 	else if (!hairpin && (nat_inside(&t->cfg, p.src) ||
 			      nat_ext_idx(&t->cfg, p.src) >= 0))

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* fuzz_nat.c - libFuzzer target: random packets through nat_out() and
- * nat_in() on a small table with a forward, with expiry and re-attach of
- * the region in between.  Checked: a translated packet keeps a valid IP
- * header checksum and, when its L4 checksum was valid, a valid one (a zero
- * UDP checksum stays zero); a dropped packet is left untouched; a region
- * the engine wrote always attaches with nothing discarded. */
+ * nat_in() on a small table with forwards, with expiry and re-attach of
+ * the region in between, and the ICMP error the gateway would send about
+ * each.  Checked: a translated packet keeps a valid IP header checksum and,
+ * when its L4 checksum was valid, a valid one (a zero UDP checksum stays
+ * zero); a dropped packet is left untouched; a region the engine wrote
+ * always attaches with nothing discarded; an ICMP error built is valid and
+ * at most 576 bytes. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -176,6 +178,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		CHECK(v.action == NAT_HOST);
 		CHECK(!memcmp(pkt, copy, len));
+	}
+	/* The error the gateway would send about the packet as it came. */
+	{
+		static uint8_t err_pkt[600];
+		size_t n =
+		    nat_icmp_error(copy, len, 3, 4, 1400, IP4(10, 10, 0, 1),
+				   err_pkt, sizeof(err_pkt));
+
+		CHECK(n <= 576);
+		CHECK(!n || !csum_fold(csum_partial(err_pkt, 20, 0)));
+		CHECK(!n || !csum_fold(csum_partial(err_pkt + 20, n - 20, 0)));
 	}
 	(void)nat_expire(tbl, now, 64);
 	return 0;

@@ -752,6 +752,62 @@ static void test_burst(void **state)
 	tnat_stop(&m);
 }
 
+/* The errors the gateway sends itself: time exceeded, frag needed; and
+ * the packets it must stay silent about. */
+static void test_icmp_error_build(void **state)
+{
+	const uint32_t gw = IP4(10, 10, 0, 1);
+	static uint8_t out[1600];
+	struct tpkt p, q;
+	size_t n;
+
+	(void)state;
+	tp_udp(&p, VM1, 33434, REM, 33434, 12, false);
+	p.b[8] = 1;
+	tp_fix(p.b, false);
+	n = nat_icmp_error(p.b, p.len, 11, 0, 0, gw, out, sizeof(out));
+	assert_int_equal(n, 28 + p.len);
+	assert_int_equal(nat_get_be32(out + 12), gw);
+	assert_int_equal(nat_get_be32(out + 16), VM1);
+	assert_int_equal(out[20], 11);
+	assert_memory_equal(out + 28, p.b, p.len);
+	assert_true(tp_csum_ok(out, false));
+
+	tp_tcp(&p, VM1, 40000, REM, 80, NAT_TCP_ACK, 0, 1460);
+	n = nat_icmp_error(p.b, p.len, 3, 4, 1400, gw, out, sizeof(out));
+	assert_int_equal(n, 576);
+	assert_int_equal(tp_get16(out + 26), 1400);
+	assert_true(tp_csum_ok(out, false));
+	assert_int_equal(nat_icmp_error(p.b, p.len, 3, 4, 1400, gw, out, 575),
+			 0);
+
+	/* Silence: about an error, a later fragment, a martian source, a
+	 * damaged or truncated header. */
+	tp_icmp_err(&q, REM, VM1, 3, 3, &p);
+	assert_int_equal(
+	    nat_icmp_error(q.b, q.len, 11, 0, 0, gw, out, sizeof(out)), 0);
+	q = p;
+	pkt_put_be16(q.b + 6, 0x2000 | 100);
+	tp_fix(q.b, false);
+	assert_int_equal(
+	    nat_icmp_error(q.b, q.len, 11, 0, 0, gw, out, sizeof(out)), 0);
+	tp_udp(&q, 0, 68, REM, 67, 8, false);
+	assert_int_equal(
+	    nat_icmp_error(q.b, q.len, 11, 0, 0, gw, out, sizeof(out)), 0);
+	q = p;
+	q.b[10] ^= 1;
+	assert_int_equal(
+	    nat_icmp_error(q.b, q.len, 11, 0, 0, gw, out, sizeof(out)), 0);
+	assert_int_equal(
+	    nat_icmp_error(p.b, 19, 11, 0, 0, gw, out, sizeof(out)), 0);
+	assert_int_equal(
+	    nat_icmp_error(p.b, 100, 11, 0, 0, gw, out, sizeof(out)), 0);
+	/* An echo request is fine to answer about. */
+	tp_echo(&q, VM1, REM, 8, 1);
+	assert_int_not_equal(
+	    nat_icmp_error(q.b, q.len, 11, 0, 0, gw, out, sizeof(out)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -783,6 +839,7 @@ int main(void)
 					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_burst, tnat_setup,
 					    tnat_teardown),
+	    cmocka_unit_test(test_icmp_error_build),
 	    cmocka_unit_test(test_exhaustion),
 	    cmocka_unit_test(test_table_full),
 	    cmocka_unit_test_setup_teardown(test_bad_input, tnat_setup,
