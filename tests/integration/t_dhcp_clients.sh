@@ -9,7 +9,8 @@ D=$(readlink -f "$(dirname "$0")/dhcp")
 command -v busybox >/dev/null || skip "busybox (package busybox-static) not installed"
 command -v dhclient >/dev/null || skip "dhclient (package isc-dhcp-client) not installed"
 command -v dhcpcd >/dev/null || skip "dhcpcd (package dhcpcd-base) not installed"
-trap 'rm -f /tmp/vnet-dhcp-env.*$S; cleanup' EXIT
+ETCNS=""
+trap 'rm -f /tmp/vnet-dhcp-env.*$S; rm -rf $ETCNS; cleanup' EXIT
 start_vnetd
 N="dh$S"
 vnetctl network create "$N" --type internal --mtu 1400 --subnet 10.214.0.0/24 \
@@ -36,6 +37,11 @@ lease_state() { # MAC -> state of its newest lease
 
 client_ns() { # NAME: a namespace with a tap on the network
 	ns "$1$S"
+	# `ip netns exec` binds this over /etc/resolv.conf for the clients:
+	# whatever a DHCP client writes there stays out of the host's.
+	mkdir -p "/etc/netns/$1$S"
+	: >"/etc/netns/$1$S/resolv.conf"
+	ETCNS="$ETCNS /etc/netns/$1$S"
 	vnetctl port add "$N" --tap "t$1$S" --netns "$1$S" >/dev/null || fail "port $1"
 	ip -n "$1$S" link set "t$1$S" up
 }
@@ -113,7 +119,8 @@ mkdir -p "$T/dhcpcd"
 DPC="dhcpcd -4 -f /dev/null --script $D/dhcpcd.sh --noipv4ll --nohook resolv.conf
 	-o domain_name_servers -o domain_name -o interface_mtu"
 ip netns exec "p$S" $DPC -w -t 10 "tp$S" >"$T/p.log" 2>&1 || fail "dhcpcd: $(cat "$T/p.log")"
-PIDS="$PIDS $(pgrep -f "dhcpcd -4 -f /dev/null.*tp$S" | tr '\n' ' ')"
+# dhcpcd renames its processes ("dhcpcd: IFACE [ip4]"): find them by that.
+PIDS="$PIDS $(pgrep -f "dhcpcd.*tp$S" | tr '\n' ' ')"
 expect "$T/p.env" router 10.214.0.1
 expect "$T/p.env" dns 10.214.0.1
 expect "$T/p.env" mtu 1400
@@ -132,6 +139,9 @@ ip netns exec "p$S" dhcpcd -4 -k "tp$S" >>"$T/p.log" 2>&1
 for _ in $(seq 50); do [ "$(lease_state "$PMAC")" = released ] && break; sleep 0.1; done
 [ "$(lease_state "$PMAC")" = released ] || fail "dhcpcd release not seen: $(vnetctl --json network show "$N" | jq -c .gateway_counters; vnetctl dhcp leases; kill $TD; sleep 0.2; tcpdump -n -r "$T/p.pcap" 2>/dev/null)"
 log "dhcpcd: $PIP with the configured options; renewed; released"
+ip netns exec "p$S" dhcpcd -4 -x "tp$S" >/dev/null 2>&1
+for _ in $(seq 30); do pgrep -f "dhcpcd.*tp$S" >/dev/null || break; sleep 0.1; done
+pgrep -f "dhcpcd.*tp$S" >/dev/null && fail "dhcpcd did not exit"
 
 c=$(vnetctl --json network show "$N" | jq -c '.gateway_counters | {acks: .dhcp.acks, committed: .leases_committed, failed: .commits_failed}')
 echo "$c" | jq -e '.acks >= 6 and .failed == 0' >/dev/null || fail "counters: $c"
