@@ -94,9 +94,10 @@ int vmm_vm_create(struct vmm_vm *vm, uint64_t mem_size, unsigned ncpus,
 	vm->ncpus = ncpus;
 	vm->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm < 0) {
-		snprintf(err, errlen, "cannot open /dev/kvm: %s",
-			 strerror(errno));
-		return -errno;
+		int e = errno;
+
+		snprintf(err, errlen, "cannot open /dev/kvm: %s", strerror(e));
+		return -e;
 	}
 	api = ioctl(vm->kvm, KVM_GET_API_VERSION, 0);
 	if (api != KVM_API_VERSION) {
@@ -113,8 +114,10 @@ int vmm_vm_create(struct vmm_vm *vm, uint64_t mem_size, unsigned ncpus,
 	}
 	vm->fd = ioctl(vm->kvm, KVM_CREATE_VM, 0);
 	if (vm->fd < 0) {
-		snprintf(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
-		return -errno;
+		int e = errno;
+
+		snprintf(err, errlen, "KVM_CREATE_VM: %s", strerror(e));
+		return -e;
 	}
 	/* Intel VMX needs these; elsewhere they may fail harmlessly. */
 	(void)ioctl(vm->fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_GPA);
@@ -125,21 +128,27 @@ int vmm_vm_create(struct vmm_vm *vm, uint64_t mem_size, unsigned ncpus,
 	}
 	if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) ||
 	    ioctl(vm->fd, KVM_CREATE_PIT2, &pit)) {
+		int e = errno;
+
 		snprintf(err, errlen, "KVM in-kernel irqchip or PIT: %s",
-			 strerror(errno));
-		return -errno;
+			 strerror(e));
+		return -e;
 	}
 
 	vm->mem.fd = memfd_create("vnet-vmm-ram", MFD_CLOEXEC);
 	if (vm->mem.fd < 0 || ftruncate(vm->mem.fd, (off_t)mem_size)) {
-		snprintf(err, errlen, "guest RAM (memfd): %s", strerror(errno));
-		return -errno;
+		int e = errno;
+
+		snprintf(err, errlen, "guest RAM (memfd): %s", strerror(e));
+		return -e;
 	}
 	ram = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_NORESERVE, vm->mem.fd, 0);
 	if (ram == MAP_FAILED) {
-		snprintf(err, errlen, "guest RAM (mmap): %s", strerror(errno));
-		return -errno;
+		int e = errno;
+
+		snprintf(err, errlen, "guest RAM (mmap): %s", strerror(e));
+		return -e;
 	}
 	{
 		int fd = vm->mem.fd;
@@ -158,14 +167,18 @@ int vmm_vm_create(struct vmm_vm *vm, uint64_t mem_size, unsigned ncpus,
 	    .memory_size = mem_size,
 	    .userspace_addr = (uint64_t)(uintptr_t)ram};
 	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &reg)) {
+		int e = errno;
+
 		snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s",
-			 strerror(errno));
-		return -errno;
+			 strerror(e));
+		return -e;
 	}
 	vm->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->done_fd < 0) {
-		snprintf(err, errlen, "eventfd: %s", strerror(errno));
-		return -errno;
+		int e = errno;
+
+		snprintf(err, errlen, "eventfd: %s", strerror(e));
+		return -e;
 	}
 	vmm_uart_init(&vm->uart, STDOUT_FILENO, uart_irq, vm);
 	vmm_pci_init(&vm->bus);
@@ -181,17 +194,21 @@ int vmm_vm_create(struct vmm_vm *vm, uint64_t mem_size, unsigned ncpus,
 		c->id = i;
 		c->fd = ioctl(vm->fd, KVM_CREATE_VCPU, (unsigned long)i);
 		if (c->fd < 0) {
+			int e = errno;
+
 			snprintf(err, errlen, "KVM_CREATE_VCPU %u: %s", i,
-				 strerror(errno));
-			return -errno;
+				 strerror(e));
+			return -e;
 		}
 		c->run = mmap(NULL, (size_t)runsz, PROT_READ | PROT_WRITE,
 			      MAP_SHARED, c->fd, 0);
 		if (c->run == MAP_FAILED) {
 			c->run = NULL;
+			int e = errno;
+
 			snprintf(err, errlen, "vCPU %u mmap: %s", i,
-				 strerror(errno));
-			return -errno;
+				 strerror(e));
+			return -e;
 		}
 	}
 	return 0;
@@ -300,8 +317,10 @@ int vmm_vcpu_boot_regs(struct vmm_vm *vm, const struct vmm_boot *b, char *err,
 		return -EFAULT;
 	}
 	if (ioctl(vm->vcpu[0].fd, KVM_GET_SREGS, &sr)) {
-		snprintf(err, errlen, "KVM_GET_SREGS: %s", strerror(errno));
-		return -errno;
+		int e = errno;
+
+		snprintf(err, errlen, "KVM_GET_SREGS: %s", strerror(e));
+		return -e;
 	}
 	seg_flat(&sr.cs, VMM_BOOT_CS, 0xb, lm);
 	seg_flat(&sr.ds, VMM_BOOT_DS, 0x3, false);
@@ -324,9 +343,11 @@ int vmm_vcpu_boot_regs(struct vmm_vm *vm, const struct vmm_boot *b, char *err,
 	}
 	if (ioctl(vm->vcpu[0].fd, KVM_SET_SREGS, &sr) ||
 	    ioctl(vm->vcpu[0].fd, KVM_SET_REGS, &r)) {
+		int e = errno;
+
 		snprintf(err, errlen, "setting the boot CPU state: %s",
-			 strerror(errno));
-		return -errno;
+			 strerror(e));
+		return -e;
 	}
 	return 0;
 }

@@ -245,9 +245,11 @@ static int vu_listen(struct vmm_nic *nic, char *err, size_t errlen)
 	if (nic->listen_fd < 0 ||
 	    bind(nic->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
 	    listen(nic->listen_fd, 1)) {
+		int e = errno;
+
 		snprintf(err, errlen, "cannot listen on %s: %s", nic->path,
-			 strerror(errno));
-		return -errno;
+			 strerror(e));
+		return -e;
 	}
 	return 0;
 }
