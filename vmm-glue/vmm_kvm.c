@@ -258,13 +258,17 @@ out:
 
 static int vcpu_msrs(struct vmm_vcpu *c, char *err, size_t errlen)
 {
-	struct {
+	union {
 		struct kvm_msrs h;
-		struct kvm_msr_entry e[2];
-	} m = {.h.nmsrs = 2,
-	       .e = {{.index = MSR_IA32_MISC_ENABLE, .data = 1},
-		     {.index = MSR_IA32_SYSENTER_CS, .data = 0}}};
+		uint8_t room[sizeof(struct kvm_msrs) +
+			     2 * sizeof(struct kvm_msr_entry)];
+	} m;
 
+	memset(&m, 0, sizeof(m));
+	m.h.nmsrs = 2;
+	m.h.entries[0] =
+	    (struct kvm_msr_entry){.index = MSR_IA32_MISC_ENABLE, .data = 1};
+	m.h.entries[1] = (struct kvm_msr_entry){.index = MSR_IA32_SYSENTER_CS};
 	if (ioctl(c->fd, KVM_SET_MSRS, &m) != 2) {
 		snprintf(err, errlen, "KVM_SET_MSRS failed");
 		return -EIO;
@@ -396,35 +400,38 @@ int vmm_vm_irqfd(struct vmm_vm *vm, int fd, unsigned gsi, bool assign)
  * GSIs 0-23 are restated, then the valid MSI routes. */
 static int routes_commit(struct vmm_vm *vm)
 {
-	struct {
+	union {
 		struct kvm_irq_routing h;
-		struct kvm_irq_routing_entry e[16 + 24 + VMM_MSI_GSIS];
+		uint8_t room[sizeof(struct kvm_irq_routing) +
+			     (16 + 24 + VMM_MSI_GSIS) *
+				 sizeof(struct kvm_irq_routing_entry)];
 	} r;
+	struct kvm_irq_routing_entry *e = r.h.entries;
 	unsigned n = 0;
 
 	memset(&r, 0, sizeof(r));
 	for (unsigned gsi = 0; gsi < 24; gsi++) {
 		if (gsi < 16) {
-			r.e[n].gsi = gsi;
-			r.e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
-			r.e[n].u.irqchip.irqchip = gsi < 8
-						       ? KVM_IRQCHIP_PIC_MASTER
-						       : KVM_IRQCHIP_PIC_SLAVE;
-			r.e[n++].u.irqchip.pin = gsi % 8;
+			e[n].gsi = gsi;
+			e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+			e[n].u.irqchip.irqchip = gsi < 8
+						     ? KVM_IRQCHIP_PIC_MASTER
+						     : KVM_IRQCHIP_PIC_SLAVE;
+			e[n++].u.irqchip.pin = gsi % 8;
 		}
-		r.e[n].gsi = gsi;
-		r.e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
-		r.e[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
-		r.e[n++].u.irqchip.pin = gsi;
+		e[n].gsi = gsi;
+		e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+		e[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+		e[n++].u.irqchip.pin = gsi;
 	}
 	for (unsigned i = 0; i < VMM_MSI_GSIS; i++) {
 		if (!vm->msi[i].valid)
 			continue;
-		r.e[n].gsi = VMM_MSI_GSI_BASE + i;
-		r.e[n].type = KVM_IRQ_ROUTING_MSI;
-		r.e[n].u.msi.address_lo = vm->msi[i].addr_lo;
-		r.e[n].u.msi.address_hi = vm->msi[i].addr_hi;
-		r.e[n++].u.msi.data = vm->msi[i].data;
+		e[n].gsi = VMM_MSI_GSI_BASE + i;
+		e[n].type = KVM_IRQ_ROUTING_MSI;
+		e[n].u.msi.address_lo = vm->msi[i].addr_lo;
+		e[n].u.msi.address_hi = vm->msi[i].addr_hi;
+		e[n++].u.msi.data = vm->msi[i].data;
 	}
 	r.h.nr = n;
 	return ioctl(vm->fd, KVM_SET_GSI_ROUTING, &r) ? -errno : 0;
