@@ -6,6 +6,7 @@
  * kernel image is input like any other. */
 #include <elf.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -166,32 +167,39 @@ struct elf_phdr_v {
 	uint64_t offset, paddr, filesz, memsz;
 };
 
+/* Program header @i, copied out (e_phoff is the file's: any alignment). */
 static int elf_phdr(const struct elf_view *v, unsigned i, struct elf_phdr_v *p)
 {
 	if (v->is64) {
-		const Elf64_Ehdr *eh = elf_at(v, 0, sizeof(*eh));
-		const Elf64_Phdr *ph;
+		Elf64_Ehdr eh;
+		Elf64_Phdr ph;
+		const void *at;
 
-		if (eh->e_phentsize != sizeof(*ph))
+		memcpy(&eh, v->img, sizeof(eh));
+		if (eh.e_phentsize != sizeof(ph))
 			return -ENOEXEC;
-		ph = elf_at(v, eh->e_phoff + (uint64_t)i * sizeof(*ph),
-			    sizeof(*ph));
-		if (!ph)
+		at = elf_at(v, eh.e_phoff + (uint64_t)i * sizeof(ph),
+			    sizeof(ph));
+		if (!at)
 			return -ENOEXEC;
-		*p = (struct elf_phdr_v){ph->p_type, ph->p_offset, ph->p_paddr,
-					 ph->p_filesz, ph->p_memsz};
+		memcpy(&ph, at, sizeof(ph));
+		*p = (struct elf_phdr_v){ph.p_type, ph.p_offset, ph.p_paddr,
+					 ph.p_filesz, ph.p_memsz};
 	} else {
-		const Elf32_Ehdr *eh = elf_at(v, 0, sizeof(*eh));
-		const Elf32_Phdr *ph;
+		Elf32_Ehdr eh;
+		Elf32_Phdr ph;
+		const void *at;
 
-		if (eh->e_phentsize != sizeof(*ph))
+		memcpy(&eh, v->img, sizeof(eh));
+		if (eh.e_phentsize != sizeof(ph))
 			return -ENOEXEC;
-		ph = elf_at(v, eh->e_phoff + (uint64_t)i * sizeof(*ph),
-			    sizeof(*ph));
-		if (!ph)
+		at = elf_at(v, eh.e_phoff + (uint64_t)i * sizeof(ph),
+			    sizeof(ph));
+		if (!at)
 			return -ENOEXEC;
-		*p = (struct elf_phdr_v){ph->p_type, ph->p_offset, ph->p_paddr,
-					 ph->p_filesz, ph->p_memsz};
+		memcpy(&ph, at, sizeof(ph));
+		*p = (struct elf_phdr_v){ph.p_type, ph.p_offset, ph.p_paddr,
+					 ph.p_filesz, ph.p_memsz};
 	}
 	return 0;
 }
@@ -231,17 +239,26 @@ static bool elf_pvh_note(const struct elf_view *v, const struct elf_phdr_v *p,
 static int load_elf(const struct vmm_mem *m, const uint8_t *img, size_t len,
 		    struct vmm_boot *b, char *err, size_t errlen)
 {
-	struct elf_view v = {img, len, img[EI_CLASS] == ELFCLASS64};
+	struct elf_view v = {img, len,
+			     len > EI_CLASS && img[EI_CLASS] == ELFCLASS64};
 	unsigned phnum, loaded = 0;
 	bool have_entry = false;
 	uint64_t entry = 0;
 
-	if (!elf_at(&v, 0, v.is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr))) {
+	if (len < EI_NIDENT ||
+	    !elf_at(&v, 0, v.is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr))) {
 		snprintf(err, errlen, "the ELF header is truncated");
 		return -ENOEXEC;
 	}
-	phnum = v.is64 ? ((const Elf64_Ehdr *)img)->e_phnum
-		       : ((const Elf32_Ehdr *)img)->e_phnum;
+	{
+		uint16_t n;
+
+		memcpy(&n,
+		       img + (v.is64 ? offsetof(Elf64_Ehdr, e_phnum)
+				     : offsetof(Elf32_Ehdr, e_phnum)),
+		       sizeof(n));
+		phnum = n;
+	}
 	b->kernel_end = 0;
 	for (unsigned i = 0; i < phnum; i++) {
 		struct elf_phdr_v p;

@@ -28,6 +28,7 @@ SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CF="-g -O1 -std=gnu11 -D_GNU_SOURCE -I. $(pkg-config --cflags jansson libnl-route-3.0) $SAN"
 LIBS="lib/pkt.c lib/util.c lib/vnet_hdr.c lib/jsonrpc.c lib/log.c
       vswitch/vswitch_parse.c vmm-glue/vhost_user.c vnic/vnic_vhost_vq.c
+      vmm-glue/vmm_boot.c vmm-glue/vmm_pci.c vmm-glue/vmm_virtio.c
       vnic/vnic.c vnic/vnic_vhost_user.c vnic/vnic_tap.c vnic/vnic_afpacket.c
       vnic/vnic_pcap.c vnic/vnic_link.c vnic/vnic_dummy.c vnic/vnic_gateway.c
       $(ls dhcp/*.c nat/*.c 2>/dev/null)"
