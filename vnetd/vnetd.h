@@ -306,6 +306,8 @@ struct vnetd_opts {
 	bool daemon;
 	bool poll;
 	unsigned threads;
+	uid_t uid; /* --user, (uid_t)-1 for none */
+	gid_t gid;
 };
 
 /**

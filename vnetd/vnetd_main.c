@@ -25,8 +25,10 @@
 #include <unistd.h>
 
 #include "../lib/log.h"
+#include "../lib/seccomp.h"
 #include "../lib/util.h"
 #include "../vnic/vnic.h"
+#include "vnetd_caps.h"
 
 #define VNETD_RUNDIR "/run/vnet"
 
@@ -41,6 +43,8 @@ static void usage(FILE *f)
 	       "  -l, --log-file PATH   log to a file (default stderr)\n"
 	       "  -L, --log-level LVL   err, warn, info (default) or debug\n"
 	       "  -g, --group NAME      group allowed to use the socket\n"
+	       "  -u, --user NAME       run as this user (keeping the "
+	       "capabilities it needs)\n"
 	       "  -m, --metrics ADDR    serve Prometheus metrics on ADDR:PORT\n"
 	       "                        or a Unix socket path\n"
 	       "  -t, --threads N       datapath threads (1)\n"
@@ -58,6 +62,7 @@ static int parse_args(int argc, char **argv, struct vnetd *d)
 	    {"log-file", required_argument, NULL, 'l'},
 	    {"log-level", required_argument, NULL, 'L'},
 	    {"group", required_argument, NULL, 'g'},
+	    {"user", required_argument, NULL, 'u'},
 	    {"metrics", required_argument, NULL, 'm'},
 	    {"threads", required_argument, NULL, 't'},
 	    {"poll", no_argument, NULL, 'P'},
@@ -73,7 +78,9 @@ static int parse_args(int argc, char **argv, struct vnetd *d)
 	o->state_path = "/var/lib/vnet/state.db";
 	o->pid_path = VNETD_RUNDIR "/vnetd.pid";
 	o->threads = 1;
-	while ((c = getopt_long(argc, argv, "s:S:p:l:L:g:m:t:Pdh", longopts,
+	o->uid = (uid_t)-1;
+	o->gid = (gid_t)-1;
+	while ((c = getopt_long(argc, argv, "s:S:p:l:L:g:m:u:t:Pdh", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -105,6 +112,15 @@ static int parse_args(int argc, char **argv, struct vnetd *d)
 			break;
 		case 'm':
 			o->metrics_addr = optarg;
+			break;
+		case 'u':
+			if (vnetd_user_lookup(optarg, &o->uid, &o->gid)) {
+				fprintf(stderr,
+					"vnetd: --user: no such "
+					"(non-root) user '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
 			break;
 		case 't':
 			if (parse_uint(optarg, 1, 64, &v)) {
@@ -350,6 +366,39 @@ static void loop(struct vnetd *d)
 	}
 }
 
+/* First thing in each datapath thread: it keeps no capability and may make
+ * only the system calls the datapath makes (lib/seccomp.c). */
+static void dp_thread_start(unsigned idx, void *arg)
+{
+	(void)idx;
+	(void)arg;
+	(void)vnet_seccomp_datapath();
+}
+
+/* After the state file is open and before any other thread exists: hand
+ * vnetd's files to --user, keep only the capabilities docs/security.md
+ * lists, and switch user. */
+static int drop_privileges(struct vnetd *d)
+{
+	uid_t run_uid = d->opts.uid;
+	gid_t run_gid = d->opts.gid;
+
+	if (run_uid != (uid_t)-1 &&
+	    (vnetd_user_give(
+		 d->opts.state_path, run_uid, run_gid,
+		 !strcmp(d->opts.state_path, "/var/lib/vnet/state.db")) ||
+	     vnetd_user_give(
+		 d->opts.pid_path, run_uid, run_gid,
+		 !strcmp(d->opts.pid_path, VNETD_RUNDIR "/vnetd.pid")) ||
+	     vnetd_user_give(
+		 d->opts.socket_path, run_uid, run_gid,
+		 !strcmp(d->opts.socket_path, VNETD_RUNDIR "/vnetd.sock"))))
+		return -1;
+	return vnetd_caps_drop(run_uid, run_gid,
+			       d->opts.socket_group ? d->sock_gid : (gid_t)-1,
+			       VNETD_CAPS_NETNS);
+}
+
 int main(int argc, char **argv)
 {
 	struct vnetd d = {.epfd = -1};
@@ -381,6 +430,8 @@ int main(int argc, char **argv)
 		goto err_pid;
 	if (vnetd_store_open(d.opts.state_path, &d.store))
 		goto err_pid;
+	if (drop_privileges(&d))
+		goto err_store;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -389,8 +440,9 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	swcfg =
-	    (struct vsw_config){.threads = d.opts.threads, .poll = d.opts.poll};
+	swcfg = (struct vsw_config){.threads = d.opts.threads,
+				    .poll = d.opts.poll,
+				    .thread_start = dp_thread_start};
 	d.sw = vswitch_create(&swcfg);
 	if (!d.sw)
 		goto err_store;

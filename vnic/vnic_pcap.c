@@ -174,6 +174,13 @@ static void pcap_rx_one(u_char *arg, const struct pcap_pkthdr *hdr,
 	struct vnic *v = &ctx->pc->base;
 	struct pkt *p;
 
+	/* A super-frame cut into segments can fill the burst before libpcap
+	 * stops handing frames over: never write past the caller's array. */
+	if (ctx->got >= ctx->room) {
+		vnic_count_drop(v, VNIC_DROP_NO_BUFFER, 1);
+		pcap_breakloop(ctx->pc->pc);
+		return;
+	}
 	if (hdr->caplen != hdr->len) {
 		vnic_count_drop(v, VNIC_DROP_TRUNCATED, 1);
 		return;
@@ -182,7 +189,9 @@ static void pcap_rx_one(u_char *arg, const struct pcap_pkthdr *hdr,
 	    sf_stash(ctx->pc, bytes, hdr->caplen)) {
 		ctx->got += sf_cut(ctx->pc, ctx->pool, ctx->pkts + ctx->got,
 				   ctx->room - ctx->got);
-		if (ctx->pc->sf_len) /* the rest waits for the next burst */
+		/* The rest waits for the next burst; so does any other frame
+		 * once the burst is full. */
+		if (ctx->pc->sf_len || ctx->got >= ctx->room)
 			pcap_breakloop(ctx->pc->pc);
 		return;
 	}

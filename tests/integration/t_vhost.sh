@@ -70,19 +70,26 @@ wait $bench || fail "stream failed"
 frames=$(jq .frames "$T/stream.json")
 lost=$(jq .lost "$T/stream.json")
 vnetctl stats --network "vu$S" >"$T/stats.txt"
-# VHOST_RELAXED (busy-polling variant: testpmd and a polling thread share
-# two cores with the frontends; sanitizer builds, where the receiving
-# frontend runs several times slower and sometimes leaves its ring empty):
-# frames may be lost, but each one named.  The plain build must lose none.
+# Frames the good pair may lose: only ones vnetd names, and only because
+# the receiving frontend left its ring empty (tx_full at port gb: on these
+# 2-core machines the receiving frontend, vnetd, the sender and testpmd
+# share the CPUs, and a receiver descheduled for a few ms fills its ring).
+# Any other loss, or an unnamed one, fails.  Plain builds may lose at most
+# 0.5 % this way; VHOST_RELAXED (busy-polling variant) and sanitizer
+# builds, where the frontends run several times slower, at most 10 %.
 case "$BUILD" in *asan* | *tsan*) VHOST_RELAXED=1 ;; esac
-if [ -n "${VHOST_RELAXED:-}" ] && [ "$lost" != 0 ]; then
-	named=$(vnetctl --json stats | jq '[.[] | select(.port == "gb") | .drops | to_entries[] | .value] | add')
-	[ "$lost" = "$named" ] || fail "the good pair lost $lost frames, $named named: $(cat "$T/stream.json" "$T/stats.txt")"
-	min=20000
-else
-	[ "$lost" = 0 ] || fail "the good pair lost $lost frames: $(cat "$T/stream.json" "$T/stats.txt")"
-	min=50000
+full=$(vnetctl --json stats | jq '[.[] | select(.port == "gb") | .drops.tx_full] | add // 0')
+named=$(vnetctl --json stats | jq '[.[] | select(.port == "gb") | .drops | to_entries[] | .value] | add // 0')
+if [ "$lost" != 0 ]; then
+	[ "$lost" = "$named" ] && [ "$named" = "$full" ] ||
+		fail "the good pair lost $lost frames, $named named, $full as tx_full: $(cat "$T/stream.json" "$T/stats.txt")"
+	limit=$((frames / 200))
+	[ -n "${VHOST_RELAXED:-}" ] && limit=$((frames / 10))
+	[ "$lost" -le "$limit" ] ||
+		fail "the good pair lost $lost frames (limit $limit): $(cat "$T/stream.json" "$T/stats.txt")"
 fi
+min=50000
+[ -n "${VHOST_RELAXED:-}" ] && min=20000
 [ "$frames" -ge $min ] || fail "the good pair moved only $frames frames"
 log "the good pair moved $frames frames at 10 kpps, lost $lost (named)"
 [ "$(jget .disconnects port show ev)" -ge 12 ] || fail "disconnects not counted"
