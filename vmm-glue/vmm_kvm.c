@@ -546,10 +546,10 @@ static void *vcpu_thread(void *arg)
 		int64_t zero = 0;
 
 		if (ret < 0) {
-			if (errno == EINTR || errno == EAGAIN) {
-				c->run->immediate_exit = 0;
+			/* a kick: the loop condition says whether to stop
+			 * (immediate_exit is only ever set to stop) */
+			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			}
 			snprintf(vm->detail, sizeof(vm->detail),
 				 "vCPU %u: KVM_RUN: %s", c->id,
 				 strerror(errno));
@@ -631,7 +631,7 @@ void vmm_vm_stop(struct vmm_vm *vm)
 
 		if (!c->started)
 			continue;
-		c->run->immediate_exit = 1;
+		__atomic_store_n(&c->run->immediate_exit, 1, __ATOMIC_RELEASE);
 		pthread_kill(c->thread, SIGUSR1);
 	}
 	for (unsigned i = 0; i < vm->ncpus; i++) {
