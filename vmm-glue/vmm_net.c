@@ -356,16 +356,23 @@ static void queue_fds_close(struct vmm_nic *nic, unsigned q)
 static int queue_vu_setup(struct vmm_nic *nic, unsigned q, uint16_t base_idx)
 {
 	const struct vmm_virtio_queue *vq = &nic->dev.q[q];
-	uint8_t *base = nic->vm->mem.base;
+	const struct vmm_mem *mem = &nic->vm->mem;
+	/* checked when the queue was enabled; translated, not added up */
+	void *desc = vmm_mem_ptr(mem, vq->desc, 16u * vq->size);
+	void *used = vmm_mem_ptr(mem, vq->device, 6 + 8u * vq->size);
+	void *avail = vmm_mem_ptr(mem, vq->driver, 6 + 2u * vq->size);
 	struct vhost_user_vring_state st = {q, vq->size};
 	struct vhost_user_vring_addr a = {
 	    .index = q,
-	    .desc_user_addr = (uint64_t)(uintptr_t)(base + vq->desc),
-	    .used_user_addr = (uint64_t)(uintptr_t)(base + vq->device),
-	    .avail_user_addr = (uint64_t)(uintptr_t)(base + vq->driver),
+	    .desc_user_addr = (uint64_t)(uintptr_t)desc,
+	    .used_user_addr = (uint64_t)(uintptr_t)used,
+	    .avail_user_addr = (uint64_t)(uintptr_t)avail,
 	    .log_guest_addr = vq->device};
 	uint64_t idx = q, one = 1;
 	int ret;
+
+	if (!desc || !used || !avail)
+		return -EFAULT;
 
 	ret = vu_call(nic, VHOST_USER_SET_VRING_NUM, &st, sizeof(st), NULL, 0,
 		      NULL);
