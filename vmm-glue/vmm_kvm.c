@@ -100,6 +100,10 @@ int vmm_vm_create(struct vmm_vm *vm, uint64_t mem_size, unsigned ncpus,
 		return -e;
 	}
 	api = ioctl(vm->kvm, KVM_GET_API_VERSION, 0);
+	if (api < 0) {
+		snprintf(err, errlen, "/dev/kvm is not a KVM device");
+		return -ENOTTY;
+	}
 	if (api != KVM_API_VERSION) {
 		snprintf(err, errlen, "/dev/kvm speaks API %d, not %d", api,
 			 KVM_API_VERSION);
