@@ -165,8 +165,8 @@ SYSUSERSDIR    ?= $(PREFIX)/lib/sysusers.d
 INSTALL        ?= install
 DOCS := README.md $(wildcard docs/*.md)
 
-.PHONY: install install-bench uninstall test-admin
-install: install-bench
+.PHONY: install install-bench install-vmm uninstall test-admin
+install: install-bench install-vmm
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) \
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
@@ -192,9 +192,16 @@ install-bench: all
 	$(INSTALL) -m 0755 $(BUILD)/vnet-bench $(DESTDIR)$(BINDIR)/vnet-bench
 	$(INSTALL) -m 0644 docs/man/vnet-bench.1 $(DESTDIR)$(MANDIR)/man1/
 
+# vnet-vmm alone (its own Debian package).
+install-vmm: all
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	$(INSTALL) -m 0755 $(BUILD)/vnet-vmm $(DESTDIR)$(BINDIR)/vnet-vmm
+	$(INSTALL) -m 0644 docs/man/vnet-vmm.1 $(DESTDIR)$(MANDIR)/man1/
+
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/vnetd $(DESTDIR)$(BINDIR)/vnetctl \
-		$(DESTDIR)$(BINDIR)/vnet-bench \
+		$(DESTDIR)$(BINDIR)/vnet-bench $(DESTDIR)$(BINDIR)/vnet-vmm \
+		$(DESTDIR)$(MANDIR)/man1/vnet-vmm.1 \
 		$(DESTDIR)$(MANDIR)/man8/vnetd.8 $(DESTDIR)$(MANDIR)/man8/vnetctl.8 \
 		$(DESTDIR)$(MANDIR)/man1/vnet-bench.1 \
 		$(DESTDIR)$(BASHCOMPDIR)/vnetctl \

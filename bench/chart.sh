@@ -17,10 +17,12 @@ for line in open(sys.argv[1]):
 sws = ['vnet', 'ovs-dpdk', 'testpmd-loop']
 
 for size in sorted({r['size'] for r in rows}):
-    med = [statistics.median([r['mpps'] for r in rows
-                              if r['size'] == size and r['switch'] == s] or [0])
-           for s in sws]
-    print(f'"{size} B" ' + ' '.join(f'{m:.3f}' for m in med))
+    # A switch not measured (not installed, failed) is missing ("?" to
+    # gnuplot), not a zero bar.
+    med = [[r['mpps'] for r in rows if r['size'] == size and r['switch'] == s
+            and r['mpps'] is not None] for s in sws]
+    print(f'"{size} B" ' + ' '.join(f'{statistics.median(m):.3f}' if m else '?'
+                                     for m in med))
 PY
 gnuplot <<GP
 set terminal pngcairo size 800,450 font "sans,11"

@@ -14,6 +14,9 @@
 # port1 -> testpmd -> switch -> port0.  The figure is the packets per second
 # the switch forwards (the sum of both ports' receive rates at testpmd).
 #   SIZES="64 1518" ROUNDS=3 SECS=10 JSON=file CHART=file.png
+# A comparison peer that is not installed is installed with apt-get
+# (BENCH_INSTALL=0: never); one that still cannot run is left out with the
+# missing package named, and a run that fails prints "failed", never 0.
 set -u
 BUILD=$(readlink -f "${1:-build}")
 SIZES=${SIZES:-64 1518}
@@ -36,7 +39,31 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 [ "$(id -u)" = 0 ] || { echo "bench: run as root"; exit 1; }
-command -v dpdk-testpmd >/dev/null || { echo "bench: needs dpdk-testpmd (dpdk-dev)"; exit 1; }
+
+# peer_install PACKAGE: apt-get install it unless BENCH_INSTALL=0.
+peer_install() {
+	[ "${BENCH_INSTALL:-1}" != 0 ] || return 1
+	echo "bench: installing $1 (a comparison peer; BENCH_INSTALL=0 to skip)" >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends "$1" >"$T/apt-$1.log" 2>&1 ||
+		{ echo "bench: apt-get install $1 failed: $(tail -n 1 "$T/apt-$1.log")" >&2; return 1; }
+}
+OVS_VSWITCHD=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
+# testpmd drives every scenario: without it nothing can be measured.
+command -v dpdk-testpmd >/dev/null || peer_install dpdk ||
+	{ echo "bench: needs dpdk-testpmd (Debian package dpdk); nothing measured"; exit 1; }
+sws=""
+for sw in $SWITCHES; do
+	case $sw in
+	ovs-dpdk | ovs-normal)
+		if [ ! -x $OVS_VSWITCHD ] && ! peer_install openvswitch-switch-dpdk; then
+			echo "skip $sw: package openvswitch-switch-dpdk not installed ($OVS_VSWITCHD missing)"
+			continue
+		fi ;;
+	esac
+	sws="$sws $sw"
+done
+SWITCHES=$sws
 
 # OVS-DPDK wants hugepages; the others do not use them.
 hugepages() {
@@ -77,7 +104,7 @@ drive() {
 	awk -v t0="$t0" -v t1="$t1" '
 		/RX-packets:/ { n++; v[n] = $2 }
 		END {
-			if (n < 4) { print 0; exit }
+			if (n < 4) exit
 			a = v[n-3] + v[n-2]; b = v[n-1] + v[n];
 			printf "%.4f\n", (b - a) / (t1 - t0) / 1e6
 		}' "$out"
@@ -118,7 +145,9 @@ run_ovs() {
 		other_config:dpdk-lcore-mask=0x1 other_config:dpdk-extra=--no-pci
 	/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk unix:"$T/ovs/db.sock" \
 		--pidfile="$T/ovs/vswitchd.pid" --detach \
-		--log-file="$T/ovs/vswitchd.log" 2>/dev/null || { echo 0; return; }
+		--log-file="$T/ovs/vswitchd.log" 2>/dev/null || {
+		echo "bench: ovs-vswitchd-dpdk did not start: $(tail -n 1 "$T/ovs/vswitchd.log" 2>/dev/null)" >&2
+		return; }
 	$V add-br br0 -- set bridge br0 datapath_type=netdev
 	$V add-port br0 p0 -- set Interface p0 type=dpdkvhostuserclient \
 		options:vhost-server-path="$T/ov0.sock" ofport_request=1
@@ -169,7 +198,8 @@ for r in $(seq "$ROUNDS"); do
 			ovs-normal) mpps=$(run_ovs "$size" normal) ;;
 			testpmd-loop) mpps=$(run_loop "$size") ;;
 			esac
-			echo "{\"round\":$r,\"switch\":\"$sw\",\"size\":$size,\"mpps\":${mpps:-0}}" |
+			# No figure is null (printed as "failed"), not 0.
+			echo "{\"round\":$r,\"switch\":\"$sw\",\"size\":$size,\"mpps\":${mpps:-null}}" |
 				tee -a "$OUT"
 		done
 	done
@@ -185,13 +215,15 @@ sws = ['vnet', 'ovs-dpdk', 'testpmd-loop', 'ovs-normal']
 sws = [s for s in sws if any(r['switch'] == s for r in rows)]
 print(f"{'size':>5} " + " ".join(f"{s:>14}" for s in sws))
 for size in sizes:
-    med = {'ovs-dpdk': 0, 'testpmd-loop': 0}
+    med = {}
     for s in sws:
-        v = [r['mpps'] for r in rows if r['size'] == size and r['switch'] == s]
-        med[s] = statistics.median(v) if v else 0
+        v = [r['mpps'] for r in rows if r['size'] == size and r['switch'] == s
+             and r['mpps'] is not None]
+        med[s] = statistics.median(v) if v else None
     ratios = []
     for other in ('ovs-dpdk', 'ovs-normal', 'testpmd-loop'):
-        if med.get(other):
+        if med.get(other) and med.get('vnet'):
             ratios.append(f"vnet/{other} {med['vnet'] / med[other]:.2f}x")
-    print(f"{size:5} " + " ".join(f"{med[s]:9.3f} Mpps" for s in sws) + "   " + "  ".join(ratios))
+    cell = lambda m: f"{m:9.3f} Mpps" if m is not None else f"{'failed':>14}"
+    print(f"{size:5} " + " ".join(cell(med[s]) for s in sws) + "   " + "  ".join(ratios))
 PY

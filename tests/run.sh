@@ -81,6 +81,17 @@ if [ "${QUICK:-0}" != 1 ]; then
 	stage "asan+ubsan" $MAKE asan
 	stage "fuzz" env FUZZ_SECONDS="${FUZZ_SECONDS:-20}" sh tests/fuzz/run.sh
 fi
+# 6. the administrator's tests (tests/admin: the Debian package, libvirt;
+# about 5 minutes): ADMIN=1 always, ADMIN=0 never, by default only when
+# the stages above left time (under ADMIN_BUDGET seconds, 480, so far).
+elapsed=$(($(date +%s) - t_start))
+if [ "${ADMIN:-auto}" = 1 ] || { [ "${ADMIN:-auto}" = auto ] &&
+	[ "${QUICK:-0}" != 1 ] && [ $elapsed -lt "${ADMIN_BUDGET:-480}" ]; }; then
+	stage "admin" sh tests/integration/run.sh build tests/admin/t_*.sh
+elif [ "${ADMIN:-auto}" != 0 ]; then
+	echo "skip  admin: QUICK=1 or ${elapsed}s used already (ADMIN=1 or make test-admin runs it)"
+	skip=$((skip + 1))
+fi
 echo "-- all stages: $(($(date +%s) - t_start))s"
 echo "total: $pass passed, $fail failed, $skip skipped"
 [ $fail = 0 ]

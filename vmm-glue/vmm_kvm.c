@@ -94,11 +94,16 @@ int vmm_vm_create(struct vmm_vm *vm, uint64_t mem_size, unsigned ncpus,
 	vm->ncpus = ncpus;
 	vm->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm < 0) {
-		snprintf(err, errlen, "cannot open /dev/kvm: %s",
-			 strerror(errno));
-		return -errno;
+		int e = errno;
+
+		snprintf(err, errlen, "cannot open /dev/kvm: %s", strerror(e));
+		return -e;
 	}
 	api = ioctl(vm->kvm, KVM_GET_API_VERSION, 0);
+	if (api < 0) {
+		snprintf(err, errlen, "/dev/kvm is not a KVM device");
+		return -ENOTTY;
+	}
 	if (api != KVM_API_VERSION) {
 		snprintf(err, errlen, "/dev/kvm speaks API %d, not %d", api,
 			 KVM_API_VERSION);
@@ -113,8 +118,10 @@ int vmm_vm_create(struct vmm_vm *vm, uint64_t mem_size, unsigned ncpus,
 	}
 	vm->fd = ioctl(vm->kvm, KVM_CREATE_VM, 0);
 	if (vm->fd < 0) {
-		snprintf(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
-		return -errno;
+		int e = errno;
+
+		snprintf(err, errlen, "KVM_CREATE_VM: %s", strerror(e));
+		return -e;
 	}
 	/* Intel VMX needs these; elsewhere they may fail harmlessly. */
 	(void)ioctl(vm->fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_GPA);
@@ -125,21 +132,27 @@ int vmm_vm_create(struct vmm_vm *vm, uint64_t mem_size, unsigned ncpus,
 	}
 	if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) ||
 	    ioctl(vm->fd, KVM_CREATE_PIT2, &pit)) {
+		int e = errno;
+
 		snprintf(err, errlen, "KVM in-kernel irqchip or PIT: %s",
-			 strerror(errno));
-		return -errno;
+			 strerror(e));
+		return -e;
 	}
 
 	vm->mem.fd = memfd_create("vnet-vmm-ram", MFD_CLOEXEC);
 	if (vm->mem.fd < 0 || ftruncate(vm->mem.fd, (off_t)mem_size)) {
-		snprintf(err, errlen, "guest RAM (memfd): %s", strerror(errno));
-		return -errno;
+		int e = errno;
+
+		snprintf(err, errlen, "guest RAM (memfd): %s", strerror(e));
+		return -e;
 	}
 	ram = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_NORESERVE, vm->mem.fd, 0);
 	if (ram == MAP_FAILED) {
-		snprintf(err, errlen, "guest RAM (mmap): %s", strerror(errno));
-		return -errno;
+		int e = errno;
+
+		snprintf(err, errlen, "guest RAM (mmap): %s", strerror(e));
+		return -e;
 	}
 	{
 		int fd = vm->mem.fd;
@@ -158,14 +171,18 @@ int vmm_vm_create(struct vmm_vm *vm, uint64_t mem_size, unsigned ncpus,
 	    .memory_size = mem_size,
 	    .userspace_addr = (uint64_t)(uintptr_t)ram};
 	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &reg)) {
+		int e = errno;
+
 		snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s",
-			 strerror(errno));
-		return -errno;
+			 strerror(e));
+		return -e;
 	}
 	vm->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->done_fd < 0) {
-		snprintf(err, errlen, "eventfd: %s", strerror(errno));
-		return -errno;
+		int e = errno;
+
+		snprintf(err, errlen, "eventfd: %s", strerror(e));
+		return -e;
 	}
 	vmm_uart_init(&vm->uart, STDOUT_FILENO, uart_irq, vm);
 	vmm_pci_init(&vm->bus);
@@ -181,17 +198,21 @@ int vmm_vm_create(struct vmm_vm *vm, uint64_t mem_size, unsigned ncpus,
 		c->id = i;
 		c->fd = ioctl(vm->fd, KVM_CREATE_VCPU, (unsigned long)i);
 		if (c->fd < 0) {
+			int e = errno;
+
 			snprintf(err, errlen, "KVM_CREATE_VCPU %u: %s", i,
-				 strerror(errno));
-			return -errno;
+				 strerror(e));
+			return -e;
 		}
 		c->run = mmap(NULL, (size_t)runsz, PROT_READ | PROT_WRITE,
 			      MAP_SHARED, c->fd, 0);
 		if (c->run == MAP_FAILED) {
 			c->run = NULL;
+			int e = errno;
+
 			snprintf(err, errlen, "vCPU %u mmap: %s", i,
-				 strerror(errno));
-			return -errno;
+				 strerror(e));
+			return -e;
 		}
 	}
 	return 0;
@@ -241,13 +262,17 @@ out:
 
 static int vcpu_msrs(struct vmm_vcpu *c, char *err, size_t errlen)
 {
-	struct {
+	union {
 		struct kvm_msrs h;
-		struct kvm_msr_entry e[2];
-	} m = {.h.nmsrs = 2,
-	       .e = {{.index = MSR_IA32_MISC_ENABLE, .data = 1},
-		     {.index = MSR_IA32_SYSENTER_CS, .data = 0}}};
+		uint8_t room[sizeof(struct kvm_msrs) +
+			     2 * sizeof(struct kvm_msr_entry)];
+	} m;
 
+	memset(&m, 0, sizeof(m));
+	m.h.nmsrs = 2;
+	m.h.entries[0] =
+	    (struct kvm_msr_entry){.index = MSR_IA32_MISC_ENABLE, .data = 1};
+	m.h.entries[1] = (struct kvm_msr_entry){.index = MSR_IA32_SYSENTER_CS};
 	if (ioctl(c->fd, KVM_SET_MSRS, &m) != 2) {
 		snprintf(err, errlen, "KVM_SET_MSRS failed");
 		return -EIO;
@@ -300,8 +325,10 @@ int vmm_vcpu_boot_regs(struct vmm_vm *vm, const struct vmm_boot *b, char *err,
 		return -EFAULT;
 	}
 	if (ioctl(vm->vcpu[0].fd, KVM_GET_SREGS, &sr)) {
-		snprintf(err, errlen, "KVM_GET_SREGS: %s", strerror(errno));
-		return -errno;
+		int e = errno;
+
+		snprintf(err, errlen, "KVM_GET_SREGS: %s", strerror(e));
+		return -e;
 	}
 	seg_flat(&sr.cs, VMM_BOOT_CS, 0xb, lm);
 	seg_flat(&sr.ds, VMM_BOOT_DS, 0x3, false);
@@ -324,9 +351,11 @@ int vmm_vcpu_boot_regs(struct vmm_vm *vm, const struct vmm_boot *b, char *err,
 	}
 	if (ioctl(vm->vcpu[0].fd, KVM_SET_SREGS, &sr) ||
 	    ioctl(vm->vcpu[0].fd, KVM_SET_REGS, &r)) {
+		int e = errno;
+
 		snprintf(err, errlen, "setting the boot CPU state: %s",
-			 strerror(errno));
-		return -errno;
+			 strerror(e));
+		return -e;
 	}
 	return 0;
 }
@@ -375,35 +404,38 @@ int vmm_vm_irqfd(struct vmm_vm *vm, int fd, unsigned gsi, bool assign)
  * GSIs 0-23 are restated, then the valid MSI routes. */
 static int routes_commit(struct vmm_vm *vm)
 {
-	struct {
+	union {
 		struct kvm_irq_routing h;
-		struct kvm_irq_routing_entry e[16 + 24 + VMM_MSI_GSIS];
+		uint8_t room[sizeof(struct kvm_irq_routing) +
+			     (16 + 24 + VMM_MSI_GSIS) *
+				 sizeof(struct kvm_irq_routing_entry)];
 	} r;
+	struct kvm_irq_routing_entry *e = r.h.entries;
 	unsigned n = 0;
 
 	memset(&r, 0, sizeof(r));
 	for (unsigned gsi = 0; gsi < 24; gsi++) {
 		if (gsi < 16) {
-			r.e[n].gsi = gsi;
-			r.e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
-			r.e[n].u.irqchip.irqchip = gsi < 8
-						       ? KVM_IRQCHIP_PIC_MASTER
-						       : KVM_IRQCHIP_PIC_SLAVE;
-			r.e[n++].u.irqchip.pin = gsi % 8;
+			e[n].gsi = gsi;
+			e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+			e[n].u.irqchip.irqchip = gsi < 8
+						     ? KVM_IRQCHIP_PIC_MASTER
+						     : KVM_IRQCHIP_PIC_SLAVE;
+			e[n++].u.irqchip.pin = gsi % 8;
 		}
-		r.e[n].gsi = gsi;
-		r.e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
-		r.e[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
-		r.e[n++].u.irqchip.pin = gsi;
+		e[n].gsi = gsi;
+		e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+		e[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+		e[n++].u.irqchip.pin = gsi;
 	}
 	for (unsigned i = 0; i < VMM_MSI_GSIS; i++) {
 		if (!vm->msi[i].valid)
 			continue;
-		r.e[n].gsi = VMM_MSI_GSI_BASE + i;
-		r.e[n].type = KVM_IRQ_ROUTING_MSI;
-		r.e[n].u.msi.address_lo = vm->msi[i].addr_lo;
-		r.e[n].u.msi.address_hi = vm->msi[i].addr_hi;
-		r.e[n++].u.msi.data = vm->msi[i].data;
+		e[n].gsi = VMM_MSI_GSI_BASE + i;
+		e[n].type = KVM_IRQ_ROUTING_MSI;
+		e[n].u.msi.address_lo = vm->msi[i].addr_lo;
+		e[n].u.msi.address_hi = vm->msi[i].addr_hi;
+		e[n++].u.msi.data = vm->msi[i].data;
 	}
 	r.h.nr = n;
 	return ioctl(vm->fd, KVM_SET_GSI_ROUTING, &r) ? -errno : 0;
@@ -518,10 +550,10 @@ static void *vcpu_thread(void *arg)
 		int64_t zero = 0;
 
 		if (ret < 0) {
-			if (errno == EINTR || errno == EAGAIN) {
-				c->run->immediate_exit = 0;
+			/* a kick: the loop condition says whether to stop
+			 * (immediate_exit is only ever set to stop) */
+			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			}
 			snprintf(vm->detail, sizeof(vm->detail),
 				 "vCPU %u: KVM_RUN: %s", c->id,
 				 strerror(errno));
@@ -603,7 +635,7 @@ void vmm_vm_stop(struct vmm_vm *vm)
 
 		if (!c->started)
 			continue;
-		c->run->immediate_exit = 1;
+		__atomic_store_n(&c->run->immediate_exit, 1, __ATOMIC_RELEASE);
 		pthread_kill(c->thread, SIGUSR1);
 	}
 	for (unsigned i = 0; i < vm->ncpus; i++) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* vmm_main.c - vnet-vmm: `vnet-vmm run --kernel K [--initrd I] [--cmdline
- * S] [--mem 512M] [--cpus N] [--net NET[,mac=M]] [--console serial|none]`.
+ * S] [--mem 512M] [--cpus N] [--net NET[,mac=M][,name=P][,listen]]
+ * [--console serial|none]`.
  * Loads the kernel, starts the vCPUs and waits until the guest powers off,
  * resets or triple-faults, or until SIGTERM/SIGINT; the exit status says
  * which (docs/vnet-vmm.md). */
@@ -40,7 +41,7 @@ static void usage(FILE *f)
 		"usage: vnet-vmm run --kernel FILE [--initrd FILE] "
 		"[--cmdline TEXT]\n"
 		"                    [--mem SIZE] [--cpus N] "
-		"[--net NETWORK[,mac=MAC]]...\n"
+		"[--net NETWORK[,mac=MAC][,name=PORT][,listen]]...\n"
 		"                    [--console serial|none] [--socket PATH] "
 		"[--timing]\n"
 		"  SIZE takes K, M or G (default 512M); --socket is vnetd's "

@@ -115,7 +115,7 @@ out:
 }
 
 /**
- * vmm_net_parse() - split "NETWORK[,mac=MAC][,name=PORT]"
+ * vmm_net_parse() - split "NETWORK[,mac=MAC][,name=PORT][,listen]"
  * @spec: the --net argument
  * @network: filled
  * @netlen: room
@@ -123,16 +123,19 @@ out:
  * @has_mac: whether it was
  * @name: filled with the port name when given (else left empty)
  * @namelen: room
+ * @listen_mode: set when vnet-vmm is to listen and vnetd to connect
  *
  * Return: 0 or -EINVAL
  */
 int vmm_net_parse(const char *spec, char *network, size_t netlen,
-		  uint8_t mac[6], bool *has_mac, char *name, size_t namelen)
+		  uint8_t mac[6], bool *has_mac, char *name, size_t namelen,
+		  bool *listen_mode)
 {
 	const char *p = strchr(spec, ',');
 	size_t n = p ? (size_t)(p - spec) : strlen(spec);
 
 	*has_mac = false;
+	*listen_mode = false;
 	name[0] = 0;
 	if (!n || n >= netlen)
 		return -EINVAL;
@@ -158,6 +161,8 @@ int vmm_net_parse(const char *spec, char *network, size_t netlen,
 			for (int i = 0; i < 6; i++)
 				mac[i] = (uint8_t)b[i];
 			*has_mac = true;
+		} else if (len == 6 && !strncmp(opt, "listen", 6)) {
+			*listen_mode = true;
 		} else if (len > 5 && !strncmp(opt, "name=", 5) &&
 			   len - 5 < namelen) {
 			memcpy(name, opt + 5, len - 5);
@@ -213,6 +218,51 @@ static int vu_connect_once(struct vmm_nic *nic)
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	nic->sock = fd;
 	return 0;
+}
+
+/* Listen mode: take the connection vnetd made, if there is one. */
+static int vu_accept_once(struct vmm_nic *nic)
+{
+	struct timeval tv = {.tv_sec = 5};
+	int fd = accept4(nic->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	nic->sock = fd;
+	return 0;
+}
+
+/* Listen mode: the socket vnetd (a client-mode port) connects to. */
+static int vu_listen(struct vmm_nic *nic, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+	strcpy(sa.sun_path, nic->path);
+	unlink(nic->path);
+	nic->listen_fd =
+	    socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (nic->listen_fd < 0 ||
+	    bind(nic->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    listen(nic->listen_fd, 1)) {
+		int e = errno;
+
+		snprintf(err, errlen, "cannot listen on %s: %s", nic->path,
+			 strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+/* Listen mode: wait up to 5 s for vnetd's first connection. */
+static int vu_accept(struct vmm_nic *nic, char *err, size_t errlen)
+{
+	struct pollfd pf = {.fd = nic->listen_fd, .events = POLLIN};
+
+	if (poll(&pf, 1, 5000) == 1 && !vu_accept_once(nic))
+		return 0;
+	snprintf(err, errlen, "vnetd did not connect to %s", nic->path);
+	return -ETIMEDOUT;
 }
 
 static int vu_connect(struct vmm_nic *nic, char *err, size_t errlen)
@@ -306,16 +356,23 @@ static void queue_fds_close(struct vmm_nic *nic, unsigned q)
 static int queue_vu_setup(struct vmm_nic *nic, unsigned q, uint16_t base_idx)
 {
 	const struct vmm_virtio_queue *vq = &nic->dev.q[q];
-	uint8_t *base = nic->vm->mem.base;
+	const struct vmm_mem *mem = &nic->vm->mem;
+	/* checked when the queue was enabled; translated, not added up */
+	void *desc = vmm_mem_ptr(mem, vq->desc, 16u * vq->size);
+	void *used = vmm_mem_ptr(mem, vq->device, 6 + 8u * vq->size);
+	void *avail = vmm_mem_ptr(mem, vq->driver, 6 + 2u * vq->size);
 	struct vhost_user_vring_state st = {q, vq->size};
 	struct vhost_user_vring_addr a = {
 	    .index = q,
-	    .desc_user_addr = (uint64_t)(uintptr_t)(base + vq->desc),
-	    .used_user_addr = (uint64_t)(uintptr_t)(base + vq->device),
-	    .avail_user_addr = (uint64_t)(uintptr_t)(base + vq->driver),
+	    .desc_user_addr = (uint64_t)(uintptr_t)desc,
+	    .used_user_addr = (uint64_t)(uintptr_t)used,
+	    .avail_user_addr = (uint64_t)(uintptr_t)avail,
 	    .log_guest_addr = vq->device};
 	uint64_t idx = q, one = 1;
 	int ret;
+
+	if (!desc || !used || !avail)
+		return -EFAULT;
 
 	ret = vu_call(nic, VHOST_USER_SET_VRING_NUM, &st, sizeof(st), NULL, 0,
 		      NULL);
@@ -453,21 +510,23 @@ static int nic_add(struct vmm_nics *n, struct vmm_vm *vm, const char *spec,
 	char dir[108], name[64];
 	const char *slash = strrchr(n->rpc_sock, '/');
 	uint8_t devcfg[12] = {0};
+	bool has_mac, listen_mode;
 	unsigned mtu;
-	bool has_mac;
 	json_t *res;
 	int ret;
 
 	memset(nic, 0, sizeof(*nic));
 	nic->vm = vm;
 	nic->index = n->n;
-	nic->sock = -1;
+	nic->sock = nic->listen_fd = -1;
 	for (unsigned q = 0; q < VIO_MAX_QUEUES; q++)
 		nic->kick[q] = nic->call[q] = -1;
 	if (vmm_net_parse(spec, nic->network, sizeof(nic->network), nic->mac,
-			  &has_mac, name, sizeof(name))) {
-		snprintf(err, errlen,
-			 "--net %s is not NETWORK[,mac=MAC][,name=PORT]", spec);
+			  &has_mac, name, sizeof(name), &listen_mode)) {
+		snprintf(
+		    err, errlen,
+		    "--net %s is not NETWORK[,mac=MAC][,name=PORT][,listen]",
+		    spec);
 		return -EINVAL;
 	}
 	if (name[0])
@@ -487,11 +546,17 @@ static int nic_add(struct vmm_nics *n, struct vmm_vm *vm, const char *spec,
 			 nic->port);
 		return -ENAMETOOLONG;
 	}
+	if (listen_mode && vu_listen(nic, err, errlen))
+		return -EIO;
 	res = rpc_call(n->rpc_sock, "port.add",
-		       json_pack("{s:s, s:s, s:s, s:s}", "name", nic->port,
+		       json_pack("{s:s, s:s, s:s, s:s, s:b}", "name", nic->port,
 				 "network", nic->network, "kind", "vhost-user",
-				 "path", nic->path),
+				 "path", nic->path, "client", listen_mode),
 		       err, errlen);
+	if (!res && listen_mode) {
+		close(nic->listen_fd);
+		unlink(nic->path);
+	}
 	if (!res)
 		return -EIO;
 	json_decref(res);
@@ -504,7 +569,8 @@ static int nic_add(struct vmm_nics *n, struct vmm_vm *vm, const char *spec,
 	json_decref(res);
 	if (mtu < 68 || mtu > 65535)
 		mtu = 1500;
-	ret = vu_connect(nic, err, errlen);
+	ret = listen_mode ? vu_accept(nic, err, errlen)
+			  : vu_connect(nic, err, errlen);
 	ret = ret ? ret : vu_handshake(nic, err, errlen);
 	if (ret)
 		return ret;
@@ -554,7 +620,7 @@ static int nic_reconnect(struct vmm_nic *nic)
 	if (nic->sock >= 0)
 		close(nic->sock);
 	nic->sock = -1;
-	ret = vu_connect_once(nic);
+	ret = nic->listen_fd >= 0 ? vu_accept_once(nic) : vu_connect_once(nic);
 	if (ret) {
 		pthread_mutex_unlock(&nic->dev.lock);
 		return ret;
@@ -585,12 +651,14 @@ static int nic_reconnect(struct vmm_nic *nic)
  * @n: NIC set
  * @i: index
  *
- * Return: the socket, or -1 while disconnected (then call
- * vmm_nics_service() periodically)
+ * Return: the connection; while disconnected, the listening socket in
+ * listen mode, else -1 (then call vmm_nics_service() periodically)
  */
 int vmm_nics_pollfd(const struct vmm_nics *n, unsigned i)
 {
-	return i < n->n ? n->nic[i].sock : -1;
+	if (i >= n->n)
+		return -1;
+	return n->nic[i].sock >= 0 ? n->nic[i].sock : n->nic[i].listen_fd;
 }
 
 /**
@@ -683,6 +751,11 @@ void vmm_nics_detach(struct vmm_nics *n)
 		if (nic->sock >= 0)
 			close(nic->sock);
 		nic->sock = -1;
+		if (nic->listen_fd >= 0) {
+			close(nic->listen_fd);
+			unlink(nic->path);
+			nic->listen_fd = -1;
+		}
 		if (!nic->port_added)
 			continue;
 		res = rpc_call(n->rpc_sock, "port.del",

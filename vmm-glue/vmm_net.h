@@ -20,8 +20,10 @@ struct vmm_vm;
 /**
  * struct vmm_nic - one NIC
  * @port: vnetd's port name
- * @path: the vhost-user socket (vnetd listens)
+ * @path: the vhost-user socket (vnetd listens, or vnet-vmm in listen mode)
  * @sock: our connection to it
+ * @listen_fd: listen mode (vnetd connects, a client-mode port): our
+ *             listening socket, else -1
  * @backend_features: what vnetd offered
  * @protocol: VHOST_USER_F_PROTOCOL_FEATURES was negotiated
  * @kick: per queue, the ioeventfd given to vnetd
@@ -37,6 +39,7 @@ struct vmm_nic {
 	uint8_t mac[6];
 	bool port_added;
 	int sock;
+	int listen_fd;
 	uint64_t backend_features;
 	bool protocol;
 	int kick[VIO_MAX_QUEUES];
@@ -52,7 +55,8 @@ struct vmm_nics {
 };
 
 int vmm_net_parse(const char *spec, char *network, size_t netlen,
-		  uint8_t mac[6], bool *has_mac, char *name, size_t namelen);
+		  uint8_t mac[6], bool *has_mac, char *name, size_t namelen,
+		  bool *listen_mode);
 void vmm_nics_init(struct vmm_nics *n);
 int vmm_nics_attach(struct vmm_nics *n, struct vmm_vm *vm, const char *rpc_sock,
 		    const char *const *specs, unsigned count, char *err,

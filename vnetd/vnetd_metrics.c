@@ -365,6 +365,108 @@ static void emit_networks(struct vnetd *d, struct mbuf *b)
 	free(st);
 }
 
+/* Gateway and DHCP server counters, as "network show" reports them
+ * (vnetd_gw_status()): @key in that object (in its "dhcp" member when
+ * @dhcp), exposed as @name. */
+static const struct {
+	const char *key, *name, *type, *help;
+	bool dhcp;
+} gw_counters[] = {
+    {"arp_replies", "vnet_gateway_arp_replies_total", "counter",
+     "ARP requests for the gateway answered", false},
+    {"echo_replies", "vnet_gateway_echo_replies_total", "counter",
+     "ICMP echo requests to the gateway answered", false},
+    {"dns_in", "vnet_gateway_dns_queries_total", "counter",
+     "DNS queries received by the gateway", false},
+    {"dns_relayed", "vnet_gateway_dns_relayed_total", "counter",
+     "DNS queries relayed to an outside resolver", false},
+    {"dns_relay_dropped", "vnet_gateway_dns_relay_dropped_total", "counter",
+     "DNS queries not relayed (relay queue full)", false},
+    {"conflicts", "vnet_gateway_address_conflicts_total", "counter",
+     "Address conflicts found by probing before a lease", false},
+    {"commits_failed", "vnet_dhcp_lease_commits_failed_total", "counter",
+     "Lease changes that could not be written to the state file", false},
+    {"offers", "vnet_dhcp_offers_total", "counter", "DHCPOFFERs sent", true},
+    {"acks", "vnet_dhcp_acks_total", "counter", "DHCPACKs sent", true},
+    {"naks", "vnet_dhcp_naks_total", "counter", "DHCPNAKs sent", true},
+    {"expired", "vnet_dhcp_leases_expired_total", "counter",
+     "Leases that ran out", true},
+    {"leases", "vnet_dhcp_leases", "gauge", "Leases held by clients", true},
+};
+
+/* Drops by reason of the gateway (@dhcp false) or its DHCP server. */
+static void emit_gw_drops(struct mbuf *b, const char *name, const char *help,
+			  json_t *st[], json_t *nets, bool dhcp)
+{
+	family(b, name, "counter", help);
+	for (size_t i = 0; i < json_array_size(nets); i++) {
+		json_t *src = dhcp ? json_object_get(st[i], "dhcp") : st[i];
+		const char *reason;
+		json_t *v;
+
+		json_object_foreach(json_object_get(src, "drops"), reason, v)
+		{
+			mb_printf(b, "%s{network=\"", name);
+			mb_label(b, json_string_value(json_array_get(nets, i)));
+			mb_printf(b, "\",reason=\"");
+			mb_label(b, reason);
+			mb_printf(b, "\"} %lld\n",
+				  (long long)json_integer_value(v));
+		}
+	}
+}
+
+/* The gateways (networks with a subnet) and their DHCP servers. */
+static void emit_gateways(struct vnetd *d, struct mbuf *b)
+{
+	const struct vnetd_objset *objs = vnetd_objs(d, &vnetd_kind_network);
+	json_t **st = calloc(objs->n ? objs->n : 1, sizeof(*st));
+	json_t *nets = json_array();
+
+	if (!st || !nets) {
+		free(st);
+		json_decref(nets);
+		b->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < objs->n; i++) {
+		struct vnetd_net *n = vnetd_net_of(objs->v[i]);
+		json_t *o = vnetd_gw_status(d, n);
+
+		if (!o)
+			continue;
+		st[json_array_size(nets)] = o;
+		json_array_append_new(nets, json_string(n->obj.name));
+	}
+	for (size_t c = 0; c < ARRAY_SIZE(gw_counters); c++) {
+		family(b, gw_counters[c].name, gw_counters[c].type,
+		       gw_counters[c].help);
+		for (size_t i = 0; i < json_array_size(nets); i++) {
+			json_t *src = gw_counters[c].dhcp
+					  ? json_object_get(st[i], "dhcp")
+					  : st[i];
+			json_t *v = json_object_get(src, gw_counters[c].key);
+
+			if (!json_is_integer(v))
+				continue;
+			mb_printf(b, "%s{network=\"", gw_counters[c].name);
+			mb_label(b, json_string_value(json_array_get(nets, i)));
+			mb_printf(b, "\"} %lld\n",
+				  (long long)json_integer_value(v));
+		}
+	}
+	emit_gw_drops(b, "vnet_gateway_drops_total",
+		      "Frames to the gateway dropped, by reason", st, nets,
+		      false);
+	emit_gw_drops(b, "vnet_dhcp_drops_total",
+		      "DHCP messages dropped by the server, by reason", st,
+		      nets, true);
+	for (size_t i = 0; i < json_array_size(nets); i++)
+		json_decref(st[i]);
+	free(st);
+	json_decref(nets);
+}
+
 /* Field @idx (1-based, as proc(5) numbers them) of a /proc stat line,
  * counted after the command name, which may hold spaces. */
 static bool stat_field(const char *line, int idx, unsigned long long *v)
@@ -535,6 +637,7 @@ char *vnetd_metrics_render(struct vnetd *d, struct vnetd_metrics *m,
 	mb_printf(&b, "vnet_datapath_threads %u\n", vswitch_threads(d->sw));
 	emit_networks(d, &b);
 	emit_ports(d, &b);
+	emit_gateways(d, &b);
 	if (m) {
 		emit_datapath(m, &b);
 		emit_control(m, &b);

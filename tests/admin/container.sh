@@ -49,6 +49,15 @@ ct_boot() {
 	# Only what the tests need starts: basic.target, not the host's
 	# multi-user services (databases, ...).
 	rm -f "$(ct_root)/etc/machine-id"
+	# The container shares the host's network namespace: nothing in it may
+	# manage links, addresses, resolv.conf or serve DHCP.
+	for u in systemd-networkd.service systemd-networkd.socket \
+		systemd-networkd-wait-online.service systemd-resolved.service \
+		networking.service dhcpcd.service NetworkManager.service \
+		kea-dhcp4-server.service isc-dhcp-server.service \
+		systemd-timesyncd.service; do
+		ln -sf /dev/null "$(ct_root)/etc/systemd/system/$u"
+	done
 	systemd-nspawn -q -D "$(ct_root)" --boot --register=no --keep-unit \
 		--machine="vnet$S" --capability=CAP_NET_ADMIN \
 		--bind=/dev/net/tun --bind=/run/netns \
@@ -75,6 +84,9 @@ ct_halt() {
 			kill -0 "$CT_NSPAWN" 2>/dev/null || break
 			sleep 0.1
 		done
+		# A container that does not halt in 10 s (a guest libvirt will
+		# not stop): killing its PID 1 ends every process in it.
+		[ -n "$CT_LEADER" ] && kill -9 "$CT_LEADER" 2>/dev/null
 		kill -9 "$CT_NSPAWN" 2>/dev/null
 		wait "$CT_NSPAWN" 2>/dev/null
 		CT_NSPAWN=""

@@ -36,7 +36,7 @@ t0=$(date +%s)
 (cd "$T/src/vnet-$ver" && dpkg-buildpackage -us -uc -b -j2) >"$T/build.log" 2>&1 ||
 	fail "dpkg-buildpackage: $(tail -n 30 "$T/build.log")"
 log "dpkg-buildpackage -us -uc -b: $(($(date +%s) - t0)) s"
-for p in vnet vnet-bench; do
+for p in vnet vnet-bench vnet-vmm; do
 	[ -f "$T/src/${p}_${ver}_$(dpkg --print-architecture).deb" ] || fail "no $p package built: $(ls "$T/src")"
 done
 deb=$T/src/vnet_${ver}_$(dpkg --print-architecture).deb
@@ -50,7 +50,9 @@ for f in usr/sbin/vnetd usr/bin/vnetctl lib/systemd/system/vnetd.service \
 	grep -q " \./$f\$" "$T/deb.list" || fail "vnet package lacks /$f"
 done
 grep -q ' \./usr/bin/vnet-bench$' "$T/benchdeb.list" || fail "vnet-bench package lacks vnet-bench"
-grep -q 'vnet-bench' "$T/deb.list" && fail "vnet package carries vnet-bench"
+grep -E '/usr/bin/vnet-(bench|vmm)$|/man1/' "$T/deb.list" && fail "vnet package carries vnet-bench or vnet-vmm"
+dpkg-deb -c "$T/src/vnet-vmm_${ver}_$(dpkg --print-architecture).deb" >"$T/vmmdeb.list"
+grep -q ' \./usr/bin/vnet-vmm$' "$T/vmmdeb.list" || fail "vnet-vmm package lacks vnet-vmm"
 
 # lintian: nothing at error or warning level.
 lintian --fail-on error,warning --display-info "$T/src/vnet_${ver}_"*.changes >"$T/lintian.log" 2>&1 ||

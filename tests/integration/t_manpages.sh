@@ -1,7 +1,8 @@
 # Man pages cannot drift from the commands: every option vnetd --help,
 # vnet-bench's usage and each `vnetctl OBJECT VERB --help` print is in the
 # man page (in that command's section for vnetctl), every command of
-# `vnetctl --help` has its section, and every option a man page names is
+# `vnetctl --help` has its section (vnet-vmm's --help too, when built),
+# and every option a man page names is
 # one the command has (vnetctl: its --help; vnetd and vnet-bench: getopt
 # takes it).  The pages also render without groff warnings.
 . "$(dirname "$0")/lib.sh"
@@ -66,6 +67,19 @@ for sub in re.findall(r"vnet-bench (\w+)", open(f"{T}/bench.help").read()):
     if not re.search(r"^\.B vnet\\-bench " + sub + r"\b", page, re.M):
         bad.append(f"vnet-bench.1 has no synopsis for 'vnet-bench {sub}'")
 
+# vnet-vmm (when it is built): its --help, and what getopt takes
+VMM = os.path.join(os.path.dirname(BENCH), "vnet-vmm")
+if os.path.exists(VMM):
+    page = open(f"{MAN}/vnet-vmm.1").read()
+    helpo = opts(subprocess.run([VMM, "--help"], capture_output=True,
+                                text=True).stdout)
+    mano = opts(page)
+    for o in sorted(helpo - mano):
+        bad.append(f"vnet-vmm.1 lacks --{o} (in vnet-vmm --help)")
+    for o in sorted(mano - helpo):
+        if not accepted([VMM, "run"], o, ["--mem", "1"]):
+            bad.append(f"vnet-vmm.1 names --{o}, which vnet-vmm does not take")
+
 # vnetctl: sections per command
 page = open(f"{MAN}/vnetctl.8").read()
 sections, cur = {}, "_global"
@@ -102,7 +116,8 @@ for o in sorted(glob - opts(sections.get("_global", ""))):
 
 for b in bad:
     print("  " + b)
-print(f"  checked {len(cmds)} vnetctl commands, vnetd and vnet-bench")
+print(f"  checked {len(cmds)} vnetctl commands, vnetd, vnet-bench"
+      + (" and vnet-vmm" if os.path.exists(VMM) else ""))
 sys.exit(1 if bad else 0)
 PY
 

@@ -74,6 +74,24 @@ tx2=$(value "$T/m2" "vnet_port_tx_packets_total{port=\"tb$S\",network=\"m$S\"}")
 [ "$(value "$T/m2" "vnet_metrics_scrapes_total")" -ge 2 ] || fail "scrapes not counted"
 log "rx packets $rx1 -> $rx2 with traffic"
 
+# A network with a gateway and DHCP: its counters appear and move.
+ns "c$S"
+vnetctl network create "g$S" --type internal --subnet 10.205.$N.0/24 --dhcp >/dev/null ||
+	fail "gateway network"
+vnetctl port add "g$S" --tap "tc$S" --netns "c$S" >/dev/null || fail "tap c"
+addr "c$S" "tc$S" 10.205.$N.11/24
+scrape >"$T/g1" || fail "scrape"
+a1=$(value "$T/g1" "vnet_gateway_echo_replies_total{network=\"g$S\"}")
+l1=$(value "$T/g1" "vnet_dhcp_leases{network=\"g$S\"}")
+[ -n "$a1" ] && [ "$l1" = 0 ] || fail "no gateway/DHCP metrics: $(grep -E 'gateway|dhcp' "$T/g1" | head)"
+ip netns exec "c$S" ping -c 5 -i 0.05 -W 2 10.205.$N.1 >/dev/null || fail "ping the gateway"
+scrape >"$T/g2" || fail "scrape"
+a2=$(value "$T/g2" "vnet_gateway_echo_replies_total{network=\"g$S\"}")
+[ "$a2" -ge $((a1 + 5)) ] || fail "gateway echo replies went $a1 -> $a2 after 5 pings"
+promtool check metrics <"$T/g2" >/dev/null 2>&1 || ! command -v promtool >/dev/null ||
+	fail "promtool refuses the gateway metrics: $(promtool check metrics <"$T/g2" 2>&1 | head -n 3)"
+log "gateway echo replies $a1 -> $a2, DHCP leases $l1"
+
 # Other paths and methods get an HTTP error, not metrics.
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$MPORT/nope")
 [ "$code" = 404 ] || fail "GET /nope answered $code"
@@ -109,7 +127,7 @@ stop_vnetd
 start_vnetd --metrics "$T/metrics.sock"
 curl -sf --max-time 5 --unix-socket "$T/metrics.sock" http://x/metrics >"$T/m4" ||
 	fail "no answer on the Unix socket"
-grep -q '^vnet_ports 2$' "$T/m4" || fail "restored ports not counted: $(grep vnet_ports "$T/m4")"
+grep -q '^vnet_ports 3$' "$T/m4" || fail "restored ports not counted: $(grep vnet_ports "$T/m4")"
 stop_vnetd
 [ -e "$T/metrics.sock" ] && fail "metrics socket left behind"
 

@@ -36,6 +36,21 @@ bad "vnetd is not running" --kernel "$GUEST" --mem 32M --net "$NET" \
 bad "cannot open the kernel" --kernel "$T/missing" --mem 32M
 bad "cannot be booted" --kernel /etc/hostname --mem 32M
 bad "must be between" --kernel "$GUEST" --mem 2M
+# No KVM: /dev hidden in a private mount namespace, or not a KVM device.
+if command -v unshare >/dev/null; then
+	out=$(unshare -m sh -c "mount -t tmpfs none /dev &&
+		'$VMM' run --kernel '$GUEST' --mem 32M" </etc/hostname 2>&1) &&
+		fail "ran without /dev/kvm"
+	echo "$out" | grep -q "cannot open /dev/kvm" ||
+		fail "unclear refusal without /dev/kvm: $out"
+	log "refused: $out"
+	out=$(unshare -m sh -c "mount --bind /dev/null /dev/kvm &&
+		'$VMM' run --kernel '$GUEST' --mem 32M" </etc/hostname 2>&1) &&
+		fail "ran on /dev/null as /dev/kvm"
+	echo "$out" | grep -q "not a KVM device" ||
+		fail "unclear refusal of a non-KVM /dev/kvm: $out"
+	log "refused: $out"
+fi
 # How the guest ended, in the exit status.
 ends() { # CMDLINE STATUS TEXT
 	"$VMM" run --kernel "$GUEST" --mem 32M --cmdline "$1" </dev/null \

@@ -2,7 +2,8 @@
 # from vnetd's DHCP server, the second pings the first (virtio-net queues
 # of both served by vnetd over vhost-user), and a guest that powers off
 # ends vnet-vmm with status 0 and its port deleted.  The NIC offers the
-# network's MTU.  Guest b first
+# network's MTU.  Guest a's NIC is in listen mode (vnet-vmm listens, vnetd
+# connects); vnetd is killed and restarted and comes back to it.  Guest b first
 # misprograms its NIC three ways (a feature not offered, a queue size that
 # is not a power of two, rings outside its RAM): the device refuses each
 # with DEVICE_NEEDS_RESET, vnet-vmm goes on, and after a reset the NIC works.
@@ -19,8 +20,8 @@ SUB=10.$((200 + N % 50)).$N
 vnetctl network create "$NET" --type private --subnet "$SUB.0/24" --dhcp \
 	--mtu 4000 >/dev/null || fail "network create"
 
-guest() { # NAME CMDLINE
-	"$VMM" run --kernel "$GUEST" --mem 32M --net "$NET,name=$1$S" \
+guest() { # NAME CMDLINE [NET-OPTIONS]
+	"$VMM" run --kernel "$GUEST" --mem 32M --net "$NET,name=$1$S${3:-}" \
 		--socket "$T/sock" --cmdline "$2" </dev/null \
 		>"$T/$1.out" 2>"$T/$1.err" &
 	PIDS="$PIDS $!"
@@ -34,7 +35,7 @@ wait_line() { # NAME REGEX
 	tr -d '\r' <"$T/$1.out" | sed 's/^/    /'
 	fail "$1 never printed '$2'"
 }
-guest a "count=1 serve=60"
+guest a "count=1 serve=90" ",listen"
 wait_line a "serving ARP and ping"
 grep -q "port a$S, MAC .*, MTU 4000" "$T/a.err" &&
 	grep -q "network MTU 4000" "$T/a.out" ||
@@ -62,6 +63,22 @@ grep -q "answered ping from $IPB" "$T/a.out" || fail "a did not see b's pings"
 vnetctl port list | grep -q "b$S" && fail "b's port outlived its VM"
 vnetctl port list | grep -q "a$S" || fail "a's port is gone while a runs"
 log "b ($IPB) pinged a ($IPA) on private network $NET"
+
+# a listens (its port is a client-mode port: vnetd connects).  vnetd dies
+# and comes back: it connects to a again, a's rings resume, c reaches a.
+kill9_vnetd
+start_vnetd
+for _ in $(seq 100); do
+	grep -q "reconnected to vnetd" "$T/a.err" && break
+	sleep 0.1
+done
+grep -q "reconnected to vnetd" "$T/a.err" ||
+	{ cat "$T/a.err"; fail "vnetd did not come back to a's socket"; }
+guest c "peer=$IPA count=2 serve=1"
+wait $PID_c
+grep -q "ping $IPA seq=.* reply" "$T/c.out" ||
+	{ tr -d '\r' <"$T/c.out"; fail "a is unreachable after vnetd's restart"; }
+log "vnetd restarted: it reconnected to a (listen mode); c pinged a"
 kill -TERM $PID_a
 wait $PID_a
 pass
