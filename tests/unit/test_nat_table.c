@@ -560,6 +560,7 @@ static void churn(void *mem, size_t size, const struct nat_config *cfg,
 	if (nat_table_init(mem, size, cfg, now, &t, err, sizeof(err)) ||
 	    nat_forward_add(t, NAT_PROTO_TCP, 8080, VM5, 80, err, sizeof(err)))
 		_exit(1);
+	clock[1] = 1; /* formatted: the parent may kill from now on */
 	for (uint32_t i = 0;; i++) {
 		uint32_t vm = IP4(10, 10, 0, 2 + i % 200);
 		uint16_t port = (uint16_t)(1024 + (i / 200) % 60000);
@@ -618,10 +619,16 @@ static void test_kill9(void **state)
 		int st;
 
 		*clock = T0;
+		clock[1] = 0;
 		pid = fork();
 		assert_true(pid >= 0);
 		if (!pid)
 			churn(mem, size, &n.cfg, clock);
+		/* Kill it in the middle of traffic, not before it formatted
+		 * the table (a loaded machine may not have run it yet). */
+		for (int w = 0; w < 5000 && !clock[1]; w++)
+			usleep(1000);
+		assert_true(clock[1]);
 		nanosleep(&ts, NULL);
 		assert_int_equal(kill(pid, SIGKILL), 0);
 		assert_int_equal(waitpid(pid, &st, 0), pid);
