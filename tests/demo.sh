@@ -2,12 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # demo.sh BUILD - start vnetd and build the three kinds of network with
 # network namespaces standing in for VMs, then show them talking:
-#   internal "lab":   host vNIC 10.77.1.1 + vm1 + vm2
-#   private  "vault": vm3 + vm4 (the host cannot reach them)
+#   internal "lab":   host vNIC 10.77.1.1 + vm1 + vm2, gateway 10.77.1.254
+#                     with DHCP and DNS (lab.vnet)
+#   private  "vault": vm3 + vm4 (the host cannot reach them), gateway
+#                     10.77.2.254 with DHCP and DNS (vault.vnet)
 #   external "wan":   uplink veth to an "outside" namespace with a server,
 #                     + vm5
-# then two real Linux VMs (QEMU, NICs served by vnetd over vhost-user):
-#   vm6 on "vault" pings vm7; vm7 on "lab" too pings the host.
+# then two real Linux VMs (QEMU, NICs served by vnetd over vhost-user) that
+# get their addresses and names from vnet's DHCP at boot: vm6 on "vault"
+# pings vm7; vm7 on "lab" too is pinged by the host; and vnet-vmm's own test
+# guest on "lab" (where /dev/kvm exists) takes a lease and pings.
 # Everything it creates is removed at the end.
 set -u
 BUILD=$(readlink -f "${1:-build}")
@@ -41,9 +45,16 @@ for _ in $(seq 50); do ctl status >/dev/null 2>&1 && break; sleep 0.1; done
 ctl status
 
 step "create networks"
-ctl network create lab --type internal
-ctl network create vault --type private
+ctl network create lab --type internal --subnet 10.77.1.0/24 \
+	--gateway 10.77.1.254 --dhcp --range 10.77.1.100-10.77.1.199 \
+	--domain lab.vnet
+ctl network create vault --type private --subnet 10.77.2.0/24 \
+	--gateway 10.77.2.254 --dhcp --range 10.77.2.100-10.77.2.199 \
+	--domain vault.vnet
 ctl network create wan --type external
+ctl dhcp reserve vault 52:54:00:77:06:00 10.77.2.16 --hostname vm6
+ctl dhcp reserve vault 52:54:00:77:07:00 10.77.2.17 --hostname vm7
+ctl dhcp reserve lab 52:54:00:77:07:01 10.77.1.17 --hostname vm7
 
 step "attach the host, the guests and the uplink"
 ip link add demo-up0 type veth peer name eth0 netns demo-outside
@@ -122,15 +133,20 @@ if command -v qemu-system-x86_64 >/dev/null &&
 			-numa node,memdev=mem $nics >"$T/vm$n.log" 2>&1 &
 		QPIDS="${QPIDS:-} $!"
 	}
-	vm 07 "vnet.ip=10.77.2.17/24 vnet.ip1=10.77.1.17/24" "$T/vm7a.sock" "$T/vm7b.sock"
-	vm 06 "vnet.ip=10.77.2.16/24 vnet.run=ping,-c,3,10.77.2.17" "$T/vm6.sock"
-	echo "  booting two Linux VMs under QEMU (software emulation here: ~15 s)"
+	dhcp="udhcpc,-s,/usr/share/udhcpc/default.script,-q,-n,-t,20,-T,2"
+	vm 07 "vnet.run=$dhcp,-i,eth0;$dhcp,-i,eth1" "$T/vm7a.sock" "$T/vm7b.sock"
+	vm 06 "vnet.run=$dhcp,-i,eth0;ping,-c,3,-w,60,10.77.2.17;nslookup,vm7.vault.vnet,10.77.2.254" "$T/vm6.sock"
+	echo "  booting two Linux VMs under QEMU (software emulation here: ~15 s);"
+	echo "  each gets its address by DHCP from vnet at boot"
 	for _ in $(seq 120); do
 		grep -q VNET-RUN-EXIT "$T/vm06.log" 2>/dev/null && break
 		sleep 1
 	done
-	grep -E "bytes from|packet loss" "$T/vm06.log" | sed 's/^/  vm6: /'
-	if grep -q "VNET-RUN-EXIT 0" "$T/vm06.log"; then
+	grep -h "VNET-DHCP-BOUND" "$T/vm07.log" | sed 's/^/  vm7: /'
+	grep -E "VNET-DHCP-BOUND|bytes from|packet loss|^Name:|^Address" "$T/vm06.log" |
+		sed 's/^/  vm6: /'
+	if grep -q "VNET-DHCP-BOUND 10.77.2.16" "$T/vm06.log" &&
+		grep -q "3 packets received" "$T/vm06.log"; then
 		ok=$((ok + 1))
 	else
 		bad=$((bad + 1))
@@ -140,6 +156,27 @@ if command -v qemu-system-x86_64 >/dev/null &&
 else
 	echo "  skipped: QEMU or the guest image is not available"
 fi
+step "vnet-vmm: the project's own VMM and test guest on lab"
+if [ -c /dev/kvm ] && [ -x "$BUILD/vnet-vmm" ] && [ -f "$BUILD/guest-min.elf" ]; then
+	echo "\$ vnet-vmm run --kernel guest-min.elf --mem 32M --net lab"
+	timeout 120 "$BUILD/vnet-vmm" run --kernel "$BUILD/guest-min.elf" \
+		--mem 32M --net lab,name=vm8 --socket "$T/sock" \
+		--cmdline "peer=10.77.1.1 count=2 serve=2" </dev/null >"$T/vm8.out" \
+		2>"$T/vm8.err"
+	tr -d '\r' <"$T/vm8.out" | sed 's/^/  vm8: /'
+	if grep -q "DHCP lease 10.77.1." "$T/vm8.out" &&
+		grep -q "ping 10.77.1.254 seq=.* reply" "$T/vm8.out"; then
+		ok=$((ok + 1))
+	else
+		bad=$((bad + 1))
+	fi
+else
+	echo "  skipped: no /dev/kvm or vnet-vmm not built"
+fi
+
+step "DHCP leases (durable in vnetd's state file before each ACK)"
+ctl dhcp leases
+
 step "the MAC table of lab and the counters"
 ctl mac show lab
 echo
