@@ -46,8 +46,11 @@ static void *ring_map(const struct vu_dev *d, uint64_t uva, uint64_t size,
 	if (uva & (align - 1))
 		return NULL;
 	p = guest_mem_uva_to_hva(&d->mem, uva, &len);
-	/* A ring must lie wholly inside one region. */
-	return p && len == size ? p : NULL;
+	/* A ring must lie wholly inside one region, and be aligned where vnetd
+	 * maps it too: a region mapped at an odd file offset moves it. */
+	if (!p || len != size || ((uintptr_t)p & (align - 1)))
+		return NULL;
+	return p;
 }
 
 /**
