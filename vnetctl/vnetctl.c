@@ -408,6 +408,22 @@ const char *ctl_fmt(json_t *v, char *buf, size_t size)
 		}
 		return n ? buf : "-";
 	}
+	if (json_is_object(v)) {
+		const char *key;
+		size_t n = 0;
+		json_t *e;
+
+		buf[0] = 0;
+		json_object_foreach(v, key, e)
+		{
+			char tmp[64];
+
+			n += (size_t)snprintf(buf + n, n < size ? size - n : 0,
+					      "%s%s=%s", n ? " " : "", key,
+					      ctl_fmt(e, tmp, sizeof(tmp)));
+		}
+		return n ? buf : "-";
+	}
 	return "?";
 }
 
