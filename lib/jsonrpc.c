@@ -11,6 +11,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 /**
  * jsonrpc_parse() - parse and validate one request
@@ -163,4 +166,31 @@ int jsonrpc_code_from_errno(int err)
 	default:
 		return VNET_ERR_SYSTEM;
 	}
+}
+
+/**
+ * jsonrpc_connect() - connect to a JSON-RPC server on a Unix socket (vnetd's
+ * control socket), for its clients: vnetctl and vnet-vmm
+ * @path: socket path
+ *
+ * Return: a connected, blocking, close-on-exec fd, or -errno
+ */
+int jsonrpc_connect(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	return fd;
 }

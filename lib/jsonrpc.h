@@ -43,4 +43,6 @@ json_t *jsonrpc_error(json_t *id, int code, const char *fmt, ...)
 json_t *jsonrpc_request(const char *method, json_t *params, long id);
 int jsonrpc_code_from_errno(int err);
 
+int jsonrpc_connect(const char *path);
+
 #endif

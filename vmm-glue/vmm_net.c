@@ -29,26 +29,6 @@
 
 /* ---- vnetd's JSON-RPC ---- */
 
-static int rpc_connect(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		int e = -errno;
-
-		close(fd);
-		return e;
-	}
-	return fd;
-}
-
 /* One call; the result or NULL with the error's message in @err. */
 static json_t *rpc_call(const char *sock, const char *method, json_t *params,
 			char *err, size_t errlen)
@@ -57,7 +37,7 @@ static json_t *rpc_call(const char *sock, const char *method, json_t *params,
 	char *line = json_dumps(req, JSON_COMPACT);
 	char buf[65536];
 	size_t got = 0;
-	int fd = rpc_connect(sock);
+	int fd = jsonrpc_connect(sock);
 
 	json_decref(req);
 	if (fd < 0) {

@@ -173,26 +173,6 @@ static int parse_cmd(const struct ctl_cmd *c, int argc, char **argv,
 	return 0;
 }
 
-static int ctl_connect(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		int e = -errno;
-
-		close(fd);
-		return e;
-	}
-	return fd;
-}
-
 static json_t *ctl_call(int fd, const char *method, json_t *params,
 			const char **why)
 {
@@ -335,7 +315,7 @@ int main(int argc, char **argv)
 		json_decref(params);
 		return CTL_ERR_USAGE;
 	}
-	fd = ctl_connect(sock);
+	fd = jsonrpc_connect(sock);
 	if (fd < 0) {
 		fprintf(stderr,
 			"vnetctl: cannot reach vnetd at %s: %s (is vnetd "
