@@ -167,42 +167,35 @@ struct elf_phdr_v {
 	uint64_t offset, paddr, filesz, memsz;
 };
 
-/* Program header @i, copied out (e_phoff is the file's: any alignment). */
+/* Program header @i of an ELF of class EH/PH, copied out (e_phoff is the
+ * file's: any alignment).  One body for both classes. */
+#define ELF_PHDR_READ(EH, PH)                                                \
+	do {                                                                 \
+		EH eh;                                                       \
+		PH ph;                                                       \
+		const void *at;                                              \
+                                                                             \
+		memcpy(&eh, v->img, sizeof(eh));                             \
+		if (eh.e_phentsize != sizeof(ph))                            \
+			return -ENOEXEC;                                     \
+		at = elf_at(v, eh.e_phoff + (uint64_t)i * sizeof(ph),        \
+			    sizeof(ph));                                     \
+		if (!at)                                                     \
+			return -ENOEXEC;                                     \
+		memcpy(&ph, at, sizeof(ph));                                 \
+		*p = (struct elf_phdr_v){ph.p_type, ph.p_offset, ph.p_paddr, \
+					 ph.p_filesz, ph.p_memsz};           \
+	} while (0)
+
 static int elf_phdr(const struct elf_view *v, unsigned i, struct elf_phdr_v *p)
 {
-	if (v->is64) {
-		Elf64_Ehdr eh;
-		Elf64_Phdr ph;
-		const void *at;
-
-		memcpy(&eh, v->img, sizeof(eh));
-		if (eh.e_phentsize != sizeof(ph))
-			return -ENOEXEC;
-		at = elf_at(v, eh.e_phoff + (uint64_t)i * sizeof(ph),
-			    sizeof(ph));
-		if (!at)
-			return -ENOEXEC;
-		memcpy(&ph, at, sizeof(ph));
-		*p = (struct elf_phdr_v){ph.p_type, ph.p_offset, ph.p_paddr,
-					 ph.p_filesz, ph.p_memsz};
-	} else {
-		Elf32_Ehdr eh;
-		Elf32_Phdr ph;
-		const void *at;
-
-		memcpy(&eh, v->img, sizeof(eh));
-		if (eh.e_phentsize != sizeof(ph))
-			return -ENOEXEC;
-		at = elf_at(v, eh.e_phoff + (uint64_t)i * sizeof(ph),
-			    sizeof(ph));
-		if (!at)
-			return -ENOEXEC;
-		memcpy(&ph, at, sizeof(ph));
-		*p = (struct elf_phdr_v){ph.p_type, ph.p_offset, ph.p_paddr,
-					 ph.p_filesz, ph.p_memsz};
-	}
+	if (v->is64)
+		ELF_PHDR_READ(Elf64_Ehdr, Elf64_Phdr);
+	else
+		ELF_PHDR_READ(Elf32_Ehdr, Elf32_Phdr);
 	return 0;
 }
+#undef ELF_PHDR_READ
 
 /* The PVH entry from the "Xen" PHYS32_ENTRY note of one PT_NOTE segment. */
 static bool elf_pvh_note(const struct elf_view *v, const struct elf_phdr_v *p,
