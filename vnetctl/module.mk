@@ -1,1 +1,1 @@
-VNETCTL_SRCS += vnetctl/vnetctl.c vnetctl/vnetctl_cmds.c
+VNETCTL_SRCS += vnetctl/vnetctl.c vnetctl/vnetctl_cmds.c vnetctl/vnetctl_nat.c
