@@ -6,6 +6,7 @@
 
 #include "../lib/util.h"
 #include "vnetctl.h"
+#include "vnetctl_team.h"
 
 static const char *const a_name[] = {"name", NULL};
 static const char *const a_net[] = {"network", NULL};
@@ -35,6 +36,8 @@ static const struct ctl_flag f_net_create[] = {
      "resolver outside names are relayed to (repeat; the host's)"},
     {"domain", "domain", CTL_STR, NULL, "DNS domain, e.g. lab.vnet"},
     {"lease", "lease", CTL_STR, NULL, "DHCP lease time, e.g. 1h (1h)"},
+    {"uplink-team", "uplink_team", CTL_STR, NULL,
+     "external: a team of NICs is the uplink (team create)"},
     {0},
 };
 
@@ -453,6 +456,7 @@ const struct ctl_cmd ctl_cmds[] = {
      print_kv_all, NULL, NULL},
     {"status", "", "daemon.status", NULL, f_none, "vnetd's status",
      print_kv_all, NULL, NULL},
+    CTL_TEAM_CMDS,
 };
 
 const unsigned ctl_n_cmds = ARRAY_SIZE(ctl_cmds);

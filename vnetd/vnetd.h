@@ -110,8 +110,9 @@ struct vnetd_obj {
 extern const struct vnetd_kind vnetd_kind_network;
 extern const struct vnetd_kind vnetd_kind_port;
 extern const struct vnetd_kind vnetd_kind_reservation;
+extern const struct vnetd_kind vnetd_kind_team;
 extern const struct vnetd_kind *const vnetd_kinds[];
-#define VNETD_KINDS 3
+#define VNETD_KINDS 4
 
 /**
  * struct vnetd_objset - the objects of one kind, in creation order
@@ -215,6 +216,23 @@ json_t *vnetd_config_export(struct vnetd *d, json_t *params,
 			    struct vnetd_err *e);
 json_t *vnetd_config_import(struct vnetd *d, json_t *params,
 			    struct vnetd_err *e);
+
+/* ---- teams (vnetd_team.c) ---- */
+
+int vnetd_team_check_port(const struct vnetd_view *v, json_t *port, json_t *net,
+			  struct vnetd_err *e);
+int vnetd_team_check_net(const struct vnetd_view *v, json_t *net,
+			 struct vnetd_err *e);
+void vnetd_team_net_up(struct vnetd *d, struct vnetd_net *net);
+void vnetd_team_net_down(struct vnetd *d, struct vnetd_net *net);
+bool vnetd_team_link_event(struct vnetd *d, int ifindex, bool deleted, bool up,
+			   bool running);
+json_t *vnetd_team_show(struct vnetd *d, json_t *params, struct vnetd_err *e);
+json_t *vnetd_team_add_member(struct vnetd *d, json_t *params,
+			      struct vnetd_err *e);
+json_t *vnetd_team_del_member(struct vnetd *d, json_t *params,
+			      struct vnetd_err *e);
+json_t *vnetd_team_delete(struct vnetd *d, json_t *params, struct vnetd_err *e);
 
 /* ---- a network's gateway (vnetd_gwconf.c) ---- */
 
