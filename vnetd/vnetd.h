@@ -234,6 +234,16 @@ json_t *vnetd_team_del_member(struct vnetd *d, json_t *params,
 			      struct vnetd_err *e);
 json_t *vnetd_team_delete(struct vnetd *d, json_t *params, struct vnetd_err *e);
 
+/* The team's JSON-RPC methods, rows of vnetd_rpc.c's method table. */
+#define VNETD_TEAM_METHODS(X)                                          \
+	X("team.create", OP_CREATE, &vnetd_kind_team, NULL, true)      \
+	X("team.delete", OP_FN, NULL, vnetd_team_delete, true)         \
+	X("team.set", OP_SET, &vnetd_kind_team, NULL, true)            \
+	X("team.list", OP_LIST, &vnetd_kind_team, NULL, false)         \
+	X("team.show", OP_FN, NULL, vnetd_team_show, false)            \
+	X("team.add-member", OP_FN, NULL, vnetd_team_add_member, true) \
+	X("team.del-member", OP_FN, NULL, vnetd_team_del_member, true)
+
 /* ---- a network's gateway (vnetd_gwconf.c) ---- */
 
 /**

@@ -116,40 +116,33 @@ enum rpc_op { OP_FN, OP_CREATE, OP_DELETE, OP_SET, OP_LIST };
 #define K_NET  (&vnetd_kind_network)
 #define K_PORT (&vnetd_kind_port)
 #define K_RES  (&vnetd_kind_reservation)
-#define K_TEAM (&vnetd_kind_team)
 
 /* Every method, listed once: name, operation, kind, handler, whether it
  * changes state. */
-#define RPC_METHODS(X)                                                 \
-	X("network.create", OP_CREATE, K_NET, NULL, true)              \
-	X("network.delete", OP_DELETE, K_NET, NULL, true)              \
-	X("network.set", OP_SET, K_NET, NULL, true)                    \
-	X("network.list", OP_LIST, K_NET, NULL, false)                 \
-	X("network.show", OP_FN, NULL, vnetd_net_show, false)          \
-	X("port.add", OP_CREATE, K_PORT, NULL, true)                   \
-	X("port.del", OP_DELETE, K_PORT, NULL, true)                   \
-	X("port.set", OP_SET, K_PORT, NULL, true)                      \
-	X("port.list", OP_LIST, K_PORT, NULL, false)                   \
-	X("port.show", OP_FN, NULL, vnetd_port_show, false)            \
-	X("mac.show", OP_FN, NULL, vnetd_mac_show, false)              \
-	X("dhcp.leases", OP_FN, NULL, vnetd_dhcp_leases, false)        \
-	X("dhcp.release", OP_FN, NULL, vnetd_dhcp_release, true)       \
-	X("dhcp.reserve", OP_CREATE, K_RES, NULL, true)                \
-	X("dhcp.unreserve", OP_FN, NULL, vnetd_dhcp_unreserve, true)   \
-	X("dhcp.reservations", OP_LIST, K_RES, NULL, false)            \
-	X("stats", OP_FN, NULL, vnetd_stats, false)                    \
-	X("config.export", OP_FN, NULL, vnetd_config_export, false)    \
-	X("config.import", OP_FN, NULL, vnetd_config_import, true)     \
-	X("log.set", OP_FN, NULL, rpc_log_set, true)                   \
-	X("log.get", OP_FN, NULL, rpc_log_get, false)                  \
-	X("daemon.status", OP_FN, NULL, rpc_status, false)             \
-	X("team.create", OP_CREATE, K_TEAM, NULL, true)                \
-	X("team.delete", OP_FN, NULL, vnetd_team_delete, true)         \
-	X("team.set", OP_SET, K_TEAM, NULL, true)                      \
-	X("team.list", OP_LIST, K_TEAM, NULL, false)                   \
-	X("team.show", OP_FN, NULL, vnetd_team_show, false)            \
-	X("team.add-member", OP_FN, NULL, vnetd_team_add_member, true) \
-	X("team.del-member", OP_FN, NULL, vnetd_team_del_member, true)
+#define RPC_METHODS(X)                                               \
+	X("network.create", OP_CREATE, K_NET, NULL, true)            \
+	X("network.delete", OP_DELETE, K_NET, NULL, true)            \
+	X("network.set", OP_SET, K_NET, NULL, true)                  \
+	X("network.list", OP_LIST, K_NET, NULL, false)               \
+	X("network.show", OP_FN, NULL, vnetd_net_show, false)        \
+	X("port.add", OP_CREATE, K_PORT, NULL, true)                 \
+	X("port.del", OP_DELETE, K_PORT, NULL, true)                 \
+	X("port.set", OP_SET, K_PORT, NULL, true)                    \
+	X("port.list", OP_LIST, K_PORT, NULL, false)                 \
+	X("port.show", OP_FN, NULL, vnetd_port_show, false)          \
+	X("mac.show", OP_FN, NULL, vnetd_mac_show, false)            \
+	X("dhcp.leases", OP_FN, NULL, vnetd_dhcp_leases, false)      \
+	X("dhcp.release", OP_FN, NULL, vnetd_dhcp_release, true)     \
+	X("dhcp.reserve", OP_CREATE, K_RES, NULL, true)              \
+	X("dhcp.unreserve", OP_FN, NULL, vnetd_dhcp_unreserve, true) \
+	X("dhcp.reservations", OP_LIST, K_RES, NULL, false)          \
+	X("stats", OP_FN, NULL, vnetd_stats, false)                  \
+	X("config.export", OP_FN, NULL, vnetd_config_export, false)  \
+	X("config.import", OP_FN, NULL, vnetd_config_import, true)   \
+	X("log.set", OP_FN, NULL, rpc_log_set, true)                 \
+	X("log.get", OP_FN, NULL, rpc_log_get, false)                \
+	X("daemon.status", OP_FN, NULL, rpc_status, false)           \
+	VNETD_TEAM_METHODS(X)
 
 static const struct {
 	const char *name;
