@@ -565,7 +565,8 @@ void team_update(struct team *t, enum team_reason why, int member, uint64_t now)
 	if (active != was_active && (was_active >= 0 || active >= 0) &&
 	    (mode == TEAM_MODE_ACTIVE_BACKUP || t->fallback)) {
 		team_record(t, now, r, was_active, active);
-		t->failovers += was_active >= 0;
+		/* Failovers count forced moves, not failbacks. */
+		t->failovers += was_active >= 0 && !(fit & 1u << was_active);
 	} else if (MAP_TX(old) != tx &&
 		   !(mode == TEAM_MODE_ACTIVE_BACKUP || t->fallback)) {
 		record_changes(t, now, why, member, MAP_TX(old), tx);
