@@ -110,9 +110,10 @@ struct vnetd_obj {
 extern const struct vnetd_kind vnetd_kind_network;
 extern const struct vnetd_kind vnetd_kind_port;
 extern const struct vnetd_kind vnetd_kind_reservation;
+extern const struct vnetd_kind vnetd_kind_nat_forward;
 extern const struct vnetd_kind vnetd_kind_team;
 extern const struct vnetd_kind *const vnetd_kinds[];
-#define VNETD_KINDS 4
+#define VNETD_KINDS 5
 
 /**
  * struct vnetd_objset - the objects of one kind, in creation order
@@ -277,6 +278,24 @@ json_t *vnetd_dhcp_release(struct vnetd *d, json_t *params,
 			   struct vnetd_err *e);
 json_t *vnetd_dhcp_unreserve(struct vnetd *d, json_t *params,
 			     struct vnetd_err *e);
+
+/* ---- NAT networks (vnetd_nat.c) ---- */
+
+struct vnetd_nat;
+struct vnic;
+int vnetd_nat_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
+		    struct vnetd_err *e);
+int vnetd_nat_start(struct vnetd *d, struct vnetd_net *net, struct vnic *gw,
+		    int gw_port, struct vnetd_nat **out, struct vnetd_err *e);
+void vnetd_nat_stop(struct vnetd *d, struct vnetd_nat *n);
+void vnetd_nat_free(struct vnetd *d, struct vnetd_nat *n);
+void vnetd_nat_ext_gone(struct vnetd *d, const char *ext);
+struct vnetd_nat *vnetd_gw_nat(struct vnetd_gw *g);
+json_t *vnetd_nat_status(struct vnetd *d, struct vnetd_net *net);
+json_t *vnetd_nat_sessions(struct vnetd *d, json_t *params,
+			   struct vnetd_err *e);
+json_t *vnetd_nat_flush(struct vnetd *d, json_t *params, struct vnetd_err *e);
+json_t *vnetd_nat_forward(struct vnetd *d, json_t *params, struct vnetd_err *e);
 
 /* ---- the state store (vnetd_store.c) ---- */
 

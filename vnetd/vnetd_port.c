@@ -31,7 +31,9 @@ static const struct schema_opt port_opts[] = {
     {"backend", SCHEMA_ENUM, .choices = uplink_backends,
      .desc = "uplink capture backend"},
     {"netns", SCHEMA_NAME, .desc = "namespace to create the tap in"},
-    {"mac", SCHEMA_MAC, .desc = "MAC address of the tap device"},
+    {"mac", SCHEMA_MAC,
+     .desc = "MAC address of the tap device, or the guest's on a vhost-user "
+	     "port (default: derived from network and port name)"},
     {"addresses", SCHEMA_ADDRS, .flags = SCHEMA_LIVE,
      .desc = "host vNIC addresses (CIDR)"},
     {"vlan", SCHEMA_UINT, 1, VLAN_MAX, 0, SCHEMA_LIVE, .desc = "access VLAN"},
@@ -121,6 +123,28 @@ static int vhost_check(json_t *conf, struct vnetd_err *e)
 	return 0;
 }
 
+/* A vhost-user port without "mac" gets one that stays the same for the
+ * same network and port name: locally administered unicast (02:...), 40
+ * bits of an FNV-1a hash of "network/name".  It is kept in the port's
+ * configuration, so port.add and port.show return it. */
+static void vhost_assign_mac(json_t *conf)
+{
+	const char *parts[3] = {jstr(conf, "network"), "/", jstr(conf, "name")};
+	uint64_t h = 14695981039346656037ull;
+	char mac[18];
+
+	if (json_object_get(conf, "mac"))
+		return;
+	for (int i = 0; i < 3; i++)
+		for (const char *c = parts[i]; c && *c; c++)
+			h = (h ^ (uint8_t)*c) * 1099511628211ull;
+	snprintf(mac, sizeof(mac), "02:%02x:%02x:%02x:%02x:%02x",
+		 (unsigned)(h >> 32) & 0xff, (unsigned)(h >> 24) & 0xff,
+		 (unsigned)(h >> 16) & 0xff, (unsigned)(h >> 8) & 0xff,
+		 (unsigned)h & 0xff);
+	json_object_set_new(conf, "mac", json_string(mac));
+}
+
 /* Rules of one port on its own: which keys go with which kind.  Fills in
  * the default name and the device of tap kinds. */
 static int port_check_self(json_t *conf, struct vnetd_err *e)
@@ -133,6 +157,7 @@ static int port_check_self(json_t *conf, struct vnetd_err *e)
 	if (!strcmp(kind, "vhost-user")) {
 		if (vhost_check(conf, e))
 			return -EINVAL;
+		vhost_assign_mac(conf);
 	} else if (json_object_get(conf, "path") ||
 		   json_object_get(conf, "client") ||
 		   json_object_get(conf, "queues")) {
@@ -170,8 +195,8 @@ static int port_check_self(json_t *conf, struct vnetd_err *e)
 	ONLY_FOR("netns", !strcmp(kind, "tap"), "tap ports");
 	ONLY_FOR("addresses", role == VSW_ROLE_HOST, "host vNIC ports");
 	ONLY_FOR("backend", role == VSW_ROLE_UPLINK, "uplink ports");
-	ONLY_FOR("mac", role != VSW_ROLE_UPLINK && strcmp(kind, "vhost-user"),
-		 "tap and host ports");
+	ONLY_FOR("mac", role != VSW_ROLE_UPLINK,
+		 "tap, host and vhost-user ports");
 	ONLY_FOR("native", json_object_get(conf, "trunk"), "trunk ports");
 #undef ONLY_FOR
 	if (json_object_get(conf, "vlan") && json_object_get(conf, "trunk")) {
