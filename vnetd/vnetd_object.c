@@ -29,6 +29,7 @@ const struct vnetd_kind *const vnetd_kinds[VNETD_KINDS] = {
     &vnetd_kind_port,
     &vnetd_kind_reservation,
     &vnetd_kind_nat_forward,
+    &vnetd_kind_team,
 };
 
 /**
