@@ -45,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -132,6 +133,34 @@ static double proc_cpu(int pid)
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
+/* CPU seconds the machine spent in hard and soft interrupts: where the
+ * kernel runs a bridge's forwarding, and a tap's receive path. */
+static double irq_cpu(void)
+{
+	unsigned long long v[8] = {0};
+	FILE *f = fopen("/proc/stat", "r");
+	double t = 0;
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+		   &v[2], &v[3], &v[4], &v[5], &v[6]) == 7)
+		t = (double)(v[5] + v[6]);
+	fclose(f);
+	return t / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU seconds of this process (generator and sink threads). */
+static double self_cpu(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 /* Busy CPU seconds of the whole machine (all but idle and iowait). */
 static double sys_busy(void)
 {
@@ -186,44 +215,79 @@ static int tap_open(const char *name)
 	return fd;
 }
 
+/* CPU seconds that moving the frames cost, without other load on the
+ * machine: the switch process, this one (generator and sink), and the
+ * interrupt time of the whole machine (a bridge forwards there). */
+struct cost {
+	double sw, self, irq;
+};
+
 static void report(const struct opts *o, uint64_t frames, double secs,
-		   double cpu_switch, double cpu_all)
+		   double cpu_switch, double cpu_all, struct cost c)
 {
 	double mpps = (double)frames / secs / 1e6;
 	double gbps = (double)frames * o->size * 8 / secs / 1e9;
+	double m = frames ? 1e6 / (double)frames : 0;
+	double per_m = (c.sw + c.self + c.irq) * m;
 
 	if (o->json)
 		printf("{\"switch\":\"%s\",\"size\":%u,\"seconds\":%.2f,"
 		       "\"frames\":%llu,\"mpps\":%.4f,\"gbps\":%.4f,"
 		       "\"switch_cpu\":%.3f,\"machine_cpu\":%.3f,"
-		       "\"ns_per_frame_machine\":%.1f}\n",
+		       "\"ns_per_frame_machine\":%.1f,\"rate\":%.0f,"
+		       "\"cpu_s_per_mpkt\":%.3f,\"switch_s_per_mpkt\":%.3f,"
+		       "\"gen_s_per_mpkt\":%.3f,\"irq_s_per_mpkt\":%.3f}\n",
 		       o->label, o->size, secs, (unsigned long long)frames,
 		       mpps, gbps, cpu_switch / secs, cpu_all / secs,
-		       frames ? cpu_all / (double)frames * 1e9 : 0);
+		       frames ? cpu_all / (double)frames * 1e9 : 0, o->rate,
+		       per_m, c.sw * m, c.self * m, c.irq * m);
 	else
 		printf("%-13s %5u B  %8.3f Mpps  %7.3f Gbps  switch %4.0f%% "
-		       "CPU  machine %4.0f%% CPU  %6.0f ns/frame\n",
+		       "CPU  machine %4.0f%% CPU  %6.0f ns/frame  %.3f CPU-s "
+		       "per Mpkt\n",
 		       o->label, o->size, mpps, gbps, 100 * cpu_switch / secs,
 		       100 * cpu_all / secs,
-		       frames ? cpu_all / (double)frames * 1e9 : 0);
+		       frames ? cpu_all / (double)frames * 1e9 : 0, per_m);
 }
 
-/* Send frames on @fd (packet socket or tap) until stop_flag. */
-static uint64_t generate(int fd, bool tap, const uint8_t *frame, unsigned size)
+/* Send frames on @fd (packet socket or tap) until stop_flag; at @rate
+ * frames per second when it is set, in ticks of 100 us (a frame or a few
+ * per tick, as traffic of many flows arrives), else as fast as possible. */
+static uint64_t generate(int fd, bool tap, const uint8_t *frame, unsigned size,
+			 double rate)
 {
 	struct mmsghdr msgs[GEN_BATCH];
 	struct iovec iov = {(void *)frame, size};
-	uint64_t sent = 0;
+	uint64_t sent = 0, due = 0, t0 = now_ns();
+	struct timespec next;
 
+	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (int i = 0; i < GEN_BATCH; i++)
 		msgs[i] = (struct mmsghdr){
 		    .msg_hdr = {.msg_iov = &iov, .msg_iovlen = 1}};
 	while (!atomic_load_explicit(&stop_flag, memory_order_relaxed)) {
+		unsigned batch = GEN_BATCH;
+
+		if (rate > 0) {
+			next.tv_nsec += 100000;
+			if (next.tv_nsec >= 1000000000) {
+				next.tv_nsec -= 1000000000;
+				next.tv_sec++;
+			}
+			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next,
+					NULL);
+			due = (uint64_t)((double)(now_ns() - t0) * rate / 1e9);
+			if (due <= sent)
+				continue;
+			batch = due - sent < GEN_BATCH ? (unsigned)(due - sent)
+						       : GEN_BATCH;
+		}
 		if (tap) {
-			if (write(fd, frame, size) == (ssize_t)size)
-				sent++;
+			for (unsigned i = 0; i < batch; i++)
+				if (write(fd, frame, size) == (ssize_t)size)
+					sent++;
 		} else {
-			int r = sendmmsg(fd, msgs, GEN_BATCH, 0);
+			int r = sendmmsg(fd, msgs, batch, 0);
 
 			if (r > 0)
 				sent += (uint64_t)r;
@@ -244,7 +308,7 @@ static void *timer_thread(void *arg)
 static int run_tap(const struct opts *o)
 {
 	uint8_t frame[PKT_MAX_FRAME];
-	double t0, t1, c0, c1, s0, s1;
+	double t0, t1, c0, c1, s0, s1, i0, i1, m0, m1;
 	uint64_t rx0, rx1;
 	pthread_t tid;
 	int in, out;
@@ -267,15 +331,20 @@ static int run_tap(const struct opts *o)
 	rx0 = dev_stat(o->out, "rx_packets");
 	c0 = proc_cpu(o->pid);
 	s0 = sys_busy();
+	i0 = irq_cpu();
+	m0 = self_cpu();
 	t0 = now_s();
 	pthread_create(&tid, NULL, timer_thread, (void *)&o->seconds);
-	generate(in, false, frame, o->size - 4);
+	generate(in, false, frame, o->size - 4, o->rate);
 	pthread_join(tid, NULL);
 	t1 = now_s();
 	rx1 = dev_stat(o->out, "rx_packets");
 	c1 = proc_cpu(o->pid);
 	s1 = sys_busy();
-	report(o, rx1 - rx0, t1 - t0, c1 - c0, s1 - s0);
+	i1 = irq_cpu();
+	m1 = self_cpu();
+	report(o, rx1 - rx0, t1 - t0, c1 - c0, s1 - s0,
+	       (struct cost){c1 - c0, m1 - m0, i1 - i0});
 	close(in);
 	close(out);
 	return 0;
@@ -305,7 +374,7 @@ static int run_bridge(const struct opts *o)
 {
 	char cmd[512];
 	uint8_t frame[PKT_MAX_FRAME];
-	double t0, t1, s0, s1;
+	double t0, t1, s0, s1, i0, i1, m0, m1;
 	pthread_t tid, sid;
 	int a, b, pid = getpid(), ret = 1;
 	char ta[16], tb[16], br[16];
@@ -348,18 +417,23 @@ static int run_bridge(const struct opts *o)
 	build_frame(frame, o->size - 4, dst_mac, src_mac);
 	pthread_create(&sid, NULL, sink_thread, &b);
 	s0 = sys_busy();
+	i0 = irq_cpu();
+	m0 = self_cpu();
 	t0 = now_s();
 	pthread_create(&tid, NULL, timer_thread, (void *)&o->seconds);
-	generate(a, true, frame, o->size - 4);
+	generate(a, true, frame, o->size - 4, o->rate);
 	pthread_join(tid, NULL);
 	t1 = now_s();
 	s1 = sys_busy();
+	i1 = irq_cpu();
+	m1 = self_cpu();
 	got = atomic_load(&sunk);
 	/* Unblock the sink's read with one last frame. */
 	if (write(a, frame, o->size - 4) < 0)
 		perror("vnet-bench: final frame");
 	pthread_join(sid, NULL);
-	report(o, got, t1 - t0, s1 - s0, s1 - s0);
+	report(o, got, t1 - t0, s1 - s0, s1 - s0,
+	       (struct cost){0, m1 - m0, i1 - i0});
 	ret = 0;
 out:
 	snprintf(cmd, sizeof(cmd), "ip link del %s 2>/dev/null", br);
@@ -711,8 +785,8 @@ static int tso_features(struct vu_front *f, uint64_t add)
 	uint64_t feat = f->features | add;
 	struct vhost_user_msg r;
 
-	if (vu_front_call(f, VHOST_USER_SET_FEATURES, &feat, sizeof(feat),
-			  NULL, 0, NULL) ||
+	if (vu_front_call(f, VHOST_USER_SET_FEATURES, &feat, sizeof(feat), NULL,
+			  0, NULL) ||
 	    vu_front_call(f, VHOST_USER_GET_QUEUE_NUM, NULL, 0, NULL, 0, &r))
 		return -1;
 	f->features = feat;
@@ -836,7 +910,8 @@ static int run_tso(const struct opts *o)
 	t1 = now_s();
 	c1 = proc_cpu(o->pid);
 	{
-		double secs = t1 - t0, gbps = (double)s.payload * 8 / secs / 1e9;
+		double secs = t1 - t0,
+		       gbps = (double)s.payload * 8 / secs / 1e9;
 		double cpu = (c1 - c0) / secs;
 
 		printf(o->json ? "{\"switch\":\"%s\",\"payload\":%u,\"cut\":%s,"
@@ -869,7 +944,8 @@ static void usage(void)
 	    "                  [--pid PID] [--size BYTES|imix] [--seconds S]\n"
 	    "                  [--rate FPS] [--queues N] [--json]\n"
 	    "       vnet-bench tso --in A.sock --out B.sock [--pid PID]\n"
-	    "                  [--size PAYLOAD] [--cut] [--seconds S] [--json]\n");
+	    "                  [--size PAYLOAD] [--cut] [--seconds S] "
+	    "[--json]\n");
 }
 
 int main(int argc, char **argv)
