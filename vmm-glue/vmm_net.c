@@ -22,14 +22,22 @@
 #include "vmm_vfio.h"
 
 /* What the device model passes through from vnetd's offer: transport
- * bits, MTU, mergeable receive buffers, and the offloads (CSUM,
- * GUEST_CSUM, GUEST_TSO4/6, GUEST_ECN, GUEST_UFO, HOST_TSO4/6, HOST_ECN,
- * HOST_UFO; GUEST_USO4/6, HOST_USO), which need nothing from the VMM but
- * the header vnetd reads and writes.  Control-queue features (CTRL_RX,
- * CTRL_VLAN, CTRL_GUEST_OFFLOADS, ...) are not passed: vnet-vmm serves the
- * control queue and knows only MQ's command.  MQ is offered with queues=N
- * (N > 1), with CTRL_VQ. */
-#define VMM_NET_OFFLOADS (0x7f83ull | 7ull << 54)
+ * bits, MTU, mergeable receive buffers, and the offloads, which need
+ * nothing from the VMM but the header vnetd reads and writes.
+ * Control-queue features (CTRL_RX, CTRL_VLAN, CTRL_GUEST_OFFLOADS, ...)
+ * are not passed: vnet-vmm serves the control queue and knows only MQ's
+ * command.  MQ is offered with queues=N (N > 1), with CTRL_VQ. */
+#define VMM_NET_OFFLOADS                                                       \
+	(VU_BIT(VIRTIO_NET_F_CSUM_BIT) | VU_BIT(VIRTIO_NET_F_GUEST_CSUM_BIT) | \
+	 VU_BIT(VIRTIO_NET_F_GUEST_TSO4_BIT) |                                 \
+	 VU_BIT(VIRTIO_NET_F_GUEST_TSO6_BIT) |                                 \
+	 VU_BIT(VIRTIO_NET_F_GUEST_ECN_BIT) |                                  \
+	 VU_BIT(VIRTIO_NET_F_HOST_TSO4_BIT) |                                  \
+	 VU_BIT(VIRTIO_NET_F_HOST_TSO6_BIT) |                                  \
+	 VU_BIT(VIRTIO_NET_F_HOST_ECN_BIT) |                                   \
+	 VU_BIT(VIRTIO_NET_F_GUEST_USO4_BIT) |                                 \
+	 VU_BIT(VIRTIO_NET_F_GUEST_USO6_BIT) |                                 \
+	 VU_BIT(VIRTIO_NET_F_HOST_USO_BIT))
 #define VMM_NET_OFFER                                                          \
 	(VU_BIT(VIRTIO_F_VERSION_1_BIT) | VU_BIT(VIRTIO_NET_F_MRG_RXBUF_BIT) | \
 	 VU_BIT(VIRTIO_RING_F_EVENT_IDX_BIT) |                                 \
