@@ -1,1 +1,2 @@
 VNETCTL_SRCS += vnetctl/vnetctl.c vnetctl/vnetctl_cmds.c vnetctl/vnetctl_nat.c
+VNETCTL_SRCS += vnetctl/vnetctl_team.c

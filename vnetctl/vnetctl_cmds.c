@@ -6,6 +6,7 @@
 
 #include "../lib/util.h"
 #include "vnetctl.h"
+#include "vnetctl_team.h"
 
 static const char *const a_name[] = {"name", NULL};
 static const char *const a_net[] = {"network", NULL};
@@ -45,6 +46,8 @@ static const struct ctl_flag f_net_create[] = {
      "router on the external network (DHCP's, or on-link)"},
     {"nat-sessions", "nat_sessions", CTL_UINT, NULL,
      "connection table size (65536)"},
+    {"uplink-team", "uplink_team", CTL_STR, NULL,
+     "external: a team of NICs is the uplink (team create)"},
     {0},
 };
 
@@ -500,6 +503,7 @@ const struct ctl_cmd ctl_cmds[] = {
     {"nat", "flush", "nat.flush", a_net_opt, f_none,
      "forget sessions and dynamic mappings (forwards stay)",
      ctl_nat_flush_print, NULL, NULL},
+    CTL_TEAM_CMDS,
 };
 
 const unsigned ctl_n_cmds = ARRAY_SIZE(ctl_cmds);

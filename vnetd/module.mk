@@ -4,3 +4,4 @@ VNETD_SRCS += vnetd/vnetd_gwconf.c vnetd/vnetd_reservation.c vnetd/vnetd_gateway
 VNETD_SRCS += vnetd/vnetd_metrics.c vnetd/vnetd_sd.c
 VNETD_SRCS += vnetd/vnetd_caps.c
 VNETD_SRCS += vnetd/vnetd_nat.c
+VNETD_SRCS += vnetd/vnetd_team.c

@@ -111,8 +111,9 @@ extern const struct vnetd_kind vnetd_kind_network;
 extern const struct vnetd_kind vnetd_kind_port;
 extern const struct vnetd_kind vnetd_kind_reservation;
 extern const struct vnetd_kind vnetd_kind_nat_forward;
+extern const struct vnetd_kind vnetd_kind_team;
 extern const struct vnetd_kind *const vnetd_kinds[];
-#define VNETD_KINDS 4
+#define VNETD_KINDS 5
 
 /**
  * struct vnetd_objset - the objects of one kind, in creation order
@@ -216,6 +217,33 @@ json_t *vnetd_config_export(struct vnetd *d, json_t *params,
 			    struct vnetd_err *e);
 json_t *vnetd_config_import(struct vnetd *d, json_t *params,
 			    struct vnetd_err *e);
+
+/* ---- teams (vnetd_team.c) ---- */
+
+int vnetd_team_check_port(const struct vnetd_view *v, json_t *port, json_t *net,
+			  struct vnetd_err *e);
+int vnetd_team_check_net(const struct vnetd_view *v, json_t *net,
+			 struct vnetd_err *e);
+void vnetd_team_net_up(struct vnetd *d, struct vnetd_net *net);
+void vnetd_team_net_down(struct vnetd *d, struct vnetd_net *net);
+bool vnetd_team_link_event(struct vnetd *d, int ifindex, bool deleted, bool up,
+			   bool running);
+json_t *vnetd_team_show(struct vnetd *d, json_t *params, struct vnetd_err *e);
+json_t *vnetd_team_add_member(struct vnetd *d, json_t *params,
+			      struct vnetd_err *e);
+json_t *vnetd_team_del_member(struct vnetd *d, json_t *params,
+			      struct vnetd_err *e);
+json_t *vnetd_team_delete(struct vnetd *d, json_t *params, struct vnetd_err *e);
+
+/* The team's JSON-RPC methods, rows of vnetd_rpc.c's method table. */
+#define VNETD_TEAM_METHODS(X)                                          \
+	X("team.create", OP_CREATE, &vnetd_kind_team, NULL, true)      \
+	X("team.delete", OP_FN, NULL, vnetd_team_delete, true)         \
+	X("team.set", OP_SET, &vnetd_kind_team, NULL, true)            \
+	X("team.list", OP_LIST, &vnetd_kind_team, NULL, false)         \
+	X("team.show", OP_FN, NULL, vnetd_team_show, false)            \
+	X("team.add-member", OP_FN, NULL, vnetd_team_add_member, true) \
+	X("team.del-member", OP_FN, NULL, vnetd_team_del_member, true)
 
 /* ---- a network's gateway (vnetd_gwconf.c) ---- */
 

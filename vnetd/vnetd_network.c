@@ -57,6 +57,8 @@ static const struct schema_opt net_opts[] = {
      .desc = "connection table size (default 65536)"},
     {"nat_mac", SCHEMA_MAC,
      .desc = "the gateway's MAC on the external network (made once)"},
+    {"uplink_team", SCHEMA_NAME,
+     .desc = "team of NICs that is the network's uplink (external)"},
 };
 
 /**
@@ -89,6 +91,8 @@ static int net_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 		vnetd_err_set(e, JSONRPC_INVALID_PARAMS, "%s", msg);
 		return -EINVAL;
 	}
+	if (vnetd_team_check_net(v, conf, e))
+		return -EINVAL;
 	if (gp.enabled && !jstr(conf, "gateway_mac")) {
 		uint8_t mac[6];
 		char buf[MAC_STRLEN];
@@ -142,6 +146,7 @@ static struct vnetd_obj *net_apply(struct vnetd *d, json_t *conf,
 		free(net);
 		return NULL;
 	}
+	vnetd_team_net_up(d, net);
 	return &net->obj;
 }
 
@@ -149,6 +154,7 @@ static void net_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
 {
 	struct vnetd_net *net = vnetd_net_of(o);
 
+	vnetd_team_net_down(d, net);
 	vnetd_gw_stop(d, net);
 	vtimer_cancel(d->timers, &net->gw_rebuild);
 	if (net->type == VSW_NET_EXTERNAL)

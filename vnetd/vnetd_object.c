@@ -25,10 +25,8 @@
 #define EXPORT_VERSION 2
 
 const struct vnetd_kind *const vnetd_kinds[VNETD_KINDS] = {
-    &vnetd_kind_network,
-    &vnetd_kind_port,
-    &vnetd_kind_reservation,
-    &vnetd_kind_nat_forward,
+    &vnetd_kind_network,     &vnetd_kind_port, &vnetd_kind_reservation,
+    &vnetd_kind_nat_forward, &vnetd_kind_team,
 };
 
 /**

@@ -249,6 +249,8 @@ static int port_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 				   : "only external networks have an uplink");
 		return -EPERM;
 	}
+	if (vnetd_team_check_port(v, conf, net, e))
+		return -EEXIST;
 	if (!old && vnetd_view_find(v, &vnetd_kind_port, name)) {
 		vnetd_err_set(e, VNET_ERR_EXISTS, "port '%s' already exists",
 			      name);
@@ -749,6 +751,8 @@ void vnetd_link_event(struct vnetd *d, int ifindex, const char *name,
 	int id = vswitch_port_find_ifindex(d->sw, ifindex);
 	struct vnic *v;
 
+	if (vnetd_team_link_event(d, ifindex, deleted, up, running))
+		return;
 	if (id < 0)
 		return;
 	v = vswitch_port_vnic(d->sw, id);

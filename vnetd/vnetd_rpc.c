@@ -144,7 +144,8 @@ enum rpc_op { OP_FN, OP_CREATE, OP_DELETE, OP_SET, OP_LIST };
 	X("daemon.status", OP_FN, NULL, rpc_status, false)           \
 	X("nat.forward", OP_FN, NULL, vnetd_nat_forward, true)       \
 	X("nat.sessions", OP_FN, NULL, vnetd_nat_sessions, false)    \
-	X("nat.flush", OP_FN, NULL, vnetd_nat_flush, true)
+	X("nat.flush", OP_FN, NULL, vnetd_nat_flush, true)           \
+	VNETD_TEAM_METHODS(X)
 
 static const struct {
 	const char *name;
