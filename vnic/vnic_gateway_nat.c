@@ -73,23 +73,19 @@ struct resolver {
 	struct pend pend[PEND_SLOTS];
 };
 
-#define DHCPC_STATES(X)                                       \
-	X(STATIC, "static")                                   \
-	X(INIT, "init")                                       \
-	X(SELECTING, "selecting") X(REQUESTING, "requesting") \
-	    X(BOUND, "bound") X(RENEWING, "renewing")         \
-		X(REBINDING, "rebinding")
-
 enum dhcpc_state {
-#define DHCPC_ENUM(id, name) DHCPC_##id,
-	DHCPC_STATES(DHCPC_ENUM)
-#undef DHCPC_ENUM
+	DHCPC_STATIC, /* no client: a static address */
+	DHCPC_INIT,
+	DHCPC_SELECTING,
+	DHCPC_REQUESTING,
+	DHCPC_BOUND,
+	DHCPC_RENEWING,
+	DHCPC_REBINDING,
 };
 
 static const char *const dhcpc_names[] = {
-#define DHCPC_NAME(id, name) name,
-    DHCPC_STATES(DHCPC_NAME)
-#undef DHCPC_NAME
+    "static", "init",	  "selecting", "requesting",
+    "bound",  "renewing", "rebinding",
 };
 
 struct dhcpc {
