@@ -19,16 +19,25 @@
 #include "lib/jsonrpc.h"
 #include "vmm_net.h"
 #include "vmm_priv.h"
+#include "vmm_vfio.h"
 
 /* What the device model passes through from vnetd's offer: transport
- * bits, MTU, mergeable receive buffers, and the offloads (CSUM,
- * GUEST_CSUM, GUEST_TSO4/6, GUEST_ECN, GUEST_UFO, HOST_TSO4/6, HOST_ECN,
- * HOST_UFO; GUEST_USO4/6, HOST_USO), which need nothing from the VMM but
- * the header vnetd reads and writes.  Control-queue features (CTRL_RX,
- * CTRL_VLAN, CTRL_GUEST_OFFLOADS, ...) are not passed: vnet-vmm serves the
- * control queue and knows only MQ's command.  MQ is offered with queues=N
- * (N > 1), with CTRL_VQ. */
-#define VMM_NET_OFFLOADS (0x7f83ull | 7ull << 54)
+ * bits, MTU, mergeable receive buffers, and the offloads, which need
+ * nothing from the VMM but the header vnetd reads and writes.
+ * Control-queue features (CTRL_RX, CTRL_VLAN, CTRL_GUEST_OFFLOADS, ...)
+ * are not passed: vnet-vmm serves the control queue and knows only MQ's
+ * command.  MQ is offered with queues=N (N > 1), with CTRL_VQ. */
+#define VMM_NET_OFFLOADS                                                       \
+	(VU_BIT(VIRTIO_NET_F_CSUM_BIT) | VU_BIT(VIRTIO_NET_F_GUEST_CSUM_BIT) | \
+	 VU_BIT(VIRTIO_NET_F_GUEST_TSO4_BIT) |                                 \
+	 VU_BIT(VIRTIO_NET_F_GUEST_TSO6_BIT) |                                 \
+	 VU_BIT(VIRTIO_NET_F_GUEST_ECN_BIT) |                                  \
+	 VU_BIT(VIRTIO_NET_F_HOST_TSO4_BIT) |                                  \
+	 VU_BIT(VIRTIO_NET_F_HOST_TSO6_BIT) |                                  \
+	 VU_BIT(VIRTIO_NET_F_HOST_ECN_BIT) |                                   \
+	 VU_BIT(VIRTIO_NET_F_GUEST_USO4_BIT) |                                 \
+	 VU_BIT(VIRTIO_NET_F_GUEST_USO6_BIT) |                                 \
+	 VU_BIT(VIRTIO_NET_F_HOST_USO_BIT))
 #define VMM_NET_OFFER                                                          \
 	(VU_BIT(VIRTIO_F_VERSION_1_BIT) | VU_BIT(VIRTIO_NET_F_MRG_RXBUF_BIT) | \
 	 VU_BIT(VIRTIO_RING_F_EVENT_IDX_BIT) |                                 \
@@ -580,15 +589,77 @@ static unsigned network_mtu(struct vmm_nics *n, const char *network, char *err,
 	return mtu < 68 || mtu > 65535 ? 1500 : mtu;
 }
 
+/* --net NET,sriov: vnetd picks a virtual function from the network's pool
+ * (port kind "sriov"), configures it (MAC, VLAN, spoof checking) and binds
+ * it to vfio-pci; port.show says where it is.  vnet-vmm passes it through
+ * with VFIO: the switch is bypassed, port.del gives the VF back. */
 static int nic_add_sriov(struct vmm_nics *n, struct vmm_nic *nic,
 			 const struct vmm_net_spec *ns, char *err,
 			 size_t errlen)
 {
-	(void)n;
-	(void)nic;
-	(void)ns;
-	snprintf(err, errlen, "sriov is not built yet");
-	return -ENOTSUP;
+	json_t *params, *res, *sr;
+	const char *pci, *state;
+	char why[256], macs[18];
+	int group, ret;
+
+	params = json_pack("{s:s, s:s, s:s}", "network", nic->network, "name",
+			   nic->port, "kind", "sriov");
+	if (ns->has_mac)
+		json_object_set_new(params, "mac",
+				    json_string(mac_text(nic->mac, macs)));
+	res = rpc_call(n->rpc_sock, "port.add", params, why, sizeof(why));
+	if (!res) {
+		snprintf(err, errlen,
+			 "vnetd gave no SR-IOV virtual function on %s: %s",
+			 nic->network, why);
+		return -EIO;
+	}
+	json_decref(res);
+	nic->port_added = true;
+	n->n++;
+	res = rpc_call(n->rpc_sock, "port.show",
+		       json_pack("{s:s}", "name", nic->port), why, sizeof(why));
+	sr = json_object_get(res, "sriov");
+	pci = json_string_value(json_object_get(sr, "pci"));
+	state = json_string_value(json_object_get(res, "state"));
+	if (!res || !json_is_object(sr) || !pci) {
+		snprintf(err, errlen,
+			 "vnetd's port %s says no SR-IOV virtual function "
+			 "(port.show has no \"sriov\" with a \"pci\" "
+			 "address)%s%s",
+			 nic->port, res ? "" : ": ", res ? "" : why);
+		json_decref(res);
+		return -ENOTSUP;
+	}
+	if (state && !strcmp(state, "error")) {
+		snprintf(err, errlen,
+			 "the virtual function %s is not ready: %s", pci,
+			 json_string_value(json_object_get(res, "error"))
+			     ?: "vnetd says error");
+		json_decref(res);
+		return -EIO;
+	}
+	group =
+	    json_is_integer(json_object_get(sr, "iommu_group"))
+		? (int)json_integer_value(json_object_get(sr, "iommu_group"))
+		: -1;
+	if (!mac_from_result(sr, nic->mac))
+		memset(nic->mac, 0, 6);
+	ret = vmm_vfio_open(nic->vm, pci, group, nic->index, &nic->vfio, why,
+			    sizeof(why));
+	if (ret) {
+		snprintf(err, errlen, "cannot pass %s through: %s", pci, why);
+		json_decref(res);
+		return ret;
+	}
+	fprintf(stderr,
+		"vnet-vmm: NIC %u on network %s: port %s, SR-IOV VF %s of %s "
+		"passed through (VFIO), MAC %s\n",
+		nic->index, nic->network, nic->port, pci,
+		json_string_value(json_object_get(sr, "pf")) ?: "?",
+		mac_text(nic->mac, macs));
+	json_decref(res);
+	return 0;
 }
 
 static int nic_add(struct vmm_nics *n, struct vmm_vm *vm, const char *spec,
@@ -756,9 +827,22 @@ static int nic_reconnect(struct vmm_nic *nic)
  */
 int vmm_nics_pollfd(const struct vmm_nics *n, unsigned i)
 {
-	if (i >= n->n)
+	if (i >= n->n || n->nic[i].vfio)
 		return -1;
 	return n->nic[i].sock >= 0 ? n->nic[i].sock : n->nic[i].listen_fd;
+}
+
+/**
+ * vmm_nics_has_socket() - does NIC @i talk to vnetd over vhost-user (and
+ * need watching and reconnecting)?
+ * @n: NIC set
+ * @i: index
+ *
+ * Return: false for a passed-through virtual function
+ */
+bool vmm_nics_has_socket(const struct vmm_nics *n, unsigned i)
+{
+	return i < n->n && !n->nic[i].vfio && n->nic[i].path[0];
 }
 
 /**
@@ -774,7 +858,7 @@ bool vmm_nics_service(struct vmm_nics *n, unsigned i)
 	struct vmm_nic *nic;
 	char c;
 
-	if (i >= n->n)
+	if (!vmm_nics_has_socket(n, i))
 		return true;
 	nic = &n->nic[i];
 	if (nic->sock >= 0) {
@@ -841,6 +925,9 @@ void vmm_nics_detach(struct vmm_nics *n)
 		char err[256];
 		json_t *res;
 
+		/* the VF reset and unmapped before vnetd takes it back */
+		vmm_vfio_close(nic->vfio);
+		nic->vfio = NULL;
 		for (unsigned q = 0; q < VIO_MAX_QUEUES; q++)
 			queue_fds_close(nic, q);
 		if (nic->dev.pci.bar_rw)

@@ -93,5 +93,6 @@ int vmm_nics_attach(struct vmm_nics *n, struct vmm_vm *vm, const char *rpc_sock,
 void vmm_nics_detach(struct vmm_nics *n);
 int vmm_nics_pollfd(const struct vmm_nics *n, unsigned i);
 bool vmm_nics_service(struct vmm_nics *n, unsigned i);
+bool vmm_nics_has_socket(const struct vmm_nics *n, unsigned i);
 
 #endif
