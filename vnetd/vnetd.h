@@ -296,6 +296,8 @@ json_t *vnetd_nat_sessions(struct vnetd *d, json_t *params,
 			   struct vnetd_err *e);
 json_t *vnetd_nat_flush(struct vnetd *d, json_t *params, struct vnetd_err *e);
 json_t *vnetd_nat_forward(struct vnetd *d, json_t *params, struct vnetd_err *e);
+void vnetd_nat_stats_rows(struct vnetd *d, const char *net, json_t *arr);
+char *vnetd_nat_metrics(struct vnetd *d);
 
 /* ---- the state store (vnetd_store.c) ---- */
 

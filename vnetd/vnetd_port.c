@@ -733,6 +733,8 @@ json_t *vnetd_stats(struct vnetd *d, json_t *params, struct vnetd_err *e)
 				    json_string(jstr(p->obj.conf, "network")));
 		json_array_append_new(arr, o);
 	}
+	if (!port)
+		vnetd_nat_stats_rows(d, net, arr);
 	return arr;
 }
 

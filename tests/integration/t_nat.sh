@@ -9,7 +9,8 @@ need_root
 D=$(readlink -f "$(dirname "$0")/dhcp")
 command -v busybox >/dev/null || skip "busybox (package busybox-static) not installed"
 command -v iperf3 >/dev/null || skip "iperf3 not installed"
-start_vnetd
+MPORT=$((20000 + 0x$S % 20000))
+start_vnetd --metrics "127.0.0.1:$MPORT"
 X="ex$S" L="lb$S"
 OUT=10.216.0.1 NATIP=10.216.0.2
 ns "o$S"
@@ -135,6 +136,15 @@ n=$(vnetctl --json nat sessions "$L" | jq '[.sessions[] | select(.kind == "sessi
 [ "$(vnetctl --json nat sessions | jq '.nats[0].translated_out')" -gt 0 ] ||
 	fail "no translation counted"
 vnetctl nat sessions "$L" >/dev/null || fail "sessions (text)"
+# Counters: in stats (a row per NAT) and in the metrics.
+[ "$(vnetctl --json stats --network "$L" | jq "[.[] | select(.port == \"nat:$L\")][0].tx_packets")" -gt 0 ] ||
+	fail "no NAT row in stats: $(vnetctl stats)"
+curl -sf --max-time 5 "http://127.0.0.1:$MPORT/metrics" >"$T/m" || fail "no metrics"
+v=$(grep "^vnet_nat_translated_out_total{network=\"$L\"} " "$T/m" | awk '{print $2}')
+[ "${v:-0}" -gt 0 ] || fail "no NAT translations in the metrics"
+grep -q "^vnet_nat_drops_total{network=\"$L\",reason=\"ttl\"} [1-9]" "$T/m" ||
+	fail "the traceroute's TTL drops are not in the metrics"
+log "counters: $v translations out; stats and metrics agree"
 vnetctl nat flush "$L" >/dev/null || fail "flush"
 n=$(vnetctl --json nat sessions "$L" | jq '[.sessions[] | select(.kind == "session")] | length')
 [ "$n" = 0 ] || fail "$n sessions after flush"
