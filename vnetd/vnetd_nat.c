@@ -744,8 +744,8 @@ void vnetd_nat_free(struct vnetd *d, struct vnetd_nat *n)
 
 /**
  * vnetd_nat_ext_gone() - an external network is being deleted: stop the
- * NAT of the networks that translate through it (their gateways come back
- * without it)
+ * NAT of the networks that translate through it (their gateways are
+ * rebuilt without it once the deletion is done)
  * @d: daemon
  * @ext: the external network's name
  */
@@ -763,6 +763,7 @@ void vnetd_nat_ext_gone(struct vnetd *d, const char *ext)
 			     "stops",
 			     net->obj.name, ext);
 			vnetd_gw_stop(d, net);
+			vnetd_gw_changed(d, net->obj.name);
 		}
 	}
 }
