@@ -607,6 +607,48 @@ int vmm_vfio_open(struct vmm_vm *vm, const char *pci, int group, unsigned index,
 	return 0;
 }
 
+/* As a guest would: memory decoding and bus mastering on through the
+ * virtualized command register (they must reach the device), then the
+ * first dword of BAR 0 read through the mapping and through VFIO (they
+ * must agree), then the command register as it was. */
+static int check_access(struct vmm_vfio *f, char *err, size_t errlen)
+{
+	uint16_t was = f->pci.real_cmd, real = 0;
+	uint32_t via_map = 0, via_fd = 0;
+	const struct vmm_vfio_region *r = &f->region[0];
+	int ret = 0;
+
+	vmm_pci_cfg_write(&f->pci.pci, PCI_COMMAND, 2,
+			  PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	if (dev_cfg_read(f, PCI_COMMAND, &real, 2) ||
+	    (real & (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)) !=
+		(PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER))
+		ret = fail(err, errlen, 0,
+			   "memory decoding and bus mastering did not reach "
+			   "the device (command %#x)",
+			   real);
+	if (!ret)
+		say(f,
+		    "command: memory and bus master reach the device "
+		    "(command %#06x)",
+		    real);
+	if (!ret && r->part[0].map && f->pci.bar[0].size >= 4) {
+		via_map = *(volatile uint32_t *)r->part[0].map;
+		dev_bar_rw(f, 0, 0, (uint8_t *)&via_fd, 4, false);
+		if (via_map != via_fd)
+			ret = fail(err, errlen, 0,
+				   "BAR0 reads %#x mapped but %#x through VFIO",
+				   via_map, via_fd);
+		else
+			say(f,
+			    "BAR0: offset 0 reads 0x%08x mapped and through "
+			    "VFIO alike",
+			    via_map);
+	}
+	vmm_pci_cfg_write(&f->pci.pci, PCI_COMMAND, 2, was);
+	return ret;
+}
+
 /**
  * vmm_vfio_check() - `vnet-vmm vfio-check PCI`: open the function as
  * vmm_vfio_open() would, but without KVM, and say what was found
@@ -614,8 +656,10 @@ int vmm_vfio_open(struct vmm_vm *vm, const char *pci, int group, unsigned index,
  * @out: where to write the findings
  *
  * Container, group, device, configuration space and capabilities, BARs
- * mmapped, 64 MiB of memfd mapped for DMA and unmapped, one eventfd per
- * MSI-X vector attached and detached, the device reset.
+ * mmapped, memory decoding and bus mastering through the virtualized
+ * command register, BAR 0 read mapped and through VFIO, 64 MiB of memfd
+ * mapped for DMA and unmapped, one eventfd per MSI-X vector attached and
+ * detached, the device reset.
  *
  * Return: 0 when every step worked, else 1 (the failed step said on
  * stderr in one sentence)
@@ -644,6 +688,7 @@ int vmm_vfio_check(const char *pci, FILE *out)
 				memfd, 0)) == MAP_FAILED)
 			ret = fail(err, sizeof(err), errno, "memfd");
 	}
+	ret = ret ? ret : check_access(f, err, sizeof(err));
 	ret = ret ? ret : dma_map(f, ram, dma, err, sizeof(err));
 	if (!ret) {
 		say(f, "DMA: %llu MiB of memfd mapped at IOVA 0",

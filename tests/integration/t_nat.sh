@@ -6,6 +6,7 @@
 # sessions and flush, and the refusals of bad settings.
 . "$(dirname "$0")/lib.sh"
 need_root
+ALLOW_LOG='external network .* deleted: NAT stops|NAT is off'
 D=$(readlink -f "$(dirname "$0")/dhcp")
 command -v busybox >/dev/null || skip "busybox (package busybox-static) not installed"
 command -v iperf3 >/dev/null || skip "iperf3 not installed"
@@ -153,4 +154,14 @@ vnetctl nat forward del "$L" tcp 8080 >/dev/null || fail "forward del"
 ip netns exec "o$S" curl -s --max-time 2 http://$NATIP:8080/ >/dev/null &&
 	fail "forward still open after del"
 log "forward deleted: closed"
+
+# Deleting the external network stops the NAT; the gateway serves on.
+vnetctl network delete "$X" --force >/dev/null || fail "delete $X"
+for _ in $(seq 30); do
+	[ "$(jget .nat network show "$L")" = null ] && break
+	sleep 0.1
+done
+[ "$(jget .nat network show "$L")" = null ] || fail "NAT still running"
+pings "a$S" 10.217.0.1
+log "external network deleted: NAT off, the gateway still answers"
 pass
