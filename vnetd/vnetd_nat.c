@@ -1101,32 +1101,32 @@ char *vnetd_nat_metrics(struct vnetd *d)
 			counters_one(n, all);
 	}
 	for (size_t m = 0; m < ARRAY_SIZE(nat_metrics); m++) {
-		json_t *o;
-		size_t i;
-
 		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", nat_metrics[m].name,
 			nat_metrics[m].help, nat_metrics[m].name,
 			nat_metrics[m].type);
-		json_array_foreach(all, i, o)
-		    fprintf(f, "%s{network=\"%s\"} %lld\n", nat_metrics[m].name,
-			    jstr(o, "network"),
-			    (long long)json_integer_value(
-				json_object_get(o, nat_metrics[m].key)));
+		for (size_t i = 0; i < json_array_size(all); i++) {
+			json_t *o = json_array_get(all, i);
+
+			fprintf(f, "%s{network=\"%s\"} %lld\n",
+				nat_metrics[m].name, jstr(o, "network"),
+				(long long)json_integer_value(
+				    json_object_get(o, nat_metrics[m].key)));
+		}
 	}
 	fprintf(f, "# HELP vnet_nat_drops_total Packets the NAT dropped, by "
 		   "reason\n# TYPE vnet_nat_drops_total counter\n");
-	{
-		json_t *o, *v;
-		const char *reason;
-		size_t i;
+	for (size_t i = 0; i < json_array_size(all); i++) {
+		json_t *o = json_array_get(all, i);
+		json_t *drops = json_object_get(o, "drops");
 
-		json_array_foreach(all, i, o)
-		    json_object_foreach(json_object_get(o, "drops"), reason, v)
+		for (void *it = json_object_iter(drops); it;
+		     it = json_object_iter_next(drops, it))
 			fprintf(f,
 				"vnet_nat_drops_total{network=\"%s\","
 				"reason=\"%s\"} %lld\n",
-				jstr(o, "network"), reason,
-				(long long)json_integer_value(v));
+				jstr(o, "network"), json_object_iter_key(it),
+				(long long)json_integer_value(
+				    json_object_iter_value(it)));
 	}
 	json_decref(all);
 	fclose(f);
