@@ -42,7 +42,7 @@ drops() {
 
 # No duplicates: 5 broadcasts from the host, flooded on both members.
 got=$(count "a$S" "icmp[icmptype] == icmp-echo" 3 \
-	ip netns exec "h$S" ping -b -c 5 -i 0.2 10.231.0.255)
+	ip netns exec "h$S" timeout 1.5 ping -b -c 5 -i 0.2 10.231.0.255)
 log "host broadcasts: VM got $got of 5"
 [ "$got" = 5 ] || fail "VM received $got copies of 5 broadcasts: $(cat $T/caps)"
 [ "$(drops not_bcast_member)" -ge 5 ] || fail "no broadcast dropped on the other member"
@@ -50,7 +50,7 @@ log "host broadcasts: VM got $got of 5"
 # No loops: the VM's own broadcasts come back on the other member.
 before=$(($(drops loop) + $(drops not_bcast_member)))
 got=$(count "a$S" "icmp[icmptype] == icmp-echo" 3 \
-	ip netns exec "a$S" ping -b -c 5 -i 0.2 10.231.0.255)
+	ip netns exec "a$S" timeout 1.5 ping -b -c 5 -i 0.2 10.231.0.255)
 after=$(($(drops loop) + $(drops not_bcast_member)))
 log "VM broadcasts: $got came back, $((after - before)) dropped by the team"
 [ "$got" = 0 ] || fail "the VM's broadcasts came back ($got)"
