@@ -142,6 +142,8 @@ struct sriov_vf_info {
 const char *sriov_attr_name(enum sriov_attr a);
 const char *sriov_link_state_name(uint32_t s);
 int sriov_vf_cfg_check(const struct sriov_vf_cfg *c, char *err, size_t errlen);
+bool sriov_vf_cfg_same(const struct sriov_vf_cfg *want,
+		       const struct sriov_vf_cfg *have, enum sriov_attr a);
 
 struct nl_msg;
 int sriov_nl_build_set(int ifindex, unsigned vf, const struct sriov_vf_cfg *c,

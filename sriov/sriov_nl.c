@@ -104,6 +104,41 @@ int sriov_vf_cfg_check(const struct sriov_vf_cfg *c, char *err, size_t errlen)
 	return -EINVAL;
 }
 
+/**
+ * sriov_vf_cfg_same() - does a VF already have a setting
+ * @want: the settings asked for
+ * @have: the settings the kernel reports
+ * @a: which setting
+ *
+ * Return: true when @have reports @a with @want's value (a VLAN of 0 is the
+ * same whatever its QoS protocol)
+ */
+bool sriov_vf_cfg_same(const struct sriov_vf_cfg *want,
+		       const struct sriov_vf_cfg *have, enum sriov_attr a)
+{
+	if (!(have->set & SRIOV_BIT(a)))
+		return false;
+	switch (a) {
+	case SRIOV_A_MAC:
+		return !memcmp(want->mac, have->mac, 6);
+	case SRIOV_A_VLAN:
+		return want->vlan == have->vlan && want->qos == have->qos &&
+		       (!want->vlan || want->vlan_proto == have->vlan_proto);
+	case SRIOV_A_SPOOFCHK:
+		return want->spoofchk == have->spoofchk;
+	case SRIOV_A_TRUST:
+		return want->trust == have->trust;
+	case SRIOV_A_RATE:
+		return want->min_rate == have->min_rate &&
+		       want->max_rate == have->max_rate;
+	case SRIOV_A_LINK_STATE:
+		return want->link_state == have->link_state;
+	case SRIOV_A_MAX:
+		break;
+	}
+	return false;
+}
+
 /* ---- messages ---- */
 
 static int put_attr(struct nl_msg *msg, unsigned vf,
@@ -568,8 +603,10 @@ static void describe(const struct sriov_vf_cfg *c, enum sriov_attr a, char *buf,
  * @errlen: room in @err
  *
  * Checks what no driver takes, reads the VF's settings, applies each wanted
- * one in SRIOV_ATTRS order, and when one is refused puts the ones applied
- * before it back to the values read (reverse order).
+ * one the VF does not have already (a driver may refuse to set even the
+ * value it has: igb and link state "auto") in SRIOV_ATTRS order, and when
+ * one is refused puts the ones applied before it back to the values read
+ * (reverse order).
  *
  * Return: 0; -EINVAL for settings no driver takes; -ENODEV without the PF;
  * -ERANGE when the PF has no VF @vf; the driver's -errno for a refusal
@@ -607,7 +644,8 @@ int sriov_vf_apply(struct sriov_nl *nl, const char *pf, unsigned vf,
 		goto out;
 	}
 	for (unsigned a = 0; a < SRIOV_A_MAX; a++) {
-		if (!(want->set & SRIOV_BIT(a)))
+		if (!(want->set & SRIOV_BIT(a)) ||
+		    sriov_vf_cfg_same(want, cur, (enum sriov_attr)a))
 			continue;
 		ret = sriov_vf_set_one(nl, pf, vf, want, (enum sriov_attr)a);
 		if (!ret) {

@@ -35,6 +35,9 @@ static const struct ctl_flag f_net_create[] = {
      "resolver outside names are relayed to (repeat; the host's)"},
     {"domain", "domain", CTL_STR, NULL, "DNS domain, e.g. lab.vnet"},
     {"lease", "lease", CTL_STR, NULL, "DHCP lease time, e.g. 1h (1h)"},
+    {"sriov-pool", "sriov_pool", CTL_STR, NULL,
+     "VFs its sriov ports take: PF or PF:FIRST-LAST"},
+    {"sriov-vlan", "sriov_vlan", CTL_UINT, NULL, "VLAN of the pool's VFs"},
     {0},
 };
 
@@ -53,6 +56,11 @@ static const struct ctl_flag f_net_set[] = {
      "resolver outside names are relayed to (repeat)"},
     {"domain", "domain", CTL_STR, NULL, "DNS domain, e.g. lab.vnet"},
     {"lease", "lease", CTL_STR, NULL, "DHCP lease time, e.g. 1h"},
+    {"sriov-pool", "sriov_pool", CTL_STR, NULL,
+     "VFs its sriov ports take: PF or PF:FIRST-LAST"},
+    {"no-sriov-pool", "sriov_pool", CTL_NULL, NULL, "no VF pool"},
+    {"sriov-vlan", "sriov_vlan", CTL_UINT, NULL, "VLAN of the pool's VFs"},
+    {"no-sriov-vlan", "sriov_vlan", CTL_NULL, NULL, "pool VFs untagged"},
     {0},
 };
 
@@ -73,6 +81,8 @@ static const struct ctl_flag f_port_add[] = {
     {"uplink", "device", CTL_KIND, "uplink", "a physical NIC"},
     {"vhost-user", "path", CTL_KIND, "vhost-user",
      "a VMM's vNIC over this vhost-user socket"},
+    {"sriov", "name", CTL_KIND, "sriov",
+     "a VF of the network's SR-IOV pool for a VM (vfio-pci), named so"},
     {"client", "client", CTL_BOOL, NULL,
      "vhost-user: connect to the VMM's socket (reconnects)"},
     {"queues", "queues", CTL_UINT, NULL, "vhost-user queue pairs (1)"},
@@ -252,7 +262,7 @@ static void print_port_show(json_t *res)
 	    "netns",	    "socket",	    "mode",  "connected", "features",
 	    "queue_pairs",  "last_error",   "state", "error",	  "mac",
 	    "addresses",    "vlan",	    "trunk", "native",	  "mac_limit",
-	    "macs_learned", "dhcp_trusted", NULL};
+	    "macs_learned", "dhcp_trusted", "sriov", NULL};
 	static const struct ctl_col qcols[] = {
 	    {"QUEUE", "index", 5},	{"DIRECTION", "direction", 10},
 	    {"SIZE", "size", 5},	{"READY", "ready", 5},
@@ -453,6 +463,16 @@ const struct ctl_cmd ctl_cmds[] = {
      print_kv_all, NULL, NULL},
     {"status", "", "daemon.status", NULL, f_none, "vnetd's status",
      print_kv_all, NULL, NULL},
+    {"sriov", "list", "sriov.list", NULL, f_none,
+     "SR-IOV physical functions and their VFs", ctl_sriov_print_list, NULL,
+     NULL},
+    {"sriov", "set-numvfs", "sriov.numvfs", ctl_a_sriov_numvfs, f_none,
+     "give a PF N VFs (kept across restarts)", ctl_sriov_print_pf,
+     ctl_sriov_prepare_numvfs, NULL},
+    {"sriov", "vf", "sriov.vf", ctl_a_sriov_vf, ctl_f_sriov_vf,
+     "set a VF's MAC, VLAN, spoof checking, trust, rate, link state (all "
+     "or none; kept)",
+     ctl_sriov_print_vf, ctl_sriov_prepare_vf, NULL},
 };
 
 const unsigned ctl_n_cmds = ARRAY_SIZE(ctl_cmds);

@@ -45,6 +45,10 @@ static const struct schema_opt net_opts[] = {
      .desc = "DNS domain of the network's hosts, e.g. lab.vnet"},
     {"lease", SCHEMA_DURATION, 60, 30 * 86400, 0, SCHEMA_LIVE,
      .desc = "DHCP lease time (default 1h)"},
+    {"sriov_pool", SCHEMA_STRING, 0, 40, .flags = SCHEMA_LIVE,
+     .desc = "VFs sriov ports take: PF or PF:FIRST-LAST"},
+    {"sriov_vlan", SCHEMA_UINT, 1, VLAN_MAX, 0, SCHEMA_LIVE,
+     .desc = "VLAN the pool's VFs are given"},
 };
 
 /**
@@ -77,6 +81,8 @@ static int net_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 		vnetd_err_set(e, JSONRPC_INVALID_PARAMS, "%s", msg);
 		return -EINVAL;
 	}
+	if (vnetd_sriov_pool_check(d, conf, e))
+		return -EINVAL;
 	if (gp.enabled && !jstr(conf, "gateway_mac")) {
 		uint8_t mac[6];
 		char buf[MAC_STRLEN];

@@ -25,9 +25,8 @@
 #define EXPORT_VERSION 2
 
 const struct vnetd_kind *const vnetd_kinds[VNETD_KINDS] = {
-    &vnetd_kind_network,
-    &vnetd_kind_port,
-    &vnetd_kind_reservation,
+    &vnetd_kind_network,  &vnetd_kind_port, &vnetd_kind_reservation,
+    &vnetd_kind_sriov_pf, &vnetd_kind_vf,
 };
 
 /**
@@ -1025,4 +1024,5 @@ void vnetd_shutdown(struct vnetd *d)
 		free(d->objs[i].v);
 		d->objs[i] = (struct vnetd_objset){0};
 	}
+	vnetd_sriov_close(d);
 }

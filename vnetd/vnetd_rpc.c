@@ -141,7 +141,10 @@ enum rpc_op { OP_FN, OP_CREATE, OP_DELETE, OP_SET, OP_LIST };
 	X("config.import", OP_FN, NULL, vnetd_config_import, true)   \
 	X("log.set", OP_FN, NULL, rpc_log_set, true)                 \
 	X("log.get", OP_FN, NULL, rpc_log_get, false)                \
-	X("daemon.status", OP_FN, NULL, rpc_status, false)
+	X("daemon.status", OP_FN, NULL, rpc_status, false)           \
+	X("sriov.list", OP_FN, NULL, vnetd_sriov_list, false)        \
+	X("sriov.numvfs", OP_FN, NULL, vnetd_sriov_numvfs, true)     \
+	X("sriov.vf", OP_FN, NULL, vnetd_sriov_vf, true)
 
 static const struct {
 	const char *name;

@@ -362,6 +362,27 @@ static void test_cfg_check(void **state)
 		assert_int_equal(ret, -EINVAL);
 		assert_string_equal(err, cases[i].err);
 	}
+	/* what the VF has already is not sent (igb refuses even "auto") */
+	{
+		struct sriov_vf_info vfs[3];
+		struct sriov_vf_cfg w = {.vlan = 10,
+					 .qos = 3,
+					 .vlan_proto = ETH_P_8021Q,
+					 .link_state = SRIOV_LINK_AUTO};
+
+		assert_int_equal(sriov_nl_parse_link(reply, reply_len, vfs, 3),
+				 3);
+		assert_true(sriov_vf_cfg_same(&w, &vfs[0].cfg, SRIOV_A_VLAN));
+		assert_true(
+		    sriov_vf_cfg_same(&w, &vfs[0].cfg, SRIOV_A_LINK_STATE));
+		assert_false(sriov_vf_cfg_same(&w, &vfs[1].cfg, SRIOV_A_VLAN));
+		w.vlan_proto = ETH_P_8021AD;
+		assert_false(sriov_vf_cfg_same(&w, &vfs[0].cfg, SRIOV_A_VLAN));
+		w.max_rate = 100;
+		assert_true(sriov_vf_cfg_same(&w, &vfs[0].cfg, SRIOV_A_RATE));
+		vfs[0].cfg.set = 0;
+		assert_false(sriov_vf_cfg_same(&w, &vfs[0].cfg, SRIOV_A_RATE));
+	}
 	assert_string_equal(sriov_attr_name(SRIOV_A_LINK_STATE), "state");
 	assert_string_equal(sriov_link_state_name(2), "disable");
 	assert_string_equal(sriov_link_state_name(9), "?");
