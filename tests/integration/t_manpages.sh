@@ -85,8 +85,8 @@ page = open(f"{MAN}/vnetctl.8").read()
 sections, cur = {}, "_global"
 for line in page.splitlines():
     if line.startswith(".SS "):
-        words = re.sub(r"\\f[BIRP]", "", line[4:]).split()
-        words = [w for w in words if re.fullmatch(r"[a-z]+", w)]
+        words = re.sub(r"\\f[BIRP]", "", line[4:]).replace("\\-", "-").split()
+        words = [w for w in words if re.fullmatch(r"[a-z][a-z-]*", w)]
         cur = " ".join(words[:2]) if len(words) > 1 else words[0]
         sections[cur] = ""
     elif line.startswith(".SH "):
