@@ -34,6 +34,7 @@ VSWITCH_SRCS :=
 VNIC_SRCS :=
 DHCP_SRCS :=
 NAT_SRCS :=
+TEAM_SRCS :=
 SRIOV_SRCS :=
 VNETD_SRCS :=
 VNETCTL_SRCS :=
@@ -47,6 +48,7 @@ include vswitch/module.mk
 include vnic/module.mk
 include dhcp/module.mk
 include nat/module.mk
+include teaming/module.mk
 include sriov/module.mk
 include vnetd/module.mk
 include vnetctl/module.mk
@@ -54,7 +56,7 @@ include bench/module.mk
 include tests/module.mk
 
 CORE_SRCS := $(LIB_SRCS) $(VSWITCH_SRCS) $(VNIC_SRCS) $(DHCP_SRCS) \
-	     $(NAT_SRCS) $(SRIOV_SRCS)
+	     $(NAT_SRCS) $(TEAM_SRCS) $(SRIOV_SRCS)
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
 VNETD_OBJS := $(VNETD_SRCS:%.c=$(BUILD)/obj/%.o)
 VNETCTL_OBJS := $(VNETCTL_SRCS:%.c=$(BUILD)/obj/%.o)

@@ -13,6 +13,10 @@
  * @free: stack of free packets
  * @pkts: descriptors
  * @mem: buffer memory, @count * PKT_BUF_SIZE bytes
+ * @big_top: number of free super-frame buffers on @big_free
+ * @big_free: stack of free super-frame packets (PKT_POOL_BIG of them)
+ * @big_pkts: their descriptors
+ * @big_mem: their memory, touched only as super-frames use it
  */
 struct pkt_pool {
 	unsigned count;
@@ -20,6 +24,10 @@ struct pkt_pool {
 	struct pkt **free;
 	struct pkt *pkts;
 	uint8_t *mem;
+	unsigned big_top;
+	struct pkt *big_free[PKT_POOL_BIG];
+	struct pkt big_pkts[PKT_POOL_BIG];
+	uint8_t *big_mem;
 };
 
 /**
@@ -42,9 +50,16 @@ struct pkt_pool *pkt_pool_create(unsigned count)
 	pool->mem =
 	    mmap(NULL, (size_t)count * PKT_BUF_SIZE, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (!pool->pkts || !pool->free || pool->mem == MAP_FAILED) {
+	pool->big_mem =
+	    mmap(NULL, (size_t)PKT_POOL_BIG * PKT_BIG_BUF_SIZE,
+		 PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (!pool->pkts || !pool->free || pool->mem == MAP_FAILED ||
+	    pool->big_mem == MAP_FAILED) {
 		if (pool->mem == MAP_FAILED)
 			pool->mem = NULL;
+		if (pool->big_mem == MAP_FAILED)
+			pool->big_mem = NULL;
 		pkt_pool_destroy(pool);
 		return NULL;
 	}
@@ -54,6 +69,14 @@ struct pkt_pool *pkt_pool_create(unsigned count)
 		p->pool = pool;
 		p->buf = pool->mem + (size_t)i * PKT_BUF_SIZE;
 		pool->free[pool->top++] = p;
+	}
+	for (unsigned i = 0; i < PKT_POOL_BIG; i++) {
+		struct pkt *p = &pool->big_pkts[i];
+
+		p->pool = pool;
+		p->big = 1;
+		p->buf = pool->big_mem + (size_t)i * PKT_BIG_BUF_SIZE;
+		pool->big_free[pool->big_top++] = p;
 	}
 	return pool;
 }
@@ -68,6 +91,8 @@ void pkt_pool_destroy(struct pkt_pool *pool)
 		return;
 	if (pool->mem)
 		munmap(pool->mem, (size_t)pool->count * PKT_BUF_SIZE);
+	if (pool->big_mem)
+		munmap(pool->big_mem, (size_t)PKT_POOL_BIG * PKT_BIG_BUF_SIZE);
 	free(pool->pkts);
 	free(pool->free);
 	free(pool);
@@ -81,6 +106,7 @@ static void pkt_reset(struct pkt *p)
 	p->tagged = 0;
 	p->ext = 0;
 	p->cookie = 0;
+	p->ol = (struct pkt_offload){0};
 }
 
 /**
@@ -117,12 +143,34 @@ struct pkt *pkt_pool_alloc(struct pkt_pool *pool)
 }
 
 /**
+ * pkt_pool_alloc_big() - take one packet whose buffer holds a super-frame
+ * (PKT_GSO_MAX_FRAME bytes after the headroom)
+ * @pool: pool
+ *
+ * Return: packet, or NULL when every super-frame buffer is in use
+ */
+struct pkt *pkt_pool_alloc_big(struct pkt_pool *pool)
+{
+	struct pkt *p;
+
+	if (!pool->big_top)
+		return NULL;
+	p = pool->big_free[--pool->big_top];
+	pkt_reset(p);
+	return p;
+}
+
+/**
  * pkt_free() - return a packet to its pool; foreign packets are ignored
  * @p: packet
  */
 void pkt_free(struct pkt *p)
 {
-	if (p && p->pool)
+	if (!p || !p->pool)
+		return;
+	if (p->big)
+		p->pool->big_free[p->pool->big_top++] = p;
+	else
 		p->pool->free[p->pool->top++] = p;
 }
 

@@ -10,19 +10,56 @@
 #include <string.h>
 #include <sys/uio.h>
 
-#define PKT_BURST      32 /* packets per rx/tx burst */
-#define PKT_HEADROOM   128
-#define PKT_MAX_FRAME  9238 /* 9000 MTU + 14 Ethernet + 2 tags + slack */
-#define PKT_BUF_SIZE   (PKT_HEADROOM + PKT_MAX_FRAME + 42)
-#define ETH_HLEN_      14
-#define ETH_ALEN_      6
-#define ETHERTYPE_VLAN 0x8100
-#define ETHERTYPE_QINQ 0x88a8
-#define ETHERTYPE_IPV4 0x0800
-#define ETHERTYPE_IPV6 0x86dd
-#define ETHERTYPE_ARP  0x0806
+#define PKT_BURST     32 /* packets per rx/tx burst */
+#define PKT_HEADROOM  128
+#define PKT_MAX_FRAME 9238 /* 9000 MTU + 14 Ethernet + 2 tags + slack */
+#define PKT_BUF_SIZE  (PKT_HEADROOM + PKT_MAX_FRAME + 42)
+/* A super-frame: 64 KB of IP packet behind an Ethernet header and a tag. */
+#define PKT_GSO_MAX_FRAME (65536 + 18)
+#define PKT_BIG_BUF_SIZE  (PKT_HEADROOM + PKT_GSO_MAX_FRAME + 110)
+#define PKT_POOL_BIG	  64 /* super-frame buffers per pool */
+#define ETH_HLEN_	  14
+#define ETH_ALEN_	  6
+#define ETHERTYPE_VLAN	  0x8100
+#define ETHERTYPE_QINQ	  0x88a8
+#define ETHERTYPE_IPV4	  0x0800
+#define ETHERTYPE_IPV6	  0x86dd
+#define ETHERTYPE_ARP	  0x0806
 
 struct pkt_pool;
+
+/* Offload state of a frame (struct pkt_offload.flags). */
+#define PKT_OL_NEEDS_CSUM 0x01 /* L4 checksum holds the pseudo-header sum */
+#define PKT_OL_ECN	  0x02 /* super-frame's TCP flow uses ECN (CWR) */
+
+/* Segmentation type of a super-frame (struct pkt_offload.gso_type). */
+enum pkt_gso {
+	PKT_GSO_NONE,
+	PKT_GSO_TCPV4,
+	PKT_GSO_TCPV6,
+	PKT_GSO_UDP_L4,
+};
+
+/**
+ * struct pkt_offload - the virtio-net header's checksum and segmentation
+ * fields, carried with a frame from the port it came in on to each egress
+ * @csum_start: offset from the packet's data of the bytes the L4 checksum
+ *              covers (valid with PKT_OL_NEEDS_CSUM)
+ * @csum_offset: offset of the checksum field from @csum_start
+ * @gso_size: payload bytes per segment; 0 for a frame that is not a
+ *            super-frame
+ * @hdr_len: bytes of headers (Ethernet to L4) before the payload (super-frame)
+ * @gso_type: enum pkt_gso
+ * @flags: PKT_OL_*
+ */
+struct pkt_offload {
+	uint16_t csum_start;
+	uint16_t csum_offset;
+	uint16_t gso_size;
+	uint8_t hdr_len;
+	uint8_t gso_type : 4;
+	uint8_t flags : 4;
+};
 
 /**
  * struct pkt - one frame moving through the switch
@@ -38,6 +75,8 @@ struct pkt_pool;
  * @pool: owning pool, NULL for a packet that references foreign memory
  * @buf: start of the pool buffer
  * @cookie: the receiving backend's note (descriptor head, ring slot)
+ * @ol: checksum and segmentation offload state (all zero: a finished frame)
+ * @big: @buf is a super-frame buffer (PKT_BIG_BUF_SIZE bytes)
  */
 struct pkt {
 	uint8_t *data;
@@ -51,6 +90,8 @@ struct pkt {
 	struct pkt_pool *pool;
 	uint8_t *buf;
 	uint64_t cookie;
+	struct pkt_offload ol;
+	uint8_t big;
 };
 
 /**
@@ -68,6 +109,7 @@ void pkt_pool_destroy(struct pkt_pool *pool);
 unsigned pkt_pool_alloc_bulk(struct pkt_pool *pool, struct pkt **pkts,
 			     unsigned n);
 struct pkt *pkt_pool_alloc(struct pkt_pool *pool);
+struct pkt *pkt_pool_alloc_big(struct pkt_pool *pool);
 void pkt_free(struct pkt *p);
 unsigned pkt_pool_avail(const struct pkt_pool *pool);
 

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* vnet_hdr.c - finish what checksum and segmentation offloads left undone
+/* vnet_hdr.c - checksum and segmentation offloads between ports
  *
- * A frame read from a packet socket or a tap with offloads on may carry a
- * partial checksum (the pseudo-header sum only) or be one large TCP segment
- * that the NIC was meant to cut.  Peers such as DHCP clients silently drop
- * frames with unfinished checksums, so a port that receives them finishes the
- * work before the frame enters the switch.
+ * A frame read from a guest, a packet socket or a tap with offloads on may
+ * carry a partial checksum (the pseudo-header sum only) or be one large TCP
+ * or UDP super-frame that a NIC was meant to cut.  The switch carries that
+ * state with the packet (struct pkt_offload): an egress that can take it gets
+ * the frame whole with its header rebuilt, any other gets MSS-sized segments
+ * with finished checksums (peers such as DHCP clients silently drop frames
+ * with unfinished ones).  Headers come from guests: every field is checked
+ * against the frame and the offloads the sender negotiated before use.
  */
 #include "vnet_hdr.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <stdint.h>
 
@@ -36,18 +40,18 @@ int vnet_hdr_csum_complete(const struct virtio_net_hdr *h, uint8_t *frame,
 	return 0;
 }
 
-/* Offsets of the headers of a TCP frame, checked against its length. */
-struct tcp_frame {
+/* Offsets of the headers of a TCP or UDP frame, checked against its length */
+struct l4_frame {
 	size_t l3, l4, hdrs;
 	bool v6;
+	uint8_t proto;
 };
 
-static int tcp_frame_parse(const uint8_t *frame, size_t len,
-			   struct tcp_frame *t)
+static int l4_frame_parse(const uint8_t *frame, size_t len, struct l4_frame *t)
 {
 	struct pkt_cursor c;
 	uint16_t type;
-	const uint8_t *ip, *tcp;
+	const uint8_t *ip, *l4;
 
 	pkt_cursor_init(&c, frame, len);
 	if (!pkt_pull(&c, 12) || !pkt_pull_be16(&c, &type))
@@ -63,8 +67,11 @@ static int tcp_frame_parse(const uint8_t *frame, size_t len,
 		ip = pkt_peek(&c, 20);
 		if (!ip)
 			return -EINVAL;
-		if (ip[9] != 6 /* TCP */)
+		t->proto = ip[9];
+		if (t->proto != 6 && t->proto != 17)
 			return -EPROTONOSUPPORT;
+		if ((ip[6] & 0x3f) || ip[7])
+			return -EINVAL; /* a fragment is never a super-frame */
 		ihl = (size_t)(ip[0] & 0xf) * 4;
 		if (ihl < 20 || !pkt_pull(&c, ihl))
 			return -EINVAL;
@@ -73,24 +80,31 @@ static int tcp_frame_parse(const uint8_t *frame, size_t len,
 		ip = pkt_pull(&c, 40);
 		if (!ip)
 			return -EINVAL;
-		if (ip[6] != 6)
+		t->proto = ip[6];
+		if (t->proto != 6 && t->proto != 17)
 			return -EPROTONOSUPPORT;
 		t->v6 = true;
 	} else {
 		return -EPROTONOSUPPORT;
 	}
 	t->l4 = len - c.left;
-	tcp = pkt_peek(&c, 20);
-	if (!tcp)
-		return -EINVAL;
-	if ((size_t)(tcp[12] >> 4) * 4 < 20 ||
-	    !pkt_pull(&c, (size_t)(tcp[12] >> 4) * 4))
-		return -EINVAL;
+	if (t->proto == 17) {
+		if (!pkt_pull(&c, 8))
+			return -EINVAL;
+	} else {
+		l4 = pkt_peek(&c, 20);
+		if (!l4)
+			return -EINVAL;
+		if ((size_t)(l4[12] >> 4) * 4 < 20 ||
+		    !pkt_pull(&c, (size_t)(l4[12] >> 4) * 4))
+			return -EINVAL;
+	}
 	t->hdrs = len - c.left;
 	return 0;
 }
 
-static uint32_t pseudo_sum(const uint8_t *ip, bool v6, size_t l4len)
+static uint32_t pseudo_sum(const uint8_t *ip, bool v6, size_t l4len,
+			   uint8_t proto)
 {
 	uint32_t sum;
 
@@ -101,7 +115,99 @@ static uint32_t pseudo_sum(const uint8_t *ip, bool v6, size_t l4len)
 		sum = csum_partial(ip + 12, 8, 0);
 		sum += (uint32_t)l4len;
 	}
-	return sum + 6;
+	return sum + proto;
+}
+
+/* Fix the IP and L4 headers of one segment built by gso_cut(). */
+static void seg_fix(uint8_t *d, size_t len, const struct l4_frame *t,
+		    uint16_t id, uint32_t seq, bool first, bool last)
+{
+	uint8_t *ip = d + t->l3, *l4 = d + t->l4;
+	size_t l4len = len - t->l4;
+	uint16_t ck;
+
+	if (t->v6) {
+		pkt_put_be16(ip + 4, (uint16_t)(len - t->l3 - 40));
+	} else {
+		pkt_put_be16(ip + 2, (uint16_t)(len - t->l3));
+		pkt_put_be16(ip + 4, id);
+		pkt_put_be16(ip + 10, 0);
+		pkt_put_be16(ip + 10,
+			     csum_fold(csum_partial(ip, t->l4 - t->l3, 0)));
+	}
+	if (t->proto == 17) {
+		pkt_put_be16(l4 + 4, (uint16_t)l4len);
+		pkt_put_be16(l4 + 6, 0);
+		ck = csum_fold(
+		    csum_partial(l4, l4len, pseudo_sum(ip, t->v6, l4len, 17)));
+		pkt_put_be16(l4 + 6, ck ? ck : 0xffff);
+		return;
+	}
+	l4[4] = (uint8_t)(seq >> 24);
+	l4[5] = (uint8_t)(seq >> 16);
+	l4[6] = (uint8_t)(seq >> 8);
+	l4[7] = (uint8_t)seq;
+	if (!first)
+		l4[13] &= ~0x80; /* CWR only on the first segment */
+	if (!last)
+		l4[13] &= ~0x09; /* FIN and PSH only on the last */
+	pkt_put_be16(l4 + 16, 0);
+	pkt_put_be16(l4 + 16, csum_fold(csum_partial(
+				  l4, l4len, pseudo_sum(ip, t->v6, l4len, 6))));
+}
+
+/* Cut a parsed super-frame into @mss-payload segments from payload offset
+ * *@off on; see vnet_hdr_segment(). @tmpl, when set, lends its switch
+ * metadata (port, VLAN, offsets) to every segment. */
+static int gso_cut(const uint8_t *frame, size_t len, const struct l4_frame *t,
+		   size_t mss, size_t *off, struct pkt_pool *pool,
+		   const struct pkt *tmpl, struct pkt **out, unsigned max)
+{
+	size_t payload = len - t->hdrs;
+	uint32_t seq = 0;
+	uint16_t id;
+	unsigned n = 0;
+
+	if (!mss || t->hdrs + mss > PKT_MAX_FRAME)
+		return -EINVAL;
+	if (*off >= payload && payload) {
+		*off = SIZE_MAX;
+		return 0;
+	}
+	if (t->proto == 6)
+		seq = (uint32_t)frame[t->l4 + 4] << 24 |
+		      (uint32_t)frame[t->l4 + 5] << 16 |
+		      (uint32_t)frame[t->l4 + 6] << 8 | frame[t->l4 + 7];
+	id = t->v6 ? 0 : pkt_get_be16(frame + t->l3 + 4);
+
+	while (n < max) {
+		size_t o = *off;
+		size_t chunk = payload - o < mss ? payload - o : mss;
+		bool last = o + chunk >= payload;
+		struct pkt *p = pkt_pool_alloc(pool);
+
+		if (!p)
+			return n ? (int)n : -ENOBUFS;
+		memcpy(p->data, frame, t->hdrs);
+		memcpy(p->data + t->hdrs, frame + t->hdrs + o, chunk);
+		p->len = (uint32_t)(t->hdrs + chunk);
+		seg_fix(p->data, p->len, t, (uint16_t)(id + o / mss),
+			seq + (uint32_t)o, !o, last);
+		if (tmpl) {
+			p->in_port = tmpl->in_port;
+			p->vlan = tmpl->vlan;
+			p->l3_ofs = tmpl->l3_ofs;
+			p->ethertype = tmpl->ethertype;
+			p->tagged = tmpl->tagged;
+		}
+		out[n++] = p;
+		if (last) {
+			*off = SIZE_MAX;
+			break;
+		}
+		*off = o + chunk;
+	}
+	return (int)n;
 }
 
 /**
@@ -115,7 +221,7 @@ static uint32_t pseudo_sum(const uint8_t *ip, bool v6, size_t l4len)
  * @out: filled with the segments
  * @max: room in @out; a frame needing more is cut over several calls
  *
- * Only TCPv4 and TCPv6 are cut; UDP segmentation is refused.
+ * Only TCPv4 and TCPv6 are cut here (frames from uplinks and captures).
  *
  * Return: number of segments made, -EPROTONOSUPPORT, -EINVAL for bad
  * offsets or sizes, -ENOBUFS when the pool is empty
@@ -125,78 +231,226 @@ int vnet_hdr_gso_segment(const struct virtio_net_hdr *h, const uint8_t *frame,
 			 struct pkt **out, unsigned max)
 {
 	unsigned type = h->gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
-	size_t mss = h->gso_size, payload;
-	struct tcp_frame t;
-	uint32_t seq;
-	unsigned n = 0;
-	uint16_t id;
+	struct l4_frame t;
 	int ret;
 
 	if (type != VIRTIO_NET_HDR_GSO_TCPV4 &&
 	    type != VIRTIO_NET_HDR_GSO_TCPV6)
 		return -EPROTONOSUPPORT;
-	ret = tcp_frame_parse(frame, len, &t);
+	ret = l4_frame_parse(frame, len, &t);
 	if (ret)
 		return ret;
-	if (!mss || t.hdrs + mss > PKT_MAX_FRAME)
+	if (t.proto != 6)
+		return -EPROTONOSUPPORT;
+	return gso_cut(frame, len, &t, h->gso_size, off, pool, NULL, out, max);
+}
+
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
+#define VIRTIO_NET_HDR_GSO_UDP_L4 5
+#endif
+
+/**
+ * vnet_hdr_to_pkt() - check the virtio-net header a frame came with and
+ * record its offload state in the packet
+ * @h: header (little-endian fields: virtio 1, or a tap on a little-endian
+ *     host); untrusted, from a guest or the kernel
+ * @allowed: VNET_OL_* the sender negotiated and may use
+ * @p: packet whose @data and @len hold the frame; @ol is set
+ *
+ * A super-frame must carry a partial checksum that starts at its L4 header
+ * and headers that match its type, so that any egress can be given it whole
+ * or cut.  The frame may live in guest memory: segmentation parses it again.
+ *
+ * Return: VNET_HDR_OK, or why the frame must be dropped
+ */
+enum vnet_hdr_err vnet_hdr_to_pkt(const struct virtio_net_hdr *h,
+				  unsigned allowed, struct pkt *p)
+{
+	size_t start = le16toh(h->csum_start), cofs = le16toh(h->csum_offset);
+	size_t mss = le16toh(h->gso_size), len = p->len;
+	unsigned type = h->gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
+	bool ecn = h->gso_type & VIRTIO_NET_HDR_GSO_ECN;
+	struct pkt_offload ol = {0};
+	struct l4_frame t;
+	unsigned need;
+
+	if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		if (!(allowed & VNET_OL_CSUM))
+			return VNET_HDR_ERR_OFFLOAD_NOT_NEGOTIATED;
+		if (start > len || cofs > len - start || 2 > len - start - cofs)
+			return VNET_HDR_ERR_CSUM_OUT_OF_FRAME;
+		ol.flags = PKT_OL_NEEDS_CSUM;
+		ol.csum_start = (uint16_t)start;
+		ol.csum_offset = (uint16_t)cofs;
+	}
+	switch (type) {
+	case VIRTIO_NET_HDR_GSO_NONE:
+		p->ol = ol;
+		return VNET_HDR_OK;
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+		need = VNET_OL_TSO4;
+		ol.gso_type = PKT_GSO_TCPV4;
+		break;
+	case VIRTIO_NET_HDR_GSO_TCPV6:
+		need = VNET_OL_TSO6;
+		ol.gso_type = PKT_GSO_TCPV6;
+		break;
+	case VIRTIO_NET_HDR_GSO_UDP_L4:
+		need = VNET_OL_USO;
+		ol.gso_type = PKT_GSO_UDP_L4;
+		break;
+	default: /* UFO and unknown types are never offered */
+		return VNET_HDR_ERR_OFFLOAD_NOT_NEGOTIATED;
+	}
+	if (ecn) {
+		need |= VNET_OL_ECN;
+		ol.flags |= PKT_OL_ECN;
+	}
+	if ((allowed & need) != need)
+		return VNET_HDR_ERR_OFFLOAD_NOT_NEGOTIATED;
+	if (len > PKT_GSO_MAX_FRAME)
+		return VNET_HDR_ERR_GSO_TOO_BIG;
+	if (!mss || mss > len)
+		return VNET_HDR_ERR_BAD_GSO_SIZE;
+	if (l4_frame_parse(p->data, len, &t) ||
+	    (ol.gso_type == PKT_GSO_TCPV4 && t.v6) ||
+	    (ol.gso_type == PKT_GSO_TCPV6 && !t.v6) ||
+	    t.proto != (ol.gso_type == PKT_GSO_UDP_L4 ? 17 : 6) ||
+	    !(ol.flags & PKT_OL_NEEDS_CSUM) || start != t.l4 ||
+	    cofs != (t.proto == 17 ? 6u : 16u))
+		return VNET_HDR_ERR_GSO_BAD_FRAME;
+	if (t.hdrs + mss > PKT_MAX_FRAME)
+		return VNET_HDR_ERR_BAD_GSO_SIZE; /* segments fit no buffer */
+	ol.gso_size = (uint16_t)mss;
+	ol.hdr_len = (uint8_t)t.hdrs;
+	p->ol = ol;
+	return VNET_HDR_OK;
+}
+
+/**
+ * vnet_hdr_from_pkt() - the virtio-net header a frame leaves a port with
+ * @p: packet
+ * @tci: tag it is sent with (pkt_tx_iov()); offsets move with the tag
+ * @h: filled in, little-endian fields
+ */
+void vnet_hdr_from_pkt(const struct pkt *p, uint16_t tci,
+		       struct virtio_net_hdr *h)
+{
+	static const uint8_t types[] = {
+	    [PKT_GSO_NONE] = VIRTIO_NET_HDR_GSO_NONE,
+	    [PKT_GSO_TCPV4] = VIRTIO_NET_HDR_GSO_TCPV4,
+	    [PKT_GSO_TCPV6] = VIRTIO_NET_HDR_GSO_TCPV6,
+	    [PKT_GSO_UDP_L4] = VIRTIO_NET_HDR_GSO_UDP_L4,
+	};
+	int delta = (int)pkt_tx_len(p, tci) - (int)p->len;
+
+	*h = (struct virtio_net_hdr){0};
+	if (p->ol.flags & PKT_OL_NEEDS_CSUM) {
+		h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		h->csum_start = htole16((uint16_t)(p->ol.csum_start + delta));
+		h->csum_offset = htole16(p->ol.csum_offset);
+	}
+	if (p->ol.gso_type && p->ol.gso_type < sizeof(types)) {
+		h->gso_type = types[p->ol.gso_type];
+		if (p->ol.flags & PKT_OL_ECN)
+			h->gso_type |= VIRTIO_NET_HDR_GSO_ECN;
+		h->gso_size = htole16(p->ol.gso_size);
+		h->hdr_len = htole16((uint16_t)(p->ol.hdr_len + delta));
+	}
+}
+
+/**
+ * vnet_hdr_fits() - whether an egress can take a frame as it is
+ * @p: packet
+ * @caps: VNET_OL_* the egress takes on transmit
+ *
+ * Return: true when the frame needs neither cutting nor a finished checksum
+ */
+bool vnet_hdr_fits(const struct pkt *p, unsigned caps)
+{
+	static const unsigned need[] = {
+	    [PKT_GSO_NONE] = 0,
+	    [PKT_GSO_TCPV4] = VNET_OL_TSO4,
+	    [PKT_GSO_TCPV6] = VNET_OL_TSO6,
+	    [PKT_GSO_UDP_L4] = VNET_OL_USO,
+	};
+	unsigned want = p->ol.gso_type < 4 ? need[p->ol.gso_type] : ~0u;
+
+	if (p->ol.flags & PKT_OL_NEEDS_CSUM)
+		want |= VNET_OL_CSUM;
+	if (p->ol.gso_type && (p->ol.flags & PKT_OL_ECN))
+		want |= VNET_OL_ECN;
+	return (caps & want) == want;
+}
+
+/**
+ * vnet_hdr_segment() - cut a super-frame into frames of its segment size
+ * with finished checksums, for an egress without the offload
+ * @p: super-frame (vnet_hdr_to_pkt() accepted it); left untouched
+ * @off: payload offset to start at (0 the first time); advanced past what was
+ *       cut, and set to SIZE_MAX once the whole frame is done
+ * @pool: where the segments are allocated
+ * @out: filled with the segments, which carry @p's switch metadata
+ * @max: room in @out; a frame needing more is cut over several calls
+ *
+ * The frame is parsed again: it may sit in guest memory that changed since.
+ *
+ * Return: number of segments made, -EINVAL when the frame no longer matches
+ * its type, -ENOBUFS when the pool is empty
+ */
+int vnet_hdr_segment(const struct pkt *p, size_t *off, struct pkt_pool *pool,
+		     struct pkt **out, unsigned max)
+{
+	struct l4_frame t;
+
+	if (!p->ol.gso_type || l4_frame_parse(p->data, p->len, &t) ||
+	    t.proto != (p->ol.gso_type == PKT_GSO_UDP_L4 ? 17 : 6))
 		return -EINVAL;
-	payload = len - t.hdrs;
-	if (*off >= payload && payload) {
-		*off = SIZE_MAX;
-		return 0;
-	}
-	seq = (uint32_t)frame[t.l4 + 4] << 24 |
-	      (uint32_t)frame[t.l4 + 5] << 16 | (uint32_t)frame[t.l4 + 6] << 8 |
-	      frame[t.l4 + 7];
-	id = t.v6 ? 0 : pkt_get_be16(frame + t.l3 + 4);
+	return gso_cut(p->data, p->len, &t, p->ol.gso_size, off, pool, p, out,
+		       max);
+}
 
-	while (n < max) {
-		size_t o = *off;
-		size_t chunk = payload - o < mss ? payload - o : mss;
-		bool last = o + chunk >= payload;
-		struct pkt *p = pkt_pool_alloc(pool);
-		uint8_t *d, *ip, *tcp;
-		uint32_t s = seq + (uint32_t)o;
-		size_t l4len;
+/**
+ * vnet_hdr_finish_csum() - fill in a frame's partial checksum for an egress
+ * that cannot
+ * @p: packet with PKT_OL_NEEDS_CSUM and no segmentation
+ * @pool: where a copy comes from
+ * @copy: set to a finished copy when @p cannot be written (guest memory), or
+ *        NULL when @p itself was finished (every later egress sees it so)
+ *
+ * Return: 0, -EINVAL for offsets outside the frame, -ENOBUFS
+ */
+int vnet_hdr_finish_csum(struct pkt *p, struct pkt_pool *pool,
+			 struct pkt **copy)
+{
+	size_t start = p->ol.csum_start, cofs = p->ol.csum_offset;
+	struct pkt *c = p;
 
-		if (!p)
-			return n ? (int)n : -ENOBUFS;
-		d = p->data;
-		memcpy(d, frame, t.hdrs);
-		memcpy(d + t.hdrs, frame + t.hdrs + o, chunk);
-		p->len = (uint32_t)(t.hdrs + chunk);
-		ip = d + t.l3;
-		tcp = d + t.l4;
-		l4len = p->len - t.l4;
-		if (t.v6) {
-			pkt_put_be16(ip + 4, (uint16_t)(p->len - t.l3 - 40));
-		} else {
-			pkt_put_be16(ip + 2, (uint16_t)(p->len - t.l3));
-			pkt_put_be16(ip + 4, (uint16_t)(id + o / mss));
-			pkt_put_be16(ip + 10, 0);
-			pkt_put_be16(ip + 10, csum_fold(csum_partial(
-						  ip, t.l4 - t.l3, 0)));
-		}
-		tcp[4] = (uint8_t)(s >> 24);
-		tcp[5] = (uint8_t)(s >> 16);
-		tcp[6] = (uint8_t)(s >> 8);
-		tcp[7] = (uint8_t)s;
-		if (o)
-			tcp[13] &= ~0x80; /* CWR only on the first segment */
-		if (!last)
-			tcp[13] &= ~0x09; /* FIN and PSH only on the last */
-		pkt_put_be16(tcp + 16, 0);
-		pkt_put_be16(tcp + 16,
-			     csum_fold(csum_partial(
-				 tcp, l4len, pseudo_sum(ip, t.v6, l4len))));
-		out[n++] = p;
-		if (last) {
-			*off = SIZE_MAX;
-			break;
-		}
-		*off = o + chunk;
+	*copy = NULL;
+	if (start > p->len || cofs > p->len - start ||
+	    2 > p->len - start - cofs)
+		return -EINVAL;
+	if (!p->pool || p->ext) {
+		c = p->len > PKT_MAX_FRAME ? pkt_pool_alloc_big(pool)
+					   : pkt_pool_alloc(pool);
+		if (!c)
+			return -ENOBUFS;
+		memcpy(c->data, p->data, p->len);
+		c->len = p->len;
+		c->in_port = p->in_port;
+		c->vlan = p->vlan;
+		c->l3_ofs = p->l3_ofs;
+		c->ethertype = p->ethertype;
+		c->tagged = p->tagged;
+		*copy = c;
 	}
-	return (int)n;
+	/* The field holds the pseudo-header sum: summing over it includes it.
+	 */
+	pkt_put_be16(
+	    c->data + start + cofs,
+	    csum_fold(csum_partial(c->data + start, c->len - start, 0)));
+	c->ol = (struct pkt_offload){0};
+	return 0;
 }
 
 /**
@@ -251,13 +505,13 @@ int l4_csum_fill(uint8_t *frame, size_t len)
 	l4len = iplen - hl;
 	if (proto == 6 && l4len >= 20) {
 		pkt_put_be16(l4 + 16, 0);
-		sum = pseudo_sum(ip, v6, l4len);
+		sum = pseudo_sum(ip, v6, l4len, 6);
 		pkt_put_be16(l4 + 16, csum_fold(csum_partial(l4, l4len, sum)));
 	} else if (proto == 17 && l4len >= 8) {
 		if (!v6 && !pkt_get_be16(l4 + 6))
 			return 0; /* UDPv4 without a checksum stays so */
 		pkt_put_be16(l4 + 6, 0);
-		sum = pseudo_sum(ip, v6, l4len) - 6 + 17;
+		sum = pseudo_sum(ip, v6, l4len, 17);
 		uint16_t ck = csum_fold(csum_partial(l4, l4len, sum));
 		pkt_put_be16(l4 + 6, ck ? ck : 0xffff);
 	} else {

@@ -8,7 +8,8 @@ libnl-genl-3-dev libcmocka-dev libsqlite3-dev libjansson-dev sqlite3 jq
 iproute2 iputils-ping tcpdump python3 python3-scapy iperf3 ethtool procps
 clang clang-format cppcheck libclang-rt-14-dev dpdk-dev qemu-system-x86 busybox-static cpio xz-utils zstd
 curl python3-prometheus-client bash-completion systemd-container
-isc-dhcp-client dhcpcd-base dnsmasq-base kea-admin util-linux"
+isc-dhcp-client dhcpcd-base dnsmasq-base kea-admin util-linux
+openvswitch-switch"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -11,8 +11,16 @@
 #include <sys/uio.h>
 
 /* Feature bits (virtio and vhost-user). */
+#define VIRTIO_NET_F_CSUM_BIT		   0
+#define VIRTIO_NET_F_GUEST_CSUM_BIT	   1
 #define VIRTIO_NET_F_MTU_BIT		   3
 #define VIRTIO_NET_F_MAC_BIT		   5
+#define VIRTIO_NET_F_GUEST_TSO4_BIT	   7
+#define VIRTIO_NET_F_GUEST_TSO6_BIT	   8
+#define VIRTIO_NET_F_GUEST_ECN_BIT	   9
+#define VIRTIO_NET_F_HOST_TSO4_BIT	   11
+#define VIRTIO_NET_F_HOST_TSO6_BIT	   12
+#define VIRTIO_NET_F_HOST_ECN_BIT	   13
 #define VIRTIO_NET_F_MRG_RXBUF_BIT	   15
 #define VIRTIO_NET_F_STATUS_BIT		   16
 #define VIRTIO_NET_F_MQ_BIT		   22
@@ -21,6 +29,9 @@
 #define VIRTIO_RING_F_EVENT_IDX_BIT	   29
 #define VHOST_USER_F_PROTOCOL_FEATURES_BIT 30
 #define VIRTIO_F_VERSION_1_BIT		   32
+#define VIRTIO_NET_F_GUEST_USO4_BIT	   54
+#define VIRTIO_NET_F_GUEST_USO6_BIT	   55
+#define VIRTIO_NET_F_HOST_USO_BIT	   56
 #define VU_BIT(b)			   (1ull << (b))
 
 /* Protocol feature bits. */

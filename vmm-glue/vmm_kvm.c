@@ -473,6 +473,48 @@ int vmm_vm_set_msi(struct vmm_vm *vm, unsigned gsi, bool valid,
 }
 
 /**
+ * vmm_vm_alloc_gsis() - reserve @n consecutive MSI GSIs (one per vector of
+ * a device)
+ * @vm: the VM
+ * @n: how many
+ *
+ * Return: the first, or -ENOSPC
+ */
+int vmm_vm_alloc_gsis(struct vmm_vm *vm, unsigned n)
+{
+	int first;
+
+	pthread_mutex_lock(&vm->route_lock);
+	if (n > VMM_MSI_GSIS - vm->gsis_used) {
+		pthread_mutex_unlock(&vm->route_lock);
+		return -ENOSPC;
+	}
+	first = (int)(VMM_MSI_GSI_BASE + vm->gsis_used);
+	vm->gsis_used += n;
+	pthread_mutex_unlock(&vm->route_lock);
+	return first;
+}
+
+/**
+ * vmm_vm_signal_msi() - inject one MSI message now (an interrupt the VMM
+ * raises itself, e.g. for the control queue it serves)
+ * @vm: the VM
+ * @addr_lo: message address
+ * @addr_hi: its high half
+ * @data: message data
+ *
+ * Return: 0 (delivered or blocked by the guest) or -errno
+ */
+int vmm_vm_signal_msi(struct vmm_vm *vm, uint32_t addr_lo, uint32_t addr_hi,
+		      uint32_t data)
+{
+	struct kvm_msi msi = {
+	    .address_lo = addr_lo, .address_hi = addr_hi, .data = data};
+
+	return ioctl(vm->fd, KVM_SIGNAL_MSI, &msi) < 0 ? -errno : 0;
+}
+
+/**
  * vmm_vm_end() - record how the guest ended (the first caller wins) and
  * wake the main thread
  * @vm: the VM

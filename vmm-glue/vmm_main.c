@@ -21,6 +21,7 @@
 
 #include "vmm_net.h"
 #include "vmm_priv.h"
+#include "vmm_vfio.h"
 
 #define EXIT_SETUP 1
 #define EXIT_USAGE 2
@@ -41,14 +42,18 @@ static void usage(FILE *f)
 		"usage: vnet-vmm run --kernel FILE [--initrd FILE] "
 		"[--cmdline TEXT]\n"
 		"                    [--mem SIZE] [--cpus N] "
-		"[--net NETWORK[,mac=MAC][,name=PORT][,listen]]...\n"
+		"[--net NETWORK[,mac=MAC][,name=PORT][,listen][,queues=N]]...\n"
+		"                    [--net "
+		"NETWORK[,mac=MAC][,name=PORT],sriov]...\n"
 		"                    [--console serial|none] [--socket PATH] "
 		"[--timing]\n"
 		"  SIZE takes K, M or G (default 512M); --socket is vnetd's "
 		"(default %s)\n"
 		"exit status: 0 guest powered off, 3 reset, 4 triple fault, "
 		"5 KVM error,\n"
-		"             143 SIGTERM/SIGINT, 1 set-up error, 2 usage\n",
+		"             143 SIGTERM/SIGINT, 1 set-up error, 2 usage\n"
+		"       vnet-vmm vfio-check PCI   (open a vfio-pci function "
+		"as run would, without KVM)\n",
 		VMM_DEFAULT_RPC_SOCK);
 }
 
@@ -279,7 +284,8 @@ static enum vmm_ending wait_guest(struct vmm_vm *vm, const struct vmm_opts *o,
 			pf[3 + i].fd = vmm_nics_pollfd(nics, i);
 			pf[3 + i].events = POLLIN;
 			pf[3 + i].revents = 0;
-			down |= pf[3 + i].fd < 0;
+			down |=
+			    pf[3 + i].fd < 0 && vmm_nics_has_socket(nics, i);
 		}
 		if (poll(pf, 3 + nics->n, down ? 200 : -1) < 0) {
 			if (errno == EINTR)
@@ -304,7 +310,9 @@ static enum vmm_ending wait_guest(struct vmm_vm *vm, const struct vmm_opts *o,
 			stdin_open = false;
 		}
 		for (unsigned i = 0; i < nics->n; i++)
-			if (pf[3 + i].fd < 0 || pf[3 + i].revents)
+			if ((pf[3 + i].fd < 0 &&
+			     vmm_nics_has_socket(nics, i)) ||
+			    pf[3 + i].revents)
 				(void)vmm_nics_service(nics, i);
 	}
 	return (enum vmm_ending)atomic_load(&vm->ending);
@@ -329,6 +337,13 @@ int main(int argc, char **argv)
 	int64_t t0 = realtime_ns();
 	int sfd;
 
+	if (argc >= 2 && !strcmp(argv[1], "vfio-check")) {
+		if (argc != 3) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		return vmm_vfio_check(argv[2], stdout);
+	}
 	if (parse_args(argc, argv, &o))
 		return EXIT_USAGE;
 	if (o.mem < VMM_MEM_MIN || o.mem > VMM_MEM_MAX) {

@@ -19,11 +19,30 @@
 #include "lib/jsonrpc.h"
 #include "vmm_net.h"
 #include "vmm_priv.h"
+#include "vmm_vfio.h"
 
+/* What the device model passes through from vnetd's offer: transport
+ * bits, MTU, mergeable receive buffers, and the offloads, which need
+ * nothing from the VMM but the header vnetd reads and writes.
+ * Control-queue features (CTRL_RX, CTRL_VLAN, CTRL_GUEST_OFFLOADS, ...)
+ * are not passed: vnet-vmm serves the control queue and knows only MQ's
+ * command.  MQ is offered with queues=N (N > 1), with CTRL_VQ. */
+#define VMM_NET_OFFLOADS                                                       \
+	(VU_BIT(VIRTIO_NET_F_CSUM_BIT) | VU_BIT(VIRTIO_NET_F_GUEST_CSUM_BIT) | \
+	 VU_BIT(VIRTIO_NET_F_GUEST_TSO4_BIT) |                                 \
+	 VU_BIT(VIRTIO_NET_F_GUEST_TSO6_BIT) |                                 \
+	 VU_BIT(VIRTIO_NET_F_GUEST_ECN_BIT) |                                  \
+	 VU_BIT(VIRTIO_NET_F_HOST_TSO4_BIT) |                                  \
+	 VU_BIT(VIRTIO_NET_F_HOST_TSO6_BIT) |                                  \
+	 VU_BIT(VIRTIO_NET_F_HOST_ECN_BIT) |                                   \
+	 VU_BIT(VIRTIO_NET_F_GUEST_USO4_BIT) |                                 \
+	 VU_BIT(VIRTIO_NET_F_GUEST_USO6_BIT) |                                 \
+	 VU_BIT(VIRTIO_NET_F_HOST_USO_BIT))
 #define VMM_NET_OFFER                                                          \
 	(VU_BIT(VIRTIO_F_VERSION_1_BIT) | VU_BIT(VIRTIO_NET_F_MRG_RXBUF_BIT) | \
 	 VU_BIT(VIRTIO_RING_F_EVENT_IDX_BIT) |                                 \
-	 VU_BIT(VIRTIO_RING_F_INDIRECT_DESC_BIT))
+	 VU_BIT(VIRTIO_RING_F_INDIRECT_DESC_BIT) |                             \
+	 VU_BIT(VIRTIO_NET_F_MTU_BIT) | VMM_NET_OFFLOADS)
 #define VIRTIO_NET_S_LINK_UP 1
 #define RPC_TIMEOUT_MS	     5000
 
@@ -92,67 +111,6 @@ out:
 	free(line);
 	close(fd);
 	return res;
-}
-
-/**
- * vmm_net_parse() - split "NETWORK[,mac=MAC][,name=PORT][,listen]"
- * @spec: the --net argument
- * @network: filled
- * @netlen: room
- * @mac: filled when given
- * @has_mac: whether it was
- * @name: filled with the port name when given (else left empty)
- * @namelen: room
- * @listen_mode: set when vnet-vmm is to listen and vnetd to connect
- *
- * Return: 0 or -EINVAL
- */
-int vmm_net_parse(const char *spec, char *network, size_t netlen,
-		  uint8_t mac[6], bool *has_mac, char *name, size_t namelen,
-		  bool *listen_mode)
-{
-	const char *p = strchr(spec, ',');
-	size_t n = p ? (size_t)(p - spec) : strlen(spec);
-
-	*has_mac = false;
-	*listen_mode = false;
-	name[0] = 0;
-	if (!n || n >= netlen)
-		return -EINVAL;
-	memcpy(network, spec, n);
-	network[n] = 0;
-	while (p) {
-		const char *opt = p + 1, *next = strchr(opt, ',');
-		size_t len = next ? (size_t)(next - opt) : strlen(opt);
-		unsigned b[6];
-		char tail;
-
-		if (len > 4 && !strncmp(opt, "mac=", 4)) {
-			char m[24];
-
-			if (len - 4 >= sizeof(m))
-				return -EINVAL;
-			memcpy(m, opt + 4, len - 4);
-			m[len - 4] = 0;
-			if (sscanf(m, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1],
-				   &b[2], &b[3], &b[4], &b[5], &tail) != 6 ||
-			    (b[0] & 1))
-				return -EINVAL;
-			for (int i = 0; i < 6; i++)
-				mac[i] = (uint8_t)b[i];
-			*has_mac = true;
-		} else if (len == 6 && !strncmp(opt, "listen", 6)) {
-			*listen_mode = true;
-		} else if (len > 5 && !strncmp(opt, "name=", 5) &&
-			   len - 5 < namelen) {
-			memcpy(name, opt + 5, len - 5);
-			name[len - 5] = 0;
-		} else {
-			return -EINVAL;
-		}
-		p = next;
-	}
-	return 0;
 }
 
 /* ---- vhost-user ---- */
@@ -276,11 +234,33 @@ static int vu_handshake(struct vmm_nic *nic, char *err, size_t errlen)
 	if (nic->protocol) {
 		ret = vu_call(nic, VHOST_USER_GET_PROTOCOL_FEATURES, NULL, 0,
 			      NULL, 0, &r);
+		/* MQ: the backend says how many queues it has */
+		if (!ret && nic->pairs > 1)
+			pf = r.payload.u64 & VU_BIT(VHOST_USER_PROTOCOL_F_MQ);
 		ret = ret ? ret
 			  : vu_call(nic, VHOST_USER_SET_PROTOCOL_FEATURES, &pf,
 				    sizeof(pf), NULL, 0, NULL);
 		if (ret)
 			goto fail;
+	}
+	if (nic->pairs > 1) {
+		/* queues=N needs vnetd's port to run N pairs itself */
+		ret = -EPROTONOSUPPORT;
+		if (!(pf & VU_BIT(VHOST_USER_PROTOCOL_F_MQ)) ||
+		    !(nic->backend_features & VU_BIT(VIRTIO_NET_F_MQ_BIT)))
+			goto fail;
+		ret = vu_call(nic, VHOST_USER_GET_QUEUE_NUM, NULL, 0, NULL, 0,
+			      &r);
+		if (ret)
+			goto fail;
+		if (r.payload.u64 < nic->pairs) {
+			snprintf(err, errlen,
+				 "vnetd's port %s runs %llu queue pair(s), "
+				 "not %u",
+				 nic->port, (unsigned long long)r.payload.u64,
+				 nic->pairs);
+			return -ERANGE;
+		}
 	}
 	ret = vu_call(nic, VHOST_USER_SET_OWNER, NULL, 0, NULL, 0, NULL);
 	m.regions[0] = (struct vhost_user_region){
@@ -301,7 +281,7 @@ fail:
 
 static unsigned vector_gsi(const struct vmm_nic *nic, uint16_t vector)
 {
-	return VMM_MSI_GSI_BASE + nic->index * VIO_MSIX_VECTORS + vector;
+	return nic->gsi_base + vector;
 }
 
 /* MSI-X table or enable bits changed: restate this NIC's MSI routes. */
@@ -309,7 +289,7 @@ static void nic_msix(struct vmm_virtio *v)
 {
 	struct vmm_nic *nic = v->opaque;
 
-	for (uint16_t i = 0; i < VIO_MSIX_VECTORS; i++)
+	for (uint16_t i = 0; i < v->nvec; i++)
 		(void)vmm_vm_set_msi(
 		    nic->vm, vector_gsi(nic, i), vmm_virtio_vector_usable(v, i),
 		    v->msix[i].addr_lo, v->msix[i].addr_hi, v->msix[i].data);
@@ -377,7 +357,8 @@ static int queue_vu_setup(struct vmm_nic *nic, unsigned q, uint16_t base_idx)
 	ret = ret ? ret
 		  : vu_call(nic, VHOST_USER_SET_VRING_KICK, &idx, sizeof(idx),
 			    &nic->kick[q], 1, NULL);
-	st.num = 1;
+	/* pairs beyond what the driver asked for wait, set up but disabled */
+	st.num = q / 2 < nic->active_pairs;
 	if (nic->protocol)
 		ret = ret ? ret
 			  : vu_call(nic, VHOST_USER_SET_VRING_ENABLE, &st,
@@ -401,11 +382,11 @@ static int queue_start(struct vmm_nic *nic, unsigned q)
 	if (nic->kick[q] < 0 || nic->call[q] < 0)
 		return -errno;
 	nic->call_gsi[q] = vector_gsi(
-	    nic, vq->msix_vector < VIO_MSIX_VECTORS ? vq->msix_vector : 0);
+	    nic, vq->msix_vector < nic->dev.nvec ? vq->msix_vector : 0);
 	ret = vmm_vm_ioeventfd(nic->vm, notify, 2, nic->kick[q], true);
 	if (ret)
 		return ret;
-	if (vq->msix_vector < VIO_MSIX_VECTORS) {
+	if (vq->msix_vector < nic->dev.nvec) {
 		ret =
 		    vmm_vm_irqfd(nic->vm, nic->call[q], nic->call_gsi[q], true);
 		if (ret)
@@ -432,6 +413,85 @@ static void nic_reset(struct vmm_virtio *v)
 			      NULL, 0, &r);
 		queue_fds_close(nic, q);
 	}
+	nic->ctrl_q = -1;
+}
+
+/* Enable the first @n pairs at vnetd, disable the rest. */
+static int set_active_pairs(struct vmm_nic *nic, unsigned n)
+{
+	int ret = 0;
+
+	nic->active_pairs = n;
+	for (unsigned q = 0; q < 2 * nic->pairs && !ret; q++) {
+		struct vhost_user_vring_state st = {q, q / 2 < n};
+
+		if (nic->kick[q] >= 0 && nic->protocol)
+			ret = vu_call(nic, VHOST_USER_SET_VRING_ENABLE, &st,
+				      sizeof(st), NULL, 0, NULL);
+	}
+	return ret;
+}
+
+/* One control command: the readable bytes parsed, the ack byte written. */
+static int ctrl_one(struct vmm_nic *nic, const struct vmm_vq_chain *c)
+{
+	uint8_t cmd[16], ack;
+	size_t len = 0;
+	unsigned pairs = 0;
+
+	for (unsigned i = 0; i < c->nread; i++) {
+		size_t take = c->seg[i].len;
+
+		if (take > sizeof(cmd) - len)
+			take = sizeof(cmd) - len;
+		memcpy(cmd + len, c->seg[i].p, take);
+		len += take;
+	}
+	if (c->nseg == c->nread || !c->seg[c->nread].len)
+		return -1; /* no room for the ack: nothing written */
+	ack = vmm_net_ctrl_parse(cmd, len, nic->pairs, &pairs);
+	if (ack == VIRTIO_NET_OK && set_active_pairs(nic, pairs)) {
+		fprintf(stderr,
+			"vnet-vmm: %s: vnetd refused %u queue pair(s)\n",
+			nic->port, pairs);
+		ack = VIRTIO_NET_ERR;
+	}
+	if (ack == VIRTIO_NET_OK)
+		fprintf(stderr,
+			"vnet-vmm: %s: the driver runs %u queue "
+			"pair(s)\n",
+			nic->port, pairs);
+	c->seg[c->nread].p[0] = ack;
+	return 1;
+}
+
+/* A notification that reached vnet-vmm: the control queue is ours. */
+static bool nic_notify(struct vmm_virtio *v, unsigned q)
+{
+	struct vmm_nic *nic = v->opaque;
+	struct vmm_vq_chain c;
+	bool any = false;
+
+	if (nic->ctrl_q < 0 || q != (unsigned)nic->ctrl_q)
+		return false;
+	while (vmm_vq_pop(v, q, &nic->ctrl, &c) == 1) {
+		int len = ctrl_one(nic, &c);
+
+		if (vmm_vq_push(v, q, &nic->ctrl, c.head,
+				len > 0 ? (uint32_t)len : 0))
+			break;
+		any = true;
+	}
+	if (any) {
+		uint16_t vec = v->q[q].msix_vector;
+
+		v->isr |= 1;
+		if (vmm_virtio_vector_usable(v, vec))
+			(void)vmm_vm_signal_msi(nic->vm, v->msix[vec].addr_lo,
+						v->msix[vec].addr_hi,
+						v->msix[vec].data);
+	}
+	return true;
 }
 
 static int set_features(struct vmm_nic *nic)
@@ -444,12 +504,19 @@ static int set_features(struct vmm_nic *nic)
 		       0, NULL);
 }
 
+/* Data queues go to vnetd; the control queue (with CTRL_VQ) stays here.
+ * Without MQ the driver runs pair 0 only; with it, pair 0 until it asks
+ * for more (virtio 1.2, 5.1.6.5.5). */
 static int nic_start(struct vmm_virtio *v)
 {
 	struct vmm_nic *nic = v->opaque;
+	bool mq = v->guest_features & VU_BIT(VIRTIO_NET_F_MQ_BIT);
 	int ret = set_features(nic);
 
-	for (unsigned q = 0; q < v->nq && !ret; q++)
+	nic->active_pairs = 1;
+	nic->ctrl_q = vmm_net_ctrl_queue(v->guest_features, nic->pairs);
+	nic->ctrl = (struct vmm_vq_state){0};
+	for (unsigned q = 0; q < 2 * (mq ? nic->pairs : 1) && !ret; q++)
 		if (v->q[q].enabled)
 			ret = queue_start(nic, q);
 	if (ret) {
@@ -465,6 +532,7 @@ static const struct vmm_virtio_ops nic_ops = {
     .start = nic_start,
     .reset = nic_reset,
     .msix = nic_msix,
+    .notify = nic_notify,
 };
 
 /* A locally administered MAC derived from the port name (stable for a
@@ -483,99 +551,222 @@ static void mac_from_name(const char *name, uint8_t mac[6])
 	mac[5] = (uint8_t)h;
 }
 
+/* The MAC vnetd assigned (port.add's result), if it says one. */
+static bool mac_from_result(json_t *res, uint8_t mac[6])
+{
+	const char *m = json_string_value(json_object_get(res, "mac"));
+	unsigned b[6];
+	char tail;
+
+	if (!m ||
+	    sscanf(m, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5], &tail) != 6 ||
+	    (b[0] & 1))
+		return false;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	return true;
+}
+
+static const char *mac_text(const uint8_t mac[6], char buf[18])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
+		 mac[2], mac[3], mac[4], mac[5]);
+	return buf;
+}
+
+/* The network's MTU, offered to the driver (VIRTIO_NET_F_MTU). */
+static unsigned network_mtu(struct vmm_nics *n, const char *network, char *err,
+			    size_t errlen)
+{
+	json_t *res =
+	    rpc_call(n->rpc_sock, "network.show",
+		     json_pack("{s:s}", "name", network), err, errlen);
+	unsigned mtu =
+	    (unsigned)json_integer_value(json_object_get(res, "mtu"));
+
+	json_decref(res);
+	return mtu < 68 || mtu > 65535 ? 1500 : mtu;
+}
+
+/* --net NET,sriov: vnetd picks a virtual function from the network's pool
+ * (port kind "sriov"), configures it (MAC, VLAN, spoof checking) and binds
+ * it to vfio-pci; port.show says where it is.  vnet-vmm passes it through
+ * with VFIO: the switch is bypassed, port.del gives the VF back. */
+static int nic_add_sriov(struct vmm_nics *n, struct vmm_nic *nic,
+			 const struct vmm_net_spec *ns, char *err,
+			 size_t errlen)
+{
+	json_t *params, *res, *sr;
+	const char *pci, *state;
+	char why[256], macs[18];
+	int group, ret;
+
+	params = json_pack("{s:s, s:s, s:s}", "network", nic->network, "name",
+			   nic->port, "kind", "sriov");
+	if (ns->has_mac)
+		json_object_set_new(params, "mac",
+				    json_string(mac_text(nic->mac, macs)));
+	res = rpc_call(n->rpc_sock, "port.add", params, why, sizeof(why));
+	if (!res) {
+		snprintf(err, errlen,
+			 "vnetd gave no SR-IOV virtual function on %s: %s",
+			 nic->network, why);
+		return -EIO;
+	}
+	json_decref(res);
+	nic->port_added = true;
+	n->n++;
+	res = rpc_call(n->rpc_sock, "port.show",
+		       json_pack("{s:s}", "name", nic->port), why, sizeof(why));
+	sr = json_object_get(res, "sriov");
+	pci = json_string_value(json_object_get(sr, "pci"));
+	state = json_string_value(json_object_get(res, "state"));
+	if (!res || !json_is_object(sr) || !pci) {
+		snprintf(err, errlen,
+			 "vnetd's port %s says no SR-IOV virtual function "
+			 "(port.show has no \"sriov\" with a \"pci\" "
+			 "address)%s%s",
+			 nic->port, res ? "" : ": ", res ? "" : why);
+		json_decref(res);
+		return -ENOTSUP;
+	}
+	if (state && !strcmp(state, "error")) {
+		snprintf(err, errlen,
+			 "the virtual function %s is not ready: %s", pci,
+			 json_string_value(json_object_get(res, "error"))
+			     ?: "vnetd says error");
+		json_decref(res);
+		return -EIO;
+	}
+	group =
+	    json_is_integer(json_object_get(sr, "iommu_group"))
+		? (int)json_integer_value(json_object_get(sr, "iommu_group"))
+		: -1;
+	if (!mac_from_result(sr, nic->mac))
+		memset(nic->mac, 0, 6);
+	ret = vmm_vfio_open(nic->vm, pci, group, nic->index, &nic->vfio, why,
+			    sizeof(why));
+	if (ret) {
+		snprintf(err, errlen, "cannot pass %s through: %s", pci, why);
+		json_decref(res);
+		return ret;
+	}
+	fprintf(stderr,
+		"vnet-vmm: NIC %u on network %s: port %s, SR-IOV VF %s of %s "
+		"passed through (VFIO), MAC %s\n",
+		nic->index, nic->network, nic->port, pci,
+		json_string_value(json_object_get(sr, "pf")) ?: "?",
+		mac_text(nic->mac, macs));
+	json_decref(res);
+	return 0;
+}
+
 static int nic_add(struct vmm_nics *n, struct vmm_vm *vm, const char *spec,
 		   char *err, size_t errlen)
 {
 	struct vmm_nic *nic = &n->nic[n->n];
-	char dir[108], name[64];
+	struct vmm_net_spec ns;
+	char dir[108], macs[18], port[sizeof(nic->port)];
 	const char *slash = strrchr(n->rpc_sock, '/');
-	uint8_t devcfg[12] = {0};
-	bool has_mac, listen_mode;
+	uint8_t devcfg[VMM_NET_DEVCFG_SIZE];
+	uint64_t offer;
 	unsigned mtu;
-	json_t *res;
+	json_t *res, *params;
 	int ret;
 
 	memset(nic, 0, sizeof(*nic));
 	nic->vm = vm;
 	nic->index = n->n;
 	nic->sock = nic->listen_fd = -1;
+	nic->ctrl_q = -1;
 	for (unsigned q = 0; q < VIO_MAX_QUEUES; q++)
 		nic->kick[q] = nic->call[q] = -1;
-	if (vmm_net_parse(spec, nic->network, sizeof(nic->network), nic->mac,
-			  &has_mac, name, sizeof(name), &listen_mode)) {
-		snprintf(
-		    err, errlen,
-		    "--net %s is not NETWORK[,mac=MAC][,name=PORT][,listen]",
-		    spec);
+	if (vmm_net_parse(spec, &ns)) {
+		snprintf(err, errlen,
+			 "--net %s is not NETWORK[,mac=MAC][,name=PORT]"
+			 "[,listen][,queues=1-%d] or NETWORK[,mac=MAC]"
+			 "[,name=PORT],sriov",
+			 spec, VU_MAX_QUEUE_PAIRS);
 		return -EINVAL;
 	}
-	if (name[0])
-		snprintf(nic->port, sizeof(nic->port), "%s", name);
+	snprintf(nic->network, sizeof(nic->network), "%s", ns.network);
+	nic->pairs = ns.queues;
+	if (ns.name[0])
+		snprintf(nic->port, sizeof(nic->port), "%s", ns.name);
 	else
 		snprintf(nic->port, sizeof(nic->port), "vmm%d-%u",
-			 (int)getpid(), n->n);
-	if (!has_mac)
-		mac_from_name(nic->port, nic->mac);
+			 (int)getpid(), nic->index);
+	memcpy(nic->mac, ns.mac, 6);
+	if (ns.sriov)
+		return nic_add_sriov(n, nic, &ns, err, errlen);
 	snprintf(dir, sizeof(dir), "%.*s",
 		 slash ? (int)(slash - n->rpc_sock) : 1,
 		 slash ? n->rpc_sock : ".");
-	snprintf(name, sizeof(name), "%s", nic->port);
+	memcpy(port, nic->port, sizeof(port));
 	if ((size_t)snprintf(nic->path, sizeof(nic->path), "%s/%s.vhost", dir,
-			     name) >= sizeof(nic->path)) {
+			     port) >= sizeof(nic->path)) {
 		snprintf(err, errlen, "the socket path for %s is too long",
 			 nic->port);
 		return -ENAMETOOLONG;
 	}
-	if (listen_mode && vu_listen(nic, err, errlen))
+	if (ns.listen && vu_listen(nic, err, errlen))
 		return -EIO;
-	res = rpc_call(n->rpc_sock, "port.add",
-		       json_pack("{s:s, s:s, s:s, s:s, s:b}", "name", nic->port,
-				 "network", nic->network, "kind", "vhost-user",
-				 "path", nic->path, "client", listen_mode),
-		       err, errlen);
-	if (!res && listen_mode) {
+	params = json_pack("{s:s, s:s, s:s, s:s, s:b}", "name", nic->port,
+			   "network", nic->network, "kind", "vhost-user",
+			   "path", nic->path, "client", ns.listen);
+	if (nic->pairs > 1)
+		json_object_set_new(params, "queues", json_integer(nic->pairs));
+	if (ns.has_mac)
+		json_object_set_new(params, "mac",
+				    json_string(mac_text(nic->mac, macs)));
+	res = rpc_call(n->rpc_sock, "port.add", params, err, errlen);
+	if (!res && ns.listen) {
 		close(nic->listen_fd);
 		unlink(nic->path);
 	}
 	if (!res)
 		return -EIO;
+	/* no mac=: vnetd's (stable per network and port name); a vnetd
+	 * that assigns none: one derived from the port name here */
+	if (!ns.has_mac && !mac_from_result(res, nic->mac))
+		mac_from_name(nic->port, nic->mac);
 	json_decref(res);
 	nic->port_added = true;
 	n->n++;
-	/* the network's MTU, offered to the driver (VIRTIO_NET_F_MTU) */
-	res = rpc_call(n->rpc_sock, "network.show",
-		       json_pack("{s:s}", "name", nic->network), err, errlen);
-	mtu = (unsigned)json_integer_value(json_object_get(res, "mtu"));
-	json_decref(res);
-	if (mtu < 68 || mtu > 65535)
-		mtu = 1500;
-	ret = listen_mode ? vu_accept(nic, err, errlen)
-			  : vu_connect(nic, err, errlen);
+	mtu = network_mtu(n, nic->network, err, errlen);
+	ret = ns.listen ? vu_accept(nic, err, errlen)
+			: vu_connect(nic, err, errlen);
 	ret = ret ? ret : vu_handshake(nic, err, errlen);
 	if (ret)
 		return ret;
-	memcpy(devcfg, nic->mac, 6);
-	devcfg[6] = VIRTIO_NET_S_LINK_UP;
-	devcfg[8] = 1; /* max_virtqueue_pairs */
-	devcfg[10] = (uint8_t)(mtu & 0xff);
-	devcfg[11] = (uint8_t)(mtu >> 8);
+	vmm_net_devcfg(devcfg, nic->mac, true, nic->pairs, mtu);
+	offer = (nic->backend_features & VMM_NET_OFFER) |
+		VU_BIT(VIRTIO_NET_F_MAC_BIT) | VU_BIT(VIRTIO_NET_F_STATUS_BIT);
+	if (nic->pairs > 1)
+		offer |= VU_BIT(VIRTIO_NET_F_MQ_BIT) |
+			 VU_BIT(VIRTIO_NET_F_CTRL_VQ_BIT);
+	ret = vmm_vm_alloc_gsis(vm, 2 * nic->pairs + 2);
+	if (ret < 0) {
+		snprintf(err, errlen, "too many interrupt vectors");
+		return ret;
+	}
+	nic->gsi_base = (unsigned)ret;
 	ret = vmm_virtio_init(
 	    &nic->dev, 1, &vm->mem,
-	    (uint32_t)(VMM_PCI_MMIO_GPA + nic->index * VIO_BAR_SIZE), 2,
-	    (nic->backend_features &
-	     (VMM_NET_OFFER | VU_BIT(VIRTIO_NET_F_MTU_BIT))) |
-		VU_BIT(VIRTIO_NET_F_MAC_BIT) | VU_BIT(VIRTIO_NET_F_STATUS_BIT),
-	    devcfg, sizeof(devcfg), &nic_ops, nic);
+	    (uint32_t)(VMM_PCI_MMIO_GPA + nic->index * VIO_BAR_SIZE),
+	    nic->pairs > 1 ? 2 * nic->pairs + 1 : 2, offer, devcfg,
+	    sizeof(devcfg), &nic_ops, nic);
 	ret = ret ? ret : vmm_pci_attach(vm->pci, &nic->dev.pci);
 	if (ret < 0) {
 		snprintf(err, errlen, "no room for the virtio-net function");
 		return ret;
 	}
 	fprintf(stderr,
-		"vnet-vmm: NIC %u on network %s: port %s, MAC "
-		"%02x:%02x:%02x:%02x:%02x:%02x, MTU %u\n",
-		nic->index, nic->network, nic->port, nic->mac[0], nic->mac[1],
-		nic->mac[2], nic->mac[3], nic->mac[4], nic->mac[5], mtu);
+		"vnet-vmm: NIC %u on network %s: port %s, MAC %s, MTU %u, "
+		"%u queue pair(s)\n",
+		nic->index, nic->network, nic->port, mac_text(nic->mac, macs),
+		mtu, nic->pairs);
 	return 0;
 }
 
@@ -636,9 +827,22 @@ static int nic_reconnect(struct vmm_nic *nic)
  */
 int vmm_nics_pollfd(const struct vmm_nics *n, unsigned i)
 {
-	if (i >= n->n)
+	if (i >= n->n || n->nic[i].vfio)
 		return -1;
 	return n->nic[i].sock >= 0 ? n->nic[i].sock : n->nic[i].listen_fd;
+}
+
+/**
+ * vmm_nics_has_socket() - does NIC @i talk to vnetd over vhost-user (and
+ * need watching and reconnecting)?
+ * @n: NIC set
+ * @i: index
+ *
+ * Return: false for a passed-through virtual function
+ */
+bool vmm_nics_has_socket(const struct vmm_nics *n, unsigned i)
+{
+	return i < n->n && !n->nic[i].vfio && n->nic[i].path[0];
 }
 
 /**
@@ -654,7 +858,7 @@ bool vmm_nics_service(struct vmm_nics *n, unsigned i)
 	struct vmm_nic *nic;
 	char c;
 
-	if (i >= n->n)
+	if (!vmm_nics_has_socket(n, i))
 		return true;
 	nic = &n->nic[i];
 	if (nic->sock >= 0) {
@@ -721,6 +925,9 @@ void vmm_nics_detach(struct vmm_nics *n)
 		char err[256];
 		json_t *res;
 
+		/* the VF reset and unmapped before vnetd takes it back */
+		vmm_vfio_close(nic->vfio);
+		nic->vfio = NULL;
 		for (unsigned q = 0; q < VIO_MAX_QUEUES; q++)
 			queue_fds_close(nic, q);
 		if (nic->dev.pci.bar_rw)

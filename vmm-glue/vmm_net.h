@@ -16,6 +16,26 @@
 #define VMM_DEFAULT_RPC_SOCK "/run/vnet/vnetd.sock"
 
 struct vmm_vm;
+struct vmm_vfio;
+
+/**
+ * struct vmm_net_spec - one --net argument, parsed
+ * @network: vnetd network
+ * @mac: the MAC given with mac=, when @has_mac
+ * @name: the port name given with name=, else empty
+ * @listen: vnet-vmm listens, vnetd connects (a client-mode port)
+ * @queues: queue pairs (queues=N, 1 to VU_MAX_QUEUE_PAIRS)
+ * @sriov: pass an SR-IOV virtual function through instead (sriov)
+ */
+struct vmm_net_spec {
+	char network[64];
+	uint8_t mac[6];
+	bool has_mac;
+	char name[64];
+	bool listen;
+	unsigned queues;
+	bool sriov;
+};
 
 /**
  * struct vmm_nic - one NIC
@@ -28,6 +48,12 @@ struct vmm_vm;
  * @protocol: VHOST_USER_F_PROTOCOL_FEATURES was negotiated
  * @kick: per queue, the ioeventfd given to vnetd
  * @call: per queue, the irqfd given to vnetd
+ * @pairs: queue pairs of the device (and of vnetd's port)
+ * @active_pairs: pairs the driver uses (VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET)
+ * @ctrl_q: the control queue while the driver runs one, else -1
+ * @ctrl: where vnet-vmm is in it
+ * @gsi_base: the GSI of MSI-X vector 0
+ * @vfio: a passed-through virtual function instead of virtio (sriov)
  */
 struct vmm_nic {
 	struct vmm_virtio dev;
@@ -46,6 +72,11 @@ struct vmm_nic {
 	int call[VIO_MAX_QUEUES];
 	unsigned call_gsi[VIO_MAX_QUEUES];
 	unsigned reconnects;
+	unsigned pairs, active_pairs;
+	int ctrl_q;
+	struct vmm_vq_state ctrl;
+	unsigned gsi_base;
+	struct vmm_vfio *vfio;
 };
 
 struct vmm_nics {
@@ -54,9 +85,7 @@ struct vmm_nics {
 	struct vmm_nic nic[VMM_MAX_NICS];
 };
 
-int vmm_net_parse(const char *spec, char *network, size_t netlen,
-		  uint8_t mac[6], bool *has_mac, char *name, size_t namelen,
-		  bool *listen_mode);
+int vmm_net_parse(const char *spec, struct vmm_net_spec *out);
 void vmm_nics_init(struct vmm_nics *n);
 int vmm_nics_attach(struct vmm_nics *n, struct vmm_vm *vm, const char *rpc_sock,
 		    const char *const *specs, unsigned count, char *err,
@@ -64,5 +93,6 @@ int vmm_nics_attach(struct vmm_nics *n, struct vmm_vm *vm, const char *rpc_sock,
 void vmm_nics_detach(struct vmm_nics *n);
 int vmm_nics_pollfd(const struct vmm_nics *n, unsigned i);
 bool vmm_nics_service(struct vmm_nics *n, unsigned i);
+bool vmm_nics_has_socket(const struct vmm_nics *n, unsigned i);
 
 #endif

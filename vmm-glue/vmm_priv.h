@@ -12,7 +12,7 @@
 
 #define VMM_MAX_CPUS	 8
 #define VMM_MSI_GSI_BASE 24 /* GSIs above the IOAPIC's pins */
-#define VMM_MSI_GSIS	 32
+#define VMM_MSI_GSIS	 128
 
 /* How a run ended, with vnet-vmm's exit status for each. */
 #define VMM_ENDINGS(X)                                                 \
@@ -70,6 +70,7 @@ struct vmm_vm {
 		bool valid;
 		uint32_t addr_lo, addr_hi, data;
 	} msi[VMM_MSI_GSIS];
+	unsigned gsis_used;
 	int done_fd;
 	_Atomic int ending;
 	_Atomic int64_t first_exit_ns;
@@ -90,6 +91,9 @@ int vmm_vm_ioeventfd(struct vmm_vm *vm, uint64_t gpa, unsigned len, int fd,
 int vmm_vm_irqfd(struct vmm_vm *vm, int fd, unsigned gsi, bool assign);
 int vmm_vm_set_msi(struct vmm_vm *vm, unsigned gsi, bool valid,
 		   uint32_t addr_lo, uint32_t addr_hi, uint32_t data);
+int vmm_vm_alloc_gsis(struct vmm_vm *vm, unsigned n);
+int vmm_vm_signal_msi(struct vmm_vm *vm, uint32_t addr_lo, uint32_t addr_hi,
+		      uint32_t data);
 int vmm_ending_status(enum vmm_ending e);
 const char *vmm_ending_text(enum vmm_ending e);
 

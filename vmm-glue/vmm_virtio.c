@@ -195,8 +195,7 @@ void vmm_virtio_common_write(struct vmm_virtio *v, unsigned off,
 			    (uint32_t)val;
 		return;
 	case VIO_C_MSIX_CONFIG:
-		v->msix_config =
-		    val < VIO_MSIX_VECTORS ? (uint16_t)val : VIO_NO_VECTOR;
+		v->msix_config = val < v->nvec ? (uint16_t)val : VIO_NO_VECTOR;
 		return;
 	case VIO_C_STATUS:
 		status_write(v, (uint8_t)val);
@@ -214,8 +213,8 @@ void vmm_virtio_common_write(struct vmm_virtio *v, unsigned off,
 		return;
 	case VIO_C_Q_MSIX:
 		if (q)
-			q->msix_vector = val < VIO_MSIX_VECTORS ? (uint16_t)val
-								: VIO_NO_VECTOR;
+			q->msix_vector =
+			    val < v->nvec ? (uint16_t)val : VIO_NO_VECTOR;
 		return;
 	case VIO_C_Q_ENABLE:
 		if (!q || val != 1 || q->enabled)
@@ -313,7 +312,7 @@ bool vmm_virtio_msix_enabled(const struct vmm_virtio *v)
  */
 bool vmm_virtio_vector_usable(const struct vmm_virtio *v, uint16_t vector)
 {
-	return vmm_virtio_msix_enabled(v) && vector < VIO_MSIX_VECTORS &&
+	return vmm_virtio_msix_enabled(v) && vector < v->nvec &&
 	       !(v->msix[vector].ctrl & 1);
 }
 
@@ -323,7 +322,7 @@ static void msix_rw(struct vmm_virtio *v, uint64_t off, uint8_t *data,
 	unsigned idx = (unsigned)(off / 16), word = (unsigned)(off % 16) / 4;
 	uint32_t *w;
 
-	if (size != 4 || (off & 3) || idx >= VIO_MSIX_VECTORS)
+	if (size != 4 || (off & 3) || idx >= v->nvec)
 		return;
 	w = &v->msix[idx].addr_lo + word;
 	if (!write) {
@@ -361,14 +360,16 @@ static void bar_rw(void *opaque, unsigned bar, uint64_t off, uint8_t *data,
 		if (!write && size <= VIO_DEVCFG_MAX - rel)
 			memcpy(data, v->devcfg + rel, size);
 	} else if (off >= VIO_MSIX_TBL_OFF &&
-		   off < VIO_MSIX_TBL_OFF + 16 * VIO_MSIX_VECTORS) {
+		   off < VIO_MSIX_TBL_OFF + 16 * v->nvec) {
 		msix_rw(v, off - VIO_MSIX_TBL_OFF, data, size, write);
 	} else if (off >= VIO_NOTIFY_OFF &&
 		   off < VIO_NOTIFY_OFF + VIO_NOTIFY_MULT * v->nq) {
-		if (write)
-			v->slow_notifies++;
-		else
+		unsigned q = (unsigned)(off - VIO_NOTIFY_OFF) / VIO_NOTIFY_MULT;
+
+		if (!write)
 			memset(data, 0, size);
+		else if (!v->ops || !v->ops->notify || !v->ops->notify(v, q))
+			v->slow_notifies++;
 	} else if (!write) {
 		memset(data, 0, size); /* PBA: nothing pending */
 	}
@@ -431,10 +432,11 @@ int vmm_virtio_init(struct vmm_virtio *v, uint16_t device_type,
 	v->ops = ops;
 	v->opaque = opaque;
 	v->nq = nq;
+	v->nvec = nq + 1;
 	v->host_features = host_features | VU_BIT(VIRTIO_F_VERSION_1_BIT);
 	memcpy(v->devcfg, devcfg, devcfg_len);
 	v->devcfg_len = devcfg_len;
-	for (unsigned i = 0; i < VIO_MSIX_VECTORS; i++)
+	for (unsigned i = 0; i < v->nvec; i++)
 		v->msix[i].ctrl = 1; /* masked at reset */
 	device_reset(v);
 	/* class 02 00 00 (Ethernet), revision 1 (modern) */
@@ -445,7 +447,7 @@ int vmm_virtio_init(struct vmm_virtio *v, uint16_t device_type,
 	v->pci.opaque = v;
 	if (vmm_pci_add_bar(&v->pci, 0, VIO_BAR_SIZE, bar_gpa))
 		return -EINVAL;
-	put16(msix + 2, VIO_MSIX_VECTORS - 1);
+	put16(msix + 2, (uint16_t)(v->nvec - 1));
 	put32(msix + 4, VIO_MSIX_TBL_OFF);
 	put32(msix + 8, VIO_MSIX_PBA_OFF);
 	off = vmm_pci_add_cap(&v->pci, msix, sizeof(msix));
@@ -461,5 +463,146 @@ int vmm_virtio_init(struct vmm_virtio *v, uint16_t device_type,
 	    add_vio_cap(v, VIRTIO_PCI_CAP_NOTIFY, VIO_NOTIFY_OFF,
 			VIO_NOTIFY_MULT * nq, true) < 0)
 		return -ENOSPC;
+	return 0;
+}
+
+/* ---- a queue the VMM serves itself ---- */
+
+static int chain_fault(struct vmm_virtio *v)
+{
+	mark_broken(v, VIO_BROKEN_CHAIN);
+	return -EINVAL;
+}
+
+/* One descriptor, copied first: the guest may change it meanwhile. */
+static int chain_add(struct vmm_virtio *v, struct vmm_vq_chain *c,
+		     const struct vring_desc_le *d)
+{
+	bool wr = d->flags & VRING_DESC_F_WRITE;
+	uint8_t *p = vmm_mem_ptr(v->mem, d->addr, d->len ? d->len : 1);
+
+	if (!p || c->nseg == VIO_CHAIN_MAX_SEGS || (!wr && c->nseg > c->nread))
+		return -EINVAL; /* outside RAM, too long, read after write */
+	c->seg[c->nseg].p = p;
+	c->seg[c->nseg].len = d->len;
+	c->nseg++;
+	if (!wr)
+		c->nread++;
+	return 0;
+}
+
+/* Walk a descriptor table of @n entries from @idx; @depth 1 inside an
+ * indirect table (which may not nest). */
+static int chain_walk(struct vmm_virtio *v, struct vmm_vq_chain *c,
+		      const uint8_t *table, uint32_t n, uint16_t idx, int depth)
+{
+	for (uint32_t hops = 0;; hops++) {
+		struct vring_desc_le d;
+
+		if (idx >= n || hops >= n)
+			return -EINVAL; /* index out of range, or a loop */
+		memcpy(&d, table + 16u * idx, sizeof(d));
+		if (d.flags & VRING_DESC_F_INDIRECT) {
+			const uint8_t *t;
+
+			if (depth || (d.flags & VRING_DESC_F_NEXT) || hops ||
+			    !(v->guest_features &
+			      VU_BIT(VIRTIO_RING_F_INDIRECT_DESC_BIT)) ||
+			    !d.len || d.len % 16 || d.len / 16 > VIO_QUEUE_MAX)
+				return -EINVAL;
+			t = vmm_mem_ptr(v->mem, d.addr, d.len);
+			if (!t)
+				return -EINVAL;
+			return chain_walk(v, c, t, d.len / 16, 0, 1);
+		}
+		if (chain_add(v, c, &d))
+			return -EINVAL;
+		if (!(d.flags & VRING_DESC_F_NEXT))
+			return 0;
+		idx = d.next;
+	}
+}
+
+/**
+ * vmm_vq_pop() - take the next chain of a queue the VMM serves
+ * @v: device (lock held)
+ * @q: queue, enabled, the device running
+ * @s: where the VMM is in that queue
+ * @c: filled
+ *
+ * Every index and address comes from the guest and is checked: the
+ * available index may run ahead by at most the queue size, the head and
+ * each next index are below it, a chain is at most as long as its table, an
+ * indirect table is a multiple of 16 bytes, does not nest and was
+ * negotiated, each buffer lies in guest RAM, and no readable buffer follows
+ * a writable one.  A violation marks the device broken.
+ *
+ * Return: 1 with a chain, 0 when the queue is empty, -EINVAL (the device
+ * is broken now) or -EIO (the queue is not running)
+ */
+int vmm_vq_pop(struct vmm_virtio *v, unsigned q, struct vmm_vq_state *s,
+	       struct vmm_vq_chain *c)
+{
+	const struct vmm_virtio_queue *vq;
+	const uint16_t *avail;
+	const uint8_t *table;
+	uint16_t idx, head;
+
+	if (q >= v->nq || !v->q[q].enabled || !(v->status & VIO_S_DRIVER_OK) ||
+	    v->broken != VIO_BROKEN_NONE)
+		return -EIO;
+	vq = &v->q[q];
+	/* checked when the queue was enabled */
+	avail = vmm_mem_ptr(v->mem, vq->driver, 6 + 2u * vq->size);
+	table = vmm_mem_ptr(v->mem, vq->desc, 16u * vq->size);
+	if (!avail || !table)
+		return chain_fault(v);
+	idx = __atomic_load_n(&avail[1], __ATOMIC_ACQUIRE);
+	if (idx == s->last_avail)
+		return 0;
+	if ((uint16_t)(idx - s->last_avail) > vq->size)
+		return chain_fault(v);
+	head = __atomic_load_n(&avail[2 + s->last_avail % vq->size],
+			       __ATOMIC_RELAXED);
+	memset(c, 0, sizeof(*c));
+	c->head = head;
+	if (chain_walk(v, c, table, vq->size, head, 0))
+		return chain_fault(v);
+	s->last_avail++;
+	return 1;
+}
+
+/**
+ * vmm_vq_push() - return a chain to the driver through the used ring
+ * @v: device (lock held)
+ * @q: queue
+ * @s: where the VMM is in it
+ * @head: the chain's head (from vmm_vq_pop())
+ * @len: bytes written into its writable buffers
+ *
+ * With EVENT_IDX the available event is moved on too, so the driver goes
+ * on notifying.  The caller raises the queue's interrupt.
+ *
+ * Return: 0 or -EIO (the queue is not running)
+ */
+int vmm_vq_push(struct vmm_virtio *v, unsigned q, struct vmm_vq_state *s,
+		uint16_t head, uint32_t len)
+{
+	const struct vmm_virtio_queue *vq;
+	uint8_t *used;
+	uint32_t elem[2] = {head, len};
+
+	if (q >= v->nq || !v->q[q].enabled)
+		return -EIO;
+	vq = &v->q[q];
+	used = vmm_mem_ptr(v->mem, vq->device, 6 + 8u * vq->size);
+	if (!used)
+		return -EIO;
+	memcpy(used + 4 + 8u * (s->used_idx % vq->size), elem, sizeof(elem));
+	s->used_idx++;
+	__atomic_store_n((uint16_t *)(used + 2), s->used_idx, __ATOMIC_RELEASE);
+	if (v->guest_features & VU_BIT(VIRTIO_RING_F_EVENT_IDX_BIT))
+		__atomic_store_n((uint16_t *)(used + 4 + 8u * vq->size),
+				 s->last_avail, __ATOMIC_RELEASE);
 	return 0;
 }

@@ -9,9 +9,10 @@
 #include "vmm.h"
 #include "vmm_pci.h"
 
-#define VIO_MAX_QUEUES	 2
-#define VIO_QUEUE_MAX	 256
-#define VIO_MSIX_VECTORS (VIO_MAX_QUEUES + 1)
+#define VIO_MAX_QUEUES 17 /* virtio-net: 8 queue pairs and a control queue */
+#define VIO_QUEUE_MAX  256
+#define VIO_MSIX_VECTORS \
+	(VIO_MAX_QUEUES + 1) /* the most; a device has nq + 1 */
 #define VIO_NO_VECTOR	 0xffff
 #define VIO_BAR_SIZE	 0x8000
 #define VIO_COMMON_OFF	 0x0000
@@ -58,7 +59,8 @@
 	X(QUEUE_SIZE, "a queue size is zero or not a power of two")    \
 	X(QUEUE_ADDR, "a queue is misaligned or outside guest RAM")    \
 	X(LATE_WRITE, "the driver changed a queue after enabling it")  \
-	X(BACKEND, "the backend refused the queues")
+	X(BACKEND, "the backend refused the queues")                   \
+	X(CHAIN, "a descriptor chain the VMM serves is malformed")
 
 enum vio_broken {
 #define VIO_BROKEN_ENUM(id, text) VIO_BROKEN_##id,
@@ -85,6 +87,9 @@ struct vmm_virtio;
  * @start: DRIVER_OK with valid queues; 0 or -errno (the device breaks)
  * @reset: the driver reset the device after @start succeeded
  * @msix: the MSI-X table or its enable bits changed
+ * @notify: the driver notified queue @q through the VMM (no ioeventfd on
+ *          it); true when the backend serves that queue here (a control
+ *          queue), false to count it as a slow notification (may be NULL)
  *
  * Called with the device's lock held, from a vCPU thread.
  */
@@ -92,6 +97,7 @@ struct vmm_virtio_ops {
 	int (*start)(struct vmm_virtio *v);
 	void (*reset)(struct vmm_virtio *v);
 	void (*msix)(struct vmm_virtio *v);
+	bool (*notify)(struct vmm_virtio *v, unsigned q);
 };
 
 /**
@@ -103,6 +109,7 @@ struct vmm_virtio_ops {
  * @broken: why the device needs a reset, VIO_BROKEN_NONE when it works
  * @started: the backend runs the queues
  * @devcfg: device-specific configuration (read-only to the driver here)
+ * @nvec: MSI-X vectors (nq + 1)
  * @slow_notifies: queue notifications that reached the VMM instead of an
  *                 ioeventfd (0 while the data plane bypasses the VMM)
  */
@@ -122,7 +129,7 @@ struct vmm_virtio {
 	uint8_t msix_cap;
 	enum vio_broken broken;
 	bool started;
-	unsigned nq;
+	unsigned nq, nvec;
 	struct vmm_virtio_queue q[VIO_MAX_QUEUES];
 	struct vmm_virtio_msix msix[VIO_MSIX_VECTORS];
 	uint8_t devcfg[VIO_DEVCFG_MAX];
@@ -143,5 +150,55 @@ void vmm_virtio_common_write(struct vmm_virtio *v, unsigned off,
 bool vmm_virtio_msix_enabled(const struct vmm_virtio *v);
 bool vmm_virtio_vector_usable(const struct vmm_virtio *v, uint16_t vector);
 const char *vmm_virtio_broken_text(enum vio_broken why);
+
+/* ---- a queue the VMM serves itself (virtio-net's control queue) ---- */
+
+#define VIO_CHAIN_MAX_SEGS 8
+
+/**
+ * struct vmm_vq_chain - one descriptor chain taken from the available ring
+ * @head: its head index (returned in the used ring)
+ * @nseg: segments in @seg
+ * @seg: the buffers, already translated; the driver-readable ones first
+ * @nread: how many of @seg the device may only read
+ */
+struct vmm_vq_chain {
+	uint16_t head;
+	unsigned nseg, nread;
+	struct {
+		uint8_t *p;
+		uint32_t len;
+	} seg[VIO_CHAIN_MAX_SEGS];
+};
+
+/**
+ * struct vmm_vq_state - where the VMM is in a queue it serves
+ * @last_avail: next available-ring entry to take
+ * @used_idx: next used-ring entry to fill
+ */
+struct vmm_vq_state {
+	uint16_t last_avail, used_idx;
+};
+
+int vmm_vq_pop(struct vmm_virtio *v, unsigned q, struct vmm_vq_state *s,
+	       struct vmm_vq_chain *c) __attribute__((warn_unused_result));
+int vmm_vq_push(struct vmm_virtio *v, unsigned q, struct vmm_vq_state *s,
+		uint16_t head, uint32_t len)
+    __attribute__((warn_unused_result));
+
+/* ---- virtio-net device configuration and control commands ---- */
+
+#define VIRTIO_NET_F_CTRL_VQ_BIT	17
+#define VMM_NET_DEVCFG_SIZE		12 /* mac, status, max_virtqueue_pairs, mtu */
+#define VIRTIO_NET_OK			0
+#define VIRTIO_NET_ERR			1
+#define VIRTIO_NET_CTRL_MQ		4
+#define VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET 0
+
+void vmm_net_devcfg(uint8_t cfg[VMM_NET_DEVCFG_SIZE], const uint8_t mac[6],
+		    bool link_up, unsigned max_pairs, unsigned mtu);
+int vmm_net_ctrl_queue(uint64_t features, unsigned max_pairs);
+uint8_t vmm_net_ctrl_parse(const uint8_t *cmd, size_t len, unsigned max_pairs,
+			   unsigned *pairs);
 
 #endif

@@ -89,4 +89,10 @@ void ctl_table(json_t *rows, const struct ctl_col *cols, unsigned n);
 void ctl_kv(json_t *obj, const char *const *keys);
 const char *ctl_fmt(json_t *v, char *buf, size_t size);
 
+/* vnetctl_nat.c */
+int ctl_nat_forward_prepare(json_t *params);
+int ctl_nat_forward_finish(json_t *res, json_t *params);
+void ctl_nat_sessions_print(json_t *res);
+void ctl_nat_flush_print(json_t *res);
+
 #endif

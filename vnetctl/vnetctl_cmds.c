@@ -6,6 +6,7 @@
 
 #include "../lib/util.h"
 #include "vnetctl.h"
+#include "vnetctl_team.h"
 
 static const char *const a_name[] = {"name", NULL};
 static const char *const a_net[] = {"network", NULL};
@@ -15,6 +16,8 @@ static const char *const a_file_req[] = {"file", NULL};
 static const char *const a_log[] = {"level", "module?", NULL};
 static const char *const a_net_mac[] = {"network", "mac", NULL};
 static const char *const a_net_mac_ip[] = {"network", "mac", "ip", NULL};
+static const char *const a_nat_fwd[] = {"action", "network?", "proto?",
+					"port?",  "target?",  NULL};
 
 static const struct ctl_flag f_none[] = {{0}};
 
@@ -35,6 +38,16 @@ static const struct ctl_flag f_net_create[] = {
      "resolver outside names are relayed to (repeat; the host's)"},
     {"domain", "domain", CTL_STR, NULL, "DNS domain, e.g. lab.vnet"},
     {"lease", "lease", CTL_STR, NULL, "DHCP lease time, e.g. 1h (1h)"},
+    {"nat-via", "nat_via", CTL_STR, NULL,
+     "NAT the subnet out through this external network"},
+    {"nat-address", "nat_address", CTL_STR, NULL,
+     "the external address, A/PREFIX or dhcp (dhcp)"},
+    {"nat-gateway", "nat_gateway", CTL_STR, NULL,
+     "router on the external network (DHCP's, or on-link)"},
+    {"nat-sessions", "nat_sessions", CTL_UINT, NULL,
+     "connection table size (65536)"},
+    {"uplink-team", "uplink_team", CTL_STR, NULL,
+     "external: a team of NICs is the uplink (team create)"},
     {"sriov-pool", "sriov_pool", CTL_STR, NULL,
      "VFs its sriov ports take: PF or PF:FIRST-LAST"},
     {"sriov-vlan", "sriov_vlan", CTL_UINT, NULL, "VLAN of the pool's VFs"},
@@ -56,6 +69,14 @@ static const struct ctl_flag f_net_set[] = {
      "resolver outside names are relayed to (repeat)"},
     {"domain", "domain", CTL_STR, NULL, "DNS domain, e.g. lab.vnet"},
     {"lease", "lease", CTL_STR, NULL, "DHCP lease time, e.g. 1h"},
+    {"nat-via", "nat_via", CTL_STR, NULL,
+     "NAT the subnet out through this external network"},
+    {"no-nat", "nat_via", CTL_NULL, NULL, "stop translating"},
+    {"nat-address", "nat_address", CTL_STR, NULL,
+     "the external address, A/PREFIX or dhcp"},
+    {"nat-gateway", "nat_gateway", CTL_STR, NULL,
+     "router on the external network"},
+    {"nat-sessions", "nat_sessions", CTL_UINT, NULL, "connection table size"},
     {"sriov-pool", "sriov_pool", CTL_STR, NULL,
      "VFs its sriov ports take: PF or PF:FIRST-LAST"},
     {"no-sriov-pool", "sriov_pool", CTL_NULL, NULL, "no VF pool"},
@@ -216,9 +237,11 @@ static void print_counters(json_t *c)
 static void print_net_show(json_t *res)
 {
 	static const char *const keys[] = {
-	    "name",	   "type",	 "mtu",	       "fdb_size",    "aging",
-	    "fdb_entries", "subnet",	 "gateway_ip", "gateway_mac", "dhcp",
-	    "dhcp_range",  "lease_time", "domain",     "dns_servers", NULL};
+	    "name",	   "type",	  "mtu",	  "fdb_size",
+	    "aging",	   "fdb_entries", "subnet",	  "gateway_ip",
+	    "gateway_mac", "dhcp",	  "dhcp_range",	  "lease_time",
+	    "domain",	   "dns_servers", "nat_via",	  "nat_address",
+	    "nat_gateway", "nat_mac",	  "nat_sessions", NULL};
 	json_t *c = json_object_get(res, "counters");
 
 	ctl_kv(res, keys);
@@ -251,6 +274,24 @@ static void print_net_show(json_t *res)
 			   json_object_get(c, "dns_out")),
 		       (long long)json_integer_value(
 			   json_object_get(c, "dns_relayed")));
+	if ((c = json_object_get(res, "nat"))) {
+		char a[64];
+
+		printf("nat          address %s (%s), %lld sessions of %lld; "
+		       "%lld out, %lld in, %lld hairpin\n",
+		       ctl_fmt(json_object_get(c, "address"), a, sizeof(a)),
+		       json_string_value(json_object_get(c, "dhcp_state")),
+		       (long long)json_integer_value(
+			   json_object_get(c, "sessions")),
+		       (long long)json_integer_value(
+			   json_object_get(c, "capacity")),
+		       (long long)json_integer_value(
+			   json_object_get(c, "translated_out")),
+		       (long long)json_integer_value(
+			   json_object_get(c, "translated_in")),
+		       (long long)json_integer_value(
+			   json_object_get(c, "hairpin")));
+	}
 	printf("\n");
 	print_port_list(json_object_get(res, "port_list"));
 }
@@ -463,6 +504,16 @@ const struct ctl_cmd ctl_cmds[] = {
      print_kv_all, NULL, NULL},
     {"status", "", "daemon.status", NULL, f_none, "vnetd's status",
      print_kv_all, NULL, NULL},
+    {"nat", "forward", "nat.forward", a_nat_fwd, f_none,
+     "add NET tcp|udp PORT IP:PORT, del NET tcp|udp PORT, list [NET]", NULL,
+     ctl_nat_forward_prepare, ctl_nat_forward_finish},
+    {"nat", "sessions", "nat.sessions", a_net_opt, f_none,
+     "live translations and NAT counters (of one network)",
+     ctl_nat_sessions_print, NULL, NULL},
+    {"nat", "flush", "nat.flush", a_net_opt, f_none,
+     "forget sessions and dynamic mappings (forwards stay)",
+     ctl_nat_flush_print, NULL, NULL},
+    CTL_TEAM_CMDS,
     {"sriov", "list", "sriov.list", NULL, f_none,
      "SR-IOV physical functions and their VFs", ctl_sriov_print_list, NULL,
      NULL},

@@ -111,10 +111,12 @@ struct vnetd_obj {
 extern const struct vnetd_kind vnetd_kind_network;
 extern const struct vnetd_kind vnetd_kind_port;
 extern const struct vnetd_kind vnetd_kind_reservation;
+extern const struct vnetd_kind vnetd_kind_nat_forward;
+extern const struct vnetd_kind vnetd_kind_team;
 extern const struct vnetd_kind vnetd_kind_sriov_pf;
 extern const struct vnetd_kind vnetd_kind_vf;
 extern const struct vnetd_kind *const vnetd_kinds[];
-#define VNETD_KINDS 5
+#define VNETD_KINDS 7
 
 /**
  * struct vnetd_objset - the objects of one kind, in creation order
@@ -219,6 +221,33 @@ json_t *vnetd_config_export(struct vnetd *d, json_t *params,
 json_t *vnetd_config_import(struct vnetd *d, json_t *params,
 			    struct vnetd_err *e);
 
+/* ---- teams (vnetd_team.c) ---- */
+
+int vnetd_team_check_port(const struct vnetd_view *v, json_t *port, json_t *net,
+			  struct vnetd_err *e);
+int vnetd_team_check_net(const struct vnetd_view *v, json_t *net,
+			 struct vnetd_err *e);
+void vnetd_team_net_up(struct vnetd *d, struct vnetd_net *net);
+void vnetd_team_net_down(struct vnetd *d, struct vnetd_net *net);
+bool vnetd_team_link_event(struct vnetd *d, int ifindex, bool deleted, bool up,
+			   bool running);
+json_t *vnetd_team_show(struct vnetd *d, json_t *params, struct vnetd_err *e);
+json_t *vnetd_team_add_member(struct vnetd *d, json_t *params,
+			      struct vnetd_err *e);
+json_t *vnetd_team_del_member(struct vnetd *d, json_t *params,
+			      struct vnetd_err *e);
+json_t *vnetd_team_delete(struct vnetd *d, json_t *params, struct vnetd_err *e);
+
+/* The team's JSON-RPC methods, rows of vnetd_rpc.c's method table. */
+#define VNETD_TEAM_METHODS(X)                                          \
+	X("team.create", OP_CREATE, &vnetd_kind_team, NULL, true)      \
+	X("team.delete", OP_FN, NULL, vnetd_team_delete, true)         \
+	X("team.set", OP_SET, &vnetd_kind_team, NULL, true)            \
+	X("team.list", OP_LIST, &vnetd_kind_team, NULL, false)         \
+	X("team.show", OP_FN, NULL, vnetd_team_show, false)            \
+	X("team.add-member", OP_FN, NULL, vnetd_team_add_member, true) \
+	X("team.del-member", OP_FN, NULL, vnetd_team_del_member, true)
+
 /* ---- a network's gateway (vnetd_gwconf.c) ---- */
 
 /**
@@ -253,6 +282,25 @@ json_t *vnetd_dhcp_release(struct vnetd *d, json_t *params,
 json_t *vnetd_dhcp_unreserve(struct vnetd *d, json_t *params,
 			     struct vnetd_err *e);
 
+/* ---- NAT networks (vnetd_nat.c) ---- */
+
+struct vnetd_nat;
+struct vnic;
+int vnetd_nat_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
+		    struct vnetd_err *e);
+int vnetd_nat_start(struct vnetd *d, struct vnetd_net *net, struct vnic *gw,
+		    int gw_port, struct vnetd_nat **out, struct vnetd_err *e);
+void vnetd_nat_stop(struct vnetd *d, struct vnetd_nat *n);
+void vnetd_nat_free(struct vnetd *d, struct vnetd_nat *n);
+void vnetd_nat_ext_gone(struct vnetd *d, const char *ext);
+struct vnetd_nat *vnetd_gw_nat(struct vnetd_gw *g);
+json_t *vnetd_nat_status(struct vnetd *d, struct vnetd_net *net);
+json_t *vnetd_nat_sessions(struct vnetd *d, json_t *params,
+			   struct vnetd_err *e);
+json_t *vnetd_nat_flush(struct vnetd *d, json_t *params, struct vnetd_err *e);
+json_t *vnetd_nat_forward(struct vnetd *d, json_t *params, struct vnetd_err *e);
+void vnetd_nat_stats_rows(struct vnetd *d, const char *net, json_t *arr);
+char *vnetd_nat_metrics(struct vnetd *d);
 /* ---- SR-IOV: PFs, VFs, pools, sriov ports (vnetd_sriov.c) ---- */
 
 json_t *vnetd_sriov_list(struct vnetd *d, json_t *params, struct vnetd_err *e);

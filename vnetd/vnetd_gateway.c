@@ -98,6 +98,7 @@ struct gw_pending {
  * @commit_batches: transactions that carried them
  * @commit_failed: leases whose transaction failed
  * @relay_dropped: queries not relayed (ring full, no resolver, no slot)
+ * @nat: its NAT (networks with nat_via), or NULL
  */
 struct vnetd_gw {
 	struct vnetd *d;
@@ -123,6 +124,7 @@ struct vnetd_gw {
 	struct vtimer sweep;
 	uint64_t commits_done, commit_batches, commit_failed;
 	_Atomic uint64_t relay_dropped;
+	struct vnetd_nat *nat;
 };
 
 static int64_t wall_now(void)
@@ -524,6 +526,17 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 	if (ret)
 		vlog(MAIN, WARN, "network %s: cannot pin its gateway's MAC: %s",
 		     net->obj.name, strerror(-ret));
+	if (jstr(net->obj.conf, "nat_via") &&
+	    !vnetd_net_find(d, jstr(net->obj.conf, "nat_via")))
+		/* Its external network was deleted: the gateway serves on. */
+		vlog(MAIN, WARN, "network %s: no network %s: NAT is off",
+		     net->obj.name, jstr(net->obj.conf, "nat_via"));
+	else if (jstr(net->obj.conf, "nat_via") &&
+		 vnetd_nat_start(d, net, g->vnic, g->port, &g->nat, e)) {
+		(void)vswitch_port_del(d->sw, g->port);
+		ret = -EINVAL;
+		goto err;
+	}
 	net->gw = g;
 	vlog(MAIN, INFO, "network %s: gateway up%s, %u lease(s) restored",
 	     net->obj.name, g->params.dhcp ? " with DHCP" : "", rc.n);
@@ -531,6 +544,17 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 err:
 	gw_free(g);
 	return ret < 0 ? ret : -EINVAL;
+}
+
+/**
+ * vnetd_gw_nat() - a gateway's NAT
+ * @g: gateway
+ *
+ * Return: its NAT, or NULL
+ */
+struct vnetd_nat *vnetd_gw_nat(struct vnetd_gw *g)
+{
+	return g->nat;
 }
 
 /**
@@ -547,7 +571,9 @@ void vnetd_gw_stop(struct vnetd *d, struct vnetd_net *net)
 	/* Make durable what is waiting; its replies die with the port, the
 	 * clients retransmit. */
 	drain_commits(g);
+	vnetd_nat_stop(d, g->nat);
 	(void)vswitch_port_del(d->sw, g->port);
+	vnetd_nat_free(d, g->nat);
 	net->gw = NULL;
 	vtimer_cancel(d->timers, &net->gw_rebuild);
 	gw_free(g);

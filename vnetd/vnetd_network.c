@@ -45,6 +45,20 @@ static const struct schema_opt net_opts[] = {
      .desc = "DNS domain of the network's hosts, e.g. lab.vnet"},
     {"lease", SCHEMA_DURATION, 60, 30 * 86400, 0, SCHEMA_LIVE,
      .desc = "DHCP lease time (default 1h)"},
+    {"nat_via", SCHEMA_NAME, .flags = SCHEMA_LIVE,
+     .desc = "external network the gateway translates the subnet out "
+	     "through (NAT)"},
+    {"nat_address", SCHEMA_STRING, 0, 20, .flags = SCHEMA_LIVE,
+     .desc = "the external address, A/PREFIX, or dhcp (default)"},
+    {"nat_gateway", SCHEMA_IPV4, .flags = SCHEMA_LIVE,
+     .desc = "router on the external network (default: DHCP's, or none: "
+	     "every destination on-link)"},
+    {"nat_sessions", SCHEMA_UINT, 16, 4194304, 0, SCHEMA_LIVE,
+     .desc = "connection table size (default 65536)"},
+    {"nat_mac", SCHEMA_MAC,
+     .desc = "the gateway's MAC on the external network (made once)"},
+    {"uplink_team", SCHEMA_NAME,
+     .desc = "team of NICs that is the network's uplink (external)"},
     {"sriov_pool", SCHEMA_STRING, 0, 40, .flags = SCHEMA_LIVE,
      .desc = "VFs sriov ports take: PF or PF:FIRST-LAST"},
     {"sriov_vlan", SCHEMA_UINT, 1, VLAN_MAX, 0, SCHEMA_LIVE,
@@ -81,6 +95,8 @@ static int net_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 		vnetd_err_set(e, JSONRPC_INVALID_PARAMS, "%s", msg);
 		return -EINVAL;
 	}
+	if (vnetd_team_check_net(v, conf, e))
+		return -EINVAL;
 	if (vnetd_sriov_pool_check(d, conf, e))
 		return -EINVAL;
 	if (gp.enabled && !jstr(conf, "gateway_mac")) {
@@ -93,7 +109,7 @@ static int net_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 		json_object_set_new(conf, "gateway_mac",
 				    json_string(mac_format(mac, buf)));
 	}
-	return 0;
+	return vnetd_nat_check(d, v, conf, e);
 }
 
 static struct vnetd_obj *net_apply(struct vnetd *d, json_t *conf,
@@ -136,6 +152,7 @@ static struct vnetd_obj *net_apply(struct vnetd *d, json_t *conf,
 		free(net);
 		return NULL;
 	}
+	vnetd_team_net_up(d, net);
 	return &net->obj;
 }
 
@@ -143,8 +160,11 @@ static void net_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
 {
 	struct vnetd_net *net = vnetd_net_of(o);
 
+	vnetd_team_net_down(d, net);
 	vnetd_gw_stop(d, net);
 	vtimer_cancel(d->timers, &net->gw_rebuild);
+	if (net->type == VSW_NET_EXTERNAL)
+		vnetd_nat_ext_gone(d, o->name);
 	if (remove)
 		(void)vnetd_store_lease_drop(d->store, o->name);
 	(void)vswitch_net_del(d->sw, net->id);
@@ -162,8 +182,9 @@ static int net_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
 	unsigned mtu = juint(conf, "mtu");
 	static const char *const gw_keys[] = {
-	    "subnet",	   "gateway", "gateway_mac", "dhcp", "range",
-	    "dns_servers", "domain",  "lease",	     "mtu",
+	    "subnet",	   "gateway",	  "gateway_mac",  "dhcp", "range",
+	    "dns_servers", "domain",	  "lease",	  "mtu",  "nat_via",
+	    "nat_address", "nat_gateway", "nat_sessions",
 	};
 	int ret;
 
@@ -272,6 +293,9 @@ json_t *vnetd_net_show(struct vnetd *d, json_t *params, struct vnetd_err *e)
 	ports = vnetd_gw_status(d, vnetd_net_of(o));
 	if (ports)
 		json_object_set_new(s, "gateway_counters", ports);
+	ports = vnetd_nat_status(d, vnetd_net_of(o));
+	if (ports)
+		json_object_set_new(s, "nat", ports);
 	vswitch_net_stats(d->sw, vnetd_net_of(o)->id, &st);
 	json_object_set_new(s, "counters",
 			    json_pack("{s:I,s:I,s:I,s:I,s:I}", "unicast",

@@ -25,8 +25,9 @@
 #define EXPORT_VERSION 2
 
 const struct vnetd_kind *const vnetd_kinds[VNETD_KINDS] = {
-    &vnetd_kind_network,  &vnetd_kind_port, &vnetd_kind_reservation,
-    &vnetd_kind_sriov_pf, &vnetd_kind_vf,
+    &vnetd_kind_network,     &vnetd_kind_port, &vnetd_kind_reservation,
+    &vnetd_kind_nat_forward, &vnetd_kind_team, &vnetd_kind_sriov_pf,
+    &vnetd_kind_vf,
 };
 
 /**

@@ -31,7 +31,9 @@ static const struct schema_opt port_opts[] = {
     {"backend", SCHEMA_ENUM, .choices = uplink_backends,
      .desc = "uplink capture backend"},
     {"netns", SCHEMA_NAME, .desc = "namespace to create the tap in"},
-    {"mac", SCHEMA_MAC, .desc = "MAC address of the tap device"},
+    {"mac", SCHEMA_MAC,
+     .desc = "MAC address of the tap device, or the guest's on a vhost-user "
+	     "port (default: derived from network and port name)"},
     {"addresses", SCHEMA_ADDRS, .flags = SCHEMA_LIVE,
      .desc = "host vNIC addresses (CIDR)"},
     {"vlan", SCHEMA_UINT, 1, VLAN_MAX, 0, SCHEMA_LIVE, .desc = "access VLAN"},
@@ -129,6 +131,28 @@ static int vhost_check(json_t *conf, struct vnetd_err *e)
 	return 0;
 }
 
+/* A vhost-user port without "mac" gets one that stays the same for the
+ * same network and port name: locally administered unicast (02:...), 40
+ * bits of an FNV-1a hash of "network/name".  It is kept in the port's
+ * configuration, so port.add and port.show return it. */
+static void vhost_assign_mac(json_t *conf)
+{
+	const char *parts[3] = {jstr(conf, "network"), "/", jstr(conf, "name")};
+	uint64_t h = 14695981039346656037ull;
+	char mac[18];
+
+	if (json_object_get(conf, "mac"))
+		return;
+	for (int i = 0; i < 3; i++)
+		for (const char *c = parts[i]; c && *c; c++)
+			h = (h ^ (uint8_t)*c) * 1099511628211ull;
+	snprintf(mac, sizeof(mac), "02:%02x:%02x:%02x:%02x:%02x",
+		 (unsigned)(h >> 32) & 0xff, (unsigned)(h >> 24) & 0xff,
+		 (unsigned)(h >> 16) & 0xff, (unsigned)(h >> 8) & 0xff,
+		 (unsigned)h & 0xff);
+	json_object_set_new(conf, "mac", json_string(mac));
+}
+
 /* Rules of one port on its own: which keys go with which kind.  Fills in
  * the default name and the device of tap kinds. */
 static int port_check_self(json_t *conf, struct vnetd_err *e)
@@ -141,6 +165,7 @@ static int port_check_self(json_t *conf, struct vnetd_err *e)
 	if (!strcmp(kind, "vhost-user")) {
 		if (vhost_check(conf, e))
 			return -EINVAL;
+		vhost_assign_mac(conf);
 	} else if (json_object_get(conf, "path") ||
 		   json_object_get(conf, "client") ||
 		   json_object_get(conf, "queues")) {
@@ -178,8 +203,8 @@ static int port_check_self(json_t *conf, struct vnetd_err *e)
 	ONLY_FOR("netns", !strcmp(kind, "tap"), "tap ports");
 	ONLY_FOR("addresses", role == VSW_ROLE_HOST, "host vNIC ports");
 	ONLY_FOR("backend", role == VSW_ROLE_UPLINK, "uplink ports");
-	ONLY_FOR("mac", role != VSW_ROLE_UPLINK && strcmp(kind, "vhost-user"),
-		 "tap and host ports");
+	ONLY_FOR("mac", role != VSW_ROLE_UPLINK,
+		 "tap, host and vhost-user ports");
 	ONLY_FOR("native", json_object_get(conf, "trunk"), "trunk ports");
 #undef ONLY_FOR
 	if (json_object_get(conf, "vlan") && json_object_get(conf, "trunk")) {
@@ -242,6 +267,8 @@ static int port_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 				   : "only external networks have an uplink");
 		return -EPERM;
 	}
+	if (vnetd_team_check_port(v, conf, net, e))
+		return -EEXIST;
 	if (!old && vnetd_view_find(v, &vnetd_kind_port, name)) {
 		vnetd_err_set(e, VNET_ERR_EXISTS, "port '%s' already exists",
 			      name);
@@ -737,6 +764,8 @@ json_t *vnetd_stats(struct vnetd *d, json_t *params, struct vnetd_err *e)
 				    json_string(jstr(p->obj.conf, "network")));
 		json_array_append_new(arr, o);
 	}
+	if (!port)
+		vnetd_nat_stats_rows(d, net, arr);
 	return arr;
 }
 
@@ -756,6 +785,8 @@ void vnetd_link_event(struct vnetd *d, int ifindex, const char *name,
 	struct vnic *v;
 
 	vnetd_sriov_link_event(d, name, deleted);
+	if (vnetd_team_link_event(d, ifindex, deleted, up, running))
+		return;
 	if (id < 0)
 		return;
 	v = vswitch_port_vnic(d->sw, id);

@@ -261,6 +261,11 @@ void vnic_describe(const struct vnic *v, json_t *obj)
 	json_object_set_new(
 	    obj, "checksums_completed",
 	    json_integer((json_int_t)atomic_load(&v->csum_fixed)));
+	json_object_set_new(
+	    obj, "superframes_sent_whole",
+	    json_integer((json_int_t)atomic_load(&v->sf_whole)));
+	json_object_set_new(obj, "superframes_segmented",
+			    json_integer((json_int_t)atomic_load(&v->sf_cut)));
 	if (v->ops->describe)
 		v->ops->describe(v, obj);
 }
@@ -320,4 +325,31 @@ void vnic_ctl_event(struct vnic *v)
 {
 	if (v->ops->ctl_event)
 		v->ops->ctl_event(v);
+}
+
+/**
+ * vnic_tx_offloads() - offloads a port takes on transmit
+ * @v: port
+ *
+ * Return: VNET_OL_* set; 0 for a port that wants finished MTU-sized frames
+ */
+unsigned vnic_tx_offloads(const struct vnic *v)
+{
+	return atomic_load_explicit(&v->tx_offloads, memory_order_relaxed);
+}
+
+/**
+ * vnic_count_superframes() - count super-frames the switch sent to a port
+ * @v: port
+ * @whole: passed whole
+ * @cut: cut into segments because the port cannot take them
+ */
+void vnic_count_superframes(struct vnic *v, uint64_t whole, uint64_t cut)
+{
+	if (whole)
+		atomic_fetch_add_explicit(&v->sf_whole, whole,
+					  memory_order_relaxed);
+	if (cut)
+		atomic_fetch_add_explicit(&v->sf_cut, cut,
+					  memory_order_relaxed);
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "../lib/pkt.h"
+#include "../lib/vnet_hdr.h"
 
 struct vnic;
 
@@ -22,7 +23,8 @@ struct vnic;
 	X(NO_BUFFER, "no_buffer", "packet pool ran dry")                       \
 	X(TX_ERROR, "tx_error", "device refused the frame")                    \
 	X(TX_FULL, "tx_full", "device queue full")                             \
-	X(TX_NO_QUEUE, "tx_no_queue", "no receive queue ready on the peer")
+	X(TX_NO_QUEUE, "tx_no_queue", "no receive queue ready on the peer")    \
+	VNET_HDR_DROPS(X)
 
 enum vnic_drop {
 #define VNIC_DROP_ENUM(id, name, desc) VNIC_DROP_##id,
@@ -30,6 +32,12 @@ enum vnic_drop {
 #undef VNIC_DROP_ENUM
 	    VNIC_DROP_MAX,
 };
+
+/* The drop reason for a refused virtio-net header (VNET_HDR_ERR_*, not OK) */
+static inline enum vnic_drop vnic_drop_hdr(enum vnet_hdr_err e)
+{
+	return (enum vnic_drop)(VNIC_DROP_OFFLOAD_NOT_NEGOTIATED + (int)e - 1);
+}
 
 /**
  * struct vnic_params - what a port backend is opened with
@@ -130,5 +138,7 @@ int vnic_monitor_fd(const struct vnic_monitor *m);
 void vnic_monitor_run(struct vnic_monitor *m);
 void vnic_monitor_close(struct vnic_monitor *m);
 bool vnic_remove(struct vnic *v);
+unsigned vnic_tx_offloads(const struct vnic *v);
+void vnic_count_superframes(struct vnic *v, uint64_t whole, uint64_t cut);
 
 #endif

@@ -6,7 +6,12 @@
  * makes the kernel tell us what offloads left undone, so partial checksums
  * are finished and GRO'd TCP super-frames are cut back to MSS-sized frames
  * before they enter the switch: offloads on the NIC can stay on.  Tags the
- * NIC stripped into metadata are put back into the frame.
+ * NIC stripped into metadata are put back into the frame.  On transmit the
+ * same header hands TCP super-frames and partial checksums to the kernel,
+ * which leaves them to the NIC or segments them in software: vnet never
+ * cuts a frame it sends to an uplink.  Super-frames take a second socket
+ * that goes through the qdisc layer: the direct path drops a frame the
+ * device cannot take whole instead of segmenting it.
  */
 #include "vnic_provider.h"
 
@@ -31,10 +36,15 @@
 #define AFP_BLOCK_NR   16
 #define AFP_FRAME_SIZE 2048
 #define AFP_RETIRE_MS  1 /* bounds the latency a half-filled block adds */
+#define AFP_SNDBUF     (8u << 20) /* a burst of super-frames in flight */
+/* What the kernel takes with PACKET_VNET_HDR on transmit, on any kernel. */
+#define AFP_TX_OFFLOADS \
+	(VNET_OL_CSUM | VNET_OL_TSO4 | VNET_OL_TSO6 | VNET_OL_ECN)
 
 struct vnic_afpacket {
 	struct vnic base;
 	int fd;
+	int gso_fd; /* transmit only, through the qdisc layer */
 	int ifindex;
 	char dev[IFNAMSIZ];
 	uint8_t *ring;
@@ -106,6 +116,26 @@ static int afp_setup(struct vnic_afpacket *a, char *err, size_t errlen)
 	what = "bind";
 	if (bind(a->fd, (struct sockaddr *)&sll, sizeof(sll)))
 		goto fail;
+	/* Protocol 0: this one receives nothing. */
+	a->gso_fd =
+	    socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	what = "socket";
+	if (a->gso_fd < 0)
+		goto fail;
+	what = "PACKET_VNET_HDR";
+	if (setsockopt(a->gso_fd, SOL_PACKET, PACKET_VNET_HDR, &one,
+		       sizeof(one)))
+		goto fail;
+	if (setsockopt(a->gso_fd, SOL_SOCKET, SO_SNDBUFFORCE,
+		       &(int){AFP_SNDBUF}, sizeof(int)) &&
+	    setsockopt(a->gso_fd, SOL_SOCKET, SO_SNDBUF, &(int){AFP_SNDBUF},
+		       sizeof(int))) {
+		/* the default buffer works, with more tx_full drops */
+	}
+	sll.sll_protocol = 0;
+	what = "bind";
+	if (bind(a->gso_fd, (struct sockaddr *)&sll, sizeof(sll)))
+		goto fail;
 	what = "promiscuous mode";
 	if (setsockopt(a->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr,
 		       sizeof(mr)))
@@ -123,6 +153,8 @@ static void afp_free(struct vnic_afpacket *a)
 		munmap(a->ring, a->ring_size);
 	if (a->fd >= 0)
 		close(a->fd);
+	if (a->gso_fd >= 0)
+		close(a->gso_fd);
 	free(a);
 }
 
@@ -141,6 +173,7 @@ static int afp_open(const struct vnic_params *params, struct vnic **out,
 		return -ENOMEM;
 	vnic_base_init(&a->base, &vnic_afpacket_ops, params);
 	a->fd = -1;
+	a->gso_fd = -1;
 	snprintf(a->dev, sizeof(a->dev), "%s", params->dev);
 	a->ifindex = vnic_link_ifindex(params->dev);
 	if (a->ifindex <= 0) {
@@ -149,6 +182,7 @@ static int afp_open(const struct vnic_params *params, struct vnic **out,
 		return -ENODEV;
 	}
 	ret = afp_setup(a, err, errlen);
+	atomic_store(&a->base.tx_offloads, AFP_TX_OFFLOADS);
 	if (!ret) {
 		ret = vnic_link_set(params->dev, 1, 0, NULL);
 		if (ret)
@@ -301,56 +335,76 @@ static int afp_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 	return (int)got;
 }
 
+/* Send @cnt frames of @out on @fd; see afp_tx_burst() for the counting. */
+static int afp_send(struct vnic *v, int fd, const struct pkt_out *out,
+		    unsigned cnt, uint64_t *bytes, bool *gone)
+{
+	struct virtio_net_hdr h[PKT_BURST];
+	struct mmsghdr msgs[PKT_BURST];
+	struct iovec iov[PKT_BURST][4];
+	uint8_t tags[PKT_BURST][4];
+	int r;
+
+	for (unsigned i = 0; i < cnt; i++) {
+		vnet_hdr_from_pkt(out[i].pkt, out[i].tci, &h[i]);
+		iov[i][0] = (struct iovec){&h[i], sizeof(h[i])};
+		msgs[i] = (struct mmsghdr){0};
+		msgs[i].msg_hdr.msg_iov = iov[i];
+		msgs[i].msg_hdr.msg_iovlen =
+		    1 + pkt_tx_iov(out[i].pkt, out[i].tci, tags[i], iov[i] + 1);
+	}
+	r = sendmmsg(fd, msgs, cnt, MSG_DONTWAIT);
+	if (r < 0) {
+		if (errno == ENXIO || errno == ENODEV) {
+			*gone = true;
+			return 0;
+		}
+		/* Count the frame that failed and go on with the rest: one
+		 * bad frame must not stall the burst. */
+		vnic_count_drop(v,
+				errno == EAGAIN || errno == ENOBUFS
+				    ? VNIC_DROP_TX_FULL
+				    : VNIC_DROP_TX_ERROR,
+				1);
+		return -1;
+	}
+	for (int i = 0; i < r; i++)
+		*bytes += pkt_tx_len(out[i].pkt, out[i].tci);
+	return r;
+}
+
 static int afp_tx_burst(struct vnic *v, unsigned txq, const struct pkt_out *out,
 			unsigned n, uint64_t *bytes)
 {
 	struct vnic_afpacket *a = to_afp(v);
-	static const struct virtio_net_hdr h;
-	struct mmsghdr msgs[PKT_BURST];
-	struct iovec iov[PKT_BURST][4];
-	uint8_t tags[PKT_BURST][4];
-	unsigned done = 0;
+	unsigned done = 0, sent = 0;
 
 	while (done < n) {
-		unsigned cnt = n - done < PKT_BURST ? n - done : PKT_BURST;
+		bool gso = out[done].pkt->ol.gso_type, gone = false;
+		unsigned cnt = 1;
 		int r;
 
-		for (unsigned i = 0; i < cnt; i++) {
-			const struct pkt_out *o = &out[done + i];
-
-			iov[i][0] = (struct iovec){(void *)&h, sizeof(h)};
-			msgs[i] = (struct mmsghdr){0};
-			msgs[i].msg_hdr.msg_iov = iov[i];
-			msgs[i].msg_hdr.msg_iovlen =
-			    1 + pkt_tx_iov(o->pkt, o->tci, tags[i], iov[i] + 1);
+		/* A run of frames of one kind, in order, on its socket. */
+		while (done + cnt < n && cnt < PKT_BURST &&
+		       (bool)out[done + cnt].pkt->ol.gso_type == gso)
+			cnt++;
+		r = afp_send(v, gso ? a->gso_fd : a->fd, out + done, cnt, bytes,
+			     &gone);
+		if (gone && !sent)
+			return -ENODEV;
+		if (gone) {
+			/* The next call reports the failure. */
+			vnic_count_drop(v, VNIC_DROP_TX_ERROR, n - done);
+			break;
 		}
-		r = sendmmsg(a->fd, msgs, cnt, MSG_DONTWAIT);
-		if (r < 0) {
-			if ((errno == ENXIO || errno == ENODEV) && !done)
-				return -ENODEV;
-			if (errno == ENXIO || errno == ENODEV) {
-				/* The next call reports the failure. */
-				vnic_count_drop(v, VNIC_DROP_TX_ERROR,
-						n - done);
-				break;
-			}
-			/* Count the frame that failed and go on with the rest:
-			 * one bad frame must not stall the burst. */
-			vnic_count_drop(v,
-					errno == EAGAIN || errno == ENOBUFS
-					    ? VNIC_DROP_TX_FULL
-					    : VNIC_DROP_TX_ERROR,
-					1);
-			n--;
-			out++;
+		if (r < 0) { /* the first frame of the run, counted */
+			done++;
 			continue;
 		}
-		for (int i = 0; i < r; i++)
-			*bytes += pkt_tx_len(out[done + (unsigned)i].pkt,
-					     out[done + (unsigned)i].tci);
 		done += (unsigned)r;
+		sent += (unsigned)r;
 	}
-	return (int)done;
+	return (int)sent;
 }
 
 static int afp_rx_fd(const struct vnic *v, unsigned rxq)

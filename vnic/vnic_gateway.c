@@ -28,72 +28,8 @@
 #include "../lib/log.h"
 #include "../lib/util.h"
 #include "../lib/vnet_hdr.h"
+#include "vnic_gateway_priv.h"
 #include "vnic_provider.h"
-
-#define VGW_OUT_SLOTS	 512  /* frames up to VGW_SLOT_SIZE */
-#define VGW_SLOT_SIZE	 1536 /* every reply but a jumbo echo */
-#define VGW_BIG_SLOTS	 8    /* frames up to PKT_MAX_FRAME */
-#define VGW_COMMIT_SLOTS 512
-#define VGW_PROBE_SLOTS	 16
-#define VGW_MSG_MAX	 1500 /* DHCP message kept while its probe runs */
-#define VGW_DHCP_FRAME	 (14 + 20 + 8 + DHCPS_REPLY_MAX)
-#define IPPROTO_ICMP_	 1
-#define IPPROTO_UDP_	 17
-
-/*
- * A queue of frames waiting for rx_burst(): fixed slots, one writer and one
- * reader at a time under the gateway's lock.  Small frames (a burst of DHCP
- * replies to a relay) and jumbo ones (echo replies) queue apart so a burst
- * costs little memory.
- */
-struct vgw_queue {
-	unsigned head, tail, slots;
-	size_t slot_size;
-	size_t *len;
-	uint8_t *mem;
-};
-
-/* An ACK waiting for its lease to be committed. */
-struct vgw_commit {
-	uint64_t token; /* 0: slot free */
-	size_t len;
-	uint8_t data[VGW_DHCP_FRAME];
-};
-
-/* A DHCP message waiting for the verdict of an ARP probe. */
-struct vgw_probe {
-	bool used;
-	uint32_t ip;
-	uint64_t deadline; /* ns, monotonic */
-	uint8_t mac[6];
-	uint32_t src_ip;
-	bool bcast;
-	size_t len;
-	uint8_t msg[VGW_MSG_MAX];
-};
-
-struct vnic_gateway {
-	struct vnic base;
-	pthread_mutex_t lock;
-	uint8_t mac[6];
-	struct vgw_config cfg;
-	uint32_t bcast;
-	int tfd;
-	_Atomic uint64_t due; /* when rx_burst() has work, ns; ~0: never */
-	uint64_t armed;	      /* deadline the timerfd holds */
-	int64_t next_expiry;  /* the DHCP server's, its seconds */
-	uint64_t token;
-	struct vgw_stats st;
-	struct vgw_queue out[2]; /* small frames, jumbo frames */
-	struct vgw_commit commit[VGW_COMMIT_SLOTS];
-	uint16_t free_commit[VGW_COMMIT_SLOTS]; /* stack of free slots */
-	unsigned n_free_commit;
-	struct vgw_probe probe[VGW_PROBE_SLOTS];
-	uint8_t msg[VGW_MSG_MAX]; /* a probe's message, being replayed */
-	uint8_t scratch[PKT_MAX_FRAME + 4]; /* a frame handed to tx_burst() */
-	uint8_t dns_out[DNS_REPLY_MAX];
-	struct dhcps_result res;
-};
 
 static const char *const drop_names[] = {
 #define VGW_DROP_NAME(id, name, desc) name,
@@ -134,20 +70,6 @@ static struct vnic_gateway *to_gw(struct vnic *v)
 	return (struct vnic_gateway *)v;
 }
 
-static uint32_t get_be32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-	       (uint32_t)b[2] << 8 | b[3];
-}
-
-static void put_be32(uint8_t *b, uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
-}
-
 static int64_t gw_now(const struct vnic_gateway *g)
 {
 	return g->cfg.now ? g->cfg.now() : (int64_t)time(NULL);
@@ -160,11 +82,12 @@ static void gw_drop(struct vnic_gateway *g, enum vgw_drop d)
 
 /* ---- timing: when rx_burst() has work ---- */
 
-/*
- * Recompute when rx_burst() must run next (queued frames: now; otherwise
- * the first probe deadline or lease expiry) and arm the timerfd for it.
+/**
+ * vgw_arm() - recompute when rx_burst() must run next (queued frames: now;
+ * otherwise the first probe deadline or lease expiry) and arm the timerfd
+ * @g: gateway, locked
  */
-static void gw_arm(struct vnic_gateway *g)
+void vgw_arm(struct vnic_gateway *g)
 {
 	uint64_t now = now_ns(), due = UINT64_MAX;
 
@@ -200,7 +123,15 @@ static void gw_arm(struct vnic_gateway *g)
 
 /* ---- frames out ---- */
 
-static int queue_init(struct vgw_queue *q, unsigned slots, size_t slot_size)
+/**
+ * vgw_queue_init() - set up a queue of frames waiting for rx_burst()
+ * @q: queue
+ * @slots: frames it holds
+ * @slot_size: largest frame
+ *
+ * Return: 0 or -ENOMEM
+ */
+int vgw_queue_init(struct vgw_queue *q, unsigned slots, size_t slot_size)
 {
 	q->head = q->tail = 0;
 	q->slots = slots;
@@ -210,24 +141,36 @@ static int queue_init(struct vgw_queue *q, unsigned slots, size_t slot_size)
 	return q->len && q->mem ? 0 : -ENOMEM;
 }
 
-static void queue_fini(struct vgw_queue *q)
+/**
+ * vgw_queue_fini() - free a queue's memory
+ * @q: queue
+ */
+void vgw_queue_fini(struct vgw_queue *q)
 {
 	free(q->len);
 	free(q->mem);
 }
 
-/* Room for a frame of @len bytes at the tail of the queue that fits it. */
-static uint8_t *out_slot(struct vnic_gateway *g, size_t len)
+/**
+ * vgw_queue_slot() - room for a frame at the tail of a queue
+ * @q: queue
+ * @len: the frame's length
+ * @full: counter bumped when the queue is full
+ * @too_big: counter bumped when @len exceeds a slot
+ *
+ * Return: where to write the frame, or NULL
+ */
+uint8_t *vgw_queue_slot(struct vgw_queue *q, size_t len, uint64_t *full,
+			uint64_t *too_big)
 {
-	struct vgw_queue *q = &g->out[len > VGW_SLOT_SIZE];
 	unsigned i;
 
 	if (len > q->slot_size) {
-		gw_drop(g, VGW_DROP_TOO_BIG);
+		(*too_big)++;
 		return NULL;
 	}
 	if (q->tail - q->head >= q->slots) {
-		gw_drop(g, VGW_DROP_OUT_FULL);
+		(*full)++;
 		return NULL;
 	}
 	i = q->tail++ % q->slots;
@@ -235,9 +178,32 @@ static uint8_t *out_slot(struct vnic_gateway *g, size_t len)
 	return q->mem + (size_t)i * q->slot_size;
 }
 
-/* Move queued frames into pool packets; how many were added. */
-static unsigned queue_drain(struct vgw_queue *q, struct pkt_pool *pool,
-			    struct pkt **pkts, unsigned n)
+/**
+ * vgw_out_slot() - room for a frame of @len bytes in the gateway's own queue
+ * (the one that fits it)
+ * @g: gateway, locked
+ * @len: frame length
+ *
+ * Return: where to write the frame, or NULL (counted)
+ */
+uint8_t *vgw_out_slot(struct vnic_gateway *g, size_t len)
+{
+	return vgw_queue_slot(&g->out[len > VGW_SLOT_SIZE], len,
+			      &g->st.drops[VGW_DROP_OUT_FULL],
+			      &g->st.drops[VGW_DROP_TOO_BIG]);
+}
+
+/**
+ * vgw_queue_drain() - move queued frames into pool packets
+ * @q: queue
+ * @pool: packet pool
+ * @pkts: where to put them
+ * @n: room in @pkts
+ *
+ * Return: how many were added
+ */
+unsigned vgw_queue_drain(struct vgw_queue *q, struct pkt_pool *pool,
+			 struct pkt **pkts, unsigned n)
 {
 	unsigned got = 0;
 
@@ -255,16 +221,33 @@ static unsigned queue_drain(struct vgw_queue *q, struct pkt_pool *pool,
 	return got;
 }
 
-static void eth_put(uint8_t *f, const uint8_t *dst, const uint8_t *src,
-		    uint16_t type)
+/**
+ * vgw_eth_put() - write an Ethernet header
+ * @f: frame
+ * @dst: destination MAC
+ * @src: source MAC
+ * @type: EtherType
+ */
+void vgw_eth_put(uint8_t *f, const uint8_t *dst, const uint8_t *src,
+		 uint16_t type)
 {
 	memcpy(f, dst, 6);
 	memcpy(f + 6, src, 6);
 	pkt_put_be16(f + 12, type);
 }
 
-static void ip_put(uint8_t *ip, uint32_t src, uint32_t dst, uint8_t proto,
-		   size_t total, uint8_t tos, uint16_t id)
+/**
+ * vgw_ip_put() - write a 20-byte IPv4 header (DF, TTL 64) with its checksum
+ * @ip: where
+ * @src: source address, host order
+ * @dst: destination address, host order
+ * @proto: protocol
+ * @total: total length
+ * @tos: type of service
+ * @id: identification
+ */
+void vgw_ip_put(uint8_t *ip, uint32_t src, uint32_t dst, uint8_t proto,
+		size_t total, uint8_t tos, uint16_t id)
 {
 	ip[0] = 0x45;
 	ip[1] = tos;
@@ -274,8 +257,8 @@ static void ip_put(uint8_t *ip, uint32_t src, uint32_t dst, uint8_t proto,
 	ip[8] = 64;
 	ip[9] = proto;
 	pkt_put_be16(ip + 10, 0);
-	put_be32(ip + 12, src);
-	put_be32(ip + 16, dst);
+	vgw_put_be32(ip + 12, src);
+	vgw_put_be32(ip + 16, dst);
 	pkt_put_be16(ip + 10, csum_fold(csum_partial(ip, 20, 0)));
 }
 
@@ -289,8 +272,8 @@ static size_t udp_build(const struct vnic_gateway *g, uint8_t *f, size_t size,
 
 	if (total > size || 20 + 8 + len > 0xffff)
 		return 0;
-	eth_put(f, dst_mac, g->mac, ETHERTYPE_IPV4);
-	ip_put(f + 14, src_ip, dst_ip, IPPROTO_UDP_, 20 + 8 + len, 0, 0);
+	vgw_eth_put(f, dst_mac, g->mac, ETHERTYPE_IPV4);
+	vgw_ip_put(f + 14, src_ip, dst_ip, IPPROTO_UDP_, 20 + 8 + len, 0, 0);
 	pkt_put_be16(f + 34, sport);
 	pkt_put_be16(f + 36, dport);
 	pkt_put_be16(f + 38, (uint16_t)(8 + len));
@@ -304,7 +287,7 @@ static bool udp_out(struct vnic_gateway *g, const uint8_t *dst_mac,
 		    uint32_t dst_ip, uint16_t sport, uint16_t dport,
 		    const void *data, size_t len)
 {
-	uint8_t *f = out_slot(g, 14 + 20 + 8 + len);
+	uint8_t *f = vgw_out_slot(g, 14 + 20 + 8 + len);
 
 	if (!f)
 		return false;
@@ -318,12 +301,12 @@ static bool udp_out(struct vnic_gateway *g, const uint8_t *dst_mac,
 static void arp_probe_send(struct vnic_gateway *g, uint32_t ip)
 {
 	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-	uint8_t *f = out_slot(g, 60);
+	uint8_t *f = vgw_out_slot(g, 60);
 
 	if (!f)
 		return;
 	memset(f, 0, 60);
-	eth_put(f, bcast, g->mac, ETHERTYPE_ARP);
+	vgw_eth_put(f, bcast, g->mac, ETHERTYPE_ARP);
 	pkt_put_be16(f + 14, 1);
 	pkt_put_be16(f + 16, ETHERTYPE_IPV4);
 	f[18] = 6;
@@ -331,7 +314,7 @@ static void arp_probe_send(struct vnic_gateway *g, uint32_t ip)
 	pkt_put_be16(f + 20, 1);
 	memcpy(f + 22, g->mac, 6);
 	/* sender IP 0 (RFC 5227 probe), target MAC 0 */
-	put_be32(f + 38, ip);
+	vgw_put_be32(f + 38, ip);
 	g->st.probes++;
 }
 
@@ -347,8 +330,8 @@ static void arp_in(struct vnic_gateway *g, struct pkt_cursor *c)
 	if (!a || pkt_get_be16(a) != 1 ||
 	    pkt_get_be16(a + 2) != ETHERTYPE_IPV4 || a[4] != 6 || a[5] != 4)
 		return gw_drop(g, VGW_DROP_BAD_ARP);
-	spa = get_be32(a + 14);
-	tpa = get_be32(a + 24);
+	spa = vgw_get_be32(a + 14);
+	tpa = vgw_get_be32(a + 24);
 	/* Anyone claiming, or probing for, an address we probe: in use. */
 	for (unsigned i = 0; i < VGW_PROBE_SLOTS; i++) {
 		struct vgw_probe *p = &g->probe[i];
@@ -366,19 +349,21 @@ static void arp_in(struct vnic_gateway *g, struct pkt_cursor *c)
 			probe_finish(g, p, true);
 		}
 	}
+	if (g->nat && vgw_nat_arp(g, a))
+		return;
 	if (pkt_get_be16(a + 6) != 1 || tpa != g->cfg.ip || !g->cfg.ip)
 		return gw_drop(g, VGW_DROP_NOT_FOR_US);
-	f = out_slot(g, 60);
+	f = vgw_out_slot(g, 60);
 	if (!f)
 		return;
 	memset(f, 0, 60);
-	eth_put(f, a + 8, g->mac, ETHERTYPE_ARP);
+	vgw_eth_put(f, a + 8, g->mac, ETHERTYPE_ARP);
 	memcpy(f + 14, a, 6);
 	pkt_put_be16(f + 20, 2);
 	memcpy(f + 22, g->mac, 6);
-	put_be32(f + 28, g->cfg.ip);
+	vgw_put_be32(f + 28, g->cfg.ip);
 	memcpy(f + 32, a + 8, 6);
-	put_be32(f + 38, spa);
+	vgw_put_be32(f + 38, spa);
 	g->st.arp_replies++;
 }
 
@@ -395,12 +380,12 @@ static void icmp_in(struct vnic_gateway *g, const uint8_t *eth,
 		return gw_drop(g, VGW_DROP_BAD_ICMP);
 	if (icmp[0] != 8 || icmp[1] != 0)
 		return gw_drop(g, VGW_DROP_NOT_FOR_US);
-	f = out_slot(g, 14 + 20 + len);
+	f = vgw_out_slot(g, 14 + 20 + len);
 	if (!f)
 		return;
-	eth_put(f, eth + 6, g->mac, ETHERTYPE_IPV4);
-	ip_put(f + 14, g->cfg.ip, get_be32(ip + 12), IPPROTO_ICMP_, 20 + len,
-	       ip[1], pkt_get_be16(ip + 4));
+	vgw_eth_put(f, eth + 6, g->mac, ETHERTYPE_IPV4);
+	vgw_ip_put(f + 14, g->cfg.ip, vgw_get_be32(ip + 12), IPPROTO_ICMP_,
+		   20 + len, ip[1], pkt_get_be16(ip + 4));
 	memcpy(f + 34, icmp, 8);
 	memcpy(f + 42, c->p, c->left);
 	f[34] = 0; /* echo reply */
@@ -568,7 +553,7 @@ static void udp_in(struct vnic_gateway *g, const uint8_t *eth,
 		   const uint8_t *ip, struct pkt_cursor *c)
 {
 	const uint8_t *u = pkt_pull(c, 8);
-	uint32_t src = get_be32(ip + 12), dst = get_be32(ip + 16);
+	uint32_t src = vgw_get_be32(ip + 12), dst = vgw_get_be32(ip + 16);
 	uint16_t sport, dport, ulen;
 	bool bcast = dst == 0xffffffffu || dst == g->bcast;
 
@@ -608,12 +593,12 @@ static void ip_in(struct vnic_gateway *g, const uint8_t *eth,
 	if (ip[9] == IPPROTO_UDP_)
 		return udp_in(g, eth, ip, &l4);
 	if (ip[9] == IPPROTO_ICMP_ && g->cfg.ip &&
-	    get_be32(ip + 16) == g->cfg.ip)
+	    vgw_get_be32(ip + 16) == g->cfg.ip)
 		return icmp_in(g, eth, ip, &l4);
 	gw_drop(g, VGW_DROP_NOT_FOR_US);
 }
 
-static void frame_in(struct vnic_gateway *g, const uint8_t *f, size_t len)
+static void frame_in(struct vnic_gateway *g, uint8_t *f, size_t len)
 {
 	struct pkt_cursor c;
 	const uint8_t *eth;
@@ -627,6 +612,10 @@ static void frame_in(struct vnic_gateway *g, const uint8_t *f, size_t len)
 		return gw_drop(g, VGW_DROP_TAGGED);
 	if (type == ETHERTYPE_ARP)
 		return arp_in(g, &c);
+	/* Routed through the gateway (to its MAC, not its address): NAT. */
+	if (type == ETHERTYPE_IPV4 && g->nat && !memcmp(f, g->mac, 6) &&
+	    vgw_nat_ip(g, f, len))
+		return;
 	if (type == ETHERTYPE_IPV4)
 		return ip_in(g, eth, &c);
 	gw_drop(g, VGW_DROP_NOT_FOR_US);
@@ -638,10 +627,11 @@ static void gw_close(struct vnic *v)
 {
 	struct vnic_gateway *g = to_gw(v);
 
+	vgw_nat_free(g);
 	if (g->tfd >= 0)
 		close(g->tfd);
-	queue_fini(&g->out[0]);
-	queue_fini(&g->out[1]);
+	vgw_queue_fini(&g->out[0]);
+	vgw_queue_fini(&g->out[1]);
 	pthread_mutex_destroy(&g->lock);
 	free(g);
 }
@@ -664,8 +654,8 @@ static int gw_open(const struct vnic_params *params, struct vnic **out,
 		mac_random(g->mac);
 	g->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (g->tfd < 0 ||
-	    queue_init(&g->out[0], VGW_OUT_SLOTS, VGW_SLOT_SIZE) ||
-	    queue_init(&g->out[1], VGW_BIG_SLOTS, PKT_MAX_FRAME)) {
+	    vgw_queue_init(&g->out[0], VGW_OUT_SLOTS, VGW_SLOT_SIZE) ||
+	    vgw_queue_init(&g->out[1], VGW_BIG_SLOTS, PKT_MAX_FRAME)) {
 		int rc = g->tfd < 0 ? -errno : -ENOMEM;
 
 		snprintf(err, errlen, "gateway %s: %s", params->name,
@@ -705,11 +695,35 @@ static int gw_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 			probe_finish(g, &g->probe[i], false);
 	if (g->cfg.dhcp && g->next_expiry <= gw_now(g))
 		g->next_expiry = dhcps_expire(g->cfg.dhcp, gw_now(g));
-	got = queue_drain(&g->out[0], pool, pkts, n);
-	got += queue_drain(&g->out[1], pool, pkts + got, n - got);
-	gw_arm(g);
+	got = vgw_queue_drain(&g->out[0], pool, pkts, n);
+	got += vgw_queue_drain(&g->out[1], pool, pkts + got, n - got);
+	vgw_arm(g);
 	pthread_mutex_unlock(&g->lock);
 	return (int)got;
+}
+
+/**
+ * vgw_gather() - copy a frame the switch hands the gateway (either leg)
+ * into its scratch buffer, the tag inserted
+ * @g: gateway, locked
+ * @o: the frame
+ *
+ * Return: its length (cut at the buffer's size)
+ */
+size_t vgw_gather(struct vnic_gateway *g, const struct pkt_out *o)
+{
+	struct iovec iov[3];
+	uint8_t tag[4];
+	unsigned cnt = pkt_tx_iov(o->pkt, o->tci, tag, iov);
+	size_t len = 0;
+
+	for (unsigned k = 0; k < cnt; k++) {
+		if (iov[k].iov_len > sizeof(g->scratch) - len)
+			break;
+		memcpy(g->scratch + len, iov[k].iov_base, iov[k].iov_len);
+		len += iov[k].iov_len;
+	}
+	return len;
 }
 
 static int gw_tx_burst(struct vnic *v, unsigned txq, const struct pkt_out *out,
@@ -719,22 +733,14 @@ static int gw_tx_burst(struct vnic *v, unsigned txq, const struct pkt_out *out,
 
 	pthread_mutex_lock(&g->lock);
 	for (unsigned i = 0; i < n; i++) {
-		struct iovec iov[3];
-		uint8_t tag[4];
-		unsigned cnt = pkt_tx_iov(out[i].pkt, out[i].tci, tag, iov);
-		size_t len = 0;
+		size_t len = vgw_gather(g, &out[i]);
 
-		for (unsigned k = 0; k < cnt; k++) {
-			if (iov[k].iov_len > sizeof(g->scratch) - len)
-				break;
-			memcpy(g->scratch + len, iov[k].iov_base,
-			       iov[k].iov_len);
-			len += iov[k].iov_len;
-		}
 		*bytes += len;
 		frame_in(g, g->scratch, len);
 	}
-	gw_arm(g);
+	if (g->nat)
+		vgw_nat_kick(g);
+	vgw_arm(g);
 	pthread_mutex_unlock(&g->lock);
 	return (int)n;
 }
@@ -807,7 +813,7 @@ int vnic_gateway_configure(struct vnic *v, const struct vgw_config *cfg)
 		       : 0xffffffffu;
 	g->next_expiry =
 	    cfg->dhcp ? dhcps_expire(cfg->dhcp, gw_now(g)) : INT64_MAX;
-	gw_arm(g);
+	vgw_arm(g);
 	pthread_mutex_unlock(&g->lock);
 	return 0;
 }
@@ -838,13 +844,13 @@ void vnic_gateway_commit_done(struct vnic *v, uint64_t token, bool ok)
 		g->free_commit[g->n_free_commit++] = (uint16_t)i;
 		if (!ok) {
 			gw_drop(g, VGW_DROP_COMMIT_FAILED);
-		} else if (c->len && (f = out_slot(g, c->len))) {
+		} else if (c->len && (f = vgw_out_slot(g, c->len))) {
 			memcpy(f, c->data, c->len);
 			g->st.dhcp_out++;
 		}
 		break;
 	}
-	gw_arm(g);
+	vgw_arm(g);
 	pthread_mutex_unlock(&g->lock);
 }
 
@@ -877,7 +883,7 @@ int vnic_gateway_send_udp(struct vnic *v, const uint8_t mac[6], uint32_t dst_ip,
 		rc = -ENOBUFS;
 	else if (src_port == DNS_PORT)
 		g->st.dns_out++;
-	gw_arm(g);
+	vgw_arm(g);
 	pthread_mutex_unlock(&g->lock);
 	return rc;
 }

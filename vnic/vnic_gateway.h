@@ -145,4 +145,120 @@ void vnic_gateway_stats(struct vnic *v, struct vgw_stats *st);
 struct dhcps_stats;
 void vnic_gateway_dhcp_stats(struct vnic *v, struct dhcps_stats *st);
 
+/* ---- NAT: the gateway's leg on an external network (vnic_gateway_nat.c) */
+
+struct nat_table;
+struct nat_session_info;
+struct nat_stats;
+struct nat_config;
+
+/* What the NAT path of the gateway drops, besides the engine's reasons. */
+#define VGW_NAT_DROPS(X)                                                      \
+	X(NO_ADDRESS, "no_address",                                           \
+	  "no external address yet (the DHCP client is not bound)")           \
+	X(NO_LEG, "no_leg", "the external leg is not attached")               \
+	X(TOO_BIG, "too_big",                                                 \
+	  "larger than the next network's MTU and DF clear (not fragmented)") \
+	X(ARP_FAILED, "arp_failed", "the next hop did not answer ARP")        \
+	X(ARP_QUEUE_FULL, "arp_queue_full",                                   \
+	  "too many packets waiting for ARP (4 per next hop, 32 in all)")     \
+	X(QUEUE_FULL, "queue_full", "a leg's transmit queue was full")        \
+	X(ICMP_RATE, "icmp_rate",                                             \
+	  "ICMP error not sent: over the rate limit (200/s)")                 \
+	X(BAD_FRAME, "bad_frame",                                             \
+	  "frame on the external leg not for its MAC, tagged, or truncated")
+
+enum vgw_nat_drop {
+#define VGW_NAT_DROP_ENUM(id, name, desc) VGW_NAT_DROP_##id,
+	VGW_NAT_DROPS(VGW_NAT_DROP_ENUM)
+#undef VGW_NAT_DROP_ENUM
+	    VGW_NAT_DROP_MAX,
+};
+
+/**
+ * struct vgw_nat_lease - the external address, static or from DHCP
+ * @ip: address, host order (0: none)
+ * @prefix: its prefix length on the external network
+ * @router: next hop for destinations outside @prefix (0: deliver on-link)
+ * @server: the DHCP server that leased it (0: static)
+ * @expires: end of the lease, wall-clock seconds (0: static)
+ */
+struct vgw_nat_lease {
+	uint32_t ip;
+	uint8_t prefix;
+	uint32_t router;
+	uint32_t server;
+	int64_t expires;
+};
+
+/**
+ * struct vgw_nat_config - the gateway's NAT and its external leg
+ * @name: the leg's port name
+ * @mac: the leg's MAC on the external network
+ * @mtu: the external network's MTU
+ * @table: the engine's table, attached by the caller; the gateway owns it
+ *         from now on (nat_table_detach() at close)
+ * @nat: the settings @table was attached with (copied: a new DHCP lease
+ *       changes its address)
+ * @addr: the external address now (static, or a lease kept across a
+ *        restart; ip 0 while a DHCP client has none)
+ * @router: a fixed next hop (--nat-gateway) overriding DHCP's router, or 0
+ * @dhcp: obtain the address as a DHCP client on the leg
+ * @lease_changed: a new lease was bound (datapath thread, lock held: must
+ *                 not block nor call the gateway), or NULL
+ * @arg: passed to @lease_changed
+ */
+struct vgw_nat_config {
+	const char *name;
+	uint8_t mac[6];
+	unsigned mtu;
+	struct nat_table *table;
+	const struct nat_config *nat;
+	struct vgw_nat_lease addr;
+	uint32_t router;
+	bool dhcp;
+	void (*lease_changed)(void *arg);
+	void *arg;
+};
+
+/**
+ * struct vgw_nat_stats - the NAT path's counters and state
+ * @to_outside: packets sent out the external leg
+ * @to_inside: packets delivered into the private network (hairpins too)
+ * @icmp_errors: time exceeded and fragmentation needed sent
+ * @echo_replies: echo requests to the external address answered
+ * @arp_requests: ARP requests sent (both legs)
+ * @arp_replies: ARP requests for the external address answered
+ * @dhcp_sent: DHCP client messages sent
+ * @dhcp_acks: ACKs bound
+ * @dhcp_naks: NAKs received
+ * @lease: the external address now
+ * @dhcp_state: the client's state ("static" without DHCP)
+ * @drops: by reason
+ */
+struct vgw_nat_stats {
+	uint64_t to_outside, to_inside, icmp_errors, echo_replies;
+	uint64_t arp_requests, arp_replies;
+	uint64_t dhcp_sent, dhcp_acks, dhcp_naks;
+	struct vgw_nat_lease lease;
+	const char *dhcp_state;
+	uint64_t drops[VGW_NAT_DROP_MAX];
+};
+
+const char *vgw_nat_drop_name(enum vgw_nat_drop d);
+int vnic_gateway_nat_open(struct vnic *gw, const struct vgw_nat_config *cfg,
+			  struct vnic **leg, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+void vnic_gateway_nat_tick(struct vnic *gw);
+void vnic_gateway_nat_stats(struct vnic *gw, struct vgw_nat_stats *st,
+			    struct nat_stats *ns);
+void vnic_gateway_nat_walk(struct vnic *gw, bool forwards,
+			   void (*cb)(const struct nat_session_info *si,
+				      void *arg),
+			   void *arg);
+unsigned vnic_gateway_nat_flush(struct vnic *gw);
+int vnic_gateway_nat_forward(struct vnic *gw, bool add, uint8_t proto,
+			     uint16_t ext_port, uint32_t int_ip,
+			     uint16_t int_port, char *err, size_t errlen);
+
 #endif

@@ -46,6 +46,11 @@
  * @host: the switch's callbacks, set when the port joins it (NULL before)
  * @superframes: offload super-frames cut into segments on receive
  * @csum_fixed: frames whose partial checksum was completed on receive
+ * @tx_offloads: VNET_OL_* the port takes on transmit (the backend sets it
+ *               when its peer says so; frames it cannot take are cut or
+ *               finished by the switch first)
+ * @sf_whole: super-frames transmitted whole (larger than the MTU)
+ * @sf_cut: super-frames cut into segments for this port on transmit
  */
 struct vnic {
 	const struct vnic_ops *ops;
@@ -55,6 +60,9 @@ struct vnic {
 	const struct vnic_host *host;
 	_Atomic uint64_t superframes;
 	_Atomic uint64_t csum_fixed;
+	_Atomic unsigned tx_offloads;
+	_Atomic uint64_t sf_whole;
+	_Atomic uint64_t sf_cut;
 };
 
 /**

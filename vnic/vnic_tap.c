@@ -27,6 +27,7 @@
 struct vnic_tap {
 	struct vnic base;
 	int fd;
+	unsigned ol; /* VNET_OL_* the kernel may send us, and takes from us */
 	int ifindex; /* in vnetd's namespace; 0 when elsewhere */
 	bool remove;
 	char netns[64];
@@ -37,7 +38,27 @@ static struct vnic_tap *to_tap(const struct vnic *v)
 	return (struct vnic_tap *)v;
 }
 
-static int tap_attach(const char *name, int *fd_out, char *err, size_t errlen)
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#define TUN_F_USO6 0x40
+#endif
+
+/* Let the kernel hand us super-frames with partial checksums: the namespace
+ * or host then sends 64 KB TCP frames through the tap, and so do we.  USO
+ * only where the kernel knows it.  Return: the VNET_OL_* set now on. */
+static unsigned tap_offloads_on(int fd)
+{
+	unsigned tso = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
+
+	if (!ioctl(fd, TUNSETOFFLOAD, tso | TUN_F_USO4 | TUN_F_USO6))
+		return VNET_OL_ALL;
+	if (!ioctl(fd, TUNSETOFFLOAD, tso))
+		return VNET_OL_ALL & ~VNET_OL_USO;
+	return 0;
+}
+
+static int tap_attach(const char *name, int *fd_out, unsigned *ol, char *err,
+		      size_t errlen)
 {
 	struct ifreq ifr = {0};
 	int fd, ret;
@@ -60,8 +81,9 @@ static int tap_attach(const char *name, int *fd_out, char *err, size_t errlen)
 		close(fd);
 		return ret;
 	}
-	/* Offloads off: the kernel hands us finished checksums, no GSO. */
-	if (ioctl(fd, TUNSETOFFLOAD, 0) < 0 ||
+	*ol = tap_offloads_on(fd);
+	/* Without them, the kernel hands us finished checksums, no GSO. */
+	if ((!*ol && ioctl(fd, TUNSETOFFLOAD, 0) < 0) ||
 	    ioctl(fd, TUNSETPERSIST, 1) < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "tap '%s': %s", name, strerror(errno));
@@ -95,7 +117,8 @@ static int tap_open_common(const struct vnic_ops *ops,
 			return ret;
 		}
 	}
-	ret = tap_attach(params->name, &t->fd, err, errlen);
+	ret = tap_attach(params->name, &t->fd, &t->ol, err, errlen);
+	atomic_store(&t->base.tx_offloads, t->ol);
 	if (!ret) {
 		ret = vnic_link_set(params->name, 1, t->base.mtu,
 				    params->has_mac ? params->mac : NULL);
@@ -162,44 +185,48 @@ static int tap_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 
 	while (got < n) {
 		struct virtio_net_hdr h;
-		struct pkt *p = pkt_pool_alloc(pool);
+		struct pkt *p = NULL;
 		struct iovec iov[2];
+		enum vnet_hdr_err e;
+		size_t room;
 		ssize_t r;
 
+		/* With offloads on, any read may be a 64 KB super-frame. */
+		if (t->ol)
+			p = pkt_pool_alloc_big(pool);
+		room = p ? PKT_GSO_MAX_FRAME + 1 : PKT_MAX_FRAME;
+		if (!p)
+			p = pkt_pool_alloc(pool);
 		if (!p) {
 			vnic_count_drop(v, VNIC_DROP_NO_BUFFER, 1);
 			break;
 		}
 		iov[0] = (struct iovec){&h, sizeof(h)};
-		iov[1] = (struct iovec){p->data, PKT_MAX_FRAME};
+		iov[1] = (struct iovec){p->data, room};
 		r = readv(t->fd, iov, 2);
 		if (r < 0) {
-			int e = errno;
+			int err = errno;
 
 			pkt_free(p);
-			if (e == EAGAIN || e == EINTR)
+			if (err == EAGAIN || err == EINTR)
 				break;
 			if (got)
 				break; /* report it on the next call */
-			return -(e == EBADFD ? ENODEV : e);
+			return -(err == EBADFD ? ENODEV : err);
 		}
 		if ((size_t)r < sizeof(h)) {
 			pkt_free(p);
 			continue;
 		}
 		p->len = (uint32_t)((size_t)r - sizeof(h));
-		if (p->len >= PKT_MAX_FRAME) {
+		if (p->len >= room) {
 			vnic_count_drop(v, VNIC_DROP_TRUNCATED, 1);
 			pkt_free(p);
 			continue;
 		}
-		if (h.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
-			vnic_count_drop(v, VNIC_DROP_GSO_UNSUPPORTED, 1);
-			pkt_free(p);
-			continue;
-		}
-		if (vnet_hdr_csum_complete(&h, p->data, p->len)) {
-			vnic_count_drop(v, VNIC_DROP_BAD_VNET_HDR, 1);
+		e = vnet_hdr_to_pkt(&h, t->ol, p);
+		if (e != VNET_HDR_OK) {
+			vnic_count_drop(v, vnic_drop_hdr(e), 1);
 			pkt_free(p);
 			continue;
 		}
@@ -212,15 +239,16 @@ static int tap_tx_burst(struct vnic *v, unsigned txq, const struct pkt_out *out,
 			unsigned n, uint64_t *bytes)
 {
 	struct vnic_tap *t = to_tap(v);
-	static const struct virtio_net_hdr h;
 	unsigned sent = 0;
 
 	for (unsigned i = 0; i < n; i++) {
+		struct virtio_net_hdr h;
 		struct iovec iov[4];
 		uint8_t tag[4];
 		unsigned cnt;
 
-		iov[0] = (struct iovec){(void *)&h, sizeof(h)};
+		vnet_hdr_from_pkt(out[i].pkt, out[i].tci, &h);
+		iov[0] = (struct iovec){&h, sizeof(h)};
 		cnt = pkt_tx_iov(out[i].pkt, out[i].tci, tag, iov + 1);
 		if (writev(t->fd, iov, (int)cnt + 1) < 0) {
 			if (errno == EBADFD && !sent)

@@ -47,10 +47,13 @@ struct vu_iov {
  * @event_idx: VIRTIO_RING_F_EVENT_IDX
  * @log_all: dirty logging on (VHOST_F_LOG_ALL negotiated)
  * @log: dirty bitmap, @log_size bytes (NULL when none)
+ * @rx_ol: VNET_OL_* the frontend may send (CSUM, HOST_TSO4/6, HOST_ECN,
+ *         HOST_USO); set with the features, while the queues are stopped
  */
 struct vu_dev {
 	struct guest_mem mem;
 	unsigned hdr_len;
+	unsigned rx_ol;
 	bool mrg;
 	bool event_idx;
 	bool indirect;

@@ -49,6 +49,18 @@
 #include "../lib/log.h"
 #include "../lib/util.h"
 
+/* Checksum and segmentation offloads, both ways (virtio 1.2 for USO). */
+#define VU_OFFLOAD_FEATURES                                                    \
+	(VU_BIT(VIRTIO_NET_F_CSUM_BIT) | VU_BIT(VIRTIO_NET_F_GUEST_CSUM_BIT) | \
+	 VU_BIT(VIRTIO_NET_F_HOST_TSO4_BIT) |                                  \
+	 VU_BIT(VIRTIO_NET_F_HOST_TSO6_BIT) |                                  \
+	 VU_BIT(VIRTIO_NET_F_HOST_ECN_BIT) |                                   \
+	 VU_BIT(VIRTIO_NET_F_HOST_USO_BIT) |                                   \
+	 VU_BIT(VIRTIO_NET_F_GUEST_TSO4_BIT) |                                 \
+	 VU_BIT(VIRTIO_NET_F_GUEST_TSO6_BIT) |                                 \
+	 VU_BIT(VIRTIO_NET_F_GUEST_ECN_BIT) |                                  \
+	 VU_BIT(VIRTIO_NET_F_GUEST_USO4_BIT) |                                 \
+	 VU_BIT(VIRTIO_NET_F_GUEST_USO6_BIT))
 #define VU_FEATURES                                                            \
 	(VU_BIT(VIRTIO_F_VERSION_1_BIT) | VU_BIT(VIRTIO_NET_F_MRG_RXBUF_BIT) | \
 	 VU_BIT(VIRTIO_RING_F_INDIRECT_DESC_BIT) |                             \
@@ -56,7 +68,7 @@
 	 VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES_BIT) |                          \
 	 VU_BIT(VHOST_F_LOG_ALL_BIT) | VU_BIT(VIRTIO_NET_F_MQ_BIT) |           \
 	 VU_BIT(VIRTIO_NET_F_MAC_BIT) | VU_BIT(VIRTIO_NET_F_STATUS_BIT) |      \
-	 VU_BIT(VIRTIO_NET_F_MTU_BIT))
+	 VU_BIT(VIRTIO_NET_F_MTU_BIT) | VU_OFFLOAD_FEATURES)
 /* A message must be whole this long after its first byte. */
 #define VH_MSG_DEADLINE_MS 1000
 /* Messages handled per wake-up; a flood waits for the next round. */
@@ -334,6 +346,8 @@ static void vh_disconnect(struct vnic_vhost *vh, const char *why)
 	guest_mem_unmap(&vh->dev.mem);
 	log_unmap(&vh->dev);
 	vh->features = vh->protocol_features = 0;
+	vh->dev.rx_ol = 0;
+	atomic_store(&vh->base.tx_offloads, 0);
 	vh->features_set = false;
 	vh->disconnects++;
 	if (vh->client) {
@@ -430,6 +444,26 @@ static int h_get_features(struct vnic_vhost *vh, struct vhost_user_msg *m)
 	return 0;
 }
 
+/* The offload sets features name: what the frontend may send (its HOST_*
+ * side) and what it takes from us (GUEST_*). */
+static unsigned ol_from(uint64_t f, int csum, int tso4, int tso6, int ecn,
+			uint64_t uso)
+{
+	unsigned ol = 0;
+
+	if (f & VU_BIT(csum))
+		ol |= VNET_OL_CSUM;
+	if (f & VU_BIT(tso4))
+		ol |= VNET_OL_TSO4;
+	if (f & VU_BIT(tso6))
+		ol |= VNET_OL_TSO6;
+	if (f & VU_BIT(ecn))
+		ol |= VNET_OL_ECN;
+	if (uso && (f & uso) == uso)
+		ol |= VNET_OL_USO;
+	return ol;
+}
+
 static int h_set_features(struct vnic_vhost *vh, struct vhost_user_msg *m)
 {
 	uint64_t f = m->payload.u64;
@@ -452,6 +486,16 @@ static int h_set_features(struct vnic_vhost *vh, struct vhost_user_msg *m)
 			      : sizeof(struct virtio_net_hdr_mrg) - 2;
 	/* Turning dirty logging on or off is safe while running. */
 	vh->dev.log_all = f & VU_BIT(VHOST_F_LOG_ALL_BIT);
+	vh->dev.rx_ol =
+	    ol_from(f, VIRTIO_NET_F_CSUM_BIT, VIRTIO_NET_F_HOST_TSO4_BIT,
+		    VIRTIO_NET_F_HOST_TSO6_BIT, VIRTIO_NET_F_HOST_ECN_BIT,
+		    VU_BIT(VIRTIO_NET_F_HOST_USO_BIT));
+	atomic_store(
+	    &vh->base.tx_offloads,
+	    ol_from(f, VIRTIO_NET_F_GUEST_CSUM_BIT, VIRTIO_NET_F_GUEST_TSO4_BIT,
+		    VIRTIO_NET_F_GUEST_TSO6_BIT, VIRTIO_NET_F_GUEST_ECN_BIT,
+		    VU_BIT(VIRTIO_NET_F_GUEST_USO4_BIT) |
+			VU_BIT(VIRTIO_NET_F_GUEST_USO6_BIT)));
 	/* Without protocol features, rings are enabled as they start. */
 	for (unsigned i = 0; i < VU_MAX_QUEUES; i++) {
 		if (!(f & VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES_BIT)))
@@ -1138,11 +1182,13 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 	unsigned got = 0;
 
 	while (got < n) {
+		struct virtio_net_hdr h;
 		uint64_t total;
 		unsigned niov;
 		uint16_t head;
 		struct pkt *p;
 		size_t flen;
+		bool zc;
 		int r = vu_vq_pop(d, vq, false, iov, VU_MAX_IOV, &niov, &head,
 				  &total);
 
@@ -1152,30 +1198,50 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 		}
 		if (!r)
 			break;
-		if (total < d->hdr_len || total - d->hdr_len > PKT_MAX_FRAME) {
+		if (total < d->hdr_len) {
+			vnic_count_drop(&vh->base, VNIC_DROP_BAD_VNET_HDR, 1);
+			vu_vq_push(d, vq, head, 0);
+			continue;
+		}
+		/* One copy of the header: the guest may change it under us. */
+		iov_copy_out(iov, niov, 0, (uint8_t *)&h, sizeof(h));
+		flen = total - d->hdr_len;
+		if (flen > PKT_GSO_MAX_FRAME ||
+		    (flen > PKT_MAX_FRAME && !h.gso_type)) {
 			vnic_count_drop(&vh->base,
-					total < d->hdr_len
-					    ? VNIC_DROP_BAD_VNET_HDR
-					    : VNIC_DROP_TRUNCATED,
+					h.gso_type ? VNIC_DROP_GSO_TOO_BIG
+						   : VNIC_DROP_TRUNCATED,
 					1);
 			vu_vq_push(d, vq, head, 0);
 			continue;
 		}
-		p = pkt_pool_alloc(pool);
+		/* Zero copy when the frame is one piece after the header. */
+		zc = niov == 1 || (niov == 2 && iov[0].len == d->hdr_len);
+		p = zc || flen <= PKT_MAX_FRAME ? pkt_pool_alloc(pool)
+						: pkt_pool_alloc_big(pool);
 		if (!p) {
 			vu_vq_unpop(vq, 1);
 			vnic_count_drop(&vh->base, VNIC_DROP_NO_BUFFER, 1);
 			break;
 		}
-		flen = total - d->hdr_len;
-		/* Zero copy when the frame is one piece after the header. */
-		if (niov == 1 || (niov == 2 && iov[0].len == d->hdr_len)) {
+		if (zc) {
 			const struct vu_iov *f = &iov[niov - 1];
 
 			p->data = f->hva + (niov == 1 ? d->hdr_len : 0);
 			p->ext = 1;
 		} else {
 			iov_copy_out(iov, niov, d->hdr_len, p->data, flen);
+		}
+		p->len = (uint32_t)flen;
+		if (h.flags || h.gso_type) {
+			enum vnet_hdr_err e = vnet_hdr_to_pkt(&h, d->rx_ol, p);
+
+			if (e != VNET_HDR_OK) {
+				vnic_count_drop(&vh->base, vnic_drop_hdr(e), 1);
+				pkt_free(p);
+				vu_vq_push(d, vq, head, 0);
+				continue;
+			}
 		}
 		p->len = (uint32_t)flen;
 		p->cookie = (uint64_t)vq->index << 16 | head;
@@ -1331,6 +1397,10 @@ static int vh_tx_one(struct vnic_vhost *vh, struct vu_vq *vq,
 		return -EMSGSIZE;
 	}
 	vu_vq_prefetch(d, vq, 1);
+	/* The switch gave this queue only what the guest negotiated. */
+	if (pkt_has_offload(o->pkt))
+		vnet_hdr_from_pkt(o->pkt, o->tci,
+				  (struct virtio_net_hdr *)&hdr);
 	hdr.num_buffers = htole16((uint16_t)nch);
 	if (t.iov[0].len > d->hdr_len) {
 		/* The usual case: a fixed-size store, no library call. */
@@ -1630,6 +1700,17 @@ static void vh_attach(struct vnic *v)
 }
 
 static const char *const feature_names[64] = {
+    [VIRTIO_NET_F_CSUM_BIT] = "csum",
+    [VIRTIO_NET_F_GUEST_CSUM_BIT] = "guest_csum",
+    [VIRTIO_NET_F_GUEST_TSO4_BIT] = "guest_tso4",
+    [VIRTIO_NET_F_GUEST_TSO6_BIT] = "guest_tso6",
+    [VIRTIO_NET_F_GUEST_ECN_BIT] = "guest_ecn",
+    [VIRTIO_NET_F_HOST_TSO4_BIT] = "host_tso4",
+    [VIRTIO_NET_F_HOST_TSO6_BIT] = "host_tso6",
+    [VIRTIO_NET_F_HOST_ECN_BIT] = "host_ecn",
+    [VIRTIO_NET_F_GUEST_USO4_BIT] = "guest_uso4",
+    [VIRTIO_NET_F_GUEST_USO6_BIT] = "guest_uso6",
+    [VIRTIO_NET_F_HOST_USO_BIT] = "host_uso",
     [VIRTIO_NET_F_MTU_BIT] = "mtu",
     [VIRTIO_NET_F_MAC_BIT] = "mac",
     [VIRTIO_NET_F_MRG_RXBUF_BIT] = "mrg_rxbuf",

@@ -37,7 +37,10 @@ struct vnic;
 	X(RESERVED_MCAST, "reserved_mcast",                                 \
 	  "IEEE reserved group 01:80:c2:00:00:0x, port has no handler")     \
 	X(DHCP_GUARD, "dhcp_guard",                                         \
-	  "DHCP server message from a guest port not marked trusted")
+	  "DHCP server message from a guest port not marked trusted")       \
+	X(GSO_FAILED, "gso_failed",                                         \
+	  "super-frame or partial checksum that could not be finished for " \
+	  "a port without offloads")
 
 enum vsw_drop {
 #define VSW_DROP_ENUM(id, name, desc) VSW_DROP_##id,

@@ -195,7 +195,102 @@ static void port_fail(struct vsw_port *port, int err)
 		strerror(-err));
 }
 
-static void flush(struct vsw_thread *t)
+/* Hand @n frames to port @o; every frame ends in one counter. */
+static void tx_send(struct vsw_thread *t, struct vsw_port *o,
+		    const struct pkt_out *q, unsigned n)
+{
+	struct vsw_tstats_port *ps = &t->pstats[o->id];
+	uint64_t bytes = 0;
+	int sent;
+
+	if (!n)
+		return;
+	sent = vnic_tx_burst(o->vnic, t->idx, q, n, &bytes);
+	if (sent < 0) {
+		port_fail(o, sent);
+		stat_add(&ps->drops[VSW_DROP_TX_FAILED], n);
+		return;
+	}
+	stat_add(&ps->tx_packets, (uint64_t)sent);
+	stat_add(&ps->tx_bytes, bytes);
+}
+
+/* Staged frames for one egress, and the pool packets made for it. */
+struct tx_stage {
+	struct pkt_out q[PKT_BURST];
+	struct pkt *own[PKT_BURST];
+	unsigned n, nown;
+};
+
+static void stage_flush(struct vsw_thread *t, struct vsw_port *o,
+			struct tx_stage *s)
+{
+	tx_send(t, o, s->q, s->n);
+	for (unsigned i = 0; i < s->nown; i++)
+		pkt_free(s->own[i]);
+	s->n = 0;
+	s->nown = 0;
+}
+
+/* Transmit to a port that cannot take some of the frames as they are: cut
+ * super-frames into segments and finish partial checksums on the way.  A
+ * super-frame cut into segments counts as its segments in tx_packets. */
+static void tx_adapt(struct vsw_thread *t, struct vsw_port *o,
+		     const struct pkt_out *q, unsigned n)
+{
+	struct vsw_tstats_port *ps = &t->pstats[o->id];
+	unsigned caps = vnic_tx_offloads(o->vnic);
+	unsigned mtu = atomic_load_explicit(&o->net->mtu, memory_order_relaxed);
+	uint64_t whole = 0, cut = 0;
+	struct tx_stage s;
+
+	s.n = 0;
+	s.nown = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct pkt *p = q[i].pkt, *c;
+		size_t off = 0;
+
+		if (vnet_hdr_fits(p, caps)) {
+			whole += p->ol.gso_type && p->len - p->l3_ofs > mtu;
+			s.q[s.n++] = q[i];
+		} else if (p->ol.gso_type) {
+			cut++;
+			while (off != SIZE_MAX) {
+				int k;
+
+				if (s.n == PKT_BURST)
+					stage_flush(t, o, &s);
+				k = vnet_hdr_segment(p, &off, t->pool,
+						     s.own + s.nown,
+						     PKT_BURST - s.n);
+				if (k == -ENOBUFS && s.nown) {
+					stage_flush(t, o, &s); /* frees some */
+					continue;
+				}
+				if (k < 0) {
+					stat_add(
+					    &ps->drops[VSW_DROP_GSO_FAILED], 1);
+					break;
+				}
+				for (int j = 0; j < k; j++)
+					s.q[s.n++] = (struct pkt_out){
+					    s.own[s.nown++], q[i].tci};
+			}
+		} else if (!vnet_hdr_finish_csum(p, t->pool, &c)) {
+			if (c)
+				s.own[s.nown++] = c;
+			s.q[s.n++] = (struct pkt_out){c ? c : p, q[i].tci};
+		} else {
+			stat_add(&ps->drops[VSW_DROP_GSO_FAILED], 1);
+		}
+		if (s.n == PKT_BURST)
+			stage_flush(t, o, &s);
+	}
+	stage_flush(t, o, &s);
+	vnic_count_superframes(o->vnic, whole, cut);
+}
+
+static void flush(struct vsw_thread *t, bool offloads)
 {
 	struct vswitch *sw = t->sw;
 
@@ -204,23 +299,16 @@ static void flush(struct vsw_thread *t)
 		unsigned n = t->outn[id];
 		struct vsw_port *o =
 		    atomic_load_explicit(&sw->ports[id], memory_order_acquire);
-		struct vsw_tstats_port *ps = &t->pstats[id];
-		uint64_t bytes = 0;
-		int sent;
 
 		t->outn[id] = 0;
 		if (!o) /* deleted since the frames were queued */
 			continue;
 		/* Every frame ends in exactly one counter: tx_packets, a drop
 		 * the backend counts, or tx_failed (vnic_provider.h). */
-		sent = vnic_tx_burst(o->vnic, t->idx, t->outq[id], n, &bytes);
-		if (sent < 0) {
-			port_fail(o, sent);
-			stat_add(&ps->drops[VSW_DROP_TX_FAILED], n);
-			continue;
-		}
-		stat_add(&ps->tx_packets, (uint64_t)sent);
-		stat_add(&ps->tx_bytes, bytes);
+		if (unlikely(offloads))
+			tx_adapt(t, o, t->outq[id], n);
+		else
+			tx_send(t, o, t->outq[id], n);
 	}
 	t->n_dirty = 0;
 }
@@ -246,6 +334,7 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 	    atomic_load_explicit(&in->dhcp_guard, memory_order_relaxed);
 	int64_t now = now_sec();
 	uint64_t bytes = 0;
+	bool offloads = false;
 
 	/* Frames often sit in a guest's memory, cold: fetch ahead. */
 	for (unsigned i = 0; i < n && i < 2; i++)
@@ -257,6 +346,7 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 		if (i + 2 < n)
 			__builtin_prefetch(pkts[i + 2]->data);
 		bytes += p->len;
+		offloads |= pkt_has_offload(p);
 		p->in_port = (uint16_t)in->id;
 		why = vsw_parse(p, mtu);
 		if (why == VSW_DROP_NONE)
@@ -272,7 +362,7 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 	}
 	stat_add(&ps->rx_packets, n);
 	stat_add(&ps->rx_bytes, bytes);
-	flush(t);
+	flush(t, offloads);
 }
 
 static void poll_port(struct vsw_thread *t, struct vsw_port *port, unsigned q)

@@ -32,7 +32,9 @@ enum vsw_drop vsw_parse(struct pkt *p, unsigned mtu)
 			return VSW_DROP_RUNT;
 		p->tagged = 1;
 	}
-	if (c.left > mtu)
+	/* A super-frame is checked against 64 KB where it came in and leaves
+	 * cut to the MTU for a port that cannot take it whole. */
+	if (c.left > mtu && !p->ol.gso_type)
 		return VSW_DROP_OVERSIZE;
 	if (mac_is_multicast(eth + 6) || mac_is_zero(eth + 6))
 		return VSW_DROP_BAD_SRC_MAC;

@@ -44,7 +44,7 @@ static void fz_msix(struct vmm_virtio *v)
 		(void)vmm_virtio_vector_usable(v, i);
 }
 
-static const struct vmm_virtio_ops ops = {fz_start, fz_reset, fz_msix};
+static const struct vmm_virtio_ops ops = {fz_start, fz_reset, fz_msix, NULL};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -11,6 +11,11 @@
  *	connect, set up a queue pair, then make one round trip
  *	(GET_QUEUE_NUM: the backend has handled every earlier message when
  *	it answers); prints "handshake N us", exit 0 on success
+ *   vnet-vu-peer badhdr SOCK nonego|csum|gso0|gsobig|toobig|mismatch
+ *	negotiate checksum and TSO offloads (not for nonego), then send one
+ *	TCP frame whose virtio-net header is wrong in the named way; exit 0
+ *	when the backend took it and kept the connection (a bad header is a
+ *	dropped frame, not a broken queue), 1 otherwise
  *   vnet-vu-peer ping SOCK MAC IP PEER_IP COUNT
  *	answer ARP for IP and count ICMP echo replies from PEER_IP to our
  *	requests; prints "replies N"
@@ -83,6 +88,87 @@ static int evil(const char *sock, const char *kind)
 	}
 	vu_front_post_raw(&f, 1, d, n, head);
 	return wait_closed(f.sock, 5000);
+}
+
+/* A TCPv4 frame of @len bytes after a virtio-net header, at @b. */
+static void tcp4_frame(uint8_t *b, size_t len)
+{
+	uint8_t *ip = b + 14, *tcp = b + 34;
+
+	memset(b, 0, len);
+	memset(b, 0xff, 6);
+	memcpy(b + 6, "\x02\x00\x00\x00\x0b\xad", 6);
+	pkt_put_be16(b + 12, ETHERTYPE_IPV4);
+	ip[0] = 0x45;
+	pkt_put_be16(ip + 2, (uint16_t)(len - 14 > 0xffff ? 0xffff : len - 14));
+	ip[8] = 64;
+	ip[9] = 6;
+	tcp[12] = 5 << 4;
+}
+
+static int badhdr(const char *path, const char *kind)
+{
+	struct vu_front f;
+	struct vring_desc_le d = {0};
+	struct virtio_net_hdr_mrg h = {.flags = 1 /* NEEDS_CSUM */,
+				       .gso_type = 1 /* TCPV4 */,
+				       .gso_size = 1448,
+				       .csum_start = 34,
+				       .csum_offset = 16};
+	size_t len = 3000;
+	struct vhost_user_msg r;
+	char err[256];
+	uint64_t feat;
+	uint16_t used;
+
+	if (vu_front_open(&f, path, 256, 5, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	feat = f.features;
+	if (strcmp(kind, "nonego"))
+		feat |= VU_BIT(VIRTIO_NET_F_CSUM_BIT) |
+			VU_BIT(VIRTIO_NET_F_HOST_TSO4_BIT) |
+			VU_BIT(VIRTIO_NET_F_HOST_TSO6_BIT);
+	if (vu_front_call(&f, VHOST_USER_SET_FEATURES, &feat, sizeof(feat),
+			  NULL, 0, NULL) ||
+	    vu_front_call(&f, VHOST_USER_GET_QUEUE_NUM, NULL, 0, NULL, 0, &r)) {
+		fprintf(stderr, "SET_FEATURES failed\n");
+		return 2;
+	}
+	if (!strcmp(kind, "csum")) {
+		h.gso_type = 0;
+		h.csum_start = (uint16_t)(len - 10);
+	} else if (!strcmp(kind, "gso0")) {
+		h.gso_size = 0;
+	} else if (!strcmp(kind, "gsobig")) {
+		h.gso_size = 4000;
+	} else if (!strcmp(kind, "toobig")) {
+		len =
+		    70000; /* spans the transmit buffers, which are one area */
+	} else if (!strcmp(kind, "mismatch")) {
+		h.gso_type = 4; /* TCPV6 on an IPv4 frame */
+	} else if (strcmp(kind, "nonego")) {
+		fprintf(stderr, "unknown kind %s\n", kind);
+		return 2;
+	}
+	memcpy(f.vq[1].bufs, &h, f.hdr_len);
+	tcp4_frame(f.vq[1].bufs + f.hdr_len, len);
+	d.addr = f.vq[1].buf_gpa;
+	d.len = (uint32_t)(f.hdr_len + len);
+	vu_front_post_raw(&f, 1, &d, 1, 0);
+	for (int t = 0; t < 200; t++) {
+		used = __atomic_load_n(&f.vq[1].used->idx, __ATOMIC_ACQUIRE);
+		if (used)
+			break;
+		usleep(10000);
+	}
+	if (!used || !wait_closed(f.sock, 300)) {
+		fprintf(stderr, "frame not taken, or connection closed\n");
+		return 1;
+	}
+	vu_front_close(&f);
+	return 0;
 }
 
 static int badmsg(const char *path, const char *kind)
@@ -303,11 +389,13 @@ int main(int argc, char **argv)
 		return evil(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "badmsg"))
 		return badmsg(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "badhdr"))
+		return badhdr(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "handshake"))
 		return handshake(argv[2]);
 	if (argc == 7 && !strcmp(argv[1], "ping"))
 		return ping(argv + 2);
-	fprintf(stderr, "usage: vnet-vu-peer evil|badmsg SOCK KIND\n"
+	fprintf(stderr, "usage: vnet-vu-peer evil|badmsg|badhdr SOCK KIND\n"
 			"       vnet-vu-peer handshake SOCK\n"
 			"       vnet-vu-peer ping SOCK MAC IP PEER_IP COUNT\n");
 	return 2;

@@ -127,7 +127,7 @@ static void test_capabilities(void **state)
 		assert_true(++hops < 16);
 		if (cfg_rd(1, off, 1) == PCI_CAP_ID_MSIX) {
 			assert_int_equal(cfg_rd(1, off + 2, 2) & 0x7ff,
-					 VIO_MSIX_VECTORS - 1);
+					 dev.nvec - 1);
 			assert_int_equal(cfg_rd(1, off + 4, 4),
 					 VIO_MSIX_TBL_OFF); /* BIR 0 */
 			assert_int_equal(cfg_rd(1, off + 8, 4),
@@ -158,8 +158,7 @@ static void test_capabilities(void **state)
 	/* MSI-X enable is writable, the table size is not */
 	off = dev.msix_cap;
 	cfg_wr(1, off + 2, 2, 0xffff);
-	assert_int_equal(cfg_rd(1, off + 2, 2),
-			 0xc000 | (VIO_MSIX_VECTORS - 1));
+	assert_int_equal(cfg_rd(1, off + 2, 2), 0xc000 | (dev.nvec - 1));
 	assert_false(vmm_virtio_msix_enabled(&dev)); /* function masked */
 	cfg_wr(1, off + 2, 2, 0x8000);
 	assert_true(vmm_virtio_msix_enabled(&dev));

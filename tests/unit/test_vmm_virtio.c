@@ -41,7 +41,7 @@ static void be_msix(struct vmm_virtio *d)
 	msix_calls++;
 }
 
-static const struct vmm_virtio_ops ops = {be_start, be_reset, be_msix};
+static const struct vmm_virtio_ops ops = {be_start, be_reset, be_msix, NULL};
 
 static int setup(void **state)
 {

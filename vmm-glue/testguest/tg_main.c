@@ -5,6 +5,7 @@
  * serve=S (seconds to go on answering afterwards, default 20; 0: forever)
  * halt (stop at once, interrupts off: start-up and memory measurements)
  * bad (first misprogram the NIC three ways; it must refuse each)
+ * mq (two queue pairs through the control queue; frames go out on both)
  * reset, fault (end at once by a keyboard-controller reset or a triple
  * fault: vnet-vmm's exit status).
  * Ends by powering off; the last line says whether every step worked. */
@@ -504,7 +505,8 @@ void tg_main(uint32_t start_info)
 		for (;;)
 			__asm__ volatile("cli; hlt");
 	}
-	if (tg_virtio_init(my_mac, opt_num(cl, "bad", 1) == 0))
+	if (tg_virtio_init(my_mac, opt_num(cl, "bad", 1) == 0,
+			   opt_num(cl, "mq", 1) == 0))
 		goto fail;
 	tg_printf("guest-min: MAC %02x:%02x:%02x:%02x:%02x:%02x\n", my_mac[0],
 		  my_mac[1], my_mac[2], my_mac[3], my_mac[4], my_mac[5]);

@@ -5,7 +5,7 @@
 
 #include "tg.h"
 
-int tg_virtio_init(uint8_t mac[6], bool bad);
+int tg_virtio_init(uint8_t mac[6], bool bad, bool mq);
 void tg_virtio_send(const uint8_t *frame, unsigned len);
 bool tg_virtio_poll(void (*cb)(const uint8_t *frame, unsigned len));
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* tg_virtio.c - the test guest's virtio-net driver: finds the function on
  * PCI bus 0 (configuration mechanism #1), walks its virtio capabilities,
- * negotiates VERSION_1 and MAC only, and drives one receive and one
- * transmit queue by polling (no interrupts). */
+ * negotiates VERSION_1 and MAC (with "mq" also MQ and CTRL_VQ: two queue
+ * pairs, asked for on the control queue, transmitting on both in turn),
+ * and drives its queues by polling (no interrupts). */
 #include "tg.h"
 #include "tg_net.h"
 
@@ -30,13 +31,18 @@ struct vq {
 	struct vdesc desc[QSIZE] __attribute__((aligned(16)));
 	struct vavail avail __attribute__((aligned(2)));
 	struct vused used __attribute__((aligned(4)));
-	uint16_t avail_idx, used_seen;
+	uint16_t avail_idx, used_seen, index;
 	volatile uint16_t *notify;
 	uint8_t buf[QSIZE][BUFSZ];
 };
 
 static struct vq rxq __attribute__((aligned(4096)));
 static struct vq txq __attribute__((aligned(4096)));
+static struct vq rxq1 __attribute__((aligned(4096)));
+static struct vq txq1 __attribute__((aligned(4096)));
+static struct vq ctrlq __attribute__((aligned(4096)));
+static struct vq *const rxqs[2] = {&rxq, &rxq1}, *const txqs[2] = {&txq, &txq1};
+static unsigned npairs = 1, next_tx;
 static volatile uint8_t *common, *devcfg;
 
 static uint32_t pci_read(unsigned slot, unsigned off)
@@ -90,6 +96,7 @@ static int setup_queue(struct vq *q, unsigned idx, volatile uint8_t *notify,
 	w32(0x30, (uint32_t)&q->used);
 	w32(0x34, 0);
 	q->notify = (volatile uint16_t *)(notify + r16(0x1e) * mult);
+	q->index = (uint16_t)idx;
 	for (unsigned i = 0; i < QSIZE; i++) {
 		q->desc[i].addr = (uint32_t)q->buf[i];
 		q->desc[i].len = BUFSZ;
@@ -140,8 +147,37 @@ static unsigned misprogram(void)
 
 /* Probe, negotiate, start; the MAC into @mac.  With @bad, misprogram the
  * device first and see it refuse.  Return 0 or -1. */
-int tg_virtio_init(uint8_t mac[6], bool bad)
+/* VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET 2 on the control queue: class, command
+ * and the pair count readable, the ack byte writable.  Return the ack, or
+ * -1 when the device did not answer within about a second. */
+static int ctrl_pairs_set(void)
 {
+	uint8_t *cmd = ctrlq.buf[0], *ack = ctrlq.buf[1];
+
+	cmd[0] = 4; /* VIRTIO_NET_CTRL_MQ */
+	cmd[1] = 0; /* VQ_PAIRS_SET */
+	cmd[2] = 2;
+	cmd[3] = 0;
+	*ack = 0xff;
+	ctrlq.desc[0].len = 4;
+	ctrlq.desc[0].flags = 1; /* next */
+	ctrlq.desc[0].next = 1;
+	ctrlq.desc[1].len = 1;
+	ctrlq.desc[1].flags = 2; /* device-writable */
+	ctrlq.avail.ring[0] = 0;
+	tg_barrier();
+	ctrlq.avail.idx = ctrlq.avail_idx = 1;
+	tg_barrier();
+	*ctrlq.notify = ctrlq.index;
+	for (unsigned spin = 0; spin < 1000000; spin++)
+		if (*(volatile uint16_t *)&ctrlq.used.idx == 1)
+			return *(volatile uint8_t *)ack;
+	return -1;
+}
+
+int tg_virtio_init(uint8_t mac[6], bool bad, bool mq)
+{
+	unsigned ctrl_idx = 0;
 	volatile uint8_t *bar = 0, *notify = 0;
 	uint32_t mult = 0;
 	unsigned slot;
@@ -194,8 +230,26 @@ int tg_virtio_init(uint8_t mac[6], bool bad)
 		tg_puts("guest-min: the device is not virtio 1.x\n");
 		return -1;
 	}
+	w32(0x00, 1);
+	{
+		uint32_t hi = r32(0x04);
+
+		w32(0x00, 0);
+		tg_printf("guest-min: device offers features %x:%08x\n", hi,
+			  r32(0x04));
+	}
+	if (mq &&
+	    (r32(0x04) & (1u << 22 | 1u << 17)) == (1u << 22 | 1u << 17) &&
+	    devcfg[8] >= 2) {
+		npairs = 2;
+		ctrl_idx = 2u * (devcfg[8] | devcfg[9] << 8);
+	} else if (mq) {
+		tg_puts("guest-min: the device offers no multiqueue\n");
+		return -1;
+	}
 	w32(0x08, 0);
-	w32(0x0c, 1u << 5); /* MAC */
+	/* MAC, and with two pairs MQ and CTRL_VQ */
+	w32(0x0c, 1u << 5 | (npairs > 1 ? 1u << 22 | 1u << 17 : 0));
 	w32(0x08, 1);
 	w32(0x0c, 1); /* VERSION_1 */
 	w8(0x14, 3 | 8);
@@ -203,11 +257,14 @@ int tg_virtio_init(uint8_t mac[6], bool bad)
 		tg_puts("guest-min: the device refused our features\n");
 		return -1;
 	}
-	if (setup_queue(&rxq, 0, notify, mult, true) ||
-	    setup_queue(&txq, 1, notify, mult, false)) {
-		tg_puts("guest-min: queues too small\n");
+	for (unsigned p = 0; p < npairs; p++)
+		if (setup_queue(rxqs[p], 2 * p, notify, mult, true) ||
+		    setup_queue(txqs[p], 2 * p + 1, notify, mult, false)) {
+			tg_puts("guest-min: queues too small\n");
+			return -1;
+		}
+	if (npairs > 1 && setup_queue(&ctrlq, ctrl_idx, notify, mult, false))
 		return -1;
-	}
 	for (unsigned i = 0; i < 6; i++)
 		mac[i] = devcfg[i];
 	w32(0x00, 0);
@@ -219,58 +276,86 @@ int tg_virtio_init(uint8_t mac[6], bool bad)
 		tg_puts("guest-min: the device needs a reset\n");
 		return -1;
 	}
-	for (unsigned i = 0; i < QSIZE; i++)
-		rxq.avail.ring[i] = (uint16_t)i;
-	tg_barrier();
-	rxq.avail_idx = QSIZE;
-	rxq.avail.idx = QSIZE;
-	tg_barrier();
-	*rxq.notify = 0;
+	for (unsigned p = 0; p < npairs; p++) {
+		struct vq *q = rxqs[p];
+
+		for (unsigned i = 0; i < QSIZE; i++)
+			q->avail.ring[i] = (uint16_t)i;
+		tg_barrier();
+		q->avail_idx = QSIZE;
+		q->avail.idx = QSIZE;
+		tg_barrier();
+		*q->notify = q->index;
+	}
+	if (npairs > 1) {
+		int ack = ctrl_pairs_set();
+
+		tg_printf("guest-min: 2 queue pairs, control queue %u: %s\n",
+			  ctrl_idx,
+			  ack == 0  ? "OK"
+			  : ack < 0 ? "no answer"
+				    : "refused");
+		if (ack)
+			return -1;
+	}
 	return 0;
 }
 
-/* Send one frame (copied); waits until the device took the previous. */
+/* Send one frame (copied), on the pairs' transmit queues in turn; waits
+ * while the queue is full. */
 void tg_virtio_send(const uint8_t *frame, unsigned len)
 {
-	unsigned slot = txq.avail_idx % QSIZE;
-	uint8_t *b = txq.buf[slot];
+	struct vq *q = txqs[next_tx++ % npairs];
+	unsigned slot = q->avail_idx % QSIZE;
+	uint8_t *b = q->buf[slot];
 
 	if (len > BUFSZ - HDRLEN)
 		return;
 	/* at most QSIZE - 1 in flight */
-	while ((uint16_t)(txq.avail_idx -
-			  *(volatile uint16_t *)&txq.used.idx) >= QSIZE - 1)
+	while ((uint16_t)(q->avail_idx - *(volatile uint16_t *)&q->used.idx) >=
+	       QSIZE - 1)
 		;
 	memset(b, 0, HDRLEN);
 	memcpy(b + HDRLEN, frame, len);
-	txq.desc[slot].len = HDRLEN + len;
-	txq.avail.ring[slot] = (uint16_t)slot;
+	q->desc[slot].len = HDRLEN + len;
+	q->avail.ring[slot] = (uint16_t)slot;
 	tg_barrier();
-	txq.avail.idx = ++txq.avail_idx;
+	q->avail.idx = ++q->avail_idx;
 	tg_barrier();
-	*txq.notify = 1;
+	*q->notify = q->index;
 }
 
-/* One received frame to @cb, or nothing; return whether one came. */
-bool tg_virtio_poll(void (*cb)(const uint8_t *frame, unsigned len))
+/* One received frame of queue @q to @cb, or nothing. */
+static bool poll_one(struct vq *q,
+		     void (*cb)(const uint8_t *frame, unsigned len))
 {
-	uint16_t used = *(volatile uint16_t *)&rxq.used.idx;
+	uint16_t used = *(volatile uint16_t *)&q->used.idx;
 	unsigned id, len;
 
-	if (used == rxq.used_seen)
+	if (used == q->used_seen)
 		return false;
 	tg_barrier();
-	id = rxq.used.ring[rxq.used_seen % QSIZE].id;
-	len = rxq.used.ring[rxq.used_seen % QSIZE].len;
-	rxq.used_seen++;
+	id = q->used.ring[q->used_seen % QSIZE].id;
+	len = q->used.ring[q->used_seen % QSIZE].len;
+	q->used_seen++;
 	if (id < QSIZE && len > HDRLEN && len <= BUFSZ)
-		cb(rxq.buf[id] + HDRLEN, len - HDRLEN);
+		cb(q->buf[id] + HDRLEN, len - HDRLEN);
 	if (id < QSIZE) {
-		rxq.avail.ring[rxq.avail_idx % QSIZE] = (uint16_t)id;
+		q->avail.ring[q->avail_idx % QSIZE] = (uint16_t)id;
 		tg_barrier();
-		rxq.avail.idx = ++rxq.avail_idx;
+		q->avail.idx = ++q->avail_idx;
 		tg_barrier();
-		*rxq.notify = 0;
+		*q->notify = q->index;
 	}
 	return true;
+}
+
+/* One received frame per receive queue to @cb; return whether any came. */
+bool tg_virtio_poll(void (*cb)(const uint8_t *frame, unsigned len))
+{
+	bool got = false;
+
+	for (unsigned p = 0; p < npairs; p++)
+		got |= poll_one(rxqs[p], cb);
+	return got;
 }

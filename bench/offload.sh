@@ -1,0 +1,63 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bench/offload.sh BUILD - iperf3 TCP between two namespaces, through vnet
+# (each namespace on a vnet tap, vnetd in its default event mode) and through
+# a Linux bridge (each namespace on a veth), interleaved round by round so
+# both see the same load on a shared machine.  Every round is printed.
+#   ROUNDS=5 SECS=10
+set -u
+BUILD=$(readlink -f "${1:-build}")
+ROUNDS=${ROUNDS:-5}
+SECS=${SECS:-10}
+T=$(mktemp -d /tmp/vnet-obench.XXXXXX)
+S=$$
+ctl() { "$BUILD/vnetctl" --socket "$T/sock" "$@"; }
+cleanup() {
+	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	for n in va$S vb$S ka$S kb$S; do ip netns del "$n" 2>/dev/null; done
+	ip link del kbr$S 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+[ "$(id -u)" = 0 ] || { echo "bench: run as root"; exit 1; }
+command -v iperf3 >/dev/null || { echo "bench: needs iperf3"; exit 1; }
+for n in va$S vb$S ka$S kb$S; do
+	ip netns add "$n"
+	ip -n "$n" link set lo up
+done
+"$BUILD/vnetd" --socket "$T/sock" --state "$T/db" --pidfile "$T/pid" \
+	--log-file "$T/log" &
+pid=$!
+for _ in $(seq 50); do ctl status >/dev/null 2>&1 && break; sleep 0.1; done
+ctl network create ob$S --type internal >/dev/null
+ctl port add ob$S --tap ta$S --netns va$S >/dev/null
+ctl port add ob$S --tap tb$S --netns vb$S >/dev/null
+ip -n va$S addr add 10.250.1.1/24 dev ta$S && ip -n va$S link set ta$S up
+ip -n vb$S addr add 10.250.1.2/24 dev tb$S && ip -n vb$S link set tb$S up
+ip link add kbr$S type bridge && ip link set kbr$S up
+for x in a b; do
+	ip link add k$x$S type veth peer name kp$x$S
+	ip link set k$x$S netns k$x$S
+	ip link set kp$x$S master kbr$S up
+done
+ip -n ka$S addr add 10.250.2.1/24 dev ka$S && ip -n ka$S link set ka$S up
+ip -n kb$S addr add 10.250.2.2/24 dev kb$S && ip -n kb$S link set kb$S up
+ip netns exec va$S ping -c 1 -W 2 10.250.1.2 >/dev/null || echo "vnet: no ping"
+ip netns exec ka$S ping -c 1 -W 2 10.250.2.2 >/dev/null || echo "bridge: no ping"
+
+# run CLIENT-NS SERVER-NS SERVER-ADDR: Gbit/s of one iperf3 run
+run() {
+	ip netns exec "$2" iperf3 -s -1 -D -B "$3" -p 5999 >/dev/null
+	sleep 0.3
+	ip netns exec "$1" iperf3 -c "$3" -p 5999 -t "$SECS" -J 2>/dev/null |
+		jq '.end.sum_received.bits_per_second / 1e9 * 100 | floor / 100'
+}
+echo "iperf3 TCP namespace <-> namespace, $SECS s per run, $ROUNDS rounds"
+echo "commit $(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null), $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, shared machine"
+echo "round  vnet-taps(Gbit/s)  linux-bridge-veths(Gbit/s)"
+for r in $(seq "$ROUNDS"); do
+	v=$(run va$S vb$S 10.250.1.2)
+	k=$(run ka$S kb$S 10.250.2.2)
+	echo "$r      $v              $k"
+done
+echo "vnetd: $(ctl --json port show tb$S | jq -c '{superframes_sent_whole, superframes_segmented}')"

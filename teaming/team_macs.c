@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* team_macs.c - the MACs behind a team and their announcement
+ *
+ * Every frame the team sends records its source MAC (with its VLAN, the
+ * switch port it came from, its IPv4 address when the frame shows it, and
+ * the member it left on) in a fixed open-addressed table written without a
+ * lock by every datapath thread: a slot is claimed by compare-and-swap on
+ * its key, the other fields are hints updated with relaxed stores.  When the
+ * members carrying traffic change, every MAC whose member changed is
+ * announced on its new member so the physical switch relearns it at once:
+ * a gratuitous ARP when its address is known, a RARP otherwise (what VMware
+ * and QEMU send after a move).  The same table tells a broadcast of our own
+ * that the physical switch sent back (balance modes) from a stranger's.
+ */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "../lib/pkt.h"
+#include "team_priv.h"
+
+#define MAC_PROBE      8
+#define ETHERTYPE_RARP 0x8035
+
+static uint64_t mac_key(const uint8_t mac[6], uint16_t vlan)
+{
+	return 1ULL << 63 | (uint64_t)(vlan & 0xfff) << 48 | mac_u64(mac);
+}
+
+static unsigned slot_of(uint64_t key)
+{
+	return mix32(key) & (TEAM_MAC_SLOTS - 1);
+}
+
+/**
+ * team_macs_find() - the entry of a MAC the team has sent from
+ * @t: team
+ * @mac: MAC
+ * @vlan: VLAN
+ *
+ * Return: entry, or NULL
+ */
+struct team_mac *team_macs_find(struct team *t, const uint8_t mac[6],
+				uint16_t vlan)
+{
+	uint64_t want = mac_key(mac, vlan);
+	unsigned h = slot_of(want);
+
+	for (unsigned k = 0; k < MAC_PROBE; k++) {
+		struct team_mac *e = &t->macs[(h + k) & (TEAM_MAC_SLOTS - 1)];
+		uint64_t key =
+		    atomic_load_explicit(&e->key, memory_order_acquire);
+
+		if (key == want)
+			return e;
+		if (!key)
+			return NULL;
+	}
+	return NULL;
+}
+
+/* The IPv4 address a frame shows for its sender, 0 if none. */
+static uint32_t sender_ip(const uint8_t *f, size_t len)
+{
+	size_t o = 12;
+	uint16_t et;
+	uint32_t ip = 0;
+
+	if (len < 14)
+		return 0;
+	et = pkt_get_be16(f + o);
+	if (et == ETHERTYPE_VLAN && len >= 18) {
+		o += 4;
+		et = pkt_get_be16(f + o);
+	}
+	o += 2;
+	if (et == ETHERTYPE_ARP && len - o >= 28 &&
+	    !memcmp(f + o + 8, f + 6, 6))
+		memcpy(&ip, f + o + 14, 4);
+	else if (et == ETHERTYPE_IPV4 && len - o >= 20 && (f[o] >> 4) == 4)
+		memcpy(&ip, f + o + 12, 4);
+	ip = ntohl(ip);
+	/* Not 0.0.0.0 (DHCP), broadcast or multicast. */
+	return ip && ip != 0xffffffff && (ip >> 28) != 0xe ? ip : 0;
+}
+
+/**
+ * team_note_tx() - remember the source of a frame the team sends
+ * (datapath, no lock)
+ * @t: team
+ * @p: the frame
+ * @tci: tag it leaves with
+ * @m: member it leaves on
+ * @now: monotonic ms
+ */
+void team_note_tx(struct team *t, const struct pkt *p, uint16_t tci, unsigned m,
+		  uint64_t now)
+{
+	const uint8_t *src = p->data + 6;
+	uint64_t want, key;
+	struct team_mac *e = NULL;
+	unsigned h;
+	uint32_t ip;
+
+	if (p->len < 14 || (src[0] & 1))
+		return;
+	want = mac_key(src, tci & 0xfff);
+	h = slot_of(want);
+	for (unsigned k = 0; k < MAC_PROBE && !e; k++) {
+		struct team_mac *s = &t->macs[(h + k) & (TEAM_MAC_SLOTS - 1)];
+
+		key = atomic_load_explicit(&s->key, memory_order_acquire);
+		if (key == want) {
+			e = s;
+			break;
+		}
+		if (key && now - atomic_load_explicit(&s->seen,
+						      memory_order_relaxed) <=
+			       TEAM_MAC_AGE)
+			continue;
+		/* Free or stale: claim it. */
+		if (atomic_compare_exchange_strong(&s->key, &key, want)) {
+			atomic_store_explicit(&s->ip, 0, memory_order_relaxed);
+			atomic_store_explicit(&s->member, 0,
+					      memory_order_relaxed);
+			atomic_store_explicit(&s->seen, 0,
+					      memory_order_relaxed);
+			e = s;
+		} else if (key == want) {
+			e = s;
+		}
+	}
+	if (!e)
+		return; /* neighbourhood full: not announced, not fatal */
+	if (now - atomic_load_explicit(&e->seen, memory_order_relaxed) >= 500)
+		atomic_store_explicit(&e->seen, now, memory_order_relaxed);
+	if (atomic_load_explicit(&e->member, memory_order_relaxed) != m + 1)
+		atomic_store_explicit(&e->member, (uint8_t)(m + 1),
+				      memory_order_relaxed);
+	if (atomic_load_explicit(&e->port, memory_order_relaxed) != p->in_port)
+		atomic_store_explicit(&e->port, p->in_port,
+				      memory_order_relaxed);
+	if (atomic_load_explicit(&e->tci, memory_order_relaxed) != tci)
+		atomic_store_explicit(&e->tci, tci, memory_order_relaxed);
+	ip = sender_ip(p->data, p->len);
+	if (ip && atomic_load_explicit(&e->ip, memory_order_relaxed) != ip)
+		atomic_store_explicit(&e->ip, ip, memory_order_relaxed);
+}
+
+/**
+ * team_garp_build() - a gratuitous ARP request announcing @mac at @ip
+ * @buf: where to build it
+ * @size: room in @buf
+ * @mac: the MAC
+ * @ip: its address, host order
+ *
+ * Return: frame length (60), or 0 when @size is too small
+ */
+size_t team_garp_build(uint8_t *buf, size_t size, const uint8_t mac[6],
+		       uint32_t ip)
+{
+	uint32_t nip = htonl(ip);
+
+	if (size < 60)
+		return 0;
+	memset(buf, 0, 60);
+	memset(buf, 0xff, 6);
+	memcpy(buf + 6, mac, 6);
+	pkt_put_be16(buf + 12, ETHERTYPE_ARP);
+	pkt_put_be16(buf + 14, 1);
+	pkt_put_be16(buf + 16, ETHERTYPE_IPV4);
+	buf[18] = 6;
+	buf[19] = 4;
+	pkt_put_be16(buf + 20, 1);
+	memcpy(buf + 22, mac, 6);
+	memcpy(buf + 28, &nip, 4);
+	memcpy(buf + 38, &nip, 4);
+	return 60;
+}
+
+/**
+ * team_rarp_build() - a RARP request from @mac (an address-less
+ * announcement, as QEMU sends after migration)
+ * @buf: where to build it
+ * @size: room in @buf
+ * @mac: the MAC
+ *
+ * Return: frame length (60), or 0 when @size is too small
+ */
+size_t team_rarp_build(uint8_t *buf, size_t size, const uint8_t mac[6])
+{
+	if (size < 60)
+		return 0;
+	memset(buf, 0, 60);
+	memset(buf, 0xff, 6);
+	memcpy(buf + 6, mac, 6);
+	pkt_put_be16(buf + 12, ETHERTYPE_RARP);
+	pkt_put_be16(buf + 14, 1);
+	pkt_put_be16(buf + 16, ETHERTYPE_IPV4);
+	buf[18] = 6;
+	buf[19] = 4;
+	pkt_put_be16(buf + 20, 3); /* reverse request */
+	memcpy(buf + 22, mac, 6);
+	memcpy(buf + 32, mac, 6);
+	return 60;
+}
+
+/* The member a known MAC's frames take under map word @map, or -1. */
+static int member_for(struct team *t, uint64_t map, struct team_mac *e,
+		      const uint8_t mac[6])
+{
+	unsigned port, pin;
+
+	if (!MAP_TX(map))
+		return -1;
+	if (MAP_ACTIVE(map) >= 0)
+		return MAP_ACTIVE(map);
+	if (MAP_MODE(map) == TEAM_MODE_BALANCE_MAC)
+		return (int)team_pick(t, map, mix32(mac_u64(mac)));
+	port = atomic_load_explicit(&e->port, memory_order_relaxed) %
+	       TEAM_MAX_PORTS;
+	pin = atomic_load(&t->pin[port]);
+	if (pin && (MAP_TX(map) & 1u << (pin - 1)))
+		return (int)pin - 1;
+	pin = team_pick(t, map, mix32(port)) + 1;
+	atomic_store(&t->pin[port], (uint8_t)pin);
+	return (int)pin - 1;
+}
+
+/**
+ * team_macs_announce() - announce every MAC whose member changed on its new
+ * member (switch-independent modes; a LAG partner needs no announcement)
+ * @t: team
+ * @now: monotonic ms
+ */
+void team_macs_announce(struct team *t, uint64_t now)
+{
+	uint64_t map = atomic_load(&t->map);
+	enum team_mode mode = MAP_MODE(map);
+	uint8_t frame[64];
+
+	if (MAP_ACTIVE(map) < 0 && mode != TEAM_MODE_BALANCE_PORT &&
+	    mode != TEAM_MODE_BALANCE_MAC)
+		return;
+	for (unsigned s = 0; s < TEAM_MAC_SLOTS; s++) {
+		struct team_mac *e = &t->macs[s];
+		uint64_t key = atomic_load(&e->key);
+		uint8_t mac[6];
+		uint32_t ip;
+		size_t n;
+		int m;
+
+		if (!key || now - atomic_load(&e->seen) > TEAM_MAC_AGE)
+			continue;
+		for (int b = 0; b < 6; b++)
+			mac[b] = (uint8_t)(key >> (40 - 8 * b));
+		m = member_for(t, map, e, mac);
+		if (m < 0 || atomic_load(&e->member) == m + 1)
+			continue;
+		ip = atomic_load(&e->ip);
+		n = ip ? team_garp_build(frame, sizeof(frame), mac, ip)
+		       : team_rarp_build(frame, sizeof(frame), mac);
+		t->io.send(t->io.arg, (unsigned)m, frame, n,
+			   atomic_load(&e->tci));
+		atomic_store(&e->member, (uint8_t)(m + 1));
+		t->m[m].announced++;
+		t->announcements++;
+	}
+}
+
+/**
+ * team_macs_count() - MACs the team has sent from recently
+ * @t: team
+ * @now: monotonic ms
+ *
+ * Return: count
+ */
+unsigned team_macs_count(const struct team *t, uint64_t now)
+{
+	unsigned n = 0;
+
+	for (unsigned s = 0; s < TEAM_MAC_SLOTS; s++)
+		n += atomic_load(&t->macs[s].key) &&
+		     now - atomic_load(&t->macs[s].seen) <= TEAM_MAC_AGE;
+	return n;
+}

@@ -1,0 +1,57 @@
+# Offloads on an uplink: TCP super-frames from a namespace on a vnet tap
+# leave through the packet socket whole (PACKET_VNET_HDR on transmit, the
+# kernel or NIC segments them), and arrive intact outside; with the uplink's
+# offloads turned off the kernel cuts them into MTU-sized frames with
+# finished checksums, and the data still arrives intact.  The other way,
+# super-frames the uplink receives are cut before they enter the switch.
+# vnet-test: alone
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/offload.sh"
+need_root
+command -v ethtool >/dev/null || skip "ethtool not installed"
+start_vnetd
+ns "o$S"
+ns "a$S"
+veth "u$S" "p$S" "o$S"
+addr "o$S" "p$S" 10.204.$N.1/24
+vnetctl network create "ex$S" --type external >/dev/null || fail "create"
+vnetctl port add "ex$S" --uplink "u$S" >/dev/null || fail "uplink"
+vnetctl port add "ex$S" --tap "ta$S" --netns "a$S" >/dev/null || fail "tap"
+addr "a$S" "ta$S" 10.204.$N.11/24
+pings "a$S" 10.204.$N.1
+head -c 32M /dev/urandom >"$T/file"
+tcp_copy "a$S" "o$S" 10.204.$N.1 5903 "$T/file" "$T/out1"
+w=$(jget .superframes_sent_whole port show "u$S")
+[ "$w" -gt 0 ] || fail "no super-frame left through the uplink whole"
+[ "$(jget .superframes_segmented port show "u$S")" = 0 ] ||
+	fail "vnetd cut super-frames for an uplink that takes them"
+log "uplink: $w super-frames sent whole"
+# The outside without offloads on the link: the kernel segments for it.
+ethtool -K "u$S" tso off gso off tx off >/dev/null 2>&1 ||
+	fail "cannot turn the uplink's offloads off"
+ip netns exec "o$S" tcpdump -c 2000 -nn -i "p$S" -w "$T/cap" tcp port 5904 \
+	>/dev/null 2>&1 &
+TPID=$!
+PIDS="$PIDS $TPID"
+sleep 0.5
+tcp_copy "a$S" "o$S" 10.204.$N.1 5904 "$T/file" "$T/out2"
+kill "$TPID" 2>/dev/null
+wait "$TPID" 2>/dev/null
+if [ -s "$T/cap" ]; then
+	big=$($PY -c '
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+big = 0; o = 24
+while o + 16 <= len(d):
+    incl, orig = struct.unpack("<II", d[o + 8:o + 16])
+    big += orig > 1514
+    o += 16 + incl
+print(big)' "$T/cap")
+	[ "$big" = 0 ] || fail "$big frames larger than the MTU reached outside"
+	log "outside without offloads saw only MTU-sized frames"
+fi
+# And back: super-frames from outside are cut on receive.
+tcp_copy "o$S" "a$S" 10.204.$N.11 5905 "$T/file" "$T/back"
+[ "$(jget .superframes_cut port show "u$S")" -gt 0 ] ||
+	log "note: no super-frame came in from outside"
+pass

@@ -1,0 +1,71 @@
+# Teaming, active-backup with carrier: a team of two veth members whose
+# peers are ports of a Linux bridge in an "upstream switch" namespace with a
+# host behind it.  A VM namespace pings the host every 10 ms through the
+# team: taking the active member's peer down loses at most 2 replies,
+# failback to the primary loses none, and right after a failover (with no
+# traffic of its own) the bridge already has the VM's MAC on the new member:
+# the team announced it.
+# vnet-test: alone
+. "$(dirname "$0")/lib.sh"
+need_root
+. "$(dirname "$0")/team_lib.sh"
+team_topology
+vnetctl team create "tm$S" --mode active-backup --members "ua$S,ub$S" \
+	--primary "ua$S" >/dev/null || fail "team create"
+vnetctl network create "ex$S" --type external --uplink-team "tm$S" \
+	>/dev/null || fail "network create"
+team_vm
+pings "a$S" 10.231.0.1
+[ "$(member_role ua$S)" = active ] || fail "ua$S is not active: $(member_role ua$S)"
+
+# Carrier failover under a 10 ms ping.
+ping_start 400
+sleep 1
+ip -n "up$S" link set "pa$S" down
+ping_wait
+log "carrier failover: $LOST of 400 lost"
+[ "$LOST" -le 2 ] || fail "carrier failover lost $LOST packets (at most 2)"
+[ "$(member_role ub$S)" = active ] || fail "ub$S did not take over"
+jget '.history[-1].reason' team show "tm$S" | grep -q "carrier down" ||
+	fail "history: $(jget '.history[-1]' team show "tm$S")"
+
+# Failback to the primary: nothing lost.
+ping_start 300
+sleep 1
+ip -n "up$S" link set "pa$S" up
+ping_wait
+log "failback: $LOST of 300 lost"
+[ "$LOST" = 0 ] || fail "failback lost $LOST packets"
+[ "$(member_role ua$S)" = active ] || fail "no failback to ua$S"
+
+# Quiet failover: the bridge learns the VM's MAC on the new member from the
+# team's announcement alone.
+sleep 0.5
+ip -n "up$S" link set "pa$S" down
+sleep 0.2
+fdb_port "$VM_MAC" | grep -q "pb$S" ||
+	fail "bridge FDB after failover: '$(fdb_port "$VM_MAC")', want pb$S"
+log "bridge FDB has $VM_MAC on pb$S right after failover"
+[ "$(jget '.announcements' team show "tm$S")" -ge 1 ] || fail "no announcement"
+vnetctl team show "tm$S"
+
+# Refusals, nothing half-applied.
+vnetctl team delete "tm$S" 2>&1 | grep -q "uplink of network" ||
+	fail "team delete must be refused while a network uses it"
+ip link add "uc$S" type veth peer name "pc$S" && LINKS="$LINKS uc$S"
+vnetctl team create "tn$S" --mode active-backup --members "ub$S,uc$S" 2>&1 |
+	grep -q "already a member of team" || fail "member of two teams"
+vnetctl team create "tn$S" --mode static --members "uc$S" --lacp-rate fast \
+	2>&1 | grep -q "apply to LACP teams" || fail "lacp-rate on static"
+vnetctl team create "tn$S" --mode lacp --members "lo" 2>&1 |
+	grep -q "not an Ethernet device" || fail "lacp on a non-Ethernet member"
+vnetctl port add "ex$S" --uplink "uc$S" 2>&1 | grep -q "already has team" ||
+	fail "second uplink beside a team"
+[ "$(vnetctl --json team list | jq length)" = 1 ] || fail "half-made team"
+
+# Live members: add one, remove one.
+vnetctl team add-member "tm$S" "uc$S" >/dev/null || fail "add-member"
+[ "$(jget '.member_list | length' team show "tm$S")" = 3 ] || fail "not 3 members"
+vnetctl team del-member "tm$S" "uc$S" >/dev/null || fail "del-member"
+[ "$(jget '.members' team show "tm$S")" = "ua$S,ub$S" ] || fail "members"
+pass

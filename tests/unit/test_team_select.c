@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* test_team_select.c - member selection per mode, failover and failback,
+ * up/down delays, hash distribution, balance by port (re-pin, rebalance),
+ * receive rules (backup, duplicates, loops), ARP probes and beacons, and
+ * the announcement list */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "test_team.h"
+
+static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+static const uint8_t vm1[6] = {0x52, 0x54, 0, 0, 0, 1};
+static const uint8_t vm2[6] = {0x52, 0x54, 0, 0, 0, 2};
+static const uint8_t vm3[6] = {0x52, 0x54, 0, 0, 0, 3};
+static const uint8_t far[6] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55};
+
+static const char *last_reason(const struct team *t)
+{
+	return team_reason_text(t->hist[(t->n_hist - 1) % TEAM_HISTORY].reason);
+}
+
+static void test_active_backup_failback(void **state)
+{
+	struct team_config cfg;
+	struct team *t;
+
+	team_config_default(&cfg);
+	snprintf(cfg.primary, sizeof(cfg.primary), "eth1");
+	t = mk_team(TEAM_MODE_ACTIVE_BACKUP, 3, &cfg, 0);
+	assert_int_equal(MAP_ACTIVE(team_map(t)), 1); /* the primary */
+	team_member_carrier(t, 1, false, 10);
+	assert_int_equal(MAP_ACTIVE(team_map(t)), 0);
+	assert_string_equal(last_reason(t), "carrier down");
+	assert_int_equal(t->failovers, 1);
+	team_member_carrier(t, 1, true, 20);
+	assert_int_equal(MAP_ACTIVE(team_map(t)), 1);
+	assert_string_equal(last_reason(t), "failback to the primary");
+	/* Graceful: the old member still takes unicast for a while. */
+	assert_int_equal(MAP_RX_UC(team_map(t)), 3);
+	assert_int_equal(MAP_RX_BC(team_map(t)), 2);
+	team_run(t, 20 + TEAM_DRAIN_MS);
+	assert_int_equal(MAP_RX_UC(team_map(t)), 2);
+	/* Failback off: the team stays where it is. */
+	cfg.failback = false;
+	assert_int_equal(team_configure(t, &cfg, 3000), 0);
+	team_member_carrier(t, 1, false, 3010);
+	team_member_carrier(t, 1, true, 3020);
+	assert_int_equal(MAP_ACTIVE(team_map(t)), 0);
+	/* No member: nothing sent; the mode cannot change live. */
+	for (unsigned i = 0; i < 3; i++)
+		team_member_carrier(t, i, false, 3030);
+	assert_false(team_carrying(t));
+	cfg.mode = TEAM_MODE_STATIC;
+	assert_int_equal(team_configure(t, &cfg, 3040), -EINVAL);
+	team_destroy(t);
+}
+
+static void test_delays(void **state)
+{
+	struct team_config cfg;
+	struct team *t;
+
+	team_config_default(&cfg);
+	cfg.updelay_ms = 500;
+	cfg.downdelay_ms = 200;
+	snprintf(cfg.primary, sizeof(cfg.primary), "eth0");
+	t = mk_team(TEAM_MODE_ACTIVE_BACKUP, 2, &cfg, 0);
+	team_member_carrier(t, 0, false, 1000);
+	assert_int_equal(MAP_ACTIVE(team_map(t)), 0); /* down delay */
+	assert_int_equal(team_run(t, 1100), 1200);
+	team_run(t, 1200);
+	assert_int_equal(MAP_ACTIVE(team_map(t)), 1);
+	/* A blip shorter than the up delay is not used. */
+	team_member_carrier(t, 0, true, 2000);
+	team_run(t, 2400);
+	team_member_carrier(t, 0, false, 2450);
+	team_run(t, 2600);
+	assert_int_equal(MAP_ACTIVE(team_map(t)), 1);
+	team_member_carrier(t, 0, true, 3000);
+	team_run(t, 3499);
+	assert_int_equal(MAP_ACTIVE(team_map(t)), 1);
+	team_run(t, 3500);
+	assert_int_equal(MAP_ACTIVE(team_map(t)), 0); /* failback */
+	team_destroy(t);
+}
+
+/* Frames with random IPv4 5-tuples; each member's share must be fair. */
+static void spread(enum team_hash h, unsigned members)
+{
+	struct team_config cfg;
+	struct team *t;
+	unsigned got[TEAM_MAX_MEMBERS] = {0}, flows = 6000;
+	uint8_t buf[128], pl[40] = {0};
+	struct pkt p;
+
+	team_config_default(&cfg);
+	cfg.hash = h;
+	t = mk_team(TEAM_MODE_STATIC, members, &cfg, 0);
+	srand(7);
+	for (unsigned f = 0; f < flows; f++) {
+		uint8_t src[6] = {0x52,	     0x54, 0, 0, (uint8_t)(f >> 8),
+				  (uint8_t)f};
+		int m, again;
+
+		pl[0] = 0x45;
+		pl[9] = 6;
+		for (int i = 12; i < 24; i++)
+			pl[i] = (uint8_t)rand();
+		mk_frame(&p, buf, far, h == TEAM_HASH_L2 ? src : vm1,
+			 ETHERTYPE_IPV4, pl, sizeof(pl), 1);
+		if (h == TEAM_HASH_L34) /* same hosts, many connections */
+			memset(buf + 14 + 12, 10, 8);
+		m = team_tx_member(t, team_map(t), &p, 0);
+		again = team_tx_member(t, team_map(t), &p, 0);
+		assert_int_equal(m, again); /* a flow stays on its member */
+		assert_in_range(m, 0, members - 1);
+		got[m]++;
+	}
+	for (unsigned i = 0; i < members; i++)
+		assert_in_range(got[i], flows / members * 85 / 100,
+				flows / members * 115 / 100);
+	/* A member fails: its flows move, the others' stay. */
+	team_destroy(t);
+}
+
+static void test_hash_distribution(void **state)
+{
+	spread(TEAM_HASH_L2, 2);
+	spread(TEAM_HASH_L23, 3);
+	spread(TEAM_HASH_L34, 2);
+	spread(TEAM_HASH_L34, 4);
+}
+
+static void test_hash_l2_ignores_ports(void **state)
+{
+	struct team_config cfg;
+	struct team *t;
+	uint8_t buf[128], pl[40] = {0x45, [9] = 6};
+	struct pkt p;
+	int first = -1;
+
+	team_config_default(&cfg);
+	cfg.hash = TEAM_HASH_L23;
+	t = mk_team(TEAM_MODE_STATIC, 4, &cfg, 0);
+	/* L23: the same two hosts always use one member. */
+	for (unsigned port = 0; port < 500; port++) {
+		int m;
+
+		pkt_put_be16(pl + 20, (uint16_t)port);
+		mk_frame(&p, buf, far, vm1, ETHERTYPE_IPV4, pl, sizeof(pl), 1);
+		m = team_tx_member(t, team_map(t), &p, 0);
+		if (first < 0)
+			first = m;
+		assert_int_equal(m, first);
+	}
+	team_destroy(t);
+}
+
+static void test_balance_port(void **state)
+{
+	struct team_config cfg;
+	struct team *t;
+	uint8_t buf[128], pl[40] = {0};
+	int pin[8];
+	struct pkt p;
+
+	team_config_default(&cfg);
+	cfg.rebalance_ms = 1000;
+	t = mk_team(TEAM_MODE_BALANCE_PORT, 2, &cfg, 0);
+	for (unsigned port = 0; port < 8; port++) {
+		mk_frame(&p, buf, far, vm1, ETHERTYPE_IPV4, pl, sizeof(pl),
+			 (uint16_t)port);
+		pin[port] = team_tx_member(t, team_map(t), &p, 0);
+		/* Pinned: every frame of a port leaves on one member. */
+		assert_int_equal(team_tx_member(t, team_map(t), &p, 0),
+				 pin[port]);
+	}
+	/* Member 0 fails: its ports move to member 1, the others stay. */
+	team_member_carrier(t, 0, false, 10);
+	for (unsigned port = 0; port < 8; port++) {
+		mk_frame(&p, buf, far, vm1, ETHERTYPE_IPV4, pl, sizeof(pl),
+			 (uint16_t)port);
+		assert_int_equal(team_tx_member(t, team_map(t), &p, 0), 1);
+	}
+	team_member_carrier(t, 0, true, 20);
+	/* Rebalance by load: two heavy ports end on different members. */
+	for (unsigned port = 0; port < 8; port++)
+		atomic_store(&t->pin[port], 2);
+	team_note_load(t, 3, 1000000);
+	team_note_load(t, 5, 900000);
+	team_note_load(t, 6, 10);
+	team_run(t, 1000);
+	assert_int_not_equal(atomic_load(&t->pin[3]), atomic_load(&t->pin[5]));
+	assert_string_equal(last_reason(t), "rebalanced by load");
+	team_destroy(t);
+}
+
+static void test_balance_mac(void **state)
+{
+	struct team *t = mk_team(TEAM_MODE_BALANCE_MAC, 2, NULL, 0);
+	uint8_t buf[128], pl[40] = {0};
+	unsigned used = 0;
+	struct pkt p;
+
+	for (unsigned i = 0; i < 64; i++) {
+		uint8_t src[6] = {0x52, 0x54, 0, 0, 1, (uint8_t)i};
+		int m;
+
+		mk_frame(&p, buf, far, src, ETHERTYPE_IPV4, pl, sizeof(pl), 1);
+		m = team_tx_member(t, team_map(t), &p, 0);
+		/* Source MAC only: the destination does not matter. */
+		mk_frame(&p, buf, vm2, src, ETHERTYPE_IPV4, pl, sizeof(pl), 9);
+		assert_int_equal(team_tx_member(t, team_map(t), &p, 0), m);
+		used |= 1u << m;
+	}
+	assert_int_equal(used, 3);
+	team_destroy(t);
+}
+
+static void test_rx_rules(void **state)
+{
+	struct team *t = mk_team(TEAM_MODE_ACTIVE_BACKUP, 2, NULL, 0);
+	uint8_t buf[128], pl[40] = {0};
+	struct pkt p;
+
+	mk_frame(&p, buf, vm1, far, ETHERTYPE_IPV4, pl, sizeof(pl), 0);
+	assert_int_equal(team_rx_verdict(t, team_map(t), 0, buf, p.len, 0), -1);
+	assert_int_equal(team_rx_verdict(t, team_map(t), 1, buf, p.len, 0),
+			 TEAM_DROP_BACKUP);
+	mk_frame(&p, buf, bcast, far, ETHERTYPE_ARP, pl, 28, 0);
+	assert_int_equal(team_rx_verdict(t, team_map(t), 1, buf, p.len, 0),
+			 TEAM_DROP_BACKUP);
+	team_destroy(t);
+
+	/* Switch-independent: broadcasts on one member only; our own
+	 * broadcast coming back is a loop. */
+	t = mk_team(TEAM_MODE_BALANCE_MAC, 2, NULL, 0);
+	mk_frame(&p, buf, bcast, far, ETHERTYPE_ARP, pl, 28, 0);
+	assert_int_equal(team_rx_verdict(t, team_map(t), 0, buf, p.len, 5), -1);
+	assert_int_equal(team_rx_verdict(t, team_map(t), 1, buf, p.len, 5),
+			 TEAM_DROP_DUP_BCAST);
+	mk_frame(&p, buf, bcast, vm1, ETHERTYPE_ARP, pl, 28, 4);
+	team_note_tx(t, &p, 0, 1, 5);
+	assert_int_equal(team_rx_verdict(t, team_map(t), 0, buf, p.len, 6),
+			 TEAM_DROP_LOOP);
+	/* Long after it stopped sending, the MAC is someone else's. */
+	assert_int_equal(team_rx_verdict(t, team_map(t), 0, buf, p.len, 60000),
+			 -1);
+	mk_frame(&p, buf, vm1, far, ETHERTYPE_IPV4, pl, sizeof(pl), 0);
+	assert_int_equal(team_rx_verdict(t, team_map(t), 1, buf, p.len, 5), -1);
+	team_destroy(t);
+
+	/* A LAG is one link: broadcasts on every member. */
+	t = mk_team(TEAM_MODE_STATIC, 2, NULL, 0);
+	mk_frame(&p, buf, bcast, far, ETHERTYPE_ARP, pl, 28, 0);
+	assert_int_equal(team_rx_verdict(t, team_map(t), 1, buf, p.len, 5), -1);
+	team_destroy(t);
+}
+
+static void arp_reply(uint8_t *buf, const uint8_t dst[6], uint32_t sip)
+{
+	uint8_t pl[28] = {0, 1, 8, 0, 6, 4, 0, 2};
+	uint32_t n = htonl(sip);
+	struct pkt p;
+
+	memcpy(pl + 8, far, 6);
+	memcpy(pl + 14, &n, 4);
+	mk_frame(&p, buf, dst, far, ETHERTYPE_ARP, pl, sizeof(pl), 0);
+}
+
+static void test_arp_probe(void **state)
+{
+	struct team_config cfg;
+	struct team *t;
+	uint8_t buf[64];
+	uint64_t now;
+
+	team_config_default(&cfg);
+	cfg.probe = TEAM_PROBE_ARP;
+	cfg.targets[0] = 0x0a000001;
+	cfg.n_targets = 1;
+	cfg.probe_interval_ms = 100;
+	snprintf(cfg.primary, sizeof(cfg.primary), "eth0");
+	t = mk_team(TEAM_MODE_ACTIVE_BACKUP, 2, &cfg, 0);
+	/* Both members probe; only member 1 hears the target. */
+	for (now = 0; now <= 1000; now += 100) {
+		team_run(t, now);
+		arp_reply(buf, mac_m[1], 0x0a000001);
+		team_arp_rx(t, 1, buf, 42, now + 1);
+		if (now < 200)
+			assert_int_equal(MAP_ACTIVE(team_map(t)), 0);
+	}
+	assert_int_equal(MAP_ACTIVE(team_map(t)), 1);
+	assert_string_equal(last_reason(t), "ARP probe replies lost");
+	assert_true(cap_count(0, ETHERTYPE_ARP) >= 10);
+	assert_false(t->m[0].path_ok);
+	/* A reply from a stranger does not count. */
+	arp_reply(buf, mac_m[0], 0x0a000099);
+	team_arp_rx(t, 0, buf, 42, now);
+	assert_false(t->m[0].path_ok);
+	/* The target answers member 0 again: back at once (failback). */
+	arp_reply(buf, mac_m[0], 0x0a000001);
+	team_arp_rx(t, 0, buf, 42, now);
+	assert_true(t->m[0].path_ok);
+	assert_int_equal(MAP_ACTIVE(team_map(t)), 0);
+	team_destroy(t);
+}
+
+static void test_beacon(void **state)
+{
+	struct team_config cfg;
+	struct team *t;
+	uint64_t now;
+
+	team_config_default(&cfg);
+	cfg.probe = TEAM_PROBE_BEACON;
+	t = mk_team(TEAM_MODE_ACTIVE_BACKUP, 3, &cfg, 0);
+	/* Members 1 and 2 hear each other; member 0's path is cut. */
+	for (now = 0; now <= 1000; now += 100) {
+		cap.n = 0;
+		team_run(t, now);
+		for (unsigned i = 0; i < cap.n; i++) {
+			unsigned from = cap.fr[i].member;
+
+			assert_int_equal(pkt_get_be16(cap.fr[i].f + 12),
+					 TEAM_BEACON_ETHERTYPE);
+			for (unsigned to = 1; to < 3; to++)
+				if (from != 0 && to != from)
+					team_beacon_rx(t, to, cap.fr[i].f, 60,
+						       now + 1);
+		}
+	}
+	assert_false(t->m[0].path_ok);
+	assert_true(t->m[1].path_ok && t->m[2].path_ok);
+	assert_int_equal(MAP_ACTIVE(team_map(t)), 1);
+	assert_string_equal(last_reason(t), "beacons lost");
+	team_destroy(t);
+
+	/* Nobody hears anybody: no member can be blamed. */
+	t = mk_team(TEAM_MODE_ACTIVE_BACKUP, 3, &cfg, 0);
+	for (now = 0; now <= 1000; now += 100)
+		team_run(t, now);
+	assert_true(t->m[0].path_ok);
+	assert_int_equal(MAP_ACTIVE(team_map(t)), 0);
+	team_destroy(t);
+}
+
+/* The announcement list: every MAC behind the team, once, on its new
+ * member; gratuitous ARP with the address it used, RARP without one. */
+static void test_announcements(void **state)
+{
+	struct team *t = mk_team(TEAM_MODE_ACTIVE_BACKUP, 2, NULL, 0);
+	uint8_t buf[128], arp[28] = {0, 1, 8, 0, 6, 4, 0, 1}, ip[40] = {0x45};
+	unsigned garp = 0, rarp = 0;
+	struct pkt p;
+
+	memcpy(arp + 8, vm1, 6);
+	memcpy(arp + 14, "\x0a\x00\x00\x0b", 4);
+	mk_frame(&p, buf, bcast, vm1, ETHERTYPE_ARP, arp, sizeof(arp), 3);
+	team_note_tx(t, &p, 0, 0, 100);
+	memcpy(ip + 12, "\x0a\x00\x00\x0c", 4);
+	mk_frame(&p, buf, far, vm2, ETHERTYPE_IPV4, ip, sizeof(ip), 4);
+	team_note_tx(t, &p, 0x0064, 0, 100); /* VLAN 100 */
+	mk_frame(&p, buf, far, vm3, 0x86dd, ip, sizeof(ip), 5);
+	team_note_tx(t, &p, 0, 0, 100);
+	assert_int_equal(team_macs_count(t, 100), 3);
+	cap.n = 0;
+	team_member_carrier(t, 0, false, 200);
+	assert_int_equal(cap.n, 3);
+	for (unsigned i = 0; i < cap.n; i++) {
+		const uint8_t *f = cap.fr[i].f;
+
+		assert_int_equal(cap.fr[i].member, 1);
+		assert_memory_equal(f, bcast, 6);
+		if (pkt_get_be16(f + 12) == 0x8035) {
+			rarp++;
+			assert_memory_equal(f + 6, vm3, 6);
+			assert_int_equal(pkt_get_be16(f + 20), 3);
+			continue;
+		}
+		garp++;
+		assert_int_equal(pkt_get_be16(f + 12), ETHERTYPE_ARP);
+		assert_memory_equal(f + 28, f + 38, 4); /* sender = target */
+		if (!memcmp(f + 6, vm1, 6))
+			assert_memory_equal(f + 28, "\x0a\x00\x00\x0b", 4);
+		else
+			assert_int_equal(cap.fr[i].tci, 0x0064);
+	}
+	assert_int_equal(garp, 2);
+	assert_int_equal(rarp, 1);
+	assert_int_equal(t->m[1].announced, 3);
+	/* Nothing moved, nothing announced; a LAG never announces. */
+	cap.n = 0;
+	team_member_carrier(t, 0, true, 300);
+	team_member_carrier(t, 0, false, 400);
+	team_destroy(t);
+	t = mk_team(TEAM_MODE_STATIC, 2, NULL, 0);
+	mk_frame(&p, buf, bcast, vm1, ETHERTYPE_ARP, arp, sizeof(arp), 3);
+	team_note_tx(t, &p, 0, 0, 100);
+	cap.n = 0;
+	team_member_carrier(t, 0, false, 200);
+	assert_int_equal(cap.n, 0);
+	team_destroy(t);
+}
+
+static void test_members(void **state)
+{
+	struct team *t = mk_team(TEAM_MODE_ACTIVE_BACKUP, 2, NULL, 0);
+	json_t *o = json_object();
+
+	assert_int_equal(team_member_add(t, "eth0", mac_m[0], 0, true, 0),
+			 -EEXIST);
+	for (unsigned i = 2; i < TEAM_MAX_MEMBERS; i++) {
+		char name[8];
+
+		snprintf(name, sizeof(name), "x%u", i);
+		assert_int_equal(
+		    team_member_add(t, name, mac_m[0], 0, false, 0), (int)i);
+	}
+	assert_int_equal(team_member_add(t, "full", mac_m[0], 0, true, 0),
+			 -ENOSPC);
+	assert_int_equal(team_member_del(t, "eth0", 10), 0);
+	assert_int_equal(team_member_del(t, "eth0", 10), -ENOENT);
+	assert_int_equal(MAP_ACTIVE(team_map(t)), 1);
+	assert_string_equal(last_reason(t), "member removed");
+	team_status(t, o, 20, 0);
+	assert_int_equal(json_array_size(json_object_get(o, "member_list")),
+			 TEAM_MAX_MEMBERS - 1);
+	assert_true(json_array_size(json_object_get(o, "history")) > 0);
+	json_decref(o);
+	team_destroy(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_active_backup_failback),
+	    cmocka_unit_test(test_delays),
+	    cmocka_unit_test(test_hash_distribution),
+	    cmocka_unit_test(test_hash_l2_ignores_ports),
+	    cmocka_unit_test(test_balance_port),
+	    cmocka_unit_test(test_balance_mac),
+	    cmocka_unit_test(test_rx_rules),
+	    cmocka_unit_test(test_arp_probe),
+	    cmocka_unit_test(test_beacon),
+	    cmocka_unit_test(test_announcements),
+	    cmocka_unit_test(test_members),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,1214 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vnic_gateway_nat.c - the gateway as a NAT router: its second leg on an
+ * external network, next hops resolved by ARP on both legs, the external
+ * address by DHCP, and the NAT engine (nat/nat.h) between the two
+ *
+ * The inside leg is the gateway port itself (vnic_gateway.c): a frame a VM
+ * sends to the gateway's MAC that is not for the gateway's address comes
+ * here (vgw_nat_ip()).  The outside leg is a port of its own on the
+ * external network ("gx.NET", its own MAC); the switch hands it frames for
+ * that MAC and broadcasts.  Both legs share the gateway's lock: every call
+ * into the engine, the ARP caches and the DHCP client is made under it, so
+ * the table has one user at a time.  vnetd pins both legs to one datapath
+ * thread and runs vnic_gateway_nat_tick() from that thread's timer wheel,
+ * so the lock is never contended in the common case.
+ *
+ * What leaves a leg waits in that leg's queue and enters the switch on the
+ * leg's next rx_burst(), like every frame the gateway sends.
+ *
+ * Trust boundary: frames from VMs and from the external network are both
+ * untrusted.  The engine validates IPv4 and L4 headers; ARP and DHCP are
+ * read here through the bounds-checked cursor.
+ */
+#include "vnic_gateway.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../lib/log.h"
+#include "../lib/util.h"
+#include "../lib/vnet_hdr.h"
+#include "../nat/nat.h"
+#include "vnic_gateway_priv.h"
+
+#define ARP_SLOTS     512 /* cached next hops per leg (a power of 2) */
+#define ARP_PROBE     8	  /* slots tried from an address's hash */
+#define ARP_VALID_NS  60000000000ull /* an answer is trusted this long */
+#define ARP_RETRY_NS  1000000000ull
+#define ARP_TRIES     3
+#define ARP_FAILED_NS 3000000000ull /* a silent hop is not asked again */
+#define PEND_SLOTS    32	    /* packets waiting for ARP, per leg */
+#define PEND_PER_HOP  4
+#define ICMP_TOKENS   20 /* ICMP errors per tick (100 ms) */
+#define LEG_SLOTS     1024
+#define LEG_BIG_SLOTS 16
+#define DHCPC_PORT    68
+#define DHCPS_PORT    67
+
+enum { INSIDE, OUTSIDE };
+
+enum arp_state { ARP_FREE, ARP_RESOLVING, ARP_VALID, ARP_FAILED };
+
+struct arp_ent {
+	uint32_t ip;
+	uint8_t mac[6];
+	uint8_t state, tries;
+	uint64_t t; /* valid: expiry; resolving: next try; failed: until */
+};
+
+/* A frame (Ethernet header to be filled) waiting for its next hop. */
+struct pend {
+	bool used;
+	uint32_t hop;
+	size_t len;
+	uint8_t data[VGW_SLOT_SIZE];
+};
+
+struct resolver {
+	struct arp_ent ent[ARP_SLOTS];
+	struct pend pend[PEND_SLOTS];
+};
+
+enum dhcpc_state {
+	DHCPC_STATIC, /* no client: a static address */
+	DHCPC_INIT,
+	DHCPC_SELECTING,
+	DHCPC_REQUESTING,
+	DHCPC_BOUND,
+	DHCPC_RENEWING,
+	DHCPC_REBINDING,
+};
+
+static const char *const dhcpc_names[] = {
+    "static", "init",	  "selecting", "requesting",
+    "bound",  "renewing", "rebinding",
+};
+
+struct dhcpc {
+	enum dhcpc_state state;
+	uint32_t xid;
+	uint64_t next;	  /* ns: next retransmission or state change */
+	unsigned backoff; /* s */
+	uint32_t offered; /* SELECTING/REQUESTING: the address asked for */
+	uint32_t server;  /* the server to request from / renew with */
+	uint8_t server_mac[6];
+	uint64_t t1, t2, end; /* ns */
+};
+
+/* The external leg: a port of its own, state in the gateway. */
+struct vgw_leg {
+	struct vnic base;
+	struct vnic_gateway *g;
+	int tfd;
+	_Atomic uint64_t due;
+	uint64_t armed;
+	struct vgw_queue out[2];
+};
+
+struct vgw_nat {
+	struct nat_table *t;
+	struct nat_config ncfg;
+	struct vgw_leg *leg;
+	uint8_t mac[6]; /* the leg's */
+	unsigned ext_mtu;
+	struct vgw_nat_lease addr;
+	uint32_t fixed_router;
+	struct dhcpc dc;
+	void (*lease_changed)(void *arg);
+	void *arg;
+	unsigned tokens;
+	struct resolver arp[2];
+	struct vgw_nat_stats st;
+	uint8_t buf[VGW_SLOT_SIZE]; /* an ICMP error or DHCP message */
+};
+
+static const char *const drop_names[] = {
+#define VGW_NAT_DROP_NAME(id, name, desc) name,
+    VGW_NAT_DROPS(VGW_NAT_DROP_NAME)
+#undef VGW_NAT_DROP_NAME
+};
+
+/**
+ * vgw_nat_drop_name() - short name of a NAT path drop reason
+ * @d: reason
+ *
+ * Return: the name
+ */
+const char *vgw_nat_drop_name(enum vgw_nat_drop d)
+{
+	return d < VGW_NAT_DROP_MAX ? drop_names[d] : "none";
+}
+
+static uint32_t mask_of(unsigned prefix)
+{
+	return prefix ? ~0u << (32 - prefix) : 0;
+}
+
+static void ndrop(struct vgw_nat *n, enum vgw_nat_drop d)
+{
+	n->st.drops[d]++;
+}
+
+static const uint8_t bcast_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+/* ---- the external leg's queue and timer ---- */
+
+static void leg_arm(struct vgw_leg *l)
+{
+	uint64_t due =
+	    l->out[0].head != l->out[0].tail || l->out[1].head != l->out[1].tail
+		? now_ns()
+		: UINT64_MAX;
+	struct itimerspec its = {0};
+
+	atomic_store_explicit(&l->due, due, memory_order_release);
+	if (due == l->armed || l->tfd < 0)
+		return;
+	if (due != UINT64_MAX) {
+		its.it_value.tv_sec = (time_t)(due / 1000000000u);
+		its.it_value.tv_nsec = (long)(due % 1000000000u);
+	}
+	timerfd_settime(l->tfd, TFD_TIMER_ABSTIME, &its, NULL);
+	l->armed = due;
+}
+
+/* Room for a frame leaving on @side. */
+static uint8_t *leg_slot(struct vnic_gateway *g, int side, size_t len)
+{
+	struct vgw_nat *n = g->nat;
+	uint64_t too_big = 0;
+	uint8_t *f;
+
+	if (side == INSIDE) {
+		f = vgw_out_slot(g, len);
+		if (!f)
+			ndrop(n, VGW_NAT_DROP_QUEUE_FULL);
+		return f;
+	}
+	if (!n->leg) {
+		ndrop(n, VGW_NAT_DROP_NO_LEG);
+		return NULL;
+	}
+	f = vgw_queue_slot(&n->leg->out[len > VGW_SLOT_SIZE], len,
+			   &n->st.drops[VGW_NAT_DROP_QUEUE_FULL], &too_big);
+	if (too_big)
+		ndrop(n, VGW_NAT_DROP_TOO_BIG);
+	return f;
+}
+
+static const uint8_t *side_mac(const struct vnic_gateway *g, int side)
+{
+	return side == INSIDE ? g->mac : g->nat->mac;
+}
+
+static uint32_t side_ip(const struct vnic_gateway *g, int side)
+{
+	return side == INSIDE ? g->cfg.ip : g->nat->addr.ip;
+}
+
+/* ---- ARP: a cache per leg, a few packets queued while resolving ---- */
+
+static struct arp_ent *arp_find(struct resolver *r, uint32_t ip, bool make)
+{
+	uint32_t h = (ip * 2654435761u) >> 23; /* 9 bits: ARP_SLOTS */
+	struct arp_ent *victim = NULL;
+
+	for (unsigned i = 0; i < ARP_PROBE; i++) {
+		struct arp_ent *e = &r->ent[(h + i) & (ARP_SLOTS - 1)];
+
+		if (e->state != ARP_FREE && e->ip == ip)
+			return e;
+		if (!victim || e->state == ARP_FREE ||
+		    (victim->state != ARP_FREE && e->t < victim->t))
+			victim = e;
+	}
+	if (!make)
+		return NULL;
+	/* The window is full: the entry closest to its end makes room. */
+	memset(victim, 0, sizeof(*victim));
+	victim->ip = ip;
+	return victim;
+}
+
+static void arp_request(struct vnic_gateway *g, int side, uint32_t ip)
+{
+	uint8_t *f = leg_slot(g, side, 60);
+
+	if (!f)
+		return;
+	memset(f, 0, 60);
+	vgw_eth_put(f, bcast_mac, side_mac(g, side), ETHERTYPE_ARP);
+	pkt_put_be16(f + 14, 1);
+	pkt_put_be16(f + 16, ETHERTYPE_IPV4);
+	f[18] = 6;
+	f[19] = 4;
+	pkt_put_be16(f + 20, 1);
+	memcpy(f + 22, side_mac(g, side), 6);
+	vgw_put_be32(f + 28, side_ip(g, side));
+	vgw_put_be32(f + 38, ip);
+	g->nat->st.arp_requests++;
+}
+
+static void pend_drop_hop(struct resolver *r, uint32_t hop, struct vgw_nat *n)
+{
+	for (unsigned i = 0; i < PEND_SLOTS; i++)
+		if (r->pend[i].used && r->pend[i].hop == hop) {
+			r->pend[i].used = false;
+			ndrop(n, VGW_NAT_DROP_ARP_FAILED);
+		}
+}
+
+/* @ip is at @mac on @side: cache it and release what waited for it. */
+static void arp_learn(struct vnic_gateway *g, int side, uint32_t ip,
+		      const uint8_t *mac, bool make)
+{
+	struct resolver *r = &g->nat->arp[side];
+	struct arp_ent *e = arp_find(r, ip, make);
+
+	if (!e || !ip || mac_is_multicast(mac) || mac_is_zero(mac))
+		return;
+	memcpy(e->mac, mac, 6);
+	e->state = ARP_VALID;
+	e->tries = 0;
+	e->t = now_ns() + ARP_VALID_NS;
+	for (unsigned i = 0; i < PEND_SLOTS; i++) {
+		struct pend *p = &r->pend[i];
+		uint8_t *f;
+
+		if (!p->used || p->hop != ip)
+			continue;
+		p->used = false;
+		f = leg_slot(g, side, p->len);
+		if (!f)
+			continue;
+		memcpy(f, p->data, p->len);
+		memcpy(f, mac, 6);
+		g->nat->st.to_outside += side == OUTSIDE;
+		g->nat->st.to_inside += side == INSIDE;
+	}
+}
+
+/*
+ * Send the frame @f (@len bytes, IPv4 after 14 bytes of Ethernet header to
+ * be filled) out @side to next hop @hop.
+ */
+static void leg_send(struct vnic_gateway *g, int side, uint32_t hop, uint8_t *f,
+		     size_t len)
+{
+	struct vgw_nat *n = g->nat;
+	struct resolver *r = &n->arp[side];
+	struct arp_ent *e = arp_find(r, hop, false);
+	uint64_t now = now_ns();
+	unsigned queued = 0;
+	struct pend *slot = NULL;
+	uint8_t *o;
+
+	memcpy(f + 6, side_mac(g, side), 6);
+	pkt_put_be16(f + 12, ETHERTYPE_IPV4);
+	if (e && e->state == ARP_VALID && e->t > now) {
+		o = leg_slot(g, side, len);
+		if (!o)
+			return;
+		memcpy(f, e->mac, 6);
+		memcpy(o, f, len);
+		n->st.to_outside += side == OUTSIDE;
+		n->st.to_inside += side == INSIDE;
+		return;
+	}
+	if (e && e->state == ARP_FAILED && e->t > now)
+		return ndrop(n, VGW_NAT_DROP_ARP_FAILED);
+	for (unsigned i = 0; i < PEND_SLOTS; i++) {
+		if (r->pend[i].used)
+			queued += r->pend[i].hop == hop;
+		else if (!slot)
+			slot = &r->pend[i];
+	}
+	if (!slot || queued >= PEND_PER_HOP || len > sizeof(slot->data))
+		return ndrop(n, VGW_NAT_DROP_ARP_QUEUE_FULL);
+	slot->used = true;
+	slot->hop = hop;
+	slot->len = len;
+	memcpy(slot->data, f, len);
+	if (!e || e->state != ARP_RESOLVING) {
+		/* An expired entry keeps its slot; a new one takes one. */
+		e = e ? e : arp_find(r, hop, true);
+		e->state = ARP_RESOLVING;
+		e->tries = 1;
+		e->t = now + ARP_RETRY_NS;
+		arp_request(g, side, hop);
+	}
+}
+
+/* Retries and give-ups, from the tick. */
+static void arp_tick(struct vnic_gateway *g, int side, uint64_t now)
+{
+	struct resolver *r = &g->nat->arp[side];
+
+	for (unsigned i = 0; i < ARP_SLOTS; i++) {
+		struct arp_ent *e = &r->ent[i];
+
+		if (e->state == ARP_RESOLVING && e->t <= now) {
+			if (e->tries >= ARP_TRIES) {
+				e->state = ARP_FAILED;
+				e->t = now + ARP_FAILED_NS;
+				pend_drop_hop(r, e->ip, g->nat);
+				continue;
+			}
+			e->tries++;
+			e->t = now + ARP_RETRY_NS;
+			arp_request(g, side, e->ip);
+		} else if (e->state == ARP_FAILED && e->t <= now) {
+			e->state = ARP_FREE;
+		}
+	}
+}
+
+/* An ARP packet (@a: 28 bytes, checked Ethernet/IPv4) on @side. */
+static bool arp_rx(struct vnic_gateway *g, int side, const uint8_t *a)
+{
+	uint32_t spa = vgw_get_be32(a + 14), tpa = vgw_get_be32(a + 24),
+		 me = side_ip(g, side);
+	uint16_t op = pkt_get_be16(a + 6);
+	uint8_t *f;
+
+	if (!me || spa == me)
+		return false;
+	/* Only hops we asked for, or hosts asking for us, enter the cache. */
+	arp_learn(g, side, spa, a + 8, tpa == me);
+	if (op == 2)
+		return tpa == me;
+	if (op != 1 || tpa != me || side == INSIDE)
+		return false; /* the inside gateway answers its own */
+	f = leg_slot(g, OUTSIDE, 60);
+	if (!f)
+		return true;
+	memset(f, 0, 60);
+	vgw_eth_put(f, a + 8, g->nat->mac, ETHERTYPE_ARP);
+	memcpy(f + 14, a, 6);
+	pkt_put_be16(f + 20, 2);
+	memcpy(f + 22, g->nat->mac, 6);
+	vgw_put_be32(f + 28, me);
+	memcpy(f + 32, a + 8, 6);
+	vgw_put_be32(f + 38, spa);
+	g->nat->st.arp_replies++;
+	return true;
+}
+
+/**
+ * vgw_nat_arp() - an ARP packet on the inside: learn the VM's MAC, take
+ * answers to the gateway's own requests
+ * @g: gateway, locked, with NAT
+ * @a: the ARP packet (28 bytes, Ethernet/IPv4 checked)
+ *
+ * Return: true if consumed (an answer to the gateway)
+ */
+bool vgw_nat_arp(struct vnic_gateway *g, const uint8_t *a)
+{
+	return arp_rx(g, INSIDE, a);
+}
+
+/* ---- ICMP the gateway sends itself ---- */
+
+/* An ICMP error about the IPv4 packet @ip back to where the frame @f came
+ * from, from @src. */
+static void icmp_error(struct vnic_gateway *g, int side, const uint8_t *f,
+		       const uint8_t *ip, size_t len, uint8_t type,
+		       uint8_t code, uint16_t mtu, uint32_t src)
+{
+	struct vgw_nat *n = g->nat;
+	size_t m;
+	uint8_t *o;
+
+	if (!n->tokens)
+		return ndrop(n, VGW_NAT_DROP_ICMP_RATE);
+	m = nat_icmp_error(ip, len, type, code, mtu, src, n->buf + 14,
+			   sizeof(n->buf) - 14);
+	if (!m)
+		return;
+	n->tokens--;
+	o = leg_slot(g, side, 14 + m);
+	if (!o)
+		return;
+	vgw_eth_put(n->buf, f + 6, side_mac(g, side), ETHERTYPE_IPV4);
+	memcpy(o, n->buf, 14 + m);
+	n->st.icmp_errors++;
+}
+
+/* An echo request to the external address (NAT_HOST): answer it. */
+static void echo_reply(struct vnic_gateway *g, int side, uint8_t *f, size_t len)
+{
+	uint8_t *ip = f + 14, *o;
+	size_t hl = (size_t)(ip[0] & 15) * 4, tot = pkt_get_be16(ip + 2);
+	uint32_t a;
+
+	if (ip[9] != NAT_PROTO_ICMP || tot < hl + 8 || tot > len - 14 ||
+	    ip[hl] != 8)
+		return;
+	a = vgw_get_be32(ip + 12);
+	memcpy(ip + 12, ip + 16, 4);
+	vgw_put_be32(ip + 16, a);
+	ip[8] = 64;
+	pkt_put_be16(ip + 10, 0);
+	pkt_put_be16(ip + 10, csum_fold(csum_partial(ip, hl, 0)));
+	ip[hl] = 0;
+	pkt_put_be16(ip + hl + 2, 0);
+	pkt_put_be16(ip + hl + 2,
+		     csum_fold(csum_partial(ip + hl, tot - hl, 0)));
+	o = leg_slot(g, side, 14 + tot);
+	if (!o)
+		return;
+	vgw_eth_put(f, f + 6, side_mac(g, side), ETHERTYPE_IPV4);
+	memcpy(o, f, 14 + tot);
+	g->nat->st.echo_replies++;
+}
+
+/* ---- the DHCP client on the external leg ---- */
+
+static uint64_t secs_ns(uint64_t s)
+{
+	return s * 1000000000ull;
+}
+
+/* Send a DISCOVER or REQUEST for the client's state. */
+static void dhcpc_send(struct vnic_gateway *g, uint8_t type)
+{
+	struct vgw_nat *n = g->nat;
+	struct dhcpc *c = &n->dc;
+	bool renew = c->state == DHCPC_RENEWING;
+	bool ciaddr = renew || c->state == DHCPC_REBINDING;
+	uint8_t *m = n->buf + 42, *o;
+	size_t len;
+
+	memset(n->buf, 0, sizeof(n->buf));
+	m[0] = 1; /* BOOTREQUEST */
+	m[1] = 1;
+	m[2] = 6;
+	vgw_put_be32(m + 4, c->xid);
+	if (!ciaddr)
+		pkt_put_be16(m + 10, 0x8000); /* answer by broadcast */
+	else
+		vgw_put_be32(m + 12, n->addr.ip);
+	memcpy(m + 28, n->mac, 6);
+	vgw_put_be32(m + 236, 0x63825363);
+	o = m + 240;
+	*o++ = 53, *o++ = 1, *o++ = type;
+	if (c->state == DHCPC_REQUESTING) {
+		*o++ = 50, *o++ = 4, vgw_put_be32(o, c->offered), o += 4;
+		*o++ = 54, *o++ = 4, vgw_put_be32(o, c->server), o += 4;
+	}
+	*o++ = 55, *o++ = 6;
+	*o++ = 1, *o++ = 3, *o++ = 51, *o++ = 54, *o++ = 58, *o++ = 59;
+	*o++ = 255;
+	len = (size_t)(o - m) < 300 ? 300 : (size_t)(o - m);
+	vgw_eth_put(n->buf, renew ? c->server_mac : bcast_mac, n->mac,
+		    ETHERTYPE_IPV4);
+	vgw_ip_put(n->buf + 14, ciaddr ? n->addr.ip : 0,
+		   renew ? c->server : 0xffffffffu, 17, 20 + 8 + len, 0, 0);
+	pkt_put_be16(n->buf + 34, DHCPC_PORT);
+	pkt_put_be16(n->buf + 36, DHCPS_PORT);
+	pkt_put_be16(n->buf + 38, (uint16_t)(8 + len));
+	pkt_put_be16(n->buf + 40, 0xffff);
+	l4_csum_fill(n->buf, 42 + len);
+	o = leg_slot(g, OUTSIDE, 42 + len);
+	if (!o)
+		return;
+	memcpy(o, n->buf, 42 + len);
+	n->st.dhcp_sent++;
+}
+
+static void dhcpc_state(struct vgw_nat *n, enum dhcpc_state s, uint64_t next)
+{
+	n->dc.state = s;
+	n->dc.next = next;
+}
+
+/* Use @ip as the external address (0: none). */
+static void set_address(struct vnic_gateway *g, const struct vgw_nat_lease *l)
+{
+	struct vgw_nat *n = g->nat;
+	char err[160];
+	uint32_t old = n->addr.ip;
+
+	n->addr = *l;
+	if (n->fixed_router)
+		n->addr.router = n->fixed_router;
+	if (!l->ip || l->ip == old)
+		return;
+	n->ncfg.ext_addr[0] = l->ip;
+	n->ncfg.n_ext = 1;
+	if (nat_table_configure(n->t, &n->ncfg, now_sec(), err, sizeof(err)))
+		vlog_rl(VNIC, ERR,
+			"%s: external address %u.%u.%u.%u refused: %s",
+			g->base.name, l->ip >> 24, l->ip >> 16 & 255,
+			l->ip >> 8 & 255, l->ip & 255, err);
+	else
+		vlog(VNIC, INFO, "%s: external address %u.%u.%u.%u/%u",
+		     g->base.name, l->ip >> 24, l->ip >> 16 & 255,
+		     l->ip >> 8 & 255, l->ip & 255, l->prefix);
+	memset(n->arp[OUTSIDE].ent, 0, sizeof(n->arp[OUTSIDE].ent));
+}
+
+struct dhcp_opts {
+	uint8_t type;
+	uint32_t server, mask, router, lease, t1, t2;
+};
+
+static bool dhcp_opts_parse(struct pkt_cursor *c, struct dhcp_opts *o)
+{
+	uint8_t code, len;
+	const uint8_t *v;
+
+	while (pkt_pull_u8(c, &code) && code != 255) {
+		if (!code)
+			continue;
+		if (!pkt_pull_u8(c, &len) || !(v = pkt_pull(c, len)))
+			return false;
+		if (code == 53 && len == 1)
+			o->type = v[0];
+		else if (len >= 4 && code == 54)
+			o->server = vgw_get_be32(v);
+		else if (len >= 4 && code == 1)
+			o->mask = vgw_get_be32(v);
+		else if (len >= 4 && code == 3)
+			o->router = vgw_get_be32(v);
+		else if (len >= 4 && code == 51)
+			o->lease = vgw_get_be32(v);
+		else if (len >= 4 && code == 58)
+			o->t1 = vgw_get_be32(v);
+		else if (len >= 4 && code == 59)
+			o->t2 = vgw_get_be32(v);
+	}
+	return true;
+}
+
+static unsigned mask_prefix(uint32_t mask)
+{
+	unsigned p = 0;
+
+	while (p < 32 && (mask & (1u << (31 - p))))
+		p++;
+	return p ? p : 24;
+}
+
+/* A DHCP message (@m, @len bytes, untrusted) for the client. */
+static void dhcpc_rx(struct vnic_gateway *g, const uint8_t *f, const uint8_t *m,
+		     size_t len)
+{
+	struct vgw_nat *n = g->nat;
+	struct dhcpc *c = &n->dc;
+	struct dhcp_opts o = {0};
+	struct pkt_cursor cur;
+	const uint8_t *h;
+	uint64_t now = now_ns();
+	uint32_t yiaddr;
+
+	pkt_cursor_init(&cur, m, len);
+	h = pkt_pull(&cur, 240);
+	if (!h || h[0] != 2 || vgw_get_be32(h + 4) != c->xid ||
+	    memcmp(h + 28, n->mac, 6) || vgw_get_be32(h + 236) != 0x63825363 ||
+	    !dhcp_opts_parse(&cur, &o))
+		return;
+	yiaddr = vgw_get_be32(h + 16);
+	if (o.type == 2 && c->state == DHCPC_SELECTING && yiaddr && o.server) {
+		c->offered = yiaddr;
+		c->server = o.server;
+		dhcpc_state(n, DHCPC_REQUESTING, now + secs_ns(4));
+		dhcpc_send(g, 3);
+		return;
+	}
+	if (o.type == 6 && c->state >= DHCPC_REQUESTING) {
+		struct vgw_nat_lease none = {0};
+
+		n->st.dhcp_naks++;
+		vlog_rl(VNIC, WARN, "%s: DHCP server refused the address",
+			g->base.name);
+		set_address(g, &none);
+		dhcpc_state(n, DHCPC_INIT, now);
+		return;
+	}
+	if (o.type != 5 || c->state < DHCPC_REQUESTING || !yiaddr)
+		return;
+	struct vgw_nat_lease l = {
+	    .ip = yiaddr,
+	    .prefix = (uint8_t)mask_prefix(o.mask),
+	    .router = o.router,
+	    .server = o.server ? o.server : c->server,
+	    .expires = (int64_t)time(NULL) + (o.lease ? o.lease : 3600),
+	};
+	uint32_t lease = o.lease ? o.lease : 3600;
+
+	c->server = l.server;
+	memcpy(c->server_mac, f + 6, 6);
+	c->t1 = now + secs_ns(o.t1 && o.t1 < lease ? o.t1 : lease / 2);
+	c->t2 = now + secs_ns(o.t2 && o.t2 < lease ? o.t2 : lease * 7 / 8);
+	c->end = now + secs_ns(lease);
+	if (c->t2 < c->t1)
+		c->t2 = c->t1;
+	n->st.dhcp_acks++;
+	set_address(g, &l);
+	dhcpc_state(n, DHCPC_BOUND, c->t1);
+	if (n->lease_changed)
+		n->lease_changed(n->arg);
+}
+
+static void dhcpc_tick(struct vnic_gateway *g, uint64_t now)
+{
+	struct vgw_nat *n = g->nat;
+	struct dhcpc *c = &n->dc;
+
+	if (c->state == DHCPC_STATIC || c->next > now)
+		return;
+	switch (c->state) {
+	case DHCPC_INIT:
+		c->xid =
+		    (uint32_t)(now ^ (now >> 32)) ^ vgw_get_be32(n->mac + 2);
+		c->backoff = 2;
+		dhcpc_state(n, DHCPC_SELECTING, now + secs_ns(c->backoff));
+		dhcpc_send(g, 1);
+		break;
+	case DHCPC_SELECTING:
+		c->backoff = c->backoff < 16 ? c->backoff * 2 : 16;
+		c->next = now + secs_ns(c->backoff);
+		dhcpc_send(g, 1);
+		break;
+	case DHCPC_REQUESTING:
+		dhcpc_state(n, DHCPC_INIT, now);
+		break;
+	case DHCPC_BOUND:
+		c->xid++;
+		dhcpc_state(n, DHCPC_RENEWING, now);
+		/* fall through */
+	case DHCPC_RENEWING:
+		if (now >= c->t2) {
+			dhcpc_state(n, DHCPC_REBINDING, now);
+			return dhcpc_tick(g, now);
+		}
+		dhcpc_send(g, 3);
+		c->next = now + secs_ns(2) < c->t2 ? now + secs_ns(2) : c->t2;
+		break;
+	case DHCPC_REBINDING:
+		if (now >= c->end) {
+			struct vgw_nat_lease none = {0};
+
+			vlog_rl(VNIC, WARN, "%s: DHCP lease ended unrenewed",
+				g->base.name);
+			set_address(g, &none);
+			dhcpc_state(n, DHCPC_INIT, now);
+			return;
+		}
+		dhcpc_send(g, 3);
+		c->next = now + secs_ns(2) < c->end ? now + secs_ns(2) : c->end;
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- packets through the engine ---- */
+
+static uint32_t next_hop(const struct vgw_nat *n, uint32_t dst)
+{
+	uint32_t m = mask_of(n->addr.prefix);
+
+	if (n->addr.router && (dst & m) != (n->addr.ip & m))
+		return n->addr.router;
+	return dst;
+}
+
+/* Total length of a plausible IPv4 header at @ip, else 0 (the engine
+ * names what is wrong). */
+static size_t ip_total(const uint8_t *ip, size_t len)
+{
+	size_t tot;
+
+	if (len < 20 || ip[0] >> 4 != 4)
+		return 0;
+	tot = pkt_get_be16(ip + 2);
+	return tot <= len ? tot : 0;
+}
+
+/**
+ * vgw_nat_ip() - a VM sent an IPv4 frame to the gateway's MAC: route it
+ * through the engine unless it is for the gateway's own address
+ * @g: gateway, locked, with NAT
+ * @f: the frame (writable, untrusted)
+ * @len: its length
+ *
+ * Return: true if handled here, false for the gateway's services
+ */
+bool vgw_nat_ip(struct vnic_gateway *g, uint8_t *f, size_t len)
+{
+	struct vgw_nat *n = g->nat;
+	uint8_t *ip = f + 14;
+	size_t iplen = len - 14, tot;
+	struct nat_verdict v;
+	uint32_t src;
+
+	if (len < 34 || vgw_get_be32(ip + 16) == g->cfg.ip ||
+	    vgw_get_be32(ip + 16) == 0xffffffffu)
+		return false;
+	src = vgw_get_be32(ip + 12);
+	if ((src & mask_of(g->cfg.prefix)) ==
+	    (g->cfg.ip & mask_of(g->cfg.prefix))) {
+		struct arp_ent *e = arp_find(&n->arp[INSIDE], src, false);
+
+		if (!e || e->state != ARP_VALID || memcmp(e->mac, f + 6, 6) ||
+		    e->t < now_ns() + ARP_VALID_NS / 2)
+			arp_learn(g, INSIDE, src, f + 6, true);
+	}
+	if (!n->addr.ip) {
+		ndrop(n, VGW_NAT_DROP_NO_ADDRESS);
+		return true;
+	}
+	tot = ip_total(ip, iplen);
+	if (tot > n->ext_mtu) {
+		if (pkt_get_be16(ip + 6) & 0x4000)
+			icmp_error(g, INSIDE, f, ip, iplen, 3, 4,
+				   (uint16_t)n->ext_mtu, g->cfg.ip);
+		else
+			ndrop(n, VGW_NAT_DROP_TOO_BIG);
+		return true;
+	}
+	nat_out(n->t, ip, iplen, 0, now_sec(), &v);
+	switch (v.action) {
+	case NAT_FORWARD:
+		leg_send(g, OUTSIDE, next_hop(n, vgw_get_be32(ip + 16)), f,
+			 14 + ip_total(ip, iplen));
+		break;
+	case NAT_HAIRPIN:
+		leg_send(g, INSIDE, vgw_get_be32(ip + 16), f,
+			 14 + ip_total(ip, iplen));
+		break;
+	case NAT_HOST:
+		echo_reply(g, INSIDE, f, len);
+		break;
+	case NAT_DROP:
+		if (v.drop == NAT_DROP_TTL)
+			icmp_error(g, INSIDE, f, ip, iplen, 11, 0, 0,
+				   g->cfg.ip);
+		else if (v.drop == NAT_DROP_PORTS_EXHAUSTED ||
+			 v.drop == NAT_DROP_TABLE_FULL)
+			vlog_rl(VNIC, WARN, "%s: NAT %s: new flow refused",
+				g->base.name, nat_drop_name(v.drop));
+		break;
+	}
+	return true;
+}
+
+/* A frame on the external leg (@f in g->scratch, writable, untrusted). */
+static void leg_frame(struct vnic_gateway *g, uint8_t *f, size_t len)
+{
+	struct vgw_nat *n = g->nat;
+	struct pkt_cursor c;
+	const uint8_t *a;
+	uint8_t *ip;
+	size_t iplen, tot;
+	struct nat_verdict v;
+	uint16_t type;
+
+	pkt_cursor_init(&c, f, len);
+	if (!pkt_pull(&c, 12) || !pkt_pull_be16(&c, &type) ||
+	    (memcmp(f, n->mac, 6) && memcmp(f, bcast_mac, 6)))
+		return ndrop(n, VGW_NAT_DROP_BAD_FRAME);
+	if (type == ETHERTYPE_ARP) {
+		a = pkt_pull(&c, 28);
+		if (a && pkt_get_be16(a) == 1 &&
+		    pkt_get_be16(a + 2) == ETHERTYPE_IPV4 && a[4] == 6 &&
+		    a[5] == 4)
+			arp_rx(g, OUTSIDE, a);
+		return;
+	}
+	if (type != ETHERTYPE_IPV4)
+		return ndrop(n, VGW_NAT_DROP_BAD_FRAME);
+	ip = f + 14;
+	iplen = len - 14;
+	tot = ip_total(ip, iplen);
+	/* The DHCP client's answers come before the engine: they may be
+	 * broadcast, and to an address the gateway does not have yet. */
+	if (tot >= 28 && ip[9] == 17 && n->dc.state != DHCPC_STATIC &&
+	    (ip[6] & 0x3f) == 0 && ip[7] == 0) {
+		size_t hl = (size_t)(ip[0] & 15) * 4;
+
+		if (hl >= 20 && tot >= hl + 8 &&
+		    pkt_get_be16(ip + hl + 2) == DHCPC_PORT &&
+		    pkt_get_be16(ip + hl) == DHCPS_PORT) {
+			size_t ul = pkt_get_be16(ip + hl + 4);
+
+			if (ul >= 8 && ul <= tot - hl)
+				dhcpc_rx(g, f, ip + hl + 8, ul - 8);
+			return;
+		}
+	}
+	if (memcmp(f, n->mac, 6))
+		return ndrop(n, VGW_NAT_DROP_BAD_FRAME);
+	if (!n->addr.ip)
+		return ndrop(n, VGW_NAT_DROP_NO_ADDRESS);
+	if (tot > g->base.mtu) {
+		if (pkt_get_be16(ip + 6) & 0x4000)
+			icmp_error(g, OUTSIDE, f, ip, iplen, 3, 4,
+				   (uint16_t)g->base.mtu, n->addr.ip);
+		else
+			ndrop(n, VGW_NAT_DROP_TOO_BIG);
+		return;
+	}
+	nat_in(n->t, ip, iplen, 0, now_sec(), &v);
+	switch (v.action) {
+	case NAT_FORWARD:
+	case NAT_HAIRPIN:
+		leg_send(g, INSIDE, vgw_get_be32(ip + 16), f,
+			 14 + ip_total(ip, iplen));
+		break;
+	case NAT_HOST:
+		echo_reply(g, OUTSIDE, f, len);
+		break;
+	case NAT_DROP:
+		if (v.drop == NAT_DROP_TTL)
+			icmp_error(g, OUTSIDE, f, ip, iplen, 11, 0, 0,
+				   n->addr.ip);
+		break;
+	}
+}
+
+/* ---- the external leg's ops ---- */
+
+static struct vgw_leg *to_leg(struct vnic *v)
+{
+	return (struct vgw_leg *)v;
+}
+
+static int leg_open(const struct vnic_params *params, struct vnic **out,
+		    char *err, size_t errlen)
+{
+	snprintf(err, errlen, "a NAT leg is made by its gateway");
+	return -EOPNOTSUPP;
+}
+
+static void leg_close(struct vnic *v)
+{
+	struct vgw_leg *l = to_leg(v);
+	struct vnic_gateway *g = l->g;
+
+	if (g) {
+		pthread_mutex_lock(&g->lock);
+		if (g->nat && g->nat->leg == l)
+			g->nat->leg = NULL;
+		pthread_mutex_unlock(&g->lock);
+	}
+	if (l->tfd >= 0)
+		close(l->tfd);
+	vgw_queue_fini(&l->out[0]);
+	vgw_queue_fini(&l->out[1]);
+	free(l);
+}
+
+static int leg_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
+			struct pkt **pkts, unsigned n)
+{
+	struct vgw_leg *l = to_leg(v);
+	uint64_t now = now_ns(), tick;
+	unsigned got;
+
+	if (atomic_load_explicit(&l->due, memory_order_acquire) > now)
+		return 0;
+	pthread_mutex_lock(&l->g->lock);
+	if (l->armed <= now) {
+		if (read(l->tfd, &tick, sizeof(tick)) < 0) {
+			/* EAGAIN: re-armed meanwhile */
+		}
+		l->armed = UINT64_MAX;
+	}
+	got = vgw_queue_drain(&l->out[0], pool, pkts, n);
+	got += vgw_queue_drain(&l->out[1], pool, pkts + got, n - got);
+	leg_arm(l);
+	pthread_mutex_unlock(&l->g->lock);
+	return (int)got;
+}
+
+static int leg_tx_burst(struct vnic *v, unsigned txq, const struct pkt_out *out,
+			unsigned n, uint64_t *bytes)
+{
+	struct vgw_leg *l = to_leg(v);
+	struct vnic_gateway *g = l->g;
+
+	pthread_mutex_lock(&g->lock);
+	for (unsigned i = 0; i < n; i++) {
+		size_t len = vgw_gather(g, &out[i]);
+
+		*bytes += len;
+		if (g->nat)
+			leg_frame(g, g->scratch, len);
+	}
+	leg_arm(l);
+	vgw_arm(g);
+	pthread_mutex_unlock(&g->lock);
+	return (int)n;
+}
+
+static int leg_rx_fd(const struct vnic *v, unsigned rxq)
+{
+	return ((const struct vgw_leg *)v)->tfd;
+}
+
+static void leg_describe(const struct vnic *v, json_t *obj)
+{
+	const struct vgw_leg *l = (const struct vgw_leg *)v;
+	char mac[MAC_STRLEN];
+
+	if (l->g->nat)
+		json_object_set_new(
+		    obj, "mac", json_string(mac_format(l->g->nat->mac, mac)));
+}
+
+static const struct vnic_ops leg_ops = {
+    .kind = "nat-leg",
+    .open = leg_open,
+    .close = leg_close,
+    .rx_burst = leg_rx_burst,
+    .tx_burst = leg_tx_burst,
+    .rx_fd = leg_rx_fd,
+    .describe = leg_describe,
+};
+
+/**
+ * vnic_gateway_nat_open() - give a gateway NAT and make its external leg
+ * @gw: gateway port (before it joins the switch, or while it forwards)
+ * @cfg: the NAT settings; @cfg->table passes to the gateway
+ * @leg: the external leg's port, to add to the external network
+ * @err: why not
+ * @errlen: room in @err
+ *
+ * The leg's port holds on to the gateway: close it (vswitch_port_del())
+ * before the gateway's.
+ *
+ * Return: 0 or -errno (the table is then still the caller's)
+ */
+int vnic_gateway_nat_open(struct vnic *gw, const struct vgw_nat_config *cfg,
+			  struct vnic **leg, char *err, size_t errlen)
+{
+	struct vnic_gateway *g = (struct vnic_gateway *)gw;
+	struct vnic_params p = {.kind = "nat-leg",
+				.name = cfg->name,
+				.mtu = cfg->mtu,
+				.has_mac = true};
+	struct vgw_nat *n;
+	struct vgw_leg *l;
+
+	if (gw->ops != &vnic_gateway_ops || g->nat) {
+		snprintf(err, errlen, "%s: not a gateway without NAT",
+			 gw->name);
+		return -EINVAL;
+	}
+	n = calloc(1, sizeof(*n));
+	l = calloc(1, sizeof(*l));
+	if (!n || !l) {
+		free(n);
+		free(l);
+		snprintf(err, errlen, "out of memory for NAT");
+		return -ENOMEM;
+	}
+	memcpy(p.mac, cfg->mac, 6);
+	vnic_base_init(&l->base, &leg_ops, &p);
+	l->g = g;
+	l->armed = UINT64_MAX;
+	atomic_init(&l->due, UINT64_MAX);
+	l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (l->tfd < 0 ||
+	    vgw_queue_init(&l->out[0], LEG_SLOTS, VGW_SLOT_SIZE) ||
+	    vgw_queue_init(&l->out[1], LEG_BIG_SLOTS, PKT_MAX_FRAME)) {
+		snprintf(err, errlen, "%s: %s", cfg->name,
+			 l->tfd < 0 ? strerror(errno) : "out of memory");
+		if (l->tfd >= 0)
+			close(l->tfd);
+		vgw_queue_fini(&l->out[0]);
+		vgw_queue_fini(&l->out[1]);
+		free(l);
+		free(n);
+		return -ENOMEM;
+	}
+	n->t = cfg->table;
+	n->ncfg = *cfg->nat;
+	n->leg = l;
+	memcpy(n->mac, cfg->mac, 6);
+	n->ext_mtu = cfg->mtu;
+	n->fixed_router = cfg->router;
+	n->addr = cfg->addr;
+	if (n->fixed_router)
+		n->addr.router = n->fixed_router;
+	n->lease_changed = cfg->lease_changed;
+	n->arg = cfg->arg;
+	n->tokens = ICMP_TOKENS;
+	n->dc.state = DHCPC_STATIC;
+	if (cfg->dhcp) {
+		/* A lease kept across a restart is renewed at once. */
+		n->dc.state = n->addr.ip ? DHCPC_BOUND : DHCPC_INIT;
+		n->dc.server = n->addr.server;
+		memcpy(n->dc.server_mac, bcast_mac, 6);
+		n->dc.end = n->dc.t2 = UINT64_MAX;
+		if (n->addr.expires > (int64_t)time(NULL))
+			n->dc.end = n->dc.t2 =
+			    now_ns() +
+			    secs_ns((uint64_t)(n->addr.expires - time(NULL)));
+		n->dc.next = 0;
+	}
+	pthread_mutex_lock(&g->lock);
+	g->nat = n;
+	pthread_mutex_unlock(&g->lock);
+	*leg = &l->base;
+	return 0;
+}
+
+/**
+ * vgw_nat_kick() - frames may wait in the external leg's queue: have its
+ * rx_burst() run
+ * @g: gateway, locked, with NAT
+ */
+void vgw_nat_kick(struct vnic_gateway *g)
+{
+	if (g->nat->leg)
+		leg_arm(g->nat->leg);
+}
+
+/**
+ * vgw_nat_free() - the gateway closes: free its NAT and detach the table
+ * @g: gateway (no longer in the switch)
+ */
+void vgw_nat_free(struct vnic_gateway *g)
+{
+	struct vgw_nat *n = g->nat;
+
+	if (!n)
+		return;
+	if (n->leg) /* closed out of order: the leg forgets its gateway */
+		n->leg->g = NULL;
+	nat_table_detach(n->t);
+	free(n);
+	g->nat = NULL;
+}
+
+/**
+ * vnic_gateway_nat_tick() - periodic work (every 100 ms): expire NAT
+ * entries, retry ARP, run the DHCP client, refill the ICMP error budget
+ * @gw: gateway with NAT
+ *
+ * Call it on the datapath thread both legs are pinned to.
+ */
+void vnic_gateway_nat_tick(struct vnic *gw)
+{
+	struct vnic_gateway *g = (struct vnic_gateway *)gw;
+	uint64_t now = now_ns();
+	struct vgw_nat *n;
+
+	pthread_mutex_lock(&g->lock);
+	n = g->nat;
+	if (n) {
+		n->tokens = ICMP_TOKENS;
+		(void)nat_expire(n->t, now_sec(), 4096);
+		arp_tick(g, INSIDE, now);
+		arp_tick(g, OUTSIDE, now);
+		dhcpc_tick(g, now);
+		if (n->leg)
+			leg_arm(n->leg);
+		vgw_arm(g);
+	}
+	pthread_mutex_unlock(&g->lock);
+}
+
+/**
+ * vnic_gateway_nat_stats() - the NAT path's counters and the engine's
+ * @gw: gateway
+ * @st: filled in (zeroed without NAT)
+ * @ns: the engine's counters (zeroed without NAT)
+ */
+void vnic_gateway_nat_stats(struct vnic *gw, struct vgw_nat_stats *st,
+			    struct nat_stats *ns)
+{
+	struct vnic_gateway *g = (struct vnic_gateway *)gw;
+
+	memset(st, 0, sizeof(*st));
+	memset(ns, 0, sizeof(*ns));
+	pthread_mutex_lock(&g->lock);
+	if (g->nat) {
+		*st = g->nat->st;
+		st->lease = g->nat->addr;
+		st->dhcp_state = dhcpc_names[g->nat->dc.state];
+		nat_stats_get(g->nat->t, ns);
+	}
+	pthread_mutex_unlock(&g->lock);
+}
+
+/**
+ * vnic_gateway_nat_walk() - list the table's sessions and mappings, or its
+ * forwards, under the gateway's lock
+ * @gw: gateway
+ * @forwards: list the forwards only
+ * @cb: called per entry (lock held: must not call the gateway)
+ * @arg: passed to @cb
+ */
+void vnic_gateway_nat_walk(struct vnic *gw, bool forwards,
+			   void (*cb)(const struct nat_session_info *si,
+				      void *arg),
+			   void *arg)
+{
+	struct vnic_gateway *g = (struct vnic_gateway *)gw;
+
+	pthread_mutex_lock(&g->lock);
+	if (g->nat && forwards)
+		nat_forward_walk(g->nat->t, cb, arg);
+	else if (g->nat)
+		nat_session_walk(g->nat->t, cb, arg);
+	pthread_mutex_unlock(&g->lock);
+}
+
+/**
+ * vnic_gateway_nat_flush() - forget every session and dynamic mapping
+ * @gw: gateway
+ *
+ * Return: entries freed
+ */
+unsigned vnic_gateway_nat_flush(struct vnic *gw)
+{
+	struct vnic_gateway *g = (struct vnic_gateway *)gw;
+	unsigned n = 0;
+
+	pthread_mutex_lock(&g->lock);
+	if (g->nat)
+		n = nat_flush(g->nat->t);
+	pthread_mutex_unlock(&g->lock);
+	return n;
+}
+
+/**
+ * vnic_gateway_nat_forward() - add or delete a port forward in the table
+ * @gw: gateway
+ * @add: add (else delete)
+ * @proto: NAT_PROTO_TCP or NAT_PROTO_UDP
+ * @ext_port: external port
+ * @int_ip: inside address (add only), host order
+ * @int_port: inside port (add only)
+ * @err: why not
+ * @errlen: room in @err
+ *
+ * Return: 0 or -errno (-EEXIST: already there; -ENOENT: no such forward;
+ * -ENODEV: no NAT)
+ */
+int vnic_gateway_nat_forward(struct vnic *gw, bool add, uint8_t proto,
+			     uint16_t ext_port, uint32_t int_ip,
+			     uint16_t int_port, char *err, size_t errlen)
+{
+	struct vnic_gateway *g = (struct vnic_gateway *)gw;
+	int rc = -ENODEV;
+
+	snprintf(err, errlen, "the gateway has no NAT");
+	pthread_mutex_lock(&g->lock);
+	if (g->nat && add)
+		rc = nat_forward_add(g->nat->t, proto, ext_port, int_ip,
+				     int_port, err, errlen);
+	else if (g->nat)
+		rc = nat_forward_del(g->nat->t, proto, ext_port);
+	pthread_mutex_unlock(&g->lock);
+	return rc;
+}

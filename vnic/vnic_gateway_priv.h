@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* vnic_gateway_priv.h - what the gateway's two files share: the port's state
+ * and the helpers that queue frames (vnic_gateway.c: the network's services;
+ * vnic_gateway_nat.c: NAT, its external leg, ARP resolution, DHCP client)
+ */
+#ifndef VNET_VNIC_GATEWAY_PRIV_H
+#define VNET_VNIC_GATEWAY_PRIV_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "../dhcp/dhcp.h"
+#include "../lib/pkt.h"
+#include "vnic_gateway.h"
+#include "vnic_provider.h"
+
+#define VGW_OUT_SLOTS	 512  /* frames up to VGW_SLOT_SIZE */
+#define VGW_SLOT_SIZE	 1536 /* every reply but a jumbo echo */
+#define VGW_BIG_SLOTS	 8    /* frames up to PKT_MAX_FRAME */
+#define VGW_COMMIT_SLOTS 512
+#define VGW_PROBE_SLOTS	 16
+#define VGW_MSG_MAX	 1500 /* DHCP message kept while its probe runs */
+#define VGW_DHCP_FRAME	 (14 + 20 + 8 + DHCPS_REPLY_MAX)
+#define IPPROTO_ICMP_	 1
+#define IPPROTO_UDP_	 17
+
+struct vgw_nat;
+
+/*
+ * A queue of frames waiting for rx_burst(): fixed slots, one writer and one
+ * reader at a time under the gateway's lock.  Small frames (a burst of DHCP
+ * replies to a relay) and jumbo ones (echo replies) queue apart so a burst
+ * costs little memory.
+ */
+struct vgw_queue {
+	unsigned head, tail, slots;
+	size_t slot_size;
+	size_t *len;
+	uint8_t *mem;
+};
+
+/* An ACK waiting for its lease to be committed. */
+struct vgw_commit {
+	uint64_t token; /* 0: slot free */
+	size_t len;
+	uint8_t data[VGW_DHCP_FRAME];
+};
+
+/* A DHCP message waiting for the verdict of an ARP probe. */
+struct vgw_probe {
+	bool used;
+	uint32_t ip;
+	uint64_t deadline; /* ns, monotonic */
+	uint8_t mac[6];
+	uint32_t src_ip;
+	bool bcast;
+	size_t len;
+	uint8_t msg[VGW_MSG_MAX];
+};
+
+struct vnic_gateway {
+	struct vnic base;
+	pthread_mutex_t lock;
+	uint8_t mac[6];
+	struct vgw_config cfg;
+	uint32_t bcast;
+	int tfd;
+	_Atomic uint64_t due; /* when rx_burst() has work, ns; ~0: never */
+	uint64_t armed;	      /* deadline the timerfd holds */
+	int64_t next_expiry;  /* the DHCP server's, its seconds */
+	uint64_t token;
+	struct vgw_stats st;
+	struct vgw_queue out[2]; /* small frames, jumbo frames */
+	struct vgw_commit commit[VGW_COMMIT_SLOTS];
+	uint16_t free_commit[VGW_COMMIT_SLOTS]; /* stack of free slots */
+	unsigned n_free_commit;
+	struct vgw_probe probe[VGW_PROBE_SLOTS];
+	uint8_t msg[VGW_MSG_MAX]; /* a probe's message, being replayed */
+	uint8_t scratch[PKT_MAX_FRAME + 4]; /* a frame handed to tx_burst() */
+	uint8_t dns_out[DNS_REPLY_MAX];
+	struct dhcps_result res;
+	struct vgw_nat *nat; /* NULL without --nat-via */
+};
+
+static inline uint32_t vgw_get_be32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	       (uint32_t)b[2] << 8 | b[3];
+}
+
+static inline void vgw_put_be32(uint8_t *b, uint32_t v)
+{
+	b[0] = (uint8_t)(v >> 24);
+	b[1] = (uint8_t)(v >> 16);
+	b[2] = (uint8_t)(v >> 8);
+	b[3] = (uint8_t)v;
+}
+
+size_t vgw_gather(struct vnic_gateway *g, const struct pkt_out *o);
+uint8_t *vgw_queue_slot(struct vgw_queue *q, size_t len, uint64_t *full,
+			uint64_t *too_big);
+unsigned vgw_queue_drain(struct vgw_queue *q, struct pkt_pool *pool,
+			 struct pkt **pkts, unsigned n);
+int vgw_queue_init(struct vgw_queue *q, unsigned slots, size_t slot_size);
+void vgw_queue_fini(struct vgw_queue *q);
+uint8_t *vgw_out_slot(struct vnic_gateway *g, size_t len);
+void vgw_eth_put(uint8_t *f, const uint8_t *dst, const uint8_t *src,
+		 uint16_t type);
+void vgw_ip_put(uint8_t *ip, uint32_t src, uint32_t dst, uint8_t proto,
+		size_t total, uint8_t tos, uint16_t id);
+void vgw_arm(struct vnic_gateway *g);
+
+/* vnic_gateway_nat.c, called under the gateway's lock */
+bool vgw_nat_ip(struct vnic_gateway *g, uint8_t *f, size_t len);
+bool vgw_nat_arp(struct vnic_gateway *g, const uint8_t *a);
+void vgw_nat_free(struct vnic_gateway *g);
+void vgw_nat_kick(struct vnic_gateway *g);
+
+#endif
