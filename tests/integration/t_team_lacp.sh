@@ -66,16 +66,6 @@ distributing() {
 		select(.lacp.mux_state == "collecting_distributing") | .name] |
 		join(",")'
 }
-wait_for() { # SECONDS COMMAND...: poll every 100 ms
-	n=$(($1 * 10))
-	shift
-	while [ $n -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
 both_negotiated() {
 	ovs_current "pa$S" && ovs_current "pb$S" &&
 		[ "$(distributing)" = "ua$S,ub$S" ]
