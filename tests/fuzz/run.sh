@@ -33,7 +33,7 @@ LIBS="lib/pkt.c lib/util.c lib/vnet_hdr.c lib/jsonrpc.c lib/log.c
       vnic/vnic.c vnic/vnic_vhost_user.c vnic/vnic_tap.c vnic/vnic_afpacket.c
       vnic/vnic_pcap.c vnic/vnic_link.c vnic/vnic_dummy.c vnic/vnic_gateway.c
       vnic/vnic_gateway_nat.c
-      $(ls dhcp/*.c nat/*.c teaming/*.c 2>/dev/null)"
+      $(ls dhcp/*.c nat/*.c teaming/*.c sriov/*.c 2>/dev/null)"
 pass=0 failn=0
 
 # Library objects, with coverage but without libFuzzer's main().
