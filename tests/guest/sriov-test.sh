@@ -111,6 +111,11 @@ for p in $A $B; do
 	case $(vfline "$vf") in *"link/ether $mac"*"vlan 42,"*"spoof checking on"*) ok "VF $vf: mac $mac vlan 42 spoofchk on" ;; *) bad "VF $vf: $(vfline "$vf")" ;; esac
 	r=$(sriov_probe vfio "$pci")
 	case $r in *"8086:10ca"*) ok "VFIO container/group/device open, config space read: $r" ;; *) bad "$r" ;; esac
+	# vnet-vmm's own VFIO path (all but KVM), when the build has it
+	if vnet-vmm --help 2>&1 | grep -q vfio-check; then
+		r=$(vnet-vmm vfio-check "$pci" 2>&1)
+		case $r in *"vendor 8086 device 10ca"*) ok "vnet-vmm vfio-check $pci: $(echo "$r" | grep -E 'config:|DMA:|MSI-X:' | tr '\n' ';')" ;; *) bad "vnet-vmm vfio-check $pci: $r" ;; esac
+	fi
 done
 C port list
 C port list | grep -q "sriov.*$(C --json port show "$A" | jq -r .sriov.pci).*up" && ok "port list shows the VF beside virtual ports" || bad "port list"
