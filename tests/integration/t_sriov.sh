@@ -26,6 +26,9 @@ G=${VNET_SRIOV_GUEST_CACHE:-/var/cache/vnet-test/guest-sriov}
 sh "$(dirname "$0")/../guest/build-sriov.sh" "$G" >"$T/guest-build.log" 2>&1 ||
 	skip "cannot build the SR-IOV test guest: $(tail -1 "$T/guest-build.log")"
 
+for b in "$VNETD" "$VNETCTL_BIN" "$(readlink -f "$BUILD/vnet-vmm")"; do
+	[ -x "$b" ] || fail "no $b (build it first)"
+done
 # The run's own cpio: vnetd, vnetctl, jq, their libraries, the script.
 R="$T/overlay"
 mkdir -p "$R/bin"
