@@ -203,11 +203,22 @@ else
 fi
 step "vnet-vmm: the project's own VMM and test guest on lab"
 if [ -c /dev/kvm ] && [ -x "$BUILD/vnet-vmm" ] && [ -f "$BUILD/guest-min.elf" ]; then
-	echo "\$ vnet-vmm run --kernel guest-min.elf --mem 32M --net lab"
+	echo "\$ vnet-vmm run --kernel guest-min.elf --mem 32M --net lab,name=vm8,queues=2"
 	timeout 120 "$BUILD/vnet-vmm" run --kernel "$BUILD/guest-min.elf" \
-		--mem 32M --net lab,name=vm8 --socket "$T/sock" \
-		--cmdline "peer=10.77.1.1 count=2 serve=2" </dev/null >"$T/vm8.out" \
-		2>"$T/vm8.err"
+		--mem 32M --net lab,name=vm8,queues=2 --socket "$T/sock" \
+		--cmdline "peer=10.77.1.1 count=2 serve=4 mq" </dev/null >"$T/vm8.out" \
+		2>"$T/vm8.err" &
+	vmm=$!
+	for _ in $(seq 100); do
+		grep -q "ping 10.77.1.254 seq=.* reply" "$T/vm8.out" 2>/dev/null && break
+		sleep 1
+	done
+	echo "  vm8's port while it runs: two queue pairs, a MAC vnetd assigned"
+	ctl port show vm8 | grep -E "^(mac|queue_pairs|features) " | sed 's/^/  /'
+	ctl port show vm8 | sed -n '/^QUEUE/,$p' | sed 's/^/  /'
+	ip8=$(tr -d '\r' <"$T/vm8.out" | sed -n 's/.*DHCP lease \([0-9.]*\)\/.*/\1/p')
+	[ -n "$ip8" ] && check reach host "$ip8"
+	wait $vmm
 	tr -d '\r' <"$T/vm8.out" | sed 's/^/  vm8: /'
 	if grep -q "DHCP lease 10.77.1." "$T/vm8.out" &&
 		grep -q "ping 10.77.1.254 seq=.* reply" "$T/vm8.out"; then
