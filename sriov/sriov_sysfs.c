@@ -162,11 +162,14 @@ static void first_entry(const char *dir, char *buf, size_t size)
 	buf[0] = 0;
 	if (!d)
 		return;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' && strlen(de->d_name) < size) {
-			snprintf(buf, size, "%s", de->d_name);
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+
+		if (de->d_name[0] != '.' && n < size) {
+			memcpy(buf, de->d_name, n + 1);
 			break;
 		}
+	}
 	closedir(d);
 }
 

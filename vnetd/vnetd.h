@@ -315,6 +315,7 @@ int vnetd_sriov_port_activate(struct vnetd *d, struct vnetd_port *p);
 void vnetd_sriov_port_unapply(struct vnetd *d, struct vnetd_port *p,
 			      bool remove);
 json_t *vnetd_sriov_port_status(struct vnetd *d, struct vnetd_port *p);
+void vnetd_sriov_port_purge(struct vnetd *d, json_t *conf);
 void vnetd_sriov_link_event(struct vnetd *d, const char *name, bool deleted);
 void vnetd_sriov_close(struct vnetd *d);
 

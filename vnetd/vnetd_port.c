@@ -654,6 +654,10 @@ static void port_purge(struct vnetd *d, json_t *conf)
 	const char *kind = jstr(conf, "kind"), *dev = jstr(conf, "device");
 	int ret;
 
+	if (is_sriov(conf)) {
+		vnetd_sriov_port_purge(d, conf);
+		return;
+	}
 	if (!dev || (strcmp(kind, "tap") && strcmp(kind, "host")))
 		return;
 	for (size_t i = 0; i < ports->n; i++) {

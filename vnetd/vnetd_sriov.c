@@ -941,43 +941,72 @@ int vnetd_sriov_port_activate(struct vnetd *d, struct vnetd_port *p)
 	return 0;
 }
 
+/* Give a port's VF back: MAC and VLAN cleared (first, so the host driver
+ * comes up without them), unbound from vfio-pci, host driver probed. */
+static void release_vf(struct vnetd *d, json_t *conf)
+{
+	const char *pfname = jstr(conf, "sriov_pf"), *name = jstr(conf, "name");
+	unsigned idx = juint(conf, "sriov_vf");
+	const struct sriov_vf_dev *vf;
+	char msg[256], drv[SRIOV_DRV_LEN];
+	struct sriov_pf pf;
+
+	if (!pfname)
+		return;
+	if (sriov_pf_get(sysroot(d), pfname, &pf, msg, sizeof(msg))) {
+		vlog(MAIN, ERR, "port %s: cannot release its VF: %s", name,
+		     msg);
+		return;
+	}
+	vf = pf_vf(&pf, idx);
+	if (clear_vf(d, pfname, idx, msg, sizeof(msg)))
+		vlog(MAIN, ERR, "port %s: %s", name, msg);
+	if (vf && sriov_vfio_release(sysroot(d), vf->pci, drv, sizeof(drv), msg,
+				     sizeof(msg)))
+		vlog(MAIN, ERR, "port %s: %s", name, msg);
+	else if (vf)
+		vlog(MAIN, INFO,
+		     "port %s: VF %u of %s (%s) back on %s, MAC and VLAN "
+		     "cleared",
+		     name, idx, pfname, vf->pci, drv);
+	sriov_pf_free(&pf);
+}
+
 /**
  * vnetd_sriov_port_unapply() - a deleted sriov port gives its VF back:
  * MAC and VLAN cleared, host driver bound again
  * @d: daemon
  * @p: the port
- * @remove: deleted for good; when false (vnetd stopping) the VF stays with
- *          its VM
+ * @remove: deleted for good; when false (vnetd stopping, or a --replace
+ *          import that may keep it) the VF stays with its VM
  */
 void vnetd_sriov_port_unapply(struct vnetd *d, struct vnetd_port *p,
 			      bool remove)
 {
-	const char *pfname = jstr(p->obj.conf, "sriov_pf");
-	unsigned idx = juint(p->obj.conf, "sriov_vf");
-	const struct sriov_vf_dev *vf;
-	char msg[256], drv[SRIOV_DRV_LEN];
-	struct sriov_pf pf;
+	if (remove)
+		release_vf(d, p->obj.conf);
+}
 
-	if (!remove || !pfname)
-		return;
-	if (sriov_pf_get(sysroot(d), pfname, &pf, msg, sizeof(msg))) {
-		vlog(MAIN, ERR, "port %s: cannot release its VF: %s",
-		     p->obj.name, msg);
-		return;
+/**
+ * vnetd_sriov_port_purge() - after a --replace import dropped an sriov
+ * port: give its VF back, unless a port of the new configuration holds it
+ * @d: daemon
+ * @conf: the dropped port's configuration
+ */
+void vnetd_sriov_port_purge(struct vnetd *d, json_t *conf)
+{
+	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
+	const char *pfname = jstr(conf, "sriov_pf");
+
+	for (size_t i = 0; pfname && i < ports->n; i++) {
+		json_t *c = ports->v[i]->conf;
+
+		if (is_sriov_port(c) && jstr(c, "sriov_pf") &&
+		    !strcmp(jstr(c, "sriov_pf"), pfname) &&
+		    juint(c, "sriov_vf") == juint(conf, "sriov_vf"))
+			return;
 	}
-	vf = pf_vf(&pf, idx);
-	/* Settings first, so the host driver comes up without them. */
-	if (clear_vf(d, pfname, idx, msg, sizeof(msg)))
-		vlog(MAIN, ERR, "port %s: %s", p->obj.name, msg);
-	if (vf && sriov_vfio_release(sysroot(d), vf->pci, drv, sizeof(drv), msg,
-				     sizeof(msg)))
-		vlog(MAIN, ERR, "port %s: %s", p->obj.name, msg);
-	else if (vf)
-		vlog(MAIN, INFO,
-		     "port %s: VF %u of %s (%s) back on %s, MAC and VLAN "
-		     "cleared",
-		     p->obj.name, idx, pfname, vf->pci, drv);
-	sriov_pf_free(&pf);
+	release_vf(d, conf);
 }
 
 /**

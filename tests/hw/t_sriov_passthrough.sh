@@ -60,7 +60,7 @@ chmod +x "$R/test.sh" "$R/usr/share/udhcpc/default.script"
 (cd "$R" && find . | cpio -o -H newc --quiet | gzip -1 >"$T/overlay.cpio.gz")
 cat "$G/base.cpio.gz" "$T/overlay.cpio.gz" >"$T/initrd.gz"
 "$VMM" run --socket "$T/sock" --kernel "$G/vmlinuz" --initrd "$T/initrd.gz" \
-	--mem 512M --net "$N,sriov,name=vf$S" --cmdline "console=ttyS0 panic=-1" \
+	--mem 512M --net "$N,name=vf$S,sriov" --cmdline "console=ttyS0 panic=-1" \
 	</dev/null >"$T/guest.log" 2>&1 &
 VPID=$!
 PIDS="$PIDS $VPID"

@@ -26,10 +26,14 @@ G=${VNET_SRIOV_GUEST_CACHE:-/var/cache/vnet-test/guest-sriov}
 sh "$(dirname "$0")/../guest/build-sriov.sh" "$G" >"$T/guest-build.log" 2>&1 ||
 	skip "cannot build the SR-IOV test guest: $(tail -1 "$T/guest-build.log")"
 
+for b in "$VNETD" "$VNETCTL_BIN" "$(readlink -f "$BUILD/vnet-vmm")"; do
+	[ -x "$b" ] || fail "no $b (build it first)"
+done
 # The run's own cpio: vnetd, vnetctl, jq, their libraries, the script.
 R="$T/overlay"
 mkdir -p "$R/bin"
-for b in "$VNETD" "$VNETCTL_BIN" "$(command -v jq)"; do
+VMM=$(readlink -f "$BUILD/vnet-vmm")
+for b in "$VNETD" "$VNETCTL_BIN" "$(command -v jq)" "$VMM"; do
 	cp -L "$b" "$R/bin/"
 	ldd "$b" | awk '/=> \// {print $3} /^\t\/lib/ {print $1}' | while read -r l; do
 		mkdir -p "$R$(dirname "$l")"
