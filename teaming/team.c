@@ -765,11 +765,12 @@ void team_beacon_rx(struct team *t, unsigned i, const uint8_t *frame,
  * @t: team
  * @now: monotonic ms
  *
- * Return: when to call again (monotonic ms)
+ * Return: when to call again (monotonic ms), UINT64_MAX when nothing is
+ * due until the next event
  */
 uint64_t team_run(struct team *t, uint64_t now)
 {
-	uint64_t next = now + 1000, n;
+	uint64_t next = UINT64_MAX, n;
 
 	for (unsigned i = 0; i < TEAM_MAX_MEMBERS; i++) {
 		struct team_member *m = &t->m[i];

@@ -232,6 +232,7 @@ void vnetd_team_net_down(struct vnetd *d, struct vnetd_net *net);
 bool vnetd_team_link_event(struct vnetd *d, int ifindex, bool deleted, bool up,
 			   bool running);
 json_t *vnetd_team_show(struct vnetd *d, json_t *params, struct vnetd_err *e);
+void vnetd_team_port_names(struct vnetd *d, const char **names);
 json_t *vnetd_team_add_member(struct vnetd *d, json_t *params,
 			      struct vnetd_err *e);
 json_t *vnetd_team_del_member(struct vnetd *d, json_t *params,

@@ -357,6 +357,7 @@ json_t *vnetd_mac_show(struct vnetd *d, json_t *params, struct vnetd_err *e)
 		if (p->id >= 0)
 			ctx->names[p->id] = p->obj.name;
 	}
+	vnetd_team_port_names(d, ctx->names);
 	ctx->arr = json_array();
 	vswitch_fdb_dump(d->sw, vnetd_net_of(o)->id, fdb_dump_one, ctx);
 	arr = ctx->arr;
