@@ -501,7 +501,7 @@ static void churn_check(struct lacp_port *p, uint64_t now)
  */
 uint64_t lacp_run(struct team *t, uint64_t now)
 {
-	uint64_t next = now + 1000;
+	uint64_t next = UINT64_MAX;
 
 	for (unsigned i = 0; i < TEAM_MAX_MEMBERS; i++) {
 		struct team_member *m = &t->m[i];

@@ -83,6 +83,7 @@ struct team_port {
 	int epfd, evfd;
 	unsigned rr;
 	int carrying;
+	unsigned logged;
 };
 
 static const struct vnic_ops team_port_ops;
@@ -355,6 +356,24 @@ bool team_port_link_event(struct vnic *v, int ifindex, bool deleted, bool up,
 	return false;
 }
 
+/* Log the history entries recorded since the last call (lock held).  A
+ * flapping peer can make many: rate-limited. */
+static void log_history(struct team_port *tp)
+{
+	const struct team *t = tp->t;
+
+	if (t->n_hist - tp->logged > TEAM_HISTORY)
+		tp->logged = t->n_hist - TEAM_HISTORY;
+	for (; tp->logged < t->n_hist; tp->logged++) {
+		const struct team_event *e =
+		    &t->hist[tp->logged % TEAM_HISTORY];
+
+		vlog_rl(VNIC, INFO, "team %s: %s -> %s: %s", tp->base.name,
+			e->from[0] ? e->from : "-", e->to[0] ? e->to : "-",
+			team_reason_text(e->reason));
+	}
+}
+
 /**
  * team_port_run() - the team's timers and deferred work (control thread)
  * @v: team port
@@ -375,6 +394,7 @@ uint64_t team_port_run(struct vnic *v)
 			team_member_gone(tp->t, i, now);
 	next = team_run(tp->t, now);
 	carrying = team_carrying(tp->t);
+	log_history(tp);
 	pthread_mutex_unlock(&tp->lock);
 	if (v->host && tp->carrying != (int)carrying) {
 		tp->carrying = carrying;

@@ -589,45 +589,61 @@ static unsigned network_mtu(struct vmm_nics *n, const char *network, char *err,
 	return mtu < 68 || mtu > 65535 ? 1500 : mtu;
 }
 
-/* --net NET,sriov: vnetd picks a virtual function from the network's pool
- * (port kind "sriov"), configures it (MAC, VLAN, spoof checking) and binds
- * it to vfio-pci; port.show says where it is.  vnet-vmm passes it through
- * with VFIO: the switch is bypassed, port.del gives the VF back. */
-static int nic_add_sriov(struct vmm_nics *n, struct vmm_nic *nic,
-			 const struct vmm_net_spec *ns, char *err,
-			 size_t errlen)
+/**
+ * vmm_net_sriov_claim() - ask vnetd for an SR-IOV virtual function: a port
+ * of kind "sriov" on a network with a VF pool
+ * @rpc_sock: vnetd's control socket
+ * @network: the network
+ * @port: the port's name
+ * @mac: in: the MAC to ask for when @has_mac; out: the VF's MAC as vnetd
+ *       set it (zero when it says none)
+ * @has_mac: whether to ask for @mac
+ * @vf: filled: where the VF is
+ * @err: one sentence on failure
+ * @errlen: room in @err
+ *
+ * vnetd takes a free VF of the pool, sets its MAC, VLAN and spoof checking
+ * on the PF and binds it to vfio-pci; port.show says where it is.
+ *
+ * Return: 0; -EIO when vnetd gave no port; -ENOTSUP (no VF said) or
+ * -EBUSY (the VF is in error) when it gave a port without a usable VF: the
+ * port exists then, delete it with vmm_net_sriov_release()
+ */
+int vmm_net_sriov_claim(const char *rpc_sock, const char *network,
+			const char *port, uint8_t mac[6], bool has_mac,
+			struct vmm_net_vf *vf, char *err, size_t errlen)
 {
 	json_t *params, *res, *sr;
 	const char *pci, *state;
 	char why[256], macs[18];
-	int group, ret;
 
-	params = json_pack("{s:s, s:s, s:s}", "network", nic->network, "name",
-			   nic->port, "kind", "sriov");
-	if (ns->has_mac)
+	memset(vf, 0, sizeof(*vf));
+	vf->group = -1;
+	params = json_pack("{s:s, s:s, s:s}", "network", network, "name", port,
+			   "kind", "sriov");
+	if (has_mac)
 		json_object_set_new(params, "mac",
-				    json_string(mac_text(nic->mac, macs)));
-	res = rpc_call(n->rpc_sock, "port.add", params, why, sizeof(why));
+				    json_string(mac_text(mac, macs)));
+	res = rpc_call(rpc_sock, "port.add", params, why, sizeof(why));
 	if (!res) {
 		snprintf(err, errlen,
 			 "vnetd gave no SR-IOV virtual function on %s: %s",
-			 nic->network, why);
+			 network, why);
 		return -EIO;
 	}
 	json_decref(res);
-	nic->port_added = true;
-	n->n++;
-	res = rpc_call(n->rpc_sock, "port.show",
-		       json_pack("{s:s}", "name", nic->port), why, sizeof(why));
+	res = rpc_call(rpc_sock, "port.show", json_pack("{s:s}", "name", port),
+		       why, sizeof(why));
 	sr = json_object_get(res, "sriov");
 	pci = json_string_value(json_object_get(sr, "pci"));
 	state = json_string_value(json_object_get(res, "state"));
-	if (!res || !json_is_object(sr) || !pci) {
+	if (!res || !json_is_object(sr) || !pci ||
+	    strlen(pci) >= sizeof(vf->pci)) {
 		snprintf(err, errlen,
 			 "vnetd's port %s says no SR-IOV virtual function "
 			 "(port.show has no \"sriov\" with a \"pci\" "
 			 "address)%s%s",
-			 nic->port, res ? "" : ": ", res ? "" : why);
+			 port, res ? "" : ": ", res ? "" : why);
 		json_decref(res);
 		return -ENOTSUP;
 	}
@@ -637,28 +653,71 @@ static int nic_add_sriov(struct vmm_nics *n, struct vmm_nic *nic,
 			 json_string_value(json_object_get(res, "error"))
 			     ?: "vnetd says error");
 		json_decref(res);
-		return -EIO;
+		return -EBUSY;
 	}
-	group =
-	    json_is_integer(json_object_get(sr, "iommu_group"))
-		? (int)json_integer_value(json_object_get(sr, "iommu_group"))
-		: -1;
-	if (!mac_from_result(sr, nic->mac))
-		memset(nic->mac, 0, 6);
-	ret = vmm_vfio_open(nic->vm, pci, group, nic->index, &nic->vfio, why,
-			    sizeof(why));
+	snprintf(vf->pci, sizeof(vf->pci), "%s", pci);
+	snprintf(vf->pf, sizeof(vf->pf), "%s",
+		 json_string_value(json_object_get(sr, "pf")) ?: "?");
+	if (json_is_integer(json_object_get(sr, "iommu_group")))
+		vf->group =
+		    (int)json_integer_value(json_object_get(sr, "iommu_group"));
+	if (!mac_from_result(sr, mac))
+		memset(mac, 0, 6);
+	json_decref(res);
+	return 0;
+}
+
+/**
+ * vmm_net_sriov_release() - give a VF back: delete its port (vnetd clears
+ * its MAC and VLAN and returns it to its host driver)
+ * @rpc_sock: vnetd's control socket
+ * @port: the port's name
+ *
+ * Return: 0, or -EIO with the reason on stderr
+ */
+int vmm_net_sriov_release(const char *rpc_sock, const char *port)
+{
+	char err[256];
+	json_t *res =
+	    rpc_call(rpc_sock, "port.del", json_pack("{s:s}", "name", port),
+		     err, sizeof(err));
+
+	if (!res)
+		fprintf(stderr, "vnet-vmm: could not delete port %s: %s\n",
+			port, err);
+	json_decref(res);
+	return res ? 0 : -EIO;
+}
+
+/* --net NET,sriov: a VF from vnetd, passed through with VFIO; the switch
+ * is bypassed, port.del gives the VF back. */
+static int nic_add_sriov(struct vmm_nics *n, struct vmm_nic *nic,
+			 const struct vmm_net_spec *ns, char *err,
+			 size_t errlen)
+{
+	struct vmm_net_vf vf;
+	char why[256], macs[18];
+	int ret = vmm_net_sriov_claim(n->rpc_sock, nic->network, nic->port,
+				      nic->mac, ns->has_mac, &vf, err, errlen);
+
+	if (ret == -EIO)
+		return ret; /* no port was made */
+	nic->port_added = true;
+	n->n++;
+	if (ret)
+		return ret;
+	ret = vmm_vfio_open(nic->vm, vf.pci, vf.group, nic->index, &nic->vfio,
+			    why, sizeof(why));
 	if (ret) {
-		snprintf(err, errlen, "cannot pass %s through: %s", pci, why);
-		json_decref(res);
+		snprintf(err, errlen, "cannot pass %s through: %s", vf.pci,
+			 why);
 		return ret;
 	}
 	fprintf(stderr,
 		"vnet-vmm: NIC %u on network %s: port %s, SR-IOV VF %s of %s "
 		"passed through (VFIO), MAC %s\n",
-		nic->index, nic->network, nic->port, pci,
-		json_string_value(json_object_get(sr, "pf")) ?: "?",
+		nic->index, nic->network, nic->port, vf.pci, vf.pf,
 		mac_text(nic->mac, macs));
-	json_decref(res);
 	return 0;
 }
 

@@ -170,10 +170,12 @@ static void bar_rw(void *opaque, unsigned bar, uint64_t off, uint8_t *data,
 	struct vmm_vfio_pci *v = opaque;
 
 	if (vmm_vfio_in_table(v, bar, off, size)) {
+		pthread_mutex_lock(&v->lock);
 		if (off >= v->msix.table_off)
 			table_rw(v, off, data, size, write);
 		else if (!write)
 			memset(data, 0xff, size); /* straddles its start */
+		pthread_mutex_unlock(&v->lock);
 		return;
 	}
 	if (v->ops->bar_rw)
@@ -201,6 +203,7 @@ static void cfg_write(void *opaque, unsigned off, unsigned size)
 	struct vmm_vfio_pci *v = opaque;
 	unsigned end = off + size;
 
+	pthread_mutex_lock(&v->lock);
 	if (off < PCI_COMMAND + 2 && end > PCI_COMMAND) {
 		uint16_t want = get16(v->pci.cfg + PCI_COMMAND);
 		const uint16_t pass = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
@@ -218,6 +221,7 @@ static void cfg_write(void *opaque, unsigned off, unsigned size)
 	if (v->msix.cap && off < v->msix.cap + 4u && end > v->msix.cap + 2u &&
 	    v->ops->msix_changed)
 		v->ops->msix_changed(v->opaque);
+	pthread_mutex_unlock(&v->lock);
 }
 
 /* The MSI-X capability at @cap of the real space @real: table and PBA. */
@@ -371,6 +375,7 @@ int vmm_vfio_pci_init(struct vmm_vfio_pci *v, const uint64_t bar_size[6],
 	int ret;
 
 	memset(v, 0, sizeof(*v));
+	pthread_mutex_init(&v->lock, NULL);
 	v->ops = ops;
 	v->opaque = opaque;
 	if (ops->cfg_read(opaque, 0, real, sizeof(real))) {

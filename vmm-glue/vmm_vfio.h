@@ -13,6 +13,7 @@
 #ifndef VNET_VMM_VFIO_H
 #define VNET_VMM_VFIO_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,8 +41,8 @@
  *             memory decoding off, or an address being sized)
  * @msix_changed: MSI-X enable, function mask or a table entry changed
  *
- * Called from vCPU threads with the bus lock not held (configuration
- * writes hold it: @cfg_write, @bar_moved and @msix_changed then too).
+ * Called from vCPU threads; @cfg_write, @bar_moved and @msix_changed with
+ * the function's lock held.
  */
 struct vmm_vfio_pci_ops {
 	int (*cfg_read)(void *opaque, unsigned off, void *buf, unsigned len);
@@ -94,9 +95,13 @@ struct vmm_vfio_msix {
  * @msix: MSI-X
  * @real_cmd: the device's own command register
  * @hidden: capabilities left out of the guest's chain
+ * @lock: serializes the guest's MSI-X table and configuration writes
+ *        (vCPUs may make both at once); @ops calls but @cfg_read and
+ *        @bar_rw are made with it held
  */
 struct vmm_vfio_pci {
 	struct vmm_pci_dev pci;
+	pthread_mutex_t lock;
 	struct vmm_vfio_bar bar[6];
 	struct vmm_vfio_msix msix;
 	uint16_t real_cmd;

@@ -16,10 +16,12 @@ vnetctl network create "ex$S" --type external --uplink-team "tm$S" \
 	>/dev/null || fail "network create"
 team_vm
 pings "a$S" 10.231.0.1
-sleep 0.3
-[ "$(member_role ua$S)" = active ] || fail "ua$S is not active: $(member_role ua$S)"
-sent=$(vnetctl --json team show "tm$S" | jq '.member_list[0].probes.replies')
-[ "$sent" -ge 1 ] || fail "no ARP probe replies on ua$S"
+replied() {
+	[ "$(vnetctl --json team show "tm$S" |
+		jq '[.member_list[].probes.replies] | min')" -ge 3 ]
+}
+wait_for 3 replied || fail "no ARP probe replies: $(jget .member_list team show "tm$S")"
+role_is "ua$S" active || fail "ua$S is not active: $(member_role ua$S)"
 
 ping_start 400
 sleep 1
@@ -46,6 +48,6 @@ stop_vnetd
 start_vnetd
 [ "$(jget .probe team show "tm$S")" = null ] || fail "probe came back"
 [ "$(jget .updelay team show "tm$S")" = 100 ] || fail "updelay lost"
-[ "$(jget .state team show "tm$S")" = up ] || fail "team not up after restart"
+wait_for 3 role_is "ua$S" active || fail "team not up after restart"
 pings "a$S" 10.231.0.1
 pass

@@ -105,6 +105,8 @@ wait $PID_c
 grep -q "ping $IPA seq=.* reply" "$T/c.out" ||
 	{ tr -d '\r' <"$T/c.out"; fail "a is unreachable after vnetd's restart"; }
 mq_check "after vnetd's restart"
+[ "$(jq -r .mac "$T/a.json")" = "$MACA" ] ||
+	fail "a's MAC changed with vnetd's restart ($(jq -r .mac "$T/a.json"), was $MACA)"
 log "vnetd restarted: it reconnected to a (listen mode, 2 pairs); c pinged a"
 kill -TERM $PID_a
 wait $PID_a

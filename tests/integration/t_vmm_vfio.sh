@@ -7,7 +7,10 @@
 # bus mastering through the virtualized command register reaching the
 # device, BAR0 reading the same mapped and through VFIO, 64 MiB mapped for
 # DMA, an eventfd per MSI-X vector attached through VFIO_DEVICE_SET_IRQS,
-# the reset.  The PF, on its igb driver, is refused in one sentence.
+# the reset: once on a VF vnetd (running in the guest) hands out of a
+# network's pool and takes back (`vfio-check --net lab`, as `run --net
+# lab,sriov` does it), once on a VF bound by hand.  The PF, on its igb
+# driver, is refused in one sentence.
 # Passing the VF into a running guest needs KVM, which a TCG guest lacks:
 # that is tests/hw/t_vmm_sriov.sh.  QEMU 10 and the guest base are the
 # SR-IOV test's (tests/deps.sh, tests/guest/build-sriov.sh).
@@ -29,10 +32,12 @@ sh "$(dirname "$0")/../guest/build-sriov.sh" "$G" >"$T/guest-build.log" 2>&1 ||
 
 R="$T/overlay"
 mkdir -p "$R/bin"
-cp -L "$VMM" "$R/bin/"
-ldd "$VMM" | awk '/=> \// {print $3} /^\t\/lib/ {print $1}' | while read -r l; do
-	mkdir -p "$R$(dirname "$l")"
-	cp -L "$l" "$R$l"
+for b in "$VMM" "$VNETD" "$VNETCTL_BIN"; do
+	cp -L "$b" "$R/bin/"
+	ldd "$b" | awk '/=> \// {print $3} /^\t\/lib/ {print $1}' | while read -r l; do
+		mkdir -p "$R$(dirname "$l")"
+		cp -L "$l" "$R$l"
+	done
 done
 cat >"$R/test.sh" <<'S'
 #!/bin/sh
@@ -40,8 +45,22 @@ PF=""
 for n in /sys/class/net/*; do [ -e "$n/device/sriov_totalvfs" ] && PF=${n##*/}; done
 [ -n "$PF" ] || { echo "VMMV-FAIL no SR-IOV PF"; exit 1; }
 ip link set "$PF" up
-echo 1 >"/sys/class/net/$PF/device/sriov_numvfs"
-for _ in 1 2 3 4 5 6 7 8 9 10; do [ -e "/sys/class/net/$PF/device/virtfn0" ] && break; sleep 0.5; done
+for _ in $(seq 50); do [ "$(cat "/sys/class/net/$PF/carrier" 2>/dev/null)" = 1 ] && break; sleep 0.1; done
+# 1. as run --net lab,sriov: vnetd hands out a VF of the pool, vfio-check
+# opens it, the port is deleted and the VF goes back to igbvf.
+S=/run/vnet
+mkdir -p $S
+vnetd --socket $S/sock --state $S/state.db --pidfile $S/pid --log-file $S/vnetd.log &
+for _ in $(seq 50); do vnetctl --socket $S/sock status >/dev/null 2>&1 && break; sleep 0.1; done
+vnetctl --socket $S/sock sriov set-numvfs "$PF" 2 >/dev/null || echo "VMMV-FAIL set-numvfs"
+vnetctl --socket $S/sock network create lab --type private --sriov-pool "$PF:1-1" >/dev/null ||
+	echo "VMMV-FAIL network with a pool"
+/bin/vnet-vmm vfio-check --net lab,name=vf1 --socket $S/sock
+echo "VMMV-NET-RC $?"
+VF1=$(basename "$(readlink "/sys/class/net/$PF/device/virtfn1")")
+echo "VMMV-VF1 $VF1 on $(basename "$(readlink "/sys/bus/pci/devices/$VF1/driver")")"
+vnetctl --socket $S/sock port list | grep -q vf1 && echo "VMMV-FAIL port vf1 left"
+# 2. a VF bound to vfio-pci by hand
 VF=$(basename "$(readlink "/sys/class/net/$PF/device/virtfn0")")
 PFPCI=$(basename "$(readlink "/sys/class/net/$PF/device")")
 echo vfio-pci >"/sys/bus/pci/devices/$VF/driver_override"
@@ -74,6 +93,14 @@ log "guest ran $(($(date +%s) - start)) s"
 tr -d '\r' <"$T/guest.log" | grep -E "^(vfio-check|VMMV|vnet-vmm)" | sed 's/^/    /'
 grep -q VNET-GUEST-UP "$T/guest.log" ||
 	fail "guest did not boot: $(tail -5 "$T/guest.log")"
+grep -q "VMMV-FAIL" "$T/guest.log" && fail "$(grep VMMV-FAIL "$T/guest.log")"
+grep -q "vfio-check: vnetd's port vf1: VF [0-9a-f:.]* of " "$T/guest.log" &&
+	grep -q "VMMV-NET-RC 0" "$T/guest.log" &&
+	grep -q "vfio-check: port vf1 deleted, VF .* given back" "$T/guest.log" ||
+	fail "vfio-check --net lab did not get, check and give back vnetd's VF"
+grep -q "VMMV-VF1 .* on igbvf" "$T/guest.log" ||
+	fail "the VF vnetd handed out is not back on igbvf"
+log "vfio-check --net lab: vnetd's VF (its pool: VF 1) opened, port deleted, VF back on igbvf"
 grep -q "VMMV-VF .* on vfio-pci" "$T/guest.log" ||
 	fail "the VF was not bound to vfio-pci"
 for want in "container: VFIO API 0, type1 IOMMU, group [0-9]* viable" \
@@ -85,10 +112,11 @@ for want in "container: VFIO API 0, type1 IOMMU, group [0-9]* viable" \
 	"command: memory and bus master reach the device" \
 	"BAR0: offset 0 reads 0x[0-9a-f]* mapped and through VFIO alike" \
 	"DMA: 64 MiB of memfd mapped at IOVA 0" \
-	"MSI-X: 3 eventfds attached" "reset: done" "vfio-check: OK" \
-	"VMMV-RC 0"; do
-	grep -q "$want" "$T/guest.log" || fail "vfio-check did not say: $want"
+	"MSI-X: 3 eventfds attached" "reset: done" "vfio-check: OK"; do
+	[ "$(grep -c "$want" "$T/guest.log")" -ge 2 ] ||
+		fail "vfio-check did not say (twice): $want"
 done
+grep -q "VMMV-RC 0" "$T/guest.log" || fail "vfio-check of the VF exited non-zero"
 log "vfio-check on the igbvf VF: container, group, device, config space, command register, BARs mmapped, DMA, MSI-X eventfds, reset"
 grep -q "VMMV-PF-RC 1" "$T/guest.log" &&
 	grep -q "vnet-vmm: vfio-check .*bound to vfio-pci" "$T/guest.log" ||
