@@ -1089,7 +1089,9 @@ static bool pf_managed(struct vnetd *d, const char *name)
  *
  * A reset or a reloaded driver (a new PF device with no VFs) loses VF
  * settings; every change of the PF's link comes here and the check puts
- * back what differs.  Changes vnet makes itself cause an event too; the
+ * back what differs.  What the driver refuses for now (igb takes a rate
+ * only once the link is up at 1000 Mb/s) is logged and tried again at the
+ * next event.  Changes vnet makes itself cause an event too; the
  * check then finds nothing to do.
  */
 void vnetd_sriov_link_event(struct vnetd *d, const char *name, bool deleted)
@@ -1140,8 +1142,10 @@ static void recheck_fire(struct vtimer *t, void *arg)
 		    !cfg_differs(&want, &have))
 			continue;
 		if (vf_write(d, conf, &e))
-			vlog(MAIN, ERR, "sriov: vf %s: %s", set->v[i]->name,
-			     e.msg);
+			vlog(MAIN, WARN,
+			     "sriov: vf %s: %s; tried again at the PF's next "
+			     "link change",
+			     set->v[i]->name, e.msg);
 		else
 			vlog(MAIN, INFO, "sriov: vf %s: settings applied again",
 			     set->v[i]->name);
@@ -1170,7 +1174,10 @@ static void recheck_fire(struct vtimer *t, void *arg)
 		    !cfg_differs(&want, &have))
 			continue;
 		if (vnetd_sriov_port_activate(d, p))
-			vlog(MAIN, ERR, "port %s: %s", p->obj.name, p->error);
+			vlog(MAIN, WARN,
+			     "port %s: %s; tried again at the PF's next link "
+			     "change",
+			     p->obj.name, p->error);
 		else
 			vlog(MAIN, INFO, "port %s: VF set up again",
 			     p->obj.name);
