@@ -110,7 +110,9 @@ static const struct ctl_flag f_port_add[] = {
     {"name", "name", CTL_STR, NULL, "port name (default: the device)"},
     {"netns", "netns", CTL_STR, NULL, "create the tap in this namespace"},
     {"addr", "addresses", CTL_LIST, NULL, "host vNIC address, CIDR (repeat)"},
-    {"mac", "mac", CTL_STR, NULL, "MAC of the tap device"},
+    {"mac", "mac", CTL_STR, NULL,
+     "MAC of the tap device or vhost-user port (vhost-user: vnetd derives "
+     "one)"},
     {"backend", "backend", CTL_STR, NULL, "uplink: afpacket or pcap"},
     {"vlan", "vlan", CTL_UINT, NULL, "access VLAN"},
     {"trunk", "trunk", CTL_STR, NULL, "trunk VLANs, e.g. 10,20-30"},

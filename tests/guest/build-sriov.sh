@@ -10,7 +10,7 @@
 # Cached in OUTDIR (default tests/guest/cache-sriov); rebuilt when VERSION
 # changes.  Leaves tests/guest/build.sh and its cache alone.
 set -eu
-VERSION=2 # bump when the base changes
+VERSION=3 # bump when the base changes
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=$(readlink -f "${1:-$HERE/cache-sriov}")
 mkdir -p "$OUT"
@@ -63,14 +63,8 @@ for m in igb igbvf vfio-pci vfio_iommu_type1; do add_mod "$m"; done
 echo "$order" | tr ' ' '\n' | sed '/^$/d' >"$R/lib/modules/order"
 
 # real ip(8) and its libraries
-copy_bin() {
-	cp -L "$1" "$R/bin/"
-	ldd "$1" | awk '/=> \// {print $3} /^\t\/lib/ {print $1}' | while read -r l; do
-		mkdir -p "$R$(dirname "$l")"
-		cp -L "$l" "$R$l"
-	done
-}
-copy_bin /usr/bin/ip 2>/dev/null || copy_bin /bin/ip
+. "$HERE/copy_bins.sh"
+copy_bins "$R" /usr/bin/ip 2>/dev/null || copy_bins "$R" /bin/ip
 mv "$R/bin/ip" "$R/bin/iproute2-ip"
 cc -static -O2 -o "$R/bin/sriov_probe" "$HERE/sriov_probe.c"
 

@@ -31,15 +31,10 @@ for b in "$VNETD" "$VNETCTL_BIN" "$(readlink -f "$BUILD/vnet-vmm")"; do
 done
 # The run's own cpio: vnetd, vnetctl, jq, their libraries, the script.
 R="$T/overlay"
-mkdir -p "$R/bin"
 VMM=$(readlink -f "$BUILD/vnet-vmm")
-for b in "$VNETD" "$VNETCTL_BIN" "$(command -v jq)" "$VMM"; do
-	cp -L "$b" "$R/bin/"
-	ldd "$b" | awk '/=> \// {print $3} /^\t\/lib/ {print $1}' | while read -r l; do
-		mkdir -p "$R$(dirname "$l")"
-		cp -L "$l" "$R$l"
-	done
-done
+. "$(dirname "$0")/../guest/copy_bins.sh"
+copy_bins "$R" "$VNETD" "$VNETCTL_BIN" "$(command -v jq)" "$VMM" ||
+	fail "cannot copy the programs"
 cp "$(dirname "$0")/../guest/sriov-test.sh" "$R/test.sh"
 chmod +x "$R/test.sh"
 (cd "$R" && find . | cpio -o -H newc --quiet | gzip -1 >"$T/overlay.cpio.gz")

@@ -31,14 +31,8 @@ sh "$(dirname "$0")/../guest/build-sriov.sh" "$G" >"$T/guest-build.log" 2>&1 ||
 	skip "cannot build the SR-IOV test guest: $(tail -1 "$T/guest-build.log")"
 
 R="$T/overlay"
-mkdir -p "$R/bin"
-for b in "$VMM" "$VNETD" "$VNETCTL_BIN"; do
-	cp -L "$b" "$R/bin/"
-	ldd "$b" | awk '/=> \// {print $3} /^\t\/lib/ {print $1}' | while read -r l; do
-		mkdir -p "$R$(dirname "$l")"
-		cp -L "$l" "$R$l"
-	done
-done
+. "$(dirname "$0")/../guest/copy_bins.sh"
+copy_bins "$R" "$VMM" "$VNETD" "$VNETCTL_BIN" || fail "cannot copy the programs"
 cat >"$R/test.sh" <<'S'
 #!/bin/sh
 PF=""

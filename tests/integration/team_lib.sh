@@ -26,7 +26,7 @@ team_vm() {
 	ns "a$S"
 	vnetctl port add "ex$S" --tap "ta$S" --netns "a$S" >/dev/null ||
 		fail "tap"
-	addr "a$S" "ta$S" 10.231.0.11/24
+	addr "a$S" "ta$S" "${VM_IP:-10.231.0.11/24}"
 	VM_MAC=$(ip -n "a$S" -o link show "ta$S" | sed 's/.*ether \([^ ]*\).*/\1/')
 }
 
