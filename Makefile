@@ -35,6 +35,7 @@ VNIC_SRCS :=
 DHCP_SRCS :=
 NAT_SRCS :=
 TEAM_SRCS :=
+SRIOV_SRCS :=
 VNETD_SRCS :=
 VNETCTL_SRCS :=
 BENCH_SRCS :=
@@ -48,13 +49,14 @@ include vnic/module.mk
 include dhcp/module.mk
 include nat/module.mk
 include teaming/module.mk
+include sriov/module.mk
 include vnetd/module.mk
 include vnetctl/module.mk
 include bench/module.mk
 include tests/module.mk
 
 CORE_SRCS := $(LIB_SRCS) $(VSWITCH_SRCS) $(VNIC_SRCS) $(DHCP_SRCS) \
-	     $(NAT_SRCS) $(TEAM_SRCS)
+	     $(NAT_SRCS) $(TEAM_SRCS) $(SRIOV_SRCS)
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
 VNETD_OBJS := $(VNETD_SRCS:%.c=$(BUILD)/obj/%.o)
 VNETCTL_OBJS := $(VNETCTL_SRCS:%.c=$(BUILD)/obj/%.o)

@@ -228,6 +228,7 @@ int team_member_add(struct team *t, const char *name, const uint8_t mac[6],
 	m->speed = speed_mbps;
 	m->carrier = m->link = carrier;
 	m->link_at = m->link_since = now;
+	m->link_round = t->rounds;
 	m->path_ok = true;
 	if (!mac_u64(t->sys_mac))
 		memcpy(t->sys_mac, mac, 6);
@@ -271,6 +272,7 @@ static void set_link(struct team *t, unsigned i, uint64_t now)
 	m->link = m->carrier;
 	if (m->link) {
 		m->link_since = now;
+		m->link_round = t->rounds;
 		m->path_ok = true; /* probing gets a window to judge it */
 	}
 	lacp_member_link(t, i, now);
@@ -562,6 +564,7 @@ void team_update(struct team *t, enum team_reason why, int member, uint64_t now)
 	if (map == old)
 		return;
 	t->gen++;
+	t->wake = true;
 	if (active != was_active && (was_active >= 0 || active >= 0) &&
 	    (mode == TEAM_MODE_ACTIVE_BACKUP || t->fallback)) {
 		team_record(t, now, r, was_active, active);
@@ -613,21 +616,23 @@ static size_t beacon_build(const struct team *t, uint8_t *b, size_t size,
 	return 60;
 }
 
-/* Whether member @i's path works, judged by ARP replies or beacons. */
-static bool path_judged_ok(const struct team *t, unsigned i, uint64_t now,
-			   uint64_t window)
+/* Whether member @i's path works: a reply (ARP) or a beacon heard either
+ * way within the last probe_missed rounds, counted from its link coming
+ * up.  Rounds, not time: a timer that fires late blames no member. */
+static bool path_judged_ok(const struct team *t, unsigned i)
 {
 	const struct team_member *m = &t->m[i];
+	uint64_t missed = t->cfg.probe_missed;
 
-	if (now - m->link_since <= window)
+	if (t->rounds - m->link_round < missed)
 		return true; /* too early to judge */
 	if (t->cfg.probe == TEAM_PROBE_ARP)
-		return now - m->last_reply <= window;
+		return t->rounds - m->reply_round < missed;
 	for (unsigned j = 0; j < TEAM_MAX_MEMBERS; j++) {
 		if (j == i || !t->m[j].used || !t->m[j].link)
 			continue;
-		if (now - m->heard[j] <= window ||
-		    now - t->m[j].heard[i] <= window)
+		if (t->rounds - m->heard[j] < missed ||
+		    t->rounds - t->m[j].heard[i] < missed)
 			return true;
 	}
 	return false;
@@ -635,8 +640,6 @@ static bool path_judged_ok(const struct team *t, unsigned i, uint64_t now,
 
 static void probe_tick(struct team *t, uint64_t now)
 {
-	uint64_t window =
-	    (uint64_t)t->cfg.probe_interval_ms * t->cfg.probe_missed;
 	bool ok[TEAM_MAX_MEMBERS] = {0}, any = false;
 	unsigned linked = 0;
 	uint8_t frame[64];
@@ -645,7 +648,7 @@ static void probe_tick(struct team *t, uint64_t now)
 		if (!t->m[i].used || !t->m[i].link)
 			continue;
 		linked++;
-		ok[i] = path_judged_ok(t, i, now, window);
+		ok[i] = path_judged_ok(t, i);
 		any |= ok[i];
 	}
 	/* Beacons: with every member deaf, no member can be blamed (two
@@ -683,6 +686,7 @@ static void probe_tick(struct team *t, uint64_t now)
 			m->beacons_tx++;
 		}
 	}
+	t->rounds++;
 }
 
 /**
@@ -718,7 +722,7 @@ void team_arp_rx(struct team *t, unsigned i, const uint8_t *frame, size_t len,
 	for (unsigned k = 0; k < t->cfg.n_targets; k++) {
 		if (t->cfg.targets[k] != sip)
 			continue;
-		t->m[i].last_reply = now;
+		t->m[i].reply_round = t->rounds;
 		t->m[i].replies_rx++;
 		if (!t->m[i].path_ok && t->m[i].link) {
 			t->m[i].path_ok = true;
@@ -753,7 +757,7 @@ void team_beacon_rx(struct team *t, unsigned i, const uint8_t *frame,
 	from = b[14];
 	if (from >= TEAM_MAX_MEMBERS || from == i || !t->m[from].used)
 		return;
-	t->m[i].heard[from] = now;
+	t->m[i].heard[from] = t->rounds;
 	t->m[i].beacons_rx++;
 }
 
@@ -762,11 +766,12 @@ void team_beacon_rx(struct team *t, unsigned i, const uint8_t *frame,
  * @t: team
  * @now: monotonic ms
  *
- * Return: when to call again (monotonic ms)
+ * Return: when to call again (monotonic ms), UINT64_MAX when nothing is
+ * due until the next event
  */
 uint64_t team_run(struct team *t, uint64_t now)
 {
-	uint64_t next = now + 1000, n;
+	uint64_t next = UINT64_MAX, n;
 
 	for (unsigned i = 0; i < TEAM_MAX_MEMBERS; i++) {
 		struct team_member *m = &t->m[i];

@@ -86,8 +86,10 @@ struct lacp_port {
  * @link_at: when @carrier last changed (a pending delay runs from there)
  * @link_since: when @link last went up
  * @path_ok: probing says the path past the first hop works
- * @last_reply: last ARP probe reply
- * @heard: when this member last heard each other member's beacon
+ * @link_round: probe round when @link last went up
+ * @reply_round: probe round of the last ARP probe reply
+ * @heard: probe round when this member last heard each other member's
+ *         beacon (rounds, not time: a late timer blames no one)
  * @lacp: LACP state
  * @probes_tx, @replies_rx, @beacons_tx, @beacons_rx: probe counters
  * @announced: announcements sent on this member
@@ -100,7 +102,7 @@ struct team_member {
 	bool carrier, link, gone;
 	uint64_t link_at, link_since;
 	bool path_ok;
-	uint64_t last_reply;
+	uint64_t link_round, reply_round;
 	uint64_t heard[TEAM_MAX_MEMBERS];
 	struct lacp_port lacp;
 	uint64_t probes_tx, replies_rx, beacons_tx, beacons_rx, announced;
@@ -158,8 +160,10 @@ struct team {
 	uint32_t usable; /* members fit to carry traffic */
 	bool fallback;	 /* LACP: active-backup fallback */
 	uint64_t next_probe, next_rebalance;
+	uint64_t rounds; /* probe rounds sent */
 	_Atomic uint64_t map;
-	unsigned gen;			       /* bumped on every map change */
+	unsigned gen; /* bumped on every map change */
+	bool wake;    /* the owner should run team_run() soon */
 	_Atomic uint8_t pin[TEAM_MAX_PORTS];   /* balance-port: member + 1 */
 	_Atomic uint64_t load[TEAM_MAX_PORTS]; /* balance-port: tx bytes */
 	struct team_mac macs[TEAM_MAC_SLOTS];

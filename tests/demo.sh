@@ -8,21 +8,26 @@
 #                     10.77.2.254 with DHCP and DNS (vault.vnet)
 #   external "wan":   uplink veth to an "outside" namespace with a server,
 #                     + vm5
-# then two real Linux VMs (QEMU, NICs served by vnetd over vhost-user) that
+#   NAT "home":       private 10.77.4.0/24 with DHCP whose gateway translates
+#                     out through "wan" as 10.77.3.2: vm10 fetches a file
+#                     from the outside server (which sees only 10.77.3.2) and
+#                     serves one in through a port forward
+# then three real Linux VMs (QEMU, NICs served by vnetd over vhost-user) that
 # get their addresses and names from vnet's DHCP at boot: vm6 on "vault"
-# pings vm7; vm7 on "lab" too is pinged by the host; and vnet-vmm's own test
+# pings vm7; vm7 on "lab" too is pinged by the host; vm9 on the NAT network
+# "home" downloads the file from the outside server; and vnet-vmm's own test
 # guest on "lab" (where /dev/kvm exists) takes a lease and pings.
 # Everything it creates is removed at the end.
 set -u
 BUILD=$(readlink -f "${1:-build}")
 T=$(mktemp -d /tmp/vnet-demo.XXXXXX)
-NS="vm1 vm2 vm3 vm4 vm5 outside"
+NS="vm1 vm2 vm3 vm4 vm5 vm10 outside"
 ctl() { "$BUILD/vnetctl" --socket "$T/sock" "$@"; }
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { echo "\$ $*"; "$@"; }
 
 cleanup() {
-	for q in ${QPIDS:-}; do kill "$q" 2>/dev/null; done
+	for q in ${QPIDS:-} ${srv:-} ${srv10:-}; do kill "$q" 2>/dev/null; done
 	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	for n in $NS; do ip netns del "demo-$n" 2>/dev/null; done
 	ip link del demo-up0 2>/dev/null
@@ -52,6 +57,9 @@ ctl network create vault --type private --subnet 10.77.2.0/24 \
 	--gateway 10.77.2.254 --dhcp --range 10.77.2.100-10.77.2.199 \
 	--domain vault.vnet
 ctl network create wan --type external
+ctl network create home --type private --subnet 10.77.4.0/24 \
+	--gateway 10.77.4.254 --dhcp --range 10.77.4.100-10.77.4.199 \
+	--nat-via wan --nat-address 10.77.3.2/24
 ctl dhcp reserve vault 52:54:00:77:06:00 10.77.2.16 --hostname vm6
 ctl dhcp reserve vault 52:54:00:77:07:00 10.77.2.17 --hostname vm7
 ctl dhcp reserve lab 52:54:00:77:07:01 10.77.1.17 --hostname vm7
@@ -65,6 +73,7 @@ for i in 1 2; do ctl port add lab --tap vm$i --netns demo-vm$i; done
 for i in 3 4; do ctl port add vault --tap vm$i --netns demo-vm$i; done
 ctl port add wan --uplink demo-up0
 ctl port add wan --tap vm5 --netns demo-vm5
+ctl port add home --tap vm10 --netns demo-vm10
 ip -n demo-vm1 addr add 10.77.1.11/24 dev vm1
 ip -n demo-vm2 addr add 10.77.1.12/24 dev vm2
 ip -n demo-vm3 addr add 10.77.2.13/24 dev vm3
@@ -99,15 +108,39 @@ check blocked host 10.77.2.13
 step "external network wan: guest <-> outside server over the uplink"
 check reach vm5 10.77.3.1
 check reach outside 10.77.3.15
-head -c 1000000 /dev/urandom >"$T/file"
-ip netns exec demo-outside python3 -m http.server 8080 --bind 10.77.3.1 \
-	--directory "$T" >/dev/null 2>&1 &
+mkdir "$T/www"
+head -c 1000000 /dev/urandom >"$T/www/file"
+# The outside server logs each client's address (the NAT step shows it).
+ip netns exec demo-outside python3 -u -m http.server 8080 --bind 10.77.3.1 \
+	--directory "$T/www" >"$T/outside.log" 2>&1 &
 srv=$!
 sleep 1
-n=$(ip netns exec demo-vm5 python3 -c "import urllib.request;print(len(urllib.request.urlopen('http://10.77.3.1:8080/file').read()))" 2>/dev/null)
-kill $srv
+fetch() { # NAMESPACE URL: print the number of bytes fetched
+	ip netns exec "$1" python3 -c "import urllib.request,sys;print(len(urllib.request.urlopen(sys.argv[1],timeout=10).read()))" "$2" 2>/dev/null
+}
+n=$(fetch demo-vm5 http://10.77.3.1:8080/file)
 echo "  vm5 downloaded ${n:-0} bytes over HTTP from the outside server"
 [ "${n:-0}" = 1000000 ] && ok=$((ok + 1)) || bad=$((bad + 1))
+step "NAT network home: out through wan as 10.77.3.2, a forward in"
+D=$(readlink -f "$(dirname "$0")")/integration/dhcp
+ip netns exec demo-vm10 env DHCP_ENV="$T/vm10.env" busybox udhcpc -i vm10 \
+	-s "$D/udhcpc.sh" -q -n -t 5 -T 1 >/dev/null 2>&1
+ip10=$(sed -n 's/.* ip=\([^ ]*\) .*/\1/p' "$T/vm10.env" 2>/dev/null | tail -n 1)
+echo "  vm10 took the lease ${ip10:-(none)}, default route via the NAT gateway"
+n=$(fetch demo-vm10 http://10.77.3.1:8080/file)
+peer=$(sed -n 's/^\([0-9.]*\) - - .*GET \/file.*/\1/p' "$T/outside.log" | tail -n 1)
+echo "  vm10 downloaded ${n:-0} bytes from 10.77.3.1; the server saw the client ${peer:-?}"
+[ "${n:-0}" = 1000000 ] && [ "$peer" = 10.77.3.2 ] && ok=$((ok + 1)) || bad=$((bad + 1))
+mkdir "$T/www10" && echo "hello from vm10" >"$T/www10/index.html"
+ip netns exec demo-vm10 python3 -u -m http.server 80 --directory "$T/www10" \
+	>"$T/vm10-http.log" 2>&1 &
+srv10=$!
+[ -n "$ip10" ] && run "$BUILD/vnetctl" --socket "$T/sock" nat forward add home tcp 8081 "$ip10:80"
+sleep 1
+got=$(ip netns exec demo-outside python3 -c "import urllib.request;print(urllib.request.urlopen('http://10.77.3.2:8081/',timeout=10).read().decode().strip())" 2>/dev/null)
+seen=$(sed -n 's/^\([0-9.]*\) - - .*GET \/ .*/\1/p' "$T/vm10-http.log" | tail -n 1)
+echo "  outside -> 10.77.3.2:8081 answered '${got:-nothing}'; vm10 saw the client ${seen:-?}"
+[ "$got" = "hello from vm10" ] && [ "$seen" = 10.77.3.1 ] && ok=$((ok + 1)) || bad=$((bad + 1))
 step "two QEMU virtual machines on vhost-user ports"
 G="$BUILD/guest"
 if command -v qemu-system-x86_64 >/dev/null &&
@@ -115,6 +148,7 @@ if command -v qemu-system-x86_64 >/dev/null &&
 	ctl port add vault --vhost-user "$T/vm6.sock"
 	ctl port add vault --vhost-user "$T/vm7a.sock"
 	ctl port add lab --vhost-user "$T/vm7b.sock"
+	ctl port add home --vhost-user "$T/vm9.sock"
 	vm() { # NAME KERNEL-ARGS SOCKETS...
 		n=$1 args=$2
 		shift 2
@@ -135,11 +169,15 @@ if command -v qemu-system-x86_64 >/dev/null &&
 	}
 	dhcp="udhcpc,-s,/usr/share/udhcpc/default.script,-q,-n,-t,20,-T,2"
 	vm 07 "vnet.run=$dhcp,-i,eth0;$dhcp,-i,eth1" "$T/vm7a.sock" "$T/vm7b.sock"
-	vm 06 "vnet.run=$dhcp,-i,eth0;ping,-c,3,-w,60,10.77.2.17;nslookup,vm7.vault.vnet,10.77.2.254" "$T/vm6.sock"
-	echo "  booting two Linux VMs under QEMU (software emulation here: ~15 s);"
+	# vm6 waits (up to a minute) for vm7 to come up, then pings it.
+	wait7="for,i,in,$(seq -s, 30);do,ping,-c,1,-W,2,10.77.2.17>/dev/null&&break;done"
+	vm 06 "vnet.run=$dhcp,-i,eth0;$wait7;ping,-c,3,10.77.2.17;nslookup,vm7.vault.vnet,10.77.2.254" "$T/vm6.sock"
+	vm 09 "vnet.run=$dhcp,-i,eth0;wget,-q,-O,/tmp/file,http://10.77.3.1:8080/file;ls,-l,/tmp/file" "$T/vm9.sock"
+	echo "  booting three Linux VMs under QEMU (software emulation here: ~20 s);"
 	echo "  each gets its address by DHCP from vnet at boot"
 	for _ in $(seq 120); do
-		grep -q VNET-RUN-EXIT "$T/vm06.log" 2>/dev/null && break
+		grep -q VNET-RUN-EXIT "$T/vm06.log" 2>/dev/null &&
+			grep -q VNET-RUN-EXIT "$T/vm09.log" 2>/dev/null && break
 		sleep 1
 	done
 	grep -h "VNET-DHCP-BOUND" "$T/vm07.log" | sed 's/^/  vm7: /'
@@ -152,17 +190,35 @@ if command -v qemu-system-x86_64 >/dev/null &&
 		bad=$((bad + 1))
 	fi
 	check reach host 10.77.1.17
+	grep -E "VNET-DHCP-BOUND|/tmp/file" "$T/vm09.log" | sed 's/^/  vm9: /'
+	if grep -q "VNET-DHCP-BOUND 10.77.4." "$T/vm09.log" &&
+		grep -q " 1000000 .*/tmp/file" "$T/vm09.log"; then
+		ok=$((ok + 1))
+	else
+		bad=$((bad + 1))
+	fi
 	ctl port list
 else
 	echo "  skipped: QEMU or the guest image is not available"
 fi
 step "vnet-vmm: the project's own VMM and test guest on lab"
 if [ -c /dev/kvm ] && [ -x "$BUILD/vnet-vmm" ] && [ -f "$BUILD/guest-min.elf" ]; then
-	echo "\$ vnet-vmm run --kernel guest-min.elf --mem 32M --net lab"
+	echo "\$ vnet-vmm run --kernel guest-min.elf --mem 32M --net lab,name=vm8,queues=2"
 	timeout 120 "$BUILD/vnet-vmm" run --kernel "$BUILD/guest-min.elf" \
-		--mem 32M --net lab,name=vm8 --socket "$T/sock" \
-		--cmdline "peer=10.77.1.1 count=2 serve=2" </dev/null >"$T/vm8.out" \
-		2>"$T/vm8.err"
+		--mem 32M --net lab,name=vm8,queues=2 --socket "$T/sock" \
+		--cmdline "peer=10.77.1.1 count=2 serve=4 mq" </dev/null >"$T/vm8.out" \
+		2>"$T/vm8.err" &
+	vmm=$!
+	for _ in $(seq 100); do
+		grep -q "ping 10.77.1.254 seq=.* reply" "$T/vm8.out" 2>/dev/null && break
+		sleep 1
+	done
+	echo "  vm8's port while it runs: two queue pairs, a MAC vnetd assigned"
+	ctl port show vm8 | grep -E "^(mac|queue_pairs|features) " | sed 's/^/  /'
+	ctl port show vm8 | sed -n '/^QUEUE/,$p' | sed 's/^/  /'
+	ip8=$(tr -d '\r' <"$T/vm8.out" | sed -n 's/.*DHCP lease \([0-9.]*\)\/.*/\1/p')
+	[ -n "$ip8" ] && check reach host "$ip8"
+	wait $vmm
 	tr -d '\r' <"$T/vm8.out" | sed 's/^/  vm8: /'
 	if grep -q "DHCP lease 10.77.1." "$T/vm8.out" &&
 		grep -q "ping 10.77.1.254 seq=.* reply" "$T/vm8.out"; then
@@ -176,6 +232,10 @@ fi
 
 step "DHCP leases (durable in vnetd's state file before each ACK)"
 ctl dhcp leases
+
+step "NAT sessions of home and its forwards"
+ctl nat sessions home
+ctl nat forward list home
 
 step "the MAC table of lab and the counters"
 ctl mac show lab

@@ -21,6 +21,7 @@
 
 #include "vmm_net.h"
 #include "vmm_priv.h"
+#include "vmm_vfio.h"
 
 #define EXIT_SETUP 1
 #define EXIT_USAGE 2
@@ -41,14 +42,20 @@ static void usage(FILE *f)
 		"usage: vnet-vmm run --kernel FILE [--initrd FILE] "
 		"[--cmdline TEXT]\n"
 		"                    [--mem SIZE] [--cpus N] "
-		"[--net NETWORK[,mac=MAC][,name=PORT][,listen]]...\n"
+		"[--net NETWORK[,mac=MAC][,name=PORT][,listen][,queues=N]]...\n"
+		"                    [--net "
+		"NETWORK[,mac=MAC][,name=PORT],sriov]...\n"
 		"                    [--console serial|none] [--socket PATH] "
 		"[--timing]\n"
 		"  SIZE takes K, M or G (default 512M); --socket is vnetd's "
 		"(default %s)\n"
 		"exit status: 0 guest powered off, 3 reset, 4 triple fault, "
 		"5 KVM error,\n"
-		"             143 SIGTERM/SIGINT, 1 set-up error, 2 usage\n",
+		"             143 SIGTERM/SIGINT, 1 set-up error, 2 usage\n"
+		"       vnet-vmm vfio-check PCI | --net NETWORK[,name=PORT]"
+		"[,mac=MAC][,sriov] [--socket PATH]\n"
+		"         (open a vfio-pci function, or one vnetd hands out, "
+		"as run would, without KVM)\n",
 		VMM_DEFAULT_RPC_SOCK);
 }
 
@@ -279,7 +286,8 @@ static enum vmm_ending wait_guest(struct vmm_vm *vm, const struct vmm_opts *o,
 			pf[3 + i].fd = vmm_nics_pollfd(nics, i);
 			pf[3 + i].events = POLLIN;
 			pf[3 + i].revents = 0;
-			down |= pf[3 + i].fd < 0;
+			down |=
+			    pf[3 + i].fd < 0 && vmm_nics_has_socket(nics, i);
 		}
 		if (poll(pf, 3 + nics->n, down ? 200 : -1) < 0) {
 			if (errno == EINTR)
@@ -304,10 +312,67 @@ static enum vmm_ending wait_guest(struct vmm_vm *vm, const struct vmm_opts *o,
 			stdin_open = false;
 		}
 		for (unsigned i = 0; i < nics->n; i++)
-			if (pf[3 + i].fd < 0 || pf[3 + i].revents)
+			if ((pf[3 + i].fd < 0 &&
+			     vmm_nics_has_socket(nics, i)) ||
+			    pf[3 + i].revents)
 				(void)vmm_nics_service(nics, i);
 	}
 	return (enum vmm_ending)atomic_load(&vm->ending);
+}
+
+/* vnet-vmm vfio-check PCI | --net NETWORK[,name=PORT][,mac=MAC][,sriov]
+ * [--socket PATH]: the second asks vnetd for a VF (as run --net NET,sriov
+ * does), checks it and gives it back. */
+static int vfio_check_main(int argc, char **argv)
+{
+	const char *sock = VMM_DEFAULT_RPC_SOCK, *spec = NULL;
+	struct vmm_net_spec ns;
+	struct vmm_net_vf vf;
+	char err[512], port[64];
+	int ret;
+
+	if (argc == 3 && argv[2][0] != '-')
+		return vmm_vfio_check(argv[2], stdout);
+	for (int i = 2; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--net"))
+			spec = argv[i + 1];
+		else if (!strcmp(argv[i], "--socket"))
+			sock = argv[i + 1];
+		else
+			spec = NULL, i = argc;
+	}
+	if (!spec || argc % 2 || vmm_net_parse(spec, &ns) || ns.listen ||
+	    ns.queues != 1) {
+		fprintf(stderr, "usage: vnet-vmm vfio-check PCI\n"
+				"       vnet-vmm vfio-check --net "
+				"NETWORK[,name=PORT][,mac=MAC][,sriov] "
+				"[--socket PATH]\n");
+		return EXIT_USAGE;
+	}
+	if (ns.name[0])
+		snprintf(port, sizeof(port), "%s", ns.name);
+	else
+		snprintf(port, sizeof(port), "vmm%d-check", (int)getpid());
+	ret = vmm_net_sriov_claim(sock, ns.network, port, ns.mac, ns.has_mac,
+				  &vf, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "vnet-vmm: %s.\n", err);
+		if (ret != -EIO)
+			(void)vmm_net_sriov_release(sock, port);
+		return EXIT_SETUP;
+	}
+	printf("vfio-check: vnetd's port %s: VF %s of %s, MAC "
+	       "%02x:%02x:%02x:%02x:%02x:%02x\n",
+	       port, vf.pci, vf.pf, ns.mac[0], ns.mac[1], ns.mac[2], ns.mac[3],
+	       ns.mac[4], ns.mac[5]);
+	fflush(stdout);
+	ret = vmm_vfio_check(vf.pci, stdout);
+	if (vmm_net_sriov_release(sock, port))
+		ret = EXIT_SETUP;
+	else
+		printf("vfio-check: port %s deleted, VF %s given back\n", port,
+		       vf.pci);
+	return ret;
 }
 
 static int64_t realtime_ns(void)
@@ -329,6 +394,8 @@ int main(int argc, char **argv)
 	int64_t t0 = realtime_ns();
 	int sfd;
 
+	if (argc >= 2 && !strcmp(argv[1], "vfio-check"))
+		return vfio_check_main(argc, argv);
 	if (parse_args(argc, argv, &o))
 		return EXIT_USAGE;
 	if (o.mem < VMM_MEM_MIN || o.mem > VMM_MEM_MAX) {

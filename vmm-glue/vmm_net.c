@@ -19,16 +19,25 @@
 #include "lib/jsonrpc.h"
 #include "vmm_net.h"
 #include "vmm_priv.h"
+#include "vmm_vfio.h"
 
 /* What the device model passes through from vnetd's offer: transport
- * bits, MTU, mergeable receive buffers, and the offloads (CSUM,
- * GUEST_CSUM, GUEST_TSO4/6, GUEST_ECN, GUEST_UFO, HOST_TSO4/6, HOST_ECN,
- * HOST_UFO; GUEST_USO4/6, HOST_USO), which need nothing from the VMM but
- * the header vnetd reads and writes.  Control-queue features (CTRL_RX,
- * CTRL_VLAN, CTRL_GUEST_OFFLOADS, ...) are not passed: vnet-vmm serves the
- * control queue and knows only MQ's command.  MQ is offered with queues=N
- * (N > 1), with CTRL_VQ. */
-#define VMM_NET_OFFLOADS (0x7f83ull | 7ull << 54)
+ * bits, MTU, mergeable receive buffers, and the offloads, which need
+ * nothing from the VMM but the header vnetd reads and writes.
+ * Control-queue features (CTRL_RX, CTRL_VLAN, CTRL_GUEST_OFFLOADS, ...)
+ * are not passed: vnet-vmm serves the control queue and knows only MQ's
+ * command.  MQ is offered with queues=N (N > 1), with CTRL_VQ. */
+#define VMM_NET_OFFLOADS                                                       \
+	(VU_BIT(VIRTIO_NET_F_CSUM_BIT) | VU_BIT(VIRTIO_NET_F_GUEST_CSUM_BIT) | \
+	 VU_BIT(VIRTIO_NET_F_GUEST_TSO4_BIT) |                                 \
+	 VU_BIT(VIRTIO_NET_F_GUEST_TSO6_BIT) |                                 \
+	 VU_BIT(VIRTIO_NET_F_GUEST_ECN_BIT) |                                  \
+	 VU_BIT(VIRTIO_NET_F_HOST_TSO4_BIT) |                                  \
+	 VU_BIT(VIRTIO_NET_F_HOST_TSO6_BIT) |                                  \
+	 VU_BIT(VIRTIO_NET_F_HOST_ECN_BIT) |                                   \
+	 VU_BIT(VIRTIO_NET_F_GUEST_USO4_BIT) |                                 \
+	 VU_BIT(VIRTIO_NET_F_GUEST_USO6_BIT) |                                 \
+	 VU_BIT(VIRTIO_NET_F_HOST_USO_BIT))
 #define VMM_NET_OFFER                                                          \
 	(VU_BIT(VIRTIO_F_VERSION_1_BIT) | VU_BIT(VIRTIO_NET_F_MRG_RXBUF_BIT) | \
 	 VU_BIT(VIRTIO_RING_F_EVENT_IDX_BIT) |                                 \
@@ -580,15 +589,136 @@ static unsigned network_mtu(struct vmm_nics *n, const char *network, char *err,
 	return mtu < 68 || mtu > 65535 ? 1500 : mtu;
 }
 
+/**
+ * vmm_net_sriov_claim() - ask vnetd for an SR-IOV virtual function: a port
+ * of kind "sriov" on a network with a VF pool
+ * @rpc_sock: vnetd's control socket
+ * @network: the network
+ * @port: the port's name
+ * @mac: in: the MAC to ask for when @has_mac; out: the VF's MAC as vnetd
+ *       set it (zero when it says none)
+ * @has_mac: whether to ask for @mac
+ * @vf: filled: where the VF is
+ * @err: one sentence on failure
+ * @errlen: room in @err
+ *
+ * vnetd takes a free VF of the pool, sets its MAC, VLAN and spoof checking
+ * on the PF and binds it to vfio-pci; port.show says where it is.
+ *
+ * Return: 0; -EIO when vnetd gave no port; -ENOTSUP (no VF said) or
+ * -EBUSY (the VF is in error) when it gave a port without a usable VF: the
+ * port exists then, delete it with vmm_net_sriov_release()
+ */
+int vmm_net_sriov_claim(const char *rpc_sock, const char *network,
+			const char *port, uint8_t mac[6], bool has_mac,
+			struct vmm_net_vf *vf, char *err, size_t errlen)
+{
+	json_t *params, *res, *sr;
+	const char *pci, *state;
+	char why[256], macs[18];
+
+	memset(vf, 0, sizeof(*vf));
+	vf->group = -1;
+	params = json_pack("{s:s, s:s, s:s}", "network", network, "name", port,
+			   "kind", "sriov");
+	if (has_mac)
+		json_object_set_new(params, "mac",
+				    json_string(mac_text(mac, macs)));
+	res = rpc_call(rpc_sock, "port.add", params, why, sizeof(why));
+	if (!res) {
+		snprintf(err, errlen,
+			 "vnetd gave no SR-IOV virtual function on %s: %s",
+			 network, why);
+		return -EIO;
+	}
+	json_decref(res);
+	res = rpc_call(rpc_sock, "port.show", json_pack("{s:s}", "name", port),
+		       why, sizeof(why));
+	sr = json_object_get(res, "sriov");
+	pci = json_string_value(json_object_get(sr, "pci"));
+	state = json_string_value(json_object_get(res, "state"));
+	if (!res || !json_is_object(sr) || !pci ||
+	    strlen(pci) >= sizeof(vf->pci)) {
+		snprintf(err, errlen,
+			 "vnetd's port %s says no SR-IOV virtual function "
+			 "(port.show has no \"sriov\" with a \"pci\" "
+			 "address)%s%s",
+			 port, res ? "" : ": ", res ? "" : why);
+		json_decref(res);
+		return -ENOTSUP;
+	}
+	if (state && !strcmp(state, "error")) {
+		snprintf(err, errlen,
+			 "the virtual function %s is not ready: %s", pci,
+			 json_string_value(json_object_get(res, "error"))
+			     ?: "vnetd says error");
+		json_decref(res);
+		return -EBUSY;
+	}
+	snprintf(vf->pci, sizeof(vf->pci), "%s", pci);
+	snprintf(vf->pf, sizeof(vf->pf), "%s",
+		 json_string_value(json_object_get(sr, "pf")) ?: "?");
+	if (json_is_integer(json_object_get(sr, "iommu_group")))
+		vf->group =
+		    (int)json_integer_value(json_object_get(sr, "iommu_group"));
+	if (!mac_from_result(sr, mac))
+		memset(mac, 0, 6);
+	json_decref(res);
+	return 0;
+}
+
+/**
+ * vmm_net_sriov_release() - give a VF back: delete its port (vnetd clears
+ * its MAC and VLAN and returns it to its host driver)
+ * @rpc_sock: vnetd's control socket
+ * @port: the port's name
+ *
+ * Return: 0, or -EIO with the reason on stderr
+ */
+int vmm_net_sriov_release(const char *rpc_sock, const char *port)
+{
+	char err[256];
+	json_t *res =
+	    rpc_call(rpc_sock, "port.del", json_pack("{s:s}", "name", port),
+		     err, sizeof(err));
+
+	if (!res)
+		fprintf(stderr, "vnet-vmm: could not delete port %s: %s\n",
+			port, err);
+	json_decref(res);
+	return res ? 0 : -EIO;
+}
+
+/* --net NET,sriov: a VF from vnetd, passed through with VFIO; the switch
+ * is bypassed, port.del gives the VF back. */
 static int nic_add_sriov(struct vmm_nics *n, struct vmm_nic *nic,
 			 const struct vmm_net_spec *ns, char *err,
 			 size_t errlen)
 {
-	(void)n;
-	(void)nic;
-	(void)ns;
-	snprintf(err, errlen, "sriov is not built yet");
-	return -ENOTSUP;
+	struct vmm_net_vf vf;
+	char why[256], macs[18];
+	int ret = vmm_net_sriov_claim(n->rpc_sock, nic->network, nic->port,
+				      nic->mac, ns->has_mac, &vf, err, errlen);
+
+	if (ret == -EIO)
+		return ret; /* no port was made */
+	nic->port_added = true;
+	n->n++;
+	if (ret)
+		return ret;
+	ret = vmm_vfio_open(nic->vm, vf.pci, vf.group, nic->index, &nic->vfio,
+			    why, sizeof(why));
+	if (ret) {
+		snprintf(err, errlen, "cannot pass %s through: %s", vf.pci,
+			 why);
+		return ret;
+	}
+	fprintf(stderr,
+		"vnet-vmm: NIC %u on network %s: port %s, SR-IOV VF %s of %s "
+		"passed through (VFIO), MAC %s\n",
+		nic->index, nic->network, nic->port, vf.pci, vf.pf,
+		mac_text(nic->mac, macs));
+	return 0;
 }
 
 static int nic_add(struct vmm_nics *n, struct vmm_vm *vm, const char *spec,
@@ -756,9 +886,22 @@ static int nic_reconnect(struct vmm_nic *nic)
  */
 int vmm_nics_pollfd(const struct vmm_nics *n, unsigned i)
 {
-	if (i >= n->n)
+	if (i >= n->n || n->nic[i].vfio)
 		return -1;
 	return n->nic[i].sock >= 0 ? n->nic[i].sock : n->nic[i].listen_fd;
+}
+
+/**
+ * vmm_nics_has_socket() - does NIC @i talk to vnetd over vhost-user (and
+ * need watching and reconnecting)?
+ * @n: NIC set
+ * @i: index
+ *
+ * Return: false for a passed-through virtual function
+ */
+bool vmm_nics_has_socket(const struct vmm_nics *n, unsigned i)
+{
+	return i < n->n && !n->nic[i].vfio && n->nic[i].path[0];
 }
 
 /**
@@ -774,7 +917,7 @@ bool vmm_nics_service(struct vmm_nics *n, unsigned i)
 	struct vmm_nic *nic;
 	char c;
 
-	if (i >= n->n)
+	if (!vmm_nics_has_socket(n, i))
 		return true;
 	nic = &n->nic[i];
 	if (nic->sock >= 0) {
@@ -841,6 +984,9 @@ void vmm_nics_detach(struct vmm_nics *n)
 		char err[256];
 		json_t *res;
 
+		/* the VF reset and unmapped before vnetd takes it back */
+		vmm_vfio_close(nic->vfio);
+		nic->vfio = NULL;
 		for (unsigned q = 0; q < VIO_MAX_QUEUES; q++)
 			queue_fds_close(nic, q);
 		if (nic->dev.pci.bar_rw)

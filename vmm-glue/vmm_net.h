@@ -85,7 +85,23 @@ struct vmm_nics {
 	struct vmm_nic nic[VMM_MAX_NICS];
 };
 
+/**
+ * struct vmm_net_vf - an SR-IOV virtual function vnetd handed out
+ * @pci: its PCI address
+ * @pf: its physical function (netdev name)
+ * @group: its IOMMU group, -1 when vnetd did not say
+ */
+struct vmm_net_vf {
+	char pci[32];
+	char pf[32];
+	int group;
+};
+
 int vmm_net_parse(const char *spec, struct vmm_net_spec *out);
+int vmm_net_sriov_claim(const char *rpc_sock, const char *network,
+			const char *port, uint8_t mac[6], bool has_mac,
+			struct vmm_net_vf *vf, char *err, size_t errlen);
+int vmm_net_sriov_release(const char *rpc_sock, const char *port);
 void vmm_nics_init(struct vmm_nics *n);
 int vmm_nics_attach(struct vmm_nics *n, struct vmm_vm *vm, const char *rpc_sock,
 		    const char *const *specs, unsigned count, char *err,
@@ -93,5 +109,6 @@ int vmm_nics_attach(struct vmm_nics *n, struct vmm_vm *vm, const char *rpc_sock,
 void vmm_nics_detach(struct vmm_nics *n);
 int vmm_nics_pollfd(const struct vmm_nics *n, unsigned i);
 bool vmm_nics_service(struct vmm_nics *n, unsigned i);
+bool vmm_nics_has_socket(const struct vmm_nics *n, unsigned i);
 
 #endif

@@ -67,18 +67,20 @@ int vmm_pci_add_bar(struct vmm_pci_dev *d, unsigned bar, uint32_t size,
 /**
  * vmm_pci_bar_addr() - where a memory BAR is now
  * @d: function
- * @bar: 0 to 5
+ * @bar: 0 to 5 (a 64-bit BAR: the index of its lower half)
  *
  * Return: its guest-physical base (0 when unused)
  */
-uint32_t vmm_pci_bar_addr(const struct vmm_pci_dev *d, unsigned bar)
+uint64_t vmm_pci_bar_addr(const struct vmm_pci_dev *d, unsigned bar)
 {
-	uint32_t v;
+	uint32_t v, hi = 0;
 
 	if (bar > 5 || !d->bar_size[bar])
 		return 0;
 	memcpy(&v, d->cfg + PCI_BAR0 + 4 * bar, 4);
-	return v & ~0xfu;
+	if ((v & 0x7) == 0x4 && bar < 5) /* memory, 64-bit */
+		memcpy(&hi, d->cfg + PCI_BAR0 + 4 * (bar + 1), 4);
+	return (uint64_t)hi << 32 | (v & ~0xfu);
 }
 
 /**

@@ -76,7 +76,7 @@ int vmm_pci_add_cap(struct vmm_pci_dev *d, const uint8_t *cap, unsigned len)
     __attribute__((warn_unused_result));
 int vmm_pci_attach(struct vmm_pci *bus, struct vmm_pci_dev *d)
     __attribute__((warn_unused_result));
-uint32_t vmm_pci_bar_addr(const struct vmm_pci_dev *d, unsigned bar);
+uint64_t vmm_pci_bar_addr(const struct vmm_pci_dev *d, unsigned bar);
 uint32_t vmm_pci_cfg_read(struct vmm_pci_dev *d, unsigned off, unsigned size);
 void vmm_pci_cfg_write(struct vmm_pci_dev *d, unsigned off, unsigned size,
 		       uint32_t val);

@@ -65,6 +65,16 @@ struct ctl_cmd {
 };
 
 extern const struct ctl_cmd ctl_cmds[];
+
+/* vnetctl_sriov.c */
+extern const char *const ctl_a_sriov_numvfs[];
+extern const char *const ctl_a_sriov_vf[];
+extern const struct ctl_flag ctl_f_sriov_vf[];
+int ctl_sriov_prepare_numvfs(json_t *params);
+int ctl_sriov_prepare_vf(json_t *params);
+void ctl_sriov_print_list(json_t *res);
+void ctl_sriov_print_pf(json_t *res);
+void ctl_sriov_print_vf(json_t *res);
 extern const unsigned ctl_n_cmds;
 extern bool ctl_json;
 

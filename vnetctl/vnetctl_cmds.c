@@ -48,6 +48,9 @@ static const struct ctl_flag f_net_create[] = {
      "connection table size (65536)"},
     {"uplink-team", "uplink_team", CTL_STR, NULL,
      "external: a team of NICs is the uplink (team create)"},
+    {"sriov-pool", "sriov_pool", CTL_STR, NULL,
+     "VFs its sriov ports take: PF or PF:FIRST-LAST"},
+    {"sriov-vlan", "sriov_vlan", CTL_UINT, NULL, "VLAN of the pool's VFs"},
     {0},
 };
 
@@ -74,6 +77,11 @@ static const struct ctl_flag f_net_set[] = {
     {"nat-gateway", "nat_gateway", CTL_STR, NULL,
      "router on the external network"},
     {"nat-sessions", "nat_sessions", CTL_UINT, NULL, "connection table size"},
+    {"sriov-pool", "sriov_pool", CTL_STR, NULL,
+     "VFs its sriov ports take: PF or PF:FIRST-LAST"},
+    {"no-sriov-pool", "sriov_pool", CTL_NULL, NULL, "no VF pool"},
+    {"sriov-vlan", "sriov_vlan", CTL_UINT, NULL, "VLAN of the pool's VFs"},
+    {"no-sriov-vlan", "sriov_vlan", CTL_NULL, NULL, "pool VFs untagged"},
     {0},
 };
 
@@ -94,13 +102,17 @@ static const struct ctl_flag f_port_add[] = {
     {"uplink", "device", CTL_KIND, "uplink", "a physical NIC"},
     {"vhost-user", "path", CTL_KIND, "vhost-user",
      "a VMM's vNIC over this vhost-user socket"},
+    {"sriov", "name", CTL_KIND, "sriov",
+     "a VF of the network's SR-IOV pool for a VM (vfio-pci), named so"},
     {"client", "client", CTL_BOOL, NULL,
      "vhost-user: connect to the VMM's socket (reconnects)"},
     {"queues", "queues", CTL_UINT, NULL, "vhost-user queue pairs (1)"},
     {"name", "name", CTL_STR, NULL, "port name (default: the device)"},
     {"netns", "netns", CTL_STR, NULL, "create the tap in this namespace"},
     {"addr", "addresses", CTL_LIST, NULL, "host vNIC address, CIDR (repeat)"},
-    {"mac", "mac", CTL_STR, NULL, "MAC of the tap device"},
+    {"mac", "mac", CTL_STR, NULL,
+     "MAC of the tap device or vhost-user port (vhost-user: vnetd derives "
+     "one)"},
     {"backend", "backend", CTL_STR, NULL, "uplink: afpacket or pcap"},
     {"vlan", "vlan", CTL_UINT, NULL, "access VLAN"},
     {"trunk", "trunk", CTL_STR, NULL, "trunk VLANs, e.g. 10,20-30"},
@@ -293,7 +305,7 @@ static void print_port_show(json_t *res)
 	    "netns",	    "socket",	    "mode",  "connected", "features",
 	    "queue_pairs",  "last_error",   "state", "error",	  "mac",
 	    "addresses",    "vlan",	    "trunk", "native",	  "mac_limit",
-	    "macs_learned", "dhcp_trusted", NULL};
+	    "macs_learned", "dhcp_trusted", "sriov", NULL};
 	static const struct ctl_col qcols[] = {
 	    {"QUEUE", "index", 5},	{"DIRECTION", "direction", 10},
 	    {"SIZE", "size", 5},	{"READY", "ready", 5},
@@ -504,6 +516,16 @@ const struct ctl_cmd ctl_cmds[] = {
      "forget sessions and dynamic mappings (forwards stay)",
      ctl_nat_flush_print, NULL, NULL},
     CTL_TEAM_CMDS,
+    {"sriov", "list", "sriov.list", NULL, f_none,
+     "SR-IOV physical functions and their VFs", ctl_sriov_print_list, NULL,
+     NULL},
+    {"sriov", "set-numvfs", "sriov.numvfs", ctl_a_sriov_numvfs, f_none,
+     "give a PF N VFs (kept across restarts)", ctl_sriov_print_pf,
+     ctl_sriov_prepare_numvfs, NULL},
+    {"sriov", "vf", "sriov.vf", ctl_a_sriov_vf, ctl_f_sriov_vf,
+     "set a VF's MAC, VLAN, spoof checking, trust, rate, link state (all "
+     "or none; kept)",
+     ctl_sriov_print_vf, ctl_sriov_prepare_vf, NULL},
 };
 
 const unsigned ctl_n_cmds = ARRAY_SIZE(ctl_cmds);

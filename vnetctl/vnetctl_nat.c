@@ -161,7 +161,10 @@ void ctl_nat_sessions_print(json_t *res)
 		       (long long)json_integer_value(
 			   json_object_get(n, "exhausted")));
 		json_object_foreach(drops, key, v)
-		    printf(" %s=%lld", key, (long long)json_integer_value(v));
+		{
+			printf(" %s=%lld", key,
+			       (long long)json_integer_value(v));
+		}
 		printf("%s\n", json_object_size(drops) ? "" : " none");
 	}
 }

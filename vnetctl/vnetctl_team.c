@@ -118,8 +118,9 @@ static void print_lacp(json_t *m)
 		    (int)jint(x, "system_priority"),
 		    json_string_value(json_object_get(x, "system")),
 		    jint(x, "key"), jint(x, "port_priority"), jint(x, "port"));
-		json_array_foreach(json_object_get(x, "state"), i, w)
-		    printf(" %s", json_string_value(w));
+		w = json_object_get(x, "state");
+		for (i = 0; i < json_array_size(w); i++)
+			printf(" %s", json_string_value(json_array_get(w, i)));
 		printf("\n");
 	}
 }
@@ -167,7 +168,10 @@ void ctl_team_print_show(json_t *res)
 		}
 		printf("%s\n", any ? "" : " -");
 	}
-	json_array_foreach(members, i, m) print_lacp(m);
+	json_array_foreach(members, i, m)
+	{
+		print_lacp(m);
+	}
 	printf("\nfailover history:\n");
 	json_array_foreach(json_object_get(res, "history"), i, h)
 	{

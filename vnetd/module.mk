@@ -5,3 +5,4 @@ VNETD_SRCS += vnetd/vnetd_metrics.c vnetd/vnetd_sd.c
 VNETD_SRCS += vnetd/vnetd_caps.c
 VNETD_SRCS += vnetd/vnetd_nat.c
 VNETD_SRCS += vnetd/vnetd_team.c
+VNETD_SRCS += vnetd/vnetd_sriov.c

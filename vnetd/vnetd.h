@@ -18,6 +18,7 @@ struct vnetd_store;
 struct vnetd_rpc;
 struct vnetd_gw;
 struct vnic_monitor;
+struct vnetd_sriov;
 
 /* An error to report to a client: JSON-RPC code and a sentence. */
 struct vnetd_err {
@@ -112,8 +113,10 @@ extern const struct vnetd_kind vnetd_kind_port;
 extern const struct vnetd_kind vnetd_kind_reservation;
 extern const struct vnetd_kind vnetd_kind_nat_forward;
 extern const struct vnetd_kind vnetd_kind_team;
+extern const struct vnetd_kind vnetd_kind_sriov_pf;
+extern const struct vnetd_kind vnetd_kind_vf;
 extern const struct vnetd_kind *const vnetd_kinds[];
-#define VNETD_KINDS 5
+#define VNETD_KINDS 7
 
 /**
  * struct vnetd_objset - the objects of one kind, in creation order
@@ -229,6 +232,7 @@ void vnetd_team_net_down(struct vnetd *d, struct vnetd_net *net);
 bool vnetd_team_link_event(struct vnetd *d, int ifindex, bool deleted, bool up,
 			   bool running);
 json_t *vnetd_team_show(struct vnetd *d, json_t *params, struct vnetd_err *e);
+void vnetd_team_port_names(struct vnetd *d, const char **names);
 json_t *vnetd_team_add_member(struct vnetd *d, json_t *params,
 			      struct vnetd_err *e);
 json_t *vnetd_team_del_member(struct vnetd *d, json_t *params,
@@ -296,6 +300,24 @@ json_t *vnetd_nat_sessions(struct vnetd *d, json_t *params,
 			   struct vnetd_err *e);
 json_t *vnetd_nat_flush(struct vnetd *d, json_t *params, struct vnetd_err *e);
 json_t *vnetd_nat_forward(struct vnetd *d, json_t *params, struct vnetd_err *e);
+void vnetd_nat_stats_rows(struct vnetd *d, const char *net, json_t *arr);
+char *vnetd_nat_metrics(struct vnetd *d);
+/* ---- SR-IOV: PFs, VFs, pools, sriov ports (vnetd_sriov.c) ---- */
+
+json_t *vnetd_sriov_list(struct vnetd *d, json_t *params, struct vnetd_err *e);
+json_t *vnetd_sriov_numvfs(struct vnetd *d, json_t *params,
+			   struct vnetd_err *e);
+json_t *vnetd_sriov_vf(struct vnetd *d, json_t *params, struct vnetd_err *e);
+int vnetd_sriov_pool_check(struct vnetd *d, json_t *conf, struct vnetd_err *e);
+int vnetd_sriov_port_check(struct vnetd *d, const struct vnetd_view *v,
+			   json_t *conf, json_t *old, struct vnetd_err *e);
+int vnetd_sriov_port_activate(struct vnetd *d, struct vnetd_port *p);
+void vnetd_sriov_port_unapply(struct vnetd *d, struct vnetd_port *p,
+			      bool remove);
+json_t *vnetd_sriov_port_status(struct vnetd *d, struct vnetd_port *p);
+void vnetd_sriov_port_purge(struct vnetd *d, json_t *conf);
+void vnetd_sriov_link_event(struct vnetd *d, const char *name, bool deleted);
+void vnetd_sriov_close(struct vnetd *d);
 
 /* ---- the state store (vnetd_store.c) ---- */
 
@@ -368,6 +390,7 @@ struct vnetd_opts {
  * @timers: the control thread's timer service
  * @objs: configured objects per kind (index in vnetd_kinds)
  * @nets: networks by switch network id
+ * @sriov: SR-IOV context, NULL until SR-IOV is used
  * @deferred: memory to free once the current batch of events is handled
  * @sock_gid: group allowed on the control socket (0: none)
  * @epfd: the control thread's epoll set
@@ -384,6 +407,7 @@ struct vnetd {
 	struct timer_svc *timers;
 	struct vnetd_objset objs[VNETD_KINDS];
 	struct vnetd_net *nets[VSW_MAX_NETS];
+	struct vnetd_sriov *sriov;
 	void **deferred;
 	size_t n_deferred, cap_deferred;
 	gid_t sock_gid;

@@ -527,7 +527,12 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 		vlog(MAIN, WARN, "network %s: cannot pin its gateway's MAC: %s",
 		     net->obj.name, strerror(-ret));
 	if (jstr(net->obj.conf, "nat_via") &&
-	    vnetd_nat_start(d, net, g->vnic, g->port, &g->nat, e)) {
+	    !vnetd_net_find(d, jstr(net->obj.conf, "nat_via")))
+		/* Its external network was deleted: the gateway serves on. */
+		vlog(MAIN, WARN, "network %s: no network %s: NAT is off",
+		     net->obj.name, jstr(net->obj.conf, "nat_via"));
+	else if (jstr(net->obj.conf, "nat_via") &&
+		 vnetd_nat_start(d, net, g->vnic, g->port, &g->nat, e)) {
 		(void)vswitch_port_del(d->sw, g->port);
 		ret = -EINVAL;
 		goto err;

@@ -638,6 +638,13 @@ char *vnetd_metrics_render(struct vnetd *d, struct vnetd_metrics *m,
 	emit_networks(d, &b);
 	emit_ports(d, &b);
 	emit_gateways(d, &b);
+	{
+		char *nat = vnetd_nat_metrics(d);
+
+		if (nat)
+			mb_printf(&b, "%s", nat);
+		free(nat);
+	}
 	if (m) {
 		emit_datapath(m, &b);
 		emit_control(m, &b);

@@ -744,8 +744,8 @@ void vnetd_nat_free(struct vnetd *d, struct vnetd_nat *n)
 
 /**
  * vnetd_nat_ext_gone() - an external network is being deleted: stop the
- * NAT of the networks that translate through it (their gateways come back
- * without it)
+ * NAT of the networks that translate through it (their gateways are
+ * rebuilt without it once the deletion is done)
  * @d: daemon
  * @ext: the external network's name
  */
@@ -763,6 +763,7 @@ void vnetd_nat_ext_gone(struct vnetd *d, const char *ext)
 			     "stops",
 			     net->obj.name, ext);
 			vnetd_gw_stop(d, net);
+			vnetd_gw_changed(d, net->obj.name);
 		}
 	}
 }
@@ -1012,4 +1013,122 @@ json_t *vnetd_nat_forward(struct vnetd *d, json_t *params, struct vnetd_err *e)
 	}
 	json_decref(p);
 	return res;
+}
+
+/**
+ * vnetd_nat_stats_rows() - one "vnetctl stats" row per running NAT: packets
+ * translated each way and drops by reason (the engine's and the gateway's)
+ * @d: daemon
+ * @net: only this network's, or NULL for all
+ * @arr: array the rows are appended to
+ */
+void vnetd_nat_stats_rows(struct vnetd *d, const char *net, json_t *arr)
+{
+	const struct vnetd_objset *nets = vnetd_objs(d, &vnetd_kind_network);
+
+	for (size_t i = 0; i < nets->n; i++) {
+		const char *name = nets->v[i]->name;
+		struct vnetd_nat *n = nat_of(d, name);
+		json_t *c, *row;
+		char port[NAME_MAX_LEN + 8];
+
+		if (!n || (net && strcmp(net, name)))
+			continue;
+		c = counters(n);
+		snprintf(port, sizeof(port), "nat:%s", name);
+		row = json_pack(
+		    "{s:s,s:s,s:O,s:i,s:O,s:i,s:O}", "port", port, "network",
+		    name, "rx_packets", json_object_get(c, "translated_in"),
+		    "rx_bytes", 0, "tx_packets",
+		    json_object_get(c, "translated_out"), "tx_bytes", 0,
+		    "drops", json_object_get(c, "drops"));
+		json_object_set_new(
+		    row, "exhausted",
+		    json_incref(json_object_get(c, "exhausted")));
+		json_array_append_new(arr, row);
+		json_decref(c);
+	}
+}
+
+/* Metrics: the counters of counters() worth a family each. */
+static const struct {
+	const char *key, *name, *type, *help;
+} nat_metrics[] = {
+    {"translated_out", "vnet_nat_translated_out_total", "counter",
+     "Packets translated from the inside out"},
+    {"translated_in", "vnet_nat_translated_in_total", "counter",
+     "Packets translated from the outside in"},
+    {"hairpin", "vnet_nat_hairpin_total", "counter",
+     "Packets turned back into the private network"},
+    {"created", "vnet_nat_sessions_created_total", "counter",
+     "Sessions created"},
+    {"expired", "vnet_nat_entries_expired_total", "counter",
+     "Entries freed by expiry"},
+    {"exhausted", "vnet_nat_exhausted_total", "counter",
+     "New flows refused: no free port or a full table"},
+    {"icmp_errors", "vnet_nat_icmp_errors_total", "counter",
+     "Time exceeded and fragmentation needed sent by the gateway"},
+    {"sessions", "vnet_nat_sessions", "gauge", "Sessions live"},
+    {"mappings", "vnet_nat_mappings", "gauge", "Dynamic mappings live"},
+    {"capacity", "vnet_nat_capacity", "gauge", "Entries the table holds"},
+};
+
+/**
+ * vnetd_nat_metrics() - the NAT families of the metrics endpoint
+ * @d: daemon
+ *
+ * Return: text in the Prometheus exposition format (free() it), or NULL
+ */
+char *vnetd_nat_metrics(struct vnetd *d)
+{
+	const struct vnetd_objset *nets = vnetd_objs(d, &vnetd_kind_network);
+	json_t *all = json_array();
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f || !all) {
+		if (f)
+			fclose(f);
+		free(buf);
+		json_decref(all);
+		return NULL;
+	}
+	for (size_t i = 0; i < nets->n; i++) {
+		struct vnetd_nat *n = nat_of(d, nets->v[i]->name);
+
+		if (n)
+			counters_one(n, all);
+	}
+	for (size_t m = 0; m < ARRAY_SIZE(nat_metrics); m++) {
+		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", nat_metrics[m].name,
+			nat_metrics[m].help, nat_metrics[m].name,
+			nat_metrics[m].type);
+		for (size_t i = 0; i < json_array_size(all); i++) {
+			json_t *o = json_array_get(all, i);
+
+			fprintf(f, "%s{network=\"%s\"} %lld\n",
+				nat_metrics[m].name, jstr(o, "network"),
+				(long long)json_integer_value(
+				    json_object_get(o, nat_metrics[m].key)));
+		}
+	}
+	fprintf(f, "# HELP vnet_nat_drops_total Packets the NAT dropped, by "
+		   "reason\n# TYPE vnet_nat_drops_total counter\n");
+	for (size_t i = 0; i < json_array_size(all); i++) {
+		json_t *o = json_array_get(all, i);
+		json_t *drops = json_object_get(o, "drops");
+
+		for (void *it = json_object_iter(drops); it;
+		     it = json_object_iter_next(drops, it))
+			fprintf(f,
+				"vnet_nat_drops_total{network=\"%s\","
+				"reason=\"%s\"} %lld\n",
+				jstr(o, "network"), json_object_iter_key(it),
+				(long long)json_integer_value(
+				    json_object_iter_value(it)));
+	}
+	json_decref(all);
+	fclose(f);
+	return buf;
 }

@@ -59,6 +59,10 @@ static const struct schema_opt net_opts[] = {
      .desc = "the gateway's MAC on the external network (made once)"},
     {"uplink_team", SCHEMA_NAME,
      .desc = "team of NICs that is the network's uplink (external)"},
+    {"sriov_pool", SCHEMA_STRING, 0, 40, .flags = SCHEMA_LIVE,
+     .desc = "VFs sriov ports take: PF or PF:FIRST-LAST"},
+    {"sriov_vlan", SCHEMA_UINT, 1, VLAN_MAX, 0, SCHEMA_LIVE,
+     .desc = "VLAN the pool's VFs are given"},
 };
 
 /**
@@ -92,6 +96,8 @@ static int net_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 		return -EINVAL;
 	}
 	if (vnetd_team_check_net(v, conf, e))
+		return -EINVAL;
+	if (vnetd_sriov_pool_check(d, conf, e))
 		return -EINVAL;
 	if (gp.enabled && !jstr(conf, "gateway_mac")) {
 		uint8_t mac[6];
@@ -351,6 +357,7 @@ json_t *vnetd_mac_show(struct vnetd *d, json_t *params, struct vnetd_err *e)
 		if (p->id >= 0)
 			ctx->names[p->id] = p->obj.name;
 	}
+	vnetd_team_port_names(d, ctx->names);
 	ctx->arr = json_array();
 	vswitch_fdb_dump(d->sw, vnetd_net_of(o)->id, fdb_dump_one, ctx);
 	arr = ctx->arr;

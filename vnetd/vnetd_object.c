@@ -26,7 +26,8 @@
 
 const struct vnetd_kind *const vnetd_kinds[VNETD_KINDS] = {
     &vnetd_kind_network,     &vnetd_kind_port, &vnetd_kind_reservation,
-    &vnetd_kind_nat_forward, &vnetd_kind_team,
+    &vnetd_kind_nat_forward, &vnetd_kind_team, &vnetd_kind_sriov_pf,
+    &vnetd_kind_vf,
 };
 
 /**
@@ -1024,4 +1025,5 @@ void vnetd_shutdown(struct vnetd *d)
 		free(d->objs[i].v);
 		d->objs[i] = (struct vnetd_objset){0};
 	}
+	vnetd_sriov_close(d);
 }

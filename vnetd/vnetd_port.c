@@ -17,8 +17,8 @@
 
 #define PORT_RETRY_MS 5000
 
-static const char *const port_kinds[] = {"tap", "host", "uplink", "vhost-user",
-					 NULL};
+static const char *const port_kinds[] = {"tap",	       "host",	"uplink",
+					 "vhost-user", "sriov", NULL};
 static const char *const uplink_backends[] = {"afpacket", "pcap", NULL};
 
 static const struct schema_opt port_opts[] = {
@@ -26,7 +26,7 @@ static const struct schema_opt port_opts[] = {
     {"network", SCHEMA_NAME, .flags = SCHEMA_REQUIRED,
      .desc = "network to join"},
     {"kind", SCHEMA_ENUM, .flags = SCHEMA_REQUIRED, .choices = port_kinds,
-     .desc = "tap, host, uplink or vhost-user"},
+     .desc = "tap, host, uplink, vhost-user or sriov"},
     {"device", SCHEMA_NAME, .desc = "device: the tap to create, or the NIC"},
     {"backend", SCHEMA_ENUM, .choices = uplink_backends,
      .desc = "uplink capture backend"},
@@ -49,7 +49,15 @@ static const struct schema_opt port_opts[] = {
     {"path", SCHEMA_PATH, .desc = "vhost-user socket"},
     {"client", SCHEMA_BOOL, .desc = "vhost-user: connect to the VMM's socket"},
     {"queues", SCHEMA_UINT, 1, 8, 0, .desc = "vhost-user queue pairs"},
+    {"sriov_pf", SCHEMA_NAME, .desc = "sriov: the PF of its VF (picked)"},
+    {"sriov_vf", SCHEMA_UINT, 0, 255, 0,
+     .desc = "sriov: its VF's index (picked from the network's pool)"},
 };
+
+static bool is_sriov(json_t *conf)
+{
+	return !strcmp(jstr(conf, "kind"), "sriov");
+}
 
 /**
  * vnetd_port_find() - a port by name
@@ -222,8 +230,18 @@ static int port_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 	enum vsw_port_role role;
 	const char *name, *dev, *path, *key;
 	json_t *net, *other;
-	int ret = port_check_self(conf, e);
+	int ret;
 
+	if (is_sriov(conf))
+		return vnetd_sriov_port_check(d, v, conf, old, e);
+	if (json_object_get(conf, "sriov_pf") ||
+	    json_object_get(conf, "sriov_vf")) {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+			      "'sriov_pf' and 'sriov_vf' apply to sriov ports "
+			      "only");
+		return -EINVAL;
+	}
+	ret = port_check_self(conf, e);
 	if (ret)
 		return ret;
 	name = jstr(conf, "name");
@@ -383,6 +401,8 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 
 	if (!net)
 		return -ENOENT;
+	if (is_sriov(conf))
+		return vnetd_sriov_port_activate(d, p);
 	if (jstr(conf, "mac")) {
 		mac_parse(jstr(conf, "mac"), vp.mac);
 		vp.has_mac = true;
@@ -480,6 +500,8 @@ static void port_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
 	struct vnetd_port *p = vnetd_port_of(o);
 
 	vtimer_cancel(d->timers, &p->retry);
+	if (is_sriov(o->conf))
+		vnetd_sriov_port_unapply(d, p, remove);
 	if (p->id >= 0) {
 		watch_ctl(d, p, false);
 		if (remove)
@@ -544,6 +566,12 @@ static int port_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 	struct vsw_vlan was, now;
 	int ret;
 
+	if (is_sriov(o->conf)) {
+		vnetd_err_set(e, VNET_ERR_REFUSED,
+			      "an sriov port cannot change: delete it and add "
+			      "it again");
+		return -EPERM;
+	}
 	if (p->id < 0) {
 		vnetd_err_set(e, VNET_ERR_BUSY,
 			      "port '%s' is not active (%s); it cannot change "
@@ -587,9 +615,12 @@ static int port_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 static json_t *port_status(struct vnetd *d, struct vnetd_obj *o)
 {
 	struct vnetd_port *p = vnetd_port_of(o);
-	json_t *s = json_deep_copy(o->conf);
+	json_t *s;
 	const char *state;
 
+	if (is_sriov(o->conf))
+		return vnetd_sriov_port_status(d, p);
+	s = json_deep_copy(o->conf);
 	if (p->id < 0)
 		state = "error";
 	else if (vswitch_port_up(d->sw, p->id))
@@ -623,6 +654,10 @@ static void port_purge(struct vnetd *d, json_t *conf)
 	const char *kind = jstr(conf, "kind"), *dev = jstr(conf, "device");
 	int ret;
 
+	if (is_sriov(conf)) {
+		vnetd_sriov_port_purge(d, conf);
+		return;
+	}
 	if (!dev || (strcmp(kind, "tap") && strcmp(kind, "host")))
 		return;
 	for (size_t i = 0; i < ports->n; i++) {
@@ -733,6 +768,8 @@ json_t *vnetd_stats(struct vnetd *d, json_t *params, struct vnetd_err *e)
 				    json_string(jstr(p->obj.conf, "network")));
 		json_array_append_new(arr, o);
 	}
+	if (!port)
+		vnetd_nat_stats_rows(d, net, arr);
 	return arr;
 }
 
@@ -751,6 +788,7 @@ void vnetd_link_event(struct vnetd *d, int ifindex, const char *name,
 	int id = vswitch_port_find_ifindex(d->sw, ifindex);
 	struct vnic *v;
 
+	vnetd_sriov_link_event(d, name, deleted);
 	if (vnetd_team_link_event(d, ifindex, deleted, up, running))
 		return;
 	if (id < 0)

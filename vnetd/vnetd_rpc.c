@@ -145,7 +145,10 @@ enum rpc_op { OP_FN, OP_CREATE, OP_DELETE, OP_SET, OP_LIST };
 	X("nat.forward", OP_FN, NULL, vnetd_nat_forward, true)       \
 	X("nat.sessions", OP_FN, NULL, vnetd_nat_sessions, false)    \
 	X("nat.flush", OP_FN, NULL, vnetd_nat_flush, true)           \
-	VNETD_TEAM_METHODS(X)
+	VNETD_TEAM_METHODS(X)                                        \
+	X("sriov.list", OP_FN, NULL, vnetd_sriov_list, false)        \
+	X("sriov.numvfs", OP_FN, NULL, vnetd_sriov_numvfs, true)     \
+	X("sriov.vf", OP_FN, NULL, vnetd_sriov_vf, true)
 
 static const struct {
 	const char *name;

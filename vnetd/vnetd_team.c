@@ -410,9 +410,12 @@ int vnetd_team_check_net(const struct vnetd_view *v, json_t *net,
 	return 0;
 }
 
+/* The next deadline the team asked for; none (UINT64_MAX) until an event. */
 static void team_rearm(struct vnetd_team *tm, uint64_t when)
 {
-	if (vtimer_arm_at(tm->d->timers, &tm->timer, when))
+	if (when == UINT64_MAX)
+		vtimer_cancel(tm->d->timers, &tm->timer);
+	else if (vtimer_arm_at(tm->d->timers, &tm->timer, when))
 		vlog(MAIN, ERR, "team %s: cannot arm its timer", tm->obj.name);
 }
 
@@ -693,6 +696,23 @@ bool vnetd_team_link_event(struct vnetd *d, int ifindex, bool deleted, bool up,
 			return true;
 	}
 	return false;
+}
+
+/**
+ * vnetd_team_port_names() - name the switch ports of running teams
+ * @d: daemon
+ * @names: switch port id -> name, VSW_MAX_PORTS entries
+ */
+void vnetd_team_port_names(struct vnetd *d, const char **names)
+{
+	const struct vnetd_objset *s = vnetd_objs(d, &vnetd_kind_team);
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct vnetd_team *tm = team_of(s->v[i]);
+
+		if (tm->id >= 0 && tm->id < VSW_MAX_PORTS)
+			names[tm->id] = tm->obj.name;
+	}
 }
 
 /**

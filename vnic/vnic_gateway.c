@@ -20,6 +20,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -83,8 +85,9 @@ static void gw_drop(struct vnic_gateway *g, enum vgw_drop d)
 /* ---- timing: when rx_burst() has work ---- */
 
 /**
- * vgw_arm() - recompute when rx_burst() must run next (queued frames: now;
- * otherwise the first probe deadline or lease expiry) and arm the timerfd
+ * vgw_arm() - recompute when rx_burst() must run next (queued frames: now,
+ * by the eventfd; otherwise the first probe deadline or lease expiry, by
+ * the timerfd)
  * @g: gateway, locked
  */
 void vgw_arm(struct vnic_gateway *g)
@@ -106,6 +109,15 @@ void vgw_arm(struct vnic_gateway *g)
 			due = t;
 	}
 	atomic_store_explicit(&g->due, due, memory_order_release);
+	if (due <= now) {
+		/* Work now: an eventfd write is far cheaper than re-arming
+		 * the timer for every burst. */
+		uint64_t one = 1;
+
+		if (!g->kicked && write(g->efd, &one, sizeof(one)) > 0)
+			g->kicked = true;
+		return;
+	}
 	if (due == g->armed || g->tfd < 0)
 		return;
 	struct itimerspec its = {0};
@@ -623,6 +635,35 @@ static void frame_in(struct vnic_gateway *g, uint8_t *f, size_t len)
 
 /* ---- the ops ---- */
 
+/**
+ * vgw_wait_fd() - one fd that is readable when either of two is: what a
+ * gateway leg gives the switch to wait on (an epoll set of its timerfd and
+ * its eventfd)
+ * @tfd: timerfd, or -1
+ * @efd: eventfd, or -1
+ *
+ * Return: the fd, or -errno
+ */
+int vgw_wait_fd(int tfd, int efd)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+	int fd;
+
+	if (tfd < 0 || efd < 0)
+		return -EMFILE;
+	fd = epoll_create1(EPOLL_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (epoll_ctl(fd, EPOLL_CTL_ADD, tfd, &ev) ||
+	    epoll_ctl(fd, EPOLL_CTL_ADD, efd, &ev)) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
 static void gw_close(struct vnic *v)
 {
 	struct vnic_gateway *g = to_gw(v);
@@ -630,6 +671,10 @@ static void gw_close(struct vnic *v)
 	vgw_nat_free(g);
 	if (g->tfd >= 0)
 		close(g->tfd);
+	if (g->efd >= 0)
+		close(g->efd);
+	if (g->pfd >= 0)
+		close(g->pfd);
 	vgw_queue_fini(&g->out[0]);
 	vgw_queue_fini(&g->out[1]);
 	pthread_mutex_destroy(&g->lock);
@@ -653,10 +698,12 @@ static int gw_open(const struct vnic_params *params, struct vnic **out,
 	else
 		mac_random(g->mac);
 	g->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (g->tfd < 0 ||
+	g->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	g->pfd = vgw_wait_fd(g->tfd, g->efd);
+	if (g->pfd < 0 ||
 	    vgw_queue_init(&g->out[0], VGW_OUT_SLOTS, VGW_SLOT_SIZE) ||
 	    vgw_queue_init(&g->out[1], VGW_BIG_SLOTS, PKT_MAX_FRAME)) {
-		int rc = g->tfd < 0 ? -errno : -ENOMEM;
+		int rc = g->pfd < 0 ? g->pfd : -ENOMEM;
 
 		snprintf(err, errlen, "gateway %s: %s", params->name,
 			 strerror(-rc));
@@ -684,6 +731,12 @@ static int gw_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 	if (atomic_load_explicit(&g->due, memory_order_acquire) > now)
 		return 0;
 	pthread_mutex_lock(&g->lock);
+	if (g->kicked) {
+		if (read(g->efd, &tick, sizeof(tick)) < 0) {
+			/* EAGAIN: nothing to clear */
+		}
+		g->kicked = false;
+	}
 	if (g->armed <= now) {
 		if (read(g->tfd, &tick, sizeof(tick)) < 0) {
 			/* EAGAIN: the timer was re-armed meanwhile */
@@ -747,7 +800,7 @@ static int gw_tx_burst(struct vnic *v, unsigned txq, const struct pkt_out *out,
 
 static int gw_rx_fd(const struct vnic *v, unsigned rxq)
 {
-	return ((const struct vnic_gateway *)v)->tfd;
+	return ((const struct vnic_gateway *)v)->pfd;
 }
 
 static void gw_describe(const struct vnic *v, json_t *obj)

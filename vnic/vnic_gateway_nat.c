@@ -25,7 +25,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/timerfd.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,19 +35,20 @@
 #include "../nat/nat.h"
 #include "vnic_gateway_priv.h"
 
-#define ARP_SLOTS     512 /* cached next hops per leg (a power of 2) */
-#define ARP_PROBE     8	  /* slots tried from an address's hash */
-#define ARP_VALID_NS  60000000000ull /* an answer is trusted this long */
-#define ARP_RETRY_NS  1000000000ull
-#define ARP_TRIES     3
-#define ARP_FAILED_NS 3000000000ull /* a silent hop is not asked again */
-#define PEND_SLOTS    32	    /* packets waiting for ARP, per leg */
-#define PEND_PER_HOP  4
-#define ICMP_TOKENS   20 /* ICMP errors per tick (100 ms) */
-#define LEG_SLOTS     1024
-#define LEG_BIG_SLOTS 16
-#define DHCPC_PORT    68
-#define DHCPS_PORT    67
+#define ARP_SLOTS      512 /* cached next hops per leg (a power of 2) */
+#define ARP_PROBE      8   /* slots tried from an address's hash */
+#define ARP_VALID_NS   60000000000ull /* an answer is trusted this long */
+#define ARP_REFRESH_NS 15000000000ull /* ask again this long before */
+#define ARP_RETRY_NS   1000000000ull
+#define ARP_TRIES      3
+#define ARP_FAILED_NS  3000000000ull /* a silent hop is not asked again */
+#define PEND_SLOTS     32	     /* packets waiting for ARP, per leg */
+#define PEND_PER_HOP   4
+#define ICMP_TOKENS    20 /* ICMP errors per tick (100 ms) */
+#define LEG_SLOTS      1024
+#define LEG_BIG_SLOTS  16
+#define DHCPC_PORT     68
+#define DHCPS_PORT     67
 
 enum { INSIDE, OUTSIDE };
 
@@ -73,23 +74,19 @@ struct resolver {
 	struct pend pend[PEND_SLOTS];
 };
 
-#define DHCPC_STATES(X)                                       \
-	X(STATIC, "static")                                   \
-	X(INIT, "init")                                       \
-	X(SELECTING, "selecting") X(REQUESTING, "requesting") \
-	    X(BOUND, "bound") X(RENEWING, "renewing")         \
-		X(REBINDING, "rebinding")
-
 enum dhcpc_state {
-#define DHCPC_ENUM(id, name) DHCPC_##id,
-	DHCPC_STATES(DHCPC_ENUM)
-#undef DHCPC_ENUM
+	DHCPC_STATIC, /* no client: a static address */
+	DHCPC_INIT,
+	DHCPC_SELECTING,
+	DHCPC_REQUESTING,
+	DHCPC_BOUND,
+	DHCPC_RENEWING,
+	DHCPC_REBINDING,
 };
 
 static const char *const dhcpc_names[] = {
-#define DHCPC_NAME(id, name) name,
-    DHCPC_STATES(DHCPC_NAME)
-#undef DHCPC_NAME
+    "static", "init",	  "selecting", "requesting",
+    "bound",  "renewing", "rebinding",
 };
 
 struct dhcpc {
@@ -107,9 +104,9 @@ struct dhcpc {
 struct vgw_leg {
 	struct vnic base;
 	struct vnic_gateway *g;
-	int tfd;
+	int efd;     /* readable while frames wait */
+	bool kicked; /* @efd was written and not read yet */
 	_Atomic uint64_t due;
-	uint64_t armed;
 	struct vgw_queue out[2];
 };
 
@@ -163,21 +160,14 @@ static const uint8_t bcast_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 static void leg_arm(struct vgw_leg *l)
 {
-	uint64_t due =
-	    l->out[0].head != l->out[0].tail || l->out[1].head != l->out[1].tail
-		? now_ns()
-		: UINT64_MAX;
-	struct itimerspec its = {0};
+	bool work = l->out[0].head != l->out[0].tail ||
+		    l->out[1].head != l->out[1].tail;
+	uint64_t one = 1;
 
-	atomic_store_explicit(&l->due, due, memory_order_release);
-	if (due == l->armed || l->tfd < 0)
-		return;
-	if (due != UINT64_MAX) {
-		its.it_value.tv_sec = (time_t)(due / 1000000000u);
-		its.it_value.tv_nsec = (long)(due % 1000000000u);
-	}
-	timerfd_settime(l->tfd, TFD_TIMER_ABSTIME, &its, NULL);
-	l->armed = due;
+	atomic_store_explicit(&l->due, work ? 0 : UINT64_MAX,
+			      memory_order_release);
+	if (work && !l->kicked && write(l->efd, &one, sizeof(one)) > 0)
+		l->kicked = true;
 }
 
 /* Room for a frame leaving on @side. */
@@ -314,6 +304,12 @@ static void leg_send(struct vnic_gateway *g, int side, uint32_t hop, uint8_t *f,
 	memcpy(f + 6, side_mac(g, side), 6);
 	pkt_put_be16(f + 12, ETHERTYPE_IPV4);
 	if (e && e->state == ARP_VALID && e->t > now) {
+		/* Asked again before it runs out, so a busy flow never
+		 * waits for ARP (the answer extends the entry). */
+		if (e->t - now < ARP_REFRESH_NS && !e->tries) {
+			e->tries = 1;
+			arp_request(g, side, hop);
+		}
 		o = leg_slot(g, side, len);
 		if (!o)
 			return;
@@ -902,8 +898,8 @@ static void leg_close(struct vnic *v)
 			g->nat->leg = NULL;
 		pthread_mutex_unlock(&g->lock);
 	}
-	if (l->tfd >= 0)
-		close(l->tfd);
+	if (l->efd >= 0)
+		close(l->efd);
 	vgw_queue_fini(&l->out[0]);
 	vgw_queue_fini(&l->out[1]);
 	free(l);
@@ -919,11 +915,11 @@ static int leg_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 	if (atomic_load_explicit(&l->due, memory_order_acquire) > now)
 		return 0;
 	pthread_mutex_lock(&l->g->lock);
-	if (l->armed <= now) {
-		if (read(l->tfd, &tick, sizeof(tick)) < 0) {
-			/* EAGAIN: re-armed meanwhile */
+	if (l->kicked) {
+		if (read(l->efd, &tick, sizeof(tick)) < 0) {
+			/* EAGAIN: nothing to clear */
 		}
-		l->armed = UINT64_MAX;
+		l->kicked = false;
 	}
 	got = vgw_queue_drain(&l->out[0], pool, pkts, n);
 	got += vgw_queue_drain(&l->out[1], pool, pkts + got, n - got);
@@ -954,7 +950,7 @@ static int leg_tx_burst(struct vnic *v, unsigned txq, const struct pkt_out *out,
 
 static int leg_rx_fd(const struct vnic *v, unsigned rxq)
 {
-	return ((const struct vgw_leg *)v)->tfd;
+	return ((const struct vgw_leg *)v)->efd;
 }
 
 static void leg_describe(const struct vnic *v, json_t *obj)
@@ -1017,16 +1013,15 @@ int vnic_gateway_nat_open(struct vnic *gw, const struct vgw_nat_config *cfg,
 	memcpy(p.mac, cfg->mac, 6);
 	vnic_base_init(&l->base, &leg_ops, &p);
 	l->g = g;
-	l->armed = UINT64_MAX;
 	atomic_init(&l->due, UINT64_MAX);
-	l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (l->tfd < 0 ||
+	l->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (l->efd < 0 ||
 	    vgw_queue_init(&l->out[0], LEG_SLOTS, VGW_SLOT_SIZE) ||
 	    vgw_queue_init(&l->out[1], LEG_BIG_SLOTS, PKT_MAX_FRAME)) {
 		snprintf(err, errlen, "%s: %s", cfg->name,
-			 l->tfd < 0 ? strerror(errno) : "out of memory");
-		if (l->tfd >= 0)
-			close(l->tfd);
+			 l->efd < 0 ? strerror(errno) : "out of memory");
+		if (l->efd >= 0)
+			close(l->efd);
 		vgw_queue_fini(&l->out[0]);
 		vgw_queue_fini(&l->out[1]);
 		free(l);

@@ -64,7 +64,8 @@ struct vnic_gateway {
 	uint8_t mac[6];
 	struct vgw_config cfg;
 	uint32_t bcast;
-	int tfd;
+	int tfd, efd, pfd; /* timer, kick, both for the switch */
+	bool kicked;
 	_Atomic uint64_t due; /* when rx_burst() has work, ns; ~0: never */
 	uint64_t armed;	      /* deadline the timerfd holds */
 	int64_t next_expiry;  /* the DHCP server's, its seconds */
@@ -109,6 +110,7 @@ void vgw_eth_put(uint8_t *f, const uint8_t *dst, const uint8_t *src,
 void vgw_ip_put(uint8_t *ip, uint32_t src, uint32_t dst, uint8_t proto,
 		size_t total, uint8_t tos, uint16_t id);
 void vgw_arm(struct vnic_gateway *g);
+int vgw_wait_fd(int tfd, int efd);
 
 /* vnic_gateway_nat.c, called under the gateway's lock */
 bool vgw_nat_ip(struct vnic_gateway *g, uint8_t *f, size_t len);

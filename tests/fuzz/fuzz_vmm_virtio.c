@@ -2,8 +2,10 @@
 /* fuzz_vmm_virtio.c - libFuzzer target: a hostile driver programs vnet-vmm's
  * virtio-net PCI function through configuration space and BAR0 (common
  * configuration, ISR, device configuration, notify area, MSI-X table) with
- * arbitrary accesses.  The backend may only ever be started with queues
- * that passed the checks. */
+ * arbitrary accesses, and writes arbitrary bytes into its RAM (rings,
+ * descriptors).  The backend may only ever be started with queues that
+ * passed the checks; queue 1 is served by the "VMM" (as vnet-vmm serves
+ * virtio-net's control queue): every chain taken from it lies in RAM. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +46,30 @@ static void fz_msix(struct vmm_virtio *v)
 		(void)vmm_virtio_vector_usable(v, i);
 }
 
-static const struct vmm_virtio_ops ops = {fz_start, fz_reset, fz_msix, NULL};
+static struct vmm_vq_state ctrl;
+
+/* Queue 1 is the VMM's own: take every chain, check it, give it back. */
+static bool fz_notify(struct vmm_virtio *v, unsigned q)
+{
+	struct vmm_vq_chain c;
+
+	if (q != 1)
+		return false;
+	while (vmm_vq_pop(v, q, &ctrl, &c) == 1) {
+		if (c.nseg > VIO_CHAIN_MAX_SEGS || c.nread > c.nseg)
+			abort();
+		for (unsigned i = 0; i < c.nseg; i++)
+			if (c.seg[i].p < mem.base ||
+			    c.seg[i].p + c.seg[i].len > mem.base + mem.size)
+				abort();
+		if (vmm_vq_push(v, q, &ctrl, c.head, 0))
+			break;
+	}
+	return true;
+}
+
+static const struct vmm_virtio_ops ops = {fz_start, fz_reset, fz_msix,
+					  fz_notify};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -58,6 +83,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!ram || vmm_mem_init_buf(&mem, ram, VMM_MEM_MIN))
 			abort();
 	}
+	memset(ram, 0, 1u << 20);
+	ctrl = (struct vmm_vq_state){0};
 	vmm_pci_init(&bus);
 	if (vmm_virtio_init(&dev, 1, &mem, 0xe0000000u, 2, 1ull << 5, cfg,
 			    sizeof(cfg), &ops, NULL) ||
@@ -83,6 +110,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    sz > 4 ? 4 : sz, a[0] & 0x10);
 			break;
 		}
+		case 3: /* 8 bytes of RAM, in the first 512 KiB */
+			memcpy(ram + (off & 0xffff) * 8, val, 8);
+			break;
 		default: /* common configuration directly */
 			if (a[0] & 0x10)
 				vmm_virtio_common_write(&dev, off & 0x3f, val,

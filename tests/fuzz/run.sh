@@ -29,10 +29,11 @@ CF="-g -O1 -std=gnu11 -D_GNU_SOURCE -I. $(pkg-config --cflags jansson libnl-rout
 LIBS="lib/pkt.c lib/util.c lib/vnet_hdr.c lib/jsonrpc.c lib/log.c
       vswitch/vswitch_parse.c vmm-glue/vhost_user.c vnic/vnic_vhost_vq.c
       vmm-glue/vmm_boot.c vmm-glue/vmm_pci.c vmm-glue/vmm_virtio.c
+      vmm-glue/vmm_netdev.c vmm-glue/vmm_vfio.c
       vnic/vnic.c vnic/vnic_vhost_user.c vnic/vnic_tap.c vnic/vnic_afpacket.c
       vnic/vnic_pcap.c vnic/vnic_link.c vnic/vnic_dummy.c vnic/vnic_gateway.c
       vnic/vnic_gateway_nat.c
-      $(ls dhcp/*.c nat/*.c teaming/*.c 2>/dev/null)"
+      $(ls dhcp/*.c nat/*.c teaming/*.c sriov/*.c 2>/dev/null)"
 pass=0 failn=0
 
 # Library objects, with coverage but without libFuzzer's main().

@@ -9,7 +9,7 @@
 #   vnet.ip=A.B.C.D/N   address of eth0 (vnet.ip1= for eth1)
 #   vnet.run=WORDS      command for /init to run (',' stands for ' ')
 set -eu
-VERSION=2 # bump when the initramfs changes
+VERSION=3 # bump when the initramfs changes
 OUT=$(readlink -f "${1:-tests/guest/cache}")
 mkdir -p "$OUT"
 # One cache serves every build and test run: the first caller builds it,
@@ -37,7 +37,7 @@ mkdir -p "$R/bin" "$R/sbin" "$R/etc" "$R/proc" "$R/sys" "$R/dev" "$R/tmp" \
 	"$R/lib/modules" "$R/usr/share/udhcpc"
 cp "$BB" "$R/bin/busybox"
 for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev \
-	virtio_pci failover net_failover virtio_net 8021q bonding; do
+	virtio_pci failover net_failover virtio_net 8021q tls bonding; do
 	f=$(find "$tmp/k/lib/modules/$kver" -name "$m.ko*" | head -1)
 	[ -n "$f" ] || continue
 	case $f in

@@ -2,6 +2,9 @@
 # vhost-user port on an internal network with a gateway, gets its address
 # from vnet's DHCP server with udhcpc at boot, pings the gateway, and
 # resolves its own name through the gateway's DNS; vnet stores the lease.
+# The network is also a NAT network out through an external network: the
+# guest fetches a page from a server in an "outside" namespace, which sees
+# only the NAT address.
 # vnet-test: alone
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -11,16 +14,26 @@ G=${VNET_GUEST_CACHE:-$(readlink -f "$(dirname "$0")/../guest")/cache}
 sh "$(dirname "$0")/../guest/build.sh" "$G" >"$T/guest-build.log" 2>&1 ||
 	skip "cannot build the test guest: $(tail -1 "$T/guest-build.log")"
 start_vnetd
-N="ge$S"
+N="ge$S" X="gx$S"
+ns "o$S"
+veth "u$S" "p$S" "o$S"
+addr "o$S" "p$S" 10.219.0.1/24
+mkdir "$T/www" && echo "page-from-outside-$S" >"$T/www/page"
+ip netns exec "o$S" python3 -u -m http.server 8080 --bind 10.219.0.1 \
+	--directory "$T/www" >"$T/outside.log" 2>&1 &
+PIDS="$PIDS $!"
+vnetctl network create "$X" --type external >/dev/null || fail "create $X"
+vnetctl port add "$X" --uplink "u$S" >/dev/null || fail uplink
 vnetctl network create "$N" --type internal --subnet 10.218.0.0/24 --dhcp \
-	--domain lab.vnet >/dev/null || fail create
+	--domain lab.vnet --nat-via "$X" --nat-address 10.219.0.2/24 \
+	>/dev/null || fail create
 vnetctl port add "$N" --vhost-user "$T/g.sock" >/dev/null || fail port
 MAC=52:54:00:21:80:01
 vnetctl dhcp reserve "$N" $MAC 10.218.0.50 --hostname guest1 >/dev/null ||
 	fail reserve
 qemu-system-x86_64 -machine pc -m 256 -smp 1 -nographic -nodefaults \
 	-no-reboot -serial stdio -kernel "$G/vmlinuz" -initrd "$G/initrd.gz" \
-	-append "console=ttyS0 quiet panic=-1 vnet.run=udhcpc,-i,eth0,-s,/usr/share/udhcpc/default.script,-q,-n,-t,20,-T,2,-x,hostname:guest1;ping,-c,3,10.218.0.1;nslookup,guest1.lab.vnet,10.218.0.1" \
+	-append "console=ttyS0 quiet panic=-1 vnet.run=udhcpc,-i,eth0,-s,/usr/share/udhcpc/default.script,-q,-n,-t,20,-T,2,-x,hostname:guest1;ping,-c,3,10.218.0.1;nslookup,guest1.lab.vnet,10.218.0.1;wget,-q,-O,-,http://10.219.0.1:8080/page" \
 	-object memory-backend-memfd,id=mem,size=256M,share=on \
 	-numa node,memdev=mem -chardev socket,id=c0,path="$T/g.sock",reconnect=1 \
 	-netdev vhost-user,id=n0,chardev=c0 \
@@ -37,6 +50,11 @@ log "the guest pinged the gateway 3/3"
 grep -A3 "guest1.lab.vnet" "$T/guest.log" | grep -q "10.218.0.50" ||
 	fail "guest could not resolve its name: $(tail -8 "$T/guest.log")"
 log "the guest resolved guest1.lab.vnet through the gateway"
+grep -q "^page-from-outside-$S" "$T/guest.log" ||
+	fail "guest could not fetch the page through the NAT: $(tail -5 "$T/guest.log")"
+grep -q '^10.219.0.2 - - .*GET /page' "$T/outside.log" ||
+	fail "the outside did not see the NAT address: $(cat "$T/outside.log")"
+log "the guest fetched a page from the outside namespace through the NAT (seen as 10.219.0.2)"
 [ "$(vnetctl --json dhcp leases "$N" | jq -r '.[] | select(.mac=="'$MAC'") | .state')" = bound ] ||
 	fail "lease not stored: $(vnetctl dhcp leases)"
 pass

@@ -6,10 +6,12 @@
 # sessions and flush, and the refusals of bad settings.
 . "$(dirname "$0")/lib.sh"
 need_root
+ALLOW_LOG='external network .* deleted: NAT stops|NAT is off'
 D=$(readlink -f "$(dirname "$0")/dhcp")
 command -v busybox >/dev/null || skip "busybox (package busybox-static) not installed"
 command -v iperf3 >/dev/null || skip "iperf3 not installed"
-start_vnetd
+MPORT=$((20000 + 0x$S % 20000))
+start_vnetd --metrics "127.0.0.1:$MPORT"
 X="ex$S" L="lb$S"
 OUT=10.216.0.1 NATIP=10.216.0.2
 ns "o$S"
@@ -135,6 +137,15 @@ n=$(vnetctl --json nat sessions "$L" | jq '[.sessions[] | select(.kind == "sessi
 [ "$(vnetctl --json nat sessions | jq '.nats[0].translated_out')" -gt 0 ] ||
 	fail "no translation counted"
 vnetctl nat sessions "$L" >/dev/null || fail "sessions (text)"
+# Counters: in stats (a row per NAT) and in the metrics.
+[ "$(vnetctl --json stats --network "$L" | jq "[.[] | select(.port == \"nat:$L\")][0].tx_packets")" -gt 0 ] ||
+	fail "no NAT row in stats: $(vnetctl stats)"
+curl -sf --max-time 5 "http://127.0.0.1:$MPORT/metrics" >"$T/m" || fail "no metrics"
+v=$(grep "^vnet_nat_translated_out_total{network=\"$L\"} " "$T/m" | awk '{print $2}')
+[ "${v:-0}" -gt 0 ] || fail "no NAT translations in the metrics"
+grep -q "^vnet_nat_drops_total{network=\"$L\",reason=\"ttl\"} [1-9]" "$T/m" ||
+	fail "the traceroute's TTL drops are not in the metrics"
+log "counters: $v translations out; stats and metrics agree"
 vnetctl nat flush "$L" >/dev/null || fail "flush"
 n=$(vnetctl --json nat sessions "$L" | jq '[.sessions[] | select(.kind == "session")] | length')
 [ "$n" = 0 ] || fail "$n sessions after flush"
@@ -143,4 +154,14 @@ vnetctl nat forward del "$L" tcp 8080 >/dev/null || fail "forward del"
 ip netns exec "o$S" curl -s --max-time 2 http://$NATIP:8080/ >/dev/null &&
 	fail "forward still open after del"
 log "forward deleted: closed"
+
+# Deleting the external network stops the NAT; the gateway serves on.
+vnetctl network delete "$X" --force >/dev/null || fail "delete $X"
+for _ in $(seq 30); do
+	[ "$(jget .nat network show "$L")" = null ] && break
+	sleep 0.1
+done
+[ "$(jget .nat network show "$L")" = null ] || fail "NAT still running"
+pings "a$S" 10.217.0.1
+log "external network deleted: NAT off, the gateway still answers"
 pass

@@ -1,17 +1,20 @@
-# Teaming, active-backup with carrier: a team of two veth members whose
-# peers are ports of a Linux bridge in an "upstream switch" namespace with a
-# host behind it.  A VM namespace pings the host every 10 ms through the
-# team: taking the active member's peer down loses at most 2 replies,
-# failback to the primary loses none, and right after a failover (with no
-# traffic of its own) the bridge already has the VM's MAC on the new member:
-# the team announced it.
+# Teaming, active-backup with carrier: a team of two veth members (read
+# with $BACKEND: afpacket by default, pcap works too) whose peers are ports
+# of a Linux bridge in an "upstream switch" namespace with a host behind it.
+# A VM namespace pings the host every 10 ms through the team: taking the
+# active member's peer down loses at most 2 replies, failback to the
+# primary loses none, and right after a failover (with no traffic of its
+# own) the bridge already has the VM's MAC on the new member: the team
+# announced it.
 # vnet-test: alone
 . "$(dirname "$0")/lib.sh"
 need_root
 . "$(dirname "$0")/team_lib.sh"
 team_topology
+# shellcheck disable=SC2086
 vnetctl team create "tm$S" --mode active-backup --members "ua$S,ub$S" \
-	--primary "ua$S" >/dev/null || fail "team create"
+	--primary "ua$S" ${BACKEND:+--backend $BACKEND} >/dev/null ||
+	fail "team create"
 vnetctl network create "ex$S" --type external --uplink-team "tm$S" \
 	>/dev/null || fail "network create"
 team_vm

@@ -36,6 +36,18 @@ bad "vnetd is not running" --kernel "$GUEST" --mem 32M --net "$NET" \
 bad "cannot open the kernel" --kernel "$T/missing" --mem 32M
 bad "cannot be booted" --kernel /etc/hostname --mem 32M
 bad "must be between" --kernel "$GUEST" --mem 2M
+bad "is not NETWORK" --kernel "$GUEST" --mem 32M --net "$NET,queues=9" \
+	--socket "$T/sock"
+# A VF for passthrough: with no SR-IOV pool on the network (or a vnetd
+# without SR-IOV ports), one sentence, and no port left behind.
+bad "no SR-IOV virtual function on $NET" --kernel "$GUEST" --mem 32M \
+	--net "$NET,sriov,name=vf$S" --socket "$T/sock"
+vnetctl port list | grep -q "vf$S" && fail "a refused sriov port was left"
+# vfio-check on functions that cannot be passed through.
+out=$("$VMM" vfio-check 0000:ff:1f.7 2>&1) && fail "vfio-check of nothing passed"
+echo "$out" | grep -q "no PCI function 0000:ff:1f.7" ||
+	fail "unclear vfio-check refusal: $out"
+log "refused: $out"
 # No KVM: /dev hidden in a private mount namespace, or not a KVM device.
 if command -v unshare >/dev/null; then
 	out=$(unshare -m sh -c "mount -t tmpfs none /dev &&

@@ -44,6 +44,12 @@ guest a "count=1 serve=90 mq" ",listen,queues=2"
 wait_line a "serving ARP and ping"
 grep -q "2 queue pairs, control queue 4: OK" "$T/a.out" ||
 	{ cat "$T/a.out"; fail "guest a did not get two queue pairs"; }
+# The device offers what vnetd offers: checksum and TSO offloads among them.
+FEAT=$(tr -d '\r' <"$T/a.out" | sed -n 's/.*device offers features \([0-9a-f]*\):\([0-9a-f]*\).*/\2/p')
+[ -n "$FEAT" ] && [ $((0x$FEAT & 0x1803)) = $((0x1803)) ] ||
+	fail "the device does not offer vnetd's CSUM, GUEST_CSUM, HOST_TSO4/6 (features $FEAT)"
+[ $((0x$FEAT & (1 << 22 | 1 << 17))) = $((1 << 22 | 1 << 17)) ] ||
+	fail "the device does not offer MQ and CTRL_VQ (features $FEAT)"
 MACA=$(vnetctl --json port show "a$S" | jq -r .mac)
 case $MACA in 02:*) ;; *) fail "vnetd assigned no MAC to a's port ($MACA)" ;; esac
 grep -q "MAC $MACA" "$T/a.out" || fail "guest a does not have vnetd's MAC $MACA"
@@ -99,6 +105,8 @@ wait $PID_c
 grep -q "ping $IPA seq=.* reply" "$T/c.out" ||
 	{ tr -d '\r' <"$T/c.out"; fail "a is unreachable after vnetd's restart"; }
 mq_check "after vnetd's restart"
+[ "$(jq -r .mac "$T/a.json")" = "$MACA" ] ||
+	fail "a's MAC changed with vnetd's restart ($(jq -r .mac "$T/a.json"), was $MACA)"
 log "vnetd restarted: it reconnected to a (listen mode, 2 pairs); c pinged a"
 kill -TERM $PID_a
 wait $PID_a

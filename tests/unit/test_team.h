@@ -52,7 +52,7 @@ static inline struct team *mk_team(enum team_mode mode, unsigned n,
 {
 	struct team_config cfg;
 	struct team *t;
-	char name[8];
+	char name[16];
 
 	if (cfg_out)
 		cfg = *cfg_out;

@@ -418,7 +418,7 @@ static void test_members(void **state)
 	assert_int_equal(team_member_add(t, "eth0", mac_m[0], 0, true, 0),
 			 -EEXIST);
 	for (unsigned i = 2; i < TEAM_MAX_MEMBERS; i++) {
-		char name[8];
+		char name[16];
 
 		snprintf(name, sizeof(name), "x%u", i);
 		assert_int_equal(

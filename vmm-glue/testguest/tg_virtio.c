@@ -230,7 +230,14 @@ int tg_virtio_init(uint8_t mac[6], bool bad, bool mq)
 		tg_puts("guest-min: the device is not virtio 1.x\n");
 		return -1;
 	}
-	w32(0x00, 0);
+	w32(0x00, 1);
+	{
+		uint32_t hi = r32(0x04);
+
+		w32(0x00, 0);
+		tg_printf("guest-min: device offers features %x:%08x\n", hi,
+			  r32(0x04));
+	}
 	if (mq &&
 	    (r32(0x04) & (1u << 22 | 1u << 17)) == (1u << 22 | 1u << 17) &&
 	    devcfg[8] >= 2) {

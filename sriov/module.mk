@@ -1,0 +1,1 @@
+SRIOV_SRCS += sriov/sriov_sysfs.c sriov/sriov_nl.c

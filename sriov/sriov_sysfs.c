@@ -1,0 +1,619 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* sriov_sysfs.c - SR-IOV in sysfs: find physical functions and their VFs,
+ * set the number of VFs, hand a VF to vfio-pci and give it back
+ *
+ * Layout read (relative to the root, "/sys" on a host):
+ *   class/net/PF/device            -> the PF's PCI device
+ *   .../device/sriov_totalvfs, sriov_numvfs, driver, virtfnN -> VF device
+ *   bus/pci/devices/VF/{driver, iommu_group, net/IF, driver_override}
+ *   bus/pci/drivers/vfio-pci/bind, bus/pci/drivers_probe
+ * Names and PCI addresses that go into paths are checked first (a device
+ * name with '/' or a PCI address in the wrong shape is refused), so no
+ * caller-supplied string walks out of the tree.
+ */
+#include "sriov.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void err_set(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void err_set(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static int path_fmt(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int path_fmt(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* A device name as it may appear in a path: what the kernel allows in an
+ * interface name, minus '/' and a leading '.'. */
+static bool ifname_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (!n || n >= SRIOV_IFNAME_LEN || s[0] == '.')
+		return false;
+	for (; *s; s++)
+		if (*s == '/' || isspace((unsigned char)*s) ||
+		    !isprint((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* "DDDD:BB:DD.F", hexadecimal. */
+static bool pci_ok(const char *s)
+{
+	static const char shape[] = "xxxx:xx:xx.x";
+
+	if (!s || strlen(s) != sizeof(shape) - 1)
+		return false;
+	for (size_t i = 0; shape[i]; i++)
+		if (shape[i] == 'x' ? !isxdigit((unsigned char)s[i])
+				    : s[i] != shape[i])
+			return false;
+	return true;
+}
+
+/* A sysfs attribute as one line, without its newline. */
+static int read_line(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return (int)n;
+	}
+	close(fd);
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+static int read_uint(const char *path, unsigned *v)
+{
+	char buf[32], *end;
+	unsigned long x;
+	int ret = read_line(path, buf, sizeof(buf));
+
+	if (ret)
+		return ret;
+	errno = 0;
+	x = strtoul(buf, &end, 10);
+	if (errno || end == buf || *end || x > UINT_MAX)
+		return -EINVAL;
+	*v = (unsigned)x;
+	return 0;
+}
+
+/* Write a sysfs attribute in one write(2); the kernel's answer is the
+ * write's errno. */
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	size_t len = strlen(s);
+	ssize_t n;
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, len);
+	if (n < 0)
+		ret = -errno;
+	else if ((size_t)n != len)
+		ret = -EIO;
+	close(fd);
+	return ret;
+}
+
+/* The last component of a symlink's target ("../../0000:01:10.0"). */
+static int link_base(const char *path, char *buf, size_t size)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
+	const char *base;
+
+	if (n < 0)
+		return -errno;
+	target[n] = 0;
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	if (strlen(base) >= size)
+		return -ENAMETOOLONG;
+	snprintf(buf, size, "%s", base);
+	return 0;
+}
+
+/* The first entry of a directory (a VF's net/ holds its one device). */
+static void first_entry(const char *dir, char *buf, size_t size)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	buf[0] = 0;
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+
+		if (de->d_name[0] != '.' && n < size) {
+			memcpy(buf, de->d_name, n + 1);
+			break;
+		}
+	}
+	closedir(d);
+}
+
+/**
+ * sriov_vf_driver() - the driver a PCI function is bound to
+ * @root: sysfs root
+ * @pci: PCI address
+ * @driver: filled with the driver's name, "" when none
+ * @size: room in @driver
+ *
+ * Return: 0, -EINVAL for a malformed address, -ENODEV when there is no such
+ * device
+ */
+int sriov_vf_driver(const char *root, const char *pci, char *driver,
+		    size_t size)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	driver[0] = 0;
+	if (!pci_ok(pci))
+		return -EINVAL;
+	if (path_fmt(path, sizeof(path), "%s/bus/pci/devices/%s", root, pci))
+		return -ENAMETOOLONG;
+	if (access(path, F_OK))
+		return -ENODEV;
+	if (path_fmt(path, sizeof(path), "%s/bus/pci/devices/%s/driver", root,
+		     pci))
+		return -ENAMETOOLONG;
+	ret = link_base(path, driver, size);
+	if (ret == -ENOENT) {
+		driver[0] = 0;
+		return 0;
+	}
+	return ret;
+}
+
+static void vf_describe(const char *root, struct sriov_vf_dev *vf)
+{
+	char path[PATH_MAX], group[16];
+
+	vf->iommu_group = -1;
+	if (sriov_vf_driver(root, vf->pci, vf->driver, sizeof(vf->driver)))
+		vf->driver[0] = 0;
+	if (!path_fmt(path, sizeof(path), "%s/bus/pci/devices/%s/iommu_group",
+		      root, vf->pci) &&
+	    !link_base(path, group, sizeof(group)))
+		vf->iommu_group = atoi(group);
+	vf->netdev[0] = 0;
+	if (!path_fmt(path, sizeof(path), "%s/bus/pci/devices/%s/net", root,
+		      vf->pci))
+		first_entry(path, vf->netdev, sizeof(vf->netdev));
+}
+
+/**
+ * sriov_pf_get() - one physical function and its VFs
+ * @root: sysfs root
+ * @name: its network device
+ * @pf: filled in; free with sriov_pf_free()
+ * @err: the reason, for a user, when it fails
+ * @errlen: room in @err
+ *
+ * Return: 0; -EINVAL for a malformed name, -ENODEV when there is no such
+ * device, -EOPNOTSUPP when it has no SR-IOV capability, -ENOMEM
+ */
+int sriov_pf_get(const char *root, const char *name, struct sriov_pf *pf,
+		 char *err, size_t errlen)
+{
+	char dev[PATH_MAX], path[PATH_MAX];
+	int ret;
+
+	memset(pf, 0, sizeof(*pf));
+	if (!ifname_ok(name)) {
+		err_set(err, errlen, "'%s' is not a network device name",
+			name ? name : "");
+		return -EINVAL;
+	}
+	snprintf(pf->name, sizeof(pf->name), "%s", name);
+	if (path_fmt(dev, sizeof(dev), "%s/class/net/%s/device", root, name))
+		return -ENAMETOOLONG;
+	if (path_fmt(path, sizeof(path), "%s/class/net/%s", root, name) ||
+	    access(path, F_OK)) {
+		err_set(err, errlen, "no network device '%s'", name);
+		return -ENODEV;
+	}
+	if (path_fmt(path, sizeof(path), "%s/sriov_totalvfs", dev) ||
+	    read_uint(path, &pf->total_vfs)) {
+		err_set(err, errlen,
+			"%s is not an SR-IOV physical function (no "
+			"sriov_totalvfs: a virtual device, a VF, or a NIC or "
+			"driver without SR-IOV)",
+			name);
+		return -EOPNOTSUPP;
+	}
+	if (path_fmt(path, sizeof(path), "%s/sriov_numvfs", dev) ||
+	    read_uint(path, &pf->num_vfs))
+		pf->num_vfs = 0;
+	if (link_base(dev, pf->pci, sizeof(pf->pci)))
+		pf->pci[0] = 0;
+	if (path_fmt(path, sizeof(path), "%s/driver", dev) ||
+	    link_base(path, pf->driver, sizeof(pf->driver)))
+		pf->driver[0] = 0;
+	if (!pf->num_vfs)
+		return 0;
+	pf->vfs = calloc(SRIOV_MAX_VFS, sizeof(*pf->vfs));
+	if (!pf->vfs) {
+		err_set(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < pf->num_vfs && i < SRIOV_MAX_VFS; i++) {
+		struct sriov_vf_dev *vf = &pf->vfs[pf->n_vfs];
+
+		if (path_fmt(path, sizeof(path), "%s/virtfn%u", dev, i))
+			break;
+		ret = link_base(path, vf->pci, sizeof(vf->pci));
+		if (ret || !pci_ok(vf->pci))
+			continue;
+		vf->index = i;
+		vf_describe(root, vf);
+		pf->n_vfs++;
+	}
+	return 0;
+}
+
+/**
+ * sriov_pf_free() - free what sriov_pf_get() allocated
+ * @pf: the PF (may be NULL)
+ */
+void sriov_pf_free(struct sriov_pf *pf)
+{
+	if (!pf)
+		return;
+	free(pf->vfs);
+	pf->vfs = NULL;
+	pf->n_vfs = 0;
+}
+
+/**
+ * sriov_pfs_free() - free an array from sriov_pf_scan()
+ * @pfs: the array (may be NULL)
+ * @n: its length
+ */
+void sriov_pfs_free(struct sriov_pf *pfs, unsigned n)
+{
+	for (unsigned i = 0; pfs && i < n; i++)
+		sriov_pf_free(&pfs[i]);
+	free(pfs);
+}
+
+static int pf_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct sriov_pf *)a)->name,
+		      ((const struct sriov_pf *)b)->name);
+}
+
+/**
+ * sriov_pf_scan() - every SR-IOV physical function, by name
+ * @root: sysfs root
+ * @pfs: filled with an array; free with sriov_pfs_free()
+ * @n: its length
+ *
+ * Return: 0 (possibly with none), or -errno when class/net cannot be read
+ */
+int sriov_pf_scan(const char *root, struct sriov_pf **pfs, unsigned *n)
+{
+	char path[PATH_MAX];
+	struct sriov_pf *v = NULL;
+	unsigned cnt = 0, cap = 0;
+	struct dirent *de;
+	DIR *d;
+	int ret = 0;
+
+	*pfs = NULL;
+	*n = 0;
+	if (path_fmt(path, sizeof(path), "%s/class/net", root))
+		return -ENAMETOOLONG;
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		struct sriov_pf pf;
+
+		if (de->d_name[0] == '.' ||
+		    sriov_pf_get(root, de->d_name, &pf, NULL, 0))
+			continue;
+		if (cnt == cap) {
+			unsigned ncap = cap ? cap * 2 : 4;
+			struct sriov_pf *nv = realloc(v, ncap * sizeof(*nv));
+
+			if (!nv) {
+				sriov_pf_free(&pf);
+				ret = -ENOMEM;
+				break;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		v[cnt++] = pf;
+	}
+	closedir(d);
+	if (ret) {
+		sriov_pfs_free(v, cnt);
+		return ret;
+	}
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), pf_cmp);
+	*pfs = v;
+	*n = cnt;
+	return 0;
+}
+
+/**
+ * sriov_set_numvfs() - give a PF this many VFs
+ * @root: sysfs root
+ * @pf: its network device
+ * @n: how many (0 removes them)
+ * @err: the reason, for a user, when it fails
+ * @errlen: room in @err
+ *
+ * The kernel takes a new count only from zero, so a change between two
+ * non-zero counts goes through zero: the old VFs are destroyed.  The
+ * caller makes sure none is in use.
+ *
+ * Return: 0; -ERANGE when @n is above sriov_totalvfs; what sriov_pf_get()
+ * returns; the kernel's errno for the write
+ */
+int sriov_set_numvfs(const char *root, const char *pf, unsigned n, char *err,
+		     size_t errlen)
+{
+	struct sriov_pf p;
+	char path[PATH_MAX], num[16];
+	unsigned now;
+	int ret = sriov_pf_get(root, pf, &p, err, errlen);
+
+	if (ret)
+		return ret;
+	sriov_pf_free(&p);
+	if (n > p.total_vfs) {
+		err_set(err, errlen,
+			"%s supports at most %u VFs (asked for %u)", pf,
+			p.total_vfs, n);
+		return -ERANGE;
+	}
+	if (n == p.num_vfs)
+		return 0;
+	if (path_fmt(path, sizeof(path), "%s/class/net/%s/device/sriov_numvfs",
+		     root, pf))
+		return -ENAMETOOLONG;
+	if (p.num_vfs && n && (ret = write_str(path, "0"))) {
+		err_set(err, errlen, "%s: cannot remove its %u VFs: %s", pf,
+			p.num_vfs, strerror(-ret));
+		return ret;
+	}
+	snprintf(num, sizeof(num), "%u", n);
+	ret = write_str(path, num);
+	if (ret) {
+		err_set(err, errlen, "%s: the driver refused %u VFs: %s", pf, n,
+			strerror(-ret));
+		return ret;
+	}
+	if (read_uint(path, &now) || now != n) {
+		err_set(err, errlen, "%s: asked for %u VFs, it has %u", pf, n,
+			now);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Ask the kernel to find a driver for @pci again (after driver_override
+ * was set or cleared). */
+static int reprobe(const char *root, const char *pci)
+{
+	char path[PATH_MAX];
+
+	if (path_fmt(path, sizeof(path), "%s/bus/pci/drivers_probe", root))
+		return -ENAMETOOLONG;
+	return write_str(path, pci);
+}
+
+static int unbind(const char *root, const char *pci, const char *driver)
+{
+	char path[PATH_MAX];
+
+	if (path_fmt(path, sizeof(path), "%s/bus/pci/drivers/%s/unbind", root,
+		     driver))
+		return -ENAMETOOLONG;
+	return write_str(path, pci);
+}
+
+static int set_override(const char *root, const char *pci, const char *drv)
+{
+	char path[PATH_MAX];
+
+	if (path_fmt(path, sizeof(path),
+		     "%s/bus/pci/devices/%s/driver_override", root, pci))
+		return -ENAMETOOLONG;
+	/* A lone newline clears it. */
+	return write_str(path, drv ? drv : "\n");
+}
+
+/**
+ * sriov_vfio_bind() - hand a VF to vfio-pci
+ * @root: sysfs root
+ * @pci: its PCI address
+ * @err: the reason, for a user, when it fails
+ * @errlen: room in @err
+ *
+ * driver_override first (so no other driver grabs it in between), then
+ * unbind from its driver, then bind to vfio-pci, then check that vfio-pci
+ * has it.  On any failure the override is cleared and the host driver
+ * probed again: the VF is left as it was.  A VF already on vfio-pci is
+ * left alone (0).
+ *
+ * Return: 0; -EINVAL for a malformed address; -ENODEV without the device;
+ * -EOPNOTSUPP without an IOMMU group or without vfio-pci loaded; the
+ * kernel's errno; -EIO when vfio-pci did not take it
+ */
+int sriov_vfio_bind(const char *root, const char *pci, char *err, size_t errlen)
+{
+	char path[PATH_MAX], drv[SRIOV_DRV_LEN], now[SRIOV_DRV_LEN];
+	int ret = sriov_vf_driver(root, pci, drv, sizeof(drv));
+
+	if (ret) {
+		err_set(err, errlen, "no PCI device '%s'", pci ? pci : "");
+		return ret;
+	}
+	if (!strcmp(drv, SRIOV_VFIO_DRIVER))
+		return 0;
+	if (path_fmt(path, sizeof(path), "%s/bus/pci/devices/%s/iommu_group",
+		     root, pci))
+		return -ENAMETOOLONG;
+	if (access(path, F_OK)) {
+		err_set(
+		    err, errlen,
+		    "%s has no IOMMU group: the host runs without an "
+		    "IOMMU (enable VT-d/AMD-Vi and boot with intel_iommu=on "
+		    "or amd_iommu=on); VFIO cannot take the VF",
+		    pci);
+		return -EOPNOTSUPP;
+	}
+	if (path_fmt(path, sizeof(path), "%s/bus/pci/drivers/%s", root,
+		     SRIOV_VFIO_DRIVER))
+		return -ENAMETOOLONG;
+	if (access(path, F_OK)) {
+		err_set(
+		    err, errlen,
+		    "the vfio-pci driver is not loaded (modprobe vfio-pci)");
+		return -EOPNOTSUPP;
+	}
+	ret = set_override(root, pci, SRIOV_VFIO_DRIVER);
+	if (ret) {
+		err_set(err, errlen, "%s: cannot set driver_override: %s", pci,
+			strerror(-ret));
+		return ret;
+	}
+	if (drv[0] && (ret = unbind(root, pci, drv))) {
+		err_set(err, errlen, "%s: cannot unbind it from %s: %s", pci,
+			drv, strerror(-ret));
+		goto undo;
+	}
+	if (path_fmt(path, sizeof(path), "%s/bus/pci/drivers/%s/bind", root,
+		     SRIOV_VFIO_DRIVER))
+		ret = -ENAMETOOLONG;
+	else
+		ret = write_str(path, pci);
+	if (ret) {
+		err_set(err, errlen, "%s: vfio-pci refused it: %s", pci,
+			strerror(-ret));
+		goto undo;
+	}
+	if (sriov_vf_driver(root, pci, now, sizeof(now)) ||
+	    strcmp(now, SRIOV_VFIO_DRIVER)) {
+		err_set(err, errlen,
+			"%s: vfio-pci did not take it (driver: %s)", pci,
+			now[0] ? now : "none");
+		ret = -EIO;
+		goto undo;
+	}
+	return 0;
+undo:
+	(void)set_override(root, pci, NULL);
+	if (drv[0])
+		(void)reprobe(root, pci);
+	return ret;
+}
+
+/**
+ * sriov_vfio_release() - take a VF from vfio-pci and give it back to its
+ * host driver
+ * @root: sysfs root
+ * @pci: its PCI address
+ * @driver: filled with the driver that took it (may be NULL)
+ * @drvlen: room in @driver
+ * @err: the reason, for a user, when it fails
+ * @errlen: room in @err
+ *
+ * Unbind from vfio-pci (if there), clear driver_override, and let the
+ * kernel probe the host driver again.
+ *
+ * Return: 0 when a driver other than vfio-pci has it now; -ENODEV without
+ * the device; the kernel's errno; -EIO when no host driver took it
+ */
+int sriov_vfio_release(const char *root, const char *pci, char *driver,
+		       size_t drvlen, char *err, size_t errlen)
+{
+	char drv[SRIOV_DRV_LEN];
+	int ret = sriov_vf_driver(root, pci, drv, sizeof(drv));
+
+	if (driver && drvlen)
+		driver[0] = 0;
+	if (ret) {
+		err_set(err, errlen, "no PCI device '%s'", pci ? pci : "");
+		return ret;
+	}
+	if (!strcmp(drv, SRIOV_VFIO_DRIVER) &&
+	    (ret = unbind(root, pci, SRIOV_VFIO_DRIVER))) {
+		err_set(err, errlen, "%s: cannot unbind it from vfio-pci: %s",
+			pci, strerror(-ret));
+		return ret;
+	}
+	ret = set_override(root, pci, NULL);
+	if (ret) {
+		err_set(err, errlen, "%s: cannot clear driver_override: %s",
+			pci, strerror(-ret));
+		return ret;
+	}
+	if (strcmp(drv, SRIOV_VFIO_DRIVER) && drv[0])
+		goto done; /* it has its host driver */
+	ret = reprobe(root, pci);
+	if (ret && ret != -ENODEV) {
+		err_set(err, errlen, "%s: cannot probe a driver for it: %s",
+			pci, strerror(-ret));
+		return ret;
+	}
+done:
+	if (sriov_vf_driver(root, pci, drv, sizeof(drv)) || !drv[0] ||
+	    !strcmp(drv, SRIOV_VFIO_DRIVER)) {
+		err_set(err, errlen,
+			"%s: released from vfio-pci but no host driver took "
+			"it",
+			pci);
+		return -EIO;
+	}
+	if (driver && drvlen)
+		snprintf(driver, drvlen, "%s", drv);
+	return 0;
+}

@@ -1,0 +1,53 @@
+# Teaming, active-backup with ARP probing: the active member's path is cut
+# one hop away (its peer leaves the upstream bridge, its carrier stays up).
+# A 10 ms ping loses at most the probe window's worth (2 intervals of 50 ms,
+# checked every interval: 150 ms, so 15 replies, plus 2); failback when the
+# path heals loses none.  The team, its members and settings survive a
+# restart of vnetd.
+# vnet-test: alone
+. "$(dirname "$0")/lib.sh"
+need_root
+. "$(dirname "$0")/team_lib.sh"
+team_topology
+vnetctl team create "tm$S" --mode active-backup --members "ua$S,ub$S" \
+	--primary "ua$S" --probe arp:10.231.0.1 --probe-interval 50 \
+	>/dev/null || fail "team create"
+vnetctl network create "ex$S" --type external --uplink-team "tm$S" \
+	>/dev/null || fail "network create"
+team_vm
+pings "a$S" 10.231.0.1
+replied() {
+	[ "$(vnetctl --json team show "tm$S" |
+		jq '[.member_list[].probes.replies] | min')" -ge 3 ]
+}
+wait_for 3 replied || fail "no ARP probe replies: $(jget .member_list team show "tm$S")"
+role_is "ua$S" active || fail "ua$S is not active: $(member_role ua$S)"
+
+ping_start 400
+sleep 1
+ip -n "up$S" link set "pa$S" nomaster
+ping_wait
+log "path cut one hop away: $LOST of 400 lost (probe every 50 ms)"
+[ "$LOST" -le 17 ] || fail "lost $LOST packets (at most 17)"
+[ "$(member_role ua$S)" = path-down ] || fail "ua$S: $(member_role ua$S)"
+[ "$(member_role ub$S)" = active ] || fail "ub$S did not take over"
+jget '.history[-1].reason' team show "tm$S" | grep -q "ARP probe replies lost" ||
+	fail "history: $(jget '.history[-1]' team show "tm$S")"
+
+ping_start 300
+sleep 1
+ip -n "up$S" link set "pa$S" master br0
+ping_wait
+log "path healed, failback: $LOST of 300 lost"
+[ "$LOST" = 0 ] || fail "failback lost $LOST packets"
+[ "$(member_role ua$S)" = active ] || fail "no failback to ua$S"
+
+# Live change: carrier only, then persisted across a restart.
+vnetctl team set "tm$S" --no-probe --updelay 100 >/dev/null || fail "team set"
+stop_vnetd
+start_vnetd
+[ "$(jget .probe team show "tm$S")" = null ] || fail "probe came back"
+[ "$(jget .updelay team show "tm$S")" = 100 ] || fail "updelay lost"
+wait_for 3 role_is "ua$S" active || fail "team not up after restart"
+pings "a$S" 10.231.0.1
+pass

@@ -1,0 +1,130 @@
+# Teaming, LACP against a real partner: Open vSwitch (ovs-vswitchd with
+# the userspace netdev datapath, its own database, sockets and pid files
+# in this test's directory, inside an "upstream" namespace) bonds the two
+# peers with bond_mode=balance-tcp lacp=active lacp-time=fast.
+#   - both sides negotiate on both members (ovs-appctl lacp/show, team show)
+#   - flows from a VM use both members (per-member counters)
+#   - removing a member renegotiates on the rest, adding it back rejoins
+#   - a partner that stops sending LACPDUs is detected within 3 s
+# vnet-test: alone
+. "$(dirname "$0")/lib.sh"
+need_root
+command -v ovs-vswitchd >/dev/null && command -v ovsdb-server >/dev/null ||
+	skip "Open vSwitch not installed (openvswitch-switch)"
+. "$(dirname "$0")/team_lib.sh"
+start_vnetd
+ns "ov$S"
+ns "h$S"
+for m in a b; do
+	veth "u$m$S" "p$m$S" "ov$S"
+	ip -n "ov$S" link set "p$m$S" up
+done
+ip link add "hv$S" type veth peer name "hb$S" || fail "veth"
+ip link set "hv$S" netns "h$S"
+ip link set "hb$S" netns "ov$S"
+ip -n "ov$S" link set "hb$S" up
+addr "h$S" "hv$S" 10.232.0.1/24
+
+# A private Open vSwitch: nothing under /var/run or /etc is touched.
+O=$T/ovs
+mkdir -p "$O"
+export OVS_RUNDIR=$O OVS_LOGDIR=$O OVS_DBDIR=$O OVS_SYSCONFDIR=$O
+ovsdb-tool create "$O/conf.db" /usr/share/openvswitch/vswitch.ovsschema ||
+	fail "ovsdb-tool"
+ip netns exec "ov$S" ovsdb-server "$O/conf.db" --remote="punix:$O/db.sock" \
+	--pidfile="$O/ovsdb.pid" --unixctl="$O/ovsdb.ctl" --detach --no-chdir \
+	--log-file="$O/ovsdb.log" || fail "ovsdb-server"
+PIDS="$PIDS $(cat "$O/ovsdb.pid")"
+ovs_vsctl() { ovs-vsctl --db="unix:$O/db.sock" --timeout=10 "$@"; }
+ovs_appctl() { ovs-appctl -t "$O/vswitchd.ctl" "$@"; }
+ovs_vsctl --no-wait init || fail "ovs init"
+ip netns exec "ov$S" ovs-vswitchd "unix:$O/db.sock" --pidfile="$O/vswitchd.pid" \
+	--unixctl="$O/vswitchd.ctl" --detach --no-chdir \
+	--log-file="$O/vswitchd.log" || fail "ovs-vswitchd"
+OVS_PID=$(cat "$O/vswitchd.pid")
+PIDS="$PIDS $OVS_PID"
+ovs_vsctl add-br br0 -- set bridge br0 datapath_type=netdev || fail "add-br"
+ovs_vsctl add-bond br0 bond0 "pa$S" "pb$S" bond_mode=balance-tcp \
+	lacp=active other_config:lacp-time=fast || fail "add-bond"
+ovs_vsctl add-port br0 "hb$S" || fail "add-port"
+
+vnetctl team create "tm$S" --mode lacp --members "ua$S,ub$S" \
+	--lacp-rate fast --hash l34 >/dev/null || fail "team create"
+vnetctl network create "ex$S" --type external --uplink-team "tm$S" \
+	>/dev/null || fail "network create"
+ns "a$S"
+vnetctl port add "ex$S" --tap "ta$S" --netns "a$S" >/dev/null || fail "tap"
+addr "a$S" "ta$S" 10.232.0.11/24
+
+# ovs_current DEV: OVS's member DEV has a current partner and is attached.
+ovs_current() {
+	ovs_appctl lacp/show bond0 | grep -q "member: $1: current attached"
+}
+# distributing: members of our team in collecting_distributing.
+distributing() {
+	vnetctl --json team show "tm$S" | jq -r '[.member_list[] |
+		select(.lacp.mux_state == "collecting_distributing") | .name] |
+		join(",")'
+}
+both_negotiated() {
+	ovs_current "pa$S" && ovs_current "pb$S" &&
+		[ "$(distributing)" = "ua$S,ub$S" ]
+}
+wait_for 10 both_negotiated || {
+	ovs_appctl lacp/show bond0
+	vnetctl team show "tm$S"
+	fail "LACP did not negotiate on both members"
+}
+ovs_appctl lacp/show bond0 | grep -q "status: active negotiated" ||
+	fail "OVS bond not negotiated"
+log "negotiated on both members (OVS: $(ovs_appctl lacp/show bond0 | grep -c 'current attached') current attached)"
+pings "a$S" 10.232.0.1
+
+# Several flows: UDP from 64 source ports; each member carries a share.
+ip netns exec "a$S" python3 -c "
+import socket
+for p in range(40000, 40064):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(('10.232.0.11', p))
+    for _ in range(20):
+        s.sendto(b'x' * 100, ('10.232.0.1', 9))
+    s.close()" || fail "flows"
+sleep 0.3
+txa=$(jget '.member_list[0].counters.tx_packets' team show "tm$S")
+txb=$(jget '.member_list[1].counters.tx_packets' team show "tm$S")
+log "64 flows: ua$S sent $txa frames, ub$S $txb"
+[ "$txa" -ge 200 ] && [ "$txb" -ge 200 ] ||
+	fail "flows did not use both members ($txa, $txb)"
+
+# Removing a member: the rest renegotiates and carries everything.
+vnetctl team del-member "tm$S" "ub$S" >/dev/null || fail "del-member"
+wait_for 5 sh -c "! ovs-appctl -t $O/vswitchd.ctl lacp/show bond0 | grep -q 'member: pb$S: current'" ||
+	fail "OVS still has a partner on pb$S"
+[ "$(distributing)" = "ua$S" ] || fail "after removal: '$(distributing)'"
+ovs_current "pa$S" || fail "pa$S lost its partner"
+pings "a$S" 10.232.0.1
+vnetctl team add-member "tm$S" "ub$S" >/dev/null || fail "add-member"
+wait_for 10 both_negotiated || fail "ub$S did not rejoin"
+log "member removed and added back: renegotiated"
+
+# The partner stops sending LACPDUs (its process frozen): detected within
+# 3 s at the fast rate.
+t0=$(date +%s%3N)
+kill -STOP "$OVS_PID"
+none_distributing() { [ -z "$(distributing)" ]; }
+wait_for 6 none_distributing ||
+	{ kill -CONT "$OVS_PID"; fail "a silent partner was not detected"; }
+kill -CONT "$OVS_PID"
+# When the team noticed, from its own history (no polling delay).
+at=$(vnetctl --json team show "tm$S" | jq --argjson t0 "$t0" '[.history[] |
+	select(.reason == "LACP partner timed out" and .time_ms >= $t0) |
+	.time_ms] | min')
+[ "$at" != null ] || fail "history: $(jget .history team show "tm$S")"
+ms=$((at - t0))
+log "silent partner detected after $ms ms"
+[ "$ms" -le 3050 ] || fail "detection took $ms ms (3 s at the fast rate)"
+wait_for 10 both_negotiated || fail "no renegotiation after the partner came back"
+pings "a$S" 10.232.0.1
+ovs-appctl -t "$O/vswitchd.ctl" exit 2>/dev/null
+ovs-appctl -t "$O/ovsdb.ctl" exit 2>/dev/null
+pass

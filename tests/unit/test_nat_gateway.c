@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* test_nat_gateway.c - the gateway as a NAT router (vnic_gateway_nat.c):
+ * next hops resolved by ARP with packets queued meanwhile, the external
+ * address answered (ARP, ping), replies delivered to the VM's MAC, TTL and
+ * MTU errors, and the DHCP client's DISCOVER, REQUEST, bound address */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "lib/util.h"
+#include "test_nat_pkt.h"
+#include "vnic/vnic_gateway.h"
+#include "vnic/vnic_provider.h"
+
+#define GWIP  IP4(10, 10, 0, 1)
+#define RTR   IP4(192, 0, 2, 254)
+#define LEASE IP4(192, 0, 2, 77)
+
+static const uint8_t gw_mac[6] = {2, 0, 0, 0, 0, 1};
+static const uint8_t leg_mac[6] = {2, 0, 0, 0, 0, 2};
+static const uint8_t vm_mac[6] = {0x52, 0x54, 0, 0, 0, 2};
+static const uint8_t rtr_mac[6] = {0x52, 0x54, 0, 0, 0, 0xfe};
+static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+struct env {
+	struct vnic *gw, *leg;
+	struct pkt_pool *pool;
+	void *mem;
+	uint8_t out[64][2048];
+	size_t len[64];
+	unsigned n;
+};
+
+static int setup(void **state, bool dhcp, uint16_t ext_mtu)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	struct vnic_params p = {.name = "gw", .mtu = 1500, .has_mac = true};
+	struct nat_config nc = {.capacity = 64,
+				.epoch = 1,
+				.inside_net = IP4(10, 10, 0, 0),
+				.inside_prefix = 24,
+				.ext_addr = {dhcp ? 1 : EXT},
+				.n_ext = 1};
+	struct vgw_nat_config c = {
+	    .name = "gx",
+	    .mtu = ext_mtu,
+	    .nat = &nc,
+	    .dhcp = dhcp,
+	    .addr = {.ip = dhcp ? 0 : EXT, .prefix = 24, .router = RTR}};
+	struct vgw_config gc = {.ip = GWIP, .prefix = 24};
+	size_t size = nat_table_size(nc.capacity);
+	struct nat_table *t;
+	char err[160];
+
+	memcpy(p.mac, gw_mac, 6);
+	memcpy(c.mac, leg_mac, 6);
+	e->mem = aligned_alloc(64, (size + 63) & ~(size_t)63);
+	assert_int_equal(
+	    nat_table_init(e->mem, size, &nc, now_sec(), &t, err, sizeof(err)),
+	    0);
+	assert_int_equal(vnic_gateway_open(&p, &e->gw, err, sizeof(err)), 0);
+	assert_int_equal(vnic_gateway_configure(e->gw, &gc), 0);
+	c.table = t;
+	assert_int_equal(
+	    vnic_gateway_nat_open(e->gw, &c, &e->leg, err, sizeof(err)), 0);
+	e->pool = pkt_pool_create(64);
+	*state = e;
+	return 0;
+}
+
+static int setup_static(void **state)
+{
+	return setup(state, false, 1500);
+}
+
+static int setup_small_mtu(void **state)
+{
+	return setup(state, false, 1280);
+}
+
+static int setup_dhcp(void **state)
+{
+	return setup(state, true, 1500);
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	vnic_close(e->leg);
+	vnic_close(e->gw);
+	pkt_pool_destroy(e->pool);
+	free(e->mem);
+	free(e);
+	return 0;
+}
+
+/* Hand a frame to a leg, as the switch does. */
+static void send_frame(struct vnic *v, const uint8_t *f, size_t len)
+{
+	static uint8_t buf[2048];
+	struct pkt p = {.data = buf, .len = (uint32_t)len};
+	struct pkt_out po = {.pkt = &p};
+	uint64_t bytes = 0;
+
+	memcpy(buf, f, len);
+	assert_int_equal(vnic_tx_burst(v, 0, &po, 1, &bytes), 1);
+}
+
+static void send_ip(struct vnic *v, const uint8_t *dst, const uint8_t *src,
+		    const struct tpkt *ip)
+{
+	uint8_t f[2048];
+
+	memcpy(f, dst, 6);
+	memcpy(f + 6, src, 6);
+	pkt_put_be16(f + 12, ETHERTYPE_IPV4);
+	memcpy(f + 14, ip->b, ip->len);
+	send_frame(v, f, 14 + ip->len);
+}
+
+static void send_arp(struct vnic *v, uint16_t op, const uint8_t *sha,
+		     uint32_t spa, const uint8_t *dst, uint32_t tpa)
+{
+	uint8_t f[60] = {0};
+
+	memcpy(f, dst, 6);
+	memcpy(f + 6, sha, 6);
+	pkt_put_be16(f + 12, ETHERTYPE_ARP);
+	pkt_put_be16(f + 14, 1);
+	pkt_put_be16(f + 16, ETHERTYPE_IPV4);
+	f[18] = 6;
+	f[19] = 4;
+	pkt_put_be16(f + 20, op);
+	memcpy(f + 22, sha, 6);
+	tp_put32(f + 28, spa);
+	tp_put32(f + 38, tpa);
+	send_frame(v, f, sizeof(f));
+}
+
+/* Drain what @v queued into e->out. */
+static unsigned drain(struct env *e, struct vnic *v)
+{
+	struct pkt *pk[PKT_BURST];
+	int n;
+
+	e->n = 0;
+	do {
+		n = vnic_rx_burst(v, 0, e->pool, pk, PKT_BURST);
+		for (int i = 0; i < n; i++) {
+			assert_true(e->n < 64);
+			memcpy(e->out[e->n], pk[i]->data, pk[i]->len);
+			e->len[e->n++] = pk[i]->len;
+			pkt_free(pk[i]);
+		}
+	} while (n > 0);
+	return e->n;
+}
+
+/* The first frame out of the leg waits for ARP, then leaves with the
+ * external address to the router's MAC; the reply reaches the VM. */
+static void test_out_arp_in(void **state)
+{
+	struct env *e = *state;
+	struct tpkt p;
+	uint8_t *f;
+
+	tp_tcp(&p, VM1, 40000, REM, 80, 0x02, 0, 0);
+	send_ip(e->gw, gw_mac, vm_mac, &p);
+	assert_int_equal(drain(e, e->leg), 1);
+	f = e->out[0];
+	assert_memory_equal(f, bcast, 6);
+	assert_int_equal(tp_get16(f + 12), ETHERTYPE_ARP);
+	assert_int_equal(tp_get16(f + 20), 1);
+	assert_int_equal(tp_get32(f + 28), EXT);
+	assert_int_equal(tp_get32(f + 38), RTR);
+	send_arp(e->leg, 2, rtr_mac, RTR, leg_mac, EXT);
+	assert_int_equal(drain(e, e->leg), 1);
+	f = e->out[0];
+	assert_memory_equal(f, rtr_mac, 6);
+	assert_memory_equal(f + 6, leg_mac, 6);
+	assert_int_equal(tp_get32(f + 14 + 12), EXT);
+	assert_int_equal(tp_get32(f + 14 + 16), REM);
+	assert_true(tp_csum_ok(f + 14, false));
+	/* The SYN-ACK back to the mapped port. */
+	uint16_t port = tp_get16(f + 34);
+
+	tp_tcp(&p, REM, 80, EXT, port, 0x12, 0, 0);
+	send_ip(e->leg, leg_mac, rtr_mac, &p);
+	assert_int_equal(drain(e, e->gw), 1);
+	f = e->out[0];
+	assert_memory_equal(f, vm_mac, 6); /* learned from its packets */
+	assert_memory_equal(f + 6, gw_mac, 6);
+	assert_int_equal(tp_get32(f + 14 + 16), VM1);
+	assert_int_equal(tp_get16(f + 36), 40000);
+	assert_true(tp_csum_ok(f + 14, false));
+}
+
+/* ARP for the external address and ping to it are answered. */
+static void test_ext_address_answers(void **state)
+{
+	struct env *e = *state;
+	struct tpkt p;
+	uint8_t *f;
+
+	send_arp(e->leg, 1, rtr_mac, RTR, bcast, EXT);
+	assert_int_equal(drain(e, e->leg), 1);
+	f = e->out[0];
+	assert_memory_equal(f, rtr_mac, 6);
+	assert_int_equal(tp_get16(f + 20), 2);
+	assert_memory_equal(f + 22, leg_mac, 6);
+	assert_int_equal(tp_get32(f + 28), EXT);
+	send_arp(e->leg, 1, rtr_mac, RTR, bcast, EXT2); /* not ours */
+	assert_int_equal(drain(e, e->leg), 0);
+	tp_echo(&p, REM, EXT, 8, 77);
+	send_ip(e->leg, leg_mac, rtr_mac, &p);
+	assert_int_equal(drain(e, e->leg), 1);
+	f = e->out[0];
+	assert_int_equal(f[14 + 20], 0); /* echo reply */
+	assert_int_equal(tp_get32(f + 14 + 12), EXT);
+	assert_int_equal(tp_get32(f + 14 + 16), REM);
+	assert_true(tp_csum_ok(f + 14, false));
+}
+
+/* TTL 1: time exceeded from the gateway's inside address, to the VM. */
+static void test_ttl_exceeded(void **state)
+{
+	struct env *e = *state;
+	struct tpkt p;
+	uint8_t *f;
+
+	tp_udp(&p, VM1, 5000, REM, 33434, 20, false);
+	p.b[8] = 1;
+	tp_fix(p.b, false);
+	send_ip(e->gw, gw_mac, vm_mac, &p);
+	assert_int_equal(drain(e, e->leg), 0);
+	assert_int_equal(drain(e, e->gw), 1);
+	f = e->out[0];
+	assert_memory_equal(f, vm_mac, 6);
+	assert_int_equal(tp_get32(f + 14 + 12), GWIP);
+	assert_int_equal(tp_get32(f + 14 + 16), VM1);
+	assert_int_equal(f[14 + 20], 11);
+	assert_int_equal(f[14 + 21], 0);
+	assert_true(tp_csum_ok(f + 14, false));
+}
+
+/* DF and larger than the external MTU: fragmentation needed with the MTU;
+ * without DF: dropped and counted. */
+static void test_frag_needed(void **state)
+{
+	struct env *e = *state;
+	struct vgw_nat_stats st;
+	struct nat_stats ns;
+	struct tpkt p;
+	uint8_t *f;
+
+	tp_udp(&p, VM1, 5000, REM, 9, 1400, false);
+	pkt_put_be16(p.b + 6, 0x4000);
+	tp_fix(p.b, false);
+	send_ip(e->gw, gw_mac, vm_mac, &p);
+	assert_int_equal(drain(e, e->gw), 1);
+	f = e->out[0];
+	assert_int_equal(f[14 + 20], 3);
+	assert_int_equal(f[14 + 21], 4);
+	assert_int_equal(tp_get16(f + 14 + 26), 1280);
+	pkt_put_be16(p.b + 6, 0);
+	tp_fix(p.b, false);
+	send_ip(e->gw, gw_mac, vm_mac, &p);
+	assert_int_equal(drain(e, e->gw), 0);
+	assert_int_equal(drain(e, e->leg), 0);
+	vnic_gateway_nat_stats(e->gw, &st, &ns);
+	assert_int_equal(st.drops[VGW_NAT_DROP_TOO_BIG], 1);
+	assert_int_equal(st.icmp_errors, 1);
+}
+
+/* Build a DHCP reply of @type to the leg, from the router. */
+static void dhcp_reply(struct env *e, uint8_t type, uint32_t xid)
+{
+	uint8_t f[400] = {0}, *m = f + 42, *o;
+
+	memcpy(f, bcast, 6);
+	memcpy(f + 6, rtr_mac, 6);
+	pkt_put_be16(f + 12, ETHERTYPE_IPV4);
+	m[0] = 2;
+	m[1] = 1;
+	m[2] = 6;
+	tp_put32(m + 4, xid);
+	tp_put32(m + 16, LEASE);
+	memcpy(m + 28, leg_mac, 6);
+	tp_put32(m + 236, 0x63825363);
+	o = m + 240;
+	*o++ = 53, *o++ = 1, *o++ = type;
+	*o++ = 54, *o++ = 4, tp_put32(o, RTR), o += 4;
+	*o++ = 51, *o++ = 4, tp_put32(o, 600), o += 4;
+	*o++ = 1, *o++ = 4, tp_put32(o, 0xffffff00), o += 4;
+	*o++ = 3, *o++ = 4, tp_put32(o, RTR), o += 4;
+	*o++ = 255;
+	size_t len = (size_t)(o - m);
+	uint8_t *ip = f + 14;
+
+	ip[0] = 0x45;
+	pkt_put_be16(ip + 2, (uint16_t)(28 + len));
+	ip[8] = 64;
+	ip[9] = 17;
+	tp_put32(ip + 12, RTR);
+	tp_put32(ip + 16, 0xffffffff);
+	pkt_put_be16(ip + 10, csum_fold(csum_partial(ip, 20, 0)));
+	pkt_put_be16(f + 34, 67);
+	pkt_put_be16(f + 36, 68);
+	pkt_put_be16(f + 38, (uint16_t)(8 + len));
+	send_frame(e->leg, f, 42 + len);
+}
+
+/* The client: DISCOVER at the first tick, REQUEST for the offer, the
+ * address in use once ACKed; no NAT before. */
+static void test_dhcp_client(void **state)
+{
+	struct env *e = *state;
+	struct vgw_nat_stats st;
+	struct nat_stats ns;
+	struct tpkt p;
+	uint32_t xid;
+	uint8_t *f;
+
+	tp_udp(&p, VM1, 5000, REM, 53, 10, false);
+	send_ip(e->gw, gw_mac, vm_mac, &p);
+	vnic_gateway_nat_stats(e->gw, &st, &ns);
+	assert_int_equal(st.drops[VGW_NAT_DROP_NO_ADDRESS], 1);
+	vnic_gateway_nat_tick(e->gw);
+	assert_int_equal(drain(e, e->leg), 1);
+	f = e->out[0];
+	assert_memory_equal(f, bcast, 6);
+	assert_int_equal(tp_get16(f + 36), 67);
+	assert_memory_equal(f + 42 + 28, leg_mac, 6);
+	assert_int_equal(f[42 + 242], 1); /* DISCOVER */
+	xid = tp_get32(f + 42 + 4);
+	dhcp_reply(e, 2, xid ^ 1); /* another client's: ignored */
+	assert_int_equal(drain(e, e->leg), 0);
+	dhcp_reply(e, 2, xid);
+	assert_int_equal(drain(e, e->leg), 1);
+	assert_int_equal(e->out[0][42 + 242], 3); /* REQUEST */
+	dhcp_reply(e, 5, xid);
+	vnic_gateway_nat_stats(e->gw, &st, &ns);
+	assert_int_equal(st.lease.ip, LEASE);
+	assert_int_equal(st.lease.prefix, 24);
+	assert_int_equal(st.lease.router, RTR);
+	assert_string_equal(st.dhcp_state, "bound");
+	send_arp(e->leg, 2, rtr_mac, RTR, leg_mac, LEASE);
+	send_ip(e->gw, gw_mac, vm_mac, &p);
+	assert_int_equal(drain(e, e->leg), 1);
+	assert_int_equal(tp_get32(e->out[0] + 14 + 12), LEASE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_out_arp_in, setup_static,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_ext_address_answers,
+					    setup_static, teardown),
+	    cmocka_unit_test_setup_teardown(test_ttl_exceeded, setup_static,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_frag_needed, setup_small_mtu,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_dhcp_client, setup_dhcp,
+					    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* test_sriov_sysfs.c - SR-IOV discovery, VF count and vfio-pci binding
+ * against a fixture sysfs tree (tests/data/sriov/tree, copied to a
+ * temporary directory because the writes land in it) */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../sriov/sriov.h"
+
+#define PFDEV "devices/pci0000:00/0000:01:00.0"
+
+static char root[256];
+
+static int setup(void **state)
+{
+	char cmd[600];
+	const char *src = getenv("VNET_SRCDIR");
+
+	(void)state;
+	snprintf(root, sizeof(root), "/tmp/vnet-sriov-XXXXXX");
+	if (!mkdtemp(root))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "cp -a %s/tests/data/sriov/tree/. %s/",
+		 src ? src : ".", root);
+	return system(cmd) ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[300];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	return system(cmd) ? -1 : 0;
+}
+
+static void slurp(const char *rel, char *buf, size_t size)
+{
+	char path[512];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = 0;
+	fclose(f);
+}
+
+static void put(const char *rel, const char *s)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(s, f);
+	fclose(f);
+}
+
+static void relink(const char *rel, const char *target)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink(target, path), 0);
+}
+
+static void test_pf_get(void **state)
+{
+	struct sriov_pf pf;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(sriov_pf_get(root, "eth1", &pf, err, sizeof(err)), 0);
+	assert_string_equal(pf.name, "eth1");
+	assert_string_equal(pf.pci, "0000:01:00.0");
+	assert_string_equal(pf.driver, "igb");
+	assert_int_equal(pf.total_vfs, 7);
+	assert_int_equal(pf.num_vfs, 2);
+	assert_int_equal(pf.n_vfs, 2);
+	assert_int_equal(pf.vfs[0].index, 0);
+	assert_string_equal(pf.vfs[0].pci, "0000:01:10.0");
+	assert_string_equal(pf.vfs[0].driver, "igbvf");
+	assert_string_equal(pf.vfs[0].netdev, "eth2");
+	assert_int_equal(pf.vfs[0].iommu_group, 9);
+	assert_int_equal(pf.vfs[1].index, 1);
+	assert_string_equal(pf.vfs[1].pci, "0000:01:10.2");
+	assert_string_equal(pf.vfs[1].driver, "vfio-pci");
+	assert_string_equal(pf.vfs[1].netdev, "");
+	assert_int_equal(pf.vfs[1].iommu_group, 10);
+	sriov_pf_free(&pf);
+	sriov_pf_free(NULL);
+}
+
+/* Bad input: each refused with a sentence that names the device. */
+static void test_pf_refusals(void **state)
+{
+	static const struct {
+		const char *name;
+		int ret;
+		const char *msg;
+	} cases[] = {
+	    {"eth0", -EOPNOTSUPP, "eth0 is not an SR-IOV physical function"},
+	    {"eth2", -EOPNOTSUPP, "eth2 is not an SR-IOV physical function"},
+	    {"lo", -EOPNOTSUPP, "lo is not an SR-IOV physical function"},
+	    {"eth9", -ENODEV, "no network device 'eth9'"},
+	    {"../eth1", -EINVAL, "is not a network device name"},
+	    {"", -EINVAL, "is not a network device name"},
+	    {".", -EINVAL, "is not a network device name"},
+	    {"averyveryverylongname", -EINVAL, "is not a network"},
+	};
+	struct sriov_pf pf;
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = 0;
+		assert_int_equal(
+		    sriov_pf_get(root, cases[i].name, &pf, err, sizeof(err)),
+		    cases[i].ret);
+		assert_non_null(strstr(err, cases[i].msg));
+		sriov_pf_free(&pf);
+	}
+}
+
+static void test_scan(void **state)
+{
+	struct sriov_pf *pfs;
+	unsigned n;
+
+	(void)state;
+	assert_int_equal(sriov_pf_scan(root, &pfs, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(pfs[0].name, "eth1");
+	assert_int_equal(pfs[0].n_vfs, 2);
+	sriov_pfs_free(pfs, n);
+	assert_int_equal(sriov_pf_scan("/nonexistent", &pfs, &n), -ENOENT);
+	assert_int_equal(n, 0);
+}
+
+static void test_numvfs(void **state)
+{
+	char err[256], buf[32];
+
+	(void)state;
+	assert_int_equal(sriov_set_numvfs(root, "eth1", 8, err, sizeof(err)),
+			 -ERANGE);
+	assert_string_equal(err, "eth1 supports at most 7 VFs (asked for 8)");
+	slurp(PFDEV "/sriov_numvfs", buf, sizeof(buf));
+	assert_string_equal(buf, "2\n");
+	assert_int_equal(sriov_set_numvfs(root, "eth0", 1, err, sizeof(err)),
+			 -EOPNOTSUPP);
+	/* Same count: nothing written. */
+	put(PFDEV "/sriov_numvfs", "2\n");
+	assert_int_equal(sriov_set_numvfs(root, "eth1", 2, err, sizeof(err)),
+			 0);
+	slurp(PFDEV "/sriov_numvfs", buf, sizeof(buf));
+	assert_string_equal(buf, "2\n");
+	/* 2 -> 3 goes through 0; the fixture keeps the last write. */
+	assert_int_equal(sriov_set_numvfs(root, "eth1", 3, err, sizeof(err)),
+			 0);
+	slurp(PFDEV "/sriov_numvfs", buf, sizeof(buf));
+	assert_string_equal(buf, "3");
+	assert_int_equal(sriov_set_numvfs(root, "eth1", 0, err, sizeof(err)),
+			 0);
+	slurp(PFDEV "/sriov_numvfs", buf, sizeof(buf));
+	assert_string_equal(buf, "0");
+}
+
+/* The fixture cannot move the driver link, so the bind writes everything
+ * in order, finds igbvf still there, and undoes the override. */
+static void test_vfio_bind_sequence(void **state)
+{
+	char err[256], buf[64];
+
+	(void)state;
+	put("bus/pci/drivers_probe", "");
+	assert_int_equal(
+	    sriov_vfio_bind(root, "0000:01:10.0", err, sizeof(err)), -EIO);
+	assert_non_null(
+	    strstr(err, "vfio-pci did not take it (driver: igbvf)"));
+	slurp("bus/pci/drivers/igbvf/unbind", buf, sizeof(buf));
+	assert_string_equal(buf, "0000:01:10.0");
+	slurp("bus/pci/drivers/vfio-pci/bind", buf, sizeof(buf));
+	assert_string_equal(buf, "0000:01:10.0");
+	/* undone: override cleared, host driver probed again */
+	slurp("devices/pci0000:00/0000:01:10.0/driver_override", buf,
+	      sizeof(buf));
+	assert_string_equal(buf, "\n");
+	slurp("bus/pci/drivers_probe", buf, sizeof(buf));
+	assert_string_equal(buf, "0000:01:10.0");
+	/* Once vfio-pci has it, binding again changes nothing. */
+	relink("devices/pci0000:00/0000:01:10.0/driver",
+	       "../../../bus/pci/drivers/vfio-pci");
+	put("bus/pci/drivers/vfio-pci/bind", "");
+	assert_int_equal(
+	    sriov_vfio_bind(root, "0000:01:10.0", err, sizeof(err)), 0);
+	slurp("bus/pci/drivers/vfio-pci/bind", buf, sizeof(buf));
+	assert_string_equal(buf, "");
+}
+
+static void test_vfio_refusals(void **state)
+{
+	char err[256], path[512];
+
+	(void)state;
+	assert_int_equal(
+	    sriov_vfio_bind(root, "0000:01:10.9", err, sizeof(err)), -ENODEV);
+	assert_int_equal(sriov_vfio_bind(root, "../../etc", err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(sriov_vfio_bind(root, NULL, err, sizeof(err)),
+			 -EINVAL);
+	/* no IOMMU */
+	snprintf(path, sizeof(path),
+		 "%s/devices/pci0000:00/0000:01:10.0/iommu_group", root);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(
+	    sriov_vfio_bind(root, "0000:01:10.0", err, sizeof(err)),
+	    -EOPNOTSUPP);
+	assert_non_null(strstr(err, "has no IOMMU group"));
+	assert_int_equal(symlink("../../../kernel/iommu_groups/9", path), 0);
+	/* no vfio-pci driver */
+	snprintf(path, sizeof(path), "rm -rf %s/bus/pci/drivers/vfio-pci",
+		 root);
+	assert_int_equal(system(path), 0);
+	assert_int_equal(
+	    sriov_vfio_bind(root, "0000:01:10.0", err, sizeof(err)),
+	    -EOPNOTSUPP);
+	assert_non_null(strstr(err, "modprobe vfio-pci"));
+}
+
+static void test_vfio_release(void **state)
+{
+	char err[256], buf[64], drv[32];
+
+	(void)state;
+	/* Still on vfio-pci afterwards (a fixture): unbind, override cleared,
+	 * probe asked for, and the failure said. */
+	assert_int_equal(sriov_vfio_release(root, "0000:01:10.2", drv,
+					    sizeof(drv), err, sizeof(err)),
+			 -EIO);
+	assert_non_null(strstr(err, "no host driver took it"));
+	slurp("bus/pci/drivers/vfio-pci/unbind", buf, sizeof(buf));
+	assert_string_equal(buf, "0000:01:10.2");
+	slurp("devices/pci0000:00/0000:01:10.2/driver_override", buf,
+	      sizeof(buf));
+	assert_string_equal(buf, "\n");
+	slurp("bus/pci/drivers_probe", buf, sizeof(buf));
+	assert_string_equal(buf, "0000:01:10.2");
+	/* The host driver has it back: 0 and its name. */
+	relink("devices/pci0000:00/0000:01:10.2/driver",
+	       "../../../bus/pci/drivers/igbvf");
+	assert_int_equal(sriov_vfio_release(root, "0000:01:10.2", drv,
+					    sizeof(drv), err, sizeof(err)),
+			 0);
+	assert_string_equal(drv, "igbvf");
+	assert_int_equal(
+	    sriov_vf_driver(root, "0000:01:10.2", drv, sizeof(drv)), 0);
+	assert_string_equal(drv, "igbvf");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_pf_get, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pf_refusals, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_scan, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_numvfs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_vfio_bind_sequence, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_vfio_refusals, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_vfio_release, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,1266 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vnetd_sriov.c - SR-IOV in the daemon: the "sriov_pf" kind (how many VFs
+ * a PF has), the "vf" kind (a VF's MAC, VLAN, spoof checking, trust, rates
+ * and link state), network VF pools, ports of kind "sriov" (a VF handed to
+ * a VM through vfio-pci), re-applying all of it after a PF reset, and
+ * sriov.list
+ *
+ * What is stored: sriov_pf and vf objects in their tables; an sriov port's
+ * VF (sriov_pf, sriov_vf), MAC and VLAN in the port's own row, written
+ * before vnetd acknowledges the port.  That row is the assignment: after a
+ * restart (even kill -9) the port is restored with the same VF, which is
+ * still bound to vfio-pci; nothing is handed out twice because a VF is
+ * picked by looking at every port's row, all on the control thread, one
+ * request at a time.
+ *
+ * Privileged operations (sysfs writes, RTM_SETLINK) all happen here and in
+ * sriov/; vnetd must run as root (not --user) to use them.
+ *
+ * A stopping vnetd leaves every VF where it is (a VM may be using it);
+ * only deleting a port gives its VF back.
+ */
+#include "vnetd.h"
+
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/jsonrpc.h"
+#include "../lib/log.h"
+#include "../lib/util.h"
+#include "../sriov/sriov.h"
+
+#define SRIOV_RECHECK_MS 300
+
+/**
+ * struct vnetd_sriov - the daemon's SR-IOV context (made on first use)
+ * @nl: rtnetlink socket for VF settings, NULL until needed
+ * @root: sysfs root ("/sys"; VNETD_SYSFS_ROOT for tests)
+ * @recheck: runs after link events on a PF vnet manages
+ * @d: the daemon
+ */
+struct vnetd_sriov {
+	struct sriov_nl *nl;
+	char root[256];
+	struct vtimer recheck;
+	struct vnetd *d;
+};
+
+static void recheck_fire(struct vtimer *t, void *arg);
+
+static struct vnetd_sriov *ctx(struct vnetd *d)
+{
+	const char *root = getenv("VNETD_SYSFS_ROOT");
+
+	if (d->sriov)
+		return d->sriov;
+	d->sriov = calloc(1, sizeof(*d->sriov));
+	if (!d->sriov)
+		return NULL;
+	snprintf(d->sriov->root, sizeof(d->sriov->root), "%s",
+		 root && *root ? root : SRIOV_SYSFS_ROOT);
+	d->sriov->d = d;
+	vtimer_init(&d->sriov->recheck, recheck_fire, d->sriov);
+	return d->sriov;
+}
+
+static const char *sysroot(struct vnetd *d)
+{
+	struct vnetd_sriov *s = ctx(d);
+
+	return s ? s->root : SRIOV_SYSFS_ROOT;
+}
+
+static struct sriov_nl *nl_get(struct vnetd *d, char *err, size_t errlen)
+{
+	struct vnetd_sriov *s = ctx(d);
+
+	if (s && !s->nl && sriov_nl_open(&s->nl))
+		s->nl = NULL;
+	if (!s || !s->nl) {
+		snprintf(err, errlen, "cannot open an rtnetlink socket");
+		return NULL;
+	}
+	return s->nl;
+}
+
+/**
+ * vnetd_sriov_close() - free the SR-IOV context (VFs stay as they are)
+ * @d: daemon
+ */
+void vnetd_sriov_close(struct vnetd *d)
+{
+	if (!d->sriov)
+		return;
+	vtimer_cancel(d->timers, &d->sriov->recheck);
+	sriov_nl_close(d->sriov->nl);
+	free(d->sriov);
+	d->sriov = NULL;
+}
+
+static int err_code(int ret)
+{
+	switch (ret) {
+	case -ENODEV:
+	case -ENOENT:
+		return VNET_ERR_NOT_FOUND;
+	case -EBUSY:
+		return VNET_ERR_BUSY;
+	case -ENOMEM:
+	case -EIO:
+		return VNET_ERR_SYSTEM;
+	default:
+		return VNET_ERR_REFUSED;
+	}
+}
+
+/* ---- VF settings as JSON ---- */
+
+static const char *const on_off[] = {"on", "off", NULL};
+static const char *const vlan_protos[] = {"802.1Q", "802.1ad", NULL};
+static const char *const link_states[] = {"auto", "enable", "disable", NULL};
+
+static int rate_parse(const char *s, uint32_t *min, uint32_t *max)
+{
+	unsigned long a, b;
+	char *end;
+
+	errno = 0;
+	a = strtoul(s, &end, 10);
+	if (errno || end == s || *end != ':' || a > UINT32_MAX)
+		return -EINVAL;
+	s = end + 1;
+	b = strtoul(s, &end, 10);
+	if (errno || end == s || *end || b > UINT32_MAX)
+		return -EINVAL;
+	*min = (uint32_t)a;
+	*max = (uint32_t)b;
+	return 0;
+}
+
+/* The settings a vf object (or an sriov port) asks for. */
+static int cfg_from_conf(json_t *conf, struct sriov_vf_cfg *c,
+			 struct vnetd_err *e)
+{
+	char msg[sizeof(e->msg)];
+	const char *s;
+
+	memset(c, 0, sizeof(*c));
+	if ((s = jstr(conf, "mac"))) {
+		mac_parse(s, c->mac);
+		c->set |= SRIOV_BIT(SRIOV_A_MAC);
+	}
+	if (json_object_get(conf, "vlan") || json_object_get(conf, "qos") ||
+	    json_object_get(conf, "vlan_proto")) {
+		c->vlan = (uint16_t)juint(conf, "vlan");
+		c->qos = (uint8_t)juint(conf, "qos");
+		s = jstr(conf, "vlan_proto");
+		c->vlan_proto =
+		    s && !strcmp(s, "802.1ad") ? ETH_P_8021AD : ETH_P_8021Q;
+		c->set |= SRIOV_BIT(SRIOV_A_VLAN);
+	}
+	if ((s = jstr(conf, "spoofchk"))) {
+		c->spoofchk = !strcmp(s, "on");
+		c->set |= SRIOV_BIT(SRIOV_A_SPOOFCHK);
+	}
+	if ((s = jstr(conf, "trust"))) {
+		c->trust = !strcmp(s, "on");
+		c->set |= SRIOV_BIT(SRIOV_A_TRUST);
+	}
+	if ((s = jstr(conf, "rate"))) {
+		if (rate_parse(s, &c->min_rate, &c->max_rate)) {
+			vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+				      "rate: MIN:MAX in Mb/s, e.g. 0:1000 "
+				      "(not '%s')",
+				      s);
+			return -EINVAL;
+		}
+		c->set |= SRIOV_BIT(SRIOV_A_RATE);
+	}
+	if ((s = jstr(conf, "state"))) {
+		c->link_state = !strcmp(s, "enable")	? SRIOV_LINK_ENABLE
+				: !strcmp(s, "disable") ? SRIOV_LINK_DISABLE
+							: SRIOV_LINK_AUTO;
+		c->set |= SRIOV_BIT(SRIOV_A_LINK_STATE);
+	}
+	if (sriov_vf_cfg_check(c, msg, sizeof(msg))) {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS, "%s", msg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A VF's settings as read back, for list and status. */
+static void cfg_to_json(const struct sriov_vf_cfg *c, json_t *o)
+{
+	char mac[MAC_STRLEN], rate[32];
+
+	if (c->set & SRIOV_BIT(SRIOV_A_MAC))
+		json_object_set_new(o, "mac",
+				    json_string(mac_format(c->mac, mac)));
+	if (c->set & SRIOV_BIT(SRIOV_A_VLAN)) {
+		json_object_set_new(o, "vlan", json_integer(c->vlan));
+		json_object_set_new(o, "qos", json_integer(c->qos));
+		json_object_set_new(o, "vlan_proto",
+				    json_string(c->vlan_proto == ETH_P_8021AD
+						    ? "802.1ad"
+						    : "802.1Q"));
+	}
+	if (c->set & SRIOV_BIT(SRIOV_A_SPOOFCHK))
+		json_object_set_new(o, "spoofchk",
+				    json_string(c->spoofchk ? "on" : "off"));
+	if (c->set & SRIOV_BIT(SRIOV_A_TRUST))
+		json_object_set_new(o, "trust",
+				    json_string(c->trust ? "on" : "off"));
+	if (c->set & SRIOV_BIT(SRIOV_A_RATE)) {
+		snprintf(rate, sizeof(rate), "%u:%u", c->min_rate, c->max_rate);
+		json_object_set_new(o, "rate", json_string(rate));
+	}
+	if (c->set & SRIOV_BIT(SRIOV_A_LINK_STATE))
+		json_object_set_new(
+		    o, "state",
+		    json_string(sriov_link_state_name(c->link_state)));
+}
+
+/* The kernel's view of VF @vf of @pf, or -errno. */
+static int vf_read_one(struct vnetd *d, const char *pf, unsigned vf,
+		       struct sriov_vf_cfg *out)
+{
+	struct sriov_vf_info *infos = calloc(SRIOV_MAX_VFS, sizeof(*infos));
+	char err[128];
+	struct sriov_nl *nl = nl_get(d, err, sizeof(err));
+	int n = -ENOMEM;
+
+	if (infos && nl)
+		n = sriov_vf_read(nl, pf, infos, SRIOV_MAX_VFS);
+	for (int i = 0; i < n; i++)
+		if (infos[i].vf == vf) {
+			*out = infos[i].cfg;
+			free(infos);
+			return 0;
+		}
+	free(infos);
+	return n < 0 ? n : -ERANGE;
+}
+
+/* Does the kernel's @have differ from @want in a setting @want has? */
+static bool cfg_differs(const struct sriov_vf_cfg *want,
+			const struct sriov_vf_cfg *have)
+{
+	for (unsigned a = 0; a < SRIOV_A_MAX; a++)
+		if (want->set & SRIOV_BIT(a) &&
+		    !sriov_vf_cfg_same(want, have, (enum sriov_attr)a))
+			return true;
+	return false;
+}
+
+/* ---- PF and VF checks shared by the kinds ---- */
+
+/* The PF, refused with a sentence when it has no SR-IOV. */
+static int pf_lookup(struct vnetd *d, const char *name, struct sriov_pf *pf,
+		     struct vnetd_err *e)
+{
+	char msg[sizeof(e->msg)];
+	int ret = sriov_pf_get(sysroot(d), name, pf, msg, sizeof(msg));
+
+	if (ret)
+		vnetd_err_set(e, err_code(ret), "%s", msg);
+	return ret;
+}
+
+static const struct sriov_vf_dev *pf_vf(const struct sriov_pf *pf, unsigned idx)
+{
+	for (unsigned i = 0; i < pf->n_vfs; i++)
+		if (pf->vfs[i].index == idx)
+			return &pf->vfs[i];
+	return NULL;
+}
+
+static int vf_range_err(const struct sriov_pf *pf, unsigned idx,
+			struct vnetd_err *e)
+{
+	if (!pf->num_vfs)
+		vnetd_err_set(e, VNET_ERR_REFUSED,
+			      "%s has no VFs (vnetctl sriov set-numvfs %s N)",
+			      pf->name, pf->name);
+	else
+		vnetd_err_set(e, VNET_ERR_REFUSED,
+			      "VF index %u is out of range: %s has VFs 0-%u",
+			      idx, pf->name, pf->num_vfs - 1);
+	return -ERANGE;
+}
+
+static bool is_sriov_port(json_t *conf)
+{
+	const char *k = jstr(conf, "kind");
+
+	return k && !strcmp(k, "sriov");
+}
+
+/* The port (in @ports, a name -> conf object) holding VF @idx of @pf,
+ * other than @self; NULL when none does. */
+static const char *vf_holder(json_t *ports, const char *pf, unsigned idx,
+			     const char *self)
+{
+	const char *key;
+	json_t *o;
+
+	json_object_foreach(ports, key, o)
+	{
+		if (!is_sriov_port(o) || (self && !strcmp(key, self)) ||
+		    !jstr(o, "sriov_pf") || strcmp(jstr(o, "sriov_pf"), pf) ||
+		    !json_object_get(o, "sriov_vf") ||
+		    juint(o, "sriov_vf") != idx)
+			continue;
+		return key;
+	}
+	return NULL;
+}
+
+/* ---- the "sriov_pf" kind ---- */
+
+static const struct schema_opt pf_opts[] = {
+    {"name", SCHEMA_NAME, .flags = SCHEMA_REQUIRED,
+     .desc = "the physical function's network device"},
+    {"numvfs", SCHEMA_UINT, 0, SRIOV_MAX_VFS, 0, SCHEMA_LIVE | SCHEMA_REQUIRED,
+     .desc = "how many VFs it has"},
+};
+
+static int pf_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
+		    json_t *old, struct vnetd_err *e)
+{
+	json_t *ports = vnetd_view_all(v, &vnetd_kind_port), *o;
+	unsigned n = juint(conf, "numvfs");
+	const char *name = jstr(conf, "name"), *key;
+	struct sriov_pf pf;
+	int ret = pf_lookup(d, name, &pf, e);
+
+	if (ret)
+		return ret;
+	sriov_pf_free(&pf);
+	if (n > pf.total_vfs) {
+		vnetd_err_set(e, VNET_ERR_REFUSED,
+			      "%s supports at most %u VFs (asked for %u)", name,
+			      pf.total_vfs, n);
+		return -ERANGE;
+	}
+	if (n == pf.num_vfs)
+		return 0;
+	/* The kernel changes the count only through zero: every VF goes. */
+	json_object_foreach(ports, key, o)
+	{
+		if (!is_sriov_port(o) || !jstr(o, "sriov_pf") ||
+		    strcmp(jstr(o, "sriov_pf"), name))
+			continue;
+		vnetd_err_set(e, VNET_ERR_BUSY,
+			      "VF %u of %s is in use by port '%s': changing "
+			      "the VF count destroys every VF; delete the "
+			      "port first",
+			      juint(o, "sriov_vf"), name, key);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static int pf_write(struct vnetd *d, json_t *conf, struct vnetd_err *e)
+{
+	char msg[sizeof(e->msg)];
+	int ret = sriov_set_numvfs(sysroot(d), jstr(conf, "name"),
+				   juint(conf, "numvfs"), msg, sizeof(msg));
+
+	if (ret)
+		vnetd_err_set(e, err_code(ret), "%s", msg);
+	else
+		vlog(MAIN, INFO, "sriov: %s has %u VFs", jstr(conf, "name"),
+		     juint(conf, "numvfs"));
+	return ret;
+}
+
+/* A plain object of kind @k whose configuration @write puts on the device;
+ * restored objects are kept when it fails (applied again once the PF is
+ * back). */
+static struct vnetd_obj *obj_new(struct vnetd *d, const struct vnetd_kind *k,
+				 json_t *conf, bool restoring,
+				 int (*write)(struct vnetd *d, json_t *conf,
+					      struct vnetd_err *e),
+				 struct vnetd_err *e)
+{
+	struct vnetd_obj *o;
+
+	if (write(d, conf, e)) {
+		if (!restoring)
+			return NULL;
+		vlog(MAIN, ERR, "sriov: %s %s: %s", k->name, jstr(conf, "name"),
+		     e->msg);
+	}
+	o = calloc(1, sizeof(*o));
+	if (!o) {
+		vnetd_err_set(e, VNET_ERR_SYSTEM, "out of memory");
+		return NULL;
+	}
+	o->kind = k;
+	o->conf = json_incref(conf);
+	o->name = jstr(conf, "name");
+	return o;
+}
+
+static struct vnetd_obj *pf_apply(struct vnetd *d, json_t *conf, bool restoring,
+				  struct vnetd_err *e)
+{
+	return obj_new(d, &vnetd_kind_sriov_pf, conf, restoring, pf_write, e);
+}
+
+static void pf_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
+{
+	json_decref(o->conf);
+	free(o);
+}
+
+static int pf_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
+		  struct vnetd_err *e)
+{
+	return pf_write(d, conf, e);
+}
+
+static json_t *pf_status(struct vnetd *d, struct vnetd_obj *o)
+{
+	json_t *s = json_deep_copy(o->conf);
+	struct sriov_pf pf;
+
+	if (!sriov_pf_get(sysroot(d), o->name, &pf, NULL, 0)) {
+		json_object_set_new(s, "total_vfs", json_integer(pf.total_vfs));
+		json_object_set_new(s, "num_vfs", json_integer(pf.num_vfs));
+		sriov_pf_free(&pf);
+	}
+	return s;
+}
+
+const struct vnetd_kind vnetd_kind_sriov_pf = {
+    .name = "sriov_pf",
+    .table = "sriov_pfs",
+    .schema = {pf_opts, ARRAY_SIZE(pf_opts)},
+    .check = pf_check,
+    .apply = pf_apply,
+    .unapply = pf_unapply,
+    .set = pf_set,
+    .status = pf_status,
+};
+
+/* ---- the "vf" kind ---- */
+
+static const struct schema_opt vf_opts[] = {
+    {"name", SCHEMA_STRING, 0, 40, .desc = "PF/INDEX (made for you)"},
+    {"pf", SCHEMA_NAME, .flags = SCHEMA_REQUIRED,
+     .desc = "the physical function"},
+    {"vf", SCHEMA_UINT, 0, SRIOV_MAX_VFS - 1, 0, SCHEMA_REQUIRED,
+     .desc = "VF index"},
+    {"mac", SCHEMA_MAC, .flags = SCHEMA_LIVE, .desc = "MAC address"},
+    {"vlan", SCHEMA_UINT, 0, VLAN_MAX, 0, SCHEMA_LIVE,
+     .desc = "VLAN the VF's traffic is tagged with, 0 for none"},
+    {"qos", SCHEMA_UINT, 0, 7, 0, SCHEMA_LIVE, .desc = "802.1p priority"},
+    {"vlan_proto", SCHEMA_ENUM, .flags = SCHEMA_LIVE, .choices = vlan_protos,
+     .desc = "802.1Q or 802.1ad"},
+    {"spoofchk", SCHEMA_ENUM, .flags = SCHEMA_LIVE, .choices = on_off,
+     .desc = "drop frames from other source MACs"},
+    {"trust", SCHEMA_ENUM, .flags = SCHEMA_LIVE, .choices = on_off,
+     .desc = "let the VF change its MAC and go promiscuous"},
+    {"rate", SCHEMA_STRING, 0, 24, .flags = SCHEMA_LIVE,
+     .desc = "transmit rate MIN:MAX in Mb/s, 0 for no limit"},
+    {"state", SCHEMA_ENUM, .flags = SCHEMA_LIVE, .choices = link_states,
+     .desc = "link state: auto (the PF's), enable or disable"},
+};
+
+static int vf_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
+		    json_t *old, struct vnetd_err *e)
+{
+	const char *pfname = jstr(conf, "pf"), *holder;
+	unsigned idx = juint(conf, "vf");
+	struct sriov_vf_cfg c;
+	struct sriov_pf pf;
+	char name[48];
+	int ret;
+
+	snprintf(name, sizeof(name), "%s/%u", pfname, idx);
+	json_object_set_new(conf, "name", json_string(name));
+	if (cfg_from_conf(conf, &c, e))
+		return -EINVAL;
+	if (!c.set) {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+			      "nothing to set: give --mac, --vlan, --spoofchk, "
+			      "--trust, --rate or --state");
+		return -EINVAL;
+	}
+	ret = pf_lookup(d, pfname, &pf, e);
+	if (ret)
+		return ret;
+	if (idx >= pf.num_vfs) {
+		vf_range_err(&pf, idx, e);
+		sriov_pf_free(&pf);
+		return -ERANGE;
+	}
+	sriov_pf_free(&pf);
+	holder =
+	    vf_holder(vnetd_view_all(v, &vnetd_kind_port), pfname, idx, NULL);
+	if (holder) {
+		vnetd_err_set(e, VNET_ERR_BUSY,
+			      "VF %u of %s is in use by port '%s' (its MAC "
+			      "and VLAN come from the port's network)",
+			      idx, pfname, holder);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static int vf_write(struct vnetd *d, json_t *conf, struct vnetd_err *e)
+{
+	char msg[sizeof(e->msg)];
+	struct sriov_nl *nl = nl_get(d, msg, sizeof(msg));
+	struct sriov_vf_cfg c;
+	int ret;
+
+	if (cfg_from_conf(conf, &c, e))
+		return -EINVAL;
+	if (!nl) {
+		vnetd_err_set(e, VNET_ERR_SYSTEM, "%s", msg);
+		return -EIO;
+	}
+	ret = sriov_vf_apply(nl, jstr(conf, "pf"), juint(conf, "vf"), &c, msg,
+			     sizeof(msg));
+	if (ret)
+		vnetd_err_set(e, err_code(ret), "%s", msg);
+	return ret;
+}
+
+static struct vnetd_obj *vf_apply(struct vnetd *d, json_t *conf, bool restoring,
+				  struct vnetd_err *e)
+{
+	return obj_new(d, &vnetd_kind_vf, conf, restoring, vf_write, e);
+}
+
+static int vf_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
+		  struct vnetd_err *e)
+{
+	return vf_write(d, conf, e);
+}
+
+static json_t *vf_status(struct vnetd *d, struct vnetd_obj *o)
+{
+	json_t *s = json_deep_copy(o->conf), *now = json_object();
+	struct sriov_vf_cfg c;
+
+	if (!vf_read_one(d, jstr(o->conf, "pf"), juint(o->conf, "vf"), &c))
+		cfg_to_json(&c, now);
+	json_object_set_new(s, "applied", now);
+	return s;
+}
+
+const struct vnetd_kind vnetd_kind_vf = {
+    .name = "vf",
+    .table = "vfs",
+    .schema = {vf_opts, ARRAY_SIZE(vf_opts)},
+    .check = vf_check,
+    .apply = vf_apply,
+    .unapply = pf_unapply,
+    .set = vf_set,
+    .status = vf_status,
+};
+
+/**
+ * vnetd_sriov_vf() - RPC sriov.vf {pf, vf, mac?, vlan?, qos?, vlan_proto?,
+ * spoofchk?, trust?, rate?, state?}
+ * @d: daemon
+ * @params: parameters
+ * @e: error
+ *
+ * Creates the VF's settings object or changes it: applied all or none,
+ * then stored.
+ *
+ * Return: the object with what the kernel reports ("applied"), or NULL
+ * with @e set
+ */
+json_t *vnetd_sriov_vf(struct vnetd *d, json_t *params, struct vnetd_err *e)
+{
+	json_t *p = json_deep_copy(params), *res;
+	char name[48];
+
+	if (!jstr(params, "pf") ||
+	    !json_is_integer(json_object_get(params, "vf"))) {
+		json_decref(p);
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+			      "give the PF and the VF index: sriov vf PF IDX "
+			      "...");
+		return NULL;
+	}
+	snprintf(name, sizeof(name), "%s/%lld", jstr(params, "pf"),
+		 (long long)json_integer_value(json_object_get(params, "vf")));
+	if (!vnetd_obj_find(d, &vnetd_kind_vf, name)) {
+		res = vnetd_obj_create(d, &vnetd_kind_vf, p, e);
+		json_decref(p);
+		return res;
+	}
+	json_object_del(p, "pf");
+	json_object_del(p, "vf");
+	json_object_set_new(p, "name", json_string(name));
+	res = vnetd_obj_set(d, &vnetd_kind_vf, p, e);
+	json_decref(p);
+	return res;
+}
+
+/**
+ * vnetd_sriov_numvfs() - RPC sriov.numvfs {pf, numvfs}
+ * @d: daemon
+ * @params: parameters
+ * @e: error
+ *
+ * Return: the PF object, or NULL with @e set
+ */
+json_t *vnetd_sriov_numvfs(struct vnetd *d, json_t *params, struct vnetd_err *e)
+{
+	json_t *p, *res;
+
+	if (!jstr(params, "pf")) {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS, "give the PF");
+		return NULL;
+	}
+	p = json_pack("{s:s,s:O}", "name", jstr(params, "pf"), "numvfs",
+		      json_object_get(params, "numvfs")
+			  ? json_object_get(params, "numvfs")
+			  : json_null());
+	if (vnetd_obj_find(d, &vnetd_kind_sriov_pf, jstr(params, "pf")))
+		res = vnetd_obj_set(d, &vnetd_kind_sriov_pf, p, e);
+	else
+		res = vnetd_obj_create(d, &vnetd_kind_sriov_pf, p, e);
+	json_decref(p);
+	return res;
+}
+
+/* ---- pools ---- */
+
+/* "PF" or "PF:FIRST-LAST". */
+static int pool_parse(const char *s, char pf[SRIOV_IFNAME_LEN], unsigned *first,
+		      unsigned *last)
+{
+	const char *colon = strchr(s, ':');
+	size_t n = colon ? (size_t)(colon - s) : strlen(s);
+	char name[SRIOV_IFNAME_LEN];
+	unsigned a, b;
+	int end = 0;
+
+	if (!n || n >= SRIOV_IFNAME_LEN)
+		return -EINVAL;
+	memcpy(name, s, n);
+	name[n] = 0;
+	if (!name_valid(name))
+		return -EINVAL;
+	*first = 0;
+	*last = SRIOV_MAX_VFS - 1;
+	if (colon) {
+		if (sscanf(colon + 1, "%u-%u%n", &a, &b, &end) != 2 ||
+		    colon[1 + end] || colon[1] == '-' || a > b ||
+		    b >= SRIOV_MAX_VFS)
+			return -EINVAL;
+		*first = a;
+		*last = b;
+	}
+	memcpy(pf, name, n + 1);
+	return 0;
+}
+
+/**
+ * vnetd_sriov_pool_check() - a network's "sriov_pool": its shape, and a
+ * PF with SR-IOV
+ * @d: daemon
+ * @conf: the network's configuration
+ * @e: error
+ *
+ * Return: 0 or -errno with @e set
+ */
+int vnetd_sriov_pool_check(struct vnetd *d, json_t *conf, struct vnetd_err *e)
+{
+	const char *pool = jstr(conf, "sriov_pool");
+	char pf[SRIOV_IFNAME_LEN];
+	struct sriov_pf p;
+	unsigned first, last;
+	int ret;
+
+	if (!pool) {
+		if (json_object_get(conf, "sriov_vlan")) {
+			vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+				      "sriov_vlan needs an SR-IOV pool");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (pool_parse(pool, pf, &first, &last)) {
+		vnetd_err_set(
+		    e, JSONRPC_INVALID_PARAMS,
+		    "sriov_pool: PF or PF:FIRST-LAST (e.g. eth1:0-3), "
+		    "not '%s'",
+		    pool);
+		return -EINVAL;
+	}
+	ret = pf_lookup(d, pf, &p, e);
+	if (ret)
+		return ret;
+	sriov_pf_free(&p);
+	if (strchr(pool, ':') && first >= p.total_vfs) {
+		vnetd_err_set(e, VNET_ERR_REFUSED,
+			      "sriov_pool %s: %s has at most %u VFs (0-%u)",
+			      pool, pf, p.total_vfs, p.total_vfs - 1);
+		return -ERANGE;
+	}
+	return 0;
+}
+
+/* ---- ports of kind "sriov" ---- */
+
+static const char *const port_not_for[] = {
+    "device",  "path",	"client", "queues",	  "netns",     "addresses",
+    "backend", "trunk", "native", "dhcp_trusted", "mac_limit", NULL};
+
+/* Pick VF for a new port: the lowest free index of the pool that the
+ * kernel has, held by no port and not bound to vfio-pci by anyone else. */
+static int pick_vf(const struct sriov_pf *pf, unsigned first, unsigned last,
+		   json_t *ports, const char *self, unsigned *idx,
+		   unsigned *held, unsigned *foreign)
+{
+	*held = *foreign = 0;
+	for (unsigned i = 0; i < pf->n_vfs; i++) {
+		const struct sriov_vf_dev *vf = &pf->vfs[i];
+
+		if (vf->index < first || vf->index > last)
+			continue;
+		if (vf_holder(ports, pf->name, vf->index, self)) {
+			(*held)++;
+			continue;
+		}
+		if (!strcmp(vf->driver, SRIOV_VFIO_DRIVER)) {
+			(*foreign)++;
+			continue;
+		}
+		*idx = vf->index;
+		return 0;
+	}
+	return -EBUSY;
+}
+
+/**
+ * vnetd_sriov_port_check() - the rules of a port of kind "sriov"; picks
+ * its VF from the network's pool and gives it a MAC and the network's VLAN
+ * @d: daemon
+ * @v: the configuration as it would be (without this port)
+ * @conf: the port; filled with sriov_pf, sriov_vf, mac and vlan
+ * @old: its current configuration for a change, NULL for a new port
+ * @e: error
+ *
+ * Return: 0 or -errno with @e set
+ */
+int vnetd_sriov_port_check(struct vnetd *d, const struct vnetd_view *v,
+			   json_t *conf, json_t *old, struct vnetd_err *e)
+{
+	json_t *ports = vnetd_view_all(v, &vnetd_kind_port), *net;
+	const char *name = jstr(conf, "name"), *pool, *holder;
+	char pfname[SRIOV_IFNAME_LEN], mac[MAC_STRLEN];
+	unsigned first, last, idx, held, foreign;
+	struct sriov_pf pf;
+	int ret;
+
+	if (!name) {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+			      "an sriov port needs a name (--name)");
+		return -EINVAL;
+	}
+	for (const char *const *k = port_not_for; *k; k++)
+		if (json_object_get(conf, *k)) {
+			vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+				      "'%s' does not apply to an sriov port "
+				      "(a VF does not go through the switch)",
+				      *k);
+			return -EINVAL;
+		}
+	net = vnetd_view_find(v, &vnetd_kind_network, jstr(conf, "network"));
+	if (!net) {
+		vnetd_err_set(e, VNET_ERR_NOT_FOUND, "no network '%s'",
+			      jstr(conf, "network"));
+		return -ENOENT;
+	}
+	pool = jstr(net, "sriov_pool");
+	if (!pool || pool_parse(pool, pfname, &first, &last)) {
+		vnetd_err_set(e, VNET_ERR_REFUSED,
+			      "network '%s' has no SR-IOV pool (vnetctl "
+			      "network set %s --sriov-pool PF[:FIRST-LAST])",
+			      jstr(net, "name"), jstr(net, "name"));
+		return -EINVAL;
+	}
+	if (!old && vnetd_view_find(v, &vnetd_kind_port, name)) {
+		vnetd_err_set(e, VNET_ERR_EXISTS, "port '%s' already exists",
+			      name);
+		return -EEXIST;
+	}
+	ret = pf_lookup(d, pfname, &pf, e);
+	if (ret)
+		return ret;
+	if (json_object_get(conf, "sriov_vf")) {
+		idx = juint(conf, "sriov_vf");
+		if (jstr(conf, "sriov_pf") &&
+		    strcmp(jstr(conf, "sriov_pf"), pfname)) {
+			vnetd_err_set(e, VNET_ERR_REFUSED,
+				      "VF %u of %s is not in network '%s''s "
+				      "pool (%s)",
+				      idx, jstr(conf, "sriov_pf"),
+				      jstr(net, "name"), pool);
+			ret = -EINVAL;
+		} else if (idx >= pf.num_vfs || idx < first || idx > last) {
+			ret = idx >= pf.num_vfs ? vf_range_err(&pf, idx, e)
+						: -ERANGE;
+			if (idx < pf.num_vfs)
+				vnetd_err_set(e, VNET_ERR_REFUSED,
+					      "VF %u is not in network '%s''s "
+					      "pool (%s)",
+					      idx, jstr(net, "name"), pool);
+		} else if ((holder = vf_holder(ports, pfname, idx, name))) {
+			vnetd_err_set(e, VNET_ERR_BUSY,
+				      "VF %u of %s is in use by port '%s'", idx,
+				      pfname, holder);
+			ret = -EBUSY;
+		}
+	} else if (pick_vf(&pf, first, last, ports, name, &idx, &held,
+			   &foreign)) {
+		vnetd_err_set(e, VNET_ERR_BUSY,
+			      "no free VF in network '%s''s pool (%s): %u held "
+			      "by ports, %u bound to vfio-pci outside vnet, %u "
+			      "VF(s) on %s",
+			      jstr(net, "name"), pool, held, foreign,
+			      pf.num_vfs, pfname);
+		ret = -EBUSY;
+	}
+	sriov_pf_free(&pf);
+	if (ret)
+		return ret;
+	json_object_set_new(conf, "sriov_pf", json_string(pfname));
+	json_object_set_new(conf, "sriov_vf", json_integer(idx));
+	if (!jstr(conf, "mac")) {
+		uint8_t m[6];
+
+		mac_random(m);
+		json_object_set_new(conf, "mac",
+				    json_string(mac_format(m, mac)));
+	}
+	if (!json_object_get(conf, "vlan") &&
+	    json_object_get(net, "sriov_vlan"))
+		json_object_set(conf, "vlan",
+				json_object_get(net, "sriov_vlan"));
+	return 0;
+}
+
+/* What the VF of an sriov port is set to: the port's MAC and VLAN, spoof
+ * checking on, trust off. */
+static void port_cfg(json_t *conf, struct sriov_vf_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	mac_parse(jstr(conf, "mac"), c->mac);
+	c->vlan = (uint16_t)juint(conf, "vlan");
+	c->vlan_proto = ETH_P_8021Q;
+	c->spoofchk = true;
+	c->trust = false;
+	c->set = SRIOV_BIT(SRIOV_A_MAC) | SRIOV_BIT(SRIOV_A_VLAN) |
+		 SRIOV_BIT(SRIOV_A_SPOOFCHK) | SRIOV_BIT(SRIOV_A_TRUST);
+}
+
+/* MAC and VLAN cleared: what a VF goes back to the pool with. */
+static int clear_vf(struct vnetd *d, const char *pf, unsigned idx, char *err,
+		    size_t errlen)
+{
+	struct sriov_vf_cfg c = {
+	    .set = SRIOV_BIT(SRIOV_A_MAC) | SRIOV_BIT(SRIOV_A_VLAN),
+	    .vlan_proto = ETH_P_8021Q,
+	};
+	struct sriov_nl *nl = nl_get(d, err, errlen);
+
+	return nl ? sriov_vf_apply(nl, pf, idx, &c, err, errlen) : -EIO;
+}
+
+/**
+ * vnetd_sriov_port_activate() - set up an sriov port's VF and bind it to
+ * vfio-pci (again: a VF already there is left there)
+ * @d: daemon
+ * @p: the port; p->error says why when it fails
+ *
+ * Return: 0 or -errno; on failure the VF is as it was (settings put back,
+ * host driver kept)
+ */
+int vnetd_sriov_port_activate(struct vnetd *d, struct vnetd_port *p)
+{
+	json_t *conf = p->obj.conf;
+	const char *pfname = jstr(conf, "sriov_pf");
+	unsigned idx = juint(conf, "sriov_vf");
+	const struct sriov_vf_dev *vf;
+	struct sriov_nl *nl;
+	struct sriov_vf_cfg c;
+	struct sriov_pf pf;
+	char pci[SRIOV_PCI_LEN], msg[256];
+	int ret;
+
+	if (!pfname) {
+		snprintf(p->error, sizeof(p->error), "no VF assigned");
+		return -EINVAL;
+	}
+	ret = sriov_pf_get(sysroot(d), pfname, &pf, p->error, sizeof(p->error));
+	if (ret)
+		return ret;
+	vf = pf_vf(&pf, idx);
+	if (!vf) {
+		snprintf(p->error, sizeof(p->error),
+			 "%s has no VF %u (it has %u)", pfname, idx,
+			 pf.num_vfs);
+		sriov_pf_free(&pf);
+		return -ENODEV;
+	}
+	snprintf(pci, sizeof(pci), "%s", vf->pci);
+	sriov_pf_free(&pf);
+	nl = nl_get(d, p->error, sizeof(p->error));
+	if (!nl)
+		return -EIO;
+	port_cfg(conf, &c);
+	ret = sriov_vf_apply(nl, pfname, idx, &c, p->error, sizeof(p->error));
+	if (ret)
+		return ret;
+	ret = sriov_vfio_bind(sysroot(d), pci, p->error, sizeof(p->error));
+	if (ret) {
+		if (clear_vf(d, pfname, idx, msg, sizeof(msg)))
+			vlog(MAIN, ERR, "port %s: %s", p->obj.name, msg);
+		return ret;
+	}
+	p->error[0] = 0;
+	vlog(MAIN, INFO,
+	     "port %s: VF %u of %s (%s) on vfio-pci, mac %s vlan %u",
+	     p->obj.name, idx, pfname, pci, jstr(conf, "mac"),
+	     juint(conf, "vlan"));
+	return 0;
+}
+
+/* Give a port's VF back: MAC and VLAN cleared (first, so the host driver
+ * comes up without them), unbound from vfio-pci, host driver probed. */
+static void release_vf(struct vnetd *d, json_t *conf)
+{
+	const char *pfname = jstr(conf, "sriov_pf"), *name = jstr(conf, "name");
+	unsigned idx = juint(conf, "sriov_vf");
+	const struct sriov_vf_dev *vf;
+	char msg[256], drv[SRIOV_DRV_LEN];
+	struct sriov_pf pf;
+
+	if (!pfname)
+		return;
+	if (sriov_pf_get(sysroot(d), pfname, &pf, msg, sizeof(msg))) {
+		vlog(MAIN, ERR, "port %s: cannot release its VF: %s", name,
+		     msg);
+		return;
+	}
+	vf = pf_vf(&pf, idx);
+	if (clear_vf(d, pfname, idx, msg, sizeof(msg)))
+		vlog(MAIN, ERR, "port %s: %s", name, msg);
+	if (vf && sriov_vfio_release(sysroot(d), vf->pci, drv, sizeof(drv), msg,
+				     sizeof(msg)))
+		vlog(MAIN, ERR, "port %s: %s", name, msg);
+	else if (vf)
+		vlog(MAIN, INFO,
+		     "port %s: VF %u of %s (%s) back on %s, MAC and VLAN "
+		     "cleared",
+		     name, idx, pfname, vf->pci, drv);
+	sriov_pf_free(&pf);
+}
+
+/**
+ * vnetd_sriov_port_unapply() - a deleted sriov port gives its VF back:
+ * MAC and VLAN cleared, host driver bound again
+ * @d: daemon
+ * @p: the port
+ * @remove: deleted for good; when false (vnetd stopping, or a --replace
+ *          import that may keep it) the VF stays with its VM
+ */
+void vnetd_sriov_port_unapply(struct vnetd *d, struct vnetd_port *p,
+			      bool remove)
+{
+	if (remove)
+		release_vf(d, p->obj.conf);
+}
+
+/**
+ * vnetd_sriov_port_purge() - after a --replace import dropped an sriov
+ * port: give its VF back, unless a port of the new configuration holds it
+ * @d: daemon
+ * @conf: the dropped port's configuration
+ */
+void vnetd_sriov_port_purge(struct vnetd *d, json_t *conf)
+{
+	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
+	const char *pfname = jstr(conf, "sriov_pf");
+
+	for (size_t i = 0; pfname && i < ports->n; i++) {
+		json_t *c = ports->v[i]->conf;
+
+		if (is_sriov_port(c) && jstr(c, "sriov_pf") &&
+		    !strcmp(jstr(c, "sriov_pf"), pfname) &&
+		    juint(c, "sriov_vf") == juint(conf, "sriov_vf"))
+			return;
+	}
+	release_vf(d, conf);
+}
+
+/**
+ * vnetd_sriov_port_status() - an sriov port as list and show give it
+ * @d: daemon
+ * @p: the port
+ *
+ * Return: its configuration with "state", "device" (the VF's PCI address)
+ * and "sriov": {pf, vf, pci, iommu_group, driver, mac, vlan}
+ */
+json_t *vnetd_sriov_port_status(struct vnetd *d, struct vnetd_port *p)
+{
+	json_t *s = json_deep_copy(p->obj.conf), *sr = json_object();
+	const char *pfname = jstr(p->obj.conf, "sriov_pf");
+	const struct sriov_vf_dev *vf = NULL;
+	struct sriov_pf pf = {0};
+	bool up = false;
+
+	json_object_set_new(sr, "pf", json_string(pfname));
+	json_object_set(sr, "vf", json_object_get(p->obj.conf, "sriov_vf"));
+	if (pfname && !sriov_pf_get(sysroot(d), pfname, &pf, NULL, 0))
+		vf = pf_vf(&pf, juint(p->obj.conf, "sriov_vf"));
+	if (vf) {
+		json_object_set_new(sr, "pci", json_string(vf->pci));
+		json_object_set_new(sr, "iommu_group",
+				    vf->iommu_group >= 0
+					? json_integer(vf->iommu_group)
+					: json_null());
+		json_object_set_new(sr, "driver", json_string(vf->driver));
+		json_object_set_new(s, "device", json_string(vf->pci));
+		up = !strcmp(vf->driver, SRIOV_VFIO_DRIVER);
+	}
+	sriov_pf_free(&pf);
+	json_object_set(sr, "mac", json_object_get(p->obj.conf, "mac"));
+	json_object_set_new(
+	    sr, "vlan",
+	    json_object_get(p->obj.conf, "vlan")
+		? json_incref(json_object_get(p->obj.conf, "vlan"))
+		: json_null());
+	json_object_set_new(s, "sriov", sr);
+	if (p->error[0] || !up) {
+		json_object_set_new(s, "state", json_string("error"));
+		json_object_set_new(
+		    s, "error",
+		    json_string(p->error[0] ? p->error
+					    : "the VF is not on vfio-pci"));
+	} else {
+		json_object_set_new(s, "state", json_string("up"));
+	}
+	return s;
+}
+
+/* ---- after a PF reset ---- */
+
+static bool pf_managed(struct vnetd *d, const char *name)
+{
+	const struct vnetd_objset *s;
+
+	if (vnetd_obj_find(d, &vnetd_kind_sriov_pf, name))
+		return true;
+	s = vnetd_objs(d, &vnetd_kind_vf);
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(jstr(s->v[i]->conf, "pf"), name))
+			return true;
+	s = vnetd_objs(d, &vnetd_kind_port);
+	for (size_t i = 0; i < s->n; i++)
+		if (is_sriov_port(s->v[i]->conf) &&
+		    jstr(s->v[i]->conf, "sriov_pf") &&
+		    !strcmp(jstr(s->v[i]->conf, "sriov_pf"), name))
+			return true;
+	return false;
+}
+
+/**
+ * vnetd_sriov_link_event() - a device changed; when it is a PF vnet
+ * manages, check its VFs against the configuration shortly
+ * @d: daemon
+ * @name: the device
+ * @deleted: it went away
+ *
+ * A reset or a reloaded driver (a new PF device with no VFs) loses VF
+ * settings; every change of the PF's link comes here and the check puts
+ * back what differs.  What the driver refuses for now (igb takes a rate
+ * only once the link is up at 1000 Mb/s) is logged and tried again at the
+ * next event.  Changes vnet makes itself cause an event too; the
+ * check then finds nothing to do.
+ */
+void vnetd_sriov_link_event(struct vnetd *d, const char *name, bool deleted)
+{
+	struct vnetd_sriov *s;
+
+	if (deleted || !name || !pf_managed(d, name) || !(s = ctx(d)))
+		return;
+	if (!vtimer_armed(&s->recheck) &&
+	    vtimer_arm(d->timers, &s->recheck, SRIOV_RECHECK_MS))
+		vlog(MAIN, ERR, "sriov: cannot schedule a VF check");
+}
+
+static void recheck_pf(struct vnetd *d, struct vnetd_obj *o)
+{
+	struct vnetd_err e = {0};
+	struct sriov_pf pf;
+
+	if (sriov_pf_get(sysroot(d), o->name, &pf, NULL, 0))
+		return;
+	sriov_pf_free(&pf);
+	if (pf.num_vfs == juint(o->conf, "numvfs"))
+		return;
+	vlog(MAIN, WARN,
+	     "sriov: %s has %u VFs instead of %u (reset?): "
+	     "setting them again",
+	     o->name, pf.num_vfs, juint(o->conf, "numvfs"));
+	(void)pf_write(d, o->conf, &e);
+}
+
+static void recheck_fire(struct vtimer *t, void *arg)
+{
+	struct vnetd_sriov *s = arg;
+	struct vnetd *d = s->d;
+	const struct vnetd_objset *set = vnetd_objs(d, &vnetd_kind_sriov_pf);
+	struct sriov_vf_cfg want, have;
+	struct vnetd_err e;
+
+	for (size_t i = 0; i < set->n; i++)
+		recheck_pf(d, set->v[i]);
+	set = vnetd_objs(d, &vnetd_kind_vf);
+	for (size_t i = 0; i < set->n; i++) {
+		json_t *conf = set->v[i]->conf;
+
+		if (cfg_from_conf(conf, &want, &e) ||
+		    vf_read_one(d, jstr(conf, "pf"), juint(conf, "vf"),
+				&have) ||
+		    !cfg_differs(&want, &have))
+			continue;
+		if (vf_write(d, conf, &e))
+			vlog(MAIN, WARN,
+			     "sriov: vf %s: %s; tried again at the PF's next "
+			     "link change",
+			     set->v[i]->name, e.msg);
+		else
+			vlog(MAIN, INFO, "sriov: vf %s: settings applied again",
+			     set->v[i]->name);
+	}
+	set = vnetd_objs(d, &vnetd_kind_port);
+	for (size_t i = 0; i < set->n; i++) {
+		struct vnetd_port *p = vnetd_port_of(set->v[i]);
+		char drv[SRIOV_DRV_LEN] = "";
+		struct sriov_pf pf;
+		const struct sriov_vf_dev *vf;
+
+		if (!is_sriov_port(p->obj.conf) || p->gone ||
+		    !jstr(p->obj.conf, "sriov_pf"))
+			continue;
+		if (!sriov_pf_get(sysroot(d), jstr(p->obj.conf, "sriov_pf"),
+				  &pf, NULL, 0)) {
+			vf = pf_vf(&pf, juint(p->obj.conf, "sriov_vf"));
+			if (vf)
+				snprintf(drv, sizeof(drv), "%s", vf->driver);
+			sriov_pf_free(&pf);
+		}
+		port_cfg(p->obj.conf, &want);
+		if (!strcmp(drv, SRIOV_VFIO_DRIVER) &&
+		    !vf_read_one(d, jstr(p->obj.conf, "sriov_pf"),
+				 juint(p->obj.conf, "sriov_vf"), &have) &&
+		    !cfg_differs(&want, &have))
+			continue;
+		if (vnetd_sriov_port_activate(d, p))
+			vlog(MAIN, WARN,
+			     "port %s: %s; tried again at the PF's next link "
+			     "change",
+			     p->obj.name, p->error);
+		else
+			vlog(MAIN, INFO, "port %s: VF set up again",
+			     p->obj.name);
+	}
+}
+
+/* ---- sriov.list ---- */
+
+static json_t *vf_json(struct vnetd *d, const struct sriov_pf *pf,
+		       const struct sriov_vf_dev *vf,
+		       const struct sriov_vf_info *infos, int n)
+{
+	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
+	json_t *o =
+	    json_pack("{s:i,s:s,s:s,s:s}", "vf", (int)vf->index, "pci", vf->pci,
+		      "driver", vf->driver, "netdev", vf->netdev);
+
+	json_object_set_new(o, "iommu_group",
+			    vf->iommu_group >= 0 ? json_integer(vf->iommu_group)
+						 : json_null());
+	for (int i = 0; i < n; i++)
+		if (infos[i].vf == vf->index)
+			cfg_to_json(&infos[i].cfg, o);
+	for (size_t i = 0; i < ports->n; i++) {
+		json_t *c = ports->v[i]->conf;
+
+		if (is_sriov_port(c) && jstr(c, "sriov_pf") &&
+		    !strcmp(jstr(c, "sriov_pf"), pf->name) &&
+		    juint(c, "sriov_vf") == vf->index) {
+			json_object_set_new(o, "port",
+					    json_string(ports->v[i]->name));
+			json_object_set_new(o, "network",
+					    json_string(jstr(c, "network")));
+		}
+	}
+	return o;
+}
+
+/**
+ * vnetd_sriov_list() - RPC sriov.list
+ * @d: daemon
+ * @params: none
+ * @e: error
+ *
+ * Return: every SR-IOV PF with its VFs: PCI address, driver, netdev,
+ * IOMMU group, the settings the kernel reports, and the port holding it
+ */
+json_t *vnetd_sriov_list(struct vnetd *d, json_t *params, struct vnetd_err *e)
+{
+	struct sriov_vf_info *infos = calloc(SRIOV_MAX_VFS, sizeof(*infos));
+	char msg[128];
+	struct sriov_nl *nl = nl_get(d, msg, sizeof(msg));
+	struct sriov_pf *pfs;
+	unsigned n;
+	json_t *arr;
+	int ret = infos ? sriov_pf_scan(sysroot(d), &pfs, &n) : -ENOMEM;
+
+	if (ret) {
+		free(infos);
+		vnetd_err_set(e, VNET_ERR_SYSTEM,
+			      "cannot read %s/class/net: %s", sysroot(d),
+			      strerror(-ret));
+		return NULL;
+	}
+	arr = json_array();
+	for (unsigned i = 0; i < n; i++) {
+		json_t *pf = json_pack(
+		    "{s:s,s:s,s:s,s:i,s:i}", "pf", pfs[i].name, "pci",
+		    pfs[i].pci, "driver", pfs[i].driver, "total_vfs",
+		    (int)pfs[i].total_vfs, "num_vfs", (int)pfs[i].num_vfs);
+		json_t *vfs = json_array();
+		int nv =
+		    nl ? sriov_vf_read(nl, pfs[i].name, infos, SRIOV_MAX_VFS)
+		       : -EIO;
+
+		for (unsigned k = 0; k < pfs[i].n_vfs; k++)
+			json_array_append_new(
+			    vfs,
+			    vf_json(d, &pfs[i], &pfs[i].vfs[k], infos, nv));
+		json_object_set_new(pf, "vfs", vfs);
+		json_array_append_new(arr, pf);
+	}
+	sriov_pfs_free(pfs, n);
+	free(infos);
+	return arr;
+}
