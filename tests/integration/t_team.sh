@@ -71,4 +71,15 @@ vnetctl team add-member "tm$S" "uc$S" >/dev/null || fail "add-member"
 [ "$(jget '.member_list | length' team show "tm$S")" = 3 ] || fail "not 3 members"
 vnetctl team del-member "tm$S" "uc$S" >/dev/null || fail "del-member"
 [ "$(jget '.members' team show "tm$S")" = "ua$S,ub$S" ] || fail "members"
+
+# Export and import: the team comes back before the network that uses it.
+vnetctl config export "$T/cfg.json" >/dev/null || fail "export"
+[ "$(jq -r '.teams[0].name' "$T/cfg.json")" = "tm$S" ] || fail "no team exported"
+vnetctl network delete "ex$S" --force >/dev/null || fail "network delete"
+vnetctl team delete "tm$S" >/dev/null || fail "team delete"
+vnetctl config import "$T/cfg.json" >/dev/null || fail "import"
+ns "a2$S"
+vnetctl port add "ex$S" --tap "tc$S" --netns "a2$S" >/dev/null || fail "tap"
+addr "a2$S" "tc$S" 10.231.0.12/24
+pings "a2$S" 10.231.0.1
 pass
