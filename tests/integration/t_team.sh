@@ -65,6 +65,15 @@ vnetctl team create "tn$S" --mode lacp --members "lo" 2>&1 |
 vnetctl port add "ex$S" --uplink "uc$S" 2>&1 | grep -q "already has team" ||
 	fail "second uplink beside a team"
 [ "$(vnetctl --json team list | jq length)" = 1 ] || fail "half-made team"
+# A team whose member vanished cannot become an uplink: no network made.
+ip link add "ud$S" type veth peer name "pd$S" && LINKS="$LINKS ud$S"
+vnetctl team create "tn$S" --mode active-backup --members "ud$S" >/dev/null ||
+	fail "team tn$S"
+ip link del "ud$S"
+vnetctl network create "en$S" --type external --uplink-team "tn$S" 2>&1 |
+	grep -q "team 'tn$S'" || fail "network on a broken team"
+vnetctl network list | grep -q "en$S" && fail "half-made network"
+vnetctl team delete "tn$S" >/dev/null || fail "team tn$S delete"
 
 # Live members: add one, remove one.
 vnetctl team add-member "tm$S" "uc$S" >/dev/null || fail "add-member"
