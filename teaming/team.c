@@ -564,6 +564,7 @@ void team_update(struct team *t, enum team_reason why, int member, uint64_t now)
 	if (map == old)
 		return;
 	t->gen++;
+	t->wake = true;
 	if (active != was_active && (was_active >= 0 || active >= 0) &&
 	    (mode == TEAM_MODE_ACTIVE_BACKUP || t->fallback)) {
 		team_record(t, now, r, was_active, active);

@@ -350,8 +350,10 @@ static void lacp_step(struct team *t, uint64_t now, enum team_reason why)
 			p->tx_window = now;
 			p->tx_count = 0;
 		}
-		if (p->tx_count >= LACP_TX_PER_SEC)
+		if (p->tx_count >= LACP_TX_PER_SEC) {
+			t->wake = true; /* sent when the window ends */
 			continue;
+		}
 		actor_refresh(t, i);
 		pdu.actor = p->actor;
 		pdu.partner = p->partner;
@@ -411,8 +413,10 @@ void lacp_rx(struct team *t, unsigned i, const struct lacp_pdu *pdu,
 	p->current_until =
 	    now + (t->cfg.lacp_fast ? LACP_SHORT_TIMEOUT : LACP_LONG_TIMEOUT);
 	p->actor.state &= (uint8_t) ~(LACP_ST_EXPIRED | LACP_ST_DEFAULTED);
-	if (periodic_ms(p) < per && p->periodic_at > now + periodic_ms(p))
+	if (periodic_ms(p) < per && p->periodic_at > now + periodic_ms(p)) {
 		p->periodic_at = now + periodic_ms(p);
+		t->wake = true; /* an earlier deadline */
+	}
 	lacp_step(t, now, TEAM_R_NONE);
 }
 

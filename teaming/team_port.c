@@ -392,6 +392,7 @@ uint64_t team_port_run(struct vnic *v)
 	for (unsigned i = 0; i < TEAM_MAX_MEMBERS; i++)
 		if (atomic_load(&tp->m[i].broken))
 			team_member_gone(tp->t, i, now);
+	tp->t->wake = false;
 	next = team_run(tp->t, now);
 	carrying = team_carrying(tp->t);
 	log_history(tp);
@@ -476,9 +477,11 @@ static void count(struct team_mport *mp, int d)
 }
 
 /* One received frame: -1 to deliver it, 0 when the team took or dropped
- * it.  @locked tells the caller the team ran (wake the control thread). */
+ * it.  @wake tells the caller the control thread should run the team (what
+ * carries traffic changed, or a deadline moved earlier): a flood of
+ * LACPDUs costs the control thread nothing. */
 static int classify(struct team_port *tp, unsigned i, uint64_t map,
-		    const struct pkt *p, uint64_t now, bool *locked)
+		    const struct pkt *p, uint64_t now, bool *wake)
 {
 	struct team_mport *mp = &tp->m[i];
 	const uint8_t *f = p->data;
@@ -492,8 +495,9 @@ static int classify(struct team_port *tp, unsigned i, uint64_t map,
 	if (et == TEAM_LACP_ETHERTYPE) {
 		pthread_mutex_lock(&tp->lock);
 		ret = team_slow_rx(tp->t, i, f, p->len, now);
+		*wake |= tp->t->wake;
+		tp->t->wake = false;
 		pthread_mutex_unlock(&tp->lock);
-		*locked = true;
 		if (ret == -EINVAL)
 			count(mp, TEAM_DROP_LACP_MALFORMED);
 		if (ret == -ENOTSUP) {
@@ -510,8 +514,9 @@ static int classify(struct team_port *tp, unsigned i, uint64_t map,
 			team_arp_rx(tp->t, i, f, p->len, now);
 		else
 			team_beacon_rx(tp->t, i, f, p->len, now);
+		*wake |= tp->t->wake;
+		tp->t->wake = false;
 		pthread_mutex_unlock(&tp->lock);
-		*locked = true;
 		return 0;
 	}
 	ret = team_rx_verdict(tp->t, map, i, f, p->len, now);
@@ -530,7 +535,7 @@ static int tp_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 	struct team_port *tp = to_tp(v);
 	uint64_t map = team_map(tp->t), now = timer_now_ms();
 	unsigned got = 0, start = tp->rr;
-	bool locked = false;
+	bool wake = false;
 
 	tp->rr = (tp->rr + 1) % TEAM_MAX_MEMBERS;
 	for (unsigned k = 0; k < TEAM_MAX_MEMBERS && got < n; k++) {
@@ -551,17 +556,17 @@ static int tp_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 			if (mp->fd >= 0)
 				epoll_ctl(tp->epfd, EPOLL_CTL_DEL, mp->fd,
 					  NULL);
-			locked = true;
+			wake = true;
 			continue;
 		}
 		for (unsigned j = got, end = got + (unsigned)r; j < end; j++) {
-			if (classify(tp, i, map, pkts[j], now, &locked) < 0)
+			if (classify(tp, i, map, pkts[j], now, &wake) < 0)
 				pkts[got++] = pkts[j];
 			else
 				vnic_rx_done(mv, 0, &pkts[j], 1);
 		}
 	}
-	if (locked)
+	if (wake)
 		kick(tp);
 	return (int)got;
 }

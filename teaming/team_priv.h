@@ -162,7 +162,8 @@ struct team {
 	uint64_t next_probe, next_rebalance;
 	uint64_t rounds; /* probe rounds sent */
 	_Atomic uint64_t map;
-	unsigned gen;			       /* bumped on every map change */
+	unsigned gen; /* bumped on every map change */
+	bool wake;    /* the owner should run team_run() soon */
 	_Atomic uint8_t pin[TEAM_MAX_PORTS];   /* balance-port: member + 1 */
 	_Atomic uint64_t load[TEAM_MAX_PORTS]; /* balance-port: tx bytes */
 	struct team_mac macs[TEAM_MAC_SLOTS];

@@ -227,7 +227,8 @@ int vnetd_team_check_port(const struct vnetd_view *v, json_t *port, json_t *net,
 			  struct vnetd_err *e);
 int vnetd_team_check_net(const struct vnetd_view *v, json_t *net,
 			 struct vnetd_err *e);
-void vnetd_team_net_up(struct vnetd *d, struct vnetd_net *net);
+int vnetd_team_net_up(struct vnetd *d, struct vnetd_net *net, bool restoring,
+		      struct vnetd_err *e);
 void vnetd_team_net_down(struct vnetd *d, struct vnetd_net *net);
 bool vnetd_team_link_event(struct vnetd *d, int ifindex, bool deleted, bool up,
 			   bool running);

@@ -145,14 +145,21 @@ static struct vnetd_obj *net_apply(struct vnetd *d, json_t *conf,
 	net->id = id;
 	net->d = d;
 	d->nets[id] = net;
-	if (jstr(conf, "subnet") && vnetd_gw_start(d, net, e)) {
+	if (vnetd_team_net_up(d, net, restoring, e)) {
 		d->nets[id] = NULL;
 		(void)vswitch_net_del(d->sw, id);
 		json_decref(conf);
 		free(net);
 		return NULL;
 	}
-	vnetd_team_net_up(d, net);
+	if (jstr(conf, "subnet") && vnetd_gw_start(d, net, e)) {
+		vnetd_team_net_down(d, net);
+		d->nets[id] = NULL;
+		(void)vswitch_net_del(d->sw, id);
+		json_decref(conf);
+		free(net);
+		return NULL;
+	}
 	return &net->obj;
 }
 

@@ -1,17 +1,20 @@
-# Teaming, active-backup with carrier: a team of two veth members whose
-# peers are ports of a Linux bridge in an "upstream switch" namespace with a
-# host behind it.  A VM namespace pings the host every 10 ms through the
-# team: taking the active member's peer down loses at most 2 replies,
-# failback to the primary loses none, and right after a failover (with no
-# traffic of its own) the bridge already has the VM's MAC on the new member:
-# the team announced it.
+# Teaming, active-backup with carrier: a team of two veth members (read
+# with $BACKEND: afpacket by default, pcap works too) whose peers are ports
+# of a Linux bridge in an "upstream switch" namespace with a host behind it.
+# A VM namespace pings the host every 10 ms through the team: taking the
+# active member's peer down loses at most 2 replies, failback to the
+# primary loses none, and right after a failover (with no traffic of its
+# own) the bridge already has the VM's MAC on the new member: the team
+# announced it.
 # vnet-test: alone
 . "$(dirname "$0")/lib.sh"
 need_root
 . "$(dirname "$0")/team_lib.sh"
 team_topology
+# shellcheck disable=SC2086
 vnetctl team create "tm$S" --mode active-backup --members "ua$S,ub$S" \
-	--primary "ua$S" >/dev/null || fail "team create"
+	--primary "ua$S" ${BACKEND:+--backend $BACKEND} >/dev/null ||
+	fail "team create"
 vnetctl network create "ex$S" --type external --uplink-team "tm$S" \
 	>/dev/null || fail "network create"
 team_vm
@@ -62,10 +65,30 @@ vnetctl team create "tn$S" --mode lacp --members "lo" 2>&1 |
 vnetctl port add "ex$S" --uplink "uc$S" 2>&1 | grep -q "already has team" ||
 	fail "second uplink beside a team"
 [ "$(vnetctl --json team list | jq length)" = 1 ] || fail "half-made team"
+# A team whose member vanished cannot become an uplink: no network made.
+ip link add "ud$S" type veth peer name "pd$S" && LINKS="$LINKS ud$S"
+vnetctl team create "tn$S" --mode active-backup --members "ud$S" >/dev/null ||
+	fail "team tn$S"
+ip link del "ud$S"
+vnetctl network create "en$S" --type external --uplink-team "tn$S" 2>&1 |
+	grep -q "team 'tn$S'" || fail "network on a broken team"
+vnetctl network list | grep -q "en$S" && fail "half-made network"
+vnetctl team delete "tn$S" >/dev/null || fail "team tn$S delete"
 
 # Live members: add one, remove one.
 vnetctl team add-member "tm$S" "uc$S" >/dev/null || fail "add-member"
 [ "$(jget '.member_list | length' team show "tm$S")" = 3 ] || fail "not 3 members"
 vnetctl team del-member "tm$S" "uc$S" >/dev/null || fail "del-member"
 [ "$(jget '.members' team show "tm$S")" = "ua$S,ub$S" ] || fail "members"
+
+# Export and import: the team comes back before the network that uses it.
+vnetctl config export "$T/cfg.json" >/dev/null || fail "export"
+[ "$(jq -r '.teams[0].name' "$T/cfg.json")" = "tm$S" ] || fail "no team exported"
+vnetctl network delete "ex$S" --force >/dev/null || fail "network delete"
+vnetctl team delete "tm$S" >/dev/null || fail "team delete"
+vnetctl config import "$T/cfg.json" >/dev/null || fail "import"
+ns "a2$S"
+vnetctl port add "ex$S" --tap "tc$S" --netns "a2$S" >/dev/null || fail "tap"
+addr "a2$S" "tc$S" 10.231.0.12/24
+pings "a2$S" 10.231.0.1
 pass
