@@ -227,7 +227,8 @@ int vnetd_team_check_port(const struct vnetd_view *v, json_t *port, json_t *net,
 			  struct vnetd_err *e);
 int vnetd_team_check_net(const struct vnetd_view *v, json_t *net,
 			 struct vnetd_err *e);
-void vnetd_team_net_up(struct vnetd *d, struct vnetd_net *net);
+int vnetd_team_net_up(struct vnetd *d, struct vnetd_net *net, bool restoring,
+		      struct vnetd_err *e);
 void vnetd_team_net_down(struct vnetd *d, struct vnetd_net *net);
 bool vnetd_team_link_event(struct vnetd *d, int ifindex, bool deleted, bool up,
 			   bool running);
@@ -302,6 +303,7 @@ json_t *vnetd_nat_flush(struct vnetd *d, json_t *params, struct vnetd_err *e);
 json_t *vnetd_nat_forward(struct vnetd *d, json_t *params, struct vnetd_err *e);
 void vnetd_nat_stats_rows(struct vnetd *d, const char *net, json_t *arr);
 char *vnetd_nat_metrics(struct vnetd *d);
+void vnetd_nat_forget(struct vnetd *d, const char *net);
 /* ---- SR-IOV: PFs, VFs, pools, sriov ports (vnetd_sriov.c) ---- */
 
 json_t *vnetd_sriov_list(struct vnetd *d, json_t *params, struct vnetd_err *e);

@@ -145,14 +145,21 @@ static struct vnetd_obj *net_apply(struct vnetd *d, json_t *conf,
 	net->id = id;
 	net->d = d;
 	d->nets[id] = net;
-	if (jstr(conf, "subnet") && vnetd_gw_start(d, net, e)) {
+	if (vnetd_team_net_up(d, net, restoring, e)) {
 		d->nets[id] = NULL;
 		(void)vswitch_net_del(d->sw, id);
 		json_decref(conf);
 		free(net);
 		return NULL;
 	}
-	vnetd_team_net_up(d, net);
+	if (jstr(conf, "subnet") && vnetd_gw_start(d, net, e)) {
+		vnetd_team_net_down(d, net);
+		d->nets[id] = NULL;
+		(void)vswitch_net_del(d->sw, id);
+		json_decref(conf);
+		free(net);
+		return NULL;
+	}
 	return &net->obj;
 }
 
@@ -167,6 +174,8 @@ static void net_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
 		vnetd_nat_ext_gone(d, o->name);
 	if (remove)
 		(void)vnetd_store_lease_drop(d->store, o->name);
+	if (remove && jstr(o->conf, "nat_via"))
+		vnetd_nat_forget(d, o->name);
 	(void)vswitch_net_del(d->sw, net->id);
 	d->nets[net->id] = NULL;
 	json_decref(o->conf);

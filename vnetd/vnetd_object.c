@@ -24,9 +24,11 @@
 
 #define EXPORT_VERSION 2
 
+/* A team comes before the networks that name it as their uplink: an
+ * import checks each object against those before it. */
 const struct vnetd_kind *const vnetd_kinds[VNETD_KINDS] = {
-    &vnetd_kind_network,     &vnetd_kind_port, &vnetd_kind_reservation,
-    &vnetd_kind_nat_forward, &vnetd_kind_team, &vnetd_kind_sriov_pf,
+    &vnetd_kind_team,	     &vnetd_kind_network,     &vnetd_kind_port,
+    &vnetd_kind_reservation, &vnetd_kind_nat_forward, &vnetd_kind_sriov_pf,
     &vnetd_kind_vf,
 };
 

@@ -640,21 +640,38 @@ const struct vnetd_kind vnetd_kind_team = {
 };
 
 /**
- * vnetd_team_net_up() - a network was applied: if a team is its uplink,
- * attach it
+ * vnetd_team_net_up() - a network is being applied: if a team is its
+ * uplink, attach it
  * @d: daemon
  * @net: the network
+ * @restoring: at start-up: a team that cannot attach stays in an error
+ *             state (shown by "team show") instead of failing the network
+ * @e: error
+ *
+ * Return: 0, or -errno with @e set when the team cannot attach
  */
-void vnetd_team_net_up(struct vnetd *d, struct vnetd_net *net)
+int vnetd_team_net_up(struct vnetd *d, struct vnetd_net *net, bool restoring,
+		      struct vnetd_err *e)
 {
 	const char *name = jstr(net->obj.conf, "uplink_team");
 	struct vnetd_obj *o =
 	    name ? vnetd_obj_find(d, &vnetd_kind_team, name) : NULL;
 	struct vnetd_team *tm = o ? team_of(o) : NULL;
+	int ret;
 
-	if (tm && !tm->port && team_attach(d, tm, net))
+	if (!tm || tm->port)
+		return 0;
+	ret = team_attach(d, tm, net);
+	if (!ret)
+		return 0;
+	if (restoring) {
 		vlog(MAIN, WARN, "team %s cannot be the uplink of %s: %s", name,
 		     net->obj.name, tm->error);
+		return 0;
+	}
+	vnetd_err_set(e, jsonrpc_code_from_errno(ret), "team '%s': %s", name,
+		      tm->error);
+	return ret;
 }
 
 /**

@@ -65,10 +65,30 @@ vnetctl team create "tn$S" --mode lacp --members "lo" 2>&1 |
 vnetctl port add "ex$S" --uplink "uc$S" 2>&1 | grep -q "already has team" ||
 	fail "second uplink beside a team"
 [ "$(vnetctl --json team list | jq length)" = 1 ] || fail "half-made team"
+# A team whose member vanished cannot become an uplink: no network made.
+ip link add "ud$S" type veth peer name "pd$S" && LINKS="$LINKS ud$S"
+vnetctl team create "tn$S" --mode active-backup --members "ud$S" >/dev/null ||
+	fail "team tn$S"
+ip link del "ud$S"
+vnetctl network create "en$S" --type external --uplink-team "tn$S" 2>&1 |
+	grep -q "team 'tn$S'" || fail "network on a broken team"
+vnetctl network list | grep -q "en$S" && fail "half-made network"
+vnetctl team delete "tn$S" >/dev/null || fail "team tn$S delete"
 
 # Live members: add one, remove one.
 vnetctl team add-member "tm$S" "uc$S" >/dev/null || fail "add-member"
 [ "$(jget '.member_list | length' team show "tm$S")" = 3 ] || fail "not 3 members"
 vnetctl team del-member "tm$S" "uc$S" >/dev/null || fail "del-member"
 [ "$(jget '.members' team show "tm$S")" = "ua$S,ub$S" ] || fail "members"
+
+# Export and import: the team comes back before the network that uses it.
+vnetctl config export "$T/cfg.json" >/dev/null || fail "export"
+[ "$(jq -r '.teams[0].name' "$T/cfg.json")" = "tm$S" ] || fail "no team exported"
+vnetctl network delete "ex$S" --force >/dev/null || fail "network delete"
+vnetctl team delete "tm$S" >/dev/null || fail "team delete"
+vnetctl config import "$T/cfg.json" >/dev/null || fail "import"
+ns "a2$S"
+vnetctl port add "ex$S" --tap "tc$S" --netns "a2$S" >/dev/null || fail "tap"
+addr "a2$S" "tc$S" 10.231.0.12/24
+pings "a2$S" 10.231.0.1
 pass
