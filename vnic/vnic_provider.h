@@ -28,7 +28,17 @@
  * in one vnic->drops reason (TX_FULL, TX_ERROR, TX_NO_QUEUE).  When it
  * returns -errno it has neither sent nor counted any frame of the burst, and
  * the switch counts them all as its own "tx_failed".  So for every port:
- * frames queued = tx_packets + backend tx drops + tx_failed.
+ * frames queued = tx_packets + backend tx drops + tx_failed (a super-frame
+ * the switch cut for the port counts as its segments).
+ *
+ * Offloads.  A frame from rx_burst() may carry offload state (pkt->ol: a
+ * partial checksum, a super-frame up to 64 KB) only when the backend checked
+ * its header with vnet_hdr_to_pkt() against what its peer negotiated.  On
+ * transmit the switch hands tx_burst() only frames the port's tx_offloads
+ * (VNET_OL_*, 0 unless the backend sets it) allow: any other super-frame is
+ * cut into MSS-sized segments and any other partial checksum finished first.
+ * A backend that sets tx_offloads builds the frame's header for its peer
+ * with vnet_hdr_from_pkt().
  */
 #ifndef VNET_VNIC_PROVIDER_H
 #define VNET_VNIC_PROVIDER_H
