@@ -4,8 +4,10 @@
  * Receive through a TPACKET_V3 ring (one poll wakes us for a whole block of
  * frames); transmit with sendmmsg() past the qdisc layer.  PACKET_VNET_HDR
  * makes the kernel tell us what offloads left undone, so partial checksums
- * are finished and GRO'd TCP super-frames are cut back to MSS-sized frames
- * before they enter the switch: offloads on the NIC can stay on.  Tags the
+ * are finished, and GRO'd TCP super-frames enter the switch whole (it cuts
+ * them only for ports without the offload), or are cut back to MSS-sized
+ * frames here when no super-frame buffer is free or their header does not
+ * pass the check: offloads on the NIC can stay on.  Tags the
  * NIC stripped into metadata are put back into the frame.  On transmit the
  * same header hands TCP super-frames and partial checksums to the kernel,
  * which leaves them to the NIC or segments them in software: vnet never
@@ -16,6 +18,7 @@
 #include "vnic_provider.h"
 
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
@@ -40,6 +43,8 @@
 /* What the kernel takes with PACKET_VNET_HDR on transmit, on any kernel. */
 #define AFP_TX_OFFLOADS \
 	(VNET_OL_CSUM | VNET_OL_TSO4 | VNET_OL_TSO6 | VNET_OL_ECN)
+/* What a super-frame from the kernel may be to enter the switch whole. */
+#define AFP_RX_OFFLOADS AFP_TX_OFFLOADS
 
 struct vnic_afpacket {
 	struct vnic base;
@@ -209,6 +214,33 @@ static struct tpacket_block_desc *afp_block(struct vnic_afpacket *a)
 					     (size_t)a->block * AFP_BLOCK_SIZE);
 }
 
+/* A super-frame the kernel received (GRO) or a local stack sent (TSO): into
+ * one super-frame buffer, whole, when its header passes the check; the
+ * switch cuts it only for ports that cannot take it.  NULL: cut it here. */
+static struct pkt *afp_take_whole(struct virtio_net_hdr *h, const uint8_t *data,
+				  uint32_t len, bool tagged, uint16_t tci,
+				  struct pkt_pool *pool)
+{
+	struct pkt *p;
+
+	if (len + 4 > PKT_GSO_MAX_FRAME)
+		return NULL;
+	p = pkt_pool_alloc_big(pool);
+	if (!p)
+		return NULL;
+	memcpy(p->data, data, len);
+	p->len = len;
+	if (tagged && !pkt_push_vlan(p, tci)) {
+		/* The tag moved everything after the MAC addresses. */
+		h->csum_start = htole16((uint16_t)(le16toh(h->csum_start) + 4));
+	}
+	if (vnet_hdr_to_pkt(h, AFP_RX_OFFLOADS, p) != VNET_HDR_OK) {
+		pkt_free(p);
+		return NULL;
+	}
+	return p;
+}
+
 /* Copy one ring frame into pool packets: 0..n packets (super-frames are cut
  * into several).  Returns the count made, or -EAGAIN when @room is too small
  * to finish it (the frame stays current). */
@@ -232,6 +264,13 @@ static int afp_take(struct vnic_afpacket *a, struct tpacket3_hdr *f,
 		return 0;
 	}
 	memcpy(&hcopy, h, sizeof(hcopy));
+	if (hcopy.gso_type != VIRTIO_NET_HDR_GSO_NONE && !a->gso_off) {
+		p = afp_take_whole(&hcopy, data, len, tagged, tci, pool);
+		if (p) {
+			pkts[0] = p;
+			return 1;
+		}
+	}
 	if (hcopy.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
 		n = vnet_hdr_gso_segment(&hcopy, data, len, &a->gso_off, pool,
 					 pkts, room);
