@@ -9,6 +9,8 @@
 #                 the same job vnet does (SWITCHES="... ovs-normal")
 #   testpmd-loop  testpmd's vhost PMD looping two ports on core 1: no
 #                 switching at all, two copies per packet
+#   vnet-base     vnet built from another tree (BASE_BUILD=dir with vnetd
+#                 and vnetctl), to compare two versions in one run
 # In every case dpdk-testpmd on core 0 drives two net_virtio_user ports in
 # io-forward mode after "start tx_first 32": frames loop port0 -> switch ->
 # port1 -> testpmd -> switch -> port0.  The figure is the packets per second
@@ -111,7 +113,7 @@ drive() {
 }
 
 run_vnet() {
-	local size=$1
+	local size=$1 BUILD=${2:-$BUILD}
 	taskset -c 1 "$BUILD/vnetd" --poll --socket "$T/vnetd.sock" \
 		--state "$T/vnetd.db" --pidfile "$T/vnetd.pid" \
 		--log-file "$T/vnetd.log" &
@@ -194,6 +196,7 @@ for r in $(seq "$ROUNDS"); do
 		for sw in $SWITCHES; do
 			case $sw in
 			vnet) mpps=$(run_vnet "$size") ;;
+			vnet-base) mpps=$(run_vnet "$size" "$BASE_BUILD") ;;
 			ovs-dpdk) mpps=$(run_ovs "$size") ;;
 			ovs-normal) mpps=$(run_ovs "$size" normal) ;;
 			testpmd-loop) mpps=$(run_loop "$size") ;;
@@ -211,7 +214,7 @@ python3 - "$OUT" <<'PY'
 import json, sys, statistics
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 sizes = sorted({r['size'] for r in rows})
-sws = ['vnet', 'ovs-dpdk', 'testpmd-loop', 'ovs-normal']
+sws = ['vnet', 'vnet-base', 'ovs-dpdk', 'testpmd-loop', 'ovs-normal']
 sws = [s for s in sws if any(r['switch'] == s for r in rows)]
 print(f"{'size':>5} " + " ".join(f"{s:>14}" for s in sws))
 for size in sizes:
@@ -221,7 +224,7 @@ for size in sizes:
              and r['mpps'] is not None]
         med[s] = statistics.median(v) if v else None
     ratios = []
-    for other in ('ovs-dpdk', 'ovs-normal', 'testpmd-loop'):
+    for other in ('vnet-base', 'ovs-dpdk', 'ovs-normal', 'testpmd-loop'):
         if med.get(other) and med.get('vnet'):
             ratios.append(f"vnet/{other} {med['vnet'] / med[other]:.2f}x")
     cell = lambda m: f"{m:9.3f} Mpps" if m is not None else f"{'failed':>14}"

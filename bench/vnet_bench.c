@@ -15,6 +15,14 @@
  *	frontend runs N queue pairs, transmits on them in turn with a source
  *	MAC per queue and frame slot, and the result gives per-queue rates.
  *
+ *   vnet-bench tso --in A.sock --out B.sock --pid PID [--size PAYLOAD]
+ *                  [--cut] [--seconds S]
+ *	TCP traffic as a guest with offloads sends it: A sends TCPv4 frames of
+ *	PAYLOAD bytes (64000: super-frames with a TSO header; up to 1460: one
+ *	MTU-sized segment each) with partial checksums, B takes them (with
+ *	GUEST_TSO4, or without it with --cut, so that vnetd segments).  The
+ *	figure is TCP payload Gbit/s delivered, and per core of vnetd's CPU.
+ *
  * Sizes are Ethernet frame sizes with the 4-byte FCS, as RFC 2544 counts
  * them (a 64 B frame is 60 bytes handed to the device); Gbps counts those
  * bytes, without preamble and gap.  Each run prints one result line (and
@@ -37,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,6 +67,7 @@ struct opts {
 	bool json;
 	double rate;	 /* frames per second, 0 for as fast as possible */
 	unsigned queues; /* vhost-user queue pairs per frontend */
+	bool cut;	 /* tso: the receiver takes no super-frames */
 };
 
 static _Atomic bool stop_flag;
@@ -123,6 +133,34 @@ static double proc_cpu(int pid)
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
+/* CPU seconds the machine spent in hard and soft interrupts: where the
+ * kernel runs a bridge's forwarding, and a tap's receive path. */
+static double irq_cpu(void)
+{
+	unsigned long long v[8] = {0};
+	FILE *f = fopen("/proc/stat", "r");
+	double t = 0;
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+		   &v[2], &v[3], &v[4], &v[5], &v[6]) == 7)
+		t = (double)(v[5] + v[6]);
+	fclose(f);
+	return t / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU seconds of this process (generator and sink threads). */
+static double self_cpu(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 /* Busy CPU seconds of the whole machine (all but idle and iowait). */
 static double sys_busy(void)
 {
@@ -177,44 +215,79 @@ static int tap_open(const char *name)
 	return fd;
 }
 
+/* CPU seconds that moving the frames cost, without other load on the
+ * machine: the switch process, this one (generator and sink), and the
+ * interrupt time of the whole machine (a bridge forwards there). */
+struct cost {
+	double sw, self, irq;
+};
+
 static void report(const struct opts *o, uint64_t frames, double secs,
-		   double cpu_switch, double cpu_all)
+		   double cpu_switch, double cpu_all, struct cost c)
 {
 	double mpps = (double)frames / secs / 1e6;
 	double gbps = (double)frames * o->size * 8 / secs / 1e9;
+	double m = frames ? 1e6 / (double)frames : 0;
+	double per_m = (c.sw + c.self + c.irq) * m;
 
 	if (o->json)
 		printf("{\"switch\":\"%s\",\"size\":%u,\"seconds\":%.2f,"
 		       "\"frames\":%llu,\"mpps\":%.4f,\"gbps\":%.4f,"
 		       "\"switch_cpu\":%.3f,\"machine_cpu\":%.3f,"
-		       "\"ns_per_frame_machine\":%.1f}\n",
+		       "\"ns_per_frame_machine\":%.1f,\"rate\":%.0f,"
+		       "\"cpu_s_per_mpkt\":%.3f,\"switch_s_per_mpkt\":%.3f,"
+		       "\"gen_s_per_mpkt\":%.3f,\"irq_s_per_mpkt\":%.3f}\n",
 		       o->label, o->size, secs, (unsigned long long)frames,
 		       mpps, gbps, cpu_switch / secs, cpu_all / secs,
-		       frames ? cpu_all / (double)frames * 1e9 : 0);
+		       frames ? cpu_all / (double)frames * 1e9 : 0, o->rate,
+		       per_m, c.sw * m, c.self * m, c.irq * m);
 	else
 		printf("%-13s %5u B  %8.3f Mpps  %7.3f Gbps  switch %4.0f%% "
-		       "CPU  machine %4.0f%% CPU  %6.0f ns/frame\n",
+		       "CPU  machine %4.0f%% CPU  %6.0f ns/frame  %.3f CPU-s "
+		       "per Mpkt\n",
 		       o->label, o->size, mpps, gbps, 100 * cpu_switch / secs,
 		       100 * cpu_all / secs,
-		       frames ? cpu_all / (double)frames * 1e9 : 0);
+		       frames ? cpu_all / (double)frames * 1e9 : 0, per_m);
 }
 
-/* Send frames on @fd (packet socket or tap) until stop_flag. */
-static uint64_t generate(int fd, bool tap, const uint8_t *frame, unsigned size)
+/* Send frames on @fd (packet socket or tap) until stop_flag; at @rate
+ * frames per second when it is set, in ticks of 100 us (a frame or a few
+ * per tick, as traffic of many flows arrives), else as fast as possible. */
+static uint64_t generate(int fd, bool tap, const uint8_t *frame, unsigned size,
+			 double rate)
 {
 	struct mmsghdr msgs[GEN_BATCH];
 	struct iovec iov = {(void *)frame, size};
-	uint64_t sent = 0;
+	uint64_t sent = 0, due = 0, t0 = now_ns();
+	struct timespec next;
 
+	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (int i = 0; i < GEN_BATCH; i++)
 		msgs[i] = (struct mmsghdr){
 		    .msg_hdr = {.msg_iov = &iov, .msg_iovlen = 1}};
 	while (!atomic_load_explicit(&stop_flag, memory_order_relaxed)) {
+		unsigned batch = GEN_BATCH;
+
+		if (rate > 0) {
+			next.tv_nsec += 100000;
+			if (next.tv_nsec >= 1000000000) {
+				next.tv_nsec -= 1000000000;
+				next.tv_sec++;
+			}
+			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next,
+					NULL);
+			due = (uint64_t)((double)(now_ns() - t0) * rate / 1e9);
+			if (due <= sent)
+				continue;
+			batch = due - sent < GEN_BATCH ? (unsigned)(due - sent)
+						       : GEN_BATCH;
+		}
 		if (tap) {
-			if (write(fd, frame, size) == (ssize_t)size)
-				sent++;
+			for (unsigned i = 0; i < batch; i++)
+				if (write(fd, frame, size) == (ssize_t)size)
+					sent++;
 		} else {
-			int r = sendmmsg(fd, msgs, GEN_BATCH, 0);
+			int r = sendmmsg(fd, msgs, batch, 0);
 
 			if (r > 0)
 				sent += (uint64_t)r;
@@ -235,7 +308,7 @@ static void *timer_thread(void *arg)
 static int run_tap(const struct opts *o)
 {
 	uint8_t frame[PKT_MAX_FRAME];
-	double t0, t1, c0, c1, s0, s1;
+	double t0, t1, c0, c1, s0, s1, i0, i1, m0, m1;
 	uint64_t rx0, rx1;
 	pthread_t tid;
 	int in, out;
@@ -258,15 +331,20 @@ static int run_tap(const struct opts *o)
 	rx0 = dev_stat(o->out, "rx_packets");
 	c0 = proc_cpu(o->pid);
 	s0 = sys_busy();
+	i0 = irq_cpu();
+	m0 = self_cpu();
 	t0 = now_s();
 	pthread_create(&tid, NULL, timer_thread, (void *)&o->seconds);
-	generate(in, false, frame, o->size - 4);
+	generate(in, false, frame, o->size - 4, o->rate);
 	pthread_join(tid, NULL);
 	t1 = now_s();
 	rx1 = dev_stat(o->out, "rx_packets");
 	c1 = proc_cpu(o->pid);
 	s1 = sys_busy();
-	report(o, rx1 - rx0, t1 - t0, c1 - c0, s1 - s0);
+	i1 = irq_cpu();
+	m1 = self_cpu();
+	report(o, rx1 - rx0, t1 - t0, c1 - c0, s1 - s0,
+	       (struct cost){c1 - c0, m1 - m0, i1 - i0});
 	close(in);
 	close(out);
 	return 0;
@@ -296,7 +374,7 @@ static int run_bridge(const struct opts *o)
 {
 	char cmd[512];
 	uint8_t frame[PKT_MAX_FRAME];
-	double t0, t1, s0, s1;
+	double t0, t1, s0, s1, i0, i1, m0, m1;
 	pthread_t tid, sid;
 	int a, b, pid = getpid(), ret = 1;
 	char ta[16], tb[16], br[16];
@@ -339,18 +417,23 @@ static int run_bridge(const struct opts *o)
 	build_frame(frame, o->size - 4, dst_mac, src_mac);
 	pthread_create(&sid, NULL, sink_thread, &b);
 	s0 = sys_busy();
+	i0 = irq_cpu();
+	m0 = self_cpu();
 	t0 = now_s();
 	pthread_create(&tid, NULL, timer_thread, (void *)&o->seconds);
-	generate(a, true, frame, o->size - 4);
+	generate(a, true, frame, o->size - 4, o->rate);
 	pthread_join(tid, NULL);
 	t1 = now_s();
 	s1 = sys_busy();
+	i1 = irq_cpu();
+	m1 = self_cpu();
 	got = atomic_load(&sunk);
 	/* Unblock the sink's read with one last frame. */
 	if (write(a, frame, o->size - 4) < 0)
 		perror("vnet-bench: final frame");
 	pthread_join(sid, NULL);
-	report(o, got, t1 - t0, s1 - s0, s1 - s0);
+	report(o, got, t1 - t0, s1 - s0, s1 - s0,
+	       (struct cost){0, m1 - m0, i1 - i0});
 	ret = 0;
 out:
 	snprintf(cmd, sizeof(cmd), "ip link del %s 2>/dev/null", br);
@@ -670,6 +753,186 @@ fail:
 	return 1;
 }
 
+/* ---- TCP super-frames over vhost-user (TSO) ---- */
+
+/* Payload counted at the receiver, one frame per chain of merged buffers */
+struct tso_sink {
+	uint64_t frames, payload;
+	unsigned skip; /* continuation buffers of the frame being read */
+};
+
+static void tso_frame_in(const uint8_t *f, uint32_t len, void *arg)
+{
+	struct tso_sink *s = arg;
+	uint16_t nb;
+
+	if (s->skip) {
+		s->skip--;
+		return;
+	}
+	/* The header sits before the frame in the first buffer. */
+	memcpy(&nb, f - 2, sizeof(nb));
+	s->skip = nb ? nb - 1u : 0;
+	if (len < 54 || f[12] != 0x08 || f[13] != 0x00 || f[23] != 6)
+		return;
+	s->frames++;
+	s->payload += (uint64_t)(((unsigned)f[16] << 8 | f[17]) - 40);
+}
+
+/* Turn on more features on a connected frontend (its queues restart). */
+static int tso_features(struct vu_front *f, uint64_t add)
+{
+	uint64_t feat = f->features | add;
+	struct vhost_user_msg r;
+
+	if (vu_front_call(f, VHOST_USER_SET_FEATURES, &feat, sizeof(feat), NULL,
+			  0, NULL) ||
+	    vu_front_call(f, VHOST_USER_GET_QUEUE_NUM, NULL, 0, NULL, 0, &r))
+		return -1;
+	f->features = feat;
+	return 0;
+}
+
+/* A TCPv4 frame with @payload bytes and a partial checksum, after its
+ * virtio-net header (a TSO header when @payload exceeds one MSS). */
+static size_t tso_build(uint8_t *b, unsigned payload, const uint8_t *dst)
+{
+	struct virtio_net_hdr_mrg h = {.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+				       .csum_start = 34,
+				       .csum_offset = 16};
+	uint8_t *f = b + sizeof(h), *ip = f + 14, *tcp = f + 34;
+	uint32_t sum;
+
+	if (payload > 1460) {
+		h.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+		h.gso_size = 1448;
+		h.hdr_len = 54;
+	}
+	memcpy(b, &h, sizeof(h));
+	memset(f, 0, 54);
+	memcpy(f, dst, 6);
+	memcpy(f + 6, src_mac, 6);
+	pkt_put_be16(f + 12, ETHERTYPE_IPV4);
+	ip[0] = 0x45;
+	pkt_put_be16(ip + 2, (uint16_t)(40 + payload));
+	ip[6] = 0x40;
+	ip[8] = 64;
+	ip[9] = 6;
+	memcpy(ip + 12, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
+	pkt_put_be16(ip + 10, csum_fold(csum_partial(ip, 20, 0)));
+	pkt_put_be16(tcp, 40000);
+	pkt_put_be16(tcp + 2, 5201);
+	tcp[12] = 5 << 4;
+	tcp[13] = 0x10;
+	pkt_put_be16(tcp + 14, 65535);
+	for (unsigned i = 0; i < payload; i++)
+		f[54 + i] = (uint8_t)i;
+	sum = csum_partial(ip + 12, 8, 0) + 6 + 20 + payload;
+	pkt_put_be16(tcp + 16, (uint16_t)~csum_fold(sum));
+	return sizeof(h) + 54 + payload;
+}
+
+static int run_tso(const struct opts *o)
+{
+	uint64_t rx_feat = VU_BIT(VIRTIO_NET_F_GUEST_CSUM_BIT) |
+			   (o->cut ? 0 : VU_BIT(VIRTIO_NET_F_GUEST_TSO4_BIT));
+	struct vu_front a, b;
+	struct tso_sink s = {0};
+	struct vuf_vq *vq;
+	const uint8_t *f0;
+	uint8_t learn[60];
+	uint16_t l0 = 60;
+	size_t len, slot_size, area;
+	unsigned slots;
+	char err[256];
+	double t0, t1, c0, c1;
+	uint64_t sent = 0;
+
+	if (vu_front_open(&a, o->in, 256, 5, err, sizeof(err)) ||
+	    vu_front_open(&b, o->out, 256, 5, err, sizeof(err))) {
+		fprintf(stderr, "vnet-bench: %s\n", err);
+		return 1;
+	}
+	if (tso_features(&a, VU_BIT(VIRTIO_NET_F_CSUM_BIT) |
+				 VU_BIT(VIRTIO_NET_F_HOST_TSO4_BIT)) ||
+	    tso_features(&b, rx_feat)) {
+		fprintf(stderr, "vnet-bench: the switch refused offloads\n");
+		return 1;
+	}
+	/* Teach the switch where the receiver is. */
+	build_frame(learn, 60, dst_mac, dst_mac);
+	memset(learn, 0xff, 6);
+	f0 = learn;
+	for (int k = 0; k < 3; k++) {
+		vu_front_tx(&b, &f0, &l0, 1);
+		usleep(20000);
+	}
+	/* The sender's transmit buffers are one area: carve it into slots of
+	 * one frame each, every slot its own descriptor, reused in order. */
+	vq = &a.vq[1];
+	len = tso_build(vq->bufs, o->size, dst_mac);
+	slot_size = (len + 63) & ~(size_t)63;
+	area = (size_t)vq->num * VUF_BUF_SIZE;
+	slots = (unsigned)(area / slot_size);
+	if (slots > vq->num)
+		slots = vq->num;
+	for (unsigned i = 0; i < slots; i++) {
+		tso_build(vq->bufs + i * slot_size, o->size, dst_mac);
+		vq->desc[i].addr = vq->buf_gpa + i * slot_size;
+		vq->desc[i].len = (uint32_t)len;
+		vq->desc[i].flags = 0;
+	}
+	while (vu_front_rx(&b, tso_frame_in, &s, 256))
+		;
+	s = (struct tso_sink){0};
+	c0 = proc_cpu(o->pid);
+	t0 = now_s();
+	while (now_s() - t0 < o->seconds) {
+		uint16_t used =
+		    __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
+		unsigned k = 0;
+
+		while ((uint16_t)(vq->avail_idx + k - used) < slots && k < 32) {
+			uint16_t i = (uint16_t)(vq->avail_idx + k);
+
+			vq->avail->ring[i & (vq->num - 1)] = i % slots;
+			k++;
+		}
+		if (k) {
+			vq->avail_idx = (uint16_t)(vq->avail_idx + k);
+			__atomic_store_n(&vq->avail->idx, vq->avail_idx,
+					 __ATOMIC_RELEASE);
+			vu_front_kick(&a, 1);
+			sent += k;
+		}
+		vu_front_rx(&b, tso_frame_in, &s, 256);
+	}
+	t1 = now_s();
+	c1 = proc_cpu(o->pid);
+	{
+		double secs = t1 - t0,
+		       gbps = (double)s.payload * 8 / secs / 1e9;
+		double cpu = (c1 - c0) / secs;
+
+		printf(o->json ? "{\"switch\":\"%s\",\"payload\":%u,\"cut\":%s,"
+				 "\"frames\":%llu,\"sent\":%llu,"
+				 "\"payload_gbps\":%.3f,\"switch_cpu\":%.3f,"
+				 "\"gbps_per_core\":%.3f}\n"
+			       : "%-8s payload %5u B%s: %llu frames of %llu "
+				 "sent, %.3f Gbit/s of TCP payload, switch "
+				 "%.0f%% CPU, %.3f Gbit/s per switch core\n",
+		       o->label, o->size,
+		       o->json ? (o->cut ? "true" : "false")
+			       : (o->cut ? " (cut by the switch)" : ""),
+		       (unsigned long long)s.frames, (unsigned long long)sent,
+		       gbps, o->json ? cpu : cpu * 100,
+		       cpu > 0 ? gbps / cpu : 0);
+	}
+	vu_front_close(&a);
+	vu_front_close(&b);
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(
@@ -679,7 +942,10 @@ static void usage(void)
 	    "       vnet-bench bridge [--size BYTES] [--seconds S] [--json]\n"
 	    "       vnet-bench vhost --in A.sock[,A2...] --out B.sock[,B2...]\n"
 	    "                  [--pid PID] [--size BYTES|imix] [--seconds S]\n"
-	    "                  [--rate FPS] [--queues N] [--json]\n");
+	    "                  [--rate FPS] [--queues N] [--json]\n"
+	    "       vnet-bench tso --in A.sock --out B.sock [--pid PID]\n"
+	    "                  [--size PAYLOAD] [--cut] [--seconds S] "
+	    "[--json]\n");
 }
 
 int main(int argc, char **argv)
@@ -694,6 +960,7 @@ int main(int argc, char **argv)
 	    {"json", no_argument, NULL, 'j'},
 	    {"rate", required_argument, NULL, 'r'},
 	    {"queues", required_argument, NULL, 'q'},
+	    {"cut", no_argument, NULL, 'c'},
 	    {0},
 	};
 	struct opts o = {.size = 64, .seconds = 5};
@@ -720,7 +987,8 @@ int main(int argc, char **argv)
 				o.size = 0;
 				break;
 			}
-			if (parse_uint(optarg, 64, 9018, &v)) {
+			if (parse_uint(optarg, 64, 64000, &v) ||
+			    (v > 9018 && strcmp(argv[1], "tso"))) {
 				fprintf(stderr,
 					"vnet-bench: --size 64-9018 or imix\n");
 				return 2;
@@ -735,6 +1003,9 @@ int main(int argc, char **argv)
 			break;
 		case 'j':
 			o.json = true;
+			break;
+		case 'c':
+			o.cut = true;
 			break;
 		case 'r':
 			o.rate = atof(optarg);
@@ -751,6 +1022,21 @@ int main(int argc, char **argv)
 			usage();
 			return 2;
 		}
+	}
+	if (!strcmp(argv[1], "tso")) {
+		if (!o.in || !o.out) {
+			usage();
+			return 2;
+		}
+		if (o.size == 64)
+			o.size = 64000;
+		if (o.size > 64000 || o.size < 64) {
+			fprintf(stderr, "vnet-bench: tso --size 64-64000\n");
+			return 2;
+		}
+		if (!o.label)
+			o.label = "vnet";
+		return run_tso(&o);
 	}
 	if (!o.size && strcmp(argv[1], "vhost")) {
 		fprintf(stderr, "vnet-bench: imix is for the vhost scenario\n");

@@ -303,6 +303,7 @@ json_t *vnetd_nat_flush(struct vnetd *d, json_t *params, struct vnetd_err *e);
 json_t *vnetd_nat_forward(struct vnetd *d, json_t *params, struct vnetd_err *e);
 void vnetd_nat_stats_rows(struct vnetd *d, const char *net, json_t *arr);
 char *vnetd_nat_metrics(struct vnetd *d);
+void vnetd_nat_forget(struct vnetd *d, const char *net);
 /* ---- SR-IOV: PFs, VFs, pools, sriov ports (vnetd_sriov.c) ---- */
 
 json_t *vnetd_sriov_list(struct vnetd *d, json_t *params, struct vnetd_err *e);

@@ -1132,3 +1132,22 @@ char *vnetd_nat_metrics(struct vnetd *d)
 	fclose(f);
 	return buf;
 }
+
+/**
+ * vnetd_nat_forget() - a NAT network is deleted for good: remove its table
+ * and kept lease from the run directory (its gateway is stopped already)
+ * @d: daemon
+ * @net: network name
+ */
+void vnetd_nat_forget(struct vnetd *d, const char *net)
+{
+	char dir[200], path[256];
+
+	run_dir(d, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/nat-%s.tbl", dir, net);
+	if (unlink(path) && errno != ENOENT)
+		vlog(MAIN, WARN, "network %s: cannot remove %s: %s", net, path,
+		     strerror(errno));
+	snprintf(path, sizeof(path), "%s/nat-%s.lease", dir, net);
+	(void)unlink(path);
+}

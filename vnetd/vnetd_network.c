@@ -174,6 +174,8 @@ static void net_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
 		vnetd_nat_ext_gone(d, o->name);
 	if (remove)
 		(void)vnetd_store_lease_drop(d->store, o->name);
+	if (remove && jstr(o->conf, "nat_via"))
+		vnetd_nat_forget(d, o->name);
 	(void)vswitch_net_del(d->sw, net->id);
 	d->nets[net->id] = NULL;
 	json_decref(o->conf);

@@ -1458,8 +1458,16 @@ static unsigned vh_tx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 			VQ_STAT_ADD(vq->bytes, len);
 			continue;
 		}
-		vnic_count_drop(
-		    v, r == 0 ? VNIC_DROP_TX_FULL : VNIC_DROP_TX_ERROR, 1);
+		if (r == 0) {
+			/* Ring full: the rest of the burst would find it full
+			 * too, each after another read of the guest's index
+			 * (a cache line it keeps writing): drop them now. */
+			vnic_count_drop(v, VNIC_DROP_TX_FULL, n - i);
+			VQ_STAT_ADD(vq->drops, n - i);
+			i = n;
+			break;
+		}
+		vnic_count_drop(v, VNIC_DROP_TX_ERROR, 1);
 		if (r != -EMSGSIZE)
 			VQ_STAT_ADD(vq->drops, 1);
 	}

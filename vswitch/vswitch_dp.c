@@ -115,9 +115,23 @@ static void flood(struct vsw_thread *t, struct vsw_port *in, struct pkt *p,
 		stat_add(&t->pstats[in->id].drops[VSW_DROP_NO_PORTS], 1);
 }
 
+/* The source last learned in this burst: a burst from one guest is mostly
+ * one MAC, learned (refreshed) once rather than per frame. */
+struct learn_memo {
+	uint64_t key; /* MAC and VLAN, 0: none yet */
+};
+
+static inline uint64_t memo_key(const struct pkt *p)
+{
+	uint64_t k = 0;
+
+	memcpy(&k, p->data + 6, 6);
+	return k | (uint64_t)(p->vlan + 1u) << 48;
+}
+
 static void forward(struct vsw_thread *t, struct vsw_port *in, struct pkt *p,
 		    struct fdb *fdb, const struct vsw_idlist *members,
-		    int64_t now)
+		    int64_t now, struct learn_memo *memo)
 {
 	struct vsw_tstats_net *ns = &t->nstats[in->net->id];
 	const uint8_t *dst = p->data;
@@ -130,6 +144,8 @@ static void forward(struct vsw_thread *t, struct vsw_port *in, struct pkt *p,
 		vsw_slow_rx(t, in, p);
 		return;
 	}
+	if (memo->key == memo_key(p))
+		goto lookup;
 	switch (fdb_learn(fdb, p->data + 6, p->vlan, (uint16_t)in->id,
 			  vsw_port_mac_limit(in), now, &in->l2.src_hint)) {
 	case FDB_LIMIT:
@@ -150,6 +166,8 @@ static void forward(struct vsw_thread *t, struct vsw_port *in, struct pkt *p,
 	case FDB_REFRESHED:
 		break;
 	}
+	memo->key = memo_key(p);
+lookup:
 
 	oid = mac_is_multicast(dst)
 		  ? -1
@@ -335,6 +353,7 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 	int64_t now = now_sec();
 	uint64_t bytes = 0;
 	bool offloads = false;
+	struct learn_memo memo = {0};
 
 	/* Frames often sit in a guest's memory, cold: fetch ahead. */
 	for (unsigned i = 0; i < n && i < 2; i++)
@@ -358,7 +377,7 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 			stat_add(&ps->drops[why], 1);
 			continue;
 		}
-		forward(t, in, p, fdb, members, now);
+		forward(t, in, p, fdb, members, now, &memo);
 	}
 	stat_add(&ps->rx_packets, n);
 	stat_add(&ps->rx_bytes, bytes);

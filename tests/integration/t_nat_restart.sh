@@ -138,4 +138,7 @@ grep -q "NAT table .* discarded: not a NAT table" "$T/vnetd.log" ||
 	fail "a damaged table was not reported"
 pings "a$S" $OUT
 log "damaged table discarded, NAT works on a fresh one"
+vnetctl network delete "$L" --force >/dev/null || fail "delete $L"
+[ -e "$T/nat-$L.tbl" ] && fail "the table file outlived its network"
+log "network deleted: its table file too"
 pass

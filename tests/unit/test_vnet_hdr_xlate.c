@@ -410,9 +410,33 @@ static void test_changed_under_us(void **state)
 	pkt_pool_destroy(pool);
 }
 
+/* csum_partial() sums eight bytes at a time: against the plain reference
+ * for every length up to 300, odd and even starts, and carried-in sums. */
+static void test_csum_partial(void **state)
+{
+	static uint8_t buf[512];
+	uint32_t seed = 12345;
+
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		seed = seed * 1103515245 + 12345;
+		buf[i] = (uint8_t)(seed >> 16);
+	}
+	memset(buf + 100, 0xff, 64); /* long carry chains */
+	for (size_t start = 0; start < 3; start++)
+		for (size_t len = 0; len <= 300; len++)
+			for (uint32_t in = 0; in < 0x30000; in += 0x17fff)
+				assert_int_equal(
+				    csum_fold(
+					csum_partial(buf + start, len, in)),
+				    (uint16_t)~ref_sum(buf + start, len,
+						       (in & 0xffff) +
+							   (in >> 16)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_csum_partial),
 	    cmocka_unit_test(test_pairs),
 	    cmocka_unit_test(test_csum_only),
 	    cmocka_unit_test(test_hostile),
