@@ -291,10 +291,11 @@ static void set_link(struct team *t, unsigned i, uint64_t now)
  */
 void team_member_carrier(struct team *t, unsigned i, bool up, uint64_t now)
 {
-	struct team_member *m = &t->m[i];
+	struct team_member *m;
 
-	if (i >= TEAM_MAX_MEMBERS || !m->used || m->carrier == up)
+	if (i >= TEAM_MAX_MEMBERS || !t->m[i].used || t->m[i].carrier == up)
 		return;
+	m = &t->m[i];
 	m->carrier = up;
 	m->link_at = now;
 	if (m->link != up && !link_delay(t, up))
@@ -478,7 +479,7 @@ static bool rebalance(struct team *t)
 
 /* History entries for members that started or stopped carrying traffic. */
 static void record_changes(struct team *t, uint64_t now, enum team_reason why,
-			   int culprit, uint32_t was, uint32_t is)
+			   uint32_t was, uint32_t is)
 {
 	for (int i = 0; i < TEAM_MAX_MEMBERS; i++) {
 		uint32_t b = 1u << i;
@@ -488,7 +489,6 @@ static void record_changes(struct team *t, uint64_t now, enum team_reason why,
 		team_record(t, now, why, (was & b) ? i : -1, (is & b) ? i : -1);
 		t->failovers += !(is & b);
 	}
-	(void)culprit;
 }
 
 /**
@@ -572,7 +572,7 @@ void team_update(struct team *t, enum team_reason why, int member, uint64_t now)
 		t->failovers += was_active >= 0 && !(fit & 1u << was_active);
 	} else if (MAP_TX(old) != tx &&
 		   !(mode == TEAM_MODE_ACTIVE_BACKUP || t->fallback)) {
-		record_changes(t, now, why, member, MAP_TX(old), tx);
+		record_changes(t, now, why, MAP_TX(old), tx);
 	}
 	team_macs_announce(t, now);
 }

@@ -153,20 +153,21 @@ struct nat_stats;
 struct nat_config;
 
 /* What the NAT path of the gateway drops, besides the engine's reasons. */
-#define VGW_NAT_DROPS(X)                                                      \
-	X(NO_ADDRESS, "no_address",                                           \
-	  "no external address yet (the DHCP client is not bound)")           \
-	X(NO_LEG, "no_leg", "the external leg is not attached")               \
-	X(TOO_BIG, "too_big",                                                 \
-	  "larger than the next network's MTU and DF clear (not fragmented)") \
-	X(ARP_FAILED, "arp_failed", "the next hop did not answer ARP")        \
-	X(ARP_QUEUE_FULL, "arp_queue_full",                                   \
-	  "too many packets waiting for ARP (4 per next hop, 32 in all)")     \
-	X(QUEUE_FULL, "queue_full", "a leg's transmit queue was full")        \
-	X(ICMP_RATE, "icmp_rate",                                             \
-	  "ICMP error not sent: over the rate limit (200/s)")                 \
-	X(BAD_FRAME, "bad_frame",                                             \
-	  "frame on the external leg not for its MAC, tagged, or truncated")
+#define VGW_NAT_DROPS(X)                                                       \
+	X(NO_ADDRESS, "no_address",                                            \
+	  "no external address yet (the DHCP client is not bound)")            \
+	X(NO_LEG, "no_leg", "the external leg is not attached")                \
+	X(TOO_BIG, "too_big",                                                  \
+	  "larger than the next network's MTU and DF clear (not fragmented)")  \
+	X(ARP_FAILED, "arp_failed", "the next hop did not answer ARP")         \
+	X(ARP_QUEUE_FULL, "arp_queue_full",                                    \
+	  "too many packets waiting for ARP (4 per next hop, 32 in all)")      \
+	X(QUEUE_FULL, "queue_full", "a leg's transmit queue was full")         \
+	X(ICMP_RATE, "icmp_rate",                                              \
+	  "ICMP error not sent: over the rate limit (200/s)")                  \
+	X(BAD_FRAME, "bad_frame",                                              \
+	  "frame for the external leg's MAC that is truncated, tagged or not " \
+	  "IPv4 (what the switch floods to it is ignored, not counted)")
 
 enum vgw_nat_drop {
 #define VGW_NAT_DROP_ENUM(id, name, desc) VGW_NAT_DROP_##id,

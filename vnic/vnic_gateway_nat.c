@@ -811,9 +811,12 @@ static void leg_frame(struct vnic_gateway *g, uint8_t *f, size_t len)
 	uint16_t type;
 
 	pkt_cursor_init(&c, f, len);
-	if (!pkt_pull(&c, 12) || !pkt_pull_be16(&c, &type) ||
-	    (memcmp(f, n->mac, 6) && memcmp(f, bcast_mac, 6)))
+	if (!pkt_pull(&c, 12) || !pkt_pull_be16(&c, &type))
 		return ndrop(n, VGW_NAT_DROP_BAD_FRAME);
+	/* On a shared segment the leg also sees what the switch floods:
+	 * multicast and other hosts' unicast are not its to drop. */
+	if (memcmp(f, n->mac, 6) && memcmp(f, bcast_mac, 6))
+		return;
 	if (type == ETHERTYPE_ARP) {
 		a = pkt_pull(&c, 28);
 		if (a && pkt_get_be16(a) == 1 &&
@@ -822,8 +825,11 @@ static void leg_frame(struct vnic_gateway *g, uint8_t *f, size_t len)
 			arp_rx(g, OUTSIDE, a);
 		return;
 	}
-	if (type != ETHERTYPE_IPV4)
-		return ndrop(n, VGW_NAT_DROP_BAD_FRAME);
+	if (type != ETHERTYPE_IPV4) {
+		if (!memcmp(f, n->mac, 6))
+			ndrop(n, VGW_NAT_DROP_BAD_FRAME);
+		return;
+	}
 	ip = f + 14;
 	iplen = len - 14;
 	tot = ip_total(ip, iplen);
@@ -844,7 +850,7 @@ static void leg_frame(struct vnic_gateway *g, uint8_t *f, size_t len)
 		}
 	}
 	if (memcmp(f, n->mac, 6))
-		return ndrop(n, VGW_NAT_DROP_BAD_FRAME);
+		return; /* broadcast IPv4 other than the DHCP client's */
 	if (!n->addr.ip)
 		return ndrop(n, VGW_NAT_DROP_NO_ADDRESS);
 	if (tot > g->base.mtu) {

@@ -4,7 +4,8 @@
 # resolves its own name through the gateway's DNS; vnet stores the lease.
 # The network is also a NAT network out through an external network: the
 # guest fetches a page from a server in an "outside" namespace, which sees
-# only the NAT address.
+# only the NAT address (the end-to-end check of NAT: one guest boot serves
+# both).
 # vnet-test: alone
 . "$(dirname "$0")/lib.sh"
 need_root

@@ -140,7 +140,13 @@ vnetctl nat sessions "$L" >/dev/null || fail "sessions (text)"
 # Counters: in stats (a row per NAT) and in the metrics.
 [ "$(vnetctl --json stats --network "$L" | jq "[.[] | select(.port == \"nat:$L\")][0].tx_packets")" -gt 0 ] ||
 	fail "no NAT row in stats: $(vnetctl stats)"
+# What the switch floods to the external leg (multicast, broadcast to other
+# ports) is not the NAT's and is not counted as a bad frame.
+ip netns exec "o$S" ping -6 -c 2 -i 0.2 -W 1 "ff02::1%p$S" >/dev/null 2>&1
+ip netns exec "o$S" ping -b -c 2 -i 0.2 -W 1 10.216.0.255 >/dev/null 2>&1
 curl -sf --max-time 5 "http://127.0.0.1:$MPORT/metrics" >"$T/m" || fail "no metrics"
+bf=$(grep "^vnet_nat_drops_total{network=\"$L\",reason=\"bad_frame\"} " "$T/m" | awk '{print $2}')
+[ "${bf:-0}" = 0 ] || fail "$bf flooded frames counted as bad frames"
 v=$(grep "^vnet_nat_translated_out_total{network=\"$L\"} " "$T/m" | awk '{print $2}')
 [ "${v:-0}" -gt 0 ] || fail "no NAT translations in the metrics"
 grep -q "^vnet_nat_drops_total{network=\"$L\",reason=\"ttl\"} [1-9]" "$T/m" ||
