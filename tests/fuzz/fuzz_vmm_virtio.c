@@ -78,7 +78,7 @@ static bool fz_notify(struct vmm_virtio *v, unsigned q)
 	return true;
 }
 
-static const struct vmm_virtio_ops ops = {fz_start, fz_reset, fz_msix,
+static const struct vmm_virtio_ops ops = {fz_start,  fz_reset,	fz_msix,
 					  fz_notify, fz_signal, NULL};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
