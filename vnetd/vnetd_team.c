@@ -610,14 +610,23 @@ static void team_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
 	vnetd_defer_free(d, tm);
 }
 
-/* Live change: members added first (all or none), then removed, then the
- * settings. */
+/* Take back the members team_set() added. */
+static void undo_adds(struct vnetd_team *tm, char add[][16], unsigned n_add)
+{
+	while (n_add--)
+		(void)team_port_member_del(tm->port, add[n_add]);
+}
+
+/* Live change, all or nothing: the new members are added (any failure
+ * takes back those already added), then the settings applied (a failure
+ * takes back the additions), and only then are the members that left
+ * removed, which cannot fail. */
 static int team_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 		    struct vnetd_err *e)
 {
 	struct vnetd_team *tm = team_of(o);
 	char add[TEAM_MAX_MEMBERS][16], now[TEAM_MAX_MEMBERS][16];
-	char was[TEAM_MAX_MEMBERS][16];
+	char was[TEAM_MAX_MEMBERS][16], why[200];
 	unsigned n_now, n_was, n_add = 0;
 	struct team_config cfg;
 	int ret;
@@ -631,22 +640,31 @@ static int team_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 	for (unsigned i = 0; i < n_now; i++) {
 		if (has_member(o->conf, now[i]))
 			continue;
-		ret = team_port_member_add(tm->port, now[i],
-					   jstr(conf, "backend"), e->msg,
-					   sizeof(e->msg));
+		ret = team_port_member_add(
+		    tm->port, now[i], jstr(conf, "backend"), why, sizeof(why));
 		if (ret) {
-			e->code = jsonrpc_code_from_errno(ret);
-			while (n_add--)
-				(void)team_port_member_del(tm->port,
-							   add[n_add]);
+			undo_adds(tm, add, n_add);
+			vnetd_err_set(e, jsonrpc_code_from_errno(ret),
+				      "team '%s': cannot add member '%s': %s; "
+				      "nothing changed",
+				      o->name, now[i], why);
 			return ret;
 		}
 		snprintf(add[n_add++], 16, "%.15s", now[i]);
 	}
+	ret = team_port_configure(tm->port, &cfg);
+	if (ret) {
+		undo_adds(tm, add, n_add);
+		vnetd_err_set(e, jsonrpc_code_from_errno(ret),
+			      "team '%s': the running team refused the new "
+			      "settings (%s); nothing changed",
+			      o->name, strerror(-ret));
+		return ret;
+	}
 	for (unsigned i = 0; i < n_was; i++)
 		if (!has_member(conf, was[i]))
 			(void)team_port_member_del(tm->port, was[i]);
-	return team_port_configure(tm->port, &cfg);
+	return 0;
 }
 
 static json_t *team_status_json(struct vnetd *d, struct vnetd_obj *o)
