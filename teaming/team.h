@@ -226,6 +226,19 @@ size_t lacp_pdu_build(uint8_t *buf, size_t size, const uint8_t src[6],
 		      const struct lacp_pdu *pdu);
 
 /* ---- announcements (team_macs.c) ---- */
+#define TEAM_MAX_LEASES 1024
+
+/**
+ * struct team_lease - an address the network's DHCP server leased to a MAC
+ * @mac: the client
+ * @ip: its address, host order
+ */
+struct team_lease {
+	uint8_t mac[6];
+	uint32_t ip;
+};
+
+void team_leases_set(struct team *t, const struct team_lease *l, unsigned n);
 size_t team_garp_build(uint8_t *buf, size_t size, const uint8_t mac[6],
 		       uint32_t ip);
 size_t team_rarp_build(uint8_t *buf, size_t size, const uint8_t mac[6]);
@@ -243,6 +256,7 @@ bool team_port_link_event(struct vnic *v, int ifindex, bool deleted, bool up,
 			  bool running);
 uint64_t team_port_run(struct vnic *v);
 int team_port_event_fd(const struct vnic *v);
+void team_port_leases(struct vnic *v, const struct team_lease *l, unsigned n);
 void team_port_status(struct vnic *v, json_t *obj);
 
 #endif

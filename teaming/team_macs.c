@@ -2,17 +2,20 @@
 /* team_macs.c - the MACs behind a team and their announcement
  *
  * Every frame the team sends records its source MAC (with its VLAN, the
- * switch port it came from, its IPv4 address when the frame shows it, and
+ * switch port it came from, its IPv4 address when an ARP it sends proves it
+ * (never the source of an IPv4 packet: that may be routed), and
  * the member it left on) in a fixed open-addressed table written without a
  * lock by every datapath thread: a slot is claimed by compare-and-swap on
  * its key, the other fields are hints updated with relaxed stores.  When the
  * members carrying traffic change, every MAC whose member changed is
  * announced on its new member so the physical switch relearns it at once:
- * a gratuitous ARP when its address is known, a RARP otherwise (what VMware
+ * a gratuitous ARP when its address is known (its DHCP lease on the
+ * network, else an ARP of its own), a RARP otherwise (what VMware
  * and QEMU send after a move).  The same table tells a broadcast of our own
  * that the physical switch sent back (balance modes) from a stranger's.
  */
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../lib/pkt.h"
@@ -58,11 +61,19 @@ struct team_mac *team_macs_find(struct team *t, const uint8_t mac[6],
 	return NULL;
 }
 
-/* The IPv4 address a frame shows for its sender, 0 if none. */
+/*
+ * The IPv4 address a frame proves its sender owns, 0 if none.  Only an ARP
+ * request (or a gratuitous ARP reply, sender = target) whose sender MAC is
+ * the frame's source MAC counts: the source address of an IPv4 packet is
+ * not its sender's when the sender routes (a router VM forwards other
+ * hosts' packets with its own MAC) or spoofs, and an ordinary ARP reply may
+ * be proxy ARP for someone else's address.  Announcing such an address
+ * would point the neighbours' ARP caches at the wrong MAC.
+ */
 static uint32_t sender_ip(const uint8_t *f, size_t len)
 {
 	size_t o = 12;
-	uint16_t et;
+	uint16_t et, op;
 	uint32_t ip = 0;
 
 	if (len < 14)
@@ -73,14 +84,21 @@ static uint32_t sender_ip(const uint8_t *f, size_t len)
 		et = pkt_get_be16(f + o);
 	}
 	o += 2;
-	if (et == ETHERTYPE_ARP && len - o >= 28 &&
-	    !memcmp(f + o + 8, f + 6, 6))
-		memcpy(&ip, f + o + 14, 4);
-	else if (et == ETHERTYPE_IPV4 && len - o >= 20 && (f[o] >> 4) == 4)
-		memcpy(&ip, f + o + 12, 4);
+	if (et != ETHERTYPE_ARP || len - o < 28)
+		return 0;
+	/* Ethernet/IPv4 ARP, sender hardware address = frame source. */
+	if (pkt_get_be16(f + o) != 1 || pkt_get_be16(f + o + 2) != 0x0800 ||
+	    f[o + 4] != 6 || f[o + 5] != 4 || memcmp(f + o + 8, f + 6, 6))
+		return 0;
+	op = pkt_get_be16(f + o + 6);
+	if (op != 1 && !(op == 2 && !memcmp(f + o + 14, f + o + 24, 4)))
+		return 0;
+	memcpy(&ip, f + o + 14, 4);
 	ip = ntohl(ip);
-	/* Not 0.0.0.0 (DHCP), broadcast or multicast. */
-	return ip && ip != 0xffffffff && (ip >> 28) != 0xe ? ip : 0;
+	/* Not 0.0.0.0 (an ARP probe), broadcast, multicast or loopback. */
+	return ip && ip != 0xffffffff && (ip >> 28) != 0xe && (ip >> 24) != 127
+		   ? ip
+		   : 0;
 }
 
 /**
@@ -105,12 +123,25 @@ void team_note_tx(struct team *t, const struct pkt *p, uint16_t tci, unsigned m,
 		return;
 	want = mac_key(src, tci & 0xfff);
 	h = slot_of(want);
-	for (unsigned k = 0; k < MAC_PROBE && !e; k++) {
+	/* Its own slot first, anywhere in the neighbourhood: a stale or free
+	 * slot before it must not take a second copy of the same key. */
+	for (unsigned k = 0; k < MAC_PROBE; k++) {
 		struct team_mac *s = &t->macs[(h + k) & (TEAM_MAC_SLOTS - 1)];
 
 		key = atomic_load_explicit(&s->key, memory_order_acquire);
 		if (key == want) {
 			e = s;
+			break;
+		}
+		if (!key)
+			break; /* slots are never freed: it is not further */
+	}
+	for (unsigned k = 0; k < MAC_PROBE && !e; k++) {
+		struct team_mac *s = &t->macs[(h + k) & (TEAM_MAC_SLOTS - 1)];
+
+		key = atomic_load_explicit(&s->key, memory_order_acquire);
+		if (key == want) {
+			e = s; /* another thread claimed it meanwhile */
 			break;
 		}
 		if (key && now - atomic_load_explicit(&s->seen,
@@ -204,6 +235,44 @@ size_t team_rarp_build(uint8_t *buf, size_t size, const uint8_t mac[6])
 	return 60;
 }
 
+static int lease_cmp(const void *a, const void *b)
+{
+	uint64_t x = mac_u64(((const struct team_lease *)a)->mac);
+	uint64_t y = mac_u64(((const struct team_lease *)b)->mac);
+
+	return x < y ? -1 : x > y;
+}
+
+/**
+ * team_leases_set() - the addresses the network's DHCP server leased: an
+ * announcement of a MAC holding a lease claims the leased address (what the
+ * network's own server handed out is the best evidence of ownership)
+ * @t: team
+ * @l: leases (copied; at most TEAM_MAX_LEASES are kept)
+ * @n: entries in @l
+ */
+void team_leases_set(struct team *t, const struct team_lease *l, unsigned n)
+{
+	if (n > TEAM_MAX_LEASES)
+		n = TEAM_MAX_LEASES;
+	if (n)
+		memcpy(t->leases, l, n * sizeof(*l));
+	t->n_leases = n;
+	qsort(t->leases, n, sizeof(*l), lease_cmp);
+}
+
+/* The address leased to @mac, 0 if none. */
+static uint32_t lease_ip(const struct team *t, const uint8_t mac[6])
+{
+	struct team_lease want, *hit;
+
+	if (!t->n_leases)
+		return 0;
+	memcpy(want.mac, mac, 6);
+	hit = bsearch(&want, t->leases, t->n_leases, sizeof(want), lease_cmp);
+	return hit ? hit->ip : 0;
+}
+
 /* The member a known MAC's frames take under map word @map, or -1. */
 static int member_for(struct team *t, uint64_t map, struct team_mac *e,
 		      const uint8_t mac[6])
@@ -256,7 +325,9 @@ void team_macs_announce(struct team *t, uint64_t now)
 		m = member_for(t, map, e, mac);
 		if (m < 0 || atomic_load(&e->member) == m + 1)
 			continue;
-		ip = atomic_load(&e->ip);
+		ip = lease_ip(t, mac);
+		if (!ip)
+			ip = atomic_load(&e->ip);
 		n = ip ? team_garp_build(frame, sizeof(frame), mac, ip)
 		       : team_rarp_build(frame, sizeof(frame), mac);
 		t->io.send(t->io.arg, (unsigned)m, frame, n,

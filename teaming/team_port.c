@@ -417,6 +417,22 @@ int team_port_event_fd(const struct vnic *v)
 }
 
 /**
+ * team_port_leases() - tell the team the DHCP leases of its network (see
+ * team_leases_set())
+ * @v: team port
+ * @l: leases
+ * @n: entries in @l
+ */
+void team_port_leases(struct vnic *v, const struct team_lease *l, unsigned n)
+{
+	struct team_port *tp = to_tp(v);
+
+	pthread_mutex_lock(&tp->lock);
+	team_leases_set(tp->t, l, n);
+	pthread_mutex_unlock(&tp->lock);
+}
+
+/**
  * team_port_status() - the team's state and per-member counters as JSON
  * @v: team port
  * @obj: object to fill

@@ -121,7 +121,8 @@ struct team_event {
  * struct team_mac - a MAC the team has sent from (lock-free slots)
  * @key: 1 << 63 | vlan << 48 | MAC, 0 when free
  * @seen: last transmit, ms
- * @ip: its IPv4 address when seen in ARP or IPv4, host order, 0 if unknown
+ * @ip: its IPv4 address (an ARP of its own or its DHCP lease), host order,
+ *      0 if unknown
  * @tci: tag its frames leave with
  * @port: switch port it came from
  * @member: member it was last sent or announced on, plus one
@@ -167,6 +168,8 @@ struct team {
 	_Atomic uint8_t pin[TEAM_MAX_PORTS];   /* balance-port: member + 1 */
 	_Atomic uint64_t load[TEAM_MAX_PORTS]; /* balance-port: tx bytes */
 	struct team_mac macs[TEAM_MAC_SLOTS];
+	struct team_lease leases[TEAM_MAX_LEASES]; /* sorted by MAC */
+	unsigned n_leases;
 	struct team_event hist[TEAM_HISTORY];
 	unsigned n_hist; /* events ever recorded */
 	uint64_t failovers;

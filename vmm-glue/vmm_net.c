@@ -284,15 +284,63 @@ static unsigned vector_gsi(const struct vmm_nic *nic, uint16_t vector)
 	return nic->gsi_base + vector;
 }
 
-/* MSI-X table or enable bits changed: restate this NIC's MSI routes. */
+/* Attach or detach queue @q's call eventfd as an irqfd.  Detached (its
+ * vector masked), what vnetd signals stays in the eventfd's counter; on
+ * attaching, a non-zero counter is taken as the vector's pending bit,
+ * which the transport then delivers once. */
+static void call_attach(struct vmm_nic *nic, unsigned q, bool on)
+{
+	uint64_t cnt;
+
+	if (nic->call[q] < 0 || nic->call_on[q] == on)
+		return;
+	if (on && read(nic->call[q], &cnt, sizeof(cnt)) == sizeof(cnt) && cnt)
+		nic->dev.pba |= 1u << nic->dev.q[q].msix_vector;
+	if (!vmm_vm_irqfd(nic->vm, nic->call[q], nic->call_gsi[q], on))
+		nic->call_on[q] = on;
+}
+
+/* MSI-X table or enable bits changed: masked vectors' irqfds come off
+ * before their routes go, unmasked ones go on after theirs are set. */
 static void nic_msix(struct vmm_virtio *v)
 {
 	struct vmm_nic *nic = v->opaque;
 
+	for (unsigned q = 0; q < v->nq; q++)
+		if (!vmm_virtio_vector_usable(v, v->q[q].msix_vector))
+			call_attach(nic, q, false);
 	for (uint16_t i = 0; i < v->nvec; i++)
 		(void)vmm_vm_set_msi(
 		    nic->vm, vector_gsi(nic, i), vmm_virtio_vector_usable(v, i),
 		    v->msix[i].addr_lo, v->msix[i].addr_hi, v->msix[i].data);
+	for (unsigned q = 0; q < v->nq; q++)
+		if (vmm_virtio_vector_usable(v, v->q[q].msix_vector))
+			call_attach(nic, q, true);
+}
+
+/* Deliver one vector now (the transport checked it is usable). */
+static void nic_signal(struct vmm_virtio *v, uint16_t vector)
+{
+	struct vmm_nic *nic = v->opaque;
+
+	(void)vmm_vm_signal_msi(nic->vm, v->msix[vector].addr_lo,
+				v->msix[vector].addr_hi, v->msix[vector].data);
+}
+
+/* Pending bits held in detached call eventfds (poll does not consume). */
+static uint32_t nic_pending(struct vmm_virtio *v)
+{
+	struct vmm_nic *nic = v->opaque;
+	uint32_t bits = 0;
+
+	for (unsigned q = 0; q < v->nq; q++) {
+		struct pollfd pf = {.fd = nic->call[q], .events = POLLIN};
+
+		if (nic->call[q] >= 0 && !nic->call_on[q] &&
+		    v->q[q].msix_vector < v->nvec && poll(&pf, 1, 0) == 1)
+			bits |= 1u << v->q[q].msix_vector;
+	}
+	return bits;
 }
 
 static void queue_fds_close(struct vmm_nic *nic, unsigned q)
@@ -305,8 +353,7 @@ static void queue_fds_close(struct vmm_nic *nic, unsigned q)
 		close(nic->kick[q]);
 	}
 	if (nic->call[q] >= 0) {
-		(void)vmm_vm_irqfd(nic->vm, nic->call[q], nic->call_gsi[q],
-				   false);
+		call_attach(nic, q, false);
 		close(nic->call[q]);
 	}
 	nic->kick[q] = nic->call[q] = -1;
@@ -387,10 +434,15 @@ static int queue_start(struct vmm_nic *nic, unsigned q)
 	if (ret)
 		return ret;
 	if (vq->msix_vector < nic->dev.nvec) {
-		ret =
-		    vmm_vm_irqfd(nic->vm, nic->call[q], nic->call_gsi[q], true);
-		if (ret)
-			return ret;
+		/* a masked vector: the irqfd goes on when it is unmasked */
+		nic->call_on[q] = false;
+		if (vmm_virtio_vector_usable(&nic->dev, vq->msix_vector)) {
+			ret = vmm_vm_irqfd(nic->vm, nic->call[q],
+					   nic->call_gsi[q], true);
+			if (ret)
+				return ret;
+			nic->call_on[q] = true;
+		}
 	} else {
 		/* no vector: the driver polls; vnetd's calls go nowhere */
 		close(nic->call[q]);
@@ -483,13 +535,8 @@ static bool nic_notify(struct vmm_virtio *v, unsigned q)
 		any = true;
 	}
 	if (any) {
-		uint16_t vec = v->q[q].msix_vector;
-
 		v->isr |= 1;
-		if (vmm_virtio_vector_usable(v, vec))
-			(void)vmm_vm_signal_msi(nic->vm, v->msix[vec].addr_lo,
-						v->msix[vec].addr_hi,
-						v->msix[vec].data);
+		vmm_virtio_interrupt(v, v->q[q].msix_vector);
 	}
 	return true;
 }
@@ -533,6 +580,8 @@ static const struct vmm_virtio_ops nic_ops = {
     .reset = nic_reset,
     .msix = nic_msix,
     .notify = nic_notify,
+    .signal = nic_signal,
+    .pending = nic_pending,
 };
 
 /* A locally administered MAC derived from the port name (stable for a

@@ -47,7 +47,10 @@ struct vmm_net_spec {
  * @backend_features: what vnetd offered
  * @protocol: VHOST_USER_F_PROTOCOL_FEATURES was negotiated
  * @kick: per queue, the ioeventfd given to vnetd
- * @call: per queue, the irqfd given to vnetd
+ * @call: per queue, the eventfd given to vnetd: a KVM irqfd while its
+ *        vector is usable (@call_on), detached while it is masked so a
+ *        signal waits in the eventfd (the vector's pending bit)
+ * @call_on: per queue, @call is attached as an irqfd
  * @pairs: queue pairs of the device (and of vnetd's port)
  * @active_pairs: pairs the driver uses (VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET)
  * @ctrl_q: the control queue while the driver runs one, else -1
@@ -71,6 +74,7 @@ struct vmm_nic {
 	int kick[VIO_MAX_QUEUES];
 	int call[VIO_MAX_QUEUES];
 	unsigned call_gsi[VIO_MAX_QUEUES];
+	bool call_on[VIO_MAX_QUEUES];
 	unsigned reconnects;
 	unsigned pairs, active_pairs;
 	int ctrl_q;

@@ -139,6 +139,53 @@ bool vmm_vfio_in_table(const struct vmm_vfio_pci *v, unsigned bar, uint64_t off,
 	       off + size > start;
 }
 
+/**
+ * vmm_vfio_in_pba() - does an access touch the emulated pending-bit array?
+ * @v: the function
+ * @bar: BAR index
+ * @off: offset in the BAR
+ * @size: bytes
+ *
+ * Return: true when any byte of it does (the PBA is one qword: at most
+ * VMM_VFIO_MAX_VECTORS vectors)
+ */
+bool vmm_vfio_in_pba(const struct vmm_vfio_pci *v, unsigned bar, uint64_t off,
+		     unsigned size)
+{
+	return v->msix.cap && bar == v->msix.pba_bar &&
+	       off < v->msix.pba_off + 8ull && off + size > v->msix.pba_off;
+}
+
+/**
+ * vmm_vfio_pba() - the pending bits as the guest reads them
+ * @v: the function (its lock held)
+ *
+ * Return: a bit per vector, held here or in a detached irqfd
+ */
+uint32_t vmm_vfio_pba(const struct vmm_vfio_pci *v)
+{
+	uint32_t bits = v->msix.pba;
+
+	if (v->ops->pending)
+		bits |= v->ops->pending(v->opaque);
+	return v->msix.nvec < 32 ? bits & ((1u << v->msix.nvec) - 1) : bits;
+}
+
+/* MSI-X changed: the device side restates routes and irqfds, then what is
+ * pending on a vector usable now is delivered, once. */
+static void msix_update(struct vmm_vfio_pci *v)
+{
+	if (v->ops->msix_changed)
+		v->ops->msix_changed(v->opaque);
+	for (unsigned i = 0; i < v->msix.nvec; i++) {
+		if (!(v->msix.pba & (1u << i)) || !vmm_vfio_vector_usable(v, i))
+			continue;
+		v->msix.pba &= ~(1u << i);
+		if (v->ops->signal)
+			v->ops->signal(v->opaque, i);
+	}
+}
+
 static void table_rw(struct vmm_vfio_pci *v, uint64_t off, uint8_t *data,
 		     unsigned size, bool write)
 {
@@ -159,8 +206,7 @@ static void table_rw(struct vmm_vfio_pci *v, uint64_t off, uint8_t *data,
 	}
 	memcpy(w, data, size);
 	v->msix.entry[idx].ctrl &= 1; /* the rest is reserved */
-	if (v->ops->msix_changed)
-		v->ops->msix_changed(v->opaque);
+	msix_update(v);
 }
 
 /* A trapped BAR access: the MSI-X table here, the rest to the device. */
@@ -176,6 +222,21 @@ static void bar_rw(void *opaque, unsigned bar, uint64_t off, uint8_t *data,
 		else if (!write)
 			memset(data, 0xff, size); /* straddles its start */
 		pthread_mutex_unlock(&v->lock);
+		return;
+	}
+	if (vmm_vfio_in_pba(v, bar, off, size)) {
+		uint64_t bits;
+
+		if (write) /* read-only */
+			return;
+		memset(data, 0, size);
+		pthread_mutex_lock(&v->lock);
+		bits = vmm_vfio_pba(v);
+		pthread_mutex_unlock(&v->lock);
+		if (off >= v->msix.pba_off && size <= 8 &&
+		    off - v->msix.pba_off <= 8 - size)
+			memcpy(data, (uint8_t *)&bits + (off - v->msix.pba_off),
+			       size);
 		return;
 	}
 	if (v->ops->bar_rw)
@@ -218,9 +279,8 @@ static void cfg_write(void *opaque, unsigned off, unsigned size)
 	if ((off < PCI_COMMAND + 2 && end > PCI_COMMAND) ||
 	    (off < PCI_BAR0 + 24 && end > PCI_BAR0))
 		bars_moved(v);
-	if (v->msix.cap && off < v->msix.cap + 4u && end > v->msix.cap + 2u &&
-	    v->ops->msix_changed)
-		v->ops->msix_changed(v->opaque);
+	if (v->msix.cap && off < v->msix.cap + 4u && end > v->msix.cap + 2u)
+		msix_update(v);
 	pthread_mutex_unlock(&v->lock);
 }
 

@@ -39,7 +39,12 @@
  *          a BAR too small to map)
  * @bar_moved: BAR @bar should now be mapped at @gpa, or not at all (0:
  *             memory decoding off, or an address being sized)
- * @msix_changed: MSI-X enable, function mask or a table entry changed
+ * @msix_changed: MSI-X enable, function mask or a table entry changed;
+ *                a vector found signalled while it was masked (its irqfd
+ *                detached) gets its bit in msix.pba here
+ * @signal: deliver vector @vec now (it is usable); may be NULL
+ * @pending: vectors whose detached irqfds hold a signal, as bits; may be
+ *           NULL
  *
  * Called from vCPU threads; @cfg_write, @bar_moved and @msix_changed with
  * the function's lock held.
@@ -52,6 +57,8 @@ struct vmm_vfio_pci_ops {
 		       unsigned size, bool write);
 	void (*bar_moved)(void *opaque, unsigned bar, uint64_t gpa);
 	void (*msix_changed)(void *opaque);
+	void (*signal)(void *opaque, unsigned vec);
+	uint32_t (*pending)(void *opaque);
 };
 
 /**
@@ -76,6 +83,8 @@ struct vmm_vfio_bar {
  * @pba_bar: BAR of the pending-bit array
  * @pba_off: its offset there
  * @entry: the guest's table: address low/high, data, vector control
+ * @pba: pending bits held here (emulated: the device's own PBA never
+ *       sees vnet-vmm's masking), delivered once on unmask
  */
 struct vmm_vfio_msix {
 	uint8_t cap;
@@ -85,6 +94,7 @@ struct vmm_vfio_msix {
 	struct {
 		uint32_t addr_lo, addr_hi, data, ctrl;
 	} entry[VMM_VFIO_MAX_VECTORS];
+	uint32_t pba;
 };
 
 /**
@@ -120,6 +130,9 @@ bool vmm_vfio_msix_enabled(const struct vmm_vfio_pci *v);
 bool vmm_vfio_vector_usable(const struct vmm_vfio_pci *v, unsigned vec);
 bool vmm_vfio_in_table(const struct vmm_vfio_pci *v, unsigned bar, uint64_t off,
 		       unsigned size);
+bool vmm_vfio_in_pba(const struct vmm_vfio_pci *v, unsigned bar, uint64_t off,
+		     unsigned size);
+uint32_t vmm_vfio_pba(const struct vmm_vfio_pci *v);
 const char *vmm_vfio_cap_name(uint8_t id);
 
 /* ---- the VFIO device (vmm_vfio_dev.c, in vnet-vmm only) ---- */

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <linux/vfio.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -57,7 +58,9 @@ struct vmm_vfio_region {
  * @kvm_dev: the KVM-VFIO pseudo device (coherent DMA on Intel), or -1
  * @cfg_off: the configuration region's offset in @device
  * @dma_size: bytes of guest RAM mapped for DMA (0: none)
- * @efd: an eventfd per MSI-X vector (KVM irqfds)
+ * @efd: an eventfd per MSI-X vector, VFIO's trigger: a KVM irqfd while
+ *       the vector is usable (@efd_on), detached while it is masked so
+ *       the device's signal waits in the eventfd (its pending bit)
  * @irqs_on: the vectors are attached with VFIO_DEVICE_SET_IRQS
  */
 struct vmm_vfio {
@@ -71,6 +74,7 @@ struct vmm_vfio {
 	struct vmm_vfio_region region[6];
 	uint64_t dma_size;
 	int efd[VMM_VFIO_MAX_VECTORS];
+	bool efd_on[VMM_VFIO_MAX_VECTORS];
 	unsigned gsi_base;
 	bool irqs_on, can_reset;
 	FILE *say; /* vfio-check: where to describe each step, else NULL */
@@ -204,9 +208,24 @@ static int irqs_set(struct vmm_vfio *f, bool on)
 	return 0;
 }
 
-/* MSI-X changed: routes follow the table; the vectors are attached while
- * MSI-X is enabled (a masked vector's route is dropped: its interrupt is
- * lost, not pended, as with vnet-vmm's virtio NICs). */
+/* Attach or detach vector @i's eventfd as an irqfd; on attaching, a
+ * signal it held while detached becomes the vector's pending bit. */
+static void efd_attach(struct vmm_vfio *f, unsigned i, bool on)
+{
+	uint64_t cnt;
+
+	if (f->efd[i] < 0 || f->efd_on[i] == on)
+		return;
+	if (on && read(f->efd[i], &cnt, sizeof(cnt)) == sizeof(cnt) && cnt)
+		f->pci.msix.pba |= 1u << i;
+	if (!vmm_vm_irqfd(f->vm, f->efd[i], f->gsi_base + i, on))
+		f->efd_on[i] = on;
+}
+
+/* MSI-X changed: routes follow the table; a masked vector's irqfd comes
+ * off (its interrupt waits in the eventfd, pending, instead of being
+ * lost) and goes on again once it is unmasked; the vectors are attached
+ * to the device while MSI-X is enabled. */
 static void dev_msix_changed(void *opaque)
 {
 	struct vmm_vfio *f = opaque;
@@ -216,13 +235,45 @@ static void dev_msix_changed(void *opaque)
 	if (!f->vm)
 		return;
 	for (unsigned i = 0; i < f->pci.msix.nvec; i++)
+		if (!vmm_vfio_vector_usable(&f->pci, i))
+			efd_attach(f, i, false);
+	for (unsigned i = 0; i < f->pci.msix.nvec; i++)
 		(void)vmm_vm_set_msi(
 		    f->vm, f->gsi_base + i, vmm_vfio_vector_usable(&f->pci, i),
 		    f->pci.msix.entry[i].addr_lo, f->pci.msix.entry[i].addr_hi,
 		    f->pci.msix.entry[i].data);
+	for (unsigned i = 0; i < f->pci.msix.nvec; i++)
+		if (vmm_vfio_vector_usable(&f->pci, i))
+			efd_attach(f, i, true);
 	if (on != f->irqs_on && irqs_set(f, on))
 		fprintf(stderr, "vnet-vmm: %s: MSI-X %s failed: %s\n", f->name,
 			on ? "enable" : "disable", strerror(errno));
+}
+
+/* Deliver vector @vec now (usable: enabled and unmasked). */
+static void dev_signal(void *opaque, unsigned vec)
+{
+	struct vmm_vfio *f = opaque;
+
+	if (f->vm)
+		(void)vmm_vm_signal_msi(f->vm, f->pci.msix.entry[vec].addr_lo,
+					f->pci.msix.entry[vec].addr_hi,
+					f->pci.msix.entry[vec].data);
+}
+
+/* Signals waiting in detached eventfds (poll does not consume them). */
+static uint32_t dev_pending(void *opaque)
+{
+	struct vmm_vfio *f = opaque;
+	uint32_t bits = 0;
+
+	for (unsigned i = 0; i < f->pci.msix.nvec; i++) {
+		struct pollfd pf = {.fd = f->efd[i], .events = POLLIN};
+
+		if (f->efd[i] >= 0 && !f->efd_on[i] && poll(&pf, 1, 0) == 1)
+			bits |= 1u << i;
+	}
+	return bits;
 }
 
 static const struct vmm_vfio_pci_ops dev_ops = {
@@ -231,6 +282,8 @@ static const struct vmm_vfio_pci_ops dev_ops = {
     .bar_rw = dev_bar_rw,
     .bar_moved = dev_bar_moved,
     .msix_changed = dev_msix_changed,
+    .signal = dev_signal,
+    .pending = dev_pending,
 };
 
 /* ---- opening ---- */
@@ -342,8 +395,35 @@ static int region_info(struct vmm_vfio *f, unsigned idx,
 	return ioctl(f->device, VFIO_DEVICE_GET_REGION_INFO, ri) ? -errno : 0;
 }
 
-/* mmap the parts of each BAR outside the MSI-X table's pages; what cannot
- * be mapped is trapped. */
+/* The span of BAR @b vnet-vmm must trap: the pages of the MSI-X table
+ * and of the PBA (both emulated) when they are in it, as one range;
+ * [size, size) when neither is. */
+static void msix_cut(const struct vmm_vfio *f, unsigned b, uint64_t size,
+		     uint64_t *lo, uint64_t *hi)
+{
+	const struct vmm_vfio_msix *m = &f->pci.msix;
+	uint64_t s = size, e = 0;
+
+	if (m->cap && m->table_bar == b) {
+		s = m->table_off;
+		e = m->table_off + 16ull * m->nvec;
+	}
+	if (m->cap && m->pba_bar == b && m->pba_off < size) {
+		s = m->pba_off < s ? m->pba_off : s;
+		e = m->pba_off + 8ull > e ? m->pba_off + 8ull : e;
+	}
+	if (s >= e) {
+		*lo = *hi = size;
+		return;
+	}
+	*lo = s & ~(PAGE - 1);
+	*hi = (e + PAGE - 1) & ~(PAGE - 1);
+	if (*hi > size)
+		*hi = size;
+}
+
+/* mmap the parts of each BAR outside the MSI-X table's and the PBA's
+ * pages; what cannot be mapped is trapped. */
 static void bars_map(struct vmm_vfio *f)
 {
 	for (unsigned b = 0; b < 6; b++) {
@@ -353,12 +433,7 @@ static void bars_map(struct vmm_vfio *f)
 
 		if (!size)
 			continue;
-		if (f->pci.msix.cap && f->pci.msix.table_bar == b) {
-			cut_lo = f->pci.msix.table_off & ~(PAGE - 1);
-			cut_hi = (f->pci.msix.table_off +
-				  16ull * f->pci.msix.nvec + PAGE - 1) &
-				 ~(PAGE - 1);
-		}
+		msix_cut(f, b, size, &cut_lo, &cut_hi);
 		r->part[0].off = 0;
 		r->part[0].len = cut_lo;
 		r->part[1].off = cut_hi;
@@ -381,7 +456,7 @@ static void bars_map(struct vmm_vfio *f)
 		    (unsigned long long)vmm_pci_bar_addr(&f->pci.pci, b),
 		    r->part[0].map || r->part[1].map ? "mmapped"
 						     : "trapped (no mmap)",
-		    cut_lo < size ? " around the MSI-X table" : "");
+		    cut_lo < size ? " around the MSI-X table and PBA" : "");
 	}
 }
 
@@ -522,7 +597,7 @@ void vmm_vfio_close(struct vmm_vfio *f)
 	for (unsigned i = 0; i < VMM_VFIO_MAX_VECTORS; i++) {
 		if (f->efd[i] < 0)
 			continue;
-		if (f->vm)
+		if (f->vm && f->efd_on[i])
 			(void)vmm_vm_irqfd(f->vm, f->efd[i], f->gsi_base + i,
 					   false);
 		close(f->efd[i]);
@@ -593,6 +668,7 @@ int vmm_vfio_open(struct vmm_vm *vm, const char *pci, int group, unsigned index,
 	}
 	for (unsigned i = 0; !ret && i < f->pci.msix.nvec; i++) {
 		ret = vmm_vm_irqfd(vm, f->efd[i], f->gsi_base + i, true);
+		f->efd_on[i] = !ret;
 		if (ret)
 			fail(err, errlen, -ret, "KVM irqfd for MSI-X vector %u",
 			     i);

@@ -316,6 +316,68 @@ bool vmm_virtio_vector_usable(const struct vmm_virtio *v, uint16_t vector)
 	       !(v->msix[vector].ctrl & 1);
 }
 
+/**
+ * vmm_virtio_interrupt() - raise MSI-X vector @vector (the VMM's own
+ * interrupts: the control queue, configuration changes)
+ * @v: device, its lock held
+ * @vector: table index; VIO_NO_VECTOR or beyond the table: nothing
+ *
+ * A usable vector is delivered now; a masked one (entry or function
+ * mask, or MSI-X off) sets its pending bit instead, and unmasking it
+ * delivers the interrupt once (PCI 3.0, 6.8.3.4).
+ */
+void vmm_virtio_interrupt(struct vmm_virtio *v, uint16_t vector)
+{
+	if (vector >= v->nvec)
+		return;
+	if (!vmm_virtio_vector_usable(v, vector))
+		v->pba |= 1u << vector;
+	else if (v->ops && v->ops->signal)
+		v->ops->signal(v, vector);
+}
+
+/**
+ * vmm_virtio_pba() - the pending-bit array as the guest reads it
+ * @v: device, its lock held
+ *
+ * Return: a bit per vector: held by the transport, or by the backend
+ * (a detached irqfd whose eventfd was signalled)
+ */
+uint32_t vmm_virtio_pba(struct vmm_virtio *v)
+{
+	uint32_t bits = v->pba;
+
+	if (v->ops && v->ops->pending)
+		bits |= v->ops->pending(v);
+	return bits & ((1u << v->nvec) - 1);
+}
+
+/* The table or the enable/function-mask bits changed: the backend
+ * restates its routes (and reports what its detached irqfds held), then
+ * whatever is pending on a vector usable now is delivered, once. */
+static void msix_update(struct vmm_virtio *v)
+{
+	if (v->ops && v->ops->msix)
+		v->ops->msix(v);
+	for (uint16_t i = 0; i < v->nvec; i++) {
+		if (!(v->pba & (1u << i)) || !vmm_virtio_vector_usable(v, i))
+			continue;
+		v->pba &= ~(1u << i);
+		if (v->ops && v->ops->signal)
+			v->ops->signal(v, i);
+	}
+}
+
+static void pba_read(struct vmm_virtio *v, uint64_t off, uint8_t *data,
+		     unsigned size)
+{
+	uint64_t bits = vmm_virtio_pba(v);
+
+	memset(data, 0, size);
+	if (off < 8 && size <= 8 - off) /* 18 vectors at most: one qword */
+		memcpy(data, (uint8_t *)&bits + off, size);
+}
+
 static void msix_rw(struct vmm_virtio *v, uint64_t off, uint8_t *data,
 		    unsigned size, bool write)
 {
@@ -332,8 +394,7 @@ static void msix_rw(struct vmm_virtio *v, uint64_t off, uint8_t *data,
 	memcpy(w, data, 4);
 	if (word == 3)
 		*w &= 1;
-	if (v->ops && v->ops->msix)
-		v->ops->msix(v);
+	msix_update(v);
 }
 
 static void bar_rw(void *opaque, unsigned bar, uint64_t off, uint8_t *data,
@@ -370,8 +431,11 @@ static void bar_rw(void *opaque, unsigned bar, uint64_t off, uint8_t *data,
 			memset(data, 0, size);
 		else if (!v->ops || !v->ops->notify || !v->ops->notify(v, q))
 			v->slow_notifies++;
+	} else if (off >= VIO_MSIX_PBA_OFF && off < VIO_MSIX_PBA_OFF + 8) {
+		if (!write) /* the PBA is read-only */
+			pba_read(v, off - VIO_MSIX_PBA_OFF, data, size);
 	} else if (!write) {
-		memset(data, 0, size); /* PBA: nothing pending */
+		memset(data, 0, size);
 	}
 	pthread_mutex_unlock(&v->lock);
 }
@@ -382,8 +446,7 @@ static void cfg_write(void *opaque, unsigned off, unsigned size)
 
 	if (off + size > v->msix_cap + 2u && off < v->msix_cap + 4u) {
 		pthread_mutex_lock(&v->lock);
-		if (v->ops && v->ops->msix)
-			v->ops->msix(v);
+		msix_update(v);
 		pthread_mutex_unlock(&v->lock);
 	}
 }

@@ -90,14 +90,24 @@ struct vmm_virtio;
  * @notify: the driver notified queue @q through the VMM (no ioeventfd on
  *          it); true when the backend serves that queue here (a control
  *          queue), false to count it as a slow notification (may be NULL)
+ * @signal: deliver MSI-X vector @vector now (it is usable: enabled and
+ *          unmasked); may be NULL
+ * @pending: the vectors whose interrupts the backend holds outside the
+ *           transport (an irqfd detached while masked, its eventfd
+ *           signalled), as bits; may be NULL
  *
- * Called with the device's lock held, from a vCPU thread.
+ * Called with the device's lock held, from a vCPU thread.  @msix runs
+ * before the transport delivers what became deliverable: a backend that
+ * detaches a masked vector's irqfd and finds it signalled on unmask sets
+ * that vector's bit in @pba there.
  */
 struct vmm_virtio_ops {
 	int (*start)(struct vmm_virtio *v);
 	void (*reset)(struct vmm_virtio *v);
 	void (*msix)(struct vmm_virtio *v);
 	bool (*notify)(struct vmm_virtio *v, unsigned q);
+	void (*signal)(struct vmm_virtio *v, uint16_t vector);
+	uint32_t (*pending)(struct vmm_virtio *v);
 };
 
 /**
@@ -112,6 +122,8 @@ struct vmm_virtio_ops {
  * @nvec: MSI-X vectors (nq + 1)
  * @slow_notifies: queue notifications that reached the VMM instead of an
  *                 ioeventfd (0 while the data plane bypasses the VMM)
+ * @pba: MSI-X pending bits the transport holds: an interrupt raised while
+ *       its vector was masked, delivered once when it is unmasked
  */
 struct vmm_virtio {
 	struct vmm_pci_dev pci;
@@ -136,6 +148,7 @@ struct vmm_virtio {
 	unsigned devcfg_len;
 	unsigned long broken_count[VIO_BROKEN_MAX];
 	unsigned long slow_notifies;
+	uint32_t pba;
 };
 
 int vmm_virtio_init(struct vmm_virtio *v, uint16_t device_type,
@@ -149,6 +162,8 @@ void vmm_virtio_common_write(struct vmm_virtio *v, unsigned off,
 			     const uint8_t *data, unsigned size);
 bool vmm_virtio_msix_enabled(const struct vmm_virtio *v);
 bool vmm_virtio_vector_usable(const struct vmm_virtio *v, uint16_t vector);
+void vmm_virtio_interrupt(struct vmm_virtio *v, uint16_t vector);
+uint32_t vmm_virtio_pba(struct vmm_virtio *v);
 const char *vmm_virtio_broken_text(enum vio_broken why);
 
 /* ---- a queue the VMM serves itself (virtio-net's control queue) ---- */

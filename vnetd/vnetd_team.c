@@ -18,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 
+#include "../dhcp/dhcp.h"
 #include "../lib/jsonrpc.h"
 #include "../lib/log.h"
 #include "../lib/util.h"
@@ -72,6 +74,7 @@ static const struct schema_opt team_opts[] = {
  * @timer: runs the team's timers
  * @ev: the team's event fd in the control loop
  * @ev_fd: that fd, -1 when not watched
+ * @leases: reads the network's DHCP leases into the team now and then
  */
 struct vnetd_team {
 	struct vnetd_obj obj;
@@ -83,7 +86,11 @@ struct vnetd_team {
 	struct vtimer timer;
 	struct vnetd_handler ev;
 	int ev_fd;
+	struct vtimer leases;
 };
+
+/* How often a running team rereads its network's DHCP leases. */
+#define TEAM_LEASE_REFRESH_MS 5000
 
 static struct vnetd_team *team_of(struct vnetd_obj *o)
 {
@@ -437,9 +444,46 @@ static void team_event(struct vnetd *d, struct vnetd_handler *h,
 		team_rearm(tm, team_port_run(tm->port));
 }
 
+struct lease_ctx {
+	struct team_lease *l;
+	unsigned n;
+	int64_t now;
+};
+
+static void lease_one(const struct dhcps_lease_rec *rec, void *arg)
+{
+	struct lease_ctx *c = arg;
+
+	if (rec->state != DHCPS_LEASE_BOUND || rec->expires <= c->now ||
+	    c->n == TEAM_MAX_LEASES)
+		return;
+	memcpy(c->l[c->n].mac, rec->mac, 6);
+	c->l[c->n++].ip = rec->ip;
+}
+
+/* Hand the team the addresses its network's DHCP server leased, so a
+ * failover announces them (gratuitous ARP) for the MACs holding them. */
+static void team_leases_tick(struct vtimer *t, void *arg)
+{
+	struct vnetd_team *tm = arg;
+	struct lease_ctx c = {.now = (int64_t)time(NULL)};
+
+	if (!tm->port)
+		return;
+	c.l = calloc(TEAM_MAX_LEASES, sizeof(*c.l));
+	if (c.l &&
+	    !vnetd_store_lease_load(tm->d->store, tm->net, lease_one, &c))
+		team_port_leases(tm->port, c.l, c.n);
+	free(c.l);
+	if (vtimer_arm(tm->d->timers, &tm->leases, TEAM_LEASE_REFRESH_MS))
+		vlog(MAIN, ERR, "team %s: cannot arm its lease timer",
+		     tm->obj.name);
+}
+
 static void team_detach(struct vnetd *d, struct vnetd_team *tm)
 {
 	vtimer_cancel(d->timers, &tm->timer);
+	vtimer_cancel(d->timers, &tm->leases);
 	if (tm->ev_fd >= 0) {
 		vnetd_unwatch(d, tm->ev_fd);
 		tm->ev_fd = -1;
@@ -503,6 +547,7 @@ static int team_attach(struct vnetd *d, struct vnetd_team *tm,
 	if (vnetd_watch(d, tm->ev_fd, EPOLLIN, &tm->ev))
 		tm->ev_fd = -1;
 	team_rearm(tm, timer_now_ms());
+	team_leases_tick(&tm->leases, tm);
 	vlog(MAIN, INFO, "team %s (%s, %u member(s)) is the uplink of %s",
 	     tm->obj.name, jstr(conf, "mode"), n, net->obj.name);
 	return 0;
@@ -539,6 +584,7 @@ static struct vnetd_obj *team_apply(struct vnetd *d, json_t *conf,
 	tm->ev_fd = -1;
 	tm->ev.fn = team_event;
 	vtimer_init(&tm->timer, team_tick, tm);
+	vtimer_init(&tm->leases, team_leases_tick, tm);
 	net = team_network(d, tm->obj.name);
 	if (net && team_attach(d, tm, net)) {
 		if (!restoring) {
@@ -564,14 +610,23 @@ static void team_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
 	vnetd_defer_free(d, tm);
 }
 
-/* Live change: members added first (all or none), then removed, then the
- * settings. */
+/* Take back the members team_set() added. */
+static void undo_adds(struct vnetd_team *tm, char add[][16], unsigned n_add)
+{
+	while (n_add--)
+		(void)team_port_member_del(tm->port, add[n_add]);
+}
+
+/* Live change, all or nothing: the new members are added (any failure
+ * takes back those already added), then the settings applied (a failure
+ * takes back the additions), and only then are the members that left
+ * removed, which cannot fail. */
 static int team_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 		    struct vnetd_err *e)
 {
 	struct vnetd_team *tm = team_of(o);
 	char add[TEAM_MAX_MEMBERS][16], now[TEAM_MAX_MEMBERS][16];
-	char was[TEAM_MAX_MEMBERS][16];
+	char was[TEAM_MAX_MEMBERS][16], why[200];
 	unsigned n_now, n_was, n_add = 0;
 	struct team_config cfg;
 	int ret;
@@ -585,22 +640,31 @@ static int team_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 	for (unsigned i = 0; i < n_now; i++) {
 		if (has_member(o->conf, now[i]))
 			continue;
-		ret = team_port_member_add(tm->port, now[i],
-					   jstr(conf, "backend"), e->msg,
-					   sizeof(e->msg));
+		ret = team_port_member_add(
+		    tm->port, now[i], jstr(conf, "backend"), why, sizeof(why));
 		if (ret) {
-			e->code = jsonrpc_code_from_errno(ret);
-			while (n_add--)
-				(void)team_port_member_del(tm->port,
-							   add[n_add]);
+			undo_adds(tm, add, n_add);
+			vnetd_err_set(e, jsonrpc_code_from_errno(ret),
+				      "team '%s': cannot add member '%s': %s; "
+				      "nothing changed",
+				      o->name, now[i], why);
 			return ret;
 		}
 		snprintf(add[n_add++], 16, "%.15s", now[i]);
 	}
+	ret = team_port_configure(tm->port, &cfg);
+	if (ret) {
+		undo_adds(tm, add, n_add);
+		vnetd_err_set(e, jsonrpc_code_from_errno(ret),
+			      "team '%s': the running team refused the new "
+			      "settings (%s); nothing changed",
+			      o->name, strerror(-ret));
+		return ret;
+	}
 	for (unsigned i = 0; i < n_was; i++)
 		if (!has_member(conf, was[i]))
 			(void)team_port_member_del(tm->port, was[i]);
-	return team_port_configure(tm->port, &cfg);
+	return 0;
 }
 
 static json_t *team_status_json(struct vnetd *d, struct vnetd_obj *o)

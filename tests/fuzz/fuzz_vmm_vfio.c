@@ -5,7 +5,9 @@
  * configuration space and BARs with arbitrary accesses.  Invariants: only
  * the command register of the device is ever written, identity fields stay
  * what the device said, a BAR is only ever mapped at an address aligned to
- * its size, at most VMM_VFIO_MAX_VECTORS vectors are offered. */
+ * its size, at most VMM_VFIO_MAX_VECTORS vectors are offered, the
+ * emulated table and PBA never reach the device, only usable vectors are
+ * delivered and no pending bit stays set on a usable vector. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +39,8 @@ static void fz_bar_rw(void *o, unsigned bar, uint64_t off, uint8_t *data,
 {
 	if (bar > 5 || !dev.bar[bar].size || off >= dev.bar[bar].size ||
 	    size > dev.bar[bar].size - off ||
-	    vmm_vfio_in_table(&dev, bar, off, size))
+	    vmm_vfio_in_table(&dev, bar, off, size) ||
+	    vmm_vfio_in_pba(&dev, bar, off, size))
 		abort();
 	if (!write)
 		memset(data, 0, size);
@@ -49,14 +52,32 @@ static void fz_bar_moved(void *o, unsigned bar, uint64_t gpa)
 		abort();
 }
 
+static uint32_t held; /* "signals in detached eventfds" */
+
 static void fz_msix_changed(void *o)
 {
-	for (unsigned i = 0; i < VMM_VFIO_MAX_VECTORS + 2; i++)
-		(void)vmm_vfio_vector_usable(&dev, i);
+	for (unsigned i = 0; i < VMM_VFIO_MAX_VECTORS + 2; i++) {
+		if (vmm_vfio_vector_usable(&dev, i) && (held & (1u << i))) {
+			held &= ~(1u << i);
+			dev.msix.pba |= 1u << i;
+		}
+	}
+}
+
+static void fz_signal(void *o, unsigned vec)
+{
+	if (!vmm_vfio_vector_usable(&dev, vec))
+		abort();
+}
+
+static uint32_t fz_pending(void *o)
+{
+	return held;
 }
 
 static const struct vmm_vfio_pci_ops ops = {
-    fz_cfg_read, fz_cfg_write, fz_bar_rw, fz_bar_moved, fz_msix_changed};
+    fz_cfg_read,     fz_cfg_write, fz_bar_rw, fz_bar_moved,
+    fz_msix_changed, fz_signal,	   fz_pending};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -75,6 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	data += sizeof(real) + 6;
 	size -= sizeof(real) + 6;
 	vmm_pci_init(&bus);
+	held = 0x5;
 	if (vmm_vfio_pci_init(&dev, sizes, 0xe1000000ull, &end, &ops, NULL, err,
 			      sizeof(err)))
 		return 0;
@@ -110,6 +132,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (memcmp(&vendor, dev.pci.cfg, 2) ||
 		    memcmp(&device, dev.pci.cfg + 2, 2))
 			abort();
+		for (unsigned v = 0; v < dev.msix.nvec; v++)
+			if ((dev.msix.pba & (1u << v)) &&
+			    vmm_vfio_vector_usable(&dev, v))
+				abort();
 	}
 	return 0;
 }

@@ -5,7 +5,9 @@
  * arbitrary accesses, and writes arbitrary bytes into its RAM (rings,
  * descriptors).  The backend may only ever be started with queues that
  * passed the checks; queue 1 is served by the "VMM" (as vnet-vmm serves
- * virtio-net's control queue): every chain taken from it lies in RAM. */
+ * virtio-net's control queue): every chain taken from it lies in RAM.
+ * MSI-X: only usable vectors are ever delivered, and no pending bit stays
+ * set on a vector that is usable. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,13 @@ static void fz_msix(struct vmm_virtio *v)
 		(void)vmm_virtio_vector_usable(v, i);
 }
 
+/* Delivery happens only on an enabled, unmasked vector. */
+static void fz_signal(struct vmm_virtio *v, uint16_t vector)
+{
+	if (!vmm_virtio_vector_usable(v, vector))
+		abort();
+}
+
 static struct vmm_vq_state ctrl;
 
 /* Queue 1 is the VMM's own: take every chain, check it, give it back. */
@@ -65,11 +74,12 @@ static bool fz_notify(struct vmm_virtio *v, unsigned q)
 		if (vmm_vq_push(v, q, &ctrl, c.head, 0))
 			break;
 	}
+	vmm_virtio_interrupt(v, v->q[q].msix_vector);
 	return true;
 }
 
-static const struct vmm_virtio_ops ops = {fz_start, fz_reset, fz_msix,
-					  fz_notify};
+static const struct vmm_virtio_ops ops = {fz_start,  fz_reset,	fz_msix,
+					  fz_notify, fz_signal, NULL};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -124,6 +134,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (dev.started && dev.broken != VIO_BROKEN_NONE)
 			abort();
+		for (uint16_t v = 0; v < dev.nvec; v++)
+			if ((dev.pba & (1u << v)) &&
+			    vmm_virtio_vector_usable(&dev, v))
+				abort();
 	}
 	return 0;
 }

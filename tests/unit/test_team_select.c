@@ -365,9 +365,12 @@ static void test_announcements(void **state)
 	memcpy(arp + 14, "\x0a\x00\x00\x0b", 4);
 	mk_frame(&p, buf, bcast, vm1, ETHERTYPE_ARP, arp, sizeof(arp), 3);
 	team_note_tx(t, &p, 0, 0, 100);
-	memcpy(ip + 12, "\x0a\x00\x00\x0c", 4);
-	mk_frame(&p, buf, far, vm2, ETHERTYPE_IPV4, ip, sizeof(ip), 4);
+	memcpy(arp + 8, vm2, 6);
+	memcpy(arp + 14, "\x0a\x00\x00\x0c", 4);
+	mk_frame(&p, buf, bcast, vm2, ETHERTYPE_ARP, arp, sizeof(arp), 4);
 	team_note_tx(t, &p, 0x0064, 0, 100); /* VLAN 100 */
+	memcpy(arp + 8, vm1, 6);
+	memcpy(arp + 14, "\x0a\x00\x00\x0b", 4);
 	mk_frame(&p, buf, far, vm3, 0x86dd, ip, sizeof(ip), 5);
 	team_note_tx(t, &p, 0, 0, 100);
 	assert_int_equal(team_macs_count(t, 100), 3);
@@ -407,6 +410,100 @@ static void test_announcements(void **state)
 	cap.n = 0;
 	team_member_carrier(t, 0, false, 200);
 	assert_int_equal(cap.n, 0);
+	team_destroy(t);
+}
+
+/* Only addresses a VM proves are its own are announced: not the source of
+ * an IPv4 packet it routes or spoofs, not an ARP whose sender MAC is not
+ * the frame's, not an ARP reply for another address (proxy ARP). */
+static void test_announce_owned_only(void **state)
+{
+	struct team *t = mk_team(TEAM_MODE_ACTIVE_BACKUP, 2, NULL, 0);
+	uint8_t buf[128], ip[40] = {0x45};
+	uint8_t arp[28] = {0, 1, 8, 0, 6, 4, 0, 2};
+	struct pkt p;
+
+	/* vm1 routes a packet from 10.0.0.99 (another host's). */
+	memcpy(ip + 12, "\x0a\x00\x00\x63", 4);
+	mk_frame(&p, buf, far, vm1, ETHERTYPE_IPV4, ip, sizeof(ip), 3);
+	team_note_tx(t, &p, 0, 0, 100);
+	/* vm2 answers ARP for 10.0.0.98 on behalf of someone (proxy ARP). */
+	memcpy(arp + 8, vm2, 6);
+	memcpy(arp + 14, "\x0a\x00\x00\x62", 4);
+	memcpy(arp + 24, "\x0a\x00\x00\x01", 4);
+	mk_frame(&p, buf, far, vm2, ETHERTYPE_ARP, arp, sizeof(arp), 4);
+	team_note_tx(t, &p, 0, 0, 100);
+	/* vm3 sends an ARP request naming another MAC as its sender. */
+	arp[7] = 1;
+	memcpy(arp + 8, vm1, 6);
+	memcpy(arp + 14, "\x0a\x00\x00\x61", 4);
+	mk_frame(&p, buf, bcast, vm3, ETHERTYPE_ARP, arp, sizeof(arp), 5);
+	team_note_tx(t, &p, 0, 0, 100);
+	cap.n = 0;
+	team_member_carrier(t, 0, false, 200);
+	assert_int_equal(cap.n, 3);
+	for (unsigned i = 0; i < cap.n; i++)
+		assert_int_equal(pkt_get_be16(cap.fr[i].f + 12), 0x8035);
+	team_destroy(t);
+}
+
+/* A MAC holding a DHCP lease is announced with the leased address, even
+ * when it never sent an ARP. */
+static void test_announce_lease(void **state)
+{
+	struct team *t = mk_team(TEAM_MODE_ACTIVE_BACKUP, 2, NULL, 0);
+	struct team_lease l[2] = {{{0x52, 0x54, 0, 0, 0, 9}, 0x0a000009}};
+	uint8_t buf[128], ip[40] = {0x45};
+	struct pkt p;
+
+	memcpy(l[1].mac, vm1, 6);
+	l[1].ip = 0x0a000007;
+	team_leases_set(t, l, 2);
+	memcpy(ip + 12, "\x0a\x00\x00\x63", 4);
+	mk_frame(&p, buf, far, vm1, ETHERTYPE_IPV4, ip, sizeof(ip), 3);
+	team_note_tx(t, &p, 0, 0, 100);
+	cap.n = 0;
+	team_member_carrier(t, 0, false, 200);
+	assert_int_equal(cap.n, 1);
+	assert_int_equal(pkt_get_be16(cap.fr[0].f + 12), ETHERTYPE_ARP);
+	assert_memory_equal(cap.fr[0].f + 28, "\x0a\x00\x00\x07", 4);
+	assert_memory_equal(cap.fr[0].f + 38, "\x0a\x00\x00\x07", 4);
+	team_destroy(t);
+}
+
+/* Two MACs that hash to the same slot; the first goes stale; the second,
+ * sending again, keeps its own slot instead of taking the stale one too. */
+static void test_macs_one_slot(void **state)
+{
+	struct team *t = mk_team(TEAM_MODE_ACTIVE_BACKUP, 2, NULL, 0);
+	uint8_t a[6] = {0x52, 0x54, 0, 0, 0, 0}, b[6], buf[128], pl[46] = {0};
+	uint64_t ka, kb;
+	unsigned same = 0;
+	struct pkt p;
+
+	ka = 1ULL << 63 | mac_u64(a);
+	memcpy(b, a, 6);
+	for (unsigned i = 1; i < 1u << 20; i++) {
+		b[3] = (uint8_t)(i >> 16);
+		b[4] = (uint8_t)(i >> 8);
+		b[5] = (uint8_t)i;
+		kb = 1ULL << 63 | mac_u64(b);
+		if ((mix32(ka) & (TEAM_MAC_SLOTS - 1)) ==
+		    (mix32(kb) & (TEAM_MAC_SLOTS - 1)))
+			break;
+	}
+	assert_int_equal(mix32(ka) & (TEAM_MAC_SLOTS - 1),
+			 mix32(kb) & (TEAM_MAC_SLOTS - 1));
+	mk_frame(&p, buf, far, a, ETHERTYPE_IPV4, pl, sizeof(pl), 3);
+	team_note_tx(t, &p, 0, 0, 100);
+	mk_frame(&p, buf, far, b, ETHERTYPE_IPV4, pl, sizeof(pl), 4);
+	team_note_tx(t, &p, 0, 0, 100);
+	team_note_tx(t, &p, 0, 0, 100 + TEAM_MAC_AGE + 1000);
+	for (unsigned s = 0; s < TEAM_MAC_SLOTS; s++)
+		same += atomic_load(&t->macs[s].key) == kb;
+	assert_int_equal(same, 1);
+	assert_non_null(team_macs_find(t, b, 0));
+	assert_int_equal(team_macs_count(t, 100 + TEAM_MAC_AGE + 1000), 1);
 	team_destroy(t);
 }
 
@@ -451,6 +548,9 @@ int main(void)
 	    cmocka_unit_test(test_arp_probe),
 	    cmocka_unit_test(test_beacon),
 	    cmocka_unit_test(test_announcements),
+	    cmocka_unit_test(test_announce_owned_only),
+	    cmocka_unit_test(test_announce_lease),
+	    cmocka_unit_test(test_macs_one_slot),
 	    cmocka_unit_test(test_members),
 	};
 

@@ -134,7 +134,8 @@ static bool be_notify(struct vmm_virtio *d, unsigned q)
 	return q == 2;
 }
 
-static const struct vmm_virtio_ops ops = {NULL, NULL, NULL, be_notify};
+static const struct vmm_virtio_ops ops = {NULL,	     NULL, NULL,
+					  be_notify, NULL, NULL};
 
 static void wr(unsigned off, uint64_t val, unsigned size)
 {

@@ -5,7 +5,8 @@
  * table at 0 and the PBA at 0x2000; capabilities MSI-X, MSI, PCI
  * Express): BAR sizing and relocation, the command bits that reach the
  * device, read-only capabilities with MSI hidden, MSI-X enable and table
- * emulation, accesses outside the table passed on, and hostile
+ * emulation, the emulated PBA (an interrupt on a masked vector held and
+ * delivered once on unmask), accesses outside both passed on, and hostile
  * configuration spaces (capability loops, tables outside their BAR). */
 #include <errno.h>
 #include <setjmp.h>
@@ -70,13 +71,36 @@ static void fk_bar_moved(void *o, unsigned bar, uint64_t gpa)
 	moves[bar]++;
 }
 
+static uint32_t held; /* signals in the fake's detached eventfds */
+static unsigned delivered[4];
+
+/* As vmm_vfio_dev.c: re-attaching a usable vector's irqfd turns what its
+ * eventfd held into the pending bit. */
 static void fk_msix_changed(void *o)
 {
 	msix_changes++;
+	for (unsigned i = 0; i < v.msix.nvec; i++) {
+		if ((held & (1u << i)) && vmm_vfio_vector_usable(&v, i)) {
+			held &= ~(1u << i);
+			v.msix.pba |= 1u << i;
+		}
+	}
+}
+
+static void fk_signal(void *o, unsigned vec)
+{
+	assert_true(vmm_vfio_vector_usable(&v, vec));
+	delivered[vec]++;
+}
+
+static uint32_t fk_pending(void *o)
+{
+	return held;
 }
 
 static const struct vmm_vfio_pci_ops ops = {
-    fk_cfg_read, fk_cfg_write, fk_bar_rw, fk_bar_moved, fk_msix_changed};
+    fk_cfg_read,     fk_cfg_write, fk_bar_rw, fk_bar_moved,
+    fk_msix_changed, fk_signal,	   fk_pending};
 
 static void put16(unsigned off, uint16_t x)
 {
@@ -126,6 +150,8 @@ static int setup(void **state)
 
 	fake_vf();
 	cfg_writes = msix_changes = bar_calls = read_fails = 0;
+	held = 0;
+	memset(delivered, 0, sizeof(delivered));
 	memset(moved, 0, sizeof(moved));
 	memset(moves, 0, sizeof(moves));
 	vmm_pci_init(&bus);
@@ -324,17 +350,55 @@ static void test_msix(void **state)
 		assert_int_equal(tbl_rd(16), 0xfee01000);
 		assert_int_equal(tbl_rd(3 * 16), 0xabababab); /* past it */
 	}
-	/* the PBA and the rest of the BAR are the device's */
+	/* the PBA is emulated; the rest of the BAR is the device's */
 	bar_calls = 0;
-	assert_int_equal(tbl_rd(0x2000), 0xabababab);
+	assert_int_equal(tbl_rd(0x2000), 0);
+	assert_int_equal(tbl_rd(0x2008), 0xabababab);
 	assert_int_equal(last_bar.bar, 3);
-	assert_int_equal(last_bar.off, 0x2000);
+	assert_int_equal(last_bar.off, 0x2008);
 	tbl_wr(0x3000, 5);
 	assert_true(last_bar.write);
 	assert_int_equal(bar_calls, 2);
+	assert_true(vmm_vfio_in_pba(&v, 3, 0x2004, 4));
+	assert_false(vmm_vfio_in_pba(&v, 3, 0x2008, 4));
+	assert_false(vmm_vfio_in_pba(&v, 0, 0x2000, 4));
 	assert_true(vmm_vfio_in_table(&v, 3, 0x2c, 4));
 	assert_false(vmm_vfio_in_table(&v, 3, 0x30, 4));
 	assert_false(vmm_vfio_in_table(&v, 0, 0x0, 4));
+}
+
+/* A masked vector's interrupt is pending (PBA bit), not lost: delivered
+ * once when the entry or the function is unmasked. */
+static void test_msix_pending(void **state)
+{
+	uint64_t q = 0;
+
+	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	cfg_wr(0x72, 2, 0x8000);
+	tbl_wr(16, 0xfee01000);
+	tbl_wr(24, 0x4041);
+	/* entry 1 masked (reset state): the device signals it */
+	held = 1u << 1;
+	assert_int_equal(tbl_rd(0x2000), 1u << 1);
+	assert_true(vmm_pci_mmio(&bus, vmm_pci_bar_addr(&v.pci, 3) + 0x2000,
+				 (uint8_t *)&q, 8, false));
+	assert_int_equal(q, 1u << 1);
+	tbl_wr(0x2000, 0); /* read-only */
+	assert_int_equal(tbl_rd(0x2000), 1u << 1);
+	assert_int_equal(delivered[1], 0);
+	tbl_wr(28, 0); /* unmask: delivered once */
+	assert_int_equal(delivered[1], 1);
+	assert_int_equal(tbl_rd(0x2000), 0);
+	tbl_wr(24, 0x4041);
+	assert_int_equal(delivered[1], 1);
+	/* function mask holds it too */
+	cfg_wr(0x72, 2, 0xc000);
+	held = 1u << 1;
+	assert_int_equal(tbl_rd(0x2000), 1u << 1);
+	cfg_wr(0x72, 2, 0x8000);
+	assert_int_equal(delivered[1], 2);
+	assert_int_equal(tbl_rd(0x2000), 0);
+	assert_int_equal(delivered[0] + delivered[2], 0);
 }
 
 /* Hostile or unusual configuration spaces. */
@@ -413,6 +477,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_command, setup),
 	    cmocka_unit_test_setup(test_capabilities, setup),
 	    cmocka_unit_test_setup(test_msix, setup),
+	    cmocka_unit_test_setup(test_msix_pending, setup),
 	    cmocka_unit_test_setup(test_bad_devices, setup),
 	};
 

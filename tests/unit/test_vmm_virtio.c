@@ -41,7 +41,8 @@ static void be_msix(struct vmm_virtio *d)
 	msix_calls++;
 }
 
-static const struct vmm_virtio_ops ops = {be_start, be_reset, be_msix, NULL};
+static const struct vmm_virtio_ops ops = {be_start, be_reset, be_msix,
+					  NULL,	    NULL,     NULL};
 
 static int setup(void **state)
 {
