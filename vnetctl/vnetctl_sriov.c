@@ -87,9 +87,10 @@ void ctl_sriov_print_list(json_t *res)
 	    {"RATE", "rate", 9},
 	    {"STATE", "state", 7},
 	    {"PORT", "port", 12},
+	    {"POOL", "pool", 8},
 	};
-	size_t i;
-	json_t *pf;
+	size_t i, k;
+	json_t *pf, *vf;
 
 	if (!json_array_size(res))
 		printf("no SR-IOV physical functions\n");
@@ -106,6 +107,19 @@ void ctl_sriov_print_list(json_t *res)
 		if (json_array_size(json_object_get(pf, "vfs")))
 			ctl_table(json_object_get(pf, "vfs"), cols,
 				  ARRAY_SIZE(cols));
+		json_array_foreach(json_object_get(pf, "vfs"), k, vf)
+		{
+			const char *why =
+			    json_string_value(json_object_get(vf, "skipped"));
+
+			if (why)
+				printf("VF %lld in %s's pool, %s\n",
+				       (long long)json_integer_value(
+					   json_object_get(vf, "vf")),
+				       json_string_value(
+					   json_object_get(vf, "pool")),
+				       why);
+		}
 	}
 }
 

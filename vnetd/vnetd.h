@@ -310,7 +310,8 @@ json_t *vnetd_sriov_list(struct vnetd *d, json_t *params, struct vnetd_err *e);
 json_t *vnetd_sriov_numvfs(struct vnetd *d, json_t *params,
 			   struct vnetd_err *e);
 json_t *vnetd_sriov_vf(struct vnetd *d, json_t *params, struct vnetd_err *e);
-int vnetd_sriov_pool_check(struct vnetd *d, json_t *conf, struct vnetd_err *e);
+int vnetd_sriov_pool_check(struct vnetd *d, const struct vnetd_view *v,
+			   json_t *conf, struct vnetd_err *e);
 int vnetd_sriov_port_check(struct vnetd *d, const struct vnetd_view *v,
 			   json_t *conf, json_t *old, struct vnetd_err *e);
 int vnetd_sriov_port_activate(struct vnetd *d, struct vnetd_port *p);

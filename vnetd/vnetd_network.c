@@ -97,7 +97,7 @@ static int net_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 	}
 	if (vnetd_team_check_net(v, conf, e))
 		return -EINVAL;
-	if (vnetd_sriov_pool_check(d, conf, e))
+	if (vnetd_sriov_pool_check(d, v, conf, e))
 		return -EINVAL;
 	if (gp.enabled && !jstr(conf, "gateway_mac")) {
 		uint8_t mac[6];

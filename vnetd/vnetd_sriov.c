@@ -33,6 +33,12 @@
 #include "../sriov/sriov.h"
 
 #define SRIOV_RECHECK_MS 300
+/* A check that must write again and again is fighting something else that
+ * sets the VFs (or the driver does not keep what it takes): after this many
+ * writing checks within SRIOV_STORM_MS, checks pause for SRIOV_PAUSE_MS. */
+#define SRIOV_STORM_CHECKS 8
+#define SRIOV_STORM_MS	   10000
+#define SRIOV_PAUSE_MS	   60000
 
 /**
  * struct vnetd_sriov - the daemon's SR-IOV context (made on first use)
@@ -40,12 +46,18 @@
  * @root: sysfs root ("/sys"; VNETD_SYSFS_ROOT for tests)
  * @recheck: runs after link events on a PF vnet manages
  * @d: the daemon
+ * @window_ms: start of the current count of @rewrites
+ * @rewrites: checks in a row that had to write something
+ * @paused_until: no check before then (settings that kept changing back)
  */
 struct vnetd_sriov {
 	struct sriov_nl *nl;
 	char root[256];
 	struct vtimer recheck;
 	struct vnetd *d;
+	uint64_t window_ms;
+	unsigned rewrites;
+	uint64_t paused_until;
 };
 
 static void recheck_fire(struct vtimer *t, void *arg);
@@ -319,6 +331,45 @@ static const char *vf_holder(json_t *ports, const char *pf, unsigned idx,
 	return NULL;
 }
 
+/* The name of the vf object of VF @idx of @pf ("PF/IDX"). */
+static void vf_obj_name(const char *pf, unsigned idx, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/%u", pf, idx);
+}
+
+/* Does VF @idx of @pf have its own stored settings (a vf object)? */
+static bool vf_has_own(const struct vnetd_view *v, const char *pf, unsigned idx)
+{
+	char name[48];
+
+	vf_obj_name(pf, idx, name, sizeof(name));
+	return vnetd_view_find(v, &vnetd_kind_vf, name) != NULL;
+}
+
+/* vnetd --user: the sysfs writes SR-IOV needs (sriov_numvfs,
+ * driver_override, bind, unbind) belong to root; refuse up front rather
+ * than fail half-way. */
+static bool unprivileged(struct vnetd *d, char *err, size_t errlen)
+{
+	if (d->opts.uid == (uid_t)-1)
+		return false;
+	snprintf(err, errlen,
+		 "vnetd runs as an unprivileged user (--user): creating VFs "
+		 "and binding them to vfio-pci need root (sysfs writes); run "
+		 "vnetd without --user to use SR-IOV");
+	return true;
+}
+
+static bool user_refused(struct vnetd *d, struct vnetd_err *e)
+{
+	char msg[sizeof(e->msg)];
+
+	if (!unprivileged(d, msg, sizeof(msg)))
+		return false;
+	vnetd_err_set(e, VNET_ERR_REFUSED, "%s", msg);
+	return true;
+}
+
 /* ---- the "sriov_pf" kind ---- */
 
 static const struct schema_opt pf_opts[] = {
@@ -335,8 +386,11 @@ static int pf_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 	unsigned n = juint(conf, "numvfs");
 	const char *name = jstr(conf, "name"), *key;
 	struct sriov_pf pf;
-	int ret = pf_lookup(d, name, &pf, e);
+	int ret;
 
+	if (user_refused(d, e))
+		return -EPERM;
+	ret = pf_lookup(d, name, &pf, e);
 	if (ret)
 		return ret;
 	sriov_pf_free(&pf);
@@ -367,9 +421,12 @@ static int pf_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 static int pf_write(struct vnetd *d, json_t *conf, struct vnetd_err *e)
 {
 	char msg[sizeof(e->msg)];
-	int ret = sriov_set_numvfs(sysroot(d), jstr(conf, "name"),
-				   juint(conf, "numvfs"), msg, sizeof(msg));
+	int ret;
 
+	if (user_refused(d, e))
+		return -EPERM;
+	ret = sriov_set_numvfs(sysroot(d), jstr(conf, "name"),
+			       juint(conf, "numvfs"), msg, sizeof(msg));
 	if (ret)
 		vnetd_err_set(e, err_code(ret), "%s", msg);
 	else
@@ -482,7 +539,7 @@ static int vf_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 	char name[48];
 	int ret;
 
-	snprintf(name, sizeof(name), "%s/%u", pfname, idx);
+	vf_obj_name(pfname, idx, name, sizeof(name));
 	json_object_set_new(conf, "name", json_string(name));
 	if (cfg_from_conf(conf, &c, e))
 		return -EINVAL;
@@ -506,7 +563,8 @@ static int vf_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 	if (holder) {
 		vnetd_err_set(e, VNET_ERR_BUSY,
 			      "VF %u of %s is in use by port '%s' (its MAC "
-			      "and VLAN come from the port's network)",
+			      "and VLAN come from the port's network): a VF "
+			      "has its own settings or a port, not both",
 			      idx, pfname, holder);
 		return -EBUSY;
 	}
@@ -668,21 +726,64 @@ static int pool_parse(const char *s, char pf[SRIOV_IFNAME_LEN], unsigned *first,
 	return 0;
 }
 
+/* The network other than @self in @v whose pool shares a VF with PF @pf
+ * VFs @first-@last, NULL when none does. */
+static json_t *pool_overlap(const struct vnetd_view *v, const char *self,
+			    const char *pf, unsigned first, unsigned last)
+{
+	char opf[SRIOV_IFNAME_LEN];
+	unsigned a, b;
+	const char *key;
+	json_t *net;
+
+	json_object_foreach(vnetd_view_all(v, &vnetd_kind_network), key, net)
+	{
+		const char *pool = jstr(net, "sriov_pool");
+
+		if (!pool || (self && !strcmp(key, self)) ||
+		    pool_parse(pool, opf, &a, &b) || strcmp(opf, pf) ||
+		    a > last || b < first)
+			continue;
+		return net;
+	}
+	return NULL;
+}
+
+/* The network whose pool VF @idx of @pf is in, NULL when none. */
+static const char *pool_of(struct vnetd *d, const char *pf, unsigned idx)
+{
+	const struct vnetd_objset *nets = vnetd_objs(d, &vnetd_kind_network);
+	char opf[SRIOV_IFNAME_LEN];
+	unsigned a, b;
+
+	for (size_t i = 0; i < nets->n; i++) {
+		const char *pool = jstr(nets->v[i]->conf, "sriov_pool");
+
+		if (pool && !pool_parse(pool, opf, &a, &b) &&
+		    !strcmp(opf, pf) && idx >= a && idx <= b)
+			return nets->v[i]->name;
+	}
+	return NULL;
+}
+
 /**
- * vnetd_sriov_pool_check() - a network's "sriov_pool": its shape, and a
- * PF with SR-IOV
+ * vnetd_sriov_pool_check() - a network's "sriov_pool": its shape, a PF
+ * with SR-IOV, and no VF shared with another network's pool
  * @d: daemon
+ * @v: the configuration as it would be
  * @conf: the network's configuration
  * @e: error
  *
  * Return: 0 or -errno with @e set
  */
-int vnetd_sriov_pool_check(struct vnetd *d, json_t *conf, struct vnetd_err *e)
+int vnetd_sriov_pool_check(struct vnetd *d, const struct vnetd_view *v,
+			   json_t *conf, struct vnetd_err *e)
 {
 	const char *pool = jstr(conf, "sriov_pool");
 	char pf[SRIOV_IFNAME_LEN];
 	struct sriov_pf p;
 	unsigned first, last;
+	json_t *other;
 	int ret;
 
 	if (!pool) {
@@ -700,6 +801,15 @@ int vnetd_sriov_pool_check(struct vnetd *d, json_t *conf, struct vnetd_err *e)
 		    "not '%s'",
 		    pool);
 		return -EINVAL;
+	}
+	other = pool_overlap(v, jstr(conf, "name"), pf, first, last);
+	if (other) {
+		vnetd_err_set(e, VNET_ERR_REFUSED,
+			      "sriov_pool %s overlaps network '%s''s pool "
+			      "(%s): a VF belongs to one network's pool",
+			      pool, jstr(other, "name"),
+			      jstr(other, "sriov_pool"));
+		return -EEXIST;
 	}
 	ret = pf_lookup(d, pf, &p, e);
 	if (ret)
@@ -720,24 +830,40 @@ static const char *const port_not_for[] = {
     "device",  "path",	"client", "queues",	  "netns",     "addresses",
     "backend", "trunk", "native", "dhcp_trusted", "mac_limit", NULL};
 
+/**
+ * struct pick_count - why a pool has no free VF
+ * @held: held by ports
+ * @foreign: bound to vfio-pci outside vnet
+ * @own: with their own settings (a vf object): never handed to a port
+ */
+struct pick_count {
+	unsigned held, foreign, own;
+};
+
 /* Pick VF for a new port: the lowest free index of the pool that the
- * kernel has, held by no port and not bound to vfio-pci by anyone else. */
-static int pick_vf(const struct sriov_pf *pf, unsigned first, unsigned last,
-		   json_t *ports, const char *self, unsigned *idx,
-		   unsigned *held, unsigned *foreign)
+ * kernel has, held by no port, without its own settings (they and the
+ * port's would fight after every PF link event) and not bound to vfio-pci
+ * by anyone else. */
+static int pick_vf(const struct vnetd_view *v, const struct sriov_pf *pf,
+		   unsigned first, unsigned last, json_t *ports,
+		   const char *self, unsigned *idx, struct pick_count *n)
 {
-	*held = *foreign = 0;
+	memset(n, 0, sizeof(*n));
 	for (unsigned i = 0; i < pf->n_vfs; i++) {
 		const struct sriov_vf_dev *vf = &pf->vfs[i];
 
 		if (vf->index < first || vf->index > last)
 			continue;
 		if (vf_holder(ports, pf->name, vf->index, self)) {
-			(*held)++;
+			n->held++;
+			continue;
+		}
+		if (vf_has_own(v, pf->name, vf->index)) {
+			n->own++;
 			continue;
 		}
 		if (!strcmp(vf->driver, SRIOV_VFIO_DRIVER)) {
-			(*foreign)++;
+			n->foreign++;
 			continue;
 		}
 		*idx = vf->index;
@@ -763,10 +889,13 @@ int vnetd_sriov_port_check(struct vnetd *d, const struct vnetd_view *v,
 	json_t *ports = vnetd_view_all(v, &vnetd_kind_port), *net;
 	const char *name = jstr(conf, "name"), *pool, *holder;
 	char pfname[SRIOV_IFNAME_LEN], mac[MAC_STRLEN];
-	unsigned first, last, idx, held, foreign;
+	unsigned first, last, idx;
+	struct pick_count n;
 	struct sriov_pf pf;
 	int ret;
 
+	if (user_refused(d, e))
+		return -EPERM;
 	if (!name) {
 		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
 			      "an sriov port needs a name (--name)");
@@ -825,14 +954,21 @@ int vnetd_sriov_port_check(struct vnetd *d, const struct vnetd_view *v,
 				      "VF %u of %s is in use by port '%s'", idx,
 				      pfname, holder);
 			ret = -EBUSY;
+		} else if (vf_has_own(v, pfname, idx)) {
+			vnetd_err_set(e, VNET_ERR_BUSY,
+				      "VF %u of %s has its own settings (vf "
+				      "%s/%u): a VF has its own settings or a "
+				      "port, not both; drop them first",
+				      idx, pfname, pfname, idx);
+			ret = -EBUSY;
 		}
-	} else if (pick_vf(&pf, first, last, ports, name, &idx, &held,
-			   &foreign)) {
+	} else if (pick_vf(v, &pf, first, last, ports, name, &idx, &n)) {
 		vnetd_err_set(e, VNET_ERR_BUSY,
 			      "no free VF in network '%s''s pool (%s): %u held "
-			      "by ports, %u bound to vfio-pci outside vnet, %u "
-			      "VF(s) on %s",
-			      jstr(net, "name"), pool, held, foreign,
+			      "by ports, %u with their own settings (vf "
+			      "objects, never handed to ports), %u bound to "
+			      "vfio-pci outside vnet, %u VF(s) on %s",
+			      jstr(net, "name"), pool, n.held, n.own, n.foreign,
 			      pf.num_vfs, pfname);
 		ret = -EBUSY;
 	}
@@ -869,17 +1005,61 @@ static void port_cfg(json_t *conf, struct sriov_vf_cfg *c)
 		 SRIOV_BIT(SRIOV_A_SPOOFCHK) | SRIOV_BIT(SRIOV_A_TRUST);
 }
 
-/* MAC and VLAN cleared: what a VF goes back to the pool with. */
-static int clear_vf(struct vnetd *d, const char *pf, unsigned idx, char *err,
-		    size_t errlen)
+/* Copy the settings @from has into @to. */
+static void cfg_overlay(struct sriov_vf_cfg *to,
+			const struct sriov_vf_cfg *from)
 {
-	struct sriov_vf_cfg c = {
-	    .set = SRIOV_BIT(SRIOV_A_MAC) | SRIOV_BIT(SRIOV_A_VLAN),
-	    .vlan_proto = ETH_P_8021Q,
-	};
+	if (from->set & SRIOV_BIT(SRIOV_A_MAC))
+		memcpy(to->mac, from->mac, sizeof(to->mac));
+	if (from->set & SRIOV_BIT(SRIOV_A_VLAN)) {
+		to->vlan = from->vlan;
+		to->qos = from->qos;
+		to->vlan_proto = from->vlan_proto;
+	}
+	if (from->set & SRIOV_BIT(SRIOV_A_SPOOFCHK))
+		to->spoofchk = from->spoofchk;
+	if (from->set & SRIOV_BIT(SRIOV_A_TRUST))
+		to->trust = from->trust;
+	if (from->set & SRIOV_BIT(SRIOV_A_RATE)) {
+		to->min_rate = from->min_rate;
+		to->max_rate = from->max_rate;
+	}
+	if (from->set & SRIOV_BIT(SRIOV_A_LINK_STATE))
+		to->link_state = from->link_state;
+	to->set |= from->set;
+}
+
+/* What a VF goes back to the pool with: the clean state (no MAC, no VLAN,
+ * spoof checking on, trust off) with its stored vf settings, if it has
+ * any, on top. */
+static int release_cfg(struct vnetd *d, const char *pf, unsigned idx,
+		       struct sriov_vf_cfg *c)
+{
+	struct vnetd_obj *o;
+	struct sriov_vf_cfg own;
+	struct vnetd_err e;
+	char name[48];
+
+	memset(c, 0, sizeof(*c));
+	c->vlan_proto = ETH_P_8021Q;
+	c->spoofchk = true;
+	c->set = SRIOV_BIT(SRIOV_A_MAC) | SRIOV_BIT(SRIOV_A_VLAN) |
+		 SRIOV_BIT(SRIOV_A_SPOOFCHK) | SRIOV_BIT(SRIOV_A_TRUST);
+	vf_obj_name(pf, idx, name, sizeof(name));
+	o = vnetd_obj_find(d, &vnetd_kind_vf, name);
+	if (!o || cfg_from_conf(o->conf, &own, &e))
+		return 0;
+	cfg_overlay(c, &own);
+	return 1;
+}
+
+/* Put VF @idx of @pf to @c. */
+static int vf_put(struct vnetd *d, const char *pf, unsigned idx,
+		  const struct sriov_vf_cfg *c, char *err, size_t errlen)
+{
 	struct sriov_nl *nl = nl_get(d, err, errlen);
 
-	return nl ? sriov_vf_apply(nl, pf, idx, &c, err, errlen) : -EIO;
+	return nl ? sriov_vf_apply(nl, pf, idx, c, err, errlen) : -EIO;
 }
 
 /**
@@ -887,6 +1067,10 @@ static int clear_vf(struct vnetd *d, const char *pf, unsigned idx, char *err,
  * vfio-pci (again: a VF already there is left there)
  * @d: daemon
  * @p: the port; p->error says why when it fails
+ *
+ * The VF's settings are read before the port's are written; when the
+ * bind fails they are written back as they were (MAC, VLAN, spoof
+ * checking, trust, rates: everything the driver reported).
  *
  * Return: 0 or -errno; on failure the VF is as it was (settings put back,
  * host driver kept)
@@ -897,8 +1081,8 @@ int vnetd_sriov_port_activate(struct vnetd *d, struct vnetd_port *p)
 	const char *pfname = jstr(conf, "sriov_pf");
 	unsigned idx = juint(conf, "sriov_vf");
 	const struct sriov_vf_dev *vf;
+	struct sriov_vf_cfg c, before;
 	struct sriov_nl *nl;
-	struct sriov_vf_cfg c;
 	struct sriov_pf pf;
 	char pci[SRIOV_PCI_LEN], msg[256];
 	int ret;
@@ -907,6 +1091,8 @@ int vnetd_sriov_port_activate(struct vnetd *d, struct vnetd_port *p)
 		snprintf(p->error, sizeof(p->error), "no VF assigned");
 		return -EINVAL;
 	}
+	if (unprivileged(d, p->error, sizeof(p->error)))
+		return -EPERM;
 	ret = sriov_pf_get(sysroot(d), pfname, &pf, p->error, sizeof(p->error));
 	if (ret)
 		return ret;
@@ -923,14 +1109,23 @@ int vnetd_sriov_port_activate(struct vnetd *d, struct vnetd_port *p)
 	nl = nl_get(d, p->error, sizeof(p->error));
 	if (!nl)
 		return -EIO;
+	ret = vf_read_one(d, pfname, idx, &before);
+	if (ret) {
+		snprintf(p->error, sizeof(p->error),
+			 "%s: cannot read the settings of VF %u: %s", pfname,
+			 idx, strerror(-ret));
+		return ret;
+	}
 	port_cfg(conf, &c);
 	ret = sriov_vf_apply(nl, pfname, idx, &c, p->error, sizeof(p->error));
 	if (ret)
 		return ret;
 	ret = sriov_vfio_bind(sysroot(d), pci, p->error, sizeof(p->error));
 	if (ret) {
-		if (clear_vf(d, pfname, idx, msg, sizeof(msg)))
-			vlog(MAIN, ERR, "port %s: %s", p->obj.name, msg);
+		if (vf_put(d, pfname, idx, &before, msg, sizeof(msg)))
+			vlog(MAIN, ERR,
+			     "port %s: VF %u of %s not put back as it was: %s",
+			     p->obj.name, idx, pfname, msg);
 		return ret;
 	}
 	p->error[0] = 0;
@@ -941,15 +1136,18 @@ int vnetd_sriov_port_activate(struct vnetd *d, struct vnetd_port *p)
 	return 0;
 }
 
-/* Give a port's VF back: MAC and VLAN cleared (first, so the host driver
- * comes up without them), unbound from vfio-pci, host driver probed. */
+/* Give a port's VF back: the clean state, or its stored vf settings
+ * (first, so the host driver comes up with them), unbound from vfio-pci,
+ * host driver probed. */
 static void release_vf(struct vnetd *d, json_t *conf)
 {
 	const char *pfname = jstr(conf, "sriov_pf"), *name = jstr(conf, "name");
 	unsigned idx = juint(conf, "sriov_vf");
 	const struct sriov_vf_dev *vf;
 	char msg[256], drv[SRIOV_DRV_LEN];
+	struct sriov_vf_cfg c;
 	struct sriov_pf pf;
+	int own;
 
 	if (!pfname)
 		return;
@@ -959,16 +1157,17 @@ static void release_vf(struct vnetd *d, json_t *conf)
 		return;
 	}
 	vf = pf_vf(&pf, idx);
-	if (clear_vf(d, pfname, idx, msg, sizeof(msg)))
+	own = release_cfg(d, pfname, idx, &c);
+	if (vf_put(d, pfname, idx, &c, msg, sizeof(msg)))
 		vlog(MAIN, ERR, "port %s: %s", name, msg);
 	if (vf && sriov_vfio_release(sysroot(d), vf->pci, drv, sizeof(drv), msg,
 				     sizeof(msg)))
 		vlog(MAIN, ERR, "port %s: %s", name, msg);
 	else if (vf)
-		vlog(MAIN, INFO,
-		     "port %s: VF %u of %s (%s) back on %s, MAC and VLAN "
-		     "cleared",
-		     name, idx, pfname, vf->pci, drv);
+		vlog(MAIN, INFO, "port %s: VF %u of %s (%s) back on %s, %s",
+		     name, idx, pfname, vf->pci, drv,
+		     own ? "its own vf settings applied again"
+			 : "MAC and VLAN cleared");
 	sriov_pf_free(&pf);
 }
 
@@ -1098,11 +1297,36 @@ void vnetd_sriov_link_event(struct vnetd *d, const char *name, bool deleted)
 {
 	struct vnetd_sriov *s;
 
+	uint64_t now = timer_now_ms(), delay = SRIOV_RECHECK_MS;
+
 	if (deleted || !name || !pf_managed(d, name) || !(s = ctx(d)))
 		return;
+	if (now < s->paused_until)
+		delay = s->paused_until - now;
 	if (!vtimer_armed(&s->recheck) &&
-	    vtimer_arm(d->timers, &s->recheck, SRIOV_RECHECK_MS))
+	    vtimer_arm(d->timers, &s->recheck, delay))
 		vlog(MAIN, ERR, "sriov: cannot schedule a VF check");
+}
+
+/* After each check; @wrote: it changed a VF.  Checks that keep changing
+ * VFs are a loop (vnet's own writes cause link events): pause them. */
+static void recheck_count(struct vnetd_sriov *s, bool wrote)
+{
+	uint64_t now = timer_now_ms();
+
+	if (!wrote || now - s->window_ms > SRIOV_STORM_MS) {
+		s->window_ms = now;
+		s->rewrites = 0;
+	}
+	if (!wrote || ++s->rewrites < SRIOV_STORM_CHECKS)
+		return;
+	s->rewrites = 0;
+	s->paused_until = now + SRIOV_PAUSE_MS;
+	vlog(MAIN, ERR,
+	     "sriov: VF settings had to be applied again %d times in %d s: "
+	     "something else keeps changing them (or the driver does not "
+	     "keep them); next check in %d s",
+	     SRIOV_STORM_CHECKS, SRIOV_STORM_MS / 1000, SRIOV_PAUSE_MS / 1000);
 }
 
 static void recheck_pf(struct vnetd *d, struct vnetd_obj *o)
@@ -1127,30 +1351,53 @@ static void recheck_fire(struct vtimer *t, void *arg)
 	struct vnetd_sriov *s = arg;
 	struct vnetd *d = s->d;
 	const struct vnetd_objset *set = vnetd_objs(d, &vnetd_kind_sriov_pf);
+	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
 	struct sriov_vf_cfg want, have;
 	struct vnetd_err e;
+	bool wrote = false;
 
 	for (size_t i = 0; i < set->n; i++)
 		recheck_pf(d, set->v[i]);
 	set = vnetd_objs(d, &vnetd_kind_vf);
 	for (size_t i = 0; i < set->n; i++) {
 		json_t *conf = set->v[i]->conf;
+		const struct vnetd_obj *holder = NULL;
 
+		/* A port's settings win over a vf object for the same VF (a
+		 * state from before they were refused together): applying
+		 * both would flip the VF at every link event. */
+		for (size_t k = 0; k < ports->n && !holder; k++) {
+			json_t *c = ports->v[k]->conf;
+
+			if (is_sriov_port(c) && jstr(c, "sriov_pf") &&
+			    !strcmp(jstr(c, "sriov_pf"), jstr(conf, "pf")) &&
+			    juint(c, "sriov_vf") == juint(conf, "vf"))
+				holder = ports->v[k];
+		}
+		if (holder) {
+			vlog_rl(MAIN, WARN,
+				"sriov: vf %s: not applied, port %s holds the "
+				"VF (drop one of them)",
+				set->v[i]->name, holder->name);
+			continue;
+		}
 		if (cfg_from_conf(conf, &want, &e) ||
 		    vf_read_one(d, jstr(conf, "pf"), juint(conf, "vf"),
 				&have) ||
 		    !cfg_differs(&want, &have))
 			continue;
-		if (vf_write(d, conf, &e))
+		if (vf_write(d, conf, &e)) {
 			vlog(MAIN, WARN,
 			     "sriov: vf %s: %s; tried again at the PF's next "
 			     "link change",
 			     set->v[i]->name, e.msg);
-		else
-			vlog(MAIN, INFO, "sriov: vf %s: settings applied again",
-			     set->v[i]->name);
+			continue;
+		}
+		wrote = true;
+		vlog(MAIN, INFO, "sriov: vf %s: settings applied again",
+		     set->v[i]->name);
 	}
-	set = vnetd_objs(d, &vnetd_kind_port);
+	set = ports;
 	for (size_t i = 0; i < set->n; i++) {
 		struct vnetd_port *p = vnetd_port_of(set->v[i]);
 		char drv[SRIOV_DRV_LEN] = "";
@@ -1173,15 +1420,17 @@ static void recheck_fire(struct vtimer *t, void *arg)
 				 juint(p->obj.conf, "sriov_vf"), &have) &&
 		    !cfg_differs(&want, &have))
 			continue;
-		if (vnetd_sriov_port_activate(d, p))
+		if (vnetd_sriov_port_activate(d, p)) {
 			vlog(MAIN, WARN,
 			     "port %s: %s; tried again at the PF's next link "
 			     "change",
 			     p->obj.name, p->error);
-		else
-			vlog(MAIN, INFO, "port %s: VF set up again",
-			     p->obj.name);
+			continue;
+		}
+		wrote = true;
+		vlog(MAIN, INFO, "port %s: VF set up again", p->obj.name);
 	}
+	recheck_count(s, wrote);
 }
 
 /* ---- sriov.list ---- */
@@ -1198,9 +1447,18 @@ static json_t *vf_json(struct vnetd *d, const struct sriov_pf *pf,
 	json_object_set_new(o, "iommu_group",
 			    vf->iommu_group >= 0 ? json_integer(vf->iommu_group)
 						 : json_null());
+	const char *pool = pool_of(d, pf->name, vf->index);
+	char name[48];
+	bool held = false;
+
 	for (int i = 0; i < n; i++)
 		if (infos[i].vf == vf->index)
 			cfg_to_json(&infos[i].cfg, o);
+	vf_obj_name(pf->name, vf->index, name, sizeof(name));
+	if (pool)
+		json_object_set_new(o, "pool", json_string(pool));
+	if (vnetd_obj_find(d, &vnetd_kind_vf, name))
+		json_object_set_new(o, "settings", json_string(name));
 	for (size_t i = 0; i < ports->n; i++) {
 		json_t *c = ports->v[i]->conf;
 
@@ -1211,7 +1469,17 @@ static json_t *vf_json(struct vnetd *d, const struct sriov_pf *pf,
 					    json_string(ports->v[i]->name));
 			json_object_set_new(o, "network",
 					    json_string(jstr(c, "network")));
+			held = true;
 		}
+	}
+	if (pool && !held && json_object_get(o, "settings")) {
+		char why[128];
+
+		snprintf(why, sizeof(why),
+			 "not handed to ports: it has its own settings (vf "
+			 "%s)",
+			 name);
+		json_object_set_new(o, "skipped", json_string(why));
 	}
 	return o;
 }

@@ -33,8 +33,12 @@ enum vsw_drop vsw_parse(struct pkt *p, unsigned mtu)
 		p->tagged = 1;
 	}
 	/* A super-frame is checked against 64 KB where it came in and leaves
-	 * cut to the MTU for a port that cannot take it whole. */
+	 * cut for a port that cannot take it whole: its segments, not the
+	 * super-frame, must fit the MTU. */
 	if (c.left > mtu && !p->ol.gso_type)
+		return VSW_DROP_OVERSIZE;
+	if (p->ol.gso_type &&
+	    (size_t)p->ol.gso_size + p->ol.hdr_len - (p->len - c.left) > mtu)
 		return VSW_DROP_OVERSIZE;
 	if (mac_is_multicast(eth + 6) || mac_is_zero(eth + 6))
 		return VSW_DROP_BAD_SRC_MAC;

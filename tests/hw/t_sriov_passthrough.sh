@@ -1,5 +1,5 @@
 # SR-IOV passthrough on real hardware: a VF of the PF named in
-# VNET_HW_SRIOV_PF goes from a vnet pool into a vnet-vmm guest
+# VNET_HW_PF goes from a vnet pool into a vnet-vmm guest
 # (--net NET,sriov: VFIO container/group/device, guest memory mapped for
 # DMA, BARs, MSI-X through irqfd) and the guest gets a DHCP lease through
 # it from a dnsmasq on the PF (the NIC's embedded switch carries VF <-> PF
@@ -9,14 +9,14 @@
 # Runs only where it can: root, a PF with SR-IOV and a free VF, hardware
 # KVM (kvm_intel/kvm_amd), an IOMMU, vfio-pci, dnsmasq, and a vnet-vmm that
 # knows ",sriov".  Otherwise it skips saying which is missing.
-#   VNET_HW_SRIOV_PF=enp3s0f0 sh tests/integration/run.sh build tests/hw/t_sriov_passthrough.sh
+#   VNET_HW_PF=enp3s0f0 sh tests/integration/run.sh build tests/hw/t_sriov_passthrough.sh
 # The PF gets 10.251.0.1/24 for the test (removed afterwards); its VF
 # count is set to 1 if it has none (and put back).
 # vnet-test: alone
 . "$(dirname "$0")/../integration/lib.sh"
 need_root
-PF=${VNET_HW_SRIOV_PF:-}
-[ -n "$PF" ] || skip "no SR-IOV PF named (set VNET_HW_SRIOV_PF=DEV to run on hardware)"
+PF=${VNET_HW_PF:-}
+[ -n "$PF" ] || skip "no SR-IOV PF named (set VNET_HW_PF=DEV to run on hardware)"
 [ -e "/sys/class/net/$PF/device/sriov_totalvfs" ] || skip "$PF is not an SR-IOV physical function"
 [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ] ||
 	skip "KVM here is not hardware KVM (no kvm_intel/kvm_amd): VF passthrough needs it"

@@ -42,7 +42,7 @@ static int setup(void **state, bool dhcp, uint16_t ext_mtu)
 				.epoch = 1,
 				.inside_net = IP4(10, 10, 0, 0),
 				.inside_prefix = 24,
-				.ext_addr = {dhcp ? 1 : EXT},
+				.ext_addr = {dhcp ? IP4(198, 51, 100, 1) : EXT},
 				.n_ext = 1};
 	struct vgw_nat_config c = {
 	    .name = "gx",
@@ -277,7 +277,9 @@ static void test_frag_needed(void **state)
 }
 
 /* Build a DHCP reply of @type to the leg, from the router. */
-static void dhcp_reply(struct env *e, uint8_t type, uint32_t xid)
+/* A DHCP answer of @type from server @server offering @yiaddr. */
+static void dhcp_reply_from(struct env *e, uint8_t type, uint32_t xid,
+			    uint32_t yiaddr, uint32_t server)
 {
 	uint8_t f[400] = {0}, *m = f + 42, *o;
 
@@ -288,12 +290,12 @@ static void dhcp_reply(struct env *e, uint8_t type, uint32_t xid)
 	m[1] = 1;
 	m[2] = 6;
 	tp_put32(m + 4, xid);
-	tp_put32(m + 16, LEASE);
+	tp_put32(m + 16, yiaddr);
 	memcpy(m + 28, leg_mac, 6);
 	tp_put32(m + 236, 0x63825363);
 	o = m + 240;
 	*o++ = 53, *o++ = 1, *o++ = type;
-	*o++ = 54, *o++ = 4, tp_put32(o, RTR), o += 4;
+	*o++ = 54, *o++ = 4, tp_put32(o, server), o += 4;
 	*o++ = 51, *o++ = 4, tp_put32(o, 600), o += 4;
 	*o++ = 1, *o++ = 4, tp_put32(o, 0xffffff00), o += 4;
 	*o++ = 3, *o++ = 4, tp_put32(o, RTR), o += 4;
@@ -312,6 +314,106 @@ static void dhcp_reply(struct env *e, uint8_t type, uint32_t xid)
 	pkt_put_be16(f + 36, 68);
 	pkt_put_be16(f + 38, (uint16_t)(8 + len));
 	send_frame(e->leg, f, 42 + len);
+}
+
+static void dhcp_reply(struct env *e, uint8_t type, uint32_t xid)
+{
+	dhcp_reply_from(e, type, xid, LEASE, RTR);
+}
+
+/* The first tick's DISCOVER: its xid. */
+static uint32_t dhcp_discover(struct env *e)
+{
+	vnic_gateway_nat_tick(e->gw);
+	assert_int_equal(drain(e, e->leg), 1);
+	assert_int_equal(e->out[0][42 + 242], 1);
+	return tp_get32(e->out[0] + 42 + 4);
+}
+
+static uint64_t nat_drops(struct env *e, enum vgw_nat_drop d)
+{
+	struct vgw_nat_stats st;
+	struct nat_stats ns;
+
+	vnic_gateway_nat_stats(e->gw, &st, &ns);
+	return st.drops[d];
+}
+
+/* Offers and leases of addresses that cannot be the external one are
+ * ignored or declined: the client goes on without an address. */
+static void test_dhcp_bad_lease(void **state)
+{
+	static const uint32_t bad[] = {
+	    IP4(10, 10, 0, 50),	 /* inside the NAT subnet */
+	    IP4(0, 1, 2, 3),	 /* 0/8 */
+	    IP4(127, 0, 0, 5),	 /* loopback */
+	    IP4(224, 0, 0, 9),	 /* multicast */
+	    IP4(240, 0, 0, 1),	 /* class E */
+	    0xffffffffu,	 /* broadcast */
+	    IP4(192, 0, 2, 255), /* the broadcast of its own /24 */
+	};
+	struct env *e = *state;
+	struct vgw_nat_stats st;
+	struct nat_stats ns;
+	uint32_t xid = dhcp_discover(e);
+	uint8_t *m;
+
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		dhcp_reply_from(e, 2, xid, bad[i], RTR);
+		assert_int_equal(drain(e, e->leg), 0); /* no REQUEST */
+		assert_int_equal(nat_drops(e, VGW_NAT_DROP_BAD_LEASE), i + 1);
+	}
+	dhcp_reply(e, 2, xid);
+	assert_int_equal(drain(e, e->leg), 1);
+	assert_int_equal(e->out[0][42 + 242], 3); /* REQUEST */
+	/* The server then acks another address, inside: declined. */
+	dhcp_reply_from(e, 5, xid, IP4(10, 10, 0, 60), RTR);
+	assert_int_equal(drain(e, e->leg), 1);
+	m = e->out[0] + 42;
+	assert_int_equal(m[242], 4); /* DECLINE */
+	assert_int_equal(m[243], 50);
+	assert_int_equal(tp_get32(m + 245), IP4(10, 10, 0, 60));
+	vnic_gateway_nat_stats(e->gw, &st, &ns);
+	assert_int_equal(st.lease.ip, 0);
+	assert_int_equal(st.dhcp_acks, 0);
+	assert_string_equal(st.dhcp_state, "init");
+	assert_int_equal(nat_drops(e, VGW_NAT_DROP_BAD_LEASE), 8);
+}
+
+/* ACK and NAK count only from the server in use, for our xid and MAC. */
+static void test_dhcp_foreign(void **state)
+{
+	struct env *e = *state;
+	struct vgw_nat_stats st;
+	struct nat_stats ns;
+	uint32_t xid = dhcp_discover(e), other = IP4(192, 0, 2, 99);
+
+	dhcp_reply(e, 2, xid);
+	assert_int_equal(drain(e, e->leg), 1); /* REQUEST to RTR */
+	dhcp_reply_from(e, 6, xid, 0, other);  /* NAK from another */
+	dhcp_reply_from(e, 5, xid, IP4(192, 0, 2, 88), other);
+	vnic_gateway_nat_stats(e->gw, &st, &ns);
+	assert_string_equal(st.dhcp_state, "requesting");
+	assert_int_equal(st.lease.ip, 0);
+	assert_int_equal(st.dhcp_naks, 0);
+	assert_int_equal(nat_drops(e, VGW_NAT_DROP_DHCP_FOREIGN), 2);
+	dhcp_reply(e, 5, xid);
+	vnic_gateway_nat_stats(e->gw, &st, &ns);
+	assert_string_equal(st.dhcp_state, "bound");
+	assert_int_equal(st.lease.ip, LEASE);
+	/* Bound: a NAK from another server, or with another xid, changes
+	 * nothing. */
+	dhcp_reply_from(e, 6, xid, 0, other);
+	dhcp_reply_from(e, 6, xid ^ 1, 0, RTR);
+	vnic_gateway_nat_stats(e->gw, &st, &ns);
+	assert_string_equal(st.dhcp_state, "bound");
+	assert_int_equal(st.lease.ip, LEASE);
+	assert_int_equal(nat_drops(e, VGW_NAT_DROP_DHCP_FOREIGN), 3);
+	/* The server's own NAK is obeyed. */
+	dhcp_reply_from(e, 6, xid, 0, RTR);
+	vnic_gateway_nat_stats(e->gw, &st, &ns);
+	assert_int_equal(st.lease.ip, 0);
+	assert_int_equal(st.dhcp_naks, 1);
 }
 
 /* The client: DISCOVER at the first tick, REQUEST for the offer, the
@@ -366,6 +468,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_frag_needed, setup_small_mtu,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_dhcp_client, setup_dhcp,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_dhcp_bad_lease, setup_dhcp,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_dhcp_foreign, setup_dhcp,
 					    teardown),
 	};
 

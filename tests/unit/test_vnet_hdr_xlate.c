@@ -16,6 +16,7 @@
 
 #include "lib/pkt.h"
 #include "lib/vnet_hdr.h"
+#include "vswitch/vswitch_priv.h"
 
 #define PAYLOAD 60000
 #define MSS	1448
@@ -433,9 +434,32 @@ static void test_csum_partial(void **state)
 							   (in >> 16)));
 }
 
+/* The switch takes a super-frame larger than the MTU, but not one whose
+ * segments would be: a guest cannot push jumbo frames through TSO. */
+static void test_mtu(void **state)
+{
+	static uint8_t f[PKT_GSO_MAX_FRAME];
+	struct virtio_net_hdr h;
+	struct pkt p = {0};
+
+	p.len = (uint32_t)build(f, TCP4, true, &h);
+	p.data = f;
+	assert_int_equal(vnet_hdr_to_pkt(&h, VNET_OL_ALL, &p), VNET_HDR_OK);
+	assert_int_equal(vsw_parse(&p, 1500), VSW_DROP_NONE);
+	assert_int_equal(vsw_parse(&p, 1488), VSW_DROP_NONE); /* 40 + 1448 */
+	assert_int_equal(vsw_parse(&p, 1487), VSW_DROP_OVERSIZE);
+	h.gso_size = htole16(8000);
+	assert_int_equal(vnet_hdr_to_pkt(&h, VNET_OL_ALL, &p), VNET_HDR_OK);
+	assert_int_equal(vsw_parse(&p, 1500), VSW_DROP_OVERSIZE);
+	assert_int_equal(vsw_parse(&p, 9000), VSW_DROP_NONE);
+	p.ol = (struct pkt_offload){0};
+	assert_int_equal(vsw_parse(&p, 9000), VSW_DROP_OVERSIZE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_mtu),
 	    cmocka_unit_test(test_csum_partial),
 	    cmocka_unit_test(test_pairs),
 	    cmocka_unit_test(test_csum_only),
