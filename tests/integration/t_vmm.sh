@@ -112,24 +112,30 @@ ip netns exec "h$S" ping -c 2 -W 10 "$GIP" >"$T/ping.out" 2>&1 ||
 log "host pinged the guest at $GIP"
 
 # vnetd dies and comes back: vnet-vmm reconnects, the rings resume.
+# resumed N WHAT: vnet-vmm said "reconnected" N times, and the host pings
+# the guest again through the new vnetd's tap.
+resumed() {
+	for _ in $(seq 100); do
+		[ "$(grep -c "reconnected to vnetd" "$T/vmm.err")" -ge "$1" ] &&
+			break
+		sleep 0.1
+	done
+	[ "$(grep -c "reconnected to vnetd" "$T/vmm.err")" -ge "$1" ] ||
+		{ cat "$T/vmm.err"; fail "no reconnection after $2"; }
+	kill -0 $VMM_PID || fail "vnet-vmm died with vnetd"
+	for _ in $(seq 50); do
+		ip -n "h$S" link show "th$S" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	# the tap may be a new device: give it its address again if so
+	ip -n "h$S" addr replace "$SUB.200/24" dev "th$S"
+	ip -n "h$S" link set "th$S" up
+	ip netns exec "h$S" ping -c 2 -W 10 "$GIP" >"$T/ping.out" 2>&1 ||
+		{ cat "$T/ping.out" "$T/vmm.err"; fail "no traffic after $2"; }
+}
 kill9_vnetd
 start_vnetd
-for _ in $(seq 100); do
-	grep -q "reconnected to vnetd" "$T/vmm.err" && break
-	sleep 0.1
-done
-grep -q "reconnected to vnetd" "$T/vmm.err" ||
-	{ cat "$T/vmm.err"; fail "vnet-vmm did not reconnect to the new vnetd"; }
-kill -0 $VMM_PID || fail "vnet-vmm died with vnetd"
-for _ in $(seq 50); do
-	ip -n "h$S" link show "th$S" >/dev/null 2>&1 && break
-	sleep 0.1
-done
-# the tap may be a new device: give it its address again if so
-ip -n "h$S" addr replace "$SUB.200/24" dev "th$S"
-ip -n "h$S" link set "th$S" up
-ip netns exec "h$S" ping -c 2 -W 10 "$GIP" >"$T/ping.out" 2>&1 ||
-	{ cat "$T/ping.out" "$T/vmm.err"; fail "no traffic after vnetd's restart"; }
+resumed 1 "vnetd's restart"
 log "vnetd restarted: port reconnected, host pinged the guest again"
 
 # A backend that accepts and never answers (a stuck vnetd): vnet-vmm gives
@@ -165,20 +171,7 @@ sleep 3 # more timed-out attempts: the sentence is said once
 kill $FAKE
 wait $FAKE 2>/dev/null
 start_vnetd
-for _ in $(seq 100); do
-	[ "$(grep -c "reconnected to vnetd" "$T/vmm.err")" -ge 2 ] && break
-	sleep 0.1
-done
-[ "$(grep -c "reconnected to vnetd" "$T/vmm.err")" -ge 2 ] ||
-	{ cat "$T/vmm.err"; fail "no reconnection after the stuck backend"; }
-for _ in $(seq 50); do
-	ip -n "h$S" link show "th$S" >/dev/null 2>&1 && break
-	sleep 0.1
-done
-ip -n "h$S" addr replace "$SUB.200/24" dev "th$S"
-ip -n "h$S" link set "th$S" up
-ip netns exec "h$S" ping -c 2 -W 10 "$GIP" >"$T/ping.out" 2>&1 ||
-	{ cat "$T/ping.out" "$T/vmm.err"; fail "no traffic after the stuck backend"; }
+resumed 2 "the stuck backend"
 log "after the stuck backend: reconnected, host pinged the guest again"
 
 # SIGTERM: an orderly stop, status 143, and the port is deleted.
