@@ -335,6 +335,9 @@ const char *nat_drop_desc(enum nat_drop d);
 const char *nat_tcp_state_name(enum nat_tcp_state s);
 
 size_t nat_table_size(uint32_t capacity);
+bool nat_ext_addr_usable(uint32_t inside_net, uint8_t inside_prefix,
+			 uint32_t ip);
+uint32_t nat_ext_addr_placeholder(uint32_t inside_net, uint8_t inside_prefix);
 int nat_check_config(const struct nat_config *cfg, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 int nat_table_init(void *mem, size_t size, const struct nat_config *cfg,
@@ -379,6 +382,13 @@ bool nat_expire(struct nat_table *t, int64_t now, unsigned budget);
 size_t nat_icmp_error(const uint8_t *pkt, size_t len, uint8_t type,
 		      uint8_t code, uint16_t mtu, uint32_t src, uint8_t *out,
 		      size_t size);
+
+/*
+ * Forwards take at most a quarter of the table's entries, so that they can
+ * never leave it without room for sessions (vnetd refuses the forward
+ * beyond, nat_forward_add() too).
+ */
+#define NAT_FORWARDS_MAX(capacity) ((capacity) / 4)
 
 int nat_forward_add(struct nat_table *t, uint8_t proto, uint16_t ext_port,
 		    uint32_t int_ip, uint16_t int_port, char *err,

@@ -28,7 +28,8 @@ static void free_sessions_of(struct nat_table *t, uint32_t m)
  *
  * Return: 0, -EINVAL (bad values), -EEXIST (the port is forwarded already;
  * the same forward again is -EEXIST too, with @err saying so) or -ENOSPC
- * (table full)
+ * (NAT_FORWARDS_MAX() forwards already, or the table full); the table is
+ * unchanged on error
  */
 int nat_forward_add(struct nat_table *t, uint8_t proto, uint16_t ext_port,
 		    uint32_t int_ip, uint16_t int_port, char *err,
@@ -62,6 +63,20 @@ int nat_forward_add(struct nat_table *t, uint8_t proto, uint16_t ext_port,
 			     ? " there"
 			     : "");
 		return -EEXIST;
+	}
+	if (t->st.forwards >= NAT_FORWARDS_MAX(t->cap)) {
+		snprintf(err, errlen,
+			 "%u forwards already, the most a NAT table of %u "
+			 "entries holds (a quarter of it; raise nat_sessions)",
+			 (unsigned)t->st.forwards, t->cap);
+		return -ENOSPC;
+	}
+	if (i == NAT_NIL && !t->nfree) {
+		snprintf(err, errlen,
+			 "NAT table full (%u entries in use); try again when "
+			 "sessions expire, or after nat flush",
+			 t->cap);
+		return -ENOSPC;
 	}
 	if (i != NAT_NIL) {
 		free_sessions_of(t, i);

@@ -76,6 +76,45 @@ static uint32_t max_timeout(const struct nat_timeouts *to)
 }
 
 /**
+ * nat_ext_addr_usable() - can @ip be the external address of a NAT whose
+ * private subnet is @inside_net/@inside_prefix?
+ * @inside_net: the private subnet, host order
+ * @inside_prefix: its prefix length, 1..32
+ * @ip: the address (static, or from a DHCP lease: untrusted), host order
+ *
+ * Return: false for 0/8, 127/8, multicast, class E, the limited broadcast
+ * and an address inside the private subnet
+ */
+bool nat_ext_addr_usable(uint32_t inside_net, uint8_t inside_prefix,
+			 uint32_t ip)
+{
+	uint32_t mask = inside_prefix >= 32 ? ~0u
+			: inside_prefix	    ? ~0u << (32 - inside_prefix)
+					    : 0;
+
+	return !nat_martian(ip) && (ip & mask) != (inside_net & mask);
+}
+
+/**
+ * nat_ext_addr_placeholder() - an external address for a table whose NAT
+ * has none yet (a DHCP client not bound): usable by nat_check_config(),
+ * never used by the packet path, which waits for the real one
+ * @inside_net: the private subnet, host order
+ * @inside_prefix: its prefix length, 1..30
+ *
+ * Return: an address of TEST-NET-1 or TEST-NET-2 (RFC 5737) outside the
+ * subnet
+ */
+uint32_t nat_ext_addr_placeholder(uint32_t inside_net, uint8_t inside_prefix)
+{
+	uint32_t a = 0xc0000201u; /* 192.0.2.1 */
+
+	return nat_ext_addr_usable(inside_net, inside_prefix, a)
+		   ? a
+		   : 0xc6336401u; /* 198.51.100.1 */
+}
+
+/**
  * nat_check_config() - check a table's settings
  * @cfg: settings
  * @err: where to write the sentence for the user
@@ -106,11 +145,11 @@ int nat_check_config(const struct nat_config *cfg, char *err, size_t errlen)
 	for (unsigned i = 0; i < c.n_ext; i++) {
 		uint32_t a = c.ext_addr[i];
 
-		if (!a || a == 0xffffffffu || (a >> 28) >= 14 ||
-		    nat_inside(&c, a)) {
+		if (!nat_ext_addr_usable(c.inside_net, c.inside_prefix, a)) {
 			snprintf(err, errlen,
 				 "external address %u.%u.%u.%u unusable "
-				 "(zero, multicast, broadcast or inside)",
+				 "(0/8, 127/8, multicast, broadcast or "
+				 "inside)",
 				 a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255);
 			return -EINVAL;
 		}

@@ -919,7 +919,7 @@ void team_status(const struct team *t, json_t *obj, uint64_t now,
 		json_object_set_new(o, "announced",
 				    json_integer((json_int_t)m->announced));
 		if (t->cfg.mode == TEAM_MODE_LACP)
-			lacp_status(t, i, o, now);
+			lacp_status(t, i, o, now, wall_offset_ms);
 		json_array_append_new(members, o);
 	}
 	json_object_set_new(obj, "member_list", members);

@@ -400,6 +400,7 @@ void lacp_rx(struct team *t, unsigned i, const struct lacp_pdu *pdu,
 	if (changed)
 		p->selected = false;
 	p->ever_rx = true;
+	p->last_rx = now;
 	/* recordPDU: does the partner see us as we are? */
 	matched = info_same(them, us) && (them->state & LACP_ST_AGGREGATION) ==
 					     (us->state & LACP_ST_AGGREGATION);
@@ -620,8 +621,10 @@ static json_t *info_json(const struct lacp_info *i)
  * @i: member
  * @obj: member object to extend with "lacp"
  * @now: monotonic ms
+ * @wall_offset_ms: add to a monotonic time to get Unix time in ms
  */
-void lacp_status(const struct team *t, unsigned i, json_t *obj, uint64_t now)
+void lacp_status(const struct team *t, unsigned i, json_t *obj, uint64_t now,
+		 int64_t wall_offset_ms)
 {
 	static const char *const rx_names[] = {"disabled", "expired",
 					       "defaulted", "current"};
@@ -638,6 +641,11 @@ void lacp_status(const struct team *t, unsigned i, json_t *obj, uint64_t now)
 	    (json_int_t)p->churns);
 
 	json_object_set_new(o, "damped", json_boolean(p->damped_until > now));
+	json_object_set_new(
+	    o, "last_pdu_ms",
+	    p->ever_rx ? json_integer(
+			     (json_int_t)((int64_t)p->last_rx + wall_offset_ms))
+		       : json_null());
 	json_object_set_new(o, "actor", info_json(&p->actor));
 	json_object_set_new(o, "partner", info_json(&p->partner));
 	json_object_set_new(obj, "lacp", o);

@@ -57,6 +57,8 @@ enum lacp_mux_state {
  * @flaps: partner changes in the window
  * @damped_until: held out of the aggregate until then
  * @ever_rx: a partner has answered on this member
+ * @last_rx: when its last valid LACPDU arrived (the current_while timer
+ *           runs from there), monotonic ms
  */
 struct lacp_port {
 	enum lacp_rx_state rx;
@@ -72,6 +74,7 @@ struct lacp_port {
 	unsigned flaps;
 	uint64_t damped_until;
 	bool ever_rx;
+	uint64_t last_rx;
 	uint64_t rx_pdus, tx_pdus, malformed, flaps_total, churns;
 };
 
@@ -208,7 +211,8 @@ void lacp_rx(struct team *t, unsigned m, const struct lacp_pdu *pdu,
 	     uint64_t now);
 uint64_t lacp_run(struct team *t, uint64_t now);
 uint32_t lacp_distributing(const struct team *t);
-void lacp_status(const struct team *t, unsigned m, json_t *obj, uint64_t now);
+void lacp_status(const struct team *t, unsigned m, json_t *obj, uint64_t now,
+		 int64_t wall_offset_ms);
 bool lacp_all_defaulted(const struct team *t);
 
 /* team_macs.c */

@@ -110,6 +110,17 @@ static int parse_address(const char *s, uint32_t *ip, unsigned *prefix)
 	return 0;
 }
 
+/* Forwards of network @net in view @v. */
+static unsigned fwd_count(const struct vnetd_view *v, const char *net)
+{
+	json_t *all = vnetd_view_all(v, &vnetd_kind_nat_forward), *f;
+	const char *key;
+	unsigned n = 0;
+
+	json_object_foreach(all, key, f) n += !strcmp(jstr(f, "network"), net);
+	return n;
+}
+
 /**
  * vnetd_nat_check() - the NAT options of a network, against the others
  * @d: daemon
@@ -125,8 +136,9 @@ int vnetd_nat_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 	const char *via = jstr(conf, "nat_via"), *addr;
 	json_t *ext;
 	uint32_t ip, net = 0, mask = 0;
-	unsigned prefix, plen = 0;
+	unsigned prefix, plen = 0, sessions = juint(conf, "nat_sessions");
 
+	sessions = sessions ? sessions : NAT_DEFAULT_SESSIONS;
 	if (!via) {
 		for (size_t i = 0; i < ARRAY_SIZE(nat_keys); i++)
 			if (json_object_get(conf, nat_keys[i])) {
@@ -183,6 +195,15 @@ int vnetd_nat_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 			      "nat_address %s: not usable as the external "
 			      "address (inside the subnet, or never routed)",
 			      addr);
+		return -EINVAL;
+	}
+	if (fwd_count(v, jstr(conf, "name")) > NAT_FORWARDS_MAX(sessions)) {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+			      "nat_sessions %u holds at most %u forwards (a "
+			      "quarter of the table) and network '%s' has %u",
+			      sessions, NAT_FORWARDS_MAX(sessions),
+			      jstr(conf, "name"),
+			      fwd_count(v, jstr(conf, "name")));
 		return -EINVAL;
 	}
 	if (!jstr(conf, "nat_mac")) {
@@ -261,49 +282,79 @@ static int map_table(struct vnetd_nat *n, size_t size, bool *fresh)
 	return 0;
 }
 
-static void lease_load(struct vnetd_nat *n, struct vgw_nat_lease *l)
+/*
+ * The lease a previous vnetd kept, if it is still usable as the external
+ * address of the subnet @net/@plen: a damaged, expired or unusable one is
+ * ignored (with a warning) and the client starts afresh.
+ */
+static void lease_load(struct vnetd_nat *n, struct vgw_nat_lease *l,
+		       uint32_t net, uint8_t plen)
 {
 	FILE *f = fopen(n->lease_path, "re");
 	unsigned prefix = 0;
 	long long exp = 0;
+	int got;
 
 	memset(l, 0, sizeof(*l));
 	if (!f)
 		return;
-	if (fscanf(f, "%u %u %u %u %lld", &l->ip, &prefix, &l->router,
-		   &l->server, &exp) != 5 ||
-	    prefix > 32 || exp <= (long long)time(NULL))
-		memset(l, 0, sizeof(*l));
-	else {
-		l->prefix = (uint8_t)prefix;
-		l->expires = exp;
-	}
+	got = fscanf(f, "%u %u %u %u %lld", &l->ip, &prefix, &l->router,
+		     &l->server, &exp);
 	fclose(f);
+	if (got == 5 && exp <= (long long)time(NULL)) {
+		memset(l, 0, sizeof(*l));
+		return; /* expired: nothing to warn about */
+	}
+	if (got != 5 || prefix < 1 || prefix > 32 || !l->ip ||
+	    !nat_ext_addr_usable(net, plen, l->ip) ||
+	    (l->router && (l->router == l->ip ||
+			   !nat_ext_addr_usable(net, plen, l->router)))) {
+		vlog(MAIN, WARN,
+		     "network %s: kept lease %s ignored: not a usable "
+		     "external address; asking DHCP afresh",
+		     n->net, n->lease_path);
+		memset(l, 0, sizeof(*l));
+		return;
+	}
+	l->prefix = (uint8_t)prefix;
+	l->expires = exp;
 }
 
-/* A new lease was bound: keep it for the next start (control thread). */
+/* A new lease was bound: keep it for the next start (control thread),
+ * in a file written aside and renamed over the old one. */
 static void on_lease(struct vnetd *d, struct vnetd_handler *h, uint32_t ev)
 {
 	struct vnetd_nat *n =
 	    (struct vnetd_nat *)((char *)h - offsetof(struct vnetd_nat, h));
 	struct vgw_nat_stats st;
 	struct nat_stats ns;
+	char tmp[sizeof(n->lease_path) + 8];
 	uint64_t cnt;
 	FILE *f;
+	int bad;
 
 	if (read(n->wake, &cnt, sizeof(cnt)) < 0) {
 		/* drained already */
 	}
 	vnic_gateway_nat_stats(n->gw, &st, &ns);
-	f = fopen(n->lease_path, "we");
+	if (!st.lease.ip)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", n->lease_path);
+	f = fopen(tmp, "we");
 	if (!f) {
 		vlog_rl(MAIN, WARN, "network %s: cannot keep the lease in %s",
-			n->net, n->lease_path);
+			n->net, tmp);
 		return;
 	}
 	fprintf(f, "%u %u %u %u %lld\n", st.lease.ip, st.lease.prefix,
 		st.lease.router, st.lease.server, (long long)st.lease.expires);
-	fclose(f);
+	bad = fflush(f) || fsync(fileno(f));
+	if (fclose(f) || bad || rename(tmp, n->lease_path)) {
+		vlog_rl(MAIN, WARN,
+			"network %s: cannot keep the lease in %s: %s", n->net,
+			n->lease_path, strerror(errno));
+		unlink(tmp);
+	}
 }
 
 /* Datapath thread. */
@@ -372,6 +423,48 @@ static struct vnetd_nat *nat_of(struct vnetd *d, const char *net)
 	return n && n->gw ? vnetd_gw_nat(n->gw) : NULL;
 }
 
+/*
+ * Room for one more forward of network @net: at most NAT_FORWARDS_MAX() of
+ * its table (the rest stays for sessions), and a free entry in the live
+ * table.
+ */
+static int fwd_room(struct vnetd *d, const struct vnetd_view *v, json_t *net,
+		    struct vnetd_err *e)
+{
+	const char *netname = jstr(net, "name");
+	unsigned cap = juint(net, "nat_sessions"), max;
+	unsigned used = fwd_count(v, netname);
+	struct vnetd_nat *n = nat_of(d, netname);
+
+	cap = cap ? cap : NAT_DEFAULT_SESSIONS;
+	max = NAT_FORWARDS_MAX(cap);
+	if (used >= max) {
+		vnetd_err_set(e, VNET_ERR_REFUSED,
+			      "network '%s' has %u forwards, the most its NAT "
+			      "table of %u entries takes (a quarter; the rest "
+			      "is for connections): raise --nat-sessions or "
+			      "delete a forward",
+			      netname, used, cap);
+		return -ENOSPC;
+	}
+	if (n) {
+		struct vgw_nat_stats st;
+		struct nat_stats ns;
+
+		vnic_gateway_nat_stats(n->gw, &st, &ns);
+		if (ns.sessions + ns.mappings + ns.forwards >= ns.capacity) {
+			vnetd_err_set(e, VNET_ERR_REFUSED,
+				      "the NAT table of network '%s' is full "
+				      "(%u entries in use): try again when "
+				      "connections expire, or after 'vnetctl "
+				      "nat flush %s'",
+				      netname, (unsigned)ns.capacity, netname);
+			return -ENOSPC;
+		}
+	}
+	return 0;
+}
+
 static int fwd_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 		     json_t *old, struct vnetd_err *e)
 {
@@ -406,8 +499,13 @@ static int fwd_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 		return -EEXIST;
 	}
 	schema_ipv4_parse(jstr(conf, "ip"), &ip);
-	if (vnetd_gw_params(net, &gp, msg, sizeof(msg)) || !gp.enabled)
-		return 0;
+	if (vnetd_gw_params(net, &gp, msg, sizeof(msg)) || !gp.enabled) {
+		vnetd_err_set(e, VNET_ERR_REFUSED,
+			      "network '%s' has no usable subnet for its "
+			      "gateway: nothing to forward to",
+			      netname);
+		return -EINVAL;
+	}
 	mask = ~0u << (32 - gp.subnet.prefix);
 	bcast = (gp.subnet.net & mask) | ~mask;
 	if ((ip & mask) != (gp.subnet.net & mask) || ip == bcast ||
@@ -419,48 +517,74 @@ static int fwd_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 			      jstr(conf, "ip"), netname, jstr(net, "subnet"));
 		return -EINVAL;
 	}
-	return 0;
+	return old ? 0 : fwd_room(d, v, net, e);
 }
 
-static void fwd_push(struct vnetd *d, json_t *conf, bool add)
+/* Add or delete a forward in the live table: 0 or -errno with @err set. */
+static int fwd_push(struct vnetd *d, json_t *conf, bool add, char *err,
+		    size_t errlen)
 {
 	struct vnetd_nat *n = nat_of(d, jstr(conf, "network"));
 	uint32_t ip = 0;
-	char err[160];
 	int rc;
 
 	if (!n)
-		return;
+		return 0;
 	schema_ipv4_parse(jstr(conf, "ip"), &ip);
 	rc = vnic_gateway_nat_forward(
 	    n->gw, add, proto_num(jstr(conf, "proto")),
 	    (uint16_t)juint(conf, "port"), ip, (uint16_t)juint(conf, "to_port"),
-	    err, sizeof(err));
-	if (rc && rc != -EEXIST && rc != -ENOENT)
+	    err, errlen);
+	if (rc == -EEXIST || rc == -ENOENT)
+		return 0;
+	if (rc)
 		vlog(MAIN, ERR, "network %s: forward %s not %s: %s",
 		     jstr(conf, "network"), jstr(conf, "name"),
 		     add ? "added" : "removed", err);
+	return rc;
 }
 
 static struct vnetd_obj *fwd_apply(struct vnetd *d, json_t *conf,
 				   bool restoring, struct vnetd_err *e)
 {
-	struct vnetd_obj *o = calloc(1, sizeof(*o));
+	struct vnetd_obj *o;
+	char err[160];
 
+	/* The check made room; a table that still refuses (it filled in
+	 * between) refuses the forward: nothing is kept.  A restore keeps
+	 * it in the store (the log says why it is not in the table). */
+	if (fwd_push(d, conf, true, err, sizeof(err)) && !restoring) {
+		vnetd_err_set(e, VNET_ERR_REFUSED,
+			      "forward %s not added: %s; nothing saved",
+			      jstr(conf, "name"), err);
+		return NULL;
+	}
+	o = calloc(1, sizeof(*o));
 	if (!o) {
+		(void)fwd_push(d, conf, false, err, sizeof(err));
 		vnetd_err_set(e, VNET_ERR_SYSTEM, "out of memory");
 		return NULL;
 	}
 	o->kind = &vnetd_kind_nat_forward;
 	o->conf = json_incref(conf);
 	o->name = jstr(conf, "name");
-	fwd_push(d, conf, true);
 	return o;
 }
 
 static void fwd_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
 {
-	fwd_push(d, o->conf, false);
+	char err[160];
+
+	struct vnetd_nat *n = nat_of(d, jstr(o->conf, "network"));
+
+	/* Only a deletion takes it out of the table now: at a stop the
+	 * table keeps it, and the connections through it, for the next
+	 * start; after an import the reconcile drops it if the store no
+	 * longer has it. */
+	if (remove)
+		(void)fwd_push(d, o->conf, false, err, sizeof(err));
+	else if (n && vtimer_arm(d->timers, &n->reconcile, 0))
+		vlog(MAIN, ERR, "network %s: forwards not reconciled", n->net);
 	json_decref(o->conf);
 	free(o);
 }
@@ -484,52 +608,76 @@ const struct vnetd_kind vnetd_kind_nat_forward = {
 
 /* The table keeps forwards across restarts; the store is the truth. */
 struct fwd_seen {
-	struct vnetd *d;
-	const char *net;
-	uint8_t proto[256];
-	uint16_t port[256];
-	unsigned n;
+	struct nat_session_info *v;
+	size_t n, size;
+	bool short_of_memory;
 };
 
 static void fwd_collect(const struct nat_session_info *si, void *arg)
 {
 	struct fwd_seen *s = arg;
 
-	if (s->n < ARRAY_SIZE(s->port)) {
-		s->proto[s->n] = si->proto;
-		s->port[s->n++] = si->ext_port;
+	if (s->n == s->size) {
+		size_t size = s->size ? s->size * 2 : 64;
+		struct nat_session_info *v =
+		    reallocarray(s->v, size, sizeof(*v));
+
+		if (!v) {
+			s->short_of_memory = true;
+			return;
+		}
+		s->v = v;
+		s->size = size;
 	}
+	s->v[s->n++] = *si;
 }
 
+/* Does the store have this forward of network @net, to the same target? */
+static bool fwd_wanted(const struct vnetd_objset *fw, const char *net,
+		       const struct nat_session_info *si)
+{
+	for (size_t k = 0; k < fw->n; k++) {
+		json_t *c = fw->v[k]->conf;
+		uint32_t ip = 0;
+
+		schema_ipv4_parse(jstr(c, "ip"), &ip);
+		if (!strcmp(jstr(c, "network"), net) &&
+		    proto_num(jstr(c, "proto")) == si->proto &&
+		    juint(c, "port") == si->ext_port && ip == si->int_ip &&
+		    juint(c, "to_port") == si->int_port)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * After a start on a kept table: delete the forwards the store no longer
+ * has, or has to another target, then add the store's.
+ */
 static void reconcile(struct vtimer *t, void *arg)
 {
 	struct vnetd_nat *n = arg;
 	const struct vnetd_objset *fw =
 	    vnetd_objs(n->d, &vnetd_kind_nat_forward);
-	struct fwd_seen *s = calloc(1, sizeof(*s));
+	struct fwd_seen s = {0};
 	char err[160];
 
-	if (!s)
-		return;
-	vnic_gateway_nat_walk(n->gw, true, fwd_collect, s);
-	for (unsigned i = 0; i < s->n; i++) {
-		bool want = false;
-
-		for (size_t k = 0; k < fw->n && !want; k++)
-			want =
-			    !strcmp(jstr(fw->v[k]->conf, "network"), n->net) &&
-			    proto_num(jstr(fw->v[k]->conf, "proto")) ==
-				s->proto[i] &&
-			    juint(fw->v[k]->conf, "port") == s->port[i];
-		if (!want)
-			(void)vnic_gateway_nat_forward(n->gw, false,
-						       s->proto[i], s->port[i],
-						       0, 0, err, sizeof(err));
-	}
-	free(s);
+	vnic_gateway_nat_walk(n->gw, true, fwd_collect, &s);
+	if (s.short_of_memory)
+		vlog(MAIN, ERR,
+		     "network %s: out of memory: the kept table's forwards "
+		     "not all checked against the store",
+		     n->net);
+	for (size_t i = 0; i < s.n; i++)
+		if (!fwd_wanted(fw, n->net, &s.v[i]))
+			(void)vnic_gateway_nat_forward(
+			    n->gw, false, s.v[i].proto, s.v[i].ext_port, 0, 0,
+			    err, sizeof(err));
+	free(s.v);
 	for (size_t k = 0; k < fw->n; k++)
 		if (!strcmp(jstr(fw->v[k]->conf, "network"), n->net))
-			fwd_push(n->d, fw->v[k]->conf, true);
+			(void)fwd_push(n->d, fw->v[k]->conf, true, err,
+				       sizeof(err));
 }
 
 /* ---- start and stop ---- */
@@ -612,7 +760,7 @@ int vnetd_nat_start(struct vnetd *d, struct vnetd_net *net, struct vnic *gw,
 	gc.addr.ip = ip;
 	gc.addr.prefix = (uint8_t)prefix;
 	if (dhcp)
-		lease_load(n, &gc.addr);
+		lease_load(n, &gc.addr, gp.subnet.net, gp.subnet.prefix);
 	if (!gc.addr.router && jstr(conf, "nat_gateway"))
 		schema_ipv4_parse(jstr(conf, "nat_gateway"), &gc.addr.router);
 	ext_mtu = juint(ext->obj.conf, "mtu");
@@ -625,7 +773,10 @@ int vnetd_nat_start(struct vnetd *d, struct vnetd_net *net, struct vnic *gw,
 	nc.inside_prefix = gp.subnet.prefix;
 	/* Without an address yet (DHCP), a placeholder the packet path never
 	 * uses: it waits for the first lease. */
-	nc.ext_addr[0] = gc.addr.ip ? gc.addr.ip : 0x00000001u;
+	nc.ext_addr[0] =
+	    gc.addr.ip
+		? gc.addr.ip
+		: nat_ext_addr_placeholder(nc.inside_net, nc.inside_prefix);
 	nc.n_ext = 1;
 	nc.ext_mtu = (uint16_t)(ext_mtu < juint(conf, "mtu") ? ext_mtu : 0);
 	rc = map_table(n, nat_table_size(nc.capacity), &fresh);

@@ -167,7 +167,13 @@ struct nat_config;
 	  "ICMP error not sent: over the rate limit (200/s)")                  \
 	X(BAD_FRAME, "bad_frame",                                              \
 	  "frame for the external leg's MAC that is truncated, tagged or not " \
-	  "IPv4 (what the switch floods to it is ignored, not counted)")
+	  "IPv4 (what the switch floods to it is ignored, not counted)")       \
+	X(BAD_LEASE, "bad_lease",                                              \
+	  "DHCP offer or lease of an address that cannot be the external "     \
+	  "one (0/8, 127/8, multicast, class E, broadcast, inside the "        \
+	  "subnet): ignored or declined")                                      \
+	X(DHCP_FOREIGN, "dhcp_foreign",                                        \
+	  "DHCP ACK or NAK from another server than the one in use")
 
 enum vgw_nat_drop {
 #define VGW_NAT_DROP_ENUM(id, name, desc) VGW_NAT_DROP_##id,

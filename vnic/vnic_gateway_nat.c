@@ -261,9 +261,13 @@ static void arp_learn(struct vnic_gateway *g, int side, uint32_t ip,
 		      const uint8_t *mac, bool make)
 {
 	struct resolver *r = &g->nat->arp[side];
-	struct arp_ent *e = arp_find(r, ip, make);
+	struct arp_ent *e;
 
-	if (!e || !ip || mac_is_multicast(mac) || mac_is_zero(mac))
+	/* Checked before arp_find() may make room by evicting an entry. */
+	if (!ip || mac_is_multicast(mac) || mac_is_zero(mac))
+		return;
+	e = arp_find(r, ip, make);
+	if (!e)
 		return;
 	memcpy(e->mac, mac, 6);
 	e->state = ARP_VALID;
@@ -473,13 +477,16 @@ static uint64_t secs_ns(uint64_t s)
 	return s * 1000000000ull;
 }
 
-/* Send a DISCOVER or REQUEST for the client's state. */
-static void dhcpc_send(struct vnic_gateway *g, uint8_t type)
+/*
+ * Send a DISCOVER or REQUEST for the client's state, or a DECLINE of
+ * @decline (with the server id of the client's server).
+ */
+static void dhcpc_send(struct vnic_gateway *g, uint8_t type, uint32_t decline)
 {
 	struct vgw_nat *n = g->nat;
 	struct dhcpc *c = &n->dc;
-	bool renew = c->state == DHCPC_RENEWING;
-	bool ciaddr = renew || c->state == DHCPC_REBINDING;
+	bool renew = c->state == DHCPC_RENEWING && !decline;
+	bool ciaddr = !decline && (renew || c->state == DHCPC_REBINDING);
 	uint8_t *m = n->buf + 42, *o;
 	size_t len;
 
@@ -496,8 +503,9 @@ static void dhcpc_send(struct vnic_gateway *g, uint8_t type)
 	vgw_put_be32(m + 236, 0x63825363);
 	o = m + 240;
 	*o++ = 53, *o++ = 1, *o++ = type;
-	if (c->state == DHCPC_REQUESTING) {
-		*o++ = 50, *o++ = 4, vgw_put_be32(o, c->offered), o += 4;
+	if (decline || c->state == DHCPC_REQUESTING) {
+		*o++ = 50, *o++ = 4;
+		vgw_put_be32(o, decline ? decline : c->offered), o += 4;
 		*o++ = 54, *o++ = 4, vgw_put_be32(o, c->server), o += 4;
 	}
 	*o++ = 55, *o++ = 6;
@@ -526,30 +534,59 @@ static void dhcpc_state(struct vgw_nat *n, enum dhcpc_state s, uint64_t next)
 	n->dc.next = next;
 }
 
-/* Use @ip as the external address (0: none). */
-static void set_address(struct vnic_gateway *g, const struct vgw_nat_lease *l)
+/*
+ * Use lease @l as the external address (ip 0: none).  The table takes the
+ * address first: one it refuses changes nothing.
+ *
+ * Return: 0 or -EINVAL
+ */
+static int set_address(struct vnic_gateway *g, const struct vgw_nat_lease *l)
 {
 	struct vgw_nat *n = g->nat;
+	struct nat_config c = n->ncfg;
 	char err[160];
-	uint32_t old = n->addr.ip;
 
-	n->addr = *l;
-	if (n->fixed_router)
-		n->addr.router = n->fixed_router;
-	if (!l->ip || l->ip == old)
-		return;
-	n->ncfg.ext_addr[0] = l->ip;
-	n->ncfg.n_ext = 1;
-	if (nat_table_configure(n->t, &n->ncfg, now_sec(), err, sizeof(err)))
-		vlog_rl(VNIC, ERR,
-			"%s: external address %u.%u.%u.%u refused: %s",
-			g->base.name, l->ip >> 24, l->ip >> 16 & 255,
-			l->ip >> 8 & 255, l->ip & 255, err);
-	else
+	if (l->ip && l->ip != n->addr.ip) {
+		c.ext_addr[0] = l->ip;
+		c.n_ext = 1;
+		if (nat_table_configure(n->t, &c, now_sec(), err,
+					sizeof(err))) {
+			vlog_rl(VNIC, ERR,
+				"%s: external address %u.%u.%u.%u refused: %s",
+				g->base.name, l->ip >> 24, l->ip >> 16 & 255,
+				l->ip >> 8 & 255, l->ip & 255, err);
+			return -EINVAL;
+		}
+		n->ncfg = c;
 		vlog(VNIC, INFO, "%s: external address %u.%u.%u.%u/%u",
 		     g->base.name, l->ip >> 24, l->ip >> 16 & 255,
 		     l->ip >> 8 & 255, l->ip & 255, l->prefix);
-	memset(n->arp[OUTSIDE].ent, 0, sizeof(n->arp[OUTSIDE].ent));
+		memset(n->arp[OUTSIDE].ent, 0, sizeof(n->arp[OUTSIDE].ent));
+	}
+	n->addr = *l;
+	if (n->fixed_router)
+		n->addr.router = n->fixed_router;
+	return 0;
+}
+
+/*
+ * Can the lease of @ip/@prefix with next hop @router (0: none) be the
+ * external address?  Not 0/8, 127/8, multicast, class E or broadcast, not
+ * inside the private subnet, not the network or broadcast address of its
+ * own prefix; its router likewise, and not the address itself.
+ */
+static bool lease_usable(const struct vgw_nat *n, uint32_t ip, unsigned prefix,
+			 uint32_t router)
+{
+	uint32_t m = mask_of(prefix);
+
+	if (!nat_ext_addr_usable(n->ncfg.inside_net, n->ncfg.inside_prefix, ip))
+		return false;
+	if (prefix < 31 && ((ip & ~m) == 0 || (ip & ~m) == ~m))
+		return false;
+	return !router || (router != ip &&
+			   nat_ext_addr_usable(n->ncfg.inside_net,
+					       n->ncfg.inside_prefix, router));
 }
 
 struct dhcp_opts {
@@ -594,6 +631,18 @@ static unsigned mask_prefix(uint32_t mask)
 	return p ? p : 24;
 }
 
+/* Count and log a DHCP @what of @ip that cannot be the external one. */
+static void bad_lease(struct vnic_gateway *g, const char *what, uint32_t ip,
+		      const char *done)
+{
+	ndrop(g->nat, VGW_NAT_DROP_BAD_LEASE);
+	vlog_rl(VNIC, WARN,
+		"%s: DHCP %s of %u.%u.%u.%u %s: not usable as the external "
+		"address",
+		g->base.name, what, ip >> 24, ip >> 16 & 255, ip >> 8 & 255,
+		ip & 255, done);
+}
+
 /* A DHCP message (@m, @len bytes, untrusted) for the client. */
 static void dhcpc_rx(struct vnic_gateway *g, const uint8_t *f, const uint8_t *m,
 		     size_t len)
@@ -614,23 +663,36 @@ static void dhcpc_rx(struct vnic_gateway *g, const uint8_t *f, const uint8_t *m,
 		return;
 	yiaddr = vgw_get_be32(h + 16);
 	if (o.type == 2 && c->state == DHCPC_SELECTING && yiaddr && o.server) {
+		if (!lease_usable(n, yiaddr, mask_prefix(o.mask), o.router)) {
+			bad_lease(g, "offer", yiaddr, "ignored");
+			return;
+		}
 		c->offered = yiaddr;
 		c->server = o.server;
 		dhcpc_state(n, DHCPC_REQUESTING, now + secs_ns(4));
-		dhcpc_send(g, 3);
+		dhcpc_send(g, 3, 0);
 		return;
 	}
-	if (o.type == 6 && c->state >= DHCPC_REQUESTING) {
+	if ((o.type != 5 && o.type != 6) || c->state < DHCPC_REQUESTING)
+		return;
+	/* An ACK or NAK: from the server requested from or renewing with;
+	 * rebinding asks every server.  A NAK always names its server. */
+	if (!o.server ? o.type == 6 || c->state == DHCPC_REBINDING
+		      : c->state != DHCPC_REBINDING && o.server != c->server) {
+		ndrop(n, VGW_NAT_DROP_DHCP_FOREIGN);
+		return;
+	}
+	if (o.type == 6) {
 		struct vgw_nat_lease none = {0};
 
 		n->st.dhcp_naks++;
 		vlog_rl(VNIC, WARN, "%s: DHCP server refused the address",
 			g->base.name);
-		set_address(g, &none);
+		(void)set_address(g, &none);
 		dhcpc_state(n, DHCPC_INIT, now);
 		return;
 	}
-	if (o.type != 5 || c->state < DHCPC_REQUESTING || !yiaddr)
+	if (!yiaddr)
 		return;
 	struct vgw_nat_lease l = {
 	    .ip = yiaddr,
@@ -641,6 +703,17 @@ static void dhcpc_rx(struct vnic_gateway *g, const uint8_t *f, const uint8_t *m,
 	};
 	uint32_t lease = o.lease ? o.lease : 3600;
 
+	if (!lease_usable(n, yiaddr, l.prefix, l.router) ||
+	    set_address(g, &l)) {
+		/* Declined; a bound address stays until its lease ends. */
+		bad_lease(g, "lease", yiaddr, "declined");
+		if (l.server)
+			c->server = l.server;
+		dhcpc_send(g, 4, yiaddr);
+		if (c->state == DHCPC_REQUESTING)
+			dhcpc_state(n, DHCPC_INIT, now + secs_ns(10));
+		return;
+	}
 	c->server = l.server;
 	memcpy(c->server_mac, f + 6, 6);
 	c->t1 = now + secs_ns(o.t1 && o.t1 < lease ? o.t1 : lease / 2);
@@ -649,7 +722,6 @@ static void dhcpc_rx(struct vnic_gateway *g, const uint8_t *f, const uint8_t *m,
 	if (c->t2 < c->t1)
 		c->t2 = c->t1;
 	n->st.dhcp_acks++;
-	set_address(g, &l);
 	dhcpc_state(n, DHCPC_BOUND, c->t1);
 	if (n->lease_changed)
 		n->lease_changed(n->arg);
@@ -668,12 +740,12 @@ static void dhcpc_tick(struct vnic_gateway *g, uint64_t now)
 		    (uint32_t)(now ^ (now >> 32)) ^ vgw_get_be32(n->mac + 2);
 		c->backoff = 2;
 		dhcpc_state(n, DHCPC_SELECTING, now + secs_ns(c->backoff));
-		dhcpc_send(g, 1);
+		dhcpc_send(g, 1, 0);
 		break;
 	case DHCPC_SELECTING:
 		c->backoff = c->backoff < 16 ? c->backoff * 2 : 16;
 		c->next = now + secs_ns(c->backoff);
-		dhcpc_send(g, 1);
+		dhcpc_send(g, 1, 0);
 		break;
 	case DHCPC_REQUESTING:
 		dhcpc_state(n, DHCPC_INIT, now);
@@ -687,7 +759,7 @@ static void dhcpc_tick(struct vnic_gateway *g, uint64_t now)
 			dhcpc_state(n, DHCPC_REBINDING, now);
 			return dhcpc_tick(g, now);
 		}
-		dhcpc_send(g, 3);
+		dhcpc_send(g, 3, 0);
 		c->next = now + secs_ns(2) < c->t2 ? now + secs_ns(2) : c->t2;
 		break;
 	case DHCPC_REBINDING:
@@ -696,11 +768,11 @@ static void dhcpc_tick(struct vnic_gateway *g, uint64_t now)
 
 			vlog_rl(VNIC, WARN, "%s: DHCP lease ended unrenewed",
 				g->base.name);
-			set_address(g, &none);
+			(void)set_address(g, &none);
 			dhcpc_state(n, DHCPC_INIT, now);
 			return;
 		}
-		dhcpc_send(g, 3);
+		dhcpc_send(g, 3, 0);
 		c->next = now + secs_ns(2) < c->end ? now + secs_ns(2) : c->end;
 		break;
 	default:
@@ -731,6 +803,19 @@ static size_t ip_total(const uint8_t *ip, size_t len)
 	return tot <= len ? tot : 0;
 }
 
+/* @src (a checked inside source) sent from @mac: keep the cache fresh. */
+static void learn_vm(struct vnic_gateway *g, uint32_t src, const uint8_t *mac)
+{
+	struct arp_ent *e = arp_find(&g->nat->arp[INSIDE], src, false);
+
+	if ((src & mask_of(g->cfg.prefix)) !=
+	    (g->cfg.ip & mask_of(g->cfg.prefix)))
+		return;
+	if (!e || e->state != ARP_VALID || memcmp(e->mac, mac, 6) ||
+	    e->t < now_ns() + ARP_VALID_NS / 2)
+		arp_learn(g, INSIDE, src, mac, true);
+}
+
 /**
  * vgw_nat_ip() - a VM sent an IPv4 frame to the gateway's MAC: route it
  * through the engine unless it is for the gateway's own address
@@ -747,19 +832,14 @@ bool vgw_nat_ip(struct vnic_gateway *g, uint8_t *f, size_t len)
 	size_t iplen = len - 14, tot;
 	struct nat_verdict v;
 	uint32_t src;
+	uint8_t smac[6];
 
 	if (len < 34 || vgw_get_be32(ip + 16) == g->cfg.ip ||
 	    vgw_get_be32(ip + 16) == 0xffffffffu)
 		return false;
+	/* The engine rewrites the source: the VM's, for learning below. */
 	src = vgw_get_be32(ip + 12);
-	if ((src & mask_of(g->cfg.prefix)) ==
-	    (g->cfg.ip & mask_of(g->cfg.prefix))) {
-		struct arp_ent *e = arp_find(&n->arp[INSIDE], src, false);
-
-		if (!e || e->state != ARP_VALID || memcmp(e->mac, f + 6, 6) ||
-		    e->t < now_ns() + ARP_VALID_NS / 2)
-			arp_learn(g, INSIDE, src, f + 6, true);
-	}
+	memcpy(smac, f + 6, 6);
 	if (!n->addr.ip) {
 		ndrop(n, VGW_NAT_DROP_NO_ADDRESS);
 		return true;
@@ -774,6 +854,10 @@ bool vgw_nat_ip(struct vnic_gateway *g, uint8_t *f, size_t len)
 		return true;
 	}
 	nat_out(n->t, ip, iplen, 0, now_sec(), &v);
+	/* Only a packet the engine took (header, checksum and source
+	 * checked) teaches the VM's MAC. */
+	if (v.action != NAT_DROP)
+		learn_vm(g, src, smac);
 	switch (v.action) {
 	case NAT_FORWARD:
 		leg_send(g, OUTSIDE, next_hop(n, vgw_get_be32(ip + 16)), f,
@@ -1006,6 +1090,13 @@ int vnic_gateway_nat_open(struct vnic *gw, const struct vgw_nat_config *cfg,
 	if (gw->ops != &vnic_gateway_ops || g->nat) {
 		snprintf(err, errlen, "%s: not a gateway without NAT",
 			 gw->name);
+		return -EINVAL;
+	}
+	if (cfg->addr.ip &&
+	    !nat_ext_addr_usable(cfg->nat->inside_net, cfg->nat->inside_prefix,
+				 cfg->addr.ip)) {
+		snprintf(err, errlen, "%s: external address unusable",
+			 cfg->name);
 		return -EINVAL;
 	}
 	n = calloc(1, sizeof(*n));

@@ -1,7 +1,8 @@
 # NAT address by DHCP: the gateway's external leg is a DHCP client of a
 # dnsmasq in the "outside" namespace (its own MAC), takes an address and the
-# router, translates a VM's traffic to it, and renews (T1 of 3 s); a
-# restarted vnetd keeps the address while it renews.
+# router, translates a VM's traffic to it, and renews (T1 of 3 s), each
+# time replacing the kept lease file by a rename; a restarted vnetd keeps
+# the address while it renews.
 . "$(dirname "$0")/lib.sh"
 need_root
 D=$(readlink -f "$(dirname "$0")/dhcp")
@@ -36,6 +37,8 @@ case $NATIP in 10.220.0.5? | 10.220.0.60) ;; *) fail "address $NATIP" ;; esac
 mac=$(jget .nat_mac network show "$L")
 grep -qi "$mac" "$T/dm.leases" || fail "lease not held by the NAT MAC $mac"
 log "external address $NATIP by DHCP, router $OUT, MAC $mac"
+for _ in $(seq 30); do [ -s "$T/nat-$L.lease" ] && break; sleep 0.1; done
+ino=$(stat -c %i "$T/nat-$L.lease") || fail "lease not kept in the run directory"
 
 vnetctl port add "$L" --tap "ta$S" --netns "a$S" >/dev/null || fail "port"
 ip netns exec "a$S" busybox udhcpc -i "ta$S" -s "$D/udhcpc.sh" -q -n -t 5 \
@@ -68,7 +71,12 @@ acks=$(jget .nat.dhcp_acks network show "$L")
 [ "$acks" -ge 3 ] || fail "not renewed: $acks ACKs, state $(jget .nat.dhcp_state network show "$L")"
 [ "$(jget .nat.address network show "$L")" = "$NATIP" ] || fail "address changed"
 grep -c "DHCPACK" "$T/dm.log" | grep -qv '^[01]$' || fail "dnsmasq saw no renewal"
-log "renewed: $acks ACKs, address kept"
+# Each renewal replaces the kept lease whole (written aside, renamed):
+# a crash mid-write never leaves half a file.
+[ "$(stat -c %i "$T/nat-$L.lease")" != "$ino" ] ||
+	fail "the kept lease was rewritten in place"
+[ ! -e "$T/nat-$L.lease.tmp" ] || fail "a temporary lease file is left"
+log "renewed: $acks ACKs, address kept, lease file replaced by rename"
 
 # A restart keeps the lease (run directory) and renews it.
 stop_vnetd

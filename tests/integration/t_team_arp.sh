@@ -2,7 +2,8 @@
 # one hop away (its peer leaves the upstream bridge, its carrier stays up).
 # A 10 ms ping loses at most the probe window's worth (2 intervals of 50 ms,
 # checked every interval: 150 ms, so 15 replies, plus 2); failback when the
-# path heals loses none.  The team, its members and settings survive a
+# path heals loses none; right after a quiet failover the upstream bridge
+# has the VM's MAC on the new member.  The team, its members and settings survive a
 # restart of vnetd.
 # vnet-test: alone
 . "$(dirname "$0")/lib.sh"
@@ -41,6 +42,18 @@ ping_wait
 log "path healed, failback: $LOST of 300 lost"
 [ "$LOST" = 0 ] || fail "failback lost $LOST packets"
 [ "$(member_role ua$S)" = active ] || fail "no failback to ua$S"
+
+# Quiet path failure: the VM sends nothing, yet right after the probes
+# move traffic to ub the bridge has its MAC on pb (the team announced it;
+# pa's entries went with pa leaving the bridge).
+sleep 0.5
+ip -n "up$S" link set "pa$S" nomaster
+wait_for 2 role_is "ub$S" active || fail "no failover on a quiet path cut"
+fdb_port "$VM_MAC" | grep -q "pb$S" ||
+	fail "bridge FDB after the ARP-probe failover: '$(fdb_port "$VM_MAC")', want pb$S"
+log "bridge FDB has $VM_MAC on pb$S right after the ARP-probe failover"
+ip -n "up$S" link set "pa$S" master br0
+wait_for 2 role_is "ua$S" active || fail "no failback after the quiet cut"
 
 # Live change: carrier only, then persisted across a restart.
 vnetctl team set "tm$S" --no-probe --updelay 100 >/dev/null || fail "team set"

@@ -2,7 +2,9 @@
 /* test_nat_gateway.c - the gateway as a NAT router (vnic_gateway_nat.c):
  * next hops resolved by ARP with packets queued meanwhile, the external
  * address answered (ARP, ping), replies delivered to the VM's MAC, TTL and
- * MTU errors, and the DHCP client's DISCOVER, REQUEST, bound address */
+ * MTU errors, MACs learned only from accepted packets, ARP entries kept
+ * from multicast senders, and the DHCP client's DISCOVER, REQUEST, bound
+ * address, bad leases and foreign servers */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,7 +44,7 @@ static int setup(void **state, bool dhcp, uint16_t ext_mtu)
 				.epoch = 1,
 				.inside_net = IP4(10, 10, 0, 0),
 				.inside_prefix = 24,
-				.ext_addr = {dhcp ? 1 : EXT},
+				.ext_addr = {dhcp ? IP4(198, 51, 100, 1) : EXT},
 				.n_ext = 1};
 	struct vgw_nat_config c = {
 	    .name = "gx",
@@ -277,7 +279,86 @@ static void test_frag_needed(void **state)
 }
 
 /* Build a DHCP reply of @type to the leg, from the router. */
-static void dhcp_reply(struct env *e, uint8_t type, uint32_t xid)
+/* A VM's SYN out through the router (resolved), and the SYN-ACK's port. */
+static uint16_t syn_out(struct env *e)
+{
+	struct tpkt p;
+
+	tp_tcp(&p, VM1, 40000, REM, 80, 0x02, 0, 0);
+	send_ip(e->gw, gw_mac, vm_mac, &p);
+	assert_int_equal(drain(e, e->leg), 1); /* ARP for the router */
+	send_arp(e->leg, 2, rtr_mac, RTR, leg_mac, EXT);
+	assert_int_equal(drain(e, e->leg), 1);
+	assert_memory_equal(e->out[0], rtr_mac, 6);
+	return tp_get16(e->out[0] + 34);
+}
+
+/* Only frames the engine accepts teach a VM's MAC: one with a bad header
+ * checksum, or from a source outside the subnet, claiming VM1's address
+ * from another MAC changes nothing. */
+static void test_learn_validated(void **state)
+{
+	static const uint8_t evil[6] = {0x52, 0x54, 0, 0, 0, 0x66};
+	struct env *e = *state;
+	uint16_t port = syn_out(e);
+	struct tpkt p;
+
+	tp_udp(&p, VM1, 6000, REM, 53, 8, false);
+	p.b[10] ^= 0xff; /* header checksum */
+	send_ip(e->gw, gw_mac, evil, &p);
+	tp_tcp(&p, VM1, 40001, REM, 80, 0x02, 0, 0);
+	p.b[0] = 0x44; /* header length 16 */
+	send_ip(e->gw, gw_mac, evil, &p);
+	assert_int_equal(drain(e, e->leg), 0);
+	tp_tcp(&p, REM, 80, EXT, port, 0x12, 0, 0);
+	send_ip(e->leg, leg_mac, rtr_mac, &p);
+	assert_int_equal(drain(e, e->gw), 1);
+	assert_memory_equal(e->out[0], vm_mac, 6);
+}
+
+/* The slot arp_find() starts from (vnic_gateway_nat.c). */
+static unsigned arp_slot(uint32_t ip)
+{
+	return (ip * 2654435761u) >> 23;
+}
+
+/* ARP from a multicast or zero MAC never evicts a resolved next hop, even
+ * when the addresses it names share the router's slots. */
+static void test_arp_no_evict(void **state)
+{
+	static const uint8_t mcast[6] = {0x01, 0, 0x5e, 0, 0, 1};
+	static const uint8_t zero[6] = {0};
+	struct env *e = *state;
+	uint32_t ip = IP4(198, 18, 0, 0), same[9];
+	unsigned n = 0;
+	struct tpkt p;
+
+	(void)syn_out(e);
+	while (n < 9) {
+		if (arp_slot(++ip) == arp_slot(RTR))
+			same[n++] = ip;
+	}
+	/* Seven hosts fill the router's window (8 slots). */
+	for (unsigned i = 0; i < 7; i++) {
+		uint8_t mac[6] = {0x52, 0x54, 0, 1, 0, (uint8_t)i};
+
+		send_arp(e->leg, 1, mac, same[i], bcast, EXT);
+	}
+	assert_int_equal(drain(e, e->leg), 7); /* the replies */
+	send_arp(e->leg, 1, mcast, same[7], bcast, EXT);
+	send_arp(e->leg, 1, zero, same[8], bcast, EXT);
+	drain(e, e->leg);
+	/* The router is still known: the next packet leaves at once. */
+	tp_tcp(&p, VM1, 40002, REM, 80, 0x02, 0, 0);
+	send_ip(e->gw, gw_mac, vm_mac, &p);
+	assert_int_equal(drain(e, e->leg), 1);
+	assert_int_equal(tp_get16(e->out[0] + 12), ETHERTYPE_IPV4);
+	assert_memory_equal(e->out[0], rtr_mac, 6);
+}
+
+/* A DHCP answer of @type from server @server offering @yiaddr. */
+static void dhcp_reply_from(struct env *e, uint8_t type, uint32_t xid,
+			    uint32_t yiaddr, uint32_t server)
 {
 	uint8_t f[400] = {0}, *m = f + 42, *o;
 
@@ -288,12 +369,12 @@ static void dhcp_reply(struct env *e, uint8_t type, uint32_t xid)
 	m[1] = 1;
 	m[2] = 6;
 	tp_put32(m + 4, xid);
-	tp_put32(m + 16, LEASE);
+	tp_put32(m + 16, yiaddr);
 	memcpy(m + 28, leg_mac, 6);
 	tp_put32(m + 236, 0x63825363);
 	o = m + 240;
 	*o++ = 53, *o++ = 1, *o++ = type;
-	*o++ = 54, *o++ = 4, tp_put32(o, RTR), o += 4;
+	*o++ = 54, *o++ = 4, tp_put32(o, server), o += 4;
 	*o++ = 51, *o++ = 4, tp_put32(o, 600), o += 4;
 	*o++ = 1, *o++ = 4, tp_put32(o, 0xffffff00), o += 4;
 	*o++ = 3, *o++ = 4, tp_put32(o, RTR), o += 4;
@@ -312,6 +393,106 @@ static void dhcp_reply(struct env *e, uint8_t type, uint32_t xid)
 	pkt_put_be16(f + 36, 68);
 	pkt_put_be16(f + 38, (uint16_t)(8 + len));
 	send_frame(e->leg, f, 42 + len);
+}
+
+static void dhcp_reply(struct env *e, uint8_t type, uint32_t xid)
+{
+	dhcp_reply_from(e, type, xid, LEASE, RTR);
+}
+
+/* The first tick's DISCOVER: its xid. */
+static uint32_t dhcp_discover(struct env *e)
+{
+	vnic_gateway_nat_tick(e->gw);
+	assert_int_equal(drain(e, e->leg), 1);
+	assert_int_equal(e->out[0][42 + 242], 1);
+	return tp_get32(e->out[0] + 42 + 4);
+}
+
+static uint64_t nat_drops(struct env *e, enum vgw_nat_drop d)
+{
+	struct vgw_nat_stats st;
+	struct nat_stats ns;
+
+	vnic_gateway_nat_stats(e->gw, &st, &ns);
+	return st.drops[d];
+}
+
+/* Offers and leases of addresses that cannot be the external one are
+ * ignored or declined: the client goes on without an address. */
+static void test_dhcp_bad_lease(void **state)
+{
+	static const uint32_t bad[] = {
+	    IP4(10, 10, 0, 50),	 /* inside the NAT subnet */
+	    IP4(0, 1, 2, 3),	 /* 0/8 */
+	    IP4(127, 0, 0, 5),	 /* loopback */
+	    IP4(224, 0, 0, 9),	 /* multicast */
+	    IP4(240, 0, 0, 1),	 /* class E */
+	    0xffffffffu,	 /* broadcast */
+	    IP4(192, 0, 2, 255), /* the broadcast of its own /24 */
+	};
+	struct env *e = *state;
+	struct vgw_nat_stats st;
+	struct nat_stats ns;
+	uint32_t xid = dhcp_discover(e);
+	uint8_t *m;
+
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		dhcp_reply_from(e, 2, xid, bad[i], RTR);
+		assert_int_equal(drain(e, e->leg), 0); /* no REQUEST */
+		assert_int_equal(nat_drops(e, VGW_NAT_DROP_BAD_LEASE), i + 1);
+	}
+	dhcp_reply(e, 2, xid);
+	assert_int_equal(drain(e, e->leg), 1);
+	assert_int_equal(e->out[0][42 + 242], 3); /* REQUEST */
+	/* The server then acks another address, inside: declined. */
+	dhcp_reply_from(e, 5, xid, IP4(10, 10, 0, 60), RTR);
+	assert_int_equal(drain(e, e->leg), 1);
+	m = e->out[0] + 42;
+	assert_int_equal(m[242], 4); /* DECLINE */
+	assert_int_equal(m[243], 50);
+	assert_int_equal(tp_get32(m + 245), IP4(10, 10, 0, 60));
+	vnic_gateway_nat_stats(e->gw, &st, &ns);
+	assert_int_equal(st.lease.ip, 0);
+	assert_int_equal(st.dhcp_acks, 0);
+	assert_string_equal(st.dhcp_state, "init");
+	assert_int_equal(nat_drops(e, VGW_NAT_DROP_BAD_LEASE), 8);
+}
+
+/* ACK and NAK count only from the server in use, for our xid and MAC. */
+static void test_dhcp_foreign(void **state)
+{
+	struct env *e = *state;
+	struct vgw_nat_stats st;
+	struct nat_stats ns;
+	uint32_t xid = dhcp_discover(e), other = IP4(192, 0, 2, 99);
+
+	dhcp_reply(e, 2, xid);
+	assert_int_equal(drain(e, e->leg), 1); /* REQUEST to RTR */
+	dhcp_reply_from(e, 6, xid, 0, other);  /* NAK from another */
+	dhcp_reply_from(e, 5, xid, IP4(192, 0, 2, 88), other);
+	vnic_gateway_nat_stats(e->gw, &st, &ns);
+	assert_string_equal(st.dhcp_state, "requesting");
+	assert_int_equal(st.lease.ip, 0);
+	assert_int_equal(st.dhcp_naks, 0);
+	assert_int_equal(nat_drops(e, VGW_NAT_DROP_DHCP_FOREIGN), 2);
+	dhcp_reply(e, 5, xid);
+	vnic_gateway_nat_stats(e->gw, &st, &ns);
+	assert_string_equal(st.dhcp_state, "bound");
+	assert_int_equal(st.lease.ip, LEASE);
+	/* Bound: a NAK from another server, or with another xid, changes
+	 * nothing. */
+	dhcp_reply_from(e, 6, xid, 0, other);
+	dhcp_reply_from(e, 6, xid ^ 1, 0, RTR);
+	vnic_gateway_nat_stats(e->gw, &st, &ns);
+	assert_string_equal(st.dhcp_state, "bound");
+	assert_int_equal(st.lease.ip, LEASE);
+	assert_int_equal(nat_drops(e, VGW_NAT_DROP_DHCP_FOREIGN), 3);
+	/* The server's own NAK is obeyed. */
+	dhcp_reply_from(e, 6, xid, 0, RTR);
+	vnic_gateway_nat_stats(e->gw, &st, &ns);
+	assert_int_equal(st.lease.ip, 0);
+	assert_int_equal(st.dhcp_naks, 1);
 }
 
 /* The client: DISCOVER at the first tick, REQUEST for the offer, the
@@ -366,6 +547,14 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_frag_needed, setup_small_mtu,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_dhcp_client, setup_dhcp,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_learn_validated, setup_static,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_arp_no_evict, setup_static,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_dhcp_bad_lease, setup_dhcp,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_dhcp_foreign, setup_dhcp,
 					    teardown),
 	};
 

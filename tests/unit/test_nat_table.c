@@ -394,6 +394,57 @@ static void test_flush(void **state)
 	assert_int_equal(tnat_in(n, &p, T0), NAT_FORWARD);
 }
 
+/* Forwards take at most a quarter of the table, and a forward that does
+ * not fit is refused with the table unchanged. */
+static void test_forward_limits(void **state)
+{
+	struct tnat *n = *state;
+	struct nat_stats st;
+	struct tpkt p;
+	char err[160];
+	unsigned max = NAT_FORWARDS_MAX(64), i;
+
+	assert_int_equal(max, 16);
+	for (i = 0; i < max - 2; i++) /* an even number left for flows */
+		assert_int_equal(nat_forward_add(n->t, NAT_PROTO_TCP,
+						 (uint16_t)(1000 + i), VM5, 80,
+						 err, sizeof(err)),
+				 0);
+	/* Sessions fill the rest of the table. */
+	for (i = 0;; i++) {
+		tp_udp(&p, VM1, (uint16_t)(2000 + i), REM, 53, 8, false);
+		if (tnat_out(n, &p, T0) != NAT_FORWARD)
+			break;
+	}
+	assert_int_equal(n->v.drop, NAT_DROP_TABLE_FULL);
+	nat_stats_get(n->t, &st);
+	err[0] = 0;
+	assert_int_equal(nat_forward_add(n->t, NAT_PROTO_TCP, 3000, VM5, 80,
+					 err, sizeof(err)),
+			 -ENOSPC);
+	assert_non_null(strstr(err, "table full"));
+	assert_int_equal(nat_flush(n->t), st.sessions + st.mappings);
+	assert_int_equal(nat_forward_add(n->t, NAT_PROTO_TCP, 3000, VM5, 80,
+					 err, sizeof(err)),
+			 0);
+	assert_int_equal(nat_forward_add(n->t, NAT_PROTO_TCP, 3002, VM5, 80,
+					 err, sizeof(err)),
+			 0);
+	/* The quarter is reached: the next is refused, nothing stored. */
+	err[0] = 0;
+	assert_int_equal(nat_forward_add(n->t, NAT_PROTO_UDP, 3001, VM5, 80,
+					 err, sizeof(err)),
+			 -ENOSPC);
+	assert_non_null(strstr(err, "a quarter of it"));
+	nat_stats_get(n->t, &st);
+	assert_int_equal(st.forwards, max);
+	tp_udp(&p, REM2, 4000, EXT, 3001, 8, false);
+	assert_int_not_equal(tnat_in(n, &p, T0), NAT_FORWARD);
+	/* Room for sessions is left. */
+	tp_udp(&p, VM1, 5000, REM, 53, 8, false);
+	assert_int_equal(tnat_out(n, &p, T0), NAT_FORWARD);
+}
+
 static void fwd_cb(const struct nat_session_info *si, void *arg)
 {
 	*(struct nat_session_info *)arg = *si;
@@ -489,6 +540,9 @@ static void test_config_checks(void **state)
 	    "twice",
 	    "empty",
 	    "MTU",
+	    "unusable",
+	    "unusable",
+	    "unusable",
 	};
 	struct tnat n;
 	char err[160];
@@ -533,6 +587,15 @@ static void test_config_checks(void **state)
 			break;
 		case 10:
 			c->ext_mtu = 500;
+			break;
+		case 11:
+			c->ext_addr[0] = IP4(0, 0, 0, 1);
+			break;
+		case 12:
+			c->ext_addr[0] = IP4(127, 0, 0, 1);
+			break;
+		case 13:
+			c->ext_addr[0] = IP4(240, 0, 0, 1);
 			break;
 		}
 		err[0] = 0;
@@ -665,6 +728,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_attach_repairs, tnat_setup,
 					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_flush, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_forward_limits, tnat_setup,
 					    tnat_teardown),
 	    cmocka_unit_test(test_paired_pool),
 	    cmocka_unit_test(test_kill9),

@@ -1,0 +1,81 @@
+# Teaming, the hashing modes and LACP fallback on the same two members,
+# whose peers are ports of a plain Linux bridge (no LACP there):
+#   - static LAG with the L3/L4 hash: 64 UDP flows from one VM leave on
+#     both members (per-member counters);
+#   - balance-mac: frames from 16 source MACs leave on both members;
+#   - lacp with --lacp-fallback active-backup: the partner never answers
+#     (a Linux bridge drops LACPDUs), so the team falls back to one active
+#     member, says so (state, history), and the VM reaches the host.
+# vnet-test: alone
+. "$(dirname "$0")/lib.sh"
+need_root
+. "$(dirname "$0")/team_lib.sh"
+team_topology
+ns "a$S"
+
+# team_up MODE ARGS...: team tm$S and network ex$S with the VM's tap on it.
+team_up() {
+	vnetctl team create "tm$S" --members "ua$S,ub$S" --mode "$@" \
+		>/dev/null || fail "team create $*"
+	vnetctl network create "ex$S" --type external --uplink-team "tm$S" \
+		>/dev/null || fail "network create ($1)"
+	vnetctl port add "ex$S" --tap "ta$S" --netns "a$S" >/dev/null ||
+		fail "tap ($1)"
+	addr "a$S" "ta$S" 10.231.0.11/24
+}
+team_down() {
+	vnetctl network delete "ex$S" --force >/dev/null || fail "network delete"
+	vnetctl team delete "tm$S" >/dev/null || fail "team delete"
+}
+# tx_both WHAT: both members sent at least 200 frames.
+tx_both() {
+	txa=$(jget '.member_list[0].counters.tx_packets' team show "tm$S")
+	txb=$(jget '.member_list[1].counters.tx_packets' team show "tm$S")
+	log "$1: ua$S sent $txa frames, ub$S $txb"
+	[ "$txa" -ge 200 ] && [ "$txb" -ge 200 ] ||
+		fail "$1 did not use both members ($txa, $txb)"
+}
+
+# Static LAG, L3/L4 hash: 64 flows.
+team_up static --hash l34
+pings "a$S" 10.231.0.1
+ip netns exec "a$S" python3 -c "
+import socket
+for p in range(40000, 40064):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(('10.231.0.11', p))
+    for _ in range(20):
+        s.sendto(b'x' * 100, ('10.231.0.1', 9))
+    s.close()" || fail "flows"
+sleep 0.3
+tx_both "static l34, 64 flows"
+team_down
+
+# Balance by source MAC: 16 MACs, 40 frames each, to the host's MAC.
+team_up balance-mac
+pings "a$S" 10.231.0.1
+HOST_MAC=$(ip -n "h$S" -o link show "hv$S" | sed 's/.*ether \([^ ]*\).*/\1/')
+ip netns exec "a$S" python3 -c "
+import socket
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(('ta$S', 0))
+dst = bytes.fromhex('$HOST_MAC'.replace(':', ''))
+for m in range(16):
+    src = bytes([0x02, 0x54, 0, 0, 0x10, m])
+    for _ in range(40):
+        s.send(dst + src + b'\x88\xb6' + b'x' * 50)" || fail "MACs"
+sleep 0.3
+tx_both "balance-mac, 16 source MACs"
+team_down
+
+# LACP whose partner never answers: active-backup fallback.
+team_up lacp --lacp-rate fast --lacp-fallback active-backup --primary "ua$S"
+fell_back() { [ "$(jget .state team show "tm$S")" = fallback ]; }
+wait_for 10 fell_back || fail "no fallback: $(jget .state team show "tm$S")"
+jget '.history[].reason' team show "tm$S" |
+	grep -q "no LACP partner: active-backup fallback" ||
+	fail "history: $(jget .history team show "tm$S")"
+role_is "ua$S" active || fail "ua$S is not active in fallback: $(member_role "ua$S")"
+pings "a$S" 10.231.0.1
+log "LACP without a partner fell back to active-backup on ua$S"
+pass
