@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static const struct {
@@ -293,27 +294,43 @@ int vhost_user_read(int sock, struct vhost_user_reader *rd, char *err,
 }
 
 /**
- * vhost_user_recv() - wait for one whole message and its fds (frontends,
- * which wait for their backend's replies)
+ * vhost_user_recv_timeout() - wait up to @timeout_ms for one whole message
+ * and its fds (frontends, which wait for their backend's replies)
  * @sock: connected socket
  * @msg: filled in; on error no fd is left open
+ * @timeout_ms: the longest wait for the whole message, -1: no limit
  *
- * Return: 0, or -errno as vhost_user_read() (-ECONNRESET when the peer
- * closed)
+ * Return: 0; -ETIMEDOUT when the message was not complete in time (the
+ * stream is then out of step: drop the peer); or -errno as
+ * vhost_user_read() (-ECONNRESET when the peer closed)
  */
-int vhost_user_recv(int sock, struct vhost_user_msg *msg)
+int vhost_user_recv_timeout(int sock, struct vhost_user_msg *msg,
+			    int timeout_ms)
 {
 	struct vhost_user_reader rd;
+	struct timespec now, end;
 	char err[160];
 	int ret;
 
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += timeout_ms / 1000;
+	end.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
 	rd.msg.nfds = 0;
 	rd.got = 0;
 	while (!(ret = vhost_user_read(sock, &rd, err, sizeof(err)))) {
 		struct pollfd p = {.fd = sock, .events = POLLIN};
+		int left = -1, n;
 
-		if (poll(&p, 1, -1) < 0 && errno != EINTR) {
-			ret = -errno;
+		if (timeout_ms >= 0) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			left = (int)((end.tv_sec - now.tv_sec) * 1000 +
+				     (end.tv_nsec - now.tv_nsec) / 1000000L);
+			if (left < 0)
+				left = 0;
+		}
+		n = poll(&p, 1, left);
+		if ((n < 0 && errno != EINTR) || n == 0) {
+			ret = n ? -errno : -ETIMEDOUT;
 			vhost_user_reader_reset(&rd);
 			return ret;
 		}
@@ -325,6 +342,18 @@ int vhost_user_recv(int sock, struct vhost_user_msg *msg)
 	memcpy(msg->fds, rd.msg.fds, sizeof(msg->fds));
 	msg->nfds = rd.msg.nfds;
 	return 0;
+}
+
+/**
+ * vhost_user_recv() - wait for one whole message and its fds, however long
+ * @sock: connected socket
+ * @msg: filled in; on error no fd is left open
+ *
+ * Return: as vhost_user_recv_timeout()
+ */
+int vhost_user_recv(int sock, struct vhost_user_msg *msg)
+{
+	return vhost_user_recv_timeout(sock, msg, -1);
 }
 
 /**

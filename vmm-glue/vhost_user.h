@@ -194,6 +194,8 @@ void vhost_user_reader_progress(const struct vhost_user_reader *rd, char *buf,
 				size_t len);
 void vhost_user_reader_reset(struct vhost_user_reader *rd);
 int vhost_user_recv(int sock, struct vhost_user_msg *msg);
+int vhost_user_recv_timeout(int sock, struct vhost_user_msg *msg,
+			    int timeout_ms);
 int vhost_user_send(int sock, const struct vhost_user_msg *msg, const int *fds,
 		    int nfds);
 void vhost_user_close_fds(struct vhost_user_msg *msg);

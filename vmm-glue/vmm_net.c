@@ -6,6 +6,7 @@
  * per queue notify register and an irqfd per MSI-X vector.  Packets never
  * pass through this process.  On exit the ports are deleted again. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,7 @@
 	 VU_BIT(VIRTIO_NET_F_MTU_BIT) | VMM_NET_OFFLOADS)
 #define VIRTIO_NET_S_LINK_UP 1
 #define RPC_TIMEOUT_MS	     5000
+#define VU_TIMEOUT_MS	     2000 /* a vhost-user reply */
 
 /* ---- vnetd's JSON-RPC ---- */
 
@@ -115,21 +117,21 @@ out:
 
 /* ---- vhost-user ---- */
 
-static int vu_call(struct vmm_nic *nic, uint32_t req, const void *payload,
-		   uint32_t size, const int *fds, int nfds,
-		   struct vhost_user_msg *reply)
+/* One request on @sock, and its reply when @reply is not NULL, waiting
+ * at most VU_TIMEOUT_MS for it (the socket is non-blocking: a backend
+ * that does not read makes the send fail instead of waiting). */
+static int vu_xfer(int sock, uint32_t req, const void *payload, uint32_t size,
+		   const int *fds, int nfds, struct vhost_user_msg *reply)
 {
 	struct vhost_user_msg m = {.hdr = {req, VHOST_USER_VERSION, size}};
 	int ret;
 
-	if (nic->sock < 0)
-		return -ENOTCONN;
 	if (payload)
 		memcpy(m.payload.raw, payload, size);
-	ret = vhost_user_send(nic->sock, &m, fds, nfds);
+	ret = vhost_user_send(sock, &m, fds, nfds);
 	if (ret || !reply)
 		return ret;
-	ret = vhost_user_recv(nic->sock, reply);
+	ret = vhost_user_recv_timeout(sock, reply, VU_TIMEOUT_MS);
 	if (!ret && reply->hdr.request != req)
 		ret = -EPROTO;
 	if (!ret)
@@ -137,38 +139,59 @@ static int vu_call(struct vmm_nic *nic, uint32_t req, const void *payload,
 	return ret;
 }
 
+/* A request on the NIC's connection (the device's lock held, or before
+ * the vCPUs run).  A vnetd that does not answer in time, or whose stream
+ * is out of step, is dropped: one sentence, and the connection is shut
+ * down, which wakes the main loop's poll to close it and connect again.
+ * Without a connection: -ENOTCONN. */
+static int vu_call(struct vmm_nic *nic, uint32_t req, const void *payload,
+		   uint32_t size, const int *fds, int nfds,
+		   struct vhost_user_msg *reply)
+{
+	int ret;
+
+	if (nic->sock < 0)
+		return -ENOTCONN;
+	ret = vu_xfer(nic->sock, req, payload, size, fds, nfds, reply);
+	if (ret == -ETIMEDOUT || ret == -EAGAIN || ret == -EPROTO ||
+	    ret == -EPIPE || ret == -ECONNRESET) {
+		fprintf(stderr,
+			"vnet-vmm: NIC %u: vnetd %s %s on %s; dropping the "
+			"connection and connecting again\n",
+			nic->index,
+			ret == -ETIMEDOUT ? "did not answer" : "failed",
+			vhost_user_request_name(req), nic->path);
+		shutdown(nic->sock, SHUT_RDWR);
+	}
+	return ret;
+}
+
+/* Connect to vnetd's socket once; the connection, non-blocking. */
 static int vu_connect_once(struct vmm_nic *nic)
 {
-	struct timeval tv = {.tv_sec = 5};
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return -errno;
 	strcpy(sa.sun_path, nic->path);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    fcntl(fd, F_SETFL, O_NONBLOCK)) {
 		int e = -errno;
 
 		close(fd);
 		return e;
 	}
-	/* a vnetd that stops answering must not hang a vCPU forever */
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	nic->sock = fd;
-	return 0;
+	return fd;
 }
 
 /* Listen mode: take the connection vnetd made, if there is one. */
 static int vu_accept_once(struct vmm_nic *nic)
 {
-	struct timeval tv = {.tv_sec = 5};
-	int fd = accept4(nic->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	int fd =
+	    accept4(nic->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	nic->sock = fd;
-	return 0;
+	return fd < 0 ? -errno : fd;
 }
 
 /* Listen mode: the socket vnetd (a client-mode port) connects to. */
@@ -197,8 +220,9 @@ static int vu_accept(struct vmm_nic *nic, char *err, size_t errlen)
 {
 	struct pollfd pf = {.fd = nic->listen_fd, .events = POLLIN};
 
-	if (poll(&pf, 1, 5000) == 1 && !vu_accept_once(nic))
+	if (poll(&pf, 1, 5000) == 1 && (nic->sock = vu_accept_once(nic)) >= 0)
 		return 0;
+	nic->sock = -1;
 	snprintf(err, errlen, "vnetd did not connect to %s", nic->path);
 	return -ETIMEDOUT;
 }
@@ -208,37 +232,40 @@ static int vu_connect(struct vmm_nic *nic, char *err, size_t errlen)
 	struct timespec ts = {0, 20000000};
 
 	for (int tries = 0; tries < 250; tries++) {
-		if (!vu_connect_once(nic))
+		if ((nic->sock = vu_connect_once(nic)) >= 0)
 			return 0;
 		nanosleep(&ts, NULL);
 	}
+	nic->sock = -1;
 	snprintf(err, errlen, "cannot connect to vnetd's socket %s", nic->path);
 	return -ECONNREFUSED;
 }
 
-/* Features and guest memory; the rings follow at DRIVER_OK. */
-static int vu_handshake(struct vmm_nic *nic, char *err, size_t errlen)
+/* Features and guest memory on connection @sock (not yet the NIC's: no
+ * lock needed); the rings follow at DRIVER_OK.  What vnetd offers goes
+ * to @features and @protocol. */
+static int vu_handshake(const struct vmm_nic *nic, int sock, uint64_t *features,
+			bool *protocol, char *err, size_t errlen)
 {
-	struct vmm_mem *mem = &nic->vm->mem;
+	const struct vmm_mem *mem = &nic->vm->mem;
 	struct vhost_user_memory m = {.nregions = 1};
 	struct vhost_user_msg r;
 	uint64_t pf = 0;
 	int ret;
 
-	ret = vu_call(nic, VHOST_USER_GET_FEATURES, NULL, 0, NULL, 0, &r);
+	ret = vu_xfer(sock, VHOST_USER_GET_FEATURES, NULL, 0, NULL, 0, &r);
 	if (ret)
 		goto fail;
-	nic->backend_features = r.payload.u64;
-	nic->protocol =
-	    r.payload.u64 & VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES_BIT);
-	if (nic->protocol) {
-		ret = vu_call(nic, VHOST_USER_GET_PROTOCOL_FEATURES, NULL, 0,
+	*features = r.payload.u64;
+	*protocol = r.payload.u64 & VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES_BIT);
+	if (*protocol) {
+		ret = vu_xfer(sock, VHOST_USER_GET_PROTOCOL_FEATURES, NULL, 0,
 			      NULL, 0, &r);
 		/* MQ: the backend says how many queues it has */
 		if (!ret && nic->pairs > 1)
 			pf = r.payload.u64 & VU_BIT(VHOST_USER_PROTOCOL_F_MQ);
 		ret = ret ? ret
-			  : vu_call(nic, VHOST_USER_SET_PROTOCOL_FEATURES, &pf,
+			  : vu_xfer(sock, VHOST_USER_SET_PROTOCOL_FEATURES, &pf,
 				    sizeof(pf), NULL, 0, NULL);
 		if (ret)
 			goto fail;
@@ -247,9 +274,9 @@ static int vu_handshake(struct vmm_nic *nic, char *err, size_t errlen)
 		/* queues=N needs vnetd's port to run N pairs itself */
 		ret = -EPROTONOSUPPORT;
 		if (!(pf & VU_BIT(VHOST_USER_PROTOCOL_F_MQ)) ||
-		    !(nic->backend_features & VU_BIT(VIRTIO_NET_F_MQ_BIT)))
+		    !(*features & VU_BIT(VIRTIO_NET_F_MQ_BIT)))
 			goto fail;
-		ret = vu_call(nic, VHOST_USER_GET_QUEUE_NUM, NULL, 0, NULL, 0,
+		ret = vu_xfer(sock, VHOST_USER_GET_QUEUE_NUM, NULL, 0, NULL, 0,
 			      &r);
 		if (ret)
 			goto fail;
@@ -262,20 +289,21 @@ static int vu_handshake(struct vmm_nic *nic, char *err, size_t errlen)
 			return -ERANGE;
 		}
 	}
-	ret = vu_call(nic, VHOST_USER_SET_OWNER, NULL, 0, NULL, 0, NULL);
+	ret = vu_xfer(sock, VHOST_USER_SET_OWNER, NULL, 0, NULL, 0, NULL);
 	m.regions[0] = (struct vhost_user_region){
 	    .guest_phys_addr = 0,
 	    .memory_size = mem->size,
 	    .userspace_addr = (uint64_t)(uintptr_t)mem->base,
 	    .mmap_offset = 0};
 	ret = ret ? ret
-		  : vu_call(nic, VHOST_USER_SET_MEM_TABLE, &m,
+		  : vu_xfer(sock, VHOST_USER_SET_MEM_TABLE, &m,
 			    8 + sizeof(m.regions[0]), &mem->fd, 1, NULL);
 	if (!ret)
 		return 0;
 fail:
 	snprintf(err, errlen, "vhost-user set-up with vnetd on %s failed: %s",
-		 nic->path, strerror(-ret));
+		 nic->path,
+		 ret == -ETIMEDOUT ? "vnetd did not answer" : strerror(-ret));
 	return ret;
 }
 
@@ -448,7 +476,8 @@ static int queue_start(struct vmm_nic *nic, unsigned q)
 		close(nic->call[q]);
 		nic->call[q] = -1;
 	}
-	return queue_vu_setup(nic, q, 0);
+	/* vnetd away: the rings go to it when it is back (nic_reconnect) */
+	return nic->sock < 0 ? 0 : queue_vu_setup(nic, q, 0);
 }
 
 static void nic_reset(struct vmm_virtio *v)
@@ -473,8 +502,9 @@ static int set_active_pairs(struct vmm_nic *nic, unsigned n)
 {
 	int ret = 0;
 
-	nic->active_pairs = n;
-	for (unsigned q = 0; q < 2 * nic->pairs && !ret; q++) {
+	nic->active_pairs = n; /* vnetd away: told when it is back */
+	for (unsigned q = 0; q < 2 * nic->pairs && !ret && nic->sock >= 0;
+	     q++) {
 		struct vhost_user_vring_state st = {q, q / 2 < n};
 
 		if (nic->kick[q] >= 0 && nic->protocol)
@@ -558,7 +588,7 @@ static int nic_start(struct vmm_virtio *v)
 {
 	struct vmm_nic *nic = v->opaque;
 	bool mq = v->guest_features & VU_BIT(VIRTIO_NET_F_MQ_BIT);
-	int ret = set_features(nic);
+	int ret = nic->sock < 0 ? 0 : set_features(nic);
 
 	nic->active_pairs = 1;
 	nic->ctrl_q = vmm_net_ctrl_queue(v->guest_features, nic->pairs);
@@ -845,7 +875,9 @@ static int nic_add(struct vmm_nics *n, struct vmm_vm *vm, const char *spec,
 	mtu = network_mtu(n, nic->network, err, errlen);
 	ret = ns.listen ? vu_accept(nic, err, errlen)
 			: vu_connect(nic, err, errlen);
-	ret = ret ? ret : vu_handshake(nic, err, errlen);
+	ret = ret ? ret
+		  : vu_handshake(nic, nic->sock, &nic->backend_features,
+				 &nic->protocol, err, errlen);
 	if (ret)
 		return ret;
 	vmm_net_devcfg(devcfg, nic->mac, true, nic->pairs, mtu);
@@ -887,38 +919,58 @@ static uint16_t ring_used_idx(const struct vmm_nic *nic, unsigned q)
 	return p ? __atomic_load_n(p, __ATOMIC_ACQUIRE) : 0;
 }
 
-/* vnetd went away: connect again, give it the memory and, if the driver
- * runs the device, the rings where they stand.  The guest sees nothing but
- * a pause.  Return 0 when connected again. */
+/* vnetd went away: connect again and do the handshake without the
+ * device's lock (a vnetd that accepts and never answers costs this thread
+ * VU_TIMEOUT_MS, never a vCPU), then, with the lock, take the connection
+ * and give vnetd the rings where they stand if the driver runs the device.
+ * The guest sees nothing but a pause.  A failure is said once until its
+ * reason changes.  Return 0 when connected again. */
 static int nic_reconnect(struct vmm_nic *nic)
 {
-	char err[256];
-	int ret;
+	char err[256] = "";
+	uint64_t features = 0;
+	bool protocol = false;
+	int ret, fd;
 
+	fd = nic->listen_fd >= 0 ? vu_accept_once(nic) : vu_connect_once(nic);
+	if (fd < 0)
+		return fd;
+	ret = vu_handshake(nic, fd, &features, &protocol, err, sizeof(err));
 	pthread_mutex_lock(&nic->dev.lock);
-	if (nic->sock >= 0)
-		close(nic->sock);
-	nic->sock = -1;
-	ret = nic->listen_fd >= 0 ? vu_accept_once(nic) : vu_connect_once(nic);
-	if (ret) {
-		pthread_mutex_unlock(&nic->dev.lock);
-		return ret;
+	if (!ret) {
+		nic->sock = fd;
+		fd = -1;
+		nic->backend_features = features;
+		nic->protocol = protocol;
 	}
-	ret = vu_handshake(nic, err, sizeof(err));
 	if (!ret && nic->dev.started) {
 		ret = set_features(nic);
 		for (unsigned q = 0; q < nic->dev.nq && !ret; q++)
 			if (nic->kick[q] >= 0)
 				ret = queue_vu_setup(nic, q,
 						     ring_used_idx(nic, q));
+		if (ret)
+			snprintf(err, sizeof(err),
+				 "giving vnetd the rings failed: %s",
+				 strerror(-ret));
 	}
-	if (ret) {
+	if (ret && nic->sock >= 0) {
 		close(nic->sock);
 		nic->sock = -1;
 	}
 	pthread_mutex_unlock(&nic->dev.lock);
-	if (ret)
+	if (fd >= 0)
+		close(fd);
+	if (ret) {
+		if (strcmp(err, nic->why)) {
+			fprintf(stderr,
+				"vnet-vmm: NIC %u: reconnecting failed: %s\n",
+				nic->index, err);
+			snprintf(nic->why, sizeof(nic->why), "%s", err);
+		}
 		return ret;
+	}
+	nic->why[0] = 0;
 	nic->reconnects++;
 	fprintf(stderr, "vnet-vmm: NIC %u: reconnected to vnetd on %s\n",
 		nic->index, nic->path);

@@ -56,6 +56,7 @@ struct vmm_net_spec {
  * @ctrl_q: the control queue while the driver runs one, else -1
  * @ctrl: where vnet-vmm is in it
  * @gsi_base: the GSI of MSI-X vector 0
+ * @why: why the last reconnection failed (said once), else empty
  * @vfio: a passed-through virtual function instead of virtio (sriov)
  */
 struct vmm_nic {
@@ -81,6 +82,7 @@ struct vmm_nic {
 	struct vmm_vq_state ctrl;
 	unsigned gsi_base;
 	struct vmm_vfio *vfio;
+	char why[256];
 };
 
 struct vmm_nics {

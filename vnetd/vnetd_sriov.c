@@ -1151,6 +1151,11 @@ static void release_vf(struct vnetd *d, json_t *conf)
 
 	if (!pfname)
 		return;
+	if (unprivileged(d, msg, sizeof(msg))) {
+		vlog(MAIN, WARN, "port %s: VF %u of %s stays as it is: %s",
+		     name, idx, pfname, msg);
+		return;
+	}
 	if (sriov_pf_get(sysroot(d), pfname, &pf, msg, sizeof(msg))) {
 		vlog(MAIN, ERR, "port %s: cannot release its VF: %s", name,
 		     msg);

@@ -261,9 +261,13 @@ static void arp_learn(struct vnic_gateway *g, int side, uint32_t ip,
 		      const uint8_t *mac, bool make)
 {
 	struct resolver *r = &g->nat->arp[side];
-	struct arp_ent *e = arp_find(r, ip, make);
+	struct arp_ent *e;
 
-	if (!e || !ip || mac_is_multicast(mac) || mac_is_zero(mac))
+	/* Checked before arp_find() may make room by evicting an entry. */
+	if (!ip || mac_is_multicast(mac) || mac_is_zero(mac))
+		return;
+	e = arp_find(r, ip, make);
+	if (!e)
 		return;
 	memcpy(e->mac, mac, 6);
 	e->state = ARP_VALID;
@@ -671,10 +675,12 @@ static void dhcpc_rx(struct vnic_gateway *g, const uint8_t *f, const uint8_t *m,
 	}
 	if ((o.type != 5 && o.type != 6) || c->state < DHCPC_REQUESTING)
 		return;
-	/* An ACK or NAK: from the server requested from or renewing with;
-	 * rebinding asks every server.  A NAK always names its server. */
+	/* An ACK or NAK: from the server requested from or renewing with
+	 * (any if a kept lease did not name it); rebinding asks every
+	 * server.  A NAK always names its server. */
 	if (!o.server ? o.type == 6 || c->state == DHCPC_REBINDING
-		      : c->state != DHCPC_REBINDING && o.server != c->server) {
+		      : c->state != DHCPC_REBINDING && c->server &&
+			    o.server != c->server) {
 		ndrop(n, VGW_NAT_DROP_DHCP_FOREIGN);
 		return;
 	}
@@ -799,6 +805,19 @@ static size_t ip_total(const uint8_t *ip, size_t len)
 	return tot <= len ? tot : 0;
 }
 
+/* @src (a checked inside source) sent from @mac: keep the cache fresh. */
+static void learn_vm(struct vnic_gateway *g, uint32_t src, const uint8_t *mac)
+{
+	struct arp_ent *e = arp_find(&g->nat->arp[INSIDE], src, false);
+
+	if ((src & mask_of(g->cfg.prefix)) !=
+	    (g->cfg.ip & mask_of(g->cfg.prefix)))
+		return;
+	if (!e || e->state != ARP_VALID || memcmp(e->mac, mac, 6) ||
+	    e->t < now_ns() + ARP_VALID_NS / 2)
+		arp_learn(g, INSIDE, src, mac, true);
+}
+
 /**
  * vgw_nat_ip() - a VM sent an IPv4 frame to the gateway's MAC: route it
  * through the engine unless it is for the gateway's own address
@@ -815,19 +834,14 @@ bool vgw_nat_ip(struct vnic_gateway *g, uint8_t *f, size_t len)
 	size_t iplen = len - 14, tot;
 	struct nat_verdict v;
 	uint32_t src;
+	uint8_t smac[6];
 
 	if (len < 34 || vgw_get_be32(ip + 16) == g->cfg.ip ||
 	    vgw_get_be32(ip + 16) == 0xffffffffu)
 		return false;
+	/* The engine rewrites the source: the VM's, for learning below. */
 	src = vgw_get_be32(ip + 12);
-	if ((src & mask_of(g->cfg.prefix)) ==
-	    (g->cfg.ip & mask_of(g->cfg.prefix))) {
-		struct arp_ent *e = arp_find(&n->arp[INSIDE], src, false);
-
-		if (!e || e->state != ARP_VALID || memcmp(e->mac, f + 6, 6) ||
-		    e->t < now_ns() + ARP_VALID_NS / 2)
-			arp_learn(g, INSIDE, src, f + 6, true);
-	}
+	memcpy(smac, f + 6, 6);
 	if (!n->addr.ip) {
 		ndrop(n, VGW_NAT_DROP_NO_ADDRESS);
 		return true;
@@ -842,6 +856,10 @@ bool vgw_nat_ip(struct vnic_gateway *g, uint8_t *f, size_t len)
 		return true;
 	}
 	nat_out(n->t, ip, iplen, 0, now_sec(), &v);
+	/* Only a packet the engine took (header, checksum and source
+	 * checked) teaches the VM's MAC. */
+	if (v.action != NAT_DROP)
+		learn_vm(g, src, smac);
 	switch (v.action) {
 	case NAT_FORWARD:
 		leg_send(g, OUTSIDE, next_hop(n, vgw_get_be32(ip + 16)), f,

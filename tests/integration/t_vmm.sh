@@ -112,25 +112,67 @@ ip netns exec "h$S" ping -c 2 -W 10 "$GIP" >"$T/ping.out" 2>&1 ||
 log "host pinged the guest at $GIP"
 
 # vnetd dies and comes back: vnet-vmm reconnects, the rings resume.
+# resumed N WHAT: vnet-vmm said "reconnected" N times, and the host pings
+# the guest again through the new vnetd's tap.
+resumed() {
+	for _ in $(seq 100); do
+		[ "$(grep -c "reconnected to vnetd" "$T/vmm.err")" -ge "$1" ] &&
+			break
+		sleep 0.1
+	done
+	[ "$(grep -c "reconnected to vnetd" "$T/vmm.err")" -ge "$1" ] ||
+		{ cat "$T/vmm.err"; fail "no reconnection after $2"; }
+	kill -0 $VMM_PID || fail "vnet-vmm died with vnetd"
+	for _ in $(seq 50); do
+		ip -n "h$S" link show "th$S" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	# the tap may be a new device: give it its address again if so
+	ip -n "h$S" addr replace "$SUB.200/24" dev "th$S"
+	ip -n "h$S" link set "th$S" up
+	ip netns exec "h$S" ping -c 2 -W 10 "$GIP" >"$T/ping.out" 2>&1 ||
+		{ cat "$T/ping.out" "$T/vmm.err"; fail "no traffic after $2"; }
+}
 kill9_vnetd
 start_vnetd
-for _ in $(seq 100); do
-	grep -q "reconnected to vnetd" "$T/vmm.err" && break
-	sleep 0.1
-done
-grep -q "reconnected to vnetd" "$T/vmm.err" ||
-	{ cat "$T/vmm.err"; fail "vnet-vmm did not reconnect to the new vnetd"; }
-kill -0 $VMM_PID || fail "vnet-vmm died with vnetd"
-for _ in $(seq 50); do
-	ip -n "h$S" link show "th$S" >/dev/null 2>&1 && break
-	sleep 0.1
-done
-# the tap may be a new device: give it its address again if so
-ip -n "h$S" addr replace "$SUB.200/24" dev "th$S"
-ip -n "h$S" link set "th$S" up
-ip netns exec "h$S" ping -c 2 -W 10 "$GIP" >"$T/ping.out" 2>&1 ||
-	{ cat "$T/ping.out" "$T/vmm.err"; fail "no traffic after vnetd's restart"; }
+resumed 1 "vnetd's restart"
 log "vnetd restarted: port reconnected, host pinged the guest again"
+
+# A backend that accepts and never answers (a stuck vnetd): vnet-vmm gives
+# up on the handshake after its timeout and says so in one sentence,
+# without holding the device's lock meanwhile; the real vnetd's return
+# brings the port back again.
+kill9_vnetd
+python3 - "$T/g$S.vhost" <<'PYEOF' >/dev/null 2>&1 &
+import os, socket, sys
+try:
+    os.unlink(sys.argv[1])
+except FileNotFoundError:
+    pass
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(8)
+held = []
+while True:
+    held.append(s.accept()[0])
+PYEOF
+FAKE=$!
+PIDS="$PIDS $FAKE"
+for _ in $(seq 100); do
+	grep -q "reconnecting failed: .*vnetd did not answer" "$T/vmm.err" && break
+	sleep 0.1
+done
+grep -q "reconnecting failed: .*vnetd did not answer" "$T/vmm.err" ||
+	{ cat "$T/vmm.err"; fail "vnet-vmm hung on a backend that never answers"; }
+log "stuck backend: $(grep "did not answer" "$T/vmm.err" | head -1)"
+sleep 3 # more timed-out attempts: the sentence is said once
+[ "$(grep -c "did not answer" "$T/vmm.err")" = 1 ] ||
+	{ cat "$T/vmm.err"; fail "the stuck backend was reported more than once"; }
+kill $FAKE
+wait $FAKE 2>/dev/null
+start_vnetd
+resumed 2 "the stuck backend"
+log "after the stuck backend: reconnected, host pinged the guest again"
 
 # SIGTERM: an orderly stop, status 143, and the port is deleted.
 kill -TERM $VMM_PID

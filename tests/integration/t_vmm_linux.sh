@@ -10,8 +10,9 @@
 need_root
 [ -c /dev/kvm ] || skip "no /dev/kvm (vnet-vmm needs KVM)"
 VMM=$(readlink -f "$BUILD/vnet-vmm")
+. "$(dirname "$0")/../../vmm-glue/hw_kvm.sh"
 HW=no
-[ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ] && HW=yes
+hw_kvm && HW=yes
 if [ $HW = no ] && [ "${VNET_VMM_LINUX:-0}" != 1 ]; then
 	skip "KVM here is emulated (no kvm_intel/kvm_amd): the hardware-KVM Linux boot cannot run; set VNET_VMM_LINUX=1 for the PVH smoke test (about a minute)"
 fi

@@ -2,7 +2,9 @@
 /* test_nat_gateway.c - the gateway as a NAT router (vnic_gateway_nat.c):
  * next hops resolved by ARP with packets queued meanwhile, the external
  * address answered (ARP, ping), replies delivered to the VM's MAC, TTL and
- * MTU errors, and the DHCP client's DISCOVER, REQUEST, bound address */
+ * MTU errors, MACs learned only from accepted packets, ARP entries kept
+ * from multicast senders, and the DHCP client's DISCOVER, REQUEST, bound
+ * address, bad leases and foreign servers */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -277,6 +279,83 @@ static void test_frag_needed(void **state)
 }
 
 /* Build a DHCP reply of @type to the leg, from the router. */
+/* A VM's SYN out through the router (resolved), and the SYN-ACK's port. */
+static uint16_t syn_out(struct env *e)
+{
+	struct tpkt p;
+
+	tp_tcp(&p, VM1, 40000, REM, 80, 0x02, 0, 0);
+	send_ip(e->gw, gw_mac, vm_mac, &p);
+	assert_int_equal(drain(e, e->leg), 1); /* ARP for the router */
+	send_arp(e->leg, 2, rtr_mac, RTR, leg_mac, EXT);
+	assert_int_equal(drain(e, e->leg), 1);
+	assert_memory_equal(e->out[0], rtr_mac, 6);
+	return tp_get16(e->out[0] + 34);
+}
+
+/* Only frames the engine accepts teach a VM's MAC: one with a bad header
+ * checksum, or from a source outside the subnet, claiming VM1's address
+ * from another MAC changes nothing. */
+static void test_learn_validated(void **state)
+{
+	static const uint8_t evil[6] = {0x52, 0x54, 0, 0, 0, 0x66};
+	struct env *e = *state;
+	uint16_t port = syn_out(e);
+	struct tpkt p;
+
+	tp_udp(&p, VM1, 6000, REM, 53, 8, false);
+	p.b[10] ^= 0xff; /* header checksum */
+	send_ip(e->gw, gw_mac, evil, &p);
+	tp_tcp(&p, VM1, 40001, REM, 80, 0x02, 0, 0);
+	p.b[0] = 0x44; /* header length 16 */
+	send_ip(e->gw, gw_mac, evil, &p);
+	assert_int_equal(drain(e, e->leg), 0);
+	tp_tcp(&p, REM, 80, EXT, port, 0x12, 0, 0);
+	send_ip(e->leg, leg_mac, rtr_mac, &p);
+	assert_int_equal(drain(e, e->gw), 1);
+	assert_memory_equal(e->out[0], vm_mac, 6);
+}
+
+/* The slot arp_find() starts from (vnic_gateway_nat.c). */
+static unsigned arp_slot(uint32_t ip)
+{
+	return (ip * 2654435761u) >> 23;
+}
+
+/* ARP from a multicast or zero MAC never evicts a resolved next hop, even
+ * when the addresses it names share the router's slots. */
+static void test_arp_no_evict(void **state)
+{
+	static const uint8_t mcast[6] = {0x01, 0, 0x5e, 0, 0, 1};
+	static const uint8_t zero[6] = {0};
+	struct env *e = *state;
+	uint32_t ip = IP4(198, 18, 0, 0), same[9];
+	unsigned n = 0;
+	struct tpkt p;
+
+	(void)syn_out(e);
+	while (n < 9) {
+		if (arp_slot(++ip) == arp_slot(RTR))
+			same[n++] = ip;
+	}
+	/* Seven hosts fill the router's window (8 slots). */
+	for (unsigned i = 0; i < 7; i++) {
+		uint8_t mac[6] = {0x52, 0x54, 0, 1, 0, (uint8_t)i};
+
+		send_arp(e->leg, 1, mac, same[i], bcast, EXT);
+	}
+	assert_int_equal(drain(e, e->leg), 7); /* the replies */
+	send_arp(e->leg, 1, mcast, same[7], bcast, EXT);
+	send_arp(e->leg, 1, zero, same[8], bcast, EXT);
+	drain(e, e->leg);
+	/* The router is still known: the next packet leaves at once. */
+	tp_tcp(&p, VM1, 40002, REM, 80, 0x02, 0, 0);
+	send_ip(e->gw, gw_mac, vm_mac, &p);
+	assert_int_equal(drain(e, e->leg), 1);
+	assert_int_equal(tp_get16(e->out[0] + 12), ETHERTYPE_IPV4);
+	assert_memory_equal(e->out[0], rtr_mac, 6);
+}
+
 /* A DHCP answer of @type from server @server offering @yiaddr. */
 static void dhcp_reply_from(struct env *e, uint8_t type, uint32_t xid,
 			    uint32_t yiaddr, uint32_t server)
@@ -468,6 +547,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_frag_needed, setup_small_mtu,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_dhcp_client, setup_dhcp,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_learn_validated, setup_static,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_arp_no_evict, setup_static,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_dhcp_bad_lease, setup_dhcp,
 					    teardown),
