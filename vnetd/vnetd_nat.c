@@ -973,6 +973,8 @@ static json_t *counters(struct vnetd_nat *n)
 			    json_integer((json_int_t)st.arp_requests));
 	json_object_set_new(o, "echo_replies",
 			    json_integer((json_int_t)st.echo_replies));
+	json_object_set_new(o, "superframes",
+			    json_integer((json_int_t)st.superframes));
 	json_object_set_new(o, "drops", drops);
 	return o;
 }
