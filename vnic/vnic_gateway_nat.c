@@ -1323,6 +1323,14 @@ void vnic_gateway_nat_stats(struct vnic *gw, struct vgw_nat_stats *st,
 		*st = g->nat->st;
 		st->lease = g->nat->addr;
 		st->dhcp_state = dhcpc_names[g->nat->dc.state];
+		st->sf_whole[INSIDE] = atomic_load(&g->base.sf_whole);
+		st->sf_cut[INSIDE] = atomic_load(&g->base.sf_cut);
+		if (g->nat->leg) {
+			st->sf_whole[OUTSIDE] =
+			    atomic_load(&g->nat->leg->base.sf_whole);
+			st->sf_cut[OUTSIDE] =
+			    atomic_load(&g->nat->leg->base.sf_cut);
+		}
 		nat_stats_get(g->nat->t, ns);
 	}
 	pthread_mutex_unlock(&g->lock);
