@@ -82,7 +82,7 @@ struct vmm_nic {
 	struct vmm_vq_state ctrl;
 	unsigned gsi_base;
 	struct vmm_vfio *vfio;
-	char why[160];
+	char why[256];
 };
 
 struct vmm_nics {

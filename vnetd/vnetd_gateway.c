@@ -206,6 +206,7 @@ static void drain_commits(struct vnetd_gw *g)
 	if (ok) {
 		g->commits_done += head - tail;
 		g->commit_batches++;
+		vnetd_team_leases_changed(g->d, g->net);
 	} else {
 		g->commit_failed += head - tail;
 		vlog_rl(MAIN, ERR,

@@ -739,6 +739,26 @@ int vnetd_team_net_up(struct vnetd *d, struct vnetd_net *net, bool restoring,
 }
 
 /**
+ * vnetd_team_leases_changed() - the DHCP server of a network stored new
+ * leases: its team (if any) rereads them now, not at the next refresh
+ * @d: daemon
+ * @net: the network's name
+ */
+void vnetd_team_leases_changed(struct vnetd *d, const char *net)
+{
+	const struct vnetd_objset *s = vnetd_objs(d, &vnetd_kind_team);
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct vnetd_team *tm = team_of(s->v[i]);
+
+		if (tm->port && !strcmp(tm->net, net) &&
+		    vtimer_arm(d->timers, &tm->leases, 0))
+			vlog(MAIN, ERR, "team %s: cannot arm its lease timer",
+			     tm->obj.name);
+	}
+}
+
+/**
  * vnetd_team_net_down() - a network goes away: detach its team
  * @d: daemon
  * @net: the network

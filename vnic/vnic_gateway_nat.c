@@ -675,10 +675,12 @@ static void dhcpc_rx(struct vnic_gateway *g, const uint8_t *f, const uint8_t *m,
 	}
 	if ((o.type != 5 && o.type != 6) || c->state < DHCPC_REQUESTING)
 		return;
-	/* An ACK or NAK: from the server requested from or renewing with;
-	 * rebinding asks every server.  A NAK always names its server. */
+	/* An ACK or NAK: from the server requested from or renewing with
+	 * (any if a kept lease did not name it); rebinding asks every
+	 * server.  A NAK always names its server. */
 	if (!o.server ? o.type == 6 || c->state == DHCPC_REBINDING
-		      : c->state != DHCPC_REBINDING && o.server != c->server) {
+		      : c->state != DHCPC_REBINDING && c->server &&
+			    o.server != c->server) {
 		ndrop(n, VGW_NAT_DROP_DHCP_FOREIGN);
 		return;
 	}

@@ -5,7 +5,8 @@
 # active member's peer down loses at most 2 replies, failback to the
 # primary loses none, and right after a failover (with no traffic of its
 # own) the bridge already has the VM's MAC on the new member: the team
-# announced it.
+# announced it, with the address the network's DHCP server leased to the
+# VM, not the source of a packet the VM routed.
 # vnet-test: alone
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -51,6 +52,46 @@ fdb_port "$VM_MAC" | grep -q "pb$S" ||
 log "bridge FDB has $VM_MAC on pb$S right after failover"
 [ "$(jget '.announcements' team show "tm$S")" -ge 1 ] || fail "no announcement"
 vnetctl team show "tm$S"
+
+# What a failover announces: the address the network's DHCP server leased
+# to the VM's MAC, never the source of a packet the VM routes (or spoofs).
+announce_lease() {
+	ip -n "up$S" link set "pa$S" up
+	wait_for 3 role_is "ua$S" active || fail "no failback to ua$S"
+	vnetctl network set "ex$S" --subnet 10.231.0.0/24 --gateway 10.231.0.254 \
+		--dhcp --range 10.231.0.100-10.231.0.120 >/dev/null || fail "network set"
+	ip netns exec "a$S" busybox udhcpc -i "ta$S" -s /bin/true -q -n -t 5 -T 1 \
+		>"$T/udhcpc.log" 2>&1 || fail "no lease: $(cat "$T/udhcpc.log")"
+	LEASE=$(vnetctl --json dhcp leases "ex$S" | jq -r --arg m "$VM_MAC" \
+		'.[] | select(.mac == $m and .state == "bound") | .ip')
+	[ -n "$LEASE" ] || fail "no bound lease for $VM_MAC"
+	HOST_MAC=$(ip -n "h$S" -o link show "hv$S" | sed 's/.*ether \([^ ]*\).*/\1/')
+	# The VM forwards a packet of 10.231.0.99's (no ARP of its own after it).
+	ip netns exec "a$S" python3 -c "
+import socket
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(('ta$S', 0))
+ip = bytes([0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 10, 231, 0, 99,
+            10, 231, 0, 1]) + bytes(8)
+s.send(bytes.fromhex('$HOST_MAC$VM_MAC'.replace(':', '')) + b'\x08\x00' + ip)
+" || fail "routed frame"
+	ip netns exec "h$S" timeout 2 tcpdump -nli "hv$S" arp >"$T/garp" 2>/dev/null &
+	PIDS="$PIDS $!"
+	sleep 0.5
+	ip -n "up$S" link set "pa$S" down
+	sleep 0.5
+	grep -E "(who-has|Announcement) $LEASE( tell $LEASE)?," "$T/garp" | grep -q . ||
+		fail "no gratuitous ARP for the lease $LEASE: $(cat "$T/garp")"
+	! grep -q "10.231.0.99" "$T/garp" ||
+		fail "the team announced a routed address: $(cat "$T/garp")"
+	log "failover announced the leased $LEASE, not the routed 10.231.0.99"
+	ip -n "up$S" link set "pa$S" up
+}
+if command -v busybox >/dev/null; then
+	announce_lease
+else
+	skip_part "lease announcement" "busybox (udhcpc) not installed"
+fi
 
 # Refusals, nothing half-applied.
 vnetctl team delete "tm$S" 2>&1 | grep -q "uplink of network" ||

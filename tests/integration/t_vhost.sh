@@ -80,8 +80,10 @@ vnetctl stats --network "vu$S" >"$T/stats.txt"
 case "$BUILD" in *asan* | *tsan*) VHOST_RELAXED=1 ;; esac
 full=$(vnetctl --json stats | jq '[.[] | select(.port == "gb") | .drops.tx_full] | add // 0')
 named=$(vnetctl --json stats | jq '[.[] | select(.port == "gb") | .drops | to_entries[] | .value] | add // 0')
+# gb may also drop, under a name, frames of the hostile frontend flooded to
+# it; so every lost frame must be one counted as tx_full, not the converse.
 if [ "$lost" != 0 ]; then
-	[ "$lost" = "$named" ] && [ "$named" = "$full" ] ||
+	[ "$lost" -le "$full" ] && [ "$full" -le "$named" ] ||
 		fail "the good pair lost $lost frames, $named named, $full as tx_full: $(cat "$T/stream.json" "$T/stats.txt")"
 	limit=$((frames / 200))
 	[ -n "${VHOST_RELAXED:-}" ] && limit=$((frames / 10))
