@@ -7,6 +7,7 @@
 # only the NAT address (the end-to-end check of NAT: one guest boot serves
 # both).
 # vnet-test: alone
+# vnet-test: no-sanitizer a QEMU guest; DHCP, DNS and NAT run under the sanitizers in t_dhcp_clients, t_dhcp_dns and t_nat
 . "$(dirname "$0")/lib.sh"
 need_root
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 not installed"

@@ -8,6 +8,7 @@
 # another vnet port while guest 1 keeps pinging it: vnet's dirty-page
 # logging (VHOST_F_LOG_ALL) is what QEMU needs to allow this.
 # vnet-test: alone
+# vnet-test: no-sanitizer QEMU guests; vnetd's side of vhost-user runs under the sanitizers in t_vhost, t_vhost_hostile and t_vmm_pair
 . "$(dirname "$0")/lib.sh"
 need_root
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 not installed"

@@ -6,6 +6,7 @@
 # into MSS-sized segments with finished checksums for guest 2, and every
 # copy must arrive intact (md5).
 # vnet-test: alone
+# vnet-test: no-sanitizer QEMU guests; offloads run under the sanitizers in t_offload_tap, t_offload_uplink and t_offload_hostile
 . "$(dirname "$0")/lib.sh"
 need_root
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 not installed"

@@ -4,6 +4,7 @@
 # team: the guest's bond aggregates both with vnet's system as partner,
 # vnet's team distributes on both, and a VM namespace reaches the guest.
 # vnet-test: alone
+# vnet-test: no-sanitizer a QEMU guest as LACP partner; LACP runs under the sanitizers in t_team_lacp
 . "$(dirname "$0")/lib.sh"
 need_root
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 not installed"

@@ -15,6 +15,7 @@
 # that is tests/hw/t_vmm_sriov.sh.  QEMU 10 and the guest base are the
 # SR-IOV test's (tests/deps.sh, tests/guest/build-sriov.sh).
 # vnet-test: alone
+# vnet-test: no-sanitizer a QEMU 10 guest; vnet-vmm's VFIO code runs under the sanitizers in test_vmm_vfio and fuzz_vmm_vfio, SR-IOV in t_sriov
 . "$(dirname "$0")/lib.sh"
 need_root
 VMM=$(readlink -f "$BUILD/vnet-vmm")
