@@ -644,10 +644,9 @@ static int team_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 		    tm->port, now[i], jstr(conf, "backend"), why, sizeof(why));
 		if (ret) {
 			undo_adds(tm, add, n_add);
+			/* @why names the team and the member. */
 			vnetd_err_set(e, jsonrpc_code_from_errno(ret),
-				      "team '%s': cannot add member '%s': %s; "
-				      "nothing changed",
-				      o->name, now[i], why);
+				      "%s; nothing changed", why);
 			return ret;
 		}
 		snprintf(add[n_add++], 16, "%.15s", now[i]);
