@@ -3,7 +3,8 @@
 # bench/nat.sh BUILD - vnet's NAT gateway next to the Linux kernel's
 # nftables masquerade, in one run on the same cores, interleaved round by
 # round, every round printed:
-#   tcp   iperf3 TCP Gbit/s, inside -> outside, offloads off everywhere
+#   tcp   iperf3 TCP Gbit/s, inside -> outside (tcp-rev: outside -> inside,
+#         iperf3 -R)
 #   udp   64-byte frames (18-byte UDP payload), iperf3 -u at full rate:
 #         packets per second the outside received
 #   conn  new TCP connections per second: wrk with "Connection: close"
@@ -14,11 +15,14 @@
 # vnet: VM namespace on a tap in a NAT network; outside namespace behind an
 # external network's veth uplink.  Kernel: the same two namespaces joined
 # by a router namespace with ip_forward and "masquerade" on its outside
-# device.  ROUNDS=5 SECS=5
+# device.  ROUNDS=5 SECS=5 OFFLOADS=off: checksum, TSO, GSO and GRO off on
+# every device of both paths; OFFLOADS=on leaves the devices' defaults (TCP
+# then crosses in 64 KB super-frames on both paths).
 set -u
 BUILD=$(readlink -f "${1:-build}")
 ROUNDS=${ROUNDS:-5}
 SECS=${SECS:-5}
+OFFLOADS=${OFFLOADS:-off}
 T=$(mktemp -d /tmp/vnet-natbench.XXXXXX)
 S=$$
 ctl() { "$BUILD/vnetctl" --socket "$T/sock" "$@"; }
@@ -127,13 +131,15 @@ table ip nat {
 	}
 }
 EOF
-# Offloads off on every device of both paths.
-for d in "va$S ta$S" "vo$S np$S" "ka$S ka$S" "kr$S kri$S" "kr$S kro$S" "ko$S ko$S"; do
-	set -- $d
-	ip netns exec "$1" ethtool -K "$2" tso off gso off gro off tx off rx off \
-		>/dev/null 2>&1
-done
-ethtool -K nu$S tso off gso off gro off tx off rx off >/dev/null 2>&1
+# Offloads off on every device of both paths (unless OFFLOADS=on).
+if [ "$OFFLOADS" = off ]; then
+	for d in "va$S ta$S" "vo$S np$S" "ka$S ka$S" "kr$S kri$S" "kr$S kro$S" "ko$S ko$S"; do
+		set -- $d
+		ip netns exec "$1" ethtool -K "$2" tso off gso off gro off tx off rx off \
+			>/dev/null 2>&1
+	done
+	ethtool -K nu$S tso off gso off gro off tx off rx off >/dev/null 2>&1
+fi
 for n in va$S ka$S; do
 	ip netns exec $n sysctl -qw net.ipv4.ip_local_port_range="10000 60999"
 	ip netns exec $n sysctl -qw net.ipv4.tcp_tw_reuse=1
@@ -169,7 +175,7 @@ live_vnet() { ctl --json network show nl$S | jq .nat.sessions; }
 live_kernel() { ip netns exec kr$S cat /proc/sys/net/netfilter/nf_conntrack_count; }
 
 tcp() {
-	ip netns exec "$1" iperf3 -c "$2" -p 5999 -t "$SECS" -J 2>/dev/null |
+	ip netns exec "$1" iperf3 -c "$2" -p 5999 -t "$SECS" ${3:-} -J 2>/dev/null |
 		jq '.end.sum_received.bits_per_second / 1e9 * 100 | floor / 100'
 }
 udp() {
@@ -182,17 +188,20 @@ conn() {
 		"http://$2:8080/" 2>/dev/null | awk '/Requests\/sec/ {printf "%d", $2}'
 }
 
-echo "NAT: vnet gateway vs nftables masquerade, $SECS s per run, $ROUNDS rounds, offloads off"
+echo "NAT: vnet gateway vs nftables masquerade, $SECS s per run, $ROUNDS rounds, offloads $OFFLOADS"
 echo "commit $(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null), $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, shared machine"
-echo "round  sessions(vnet/kernel)  tcp-Gbit/s(vnet/kernel)  udp64-kpps(vnet/kernel)  new-conn/s(vnet/kernel)"
+echo "round  sessions(vnet/kernel)  tcp-Gbit/s(vnet/kernel)  tcp-rev-Gbit/s(vnet/kernel)  udp64-kpps(vnet/kernel)  new-conn/s(vnet/kernel)"
 for r in $(seq "$ROUNDS"); do
 	prime va$S 10.251.0.1
 	prime ka$S 10.252.0.1
 	sv=$(live_vnet) sk=$(live_kernel)
 	tv=$(tcp va$S 10.251.0.1) tk=$(tcp ka$S 10.252.0.1)
+	rv=$(tcp va$S 10.251.0.1 -R) rk=$(tcp ka$S 10.252.0.1 -R)
 	uv=$(udp va$S 10.251.0.1) uk=$(udp ka$S 10.252.0.1)
 	cv=$(conn va$S 10.251.0.1) ck=$(conn ka$S 10.252.0.1)
-	printf "%5s  %10s/%-10s  %10s/%-12s  %10s/%-12s  %8s/%s\n" "$r" \
-		"$sv" "$sk" "$tv" "$tk" "$uv" "$uk" "$cv" "$ck"
+	printf "%5s  %10s/%-10s  %10s/%-12s  %10s/%-16s  %10s/%-12s  %8s/%s\n" \
+		"$r" "$sv" "$sk" "$tv" "$tk" "$rv" "$rk" "$uv" "$uk" "$cv" "$ck"
 done
 ctl --json nat sessions nl$S | jq -c '.nats[0] | {sessions, capacity, exhausted, drops}'
+ctl --json network show nl$S |
+	jq -c '.nat | {superframes, superframes_whole, superframes_segmented}'
