@@ -18,7 +18,7 @@
 #define VGW_OUT_SLOTS 512  /* frames up to VGW_SLOT_SIZE */
 #define VGW_SLOT_SIZE 1536 /* every reply but a jumbo echo */
 #define VGW_BIG_SLOTS 8	   /* frames up to PKT_MAX_FRAME */
-#define VGW_GSO_SLOTS 32   /* NAT'ed super-frames up to PKT_GSO_MAX_FRAME */
+#define VGW_GSO_SLOTS 128  /* NAT'ed super-frames up to PKT_GSO_MAX_FRAME */
 /* What a gateway leg with NAT takes on transmit: partial checksums and TCPv4
  * super-frames (the NAT is IPv4; other offloads are cut or finished by the
  * switch first). */
