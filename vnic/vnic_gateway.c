@@ -814,14 +814,16 @@ static int gw_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 
 /**
  * vgw_gather() - copy a frame the switch hands the gateway (either leg)
- * into its scratch buffer, the tag inserted, its offload state in
- * g->scratch_ol (the checksum start moved with the tag)
+ * into its scratch buffer (or a queue slot, vgw_queue_landing()), the tag
+ * inserted, its offload state in g->scratch_ol (the checksum start moved
+ * with the tag)
  * @g: gateway, locked
  * @o: the frame
+ * @buf: g->scratch, or a landing slot the frame fits in whole
  *
- * Return: its length (cut at the buffer's size)
+ * Return: its length (cut at the scratch buffer's size)
  */
-size_t vgw_gather(struct vnic_gateway *g, const struct pkt_out *o)
+size_t vgw_gather(struct vnic_gateway *g, const struct pkt_out *o, uint8_t *buf)
 {
 	struct iovec iov[3];
 	uint8_t tag[4];
@@ -831,7 +833,7 @@ size_t vgw_gather(struct vnic_gateway *g, const struct pkt_out *o)
 	for (unsigned k = 0; k < cnt; k++) {
 		if (iov[k].iov_len > sizeof(g->scratch) - len)
 			break;
-		memcpy(g->scratch + len, iov[k].iov_base, iov[k].iov_len);
+		memcpy(buf + len, iov[k].iov_base, iov[k].iov_len);
 		len += iov[k].iov_len;
 	}
 	g->scratch_ol = o->pkt->ol;
@@ -856,10 +858,13 @@ static int gw_tx_burst(struct vnic *v, unsigned txq, const struct pkt_out *out,
 
 	pthread_mutex_lock(&g->lock);
 	for (unsigned i = 0; i < n; i++) {
-		size_t len = vgw_gather(g, &out[i]);
+		uint8_t *buf = g->nat ? vgw_nat_landing(g, &out[i]) : NULL;
+		size_t len;
 
+		buf = buf ? buf : g->scratch;
+		len = vgw_gather(g, &out[i], buf);
 		*bytes += len;
-		frame_in(g, g->scratch, len);
+		frame_in(g, buf, len);
 	}
 	if (g->nat)
 		vgw_nat_kick(g);

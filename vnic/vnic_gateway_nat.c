@@ -327,7 +327,8 @@ static void leg_send(struct vnic_gateway *g, int side, uint32_t hop, uint8_t *f,
 		if (!o)
 			return;
 		memcpy(f, e->mac, 6);
-		memcpy(o, f, len);
+		if (o != f) /* translated in place in its slot: no copy */
+			memcpy(o, f, len);
 		n->st.to_outside += side == OUTSIDE;
 		n->st.to_inside += side == INSIDE;
 		return;
@@ -890,6 +891,20 @@ static void learn_vm(struct vnic_gateway *g, uint32_t src, const uint8_t *mac)
 }
 
 /**
+ * vgw_nat_landing() - where a frame from a VM that is a super-frame is
+ * copied to be translated in place: the external leg's next super-frame
+ * slot (vgw_queue_landing())
+ * @g: gateway, locked, with NAT
+ * @o: the frame
+ *
+ * Return: the slot, or NULL (use the scratch buffer)
+ */
+uint8_t *vgw_nat_landing(struct vnic_gateway *g, const struct pkt_out *o)
+{
+	return g->nat->leg ? vgw_queue_landing(&g->nat->leg->out[2], o) : NULL;
+}
+
+/**
  * vgw_nat_ip() - a VM sent an IPv4 frame to the gateway's MAC: route it
  * through the engine unless it is for the gateway's own address
  * @g: gateway, locked, with NAT
@@ -962,7 +977,8 @@ bool vgw_nat_ip(struct vnic_gateway *g, uint8_t *f, size_t len)
 	return true;
 }
 
-/* A frame on the external leg (@f in g->scratch, writable, untrusted). */
+/* A frame on the external leg (@f in g->scratch or a landing slot, writable,
+ * untrusted). */
 static void leg_frame(struct vnic_gateway *g, uint8_t *f, size_t len)
 {
 	struct vgw_nat *n = g->nat;
@@ -1113,11 +1129,14 @@ static int leg_tx_burst(struct vnic *v, unsigned txq, const struct pkt_out *out,
 
 	pthread_mutex_lock(&g->lock);
 	for (unsigned i = 0; i < n; i++) {
-		size_t len = vgw_gather(g, &out[i]);
+		uint8_t *buf = vgw_queue_landing(&g->out[2], &out[i]);
+		size_t len;
 
+		buf = buf ? buf : g->scratch;
+		len = vgw_gather(g, &out[i], buf);
 		*bytes += len;
 		if (g->nat)
-			leg_frame(g, g->scratch, len);
+			leg_frame(g, buf, len);
 	}
 	leg_arm(l);
 	vgw_arm(g);

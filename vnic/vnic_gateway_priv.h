@@ -54,6 +54,25 @@ static inline unsigned vgw_queue_pick(size_t len)
 	return len <= VGW_SLOT_SIZE ? 0 : len <= PKT_MAX_FRAME ? 1 : 2;
 }
 
+/*
+ * Where a super-frame of @o would be queued next on @q (the super-frame
+ * queue of the leg it will most likely leave by), NULL if it is full or
+ * the frame is not one: the leg copies the frame there and translates it in
+ * place, and vgw_queue_slot() then hands out that same memory, so the frame
+ * is not copied again.  Anything else the frame turns into is copied as
+ * before; the slot stays free until taken.
+ */
+static inline uint8_t *vgw_queue_landing(const struct vgw_queue *q,
+					 const struct pkt_out *o)
+{
+	uint32_t len = pkt_tx_len(o->pkt, o->tci);
+
+	if (len <= PKT_MAX_FRAME || len > q->slot_size ||
+	    q->tail - q->head >= q->slots)
+		return NULL;
+	return q->mem + (size_t)(q->tail % q->slots) * q->slot_size;
+}
+
 /* An ACK waiting for its lease to be committed. */
 struct vgw_commit {
 	uint64_t token; /* 0: slot free */
@@ -114,7 +133,8 @@ static inline void vgw_put_be32(uint8_t *b, uint32_t v)
 	b[3] = (uint8_t)v;
 }
 
-size_t vgw_gather(struct vnic_gateway *g, const struct pkt_out *o);
+size_t vgw_gather(struct vnic_gateway *g, const struct pkt_out *o,
+		  uint8_t *buf);
 uint8_t *vgw_queue_slot(struct vgw_queue *q, size_t len,
 			const struct pkt_offload *ol, uint64_t *full,
 			uint64_t *too_big);
@@ -135,6 +155,7 @@ int vgw_wait_fd(int tfd, int efd);
 
 /* vnic_gateway_nat.c, called under the gateway's lock */
 bool vgw_nat_ip(struct vnic_gateway *g, uint8_t *f, size_t len);
+uint8_t *vgw_nat_landing(struct vnic_gateway *g, const struct pkt_out *o);
 bool vgw_nat_arp(struct vnic_gateway *g, const uint8_t *a);
 void vgw_nat_free(struct vnic_gateway *g);
 void vgw_nat_kick(struct vnic_gateway *g);
