@@ -1185,6 +1185,7 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 	struct vu_chain ch[PKT_BURST];
 	struct pkt *spare[PKT_BURST];
 	unsigned got = 0, nch, nspare, k;
+	uint64_t bytes = 0;
 	int fault;
 
 	/* The burst's chains, then its descriptors in one trip to the pool. */
@@ -1254,10 +1255,11 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 		}
 		p->len = (uint32_t)flen;
 		p->cookie = (uint64_t)vq->index << 16 | c->head;
-		VQ_STAT_ADD(vq->packets, 1);
-		VQ_STAT_ADD(vq->bytes, flen);
+		bytes += flen;
 		pkts[got++] = p;
 	}
+	VQ_STAT_ADD(vq->packets, got);
+	VQ_STAT_ADD(vq->bytes, bytes);
 	while (nspare)
 		pkt_free(spare[--nspare]);
 	if (fault)
@@ -1353,8 +1355,8 @@ static size_t put_bytes(const struct vu_dev *d, struct rx_target *t,
 }
 
 /* Write the virtio-net header and the frame into @t (room checked). */
-static void tx_fill(const struct vu_dev *d, struct rx_target *t,
-		    const struct pkt_out *o, unsigned nch)
+static inline void tx_fill(const struct vu_dev *d, struct rx_target *t,
+			   const struct pkt_out *o, unsigned nch)
 {
 	struct virtio_net_hdr_mrg hdr = {0};
 	struct iovec pieces[3];
@@ -1377,6 +1379,14 @@ static void tx_fill(const struct vu_dev *d, struct rx_target *t,
 		t->off = d->hdr_len;
 	} else {
 		put_bytes(d, t, (const uint8_t *)&hdr, d->hdr_len);
+	}
+	if (!o->pkt->tagged && !o->tci && t->i < t->niov &&
+	    t->iov[t->i].len - t->off >= o->pkt->len) {
+		/* The usual case: an untagged frame, one piece of buffer. */
+		memcpy(t->iov[t->i].hva + t->off, o->pkt->data, o->pkt->len);
+		if (d->log_all)
+			vu_log_write(d, t->iov[t->i].gpa + t->off, o->pkt->len);
+		return;
 	}
 	np = pkt_tx_iov(o->pkt, o->tci, tag, pieces);
 	for (unsigned k = 0; k < np; k++)
@@ -1446,14 +1456,14 @@ struct tx_chains {
 	unsigned n, next;
 };
 
-/* Send one frame; @left frames of the burst remain, this one included.
- * Return: 1 sent, 0 ring full, -EMSGSIZE too big, -fault */
+/* Send one frame of @len bytes; @left frames of the burst remain, this one
+ * included.  Return: 1 sent, 0 ring full, -EMSGSIZE too big, -fault */
 static int vh_tx_one(struct vnic_vhost *vh, struct vu_vq *vq,
-		     const struct pkt_out *o, struct tx_chains *tc,
-		     unsigned left)
+		     const struct pkt_out *o, uint32_t len,
+		     struct tx_chains *tc, unsigned left)
 {
 	struct vu_dev *d = &vh->dev;
-	uint32_t need = pkt_tx_len(o->pkt, o->tci) + d->hdr_len;
+	uint32_t need = len + d->hdr_len;
 	const struct vu_chain *c;
 	struct rx_target t;
 
@@ -1499,6 +1509,7 @@ static unsigned vh_tx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 	struct vnic *v = &vh->base;
 	struct tx_chains tc; /* not zeroed: only @n and @next are read */
 	unsigned sent = 0, i;
+	uint64_t sent_bytes = 0;
 
 	if (!atomic_load_explicit(&vq->ready, memory_order_acquire)) {
 		vnic_count_drop(v, VNIC_DROP_TX_NO_QUEUE, n);
@@ -1508,18 +1519,16 @@ static unsigned vh_tx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 		pthread_spin_lock(&vq->lock);
 	tc.n = tc.next = 0;
 	for (i = 0; i < n; i++) {
+		uint32_t len;
 		int r;
 
 		if (!atomic_load_explicit(&vq->ready, memory_order_relaxed))
 			break;
-		r = vh_tx_one(vh, vq, &out[i], &tc, n - i);
+		len = pkt_tx_len(out[i].pkt, out[i].tci);
+		r = vh_tx_one(vh, vq, &out[i], len, &tc, n - i);
 		if (r == 1) {
-			uint32_t len = pkt_tx_len(out[i].pkt, out[i].tci);
-
 			sent++;
-			*bytes += len;
-			VQ_STAT_ADD(vq->packets, 1);
-			VQ_STAT_ADD(vq->bytes, len);
+			sent_bytes += len;
 			continue;
 		}
 		if (r == 0) {
@@ -1537,6 +1546,9 @@ static unsigned vh_tx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 	}
 	if (i < n) /* the queue broke under us */
 		vnic_count_drop(v, VNIC_DROP_TX_NO_QUEUE, n - i);
+	*bytes += sent_bytes;
+	VQ_STAT_ADD(vq->packets, sent);
+	VQ_STAT_ADD(vq->bytes, sent_bytes);
 	/* Chains taken for frames that were not sent stay the guest's. */
 	vu_vq_unpop(vq, (uint16_t)(tc.n - tc.next));
 	if (vq->used && vu_vq_flush(&vh->dev, vq))
