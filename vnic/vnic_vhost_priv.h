@@ -10,7 +10,8 @@
 
 #include "../vmm-glue/vhost_user.h"
 
-#define VU_MAX_IOV 64 /* segments one chain may have */
+#define VU_MAX_IOV   64 /* segments one chain may have */
+#define VU_BURST_MAX 64 /* chains vu_vq_pop_burst() takes at once */
 
 /* Ways a guest can break a queue; each ends the connection. */
 #define VU_FAULTS(X)                                                 \

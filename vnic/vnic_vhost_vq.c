@@ -124,47 +124,25 @@ int vu_vq_avail(struct vu_vq *vq)
 	return vu_vq_avail_fresh(vq);
 }
 
-/* Map one descriptor's buffer, splitting at region boundaries. */
+/* Walk and map the chain whose head index is @idx (as read from the
+ * avail ring, unchecked). */
 static inline __attribute__((always_inline)) int
-add_iov(const struct vu_dev *d, uint64_t gpa, uint32_t len, struct vu_iov *iov,
-	unsigned *niov, unsigned max)
-{
-	while (len) {
-		uint64_t l = len;
-		uint8_t *p = guest_mem_gpa_to_hva(&d->mem, gpa, &l);
-
-		if (!p)
-			return -VU_FAULT_BAD_ADDR;
-		if (*niov >= max)
-			return -VU_FAULT_TOO_MANY_SEGS;
-		iov[(*niov)++] = (struct vu_iov){p, (uint32_t)l, gpa};
-		gpa += l;
-		len -= (uint32_t)l;
-	}
-	return 0;
-}
-
-/* Walk and map the chain whose head is in avail slot @slot; the caller
- * advances last_avail when it keeps it. */
-static inline __attribute__((always_inline)) int
-walk_chain(const struct vu_dev *d, const struct vu_vq *vq, uint16_t slot,
+walk_chain(const struct vu_dev *d, const struct vu_vq *vq, uint16_t idx,
 	   bool writable, struct vu_iov *iov, unsigned max, unsigned *niov,
-	   uint16_t *head, uint64_t *total)
+	   uint64_t *total)
 {
 	const struct vring_desc_le *table = vq->desc;
-	unsigned table_num = vq->num, count = 0;
+	unsigned table_num = vq->num, count = 0, n = 0;
 	bool indirect = false;
-	uint16_t idx = le16toh(vq->avail->ring[slot & (vq->num - 1)]);
+	uint64_t sum = 0;
 
 	if (idx >= vq->num)
 		return -VU_FAULT_HEAD_RANGE;
-	*head = idx;
-	*niov = 0;
-	*total = 0;
 	for (;;) {
 		struct vring_desc_le desc;
 		uint16_t flags;
-		int ret;
+		uint64_t gpa;
+		uint32_t len;
 
 		if (++count > table_num)
 			return -VU_FAULT_LOOP;
@@ -191,19 +169,32 @@ walk_chain(const struct vu_dev *d, const struct vu_vq *vq, uint16_t slot,
 		}
 		if (!!(flags & VRING_DESC_F_WRITE) != writable)
 			return -VU_FAULT_DIRECTION;
-		*total += le32toh(desc.len);
-		if (*total > VU_MAX_CHAIN_BYTES)
+		len = le32toh(desc.len);
+		sum += len;
+		if (sum > VU_MAX_CHAIN_BYTES)
 			return -VU_FAULT_TOO_LONG;
-		ret = add_iov(d, le64toh(desc.addr), le32toh(desc.len), iov,
-			      niov, max);
-		if (ret)
-			return ret;
+		/* Map the buffer, splitting it at region boundaries. */
+		for (gpa = le64toh(desc.addr); len;) {
+			uint64_t l = len;
+			uint8_t *p = guest_mem_gpa_to_hva(&d->mem, gpa, &l);
+
+			if (!p)
+				return -VU_FAULT_BAD_ADDR;
+			if (n >= max)
+				return -VU_FAULT_TOO_MANY_SEGS;
+			iov[n++] = (struct vu_iov){p, (uint32_t)l, gpa};
+			gpa += l;
+			len -= (uint32_t)l;
+		}
 		if (!(flags & VRING_DESC_F_NEXT))
-			return 1;
+			break;
 		idx = le16toh(desc.next);
 		if (idx >= table_num)
 			return -VU_FAULT_NEXT_RANGE;
 	}
+	*niov = n;
+	*total = sum;
+	return 1;
 }
 
 /**
@@ -228,8 +219,8 @@ int vu_vq_pop(const struct vu_dev *d, struct vu_vq *vq, bool writable,
 
 	if (n <= 0)
 		return n;
-	r = walk_chain(d, vq, vq->last_avail, writable, iov, max, niov, head,
-		       total);
+	*head = le16toh(vq->avail->ring[vq->last_avail & (vq->num - 1)]);
+	r = walk_chain(d, vq, *head, writable, iov, max, niov, total);
 	if (r == 1)
 		vq->last_avail++;
 	return r;
@@ -244,7 +235,7 @@ int vu_vq_pop(const struct vu_dev *d, struct vu_vq *vq, bool writable,
  * @vq: ready queue
  * @writable: the chains must be device-writable (receive) or readable only
  * @ch: filled with the chains, in ring order
- * @max: room in @ch
+ * @max: room in @ch (at most VU_BURST_MAX are taken)
  * @iov: filled with their mapped pieces (chain k's at @ch[k].iov)
  * @max_iov: room in @iov; one chain may have VU_MAX_IOV pieces at most (more
  * is a fault), and the burst ends early at a chain that does not fit after
@@ -258,8 +249,9 @@ unsigned vu_vq_pop_burst(const struct vu_dev *d, struct vu_vq *vq,
 			 bool writable, struct vu_chain *ch, unsigned max,
 			 struct vu_iov *iov, unsigned max_iov, int *fault)
 {
+	uint16_t heads[VU_BURST_MAX];
 	int avail = vu_vq_avail(vq);
-	unsigned k, used = 0;
+	unsigned k, used = 0, mask = vq->num - 1u;
 
 	*fault = 0;
 	if (avail < 0) {
@@ -268,15 +260,21 @@ unsigned vu_vq_pop_burst(const struct vu_dev *d, struct vu_vq *vq,
 	}
 	if ((unsigned)avail < max)
 		max = (unsigned)avail;
+	if (max > VU_BURST_MAX)
+		max = VU_BURST_MAX;
+	/* The heads of the burst, each read once, and their descriptors on
+	 * their way to the cache before the first walk. */
 	for (k = 0; k < max; k++) {
-		unsigned niov;
+		heads[k] = le16toh(
+		    vq->avail->ring[(uint16_t)(vq->last_avail + k) & mask]);
+		__builtin_prefetch(&vq->desc[heads[k] & mask]);
+	}
+	for (k = 0; k < max; k++) {
+		unsigned room = max_iov - used, niov;
 		uint64_t total;
-		uint16_t head;
-		unsigned room = max_iov - used;
-		int r = walk_chain(d, vq, (uint16_t)(vq->last_avail + k),
-				   writable, iov + used,
+		int r = walk_chain(d, vq, heads[k], writable, iov + used,
 				   room < VU_MAX_IOV ? room : VU_MAX_IOV, &niov,
-				   &head, &total);
+				   &total);
 
 		if (r == -VU_FAULT_TOO_MANY_SEGS && k)
 			break;
@@ -284,19 +282,11 @@ unsigned vu_vq_pop_burst(const struct vu_dev *d, struct vu_vq *vq,
 			*fault = r;
 			break;
 		}
-		if (k + 1 < max) /* the next chain's descriptor */
-			__builtin_prefetch(
-			    &vq->desc[le16toh(
-					  vq->avail
-					      ->ring[(uint16_t)(vq->last_avail +
-								k + 1) &
-						     (vq->num - 1)]) &
-				      (vq->num - 1)]);
 		if (niov && writable)
 			__builtin_prefetch(iov[used].hva, 1, 3);
 		else if (niov)
 			__builtin_prefetch(iov[used].hva, 0, 3);
-		ch[k] = (struct vu_chain){iov + used, niov, head,
+		ch[k] = (struct vu_chain){iov + used, niov, heads[k],
 					  total > UINT32_MAX ? UINT32_MAX
 							     : (uint32_t)total};
 		used += niov;
