@@ -1191,6 +1191,11 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 	/* The burst's chains, then its descriptors in one trip to the pool. */
 	nch = vu_vq_pop_burst(d, vq, false, ch, n < PKT_BURST ? n : PKT_BURST,
 			      iov, VH_BURST_IOV, &fault);
+	if (!nch) { /* the usual poll of an idle queue ends here */
+		if (fault)
+			vq_fault(vh, vq, fault);
+		return 0;
+	}
 	nspare = pkt_pool_alloc_bulk(pool, spare, nch);
 	for (k = 0; k < nch; k++) {
 		const struct vu_chain *c = &ch[k];
@@ -1282,8 +1287,9 @@ static int vh_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 	    read(vq->kick_fd, &k, sizeof(k)) < 0) {
 		/* no kick pending: poll anyway, it is cheap */
 	}
-	got = vh_rx_queue(vh, vq, pool, pkts, n);
-	if (vu_vq_flush(&vh->dev, vq)) /* dropped chains */
+	/* An idle queue (most polls) costs one look at the ring's index. */
+	got = vu_vq_avail(vq) ? vh_rx_queue(vh, vq, pool, pkts, n) : 0;
+	if (vq->pending && vu_vq_flush(&vh->dev, vq)) /* dropped chains */
 		vu_vq_notify(&vh->dev, vq);
 	if (!vh->poll && atomic_load(&vq->ready)) {
 		/* Re-arm, then look again: buffers left over (budget) or added
