@@ -242,6 +242,8 @@ void team_leases_set(struct team *t, const struct team_lease *l, unsigned n);
 size_t team_garp_build(uint8_t *buf, size_t size, const uint8_t mac[6],
 		       uint32_t ip);
 size_t team_rarp_build(uint8_t *buf, size_t size, const uint8_t mac[6]);
+size_t team_na_build(uint8_t *buf, size_t size, const uint8_t mac[6],
+		     const uint8_t ip6[16]);
 
 /* ---- the port backend (team_port.c), control thread ---- */
 int team_port_open(const char *name, const struct team_config *cfg,

@@ -10,7 +10,9 @@
  * members carrying traffic change, every MAC whose member changed is
  * announced on its new member so the physical switch relearns it at once:
  * a gratuitous ARP when its address is known (its DHCP lease on the
- * network, else an ARP of its own), a RARP otherwise (what VMware
+ * network, else an ARP of its own), an unsolicited neighbour advertisement
+ * when its IPv6 address is known (a neighbour solicitation or advertisement
+ * of its own), a RARP when neither is (what VMware
  * and QEMU send after a move).  The same table tells a broadcast of our own
  * that the physical switch sent back (balance modes) from a stranger's.
  */
@@ -101,6 +103,110 @@ static uint32_t sender_ip(const uint8_t *f, size_t len)
 		   : 0;
 }
 
+/*
+ * The IPv6 address a frame proves its sender owns, in @ip6; false if none.
+ * Like ARP: a neighbour solicitation from a real address (not ::, which
+ * duplicate address detection uses) with a source link-layer option equal
+ * to the frame's source MAC, or an advertisement for its own source
+ * address with that target link-layer option.  A router's packets, and an
+ * advertisement for another address (proxy ND), do not count.
+ */
+static bool sender_ip6(const uint8_t *f, size_t len, uint8_t ip6[16])
+{
+	static const uint8_t zero[16];
+	size_t o = 12, opt;
+	uint16_t et;
+	uint8_t type, want;
+
+	if (len < 14)
+		return false;
+	et = pkt_get_be16(f + o);
+	if (et == ETHERTYPE_VLAN && len >= 18) {
+		o += 4;
+		et = pkt_get_be16(f + o);
+	}
+	o += 2;
+	/* IPv6 without extension headers, ICMPv6, hop limit 255 (RFC 4861),
+	 * then the 24 bytes of NS or NA up to the target. */
+	if (et != ETHERTYPE_IPV6 || len - o < 40 + 24 || (f[o] >> 4) != 6 ||
+	    f[o + 6] != 58 || f[o + 7] != 255)
+		return false;
+	type = f[o + 40];
+	if ((type != 135 && type != 136) || f[o + 41] != 0 ||
+	    !memcmp(f + o + 8, zero, 16) || f[o + 8] == 0xff)
+		return false;
+	if (type == 136 && memcmp(f + o + 40 + 8, f + o + 8, 16))
+		return false;	    /* advertises another address */
+	want = type == 135 ? 1 : 2; /* source / target link-layer option */
+	for (opt = o + 64; len - opt >= 8 && f[opt + 1];
+	     opt += (size_t)f[opt + 1] * 8) {
+		if (f[opt] == want && f[opt + 1] == 1 &&
+		    !memcmp(f + opt + 2, f + 6, 6)) {
+			memcpy(ip6, f + o + 8, 16);
+			return true;
+		}
+		if ((size_t)f[opt + 1] * 8 > len - opt)
+			break;
+	}
+	return false;
+}
+
+static bool ip6_link_local(const uint8_t a[16])
+{
+	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+}
+
+/* Record @a in @e (any datapath thread): a global address is not replaced
+ * by a link-local one. */
+static void note_ip6(struct team_mac *e, const uint8_t a[16])
+{
+	uint64_t hi, lo;
+	uint8_t cur[16];
+	uint32_t seq = atomic_load_explicit(&e->ip6_seq, memory_order_acquire);
+
+	memcpy(&hi, a, 8);
+	memcpy(&lo, a + 8, 8);
+	if (seq & 1)
+		return; /* another thread is writing it */
+	if (seq) {
+		uint64_t h =
+		    atomic_load_explicit(&e->ip6[0], memory_order_relaxed);
+		uint64_t l =
+		    atomic_load_explicit(&e->ip6[1], memory_order_relaxed);
+
+		if (h == hi && l == lo)
+			return;
+		memcpy(cur, &h, 8);
+		memcpy(cur + 8, &l, 8);
+		if (ip6_link_local(a) && !ip6_link_local(cur))
+			return;
+	}
+	if (!atomic_compare_exchange_strong(&e->ip6_seq, &seq, seq + 1))
+		return;
+	atomic_store_explicit(&e->ip6[0], hi, memory_order_relaxed);
+	atomic_store_explicit(&e->ip6[1], lo, memory_order_relaxed);
+	atomic_store_explicit(&e->ip6_seq, seq + 2, memory_order_release);
+}
+
+/* @e's IPv6 address into @a; false when it has none (or is being
+ * written). */
+static bool read_ip6(struct team_mac *e, uint8_t a[16])
+{
+	uint32_t seq = atomic_load_explicit(&e->ip6_seq, memory_order_acquire);
+	uint64_t hi, lo;
+
+	if (!seq || (seq & 1))
+		return false;
+	hi = atomic_load_explicit(&e->ip6[0], memory_order_relaxed);
+	lo = atomic_load_explicit(&e->ip6[1], memory_order_relaxed);
+	atomic_thread_fence(memory_order_acquire);
+	if (atomic_load_explicit(&e->ip6_seq, memory_order_relaxed) != seq)
+		return false;
+	memcpy(a, &hi, 8);
+	memcpy(a + 8, &lo, 8);
+	return true;
+}
+
 /**
  * team_note_tx() - remember the source of a frame the team sends
  * (datapath, no lock)
@@ -118,6 +224,7 @@ void team_note_tx(struct team *t, const struct pkt *p, uint16_t tci, unsigned m,
 	struct team_mac *e = NULL;
 	unsigned h;
 	uint32_t ip;
+	uint8_t ip6[16];
 
 	if (p->len < 14 || (src[0] & 1))
 		return;
@@ -151,6 +258,8 @@ void team_note_tx(struct team *t, const struct pkt *p, uint16_t tci, unsigned m,
 		/* Free or stale: claim it. */
 		if (atomic_compare_exchange_strong(&s->key, &key, want)) {
 			atomic_store_explicit(&s->ip, 0, memory_order_relaxed);
+			atomic_store_explicit(&s->ip6_seq, 0,
+					      memory_order_relaxed);
 			atomic_store_explicit(&s->member, 0,
 					      memory_order_relaxed);
 			atomic_store_explicit(&s->seen, 0,
@@ -175,6 +284,8 @@ void team_note_tx(struct team *t, const struct pkt *p, uint16_t tci, unsigned m,
 	ip = sender_ip(p->data, p->len);
 	if (ip && atomic_load_explicit(&e->ip, memory_order_relaxed) != ip)
 		atomic_store_explicit(&e->ip, ip, memory_order_relaxed);
+	if (sender_ip6(p->data, p->len, ip6))
+		note_ip6(e, ip6);
 }
 
 /**
@@ -233,6 +344,49 @@ size_t team_rarp_build(uint8_t *buf, size_t size, const uint8_t mac[6])
 	memcpy(buf + 22, mac, 6);
 	memcpy(buf + 32, mac, 6);
 	return 60;
+}
+
+/**
+ * team_na_build() - an unsolicited neighbour advertisement of @ip6 at @mac
+ * to all nodes (RFC 4861 7.2.6: override set, solicited clear)
+ * @buf: where to build it
+ * @size: room in @buf
+ * @mac: the MAC
+ * @ip6: its address
+ *
+ * Return: frame length (86), or 0 when @size is too small
+ */
+size_t team_na_build(uint8_t *buf, size_t size, const uint8_t mac[6],
+		     const uint8_t ip6[16])
+{
+	static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 1};
+	uint8_t *ip = buf + 14, *icmp = buf + 54;
+	uint32_t sum;
+
+	if (size < 86)
+		return 0;
+	memset(buf, 0, 86);
+	memcpy(buf, "\x33\x33\x00\x00\x00\x01", 6);
+	memcpy(buf + 6, mac, 6);
+	pkt_put_be16(buf + 12, ETHERTYPE_IPV6);
+	ip[0] = 0x60;
+	pkt_put_be16(ip + 4, 32); /* payload length */
+	ip[6] = 58;		  /* ICMPv6 */
+	ip[7] = 255;
+	memcpy(ip + 8, ip6, 16);
+	memcpy(ip + 24, all_nodes, 16);
+	icmp[0] = 136;
+	icmp[4] = 0x20; /* override */
+	memcpy(icmp + 8, ip6, 16);
+	icmp[24] = 2; /* target link-layer address */
+	icmp[25] = 1;
+	memcpy(icmp + 26, mac, 6);
+	/* Pseudo-header: addresses, upper-layer length, next header. */
+	sum = csum_partial(ip + 8, 32, 0);
+	sum += 32 + 58;
+	sum = csum_partial(icmp, 32, sum);
+	pkt_put_be16(icmp + 2, csum_fold(sum));
+	return 86;
 }
 
 static int lease_cmp(const void *a, const void *b)
@@ -305,7 +459,8 @@ void team_macs_announce(struct team *t, uint64_t now)
 {
 	uint64_t map = atomic_load(&t->map);
 	enum team_mode mode = MAP_MODE(map);
-	uint8_t frame[64];
+	uint8_t frame[96], ip6[16];
+	bool has6;
 
 	if (MAP_ACTIVE(map) < 0 && mode != TEAM_MODE_BALANCE_PORT &&
 	    mode != TEAM_MODE_BALANCE_MAC)
@@ -328,10 +483,18 @@ void team_macs_announce(struct team *t, uint64_t now)
 		ip = lease_ip(t, mac);
 		if (!ip)
 			ip = atomic_load(&e->ip);
-		n = ip ? team_garp_build(frame, sizeof(frame), mac, ip)
-		       : team_rarp_build(frame, sizeof(frame), mac);
-		t->io.send(t->io.arg, (unsigned)m, frame, n,
-			   atomic_load(&e->tci));
+		has6 = read_ip6(e, ip6);
+		if (ip || !has6) {
+			n = ip ? team_garp_build(frame, sizeof(frame), mac, ip)
+			       : team_rarp_build(frame, sizeof(frame), mac);
+			t->io.send(t->io.arg, (unsigned)m, frame, n,
+				   atomic_load(&e->tci));
+		}
+		if (has6) {
+			n = team_na_build(frame, sizeof(frame), mac, ip6);
+			t->io.send(t->io.arg, (unsigned)m, frame, n,
+				   atomic_load(&e->tci));
+		}
 		atomic_store(&e->member, (uint8_t)(m + 1));
 		t->m[m].announced++;
 		t->announcements++;

@@ -126,6 +126,10 @@ struct team_event {
  * @seen: last transmit, ms
  * @ip: its IPv4 address (an ARP of its own or its DHCP lease), host order,
  *      0 if unknown
+ * @ip6: an IPv6 address of its own (a neighbour solicitation or
+ *       advertisement it sent proves it), two big-endian halves, valid
+ *       when @ip6_seq is even and not 0
+ * @ip6_seq: seqlock over @ip6: odd while a writer is at it
  * @tci: tag its frames leave with
  * @port: switch port it came from
  * @member: member it was last sent or announced on, plus one
@@ -134,6 +138,8 @@ struct team_mac {
 	_Atomic uint64_t key;
 	_Atomic uint64_t seen;
 	_Atomic uint32_t ip;
+	_Atomic uint64_t ip6[2];
+	_Atomic uint32_t ip6_seq;
 	_Atomic uint16_t tci;
 	_Atomic uint16_t port;
 	_Atomic uint8_t member;

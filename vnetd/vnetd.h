@@ -231,6 +231,7 @@ int vnetd_team_net_up(struct vnetd *d, struct vnetd_net *net, bool restoring,
 		      struct vnetd_err *e);
 void vnetd_team_net_down(struct vnetd *d, struct vnetd_net *net);
 void vnetd_team_leases_changed(struct vnetd *d, const char *net);
+char *vnetd_team_metrics(struct vnetd *d);
 bool vnetd_team_link_event(struct vnetd *d, int ifindex, bool deleted, bool up,
 			   bool running);
 json_t *vnetd_team_show(struct vnetd *d, json_t *params, struct vnetd_err *e);

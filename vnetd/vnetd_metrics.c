@@ -645,6 +645,13 @@ char *vnetd_metrics_render(struct vnetd *d, struct vnetd_metrics *m,
 			mb_printf(&b, "%s", nat);
 		free(nat);
 	}
+	{
+		char *team = vnetd_team_metrics(d);
+
+		if (team)
+			mb_printf(&b, "%s", team);
+		free(team);
+	}
 	if (m) {
 		emit_datapath(m, &b);
 		emit_control(m, &b);

@@ -973,6 +973,16 @@ static json_t *counters(struct vnetd_nat *n)
 			    json_integer((json_int_t)st.arp_requests));
 	json_object_set_new(o, "echo_replies",
 			    json_integer((json_int_t)st.echo_replies));
+	json_object_set_new(o, "superframes",
+			    json_integer((json_int_t)st.superframes));
+	json_object_set_new(o, "superframes_whole",
+			    json_pack("{s:I,s:I}", "inside",
+				      (json_int_t)st.sf_whole[0], "outside",
+				      (json_int_t)st.sf_whole[1]));
+	json_object_set_new(o, "superframes_segmented",
+			    json_pack("{s:I,s:I}", "inside",
+				      (json_int_t)st.sf_cut[0], "outside",
+				      (json_int_t)st.sf_cut[1]));
 	json_object_set_new(o, "drops", drops);
 	return o;
 }

@@ -644,10 +644,9 @@ static int team_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 		    tm->port, now[i], jstr(conf, "backend"), why, sizeof(why));
 		if (ret) {
 			undo_adds(tm, add, n_add);
+			/* @why names the team and the member. */
 			vnetd_err_set(e, jsonrpc_code_from_errno(ret),
-				      "team '%s': cannot add member '%s': %s; "
-				      "nothing changed",
-				      o->name, now[i], why);
+				      "%s; nothing changed", why);
 			return ret;
 		}
 		snprintf(add[n_add++], 16, "%.15s", now[i]);
@@ -956,4 +955,157 @@ json_t *vnetd_team_delete(struct vnetd *d, json_t *params, struct vnetd_err *e)
 		return NULL;
 	}
 	return vnetd_obj_delete(d, &vnetd_kind_team, params, e);
+}
+
+/* Per-member counters of the metrics endpoint: name, key in "counters",
+ * help. */
+static const struct {
+	const char *name, *key, *help;
+} member_counters[] = {
+    {"vnet_team_member_rx_packets_total", "rx_packets",
+     "Frames received on a team member"},
+    {"vnet_team_member_rx_bytes_total", "rx_bytes",
+     "Bytes received on a team member"},
+    {"vnet_team_member_tx_packets_total", "tx_packets",
+     "Frames sent on a team member"},
+    {"vnet_team_member_tx_bytes_total", "tx_bytes",
+     "Bytes sent on a team member"},
+};
+
+/* One family: its HELP and TYPE lines, then a sample per member of every
+ * running team whose status @st holds. */
+static void member_family(FILE *f, json_t *st, const char *name,
+			  const char *type, const char *help, const char *key,
+			  bool counters)
+{
+	size_t i, k;
+	json_t *t, *mo;
+
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	json_array_foreach(st, i, t)
+	{
+		json_array_foreach(json_object_get(t, "member_list"), k, mo)
+		{
+			json_t *v = json_object_get(
+			    counters ? json_object_get(mo, "counters") : mo,
+			    key);
+
+			fprintf(f, "%s{team=\"%s\",member=\"%s\"} %lld\n", name,
+				jstr(t, "team"), jstr(mo, "name"),
+				json_is_boolean(v)
+				    ? (long long)json_is_true(v)
+				    : (long long)json_integer_value(v));
+		}
+	}
+}
+
+/* A counter family with one sample per running team. */
+static void team_counter(FILE *f, json_t *st, const char *name,
+			 const char *help, const char *key)
+{
+	size_t i;
+	json_t *t;
+
+	fprintf(f, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+	json_array_foreach(st, i, t)
+	{
+		fprintf(f, "%s{team=\"%s\"} %lld\n", name, jstr(t, "team"),
+			(long long)json_integer_value(json_object_get(t, key)));
+	}
+}
+
+/**
+ * vnetd_team_metrics() - the teaming families of the metrics endpoint:
+ * each running team's state, failovers and announcements, and per member
+ * whether it carries traffic, its carrier, frames and bytes each way and
+ * drops by reason
+ * @d: daemon
+ *
+ * Return: text in the Prometheus exposition format (free() it), or NULL
+ */
+char *vnetd_team_metrics(struct vnetd *d)
+{
+	static const char *const states[] = {"up", "down", "fallback"};
+	const struct vnetd_objset *s = vnetd_objs(d, &vnetd_kind_team);
+	json_t *all = json_array(), *t;
+	char *buf = NULL;
+	size_t len = 0, i, k;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f || !all) {
+		if (f)
+			fclose(f);
+		free(buf);
+		json_decref(all);
+		return NULL;
+	}
+	for (i = 0; i < s->n; i++) {
+		struct vnetd_team *tm = team_of(s->v[i]);
+		json_t *st;
+
+		if (!tm->port)
+			continue;
+		st = json_object();
+		team_port_status(tm->port, st);
+		json_object_set_new(st, "team", json_string(tm->obj.name));
+		json_array_append_new(all, st);
+	}
+	fprintf(f, "# HELP vnet_team_state A running team's state (1 for the "
+		   "current one)\n# TYPE vnet_team_state gauge\n");
+	json_array_foreach(all, i, t)
+	{
+		for (k = 0; k < ARRAY_SIZE(states); k++)
+			fprintf(
+			    f, "vnet_team_state{team=\"%s\",state=\"%s\"} %d\n",
+			    jstr(t, "team"), states[k],
+			    !strcmp(jstr(t, "state"), states[k]));
+	}
+	team_counter(f, all, "vnet_team_failovers_total",
+		     "Changes of the members carrying a team's traffic",
+		     "failovers");
+	team_counter(f, all, "vnet_team_announcements_total",
+		     "Gratuitous ARPs and RARPs a team sent after failovers",
+		     "announcements");
+	member_family(f, all, "vnet_team_member_carrying", "gauge",
+		      "A team member sends the team's traffic (1) or not (0)",
+		      "tx", false);
+	member_family(f, all, "vnet_team_member_carrier", "gauge",
+		      "A team member's carrier", "carrier", false);
+	for (k = 0; k < ARRAY_SIZE(member_counters); k++)
+		member_family(f, all, member_counters[k].name, "counter",
+			      member_counters[k].help, member_counters[k].key,
+			      true);
+	fprintf(f, "# HELP vnet_team_member_drops_total Frames a team member "
+		   "dropped, by reason\n# TYPE vnet_team_member_drops_total "
+		   "counter\n");
+	json_array_foreach(all, i, t)
+	{
+		json_t *mo;
+		size_t m;
+
+		json_array_foreach(json_object_get(t, "member_list"), m, mo)
+		{
+			const char *reason;
+			json_t *v;
+
+			json_object_foreach(
+			    json_object_get(json_object_get(mo, "counters"),
+					    "drops"),
+			    reason, v)
+			{
+				fprintf(
+				    f,
+				    "vnet_team_member_drops_total{team=\"%s\","
+				    "member=\"%s\",reason=\"%s\"} %lld\n",
+				    jstr(t, "team"), jstr(mo, "name"), reason,
+				    (long long)json_integer_value(v));
+			}
+		}
+	}
+	json_decref(all);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }

@@ -95,7 +95,8 @@ void vgw_arm(struct vnic_gateway *g)
 	uint64_t now = now_ns(), due = UINT64_MAX;
 
 	if (g->out[0].head != g->out[0].tail ||
-	    g->out[1].head != g->out[1].tail)
+	    g->out[1].head != g->out[1].tail ||
+	    g->out[2].head != g->out[2].tail)
 		due = now;
 	for (unsigned i = 0; i < VGW_PROBE_SLOTS; i++)
 		if (g->probe[i].used && g->probe[i].deadline < due)
@@ -149,8 +150,9 @@ int vgw_queue_init(struct vgw_queue *q, unsigned slots, size_t slot_size)
 	q->slots = slots;
 	q->slot_size = slot_size;
 	q->len = calloc(slots, sizeof(*q->len));
+	q->ol = calloc(slots, sizeof(*q->ol));
 	q->mem = malloc(slots * slot_size);
-	return q->len && q->mem ? 0 : -ENOMEM;
+	return q->len && q->ol && q->mem ? 0 : -ENOMEM;
 }
 
 /**
@@ -160,6 +162,7 @@ int vgw_queue_init(struct vgw_queue *q, unsigned slots, size_t slot_size)
 void vgw_queue_fini(struct vgw_queue *q)
 {
 	free(q->len);
+	free(q->ol);
 	free(q->mem);
 }
 
@@ -167,12 +170,14 @@ void vgw_queue_fini(struct vgw_queue *q)
  * vgw_queue_slot() - room for a frame at the tail of a queue
  * @q: queue
  * @len: the frame's length
+ * @ol: its offload state (kept with it), NULL for a finished frame
  * @full: counter bumped when the queue is full
  * @too_big: counter bumped when @len exceeds a slot
  *
  * Return: where to write the frame, or NULL
  */
-uint8_t *vgw_queue_slot(struct vgw_queue *q, size_t len, uint64_t *full,
+uint8_t *vgw_queue_slot(struct vgw_queue *q, size_t len,
+			const struct pkt_offload *ol, uint64_t *full,
 			uint64_t *too_big)
 {
 	unsigned i;
@@ -187,6 +192,7 @@ uint8_t *vgw_queue_slot(struct vgw_queue *q, size_t len, uint64_t *full,
 	}
 	i = q->tail++ % q->slots;
 	q->len[i] = len;
+	q->ol[i] = ol ? *ol : (struct pkt_offload){0};
 	return q->mem + (size_t)i * q->slot_size;
 }
 
@@ -200,9 +206,50 @@ uint8_t *vgw_queue_slot(struct vgw_queue *q, size_t len, uint64_t *full,
  */
 uint8_t *vgw_out_slot(struct vnic_gateway *g, size_t len)
 {
-	return vgw_queue_slot(&g->out[len > VGW_SLOT_SIZE], len,
+	return vgw_out_slot_ol(g, len, NULL);
+}
+
+/**
+ * vgw_out_slot_ol() - room for a frame with offload state (a NAT'ed frame
+ * going back into the private network) in the gateway's own queue
+ * @g: gateway, locked
+ * @len: frame length, up to PKT_GSO_MAX_FRAME
+ * @ol: the frame's offload state, kept with it; NULL for none
+ *
+ * Return: where to write the frame, or NULL (counted)
+ */
+uint8_t *vgw_out_slot_ol(struct vnic_gateway *g, size_t len,
+			 const struct pkt_offload *ol)
+{
+	return vgw_queue_slot(&g->out[vgw_queue_pick(len)], len, ol,
 			      &g->st.drops[VGW_DROP_OUT_FULL],
 			      &g->st.drops[VGW_DROP_TOO_BIG]);
+}
+
+/**
+ * vgw_ol_finish() - fill in the partial L4 checksum of a frame the gateway
+ * holds, before anything reads, verifies or quotes that checksum
+ * @f: the frame (Ethernet header first), writable
+ * @len: its length
+ * @ol: its offload state; the checksum flag is cleared
+ *
+ * A super-frame keeps its segmentation: its checksum then covers the whole
+ * frame (what an ICMP error quoting it shows).
+ *
+ * Return: false when the checksum's offsets lie outside the frame
+ */
+bool vgw_ol_finish(uint8_t *f, size_t len, struct pkt_offload *ol)
+{
+	size_t start = ol->csum_start, at = start + ol->csum_offset;
+
+	if (!(ol->flags & PKT_OL_NEEDS_CSUM))
+		return true;
+	if (start >= len || at + 2 > len)
+		return false;
+	pkt_put_be16(f + at,
+		     csum_fold(csum_partial(f + start, len - start, 0)));
+	ol->flags &= (uint8_t)~PKT_OL_NEEDS_CSUM;
+	return true;
 }
 
 /**
@@ -221,12 +268,15 @@ unsigned vgw_queue_drain(struct vgw_queue *q, struct pkt_pool *pool,
 
 	while (got < n && q->head != q->tail) {
 		unsigned i = q->head % q->slots;
-		struct pkt *p = pkt_pool_alloc(pool);
+		struct pkt *p = q->len[i] > PKT_MAX_FRAME
+				    ? pkt_pool_alloc_big(pool)
+				    : pkt_pool_alloc(pool);
 
 		if (!p) /* the pool is dry: the frames wait */
 			break;
 		memcpy(p->data, q->mem + (size_t)i * q->slot_size, q->len[i]);
 		p->len = (uint32_t)q->len[i];
+		p->ol = q->ol[i];
 		pkts[got++] = p;
 		q->head++;
 	}
@@ -628,6 +678,11 @@ static void frame_in(struct vnic_gateway *g, uint8_t *f, size_t len)
 	if (type == ETHERTYPE_IPV4 && g->nat && !memcmp(f, g->mac, 6) &&
 	    vgw_nat_ip(g, f, len))
 		return;
+	/* The services read whole, finished datagrams. */
+	if (g->scratch_ol.gso_type)
+		return gw_drop(g, VGW_DROP_SUPERFRAME);
+	if (!vgw_ol_finish(f, len, &g->scratch_ol))
+		return gw_drop(g, VGW_DROP_BAD_IP);
 	if (type == ETHERTYPE_IPV4)
 		return ip_in(g, eth, &c);
 	gw_drop(g, VGW_DROP_NOT_FOR_US);
@@ -677,6 +732,7 @@ static void gw_close(struct vnic *v)
 		close(g->pfd);
 	vgw_queue_fini(&g->out[0]);
 	vgw_queue_fini(&g->out[1]);
+	vgw_queue_fini(&g->out[2]);
 	pthread_mutex_destroy(&g->lock);
 	free(g);
 }
@@ -702,7 +758,8 @@ static int gw_open(const struct vnic_params *params, struct vnic **out,
 	g->pfd = vgw_wait_fd(g->tfd, g->efd);
 	if (g->pfd < 0 ||
 	    vgw_queue_init(&g->out[0], VGW_OUT_SLOTS, VGW_SLOT_SIZE) ||
-	    vgw_queue_init(&g->out[1], VGW_BIG_SLOTS, PKT_MAX_FRAME)) {
+	    vgw_queue_init(&g->out[1], VGW_BIG_SLOTS, PKT_MAX_FRAME) ||
+	    vgw_queue_init(&g->out[2], VGW_GSO_SLOTS, PKT_GSO_MAX_FRAME)) {
 		int rc = g->pfd < 0 ? g->pfd : -ENOMEM;
 
 		snprintf(err, errlen, "gateway %s: %s", params->name,
@@ -748,8 +805,8 @@ static int gw_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 			probe_finish(g, &g->probe[i], false);
 	if (g->cfg.dhcp && g->next_expiry <= gw_now(g))
 		g->next_expiry = dhcps_expire(g->cfg.dhcp, gw_now(g));
-	got = vgw_queue_drain(&g->out[0], pool, pkts, n);
-	got += vgw_queue_drain(&g->out[1], pool, pkts + got, n - got);
+	for (unsigned k = 0; k < 3; k++)
+		got += vgw_queue_drain(&g->out[k], pool, pkts + got, n - got);
 	vgw_arm(g);
 	pthread_mutex_unlock(&g->lock);
 	return (int)got;
@@ -757,7 +814,8 @@ static int gw_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 
 /**
  * vgw_gather() - copy a frame the switch hands the gateway (either leg)
- * into its scratch buffer, the tag inserted
+ * into its scratch buffer, the tag inserted, its offload state in
+ * g->scratch_ol (the checksum start moved with the tag)
  * @g: gateway, locked
  * @o: the frame
  *
@@ -775,6 +833,18 @@ size_t vgw_gather(struct vnic_gateway *g, const struct pkt_out *o)
 			break;
 		memcpy(g->scratch + len, iov[k].iov_base, iov[k].iov_len);
 		len += iov[k].iov_len;
+	}
+	g->scratch_ol = o->pkt->ol;
+	if (pkt_has_offload(o->pkt)) {
+		/* A tag inserted (or stripped) before the L3 header moves
+		 * where the checksummed bytes and the headers end. */
+		long delta = (long)len - (long)o->pkt->len;
+
+		g->scratch_ol.csum_start =
+		    (uint16_t)(g->scratch_ol.csum_start + delta);
+		if (g->scratch_ol.gso_type)
+			g->scratch_ol.hdr_len =
+			    (uint8_t)(g->scratch_ol.hdr_len + delta);
 	}
 	return len;
 }

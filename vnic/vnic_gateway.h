@@ -48,7 +48,9 @@ struct dns_names;
 	  "too many replies waiting for a lease commit or an ARP probe")       \
 	X(COMMIT_FAILED, "commit_failed",                                      \
 	  "a lease commit failed: its reply was not sent")                     \
-	X(TOO_BIG, "too_big", "reply larger than a gateway frame")
+	X(TOO_BIG, "too_big", "reply larger than a gateway frame")             \
+	X(SUPERFRAME, "superframe",                                            \
+	  "TCP super-frame for the gateway itself (no NAT to carry it)")
 
 enum vgw_drop {
 #define VGW_DROP_ENUM(id, name, desc) VGW_DROP_##id,
@@ -173,7 +175,10 @@ struct nat_config;
 	  "one (0/8, 127/8, multicast, class E, broadcast, inside the "        \
 	  "subnet): ignored or declined")                                      \
 	X(DHCP_FOREIGN, "dhcp_foreign",                                        \
-	  "DHCP ACK or NAK from another server than the one in use")
+	  "DHCP ACK or NAK from another server than the one in use")           \
+	X(BAD_OFFLOAD, "bad_offload",                                          \
+	  "super-frame or partial checksum the NAT cannot carry (not TCPv4, "  \
+	  "checksum not at the TCP/UDP field, fragment)")
 
 enum vgw_nat_drop {
 #define VGW_NAT_DROP_ENUM(id, name, desc) VGW_NAT_DROP_##id,
@@ -234,6 +239,10 @@ struct vgw_nat_config {
  * @to_inside: packets delivered into the private network (hairpins too)
  * @icmp_errors: time exceeded and fragmentation needed sent
  * @echo_replies: echo requests to the external address answered
+ * @superframes: TCP super-frames translated whole (both ways)
+ * @sf_whole: super-frames the switch handed the inside leg [0] and the
+ *            external leg [1] whole
+ * @sf_cut: super-frames the switch cut for them (an offload they lack)
  * @arp_requests: ARP requests sent (both legs)
  * @arp_replies: ARP requests for the external address answered
  * @dhcp_sent: DHCP client messages sent
@@ -245,6 +254,7 @@ struct vgw_nat_config {
  */
 struct vgw_nat_stats {
 	uint64_t to_outside, to_inside, icmp_errors, echo_replies;
+	uint64_t superframes, sf_whole[2], sf_cut[2];
 	uint64_t arp_requests, arp_replies;
 	uint64_t dhcp_sent, dhcp_acks, dhcp_naks;
 	struct vgw_nat_lease lease;

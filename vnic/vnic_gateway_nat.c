@@ -66,6 +66,7 @@ struct pend {
 	bool used;
 	uint32_t hop;
 	size_t len;
+	struct pkt_offload ol;
 	uint8_t data[VGW_SLOT_SIZE];
 };
 
@@ -107,7 +108,7 @@ struct vgw_leg {
 	int efd;     /* readable while frames wait */
 	bool kicked; /* @efd was written and not read yet */
 	_Atomic uint64_t due;
-	struct vgw_queue out[2];
+	struct vgw_queue out[3]; /* small, jumbo, super-frames */
 };
 
 struct vgw_nat {
@@ -161,7 +162,8 @@ static const uint8_t bcast_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 static void leg_arm(struct vgw_leg *l)
 {
 	bool work = l->out[0].head != l->out[0].tail ||
-		    l->out[1].head != l->out[1].tail;
+		    l->out[1].head != l->out[1].tail ||
+		    l->out[2].head != l->out[2].tail;
 	uint64_t one = 1;
 
 	atomic_store_explicit(&l->due, work ? 0 : UINT64_MAX,
@@ -170,15 +172,17 @@ static void leg_arm(struct vgw_leg *l)
 		l->kicked = true;
 }
 
-/* Room for a frame leaving on @side. */
-static uint8_t *leg_slot(struct vnic_gateway *g, int side, size_t len)
+/* Room for a frame leaving on @side, with its offload state @ol (NULL:
+ * none). */
+static uint8_t *leg_slot_ol(struct vnic_gateway *g, int side, size_t len,
+			    const struct pkt_offload *ol)
 {
 	struct vgw_nat *n = g->nat;
 	uint64_t too_big = 0;
 	uint8_t *f;
 
 	if (side == INSIDE) {
-		f = vgw_out_slot(g, len);
+		f = vgw_out_slot_ol(g, len, ol);
 		if (!f)
 			ndrop(n, VGW_NAT_DROP_QUEUE_FULL);
 		return f;
@@ -187,11 +191,16 @@ static uint8_t *leg_slot(struct vnic_gateway *g, int side, size_t len)
 		ndrop(n, VGW_NAT_DROP_NO_LEG);
 		return NULL;
 	}
-	f = vgw_queue_slot(&n->leg->out[len > VGW_SLOT_SIZE], len,
+	f = vgw_queue_slot(&n->leg->out[vgw_queue_pick(len)], len, ol,
 			   &n->st.drops[VGW_NAT_DROP_QUEUE_FULL], &too_big);
 	if (too_big)
 		ndrop(n, VGW_NAT_DROP_TOO_BIG);
 	return f;
+}
+
+static uint8_t *leg_slot(struct vnic_gateway *g, int side, size_t len)
+{
+	return leg_slot_ol(g, side, len, NULL);
 }
 
 static const uint8_t *side_mac(const struct vnic_gateway *g, int side)
@@ -280,7 +289,7 @@ static void arp_learn(struct vnic_gateway *g, int side, uint32_t ip,
 		if (!p->used || p->hop != ip)
 			continue;
 		p->used = false;
-		f = leg_slot(g, side, p->len);
+		f = leg_slot_ol(g, side, p->len, &p->ol);
 		if (!f)
 			continue;
 		memcpy(f, p->data, p->len);
@@ -292,10 +301,10 @@ static void arp_learn(struct vnic_gateway *g, int side, uint32_t ip,
 
 /*
  * Send the frame @f (@len bytes, IPv4 after 14 bytes of Ethernet header to
- * be filled) out @side to next hop @hop.
+ * be filled, offload state @ol) out @side to next hop @hop.
  */
 static void leg_send(struct vnic_gateway *g, int side, uint32_t hop, uint8_t *f,
-		     size_t len)
+		     size_t len, const struct pkt_offload *ol)
 {
 	struct vgw_nat *n = g->nat;
 	struct resolver *r = &n->arp[side];
@@ -314,7 +323,7 @@ static void leg_send(struct vnic_gateway *g, int side, uint32_t hop, uint8_t *f,
 			e->tries = 1;
 			arp_request(g, side, hop);
 		}
-		o = leg_slot(g, side, len);
+		o = leg_slot_ol(g, side, len, ol);
 		if (!o)
 			return;
 		memcpy(f, e->mac, 6);
@@ -336,6 +345,7 @@ static void leg_send(struct vnic_gateway *g, int side, uint32_t hop, uint8_t *f,
 	slot->used = true;
 	slot->hop = hop;
 	slot->len = len;
+	slot->ol = *ol;
 	memcpy(slot->data, f, len);
 	if (!e || e->state != ARP_RESOLVING) {
 		/* An expired entry keeps its slot; a new one takes one. */
@@ -805,6 +815,67 @@ static size_t ip_total(const uint8_t *ip, size_t len)
 	return tot <= len ? tot : 0;
 }
 
+/*
+ * Ready a frame the switch handed a leg (offload state @ol) for the engine.
+ * A partial TCP or UDP checksum stays partial: the engine updates the
+ * pseudo-header sum it holds (NAT_F_CSUM_PARTIAL in *@flags), and the
+ * segments or the egress finish it.  Any other partial checksum (ICMP, an
+ * odd offset) is finished here, since the engine verifies or rewrites it
+ * whole.  A super-frame must be TCPv4 with its checksum partial at the TCP
+ * field.  The NAT changes no header's length, so csum_start and hdr_len
+ * stay right.
+ *
+ * Return: false for a frame to drop (counted)
+ */
+static bool ol_prep(struct vgw_nat *n, uint8_t *f, size_t len,
+		    struct pkt_offload *ol, unsigned *flags)
+{
+	const uint8_t *ip = f + 14;
+	size_t hl = (size_t)(ip[0] & 15) * 4;
+	uint8_t proto = ip[9];
+	bool partial = ol->flags & PKT_OL_NEEDS_CSUM;
+
+	*flags = 0;
+	if (!ol->flags && !ol->gso_type)
+		return true;
+	if (partial && len >= 34 && ip[0] >> 4 == 4 && hl >= 20 &&
+	    !(pkt_get_be16(ip + 6) & 0x3fff) && ol->csum_start == 14 + hl &&
+	    ((proto == NAT_PROTO_TCP && ol->csum_offset == 16) ||
+	     (proto == NAT_PROTO_UDP && ol->csum_offset == 6)) &&
+	    (!ol->gso_type ||
+	     (ol->gso_type == PKT_GSO_TCPV4 && proto == NAT_PROTO_TCP))) {
+		*flags = NAT_F_CSUM_PARTIAL;
+		return true;
+	}
+	if (!ol->gso_type && vgw_ol_finish(f, len, ol))
+		return true;
+	ndrop(n, VGW_NAT_DROP_BAD_OFFLOAD);
+	return false;
+}
+
+/* IP bytes of the largest packet a frame of IP length @tot puts on the
+ * wire: a super-frame's segments (each carries the headers), not itself. */
+static size_t wire_size(const struct pkt_offload *ol, size_t tot)
+{
+	size_t seg;
+
+	if (!ol->gso_type || ol->hdr_len <= 14)
+		return tot;
+	seg = (size_t)ol->hdr_len - 14 + ol->gso_size;
+	return seg < tot ? seg : tot;
+}
+
+/* An ICMP error about a frame that may hold a partial checksum: the quote
+ * shows it finished. */
+static void icmp_error_ol(struct vnic_gateway *g, int side, uint8_t *f,
+			  size_t len, struct pkt_offload *ol, uint8_t type,
+			  uint8_t code, uint16_t mtu, uint32_t src)
+{
+	if (!vgw_ol_finish(f, len, ol))
+		return ndrop(g->nat, VGW_NAT_DROP_BAD_OFFLOAD);
+	icmp_error(g, side, f, f + 14, len - 14, type, code, mtu, src);
+}
+
 /* @src (a checked inside source) sent from @mac: keep the cache fresh. */
 static void learn_vm(struct vnic_gateway *g, uint32_t src, const uint8_t *mac)
 {
@@ -830,9 +901,11 @@ static void learn_vm(struct vnic_gateway *g, uint32_t src, const uint8_t *mac)
 bool vgw_nat_ip(struct vnic_gateway *g, uint8_t *f, size_t len)
 {
 	struct vgw_nat *n = g->nat;
+	struct pkt_offload *ol = &g->scratch_ol;
 	uint8_t *ip = f + 14;
 	size_t iplen = len - 14, tot;
 	struct nat_verdict v;
+	unsigned flags;
 	uint32_t src;
 	uint8_t smac[6];
 
@@ -846,16 +919,20 @@ bool vgw_nat_ip(struct vnic_gateway *g, uint8_t *f, size_t len)
 		ndrop(n, VGW_NAT_DROP_NO_ADDRESS);
 		return true;
 	}
+	if (!ol_prep(n, f, len, ol, &flags))
+		return true;
+	/* A super-frame is too big only if its segments are. */
 	tot = ip_total(ip, iplen);
-	if (tot > n->ext_mtu) {
+	if (wire_size(ol, tot) > n->ext_mtu) {
 		if (pkt_get_be16(ip + 6) & 0x4000)
-			icmp_error(g, INSIDE, f, ip, iplen, 3, 4,
-				   (uint16_t)n->ext_mtu, g->cfg.ip);
+			icmp_error_ol(g, INSIDE, f, len, ol, 3, 4,
+				      (uint16_t)n->ext_mtu, g->cfg.ip);
 		else
 			ndrop(n, VGW_NAT_DROP_TOO_BIG);
 		return true;
 	}
-	nat_out(n->t, ip, iplen, 0, now_sec(), &v);
+	nat_out(n->t, ip, iplen, flags, now_sec(), &v);
+	n->st.superframes += v.action != NAT_DROP && ol->gso_type;
 	/* Only a packet the engine took (header, checksum and source
 	 * checked) teaches the VM's MAC. */
 	if (v.action != NAT_DROP)
@@ -863,19 +940,19 @@ bool vgw_nat_ip(struct vnic_gateway *g, uint8_t *f, size_t len)
 	switch (v.action) {
 	case NAT_FORWARD:
 		leg_send(g, OUTSIDE, next_hop(n, vgw_get_be32(ip + 16)), f,
-			 14 + ip_total(ip, iplen));
+			 14 + ip_total(ip, iplen), ol);
 		break;
 	case NAT_HAIRPIN:
 		leg_send(g, INSIDE, vgw_get_be32(ip + 16), f,
-			 14 + ip_total(ip, iplen));
+			 14 + ip_total(ip, iplen), ol);
 		break;
 	case NAT_HOST:
 		echo_reply(g, INSIDE, f, len);
 		break;
 	case NAT_DROP:
 		if (v.drop == NAT_DROP_TTL)
-			icmp_error(g, INSIDE, f, ip, iplen, 11, 0, 0,
-				   g->cfg.ip);
+			icmp_error_ol(g, INSIDE, f, len, ol, 11, 0, 0,
+				      g->cfg.ip);
 		else if (v.drop == NAT_DROP_PORTS_EXHAUSTED ||
 			 v.drop == NAT_DROP_TABLE_FULL)
 			vlog_rl(VNIC, WARN, "%s: NAT %s: new flow refused",
@@ -889,11 +966,13 @@ bool vgw_nat_ip(struct vnic_gateway *g, uint8_t *f, size_t len)
 static void leg_frame(struct vnic_gateway *g, uint8_t *f, size_t len)
 {
 	struct vgw_nat *n = g->nat;
+	struct pkt_offload *ol = &g->scratch_ol;
 	struct pkt_cursor c;
 	const uint8_t *a;
 	uint8_t *ip;
 	size_t iplen, tot;
 	struct nat_verdict v;
+	unsigned flags;
 	uint16_t type;
 
 	pkt_cursor_init(&c, f, len);
@@ -930,6 +1009,8 @@ static void leg_frame(struct vnic_gateway *g, uint8_t *f, size_t len)
 		    pkt_get_be16(ip + hl) == DHCPS_PORT) {
 			size_t ul = pkt_get_be16(ip + hl + 4);
 
+			if (ol->gso_type || !vgw_ol_finish(f, len, ol))
+				return ndrop(n, VGW_NAT_DROP_BAD_OFFLOAD);
 			if (ul >= 8 && ul <= tot - hl)
 				dhcpc_rx(g, f, ip + hl + 8, ul - 8);
 			return;
@@ -939,28 +1020,31 @@ static void leg_frame(struct vnic_gateway *g, uint8_t *f, size_t len)
 		return; /* broadcast IPv4 other than the DHCP client's */
 	if (!n->addr.ip)
 		return ndrop(n, VGW_NAT_DROP_NO_ADDRESS);
-	if (tot > g->base.mtu) {
+	if (!ol_prep(n, f, len, ol, &flags))
+		return;
+	if (wire_size(ol, tot) > g->base.mtu) {
 		if (pkt_get_be16(ip + 6) & 0x4000)
-			icmp_error(g, OUTSIDE, f, ip, iplen, 3, 4,
-				   (uint16_t)g->base.mtu, n->addr.ip);
+			icmp_error_ol(g, OUTSIDE, f, len, ol, 3, 4,
+				      (uint16_t)g->base.mtu, n->addr.ip);
 		else
 			ndrop(n, VGW_NAT_DROP_TOO_BIG);
 		return;
 	}
-	nat_in(n->t, ip, iplen, 0, now_sec(), &v);
+	nat_in(n->t, ip, iplen, flags, now_sec(), &v);
+	n->st.superframes += v.action != NAT_DROP && ol->gso_type;
 	switch (v.action) {
 	case NAT_FORWARD:
 	case NAT_HAIRPIN:
 		leg_send(g, INSIDE, vgw_get_be32(ip + 16), f,
-			 14 + ip_total(ip, iplen));
+			 14 + ip_total(ip, iplen), ol);
 		break;
 	case NAT_HOST:
 		echo_reply(g, OUTSIDE, f, len);
 		break;
 	case NAT_DROP:
 		if (v.drop == NAT_DROP_TTL)
-			icmp_error(g, OUTSIDE, f, ip, iplen, 11, 0, 0,
-				   n->addr.ip);
+			icmp_error_ol(g, OUTSIDE, f, len, ol, 11, 0, 0,
+				      n->addr.ip);
 		break;
 	}
 }
@@ -992,8 +1076,8 @@ static void leg_close(struct vnic *v)
 	}
 	if (l->efd >= 0)
 		close(l->efd);
-	vgw_queue_fini(&l->out[0]);
-	vgw_queue_fini(&l->out[1]);
+	for (unsigned k = 0; k < 3; k++)
+		vgw_queue_fini(&l->out[k]);
 	free(l);
 }
 
@@ -1013,8 +1097,9 @@ static int leg_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 		}
 		l->kicked = false;
 	}
-	got = vgw_queue_drain(&l->out[0], pool, pkts, n);
-	got += vgw_queue_drain(&l->out[1], pool, pkts + got, n - got);
+	got = 0;
+	for (unsigned k = 0; k < 3; k++)
+		got += vgw_queue_drain(&l->out[k], pool, pkts + got, n - got);
 	leg_arm(l);
 	pthread_mutex_unlock(&l->g->lock);
 	return (int)got;
@@ -1116,13 +1201,14 @@ int vnic_gateway_nat_open(struct vnic *gw, const struct vgw_nat_config *cfg,
 	l->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (l->efd < 0 ||
 	    vgw_queue_init(&l->out[0], LEG_SLOTS, VGW_SLOT_SIZE) ||
-	    vgw_queue_init(&l->out[1], LEG_BIG_SLOTS, PKT_MAX_FRAME)) {
+	    vgw_queue_init(&l->out[1], LEG_BIG_SLOTS, PKT_MAX_FRAME) ||
+	    vgw_queue_init(&l->out[2], VGW_GSO_SLOTS, PKT_GSO_MAX_FRAME)) {
 		snprintf(err, errlen, "%s: %s", cfg->name,
 			 l->efd < 0 ? strerror(errno) : "out of memory");
 		if (l->efd >= 0)
 			close(l->efd);
-		vgw_queue_fini(&l->out[0]);
-		vgw_queue_fini(&l->out[1]);
+		for (unsigned k = 0; k < 3; k++)
+			vgw_queue_fini(&l->out[k]);
 		free(l);
 		free(n);
 		return -ENOMEM;
@@ -1155,6 +1241,10 @@ int vnic_gateway_nat_open(struct vnic *gw, const struct vgw_nat_config *cfg,
 	pthread_mutex_lock(&g->lock);
 	g->nat = n;
 	pthread_mutex_unlock(&g->lock);
+	/* Both legs carry partial checksums and TCPv4 super-frames through
+	 * the engine whole, so NAT'ed TCP crosses in 64 KB frames. */
+	atomic_store(&l->base.tx_offloads, VGW_TX_OFFLOADS);
+	atomic_store(&g->base.tx_offloads, VGW_TX_OFFLOADS);
 	*leg = &l->base;
 	return 0;
 }
@@ -1233,6 +1323,14 @@ void vnic_gateway_nat_stats(struct vnic *gw, struct vgw_nat_stats *st,
 		*st = g->nat->st;
 		st->lease = g->nat->addr;
 		st->dhcp_state = dhcpc_names[g->nat->dc.state];
+		st->sf_whole[INSIDE] = atomic_load(&g->base.sf_whole);
+		st->sf_cut[INSIDE] = atomic_load(&g->base.sf_cut);
+		if (g->nat->leg) {
+			st->sf_whole[OUTSIDE] =
+			    atomic_load(&g->nat->leg->base.sf_whole);
+			st->sf_cut[OUTSIDE] =
+			    atomic_load(&g->nat->leg->base.sf_cut);
+		}
 		nat_stats_get(g->nat->t, ns);
 	}
 	pthread_mutex_unlock(&g->lock);

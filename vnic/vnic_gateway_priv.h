@@ -11,12 +11,18 @@
 
 #include "../dhcp/dhcp.h"
 #include "../lib/pkt.h"
+#include "../lib/vnet_hdr.h"
 #include "vnic_gateway.h"
 #include "vnic_provider.h"
 
-#define VGW_OUT_SLOTS	 512  /* frames up to VGW_SLOT_SIZE */
-#define VGW_SLOT_SIZE	 1536 /* every reply but a jumbo echo */
-#define VGW_BIG_SLOTS	 8    /* frames up to PKT_MAX_FRAME */
+#define VGW_OUT_SLOTS 512  /* frames up to VGW_SLOT_SIZE */
+#define VGW_SLOT_SIZE 1536 /* every reply but a jumbo echo */
+#define VGW_BIG_SLOTS 8	   /* frames up to PKT_MAX_FRAME */
+#define VGW_GSO_SLOTS 32   /* NAT'ed super-frames up to PKT_GSO_MAX_FRAME */
+/* What a gateway leg with NAT takes on transmit: partial checksums and TCPv4
+ * super-frames (the NAT is IPv4; other offloads are cut or finished by the
+ * switch first). */
+#define VGW_TX_OFFLOADS	 (VNET_OL_CSUM | VNET_OL_TSO4 | VNET_OL_ECN)
 #define VGW_COMMIT_SLOTS 512
 #define VGW_PROBE_SLOTS	 16
 #define VGW_MSG_MAX	 1500 /* DHCP message kept while its probe runs */
@@ -29,15 +35,24 @@ struct vgw_nat;
 /*
  * A queue of frames waiting for rx_burst(): fixed slots, one writer and one
  * reader at a time under the gateway's lock.  Small frames (a burst of DHCP
- * replies to a relay) and jumbo ones (echo replies) queue apart so a burst
- * costs little memory.
+ * replies to a relay), jumbo ones (echo replies) and super-frames (NAT'ed
+ * TCP) queue apart so a burst costs little memory.  Each slot keeps its
+ * frame's offload state (@ol), zero for the gateway's own frames.
  */
 struct vgw_queue {
 	unsigned head, tail, slots;
 	size_t slot_size;
 	size_t *len;
+	struct pkt_offload *ol;
 	uint8_t *mem;
 };
+
+/* The queue of @q (an array of three: small, jumbo, super-frames) that
+ * fits a frame of @len bytes. */
+static inline unsigned vgw_queue_pick(size_t len)
+{
+	return len <= VGW_SLOT_SIZE ? 0 : len <= PKT_MAX_FRAME ? 1 : 2;
+}
 
 /* An ACK waiting for its lease to be committed. */
 struct vgw_commit {
@@ -71,13 +86,15 @@ struct vnic_gateway {
 	int64_t next_expiry;  /* the DHCP server's, its seconds */
 	uint64_t token;
 	struct vgw_stats st;
-	struct vgw_queue out[2]; /* small frames, jumbo frames */
+	struct vgw_queue out[3]; /* small, jumbo, super-frames */
 	struct vgw_commit commit[VGW_COMMIT_SLOTS];
 	uint16_t free_commit[VGW_COMMIT_SLOTS]; /* stack of free slots */
 	unsigned n_free_commit;
 	struct vgw_probe probe[VGW_PROBE_SLOTS];
 	uint8_t msg[VGW_MSG_MAX]; /* a probe's message, being replayed */
-	uint8_t scratch[PKT_MAX_FRAME + 4]; /* a frame handed to tx_burst() */
+	uint8_t
+	    scratch[PKT_GSO_MAX_FRAME + 4]; /* a frame handed to tx_burst() */
+	struct pkt_offload scratch_ol;	    /* its offload state */
 	uint8_t dns_out[DNS_REPLY_MAX];
 	struct dhcps_result res;
 	struct vgw_nat *nat; /* NULL without --nat-via */
@@ -98,13 +115,17 @@ static inline void vgw_put_be32(uint8_t *b, uint32_t v)
 }
 
 size_t vgw_gather(struct vnic_gateway *g, const struct pkt_out *o);
-uint8_t *vgw_queue_slot(struct vgw_queue *q, size_t len, uint64_t *full,
+uint8_t *vgw_queue_slot(struct vgw_queue *q, size_t len,
+			const struct pkt_offload *ol, uint64_t *full,
 			uint64_t *too_big);
 unsigned vgw_queue_drain(struct vgw_queue *q, struct pkt_pool *pool,
 			 struct pkt **pkts, unsigned n);
 int vgw_queue_init(struct vgw_queue *q, unsigned slots, size_t slot_size);
 void vgw_queue_fini(struct vgw_queue *q);
 uint8_t *vgw_out_slot(struct vnic_gateway *g, size_t len);
+uint8_t *vgw_out_slot_ol(struct vnic_gateway *g, size_t len,
+			 const struct pkt_offload *ol);
+bool vgw_ol_finish(uint8_t *f, size_t len, struct pkt_offload *ol);
 void vgw_eth_put(uint8_t *f, const uint8_t *dst, const uint8_t *src,
 		 uint16_t type);
 void vgw_ip_put(uint8_t *ip, uint32_t src, uint32_t dst, uint8_t proto,

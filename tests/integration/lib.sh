@@ -53,6 +53,18 @@ skip_part() {
 
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root (namespaces, taps)"; }
 
+# need_guest: QEMU and the test guest (a Debian kernel and a busybox
+# initramfs, tests/guest/build.sh) or skip; sets G to the guest's directory.
+# One kernel and initramfs serve every build (normal, ASan): they do not
+# depend on how vnetd was compiled.
+need_guest() {
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 not installed"
+	[ -x /bin/busybox ] || skip "busybox-static not installed"
+	G=${VNET_GUEST_CACHE:-$(readlink -f "$(dirname "$0")/../guest")/cache}
+	sh "$(dirname "$0")/../guest/build.sh" "$G" >"$T/guest-build.log" 2>&1 ||
+		skip "cannot build the test guest: $(tail -1 "$T/guest-build.log")"
+}
+
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	if [ -n "$VNETD_PID" ]; then

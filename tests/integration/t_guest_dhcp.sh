@@ -10,11 +10,7 @@
 # vnet-test: no-sanitizer a QEMU guest; DHCP, DNS and NAT run under the sanitizers in t_dhcp_clients, t_dhcp_dns and t_nat
 . "$(dirname "$0")/lib.sh"
 need_root
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 not installed"
-[ -x /bin/busybox ] || skip "busybox-static not installed"
-G=${VNET_GUEST_CACHE:-$(readlink -f "$(dirname "$0")/../guest")/cache}
-sh "$(dirname "$0")/../guest/build.sh" "$G" >"$T/guest-build.log" 2>&1 ||
-	skip "cannot build the test guest: $(tail -1 "$T/guest-build.log")"
+need_guest
 start_vnetd
 N="ge$S" X="gx$S"
 ns "o$S"

@@ -11,13 +11,7 @@
 # vnet-test: no-sanitizer QEMU guests; vnetd's side of vhost-user runs under the sanitizers in t_vhost, t_vhost_hostile and t_vmm_pair
 . "$(dirname "$0")/lib.sh"
 need_root
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 not installed"
-[ -x /bin/busybox ] || skip "busybox-static not installed"
-# One kernel and initramfs for every build (normal, ASan): they do not
-# depend on how vnetd was compiled.
-G=${VNET_GUEST_CACHE:-$(readlink -f "$(dirname "$0")/../guest")/cache}
-sh "$(dirname "$0")/../guest/build.sh" "$G" >"$T/guest-build.log" 2>&1 ||
-	skip "cannot build the test guest: $(tail -1 "$T/guest-build.log")"
+need_guest
 start_vnetd
 vnetctl network create "gp$S" --type private >/dev/null || fail create
 vnetctl network create "gi$S" --type internal >/dev/null || fail create

@@ -9,11 +9,7 @@
 # vnet-test: no-sanitizer QEMU guests; offloads run under the sanitizers in t_offload_tap, t_offload_uplink and t_offload_hostile
 . "$(dirname "$0")/lib.sh"
 need_root
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 not installed"
-[ -x /bin/busybox ] || skip "busybox-static not installed"
-G=${VNET_GUEST_CACHE:-$(readlink -f "$(dirname "$0")/../guest")/cache}
-sh "$(dirname "$0")/../guest/build.sh" "$G" >"$T/guest-build.log" 2>&1 ||
-	skip "cannot build the test guest: $(tail -1 "$T/guest-build.log")"
+need_guest
 start_vnetd
 ns "a$S"
 vnetctl network create "of$S" --type internal >/dev/null || fail create

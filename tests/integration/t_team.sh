@@ -6,7 +6,8 @@
 # primary loses none, and right after a failover (with no traffic of its
 # own) the bridge already has the VM's MAC on the new member: the team
 # announced it, with the address the network's DHCP server leased to the
-# VM, not the source of a packet the VM routed.
+# VM (not the source of a packet the VM routed) and, by an unsolicited
+# neighbour advertisement, the IPv6 address it resolved a neighbour from.
 # vnet-test: alone
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -75,7 +76,16 @@ ip = bytes([0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 10, 231, 0, 99,
             10, 231, 0, 1]) + bytes(8)
 s.send(bytes.fromhex('$HOST_MAC$VM_MAC'.replace(':', '')) + b'\x08\x00' + ip)
 " || fail "routed frame"
-	ip netns exec "h$S" timeout 2 tcpdump -nli "hv$S" arp >"$T/garp" 2>/dev/null &
+	# Its IPv6 link-local address, proved by a neighbour solicitation.
+	HOST_LL=$(ip -n "h$S" -6 -o addr show dev "hv$S" scope link |
+		awk '{print $4}' | cut -d/ -f1)
+	VM_LL=$(ip -n "a$S" -6 -o addr show dev "ta$S" scope link |
+		awk '{print $4}' | cut -d/ -f1)
+	ip -n "a$S" neigh flush dev "ta$S"
+	ip netns exec "a$S" ping -6 -c 1 -W 2 "$HOST_LL%ta$S" >/dev/null ||
+		fail "no IPv6 ping to $HOST_LL"
+	ip netns exec "h$S" timeout 2 tcpdump -nli "hv$S" "arp or icmp6" \
+		>"$T/garp" 2>/dev/null &
 	PIDS="$PIDS $!"
 	sleep 0.5
 	ip -n "up$S" link set "pa$S" down
@@ -84,7 +94,10 @@ s.send(bytes.fromhex('$HOST_MAC$VM_MAC'.replace(':', '')) + b'\x08\x00' + ip)
 		fail "no gratuitous ARP for the lease $LEASE: $(cat "$T/garp")"
 	! grep -q "10.231.0.99" "$T/garp" ||
 		fail "the team announced a routed address: $(cat "$T/garp")"
-	log "failover announced the leased $LEASE, not the routed 10.231.0.99"
+	grep -E "$VM_LL > ff02::1: ICMP6, neighbor advertisement, tgt is $VM_LL" \
+		"$T/garp" | grep -q . ||
+		fail "no unsolicited neighbour advertisement of $VM_LL: $(cat "$T/garp")"
+	log "failover announced the leased $LEASE and $VM_LL, not the routed 10.231.0.99"
 	ip -n "up$S" link set "pa$S" up
 }
 if command -v busybox >/dev/null; then

@@ -6,11 +6,13 @@
 #     (a Linux bridge drops LACPDUs), so the team falls back to one active
 #     member, says so (state, history), and the VM reaches the host;
 #   - static LAG with the L3/L4 hash: 64 UDP flows from one VM leave on
-#     both members.
+#     both members; the metrics endpoint shows the team's state and the
+#     same per-member counters.
 # vnet-test: alone
 . "$(dirname "$0")/lib.sh"
 need_root
 . "$(dirname "$0")/team_lib.sh"
+VNETD_EXTRA="--metrics $T/metrics.sock"
 team_topology
 ns "a$S"
 
@@ -83,4 +85,35 @@ for p in range(40000, 40064):
     s.close()" || fail "flows"
 sleep 0.3
 tx_both "static l34, 64 flows"
+
+# The metrics endpoint has the team's state and per-member counters, the
+# same as team show; a Prometheus parser takes them when there is one.
+if command -v curl >/dev/null; then
+	curl -sf --max-time 5 --unix-socket "$T/metrics.sock" http://x/metrics \
+		>"$T/m" || fail "no metrics"
+	metric() { grep -F "$1 " "$T/m" | awk '{print $NF}'; }
+	[ "$(metric "vnet_team_state{team=\"tm$S\",state=\"up\"}")" = 1 ] ||
+		fail "team state: $(grep vnet_team_state "$T/m")"
+	for m in "ua$S" "ub$S"; do
+		got=$(metric "vnet_team_member_tx_packets_total{team=\"tm$S\",member=\"$m\"}")
+		want=$(vnetctl --json team show "tm$S" | jq --arg m "$m" \
+			'.member_list[] | select(.name == $m) | .counters.tx_packets')
+		[ -n "$got" ] && [ "$got" -ge 200 ] && [ "$got" -le "$want" ] ||
+			fail "$m: metrics say $got frames sent, team show $want"
+		[ "$(metric "vnet_team_member_carrying{team=\"tm$S\",member=\"$m\"}")" = 1 ] ||
+			fail "$m not carrying in the metrics"
+	done
+	grep -q "^vnet_team_member_drops_total{team=\"tm$S\",member=\"ua$S\",reason=\"loop\"} " "$T/m" ||
+		fail "no drops by reason"
+	if $PY -c 'import prometheus_client' 2>/dev/null; then
+		$PY -c "
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+for fam in text_string_to_metric_families(open('$T/m').read()):
+    pass" || fail "the Python client's parser refused the text"
+	fi
+	log "metrics: team state and per-member counters"
+else
+	skip_part metrics "curl not installed"
+fi
 pass

@@ -143,19 +143,8 @@ log "vnetd restarted: port reconnected, host pinged the guest again"
 # without holding the device's lock meanwhile; the real vnetd's return
 # brings the port back again.
 kill9_vnetd
-python3 - "$T/g$S.vhost" <<'PYEOF' >/dev/null 2>&1 &
-import os, socket, sys
-try:
-    os.unlink(sys.argv[1])
-except FileNotFoundError:
-    pass
-s = socket.socket(socket.AF_UNIX)
-s.bind(sys.argv[1])
-s.listen(8)
-held = []
-while True:
-    held.append(s.accept()[0])
-PYEOF
+python3 "$(dirname "$0")/../../vmm-glue/vu_silent.py" "$T/g$S.vhost" \
+	>/dev/null 2>&1 &
 FAKE=$!
 PIDS="$PIDS $FAKE"
 for _ in $(seq 100); do

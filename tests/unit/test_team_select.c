@@ -507,6 +507,79 @@ static void test_macs_one_slot(void **state)
 	team_destroy(t);
 }
 
+/* IPv6: an address a VM proves its own in a neighbour solicitation is
+ * announced by an unsolicited neighbour advertisement (override set,
+ * checksum right) beside the RARP-less announcement; a proxy advertisement
+ * for another address and a DAD probe are not learned. */
+static void test_announce_ipv6(void **state)
+{
+	static const uint8_t a6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 5};
+	static const uint8_t o6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 6};
+	struct team *t = mk_team(TEAM_MODE_ACTIVE_BACKUP, 2, NULL, 0);
+	uint8_t buf[160], pl[72] = {0x60}, pseudo[40] = {0};
+	unsigned na = 0;
+	struct pkt p;
+	uint32_t sum;
+
+	/* NS from vm1 (2001:db8::5) with its source link-layer option. */
+	pl[6] = 58;
+	pl[7] = 255;
+	memcpy(pl + 8, a6, 16);
+	pl[24] = 0xff;
+	pl[25] = 0x02;
+	pl[40] = 135;
+	memcpy(pl + 48, o6, 16);
+	pl[64] = 1;
+	pl[65] = 1;
+	memcpy(pl + 66, vm1, 6);
+	mk_frame(&p, buf, far, vm1, ETHERTYPE_IPV6, pl, sizeof(pl), 3);
+	team_note_tx(t, &p, 0, 0, 100);
+	/* vm2: a proxy NA (target 2001:db8::6, source 2001:db8::5). */
+	pl[40] = 136;
+	pl[64] = 2;
+	memcpy(pl + 66, vm2, 6);
+	mk_frame(&p, buf, far, vm2, ETHERTYPE_IPV6, pl, sizeof(pl), 4);
+	team_note_tx(t, &p, 0, 0, 100);
+	/* vm3: a DAD probe (source ::). */
+	pl[40] = 135;
+	pl[64] = 1;
+	memset(pl + 8, 0, 16);
+	memcpy(pl + 66, vm3, 6);
+	mk_frame(&p, buf, far, vm3, ETHERTYPE_IPV6, pl, sizeof(pl), 5);
+	team_note_tx(t, &p, 0, 0, 100);
+	cap.n = 0;
+	team_member_carrier(t, 0, false, 200);
+	assert_int_equal(cap.n, 3);
+	for (unsigned i = 0; i < cap.n; i++) {
+		const uint8_t *f = cap.fr[i].f;
+
+		if (pkt_get_be16(f + 12) == 0x8035) {
+			assert_memory_not_equal(f + 6, vm1, 6);
+			continue;
+		}
+		na++;
+		assert_int_equal(cap.fr[i].len, 86);
+		assert_memory_equal(f, "\x33\x33\x00\x00\x00\x01", 6);
+		assert_memory_equal(f + 6, vm1, 6);
+		assert_int_equal(pkt_get_be16(f + 12), ETHERTYPE_IPV6);
+		assert_int_equal(f[20], 58);
+		assert_int_equal(f[21], 255);
+		assert_memory_equal(f + 22, a6, 16);
+		assert_int_equal(f[54], 136);
+		assert_int_equal(f[58], 0x20);
+		assert_memory_equal(f + 62, a6, 16);
+		assert_int_equal(f[78], 2);
+		assert_memory_equal(f + 80, vm1, 6);
+		memcpy(pseudo, f + 22, 32);
+		pseudo[35] = 32;
+		pseudo[39] = 58;
+		sum = csum_partial(pseudo, 40, 0);
+		assert_int_equal(csum_fold(csum_partial(f + 54, 32, sum)), 0);
+	}
+	assert_int_equal(na, 1);
+	team_destroy(t);
+}
+
 static void test_members(void **state)
 {
 	struct team *t = mk_team(TEAM_MODE_ACTIVE_BACKUP, 2, NULL, 0);
@@ -551,6 +624,7 @@ int main(void)
 	    cmocka_unit_test(test_announce_owned_only),
 	    cmocka_unit_test(test_announce_lease),
 	    cmocka_unit_test(test_macs_one_slot),
+	    cmocka_unit_test(test_announce_ipv6),
 	    cmocka_unit_test(test_members),
 	};
 

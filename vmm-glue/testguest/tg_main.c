@@ -6,6 +6,7 @@
  * halt (stop at once, interrupts off: start-up and memory measurements)
  * bad (first misprogram the NIC three ways; it must refuse each)
  * mq (two queue pairs through the control queue; frames go out on both)
+ * wait=S (seconds to wait before touching the NIC)
  * reset, fault (end at once by a keyboard-controller reset or a triple
  * fault: vnet-vmm's exit status).
  * Ends by powering off; the last line says whether every step worked. */
@@ -504,6 +505,14 @@ void tg_main(uint32_t start_info)
 		tg_puts("guest-min: halting\n");
 		for (;;)
 			__asm__ volatile("cli; hlt");
+	}
+	if (opt_num(cl, "wait=", 0)) {
+		uint64_t until = deadline(1000 * opt_num(cl, "wait=", 0));
+
+		tg_printf("guest-min: waiting %u s before the NIC\n",
+			  opt_num(cl, "wait=", 0));
+		while (tsc() < until)
+			__asm__ volatile("pause");
 	}
 	if (tg_virtio_init(my_mac, opt_num(cl, "bad", 1) == 0,
 			   opt_num(cl, "mq", 1) == 0))
