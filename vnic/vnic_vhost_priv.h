@@ -4,12 +4,14 @@
 #ifndef VNET_VNIC_VHOST_PRIV_H
 #define VNET_VNIC_VHOST_PRIV_H
 
+#include <endian.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
 #include "../vmm-glue/vhost_user.h"
 
-#define VU_MAX_IOV 64 /* segments one chain may have */
+#define VU_MAX_IOV   64 /* segments one chain may have */
+#define VU_BURST_MAX 64 /* chains vu_vq_pop_burst() takes at once */
 
 /* Ways a guest can break a queue; each ends the connection. */
 #define VU_FAULTS(X)                                                 \
@@ -37,6 +39,20 @@ struct vu_iov {
 	uint8_t *hva;
 	uint32_t len;
 	uint64_t gpa;
+};
+
+/**
+ * struct vu_chain - a descriptor chain taken by vu_vq_pop_burst()
+ * @iov: its mapped pieces
+ * @niov: their count (0 for a chain of empty descriptors)
+ * @head: head index, to give back with vu_vq_push()
+ * @total: bytes the chain holds (saturated at UINT32_MAX)
+ */
+struct vu_chain {
+	struct vu_iov *iov;
+	unsigned niov;
+	uint16_t head;
+	uint32_t total;
 };
 
 /**
@@ -102,14 +118,38 @@ int vu_vq_avail_fresh(struct vu_vq *vq);
 int vu_vq_pop(const struct vu_dev *d, struct vu_vq *vq, bool writable,
 	      struct vu_iov *iov, unsigned max, unsigned *niov, uint16_t *head,
 	      uint64_t *total);
+unsigned vu_vq_pop_burst(const struct vu_dev *d, struct vu_vq *vq,
+			 bool writable, struct vu_chain *ch, unsigned max,
+			 struct vu_iov *iov, unsigned max_iov, int *fault);
 void vu_vq_unpop(struct vu_vq *vq, uint16_t n);
-void vu_vq_prefetch(const struct vu_dev *d, struct vu_vq *vq, unsigned ahead);
-void vu_vq_push(const struct vu_dev *d, struct vu_vq *vq, uint16_t head,
-		uint32_t len);
 bool vu_vq_flush(const struct vu_dev *d, struct vu_vq *vq);
 void vu_vq_notify(const struct vu_dev *d, struct vu_vq *vq);
 void vu_vq_set_notify(const struct vu_dev *d, struct vu_vq *vq, bool want);
 void vu_log_write(const struct vu_dev *d, uint64_t gpa, uint64_t len);
+void vu_log_used(const struct vu_dev *d, const struct vu_vq *vq, uint64_t off,
+		 uint64_t len);
+
+/**
+ * vu_vq_push() - write a used element (published by vu_vq_flush()); inline:
+ * once or twice per frame
+ * @d: device
+ * @vq: queue
+ * @head: chain head from vu_vq_pop()
+ * @len: bytes written into the chain
+ */
+static inline void vu_vq_push(const struct vu_dev *d, struct vu_vq *vq,
+			      uint16_t head, uint32_t len)
+{
+	unsigned slot = vq->last_used & (vq->num - 1);
+	struct vring_used_elem_le *e = &vq->used->ring[slot];
+
+	e->id = htole32(head);
+	e->len = htole32(len);
+	if (d->log_all)
+		vu_log_used(d, vq, 4 + 8 * (uint64_t)slot, 8);
+	vq->last_used++;
+	vq->pending++;
+}
 
 struct vnic;
 void vnic_vhost_user_adopt(struct vnic *v, int fd);

@@ -1174,63 +1174,78 @@ static void iov_copy_out(const struct vu_iov *iov, unsigned n, size_t off,
 	}
 }
 
+/* Mapped pieces of the chains of one burst (two full-size chains' worth). */
+#define VH_BURST_IOV (2 * VU_MAX_IOV)
+
 static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 		       struct pkt_pool *pool, struct pkt **pkts, unsigned n)
 {
 	struct vu_dev *d = &vh->dev;
-	struct vu_iov iov[VU_MAX_IOV];
-	unsigned got = 0;
+	struct vu_iov iov[VH_BURST_IOV];
+	struct vu_chain ch[PKT_BURST];
+	struct pkt *spare[PKT_BURST];
+	unsigned got = 0, nch, nspare, k;
+	uint64_t bytes = 0;
+	int fault;
 
-	while (got < n) {
+	/* The burst's chains, then its descriptors in one trip to the pool. */
+	nch = vu_vq_pop_burst(d, vq, false, ch, n < PKT_BURST ? n : PKT_BURST,
+			      iov, VH_BURST_IOV, &fault);
+	if (!nch) { /* the usual poll of an idle queue ends here */
+		if (fault)
+			vq_fault(vh, vq, fault);
+		return 0;
+	}
+	nspare = pkt_pool_alloc_bulk(pool, spare, nch);
+	for (k = 0; k < nch; k++) {
+		const struct vu_chain *c = &ch[k];
 		struct virtio_net_hdr h;
-		uint64_t total;
-		unsigned niov;
-		uint16_t head;
 		struct pkt *p;
 		size_t flen;
 		bool zc;
-		int r = vu_vq_pop(d, vq, false, iov, VU_MAX_IOV, &niov, &head,
-				  &total);
 
-		if (r < 0) {
-			vq_fault(vh, vq, r);
-			break;
-		}
-		if (!r)
-			break;
-		if (total < d->hdr_len) {
+		if (c->total < d->hdr_len) {
 			vnic_count_drop(&vh->base, VNIC_DROP_BAD_VNET_HDR, 1);
-			vu_vq_push(d, vq, head, 0);
+			vu_vq_push(d, vq, c->head, 0);
 			continue;
 		}
 		/* One copy of the header: the guest may change it under us. */
-		iov_copy_out(iov, niov, 0, (uint8_t *)&h, sizeof(h));
-		flen = total - d->hdr_len;
+		if (c->iov[0].len >= sizeof(h))
+			memcpy(&h, c->iov[0].hva, sizeof(h));
+		else
+			iov_copy_out(c->iov, c->niov, 0, (uint8_t *)&h,
+				     sizeof(h));
+		flen = c->total - d->hdr_len;
 		if (flen > PKT_GSO_MAX_FRAME ||
 		    (flen > PKT_MAX_FRAME && !h.gso_type)) {
 			vnic_count_drop(&vh->base,
 					h.gso_type ? VNIC_DROP_GSO_TOO_BIG
 						   : VNIC_DROP_TRUNCATED,
 					1);
-			vu_vq_push(d, vq, head, 0);
+			vu_vq_push(d, vq, c->head, 0);
 			continue;
 		}
 		/* Zero copy when the frame is one piece after the header. */
-		zc = niov == 1 || (niov == 2 && iov[0].len == d->hdr_len);
-		p = zc || flen <= PKT_MAX_FRAME ? pkt_pool_alloc(pool)
-						: pkt_pool_alloc_big(pool);
+		zc = c->niov == 1 ||
+		     (c->niov == 2 && c->iov[0].len == d->hdr_len);
+		if (zc || flen <= PKT_MAX_FRAME)
+			p = nspare ? spare[--nspare] : NULL;
+		else
+			p = pkt_pool_alloc_big(pool);
 		if (!p) {
-			vu_vq_unpop(vq, 1);
+			vu_vq_unpop(vq, (uint16_t)(nch - k));
 			vnic_count_drop(&vh->base, VNIC_DROP_NO_BUFFER, 1);
+			fault = 0; /* not reached yet */
 			break;
 		}
 		if (zc) {
-			const struct vu_iov *f = &iov[niov - 1];
+			const struct vu_iov *f = &c->iov[c->niov - 1];
 
-			p->data = f->hva + (niov == 1 ? d->hdr_len : 0);
+			p->data = f->hva + (c->niov == 1 ? d->hdr_len : 0);
 			p->ext = 1;
 		} else {
-			iov_copy_out(iov, niov, d->hdr_len, p->data, flen);
+			iov_copy_out(c->iov, c->niov, d->hdr_len, p->data,
+				     flen);
 		}
 		p->len = (uint32_t)flen;
 		if (h.flags || h.gso_type) {
@@ -1239,16 +1254,21 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 			if (e != VNET_HDR_OK) {
 				vnic_count_drop(&vh->base, vnic_drop_hdr(e), 1);
 				pkt_free(p);
-				vu_vq_push(d, vq, head, 0);
+				vu_vq_push(d, vq, c->head, 0);
 				continue;
 			}
 		}
 		p->len = (uint32_t)flen;
-		p->cookie = (uint64_t)vq->index << 16 | head;
-		VQ_STAT_ADD(vq->packets, 1);
-		VQ_STAT_ADD(vq->bytes, flen);
+		p->cookie = (uint64_t)vq->index << 16 | c->head;
+		bytes += flen;
 		pkts[got++] = p;
 	}
+	VQ_STAT_ADD(vq->packets, got);
+	VQ_STAT_ADD(vq->bytes, bytes);
+	while (nspare)
+		pkt_free(spare[--nspare]);
+	if (fault)
+		vq_fault(vh, vq, fault);
 	return (int)got;
 }
 
@@ -1267,8 +1287,9 @@ static int vh_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 	    read(vq->kick_fd, &k, sizeof(k)) < 0) {
 		/* no kick pending: poll anyway, it is cheap */
 	}
-	got = vh_rx_queue(vh, vq, pool, pkts, n);
-	if (vu_vq_flush(&vh->dev, vq)) /* dropped chains */
+	/* An idle queue (most polls) costs one look at the ring's index. */
+	got = vu_vq_avail(vq) ? vh_rx_queue(vh, vq, pool, pkts, n) : 0;
+	if (vq->pending && vu_vq_flush(&vh->dev, vq)) /* dropped chains */
 		vu_vq_notify(&vh->dev, vq);
 	if (!vh->poll && atomic_load(&vq->ready)) {
 		/* Re-arm, then look again: buffers left over (budget) or added
@@ -1309,7 +1330,7 @@ static void vh_rx_done(struct vnic *v, unsigned rxq, struct pkt **pkts,
 
 /* Copy a frame into a receive chain list, after the header. */
 struct rx_target {
-	struct vu_iov iov[VU_MAX_IOV];
+	struct vu_iov *iov;
 	unsigned niov;
 	unsigned i;
 	size_t off;
@@ -1325,7 +1346,8 @@ static size_t put_bytes(const struct vu_dev *d, struct rx_target *t,
 		size_t take = io->len - t->off < len ? io->len - t->off : len;
 
 		memcpy(io->hva + t->off, src, take);
-		vu_log_write(d, io->gpa + t->off, take);
+		if (d->log_all)
+			vu_log_write(d, io->gpa + t->off, take);
 		t->off += take;
 		src += take;
 		len -= take;
@@ -1338,27 +1360,59 @@ static size_t put_bytes(const struct vu_dev *d, struct rx_target *t,
 	return done;
 }
 
-static int vh_tx_one(struct vnic_vhost *vh, struct vu_vq *vq,
-		     const struct pkt_out *o)
+/* Write the virtio-net header and the frame into @t (room checked). */
+static inline void tx_fill(const struct vu_dev *d, struct rx_target *t,
+			   const struct pkt_out *o, unsigned nch)
 {
-	struct vu_dev *d = &vh->dev;
-	uint32_t need = pkt_tx_len(o->pkt, o->tci) + d->hdr_len;
 	struct virtio_net_hdr_mrg hdr = {0};
-	struct {
-		uint16_t head;
-		uint32_t cap;
-	} chains[VU_MAX_IOV];
-	struct rx_target t; /* not zeroed: 1.5 KiB per frame would cost more
-			     * than the copy itself */
-	unsigned nch = 0;
-	uint64_t have = 0;
 	struct iovec pieces[3];
 	uint8_t tag[4];
 	unsigned np;
 
-	t.niov = 0;
-	t.i = 0;
-	t.off = 0;
+	/* The switch gave this queue only what the guest negotiated. */
+	if (pkt_has_offload(o->pkt))
+		vnet_hdr_from_pkt(o->pkt, o->tci,
+				  (struct virtio_net_hdr *)&hdr);
+	hdr.num_buffers = htole16((uint16_t)nch);
+	if (t->iov[0].len > d->hdr_len) {
+		/* The usual case: a fixed-size store, no library call. */
+		if (d->hdr_len == sizeof(hdr))
+			memcpy(t->iov[0].hva, &hdr, sizeof(hdr));
+		else
+			memcpy(t->iov[0].hva, &hdr, sizeof(hdr) - 2);
+		if (d->log_all)
+			vu_log_write(d, t->iov[0].gpa, d->hdr_len);
+		t->off = d->hdr_len;
+	} else {
+		put_bytes(d, t, (const uint8_t *)&hdr, d->hdr_len);
+	}
+	if (!o->pkt->tagged && !o->tci && t->i < t->niov &&
+	    t->iov[t->i].len - t->off >= o->pkt->len) {
+		/* The usual case: an untagged frame, one piece of buffer. */
+		memcpy(t->iov[t->i].hva + t->off, o->pkt->data, o->pkt->len);
+		if (d->log_all)
+			vu_log_write(d, t->iov[t->i].gpa + t->off, o->pkt->len);
+		return;
+	}
+	np = pkt_tx_iov(o->pkt, o->tci, tag, pieces);
+	for (unsigned k = 0; k < np; k++)
+		put_bytes(d, t, pieces[k].iov_base, pieces[k].iov_len);
+}
+
+/* A frame that needs several mergeable buffers: take them one by one. */
+static int vh_tx_merged(struct vnic_vhost *vh, struct vu_vq *vq,
+			const struct pkt_out *o, uint32_t need)
+{
+	struct vu_dev *d = &vh->dev;
+	struct {
+		uint16_t head;
+		uint32_t cap;
+	} chains[VU_MAX_IOV];
+	struct vu_iov iov_room[VU_MAX_IOV]; /* not zeroed: 1.5 KiB */
+	struct rx_target t = {iov_room, 0, 0, 0};
+	unsigned nch = 0;
+	uint64_t have = 0;
+
 	while (have < need) {
 		struct vu_iov *iov = t.iov + t.niov;
 		unsigned niov;
@@ -1366,7 +1420,7 @@ static int vh_tx_one(struct vnic_vhost *vh, struct vu_vq *vq,
 		uint16_t head;
 		int r;
 
-		if (nch == VU_MAX_IOV || (nch && !d->mrg))
+		if (nch == VU_MAX_IOV)
 			break;
 		r = vu_vq_pop(d, vq, true, iov, VU_MAX_IOV - t.niov, &niov,
 			      &head, &total);
@@ -1387,35 +1441,11 @@ static int vh_tx_one(struct vnic_vhost *vh, struct vu_vq *vq,
 		have += total;
 	}
 	if (have < need) {
-		if (!nch || d->mrg) {
-			/* Ring full: leave the buffers for the next frame. */
-			vu_vq_unpop(vq, (uint16_t)nch);
-			return 0;
-		}
-		/* One buffer too small for the frame (no mergeable buffers). */
-		vu_vq_push(d, vq, chains[0].head, 0);
-		return -EMSGSIZE;
+		/* Ring full: leave the buffers for the next frame. */
+		vu_vq_unpop(vq, (uint16_t)nch);
+		return 0;
 	}
-	vu_vq_prefetch(d, vq, 1);
-	/* The switch gave this queue only what the guest negotiated. */
-	if (pkt_has_offload(o->pkt))
-		vnet_hdr_from_pkt(o->pkt, o->tci,
-				  (struct virtio_net_hdr *)&hdr);
-	hdr.num_buffers = htole16((uint16_t)nch);
-	if (t.iov[0].len > d->hdr_len) {
-		/* The usual case: a fixed-size store, no library call. */
-		if (d->hdr_len == sizeof(hdr))
-			memcpy(t.iov[0].hva, &hdr, sizeof(hdr));
-		else
-			memcpy(t.iov[0].hva, &hdr, sizeof(hdr) - 2);
-		vu_log_write(d, t.iov[0].gpa, d->hdr_len);
-		t.off = d->hdr_len;
-	} else {
-		put_bytes(d, &t, (const uint8_t *)&hdr, d->hdr_len);
-	}
-	np = pkt_tx_iov(o->pkt, o->tci, tag, pieces);
-	for (unsigned k = 0; k < np; k++)
-		put_bytes(d, &t, pieces[k].iov_base, pieces[k].iov_len);
+	tx_fill(d, &t, o, nch);
 	for (unsigned c = 0; c < nch; c++) {
 		uint32_t len = need < chains[c].cap ? need : chains[c].cap;
 
@@ -1425,13 +1455,67 @@ static int vh_tx_one(struct vnic_vhost *vh, struct vu_vq *vq,
 	return 1;
 }
 
+/* The guest's receive chains taken for one burst, used in ring order. */
+struct tx_chains {
+	struct vu_chain ch[PKT_BURST];
+	struct vu_iov iov[VH_BURST_IOV];
+	unsigned n, next;
+};
+
+/* Send one frame of @len bytes; @left frames of the burst remain, this one
+ * included.  Return: 1 sent, 0 ring full, -EMSGSIZE too big, -fault */
+static int vh_tx_one(struct vnic_vhost *vh, struct vu_vq *vq,
+		     const struct pkt_out *o, uint32_t len,
+		     struct tx_chains *tc, unsigned left)
+{
+	struct vu_dev *d = &vh->dev;
+	uint32_t need = len + d->hdr_len;
+	const struct vu_chain *c;
+	struct rx_target t;
+
+	if (tc->next == tc->n) {
+		int fault;
+
+		tc->n = vu_vq_pop_burst(d, vq, true, tc->ch,
+					left < PKT_BURST ? left : PKT_BURST,
+					tc->iov, VH_BURST_IOV, &fault);
+		tc->next = 0;
+		if (!tc->n && fault) {
+			vq_fault(vh, vq, fault);
+			return fault;
+		}
+		if (!tc->n)
+			return 0; /* ring full */
+	}
+	c = &tc->ch[tc->next];
+	if (c->total < need) {
+		if (!d->mrg) {
+			/* One buffer too small for the frame. */
+			tc->next++;
+			vu_vq_push(d, vq, c->head, 0);
+			return -EMSGSIZE;
+		}
+		/* Give back what this burst took; take buffers one by one. */
+		vu_vq_unpop(vq, (uint16_t)(tc->n - tc->next));
+		tc->n = tc->next = 0;
+		return vh_tx_merged(vh, vq, o, need);
+	}
+	tc->next++;
+	t = (struct rx_target){c->iov, c->niov, 0, 0};
+	tx_fill(d, &t, o, 1);
+	vu_vq_push(d, vq, c->head, need);
+	return 1;
+}
+
 /* Transmit into one guest receive queue. */
 static unsigned vh_tx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 			    bool locked, const struct pkt_out *out, unsigned n,
 			    uint64_t *bytes)
 {
 	struct vnic *v = &vh->base;
+	struct tx_chains tc; /* not zeroed: only @n and @next are read */
 	unsigned sent = 0, i;
+	uint64_t sent_bytes = 0;
 
 	if (!atomic_load_explicit(&vq->ready, memory_order_acquire)) {
 		vnic_count_drop(v, VNIC_DROP_TX_NO_QUEUE, n);
@@ -1439,23 +1523,18 @@ static unsigned vh_tx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 	}
 	if (locked)
 		pthread_spin_lock(&vq->lock);
-	if (vu_vq_avail(vq) > 0) {
-		vu_vq_prefetch(&vh->dev, vq, 0);
-		vu_vq_prefetch(&vh->dev, vq, 1);
-	}
+	tc.n = tc.next = 0;
 	for (i = 0; i < n; i++) {
+		uint32_t len;
 		int r;
 
 		if (!atomic_load_explicit(&vq->ready, memory_order_relaxed))
 			break;
-		r = vh_tx_one(vh, vq, &out[i]);
+		len = pkt_tx_len(out[i].pkt, out[i].tci);
+		r = vh_tx_one(vh, vq, &out[i], len, &tc, n - i);
 		if (r == 1) {
-			uint32_t len = pkt_tx_len(out[i].pkt, out[i].tci);
-
 			sent++;
-			*bytes += len;
-			VQ_STAT_ADD(vq->packets, 1);
-			VQ_STAT_ADD(vq->bytes, len);
+			sent_bytes += len;
 			continue;
 		}
 		if (r == 0) {
@@ -1473,6 +1552,11 @@ static unsigned vh_tx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 	}
 	if (i < n) /* the queue broke under us */
 		vnic_count_drop(v, VNIC_DROP_TX_NO_QUEUE, n - i);
+	*bytes += sent_bytes;
+	VQ_STAT_ADD(vq->packets, sent);
+	VQ_STAT_ADD(vq->bytes, sent_bytes);
+	/* Chains taken for frames that were not sent stay the guest's. */
+	vu_vq_unpop(vq, (uint16_t)(tc.n - tc.next));
 	if (vq->used && vu_vq_flush(&vh->dev, vq))
 		vu_vq_notify(&vh->dev, vq);
 	__atomic_store_n(&vq->shown_avail, vq->last_avail, __ATOMIC_RELAXED);

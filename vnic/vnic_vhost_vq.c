@@ -124,67 +124,25 @@ int vu_vq_avail(struct vu_vq *vq)
 	return vu_vq_avail_fresh(vq);
 }
 
-/* Map one descriptor's buffer, splitting at region boundaries. */
-static int add_iov(const struct vu_dev *d, uint64_t gpa, uint32_t len,
-		   struct vu_iov *iov, unsigned *niov, unsigned max)
-{
-	while (len) {
-		uint64_t l = len;
-		uint8_t *p = guest_mem_gpa_to_hva(&d->mem, gpa, &l);
-
-		if (!p)
-			return -VU_FAULT_BAD_ADDR;
-		if (*niov >= max)
-			return -VU_FAULT_TOO_MANY_SEGS;
-		iov[(*niov)++] = (struct vu_iov){p, (uint32_t)l, gpa};
-		gpa += l;
-		len -= (uint32_t)l;
-	}
-	return 0;
-}
-
-/**
- * vu_vq_pop() - take the next available chain and map it
- * @d: device
- * @vq: ready queue
- * @writable: the chain must be device-writable (receive) or readable only
- * @iov: filled with the mapped pieces
- * @max: room in @iov (a chain with more pieces is a fault)
- * @niov: set to their count
- * @head: set to the chain's head index (to give back with vu_vq_push())
- * @total: set to the bytes the chain holds
- *
- * Return: 1 for a chain, 0 when none is available, or -fault
- */
-int vu_vq_pop(const struct vu_dev *d, struct vu_vq *vq, bool writable,
-	      struct vu_iov *iov, unsigned max, unsigned *niov, uint16_t *head,
-	      uint64_t *total)
+/* Walk and map the chain whose head index is @idx (as read from the
+ * avail ring, unchecked). */
+static inline __attribute__((always_inline)) int
+walk_chain(const struct vu_dev *d, const struct vu_vq *vq, uint16_t idx,
+	   bool writable, struct vu_iov *iov, unsigned max, unsigned *niov,
+	   uint64_t *total)
 {
 	const struct vring_desc_le *table = vq->desc;
-	unsigned table_num = vq->num, count = 0;
+	unsigned table_num = vq->num, count = 0, n = 0;
 	bool indirect = false;
-	uint16_t idx;
-	int n = vu_vq_avail(vq);
+	uint64_t sum = 0;
 
-	if (n <= 0)
-		return n;
-	idx = le16toh(vq->avail->ring[vq->last_avail & (vq->num - 1)]);
 	if (idx >= vq->num)
 		return -VU_FAULT_HEAD_RANGE;
-	if (n > 1) /* the next chain's head, while we walk this one */
-		__builtin_prefetch(
-		    &vq->desc[le16toh(
-				  vq->avail
-				      ->ring[(uint16_t)(vq->last_avail + 1) &
-					     (vq->num - 1)]) &
-			      (vq->num - 1)]);
-	*head = idx;
-	*niov = 0;
-	*total = 0;
 	for (;;) {
 		struct vring_desc_le desc;
 		uint16_t flags;
-		int ret;
+		uint64_t gpa;
+		uint32_t len;
 
 		if (++count > table_num)
 			return -VU_FAULT_LOOP;
@@ -211,46 +169,130 @@ int vu_vq_pop(const struct vu_dev *d, struct vu_vq *vq, bool writable,
 		}
 		if (!!(flags & VRING_DESC_F_WRITE) != writable)
 			return -VU_FAULT_DIRECTION;
-		*total += le32toh(desc.len);
-		if (*total > VU_MAX_CHAIN_BYTES)
+		len = le32toh(desc.len);
+		sum += len;
+		if (sum > VU_MAX_CHAIN_BYTES)
 			return -VU_FAULT_TOO_LONG;
-		ret = add_iov(d, le64toh(desc.addr), le32toh(desc.len), iov,
-			      niov, max);
-		if (ret)
-			return ret;
+		/* Map the buffer, splitting it at region boundaries. */
+		for (gpa = le64toh(desc.addr); len;) {
+			uint64_t l = len;
+			uint8_t *p = guest_mem_gpa_to_hva(&d->mem, gpa, &l);
+
+			if (!p)
+				return -VU_FAULT_BAD_ADDR;
+			if (n >= max)
+				return -VU_FAULT_TOO_MANY_SEGS;
+			iov[n++] = (struct vu_iov){p, (uint32_t)l, gpa};
+			gpa += l;
+			len -= (uint32_t)l;
+		}
 		if (!(flags & VRING_DESC_F_NEXT))
 			break;
 		idx = le16toh(desc.next);
 		if (idx >= table_num)
 			return -VU_FAULT_NEXT_RANGE;
 	}
-	vq->last_avail++;
+	*niov = n;
+	*total = sum;
 	return 1;
 }
 
 /**
- * vu_vq_prefetch() - start fetching the buffer of the chain @ahead places
- * past the next one, for writing; the cold cache line of a guest's receive
- * buffer is otherwise the single largest cost of a copy
+ * vu_vq_pop() - take the next available chain and map it
  * @d: device
  * @vq: ready queue
- * @ahead: 0 for the next chain
+ * @writable: the chain must be device-writable (receive) or readable only
+ * @iov: filled with the mapped pieces
+ * @max: room in @iov (a chain with more pieces is a fault)
+ * @niov: set to their count
+ * @head: set to the chain's head index (to give back with vu_vq_push())
+ * @total: set to the bytes the chain holds
+ *
+ * Return: 1 for a chain, 0 when none is available, or -fault
  */
-void vu_vq_prefetch(const struct vu_dev *d, struct vu_vq *vq, unsigned ahead)
+int vu_vq_pop(const struct vu_dev *d, struct vu_vq *vq, bool writable,
+	      struct vu_iov *iov, unsigned max, unsigned *niov, uint16_t *head,
+	      uint64_t *total)
 {
-	uint16_t slot = (uint16_t)(vq->last_avail + ahead);
-	uint64_t len = 64;
-	uint16_t head;
-	void *p;
+	int n = vu_vq_avail(vq);
+	int r;
 
-	if ((uint16_t)(vq->shadow_avail - vq->last_avail) <= ahead)
-		return;
-	head = le16toh(vq->avail->ring[slot & (vq->num - 1)]);
-	if (head >= vq->num)
-		return; /* vu_vq_pop() will say so */
-	p = guest_mem_gpa_to_hva(&d->mem, le64toh(vq->desc[head].addr), &len);
-	if (p)
-		__builtin_prefetch(p, 1, 3);
+	if (n <= 0)
+		return n;
+	*head = le16toh(vq->avail->ring[vq->last_avail & (vq->num - 1)]);
+	r = walk_chain(d, vq, *head, writable, iov, max, niov, total);
+	if (r == 1)
+		vq->last_avail++;
+	return r;
+}
+
+/**
+ * vu_vq_pop_burst() - take up to @max available chains at once: the
+ * driver's index is read once, every chain is walked and mapped, and the
+ * first cache line of each chain's buffer is prefetched before the caller
+ * copies anything
+ * @d: device
+ * @vq: ready queue
+ * @writable: the chains must be device-writable (receive) or readable only
+ * @ch: filled with the chains, in ring order
+ * @max: room in @ch (at most VU_BURST_MAX are taken)
+ * @iov: filled with their mapped pieces (chain k's at @ch[k].iov)
+ * @max_iov: room in @iov; one chain may have VU_MAX_IOV pieces at most (more
+ * is a fault), and the burst ends early at a chain that does not fit after
+ * others (the next call takes it, or faults there on its own)
+ * @fault: set to -fault when the chain after the last one taken is bad (the
+ * chains taken before it are good), else 0
+ *
+ * Return: chains taken
+ */
+unsigned vu_vq_pop_burst(const struct vu_dev *d, struct vu_vq *vq,
+			 bool writable, struct vu_chain *ch, unsigned max,
+			 struct vu_iov *iov, unsigned max_iov, int *fault)
+{
+	uint16_t heads[VU_BURST_MAX];
+	int avail = vu_vq_avail(vq);
+	unsigned k, used = 0, mask = vq->num - 1u;
+
+	*fault = 0;
+	if (avail < 0) {
+		*fault = avail;
+		return 0;
+	}
+	if ((unsigned)avail < max)
+		max = (unsigned)avail;
+	if (max > VU_BURST_MAX)
+		max = VU_BURST_MAX;
+	/* The heads of the burst, each read once, and their descriptors on
+	 * their way to the cache before the first walk. */
+	for (k = 0; k < max; k++) {
+		heads[k] = le16toh(
+		    vq->avail->ring[(uint16_t)(vq->last_avail + k) & mask]);
+		__builtin_prefetch(&vq->desc[heads[k] & mask]);
+	}
+	for (k = 0; k < max; k++) {
+		unsigned room = max_iov - used, niov;
+		uint64_t total;
+		int r = walk_chain(d, vq, heads[k], writable, iov + used,
+				   room < VU_MAX_IOV ? room : VU_MAX_IOV, &niov,
+				   &total);
+
+		if (r == -VU_FAULT_TOO_MANY_SEGS && k)
+			break;
+		if (r < 0) {
+			*fault = r;
+			break;
+		}
+		if (niov && writable)
+			__builtin_prefetch(iov[used].hva, 1, 3);
+		else if (niov)
+			__builtin_prefetch(iov[used].hva, 0, 3);
+		ch[k] = (struct vu_chain){iov + used, niov, heads[k],
+					  total > UINT32_MAX ? UINT32_MAX
+							     : (uint32_t)total};
+		used += niov;
+	}
+	vq->last_avail = (uint16_t)(vq->last_avail + k);
+	return k;
 }
 
 /**
@@ -286,31 +328,18 @@ void vu_log_write(const struct vu_dev *d, uint64_t gpa, uint64_t len)
 	}
 }
 
-static void log_used(const struct vu_dev *d, const struct vu_vq *vq,
-		     uint64_t off, uint64_t len)
+/**
+ * vu_log_used() - mark bytes of a queue's used ring dirty (live migration)
+ * @d: device
+ * @vq: queue
+ * @off: offset in the used ring
+ * @len: bytes
+ */
+void vu_log_used(const struct vu_dev *d, const struct vu_vq *vq, uint64_t off,
+		 uint64_t len)
 {
 	if (d->log_all && (vq->addr.flags & VHOST_VRING_F_LOG))
 		vu_log_write(d, vq->addr.log_guest_addr + off, len);
-}
-
-/**
- * vu_vq_push() - write a used element (published by vu_vq_flush())
- * @d: device
- * @vq: queue
- * @head: chain head from vu_vq_pop()
- * @len: bytes written into the chain
- */
-void vu_vq_push(const struct vu_dev *d, struct vu_vq *vq, uint16_t head,
-		uint32_t len)
-{
-	unsigned slot = vq->last_used & (vq->num - 1);
-	struct vring_used_elem_le *e = &vq->used->ring[slot];
-
-	e->id = htole32(head);
-	e->len = htole32(len);
-	log_used(d, vq, 4 + 8 * (uint64_t)slot, 8);
-	vq->last_used++;
-	vq->pending++;
 }
 
 /**
@@ -327,7 +356,7 @@ bool vu_vq_flush(const struct vu_dev *d, struct vu_vq *vq)
 	/* Elements and buffer contents before the index (release). */
 	__atomic_store_n(&vq->used->idx, htole16(vq->last_used),
 			 __ATOMIC_RELEASE);
-	log_used(d, vq, 2, 2);
+	vu_log_used(d, vq, 2, 2);
 	vq->pending = 0;
 	return true;
 }
@@ -384,12 +413,12 @@ void vu_vq_set_notify(const struct vu_dev *d, struct vu_vq *vq, bool want)
 		/* Kick when the index passes what we have taken. */
 		__atomic_store_n(avail_event, htole16(vq->last_avail),
 				 __ATOMIC_RELAXED);
-		log_used(d, vq, 4 + 8 * (uint64_t)vq->num, 2);
+		vu_log_used(d, vq, 4 + 8 * (uint64_t)vq->num, 2);
 	} else {
 		__atomic_store_n(&vq->used->flags,
 				 htole16(want ? 0 : VRING_USED_F_NO_NOTIFY),
 				 __ATOMIC_RELAXED);
-		log_used(d, vq, 0, 2);
+		vu_log_used(d, vq, 0, 2);
 	}
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }

@@ -45,6 +45,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vq.last_avail = data[1];
 	if (vu_vq_translate(&d, &vq))
 		return 0;
+	if (data[0] & 4) { /* the same rings through the burst walker */
+		static struct vu_iov biov[2 * VU_MAX_IOV];
+		struct vu_chain ch[QSIZE];
+		unsigned room = data[3] % (2 * VU_MAX_IOV) + 1;
+		int fault;
+		unsigned n =
+		    vu_vq_pop_burst(&d, &vq, data[2] & 1, ch,
+				    data[1] % QSIZE + 1, biov, room, &fault);
+
+		for (unsigned c = 0; c < n; c++) {
+			if (ch[c].head >= QSIZE || ch[c].niov > VU_MAX_IOV ||
+			    ch[c].iov < biov ||
+			    ch[c].iov + ch[c].niov > biov + room)
+				__builtin_trap();
+			for (unsigned k = 0; k < ch[c].niov; k++)
+				if (ch[c].iov[k].hva < mem ||
+				    ch[c].iov[k].hva + ch[c].iov[k].len >
+					mem + MEM_SIZE)
+					__builtin_trap();
+			vu_vq_push(&d, &vq, ch[c].head, ch[c].total);
+		}
+		vu_vq_flush(&d, &vq);
+		return 0;
+	}
 	for (int i = 0; i < 2 * QSIZE; i++) {
 		int r =
 		    vu_vq_pop(&d, &vq, data[2] & 1, iov,

@@ -105,4 +105,16 @@ log "super-frames: whole to guest 1 $w1, cut for guest 2 $c2, whole from guest 1
 [ "$(jget '.superframes_segmented' port show "$g1")" = 0 ] ||
 	fail "super-frames cut for guest 1, which takes them"
 [ "$wt" -gt 0 ] || fail "guest 1 sent no super-frame to the tap"
+# Every receive buffer vnetd took from a guest went back to it, used or
+# untouched: a super-frame's buffers are taken apart from the burst's.
+for g in "$g1" "$g2"; do
+	lost=1
+	for _ in 1 2 3 4 5; do
+		lost=$(jget '[.queues[] | select(.direction == "to-guest") |
+			select(.last_avail != .last_used)] | length' port show "$g")
+		[ "$lost" = 0 ] && break
+		sleep 0.2
+	done
+	[ "$lost" = 0 ] || fail "$g: receive buffers taken and never given back: $(jget '.queues' port show "$g")"
+done
 pass

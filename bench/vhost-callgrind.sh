@@ -1,0 +1,54 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bench/vhost-callgrind.sh BUILD [poll|event] [SECS] - instructions per frame
+# of the vhost-user datapath, counted by callgrind: independent of the
+# machine's load, unlike wall-clock figures.  vnetd runs under
+# valgrind --tool=callgrind with two vhost-user ports on one network;
+# vnet-bench vhost sends 64 B frames from one port to the other as fast as
+# the (slowed) switch takes them, so bursts are full (32 frames).  Prints
+# the inclusive instructions per frame of the datapath functions; in poll
+# mode the receive side is split into the frame path and the cost of one
+# empty poll (their number depends on scheduling, not on the code).
+set -u
+B=$(readlink -f "${1:-build}")
+MODE=${2:-event}
+SECS=${3:-5}
+command -v valgrind >/dev/null || { echo "bench: needs valgrind"; exit 1; }
+T=$(mktemp -d /tmp/vnet-cg.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+P=""
+[ "$MODE" = poll ] && P=--poll
+valgrind --tool=callgrind --callgrind-out-file="$T/cg" "$B/vnetd" $P \
+	--socket "$T/vnetd.sock" --state "$T/vnetd.db" \
+	--log-file "$T/vnetd.log" >"$T/vg.log" 2>&1 &
+pid=$!
+for _ in $(seq 300); do
+	"$B/vnetctl" -s "$T/vnetd.sock" status >/dev/null 2>&1 && break
+	sleep 0.1
+done
+c="$B/vnetctl -s $T/vnetd.sock"
+$c network create bench --type private >/dev/null
+$c port add bench --vhost-user "$T/vn0.sock" >/dev/null
+$c port add bench --vhost-user "$T/vn1.sock" >/dev/null
+sleep 1
+"$B/vnet-bench" vhost --in "$T/vn0.sock" --out "$T/vn1.sock" --size 64 \
+	--seconds "$SECS" --pid $pid | tee "$T/bench"
+kill -INT $pid
+wait $pid
+callgrind_annotate --inclusive=yes --tree=caller "$T/cg" >"$T/tree" 2>/dev/null
+frames=$(sed -n 's/.* sent \([0-9]*\) lost .*/\1/p' "$T/bench")
+ir() { grep -E "\* .*:$1(\.[a-z0-9.]*)? " "$T/tree" | head -1 | awk '{gsub(",", "", $1); print $1}'; }
+calls() { grep -E "< .*:$1 \(" "$T/tree" | grep -B0 "" | head -1 | sed 's/.*(\([0-9,]*\)x).*/\1/' | tr -d ,; }
+bursts=$(awk '/< .*:poll_key \(/ {c = $0} /\* .*:vsw_process_burst / {print c; exit}' "$T/tree" |
+	sed 's/.*(\([0-9,]*\)x).*/\1/' | tr -d ,)
+echo "mode $MODE: $frames frames in $bursts bursts"
+for fn in poll_key vh_rx_burst vh_rx_queue vsw_process_burst vh_tx_burst vnic_rx_done; do
+	v=$(ir $fn)
+	[ -n "$v" ] && awk -v f=$fn -v v="$v" -v n="$frames" \
+		'BEGIN { printf "  %-18s %8.1f instructions/frame\n", f, v / n }'
+done
+if [ "$MODE" = poll ]; then
+	polls=$(calls vnic_rx_burst)
+	awk -v rb="$(ir vh_rx_burst)" -v rq="$(ir vh_rx_queue)" -v p="$polls" -v b="$bursts" \
+		'BEGIN { printf "  empty poll         %8.1f instructions (%d polls)\n", (rb - rq) / p, p }'
+fi
