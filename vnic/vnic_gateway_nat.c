@@ -832,14 +832,18 @@ static bool ol_prep(struct vgw_nat *n, uint8_t *f, size_t len,
 		    struct pkt_offload *ol, unsigned *flags)
 {
 	const uint8_t *ip = f + 14;
-	size_t hl = (size_t)(ip[0] & 15) * 4;
-	uint8_t proto = ip[9];
 	bool partial = ol->flags & PKT_OL_NEEDS_CSUM;
+	size_t hl;
+	uint8_t proto;
 
 	*flags = 0;
 	if (!ol->flags && !ol->gso_type)
 		return true;
-	if (partial && len >= 34 && ip[0] >> 4 == 4 && hl >= 20 &&
+	if (len < 34)
+		goto finish;
+	hl = (size_t)(ip[0] & 15) * 4;
+	proto = ip[9];
+	if (partial && ip[0] >> 4 == 4 && hl >= 20 &&
 	    !(pkt_get_be16(ip + 6) & 0x3fff) && ol->csum_start == 14 + hl &&
 	    ((proto == NAT_PROTO_TCP && ol->csum_offset == 16) ||
 	     (proto == NAT_PROTO_UDP && ol->csum_offset == 6)) &&
@@ -848,6 +852,7 @@ static bool ol_prep(struct vgw_nat *n, uint8_t *f, size_t len,
 		*flags = NAT_F_CSUM_PARTIAL;
 		return true;
 	}
+finish:
 	if (!ol->gso_type && vgw_ol_finish(f, len, ol))
 		return true;
 	ndrop(n, VGW_NAT_DROP_BAD_OFFLOAD);
