@@ -418,7 +418,7 @@ void team_leases_set(struct team *t, const struct team_lease *l, unsigned n)
 /* The address leased to @mac, 0 if none. */
 static uint32_t lease_ip(const struct team *t, const uint8_t mac[6])
 {
-	struct team_lease want, *hit;
+	struct team_lease want = {.ip = 0}, *hit;
 
 	if (!t->n_leases)
 		return 0;
