@@ -1,4 +1,5 @@
 # vnet-test: alone
+# vnet-test: no-sanitizer a 30 s stream by design; the kept table's attach after a restart runs under the sanitizers in t_nat_dhcp, t_nat_forward and test_nat_table
 # NAT connections survive a crash: an iperf3 -t 30 TCP stream, a bulk TCP
 # stream whose bytes are counted and hashed at both ends, and a long
 # interactive TCP session (a line echoed every 0.2 s) from a VM namespace go

@@ -6,6 +6,7 @@
 # announced on the survivor (the bridge's FDB shows it at once), and a
 # 10 ms ping loses at most 2.
 # vnet-test: alone
+# vnet-test: no-sanitizer counts pings lost at 10 ms intervals; balancing runs under the sanitizers in t_team_lag and test_team_select
 . "$(dirname "$0")/lib.sh"
 need_root
 . "$(dirname "$0")/team_lib.sh"
