@@ -78,6 +78,11 @@ wait_for 10 both_negotiated || {
 ovs_appctl lacp/show bond0 | grep -q "status: active negotiated" ||
 	fail "OVS bond not negotiated"
 log "negotiated on both members (OVS: $(ovs_appctl lacp/show bond0 | grep -c 'current attached') current attached)"
+# Open vSwitch enables a bond member for traffic in a later pass of its
+# main loop than the one that reports it attached: the first frames may
+# be dropped there for a moment.  Traffic must flow within 3 s.
+ping1() { ip netns exec "a$S" ping -c 1 -W 1 10.232.0.1 >/dev/null; }
+wait_for 3 ping1 || fail "no traffic through the bond 3 s after LACP negotiated"
 pings "a$S" 10.232.0.1
 
 # Several flows: UDP from 64 source ports; each member carries a share.
