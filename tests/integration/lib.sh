@@ -72,6 +72,11 @@ cleanup() {
 		wait "$VNETD_PID" 2>/dev/null
 	fi
 	for n in $NETNS; do ip netns del "$n" 2>/dev/null; done
+	# Namespaces made where $NETNS could not record them (ns called in a
+	# command substitution's subshell): by convention letters and $S.
+	for n in $(ip netns list | awk '{print $1}' | grep -E "^[a-z]{1,3}$S\$"); do
+		ip netns del "$n" 2>/dev/null
+	done
 	for l in $LINKS; do ip link del "$l" 2>/dev/null; done
 	# Devices a failed test left in the host namespace (host vNICs, taps
 	# vnetd made): by convention one to three letters and $S.
