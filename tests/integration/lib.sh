@@ -53,6 +53,30 @@ skip_part() {
 
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root (namespaces, taps)"; }
 
+# run_igb_guest SECONDS OVERLAY: boot the SR-IOV test guest ($G, from
+# tests/guest/build-sriov.sh) under QEMU 10 ($Q, unpacked by tests/deps.sh)
+# on q35 with a virtual IOMMU and an emulated igb PF, its initramfs the base
+# plus the directory OVERLAY (whose /test.sh the guest runs); wait at most
+# SECONDS for it to power off.  The console goes to $T/guest.log.
+run_igb_guest() {
+	(cd "$2" && find . | cpio -o -H newc --quiet | gzip -1 >"$T/overlay.cpio.gz")
+	cat "$G/base.cpio.gz" "$T/overlay.cpio.gz" >"$T/initrd.gz"
+	_start=$(date +%s)
+	timeout "$1" "$Q/usr/bin/qemu-system-x86_64" -L "$Q/usr/share/qemu" \
+		-L "$Q/usr/share/seabios" -M q35 -m 512 -smp 1 -nographic \
+		-nodefaults -no-reboot -serial stdio \
+		-device intel-iommu,intremap=on,caching-mode=on \
+		-kernel "$G/vmlinuz" -initrd "$T/initrd.gz" \
+		-append "console=ttyS0 quiet panic=-1 intel_iommu=on iommu=pt" \
+		-netdev user,id=n0,restrict=on \
+		-device pcie-root-port,id=rp0,chassis=1,slot=0 \
+		-device igb,bus=rp0,netdev=n0,romfile= >"$T/guest.log" 2>&1 &
+	_qpid=$!
+	PIDS="$PIDS $_qpid"
+	wait $_qpid
+	log "guest ran $(($(date +%s) - _start)) s"
+}
+
 # need_guest: QEMU and the test guest (a Debian kernel and a busybox
 # initramfs, tests/guest/build.sh) or skip; sets G to the guest's directory.
 # One kernel and initramfs serve every build (normal, ASan): they do not

@@ -37,23 +37,7 @@ copy_bins "$R" "$VNETD" "$VNETCTL_BIN" "$(command -v jq)" "$VMM" ||
 	fail "cannot copy the programs"
 cp "$(dirname "$0")/../guest/sriov-test.sh" "$R/test.sh"
 chmod +x "$R/test.sh"
-(cd "$R" && find . | cpio -o -H newc --quiet | gzip -1 >"$T/overlay.cpio.gz")
-cat "$G/base.cpio.gz" "$T/overlay.cpio.gz" >"$T/initrd.gz"
-
-start=$(date +%s)
-timeout 300 "$Q/usr/bin/qemu-system-x86_64" -L "$Q/usr/share/qemu" \
-	-L "$Q/usr/share/seabios" -M q35 -m 512 -smp 1 -nographic -nodefaults \
-	-no-reboot -serial stdio \
-	-device intel-iommu,intremap=on,caching-mode=on \
-	-kernel "$G/vmlinuz" -initrd "$T/initrd.gz" \
-	-append "console=ttyS0 quiet panic=-1 intel_iommu=on iommu=pt" \
-	-netdev user,id=n0,restrict=on \
-	-device pcie-root-port,id=rp0,chassis=1,slot=0 \
-	-device igb,bus=rp0,netdev=n0,romfile= >"$T/guest.log" 2>&1 &
-QPID=$!
-PIDS="$PIDS $QPID"
-wait $QPID
-log "guest ran $(($(date +%s) - start)) s"
+run_igb_guest 300 "$R"
 grep -q VNET-GUEST-UP "$T/guest.log" ||
 	fail "guest did not boot: $(tail -5 "$T/guest.log")"
 grep -q VNET-MODULE-FAIL "$T/guest.log" &&
