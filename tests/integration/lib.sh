@@ -77,6 +77,25 @@ run_igb_guest() {
 	log "guest ran $(($(date +%s) - _start)) s"
 }
 
+# nat_setup OUT IN VM: an "outside" namespace o$S at OUT.1/24 behind the
+# uplink of an external network $X, a private network $L on IN.0/24 that
+# NATs through it as NATIP=OUT.2, and a VM namespace a$S on $L (tap ta$S,
+# address VM, default route via the gateway IN.1).  Sets X, L, OUT, NATIP.
+nat_setup() {
+	X="ex$S" L="lb$S" OUT=$1.1 NATIP=$1.2
+	ns "o$S"
+	ns "a$S"
+	veth "u$S" "p$S" "o$S"
+	addr "o$S" "p$S" "$OUT/24"
+	vnetctl network create "$X" --type external >/dev/null || fail "create $X"
+	vnetctl port add "$X" --uplink "u$S" >/dev/null || fail "uplink"
+	vnetctl network create "$L" --type private --subnet "$2.0/24" \
+		--nat-via "$X" --nat-address "$NATIP/24" >/dev/null || fail "create $L"
+	vnetctl port add "$L" --tap "ta$S" --netns "a$S" >/dev/null || fail "tap"
+	addr "a$S" "ta$S" "$3/24"
+	ip -n "a$S" route add default via "$2.1" || fail "route"
+}
+
 # need_guest: QEMU and the test guest (a Debian kernel and a busybox
 # initramfs, tests/guest/build.sh) or skip; sets G to the guest's directory.
 # One kernel and initramfs serve every build (normal, ASan): they do not

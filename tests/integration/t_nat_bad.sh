@@ -11,19 +11,8 @@ need_root
 "$PY" -c "import scapy" 2>/dev/null || skip "python3-scapy not installed"
 command -v tcpdump >/dev/null || skip "tcpdump not installed"
 start_vnetd
-X="ex$S" L="lb$S"
-OUT=10.224.0.1 NATIP=10.224.0.2 VM=10.225.0.10
-ns "o$S"
-ns "a$S"
-veth "u$S" "p$S" "o$S"
-addr "o$S" "p$S" $OUT/24
-vnetctl network create "$X" --type external >/dev/null || fail "create $X"
-vnetctl port add "$X" --uplink "u$S" >/dev/null || fail "uplink"
-vnetctl network create "$L" --type private --subnet 10.225.0.0/24 \
-	--nat-via "$X" --nat-address $NATIP/24 >/dev/null || fail "create $L"
-vnetctl port add "$L" --tap "ta$S" --netns "a$S" >/dev/null || fail "port"
-addr "a$S" "ta$S" $VM/24
-ip -n "a$S" route add default via 10.225.0.1
+VM=10.225.0.10
+nat_setup 10.224.0 10.225.0 $VM
 pings "a$S" $OUT
 GWMAC=$(jget .gateway_mac network show "$L")
 NATMAC=$(jget .nat_mac network show "$L")

@@ -10,19 +10,8 @@
 need_root
 command -v ethtool >/dev/null || skip "ethtool not installed"
 start_vnetd
-X="ex$S" L="lb$S"
-OUT=10.219.0.1 NATIP=10.219.0.2 VMIP=10.220.0.50
-ns "o$S"
-ns "a$S"
-veth "u$S" "p$S" "o$S"
-addr "o$S" "p$S" $OUT/24
-vnetctl network create "$X" --type external >/dev/null || fail "create $X"
-vnetctl port add "$X" --uplink "u$S" >/dev/null || fail "uplink"
-vnetctl network create "$L" --type private --subnet 10.220.0.0/24 \
-	--nat-via "$X" --nat-address $NATIP/24 >/dev/null || fail "create $L"
-vnetctl port add "$L" --tap "ta$S" --netns "a$S" >/dev/null || fail "tap"
-addr "a$S" "ta$S" $VMIP/24
-ip -n "a$S" route add default via 10.220.0.1 || fail "route"
+VMIP=10.220.0.50
+nat_setup 10.219.0 10.220.0 $VMIP
 ip netns exec "a$S" ethtool -k "ta$S" |
 	grep -q '^tcp-segmentation-offload: on' || fail "the VM's tap has no TSO"
 ip netns exec "o$S" ethtool -k "p$S" |
