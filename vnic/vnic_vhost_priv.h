@@ -104,8 +104,12 @@ struct vu_vq {
 	/* Counters, written by the datapath thread that uses the queue (or
 	 * under @lock) with relaxed atomic stores so the control thread can
 	 * read them; @shown_avail and @shown_used copy the ring positions
-	 * once per burst for the same reason. */
+	 * once per burst for the same reason.  @bursts counts the bursts
+	 * that moved frames, @empty the polls of a from-guest queue that
+	 * found nothing, @full the bursts into a guest cut short by its full
+	 * ring: together they show the batch sizes the datapath runs at. */
 	uint64_t packets, bytes, drops, kicks_sent;
+	uint64_t bursts, empty, full;
 	uint16_t shown_avail, shown_used;
 };
 

@@ -1265,6 +1265,7 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 	}
 	VQ_STAT_ADD(vq->packets, got);
 	VQ_STAT_ADD(vq->bytes, bytes);
+	VQ_STAT_ADD(vq->bursts, 1);
 	while (nspare)
 		pkt_free(spare[--nspare]);
 	if (fault)
@@ -1288,7 +1289,12 @@ static int vh_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 		/* no kick pending: poll anyway, it is cheap */
 	}
 	/* An idle queue (most polls) costs one look at the ring's index. */
-	got = vu_vq_avail(vq) ? vh_rx_queue(vh, vq, pool, pkts, n) : 0;
+	if (vu_vq_avail(vq))
+		got = vh_rx_queue(vh, vq, pool, pkts, n);
+	else {
+		got = 0;
+		VQ_STAT_ADD(vq->empty, 1);
+	}
 	if (vq->pending && vu_vq_flush(&vh->dev, vq)) /* dropped chains */
 		vu_vq_notify(&vh->dev, vq);
 	if (!vh->poll && atomic_load(&vq->ready)) {
@@ -1543,6 +1549,7 @@ static unsigned vh_tx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 			 * (a cache line it keeps writing): drop them now. */
 			vnic_count_drop(v, VNIC_DROP_TX_FULL, n - i);
 			VQ_STAT_ADD(vq->drops, n - i);
+			VQ_STAT_ADD(vq->full, 1);
 			i = n;
 			break;
 		}
@@ -1555,6 +1562,7 @@ static unsigned vh_tx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 	*bytes += sent_bytes;
 	VQ_STAT_ADD(vq->packets, sent);
 	VQ_STAT_ADD(vq->bytes, sent_bytes);
+	VQ_STAT_ADD(vq->bursts, 1);
 	/* Chains taken for frames that were not sent stay the guest's. */
 	vu_vq_unpop(vq, (uint16_t)(tc.n - tc.next));
 	if (vq->used && vu_vq_flush(&vh->dev, vq))
@@ -1841,31 +1849,34 @@ static void vh_describe(const struct vnic *v, json_t *obj)
 	json_object_set_new(obj, "queue_pairs", json_integer(vh->qps));
 	for (unsigned i = 0; i < 2 * vh->qps; i++) {
 		const struct vu_vq *vq = &vh->vq[i];
+		json_t *q;
 
-		json_array_append_new(
-		    queues,
-		    json_pack(
-			"{s:i,s:s,s:i,s:b,s:b,s:i,s:i,s:I,s:I,s:I,s:I}",
-			"index", (int)i, "direction",
-			i & 1 ? "from-guest" : "to-guest", "size", (int)vq->num,
-			"enabled", vq->enabled, "ready",
-			atomic_load(&vq->ready), "last_avail",
-			(int)__atomic_load_n(&vq->shown_avail,
-					     __ATOMIC_RELAXED),
-			"last_used",
-			(int)__atomic_load_n(&vq->shown_used, __ATOMIC_RELAXED),
-			"packets",
-			(json_int_t)__atomic_load_n(&vq->packets,
-						    __ATOMIC_RELAXED),
-			"bytes",
-			(json_int_t)__atomic_load_n(&vq->bytes,
-						    __ATOMIC_RELAXED),
-			"drops",
-			(json_int_t)__atomic_load_n(&vq->drops,
-						    __ATOMIC_RELAXED),
-			"interrupts",
-			(json_int_t)__atomic_load_n(&vq->kicks_sent,
-						    __ATOMIC_RELAXED)));
+		q = json_pack(
+		    "{s:i,s:s,s:i,s:b,s:b,s:i,s:i,s:I,s:I,s:I,s:I,s:I}",
+		    "index", (int)i, "direction",
+		    i & 1 ? "from-guest" : "to-guest", "size", (int)vq->num,
+		    "enabled", vq->enabled, "ready", atomic_load(&vq->ready),
+		    "last_avail",
+		    (int)__atomic_load_n(&vq->shown_avail, __ATOMIC_RELAXED),
+		    "last_used",
+		    (int)__atomic_load_n(&vq->shown_used, __ATOMIC_RELAXED),
+		    "packets",
+		    (json_int_t)__atomic_load_n(&vq->packets, __ATOMIC_RELAXED),
+		    "bytes",
+		    (json_int_t)__atomic_load_n(&vq->bytes, __ATOMIC_RELAXED),
+		    "drops",
+		    (json_int_t)__atomic_load_n(&vq->drops, __ATOMIC_RELAXED),
+		    "interrupts",
+		    (json_int_t)__atomic_load_n(&vq->kicks_sent,
+						__ATOMIC_RELAXED),
+		    "bursts",
+		    (json_int_t)__atomic_load_n(&vq->bursts, __ATOMIC_RELAXED));
+		/* Polls that found nothing, or bursts a full ring cut. */
+		json_object_set_new(
+		    q, i & 1 ? "empty_polls" : "ring_full",
+		    json_integer((json_int_t)__atomic_load_n(
+			i & 1 ? &vq->empty : &vq->full, __ATOMIC_RELAXED)));
+		json_array_append_new(queues, q);
 	}
 	json_object_set_new(obj, "queues", queues);
 	/* Which guest receive queues each datapath thread writes. */
