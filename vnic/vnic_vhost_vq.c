@@ -18,6 +18,19 @@
 
 #define VU_MAX_CHAIN_BYTES (16u << 20)
 
+/* A full barrier (stores before later loads), for the store-load handshake
+ * with the driver's notification suppression.  On x86 a locked add to the
+ * stack orders the same as mfence at a fraction of its cost, as Linux's
+ * smp_mb() and DPDK's rte_smp_mb() do; the value there is left as it was. */
+static inline void vu_smp_mb(void)
+{
+#if defined(__x86_64__)
+	__asm__ volatile("lock; addl $0,-128(%%rsp)" ::: "memory", "cc");
+#else
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+#endif
+}
+
 static const char *const vu_fault_descs[] = {
 #define VU_FAULT_DESC(id, desc) desc,
     VU_FAULTS(VU_FAULT_DESC)
@@ -373,7 +386,7 @@ void vu_vq_notify(const struct vu_dev *d, struct vu_vq *vq)
 
 	/* The used index store must be visible before we read the driver's
 	 * suppression state. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	vu_smp_mb();
 	if (d->event_idx) {
 		uint16_t event = le16toh(__atomic_load_n(
 		    &vq->avail->ring[vq->num], __ATOMIC_RELAXED));
@@ -420,5 +433,5 @@ void vu_vq_set_notify(const struct vu_dev *d, struct vu_vq *vq, bool want)
 				 __ATOMIC_RELAXED);
 		vu_log_used(d, vq, 0, 2);
 	}
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	vu_smp_mb();
 }
