@@ -96,7 +96,8 @@ struct vu_vq {
 	uint16_t last_used;
 	uint16_t signalled_used;
 	bool signalled_valid;
-	uint16_t pending; /* used entries written but not yet published */
+	uint16_t pending;  /* used entries written but not yet published */
+	unsigned mem_hint; /* guest memory region of the last buffer mapped */
 	int kick_fd, call_fd, err_fd;
 	_Atomic bool ready;
 	_Atomic int fault;
