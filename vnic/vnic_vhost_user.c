@@ -114,6 +114,12 @@ struct vnic_vhost {
 	bool features_set;
 	struct vu_dev dev;
 	struct vu_vq vq[VU_MAX_QUEUES];
+	/* Descriptors of the frames a guest transmit queue hands over in
+	 * place, reused burst after burst by the thread polling the queue:
+	 * no pool buffer behind them (pool NULL: vnic_rx_done() leaves them
+	 * alone), and they live only until vnic_rx_done() gives the guest
+	 * its buffers back, like the frames they point at. */
+	struct pkt rx_zc[VU_MAX_QUEUE_PAIRS][PKT_BURST];
 	bool link;
 	/* control-side counters; last_error is the reason of the latest drop,
 	 * kept across reconnects (a frontend that reconnects at once must not
@@ -1183,12 +1189,11 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 	struct vu_dev *d = &vh->dev;
 	struct vu_iov iov[VH_BURST_IOV];
 	struct vu_chain ch[PKT_BURST];
-	struct pkt *spare[PKT_BURST];
-	unsigned got = 0, nch, nspare, k;
+	struct pkt *zcd = vh->rx_zc[vq->index / 2];
+	unsigned got = 0, nch, k;
 	uint64_t bytes = 0;
 	int fault;
 
-	/* The burst's chains, then its descriptors in one trip to the pool. */
 	nch = vu_vq_pop_burst(d, vq, false, ch, n < PKT_BURST ? n : PKT_BURST,
 			      iov, VH_BURST_IOV, &fault);
 	if (!nch) { /* the usual poll of an idle queue ends here */
@@ -1196,7 +1201,6 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 			vq_fault(vh, vq, fault);
 		return 0;
 	}
-	nspare = pkt_pool_alloc_bulk(pool, spare, nch);
 	for (k = 0; k < nch; k++) {
 		const struct vu_chain *c = &ch[k];
 		struct virtio_net_hdr h;
@@ -1228,10 +1232,16 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 		/* Zero copy when the frame is one piece after the header. */
 		zc = c->niov == 1 ||
 		     (c->niov == 2 && c->iov[0].len == d->hdr_len);
-		if (zc || flen <= PKT_MAX_FRAME)
-			p = nspare ? spare[--nspare] : NULL;
-		else
+		if (zc) {
+			p = &zcd[k];
+			p->vlan = 0;
+			p->tagged = 0;
+			p->ol = (struct pkt_offload){0};
+		} else if (flen <= PKT_MAX_FRAME) {
+			p = pkt_pool_alloc(pool);
+		} else {
 			p = pkt_pool_alloc_big(pool);
+		}
 		if (!p) {
 			vu_vq_unpop(vq, (uint16_t)(nch - k));
 			vnic_count_drop(&vh->base, VNIC_DROP_NO_BUFFER, 1);
@@ -1266,8 +1276,6 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 	VQ_STAT_ADD(vq->packets, got);
 	VQ_STAT_ADD(vq->bytes, bytes);
 	VQ_STAT_ADD(vq->bursts, 1);
-	while (nspare)
-		pkt_free(spare[--nspare]);
 	if (fault)
 		vq_fault(vh, vq, fault);
 	return (int)got;
