@@ -413,6 +413,7 @@ struct vnetd {
 	struct vnetd_objset objs[VNETD_KINDS];
 	struct vnetd_net *nets[VSW_MAX_NETS];
 	struct vnetd_sriov *sriov;
+	struct vnetd_fast *fast; /* veth ports' kernel fast path, or NULL */
 	void **deferred;
 	size_t n_deferred, cap_deferred;
 	gid_t sock_gid;
@@ -420,5 +421,16 @@ struct vnetd {
 	int64_t started;
 	bool stop;
 };
+
+/* veth ports' kernel fast path (vnetd_fast.c) */
+struct vnetd_fast;
+struct vnic_fast_stats;
+void vnetd_fast_port_on(struct vnetd *d, struct vnetd_port *p, unsigned net,
+			int vlan);
+void vnetd_fast_port_off(struct vnetd *d, struct vnetd_port *p);
+void vnetd_fast_port_vlan(struct vnetd *d, struct vnetd_port *p, int vlan);
+void vnetd_fast_describe(struct vnetd *d, struct vnetd_port *p, json_t *s);
+bool vnetd_fast_counters(struct vnetd *d, struct vnetd_port *p,
+			 struct vnic_fast_stats *st);
 
 #endif
