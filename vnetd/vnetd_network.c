@@ -160,6 +160,8 @@ static struct vnetd_obj *net_apply(struct vnetd *d, json_t *conf,
 		free(net);
 		return NULL;
 	}
+	if (net->type == VSW_NET_EXTERNAL)
+		vnetd_nat_ext_back(d, net->obj.name);
 	return &net->obj;
 }
 

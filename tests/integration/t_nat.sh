@@ -170,4 +170,15 @@ done
 [ "$(jget .nat network show "$L")" = null ] || fail "NAT still running"
 pings "a$S" 10.217.0.1
 log "external network deleted: NAT off, the gateway still answers"
+
+# The external network back (as after a restore that brings it up after
+# the networks translating through it): their NAT starts again by itself.
+vnetctl network create "$X" --type external >/dev/null || fail "recreate $X"
+vnetctl port add "$X" --uplink "u$S" >/dev/null || fail "uplink again"
+for _ in $(seq 30); do
+	[ "$(jget .nat network show "$L")" != null ] && break
+	sleep 0.1
+done
+[ "$(jget .nat network show "$L")" != null ] || fail "NAT not back"
+log "external network recreated: NAT on again"
 pass
