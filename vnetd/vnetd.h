@@ -166,6 +166,8 @@ static inline unsigned juint(json_t *o, const char *key)
  * @d: the daemon (for timer callbacks)
  * @gw: its gateway, NULL without a subnet
  * @gw_rebuild: rebuilds the gateway after a change
+ * @nat_error: why its NAT did not start (the gateway serves without it),
+ *             empty otherwise
  */
 struct vnetd_net {
 	struct vnetd_obj obj;
@@ -174,6 +176,7 @@ struct vnetd_net {
 	struct vnetd *d;
 	struct vnetd_gw *gw;
 	struct vtimer gw_rebuild;
+	char nat_error[512];
 };
 
 /**
