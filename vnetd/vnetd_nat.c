@@ -1001,6 +1001,8 @@ static json_t *counters(struct vnetd_nat *n)
 			    json_integer((json_int_t)st.echo_replies));
 	json_object_set_new(o, "superframes",
 			    json_integer((json_int_t)st.superframes));
+	json_object_set_new(o, "fragmented",
+			    json_integer((json_int_t)st.fragmented));
 	json_object_set_new(o, "superframes_whole",
 			    json_pack("{s:I,s:I}", "inside",
 				      (json_int_t)st.sf_whole[0], "outside",

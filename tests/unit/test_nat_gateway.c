@@ -250,10 +250,11 @@ static void test_ttl_exceeded(void **state)
 }
 
 /* DF and larger than the external MTU: fragmentation needed with the MTU;
- * without DF: dropped and counted. */
+ * without DF: translated and sent on in fragments that fit. */
 static void test_frag_needed(void **state)
 {
 	struct env *e = *state;
+	uint8_t whole[20 + 1408];
 	struct vgw_nat_stats st;
 	struct nat_stats ns;
 	struct tpkt p;
@@ -272,9 +273,31 @@ static void test_frag_needed(void **state)
 	tp_fix(p.b, false);
 	send_ip(e->gw, gw_mac, vm_mac, &p);
 	assert_int_equal(drain(e, e->gw), 0);
-	assert_int_equal(drain(e, e->leg), 0);
+	assert_int_equal(drain(e, e->leg), 1); /* ARP for the router */
+	send_arp(e->leg, 2, rtr_mac, RTR, leg_mac, EXT);
+	assert_int_equal(drain(e, e->leg), 2);
+	/* 1408 bytes of UDP: 1256 (a multiple of 8 under 1280 - 20), 152. */
+	for (int i = 0; i < 2; i++) {
+		f = e->out[i];
+		assert_memory_equal(f, rtr_mac, 6);
+		assert_int_equal(tp_get32(f + 14 + 12), EXT);
+		assert_int_equal(tp_get32(f + 14 + 16), REM);
+		assert_int_equal(tp_get16(f + 14 + 2),
+				 i ? 20 + 152 : 20 + 1256);
+		assert_int_equal(tp_get16(f + 14 + 6), i ? 1256 / 8 : 0x2000);
+		assert_int_equal(csum_fold(csum_partial(f + 14, 20, 0)), 0);
+		memcpy(whole + (i ? 20 + 1256 : 0), f + 14 + (i ? 20 : 0),
+		       i ? 152 : 20 + 1256);
+	}
+	/* Put together again: the translated datagram, checksums right. */
+	pkt_put_be16(whole + 2, 20 + 1408);
+	pkt_put_be16(whole + 6, 0);
+	pkt_put_be16(whole + 10, 0);
+	pkt_put_be16(whole + 10, csum_fold(csum_partial(whole, 20, 0)));
+	assert_true(tp_csum_ok(whole, false));
 	vnic_gateway_nat_stats(e->gw, &st, &ns);
-	assert_int_equal(st.drops[VGW_NAT_DROP_TOO_BIG], 1);
+	assert_int_equal(st.drops[VGW_NAT_DROP_TOO_BIG], 0);
+	assert_int_equal(st.fragmented, 1);
 	assert_int_equal(st.icmp_errors, 1);
 }
 
