@@ -381,6 +381,41 @@ static void test_hostile(void **state)
 	    VNET_HDR_ERR_GSO_BAD_FRAME);
 	TRY(TCP4, VNET_OL_ALL, f[14 + 20 + 12] = 0x10 /* doff 1 */,
 	    VNET_HDR_ERR_GSO_BAD_FRAME);
+	/* More segments than a peer's stack makes of one frame. */
+	TRY(TCP4, VNET_OL_ALL, h.gso_size = htole16(VNET_HDR_MIN_TCP_MSS - 1),
+	    VNET_HDR_ERR_BAD_GSO_SIZE);
+	TRY(UDP4, VNET_OL_ALL,
+	    h.gso_size = htole16((uint16_t)(PAYLOAD / VNET_HDR_MAX_UDP_SEGS)),
+	    VNET_HDR_ERR_BAD_GSO_SIZE);
+	TRY(TCP4, VNET_OL_ALL, h.gso_size = htole16(VNET_HDR_MIN_TCP_MSS),
+	    VNET_HDR_OK);
+	/* A partial checksum (no GSO) whose field lies on a header the
+	 * switch judges the frame by: finished later, it would rewrite the
+	 * ethertype into a VLAN tag, or a port or a DHCP op. */
+	TRY(TCP4, VNET_OL_ALL,
+	    (h.gso_type = 0, h.csum_start = htole16(12), h.csum_offset = 0),
+	    VNET_HDR_ERR_CSUM_OUT_OF_FRAME);
+	TRY(TCP4, VNET_OL_ALL,
+	    (h.gso_type = 0, h.csum_start = htole16(14), h.csum_offset = 0),
+	    VNET_HDR_ERR_CSUM_OUT_OF_FRAME);
+	TRY(UDP4, VNET_OL_ALL, (h.gso_type = 0, h.csum_offset = 0),
+	    VNET_HDR_ERR_CSUM_OUT_OF_FRAME); /* the source port */
+	TRY(UDP4, VNET_OL_ALL,
+	    (h.gso_type = 0, h.csum_start = htole16(14 + 20 + 8),
+	     h.csum_offset = 0),
+	    VNET_HDR_ERR_CSUM_OUT_OF_FRAME); /* a DHCP message's op */
+	TRY(TCP4, VNET_OL_ALL,
+	    (h.gso_type = 0, h.csum_start = htole16(14 + 20 + 4),
+	     h.csum_offset = htole16(12)),
+	    VNET_HDR_ERR_CSUM_OUT_OF_FRAME); /* TCP flags, not its sum */
+	TRY(TCP4, VNET_OL_ALL, (h.gso_type = 0, f[12] = 0x08, f[13] = 0x06),
+	    VNET_HDR_ERR_CSUM_OUT_OF_FRAME); /* ARP carries none */
+	/* A tunnel's inner checksum, past the outer headers, is fine. */
+	TRY(UDP4, VNET_OL_ALL,
+	    (h.gso_type = 0, h.csum_start = htole16(14 + 20 + 8 + 36),
+	     h.csum_offset = htole16(16)),
+	    VNET_HDR_OK);
+	TRY(UDP4, VNET_OL_ALL, h.gso_type = 0, VNET_HDR_OK);
 	/* And the good one passes. */
 	TRY(TCP4, VNET_OL_ALL, (void)0, VNET_HDR_OK);
 	assert_int_equal(p.ol.hdr_len, 54);
@@ -406,6 +441,16 @@ static void test_changed_under_us(void **state)
 	assert_int_equal(vnet_hdr_segment(&p, &off, pool, seg, 64), -EINVAL);
 	f[14 + 9] = 6;
 	f[12] = 0x99; /* not IP at all */
+	assert_int_equal(vnet_hdr_segment(&p, &off, pool, seg, 64), -EINVAL);
+	f[12] = 0x08;
+	/* Between two calls of a frame cut over several: headers grown to
+	 * fill the frame would leave no payload for the offsets reached. */
+	assert_int_equal(vnet_hdr_segment(&p, &off, pool, seg, 1), 1);
+	pkt_free(seg[0]);
+	f[14 + 20 + 12] = 15 << 4;
+	assert_int_equal(vnet_hdr_segment(&p, &off, pool, seg, 64), -EINVAL);
+	f[14 + 20 + 12] = 5 << 4;
+	f[14] = 0x4f; /* IP options instead */
 	assert_int_equal(vnet_hdr_segment(&p, &off, pool, seg, 64), -EINVAL);
 	assert_int_equal(pkt_pool_avail(pool), 64);
 	pkt_pool_destroy(pool);
