@@ -88,9 +88,21 @@ pings "a$S" 10.241.$N.12
 b0=$(jget '.counters.fast_path.rx_bytes' port show "va$S")
 [ "$b0" -gt 0 ] || fail "no fast-path traffic after the restart"
 
+# VLANs: the fast path forwards only within one access VLAN.
+vnetctl port set "vb$S" --vlan 10 >/dev/null || fail "vlan b"
+no_ping "a$S" 10.241.$N.12
+vnetctl port set "va$S" --vlan 10 >/dev/null || fail "vlan a"
+[ "$(jget '.fast_path' port show "va$S")" = on ] || fail "fast path off in VLAN 10"
+pings "a$S" 10.241.$N.12
+b1=$(jget '.counters.fast_path.rx_packets' port show "va$S")
+[ "$b1" -gt 0 ] || fail "no fast-path frames within VLAN 10"
+
 # Deleting a port deletes its pair.
 vnetctl port del "va$S" >/dev/null || fail "port del"
 ip link show "vh-va$S" >/dev/null 2>&1 && fail "vh-va$S outlived its port"
 ip -n "a$S" link show "va$S" >/dev/null 2>&1 && fail "va$S outlived its port"
+# Deleting the network deletes the other pair.
+vnetctl network delete "in$S" --force >/dev/null || fail "network delete"
+ip link show "vh-vb$S" >/dev/null 2>&1 && fail "vh-vb$S outlived its network"
 ALLOW_LOG='restored but inactive|moved'
 pass
