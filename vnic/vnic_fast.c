@@ -37,7 +37,7 @@
 
 /* The object file, embedded by vnic_fast_obj.S. */
 extern const char vnic_fast_obj_start[];
-extern const char vnic_fast_obj_end[];
+extern const uint64_t vnic_fast_obj_size;
 
 /**
  * struct vnic_fast - the loaded fast path
@@ -144,16 +144,18 @@ static int find_fd(struct vnic_fast *f, const char *prog, const char *map,
  */
 int vnic_fast_open(struct vnic_fast **out, char *err, size_t errlen)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "veth_fast");
+	/* Spelled out rather than LIBBPF_OPTS(), which cppcheck cannot
+	 * expand. */
+	struct bpf_object_open_opts opts = {.sz = sizeof(opts),
+					    .object_name = "veth_fast"};
 	struct vnic_fast *f = calloc(1, sizeof(*f));
 	int ret;
 
 	if (!f)
 		return -ENOMEM;
 	libbpf_set_print(libbpf_log);
-	f->obj = bpf_object__open_mem(
-	    vnic_fast_obj_start,
-	    (size_t)(vnic_fast_obj_end - vnic_fast_obj_start), &opts);
+	f->obj = bpf_object__open_mem(vnic_fast_obj_start,
+				      (size_t)vnic_fast_obj_size, &opts);
 	if (!f->obj) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot open the BPF object: %s",
@@ -206,9 +208,10 @@ void vnic_fast_close(struct vnic_fast *f)
 
 static int tc_hook(int ifindex, bool attach, int prog_fd)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-		    .attach_point = BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, o, .handle = 1, .priority = 1);
+	struct bpf_tc_hook hook = {.sz = sizeof(hook),
+				   .ifindex = ifindex,
+				   .attach_point = BPF_TC_INGRESS};
+	struct bpf_tc_opts o = {.sz = sizeof(o), .handle = 1, .priority = 1};
 	int ret;
 
 	if (!attach) {
