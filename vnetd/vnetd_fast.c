@@ -348,3 +348,22 @@ bool vnetd_fast_counters(struct vnetd *d, struct vnetd_port *p,
 	vnic_fast_stats(fp->f, (unsigned)(s - fp->slots), st);
 	return true;
 }
+
+/**
+ * vnetd_fast_add_stats() - add what the fast path moved to a port's counters
+ * @d: daemon
+ * @p: any port (only veth ports on the fast path have something to add)
+ * @st: the switch's counters of the port, incremented
+ */
+void vnetd_fast_add_stats(struct vnetd *d, struct vnetd_port *p,
+			  struct vsw_port_stats *st)
+{
+	struct vnic_fast_stats f;
+
+	if (!vnetd_fast_counters(d, p, &f))
+		return;
+	st->rx_packets += f.rx_packets;
+	st->rx_bytes += f.rx_bytes;
+	st->tx_packets += f.tx_packets;
+	st->tx_bytes += f.tx_bytes;
+}
