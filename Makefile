@@ -16,6 +16,7 @@
 #   make test-admin the package, systemd and libvirt tests (long)
 
 BUILD    ?= build
+.DEFAULT_GOAL := all
 CC       ?= cc
 PKGS     := libnl-3.0 libnl-route-3.0 jansson sqlite3 libpcap
 SAN      ?=
@@ -28,6 +29,8 @@ CFLAGS   += -std=gnu11 $(OPT) -Wall -Wextra -Wformat=2 -Wshadow \
 	    -fstack-protector-strong -fPIE -pthread $(SAN)
 LDFLAGS  += -pie -Wl,-z,relro,-z,now -pthread $(SAN)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# The veth fast path's loader (vnic/vnic_fast.c).
+LDLIBS   += -lbpf
 
 LIB_SRCS :=
 VSWITCH_SRCS :=
@@ -57,7 +60,7 @@ include tests/module.mk
 
 CORE_SRCS := $(LIB_SRCS) $(VSWITCH_SRCS) $(VNIC_SRCS) $(DHCP_SRCS) \
 	     $(NAT_SRCS) $(TEAM_SRCS) $(SRIOV_SRCS)
-CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
+CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) $(VNIC_ASM_OBJS)
 VNETD_OBJS := $(VNETD_SRCS:%.c=$(BUILD)/obj/%.o)
 VNETCTL_OBJS := $(VNETCTL_SRCS:%.c=$(BUILD)/obj/%.o)
 BENCH_OBJS := $(BENCH_SRCS:%.c=$(BUILD)/obj/%.o)

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # bench/offload.sh BUILD - offloads, two parts, every round printed:
 #  1. iperf3 TCP between two namespaces, through vnet (each namespace on a
-#     vnet tap, vnetd in its default event mode) and through a Linux bridge
-#     (each namespace on a veth), interleaved round by round so both see the
-#     same load on a shared machine.
+#     vnet tap, vnetd in its default event mode), through vnet veth ports
+#     (the kernel fast path) and through a Linux bridge (each namespace on a
+#     veth), interleaved round by round so all see the same load on a shared
+#     machine.
 #  2. vnet-bench tso between two vhost-user frontends (vnetd --poll on core
 #     1, the frontends on core 0): 64 KB TSO super-frames passed whole,
 #     the same cut by vnetd for a receiver without TSO, and MTU-sized TCP
@@ -22,7 +23,7 @@ ctl() { "$BUILD/vnetctl" --socket "$T/sock" "$@"; }
 cleanup() {
 	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	[ -n "${ppid_:-}" ] && kill "$ppid_" 2>/dev/null && wait "$ppid_" 2>/dev/null
-	for n in va$S vb$S ka$S kb$S; do ip netns del "$n" 2>/dev/null; done
+	for n in va$S vb$S ka$S kb$S fa$S fb$S; do ip netns del "$n" 2>/dev/null; done
 	ip link del kbr$S 2>/dev/null
 	rm -rf "$T"
 }
@@ -30,7 +31,7 @@ trap cleanup EXIT INT TERM
 [ "$(id -u)" = 0 ] || { echo "bench: run as root"; exit 1; }
 command -v iperf3 >/dev/null || { echo "bench: needs iperf3"; exit 1; }
 part1() {
-	for n in va$S vb$S ka$S kb$S; do
+	for n in va$S vb$S ka$S kb$S fa$S fb$S; do
 		ip netns add "$n"
 		ip -n "$n" link set lo up
 	done
@@ -43,6 +44,10 @@ part1() {
 	ctl port add ob$S --tap tb$S --netns vb$S >/dev/null
 	ip -n va$S addr add 10.250.1.1/24 dev ta$S && ip -n va$S link set ta$S up
 	ip -n vb$S addr add 10.250.1.2/24 dev tb$S && ip -n vb$S link set tb$S up
+	ctl port add ob$S --veth ea$S --netns fa$S >/dev/null
+	ctl port add ob$S --veth eb$S --netns fb$S >/dev/null
+	ip -n fa$S addr add 10.250.3.1/24 dev ea$S && ip -n fa$S link set ea$S up
+	ip -n fb$S addr add 10.250.3.2/24 dev eb$S && ip -n fb$S link set eb$S up
 	ip link add kbr$S type bridge && ip link set kbr$S up
 	for x in a b; do
 		ip link add k$x$S type veth peer name kp$x$S
@@ -53,6 +58,8 @@ part1() {
 	ip -n kb$S addr add 10.250.2.2/24 dev kb$S && ip -n kb$S link set kb$S up
 	ip netns exec va$S ping -c 1 -W 2 10.250.1.2 >/dev/null || echo "vnet: no ping"
 	ip netns exec ka$S ping -c 1 -W 2 10.250.2.2 >/dev/null || echo "bridge: no ping"
+	ip netns exec fa$S ping -c 1 -W 2 10.250.3.2 >/dev/null || echo "vnet veth: no ping"
+	echo "vnet veth fast path: $(ctl --json port show ea$S | jq -r '.fast_path + " " + (.fast_path_error // "")')"
 
 	# run CLIENT-NS SERVER-NS SERVER-ADDR: Gbit/s of one iperf3 run
 	run() {
@@ -63,13 +70,15 @@ part1() {
 	}
 	echo "iperf3 TCP namespace <-> namespace, $SECS s per run, $ROUNDS rounds"
 	echo "commit $(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null), $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, shared machine"
-	echo "round  vnet-taps(Gbit/s)  linux-bridge-veths(Gbit/s)"
+	echo "round  vnet-taps(Gbit/s)  vnet-veth-fast(Gbit/s)  linux-bridge-veths(Gbit/s)"
 	for r in $(seq "$ROUNDS"); do
 		v=$(run va$S vb$S 10.250.1.2)
+		f=$(run fa$S fb$S 10.250.3.2)
 		k=$(run ka$S kb$S 10.250.2.2)
-		echo "$r      $v              $k"
+		echo "$r      $v              $f                   $k"
 	done
 	echo "vnetd: $(ctl --json port show tb$S | jq -c '{superframes_sent_whole, superframes_segmented}')"
+	echo "vnetd veth ea$S: $(ctl --json port show ea$S | jq -c '{rx_bytes: .counters.rx_bytes, fast_path: .counters.fast_path}')"
 }
 
 part2() {

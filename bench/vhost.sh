@@ -95,14 +95,21 @@ drive() {
 	local t0 t1
 	echo "show port stats all" >&3
 	t0=$(date +%s.%N)
+	[ -n "${SNAP:-}" ] && $SNAP 0
+	# PERF=PREFIX: a profile of both cores over 3 s of each run.
+	[ -n "${PERF:-}" ] && perf record -q -a -o "$PERF.$(date +%H%M%S)" \
+		sleep 3 >/dev/null 2>&1 &
 	sleep "$SECS"
 	echo "show port stats all" >&3
 	t1=$(date +%s.%N)
+	[ -n "${SNAP:-}" ] && $SNAP 1
 	sleep 1
 	echo "stop" >&3
 	echo "quit" >&3
 	exec 3>&-
 	wait $pid 2>/dev/null
+	# FRONT_LOG=PREFIX: keep each run's testpmd output (drops, errors).
+	[ -n "${FRONT_LOG:-}" ] && cp "$out" "$FRONT_LOG.$(date +%H%M%S)"
 	awk -v t0="$t0" -v t1="$t1" '
 		/RX-packets:/ { n++; v[n] = $2 }
 		END {
@@ -110,6 +117,36 @@ drive() {
 			a = v[n-3] + v[n-2]; b = v[n-1] + v[n];
 			printf "%.4f\n", (b - a) / (t1 - t0) / 1e6
 		}' "$out"
+}
+
+# STATS=FILE: vnetd's queue counters over each vnet run's measured seconds
+# (bursts, mean burst, empty polls, full guest rings, drops), appended.
+vnet_snap() {
+	local p
+	for p in vn0 vn1; do
+		$c --json port show $p >"$T/snap$1.$p"
+	done
+	$c --json stats >"$T/snap$1.stats"
+}
+vnet_stats() {
+	python3 - "$T" "$1" "$BUILD" <<'PY'
+import json, sys
+t, size, build = sys.argv[1:4]
+def load(n, p):
+    return json.load(open(f"{t}/snap{n}.{p}"))
+out = [f"vnet {build} {size} B:"]
+for p in ("vn0", "vn1"):
+    a, b = load(0, p), load(1, p)
+    qa = {q["index"]: q for q in a["queues"]}
+    for q in b["queues"]:
+        o = qa.get(q["index"], {})
+        d = {k: q[k] - o.get(k, 0) for k in q if type(q[k]) is int and k not in ("index", "size", "last_avail", "last_used")}
+        mean = d["packets"] / d["bursts"] if d["bursts"] else 0
+        extra = (f"empty {d['empty_polls']}" if "empty_polls" in d
+                 else f"ring_full {d['ring_full']} drops {d['drops']} irq {d['interrupts']}")
+        out.append(f"  {p} {q['direction']}: {d['packets']} frames in {d['bursts']} bursts ({mean:.1f}/burst), {extra}")
+print("\n".join(out))
+PY
 }
 
 run_vnet() {
@@ -126,7 +163,10 @@ run_vnet() {
 	$c network create bench --type private >/dev/null
 	$c port add bench --vhost-user "$T/vn0.sock" >/dev/null
 	$c port add bench --vhost-user "$T/vn1.sock" >/dev/null
+	local SNAP=""
+	[ -n "${STATS:-}" ] && SNAP=vnet_snap
 	drive "$T/vn0.sock" "$T/vn1.sock" 0 "$size"
+	[ -n "${STATS:-}" ] && vnet_stats "$size" >>"$STATS"
 	kill $pid
 	wait $pid 2>/dev/null
 	rm -f "$T/vnetd.db"*

@@ -103,6 +103,47 @@ static int l4_frame_parse(const uint8_t *frame, size_t len, struct l4_frame *t)
 	return 0;
 }
 
+/*
+ * Whether a partial checksum may be finished where the header puts its
+ * field (@start + @cofs, inside the frame).  Finishing writes two bytes
+ * chosen by the sender after the switch has judged the frame, so the field
+ * must be the TCP or UDP checksum of an L4 header that starts at @start,
+ * or lie past every byte the switch judges a frame by: the Ethernet header
+ * and VLAN tag, the IP header, and the TCP or UDP header with a DHCP
+ * message's op (a tunnel's inner checksum is the usual case).  Frames that
+ * are not IP never carry one.
+ */
+static bool csum_field_ok(const uint8_t *f, size_t len, size_t start,
+			  size_t cofs)
+{
+	struct l4_frame t;
+	size_t l3 = 14, end;
+	uint16_t type;
+	uint8_t proto;
+
+	if (!l4_frame_parse(f, len, &t) && start == t.l4 &&
+	    cofs == (t.proto == 17 ? 6u : 16u))
+		return true;
+	if (len < 18)
+		return false;
+	type = pkt_get_be16(f + 12);
+	if (type == ETHERTYPE_VLAN) {
+		type = pkt_get_be16(f + 16);
+		l3 = 18;
+	}
+	if (type == ETHERTYPE_IPV4 && len >= l3 + 20) {
+		end = l3 + (size_t)(f[l3] & 15) * 4;
+		proto = f[l3 + 9];
+	} else if (type == ETHERTYPE_IPV6 && len >= l3 + 40) {
+		end = l3 + 40;
+		proto = f[l3 + 6];
+	} else {
+		return false;
+	}
+	end += proto == 17 ? 8 + 1 : proto == 6 ? 60 : 0;
+	return start + cofs >= end;
+}
+
 static uint32_t pseudo_sum(const uint8_t *ip, bool v6, size_t l4len,
 			   uint8_t proto)
 {
@@ -168,9 +209,9 @@ static int gso_cut(const uint8_t *frame, size_t len, const struct l4_frame *t,
 	uint16_t id;
 	unsigned n = 0;
 
-	if (!mss || t->hdrs + mss > PKT_MAX_FRAME)
+	if (!mss || t->hdrs + mss > PKT_MAX_FRAME || t->hdrs > len)
 		return -EINVAL;
-	if (*off >= payload && payload) {
+	if (*off && *off >= payload) {
 		*off = SIZE_MAX;
 		return 0;
 	}
@@ -285,6 +326,8 @@ enum vnet_hdr_err vnet_hdr_to_pkt(const struct virtio_net_hdr *h,
 	}
 	switch (type) {
 	case VIRTIO_NET_HDR_GSO_NONE:
+		if (ol.flags && !csum_field_ok(p->data, len, start, cofs))
+			return VNET_HDR_ERR_CSUM_OUT_OF_FRAME;
 		p->ol = ol;
 		return VNET_HDR_OK;
 	case VIRTIO_NET_HDR_GSO_TCPV4:
@@ -321,6 +364,13 @@ enum vnet_hdr_err vnet_hdr_to_pkt(const struct virtio_net_hdr *h,
 		return VNET_HDR_ERR_GSO_BAD_FRAME;
 	if (t.hdrs + mss > PKT_MAX_FRAME)
 		return VNET_HDR_ERR_BAD_GSO_SIZE; /* segments fit no buffer */
+	/* One frame may not turn into more segments than a peer's stack
+	 * makes: TCP's smallest MSS (48, Linux's tcp_min_snd_mss), UDP's
+	 * segment limit (128, UDP_MAX_SEGMENTS). */
+	if (t.proto == 6
+		? mss < VNET_HDR_MIN_TCP_MSS
+		: (len - t.hdrs + mss - 1) / mss > VNET_HDR_MAX_UDP_SEGS)
+		return VNET_HDR_ERR_BAD_GSO_SIZE;
 	ol.gso_size = (uint16_t)mss;
 	ol.hdr_len = (uint8_t)t.hdrs;
 	p->ol = ol;
@@ -403,8 +453,12 @@ int vnet_hdr_segment(const struct pkt *p, size_t *off, struct pkt_pool *pool,
 {
 	struct l4_frame t;
 
+	/* Parsed again (a guest may have changed its memory since), it must
+	 * still have the headers vnet_hdr_to_pkt() accepted: the payload
+	 * offsets of every call of a frame cut over several rest on them. */
 	if (!p->ol.gso_type || l4_frame_parse(p->data, p->len, &t) ||
-	    t.proto != (p->ol.gso_type == PKT_GSO_UDP_L4 ? 17 : 6))
+	    t.proto != (p->ol.gso_type == PKT_GSO_UDP_L4 ? 17 : 6) ||
+	    t.hdrs != p->ol.hdr_len || t.l4 != p->ol.csum_start)
 		return -EINVAL;
 	return gso_cut(p->data, p->len, &t, p->ol.gso_size, off, pool, p, out,
 		       max);

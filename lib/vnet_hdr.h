@@ -19,14 +19,20 @@
 	(VNET_OL_CSUM | VNET_OL_TSO4 | VNET_OL_TSO6 | VNET_OL_ECN | VNET_OL_USO)
 
 /* Why a virtio-net header is refused: named drop reasons (vnic.h) */
-#define VNET_HDR_DROPS(X)                                                      \
-	X(OFFLOAD_NOT_NEGOTIATED, "offload_not_negotiated",                    \
-	  "checksum or segmentation offload the port did not negotiate")       \
-	X(CSUM_OUT_OF_FRAME, "csum_out_of_frame",                              \
-	  "checksum start or offset outside the frame")                        \
-	X(BAD_GSO_SIZE, "bad_gso_size", "gso_size 0 or larger than the frame") \
-	X(GSO_TOO_BIG, "gso_too_big", "super-frame larger than 64 KB")         \
-	X(GSO_BAD_FRAME, "gso_bad_frame",                                      \
+/* The smallest TCP segment size and the most UDP segments a super-frame
+ * may ask for (more is bad_gso_size). */
+#define VNET_HDR_MIN_TCP_MSS  48
+#define VNET_HDR_MAX_UDP_SEGS 128
+
+#define VNET_HDR_DROPS(X)                                                     \
+	X(OFFLOAD_NOT_NEGOTIATED, "offload_not_negotiated",                   \
+	  "checksum or segmentation offload the port did not negotiate")      \
+	X(CSUM_OUT_OF_FRAME, "csum_out_of_frame",                             \
+	  "checksum start or offset outside the frame or on a judged header") \
+	X(BAD_GSO_SIZE, "bad_gso_size",                                       \
+	  "gso_size 0, larger than the frame, or too many segments")          \
+	X(GSO_TOO_BIG, "gso_too_big", "super-frame larger than 64 KB")        \
+	X(GSO_BAD_FRAME, "gso_bad_frame",                                     \
 	  "super-frame whose headers do not match its GSO type")
 
 enum vnet_hdr_err {

@@ -200,6 +200,23 @@ int team_port_open(const char *name, const struct team_config *cfg,
 	return 0;
 }
 
+/* What the team takes on transmit: what every member takes (a member may
+ * carry any frame), nothing without members.  Called under tp->lock. */
+static void update_offloads(struct team_port *tp)
+{
+	unsigned ol = ~0u, n = 0;
+
+	for (unsigned i = 0; i < TEAM_MAX_MEMBERS; i++) {
+		struct vnic *mv = atomic_load(&tp->m[i].v);
+
+		if (mv) {
+			ol &= vnic_tx_offloads(mv);
+			n++;
+		}
+	}
+	atomic_store(&tp->base.tx_offloads, n ? ol : 0);
+}
+
 /**
  * team_port_member_add() - open a NIC and make it a member
  * @v: team port
@@ -261,6 +278,7 @@ int team_port_member_add(struct vnic *v, const char *dev, const char *backend,
 		return ret;
 	}
 	mp = &tp->m[ret];
+	update_offloads(tp);
 	mp->fd = vnic_rx_fd(mv, 0);
 	ev.data.u32 = (uint32_t)ret;
 	if (mp->fd >= 0 && epoll_ctl(tp->epfd, EPOLL_CTL_ADD, mp->fd, &ev))
@@ -291,6 +309,7 @@ int team_port_member_del(struct vnic *v, const char *dev)
 	}
 	(void)team_member_del(tp->t, dev, timer_now_ms());
 	mv = atomic_exchange(&tp->m[i].v, NULL);
+	update_offloads(tp);
 	if (tp->m[i].fd >= 0)
 		epoll_ctl(tp->epfd, EPOLL_CTL_DEL, tp->m[i].fd, NULL);
 	tp->m[i].fd = -1;
@@ -446,6 +465,7 @@ void team_port_status(struct vnic *v, json_t *obj)
 	pthread_mutex_lock(&tp->lock);
 	team_status(tp->t, obj, timer_now_ms(), wall_offset_ms());
 	pthread_mutex_unlock(&tp->lock);
+	vnic_describe(v, obj); /* super-frames passed whole or cut for it */
 	members = json_object_get(obj, "member_list");
 	json_array_foreach(members, k, mo)
 	{

@@ -9,7 +9,8 @@ iproute2 iputils-ping tcpdump python3 python3-scapy iperf3 ethtool procps
 clang clang-format cppcheck libclang-rt-14-dev dpdk-dev qemu-system-x86 busybox-static cpio xz-utils zstd
 curl python3-prometheus-client bash-completion systemd-container
 isc-dhcp-client dhcpcd-base dnsmasq-base kea-admin util-linux
-openvswitch-switch wrk nftables"
+openvswitch-switch wrk nftables
+llvm libbpf-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

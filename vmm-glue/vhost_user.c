@@ -509,7 +509,7 @@ void guest_mem_unmap(struct guest_mem *mem)
 
 /* The one place a guest address becomes a pointer. */
 static void *guest_mem_translate(const struct guest_mem *mem, uint64_t addr,
-				 uint64_t *len, bool uva)
+				 uint64_t *len, bool uva, unsigned *hint)
 {
 	for (unsigned i = 0; i < mem->nregions; i++) {
 		const struct guest_region *r = &mem->r[i];
@@ -522,6 +522,8 @@ static void *guest_mem_translate(const struct guest_mem *mem, uint64_t addr,
 		/* Cap at the region's end; callers loop over splits. */
 		if (*len > r->size - off)
 			*len = r->size - off;
+		if (hint)
+			*hint = i;
 		return r->hva + off;
 	}
 	return NULL;
@@ -538,7 +540,23 @@ static void *guest_mem_translate(const struct guest_mem *mem, uint64_t addr,
 void *guest_mem_gpa_to_hva(const struct guest_mem *mem, uint64_t gpa,
 			   uint64_t *len)
 {
-	return guest_mem_translate(mem, gpa, len, false);
+	return guest_mem_translate(mem, gpa, len, false, NULL);
+}
+
+/**
+ * guest_mem_gpa_to_hva_find() - guest_mem_gpa_to_hva() that also says which
+ * region it found (the slow path of guest_mem_gpa_to_hva_hint())
+ * @mem: table
+ * @gpa: guest-controlled address
+ * @len: in: bytes wanted; out: bytes usable at the result (may be fewer)
+ * @hint: set to the region's index on success
+ *
+ * Return: host pointer, or NULL when @gpa is in no region
+ */
+void *guest_mem_gpa_to_hva_find(const struct guest_mem *mem, uint64_t gpa,
+				uint64_t *len, unsigned *hint)
+{
+	return guest_mem_translate(mem, gpa, len, false, hint);
 }
 
 /**
@@ -552,5 +570,5 @@ void *guest_mem_gpa_to_hva(const struct guest_mem *mem, uint64_t gpa,
 void *guest_mem_uva_to_hva(const struct guest_mem *mem, uint64_t uva,
 			   uint64_t *len)
 {
-	return guest_mem_translate(mem, uva, len, true);
+	return guest_mem_translate(mem, uva, len, true, NULL);
 }

@@ -280,5 +280,38 @@ void *guest_mem_gpa_to_hva(const struct guest_mem *mem, uint64_t gpa,
 			   uint64_t *len);
 void *guest_mem_uva_to_hva(const struct guest_mem *mem, uint64_t uva,
 			   uint64_t *len);
+void *guest_mem_gpa_to_hva_find(const struct guest_mem *mem, uint64_t gpa,
+				uint64_t *len, unsigned *hint);
+
+/**
+ * guest_mem_gpa_to_hva_hint() - guest_mem_gpa_to_hva(), trying first the
+ * region where the caller's last address was
+ * @mem: table
+ * @gpa: guest-controlled address
+ * @len: in: bytes wanted; out: bytes usable at the result (may be fewer)
+ * @hint: in: a region index (any value: checked); out: the region used
+ *
+ * The same checks as guest_mem_gpa_to_hva(); inline because a guest's
+ * buffers are mostly in one region and the datapath maps one per frame.
+ *
+ * Return: host pointer, or NULL when @gpa is in no region
+ */
+static inline void *guest_mem_gpa_to_hva_hint(const struct guest_mem *mem,
+					      uint64_t gpa, uint64_t *len,
+					      unsigned *hint)
+{
+	if (*hint < mem->nregions) {
+		const struct guest_region *r = &mem->r[*hint];
+
+		if (gpa >= r->gpa && gpa - r->gpa < r->size) {
+			uint64_t off = gpa - r->gpa;
+
+			if (*len > r->size - off)
+				*len = r->size - off;
+			return r->hva + off;
+		}
+	}
+	return guest_mem_gpa_to_hva_find(mem, gpa, len, hint);
+}
 
 #endif

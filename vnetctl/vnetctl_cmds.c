@@ -104,11 +104,14 @@ static const struct ctl_flag f_port_add[] = {
      "a VMM's vNIC over this vhost-user socket"},
     {"sriov", "name", CTL_KIND, "sriov",
      "a VF of the network's SR-IOV pool for a VM (vfio-pci), named so"},
+    {"veth", "device", CTL_KIND, "veth",
+     "a veth pair, this end in --netns, with the kernel fast path"},
     {"client", "client", CTL_BOOL, NULL,
      "vhost-user: connect to the VMM's socket (reconnects)"},
     {"queues", "queues", CTL_UINT, NULL, "vhost-user queue pairs (1)"},
     {"name", "name", CTL_STR, NULL, "port name (default: the device)"},
-    {"netns", "netns", CTL_STR, NULL, "create the tap in this namespace"},
+    {"netns", "netns", CTL_STR, NULL,
+     "create the tap (or put the veth's end) in this namespace"},
     {"addr", "addresses", CTL_LIST, NULL, "host vNIC address, CIDR (repeat)"},
     {"mac", "mac", CTL_STR, NULL,
      "MAC of the tap device or vhost-user port (vhost-user: vnetd derives "
@@ -213,6 +216,19 @@ static void print_port_list(json_t *res)
 	ctl_table(res, cols, ARRAY_SIZE(cols));
 }
 
+/* The part of a veth port's counters the kernel fast path moved. */
+static void print_fast(json_t *f)
+{
+	printf(
+	    "fast path    rx %lld packets, %lld bytes; tx %lld packets, "
+	    "%lld bytes; %lld super-frames\n",
+	    (long long)json_integer_value(json_object_get(f, "rx_packets")),
+	    (long long)json_integer_value(json_object_get(f, "rx_bytes")),
+	    (long long)json_integer_value(json_object_get(f, "tx_packets")),
+	    (long long)json_integer_value(json_object_get(f, "tx_bytes")),
+	    (long long)json_integer_value(json_object_get(f, "superframes")));
+}
+
 static void print_counters(json_t *c)
 {
 	json_t *drops = json_object_get(c, "drops"), *v;
@@ -234,6 +250,8 @@ static void print_counters(json_t *c)
 		any = true;
 	}
 	printf("%s\n", any ? "" : " none");
+	if (json_object_get(c, "fast_path"))
+		print_fast(json_object_get(c, "fast_path"));
 }
 
 static void print_net_show(json_t *res)
@@ -301,11 +319,13 @@ static void print_net_show(json_t *res)
 static void print_port_show(json_t *res)
 {
 	static const char *const keys[] = {
-	    "name",	    "network",	    "kind",  "backend",	  "device",
-	    "netns",	    "socket",	    "mode",  "connected", "features",
-	    "queue_pairs",  "last_error",   "state", "error",	  "mac",
-	    "addresses",    "vlan",	    "trunk", "native",	  "mac_limit",
-	    "macs_learned", "dhcp_trusted", "sriov", NULL};
+	    "name",	    "network",	       "kind",	      "backend",
+	    "device",	    "netns",	       "socket",      "mode",
+	    "connected",    "features",	       "queue_pairs", "last_error",
+	    "state",	    "error",	       "mac",	      "addresses",
+	    "vlan",	    "trunk",	       "native",      "mac_limit",
+	    "macs_learned", "dhcp_trusted",    "sriov",	      "host_device",
+	    "fast_path",    "fast_path_error", NULL};
 	static const struct ctl_col qcols[] = {
 	    {"QUEUE", "index", 5},	{"DIRECTION", "direction", 10},
 	    {"SIZE", "size", 5},	{"READY", "ready", 5},
@@ -469,8 +489,8 @@ const struct ctl_cmd ctl_cmds[] = {
     {"network", "show", "network.show", a_name, f_none,
      "a network, its ports and counters", print_net_show, NULL, NULL},
     {"port", "add", "port.add", a_net, f_port_add,
-     "add a port: --tap DEV, --host DEV, --uplink DEV or --vhost-user "
-     "PATH",
+     "add a port: --tap DEV, --host DEV, --uplink DEV, --vhost-user "
+     "PATH or --veth NAME --netns NS",
      print_created, NULL, NULL},
     {"port", "del", "port.del", a_name, f_none, "delete a port", print_done,
      NULL, NULL},

@@ -6,3 +6,4 @@ VNETD_SRCS += vnetd/vnetd_caps.c
 VNETD_SRCS += vnetd/vnetd_nat.c
 VNETD_SRCS += vnetd/vnetd_team.c
 VNETD_SRCS += vnetd/vnetd_sriov.c
+VNETD_SRCS += vnetd/vnetd_fast.c

@@ -166,6 +166,8 @@ static inline unsigned juint(json_t *o, const char *key)
  * @d: the daemon (for timer callbacks)
  * @gw: its gateway, NULL without a subnet
  * @gw_rebuild: rebuilds the gateway after a change
+ * @nat_error: why its NAT did not start (the gateway serves without it),
+ *             empty otherwise
  */
 struct vnetd_net {
 	struct vnetd_obj obj;
@@ -174,6 +176,7 @@ struct vnetd_net {
 	struct vnetd *d;
 	struct vnetd_gw *gw;
 	struct vtimer gw_rebuild;
+	char nat_error[512];
 };
 
 /**
@@ -297,6 +300,7 @@ int vnetd_nat_start(struct vnetd *d, struct vnetd_net *net, struct vnic *gw,
 void vnetd_nat_stop(struct vnetd *d, struct vnetd_nat *n);
 void vnetd_nat_free(struct vnetd *d, struct vnetd_nat *n);
 void vnetd_nat_ext_gone(struct vnetd *d, const char *ext);
+void vnetd_nat_ext_back(struct vnetd *d, const char *ext);
 struct vnetd_nat *vnetd_gw_nat(struct vnetd_gw *g);
 json_t *vnetd_nat_status(struct vnetd *d, struct vnetd_net *net);
 json_t *vnetd_nat_sessions(struct vnetd *d, json_t *params,
@@ -413,6 +417,7 @@ struct vnetd {
 	struct vnetd_objset objs[VNETD_KINDS];
 	struct vnetd_net *nets[VSW_MAX_NETS];
 	struct vnetd_sriov *sriov;
+	struct vnetd_fast *fast; /* veth ports' kernel fast path, or NULL */
 	void **deferred;
 	size_t n_deferred, cap_deferred;
 	gid_t sock_gid;
@@ -420,5 +425,18 @@ struct vnetd {
 	int64_t started;
 	bool stop;
 };
+
+/* veth ports' kernel fast path (vnetd_fast.c) */
+struct vnetd_fast;
+struct vnic_fast_stats;
+void vnetd_fast_port_on(struct vnetd *d, struct vnetd_port *p, unsigned net,
+			int vlan);
+void vnetd_fast_port_off(struct vnetd *d, struct vnetd_port *p);
+void vnetd_fast_port_vlan(struct vnetd *d, struct vnetd_port *p, int vlan);
+void vnetd_fast_describe(struct vnetd *d, struct vnetd_port *p, json_t *s);
+bool vnetd_fast_counters(struct vnetd *d, struct vnetd_port *p,
+			 struct vnic_fast_stats *st);
+void vnetd_fast_add_stats(struct vnetd *d, struct vnetd_port *p,
+			  struct vsw_port_stats *st);
 
 #endif

@@ -45,6 +45,9 @@ static const struct {
     {CAP_NET_RAW, "net_raw", 0},
     /* setns(CLONE_NEWNET) into /run/netns/NAME to make a tap there. */
     {CAP_SYS_ADMIN, "sys_admin", VNETD_CAPS_NETNS},
+    /* Loading the veth fast path's BPF programs and maps (bpf(2)); the
+     * TC attachment itself is under CAP_NET_ADMIN. */
+    {CAP_BPF, "bpf", 0},
 };
 
 /**

@@ -527,16 +527,26 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 	if (ret)
 		vlog(MAIN, WARN, "network %s: cannot pin its gateway's MAC: %s",
 		     net->obj.name, strerror(-ret));
+	net->nat_error[0] = 0;
 	if (jstr(net->obj.conf, "nat_via") &&
 	    !vnetd_net_find(d, jstr(net->obj.conf, "nat_via")))
 		/* Its external network was deleted: the gateway serves on. */
 		vlog(MAIN, WARN, "network %s: no network %s: NAT is off",
 		     net->obj.name, jstr(net->obj.conf, "nat_via"));
-	else if (jstr(net->obj.conf, "nat_via") &&
-		 vnetd_nat_start(d, net, g->vnic, g->port, &g->nat, e)) {
-		(void)vswitch_port_del(d->sw, g->port);
-		ret = -EINVAL;
-		goto err;
+	else if (jstr(net->obj.conf, "nat_via")) {
+		struct vnetd_err ne = {0};
+
+		/* A NAT that cannot start (its table, its external leg)
+		 * leaves DHCP and DNS serving: the error is kept for
+		 * "network show", and a create request reports it. */
+		if (vnetd_nat_start(d, net, g->vnic, g->port, &g->nat, &ne)) {
+			snprintf(net->nat_error, sizeof(net->nat_error), "%s",
+				 ne.msg);
+			vlog(MAIN, ERR,
+			     "network %s: NAT not started: %s; the gateway "
+			     "serves without it",
+			     net->obj.name, ne.msg);
+		}
 	}
 	net->gw = g;
 	vlog(MAIN, INFO, "network %s: gateway up%s, %u lease(s) restored",

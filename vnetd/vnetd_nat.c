@@ -919,6 +919,32 @@ void vnetd_nat_ext_gone(struct vnetd *d, const char *ext)
 	}
 }
 
+/**
+ * vnetd_nat_ext_back() - an external network came up (created, or restored
+ * after the networks that translate through it): rebuild the gateways of
+ * those networks, whose NAT is off while it is missing
+ * @d: daemon
+ * @ext: the external network's name
+ */
+void vnetd_nat_ext_back(struct vnetd *d, const char *ext)
+{
+	const struct vnetd_objset *nets = vnetd_objs(d, &vnetd_kind_network);
+
+	for (size_t i = 0; i < nets->n; i++) {
+		struct vnetd_net *net = vnetd_net_of(nets->v[i]);
+		const char *via = jstr(net->obj.conf, "nat_via");
+
+		if (via && !strcmp(via, ext) &&
+		    (!net->gw || !vnetd_gw_nat(net->gw))) {
+			vlog(MAIN, INFO,
+			     "network %s: external network %s is back: NAT "
+			     "starts",
+			     net->obj.name, ext);
+			vnetd_gw_changed(d, net->obj.name);
+		}
+	}
+}
+
 /* ---- status and control methods ---- */
 
 static json_t *ip_json(uint32_t ip)
@@ -975,6 +1001,8 @@ static json_t *counters(struct vnetd_nat *n)
 			    json_integer((json_int_t)st.echo_replies));
 	json_object_set_new(o, "superframes",
 			    json_integer((json_int_t)st.superframes));
+	json_object_set_new(o, "fragmented",
+			    json_integer((json_int_t)st.fragmented));
 	json_object_set_new(o, "superframes_whole",
 			    json_pack("{s:I,s:I}", "inside",
 				      (json_int_t)st.sf_whole[0], "outside",

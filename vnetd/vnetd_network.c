@@ -152,7 +152,13 @@ static struct vnetd_obj *net_apply(struct vnetd *d, json_t *conf,
 		free(net);
 		return NULL;
 	}
-	if (jstr(conf, "subnet") && vnetd_gw_start(d, net, e)) {
+	if (jstr(conf, "subnet") &&
+	    (vnetd_gw_start(d, net, e) || (!restoring && net->nat_error[0]))) {
+		if (net->nat_error[0]) {
+			/* Asked for now: all or nothing. */
+			vnetd_err_set(e, VNET_ERR_SYSTEM, "%s", net->nat_error);
+			vnetd_gw_stop(d, net);
+		}
 		vnetd_team_net_down(d, net);
 		d->nets[id] = NULL;
 		(void)vswitch_net_del(d->sw, id);
@@ -160,6 +166,8 @@ static struct vnetd_obj *net_apply(struct vnetd *d, json_t *conf,
 		free(net);
 		return NULL;
 	}
+	if (net->type == VSW_NET_EXTERNAL)
+		vnetd_nat_ext_back(d, net->obj.name);
 	return &net->obj;
 }
 
@@ -305,6 +313,9 @@ json_t *vnetd_net_show(struct vnetd *d, json_t *params, struct vnetd_err *e)
 	ports = vnetd_nat_status(d, vnetd_net_of(o));
 	if (ports)
 		json_object_set_new(s, "nat", ports);
+	if (vnetd_net_of(o)->nat_error[0])
+		json_object_set_new(s, "nat_error",
+				    json_string(vnetd_net_of(o)->nat_error));
 	vswitch_net_stats(d->sw, vnetd_net_of(o)->id, &st);
 	json_object_set_new(s, "counters",
 			    json_pack("{s:I,s:I,s:I,s:I,s:I}", "unicast",

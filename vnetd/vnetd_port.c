@@ -14,11 +14,12 @@
 #include "../lib/log.h"
 #include "../lib/util.h"
 #include "../vnic/vnic.h"
+#include "../vnic/vnic_fast.h"
 
 #define PORT_RETRY_MS 5000
 
-static const char *const port_kinds[] = {"tap",	       "host",	"uplink",
-					 "vhost-user", "sriov", NULL};
+static const char *const port_kinds[] = {
+    "tap", "host", "uplink", "vhost-user", "sriov", "veth", NULL};
 static const char *const uplink_backends[] = {"afpacket", "pcap", NULL};
 
 static const struct schema_opt port_opts[] = {
@@ -26,11 +27,12 @@ static const struct schema_opt port_opts[] = {
     {"network", SCHEMA_NAME, .flags = SCHEMA_REQUIRED,
      .desc = "network to join"},
     {"kind", SCHEMA_ENUM, .flags = SCHEMA_REQUIRED, .choices = port_kinds,
-     .desc = "tap, host, uplink, vhost-user or sriov"},
+     .desc = "tap, host, uplink, vhost-user, sriov or veth"},
     {"device", SCHEMA_NAME, .desc = "device: the tap to create, or the NIC"},
     {"backend", SCHEMA_ENUM, .choices = uplink_backends,
      .desc = "uplink capture backend"},
-    {"netns", SCHEMA_NAME, .desc = "namespace to create the tap in"},
+    {"netns", SCHEMA_NAME,
+     .desc = "namespace to create the tap (or the veth's end) in"},
     {"mac", SCHEMA_MAC,
      .desc = "MAC address of the tap device, or the guest's on a vhost-user "
 	     "port (default: derived from network and port name)"},
@@ -57,6 +59,11 @@ static const struct schema_opt port_opts[] = {
 static bool is_sriov(json_t *conf)
 {
 	return !strcmp(jstr(conf, "kind"), "sriov");
+}
+
+static bool is_veth(json_t *conf)
+{
+	return !strcmp(jstr(conf, "kind"), "veth");
 }
 
 /**
@@ -200,13 +207,20 @@ static int port_check_self(json_t *conf, struct vnetd_err *e)
 			      "'%s' applies to %s only", key, what); \
 		return -EINVAL;                                      \
 	}
-	ONLY_FOR("netns", !strcmp(kind, "tap"), "tap ports");
+	ONLY_FOR("netns", !strcmp(kind, "tap") || !strcmp(kind, "veth"),
+		 "tap and veth ports");
 	ONLY_FOR("addresses", role == VSW_ROLE_HOST, "host vNIC ports");
 	ONLY_FOR("backend", role == VSW_ROLE_UPLINK, "uplink ports");
 	ONLY_FOR("mac", role != VSW_ROLE_UPLINK,
 		 "tap, host and vhost-user ports");
 	ONLY_FOR("native", json_object_get(conf, "trunk"), "trunk ports");
 #undef ONLY_FOR
+	if (!strcmp(kind, "veth") && !jstr(conf, "netns")) {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+			      "a veth port needs the namespace its end goes "
+			      "to: --netns NS");
+		return -EINVAL;
+	}
 	if (json_object_get(conf, "vlan") && json_object_get(conf, "trunk")) {
 		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
 			      "a port is either an access port (vlan) or a "
@@ -375,6 +389,38 @@ static void pin_host_mac(struct vnetd *d, struct vnetd_port *p,
 		     strerror(-ret));
 }
 
+/* The VLAN a veth port's fast path forwards: its access VLAN, 0 for none,
+ * -1 for a trunk (tagged frames stay with vnetd). */
+static int fast_vlan(const struct vsw_vlan *v)
+{
+	return v->mode == VSW_VLAN_ACCESS  ? v->access
+	       : v->mode == VSW_VLAN_TRUNK ? -1
+					   : 0;
+}
+
+/* A veth port: the pair is made (or found from an earlier vnetd), and its
+ * host end @host opened as an afpacket port. */
+static int veth_prepare(struct vnetd_port *p, struct vnic_params *vp,
+			char host[VNIC_IFNAMSIZ])
+{
+	int ret;
+
+	vnic_link_veth_host_name(vp->dev, host);
+	ret = vnic_link_veth_add(host, vp->dev, vp->netns,
+				 vp->has_mac ? vp->mac : NULL, vp->mtu);
+	if (ret) {
+		snprintf(p->error, sizeof(p->error),
+			 "cannot make veth pair %s/%s in namespace %s: %s",
+			 host, vp->dev, vp->netns, strerror(-ret));
+		return ret;
+	}
+	vp->kind = "uplink";
+	vp->backend = "afpacket";
+	vp->dev = host;
+	vp->netns = NULL;
+	return 0;
+}
+
 /* Open the backend and attach it; on failure the port stays configured but
  * inactive, with the reason in p->error. */
 static int port_activate(struct vnetd *d, struct vnetd_port *p)
@@ -394,6 +440,8 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 	    .poll = d->opts.poll,
 	};
 	json_t *addrs = json_object_get(conf, "addresses"), *a;
+	enum vsw_port_role role = kind_role(vp.kind);
+	char host[VNIC_IFNAMSIZ];
 	struct vsw_vlan vlan;
 	struct vnic *v;
 	size_t i;
@@ -407,6 +455,8 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 		mac_parse(jstr(conf, "mac"), vp.mac);
 		vp.has_mac = true;
 	}
+	if (is_veth(conf) && (ret = veth_prepare(p, &vp, host)))
+		return ret;
 	ret = vnic_open(&vp, &v, p->error, sizeof(p->error));
 	if (ret)
 		return ret;
@@ -423,8 +473,7 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 		}
 	}
 	port_vlan(conf, &vlan);
-	id = vswitch_port_add(d->sw, net->id, p->obj.name, kind_role(vp.kind),
-			      &vlan, v);
+	id = vswitch_port_add(d->sw, net->id, p->obj.name, role, &vlan, v);
 	if (id < 0) {
 		snprintf(p->error, sizeof(p->error), "switch refused it: %s",
 			 strerror(-id));
@@ -438,8 +487,10 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 						 juint(conf, "mac_limit"));
 	if (json_is_true(json_object_get(conf, "dhcp_trusted")))
 		(void)vswitch_port_set_dhcp_guard(d->sw, id, false);
-	if (kind_role(vp.kind) == VSW_ROLE_HOST)
+	if (role == VSW_ROLE_HOST)
 		pin_host_mac(d, p, &vlan, true);
+	if (is_veth(conf))
+		vnetd_fast_port_on(d, p, (unsigned)net->id, fast_vlan(&vlan));
 	watch_ctl(d, p, true);
 	return 0;
 }
@@ -495,6 +546,19 @@ static struct vnetd_obj *port_apply(struct vnetd *d, json_t *conf,
 	return NULL;
 }
 
+/* Delete a veth port's pair (both ends go with the host end). */
+static void veth_remove(json_t *conf)
+{
+	char host[VNIC_IFNAMSIZ];
+	int ret;
+
+	vnic_link_veth_host_name(jstr(conf, "device"), host);
+	ret = vnic_link_delete(host, NULL);
+	if (ret)
+		vlog(MAIN, WARN, "port %s: cannot delete veth %s: %s",
+		     jstr(conf, "name"), host, strerror(-ret));
+}
+
 static void port_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
 {
 	struct vnetd_port *p = vnetd_port_of(o);
@@ -504,10 +568,13 @@ static void port_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
 		vnetd_sriov_port_unapply(d, p, remove);
 	if (p->id >= 0) {
 		watch_ctl(d, p, false);
+		vnetd_fast_port_off(d, p);
 		if (remove)
 			vnic_remove(vswitch_port_vnic(d->sw, p->id));
 		(void)vswitch_port_del(d->sw, p->id);
 	}
+	if (remove && is_veth(o->conf))
+		veth_remove(o->conf);
 	if (remove)
 		vlog(MAIN, INFO, "port %s deleted", o->name);
 	p->gone = true;
@@ -598,6 +665,8 @@ static int port_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 			pin_host_mac(d, p, &was, false);
 			pin_host_mac(d, p, &now, true);
 		}
+		if (is_veth(conf))
+			vnetd_fast_port_vlan(d, p, fast_vlan(&now));
 	}
 	if (json_is_true(json_object_get(conf, "dhcp_trusted")) !=
 	    json_is_true(json_object_get(o->conf, "dhcp_trusted")))
@@ -639,6 +708,13 @@ static json_t *port_status(struct vnetd *d, struct vnetd_obj *o)
 		    s, "macs_learned",
 		    json_integer(vswitch_port_mac_count(d->sw, p->id)));
 		vnic_describe(vswitch_port_vnic(d->sw, p->id), s);
+		if (is_veth(o->conf)) {
+			json_object_set(s, "host_device",
+					json_object_get(s, "device"));
+			json_object_set(s, "device",
+					json_object_get(o->conf, "device"));
+			vnetd_fast_describe(d, p, s);
+		}
 	}
 	if (!strcmp(jstr(o->conf, "kind"), "uplink") &&
 	    !json_object_get(s, "backend"))
@@ -658,7 +734,8 @@ static void port_purge(struct vnetd *d, json_t *conf)
 		vnetd_sriov_port_purge(d, conf);
 		return;
 	}
-	if (!dev || (strcmp(kind, "tap") && strcmp(kind, "host")))
+	if (!dev || (strcmp(kind, "tap") && strcmp(kind, "host") &&
+		     strcmp(kind, "veth")))
 		return;
 	for (size_t i = 0; i < ports->n; i++) {
 		const char *k = jstr(ports->v[i]->conf, "kind");
@@ -666,6 +743,10 @@ static void port_purge(struct vnetd *d, json_t *conf)
 
 		if (od && !strcmp(od, dev) && strcmp(k, "uplink"))
 			return;
+	}
+	if (is_veth(conf)) {
+		veth_remove(conf);
+		return;
 	}
 	ret = vnic_link_delete(dev, jstr(conf, "netns"));
 	if (ret)
@@ -690,6 +771,7 @@ const struct vnetd_kind vnetd_kind_port = {
 
 static json_t *port_counters(struct vnetd *d, struct vnetd_port *p)
 {
+	struct vnic_fast_stats fst;
 	struct vsw_port_stats st;
 	struct vnic *v;
 	json_t *o, *drops;
@@ -704,11 +786,23 @@ static json_t *port_counters(struct vnetd *d, struct vnetd_port *p)
 		json_object_set_new(
 		    drops, vnic_drop_name((enum vnic_drop)i),
 		    json_integer((json_int_t)vnic_drops(v, (enum vnic_drop)i)));
+	/* A veth port's counters include the frames the fast path moved. */
+	vnetd_fast_add_stats(d, p, &st);
+	(void)vnetd_fast_counters(d, p, &fst);
 	o = json_pack(
 	    "{s:I,s:I,s:I,s:I}", "rx_packets", (json_int_t)st.rx_packets,
 	    "rx_bytes", (json_int_t)st.rx_bytes, "tx_packets",
 	    (json_int_t)st.tx_packets, "tx_bytes", (json_int_t)st.tx_bytes);
 	json_object_set_new(o, "drops", drops);
+	if (is_veth(p->obj.conf))
+		json_object_set_new(
+		    o, "fast_path",
+		    json_pack("{s:I,s:I,s:I,s:I,s:I}", "rx_packets",
+			      (json_int_t)fst.rx_packets, "rx_bytes",
+			      (json_int_t)fst.rx_bytes, "tx_packets",
+			      (json_int_t)fst.tx_packets, "tx_bytes",
+			      (json_int_t)fst.tx_bytes, "superframes",
+			      (json_int_t)fst.rx_super));
 	return o;
 }
 

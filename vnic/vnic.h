@@ -141,4 +141,10 @@ bool vnic_remove(struct vnic *v);
 unsigned vnic_tx_offloads(const struct vnic *v);
 void vnic_count_superframes(struct vnic *v, uint64_t whole, uint64_t cut);
 
+/* veth ports (vnic_link.c): a pair, one end in a namespace */
+#define VNIC_IFNAMSIZ 16 /* IFNAMSIZ, without <net/if.h> or <linux/if.h> */
+void vnic_link_veth_host_name(const char *name, char out[VNIC_IFNAMSIZ]);
+int vnic_link_veth_add(const char *host, const char *peer, const char *netns,
+		       const uint8_t *mac, unsigned mtu);
+
 #endif

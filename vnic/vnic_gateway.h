@@ -240,6 +240,8 @@ struct vgw_nat_config {
  * @icmp_errors: time exceeded and fragmentation needed sent
  * @echo_replies: echo requests to the external address answered
  * @superframes: TCP super-frames translated whole (both ways)
+ * @fragmented: packets without DF larger than the next link's MTU, sent
+ *              on as IPv4 fragments (both ways)
  * @sf_whole: super-frames the switch handed the inside leg [0] and the
  *            external leg [1] whole
  * @sf_cut: super-frames the switch cut for them (an offload they lack)
@@ -254,7 +256,7 @@ struct vgw_nat_config {
  */
 struct vgw_nat_stats {
 	uint64_t to_outside, to_inside, icmp_errors, echo_replies;
-	uint64_t superframes, sf_whole[2], sf_cut[2];
+	uint64_t superframes, fragmented, sf_whole[2], sf_cut[2];
 	uint64_t arp_requests, arp_replies;
 	uint64_t dhcp_sent, dhcp_acks, dhcp_naks;
 	struct vgw_nat_lease lease;

@@ -882,6 +882,57 @@ static void icmp_error_ol(struct vnic_gateway *g, int side, uint8_t *f,
 	icmp_error(g, side, f, f + 14, len - 14, type, code, mtu, src);
 }
 
+/* The largest frame the gateway fragments: a jumbo network's MTU. */
+#define FRAG_MAX_FRAME (14 + 9216)
+
+/*
+ * A translated IPv4 packet without DF, larger than the next link's @mtu:
+ * sent on as fragments of at most @mtu bytes (RFC 791), as a router does.
+ * A fragment is cut again with its offsets and MF kept.  Packets with IP
+ * options are not cut (which options each fragment repeats is the
+ * option's business; none in common use needs this) and are dropped as
+ * too big, as are super-frames (their segments carry DF).  The frame is
+ * copied first: @f may be the very slot the first fragment goes into.
+ */
+static void send_fragments(struct vnic_gateway *g, int side, uint32_t hop,
+			   uint8_t *f, size_t len, struct pkt_offload *ol,
+			   size_t mtu)
+{
+	static const struct pkt_offload none;
+	uint8_t orig[FRAG_MAX_FRAME], frag[FRAG_MAX_FRAME];
+	const uint8_t *ip = orig + 14;
+	size_t tot, data, off, chunk, max;
+	uint16_t field;
+
+	if (ol->gso_type || len > sizeof(orig) || mtu < 68 ||
+	    !vgw_ol_finish(f, len, ol))
+		return ndrop(g->nat, VGW_NAT_DROP_TOO_BIG);
+	memcpy(orig, f, len);
+	tot = ip_total(ip, len - 14);
+	if (tot <= 20 || (ip[0] & 15) != 5)
+		return ndrop(g->nat, VGW_NAT_DROP_TOO_BIG);
+	field = pkt_get_be16(ip + 6);
+	data = tot - 20;
+	max = (mtu - 20) & ~(size_t)7;
+	for (off = 0; off < data; off += chunk) {
+		bool last = off + max >= data;
+		uint16_t fo = (uint16_t)((field & 0x1fff) + off / 8);
+
+		chunk = last ? data - off : max;
+		memcpy(frag, orig, 14 + 20);
+		memcpy(frag + 34, ip + 20 + off, chunk);
+		pkt_put_be16(frag + 16, (uint16_t)(20 + chunk));
+		pkt_put_be16(
+		    frag + 20,
+		    (uint16_t)(fo | (!last || (field & 0x2000) ? 0x2000 : 0)));
+		pkt_put_be16(frag + 24, 0);
+		pkt_put_be16(frag + 24,
+			     csum_fold(csum_partial(frag + 14, 20, 0)));
+		leg_send(g, side, hop, frag, 34 + chunk, &none);
+	}
+	g->nat->st.fragmented++;
+}
+
 /* @src (a checked inside source) sent from @mac: keep the cache fresh. */
 static void learn_vm(struct vnic_gateway *g, uint32_t src, const uint8_t *mac)
 {
@@ -928,6 +979,7 @@ bool vgw_nat_ip(struct vnic_gateway *g, uint8_t *f, size_t len)
 	unsigned flags;
 	uint32_t src;
 	uint8_t smac[6];
+	bool frag;
 
 	if (len < 34 || vgw_get_be32(ip + 16) == g->cfg.ip ||
 	    vgw_get_be32(ip + 16) == 0xffffffffu)
@@ -941,14 +993,13 @@ bool vgw_nat_ip(struct vnic_gateway *g, uint8_t *f, size_t len)
 	}
 	if (!ol_prep(n, f, len, ol, &flags))
 		return true;
-	/* A super-frame is too big only if its segments are. */
+	/* A super-frame is too big only if its segments are; without DF
+	 * the packet goes on in fragments once translated. */
 	tot = ip_total(ip, iplen);
-	if (wire_size(ol, tot) > n->ext_mtu) {
-		if (pkt_get_be16(ip + 6) & 0x4000)
-			icmp_error_ol(g, INSIDE, f, len, ol, 3, 4,
-				      (uint16_t)n->ext_mtu, g->cfg.ip);
-		else
-			ndrop(n, VGW_NAT_DROP_TOO_BIG);
+	frag = wire_size(ol, tot) > n->ext_mtu;
+	if (frag && (pkt_get_be16(ip + 6) & 0x4000)) {
+		icmp_error_ol(g, INSIDE, f, len, ol, 3, 4, (uint16_t)n->ext_mtu,
+			      g->cfg.ip);
 		return true;
 	}
 	nat_out(n->t, ip, iplen, flags, now_sec(), &v);
@@ -959,8 +1010,13 @@ bool vgw_nat_ip(struct vnic_gateway *g, uint8_t *f, size_t len)
 		learn_vm(g, src, smac);
 	switch (v.action) {
 	case NAT_FORWARD:
-		leg_send(g, OUTSIDE, next_hop(n, vgw_get_be32(ip + 16)), f,
-			 14 + ip_total(ip, iplen), ol);
+		if (frag)
+			send_fragments(
+			    g, OUTSIDE, next_hop(n, vgw_get_be32(ip + 16)), f,
+			    14 + ip_total(ip, iplen), ol, n->ext_mtu);
+		else
+			leg_send(g, OUTSIDE, next_hop(n, vgw_get_be32(ip + 16)),
+				 f, 14 + ip_total(ip, iplen), ol);
 		break;
 	case NAT_HAIRPIN:
 		leg_send(g, INSIDE, vgw_get_be32(ip + 16), f,
@@ -995,6 +1051,7 @@ static void leg_frame(struct vnic_gateway *g, uint8_t *f, size_t len)
 	struct nat_verdict v;
 	unsigned flags;
 	uint16_t type;
+	bool frag;
 
 	pkt_cursor_init(&c, f, len);
 	if (!pkt_pull(&c, 12) || !pkt_pull_be16(&c, &type))
@@ -1043,12 +1100,10 @@ static void leg_frame(struct vnic_gateway *g, uint8_t *f, size_t len)
 		return ndrop(n, VGW_NAT_DROP_NO_ADDRESS);
 	if (!ol_prep(n, f, len, ol, &flags))
 		return;
-	if (wire_size(ol, tot) > g->base.mtu) {
-		if (pkt_get_be16(ip + 6) & 0x4000)
-			icmp_error_ol(g, OUTSIDE, f, len, ol, 3, 4,
-				      (uint16_t)g->base.mtu, n->addr.ip);
-		else
-			ndrop(n, VGW_NAT_DROP_TOO_BIG);
+	frag = wire_size(ol, tot) > g->base.mtu;
+	if (frag && (pkt_get_be16(ip + 6) & 0x4000)) {
+		icmp_error_ol(g, OUTSIDE, f, len, ol, 3, 4,
+			      (uint16_t)g->base.mtu, n->addr.ip);
 		return;
 	}
 	nat_in(n->t, ip, iplen, flags, now_sec(), &v);
@@ -1056,8 +1111,13 @@ static void leg_frame(struct vnic_gateway *g, uint8_t *f, size_t len)
 	switch (v.action) {
 	case NAT_FORWARD:
 	case NAT_HAIRPIN:
-		leg_send(g, INSIDE, vgw_get_be32(ip + 16), f,
-			 14 + ip_total(ip, iplen), ol);
+		if (frag)
+			send_fragments(g, INSIDE, vgw_get_be32(ip + 16), f,
+				       14 + ip_total(ip, iplen), ol,
+				       g->base.mtu);
+		else
+			leg_send(g, INSIDE, vgw_get_be32(ip + 16), f,
+				 14 + ip_total(ip, iplen), ol);
 		break;
 	case NAT_HOST:
 		echo_reply(g, OUTSIDE, f, len);

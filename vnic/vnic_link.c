@@ -15,6 +15,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/veth.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -340,6 +341,121 @@ int vnic_link_delete(const char *ifname, const char *netns)
 	nl_release(sk);
 	vnic_netns_leave(saved);
 	return ret == -ENODEV ? 0 : ret;
+}
+
+/**
+ * vnic_link_veth_host_name() - the name of a veth port's end in vnetd's
+ * namespace
+ * @name: the end in the port's namespace (the port's device)
+ * @out: result, "vh-NAME", or for a NAME too long for that "vh" and eight
+ *       hex digits of a hash of NAME (stable across restarts)
+ */
+void vnic_link_veth_host_name(const char *name, char out[VNIC_IFNAMSIZ])
+{
+	uint32_t h = 2166136261u;
+
+	if (strlen(name) + 3 < VNIC_IFNAMSIZ) {
+		snprintf(out, VNIC_IFNAMSIZ, "vh-%s", name);
+		return;
+	}
+	for (const char *c = name; *c; c++)
+		h = (h ^ (uint8_t)*c) * 16777619u;
+	snprintf(out, VNIC_IFNAMSIZ, "vh%08x", h);
+}
+
+/* Whether @peer exists in namespace @netns. */
+static bool link_in_netns(const char *peer, const char *netns)
+{
+	int saved = -1, ifindex;
+
+	if (vnic_netns_enter(netns, &saved))
+		return false;
+	ifindex = vnic_link_ifindex(peer);
+	vnic_netns_leave(saved);
+	return ifindex > 0;
+}
+
+static int veth_create(const char *host, const char *peer, int ns_fd,
+		       const uint8_t *mac, unsigned mtu)
+{
+	struct rtnl_link *link = rtnl_link_veth_alloc(), *p = NULL;
+	struct nl_addr *addr = NULL;
+	struct nl_sock *sk = nl_open();
+	int ret = -NLE_NOMEM;
+
+	if (!link || !sk)
+		goto out;
+	p = rtnl_link_veth_get_peer(link);
+	if (!p)
+		goto out;
+	rtnl_link_set_name(link, host);
+	rtnl_link_set_name(p, peer);
+	if (mtu) {
+		rtnl_link_set_mtu(link, mtu);
+		rtnl_link_set_mtu(p, mtu);
+	}
+	if (mac) {
+		addr = nl_addr_build(AF_LLC, mac, 6);
+		if (!addr)
+			goto out;
+		rtnl_link_set_addr(p, addr);
+	}
+	rtnl_link_set_ns_fd(p, ns_fd);
+	ret = rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
+out:
+	nl_addr_put(addr);
+	rtnl_link_put(p);
+	rtnl_link_veth_release(link);
+	nl_release(sk);
+	return ret ? nl_to_errno(ret) : 0;
+}
+
+/**
+ * vnic_link_veth_add() - make a veth pair with one end in a namespace
+ * @host: the end that stays in vnetd's namespace
+ * @peer: the end moved into @netns, set up there
+ * @netns: name under /run/netns
+ * @mac: MAC for @peer, NULL for the kernel's random one
+ * @mtu: MTU of both ends, 0 for the default
+ *
+ * A pair left by an earlier vnetd (same names, @peer still in @netns) is
+ * taken as it is; a @host without its peer there is replaced.
+ *
+ * Return: 0 or -errno (-EEXIST: @peer is another device in @netns)
+ */
+int vnic_link_veth_add(const char *host, const char *peer, const char *netns,
+		       const uint8_t *mac, unsigned mtu)
+{
+	char path[128];
+	int fd, saved = -1, ret;
+
+	if (!name_valid(netns))
+		return -EINVAL;
+	if (vnic_link_ifindex(host) > 0) {
+		if (link_in_netns(peer, netns))
+			return vnic_link_set(host, 1, mtu, NULL);
+		ret = vnic_link_delete(host, NULL);
+		if (ret)
+			return ret;
+	}
+	snprintf(path, sizeof(path), "/run/netns/%s", netns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = veth_create(host, peer, fd, mac, mtu);
+	close(fd);
+	if (ret)
+		return ret;
+	ret = vnic_netns_enter(netns, &saved);
+	if (!ret) {
+		ret = vnic_link_set(peer, 1, 0, NULL);
+		vnic_netns_leave(saved);
+	}
+	if (!ret)
+		ret = vnic_link_set(host, 1, 0, NULL);
+	if (ret)
+		(void)vnic_link_delete(host, NULL);
+	return ret;
 }
 
 /**

@@ -96,7 +96,8 @@ struct vu_vq {
 	uint16_t last_used;
 	uint16_t signalled_used;
 	bool signalled_valid;
-	uint16_t pending; /* used entries written but not yet published */
+	uint16_t pending;  /* used entries written but not yet published */
+	unsigned mem_hint; /* guest memory region of the last buffer mapped */
 	int kick_fd, call_fd, err_fd;
 	_Atomic bool ready;
 	_Atomic int fault;
@@ -104,8 +105,12 @@ struct vu_vq {
 	/* Counters, written by the datapath thread that uses the queue (or
 	 * under @lock) with relaxed atomic stores so the control thread can
 	 * read them; @shown_avail and @shown_used copy the ring positions
-	 * once per burst for the same reason. */
+	 * once per burst for the same reason.  @bursts counts the bursts
+	 * that moved frames, @empty the polls of a from-guest queue that
+	 * found nothing, @full the bursts into a guest cut short by its full
+	 * ring: together they show the batch sizes the datapath runs at. */
 	uint64_t packets, bytes, drops, kicks_sent;
+	uint64_t bursts, empty, full;
 	uint16_t shown_avail, shown_used;
 };
 

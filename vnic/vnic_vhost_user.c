@@ -114,6 +114,12 @@ struct vnic_vhost {
 	bool features_set;
 	struct vu_dev dev;
 	struct vu_vq vq[VU_MAX_QUEUES];
+	/* Descriptors of the frames a guest transmit queue hands over in
+	 * place, reused burst after burst by the thread polling the queue:
+	 * no pool buffer behind them (pool NULL: vnic_rx_done() leaves them
+	 * alone), and they live only until vnic_rx_done() gives the guest
+	 * its buffers back, like the frames they point at. */
+	struct pkt rx_zc[VU_MAX_QUEUE_PAIRS][PKT_BURST];
 	bool link;
 	/* control-side counters; last_error is the reason of the latest drop,
 	 * kept across reconnects (a frontend that reconnects at once must not
@@ -1183,12 +1189,11 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 	struct vu_dev *d = &vh->dev;
 	struct vu_iov iov[VH_BURST_IOV];
 	struct vu_chain ch[PKT_BURST];
-	struct pkt *spare[PKT_BURST];
-	unsigned got = 0, nch, nspare, k;
+	struct pkt *zcd = vh->rx_zc[vq->index / 2];
+	unsigned got = 0, nch, k;
 	uint64_t bytes = 0;
 	int fault;
 
-	/* The burst's chains, then its descriptors in one trip to the pool. */
 	nch = vu_vq_pop_burst(d, vq, false, ch, n < PKT_BURST ? n : PKT_BURST,
 			      iov, VH_BURST_IOV, &fault);
 	if (!nch) { /* the usual poll of an idle queue ends here */
@@ -1196,7 +1201,6 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 			vq_fault(vh, vq, fault);
 		return 0;
 	}
-	nspare = pkt_pool_alloc_bulk(pool, spare, nch);
 	for (k = 0; k < nch; k++) {
 		const struct vu_chain *c = &ch[k];
 		struct virtio_net_hdr h;
@@ -1228,10 +1232,16 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 		/* Zero copy when the frame is one piece after the header. */
 		zc = c->niov == 1 ||
 		     (c->niov == 2 && c->iov[0].len == d->hdr_len);
-		if (zc || flen <= PKT_MAX_FRAME)
-			p = nspare ? spare[--nspare] : NULL;
-		else
+		if (zc) {
+			p = &zcd[k];
+			p->vlan = 0;
+			p->tagged = 0;
+			p->ol = (struct pkt_offload){0};
+		} else if (flen <= PKT_MAX_FRAME) {
+			p = pkt_pool_alloc(pool);
+		} else {
 			p = pkt_pool_alloc_big(pool);
+		}
 		if (!p) {
 			vu_vq_unpop(vq, (uint16_t)(nch - k));
 			vnic_count_drop(&vh->base, VNIC_DROP_NO_BUFFER, 1);
@@ -1265,8 +1275,7 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 	}
 	VQ_STAT_ADD(vq->packets, got);
 	VQ_STAT_ADD(vq->bytes, bytes);
-	while (nspare)
-		pkt_free(spare[--nspare]);
+	VQ_STAT_ADD(vq->bursts, 1);
 	if (fault)
 		vq_fault(vh, vq, fault);
 	return (int)got;
@@ -1288,7 +1297,12 @@ static int vh_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 		/* no kick pending: poll anyway, it is cheap */
 	}
 	/* An idle queue (most polls) costs one look at the ring's index. */
-	got = vu_vq_avail(vq) ? vh_rx_queue(vh, vq, pool, pkts, n) : 0;
+	if (vu_vq_avail(vq))
+		got = vh_rx_queue(vh, vq, pool, pkts, n);
+	else {
+		got = 0;
+		VQ_STAT_ADD(vq->empty, 1);
+	}
 	if (vq->pending && vu_vq_flush(&vh->dev, vq)) /* dropped chains */
 		vu_vq_notify(&vh->dev, vq);
 	if (!vh->poll && atomic_load(&vq->ready)) {
@@ -1543,6 +1557,7 @@ static unsigned vh_tx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 			 * (a cache line it keeps writing): drop them now. */
 			vnic_count_drop(v, VNIC_DROP_TX_FULL, n - i);
 			VQ_STAT_ADD(vq->drops, n - i);
+			VQ_STAT_ADD(vq->full, 1);
 			i = n;
 			break;
 		}
@@ -1555,6 +1570,7 @@ static unsigned vh_tx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 	*bytes += sent_bytes;
 	VQ_STAT_ADD(vq->packets, sent);
 	VQ_STAT_ADD(vq->bytes, sent_bytes);
+	VQ_STAT_ADD(vq->bursts, 1);
 	/* Chains taken for frames that were not sent stay the guest's. */
 	vu_vq_unpop(vq, (uint16_t)(tc.n - tc.next));
 	if (vq->used && vu_vq_flush(&vh->dev, vq))
@@ -1841,31 +1857,34 @@ static void vh_describe(const struct vnic *v, json_t *obj)
 	json_object_set_new(obj, "queue_pairs", json_integer(vh->qps));
 	for (unsigned i = 0; i < 2 * vh->qps; i++) {
 		const struct vu_vq *vq = &vh->vq[i];
+		json_t *q;
 
-		json_array_append_new(
-		    queues,
-		    json_pack(
-			"{s:i,s:s,s:i,s:b,s:b,s:i,s:i,s:I,s:I,s:I,s:I}",
-			"index", (int)i, "direction",
-			i & 1 ? "from-guest" : "to-guest", "size", (int)vq->num,
-			"enabled", vq->enabled, "ready",
-			atomic_load(&vq->ready), "last_avail",
-			(int)__atomic_load_n(&vq->shown_avail,
-					     __ATOMIC_RELAXED),
-			"last_used",
-			(int)__atomic_load_n(&vq->shown_used, __ATOMIC_RELAXED),
-			"packets",
-			(json_int_t)__atomic_load_n(&vq->packets,
-						    __ATOMIC_RELAXED),
-			"bytes",
-			(json_int_t)__atomic_load_n(&vq->bytes,
-						    __ATOMIC_RELAXED),
-			"drops",
-			(json_int_t)__atomic_load_n(&vq->drops,
-						    __ATOMIC_RELAXED),
-			"interrupts",
-			(json_int_t)__atomic_load_n(&vq->kicks_sent,
-						    __ATOMIC_RELAXED)));
+		q = json_pack(
+		    "{s:i,s:s,s:i,s:b,s:b,s:i,s:i,s:I,s:I,s:I,s:I,s:I}",
+		    "index", (int)i, "direction",
+		    i & 1 ? "from-guest" : "to-guest", "size", (int)vq->num,
+		    "enabled", vq->enabled, "ready", atomic_load(&vq->ready),
+		    "last_avail",
+		    (int)__atomic_load_n(&vq->shown_avail, __ATOMIC_RELAXED),
+		    "last_used",
+		    (int)__atomic_load_n(&vq->shown_used, __ATOMIC_RELAXED),
+		    "packets",
+		    (json_int_t)__atomic_load_n(&vq->packets, __ATOMIC_RELAXED),
+		    "bytes",
+		    (json_int_t)__atomic_load_n(&vq->bytes, __ATOMIC_RELAXED),
+		    "drops",
+		    (json_int_t)__atomic_load_n(&vq->drops, __ATOMIC_RELAXED),
+		    "interrupts",
+		    (json_int_t)__atomic_load_n(&vq->kicks_sent,
+						__ATOMIC_RELAXED),
+		    "bursts",
+		    (json_int_t)__atomic_load_n(&vq->bursts, __ATOMIC_RELAXED));
+		/* Polls that found nothing, or bursts a full ring cut. */
+		json_object_set_new(
+		    q, i & 1 ? "empty_polls" : "ring_full",
+		    json_integer((json_int_t)__atomic_load_n(
+			i & 1 ? &vq->empty : &vq->full, __ATOMIC_RELAXED)));
+		json_array_append_new(queues, q);
 	}
 	json_object_set_new(obj, "queues", queues);
 	/* Which guest receive queues each datapath thread writes. */

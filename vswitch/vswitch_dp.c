@@ -46,6 +46,18 @@ static void qs_online(struct vsw_thread *t)
 	atomic_thread_fence(memory_order_seq_cst);
 }
 
+/* A polling thread's quiescent state: only a grace period begun since the
+ * last one is acknowledged, with a release store (everything read before
+ * is done with); no fence on the usual pass. */
+static inline void qs_quiesce(struct vsw_thread *t)
+{
+	uint64_t seq =
+	    atomic_load_explicit(&t->sw->gp_seq, memory_order_acquire);
+
+	if (atomic_load_explicit(&t->qs, memory_order_relaxed) != seq)
+		atomic_store_explicit(&t->qs, seq, memory_order_release);
+}
+
 static void qs_offline(struct vsw_thread *t)
 {
 	atomic_thread_fence(memory_order_seq_cst);
@@ -114,18 +126,38 @@ static void flood(struct vsw_thread *t, struct vsw_port *in, struct pkt *p,
 		stat_add(&t->pstats[in->id].drops[VSW_DROP_NO_PORTS], 1);
 }
 
-/* The source last learned in this burst: a burst from one guest is mostly
- * one MAC, learned (refreshed) once rather than per frame. */
+/* Sources learned in this burst: each is learned (refreshed) once per burst
+ * rather than per frame, however many a burst mixes.  Direct-mapped by a
+ * multiplicative hash; a collision only costs one more fdb_learn(). */
+#define LEARN_MEMO_BITS 4
 struct learn_memo {
-	uint64_t key; /* MAC and VLAN, 0: none yet */
+	uint64_t key[1u << LEARN_MEMO_BITS]; /* MAC and VLAN, 0: none */
 };
 
-static inline uint64_t memo_key(const struct pkt *p)
+/* MAC table slots where this thread last found keys, sources and
+ * destinations alike, by a multiplicative hash of the key: frames of many
+ * conversations skip the table's keyed hash.  Only guesses: fdb_learn()
+ * and fdb_lookup() compare the key in the slot, and a wrong one costs the
+ * hash. */
+#define HINT_BITS 6
+static __thread _Atomic uint64_t vsw_hints[1u << HINT_BITS];
+
+static inline _Atomic uint64_t *hint_of(uint64_t key)
+{
+	return &vsw_hints[(key * 0x9e3779b97f4a7c15ull) >> (64 - HINT_BITS)];
+}
+
+static inline uint64_t mac_key(const uint8_t *mac, uint16_t vlan)
 {
 	uint64_t k = 0;
 
-	memcpy(&k, p->data + 6, 6);
-	return k | (uint64_t)(p->vlan + 1u) << 48;
+	memcpy(&k, mac, 6);
+	return k | (uint64_t)(vlan + 1u) << 48;
+}
+
+static inline uint64_t *memo_slot(struct learn_memo *m, uint64_t key)
+{
+	return &m->key[(key * 0x9e3779b97f4a7c15ull) >> (64 - LEARN_MEMO_BITS)];
 }
 
 static void forward(struct vsw_thread *t, struct vsw_port *in, struct pkt *p,
@@ -134,6 +166,8 @@ static void forward(struct vsw_thread *t, struct vsw_port *in, struct pkt *p,
 {
 	struct vsw_tstats_net *ns = &t->nstats[in->net->id];
 	const uint8_t *dst = p->data;
+	uint64_t key = mac_key(p->data + 6, p->vlan);
+	uint64_t *seen = memo_slot(memo, key);
 	struct vsw_port *o;
 	uint16_t tci;
 	int oid;
@@ -143,10 +177,10 @@ static void forward(struct vsw_thread *t, struct vsw_port *in, struct pkt *p,
 		vsw_slow_rx(t, in, p);
 		return;
 	}
-	if (memo->key == memo_key(p))
+	if (*seen == key)
 		goto lookup;
 	switch (fdb_learn(fdb, p->data + 6, p->vlan, (uint16_t)in->id,
-			  vsw_port_mac_limit(in), now, &in->l2.src_hint)) {
+			  vsw_port_mac_limit(in), now, hint_of(key))) {
 	case FDB_LIMIT:
 		vsw_learn_refused(t, in, p, VSW_DROP_MAC_LIMIT, now);
 		return;
@@ -165,12 +199,13 @@ static void forward(struct vsw_thread *t, struct vsw_port *in, struct pkt *p,
 	case FDB_REFRESHED:
 		break;
 	}
-	memo->key = memo_key(p);
+	*seen = key;
 lookup:
 
 	oid = mac_is_multicast(dst)
 		  ? -1
-		  : fdb_lookup(fdb, dst, p->vlan, now, &in->l2.dst_hint);
+		  : fdb_lookup(fdb, dst, p->vlan, now,
+			       hint_of(mac_key(dst, p->vlan)));
 	if (oid < 0) {
 		stat_add(&ns->flooded, 1);
 		flood(t, in, p, members);
@@ -499,10 +534,11 @@ static void run_poll(struct vsw_thread *t)
 	struct vswitch *sw = t->sw;
 	uint64_t v, spins = 0;
 
+	qs_online(t); /* from offline: the one pass with a fence */
 	while (!atomic_load_explicit(&sw->stop, memory_order_relaxed)) {
 		const struct vsw_idlist *owned;
 
-		qs_online(t);
+		qs_quiesce(t);
 		owned = atomic_load_explicit(&t->owned, memory_order_acquire);
 		for (unsigned i = 0; owned && i < owned->n; i++)
 			poll_key(t, (uint32_t)owned->ids[i]);

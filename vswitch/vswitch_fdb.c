@@ -22,9 +22,11 @@
  */
 #include "vswitch_priv.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/random.h>
 
 #include "../lib/siphash.h"
@@ -60,11 +62,13 @@ struct fdb {
 
 static uint64_t fdb_key(const uint8_t mac[6], uint16_t vlan)
 {
-	uint64_t k = FDB_KEY_VALID | (uint64_t)(vlan & 0xfff) << 48;
+	uint64_t raw = 0;
 
-	for (int i = 0; i < 6; i++)
-		k |= (uint64_t)mac[i] << (40 - 8 * i);
-	return k;
+	/* mac[0] in bits 40-47 down to mac[5] in bits 0-7: one load and a
+	 * byte swap rather than six shifts (once or twice per frame). */
+	memcpy(&raw, mac, 6);
+	return FDB_KEY_VALID | (uint64_t)(vlan & 0xfff) << 48 |
+	       be64toh(raw) >> 16;
 }
 
 static uint16_t fdb_key_split(uint64_t k, uint8_t mac[6])

@@ -99,13 +99,10 @@ struct vsw_net {
  * @slow_rx, @slow_arg: service for reserved-group frames; @slow_arg is
  *          stored before @slow_rx is released, and changed only while
  *          @slow_rx is NULL and a grace period has passed
- * @src_hint, @dst_hint: MAC table slots of the last source and destination
- *          seen on the port (datapath only; a wrong one costs a hash)
  */
 struct vsw_port_l2 {
 	_Atomic uint32_t mac_limit;
 	_Atomic int64_t logged[2];
-	_Atomic uint64_t src_hint, dst_hint;
 	_Atomic(vsw_slow_rx_fn) slow_rx;
 	void *_Atomic slow_arg;
 };

@@ -9,6 +9,23 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* A mapped piece must be its guest address translated, inside one region
+ * (so a region hint, right or wrong, changes nothing). */
+static void check_piece(const struct guest_mem *m, const struct vu_iov *io)
+{
+	for (unsigned i = 0; i < m->nregions; i++) {
+		const struct guest_region *r = &m->r[i];
+
+		if (io->gpa < r->gpa || io->gpa - r->gpa >= r->size)
+			continue;
+		if (io->hva != r->hva + (io->gpa - r->gpa) ||
+		    io->len > r->size - (io->gpa - r->gpa))
+			__builtin_trap();
+		return;
+	}
+	__builtin_trap();
+}
+
 #define MEM_SIZE (1u << 16)
 #define QSIZE	 16
 
@@ -43,6 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vq.addr.avail_user_addr = 0x100000 + 16 * QSIZE;
 	vq.addr.used_user_addr = 0x100000 + 0x1000;
 	vq.last_avail = data[1];
+	vq.mem_hint = data[3] >> 6; /* any hint, even out of range */
 	if (vu_vq_translate(&d, &vq))
 		return 0;
 	if (data[0] & 4) { /* the same rings through the burst walker */
@@ -59,11 +77,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    ch[c].iov < biov ||
 			    ch[c].iov + ch[c].niov > biov + room)
 				__builtin_trap();
-			for (unsigned k = 0; k < ch[c].niov; k++)
+			for (unsigned k = 0; k < ch[c].niov; k++) {
 				if (ch[c].iov[k].hva < mem ||
 				    ch[c].iov[k].hva + ch[c].iov[k].len >
 					mem + MEM_SIZE)
 					__builtin_trap();
+				check_piece(&d.mem, &ch[c].iov[k]);
+			}
 			vu_vq_push(&d, &vq, ch[c].head, ch[c].total);
 		}
 		vu_vq_flush(&d, &vq);
@@ -83,6 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (iov[k].hva < mem ||
 			    iov[k].hva + iov[k].len > mem + MEM_SIZE)
 				__builtin_trap();
+			check_piece(&d.mem, &iov[k]);
 			if (data[2] & 1)
 				memset(iov[k].hva, 0xab, iov[k].len);
 		}

@@ -6,7 +6,9 @@
  *
  * Input: 10 bytes of virtio_net_hdr, one byte of the sender's VNET_OL_* set,
  * one of the egress's, one of flags (bit 0: the frame is in foreign memory,
- * bit 1: leave with a VLAN tag), then the frame. */
+ * bit 1: leave with a VLAN tag, bit 2: the sender changes a header byte,
+ * 12 + 4 * (flags >> 3), between the calls that cut a super-frame, as a
+ * guest may), then the frame. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				pay += out[i]->len - p.ol.hdr_len;
 				pkt_free(out[i]);
 			}
+			if ((flags & 4) && 12 + 4 * (flags >> 3) < p.len)
+				frame[12 + 4 * (flags >> 3)] ^= 0xf0;
 		}
 		if (off == SIZE_MAX && pay != p.len - p.ol.hdr_len && pay)
 			abort();

@@ -6,7 +6,7 @@
 # sessions and flush, and the refusals of bad settings.
 . "$(dirname "$0")/lib.sh"
 need_root
-ALLOW_LOG='external network .* deleted: NAT stops|NAT is off'
+ALLOW_LOG='external network .* deleted: NAT stops|NAT is off|NAT not started'
 D=$(readlink -f "$(dirname "$0")/dhcp")
 command -v busybox >/dev/null || skip "busybox (package busybox-static) not installed"
 command -v iperf3 >/dev/null || skip "iperf3 not installed"
@@ -29,6 +29,11 @@ refused() { # EXPECTED-TEXT COMMAND...
 	log "refused: $out"
 }
 refused "needs a subnet" network create "n1$S" --type private --nat-via "$X"
+mkdir "$T/nat-n3$S.tbl"
+refused "NAT table" network create "n3$S" --type private \
+	--subnet 10.233.0.0/24 --nat-via "$X"
+[ "$(vnetctl --json network list | jq 'map(select(.name == "n3'"$S"'")) | length')" = 0 ] ||
+	fail "a refused NAT network was kept"
 refused "no network" network create "n2$S" --type private \
 	--subnet 10.217.9.0/24 --nat-via "n0$S"
 vnetctl network create "pv$S" --type private >/dev/null
@@ -170,4 +175,15 @@ done
 [ "$(jget .nat network show "$L")" = null ] || fail "NAT still running"
 pings "a$S" 10.217.0.1
 log "external network deleted: NAT off, the gateway still answers"
+
+# The external network back (as after a restore that brings it up after
+# the networks translating through it): their NAT starts again by itself.
+vnetctl network create "$X" --type external >/dev/null || fail "recreate $X"
+vnetctl port add "$X" --uplink "u$S" >/dev/null || fail "uplink again"
+for _ in $(seq 30); do
+	[ "$(jget .nat network show "$L")" != null ] && break
+	sleep 0.1
+done
+[ "$(jget .nat network show "$L")" != null ] || fail "NAT not back"
+log "external network recreated: NAT on again"
 pass

@@ -5,7 +5,8 @@
 # addressed to the NAT address, translated back to the VM), then the
 # server; path-MTU discovery works through the NAT: the router's
 # "fragmentation needed" reaches the VM, which lowers its path MTU, and a
-# TCP upload with DF set gets through.
+# TCP upload with DF set gets through.  The private network's MTU is 4000:
+# packets without DF larger than the external MTU are sent on in fragments.
 . "$(dirname "$0")/lib.sh"
 need_root
 command -v busybox >/dev/null || skip "busybox (package busybox-static) not installed"
@@ -30,14 +31,25 @@ for d in "r$S p$S" "r$S g$S" "s$S f$S"; do
 done
 vnetctl network create "$X" --type external >/dev/null || fail "create $X"
 vnetctl port add "$X" --uplink "u$S" >/dev/null || fail "uplink"
-vnetctl network create "$L" --type private --subnet 10.235.0.0/24 \
+vnetctl network create "$L" --type private --subnet 10.235.0.0/24 --mtu 4000 \
 	--nat-via "$X" --nat-address $NATIP/24 --nat-gateway $RTR >/dev/null ||
 	fail "create $L"
 vnetctl port add "$L" --tap "ta$S" --netns "a$S" >/dev/null || fail "port"
 addr "a$S" "ta$S" $VM/24
 ip netns exec "a$S" ethtool -K "ta$S" tx off tso off gso off >/dev/null 2>&1
+ip -n "a$S" link set "ta$S" mtu 4000
 ip -n "a$S" route add default via 10.235.0.1
 pings "a$S" $SRV
+
+# Without DF, a packet larger than the external MTU goes on in fragments
+# (the router reassembles and answers); a VM's own fragments are cut again.
+for size in 3000 5000; do
+	ip netns exec "a$S" ping -M dont -s $size -c 2 -i 0.3 -W 2 $RTR \
+		>/dev/null || fail "a $size-byte ping without DF does not get through"
+done
+n=$(jget .nat.fragmented network show "$L")
+[ "${n:-0}" -ge 4 ] || fail "fragmented counted $n packets, not 4 or more"
+log "packets without DF over the external MTU: fragmented ($n)"
 
 # traceroute: the gateway, the outside router, the server.
 hops=$(ip netns exec "a$S" busybox traceroute -n -q 1 -w 2 -m 5 $SRV 2>/dev/null |

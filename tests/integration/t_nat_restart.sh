@@ -15,7 +15,7 @@ need_root
 D=$(readlink -f "$(dirname "$0")/dhcp")
 command -v busybox >/dev/null || skip "busybox (package busybox-static) not installed"
 command -v iperf3 >/dev/null || skip "iperf3 not installed"
-ALLOW_LOG='NAT table .* discarded: not a NAT table'
+ALLOW_LOG='NAT table .* discarded: not a NAT table|NAT not started'
 start_vnetd
 X="ex$S" L="lb$S"
 OUT=10.218.0.1 NATIP=10.218.0.2
@@ -139,6 +139,21 @@ grep -q "NAT table .* discarded: not a NAT table" "$T/vnetd.log" ||
 	fail "a damaged table was not reported"
 pings "a$S" $OUT
 log "damaged table discarded, NAT works on a fresh one"
+
+# A NAT that cannot start at restore (its table file unusable) leaves the
+# gateway serving, says why in "network show", and starts once it can.
+stop_vnetd
+rm -f "$T/nat-$L.tbl" && mkdir "$T/nat-$L.tbl"
+start_vnetd
+jget .nat_error network show "$L" | grep -q "NAT table" ||
+	fail "no NAT error shown: $(vnetctl --json network show "$L")"
+pings "a$S" 10.219.0.1
+log "NAT table unusable: gateway serves, error shown"
+stop_vnetd
+rmdir "$T/nat-$L.tbl"
+start_vnetd
+[ "$(jget .nat_error network show "$L")" = null ] || fail "NAT error stuck"
+pings "a$S" $OUT
 vnetctl network delete "$L" --force >/dev/null || fail "delete $L"
 [ -e "$T/nat-$L.tbl" ] && fail "the table file outlived its network"
 log "network deleted: its table file too"

@@ -38,7 +38,10 @@ sleep 0.5
 tcp_copy "a$S" "o$S" 10.204.$N.1 5904 "$T/file" "$T/out2"
 kill "$TPID" 2>/dev/null
 wait "$TPID" 2>/dev/null
-if [ -s "$T/cap" ]; then
+if ! command -v tcpdump >/dev/null; then
+	skip_part uplink-sizes "tcpdump not installed: the outside's frame sizes are not checked"
+else
+	[ -s "$T/cap" ] || fail "tcpdump captured nothing on the outside"
 	big=$($PY -c '
 import struct, sys
 d = open(sys.argv[1], "rb").read()

@@ -1,5 +1,5 @@
 # Least privilege (docs/security.md): after start-up vnetd holds exactly
-# CAP_NET_ADMIN, CAP_NET_RAW and CAP_SYS_ADMIN (effective, permitted and
+# CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_ADMIN and CAP_BPF (effective, permitted and
 # bounding), nothing inheritable or ambient, no_new_privs; each datapath
 # thread holds no capability and runs under its seccomp filter.  As
 # --user it runs under that uid with the same set, its control socket
@@ -11,8 +11,8 @@ need_root
 	skip "this vnetd has no --user option (privilege drop not wired in)"
 command -v setpriv >/dev/null || skip "setpriv (util-linux) not installed"
 command -v useradd >/dev/null || skip "useradd (passwd) not installed"
-# CAP_NET_ADMIN (12), CAP_NET_RAW (13), CAP_SYS_ADMIN (21)
-WANT=0000000000203000
+# CAP_NET_ADMIN (12), CAP_NET_RAW (13), CAP_SYS_ADMIN (21), CAP_BPF (39)
+WANT=0000008000203000
 
 # field PID-or-PID/task/TID NAME: one line of /proc/.../status, value only.
 field() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }

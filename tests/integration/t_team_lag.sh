@@ -66,6 +66,15 @@ jget '.history[].reason' team show "tm$S" |
 role_is "ua$S" active || fail "ua$S is not active in fallback: $(member_role "ua$S")"
 pings "a$S" 10.231.0.1
 log "LACP without a partner fell back to active-backup on ua$S"
+# Members that take super-frames (packet sockets): the team does, so the
+# VM's 64 KB TCP frames leave whole and the kernel cuts them for the wire.
+. "$(dirname "$0")/offload.sh"
+head -c 8000000 /dev/urandom >"$T/file"
+tcp_copy "a$S" "h$S" 10.231.0.1 5907 "$T/file" "$T/out"
+w=$(jget .superframes_sent_whole team show "tm$S")
+[ "${w:-0}" -gt 0 ] && [ "$(jget .superframes_segmented team show "tm$S")" = 0 ] ||
+	fail "the team did not take super-frames whole: $(vnetctl --json team show "tm$S")"
+log "team: $w super-frames passed whole, the copy intact"
 team_down
 
 # Static LAG, L3/L4 hash: 64 flows.  A plain bridge is no LAG partner (it

@@ -13,18 +13,10 @@
 #include <cmocka.h>
 
 #include "lib/util.h"
-#include "test_nat_pkt.h"
-#include "vnic/vnic_gateway.h"
-#include "vnic/vnic_provider.h"
+#include "test_nat_gw_env.h"
 
-#define GWIP  IP4(10, 10, 0, 1)
-#define RTR   IP4(192, 0, 2, 254)
 #define LEASE IP4(192, 0, 2, 77)
 
-static const uint8_t gw_mac[6] = {2, 0, 0, 0, 0, 1};
-static const uint8_t leg_mac[6] = {2, 0, 0, 0, 0, 2};
-static const uint8_t vm_mac[6] = {0x52, 0x54, 0, 0, 0, 2};
-static const uint8_t rtr_mac[6] = {0x52, 0x54, 0, 0, 0, 0xfe};
 static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 struct env {
@@ -39,35 +31,8 @@ struct env {
 static int setup(void **state, bool dhcp, uint16_t ext_mtu)
 {
 	struct env *e = calloc(1, sizeof(*e));
-	struct vnic_params p = {.name = "gw", .mtu = 1500, .has_mac = true};
-	struct nat_config nc = {.capacity = 64,
-				.epoch = 1,
-				.inside_net = IP4(10, 10, 0, 0),
-				.inside_prefix = 24,
-				.ext_addr = {dhcp ? IP4(198, 51, 100, 1) : EXT},
-				.n_ext = 1};
-	struct vgw_nat_config c = {
-	    .name = "gx",
-	    .mtu = ext_mtu,
-	    .nat = &nc,
-	    .dhcp = dhcp,
-	    .addr = {.ip = dhcp ? 0 : EXT, .prefix = 24, .router = RTR}};
-	struct vgw_config gc = {.ip = GWIP, .prefix = 24};
-	size_t size = nat_table_size(nc.capacity);
-	struct nat_table *t;
-	char err[160];
 
-	memcpy(p.mac, gw_mac, 6);
-	memcpy(c.mac, leg_mac, 6);
-	e->mem = aligned_alloc(64, (size + 63) & ~(size_t)63);
-	assert_int_equal(
-	    nat_table_init(e->mem, size, &nc, now_sec(), &t, err, sizeof(err)),
-	    0);
-	assert_int_equal(vnic_gateway_open(&p, &e->gw, err, sizeof(err)), 0);
-	assert_int_equal(vnic_gateway_configure(e->gw, &gc), 0);
-	c.table = t;
-	assert_int_equal(
-	    vnic_gateway_nat_open(e->gw, &c, &e->leg, err, sizeof(err)), 0);
+	tnat_open(dhcp, ext_mtu, &e->gw, &e->leg, &e->mem);
 	e->pool = pkt_pool_create(64);
 	*state = e;
 	return 0;
@@ -92,10 +57,8 @@ static int teardown(void **state)
 {
 	struct env *e = *state;
 
-	vnic_close(e->leg);
-	vnic_close(e->gw);
+	tnat_close(e->gw, e->leg, e->mem);
 	pkt_pool_destroy(e->pool);
-	free(e->mem);
 	free(e);
 	return 0;
 }
@@ -127,20 +90,9 @@ static void send_ip(struct vnic *v, const uint8_t *dst, const uint8_t *src,
 static void send_arp(struct vnic *v, uint16_t op, const uint8_t *sha,
 		     uint32_t spa, const uint8_t *dst, uint32_t tpa)
 {
-	uint8_t f[60] = {0};
+	uint8_t f[60];
 
-	memcpy(f, dst, 6);
-	memcpy(f + 6, sha, 6);
-	pkt_put_be16(f + 12, ETHERTYPE_ARP);
-	pkt_put_be16(f + 14, 1);
-	pkt_put_be16(f + 16, ETHERTYPE_IPV4);
-	f[18] = 6;
-	f[19] = 4;
-	pkt_put_be16(f + 20, op);
-	memcpy(f + 22, sha, 6);
-	tp_put32(f + 28, spa);
-	tp_put32(f + 38, tpa);
-	send_frame(v, f, sizeof(f));
+	send_frame(v, f, tnat_arp(f, op, sha, spa, dst, tpa));
 }
 
 /* Drain what @v queued into e->out. */
@@ -250,10 +202,11 @@ static void test_ttl_exceeded(void **state)
 }
 
 /* DF and larger than the external MTU: fragmentation needed with the MTU;
- * without DF: dropped and counted. */
+ * without DF: translated and sent on in fragments that fit. */
 static void test_frag_needed(void **state)
 {
 	struct env *e = *state;
+	uint8_t whole[20 + 1408];
 	struct vgw_nat_stats st;
 	struct nat_stats ns;
 	struct tpkt p;
@@ -272,9 +225,31 @@ static void test_frag_needed(void **state)
 	tp_fix(p.b, false);
 	send_ip(e->gw, gw_mac, vm_mac, &p);
 	assert_int_equal(drain(e, e->gw), 0);
-	assert_int_equal(drain(e, e->leg), 0);
+	assert_int_equal(drain(e, e->leg), 1); /* ARP for the router */
+	send_arp(e->leg, 2, rtr_mac, RTR, leg_mac, EXT);
+	assert_int_equal(drain(e, e->leg), 2);
+	/* 1408 bytes of UDP: 1256 (a multiple of 8 under 1280 - 20), 152. */
+	for (int i = 0; i < 2; i++) {
+		f = e->out[i];
+		assert_memory_equal(f, rtr_mac, 6);
+		assert_int_equal(tp_get32(f + 14 + 12), EXT);
+		assert_int_equal(tp_get32(f + 14 + 16), REM);
+		assert_int_equal(tp_get16(f + 14 + 2),
+				 i ? 20 + 152 : 20 + 1256);
+		assert_int_equal(tp_get16(f + 14 + 6), i ? 1256 / 8 : 0x2000);
+		assert_int_equal(csum_fold(csum_partial(f + 14, 20, 0)), 0);
+		memcpy(whole + (i ? 20 + 1256 : 0), f + 14 + (i ? 20 : 0),
+		       i ? 152 : 20 + 1256);
+	}
+	/* Put together again: the translated datagram, checksums right. */
+	pkt_put_be16(whole + 2, 20 + 1408);
+	pkt_put_be16(whole + 6, 0);
+	pkt_put_be16(whole + 10, 0);
+	pkt_put_be16(whole + 10, csum_fold(csum_partial(whole, 20, 0)));
+	assert_true(tp_csum_ok(whole, false));
 	vnic_gateway_nat_stats(e->gw, &st, &ns);
-	assert_int_equal(st.drops[VGW_NAT_DROP_TOO_BIG], 1);
+	assert_int_equal(st.drops[VGW_NAT_DROP_TOO_BIG], 0);
+	assert_int_equal(st.fragmented, 1);
 	assert_int_equal(st.icmp_errors, 1);
 }
 

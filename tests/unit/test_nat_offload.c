@@ -13,19 +13,10 @@
 
 #include "lib/util.h"
 #include "lib/vnet_hdr.h"
-#include "test_nat_pkt.h"
-#include "vnic/vnic_gateway.h"
-#include "vnic/vnic_provider.h"
+#include "test_nat_gw_env.h"
 
-#define GWIP	IP4(10, 10, 0, 1)
-#define RTR	IP4(192, 0, 2, 254)
 #define PAYLOAD 30000u /* a super-frame larger than a jumbo frame */
 #define MSS	1448u
-
-static const uint8_t gw_mac[6] = {2, 0, 0, 0, 0, 1};
-static const uint8_t leg_mac[6] = {2, 0, 0, 0, 0, 2};
-static const uint8_t vm_mac[6] = {0x52, 0x54, 0, 0, 0, 2};
-static const uint8_t rtr_mac[6] = {0x52, 0x54, 0, 0, 0, 0xfe};
 
 struct env {
 	struct vnic *gw, *leg;
@@ -39,34 +30,8 @@ static uint8_t frame[PKT_GSO_MAX_FRAME];
 static int setup(void **state, uint16_t ext_mtu)
 {
 	struct env *e = calloc(1, sizeof(*e));
-	struct vnic_params p = {.name = "gw", .mtu = 1500, .has_mac = true};
-	struct nat_config nc = {.capacity = 64,
-				.epoch = 1,
-				.inside_net = IP4(10, 10, 0, 0),
-				.inside_prefix = 24,
-				.ext_addr = {EXT},
-				.n_ext = 1};
-	struct vgw_nat_config c = {
-	    .name = "gx",
-	    .mtu = ext_mtu,
-	    .nat = &nc,
-	    .addr = {.ip = EXT, .prefix = 24, .router = RTR}};
-	struct vgw_config gc = {.ip = GWIP, .prefix = 24};
-	size_t size = nat_table_size(nc.capacity);
-	struct nat_table *t;
-	char err[160];
 
-	memcpy(p.mac, gw_mac, 6);
-	memcpy(c.mac, leg_mac, 6);
-	e->mem = aligned_alloc(64, (size + 63) & ~(size_t)63);
-	assert_int_equal(
-	    nat_table_init(e->mem, size, &nc, now_sec(), &t, err, sizeof(err)),
-	    0);
-	assert_int_equal(vnic_gateway_open(&p, &e->gw, err, sizeof(err)), 0);
-	assert_int_equal(vnic_gateway_configure(e->gw, &gc), 0);
-	c.table = t;
-	assert_int_equal(
-	    vnic_gateway_nat_open(e->gw, &c, &e->leg, err, sizeof(err)), 0);
+	tnat_open(false, ext_mtu, &e->gw, &e->leg, &e->mem);
 	e->pool = pkt_pool_create(128);
 	*state = e;
 	return 0;
@@ -86,10 +51,8 @@ static int teardown(void **state)
 {
 	struct env *e = *state;
 
-	vnic_close(e->leg);
-	vnic_close(e->gw);
+	tnat_close(e->gw, e->leg, e->mem);
 	pkt_pool_destroy(e->pool);
-	free(e->mem);
 	free(e);
 	return 0;
 }
@@ -135,20 +98,7 @@ static void syn_out(struct env *e)
 	o = one(e, e->leg); /* ARP for the router */
 	assert_non_null(o);
 	pkt_free(o);
-	memset(frame, 0, 60);
-	memcpy(frame, leg_mac, 6);
-	memcpy(frame + 6, rtr_mac, 6);
-	pkt_put_be16(frame + 12, ETHERTYPE_ARP);
-	pkt_put_be16(frame + 14, 1);
-	pkt_put_be16(frame + 16, ETHERTYPE_IPV4);
-	frame[18] = 6;
-	frame[19] = 4;
-	pkt_put_be16(frame + 20, 2);
-	memcpy(frame + 22, rtr_mac, 6);
-	tp_put32(frame + 28, RTR);
-	memcpy(frame + 32, leg_mac, 6);
-	tp_put32(frame + 38, EXT);
-	send_ol(e->leg, 60, &none);
+	send_ol(e->leg, tnat_arp(frame, 2, rtr_mac, RTR, leg_mac, EXT), &none);
 	o = one(e, e->leg);
 	assert_non_null(o);
 	e->ext_port = tp_get16(o->data + 34);

@@ -192,54 +192,92 @@ static void test_pairs(void **state)
 	static uint8_t f[PKT_GSO_MAX_FRAME], copy[PKT_GSO_MAX_FRAME];
 	struct pkt_pool *pool = pkt_pool_create(256);
 
-	for (int tagged = 0; tagged < 2; tagged++)
-		for (enum kind k = TCP4; k <= UDP6; k++)
-			for (size_t a = 0; a < 7; a++)
-				for (size_t b = 0; b < 7; b++) {
-					struct virtio_net_hdr h, oh;
-					struct pkt p = {0}, *seg[64];
-					size_t len = build(f, k, tagged, &h);
-					size_t off = 0;
-					enum vnet_hdr_err e;
-					int n;
+	for (int ecn = 0; ecn < 2; ecn++)
+		for (int tagged = 0; tagged < 2; tagged++)
+			for (enum kind k = TCP4; k <= UDP6; k++)
+				for (size_t a = 0; a < 7; a++)
+					for (size_t b = 0; b < 7; b++) {
+						struct virtio_net_hdr h, oh;
+						struct pkt p = {0}, *seg[64];
+						size_t len =
+						    build(f, k, tagged, &h);
+						unsigned need = need_of(k);
+						size_t off = 0;
+						enum vnet_hdr_err e;
+						int n;
 
-					memcpy(copy, f, len);
-					p.data = f;
-					p.len = (uint32_t)len;
-					p.tagged = (uint8_t)tagged;
-					e = vnet_hdr_to_pkt(&h, sets[a], &p);
-					if ((sets[a] & need_of(k)) !=
-					    need_of(k)) {
-						assert_int_equal(
-						    e,
-						    VNET_HDR_ERR_OFFLOAD_NOT_NEGOTIATED);
-						continue;
-					}
-					assert_int_equal(e, VNET_HDR_OK);
-					if ((sets[b] & need_of(k)) ==
-					    need_of(k)) {
-						/* Whole: the same header out.
-						 */
-						assert_true(
+						/* ECN: CWR may be set on the
+						 * first segment; both ends must
+						 * take it. */
+						if (ecn && k >= UDP4)
+							continue;
+						if (ecn) {
+							h.gso_type |=
+							    VIRTIO_NET_HDR_GSO_ECN;
+							need |= VNET_OL_ECN;
+						}
+						memcpy(copy, f, len);
+						p.data = f;
+						p.len = (uint32_t)len;
+						p.tagged = (uint8_t)tagged;
+						e = vnet_hdr_to_pkt(&h, sets[a],
+								    &p);
+						if ((sets[a] & need) != need) {
+							assert_int_equal(
+							    e,
+							    VNET_HDR_ERR_OFFLOAD_NOT_NEGOTIATED);
+							continue;
+						}
+						assert_int_equal(e,
+								 VNET_HDR_OK);
+						if ((sets[b] & need) == need) {
+							/* Whole: the same
+							 * header out, its
+							 * offsets moved by a
+							 * tag added or taken
+							 * off. */
+							assert_true(
+							    vnet_hdr_fits(
+								&p, sets[b]));
+							vnet_hdr_from_pkt(
+							    &p, tagged ? 7 : 0,
+							    &oh);
+							assert_memory_equal(
+							    &oh, &h, sizeof(h));
+							vnet_hdr_from_pkt(
+							    &p, tagged ? 0 : 9,
+							    &oh);
+							assert_int_equal(
+							    le16toh(
+								oh.csum_start),
+							    le16toh(
+								h.csum_start) +
+								(tagged ? -4
+									: 4));
+							assert_int_equal(
+							    le16toh(oh.hdr_len),
+							    le16toh(h.hdr_len) +
+								(tagged ? -4
+									: 4));
+							assert_int_equal(
+							    oh.gso_type,
+							    h.gso_type);
+							continue;
+						}
+						assert_false(
 						    vnet_hdr_fits(&p, sets[b]));
-						vnet_hdr_from_pkt(
-						    &p, tagged ? 7 : 0, &oh);
-						assert_memory_equal(&oh, &h,
-								    sizeof(h));
-						continue;
+						n = vnet_hdr_segment(
+						    &p, &off, pool, seg, 64);
+						assert_int_equal(off, SIZE_MAX);
+						check_segments(f, len, k,
+							       tagged, seg, n);
+						/* The original is left as it
+						 * was. */
+						assert_memory_equal(f, copy,
+								    len);
+						for (int i = 0; i < n; i++)
+							pkt_free(seg[i]);
 					}
-					assert_false(
-					    vnet_hdr_fits(&p, sets[b]));
-					n = vnet_hdr_segment(&p, &off, pool,
-							     seg, 64);
-					assert_int_equal(off, SIZE_MAX);
-					check_segments(f, len, k, tagged, seg,
-						       n);
-					/* The original is left as it was. */
-					assert_memory_equal(f, copy, len);
-					for (int i = 0; i < n; i++)
-						pkt_free(seg[i]);
-				}
 	pkt_pool_destroy(pool);
 }
 
@@ -381,6 +419,41 @@ static void test_hostile(void **state)
 	    VNET_HDR_ERR_GSO_BAD_FRAME);
 	TRY(TCP4, VNET_OL_ALL, f[14 + 20 + 12] = 0x10 /* doff 1 */,
 	    VNET_HDR_ERR_GSO_BAD_FRAME);
+	/* More segments than a peer's stack makes of one frame. */
+	TRY(TCP4, VNET_OL_ALL, h.gso_size = htole16(VNET_HDR_MIN_TCP_MSS - 1),
+	    VNET_HDR_ERR_BAD_GSO_SIZE);
+	TRY(UDP4, VNET_OL_ALL,
+	    h.gso_size = htole16((uint16_t)(PAYLOAD / VNET_HDR_MAX_UDP_SEGS)),
+	    VNET_HDR_ERR_BAD_GSO_SIZE);
+	TRY(TCP4, VNET_OL_ALL, h.gso_size = htole16(VNET_HDR_MIN_TCP_MSS),
+	    VNET_HDR_OK);
+	/* A partial checksum (no GSO) whose field lies on a header the
+	 * switch judges the frame by: finished later, it would rewrite the
+	 * ethertype into a VLAN tag, or a port or a DHCP op. */
+	TRY(TCP4, VNET_OL_ALL,
+	    (h.gso_type = 0, h.csum_start = htole16(12), h.csum_offset = 0),
+	    VNET_HDR_ERR_CSUM_OUT_OF_FRAME);
+	TRY(TCP4, VNET_OL_ALL,
+	    (h.gso_type = 0, h.csum_start = htole16(14), h.csum_offset = 0),
+	    VNET_HDR_ERR_CSUM_OUT_OF_FRAME);
+	TRY(UDP4, VNET_OL_ALL, (h.gso_type = 0, h.csum_offset = 0),
+	    VNET_HDR_ERR_CSUM_OUT_OF_FRAME); /* the source port */
+	TRY(UDP4, VNET_OL_ALL,
+	    (h.gso_type = 0, h.csum_start = htole16(14 + 20 + 8),
+	     h.csum_offset = 0),
+	    VNET_HDR_ERR_CSUM_OUT_OF_FRAME); /* a DHCP message's op */
+	TRY(TCP4, VNET_OL_ALL,
+	    (h.gso_type = 0, h.csum_start = htole16(14 + 20 + 4),
+	     h.csum_offset = htole16(12)),
+	    VNET_HDR_ERR_CSUM_OUT_OF_FRAME); /* TCP flags, not its sum */
+	TRY(TCP4, VNET_OL_ALL, (h.gso_type = 0, f[12] = 0x08, f[13] = 0x06),
+	    VNET_HDR_ERR_CSUM_OUT_OF_FRAME); /* ARP carries none */
+	/* A tunnel's inner checksum, past the outer headers, is fine. */
+	TRY(UDP4, VNET_OL_ALL,
+	    (h.gso_type = 0, h.csum_start = htole16(14 + 20 + 8 + 36),
+	     h.csum_offset = htole16(16)),
+	    VNET_HDR_OK);
+	TRY(UDP4, VNET_OL_ALL, h.gso_type = 0, VNET_HDR_OK);
 	/* And the good one passes. */
 	TRY(TCP4, VNET_OL_ALL, (void)0, VNET_HDR_OK);
 	assert_int_equal(p.ol.hdr_len, 54);
@@ -406,6 +479,16 @@ static void test_changed_under_us(void **state)
 	assert_int_equal(vnet_hdr_segment(&p, &off, pool, seg, 64), -EINVAL);
 	f[14 + 9] = 6;
 	f[12] = 0x99; /* not IP at all */
+	assert_int_equal(vnet_hdr_segment(&p, &off, pool, seg, 64), -EINVAL);
+	f[12] = 0x08;
+	/* Between two calls of a frame cut over several: headers grown to
+	 * fill the frame would leave no payload for the offsets reached. */
+	assert_int_equal(vnet_hdr_segment(&p, &off, pool, seg, 1), 1);
+	pkt_free(seg[0]);
+	f[14 + 20 + 12] = 15 << 4;
+	assert_int_equal(vnet_hdr_segment(&p, &off, pool, seg, 64), -EINVAL);
+	f[14 + 20 + 12] = 5 << 4;
+	f[14] = 0x4f; /* IP options instead */
 	assert_int_equal(vnet_hdr_segment(&p, &off, pool, seg, 64), -EINVAL);
 	assert_int_equal(pkt_pool_avail(pool), 64);
 	pkt_pool_destroy(pool);

@@ -171,6 +171,71 @@ static void test_flood_learn_unicast(void **state)
 	vswitch_destroy(e.sw);
 }
 
+/* One burst of @n broadcast frames into port @i, sources @first, @first + 1,
+ * ... cycling over @nsrc of them. */
+static void xmit_sources(struct env *e, int i, unsigned n, uint8_t first,
+			 unsigned nsrc)
+{
+	struct vsw_thread *t = &e->sw->threads[0];
+	struct vsw_port *in = atomic_load(&e->sw->ports[e->port[i]]);
+	struct pkt *p[PKT_BURST];
+
+	assert_true(n <= PKT_BURST);
+	assert_int_equal(pkt_pool_alloc_bulk(t->pool, p, n), n);
+	for (unsigned k = 0; k < n; k++)
+		p[k]->len = (uint32_t)frame(p[k]->data, 0xff,
+					    (uint8_t)(first + k % nsrc), 0);
+	vsw_process_burst(t, in, p, n);
+	for (unsigned k = 0; k < n; k++)
+		pkt_free(p[k]);
+}
+
+/* A burst mixing many sources: each is learned once, a refused one is
+ * refused in every frame, and a later burst from another port moves them
+ * all. */
+static void test_many_sources_per_burst(void **state)
+{
+	struct vsw_port_stats st;
+	struct vsw_net_stats ns;
+	uint8_t buf[64];
+	struct env e;
+
+	setup_net(&e, VSW_NET_INTERNAL);
+	add_port(&e, 0, VSW_ROLE_VM, NULL);
+	add_port(&e, 1, VSW_ROLE_VM, NULL);
+	add_port(&e, 2, VSW_ROLE_VM, NULL);
+	/* 12 sources, 10 allowed: sources 11 and 12 come twice each. */
+	assert_int_equal(vswitch_port_set_mac_limit(e.sw, e.port[0], 10), 0);
+	xmit_sources(&e, 0, 32, 1, 12);
+	vswitch_port_stats(e.sw, e.port[0], &st);
+	assert_int_equal(st.drops[VSW_DROP_MAC_LIMIT], 4);
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 28);
+	vswitch_net_stats(e.sw, e.net, &ns);
+	assert_int_equal(ns.learned, 10);
+	/* 20 sources in one burst: more than the burst's memo has slots. */
+	assert_int_equal(vswitch_port_set_mac_limit(e.sw, e.port[0], 0), 0);
+	xmit_sources(&e, 0, 32, 21, 20);
+	vswitch_net_stats(e.sw, e.net, &ns);
+	assert_int_equal(ns.learned, 30);
+	assert_int_equal(vswitch_port_mac_count(e.sw, e.port[0]), 30);
+	clear(&e);
+	for (uint8_t m = 21; m <= 40; m++)
+		xmit(&e, 1, buf, frame(buf, m, 50, 0));
+	assert_int_equal(vnic_dummy_sent(e.v[0]), 20);
+	assert_int_equal(vnic_dummy_sent(e.v[2]), 0);
+	/* The same sources from port 2: every one moves, once. */
+	xmit_sources(&e, 2, 32, 21, 20);
+	vswitch_net_stats(e.sw, e.net, &ns);
+	assert_int_equal(ns.moved, 20);
+	assert_int_equal(vswitch_port_mac_count(e.sw, e.port[0]), 10);
+	clear(&e);
+	for (uint8_t m = 21; m <= 40; m++)
+		xmit(&e, 1, buf, frame(buf, m, 50, 0));
+	assert_int_equal(vnic_dummy_sent(e.v[2]), 20);
+	assert_int_equal(vnic_dummy_sent(e.v[0]), 0);
+	vswitch_destroy(e.sw);
+}
+
 static void test_bad_frames_counted(void **state)
 {
 	uint8_t buf[64];
@@ -479,6 +544,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_roles_per_type),
 	    cmocka_unit_test(test_flood_learn_unicast),
+	    cmocka_unit_test(test_many_sources_per_burst),
 	    cmocka_unit_test(test_bad_frames_counted),
 	    cmocka_unit_test(test_vlans),
 	    cmocka_unit_test(test_port_down),

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vnetd_fast.c - veth ports' kernel fast path: which ports are on it, its
+ * consistency with vnetd's MAC table, its status and counters
+ *
+ * The BPF program (vnic/veth_fast.bpf.c) forwards known unicast between the
+ * veth ports of one network and VLAN, and learns the MACs it sees there.
+ * vnetd keeps it honest once a second (fast_job): a MAC that vnetd's own
+ * table has seen on a port outside the fast path more recently than the
+ * program saw it on a veth port is marked as the slow path's, pinned MACs
+ * (host vNICs) always; entries older than the network's aging time go, and
+ * so do all entries of a port that goes down or away.  Between two runs the
+ * program may deliver a moved MAC's frames to its old port for up to a
+ * second, as a learning switch does before it sees the MAC again.
+ *
+ * The object is loaded with the first veth port and unloaded with the
+ * last.  A failure to load (no CAP_BPF, a kernel without BPF) is logged
+ * once; the ports then forward through vnetd alone.
+ */
+#include "vnetd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/log.h"
+#include "../vnic/vnic.h"
+#include "../vnic/vnic_fast.h"
+
+#define FAST_JOB_MS 1000
+
+/**
+ * struct fast_slot - one veth port
+ * @used: taken by a port
+ * @attached: the program runs on its host end
+ * @enabled: the entry says the port is up
+ * @sw_port: switch port id
+ * @net: network id
+ * @vlan: access VLAN, 0 for none
+ * @ifindex: host end
+ * @link_fd: tcx link, -1 with a clsact qdisc or when not attached
+ * @why: why the port is not on the fast path
+ */
+struct fast_slot {
+	bool used, attached, enabled;
+	int sw_port;
+	unsigned net;
+	unsigned vlan;
+	int ifindex;
+	int link_fd;
+	char why[256];
+};
+
+/**
+ * struct vnetd_fast - the fast path of one vnetd
+ * @f: the loaded programs and maps, NULL when loading failed
+ * @error: why loading failed
+ * @job: the once-a-second consistency run
+ * @slots: ports by counter slot
+ */
+struct vnetd_fast {
+	struct vnic_fast *f;
+	char error[256];
+	struct vtimer job;
+	struct fast_slot slots[VNIC_FAST_PORTS];
+};
+
+static struct fast_slot *slot_of(struct vnetd_fast *fp, int sw_port)
+{
+	for (unsigned i = 0; i < VNIC_FAST_PORTS; i++)
+		if (fp->slots[i].used && fp->slots[i].sw_port == sw_port)
+			return &fp->slots[i];
+	return NULL;
+}
+
+static struct vnic_fast_port entry_of(struct vnetd_fast *fp,
+				      const struct fast_slot *s)
+{
+	return (struct vnic_fast_port){.net = s->net,
+				       .vlan = (__u16)s->vlan,
+				       .enabled = s->enabled,
+				       .slot = (__u32)(s - fp->slots)};
+}
+
+static int program(struct vnetd_fast *fp, struct fast_slot *s)
+{
+	struct vnic_fast_port e = entry_of(fp, s);
+
+	return vnic_fast_port_set(fp->f, s->ifindex, &e);
+}
+
+struct mark_ctx {
+	struct vnetd *d;
+	struct vnetd_fast *fp;
+	unsigned net;
+	uint64_t now;
+};
+
+static bool is_host_port(struct vnetd *d, int sw_port)
+{
+	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
+
+	for (size_t i = 0; i < ports->n; i++) {
+		struct vnetd_port *p = vnetd_port_of(ports->v[i]);
+
+		if (p->id == sw_port)
+			return !strcmp(jstr(p->obj.conf, "kind"), "host");
+	}
+	return false;
+}
+
+/* An entry of vnetd's MAC table: a MAC on a port outside the fast path is
+ * the slow path's from the moment vnetd last saw it there. */
+static void mark_cb(const uint8_t mac[6], uint16_t vlan, int port, int64_t age,
+		    void *arg)
+{
+	struct mark_ctx *c = arg;
+	struct vnic_fast_key k;
+	uint64_t ago = age > 0 ? (uint64_t)age * 1000000000ull : 0;
+
+	if (slot_of(c->fp, port))
+		return;
+	if (is_host_port(c->d, port) || ago > c->now)
+		ago = 0;
+	vnic_fast_key_make(&k, c->net, vlan, mac);
+	(void)vnic_fast_fdb_mark(c->fp->f, &k, c->now - ago);
+}
+
+/* Fast-path entries that go: older than their network's aging time, or
+ * on a port that is not (or no longer) on the fast path and up. */
+static bool age_cb(const struct vnic_fast_key *k, const struct vnic_fast_fdb *e,
+		   void *arg)
+{
+	struct mark_ctx *c = arg;
+	struct vnetd_net *net =
+	    k->net < VSW_MAX_NETS ? c->d->nets[k->net] : NULL;
+	uint64_t aging = net ? juint(net->obj.conf, "aging") : 0;
+	struct fast_slot *s;
+
+	if (!net || vnic_fast_is_stale(e, c->now, aging * 1000000000ull))
+		return true;
+	if (!e->ifindex)
+		return false;
+	s = e->slot < VNIC_FAST_PORTS ? &c->fp->slots[e->slot] : NULL;
+	return !s || !s->used || !s->attached || !s->enabled ||
+	       s->ifindex != (int)e->ifindex;
+}
+
+static void fast_job(struct vtimer *t, void *arg)
+{
+	struct vnetd *d = arg;
+	struct vnetd_fast *fp = d->fast;
+	struct mark_ctx c = {.d = d, .fp = fp, .now = vnic_fast_now_ns()};
+	bool nets[VSW_MAX_NETS] = {false};
+
+	for (unsigned i = 0; i < VNIC_FAST_PORTS; i++) {
+		struct fast_slot *s = &fp->slots[i];
+		bool up;
+
+		if (!s->used || !s->attached)
+			continue;
+		nets[s->net] = true;
+		up = vswitch_port_up(d->sw, s->sw_port);
+		if (up == s->enabled)
+			continue;
+		s->enabled = up;
+		if (program(fp, s))
+			vlog(MAIN, WARN, "fast path: cannot update ifindex %d",
+			     s->ifindex);
+	}
+	for (c.net = 0; c.net < VSW_MAX_NETS; c.net++)
+		if (nets[c.net])
+			(void)vswitch_fdb_dump(d->sw, (int)c.net, mark_cb, &c);
+	(void)vnic_fast_fdb_foreach(fp->f, age_cb, &c);
+	if (vtimer_arm(d->timers, t, FAST_JOB_MS))
+		vlog(MAIN, ERR, "fast path: cannot schedule its MAC aging");
+}
+
+static struct vnetd_fast *fast_get(struct vnetd *d)
+{
+	struct vnetd_fast *fp = d->fast;
+	int ret;
+
+	if (fp)
+		return fp;
+	fp = calloc(1, sizeof(*fp));
+	if (!fp)
+		return NULL;
+	vtimer_init(&fp->job, fast_job, d);
+	ret = vnic_fast_open(&fp->f, fp->error, sizeof(fp->error));
+	if (ret) {
+		fp->f = NULL;
+		vlog(MAIN, WARN,
+		     "veth ports forward through vnetd only: the kernel fast "
+		     "path is off (%s)",
+		     fp->error);
+	}
+	d->fast = fp;
+	return fp;
+}
+
+/* The last veth port went: unload. */
+static void fast_put(struct vnetd *d)
+{
+	struct vnetd_fast *fp = d->fast;
+
+	for (unsigned i = 0; i < VNIC_FAST_PORTS; i++)
+		if (fp->slots[i].used)
+			return;
+	vtimer_cancel(d->timers, &fp->job);
+	vnic_fast_close(fp->f);
+	free(fp);
+	d->fast = NULL;
+}
+
+/**
+ * vnetd_fast_port_on() - put an active veth port on the fast path
+ * @d: daemon
+ * @p: the port (p->id set)
+ * @net: its network id
+ * @vlan: its access VLAN, 0 for none, -1 for a trunk (stays slow)
+ *
+ * A port that cannot be put on it keeps working through vnetd; the reason
+ * shows in "port show".
+ */
+void vnetd_fast_port_on(struct vnetd *d, struct vnetd_port *p, unsigned net,
+			int vlan)
+{
+	struct vnetd_fast *fp = fast_get(d);
+	struct vnic *v = vswitch_port_vnic(d->sw, p->id);
+	struct fast_slot *s = NULL;
+	struct vnic_fast_port e;
+	int ret;
+
+	if (!fp)
+		return;
+	for (unsigned i = 0; i < VNIC_FAST_PORTS && !s; i++)
+		if (!fp->slots[i].used)
+			s = &fp->slots[i];
+	if (!s) {
+		vlog(MAIN, WARN, "port %s: fast path full (%u ports)",
+		     p->obj.name, VNIC_FAST_PORTS);
+		return;
+	}
+	*s = (struct fast_slot){.used = true,
+				.sw_port = p->id,
+				.net = net,
+				.vlan = vlan > 0 ? (unsigned)vlan : 0,
+				.ifindex = vnic_ifindex(v),
+				.link_fd = -1,
+				.enabled = vswitch_port_up(d->sw, p->id)};
+	if (!fp->f) {
+		snprintf(s->why, sizeof(s->why), "BPF load failed: %.200s",
+			 fp->error);
+		return;
+	}
+	if (vlan < 0) {
+		snprintf(s->why, sizeof(s->why),
+			 "a trunk port: tagged frames take the slow path");
+		return;
+	}
+	e = entry_of(fp, s);
+	ret = vnic_fast_attach(fp->f, s->ifindex, vnic_rx_fd(v, 0), &e,
+			       &s->link_fd, s->why, sizeof(s->why));
+	if (ret) {
+		vlog(MAIN, WARN, "port %s: fast path off: %s", p->obj.name,
+		     s->why);
+		return;
+	}
+	s->attached = true;
+	if (!vtimer_armed(&fp->job) &&
+	    vtimer_arm(d->timers, &fp->job, FAST_JOB_MS))
+		vlog(MAIN, ERR, "fast path: cannot schedule its MAC aging");
+}
+
+/**
+ * vnetd_fast_port_off() - take a veth port off the fast path (before it
+ * leaves the switch), with every MAC learnt on it
+ * @d: daemon
+ * @p: the port
+ */
+void vnetd_fast_port_off(struct vnetd *d, struct vnetd_port *p)
+{
+	struct vnetd_fast *fp = d->fast;
+	struct fast_slot *s = fp ? slot_of(fp, p->id) : NULL;
+
+	if (!s)
+		return;
+	if (s->attached)
+		vnic_fast_detach(fp->f, s->ifindex, s->link_fd);
+	memset(s, 0, sizeof(*s));
+	fast_put(d);
+}
+
+/**
+ * vnetd_fast_port_vlan() - follow a veth port's new VLAN setting
+ * @d: daemon
+ * @p: the port
+ * @vlan: new access VLAN, 0 for none, -1 for a trunk
+ */
+void vnetd_fast_port_vlan(struct vnetd *d, struct vnetd_port *p, int vlan)
+{
+	struct vnetd_fast *fp = d->fast;
+	struct fast_slot *s = fp ? slot_of(fp, p->id) : NULL;
+	unsigned net;
+
+	if (!s)
+		return;
+	net = s->net;
+	vnetd_fast_port_off(d, p);
+	vnetd_fast_port_on(d, p, net, vlan);
+}
+
+/**
+ * vnetd_fast_describe() - the fast path's facts for "port show"
+ * @d: daemon
+ * @p: a veth port
+ * @s: its status object: "fast_path" on or off, "fast_path_error" why off
+ */
+void vnetd_fast_describe(struct vnetd *d, struct vnetd_port *p, json_t *s)
+{
+	struct vnetd_fast *fp = d->fast;
+	struct fast_slot *sl = fp && p->id >= 0 ? slot_of(fp, p->id) : NULL;
+
+	json_object_set_new(s, "fast_path",
+			    json_string(sl && sl->attached ? "on" : "off"));
+	if (sl && !sl->attached)
+		json_object_set_new(s, "fast_path_error", json_string(sl->why));
+}
+
+/**
+ * vnetd_fast_counters() - a veth port's fast-path counters
+ * @d: daemon
+ * @p: the port
+ * @st: filled (zero when the port is not on the fast path)
+ *
+ * Return: true if the port is on the fast path
+ */
+bool vnetd_fast_counters(struct vnetd *d, struct vnetd_port *p,
+			 struct vnic_fast_stats *st)
+{
+	struct vnetd_fast *fp = d->fast;
+	struct fast_slot *s = fp && p->id >= 0 ? slot_of(fp, p->id) : NULL;
+
+	memset(st, 0, sizeof(*st));
+	if (!s || !s->attached)
+		return false;
+	vnic_fast_stats(fp->f, (unsigned)(s - fp->slots), st);
+	return true;
+}
+
+/**
+ * vnetd_fast_add_stats() - add what the fast path moved to a port's counters
+ * @d: daemon
+ * @p: any port (only veth ports on the fast path have something to add)
+ * @st: the switch's counters of the port, incremented
+ */
+void vnetd_fast_add_stats(struct vnetd *d, struct vnetd_port *p,
+			  struct vsw_port_stats *st)
+{
+	struct vnic_fast_stats f;
+
+	if (!vnetd_fast_counters(d, p, &f))
+		return;
+	st->rx_packets += f.rx_packets;
+	st->rx_bytes += f.rx_bytes;
+	st->tx_packets += f.tx_packets;
+	st->tx_bytes += f.tx_bytes;
+}

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* veth_fast.bpf.c - the in-kernel fast path between veth ports
+ *
+ * Two programs share one decision.  veth_fast_tc runs at the TC ingress of
+ * each veth port's host end: a unicast frame from a MAC the fast path knows
+ * on this port to a MAC it knows on another enabled fast port of the same
+ * network and VLAN is handed to the destination namespace's end with
+ * bpf_redirect_peer() (the skb moves whole, GSO super-frames included, no
+ * copy).  Everything else (tags, multicast, broadcast, unknown or slow-path
+ * MACs, DHCP server messages, router advertisements) returns TC_ACT_OK and
+ * goes on to vnetd's packet socket as before.  The packet socket sees frames
+ * before TC ingress does, so veth_fast_sock, its socket filter, makes the
+ * same decision and hides the frames the fast path takes: vnetd never
+ * forwards them a second time.
+ *
+ * Trust: every byte of the frame comes from the namespace (untrusted).  The
+ * headers are copied out with bpf_skb_load_bytes(), which fails on short
+ * frames; anything not understood goes to the slow path, where vnetd's own
+ * checks apply.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/in.h>
+#include <linux/pkt_cls.h>
+#include <stdbool.h>
+
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "vnic_fast.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VNIC_FAST_FDB);
+	__type(key, struct vnic_fast_key);
+	__type(value, struct vnic_fast_fdb);
+} fast_fdb SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VNIC_FAST_PORTS);
+	__type(key, __u32);
+	__type(value, struct vnic_fast_port);
+} fast_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VNIC_FAST_PORTS);
+	__type(key, __u32);
+	__type(value, struct vnic_fast_stats);
+} fast_stats SEC(".maps");
+
+/* The headers the decision reads: Ethernet, then IPv4 or IPv6 and the
+ * first bytes of UDP or ICMPv6. */
+struct hdrs {
+	__u8 dst[6];
+	__u8 src[6];
+	__u16 proto;
+	__u8 l3[44];
+};
+
+#define IP4_PROTO   9
+#define IP6_NEXT    6
+#define ICMP6_RA    134
+#define DHCP_SERVER 67
+
+/* Frames a guard in vnetd must see: DHCP server messages (IPv4 UDP from
+ * port 67) and router advertisements (ICMPv6 type 134 right after the IPv6
+ * header).  Options or extension headers make the frame look harmless here
+ * but no less so to the slow path: vnetd's guards parse them there only for
+ * frames that reach it, so the fast path sends every IPv4 frame with options
+ * and every IPv6 frame with an extension header to vnetd too. */
+static __always_inline bool needs_guard(const struct hdrs *h, int l3_len)
+{
+	if (h->proto == bpf_htons(ETH_P_IP)) {
+		__u8 ihl;
+
+		if (l3_len < 28)
+			return true;
+		ihl = h->l3[0] & 0xf;
+		if ((h->l3[0] >> 4) != 4 || ihl != 5)
+			return true;
+		if (h->l3[IP4_PROTO] != IPPROTO_UDP)
+			return false;
+		return h->l3[20] == 0 && h->l3[21] == DHCP_SERVER;
+	}
+	if (h->proto == bpf_htons(ETH_P_IPV6)) {
+		__u8 next;
+
+		if (l3_len < 41)
+			return true;
+		next = h->l3[IP6_NEXT];
+		if (next == IPPROTO_TCP || next == IPPROTO_UDP)
+			return false;
+		return true;
+	}
+	/* ARP and the rest: unicast ARP is harmless to forward. */
+	return false;
+}
+
+static __always_inline void learn(const struct vnic_fast_port *in,
+				  __u32 ifindex, const __u8 *src)
+{
+	struct vnic_fast_key k = {.net = in->net, .vlan = in->vlan};
+	struct vnic_fast_fdb *e, ne;
+	__u64 now = bpf_ktime_get_ns();
+
+	__builtin_memcpy(k.mac, src, 6);
+	e = bpf_map_lookup_elem(&fast_fdb, &k);
+	if (e && e->ifindex == ifindex && now - e->seen_ns < VNIC_FAST_LEARN_NS)
+		return;
+	/* vnetd marks MACs it knows on slow ports (ifindex 0) and refreshes
+	 * the mark while they are active there, pinned ones always: a
+	 * namespace cannot take such a MAC over while the mark is fresh. */
+	if (e && e->ifindex == 0 && now - e->seen_ns < 2 * VNIC_FAST_LEARN_NS)
+		return;
+	ne.ifindex = ifindex;
+	ne.slot = in->slot;
+	ne.seen_ns = now;
+	bpf_map_update_elem(&fast_fdb, &k, &ne, BPF_ANY);
+}
+
+/* The fast-path decision: the destination's host end ifindex, or 0 for
+ * the slow path.  @in_out is set to the ingress and egress port entries. */
+static __always_inline __u32 decide(struct __sk_buff *skb,
+				    struct vnic_fast_port **pin,
+				    struct vnic_fast_port **pout)
+{
+	__u32 ifindex = skb->ifindex;
+	struct vnic_fast_port *in, *out;
+	struct vnic_fast_key k = {};
+	struct vnic_fast_fdb *e;
+	struct hdrs h;
+	int l3_len;
+
+	in = bpf_map_lookup_elem(&fast_ports, &ifindex);
+	if (!in || !in->enabled || skb->vlan_present)
+		return 0;
+	if (bpf_skb_load_bytes(skb, 0, &h, 14))
+		return 0;
+	if (h.src[0] & 1)
+		return 0;
+	if (h.proto == bpf_htons(ETH_P_8021Q) ||
+	    h.proto == bpf_htons(ETH_P_8021AD))
+		return 0;
+	learn(in, ifindex, h.src);
+	if (h.dst[0] & 1)
+		return 0;
+	/* The verifier wants a constant length: the whole l3 area, or the
+	 * 28 bytes an IPv4 header and UDP ports need in a short frame. */
+	l3_len = 0;
+	if (skb->len >= 14 + sizeof(h.l3)) {
+		if (!bpf_skb_load_bytes(skb, 14, h.l3, sizeof(h.l3)))
+			l3_len = sizeof(h.l3);
+	} else if (skb->len >= 14 + 28) {
+		if (!bpf_skb_load_bytes(skb, 14, h.l3, 28))
+			l3_len = 28;
+	}
+	if (needs_guard(&h, l3_len))
+		return 0;
+	/* The source must be ours on this port: a MAC held by the slow path
+	 * (not learnt above) stays there. */
+	k.net = in->net;
+	k.vlan = in->vlan;
+	__builtin_memcpy(k.mac, h.src, 6);
+	e = bpf_map_lookup_elem(&fast_fdb, &k);
+	if (!e || e->ifindex != ifindex)
+		return 0;
+	__builtin_memcpy(k.mac, h.dst, 6);
+	e = bpf_map_lookup_elem(&fast_fdb, &k);
+	if (!e || !e->ifindex || e->ifindex == ifindex)
+		return 0;
+	ifindex = e->ifindex;
+	out = bpf_map_lookup_elem(&fast_ports, &ifindex);
+	if (!out || !out->enabled || out->net != in->net ||
+	    out->vlan != in->vlan)
+		return 0;
+	*pin = in;
+	*pout = out;
+	return ifindex;
+}
+
+static __always_inline void count(__u32 slot, bool rx, __u64 len, bool super)
+{
+	struct vnic_fast_stats *st = bpf_map_lookup_elem(&fast_stats, &slot);
+
+	if (!st)
+		return;
+	if (rx) {
+		st->rx_packets++;
+		st->rx_bytes += len;
+		st->rx_super += super;
+	} else {
+		st->tx_packets++;
+		st->tx_bytes += len;
+	}
+}
+
+SEC("tc")
+int veth_fast_tc(struct __sk_buff *skb)
+{
+	struct vnic_fast_port *in = 0, *out = 0;
+	__u32 to = decide(skb, &in, &out);
+	bool super = skb->gso_segs > 1;
+
+	if (!to || !in || !out)
+		return TC_ACT_OK;
+	/* The frame was addressed to another MAC than the host end's: make
+	 * the destination namespace take it as its own. */
+	if (bpf_skb_change_type(skb, PACKET_HOST))
+		return TC_ACT_OK;
+	count(in->slot, true, skb->len, super);
+	count(out->slot, false, skb->len, super);
+	return bpf_redirect_peer(to, 0);
+}
+
+SEC("socket")
+int veth_fast_sock(struct __sk_buff *skb)
+{
+	struct vnic_fast_port *in = 0, *out = 0;
+
+	/* 0 hides the frame from vnetd; the whole frame otherwise. */
+	return decide(skb, &in, &out) ? 0 : skb->len;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* vnic_fast.h - the in-kernel fast path of veth ports: map layouts shared by
+ * the BPF program (vnic/veth_fast.bpf.c) and vnetd, and the loader's calls
+ *
+ * The layouts use only fixed-width kernel types so the same header compiles
+ * for the BPF target and for vnetd.
+ */
+#ifndef VNET_VNIC_FAST_H
+#define VNET_VNIC_FAST_H
+
+#include <linux/types.h>
+
+#define VNIC_FAST_PORTS	   256		 /* fast ports (counter slots) */
+#define VNIC_FAST_FDB	   8192		 /* MAC entries over all networks */
+#define VNIC_FAST_LEARN_NS 1000000000ull /* refresh last-seen at most 1/s */
+
+/**
+ * struct vnic_fast_key - a MAC address in one network and VLAN
+ * @net: vnetd's network id
+ * @vlan: access VLAN of the port it was learnt on, 0 for none
+ * @mac: the address
+ */
+struct vnic_fast_key {
+	__u32 net;
+	__u16 vlan;
+	__u8 mac[6];
+};
+
+/**
+ * struct vnic_fast_fdb - where a MAC was last seen
+ * @ifindex: host end of the veth port it is behind
+ * @slot: that port's counter slot
+ * @seen_ns: last seen, bpf_ktime_get_ns() (CLOCK_MONOTONIC)
+ */
+struct vnic_fast_fdb {
+	__u32 ifindex;
+	__u32 slot;
+	__u64 seen_ns;
+};
+
+/**
+ * struct vnic_fast_port - a veth port's host end, keyed by its ifindex
+ * @net: network id
+ * @vlan: access VLAN, 0 for none
+ * @slot: counter slot, below VNIC_FAST_PORTS
+ * @enabled: 0 while the port is down or not to be fast-forwarded
+ */
+struct vnic_fast_port {
+	__u32 net;
+	__u16 vlan;
+	__u16 enabled;
+	__u32 slot;
+};
+
+/**
+ * struct vnic_fast_stats - one port's fast-path counters (per CPU)
+ * @rx_packets: frames taken from the port's namespace and forwarded
+ * @rx_bytes: their bytes
+ * @tx_packets: frames delivered into the port's namespace
+ * @tx_bytes: their bytes
+ * @rx_super: frames forwarded larger than 1514 bytes (GSO super-frames)
+ */
+struct vnic_fast_stats {
+	__u64 rx_packets;
+	__u64 rx_bytes;
+	__u64 tx_packets;
+	__u64 tx_bytes;
+	__u64 rx_super;
+};
+
+#ifndef __bpf__
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vnic_fast;
+
+/* A fast-path entry seen by vnic_fast_fdb_foreach(); return true to delete
+ * it. */
+typedef bool (*vnic_fast_fdb_fn)(const struct vnic_fast_key *k,
+				 const struct vnic_fast_fdb *e, void *arg);
+
+void vnic_fast_key_make(struct vnic_fast_key *k, unsigned net, unsigned vlan,
+			const uint8_t mac[6]);
+bool vnic_fast_is_stale(const struct vnic_fast_fdb *e, uint64_t now_ns,
+			uint64_t max_age_ns);
+int vnic_fast_open(struct vnic_fast **out, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+void vnic_fast_close(struct vnic_fast *f);
+int vnic_fast_attach(struct vnic_fast *f, int ifindex, int sock_fd,
+		     const struct vnic_fast_port *port, int *link_fd, char *err,
+		     size_t errlen) __attribute__((warn_unused_result));
+void vnic_fast_detach(struct vnic_fast *f, int ifindex, int link_fd);
+int vnic_fast_port_set(struct vnic_fast *f, int ifindex,
+		       const struct vnic_fast_port *port);
+unsigned vnic_fast_fdb_foreach(struct vnic_fast *f, vnic_fast_fdb_fn fn,
+			       void *arg);
+bool vnic_fast_fdb_mark(struct vnic_fast *f, const struct vnic_fast_key *k,
+			uint64_t seen_ns);
+void vnic_fast_stats(struct vnic_fast *f, unsigned slot,
+		     struct vnic_fast_stats *st);
+void vnic_fast_stats_clear(struct vnic_fast *f, unsigned slot);
+uint64_t vnic_fast_now_ns(void);
+#endif
+
+#endif
