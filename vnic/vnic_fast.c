@@ -103,8 +103,8 @@ uint64_t vnic_fast_now_ns(void)
 
 /* libbpf's warnings go to vnetd's log at debug level: the
  * caller reports the failure that matters in one sentence. */
-static int libbpf_log(enum libbpf_print_level level, const char *fmt,
-		      va_list ap)
+static int __attribute__((format(printf, 2, 0)))
+libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	char line[512];
 	size_t n;
