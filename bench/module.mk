@@ -1,1 +1,2 @@
 BENCH_SRCS += bench/vnet_bench.c
+BENCH_SRCS += bench/vnet_bench_evcpu.c

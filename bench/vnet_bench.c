@@ -15,6 +15,10 @@
  *	frontend runs N queue pairs, transmits on them in turn with a source
  *	MAC per queue and frame slot, and the result gives per-queue rates.
  *
+ *   vnet-bench evcpu [--in A --out B --pid PID] --rate FPS ...
+ *	CPU per frame at a fixed rate through vnetd's taps, or without --in
+ *	through a Linux bridge of two taps (vnet_bench_evcpu.c).
+ *
  *   vnet-bench tso --in A.sock --out B.sock --pid PID [--size PAYLOAD]
  *                  [--cut] [--seconds S]
  *	TCP traffic as a guest with offloads sends it: A sends TCPv4 frames of
@@ -50,6 +54,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/vnet_bench.h"
 #include "lib/util.h"
 #include "vmm-glue/vu_frontend.h"
 #include "vnic/vnic.h"
@@ -58,17 +63,6 @@
 
 static const uint8_t dst_mac[6] = {0x02, 0x76, 0x6e, 0x00, 0x00, 0x02};
 static const uint8_t src_mac[6] = {0x02, 0x76, 0x6e, 0x00, 0x00, 0x01};
-
-struct opts {
-	const char *in, *out, *label;
-	unsigned size;
-	double seconds;
-	int pid;
-	bool json;
-	double rate;	 /* frames per second, 0 for as fast as possible */
-	unsigned queues; /* vhost-user queue pairs per frontend */
-	bool cut;	 /* tso: the receiver takes no super-frames */
-};
 
 static _Atomic bool stop_flag;
 static _Atomic uint64_t sunk;
@@ -945,6 +939,9 @@ static void usage(void)
 	    "                  [--rate FPS] [--queues N] [--json]\n"
 	    "       vnet-bench tso --in A.sock --out B.sock [--pid PID]\n"
 	    "                  [--size PAYLOAD] [--cut] [--seconds S] "
+	    "[--json]\n"
+	    "       vnet-bench evcpu [--in TAP --out TAP --pid VNETD_PID]\n"
+	    "                  --rate FPS [--size BYTES] [--seconds S] "
 	    "[--json]\n");
 }
 
@@ -1064,6 +1061,15 @@ int main(int argc, char **argv)
 		if (!o.label)
 			o.label = "linux-bridge";
 		return run_bridge(&o);
+	}
+	if (!strcmp(argv[1], "evcpu")) {
+		if (!o.label)
+			o.label = o.in ? "vnet" : "linux-bridge";
+		if (!o.in != !o.out) {
+			usage();
+			return 2;
+		}
+		return bench_evcpu_run(&o);
 	}
 	usage();
 	return 2;

@@ -110,7 +110,8 @@ static const struct ctl_flag f_port_add[] = {
      "vhost-user: connect to the VMM's socket (reconnects)"},
     {"queues", "queues", CTL_UINT, NULL, "vhost-user queue pairs (1)"},
     {"name", "name", CTL_STR, NULL, "port name (default: the device)"},
-    {"netns", "netns", CTL_STR, NULL, "create the tap in this namespace"},
+    {"netns", "netns", CTL_STR, NULL,
+     "create the tap (or put the veth's end) in this namespace"},
     {"addr", "addresses", CTL_LIST, NULL, "host vNIC address, CIDR (repeat)"},
     {"mac", "mac", CTL_STR, NULL,
      "MAC of the tap device or vhost-user port (vhost-user: vnetd derives "
@@ -488,8 +489,8 @@ const struct ctl_cmd ctl_cmds[] = {
     {"network", "show", "network.show", a_name, f_none,
      "a network, its ports and counters", print_net_show, NULL, NULL},
     {"port", "add", "port.add", a_net, f_port_add,
-     "add a port: --tap DEV, --host DEV, --uplink DEV or --vhost-user "
-     "PATH",
+     "add a port: --tap DEV, --host DEV, --uplink DEV, --vhost-user "
+     "PATH or --veth NAME --netns NS",
      print_created, NULL, NULL},
     {"port", "del", "port.del", a_name, f_none, "delete a port", print_done,
      NULL, NULL},

@@ -436,5 +436,7 @@ void vnetd_fast_port_vlan(struct vnetd *d, struct vnetd_port *p, int vlan);
 void vnetd_fast_describe(struct vnetd *d, struct vnetd_port *p, json_t *s);
 bool vnetd_fast_counters(struct vnetd *d, struct vnetd_port *p,
 			 struct vnic_fast_stats *st);
+void vnetd_fast_add_stats(struct vnetd *d, struct vnetd_port *p,
+			  struct vsw_port_stats *st);
 
 #endif

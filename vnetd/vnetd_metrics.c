@@ -239,6 +239,7 @@ static void emit_ports(struct vnetd *d, struct mbuf *b)
 
 		if (p->id >= 0)
 			vswitch_port_stats(d->sw, p->id, &st[i]);
+		vnetd_fast_add_stats(d, p, &st[i]);
 	}
 	family(b, "vnet_port_up", "gauge",
 	       "1 when the port is open and its link is up, 0 otherwise");

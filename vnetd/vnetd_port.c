@@ -769,16 +769,6 @@ const struct vnetd_kind vnetd_kind_port = {
     .status = port_status,
 };
 
-/* A veth port's counters include the frames the kernel fast path moved. */
-static void add_fast(struct vsw_port_stats *st,
-		     const struct vnic_fast_stats *fst)
-{
-	st->rx_packets += fst->rx_packets;
-	st->rx_bytes += fst->rx_bytes;
-	st->tx_packets += fst->tx_packets;
-	st->tx_bytes += fst->tx_bytes;
-}
-
 static json_t *port_counters(struct vnetd *d, struct vnetd_port *p)
 {
 	struct vnic_fast_stats fst;
@@ -796,8 +786,9 @@ static json_t *port_counters(struct vnetd *d, struct vnetd_port *p)
 		json_object_set_new(
 		    drops, vnic_drop_name((enum vnic_drop)i),
 		    json_integer((json_int_t)vnic_drops(v, (enum vnic_drop)i)));
-	if (vnetd_fast_counters(d, p, &fst))
-		add_fast(&st, &fst);
+	/* A veth port's counters include the frames the fast path moved. */
+	vnetd_fast_add_stats(d, p, &st);
+	(void)vnetd_fast_counters(d, p, &fst);
 	o = json_pack(
 	    "{s:I,s:I,s:I,s:I}", "rx_packets", (json_int_t)st.rx_packets,
 	    "rx_bytes", (json_int_t)st.rx_bytes, "tx_packets",

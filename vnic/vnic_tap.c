@@ -30,6 +30,7 @@ struct vnic_tap {
 	unsigned ol; /* VNET_OL_* the kernel may send us, and takes from us */
 	int ifindex; /* in vnetd's namespace; 0 when elsewhere */
 	bool remove;
+	unsigned rx_lone; /* reads left to try one at a time (lone frames) */
 	char netns[64];
 };
 
@@ -177,13 +178,34 @@ static bool tap_remove(struct vnic *v)
 	return true;
 }
 
+/* Frames arriving one per wake-up (low rates) cost a read that takes the
+ * frame and one more that finds the queue empty, as dear as the first.  The
+ * tap's fd is watched level-triggered, so a frame not read now wakes the
+ * thread again at once: after a burst that was one lone frame, the next
+ * bursts read one frame each and skip the empty read, for a few bursts;
+ * then one burst reads until the queue is empty again to see whether
+ * frames still come alone.  Any burst of more than one frame ends it. */
+#define TAP_LONE_READS 8
+
+static void tap_rx_learn(struct vnic_tap *t, unsigned want, unsigned tried,
+			 bool emptied)
+{
+	if (emptied)
+		t->rx_lone = tried == 1 ? TAP_LONE_READS : 0;
+	else if (want == 1 && t->rx_lone)
+		t->rx_lone--;
+	else
+		t->rx_lone = 0;
+}
+
 static int tap_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 			struct pkt **pkts, unsigned n)
 {
 	struct vnic_tap *t = to_tap(v);
-	unsigned got = 0;
+	unsigned got = 0, tried = 0, want = t->rx_lone > 1 ? 1 : n;
+	bool emptied = false;
 
-	while (got < n) {
+	for (; tried < want; tried++) {
 		struct virtio_net_hdr h;
 		struct pkt *p = NULL;
 		struct iovec iov[2];
@@ -208,6 +230,7 @@ static int tap_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 			int err = errno;
 
 			pkt_free(p);
+			emptied = err == EAGAIN;
 			if (err == EAGAIN || err == EINTR)
 				break;
 			if (got)
@@ -232,6 +255,7 @@ static int tap_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 		}
 		pkts[got++] = p;
 	}
+	tap_rx_learn(t, want, tried, emptied);
 	return (int)got;
 }
 

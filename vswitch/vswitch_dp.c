@@ -25,7 +25,6 @@
 
 #define VSW_RX_BUDGET 4 /* bursts per port per wake-up, for fairness */
 #define VSW_WAKE_ID   UINT32_MAX
-#define VSW_IDLE_MS   1000 /* longest sleep: the stop flag is seen by then */
 
 /* The datapath thread this code runs on, NULL on any other thread. */
 static __thread struct vsw_thread *vsw_self;
@@ -487,17 +486,19 @@ static void run_timers(struct vsw_thread *t)
 		vsw_wheel_run(&t->wheel, now_ms());
 }
 
-/* How long an event-mode thread may sleep: until its next timer. */
+/* How long an event-mode thread may sleep: until its next timer, or until
+ * woken when it has none (every stop, call and grace period writes the
+ * wake-up eventfd): no kernel timer is armed and cancelled per sleep. */
 static int sleep_ms(struct vsw_thread *t)
 {
 	int64_t next = vsw_wheel_next(&t->wheel);
 	uint64_t now;
 
 	if (next < 0)
-		return VSW_IDLE_MS;
+		return -1;
 	now = now_ms();
 	next += (int64_t)t->wheel.now - (int64_t)now;
-	return next <= 0 ? 0 : next > VSW_IDLE_MS ? VSW_IDLE_MS : (int)next;
+	return next <= 0 ? 0 : next > INT32_MAX ? INT32_MAX : (int)next;
 }
 
 static void run_event(struct vsw_thread *t)
