@@ -64,7 +64,7 @@
 #define VU_FEATURES                                                            \
 	(VU_BIT(VIRTIO_F_VERSION_1_BIT) | VU_BIT(VIRTIO_NET_F_MRG_RXBUF_BIT) | \
 	 VU_BIT(VIRTIO_RING_F_INDIRECT_DESC_BIT) |                             \
-	 VU_BIT(VIRTIO_RING_F_EVENT_IDX_BIT) |                                 \
+	 VU_BIT(VIRTIO_RING_F_EVENT_IDX_BIT) | VU_BIT(VIRTIO_F_IN_ORDER_BIT) | \
 	 VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES_BIT) |                          \
 	 VU_BIT(VHOST_F_LOG_ALL_BIT) | VU_BIT(VIRTIO_NET_F_MQ_BIT) |           \
 	 VU_BIT(VIRTIO_NET_F_MAC_BIT) | VU_BIT(VIRTIO_NET_F_STATUS_BIT) |      \
@@ -127,6 +127,11 @@ struct vnic_vhost {
 	/* Their bytes: a small frame is copied here, out of the guest's
 	 * reach, before the switch judges it. */
 	uint8_t rx_small[VU_MAX_QUEUE_PAIRS][PKT_BURST][VH_SMALL_FRAME];
+	/* Heads of the chains the last burst took from a guest transmit
+	 * queue, in ring order, frames and dropped chains alike: given back
+	 * in that order (VIRTIO_F_IN_ORDER) when the switch is done. */
+	uint16_t rx_used[VU_MAX_QUEUE_PAIRS][PKT_BURST];
+	unsigned rx_nused[VU_MAX_QUEUE_PAIRS];
 	bool link;
 	/* control-side counters; last_error is the reason of the latest drop,
 	 * kept across reconnects (a frontend that reconnects at once must not
@@ -1197,6 +1202,7 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 	struct vu_iov iov[VH_BURST_IOV];
 	struct vu_chain ch[PKT_BURST];
 	struct pkt *zcd = vh->rx_zc[vq->index / 2];
+	uint16_t *used = vh->rx_used[vq->index / 2];
 	unsigned got = 0, nch, k;
 	uint64_t bytes = 0;
 	int fault;
@@ -1217,7 +1223,7 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 
 		if (c->total < d->hdr_len) {
 			vnic_count_drop(&vh->base, VNIC_DROP_BAD_VNET_HDR, 1);
-			vu_vq_push(d, vq, c->head, 0);
+			used[k] = c->head;
 			continue;
 		}
 		/* One copy of the header: the guest may change it under us. */
@@ -1233,7 +1239,7 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 					h.gso_type ? VNIC_DROP_GSO_TOO_BIG
 						   : VNIC_DROP_TRUNCATED,
 					1);
-			vu_vq_push(d, vq, c->head, 0);
+			used[k] = c->head;
 			continue;
 		}
 		/*
@@ -1278,14 +1284,23 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 			if (e != VNET_HDR_OK) {
 				vnic_count_drop(&vh->base, vnic_drop_hdr(e), 1);
 				pkt_free(p);
-				vu_vq_push(d, vq, c->head, 0);
+				used[k] = c->head;
 				continue;
 			}
 		}
 		p->len = (uint32_t)flen;
-		p->cookie = (uint64_t)vq->index << 16 | c->head;
+		used[k] = c->head;
 		bytes += flen;
 		pkts[got++] = p;
+	}
+	/* Chains k and on went back to the ring (no buffer).  With no frame
+	 * for the switch there is no rx_done(): give back the dropped ones
+	 * now; else vh_rx_done() gives back all, in ring order. */
+	vh->rx_nused[vq->index / 2] = k;
+	if (!got) {
+		for (unsigned i = 0; i < k; i++)
+			vu_vq_push(d, vq, used[i], 0);
+		vh->rx_nused[vq->index / 2] = 0;
 	}
 	VQ_STAT_ADD(vq->packets, got);
 	VQ_STAT_ADD(vq->bytes, bytes);
@@ -1340,18 +1355,18 @@ static void vh_rx_done(struct vnic *v, unsigned rxq, struct pkt **pkts,
 {
 	struct vnic_vhost *vh = to_vh(v);
 	struct vu_vq *vq = &vh->vq[2 * rxq + 1];
-	bool touched = false;
+	unsigned m;
 
-	/* A queue stopped meanwhile has been reset; drop the notes. */
-	if (rxq >= vh->qps || !vq->used)
+	if (rxq >= vh->qps)
 		return;
-	for (unsigned i = 0; i < n; i++) {
-		if ((unsigned)(pkts[i]->cookie >> 16) != vq->index)
-			continue;
-		vu_vq_push(&vh->dev, vq, (uint16_t)pkts[i]->cookie, 0);
-		touched = true;
-	}
-	if (touched && vu_vq_flush(&vh->dev, vq))
+	m = vh->rx_nused[rxq];
+	vh->rx_nused[rxq] = 0;
+	/* A queue stopped meanwhile has been reset; drop the notes. */
+	if (!vq->used)
+		return;
+	for (unsigned i = 0; i < m; i++)
+		vu_vq_push(&vh->dev, vq, vh->rx_used[rxq][i], 0);
+	if (m && vu_vq_flush(&vh->dev, vq))
 		vu_vq_notify(&vh->dev, vq);
 	__atomic_store_n(&vq->shown_used, vq->last_used, __ATOMIC_RELAXED);
 }
@@ -1843,6 +1858,7 @@ static const char *const feature_names[64] = {
     [VIRTIO_RING_F_EVENT_IDX_BIT] = "event_idx",
     [VHOST_USER_F_PROTOCOL_FEATURES_BIT] = "protocol_features",
     [VIRTIO_F_VERSION_1_BIT] = "version_1",
+    [VIRTIO_F_IN_ORDER_BIT] = "in_order",
 };
 
 static void vh_describe(const struct vnic *v, json_t *obj)
