@@ -31,11 +31,29 @@ OUT=${JSON:-$T/results.json}
 PIDS=""
 export OVS_RUNDIR=$T/ovs OVS_LOGDIR=$T/ovs OVS_DBDIR=$T/ovs
 V="ovs-vsctl --db=unix:$T/ovs/db.sock --timeout=20"
+# ovs-vswitchd runs in a network namespace of its own: the devices its
+# userspace datapath makes (br0, ovs-netdev) go with it, never into the
+# host's namespace.
+OVS_NS=vbench-ovs-$$
+
+# ovs_stop: stop OVS and remove its namespace (and the devices in it).
+ovs_stop() {
+	local p pid
+	for p in vswitchd ovsdb; do
+		pid=$(cat "$T/ovs/$p.pid" 2>/dev/null) || continue
+		kill "$pid" 2>/dev/null
+		for _ in $(seq 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		rm -f "$T/ovs/$p.pid"
+	done
+	ip netns del "$OVS_NS" 2>/dev/null
+}
 
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	[ -f "$T/ovs/vswitchd.pid" ] && kill "$(cat "$T/ovs/vswitchd.pid")" 2>/dev/null
-	[ -f "$T/ovs/ovsdb.pid" ] && kill "$(cat "$T/ovs/ovsdb.pid")" 2>/dev/null
+	ovs_stop
 	sleep 1
 	rm -rf "$T"
 }
@@ -185,9 +203,11 @@ run_ovs() {
 	$V --no-wait set Open_vSwitch . other_config:dpdk-init=true \
 		other_config:dpdk-socket-mem=512 other_config:pmd-cpu-mask=0x2 \
 		other_config:dpdk-lcore-mask=0x1 other_config:dpdk-extra=--no-pci
-	/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk unix:"$T/ovs/db.sock" \
+	ip netns add "$OVS_NS" || return
+	ip netns exec "$OVS_NS" $OVS_VSWITCHD unix:"$T/ovs/db.sock" \
 		--pidfile="$T/ovs/vswitchd.pid" --detach \
 		--log-file="$T/ovs/vswitchd.log" 2>/dev/null || {
+		ovs_stop
 		echo "bench: ovs-vswitchd-dpdk did not start: $(tail -n 1 "$T/ovs/vswitchd.log" 2>/dev/null)" >&2
 		return; }
 	$V add-br br0 -- set bridge br0 datapath_type=netdev
@@ -203,8 +223,8 @@ run_ovs() {
 		ovs-ofctl add-flow br0 in_port=2,actions=output:1
 	fi
 	drive "$T/ov0.sock" "$T/ov1.sock" 1 "$size"
-	kill "$(cat "$T/ovs/vswitchd.pid")" "$(cat "$T/ovs/ovsdb.pid")" 2>/dev/null
-	sleep 2
+	ovs_stop
+	sleep 1
 }
 
 run_loop() {

@@ -37,6 +37,8 @@
  * @sw_port: switch port id
  * @net: network id
  * @vlan: access VLAN, 0 for none
+ * @mac_limit: the port's MAC limit, as programmed
+ * @macs: MACs of the port counted in this run of the job
  * @ifindex: host end
  * @link_fd: tcx link, -1 with a clsact qdisc or when not attached
  * @why: why the port is not on the fast path
@@ -46,6 +48,8 @@ struct fast_slot {
 	int sw_port;
 	unsigned net;
 	unsigned vlan;
+	unsigned mac_limit;
+	unsigned macs;
 	int ifindex;
 	int link_fd;
 	char why[256];
@@ -79,7 +83,8 @@ static struct vnic_fast_port entry_of(struct vnetd_fast *fp,
 	return (struct vnic_fast_port){.net = s->net,
 				       .vlan = (__u16)s->vlan,
 				       .enabled = s->enabled,
-				       .slot = (__u32)(s - fp->slots)};
+				       .slot = (__u32)(s - fp->slots),
+				       .mac_limit = s->mac_limit};
 }
 
 static int program(struct vnetd_fast *fp, struct fast_slot *s)
@@ -142,8 +147,11 @@ static bool age_cb(const struct vnic_fast_key *k, const struct vnic_fast_fdb *e,
 	if (!e->ifindex)
 		return false;
 	s = e->slot < VNIC_FAST_PORTS ? &c->fp->slots[e->slot] : NULL;
-	return !s || !s->used || !s->attached || !s->enabled ||
-	       s->ifindex != (int)e->ifindex;
+	if (!s || !s->used || !s->attached || !s->enabled ||
+	    s->ifindex != (int)e->ifindex)
+		return true;
+	s->macs++;
+	return false;
 }
 
 static void fast_job(struct vtimer *t, void *arg)
@@ -155,15 +163,19 @@ static void fast_job(struct vtimer *t, void *arg)
 
 	for (unsigned i = 0; i < VNIC_FAST_PORTS; i++) {
 		struct fast_slot *s = &fp->slots[i];
+		unsigned limit;
 		bool up;
 
 		if (!s->used || !s->attached)
 			continue;
 		nets[s->net] = true;
+		s->macs = 0;
 		up = vswitch_port_up(d->sw, s->sw_port);
-		if (up == s->enabled)
+		limit = vswitch_port_mac_limit(d->sw, s->sw_port);
+		if (up == s->enabled && limit == s->mac_limit)
 			continue;
 		s->enabled = up;
+		s->mac_limit = limit;
 		if (program(fp, s))
 			vlog(MAIN, WARN, "fast path: cannot update ifindex %d",
 			     s->ifindex);
@@ -172,6 +184,9 @@ static void fast_job(struct vtimer *t, void *arg)
 		if (nets[c.net])
 			(void)vswitch_fdb_dump(d->sw, (int)c.net, mark_cb, &c);
 	(void)vnic_fast_fdb_foreach(fp->f, age_cb, &c);
+	for (unsigned i = 0; i < VNIC_FAST_PORTS; i++)
+		if (fp->slots[i].used && fp->slots[i].attached)
+			vnic_fast_learned_set(fp->f, i, fp->slots[i].macs);
 	if (vtimer_arm(d->timers, t, FAST_JOB_MS))
 		vlog(MAIN, ERR, "fast path: cannot schedule its MAC aging");
 }
@@ -248,7 +263,9 @@ void vnetd_fast_port_on(struct vnetd *d, struct vnetd_port *p, unsigned net,
 				.vlan = vlan > 0 ? (unsigned)vlan : 0,
 				.ifindex = vnic_ifindex(v),
 				.link_fd = -1,
-				.enabled = vswitch_port_up(d->sw, p->id)};
+				.enabled = vswitch_port_up(d->sw, p->id),
+				.mac_limit =
+				    vswitch_port_mac_limit(d->sw, p->id)};
 	if (!fp->f) {
 		snprintf(s->why, sizeof(s->why), "BPF load failed: %.200s",
 			 fp->error);

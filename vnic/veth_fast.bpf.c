@@ -13,6 +13,9 @@
  * same decision and hides the frames the fast path takes: vnetd never
  * forwards them a second time.
  *
+ * Learning is capped per port (fast_learned, recounted by vnetd once a
+ * second) at the port's MAC limit.
+ *
  * Trust: every byte of the frame comes from the namespace (untrusted).  The
  * headers are copied out with bpf_skb_load_bytes(), which fails on short
  * frames; anything not understood goes to the slow path, where vnetd's own
@@ -50,6 +53,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct vnic_fast_stats);
 } fast_stats SEC(".maps");
+
+/* MACs the program learnt per port slot since vnetd last counted them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VNIC_FAST_PORTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} fast_learned SEC(".maps");
 
 /* The headers the decision reads: Ethernet, then IPv4 or IPv6 and the
  * first bytes of UDP or ICMPv6. */
@@ -115,6 +126,17 @@ static __always_inline void learn(const struct vnic_fast_port *in,
 	 * namespace cannot take such a MAC over while the mark is fresh. */
 	if (e && e->ifindex == 0 && now - e->seen_ns < 2 * VNIC_FAST_LEARN_NS)
 		return;
+	/* A MAC new to this port counts against its limit: a namespace that
+	 * sprays source MACs fills neither the table nor vnetd's view. */
+	if (!e || e->ifindex != ifindex) {
+		__u32 slot = in->slot,
+		      *n = bpf_map_lookup_elem(&fast_learned, &slot);
+
+		if (in->mac_limit && (!n || *n >= in->mac_limit))
+			return;
+		if (n)
+			__sync_fetch_and_add(n, 1);
+	}
 	ne.ifindex = ifindex;
 	ne.slot = in->slot;
 	ne.seen_ns = now;

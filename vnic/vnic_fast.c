@@ -47,12 +47,13 @@ extern const uint64_t vnic_fast_obj_size;
  * @fdb_fd: map of MACs
  * @ports_fd: map of fast ports by host-end ifindex
  * @stats_fd: per-CPU counters by slot
+ * @learned_fd: MACs learnt per slot
  * @ncpus: possible CPUs (entries of a per-CPU value)
  */
 struct vnic_fast {
 	struct bpf_object *obj;
 	int tc_fd, sock_fd;
-	int fdb_fd, ports_fd, stats_fd;
+	int fdb_fd, ports_fd, stats_fd, learned_fd;
 	int ncpus;
 };
 
@@ -102,8 +103,8 @@ uint64_t vnic_fast_now_ns(void)
 
 /* libbpf's warnings go to vnetd's log at debug level: the
  * caller reports the failure that matters in one sentence. */
-static int libbpf_log(enum libbpf_print_level level, const char *fmt,
-		      va_list ap)
+static int __attribute__((format(printf, 2, 0)))
+libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	char line[512];
 	size_t n;
@@ -173,7 +174,8 @@ int vnic_fast_open(struct vnic_fast **out, char *err, size_t errlen)
 	    find_fd(f, "veth_fast_sock", NULL, &f->sock_fd) ||
 	    find_fd(f, NULL, "fast_fdb", &f->fdb_fd) ||
 	    find_fd(f, NULL, "fast_ports", &f->ports_fd) ||
-	    find_fd(f, NULL, "fast_stats", &f->stats_fd)) {
+	    find_fd(f, NULL, "fast_stats", &f->stats_fd) ||
+	    find_fd(f, NULL, "fast_learned", &f->learned_fd)) {
 		ret = -ENOENT;
 		snprintf(err, errlen, "the BPF object lacks a program or map");
 		goto fail;
@@ -251,6 +253,7 @@ int vnic_fast_attach(struct vnic_fast *f, int ifindex, int sock_fd,
 
 	*link_fd = -1;
 	vnic_fast_stats_clear(f, port->slot);
+	vnic_fast_learned_set(f, port->slot, 0);
 	if (bpf_map_update_elem(f->ports_fd, &key, port, BPF_ANY)) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot add the port to the BPF map: %s",
@@ -440,4 +443,18 @@ void vnic_fast_stats_clear(struct vnic_fast *f, unsigned slot)
 		return;
 	(void)bpf_map_update_elem(f->stats_fd, &key, pc, BPF_ANY);
 	free(pc);
+}
+
+/**
+ * vnic_fast_learned_set() - set how many MACs a slot holds (vnetd counts
+ * them once a second; the program adds the ones it learns in between)
+ * @f: fast path
+ * @slot: counter slot
+ * @n: MACs
+ */
+void vnic_fast_learned_set(struct vnic_fast *f, unsigned slot, unsigned n)
+{
+	__u32 key = slot, val = n;
+
+	(void)bpf_map_update_elem(f->learned_fd, &key, &val, BPF_ANY);
 }

@@ -44,12 +44,16 @@ struct vnic_fast_fdb {
  * @vlan: access VLAN, 0 for none
  * @slot: counter slot, below VNIC_FAST_PORTS
  * @enabled: 0 while the port is down or not to be fast-forwarded
+ * @mac_limit: most MACs the program learns on the port, 0 for no limit;
+ *             frames from further MACs go to vnetd, which applies the
+ *             port's limit itself
  */
 struct vnic_fast_port {
 	__u32 net;
 	__u16 vlan;
 	__u16 enabled;
 	__u32 slot;
+	__u32 mac_limit;
 };
 
 /**
@@ -100,6 +104,7 @@ bool vnic_fast_fdb_mark(struct vnic_fast *f, const struct vnic_fast_key *k,
 void vnic_fast_stats(struct vnic_fast *f, unsigned slot,
 		     struct vnic_fast_stats *st);
 void vnic_fast_stats_clear(struct vnic_fast *f, unsigned slot);
+void vnic_fast_learned_set(struct vnic_fast *f, unsigned slot, unsigned n);
 uint64_t vnic_fast_now_ns(void);
 #endif
 

@@ -64,7 +64,7 @@
 #define VU_FEATURES                                                            \
 	(VU_BIT(VIRTIO_F_VERSION_1_BIT) | VU_BIT(VIRTIO_NET_F_MRG_RXBUF_BIT) | \
 	 VU_BIT(VIRTIO_RING_F_INDIRECT_DESC_BIT) |                             \
-	 VU_BIT(VIRTIO_RING_F_EVENT_IDX_BIT) |                                 \
+	 VU_BIT(VIRTIO_RING_F_EVENT_IDX_BIT) | VU_BIT(VIRTIO_F_IN_ORDER_BIT) | \
 	 VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES_BIT) |                          \
 	 VU_BIT(VHOST_F_LOG_ALL_BIT) | VU_BIT(VIRTIO_NET_F_MQ_BIT) |           \
 	 VU_BIT(VIRTIO_NET_F_MAC_BIT) | VU_BIT(VIRTIO_NET_F_STATUS_BIT) |      \
@@ -93,6 +93,10 @@ enum vu_ctl_ref {
 #define VH_TXQ_NONE   0u
 #define VH_TXQ_LOCKED 0x100u
 
+/* Frames up to this size (64-byte traffic, ARP, TCP ACKs) are copied into
+ * the port's own per-burst buffers, larger ones into pool buffers. */
+#define VH_SMALL_FRAME 256
+
 struct vnic_vhost {
 	struct vnic base;
 	char path[108];
@@ -114,12 +118,20 @@ struct vnic_vhost {
 	bool features_set;
 	struct vu_dev dev;
 	struct vu_vq vq[VU_MAX_QUEUES];
-	/* Descriptors of the frames a guest transmit queue hands over in
-	 * place, reused burst after burst by the thread polling the queue:
+	/* Descriptors of the small frames a guest transmit queue hands
+	 * over, reused burst after burst by the thread polling the queue:
 	 * no pool buffer behind them (pool NULL: vnic_rx_done() leaves them
-	 * alone), and they live only until vnic_rx_done() gives the guest
-	 * its buffers back, like the frames they point at. */
+	 * alone), and they live only until vnic_rx_done(), like the copies
+	 * in @rx_small they point at. */
 	struct pkt rx_zc[VU_MAX_QUEUE_PAIRS][PKT_BURST];
+	/* Their bytes: a small frame is copied here, out of the guest's
+	 * reach, before the switch judges it. */
+	uint8_t rx_small[VU_MAX_QUEUE_PAIRS][PKT_BURST][VH_SMALL_FRAME];
+	/* Heads of the chains the last burst took from a guest transmit
+	 * queue, in ring order, frames and dropped chains alike: given back
+	 * in that order (VIRTIO_F_IN_ORDER) when the switch is done. */
+	uint16_t rx_used[VU_MAX_QUEUE_PAIRS][PKT_BURST];
+	unsigned rx_nused[VU_MAX_QUEUE_PAIRS];
 	bool link;
 	/* control-side counters; last_error is the reason of the latest drop,
 	 * kept across reconnects (a frontend that reconnects at once must not
@@ -1190,6 +1202,7 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 	struct vu_iov iov[VH_BURST_IOV];
 	struct vu_chain ch[PKT_BURST];
 	struct pkt *zcd = vh->rx_zc[vq->index / 2];
+	uint16_t *used = vh->rx_used[vq->index / 2];
 	unsigned got = 0, nch, k;
 	uint64_t bytes = 0;
 	int fault;
@@ -1206,11 +1219,11 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 		struct virtio_net_hdr h;
 		struct pkt *p;
 		size_t flen;
-		bool zc;
+		bool small;
 
 		if (c->total < d->hdr_len) {
 			vnic_count_drop(&vh->base, VNIC_DROP_BAD_VNET_HDR, 1);
-			vu_vq_push(d, vq, c->head, 0);
+			used[k] = c->head;
 			continue;
 		}
 		/* One copy of the header: the guest may change it under us. */
@@ -1226,14 +1239,23 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 					h.gso_type ? VNIC_DROP_GSO_TOO_BIG
 						   : VNIC_DROP_TRUNCATED,
 					1);
-			vu_vq_push(d, vq, c->head, 0);
+			used[k] = c->head;
 			continue;
 		}
-		/* Zero copy when the frame is one piece after the header. */
-		zc = c->niov == 1 ||
-		     (c->niov == 2 && c->iov[0].len == d->hdr_len);
-		if (zc) {
+		/*
+		 * Every frame is copied out of guest memory before the switch
+		 * judges it: left in place, a guest writing its buffer while
+		 * the switch reads it could change the frame after its VLAN,
+		 * its DHCP guard or its source were decided (a tag appearing
+		 * on a frame judged untagged, a request turning into a
+		 * reply).  A small frame goes into the port's own buffers,
+		 * which the queue's descriptors reuse burst after burst.
+		 */
+		small = flen <= VH_SMALL_FRAME;
+		if (small) {
 			p = &zcd[k];
+			p->data = vh->rx_small[vq->index / 2][k];
+			p->ext = 0;
 			p->vlan = 0;
 			p->tagged = 0;
 			p->ol = (struct pkt_offload){0};
@@ -1248,15 +1270,13 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 			fault = 0; /* not reached yet */
 			break;
 		}
-		if (zc) {
-			const struct vu_iov *f = &c->iov[c->niov - 1];
-
-			p->data = f->hva + (c->niov == 1 ? d->hdr_len : 0);
-			p->ext = 1;
-		} else {
+		if (c->niov == 1)
+			memcpy(p->data, c->iov[0].hva + d->hdr_len, flen);
+		else if (c->niov == 2 && c->iov[0].len == d->hdr_len)
+			memcpy(p->data, c->iov[1].hva, flen);
+		else
 			iov_copy_out(c->iov, c->niov, d->hdr_len, p->data,
 				     flen);
-		}
 		p->len = (uint32_t)flen;
 		if (h.flags || h.gso_type) {
 			enum vnet_hdr_err e = vnet_hdr_to_pkt(&h, d->rx_ol, p);
@@ -1264,14 +1284,23 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 			if (e != VNET_HDR_OK) {
 				vnic_count_drop(&vh->base, vnic_drop_hdr(e), 1);
 				pkt_free(p);
-				vu_vq_push(d, vq, c->head, 0);
+				used[k] = c->head;
 				continue;
 			}
 		}
 		p->len = (uint32_t)flen;
-		p->cookie = (uint64_t)vq->index << 16 | c->head;
+		used[k] = c->head;
 		bytes += flen;
 		pkts[got++] = p;
+	}
+	/* Chains k and on went back to the ring (no buffer).  With no frame
+	 * for the switch there is no rx_done(): give back the dropped ones
+	 * now; else vh_rx_done() gives back all, in ring order. */
+	vh->rx_nused[vq->index / 2] = k;
+	if (!got) {
+		for (unsigned i = 0; i < k; i++)
+			vu_vq_push(d, vq, used[i], 0);
+		vh->rx_nused[vq->index / 2] = 0;
 	}
 	VQ_STAT_ADD(vq->packets, got);
 	VQ_STAT_ADD(vq->bytes, bytes);
@@ -1326,18 +1355,18 @@ static void vh_rx_done(struct vnic *v, unsigned rxq, struct pkt **pkts,
 {
 	struct vnic_vhost *vh = to_vh(v);
 	struct vu_vq *vq = &vh->vq[2 * rxq + 1];
-	bool touched = false;
+	unsigned m;
 
-	/* A queue stopped meanwhile has been reset; drop the notes. */
-	if (rxq >= vh->qps || !vq->used)
+	if (rxq >= vh->qps)
 		return;
-	for (unsigned i = 0; i < n; i++) {
-		if ((unsigned)(pkts[i]->cookie >> 16) != vq->index)
-			continue;
-		vu_vq_push(&vh->dev, vq, (uint16_t)pkts[i]->cookie, 0);
-		touched = true;
-	}
-	if (touched && vu_vq_flush(&vh->dev, vq))
+	m = vh->rx_nused[rxq];
+	vh->rx_nused[rxq] = 0;
+	/* A queue stopped meanwhile has been reset; drop the notes. */
+	if (!vq->used)
+		return;
+	for (unsigned i = 0; i < m; i++)
+		vu_vq_push(&vh->dev, vq, vh->rx_used[rxq][i], 0);
+	if (m && vu_vq_flush(&vh->dev, vq))
 		vu_vq_notify(&vh->dev, vq);
 	__atomic_store_n(&vq->shown_used, vq->last_used, __ATOMIC_RELAXED);
 }
@@ -1829,6 +1858,7 @@ static const char *const feature_names[64] = {
     [VIRTIO_RING_F_EVENT_IDX_BIT] = "event_idx",
     [VHOST_USER_F_PROTOCOL_FEATURES_BIT] = "protocol_features",
     [VIRTIO_F_VERSION_1_BIT] = "version_1",
+    [VIRTIO_F_IN_ORDER_BIT] = "in_order",
 };
 
 static void vh_describe(const struct vnic *v, json_t *obj)

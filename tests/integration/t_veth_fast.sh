@@ -75,6 +75,30 @@ ip -n "a$S" addr add 10.241.$N.11/24 dev "va$S"
 for n in a b c; do ip -n "$n$S" neigh flush all; done
 pings "a$S" 10.241.$N.12
 
+# A namespace that sprays source MACs: the fast path learns no more than
+# the port's MAC limit, and the rest reach vnetd, which drops them under
+# its "mac_limit" reason instead of the kernel forwarding them.
+if ! $PY -c "import scapy.all" 2>/dev/null; then
+	skip_part mac-spray "python3-scapy not installed"
+else
+vnetctl port set "va$S" --mac-limit 4 >/dev/null || fail "mac-limit"
+sleep 1.5
+ip netns exec "a$S" $PY -c '
+import random, sys
+from scapy.all import Ether, IP, UDP, sendp
+f = [Ether(src="02:%02x:%02x:%02x:%02x:%02x" % tuple(random.randrange(256)
+           for _ in range(5)), dst=sys.argv[2]) /
+     IP(src=sys.argv[3], dst=sys.argv[4]) / UDP(sport=4000, dport=9) / ("x" * 64)
+     for _ in range(40)]
+sendp(f, iface=sys.argv[1], verbose=False)' "va$S" 02:00:00:$X:00:0b \
+	10.241.$N.11 10.241.$N.12 || fail "scapy"
+sleep 0.5
+dropped=$(jget '.counters.drops.mac_limit' port show "va$S")
+log "sprayed 40 source MACs: $dropped frames dropped by vnetd's MAC limit"
+[ "$dropped" -ge 30 ] || fail "only $dropped sprayed frames reached vnetd's MAC limit"
+vnetctl port set "va$S" --mac-limit 1024 >/dev/null || fail "mac-limit back"
+fi
+
 # vnetd killed: the tcx links go with it, nothing forwards a -> b.
 kill9_vnetd
 no_ping "a$S" 10.241.$N.12
@@ -104,5 +128,5 @@ ip -n "a$S" link show "va$S" >/dev/null 2>&1 && fail "va$S outlived its port"
 # Deleting the network deletes the other pair.
 vnetctl network delete "in$S" --force >/dev/null || fail "network delete"
 ip link show "vh-vb$S" >/dev/null 2>&1 && fail "vh-vb$S outlived its network"
-ALLOW_LOG='restored but inactive|moved'
+ALLOW_LOG='restored but inactive|moved|MAC limit'
 pass

@@ -19,6 +19,11 @@
  *   vnet-vu-peer ping SOCK MAC IP PEER_IP COUNT
  *	answer ARP for IP and count ICMP echo replies from PEER_IP to our
  *	requests; prints "replies N"
+ *   vnet-vu-peer inorder SOCK
+ *	negotiate VIRTIO_F_IN_ORDER, then publish three transmit chains at
+ *	once: a frame, a chain too short for a virtio-net header (dropped),
+ *	a frame; exit 0 when the backend gives all three back in the order
+ *	they were made available, 1 otherwise
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -167,6 +172,64 @@ static int badhdr(const char *path, const char *kind)
 		fprintf(stderr, "frame not taken, or connection closed\n");
 		return 1;
 	}
+	vu_front_close(&f);
+	return 0;
+}
+
+static int inorder(const char *path)
+{
+	struct vu_front f;
+	struct vuf_vq *q = &f.vq[1];
+	struct vhost_user_msg r;
+	char err[256];
+	uint64_t feat;
+	uint16_t used = 0;
+
+	if (vu_front_open(&f, path, 256, 5, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	if (vu_front_call(&f, VHOST_USER_GET_FEATURES, NULL, 0, NULL, 0, &r) ||
+	    !(r.payload.u64 & VU_BIT(VIRTIO_F_IN_ORDER_BIT))) {
+		fprintf(stderr, "in_order not offered\n");
+		return 1;
+	}
+	feat = f.features | VU_BIT(VIRTIO_F_IN_ORDER_BIT);
+	if (vu_front_call(&f, VHOST_USER_SET_FEATURES, &feat, sizeof(feat),
+			  NULL, 0, NULL) ||
+	    vu_front_call(&f, VHOST_USER_GET_QUEUE_NUM, NULL, 0, NULL, 0, &r)) {
+		fprintf(stderr, "SET_FEATURES failed\n");
+		return 2;
+	}
+	/* Chains 0 and 2: a header and a broadcast frame; 1: four bytes. */
+	for (uint16_t i = 0; i < 3; i++) {
+		uint8_t *b = q->bufs + 256 * i;
+
+		memset(b, 0, 256);
+		memset(b + f.hdr_len, 0xff, 6);
+		b[f.hdr_len + 11] = 2;
+		q->desc[i] = (struct vring_desc_le){
+		    q->buf_gpa + 256 * i, i == 1 ? 4 : f.hdr_len + 60, 0, 0};
+		q->avail->ring[(q->avail_idx + i) & (q->num - 1)] = i;
+	}
+	q->avail_idx = (uint16_t)(q->avail_idx + 3);
+	__atomic_store_n(&q->avail->idx, q->avail_idx, __ATOMIC_RELEASE);
+	vu_front_kick(&f, 1);
+	for (int t = 0; t < 200 && used < 3; t++) {
+		used = __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE);
+		if (used < 3)
+			usleep(10000);
+	}
+	if (used != 3) {
+		fprintf(stderr, "%u of 3 chains given back\n", used);
+		return 1;
+	}
+	for (unsigned i = 0; i < 3; i++)
+		if (q->used->ring[i].id != i) {
+			fprintf(stderr, "used entry %u is chain %u\n", i,
+				q->used->ring[i].id);
+			return 1;
+		}
 	vu_front_close(&f);
 	return 0;
 }
@@ -395,8 +458,11 @@ int main(int argc, char **argv)
 		return handshake(argv[2]);
 	if (argc == 7 && !strcmp(argv[1], "ping"))
 		return ping(argv + 2);
+	if (argc == 3 && !strcmp(argv[1], "inorder"))
+		return inorder(argv[2]);
 	fprintf(stderr, "usage: vnet-vu-peer evil|badmsg|badhdr SOCK KIND\n"
 			"       vnet-vu-peer handshake SOCK\n"
-			"       vnet-vu-peer ping SOCK MAC IP PEER_IP COUNT\n");
+			"       vnet-vu-peer ping SOCK MAC IP PEER_IP COUNT\n"
+			"       vnet-vu-peer inorder SOCK\n");
 	return 2;
 }
