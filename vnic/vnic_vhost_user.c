@@ -93,6 +93,10 @@ enum vu_ctl_ref {
 #define VH_TXQ_NONE   0u
 #define VH_TXQ_LOCKED 0x100u
 
+/* Frames up to this size (64-byte traffic, ARP, TCP ACKs) are copied into
+ * the port's own per-burst buffers, larger ones into pool buffers. */
+#define VH_SMALL_FRAME 256
+
 struct vnic_vhost {
 	struct vnic base;
 	char path[108];
@@ -114,12 +118,15 @@ struct vnic_vhost {
 	bool features_set;
 	struct vu_dev dev;
 	struct vu_vq vq[VU_MAX_QUEUES];
-	/* Descriptors of the frames a guest transmit queue hands over in
-	 * place, reused burst after burst by the thread polling the queue:
+	/* Descriptors of the small frames a guest transmit queue hands
+	 * over, reused burst after burst by the thread polling the queue:
 	 * no pool buffer behind them (pool NULL: vnic_rx_done() leaves them
-	 * alone), and they live only until vnic_rx_done() gives the guest
-	 * its buffers back, like the frames they point at. */
+	 * alone), and they live only until vnic_rx_done(), like the copies
+	 * in @rx_small they point at. */
 	struct pkt rx_zc[VU_MAX_QUEUE_PAIRS][PKT_BURST];
+	/* Their bytes: a small frame is copied here, out of the guest's
+	 * reach, before the switch judges it. */
+	uint8_t rx_small[VU_MAX_QUEUE_PAIRS][PKT_BURST][VH_SMALL_FRAME];
 	/* Heads of the chains the last burst took from a guest transmit
 	 * queue, in ring order, frames and dropped chains alike: given back
 	 * in that order (VIRTIO_F_IN_ORDER) when the switch is done. */
@@ -1212,7 +1219,7 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 		struct virtio_net_hdr h;
 		struct pkt *p;
 		size_t flen;
-		bool zc;
+		bool small;
 
 		if (c->total < d->hdr_len) {
 			vnic_count_drop(&vh->base, VNIC_DROP_BAD_VNET_HDR, 1);
@@ -1235,11 +1242,20 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 			used[k] = c->head;
 			continue;
 		}
-		/* Zero copy when the frame is one piece after the header. */
-		zc = c->niov == 1 ||
-		     (c->niov == 2 && c->iov[0].len == d->hdr_len);
-		if (zc) {
+		/*
+		 * Every frame is copied out of guest memory before the switch
+		 * judges it: left in place, a guest writing its buffer while
+		 * the switch reads it could change the frame after its VLAN,
+		 * its DHCP guard or its source were decided (a tag appearing
+		 * on a frame judged untagged, a request turning into a
+		 * reply).  A small frame goes into the port's own buffers,
+		 * which the queue's descriptors reuse burst after burst.
+		 */
+		small = flen <= VH_SMALL_FRAME;
+		if (small) {
 			p = &zcd[k];
+			p->data = vh->rx_small[vq->index / 2][k];
+			p->ext = 0;
 			p->vlan = 0;
 			p->tagged = 0;
 			p->ol = (struct pkt_offload){0};
@@ -1254,15 +1270,13 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 			fault = 0; /* not reached yet */
 			break;
 		}
-		if (zc) {
-			const struct vu_iov *f = &c->iov[c->niov - 1];
-
-			p->data = f->hva + (c->niov == 1 ? d->hdr_len : 0);
-			p->ext = 1;
-		} else {
+		if (c->niov == 1)
+			memcpy(p->data, c->iov[0].hva + d->hdr_len, flen);
+		else if (c->niov == 2 && c->iov[0].len == d->hdr_len)
+			memcpy(p->data, c->iov[1].hva, flen);
+		else
 			iov_copy_out(c->iov, c->niov, d->hdr_len, p->data,
 				     flen);
-		}
 		p->len = (uint32_t)flen;
 		if (h.flags || h.gso_type) {
 			enum vnet_hdr_err e = vnet_hdr_to_pkt(&h, d->rx_ol, p);
