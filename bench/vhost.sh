@@ -93,6 +93,25 @@ hugepages() {
 		mount -t hugetlbfs nodev /dev/hugepages; }
 }
 
+# With STATS=FILE: how long each polling thread (frontend and switch) ran
+# and how long it waited for its core (another task on it) over the
+# measured seconds, from the scheduler's own accounting.
+sched_snap() {
+	local d c
+	for d in /proc/[0-9]*/task/[0-9]*; do
+		read -r c <"$d/comm" 2>/dev/null || continue
+		case $c in
+		vnet-dp* | pmd-c* | rte-worker* | dpdk-worker* | lcore-worker*)
+			echo "${d##*/} $c $(cat "$d/schedstat" 2>/dev/null)" ;;
+		esac
+	done
+}
+sched_stats() {
+	awk 'NR == FNR { run[$1] = $3; wait[$1] = $4; next }
+	     ($1 in run) { printf "  %s: ran %.0f ms, waited for its core %.0f ms\n",
+		$2, ($3 - run[$1]) / 1e6, ($4 - wait[$1]) / 1e6 }' "$1" "$2"
+}
+
 # drive SOCK0 SOCK1 SERVER(0|1) SIZE: run the frontend, print Mpps.
 drive() {
 	local s0=$1 s1=$2 srv=$3 size=$4 fifo=$T/cmd out=$T/testpmd.out
@@ -113,6 +132,7 @@ drive() {
 	local t0 t1
 	echo "show port stats all" >&3
 	t0=$(date +%s.%N)
+	[ -n "${STATS:-}" ] && sched_snap >"$T/sched0"
 	[ -n "${SNAP:-}" ] && $SNAP 0
 	# PERF=PREFIX: a profile of both cores over 3 s of each run.
 	[ -n "${PERF:-}" ] && perf record -q -a -o "$PERF.$(date +%H%M%S)" \
@@ -120,12 +140,14 @@ drive() {
 	sleep "$SECS"
 	echo "show port stats all" >&3
 	t1=$(date +%s.%N)
+	[ -n "${STATS:-}" ] && sched_snap >"$T/sched1"
 	[ -n "${SNAP:-}" ] && $SNAP 1
 	sleep 1
 	echo "stop" >&3
 	echo "quit" >&3
 	exec 3>&-
 	wait $pid 2>/dev/null
+	[ -n "${STATS:-}" ] && sched_stats "$T/sched0" "$T/sched1" >>"$STATS"
 	# FRONT_LOG=PREFIX: keep each run's testpmd output (drops, errors).
 	[ -n "${FRONT_LOG:-}" ] && cp "$out" "$FRONT_LOG.$(date +%H%M%S)"
 	awk -v t0="$t0" -v t1="$t1" '
@@ -163,6 +185,10 @@ for p in ("vn0", "vn1"):
         extra = (f"empty {d['empty_polls']}" if "empty_polls" in d
                  else f"ring_full {d['ring_full']} drops {d['drops']} irq {d['interrupts']}")
         out.append(f"  {p} {q['direction']}: {d['packets']} frames in {d['bursts']} bursts ({mean:.1f}/burst), {extra}")
+# Frames lost before the measured seconds leave fewer in the loop.
+st = json.load(open(f"{t}/snap0.stats"))
+lost = sum(v for p in st for k, v in p["drops"].items())
+out.append(f"  dropped before the measured seconds: {lost}")
 print("\n".join(out))
 PY
 }

@@ -142,6 +142,12 @@ static void flood(struct vsw_thread *t, struct vsw_port *in, struct pkt *p,
 #define LEARN_MEMO_BITS 4
 struct learn_memo {
 	uint64_t key[1u << LEARN_MEMO_BITS]; /* MAC and VLAN, 0: none */
+	/* The last destination looked up in this burst and the answer: a
+	 * burst is mostly one conversation, and an unknown destination (a
+	 * flood) costs the table's keyed hash on every look.  Forgotten
+	 * when this burst changes the table (a source learned or moved). */
+	uint64_t dkey; /* MAC and VLAN, 0: none */
+	int doid;
 };
 
 /* MAC table slots where this thread last found keys, sources and
@@ -199,9 +205,11 @@ static void forward(struct vsw_thread *t, struct vsw_port *in, struct pkt *p,
 		return;
 	case FDB_LEARNED:
 		stat_add(&ns->learned, 1);
+		memo->dkey = 0;
 		break;
 	case FDB_MOVED:
 		stat_add(&ns->moved, 1);
+		memo->dkey = 0;
 		break;
 	case FDB_FULL:
 		stat_add(&ns->fdb_full, 1);
@@ -212,10 +220,18 @@ static void forward(struct vsw_thread *t, struct vsw_port *in, struct pkt *p,
 	*seen = key;
 lookup:
 
-	oid = mac_is_multicast(dst)
-		  ? -1
-		  : fdb_lookup(fdb, dst, p->vlan, now,
-			       hint_of(mac_key(dst, p->vlan)));
+	if (mac_is_multicast(dst)) {
+		oid = -1;
+	} else {
+		uint64_t dkey = mac_key(dst, p->vlan);
+
+		if (memo->dkey != dkey) {
+			memo->dkey = dkey;
+			memo->doid =
+			    fdb_lookup(fdb, dst, p->vlan, now, hint_of(dkey));
+		}
+		oid = memo->doid;
+	}
 	if (oid < 0) {
 		stat_add(&ns->flooded, 1);
 		flood(t, in, p, members);

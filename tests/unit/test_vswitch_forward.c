@@ -236,6 +236,59 @@ static void test_many_sources_per_burst(void **state)
 	vswitch_destroy(e.sw);
 }
 
+/* One burst into port @i of @n frames @dst[k] <- @src[k]. */
+static void xmit_pairs(struct env *e, int i, unsigned n, const uint8_t *dst,
+		       const uint8_t *src)
+{
+	struct vsw_thread *t = &e->sw->threads[0];
+	struct vsw_port *in = atomic_load(&e->sw->ports[e->port[i]]);
+	struct pkt *p[PKT_BURST];
+
+	assert_int_equal(pkt_pool_alloc_bulk(t->pool, p, n), n);
+	for (unsigned k = 0; k < n; k++)
+		p[k]->len = (uint32_t)frame(p[k]->data, dst[k], src[k], 0);
+	vsw_process_burst(t, in, p, n);
+	for (unsigned k = 0; k < n; k++)
+		pkt_free(p[k]);
+}
+
+/* Frames of one burst to one destination share a lookup, but a source
+ * learned in the same burst counts at once: 1 -> 9 (9 unknown: flooded),
+ * 9 -> 9 (9 learned behind this port: dropped), 1 -> 9 twice (dropped). */
+static void test_burst_lookup_follows_learning(void **state)
+{
+	static const uint8_t dst[] = {9, 9, 9, 9}, src[] = {1, 9, 1, 1};
+	struct vsw_port_stats st;
+	struct vsw_net_stats ns;
+	uint8_t buf[64];
+	struct env e;
+
+	setup_net(&e, VSW_NET_INTERNAL);
+	add_port(&e, 0, VSW_ROLE_VM, NULL);
+	add_port(&e, 1, VSW_ROLE_VM, NULL);
+	xmit_pairs(&e, 0, 4, dst, src);
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 1);
+	vswitch_port_stats(e.sw, e.port[0], &st);
+	assert_int_equal(st.drops[VSW_DROP_SAME_PORT], 3);
+	vswitch_net_stats(e.sw, e.net, &ns);
+	assert_int_equal(ns.flooded, 1);
+	/* A whole burst to one known MAC: every frame unicast. */
+	clear(&e);
+	xmit(&e, 1, buf, frame(buf, 0xff, 5, 0));
+	clear(&e);
+	{
+		uint8_t d[PKT_BURST], s[PKT_BURST];
+
+		memset(d, 5, sizeof(d));
+		memset(s, 1, sizeof(s));
+		xmit_pairs(&e, 0, PKT_BURST, d, s);
+	}
+	assert_int_equal(vnic_dummy_sent(e.v[1]), PKT_BURST);
+	vswitch_net_stats(e.sw, e.net, &ns);
+	assert_int_equal(ns.unicast, PKT_BURST);
+	vswitch_destroy(e.sw);
+}
+
 static void test_bad_frames_counted(void **state)
 {
 	uint8_t buf[64];
@@ -545,6 +598,7 @@ int main(void)
 	    cmocka_unit_test(test_roles_per_type),
 	    cmocka_unit_test(test_flood_learn_unicast),
 	    cmocka_unit_test(test_many_sources_per_burst),
+	    cmocka_unit_test(test_burst_lookup_follows_learning),
 	    cmocka_unit_test(test_bad_frames_counted),
 	    cmocka_unit_test(test_vlans),
 	    cmocka_unit_test(test_port_down),
