@@ -34,6 +34,16 @@ static uint64_t now_ms(void)
 	return now_ns() / 1000000;
 }
 
+/* A spin-wait hint: the core idles briefly, its sibling runs. */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield" ::: "memory");
+#endif
+}
+
 static inline void stat_add(uint64_t *c, uint64_t n)
 {
 	/* Single writer; relaxed atomics let readers on other threads sum. */
@@ -418,9 +428,12 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 	flush(t, offloads);
 }
 
-static void poll_port(struct vsw_thread *t, struct vsw_port *port, unsigned q)
+/* Frames received: 0 when the queue was idle. */
+static unsigned poll_port(struct vsw_thread *t, struct vsw_port *port,
+			  unsigned q)
 {
 	struct pkt *pkts[PKT_BURST];
+	unsigned got = 0;
 
 	for (int b = 0; b < VSW_RX_BUDGET; b++) {
 		int n;
@@ -431,7 +444,7 @@ static void poll_port(struct vsw_thread *t, struct vsw_port *port, unsigned q)
 			if (port->rxq[q].fd >= 0)
 				epoll_ctl(t->epfd, EPOLL_CTL_DEL,
 					  port->rxq[q].fd, NULL);
-			return;
+			return got;
 		}
 		n = vnic_rx_burst(port->vnic, q, t->pool, pkts, PKT_BURST);
 		if (n < 0) {
@@ -439,28 +452,32 @@ static void poll_port(struct vsw_thread *t, struct vsw_port *port, unsigned q)
 			continue; /* and retire the queue above */
 		}
 		if (!n)
-			return;
+			return got;
+		got += (unsigned)n;
 		vsw_process_burst(t, port, pkts, (unsigned)n);
 		vnic_rx_done(port->vnic, q, pkts, (unsigned)n);
 		if (n < PKT_BURST)
-			return;
+			return got;
 	}
+	return got;
 }
 
-/* Poll receive queue @key if this thread still owns it. */
-static void poll_key(struct vsw_thread *t, uint32_t key)
+/* Poll receive queue @key if this thread still owns it; return the frames
+ * received. */
+static unsigned poll_key(struct vsw_thread *t, uint32_t key)
 {
 	unsigned q = VSW_RXQ_Q(key);
 	struct vsw_port *port;
 
 	if (VSW_RXQ_PORT(key) >= VSW_MAX_PORTS)
-		return;
+		return 0;
 	port = atomic_load_explicit(&t->sw->ports[VSW_RXQ_PORT(key)],
 				    memory_order_acquire);
 	if (port && q < port->n_rxq &&
 	    atomic_load_explicit(&port->rxq[q].thread, memory_order_acquire) ==
 		t->idx)
-		poll_port(t, port, q);
+		return poll_port(t, port, q);
+	return 0;
 }
 
 /* Run what the control thread queued for this thread. */
@@ -537,11 +554,18 @@ static void run_poll(struct vsw_thread *t)
 	qs_online(t); /* from offline: the one pass with a fence */
 	while (!atomic_load_explicit(&sw->stop, memory_order_relaxed)) {
 		const struct vsw_idlist *owned;
+		unsigned got = 0;
 
 		qs_quiesce(t);
 		owned = atomic_load_explicit(&t->owned, memory_order_acquire);
 		for (unsigned i = 0; owned && i < owned->n; i++)
-			poll_key(t, (uint32_t)owned->ids[i]);
+			got += poll_key(t, (uint32_t)owned->ids[i]);
+		/* A pass that found nothing waits a moment before the next:
+		 * each look at a ring's index pulls the cache line its
+		 * driver writes on every publish, and looking as fast as
+		 * the core can slows that driver's own stores down. */
+		if (!got)
+			cpu_relax();
 		run_cmds(t);
 		run_timers(t);
 		/* A busy-polling thread never sleeps, so it needs no wake-up;
