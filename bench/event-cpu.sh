@@ -115,9 +115,11 @@ run() {
 	o=$("$BUILD/vnet-bench" evcpu $a --label "$1" --size 64 \
 		--seconds "$SECS" --rate "$2" --json)
 	printf '%s' "$o" | jq -j "$J"
-	[ "$1" = vveth ] &&
-		printf ' fast=%s/%s' $(($(fast_rx) - f0)) \
-			"$(printf '%s' "$o" | jq -r .sent)"
+	if [ "$1" = vveth ]; then
+		n=$(($(fast_rx) - f0)) sent=$(printf '%s' "$o" | jq -r .sent)
+		printf ' fast=%s/%s' "$n" "$sent"
+		[ "$n" = "$sent" ] || printf ' (NOT ALL BY THE FAST PATH)'
+	fi
 	echo
 }
 
