@@ -1,26 +1,40 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # bench/event-cpu.sh BUILD - what forwarding costs in event mode (vnetd's
-# default): CPU-seconds per million 64-byte frames at fixed rates, vnetd
-# between two taps next to the Linux bridge between two taps, interleaved
-# round by round (the order alternates; the machine may be shared: both see
-# the same load).  One tool, `vnet-bench evcpu`, drives both sides with the
-# same generator (a write of header and frame per frame, paced in 100 us
-# ticks) and the same sink (poll, then read until EAGAIN); see
-# bench/vnet_bench_evcpu.c for what each side includes.
+# default): CPU-seconds per million 64-byte frames at fixed rates, on two
+# kinds of endpoint, each through vnetd and through the Linux bridge,
+# interleaved round by round (the order alternates; the machine may be
+# shared: every side sees the same load):
+#   vnet-taps    vnetd between two taps
+#   bridge-taps  the Linux bridge between two taps
+#   vnet-veths   vnetd between two namespaces on veth ports: the frames are
+#                known unicast, so its kernel fast path (BPF at the host
+#                ends' TC ingress) moves them; the fast-path packets counted
+#                by `vnetctl port show` in that run are printed (fast=N)
+#   bridge-veths the Linux bridge between two namespaces on veths
+# One tool, `vnet-bench evcpu`, drives every side with the same generator (a
+# write of header and frame per frame, paced in 100 us ticks) and the same
+# sink (poll, then read until EAGAIN); see bench/vnet_bench_evcpu.c for what
+# each side includes.
 #   RATES="10000 100000 500000" ROUNDS=5 SECS=5
-#   BASE_BUILD=dir: also a vnetd from another build (vnet-base), same rounds
+#   SIDES="vtap btap vveth bveth" (a subset to run)
+#   BASE_BUILD=dir: also a vnetd from another build (vnet-base, taps)
 set -u
 BUILD=$(readlink -f "${1:-build}")
 RATES=${RATES:-10000 100000 500000}
 ROUNDS=${ROUNDS:-5}
 SECS=${SECS:-5}
+SIDES=${SIDES:-vtap btap vveth bveth}
 T=$(mktemp -d /tmp/vnet-ecpu.XXXXXX)
+NSS="vecpu-a vecpu-b vecpu-c vecpu-d"
 pid= bpid=
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	[ -n "$bpid" ] && kill "$bpid" 2>/dev/null && wait "$bpid" 2>/dev/null
-	for d in vecpu0 vecpu1 vecpu2 vecpu3; do ip link del "$d" 2>/dev/null; done
+	for d in vecpu0 vecpu1 vecpu2 vecpu3 vecbrv; do
+		ip link del "$d" 2>/dev/null
+	done
+	for n in $NSS; do ip netns del "$n" 2>/dev/null; done
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -49,27 +63,75 @@ start_vnetd() {
 start_vnetd "$BUILD" vnet vecpu0 vecpu1 pid
 [ -n "${BASE_BUILD:-}" ] &&
 	start_vnetd "$(readlink -f "$BASE_BUILD")" base vecpu2 vecpu3 bpid
+
+# Namespaces without IPv6 (nothing but the measured frames on their links):
+# vecpu-a and -b on vnetd's veth ports, -c and -d on the bridge's veths.
+for n in $NSS; do
+	ip netns add "$n" &&
+		ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 ||
+		{ echo "bench: cannot make namespace $n"; exit 1; }
+done
+vnetctl() { "$BUILD/vnetctl" --socket "$T/vnet.sock" "$@"; }
+# fast_rx: fast-path packets received so far on vnetd's veth port vecpva.
+fast_rx() {
+	vnetctl --json port show vecpva | jq -r '.counters.fast_path.rx_packets'
+}
+vnetctl network create ecpuv --type private >/dev/null &&
+	vnetctl port add ecpuv --veth vecpva --netns vecpu-a >/dev/null &&
+	vnetctl port add ecpuv --veth vecpvb --netns vecpu-b >/dev/null ||
+	{ echo "bench: cannot add vnetd's veth ports"; exit 1; }
+for p in vecpva vecpvb; do
+	f=$(vnetctl --json port show "$p" | jq -r '.fast_path')
+	[ "$f" = on ] || { echo "bench: $p fast path $f"; exit 1; }
+	sysctl -qw "net.ipv6.conf.vh-$p.disable_ipv6=1"
+done
+ip -n vecpu-a link set vecpva up && ip -n vecpu-b link set vecpvb up &&
+	ip link add vecbrv type bridge &&
+	sysctl -qw net.ipv6.conf.vecbrv.disable_ipv6=1 &&
+	ip link add vecbvc type veth peer name vecpvc netns vecpu-c &&
+	ip link add vecbvd type veth peer name vecpvd netns vecpu-d &&
+	sysctl -qw net.ipv6.conf.vecbvc.disable_ipv6=1 \
+		net.ipv6.conf.vecbvd.disable_ipv6=1 &&
+	ip link set vecbvc master vecbrv && ip link set vecbvd master vecbrv &&
+	ip link set vecbvc up && ip link set vecbvd up &&
+	ip link set vecbrv up && ip -n vecpu-c link set vecpvc up &&
+	ip -n vecpu-d link set vecpvd up ||
+	{ echo "bench: cannot set up the veths"; exit 1; }
 sleep 0.5
 
 # One run; prints "through-Mpps total (switch gen ksoftirqd) [irq] runs".
 J='"\(.mpps) \(.total_s_per_mpkt) (\(.switch_s_per_mpkt) \(.gen_s_per_mpkt) \(.ksoftirqd_s_per_mpkt)) [\(.machine_irq_s_per_mpkt)] \(.switch_runs_per_frame)"'
 run() {
 	case $1 in
-	vnet) a="--in vecpu0 --out vecpu1 --pid $pid" ;;
+	vtap) a="--in vecpu0 --out vecpu1 --pid $pid" ;;
 	base) a="--in vecpu2 --out vecpu3 --pid $bpid" ;;
+	vveth) a="--in vecpu-a/vecpva --out vecpu-b/vecpvb --pid $pid" ;;
+	bveth) a="--in vecpu-c/vecpvc --out vecpu-d/vecpvd" ;;
 	*) a="" ;;
 	esac
+	[ "$1" = vveth ] && f0=$(fast_rx)
 	# shellcheck disable=SC2086
-	"$BUILD/vnet-bench" evcpu $a --label "$1" --size 64 --seconds "$SECS" \
-		--rate "$2" --json | jq -r "$J"
+	o=$("$BUILD/vnet-bench" evcpu $a --label "$1" --size 64 \
+		--seconds "$SECS" --rate "$2" --json)
+	printf '%s' "$o" | jq -j "$J"
+	if [ "$1" = vveth ]; then
+		n=$(($(fast_rx) - f0)) sent=$(printf '%s' "$o" | jq -r .sent)
+		printf ' fast=%s/%s' "$n" "$sent"
+		[ "$n" = "$sent" ] || printf ' (NOT ALL BY THE FAST PATH)'
+	fi
+	echo
 }
 
 echo "event-mode CPU per Mpkt, 64 B frames, ${SECS}s per run, $ROUNDS rounds, $(nproc) cores"
 echo "commit $(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null), $(date -u +%Y-%m-%dT%H:%MZ), kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "each side: Mpps through, CPU-s per Mpkt total = (switch gen/sink ksoftirqd),"
-echo "  [machine irq+softirq, sampled, not in total], switch wake-ups per frame"
-sides="vnet bridge"
-[ -n "$bpid" ] && sides="vnet base bridge"
+echo "  [machine irq+softirq, sampled, not in total], switch wake-ups per frame;"
+echo "  vveth: fast=frames vnetd's fast path took/frames sent"
+echo "sides: vtap = vnet-taps, btap = bridge-taps, vveth = vnet-veths (fast path),"
+echo "  bveth = bridge-veths$([ -n "$bpid" ] && echo ", base = vnet-taps of $BASE_BUILD")"
+sides=$SIDES
+[ -n "$bpid" ] && sides="$sides base"
 for r in $(seq "$ROUNDS"); do
 	# Alternate who goes first: a trend in the machine's load then
 	# favours neither side.

@@ -940,7 +940,8 @@ static void usage(void)
 	    "       vnet-bench tso --in A.sock --out B.sock [--pid PID]\n"
 	    "                  [--size PAYLOAD] [--cut] [--seconds S] "
 	    "[--json]\n"
-	    "       vnet-bench evcpu [--in TAP --out TAP --pid VNETD_PID]\n"
+	    "       vnet-bench evcpu [--in [NS/]DEV --out [NS/]DEV [--pid "
+	    "PID]]\n"
 	    "                  --rate FPS [--size BYTES] [--seconds S] "
 	    "[--json]\n");
 }

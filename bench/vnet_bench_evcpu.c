@@ -6,6 +6,11 @@
  *	Through vnetd: A and B are taps vnetd serves.  Frames are sent on A's
  *	device with a packet socket (as a namespace's stack hands frames to
  *	its tap) and taken from B's device with another.
+ *   vnet-bench evcpu --in NSA/A --out NSB/B [--pid PID] ...
+ *	The same with A in network namespace NSA and B in NSB (names under
+ *	/var/run/netns): a namespace's end of a veth pair whose other end is
+ *	a vnetd veth port (the kernel fast path between them) or a port of a
+ *	Linux bridge (then no --pid: the bridge has no process).
  *   vnet-bench evcpu [--rate FPS] ...
  *	Through the Linux bridge: the tool makes two taps in a bridge, writes
  *	frames into one tap's fd (as a VM's tap is written) and reads them
@@ -18,7 +23,8 @@
  * header (IFF_VNET_HDR taps with the offloads vnetd sets, PACKET_VNET_HDR
  * sockets), and nothing bypasses a qdisc.  So the two sides differ only in
  * which end of the taps the switch holds, which is what a user-space switch
- * and a kernel bridge are.
+ * and a kernel bridge are.  Between veths both ends are packet sockets in
+ * the namespaces, whatever switch holds the host ends.
  *
  * CPU is measured from the scheduler's run time (ns, not ticks): the switch
  * process, this process (generator and sink) and the ksoftirqd threads.
@@ -47,6 +53,7 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sched.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -323,14 +330,79 @@ struct ev_ends {
 	char br[16], ta[16], tb[16];
 };
 
+/* Run in network namespace @ns (a name under /var/run/netns), or stay where
+ * we are for NULL; *@back: the namespace to return to with ev_netns_leave().
+ * Sockets keep the namespace they were made in. */
+static int ev_netns_enter(const char *ns, int *back)
+{
+	char path[300];
+	int fd;
+
+	*back = -1;
+	if (!ns)
+		return 0;
+	snprintf(path, sizeof(path), "/var/run/netns/%s", ns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*back = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (*back < 0 || setns(fd, CLONE_NEWNET)) {
+		int err = -errno;
+
+		close(fd);
+		if (*back >= 0)
+			close(*back);
+		*back = -1;
+		return err;
+	}
+	close(fd);
+	return 0;
+}
+
+static int ev_netns_leave(int back)
+{
+	int ret = 0;
+
+	if (back < 0)
+		return 0;
+	if (setns(back, CLONE_NEWNET))
+		ret = -errno;
+	close(back);
+	return ret;
+}
+
+/* The packet sockets on endpoint @spec, "DEV" or "NS/DEV": *@fd sends
+ * (@rx: and takes the device's incoming frames), *@tx, when asked for,
+ * only sends. */
+static int ev_open_end(const char *spec, bool rx, int *fd, int *tx)
+{
+	const char *slash = strchr(spec, '/');
+	char ns[256];
+	int back, err;
+
+	if (slash && (size_t)(slash - spec) >= sizeof(ns))
+		return -ENAMETOOLONG;
+	if (slash)
+		snprintf(ns, sizeof(ns), "%.*s", (int)(slash - spec), spec);
+	err = ev_netns_enter(slash ? ns : NULL, &back);
+	if (err)
+		return err;
+	spec = slash ? slash + 1 : spec;
+	*fd = ev_packet(spec, rx);
+	if (tx)
+		*tx = ev_packet(spec, false);
+	ev_quiet(spec);
+	err = ev_netns_leave(back);
+	if (*fd < 0 || (tx && *tx < 0))
+		return -ENODEV;
+	return err;
+}
+
 static int ev_open_vnet(const struct opts *o, struct ev_ends *e)
 {
-	e->gen = ev_packet(o->in, false);
-	e->sink = ev_packet(o->out, true);
-	e->learn = ev_packet(o->out, false);
-	ev_quiet(o->in);
-	ev_quiet(o->out);
-	return e->gen < 0 || e->sink < 0 || e->learn < 0 ? -ENODEV : 0;
+	if (ev_open_end(o->in, false, &e->gen, NULL))
+		return -ENODEV;
+	return ev_open_end(o->out, true, &e->sink, &e->learn);
 }
 
 static int ev_open_bridge(struct ev_ends *e)
@@ -409,8 +481,9 @@ static void ev_report(const struct opts *o, uint64_t sent, uint64_t got,
 
 /**
  * bench_evcpu_run() - vnet-bench evcpu: CPU per frame at a fixed rate,
- * through vnetd's taps (@o->in, @o->out, @o->pid) or a Linux bridge of
- * two taps the tool makes (no @o->in)
+ * between two devices (@o->in, @o->out, each "DEV" or "NS/DEV", through
+ * the switch process @o->pid if any) or through a Linux bridge of two taps
+ * the tool makes (no @o->in)
  * @o: options; @o->rate must be set
  *
  * Return: exit status
@@ -434,7 +507,7 @@ int bench_evcpu_run(const struct opts *o)
 	}
 	if (o->in ? ev_open_vnet(o, &e) : ev_open_bridge(&e)) {
 		fprintf(stderr, "vnet-bench: evcpu: cannot set up the %s\n",
-			o->in ? "taps" : "bridge");
+			o->in ? "devices" : "bridge");
 		goto out;
 	}
 	usleep(200000);
