@@ -98,6 +98,8 @@ hugepages() {
 # measured seconds, from the scheduler's own accounting.
 sched_snap() {
 	local d c
+	# Time the hypervisor gave each of our vCPUs to someone else (ticks).
+	awk '/^cpu[0-9]+ / { print "steal-" $1, $1, $9 * 10000000, 0 }' /proc/stat
 	for d in /proc/[0-9]*/task/[0-9]*; do
 		read -r c <"$d/comm" 2>/dev/null || continue
 		case $c in
@@ -108,6 +110,8 @@ sched_snap() {
 }
 sched_stats() {
 	awk 'NR == FNR { run[$1] = $3; wait[$1] = $4; next }
+	     ($1 in run) && $1 ~ /^steal-/ { printf "  %s: stolen by the hypervisor %.0f ms\n",
+		$2, ($3 - run[$1]) / 1e6; next }
 	     ($1 in run) { printf "  %s: ran %.0f ms, waited for its core %.0f ms\n",
 		$2, ($3 - run[$1]) / 1e6, ($4 - wait[$1]) / 1e6 }' "$1" "$2"
 }
