@@ -97,8 +97,8 @@ void vsw_synchronize(struct vswitch *sw)
 	}
 }
 
-static void enqueue(struct vsw_thread *t, const struct vsw_port *out,
-		    struct pkt *p, uint16_t tci)
+static inline void enqueue(struct vsw_thread *t, const struct vsw_port *out,
+			   struct pkt *p, uint16_t tci)
 {
 	uint16_t id = (uint16_t)out->id;
 
@@ -107,39 +107,11 @@ static void enqueue(struct vsw_thread *t, const struct vsw_port *out,
 	t->outq[id][t->outn[id]++] = (struct pkt_out){p, tci};
 }
 
-static void flood(struct vsw_thread *t, struct vsw_port *in, struct pkt *p,
-		  const struct vsw_idlist *members)
-{
-	struct vswitch *sw = t->sw;
-	unsigned sent = 0;
-
-	for (unsigned i = 0; i < members->n; i++) {
-		struct vsw_port *o;
-		uint16_t tci;
-
-		if (members->ids[i] == in->id)
-			continue;
-		o = atomic_load_explicit(&sw->ports[members->ids[i]],
-					 memory_order_acquire);
-		if (!o || !vsw_vlan_egress(vsw_port_vlan(o), p, &tci))
-			continue;
-		if (!atomic_load_explicit(&o->link_up, memory_order_relaxed) ||
-		    atomic_load_explicit(&o->broken, memory_order_relaxed)) {
-			stat_add(&t->pstats[o->id].drops[VSW_DROP_PORT_DOWN],
-				 1);
-			continue;
-		}
-		enqueue(t, o, p, tci);
-		sent++;
-	}
-	if (!sent)
-		stat_add(&t->pstats[in->id].drops[VSW_DROP_NO_PORTS], 1);
-}
-
 /* Sources learned in this burst: each is learned (refreshed) once per burst
  * rather than per frame, however many a burst mixes.  Direct-mapped by a
  * multiplicative hash; a collision only costs one more fdb_learn(). */
 #define LEARN_MEMO_BITS 4
+#define FLOOD_MEMO	8
 struct learn_memo {
 	uint64_t key[1u << LEARN_MEMO_BITS]; /* MAC and VLAN, 0: none */
 	/* The last destination looked up in this burst and the answer: a
@@ -148,6 +120,14 @@ struct learn_memo {
 	 * when this burst changes the table (a source learned or moved). */
 	uint64_t dkey; /* MAC and VLAN, 0: none */
 	int doid;
+	/* The egresses the last flood of an untagged frame went to, for the
+	 * next frame to the same destination: kept only when every member
+	 * took it or was left out by its VLAN (a port that is down counts
+	 * a drop per frame) and there were at most FLOOD_MEMO of them. */
+	uint64_t fkey; /* MAC and VLAN, 0: none */
+	unsigned fn;
+	struct vsw_port *fo[FLOOD_MEMO];
+	uint16_t ftci[FLOOD_MEMO];
 };
 
 /* MAC table slots where this thread last found keys, sources and
@@ -174,6 +154,64 @@ static inline uint64_t mac_key(const uint8_t *mac, uint16_t vlan)
 static inline uint64_t *memo_slot(struct learn_memo *m, uint64_t key)
 {
 	return &m->key[(key * 0x9e3779b97f4a7c15ull) >> (64 - LEARN_MEMO_BITS)];
+}
+
+static void flood_members(struct vsw_thread *t, struct vsw_port *in,
+			  struct pkt *p, const struct vsw_idlist *members,
+			  struct learn_memo *memo, uint64_t fkey)
+{
+	struct vswitch *sw = t->sw;
+	unsigned sent = 0;
+	bool keep = fkey != 0;
+
+	for (unsigned i = 0; i < members->n; i++) {
+		struct vsw_port *o;
+		uint16_t tci;
+
+		if (members->ids[i] == in->id)
+			continue;
+		o = atomic_load_explicit(&sw->ports[members->ids[i]],
+					 memory_order_acquire);
+		if (!o || !vsw_vlan_egress(vsw_port_vlan(o), p, &tci))
+			continue;
+		if (!atomic_load_explicit(&o->link_up, memory_order_relaxed) ||
+		    atomic_load_explicit(&o->broken, memory_order_relaxed)) {
+			stat_add(&t->pstats[o->id].drops[VSW_DROP_PORT_DOWN],
+				 1);
+			keep = false;
+			continue;
+		}
+		enqueue(t, o, p, tci);
+		if (sent < FLOOD_MEMO) {
+			memo->fo[sent] = o;
+			memo->ftci[sent] = tci;
+		} else {
+			keep = false;
+		}
+		sent++;
+	}
+	memo->fkey = keep ? fkey : 0;
+	memo->fn = sent;
+	if (!sent)
+		stat_add(&t->pstats[in->id].drops[VSW_DROP_NO_PORTS], 1);
+}
+
+/* Flood @p to the network's members; the next frame of the burst to the
+ * same destination reuses the egress list (inline: most floods do). */
+static inline void flood(struct vsw_thread *t, struct vsw_port *in,
+			 struct pkt *p, const struct vsw_idlist *members,
+			 struct learn_memo *memo)
+{
+	uint64_t fkey = p->tagged ? 0 : mac_key(p->data, p->vlan);
+
+	if (!fkey || memo->fkey != fkey) {
+		flood_members(t, in, p, members, memo, fkey);
+		return;
+	}
+	for (unsigned i = 0; i < memo->fn; i++)
+		enqueue(t, memo->fo[i], p, memo->ftci[i]);
+	if (!memo->fn)
+		stat_add(&t->pstats[in->id].drops[VSW_DROP_NO_PORTS], 1);
 }
 
 static void forward(struct vsw_thread *t, struct vsw_port *in, struct pkt *p,
@@ -234,7 +272,7 @@ lookup:
 	}
 	if (oid < 0) {
 		stat_add(&ns->flooded, 1);
-		flood(t, in, p, members);
+		flood(t, in, p, members, memo);
 		return;
 	}
 	if (oid == in->id) {
@@ -246,7 +284,7 @@ lookup:
 	    !vsw_vlan_egress(vsw_port_vlan(o), p, &tci)) {
 		/* Stale entry (port removed or re-added): flood instead. */
 		stat_add(&ns->flooded, 1);
-		flood(t, in, p, members);
+		flood(t, in, p, members, memo);
 		return;
 	}
 	if (!atomic_load_explicit(&o->link_up, memory_order_relaxed) ||

@@ -289,6 +289,38 @@ static void test_burst_lookup_follows_learning(void **state)
 	vswitch_destroy(e.sw);
 }
 
+/* A burst of floods to one destination: every frame reaches every member
+ * that is up, and a member that is down counts a drop for every frame;
+ * with the port back up, the next burst reaches it again. */
+static void test_burst_floods(void **state)
+{
+	static const uint8_t dst[] = {0xff, 0xff, 0xff, 0xff, 0xff},
+			     src[] = {1, 1, 1, 1, 1};
+	struct vsw_port_stats st;
+	struct env e;
+
+	setup_net(&e, VSW_NET_PRIVATE);
+	add_port(&e, 0, VSW_ROLE_VM, NULL);
+	add_port(&e, 1, VSW_ROLE_VM, NULL);
+	add_port(&e, 2, VSW_ROLE_VM, NULL);
+	xmit_pairs(&e, 0, 5, dst, src);
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 5);
+	assert_int_equal(vnic_dummy_sent(e.v[2]), 5);
+	clear(&e);
+	vswitch_port_set_link(e.sw, e.port[1], false);
+	xmit_pairs(&e, 0, 5, dst, src);
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 0);
+	assert_int_equal(vnic_dummy_sent(e.v[2]), 5);
+	vswitch_port_stats(e.sw, e.port[1], &st);
+	assert_int_equal(st.drops[VSW_DROP_PORT_DOWN], 5);
+	clear(&e);
+	vswitch_port_set_link(e.sw, e.port[1], true);
+	xmit_pairs(&e, 0, 5, dst, src);
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 5);
+	assert_int_equal(vnic_dummy_sent(e.v[2]), 5);
+	vswitch_destroy(e.sw);
+}
+
 static void test_bad_frames_counted(void **state)
 {
 	uint8_t buf[64];
@@ -599,6 +631,7 @@ int main(void)
 	    cmocka_unit_test(test_flood_learn_unicast),
 	    cmocka_unit_test(test_many_sources_per_burst),
 	    cmocka_unit_test(test_burst_lookup_follows_learning),
+	    cmocka_unit_test(test_burst_floods),
 	    cmocka_unit_test(test_bad_frames_counted),
 	    cmocka_unit_test(test_vlans),
 	    cmocka_unit_test(test_port_down),
