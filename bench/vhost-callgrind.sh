@@ -9,6 +9,11 @@
 # the inclusive instructions per frame of the datapath functions; in poll
 # mode the receive side is split into the frame path and the cost of one
 # empty poll (their number depends on scheduling, not on the code).
+# FRONT=testpmd: the frames come from the reference scenario's frontend
+# instead (bench/vhost.sh: dpdk-testpmd io-forwarding two virtio-user
+# ports on core 0 after "start tx_first 32", vnetd on core 1), so every
+# frame is flooded and the sources never move; frames are counted by the
+# ports' queues.  Runs testpmd busy-polling: take the bench lock.
 set -u
 B=$(readlink -f "${1:-build}")
 MODE=${2:-event}
@@ -18,7 +23,9 @@ T=$(mktemp -d /tmp/vnet-cg.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 P=""
 [ "$MODE" = poll ] && P=--poll
-valgrind --tool=callgrind --callgrind-out-file="$T/cg" "$B/vnetd" $P \
+PIN=""
+[ "${FRONT:-}" = testpmd ] && PIN="taskset -c 1"
+$PIN valgrind --tool=callgrind --callgrind-out-file="$T/cg" "$B/vnetd" $P \
 	--socket "$T/vnetd.sock" --state "$T/vnetd.db" \
 	--log-file "$T/vnetd.log" >"$T/vg.log" 2>&1 &
 pid=$!
@@ -31,18 +38,45 @@ $c network create bench --type private >/dev/null
 $c port add bench --vhost-user "$T/vn0.sock" >/dev/null
 $c port add bench --vhost-user "$T/vn1.sock" >/dev/null
 sleep 1
-"$B/vnet-bench" vhost --in "$T/vn0.sock" --out "$T/vn1.sock" --size 64 \
-	--seconds "$SECS" --pid $pid | tee "$T/bench"
-kill -INT $pid
-wait $pid
+if [ "${FRONT:-}" = testpmd ]; then
+	mkfifo "$T/cmd"
+	taskset -c 0 dpdk-testpmd --no-huge -m 1024 --no-pci --file-prefix=vbcg \
+		-l 0,1 --main-lcore=1 \
+		--vdev="net_virtio_user0,path=$T/vn0.sock,queues=1,queue_size=1024,server=0" \
+		--vdev="net_virtio_user1,path=$T/vn1.sock,queues=1,queue_size=1024,server=0" \
+		-- -i --forward-mode=io --nb-cores=1 --burst=32 --txpkts=60 \
+		--total-num-mbufs=32768 --no-mlockall <"$T/cmd" >"$T/testpmd.out" 2>&1 &
+	tp=$!
+	exec 3>"$T/cmd"
+	sleep 8
+	echo "start tx_first 32" >&3
+	sleep "$SECS"
+	echo "stop" >&3
+	echo "quit" >&3
+	exec 3>&-
+	wait $tp
+	sleep 1
+	# Every frame vnetd forwarded left or entered through vn0.
+	frames=$($c --json port show vn0 | python3 -c '
+import json, sys
+print(sum(q["packets"] for q in json.load(sys.stdin)["queues"]))')
+	echo "testpmd: $frames frames through vn0"
+	kill -INT $pid
+	wait $pid
+else
+	"$B/vnet-bench" vhost --in "$T/vn0.sock" --out "$T/vn1.sock" --size 64 \
+		--seconds "$SECS" --pid $pid | tee "$T/bench"
+	kill -INT $pid
+	wait $pid
+	frames=$(sed -n 's/.* sent \([0-9]*\) lost .*/\1/p' "$T/bench")
+fi
 callgrind_annotate --inclusive=yes --tree=caller "$T/cg" >"$T/tree" 2>/dev/null
-frames=$(sed -n 's/.* sent \([0-9]*\) lost .*/\1/p' "$T/bench")
 ir() { grep -E "\* .*:$1(\.[a-z0-9.]*)? " "$T/tree" | head -1 | awk '{gsub(",", "", $1); print $1}'; }
 calls() { grep -E "< .*:$1 \(" "$T/tree" | grep -B0 "" | head -1 | sed 's/.*(\([0-9,]*\)x).*/\1/' | tr -d ,; }
 bursts=$(awk '/< .*:poll_key \(/ {c = $0} /\* .*:vsw_process_burst / {print c; exit}' "$T/tree" |
 	sed 's/.*(\([0-9,]*\)x).*/\1/' | tr -d ,)
 echo "mode $MODE: $frames frames in $bursts bursts"
-for fn in poll_key vh_rx_burst vh_rx_queue vsw_process_burst vh_tx_burst vnic_rx_done; do
+for fn in poll_key vh_rx_burst vh_rx_queue vsw_process_burst flood_members vh_tx_burst vnic_rx_done; do
 	v=$(ir $fn)
 	[ -n "$v" ] && awk -v f=$fn -v v="$v" -v n="$frames" \
 		'BEGIN { printf "  %-18s %8.1f instructions/frame\n", f, v / n }'
