@@ -1455,6 +1455,7 @@ static int vh_tx_merged(struct vnic_vhost *vh, struct vu_vq *vq,
 	struct rx_target t = {iov_room, 0, 0, 0};
 	unsigned nch = 0;
 	uint64_t have = 0;
+	bool no_room = false;
 
 	while (have < need) {
 		struct vu_iov *iov = t.iov + t.niov;
@@ -1463,12 +1464,17 @@ static int vh_tx_merged(struct vnic_vhost *vh, struct vu_vq *vq,
 		uint16_t head;
 		int r;
 
-		if (nch == VU_MAX_IOV)
+		if (nch == VU_MAX_IOV) {
+			no_room = true;
 			break;
+		}
 		r = vu_vq_pop(d, vq, true, iov, VU_MAX_IOV - t.niov, &niov,
 			      &head, &total);
-		if (r == -VU_FAULT_TOO_MANY_SEGS && nch)
-			break; /* fine on its own, just not after the others */
+		if (r == -VU_FAULT_TOO_MANY_SEGS && nch) {
+			/* fine on its own, just not after the others */
+			no_room = true;
+			break;
+		}
 		if (r < 0) {
 			vu_vq_unpop(vq, (uint16_t)nch);
 			vq_fault(vh, vq, r);
@@ -1484,9 +1490,12 @@ static int vh_tx_merged(struct vnic_vhost *vh, struct vu_vq *vq,
 		have += total;
 	}
 	if (have < need) {
-		/* Ring full: leave the buffers for the next frame. */
+		/* Leave the buffers for the next frame: the ring is full, or
+		 * the guest's buffers are too small for this frame in as
+		 * many pieces as a chain list may have (it can never fit;
+		 * the frames after it may). */
 		vu_vq_unpop(vq, (uint16_t)nch);
-		return 0;
+		return no_room ? -EMSGSIZE : 0;
 	}
 	tx_fill(d, &t, o, nch);
 	for (unsigned c = 0; c < nch; c++) {
