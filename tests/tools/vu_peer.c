@@ -19,6 +19,11 @@
  *   vnet-vu-peer ping SOCK MAC IP PEER_IP COUNT
  *	answer ARP for IP and count ICMP echo replies from PEER_IP to our
  *	requests; prints "replies N"
+ *   vnet-vu-peer smallrx SOCK SECONDS
+ *	negotiate mergeable receive buffers, then make every receive buffer
+ *	16 bytes long (64 of them cannot hold a 1400-byte frame); for
+ *	SECONDS, take what arrives and print "frames N bytes B" (a frame is
+ *	as many buffers as its num_buffers says); exit 0
  *   vnet-vu-peer inorder SOCK
  *	negotiate VIRTIO_F_IN_ORDER, then publish three transmit chains at
  *	once: a frame, a chain too short for a virtio-net header (dropped),
@@ -230,6 +235,62 @@ static int inorder(const char *path)
 				q->used->ring[i].id);
 			return 1;
 		}
+	vu_front_close(&f);
+	return 0;
+}
+
+static int smallrx(const char *path, const char *secs)
+{
+	struct vu_front f;
+	struct vuf_vq *q = &f.vq[0];
+	char err[256];
+	unsigned frames = 0, left = 0;
+	uint64_t bytes = 0;
+	struct timespec t0, t;
+
+	if (vu_front_open(&f, path, 256, 5, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	if (!(f.features & VU_BIT(VIRTIO_NET_F_MRG_RXBUF_BIT))) {
+		fprintf(stderr, "mergeable buffers not negotiated\n");
+		return 2;
+	}
+	for (uint16_t i = 0; i < q->num; i++)
+		q->desc[i].len = 16;
+	vu_front_kick(&f, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		uint16_t used =
+		    __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE);
+
+		while (q->used_seen != used) {
+			struct vring_used_elem_le e =
+			    q->used->ring[q->used_seen & (q->num - 1)];
+			const uint8_t *b =
+			    q->bufs + (size_t)(e.id % q->num) * VUF_BUF_SIZE;
+
+			if (!left) { /* the first buffer of a frame */
+				left = (unsigned)(b[10] | b[11] << 8);
+				frames++;
+				bytes +=
+				    e.len > f.hdr_len ? e.len - f.hdr_len : 0;
+			} else {
+				bytes += e.len;
+			}
+			if (left)
+				left--;
+			q->avail->ring[q->avail_idx & (q->num - 1)] =
+			    (uint16_t)e.id;
+			q->avail_idx++;
+			q->used_seen++;
+		}
+		__atomic_store_n(&q->avail->idx, q->avail_idx,
+				 __ATOMIC_RELEASE);
+		usleep(2000);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < atoi(secs));
+	printf("frames %u bytes %llu\n", frames, (unsigned long long)bytes);
 	vu_front_close(&f);
 	return 0;
 }
@@ -460,9 +521,12 @@ int main(int argc, char **argv)
 		return ping(argv + 2);
 	if (argc == 3 && !strcmp(argv[1], "inorder"))
 		return inorder(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "smallrx"))
+		return smallrx(argv[2], argv[3]);
 	fprintf(stderr, "usage: vnet-vu-peer evil|badmsg|badhdr SOCK KIND\n"
 			"       vnet-vu-peer handshake SOCK\n"
 			"       vnet-vu-peer ping SOCK MAC IP PEER_IP COUNT\n"
-			"       vnet-vu-peer inorder SOCK\n");
+			"       vnet-vu-peer inorder SOCK\n"
+			"       vnet-vu-peer smallrx SOCK SECONDS\n");
 	return 2;
 }
