@@ -507,6 +507,9 @@ void vnic_netns_leave(int saved_fd)
 	close(saved_fd);
 }
 
+/* The link monitor's receive queue: 4 MB, some 4000 link messages. */
+#define VNIC_MONITOR_RCVBUF (4 << 20)
+
 static void monitor_obj(struct nl_object *obj, void *arg)
 {
 	struct vnic_monitor *m = arg;
@@ -555,6 +558,12 @@ struct vnic_monitor *vnic_monitor_open(vnic_link_cb cb, void *arg)
 	    nl_socket_add_membership(m->sk, RTNLGRP_LINK) ||
 	    nl_socket_set_nonblocking(m->sk))
 		goto err;
+	/* Room for a burst of link events (a network deleted with many
+	 * ports, other software adding and removing devices): an overflowed
+	 * queue loses events.  Beyond rmem_max with CAP_NET_ADMIN. */
+	if (setsockopt(nl_socket_get_fd(m->sk), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &(int){VNIC_MONITOR_RCVBUF}, sizeof(int)))
+		(void)nl_socket_set_buffer_size(m->sk, VNIC_MONITOR_RCVBUF, 0);
 	return m;
 err:
 	vnic_monitor_close(m);
@@ -580,7 +589,12 @@ void vnic_monitor_run(struct vnic_monitor *m)
 {
 	int ret = nl_recvmsgs_default(m->sk);
 
-	if (ret < 0 && ret != -NLE_AGAIN)
+	/* libnl reports the kernel's ENOBUFS (the queue overflowed) as
+	 * NLE_NOMEM. */
+	if (ret == -NLE_NOMEM)
+		vlog_rl(NETLINK, WARN,
+			"link monitor: events lost (receive queue overflow)");
+	else if (ret < 0 && ret != -NLE_AGAIN)
 		vlog_rl(NETLINK, WARN, "link monitor: %s", nl_geterror(ret));
 }
 
