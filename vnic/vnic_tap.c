@@ -71,28 +71,41 @@ static unsigned tap_offloads_on(int fd)
 	return 0;
 }
 
+/* 10 ms apart: half a second for a dead vnetd's rings to let go. */
+#define TAP_BUSY_TRIES 50
+
 static int tap_attach(const char *name, int *fd_out, unsigned *ol, char *err,
 		      size_t errlen)
 {
 	struct ifreq ifr = {0};
 	int fd, ret;
 
-	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot open /dev/net/tun: %s",
-			 strerror(errno));
-		return ret;
-	}
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		ret = -errno;
+	/* EBUSY for a while after a vnetd that was killed: the kernel tears
+	 * down its io_uring rings, which hold the tap too, some 20 ms after
+	 * the process is gone. */
+	for (int tries = 0;; tries++) {
+		fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0) {
+			ret = -errno;
+			snprintf(err, errlen, "cannot open /dev/net/tun: %s",
+				 strerror(errno));
+			return ret;
+		}
+		ret = ioctl(fd, TUNSETIFF, &ifr) < 0 ? -errno : 0;
+		if (!ret)
+			break;
+		close(fd);
+		if (ret != -EBUSY || tries == TAP_BUSY_TRIES)
+			break;
+		usleep(10 * 1000);
+	}
+	if (ret) {
 		snprintf(err, errlen,
 			 "cannot create or attach tap '%s': %s (a device of "
 			 "that name that is not a vnet tap?)",
-			 name, strerror(errno));
-		close(fd);
+			 name, strerror(-ret));
 		return ret;
 	}
 	*ol = tap_offloads_on(fd);

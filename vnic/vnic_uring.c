@@ -23,9 +23,9 @@
  * and IORING_REGISTER_RESTRICTIONS then allows one opcode (READV for a
  * receive ring, WRITEV for a transmit ring) on that registered fd only
  * (IOSQE_FIXED_FILE required, no other SQE flag) and no register operation
- * at all, before the ring is enabled.  A compromised datapath thread can
- * use the ring for nothing but the tap it already reads or writes;
- * io_uring_setup and io_uring_register are not on its allow-list, so it
+ * but unregistering that fd, before the ring is enabled.  A compromised
+ * datapath thread can use the ring for nothing but the tap it already reads or
+ * writes; io_uring_setup and io_uring_register are not on its allow-list, so it
  * cannot make a ring without the restriction either.
  *
  * Where io_uring_setup() fails (kernel.io_uring_disabled, a container's
@@ -116,13 +116,14 @@ static int uring_setup(struct io_uring *ring)
 	return ret;
 }
 
-/* One opcode, on the registered fd only, and nothing else ever.  Through
+/* One opcode, on the registered fd only, and of the register operations
+ * only the unregistering of that fd (vnic_uring_close()).  Through
  * io_uring_register(): Debian's liburing 2.3 declares
  * io_uring_register_restrictions() and io_uring_enable_rings() but its
  * shared library does not export them. */
 static int uring_restrict(struct io_uring *ring, bool write)
 {
-	struct io_uring_restriction r[3];
+	struct io_uring_restriction r[4];
 	int ret;
 
 	memset(r, 0, sizeof(r));
@@ -132,6 +133,8 @@ static int uring_restrict(struct io_uring *ring, bool write)
 	r[1].sqe_flags = IOSQE_FIXED_FILE;
 	r[2].opcode = IORING_RESTRICTION_SQE_FLAGS_ALLOWED;
 	r[2].sqe_flags = IOSQE_FIXED_FILE;
+	r[3].opcode = IORING_RESTRICTION_REGISTER_OP;
+	r[3].register_op = IORING_UNREGISTER_FILES;
 	ret = io_uring_register(ring->ring_fd, IORING_REGISTER_RESTRICTIONS, r,
 				ARRAY_SIZE(r));
 	if (ret >= 0)
@@ -194,6 +197,12 @@ void vnic_uring_close(struct vnic_uring *u)
 {
 	if (!u)
 		return;
+	/* The ring lets go of the fd only when the kernel tears it down,
+	 * asynchronously, some 20 ms after the close: a tap deleted now
+	 * would outlive its port for that long.  Unregistered first, the fd
+	 * is released before this returns. */
+	if (io_uring_unregister_files(&u->ring))
+		vlog(VNIC, WARN, "io_uring: cannot unregister a tap's fd");
 	io_uring_queue_exit(&u->ring);
 	free(u);
 }

@@ -4,7 +4,8 @@
 # VNETD_IO_URING=0).  Every frame arrives intact and in order, vnetd's
 # counters agree with what was sent and received, and "port show" names
 # the I/O the tap uses.  Then the receiving tap is deleted under a stream of
-# frames: every frame vnetd took is counted once, sent or dropped.
+# frames: every frame vnetd took is counted once, sent or dropped; and a
+# deleted port's tap is gone at once.
 # vnet-test: alone
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/offload.sh"
@@ -144,6 +145,10 @@ PY
 	log "after the delete: rx $1 + $4, tx $2 + $5, dropped $3 + $6"
 	[ $(($1 + $4)) -eq $(($2 + $5 + $3 + $6)) ] ||
 		fail "frames received ($1 + $4) != sent ($2 + $5) + dropped ($3 + $6)"
+	# A deleted port's tap goes at once (its rings let go of it too).
+	vnetctl port del "ta$S" >/dev/null || fail "port del"
+	! ip -n "a$S" link show "ta$S" >/dev/null 2>&1 ||
+		fail "tap ta$S left behind after port del"
 	stop_vnetd
 	for x in a b; do ip netns del "$x$S"; done
 	NETNS=""
