@@ -197,12 +197,13 @@ static void flood_members(struct vsw_thread *t, struct vsw_port *in,
 }
 
 /* Flood @p to the network's members; the next frame of the burst to the
- * same destination reuses the egress list (inline: most floods do). */
+ * same destination reuses the egress list (inline: most floods do).
+ * @dkey: mac_key() of the destination and VLAN. */
 static inline void flood(struct vsw_thread *t, struct vsw_port *in,
 			 struct pkt *p, const struct vsw_idlist *members,
-			 struct learn_memo *memo)
+			 struct learn_memo *memo, uint64_t dkey)
 {
-	uint64_t fkey = p->tagged ? 0 : mac_key(p->data, p->vlan);
+	uint64_t fkey = p->tagged ? 0 : dkey;
 
 	if (!fkey || memo->fkey != fkey) {
 		flood_members(t, in, p, members, memo, fkey);
@@ -214,13 +215,14 @@ static inline void flood(struct vsw_thread *t, struct vsw_port *in,
 		stat_add(&t->pstats[in->id].drops[VSW_DROP_NO_PORTS], 1);
 }
 
-static void forward(struct vsw_thread *t, struct vsw_port *in, struct pkt *p,
-		    struct fdb *fdb, const struct vsw_idlist *members,
-		    int64_t now, struct learn_memo *memo)
+static void forward(struct vsw_thread *t, struct vsw_port *in,
+		    struct vsw_tstats_net *ns, struct pkt *p, struct fdb *fdb,
+		    const struct vsw_idlist *members, int64_t now,
+		    struct learn_memo *memo)
 {
-	struct vsw_tstats_net *ns = &t->nstats[in->net->id];
 	const uint8_t *dst = p->data;
 	uint64_t key = mac_key(p->data + 6, p->vlan);
+	uint64_t dkey = mac_key(dst, p->vlan);
 	uint64_t *seen = memo_slot(memo, key);
 	struct vsw_port *o;
 	uint16_t tci;
@@ -258,11 +260,9 @@ static void forward(struct vsw_thread *t, struct vsw_port *in, struct pkt *p,
 	*seen = key;
 lookup:
 
-	if (mac_is_multicast(dst)) {
+	if (dst[0] & 1) { /* group address: flood */
 		oid = -1;
 	} else {
-		uint64_t dkey = mac_key(dst, p->vlan);
-
 		if (memo->dkey != dkey) {
 			memo->dkey = dkey;
 			memo->doid =
@@ -272,7 +272,7 @@ lookup:
 	}
 	if (oid < 0) {
 		stat_add(&ns->flooded, 1);
-		flood(t, in, p, members, memo);
+		flood(t, in, p, members, memo, dkey);
 		return;
 	}
 	if (oid == in->id) {
@@ -284,7 +284,7 @@ lookup:
 	    !vsw_vlan_egress(vsw_port_vlan(o), p, &tci)) {
 		/* Stale entry (port removed or re-added): flood instead. */
 		stat_add(&ns->flooded, 1);
-		flood(t, in, p, members, memo);
+		flood(t, in, p, members, memo, dkey);
 		return;
 	}
 	if (!atomic_load_explicit(&o->link_up, memory_order_relaxed) ||
@@ -441,6 +441,7 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 {
 	struct vsw_net *net = in->net;
 	struct vsw_tstats_port *ps = &t->pstats[in->id];
+	struct vsw_tstats_net *ns = &t->nstats[net->id];
 	struct fdb *fdb = atomic_load_explicit(&net->fdb, memory_order_acquire);
 	const struct vsw_idlist *members =
 	    atomic_load_explicit(&net->members, memory_order_acquire);
@@ -465,17 +466,12 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 		bytes += p->len;
 		offloads |= pkt_has_offload(p);
 		p->in_port = (uint16_t)in->id;
-		why = vsw_parse(p, mtu);
-		if (why == VSW_DROP_NONE)
-			why = vsw_vlan_ingress(vlan, p);
-		if (why == VSW_DROP_NONE && guard &&
-		    unlikely(vsw_is_dhcp_server_msg(p)))
-			why = VSW_DROP_DHCP_GUARD;
-		if (why != VSW_DROP_NONE) {
+		why = vsw_classify(p, mtu, vlan, guard);
+		if (unlikely(why != VSW_DROP_NONE)) {
 			stat_add(&ps->drops[why], 1);
 			continue;
 		}
-		forward(t, in, p, fdb, members, now, &memo);
+		forward(t, in, ns, p, fdb, members, now, &memo);
 	}
 	stat_add(&ps->rx_packets, n);
 	stat_add(&ps->rx_bytes, bytes);
