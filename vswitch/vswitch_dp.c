@@ -101,10 +101,12 @@ static inline void enqueue(struct vsw_thread *t, const struct vsw_port *out,
 			   struct pkt *p, uint16_t tci)
 {
 	uint16_t id = (uint16_t)out->id;
+	uint16_t n = t->outn[id]; /* read once: @dirty may alias it */
 
-	if (!t->outn[id])
+	if (!n)
 		t->dirty[t->n_dirty++] = id;
-	t->outq[id][t->outn[id]++] = (struct pkt_out){p, tci};
+	t->outq[id][n] = (struct pkt_out){p, tci};
+	t->outn[id] = (uint16_t)(n + 1);
 }
 
 /* Sources learned in this burst: each is learned (refreshed) once per burst
@@ -126,6 +128,9 @@ struct learn_memo {
 	 * a drop per frame) and there were at most FLOOD_MEMO of them. */
 	uint64_t fkey; /* MAC and VLAN, 0: none */
 	unsigned fn;
+	/* Frames of the burst flooded and sent to one port, added to the
+	 * network's counters once at its end. */
+	uint64_t flooded, unicast;
 	struct vsw_port *fo[FLOOD_MEMO];
 	uint16_t ftci[FLOOD_MEMO];
 };
@@ -204,14 +209,16 @@ static inline void flood(struct vsw_thread *t, struct vsw_port *in,
 			 struct learn_memo *memo, uint64_t dkey)
 {
 	uint64_t fkey = p->tagged ? 0 : dkey;
+	unsigned fn;
 
 	if (!fkey || memo->fkey != fkey) {
 		flood_members(t, in, p, members, memo, fkey);
 		return;
 	}
-	for (unsigned i = 0; i < memo->fn; i++)
+	fn = memo->fn;
+	for (unsigned i = 0; i < fn; i++)
 		enqueue(t, memo->fo[i], p, memo->ftci[i]);
-	if (!memo->fn)
+	if (!fn)
 		stat_add(&t->pstats[in->id].drops[VSW_DROP_NO_PORTS], 1);
 }
 
@@ -271,7 +278,7 @@ lookup:
 		oid = memo->doid;
 	}
 	if (oid < 0) {
-		stat_add(&ns->flooded, 1);
+		memo->flooded++;
 		flood(t, in, p, members, memo, dkey);
 		return;
 	}
@@ -283,7 +290,7 @@ lookup:
 	if (!o || o->net != in->net ||
 	    !vsw_vlan_egress(vsw_port_vlan(o), p, &tci)) {
 		/* Stale entry (port removed or re-added): flood instead. */
-		stat_add(&ns->flooded, 1);
+		memo->flooded++;
 		flood(t, in, p, members, memo, dkey);
 		return;
 	}
@@ -292,7 +299,7 @@ lookup:
 		stat_add(&t->pstats[o->id].drops[VSW_DROP_PORT_DOWN], 1);
 		return;
 	}
-	stat_add(&ns->unicast, 1);
+	memo->unicast++;
 	enqueue(t, o, p, tci);
 }
 
@@ -475,6 +482,8 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 	}
 	stat_add(&ps->rx_packets, n);
 	stat_add(&ps->rx_bytes, bytes);
+	stat_add(&ns->flooded, memo.flooded);
+	stat_add(&ns->unicast, memo.unicast);
 	flush(t, offloads);
 }
 
