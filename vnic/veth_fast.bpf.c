@@ -161,7 +161,9 @@ static __always_inline __u32 decide(struct __sk_buff *skb,
 		return 0;
 	if (bpf_skb_load_bytes(skb, 0, &h, 14))
 		return 0;
-	if (h.src[0] & 1)
+	/* A multicast or all-zero source is vnetd's to drop (bad_src_mac). */
+	if ((h.src[0] & 1) ||
+	    !(h.src[0] | h.src[1] | h.src[2] | h.src[3] | h.src[4] | h.src[5]))
 		return 0;
 	if (h.proto == bpf_htons(ETH_P_8021Q) ||
 	    h.proto == bpf_htons(ETH_P_8021AD))

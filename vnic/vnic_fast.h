@@ -100,7 +100,7 @@ int vnic_fast_port_set(struct vnic_fast *f, int ifindex,
 unsigned vnic_fast_fdb_foreach(struct vnic_fast *f, vnic_fast_fdb_fn fn,
 			       void *arg);
 bool vnic_fast_fdb_mark(struct vnic_fast *f, const struct vnic_fast_key *k,
-			uint64_t seen_ns);
+			uint64_t seen_ns, bool force);
 void vnic_fast_stats(struct vnic_fast *f, unsigned slot,
 		     struct vnic_fast_stats *st);
 void vnic_fast_stats_clear(struct vnic_fast *f, unsigned slot);
