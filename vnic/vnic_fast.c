@@ -402,7 +402,8 @@ unsigned vnic_fast_fdb_foreach(struct vnic_fast *f, vnic_fast_fdb_fn fn,
 bool vnic_fast_fdb_mark(struct vnic_fast *f, const struct vnic_fast_key *k,
 			uint64_t seen_ns, bool force)
 {
-	struct vnic_fast_fdb e, mark = {.seen_ns = seen_ns};
+	struct vnic_fast_fdb e,
+	    mark = {.seen_ns = seen_ns, .slot = force ? VNIC_FAST_HELD : 0};
 
 	if (!force && !bpf_map_lookup_elem(f->fdb_fd, k, &e) &&
 	    e.seen_ns >= seen_ns)

@@ -47,15 +47,13 @@ ip netns exec "b$S" ping -c 3 -i 0.2 -W 1 10.243.$N.1 >/dev/null ||
 p1=$(drops mac_pinned)
 [ $((p1 - p0)) -ge 3 ] || fail "mac_pinned drops $p0 -> $p1, want 3 more"
 
-# An all-zero source MAC goes to vnetd, which drops it.
+# An all-zero source MAC goes to vnetd, which drops it (a frame the fast
+# path took would be hidden from vnetd, and not counted).
 z0=$(drops bad_src_mac)
-f0=$(jget '.counters.fast_path.rx_packets' port show "va$S")
 spoof 00:00:00:00:00:00 5 || fail "scapy"
 sleep 0.3
 z1=$(drops bad_src_mac)
-f1=$(jget '.counters.fast_path.rx_packets' port show "va$S")
 [ $((z1 - z0)) -ge 5 ] || fail "bad_src_mac drops $z0 -> $z1, want 5 more"
-[ "$f1" = "$f0" ] || fail "the fast path took frames from a zero MAC"
 
 # A device named like a veth port's host end that is not a veth is not
 # replaced: the port is refused and the device keeps working.
