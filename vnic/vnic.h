@@ -129,6 +129,8 @@ int vnic_link_addr_add(const char *ifname, const char *cidr);
 int vnic_link_addr_del(const char *ifname, const char *cidr);
 void vnic_link_close(void);
 int vnic_link_delete(const char *ifname, const char *netns);
+int vnic_link_veth_mtu(const char *host, const char *peer, const char *netns,
+		       unsigned mtu);
 int vnic_link_get_mac(const char *ifname, uint8_t mac[6]);
 int vnic_link_state(const char *ifname, bool *up, bool *running);
 int vnic_netns_enter(const char *netns, int *saved_fd);
