@@ -472,7 +472,7 @@ int main(int argc, char **argv)
 	vtimer_init(&l.housekeeping, housekeeping, &d);
 	if (vtimer_arm(d.timers, &l.housekeeping, HOUSEKEEPING_MS))
 		goto err_objs;
-	d.mon = vnic_monitor_open(link_cb, &d);
+	d.mon = vnic_monitor_open(link_cb, &d, 0);
 	if (!d.mon || vnetd_watch(&d, vnic_monitor_fd(d.mon), EPOLLIN, &l.nl)) {
 		vlog(MAIN, ERR, "cannot subscribe to link events");
 		goto err_mon;

@@ -130,11 +130,15 @@ int vnic_link_addr_add(const char *ifname, const char *cidr);
 int vnic_link_addr_del(const char *ifname, const char *cidr);
 void vnic_link_close(void);
 int vnic_link_delete(const char *ifname, const char *netns);
+int vnic_link_veth_mtu(const char *host, const char *peer, const char *netns,
+		       unsigned mtu);
 int vnic_link_get_mac(const char *ifname, uint8_t mac[6]);
 int vnic_link_state(const char *ifname, bool *up, bool *running);
 int vnic_netns_enter(const char *netns, int *saved_fd);
 void vnic_netns_leave(int saved_fd);
-struct vnic_monitor *vnic_monitor_open(vnic_link_cb cb, void *arg);
+struct vnic_monitor *vnic_monitor_open(vnic_link_cb cb, void *arg,
+				       unsigned rcvbuf);
+uint64_t vnic_monitor_resyncs(const struct vnic_monitor *m);
 int vnic_monitor_fd(const struct vnic_monitor *m);
 void vnic_monitor_run(struct vnic_monitor *m);
 void vnic_monitor_close(struct vnic_monitor *m);

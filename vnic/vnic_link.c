@@ -21,16 +21,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "../lib/log.h"
 #include "../lib/util.h"
 
+/* A link in vnetd's namespace, as the monitor last heard of it. */
+struct vnic_known_link {
+	int ifindex;
+	char name[IFNAMSIZ];
+};
+
 struct vnic_monitor {
 	struct nl_sock *sk;
 	vnic_link_cb cb;
 	void *arg;
+	/* Every link in the namespace, by ifindex (sorted): after lost
+	 * events, the links gone since are those missing from a dump. */
+	struct vnic_known_link *known;
+	size_t n_known, cap_known;
+	uint64_t resyncs;
 };
 
 static int nl_to_errno(int nlerr)
@@ -364,15 +376,38 @@ void vnic_link_veth_host_name(const char *name, char out[VNIC_IFNAMSIZ])
 }
 
 /* Whether @peer exists in namespace @netns. */
-static bool link_in_netns(const char *peer, const char *netns)
+/* The ifindex of @name in @netns, 0 when absent. */
+static int ifindex_in_netns(const char *name, const char *netns)
 {
 	int saved = -1, ifindex;
 
 	if (vnic_netns_enter(netns, &saved))
-		return false;
-	ifindex = vnic_link_ifindex(peer);
+		return 0;
+	ifindex = vnic_link_ifindex(name);
 	vnic_netns_leave(saved);
-	return ifindex > 0;
+	return ifindex > 0 ? ifindex : 0;
+}
+
+/* Whether device @name is a veth; *@peer set to its peer's ifindex (in the
+ * peer's namespace).  Return: 1 veth, 0 another kind, -errno. */
+static int veth_peer_of(const char *name, int *peer)
+{
+	struct nl_sock *sk = nl_open();
+	struct rtnl_link *link = NULL;
+	const char *type;
+	int ret;
+
+	if (!sk)
+		return -ENOMEM;
+	ret = rtnl_link_get_kernel(sk, 0, name, &link);
+	nl_release(sk);
+	if (ret)
+		return nl_to_errno(ret);
+	type = rtnl_link_get_type(link);
+	ret = type && !strcmp(type, "veth");
+	*peer = rtnl_link_get_link(link);
+	rtnl_link_put(link);
+	return ret;
 }
 
 static int veth_create(const char *host, const char *peer, int ns_fd,
@@ -411,6 +446,27 @@ out:
 }
 
 /**
+ * vnic_link_veth_mtu() - set a veth pair's MTU on both ends (and both up)
+ * @host: the end in vnetd's namespace
+ * @peer: the end in @netns
+ * @netns: name under /run/netns
+ * @mtu: the MTU, 0 to leave it
+ *
+ * Return: 0 or -errno
+ */
+int vnic_link_veth_mtu(const char *host, const char *peer, const char *netns,
+		       unsigned mtu)
+{
+	int saved = -1, ret = vnic_netns_enter(netns, &saved);
+
+	if (!ret) {
+		ret = vnic_link_set(peer, 1, mtu, NULL);
+		vnic_netns_leave(saved);
+	}
+	return ret ? ret : vnic_link_set(host, 1, mtu, NULL);
+}
+
+/**
  * vnic_link_veth_add() - make a veth pair with one end in a namespace
  * @host: the end that stays in vnetd's namespace
  * @peer: the end moved into @netns, set up there
@@ -418,10 +474,12 @@ out:
  * @mac: MAC for @peer, NULL for the kernel's random one
  * @mtu: MTU of both ends, 0 for the default
  *
- * A pair left by an earlier vnetd (same names, @peer still in @netns) is
- * taken as it is; a @host without its peer there is replaced.
+ * A pair left by an earlier vnetd (@host a veth whose peer is @peer in
+ * @netns) is taken as it is, its MTU set; a veth @host without that peer
+ * is replaced.  A @host that is not a veth is never touched.
  *
- * Return: 0 or -errno (-EEXIST: @peer is another device in @netns)
+ * Return: 0 or -errno (-EEXIST: @host is a device of another kind, or
+ * @peer is another device in @netns)
  */
 int vnic_link_veth_add(const char *host, const char *peer, const char *netns,
 		       const uint8_t *mac, unsigned mtu)
@@ -432,8 +490,14 @@ int vnic_link_veth_add(const char *host, const char *peer, const char *netns,
 	if (!name_valid(netns))
 		return -EINVAL;
 	if (vnic_link_ifindex(host) > 0) {
-		if (link_in_netns(peer, netns))
-			return vnic_link_set(host, 1, mtu, NULL);
+		int peer_ifindex = 0, in_ns;
+
+		ret = veth_peer_of(host, &peer_ifindex);
+		if (ret <= 0)
+			return ret ? ret : -EEXIST;
+		in_ns = ifindex_in_netns(peer, netns);
+		if (in_ns && in_ns == peer_ifindex)
+			return vnic_link_veth_mtu(host, peer, netns, mtu);
 		ret = vnic_link_delete(host, NULL);
 		if (ret)
 			return ret;
@@ -510,21 +574,81 @@ void vnic_netns_leave(int saved_fd)
 /* The link monitor's receive queue: 4 MB, some 4000 link messages. */
 #define VNIC_MONITOR_RCVBUF (4 << 20)
 
+static size_t known_find(const struct vnic_monitor *m, int ifindex, bool *hit)
+{
+	size_t lo = 0, hi = m->n_known;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->known[mid].ifindex < ifindex)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*hit = lo < m->n_known && m->known[lo].ifindex == ifindex;
+	return lo;
+}
+
+/* Record that @ifindex exists (@name) or is gone (@name NULL).  Return:
+ * false when memory ran out (the set is then incomplete: a later resync
+ * may miss a deletion, and says so). */
+static bool known_set(struct vnic_monitor *m, int ifindex, const char *name)
+{
+	bool hit;
+	size_t i = known_find(m, ifindex, &hit);
+
+	if (!name) {
+		if (hit) {
+			memmove(&m->known[i], &m->known[i + 1],
+				(m->n_known - i - 1) * sizeof(*m->known));
+			m->n_known--;
+		}
+		return true;
+	}
+	if (!hit) {
+		if (m->n_known == m->cap_known) {
+			size_t cap = m->cap_known ? m->cap_known * 2 : 64;
+			struct vnic_known_link *k =
+			    realloc(m->known, cap * sizeof(*k));
+
+			if (!k)
+				return false;
+			m->known = k;
+			m->cap_known = cap;
+		}
+		memmove(&m->known[i + 1], &m->known[i],
+			(m->n_known - i) * sizeof(*m->known));
+		m->n_known++;
+		m->known[i].ifindex = ifindex;
+	}
+	snprintf(m->known[i].name, sizeof(m->known[i].name), "%s", name);
+	return true;
+}
+
+static void link_event_of(struct rtnl_link *link, bool deleted,
+			  struct vnic_link_event *ev)
+{
+	unsigned flags = rtnl_link_get_flags(link);
+
+	ev->ifindex = rtnl_link_get_ifindex(link);
+	ev->name = rtnl_link_get_name(link);
+	ev->deleted = deleted;
+	ev->up = flags & IFF_UP;
+	ev->running = flags & IFF_RUNNING;
+}
+
 static void monitor_obj(struct nl_object *obj, void *arg)
 {
 	struct vnic_monitor *m = arg;
-	struct rtnl_link *link = (struct rtnl_link *)obj;
 	struct vnic_link_event ev;
-	unsigned flags;
 
 	if (strcmp(nl_object_get_type(obj), "route/link"))
 		return;
-	flags = rtnl_link_get_flags(link);
-	ev.ifindex = rtnl_link_get_ifindex(link);
-	ev.name = rtnl_link_get_name(link);
-	ev.deleted = nl_object_get_msgtype(obj) == RTM_DELLINK;
-	ev.up = flags & IFF_UP;
-	ev.running = flags & IFF_RUNNING;
+	link_event_of((struct rtnl_link *)obj,
+		      nl_object_get_msgtype(obj) == RTM_DELLINK, &ev);
+	if (!known_set(m, ev.ifindex, ev.deleted ? NULL : ev.name))
+		vlog_rl(NETLINK, WARN, "link monitor: out of memory");
 	m->cb(&ev, m->arg);
 }
 
@@ -534,16 +658,100 @@ static int monitor_msg(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+/* Dump the namespace's links.  Return: cache (nl_cache_free() it), or NULL
+ * with the reason logged. */
+static struct nl_cache *links_dump(void)
+{
+	struct nl_sock *sk = nl_open();
+	struct nl_cache *cache = NULL;
+	int ret;
+
+	if (!sk) {
+		vlog_rl(NETLINK, ERR, "link monitor: no netlink socket");
+		return NULL;
+	}
+	ret = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache);
+	nl_release(sk);
+	if (ret < 0) {
+		vlog_rl(NETLINK, ERR, "link monitor: cannot list links: %s",
+			nl_geterror(ret));
+		return NULL;
+	}
+	return cache;
+}
+
+/*
+ * Events were lost (the queue overflowed): what is queued is older than
+ * the loss and is dropped unread; a dump then gives every link as it is
+ * now, delivered as events, and every link the monitor knew of that the
+ * dump lacks is delivered as deleted.  Listeners thus end where they
+ * would have ended had nothing been lost (a link that came and went in
+ * between is never seen; it was never anyone's).
+ */
+static void monitor_resync(struct vnic_monitor *m)
+{
+	struct vnic_known_link *old = m->known;
+	size_t n_old = m->n_known;
+	struct nl_cache *cache;
+	struct nl_object *o;
+	char buf[4096];
+	bool oom = false;
+
+	while (recv(nl_socket_get_fd(m->sk), buf, sizeof(buf), MSG_DONTWAIT) >=
+	       0) {
+		/* stale: the dump below supersedes it */
+	}
+	cache = links_dump();
+	if (!cache)
+		return; /* the known set stays; the next overflow tries again */
+	m->resyncs++;
+	m->known = NULL;
+	m->n_known = m->cap_known = 0;
+	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct vnic_link_event ev;
+
+		link_event_of((struct rtnl_link *)o, false, &ev);
+		oom |= !known_set(m, ev.ifindex, ev.name);
+		m->cb(&ev, m->arg);
+	}
+	nl_cache_free(cache);
+	for (size_t i = 0; i < n_old; i++) {
+		struct vnic_link_event ev = {.ifindex = old[i].ifindex,
+					     .name = old[i].name,
+					     .deleted = true};
+		bool hit;
+
+		known_find(m, ev.ifindex, &hit);
+		if (!hit && !oom)
+			m->cb(&ev, m->arg);
+	}
+	free(old);
+	if (oom)
+		vlog_rl(NETLINK, WARN,
+			"link monitor: out of memory during a resync: "
+			"deleted links may go unnoticed");
+	vlog(NETLINK, INFO,
+	     "link monitor: events were lost; %zu links checked again",
+	     m->n_known);
+}
+
 /**
  * vnic_monitor_open() - subscribe to link events
  * @cb: called for each event from vnic_monitor_run()
  * @arg: passed to @cb
+ * @rcvbuf: bytes of queue for events not yet read (0: 4 MB)
+ *
+ * The links present now are recorded (no events for them), so that after
+ * an overflow of the queue the ones deleted meanwhile can still be told.
  *
  * Return: monitor, or NULL on failure
  */
-struct vnic_monitor *vnic_monitor_open(vnic_link_cb cb, void *arg)
+struct vnic_monitor *vnic_monitor_open(vnic_link_cb cb, void *arg,
+				       unsigned rcvbuf)
 {
 	struct vnic_monitor *m = calloc(1, sizeof(*m));
+	struct nl_cache *cache;
+	int size = rcvbuf ? (int)rcvbuf : VNIC_MONITOR_RCVBUF;
 
 	if (!m)
 		return NULL;
@@ -560,10 +768,27 @@ struct vnic_monitor *vnic_monitor_open(vnic_link_cb cb, void *arg)
 		goto err;
 	/* Room for a burst of link events (a network deleted with many
 	 * ports, other software adding and removing devices): an overflowed
-	 * queue loses events.  Beyond rmem_max with CAP_NET_ADMIN. */
+	 * queue loses events, and costs a resync.  Beyond rmem_max with
+	 * CAP_NET_ADMIN. */
 	if (setsockopt(nl_socket_get_fd(m->sk), SOL_SOCKET, SO_RCVBUFFORCE,
-		       &(int){VNIC_MONITOR_RCVBUF}, sizeof(int)))
-		(void)nl_socket_set_buffer_size(m->sk, VNIC_MONITOR_RCVBUF, 0);
+		       &size, sizeof(size)))
+		(void)nl_socket_set_buffer_size(m->sk, size, 0);
+	/* Subscribed first: a link made between the dump and now is in
+	 * both, which known_set() takes twice without harm. */
+	cache = links_dump();
+	if (!cache)
+		goto err;
+	for (struct nl_object *o = nl_cache_get_first(cache); o;
+	     o = nl_cache_get_next(o)) {
+		struct rtnl_link *l = (struct rtnl_link *)o;
+
+		if (!known_set(m, rtnl_link_get_ifindex(l),
+			       rtnl_link_get_name(l))) {
+			nl_cache_free(cache);
+			goto err;
+		}
+	}
+	nl_cache_free(cache);
 	return m;
 err:
 	vnic_monitor_close(m);
@@ -591,11 +816,24 @@ void vnic_monitor_run(struct vnic_monitor *m)
 
 	/* libnl reports the kernel's ENOBUFS (the queue overflowed) as
 	 * NLE_NOMEM. */
-	if (ret == -NLE_NOMEM)
+	if (ret == -NLE_NOMEM) {
 		vlog_rl(NETLINK, WARN,
 			"link monitor: events lost (receive queue overflow)");
-	else if (ret < 0 && ret != -NLE_AGAIN)
+		monitor_resync(m);
+	} else if (ret < 0 && ret != -NLE_AGAIN)
 		vlog_rl(NETLINK, WARN, "link monitor: %s", nl_geterror(ret));
+}
+
+/**
+ * vnic_monitor_resyncs() - how often events were lost and links checked
+ * again
+ * @m: monitor
+ *
+ * Return: count
+ */
+uint64_t vnic_monitor_resyncs(const struct vnic_monitor *m)
+{
+	return m->resyncs;
 }
 
 /**
@@ -608,5 +846,6 @@ void vnic_monitor_close(struct vnic_monitor *m)
 		return;
 	if (m->sk)
 		nl_socket_free(m->sk);
+	free(m->known);
 	free(m);
 }
