@@ -46,7 +46,7 @@ G=${VNET_GUEST_CACHE:-$HERE/../tests/guest/cache}
 T=$(mktemp -d /tmp/vnet-ecpuvm.XXXXXX)
 NSS="vmcpu-a vmcpu-b"
 LINKS="vmcbr0 vmcbt0 vmcht0 vmcbv"
-vpid= qpids=
+vpid='' qpids=''
 cleanup() {
 	for p in $qpids; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
 	[ -n "$vpid" ] && kill "$vpid" 2>/dev/null && wait "$vpid" 2>/dev/null
