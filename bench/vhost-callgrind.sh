@@ -14,6 +14,7 @@
 # ports on core 0 after "start tx_first 32", vnetd on core 1), so every
 # frame is flooded and the sources never move; frames are counted by the
 # ports' queues.  Runs testpmd busy-polling: take the bench lock.
+# CG_OUT=FILE keeps the callgrind profile for a line-by-line look.
 set -u
 B=$(readlink -f "${1:-build}")
 MODE=${2:-event}
@@ -71,6 +72,8 @@ else
 	frames=$(sed -n 's/.* sent \([0-9]*\) lost .*/\1/p' "$T/bench")
 fi
 callgrind_annotate --inclusive=yes --tree=caller "$T/cg" >"$T/tree" 2>/dev/null
+# CG_OUT=FILE: keep the profile (callgrind_annotate --auto=yes FILE).
+[ -n "${CG_OUT:-}" ] && cp "$T/cg" "$CG_OUT"
 ir() { grep -E "\* .*:$1(\.[a-z0-9.]*)? " "$T/tree" | head -1 | awk '{gsub(",", "", $1); print $1}'; }
 calls() { grep -E "< .*:$1 \(" "$T/tree" | grep -B0 "" | head -1 | sed 's/.*(\([0-9,]*\)x).*/\1/' | tr -d ,; }
 bursts=$(awk '/< .*:poll_key \(/ {c = $0} /\* .*:vsw_process_burst / {print c; exit}' "$T/tree" |

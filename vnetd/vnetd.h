@@ -213,6 +213,8 @@ static inline struct vnetd_port *vnetd_port_of(struct vnetd_obj *o)
 
 struct vnetd_net *vnetd_net_find(struct vnetd *d, const char *name);
 struct vnetd_port *vnetd_port_find(struct vnetd *d, const char *name);
+void vnetd_port_mtu_changed(struct vnetd *d, struct vnetd_port *p,
+			    unsigned mtu);
 void vnetd_link_event(struct vnetd *d, int ifindex, const char *name,
 		      bool deleted, bool up, bool running);
 json_t *vnetd_net_show(struct vnetd *d, json_t *params, struct vnetd_err *e);

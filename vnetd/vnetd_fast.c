@@ -53,6 +53,9 @@ struct fast_slot {
 	int ifindex;
 	int link_fd;
 	char why[256];
+	/* What earlier attachments of the port moved (a VLAN change puts
+	 * it on the fast path anew, and the kernel's counters restart). */
+	struct vnic_fast_stats base;
 };
 
 /**
@@ -115,20 +118,34 @@ static bool is_host_port(struct vnetd *d, int sw_port)
 }
 
 /* An entry of vnetd's MAC table: a MAC on a port outside the fast path is
- * the slow path's from the moment vnetd last saw it there. */
+ * the slow path's from the moment vnetd last saw it there.  A pinned MAC
+ * (the gateway's, the NAT leg's, a configured one) and the host vNIC's are
+ * the slow path's always, however long they have been quiet: their mark is
+ * fresh at every run and replaces whatever a namespace made of it. */
 static void mark_cb(const uint8_t mac[6], uint16_t vlan, int port, int64_t age,
-		    void *arg)
+		    bool pinned, void *arg)
 {
 	struct mark_ctx *c = arg;
 	struct vnic_fast_key k;
 	uint64_t ago = age > 0 ? (uint64_t)age * 1000000000ull : 0;
+	bool held = pinned || is_host_port(c->d, port);
 
 	if (slot_of(c->fp, port))
 		return;
-	if (is_host_port(c->d, port) || ago > c->now)
+	if (held || ago > c->now)
 		ago = 0;
 	vnic_fast_key_make(&k, c->net, vlan, mac);
-	(void)vnic_fast_fdb_mark(c->fp->f, &k, c->now - ago);
+	(void)vnic_fast_fdb_mark(c->fp->f, &k, c->now - ago, held);
+}
+
+/* Mark network @net's slow-path MACs now (a port joins: no window in which
+ * a namespace may take them before the job's next run). */
+static void mark_net(struct vnetd *d, struct vnetd_fast *fp, unsigned net)
+{
+	struct mark_ctx c = {
+	    .d = d, .fp = fp, .net = net, .now = vnic_fast_now_ns()};
+
+	(void)vswitch_fdb_dump(d->sw, (int)net, mark_cb, &c);
 }
 
 /* Fast-path entries that go: older than their network's aging time, or
@@ -276,6 +293,7 @@ void vnetd_fast_port_on(struct vnetd *d, struct vnetd_port *p, unsigned net,
 			 "a trunk port: tagged frames take the slow path");
 		return;
 	}
+	mark_net(d, fp, net);
 	e = entry_of(fp, s);
 	ret = vnic_fast_attach(fp->f, s->ifindex, vnic_rx_fd(v, 0), &e,
 			       &s->link_fd, s->why, sizeof(s->why));
@@ -319,13 +337,19 @@ void vnetd_fast_port_vlan(struct vnetd *d, struct vnetd_port *p, int vlan)
 {
 	struct vnetd_fast *fp = d->fast;
 	struct fast_slot *s = fp ? slot_of(fp, p->id) : NULL;
+	struct vnic_fast_stats total;
 	unsigned net;
 
 	if (!s)
 		return;
 	net = s->net;
+	(void)vnetd_fast_counters(d, p, &total);
 	vnetd_fast_port_off(d, p);
 	vnetd_fast_port_on(d, p, net, vlan);
+	fp = d->fast;
+	s = fp ? slot_of(fp, p->id) : NULL;
+	if (s)
+		s->base = total;
 }
 
 /**
@@ -349,20 +373,31 @@ void vnetd_fast_describe(struct vnetd *d, struct vnetd_port *p, json_t *s)
  * vnetd_fast_counters() - a veth port's fast-path counters
  * @d: daemon
  * @p: the port
- * @st: filled (zero when the port is not on the fast path)
+ * @st: filled: what the fast path moved for the port since it was added
+ *      (zero when it never was on the fast path)
  *
- * Return: true if the port is on the fast path
+ * Return: true if the port has a fast-path slot (on it now, or earlier
+ * with a setting that has since taken it off)
  */
 bool vnetd_fast_counters(struct vnetd *d, struct vnetd_port *p,
 			 struct vnic_fast_stats *st)
 {
 	struct vnetd_fast *fp = d->fast;
 	struct fast_slot *s = fp && p->id >= 0 ? slot_of(fp, p->id) : NULL;
+	struct vnic_fast_stats now;
 
 	memset(st, 0, sizeof(*st));
-	if (!s || !s->attached)
+	if (!s)
 		return false;
-	vnic_fast_stats(fp->f, (unsigned)(s - fp->slots), st);
+	*st = s->base;
+	if (!s->attached)
+		return true;
+	vnic_fast_stats(fp->f, (unsigned)(s - fp->slots), &now);
+	st->rx_packets += now.rx_packets;
+	st->rx_bytes += now.rx_bytes;
+	st->tx_packets += now.tx_packets;
+	st->tx_bytes += now.tx_bytes;
+	st->rx_super += now.rx_super;
 	return true;
 }
 

@@ -242,8 +242,7 @@ static int net_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 
 			if (p->id >= 0 &&
 			    !strcmp(jstr(p->obj.conf, "network"), o->name))
-				vnic_mtu_changed(
-				    vswitch_port_vnic(d->sw, p->id), mtu);
+				vnetd_port_mtu_changed(d, p, mtu);
 		}
 	}
 	return 0;
@@ -333,7 +332,7 @@ struct fdb_dump_ctx {
 };
 
 static void fdb_dump_one(const uint8_t mac[6], uint16_t vlan, int port,
-			 int64_t age, void *arg)
+			 int64_t age, bool pinned, void *arg)
 {
 	struct fdb_dump_ctx *ctx = arg;
 	const char *pname =
@@ -343,9 +342,10 @@ static void fdb_dump_one(const uint8_t mac[6], uint16_t vlan, int port,
 	char buf[MAC_STRLEN];
 
 	json_array_append_new(ctx->arr,
-			      json_pack("{s:s,s:i,s:s,s:I}", "mac",
+			      json_pack("{s:s,s:i,s:s,s:I,s:b}", "mac",
 					mac_format(mac, buf), "vlan", vlan,
-					"port", pname, "age", (json_int_t)age));
+					"port", pname, "age", (json_int_t)age,
+					"pinned", pinned));
 }
 
 /**

@@ -559,6 +559,34 @@ static void veth_remove(json_t *conf)
 		     jstr(conf, "name"), host, strerror(-ret));
 }
 
+/**
+ * vnetd_port_mtu_changed() - follow the network's new MTU on an active port
+ * @d: daemon
+ * @p: the port (p->id >= 0)
+ * @mtu: the MTU
+ *
+ * A veth port's pair takes it on both ends (the namespace's end too:
+ * the fast path hands frames to it unchecked); other kinds as their
+ * backend does.
+ */
+void vnetd_port_mtu_changed(struct vnetd *d, struct vnetd_port *p, unsigned mtu)
+{
+	json_t *conf = p->obj.conf;
+	char host[VNIC_IFNAMSIZ];
+	int ret;
+
+	if (!is_veth(conf)) {
+		vnic_mtu_changed(vswitch_port_vnic(d->sw, p->id), mtu);
+		return;
+	}
+	vnic_link_veth_host_name(jstr(conf, "device"), host);
+	ret = vnic_link_veth_mtu(host, jstr(conf, "device"),
+				 jstr(conf, "netns"), mtu);
+	if (ret)
+		vlog(MAIN, WARN, "port %s: cannot set MTU %u on veth %s: %s",
+		     p->obj.name, mtu, host, strerror(-ret));
+}
+
 static void port_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
 {
 	struct vnetd_port *p = vnetd_port_of(o);

@@ -7,7 +7,8 @@
  * network and VLAN is handed to the destination namespace's end with
  * bpf_redirect_peer() (the skb moves whole, GSO super-frames included, no
  * copy).  Everything else (tags, multicast, broadcast, unknown or slow-path
- * MACs, DHCP server messages, router advertisements) returns TC_ACT_OK and
+ * MACs, DHCP server messages, anything but TCP and UDP over IPv6) returns
+ * TC_ACT_OK and
  * goes on to vnetd's packet socket as before.  The packet socket sees frames
  * before TC ingress does, so veth_fast_sock, its socket filter, makes the
  * same decision and hides the frames the fast path takes: vnetd never
@@ -73,15 +74,14 @@ struct hdrs {
 
 #define IP4_PROTO   9
 #define IP6_NEXT    6
-#define ICMP6_RA    134
 #define DHCP_SERVER 67
 
 /* Frames a guard in vnetd must see: DHCP server messages (IPv4 UDP from
- * port 67) and router advertisements (ICMPv6 type 134 right after the IPv6
- * header).  Options or extension headers make the frame look harmless here
- * but no less so to the slow path: vnetd's guards parse them there only for
- * frames that reach it, so the fast path sends every IPv4 frame with options
- * and every IPv6 frame with an extension header to vnetd too. */
+ * port 67).  Options make a frame harder to judge here, so every IPv4
+ * frame with options goes to vnetd too; of IPv6 only TCP and UDP right
+ * after the fixed header take the fast path (router advertisements and
+ * the rest of ICMPv6, extension headers: vnetd's path, stricter than
+ * needed, as vnetd guards no IPv6 message today). */
 static __always_inline bool needs_guard(const struct hdrs *h, int l3_len)
 {
 	if (h->proto == bpf_htons(ETH_P_IP)) {
@@ -124,15 +124,19 @@ static __always_inline void learn(const struct vnic_fast_port *in,
 	/* vnetd marks MACs it knows on slow ports (ifindex 0) and refreshes
 	 * the mark while they are active there, pinned ones always: a
 	 * namespace cannot take such a MAC over while the mark is fresh. */
-	if (e && e->ifindex == 0 && now - e->seen_ns < 2 * VNIC_FAST_LEARN_NS)
+	if (e && e->ifindex == 0 &&
+	    (e->slot == VNIC_FAST_HELD ||
+	     now - e->seen_ns < 2 * VNIC_FAST_LEARN_NS))
 		return;
 	/* A MAC new to this port counts against its limit: a namespace that
 	 * sprays source MACs fills neither the table nor vnetd's view. */
 	if (!e || e->ifindex != ifindex) {
 		__u32 slot = in->slot,
 		      *n = bpf_map_lookup_elem(&fast_learned, &slot);
+		__u32 limit =
+		    in->mac_limit ? in->mac_limit : VNIC_FAST_PORT_MACS;
 
-		if (in->mac_limit && (!n || *n >= in->mac_limit))
+		if (!n || *n >= limit)
 			return;
 		if (n)
 			__sync_fetch_and_add(n, 1);
@@ -161,7 +165,9 @@ static __always_inline __u32 decide(struct __sk_buff *skb,
 		return 0;
 	if (bpf_skb_load_bytes(skb, 0, &h, 14))
 		return 0;
-	if (h.src[0] & 1)
+	/* A multicast or all-zero source is vnetd's to drop (bad_src_mac). */
+	if ((h.src[0] & 1) ||
+	    !(h.src[0] | h.src[1] | h.src[2] | h.src[3] | h.src[4] | h.src[5]))
 		return 0;
 	if (h.proto == bpf_htons(ETH_P_8021Q) ||
 	    h.proto == bpf_htons(ETH_P_8021AD))

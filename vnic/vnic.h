@@ -107,6 +107,7 @@ void vnic_mtu_changed(struct vnic *v, unsigned mtu);
 void vnic_attach(struct vnic *v, const struct vnic_host *host);
 int vnic_ctl_fd(const struct vnic *v);
 void vnic_ctl_event(struct vnic *v);
+void vnic_io_uring_allow(bool on);
 
 /* ---- link control over rtnetlink (vnic_link.c) ---- */
 
@@ -129,6 +130,8 @@ int vnic_link_addr_add(const char *ifname, const char *cidr);
 int vnic_link_addr_del(const char *ifname, const char *cidr);
 void vnic_link_close(void);
 int vnic_link_delete(const char *ifname, const char *netns);
+int vnic_link_veth_mtu(const char *host, const char *peer, const char *netns,
+		       unsigned mtu);
 int vnic_link_get_mac(const char *ifname, uint8_t mac[6]);
 int vnic_link_state(const char *ifname, bool *up, bool *running);
 int vnic_netns_enter(const char *netns, int *saved_fd);

@@ -312,11 +312,14 @@ void vnic_fast_detach(struct vnic_fast *f, int ifindex, int link_fd)
 {
 	__u32 key = (__u32)ifindex;
 
+	/* The entry first: from then on both programs pass every frame to
+	 * vnetd, so none is hidden from the socket and left unforwarded
+	 * while the TC program goes. */
+	(void)bpf_map_delete_elem(f->ports_fd, &key);
 	if (link_fd >= 0)
 		close(link_fd);
 	else
 		(void)tc_hook(ifindex, false, -1);
-	(void)bpf_map_delete_elem(f->ports_fd, &key);
 	(void)vnic_fast_fdb_foreach(f, match_ifindex, &key);
 }
 
@@ -387,6 +390,9 @@ unsigned vnic_fast_fdb_foreach(struct vnic_fast *f, vnic_fast_fdb_fn fn,
  * @seen_ns: when vnetd's own table last saw it, on a port outside the fast
  *           path
  *
+ * @force: replace any entry (a MAC that is the slow path's whatever a
+ *         namespace sends: pinned, or the host vNIC's)
+ *
  * Replaces a fast-path entry last seen before @seen_ns (the MAC moved to a
  * slow port) with a mark (ifindex 0): frames to it then go to vnetd, and the
  * program does not learn it on a veth port while the mark is fresh.
@@ -394,11 +400,13 @@ unsigned vnic_fast_fdb_foreach(struct vnic_fast *f, vnic_fast_fdb_fn fn,
  * Return: true if the entry was written
  */
 bool vnic_fast_fdb_mark(struct vnic_fast *f, const struct vnic_fast_key *k,
-			uint64_t seen_ns)
+			uint64_t seen_ns, bool force)
 {
-	struct vnic_fast_fdb e, mark = {.seen_ns = seen_ns};
+	struct vnic_fast_fdb e,
+	    mark = {.seen_ns = seen_ns, .slot = force ? VNIC_FAST_HELD : 0};
 
-	if (!bpf_map_lookup_elem(f->fdb_fd, k, &e) && e.seen_ns >= seen_ns)
+	if (!force && !bpf_map_lookup_elem(f->fdb_fd, k, &e) &&
+	    e.seen_ns >= seen_ns)
 		return false;
 	return !bpf_map_update_elem(f->fdb_fd, k, &mark, BPF_ANY);
 }

@@ -10,9 +10,12 @@
 
 #include <linux/types.h>
 
-#define VNIC_FAST_PORTS	   256		 /* fast ports (counter slots) */
-#define VNIC_FAST_FDB	   8192		 /* MAC entries over all networks */
-#define VNIC_FAST_LEARN_NS 1000000000ull /* refresh last-seen at most 1/s */
+#define VNIC_FAST_PORTS 256   /* fast ports (counter slots) */
+#define VNIC_FAST_FDB	32768 /* MAC entries over all networks */
+/* Most MACs the program learns on one port when its MAC limit is 0 (none):
+ * one namespace cannot fill the table every port shares. */
+#define VNIC_FAST_PORT_MACS 1024
+#define VNIC_FAST_LEARN_NS  1000000000ull /* refresh last-seen at most 1/s */
 
 /**
  * struct vnic_fast_key - a MAC address in one network and VLAN
@@ -28,8 +31,9 @@ struct vnic_fast_key {
 
 /**
  * struct vnic_fast_fdb - where a MAC was last seen
- * @ifindex: host end of the veth port it is behind
- * @slot: that port's counter slot
+ * @ifindex: host end of the veth port it is behind; 0 for a mark (a MAC
+ *           on a port outside the fast path)
+ * @slot: that port's counter slot (a mark: 0, or VNIC_FAST_HELD)
  * @seen_ns: last seen, bpf_ktime_get_ns() (CLOCK_MONOTONIC)
  */
 struct vnic_fast_fdb {
@@ -37,6 +41,12 @@ struct vnic_fast_fdb {
 	__u32 slot;
 	__u64 seen_ns;
 };
+
+/* The slot of a mark (ifindex 0) for a MAC that is the slow path's however
+ * quiet it is (pinned, or the host vNIC's): the program never learns it on
+ * a veth port, even when vnetd's refresh is late.  It goes when vnetd
+ * stops refreshing it and it ages out. */
+#define VNIC_FAST_HELD 0xffffffffu
 
 /**
  * struct vnic_fast_port - a veth port's host end, keyed by its ifindex
@@ -62,7 +72,7 @@ struct vnic_fast_port {
  * @rx_bytes: their bytes
  * @tx_packets: frames delivered into the port's namespace
  * @tx_bytes: their bytes
- * @rx_super: frames forwarded larger than 1514 bytes (GSO super-frames)
+ * @rx_super: GSO super-frames forwarded (more than one segment's payload)
  */
 struct vnic_fast_stats {
 	__u64 rx_packets;
@@ -100,7 +110,7 @@ int vnic_fast_port_set(struct vnic_fast *f, int ifindex,
 unsigned vnic_fast_fdb_foreach(struct vnic_fast *f, vnic_fast_fdb_fn fn,
 			       void *arg);
 bool vnic_fast_fdb_mark(struct vnic_fast *f, const struct vnic_fast_key *k,
-			uint64_t seen_ns);
+			uint64_t seen_ns, bool force);
 void vnic_fast_stats(struct vnic_fast *f, unsigned slot,
 		     struct vnic_fast_stats *st);
 void vnic_fast_stats_clear(struct vnic_fast *f, unsigned slot);

@@ -376,15 +376,38 @@ void vnic_link_veth_host_name(const char *name, char out[VNIC_IFNAMSIZ])
 }
 
 /* Whether @peer exists in namespace @netns. */
-static bool link_in_netns(const char *peer, const char *netns)
+/* The ifindex of @name in @netns, 0 when absent. */
+static int ifindex_in_netns(const char *name, const char *netns)
 {
 	int saved = -1, ifindex;
 
 	if (vnic_netns_enter(netns, &saved))
-		return false;
-	ifindex = vnic_link_ifindex(peer);
+		return 0;
+	ifindex = vnic_link_ifindex(name);
 	vnic_netns_leave(saved);
-	return ifindex > 0;
+	return ifindex > 0 ? ifindex : 0;
+}
+
+/* Whether device @name is a veth; *@peer set to its peer's ifindex (in the
+ * peer's namespace).  Return: 1 veth, 0 another kind, -errno. */
+static int veth_peer_of(const char *name, int *peer)
+{
+	struct nl_sock *sk = nl_open();
+	struct rtnl_link *link = NULL;
+	const char *type;
+	int ret;
+
+	if (!sk)
+		return -ENOMEM;
+	ret = rtnl_link_get_kernel(sk, 0, name, &link);
+	nl_release(sk);
+	if (ret)
+		return nl_to_errno(ret);
+	type = rtnl_link_get_type(link);
+	ret = type && !strcmp(type, "veth");
+	*peer = rtnl_link_get_link(link);
+	rtnl_link_put(link);
+	return ret;
 }
 
 static int veth_create(const char *host, const char *peer, int ns_fd,
@@ -423,6 +446,27 @@ out:
 }
 
 /**
+ * vnic_link_veth_mtu() - set a veth pair's MTU on both ends (and both up)
+ * @host: the end in vnetd's namespace
+ * @peer: the end in @netns
+ * @netns: name under /run/netns
+ * @mtu: the MTU, 0 to leave it
+ *
+ * Return: 0 or -errno
+ */
+int vnic_link_veth_mtu(const char *host, const char *peer, const char *netns,
+		       unsigned mtu)
+{
+	int saved = -1, ret = vnic_netns_enter(netns, &saved);
+
+	if (!ret) {
+		ret = vnic_link_set(peer, 1, mtu, NULL);
+		vnic_netns_leave(saved);
+	}
+	return ret ? ret : vnic_link_set(host, 1, mtu, NULL);
+}
+
+/**
  * vnic_link_veth_add() - make a veth pair with one end in a namespace
  * @host: the end that stays in vnetd's namespace
  * @peer: the end moved into @netns, set up there
@@ -430,10 +474,12 @@ out:
  * @mac: MAC for @peer, NULL for the kernel's random one
  * @mtu: MTU of both ends, 0 for the default
  *
- * A pair left by an earlier vnetd (same names, @peer still in @netns) is
- * taken as it is; a @host without its peer there is replaced.
+ * A pair left by an earlier vnetd (@host a veth whose peer is @peer in
+ * @netns) is taken as it is, its MTU set; a veth @host without that peer
+ * is replaced.  A @host that is not a veth is never touched.
  *
- * Return: 0 or -errno (-EEXIST: @peer is another device in @netns)
+ * Return: 0 or -errno (-EEXIST: @host is a device of another kind, or
+ * @peer is another device in @netns)
  */
 int vnic_link_veth_add(const char *host, const char *peer, const char *netns,
 		       const uint8_t *mac, unsigned mtu)
@@ -444,8 +490,14 @@ int vnic_link_veth_add(const char *host, const char *peer, const char *netns,
 	if (!name_valid(netns))
 		return -EINVAL;
 	if (vnic_link_ifindex(host) > 0) {
-		if (link_in_netns(peer, netns))
-			return vnic_link_set(host, 1, mtu, NULL);
+		int peer_ifindex = 0, in_ns;
+
+		ret = veth_peer_of(host, &peer_ifindex);
+		if (ret <= 0)
+			return ret ? ret : -EEXIST;
+		in_ns = ifindex_in_netns(peer, netns);
+		if (in_ns && in_ns == peer_ifindex)
+			return vnic_link_veth_mtu(host, peer, netns, mtu);
 		ret = vnic_link_delete(host, NULL);
 		if (ret)
 			return ret;

@@ -156,6 +156,37 @@ static inline void vu_vq_push(const struct vu_dev *d, struct vu_vq *vq,
 	vq->pending++;
 }
 
+/**
+ * vu_vq_push_burst() - vu_vq_push() for @n chains given back with no bytes
+ * written (a guest's transmit chains), in order
+ * @d: device
+ * @vq: queue
+ * @heads: chain heads from vu_vq_pop_burst()
+ * @n: their count
+ */
+static inline void vu_vq_push_burst(const struct vu_dev *d, struct vu_vq *vq,
+				    const uint16_t *heads, unsigned n)
+{
+	struct vring_used_elem_le *ring = vq->used->ring;
+	unsigned mask = vq->num - 1u;
+	uint16_t last = vq->last_used;
+
+	if (__builtin_expect(d->log_all, 0)) {
+		for (unsigned i = 0; i < n; i++)
+			vu_vq_push(d, vq, heads[i], 0);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct vring_used_elem_le *e =
+		    &ring[(uint16_t)(last + i) & mask];
+
+		e->id = htole32(heads[i]);
+		e->len = 0;
+	}
+	vq->last_used = (uint16_t)(last + n);
+	vq->pending = (uint16_t)(vq->pending + n);
+}
+
 struct vnic;
 void vnic_vhost_user_adopt(struct vnic *v, int fd);
 

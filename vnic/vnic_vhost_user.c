@@ -1202,6 +1202,7 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 	struct vu_iov iov[VH_BURST_IOV];
 	struct vu_chain ch[PKT_BURST];
 	struct pkt *zcd = vh->rx_zc[vq->index / 2];
+	uint8_t(*small_buf)[VH_SMALL_FRAME] = vh->rx_small[vq->index / 2];
 	uint16_t *used = vh->rx_used[vq->index / 2];
 	unsigned got = 0, nch, k;
 	uint64_t bytes = 0;
@@ -1254,7 +1255,7 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 		small = flen <= VH_SMALL_FRAME;
 		if (small) {
 			p = &zcd[k];
-			p->data = vh->rx_small[vq->index / 2][k];
+			p->data = small_buf[k];
 			p->ext = 0;
 			p->vlan = 0;
 			p->tagged = 0;
@@ -1364,8 +1365,7 @@ static void vh_rx_done(struct vnic *v, unsigned rxq, struct pkt **pkts,
 	/* A queue stopped meanwhile has been reset; drop the notes. */
 	if (!vq->used)
 		return;
-	for (unsigned i = 0; i < m; i++)
-		vu_vq_push(&vh->dev, vq, vh->rx_used[rxq][i], 0);
+	vu_vq_push_burst(&vh->dev, vq, vh->rx_used[rxq], m);
 	if (m && vu_vq_flush(&vh->dev, vq))
 		vu_vq_notify(&vh->dev, vq);
 	__atomic_store_n(&vq->shown_used, vq->last_used, __ATOMIC_RELAXED);
@@ -1553,8 +1553,22 @@ static int vh_tx_one(struct vnic_vhost *vh, struct vu_vq *vq,
 		return vh_tx_merged(vh, vq, o, need);
 	}
 	tc->next++;
-	t = (struct rx_target){c->iov, c->niov, 0, 0};
-	tx_fill(d, &t, o, 1);
+	if (likely(c->iov[0].len >= need && !o->pkt->tagged && !o->tci &&
+		   !pkt_has_offload(o->pkt) && !d->log_all)) {
+		/* The usual case: an untagged frame that needs no header
+		 * fields, into the chain's first piece, nothing to log. */
+		struct virtio_net_hdr_mrg hdr1 = {.num_buffers = htole16(1)};
+		uint8_t *dst = c->iov[0].hva;
+
+		if (d->hdr_len == sizeof(hdr1))
+			memcpy(dst, &hdr1, sizeof(hdr1));
+		else
+			memcpy(dst, &hdr1, sizeof(hdr1) - 2);
+		memcpy(dst + d->hdr_len, o->pkt->data, len);
+	} else {
+		t = (struct rx_target){c->iov, c->niov, 0, 0};
+		tx_fill(d, &t, o, 1);
+	}
 	vu_vq_push(d, vq, c->head, need);
 	return 1;
 }
@@ -1582,7 +1596,9 @@ static unsigned vh_tx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 
 		if (!atomic_load_explicit(&vq->ready, memory_order_relaxed))
 			break;
-		len = pkt_tx_len(out[i].pkt, out[i].tci);
+		len = likely(!out[i].pkt->tagged && !out[i].tci)
+			  ? out[i].pkt->len
+			  : pkt_tx_len(out[i].pkt, out[i].tci);
 		r = vh_tx_one(vh, vq, &out[i], len, &tc, n - i);
 		if (r == 1) {
 			sent++;

@@ -244,12 +244,14 @@ int vu_vq_pop(const struct vu_dev *d, struct vu_vq *vq, bool writable,
 /* The usual chain, one descriptor whose buffer lies in one region, mapped
  * without the walk: false for anything else (including anything bad),
  * which walk_chain() then reads again, checks and maps on its own. */
-static inline bool chain_one(const struct vu_dev *d, struct vu_vq *vq,
-			     uint16_t idx, bool writable, struct vu_iov *iov)
+static inline bool chain_one(const struct vu_dev *d, const struct vu_vq *vq,
+			     uint16_t idx, bool writable, struct vu_iov *iov,
+			     unsigned *hint)
 {
 	struct vring_desc_le desc;
 	uint64_t gpa, l;
 	uint32_t len;
+	unsigned h;
 	uint8_t *p;
 
 	if (idx >= vq->num)
@@ -263,11 +265,92 @@ static inline bool chain_one(const struct vu_dev *d, struct vu_vq *vq,
 		return false;
 	gpa = le64toh(desc.addr);
 	l = len;
-	p = guest_mem_gpa_to_hva_hint(&d->mem, gpa, &l, &vq->mem_hint);
+	/* Through a copy: only the rare miss needs the hint in memory. */
+	h = *hint;
+	p = guest_mem_gpa_to_hva_hint(&d->mem, gpa, &l, &h);
+	*hint = h;
 	if (!p || l != len)
 		return false;
 	*iov = (struct vu_iov){p, len, gpa};
 	return true;
+}
+
+/* walk_chain() out of line, for the chains vu_vq_pop_burst() does not
+ * map on its fast path: its loop keeps its registers. */
+static __attribute__((noinline)) int
+walk_chain_slow(const struct vu_dev *d, const struct vu_vq *vq, uint16_t idx,
+		bool writable, struct vu_iov *iov, unsigned max, unsigned *niov,
+		uint64_t *total, unsigned *hint)
+{
+	return walk_chain(d, vq, idx, writable, iov, max, niov, total, hint);
+}
+
+static inline __attribute__((always_inline)) unsigned
+pop_burst(const struct vu_dev *d, struct vu_vq *vq, bool writable,
+	  struct vu_chain *ch, unsigned max, struct vu_iov *iov,
+	  unsigned max_iov, int *fault)
+{
+	uint16_t heads[VU_BURST_MAX];
+	int avail = vu_vq_avail(vq);
+	unsigned k, used = 0, mask = vq->num - 1u;
+	/* The region of the last buffer, kept in a register for the burst
+	 * (only a guess: every translation checks it). */
+	unsigned hint = vq->mem_hint;
+
+	*fault = 0;
+	if (avail < 0) {
+		*fault = avail;
+		return 0;
+	}
+	if ((unsigned)avail < max)
+		max = (unsigned)avail;
+	if (max > VU_BURST_MAX)
+		max = VU_BURST_MAX;
+	/* The heads of the burst, each read once, and their descriptors on
+	 * their way to the cache before the first walk. */
+	for (k = 0; k < max; k++) {
+		heads[k] = le16toh(
+		    vq->avail->ring[(uint16_t)(vq->last_avail + k) & mask]);
+		__builtin_prefetch(&vq->desc[heads[k] & mask]);
+	}
+	for (k = 0; k < max; k++) {
+		unsigned room = max_iov - used, niov = 1;
+		uint64_t total;
+
+		if (room &&
+		    chain_one(d, vq, heads[k], writable, iov + used, &hint)) {
+			total = iov[used].len;
+		} else {
+			/* Copies: the fast path keeps these in registers. */
+			unsigned h = hint, nv;
+			uint64_t sum;
+			int r = walk_chain_slow(
+			    d, vq, heads[k], writable, iov + used,
+			    room < VU_MAX_IOV ? room : VU_MAX_IOV, &nv, &sum,
+			    &h);
+
+			hint = h;
+			if (r == -VU_FAULT_TOO_MANY_SEGS && k)
+				break;
+			if (r < 0) {
+				*fault = r;
+				break;
+			}
+			niov = nv;
+			total = sum;
+		}
+		if (niov && writable)
+			__builtin_prefetch(iov[used].hva, 1, 3);
+		else if (niov)
+			__builtin_prefetch(iov[used].hva, 0, 3);
+		ch[k] = (struct vu_chain){iov + used, niov, heads[k],
+					  total > UINT32_MAX ? UINT32_MAX
+							     : (uint32_t)total};
+		used += niov;
+	}
+	vq->mem_hint = hint;
+	vq->last_avail = (uint16_t)(vq->last_avail + k);
+	return k;
 }
 
 /**
@@ -293,56 +376,11 @@ unsigned vu_vq_pop_burst(const struct vu_dev *d, struct vu_vq *vq,
 			 bool writable, struct vu_chain *ch, unsigned max,
 			 struct vu_iov *iov, unsigned max_iov, int *fault)
 {
-	uint16_t heads[VU_BURST_MAX];
-	int avail = vu_vq_avail(vq);
-	unsigned k, used = 0, mask = vq->num - 1u;
-
-	*fault = 0;
-	if (avail < 0) {
-		*fault = avail;
-		return 0;
-	}
-	if ((unsigned)avail < max)
-		max = (unsigned)avail;
-	if (max > VU_BURST_MAX)
-		max = VU_BURST_MAX;
-	/* The heads of the burst, each read once, and their descriptors on
-	 * their way to the cache before the first walk. */
-	for (k = 0; k < max; k++) {
-		heads[k] = le16toh(
-		    vq->avail->ring[(uint16_t)(vq->last_avail + k) & mask]);
-		__builtin_prefetch(&vq->desc[heads[k] & mask]);
-	}
-	for (k = 0; k < max; k++) {
-		unsigned room = max_iov - used, niov = 1;
-		uint64_t total;
-
-		if (room && chain_one(d, vq, heads[k], writable, iov + used)) {
-			total = iov[used].len;
-		} else {
-			int r =
-			    walk_chain(d, vq, heads[k], writable, iov + used,
-				       room < VU_MAX_IOV ? room : VU_MAX_IOV,
-				       &niov, &total, &vq->mem_hint);
-
-			if (r == -VU_FAULT_TOO_MANY_SEGS && k)
-				break;
-			if (r < 0) {
-				*fault = r;
-				break;
-			}
-		}
-		if (niov && writable)
-			__builtin_prefetch(iov[used].hva, 1, 3);
-		else if (niov)
-			__builtin_prefetch(iov[used].hva, 0, 3);
-		ch[k] = (struct vu_chain){iov + used, niov, heads[k],
-					  total > UINT32_MAX ? UINT32_MAX
-							     : (uint32_t)total};
-		used += niov;
-	}
-	vq->last_avail = (uint16_t)(vq->last_avail + k);
-	return k;
+	/* One copy of the loop per direction: the descriptor flags wanted
+	 * and the kind of prefetch become constants. */
+	if (writable)
+		return pop_burst(d, vq, true, ch, max, iov, max_iov, fault);
+	return pop_burst(d, vq, false, ch, max, iov, max_iov, fault);
 }
 
 /**

@@ -142,8 +142,10 @@ struct vsw_net_stats {
 	uint64_t fdb_entries;
 };
 
+/* An entry of a MAC table: @age seconds since its port last sent from
+ * it; @pinned: set by configuration, never learnt elsewhere nor aged. */
 typedef void (*vsw_fdb_cb)(const uint8_t mac[6], uint16_t vlan, int port,
-			   int64_t age, void *arg);
+			   int64_t age, bool pinned, void *arg);
 
 /*
  * A port's own service for slow-protocol frames (IEEE 802.1 reserved group

@@ -101,10 +101,12 @@ static inline void enqueue(struct vsw_thread *t, const struct vsw_port *out,
 			   struct pkt *p, uint16_t tci)
 {
 	uint16_t id = (uint16_t)out->id;
+	uint16_t n = t->outn[id]; /* read once: @dirty may alias it */
 
-	if (!t->outn[id])
+	if (!n)
 		t->dirty[t->n_dirty++] = id;
-	t->outq[id][t->outn[id]++] = (struct pkt_out){p, tci};
+	t->outq[id][n] = (struct pkt_out){p, tci};
+	t->outn[id] = (uint16_t)(n + 1);
 }
 
 /* Sources learned in this burst: each is learned (refreshed) once per burst
@@ -126,6 +128,9 @@ struct learn_memo {
 	 * a drop per frame) and there were at most FLOOD_MEMO of them. */
 	uint64_t fkey; /* MAC and VLAN, 0: none */
 	unsigned fn;
+	/* Frames of the burst flooded and sent to one port, added to the
+	 * network's counters once at its end. */
+	uint64_t flooded, unicast;
 	struct vsw_port *fo[FLOOD_MEMO];
 	uint16_t ftci[FLOOD_MEMO];
 };
@@ -197,30 +202,34 @@ static void flood_members(struct vsw_thread *t, struct vsw_port *in,
 }
 
 /* Flood @p to the network's members; the next frame of the burst to the
- * same destination reuses the egress list (inline: most floods do). */
+ * same destination reuses the egress list (inline: most floods do).
+ * @dkey: mac_key() of the destination and VLAN. */
 static inline void flood(struct vsw_thread *t, struct vsw_port *in,
 			 struct pkt *p, const struct vsw_idlist *members,
-			 struct learn_memo *memo)
+			 struct learn_memo *memo, uint64_t dkey)
 {
-	uint64_t fkey = p->tagged ? 0 : mac_key(p->data, p->vlan);
+	uint64_t fkey = p->tagged ? 0 : dkey;
+	unsigned fn;
 
 	if (!fkey || memo->fkey != fkey) {
 		flood_members(t, in, p, members, memo, fkey);
 		return;
 	}
-	for (unsigned i = 0; i < memo->fn; i++)
+	fn = memo->fn;
+	for (unsigned i = 0; i < fn; i++)
 		enqueue(t, memo->fo[i], p, memo->ftci[i]);
-	if (!memo->fn)
+	if (!fn)
 		stat_add(&t->pstats[in->id].drops[VSW_DROP_NO_PORTS], 1);
 }
 
-static void forward(struct vsw_thread *t, struct vsw_port *in, struct pkt *p,
-		    struct fdb *fdb, const struct vsw_idlist *members,
-		    int64_t now, struct learn_memo *memo)
+static void forward(struct vsw_thread *t, struct vsw_port *in,
+		    struct vsw_tstats_net *ns, struct pkt *p, struct fdb *fdb,
+		    const struct vsw_idlist *members, int64_t now,
+		    struct learn_memo *memo)
 {
-	struct vsw_tstats_net *ns = &t->nstats[in->net->id];
 	const uint8_t *dst = p->data;
 	uint64_t key = mac_key(p->data + 6, p->vlan);
+	uint64_t dkey = mac_key(dst, p->vlan);
 	uint64_t *seen = memo_slot(memo, key);
 	struct vsw_port *o;
 	uint16_t tci;
@@ -258,11 +267,9 @@ static void forward(struct vsw_thread *t, struct vsw_port *in, struct pkt *p,
 	*seen = key;
 lookup:
 
-	if (mac_is_multicast(dst)) {
+	if (dst[0] & 1) { /* group address: flood */
 		oid = -1;
 	} else {
-		uint64_t dkey = mac_key(dst, p->vlan);
-
 		if (memo->dkey != dkey) {
 			memo->dkey = dkey;
 			memo->doid =
@@ -271,8 +278,8 @@ lookup:
 		oid = memo->doid;
 	}
 	if (oid < 0) {
-		stat_add(&ns->flooded, 1);
-		flood(t, in, p, members, memo);
+		memo->flooded++;
+		flood(t, in, p, members, memo, dkey);
 		return;
 	}
 	if (oid == in->id) {
@@ -283,8 +290,8 @@ lookup:
 	if (!o || o->net != in->net ||
 	    !vsw_vlan_egress(vsw_port_vlan(o), p, &tci)) {
 		/* Stale entry (port removed or re-added): flood instead. */
-		stat_add(&ns->flooded, 1);
-		flood(t, in, p, members, memo);
+		memo->flooded++;
+		flood(t, in, p, members, memo, dkey);
 		return;
 	}
 	if (!atomic_load_explicit(&o->link_up, memory_order_relaxed) ||
@@ -292,7 +299,7 @@ lookup:
 		stat_add(&t->pstats[o->id].drops[VSW_DROP_PORT_DOWN], 1);
 		return;
 	}
-	stat_add(&ns->unicast, 1);
+	memo->unicast++;
 	enqueue(t, o, p, tci);
 }
 
@@ -441,6 +448,7 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 {
 	struct vsw_net *net = in->net;
 	struct vsw_tstats_port *ps = &t->pstats[in->id];
+	struct vsw_tstats_net *ns = &t->nstats[net->id];
 	struct fdb *fdb = atomic_load_explicit(&net->fdb, memory_order_acquire);
 	const struct vsw_idlist *members =
 	    atomic_load_explicit(&net->members, memory_order_acquire);
@@ -465,20 +473,17 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 		bytes += p->len;
 		offloads |= pkt_has_offload(p);
 		p->in_port = (uint16_t)in->id;
-		why = vsw_parse(p, mtu);
-		if (why == VSW_DROP_NONE)
-			why = vsw_vlan_ingress(vlan, p);
-		if (why == VSW_DROP_NONE && guard &&
-		    unlikely(vsw_is_dhcp_server_msg(p)))
-			why = VSW_DROP_DHCP_GUARD;
-		if (why != VSW_DROP_NONE) {
+		why = vsw_classify(p, mtu, vlan, guard);
+		if (unlikely(why != VSW_DROP_NONE)) {
 			stat_add(&ps->drops[why], 1);
 			continue;
 		}
-		forward(t, in, p, fdb, members, now, &memo);
+		forward(t, in, ns, p, fdb, members, now, &memo);
 	}
 	stat_add(&ps->rx_packets, n);
 	stat_add(&ps->rx_bytes, bytes);
+	stat_add(&ns->flooded, memo.flooded);
+	stat_add(&ns->unicast, memo.unicast);
 	flush(t, offloads);
 }
 

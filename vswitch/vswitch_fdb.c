@@ -786,6 +786,6 @@ void fdb_foreach(const struct fdb *fdb, int64_t now, vsw_fdb_cb cb, void *arg)
 		    (!(k & FDB_KEY_PIN) && fdb_expired(fdb, seen, now)))
 			continue;
 		vlan = fdb_key_split(k, mac);
-		cb(mac, vlan, (int)pid - 1, now - seen, arg);
+		cb(mac, vlan, (int)pid - 1, now - seen, k & FDB_KEY_PIN, arg);
 	}
 }

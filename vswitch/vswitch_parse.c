@@ -9,6 +9,48 @@
 
 #include "../lib/util.h"
 
+/* A frame's Ethernet header, parsed: the 802.1Q TCI (0 when untagged) is
+ * kept for the VLAN policy so the tag is read once. */
+static inline __attribute__((always_inline)) enum vsw_drop
+parse_eth(struct pkt *p, unsigned mtu, uint16_t *tci)
+{
+	struct pkt_cursor c;
+	const uint8_t *eth;
+	uint32_t src_hi;
+	uint16_t type, src_lo;
+
+	pkt_cursor_init(&c, p->data, p->len);
+	eth = pkt_pull(&c, 12);
+	if (!eth || !pkt_pull_be16(&c, &type))
+		return VSW_DROP_RUNT;
+	*tci = 0;
+	p->tagged = 0;
+	if (type == ETHERTYPE_VLAN) {
+		if (!pkt_pull_be16(&c, tci) || !pkt_pull_be16(&c, &type))
+			return VSW_DROP_RUNT;
+		p->tagged = 1;
+	}
+	/* A super-frame is checked against 64 KB where it came in and leaves
+	 * cut for a port that cannot take it whole: its segments, not the
+	 * super-frame, must fit the MTU. */
+	if (unlikely(p->ol.gso_type)) {
+		if ((size_t)p->ol.gso_size + p->ol.hdr_len - (p->len - c.left) >
+		    mtu)
+			return VSW_DROP_OVERSIZE;
+	} else if (c.left > mtu) {
+		return VSW_DROP_OVERSIZE;
+	}
+	/* Source MAC: neither a group address nor all zeros (six bytes read
+	 * as two words, not one by one). */
+	memcpy(&src_hi, eth + 6, 4);
+	memcpy(&src_lo, eth + 10, 2);
+	if ((eth[6] & 1) || !(src_hi | src_lo))
+		return VSW_DROP_BAD_SRC_MAC;
+	p->ethertype = type;
+	p->l3_ofs = (uint16_t)(p->len - c.left);
+	return VSW_DROP_NONE;
+}
+
 /**
  * vsw_parse() - check a frame's Ethernet header and record its offsets
  * @p: packet; @tagged, @l3_ofs and @ethertype are filled in
@@ -18,50 +60,16 @@
  */
 enum vsw_drop vsw_parse(struct pkt *p, unsigned mtu)
 {
-	struct pkt_cursor c;
-	const uint8_t *eth;
-	uint16_t type, tci;
+	uint16_t tci;
 
-	pkt_cursor_init(&c, p->data, p->len);
-	eth = pkt_pull(&c, 12);
-	if (!eth || !pkt_pull_be16(&c, &type))
-		return VSW_DROP_RUNT;
-	p->tagged = 0;
-	if (type == ETHERTYPE_VLAN) {
-		if (!pkt_pull_be16(&c, &tci) || !pkt_pull_be16(&c, &type))
-			return VSW_DROP_RUNT;
-		p->tagged = 1;
-	}
-	/* A super-frame is checked against 64 KB where it came in and leaves
-	 * cut for a port that cannot take it whole: its segments, not the
-	 * super-frame, must fit the MTU. */
-	if (c.left > mtu && !p->ol.gso_type)
-		return VSW_DROP_OVERSIZE;
-	if (p->ol.gso_type &&
-	    (size_t)p->ol.gso_size + p->ol.hdr_len - (p->len - c.left) > mtu)
-		return VSW_DROP_OVERSIZE;
-	if (mac_is_multicast(eth + 6) || mac_is_zero(eth + 6))
-		return VSW_DROP_BAD_SRC_MAC;
-	p->ethertype = type;
-	p->l3_ofs = (uint16_t)(p->len - c.left);
-	return VSW_DROP_NONE;
+	return parse_eth(p, mtu, &tci);
 }
 
-static uint16_t frame_tci(const struct pkt *p)
+/* The port's VLAN policy on a parsed frame whose tag (0: none) is @tci. */
+static inline __attribute__((always_inline)) enum vsw_drop
+vlan_ingress(const struct vsw_vlan *v, struct pkt *p, uint16_t tci)
 {
-	return p->tagged ? pkt_get_be16(p->data + 14) : 0;
-}
-
-/**
- * vsw_vlan_ingress() - put a frame in a VLAN according to its port
- * @v: ingress port's VLAN setting
- * @p: parsed packet; @vlan is set
- *
- * Return: VSW_DROP_NONE, or why the port refuses the frame
- */
-enum vsw_drop vsw_vlan_ingress(const struct vsw_vlan *v, struct pkt *p)
-{
-	uint16_t vid = frame_tci(p) & 0xfff;
+	uint16_t vid = tci & 0xfff;
 
 	switch (v->mode) {
 	case VSW_VLAN_ACCESS:
@@ -86,6 +94,23 @@ enum vsw_drop vsw_vlan_ingress(const struct vsw_vlan *v, struct pkt *p)
 		p->vlan = vid;
 		return VSW_DROP_NONE;
 	}
+}
+
+static uint16_t frame_tci(const struct pkt *p)
+{
+	return p->tagged ? pkt_get_be16(p->data + 14) : 0;
+}
+
+/**
+ * vsw_vlan_ingress() - put a frame in a VLAN according to its port
+ * @v: ingress port's VLAN setting
+ * @p: parsed packet; @vlan is set
+ *
+ * Return: VSW_DROP_NONE, or why the port refuses the frame
+ */
+enum vsw_drop vsw_vlan_ingress(const struct vsw_vlan *v, struct pkt *p)
+{
+	return vlan_ingress(v, p, frame_tci(p));
 }
 
 /**
@@ -122,25 +147,20 @@ bool vsw_vlan_egress(const struct vsw_vlan *v, const struct pkt *p,
 	}
 }
 
-/**
- * vsw_is_dhcp_server_msg() - whether a frame carries a DHCP server message
- * (a BOOTREPLY from UDP port 67: OFFER, ACK, NAK, to a client or a relay)
- * @p: classified packet (guest-controlled bytes)
- *
- * Return: true for an unfragmented IPv4 UDP datagram from port 67 whose
- * payload starts with op 2
- */
-bool vsw_is_dhcp_server_msg(const struct pkt *p)
+/* Whether the IPv4 packet at @l3, @left bytes to the frame's end
+ * (guest-controlled), is a DHCP server message.  The protocol byte is
+ * looked at first: for any other than UDP this is the only test after the
+ * length. */
+static inline __attribute__((always_inline)) bool
+ipv4_dhcp_server(const uint8_t *l3, size_t left)
 {
 	struct pkt_cursor c;
 	const uint8_t *ip, *udp, *op;
 	size_t ihl;
 
-	if (p->ethertype != ETHERTYPE_IPV4 || p->l3_ofs >= p->len)
-		return false;
-	pkt_cursor_init(&c, p->data + p->l3_ofs, p->len - p->l3_ofs);
+	pkt_cursor_init(&c, l3, left);
 	ip = pkt_pull(&c, 20);
-	if (!ip || ip[0] >> 4 != 4 || ip[9] != 17)
+	if (!ip || ip[9] != 17 || ip[0] >> 4 != 4)
 		return false;
 	/* Later fragments have no UDP header; first fragments do. */
 	if (pkt_get_be16(ip + 6) & 0x1fff)
@@ -153,4 +173,52 @@ bool vsw_is_dhcp_server_msg(const struct pkt *p)
 		return false;
 	op = pkt_pull(&c, 1);
 	return op && *op == 2;
+}
+
+/**
+ * vsw_is_dhcp_server_msg() - whether a frame carries a DHCP server message
+ * (a BOOTREPLY from UDP port 67: OFFER, ACK, NAK, to a client or a relay)
+ * @p: classified packet (guest-controlled bytes)
+ *
+ * Return: true for an unfragmented IPv4 UDP datagram from port 67 whose
+ * payload starts with op 2
+ */
+bool vsw_is_dhcp_server_msg(const struct pkt *p)
+{
+	return p->ethertype == ETHERTYPE_IPV4 && p->l3_ofs < p->len &&
+	       ipv4_dhcp_server(p->data + p->l3_ofs, p->len - p->l3_ofs);
+}
+
+/**
+ * vsw_classify() - everything the switch asks of a frame before it looks at
+ * MAC addresses, in one pass: the Ethernet header and tag (vsw_parse()), the
+ * ingress port's VLAN policy (vsw_vlan_ingress()) and, on a port with the
+ * DHCP guard, whether it carries a DHCP server message
+ * (vsw_is_dhcp_server_msg()); the same answers, in the same order, as those
+ * three
+ * @p: packet (guest-controlled bytes); @tagged, @l3_ofs, @ethertype and
+ *     @vlan are filled in
+ * @mtu: network MTU
+ * @v: ingress port's VLAN setting
+ * @guard: the ingress port may not send DHCP server messages
+ *
+ * Return: VSW_DROP_NONE, or why the frame must be dropped
+ */
+enum vsw_drop vsw_classify(struct pkt *p, unsigned mtu,
+			   const struct vsw_vlan *v, bool guard)
+{
+	enum vsw_drop why;
+	uint16_t tci;
+
+	why = parse_eth(p, mtu, &tci);
+	if (why != VSW_DROP_NONE)
+		return why;
+	why = vlan_ingress(v, p, tci);
+	if (why != VSW_DROP_NONE)
+		return why;
+	/* parse_eth() leaves l3_ofs at most len: no test for it here. */
+	if (guard && p->ethertype == ETHERTYPE_IPV4 &&
+	    unlikely(ipv4_dhcp_server(p->data + p->l3_ofs, p->len - p->l3_ofs)))
+		return VSW_DROP_DHCP_GUARD;
+	return VSW_DROP_NONE;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* fuzz_frame.c - libFuzzer target: every parser a guest's or a wire's frame
- * reaches: the switch parser and VLAN policy, egress tag gathering, offload
+ * reaches: the switch parser and VLAN policy (and the one-pass classifier
+ * against them, DHCP guard included), egress tag gathering, offload
  * checksum completion, TCP segmentation, L4 checksum filling */
 #include <stdint.h>
 #include <string.h>
@@ -21,6 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pkt p;
 	struct pkt *out[64];
 	size_t off = 0;
+	enum vsw_drop why, ref;
 	uint16_t tci;
 	int n;
 
@@ -36,6 +38,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size -= sizeof(h) + 4;
 
 	memcpy(buf, data, size);
+	/* The datapath's one-pass classifier answers as the separate checks
+	 * do (they run on the same bytes just below). */
+	p = (struct pkt){.data = buf, .len = (uint32_t)size};
+	why = vsw_classify(&p, 9000, &v, true);
+	p = (struct pkt){.data = buf, .len = (uint32_t)size};
+	ref = vsw_parse(&p, 9000);
+	if (ref == VSW_DROP_NONE)
+		ref = vsw_vlan_ingress(&v, &p);
+	if (ref == VSW_DROP_NONE && vsw_is_dhcp_server_msg(&p))
+		ref = VSW_DROP_DHCP_GUARD;
+	if (why != ref)
+		__builtin_trap();
 	p = (struct pkt){.data = buf, .len = (uint32_t)size};
 	if (vsw_parse(&p, 9000) == VSW_DROP_NONE &&
 	    vsw_vlan_ingress(&v, &p) == VSW_DROP_NONE &&

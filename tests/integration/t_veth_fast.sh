@@ -39,7 +39,6 @@ rx=$(jget '.counters.rx_bytes' port show "va$S")
 log "fast path from a: $fbytes of $rx bytes, $super super-frames"
 [ "$fbytes" -gt $((40 << 20)) ] || fail "only $fbytes bytes took the fast path"
 [ "$super" -gt 0 ] || fail "no super-frame took the fast path"
-[ "$rx" -ge "$fbytes" ] || fail "port rx_bytes $rx leaves out the fast path"
 # The packet socket's filter hides what the fast path took: vnetd itself
 # received only the rest (ARP, the handshake), not a second copy.
 [ $((rx - fbytes)) -lt $((4 << 20)) ] ||
@@ -102,6 +101,8 @@ fi
 # vnetd killed: the tcx links go with it, nothing forwards a -> b.
 kill9_vnetd
 no_ping "a$S" 10.241.$N.12
+# (tcx links do not show here; on a kernel without tcx the fast path uses
+# a clsact qdisc, whose filter must be gone too)
 tc filter show dev "vh-va$S" ingress 2>/dev/null | grep -q bpf &&
 	fail "a TC program stayed on vh-va$S"
 

@@ -188,7 +188,7 @@ struct recount {
 };
 
 static void recount_cb(const uint8_t mac[6], uint16_t vlan, int port,
-		       int64_t age, void *arg)
+		       int64_t age, bool pinned, void *arg)
 {
 	struct recount *r = arg;
 
