@@ -223,11 +223,11 @@ static bool tap_remove(struct vnic *v)
  * frames still come alone.  Any burst of more than one frame ends it.
  *
  * A ring burst must choose its number of reads, and give each a buffer (64
- * KB with offloads) before it knows how many frames wait: it submits as
- * many as the last burst found frames, plus one to see the queue's end,
- * and twice as many as last time when every read found a frame.  So a
- * queue that holds a few frames costs a few buffers, and a full one
- * reaches the whole burst in a few calls. */
+ * KB with offloads) before it knows how many frames wait: it first submits
+ * as many as the last burst found frames, plus one to see the queue's end,
+ * then, while every read finds a frame, a round of twice as many.  So a
+ * queue that holds a few frames costs a few buffers, and a full one a few
+ * rounds. */
 #define TAP_LONE_READS 8
 
 static void tap_rx_learn(struct vnic_tap *t, unsigned want, unsigned found,
@@ -289,22 +289,34 @@ static bool tap_rx_frame(struct vnic_tap *t, const struct virtio_net_hdr *h,
 	return true;
 }
 
-/* Receive with one io_uring_enter() for all reads of the burst. */
-static int tap_rx_ring(struct vnic_tap *t, struct pkt_pool *pool,
-		       struct pkt **pkts, unsigned n)
+/**
+ * struct tap_rx_round - what the rounds of one ring burst found
+ * @got: frames handed on
+ * @found: reads that returned a frame (handed on or dropped)
+ * @emptied: a read found the queue empty
+ * @err: the first error other than EAGAIN and EINTR (positive errno)
+ */
+struct tap_rx_round {
+	unsigned got, found;
+	bool emptied;
+	int err;
+};
+
+/* One io_uring_enter() for @want reads (at most VNIC_URING_MAX) into
+ * @pkts beyond those @r got already.  Return: reads submitted. */
+static unsigned tap_rx_round(struct vnic_tap *t, struct pkt_pool *pool,
+			     struct pkt **pkts, unsigned want,
+			     struct tap_rx_round *r)
 {
 	struct virtio_net_hdr h[VNIC_URING_MAX];
 	struct iovec iov[VNIC_URING_MAX][2];
 	const struct iovec *iovs[VNIC_URING_MAX];
-	unsigned cnts[VNIC_URING_MAX], got = 0, found = 0, k, want;
+	unsigned cnts[VNIC_URING_MAX], k;
 	struct pkt *p[VNIC_URING_MAX];
 	size_t room[VNIC_URING_MAX];
-	int res[VNIC_URING_MAX], err = 0;
-	bool emptied = false, broke;
+	int res[VNIC_URING_MAX];
+	bool broke;
 
-	want = t->rx_lone > 1 ? 1 : t->rx_want;
-	if (want > n)
-		want = n;
 	for (k = 0; k < want; k++) {
 		p[k] = tap_rx_buf(t, pool, &room[k]);
 		if (!p[k])
@@ -321,22 +333,51 @@ static int tap_rx_ring(struct vnic_tap *t, struct pkt_pool *pool,
 	broke = vnic_uring_rw(t->rxu, iovs, cnts, k, res) < 0;
 	for (unsigned i = 0; i < k; i++) {
 		if (res[i] >= 0) {
-			found++;
+			r->found++;
 			if (tap_rx_frame(t, &h[i], p[i], (size_t)res[i],
 					 room[i]))
-				pkts[got++] = p[i];
+				pkts[r->got++] = p[i];
 			continue;
 		}
 		pkt_free(p[i]);
 		if (res[i] == -EAGAIN)
-			emptied = true;
-		else if (res[i] != -EINTR && !(broke && res[i] == -EIO) && !err)
-			err = -res[i];
+			r->emptied = true;
+		else if (res[i] != -EINTR && !(broke && res[i] == -EIO) &&
+			 !r->err)
+			r->err = -res[i];
 	}
-	tap_rx_learn(t, k, found, emptied);
-	if (err && !got) /* else report it on the next call */
-		return -(err == EBADFD ? ENODEV : err);
-	return (int)got;
+	return k;
+}
+
+/* Receive through the ring: rounds of reads, each one io_uring_enter(),
+ * twice as many as the last while every read finds a frame, until the
+ * queue is empty or @n frames are read (an epoll round to come back for
+ * the rest costs more than one more round here).  Frames coming alone
+ * take one read and one round. */
+static int tap_rx_ring(struct vnic_tap *t, struct pkt_pool *pool,
+		       struct pkt **pkts, unsigned n)
+{
+	struct tap_rx_round r = {0};
+	bool lone = t->rx_lone > 1;
+	unsigned want = lone ? 1 : t->rx_want, tried = 0;
+
+	while (r.found < n) {
+		unsigned k;
+
+		if (want > n - r.found)
+			want = n - r.found;
+		if (want > VNIC_URING_MAX)
+			want = VNIC_URING_MAX;
+		k = tap_rx_round(t, pool, pkts, want, &r);
+		tried += k;
+		if (k < want || r.emptied || r.err || lone)
+			break;
+		want *= 2;
+	}
+	tap_rx_learn(t, tried, r.found, r.emptied);
+	if (r.err && !r.got) /* else report it on the next call */
+		return -(r.err == EBADFD ? ENODEV : r.err);
+	return (int)r.got;
 }
 
 static int tap_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
