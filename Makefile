@@ -18,7 +18,7 @@
 BUILD    ?= build
 .DEFAULT_GOAL := all
 CC       ?= cc
-PKGS     := libnl-3.0 libnl-route-3.0 jansson sqlite3 libpcap
+PKGS     := libnl-3.0 libnl-route-3.0 jansson sqlite3 libpcap liburing
 SAN      ?=
 OPT      ?= -O2 -g
 

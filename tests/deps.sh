@@ -10,7 +10,7 @@ clang clang-format cppcheck libclang-rt-14-dev dpdk-dev qemu-system-x86 busybox-
 curl python3-prometheus-client bash-completion systemd-container
 isc-dhcp-client dhcpcd-base dnsmasq-base kea-admin util-linux
 openvswitch-switch wrk nftables
-llvm libbpf-dev"
+llvm libbpf-dev liburing-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

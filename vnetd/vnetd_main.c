@@ -49,6 +49,9 @@ static void usage(FILE *f)
 	       "                        or a Unix socket path\n"
 	       "  -t, --threads N       datapath threads (1)\n"
 	       "  -P, --poll            busy-poll datapath (one core each)\n"
+	       "      --no-io-uring     taps read and write one frame per "
+	       "system call\n"
+	       "                        (also VNETD_IO_URING=0)\n"
 	       "  -d, --daemon          detach and run in the background\n"
 	       "  -h, --help            this text\n");
 }
@@ -68,6 +71,7 @@ static int parse_args(int argc, char **argv, struct vnetd *d)
 	    {"poll", no_argument, NULL, 'P'},
 	    {"daemon", no_argument, NULL, 'd'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"no-io-uring", no_argument, NULL, 'U'},
 	    {0},
 	};
 	struct vnetd_opts *o = &d->opts;
@@ -138,6 +142,9 @@ static int parse_args(int argc, char **argv, struct vnetd *d)
 		case 'h':
 			usage(stdout);
 			exit(0);
+		case 'U': /* long option only */
+			vnic_io_uring_allow(false);
+			break;
 		default:
 			usage(stderr);
 			return -EINVAL;

@@ -6,6 +6,12 @@
  * configured on it, survives a vnetd restart; vnetd re-attaches by name.  It
  * is deleted when the port is deleted.  A tap keeps working for vnetd when
  * it is moved to another network namespace: the fd stays bound to it.
+ *
+ * A burst is one system call where the kernel allows io_uring (vnic_uring.c):
+ * a receive ring for the queue's owner and a transmit ring that one thread
+ * at a time takes; a thread that finds it taken, and every tap where
+ * io_uring is off or refused, reads and writes one frame per readv() or
+ * writev().
  */
 #include "vnic_provider.h"
 
@@ -17,12 +23,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "../lib/log.h"
 #include "../lib/util.h"
 #include "../lib/vnet_hdr.h"
+#include "vnic_uring.h"
 
 struct vnic_tap {
 	struct vnic base;
@@ -31,6 +40,10 @@ struct vnic_tap {
 	int ifindex; /* in vnetd's namespace; 0 when elsewhere */
 	bool remove;
 	unsigned rx_lone; /* reads left to try one at a time (lone frames) */
+	unsigned rx_want; /* reads the next ring burst submits */
+	struct vnic_uring *rxu; /* receive ring (queue owner), or NULL */
+	struct vnic_uring *txu; /* transmit ring, or NULL */
+	atomic_flag tx_busy;	/* a thread is using txu */
 	char netns[64];
 };
 
@@ -58,28 +71,41 @@ static unsigned tap_offloads_on(int fd)
 	return 0;
 }
 
+/* 10 ms apart: half a second for a dead vnetd's rings to let go. */
+#define TAP_BUSY_TRIES 50
+
 static int tap_attach(const char *name, int *fd_out, unsigned *ol, char *err,
 		      size_t errlen)
 {
 	struct ifreq ifr = {0};
 	int fd, ret;
 
-	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot open /dev/net/tun: %s",
-			 strerror(errno));
-		return ret;
-	}
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		ret = -errno;
+	/* EBUSY for a while after a vnetd that was killed: the kernel tears
+	 * down its io_uring rings, which hold the tap too, some 20 ms after
+	 * the process is gone. */
+	for (int tries = 0;; tries++) {
+		fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0) {
+			ret = -errno;
+			snprintf(err, errlen, "cannot open /dev/net/tun: %s",
+				 strerror(errno));
+			return ret;
+		}
+		ret = ioctl(fd, TUNSETIFF, &ifr) < 0 ? -errno : 0;
+		if (!ret)
+			break;
+		close(fd);
+		if (ret != -EBUSY || tries == TAP_BUSY_TRIES)
+			break;
+		usleep(10 * 1000);
+	}
+	if (ret) {
 		snprintf(err, errlen,
 			 "cannot create or attach tap '%s': %s (a device of "
 			 "that name that is not a vnet tap?)",
-			 name, strerror(errno));
-		close(fd);
+			 name, strerror(-ret));
 		return ret;
 	}
 	*ol = tap_offloads_on(fd);
@@ -107,6 +133,8 @@ static int tap_open_common(const struct vnic_ops *ops,
 		return -ENOMEM;
 	vnic_base_init(&t->base, ops, params);
 	t->fd = -1;
+	t->rx_want = 1;
+	atomic_flag_clear(&t->tx_busy);
 	if (params->netns) {
 		snprintf(t->netns, sizeof(t->netns), "%s", params->netns);
 		ret = vnic_netns_enter(params->netns, &saved);
@@ -131,6 +159,12 @@ static int tap_open_common(const struct vnic_ops *ops,
 		t->ifindex = vnic_link_ifindex(params->name);
 	if (params->netns)
 		vnic_netns_leave(saved);
+	/* Without a ring the tap works as well, a call per frame. */
+	if (!ret && !vnic_uring_open(t->fd, false, &t->rxu) &&
+	    vnic_uring_open(t->fd, true, &t->txu)) {
+		vnic_uring_close(t->rxu);
+		t->rxu = NULL;
+	}
 	if (ret) {
 		if (t->fd >= 0) {
 			if (ioctl(t->fd, TUNSETPERSIST, 0) < 0) {
@@ -168,6 +202,8 @@ static void tap_close(struct vnic *v)
 	if (t->remove && ioctl(t->fd, TUNSETPERSIST, 0) < 0 && errno != EBADFD)
 		vlog(VNIC, WARN, "%s: cannot drop persistence: %s", v->name,
 		     strerror(errno));
+	vnic_uring_close(t->rxu);
+	vnic_uring_close(t->txu);
 	close(t->fd);
 	free(t);
 }
@@ -184,18 +220,123 @@ static bool tap_remove(struct vnic *v)
  * thread again at once: after a burst that was one lone frame, the next
  * bursts read one frame each and skip the empty read, for a few bursts;
  * then one burst reads until the queue is empty again to see whether
- * frames still come alone.  Any burst of more than one frame ends it. */
+ * frames still come alone.  Any burst of more than one frame ends it.
+ *
+ * A ring burst must choose its number of reads, and give each a buffer (64
+ * KB with offloads) before it knows how many frames wait: it submits as
+ * many as the last burst found frames, plus one to see the queue's end,
+ * and twice as many as last time when every read found a frame.  So a
+ * queue that holds a few frames costs a few buffers, and a full one
+ * reaches the whole burst in a few calls. */
 #define TAP_LONE_READS 8
 
-static void tap_rx_learn(struct vnic_tap *t, unsigned want, unsigned tried,
+static void tap_rx_learn(struct vnic_tap *t, unsigned want, unsigned found,
 			 bool emptied)
 {
-	if (emptied)
-		t->rx_lone = tried == 1 ? TAP_LONE_READS : 0;
-	else if (want == 1 && t->rx_lone)
+	if (emptied) {
+		t->rx_lone = found == 1 ? TAP_LONE_READS : 0;
+		t->rx_want = found + 1;
+	} else if (want == 1 && t->rx_lone) {
 		t->rx_lone--;
-	else
+	} else {
 		t->rx_lone = 0;
+		t->rx_want = 2 * want;
+	}
+	if (t->rx_want > VNIC_URING_MAX)
+		t->rx_want = VNIC_URING_MAX;
+}
+
+/* A receive buffer: big when the kernel may hand us a super-frame. */
+static struct pkt *tap_rx_buf(struct vnic_tap *t, struct pkt_pool *pool,
+			      size_t *room)
+{
+	struct pkt *p = NULL;
+
+	/* With offloads on, any read may be a 64 KB super-frame. */
+	if (t->ol)
+		p = pkt_pool_alloc_big(pool);
+	*room = p ? PKT_GSO_MAX_FRAME + 1 : PKT_MAX_FRAME;
+	if (!p)
+		p = pkt_pool_alloc(pool);
+	if (!p)
+		vnic_count_drop(&t->base, VNIC_DROP_NO_BUFFER, 1);
+	return p;
+}
+
+/* @r bytes were read into @h and @p: keep the frame, or count and free it.
+ * Return: whether @p is a frame to hand on. */
+static bool tap_rx_frame(struct vnic_tap *t, const struct virtio_net_hdr *h,
+			 struct pkt *p, size_t r, size_t room)
+{
+	enum vnet_hdr_err e;
+
+	if (r < sizeof(*h)) {
+		pkt_free(p);
+		return false;
+	}
+	p->len = (uint32_t)(r - sizeof(*h));
+	if (p->len >= room) {
+		vnic_count_drop(&t->base, VNIC_DROP_TRUNCATED, 1);
+		pkt_free(p);
+		return false;
+	}
+	e = vnet_hdr_to_pkt(h, t->ol, p);
+	if (e != VNET_HDR_OK) {
+		vnic_count_drop(&t->base, vnic_drop_hdr(e), 1);
+		pkt_free(p);
+		return false;
+	}
+	return true;
+}
+
+/* Receive with one io_uring_enter() for all reads of the burst. */
+static int tap_rx_ring(struct vnic_tap *t, struct pkt_pool *pool,
+		       struct pkt **pkts, unsigned n)
+{
+	struct virtio_net_hdr h[VNIC_URING_MAX];
+	struct iovec iov[VNIC_URING_MAX][2];
+	const struct iovec *iovs[VNIC_URING_MAX];
+	unsigned cnts[VNIC_URING_MAX], got = 0, found = 0, k, want;
+	struct pkt *p[VNIC_URING_MAX];
+	size_t room[VNIC_URING_MAX];
+	int res[VNIC_URING_MAX], err = 0;
+	bool emptied = false, broke;
+
+	want = t->rx_lone > 1 ? 1 : t->rx_want;
+	if (want > n)
+		want = n;
+	for (k = 0; k < want; k++) {
+		p[k] = tap_rx_buf(t, pool, &room[k]);
+		if (!p[k])
+			break;
+		iov[k][0] = (struct iovec){&h[k], sizeof(h[k])};
+		iov[k][1] = (struct iovec){p[k]->data, room[k]};
+		iovs[k] = iov[k];
+		cnts[k] = 2;
+	}
+	if (!k)
+		return 0;
+	/* A ring that broke read nothing for the entries it left: the next
+	 * call reads them with readv(). */
+	broke = vnic_uring_rw(t->rxu, iovs, cnts, k, res) < 0;
+	for (unsigned i = 0; i < k; i++) {
+		if (res[i] >= 0) {
+			found++;
+			if (tap_rx_frame(t, &h[i], p[i], (size_t)res[i],
+					 room[i]))
+				pkts[got++] = p[i];
+			continue;
+		}
+		pkt_free(p[i]);
+		if (res[i] == -EAGAIN)
+			emptied = true;
+		else if (res[i] != -EINTR && !(broke && res[i] == -EIO) && !err)
+			err = -res[i];
+	}
+	tap_rx_learn(t, k, found, emptied);
+	if (err && !got) /* else report it on the next call */
+		return -(err == EBADFD ? ENODEV : err);
+	return (int)got;
 }
 
 static int tap_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
@@ -205,24 +346,18 @@ static int tap_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 	unsigned got = 0, tried = 0, want = t->rx_lone > 1 ? 1 : n;
 	bool emptied = false;
 
+	if (vnic_uring_usable(t->rxu))
+		return tap_rx_ring(t, pool, pkts, n);
 	for (; tried < want; tried++) {
 		struct virtio_net_hdr h;
-		struct pkt *p = NULL;
 		struct iovec iov[2];
-		enum vnet_hdr_err e;
+		struct pkt *p;
 		size_t room;
 		ssize_t r;
 
-		/* With offloads on, any read may be a 64 KB super-frame. */
-		if (t->ol)
-			p = pkt_pool_alloc_big(pool);
-		room = p ? PKT_GSO_MAX_FRAME + 1 : PKT_MAX_FRAME;
+		p = tap_rx_buf(t, pool, &room);
 		if (!p)
-			p = pkt_pool_alloc(pool);
-		if (!p) {
-			vnic_count_drop(v, VNIC_DROP_NO_BUFFER, 1);
 			break;
-		}
 		iov[0] = (struct iovec){&h, sizeof(h)};
 		iov[1] = (struct iovec){p->data, room};
 		r = readv(t->fd, iov, 2);
@@ -237,63 +372,121 @@ static int tap_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 				break; /* report it on the next call */
 			return -(err == EBADFD ? ENODEV : err);
 		}
-		if ((size_t)r < sizeof(h)) {
-			pkt_free(p);
-			continue;
-		}
-		p->len = (uint32_t)((size_t)r - sizeof(h));
-		if (p->len >= room) {
-			vnic_count_drop(v, VNIC_DROP_TRUNCATED, 1);
-			pkt_free(p);
-			continue;
-		}
-		e = vnet_hdr_to_pkt(&h, t->ol, p);
-		if (e != VNET_HDR_OK) {
-			vnic_count_drop(v, vnic_drop_hdr(e), 1);
-			pkt_free(p);
-			continue;
-		}
-		pkts[got++] = p;
+		if (tap_rx_frame(t, &h, p, (size_t)r, room))
+			pkts[got++] = p;
 	}
 	tap_rx_learn(t, want, tried, emptied);
 	return (int)got;
 }
 
-static int tap_tx_burst(struct vnic *v, unsigned txq, const struct pkt_out *out,
-			unsigned n, uint64_t *bytes)
+/* The iovec of one frame to send, its header in @h: its count. */
+static unsigned tap_tx_iov(const struct pkt_out *o, struct virtio_net_hdr *h,
+			   uint8_t tag[4], struct iovec iov[4])
 {
-	struct vnic_tap *t = to_tap(v);
-	unsigned sent = 0;
+	vnet_hdr_from_pkt(o->pkt, o->tci, h);
+	iov[0] = (struct iovec){h, sizeof(*h)};
+	return pkt_tx_iov(o->pkt, o->tci, tag, iov + 1) + 1;
+}
 
+/* writev() frame by frame; after EBADFD (device gone) the rest are not
+ * tried and fail alike. */
+static void tap_tx_writev(struct vnic_tap *t, const struct pkt_out *out,
+			  unsigned n, int *res, bool redo_eio)
+{
 	for (unsigned i = 0; i < n; i++) {
 		struct virtio_net_hdr h;
 		struct iovec iov[4];
 		uint8_t tag[4];
 		unsigned cnt;
 
-		vnet_hdr_from_pkt(out[i].pkt, out[i].tci, &h);
-		iov[0] = (struct iovec){&h, sizeof(h)};
-		cnt = pkt_tx_iov(out[i].pkt, out[i].tci, tag, iov + 1);
-		if (writev(t->fd, iov, (int)cnt + 1) < 0) {
-			if (errno == EBADFD && !sent)
-				return -ENODEV;
-			if (errno == EBADFD) {
-				/* Device gone mid-burst: the rest are lost
-				 * here, the next call reports the failure. */
-				vnic_count_drop(v, VNIC_DROP_TX_ERROR, n - i);
-				break;
-			}
-			/* EIO: the device is down; EAGAIN: queue full. */
-			vnic_count_drop(v,
-					errno == EAGAIN ? VNIC_DROP_TX_FULL
-							: VNIC_DROP_TX_ERROR,
-					1);
+		if (redo_eio && res[i] != -EIO)
+			continue;
+		cnt = tap_tx_iov(&out[i], &h, tag, iov);
+		res[i] = writev(t->fd, iov, (int)cnt) < 0 ? -errno : 0;
+		if (res[i] == -EBADFD) {
+			while (++i < n)
+				res[i] = -EBADFD;
+			return;
+		}
+	}
+}
+
+/* Send @n (at most VNIC_URING_MAX) frames, their results in @res: through
+ * the transmit ring when this thread gets it, else frame by frame. */
+static void tap_tx_some(struct vnic_tap *t, const struct pkt_out *out,
+			unsigned n, int *res)
+{
+	struct virtio_net_hdr h[VNIC_URING_MAX];
+	struct iovec iov[VNIC_URING_MAX][4];
+	const struct iovec *iovs[VNIC_URING_MAX];
+	uint8_t tag[VNIC_URING_MAX][4];
+	unsigned cnts[VNIC_URING_MAX];
+	bool broke;
+
+	if (!vnic_uring_usable(t->txu) ||
+	    atomic_flag_test_and_set_explicit(&t->tx_busy,
+					      memory_order_acquire)) {
+		tap_tx_writev(t, out, n, res, false);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		cnts[i] = tap_tx_iov(&out[i], &h[i], tag[i], iov[i]);
+		iovs[i] = iov[i];
+	}
+	broke = vnic_uring_rw(t->txu, iovs, cnts, n, res) < 0;
+	atomic_flag_clear_explicit(&t->tx_busy, memory_order_release);
+	/* Entries a broken ring did not take were not written. */
+	if (broke)
+		tap_tx_writev(t, out, n, res, true);
+}
+
+/* Count the results of @n frames (see "Transmit accounting"): bytes for
+ * those that went, a drop reason for each other.  Return: frames sent, or
+ * -ENODEV when @may_fail and the device was gone for every frame (then
+ * none is counted). */
+static int tap_tx_account(struct vnic *v, const struct pkt_out *out,
+			  const int *res, unsigned n, bool may_fail,
+			  uint64_t *bytes)
+{
+	unsigned sent = 0, gone = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		gone += res[i] == -EBADFD;
+	if (may_fail && gone == n)
+		return -ENODEV;
+	for (unsigned i = 0; i < n; i++) {
+		if (res[i] >= 0) {
+			*bytes += pkt_tx_len(out[i].pkt, out[i].tci);
+			sent++;
 			continue;
 		}
-		*bytes += pkt_tx_len(out[i].pkt, out[i].tci);
-		sent++;
+		/* EAGAIN: queue full; EIO: device down; EBADFD: device gone
+		 * mid-burst, the next call reports it. */
+		vnic_count_drop(v,
+				res[i] == -EAGAIN ? VNIC_DROP_TX_FULL
+						  : VNIC_DROP_TX_ERROR,
+				1);
 	}
 	return (int)sent;
+}
+
+static int tap_tx_burst(struct vnic *v, unsigned txq, const struct pkt_out *out,
+			unsigned n, uint64_t *bytes)
+{
+	struct vnic_tap *t = to_tap(v);
+	int res[VNIC_URING_MAX], sent = 0;
+
+	for (unsigned off = 0, m; off < n; off += m) {
+		int r;
+
+		m = n - off < VNIC_URING_MAX ? n - off : VNIC_URING_MAX;
+		tap_tx_some(t, out + off, m, res);
+		r = tap_tx_account(v, out + off, res, m, off == 0, bytes);
+		if (r < 0)
+			return r;
+		sent += r;
+	}
+	return sent;
 }
 
 static int tap_rx_fd(const struct vnic *v, unsigned rxq)
@@ -319,6 +512,11 @@ static void tap_describe(const struct vnic *v, json_t *obj)
 	const struct vnic_tap *t = to_tap(v);
 
 	json_object_set_new(obj, "device", json_string(v->name));
+	json_object_set_new(
+	    obj, "io",
+	    json_string(vnic_uring_usable(t->rxu) && vnic_uring_usable(t->txu)
+			    ? "io_uring"
+			    : "readv"));
 	if (t->netns[0])
 		json_object_set_new(obj, "netns", json_string(t->netns));
 }
