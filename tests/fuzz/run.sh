@@ -32,7 +32,7 @@ LIBS="lib/pkt.c lib/util.c lib/vnet_hdr.c lib/jsonrpc.c lib/log.c
       vmm-glue/vmm_netdev.c vmm-glue/vmm_vfio.c
       vnic/vnic.c vnic/vnic_vhost_user.c vnic/vnic_tap.c vnic/vnic_afpacket.c
       vnic/vnic_pcap.c vnic/vnic_link.c vnic/vnic_dummy.c vnic/vnic_gateway.c
-      vnic/vnic_gateway_nat.c
+      vnic/vnic_gateway_nat.c vnic/vnic_uring.c
       $(ls dhcp/*.c nat/*.c teaming/*.c sriov/*.c 2>/dev/null)"
 pass=0 failn=0
 
@@ -53,7 +53,7 @@ run_target() {
 	t=$1
 	# shellcheck disable=SC2086
 	if ! clang $CF -fsanitize=fuzzer -o $B/fuzz_$t tests/fuzz/fuzz_$t.c \
-		$B/libfuzz.a $(pkg-config --libs jansson libnl-route-3.0 libpcap) \
+		$B/libfuzz.a $(pkg-config --libs jansson libnl-route-3.0 libpcap liburing) \
 		-lpthread >$B/fuzz_$t.log 2>&1; then
 		{ echo "FAIL  fuzz_$t: does not build"; sed 's/^/      /' $B/fuzz_$t.log; } >$B/fuzz_$t.out
 		return
