@@ -35,6 +35,8 @@
 #   RATES="10000 100000 500000" ROUNDS=5 SECS=5
 #   SIDES="vnet bridge vhostnet" (a subset to run)
 #   VNET_GUEST_CACHE=dir: the test guest (default tests/guest/cache)
+#   BASE_BUILD=dir: also side "base", the vnet side with that build's
+#             vnetd (its own guest, vnetd and sink), to compare two builds
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=$(readlink -f "${1:-build}")
@@ -45,11 +47,12 @@ SIDES=${SIDES:-vnet bridge vhostnet}
 G=${VNET_GUEST_CACHE:-$HERE/../tests/guest/cache}
 T=$(mktemp -d /tmp/vnet-ecpuvm.XXXXXX)
 NSS="vmcpu-a vmcpu-b"
+[ -n "${BASE_BUILD:-}" ] && NSS="$NSS vmcpu-c"
 LINKS="vmcbr0 vmcbt0 vmcht0 vmcbv"
-vpid='' qpids=''
+vpid='' bpid='' qpids=''
 cleanup() {
 	for p in $qpids; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-	[ -n "$vpid" ] && kill "$vpid" 2>/dev/null && wait "$vpid" 2>/dev/null
+	for p in $vpid $bpid; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
 	for d in $LINKS; do ip link del "$d" 2>/dev/null; done
 	for n in $NSS; do ip netns del "$n" 2>/dev/null; done
 	rm -rf "$T"
@@ -74,11 +77,12 @@ for s in $SIDES; do
 					echo 'vhost_net not loaded'))"
 			continue
 		fi ;;
-	vnet | bridge) ;;
+	vnet | bridge | base) ;;
 	*) die "unknown side $s" ;;
 	esac
 	run_sides="$run_sides $s"
 done
+[ -n "${BASE_BUILD:-}" ] && run_sides="$run_sides base"
 
 # The guest: the test guest's kernel and initramfs with vm_evgen appended
 # as a second cpio archive (the kernel unpacks both).
@@ -98,23 +102,33 @@ for n in $NSS; do
 			net.ipv6.conf.default.disable_ipv6=1 ||
 		die "cannot make namespace $n"
 done
-"$BUILD/vnetd" --socket "$T/vnet.sock" --state "$T/vnet.db" \
-	--pidfile "$T/vnet.pid" --log-file "$T/vnet.log" </dev/null \
-	>/dev/null 2>&1 &
-vpid=$!
-vnetctl() { "$BUILD/vnetctl" --socket "$T/vnet.sock" "$@"; }
-for _ in $(seq 50); do
-	vnetctl status >/dev/null 2>&1 && break
-	sleep 0.1
-done
-vnetctl network create ecpuvm --type private >/dev/null &&
-	vnetctl port add ecpuvm --vhost-user "$T/vu.sock" >/dev/null &&
-	vnetctl port add ecpuvm --veth vmcsa --netns vmcpu-a \
-		--mac 02:76:6e:00:01:0a >/dev/null ||
-	die "cannot set up vnetd: $(tail -3 "$T/vnet.log")"
-sysctl -qw net.ipv6.conf.vh-vmcsa.disable_ipv6=1
-ip -n vmcpu-a link set vmcsa up &&
-	ip link add vmcbr0 type bridge &&
+# start_vnetd BUILD NAME SINK NS MAC VAR: a vnetd with a private network
+# of a vhost-user port ($T/NAME-vu.sock) and a veth port SINK into NS; its
+# pid in $VAR.
+start_vnetd() {
+	"$1/vnetd" --socket "$T/$2.sock" --state "$T/$2.db" \
+		--pidfile "$T/$2.pid" --log-file "$T/$2.log" </dev/null \
+		>/dev/null 2>&1 &
+	eval "$6=$!"
+	for _ in $(seq 50); do
+		"$1/vnetctl" --socket "$T/$2.sock" status >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	"$1/vnetctl" --socket "$T/$2.sock" network create ecpuvm \
+		--type private >/dev/null &&
+		"$1/vnetctl" --socket "$T/$2.sock" port add ecpuvm \
+			--vhost-user "$T/$2-vu.sock" >/dev/null &&
+		"$1/vnetctl" --socket "$T/$2.sock" port add ecpuvm --veth "$3" \
+			--netns "$4" --mac "$5" >/dev/null ||
+		die "cannot set up $2's vnetd: $(tail -3 "$T/$2.log")"
+	sysctl -qw "net.ipv6.conf.vh-$3.disable_ipv6=1"
+	ip -n "$4" link set "$3" up || die "cannot set up $3"
+}
+start_vnetd "$BUILD" vnet vmcsa vmcpu-a 02:76:6e:00:01:0a vpid
+[ -n "${BASE_BUILD:-}" ] &&
+	start_vnetd "$(readlink -f "$BASE_BUILD")" base vmcsc vmcpu-c \
+		02:76:6e:00:01:0c bpid
+ip link add vmcbr0 type bridge &&
 	sysctl -qw net.ipv6.conf.vmcbr0.disable_ipv6=1 &&
 	ip link add vmcbv type veth peer name vmcsb netns vmcpu-b &&
 	ip -n vmcpu-b link set vmcsb address 02:76:6e:00:01:0b &&
@@ -152,7 +166,9 @@ guest() {
 : >"$T/guests"
 for s in $run_sides; do
 	case $s in
-	vnet) guest vnet 1 -chardev "socket,id=c0,path=$T/vu.sock,reconnect=1" \
+	vnet) guest vnet 1 -chardev "socket,id=c0,path=$T/vnet-vu.sock,reconnect=1" \
+		-netdev vhost-user,id=n0,chardev=c0 ;;
+	base) guest base 4 -chardev "socket,id=c0,path=$T/base-vu.sock,reconnect=1" \
 		-netdev vhost-user,id=n0,chardev=c0 ;;
 	bridge) guest bridge 2 -netdev \
 		tap,id=n0,ifname=vmcbt0,script=no,downscript=no,vhost=off ;;
@@ -164,11 +180,13 @@ done
 echo "event-mode CPU per Mpkt for a VM's traffic, 64 B frames, ${SECS}s per run, $ROUNDS rounds, $(nproc) cores"
 echo "commit $(git -C "$HERE" rev-parse --short HEAD 2>/dev/null), $(date -u +%Y-%m-%dT%H:%MZ), kernel $(uname -r), $(qemu-system-x86_64 --version | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
 [ -n "$skipped" ] && echo "skipped: $skipped"
-python3 - "$T" "$vpid" "$ROUNDS" "$SECS" "$RATES" <<'PY'
+[ -n "$bpid" ] && echo "base: the vnet side with the vnetd of $BASE_BUILD ($(git -C "$BASE_BUILD/.." rev-parse --short HEAD 2>/dev/null))"
+python3 - "$T" "$vpid:$bpid" "$ROUNDS" "$SECS" "$RATES" <<'PY'
 import os, select, statistics, subprocess, sys, time
 
 T, vpid, rounds, secs, rates = sys.argv[1:6]
-vpid, rounds, secs = int(vpid), int(rounds), float(secs)
+side_vnetd = dict(zip(('vnet', 'base'), vpid.split(':')))
+rounds, secs = int(rounds), float(secs)
 rates = [int(r) for r in rates.split()]
 guests = [l.split() for l in open(T + '/guests')]
 side_pid = {s: int(p) for s, p in guests}
@@ -176,7 +194,8 @@ sides = [s for s, _ in guests]
 # the sink each side delivers to: (namespace, its end, host end, its MAC)
 SINK = {'vnet': ('vmcpu-a', 'vmcsa', 'vh-vmcsa', '02:76:6e:00:01:0a'),
         'bridge': ('vmcpu-b', 'vmcsb', 'vmcbv', '02:76:6e:00:01:0b'),
-        'vhostnet': ('vmcpu-b', 'vmcsb', 'vmcbv', '02:76:6e:00:01:0b')}
+        'vhostnet': ('vmcpu-b', 'vmcsb', 'vmcbv', '02:76:6e:00:01:0b'),
+        'base': ('vmcpu-c', 'vmcsc', 'vh-vmcsc', '02:76:6e:00:01:0c')}
 KSOFT = [int(p) for p in os.listdir('/proc') if p.isdigit() and
          open('/proc/%s/comm' % p).read().startswith('ksoftirqd/')]
 
@@ -226,7 +245,7 @@ def is_vcpu(comm):
 
 def snap(side):
     q = runtime(side_pid[side])
-    v = runtime(vpid) if side == 'vnet' else {}
+    v = runtime(int(side_vnetd[side])) if side_vnetd.get(side) else {}
     f = open('/proc/stat').readline().split()
     ksoft = 0
     for p in KSOFT:
@@ -350,6 +369,10 @@ for rate in [0] + rates:
     if rate and 'vnet' in sides and 'bridge' in sides:
         v, b = med[('vnet', rate)], med[('bridge', rate)]
         print('   vnet/bridge: net (b) %.2fx, total %.2fx' % (
+            v['net'] / b['net'], v['total'] / b['total']))
+    if rate and 'base' in sides and 'bridge' in sides:
+        v, b = med[('base', rate)], med[('bridge', rate)]
+        print('   base/bridge: net (b) %.2fx, total %.2fx' % (
             v['net'] / b['net'], v['total'] / b['total']))
 for gu in g.values():
     os.write(gu.w, b'quit\n')

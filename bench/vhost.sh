@@ -101,7 +101,7 @@ sched_snap() {
 	# Time the hypervisor gave each of our vCPUs to someone else (ticks).
 	awk '/^cpu[0-9]+ / { print "steal-" $1, $1, $9 * 10000000, 0 }' /proc/stat
 	for d in /proc/[0-9]*/task/[0-9]*; do
-		read -r c <"$d/comm" 2>/dev/null || continue
+		{ read -r c <"$d/comm"; } 2>/dev/null || continue
 		case $c in
 		vnet-dp* | pmd-c* | rte-worker* | dpdk-worker* | lcore-worker*)
 			echo "${d##*/} $c $(cat "$d/schedstat" 2>/dev/null)" ;;

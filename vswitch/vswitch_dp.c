@@ -460,22 +460,22 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 	uint64_t bytes = 0;
 	bool offloads = false;
 	struct learn_memo memo = {0};
+	uint8_t why[PKT_BURST]; /* enum vsw_drop of each frame */
 
-	/* Frames often sit in a guest's memory, cold: fetch ahead. */
-	for (unsigned i = 0; i < n && i < 2; i++)
-		__builtin_prefetch(pkts[i]->data);
 	for (unsigned i = 0; i < n; i++) {
 		struct pkt *p = pkts[i];
-		enum vsw_drop why;
+		unsigned k = i % PKT_BURST;
 
-		if (i + 2 < n)
-			__builtin_prefetch(pkts[i + 2]->data);
+		/* Classify the burst first, a whole burst in one call. */
+		if (!k)
+			vsw_classify_burst(
+			    pkts + i, n - i < PKT_BURST ? n - i : PKT_BURST,
+			    mtu, vlan, guard, why);
 		bytes += p->len;
 		offloads |= pkt_has_offload(p);
 		p->in_port = (uint16_t)in->id;
-		why = vsw_classify(p, mtu, vlan, guard);
-		if (unlikely(why != VSW_DROP_NONE)) {
-			stat_add(&ps->drops[why], 1);
+		if (unlikely(why[k] != VSW_DROP_NONE)) {
+			stat_add(&ps->drops[why[k]], 1);
 			continue;
 		}
 		forward(t, in, ns, p, fdb, members, now, &memo);

@@ -189,6 +189,26 @@ bool vsw_is_dhcp_server_msg(const struct pkt *p)
 	       ipv4_dhcp_server(p->data + p->l3_ofs, p->len - p->l3_ofs);
 }
 
+/* The body of vsw_classify(), inlined into its burst loop too. */
+static inline __attribute__((always_inline)) enum vsw_drop
+classify(struct pkt *p, unsigned mtu, const struct vsw_vlan *v, bool guard)
+{
+	enum vsw_drop why;
+	uint16_t tci;
+
+	why = parse_eth(p, mtu, &tci);
+	if (why != VSW_DROP_NONE)
+		return why;
+	why = vlan_ingress(v, p, tci);
+	if (why != VSW_DROP_NONE)
+		return why;
+	/* parse_eth() leaves l3_ofs at most len: no test for it here. */
+	if (guard && p->ethertype == ETHERTYPE_IPV4 &&
+	    unlikely(ipv4_dhcp_server(p->data + p->l3_ofs, p->len - p->l3_ofs)))
+		return VSW_DROP_DHCP_GUARD;
+	return VSW_DROP_NONE;
+}
+
 /**
  * vsw_classify() - everything the switch asks of a frame before it looks at
  * MAC addresses, in one pass: the Ethernet header and tag (vsw_parse()), the
@@ -207,18 +227,31 @@ bool vsw_is_dhcp_server_msg(const struct pkt *p)
 enum vsw_drop vsw_classify(struct pkt *p, unsigned mtu,
 			   const struct vsw_vlan *v, bool guard)
 {
-	enum vsw_drop why;
-	uint16_t tci;
+	return classify(p, mtu, v, guard);
+}
 
-	why = parse_eth(p, mtu, &tci);
-	if (why != VSW_DROP_NONE)
-		return why;
-	why = vlan_ingress(v, p, tci);
-	if (why != VSW_DROP_NONE)
-		return why;
-	/* parse_eth() leaves l3_ofs at most len: no test for it here. */
-	if (guard && p->ethertype == ETHERTYPE_IPV4 &&
-	    unlikely(ipv4_dhcp_server(p->data + p->l3_ofs, p->len - p->l3_ofs)))
-		return VSW_DROP_DHCP_GUARD;
-	return VSW_DROP_NONE;
+_Static_assert(VSW_DROP_MAX <= 256, "a drop reason fits a byte");
+
+/**
+ * vsw_classify_burst() - vsw_classify() on every frame of a burst, in one
+ * loop (the datapath's way: one call per burst, not per frame)
+ * @pkts: packets (guest-controlled bytes)
+ * @n: their count
+ * @mtu: network MTU
+ * @v: ingress port's VLAN setting
+ * @guard: the ingress port may not send DHCP server messages
+ * @why: set to each frame's answer (enum vsw_drop), @n of them
+ */
+void vsw_classify_burst(struct pkt *const *pkts, unsigned n, unsigned mtu,
+			const struct vsw_vlan *v, bool guard, uint8_t *why)
+{
+	/* Frames may sit in memory the last core to write them was another
+	 * one's (a ring shared with the kernel): fetch ahead. */
+	for (unsigned i = 0; i < n && i < 2; i++)
+		__builtin_prefetch(pkts[i]->data);
+	for (unsigned i = 0; i < n; i++) {
+		if (i + 2 < n)
+			__builtin_prefetch(pkts[i + 2]->data);
+		why[i] = (uint8_t)classify(pkts[i], mtu, v, guard);
+	}
 }

@@ -64,6 +64,8 @@ enum vsw_drop vsw_parse(struct pkt *p, unsigned mtu);
 bool vsw_is_dhcp_server_msg(const struct pkt *p);
 enum vsw_drop vsw_classify(struct pkt *p, unsigned mtu,
 			   const struct vsw_vlan *v, bool guard);
+void vsw_classify_burst(struct pkt *const *pkts, unsigned n, unsigned mtu,
+			const struct vsw_vlan *v, bool guard, uint8_t *why);
 enum vsw_drop vsw_vlan_ingress(const struct vsw_vlan *v, struct pkt *p);
 bool vsw_vlan_egress(const struct vsw_vlan *v, const struct pkt *p,
 		     uint16_t *tci);
