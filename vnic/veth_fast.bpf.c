@@ -75,13 +75,14 @@ struct hdrs {
 #define IP4_PROTO   9
 #define IP6_NEXT    6
 #define DHCP_SERVER 67
+#define DHCP_CLIENT 68
 
 /* Frames a guard in vnetd must see: DHCP server messages (IPv4 UDP from
- * port 67).  Options make a frame harder to judge here, so every IPv4
- * frame with options goes to vnetd too; of IPv6 only TCP and UDP right
- * after the fixed header take the fast path (router advertisements and
- * the rest of ICMPv6, extension headers: vnetd's path, stricter than
- * needed, as vnetd guards no IPv6 message today). */
+ * port 67 or to port 68, and UDP fragments).  Options make a frame harder to
+ * judge here, so every IPv4 frame with options goes to vnetd too; of IPv6 only
+ * TCP and UDP right after the fixed header take the fast path (router
+ * advertisements and the rest of ICMPv6, extension headers: vnetd's path,
+ * stricter than needed, as vnetd guards no IPv6 message today). */
 static __always_inline bool needs_guard(const struct hdrs *h, int l3_len)
 {
 	if (h->proto == bpf_htons(ETH_P_IP)) {
@@ -94,7 +95,12 @@ static __always_inline bool needs_guard(const struct hdrs *h, int l3_len)
 			return true;
 		if (h->l3[IP4_PROTO] != IPPROTO_UDP)
 			return false;
-		return h->l3[20] == 0 && h->l3[21] == DHCP_SERVER;
+		/* UDP fragments: vnetd judges them (a DHCP message could be
+		 * cut anywhere); from the server's port or to a client's. */
+		if ((h->l3[6] & 0x3f) || h->l3[7])
+			return true;
+		return (h->l3[20] == 0 && h->l3[21] == DHCP_SERVER) ||
+		       (h->l3[22] == 0 && h->l3[23] == DHCP_CLIENT);
 	}
 	if (h->proto == bpf_htons(ETH_P_IPV6)) {
 		__u8 next;

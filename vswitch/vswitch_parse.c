@@ -158,21 +158,47 @@ ipv4_dhcp_server(const uint8_t *l3, size_t left)
 	const uint8_t *ip, *udp, *op;
 	size_t ihl;
 
+	bool more;
+
 	pkt_cursor_init(&c, l3, left);
 	ip = pkt_pull(&c, 20);
 	if (!ip || ip[9] != 17 || ip[0] >> 4 != 4)
 		return false;
-	/* Later fragments have no UDP header; first fragments do. */
+	/* Later fragments have no UDP header (without their first fragment
+	 * a receiver never reassembles them); first fragments do. */
 	if (pkt_get_be16(ip + 6) & 0x1fff)
 		return false;
+	more = ip[6] & 0x20;
 	ihl = (size_t)(ip[0] & 0xf) * 4;
 	if (ihl < 20 || !pkt_pull(&c, ihl - 20))
 		return false;
+	/* A first fragment too short to show the ports, or a server's port
+	 * and no op byte, could reassemble into anything: judged a server
+	 * message.  Either port marks one: from 67, or to a client's 68. */
 	udp = pkt_pull(&c, 8);
-	if (!udp || pkt_get_be16(udp) != 67)
+	if (!udp)
+		return more;
+	if (pkt_get_be16(udp) != 67 && pkt_get_be16(udp + 2) != 68)
 		return false;
 	op = pkt_pull(&c, 1);
-	return op && *op == 2;
+	return op ? *op == 2 : more;
+}
+
+/* Whether a classified frame carries a DHCP server message: IPv4 at
+ * l3_ofs, or behind a second tag (an access port takes the outer tag
+ * off, and a guest's VLAN device then sees the inner frame). */
+static inline __attribute__((always_inline)) bool
+dhcp_server_frame(const struct pkt *p)
+{
+	const uint8_t *l3 = p->data + p->l3_ofs;
+	size_t left = p->len - p->l3_ofs;
+
+	if (p->ethertype == ETHERTYPE_IPV4)
+		return ipv4_dhcp_server(l3, left);
+	if ((p->ethertype == ETHERTYPE_VLAN || p->ethertype == 0x88a8) &&
+	    left >= 4 && pkt_get_be16(l3 + 2) == ETHERTYPE_IPV4)
+		return ipv4_dhcp_server(l3 + 4, left - 4);
+	return false;
 }
 
 /**
@@ -180,13 +206,14 @@ ipv4_dhcp_server(const uint8_t *l3, size_t left)
  * (a BOOTREPLY from UDP port 67: OFFER, ACK, NAK, to a client or a relay)
  * @p: classified packet (guest-controlled bytes)
  *
- * Return: true for an unfragmented IPv4 UDP datagram from port 67 whose
- * payload starts with op 2
+ * Return: true for an IPv4 UDP datagram from port 67 or to port 68 whose
+ * payload starts with op 2, or a first fragment of one from or to those
+ * ports too short to show the op (or the ports); IPv4 behind a second tag
+ * too
  */
 bool vsw_is_dhcp_server_msg(const struct pkt *p)
 {
-	return p->ethertype == ETHERTYPE_IPV4 && p->l3_ofs < p->len &&
-	       ipv4_dhcp_server(p->data + p->l3_ofs, p->len - p->l3_ofs);
+	return p->l3_ofs <= p->len && dhcp_server_frame(p);
 }
 
 /* The body of vsw_classify(), inlined into its burst loop too. */
@@ -203,8 +230,7 @@ classify(struct pkt *p, unsigned mtu, const struct vsw_vlan *v, bool guard)
 	if (why != VSW_DROP_NONE)
 		return why;
 	/* parse_eth() leaves l3_ofs at most len: no test for it here. */
-	if (guard && p->ethertype == ETHERTYPE_IPV4 &&
-	    unlikely(ipv4_dhcp_server(p->data + p->l3_ofs, p->len - p->l3_ofs)))
+	if (guard && unlikely(dhcp_server_frame(p)))
 		return VSW_DROP_DHCP_GUARD;
 	return VSW_DROP_NONE;
 }

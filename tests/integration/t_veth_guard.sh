@@ -1,6 +1,6 @@
 # What the veth fast path must not do: let a namespace take the gateway's
 # (pinned) MAC once the gateway has been quiet, forward frames from an
-# all-zero source MAC, replace a device that is not its own veth, leave the
+# all-zero source MAC or a DHCP server message sent to port 68, replace a device that is not its own veth, leave the
 # namespace's end at the old MTU, or make a port's counters go back when
 # its VLAN changes.
 . "$(dirname "$0")/lib.sh"
@@ -54,6 +54,22 @@ spoof 00:00:00:00:00:00 5 || fail "scapy"
 sleep 0.3
 z1=$(drops bad_src_mac)
 [ $((z1 - z0)) -ge 5 ] || fail "bad_src_mac drops $z0 -> $z1, want 5 more"
+
+# A DHCP server message to a client's port 68 from another port than 67,
+# unicast between two known MACs: vnetd's guard must see it, not the fast
+# path forward it.
+amac=$(ip -n "a$S" -o link show "va$S" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+g0=$(drops dhcp_guard)
+ip netns exec "a$S" $PY -c '
+import sys
+from scapy.all import Ether, IP, UDP, sendp
+sendp([Ether(src=sys.argv[3], dst=sys.argv[2]) / IP(src="10.243.0.11", dst="10.243.0.12") /
+       UDP(sport=1234, dport=68) / (b"\x02" + bytes(299))] * 3,
+      iface=sys.argv[1], verbose=False)' "va$S" 02:00:00:$X:00:0b "$amac" ||
+	fail "scapy"
+sleep 0.3
+g1=$(drops dhcp_guard)
+[ $((g1 - g0)) -ge 3 ] || fail "dhcp_guard drops $g0 -> $g1, want 3 more: $(vnetctl --json port show "va$S" | jq -c .counters) $(vnetctl --json port show "vb$S" | jq -c .counters)"
 
 # A device named like a veth port's host end that is not a veth is not
 # replaced: the port is refused and the device keeps working.

@@ -18,11 +18,13 @@
  * first payload byte (BOOTP op). */
 struct frame_spec {
 	uint16_t vid;	 /* 0: untagged */
+	uint16_t vid2;	 /* a second (inner) tag, 0: none */
 	uint16_t type;	 /* ethertype after the tag; 0 means IPv4 */
 	uint8_t ver_ihl; /* 0 means 0x45 */
 	uint8_t proto;	 /* 0 means UDP */
 	uint16_t frag;	 /* flags and fragment offset */
 	uint16_t sport;	 /* 0 means 67 */
+	uint16_t dport;	 /* 0 means 68 */
 	uint8_t op;	 /* 0 means 2 (BOOTREPLY) */
 	int cut;	 /* bytes removed from the end (the op byte is last) */
 	uint8_t src0;	 /* first byte of the source MAC; 0 means 0x52 */
@@ -45,6 +47,11 @@ static uint32_t build(uint8_t *buf, size_t room, const struct frame_spec *s)
 		pkt_put_be16(buf + o + 2, (uint16_t)(0x6000 | s->vid));
 		o += 4;
 	}
+	if (s->vid2) {
+		pkt_put_be16(buf + o, ETHERTYPE_VLAN);
+		pkt_put_be16(buf + o + 2, s->vid2);
+		o += 4;
+	}
 	pkt_put_be16(buf + o, s->type ? s->type : ETHERTYPE_IPV4);
 	o += 2;
 	buf[o] = ver_ihl;
@@ -53,7 +60,7 @@ static uint32_t build(uint8_t *buf, size_t room, const struct frame_spec *s)
 	buf[o + 9] = s->proto ? s->proto : 17;
 	o += ihl < 20 ? 20 : ihl;
 	pkt_put_be16(buf + o, s->sport ? s->sport : 67);
-	pkt_put_be16(buf + o + 2, 68);
+	pkt_put_be16(buf + o + 2, s->dport ? s->dport : 68);
 	pkt_put_be16(buf + o + 4, 9);
 	o += 8;
 	buf[o++] = s->op ? s->op : 2;
@@ -160,7 +167,52 @@ static const struct classify_case cases[] = {
     {"later fragment (offset 1)", {.frag = 0x0001}, ANY, true, NONE},
     {"last fragment (offset 185)", {.frag = 0x00b9}, ANY, true, NONE},
     {"TCP from port 67", {.proto = 6}, ANY, true, NONE},
-    {"UDP from port 68", {.sport = 68}, ANY, true, NONE},
+    {"BOOTREPLY from port 68 to a client's 68",
+     {.sport = 68},
+     ANY,
+     true,
+     GUARD},
+    {"BOOTREPLY from port 1234 to a client's 68",
+     {.sport = 1234},
+     ANY,
+     true,
+     GUARD},
+    {"a client's BOOTREQUEST, 68 to 67",
+     {.sport = 68, .dport = 67, .op = 1},
+     ANY,
+     true,
+     NONE},
+    {"BOOTREPLY from 68 to 67", {.sport = 68, .dport = 67}, ANY, true, NONE},
+    {"first fragment without the op byte",
+     {.frag = 0x2000, .cut = 1},
+     ANY,
+     true,
+     GUARD},
+    {"first fragment with the UDP header cut",
+     {.frag = 0x2000, .cut = 3},
+     ANY,
+     true,
+     GUARD},
+    {"first fragment to port 1000 without the op byte",
+     {.frag = 0x2000, .sport = 999, .dport = 1000, .cut = 1},
+     ANY,
+     true,
+     NONE},
+    {"DHCP server message behind a second tag, guarded trunk",
+     {.vid = 10, .vid2 = 20},
+     TRUNK,
+     true,
+     GUARD},
+    {"DHCP server message behind a second tag, trusted trunk",
+     {.vid = 10, .vid2 = 20},
+     TRUNK,
+     false,
+     NONE},
+    {"DHCP server message behind a second tag, port without VLANs",
+     {.vid = 10, .vid2 = 20},
+     ANY,
+     true,
+     GUARD},
     {"BOOTREQUEST from port 67", {.op = 1}, ANY, true, NONE},
     {"IPv6 ethertype", {.type = ETHERTYPE_IPV6}, ANY, true, NONE},
     {"ARP ethertype", {.type = ETHERTYPE_ARP}, ANY, true, NONE},
