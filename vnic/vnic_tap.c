@@ -453,8 +453,10 @@ static void tap_tx_writev(struct vnic_tap *t, const struct pkt_out *out,
 		cnt = tap_tx_iov(&out[i], &h, tag, iov);
 		res[i] = writev(t->fd, iov, (int)cnt) < 0 ? -errno : 0;
 		if (res[i] == -EBADFD) {
+			/* (frames the ring already sent keep their result) */
 			while (++i < n)
-				res[i] = -EBADFD;
+				if (!redo_eio || res[i] == -EIO)
+					res[i] = -EBADFD;
 			return;
 		}
 	}
@@ -476,6 +478,13 @@ static void tap_tx_some(struct vnic_tap *t, const struct pkt_out *out,
 	if (n == 1 || !vnic_uring_usable(t->txu) ||
 	    atomic_flag_test_and_set_explicit(&t->tx_busy,
 					      memory_order_acquire)) {
+		tap_tx_writev(t, out, n, res, false);
+		return;
+	}
+	/* Broken by the thread that held it before: never submit again
+	 * (its submission queue may hold that thread's dead entries). */
+	if (!vnic_uring_usable(t->txu)) {
+		atomic_flag_clear_explicit(&t->tx_busy, memory_order_release);
 		tap_tx_writev(t, out, n, res, false);
 		return;
 	}

@@ -58,11 +58,14 @@
  * @ring: liburing's state
  * @write: WRITEV entries (else READV)
  * @broken: an io_uring_enter() failed for good; the ring is not used again
+ *          (entries it did not take are still in its submission queue:
+ *          another call would submit them, with buffers long gone).  Read
+ *          by threads that do not hold the ring.
  */
 struct vnic_uring {
 	struct io_uring ring;
 	bool write;
-	bool broken;
+	_Atomic bool broken;
 };
 
 static atomic_bool uring_off;
@@ -215,7 +218,7 @@ void vnic_uring_close(struct vnic_uring *u)
  */
 bool vnic_uring_usable(const struct vnic_uring *u)
 {
-	return u && !u->broken;
+	return u && !atomic_load(&u->broken);
 }
 
 /* Take every completion there is; count those of this call. */
@@ -265,6 +268,11 @@ int vnic_uring_rw(struct vnic_uring *u, const struct iovec *const *iovs,
 {
 	unsigned done = 0, stalls = 0;
 
+	if (atomic_load(&u->broken)) { /* a caller that checked too early */
+		for (unsigned i = 0; i < n; i++)
+			res[i] = -EIO;
+		return -EIO;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
 
@@ -294,7 +302,7 @@ int vnic_uring_rw(struct vnic_uring *u, const struct iovec *const *iovs,
 		if ((r >= 0 || r == -EINTR || r == -EAGAIN || r == -EBUSY) &&
 		    ++stalls < URING_STALLS)
 			continue;
-		u->broken = true;
+		atomic_store(&u->broken, true);
 		vlog_rl(VNIC, WARN,
 			"io_uring_enter: %s; this tap goes on with "
 			"readv/writev",
