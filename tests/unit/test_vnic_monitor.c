@@ -121,7 +121,7 @@ static void test_overflow_resync(void **state)
 	static struct seen s;
 	struct vnic_monitor *m;
 	int keep, gone, gone_peer, stay;
-	char a[IFNAMSIZ], b[IFNAMSIZ];
+	char a[32], b[32];
 
 	if (!*state)
 		skip();
