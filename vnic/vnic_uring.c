@@ -34,6 +34,7 @@
  * caller stays with readv()/writev().
  */
 #include "vnic_uring.h"
+#include "vnic_uring_priv.h"
 
 #include <errno.h>
 #include <liburing.h>
@@ -52,21 +53,6 @@
 /* Tries of io_uring_enter() that submit or complete nothing before a ring
  * is given up. */
 #define URING_STALLS 8
-
-/**
- * struct vnic_uring - one ring, one fd, one direction
- * @ring: liburing's state
- * @write: WRITEV entries (else READV)
- * @broken: an io_uring_enter() failed for good; the ring is not used again
- *          (entries it did not take are still in its submission queue:
- *          another call would submit them, with buffers long gone).  Read
- *          by threads that do not hold the ring.
- */
-struct vnic_uring {
-	struct io_uring ring;
-	bool write;
-	_Atomic bool broken;
-};
 
 static atomic_bool uring_off;
 static atomic_bool uring_said;

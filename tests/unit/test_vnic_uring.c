@@ -25,6 +25,7 @@
 
 #include "../../vnic/vnic.h"
 #include "../../vnic/vnic_uring.h"
+#include "../../vnic/vnic_uring_priv.h"
 
 struct pair {
 	int fd[2];
@@ -216,6 +217,77 @@ static void test_restricted(void **state)
 	assert_int_equal(rings, 2);
 }
 
+enum forbidden { F_NOP, F_READV, F_WRITEV, F_READV_RAW, F_OPENAT };
+
+/* Submit one operation on @u's ring the way a compromised datapath thread
+ * could (the ring is in its memory); return its completion's result. */
+static int try_op(struct vnic_uring *u, enum forbidden what, int raw_fd)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+	static char buf[64];
+	struct iovec iov = {buf, sizeof(buf)};
+	struct io_uring_cqe *cqe;
+	int res;
+
+	assert_non_null(sqe);
+	switch (what) {
+	case F_NOP:
+		io_uring_prep_nop(sqe);
+		break;
+	case F_READV:
+		io_uring_prep_readv(sqe, 0, &iov, 1, 0);
+		sqe->flags = IOSQE_FIXED_FILE;
+		break;
+	case F_WRITEV:
+		io_uring_prep_writev(sqe, 0, &iov, 1, 0);
+		sqe->flags = IOSQE_FIXED_FILE;
+		break;
+	case F_READV_RAW: /* the right opcode, but a plain fd */
+		io_uring_prep_readv(sqe, raw_fd, &iov, 1, 0);
+		break;
+	case F_OPENAT:
+		io_uring_prep_openat(sqe, AT_FDCWD, "/etc/hostname", O_RDONLY,
+				     0);
+		break;
+	}
+	sqe->rw_flags |= RWF_NOWAIT;
+	assert_int_equal(io_uring_submit_and_wait(&u->ring, 1), 1);
+	assert_int_equal(io_uring_peek_cqe(&u->ring, &cqe), 0);
+	res = cqe->res;
+	io_uring_cqe_seen(&u->ring, cqe);
+	return res;
+}
+
+/* What the restriction forbids, tried on the rings themselves: other
+ * opcodes, the other direction, a file that is not the registered one.
+ * Each completes with -EACCES; the rings still work afterwards. */
+static void test_forbidden_ops(void **state)
+{
+	struct pair *p = *state;
+	struct iovec iov[2];
+	const struct iovec *iovs[2];
+	unsigned cnt[2];
+	uint8_t buf[2][64];
+	int res[2];
+
+	NEED_RING(p);
+	assert_int_equal(try_op(p->rx, F_NOP, -1), -EACCES);
+	assert_int_equal(try_op(p->rx, F_WRITEV, -1), -EACCES);
+	assert_int_equal(try_op(p->rx, F_READV_RAW, p->fd[0]), -EACCES);
+	assert_int_equal(try_op(p->rx, F_OPENAT, -1), -EACCES);
+	assert_int_equal(try_op(p->tx, F_READV, -1), -EACCES);
+	assert_int_equal(try_op(p->tx, F_NOP, -1), -EACCES);
+	assert_int_equal(try_op(p->tx, F_OPENAT, -1), -EACCES);
+	/* and the allowed one still goes */
+	fill(iov, iovs, cnt, buf, 1, 16, true);
+	assert_int_equal(vnic_uring_rw(p->tx, iovs, cnt, 1, res), 0);
+	assert_int_equal(res[0], 16);
+	fill(iov, iovs, cnt, buf, 2, 64, false);
+	assert_int_equal(vnic_uring_rw(p->rx, iovs, cnt, 2, res), 0);
+	assert_int_equal(res[0], 16);
+	assert_int_equal(res[1], -EAGAIN);
+}
+
 /* Turned off, no ring is made; NULL is never usable. */
 static void test_turned_off(void **state)
 {
@@ -243,6 +315,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_full_queue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_peer_gone, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_restricted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_forbidden_ops, setup,
+					    teardown),
 	    cmocka_unit_test(test_turned_off),
 	};
 
