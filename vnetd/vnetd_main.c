@@ -467,7 +467,12 @@ int main(int argc, char **argv)
 		vlog(MAIN, ERR, "event loop set-up: %s", strerror(errno));
 		goto err_loop;
 	}
-	if (vnetd_restore(&d))
+	/* The taps of the state file were our predecessor's: a killed one's
+	 * rings may hold them for some milliseconds more. */
+	vnic_tap_busy_wait(true);
+	ret = vnetd_restore(&d);
+	vnic_tap_busy_wait(false);
+	if (ret)
 		goto err_objs;
 	vtimer_init(&l.housekeeping, housekeeping, &d);
 	if (vtimer_arm(d.timers, &l.housekeeping, HOUSEKEEPING_MS))

@@ -112,6 +112,7 @@ void vnic_attach(struct vnic *v, const struct vnic_host *host);
 int vnic_ctl_fd(const struct vnic *v);
 void vnic_ctl_event(struct vnic *v);
 void vnic_io_uring_allow(bool on);
+void vnic_tap_busy_wait(bool on);
 
 /* ---- link control over rtnetlink (vnic_link.c) ---- */
 
