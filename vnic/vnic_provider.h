@@ -104,6 +104,14 @@ struct vnic {
  *          when none. May be NULL.
  * @ctl_event: @ctl_fd is readable: handle it, on the control thread. May be
  *             NULL when @ctl_fd is.
+ * @purge: delete the device a port of this kind made, given what it was
+ *         opened with, while no port of it is open (it failed to open, or
+ *         vnetd stopped without deleting it); 0 when there is none. May be
+ *         NULL (nothing to delete that way).
+ * @remakes: open() makes the device and can make it again: when the
+ *           device goes away (a veth's namespace is deleted) vnetd closes
+ *           the port and opens it anew once it can, rather than keeping a
+ *           port on a device that is gone.
  */
 struct vnic_ops {
 	const char *kind;
@@ -126,6 +134,8 @@ struct vnic_ops {
 	void (*attach)(struct vnic *v);
 	int (*ctl_fd)(const struct vnic *v);
 	void (*ctl_event)(struct vnic *v);
+	int (*purge)(const struct vnic_params *params);
+	bool remakes;
 };
 
 static inline void vnic_count_drop(struct vnic *v, enum vnic_drop d, uint64_t n)
@@ -142,5 +152,6 @@ extern const struct vnic_ops vnic_afpacket_ops;
 extern const struct vnic_ops vnic_pcap_ops;
 extern const struct vnic_ops vnic_dummy_ops;
 extern const struct vnic_ops vnic_vhost_user_ops;
+extern const struct vnic_ops vnic_veth_ops;
 
 #endif
