@@ -286,6 +286,32 @@ int vnet_hdr_gso_segment(const struct virtio_net_hdr *h, const uint8_t *frame,
 	return gso_cut(frame, len, &t, h->gso_size, off, pool, NULL, out, max);
 }
 
+/*
+ * Whether a super-frame's length fields describe the frame: the IPv4 total
+ * length or IPv6 payload length, and for UDP the datagram length, must count
+ * exactly the bytes after their header.  Cutting rewrites them per segment,
+ * but a frame passed whole reaches a guest or a tap as its sender wrote it,
+ * and Linux trims a frame to its IP length or drops it when that is larger
+ * (ip_rcv_core(), ipv6_rcv(), __udp4_lib_rcv()), and cuts a UDP super-frame
+ * by replacing the UDP length in the pseudo-header sum (__udp_gso_segment()):
+ * a wrong one gives segments with wrong checksums.  Every sender writes them
+ * from the frame's length (Linux's __ip_local_out(), ip6_xmit() and
+ * udp_send_skb(); GRO's inet_gro_complete() and udp_gro_complete(); Windows'
+ * netkvm fills a zero IP length in before it sends), and a super-frame is
+ * never padded.  Lengths past 64 KB (BIG TCP's zero length) never reach
+ * here: such frames are gso_too_big.
+ */
+static bool gso_lengths_ok(const uint8_t *f, size_t len,
+			   const struct l4_frame *t)
+{
+	size_t ip_len = t->v6 ? (size_t)pkt_get_be16(f + t->l3 + 4) + 40
+			      : pkt_get_be16(f + t->l3 + 2);
+
+	if (ip_len != len - t->l3)
+		return false;
+	return t->proto != 17 || pkt_get_be16(f + t->l4 + 4) == len - t->l4;
+}
+
 #ifndef VIRTIO_NET_HDR_GSO_UDP_L4
 #define VIRTIO_NET_HDR_GSO_UDP_L4 5
 #endif
@@ -299,8 +325,10 @@ int vnet_hdr_gso_segment(const struct virtio_net_hdr *h, const uint8_t *frame,
  * @p: packet whose @data and @len hold the frame; @ol is set
  *
  * A super-frame must carry a partial checksum that starts at its L4 header
- * and headers that match its type, so that any egress can be given it whole
- * or cut.  The frame may live in guest memory: segmentation parses it again.
+ * and headers that match its type, IP and UDP lengths that count the frame's
+ * bytes and a correct IPv4 header checksum (a receiving stack drops or trims
+ * frames without), so that any egress can be given it whole or cut.  The
+ * frame may live in guest memory: segmentation parses it again.
  *
  * Return: VNET_HDR_OK, or why the frame must be dropped
  */
@@ -362,6 +390,10 @@ enum vnet_hdr_err vnet_hdr_to_pkt(const struct virtio_net_hdr *h,
 	    !(ol.flags & PKT_OL_NEEDS_CSUM) || start != t.l4 ||
 	    cofs != (t.proto == 17 ? 6u : 16u))
 		return VNET_HDR_ERR_GSO_BAD_FRAME;
+	if (!gso_lengths_ok(p->data, len, &t))
+		return VNET_HDR_ERR_GSO_BAD_LENGTH;
+	if (!t.v6 && csum_fold(csum_partial(p->data + t.l3, t.l4 - t.l3, 0)))
+		return VNET_HDR_ERR_GSO_BAD_IP_CSUM;
 	if (t.hdrs + mss > PKT_MAX_FRAME)
 		return VNET_HDR_ERR_BAD_GSO_SIZE; /* segments fit no buffer */
 	/* One frame may not turn into more segments than a peer's stack
