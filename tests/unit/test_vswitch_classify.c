@@ -30,6 +30,7 @@ struct frame_spec {
 	uint8_t op;	 /* 0 means 2 (BOOTREPLY) */
 	int cut;	 /* bytes removed from the end (the op byte is last) */
 	uint8_t src0;	 /* first byte of the source MAC; 0 means 0x52 */
+	const uint16_t *more; /* TPIDs of tags (VID 30) put first; 0 ends */
 };
 
 /* Write the frame into @buf; return its length. */
@@ -44,6 +45,11 @@ static uint32_t build(uint8_t *buf, size_t room, const struct frame_spec *s)
 	memcpy(buf, macs, 12);
 	if (s->src0)
 		buf[6] = s->src0;
+	for (const uint16_t *t = s->more; t && *t; t++) {
+		pkt_put_be16(buf + o, *t);
+		pkt_put_be16(buf + o + 2, 30);
+		o += 4;
+	}
 	if (s->vid) {
 		pkt_put_be16(buf + o, ETHERTYPE_VLAN);
 		pkt_put_be16(buf + o + 2, (uint16_t)(0x6000 | s->vid));
@@ -121,7 +127,8 @@ static bool ref_dhcp_server(const uint8_t *ip, size_t left)
  * (access: untagged or priority-tagged only; trunk: untagged to the native
  * VLAN, tagged to the native or an allowed one; none: any; VID 4095 never);
  * then, on a guarded port, a DHCP server message right after the Ethernet
- * header, or behind one more 802.1Q or 802.1ad tag. */
+ * header, or behind up to four more 802.1Q, 802.1ad or 0x9100 tags, or
+ * any frame with more tags than that. */
 static enum vsw_drop ref_classify(const uint8_t *f, uint32_t len, unsigned mtu,
 				  const struct ref_port *port, bool guard,
 				  struct ref_out *o)
@@ -165,11 +172,18 @@ static enum vsw_drop ref_classify(const uint8_t *f, uint32_t len, unsigned mtu,
 	}
 	if (!guard)
 		return VSW_DROP_NONE;
+	/* Up to four more tags looked behind; a fifth is judged a server
+	 * message. */
+	for (unsigned tags = 0;
+	     type == 0x8100 || type == 0x88a8 || type == 0x9100; tags++) {
+		if (len - l3 < 4)
+			return VSW_DROP_NONE;
+		if (tags == 4)
+			return VSW_DROP_DHCP_GUARD;
+		type = ref_be16(f + l3 + 2);
+		l3 += 4;
+	}
 	if (type == 0x0800 && ref_dhcp_server(f + l3, len - l3))
-		return VSW_DROP_DHCP_GUARD;
-	if ((type == 0x8100 || type == 0x88a8) && len - l3 >= 4 &&
-	    ref_be16(f + l3 + 2) == 0x0800 &&
-	    ref_dhcp_server(f + l3 + 4, len - l3 - 4))
 		return VSW_DROP_DHCP_GUARD;
 	return VSW_DROP_NONE;
 }
@@ -334,6 +348,38 @@ static const struct classify_case cases[] = {
      ANY,
      true,
      GUARD},
+    {"DHCP server message behind 802.1ad and 802.1Q tags, port without "
+     "VLANs",
+     {.more = (const uint16_t[]){0x88a8, 0x8100, 0}},
+     ANY,
+     true,
+     GUARD},
+    {"DHCP server message behind four tags",
+     {.more = (const uint16_t[]){0x88a8, 0x8100, 0x9100, 0x8100, 0}},
+     ANY,
+     true,
+     GUARD},
+    {"a client's BOOTREQUEST behind four tags",
+     {.more = (const uint16_t[]){0x88a8, 0x8100, 0x9100, 0x8100, 0},
+      .sport = 68,
+      .dport = 67,
+      .op = 1},
+     ANY,
+     true,
+     NONE},
+    {"five tags: deeper than the guard looks, judged a server message",
+     {.more = (const uint16_t[]){0x88a8, 0x8100, 0x9100, 0x8100, 0x8100, 0},
+      .sport = 68,
+      .dport = 67,
+      .op = 1},
+     ANY,
+     true,
+     GUARD},
+    {"five tags on a trusted port",
+     {.more = (const uint16_t[]){0x88a8, 0x8100, 0x9100, 0x8100, 0x8100, 0}},
+     ANY,
+     false,
+     NONE},
     {"BOOTREQUEST from port 67", {.op = 1}, ANY, true, NONE},
     {"IPv6 ethertype", {.type = ETHERTYPE_IPV6}, ANY, true, NONE},
     {"ARP ethertype", {.type = ETHERTYPE_ARP}, ANY, true, NONE},
