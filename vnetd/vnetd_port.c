@@ -591,9 +591,7 @@ static void port_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
 		port_deactivate(d, p, remove);
 	else if (remove && !is_sriov(o->conf))
 		(void)port_purge_device(d, o->conf);
-	if (remove)
-		vlog(MAIN, INFO, "port %s deleted", o->name);
-	p->gone = true;
+	p->gone = true; /* the object layer logs the deletion */
 	json_decref(o->conf);
 	o->conf = NULL;
 	/* Its control handler may still be in this batch of events. */
