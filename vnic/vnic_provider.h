@@ -104,6 +104,10 @@ struct vnic {
  *          when none. May be NULL.
  * @ctl_event: @ctl_fd is readable: handle it, on the control thread. May be
  *             NULL when @ctl_fd is.
+ * @rx_fd_edge: @rx_fd signals a new edge for every arrival and is never
+ *              drained, so it is watched edge-triggered (EPOLLET): rx_burst()
+ *              then leaves no work behind without a new edge (it re-arms the
+ *              source, looks again and signals itself when work is left).
  */
 struct vnic_ops {
 	const char *kind;
@@ -126,6 +130,7 @@ struct vnic_ops {
 	void (*attach)(struct vnic *v);
 	int (*ctl_fd)(const struct vnic *v);
 	void (*ctl_event)(struct vnic *v);
+	bool rx_fd_edge;
 };
 
 static inline void vnic_count_drop(struct vnic *v, enum vnic_drop d, uint64_t n)
