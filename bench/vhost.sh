@@ -16,6 +16,8 @@
 # port1 -> testpmd -> switch -> port0.  The figure is the packets per second
 # the switch forwards (the sum of both ports' receive rates at testpmd).
 #   SIZES="64 1518" ROUNDS=3 SECS=10 JSON=file CHART=file.png
+#   FE_HUGE=1: the driving testpmd's memory (the "guest" memory every switch
+#   reads and writes) in 2 MB hugepages instead of 4 KB pages
 # A comparison peer that is not installed is installed with apt-get
 # (BENCH_INSTALL=0: never); one that still cannot run is left out with the
 # missing package named, and a run that fails prints "failed", never 0.
@@ -85,10 +87,12 @@ for sw in $SWITCHES; do
 done
 SWITCHES=$sws
 
-# OVS-DPDK wants hugepages; the others do not use them.
+# OVS-DPDK wants hugepages (and the front end with FE_HUGE=1); the others
+# do not use them.
 hugepages() {
-	[ "$(awk '/HugePages_Total/ {print $2}' /proc/meminfo)" -ge 300 ] ||
-		echo 300 >/proc/sys/vm/nr_hugepages
+	local want=$((300 + ${FE_HUGE:-0} * 300))
+	[ "$(awk '/HugePages_Total/ {print $2}' /proc/meminfo)" -ge $want ] ||
+		echo $want >/proc/sys/vm/nr_hugepages
 	mountpoint -q /dev/hugepages || { mkdir -p /dev/hugepages &&
 		mount -t hugetlbfs nodev /dev/hugepages; }
 }
@@ -116,12 +120,21 @@ sched_stats() {
 		$2, ($3 - run[$1]) / 1e6, ($4 - wait[$1]) / 1e6 }' "$1" "$2"
 }
 
+# The front end's memory: 4 KB pages by default; with FE_HUGE=1 one
+# hugetlbfs file of 2 MB pages (one vhost-user memory region).
+if [ "${FE_HUGE:-0}" = 1 ]; then
+	hugepages
+	FE_MEM="--single-file-segments -m 512 --huge-dir /dev/hugepages"
+else
+	FE_MEM="--no-huge -m 1024"
+fi
+
 # drive SOCK0 SOCK1 SERVER(0|1) SIZE: run the frontend, print Mpps.
 drive() {
 	local s0=$1 s1=$2 srv=$3 size=$4 fifo=$T/cmd out=$T/testpmd.out
 	rm -f "$fifo"
 	mkfifo "$fifo"
-	taskset -c 0 dpdk-testpmd --no-huge -m 1024 --no-pci --file-prefix=vbfe \
+	taskset -c 0 dpdk-testpmd $FE_MEM --no-pci --file-prefix=vbfe \
 		-l 0,1 --main-lcore=1 \
 		--vdev="net_virtio_user0,path=$s0,queues=1,queue_size=1024,server=$srv" \
 		--vdev="net_virtio_user1,path=$s1,queues=1,queue_size=1024,server=$srv" \
@@ -280,7 +293,7 @@ run_loop() {
 }
 
 echo "vnet-bench vhost reference: testpmd io-fwd on core 0, switch on core 1"
-echo "commit $(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null), $(date -u +%Y-%m-%dT%H:%MZ), ${SECS}s per run, $ROUNDS rounds"
+echo "commit $(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null), $(date -u +%Y-%m-%dT%H:%MZ), ${SECS}s per run, $ROUNDS rounds, front-end memory in $([ "${FE_HUGE:-0}" = 1 ] && echo "2 MB hugepages" || echo "4 KB pages")"
 for r in $(seq "$ROUNDS"); do
 	for size in $SIZES; do
 		for sw in $SWITCHES; do

@@ -7,3 +7,4 @@ VNETD_SRCS += vnetd/vnetd_nat.c
 VNETD_SRCS += vnetd/vnetd_team.c
 VNETD_SRCS += vnetd/vnetd_sriov.c
 VNETD_SRCS += vnetd/vnetd_fast.c
+VNETD_SRCS += vnetd/vnetd_netns.c

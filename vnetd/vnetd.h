@@ -196,9 +196,11 @@ struct vnetd_port {
 	int id;
 	char error[256];
 	struct vtimer retry;
+	unsigned retry_ms; /* the retry timer's last delay */
 	struct vnetd_handler ctl;
 	int ctl_fd;
 	bool gone;
+	bool waiting; /* inactive: its device went away, made again later */
 };
 
 static inline struct vnetd_net *vnetd_net_of(struct vnetd_obj *o)
@@ -215,6 +217,7 @@ struct vnetd_net *vnetd_net_find(struct vnetd *d, const char *name);
 struct vnetd_port *vnetd_port_find(struct vnetd *d, const char *name);
 void vnetd_port_mtu_changed(struct vnetd *d, struct vnetd_port *p,
 			    unsigned mtu);
+void vnetd_port_netns_event(struct vnetd *d, const char *netns);
 void vnetd_link_event(struct vnetd *d, int ifindex, const char *name,
 		      bool deleted, bool up, bool running);
 json_t *vnetd_net_show(struct vnetd *d, json_t *params, struct vnetd_err *e);
@@ -419,7 +422,8 @@ struct vnetd {
 	struct vnetd_objset objs[VNETD_KINDS];
 	struct vnetd_net *nets[VSW_MAX_NETS];
 	struct vnetd_sriov *sriov;
-	struct vnetd_fast *fast; /* veth ports' kernel fast path, or NULL */
+	struct vnetd_fast *fast;   /* veth ports' kernel fast path, or NULL */
+	struct vnetd_netns *netns; /* the watch on /run/netns, or NULL */
 	void **deferred;
 	size_t n_deferred, cap_deferred;
 	gid_t sock_gid;
@@ -440,5 +444,10 @@ bool vnetd_fast_counters(struct vnetd *d, struct vnetd_port *p,
 			 struct vnic_fast_stats *st);
 void vnetd_fast_add_stats(struct vnetd *d, struct vnetd_port *p,
 			  struct vsw_port_stats *st);
+
+/* namespaces appearing, for ports that wait for theirs (vnetd_netns.c) */
+struct vnetd_netns;
+void vnetd_netns_open(struct vnetd *d, struct vnetd_netns **out);
+void vnetd_netns_close(struct vnetd *d, struct vnetd_netns *w);
 
 #endif

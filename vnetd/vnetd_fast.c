@@ -13,8 +13,11 @@
  * second, as a learning switch does before it sees the MAC again.
  *
  * The object is loaded with the first veth port and unloaded with the
- * last.  A failure to load (no CAP_BPF, a kernel without BPF) is logged
- * once; the ports then forward through vnetd alone.
+ * last.  A failure to load (no CAP_BPF, a kernel without BPF, a verifier
+ * refusal, memory) is logged once and tried again on a timer, after 1 s and
+ * then at doubling intervals up to a minute; a port that could not be
+ * attached is tried again with it.  Meanwhile the ports forward through
+ * vnetd alone, and "port show" says why and when the next try is.
  */
 #include "vnetd.h"
 
@@ -27,7 +30,9 @@
 #include "../vnic/vnic.h"
 #include "../vnic/vnic_fast.h"
 
-#define FAST_JOB_MS 1000
+#define FAST_JOB_MS	  1000
+#define FAST_RETRY_MIN_MS 1000
+#define FAST_RETRY_MAX_MS 60000
 
 /**
  * struct fast_slot - one veth port
@@ -39,18 +44,21 @@
  * @vlan: access VLAN, 0 for none
  * @mac_limit: the port's MAC limit, as programmed
  * @macs: MACs of the port counted in this run of the job
+ * @trunk: a trunk port, which stays off the fast path
  * @ifindex: host end
+ * @rx_fd: the port's packet socket (its filter hides what the program took)
  * @link_fd: tcx link, -1 with a clsact qdisc or when not attached
  * @why: why the port is not on the fast path
  */
 struct fast_slot {
-	bool used, attached, enabled;
+	bool used, attached, enabled, trunk;
 	int sw_port;
 	unsigned net;
 	unsigned vlan;
 	unsigned mac_limit;
 	unsigned macs;
 	int ifindex;
+	int rx_fd;
 	int link_fd;
 	char why[256];
 	/* What earlier attachments of the port moved (a VLAN change puts
@@ -63,12 +71,18 @@ struct fast_slot {
  * @f: the loaded programs and maps, NULL when loading failed
  * @error: why loading failed
  * @job: the once-a-second consistency run
+ * @retry: the next try to load, or to attach ports that failed
+ * @retry_ms: its current interval
+ * @tries: loads that failed in a row
  * @slots: ports by counter slot
  */
 struct vnetd_fast {
 	struct vnic_fast *f;
 	char error[256];
 	struct vtimer job;
+	struct vtimer retry;
+	unsigned retry_ms;
+	unsigned tries;
 	struct fast_slot slots[VNIC_FAST_PORTS];
 };
 
@@ -208,10 +222,46 @@ static void fast_job(struct vtimer *t, void *arg)
 		vlog(MAIN, ERR, "fast path: cannot schedule its MAC aging");
 }
 
+static void fast_retry(struct vtimer *t, void *arg);
+
+/* Load the object; a failure is logged the first time only. */
+static int fast_load(struct vnetd_fast *fp)
+{
+	int ret = vnic_fast_open(&fp->f, fp->error, sizeof(fp->error));
+
+	if (!ret) {
+		if (fp->tries)
+			vlog(MAIN, INFO,
+			     "fast path loaded after %u failed tries",
+			     fp->tries);
+		fp->tries = 0;
+		return 0;
+	}
+	fp->f = NULL;
+	if (!fp->tries++)
+		vlog(MAIN, WARN,
+		     "veth ports forward through vnetd only until the kernel "
+		     "fast path loads (%s); trying again",
+		     fp->error);
+	return ret;
+}
+
+/* Try again later: at the first failure after @FAST_RETRY_MIN_MS, then
+ * doubling (@again: this failure follows one). */
+static void retry_later(struct vnetd *d, struct vnetd_fast *fp, bool again)
+{
+	unsigned next = again ? fp->retry_ms * 2 : FAST_RETRY_MIN_MS;
+
+	if (vtimer_armed(&fp->retry))
+		return;
+	fp->retry_ms = next > FAST_RETRY_MAX_MS ? FAST_RETRY_MAX_MS : next;
+	if (vtimer_arm(d->timers, &fp->retry, fp->retry_ms))
+		vlog(MAIN, ERR, "fast path: cannot schedule a retry");
+}
+
 static struct vnetd_fast *fast_get(struct vnetd *d)
 {
 	struct vnetd_fast *fp = d->fast;
-	int ret;
 
 	if (fp)
 		return fp;
@@ -219,15 +269,10 @@ static struct vnetd_fast *fast_get(struct vnetd *d)
 	if (!fp)
 		return NULL;
 	vtimer_init(&fp->job, fast_job, d);
-	ret = vnic_fast_open(&fp->f, fp->error, sizeof(fp->error));
-	if (ret) {
-		fp->f = NULL;
-		vlog(MAIN, WARN,
-		     "veth ports forward through vnetd only: the kernel fast "
-		     "path is off (%s)",
-		     fp->error);
-	}
+	vtimer_init(&fp->retry, fast_retry, d);
 	d->fast = fp;
+	if (fast_load(fp))
+		retry_later(d, fp, false);
 	return fp;
 }
 
@@ -240,9 +285,52 @@ static void fast_put(struct vnetd *d)
 		if (fp->slots[i].used)
 			return;
 	vtimer_cancel(d->timers, &fp->job);
+	vtimer_cancel(d->timers, &fp->retry);
 	vnic_fast_close(fp->f);
 	free(fp);
 	d->fast = NULL;
+}
+
+/* Attach slot @s's port; false (the reason in s->why) when it failed. */
+static bool slot_attach(struct vnetd *d, struct vnetd_fast *fp,
+			struct fast_slot *s)
+{
+	struct vnic_fast_port e;
+
+	mark_net(d, fp, s->net);
+	e = entry_of(fp, s);
+	if (vnic_fast_attach(fp->f, s->ifindex, s->rx_fd, &e, &s->link_fd,
+			     s->why, sizeof(s->why)))
+		return false;
+	s->attached = true;
+	s->why[0] = 0;
+	if (!vtimer_armed(&fp->job) &&
+	    vtimer_arm(d->timers, &fp->job, FAST_JOB_MS))
+		vlog(MAIN, ERR, "fast path: cannot schedule its MAC aging");
+	return true;
+}
+
+/* The retry timer: load the object if it is not, then attach every port
+ * that should be on the fast path and is not. */
+static void fast_retry(struct vtimer *t, void *arg)
+{
+	struct vnetd *d = arg;
+	struct vnetd_fast *fp = d->fast;
+	bool failed = false;
+
+	if (!fp->f && fast_load(fp)) {
+		retry_later(d, fp, true);
+		return;
+	}
+	for (unsigned i = 0; i < VNIC_FAST_PORTS; i++) {
+		struct fast_slot *s = &fp->slots[i];
+
+		if (s->used && !s->attached && !s->trunk &&
+		    !slot_attach(d, fp, s))
+			failed = true;
+	}
+	if (failed)
+		retry_later(d, fp, true);
 }
 
 /**
@@ -252,8 +340,8 @@ static void fast_put(struct vnetd *d)
  * @net: its network id
  * @vlan: its access VLAN, 0 for none, -1 for a trunk (stays slow)
  *
- * A port that cannot be put on it keeps working through vnetd; the reason
- * shows in "port show".
+ * A port that cannot be put on it keeps working through vnetd, and is
+ * tried again on a timer; the reason shows in "port show".
  */
 void vnetd_fast_port_on(struct vnetd *d, struct vnetd_port *p, unsigned net,
 			int vlan)
@@ -261,8 +349,6 @@ void vnetd_fast_port_on(struct vnetd *d, struct vnetd_port *p, unsigned net,
 	struct vnetd_fast *fp = fast_get(d);
 	struct vnic *v = vswitch_port_vnic(d->sw, p->id);
 	struct fast_slot *s = NULL;
-	struct vnic_fast_port e;
-	int ret;
 
 	if (!fp)
 		return;
@@ -278,34 +364,25 @@ void vnetd_fast_port_on(struct vnetd *d, struct vnetd_port *p, unsigned net,
 				.sw_port = p->id,
 				.net = net,
 				.vlan = vlan > 0 ? (unsigned)vlan : 0,
+				.trunk = vlan < 0,
 				.ifindex = vnic_ifindex(v),
+				.rx_fd = vnic_rx_fd(v, 0),
 				.link_fd = -1,
 				.enabled = vswitch_port_up(d->sw, p->id),
 				.mac_limit =
 				    vswitch_port_mac_limit(d->sw, p->id)};
-	if (!fp->f) {
-		snprintf(s->why, sizeof(s->why), "BPF load failed: %.200s",
-			 fp->error);
-		return;
-	}
-	if (vlan < 0) {
+	if (s->trunk) {
 		snprintf(s->why, sizeof(s->why),
 			 "a trunk port: tagged frames take the slow path");
 		return;
 	}
-	mark_net(d, fp, net);
-	e = entry_of(fp, s);
-	ret = vnic_fast_attach(fp->f, s->ifindex, vnic_rx_fd(v, 0), &e,
-			       &s->link_fd, s->why, sizeof(s->why));
-	if (ret) {
-		vlog(MAIN, WARN, "port %s: fast path off: %s", p->obj.name,
-		     s->why);
+	if (!fp->f)
+		return; /* attached when the retry timer loads it */
+	if (slot_attach(d, fp, s))
 		return;
-	}
-	s->attached = true;
-	if (!vtimer_armed(&fp->job) &&
-	    vtimer_arm(d->timers, &fp->job, FAST_JOB_MS))
-		vlog(MAIN, ERR, "fast path: cannot schedule its MAC aging");
+	vlog(MAIN, WARN, "port %s: fast path off: %s; trying again",
+	     p->obj.name, s->why);
+	retry_later(d, fp, false);
 }
 
 /**
@@ -362,11 +439,40 @@ void vnetd_fast_describe(struct vnetd *d, struct vnetd_port *p, json_t *s)
 {
 	struct vnetd_fast *fp = d->fast;
 	struct fast_slot *sl = fp && p->id >= 0 ? slot_of(fp, p->id) : NULL;
+	struct vnic *v = p->id >= 0 ? vswitch_port_vnic(d->sw, p->id) : NULL;
+	uint64_t now = timer_now_ms();
+	char why[400];
 
-	json_object_set_new(s, "fast_path",
-			    json_string(sl && sl->attached ? "on" : "off"));
-	if (sl && !sl->attached)
-		json_object_set_new(s, "fast_path_error", json_string(sl->why));
+	/* On only while the program runs on a device that is still there
+	 * (its link goes with the device before vnetd hears of it). */
+	if (sl && sl->attached && vnic_alive(v)) {
+		json_object_set_new(s, "fast_path", json_string("on"));
+		return;
+	}
+	json_object_set_new(s, "fast_path", json_string("off"));
+	if (p->id < 0)
+		snprintf(why, sizeof(why), "the port is not active");
+	else if (!sl)
+		snprintf(why, sizeof(why), "the port has no fast-path slot");
+	else if (sl->attached)
+		snprintf(why, sizeof(why), "its device is gone");
+	else if (!sl->trunk && !fp->f)
+		snprintf(why, sizeof(why),
+			 "BPF load failed (%u tries): %.200s; next try in %llu "
+			 "ms",
+			 fp->tries, fp->error,
+			 (unsigned long long)(fp->retry.when > now
+						  ? fp->retry.when - now
+						  : 0));
+	else if (!sl->trunk && vtimer_armed(&fp->retry))
+		snprintf(why, sizeof(why), "%.200s; next try in %llu ms",
+			 sl->why,
+			 (unsigned long long)(fp->retry.when > now
+						  ? fp->retry.when - now
+						  : 0));
+	else
+		snprintf(why, sizeof(why), "%s", sl->why);
+	json_object_set_new(s, "fast_path_error", json_string(why));
 }
 
 /**

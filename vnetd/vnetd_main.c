@@ -467,7 +467,12 @@ int main(int argc, char **argv)
 		vlog(MAIN, ERR, "event loop set-up: %s", strerror(errno));
 		goto err_loop;
 	}
-	if (vnetd_restore(&d))
+	/* The taps of the state file were our predecessor's: a killed one's
+	 * rings may hold them for some milliseconds more. */
+	vnic_tap_busy_wait(true);
+	ret = vnetd_restore(&d);
+	vnic_tap_busy_wait(false);
+	if (ret)
 		goto err_objs;
 	vtimer_init(&l.housekeeping, housekeeping, &d);
 	if (vtimer_arm(d.timers, &l.housekeeping, HOUSEKEEPING_MS))
@@ -477,6 +482,7 @@ int main(int argc, char **argv)
 		vlog(MAIN, ERR, "cannot subscribe to link events");
 		goto err_mon;
 	}
+	vnetd_netns_open(&d, &d.netns);
 	if (vnetd_rpc_open(&d, &d.rpc))
 		goto err_mon;
 	if (vnetd_metrics_open(&d, &d.metrics))
@@ -489,6 +495,7 @@ int main(int argc, char **argv)
 	vnetd_sd_notify("STOPPING=1");
 	vnetd_metrics_close(d.metrics);
 	vnetd_rpc_close(d.rpc);
+	vnetd_netns_close(&d, d.netns);
 	vnic_monitor_close(d.mon);
 	vnetd_shutdown(&d);
 	free_deferred(&d);
@@ -508,6 +515,7 @@ int main(int argc, char **argv)
 err_rpc:
 	vnetd_rpc_close(d.rpc);
 err_mon:
+	vnetd_netns_close(&d, d.netns);
 	vnic_monitor_close(d.mon);
 err_objs:
 	vnetd_shutdown(&d);

@@ -16,7 +16,11 @@
 #include "../vnic/vnic.h"
 #include "../vnic/vnic_fast.h"
 
-#define PORT_RETRY_MS 5000
+/* A port that could not be opened is tried again every PORT_RETRY_MS; one
+ * whose namespace just appeared at once, then at doubling intervals up to
+ * that (the namespace is mounted on its file just after the file is made). */
+#define PORT_RETRY_MS	   5000
+#define PORT_RETRY_SOON_MS 50
 
 static const char *const port_kinds[] = {
     "tap", "host", "uplink", "vhost-user", "sriov", "veth", NULL};
@@ -398,38 +402,14 @@ static int fast_vlan(const struct vsw_vlan *v)
 					   : 0;
 }
 
-/* A veth port: the pair is made (or found from an earlier vnetd), and its
- * host end @host opened as an afpacket port. */
-static int veth_prepare(struct vnetd_port *p, struct vnic_params *vp,
-			char host[VNIC_IFNAMSIZ])
+/* What a port's backend is opened with, from its configuration @conf. */
+static void port_params(struct vnetd *d, json_t *conf, struct vnic_params *vp)
 {
-	int ret;
-
-	vnic_link_veth_host_name(vp->dev, host);
-	ret = vnic_link_veth_add(host, vp->dev, vp->netns,
-				 vp->has_mac ? vp->mac : NULL, vp->mtu);
-	if (ret) {
-		snprintf(p->error, sizeof(p->error),
-			 "cannot make veth pair %s/%s in namespace %s: %s",
-			 host, vp->dev, vp->netns, strerror(-ret));
-		return ret;
-	}
-	vp->kind = "uplink";
-	vp->backend = "afpacket";
-	vp->dev = host;
-	vp->netns = NULL;
-	return 0;
-}
-
-/* Open the backend and attach it; on failure the port stays configured but
- * inactive, with the reason in p->error. */
-static int port_activate(struct vnetd *d, struct vnetd_port *p)
-{
-	json_t *conf = p->obj.conf;
 	struct vnetd_net *net = vnetd_net_find(d, jstr(conf, "network"));
-	struct vnic_params vp = {
+
+	*vp = (struct vnic_params){
 	    .kind = jstr(conf, "kind"),
-	    .name = p->obj.name,
+	    .name = jstr(conf, "name"),
 	    .dev = jstr(conf, "device"),
 	    .backend = jstr(conf, "backend"),
 	    .netns = jstr(conf, "netns"),
@@ -439,9 +419,21 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 	    .queues = juint(conf, "queues"),
 	    .poll = d->opts.poll,
 	};
+	if (jstr(conf, "mac")) {
+		mac_parse(jstr(conf, "mac"), vp->mac);
+		vp->has_mac = true;
+	}
+}
+
+/* Open the backend and attach it; on failure the port stays configured but
+ * inactive, with the reason in p->error. */
+static int port_activate(struct vnetd *d, struct vnetd_port *p)
+{
+	json_t *conf = p->obj.conf;
+	struct vnetd_net *net = vnetd_net_find(d, jstr(conf, "network"));
 	json_t *addrs = json_object_get(conf, "addresses"), *a;
-	enum vsw_port_role role = kind_role(vp.kind);
-	char host[VNIC_IFNAMSIZ];
+	struct vnic_params vp;
+	enum vsw_port_role role;
 	struct vsw_vlan vlan;
 	struct vnic *v;
 	size_t i;
@@ -451,12 +443,8 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 		return -ENOENT;
 	if (is_sriov(conf))
 		return vnetd_sriov_port_activate(d, p);
-	if (jstr(conf, "mac")) {
-		mac_parse(jstr(conf, "mac"), vp.mac);
-		vp.has_mac = true;
-	}
-	if (is_veth(conf) && (ret = veth_prepare(p, &vp, host)))
-		return ret;
+	port_params(d, conf, &vp);
+	role = kind_role(vp.kind);
 	ret = vnic_open(&vp, &v, p->error, sizeof(p->error));
 	if (ret)
 		return ret;
@@ -482,6 +470,7 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 	}
 	p->id = id;
 	p->error[0] = 0;
+	p->waiting = false;
 	if (json_object_get(conf, "mac_limit"))
 		(void)vswitch_port_set_mac_limit(d->sw, id,
 						 juint(conf, "mac_limit"));
@@ -495,10 +484,23 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 	return 0;
 }
 
+/* Try again in @ms (a sooner try replaces a later one). */
+static void retry_in(struct vnetd *d, struct vnetd_port *p, unsigned ms)
+{
+	if (vtimer_armed(&p->retry) && ms >= p->retry_ms)
+		return;
+	p->retry_ms = ms;
+	vtimer_cancel(d->timers, &p->retry);
+	if (vtimer_arm(d->timers, &p->retry, ms))
+		vlog(MAIN, ERR, "port %s: cannot schedule a retry",
+		     p->obj.name);
+}
+
 static void retry_fire(struct vtimer *t, void *arg)
 {
 	struct vnetd_port *p = arg;
 	struct vnetd *d = p->d;
+	unsigned next = p->retry_ms * 2;
 
 	if (p->gone || p->id >= 0)
 		return;
@@ -506,9 +508,7 @@ static void retry_fire(struct vtimer *t, void *arg)
 		vlog(MAIN, INFO, "port %s is active again", p->obj.name);
 		return;
 	}
-	if (vtimer_arm(d->timers, t, PORT_RETRY_MS))
-		vlog(MAIN, ERR, "port %s: cannot schedule a retry",
-		     p->obj.name);
+	retry_in(d, p, next < PORT_RETRY_MS ? next : PORT_RETRY_MS);
 }
 
 static struct vnetd_obj *port_apply(struct vnetd *d, json_t *conf,
@@ -535,9 +535,7 @@ static struct vnetd_obj *port_apply(struct vnetd *d, json_t *conf,
 	if (restoring) {
 		vlog(MAIN, WARN, "port %s restored but inactive: %s",
 		     p->obj.name, p->error);
-		if (vtimer_arm(d->timers, &p->retry, PORT_RETRY_MS))
-			vlog(MAIN, ERR, "port %s: cannot schedule a retry",
-			     p->obj.name);
+		retry_in(d, p, PORT_RETRY_MS);
 		return &p->obj;
 	}
 	vnetd_err_set(e, jsonrpc_code_from_errno(ret), "%s", p->error);
@@ -546,45 +544,40 @@ static struct vnetd_obj *port_apply(struct vnetd *d, json_t *conf,
 	return NULL;
 }
 
-/* Delete a veth port's pair (both ends go with the host end). */
-static void veth_remove(json_t *conf)
-{
-	char host[VNIC_IFNAMSIZ];
-	int ret;
-
-	vnic_link_veth_host_name(jstr(conf, "device"), host);
-	ret = vnic_link_delete(host, NULL);
-	if (ret)
-		vlog(MAIN, WARN, "port %s: cannot delete veth %s: %s",
-		     jstr(conf, "name"), host, strerror(-ret));
-}
-
 /**
  * vnetd_port_mtu_changed() - follow the network's new MTU on an active port
  * @d: daemon
  * @p: the port (p->id >= 0)
  * @mtu: the MTU
- *
- * A veth port's pair takes it on both ends (the namespace's end too:
- * the fast path hands frames to it unchecked); other kinds as their
- * backend does.
  */
 void vnetd_port_mtu_changed(struct vnetd *d, struct vnetd_port *p, unsigned mtu)
 {
-	json_t *conf = p->obj.conf;
-	char host[VNIC_IFNAMSIZ];
+	vnic_mtu_changed(vswitch_port_vnic(d->sw, p->id), mtu);
+}
+
+/* Take an active port out of the switch; @remove: its device goes too. */
+static void port_deactivate(struct vnetd *d, struct vnetd_port *p, bool remove)
+{
+	watch_ctl(d, p, false);
+	vnetd_fast_port_off(d, p);
+	if (remove)
+		vnic_remove(vswitch_port_vnic(d->sw, p->id));
+	(void)vswitch_port_del(d->sw, p->id);
+	p->id = -1;
+}
+
+/* Delete the device an inactive port's backend made, if it can. */
+static int port_purge_device(struct vnetd *d, json_t *conf)
+{
+	struct vnic_params vp;
 	int ret;
 
-	if (!is_veth(conf)) {
-		vnic_mtu_changed(vswitch_port_vnic(d->sw, p->id), mtu);
-		return;
-	}
-	vnic_link_veth_host_name(jstr(conf, "device"), host);
-	ret = vnic_link_veth_mtu(host, jstr(conf, "device"),
-				 jstr(conf, "netns"), mtu);
-	if (ret)
-		vlog(MAIN, WARN, "port %s: cannot set MTU %u on veth %s: %s",
-		     p->obj.name, mtu, host, strerror(-ret));
+	port_params(d, conf, &vp);
+	ret = vnic_purge(&vp);
+	if (ret && ret != -EOPNOTSUPP)
+		vlog(MAIN, WARN, "port %s: cannot delete device %s: %s",
+		     jstr(conf, "name"), jstr(conf, "device"), strerror(-ret));
+	return ret;
 }
 
 static void port_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
@@ -594,15 +587,10 @@ static void port_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
 	vtimer_cancel(d->timers, &p->retry);
 	if (is_sriov(o->conf))
 		vnetd_sriov_port_unapply(d, p, remove);
-	if (p->id >= 0) {
-		watch_ctl(d, p, false);
-		vnetd_fast_port_off(d, p);
-		if (remove)
-			vnic_remove(vswitch_port_vnic(d->sw, p->id));
-		(void)vswitch_port_del(d->sw, p->id);
-	}
-	if (remove && is_veth(o->conf))
-		veth_remove(o->conf);
+	if (p->id >= 0)
+		port_deactivate(d, p, remove);
+	else if (remove && !is_sriov(o->conf))
+		(void)port_purge_device(d, o->conf);
 	if (remove)
 		vlog(MAIN, INFO, "port %s deleted", o->name);
 	p->gone = true;
@@ -719,15 +707,17 @@ static json_t *port_status(struct vnetd *d, struct vnetd_obj *o)
 		return vnetd_sriov_port_status(d, p);
 	s = json_deep_copy(o->conf);
 	if (p->id < 0)
-		state = "error";
+		state = p->waiting ? "down" : "error";
 	else if (vswitch_port_up(d->sw, p->id))
 		state = "up";
 	else
 		state = "down";
 	json_object_set_new(s, "state", json_string(state));
-	if (p->id < 0)
+	if (p->id < 0) {
 		json_object_set_new(s, "error", json_string(p->error));
-	else {
+		if (is_veth(o->conf))
+			vnetd_fast_describe(d, p, s);
+	} else {
 		if (!json_object_get(s, "mac_limit"))
 			json_object_set_new(
 			    s, "mac_limit",
@@ -736,13 +726,8 @@ static json_t *port_status(struct vnetd *d, struct vnetd_obj *o)
 		    s, "macs_learned",
 		    json_integer(vswitch_port_mac_count(d->sw, p->id)));
 		vnic_describe(vswitch_port_vnic(d->sw, p->id), s);
-		if (is_veth(o->conf)) {
-			json_object_set(s, "host_device",
-					json_object_get(s, "device"));
-			json_object_set(s, "device",
-					json_object_get(o->conf, "device"));
+		if (is_veth(o->conf))
 			vnetd_fast_describe(d, p, s);
-		}
 	}
 	if (!strcmp(jstr(o->conf, "kind"), "uplink") &&
 	    !json_object_get(s, "backend"))
@@ -762,8 +747,8 @@ static void port_purge(struct vnetd *d, json_t *conf)
 		vnetd_sriov_port_purge(d, conf);
 		return;
 	}
-	if (!dev || (strcmp(kind, "tap") && strcmp(kind, "host") &&
-		     strcmp(kind, "veth")))
+	if (!dev ||
+	    (strcmp(kind, "tap") && strcmp(kind, "host") && !is_veth(conf)))
 		return;
 	for (size_t i = 0; i < ports->n; i++) {
 		const char *k = jstr(ports->v[i]->conf, "kind");
@@ -772,10 +757,8 @@ static void port_purge(struct vnetd *d, json_t *conf)
 		if (od && !strcmp(od, dev) && strcmp(k, "uplink"))
 			return;
 	}
-	if (is_veth(conf)) {
-		veth_remove(conf);
+	if (port_purge_device(d, conf) != -EOPNOTSUPP)
 		return;
-	}
 	ret = vnic_link_delete(dev, jstr(conf, "netns"));
 	if (ret)
 		vlog(MAIN, WARN, "port %s: cannot delete device %s: %s",
@@ -895,6 +878,55 @@ json_t *vnetd_stats(struct vnetd *d, json_t *params, struct vnetd_err *e)
 	return arr;
 }
 
+/* The device of switch port @id went away and its backend makes it anew
+ * when opened (a veth whose namespace was deleted): the port leaves the
+ * switch, shows down with the reason, and is opened again by its retry
+ * timer, at once when its namespace appears (vnetd_port_netns_event()). */
+static void port_lost(struct vnetd *d, int id, const char *dev)
+{
+	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
+	struct vnetd_port *p = NULL;
+	const char *ns;
+
+	for (size_t i = 0; i < ports->n && !p; i++)
+		if (vnetd_port_of(ports->v[i])->id == id)
+			p = vnetd_port_of(ports->v[i]);
+	if (!p)
+		return;
+	ns = jstr(p->obj.conf, "netns");
+	port_deactivate(d, p, false);
+	p->waiting = true;
+	snprintf(p->error, sizeof(p->error),
+		 "device %s is gone%s%s%s; it is made again when it can be",
+		 dev, ns ? " (namespace " : "", ns ? ns : "",
+		 ns ? " deleted?)" : "");
+	vlog(MAIN, INFO,
+	     "port %s: device %s is gone; down until it is made "
+	     "again",
+	     p->obj.name, dev);
+	retry_in(d, p, PORT_RETRY_MS);
+}
+
+/**
+ * vnetd_port_netns_event() - a namespace appeared: open the inactive ports
+ * that wait for it
+ * @d: daemon
+ * @netns: its name under /run/netns
+ */
+void vnetd_port_netns_event(struct vnetd *d, const char *netns)
+{
+	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
+
+	for (size_t i = 0; i < ports->n; i++) {
+		struct vnetd_port *p = vnetd_port_of(ports->v[i]);
+		const char *ns = jstr(p->obj.conf, "netns");
+
+		if (p->id < 0 && !p->gone && ns && !strcmp(ns, netns) &&
+		    !is_sriov(p->obj.conf))
+			retry_in(d, p, PORT_RETRY_SOON_MS);
+	}
+}
+
 /**
  * vnetd_link_event() - a kernel device changed: update the port on it
  * @d: daemon
@@ -918,7 +950,11 @@ void vnetd_link_event(struct vnetd *d, int ifindex, const char *name,
 	v = vswitch_port_vnic(d->sw, id);
 	if (deleted) {
 		/* A tap moved to another namespace also leaves ours. */
-		if (!vnic_alive(v))
+		if (vnic_alive(v))
+			return;
+		if (vnic_remakes(v))
+			port_lost(d, id, name);
+		else
 			(void)vswitch_port_set_link(d->sw, id, false);
 		return;
 	}

@@ -16,3 +16,6 @@ $(BUILD)/obj/vnic/veth_fast.bpf.o: vnic/veth_fast.bpf.c vnic/vnic_fast.h
 $(BUILD)/obj/vnic/vnic_fast_obj.o: vnic/vnic_fast_obj.S $(BUILD)/obj/vnic/veth_fast.bpf.o
 	@mkdir -p $(dir $@)
 	$(CC) -c -DVNIC_FAST_OBJ='"$(BUILD)/obj/vnic/veth_fast.bpf.o"' -o $@ $<
+
+# veth ports: a packet socket on the host end of a pair the backend owns.
+VNIC_SRCS += vnic/vnic_veth.c

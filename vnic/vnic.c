@@ -21,6 +21,7 @@ static const struct vnic_ops *const vnic_backends[] = {
     &vnic_tap_ops,	  &vnic_host_ops,  &vnic_afpacket_ops, &vnic_pcap_ops,
     &vnic_vhost_user_ops, &vnic_dummy_ops, /* tests only; vnetd does not offer
 					      it */
+    &vnic_veth_ops,
 };
 
 /**
@@ -127,6 +128,34 @@ void vnic_close(struct vnic *v)
 bool vnic_remove(struct vnic *v)
 {
 	return v->ops->remove ? v->ops->remove(v) : false;
+}
+
+/**
+ * vnic_purge() - delete the device a port made, while it is not open
+ * @params: what the port was opened with
+ *
+ * Return: 0 (also when there is none), -EOPNOTSUPP when the kind's backend
+ * cannot (the caller deletes the device itself), or -errno
+ */
+int vnic_purge(const struct vnic_params *params)
+{
+	const struct vnic_ops *ops = vnic_find(params->kind, params->backend);
+
+	if (!ops || !ops->purge)
+		return -EOPNOTSUPP;
+	return ops->purge(params);
+}
+
+/**
+ * vnic_remakes() - whether the port's backend makes its device again when
+ * opened anew after it went away
+ * @v: port
+ *
+ * Return: true for such a backend (veth)
+ */
+bool vnic_remakes(const struct vnic *v)
+{
+	return v->ops->remakes;
 }
 
 /**

@@ -41,12 +41,14 @@ static inline enum vnic_drop vnic_drop_hdr(enum vnet_hdr_err e)
 
 /**
  * struct vnic_params - what a port backend is opened with
- * @kind: backend name: "tap", "host", "uplink", "vhost-user"
+ * @kind: backend name: "tap", "host", "uplink", "vhost-user", "veth"
  * @name: port name; for tap kinds also the device name
- * @dev: device to attach to (uplink)
+ * @dev: device to attach to (uplink); a veth's end in @netns
  * @backend: uplink capture backend: "afpacket" (default) or "pcap"
- * @netns: network namespace (name under /run/netns) to place a tap in
- * @mac: MAC address to give the device (tap kinds), if @has_mac
+ * @netns: network namespace (name under /run/netns) to place a tap (or a
+ *          veth's end) in
+ * @mac: MAC address to give the device (tap kinds, a veth's end in
+ *       @netns), if @has_mac
  * @mtu: network MTU; receive buffers and device MTU follow it
  * @path: socket path (vhost-user)
  * @client: connect to @path instead of listening on it (vhost-user)
@@ -89,6 +91,8 @@ bool vnic_kind_valid(const char *kind);
 int vnic_open(const struct vnic_params *params, struct vnic **out, char *err,
 	      size_t errlen) __attribute__((warn_unused_result));
 void vnic_close(struct vnic *v);
+int vnic_purge(const struct vnic_params *params);
+bool vnic_remakes(const struct vnic *v);
 
 unsigned vnic_rx_queues(const struct vnic *v);
 int vnic_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
@@ -109,6 +113,7 @@ void vnic_attach(struct vnic *v, const struct vnic_host *host);
 int vnic_ctl_fd(const struct vnic *v);
 void vnic_ctl_event(struct vnic *v);
 void vnic_io_uring_allow(bool on);
+void vnic_tap_busy_wait(bool on);
 
 /* ---- link control over rtnetlink (vnic_link.c) ---- */
 
@@ -152,5 +157,6 @@ void vnic_count_superframes(struct vnic *v, uint64_t whole, uint64_t cut);
 void vnic_link_veth_host_name(const char *name, char out[VNIC_IFNAMSIZ]);
 int vnic_link_veth_add(const char *host, const char *peer, const char *netns,
 		       const uint8_t *mac, unsigned mtu);
+int vnic_link_veth_delete(const char *host);
 
 #endif

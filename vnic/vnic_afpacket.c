@@ -16,6 +16,7 @@
  * device cannot take whole instead of segmenting it.
  */
 #include "vnic_provider.h"
+#include "vnic_afpacket.h"
 
 #include <arpa/inet.h>
 #include <endian.h>
@@ -59,6 +60,7 @@ struct vnic_afpacket {
 	struct tpacket3_hdr *frame;
 	unsigned left;
 	size_t gso_off; /* progress through a super-frame being cut */
+	void *priv;	/* a backend built on this one (veth): its state */
 };
 
 static struct vnic_afpacket *to_afp(const struct vnic *v)
@@ -163,8 +165,22 @@ static void afp_free(struct vnic_afpacket *a)
 	free(a);
 }
 
-static int afp_open(const struct vnic_params *params, struct vnic **out,
-		    char *err, size_t errlen)
+/**
+ * vnic_afpacket_open_as() - open a packet-socket port for a backend built on
+ * this one
+ * @ops: the port's ops (vnic_afpacket_ops, or a backend that forwards its
+ *       datapath calls to them)
+ * @params: what to open; @params->dev the device
+ * @priv: that backend's state, kept for vnic_afpacket_priv(); not freed here
+ * @out: the port
+ * @err: a sentence for the user on failure
+ * @errlen: room in @err
+ *
+ * Return: 0 or -errno
+ */
+int vnic_afpacket_open_as(const struct vnic_ops *ops,
+			  const struct vnic_params *params, void *priv,
+			  struct vnic **out, char *err, size_t errlen)
 {
 	struct vnic_afpacket *a;
 	int ret;
@@ -176,9 +192,10 @@ static int afp_open(const struct vnic_params *params, struct vnic **out,
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
-	vnic_base_init(&a->base, &vnic_afpacket_ops, params);
+	vnic_base_init(&a->base, ops, params);
 	a->fd = -1;
 	a->gso_fd = -1;
+	a->priv = priv;
 	snprintf(a->dev, sizeof(a->dev), "%s", params->dev);
 	a->ifindex = vnic_link_ifindex(params->dev);
 	if (a->ifindex <= 0) {
@@ -201,6 +218,24 @@ static int afp_open(const struct vnic_params *params, struct vnic **out,
 	}
 	*out = &a->base;
 	return 0;
+}
+
+/**
+ * vnic_afpacket_priv() - the state a backend gave vnic_afpacket_open_as()
+ * @v: a port opened by it
+ *
+ * Return: that state
+ */
+void *vnic_afpacket_priv(const struct vnic *v)
+{
+	return to_afp(v)->priv;
+}
+
+static int afp_open(const struct vnic_params *params, struct vnic **out,
+		    char *err, size_t errlen)
+{
+	return vnic_afpacket_open_as(&vnic_afpacket_ops, params, NULL, out, err,
+				     errlen);
 }
 
 static void afp_close(struct vnic *v)

@@ -135,6 +135,19 @@ static int find_fd(struct vnic_fast *f, const char *prog, const char *map,
 	return *fd < 0 ? -ENOENT : 0;
 }
 
+/* Tests only: VNETD_FAST_FAIL_LOADS=N makes the first N loads of this
+ * process fail as a kernel refusal would, so the retry can be watched. */
+static bool load_fails_on_purpose(void)
+{
+	static unsigned failed;
+	const char *env = getenv("VNETD_FAST_FAIL_LOADS");
+
+	if (!env || failed >= strtoul(env, NULL, 10))
+		return false;
+	failed++;
+	return true;
+}
+
 /**
  * vnic_fast_open() - load the fast path's programs and maps
  * @out: the fast path
@@ -164,7 +177,7 @@ int vnic_fast_open(struct vnic_fast **out, char *err, size_t errlen)
 		free(f);
 		return ret;
 	}
-	ret = bpf_object__load(f->obj);
+	ret = load_fails_on_purpose() ? -EPERM : bpf_object__load(f->obj);
 	if (ret) {
 		snprintf(err, errlen, "cannot load the BPF programs: %s",
 			 strerror(-ret));

@@ -960,6 +960,50 @@ uint8_t *vgw_nat_landing(struct vnic_gateway *g, const struct pkt_out *o)
 	return g->nat->leg ? vgw_queue_landing(&g->nat->leg->out[2], o) : NULL;
 }
 
+/* Whether a packet of @tot IPv4 bytes that arrived on @side may go on at
+ * @mtu: *frag says whether it goes in fragments.  False when it may not
+ * (DF set): "fragmentation needed" went back on @side from @me. */
+static bool nat_may_go(struct vnic_gateway *g, int side, uint8_t *f, size_t len,
+		       struct pkt_offload *ol, size_t tot, size_t mtu,
+		       uint32_t me, bool *frag)
+{
+	/* A super-frame is too big only if its segments are; without DF
+	 * the packet goes on in fragments once translated. */
+	*frag = wire_size(ol, tot) > mtu;
+	if (*frag && (pkt_get_be16(f + 14 + 6) & 0x4000)) {
+		icmp_error_ol(g, side, f, len, ol, 3, 4, (uint16_t)mtu, me);
+		return false;
+	}
+	return true;
+}
+
+/* Send the translated packet in @f to @hop on @side, in fragments of @mtu
+ * when @frag. */
+static void nat_send(struct vnic_gateway *g, int side, uint32_t hop, uint8_t *f,
+		     size_t len, struct pkt_offload *ol, bool frag, size_t mtu)
+{
+	if (frag)
+		send_fragments(g, side, hop, f, len, ol, mtu);
+	else
+		leg_send(g, side, hop, f, len, ol);
+}
+
+/* What the engine left to the gateway itself on the packet's own @side:
+ * an echo reply (NAT_HOST), or "time exceeded" from @me (a drop for TTL).
+ * Return: false for any other verdict. */
+static bool nat_answer(struct vnic_gateway *g, int side, uint8_t *f, size_t len,
+		       struct pkt_offload *ol, const struct nat_verdict *v,
+		       uint32_t me)
+{
+	if (v->action == NAT_HOST)
+		echo_reply(g, side, f, len);
+	else if (v->action == NAT_DROP && v->drop == NAT_DROP_TTL)
+		icmp_error_ol(g, side, f, len, ol, 11, 0, 0, me);
+	else
+		return false;
+	return true;
+}
+
 /**
  * vgw_nat_ip() - a VM sent an IPv4 frame to the gateway's MAC: route it
  * through the engine unless it is for the gateway's own address
@@ -974,7 +1018,7 @@ bool vgw_nat_ip(struct vnic_gateway *g, uint8_t *f, size_t len)
 	struct vgw_nat *n = g->nat;
 	struct pkt_offload *ol = &g->scratch_ol;
 	uint8_t *ip = f + 14;
-	size_t iplen = len - 14, tot;
+	size_t iplen = len - 14;
 	struct nat_verdict v;
 	unsigned flags;
 	uint32_t src;
@@ -991,50 +1035,27 @@ bool vgw_nat_ip(struct vnic_gateway *g, uint8_t *f, size_t len)
 		ndrop(n, VGW_NAT_DROP_NO_ADDRESS);
 		return true;
 	}
-	if (!ol_prep(n, f, len, ol, &flags))
+	if (!ol_prep(n, f, len, ol, &flags) ||
+	    !nat_may_go(g, INSIDE, f, len, ol, ip_total(ip, iplen), n->ext_mtu,
+			g->cfg.ip, &frag))
 		return true;
-	/* A super-frame is too big only if its segments are; without DF
-	 * the packet goes on in fragments once translated. */
-	tot = ip_total(ip, iplen);
-	frag = wire_size(ol, tot) > n->ext_mtu;
-	if (frag && (pkt_get_be16(ip + 6) & 0x4000)) {
-		icmp_error_ol(g, INSIDE, f, len, ol, 3, 4, (uint16_t)n->ext_mtu,
-			      g->cfg.ip);
-		return true;
-	}
 	nat_out(n->t, ip, iplen, flags, now_sec(), &v);
 	n->st.superframes += v.action != NAT_DROP && ol->gso_type;
 	/* Only a packet the engine took (header, checksum and source
 	 * checked) teaches the VM's MAC. */
 	if (v.action != NAT_DROP)
 		learn_vm(g, src, smac);
-	switch (v.action) {
-	case NAT_FORWARD:
-		if (frag)
-			send_fragments(
-			    g, OUTSIDE, next_hop(n, vgw_get_be32(ip + 16)), f,
-			    14 + ip_total(ip, iplen), ol, n->ext_mtu);
-		else
-			leg_send(g, OUTSIDE, next_hop(n, vgw_get_be32(ip + 16)),
-				 f, 14 + ip_total(ip, iplen), ol);
-		break;
-	case NAT_HAIRPIN:
+	if (v.action == NAT_FORWARD)
+		nat_send(g, OUTSIDE, next_hop(n, vgw_get_be32(ip + 16)), f,
+			 14 + ip_total(ip, iplen), ol, frag, n->ext_mtu);
+	else if (v.action == NAT_HAIRPIN)
 		leg_send(g, INSIDE, vgw_get_be32(ip + 16), f,
 			 14 + ip_total(ip, iplen), ol);
-		break;
-	case NAT_HOST:
-		echo_reply(g, INSIDE, f, len);
-		break;
-	case NAT_DROP:
-		if (v.drop == NAT_DROP_TTL)
-			icmp_error_ol(g, INSIDE, f, len, ol, 11, 0, 0,
-				      g->cfg.ip);
-		else if (v.drop == NAT_DROP_PORTS_EXHAUSTED ||
-			 v.drop == NAT_DROP_TABLE_FULL)
-			vlog_rl(VNIC, WARN, "%s: NAT %s: new flow refused",
-				g->base.name, nat_drop_name(v.drop));
-		break;
-	}
+	else if (!nat_answer(g, INSIDE, f, len, ol, &v, g->cfg.ip) &&
+		 (v.drop == NAT_DROP_PORTS_EXHAUSTED ||
+		  v.drop == NAT_DROP_TABLE_FULL))
+		vlog_rl(VNIC, WARN, "%s: NAT %s: new flow refused",
+			g->base.name, nat_drop_name(v.drop));
 	return true;
 }
 
@@ -1098,36 +1119,17 @@ static void leg_frame(struct vnic_gateway *g, uint8_t *f, size_t len)
 		return; /* broadcast IPv4 other than the DHCP client's */
 	if (!n->addr.ip)
 		return ndrop(n, VGW_NAT_DROP_NO_ADDRESS);
-	if (!ol_prep(n, f, len, ol, &flags))
+	if (!ol_prep(n, f, len, ol, &flags) ||
+	    !nat_may_go(g, OUTSIDE, f, len, ol, tot, g->base.mtu, n->addr.ip,
+			&frag))
 		return;
-	frag = wire_size(ol, tot) > g->base.mtu;
-	if (frag && (pkt_get_be16(ip + 6) & 0x4000)) {
-		icmp_error_ol(g, OUTSIDE, f, len, ol, 3, 4,
-			      (uint16_t)g->base.mtu, n->addr.ip);
-		return;
-	}
 	nat_in(n->t, ip, iplen, flags, now_sec(), &v);
 	n->st.superframes += v.action != NAT_DROP && ol->gso_type;
-	switch (v.action) {
-	case NAT_FORWARD:
-	case NAT_HAIRPIN:
-		if (frag)
-			send_fragments(g, INSIDE, vgw_get_be32(ip + 16), f,
-				       14 + ip_total(ip, iplen), ol,
-				       g->base.mtu);
-		else
-			leg_send(g, INSIDE, vgw_get_be32(ip + 16), f,
-				 14 + ip_total(ip, iplen), ol);
-		break;
-	case NAT_HOST:
-		echo_reply(g, OUTSIDE, f, len);
-		break;
-	case NAT_DROP:
-		if (v.drop == NAT_DROP_TTL)
-			icmp_error_ol(g, OUTSIDE, f, len, ol, 11, 0, 0,
-				      n->addr.ip);
-		break;
-	}
+	if (v.action == NAT_FORWARD || v.action == NAT_HAIRPIN)
+		nat_send(g, INSIDE, vgw_get_be32(ip + 16), f,
+			 14 + ip_total(ip, iplen), ol, frag, g->base.mtu);
+	else
+		nat_answer(g, OUTSIDE, f, len, ol, &v, n->addr.ip);
 }
 
 /* ---- the external leg's ops ---- */

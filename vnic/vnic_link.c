@@ -446,6 +446,23 @@ out:
 }
 
 /**
+ * vnic_link_veth_delete() - delete a veth port's pair by its host end
+ * @host: the end in vnetd's namespace
+ *
+ * A device of that name that is not a veth is left alone.
+ *
+ * Return: 0 (also when there is none) or -errno
+ */
+int vnic_link_veth_delete(const char *host)
+{
+	int peer, ret = veth_peer_of(host, &peer);
+
+	if (ret == -ENODEV || !ret)
+		return 0;
+	return ret < 0 ? ret : vnic_link_delete(host, NULL);
+}
+
+/**
  * vnic_link_veth_mtu() - set a veth pair's MTU on both ends (and both up)
  * @host: the end in vnetd's namespace
  * @peer: the end in @netns

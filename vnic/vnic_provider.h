@@ -104,6 +104,14 @@ struct vnic {
  *          when none. May be NULL.
  * @ctl_event: @ctl_fd is readable: handle it, on the control thread. May be
  *             NULL when @ctl_fd is.
+ * @purge: delete the device a port of this kind made, given what it was
+ *         opened with, while no port of it is open (it failed to open, or
+ *         vnetd stopped without deleting it); 0 when there is none. May be
+ *         NULL (nothing to delete that way).
+ * @remakes: open() makes the device and can make it again: when the
+ *           device goes away (a veth's namespace is deleted) vnetd closes
+ *           the port and opens it anew once it can, rather than keeping a
+ *           port on a device that is gone.
  * @rx_fd_edge: @rx_fd signals a new edge for every arrival and is never
  *              drained, so it is watched edge-triggered (EPOLLET): rx_burst()
  *              then leaves no work behind without a new edge (it re-arms the
@@ -130,6 +138,8 @@ struct vnic_ops {
 	void (*attach)(struct vnic *v);
 	int (*ctl_fd)(const struct vnic *v);
 	void (*ctl_event)(struct vnic *v);
+	int (*purge)(const struct vnic_params *params);
+	bool remakes;
 	bool rx_fd_edge;
 };
 
@@ -147,5 +157,6 @@ extern const struct vnic_ops vnic_afpacket_ops;
 extern const struct vnic_ops vnic_pcap_ops;
 extern const struct vnic_ops vnic_dummy_ops;
 extern const struct vnic_ops vnic_vhost_user_ops;
+extern const struct vnic_ops vnic_veth_ops;
 
 #endif

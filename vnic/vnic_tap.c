@@ -71,6 +71,31 @@ static unsigned tap_offloads_on(int fd)
 	return 0;
 }
 
+/* A tap another process holds refuses TUNSETIFF with EBUSY.  So does one
+ * whose holder was a vnetd killed a moment ago: the kernel tears down the
+ * dead process's io_uring rings, which hold the tap too, some 20 ms after
+ * it is gone (a vnetd that closes its taps itself unregisters them from the
+ * rings first, and lets go of them at once).  Only a vnetd re-attaching the
+ * ports of its state file, which its predecessor held, has reason to wait
+ * for that: vnic_tap_busy_wait() turns the wait on for that while.  Any
+ * other time a busy tap is refused at once, and the control thread does
+ * not sleep on it. */
+static bool tap_wait_busy;
+
+/**
+ * vnic_tap_busy_wait() - wait for taps found busy, or refuse them at once
+ * @on: true while vnetd re-attaches the taps its predecessor held (a
+ *      killed one's rings may hold them for some milliseconds more): a busy
+ *      tap is tried again for half a second; false (the default): a busy
+ *      tap is refused at once
+ *
+ * Control thread only.
+ */
+void vnic_tap_busy_wait(bool on)
+{
+	tap_wait_busy = on;
+}
+
 /* 10 ms apart: half a second for a dead vnetd's rings to let go. */
 #define TAP_BUSY_TRIES 50
 
@@ -78,14 +103,11 @@ static int tap_attach(const char *name, int *fd_out, unsigned *ol, char *err,
 		      size_t errlen)
 {
 	struct ifreq ifr = {0};
-	int fd, ret;
+	int fd, ret, tries;
 
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	/* EBUSY for a while after a vnetd that was killed: the kernel tears
-	 * down its io_uring rings, which hold the tap too, some 20 ms after
-	 * the process is gone. */
-	for (int tries = 0;; tries++) {
+	for (tries = 0;; tries++) {
 		fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0) {
 			ret = -errno;
@@ -97,9 +119,15 @@ static int tap_attach(const char *name, int *fd_out, unsigned *ol, char *err,
 		if (!ret)
 			break;
 		close(fd);
-		if (ret != -EBUSY || tries == TAP_BUSY_TRIES)
+		if (ret != -EBUSY || !tap_wait_busy || tries == TAP_BUSY_TRIES)
 			break;
 		usleep(10 * 1000);
+	}
+	if (ret == -EBUSY) {
+		snprintf(err, errlen,
+			 "tap '%s' is in use: another process has it open%s",
+			 name, tries ? " (still after half a second)" : "");
+		return ret;
 	}
 	if (ret) {
 		snprintf(err, errlen,
@@ -108,6 +136,11 @@ static int tap_attach(const char *name, int *fd_out, unsigned *ol, char *err,
 			 name, strerror(-ret));
 		return ret;
 	}
+	if (tries)
+		vlog(VNIC, INFO,
+		     "tap %s: busy for %d ms (a killed vnetd's "
+		     "rings), then attached",
+		     name, tries * 10);
 	*ol = tap_offloads_on(fd);
 	/* Without them, the kernel hands us finished checksums, no GSO. */
 	if ((!*ol && ioctl(fd, TUNSETOFFLOAD, 0) < 0) ||

@@ -185,20 +185,29 @@ ipv4_dhcp_server(const uint8_t *l3, size_t left)
 }
 
 /* Whether a classified frame carries a DHCP server message: IPv4 at
- * l3_ofs, or behind a second tag (an access port takes the outer tag
- * off, and a guest's VLAN device then sees the inner frame). */
+ * l3_ofs, or behind more tags (an access port takes the outer tag off, a
+ * guest's VLAN device the next: each layer may hand the inner frame to a
+ * client).  Up to VSW_GUARD_TAGS more tags are looked behind; a frame with
+ * more is judged a server message, as no one sends such frames. */
 static inline __attribute__((always_inline)) bool
 dhcp_server_frame(const struct pkt *p)
 {
 	const uint8_t *l3 = p->data + p->l3_ofs;
 	size_t left = p->len - p->l3_ofs;
+	uint16_t type = p->ethertype;
 
-	if (p->ethertype == ETHERTYPE_IPV4)
-		return ipv4_dhcp_server(l3, left);
-	if ((p->ethertype == ETHERTYPE_VLAN || p->ethertype == 0x88a8) &&
-	    left >= 4 && pkt_get_be16(l3 + 2) == ETHERTYPE_IPV4)
-		return ipv4_dhcp_server(l3 + 4, left - 4);
-	return false;
+	for (unsigned tags = 0;
+	     type == ETHERTYPE_VLAN || type == 0x88a8 || type == 0x9100;
+	     tags++) {
+		if (left < 4)
+			return false; /* a tag and no frame behind it */
+		if (tags == VSW_GUARD_TAGS)
+			return true;
+		type = pkt_get_be16(l3 + 2);
+		l3 += 4;
+		left -= 4;
+	}
+	return type == ETHERTYPE_IPV4 && ipv4_dhcp_server(l3, left);
 }
 
 /**
@@ -208,8 +217,8 @@ dhcp_server_frame(const struct pkt *p)
  *
  * Return: true for an IPv4 UDP datagram from port 67 or to port 68 whose
  * payload starts with op 2, or a first fragment of one from or to those
- * ports too short to show the op (or the ports); IPv4 behind a second tag
- * too
+ * ports too short to show the op (or the ports); IPv4 behind up to
+ * VSW_GUARD_TAGS more tags too, and any frame with more tags than that
  */
 bool vsw_is_dhcp_server_msg(const struct pkt *p)
 {

@@ -60,6 +60,10 @@ static inline bool vsw_mac_reserved(const uint8_t *dst)
 
 /* ---- frame classification (vswitch_parse.c) ---- */
 
+/* How many more tags (802.1Q, 802.1ad, 0x9100) the DHCP guard looks
+ * behind; a frame with more is judged a server message. */
+#define VSW_GUARD_TAGS 4
+
 enum vsw_drop vsw_parse(struct pkt *p, unsigned mtu);
 bool vsw_is_dhcp_server_msg(const struct pkt *p);
 enum vsw_drop vsw_classify(struct pkt *p, unsigned mtu,

@@ -11,6 +11,7 @@
 # VLAN).  QEMU 10 comes from bookworm-backports, unpacked privately
 # (tests/deps.sh); the system QEMU is not touched.
 # vnet-test: alone
+# vnet-test: no-sanitizer a QEMU 10 guest running vnetd inside it; SR-IOV's sysfs and netlink code runs under the sanitizers in test_sriov_sysfs, test_sriov_nl and fuzz_sriov_nl
 . "$(dirname "$0")/lib.sh"
 need_root
 Q=${VNET_QEMU10:-/var/cache/vnet-test/qemu10}

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* test_vswitch_classify.c - the one-pass classifier (Ethernet, VLAN policy,
- * DHCP guard) against named frames and against the three separate checks it
+ * DHCP guard) against named frames, against a reference decoder of its own
+ * written here from the rules (it calls none of the switch's helpers, so a
+ * regression inside them shows), and against the three separate checks it
  * replaces on the datapath, on every truncation and many mutations; its
  * burst form against the single one */
 #include <setjmp.h>
@@ -28,6 +30,7 @@ struct frame_spec {
 	uint8_t op;	 /* 0 means 2 (BOOTREPLY) */
 	int cut;	 /* bytes removed from the end (the op byte is last) */
 	uint8_t src0;	 /* first byte of the source MAC; 0 means 0x52 */
+	const uint16_t *more; /* TPIDs of tags (VID 30) put first; 0 ends */
 };
 
 /* Write the frame into @buf; return its length. */
@@ -42,6 +45,11 @@ static uint32_t build(uint8_t *buf, size_t room, const struct frame_spec *s)
 	memcpy(buf, macs, 12);
 	if (s->src0)
 		buf[6] = s->src0;
+	for (const uint16_t *t = s->more; t && *t; t++) {
+		pkt_put_be16(buf + o, *t);
+		pkt_put_be16(buf + o + 2, 30);
+		o += 4;
+	}
 	if (s->vid) {
 		pkt_put_be16(buf + o, ETHERTYPE_VLAN);
 		pkt_put_be16(buf + o + 2, (uint16_t)(0x6000 | s->vid));
@@ -69,9 +77,120 @@ static uint32_t build(uint8_t *buf, size_t room, const struct frame_spec *s)
 	return (uint32_t)len;
 }
 
+/* The ingress port as the reference sees it: a trunk allows VLAN 10 and
+ * its native VLAN, nothing else (port_vlan() below sets the same). */
+struct ref_port {
+	int mode; /* VSW_VLAN_* */
+	uint16_t access, native;
+};
+
+/* What the reference records of a frame it lets through (or guards). */
+struct ref_out {
+	bool tagged;
+	uint16_t ethertype, l3_ofs, vlan;
+};
+
+static uint16_t ref_be16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+/* Whether @left bytes at @ip are a DHCP server message: IPv4 (version 4,
+ * IHL 5 or more, all of the header present), UDP, not a later fragment;
+ * from port 67 or to port 68 with op 2 (BOOTREPLY) first in the payload.
+ * A first fragment cut before the ports or the op byte counts as one. */
+static bool ref_dhcp_server(const uint8_t *ip, size_t left)
+{
+	size_t ihl;
+	bool more;
+
+	if (left < 20 || ip[0] >> 4 != 4 || ip[9] != 17)
+		return false;
+	if (ref_be16(ip + 6) & 0x1fff)
+		return false;
+	more = (ip[6] & 0x20) != 0;
+	ihl = (size_t)(ip[0] & 0x0f) * 4;
+	if (ihl < 20 || ihl > left)
+		return false;
+	if (left - ihl < 8)
+		return more;
+	if (ref_be16(ip + ihl) != 67 && ref_be16(ip + ihl + 2) != 68)
+		return false;
+	if (left - ihl < 9)
+		return more;
+	return ip[ihl + 8] == 2;
+}
+
+/* The classifier's rules, in order, on @len bytes of @f: a runt (no
+ * ethertype, or a tag without the type after it); a payload beyond @mtu; a
+ * group or all-zero source MAC; the port's VLAN policy on the tag's VID
+ * (access: untagged or priority-tagged only; trunk: untagged to the native
+ * VLAN, tagged to the native or an allowed one; none: any; VID 4095 never);
+ * then, on a guarded port, a DHCP server message right after the Ethernet
+ * header, or behind up to four more 802.1Q, 802.1ad or 0x9100 tags, or
+ * any frame with more tags than that. */
+static enum vsw_drop ref_classify(const uint8_t *f, uint32_t len, unsigned mtu,
+				  const struct ref_port *port, bool guard,
+				  struct ref_out *o)
+{
+	uint16_t type, vid = 0;
+	uint32_t l3 = 14;
+
+	memset(o, 0, sizeof(*o));
+	if (len < 14)
+		return VSW_DROP_RUNT;
+	type = ref_be16(f + 12);
+	if (type == 0x8100) {
+		if (len < 18)
+			return VSW_DROP_RUNT;
+		vid = ref_be16(f + 14) & 0x0fff;
+		type = ref_be16(f + 16);
+		l3 = 18;
+		o->tagged = true;
+	}
+	if (len - l3 > mtu)
+		return VSW_DROP_OVERSIZE;
+	if ((f[6] & 1) || !(f[6] | f[7] | f[8] | f[9] | f[10] | f[11]))
+		return VSW_DROP_BAD_SRC_MAC;
+	o->ethertype = type;
+	o->l3_ofs = (uint16_t)l3;
+	if (port->mode == VSW_VLAN_ACCESS) {
+		if (vid)
+			return VSW_DROP_VLAN_TAGGED;
+		o->vlan = port->access;
+	} else if (port->mode == VSW_VLAN_TRUNK) {
+		if (!vid)
+			o->vlan = port->native;
+		else if (vid == 4095 || (vid != port->native && vid != 10))
+			return VSW_DROP_VLAN_NOT_ALLOWED;
+		else
+			o->vlan = vid;
+	} else {
+		if (vid == 4095)
+			return VSW_DROP_VLAN_NOT_ALLOWED;
+		o->vlan = vid;
+	}
+	if (!guard)
+		return VSW_DROP_NONE;
+	/* Up to four more tags looked behind; a fifth is judged a server
+	 * message. */
+	for (unsigned tags = 0;
+	     type == 0x8100 || type == 0x88a8 || type == 0x9100; tags++) {
+		if (len - l3 < 4)
+			return VSW_DROP_NONE;
+		if (tags == 4)
+			return VSW_DROP_DHCP_GUARD;
+		type = ref_be16(f + l3 + 2);
+		l3 += 4;
+	}
+	if (type == 0x0800 && ref_dhcp_server(f + l3, len - l3))
+		return VSW_DROP_DHCP_GUARD;
+	return VSW_DROP_NONE;
+}
+
 /* The answer of the three separate checks, in the datapath's old order. */
-static enum vsw_drop reference(struct pkt *p, unsigned mtu,
-			       const struct vsw_vlan *v, bool guard)
+static enum vsw_drop separate(struct pkt *p, unsigned mtu,
+			      const struct vsw_vlan *v, bool guard)
 {
 	enum vsw_drop why = vsw_parse(p, mtu);
 
@@ -82,33 +201,49 @@ static enum vsw_drop reference(struct pkt *p, unsigned mtu,
 	return why;
 }
 
-/* Classify @len bytes of @frame both ways; they must agree, in the reason
- * and in what they record.  Return the answer.  Each way reads its own
- * copy in a buffer of exactly @len bytes, so a read past the frame's end
- * is an error under AddressSanitizer. */
+static const char *drop_name(enum vsw_drop why)
+{
+	return why == VSW_DROP_NONE ? "pass" : vsw_drop_name(why);
+}
+
+/* Classify @len bytes of @frame three ways: vsw_classify(), the reference
+ * and the separate checks; they must agree, in the reason and in what they
+ * record.  Return the answer.  Each way reads its own copy in a buffer of
+ * exactly @len bytes, so a read past the frame's end is an error under
+ * AddressSanitizer. */
 static enum vsw_drop both(const uint8_t *frame, uint32_t len, unsigned mtu,
 			  const struct vsw_vlan *v, bool guard)
 {
-	uint8_t *a = malloc(len ? len : 1), *b = malloc(len ? len : 1);
+	uint8_t *a = malloc(len ? len : 1), *b = malloc(len ? len : 1),
+		*c = malloc(len ? len : 1);
 	struct pkt pa = {.data = a, .len = len}, pb = {.data = b, .len = len};
-	enum vsw_drop ra, rb;
+	struct ref_port port = {v->mode, v->access, v->native};
+	enum vsw_drop ra, rb, rc;
+	struct ref_out o;
 
 	memcpy(a, frame, len);
 	memcpy(b, frame, len);
+	memcpy(c, frame, len);
 	ra = vsw_classify(&pa, mtu, v, guard);
-	rb = reference(&pb, mtu, v, guard);
-	if (ra != rb)
-		fail_msg("len %u: classify %s, separate checks %s", len,
-			 ra == VSW_DROP_NONE ? "pass" : vsw_drop_name(ra),
-			 rb == VSW_DROP_NONE ? "pass" : vsw_drop_name(rb));
-	if (ra == VSW_DROP_NONE) {
-		assert_int_equal(pa.tagged, pb.tagged);
-		assert_int_equal(pa.ethertype, pb.ethertype);
-		assert_int_equal(pa.l3_ofs, pb.l3_ofs);
-		assert_int_equal(pa.vlan, pb.vlan);
+	rb = separate(&pb, mtu, v, guard);
+	rc = ref_classify(c, len, mtu, &port, guard, &o);
+	if (ra != rc || ra != rb)
+		fail_msg("len %u: classify %s, reference %s, separate checks "
+			 "%s",
+			 len, drop_name(ra), drop_name(rc), drop_name(rb));
+	if (ra == VSW_DROP_NONE || ra == VSW_DROP_DHCP_GUARD) {
+		assert_int_equal(pa.tagged, o.tagged);
+		assert_int_equal(pa.ethertype, o.ethertype);
+		assert_int_equal(pa.l3_ofs, o.l3_ofs);
+		assert_int_equal(pa.vlan, o.vlan);
+		assert_int_equal(pb.tagged, o.tagged);
+		assert_int_equal(pb.ethertype, o.ethertype);
+		assert_int_equal(pb.l3_ofs, o.l3_ofs);
+		assert_int_equal(pb.vlan, o.vlan);
 	}
 	free(a);
 	free(b);
+	free(c);
 	return ra;
 }
 
@@ -213,6 +348,38 @@ static const struct classify_case cases[] = {
      ANY,
      true,
      GUARD},
+    {"DHCP server message behind 802.1ad and 802.1Q tags, port without "
+     "VLANs",
+     {.more = (const uint16_t[]){0x88a8, 0x8100, 0}},
+     ANY,
+     true,
+     GUARD},
+    {"DHCP server message behind four tags",
+     {.more = (const uint16_t[]){0x88a8, 0x8100, 0x9100, 0x8100, 0}},
+     ANY,
+     true,
+     GUARD},
+    {"a client's BOOTREQUEST behind four tags",
+     {.more = (const uint16_t[]){0x88a8, 0x8100, 0x9100, 0x8100, 0},
+      .sport = 68,
+      .dport = 67,
+      .op = 1},
+     ANY,
+     true,
+     NONE},
+    {"five tags: deeper than the guard looks, judged a server message",
+     {.more = (const uint16_t[]){0x88a8, 0x8100, 0x9100, 0x8100, 0x8100, 0},
+      .sport = 68,
+      .dport = 67,
+      .op = 1},
+     ANY,
+     true,
+     GUARD},
+    {"five tags on a trusted port",
+     {.more = (const uint16_t[]){0x88a8, 0x8100, 0x9100, 0x8100, 0x8100, 0}},
+     ANY,
+     false,
+     NONE},
     {"BOOTREQUEST from port 67", {.op = 1}, ANY, true, NONE},
     {"IPv6 ethertype", {.type = ETHERTYPE_IPV6}, ANY, true, NONE},
     {"ARP ethertype", {.type = ETHERTYPE_ARP}, ANY, true, NONE},

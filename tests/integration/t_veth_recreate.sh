@@ -1,0 +1,86 @@
+# A veth port outlives its namespace: deleted, the port shows down with the
+# reason and its fast path off; a namespace of that name made again gets a
+# new pair (the network's MTU on both ends) and the fast path, and traffic
+# flows again with no vnetctl command.  The BPF object failing to load at
+# first (VNETD_FAST_FAIL_LOADS, a test hook) is retried: the ports forward
+# through vnetd meanwhile, "port show" says why, and the fast path comes on.
+. "$(dirname "$0")/lib.sh"
+need_root
+X=$(printf %02x "$N")
+export VNETD_FAST_FAIL_LOADS=2
+start_vnetd
+unset VNETD_FAST_FAIL_LOADS
+ns "a$S"
+ns "b$S"
+vnetctl network create "r$S" --type internal --mtu 1400 >/dev/null || fail "create"
+vnetctl port add "r$S" --veth "va$S" --netns "a$S" \
+	--mac 02:00:00:$X:00:0a >/dev/null || fail "veth a"
+vnetctl port add "r$S" --veth "vb$S" --netns "b$S" >/dev/null || fail "veth b"
+
+# The first two loads fail: off with the reason, through vnetd meanwhile.
+[ "$(jget '.fast_path' port show "va$S")" = off ] || fail "fast path on at once"
+why=$(jget '.fast_path_error' port show "va$S")
+echo "$why" | grep -q "BPF load failed.*next try" || fail "fast_path_error: $why"
+log "first: $why"
+addr "a$S" "va$S" 10.244.$N.11/24
+addr "b$S" "vb$S" 10.244.$N.12/24
+pings "a$S" 10.244.$N.12
+# Tries after 1 s and 2 s more: on within 5 s.
+for i in $(seq 50); do
+	[ "$(jget '.fast_path' port show "va$S")" = on ] && break
+	sleep 0.1
+done
+[ "$(jget '.fast_path' port show "va$S")" = on ] ||
+	fail "fast path still off: $(jget '.fast_path_error' port show "va$S")"
+[ "$(jget '.fast_path' port show "vb$S")" = on ] || fail "vb fast path off"
+pings "a$S" 10.244.$N.12
+f0=$(jget '.counters.fast_path.rx_packets' port show "va$S")
+[ "$f0" -gt 0 ] || fail "no frame took the fast path after the load"
+log "fast path on after the retry, $f0 frames"
+
+# The namespace goes: the port is down with a reason, fast path off.
+ip netns del "a$S"
+for i in $(seq 30); do
+	[ "$(jget '.state' port show "va$S")" = down ] && break
+	sleep 0.1
+done
+st=$(jget '.state' port show "va$S")
+[ "$st" = down ] || fail "state $st after the namespace went"
+why=$(jget '.error' port show "va$S")
+[ -n "$why" ] && [ "$why" != null ] || fail "down without a reason"
+[ "$(jget '.fast_path' port show "va$S")" = off ] || fail "fast path still on"
+ip link show "vh-va$S" >/dev/null 2>&1 && fail "vh-va$S outlived the namespace"
+log "down: $why"
+
+# It comes back: a new pair, its MAC and MTU, fast path on, traffic flows.
+ip netns add "a$S" || fail "ns again"
+for i in $(seq 30); do
+	[ "$(jget '.state' port show "va$S")" = up ] && break
+	sleep 0.1
+done
+st=$(jget '.state' port show "va$S")
+[ "$st" = up ] || fail "state $st after the namespace came back: $(jget '.error' port show "va$S")"
+log "up again after $i tries"
+m=$(ip -n "a$S" -o link show "va$S" | grep -o 'mtu [0-9]*' | cut -d' ' -f2)
+[ "$m" = 1400 ] || fail "va$S came back with MTU $m"
+ip -n "a$S" -o link show "va$S" | grep -q "02:00:00:$X:00:0a" ||
+	fail "va$S came back without its MAC"
+[ "$(jget '.fast_path' port show "va$S")" = on ] ||
+	fail "fast path off after the namespace came back: $(jget '.fast_path_error' port show "va$S")"
+ip -n "a$S" link set lo up
+addr "a$S" "va$S" 10.244.$N.11/24
+pings "a$S" 10.244.$N.12
+pings "b$S" 10.244.$N.11
+f1=$(jget '.counters.fast_path.rx_packets' port show "va$S")
+[ "$f1" -gt 0 ] || fail "no frame took the fast path after the pair was made again"
+log "fast path moved $f1 frames from the new pair"
+
+# Deleting the port while its namespace is gone leaves nothing behind.
+ip netns del "a$S"
+sleep 0.5
+vnetctl port del "va$S" >/dev/null || fail "port del"
+ip netns add "a$S" || fail "ns again"
+sleep 0.3
+ip -n "a$S" link show "va$S" >/dev/null 2>&1 && fail "a deleted port made its pair"
+ALLOW_LOG='fast path loads|port failed \(No such device\)'
+pass

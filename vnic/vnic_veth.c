@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vnic_veth.c - a namespace on a veth pair: the backend owns the pair
+ *
+ * open() makes the pair (vnic_link_veth_add(): the end named like the port
+ * goes into the port's namespace, "vh-NAME" stays in vnetd's), or takes the
+ * one an earlier vnetd left, and reads the host end through a packet socket
+ * (vnic_afpacket.c, whose datapath calls these ops forward to).  A device
+ * named like the host end that is not this port's veth is never replaced:
+ * open() fails with -EEXIST.  The network's MTU goes to both ends, the
+ * namespace's end too: the kernel fast path (vnic_fast.c) hands frames to
+ * it unchecked.  remove() makes close() delete the pair; purge() deletes
+ * it for a port that is not open.
+ *
+ * The pair dies with its namespace.  The backend is "remakes": vnetd then
+ * closes the port and opens it again, which makes a new pair, once a
+ * namespace of that name exists again (vnetd_netns.c watches for it).
+ */
+#include "vnic_provider.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/log.h"
+#include "vnic_afpacket.h"
+
+/**
+ * struct veth_priv - what a veth port knows beyond its packet socket
+ * @host: the end in vnetd's namespace
+ * @peer: the end in @netns (the port's device)
+ * @netns: namespace name under /run/netns
+ * @remove: close() deletes the pair
+ */
+struct veth_priv {
+	char host[VNIC_IFNAMSIZ];
+	char peer[VNIC_IFNAMSIZ];
+	char netns[64];
+	bool remove;
+};
+
+static struct veth_priv *priv_of(const struct vnic *v)
+{
+	return vnic_afpacket_priv(v);
+}
+
+static int veth_open(const struct vnic_params *params, struct vnic **out,
+		     char *err, size_t errlen)
+{
+	struct vnic_params host = *params;
+	struct veth_priv *vp;
+	int ret;
+
+	if (!params->dev || !params->netns) {
+		snprintf(err, errlen,
+			 "a veth port needs a device and the "
+			 "namespace its end goes to");
+		return -EINVAL;
+	}
+	vp = calloc(1, sizeof(*vp));
+	if (!vp)
+		return -ENOMEM;
+	vnic_link_veth_host_name(params->dev, vp->host);
+	snprintf(vp->peer, sizeof(vp->peer), "%s", params->dev);
+	snprintf(vp->netns, sizeof(vp->netns), "%s", params->netns);
+	ret = vnic_link_veth_add(vp->host, vp->peer, vp->netns,
+				 params->has_mac ? params->mac : NULL,
+				 params->mtu);
+	if (ret == -ENOENT)
+		snprintf(err, errlen,
+			 "namespace %s does not exist: the pair %s/%s is made "
+			 "when it does",
+			 vp->netns, vp->host, vp->peer);
+	else if (ret == -EEXIST)
+		snprintf(err, errlen,
+			 "cannot make veth pair %s/%s in namespace %s: %s is "
+			 "another device, or %s is taken there",
+			 vp->host, vp->peer, vp->netns, vp->host, vp->peer);
+	else if (ret)
+		snprintf(err, errlen,
+			 "cannot make veth pair %s/%s in namespace %s: %s",
+			 vp->host, vp->peer, vp->netns, strerror(-ret));
+	if (ret) {
+		free(vp);
+		return ret;
+	}
+	host.dev = vp->host;
+	host.netns = NULL;
+	ret =
+	    vnic_afpacket_open_as(&vnic_veth_ops, &host, vp, out, err, errlen);
+	if (ret)
+		free(vp);
+	return ret;
+}
+
+static void veth_close(struct vnic *v)
+{
+	struct veth_priv *vp = priv_of(v);
+	int ret;
+
+	/* The socket first: the pair goes with the host end. */
+	vnic_afpacket_ops.close(v);
+	if (vp->remove && (ret = vnic_link_delete(vp->host, NULL)))
+		vlog(VNIC, WARN, "port %s: cannot delete veth %s: %s", vp->peer,
+		     vp->host, strerror(-ret));
+	free(vp);
+}
+
+static int veth_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
+			 struct pkt **pkts, unsigned n)
+{
+	return vnic_afpacket_ops.rx_burst(v, rxq, pool, pkts, n);
+}
+
+static int veth_tx_burst(struct vnic *v, unsigned txq,
+			 const struct pkt_out *out, unsigned n, uint64_t *bytes)
+{
+	return vnic_afpacket_ops.tx_burst(v, txq, out, n, bytes);
+}
+
+static int veth_rx_fd(const struct vnic *v, unsigned rxq)
+{
+	return vnic_afpacket_ops.rx_fd(v, rxq);
+}
+
+static int veth_ifindex(const struct vnic *v)
+{
+	return vnic_afpacket_ops.ifindex(v);
+}
+
+static bool veth_alive(struct vnic *v)
+{
+	return vnic_afpacket_ops.alive(v);
+}
+
+static void veth_describe(const struct vnic *v, json_t *obj)
+{
+	const struct veth_priv *vp = priv_of(v);
+
+	json_object_set_new(obj, "host_device", json_string(vp->host));
+	json_object_set_new(obj, "device", json_string(vp->peer));
+}
+
+static void veth_mtu_changed(struct vnic *v, unsigned mtu)
+{
+	const struct veth_priv *vp = priv_of(v);
+	int ret = vnic_link_veth_mtu(vp->host, vp->peer, vp->netns, mtu);
+
+	if (ret)
+		vlog(VNIC, WARN, "port %s: cannot set MTU %u on veth %s: %s",
+		     vp->peer, mtu, vp->host, strerror(-ret));
+}
+
+static bool veth_remove(struct vnic *v)
+{
+	priv_of(v)->remove = true;
+	return true;
+}
+
+static int veth_purge(const struct vnic_params *params)
+{
+	char host[VNIC_IFNAMSIZ];
+
+	if (!params->dev)
+		return -EINVAL;
+	vnic_link_veth_host_name(params->dev, host);
+	return vnic_link_veth_delete(host);
+}
+
+const struct vnic_ops vnic_veth_ops = {
+    .kind = "veth",
+    .remakes = true,
+    .open = veth_open,
+    .close = veth_close,
+    .rx_burst = veth_rx_burst,
+    .tx_burst = veth_tx_burst,
+    .rx_fd = veth_rx_fd,
+    .ifindex = veth_ifindex,
+    .alive = veth_alive,
+    .describe = veth_describe,
+    .mtu_changed = veth_mtu_changed,
+    .remove = veth_remove,
+    .purge = veth_purge,
+};
