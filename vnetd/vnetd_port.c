@@ -881,7 +881,8 @@ json_t *vnetd_stats(struct vnetd *d, json_t *params, struct vnetd_err *e)
 /* The device of switch port @id went away and its backend makes it anew
  * when opened (a veth whose namespace was deleted): the port leaves the
  * switch, shows down with the reason, and is opened again by its retry
- * timer, at once when its namespace appears (vnetd_port_netns_event()). */
+ * timer (from PORT_RETRY_SOON_MS, doubling up to PORT_RETRY_MS), at once
+ * when its namespace appears (vnetd_port_netns_event()). */
 static void port_lost(struct vnetd *d, int id, const char *dev)
 {
 	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
@@ -904,7 +905,9 @@ static void port_lost(struct vnetd *d, int id, const char *dev)
 	     "port %s: device %s is gone; down until it is made "
 	     "again",
 	     p->obj.name, dev);
-	retry_in(d, p, PORT_RETRY_MS);
+	/* Soon, backing off: the namespace may be back already (deleted and
+	 * made again before the kernel got round to the old pair). */
+	retry_in(d, p, PORT_RETRY_SOON_MS);
 }
 
 /**
