@@ -102,24 +102,17 @@ for n in $NSS; do
 			net.ipv6.conf.default.disable_ipv6=1 ||
 		die "cannot make namespace $n"
 done
+. "$HERE/lib.sh"
 # start_vnetd BUILD NAME SINK NS MAC VAR: a vnetd with a private network
 # of a vhost-user port ($T/NAME-vu.sock) and a veth port SINK into NS; its
 # pid in $VAR.
 start_vnetd() {
-	"$1/vnetd" --socket "$T/$2.sock" --state "$T/$2.db" \
-		--pidfile "$T/$2.pid" --log-file "$T/$2.log" </dev/null \
-		>/dev/null 2>&1 &
-	eval "$6=$!"
-	for _ in $(seq 50); do
-		"$1/vnetctl" --socket "$T/$2.sock" status >/dev/null 2>&1 && break
-		sleep 0.1
-	done
-	"$1/vnetctl" --socket "$T/$2.sock" network create ecpuvm \
-		--type private >/dev/null &&
-		"$1/vnetctl" --socket "$T/$2.sock" port add ecpuvm \
-			--vhost-user "$T/$2-vu.sock" >/dev/null &&
-		"$1/vnetctl" --socket "$T/$2.sock" port add ecpuvm --veth "$3" \
-			--netns "$4" --mac "$5" >/dev/null ||
+	bench_vnetd "$1" "$2" "$6" || exit 1
+	bench_ctl "$1" "$2" network create ecpuvm --type private &&
+		bench_ctl "$1" "$2" port add ecpuvm \
+			--vhost-user "$T/$2-vu.sock" &&
+		bench_ctl "$1" "$2" port add ecpuvm --veth "$3" \
+			--netns "$4" --mac "$5" ||
 		die "cannot set up $2's vnetd: $(tail -3 "$T/$2.log")"
 	sysctl -qw "net.ipv6.conf.vh-$3.disable_ipv6=1"
 	ip -n "$4" link set "$3" up || die "cannot set up $3"

@@ -12,19 +12,26 @@
 #                ends' TC ingress) moves them; the fast-path packets counted
 #                by `vnetctl port show` in that run are printed (fast=N)
 #   bridge-veths the Linux bridge between two namespaces on veths
+#   vnet-vu      vnetd between two vhost-user ports, the generator and the
+#                sink front ends of vnet-bench's own in shared memory, as
+#                VMs' virtio-net drivers (kicks and interrupts only when the
+#                rings ask for them); the bridge side of a VM's traffic is
+#                bridge-taps (a VM's tap, written by QEMU)
 # One tool, `vnet-bench evcpu`, drives every side with the same generator (a
 # write of header and frame per frame, paced in 100 us ticks) and the same
-# sink (poll, then read until EAGAIN); see bench/vnet_bench_evcpu.c for what
-# each side includes.
+# sink (poll, then read until EAGAIN; vnet-vu: a tick's frames queued at
+# once, the sink asleep on its interrupt eventfd); see
+# bench/vnet_bench_evcpu.c for what each side includes.
 #   RATES="10000 100000 500000" ROUNDS=5 SECS=5
-#   SIDES="vtap btap vveth bveth" (a subset to run)
-#   BASE_BUILD=dir: also a vnetd from another build (vnet-base, taps)
+#   SIDES="vtap btap vveth bveth vvu" (a subset to run)
+#   BASE_BUILD=dir: also a vnetd from another build: side base (its taps,
+#             with vtap) and basevu (its vhost-user ports, with vvu)
 set -u
 BUILD=$(readlink -f "${1:-build}")
 RATES=${RATES:-10000 100000 500000}
 ROUNDS=${ROUNDS:-5}
 SECS=${SECS:-5}
-SIDES=${SIDES:-vtap btap vveth bveth}
+SIDES=${SIDES:-vtap btap vveth bveth vvu}
 T=$(mktemp -d /tmp/vnet-ecpu.XXXXXX)
 NSS="vecpu-a vecpu-b vecpu-c vecpu-d"
 pid= bpid=
@@ -42,23 +49,19 @@ trap 'exit 1' INT TERM
 [ "$(id -u)" = 0 ] || { echo "bench: run as root"; exit 1; }
 command -v jq >/dev/null || { echo "bench: needs jq"; exit 1; }
 
+. "$(dirname "$0")/lib.sh"
 # start_vnetd BUILD NAME TAP-A TAP-B VAR: a vnetd with a private network of
-# two taps; its pid in $VAR.
+# two taps and one of two vhost-user ports ($T/NAME-vu0.sock, -vu1.sock);
+# its pid in $VAR.
 start_vnetd() {
-	"$1/vnetd" --socket "$T/$2.sock" --state "$T/$2.db" \
-		--pidfile "$T/$2.pid" --log-file "$T/$2.log" </dev/null \
-		>/dev/null 2>&1 &
-	eval "$5=$!"
-	for _ in $(seq 50); do
-		"$1/vnetctl" --socket "$T/$2.sock" status >/dev/null 2>&1 && break
-		sleep 0.1
-	done
-	"$1/vnetctl" --socket "$T/$2.sock" network create ecpu --type private \
-		>/dev/null &&
-		"$1/vnetctl" --socket "$T/$2.sock" port add ecpu --tap "$3" \
-			>/dev/null &&
-		"$1/vnetctl" --socket "$T/$2.sock" port add ecpu --tap "$4" \
-			>/dev/null || { echo "bench: cannot set up $2"; exit 1; }
+	bench_vnetd "$1" "$2" "$5" || exit 1
+	bench_ctl "$1" "$2" network create ecpu --type private &&
+		bench_ctl "$1" "$2" port add ecpu --tap "$3" &&
+		bench_ctl "$1" "$2" port add ecpu --tap "$4" &&
+		bench_ctl "$1" "$2" network create ecpuvu --type private &&
+		bench_ctl "$1" "$2" port add ecpuvu --vhost-user "$T/$2-vu0.sock" &&
+		bench_ctl "$1" "$2" port add ecpuvu --vhost-user "$T/$2-vu1.sock" ||
+		{ echo "bench: cannot set up $2"; exit 1; }
 }
 start_vnetd "$BUILD" vnet vecpu0 vecpu1 pid
 [ -n "${BASE_BUILD:-}" ] &&
@@ -108,6 +111,8 @@ run() {
 	base) a="--in vecpu2 --out vecpu3 --pid $bpid" ;;
 	vveth) a="--in vecpu-a/vecpva --out vecpu-b/vecpvb --pid $pid" ;;
 	bveth) a="--in vecpu-c/vecpvc --out vecpu-d/vecpvd" ;;
+	vvu) a="--vhost-user --in $T/vnet-vu0.sock --out $T/vnet-vu1.sock --pid $pid" ;;
+	basevu) a="--vhost-user --in $T/base-vu0.sock --out $T/base-vu1.sock --pid $bpid" ;;
 	*) a="" ;;
 	esac
 	[ "$1" = vveth ] && f0=$(fast_rx)
@@ -129,9 +134,11 @@ echo "each side: Mpps through, CPU-s per Mpkt total = (switch gen/sink ksoftirqd
 echo "  [machine irq+softirq, sampled, not in total], switch wake-ups per frame;"
 echo "  vveth: fast=frames vnetd's fast path took/frames sent"
 echo "sides: vtap = vnet-taps, btap = bridge-taps, vveth = vnet-veths (fast path),"
-echo "  bveth = bridge-veths$([ -n "$bpid" ] && echo ", base = vnet-taps of $BASE_BUILD")"
+echo "  bveth = bridge-veths, vvu = vnet-vu (vhost-user front ends)"
+[ -n "$bpid" ] && echo "  base, basevu = vnet-taps, vnet-vu with the vnetd of $BASE_BUILD ($(cat "$BASE_BUILD/COMMIT" 2>/dev/null || git -C "$BASE_BUILD/.." rev-parse --short HEAD 2>/dev/null))"
 sides=$SIDES
-[ -n "$bpid" ] && sides="$sides base"
+case " $SIDES " in *" vtap "*) [ -n "$bpid" ] && sides="$sides base" ;; esac
+case " $SIDES " in *" vvu "*) [ -n "$bpid" ] && sides="$sides basevu" ;; esac
 for r in $(seq "$ROUNDS"); do
 	# Alternate who goes first: a trend in the machine's load then
 	# favours neither side.

@@ -22,30 +22,20 @@ cleanup() {
 trap cleanup EXIT INT TERM
 [ "$(id -u)" = 0 ] || { echo "bench: run as root"; exit 1; }
 
-# start BUILD NAME TAP-A TAP-B: a vnetd with a private network of two taps;
-# its pid in $started.
+. "$(dirname "$0")/lib.sh"
+# start BUILD NAME TAP-A TAP-B VAR: a vnetd with a private network of two
+# taps; its pid in $VAR.
 start() {
-	"$1/vnetd" --socket "$T/$2.sock" --state "$T/$2.db" \
-		--pidfile "$T/$2.pid" --log-file "$T/$2.log" &
-	started=$!
-	for _ in $(seq 50); do
-		"$1/vnetctl" --socket "$T/$2.sock" status >/dev/null 2>&1 && break
-		sleep 0.1
-	done
-	"$1/vnetctl" --socket "$T/$2.sock" network create bench \
-		--type private >/dev/null &&
-		"$1/vnetctl" --socket "$T/$2.sock" port add bench --tap "$3" \
-			>/dev/null &&
-		"$1/vnetctl" --socket "$T/$2.sock" port add bench --tap "$4" \
-			>/dev/null || { echo "bench: cannot set up $2"; exit 1; }
+	bench_vnetd "$1" "$2" "$5" || exit 1
+	bench_ctl "$1" "$2" network create bench --type private &&
+		bench_ctl "$1" "$2" port add bench --tap "$3" &&
+		bench_ctl "$1" "$2" port add bench --tap "$4" ||
+		{ echo "bench: cannot set up $2"; exit 1; }
 }
-start "$BUILD" vnet vbench0 vbench1
-pid=$started
-bpid=
-if [ -n "${BASE_BUILD:-}" ]; then
-	start "$(readlink -f "$BASE_BUILD")" base vbench2 vbench3
-	bpid=$started
-fi
+pid= bpid=
+start "$BUILD" vnet vbench0 vbench1 pid
+[ -z "${BASE_BUILD:-}" ] ||
+	start "$(readlink -f "$BASE_BUILD")" base vbench2 vbench3 bpid
 sleep 0.5
 
 echo "vnet-bench: tap -> switch -> tap, ${SECS}s per run, $ROUNDS rounds, $(nproc) cores"

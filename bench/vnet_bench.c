@@ -943,7 +943,9 @@ static void usage(void)
 	    "       vnet-bench evcpu [--in [NS/]DEV --out [NS/]DEV [--pid "
 	    "PID]]\n"
 	    "                  --rate FPS [--size BYTES] [--seconds S] "
-	    "[--json]\n");
+	    "[--json]\n"
+	    "       vnet-bench evcpu --vhost-user --in A.sock --out B.sock\n"
+	    "                  [--pid PID] --rate FPS [--size BYTES] ...\n");
 }
 
 int main(int argc, char **argv)
@@ -959,6 +961,7 @@ int main(int argc, char **argv)
 	    {"rate", required_argument, NULL, 'r'},
 	    {"queues", required_argument, NULL, 'q'},
 	    {"cut", no_argument, NULL, 'c'},
+	    {"vhost-user", no_argument, NULL, 'u'},
 	    {0},
 	};
 	struct opts o = {.size = 64, .seconds = 5};
@@ -1004,6 +1007,9 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			o.cut = true;
+			break;
+		case 'u':
+			o.vu = true;
 			break;
 		case 'r':
 			o.rate = atof(optarg);
@@ -1066,7 +1072,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "evcpu")) {
 		if (!o.label)
 			o.label = o.in ? "vnet" : "linux-bridge";
-		if (!o.in != !o.out) {
+		if (!o.in != !o.out || (o.vu && !o.in)) {
 			usage();
 			return 2;
 		}

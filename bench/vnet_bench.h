@@ -14,6 +14,7 @@ struct opts {
 	double rate;	 /* frames per second, 0 for as fast as possible */
 	unsigned queues; /* vhost-user queue pairs per frontend */
 	bool cut;	 /* tso: the receiver takes no super-frames */
+	bool vu;	 /* evcpu: --in and --out are vhost-user sockets */
 };
 
 int bench_evcpu_run(const struct opts *o);

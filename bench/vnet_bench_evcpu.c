@@ -15,6 +15,16 @@
  *	Through the Linux bridge: the tool makes two taps in a bridge, writes
  *	frames into one tap's fd (as a VM's tap is written) and reads them
  *	from the other's.
+ *   vnet-bench evcpu --vhost-user --in A.sock --out B.sock --pid PID ...
+ *	Through vnetd's vhost-user ports: the generator and the sink are
+ *	vhost-user front ends of our own (vmm-glue/vu_frontend.c, no VM) in
+ *	shared memory, as a VM's virtio-net driver is.  The generator queues
+ *	a tick's frames on its transmit ring and kicks only when the ring asks
+ *	(avail_event with EVENT_IDX, else NO_NOTIFY); the sink sleeps in
+ *	poll() on its receive queue's call eventfd, drains the ring, and asks
+ *	for the next interrupt and looks once more before it sleeps again.
+ *	This is the vnetd side of a VM's traffic; the bridge side of the same
+ *	traffic is the bridge mode above (a VM's tap written by QEMU).
  *
  * Both sides run the same code: one generator thread that wakes every
  * 100 us and sends the frames then due with one writev() of a virtio-net
@@ -60,6 +70,7 @@
 
 #include "bench/vnet_bench.h"
 #include "lib/util.h"
+#include "vmm-glue/vu_frontend.h"
 
 #define EV_TICK_NS  100000 /* the generator's period */
 #define EV_MAX_TICK 256	   /* frames at most per tick (catching up) */
@@ -71,6 +82,7 @@ static const uint8_t ev_src[6] = {0x02, 0x76, 0x6e, 0x00, 0x00, 0x11};
 
 struct ev_sink {
 	int fd;
+	struct vu_front *vu; /* or a vhost-user front end's receive queue */
 	_Atomic bool stop;
 	uint64_t frames; /* ours, read after the thread is joined */
 };
@@ -275,10 +287,54 @@ static bool ev_drain(int fd, uint64_t *frames)
 	return any;
 }
 
+static void ev_vu_frame(const uint8_t *f, uint32_t len, void *arg)
+{
+	uint64_t *frames = arg;
+
+	if (len >= 14 && f[12] == EV_ETYPE >> 8 && f[13] == (EV_ETYPE & 0xff))
+		(*frames)++;
+}
+
+/* Take what the front end's receive ring holds, as a driver's interrupt
+ * handler and poll do: drain, ask for the next interrupt, look again.
+ * Return: false when nothing was there. */
+static bool ev_vu_drain(struct vu_front *f, uint64_t *frames)
+{
+	bool any = false;
+
+	do {
+		while (vu_front_rxq(f, 0, ev_vu_frame, frames, 256))
+			any = true;
+	} while (vu_front_rx_arm(f, 0));
+	return any;
+}
+
+/* The sink of a vhost-user front end: sleeps on its call eventfd. */
+static void ev_vu_sink(struct ev_sink *s)
+{
+	int fd = s->vu->vq[0].call_fd;
+
+	while (!atomic_load_explicit(&s->stop, memory_order_relaxed)) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		uint64_t v;
+
+		if (poll(&pfd, 1, 50) <= 0)
+			continue;
+		if (read(fd, &v, sizeof(v)) < 0) {
+			/* EAGAIN: taken already */
+		}
+		ev_vu_drain(s->vu, &s->frames);
+	}
+}
+
 static void *ev_sink_main(void *arg)
 {
 	struct ev_sink *s = arg;
 
+	if (s->vu) {
+		ev_vu_sink(s);
+		return NULL;
+	}
 	while (!atomic_load_explicit(&s->stop, memory_order_relaxed)) {
 		struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
 
@@ -288,10 +344,39 @@ static void *ev_sink_main(void *arg)
 	return NULL;
 }
 
-/* Send @rate frames a second on @fd for @secs, in 100 us ticks.
- * Return: frames sent. */
-static uint64_t ev_generate(int fd, const uint8_t *f, unsigned len, double rate,
-			    double secs)
+/* Where the generator sends: a tap or packet socket, one frame per
+ * writev(), or a vhost-user front end's transmit ring, a tick's frames at
+ * once. */
+struct ev_gen {
+	int fd;
+	struct vu_front *vu;
+	const uint8_t *f;
+	unsigned len;
+};
+
+/* Send @n copies of the frame; return how many went. */
+static unsigned ev_gen_send(const struct ev_gen *g, unsigned n)
+{
+	const uint8_t *frames[EV_MAX_TICK];
+	uint16_t lens[EV_MAX_TICK];
+	unsigned sent = 0;
+
+	if (g->vu) {
+		for (unsigned i = 0; i < n; i++) {
+			frames[i] = g->f;
+			lens[i] = (uint16_t)g->len;
+		}
+		return vu_front_txq(g->vu, 0, frames, lens, n);
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (ev_send(g->fd, g->f, g->len) > 0)
+			sent++;
+	return sent;
+}
+
+/* Send @rate frames a second through @g for @secs, in 100 us ticks (at
+ * most EV_MAX_TICK a tick).  Return: frames sent. */
+static uint64_t ev_generate(const struct ev_gen *g, double rate, double secs)
 {
 	uint64_t t0 = now_ns(), end = t0 + (uint64_t)(secs * 1e9);
 	uint64_t sent = 0, tried = 0;
@@ -311,10 +396,13 @@ static uint64_t ev_generate(int fd, const uint8_t *f, unsigned len, double rate,
 		if (now >= end)
 			break;
 		due = (uint64_t)((double)(now - t0) * rate / 1e9);
-		for (unsigned i = 0; tried < due && i < EV_MAX_TICK; i++) {
-			tried++;
-			if (ev_send(fd, f, len) > 0)
-				sent++;
+		if (due > tried) {
+			unsigned n = due - tried < EV_MAX_TICK
+					 ? (unsigned)(due - tried)
+					 : EV_MAX_TICK;
+
+			tried += n;
+			sent += ev_gen_send(g, n);
 		}
 	}
 	return sent;
@@ -328,6 +416,8 @@ static int ev_sh(const char *cmd)
 struct ev_ends {
 	int gen, sink, learn; /* learn: sends from the sink's side */
 	char br[16], ta[16], tb[16];
+	struct vu_front va, vb; /* vhost-user: generator, sink */
+	bool vu;
 };
 
 /* Run in network namespace @ns (a name under /var/run/netns), or stay where
@@ -405,6 +495,22 @@ static int ev_open_vnet(const struct opts *o, struct ev_ends *e)
 	return ev_open_end(o->out, true, &e->sink, &e->learn);
 }
 
+/* Two vhost-user front ends on vnetd's ports @o->in and @o->out. */
+static int ev_open_vu(const struct opts *o, struct ev_ends *e)
+{
+	char err[256];
+
+	e->va.sock = e->vb.sock = e->va.memfd = e->vb.memfd = -1;
+	e->va.mem = e->vb.mem = NULL;
+	e->vu = true;
+	if (vu_front_open(&e->va, o->in, 256, 5, err, sizeof(err)) ||
+	    vu_front_open(&e->vb, o->out, 256, 5, err, sizeof(err))) {
+		fprintf(stderr, "vnet-bench: %s\n", err);
+		return -EIO;
+	}
+	return 0;
+}
+
 static int ev_open_bridge(struct ev_ends *e)
 {
 	int pid = getpid() % 100000;
@@ -444,6 +550,35 @@ static void ev_close(struct ev_ends *e)
 		close(e->gen);
 	if (e->sink >= 0)
 		close(e->sink);
+	if (e->vu) {
+		vu_front_close(&e->va);
+		vu_front_close(&e->vb);
+	}
+}
+
+/* Teach the switch that ev_dst is behind the sink (frames from it), then
+ * drop what that flooded; @frame is scratch. */
+static void ev_learn(struct ev_ends *e, uint8_t *frame)
+{
+	const uint8_t *f0 = frame;
+	uint16_t l0 = 60;
+	uint64_t junk = 0;
+
+	ev_frame(frame, 60, ev_src, ev_dst);
+	for (int i = 0; i < 3; i++) {
+		if (e->vu)
+			vu_front_tx(&e->vb, &f0, &l0, 1);
+		else if (ev_send(e->learn, frame, 60) < 0)
+			perror("vnet-bench: learn frame");
+		usleep(10000);
+	}
+	usleep(50000);
+	if (e->vu) {
+		ev_vu_drain(&e->va, &junk);
+		ev_vu_drain(&e->vb, &junk);
+	} else {
+		ev_drain(e->sink, &junk);
+	}
 }
 
 static void ev_report(const struct opts *o, uint64_t sent, uint64_t got,
@@ -482,8 +617,9 @@ static void ev_report(const struct opts *o, uint64_t sent, uint64_t got,
 /**
  * bench_evcpu_run() - vnet-bench evcpu: CPU per frame at a fixed rate,
  * between two devices (@o->in, @o->out, each "DEV" or "NS/DEV", through
- * the switch process @o->pid if any) or through a Linux bridge of two taps
- * the tool makes (no @o->in)
+ * the switch process @o->pid if any), between two vhost-user front ends on
+ * vnetd's sockets @o->in and @o->out (@o->vu), or through a Linux bridge of
+ * two taps the tool makes (no @o->in)
  * @o: options; @o->rate must be set
  *
  * Return: exit status
@@ -491,11 +627,12 @@ static void ev_report(const struct opts *o, uint64_t sent, uint64_t got,
 int bench_evcpu_run(const struct opts *o)
 {
 	struct ev_ends e = {.gen = -1, .sink = -1, .learn = -1};
+	struct ev_gen g;
 	struct ev_sink s = {.frames = 0};
 	uint8_t frame[2048];
 	struct ev_snap a, b;
 	int ks[64], nks, ret = 1;
-	uint64_t sent, junk = 0;
+	uint64_t sent;
 	unsigned len = o->size - 4; /* the FCS is the device's */
 	pthread_t sid;
 	double gen_secs;
@@ -505,28 +642,24 @@ int bench_evcpu_run(const struct opts *o)
 				"2048\n");
 		return 2;
 	}
-	if (o->in ? ev_open_vnet(o, &e) : ev_open_bridge(&e)) {
+	if (o->vu   ? ev_open_vu(o, &e)
+	    : o->in ? ev_open_vnet(o, &e)
+		    : ev_open_bridge(&e)) {
 		fprintf(stderr, "vnet-bench: evcpu: cannot set up the %s\n",
 			o->in ? "devices" : "bridge");
 		goto out;
 	}
 	usleep(200000);
-	/* Teach the switch that ev_dst is behind the sink's tap. */
-	ev_frame(frame, 60, ev_src, ev_dst);
-	for (int i = 0; i < 3; i++) {
-		if (ev_send(e.learn, frame, 60) < 0)
-			perror("vnet-bench: learn frame");
-		usleep(10000);
-	}
-	usleep(50000);
-	ev_drain(e.sink, &junk); /* what was flooded while learning */
+	ev_learn(&e, frame);
 	ev_frame(frame, len, ev_dst, ev_src);
 	nks = ev_ksoftirqd(ks, (int)ARRAY_SIZE(ks));
 	s.fd = e.sink;
+	s.vu = e.vu ? &e.vb : NULL;
+	g = (struct ev_gen){e.gen, e.vu ? &e.va : NULL, frame, len};
 	if (pthread_create(&sid, NULL, ev_sink_main, &s))
 		goto out;
 	ev_take(&a, o->pid, ks, nks);
-	sent = ev_generate(e.gen, frame, len, o->rate, o->seconds);
+	sent = ev_generate(&g, o->rate, o->seconds);
 	gen_secs = (double)now_ns() / 1e9 - a.t;
 	usleep(EV_GRACE_MS * 1000);
 	ev_take(&b, o->pid, ks, nks);

@@ -404,11 +404,18 @@ unsigned vu_front_txq(struct vu_front *f, unsigned qp,
 	vq->avail_idx = (uint16_t)(vq->avail_idx + n);
 	__atomic_store_n(&vq->avail->idx, vq->avail_idx, __ATOMIC_RELEASE);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	event = __atomic_load_n((uint16_t *)&vq->used->ring[vq->num],
-				__ATOMIC_RELAXED);
-	if (vring_need_event(event, vq->avail_idx,
-			     (uint16_t)(vq->avail_idx - n)))
+	/* Kick only when the device asks, as a virtio driver does: past its
+	 * avail_event with EVENT_IDX, else unless it set NO_NOTIFY. */
+	if (f->features & VU_BIT(VIRTIO_RING_F_EVENT_IDX_BIT)) {
+		event = __atomic_load_n((uint16_t *)&vq->used->ring[vq->num],
+					__ATOMIC_RELAXED);
+		if (vring_need_event(event, vq->avail_idx,
+				     (uint16_t)(vq->avail_idx - n)))
+			vu_front_kick(f, 2 * qp + 1);
+	} else if (!(__atomic_load_n(&vq->used->flags, __ATOMIC_RELAXED) &
+		     VRING_USED_F_NO_NOTIFY)) {
 		vu_front_kick(f, 2 * qp + 1);
+	}
 	return n;
 }
 
@@ -468,6 +475,34 @@ unsigned vu_front_rxq(struct vu_front *f, unsigned qp,
 				 __ATOMIC_RELEASE);
 	}
 	return n;
+}
+
+/**
+ * vu_front_rx_arm() - ask for an interrupt (a write of the queue's call
+ * eventfd) at the next frame on the receive queue of pair @qp, as a driver
+ * does before it sleeps, then look again
+ * @f: frontend
+ * @qp: queue pair, below f->qps
+ *
+ * With EVENT_IDX the used_event slot is set to the entries consumed, else
+ * NO_INTERRUPT is cleared; a full fence orders that before the second look
+ * at the used index, so a frame the device published before it could see
+ * the request is found here instead of being left without an interrupt.
+ *
+ * Return: true when frames are waiting (drain again before sleeping)
+ */
+bool vu_front_rx_arm(struct vu_front *f, unsigned qp)
+{
+	struct vuf_vq *vq = &f->vq[2 * qp];
+
+	if (f->features & VU_BIT(VIRTIO_RING_F_EVENT_IDX_BIT))
+		__atomic_store_n(&vq->avail->ring[vq->num], vq->used_seen,
+				 __ATOMIC_RELAXED);
+	else
+		__atomic_store_n(&vq->avail->flags, 0, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE) !=
+	       vq->used_seen;
 }
 
 /**

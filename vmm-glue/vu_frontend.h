@@ -63,6 +63,7 @@ unsigned vu_front_rxq(struct vu_front *f, unsigned qp,
 		      void (*cb)(const uint8_t *frame, uint32_t len, void *arg),
 		      void *arg, unsigned max);
 void vu_front_kick(struct vu_front *f, unsigned q);
+bool vu_front_rx_arm(struct vu_front *f, unsigned qp);
 void vu_front_post_raw(struct vu_front *f, unsigned q,
 		       const struct vring_desc_le *descs, unsigned n,
 		       uint16_t head);

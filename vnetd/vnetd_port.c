@@ -591,9 +591,7 @@ static void port_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
 		port_deactivate(d, p, remove);
 	else if (remove && !is_sriov(o->conf))
 		(void)port_purge_device(d, o->conf);
-	if (remove)
-		vlog(MAIN, INFO, "port %s deleted", o->name);
-	p->gone = true;
+	p->gone = true; /* the object layer logs the deletion */
 	json_decref(o->conf);
 	o->conf = NULL;
 	/* Its control handler may still be in this batch of events. */
@@ -881,7 +879,8 @@ json_t *vnetd_stats(struct vnetd *d, json_t *params, struct vnetd_err *e)
 /* The device of switch port @id went away and its backend makes it anew
  * when opened (a veth whose namespace was deleted): the port leaves the
  * switch, shows down with the reason, and is opened again by its retry
- * timer, at once when its namespace appears (vnetd_port_netns_event()). */
+ * timer (from PORT_RETRY_SOON_MS, doubling up to PORT_RETRY_MS), at once
+ * when its namespace appears (vnetd_port_netns_event()). */
 static void port_lost(struct vnetd *d, int id, const char *dev)
 {
 	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
@@ -904,7 +903,9 @@ static void port_lost(struct vnetd *d, int id, const char *dev)
 	     "port %s: device %s is gone; down until it is made "
 	     "again",
 	     p->obj.name, dev);
-	retry_in(d, p, PORT_RETRY_MS);
+	/* Soon, backing off: the namespace may be back already (deleted and
+	 * made again before the kernel got round to the old pair). */
+	retry_in(d, p, PORT_RETRY_SOON_MS);
 }
 
 /**

@@ -234,6 +234,18 @@ int vnic_rx_fd(const struct vnic *v, unsigned rxq)
 }
 
 /**
+ * vnic_rx_fd_edge() - whether vnic_rx_fd() is to be watched edge-triggered
+ * (EPOLLET): it signals every arrival and nothing drains it
+ * @v: port
+ *
+ * Return: true for edge-triggered
+ */
+bool vnic_rx_fd_edge(const struct vnic *v)
+{
+	return v->ops->rx_fd_edge;
+}
+
+/**
  * vnic_ifindex() - kernel device index in vnetd's namespace
  * @v: port
  *

@@ -112,6 +112,10 @@ struct vnic {
  *           device goes away (a veth's namespace is deleted) vnetd closes
  *           the port and opens it anew once it can, rather than keeping a
  *           port on a device that is gone.
+ * @rx_fd_edge: @rx_fd signals a new edge for every arrival and is never
+ *              drained, so it is watched edge-triggered (EPOLLET): rx_burst()
+ *              then leaves no work behind without a new edge (it re-arms the
+ *              source, looks again and signals itself when work is left).
  */
 struct vnic_ops {
 	const char *kind;
@@ -136,6 +140,7 @@ struct vnic_ops {
 	void (*ctl_event)(struct vnic *v);
 	int (*purge)(const struct vnic_params *params);
 	bool remakes;
+	bool rx_fd_edge;
 };
 
 static inline void vnic_count_drop(struct vnic *v, enum vnic_drop d, uint64_t n)

@@ -254,6 +254,20 @@ static void vh_tx_remap(struct vnic_vhost *vh)
 	txmap_store(vh, next, nt, 0);
 }
 
+/* A guest transmit queue has just become ready again: signal its kick
+ * eventfd once.  The switch watches it edge-triggered, so a kick that came
+ * while the queue was not ready (the datapath then returns at once) left no
+ * edge behind; this one makes the owner look at the ring. */
+static void vq_rekick(const struct vnic_vhost *vh, const struct vu_vq *vq)
+{
+	uint64_t one = 1;
+
+	if ((vq->index & 1) && !vh->poll && vq->kick_fd >= 0 &&
+	    write(vq->kick_fd, &one, sizeof(one)) < 0) {
+		/* counter saturated: readable anyway */
+	}
+}
+
 /* Recompute which queues the datapath may use; call after every change. */
 static void vq_update(struct vnic_vhost *vh, struct vu_vq *vq)
 {
@@ -266,6 +280,10 @@ static void vq_update(struct vnic_vhost *vh, struct vu_vq *vq)
 		goto link;
 	if (now) {
 		vu_vq_set_notify(&vh->dev, vq, guest_tx && !vh->poll);
+		/* Ready first: the switch watches the queue edge-triggered,
+		 * and the edge that adding a kicked fd makes must find the
+		 * queue ready, or that kick is gone. */
+		atomic_store(&vq->ready, true);
 		if (guest_tx && vq->kick_fd >= 0 && !vh->poll) {
 			struct epoll_event ev = {.events = EPOLLIN,
 						 .data.u32 = vq->index};
@@ -273,7 +291,7 @@ static void vq_update(struct vnic_vhost *vh, struct vu_vq *vq)
 			epoll_ctl(vh->rx_epfd[vq->index / 2], EPOLL_CTL_ADD,
 				  vq->kick_fd, &ev);
 		}
-		atomic_store(&vq->ready, true);
+		vq_rekick(vh, vq);
 	} else {
 		atomic_store(&vq->ready, false);
 		vh_sync(vh);
@@ -795,8 +813,10 @@ static int h_set_vring_call(struct vnic_vhost *vh, struct vhost_user_msg *m)
 		vh_sync(vh);
 	fd_close(&vq->call_fd);
 	vq->call_fd = fd;
-	if (was)
+	if (was) {
 		atomic_store(&vq->ready, true);
+		vq_rekick(vh, vq);
+	}
 	return 0;
 }
 
@@ -1322,10 +1342,9 @@ static int vh_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 	if (rxq >= vh->qps ||
 	    !atomic_load_explicit(&vq->ready, memory_order_acquire))
 		return 0;
-	if (!vh->poll && vq->kick_fd >= 0 &&
-	    read(vq->kick_fd, &k, sizeof(k)) < 0) {
-		/* no kick pending: poll anyway, it is cheap */
-	}
+	/* The kick eventfd is not read: the switch watches it edge-triggered
+	 * (rx_fd_edge), and every write of the guest's is a new edge, so a
+	 * kick that comes while this burst runs wakes the thread again. */
 	/* An idle queue (most polls) costs one look at the ring's index. */
 	if (vu_vq_avail(vq))
 		got = vh_rx_queue(vh, vq, pool, pkts, n);
@@ -1338,7 +1357,7 @@ static int vh_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 	if (!vh->poll && atomic_load(&vq->ready)) {
 		/* Re-arm, then look again: buffers left over (budget) or added
 		 * in between would otherwise sit without a kick, so kick
-		 * ourselves. */
+		 * ourselves (a new edge). */
 		vu_vq_set_notify(&vh->dev, vq, true);
 		if (vu_vq_avail_fresh(vq) > 0 && vq->kick_fd >= 0) {
 			k = 1;
@@ -1972,4 +1991,5 @@ const struct vnic_ops vnic_vhost_user_ops = {
     .attach = vh_attach,
     .ctl_fd = vh_ctl_fd,
     .ctl_event = vh_ctl_event,
+    .rx_fd_edge = true,
 };

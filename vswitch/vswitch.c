@@ -451,6 +451,10 @@ static int rxq_watch(struct vswitch *sw, struct vsw_port *port, unsigned q)
 	} else if (port->rxq[q].fd >= 0) {
 		struct epoll_event ev = {.events = EPOLLIN, .data.u32 = key};
 
+		/* Adding polls the fd once: a queue with work, moved here
+		 * from another thread, is reported at once either way. */
+		if (vnic_rx_fd_edge(port->vnic))
+			ev.events |= EPOLLET;
 		if (epoll_ctl(t->epfd, EPOLL_CTL_ADD, port->rxq[q].fd, &ev))
 			ret = -errno;
 	}

@@ -75,6 +75,25 @@ f1=$(jget '.counters.fast_path.rx_packets' port show "va$S")
 [ "$f1" -gt 0 ] || fail "no frame took the fast path after the pair was made again"
 log "fast path moved $f1 frames from the new pair"
 
+# Deleted and made again at once (before the kernel has removed the old
+# pair): the pair is made again all the same.
+ip netns del "a$S"
+ip netns add "a$S" || fail "ns again"
+ok=0
+for i in $(seq 30); do
+	if ip -n "a$S" link show "va$S" >/dev/null 2>&1 &&
+		[ "$(jget '.state' port show "va$S")" = up ]; then
+		ok=1
+		break
+	fi
+	sleep 0.1
+done
+[ $ok = 1 ] || fail "no pair after a quick delete and add: $(jget '.error' port show "va$S")"
+ip -n "a$S" link set lo up
+addr "a$S" "va$S" 10.244.$N.11/24
+pings "a$S" 10.244.$N.12
+log "quick delete and add: up again"
+
 # Deleting the port while its namespace is gone leaves nothing behind.
 ip netns del "a$S"
 sleep 0.5

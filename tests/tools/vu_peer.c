@@ -29,6 +29,14 @@
  *	once: a frame, a chain too short for a virtio-net header (dropped),
  *	a frame; exit 0 when the backend gives all three back in the order
  *	they were made available, 1 otherwise
+ *   vnet-vu-peer lone A.sock B.sock COUNT
+ *	two well-behaved drivers: B sleeps in poll() on its receive queue's
+ *	call eventfd (asking for the interrupt and looking once more before
+ *	each sleep), A sends COUNT lone frames to B, each after B took the
+ *	one before and a pause (0 to 40 ms; every fourth time a burst of 8
+ *	goes first), kicking only when its ring asks; exit 0 when every frame
+ *	arrives within 2 s with an interrupt, 1 otherwise ("stalled": not
+ *	forwarded; "no interrupt": in B's ring, B never woken)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -512,6 +520,116 @@ static int ping(char **argv)
 	return h.replies == count ? 0 : 1;
 }
 
+/* ---- lone frames: no lost wake-up on either side of the switch ---- */
+
+struct lone_rx {
+	uint32_t want; /* sequence number awaited */
+	bool seen;
+	unsigned burst; /* burst frames seen */
+};
+
+static void lone_frame(const uint8_t *f, uint32_t len, void *arg)
+{
+	struct lone_rx *r = arg;
+	uint32_t seq;
+
+	if (len < 18 || f[12] != 0x88 || f[13] != 0xb5)
+		return;
+	memcpy(&seq, f + 14, 4);
+	if (seq == r->want)
+		r->seen = true;
+	else if (seq == UINT32_MAX)
+		r->burst++;
+}
+
+/* Wait up to @ms for frame r->want as a driver would: drain, ask for an
+ * interrupt, look again, sleep on the call eventfd.  Return: 0 when it
+ * came, 1 when it never left the switch, 2 when it sits in the ring with
+ * no interrupt. */
+static int lone_wait(struct vu_front *b, struct lone_rx *r, int ms)
+{
+	int fd = b->vq[0].call_fd;
+	uint64_t end = now_ns() + (uint64_t)ms * 1000000, v;
+
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		uint64_t now;
+
+		do {
+			vu_front_rxq(b, 0, lone_frame, r, 256);
+		} while (vu_front_rx_arm(b, 0));
+		if (r->seen)
+			return 0;
+		now = now_ns();
+		if (now >= end)
+			break;
+		if (poll(&p, 1, (int)((end - now) / 1000000) + 1) > 0 &&
+		    read(fd, &v, sizeof(v)) < 0) {
+			/* taken already */
+		}
+	}
+	vu_front_rxq(b, 0, lone_frame, r, 256);
+	return r->seen ? 2 : 1;
+}
+
+static int lone(const char *pa, const char *pb, const char *count)
+{
+	static const uint8_t ma[6] = {0x02, 0x76, 0x6e, 0x00, 0x01, 0xa1};
+	static const uint8_t mb[6] = {0x02, 0x76, 0x6e, 0x00, 0x01, 0xb1};
+	struct vu_front a, b;
+	struct lone_rx r = {.want = UINT32_MAX - 1};
+	unsigned n = (unsigned)atoi(count);
+	uint8_t f[60] = {0};
+	const uint8_t *fr[8] = {f, f, f, f, f, f, f, f};
+	uint16_t lens[8] = {60, 60, 60, 60, 60, 60, 60, 60};
+	char err[256];
+	int ret = 0;
+
+	if (vu_front_open(&a, pa, 256, 5, err, sizeof(err)) ||
+	    vu_front_open(&b, pb, 256, 5, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	/* B makes itself known; A's and B's rings drop what that floods. */
+	memset(f, 0xff, 6);
+	memcpy(f + 6, mb, 6);
+	f[12] = 0x88;
+	f[13] = 0xb5;
+	for (int i = 0; i < 3; i++) {
+		vu_front_tx(&b, fr, lens, 1);
+		usleep(20000);
+	}
+	while (vu_front_rx(&a, lone_frame, &r, 256))
+		;
+	memcpy(f, mb, 6);
+	memcpy(f + 6, ma, 6);
+	for (uint32_t i = 0; i < n && !ret; i++) {
+		if (i % 4 == 3) { /* a burst first: the queue was just busy */
+			uint32_t m = UINT32_MAX;
+
+			memcpy(f + 14, &m, 4);
+			vu_front_tx(&a, fr, lens, 8);
+		}
+		memcpy(f + 14, &i, 4);
+		r.want = i;
+		r.seen = false;
+		if (vu_front_tx(&a, fr, lens, 1) != 1) {
+			fprintf(stderr, "frame %u: A's ring is full\n", i);
+			ret = 1;
+			break;
+		}
+		ret = lone_wait(&b, &r, 2000);
+		if (ret)
+			fprintf(stderr, "frame %u: %s\n", i,
+				ret == 1 ? "stalled" : "no interrupt");
+		usleep((i * 7919 % 5) * 10000);
+	}
+	printf("lone %u frames, %u burst frames\n", ret ? 0 : n, r.burst);
+	vu_front_close(&a);
+	vu_front_close(&b);
+	return ret ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "evil"))
@@ -526,6 +644,8 @@ int main(int argc, char **argv)
 		return ping(argv + 2);
 	if (argc == 3 && !strcmp(argv[1], "inorder"))
 		return inorder(argv[2]);
+	if (argc == 5 && !strcmp(argv[1], "lone"))
+		return lone(argv[2], argv[3], argv[4]);
 	if (argc == 4 && !strcmp(argv[1], "smallrx"))
 		return smallrx(argv[2], argv[3]);
 	fprintf(stderr, "usage: vnet-vu-peer evil|badmsg|badhdr SOCK KIND\n"

@@ -1,0 +1,30 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bench/lib.sh - what the benchmark scripts share; sourced, with $T set to
+# the script's scratch directory.
+
+# bench_vnetd BUILD NAME VAR: start BUILD's vnetd with its socket, state,
+# pid file and log in $T (NAME.sock, NAME.db, NAME.pid, NAME.log), its pid
+# in $VAR, and wait until it answers (5 s at most).  Return: 0, or 1 with a
+# sentence and the end of its log printed.
+bench_vnetd() {
+	"$1/vnetd" --socket "$T/$2.sock" --state "$T/$2.db" \
+		--pidfile "$T/$2.pid" --log-file "$T/$2.log" </dev/null \
+		>/dev/null 2>&1 &
+	eval "$3=$!"
+	for _ in $(seq 50); do
+		"$1/vnetctl" --socket "$T/$2.sock" status >/dev/null 2>&1 &&
+			return 0
+		sleep 0.1
+	done
+	echo "bench: $2's vnetd does not answer: $(tail -3 "$T/$2.log" 2>/dev/null)"
+	return 1
+}
+
+# bench_ctl BUILD NAME ARGS...: vnetctl ARGS on the vnetd bench_vnetd
+# started as NAME, its output dropped.
+bench_ctl() {
+	_b=$1 _n=$2
+	shift 2
+	"$_b/vnetctl" --socket "$T/$_n.sock" "$@" >/dev/null
+}
