@@ -1036,4 +1036,5 @@ void vnetd_shutdown(struct vnetd *d)
 		d->objs[i] = (struct vnetd_objset){0};
 	}
 	vnetd_sriov_close(d);
+	vnetd_fast_close(d);
 }
