@@ -11,9 +11,10 @@
  * NIC stripped into metadata are put back into the frame.  On transmit the
  * same header hands TCP super-frames and partial checksums to the kernel,
  * which leaves them to the NIC or segments them in software: vnet never
- * cuts a frame it sends to an uplink.  Super-frames take a second socket
- * that goes through the qdisc layer: the direct path drops a frame the
- * device cannot take whole instead of segmenting it.
+ * cuts a TCP frame it sends to an uplink, nor a UDP one (USO) where the
+ * kernel takes it (probed once, see afp_uso_probe()).  Super-frames take a
+ * second socket that goes through the qdisc layer: the direct path drops a
+ * frame the device cannot take whole instead of segmenting it.
  */
 #include "vnic_provider.h"
 #include "vnic_afpacket.h"
@@ -25,11 +26,15 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "../lib/log.h"
@@ -41,11 +46,16 @@
 #define AFP_FRAME_SIZE 2048
 #define AFP_RETIRE_MS  1 /* bounds the latency a half-filled block adds */
 #define AFP_SNDBUF     (8u << 20) /* a burst of super-frames in flight */
-/* What the kernel takes with PACKET_VNET_HDR on transmit, on any kernel. */
+/* What the kernel takes with PACKET_VNET_HDR on transmit, on any kernel;
+ * UDP super-frames (VNET_OL_USO) only where afp_uso_probe() says so. */
 #define AFP_TX_OFFLOADS \
 	(VNET_OL_CSUM | VNET_OL_TSO4 | VNET_OL_TSO6 | VNET_OL_ECN)
 /* What a super-frame from the kernel may be to enter the switch whole. */
 #define AFP_RX_OFFLOADS AFP_TX_OFFLOADS
+
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
+#define VIRTIO_NET_HDR_GSO_UDP_L4 5
+#endif
 
 struct vnic_afpacket {
 	struct vnic base;
@@ -154,6 +164,116 @@ fail:
 	return -errno;
 }
 
+/* The probe's UDP super-frame: 3 segments of AFP_PROBE_MSS payload bytes,
+ * IPv4 from and to TEST-NET-1, to a MAC that is not the device's. */
+#define AFP_PROBE_MSS 100
+#define AFP_PROBE_LEN (14 + 20 + 8 + 3 * AFP_PROBE_MSS)
+
+static void afp_probe_frame(uint8_t *f, struct virtio_net_hdr *h)
+{
+	uint8_t *ip = f + 14, *udp = f + 34;
+	uint32_t sum;
+
+	memset(f, 0, AFP_PROBE_LEN);
+	memcpy(f, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
+	pkt_put_be16(f + 12, ETHERTYPE_IPV4);
+	ip[0] = 0x45;
+	pkt_put_be16(ip + 2, AFP_PROBE_LEN - 14);
+	ip[8] = 1;
+	ip[9] = 17;
+	memcpy(ip + 12, "\xc0\x00\x02\x01\xc0\x00\x02\x02", 8);
+	pkt_put_be16(ip + 10, csum_fold(csum_partial(ip, 20, 0)));
+	pkt_put_be16(udp, 9);	  /* discard */
+	pkt_put_be16(udp + 2, 9); /* discard */
+	pkt_put_be16(udp + 4, AFP_PROBE_LEN - 34);
+	sum = csum_partial(ip + 12, 8, 0) + 17 + (AFP_PROBE_LEN - 34);
+	pkt_put_be16(udp + 6, (uint16_t)~csum_fold(sum));
+	*h = (struct virtio_net_hdr){
+	    .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+	    .gso_type = VIRTIO_NET_HDR_GSO_UDP_L4,
+	    .hdr_len = 42,
+	    .gso_size = AFP_PROBE_MSS,
+	    .csum_start = 34,
+	    .csum_offset = 6,
+	};
+}
+
+/* The probe proper, on a thread of its own: the namespace it makes is that
+ * thread's alone, and goes away with it.  @arg: an int, set to 1 when the
+ * send was taken. */
+static void *afp_uso_probe_thread(void *arg)
+{
+	uint8_t frame[AFP_PROBE_LEN];
+	struct virtio_net_hdr h;
+	struct iovec iov[2] = {{&h, sizeof(h)}, {frame, sizeof(frame)}};
+	struct ifreq ifr = {.ifr_name = "lo"};
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET};
+	int one = 1, fd;
+
+	if (unshare(CLONE_NEWNET))
+		return NULL;
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return NULL;
+	if (!ioctl(fd, SIOCGIFFLAGS, &ifr)) {
+		ifr.ifr_flags |= IFF_UP;
+		if (!ioctl(fd, SIOCSIFFLAGS, &ifr) &&
+		    !ioctl(fd, SIOCGIFINDEX, &ifr) &&
+		    !setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one,
+				sizeof(one))) {
+			sll.sll_ifindex = ifr.ifr_ifindex;
+			afp_probe_frame(frame, &h);
+			if (!bind(fd, (struct sockaddr *)&sll, sizeof(sll)) &&
+			    writev(fd, iov, 2) ==
+				(ssize_t)(sizeof(h) + sizeof(frame)))
+				*(int *)arg = 1;
+		}
+	}
+	close(fd);
+	return NULL;
+}
+
+static bool afp_uso_ok;
+
+static void afp_uso_probe_once(void)
+{
+	pthread_t t;
+	int ok = 0;
+
+	if (!pthread_create(&t, NULL, afp_uso_probe_thread, &ok))
+		pthread_join(t, NULL);
+	afp_uso_ok = ok;
+	if (ok)
+		vlog(VNIC, INFO,
+		     "uplinks: the kernel takes UDP super-frames (USO) whole");
+	else
+		vlog(VNIC, INFO,
+		     "uplinks: the kernel refuses UDP super-frames (USO), or "
+		     "the probe failed: they are cut before uplinks");
+}
+
+/*
+ * Whether a packet socket with PACKET_VNET_HDR takes a UDP super-frame
+ * (VIRTIO_NET_HDR_GSO_UDP_L4): virtio_net_hdr_to_skb() knows the type from
+ * Linux 6.2 on (the USO series that also gave taps TUN_F_USO4/6) and older
+ * kernels refuse the send with EINVAL, frame and all.  Rather than trust a
+ * version number (distributions backport) or a tap's TUNSETOFFLOAD (the
+ * same series, another code path), the probe asks the packet socket itself:
+ * it sends one small UDP super-frame on the loopback device of a network
+ * namespace made for it, so nothing reaches a wire or the host's stack
+ * (the frame is for another MAC: that namespace's stack drops it).  Once
+ * per process, at the first open: the kernel does not change under us.
+ * Without CAP_SYS_ADMIN (unshare) the answer is no, which is always safe:
+ * the switch then cuts UDP super-frames before an uplink.
+ */
+static bool afp_uso_probe(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, afp_uso_probe_once);
+	return afp_uso_ok;
+}
+
 static void afp_free(struct vnic_afpacket *a)
 {
 	if (a->ring)
@@ -204,7 +324,8 @@ int vnic_afpacket_open_as(const struct vnic_ops *ops,
 		return -ENODEV;
 	}
 	ret = afp_setup(a, err, errlen);
-	atomic_store(&a->base.tx_offloads, AFP_TX_OFFLOADS);
+	atomic_store(&a->base.tx_offloads,
+		     AFP_TX_OFFLOADS | (afp_uso_probe() ? VNET_OL_USO : 0));
 	if (!ret) {
 		ret = vnic_link_set(params->dev, 1, 0, NULL);
 		if (ret)
