@@ -4,10 +4,12 @@
  * Receive through a TPACKET_V3 ring (one poll wakes us for a whole block of
  * frames); transmit with sendmmsg() past the qdisc layer.  PACKET_VNET_HDR
  * makes the kernel tell us what offloads left undone, so partial checksums
- * are finished, and GRO'd TCP super-frames enter the switch whole (it cuts
- * them only for ports without the offload), or are cut back to MSS-sized
- * frames here when no super-frame buffer is free or their header does not
- * pass the check: offloads on the NIC can stay on.  Tags the
+ * are finished, and super-frames (GRO'd, or sent whole by a veth peer's
+ * stack: TCP, and UDP from UDP_SEGMENT or UDP GRO where the kernel speaks
+ * USO in the header) enter the switch whole (it cuts them only for ports
+ * without the offload), or are cut back to MSS-sized frames here when no
+ * super-frame buffer is free or their header does not pass the check:
+ * offloads on the NIC can stay on.  Tags the
  * NIC stripped into metadata are put back into the frame.  On transmit the
  * same header hands TCP super-frames and partial checksums to the kernel,
  * which leaves them to the NIC or segments them in software: vnet never
@@ -50,7 +52,9 @@
  * UDP super-frames (VNET_OL_USO) only where afp_uso_probe() says so. */
 #define AFP_TX_OFFLOADS \
 	(VNET_OL_CSUM | VNET_OL_TSO4 | VNET_OL_TSO6 | VNET_OL_ECN)
-/* What a super-frame from the kernel may be to enter the switch whole. */
+/* What a super-frame from the kernel may be to enter the switch whole; UDP
+ * ones too where afp_uso_probe() says the kernel speaks USO in virtio-net
+ * headers (a veth peer's UDP_SEGMENT sends, rx-udp-gro-forwarding). */
 #define AFP_RX_OFFLOADS AFP_TX_OFFLOADS
 
 #ifndef VIRTIO_NET_HDR_GSO_UDP_L4
@@ -70,6 +74,7 @@ struct vnic_afpacket {
 	struct tpacket3_hdr *frame;
 	unsigned left;
 	size_t gso_off; /* progress through a super-frame being cut */
+	unsigned rx_ol; /* VNET_OL_* a received super-frame enters whole with */
 	void *priv;	/* a backend built on this one (veth): its state */
 };
 
@@ -264,7 +269,10 @@ static void afp_uso_probe_once(void)
  * (the frame is for another MAC: that namespace's stack drops it).  Once
  * per process, at the first open: the kernel does not change under us.
  * Without CAP_SYS_ADMIN (unshare) the answer is no, which is always safe:
- * the switch then cuts UDP super-frames before an uplink.
+ * the switch then cuts UDP super-frames before an uplink.  The same series
+ * taught virtio_net_hdr_from_skb() the type, so the answer also says
+ * whether the ring hands us UDP super-frames with a header (they then enter
+ * the switch whole); before it the kernel drops them itself.
  */
 static bool afp_uso_probe(void)
 {
@@ -303,6 +311,7 @@ int vnic_afpacket_open_as(const struct vnic_ops *ops,
 			  struct vnic **out, char *err, size_t errlen)
 {
 	struct vnic_afpacket *a;
+	unsigned uso;
 	int ret;
 
 	if (!params->dev) {
@@ -324,8 +333,9 @@ int vnic_afpacket_open_as(const struct vnic_ops *ops,
 		return -ENODEV;
 	}
 	ret = afp_setup(a, err, errlen);
-	atomic_store(&a->base.tx_offloads,
-		     AFP_TX_OFFLOADS | (afp_uso_probe() ? VNET_OL_USO : 0));
+	uso = afp_uso_probe() ? VNET_OL_USO : 0;
+	a->rx_ol = AFP_RX_OFFLOADS | uso;
+	atomic_store(&a->base.tx_offloads, AFP_TX_OFFLOADS | uso);
 	if (!ret) {
 		ret = vnic_link_set(params->dev, 1, 0, NULL);
 		if (ret)
@@ -375,7 +385,7 @@ static struct tpacket_block_desc *afp_block(struct vnic_afpacket *a)
  * switch cuts it only for ports that cannot take it.  NULL: cut it here. */
 static struct pkt *afp_take_whole(struct virtio_net_hdr *h, const uint8_t *data,
 				  uint32_t len, bool tagged, uint16_t tci,
-				  struct pkt_pool *pool)
+				  unsigned allowed, struct pkt_pool *pool)
 {
 	struct pkt *p;
 
@@ -390,7 +400,7 @@ static struct pkt *afp_take_whole(struct virtio_net_hdr *h, const uint8_t *data,
 		/* The tag moved everything after the MAC addresses. */
 		h->csum_start = htole16((uint16_t)(le16toh(h->csum_start) + 4));
 	}
-	if (vnet_hdr_to_pkt(h, AFP_RX_OFFLOADS, p) != VNET_HDR_OK) {
+	if (vnet_hdr_to_pkt(h, allowed, p) != VNET_HDR_OK) {
 		pkt_free(p);
 		return NULL;
 	}
@@ -421,7 +431,8 @@ static int afp_take(struct vnic_afpacket *a, struct tpacket3_hdr *f,
 	}
 	memcpy(&hcopy, h, sizeof(hcopy));
 	if (hcopy.gso_type != VIRTIO_NET_HDR_GSO_NONE && !a->gso_off) {
-		p = afp_take_whole(&hcopy, data, len, tagged, tci, pool);
+		p = afp_take_whole(&hcopy, data, len, tagged, tci, a->rx_ol,
+				   pool);
 		if (p) {
 			pkts[0] = p;
 			return 1;
