@@ -40,6 +40,10 @@ int vnet_hdr_csum_complete(const struct virtio_net_hdr *h, uint8_t *frame,
 	return 0;
 }
 
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
+#define VIRTIO_NET_HDR_GSO_UDP_L4 5
+#endif
+
 /* Offsets of the headers of a TCP or UDP frame, checked against its length */
 struct l4_frame {
 	size_t l3, l4, hdrs;
@@ -252,7 +256,8 @@ static int gso_cut(const uint8_t *frame, size_t len, const struct l4_frame *t,
 }
 
 /**
- * vnet_hdr_gso_segment() - cut one large TCP frame into MSS-sized frames
+ * vnet_hdr_gso_segment() - cut one large TCP or UDP frame into MSS-sized
+ * frames
  * @h: header that came with the frame
  * @frame: the large frame (read only: it may sit in a kernel ring)
  * @len: its length
@@ -262,10 +267,14 @@ static int gso_cut(const uint8_t *frame, size_t len, const struct l4_frame *t,
  * @out: filled with the segments
  * @max: room in @out; a frame needing more is cut over several calls
  *
- * Only TCPv4 and TCPv6 are cut here (frames from uplinks and captures).
+ * TCPv4, TCPv6 and UDP (GSO_UDP_L4, over either IP version: each segment a
+ * datagram with its own UDP header and checksum) are cut here, for frames
+ * from uplinks and captures; a UDP frame may make no more segments than a
+ * sender's UDP_SEGMENT does (VNET_HDR_MAX_UDP_SEGS).
  *
- * Return: number of segments made, -EPROTONOSUPPORT, -EINVAL for bad
- * offsets or sizes, -ENOBUFS when the pool is empty
+ * Return: number of segments made, -EPROTONOSUPPORT (UFO, unknown types, a
+ * type the headers do not match), -EINVAL for bad offsets or sizes,
+ * -ENOBUFS when the pool is empty
  */
 int vnet_hdr_gso_segment(const struct virtio_net_hdr *h, const uint8_t *frame,
 			 size_t len, size_t *off, struct pkt_pool *pool,
@@ -276,13 +285,18 @@ int vnet_hdr_gso_segment(const struct virtio_net_hdr *h, const uint8_t *frame,
 	int ret;
 
 	if (type != VIRTIO_NET_HDR_GSO_TCPV4 &&
-	    type != VIRTIO_NET_HDR_GSO_TCPV6)
+	    type != VIRTIO_NET_HDR_GSO_TCPV6 &&
+	    type != VIRTIO_NET_HDR_GSO_UDP_L4)
 		return -EPROTONOSUPPORT;
 	ret = l4_frame_parse(frame, len, &t);
 	if (ret)
 		return ret;
-	if (t.proto != 6)
+	if (t.proto != (type == VIRTIO_NET_HDR_GSO_UDP_L4 ? 17 : 6))
 		return -EPROTONOSUPPORT;
+	if (t.proto == 17 && h->gso_size &&
+	    (len - t.hdrs + h->gso_size - 1) / h->gso_size >
+		VNET_HDR_MAX_UDP_SEGS)
+		return -EINVAL;
 	return gso_cut(frame, len, &t, h->gso_size, off, pool, NULL, out, max);
 }
 
@@ -311,10 +325,6 @@ static bool gso_lengths_ok(const uint8_t *f, size_t len,
 		return false;
 	return t->proto != 17 || pkt_get_be16(f + t->l4 + 4) == len - t->l4;
 }
-
-#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
-#define VIRTIO_NET_HDR_GSO_UDP_L4 5
-#endif
 
 /**
  * vnet_hdr_to_pkt() - check the virtio-net header a frame came with and
