@@ -72,17 +72,19 @@ struct hdrs {
 	__u8 l3[44];
 };
 
-#define IP4_PROTO   9
-#define IP6_NEXT    6
-#define DHCP_SERVER 67
-#define DHCP_CLIENT 68
+#define IP4_PROTO    9
+#define IP6_NEXT     6
+#define DHCP_SERVER  67
+#define DHCP_CLIENT  68
+#define DHCP6_CLIENT 546
+#define DHCP6_SERVER 547
 
 /* Frames a guard in vnetd must see: DHCP server messages (IPv4 UDP from
- * port 67 or to port 68, and UDP fragments).  Options make a frame harder to
- * judge here, so every IPv4 frame with options goes to vnetd too; of IPv6 only
- * TCP and UDP right after the fixed header take the fast path (router
- * advertisements and the rest of ICMPv6, extension headers: vnetd's path,
- * stricter than needed, as vnetd guards no IPv6 message today). */
+ * port 67 or to port 68, and UDP fragments; IPv6 UDP from port 547 or to
+ * port 546).  Options make a frame harder to judge here, so every IPv4
+ * frame with options goes to vnetd too; of IPv6 only TCP, and UDP between
+ * other ports, right after the fixed header take the fast path (extension
+ * headers, fragments among them, and all of ICMPv6: vnetd's path). */
 static __always_inline bool needs_guard(const struct hdrs *h, int l3_len)
 {
 	if (h->proto == bpf_htons(ETH_P_IP)) {
@@ -105,12 +107,19 @@ static __always_inline bool needs_guard(const struct hdrs *h, int l3_len)
 	if (h->proto == bpf_htons(ETH_P_IPV6)) {
 		__u8 next;
 
-		if (l3_len < 41)
+		if (l3_len < 44)
 			return true;
 		next = h->l3[IP6_NEXT];
-		if (next == IPPROTO_TCP || next == IPPROTO_UDP)
+		if (next == IPPROTO_TCP)
 			return false;
-		return true;
+		if (next != IPPROTO_UDP)
+			return true;
+		/* The ports right after the fixed header (bytes past the
+		 * payload length too: stricter than vnetd, never looser). */
+		return (h->l3[40] == DHCP6_SERVER >> 8 &&
+			h->l3[41] == (DHCP6_SERVER & 0xff)) ||
+		       (h->l3[42] == DHCP6_CLIENT >> 8 &&
+			h->l3[43] == (DHCP6_CLIENT & 0xff));
 	}
 	/* ARP: unicast ARP is harmless to forward. */
 	return false;

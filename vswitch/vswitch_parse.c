@@ -191,8 +191,93 @@ ipv4_dhcp_server(const uint8_t *l3, size_t left, bool super)
 	return op && *op == 2;
 }
 
-/* Whether a classified frame carries a DHCP server message: IPv4 at
- * l3_ofs, or behind more tags (an access port takes the outer tag off, a
+/* IPv6 extension headers the guard walks to the upper layer, as a mask
+ * of next-header values (all below 64): hop-by-hop options (0), routing
+ * (43), fragment (44), authentication (51), destination options (60). */
+#define IP6_EXT_MASK                                                \
+	((1ull << 0) | (1ull << 43) | (1ull << 44) | (1ull << 51) | \
+	 (1ull << 60))
+/* Extension headers looked through; a longer chain is judged a server
+ * message (a legitimate datagram has at most six). */
+#define VSW_GUARD_EXTS 8
+/* DHCPv6 messages a server or relay sends toward clients and relays:
+ * ADVERTISE, REPLY, RECONFIGURE, RELAY-REPL (RFC 8415 7.3) and
+ * DHCPV4-RESPONSE (RFC 7341: DHCPv4 server messages over DHCPv6). */
+#define DHCP6_SERVER_MSGS \
+	((1u << 2) | (1u << 7) | (1u << 10) | (1u << 13) | (1u << 21))
+
+/* Whether the IPv6 packet at @l3, @left bytes to the frame's end
+ * (guest-controlled), is a DHCPv6 server message; @super: it is a UDP
+ * super-frame (USO).  The next-header byte is looked at first: TCP and
+ * the rest of the upper layers cost a compare or two. */
+static inline __attribute__((always_inline)) bool
+ipv6_dhcp_server(const uint8_t *l3, size_t left, bool super)
+{
+	struct pkt_cursor c;
+	const uint8_t *h, *udp, *msg;
+	bool first_frag = false;
+	uint8_t next;
+	size_t plen;
+
+	if (left < 40 || l3[0] >> 4 != 6)
+		return false;
+	next = l3[6];
+	/* Bytes past the payload length are padding the receiver throws
+	 * away (a super-frame's length is the sender's business).  A
+	 * jumbogram's payload length is 0: its hop-by-hop header then lies
+	 * outside, and it is judged a server message below. */
+	plen = pkt_get_be16(l3 + 4);
+	if (!super && plen < left - 40)
+		left = 40 + plen;
+	pkt_cursor_init(&c, l3 + 40, left - 40);
+	for (unsigned n = 0; next != 17; n++) {
+		size_t len;
+
+		if (next >= 64 || !((IP6_EXT_MASK >> next) & 1))
+			return false;
+		/* A chain longer than the guard looks, or one that does not
+		 * end within the payload, could hide anything. */
+		if (n == VSW_GUARD_EXTS)
+			return true;
+		h = pkt_peek(&c, 8);
+		if (!h)
+			return true;
+		if (next == 44) {
+			/* Later fragments have no UDP header (see the IPv4
+			 * case); an atomic one (offset 0, M clear) is a
+			 * whole datagram. */
+			if (pkt_get_be16(h + 2) & 0xfff8)
+				return false;
+			first_frag |= h[3] & 1;
+			len = 8;
+		} else if (next == 51) {
+			len = ((size_t)h[1] + 2) * 4;
+		} else {
+			len = ((size_t)h[1] + 1) * 8;
+		}
+		if (!pkt_pull(&c, len))
+			return true;
+		next = h[0];
+	}
+	/* A first fragment too short to show the ports could reassemble
+	 * into anything. */
+	udp = pkt_pull(&c, 8);
+	if (!udp)
+		return first_frag;
+	/* Either port marks one: from a server's 547, or to a client's
+	 * 546 (a relay's RELAY-FORW goes from 547 to 547: its type tells). */
+	if (pkt_get_be16(udp) != 547 && pkt_get_be16(udp + 2) != 546)
+		return false;
+	/* The type decides a whole datagram only, as the op byte does for
+	 * IPv4. */
+	if (first_frag || super)
+		return true;
+	msg = pkt_pull(&c, 1);
+	return msg && *msg < 32 && ((DHCP6_SERVER_MSGS >> *msg) & 1);
+}
+
+/* Whether a classified frame carries a DHCP server message: IPv4 or IPv6
+ * at l3_ofs, or behind more tags (an access port takes the outer tag off, a
  * guest's VLAN device the next: each layer may hand the inner frame to a
  * client).  Up to VSW_GUARD_TAGS more tags are looked behind; a frame with
  * more is judged a server message, as no one sends such frames. */
@@ -214,20 +299,29 @@ dhcp_server_frame(const struct pkt *p)
 		l3 += 4;
 		left -= 4;
 	}
-	return type == ETHERTYPE_IPV4 &&
-	       ipv4_dhcp_server(l3, left, p->ol.gso_type == PKT_GSO_UDP_L4);
+	if (type == ETHERTYPE_IPV4)
+		return ipv4_dhcp_server(l3, left,
+					p->ol.gso_type == PKT_GSO_UDP_L4);
+	return type == ETHERTYPE_IPV6 &&
+	       ipv6_dhcp_server(l3, left, p->ol.gso_type == PKT_GSO_UDP_L4);
 }
 
 /**
  * vsw_is_dhcp_server_msg() - whether a frame carries a DHCP server message
- * (a BOOTREPLY from UDP port 67: OFFER, ACK, NAK, to a client or a relay)
+ * (a BOOTREPLY from UDP port 67: OFFER, ACK, NAK, to a client or a relay;
+ * a DHCPv6 ADVERTISE, REPLY, RECONFIGURE, RELAY-REPL or DHCPV4-RESPONSE)
  * @p: classified packet (guest-controlled bytes)
  *
  * Return: true for an IPv4 UDP datagram from port 67 or to port 68 whose
  * payload (within the IPv4 total length) starts with op 2, any first
  * fragment or UDP super-frame from or to those ports, and a first fragment
- * too short to show the ports; IPv4 behind up to VSW_GUARD_TAGS more tags
- * too, and any frame with more tags than that
+ * too short to show the ports; the same for IPv6 UDP from port 547 or to
+ * port 546 whose payload (within the payload length) starts with a server
+ * message type, behind up to VSW_GUARD_EXTS extension headers (hop-by-hop,
+ * routing, fragment, authentication, destination options), and any IPv6
+ * datagram whose chain of them is longer or ends past the payload; both
+ * behind up to VSW_GUARD_TAGS more tags too, and any frame with more tags
+ * than that
  */
 bool vsw_is_dhcp_server_msg(const struct pkt *p)
 {
