@@ -16,8 +16,14 @@
 #include "lib/util.h"
 #include "vswitch/vswitch_priv.h"
 
-/* How to build one test frame: Ethernet (tag optional), IPv4, UDP, the
- * first payload byte (BOOTP op). */
+/* Room for any test frame (nine IPv6 extension headers behind tags). */
+#define ROOM 256
+/* Ends frame_spec.ext. */
+#define X_END 255
+
+/* How to build one test frame: Ethernet (tag optional), IPv4 or IPv6
+ * (extension headers optional), UDP, the first payload byte (BOOTP op,
+ * DHCPv6 message type). */
 struct frame_spec {
 	uint16_t vid;	 /* 0: untagged */
 	uint16_t vid2;	 /* a second (inner) tag, 0: none */
@@ -32,7 +38,55 @@ struct frame_spec {
 	uint8_t src0;	 /* first byte of the source MAC; 0 means 0x52 */
 	const uint16_t *more; /* TPIDs of tags (VID 30) put first; 0 ends */
 	uint16_t tot;	      /* IPv4 total length; 0: up to the op byte */
+	bool ip6;	      /* IPv6: ports default to 547 and 546, op to
+				 2 (ADVERTISE), tot is the payload length,
+				 frag the fragment header's offset and M */
+	const uint8_t *ext;   /* IPv6 extension headers' types, X_END ends */
+	uint8_t xlen;	      /* their length field (not a fragment's) */
 };
+
+/* Write IPv6 from @o on, as @s says; return the frame's length before the
+ * cut.  Hop-by-hop, routing and destination options headers are
+ * (xlen + 1) * 8 bytes (a PadN option over the rest), an authentication
+ * header (xlen + 2) * 4. */
+static size_t build6(uint8_t *buf, size_t o, const struct frame_spec *s)
+{
+	size_t ip = o, next = o + 6;
+
+	buf[o] = s->ver_ihl ? s->ver_ihl : 0x60;
+	buf[o + 7] = 255;
+	buf[o + 8] = 0xfe; /* fe80::1 to fe80::2 */
+	buf[o + 9] = 0x80;
+	buf[o + 23] = 1;
+	buf[o + 24] = 0xfe;
+	buf[o + 25] = 0x80;
+	buf[o + 39] = 2;
+	o += 40;
+	for (const uint8_t *x = s->ext; x && *x != X_END; x++) {
+		buf[next] = *x;
+		next = o;
+		if (*x == 44) {
+			pkt_put_be16(buf + o + 2, s->frag);
+			o += 8;
+		} else if (*x == 51) {
+			buf[o + 1] = s->xlen;
+			o += (s->xlen + 2u) * 4;
+		} else {
+			buf[o + 1] = s->xlen;
+			buf[o + 2] = 1; /* PadN */
+			buf[o + 3] = (uint8_t)(s->xlen * 8 + 4);
+			o += (s->xlen + 1u) * 8;
+		}
+	}
+	buf[next] = s->proto ? s->proto : 17;
+	pkt_put_be16(buf + o, s->sport ? s->sport : 547);
+	pkt_put_be16(buf + o + 2, s->dport ? s->dport : 546);
+	pkt_put_be16(buf + o + 4, 9);
+	o += 8;
+	buf[o++] = s->op ? s->op : 2;
+	pkt_put_be16(buf + ip + 4, s->tot ? s->tot : (uint16_t)(o - ip - 40));
+	return o;
+}
 
 /* Write the frame into @buf; return its length. */
 static uint32_t build(uint8_t *buf, size_t room, const struct frame_spec *s)
@@ -60,6 +114,12 @@ static uint32_t build(uint8_t *buf, size_t room, const struct frame_spec *s)
 		pkt_put_be16(buf + o, ETHERTYPE_VLAN);
 		pkt_put_be16(buf + o + 2, s->vid2);
 		o += 4;
+	}
+	if (s->ip6) {
+		pkt_put_be16(buf + o, s->type ? s->type : ETHERTYPE_IPV6);
+		len = build6(buf, o + 2, s) - (size_t)s->cut;
+		assert_true(len <= room);
+		return (uint32_t)len;
 	}
 	pkt_put_be16(buf + o, s->type ? s->type : ETHERTYPE_IPV4);
 	o += 2;
@@ -130,12 +190,78 @@ static bool ref_dhcp_server(const uint8_t *ip, size_t left)
 	return left - ihl >= 9 && ip[ihl + 8] == 2;
 }
 
+/* Whether @left bytes at @ip are a DHCPv6 server message: IPv6 (version
+ * 6), looked at within its payload length; up to eight extension headers
+ * (hop-by-hop, routing, fragment, authentication, destination options) are
+ * skipped, a ninth or one cut short makes it one, a later fragment (offset
+ * not 0) never is; then UDP from port 547 or to port 546, and then: a
+ * first fragment (M set), or a whole datagram whose type is ADVERTISE,
+ * REPLY, RECONFIGURE, RELAY-REPL or DHCPV4-RESPONSE.  A first fragment cut
+ * before the ports counts as one. */
+static bool ref_dhcp6_server(const uint8_t *ip, size_t left)
+{
+	size_t at = 40, end;
+	bool first = false;
+	unsigned n = 0;
+	uint8_t next;
+
+	if (left < 40 || ip[0] >> 4 != 6)
+		return false;
+	end = 40 + (size_t)ref_be16(ip + 4);
+	if (end < left)
+		left = end;
+	next = ip[6];
+	while (next != 17) {
+		size_t len;
+
+		if (next != 0 && next != 43 && next != 44 && next != 51 &&
+		    next != 60)
+			return false;
+		if (n++ == 8 || left - at < 8)
+			return true;
+		if (next == 44) {
+			if (ref_be16(ip + at + 2) >> 3)
+				return false;
+			if (ip[at + 3] & 1)
+				first = true;
+			len = 8;
+		} else if (next == 51) {
+			len = 4 * ((size_t)ip[at + 1] + 2);
+		} else {
+			len = 8 * ((size_t)ip[at + 1] + 1);
+		}
+		if (left - at < len)
+			return true;
+		next = ip[at];
+		at += len;
+	}
+	if (left - at < 8)
+		return first;
+	if (ref_be16(ip + at) != 547 && ref_be16(ip + at + 2) != 546)
+		return false;
+	if (first)
+		return true;
+	if (left - at < 9)
+		return false;
+	switch (ip[at + 8]) {
+	case 2:
+	case 7:
+	case 10:
+	case 13:
+	case 21:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* The classifier's rules, in order, on @len bytes of @f: a runt (no
  * ethertype, or a tag without the type after it); a payload beyond @mtu; a
  * group or all-zero source MAC; the port's VLAN policy on the tag's VID
  * (access: untagged or priority-tagged only; trunk: untagged to the native
  * VLAN, tagged to the native or an allowed one; none: any; VID 4095 never);
- * then, on a guarded port, a DHCP server message right after the Ethernet
+ * then, on a guarded port, a DHCP or DHCPv6 server message right after the
+ * Ethernet
  * header, or behind up to four more 802.1Q, 802.1ad or 0x9100 tags, or
  * any frame with more tags than that. */
 static enum vsw_drop ref_classify(const uint8_t *f, uint32_t len, unsigned mtu,
@@ -193,6 +319,8 @@ static enum vsw_drop ref_classify(const uint8_t *f, uint32_t len, unsigned mtu,
 		l3 += 4;
 	}
 	if (type == 0x0800 && ref_dhcp_server(f + l3, len - l3))
+		return VSW_DROP_DHCP_GUARD;
+	if (type == 0x86dd && ref_dhcp6_server(f + l3, len - l3))
 		return VSW_DROP_DHCP_GUARD;
 	return VSW_DROP_NONE;
 }
@@ -413,6 +541,212 @@ static const struct classify_case cases[] = {
     {"options cut", {.ver_ihl = 0x4f, .cut = 40}, ANY, true, NONE},
     {"IPv4 header cut", {.cut = 19}, ANY, true, NONE},
     {"tagged, no op byte", {.vid = 10, .cut = 1}, TRUNK, true, NONE},
+    /* DHCPv6 */
+    {"DHCPv6 ADVERTISE, guarded port", {.ip6 = 1}, ANY, true, GUARD},
+    {"DHCPv6 ADVERTISE, trusted port", {.ip6 = 1}, ANY, false, NONE},
+    {"DHCPv6 REPLY", {.ip6 = 1, .op = 7}, ANY, true, GUARD},
+    {"DHCPv6 RECONFIGURE", {.ip6 = 1, .op = 10}, ANY, true, GUARD},
+    {"DHCPv6 RELAY-REPL, 547 to a relay's 547",
+     {.ip6 = 1, .op = 13, .dport = 547},
+     ANY,
+     true,
+     GUARD},
+    {"DHCPV4-RESPONSE (DHCPv4 over DHCPv6)",
+     {.ip6 = 1, .op = 21},
+     ANY,
+     true,
+     GUARD},
+    {"ADVERTISE from port 1234 to a client's 546",
+     {.ip6 = 1, .sport = 1234},
+     ANY,
+     true,
+     GUARD},
+    {"a client's SOLICIT, 546 to 547",
+     {.ip6 = 1, .sport = 546, .dport = 547, .op = 1},
+     ANY,
+     true,
+     NONE},
+    {"a client's REQUEST, 546 to 547",
+     {.ip6 = 1, .sport = 546, .dport = 547, .op = 3},
+     ANY,
+     true,
+     NONE},
+    {"REPLY type from 546 to 547",
+     {.ip6 = 1, .sport = 546, .dport = 547},
+     ANY,
+     true,
+     NONE},
+    {"a relay's RELAY-FORW, 547 to 547",
+     {.ip6 = 1, .dport = 547, .op = 12},
+     ANY,
+     true,
+     NONE},
+    {"SOLICIT type from 547 to 546", {.ip6 = 1, .op = 1}, ANY, true, NONE},
+    {"ADVERTISE behind hop-by-hop",
+     {.ip6 = 1, .ext = (const uint8_t[]){0, X_END}},
+     ANY,
+     true,
+     GUARD},
+    {"ADVERTISE behind hop-by-hop and destination options (24 bytes each)",
+     {.ip6 = 1, .ext = (const uint8_t[]){0, 60, X_END}, .xlen = 2},
+     ANY,
+     true,
+     GUARD},
+    {"REPLY behind routing and authentication headers",
+     {.ip6 = 1, .op = 7, .ext = (const uint8_t[]){43, 51, X_END}, .xlen = 1},
+     ANY,
+     true,
+     GUARD},
+    {"a client's SOLICIT behind hop-by-hop",
+     {.ip6 = 1,
+      .sport = 546,
+      .dport = 547,
+      .op = 1,
+      .ext = (const uint8_t[]){0, X_END}},
+     ANY,
+     true,
+     NONE},
+    {"first fragment of an ADVERTISE",
+     {.ip6 = 1, .ext = (const uint8_t[]){44, X_END}, .frag = 0x0001},
+     ANY,
+     true,
+     GUARD},
+    {"first fragment from 547 with SOLICIT type: the rest may overlap it",
+     {.ip6 = 1, .op = 1, .ext = (const uint8_t[]){44, X_END}, .frag = 1},
+     ANY,
+     true,
+     GUARD},
+    {"first fragment behind hop-by-hop, UDP header cut",
+     {.ip6 = 1, .ext = (const uint8_t[]){0, 44, X_END}, .frag = 1, .cut = 3},
+     ANY,
+     true,
+     GUARD},
+    {"first fragment to port 1000 without the type byte",
+     {.ip6 = 1,
+      .sport = 999,
+      .dport = 1000,
+      .ext = (const uint8_t[]){44, X_END},
+      .frag = 1,
+      .cut = 1},
+     ANY,
+     true,
+     NONE},
+    {"later fragment (offset 1)",
+     {.ip6 = 1, .ext = (const uint8_t[]){44, X_END}, .frag = 0x0008},
+     ANY,
+     true,
+     NONE},
+    {"later fragment with M, behind destination options",
+     {.ip6 = 1, .ext = (const uint8_t[]){60, 44, X_END}, .frag = 0x0009},
+     ANY,
+     true,
+     NONE},
+    {"atomic fragment (offset 0, M clear): a whole ADVERTISE",
+     {.ip6 = 1, .ext = (const uint8_t[]){44, X_END}},
+     ANY,
+     true,
+     GUARD},
+    {"atomic fragment: a whole SOLICIT type from 547",
+     {.ip6 = 1, .op = 1, .ext = (const uint8_t[]){44, X_END}},
+     ANY,
+     true,
+     NONE},
+    {"hop-by-hop header cut: the chain ends past the frame",
+     {.ip6 = 1,
+      .op = 1,
+      .sport = 546,
+      .dport = 547,
+      .ext = (const uint8_t[]){0, X_END},
+      .cut = 13},
+     ANY,
+     true,
+     GUARD},
+    {"UDP header cut behind hop-by-hop, not a fragment",
+     {.ip6 = 1, .ext = (const uint8_t[]){0, X_END}, .cut = 3},
+     ANY,
+     true,
+     NONE},
+    {"eight extension headers, then an ADVERTISE",
+     {.ip6 = 1, .ext = (const uint8_t[]){0, 60, 43, 60, 60, 60, 60, 60, X_END}},
+     ANY,
+     true,
+     GUARD},
+    {"eight extension headers, then a client's SOLICIT",
+     {.ip6 = 1,
+      .sport = 546,
+      .dport = 547,
+      .op = 1,
+      .ext = (const uint8_t[]){0, 60, 43, 60, 60, 60, 60, 60, X_END}},
+     ANY,
+     true,
+     NONE},
+    {"nine extension headers: deeper than the guard looks",
+     {.ip6 = 1,
+      .sport = 546,
+      .dport = 547,
+      .op = 1,
+      .ext = (const uint8_t[]){0, 60, 43, 60, 60, 60, 60, 60, 60, X_END}},
+     ANY,
+     true,
+     GUARD},
+    {"padding trick: ADVERTISE type past the payload length",
+     {.ip6 = 1, .tot = 8},
+     ANY,
+     true,
+     NONE},
+    {"padding trick: UDP header past the payload length",
+     {.ip6 = 1, .tot = 7},
+     ANY,
+     true,
+     NONE},
+    {"padding trick: hop-by-hop past the payload length",
+     {.ip6 = 1,
+      .sport = 546,
+      .dport = 547,
+      .op = 1,
+      .ext = (const uint8_t[]){0, X_END},
+      .tot = 4},
+     ANY,
+     true,
+     GUARD},
+    {"TCP from port 547", {.ip6 = 1, .proto = 6}, ANY, true, NONE},
+    {"TCP behind hop-by-hop",
+     {.ip6 = 1, .proto = 6, .ext = (const uint8_t[]){0, X_END}},
+     ANY,
+     true,
+     NONE},
+    {"ICMPv6", {.ip6 = 1, .proto = 58}, ANY, true, NONE},
+    {"ESP behind destination options",
+     {.ip6 = 1, .proto = 50, .ext = (const uint8_t[]){60, X_END}},
+     ANY,
+     true,
+     NONE},
+    {"IP version 4 in an IPv6 frame",
+     {.ip6 = 1, .ver_ihl = 0x40},
+     ANY,
+     true,
+     NONE},
+    {"IPv6 header cut", {.ip6 = 1, .cut = 18}, ANY, true, NONE},
+    {"tagged ADVERTISE, guarded trunk",
+     {.ip6 = 1, .vid = 10},
+     TRUNK,
+     true,
+     GUARD},
+    {"tagged ADVERTISE, trusted trunk",
+     {.ip6 = 1, .vid = 10},
+     TRUNK,
+     false,
+     NONE},
+    {"ADVERTISE behind 802.1ad and 802.1Q tags",
+     {.ip6 = 1, .more = (const uint16_t[]){0x88a8, 0x8100, 0}},
+     ANY,
+     true,
+     GUARD},
+    {"ADVERTISE behind a tag and hop-by-hop, guarded trunk",
+     {.ip6 = 1, .vid = 10, .ext = (const uint8_t[]){0, X_END}},
+     TRUNK,
+     true,
+     GUARD},
     {"multicast source before the guard",
      {.src0 = 0x01},
      ANY,
@@ -436,7 +770,7 @@ static void test_classify_table(void **state)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		const struct classify_case *c = &cases[i];
-		uint8_t buf[128];
+		uint8_t buf[ROOM];
 		struct vsw_vlan v;
 		struct pkt p;
 		uint32_t len = build(buf, sizeof(buf), &c->f);
@@ -460,7 +794,7 @@ static void test_classify_truncated(void **state)
 	static const int modes[] = {ANY, ACCESS, TRUNK};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		uint8_t buf[128];
+		uint8_t buf[ROOM];
 		uint32_t len = build(buf, sizeof(buf), &cases[i].f);
 
 		for (size_t m = 0; m < ARRAY_SIZE(modes); m++) {
@@ -487,7 +821,7 @@ static void test_classify_mutated(void **state)
 	for (unsigned round = 0; round < 20000; round++) {
 		const struct classify_case *c =
 		    &cases[round % ARRAY_SIZE(cases)];
-		uint8_t buf[128];
+		uint8_t buf[ROOM];
 		uint32_t len = build(buf, sizeof(buf), &c->f);
 		struct vsw_vlan v;
 
@@ -507,7 +841,7 @@ static void test_classify_mutated(void **state)
 static void test_classify_burst(void **state)
 {
 	enum { N = ARRAY_SIZE(cases) };
-	static uint8_t bufs[N][128], copies[N][128];
+	static uint8_t bufs[N][ROOM], copies[N][ROOM];
 	struct pkt pk[N], single[N], *pp[N];
 	uint8_t why[N];
 	struct vsw_vlan v;
@@ -533,12 +867,13 @@ static void test_classify_burst(void **state)
 	}
 }
 
-/* A UDP super-frame (USO) from 67 or to 68 is judged a server message
- * whatever its first op byte: each segment starts a datagram of its own,
- * and a later one may carry a BOOTREPLY. */
+/* A UDP super-frame (USO) from 67 or to 68 (547 or 546 over IPv6) is
+ * judged a server message whatever its first op or type byte: each
+ * segment starts a datagram of its own, and a later one may carry a
+ * BOOTREPLY or an ADVERTISE. */
 static void test_classify_uso(void **state)
 {
-	static const struct {
+	const struct {
 		struct frame_spec f;
 		bool super;
 		enum vsw_drop want;
@@ -548,10 +883,20 @@ static void test_classify_uso(void **state)
 	    {{.op = 1, .sport = 4000, .dport = 68}, true, GUARD},
 	    {{.op = 1, .sport = 4000, .dport = 53}, true, NONE},
 	    {{.op = 1}, false, NONE},
+	    {{.ip6 = 1, .op = 1}, true, GUARD},
+	    {{.ip6 = 1, .op = 1, .sport = 4000}, true, GUARD},
+	    {{.ip6 = 1, .op = 1, .sport = 546, .dport = 547}, true, NONE},
+	    {{.ip6 = 1, .op = 1, .sport = 4000, .dport = 53}, true, NONE},
+	    {{.ip6 = 1, .op = 1, .ext = (const uint8_t[]){0, X_END}},
+	     true,
+	     GUARD},
+	    {{.ip6 = 1, .op = 1}, false, NONE},
+	    /* a super-frame's payload length does not cut it short */
+	    {{.ip6 = 1, .op = 1, .tot = 4}, true, GUARD},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
-		uint8_t buf[128];
+		uint8_t buf[ROOM];
 		uint32_t len = build(buf, sizeof(buf), &t[i].f);
 		struct pkt p = {.data = buf, .len = len};
 		struct vsw_vlan v;
