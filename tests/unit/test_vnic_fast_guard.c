@@ -12,8 +12,8 @@
  * up so that a plain unicast frame takes the redirect path (the source
  * learnt on the ingress port, the destination on another fast port of the
  * same network): named edge cases, then thousands of mutations of a DHCP
- * OFFER.  Skipped where the kernel refuses to load or run the programs (no
- * CAP_BPF). */
+ * OFFER and of a DHCPv6 ADVERTISE.  Skipped where the kernel refuses to load or
+ * run the programs (no CAP_BPF). */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -222,7 +222,76 @@ struct spec {
 	uint16_t dport;	     /* 0 means 68 */
 	uint8_t op;	     /* 0 means 2 (BOOTREPLY) */
 	uint32_t len;	     /* frame length: 0 means the whole OFFER */
+	bool ip6;	     /* a DHCPv6 ADVERTISE instead (547 to 546; ver_ihl
+				is the first byte, frag the fragment header's
+				offset and M) */
+	const uint8_t *ext;  /* its extension headers' types, X_END ends */
+	uint16_t plen;	     /* its payload length: 0 means all of it */
 };
+
+#define X_END 255
+
+/* A DHCPv6 ADVERTISE from a server (fe80::1:547) to a client (fe80::2:546)
+ * behind the extension headers @s lists (8 bytes each; a fragment header
+ * carries @s->frag); @s changes it as build() does. */
+static uint32_t build6(uint8_t *buf, size_t room, const struct spec *s)
+{
+	static const uint8_t
+	    opts[] = {0,    1,	 0,    10, 0,  3,    0,	  1, 0x52, 0x54, 0,
+		      0,    0,	 2, /* DUID */
+		      0,    2,	 0,    10, 0,  3,    0,	  1, 0x52, 0x54, 0,
+		      0,    0,	 1,    0,  3,  0,    40,  0, 0,	   0,	 1,
+		      0,    0,	 7,    8,  0,  0,    0,	  0, 0,	   0,	 0x0b,
+		      0x40, 0,	 5,    0,  24, 0xfd, 0,	  0, 6,	   0,	 0,
+		      0,    0,	 0,    0,  0,  0,    0,	  0, 1,	   0,	 0,
+		      0,    0xe, 0x10, 0,  0,  0x1c, 0x20}; /* IA_NA with
+							       fd00:6::100 */
+	size_t o = 12, l3, next, l4, len;
+
+	memset(buf, 0, room);
+	memcpy(buf, mac_dst, 6);
+	memcpy(buf + 6, mac_src, 6);
+	if (s->tag1) {
+		pkt_put_be16(buf + o, s->tag1);
+		pkt_put_be16(buf + o + 2, 10);
+		o += 4;
+	}
+	pkt_put_be16(buf + o, s->type ? s->type : ETHERTYPE_IPV6);
+	l3 = o + 2;
+	buf[l3] = s->ver_ihl ? s->ver_ihl : 0x60;
+	buf[l3 + 7] = 255;
+	buf[l3 + 8] = 0xfe;
+	buf[l3 + 9] = 0x80;
+	buf[l3 + 23] = 1;
+	buf[l3 + 24] = 0xfe;
+	buf[l3 + 25] = 0x80;
+	buf[l3 + 39] = 2;
+	next = l3 + 6;
+	l4 = l3 + 40;
+	for (const uint8_t *x = s->ext; x && *x != X_END; x++) {
+		buf[next] = *x;
+		next = l4;
+		if (*x == 44)
+			pkt_put_be16(buf + l4 + 2, s->frag);
+		else
+			buf[l4 + 2] = 1, buf[l4 + 3] = 4; /* PadN */
+		l4 += 8;
+	}
+	buf[next] = s->proto ? s->proto : 17;
+	pkt_put_be16(buf + l4, s->sport ? s->sport : 547);
+	pkt_put_be16(buf + l4 + 2, s->dport ? s->dport : 546);
+	buf[l4 + 8] = s->op ? s->op : 2;
+	memcpy(buf + l4 + 9, (const uint8_t[]){0x12, 0x34, 0x56}, 3);
+	memcpy(buf + l4 + 12, opts, sizeof(opts));
+	len = l4 + 12 + sizeof(opts);
+	assert_true(len <= room);
+	pkt_put_be16(buf + l3 + 4,
+		     s->plen ? s->plen : (uint16_t)(len - l3 - 40));
+	pkt_put_be16(buf + l4 + 4, (uint16_t)(len - l4));
+	if (s->len && s->len < len)
+		len = s->len;
+	return (uint32_t)len;
+}
 
 /* A DHCP OFFER from a server (192.0.2.1:67) to a client (:68), unicast
  * to the learnt destination MAC; @s changes it. */
@@ -233,6 +302,8 @@ static uint32_t build(uint8_t *buf, size_t room, const struct spec *s)
 	uint8_t ver_ihl = s->ver_ihl ? s->ver_ihl : 0x45;
 	size_t o = 12, ihl = (size_t)(ver_ihl & 0xf) * 4, l3, l4, len;
 
+	if (s->ip6)
+		return build6(buf, room, s);
 	memset(buf, 0, room);
 	memcpy(buf, mac_dst, 6);
 	memcpy(buf + 6, mac_src, 6);
@@ -323,11 +394,11 @@ static const struct named cases[] = {
      {.type = ETHERTYPE_IPV6, .ver_ihl = 0x60, .frag = 0x1100},
      false,
      FAST},
-    /* next header hop-by-hop */
+    /* next header hop-by-hop, payload length 0: the chain ends past it */
     {"IPv6 extension header",
      {.type = ETHERTYPE_IPV6, .ver_ihl = 0x60},
-     false,
-     EITHER},
+     true,
+     SLOW},
     {"ARP", {.type = ETHERTYPE_ARP}, false, FAST},
     /* server messages */
     {"DHCP OFFER, 67 to 68", {0}, true, SLOW},
@@ -373,11 +444,76 @@ static const struct named cases[] = {
     {"OFFER without its op byte", {.len = L4 + 8}, false, EITHER},
     {"IP version 6 in an IPv4 frame", {.ver_ihl = 0x65}, false, SLOW},
     {"IHL below 5", {.ver_ihl = 0x44}, false, SLOW},
+    /* DHCPv6 */
+    {"IPv6 UDP 5000 to 5001",
+     {.ip6 = 1, .sport = 5000, .dport = 5001},
+     false,
+     FAST},
+    {"a client's SOLICIT, 546 to 547",
+     {.ip6 = 1, .sport = 546, .dport = 547, .op = 1},
+     false,
+     FAST},
+    {"IPv6 TCP from 547 to 546", {.ip6 = 1, .proto = 6}, false, FAST},
+    {"DHCPv6 ADVERTISE, 547 to 546", {.ip6 = 1}, true, SLOW},
+    {"DHCPv6 REPLY", {.ip6 = 1, .op = 7}, true, SLOW},
+    {"DHCPv6 RECONFIGURE", {.ip6 = 1, .op = 10}, true, SLOW},
+    {"RELAY-REPL, 547 to a relay's 547",
+     {.ip6 = 1, .op = 13, .dport = 547},
+     true,
+     SLOW},
+    {"ADVERTISE from port 1234 to 546", {.ip6 = 1, .sport = 1234}, true, SLOW},
+    {"ADVERTISE from 547 to port 5000", {.ip6 = 1, .dport = 5000}, true, SLOW},
+    {"ADVERTISE behind hop-by-hop",
+     {.ip6 = 1, .ext = (const uint8_t[]){0, X_END}},
+     true,
+     SLOW},
+    {"ADVERTISE behind routing and destination options",
+     {.ip6 = 1, .ext = (const uint8_t[]){43, 60, X_END}},
+     true,
+     SLOW},
+    {"first fragment of an ADVERTISE",
+     {.ip6 = 1, .ext = (const uint8_t[]){44, X_END}, .frag = 1},
+     true,
+     SLOW},
+    {"first fragment, UDP header cut",
+     {.ip6 = 1, .ext = (const uint8_t[]){44, X_END}, .frag = 1, .len = 66},
+     true,
+     SLOW},
+    {"hop-by-hop cut: the chain ends past the frame",
+     {.ip6 = 1, .ext = (const uint8_t[]){0, X_END}, .len = 58},
+     true,
+     SLOW},
+    {"ADVERTISE behind a tag", {.ip6 = 1, .tag1 = Q}, true, SLOW},
+    {"a relay's RELAY-FORW, 547 to 547",
+     {.ip6 = 1, .op = 12, .dport = 547},
+     false,
+     SLOW},
+    {"SOLICIT type from 547 to 546", {.ip6 = 1, .op = 1}, false, SLOW},
+    {"later fragment of an ADVERTISE",
+     {.ip6 = 1, .ext = (const uint8_t[]){44, X_END}, .frag = 8},
+     false,
+     SLOW},
+    {"ICMPv6", {.ip6 = 1, .proto = 58}, false, SLOW},
+    {"ADVERTISE type past the payload length",
+     {.ip6 = 1, .plen = 8},
+     false,
+     EITHER},
+    {"IPv6 header cut", {.ip6 = 1, .len = 14 + 30}, false, EITHER},
     {"Ethernet header only", {.len = 14}, false, EITHER},
     {"IPv4 header cut", {.len = L3 + 10}, false, SLOW},
 };
 
 #define OFFER 6 /* cases[OFFER]: the plain DHCP OFFER */
+
+/* The index of the case named @what. */
+static size_t case_index(const char *what)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		if (!strcmp(cases[i].what, what))
+			return i;
+	fail_msg("no case '%s'", what);
+	return 0;
+}
 
 static void need_bpf(void)
 {
@@ -417,21 +553,21 @@ static uint64_t xorshift(uint64_t *x)
 	return *x;
 }
 
-/* An OFFER (or one of the named frames) with a few bytes changed, mostly
- * in the headers, sometimes cut short: a fixed sequence, so a failure
- * repeats.  Enough of them must stay server messages, and enough must
- * take the fast path, for the comparison to mean something. */
-static void test_mutated(void **state)
+/* Case @base (or @alt, or one of the named frames) with a few bytes changed,
+ * mostly in the headers (the first @span bytes from the ethertype on),
+ * sometimes cut short: a fixed sequence from @x, so a failure repeats.  Enough
+ * of them must stay server messages, and enough must take the fast path, for
+ * the comparison to mean something. */
+static void mutate(size_t base, size_t alt, size_t span, uint64_t x)
 {
-	uint64_t x = 0x2545f4914f6cdd1dull;
 	unsigned server = 0, redirected = 0, rounds = 20000;
 
-	need_bpf();
-	assert_string_equal(cases[OFFER].what, "DHCP OFFER, 67 to 68");
 	maps_reset();
 	for (unsigned round = 0; round < rounds; round++) {
-		const struct named *c =
-		    &cases[round % 4 ? OFFER : (round / 4) % ARRAY_SIZE(cases)];
+		size_t i = round % 4 == 0   ? (round / 4) % ARRAY_SIZE(cases)
+			   : round % 4 == 1 ? alt
+					    : base;
+		const struct named *c = &cases[i];
 		uint8_t buf[512];
 		uint32_t len = build(buf, sizeof(buf), &c->s);
 		unsigned n = 1 + xorshift(&x) % 3;
@@ -440,8 +576,9 @@ static void test_mutated(void **state)
 
 		for (unsigned k = 0; k < n; k++) {
 			uint64_t r = xorshift(&x);
-			/* from the ethertype to the BOOTP op, mostly */
-			size_t at = r % 8 ? 12 + (r >> 8) % 40 : (r >> 8) % len;
+			/* from the ethertype to the op or type, mostly */
+			size_t at =
+			    r % 8 ? 12 + (r >> 8) % span : (r >> 8) % len;
 
 			buf[at % len] = (uint8_t)(r >> 40);
 		}
@@ -457,11 +594,30 @@ static void test_mutated(void **state)
 		server += v.server;
 		redirected += v.hidden;
 	}
-	print_message("%u mutations: %u server messages, %u forwarded in the "
-		      "kernel, %u too short for the TC program's test run\n",
-		      rounds, server, redirected, tc_not_run);
+	print_message("%u mutations of '%s': %u server messages, %u forwarded "
+		      "in the kernel, %u too short for the TC program's test "
+		      "run\n",
+		      rounds, cases[base].what, server, redirected, tc_not_run);
 	assert_true(server > rounds / 10);
 	assert_true(redirected > rounds / 20);
+}
+
+static void test_mutated(void **state)
+{
+	need_bpf();
+	assert_string_equal(cases[OFFER].what, "DHCP OFFER, 67 to 68");
+	mutate(OFFER, OFFER, 40, 0x2545f4914f6cdd1dull);
+}
+
+/* The same for IPv6 (the headers from the ethertype to the DHCPv6 type are
+ * 51 bytes), a client's SOLICIT mutated too: a byte or two from a server
+ * message. */
+static void test_mutated6(void **state)
+{
+	need_bpf();
+	mutate(case_index("DHCPv6 ADVERTISE, 547 to 546"),
+	       case_index("a client's SOLICIT, 546 to 547"), 51,
+	       0x9e3779b97f4a7c15ull);
 }
 
 int main(void)
@@ -469,6 +625,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_named),
 	    cmocka_unit_test(test_mutated),
+	    cmocka_unit_test(test_mutated6),
 	};
 
 	return cmocka_run_group_tests_name("vnic_fast_guard", tests,
