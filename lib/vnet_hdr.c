@@ -107,14 +107,19 @@ static int l4_frame_parse(const uint8_t *frame, size_t len, struct l4_frame *t)
 	return 0;
 }
 
+#define IP6_EXT_HDRS                                                \
+	((1ull << 0) | (1ull << 43) | (1ull << 44) | (1ull << 51) | \
+	 (1ull << 60))
+
 /*
  * Whether a partial checksum may be finished where the header puts its
  * field (@start + @cofs, inside the frame).  Finishing writes two bytes
  * chosen by the sender after the switch has judged the frame, so the field
  * must be the TCP or UDP checksum of an L4 header that starts at @start,
  * or lie past every byte the switch judges a frame by: the Ethernet header
- * and VLAN tag, the IP header, and the TCP or UDP header with a DHCP
- * message's op (a tunnel's inner checksum is the usual case).  Frames that
+ * and VLAN tag, the IP header (IPv6: with its extension headers), and the
+ * TCP or UDP header with a DHCP message's op or DHCPv6 type (a tunnel's
+ * inner checksum is the usual case).  Frames that
  * are not IP never carry one.
  */
 static bool csum_field_ok(const uint8_t *f, size_t len, size_t start,
@@ -141,6 +146,28 @@ static bool csum_field_ok(const uint8_t *f, size_t len, size_t start,
 	} else if (type == ETHERTYPE_IPV6 && len >= l3 + 40) {
 		end = l3 + 40;
 		proto = f[l3 + 6];
+		/* The DHCP guard reads past extension headers (hop-by-hop 0,
+		 * routing 43, fragment 44, authentication 51, destination
+		 * options 60): so does this; a chain longer than the guard
+		 * walks, or cut short, keeps no field. */
+		for (unsigned n = 0;
+		     proto < 64 && ((IP6_EXT_HDRS >> proto) & 1); n++) {
+			size_t hl;
+
+			if (n == 8 || len - end < 8)
+				return false;
+			hl = proto == 44   ? 8
+			     : proto == 51 ? ((size_t)f[end + 1] + 2) * 4
+					   : ((size_t)f[end + 1] + 1) * 8;
+			if (len - end < hl)
+				return false;
+			proto = f[end];
+			end += hl;
+		}
+		/* Behind them, an L4 header's own checksum. */
+		if (end != l3 + 40 && start == end &&
+		    ((proto == 17 && cofs == 6) || (proto == 6 && cofs == 16)))
+			return true;
 	} else {
 		return false;
 	}

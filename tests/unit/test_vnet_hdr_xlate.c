@@ -448,6 +448,19 @@ static void test_hostile(void **state)
 	    VNET_HDR_ERR_CSUM_OUT_OF_FRAME); /* TCP flags, not its sum */
 	TRY(TCP4, VNET_OL_ALL, (h.gso_type = 0, f[12] = 0x08, f[13] = 0x06),
 	    VNET_HDR_ERR_CSUM_OUT_OF_FRAME); /* ARP carries none */
+	/* Behind an IPv6 destination options header (the UDP header moved
+	 * to 62): the DHCPv6 type is judged, the UDP checksum is not. */
+#define DOPTS (f[14 + 6] = 60, f[54] = 17, f[55] = 0, h.gso_type = 0)
+	TRY(UDP6, VNET_OL_ALL,
+	    (DOPTS, h.csum_start = htole16(62 + 8), h.csum_offset = 0),
+	    VNET_HDR_ERR_CSUM_OUT_OF_FRAME);
+	TRY(UDP6, VNET_OL_ALL,
+	    (DOPTS, h.csum_start = htole16(62), h.csum_offset = htole16(6)),
+	    VNET_HDR_OK);
+	TRY(UDP6, VNET_OL_ALL,
+	    (DOPTS, h.csum_start = htole16(62 + 9), h.csum_offset = 0),
+	    VNET_HDR_OK);
+#undef DOPTS
 	/* A tunnel's inner checksum, past the outer headers, is fine. */
 	TRY(UDP4, VNET_OL_ALL,
 	    (h.gso_type = 0, h.csum_start = htole16(14 + 20 + 8 + 36),
