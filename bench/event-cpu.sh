@@ -26,6 +26,10 @@
 #   SIDES="vtap btap vveth bveth vvu" (a subset to run)
 #   BASE_BUILD=dir: also a vnetd from another build: side base (its taps,
 #             with vtap) and basevu (its vhost-user ports, with vvu)
+#   NOSPIN=1: also side vvu0, vnet-vu through a vnetd of BUILD started with
+#             --no-busy-poll (with vvu)
+#   TICK_US=100: the generator's period (100 us unless measuring the
+#             busy-poll at shorter gaps)
 set -u
 BUILD=$(readlink -f "${1:-build}")
 RATES=${RATES:-10000 100000 500000}
@@ -34,11 +38,12 @@ SECS=${SECS:-5}
 SIDES=${SIDES:-vtap btap vveth bveth vvu}
 T=$(mktemp -d /tmp/vnet-ecpu.XXXXXX)
 NSS="vecpu-a vecpu-b vecpu-c vecpu-d"
-pid= bpid=
+pid= bpid= npid=
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	[ -n "$bpid" ] && kill "$bpid" 2>/dev/null && wait "$bpid" 2>/dev/null
-	for d in vecpu0 vecpu1 vecpu2 vecpu3 vecbrv; do
+	[ -n "$npid" ] && kill "$npid" 2>/dev/null && wait "$npid" 2>/dev/null
+	for d in vecpu0 vecpu1 vecpu2 vecpu3 vecpu4 vecpu5 vecbrv; do
 		ip link del "$d" 2>/dev/null
 	done
 	for n in $NSS; do ip netns del "$n" 2>/dev/null; done
@@ -50,11 +55,14 @@ trap 'exit 1' INT TERM
 command -v jq >/dev/null || { echo "bench: needs jq"; exit 1; }
 
 . "$(dirname "$0")/lib.sh"
-# start_vnetd BUILD NAME TAP-A TAP-B VAR: a vnetd with a private network of
-# two taps and one of two vhost-user ports ($T/NAME-vu0.sock, -vu1.sock);
-# its pid in $VAR.
+# start_vnetd BUILD NAME TAP-A TAP-B VAR [OPTION...]: a vnetd with a
+# private network of two taps and one of two vhost-user ports
+# ($T/NAME-vu0.sock, -vu1.sock); its pid in $VAR.
 start_vnetd() {
-	bench_vnetd "$1" "$2" "$5" || exit 1
+	_sb=$1 _sn=$2 _sa=$3 _st=$4 _sv=$5
+	shift 5
+	bench_vnetd "$_sb" "$_sn" "$_sv" "$@" || exit 1
+	set -- "$_sb" "$_sn" "$_sa" "$_st"
 	bench_ctl "$1" "$2" network create ecpu --type private &&
 		bench_ctl "$1" "$2" port add ecpu --tap "$3" &&
 		bench_ctl "$1" "$2" port add ecpu --tap "$4" &&
@@ -66,6 +74,8 @@ start_vnetd() {
 start_vnetd "$BUILD" vnet vecpu0 vecpu1 pid
 [ -n "${BASE_BUILD:-}" ] &&
 	start_vnetd "$(readlink -f "$BASE_BUILD")" base vecpu2 vecpu3 bpid
+[ -n "${NOSPIN:-}" ] &&
+	start_vnetd "$BUILD" nospin vecpu4 vecpu5 npid --no-busy-poll
 
 # Namespaces without IPv6 (nothing but the measured frames on their links):
 # vecpu-a and -b on vnetd's veth ports, -c and -d on the bridge's veths.
@@ -113,12 +123,13 @@ run() {
 	bveth) a="--in vecpu-c/vecpvc --out vecpu-d/vecpvd" ;;
 	vvu) a="--vhost-user --in $T/vnet-vu0.sock --out $T/vnet-vu1.sock --pid $pid" ;;
 	basevu) a="--vhost-user --in $T/base-vu0.sock --out $T/base-vu1.sock --pid $bpid" ;;
+	vvu0) a="--vhost-user --in $T/nospin-vu0.sock --out $T/nospin-vu1.sock --pid $npid" ;;
 	*) a="" ;;
 	esac
 	[ "$1" = vveth ] && f0=$(fast_rx)
 	# shellcheck disable=SC2086
 	o=$("$BUILD/vnet-bench" evcpu $a --label "$1" --size 64 \
-		--seconds "$SECS" --rate "$2" --json)
+		--seconds "$SECS" --rate "$2" --tick-us "${TICK_US:-100}" --json)
 	printf '%s' "$o" | jq -j "$J"
 	if [ "$1" = vveth ]; then
 		n=$(($(fast_rx) - f0)) sent=$(printf '%s' "$o" | jq -r .sent)
@@ -139,6 +150,9 @@ echo "  bveth = bridge-veths, vvu = vnet-vu (vhost-user front ends)"
 sides=$SIDES
 case " $SIDES " in *" vtap "*) [ -n "$bpid" ] && sides="$sides base" ;; esac
 case " $SIDES " in *" vvu "*) [ -n "$bpid" ] && sides="$sides basevu" ;; esac
+case " $SIDES " in *" vvu "*) [ -n "$npid" ] && sides="$sides vvu0" ;; esac
+[ -n "$npid" ] && echo "  vvu0 = vnet-vu with a vnetd of this build started with --no-busy-poll"
+echo "generator period ${TICK_US:-100} us"
 for r in $(seq "$ROUNDS"); do
 	# Alternate who goes first: a trend in the machine's load then
 	# favours neither side.
