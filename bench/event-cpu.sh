@@ -26,10 +26,8 @@
 #   SIDES="vtap btap vveth bveth vvu" (a subset to run)
 #   BASE_BUILD=dir: also a vnetd from another build: side base (its taps,
 #             with vtap) and basevu (its vhost-user ports, with vvu)
-#   NOSPIN=1: also side vvu0, vnet-vu through a vnetd of BUILD started with
-#             --no-busy-poll (with vvu)
-#   TICK_US=100: the generator's period (100 us unless measuring the
-#             busy-poll at shorter gaps)
+#   TICK_US=100: the generator's period (shorter: shorter gaps between
+#             bursts)
 set -u
 BUILD=$(readlink -f "${1:-build}")
 RATES=${RATES:-10000 100000 500000}
@@ -38,12 +36,11 @@ SECS=${SECS:-5}
 SIDES=${SIDES:-vtap btap vveth bveth vvu}
 T=$(mktemp -d /tmp/vnet-ecpu.XXXXXX)
 NSS="vecpu-a vecpu-b vecpu-c vecpu-d"
-pid= bpid= npid=
+pid= bpid=
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	[ -n "$bpid" ] && kill "$bpid" 2>/dev/null && wait "$bpid" 2>/dev/null
-	[ -n "$npid" ] && kill "$npid" 2>/dev/null && wait "$npid" 2>/dev/null
-	for d in vecpu0 vecpu1 vecpu2 vecpu3 vecpu4 vecpu5 vecbrv; do
+	for d in vecpu0 vecpu1 vecpu2 vecpu3 vecbrv; do
 		ip link del "$d" 2>/dev/null
 	done
 	for n in $NSS; do ip netns del "$n" 2>/dev/null; done
@@ -74,8 +71,6 @@ start_vnetd() {
 start_vnetd "$BUILD" vnet vecpu0 vecpu1 pid
 [ -n "${BASE_BUILD:-}" ] &&
 	start_vnetd "$(readlink -f "$BASE_BUILD")" base vecpu2 vecpu3 bpid
-[ -n "${NOSPIN:-}" ] &&
-	start_vnetd "$BUILD" nospin vecpu4 vecpu5 npid --no-busy-poll
 
 # Namespaces without IPv6 (nothing but the measured frames on their links):
 # vecpu-a and -b on vnetd's veth ports, -c and -d on the bridge's veths.
@@ -123,7 +118,6 @@ run() {
 	bveth) a="--in vecpu-c/vecpvc --out vecpu-d/vecpvd" ;;
 	vvu) a="--vhost-user --in $T/vnet-vu0.sock --out $T/vnet-vu1.sock --pid $pid" ;;
 	basevu) a="--vhost-user --in $T/base-vu0.sock --out $T/base-vu1.sock --pid $bpid" ;;
-	vvu0) a="--vhost-user --in $T/nospin-vu0.sock --out $T/nospin-vu1.sock --pid $npid" ;;
 	*) a="" ;;
 	esac
 	[ "$1" = vveth ] && f0=$(fast_rx)
@@ -150,8 +144,6 @@ echo "  bveth = bridge-veths, vvu = vnet-vu (vhost-user front ends)"
 sides=$SIDES
 case " $SIDES " in *" vtap "*) [ -n "$bpid" ] && sides="$sides base" ;; esac
 case " $SIDES " in *" vvu "*) [ -n "$bpid" ] && sides="$sides basevu" ;; esac
-case " $SIDES " in *" vvu "*) [ -n "$npid" ] && sides="$sides vvu0" ;; esac
-[ -n "$npid" ] && echo "  vvu0 = vnet-vu with a vnetd of this build started with --no-busy-poll"
 echo "generator period ${TICK_US:-100} us"
 for r in $(seq "$ROUNDS"); do
 	# Alternate who goes first: a trend in the machine's load then

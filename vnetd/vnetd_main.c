@@ -52,27 +52,8 @@ static void usage(FILE *f)
 	       "      --no-io-uring     taps read and write one frame per "
 	       "system call\n"
 	       "                        (also VNETD_IO_URING=0)\n"
-	       "      --no-busy-poll    event mode: sleep as soon as a "
-	       "guest's queue is empty\n"
-	       "                        (no short busy-poll after a burst; "
-	       "also\n"
-	       "                        VNETD_BUSY_POLL=0)\n"
 	       "  -d, --daemon          detach and run in the background\n"
 	       "  -h, --help            this text\n");
-}
-
-/* --no-busy-poll */
-static bool busy_poll_off;
-
-/* Event mode's busy-poll after a guest's burst: how long at most, 0 when
- * --no-busy-poll or VNETD_BUSY_POLL=0 turned it off. */
-static unsigned busy_poll_us(void)
-{
-	const char *env = getenv("VNETD_BUSY_POLL");
-
-	if (busy_poll_off || (env && !strcmp(env, "0")))
-		return 0;
-	return VSW_SPIN_US;
 }
 
 static int parse_args(int argc, char **argv, struct vnetd *d)
@@ -91,7 +72,6 @@ static int parse_args(int argc, char **argv, struct vnetd *d)
 	    {"daemon", no_argument, NULL, 'd'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"no-io-uring", no_argument, NULL, 'U'},
-	    {"no-busy-poll", no_argument, NULL, 'B'},
 	    {0},
 	};
 	struct vnetd_opts *o = &d->opts;
@@ -164,9 +144,6 @@ static int parse_args(int argc, char **argv, struct vnetd *d)
 			exit(0);
 		case 'U': /* long option only */
 			vnic_io_uring_allow(false);
-			break;
-		case 'B': /* long option only */
-			busy_poll_off = true;
 			break;
 		default:
 			usage(stderr);
@@ -472,8 +449,7 @@ int main(int argc, char **argv)
 
 	swcfg = (struct vsw_config){.threads = d.opts.threads,
 				    .poll = d.opts.poll,
-				    .thread_start = dp_thread_start,
-				    .spin_us = busy_poll_us()};
+				    .thread_start = dp_thread_start};
 	d.sw = vswitch_create(&swcfg);
 	if (!d.sw)
 		goto err_store;

@@ -246,31 +246,6 @@ bool vnic_rx_fd_edge(const struct vnic *v)
 }
 
 /**
- * vnic_rx_armable() - whether the switch re-arms the port's receive queues
- * itself (vnic_rx_arm()) and so may busy-poll them for a while first
- * @v: port
- *
- * Return: true when it does
- */
-bool vnic_rx_armable(const struct vnic *v)
-{
-	return v->ops->rx_arm;
-}
-
-/**
- * vnic_rx_arm() - ask for a signal on vnic_rx_fd() at the next arrival on a
- * receive queue (its owner thread only, before sleeping); nothing for a
- * port that re-arms on its own
- * @v: port
- * @rxq: receive queue
- */
-void vnic_rx_arm(struct vnic *v, unsigned rxq)
-{
-	if (v->ops->rx_arm)
-		v->ops->rx_arm(v, rxq);
-}
-
-/**
  * vnic_ifindex() - kernel device index in vnetd's namespace
  * @v: port
  *

@@ -112,12 +112,6 @@ struct vnic {
  *           device goes away (a veth's namespace is deleted) vnetd closes
  *           the port and opens it anew once it can, rather than keeping a
  *           port on a device that is gone.
- * @rx_arm: event mode: ask the source of queue @rxq to signal @rx_fd at
- *          the next arrival, look once more, and signal @rx_fd itself when
- *          work is waiting already.  With it, rx_burst() leaves the
- *          source's signals as they are (off while the switch busy-polls
- *          the queue), and the switch calls rx_arm() on its owner thread
- *          before it sleeps.  May be NULL (rx_burst() re-arms on its own).
  * @rx_fd_edge: @rx_fd signals a new edge for every arrival and is never
  *              drained, so it is watched edge-triggered (EPOLLET): rx_burst()
  *              then leaves no work behind without a new edge (it re-arms the
@@ -147,7 +141,6 @@ struct vnic_ops {
 	int (*purge)(const struct vnic_params *params);
 	bool remakes;
 	bool rx_fd_edge;
-	void (*rx_arm)(struct vnic *v, unsigned rxq);
 };
 
 static inline void vnic_count_drop(struct vnic *v, enum vnic_drop d, uint64_t n)

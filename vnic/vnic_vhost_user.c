@@ -1336,6 +1336,7 @@ static int vh_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 {
 	struct vnic_vhost *vh = to_vh(v);
 	struct vu_vq *vq = &vh->vq[2 * rxq + 1];
+	uint64_t k;
 	int got;
 
 	if (rxq >= vh->qps ||
@@ -1353,30 +1354,20 @@ static int vh_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 	}
 	if (vq->pending && vu_vq_flush(&vh->dev, vq)) /* dropped chains */
 		vu_vq_notify(&vh->dev, vq);
-	/* Kicks stay as they are: the switch re-arms them (vh_rx_arm())
-	 * when it is done with the queue, after busy-polling it a while. */
+	if (!vh->poll && atomic_load(&vq->ready)) {
+		/* Re-arm, then look again: buffers left over (budget) or added
+		 * in between would otherwise sit without a kick, so kick
+		 * ourselves (a new edge). */
+		vu_vq_set_notify(&vh->dev, vq, true);
+		if (vu_vq_avail_fresh(vq) > 0 && vq->kick_fd >= 0) {
+			k = 1;
+			if (write(vq->kick_fd, &k, sizeof(k)) < 0) {
+				/* already readable */
+			}
+		}
+	}
 	__atomic_store_n(&vq->shown_avail, vq->last_avail, __ATOMIC_RELAXED);
 	return got;
-}
-
-/* Event mode, before the queue's thread sleeps: ask the guest to kick at
- * its next buffer, then look again: buffers left over (the switch's
- * budget) or added before the guest could see the request would otherwise
- * sit without a kick, so kick ourselves (a new edge). */
-static void vh_rx_arm(struct vnic *v, unsigned rxq)
-{
-	struct vnic_vhost *vh = to_vh(v);
-	struct vu_vq *vq = &vh->vq[2 * rxq + 1];
-	uint64_t k = 1;
-
-	if (rxq >= vh->qps || vh->poll ||
-	    !atomic_load_explicit(&vq->ready, memory_order_acquire))
-		return;
-	vu_vq_set_notify(&vh->dev, vq, true);
-	if (vu_vq_avail_fresh(vq) > 0 && vq->kick_fd >= 0 &&
-	    write(vq->kick_fd, &k, sizeof(k)) < 0) {
-		/* already readable */
-	}
 }
 
 static void vh_rx_done(struct vnic *v, unsigned rxq, struct pkt **pkts,
@@ -2001,5 +1992,4 @@ const struct vnic_ops vnic_vhost_user_ops = {
     .ctl_fd = vh_ctl_fd,
     .ctl_event = vh_ctl_event,
     .rx_fd_edge = true,
-    .rx_arm = vh_rx_arm,
 };

@@ -73,10 +73,6 @@ enum vsw_port_role {
  *                touches a port (e.g. to install a seccomp filter); may be
  *                NULL
  * @thread_arg: passed to @thread_start
- * @spin_us: event mode: the longest a thread busy-polls the queues whose
- *           last burst found frames before it re-arms them and sleeps
- *           (adapted to the gap between bursts, none when the gap is
- *           longer); 0 never (VSW_SPIN_US is vnetd's default)
  */
 struct vsw_config {
 	unsigned threads;
@@ -84,10 +80,7 @@ struct vsw_config {
 	unsigned pool_size;
 	void (*thread_start)(unsigned idx, void *arg);
 	void *thread_arg;
-	unsigned spin_us;
 };
-
-#define VSW_SPIN_US 50
 
 /**
  * struct vsw_timer - a timer of state owned by one datapath thread; embed it

@@ -521,32 +521,22 @@ static unsigned poll_port(struct vsw_thread *t, struct vsw_port *port,
 	return got;
 }
 
-/* The port behind receive queue @key if this thread owns that queue.
- * Once seen owned, it stays this thread's until the thread next goes
- * offline: a move waits for that before the new owner hears of it. */
-static struct vsw_port *key_port(struct vsw_thread *t, uint32_t key)
+/* Poll receive queue @key if this thread still owns it; return the frames
+ * received. */
+static unsigned poll_key(struct vsw_thread *t, uint32_t key)
 {
 	unsigned q = VSW_RXQ_Q(key);
 	struct vsw_port *port;
 
 	if (VSW_RXQ_PORT(key) >= VSW_MAX_PORTS)
-		return NULL;
+		return 0;
 	port = atomic_load_explicit(&t->sw->ports[VSW_RXQ_PORT(key)],
 				    memory_order_acquire);
 	if (port && q < port->n_rxq &&
 	    atomic_load_explicit(&port->rxq[q].thread, memory_order_acquire) ==
 		t->idx)
-		return port;
-	return NULL;
-}
-
-/* Poll receive queue @key if this thread still owns it; return the frames
- * received. */
-static unsigned poll_key(struct vsw_thread *t, uint32_t key)
-{
-	struct vsw_port *port = key_port(t, key);
-
-	return port ? poll_port(t, port, VSW_RXQ_Q(key)) : 0;
+		return poll_port(t, port, q);
+	return 0;
 }
 
 /* Run what the control thread queued for this thread. */
@@ -587,127 +577,19 @@ static int sleep_ms(struct vsw_thread *t)
 	return next <= 0 ? 0 : next > INT32_MAX ? INT32_MAX : (int)next;
 }
 
-/**
- * vsw_spin_gap() - fold a gap between two bursts into the running average
- * @avg_ns: average so far
- * @gap_ns: the latest gap
- *
- * Return: the new average (3/4 the old, 1/4 the new; a gap counts as 1 s at
- * most)
- */
-uint64_t vsw_spin_gap(uint64_t avg_ns, uint64_t gap_ns)
-{
-	if (gap_ns > 1000000000)
-		gap_ns = 1000000000;
-	if (avg_ns > 1000000000)
-		avg_ns = 1000000000;
-	return avg_ns - avg_ns / 4 + gap_ns / 4;
-}
-
-/**
- * vsw_spin_budget() - how long to busy-poll after a burst
- * @avg_ns: average gap between bursts
- * @max_ns: the longest allowed, 0 for never
- *
- * Twice the average gap, so that the next burst is usually caught, but
- * nothing when even that would not fit within @max_ns: at a low rate a
- * sleep and a wake-up cost less than spinning through the gap.
- *
- * Return: nanoseconds, 0 for none
- */
-uint64_t vsw_spin_budget(uint64_t avg_ns, uint64_t max_ns)
-{
-	if (!max_ns || avg_ns > max_ns / 2)
-		return 0;
-	return 2 * avg_ns;
-}
-
-/* Re-arm queue @key's signals before sleeping, if it is still this
- * thread's: a queue moved away is the new owner's to arm (it hears of the
- * queue at once, since the kick eventfd is never drained), and an arm
- * from here could race with it and leave a stale request behind. */
-static void arm_key(struct vsw_thread *t, uint32_t key)
-{
-	struct vsw_port *port = key_port(t, key);
-
-	if (port)
-		vnic_rx_arm(port->vnic, VSW_RXQ_Q(key));
-}
-
-/* Frames were found at @now: the gap since the last ones goes into the
- * average. */
-static void spin_found(struct vsw_spin *sp, uint64_t now)
-{
-	if (sp->last_ns)
-		sp->gap_ns = vsw_spin_gap(sp->gap_ns, now - sp->last_ns);
-	sp->last_ns = now;
-}
-
-/* After polling queue @key on a wake-up (@got frames): keep it for the
- * busy-poll, signals left off, or re-arm it now. */
-static void spin_or_arm(struct vsw_thread *t, struct vsw_spin *sp, uint32_t key,
-			unsigned got, uint64_t max_ns)
-{
-	struct vsw_port *port = key_port(t, key);
-
-	if (!port || !vnic_rx_armable(port->vnic))
-		return;
-	if (got && sp->n < VSW_SPIN_Q && vsw_spin_budget(sp->gap_ns, max_ns)) {
-		for (unsigned i = 0; i < sp->n; i++)
-			if (sp->keys[i] == key)
-				return;
-		sp->keys[sp->n++] = key;
-		return;
-	}
-	vnic_rx_arm(port->vnic, VSW_RXQ_Q(key));
-}
-
-/* Busy-poll the queues in @sp, only their ring memory, for the budget the
- * gap between bursts allows: frames found go through at once and bring the
- * thread back to epoll (timeout 0, so other queues get their turn), then
- * here again; when none come in time, every queue is re-armed and the
- * thread may sleep. */
-static void spin(struct vsw_thread *t, struct vsw_spin *sp, uint64_t max_ns)
-{
-	uint64_t budget = vsw_spin_budget(sp->gap_ns, max_ns);
-	uint64_t start = now_ns(), now;
-
-	do {
-		unsigned got = 0;
-
-		for (unsigned i = 0; i < sp->n; i++)
-			got += poll_key(t, sp->keys[i]);
-		now = now_ns();
-		if (got) {
-			spin_found(sp, now);
-			return;
-		}
-		cpu_relax();
-	} while (now - start < budget);
-	for (unsigned i = 0; i < sp->n; i++)
-		arm_key(t, sp->keys[i]);
-	sp->n = 0;
-}
-
 static void run_event(struct vsw_thread *t)
 {
 	struct vswitch *sw = t->sw;
 	struct epoll_event evs[64];
-	uint64_t max_ns = (uint64_t)sw->cfg.spin_us * 1000;
-	/* No spinning until a gap has been measured. */
-	struct vsw_spin sp = {.gap_ns = UINT64_MAX};
 
 	while (!atomic_load(&sw->stop)) {
-		bool found = false;
 		int n;
 
 		qs_offline(t);
-		n = epoll_wait(t->epfd, evs, ARRAY_SIZE(evs),
-			       sp.n ? 0 : sleep_ms(t));
+		n = epoll_wait(t->epfd, evs, ARRAY_SIZE(evs), sleep_ms(t));
 		qs_online(t);
 		for (int i = 0; i < n; i++) {
 			uint32_t key = evs[i].data.u32;
-			unsigned got;
 			uint64_t v;
 
 			if (key == VSW_WAKE_ID) {
@@ -716,15 +598,8 @@ static void run_event(struct vsw_thread *t)
 				}
 				continue;
 			}
-			got = poll_key(t, key);
-			if (got && !found) { /* the gap, before deciding */
-				spin_found(&sp, now_ns());
-				found = true;
-			}
-			spin_or_arm(t, &sp, key, got, max_ns);
+			poll_key(t, key);
 		}
-		if (sp.n)
-			spin(t, &sp, max_ns);
 		run_cmds(t);
 		run_timers(t);
 	}

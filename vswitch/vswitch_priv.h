@@ -235,19 +235,6 @@ struct vswitch {
 	int64_t last_age;
 };
 
-/* Event mode's busy-poll after a burst (vswitch_dp.c): the queues being
- * polled with their signals left off, and the gap between bursts. */
-#define VSW_SPIN_Q 16
-struct vsw_spin {
-	uint64_t gap_ns;  /* average gap between bursts that found frames */
-	uint64_t last_ns; /* when frames were last found, 0 never */
-	uint32_t keys[VSW_SPIN_Q];
-	unsigned n;
-};
-
-uint64_t vsw_spin_gap(uint64_t avg_ns, uint64_t gap_ns);
-uint64_t vsw_spin_budget(uint64_t avg_ns, uint64_t max_ns);
-
 void vsw_synchronize(struct vswitch *sw);
 void vsw_learn_refused(struct vsw_thread *t, struct vsw_port *in,
 		       const struct pkt *p, enum vsw_drop why, int64_t now);

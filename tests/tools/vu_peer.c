@@ -35,7 +35,7 @@
  *	each sleep), A sends COUNT lone frames to B, each after B took the
  *	one before and a pause (0 to 40 ms; every fourth time a burst of 8
  *	goes first, every tenth time a stream of 200 frames 5 us apart, so
- *	that vnetd busy-polls the ring and must re-arm its kicks after),
+ *	that vnetd finds more frames each time it re-arms its kicks),
  *	kicking only when its ring asks; exit 0 when every frame
  *	arrives within 2 s with an interrupt, 1 otherwise ("stalled": not
  *	forwarded; "no interrupt": in B's ring, B never woken)
