@@ -40,6 +40,10 @@ int vnet_hdr_csum_complete(const struct virtio_net_hdr *h, uint8_t *frame,
 	return 0;
 }
 
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
+#define VIRTIO_NET_HDR_GSO_UDP_L4 5
+#endif
+
 /* Offsets of the headers of a TCP or UDP frame, checked against its length */
 struct l4_frame {
 	size_t l3, l4, hdrs;
@@ -252,7 +256,8 @@ static int gso_cut(const uint8_t *frame, size_t len, const struct l4_frame *t,
 }
 
 /**
- * vnet_hdr_gso_segment() - cut one large TCP frame into MSS-sized frames
+ * vnet_hdr_gso_segment() - cut one large TCP or UDP frame into MSS-sized
+ * frames
  * @h: header that came with the frame
  * @frame: the large frame (read only: it may sit in a kernel ring)
  * @len: its length
@@ -262,10 +267,14 @@ static int gso_cut(const uint8_t *frame, size_t len, const struct l4_frame *t,
  * @out: filled with the segments
  * @max: room in @out; a frame needing more is cut over several calls
  *
- * Only TCPv4 and TCPv6 are cut here (frames from uplinks and captures).
+ * TCPv4, TCPv6 and UDP (GSO_UDP_L4, over either IP version: each segment a
+ * datagram with its own UDP header and checksum) are cut here, for frames
+ * from uplinks and captures; a UDP frame may make no more segments than a
+ * sender's UDP_SEGMENT does (VNET_HDR_MAX_UDP_SEGS).
  *
- * Return: number of segments made, -EPROTONOSUPPORT, -EINVAL for bad
- * offsets or sizes, -ENOBUFS when the pool is empty
+ * Return: number of segments made, -EPROTONOSUPPORT (UFO, unknown types, a
+ * type the headers do not match), -EINVAL for bad offsets or sizes,
+ * -ENOBUFS when the pool is empty
  */
 int vnet_hdr_gso_segment(const struct virtio_net_hdr *h, const uint8_t *frame,
 			 size_t len, size_t *off, struct pkt_pool *pool,
@@ -276,19 +285,46 @@ int vnet_hdr_gso_segment(const struct virtio_net_hdr *h, const uint8_t *frame,
 	int ret;
 
 	if (type != VIRTIO_NET_HDR_GSO_TCPV4 &&
-	    type != VIRTIO_NET_HDR_GSO_TCPV6)
+	    type != VIRTIO_NET_HDR_GSO_TCPV6 &&
+	    type != VIRTIO_NET_HDR_GSO_UDP_L4)
 		return -EPROTONOSUPPORT;
 	ret = l4_frame_parse(frame, len, &t);
 	if (ret)
 		return ret;
-	if (t.proto != 6)
+	if (t.proto != (type == VIRTIO_NET_HDR_GSO_UDP_L4 ? 17 : 6))
 		return -EPROTONOSUPPORT;
+	if (t.proto == 17 && h->gso_size &&
+	    (len - t.hdrs + h->gso_size - 1) / h->gso_size >
+		VNET_HDR_MAX_UDP_SEGS)
+		return -EINVAL;
 	return gso_cut(frame, len, &t, h->gso_size, off, pool, NULL, out, max);
 }
 
-#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
-#define VIRTIO_NET_HDR_GSO_UDP_L4 5
-#endif
+/*
+ * Whether a super-frame's length fields describe the frame: the IPv4 total
+ * length or IPv6 payload length, and for UDP the datagram length, must count
+ * exactly the bytes after their header.  Cutting rewrites them per segment,
+ * but a frame passed whole reaches a guest or a tap as its sender wrote it,
+ * and Linux trims a frame to its IP length or drops it when that is larger
+ * (ip_rcv_core(), ipv6_rcv(), __udp4_lib_rcv()), and cuts a UDP super-frame
+ * by replacing the UDP length in the pseudo-header sum (__udp_gso_segment()):
+ * a wrong one gives segments with wrong checksums.  Every sender writes them
+ * from the frame's length (Linux's __ip_local_out(), ip6_xmit() and
+ * udp_send_skb(); GRO's inet_gro_complete() and udp_gro_complete(); Windows'
+ * netkvm fills a zero IP length in before it sends), and a super-frame is
+ * never padded.  Lengths past 64 KB (BIG TCP's zero length) never reach
+ * here: such frames are gso_too_big.
+ */
+static bool gso_lengths_ok(const uint8_t *f, size_t len,
+			   const struct l4_frame *t)
+{
+	size_t ip_len = t->v6 ? (size_t)pkt_get_be16(f + t->l3 + 4) + 40
+			      : pkt_get_be16(f + t->l3 + 2);
+
+	if (ip_len != len - t->l3)
+		return false;
+	return t->proto != 17 || pkt_get_be16(f + t->l4 + 4) == len - t->l4;
+}
 
 /**
  * vnet_hdr_to_pkt() - check the virtio-net header a frame came with and
@@ -299,8 +335,10 @@ int vnet_hdr_gso_segment(const struct virtio_net_hdr *h, const uint8_t *frame,
  * @p: packet whose @data and @len hold the frame; @ol is set
  *
  * A super-frame must carry a partial checksum that starts at its L4 header
- * and headers that match its type, so that any egress can be given it whole
- * or cut.  The frame may live in guest memory: segmentation parses it again.
+ * and headers that match its type, IP and UDP lengths that count the frame's
+ * bytes and a correct IPv4 header checksum (a receiving stack drops or trims
+ * frames without), so that any egress can be given it whole or cut.  The
+ * frame may live in guest memory: segmentation parses it again.
  *
  * Return: VNET_HDR_OK, or why the frame must be dropped
  */
@@ -362,6 +400,10 @@ enum vnet_hdr_err vnet_hdr_to_pkt(const struct virtio_net_hdr *h,
 	    !(ol.flags & PKT_OL_NEEDS_CSUM) || start != t.l4 ||
 	    cofs != (t.proto == 17 ? 6u : 16u))
 		return VNET_HDR_ERR_GSO_BAD_FRAME;
+	if (!gso_lengths_ok(p->data, len, &t))
+		return VNET_HDR_ERR_GSO_BAD_LENGTH;
+	if (!t.v6 && csum_fold(csum_partial(p->data + t.l3, t.l4 - t.l3, 0)))
+		return VNET_HDR_ERR_GSO_BAD_IP_CSUM;
 	if (t.hdrs + mss > PKT_MAX_FRAME)
 		return VNET_HDR_ERR_BAD_GSO_SIZE; /* segments fit no buffer */
 	/* One frame may not turn into more segments than a peer's stack

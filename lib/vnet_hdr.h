@@ -33,7 +33,11 @@
 	  "gso_size 0, larger than the frame, or too many segments")          \
 	X(GSO_TOO_BIG, "gso_too_big", "super-frame larger than 64 KB")        \
 	X(GSO_BAD_FRAME, "gso_bad_frame",                                     \
-	  "super-frame whose headers do not match its GSO type")
+	  "super-frame whose headers do not match its GSO type")              \
+	X(GSO_BAD_LENGTH, "gso_bad_length",                                   \
+	  "super-frame whose IP or UDP length is not the frame's")            \
+	X(GSO_BAD_IP_CSUM, "gso_bad_ip_csum",                                 \
+	  "super-frame whose IPv4 header checksum is wrong")
 
 enum vnet_hdr_err {
 	VNET_HDR_OK,

@@ -201,6 +201,9 @@ struct vnetd_port {
 	int ctl_fd;
 	bool gone;
 	bool waiting; /* inactive: its device went away, made again later */
+	bool stuck;   /* p->id could not leave the switch: tried again */
+	uint64_t up_since; /* timer_now_ms() when last activated */
+	unsigned lost_ms;  /* the delay after its device last went */
 };
 
 static inline struct vnetd_net *vnetd_net_of(struct vnetd_obj *o)
@@ -440,6 +443,7 @@ void vnetd_fast_port_on(struct vnetd *d, struct vnetd_port *p, unsigned net,
 void vnetd_fast_port_off(struct vnetd *d, struct vnetd_port *p);
 void vnetd_fast_port_vlan(struct vnetd *d, struct vnetd_port *p, int vlan);
 void vnetd_fast_describe(struct vnetd *d, struct vnetd_port *p, json_t *s);
+void vnetd_fast_close(struct vnetd *d);
 bool vnetd_fast_counters(struct vnetd *d, struct vnetd_port *p,
 			 struct vnic_fast_stats *st);
 void vnetd_fast_add_stats(struct vnetd *d, struct vnetd_port *p,

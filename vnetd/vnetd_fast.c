@@ -12,12 +12,15 @@
  * program may deliver a moved MAC's frames to its old port for up to a
  * second, as a learning switch does before it sees the MAC again.
  *
- * The object is loaded with the first veth port and unloaded with the
- * last.  A failure to load (no CAP_BPF, a kernel without BPF, a verifier
- * refusal, memory) is logged once and tried again on a timer, after 1 s and
- * then at doubling intervals up to a minute; a port that could not be
- * attached is tried again with it.  Meanwhile the ports forward through
- * vnetd alone, and "port show" says why and when the next try is.
+ * The object is loaded with the first veth port and unloaded
+ * FAST_GRACE_MS after the last has gone, unless a port comes meanwhile: a
+ * guest deleting its namespace's end in a loop (the port goes and comes
+ * back) must not make vnetd run the verifier each time.  A failure to load (no
+ * CAP_BPF, a kernel without BPF, a verifier refusal, memory) is logged once and
+ * tried again on a timer, after 1 s and then at doubling intervals up to a
+ * minute; a port that could not be attached is tried again with it.  Meanwhile
+ * the ports forward through vnetd alone, and "port show" says why and when the
+ * next try is.
  */
 #include "vnetd.h"
 
@@ -33,6 +36,7 @@
 #define FAST_JOB_MS	  1000
 #define FAST_RETRY_MIN_MS 1000
 #define FAST_RETRY_MAX_MS 60000
+#define FAST_GRACE_MS	  10000
 
 /**
  * struct fast_slot - one veth port
@@ -73,6 +77,7 @@ struct fast_slot {
  * @job: the once-a-second consistency run
  * @retry: the next try to load, or to attach ports that failed
  * @retry_ms: its current interval
+ * @grace: unloads it when no port came back since the last went
  * @tries: loads that failed in a row
  * @slots: ports by counter slot
  */
@@ -81,6 +86,7 @@ struct vnetd_fast {
 	char error[256];
 	struct vtimer job;
 	struct vtimer retry;
+	struct vtimer grace;
 	unsigned retry_ms;
 	unsigned tries;
 	struct fast_slot slots[VNIC_FAST_PORTS];
@@ -223,6 +229,10 @@ static void fast_job(struct vtimer *t, void *arg)
 }
 
 static void fast_retry(struct vtimer *t, void *arg);
+static void fast_grace(struct vtimer *t, void *arg);
+
+/* Objects loaded since vnetd started ("port show": fast_path_loads). */
+static unsigned long fast_loads;
 
 /* Load the object; a failure is logged the first time only. */
 static int fast_load(struct vnetd_fast *fp)
@@ -230,19 +240,20 @@ static int fast_load(struct vnetd_fast *fp)
 	int ret = vnic_fast_open(&fp->f, fp->error, sizeof(fp->error));
 
 	if (!ret) {
+		fast_loads++;
 		if (fp->tries)
-			vlog(MAIN, INFO,
-			     "fast path loaded after %u failed tries",
-			     fp->tries);
+			vlog_rl(MAIN, INFO,
+				"fast path loaded after %u failed tries",
+				fp->tries);
 		fp->tries = 0;
 		return 0;
 	}
 	fp->f = NULL;
 	if (!fp->tries++)
-		vlog(MAIN, WARN,
-		     "veth ports forward through vnetd only until the kernel "
-		     "fast path loads (%s); trying again",
-		     fp->error);
+		vlog_rl(MAIN, WARN,
+			"veth ports forward through vnetd only until the "
+			"kernel fast path loads (%s); trying again",
+			fp->error);
 	return ret;
 }
 
@@ -263,32 +274,68 @@ static struct vnetd_fast *fast_get(struct vnetd *d)
 {
 	struct vnetd_fast *fp = d->fast;
 
-	if (fp)
+	if (fp) {
+		vtimer_cancel(d->timers, &fp->grace);
 		return fp;
+	}
 	fp = calloc(1, sizeof(*fp));
 	if (!fp)
 		return NULL;
 	vtimer_init(&fp->job, fast_job, d);
 	vtimer_init(&fp->retry, fast_retry, d);
+	vtimer_init(&fp->grace, fast_grace, d);
 	d->fast = fp;
 	if (fast_load(fp))
 		retry_later(d, fp, false);
 	return fp;
 }
 
-/* The last veth port went: unload. */
+static bool fast_unused(const struct vnetd_fast *fp)
+{
+	for (unsigned i = 0; i < VNIC_FAST_PORTS; i++)
+		if (fp->slots[i].used)
+			return false;
+	return true;
+}
+
+/**
+ * vnetd_fast_close() - unload the fast path now (at shutdown, once no
+ * port is left); nothing when it is not loaded
+ * @d: daemon
+ */
+void vnetd_fast_close(struct vnetd *d)
+{
+	struct vnetd_fast *fp = d->fast;
+
+	if (!fp)
+		return;
+	vtimer_cancel(d->timers, &fp->job);
+	vtimer_cancel(d->timers, &fp->retry);
+	vtimer_cancel(d->timers, &fp->grace);
+	vnic_fast_close(fp->f);
+	free(fp);
+	d->fast = NULL;
+}
+
+static void fast_grace(struct vtimer *t, void *arg)
+{
+	struct vnetd *d = arg;
+
+	if (d->fast && fast_unused(d->fast))
+		vnetd_fast_close(d);
+}
+
+/* A veth port went: the last one starts the grace period. */
 static void fast_put(struct vnetd *d)
 {
 	struct vnetd_fast *fp = d->fast;
 
-	for (unsigned i = 0; i < VNIC_FAST_PORTS; i++)
-		if (fp->slots[i].used)
-			return;
-	vtimer_cancel(d->timers, &fp->job);
-	vtimer_cancel(d->timers, &fp->retry);
-	vnic_fast_close(fp->f);
-	free(fp);
-	d->fast = NULL;
+	if (!fast_unused(fp) || vtimer_armed(&fp->grace))
+		return;
+	if (vtimer_arm(d->timers, &fp->grace, FAST_GRACE_MS)) {
+		vlog(MAIN, ERR, "fast path: cannot schedule its unload");
+		vnetd_fast_close(d);
+	}
 }
 
 /* Attach slot @s's port; false (the reason in s->why) when it failed. */
@@ -380,8 +427,8 @@ void vnetd_fast_port_on(struct vnetd *d, struct vnetd_port *p, unsigned net,
 		return; /* attached when the retry timer loads it */
 	if (slot_attach(d, fp, s))
 		return;
-	vlog(MAIN, WARN, "port %s: fast path off: %s; trying again",
-	     p->obj.name, s->why);
+	vlog_rl(MAIN, WARN, "port %s: fast path off: %s; trying again",
+		p->obj.name, s->why);
 	retry_later(d, fp, false);
 }
 
@@ -443,6 +490,8 @@ void vnetd_fast_describe(struct vnetd *d, struct vnetd_port *p, json_t *s)
 	uint64_t now = timer_now_ms();
 	char why[400];
 
+	json_object_set_new(s, "fast_path_loads",
+			    json_integer((json_int_t)fast_loads));
 	/* On only while the program runs on a device that is still there
 	 * (its link goes with the device before vnetd hears of it). */
 	if (sl && sl->attached && vnic_alive(v)) {

@@ -296,9 +296,17 @@ static void obj_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
 	for (int i = VNETD_KINDS - 1; i >= 0; i--) {
 		struct vnetd_objset *s = &d->objs[i];
 
-		for (size_t n = s->n; n-- > 0;)
-			if (is_child(vnetd_kinds[i], k, s->v[n]->conf, o->name))
-				obj_unapply(d, s->v[n], remove);
+		for (size_t n = s->n; n-- > 0;) {
+			struct vnetd_obj *c = s->v[n];
+
+			if (!is_child(vnetd_kinds[i], k, c->conf, o->name))
+				continue;
+			if (remove)
+				vlog(MAIN, INFO, "%s %s deleted with %s %s",
+				     vnetd_kinds[i]->name, c->name, k->name,
+				     o->name);
+			obj_unapply(d, c, remove);
+		}
 	}
 	objset_remove(&d->objs[kind_idx(k)], o);
 	k->unapply(d, o, remove);
@@ -1028,4 +1036,5 @@ void vnetd_shutdown(struct vnetd *d)
 		d->objs[i] = (struct vnetd_objset){0};
 	}
 	vnetd_sriov_close(d);
+	vnetd_fast_close(d);
 }

@@ -21,6 +21,10 @@
  * that (the namespace is mounted on its file just after the file is made). */
 #define PORT_RETRY_MS	   5000
 #define PORT_RETRY_SOON_MS 50
+/* A port whose device goes after it was up for less than PORT_FLAP_MS (a
+ * guest deleting its end over and over) waits twice as long as it did the
+ * last time, up to PORT_RETRY_MS, before its device is made again. */
+#define PORT_FLAP_MS 3000
 
 static const char *const port_kinds[] = {
     "tap", "host", "uplink", "vhost-user", "sriov", "veth", NULL};
@@ -471,6 +475,7 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 	p->id = id;
 	p->error[0] = 0;
 	p->waiting = false;
+	p->up_since = timer_now_ms();
 	if (json_object_get(conf, "mac_limit"))
 		(void)vswitch_port_set_mac_limit(d->sw, id,
 						 juint(conf, "mac_limit"));
@@ -481,6 +486,38 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 	if (is_veth(conf))
 		vnetd_fast_port_on(d, p, (unsigned)net->id, fast_vlan(&vlan));
 	watch_ctl(d, p, true);
+	return 0;
+}
+
+/* Tests only: VNETD_PORT_DEL_FAIL=N makes the first N removals of a port
+ * from the switch fail as out of memory would. */
+static bool del_fails_on_purpose(void)
+{
+	static unsigned failed;
+	const char *env = getenv("VNETD_PORT_DEL_FAIL");
+
+	if (!env || failed >= strtoul(env, NULL, 10))
+		return false;
+	failed++;
+	return true;
+}
+
+/* Take switch port p->id out of the switch.  Return: 0 (p->id now -1), or
+ * -errno: it stays there as it was, p->id kept and p->stuck set. */
+static int port_leave(struct vnetd *d, struct vnetd_port *p)
+{
+	int ret =
+	    del_fails_on_purpose() ? -ENOMEM : vswitch_port_del(d->sw, p->id);
+
+	if (ret && ret != -ENOENT) {
+		p->stuck = true;
+		vlog_rl(MAIN, WARN,
+			"port %s: cannot leave the switch: %s; trying again",
+			p->obj.name, strerror(-ret));
+		return ret;
+	}
+	p->stuck = false;
+	p->id = -1;
 	return 0;
 }
 
@@ -502,10 +539,10 @@ static void retry_fire(struct vtimer *t, void *arg)
 	struct vnetd *d = p->d;
 	unsigned next = p->retry_ms * 2;
 
-	if (p->gone || p->id >= 0)
+	if (p->gone || (p->id >= 0 && !p->stuck))
 		return;
-	if (!port_activate(d, p)) {
-		vlog(MAIN, INFO, "port %s is active again", p->obj.name);
+	if ((p->id < 0 || !port_leave(d, p)) && !port_activate(d, p)) {
+		vlog_rl(MAIN, INFO, "port %s is active again", p->obj.name);
 		return;
 	}
 	retry_in(d, p, next < PORT_RETRY_MS ? next : PORT_RETRY_MS);
@@ -555,15 +592,16 @@ void vnetd_port_mtu_changed(struct vnetd *d, struct vnetd_port *p, unsigned mtu)
 	vnic_mtu_changed(vswitch_port_vnic(d->sw, p->id), mtu);
 }
 
-/* Take an active port out of the switch; @remove: its device goes too. */
-static void port_deactivate(struct vnetd *d, struct vnetd_port *p, bool remove)
+/* Take an active port out of the switch; @remove: its device goes too.
+ * Return: 0, or -errno when it could not leave the switch (out of memory):
+ * it stays there as it was, p->id kept, p->stuck set. */
+static int port_deactivate(struct vnetd *d, struct vnetd_port *p, bool remove)
 {
 	watch_ctl(d, p, false);
 	vnetd_fast_port_off(d, p);
 	if (remove)
 		vnic_remove(vswitch_port_vnic(d->sw, p->id));
-	(void)vswitch_port_del(d->sw, p->id);
-	p->id = -1;
+	return port_leave(d, p);
 }
 
 /* Delete the device an inactive port's backend made, if it can. */
@@ -587,13 +625,21 @@ static void port_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
 	vtimer_cancel(d->timers, &p->retry);
 	if (is_sriov(o->conf))
 		vnetd_sriov_port_unapply(d, p, remove);
-	if (p->id >= 0)
-		port_deactivate(d, p, remove);
-	else if (remove && !is_sriov(o->conf))
-		(void)port_purge_device(d, o->conf);
-	if (remove)
-		vlog(MAIN, INFO, "port %s deleted", o->name);
-	p->gone = true;
+	if (p->id < 0) {
+		if (remove && !is_sriov(o->conf))
+			(void)port_purge_device(d, o->conf);
+	} else if (port_deactivate(d, p, remove)) {
+		/* Out of memory is short-lived: a few more tries, then the
+		 * switch port stays (closed when vnetd stops). */
+		for (int i = 0; i < 3 && port_leave(d, p); i++)
+			;
+		if (p->stuck)
+			vlog(MAIN, ERR,
+			     "port %s: its switch port %d stays until vnetd "
+			     "stops",
+			     o->name, p->id);
+	}
+	p->gone = true; /* the object layer logs the deletion */
 	json_decref(o->conf);
 	o->conf = NULL;
 	/* Its control handler may still be in this batch of events. */
@@ -697,6 +743,21 @@ static int port_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 	return 0;
 }
 
+/* An inactive port's "error", and "retry_in_ms": when it is tried again. */
+static void port_describe_retry(struct vnetd *d, struct vnetd_port *p,
+				json_t *s)
+{
+	uint64_t now = timer_now_ms();
+
+	json_object_set_new(s, "error", json_string(p->error));
+	if (vtimer_armed(&p->retry))
+		json_object_set_new(
+		    s, "retry_in_ms",
+		    json_integer((json_int_t)(p->retry.when > now
+						  ? p->retry.when - now
+						  : 0)));
+}
+
 static json_t *port_status(struct vnetd *d, struct vnetd_obj *o)
 {
 	struct vnetd_port *p = vnetd_port_of(o);
@@ -713,8 +774,9 @@ static json_t *port_status(struct vnetd *d, struct vnetd_obj *o)
 	else
 		state = "down";
 	json_object_set_new(s, "state", json_string(state));
+	if (p->id < 0 || p->stuck)
+		port_describe_retry(d, p, s);
 	if (p->id < 0) {
-		json_object_set_new(s, "error", json_string(p->error));
 		if (is_veth(o->conf))
 			vnetd_fast_describe(d, p, s);
 	} else {
@@ -882,39 +944,49 @@ json_t *vnetd_stats(struct vnetd *d, json_t *params, struct vnetd_err *e)
  * when opened (a veth whose namespace was deleted): the port leaves the
  * switch, shows down with the reason, and is opened again by its retry
  * timer (from PORT_RETRY_SOON_MS, doubling up to PORT_RETRY_MS), at once
- * when its namespace appears (vnetd_port_netns_event()). */
+ * when its namespace appears (vnetd_port_netns_event()).  A port that goes
+ * again within PORT_FLAP_MS of coming back (its guest deleting its end in
+ * a loop) starts at twice its last delay: it cannot make vnetd remake it
+ * faster and faster.  Its log lines are rate-limited, as a guest can
+ * trigger them. */
 static void port_lost(struct vnetd *d, int id, const char *dev)
 {
 	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
 	struct vnetd_port *p = NULL;
 	const char *ns;
+	unsigned delay = PORT_RETRY_SOON_MS;
 
 	for (size_t i = 0; i < ports->n && !p; i++)
 		if (vnetd_port_of(ports->v[i])->id == id)
 			p = vnetd_port_of(ports->v[i]);
 	if (!p)
 		return;
+	if (p->lost_ms && timer_now_ms() - p->up_since < PORT_FLAP_MS)
+		delay = p->lost_ms * 2 < PORT_RETRY_MS ? p->lost_ms * 2
+						       : PORT_RETRY_MS;
+	p->lost_ms = delay;
 	ns = jstr(p->obj.conf, "netns");
-	port_deactivate(d, p, false);
 	p->waiting = true;
 	snprintf(p->error, sizeof(p->error),
 		 "device %s is gone%s%s%s; it is made again when it can be",
 		 dev, ns ? " (namespace " : "", ns ? ns : "",
 		 ns ? " deleted?)" : "");
-	vlog(MAIN, INFO,
-	     "port %s: device %s is gone; down until it is made "
-	     "again",
-	     p->obj.name, dev);
+	(void)port_deactivate(d, p, false); /* if stuck, the retry ends it */
+	vlog_rl(MAIN, INFO,
+		"port %s: device %s is gone; down until it is made again (in "
+		"%u ms)",
+		p->obj.name, dev, delay);
 	/* Soon, backing off: the namespace may be back already (deleted and
 	 * made again before the kernel got round to the old pair). */
-	retry_in(d, p, PORT_RETRY_SOON_MS);
+	retry_in(d, p, delay);
 }
 
 /**
  * vnetd_port_netns_event() - a namespace appeared: open the inactive ports
  * that wait for it
  * @d: daemon
- * @netns: its name under /run/netns
+ * @netns: its name under /run/netns; NULL: any (events were lost), every
+ *         inactive port with a namespace is tried
  */
 void vnetd_port_netns_event(struct vnetd *d, const char *netns)
 {
@@ -924,8 +996,8 @@ void vnetd_port_netns_event(struct vnetd *d, const char *netns)
 		struct vnetd_port *p = vnetd_port_of(ports->v[i]);
 		const char *ns = jstr(p->obj.conf, "netns");
 
-		if (p->id < 0 && !p->gone && ns && !strcmp(ns, netns) &&
-		    !is_sriov(p->obj.conf))
+		if (p->id < 0 && !p->gone && ns &&
+		    (!netns || !strcmp(ns, netns)) && !is_sriov(p->obj.conf))
 			retry_in(d, p, PORT_RETRY_SOON_MS);
 	}
 }

@@ -112,7 +112,7 @@ static __always_inline bool needs_guard(const struct hdrs *h, int l3_len)
 			return false;
 		return true;
 	}
-	/* ARP and the rest: unicast ARP is harmless to forward. */
+	/* ARP: unicast ARP is harmless to forward. */
 	return false;
 }
 
@@ -175,8 +175,11 @@ static __always_inline __u32 decide(struct __sk_buff *skb,
 	if ((h.src[0] & 1) ||
 	    !(h.src[0] | h.src[1] | h.src[2] | h.src[3] | h.src[4] | h.src[5]))
 		return 0;
-	if (h.proto == bpf_htons(ETH_P_8021Q) ||
-	    h.proto == bpf_htons(ETH_P_8021AD))
+	/* IPv4, IPv6 and ARP only: a tag of any kind (802.1Q, 802.1ad,
+	 * 0x9100, ...) and every other type is vnetd's, which looks behind
+	 * tags for the DHCP guard. */
+	if (h.proto != bpf_htons(ETH_P_IP) &&
+	    h.proto != bpf_htons(ETH_P_IPV6) && h.proto != bpf_htons(ETH_P_ARP))
 		return 0;
 	learn(in, ifindex, h.src);
 	if (h.dst[0] & 1)

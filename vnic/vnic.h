@@ -155,8 +155,12 @@ void vnic_count_superframes(struct vnic *v, uint64_t whole, uint64_t cut);
 /* veth ports (vnic_link.c): a pair, one end in a namespace */
 #define VNIC_IFNAMSIZ 16 /* IFNAMSIZ, without <net/if.h> or <linux/if.h> */
 void vnic_link_veth_host_name(const char *name, char out[VNIC_IFNAMSIZ]);
+#define VNIC_VETH_MARKSIZ 32 /* "vnet:" and a port name */
+void vnic_link_veth_mark(const char *port, char out[VNIC_VETH_MARKSIZ]);
 int vnic_link_veth_add(const char *host, const char *peer, const char *netns,
-		       const uint8_t *mac, unsigned mtu);
-int vnic_link_veth_delete(const char *host);
+		       const char *mark, const uint8_t *mac, unsigned mtu);
+int vnic_link_veth_delete(const char *host, const char *peer, const char *netns,
+			  const char *mark);
+int vnic_link_delete_ifindex(int ifindex);
 
 #endif

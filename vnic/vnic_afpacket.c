@@ -4,16 +4,19 @@
  * Receive through a TPACKET_V3 ring (one poll wakes us for a whole block of
  * frames); transmit with sendmmsg() past the qdisc layer.  PACKET_VNET_HDR
  * makes the kernel tell us what offloads left undone, so partial checksums
- * are finished, and GRO'd TCP super-frames enter the switch whole (it cuts
- * them only for ports without the offload), or are cut back to MSS-sized
- * frames here when no super-frame buffer is free or their header does not
- * pass the check: offloads on the NIC can stay on.  Tags the
+ * are finished, and super-frames (GRO'd, or sent whole by a veth peer's
+ * stack: TCP, and UDP from UDP_SEGMENT or UDP GRO where the kernel speaks
+ * USO in the header) enter the switch whole (it cuts them only for ports
+ * without the offload), or are cut back to MSS-sized frames here when no
+ * super-frame buffer is free or their header does not pass the check:
+ * offloads on the NIC can stay on.  Tags the
  * NIC stripped into metadata are put back into the frame.  On transmit the
  * same header hands TCP super-frames and partial checksums to the kernel,
  * which leaves them to the NIC or segments them in software: vnet never
- * cuts a frame it sends to an uplink.  Super-frames take a second socket
- * that goes through the qdisc layer: the direct path drops a frame the
- * device cannot take whole instead of segmenting it.
+ * cuts a TCP frame it sends to an uplink, nor a UDP one (USO) where the
+ * kernel takes it (probed once, see afp_uso_probe()).  Super-frames take a
+ * second socket that goes through the qdisc layer: the direct path drops a
+ * frame the device cannot take whole instead of segmenting it.
  */
 #include "vnic_provider.h"
 #include "vnic_afpacket.h"
@@ -25,11 +28,15 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "../lib/log.h"
@@ -41,11 +48,18 @@
 #define AFP_FRAME_SIZE 2048
 #define AFP_RETIRE_MS  1 /* bounds the latency a half-filled block adds */
 #define AFP_SNDBUF     (8u << 20) /* a burst of super-frames in flight */
-/* What the kernel takes with PACKET_VNET_HDR on transmit, on any kernel. */
+/* What the kernel takes with PACKET_VNET_HDR on transmit, on any kernel;
+ * UDP super-frames (VNET_OL_USO) only where afp_uso_probe() says so. */
 #define AFP_TX_OFFLOADS \
 	(VNET_OL_CSUM | VNET_OL_TSO4 | VNET_OL_TSO6 | VNET_OL_ECN)
-/* What a super-frame from the kernel may be to enter the switch whole. */
+/* What a super-frame from the kernel may be to enter the switch whole; UDP
+ * ones too where afp_uso_probe() says the kernel speaks USO in virtio-net
+ * headers (a veth peer's UDP_SEGMENT sends, rx-udp-gro-forwarding). */
 #define AFP_RX_OFFLOADS AFP_TX_OFFLOADS
+
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
+#define VIRTIO_NET_HDR_GSO_UDP_L4 5
+#endif
 
 struct vnic_afpacket {
 	struct vnic base;
@@ -60,6 +74,7 @@ struct vnic_afpacket {
 	struct tpacket3_hdr *frame;
 	unsigned left;
 	size_t gso_off; /* progress through a super-frame being cut */
+	unsigned rx_ol; /* VNET_OL_* a received super-frame enters whole with */
 	void *priv;	/* a backend built on this one (veth): its state */
 };
 
@@ -154,6 +169,119 @@ fail:
 	return -errno;
 }
 
+/* The probe's UDP super-frame: 3 segments of AFP_PROBE_MSS payload bytes,
+ * IPv4 from and to TEST-NET-1, to a MAC that is not the device's. */
+#define AFP_PROBE_MSS 100
+#define AFP_PROBE_LEN (14 + 20 + 8 + 3 * AFP_PROBE_MSS)
+
+static void afp_probe_frame(uint8_t *f, struct virtio_net_hdr *h)
+{
+	uint8_t *ip = f + 14, *udp = f + 34;
+	uint32_t sum;
+
+	memset(f, 0, AFP_PROBE_LEN);
+	memcpy(f, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
+	pkt_put_be16(f + 12, ETHERTYPE_IPV4);
+	ip[0] = 0x45;
+	pkt_put_be16(ip + 2, AFP_PROBE_LEN - 14);
+	ip[8] = 1;
+	ip[9] = 17;
+	memcpy(ip + 12, "\xc0\x00\x02\x01\xc0\x00\x02\x02", 8);
+	pkt_put_be16(ip + 10, csum_fold(csum_partial(ip, 20, 0)));
+	pkt_put_be16(udp, 9);	  /* discard */
+	pkt_put_be16(udp + 2, 9); /* discard */
+	pkt_put_be16(udp + 4, AFP_PROBE_LEN - 34);
+	sum = csum_partial(ip + 12, 8, 0) + 17 + (AFP_PROBE_LEN - 34);
+	pkt_put_be16(udp + 6, (uint16_t)~csum_fold(sum));
+	*h = (struct virtio_net_hdr){
+	    .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+	    .gso_type = VIRTIO_NET_HDR_GSO_UDP_L4,
+	    .hdr_len = 42,
+	    .gso_size = AFP_PROBE_MSS,
+	    .csum_start = 34,
+	    .csum_offset = 6,
+	};
+}
+
+/* The probe proper, on a thread of its own: the namespace it makes is that
+ * thread's alone, and goes away with it.  @arg: an int, set to 1 when the
+ * send was taken. */
+static void *afp_uso_probe_thread(void *arg)
+{
+	uint8_t frame[AFP_PROBE_LEN];
+	struct virtio_net_hdr h;
+	struct iovec iov[2] = {{&h, sizeof(h)}, {frame, sizeof(frame)}};
+	struct ifreq ifr = {.ifr_name = "lo"};
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET};
+	int one = 1, fd;
+
+	if (unshare(CLONE_NEWNET))
+		return NULL;
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return NULL;
+	if (!ioctl(fd, SIOCGIFFLAGS, &ifr)) {
+		ifr.ifr_flags |= IFF_UP;
+		if (!ioctl(fd, SIOCSIFFLAGS, &ifr) &&
+		    !ioctl(fd, SIOCGIFINDEX, &ifr) &&
+		    !setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one,
+				sizeof(one))) {
+			sll.sll_ifindex = ifr.ifr_ifindex;
+			afp_probe_frame(frame, &h);
+			if (!bind(fd, (struct sockaddr *)&sll, sizeof(sll)) &&
+			    writev(fd, iov, 2) ==
+				(ssize_t)(sizeof(h) + sizeof(frame)))
+				*(int *)arg = 1;
+		}
+	}
+	close(fd);
+	return NULL;
+}
+
+static bool afp_uso_ok;
+
+static void afp_uso_probe_once(void)
+{
+	pthread_t t;
+	int ok = 0;
+
+	if (!pthread_create(&t, NULL, afp_uso_probe_thread, &ok))
+		pthread_join(t, NULL);
+	afp_uso_ok = ok;
+	if (ok)
+		vlog(VNIC, INFO,
+		     "uplinks: the kernel takes UDP super-frames (USO) whole");
+	else
+		vlog(VNIC, INFO,
+		     "uplinks: the kernel refuses UDP super-frames (USO), or "
+		     "the probe failed: they are cut before uplinks");
+}
+
+/*
+ * Whether a packet socket with PACKET_VNET_HDR takes a UDP super-frame
+ * (VIRTIO_NET_HDR_GSO_UDP_L4): virtio_net_hdr_to_skb() knows the type from
+ * Linux 6.2 on (the USO series that also gave taps TUN_F_USO4/6) and older
+ * kernels refuse the send with EINVAL, frame and all.  Rather than trust a
+ * version number (distributions backport) or a tap's TUNSETOFFLOAD (the
+ * same series, another code path), the probe asks the packet socket itself:
+ * it sends one small UDP super-frame on the loopback device of a network
+ * namespace made for it, so nothing reaches a wire or the host's stack
+ * (the frame is for another MAC: that namespace's stack drops it).  Once
+ * per process, at the first open: the kernel does not change under us.
+ * Without CAP_SYS_ADMIN (unshare) the answer is no, which is always safe:
+ * the switch then cuts UDP super-frames before an uplink.  The same series
+ * taught virtio_net_hdr_from_skb() the type, so the answer also says
+ * whether the ring hands us UDP super-frames with a header (they then enter
+ * the switch whole); before it the kernel drops them itself.
+ */
+static bool afp_uso_probe(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, afp_uso_probe_once);
+	return afp_uso_ok;
+}
+
 static void afp_free(struct vnic_afpacket *a)
 {
 	if (a->ring)
@@ -183,6 +311,7 @@ int vnic_afpacket_open_as(const struct vnic_ops *ops,
 			  struct vnic **out, char *err, size_t errlen)
 {
 	struct vnic_afpacket *a;
+	unsigned uso;
 	int ret;
 
 	if (!params->dev) {
@@ -204,7 +333,9 @@ int vnic_afpacket_open_as(const struct vnic_ops *ops,
 		return -ENODEV;
 	}
 	ret = afp_setup(a, err, errlen);
-	atomic_store(&a->base.tx_offloads, AFP_TX_OFFLOADS);
+	uso = afp_uso_probe() ? VNET_OL_USO : 0;
+	a->rx_ol = AFP_RX_OFFLOADS | uso;
+	atomic_store(&a->base.tx_offloads, AFP_TX_OFFLOADS | uso);
 	if (!ret) {
 		ret = vnic_link_set(params->dev, 1, 0, NULL);
 		if (ret)
@@ -254,7 +385,7 @@ static struct tpacket_block_desc *afp_block(struct vnic_afpacket *a)
  * switch cuts it only for ports that cannot take it.  NULL: cut it here. */
 static struct pkt *afp_take_whole(struct virtio_net_hdr *h, const uint8_t *data,
 				  uint32_t len, bool tagged, uint16_t tci,
-				  struct pkt_pool *pool)
+				  unsigned allowed, struct pkt_pool *pool)
 {
 	struct pkt *p;
 
@@ -269,7 +400,7 @@ static struct pkt *afp_take_whole(struct virtio_net_hdr *h, const uint8_t *data,
 		/* The tag moved everything after the MAC addresses. */
 		h->csum_start = htole16((uint16_t)(le16toh(h->csum_start) + 4));
 	}
-	if (vnet_hdr_to_pkt(h, AFP_RX_OFFLOADS, p) != VNET_HDR_OK) {
+	if (vnet_hdr_to_pkt(h, allowed, p) != VNET_HDR_OK) {
 		pkt_free(p);
 		return NULL;
 	}
@@ -300,7 +431,8 @@ static int afp_take(struct vnic_afpacket *a, struct tpacket3_hdr *f,
 	}
 	memcpy(&hcopy, h, sizeof(hcopy));
 	if (hcopy.gso_type != VIRTIO_NET_HDR_GSO_NONE && !a->gso_off) {
-		p = afp_take_whole(&hcopy, data, len, tagged, tci, pool);
+		p = afp_take_whole(&hcopy, data, len, tagged, tci, a->rx_ol,
+				   pool);
 		if (p) {
 			pkts[0] = p;
 			return 1;

@@ -375,28 +375,24 @@ void vnic_link_veth_host_name(const char *name, char out[VNIC_IFNAMSIZ])
 	snprintf(out, VNIC_IFNAMSIZ, "vh%08x", h);
 }
 
-/* Whether @peer exists in namespace @netns. */
-/* The ifindex of @name in @netns, 0 when absent. */
-static int ifindex_in_netns(const char *name, const char *netns)
-{
-	int saved = -1, ifindex;
+/* What a device in the calling thread's namespace is, as far as a veth
+ * port cares: its index, whether it is a veth, its peer's index (in the
+ * peer's namespace) and its ifalias. */
+struct veth_info {
+	int ifindex;
+	int peer;
+	bool veth;
+	char alias[VNIC_VETH_MARKSIZ];
+};
 
-	if (vnic_netns_enter(netns, &saved))
-		return 0;
-	ifindex = vnic_link_ifindex(name);
-	vnic_netns_leave(saved);
-	return ifindex > 0 ? ifindex : 0;
-}
-
-/* Whether device @name is a veth; *@peer set to its peer's ifindex (in the
- * peer's namespace).  Return: 1 veth, 0 another kind, -errno. */
-static int veth_peer_of(const char *name, int *peer)
+static int veth_info_get(const char *name, struct veth_info *vi)
 {
 	struct nl_sock *sk = nl_open();
 	struct rtnl_link *link = NULL;
-	const char *type;
+	const char *type, *alias;
 	int ret;
 
+	memset(vi, 0, sizeof(*vi));
 	if (!sk)
 		return -ENOMEM;
 	ret = rtnl_link_get_kernel(sk, 0, name, &link);
@@ -404,10 +400,93 @@ static int veth_peer_of(const char *name, int *peer)
 	if (ret)
 		return nl_to_errno(ret);
 	type = rtnl_link_get_type(link);
-	ret = type && !strcmp(type, "veth");
-	*peer = rtnl_link_get_link(link);
+	alias = rtnl_link_get_ifalias(link);
+	vi->ifindex = rtnl_link_get_ifindex(link);
+	vi->veth = type && !strcmp(type, "veth");
+	vi->peer = rtnl_link_get_link(link);
+	snprintf(vi->alias, sizeof(vi->alias), "%s", alias ? alias : "");
 	rtnl_link_put(link);
-	return ret;
+	return 0;
+}
+
+/* Whether veth @h is the other end of @peer in @netns: each names the
+ * other as its peer. */
+static bool veth_pair_proven(const struct veth_info *h, const char *peer,
+			     const char *netns)
+{
+	struct veth_info p;
+	int saved = -1;
+	bool ok;
+
+	if (vnic_netns_enter(netns, &saved))
+		return false;
+	ok = !veth_info_get(peer, &p) && p.veth && p.peer == h->ifindex &&
+	     h->peer == p.ifindex;
+	vnic_netns_leave(saved);
+	return ok;
+}
+
+/* Whose device @host is.  Return: 0 this port's pair, whole (@peer in
+ * @netns; marked @mark, or unmarked, made by a vnetd before marks); 1 a
+ * pair marked @mark whose other end is not @peer in @netns (left from a
+ * namespace that went); -EEXIST another device, or a veth vnetd did not
+ * make for this port; -ENODEV none; -errno.  *@ifindex: its index. */
+static int veth_owner(const char *host, const char *peer, const char *netns,
+		      const char *mark, int *ifindex)
+{
+	struct veth_info h;
+	int ret = veth_info_get(host, &h);
+
+	*ifindex = h.ifindex;
+	if (ret)
+		return ret;
+	if (!h.veth)
+		return -EEXIST;
+	if (veth_pair_proven(&h, peer, netns))
+		return 0;
+	return strcmp(h.alias, mark) ? -EEXIST : 1;
+}
+
+/* Give device @ifindex the ifalias @alias. */
+static int link_set_alias(int ifindex, const char *alias)
+{
+	struct rtnl_link *link = rtnl_link_alloc(), *chg = rtnl_link_alloc();
+	struct nl_sock *sk = nl_open();
+	int ret = -NLE_NOMEM;
+
+	if (link && chg && sk) {
+		rtnl_link_set_ifindex(link, ifindex);
+		rtnl_link_set_ifalias(chg, alias);
+		ret = rtnl_link_change(sk, link, chg, 0);
+	}
+	rtnl_link_put(chg);
+	rtnl_link_put(link);
+	nl_release(sk);
+	return ret ? nl_to_errno(ret) : 0;
+}
+
+/**
+ * vnic_link_delete_ifindex() - delete a device by its index
+ * @ifindex: device in the calling thread's namespace
+ *
+ * By index, not name: another device may have taken the name since.
+ *
+ * Return: 0 (also when it is gone already) or -errno
+ */
+int vnic_link_delete_ifindex(int ifindex)
+{
+	struct rtnl_link *link = rtnl_link_alloc();
+	struct nl_sock *sk = nl_open();
+	int ret = -NLE_NOMEM;
+
+	if (link && sk) {
+		rtnl_link_set_ifindex(link, ifindex);
+		ret = rtnl_link_delete(sk, link);
+	}
+	rtnl_link_put(link);
+	nl_release(sk);
+	ret = ret ? nl_to_errno(ret) : 0;
+	return ret == -ENODEV ? 0 : ret;
 }
 
 static int veth_create(const char *host, const char *peer, int ns_fd,
@@ -446,20 +525,38 @@ out:
 }
 
 /**
+ * vnic_link_veth_mark() - the ifalias vnetd gives the host end of a veth
+ * port's pair: "vnet:PORT"
+ * @port: the port's name
+ * @out: result
+ */
+void vnic_link_veth_mark(const char *port, char out[VNIC_VETH_MARKSIZ])
+{
+	snprintf(out, VNIC_VETH_MARKSIZ, "vnet:%s", port);
+}
+
+/**
  * vnic_link_veth_delete() - delete a veth port's pair by its host end
  * @host: the end in vnetd's namespace
+ * @peer: the end in @netns
+ * @netns: name under /run/netns
+ * @mark: the ifalias vnetd gave @host (vnic_link_veth_mark())
  *
- * A device of that name that is not a veth is left alone.
+ * Only this port's pair goes: @host marked @mark, or (made by a vnetd
+ * before marks) the other end of @peer in @netns.  Any other device named
+ * @host is left alone.
  *
- * Return: 0 (also when there is none) or -errno
+ * Return: 0 (also when there is none), -EEXIST for a device left alone,
+ * or -errno
  */
-int vnic_link_veth_delete(const char *host)
+int vnic_link_veth_delete(const char *host, const char *peer, const char *netns,
+			  const char *mark)
 {
-	int peer, ret = veth_peer_of(host, &peer);
+	int ifindex, ret = veth_owner(host, peer, netns, mark, &ifindex);
 
-	if (ret == -ENODEV || !ret)
+	if (ret == -ENODEV)
 		return 0;
-	return ret < 0 ? ret : vnic_link_delete(host, NULL);
+	return ret < 0 ? ret : vnic_link_delete_ifindex(ifindex);
 }
 
 /**
@@ -488,54 +585,58 @@ int vnic_link_veth_mtu(const char *host, const char *peer, const char *netns,
  * @host: the end that stays in vnetd's namespace
  * @peer: the end moved into @netns, set up there
  * @netns: name under /run/netns
+ * @mark: ifalias that marks @host as this port's (vnic_link_veth_mark())
  * @mac: MAC for @peer, NULL for the kernel's random one
  * @mtu: MTU of both ends, 0 for the default
  *
- * A pair left by an earlier vnetd (@host a veth whose peer is @peer in
- * @netns) is taken as it is, its MTU set; a veth @host without that peer
- * is replaced.  A @host that is not a veth is never touched.
+ * Nothing is touched unless @netns exists.  This port's pair, left by an
+ * earlier vnetd (@host the other end of @peer in @netns), is taken as it
+ * is, marked, its MTU set; a pair marked @mark whose other end is not
+ * there (its namespace went and came back) is replaced.  Any other device
+ * named @host, a veth another tool made too, is never touched.
  *
- * Return: 0 or -errno (-EEXIST: @host is a device of another kind, or
- * @peer is another device in @netns)
+ * Return: 0 or -errno (-ENOENT: no @netns; -EEXIST: @host is a device
+ * that is not this port's, or @peer is another device in @netns)
  */
 int vnic_link_veth_add(const char *host, const char *peer, const char *netns,
-		       const uint8_t *mac, unsigned mtu)
+		       const char *mark, const uint8_t *mac, unsigned mtu)
 {
 	char path[128];
-	int fd, saved = -1, ret;
+	int fd, saved = -1, ifindex, ret;
 
 	if (!name_valid(netns))
 		return -EINVAL;
-	if (vnic_link_ifindex(host) > 0) {
-		int peer_ifindex = 0, in_ns;
-
-		ret = veth_peer_of(host, &peer_ifindex);
-		if (ret <= 0)
-			return ret ? ret : -EEXIST;
-		in_ns = ifindex_in_netns(peer, netns);
-		if (in_ns && in_ns == peer_ifindex)
-			return vnic_link_veth_mtu(host, peer, netns, mtu);
-		ret = vnic_link_delete(host, NULL);
-		if (ret)
-			return ret;
-	}
 	snprintf(path, sizeof(path), "/run/netns/%s", netns);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = veth_create(host, peer, fd, mac, mtu);
+	ret = veth_owner(host, peer, netns, mark, &ifindex);
+	if (!ret) {
+		close(fd);
+		ret = link_set_alias(ifindex, mark);
+		return ret ? ret : vnic_link_veth_mtu(host, peer, netns, mtu);
+	}
+	if (ret == 1)
+		ret = vnic_link_delete_ifindex(ifindex);
+	else if (ret == -ENODEV)
+		ret = 0;
+	if (!ret)
+		ret = veth_create(host, peer, fd, mac, mtu);
 	close(fd);
 	if (ret)
 		return ret;
-	ret = vnic_netns_enter(netns, &saved);
+	ifindex = vnic_link_ifindex(host);
+	ret = ifindex > 0 ? link_set_alias(ifindex, mark) : -ENODEV;
+	if (!ret)
+		ret = vnic_netns_enter(netns, &saved);
 	if (!ret) {
 		ret = vnic_link_set(peer, 1, 0, NULL);
 		vnic_netns_leave(saved);
 	}
 	if (!ret)
 		ret = vnic_link_set(host, 1, 0, NULL);
-	if (ret)
-		(void)vnic_link_delete(host, NULL);
+	if (ret && ifindex > 0)
+		(void)vnic_link_delete_ifindex(ifindex);
 	return ret;
 }
 

@@ -2,14 +2,18 @@
 /* vnic_veth.c - a namespace on a veth pair: the backend owns the pair
  *
  * open() makes the pair (vnic_link_veth_add(): the end named like the port
- * goes into the port's namespace, "vh-NAME" stays in vnetd's), or takes the
- * one an earlier vnetd left, and reads the host end through a packet socket
- * (vnic_afpacket.c, whose datapath calls these ops forward to).  A device
- * named like the host end that is not this port's veth is never replaced:
- * open() fails with -EEXIST.  The network's MTU goes to both ends, the
- * namespace's end too: the kernel fast path (vnic_fast.c) hands frames to
- * it unchecked.  remove() makes close() delete the pair; purge() deletes
- * it for a port that is not open.
+ * goes into the port's namespace, "vh-NAME" stays in vnetd's, marked with
+ * the ifalias "vnet:PORT"), or takes the one an earlier vnetd left, and
+ * reads the host end through a packet socket (vnic_afpacket.c, whose
+ * datapath calls these ops forward to).  Nothing is made or touched while
+ * the namespace does not exist.  A device named like the host end that is
+ * not this port's pair (not marked, nor provably the other end of the
+ * port's device) is never replaced nor deleted, a veth another tool made
+ * too: open() fails with -EEXIST and says so.  The network's MTU goes to
+ * both ends, the namespace's end too: the kernel fast path (vnic_fast.c)
+ * hands frames to it unchecked.  remove() makes close() delete the pair (by
+ * the host end's index: the name may be another device's by then);
+ * purge() deletes it for a port that is not open, if it is the port's.
  *
  * The pair dies with its namespace.  The backend is "remakes": vnetd then
  * closes the port and opens it again, which makes a new pair, once a
@@ -30,12 +34,14 @@
  * @host: the end in vnetd's namespace
  * @peer: the end in @netns (the port's device)
  * @netns: namespace name under /run/netns
+ * @ifindex: @host's index when opened
  * @remove: close() deletes the pair
  */
 struct veth_priv {
 	char host[VNIC_IFNAMSIZ];
 	char peer[VNIC_IFNAMSIZ];
 	char netns[64];
+	int ifindex;
 	bool remove;
 };
 
@@ -48,6 +54,7 @@ static int veth_open(const struct vnic_params *params, struct vnic **out,
 		     char *err, size_t errlen)
 {
 	struct vnic_params host = *params;
+	char mark[VNIC_VETH_MARKSIZ];
 	struct veth_priv *vp;
 	int ret;
 
@@ -63,7 +70,8 @@ static int veth_open(const struct vnic_params *params, struct vnic **out,
 	vnic_link_veth_host_name(params->dev, vp->host);
 	snprintf(vp->peer, sizeof(vp->peer), "%s", params->dev);
 	snprintf(vp->netns, sizeof(vp->netns), "%s", params->netns);
-	ret = vnic_link_veth_add(vp->host, vp->peer, vp->netns,
+	vnic_link_veth_mark(params->name ? params->name : params->dev, mark);
+	ret = vnic_link_veth_add(vp->host, vp->peer, vp->netns, mark,
 				 params->has_mac ? params->mac : NULL,
 				 params->mtu);
 	if (ret == -ENOENT)
@@ -71,11 +79,16 @@ static int veth_open(const struct vnic_params *params, struct vnic **out,
 			 "namespace %s does not exist: the pair %s/%s is made "
 			 "when it does",
 			 vp->netns, vp->host, vp->peer);
+	else if (ret == -EEXIST && vnic_link_ifindex(vp->host) > 0)
+		snprintf(err, errlen,
+			 "%s exists and is not this port's veth (no ifalias "
+			 "%s, not the peer of %s in %s): left alone",
+			 vp->host, mark, vp->peer, vp->netns);
 	else if (ret == -EEXIST)
 		snprintf(err, errlen,
-			 "cannot make veth pair %s/%s in namespace %s: %s is "
-			 "another device, or %s is taken there",
-			 vp->host, vp->peer, vp->netns, vp->host, vp->peer);
+			 "cannot make veth pair %s/%s: %s is another device in "
+			 "namespace %s",
+			 vp->host, vp->peer, vp->peer, vp->netns);
 	else if (ret)
 		snprintf(err, errlen,
 			 "cannot make veth pair %s/%s in namespace %s: %s",
@@ -90,6 +103,8 @@ static int veth_open(const struct vnic_params *params, struct vnic **out,
 	    vnic_afpacket_open_as(&vnic_veth_ops, &host, vp, out, err, errlen);
 	if (ret)
 		free(vp);
+	else
+		vp->ifindex = vnic_afpacket_ops.ifindex(*out);
 	return ret;
 }
 
@@ -100,7 +115,8 @@ static void veth_close(struct vnic *v)
 
 	/* The socket first: the pair goes with the host end. */
 	vnic_afpacket_ops.close(v);
-	if (vp->remove && (ret = vnic_link_delete(vp->host, NULL)))
+	if (vp->remove && vp->ifindex > 0 &&
+	    (ret = vnic_link_delete_ifindex(vp->ifindex)))
 		vlog(VNIC, WARN, "port %s: cannot delete veth %s: %s", vp->peer,
 		     vp->host, strerror(-ret));
 	free(vp);
@@ -159,12 +175,20 @@ static bool veth_remove(struct vnic *v)
 
 static int veth_purge(const struct vnic_params *params)
 {
-	char host[VNIC_IFNAMSIZ];
+	char host[VNIC_IFNAMSIZ], mark[VNIC_VETH_MARKSIZ];
+	int ret;
 
-	if (!params->dev)
+	if (!params->dev || !params->netns)
 		return -EINVAL;
 	vnic_link_veth_host_name(params->dev, host);
-	return vnic_link_veth_delete(host);
+	vnic_link_veth_mark(params->name ? params->name : params->dev, mark);
+	ret = vnic_link_veth_delete(host, params->dev, params->netns, mark);
+	if (ret != -EEXIST)
+		return ret;
+	vlog(VNIC, INFO,
+	     "port %s: %s is not its veth (no ifalias %s): left alone",
+	     params->name ? params->name : params->dev, host, mark);
+	return 0;
 }
 
 const struct vnic_ops vnic_veth_ops = {

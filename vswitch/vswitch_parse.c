@@ -148,40 +148,47 @@ bool vsw_vlan_egress(const struct vsw_vlan *v, const struct pkt *p,
 }
 
 /* Whether the IPv4 packet at @l3, @left bytes to the frame's end
- * (guest-controlled), is a DHCP server message.  The protocol byte is
- * looked at first: for any other than UDP this is the only test after the
- * length. */
+ * (guest-controlled), is a DHCP server message; @super: it is a UDP
+ * super-frame (USO).  The protocol byte is looked at first: for any other
+ * than UDP this is the only test after the length. */
 static inline __attribute__((always_inline)) bool
-ipv4_dhcp_server(const uint8_t *l3, size_t left)
+ipv4_dhcp_server(const uint8_t *l3, size_t left, bool super)
 {
 	struct pkt_cursor c;
-	const uint8_t *ip, *udp, *op;
-	size_t ihl;
+	const uint8_t *udp, *op;
+	size_t ihl, tot;
 
-	bool more;
-
-	pkt_cursor_init(&c, l3, left);
-	ip = pkt_pull(&c, 20);
-	if (!ip || ip[9] != 17 || ip[0] >> 4 != 4)
+	if (left < 20 || l3[9] != 17 || l3[0] >> 4 != 4)
 		return false;
 	/* Later fragments have no UDP header (without their first fragment
 	 * a receiver never reassembles them); first fragments do. */
-	if (pkt_get_be16(ip + 6) & 0x1fff)
+	if (pkt_get_be16(l3 + 6) & 0x1fff)
 		return false;
-	more = ip[6] & 0x20;
-	ihl = (size_t)(ip[0] & 0xf) * 4;
-	if (ihl < 20 || !pkt_pull(&c, ihl - 20))
+	/* Bytes past the total length are padding the receiver throws away:
+	 * they must not decide (a super-frame's length is the sender's
+	 * business; its segments get their own). */
+	tot = pkt_get_be16(l3 + 2);
+	if (!super && tot < left)
+		left = tot;
+	ihl = (size_t)(l3[0] & 0xf) * 4;
+	pkt_cursor_init(&c, l3, left);
+	if (ihl < 20 || !pkt_pull(&c, ihl))
 		return false;
-	/* A first fragment too short to show the ports, or a server's port
-	 * and no op byte, could reassemble into anything: judged a server
-	 * message.  Either port marks one: from 67, or to a client's 68. */
+	/* A first fragment too short to show the ports could reassemble
+	 * into anything: judged a server message. */
 	udp = pkt_pull(&c, 8);
 	if (!udp)
-		return more;
+		return l3[6] & 0x20;
+	/* Either port marks one: from 67, or to a client's 68. */
 	if (pkt_get_be16(udp) != 67 && pkt_get_be16(udp + 2) != 68)
 		return false;
+	/* The op byte decides a whole datagram only: a first fragment's
+	 * payload may be overlapped or followed by any other, and each
+	 * segment of a super-frame starts a datagram of its own. */
+	if ((l3[6] & 0x20) || super)
+		return true;
 	op = pkt_pull(&c, 1);
-	return op ? *op == 2 : more;
+	return op && *op == 2;
 }
 
 /* Whether a classified frame carries a DHCP server message: IPv4 at
@@ -207,7 +214,8 @@ dhcp_server_frame(const struct pkt *p)
 		l3 += 4;
 		left -= 4;
 	}
-	return type == ETHERTYPE_IPV4 && ipv4_dhcp_server(l3, left);
+	return type == ETHERTYPE_IPV4 &&
+	       ipv4_dhcp_server(l3, left, p->ol.gso_type == PKT_GSO_UDP_L4);
 }
 
 /**
@@ -216,9 +224,10 @@ dhcp_server_frame(const struct pkt *p)
  * @p: classified packet (guest-controlled bytes)
  *
  * Return: true for an IPv4 UDP datagram from port 67 or to port 68 whose
- * payload starts with op 2, or a first fragment of one from or to those
- * ports too short to show the op (or the ports); IPv4 behind up to
- * VSW_GUARD_TAGS more tags too, and any frame with more tags than that
+ * payload (within the IPv4 total length) starts with op 2, any first
+ * fragment or UDP super-frame from or to those ports, and a first fragment
+ * too short to show the ports; IPv4 behind up to VSW_GUARD_TAGS more tags
+ * too, and any frame with more tags than that
  */
 bool vsw_is_dhcp_server_msg(const struct pkt *p)
 {

@@ -2,7 +2,8 @@
 /* fuzz_vnet_hdr.c - libFuzzer target: virtio-net header translation as a
  * frame crosses the switch: the ingress check against the sender's offload
  * set, the egress header, segmentation and checksum completion for an
- * egress without the offload.
+ * egress without the offload; a super-frame accepted must be one a
+ * receiving stack takes whole (IP and UDP lengths, IPv4 header checksum).
  *
  * Input: 10 bytes of virtio_net_hdr, one byte of the sender's VNET_OL_* set,
  * one of the egress's, one of flags (bit 0: the frame is in foreign memory,
@@ -19,6 +20,37 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct pkt_pool *pool;
+
+/* A super-frame accepted is one a receiving stack takes whole as it is: its
+ * IPv4 header checksum is right and its IP and UDP lengths count the
+ * frame's bytes (read here without lib/'s parser: the L4 header is where
+ * the accepted checksum starts). */
+static void check_whole(const struct pkt *p)
+{
+	const uint8_t *f = p->data;
+	size_t l3 = f[12] == 0x81 && f[13] == 0 ? 18 : 14;
+	size_t l4 = p->ol.csum_start, len = p->len;
+	uint32_t sum = 0;
+
+	if (l4 <= l3 || l4 + 8 > len)
+		abort();
+	if (f[l3 - 2] == 0x86) {
+		if ((size_t)(f[l3 + 4] << 8 | f[l3 + 5]) != len - l3 - 40)
+			abort();
+	} else {
+		if ((size_t)(f[l3 + 2] << 8 | f[l3 + 3]) != len - l3)
+			abort();
+		for (size_t i = l3; i < l4; i += 2)
+			sum += (uint32_t)(f[i] << 8 | f[i + 1]);
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		if (sum != 0xffff)
+			abort();
+	}
+	if (p->ol.gso_type == PKT_GSO_UDP_L4 &&
+	    (size_t)(f[l4 + 4] << 8 | f[l4 + 5]) != len - l4)
+		abort();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -47,6 +79,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (p.len >= 16 && frame[12] == 0x81 && frame[13] == 0)
 		p.tagged = 1;
+	if (p.ol.gso_type)
+		check_whole(&p);
 	if (vnet_hdr_fits(&p, caps)) {
 		vnet_hdr_from_pkt(&p, flags & 2 ? 5 : 0, &oh);
 		return 0;

@@ -11,11 +11,13 @@ balance() {
 		 drops: (map(.drops | del(.truncated, .bad_vnet_hdr,
 		   .gso_unsupported, .no_buffer, .offload_not_negotiated,
 		   .csum_out_of_frame, .bad_gso_size, .gso_too_big,
-		   .gso_bad_frame) | to_entries | map(.value) | add) | add),
+		   .gso_bad_frame, .gso_bad_length, .gso_bad_ip_csum) |
+		   to_entries | map(.value) | add) | add),
 		 before_switch: (map(.drops | .truncated + .bad_vnet_hdr +
 		   .gso_unsupported + .no_buffer + .offload_not_negotiated +
 		   .csum_out_of_frame + .bad_gso_size + .gso_too_big +
-		   .gso_bad_frame) | add)}' "$2")
+		   .gso_bad_frame + .gso_bad_length + .gso_bad_ip_csum) |
+		   add)}' "$2")
 	log "$1: $(echo "$b" | jq -c .)"
 	[ "$(echo "$b" | jq '.rx == .tx + .drops')" = true ] ||
 		fail "$1: counters do not balance: $b"

@@ -4,7 +4,9 @@
 # offloads turned off the kernel cuts them into MTU-sized frames with
 # finished checksums, and the data still arrives intact.  The other way,
 # super-frames the uplink receives enter the switch whole and reach the tap
-# whole.
+# whole.  UDP super-frames (USO) from the tap leave through the uplink whole
+# too, on kernels whose packet sockets take them (6.2 on), and arrive outside
+# as the datagrams they were sent as, and enter from outside whole.
 # vnet-test: alone
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/offload.sh"
@@ -27,6 +29,26 @@ w=$(jget .superframes_sent_whole port show "u$S")
 [ "$(jget .superframes_segmented port show "u$S")" = 0 ] ||
 	fail "vnetd cut super-frames for an uplink that takes them"
 log "uplink: $w super-frames sent whole"
+
+# UDP super-frames: a socket in a with UDP_SEGMENT sends $PER datagrams of
+# $SEG bytes per send, the tap gives vnetd each send as one super-frame, and
+# vnetd hands it to the uplink's packet socket whole; the kernel cuts it for
+# the socket in o, which must get every datagram, intact, once.
+U=20 SEG=1400 PER=40
+if ! kernel_uso; then
+	skip_part uplink-uso "kernel $(uname -r): packet sockets take UDP super-frames from 6.2 on"
+else
+	w0=$(jget .superframes_sent_whole port show "u$S")
+	c0=$(jget .superframes_segmented port show "u$S")
+	udp_gso_copy "a$S" "o$S" 10.204.$N.1 5906 $U $SEG $PER
+	w1=$(jget .superframes_sent_whole port show "u$S")
+	c1=$(jget .superframes_segmented port show "u$S")
+	log "uplink: $((w1 - w0)) UDP super-frames whole, $((c1 - c0)) cut"
+	[ "$((c1 - c0))" = 0 ] ||
+		fail "vnetd cut $((c1 - c0)) UDP super-frames for an uplink whose kernel takes them"
+	[ "$((w1 - w0))" -ge "$U" ] ||
+		fail "only $((w1 - w0)) of $U UDP super-frames left through the uplink whole"
+fi
 # The outside without offloads on the link: the kernel segments for it.
 ethtool -K "u$S" tso off gso off tx off >/dev/null 2>&1 ||
 	fail "cannot turn the uplink's offloads off"
@@ -62,4 +84,19 @@ tcp_copy "o$S" "a$S" 10.204.$N.11 5905 "$T/file" "$T/back"
 w1=$(jget .superframes_sent_whole port show "ta$S")
 log "outside -> tap: $((w1 - w0)) super-frames passed whole, $(jget .superframes_cut port show "u$S") cut on receive"
 [ "$w1" -gt "$w0" ] || fail "no super-frame from outside reached the tap whole"
+# UDP super-frames from outside (UDP_SEGMENT in o: the veth carries each
+# send whole) enter the switch whole too, where the kernel's packet socket
+# hands them over with their header, and reach the tap whole.
+if kernel_uso; then
+	w0=$(jget .superframes_sent_whole port show "ta$S")
+	c0=$(jget .superframes_cut port show "u$S")
+	udp_gso_copy "o$S" "a$S" 10.204.$N.11 5907 $U $SEG $PER
+	w1=$(jget .superframes_sent_whole port show "ta$S")
+	c1=$(jget .superframes_cut port show "u$S")
+	log "outside -> tap: $((w1 - w0)) UDP super-frames passed whole, $((c1 - c0)) cut on receive"
+	[ "$(jget .counters.drops.gso_unsupported port show "u$S")" = 0 ] ||
+		fail "the uplink dropped UDP super-frames as gso_unsupported"
+	[ "$((c1 - c0))" = 0 ] && [ "$((w1 - w0))" -ge "$U" ] ||
+		fail "UDP super-frames from outside: $((w1 - w0)) reached the tap whole, $((c1 - c0)) cut on receive"
+fi
 pass

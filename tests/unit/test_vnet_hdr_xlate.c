@@ -461,6 +461,119 @@ static void test_hostile(void **state)
 #undef TRY
 }
 
+/* The IPv4 header checksum afresh, after a test changed the header. */
+static void ip4_fix(uint8_t *f, size_t l3)
+{
+	put16(f + l3 + 10, 0);
+	put16(f + l3 + 10,
+	      (uint16_t)~ref_sum(f + l3, (size_t)(f[l3] & 15) * 4, 0));
+}
+
+/* A super-frame's length fields must count its bytes and its IPv4 header
+ * checksum must be right: one rule each, for each kind, tagged or not. */
+static void test_lengths(void **state)
+{
+	static uint8_t f[PKT_GSO_MAX_FRAME + 64];
+	struct virtio_net_hdr h;
+	struct pkt p = {0};
+
+	for (int tagged = 0; tagged < 2; tagged++)
+		for (enum kind k = TCP4; k <= UDP6; k++) {
+			bool v6 = k == TCP6 || k == UDP6, udp = k >= UDP4;
+			size_t l3 = tagged ? 18 : 14, l4 = l3 + (v6 ? 40 : 20);
+			/* the IP length field and the value that is right */
+			size_t lf = l3 + (v6 ? 4 : 2), len;
+			uint16_t right;
+			const int16_t deltas[] = {1, -1, -4};
+
+#define RUN(want)                                                             \
+	do {                                                                  \
+		p.data = f;                                                   \
+		p.len = (uint32_t)len;                                        \
+		assert_int_equal(vnet_hdr_to_pkt(&h, VNET_OL_ALL, &p), want); \
+	} while (0)
+
+			len = build(f, k, tagged, &h);
+			RUN(VNET_HDR_OK); /* as Linux sends it */
+			right = be16(f + lf);
+			for (size_t d = 0; d < 3; d++) {
+				len = build(f, k, tagged, &h);
+				put16(f + lf, (uint16_t)(right + deltas[d]));
+				if (!v6)
+					ip4_fix(f, l3);
+				RUN(VNET_HDR_ERR_GSO_BAD_LENGTH);
+			}
+			/* zero: BIG TCP's "take the frame's", not below 64 KB
+			 */
+			len = build(f, k, tagged, &h);
+			put16(f + lf, 0);
+			if (!v6)
+				ip4_fix(f, l3);
+			RUN(VNET_HDR_ERR_GSO_BAD_LENGTH);
+			/* a byte past what the headers count */
+			len = build(f, k, tagged, &h) + 1;
+			RUN(VNET_HDR_ERR_GSO_BAD_LENGTH);
+			/* and one short of it */
+			len = build(f, k, tagged, &h) - 1;
+			RUN(VNET_HDR_ERR_GSO_BAD_LENGTH);
+			if (udp) {
+				for (size_t d = 0; d < 3; d++) {
+					len = build(f, k, tagged, &h);
+					put16(f + l4 + 4,
+					      (uint16_t)(be16(f + l4 + 4) +
+							 deltas[d]));
+					RUN(VNET_HDR_ERR_GSO_BAD_LENGTH);
+				}
+			}
+			if (!v6) {
+				len = build(f, k, tagged, &h);
+				f[l3 + 11] ^= 1;
+				RUN(VNET_HDR_ERR_GSO_BAD_IP_CSUM);
+				len = build(f, k, tagged, &h);
+				f[l3 + 8] = 63; /* TTL changed, sum not */
+				RUN(VNET_HDR_ERR_GSO_BAD_IP_CSUM);
+			}
+#undef RUN
+		}
+	/* The checksum covers IP options too. */
+	{
+		size_t len = build(f, TCP4, false, &h);
+
+		/* Move the TCP header and payload 4 bytes on: one NOP word. */
+		memmove(f + 38, f + 34, len - 34);
+		len += 4;
+		f[14] = 0x46;
+		memset(f + 34, 1, 4);
+		put16(f + 16, (uint16_t)(len - 14));
+		ip4_fix(f, 14);
+		h.csum_start = htole16(38);
+		h.hdr_len = htole16(58);
+		{
+			/* the pseudo-header sum counts the L4 length, unchanged
+			 */
+			p.data = f;
+			p.len = (uint32_t)len;
+			assert_int_equal(vnet_hdr_to_pkt(&h, VNET_OL_ALL, &p),
+					 VNET_HDR_OK);
+			f[14 + 21] ^= 0x10; /* an option byte */
+			assert_int_equal(vnet_hdr_to_pkt(&h, VNET_OL_ALL, &p),
+					 VNET_HDR_ERR_GSO_BAD_IP_CSUM);
+		}
+	}
+	/* A frame that is not a super-frame keeps whatever its sender wrote:
+	 * the receiving stack judges it. */
+	{
+		size_t len = build(f, TCP4, false, &h);
+
+		h.gso_type = 0;
+		put16(f + 16, 0);
+		p.data = f;
+		p.len = (uint32_t)len;
+		assert_int_equal(vnet_hdr_to_pkt(&h, VNET_OL_ALL, &p),
+				 VNET_HDR_OK);
+	}
+}
+
 /* A super-frame whose guest memory changed after it was accepted: the
  * segmenter parses again and refuses instead of cutting garbage. */
 static void test_changed_under_us(void **state)
@@ -547,6 +660,7 @@ int main(void)
 	    cmocka_unit_test(test_pairs),
 	    cmocka_unit_test(test_csum_only),
 	    cmocka_unit_test(test_hostile),
+	    cmocka_unit_test(test_lengths),
 	    cmocka_unit_test(test_changed_under_us),
 	};
 

@@ -340,6 +340,8 @@ static const struct named cases[] = {
     {"OFFER with IP options (IHL 15)", {.ver_ihl = 0x4f}, true, SLOW},
     {"OFFER behind two 802.1Q tags", {.tag1 = Q, .tag2 = Q}, true, SLOW},
     {"OFFER behind 802.1ad", {.tag1 = 0x88a8}, true, SLOW},
+    {"OFFER behind a 0x9100 tag", {.tag1 = 0x9100}, true, SLOW},
+    {"first fragment from 67, op 1", {.frag = 0x2000, .op = 1}, true, SLOW},
     {"OFFER behind 802.1ad and 802.1Q",
      {.tag1 = 0x88a8, .tag2 = Q},
      true,

@@ -31,6 +31,7 @@ struct frame_spec {
 	int cut;	 /* bytes removed from the end (the op byte is last) */
 	uint8_t src0;	 /* first byte of the source MAC; 0 means 0x52 */
 	const uint16_t *more; /* TPIDs of tags (VID 30) put first; 0 ends */
+	uint16_t tot;	      /* IPv4 total length; 0: up to the op byte */
 };
 
 /* Write the frame into @buf; return its length. */
@@ -39,7 +40,7 @@ static uint32_t build(uint8_t *buf, size_t room, const struct frame_spec *s)
 	static const uint8_t macs[12] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 					 0x52, 0x54, 0x00, 0x00, 0x00, 0x01};
 	uint8_t ver_ihl = s->ver_ihl ? s->ver_ihl : 0x45;
-	size_t ihl = (size_t)(ver_ihl & 0xf) * 4, o = 12, len;
+	size_t ihl = (size_t)(ver_ihl & 0xf) * 4, o = 12, ip, len;
 
 	memset(buf, 0, room);
 	memcpy(buf, macs, 12);
@@ -62,6 +63,7 @@ static uint32_t build(uint8_t *buf, size_t room, const struct frame_spec *s)
 	}
 	pkt_put_be16(buf + o, s->type ? s->type : ETHERTYPE_IPV4);
 	o += 2;
+	ip = o;
 	buf[o] = ver_ihl;
 	pkt_put_be16(buf + o + 6, s->frag);
 	buf[o + 8] = 64;
@@ -72,6 +74,8 @@ static uint32_t build(uint8_t *buf, size_t room, const struct frame_spec *s)
 	pkt_put_be16(buf + o + 4, 9);
 	o += 8;
 	buf[o++] = s->op ? s->op : 2;
+	pkt_put_be16(buf + ip + 2,
+		     s->tot ? s->tot : (uint16_t)(o - ip)); /* before the cut */
 	len = o - (size_t)s->cut;
 	assert_true(len <= room);
 	return (uint32_t)len;
@@ -96,12 +100,14 @@ static uint16_t ref_be16(const uint8_t *b)
 }
 
 /* Whether @left bytes at @ip are a DHCP server message: IPv4 (version 4,
- * IHL 5 or more, all of the header present), UDP, not a later fragment;
- * from port 67 or to port 68 with op 2 (BOOTREPLY) first in the payload.
- * A first fragment cut before the ports or the op byte counts as one. */
+ * IHL 5 or more, all of the header present within the total length), UDP,
+ * not a later fragment; from port 67 or to port 68, and then: a first
+ * fragment (MF set), or a whole datagram with op 2 (BOOTREPLY) first in its
+ * payload, within the total length.  A first fragment cut before the ports
+ * counts as one. */
 static bool ref_dhcp_server(const uint8_t *ip, size_t left)
 {
-	size_t ihl;
+	size_t ihl, tot;
 	bool more;
 
 	if (left < 20 || ip[0] >> 4 != 4 || ip[9] != 17)
@@ -109,6 +115,9 @@ static bool ref_dhcp_server(const uint8_t *ip, size_t left)
 	if (ref_be16(ip + 6) & 0x1fff)
 		return false;
 	more = (ip[6] & 0x20) != 0;
+	tot = ref_be16(ip + 2);
+	if (tot < left)
+		left = tot;
 	ihl = (size_t)(ip[0] & 0x0f) * 4;
 	if (ihl < 20 || ihl > left)
 		return false;
@@ -116,9 +125,9 @@ static bool ref_dhcp_server(const uint8_t *ip, size_t left)
 		return more;
 	if (ref_be16(ip + ihl) != 67 && ref_be16(ip + ihl + 2) != 68)
 		return false;
-	if (left - ihl < 9)
-		return more;
-	return ip[ihl + 8] == 2;
+	if (more)
+		return true;
+	return left - ihl >= 9 && ip[ihl + 8] == 2;
 }
 
 /* The classifier's rules, in order, on @len bytes of @f: a runt (no
@@ -380,6 +389,22 @@ static const struct classify_case cases[] = {
      ANY,
      false,
      NONE},
+    {"first fragment from 67 with op 1: the rest may overlap it",
+     {.frag = 0x2000, .op = 1},
+     ANY,
+     true,
+     GUARD},
+    {"first fragment of a UDP header alone, op 1 in the padding",
+     {.frag = 0x2000, .op = 1, .tot = 28},
+     ANY,
+     true,
+     GUARD},
+    {"op 2 in the padding past the total length", {.tot = 28}, ANY, true, NONE},
+    {"UDP header past the total length, not a fragment",
+     {.tot = 27},
+     ANY,
+     true,
+     NONE},
     {"BOOTREQUEST from port 67", {.op = 1}, ANY, true, NONE},
     {"IPv6 ethertype", {.type = ETHERTYPE_IPV6}, ANY, true, NONE},
     {"ARP ethertype", {.type = ETHERTYPE_ARP}, ANY, true, NONE},
@@ -508,6 +533,43 @@ static void test_classify_burst(void **state)
 	}
 }
 
+/* A UDP super-frame (USO) from 67 or to 68 is judged a server message
+ * whatever its first op byte: each segment starts a datagram of its own,
+ * and a later one may carry a BOOTREPLY. */
+static void test_classify_uso(void **state)
+{
+	static const struct {
+		struct frame_spec f;
+		bool super;
+		enum vsw_drop want;
+	} t[] = {
+	    {{.op = 1}, true, GUARD},
+	    {{.op = 1, .sport = 68, .dport = 67}, true, NONE},
+	    {{.op = 1, .sport = 4000, .dport = 68}, true, GUARD},
+	    {{.op = 1, .sport = 4000, .dport = 53}, true, NONE},
+	    {{.op = 1}, false, NONE},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		uint8_t buf[128];
+		uint32_t len = build(buf, sizeof(buf), &t[i].f);
+		struct pkt p = {.data = buf, .len = len};
+		struct vsw_vlan v;
+		enum vsw_drop got;
+
+		port_vlan(&v, ANY);
+		if (t[i].super) {
+			p.ol.gso_type = PKT_GSO_UDP_L4;
+			p.ol.gso_size = 100;
+			p.ol.hdr_len = 42;
+		}
+		got = vsw_classify(&p, 1500, &v, true);
+		if (got != t[i].want)
+			fail_msg("case %zu: got %s, want %s", i,
+				 vsw_drop_name(got), vsw_drop_name(t[i].want));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -515,6 +577,7 @@ int main(void)
 	    cmocka_unit_test(test_classify_truncated),
 	    cmocka_unit_test(test_classify_mutated),
 	    cmocka_unit_test(test_classify_burst),
+	    cmocka_unit_test(test_classify_uso),
 	};
 
 	return cmocka_run_group_tests_name("vswitch_classify", tests, NULL,
