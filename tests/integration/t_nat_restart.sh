@@ -1,14 +1,14 @@
 # vnet-test: alone
-# vnet-test: no-sanitizer a 30 s stream by design; the kept table's attach after a restart runs under the sanitizers in t_nat_dhcp, t_nat_forward and test_nat_table
-# NAT connections survive a crash: an iperf3 -t 30 TCP stream, a bulk TCP
+# vnet-test: no-sanitizer a 16 s stream by design; the kept table's attach after a restart runs under the sanitizers in t_nat_dhcp, t_nat_forward and test_nat_table
+# NAT connections survive a crash: an iperf3 -t 16 TCP stream, a bulk TCP
 # stream whose bytes are counted and hashed at both ends, and a long
 # interactive TCP session (a line echoed every 0.2 s) from a VM namespace go
 # through the NAT gateway to an "outside" namespace; vnetd is killed with
-# SIGKILL at t=10 s and started again.  The connection table lives in the
+# SIGKILL at t=5 s and started again.  The connection table lives in the
 # run directory's nat-NET.tbl, so the new vnetd attaches it: no connection
 # is reset, every echo comes back, the bulk stream's count and SHA-256
 # match, and iperf3's receiver got what its sender wrote (less what the
-# sender's socket buffer still held at the 30 s mark).  A damaged table file
+# sender's socket buffer still held at the 16 s mark).  A damaged table file
 # is reported and discarded.
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -98,18 +98,18 @@ for _ in $(seq 30); do
 	grep -q ready "$T/srv.log" && grep -q ready "$T/sink.log" && break
 	sleep 0.1
 done
-ip netns exec "a$S" "$PY" "$T/echo.py" client $OUT 26 >"$T/echo.log" 2>&1 &
+ip netns exec "a$S" "$PY" "$T/echo.py" client $OUT 13 >"$T/echo.log" 2>&1 &
 ECHO=$!
-ip netns exec "a$S" "$PY" "$T/echo.py" source $OUT 26 >"$T/bulk.log" 2>&1 &
+ip netns exec "a$S" "$PY" "$T/echo.py" source $OUT 13 >"$T/bulk.log" 2>&1 &
 BULK=$!
-ip netns exec "a$S" iperf3 -c $OUT -p 5201 -t 30 -J >"$T/iperf.json" 2>&1 &
+ip netns exec "a$S" iperf3 -c $OUT -p 5201 -t 16 -J >"$T/iperf.json" 2>&1 &
 IPERF=$!
 PIDS="$PIDS $ECHO $BULK $IPERF"
-sleep 10
+sleep 5
 n=$(vnetctl --json nat sessions "$L" | jq '[.sessions[] | select(.kind == "session" and .state == "established")] | length')
 [ "$n" -ge 4 ] || fail "only $n established sessions before the crash"
 kill9_vnetd
-log "vnetd killed with SIGKILL at t=10 s ($n established sessions)"
+log "vnetd killed with SIGKILL at t=5 s ($n established sessions)"
 sleep 1
 start_vnetd
 grep -q "NAT table attached: [1-9][0-9]* entries kept" "$T/vnetd.log" ||
@@ -125,11 +125,11 @@ jq -e '.error' "$T/iperf.json" >/dev/null 2>&1 &&
 sent=$(jq '.end.sum_sent.bytes' "$T/iperf.json")
 recv=$(jq '.end.sum_received.bytes' "$T/iperf.json")
 # What the receiver lacks can only be what sat in the sender's socket
-# buffer when the 30 s ended (tcp_wmem's maximum: 4 MB).
+# buffer when the 16 s ended (tcp_wmem's maximum: 4 MB).
 [ "${sent:-0}" -gt 0 ] && [ "$recv" -le "$sent" ] &&
 	[ $((sent - recv)) -le 4194304 ] ||
 	fail "iperf3 sent $sent bytes, the outside received $recv"
-log "iperf3 -t 30 across the crash: $sent bytes sent, $recv received"
+log "iperf3 -t 16 across the crash: $sent bytes sent, $recv received"
 
 # A damaged table is reported and discarded, never trusted.
 stop_vnetd
