@@ -26,6 +26,8 @@
 #   SIDES="vtap btap vveth bveth vvu" (a subset to run)
 #   BASE_BUILD=dir: also a vnetd from another build: side base (its taps,
 #             with vtap) and basevu (its vhost-user ports, with vvu)
+#   TICK_US=100: the generator's period (shorter: shorter gaps between
+#             bursts)
 set -u
 BUILD=$(readlink -f "${1:-build}")
 RATES=${RATES:-10000 100000 500000}
@@ -50,11 +52,14 @@ trap 'exit 1' INT TERM
 command -v jq >/dev/null || { echo "bench: needs jq"; exit 1; }
 
 . "$(dirname "$0")/lib.sh"
-# start_vnetd BUILD NAME TAP-A TAP-B VAR: a vnetd with a private network of
-# two taps and one of two vhost-user ports ($T/NAME-vu0.sock, -vu1.sock);
-# its pid in $VAR.
+# start_vnetd BUILD NAME TAP-A TAP-B VAR [OPTION...]: a vnetd with a
+# private network of two taps and one of two vhost-user ports
+# ($T/NAME-vu0.sock, -vu1.sock); its pid in $VAR.
 start_vnetd() {
-	bench_vnetd "$1" "$2" "$5" || exit 1
+	_sb=$1 _sn=$2 _sa=$3 _st=$4 _sv=$5
+	shift 5
+	bench_vnetd "$_sb" "$_sn" "$_sv" "$@" || exit 1
+	set -- "$_sb" "$_sn" "$_sa" "$_st"
 	bench_ctl "$1" "$2" network create ecpu --type private &&
 		bench_ctl "$1" "$2" port add ecpu --tap "$3" &&
 		bench_ctl "$1" "$2" port add ecpu --tap "$4" &&
@@ -118,7 +123,7 @@ run() {
 	[ "$1" = vveth ] && f0=$(fast_rx)
 	# shellcheck disable=SC2086
 	o=$("$BUILD/vnet-bench" evcpu $a --label "$1" --size 64 \
-		--seconds "$SECS" --rate "$2" --json)
+		--seconds "$SECS" --rate "$2" --tick-us "${TICK_US:-100}" --json)
 	printf '%s' "$o" | jq -j "$J"
 	if [ "$1" = vveth ]; then
 		n=$(($(fast_rx) - f0)) sent=$(printf '%s' "$o" | jq -r .sent)
@@ -139,6 +144,7 @@ echo "  bveth = bridge-veths, vvu = vnet-vu (vhost-user front ends)"
 sides=$SIDES
 case " $SIDES " in *" vtap "*) [ -n "$bpid" ] && sides="$sides base" ;; esac
 case " $SIDES " in *" vvu "*) [ -n "$bpid" ] && sides="$sides basevu" ;; esac
+echo "generator period ${TICK_US:-100} us"
 for r in $(seq "$ROUNDS"); do
 	# Alternate who goes first: a trend in the machine's load then
 	# favours neither side.

@@ -3,21 +3,24 @@
 # bench/lib.sh - what the benchmark scripts share; sourced, with $T set to
 # the script's scratch directory.
 
-# bench_vnetd BUILD NAME VAR: start BUILD's vnetd with its socket, state,
-# pid file and log in $T (NAME.sock, NAME.db, NAME.pid, NAME.log), its pid
-# in $VAR, and wait until it answers (5 s at most).  Return: 0, or 1 with a
-# sentence and the end of its log printed.
+# bench_vnetd BUILD NAME VAR [OPTION...]: start BUILD's vnetd (with the
+# options given) with its socket, state, pid file and log in $T (NAME.sock,
+# NAME.db, NAME.pid, NAME.log), its pid in $VAR, and wait until it answers
+# (5 s at most).  Return: 0, or 1 with a sentence and the end of its log
+# printed.
 bench_vnetd() {
-	"$1/vnetd" --socket "$T/$2.sock" --state "$T/$2.db" \
-		--pidfile "$T/$2.pid" --log-file "$T/$2.log" </dev/null \
+	_b=$1 _n=$2 _v=$3
+	shift 3
+	"$_b/vnetd" --socket "$T/$_n.sock" --state "$T/$_n.db" \
+		--pidfile "$T/$_n.pid" --log-file "$T/$_n.log" "$@" </dev/null \
 		>/dev/null 2>&1 &
-	eval "$3=$!"
+	eval "$_v=$!"
 	for _ in $(seq 50); do
-		"$1/vnetctl" --socket "$T/$2.sock" status >/dev/null 2>&1 &&
+		"$_b/vnetctl" --socket "$T/$_n.sock" status >/dev/null 2>&1 &&
 			return 0
 		sleep 0.1
 	done
-	echo "bench: $2's vnetd does not answer: $(tail -3 "$T/$2.log" 2>/dev/null)"
+	echo "bench: $_n's vnetd does not answer: $(tail -3 "$T/$_n.log" 2>/dev/null)"
 	return 1
 }
 

@@ -945,7 +945,9 @@ static void usage(void)
 	    "                  --rate FPS [--size BYTES] [--seconds S] "
 	    "[--json]\n"
 	    "       vnet-bench evcpu --vhost-user --in A.sock --out B.sock\n"
-	    "                  [--pid PID] --rate FPS [--size BYTES] ...\n");
+	    "                  [--pid PID] --rate FPS [--size BYTES] ...\n"
+	    "       (evcpu: --tick-us N, the generator's period, 100 by "
+	    "default)\n");
 }
 
 int main(int argc, char **argv)
@@ -962,6 +964,7 @@ int main(int argc, char **argv)
 	    {"queues", required_argument, NULL, 'q'},
 	    {"cut", no_argument, NULL, 'c'},
 	    {"vhost-user", no_argument, NULL, 'u'},
+	    {"tick-us", required_argument, NULL, 'k'},
 	    {0},
 	};
 	struct opts o = {.size = 64, .seconds = 5};
@@ -1010,6 +1013,14 @@ int main(int argc, char **argv)
 			break;
 		case 'u':
 			o.vu = true;
+			break;
+		case 'k':
+			if (parse_uint(optarg, 1, 1000000, &v)) {
+				fprintf(stderr,
+					"vnet-bench: --tick-us 1-1000000\n");
+				return 2;
+			}
+			o.tick_us = (unsigned)v;
 			break;
 		case 'r':
 			o.rate = atof(optarg);

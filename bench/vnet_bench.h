@@ -11,10 +11,11 @@ struct opts {
 	double seconds;
 	int pid;
 	bool json;
-	double rate;	 /* frames per second, 0 for as fast as possible */
-	unsigned queues; /* vhost-user queue pairs per frontend */
-	bool cut;	 /* tso: the receiver takes no super-frames */
-	bool vu;	 /* evcpu: --in and --out are vhost-user sockets */
+	double rate;	  /* frames per second, 0 for as fast as possible */
+	unsigned queues;  /* vhost-user queue pairs per frontend */
+	bool cut;	  /* tso: the receiver takes no super-frames */
+	bool vu;	  /* evcpu: --in and --out are vhost-user sockets */
+	unsigned tick_us; /* evcpu: the generator's period, 0 for 100 us */
 };
 
 int bench_evcpu_run(const struct opts *o);

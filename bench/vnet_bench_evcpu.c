@@ -72,7 +72,7 @@
 #include "lib/util.h"
 #include "vmm-glue/vu_frontend.h"
 
-#define EV_TICK_NS  100000 /* the generator's period */
+#define EV_TICK_NS  100000 /* the generator's period, by default */
 #define EV_MAX_TICK 256	   /* frames at most per tick (catching up) */
 #define EV_GRACE_MS 20	   /* the sink's time to take the last frames */
 #define EV_ETYPE    0x88b5 /* local experimental: no stack takes it */
@@ -374,9 +374,10 @@ static unsigned ev_gen_send(const struct ev_gen *g, unsigned n)
 	return sent;
 }
 
-/* Send @rate frames a second through @g for @secs, in 100 us ticks (at
- * most EV_MAX_TICK a tick).  Return: frames sent. */
-static uint64_t ev_generate(const struct ev_gen *g, double rate, double secs)
+/* Send @rate frames a second through @g for @secs, in ticks of @tick_ns
+ * (at most EV_MAX_TICK a tick).  Return: frames sent. */
+static uint64_t ev_generate(const struct ev_gen *g, double rate, double secs,
+			    long tick_ns)
 {
 	uint64_t t0 = now_ns(), end = t0 + (uint64_t)(secs * 1e9);
 	uint64_t sent = 0, tried = 0;
@@ -386,7 +387,7 @@ static uint64_t ev_generate(const struct ev_gen *g, double rate, double secs)
 	for (;;) {
 		uint64_t now, due;
 
-		next.tv_nsec += EV_TICK_NS;
+		next.tv_nsec += tick_ns;
 		if (next.tv_nsec >= 1000000000) {
 			next.tv_nsec -= 1000000000;
 			next.tv_sec++;
@@ -659,7 +660,8 @@ int bench_evcpu_run(const struct opts *o)
 	if (pthread_create(&sid, NULL, ev_sink_main, &s))
 		goto out;
 	ev_take(&a, o->pid, ks, nks);
-	sent = ev_generate(&g, o->rate, o->seconds);
+	sent = ev_generate(&g, o->rate, o->seconds,
+			   o->tick_us ? (long)o->tick_us * 1000 : EV_TICK_NS);
 	gen_secs = (double)now_ns() / 1e9 - a.t;
 	usleep(EV_GRACE_MS * 1000);
 	ev_take(&b, o->pid, ks, nks);

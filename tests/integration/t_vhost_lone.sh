@@ -1,11 +1,12 @@
-# vhost-user in event mode (the default), with one and with two datapath
+# vhost-user in event mode (the default), with one and two datapath
 # threads: lone frames, each sent by a frontend that kicks only when its
-# ring asks, after a pause or right after a burst, reach a frontend asleep
-# on its interrupt eventfd within 2 s.  A wake-up lost on the way in (the
-# kick, watched edge-triggered and never read) or on the way out (the
-# interrupt) stalls a frame here, since nothing else comes to push it.
-# vnetd must sleep between the frames: an eventfd watched level-triggered
-# and never read would keep its thread spinning.
+# ring asks, after a pause, right after a burst or after a stream of frames
+# 5 us apart, reach a frontend asleep on its interrupt eventfd within 2 s.
+# A wake-up lost on the way in (the kick, watched edge-triggered and never
+# read) or on the way out (the interrupt) stalls a frame here, since
+# nothing else comes to push it.  vnetd must sleep between the frames: an
+# eventfd watched level-triggered and never read would keep its thread
+# spinning.
 . "$(dirname "$0")/lib.sh"
 need_root
 PEER=$(readlink -f "$BUILD/vnet-vu-peer")

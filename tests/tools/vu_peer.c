@@ -34,7 +34,9 @@
  *	call eventfd (asking for the interrupt and looking once more before
  *	each sleep), A sends COUNT lone frames to B, each after B took the
  *	one before and a pause (0 to 40 ms; every fourth time a burst of 8
- *	goes first), kicking only when its ring asks; exit 0 when every frame
+ *	goes first, every tenth time a stream of 200 frames 5 us apart, so
+ *	that vnetd finds more frames each time it re-arms its kicks),
+ *	kicking only when its ring asks; exit 0 when every frame
  *	arrives within 2 s with an interrupt, 1 otherwise ("stalled": not
  *	forwarded; "no interrupt": in B's ring, B never woken)
  */
@@ -604,11 +606,17 @@ static int lone(const char *pa, const char *pb, const char *count)
 	memcpy(f, mb, 6);
 	memcpy(f + 6, ma, 6);
 	for (uint32_t i = 0; i < n && !ret; i++) {
-		if (i % 4 == 3) { /* a burst first: the queue was just busy */
-			uint32_t m = UINT32_MAX;
+		uint32_t m = UINT32_MAX;
 
-			memcpy(f + 14, &m, 4);
+		memcpy(f + 14, &m, 4);
+		if (i % 4 == 3) /* a burst first: the queue was just busy */
 			vu_front_tx(&a, fr, lens, 8);
+		for (int k = 0; i % 10 == 9 && k < 200; k++) {
+			uint64_t t = now_ns() + 5000;
+
+			vu_front_tx(&a, fr, lens, 1);
+			while (now_ns() < t)
+				;
 		}
 		memcpy(f + 14, &i, 4);
 		r.want = i;
