@@ -200,11 +200,19 @@ ipv4_dhcp_server(const uint8_t *l3, size_t left, bool super)
 /* Extension headers looked through; a longer chain is judged a server
  * message (a legitimate datagram has at most six). */
 #define VSW_GUARD_EXTS 8
+/* UDP (17) and the extension headers: the next headers the guard reads
+ * on. */
+#define IP6_UDP_OR_EXT (IP6_EXT_MASK | (1ull << 17))
 /* DHCPv6 messages a server or relay sends toward clients and relays:
  * ADVERTISE, REPLY, RECONFIGURE, RELAY-REPL (RFC 8415 7.3) and
  * DHCPV4-RESPONSE (RFC 7341: DHCPv4 server messages over DHCPv6). */
 #define DHCP6_SERVER_MSGS \
 	((1u << 2) | (1u << 7) | (1u << 10) | (1u << 13) | (1u << 21))
+
+static inline __attribute__((always_inline)) bool ip6_udp_or_ext(unsigned nh)
+{
+	return nh < 64 && ((IP6_UDP_OR_EXT >> nh) & 1);
+}
 
 /* Whether the IPv6 packet at @l3, @left bytes to the frame's end
  * (guest-controlled), is a DHCPv6 server message; @super: it is a UDP
@@ -219,9 +227,16 @@ ipv6_dhcp_server(const uint8_t *l3, size_t left, bool super)
 	uint8_t next;
 	size_t plen;
 
-	if (left < 40 || l3[0] >> 4 != 6)
+	/* TCP, ICMPv6 and the rest end at one test of the next header. */
+	if (left < 40 || !ip6_udp_or_ext(l3[6]) || l3[0] >> 4 != 6)
 		return false;
 	next = l3[6];
+	/* UDP right after the header between other ports (or cut before
+	 * them), the common case, ends here too: cut to the payload length,
+	 * its header goes or stays the same. */
+	if (next == 17 && (left < 44 || (pkt_get_be16(l3 + 40) != 547 &&
+					 pkt_get_be16(l3 + 42) != 546)))
+		return false;
 	/* Bytes past the payload length are padding the receiver throws
 	 * away (a super-frame's length is the sender's business).  A
 	 * jumbogram's payload length is 0: its hop-by-hop header then lies
@@ -233,8 +248,6 @@ ipv6_dhcp_server(const uint8_t *l3, size_t left, bool super)
 	for (unsigned n = 0; next != 17; n++) {
 		size_t len;
 
-		if (next >= 64 || !((IP6_EXT_MASK >> next) & 1))
-			return false;
 		/* A chain longer than the guard looks, or one that does not
 		 * end within the payload, could hide anything. */
 		if (n == VSW_GUARD_EXTS)
@@ -258,6 +271,8 @@ ipv6_dhcp_server(const uint8_t *l3, size_t left, bool super)
 		if (!pkt_pull(&c, len))
 			return true;
 		next = h[0];
+		if (!ip6_udp_or_ext(next))
+			return false;
 	}
 	/* A first fragment too short to show the ports could reassemble
 	 * into anything. */
