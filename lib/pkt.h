@@ -179,6 +179,27 @@ static inline void pkt_put_be16(uint8_t *b, uint16_t v)
 	b[1] = v & 0xff;
 }
 
+/* IPv6 extension headers walked to the upper layer, as a mask of
+ * next-header values (all below 64): hop-by-hop options (0), routing (43),
+ * fragment (44), authentication (51), destination options (60); and how
+ * many are walked at most (a legitimate datagram has at most six): the
+ * DHCP guard judges a longer chain a server message, and a partial
+ * checksum behind one is refused. */
+#define PKT_IP6_EXT_MASK                                            \
+	((1ull << 0) | (1ull << 43) | (1ull << 44) | (1ull << 51) | \
+	 (1ull << 60))
+#define PKT_IP6_MAX_EXTS 8
+
+/* The length of the extension header of type @nh whose first two bytes
+ * are at @h (authentication counts 4-byte units, the fragment header is
+ * 8 bytes, the rest count 8-byte units past the first 8). */
+static inline size_t pkt_ip6_ext_len(unsigned nh, const uint8_t *h)
+{
+	return nh == 44	  ? 8
+	       : nh == 51 ? ((size_t)h[1] + 2) * 4
+			  : ((size_t)h[1] + 1) * 8;
+}
+
 uint32_t csum_partial(const void *buf, size_t len, uint32_t sum);
 uint16_t csum_fold(uint32_t sum);
 

@@ -107,10 +107,6 @@ static int l4_frame_parse(const uint8_t *frame, size_t len, struct l4_frame *t)
 	return 0;
 }
 
-#define IP6_EXT_HDRS                                                \
-	((1ull << 0) | (1ull << 43) | (1ull << 44) | (1ull << 51) | \
-	 (1ull << 60))
-
 /*
  * Whether a partial checksum may be finished where the header puts its
  * field (@start + @cofs, inside the frame).  Finishing writes two bytes
@@ -151,14 +147,12 @@ static bool csum_field_ok(const uint8_t *f, size_t len, size_t start,
 		 * options 60): so does this; a chain longer than the guard
 		 * walks, or cut short, keeps no field. */
 		for (unsigned n = 0;
-		     proto < 64 && ((IP6_EXT_HDRS >> proto) & 1); n++) {
+		     proto < 64 && ((PKT_IP6_EXT_MASK >> proto) & 1); n++) {
 			size_t hl;
 
-			if (n == 8 || len - end < 8)
+			if (n == PKT_IP6_MAX_EXTS || len - end < 8)
 				return false;
-			hl = proto == 44   ? 8
-			     : proto == 51 ? ((size_t)f[end + 1] + 2) * 4
-					   : ((size_t)f[end + 1] + 1) * 8;
+			hl = pkt_ip6_ext_len(proto, f + end);
 			if (len - end < hl)
 				return false;
 			proto = f[end];

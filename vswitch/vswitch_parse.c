@@ -191,18 +191,12 @@ ipv4_dhcp_server(const uint8_t *l3, size_t left, bool super)
 	return op && *op == 2;
 }
 
-/* IPv6 extension headers the guard walks to the upper layer, as a mask
- * of next-header values (all below 64): hop-by-hop options (0), routing
- * (43), fragment (44), authentication (51), destination options (60). */
-#define IP6_EXT_MASK                                                \
-	((1ull << 0) | (1ull << 43) | (1ull << 44) | (1ull << 51) | \
-	 (1ull << 60))
 /* Extension headers looked through; a longer chain is judged a server
- * message (a legitimate datagram has at most six). */
-#define VSW_GUARD_EXTS 8
+ * message. */
+#define VSW_GUARD_EXTS PKT_IP6_MAX_EXTS
 /* UDP (17) and the extension headers: the next headers the guard reads
  * on. */
-#define IP6_UDP_OR_EXT (IP6_EXT_MASK | (1ull << 17))
+#define IP6_UDP_OR_EXT (PKT_IP6_EXT_MASK | (1ull << 17))
 /* DHCPv6 messages a server or relay sends toward clients and relays:
  * ADVERTISE, REPLY, RECONFIGURE, RELAY-REPL (RFC 8415 7.3) and
  * DHCPV4-RESPONSE (RFC 7341: DHCPv4 server messages over DHCPv6). */
@@ -262,12 +256,8 @@ ipv6_dhcp_server(const uint8_t *l3, size_t left, bool super)
 			if (pkt_get_be16(h + 2) & 0xfff8)
 				return false;
 			first_frag |= h[3] & 1;
-			len = 8;
-		} else if (next == 51) {
-			len = ((size_t)h[1] + 2) * 4;
-		} else {
-			len = ((size_t)h[1] + 1) * 8;
 		}
+		len = pkt_ip6_ext_len(next, h);
 		if (!pkt_pull(&c, len))
 			return true;
 		next = h[0];
