@@ -124,6 +124,8 @@ static const struct ctl_flag f_port_add[] = {
      "most MACs learned on the port, 0 for no limit (1024)"},
     {"dhcp-trusted", "dhcp_trusted", CTL_BOOL, NULL,
      "let this guest port send DHCP server messages"},
+    {"router-trusted", "router_trusted", CTL_BOOL, NULL,
+     "let this guest port send IPv6 router advertisements and redirects"},
     {0},
 };
 
@@ -141,6 +143,10 @@ static const struct ctl_flag f_port_set[] = {
      "guard it again (the default for guest ports)"},
     {"mac-limit", "mac_limit", CTL_UINT, NULL,
      "most MACs learned on the port, 0 for no limit"},
+    {"router-trusted", "router_trusted", CTL_BOOL, NULL,
+     "let this guest port send IPv6 router advertisements and redirects"},
+    {"no-router-trusted", "router_trusted", CTL_NULL, NULL,
+     "router-guard it again (the default for guest ports)"},
     {0},
 };
 
@@ -325,7 +331,7 @@ static void print_port_show(json_t *res)
 	    "state",	    "error",	       "mac",	      "addresses",
 	    "vlan",	    "trunk",	       "native",      "mac_limit",
 	    "macs_learned", "dhcp_trusted",    "sriov",	      "host_device",
-	    "fast_path",    "fast_path_error", NULL};
+	    "fast_path",    "fast_path_error", "router_trusted", NULL};
 	static const struct ctl_col qcols[] = {
 	    {"QUEUE", "index", 5},	{"DIRECTION", "direction", 10},
 	    {"SIZE", "size", 5},	{"READY", "ready", 5},

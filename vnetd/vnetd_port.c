@@ -53,6 +53,9 @@ static const struct schema_opt port_opts[] = {
      .desc = "trunk's untagged VLAN"},
     {"dhcp_trusted", SCHEMA_BOOL, .flags = SCHEMA_LIVE,
      .desc = "a guest port whose DHCP server messages pass (DHCP guard off)"},
+    {"router_trusted", SCHEMA_BOOL, .flags = SCHEMA_LIVE,
+     .desc = "a guest port whose IPv6 router advertisements and redirects "
+	     "pass (router guard off)"},
     {"mac_limit", SCHEMA_UINT, 0, 65536, 0, SCHEMA_LIVE,
      .desc = "most MACs learned on this port, 0 for no limit (default: "
 	     "1024 on guest and host ports, none on uplinks)"},
@@ -481,6 +484,8 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 						 juint(conf, "mac_limit"));
 	if (json_is_true(json_object_get(conf, "dhcp_trusted")))
 		(void)vswitch_port_set_dhcp_guard(d->sw, id, false);
+	if (json_is_true(json_object_get(conf, "router_trusted")))
+		(void)vswitch_port_set_router_guard(d->sw, id, false);
 	if (role == VSW_ROLE_HOST)
 		pin_host_mac(d, p, &vlan, true);
 	if (is_veth(conf))
@@ -736,6 +741,12 @@ static int port_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 		    d->sw, p->id,
 		    kind_role(jstr(conf, "kind")) == VSW_ROLE_VM &&
 			!json_is_true(json_object_get(conf, "dhcp_trusted")));
+	if (json_is_true(json_object_get(conf, "router_trusted")) !=
+	    json_is_true(json_object_get(o->conf, "router_trusted")))
+		(void)vswitch_port_set_router_guard(
+		    d->sw, p->id,
+		    kind_role(jstr(conf, "kind")) == VSW_ROLE_VM &&
+			!json_is_true(json_object_get(conf, "router_trusted")));
 	if (json_object_get(conf, "mac_limit") &&
 	    juint(conf, "mac_limit") != juint(o->conf, "mac_limit"))
 		(void)vswitch_port_set_mac_limit(d->sw, p->id,

@@ -540,6 +540,8 @@ int vswitch_port_add(struct vswitch *sw, int net_id, const char *name,
 	/* Guests may not act as DHCP servers unless trusted (Hyper-V's DHCP
 	 * guard). */
 	port->dhcp_guard = role == VSW_ROLE_VM;
+	/* Nor as IPv6 routers unless router-trusted (its router guard). */
+	port->router_guard = role == VSW_ROLE_VM;
 	if (vlan)
 		*port->vlan = *vlan;
 	port->vnic = vnic;
@@ -697,6 +699,25 @@ int vswitch_port_set_dhcp_guard(struct vswitch *sw, int id, bool on)
 	if (!port)
 		return -ENOENT;
 	atomic_store_explicit(&port->dhcp_guard, on, memory_order_relaxed);
+	return 0;
+}
+
+/**
+ * vswitch_port_set_router_guard() - drop (or pass) the IPv6 router
+ * advertisements and redirects a port sends; on by default for guest ports
+ * @sw: switch
+ * @id: port
+ * @on: guard the port
+ *
+ * Return: 0 or -ENOENT
+ */
+int vswitch_port_set_router_guard(struct vswitch *sw, int id, bool on)
+{
+	struct vsw_port *port = port_get(sw, id);
+
+	if (!port)
+		return -ENOENT;
+	atomic_store_explicit(&port->router_guard, on, memory_order_relaxed);
 	return 0;
 }
 

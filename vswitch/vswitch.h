@@ -38,6 +38,9 @@ struct vnic;
 	  "IEEE reserved group 01:80:c2:00:00:0x, port has no handler")     \
 	X(DHCP_GUARD, "dhcp_guard",                                         \
 	  "DHCP server message from a guest port not marked trusted")       \
+	X(ROUTER_GUARD, "router_guard",                                     \
+	  "IPv6 router advertisement or redirect from a guest port not "    \
+	  "marked router-trusted")                                          \
 	X(GSO_FAILED, "gso_failed",                                         \
 	  "super-frame or partial checksum that could not be finished for " \
 	  "a port without offloads")
@@ -205,6 +208,7 @@ int vswitch_port_pin(struct vswitch *sw, int port, int with_port);
 int vswitch_port_set_vlan(struct vswitch *sw, int port,
 			  const struct vsw_vlan *vlan);
 int vswitch_port_set_dhcp_guard(struct vswitch *sw, int port, bool on);
+int vswitch_port_set_router_guard(struct vswitch *sw, int port, bool on);
 unsigned vswitch_threads(const struct vswitch *sw);
 
 /* Work on datapath threads: called from the control thread. */

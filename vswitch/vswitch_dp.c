@@ -454,8 +454,13 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 	    atomic_load_explicit(&net->members, memory_order_acquire);
 	unsigned mtu = atomic_load_explicit(&net->mtu, memory_order_relaxed);
 	const struct vsw_vlan *vlan = vsw_port_vlan(in);
-	bool guard =
-	    atomic_load_explicit(&in->dhcp_guard, memory_order_relaxed);
+	unsigned guards =
+	    (atomic_load_explicit(&in->dhcp_guard, memory_order_relaxed)
+		 ? VSW_GUARD_DHCP
+		 : 0) |
+	    (atomic_load_explicit(&in->router_guard, memory_order_relaxed)
+		 ? VSW_GUARD_ROUTER
+		 : 0);
 	int64_t now = now_sec();
 	uint64_t bytes = 0;
 	bool offloads = false;
@@ -470,7 +475,7 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 		if (!k)
 			vsw_classify_burst(
 			    pkts + i, n - i < PKT_BURST ? n - i : PKT_BURST,
-			    mtu, vlan, guard, why);
+			    mtu, vlan, guards, why);
 		bytes += p->len;
 		offloads |= pkt_has_offload(p);
 		p->in_port = (uint16_t)in->id;

@@ -149,10 +149,11 @@ bool vsw_vlan_egress(const struct vsw_vlan *v, const struct pkt *p,
 
 /* Whether the IPv4 packet at @l3, @left bytes to the frame's end
  * (guest-controlled), is a DHCP server message; @super: it is a UDP
- * super-frame (USO).  The protocol byte is looked at first: for any other
- * than UDP this is the only test after the length. */
+ * super-frame (USO); @guards: the port's VSW_GUARD_* bits.  The protocol
+ * byte is looked at first: for any other than UDP this is the only test
+ * after the length. */
 static inline __attribute__((always_inline)) bool
-ipv4_dhcp_server(const uint8_t *l3, size_t left, bool super)
+ipv4_dhcp_server(const uint8_t *l3, size_t left, bool super, unsigned guards)
 {
 	struct pkt_cursor c;
 	const uint8_t *udp, *op;
@@ -178,9 +179,11 @@ ipv4_dhcp_server(const uint8_t *l3, size_t left, bool super)
 	 * into anything: judged a server message. */
 	udp = pkt_pull(&c, 8);
 	if (!udp)
-		return l3[6] & 0x20;
-	/* Either port marks one: from 67, or to a client's 68. */
-	if (pkt_get_be16(udp) != 67 && pkt_get_be16(udp + 2) != 68)
+		return (l3[6] & 0x20) && (guards & VSW_GUARD_DHCP);
+	/* Either port marks one: from 67, or to a client's 68 (the port's
+	 * guards are asked only then: other UDP costs nothing more). */
+	if ((pkt_get_be16(udp) != 67 && pkt_get_be16(udp + 2) != 68) ||
+	    !(guards & VSW_GUARD_DHCP))
 		return false;
 	/* The op byte decides a whole datagram only: a first fragment's
 	 * payload may be overlapped or followed by any other, and each
@@ -194,43 +197,76 @@ ipv4_dhcp_server(const uint8_t *l3, size_t left, bool super)
 /* Extension headers looked through; a longer chain is judged a server
  * message. */
 #define VSW_GUARD_EXTS PKT_IP6_MAX_EXTS
-/* UDP (17) and the extension headers: the next headers the guard reads
- * on. */
-#define IP6_UDP_OR_EXT (PKT_IP6_EXT_MASK | (1ull << 17))
+/* UDP (17), ICMPv6 (58) and the extension headers: the next headers the
+ * guards read on. */
+#define IP6_GUARDED                                                       \
+	(PKT_IP6_EXT_MASK | (1ull << 17) | (1ull << 58))
 /* DHCPv6 messages a server or relay sends toward clients and relays:
  * ADVERTISE, REPLY, RECONFIGURE, RELAY-REPL (RFC 8415 7.3) and
  * DHCPV4-RESPONSE (RFC 7341: DHCPv4 server messages over DHCPv6). */
 #define DHCP6_SERVER_MSGS \
 	((1u << 2) | (1u << 7) | (1u << 10) | (1u << 13) | (1u << 21))
+/* ICMPv6 messages only a router sends: Router Advertisement (134) and
+ * Redirect (137) (RFC 4861; RFC 6105's RA-Guard). */
+#define ICMP6_RA       134
+#define ICMP6_REDIRECT 137
 
-static inline __attribute__((always_inline)) bool ip6_udp_or_ext(unsigned nh)
+static inline __attribute__((always_inline)) bool ip6_guarded(unsigned nh)
 {
-	return nh < 64 && ((IP6_UDP_OR_EXT >> nh) & 1);
+	return nh < 64 && ((IP6_GUARDED >> nh) & 1);
 }
 
-/* Whether the IPv6 packet at @l3, @left bytes to the frame's end
- * (guest-controlled), is a DHCPv6 server message; @super: it is a UDP
- * super-frame (USO).  The next-header byte is looked at first: TCP and
- * the rest of the upper layers cost a compare or two. */
+/* Whether the ICMPv6 message at @c (the payload's rest) is a router's:
+ * @first_frag: it is in a first fragment; @after_frag: its header starts
+ * the fragmentable part (the fragment header comes right before it). */
 static inline __attribute__((always_inline)) bool
-ipv6_dhcp_server(const uint8_t *l3, size_t left, bool super)
+icmp6_router(struct pkt_cursor *c, bool first_frag, bool after_frag)
 {
+	const uint8_t *type = pkt_pull(c, 1);
+
+	/* A first fragment too short to show the type could reassemble into
+	 * anything (RFC 7113); a whole datagram without one is no message. */
+	if (!type)
+		return first_frag;
+	if (*type == ICMP6_RA || *type == ICMP6_REDIRECT)
+		return true;
+	/* Another type decides a first fragment only where no later one can
+	 * overlap it: right behind the fragment header, at offset 0, which
+	 * every first fragment is judged at.  Receivers drop overlaps
+	 * (RFC 5722) and fragmented neighbour discovery (RFC 6980) anyway;
+	 * large echoes stay possible. */
+	return first_frag && !after_frag;
+}
+
+/* Which guard, if any, the IPv6 packet at @l3, @left bytes to the frame's
+ * end (guest-controlled), falls under: a DHCPv6 server message or a
+ * router's ICMPv6 message (@guards: the port's VSW_GUARD_* bits, at least
+ * one); @super: it is a UDP super-frame (USO).  The next-header byte is
+ * looked at first: TCP and the rest of the upper layers cost one test of
+ * it. */
+static inline __attribute__((always_inline)) enum vsw_drop
+ipv6_guard(const uint8_t *l3, size_t left, bool super, unsigned guards)
+{
+	/* What a chain the guards cannot see through is judged. */
+	enum vsw_drop hidden = guards & VSW_GUARD_DHCP
+				   ? VSW_DROP_DHCP_GUARD
+				   : VSW_DROP_ROUTER_GUARD;
 	struct pkt_cursor c;
 	const uint8_t *h, *udp, *msg;
-	bool first_frag = false;
+	bool first_frag = false, after_frag = false;
 	uint8_t next;
 	size_t plen;
 
-	/* TCP, ICMPv6 and the rest end at one test of the next header. */
-	if (left < 40 || !ip6_udp_or_ext(l3[6]) || l3[0] >> 4 != 6)
-		return false;
+	/* TCP and the rest end at one test of the next header. */
+	if (left < 40 || !ip6_guarded(l3[6]) || l3[0] >> 4 != 6)
+		return VSW_DROP_NONE;
 	next = l3[6];
 	/* UDP right after the header between other ports (or cut before
 	 * them), the common case, ends here too: cut to the payload length,
 	 * its header goes or stays the same. */
 	if (next == 17 && (left < 44 || (pkt_get_be16(l3 + 40) != 547 &&
 					 pkt_get_be16(l3 + 42) != 546)))
-		return false;
+		return VSW_DROP_NONE;
 	/* Bytes past the payload length are padding the receiver throws
 	 * away (a super-frame's length is the sender's business).  A
 	 * jumbogram's payload length is 0: its hop-by-hop header then lies
@@ -239,55 +275,67 @@ ipv6_dhcp_server(const uint8_t *l3, size_t left, bool super)
 	if (!super && plen < left - 40)
 		left = 40 + plen;
 	pkt_cursor_init(&c, l3 + 40, left - 40);
-	for (unsigned n = 0; next != 17; n++) {
+	for (unsigned n = 0; next != 17 && next != 58; n++) {
 		size_t len;
 
 		/* A chain longer than the guard looks, or one that does not
-		 * end within the payload, could hide anything. */
+		 * end within the payload, could hide anything (RFC 7113). */
 		if (n == VSW_GUARD_EXTS)
-			return true;
+			return hidden;
 		h = pkt_peek(&c, 8);
 		if (!h)
-			return true;
-		if (next == 44) {
-			/* Later fragments have no UDP header (see the IPv4
-			 * case); an atomic one (offset 0, M clear) is a
-			 * whole datagram. */
+			return hidden;
+		after_frag = next == 44;
+		if (after_frag) {
+			/* Later fragments have no upper-layer header (see
+			 * the IPv4 case); an atomic one (offset 0, M clear)
+			 * is a whole datagram. */
 			if (pkt_get_be16(h + 2) & 0xfff8)
-				return false;
+				return VSW_DROP_NONE;
 			first_frag |= h[3] & 1;
 		}
 		len = pkt_ip6_ext_len(next, h);
 		if (!pkt_pull(&c, len))
-			return true;
+			return hidden;
 		next = h[0];
-		if (!ip6_udp_or_ext(next))
-			return false;
+		if (!ip6_guarded(next))
+			return VSW_DROP_NONE;
 	}
+	if (next == 58)
+		return (guards & VSW_GUARD_ROUTER) &&
+			       icmp6_router(&c, first_frag, after_frag)
+			   ? VSW_DROP_ROUTER_GUARD
+			   : VSW_DROP_NONE;
+	if (!(guards & VSW_GUARD_DHCP))
+		return VSW_DROP_NONE;
 	/* A first fragment too short to show the ports could reassemble
 	 * into anything. */
 	udp = pkt_pull(&c, 8);
 	if (!udp)
-		return first_frag;
+		return first_frag ? VSW_DROP_DHCP_GUARD : VSW_DROP_NONE;
 	/* Either port marks one: from a server's 547, or to a client's
 	 * 546 (a relay's RELAY-FORW goes from 547 to 547: its type tells). */
 	if (pkt_get_be16(udp) != 547 && pkt_get_be16(udp + 2) != 546)
-		return false;
+		return VSW_DROP_NONE;
 	/* The type decides a whole datagram only, as the op byte does for
 	 * IPv4. */
 	if (first_frag || super)
-		return true;
+		return VSW_DROP_DHCP_GUARD;
 	msg = pkt_pull(&c, 1);
-	return msg && *msg < 32 && ((DHCP6_SERVER_MSGS >> *msg) & 1);
+	return msg && *msg < 32 && ((DHCP6_SERVER_MSGS >> *msg) & 1)
+		   ? VSW_DROP_DHCP_GUARD
+		   : VSW_DROP_NONE;
 }
 
-/* Whether a classified frame carries a DHCP server message: IPv4 or IPv6
- * at l3_ofs, or behind more tags (an access port takes the outer tag off, a
- * guest's VLAN device the next: each layer may hand the inner frame to a
- * client).  Up to VSW_GUARD_TAGS more tags are looked behind; a frame with
- * more is judged a server message, as no one sends such frames. */
-static inline __attribute__((always_inline)) bool
-dhcp_server_frame(const struct pkt *p)
+/* Which guard, if any, a classified frame falls under (@guards: the
+ * port's VSW_GUARD_* bits, at least one): IPv4 or IPv6 at l3_ofs, or
+ * behind more tags (an access port takes the outer tag off, a guest's VLAN
+ * device the next: each layer may hand the inner frame to a client).  Up to
+ * VSW_GUARD_TAGS more tags are looked behind; a frame with more is judged
+ * a server message (or a router's, on a port with the router guard only),
+ * as no one sends such frames. */
+static inline __attribute__((always_inline)) enum vsw_drop
+guard_frame(const struct pkt *p, unsigned guards)
 {
 	const uint8_t *l3 = p->data + p->l3_ofs;
 	size_t left = p->len - p->l3_ofs;
@@ -297,18 +345,24 @@ dhcp_server_frame(const struct pkt *p)
 	     type == ETHERTYPE_VLAN || type == 0x88a8 || type == 0x9100;
 	     tags++) {
 		if (left < 4)
-			return false; /* a tag and no frame behind it */
+			return VSW_DROP_NONE; /* a tag and no frame behind */
 		if (tags == VSW_GUARD_TAGS)
-			return true;
+			return guards & VSW_GUARD_DHCP ? VSW_DROP_DHCP_GUARD
+						       : VSW_DROP_ROUTER_GUARD;
 		type = pkt_get_be16(l3 + 2);
 		l3 += 4;
 		left -= 4;
 	}
 	if (type == ETHERTYPE_IPV4)
 		return ipv4_dhcp_server(l3, left,
-					p->ol.gso_type == PKT_GSO_UDP_L4);
-	return type == ETHERTYPE_IPV6 &&
-	       ipv6_dhcp_server(l3, left, p->ol.gso_type == PKT_GSO_UDP_L4);
+					p->ol.gso_type == PKT_GSO_UDP_L4,
+					guards)
+			   ? VSW_DROP_DHCP_GUARD
+			   : VSW_DROP_NONE;
+	if (type == ETHERTYPE_IPV6)
+		return ipv6_guard(l3, left, p->ol.gso_type == PKT_GSO_UDP_L4,
+				  guards);
+	return VSW_DROP_NONE;
 }
 
 /**
@@ -330,12 +384,33 @@ dhcp_server_frame(const struct pkt *p)
  */
 bool vsw_is_dhcp_server_msg(const struct pkt *p)
 {
-	return p->l3_ofs <= p->len && dhcp_server_frame(p);
+	return p->l3_ofs <= p->len &&
+	       guard_frame(p, VSW_GUARD_DHCP) == VSW_DROP_DHCP_GUARD;
+}
+
+/**
+ * vsw_is_router_msg() - whether a frame carries an IPv6 router's message
+ * (an ICMPv6 Router Advertisement or Redirect), or may after reassembly
+ * @p: classified packet (guest-controlled bytes)
+ *
+ * Return: true for ICMPv6 of type 134 or 137 (within the payload length)
+ * behind up to VSW_GUARD_EXTS extension headers, a first fragment of
+ * ICMPv6 too short to show the type or whose ICMPv6 header does not follow
+ * its fragment header directly, and any IPv6 datagram whose chain of
+ * extension headers is longer or ends past the payload; behind up to
+ * VSW_GUARD_TAGS more tags too, and any frame with more tags than that
+ * (RFC 6105, RFC 7113)
+ */
+bool vsw_is_router_msg(const struct pkt *p)
+{
+	return p->l3_ofs <= p->len &&
+	       guard_frame(p, VSW_GUARD_ROUTER) == VSW_DROP_ROUTER_GUARD;
 }
 
 /* The body of vsw_classify(), inlined into its burst loop too. */
 static inline __attribute__((always_inline)) enum vsw_drop
-classify(struct pkt *p, unsigned mtu, const struct vsw_vlan *v, bool guard)
+classify(struct pkt *p, unsigned mtu, const struct vsw_vlan *v,
+	 unsigned guards)
 {
 	enum vsw_drop why;
 	uint16_t tci;
@@ -347,8 +422,8 @@ classify(struct pkt *p, unsigned mtu, const struct vsw_vlan *v, bool guard)
 	if (why != VSW_DROP_NONE)
 		return why;
 	/* parse_eth() leaves l3_ofs at most len: no test for it here. */
-	if (guard && unlikely(dhcp_server_frame(p)))
-		return VSW_DROP_DHCP_GUARD;
+	if (guards)
+		return guard_frame(p, guards);
 	return VSW_DROP_NONE;
 }
 
@@ -356,21 +431,23 @@ classify(struct pkt *p, unsigned mtu, const struct vsw_vlan *v, bool guard)
  * vsw_classify() - everything the switch asks of a frame before it looks at
  * MAC addresses, in one pass: the Ethernet header and tag (vsw_parse()), the
  * ingress port's VLAN policy (vsw_vlan_ingress()) and, on a port with the
- * DHCP guard, whether it carries a DHCP server message
- * (vsw_is_dhcp_server_msg()); the same answers, in the same order, as those
- * three
+ * DHCP or router guard, whether it carries a DHCP server message
+ * (vsw_is_dhcp_server_msg()) or a router's (vsw_is_router_msg()); the same
+ * answers, in the same order, as those
  * @p: packet (guest-controlled bytes); @tagged, @l3_ofs, @ethertype and
  *     @vlan are filled in
  * @mtu: network MTU
  * @v: ingress port's VLAN setting
- * @guard: the ingress port may not send DHCP server messages
+ * @guards: what the ingress port may not send: VSW_GUARD_DHCP (DHCP
+ *          server messages), VSW_GUARD_ROUTER (IPv6 router advertisements
+ *          and redirects), or both; 0 for none
  *
  * Return: VSW_DROP_NONE, or why the frame must be dropped
  */
 enum vsw_drop vsw_classify(struct pkt *p, unsigned mtu,
-			   const struct vsw_vlan *v, bool guard)
+			   const struct vsw_vlan *v, unsigned guards)
 {
-	return classify(p, mtu, v, guard);
+	return classify(p, mtu, v, guards);
 }
 
 _Static_assert(VSW_DROP_MAX <= 256, "a drop reason fits a byte");
@@ -382,11 +459,12 @@ _Static_assert(VSW_DROP_MAX <= 256, "a drop reason fits a byte");
  * @n: their count
  * @mtu: network MTU
  * @v: ingress port's VLAN setting
- * @guard: the ingress port may not send DHCP server messages
+ * @guards: as vsw_classify()'s
  * @why: set to each frame's answer (enum vsw_drop), @n of them
  */
 void vsw_classify_burst(struct pkt *const *pkts, unsigned n, unsigned mtu,
-			const struct vsw_vlan *v, bool guard, uint8_t *why)
+			const struct vsw_vlan *v, unsigned guards,
+			uint8_t *why)
 {
 	/* Frames may sit in memory the last core to write them was another
 	 * one's (a ring shared with the kernel): fetch ahead. */
@@ -395,6 +473,6 @@ void vsw_classify_burst(struct pkt *const *pkts, unsigned n, unsigned mtu,
 	for (unsigned i = 0; i < n; i++) {
 		if (i + 2 < n)
 			__builtin_prefetch(pkts[i + 2]->data);
-		why[i] = (uint8_t)classify(pkts[i], mtu, v, guard);
+		why[i] = (uint8_t)classify(pkts[i], mtu, v, guards);
 	}
 }

@@ -64,12 +64,19 @@ static inline bool vsw_mac_reserved(const uint8_t *dst)
  * behind; a frame with more is judged a server message. */
 #define VSW_GUARD_TAGS 4
 
+/* The guards a port applies to the frames it sends (vsw_classify()'s
+ * @guards, bits). */
+#define VSW_GUARD_DHCP	 1u /* DHCP server messages */
+#define VSW_GUARD_ROUTER 2u /* IPv6 router advertisements, redirects */
+
 enum vsw_drop vsw_parse(struct pkt *p, unsigned mtu);
 bool vsw_is_dhcp_server_msg(const struct pkt *p);
+bool vsw_is_router_msg(const struct pkt *p);
 enum vsw_drop vsw_classify(struct pkt *p, unsigned mtu,
-			   const struct vsw_vlan *v, bool guard);
+			   const struct vsw_vlan *v, unsigned guards);
 void vsw_classify_burst(struct pkt *const *pkts, unsigned n, unsigned mtu,
-			const struct vsw_vlan *v, bool guard, uint8_t *why);
+			const struct vsw_vlan *v, unsigned guards,
+			uint8_t *why);
 enum vsw_drop vsw_vlan_ingress(const struct vsw_vlan *v, struct pkt *p);
 bool vsw_vlan_egress(const struct vsw_vlan *v, const struct pkt *p,
 		     uint16_t *tci);
@@ -135,6 +142,7 @@ struct vsw_port {
 	_Atomic bool fault_seen; /* control thread has handled @broken */
 	_Atomic int fault_err;
 	_Atomic bool dhcp_guard; /* drop DHCP server messages it sends */
+	_Atomic bool router_guard; /* drop RAs and redirects it sends */
 	struct vsw_port_l2 l2;
 };
 
