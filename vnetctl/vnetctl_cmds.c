@@ -331,7 +331,9 @@ static void print_port_show(json_t *res)
 	    "state",	    "error",	       "mac",	      "addresses",
 	    "vlan",	    "trunk",	       "native",      "mac_limit",
 	    "macs_learned", "dhcp_trusted",    "sriov",	      "host_device",
-	    "fast_path",    "fast_path_error", "router_trusted", NULL};
+	    "fast_path",    "fast_path_error", NULL};
+	/* kept apart so the table above keeps its columns */
+	static const char *const trust_keys[] = {"router_trusted", NULL};
 	static const struct ctl_col qcols[] = {
 	    {"QUEUE", "index", 5},	{"DIRECTION", "direction", 10},
 	    {"SIZE", "size", 5},	{"READY", "ready", 5},
@@ -341,6 +343,7 @@ static void print_port_show(json_t *res)
 	};
 
 	ctl_kv(res, keys);
+	ctl_kv(res, trust_keys);
 	if (json_object_get(res, "queues"))
 		ctl_table(json_object_get(res, "queues"), qcols,
 			  ARRAY_SIZE(qcols));

@@ -828,7 +828,7 @@ int vnetd_sriov_pool_check(struct vnetd *d, const struct vnetd_view *v,
 
 static const char *const port_not_for[] = {
     "device",  "path",	"client", "queues",	  "netns",     "addresses",
-    "backend", "trunk", "native", "dhcp_trusted", "mac_limit", "router_trusted", NULL};
+    "backend", "trunk", "native", "dhcp_trusted", "mac_limit", NULL};
 
 /**
  * struct pick_count - why a pool has no free VF

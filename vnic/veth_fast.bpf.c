@@ -112,6 +112,8 @@ static __always_inline bool needs_guard(const struct hdrs *h, int l3_len)
 		next = h->l3[IP6_NEXT];
 		if (next == IPPROTO_TCP)
 			return false;
+		/* ICMPv6 (router advertisements and redirects: the router
+		 * guard) and extension headers: vnetd judges them. */
 		if (next != IPPROTO_UDP)
 			return true;
 		/* The ports right after the fixed header (bytes past the

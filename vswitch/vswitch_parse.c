@@ -199,8 +199,7 @@ ipv4_dhcp_server(const uint8_t *l3, size_t left, bool super, unsigned guards)
 #define VSW_GUARD_EXTS PKT_IP6_MAX_EXTS
 /* UDP (17), ICMPv6 (58) and the extension headers: the next headers the
  * guards read on. */
-#define IP6_GUARDED                                                       \
-	(PKT_IP6_EXT_MASK | (1ull << 17) | (1ull << 58))
+#define IP6_GUARDED (PKT_IP6_EXT_MASK | (1ull << 17) | (1ull << 58))
 /* DHCPv6 messages a server or relay sends toward clients and relays:
  * ADVERTISE, REPLY, RECONFIGURE, RELAY-REPL (RFC 8415 7.3) and
  * DHCPV4-RESPONSE (RFC 7341: DHCPv4 server messages over DHCPv6). */
@@ -248,9 +247,8 @@ static inline __attribute__((always_inline)) enum vsw_drop
 ipv6_guard(const uint8_t *l3, size_t left, bool super, unsigned guards)
 {
 	/* What a chain the guards cannot see through is judged. */
-	enum vsw_drop hidden = guards & VSW_GUARD_DHCP
-				   ? VSW_DROP_DHCP_GUARD
-				   : VSW_DROP_ROUTER_GUARD;
+	enum vsw_drop hidden = guards & VSW_GUARD_DHCP ? VSW_DROP_DHCP_GUARD
+						       : VSW_DROP_ROUTER_GUARD;
 	struct pkt_cursor c;
 	const uint8_t *h, *udp, *msg;
 	bool first_frag = false, after_frag = false;
@@ -354,9 +352,8 @@ guard_frame(const struct pkt *p, unsigned guards)
 		left -= 4;
 	}
 	if (type == ETHERTYPE_IPV4)
-		return ipv4_dhcp_server(l3, left,
-					p->ol.gso_type == PKT_GSO_UDP_L4,
-					guards)
+		return ipv4_dhcp_server(
+			   l3, left, p->ol.gso_type == PKT_GSO_UDP_L4, guards)
 			   ? VSW_DROP_DHCP_GUARD
 			   : VSW_DROP_NONE;
 	if (type == ETHERTYPE_IPV6)
@@ -409,8 +406,7 @@ bool vsw_is_router_msg(const struct pkt *p)
 
 /* The body of vsw_classify(), inlined into its burst loop too. */
 static inline __attribute__((always_inline)) enum vsw_drop
-classify(struct pkt *p, unsigned mtu, const struct vsw_vlan *v,
-	 unsigned guards)
+classify(struct pkt *p, unsigned mtu, const struct vsw_vlan *v, unsigned guards)
 {
 	enum vsw_drop why;
 	uint16_t tci;
@@ -463,8 +459,7 @@ _Static_assert(VSW_DROP_MAX <= 256, "a drop reason fits a byte");
  * @why: set to each frame's answer (enum vsw_drop), @n of them
  */
 void vsw_classify_burst(struct pkt *const *pkts, unsigned n, unsigned mtu,
-			const struct vsw_vlan *v, unsigned guards,
-			uint8_t *why)
+			const struct vsw_vlan *v, unsigned guards, uint8_t *why)
 {
 	/* Frames may sit in memory the last core to write them was another
 	 * one's (a ring shared with the kernel): fetch ahead. */

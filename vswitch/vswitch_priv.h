@@ -141,7 +141,7 @@ struct vsw_port {
 	_Atomic bool broken;	 /* the backend failed for good */
 	_Atomic bool fault_seen; /* control thread has handled @broken */
 	_Atomic int fault_err;
-	_Atomic bool dhcp_guard; /* drop DHCP server messages it sends */
+	_Atomic bool dhcp_guard;   /* drop DHCP server messages it sends */
 	_Atomic bool router_guard; /* drop RAs and redirects it sends */
 	struct vsw_port_l2 l2;
 };

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* test_vnic_fast_guard.c - the DHCP guard decided twice, pinned together:
+/* test_vnic_fast_guard.c - the DHCP and router guards decided twice, pinned
+ * together:
  * the veth fast path's BPF program (vnic/veth_fast.bpf.c, the object vnetd
  * embeds, loaded here as vnetd loads it) and the switch's classifier
  * (vsw_classify()).  The program may send more frames to vnetd than the
- * guard needs (every UDP fragment, IPv4 with options), but a frame the
- * classifier judges a DHCP server message must never be forwarded in the
+ * guards need (every UDP fragment, IPv4 with options, all ICMPv6), but a
+ * frame the classifier judges a DHCP server message or an IPv6 router's
+ * message (advertisement, redirect) must never be forwarded in the
  * kernel: its TC program must not redirect it, and its socket filter must
  * not hide it from vnetd.
  *
@@ -165,7 +167,8 @@ static bool run(int fd, const uint8_t *data, uint32_t len, __u32 *ret)
 }
 
 struct verdict {
-	bool server;	 /* vsw_classify(): a DHCP server message */
+	bool server;	 /* vsw_classify(): a DHCP server message or a
+			    router's (either guard) */
 	bool tc_ran;	 /* the kernel ran the TC program on it */
 	bool redirected; /* the TC program forwards it in the kernel */
 	bool hidden;	 /* the socket filter hides it from vnetd */
@@ -192,8 +195,17 @@ static struct verdict judge(const uint8_t *frame, uint32_t len)
 	memcpy(a, frame, len);
 	/* The guard as the switch applies it, and the same question before
 	 * any VLAN policy or MTU: neither may be what keeps it back. */
-	v.server = vsw_classify(&p, 65535, &any, true) == VSW_DROP_DHCP_GUARD;
-	if (vsw_parse(&q, 65535) == VSW_DROP_NONE && vsw_is_dhcp_server_msg(&q))
+	switch (
+	    vsw_classify(&p, 65535, &any, VSW_GUARD_DHCP | VSW_GUARD_ROUTER)) {
+	case VSW_DROP_DHCP_GUARD:
+	case VSW_DROP_ROUTER_GUARD:
+		v.server = true;
+		break;
+	default:
+		break;
+	}
+	if (vsw_parse(&q, 65535) == VSW_DROP_NONE &&
+	    (vsw_is_dhcp_server_msg(&q) || vsw_is_router_msg(&q)))
 		v.server = true;
 	if (len >= 14) {
 		v.tc_ran = run(fast.tc_fd, frame, len, &ret);
@@ -227,6 +239,8 @@ struct spec {
 				offset and M) */
 	const uint8_t *ext;  /* its extension headers' types, X_END ends */
 	uint16_t plen;	     /* its payload length: 0 means all of it */
+	uint8_t icmp6;	     /* IPv6: ICMPv6 of this type (16 bytes) instead
+				of UDP */
 };
 
 #define X_END 255
@@ -276,6 +290,17 @@ static uint32_t build6(uint8_t *buf, size_t room, const struct spec *s)
 		else
 			buf[l4 + 2] = 1, buf[l4 + 3] = 4; /* PadN */
 		l4 += 8;
+	}
+	if (s->icmp6) {
+		/* type, code, checksum, router lifetime and the rest */
+		buf[next] = 58;
+		buf[l4] = s->icmp6;
+		buf[l4 + 4] = 64;
+		pkt_put_be16(buf + l4 + 6, 1800);
+		len = l4 + 16;
+		pkt_put_be16(buf + l3 + 4,
+			     s->plen ? s->plen : (uint16_t)(len - l3 - 40));
+		return (uint32_t)(s->len && s->len < len ? s->len : len);
 	}
 	buf[next] = s->proto ? s->proto : 17;
 	pkt_put_be16(buf + l4, s->sport ? s->sport : 547);
@@ -494,6 +519,34 @@ static const struct named cases[] = {
      false,
      SLOW},
     {"ICMPv6", {.ip6 = 1, .proto = 58}, false, SLOW},
+    /* router guard: every ICMPv6 goes to vnetd */
+    {"router advertisement", {.ip6 = 1, .icmp6 = 134}, true, SLOW},
+    {"redirect", {.ip6 = 1, .icmp6 = 137}, true, SLOW},
+    {"router advertisement behind hop-by-hop",
+     {.ip6 = 1, .icmp6 = 134, .ext = (const uint8_t[]){0, X_END}},
+     true,
+     SLOW},
+    {"redirect behind destination options",
+     {.ip6 = 1, .icmp6 = 137, .ext = (const uint8_t[]){60, X_END}},
+     true,
+     SLOW},
+    {"first fragment of a router advertisement",
+     {.ip6 = 1, .icmp6 = 134, .ext = (const uint8_t[]){44, X_END}, .frag = 1},
+     true,
+     SLOW},
+    {"first fragment of a redirect",
+     {.ip6 = 1, .icmp6 = 137, .ext = (const uint8_t[]){44, X_END}, .frag = 1},
+     true,
+     SLOW},
+    {"later fragment of a router advertisement",
+     {.ip6 = 1, .icmp6 = 134, .ext = (const uint8_t[]){44, X_END}, .frag = 8},
+     false,
+     SLOW},
+    {"router advertisement behind a tag",
+     {.ip6 = 1, .icmp6 = 134, .tag1 = Q},
+     true,
+     SLOW},
+    {"echo request", {.ip6 = 1, .icmp6 = 128}, false, SLOW},
     {"ADVERTISE type past the payload length",
      {.ip6 = 1, .plen = 8},
      false,
@@ -620,12 +673,24 @@ static void test_mutated6(void **state)
 	       0x9e3779b97f4a7c15ull);
 }
 
+/* The same for a router advertisement (the headers from the ethertype to
+ * the ICMPv6 type are 42 bytes), IPv6 TCP (which the fast path takes)
+ * mutated too: a byte from ICMPv6. */
+static void test_mutated_ra(void **state)
+{
+	need_bpf();
+	mutate(case_index("router advertisement"),
+	       case_index("IPv6 TCP from 547 to 546"), 43,
+	       0xd1b54a32d192ed03ull);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_named),
 	    cmocka_unit_test(test_mutated),
 	    cmocka_unit_test(test_mutated6),
+	    cmocka_unit_test(test_mutated_ra),
 	};
 
 	return cmocka_run_group_tests_name("vnic_fast_guard", tests,

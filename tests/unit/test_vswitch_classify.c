@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* test_vswitch_classify.c - the one-pass classifier (Ethernet, VLAN policy,
- * DHCP guard) against named frames, against a reference decoder of its own
- * written here from the rules (it calls none of the switch's helpers, so a
- * regression inside them shows), and against the three separate checks it
+ * DHCP and router guards) against named frames, against a reference decoder of
+ * its own written here from the rules (it calls none of the switch's helpers,
+ * so a regression inside them shows), and against the three separate checks it
  * replaces on the datapath, on every truncation and many mutations; its
  * burst form against the single one */
 #include <setjmp.h>
@@ -43,6 +43,8 @@ struct frame_spec {
 				 frag the fragment header's offset and M */
 	const uint8_t *ext;   /* IPv6 extension headers' types, X_END ends */
 	uint8_t xlen;	      /* their length field (not a fragment's) */
+	uint8_t icmp6;	      /* IPv6: ICMPv6 of this type (8 bytes: type,
+				 code, checksum, 4 more) instead of UDP */
 };
 
 /* Write IPv6 from @o on, as @s says; return the frame's length before the
@@ -77,6 +79,14 @@ static size_t build6(uint8_t *buf, size_t o, const struct frame_spec *s)
 			buf[o + 3] = (uint8_t)(s->xlen * 8 + 4);
 			o += (s->xlen + 1u) * 8;
 		}
+	}
+	if (s->icmp6) {
+		buf[next] = 58;
+		buf[o] = s->icmp6;
+		o += 8;
+		pkt_put_be16(buf + ip + 4,
+			     s->tot ? s->tot : (uint16_t)(o - ip - 40));
+		return o;
 	}
 	buf[next] = s->proto ? s->proto : 17;
 	pkt_put_be16(buf + o, s->sport ? s->sport : 547);
@@ -190,68 +200,83 @@ static bool ref_dhcp_server(const uint8_t *ip, size_t left)
 	return left - ihl >= 9 && ip[ihl + 8] == 2;
 }
 
-/* Whether @left bytes at @ip are a DHCPv6 server message: IPv6 (version
- * 6), looked at within its payload length; up to eight extension headers
- * (hop-by-hop, routing, fragment, authentication, destination options) are
- * skipped, a ninth or one cut short makes it one, a later fragment (offset
- * not 0) never is; then UDP from port 547 or to port 546, and then: a
+/* What the reference finds in an IPv6 packet. */
+enum ref6 { R6_NONE, R6_HIDDEN, R6_DHCP, R6_ROUTER };
+
+/* What @left bytes at @ip are: IPv6 (version 6), looked at within its
+ * payload length; up to eight extension headers (hop-by-hop, routing,
+ * fragment, authentication, destination options) are skipped, a ninth or
+ * one cut short hides the rest (R6_HIDDEN), a later fragment (offset not
+ * 0) is nothing.  Then UDP from port 547 or to port 546, and then: a
  * first fragment (M set), or a whole datagram whose type is ADVERTISE,
- * REPLY, RECONFIGURE, RELAY-REPL or DHCPV4-RESPONSE.  A first fragment cut
- * before the ports counts as one. */
-static bool ref_dhcp6_server(const uint8_t *ip, size_t left)
+ * REPLY, RECONFIGURE, RELAY-REPL or DHCPV4-RESPONSE: R6_DHCP; a first
+ * fragment cut before the ports too.  Or ICMPv6 of type 134 (router
+ * advertisement) or 137 (redirect), or a first fragment of ICMPv6 cut
+ * before its type or whose ICMPv6 header does not come right after the
+ * fragment header: R6_ROUTER. */
+static enum ref6 ref_ip6(const uint8_t *ip, size_t left)
 {
 	size_t at = 40, end;
-	bool first = false;
+	bool first = false, behind_frag = false;
 	unsigned n = 0;
 	uint8_t next;
 
 	if (left < 40 || ip[0] >> 4 != 6)
-		return false;
+		return R6_NONE;
 	end = 40 + (size_t)ref_be16(ip + 4);
 	if (end < left)
 		left = end;
 	next = ip[6];
-	while (next != 17) {
+	while (next != 17 && next != 58) {
 		size_t len;
 
 		if (next != 0 && next != 43 && next != 44 && next != 51 &&
 		    next != 60)
-			return false;
+			return R6_NONE;
 		if (n++ == 8 || left - at < 8)
-			return true;
+			return R6_HIDDEN;
+		behind_frag = false;
 		if (next == 44) {
 			if (ref_be16(ip + at + 2) >> 3)
-				return false;
+				return R6_NONE;
 			if (ip[at + 3] & 1)
 				first = true;
 			len = 8;
+			behind_frag = true;
 		} else if (next == 51) {
 			len = 4 * ((size_t)ip[at + 1] + 2);
 		} else {
 			len = 8 * ((size_t)ip[at + 1] + 1);
 		}
 		if (left - at < len)
-			return true;
+			return R6_HIDDEN;
 		next = ip[at];
 		at += len;
 	}
+	if (next == 58) {
+		if (left - at < 1)
+			return first ? R6_ROUTER : R6_NONE;
+		if (ip[at] == 134 || ip[at] == 137)
+			return R6_ROUTER;
+		return first && !behind_frag ? R6_ROUTER : R6_NONE;
+	}
 	if (left - at < 8)
-		return first;
+		return first ? R6_DHCP : R6_NONE;
 	if (ref_be16(ip + at) != 547 && ref_be16(ip + at + 2) != 546)
-		return false;
+		return R6_NONE;
 	if (first)
-		return true;
+		return R6_DHCP;
 	if (left - at < 9)
-		return false;
+		return R6_NONE;
 	switch (ip[at + 8]) {
 	case 2:
 	case 7:
 	case 10:
 	case 13:
 	case 21:
-		return true;
+		return R6_DHCP;
 	default:
-		return false;
+		return R6_NONE;
 	}
 }
 
@@ -260,14 +285,17 @@ static bool ref_dhcp6_server(const uint8_t *ip, size_t left)
  * group or all-zero source MAC; the port's VLAN policy on the tag's VID
  * (access: untagged or priority-tagged only; trunk: untagged to the native
  * VLAN, tagged to the native or an allowed one; none: any; VID 4095 never);
- * then, on a guarded port, a DHCP or DHCPv6 server message right after the
- * Ethernet
- * header, or behind up to four more 802.1Q, 802.1ad or 0x9100 tags, or
- * any frame with more tags than that. */
+ * then, on a port with the DHCP guard, a DHCP or DHCPv6 server message,
+ * on one with the router guard an IPv6 router's message, right after the
+ * Ethernet header, or behind up to four more 802.1Q, 802.1ad or 0x9100
+ * tags; any frame with more tags than that, or an IPv6 chain the guards
+ * cannot see through, is the DHCP guard's (the router guard's where the
+ * port has only that one). */
 static enum vsw_drop ref_classify(const uint8_t *f, uint32_t len, unsigned mtu,
-				  const struct ref_port *port, bool guard,
+				  const struct ref_port *port, unsigned guards,
 				  struct ref_out *o)
 {
+	enum vsw_drop hidden;
 	uint16_t type, vid = 0;
 	uint32_t l3 = 14;
 
@@ -305,36 +333,53 @@ static enum vsw_drop ref_classify(const uint8_t *f, uint32_t len, unsigned mtu,
 			return VSW_DROP_VLAN_NOT_ALLOWED;
 		o->vlan = vid;
 	}
-	if (!guard)
+	if (!guards)
 		return VSW_DROP_NONE;
-	/* Up to four more tags looked behind; a fifth is judged a server
-	 * message. */
+	hidden = guards & VSW_GUARD_DHCP ? VSW_DROP_DHCP_GUARD
+					 : VSW_DROP_ROUTER_GUARD;
+	/* Up to four more tags looked behind; a fifth hides the frame. */
 	for (unsigned tags = 0;
 	     type == 0x8100 || type == 0x88a8 || type == 0x9100; tags++) {
 		if (len - l3 < 4)
 			return VSW_DROP_NONE;
 		if (tags == 4)
-			return VSW_DROP_DHCP_GUARD;
+			return hidden;
 		type = ref_be16(f + l3 + 2);
 		l3 += 4;
 	}
-	if (type == 0x0800 && ref_dhcp_server(f + l3, len - l3))
+	if (type == 0x0800 && (guards & VSW_GUARD_DHCP) &&
+	    ref_dhcp_server(f + l3, len - l3))
 		return VSW_DROP_DHCP_GUARD;
-	if (type == 0x86dd && ref_dhcp6_server(f + l3, len - l3))
-		return VSW_DROP_DHCP_GUARD;
-	return VSW_DROP_NONE;
+	if (type != 0x86dd)
+		return VSW_DROP_NONE;
+	switch (ref_ip6(f + l3, len - l3)) {
+	case R6_HIDDEN:
+		return hidden;
+	case R6_DHCP:
+		return guards & VSW_GUARD_DHCP ? VSW_DROP_DHCP_GUARD
+					       : VSW_DROP_NONE;
+	case R6_ROUTER:
+		return guards & VSW_GUARD_ROUTER ? VSW_DROP_ROUTER_GUARD
+						 : VSW_DROP_NONE;
+	default:
+		return VSW_DROP_NONE;
+	}
 }
 
 /* The answer of the three separate checks, in the datapath's old order. */
 static enum vsw_drop separate(struct pkt *p, unsigned mtu,
-			      const struct vsw_vlan *v, bool guard)
+			      const struct vsw_vlan *v, unsigned guards)
 {
 	enum vsw_drop why = vsw_parse(p, mtu);
 
 	if (why == VSW_DROP_NONE)
 		why = vsw_vlan_ingress(v, p);
-	if (why == VSW_DROP_NONE && guard && vsw_is_dhcp_server_msg(p))
+	if (why == VSW_DROP_NONE && (guards & VSW_GUARD_DHCP) &&
+	    vsw_is_dhcp_server_msg(p))
 		why = VSW_DROP_DHCP_GUARD;
+	if (why == VSW_DROP_NONE && (guards & VSW_GUARD_ROUTER) &&
+	    vsw_is_router_msg(p))
+		why = VSW_DROP_ROUTER_GUARD;
 	return why;
 }
 
@@ -349,7 +394,7 @@ static const char *drop_name(enum vsw_drop why)
  * exactly @len bytes, so a read past the frame's end is an error under
  * AddressSanitizer. */
 static enum vsw_drop both(const uint8_t *frame, uint32_t len, unsigned mtu,
-			  const struct vsw_vlan *v, bool guard)
+			  const struct vsw_vlan *v, unsigned guards)
 {
 	uint8_t *a = malloc(len ? len : 1), *b = malloc(len ? len : 1),
 		*c = malloc(len ? len : 1);
@@ -361,14 +406,16 @@ static enum vsw_drop both(const uint8_t *frame, uint32_t len, unsigned mtu,
 	memcpy(a, frame, len);
 	memcpy(b, frame, len);
 	memcpy(c, frame, len);
-	ra = vsw_classify(&pa, mtu, v, guard);
-	rb = separate(&pb, mtu, v, guard);
-	rc = ref_classify(c, len, mtu, &port, guard, &o);
+	ra = vsw_classify(&pa, mtu, v, guards);
+	rb = separate(&pb, mtu, v, guards);
+	rc = ref_classify(c, len, mtu, &port, guards, &o);
 	if (ra != rc || ra != rb)
-		fail_msg("len %u: classify %s, reference %s, separate checks "
-			 "%s",
-			 len, drop_name(ra), drop_name(rc), drop_name(rb));
-	if (ra == VSW_DROP_NONE || ra == VSW_DROP_DHCP_GUARD) {
+		fail_msg("len %u, guards %u: classify %s, reference %s, "
+			 "separate checks %s",
+			 len, guards, drop_name(ra), drop_name(rc),
+			 drop_name(rb));
+	if (ra == VSW_DROP_NONE || ra == VSW_DROP_DHCP_GUARD ||
+	    ra == VSW_DROP_ROUTER_GUARD) {
 		assert_int_equal(pa.tagged, o.tagged);
 		assert_int_equal(pa.ethertype, o.ethertype);
 		assert_int_equal(pa.l3_ofs, o.l3_ofs);
@@ -387,13 +434,20 @@ static enum vsw_drop both(const uint8_t *frame, uint32_t len, unsigned mtu,
 struct classify_case {
 	const char *what;
 	struct frame_spec f;
-	int mode; /* the ingress port's: VSW_VLAN_* */
-	bool guard;
+	int mode;	/* the ingress port's: VSW_VLAN_* */
+	unsigned guard; /* its VSW_GUARD_* (true: the DHCP guard) */
 	enum vsw_drop want;
 };
 
 #define NONE   VSW_DROP_NONE
 #define GUARD  VSW_DROP_DHCP_GUARD
+#define RGUARD VSW_DROP_ROUTER_GUARD
+#define RG     VSW_GUARD_ROUTER
+#define BOTH   (VSW_GUARD_DHCP | VSW_GUARD_ROUTER)
+#define RA     134
+#define REDIR  137
+/* ICMPv6 behind a fragment header: a first fragment (M set) */
+#define FRAG1  ((const uint8_t[]){44, X_END})
 #define TRUNK  VSW_VLAN_TRUNK
 #define ACCESS VSW_VLAN_ACCESS
 #define ANY    VSW_VLAN_NONE
@@ -754,6 +808,153 @@ static const struct classify_case cases[] = {
      VSW_DROP_BAD_SRC_MAC},
     {"runt", {.cut = 30}, ANY, true, VSW_DROP_RUNT},
     {"tagged runt", {.vid = 10, .cut = 31}, TRUNK, true, VSW_DROP_RUNT},
+    /* router guard (RFC 6105; RFC 7113 for extension headers) */
+    {"router advertisement, router-guarded port",
+     {.ip6 = 1, .icmp6 = RA},
+     ANY,
+     RG,
+     RGUARD},
+    {"router advertisement, both guards",
+     {.ip6 = 1, .icmp6 = RA},
+     ANY,
+     BOTH,
+     RGUARD},
+    {"router advertisement, DHCP guard only",
+     {.ip6 = 1, .icmp6 = RA},
+     ANY,
+     true,
+     NONE},
+    {"router advertisement, router-trusted port",
+     {.ip6 = 1, .icmp6 = RA},
+     ANY,
+     0,
+     NONE},
+    {"redirect", {.ip6 = 1, .icmp6 = REDIR}, ANY, RG, RGUARD},
+    {"router solicitation (133)", {.ip6 = 1, .icmp6 = 133}, ANY, BOTH, NONE},
+    {"neighbour advertisement (136)",
+     {.ip6 = 1, .icmp6 = 136},
+     ANY,
+     BOTH,
+     NONE},
+    {"echo request (128)", {.ip6 = 1, .icmp6 = 128}, ANY, BOTH, NONE},
+    {"DHCPv6 ADVERTISE, router guard only", {.ip6 = 1}, ANY, RG, NONE},
+    {"router advertisement behind hop-by-hop",
+     {.ip6 = 1, .icmp6 = RA, .ext = (const uint8_t[]){0, X_END}},
+     ANY,
+     RG,
+     RGUARD},
+    {"redirect behind routing, authentication and destination options",
+     {.ip6 = 1,
+      .icmp6 = REDIR,
+      .xlen = 1,
+      .ext = (const uint8_t[]){43, 51, 60, X_END}},
+     ANY,
+     BOTH,
+     RGUARD},
+    {"router advertisement behind eight extension headers",
+     {.ip6 = 1,
+      .icmp6 = RA,
+      .ext = (const uint8_t[]){0, 60, 43, 60, 60, 60, 60, 60, X_END}},
+     ANY,
+     RG,
+     RGUARD},
+    {"echo behind nine extension headers: deeper than the guard looks",
+     {.ip6 = 1,
+      .icmp6 = 128,
+      .ext = (const uint8_t[]){0, 60, 43, 60, 60, 60, 60, 60, 60, X_END}},
+     ANY,
+     RG,
+     RGUARD},
+    {"nine extension headers, both guards: the DHCP guard's",
+     {.ip6 = 1,
+      .icmp6 = 128,
+      .ext = (const uint8_t[]){0, 60, 43, 60, 60, 60, 60, 60, 60, X_END}},
+     ANY,
+     BOTH,
+     GUARD},
+    {"echo, hop-by-hop past the payload length",
+     {.ip6 = 1, .icmp6 = 128, .ext = (const uint8_t[]){0, X_END}, .tot = 4},
+     ANY,
+     RG,
+     RGUARD},
+    {"router advertisement type past the payload length",
+     {.ip6 = 1, .icmp6 = RA, .ext = (const uint8_t[]){0, X_END}, .tot = 8},
+     ANY,
+     RG,
+     NONE},
+    {"router advertisement, payload length past the frame",
+     {.ip6 = 1, .icmp6 = RA, .tot = 0xffff},
+     ANY,
+     RG,
+     RGUARD},
+    {"ICMPv6 without a type byte",
+     {.ip6 = 1, .icmp6 = RA, .cut = 8},
+     ANY,
+     RG,
+     NONE},
+    {"first fragment of a router advertisement",
+     {.ip6 = 1, .icmp6 = RA, .ext = FRAG1, .frag = 1},
+     ANY,
+     RG,
+     RGUARD},
+    {"first fragment of an echo right behind the fragment header",
+     {.ip6 = 1, .icmp6 = 128, .ext = FRAG1, .frag = 1},
+     ANY,
+     RG,
+     NONE},
+    {"first fragment of an echo behind destination options",
+     {.ip6 = 1,
+      .icmp6 = 128,
+      .ext = (const uint8_t[]){44, 60, X_END},
+      .frag = 1},
+     ANY,
+     RG,
+     RGUARD},
+    {"first fragment of ICMPv6 cut before its type",
+     {.ip6 = 1, .icmp6 = RA, .ext = FRAG1, .frag = 1, .cut = 8},
+     ANY,
+     RG,
+     RGUARD},
+    {"first fragment whose chain goes on past it",
+     {.ip6 = 1,
+      .icmp6 = 128,
+      .ext = (const uint8_t[]){44, 60, X_END},
+      .frag = 1,
+      .cut = 12},
+     ANY,
+     RG,
+     RGUARD},
+    {"atomic fragment of a router advertisement",
+     {.ip6 = 1, .icmp6 = RA, .ext = FRAG1},
+     ANY,
+     RG,
+     RGUARD},
+    {"later fragment (offset 8) of a router advertisement",
+     {.ip6 = 1, .icmp6 = RA, .ext = FRAG1, .frag = 8 | 1},
+     ANY,
+     RG,
+     NONE},
+    {"tagged router advertisement, guarded trunk",
+     {.ip6 = 1, .icmp6 = RA, .vid = 10},
+     TRUNK,
+     RG,
+     RGUARD},
+    {"router advertisement behind 802.1ad and 802.1Q tags",
+     {.ip6 = 1, .icmp6 = RA, .more = (const uint16_t[]){0x88a8, 0x8100, 0}},
+     ANY,
+     RG,
+     RGUARD},
+    {"five more tags, router guard only",
+     {.more = (const uint16_t[]){0x88a8, 0x8100, 0x9100, 0x8100, 0x8100, 0}},
+     ANY,
+     RG,
+     RGUARD},
+    {"DHCP OFFER, router guard only", {0}, ANY, RG, NONE},
+    {"router advertisement on an access port: the tag first",
+     {.ip6 = 1, .icmp6 = RA, .vid = 10},
+     ACCESS,
+     RG,
+     VSW_DROP_VLAN_TAGGED},
 };
 
 static void port_vlan(struct vsw_vlan *v, int mode)
@@ -788,7 +989,11 @@ static void test_classify_table(void **state)
 	}
 }
 
-/* Every prefix of every case, both guard settings and every port mode. */
+/* The guard settings the truncations and mutations run with. */
+static const unsigned guard_sets[] = {0, VSW_GUARD_DHCP, VSW_GUARD_ROUTER,
+				      VSW_GUARD_DHCP | VSW_GUARD_ROUTER};
+
+/* Every prefix of every case, every guard setting and every port mode. */
 static void test_classify_truncated(void **state)
 {
 	static const int modes[] = {ANY, ACCESS, TRUNK};
@@ -802,9 +1007,10 @@ static void test_classify_truncated(void **state)
 
 			port_vlan(&v, modes[m]);
 			for (uint32_t l = 0; l <= len; l++) {
-				both(buf, l, 1500, &v, true);
-				both(buf, l, 1500, &v, false);
-				both(buf, l, 20, &v, true); /* oversize */
+				for (size_t g = 0; g < ARRAY_SIZE(guard_sets);
+				     g++)
+					both(buf, l, 1500, &v, guard_sets[g]);
+				both(buf, l, 20, &v, BOTH); /* oversize */
 			}
 		}
 	}
@@ -816,7 +1022,7 @@ static void test_classify_mutated(void **state)
 {
 	static const int modes[] = {ANY, ACCESS, TRUNK};
 	uint64_t x = 0x9e3779b97f4a7c15ull;
-	unsigned guarded = 0;
+	unsigned guarded = 0, routers = 0;
 
 	for (unsigned round = 0; round < 20000; round++) {
 		const struct classify_case *c =
@@ -832,9 +1038,21 @@ static void test_classify_mutated(void **state)
 			buf[(x >> 8) % len] = (uint8_t)(x >> 40);
 		}
 		port_vlan(&v, modes[(x >> 3) % 3]);
-		guarded += both(buf, len, 1500, &v, true) == GUARD;
+		switch (both(buf, len, 1500, &v,
+			     guard_sets[(x >> 5) % ARRAY_SIZE(guard_sets)])) {
+		case GUARD:
+			guarded++;
+			break;
+		case RGUARD:
+			routers++;
+			break;
+		default:
+			break;
+		}
 	}
-	assert_true(guarded > 0); /* some mutations keep a server message */
+	/* some mutations keep a server message, some a router's */
+	assert_true(guarded > 0);
+	assert_true(routers > 0);
 }
 
 /* The burst form answers frame by frame as the single one. */
@@ -856,9 +1074,9 @@ static void test_classify_burst(void **state)
 		pp[i] = &pk[i];
 	}
 	memset(why, 0xff, sizeof(why));
-	vsw_classify_burst(pp, N, 1500, &v, true, why);
+	vsw_classify_burst(pp, N, 1500, &v, BOTH, why);
 	for (unsigned i = 0; i < N; i++) {
-		enum vsw_drop want = vsw_classify(&single[i], 1500, &v, true);
+		enum vsw_drop want = vsw_classify(&single[i], 1500, &v, BOTH);
 
 		if (why[i] != want)
 			fail_msg("%s: burst %u, single %u", cases[i].what,
