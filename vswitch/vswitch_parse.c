@@ -215,6 +215,15 @@ static inline __attribute__((always_inline)) bool ip6_guarded(unsigned nh)
 	return nh < 64 && ((IP6_GUARDED >> nh) & 1);
 }
 
+/* How a frame the guards cannot see through (@guards: the port's
+ * VSW_GUARD_* bits, at least one) is judged: a DHCP server message, or a
+ * router's message on a port with the router guard only. */
+static inline enum vsw_drop guard_hidden(unsigned guards)
+{
+	return guards & VSW_GUARD_DHCP ? VSW_DROP_DHCP_GUARD
+				       : VSW_DROP_ROUTER_GUARD;
+}
+
 /* Whether the ICMPv6 message at @c (the payload's rest) is a router's:
  * @first_frag: it is in a first fragment; @after_frag: its header starts
  * the fragmentable part (the fragment header comes right before it). */
@@ -238,33 +247,19 @@ icmp6_router(struct pkt_cursor *c, bool first_frag, bool after_frag)
 }
 
 /* Which guard, if any, the IPv6 packet at @l3, @left bytes to the frame's
- * end (guest-controlled), falls under: a DHCPv6 server message or a
- * router's ICMPv6 message (@guards: the port's VSW_GUARD_* bits, at least
- * one); @super: it is a UDP super-frame (USO).  The next-header byte is
- * looked at first: TCP and the rest of the upper layers cost one test of
- * it. */
+ * end (guest-controlled; at least the fixed header), falls under: a
+ * DHCPv6 server message or a router's ICMPv6 message (@guards: the port's
+ * VSW_GUARD_* bits, at least one); @super: it is a UDP super-frame
+ * (USO). */
 static inline __attribute__((always_inline)) enum vsw_drop
-ipv6_guard(const uint8_t *l3, size_t left, bool super, unsigned guards)
+ipv6_guard_walk(const uint8_t *l3, size_t left, bool super, unsigned guards)
 {
-	/* What a chain the guards cannot see through is judged. */
-	enum vsw_drop hidden = guards & VSW_GUARD_DHCP ? VSW_DROP_DHCP_GUARD
-						       : VSW_DROP_ROUTER_GUARD;
 	struct pkt_cursor c;
 	const uint8_t *h, *udp, *msg;
 	bool first_frag = false, after_frag = false;
-	uint8_t next;
+	uint8_t next = l3[6];
 	size_t plen;
 
-	/* TCP and the rest end at one test of the next header. */
-	if (left < 40 || !ip6_guarded(l3[6]) || l3[0] >> 4 != 6)
-		return VSW_DROP_NONE;
-	next = l3[6];
-	/* UDP right after the header between other ports (or cut before
-	 * them), the common case, ends here too: cut to the payload length,
-	 * its header goes or stays the same. */
-	if (next == 17 && (left < 44 || (pkt_get_be16(l3 + 40) != 547 &&
-					 pkt_get_be16(l3 + 42) != 546)))
-		return VSW_DROP_NONE;
 	/* Bytes past the payload length are padding the receiver throws
 	 * away (a super-frame's length is the sender's business).  A
 	 * jumbogram's payload length is 0: its hop-by-hop header then lies
@@ -279,10 +274,10 @@ ipv6_guard(const uint8_t *l3, size_t left, bool super, unsigned guards)
 		/* A chain longer than the guard looks, or one that does not
 		 * end within the payload, could hide anything (RFC 7113). */
 		if (n == VSW_GUARD_EXTS)
-			return hidden;
+			return guard_hidden(guards);
 		h = pkt_peek(&c, 8);
 		if (!h)
-			return hidden;
+			return guard_hidden(guards);
 		after_frag = next == 44;
 		if (after_frag) {
 			/* Later fragments have no upper-layer header (see
@@ -294,7 +289,7 @@ ipv6_guard(const uint8_t *l3, size_t left, bool super, unsigned guards)
 		}
 		len = pkt_ip6_ext_len(next, h);
 		if (!pkt_pull(&c, len))
-			return hidden;
+			return guard_hidden(guards);
 		next = h[0];
 		if (!ip6_guarded(next))
 			return VSW_DROP_NONE;
@@ -325,6 +320,22 @@ ipv6_guard(const uint8_t *l3, size_t left, bool super, unsigned guards)
 		   : VSW_DROP_NONE;
 }
 
+/* ipv6_guard_walk() where it may find something: TCP and the rest of the
+ * upper layers end at one test of the next header, UDP right after the
+ * header between other ports (or cut before them), the common case, at a
+ * test of its ports (cut to the payload length, its header goes or stays
+ * the same). */
+static inline __attribute__((always_inline)) enum vsw_drop
+ipv6_guard(const uint8_t *l3, size_t left, bool super, unsigned guards)
+{
+	if (left < 40 || !ip6_guarded(l3[6]) || l3[0] >> 4 != 6)
+		return VSW_DROP_NONE;
+	if (l3[6] == 17 && (left < 44 || (pkt_get_be16(l3 + 40) != 547 &&
+					  pkt_get_be16(l3 + 42) != 546)))
+		return VSW_DROP_NONE;
+	return ipv6_guard_walk(l3, left, super, guards);
+}
+
 /* Which guard, if any, a classified frame falls under (@guards: the
  * port's VSW_GUARD_* bits, at least one): IPv4 or IPv6 at l3_ofs, or
  * behind more tags (an access port takes the outer tag off, a guest's VLAN
@@ -345,8 +356,7 @@ guard_frame(const struct pkt *p, unsigned guards)
 		if (left < 4)
 			return VSW_DROP_NONE; /* a tag and no frame behind */
 		if (tags == VSW_GUARD_TAGS)
-			return guards & VSW_GUARD_DHCP ? VSW_DROP_DHCP_GUARD
-						       : VSW_DROP_ROUTER_GUARD;
+			return guard_hidden(guards);
 		type = pkt_get_be16(l3 + 2);
 		l3 += 4;
 		left -= 4;
