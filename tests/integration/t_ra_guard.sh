@@ -3,7 +3,8 @@
 # on an untrusted veth port is blocked and counted as router_guard, and a
 # host that takes RAs (accept_ra=2) gets neither a default route nor a
 # SLAAC address from it; once the port is --router-trusted (the DHCP guard
-# untouched: a router need not be a DHCP server) the host gets both.
+# untouched: a router need not be a DHCP server) the host gets both, also
+# after vnetd restarts; --no-router-trusted guards it again.
 . "$(dirname "$0")/lib.sh"
 need_root
 command -v dnsmasq >/dev/null || skip "dnsmasq (package dnsmasq-base) not installed"
@@ -79,9 +80,20 @@ g2=$(drops router_guard)
 [ "$g2" = "$g1" ] || fail "a trusted port's RAs counted as router_guard: $g1 -> $g2"
 log "--router-trusted: the host took $(took | tr -s ' \n' ' ')"
 
-# Guarded again: no new RA counts as taken (the drops grow).
-vnetctl port set "vr$S" --no-router-trusted >/dev/null || fail "unset trusted"
+# The trust is kept in the state file: after a restart RAs still pass.
+stop_vnetd
+start_vnetd
+[ "$(jget '.router_trusted' port show "vr$S")" = true ] ||
+	fail "router_trusted lost over a restart"
 solicit
 sleep 2
-[ "$(drops router_guard)" -gt "$g2" ] || fail "--no-router-trusted: RAs pass"
+[ "$(drops router_guard)" = 0 ] || fail "restarted: a trusted port's RAs dropped"
+
+# Guarded again: the RAs are dropped again.
+vnetctl port set "vr$S" --no-router-trusted >/dev/null || fail "unset trusted"
+[ "$(jget '.router_trusted // false' port show "vr$S")" = false ] ||
+	fail "port show: still router-trusted"
+solicit
+sleep 2
+[ "$(drops router_guard)" -gt 0 ] || fail "--no-router-trusted: RAs pass"
 pass

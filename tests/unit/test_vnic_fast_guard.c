@@ -379,11 +379,13 @@ static uint32_t build(uint8_t *buf, size_t room, const struct spec *s)
 static void check(const char *what, uint32_t len, const struct verdict *v)
 {
 	if (v->server && v->redirected)
-		fail_msg("%s (%u bytes): a DHCP server message for the switch, "
+		fail_msg("%s (%u bytes): a DHCP server or router message for "
+			 "the switch, "
 			 "redirected by the fast path",
 			 what, len);
 	if (v->server && v->hidden)
-		fail_msg("%s (%u bytes): a DHCP server message for the switch, "
+		fail_msg("%s (%u bytes): a DHCP server or router message for "
+			 "the switch, "
 			 "hidden from vnetd by the socket filter",
 			 what, len);
 	/* The two programs take one decision. */
