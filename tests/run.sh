@@ -79,7 +79,7 @@ if [ "${QUICK:-0}" != 1 ]; then
 	check format-check clang-format
 	check cppcheck cppcheck
 	stage "asan+ubsan" $MAKE asan
-	stage "fuzz" env FUZZ_SECONDS="${FUZZ_SECONDS:-6}" sh tests/fuzz/run.sh
+	stage "fuzz" env FUZZ_SECONDS="${FUZZ_SECONDS:-5}" sh tests/fuzz/run.sh
 fi
 # 6. the administrator's tests (tests/admin: the Debian package, libvirt;
 # about 5 minutes): ADMIN=1 always, ADMIN=0 never, by default only when

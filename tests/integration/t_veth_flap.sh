@@ -7,6 +7,7 @@
 # once the loop stops.  Where BPF cannot load (VNETD_FAST_FAIL_LOADS, a
 # test hook), the warning is not repeated at every cycle.
 # vnet-test: alone
+# vnet-test: no-sanitizer counts deletions per second against vnetd's backoff; losing and remaking a veth port runs under the sanitizers in t_veth_recreate
 . "$(dirname "$0")/lib.sh"
 need_root
 start_vnetd

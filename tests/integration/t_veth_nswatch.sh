@@ -7,6 +7,7 @@
 # directory of this test instead of /run/netns, which other tests use (on
 # tmpfs: some 16000 files are made there in a blink).
 # vnet-test: alone
+# vnet-test: no-sanitizer the same watch events as t_veth_recreate, which runs under the sanitizers, plus an overflow of some 16000 files
 . "$(dirname "$0")/lib.sh"
 need_root
 W=/dev/shm/vnet-nswatch.$S
