@@ -359,7 +359,10 @@ static bool gso_lengths_ok(const uint8_t *f, size_t len,
  * and headers that match its type, IP and UDP lengths that count the frame's
  * bytes and a correct IPv4 header checksum (a receiving stack drops or trims
  * frames without), so that any egress can be given it whole or cut.  The
- * frame may live in guest memory: segmentation parses it again.
+ * frame may live in guest memory: segmentation parses it again.  A frame
+ * with a GSO type but no more payload than gso_size (packetdrill's, or a
+ * stack's that sets the type on every frame of a flow) passes the same
+ * checks and is then taken as a plain frame with a partial checksum.
  *
  * Return: VNET_HDR_OK, or why the frame must be dropped
  */
@@ -412,7 +415,7 @@ enum vnet_hdr_err vnet_hdr_to_pkt(const struct virtio_net_hdr *h,
 		return VNET_HDR_ERR_OFFLOAD_NOT_NEGOTIATED;
 	if (len > PKT_GSO_MAX_FRAME)
 		return VNET_HDR_ERR_GSO_TOO_BIG;
-	if (!mss || mss > len)
+	if (!mss)
 		return VNET_HDR_ERR_BAD_GSO_SIZE;
 	if (l4_frame_parse(p->data, len, &t) ||
 	    (ol.gso_type == PKT_GSO_TCPV4 && t.v6) ||
@@ -425,6 +428,16 @@ enum vnet_hdr_err vnet_hdr_to_pkt(const struct virtio_net_hdr *h,
 		return VNET_HDR_ERR_GSO_BAD_LENGTH;
 	if (!t.v6 && csum_fold(csum_partial(p->data + t.l3, t.l4 - t.l3, 0)))
 		return VNET_HDR_ERR_GSO_BAD_IP_CSUM;
+	/* No more payload than one segment's: not a super-frame (Linux's
+	 * virtio_net_hdr_to_skb() drops the GSO fields of such a frame too),
+	 * but a plain frame with its partial checksum, which no egress cuts
+	 * into one segment and no gso_size rule below is about. */
+	if (len - t.hdrs <= mss) {
+		ol.gso_type = PKT_GSO_NONE;
+		ol.flags = PKT_OL_NEEDS_CSUM;
+		p->ol = ol;
+		return VNET_HDR_OK;
+	}
 	if (t.hdrs + mss > PKT_MAX_FRAME)
 		return VNET_HDR_ERR_BAD_GSO_SIZE; /* segments fit no buffer */
 	/* One frame may not turn into more segments than a peer's stack

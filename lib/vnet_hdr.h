@@ -30,7 +30,7 @@
 	X(CSUM_OUT_OF_FRAME, "csum_out_of_frame",                             \
 	  "checksum start or offset outside the frame or on a judged header") \
 	X(BAD_GSO_SIZE, "bad_gso_size",                                       \
-	  "gso_size 0, larger than the frame, or too many segments")          \
+	  "gso_size 0, segments over a buffer, or too many segments")         \
 	X(GSO_TOO_BIG, "gso_too_big", "super-frame larger than 64 KB")        \
 	X(GSO_BAD_FRAME, "gso_bad_frame",                                     \
 	  "super-frame whose headers do not match its GSO type")              \

@@ -3,13 +3,17 @@
  * frame crosses the switch: the ingress check against the sender's offload
  * set, the egress header, segmentation and checksum completion for an
  * egress without the offload; a super-frame accepted must be one a
- * receiving stack takes whole (IP and UDP lengths, IPv4 header checksum).
+ * receiving stack takes whole (IP and UDP lengths, IPv4 header checksum),
+ * and a frame with a GSO type taken as a plain frame must be one whose
+ * payload fits one segment, with the same checks passed.
  *
  * Input: 10 bytes of virtio_net_hdr, one byte of the sender's VNET_OL_* set,
  * one of the egress's, one of flags (bit 0: the frame is in foreign memory,
  * bit 1: leave with a VLAN tag, bit 2: the sender changes a header byte,
  * 12 + 4 * (flags >> 3), between the calls that cut a super-frame, as a
  * guest may), then the frame. */
+#include <endian.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,11 +25,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct pkt_pool *pool;
 
-/* A super-frame accepted is one a receiving stack takes whole as it is: its
- * IPv4 header checksum is right and its IP and UDP lengths count the
- * frame's bytes (read here without lib/'s parser: the L4 header is where
- * the accepted checksum starts). */
-static void check_whole(const struct pkt *p)
+/* A frame accepted with a GSO type is one a receiving stack takes whole as
+ * it is: its IPv4 header checksum is right and its IP and UDP lengths count
+ * the frame's bytes (read here without lib/'s parser: the L4 header is
+ * where the accepted checksum starts).  @udp: the type is UDP_L4. */
+static void check_whole(const struct pkt *p, bool udp)
 {
 	const uint8_t *f = p->data;
 	size_t l3 = f[12] == 0x81 && f[13] == 0 ? 18 : 14;
@@ -47,8 +51,23 @@ static void check_whole(const struct pkt *p)
 		if (sum != 0xffff)
 			abort();
 	}
-	if (p->ol.gso_type == PKT_GSO_UDP_L4 &&
-	    (size_t)(f[l4 + 4] << 8 | f[l4 + 5]) != len - l4)
+	if (udp && (size_t)(f[l4 + 4] << 8 | f[l4 + 5]) != len - l4)
+		abort();
+}
+
+/* A frame whose header has a GSO type but that was taken as a plain frame:
+ * its payload fits one gso_size segment, its partial checksum is the L4
+ * one, and no segmentation state is left for an egress to act on. */
+static void check_one_segment(const struct pkt *p,
+			      const struct virtio_net_hdr *h, bool udp)
+{
+	size_t l4 = p->ol.csum_start, hdrs;
+
+	if (p->ol.flags != PKT_OL_NEEDS_CSUM || p->ol.gso_size ||
+	    p->ol.csum_offset != (udp ? 6 : 16) || l4 + (udp ? 8 : 20) > p->len)
+		abort();
+	hdrs = l4 + (udp ? 8 : (size_t)(p->data[l4 + 12] >> 4) * 4);
+	if (hdrs > p->len || p->len - hdrs > le16toh(h->gso_size))
 		abort();
 }
 
@@ -59,6 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pkt p = {0}, *out[8], *c;
 	unsigned allowed, caps, flags;
 	size_t off = 0, pay = 0;
+	unsigned gso;
+	bool udp;
 
 	if (!pool)
 		pool = pkt_pool_create(64);
@@ -79,8 +100,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (p.len >= 16 && frame[12] == 0x81 && frame[13] == 0)
 		p.tagged = 1;
-	if (p.ol.gso_type)
-		check_whole(&p);
+	gso = h.gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
+	udp = gso == 5; /* UDP_L4 */
+	if (gso != VIRTIO_NET_HDR_GSO_NONE)
+		check_whole(&p, udp);
+	if (gso != VIRTIO_NET_HDR_GSO_NONE && !p.ol.gso_type)
+		check_one_segment(&p, &h, udp);
+	/* A super-frame kept is one of more than one segment. */
+	if (p.ol.gso_type && p.len - p.ol.hdr_len <= p.ol.gso_size)
+		abort();
 	if (vnet_hdr_fits(&p, caps)) {
 		vnet_hdr_from_pkt(&p, flags & 2 ? 5 : 0, &oh);
 		return 0;

@@ -11,11 +11,23 @@
  *	connect, set up a queue pair, then make one round trip
  *	(GET_QUEUE_NUM: the backend has handled every earlier message when
  *	it answers); prints "handshake N us", exit 0 on success
- *   vnet-vu-peer badhdr SOCK nonego|csum|gso0|gsobig|toobig|mismatch
- *	negotiate checksum and TSO offloads (not for nonego), then send one
- *	TCP frame whose virtio-net header is wrong in the named way; exit 0
- *	when the backend took it and kept the connection (a bad header is a
- *	dropped frame, not a broken queue), 1 otherwise
+ *   vnet-vu-peer badhdr SOCK KIND WHOLE CUT
+ *	connect two receiving frontends, WHOLE (taking checksum, TSO and
+ *	USO offloads) and CUT (none); on SOCK negotiate checksum, TSO and
+ *	USO offloads (not for nonego), then send one frame with a
+ *	virtio-net header, its IP lengths and IPv4 header checksum right
+ *	but for the KIND's fault: nonego, csum (start past the frame), gso0,
+ *	gsotiny (gso_size 40), toobig (70000 bytes), mismatch (TSO6 type on
+ *	IPv4), ip4short/ip4long (IPv4 total length 1 short/long), ip6len
+ *	(TSO6, payload length 8 short), udplen (USO, UDP length 1 long),
+ *	ipcsum (IPv4 header checksum) -- or none: tso4 (20000-byte TCPv4
+ *	super-frame), uso (8000-byte UDPv4 one), onesegment (TCPv4, 1000
+ *	bytes of payload under a gso_size of 1448).  Exit 0 when the backend
+ *	took it and kept the connection, and a bad frame reached neither
+ *	receiver in 300 ms, or a good one reached WHOLE whole (the same
+ *	bytes; a one-segment frame as a plain frame with its partial
+ *	checksum) and CUT as its segments, each with finished lengths and
+ *	checksums, the payload complete; 1 otherwise
  *   vnet-vu-peer ping SOCK MAC IP PEER_IP COUNT
  *	answer ARP for IP and count ICMP echo replies from PEER_IP to our
  *	requests; prints "replies N"
@@ -50,6 +62,8 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/virtio_net.h>
 
 #include "lib/pkt.h"
 #include "lib/util.h"
@@ -110,37 +124,364 @@ static int evil(const char *sock, const char *kind)
 	return wait_closed(f.sock, 5000);
 }
 
-/* A TCPv4 frame of @len bytes after a virtio-net header, at @b. */
-static void tcp4_frame(uint8_t *b, size_t len)
-{
-	uint8_t *ip = b + 14, *tcp = b + 34;
+/* ---- badhdr: hostile and good virtio-net headers on transmit ---- */
 
-	memset(b, 0, len);
+enum gso_l4 { G_TCP4, G_TCP6, G_UDP4 };
+
+/* Where the parts of a frame gso_frame() built lie. */
+struct gso_shape {
+	enum gso_l4 k;
+	size_t l4, hdrs, len;
+};
+
+/* A frame of @len bytes (at most 0xffff after the Ethernet header count in
+ * its IP length) as a guest's stack sends one with a virtio-net header:
+ * broadcast, IP and UDP lengths that count its bytes, a right IPv4 header
+ * checksum, the pseudo-header sum in the L4 checksum field (a partial
+ * checksum), payload bytes in a pattern. */
+static void gso_frame(uint8_t *b, enum gso_l4 k, size_t len,
+		      struct gso_shape *g)
+{
+	bool v6 = k == G_TCP6, udp = k == G_UDP4;
+	uint8_t *ip = b + 14, *l4 = b + (v6 ? 54 : 34);
+	size_t l4len = len - (size_t)(l4 - b);
+	uint32_t sum;
+
+	g->k = k;
+	g->l4 = (size_t)(l4 - b);
+	g->hdrs = g->l4 + (udp ? 8 : 20);
+	g->len = len;
+	memset(b, 0, g->hdrs);
 	memset(b, 0xff, 6);
 	memcpy(b + 6, "\x02\x00\x00\x00\x0b\xad", 6);
-	pkt_put_be16(b + 12, ETHERTYPE_IPV4);
-	ip[0] = 0x45;
-	pkt_put_be16(ip + 2, (uint16_t)(len - 14 > 0xffff ? 0xffff : len - 14));
-	ip[8] = 64;
-	ip[9] = 6;
-	tcp[12] = 5 << 4;
+	pkt_put_be16(b + 12, v6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4);
+	if (v6) {
+		ip[0] = 0x60;
+		pkt_put_be16(ip + 4, (uint16_t)(len - 54));
+		ip[6] = 6;
+		ip[7] = 64;
+		memcpy(ip + 8, "\xfd\x00\x0b\xad", 4);
+		ip[23] = 1;
+		memcpy(ip + 24, "\xfd\x00\x0b\xad", 4);
+		ip[39] = 2;
+		sum = csum_partial(ip + 8, 32, 0);
+	} else {
+		ip[0] = 0x45;
+		pkt_put_be16(ip + 2,
+			     (uint16_t)(len - 14 > 0xffff ? 0xffff : len - 14));
+		pkt_put_be16(ip + 4, 0x4242);
+		ip[6] = 0x40; /* DF */
+		ip[8] = 64;
+		ip[9] = udp ? 17 : 6;
+		memcpy(ip + 12, "\x0a\xf0\x00\x01\x0a\xf0\x00\x02", 8);
+		pkt_put_be16(ip + 10, csum_fold(csum_partial(ip, 20, 0)));
+		sum = csum_partial(ip + 12, 8, 0);
+	}
+	pkt_put_be16(l4, 40000);
+	pkt_put_be16(l4 + 2, 5201);
+	if (udp) {
+		pkt_put_be16(l4 + 4, (uint16_t)l4len);
+	} else {
+		memcpy(l4 + 4, "\x12\x34\x56\x78", 4);
+		l4[12] = 5 << 4;
+		l4[13] = 0x18; /* PSH ACK */
+		pkt_put_be16(l4 + 14, 512);
+	}
+	for (size_t i = g->hdrs; i < len; i++)
+		b[i] = (uint8_t)(i * 7 + i / 251);
+	sum += (uint32_t)(udp ? 17 : 6) + (uint32_t)(l4len & 0xffff) +
+	       (uint32_t)(l4len >> 16);
+	pkt_put_be16(l4 + (udp ? 6 : 16), (uint16_t)~csum_fold(sum));
 }
 
-static int badhdr(const char *path, const char *kind)
+/* One frame from the receive queue of @f into @out: its virtio-net header,
+ * then the frame, the mergeable buffers it spans joined; the buffers go
+ * back to the ring.  Return: bytes, 0 when none waits, -1 for a frame that
+ * does not fit @cap or a bad used entry. */
+static long rx_one(struct vu_front *f, uint8_t *out, size_t cap)
 {
-	struct vu_front f;
+	struct vuf_vq *q = &f->vq[0];
+	uint16_t used = __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE);
+	unsigned nbuf = 1;
+	size_t got = 0;
+
+	if (q->used_seen == used)
+		return 0;
+	for (unsigned i = 0; i < nbuf; i++) {
+		struct vring_used_elem_le e;
+
+		/* A frame's buffers are published together; wait a little
+		 * for a device that does not. */
+		for (int t = 0; t < 100 && q->used_seen == used; t++) {
+			usleep(1000);
+			used = __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE);
+		}
+		if (q->used_seen == used)
+			return -1;
+		e = q->used->ring[q->used_seen & (q->num - 1)];
+		if (e.id >= q->num || e.len > VUF_BUF_SIZE ||
+		    e.len > cap - got || (!i && e.len < f->hdr_len))
+			return -1;
+		memcpy(out + got, q->bufs + (size_t)e.id * VUF_BUF_SIZE, e.len);
+		if (!i)
+			nbuf = (unsigned)(out[10] | out[11] << 8);
+		got += e.len;
+		q->avail->ring[q->avail_idx & (q->num - 1)] = (uint16_t)e.id;
+		q->avail_idx++;
+		q->used_seen++;
+		if (!nbuf || nbuf > q->num)
+			return -1;
+	}
+	__atomic_store_n(&q->avail->idx, q->avail_idx, __ATOMIC_RELEASE);
+	__atomic_store_n(&q->avail->ring[q->num], q->used_seen,
+			 __ATOMIC_RELEASE);
+	return (long)got;
+}
+
+static uint32_t get_be32(const uint8_t *b)
+{
+	return (uint32_t)pkt_get_be16(b) << 16 | pkt_get_be16(b + 2);
+}
+
+/* Whether @s (@n bytes) is segment @i of @orig cut at @mss, with its
+ * lengths and checksums finished; *@at is the payload offset it must start
+ * at, advanced past it. */
+static bool seg_ok(const uint8_t *s, size_t n, const uint8_t *orig,
+		   const struct gso_shape *g, size_t mss, size_t *at)
+{
+	bool v6 = g->k == G_TCP6, udp = g->k == G_UDP4;
+	const uint8_t *ip = s + 14, *l4 = s + g->l4;
+	size_t pl = n - g->hdrs, l4len = n - g->l4;
+	uint32_t sum;
+
+	if (n <= g->hdrs || pl > mss || memcmp(s, orig, 14) ||
+	    memcmp(s + g->hdrs, orig + g->hdrs + *at, pl))
+		return false;
+	if (v6) {
+		if (pkt_get_be16(ip + 4) != n - 54 ||
+		    memcmp(ip + 6, orig + 20, 34))
+			return false;
+		sum = csum_partial(ip + 8, 32, 0);
+	} else {
+		if (pkt_get_be16(ip + 2) != n - 14 || ip[9] != orig[23] ||
+		    memcmp(ip + 12, orig + 26, 8) ||
+		    csum_fold(csum_partial(ip, 20, 0)))
+			return false;
+		sum = csum_partial(ip + 12, 8, 0);
+	}
+	sum += (uint32_t)(udp ? 17 : 6) + (uint32_t)l4len;
+	if (csum_fold(csum_partial(l4, l4len, sum)) ||
+	    memcmp(l4, orig + g->l4, 4))
+		return false;
+	if (udp ? pkt_get_be16(l4 + 4) != l4len
+		: get_be32(l4 + 4) !=
+		      get_be32(orig + g->l4 + 4) + (uint32_t)*at)
+		return false;
+	*at += pl;
+	return true;
+}
+
+/* What the two receiving frontends of badhdr must get of the frame sent:
+ * nothing (a bad header), the frame whole, or its segments. */
+struct gso_expect {
+	const uint8_t *frame;
+	struct gso_shape g;
+	uint8_t gso_type; /* what the whole copy's header says */
+	size_t mss;	  /* segment size of the cut copies */
+	bool pass;
+};
+
+/* Take what @w (offloads on) and @c (none) receive for up to @ms (until
+ * both have their frames, for one that passes) and check it against @x.
+ * Return: 0, or 1 with the reason on stderr. */
+static int gso_check(struct vu_front *w, struct vu_front *c,
+		     const struct gso_expect *x, int ms)
+{
+	static uint8_t b[70000];
+	size_t payload = x->g.len - x->g.hdrs, at = 0;
+	unsigned nw = 0, nc = 0, want = 0;
+
+	if (x->pass) /* a frame without payload is one segment too */
+		want =
+		    payload ? (unsigned)((payload + x->mss - 1) / x->mss) : 1;
+	for (int t = 0; t < ms; t++) {
+		long n;
+
+		while ((n = rx_one(w, b, sizeof(b))) != 0) {
+			const struct virtio_net_hdr_mrg *h = (const void *)b;
+
+			if (n < 0 || !x->pass || nw) {
+				fprintf(stderr, "whole: unexpected frame\n");
+				return 1;
+			}
+			nw++;
+			if ((size_t)n - w->hdr_len != x->g.len ||
+			    memcmp(b + w->hdr_len, x->frame, x->g.len)) {
+				fprintf(stderr,
+					"whole: %ld bytes, not the %zu sent\n",
+					n - (long)w->hdr_len, x->g.len);
+				return 1;
+			}
+			if (h->gso_type != x->gso_type ||
+			    (x->gso_type && h->gso_size != x->mss) ||
+			    !(h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) ||
+			    h->csum_start != x->g.l4 ||
+			    h->csum_offset != (x->g.k == G_UDP4 ? 6 : 16)) {
+				fprintf(stderr,
+					"whole: header flags %u gso %u/%u "
+					"csum %u+%u\n",
+					h->flags, h->gso_type, h->gso_size,
+					h->csum_start, h->csum_offset);
+				return 1;
+			}
+		}
+		while ((n = rx_one(c, b, sizeof(b))) != 0) {
+			const struct virtio_net_hdr_mrg *h = (const void *)b;
+
+			if (n < 0 || nc == want) {
+				fprintf(stderr, "cut: unexpected frame\n");
+				return 1;
+			}
+			if (h->gso_type ||
+			    (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) ||
+			    !seg_ok(b + c->hdr_len, (size_t)n - c->hdr_len,
+				    x->frame, &x->g, x->mss, &at)) {
+				fprintf(stderr, "cut: segment %u is wrong\n",
+					nc);
+				return 1;
+			}
+			nc++;
+		}
+		if (x->pass && nw == 1 && nc == want)
+			break;
+		usleep(1000);
+	}
+	if (x->pass && (nw != 1 || nc != want || at != payload)) {
+		fprintf(stderr,
+			"whole: %u of 1 frame; cut: %u of %u segments, %zu of "
+			"%zu bytes\n",
+			nw, nc, want, at, payload);
+		return 1;
+	}
+	if (x->pass)
+		printf("whole: %zu bytes intact; cut: %u segments intact\n",
+		       x->g.len, nc);
+	return 0;
+}
+
+/* Open a receiving frontend; @ol: with the GUEST_* offloads. */
+static int rx_front(struct vu_front *f, const char *path, bool ol)
+{
+	struct vhost_user_msg r;
+	char err[256];
+	uint64_t feat;
+
+	if (vu_front_open(f, path, 256, 5, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	feat = f->features;
+	if (ol)
+		feat |= VU_BIT(VIRTIO_NET_F_GUEST_CSUM_BIT) |
+			VU_BIT(VIRTIO_NET_F_GUEST_TSO4_BIT) |
+			VU_BIT(VIRTIO_NET_F_GUEST_TSO6_BIT) |
+			VU_BIT(VIRTIO_NET_F_GUEST_USO4_BIT) |
+			VU_BIT(VIRTIO_NET_F_GUEST_USO6_BIT);
+	if (vu_front_call(f, VHOST_USER_SET_FEATURES, &feat, sizeof(feat), NULL,
+			  0, NULL) ||
+	    vu_front_call(f, VHOST_USER_GET_QUEUE_NUM, NULL, 0, NULL, 0, &r)) {
+		fprintf(stderr, "SET_FEATURES failed\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* The frame and header of one badhdr kind; Return: 0, -1 when unknown. */
+static int badhdr_kind(const char *kind, uint8_t *b,
+		       struct virtio_net_hdr_mrg *hm, struct gso_expect *x)
+{
+	struct virtio_net_hdr_mrg *h = hm;
+	struct gso_shape *g = &x->g;
+	enum gso_l4 k = G_TCP4;
+	size_t len = 20000;
+
+	if (!strcmp(kind, "ip6len"))
+		k = G_TCP6;
+	else if (!strcmp(kind, "udplen") || !strcmp(kind, "uso"))
+		k = G_UDP4;
+	if (!strcmp(kind, "toobig"))
+		len = 70000; /* spans the transmit buffers, one area */
+	else if (!strcmp(kind, "uso"))
+		len = 14 + 20 + 8 + 8000;
+	else if (!strcmp(kind, "onesegment") || !strcmp(kind, "csum"))
+		len = 14 + 20 + 20 + 1000;
+	gso_frame(b, k, len, g);
+	*h = (struct virtio_net_hdr_mrg){
+	    .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+	    .gso_type = k == G_TCP4   ? VIRTIO_NET_HDR_GSO_TCPV4
+			: k == G_TCP6 ? VIRTIO_NET_HDR_GSO_TCPV6
+				      : 5 /* UDP_L4 */,
+	    .gso_size = k == G_UDP4 ? 1400 : 1448,
+	    .csum_start = (uint16_t)g->l4,
+	    .csum_offset = k == G_UDP4 ? 6 : 16,
+	    .hdr_len = (uint16_t)g->hdrs,
+	};
+	x->frame = b;
+	x->mss = h->gso_size;
+	x->gso_type = h->gso_type;
+	if (!strcmp(kind, "tso4") || !strcmp(kind, "uso")) {
+		x->pass = true;
+	} else if (!strcmp(kind, "onesegment")) {
+		/* 1000 bytes of payload under a gso_size of 1448: a plain
+		 * frame with a partial checksum, cut for no one. */
+		x->pass = true;
+		x->gso_type = VIRTIO_NET_HDR_GSO_NONE;
+	} else if (!strcmp(kind, "csum")) {
+		h->gso_type = 0;
+		h->csum_start = (uint16_t)(len - 10);
+	} else if (!strcmp(kind, "gso0")) {
+		h->gso_size = 0;
+	} else if (!strcmp(kind, "gsotiny")) {
+		h->gso_size = 40; /* under TCP's smallest MSS: 480 segments */
+	} else if (!strcmp(kind, "mismatch")) {
+		h->gso_type = VIRTIO_NET_HDR_GSO_TCPV6; /* an IPv4 frame */
+	} else if (!strcmp(kind, "ip4short") || !strcmp(kind, "ip4long")) {
+		pkt_put_be16(b + 16,
+			     (uint16_t)(len - 14 + (kind[3] == 'l' ? 1 : -1)));
+		pkt_put_be16(b + 24, 0);
+		pkt_put_be16(b + 24, csum_fold(csum_partial(b + 14, 20, 0)));
+	} else if (!strcmp(kind, "ip6len")) {
+		pkt_put_be16(b + 18, (uint16_t)(len - 54 - 8));
+	} else if (!strcmp(kind, "udplen")) {
+		pkt_put_be16(b + 38, (uint16_t)(len - 34 + 1));
+	} else if (!strcmp(kind, "ipcsum")) {
+		b[25] ^= 1;
+	} else if (strcmp(kind, "nonego") && strcmp(kind, "toobig")) {
+		return -1;
+	}
+	return 0;
+}
+
+static int badhdr(const char *path, const char *kind, const char *wpath,
+		  const char *cpath)
+{
+	static uint8_t frame[70000];
+	struct vu_front f, w, c;
 	struct vring_desc_le d = {0};
-	struct virtio_net_hdr_mrg h = {.flags = 1 /* NEEDS_CSUM */,
-				       .gso_type = 1 /* TCPV4 */,
-				       .gso_size = 1448,
-				       .csum_start = 34,
-				       .csum_offset = 16};
-	size_t len = 3000;
+	struct virtio_net_hdr_mrg h;
+	struct gso_expect x = {0};
 	struct vhost_user_msg r;
 	char err[256];
 	uint64_t feat;
 	uint16_t used;
+	int ret;
 
+	if (badhdr_kind(kind, frame, &h, &x)) {
+		fprintf(stderr, "unknown kind %s\n", kind);
+		return 2;
+	}
+	if (rx_front(&w, wpath, true) || rx_front(&c, cpath, false))
+		return 2;
 	if (vu_front_open(&f, path, 256, 5, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		return 2;
@@ -149,33 +490,18 @@ static int badhdr(const char *path, const char *kind)
 	if (strcmp(kind, "nonego"))
 		feat |= VU_BIT(VIRTIO_NET_F_CSUM_BIT) |
 			VU_BIT(VIRTIO_NET_F_HOST_TSO4_BIT) |
-			VU_BIT(VIRTIO_NET_F_HOST_TSO6_BIT);
+			VU_BIT(VIRTIO_NET_F_HOST_TSO6_BIT) |
+			VU_BIT(VIRTIO_NET_F_HOST_USO_BIT);
 	if (vu_front_call(&f, VHOST_USER_SET_FEATURES, &feat, sizeof(feat),
 			  NULL, 0, NULL) ||
 	    vu_front_call(&f, VHOST_USER_GET_QUEUE_NUM, NULL, 0, NULL, 0, &r)) {
 		fprintf(stderr, "SET_FEATURES failed\n");
 		return 2;
 	}
-	if (!strcmp(kind, "csum")) {
-		h.gso_type = 0;
-		h.csum_start = (uint16_t)(len - 10);
-	} else if (!strcmp(kind, "gso0")) {
-		h.gso_size = 0;
-	} else if (!strcmp(kind, "gsobig")) {
-		h.gso_size = 4000;
-	} else if (!strcmp(kind, "toobig")) {
-		len =
-		    70000; /* spans the transmit buffers, which are one area */
-	} else if (!strcmp(kind, "mismatch")) {
-		h.gso_type = 4; /* TCPV6 on an IPv4 frame */
-	} else if (strcmp(kind, "nonego")) {
-		fprintf(stderr, "unknown kind %s\n", kind);
-		return 2;
-	}
 	memcpy(f.vq[1].bufs, &h, f.hdr_len);
-	tcp4_frame(f.vq[1].bufs + f.hdr_len, len);
+	memcpy(f.vq[1].bufs + f.hdr_len, frame, x.g.len);
 	d.addr = f.vq[1].buf_gpa;
-	d.len = (uint32_t)(f.hdr_len + len);
+	d.len = (uint32_t)(f.hdr_len + x.g.len);
 	vu_front_post_raw(&f, 1, &d, 1, 0);
 	for (int t = 0; t < 200; t++) {
 		used = __atomic_load_n(&f.vq[1].used->idx, __ATOMIC_ACQUIRE);
@@ -183,12 +509,20 @@ static int badhdr(const char *path, const char *kind)
 			break;
 		usleep(10000);
 	}
-	if (!used || !wait_closed(f.sock, 300)) {
-		fprintf(stderr, "frame not taken, or connection closed\n");
+	if (!used) {
+		fprintf(stderr, "frame not taken\n");
 		return 1;
 	}
+	/* What passes arrives at once; what is dropped must not in 300 ms. */
+	ret = gso_check(&w, &c, &x, x.pass ? 3000 : 300);
+	if (!ret && !wait_closed(f.sock, 50)) {
+		fprintf(stderr, "connection closed\n");
+		ret = 1;
+	}
 	vu_front_close(&f);
-	return 0;
+	vu_front_close(&w);
+	vu_front_close(&c);
+	return ret;
 }
 
 static int inorder(const char *path)
@@ -644,8 +978,8 @@ int main(int argc, char **argv)
 		return evil(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "badmsg"))
 		return badmsg(argv[2], argv[3]);
-	if (argc == 4 && !strcmp(argv[1], "badhdr"))
-		return badhdr(argv[2], argv[3]);
+	if (argc == 6 && !strcmp(argv[1], "badhdr"))
+		return badhdr(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 3 && !strcmp(argv[1], "handshake"))
 		return handshake(argv[2]);
 	if (argc == 7 && !strcmp(argv[1], "ping"))
@@ -656,7 +990,8 @@ int main(int argc, char **argv)
 		return lone(argv[2], argv[3], argv[4]);
 	if (argc == 4 && !strcmp(argv[1], "smallrx"))
 		return smallrx(argv[2], argv[3]);
-	fprintf(stderr, "usage: vnet-vu-peer evil|badmsg|badhdr SOCK KIND\n"
+	fprintf(stderr, "usage: vnet-vu-peer evil|badmsg SOCK KIND\n"
+			"       vnet-vu-peer badhdr SOCK KIND WHOLE CUT\n"
 			"       vnet-vu-peer handshake SOCK\n"
 			"       vnet-vu-peer ping SOCK MAC IP PEER_IP COUNT\n"
 			"       vnet-vu-peer inorder SOCK\n"
