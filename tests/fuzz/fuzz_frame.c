@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* fuzz_frame.c - libFuzzer target: every parser a guest's or a wire's frame
  * reaches: the switch parser and VLAN policy (and the one-pass classifier
- * against them, DHCP guard included), egress tag gathering, offload
+ * against them, DHCP and router guards included), egress tag gathering, offload
  * checksum completion, TCP segmentation, L4 checksum filling */
 #include <stdint.h>
 #include <string.h>
@@ -23,6 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pkt *out[64];
 	size_t off = 0;
 	enum vsw_drop why, ref;
+	unsigned guards;
 	uint16_t tci;
 	int n;
 
@@ -34,6 +35,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	v.mode = data[sizeof(h)] % 3;
 	v.access = v.native = (uint16_t)(data[sizeof(h) + 1] % 4096);
 	memset(v.allowed, data[sizeof(h) + 2], sizeof(v.allowed));
+	/* 0 (as in the older seeds): both guards on */
+	guards =
+	    (VSW_GUARD_DHCP | VSW_GUARD_ROUTER) ^ (data[sizeof(h) + 3] & 3u);
 	data += sizeof(h) + 4;
 	size -= sizeof(h) + 4;
 
@@ -41,13 +45,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The datapath's one-pass classifier answers as the separate checks
 	 * do (they run on the same bytes just below). */
 	p = (struct pkt){.data = buf, .len = (uint32_t)size};
-	why = vsw_classify(&p, 9000, &v, true);
+	why = vsw_classify(&p, 9000, &v, guards);
 	p = (struct pkt){.data = buf, .len = (uint32_t)size};
 	ref = vsw_parse(&p, 9000);
 	if (ref == VSW_DROP_NONE)
 		ref = vsw_vlan_ingress(&v, &p);
-	if (ref == VSW_DROP_NONE && vsw_is_dhcp_server_msg(&p))
+	if (ref == VSW_DROP_NONE && (guards & VSW_GUARD_DHCP) &&
+	    vsw_is_dhcp_server_msg(&p))
 		ref = VSW_DROP_DHCP_GUARD;
+	else if (ref == VSW_DROP_NONE && (guards & VSW_GUARD_ROUTER) &&
+		 vsw_is_router_msg(&p))
+		ref = VSW_DROP_ROUTER_GUARD;
 	if (why != ref)
 		__builtin_trap();
 	p = (struct pkt){.data = buf, .len = (uint32_t)size};
