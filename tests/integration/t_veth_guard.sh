@@ -74,6 +74,7 @@ g1=$(drops dhcp_guard)
 # A device named like a veth port's host end that is not a veth is not
 # replaced: the port is refused and the device keeps working.
 vnetctl port add "g$S" --tap "vh-x$S" >/dev/null || fail "tap vh-x$S"
+LINKS="$LINKS vh-x$S" # a tap in this namespace: it outlives vnetd
 out=$(vnetctl port add "g$S" --veth "x$S" --netns "a$S" 2>&1)
 vnetctl port show "x$S" >/dev/null 2>&1 && [ -z "$(jget '.error // empty' port show "x$S")" ] &&
 	fail "a veth port replaced device vh-x$S: $out"
