@@ -245,6 +245,31 @@ struct spec {
 
 #define X_END 255
 
+/* Zero @room bytes of @buf and write the Ethernet header of @s (its tags
+ * with VIDs 10 and 20, then its type, @type by default); return where the
+ * network header starts. */
+static size_t put_eth(uint8_t *buf, size_t room, const struct spec *s,
+		      uint16_t type)
+{
+	size_t o = 12;
+
+	memset(buf, 0, room);
+	memcpy(buf, mac_dst, 6);
+	memcpy(buf + 6, mac_src, 6);
+	if (s->tag1) {
+		pkt_put_be16(buf + o, s->tag1);
+		pkt_put_be16(buf + o + 2, 10);
+		o += 4;
+	}
+	if (s->tag2) {
+		pkt_put_be16(buf + o, s->tag2);
+		pkt_put_be16(buf + o + 2, 20);
+		o += 4;
+	}
+	pkt_put_be16(buf + o, s->type ? s->type : type);
+	return o + 2;
+}
+
 /* A DHCPv6 ADVERTISE from a server (fe80::1:547) to a client (fe80::2:546)
  * behind the extension headers @s lists (8 bytes each; a fragment header
  * carries @s->frag); @s changes it as build() does. */
@@ -260,18 +285,8 @@ static uint32_t build6(uint8_t *buf, size_t room, const struct spec *s)
 		      0,    0,	 0,    0,  0,  0,    0,	  0, 1,	   0,	 0,
 		      0,    0xe, 0x10, 0,  0,  0x1c, 0x20}; /* IA_NA with
 							       fd00:6::100 */
-	size_t o = 12, l3, next, l4, len;
+	size_t l3 = put_eth(buf, room, s, ETHERTYPE_IPV6), next, l4, len;
 
-	memset(buf, 0, room);
-	memcpy(buf, mac_dst, 6);
-	memcpy(buf + 6, mac_src, 6);
-	if (s->tag1) {
-		pkt_put_be16(buf + o, s->tag1);
-		pkt_put_be16(buf + o + 2, 10);
-		o += 4;
-	}
-	pkt_put_be16(buf + o, s->type ? s->type : ETHERTYPE_IPV6);
-	l3 = o + 2;
 	buf[l3] = s->ver_ihl ? s->ver_ihl : 0x60;
 	buf[l3 + 7] = 255;
 	buf[l3 + 8] = 0xfe;
@@ -325,25 +340,11 @@ static uint32_t build(uint8_t *buf, size_t room, const struct spec *s)
 	static const uint8_t opts[] = {99, 130, 83,  99, 53, 1, 2,
 				       54, 4,	192, 0,	 2,  1, 255};
 	uint8_t ver_ihl = s->ver_ihl ? s->ver_ihl : 0x45;
-	size_t o = 12, ihl = (size_t)(ver_ihl & 0xf) * 4, l3, l4, len;
+	size_t ihl = (size_t)(ver_ihl & 0xf) * 4, l3, l4, len;
 
 	if (s->ip6)
 		return build6(buf, room, s);
-	memset(buf, 0, room);
-	memcpy(buf, mac_dst, 6);
-	memcpy(buf + 6, mac_src, 6);
-	if (s->tag1) {
-		pkt_put_be16(buf + o, s->tag1);
-		pkt_put_be16(buf + o + 2, 10);
-		o += 4;
-	}
-	if (s->tag2) {
-		pkt_put_be16(buf + o, s->tag2);
-		pkt_put_be16(buf + o + 2, 20);
-		o += 4;
-	}
-	pkt_put_be16(buf + o, s->type ? s->type : ETHERTYPE_IPV4);
-	l3 = o + 2;
+	l3 = put_eth(buf, room, s, ETHERTYPE_IPV4);
 	if (ihl < 20)
 		ihl = 20;
 	l4 = l3 + ihl;
