@@ -167,7 +167,7 @@ static void flood_members(struct vsw_thread *t, struct vsw_port *in,
 {
 	struct vswitch *sw = t->sw;
 	unsigned sent = 0;
-	bool keep = fkey != 0;
+	bool keep = fkey != 0, down = false;
 
 	for (unsigned i = 0; i < members->n; i++) {
 		struct vsw_port *o;
@@ -184,6 +184,7 @@ static void flood_members(struct vsw_thread *t, struct vsw_port *in,
 			stat_add(&t->pstats[o->id].drops[VSW_DROP_PORT_DOWN],
 				 1);
 			keep = false;
+			down = true;
 			continue;
 		}
 		enqueue(t, o, p, tci);
@@ -197,7 +198,10 @@ static void flood_members(struct vsw_thread *t, struct vsw_port *in,
 	}
 	memo->fkey = keep ? fkey : 0;
 	memo->fn = sent;
-	if (!sent)
+	/* A frame that only down members could have taken is counted once,
+	 * as port_down on each of them: no_ports is for a frame that has no
+	 * member in its VLAN at all. */
+	if (!sent && !down)
 		stat_add(&t->pstats[in->id].drops[VSW_DROP_NO_PORTS], 1);
 }
 
