@@ -881,12 +881,13 @@ static json_t *port_counters(struct vnetd *d, struct vnetd_port *p)
 	if (is_veth(p->obj.conf))
 		json_object_set_new(
 		    o, "fast_path",
-		    json_pack("{s:I,s:I,s:I,s:I,s:I}", "rx_packets",
+		    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "rx_packets",
 			      (json_int_t)fst.rx_packets, "rx_bytes",
 			      (json_int_t)fst.rx_bytes, "tx_packets",
 			      (json_int_t)fst.tx_packets, "tx_bytes",
 			      (json_int_t)fst.tx_bytes, "superframes",
-			      (json_int_t)fst.rx_super));
+			      (json_int_t)fst.rx_super, "dropped",
+			      (json_int_t)fst.rx_dropped));
 	return o;
 }
 

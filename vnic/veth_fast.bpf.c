@@ -245,12 +245,27 @@ static __always_inline void count(__u32 slot, bool rx, __u64 len, bool super)
 	}
 }
 
+static __always_inline void count_refused(__u32 slot)
+{
+	struct vnic_fast_stats *st = bpf_map_lookup_elem(&fast_stats, &slot);
+
+	if (st)
+		st->rx_dropped++;
+}
+
+/* Tests only: the flags bpf_redirect_peer() is called with, 0 as vnetd
+ * loads the program.  A test sets a flag the helper refuses before it
+ * loads the object, to see what a refused redirect is counted as. */
+const volatile __u64 redirect_flags = 0;
+
 SEC("tc")
 int veth_fast_tc(struct __sk_buff *skb)
 {
 	struct vnic_fast_port *in = 0, *out = 0;
 	__u32 to = decide(skb, &in, &out);
 	bool super = skb->gso_segs > 1;
+	__u64 len = skb->len;
+	long verdict;
 
 	if (!to || !in || !out)
 		return TC_ACT_OK;
@@ -258,9 +273,17 @@ int veth_fast_tc(struct __sk_buff *skb)
 	 * the destination namespace take it as its own. */
 	if (bpf_skb_change_type(skb, PACKET_HOST))
 		return TC_ACT_OK;
-	count(in->slot, true, skb->len, super);
-	count(out->slot, false, skb->len, super);
-	return bpf_redirect_peer(to, 0);
+	/* Counted once the helper has said whether it redirects: a refused
+	 * frame is dropped (the socket filter has already hidden it from
+	 * vnetd), and counted as such on the port it came from. */
+	verdict = bpf_redirect_peer(to, redirect_flags);
+	if (verdict != TC_ACT_REDIRECT) {
+		count_refused(in->slot);
+		return TC_ACT_SHOT;
+	}
+	count(in->slot, true, len, super);
+	count(out->slot, false, len, super);
+	return TC_ACT_REDIRECT;
 }
 
 SEC("socket")
