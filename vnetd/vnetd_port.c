@@ -526,6 +526,15 @@ static int port_leave(struct vnetd *d, struct vnetd_port *p)
 	return 0;
 }
 
+/* Whether a port that could not be opened (@ret) waits for its namespace:
+ * a veth's pair is made once the namespace exists, and the port is tried
+ * again then (vnetd_port_netns_event()): down, with the reason, not in
+ * error, as when the namespace goes while the port is up. */
+static bool waits_for_netns(json_t *conf, int ret)
+{
+	return ret == -ENOENT && is_veth(conf);
+}
+
 /* Try again in @ms (a sooner try replaces a later one). */
 static void retry_in(struct vnetd *d, struct vnetd_port *p, unsigned ms)
 {
@@ -544,11 +553,19 @@ static void retry_fire(struct vtimer *t, void *arg)
 	struct vnetd *d = p->d;
 	unsigned next = p->retry_ms * 2;
 
+	int ret;
+
 	if (p->gone || (p->id >= 0 && !p->stuck))
 		return;
-	if ((p->id < 0 || !port_leave(d, p)) && !port_activate(d, p)) {
-		vlog_rl(MAIN, INFO, "port %s is active again", p->obj.name);
-		return;
+	if (p->id < 0 || !port_leave(d, p)) {
+		ret = port_activate(d, p);
+		if (!ret) {
+			vlog_rl(MAIN, INFO, "port %s is active again",
+				p->obj.name);
+			return;
+		}
+		if (waits_for_netns(p->obj.conf, ret))
+			p->waiting = true;
 	}
 	retry_in(d, p, next < PORT_RETRY_MS ? next : PORT_RETRY_MS);
 }
@@ -575,8 +592,13 @@ static struct vnetd_obj *port_apply(struct vnetd *d, json_t *conf,
 	if (!ret)
 		return &p->obj;
 	if (restoring) {
-		vlog(MAIN, WARN, "port %s restored but inactive: %s",
-		     p->obj.name, p->error);
+		p->waiting = waits_for_netns(conf, ret);
+		if (p->waiting)
+			vlog(MAIN, INFO, "port %s restored, down: %s",
+			     p->obj.name, p->error);
+		else
+			vlog(MAIN, WARN, "port %s restored but inactive: %s",
+			     p->obj.name, p->error);
 		retry_in(d, p, PORT_RETRY_MS);
 		return &p->obj;
 	}

@@ -94,6 +94,35 @@ addr "a$S" "va$S" 10.244.$N.11/24
 pings "a$S" 10.244.$N.12
 log "quick delete and add: up again"
 
+# vnetd restarted while a port's namespace is missing: the port it
+# restores is down with the reason a running vnetd gives (not in error),
+# and comes up by itself when the namespace is made.
+ip netns del "b$S"
+for i in $(seq 30); do
+	[ "$(jget '.state' port show "vb$S")" = down ] && break
+	sleep 0.1
+done
+sleep 0.5 # a retry or two: the reason as it stays
+why=$(jget '.error' port show "vb$S")
+stop_vnetd
+start_vnetd
+st=$(jget '.state' port show "vb$S")
+[ "$st" = down ] || fail "restored without its namespace: state $st: $(jget '.error' port show "vb$S")"
+why2=$(jget '.error' port show "vb$S")
+[ "$why2" = "$why" ] || fail "restored: '$why2', running: '$why'"
+log "restored without its namespace: down: $why2"
+ip netns add "b$S" || fail "ns b again"
+for i in $(seq 30); do
+	[ "$(jget '.state' port show "vb$S")" = up ] && break
+	sleep 0.1
+done
+st=$(jget '.state' port show "vb$S")
+[ "$st" = up ] || fail "restored port $st after its namespace came: $(jget '.error' port show "vb$S")"
+ip -n "b$S" link set lo up
+addr "b$S" "vb$S" 10.244.$N.12/24
+pings "b$S" 10.244.$N.11 # a's neighbour entry has vb's old MAC
+log "up when the namespace came"
+
 # Deleting the port while its namespace is gone leaves nothing behind.
 ip netns del "a$S"
 sleep 0.5
