@@ -39,6 +39,8 @@ f0=$(jget '.counters.fast_path.rx_packets' port show "va$S")
 log "fast path on after the retry, $f0 frames"
 
 # The namespace goes: the port is down with a reason, fast path off.
+c0=$(jget '.counters.rx_packets' port show "va$S")
+f0=$(jget '.counters.fast_path.rx_packets' port show "va$S")
 ip netns del "a$S"
 for i in $(seq 30); do
 	[ "$(jget '.state' port show "va$S")" = down ] && break
@@ -71,9 +73,12 @@ ip -n "a$S" link set lo up
 addr "a$S" "va$S" 10.244.$N.11/24
 pings "a$S" 10.244.$N.12
 pings "b$S" 10.244.$N.11
+# The port's counters ran on across the new pair (a new switch port).
 f1=$(jget '.counters.fast_path.rx_packets' port show "va$S")
-[ "$f1" -gt 0 ] || fail "no frame took the fast path after the pair was made again"
-log "fast path moved $f1 frames from the new pair"
+[ "$f1" -gt "$f0" ] || fail "fast path: $f1 frames after the pair was made again, $f0 before"
+c1=$(jget '.counters.rx_packets' port show "va$S")
+[ "$c1" -gt "$c0" ] || fail "rx_packets $c1 after the pair was made again, $c0 before"
+log "fast path moved $((f1 - f0)) frames from the new pair; counters went on ($c0 -> $c1)"
 
 # Deleted and made again at once (before the kernel has removed the old
 # pair): the pair is made again all the same.
