@@ -55,7 +55,7 @@ static const struct schema_opt port_opts[] = {
      .desc = "a guest port whose DHCP server messages pass (DHCP guard off)"},
     {"router_trusted", SCHEMA_BOOL, .flags = SCHEMA_LIVE,
      .desc = "a guest port whose IPv6 router advertisements and redirects "
-	     "pass (router guard off)"},
+	     "and IPv4 ICMP redirects pass (router guard off)"},
     {"mac_limit", SCHEMA_UINT, 0, 65536, 0, SCHEMA_LIVE,
      .desc = "most MACs learned on this port, 0 for no limit (default: "
 	     "1024 on guest and host ports, none on uplinks)"},

@@ -5,10 +5,10 @@
  * embeds, loaded here as vnetd loads it) and the switch's classifier
  * (vsw_classify()).  The program may send more frames to vnetd than the
  * guards need (every UDP fragment, IPv4 with options, all ICMPv6), but a
- * frame the classifier judges a DHCP server message or an IPv6 router's
- * message (advertisement, redirect) must never be forwarded in the
- * kernel: its TC program must not redirect it, and its socket filter must
- * not hide it from vnetd.
+ * frame the classifier judges a DHCP server message or a router's message
+ * (IPv6 advertisement or redirect, IPv4 ICMP redirect) must never be
+ * forwarded in the kernel: its TC program must not redirect it, and its socket
+ * filter must not hide it from vnetd.
  *
  * The programs run on frames through BPF_PROG_TEST_RUN with the maps set
  * up so that a plain unicast frame takes the redirect path (the source
@@ -260,6 +260,8 @@ struct spec {
 	uint16_t plen;	     /* its payload length: 0 means all of it */
 	uint8_t icmp6;	     /* IPv6: ICMPv6 of this type (16 bytes) instead
 				of UDP */
+	uint8_t icmp4;	     /* IPv4: ICMP of this type (16 bytes) instead of
+				UDP */
 };
 
 #define X_END 255
@@ -375,6 +377,16 @@ static uint32_t build(uint8_t *buf, size_t room, const struct spec *s)
 	memcpy(buf + l3 + 16, (const uint8_t[]){192, 0, 2, 50}, 4);
 	for (size_t i = l3 + 20; i < l4; i++)
 		buf[i] = 1; /* IP options: NOPs */
+	if (s->icmp4) {
+		/* type, code, checksum, gateway, the start of a header */
+		buf[l3 + 9] = s->proto ? s->proto : 1;
+		buf[l4] = s->icmp4;
+		memcpy(buf + l4 + 4, (const uint8_t[]){192, 0, 2, 254}, 4);
+		buf[l4 + 8] = 0x45;
+		len = l4 + 16;
+		pkt_put_be16(buf + l3 + 2, (uint16_t)(len - l3));
+		return (uint32_t)(s->len && s->len < len ? s->len : len);
+	}
 	pkt_put_be16(buf + l4, s->sport ? s->sport : 67);
 	pkt_put_be16(buf + l4 + 2, s->dport ? s->dport : 68);
 	/* BOOTP: op, htype, hlen, xid, yiaddr, chaddr, then options */
@@ -569,6 +581,32 @@ static const struct named cases[] = {
      true,
      SLOW},
     {"echo request", {.ip6 = 1, .icmp6 = 128}, false, SLOW},
+    /* router guard, IPv4: ICMP redirects go to vnetd, other ICMP not */
+    {"ICMP echo request", {.icmp4 = 8}, false, FAST},
+    {"ICMP destination unreachable", {.icmp4 = 3}, false, FAST},
+    {"ICMP redirect", {.icmp4 = 5}, true, SLOW},
+    {"ICMP redirect with IP options",
+     {.icmp4 = 5, .ver_ihl = 0x46},
+     true,
+     SLOW},
+    {"ICMP redirect behind a tag", {.icmp4 = 5, .tag1 = Q}, true, SLOW},
+    {"ICMP redirect behind 802.1ad", {.icmp4 = 5, .tag1 = 0x88a8}, true, SLOW},
+    {"first fragment of an ICMP redirect",
+     {.icmp4 = 5, .frag = 0x2000},
+     true,
+     SLOW},
+    {"first fragment of an ICMP echo",
+     {.icmp4 = 8, .frag = 0x2000},
+     false,
+     SLOW},
+    {"first fragment of ICMP cut before its type",
+     {.icmp4 = 8, .frag = 0x2000, .len = L4},
+     true,
+     SLOW},
+    {"later fragment of an ICMP redirect",
+     {.icmp4 = 5, .frag = 1},
+     false,
+     SLOW},
     {"ADVERTISE type past the payload length",
      {.ip6 = 1, .plen = 8},
      false,
@@ -707,6 +745,16 @@ static void test_mutated_ra(void **state)
 	       0xd1b54a32d192ed03ull);
 }
 
+/* The same for an IPv4 ICMP redirect (the headers from the ethertype to
+ * the ICMP type are 23 bytes), an echo request (which the fast path takes)
+ * mutated too: a byte from a redirect. */
+static void test_mutated_redirect4(void **state)
+{
+	need_bpf();
+	mutate(case_index("ICMP redirect"), case_index("ICMP echo request"), 23,
+	       0x94d049bb133111ebull);
+}
+
 /* A slot's counters in @f, summed over the CPUs. */
 static void slot_stats(const struct fast *f, __u32 slot,
 		       struct vnic_fast_stats *st)
@@ -796,6 +844,7 @@ int main(void)
 	    cmocka_unit_test(test_mutated),
 	    cmocka_unit_test(test_mutated6),
 	    cmocka_unit_test(test_mutated_ra),
+	    cmocka_unit_test(test_mutated_redirect4),
 	    cmocka_unit_test(test_counted_after_verdict),
 	};
 
