@@ -147,23 +147,80 @@ bool vsw_vlan_egress(const struct vsw_vlan *v, const struct pkt *p,
 	}
 }
 
+/* The payload of the IPv4 packet at @l3, @left bytes to the frame's end
+ * (guest-controlled), as a cursor @c past its header; @super: it is a UDP
+ * super-frame (USO).  False for a later fragment, which has no UDP or ICMP
+ * header (without its first fragment a receiver never reassembles it), and
+ * for a header that does not fit.  Bytes past the total length are padding
+ * the receiver throws away: they must not decide (a super-frame's length is
+ * the sender's business; its segments get their own). */
+static inline __attribute__((always_inline)) bool
+ipv4_payload(const uint8_t *l3, size_t left, bool super, struct pkt_cursor *c)
+{
+	size_t ihl, tot;
+
+	if (pkt_get_be16(l3 + 6) & 0x1fff)
+		return false;
+	tot = pkt_get_be16(l3 + 2);
+	if (!super && tot < left)
+		left = tot;
+	ihl = (size_t)(l3[0] & 0xf) * 4;
+	pkt_cursor_init(c, l3, left);
+	return ihl >= 20 && pkt_pull(c, ihl);
+}
+
+/* Whether the IPv4 UDP packet at @l3, @left bytes to the frame's end
+ * (guest-controlled), is a DHCP server message; @super: it is a UDP
+ * super-frame (USO); @guards: the port's VSW_GUARD_* bits. */
+static inline __attribute__((always_inline)) bool
+ipv4_dhcp_server(const uint8_t *l3, size_t left, bool super, unsigned guards)
+{
+	struct pkt_cursor c;
+	const uint8_t *udp, *op;
+
+	if (l3[0] >> 4 != 4 || !ipv4_payload(l3, left, super, &c))
+		return false;
+	/* A first fragment too short to show the ports could reassemble
+	 * into anything: judged a server message. */
+	udp = pkt_pull(&c, 8);
+	if (!udp)
+		return (l3[6] & 0x20) && (guards & VSW_GUARD_DHCP);
+	/* Either port marks one: from 67, or to a client's 68 (the port's
+	 * guards are asked only then: other UDP costs nothing more). */
+	if ((pkt_get_be16(udp) != 67 && pkt_get_be16(udp + 2) != 68) ||
+	    !(guards & VSW_GUARD_DHCP))
+		return false;
+	/* The op byte decides a whole datagram only: a first fragment's
+	 * payload may be overlapped or followed by any other, and each
+	 * segment of a super-frame starts a datagram of its own. */
+	if ((l3[6] & 0x20) || super)
+		return true;
+	op = pkt_pull(&c, 1);
+	return op && *op == 2;
+}
+
 /* ICMP's Redirect (RFC 792): only a router sends it, and a host that
  * takes one sends its traffic for a destination where it says. */
 #define ICMP4_REDIRECT 5
 
-/* Whether the IPv4 ICMP message at @c (the datagram's rest) is a router's
- * (a Redirect); @first_frag: it is in a first fragment.  The ICMP header of
- * an IPv4 datagram starts its payload, which a first fragment starts at
- * offset 0: no later fragment can overlap the type, and the type decides
- * a first fragment as it does a whole datagram.  A first fragment too
- * short to show the type could reassemble into anything. */
+/* Whether the IPv4 ICMP packet at @l3, @left bytes to the frame's end
+ * (guest-controlled), is a router's message (a Redirect); @super as
+ * above.  The ICMP header of an IPv4 datagram starts its payload, which a
+ * first fragment starts at offset 0: no later fragment can overlap the
+ * type, so the type decides a first fragment as it does a whole datagram.
+ * A first fragment too short to show the type could reassemble into
+ * anything. */
 static inline __attribute__((always_inline)) bool
-icmp4_router(struct pkt_cursor *c, bool first_frag)
+ipv4_icmp_router(const uint8_t *l3, size_t left, bool super)
 {
-	const uint8_t *type = pkt_pull(c, 1);
+	struct pkt_cursor c;
+	const uint8_t *type;
 
+	if (l3[0] >> 4 != 4 || !ipv4_payload(l3, left, super, &c))
+		return false;
+	type = pkt_pull(&c, 1);
 	if (!type)
-		return first_frag;
+		return l3[6] & 0x20;
 	return *type == ICMP4_REDIRECT;
 }
 
@@ -176,48 +233,16 @@ icmp4_router(struct pkt_cursor *c, bool first_frag)
 static inline __attribute__((always_inline)) enum vsw_drop
 ipv4_guard(const uint8_t *l3, size_t left, bool super, unsigned guards)
 {
-	struct pkt_cursor c;
-	const uint8_t *udp, *op;
-	size_t ihl, tot;
-
-	if (left < 20 || (l3[9] != 17 && l3[9] != 1) || l3[0] >> 4 != 4)
+	if (left < 20)
 		return VSW_DROP_NONE;
-	/* Later fragments have no UDP or ICMP header (without their first
-	 * fragment a receiver never reassembles them); first fragments do. */
-	if (pkt_get_be16(l3 + 6) & 0x1fff)
-		return VSW_DROP_NONE;
-	/* Bytes past the total length are padding the receiver throws away:
-	 * they must not decide (a super-frame's length is the sender's
-	 * business; its segments get their own). */
-	tot = pkt_get_be16(l3 + 2);
-	if (!super && tot < left)
-		left = tot;
-	ihl = (size_t)(l3[0] & 0xf) * 4;
-	pkt_cursor_init(&c, l3, left);
-	if (ihl < 20 || !pkt_pull(&c, ihl))
-		return VSW_DROP_NONE;
-	if (l3[9] == 1)
-		return (guards & VSW_GUARD_ROUTER) &&
-			       icmp4_router(&c, l3[6] & 0x20)
-			   ? VSW_DROP_ROUTER_GUARD
+	if (l3[9] == 17)
+		return ipv4_dhcp_server(l3, left, super, guards)
+			   ? VSW_DROP_DHCP_GUARD
 			   : VSW_DROP_NONE;
-	if (!(guards & VSW_GUARD_DHCP))
-		return VSW_DROP_NONE;
-	/* A first fragment too short to show the ports could reassemble
-	 * into anything: judged a server message. */
-	udp = pkt_pull(&c, 8);
-	if (!udp)
-		return l3[6] & 0x20 ? VSW_DROP_DHCP_GUARD : VSW_DROP_NONE;
-	/* Either port marks one: from 67, or to a client's 68. */
-	if (pkt_get_be16(udp) != 67 && pkt_get_be16(udp + 2) != 68)
-		return VSW_DROP_NONE;
-	/* The op byte decides a whole datagram only: a first fragment's
-	 * payload may be overlapped or followed by any other, and each
-	 * segment of a super-frame starts a datagram of its own. */
-	if ((l3[6] & 0x20) || super)
-		return VSW_DROP_DHCP_GUARD;
-	op = pkt_pull(&c, 1);
-	return op && *op == 2 ? VSW_DROP_DHCP_GUARD : VSW_DROP_NONE;
+	if (l3[9] == 1 && (guards & VSW_GUARD_ROUTER) &&
+	    ipv4_icmp_router(l3, left, super))
+		return VSW_DROP_ROUTER_GUARD;
+	return VSW_DROP_NONE;
 }
 
 /* Extension headers looked through; a longer chain is judged a server
