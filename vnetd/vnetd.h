@@ -453,7 +453,8 @@ struct vnetd {
 struct vnetd_fast;
 struct vnic_fast_stats;
 void vnetd_fast_port_on(struct vnetd *d, struct vnetd_port *p, unsigned net,
-			int vlan);
+			int vlan, unsigned mtu);
+void vnetd_fast_port_mtu(struct vnetd *d, struct vnetd_port *p, unsigned mtu);
 void vnetd_fast_port_off(struct vnetd *d, struct vnetd_port *p);
 void vnetd_fast_port_vlan(struct vnetd *d, struct vnetd_port *p, int vlan);
 void vnetd_fast_describe(struct vnetd *d, struct vnetd_port *p, json_t *s);

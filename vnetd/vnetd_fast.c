@@ -47,6 +47,7 @@
  * @net: network id
  * @vlan: access VLAN, 0 for none
  * @mac_limit: the port's MAC limit, as programmed
+ * @mtu: its network's MTU, as programmed
  * @macs: MACs of the port counted in this run of the job
  * @trunk: a trunk port, which stays off the fast path
  * @ifindex: host end
@@ -60,6 +61,7 @@ struct fast_slot {
 	unsigned net;
 	unsigned vlan;
 	unsigned mac_limit;
+	unsigned mtu;
 	unsigned macs;
 	int ifindex;
 	int rx_fd;
@@ -107,7 +109,8 @@ static struct vnic_fast_port entry_of(struct vnetd_fast *fp,
 				       .vlan = (__u16)s->vlan,
 				       .enabled = s->enabled,
 				       .slot = (__u32)(s - fp->slots),
-				       .mac_limit = s->mac_limit};
+				       .mac_limit = s->mac_limit,
+				       .mtu = s->mtu};
 }
 
 static int program(struct vnetd_fast *fp, struct fast_slot *s)
@@ -386,12 +389,13 @@ static void fast_retry(struct vtimer *t, void *arg)
  * @p: the port (p->id set)
  * @net: its network id
  * @vlan: its access VLAN, 0 for none, -1 for a trunk (stays slow)
+ * @mtu: its network's MTU
  *
  * A port that cannot be put on it keeps working through vnetd, and is
  * tried again on a timer; the reason shows in "port show".
  */
 void vnetd_fast_port_on(struct vnetd *d, struct vnetd_port *p, unsigned net,
-			int vlan)
+			int vlan, unsigned mtu)
 {
 	struct vnetd_fast *fp = fast_get(d);
 	struct vnic *v = vswitch_port_vnic(d->sw, p->id);
@@ -417,7 +421,8 @@ void vnetd_fast_port_on(struct vnetd *d, struct vnetd_port *p, unsigned net,
 				.link_fd = -1,
 				.enabled = vswitch_port_up(d->sw, p->id),
 				.mac_limit =
-				    vswitch_port_mac_limit(d->sw, p->id)};
+				    vswitch_port_mac_limit(d->sw, p->id),
+				.mtu = mtu};
 	if (s->trunk) {
 		snprintf(s->why, sizeof(s->why),
 			 "a trunk port: tagged frames take the slow path");
@@ -462,18 +467,38 @@ void vnetd_fast_port_vlan(struct vnetd *d, struct vnetd_port *p, int vlan)
 	struct vnetd_fast *fp = d->fast;
 	struct fast_slot *s = fp ? slot_of(fp, p->id) : NULL;
 	struct vnic_fast_stats total;
-	unsigned net;
+	unsigned net, mtu;
 
 	if (!s)
 		return;
 	net = s->net;
+	mtu = s->mtu;
 	(void)vnetd_fast_counters(d, p, &total);
 	vnetd_fast_port_off(d, p);
-	vnetd_fast_port_on(d, p, net, vlan);
+	vnetd_fast_port_on(d, p, net, vlan, mtu);
 	fp = d->fast;
 	s = fp ? slot_of(fp, p->id) : NULL;
 	if (s)
 		s->base = total;
+}
+
+/**
+ * vnetd_fast_port_mtu() - follow a veth port's network's new MTU
+ * @d: daemon
+ * @p: the port
+ * @mtu: the MTU: longer frames go to vnetd from now on
+ */
+void vnetd_fast_port_mtu(struct vnetd *d, struct vnetd_port *p, unsigned mtu)
+{
+	struct vnetd_fast *fp = d->fast;
+	struct fast_slot *s = fp ? slot_of(fp, p->id) : NULL;
+
+	if (!s || s->mtu == mtu)
+		return;
+	s->mtu = mtu;
+	if (s->attached && program(fp, s))
+		vlog(MAIN, WARN, "fast path: cannot update ifindex %d",
+		     s->ifindex);
 }
 
 /**
@@ -553,7 +578,6 @@ bool vnetd_fast_counters(struct vnetd *d, struct vnetd_port *p,
 	st->tx_packets += now.tx_packets;
 	st->tx_bytes += now.tx_bytes;
 	st->rx_super += now.rx_super;
-	st->rx_dropped += now.rx_dropped;
 	return true;
 }
 

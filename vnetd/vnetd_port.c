@@ -489,7 +489,8 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 	if (role == VSW_ROLE_HOST)
 		pin_host_mac(d, p, &vlan, true);
 	if (is_veth(conf))
-		vnetd_fast_port_on(d, p, (unsigned)net->id, fast_vlan(&vlan));
+		vnetd_fast_port_on(d, p, (unsigned)net->id, fast_vlan(&vlan),
+				   vp.mtu);
 	watch_ctl(d, p, true);
 	return 0;
 }
@@ -526,7 +527,6 @@ static void fast_stats_add(struct vnic_fast_stats *to,
 	to->tx_packets += from->tx_packets;
 	to->tx_bytes += from->tx_bytes;
 	to->rx_super += from->rx_super;
-	to->rx_dropped += from->rx_dropped;
 }
 
 /* Take switch port p->id out of the switch; what it counted stays with the
@@ -649,6 +649,7 @@ static struct vnetd_obj *port_apply(struct vnetd *d, json_t *conf,
 void vnetd_port_mtu_changed(struct vnetd *d, struct vnetd_port *p, unsigned mtu)
 {
 	vnic_mtu_changed(vswitch_port_vnic(d->sw, p->id), mtu);
+	vnetd_fast_port_mtu(d, p, mtu);
 }
 
 /* Take an active port out of the switch; @remove: its device goes too.
@@ -978,13 +979,12 @@ static json_t *port_counters(struct vnetd *d, struct vnetd_port *p)
 	if (is_veth(p->obj.conf))
 		json_object_set_new(
 		    o, "fast_path",
-		    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "rx_packets",
+		    json_pack("{s:I,s:I,s:I,s:I,s:I}", "rx_packets",
 			      (json_int_t)fst.rx_packets, "rx_bytes",
 			      (json_int_t)fst.rx_bytes, "tx_packets",
 			      (json_int_t)fst.tx_packets, "tx_bytes",
 			      (json_int_t)fst.tx_bytes, "superframes",
-			      (json_int_t)fst.rx_super, "dropped",
-			      (json_int_t)fst.rx_dropped));
+			      (json_int_t)fst.rx_super));
 	return o;
 }
 

@@ -57,6 +57,9 @@ struct vnic_fast_fdb {
  * @mac_limit: most MACs the program learns on the port, 0 for no limit;
  *             frames from further MACs go to vnetd, which applies the
  *             port's limit itself
+ * @mtu: the port's network MTU: a frame (not a GSO super-frame) whose
+ *       Ethernet payload is longer goes to vnetd, which drops it as
+ *       oversize
  */
 struct vnic_fast_port {
 	__u32 net;
@@ -64,6 +67,7 @@ struct vnic_fast_port {
 	__u16 enabled;
 	__u32 slot;
 	__u32 mac_limit;
+	__u32 mtu;
 };
 
 /**
@@ -73,9 +77,6 @@ struct vnic_fast_port {
  * @tx_packets: frames delivered into the port's namespace
  * @tx_bytes: their bytes
  * @rx_super: GSO super-frames forwarded (more than one segment's payload)
- * @rx_dropped: frames taken from the port's namespace whose redirect the
- *              kernel refused: dropped (hidden from vnetd by then), not
- *              counted in @rx_packets nor in the other port's @tx_packets
  */
 struct vnic_fast_stats {
 	__u64 rx_packets;
@@ -83,7 +84,6 @@ struct vnic_fast_stats {
 	__u64 tx_packets;
 	__u64 tx_bytes;
 	__u64 rx_super;
-	__u64 rx_dropped;
 };
 
 #ifndef __bpf__

@@ -1,6 +1,7 @@
 # veth ports and their kernel fast path: two namespaces on veth ports of an
 # internal network and a third on a tap.  Between the veths, known unicast
 # (TCP super-frames included) moves in the kernel, and the counters say so;
+# a frame longer than the network's MTU does not (vnetd drops it);
 # veth <-> tap goes through vnetd; a MAC that moves from a veth to the tap
 # gets its frames there within seconds; a killed vnetd leaves no program
 # forwarding; a restart restores the ports; deleting a port deletes its pair.
@@ -43,6 +44,23 @@ log "fast path from a: $fbytes of $rx bytes, $super super-frames"
 # received only the rest (ARP, the handshake), not a second copy.
 [ $((rx - fbytes)) -lt $((4 << 20)) ] ||
 	fail "vnetd received $((rx - fbytes)) bytes the fast path forwarded too"
+
+# A namespace that raises its end's MTU past the network's: the host end
+# (the network's MTU) still takes 4 bytes more, and the kernel would hand
+# such a frame to the other namespace whatever its MTU; the fast path
+# leaves it to vnetd, which drops it as oversize.
+ip -n "a$S" link set "va$S" mtu 1504
+f0=$(jget '.counters.fast_path.rx_packets' port show "va$S")
+o0=$(jget '.counters.drops.oversize' port show "va$S")
+ip netns exec "a$S" ping -c 3 -i 0.2 -W 1 -M do -s 1476 10.241.$N.12 \
+	>/dev/null 2>&1 && fail "a 1504-byte datagram crossed a 1500 MTU network"
+f1=$(jget '.counters.fast_path.rx_packets' port show "va$S")
+o1=$(jget '.counters.drops.oversize' port show "va$S")
+log "1504-byte datagrams: $((o1 - o0)) dropped as oversize, $((f1 - f0)) frames on the fast path"
+[ $((o1 - o0)) -ge 3 ] || fail "only $((o1 - o0)) of 3 oversize frames counted"
+[ "$f1" = "$f0" ] || fail "the fast path forwarded $((f1 - f0)) frames meanwhile"
+ip -n "a$S" link set "va$S" mtu 1500
+pings "a$S" 10.241.$N.12
 
 # veth <-> tap: vnetd's path.
 pings "a$S" 10.241.$N.13

@@ -34,7 +34,7 @@ static void test_key_defined(void **state)
 	/* The BPF program builds the same layout: no hidden padding. */
 	assert_int_equal(sizeof(k1), 12);
 	assert_int_equal(sizeof(struct vnic_fast_fdb), 16);
-	assert_int_equal(sizeof(struct vnic_fast_port), 16);
+	assert_int_equal(sizeof(struct vnic_fast_port), 20);
 }
 
 /* Keys differ in each field. */
