@@ -388,6 +388,10 @@ enum vnet_hdr_err vnet_hdr_to_pkt(const struct virtio_net_hdr *h,
 	}
 	switch (type) {
 	case VIRTIO_NET_HDR_GSO_NONE:
+		/* The ECN bit qualifies a GSO type; alone it is no type
+		 * (Linux's virtio_net_hdr_to_skb() refuses it too). */
+		if (ecn)
+			return VNET_HDR_ERR_OFFLOAD_NOT_NEGOTIATED;
 		if (ol.flags && !csum_field_ok(p->data, len, start, cofs))
 			return VNET_HDR_ERR_CSUM_OUT_OF_FRAME;
 		p->ol = ol;

@@ -105,6 +105,10 @@ static void bind_vq(struct vu_front *f, unsigned q)
 	vq->avail = (struct vring_avail_le *)(f->mem + vq->avail_gpa);
 	vq->used = (struct vring_used_le *)(f->mem + vq->used_gpa);
 	vq->bufs = f->mem + vq->buf_gpa;
+	/* A driver's receive buffers hold whatever was there before: the
+	 * device must write every byte of the header it returns. */
+	if (q % 2 == 0)
+		memset(vq->bufs, 0xa5, (size_t)vq->num * VUF_BUF_SIZE);
 	for (uint16_t i = 0; i < vq->num; i++) {
 		vq->desc[i].addr = vq->buf_gpa + (uint64_t)i * VUF_BUF_SIZE;
 		vq->desc[i].len = VUF_BUF_SIZE;

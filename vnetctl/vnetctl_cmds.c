@@ -125,7 +125,8 @@ static const struct ctl_flag f_port_add[] = {
     {"dhcp-trusted", "dhcp_trusted", CTL_BOOL, NULL,
      "let this guest port send DHCP server messages"},
     {"router-trusted", "router_trusted", CTL_BOOL, NULL,
-     "let this guest port send IPv6 router advertisements and redirects"},
+     "let this guest port send IPv6 router advertisements and redirects, "
+     "and IPv4 ICMP redirects"},
     {0},
 };
 
@@ -144,7 +145,8 @@ static const struct ctl_flag f_port_set[] = {
     {"mac-limit", "mac_limit", CTL_UINT, NULL,
      "most MACs learned on the port, 0 for no limit"},
     {"router-trusted", "router_trusted", CTL_BOOL, NULL,
-     "let this guest port send IPv6 router advertisements and redirects"},
+     "let this guest port send IPv6 router advertisements and redirects, "
+     "and IPv4 ICMP redirects"},
     {"no-router-trusted", "router_trusted", CTL_NULL, NULL,
      "router-guard it again (the default for guest ports)"},
     {0},

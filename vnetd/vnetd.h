@@ -11,6 +11,8 @@
 #include "../dhcp/dhcp.h"
 #include "../lib/schema.h"
 #include "../lib/timer.h"
+#include "../vnic/vnic.h"
+#include "../vnic/vnic_fast.h"
 #include "../vswitch/vswitch.h"
 
 struct vnetd;
@@ -204,6 +206,14 @@ struct vnetd_port {
 	bool stuck;   /* p->id could not leave the switch: tried again */
 	uint64_t up_since; /* timer_now_ms() when last activated */
 	unsigned lost_ms;  /* the delay after its device last went */
+	/* What the switch ports this port had before its current one
+	 * counted (a veth whose pair was made again is a new switch port),
+	 * added to the current one's: the switch's counters (the fast
+	 * path's included, as the port's are), the backend's drops, the
+	 * fast path's own. */
+	struct vsw_port_stats carried;
+	uint64_t carried_vnic[VNIC_DROP_MAX];
+	struct vnic_fast_stats carried_fast;
 };
 
 static inline struct vnetd_net *vnetd_net_of(struct vnetd_obj *o)
@@ -221,6 +231,10 @@ struct vnetd_port *vnetd_port_find(struct vnetd *d, const char *name);
 void vnetd_port_mtu_changed(struct vnetd *d, struct vnetd_port *p,
 			    unsigned mtu);
 void vnetd_port_netns_event(struct vnetd *d, const char *netns);
+void vnetd_port_stats(struct vnetd *d, struct vnetd_port *p,
+		      struct vsw_port_stats *st);
+uint64_t vnetd_port_vnic_drops(struct vnetd *d, struct vnetd_port *p,
+			       enum vnic_drop r);
 void vnetd_link_event(struct vnetd *d, int ifindex, const char *name,
 		      bool deleted, bool up, bool running);
 json_t *vnetd_net_show(struct vnetd *d, json_t *params, struct vnetd_err *e);

@@ -553,6 +553,7 @@ bool vnetd_fast_counters(struct vnetd *d, struct vnetd_port *p,
 	st->tx_packets += now.tx_packets;
 	st->tx_bytes += now.tx_bytes;
 	st->rx_super += now.rx_super;
+	st->rx_dropped += now.rx_dropped;
 	return true;
 }
 

@@ -238,8 +238,7 @@ static void emit_ports(struct vnetd *d, struct mbuf *b)
 		struct vnetd_port *p = vnetd_port_of(ports->v[i]);
 
 		if (p->id >= 0)
-			vswitch_port_stats(d->sw, p->id, &st[i]);
-		vnetd_fast_add_stats(d, p, &st[i]);
+			vnetd_port_stats(d, p, &st[i]);
 	}
 	family(b, "vnet_port_up", "gauge",
 	       "1 when the port is open and its link is up, 0 otherwise");
@@ -271,7 +270,6 @@ static void emit_ports(struct vnetd *d, struct mbuf *b)
 	       "them)");
 	for (size_t i = 0; i < ports->n; i++) {
 		struct vnetd_port *p = vnetd_port_of(ports->v[i]);
-		struct vnic *v;
 
 		if (p->id < 0)
 			continue;
@@ -282,14 +280,13 @@ static void emit_ports(struct vnetd *d, struct mbuf *b)
 				  vsw_drop_name((enum vsw_drop)r),
 				  (unsigned long long)st[i].drops[r]);
 		}
-		v = vswitch_port_vnic(d->sw, p->id);
-		for (int r = 0; v && r < VNIC_DROP_MAX; r++) {
+		for (int r = 0; r < VNIC_DROP_MAX; r++) {
 			mb_printf(b, "vnet_port_drops_total");
 			port_labels(b, p);
 			mb_printf(b, ",reason=\"%s\"} %llu\n",
 				  vnic_drop_name((enum vnic_drop)r),
-				  (unsigned long long)vnic_drops(
-				      v, (enum vnic_drop)r));
+				  (unsigned long long)vnetd_port_vnic_drops(
+				      d, p, (enum vnic_drop)r));
 		}
 	}
 	family(b, "vnet_port_mac_entries", "gauge",

@@ -55,7 +55,7 @@ static const struct schema_opt port_opts[] = {
      .desc = "a guest port whose DHCP server messages pass (DHCP guard off)"},
     {"router_trusted", SCHEMA_BOOL, .flags = SCHEMA_LIVE,
      .desc = "a guest port whose IPv6 router advertisements and redirects "
-	     "pass (router guard off)"},
+	     "and IPv4 ICMP redirects pass (router guard off)"},
     {"mac_limit", SCHEMA_UINT, 0, 65536, 0, SCHEMA_LIVE,
      .desc = "most MACs learned on this port, 0 for no limit (default: "
 	     "1024 on guest and host ports, none on uplinks)"},
@@ -507,13 +507,42 @@ static bool del_fails_on_purpose(void)
 	return true;
 }
 
-/* Take switch port p->id out of the switch.  Return: 0 (p->id now -1), or
+static void stats_add(struct vsw_port_stats *to,
+		      const struct vsw_port_stats *from)
+{
+	to->rx_packets += from->rx_packets;
+	to->rx_bytes += from->rx_bytes;
+	to->tx_packets += from->tx_packets;
+	to->tx_bytes += from->tx_bytes;
+	for (int i = 0; i < VSW_DROP_MAX; i++)
+		to->drops[i] += from->drops[i];
+}
+
+static void fast_stats_add(struct vnic_fast_stats *to,
+			   const struct vnic_fast_stats *from)
+{
+	to->rx_packets += from->rx_packets;
+	to->rx_bytes += from->rx_bytes;
+	to->tx_packets += from->tx_packets;
+	to->tx_bytes += from->tx_bytes;
+	to->rx_super += from->rx_super;
+	to->rx_dropped += from->rx_dropped;
+}
+
+/* Take switch port p->id out of the switch; what it counted stays with the
+ * port (p->carried, p->carried_vnic).  Return: 0 (p->id now -1), or
  * -errno: it stays there as it was, p->id kept and p->stuck set. */
 static int port_leave(struct vnetd *d, struct vnetd_port *p)
 {
-	int ret =
-	    del_fails_on_purpose() ? -ENOMEM : vswitch_port_del(d->sw, p->id);
+	struct vnic *v = vswitch_port_vnic(d->sw, p->id);
+	uint64_t drops[VNIC_DROP_MAX];
+	struct vsw_port_stats st;
+	int ret;
 
+	vswitch_port_stats(d->sw, p->id, &st);
+	for (int i = 0; i < VNIC_DROP_MAX; i++)
+		drops[i] = v ? vnic_drops(v, (enum vnic_drop)i) : 0;
+	ret = del_fails_on_purpose() ? -ENOMEM : vswitch_port_del(d->sw, p->id);
 	if (ret && ret != -ENOENT) {
 		p->stuck = true;
 		vlog_rl(MAIN, WARN,
@@ -521,9 +550,21 @@ static int port_leave(struct vnetd *d, struct vnetd_port *p)
 			p->obj.name, strerror(-ret));
 		return ret;
 	}
+	stats_add(&p->carried, &st);
+	for (int i = 0; i < VNIC_DROP_MAX; i++)
+		p->carried_vnic[i] += drops[i];
 	p->stuck = false;
 	p->id = -1;
 	return 0;
+}
+
+/* Whether a port that could not be opened (@ret) waits for its namespace:
+ * a veth's pair is made once the namespace exists, and the port is tried
+ * again then (vnetd_port_netns_event()): down, with the reason, not in
+ * error, as when the namespace goes while the port is up. */
+static bool waits_for_netns(json_t *conf, int ret)
+{
+	return ret == -ENOENT && is_veth(conf);
 }
 
 /* Try again in @ms (a sooner try replaces a later one). */
@@ -544,11 +585,19 @@ static void retry_fire(struct vtimer *t, void *arg)
 	struct vnetd *d = p->d;
 	unsigned next = p->retry_ms * 2;
 
+	int ret;
+
 	if (p->gone || (p->id >= 0 && !p->stuck))
 		return;
-	if ((p->id < 0 || !port_leave(d, p)) && !port_activate(d, p)) {
-		vlog_rl(MAIN, INFO, "port %s is active again", p->obj.name);
-		return;
+	if (p->id < 0 || !port_leave(d, p)) {
+		ret = port_activate(d, p);
+		if (!ret) {
+			vlog_rl(MAIN, INFO, "port %s is active again",
+				p->obj.name);
+			return;
+		}
+		if (waits_for_netns(p->obj.conf, ret))
+			p->waiting = true;
 	}
 	retry_in(d, p, next < PORT_RETRY_MS ? next : PORT_RETRY_MS);
 }
@@ -575,8 +624,13 @@ static struct vnetd_obj *port_apply(struct vnetd *d, json_t *conf,
 	if (!ret)
 		return &p->obj;
 	if (restoring) {
-		vlog(MAIN, WARN, "port %s restored but inactive: %s",
-		     p->obj.name, p->error);
+		p->waiting = waits_for_netns(conf, ret);
+		if (p->waiting)
+			vlog(MAIN, INFO, "port %s restored, down: %s",
+			     p->obj.name, p->error);
+		else
+			vlog(MAIN, WARN, "port %s restored but inactive: %s",
+			     p->obj.name, p->error);
 		retry_in(d, p, PORT_RETRY_MS);
 		return &p->obj;
 	}
@@ -602,7 +656,18 @@ void vnetd_port_mtu_changed(struct vnetd *d, struct vnetd_port *p, unsigned mtu)
  * it stays there as it was, p->id kept, p->stuck set. */
 static int port_deactivate(struct vnetd *d, struct vnetd_port *p, bool remove)
 {
+	struct vnic_fast_stats f;
+
 	watch_ctl(d, p, false);
+	/* The fast path's counters go with its slot: they stay with the
+	 * port (in the port's own too, as they are counted there). */
+	if (vnetd_fast_counters(d, p, &f)) {
+		fast_stats_add(&p->carried_fast, &f);
+		p->carried.rx_packets += f.rx_packets;
+		p->carried.rx_bytes += f.rx_bytes;
+		p->carried.tx_packets += f.tx_packets;
+		p->carried.tx_bytes += f.tx_bytes;
+	}
 	vnetd_fast_port_off(d, p);
 	if (remove)
 		vnic_remove(vswitch_port_vnic(d->sw, p->id));
@@ -853,26 +918,58 @@ const struct vnetd_kind vnetd_kind_port = {
     .status = port_status,
 };
 
+/**
+ * vnetd_port_stats() - a port's counters: its switch port's, the frames the
+ * fast path moved for it (a veth port), and what its earlier switch ports
+ * counted (a veth whose pair was made again)
+ * @d: daemon
+ * @p: the port, active (p->id >= 0)
+ * @st: filled
+ */
+void vnetd_port_stats(struct vnetd *d, struct vnetd_port *p,
+		      struct vsw_port_stats *st)
+{
+	vswitch_port_stats(d->sw, p->id, st);
+	vnetd_fast_add_stats(d, p, st);
+	stats_add(st, &p->carried);
+}
+
+/**
+ * vnetd_port_vnic_drops() - a drop counter of a port's backend, with what
+ * its earlier backends counted (a veth whose pair was made again)
+ * @d: daemon
+ * @p: the port, active (p->id >= 0)
+ * @r: reason
+ *
+ * Return: count
+ */
+uint64_t vnetd_port_vnic_drops(struct vnetd *d, struct vnetd_port *p,
+			       enum vnic_drop r)
+{
+	struct vnic *v = vswitch_port_vnic(d->sw, p->id);
+
+	return p->carried_vnic[r] + (v ? vnic_drops(v, r) : 0);
+}
+
 static json_t *port_counters(struct vnetd *d, struct vnetd_port *p)
 {
 	struct vnic_fast_stats fst;
 	struct vsw_port_stats st;
-	struct vnic *v;
 	json_t *o, *drops;
 
-	vswitch_port_stats(d->sw, p->id, &st);
+	/* A veth port's counters include the frames the fast path moved. */
+	vnetd_port_stats(d, p, &st);
 	drops = json_object();
 	for (int i = 0; i < VSW_DROP_MAX; i++)
 		json_object_set_new(drops, vsw_drop_name((enum vsw_drop)i),
 				    json_integer((json_int_t)st.drops[i]));
-	v = p->id >= 0 ? vswitch_port_vnic(d->sw, p->id) : NULL;
-	for (int i = 0; v && i < VNIC_DROP_MAX; i++)
+	for (int i = 0; i < VNIC_DROP_MAX; i++)
 		json_object_set_new(
 		    drops, vnic_drop_name((enum vnic_drop)i),
-		    json_integer((json_int_t)vnic_drops(v, (enum vnic_drop)i)));
-	/* A veth port's counters include the frames the fast path moved. */
-	vnetd_fast_add_stats(d, p, &st);
+		    json_integer((json_int_t)vnetd_port_vnic_drops(
+			d, p, (enum vnic_drop)i)));
 	(void)vnetd_fast_counters(d, p, &fst);
+	fast_stats_add(&fst, &p->carried_fast);
 	o = json_pack(
 	    "{s:I,s:I,s:I,s:I}", "rx_packets", (json_int_t)st.rx_packets,
 	    "rx_bytes", (json_int_t)st.rx_bytes, "tx_packets",
@@ -881,12 +978,13 @@ static json_t *port_counters(struct vnetd *d, struct vnetd_port *p)
 	if (is_veth(p->obj.conf))
 		json_object_set_new(
 		    o, "fast_path",
-		    json_pack("{s:I,s:I,s:I,s:I,s:I}", "rx_packets",
+		    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "rx_packets",
 			      (json_int_t)fst.rx_packets, "rx_bytes",
 			      (json_int_t)fst.rx_bytes, "tx_packets",
 			      (json_int_t)fst.tx_packets, "tx_bytes",
 			      (json_int_t)fst.tx_bytes, "superframes",
-			      (json_int_t)fst.rx_super));
+			      (json_int_t)fst.rx_super, "dropped",
+			      (json_int_t)fst.rx_dropped));
 	return o;
 }
 

@@ -7,8 +7,8 @@
  * network and VLAN is handed to the destination namespace's end with
  * bpf_redirect_peer() (the skb moves whole, GSO super-frames included, no
  * copy).  Everything else (tags, multicast, broadcast, unknown or slow-path
- * MACs, DHCP server messages, anything but TCP and UDP over IPv6) returns
- * TC_ACT_OK and
+ * MACs, DHCP server messages, IPv4 ICMP redirects, anything but TCP and UDP
+ * over IPv6) returns TC_ACT_OK and
  * goes on to vnetd's packet socket as before.  The packet socket sees frames
  * before TC ingress does, so veth_fast_sock, its socket filter, makes the
  * same decision and hides the frames the fast path takes: vnetd never
@@ -72,16 +72,18 @@ struct hdrs {
 	__u8 l3[44];
 };
 
-#define IP4_PROTO    9
-#define IP6_NEXT     6
-#define DHCP_SERVER  67
-#define DHCP_CLIENT  68
-#define DHCP6_CLIENT 546
-#define DHCP6_SERVER 547
+#define IP4_PROTO     9
+#define IP6_NEXT      6
+#define DHCP_SERVER   67
+#define DHCP_CLIENT   68
+#define DHCP6_CLIENT  546
+#define DHCP6_SERVER  547
+#define ICMP_REDIRECT 5
 
 /* Frames a guard in vnetd must see: DHCP server messages (IPv4 UDP from
  * port 67 or to port 68, and UDP fragments; IPv6 UDP from port 547 or to
- * port 546).  Options make a frame harder to judge here, so every IPv4
+ * port 546) and routers' messages (IPv4 ICMP redirects, and ICMP
+ * fragments).  Options make a frame harder to judge here, so every IPv4
  * frame with options goes to vnetd too; of IPv6 only TCP, and UDP between
  * other ports, right after the fixed header take the fast path (extension
  * headers, fragments among them, and all of ICMPv6: vnetd's path). */
@@ -95,6 +97,12 @@ static __always_inline bool needs_guard(const struct hdrs *h, int l3_len)
 		ihl = h->l3[0] & 0xf;
 		if ((h->l3[0] >> 4) != 4 || ihl != 5)
 			return true;
+		/* ICMP: the type right after the header (bytes past the
+		 * total length too: stricter than vnetd, never looser);
+		 * fragments are vnetd's, as UDP's are. */
+		if (h->l3[IP4_PROTO] == IPPROTO_ICMP)
+			return (h->l3[6] & 0x3f) || h->l3[7] ||
+			       h->l3[20] == ICMP_REDIRECT;
 		if (h->l3[IP4_PROTO] != IPPROTO_UDP)
 			return false;
 		/* UDP fragments: vnetd judges them (a DHCP message could be
@@ -245,12 +253,27 @@ static __always_inline void count(__u32 slot, bool rx, __u64 len, bool super)
 	}
 }
 
+static __always_inline void count_refused(__u32 slot)
+{
+	struct vnic_fast_stats *st = bpf_map_lookup_elem(&fast_stats, &slot);
+
+	if (st)
+		st->rx_dropped++;
+}
+
+/* Tests only: the flags bpf_redirect_peer() is called with, 0 as vnetd
+ * loads the program.  A test sets a flag the helper refuses before it
+ * loads the object, to see what a refused redirect is counted as. */
+const volatile __u64 redirect_flags = 0;
+
 SEC("tc")
 int veth_fast_tc(struct __sk_buff *skb)
 {
 	struct vnic_fast_port *in = 0, *out = 0;
 	__u32 to = decide(skb, &in, &out);
 	bool super = skb->gso_segs > 1;
+	__u64 len = skb->len;
+	long verdict;
 
 	if (!to || !in || !out)
 		return TC_ACT_OK;
@@ -258,9 +281,17 @@ int veth_fast_tc(struct __sk_buff *skb)
 	 * the destination namespace take it as its own. */
 	if (bpf_skb_change_type(skb, PACKET_HOST))
 		return TC_ACT_OK;
-	count(in->slot, true, skb->len, super);
-	count(out->slot, false, skb->len, super);
-	return bpf_redirect_peer(to, 0);
+	/* Counted once the helper has said whether it redirects: a refused
+	 * frame is dropped (the socket filter has already hidden it from
+	 * vnetd), and counted as such on the port it came from. */
+	verdict = bpf_redirect_peer(to, redirect_flags);
+	if (verdict != TC_ACT_REDIRECT) {
+		count_refused(in->slot);
+		return TC_ACT_SHOT;
+	}
+	count(in->slot, true, len, super);
+	count(out->slot, false, len, super);
+	return TC_ACT_REDIRECT;
 }
 
 SEC("socket")

@@ -446,6 +446,7 @@ void vnic_fast_stats(struct vnic_fast *f, unsigned slot,
 			st->tx_packets += pc[i].tx_packets;
 			st->tx_bytes += pc[i].tx_bytes;
 			st->rx_super += pc[i].rx_super;
+			st->rx_dropped += pc[i].rx_dropped;
 		}
 	free(pc);
 }

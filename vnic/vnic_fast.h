@@ -73,6 +73,9 @@ struct vnic_fast_port {
  * @tx_packets: frames delivered into the port's namespace
  * @tx_bytes: their bytes
  * @rx_super: GSO super-frames forwarded (more than one segment's payload)
+ * @rx_dropped: frames taken from the port's namespace whose redirect the
+ *              kernel refused: dropped (hidden from vnetd by then), not
+ *              counted in @rx_packets nor in the other port's @tx_packets
  */
 struct vnic_fast_stats {
 	__u64 rx_packets;
@@ -80,6 +83,7 @@ struct vnic_fast_stats {
 	__u64 tx_packets;
 	__u64 tx_bytes;
 	__u64 rx_super;
+	__u64 rx_dropped;
 };
 
 #ifndef __bpf__

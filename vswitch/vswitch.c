@@ -540,7 +540,8 @@ int vswitch_port_add(struct vswitch *sw, int net_id, const char *name,
 	/* Guests may not act as DHCP servers unless trusted (Hyper-V's DHCP
 	 * guard). */
 	port->dhcp_guard = role == VSW_ROLE_VM;
-	/* Nor as IPv6 routers unless router-trusted (its router guard). */
+	/* Nor as routers (IPv6 advertisements, redirects of either IP
+	 * version) unless router-trusted (its router guard). */
 	port->router_guard = role == VSW_ROLE_VM;
 	if (vlan)
 		*port->vlan = *vlan;
@@ -704,7 +705,8 @@ int vswitch_port_set_dhcp_guard(struct vswitch *sw, int id, bool on)
 
 /**
  * vswitch_port_set_router_guard() - drop (or pass) the IPv6 router
- * advertisements and redirects a port sends; on by default for guest ports
+ * advertisements and redirects and the IPv4 ICMP redirects a port sends; on
+ * by default for guest ports
  * @sw: switch
  * @id: port
  * @on: guard the port

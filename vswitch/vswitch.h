@@ -39,8 +39,8 @@ struct vnic;
 	X(DHCP_GUARD, "dhcp_guard",                                         \
 	  "DHCP server message from a guest port not marked trusted")       \
 	X(ROUTER_GUARD, "router_guard",                                     \
-	  "IPv6 router advertisement or redirect from a guest port not "    \
-	  "marked router-trusted")                                          \
+	  "IPv6 router advertisement or redirect, or IPv4 ICMP redirect, "  \
+	  "from a guest port not marked router-trusted")                    \
 	X(GSO_FAILED, "gso_failed",                                         \
 	  "super-frame or partial checksum that could not be finished for " \
 	  "a port without offloads")

@@ -167,7 +167,7 @@ static void flood_members(struct vsw_thread *t, struct vsw_port *in,
 {
 	struct vswitch *sw = t->sw;
 	unsigned sent = 0;
-	bool keep = fkey != 0;
+	bool keep = fkey != 0, down = false;
 
 	for (unsigned i = 0; i < members->n; i++) {
 		struct vsw_port *o;
@@ -184,6 +184,7 @@ static void flood_members(struct vsw_thread *t, struct vsw_port *in,
 			stat_add(&t->pstats[o->id].drops[VSW_DROP_PORT_DOWN],
 				 1);
 			keep = false;
+			down = true;
 			continue;
 		}
 		enqueue(t, o, p, tci);
@@ -197,7 +198,10 @@ static void flood_members(struct vsw_thread *t, struct vsw_port *in,
 	}
 	memo->fkey = keep ? fkey : 0;
 	memo->fn = sent;
-	if (!sent)
+	/* A frame that only down members could have taken is counted once,
+	 * as port_down on each of them: no_ports is for a frame that has no
+	 * member in its VLAN at all. */
+	if (!sent && !down)
 		stat_add(&t->pstats[in->id].drops[VSW_DROP_NO_PORTS], 1);
 }
 
@@ -318,41 +322,101 @@ static void port_fail(struct vsw_port *port, int err)
 		strerror(-err));
 }
 
-/* Hand @n frames to port @o; every frame ends in one counter. */
-static void tx_send(struct vsw_thread *t, struct vsw_port *o,
-		    const struct pkt_out *q, unsigned n)
+/* Hand @n frames to port @o; every frame ends in one counter.  Return: how
+ * many the port took (0 when it failed). */
+static unsigned tx_send(struct vsw_thread *t, struct vsw_port *o,
+			const struct pkt_out *q, unsigned n)
 {
 	struct vsw_tstats_port *ps = &t->pstats[o->id];
 	uint64_t bytes = 0;
 	int sent;
 
 	if (!n)
-		return;
+		return 0;
 	sent = vnic_tx_burst(o->vnic, t->idx, q, n, &bytes);
 	if (sent < 0) {
 		port_fail(o, sent);
 		stat_add(&ps->drops[VSW_DROP_TX_FAILED], n);
-		return;
+		return 0;
 	}
 	stat_add(&ps->tx_packets, (uint64_t)sent);
 	stat_add(&ps->tx_bytes, bytes);
+	return (unsigned)sent;
 }
 
-/* Staged frames for one egress, and the pool packets made for it. */
+/*
+ * Staged frames for one egress, the pool packets made for it, and the
+ * super-frames among them, which count (superframes_sent_whole,
+ * superframes_segmented) only once the port has taken them.
+ * @whole: super-frames staged whole
+ * @cut: super-frames cut for the port whose last segment is staged
+ * @cur: segments staged of the super-frame being cut
+ * @lost: a segment of the super-frame being cut was not taken
+ * @sf_whole, @sf_cut: super-frames the port took, whole or as segments
+ */
 struct tx_stage {
 	struct pkt_out q[PKT_BURST];
 	struct pkt *own[PKT_BURST];
 	unsigned n, nown;
+	unsigned whole, cut, cur;
+	bool lost;
+	uint64_t sf_whole, sf_cut;
 };
 
 static void stage_flush(struct vsw_thread *t, struct vsw_port *o,
 			struct tx_stage *s)
 {
-	tx_send(t, o, s->q, s->n);
+	unsigned missed = s->n - tx_send(t, o, s->q, s->n);
+
+	/* A backend says how many frames it took, not which: a super-frame
+	 * counts only where the number proves it taken (each frame missing
+	 * may have been one of them, or a segment of one). */
+	s->sf_whole += s->whole > missed ? s->whole - missed : 0;
+	s->sf_cut += s->cut > missed ? s->cut - missed : 0;
+	if (missed && s->cur)
+		s->lost = true;
 	for (unsigned i = 0; i < s->nown; i++)
 		pkt_free(s->own[i]);
 	s->n = 0;
 	s->nown = 0;
+	s->whole = 0;
+	s->cut = 0;
+	s->cur = 0;
+}
+
+/* Stage super-frame @p (to go with tag @tci) cut into segments, flushing
+ * full stages on the way; one that cannot be cut counts gso_failed (the
+ * segments staged before the failure still go) and not as segmented. */
+static void stage_segments(struct vsw_thread *t, struct vsw_port *o,
+			   struct tx_stage *s, const struct pkt *p,
+			   uint16_t tci)
+{
+	size_t off = 0;
+
+	s->lost = false;
+	while (off != SIZE_MAX) {
+		int k;
+
+		if (s->n == PKT_BURST)
+			stage_flush(t, o, s);
+		k = vnet_hdr_segment(p, &off, t->pool, s->own + s->nown,
+				     PKT_BURST - s->n);
+		if (k == -ENOBUFS && s->nown) {
+			stage_flush(t, o, s); /* frees some */
+			continue;
+		}
+		if (k < 0) {
+			stat_add(&t->pstats[o->id].drops[VSW_DROP_GSO_FAILED],
+				 1);
+			s->cur = 0;
+			return;
+		}
+		for (int j = 0; j < k; j++)
+			s->q[s->n++] = (struct pkt_out){s->own[s->nown++], tci};
+		s->cur += (unsigned)k;
+	}
+	s->cut += !s->lost;
+	s->cur = 0;
 }
 
 /* Transmit to a port that cannot take some of the frames as they are: cut
@@ -364,41 +428,19 @@ static void tx_adapt(struct vsw_thread *t, struct vsw_port *o,
 	struct vsw_tstats_port *ps = &t->pstats[o->id];
 	unsigned caps = vnic_tx_offloads(o->vnic);
 	unsigned mtu = atomic_load_explicit(&o->net->mtu, memory_order_relaxed);
-	uint64_t whole = 0, cut = 0;
 	struct tx_stage s;
 
-	s.n = 0;
-	s.nown = 0;
+	s.n = s.nown = s.whole = s.cut = s.cur = 0;
+	s.lost = false;
+	s.sf_whole = s.sf_cut = 0;
 	for (unsigned i = 0; i < n; i++) {
 		struct pkt *p = q[i].pkt, *c;
-		size_t off = 0;
 
 		if (vnet_hdr_fits(p, caps)) {
-			whole += p->ol.gso_type && p->len - p->l3_ofs > mtu;
+			s.whole += p->ol.gso_type && p->len - p->l3_ofs > mtu;
 			s.q[s.n++] = q[i];
 		} else if (p->ol.gso_type) {
-			cut++;
-			while (off != SIZE_MAX) {
-				int k;
-
-				if (s.n == PKT_BURST)
-					stage_flush(t, o, &s);
-				k = vnet_hdr_segment(p, &off, t->pool,
-						     s.own + s.nown,
-						     PKT_BURST - s.n);
-				if (k == -ENOBUFS && s.nown) {
-					stage_flush(t, o, &s); /* frees some */
-					continue;
-				}
-				if (k < 0) {
-					stat_add(
-					    &ps->drops[VSW_DROP_GSO_FAILED], 1);
-					break;
-				}
-				for (int j = 0; j < k; j++)
-					s.q[s.n++] = (struct pkt_out){
-					    s.own[s.nown++], q[i].tci};
-			}
+			stage_segments(t, o, &s, p, q[i].tci);
 		} else if (!vnet_hdr_finish_csum(p, t->pool, &c)) {
 			if (c)
 				s.own[s.nown++] = c;
@@ -410,7 +452,7 @@ static void tx_adapt(struct vsw_thread *t, struct vsw_port *o,
 			stage_flush(t, o, &s);
 	}
 	stage_flush(t, o, &s);
-	vnic_count_superframes(o->vnic, whole, cut);
+	vnic_count_superframes(o->vnic, s.sf_whole, s.sf_cut);
 }
 
 static void flush(struct vsw_thread *t, bool offloads)

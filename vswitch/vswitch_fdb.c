@@ -175,15 +175,24 @@ static bool fdb_expired(const struct fdb *fdb, int64_t seen, int64_t now)
 }
 
 /* Count one more against @cap (0: no cap); false, and nothing counted, when
- * the cap is reached.  Several threads may race here: the add decides. */
+ * the cap is reached.  Several threads may race here: the compare and swap
+ * decides, so the count never goes past @cap, not even for a moment (an
+ * add taken back after the fact would show a reader, or refuse another
+ * thread's MAC, beyond the limit). */
 static bool fdb_take(_Atomic unsigned *c, unsigned cap)
 {
-	if (cap && atomic_load_explicit(c, memory_order_relaxed) >= cap)
-		return false;
-	if (atomic_fetch_add_explicit(c, 1, memory_order_relaxed) < cap || !cap)
+	unsigned n = atomic_load_explicit(c, memory_order_relaxed);
+
+	if (!cap) {
+		atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
 		return true;
-	atomic_fetch_sub_explicit(c, 1, memory_order_relaxed);
-	return false;
+	}
+	do {
+		if (n >= cap)
+			return false;
+	} while (!atomic_compare_exchange_weak_explicit(
+	    c, &n, n + 1, memory_order_relaxed, memory_order_relaxed));
+	return true;
 }
 
 static void fdb_give(_Atomic unsigned *c)

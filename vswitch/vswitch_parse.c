@@ -147,33 +147,38 @@ bool vsw_vlan_egress(const struct vsw_vlan *v, const struct pkt *p,
 	}
 }
 
-/* Whether the IPv4 packet at @l3, @left bytes to the frame's end
+/* The payload of the IPv4 packet at @l3, @left bytes to the frame's end
+ * (guest-controlled), as a cursor @c past its header; @super: it is a UDP
+ * super-frame (USO).  False for a later fragment, which has no UDP or ICMP
+ * header (without its first fragment a receiver never reassembles it), and
+ * for a header that does not fit.  Bytes past the total length are padding
+ * the receiver throws away: they must not decide (a super-frame's length is
+ * the sender's business; its segments get their own). */
+static inline __attribute__((always_inline)) bool
+ipv4_payload(const uint8_t *l3, size_t left, bool super, struct pkt_cursor *c)
+{
+	size_t ihl, tot;
+
+	if (pkt_get_be16(l3 + 6) & 0x1fff)
+		return false;
+	tot = pkt_get_be16(l3 + 2);
+	if (!super && tot < left)
+		left = tot;
+	ihl = (size_t)(l3[0] & 0xf) * 4;
+	pkt_cursor_init(c, l3, left);
+	return ihl >= 20 && pkt_pull(c, ihl);
+}
+
+/* Whether the IPv4 UDP packet at @l3, @left bytes to the frame's end
  * (guest-controlled), is a DHCP server message; @super: it is a UDP
- * super-frame (USO); @guards: the port's VSW_GUARD_* bits.  The protocol
- * byte is looked at first: for any other than UDP this is the only test
- * after the length. */
+ * super-frame (USO); @guards: the port's VSW_GUARD_* bits. */
 static inline __attribute__((always_inline)) bool
 ipv4_dhcp_server(const uint8_t *l3, size_t left, bool super, unsigned guards)
 {
 	struct pkt_cursor c;
 	const uint8_t *udp, *op;
-	size_t ihl, tot;
 
-	if (left < 20 || l3[9] != 17 || l3[0] >> 4 != 4)
-		return false;
-	/* Later fragments have no UDP header (without their first fragment
-	 * a receiver never reassembles them); first fragments do. */
-	if (pkt_get_be16(l3 + 6) & 0x1fff)
-		return false;
-	/* Bytes past the total length are padding the receiver throws away:
-	 * they must not decide (a super-frame's length is the sender's
-	 * business; its segments get their own). */
-	tot = pkt_get_be16(l3 + 2);
-	if (!super && tot < left)
-		left = tot;
-	ihl = (size_t)(l3[0] & 0xf) * 4;
-	pkt_cursor_init(&c, l3, left);
-	if (ihl < 20 || !pkt_pull(&c, ihl))
+	if (l3[0] >> 4 != 4 || !ipv4_payload(l3, left, super, &c))
 		return false;
 	/* A first fragment too short to show the ports could reassemble
 	 * into anything: judged a server message. */
@@ -192,6 +197,52 @@ ipv4_dhcp_server(const uint8_t *l3, size_t left, bool super, unsigned guards)
 		return true;
 	op = pkt_pull(&c, 1);
 	return op && *op == 2;
+}
+
+/* ICMP's Redirect (RFC 792): only a router sends it, and a host that
+ * takes one sends its traffic for a destination where it says. */
+#define ICMP4_REDIRECT 5
+
+/* Whether the IPv4 ICMP packet at @l3, @left bytes to the frame's end
+ * (guest-controlled), is a router's message (a Redirect); @super as
+ * above.  The ICMP header of an IPv4 datagram starts its payload, which a
+ * first fragment starts at offset 0: no later fragment can overlap the
+ * type, so the type decides a first fragment as it does a whole datagram.
+ * A first fragment too short to show the type could reassemble into
+ * anything. */
+static inline __attribute__((always_inline)) bool
+ipv4_icmp_router(const uint8_t *l3, size_t left, bool super)
+{
+	struct pkt_cursor c;
+	const uint8_t *type;
+
+	if (l3[0] >> 4 != 4 || !ipv4_payload(l3, left, super, &c))
+		return false;
+	type = pkt_pull(&c, 1);
+	if (!type)
+		return l3[6] & 0x20;
+	return *type == ICMP4_REDIRECT;
+}
+
+/* Which guard, if any, the IPv4 packet at @l3, @left bytes to the frame's
+ * end (guest-controlled), falls under: a DHCP server message or a
+ * router's ICMP message (@guards: the port's VSW_GUARD_* bits, at least
+ * one); @super: it is a UDP super-frame (USO).  The protocol byte is
+ * looked at first: for any other than UDP and ICMP this is the only test
+ * after the length. */
+static inline __attribute__((always_inline)) enum vsw_drop
+ipv4_guard(const uint8_t *l3, size_t left, bool super, unsigned guards)
+{
+	if (left < 20)
+		return VSW_DROP_NONE;
+	if (l3[9] == 17)
+		return ipv4_dhcp_server(l3, left, super, guards)
+			   ? VSW_DROP_DHCP_GUARD
+			   : VSW_DROP_NONE;
+	if (l3[9] == 1 && (guards & VSW_GUARD_ROUTER) &&
+	    ipv4_icmp_router(l3, left, super))
+		return VSW_DROP_ROUTER_GUARD;
+	return VSW_DROP_NONE;
 }
 
 /* Extension headers looked through; a longer chain is judged a server
@@ -362,10 +413,8 @@ guard_frame(const struct pkt *p, unsigned guards)
 		left -= 4;
 	}
 	if (type == ETHERTYPE_IPV4)
-		return ipv4_dhcp_server(
-			   l3, left, p->ol.gso_type == PKT_GSO_UDP_L4, guards)
-			   ? VSW_DROP_DHCP_GUARD
-			   : VSW_DROP_NONE;
+		return ipv4_guard(l3, left, p->ol.gso_type == PKT_GSO_UDP_L4,
+				  guards);
 	if (type == ETHERTYPE_IPV6)
 		return ipv6_guard(l3, left, p->ol.gso_type == PKT_GSO_UDP_L4,
 				  guards);
@@ -396,17 +445,20 @@ bool vsw_is_dhcp_server_msg(const struct pkt *p)
 }
 
 /**
- * vsw_is_router_msg() - whether a frame carries an IPv6 router's message
- * (an ICMPv6 Router Advertisement or Redirect), or may after reassembly
+ * vsw_is_router_msg() - whether a frame carries a router's message (an
+ * ICMPv6 Router Advertisement or Redirect, an IPv4 ICMP Redirect), or may
+ * after reassembly
  * @p: classified packet (guest-controlled bytes)
  *
  * Return: true for ICMPv6 of type 134 or 137 (within the payload length)
  * behind up to VSW_GUARD_EXTS extension headers, a first fragment of
  * ICMPv6 too short to show the type or whose ICMPv6 header does not follow
  * its fragment header directly, and any IPv6 datagram whose chain of
- * extension headers is longer or ends past the payload; behind up to
- * VSW_GUARD_TAGS more tags too, and any frame with more tags than that
- * (RFC 6105, RFC 7113)
+ * extension headers is longer or ends past the payload (RFC 6105, RFC
+ * 7113); for IPv4 ICMP of type 5 (within the total length, not a later
+ * fragment) and a first fragment of ICMP too short to show the type; behind
+ * up to VSW_GUARD_TAGS more tags too, and any frame with more tags than
+ * that
  */
 bool vsw_is_router_msg(const struct pkt *p)
 {
@@ -446,7 +498,7 @@ classify(struct pkt *p, unsigned mtu, const struct vsw_vlan *v, unsigned guards)
  * @v: ingress port's VLAN setting
  * @guards: what the ingress port may not send: VSW_GUARD_DHCP (DHCP
  *          server messages), VSW_GUARD_ROUTER (IPv6 router advertisements
- *          and redirects), or both; 0 for none
+ *          and redirects, IPv4 ICMP redirects), or both; 0 for none
  *
  * Return: VSW_DROP_NONE, or why the frame must be dropped
  */

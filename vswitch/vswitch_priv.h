@@ -67,7 +67,7 @@ static inline bool vsw_mac_reserved(const uint8_t *dst)
 /* The guards a port applies to the frames it sends (vsw_classify()'s
  * @guards, bits). */
 #define VSW_GUARD_DHCP	 1u /* DHCP server messages */
-#define VSW_GUARD_ROUTER 2u /* IPv6 router advertisements, redirects */
+#define VSW_GUARD_ROUTER 2u /* IPv6 RAs and redirects, IPv4 redirects */
 
 enum vsw_drop vsw_parse(struct pkt *p, unsigned mtu);
 bool vsw_is_dhcp_server_msg(const struct pkt *p);
@@ -142,7 +142,7 @@ struct vsw_port {
 	_Atomic bool fault_seen; /* control thread has handled @broken */
 	_Atomic int fault_err;
 	_Atomic bool dhcp_guard;   /* drop DHCP server messages it sends */
-	_Atomic bool router_guard; /* drop RAs and redirects it sends */
+	_Atomic bool router_guard; /* drop RAs and redirects (IPv6, IPv4) */
 	struct vsw_port_l2 l2;
 };
 

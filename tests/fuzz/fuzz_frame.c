@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* fuzz_frame.c - libFuzzer target: every parser a guest's or a wire's frame
  * reaches: the switch parser and VLAN policy (and the one-pass classifier
- * against them, DHCP and router guards included), egress tag gathering, offload
- * checksum completion, TCP segmentation, L4 checksum filling */
+ * against them, DHCP and router guards included, IPv4 ICMP redirects too),
+ * egress tag gathering, offload checksum completion, TCP segmentation, L4
+ * checksum filling */
 #include <stdint.h>
 #include <string.h>
 

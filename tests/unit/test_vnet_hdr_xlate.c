@@ -392,6 +392,9 @@ static void test_hostile(void **state)
 	TRY(TCP4, VNET_OL_ALL, h.gso_type = 0x33,
 	    VNET_HDR_ERR_OFFLOAD_NOT_NEGOTIATED);
 	TRY(TCP4, 0, h.gso_type = 0, VNET_HDR_ERR_OFFLOAD_NOT_NEGOTIATED);
+	/* The ECN bit without a GSO type, even from a port that has ECN. */
+	TRY(TCP4, VNET_OL_ALL, h.gso_type = VIRTIO_NET_HDR_GSO_ECN,
+	    VNET_HDR_ERR_OFFLOAD_NOT_NEGOTIATED);
 	/* Checksum start or offset outside the frame. */
 	TRY(TCP4, VNET_OL_ALL, h.csum_start = htole16((uint16_t)len),
 	    VNET_HDR_ERR_CSUM_OUT_OF_FRAME);

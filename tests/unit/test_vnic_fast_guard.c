@@ -5,17 +5,18 @@
  * embeds, loaded here as vnetd loads it) and the switch's classifier
  * (vsw_classify()).  The program may send more frames to vnetd than the
  * guards need (every UDP fragment, IPv4 with options, all ICMPv6), but a
- * frame the classifier judges a DHCP server message or an IPv6 router's
- * message (advertisement, redirect) must never be forwarded in the
- * kernel: its TC program must not redirect it, and its socket filter must
- * not hide it from vnetd.
+ * frame the classifier judges a DHCP server message or a router's message
+ * (IPv6 advertisement or redirect, IPv4 ICMP redirect) must never be
+ * forwarded in the kernel: its TC program must not redirect it, and its socket
+ * filter must not hide it from vnetd.
  *
  * The programs run on frames through BPF_PROG_TEST_RUN with the maps set
  * up so that a plain unicast frame takes the redirect path (the source
  * learnt on the ingress port, the destination on another fast port of the
  * same network): named edge cases, then thousands of mutations of a DHCP
- * OFFER and of a DHCPv6 ADVERTISE.  Skipped where the kernel refuses to load or
- * run the programs (no CAP_BPF). */
+ * OFFER and of a DHCPv6 ADVERTISE.  Also what a forwarded frame and one
+ * whose redirect the kernel refuses are counted as.  Skipped where the
+ * kernel refuses to load or run the programs (no CAP_BPF). */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -47,7 +48,7 @@ static const uint8_t mac_dst[6] = {0x52, 0x54, 0x00, 0x00, 0x00, 0x02};
 
 struct fast {
 	struct bpf_object *obj;
-	int tc_fd, sock_fd, fdb_fd, ports_fd, learned_fd;
+	int tc_fd, sock_fd, fdb_fd, ports_fd, learned_fd, stats_fd;
 	int in_ifindex; /* where BPF_PROG_TEST_RUN says a frame came in */
 	char why[160];	/* why the tests are skipped */
 };
@@ -59,17 +60,16 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
-static int prog_fd(const char *name)
+static int prog_fd(const struct fast *f, const char *name)
 {
-	struct bpf_program *p =
-	    bpf_object__find_program_by_name(fast.obj, name);
+	struct bpf_program *p = bpf_object__find_program_by_name(f->obj, name);
 
 	return p ? bpf_program__fd(p) : -1;
 }
 
-static int map_fd(const char *name)
+static int map_fd(const struct fast *f, const char *name)
 {
-	struct bpf_map *m = bpf_object__find_map_by_name(fast.obj, name);
+	struct bpf_map *m = bpf_object__find_map_by_name(f->obj, name);
 
 	return m ? bpf_map__fd(m) : -1;
 }
@@ -77,64 +77,83 @@ static int map_fd(const char *name)
 /* The source MAC learnt on the ingress port, the destination on another
  * enabled port of the same network; the ingress port's learning count
  * reset (mutated source MACs are learnt too). */
-static void maps_reset(void)
+static void maps_reset(const struct fast *f)
 {
 	struct vnic_fast_port in = {.net = NET, .enabled = 1, .slot = 0},
 			      out = {.net = NET, .enabled = 1, .slot = 1};
 	struct vnic_fast_fdb e = {.seen_ns = vnic_fast_now_ns()};
 	struct vnic_fast_key k, next;
-	__u32 key = (__u32)fast.in_ifindex, zero = 0, slot = 0;
+	__u32 key = (__u32)f->in_ifindex, zero = 0, slot = 0;
 
-	while (!bpf_map_get_next_key(fast.fdb_fd, NULL, &next))
-		assert_int_equal(bpf_map_delete_elem(fast.fdb_fd, &next), 0);
-	assert_int_equal(bpf_map_update_elem(fast.ports_fd, &key, &in, 0), 0);
+	while (!bpf_map_get_next_key(f->fdb_fd, NULL, &next))
+		assert_int_equal(bpf_map_delete_elem(f->fdb_fd, &next), 0);
+	assert_int_equal(bpf_map_update_elem(f->ports_fd, &key, &in, 0), 0);
 	key = OUT_IFINDEX;
-	assert_int_equal(bpf_map_update_elem(fast.ports_fd, &key, &out, 0), 0);
-	assert_int_equal(bpf_map_update_elem(fast.learned_fd, &slot, &zero, 0),
+	assert_int_equal(bpf_map_update_elem(f->ports_fd, &key, &out, 0), 0);
+	assert_int_equal(bpf_map_update_elem(f->learned_fd, &slot, &zero, 0),
 			 0);
 	vnic_fast_key_make(&k, NET, 0, mac_src);
-	e.ifindex = (__u32)fast.in_ifindex;
-	assert_int_equal(bpf_map_update_elem(fast.fdb_fd, &k, &e, 0), 0);
+	e.ifindex = (__u32)f->in_ifindex;
+	assert_int_equal(bpf_map_update_elem(f->fdb_fd, &k, &e, 0), 0);
 	vnic_fast_key_make(&k, NET, 0, mac_dst);
 	e.ifindex = OUT_IFINDEX;
 	e.slot = 1;
-	assert_int_equal(bpf_map_update_elem(fast.fdb_fd, &k, &e, 0), 0);
+	assert_int_equal(bpf_map_update_elem(f->fdb_fd, &k, &e, 0), 0);
+}
+
+/* Open and load the object into @f; @flags: the flags its TC program
+ * calls bpf_redirect_peer() with (its redirect_flags, 0 as vnetd loads
+ * it).  Return: 0, 1 when the kernel refuses it (@f->why says why; the
+ * tests skip), -1 when the object lacks a program or map. */
+static int load(struct fast *f, __u64 flags)
+{
+	struct bpf_object_open_opts opts = {.sz = sizeof(opts),
+					    .object_name = "veth_fast"};
+	struct bpf_map *ro;
+	size_t ro_size = 0;
+	int ret;
+
+	f->in_ifindex = (int)if_nametoindex("lo");
+	f->obj = bpf_object__open_mem(vnic_fast_obj_start,
+				      (size_t)vnic_fast_obj_size, &opts);
+	if (!f->obj) {
+		snprintf(f->why, sizeof(f->why),
+			 "cannot open the BPF object: %s", strerror(errno));
+		return 1;
+	}
+	/* The read-only data holds redirect_flags alone. */
+	ro = bpf_object__find_map_by_name(f->obj, ".rodata");
+	if (!ro || !bpf_map__initial_value(ro, &ro_size) ||
+	    ro_size != sizeof(flags) ||
+	    bpf_map__set_initial_value(ro, &flags, sizeof(flags)))
+		return -1;
+	ret = bpf_object__load(f->obj);
+	if (ret) {
+		snprintf(f->why, sizeof(f->why),
+			 "the kernel refuses the BPF programs (%s): needs "
+			 "CAP_BPF and BPF_PROG_TEST_RUN",
+			 strerror(-ret));
+		bpf_object__close(f->obj);
+		f->obj = NULL;
+		return 1;
+	}
+	f->tc_fd = prog_fd(f, "veth_fast_tc");
+	f->sock_fd = prog_fd(f, "veth_fast_sock");
+	f->fdb_fd = map_fd(f, "fast_fdb");
+	f->ports_fd = map_fd(f, "fast_ports");
+	f->learned_fd = map_fd(f, "fast_learned");
+	f->stats_fd = map_fd(f, "fast_stats");
+	if (f->tc_fd < 0 || f->sock_fd < 0 || f->fdb_fd < 0 ||
+	    f->ports_fd < 0 || f->learned_fd < 0 || f->stats_fd < 0 ||
+	    f->in_ifindex <= 0)
+		return -1;
+	return 0;
 }
 
 static int group_setup(void **state)
 {
-	struct bpf_object_open_opts opts = {.sz = sizeof(opts),
-					    .object_name = "veth_fast"};
-	int ret;
-
 	libbpf_set_print(quiet);
-	fast.in_ifindex = (int)if_nametoindex("lo");
-	fast.obj = bpf_object__open_mem(vnic_fast_obj_start,
-					(size_t)vnic_fast_obj_size, &opts);
-	if (!fast.obj) {
-		snprintf(fast.why, sizeof(fast.why),
-			 "cannot open the BPF object: %s", strerror(errno));
-		return 0;
-	}
-	ret = bpf_object__load(fast.obj);
-	if (ret) {
-		snprintf(fast.why, sizeof(fast.why),
-			 "the kernel refuses the BPF programs (%s): needs "
-			 "CAP_BPF and BPF_PROG_TEST_RUN",
-			 strerror(-ret));
-		bpf_object__close(fast.obj);
-		fast.obj = NULL;
-		return 0;
-	}
-	fast.tc_fd = prog_fd("veth_fast_tc");
-	fast.sock_fd = prog_fd("veth_fast_sock");
-	fast.fdb_fd = map_fd("fast_fdb");
-	fast.ports_fd = map_fd("fast_ports");
-	fast.learned_fd = map_fd("fast_learned");
-	if (fast.tc_fd < 0 || fast.sock_fd < 0 || fast.fdb_fd < 0 ||
-	    fast.ports_fd < 0 || fast.learned_fd < 0 || fast.in_ifindex <= 0)
-		return -1;
-	return 0;
+	return load(&fast, 0) < 0 ? -1 : 0;
 }
 
 static int group_teardown(void **state)
@@ -241,6 +260,8 @@ struct spec {
 	uint16_t plen;	     /* its payload length: 0 means all of it */
 	uint8_t icmp6;	     /* IPv6: ICMPv6 of this type (16 bytes) instead
 				of UDP */
+	uint8_t icmp4;	     /* IPv4: ICMP of this type (16 bytes) instead of
+				UDP */
 };
 
 #define X_END 255
@@ -356,6 +377,16 @@ static uint32_t build(uint8_t *buf, size_t room, const struct spec *s)
 	memcpy(buf + l3 + 16, (const uint8_t[]){192, 0, 2, 50}, 4);
 	for (size_t i = l3 + 20; i < l4; i++)
 		buf[i] = 1; /* IP options: NOPs */
+	if (s->icmp4) {
+		/* type, code, checksum, gateway, the start of a header */
+		buf[l3 + 9] = s->proto ? s->proto : 1;
+		buf[l4] = s->icmp4;
+		memcpy(buf + l4 + 4, (const uint8_t[]){192, 0, 2, 254}, 4);
+		buf[l4 + 8] = 0x45;
+		len = l4 + 16;
+		pkt_put_be16(buf + l3 + 2, (uint16_t)(len - l3));
+		return (uint32_t)(s->len && s->len < len ? s->len : len);
+	}
 	pkt_put_be16(buf + l4, s->sport ? s->sport : 67);
 	pkt_put_be16(buf + l4 + 2, s->dport ? s->dport : 68);
 	/* BOOTP: op, htype, hlen, xid, yiaddr, chaddr, then options */
@@ -550,6 +581,32 @@ static const struct named cases[] = {
      true,
      SLOW},
     {"echo request", {.ip6 = 1, .icmp6 = 128}, false, SLOW},
+    /* router guard, IPv4: ICMP redirects go to vnetd, other ICMP not */
+    {"ICMP echo request", {.icmp4 = 8}, false, FAST},
+    {"ICMP destination unreachable", {.icmp4 = 3}, false, FAST},
+    {"ICMP redirect", {.icmp4 = 5}, true, SLOW},
+    {"ICMP redirect with IP options",
+     {.icmp4 = 5, .ver_ihl = 0x46},
+     true,
+     SLOW},
+    {"ICMP redirect behind a tag", {.icmp4 = 5, .tag1 = Q}, true, SLOW},
+    {"ICMP redirect behind 802.1ad", {.icmp4 = 5, .tag1 = 0x88a8}, true, SLOW},
+    {"first fragment of an ICMP redirect",
+     {.icmp4 = 5, .frag = 0x2000},
+     true,
+     SLOW},
+    {"first fragment of an ICMP echo",
+     {.icmp4 = 8, .frag = 0x2000},
+     false,
+     SLOW},
+    {"first fragment of ICMP cut before its type",
+     {.icmp4 = 8, .frag = 0x2000, .len = L4},
+     true,
+     SLOW},
+    {"later fragment of an ICMP redirect",
+     {.icmp4 = 5, .frag = 1},
+     false,
+     SLOW},
     {"ADVERTISE type past the payload length",
      {.ip6 = 1, .plen = 8},
      false,
@@ -588,7 +645,7 @@ static void test_named(void **state)
 		uint32_t len = build(buf, sizeof(buf), &c->s);
 		struct verdict v;
 
-		maps_reset();
+		maps_reset(&fast);
 		v = judge(buf, len);
 		check(c->what, len, &v);
 		if (v.server != c->server)
@@ -618,7 +675,7 @@ static void mutate(size_t base, size_t alt, size_t span, uint64_t x)
 {
 	unsigned server = 0, redirected = 0, rounds = 20000;
 
-	maps_reset();
+	maps_reset(&fast);
 	for (unsigned round = 0; round < rounds; round++) {
 		size_t i = round % 4 == 0   ? (round / 4) % ARRAY_SIZE(cases)
 			   : round % 4 == 1 ? alt
@@ -641,8 +698,9 @@ static void mutate(size_t base, size_t alt, size_t span, uint64_t x)
 		if (!(xorshift(&x) % 8))
 			len = 14 + (uint32_t)(xorshift(&x) % (len - 13));
 		if (!(round % 256))
-			maps_reset(); /* mutated sources fill the port's quota
-				       */
+			maps_reset(
+			    &fast); /* mutated sources fill the port's quota
+				     */
 		v = judge(buf, len);
 		snprintf(what, sizeof(what), "mutation %u of '%s'", round,
 			 c->what);
@@ -687,6 +745,98 @@ static void test_mutated_ra(void **state)
 	       0xd1b54a32d192ed03ull);
 }
 
+/* The same for an IPv4 ICMP redirect (the headers from the ethertype to
+ * the ICMP type are 23 bytes), an echo request (which the fast path takes)
+ * mutated too: a byte from a redirect. */
+static void test_mutated_redirect4(void **state)
+{
+	need_bpf();
+	mutate(case_index("ICMP redirect"), case_index("ICMP echo request"), 23,
+	       0x94d049bb133111ebull);
+}
+
+/* A slot's counters in @f, summed over the CPUs. */
+static void slot_stats(const struct fast *f, __u32 slot,
+		       struct vnic_fast_stats *st)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct vnic_fast_stats *pc;
+
+	assert_true(ncpus > 0);
+	pc = calloc((size_t)ncpus, sizeof(*pc));
+	assert_non_null(pc);
+	assert_int_equal(bpf_map_lookup_elem(f->stats_fd, &slot, pc), 0);
+	memset(st, 0, sizeof(*st));
+	for (int i = 0; i < ncpus; i++) {
+		st->rx_packets += pc[i].rx_packets;
+		st->rx_bytes += pc[i].rx_bytes;
+		st->tx_packets += pc[i].tx_packets;
+		st->tx_bytes += pc[i].tx_bytes;
+		st->rx_dropped += pc[i].rx_dropped;
+	}
+	free(pc);
+}
+
+/* What one frame through @f's TC program did to the counters of the
+ * ingress port (slot 0) and the egress one (slot 1); its verdict in
+ * @verdict. */
+static void count_one(const struct fast *f, const uint8_t *frame, uint32_t len,
+		      __u32 *verdict, struct vnic_fast_stats *in,
+		      struct vnic_fast_stats *out)
+{
+	struct vnic_fast_stats in0, out0;
+
+	maps_reset(f);
+	slot_stats(f, 0, &in0);
+	slot_stats(f, 1, &out0);
+	assert_true(run(f->tc_fd, frame, len, verdict));
+	slot_stats(f, 0, in);
+	slot_stats(f, 1, out);
+	in->rx_packets -= in0.rx_packets;
+	in->rx_bytes -= in0.rx_bytes;
+	in->rx_dropped -= in0.rx_dropped;
+	out->tx_packets -= out0.tx_packets;
+	out->tx_bytes -= out0.tx_bytes;
+}
+
+/* A frame counts as forwarded (rx on its port, tx on the other) once
+ * bpf_redirect_peer() has said it redirects it; one the helper refuses
+ * (TC_ACT_SHOT: here, because the program's test hook passes it a flag it
+ * does not know) is dropped, counted as dropped on its port and as
+ * forwarded nowhere. */
+static void test_counted_after_verdict(void **state)
+{
+	const struct spec plain = {.sport = 5000, .dport = 5001};
+	struct vnic_fast_stats in, out;
+	struct fast refused = {0};
+	uint8_t buf[512];
+	uint32_t len;
+	__u32 verdict;
+
+	need_bpf();
+	len = build(buf, sizeof(buf), &plain);
+	count_one(&fast, buf, len, &verdict, &in, &out);
+	assert_int_equal(verdict, TC_ACT_REDIRECT);
+	assert_int_equal(in.rx_packets, 1);
+	assert_int_equal(in.rx_bytes, len);
+	assert_int_equal(out.tx_packets, 1);
+	assert_int_equal(out.tx_bytes, len);
+	assert_int_equal(in.rx_dropped, 0);
+
+	if (load(&refused, 1)) {
+		print_message("%s: skipped\n", refused.why);
+		skip();
+	}
+	count_one(&refused, buf, len, &verdict, &in, &out);
+	bpf_object__close(refused.obj);
+	assert_int_equal(verdict, TC_ACT_SHOT);
+	assert_int_equal(in.rx_packets, 0);
+	assert_int_equal(in.rx_bytes, 0);
+	assert_int_equal(out.tx_packets, 0);
+	assert_int_equal(out.tx_bytes, 0);
+	assert_int_equal(in.rx_dropped, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -694,6 +844,8 @@ int main(void)
 	    cmocka_unit_test(test_mutated),
 	    cmocka_unit_test(test_mutated6),
 	    cmocka_unit_test(test_mutated_ra),
+	    cmocka_unit_test(test_mutated_redirect4),
+	    cmocka_unit_test(test_counted_after_verdict),
 	};
 
 	return cmocka_run_group_tests_name("vnic_fast_guard", tests,

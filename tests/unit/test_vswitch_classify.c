@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* test_vswitch_classify.c - the one-pass classifier (Ethernet, VLAN policy,
- * DHCP and router guards) against named frames, against a reference decoder of
- * its own written here from the rules (it calls none of the switch's helpers,
- * so a regression inside them shows), and against the three separate checks it
- * replaces on the datapath, on every truncation and many mutations; its
- * burst form against the single one */
+ * DHCP and router guards, IPv6 and IPv4) against named frames, against a
+ * reference decoder of its own written here from the rules (it calls none of
+ * the switch's helpers, so a regression inside them shows), and against the
+ * three separate checks it replaces on the datapath, on every truncation and
+ * many mutations; its burst form against the single one */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -45,6 +45,8 @@ struct frame_spec {
 	uint8_t xlen;	      /* their length field (not a fragment's) */
 	uint8_t icmp6;	      /* IPv6: ICMPv6 of this type (8 bytes: type,
 				 code, checksum, 4 more) instead of UDP */
+	uint8_t icmp4;	      /* IPv4: ICMP of this type (8 bytes, as
+				 ICMPv6's) instead of UDP */
 };
 
 /* Write IPv6 from @o on, as @s says; return the frame's length before the
@@ -137,8 +139,17 @@ static uint32_t build(uint8_t *buf, size_t room, const struct frame_spec *s)
 	buf[o] = ver_ihl;
 	pkt_put_be16(buf + o + 6, s->frag);
 	buf[o + 8] = 64;
-	buf[o + 9] = s->proto ? s->proto : 17;
+	buf[o + 9] = s->proto ? s->proto : s->icmp4 ? 1 : 17;
 	o += ihl < 20 ? 20 : ihl;
+	if (s->icmp4) {
+		buf[o] = s->icmp4;
+		o += 8;
+		pkt_put_be16(buf + ip + 2,
+			     s->tot ? s->tot : (uint16_t)(o - ip));
+		len = o - (size_t)s->cut;
+		assert_true(len <= room);
+		return (uint32_t)len;
+	}
 	pkt_put_be16(buf + o, s->sport ? s->sport : 67);
 	pkt_put_be16(buf + o + 2, s->dport ? s->dport : 68);
 	pkt_put_be16(buf + o + 4, 9);
@@ -198,6 +209,32 @@ static bool ref_dhcp_server(const uint8_t *ip, size_t left)
 	if (more)
 		return true;
 	return left - ihl >= 9 && ip[ihl + 8] == 2;
+}
+
+/* Whether @left bytes at @ip are a router's IPv4 message: IPv4 (version
+ * 4, IHL 5 or more, all of the header present within the total length),
+ * ICMP, not a later fragment; then: an ICMP Redirect (type 5, the first
+ * byte after the header, within the total length), or a first fragment
+ * (MF set) that ends before its type. */
+static bool ref_icmp4_router(const uint8_t *ip, size_t left)
+{
+	size_t ihl, tot;
+	bool more;
+
+	if (left < 20 || ip[0] >> 4 != 4 || ip[9] != 1)
+		return false;
+	if (ref_be16(ip + 6) & 0x1fff)
+		return false;
+	more = (ip[6] & 0x20) != 0;
+	tot = ref_be16(ip + 2);
+	if (tot < left)
+		left = tot;
+	ihl = (size_t)(ip[0] & 0x0f) * 4;
+	if (ihl < 20 || ihl > left)
+		return false;
+	if (left == ihl)
+		return more;
+	return ip[ihl] == 5;
 }
 
 /* What the reference finds in an IPv6 packet. */
@@ -286,7 +323,8 @@ static enum ref6 ref_ip6(const uint8_t *ip, size_t left)
  * (access: untagged or priority-tagged only; trunk: untagged to the native
  * VLAN, tagged to the native or an allowed one; none: any; VID 4095 never);
  * then, on a port with the DHCP guard, a DHCP or DHCPv6 server message,
- * on one with the router guard an IPv6 router's message, right after the
+ * on one with the router guard an IPv6 router's message or an IPv4 ICMP
+ * redirect, right after the
  * Ethernet header, or behind up to four more 802.1Q, 802.1ad or 0x9100
  * tags; any frame with more tags than that, or an IPv6 chain the guards
  * cannot see through, is the DHCP guard's (the router guard's where the
@@ -350,6 +388,9 @@ static enum vsw_drop ref_classify(const uint8_t *f, uint32_t len, unsigned mtu,
 	if (type == 0x0800 && (guards & VSW_GUARD_DHCP) &&
 	    ref_dhcp_server(f + l3, len - l3))
 		return VSW_DROP_DHCP_GUARD;
+	if (type == 0x0800 && (guards & VSW_GUARD_ROUTER) &&
+	    ref_icmp4_router(f + l3, len - l3))
+		return VSW_DROP_ROUTER_GUARD;
 	if (type != 0x86dd)
 		return VSW_DROP_NONE;
 	switch (ref_ip6(f + l3, len - l3)) {
@@ -952,6 +993,78 @@ static const struct classify_case cases[] = {
     {"DHCP OFFER, router guard only", {0}, ANY, RG, NONE},
     {"router advertisement on an access port: the tag first",
      {.ip6 = 1, .icmp6 = RA, .vid = 10},
+     ACCESS,
+     RG,
+     VSW_DROP_VLAN_TAGGED},
+    /* router guard, IPv4: ICMP redirects */
+    {"ICMP redirect, router-guarded port", {.icmp4 = 5}, ANY, RG, RGUARD},
+    {"ICMP redirect, both guards", {.icmp4 = 5}, ANY, BOTH, RGUARD},
+    {"ICMP redirect, DHCP guard only", {.icmp4 = 5}, ANY, true, NONE},
+    {"ICMP redirect, router-trusted port", {.icmp4 = 5}, ANY, 0, NONE},
+    {"ICMP echo request (8)", {.icmp4 = 8}, ANY, BOTH, NONE},
+    {"ICMP destination unreachable (3)", {.icmp4 = 3}, ANY, BOTH, NONE},
+    {"ICMP router advertisement (9): not guarded",
+     {.icmp4 = 9},
+     ANY,
+     BOTH,
+     NONE},
+    {"ICMP redirect with IP options (IHL 6)",
+     {.icmp4 = 5, .ver_ihl = 0x46},
+     ANY,
+     RG,
+     RGUARD},
+    {"ICMP redirect with the don't-fragment bit",
+     {.icmp4 = 5, .frag = 0x4000},
+     ANY,
+     RG,
+     RGUARD},
+    {"first fragment of an ICMP redirect",
+     {.icmp4 = 5, .frag = 0x2000},
+     ANY,
+     RG,
+     RGUARD},
+    {"first fragment of an echo: nothing can overlap its type",
+     {.icmp4 = 8, .frag = 0x2000},
+     ANY,
+     RG,
+     NONE},
+    {"first fragment of ICMP cut before its type",
+     {.icmp4 = 8, .frag = 0x2000, .cut = 8},
+     ANY,
+     RG,
+     RGUARD},
+    {"first fragment of ICMP, type past the total length",
+     {.icmp4 = 8, .frag = 0x2000, .tot = 20},
+     ANY,
+     RG,
+     RGUARD},
+    {"ICMP without a type byte, not a fragment",
+     {.icmp4 = 5, .cut = 8},
+     ANY,
+     RG,
+     NONE},
+    {"redirect type past the total length",
+     {.icmp4 = 5, .tot = 20},
+     ANY,
+     RG,
+     NONE},
+    {"later fragment (offset 1) of a redirect",
+     {.icmp4 = 5, .frag = 0x0001},
+     ANY,
+     RG,
+     NONE},
+    {"tagged ICMP redirect, guarded trunk",
+     {.icmp4 = 5, .vid = 10},
+     TRUNK,
+     RG,
+     RGUARD},
+    {"ICMP redirect behind 802.1ad and 802.1Q tags",
+     {.icmp4 = 5, .more = (const uint16_t[]){0x88a8, 0x8100, 0}},
+     ANY,
+     RG,
+     RGUARD},
+    {"ICMP redirect on an access port: the tag first",
+     {.icmp4 = 5, .vid = 10},
      ACCESS,
      RG,
      VSW_DROP_VLAN_TAGGED},

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 
 #include "lib/siphash.h"
@@ -347,6 +348,88 @@ static void test_counts_exact_threads(void **state)
 	fdb_destroy(f);
 }
 
+/* Learners racing at a limit: @port's MACs come and go (a flusher makes
+ * room), and every look at the counts must find them within the limits. */
+#define HARD_PORT_LIMIT 6
+#define HARD_TABLE	24
+
+struct hard_learner {
+	struct fdb *f;
+	unsigned seed;
+	uint16_t port; /* port 1 is limited to HARD_PORT_LIMIT */
+	_Atomic bool *done;
+	unsigned over;	  /* looks that found a count past its limit */
+	unsigned learned; /* MACs learned or moved here */
+};
+
+static void *hard_learner_main(void *arg)
+{
+	struct hard_learner *l = arg;
+	uint8_t m[6];
+
+	for (int i = 0; i < 300000; i++) {
+		unsigned r = (unsigned)rand_r(&l->seed);
+		unsigned limit = l->port == 1 ? HARD_PORT_LIMIT : 0;
+		enum fdb_learn_result res;
+
+		mac_n(m, r % 64);
+		res = fdb_learn(l->f, m, 0, l->port, limit, 100, NULL);
+		l->learned += res == FDB_LEARNED || res == FDB_MOVED;
+		/* Room on port 1 again, often: its two learners race for
+		 * the last places up to its limit, over and over. */
+		if (l->port == 2 && i % 8 == 0)
+			fdb_flush_port(l->f, 1);
+		l->over += fdb_port_count(l->f, 1) > HARD_PORT_LIMIT;
+		l->over += fdb_count(l->f) > HARD_TABLE;
+	}
+	atomic_store(l->done, true);
+	return NULL;
+}
+
+/* Three datapath threads learn new MACs (two of them on one limited port,
+ * the third on an unlimited one, moving MACs between the two and flushing
+ * the first now and then) while the control thread flushes too, to keep
+ * both counts at their limits:
+ * neither the port's count nor the table's ever shows more than its
+ * limit, even for a moment, and the entries agree with the counts. */
+static void test_limits_hard_threads(void **state)
+{
+	struct fdb *f = fdb_create(HARD_TABLE, 20);
+	_Atomic bool done[3] = {false, false, false};
+	struct hard_learner l[3] = {{f, 11, 1, &done[0], 0, 0},
+				    {f, 12, 1, &done[1], 0, 0},
+				    {f, 13, 2, &done[2], 0, 0}};
+	unsigned over = 0, learned = 0;
+	pthread_t tid[3];
+
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(
+		    pthread_create(&tid[i], NULL, hard_learner_main, &l[i]), 0);
+	for (unsigned sweep = 0;
+	     !atomic_load(&done[0]) || !atomic_load(&done[1]) ||
+	     !atomic_load(&done[2]);
+	     sweep++) {
+		over += fdb_port_count(f, 1) > HARD_PORT_LIMIT;
+		over += fdb_count(f) > HARD_TABLE;
+		if (sweep % 4 == 0)
+			fdb_flush_port(f, 1);
+		if (sweep % 16 == 0)
+			fdb_flush_port(f, 2);
+		sched_yield();
+	}
+	for (int i = 0; i < 3; i++) {
+		pthread_join(tid[i], NULL);
+		over += l[i].over;
+		learned += l[i].learned;
+	}
+	print_message("%u MACs learned or moved at the limits\n", learned);
+	assert_true(learned > 1000);
+	assert_int_equal(over, 0);
+	assert_counts_exact(f, 100, 0);
+	assert_true(fdb_port_count(f, 1) <= HARD_PORT_LIMIT);
+	fdb_destroy(f);
+}
+
 static void test_pinned(void **state)
 {
 	struct fdb *f = fdb_create(4, 30), *g;
@@ -486,6 +569,7 @@ int main(void)
 	    cmocka_unit_test(test_siphash_vector),
 	    cmocka_unit_test(test_keyed_buckets),
 	    cmocka_unit_test(test_mac_limit),
+	    cmocka_unit_test(test_limits_hard_threads),
 	    cmocka_unit_test(test_counts_exact_sequence),
 	    cmocka_unit_test(test_counts_exact_threads),
 	    cmocka_unit_test(test_pinned),
