@@ -46,12 +46,8 @@ cleanup() {
 	for n in $NSS; do ip netns del "$n" 2>/dev/null; done
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-[ "$(id -u)" = 0 ] || { echo "bench: run as root"; exit 1; }
-command -v jq >/dev/null || { echo "bench: needs jq"; exit 1; }
-
 . "$(dirname "$0")/lib.sh"
+bench_start cleanup
 # start_vnetd BUILD NAME TAP-A TAP-B VAR [OPTION...]: a vnetd with a
 # private network of two taps and one of two vhost-user ports
 # ($T/NAME-vu0.sock, -vu1.sock); its pid in $VAR.

@@ -31,3 +31,12 @@ bench_ctl() {
 	shift 2
 	"$_b/vnetctl" --socket "$T/$_n.sock" "$@" >/dev/null
 }
+
+# bench_start CLEANUP: run the function CLEANUP at exit (on INT and TERM
+# too); stop unless run as root with jq at hand.
+bench_start() {
+	trap "$1" EXIT
+	trap 'exit 1' INT TERM
+	[ "$(id -u)" = 0 ] || { echo "bench: run as root"; exit 1; }
+	command -v jq >/dev/null || { echo "bench: needs jq"; exit 1; }
+}

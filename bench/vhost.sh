@@ -16,6 +16,7 @@
 # port1 -> testpmd -> switch -> port0.  The figure is the packets per second
 # the switch forwards (the sum of both ports' receive rates at testpmd).
 #   SIZES="64 1518" ROUNDS=3 SECS=10 JSON=file CHART=file.png
+#   QSIZE=1024: the front end's queue size (QEMU's default is 256)
 #   FE_HUGE=1: the driving testpmd's memory (the "guest" memory every switch
 #   reads and writes) in 2 MB hugepages instead of 4 KB pages
 # A comparison peer that is not installed is installed with apt-get
@@ -122,6 +123,7 @@ sched_stats() {
 
 # The front end's memory: 4 KB pages by default; with FE_HUGE=1 one
 # hugetlbfs file of 2 MB pages (one vhost-user memory region).
+QSIZE=${QSIZE:-1024}
 if [ "${FE_HUGE:-0}" = 1 ]; then
 	hugepages
 	FE_MEM="--single-file-segments -m 512 --huge-dir /dev/hugepages"
@@ -136,8 +138,8 @@ drive() {
 	mkfifo "$fifo"
 	taskset -c 0 dpdk-testpmd $FE_MEM --no-pci --file-prefix=vbfe \
 		-l 0,1 --main-lcore=1 \
-		--vdev="net_virtio_user0,path=$s0,queues=1,queue_size=1024,server=$srv" \
-		--vdev="net_virtio_user1,path=$s1,queues=1,queue_size=1024,server=$srv" \
+		--vdev="net_virtio_user0,path=$s0,queues=1,queue_size=$QSIZE,server=$srv" \
+		--vdev="net_virtio_user1,path=$s1,queues=1,queue_size=$QSIZE,server=$srv" \
 		-- -i --forward-mode=io --nb-cores=1 --burst=32 \
 		--txpkts=$((size - 4)) --total-num-mbufs=32768 --no-mlockall \
 		<"$fifo" >"$out" 2>&1 &
