@@ -446,8 +446,14 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 	size_t i;
 	int ret, id;
 
-	if (!net)
-		return -ENOENT;
+	/* Not -ENOENT: that is a veth's namespace missing (the port waits
+	 * for it, down, not in error). */
+	if (!net) {
+		snprintf(
+		    p->error, sizeof(p->error), "network %s does not exist",
+		    jstr(conf, "network") ? jstr(conf, "network") : "(none)");
+		return -ENODEV;
+	}
 	if (is_sriov(conf))
 		return vnetd_sriov_port_activate(d, p);
 	port_params(d, conf, &vp);
@@ -561,7 +567,8 @@ static int port_leave(struct vnetd *d, struct vnetd_port *p)
 /* Whether a port that could not be opened (@ret) waits for its namespace:
  * a veth's pair is made once the namespace exists, and the port is tried
  * again then (vnetd_port_netns_event()): down, with the reason, not in
- * error, as when the namespace goes while the port is up. */
+ * error, as when the namespace goes while the port is up.  The veth
+ * backend's -ENOENT is that (port_activate() gives it for nothing else). */
 static bool waits_for_netns(json_t *conf, int ret)
 {
 	return ret == -ENOENT && is_veth(conf);
@@ -596,8 +603,9 @@ static void retry_fire(struct vtimer *t, void *arg)
 				p->obj.name);
 			return;
 		}
-		if (waits_for_netns(p->obj.conf, ret))
-			p->waiting = true;
+		/* Still waiting, or no more: a namespace made again with
+		 * another device named like the port's end is an error. */
+		p->waiting = waits_for_netns(p->obj.conf, ret);
 	}
 	retry_in(d, p, next < PORT_RETRY_MS ? next : PORT_RETRY_MS);
 }

@@ -115,6 +115,31 @@ addr "a$S" "va$S" 10.244.$N.11/24
 pings "a$S" 10.244.$N.12
 log "quick delete and add: up again"
 
+# The end deleted and, at once, another device of its name in the
+# namespace: the retry cannot make the pair (EEXIST), and the port is in
+# error, no longer down waiting; once that device goes, a later retry
+# makes the pair again.
+printf 'link del va%s\nlink add va%s type veth peer name vz%s\n' "$S" "$S" "$S" |
+	ip -n "a$S" -batch - || fail "replace va$S by another veth"
+for i in $(seq 30); do
+	[ "$(jget '.state' port show "va$S")" = error ] && break
+	sleep 0.1
+done
+st=$(jget '.state' port show "va$S")
+why=$(jget '.error' port show "va$S")
+[ "$st" = error ] || fail "state $st with another device named va$S: $why"
+echo "$why" | grep -q "another device" || fail "error: $why"
+log "another device named va$S: $st: $why"
+ip -n "a$S" link del "va$S"
+for i in $(seq 80); do
+	[ "$(jget '.state' port show "va$S")" = up ] && break
+	sleep 0.1
+done
+st=$(jget '.state' port show "va$S")
+[ "$st" = up ] || fail "state $st once the other device went: $(jget '.error' port show "va$S")"
+addr "a$S" "va$S" 10.244.$N.11/24
+pings "a$S" 10.244.$N.12
+
 # vnetd restarted while a port's namespace is missing: the port it
 # restores is down with the reason a running vnetd gives (not in error),
 # and comes up by itself when the namespace is made.
