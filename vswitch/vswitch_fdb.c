@@ -341,11 +341,21 @@ enum fdb_learn_result fdb_learn(struct fdb *fdb, const uint8_t mac[6],
 		}
 		if (!free_slot)
 			return FDB_FULL;
-		if (!fdb_take(&fdb->learned[port], limit))
+		/* The table's place first, then the port's: a learner that
+		 * finds the table full never holds a place of its port's
+		 * meanwhile, where another learner of the port would take
+		 * it for the port's limit (and drop what the full table
+		 * only keeps from being learnt).  A port at its limit is
+		 * that still when the table is full. */
+		if (!fdb_take(&fdb->live, fdb->max))
+			return limit && atomic_load_explicit(
+					    &fdb->learned[port],
+					    memory_order_relaxed) >= limit
+				   ? FDB_LIMIT
+				   : FDB_FULL;
+		if (!fdb_take(&fdb->learned[port], limit)) {
+			fdb_give(&fdb->live);
 			return FDB_LIMIT;
-		if (!fdb_take(&fdb->live, fdb->max)) {
-			fdb_give(&fdb->learned[port]);
-			return FDB_FULL;
 		}
 		if (fdb_claim(fdb, free_slot, free_key, key, pid, now)) {
 			fdb_hint_set(hint, key,

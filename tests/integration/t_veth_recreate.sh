@@ -38,6 +38,12 @@ f0=$(jget '.counters.fast_path.rx_packets' port show "va$S")
 [ "$f0" -gt 0 ] || fail "no frame took the fast path after the load"
 log "fast path on after the retry, $f0 frames"
 
+# Enough frames from a (40 requests, on the fast path) that the counters
+# after the pair is made again, before any new traffic, tell carried
+# numbers from the new pair's own few (its IPv6 chatter).
+ip netns exec "a$S" ping -c 40 -i 0.01 -W 1 10.244.$N.12 >/dev/null ||
+	fail "a -> b, 40 pings"
+
 # The namespace goes: the port is down with a reason, fast path off.
 c0=$(jget '.counters.rx_packets' port show "va$S")
 f0=$(jget '.counters.fast_path.rx_packets' port show "va$S")
@@ -69,16 +75,26 @@ ip -n "a$S" -o link show "va$S" | grep -q "02:00:00:$X:00:0a" ||
 	fail "va$S came back without its MAC"
 [ "$(jget '.fast_path' port show "va$S")" = on ] ||
 	fail "fast path off after the namespace came back: $(jget '.fast_path_error' port show "va$S")"
+# The port's counters go on across the new pair (a new switch port): at
+# once, before any traffic of a's, they are at least what they were.
+f1=$(jget '.counters.fast_path.rx_packets' port show "va$S")
+c1=$(jget '.counters.rx_packets' port show "va$S")
+[ "$f1" -ge "$f0" ] || fail "fast path: $f1 frames once the pair was made again, $f0 before"
+[ "$c1" -ge "$c0" ] || fail "rx_packets $c1 once the pair was made again, $c0 before"
 ip -n "a$S" link set lo up
 addr "a$S" "va$S" 10.244.$N.11/24
 pings "a$S" 10.244.$N.12
 pings "b$S" 10.244.$N.11
-# The port's counters ran on across the new pair (a new switch port).
+# Then they grow by what a sends: 10 requests, on the fast path.
 f1=$(jget '.counters.fast_path.rx_packets' port show "va$S")
-[ "$f1" -gt "$f0" ] || fail "fast path: $f1 frames after the pair was made again, $f0 before"
 c1=$(jget '.counters.rx_packets' port show "va$S")
-[ "$c1" -gt "$c0" ] || fail "rx_packets $c1 after the pair was made again, $c0 before"
-log "fast path moved $((f1 - f0)) frames from the new pair; counters went on ($c0 -> $c1)"
+ip netns exec "a$S" ping -c 10 -i 0.01 -W 1 10.244.$N.12 >/dev/null ||
+	fail "a -> b, 10 pings"
+f2=$(jget '.counters.fast_path.rx_packets' port show "va$S")
+c2=$(jget '.counters.rx_packets' port show "va$S")
+[ $((f2 - f1)) -ge 10 ] || fail "fast path: $((f2 - f1)) more frames for 10 requests"
+[ $((c2 - c1)) -ge 10 ] || fail "rx_packets: $((c2 - c1)) more for 10 requests"
+log "counters went on: rx $c0 -> $c1 -> $c2, fast path $f0 -> $f1 -> $f2"
 
 # Deleted and made again at once (before the kernel has removed the old
 # pair): the pair is made again all the same.

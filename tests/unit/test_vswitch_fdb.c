@@ -430,6 +430,89 @@ static void test_limits_hard_threads(void **state)
 	fdb_destroy(f);
 }
 
+/* A full table: a new MAC from a port below its limit is forwarded
+ * without being learnt (FDB_FULL), from a port at its limit dropped
+ * (FDB_LIMIT), and neither changes a count. */
+static void test_full_and_limit(void **state)
+{
+	struct fdb *f = fdb_create(8, 300);
+	uint8_t m[6];
+
+	for (unsigned i = 0; i < 8; i++) {
+		mac_n(m, i);
+		assert_int_equal(
+		    fdb_learn(f, m, 0, i < 3 ? 1 : 2, i < 3 ? 4 : 0, 100, NULL),
+		    FDB_LEARNED);
+	}
+	mac_n(m, 50);
+	assert_int_equal(fdb_learn(f, m, 0, 1, 4, 100, NULL), FDB_FULL);
+	assert_int_equal(fdb_learn(f, m, 0, 1, 0, 100, NULL), FDB_FULL);
+	assert_int_equal(fdb_learn(f, m, 0, 2, 3, 100, NULL), FDB_LIMIT);
+	assert_int_equal(fdb_port_count(f, 1), 3);
+	assert_int_equal(fdb_port_count(f, 2), 5);
+	assert_int_equal(fdb_count(f), 8);
+	assert_counts_exact(f, 100, 0);
+	fdb_destroy(f);
+}
+
+/* Two learners on one port a place below its limit, the table full: the
+ * table refuses every new MAC, so each is forwarded unlearnt (FDB_FULL),
+ * never dropped for the port's limit, whatever the other learner is doing
+ * at that moment. */
+struct full_learner {
+	struct fdb *f;
+	unsigned base;
+	unsigned limited; /* FDB_LIMIT answers */
+	unsigned others;  /* answers but FDB_FULL and FDB_LIMIT */
+};
+
+static void *full_learner_main(void *arg)
+{
+	struct full_learner *l = arg;
+	uint8_t m[6];
+
+	for (unsigned i = 0; i < 400000; i++) {
+		mac_n(m, l->base + (i & 1023));
+		switch (fdb_learn(l->f, m, 0, 1, 4, 100, NULL)) {
+		case FDB_FULL:
+			break;
+		case FDB_LIMIT:
+			l->limited++;
+			break;
+		default:
+			l->others++;
+		}
+	}
+	return NULL;
+}
+
+static void test_full_not_limit_threads(void **state)
+{
+	struct fdb *f = fdb_create(8, 300);
+	struct full_learner l[2] = {{f, 1000, 0, 0}, {f, 3000, 0, 0}};
+	pthread_t tid[2];
+	uint8_t m[6];
+
+	for (unsigned i = 0; i < 8; i++) {
+		mac_n(m, i);
+		assert_int_equal(
+		    fdb_learn(f, m, 0, i < 3 ? 1 : 2, 0, 100, NULL),
+		    FDB_LEARNED);
+	}
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(
+		    pthread_create(&tid[i], NULL, full_learner_main, &l[i]), 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(tid[i], NULL);
+	print_message("dropped for the limit: %u and %u of 400000\n",
+		      l[0].limited, l[1].limited);
+	assert_int_equal(l[0].limited + l[1].limited, 0);
+	assert_int_equal(l[0].others + l[1].others, 0);
+	assert_int_equal(fdb_port_count(f, 1), 3);
+	assert_counts_exact(f, 100, 0);
+	fdb_destroy(f);
+}
+
 static void test_pinned(void **state)
 {
 	struct fdb *f = fdb_create(4, 30), *g;
@@ -576,6 +659,8 @@ int main(void)
 	    cmocka_unit_test(test_resize),
 	    cmocka_unit_test(test_set_aging),
 	    cmocka_unit_test(test_hints),
+	    cmocka_unit_test(test_full_and_limit),
+	    cmocka_unit_test(test_full_not_limit_threads),
 	};
 
 	return cmocka_run_group_tests_name("vswitch_fdb", tests, NULL, NULL);
