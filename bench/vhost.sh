@@ -17,6 +17,7 @@
 # the switch forwards (the sum of both ports' receive rates at testpmd).
 #   SIZES="64 1518" ROUNDS=3 SECS=10 JSON=file CHART=file.png
 #   QSIZE=1024: the front end's queue size (QEMU's default is 256)
+#   STEPS=1: also the rate in each second of every run ("steps")
 #   FE_HUGE=1: the driving testpmd's memory (the "guest" memory every switch
 #   reads and writes) in 2 MB hugepages instead of 4 KB pages
 # A comparison peer that is not installed is installed with apt-get
@@ -136,7 +137,8 @@ drive() {
 	local s0=$1 s1=$2 srv=$3 size=$4 fifo=$T/cmd out=$T/testpmd.out
 	rm -f "$fifo"
 	mkfifo "$fifo"
-	taskset -c 0 dpdk-testpmd $FE_MEM --no-pci --file-prefix=vbfe \
+	# Line-buffered: a counter is never cut by the prompt.
+	taskset -c 0 stdbuf -oL dpdk-testpmd $FE_MEM --no-pci --file-prefix=vbfe \
 		-l 0,1 --main-lcore=1 \
 		--vdev="net_virtio_user0,path=$s0,queues=1,queue_size=$QSIZE,server=$srv" \
 		--vdev="net_virtio_user1,path=$s1,queues=1,queue_size=$QSIZE,server=$srv" \
@@ -156,8 +158,20 @@ drive() {
 	# PERF=PREFIX: a profile of both cores over 3 s of each run.
 	[ -n "${PERF:-}" ] && perf record -q -a -o "$PERF.$(date +%H%M%S)" \
 		sleep 3 >/dev/null 2>&1 &
-	sleep "$SECS"
-	echo "show port stats all" >&3
+	if [ "${STEPS:-0}" = 1 ]; then
+		# The rate in each second of the run as well: a switch that
+		# slows down within a run shows a step, one that starts slow
+		# does not.
+		date +%s.%N >"$T/steptimes"
+		for _ in $(seq "$SECS"); do
+			sleep 1
+			echo "show port stats all" >&3
+			date +%s.%N >>"$T/steptimes"
+		done
+	else
+		sleep "$SECS"
+		echo "show port stats all" >&3
+	fi
 	t1=$(date +%s.%N)
 	[ -n "${STATS:-}" ] && sched_snap >"$T/sched1"
 	[ -n "${SNAP:-}" ] && $SNAP 1
@@ -169,13 +183,30 @@ drive() {
 	[ -n "${STATS:-}" ] && sched_stats "$T/sched0" "$T/sched1" >>"$STATS"
 	# FRONT_LOG=PREFIX: keep each run's testpmd output (drops, errors).
 	[ -n "${FRONT_LOG:-}" ] && cp "$out" "$FRONT_LOG.$(date +%H%M%S)"
-	awk -v t0="$t0" -v t1="$t1" '
-		/RX-packets:/ { n++; v[n] = $2 }
+	# The port counters of each "show port stats all", port 0's then
+	# port 1's, and nothing else: the forward statistics "stop" prints
+	# have RX-packets lines too (RX-dropped, RX-total after them), and
+	# the prompt testpmd writes may land anywhere in a line: only a
+	# counter followed by RX-missed on its line is taken.
+	sed -n 's/.*RX-packets: *\([0-9][0-9]*\) *RX-missed:.*/\1/p' "$out" >"$T/rx"
+	[ "${STEPS:-0}" = 1 ] && awk 'NR == FNR { t[NR] = $1; next }
+		{ n++; v[n] = $1 }
 		END {
-			if (n < 4) exit
-			a = v[n-3] + v[n-2]; b = v[n-1] + v[n];
+			# Stats 1 is the start, then one per step.
+			for (i = 2; 2 * i <= n; i++) {
+				a = v[2*i-3] + v[2*i-2]; b = v[2*i-1] + v[2*i]
+				printf "%s%.2f", (i > 2 ? "," : ""), (b - a) / (t[i] - t[i-1]) / 1e6
+			}
+		}' "$T/steptimes" "$T/rx" >"$T/steps"
+	awk -v t0="$t0" -v t1="$t1" '
+		{ n++; v[n] = $1 }
+		END {
+			# Both ports at the start (the first stats) and the end
+			# (the last); a run with a lost line prints nothing.
+			if (n < 4 || n % 2) exit
+			a = v[1] + v[2]; b = v[n-1] + v[n]
 			printf "%.4f\n", (b - a) / (t1 - t0) / 1e6
-		}' "$out"
+		}' "$T/rx"
 }
 
 # STATS=FILE: vnetd's queue counters over each vnet run's measured seconds
@@ -307,7 +338,10 @@ for r in $(seq "$ROUNDS"); do
 			testpmd-loop) mpps=$(run_loop "$size") ;;
 			esac
 			# No figure is null (printed as "failed"), not 0.
-			echo "{\"round\":$r,\"switch\":\"$sw\",\"size\":$size,\"mpps\":${mpps:-null}}" |
+			steps=
+			[ -s "$T/steps" ] && steps=",\"steps\":[$(cat "$T/steps")]"
+			rm -f "$T/steps"
+			echo "{\"round\":$r,\"switch\":\"$sw\",\"size\":$size,\"mpps\":${mpps:-null}$steps}" |
 				tee -a "$OUT"
 		done
 	done
