@@ -463,6 +463,8 @@ bool vnetd_fast_counters(struct vnetd *d, struct vnetd_port *p,
 			 struct vnic_fast_stats *st);
 void vnetd_fast_add_stats(struct vnetd *d, struct vnetd_port *p,
 			  struct vsw_port_stats *st);
+void vnetd_fast_stats_to_port(const struct vnic_fast_stats *f,
+			      struct vsw_port_stats *st);
 
 /* namespaces appearing, for ports that wait for theirs (vnetd_netns.c) */
 struct vnetd_netns;

@@ -573,12 +573,22 @@ bool vnetd_fast_counters(struct vnetd *d, struct vnetd_port *p,
 	if (!s->attached)
 		return true;
 	vnic_fast_stats(fp->f, (unsigned)(s - fp->slots), &now);
-	st->rx_packets += now.rx_packets;
-	st->rx_bytes += now.rx_bytes;
-	st->tx_packets += now.tx_packets;
-	st->tx_bytes += now.tx_bytes;
-	st->rx_super += now.rx_super;
+	vnic_fast_stats_add(st, &now);
 	return true;
+}
+
+/**
+ * vnetd_fast_stats_to_port() - count fast-path counters in a port's own
+ * @f: what the fast path moved for the port
+ * @st: the port's counters (rx and tx packets and bytes), incremented
+ */
+void vnetd_fast_stats_to_port(const struct vnic_fast_stats *f,
+			      struct vsw_port_stats *st)
+{
+	st->rx_packets += f->rx_packets;
+	st->rx_bytes += f->rx_bytes;
+	st->tx_packets += f->tx_packets;
+	st->tx_bytes += f->tx_bytes;
 }
 
 /**
@@ -592,10 +602,6 @@ void vnetd_fast_add_stats(struct vnetd *d, struct vnetd_port *p,
 {
 	struct vnic_fast_stats f;
 
-	if (!vnetd_fast_counters(d, p, &f))
-		return;
-	st->rx_packets += f.rx_packets;
-	st->rx_bytes += f.rx_bytes;
-	st->tx_packets += f.tx_packets;
-	st->tx_bytes += f.tx_bytes;
+	if (vnetd_fast_counters(d, p, &f))
+		vnetd_fast_stats_to_port(&f, st);
 }

@@ -525,16 +525,6 @@ static void stats_add(struct vsw_port_stats *to,
 		to->drops[i] += from->drops[i];
 }
 
-static void fast_stats_add(struct vnic_fast_stats *to,
-			   const struct vnic_fast_stats *from)
-{
-	to->rx_packets += from->rx_packets;
-	to->rx_bytes += from->rx_bytes;
-	to->tx_packets += from->tx_packets;
-	to->tx_bytes += from->tx_bytes;
-	to->rx_super += from->rx_super;
-}
-
 /* Take switch port p->id out of the switch; what it counted stays with the
  * port (p->carried, p->carried_vnic).  Return: 0 (p->id now -1), or
  * -errno: it stays there as it was, p->id kept and p->stuck set. */
@@ -671,11 +661,8 @@ static int port_deactivate(struct vnetd *d, struct vnetd_port *p, bool remove)
 	/* The fast path's counters go with its slot: they stay with the
 	 * port (in the port's own too, as they are counted there). */
 	if (vnetd_fast_counters(d, p, &f)) {
-		fast_stats_add(&p->carried_fast, &f);
-		p->carried.rx_packets += f.rx_packets;
-		p->carried.rx_bytes += f.rx_bytes;
-		p->carried.tx_packets += f.tx_packets;
-		p->carried.tx_bytes += f.tx_bytes;
+		vnic_fast_stats_add(&p->carried_fast, &f);
+		vnetd_fast_stats_to_port(&f, &p->carried);
 	}
 	vnetd_fast_port_off(d, p);
 	if (remove)
@@ -978,7 +965,7 @@ static json_t *port_counters(struct vnetd *d, struct vnetd_port *p)
 		    json_integer((json_int_t)vnetd_port_vnic_drops(
 			d, p, (enum vnic_drop)i)));
 	(void)vnetd_fast_counters(d, p, &fst);
-	fast_stats_add(&fst, &p->carried_fast);
+	vnic_fast_stats_add(&fst, &p->carried_fast);
 	o = json_pack(
 	    "{s:I,s:I,s:I,s:I}", "rx_packets", (json_int_t)st.rx_packets,
 	    "rx_bytes", (json_int_t)st.rx_bytes, "tx_packets",

@@ -440,13 +440,8 @@ void vnic_fast_stats(struct vnic_fast *f, unsigned slot,
 	if (!pc)
 		return;
 	if (!bpf_map_lookup_elem(f->stats_fd, &key, pc))
-		for (int i = 0; i < f->ncpus; i++) {
-			st->rx_packets += pc[i].rx_packets;
-			st->rx_bytes += pc[i].rx_bytes;
-			st->tx_packets += pc[i].tx_packets;
-			st->tx_bytes += pc[i].tx_bytes;
-			st->rx_super += pc[i].rx_super;
-		}
+		for (int i = 0; i < f->ncpus; i++)
+			vnic_fast_stats_add(st, &pc[i]);
 	free(pc);
 }
 

@@ -91,6 +91,21 @@ struct vnic_fast_stats {
 #include <stddef.h>
 #include <stdint.h>
 
+/**
+ * vnic_fast_stats_add() - add one set of fast-path counters to another
+ * @to: incremented, field by field
+ * @from: what is added
+ */
+static inline void vnic_fast_stats_add(struct vnic_fast_stats *to,
+				       const struct vnic_fast_stats *from)
+{
+	to->rx_packets += from->rx_packets;
+	to->rx_bytes += from->rx_bytes;
+	to->tx_packets += from->tx_packets;
+	to->tx_bytes += from->tx_bytes;
+	to->rx_super += from->rx_super;
+}
+
 struct vnic_fast;
 
 /* A fast-path entry seen by vnic_fast_fdb_foreach(); return true to delete

@@ -80,6 +80,27 @@ static void test_stale(void **state)
 	}
 }
 
+/* Every field of the counters is added, however many there are (the
+ * struct is 64-bit counters only). */
+static void test_stats_add(void **state)
+{
+	union {
+		struct vnic_fast_stats st;
+		__u64 v[sizeof(struct vnic_fast_stats) / sizeof(__u64)];
+	} to, from;
+	size_t n = sizeof(to.v) / sizeof(to.v[0]);
+
+	(void)state;
+	assert_int_equal(sizeof(to.st), sizeof(to.v));
+	for (size_t i = 0; i < n; i++) {
+		to.v[i] = 1000 * (i + 1);
+		from.v[i] = i + 1;
+	}
+	vnic_fast_stats_add(&to.st, &from.st);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(to.v[i], 1001 * (i + 1));
+}
+
 static void test_host_name(void **state)
 {
 	static const struct {
@@ -116,6 +137,7 @@ int main(void)
 	    cmocka_unit_test(test_key_fields),
 	    cmocka_unit_test(test_stale),
 	    cmocka_unit_test(test_host_name),
+	    cmocka_unit_test(test_stats_add),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

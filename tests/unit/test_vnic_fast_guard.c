@@ -760,12 +760,8 @@ static void slot_stats(const struct fast *f, __u32 slot,
 	assert_non_null(pc);
 	assert_int_equal(bpf_map_lookup_elem(f->stats_fd, &slot, pc), 0);
 	memset(st, 0, sizeof(*st));
-	for (int i = 0; i < ncpus; i++) {
-		st->rx_packets += pc[i].rx_packets;
-		st->rx_bytes += pc[i].rx_bytes;
-		st->tx_packets += pc[i].tx_packets;
-		st->tx_bytes += pc[i].tx_bytes;
-	}
+	for (int i = 0; i < ncpus; i++)
+		vnic_fast_stats_add(st, &pc[i]);
 	free(pc);
 }
 
