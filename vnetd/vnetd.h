@@ -210,9 +210,10 @@ struct vnetd_port {
 	 * counted (a veth whose pair was made again is a new switch port),
 	 * added to the current one's: the switch's counters (the fast
 	 * path's included, as the port's are), the backend's drops, the
-	 * fast path's own. */
+	 * fast path's own, the backend's super-frame and checksum counts. */
 	struct vsw_port_stats carried;
 	uint64_t carried_vnic[VNIC_DROP_MAX];
+	struct vnic_counters carried_backend;
 	struct vnic_fast_stats carried_fast;
 };
 

@@ -526,18 +526,22 @@ static void stats_add(struct vsw_port_stats *to,
 }
 
 /* Take switch port p->id out of the switch; what it counted stays with the
- * port (p->carried, p->carried_vnic).  Return: 0 (p->id now -1), or
+ * port (p->carried, p->carried_vnic, p->carried_backend).  Return: 0 (p->id
+ * now -1), or
  * -errno: it stays there as it was, p->id kept and p->stuck set. */
 static int port_leave(struct vnetd *d, struct vnetd_port *p)
 {
 	struct vnic *v = vswitch_port_vnic(d->sw, p->id);
 	uint64_t drops[VNIC_DROP_MAX];
+	struct vnic_counters bc = {0};
 	struct vsw_port_stats st;
 	int ret;
 
 	vswitch_port_stats(d->sw, p->id, &st);
 	for (int i = 0; i < VNIC_DROP_MAX; i++)
 		drops[i] = v ? vnic_drops(v, (enum vnic_drop)i) : 0;
+	if (v)
+		vnic_counters(v, &bc);
 	ret = del_fails_on_purpose() ? -ENOMEM : vswitch_port_del(d->sw, p->id);
 	if (ret && ret != -ENOENT) {
 		p->stuck = true;
@@ -549,6 +553,7 @@ static int port_leave(struct vnetd *d, struct vnetd_port *p)
 	stats_add(&p->carried, &st);
 	for (int i = 0; i < VNIC_DROP_MAX; i++)
 		p->carried_vnic[i] += drops[i];
+	vnic_counters_add(&p->carried_backend, &bc);
 	p->stuck = false;
 	p->id = -1;
 	return 0;
@@ -859,7 +864,8 @@ static json_t *port_status(struct vnetd *d, struct vnetd_obj *o)
 		json_object_set_new(
 		    s, "macs_learned",
 		    json_integer(vswitch_port_mac_count(d->sw, p->id)));
-		vnic_describe(vswitch_port_vnic(d->sw, p->id), s);
+		vnic_describe_from(vswitch_port_vnic(d->sw, p->id),
+				   &p->carried_backend, s);
 		if (is_veth(o->conf))
 			vnetd_fast_describe(d, p, s);
 	}
