@@ -458,7 +458,8 @@ struct vnic_fast_stats;
 void vnetd_fast_port_on(struct vnetd *d, struct vnetd_port *p, unsigned net,
 			int vlan, unsigned mtu);
 void vnetd_fast_port_mtu(struct vnetd *d, struct vnetd_port *p, unsigned mtu);
-void vnetd_fast_port_off(struct vnetd *d, struct vnetd_port *p);
+bool vnetd_fast_port_off(struct vnetd *d, struct vnetd_port *p,
+			 struct vnic_fast_stats *final);
 void vnetd_fast_port_vlan(struct vnetd *d, struct vnetd_port *p, int vlan);
 void vnetd_fast_describe(struct vnetd *d, struct vnetd_port *p, json_t *s);
 void vnetd_fast_close(struct vnetd *d);

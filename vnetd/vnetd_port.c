@@ -529,20 +529,28 @@ static void stats_add(struct vsw_port_stats *to,
  * port (p->carried, p->carried_vnic, p->carried_backend).  Return: 0 (p->id
  * now -1), or
  * -errno: it stays there as it was, p->id kept and p->stuck set. */
+static void port_last(struct vnic *v, const struct vsw_port_stats *st,
+		      void *arg)
+{
+	struct vnetd_port *p = arg;
+	struct vnic_counters bc;
+
+	stats_add(&p->carried, st);
+	for (int i = 0; i < VNIC_DROP_MAX; i++)
+		p->carried_vnic[i] += vnic_drops(v, (enum vnic_drop)i);
+	vnic_counters(v, &bc);
+	vnic_counters_add(&p->carried_backend, &bc);
+}
+
+/* The counts are taken once no datapath thread is in the port any more
+ * (port_last()): none is lost between a read and the port leaving. */
 static int port_leave(struct vnetd *d, struct vnetd_port *p)
 {
-	struct vnic *v = vswitch_port_vnic(d->sw, p->id);
-	uint64_t drops[VNIC_DROP_MAX];
-	struct vnic_counters bc = {0};
-	struct vsw_port_stats st;
 	int ret;
 
-	vswitch_port_stats(d->sw, p->id, &st);
-	for (int i = 0; i < VNIC_DROP_MAX; i++)
-		drops[i] = v ? vnic_drops(v, (enum vnic_drop)i) : 0;
-	if (v)
-		vnic_counters(v, &bc);
-	ret = del_fails_on_purpose() ? -ENOMEM : vswitch_port_del(d->sw, p->id);
+	ret = del_fails_on_purpose()
+		  ? -ENOMEM
+		  : vswitch_port_del_last(d->sw, p->id, port_last, p);
 	if (ret && ret != -ENOENT) {
 		p->stuck = true;
 		vlog_rl(MAIN, WARN,
@@ -550,10 +558,6 @@ static int port_leave(struct vnetd *d, struct vnetd_port *p)
 			p->obj.name, strerror(-ret));
 		return ret;
 	}
-	stats_add(&p->carried, &st);
-	for (int i = 0; i < VNIC_DROP_MAX; i++)
-		p->carried_vnic[i] += drops[i];
-	vnic_counters_add(&p->carried_backend, &bc);
 	p->stuck = false;
 	p->id = -1;
 	return 0;
@@ -664,12 +668,12 @@ static int port_deactivate(struct vnetd *d, struct vnetd_port *p, bool remove)
 
 	watch_ctl(d, p, false);
 	/* The fast path's counters go with its slot: they stay with the
-	 * port (in the port's own too, as they are counted there). */
-	if (vnetd_fast_counters(d, p, &f)) {
+	 * port (in the port's own too, as they are counted there), read
+	 * once the program is off the port. */
+	if (vnetd_fast_port_off(d, p, &f)) {
 		vnic_fast_stats_add(&p->carried_fast, &f);
 		vnetd_fast_stats_to_port(&f, &p->carried);
 	}
-	vnetd_fast_port_off(d, p);
 	if (remove)
 		vnic_remove(vswitch_port_vnic(d->sw, p->id));
 	return port_leave(d, p);
