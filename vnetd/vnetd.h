@@ -210,9 +210,10 @@ struct vnetd_port {
 	 * counted (a veth whose pair was made again is a new switch port),
 	 * added to the current one's: the switch's counters (the fast
 	 * path's included, as the port's are), the backend's drops, the
-	 * fast path's own. */
+	 * fast path's own, the backend's super-frame and checksum counts. */
 	struct vsw_port_stats carried;
 	uint64_t carried_vnic[VNIC_DROP_MAX];
+	struct vnic_counters carried_backend;
 	struct vnic_fast_stats carried_fast;
 };
 
@@ -456,7 +457,8 @@ struct vnic_fast_stats;
 void vnetd_fast_port_on(struct vnetd *d, struct vnetd_port *p, unsigned net,
 			int vlan, unsigned mtu);
 void vnetd_fast_port_mtu(struct vnetd *d, struct vnetd_port *p, unsigned mtu);
-void vnetd_fast_port_off(struct vnetd *d, struct vnetd_port *p);
+bool vnetd_fast_port_off(struct vnetd *d, struct vnetd_port *p,
+			 struct vnic_fast_stats *final);
 void vnetd_fast_port_vlan(struct vnetd *d, struct vnetd_port *p, int vlan);
 void vnetd_fast_describe(struct vnetd *d, struct vnetd_port *p, json_t *s);
 void vnetd_fast_close(struct vnetd *d);

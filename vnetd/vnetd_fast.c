@@ -442,18 +442,28 @@ void vnetd_fast_port_on(struct vnetd *d, struct vnetd_port *p, unsigned net,
  * leaves the switch), with every MAC learnt on it
  * @d: daemon
  * @p: the port
+ * @final: NULL, or filled: what the fast path moved for the port, read
+ *         once the program is off it (zero when it had no slot)
+ *
+ * Return: true if the port had a fast-path slot
  */
-void vnetd_fast_port_off(struct vnetd *d, struct vnetd_port *p)
+bool vnetd_fast_port_off(struct vnetd *d, struct vnetd_port *p,
+			 struct vnic_fast_stats *final)
 {
 	struct vnetd_fast *fp = d->fast;
 	struct fast_slot *s = fp ? slot_of(fp, p->id) : NULL;
 
+	if (final)
+		memset(final, 0, sizeof(*final));
 	if (!s)
-		return;
+		return false;
 	if (s->attached)
 		vnic_fast_detach(fp->f, s->ifindex, s->link_fd);
+	if (final)
+		(void)vnetd_fast_counters(d, p, final);
 	memset(s, 0, sizeof(*s));
 	fast_put(d);
+	return true;
 }
 
 /**
@@ -473,8 +483,7 @@ void vnetd_fast_port_vlan(struct vnetd *d, struct vnetd_port *p, int vlan)
 		return;
 	net = s->net;
 	mtu = s->mtu;
-	(void)vnetd_fast_counters(d, p, &total);
-	vnetd_fast_port_off(d, p);
+	(void)vnetd_fast_port_off(d, p, &total);
 	vnetd_fast_port_on(d, p, net, vlan, mtu);
 	fp = d->fast;
 	s = fp ? slot_of(fp, p->id) : NULL;

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <limits.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -177,8 +178,9 @@ static int parse_args(int argc, char **argv, struct vnetd *d)
 	return 0;
 }
 
-/* Lock the pid file: a second vnetd on the same files refuses to start. */
-static int pidfile_lock(const char *path, int *fd_out)
+/* Take @path's lock without waiting: -EEXIST after naming the holder (its
+ * pid, which it wrote into the file) when another vnetd has it. */
+static int file_lock(const char *path, const char *what, int *fd_out)
 {
 	char buf[32];
 	int fd, n = mkdir_parents(path, 0755);
@@ -191,13 +193,37 @@ static int pidfile_lock(const char *path, int *fd_out)
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
 		n = (int)read(fd, buf, sizeof(buf) - 1);
 		buf[n > 0 ? n : 0] = 0;
-		vlog(MAIN, ERR, "another vnetd holds %s (pid %ld)", path,
-		     strtol(buf, NULL, 10));
+		vlog(MAIN, ERR, "another vnetd (pid %ld) uses %s %s",
+		     strtol(buf, NULL, 10), what, path);
 		close(fd);
 		return -EEXIST;
 	}
 	*fd_out = fd;
 	return 0;
+}
+
+/* Lock the pid file: a second vnetd on the same files refuses to start. */
+static int pidfile_lock(const char *path, int *fd_out)
+{
+	return file_lock(path, "the pid file", fd_out);
+}
+
+/* Lock the state file through "<state>.lock" beside it (its real path, so
+ * a link to it locks the same file), before anything is read from it: two
+ * vnetd with different pid files must not both restore one state and open
+ * the same devices.  The lock file stays: removing it would let a third
+ * vnetd lock a new file while a second waits on the old one. */
+static int statefile_lock(const char *state, int *fd_out)
+{
+	char *real = realpath(state, NULL);
+	char path[PATH_MAX];
+	int ret = -ENAMETOOLONG;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s.lock",
+			     real ? real : state) < sizeof(path))
+		ret = file_lock(path, "the state file", fd_out);
+	free(real);
+	return ret;
 }
 
 static int pidfile_write(int fd)
@@ -421,7 +447,7 @@ int main(int argc, char **argv)
 	struct loop_fds l = {.sfd = -1};
 	struct vsw_config swcfg;
 	sigset_t mask;
-	int pid_fd = -1, ret;
+	int pid_fd = -1, state_fd = -1, ret;
 
 	if (parse_args(argc, argv, &d))
 		return 2;
@@ -443,6 +469,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (pidfile_write(pid_fd))
+		goto err_pid;
+	ret = statefile_lock(d.opts.state_path, &state_fd);
+	if (ret) {
+		if (ret != -EEXIST)
+			vlog(MAIN, ERR, "lock of state file %s: %s",
+			     d.opts.state_path, strerror(-ret));
+		goto err_pid;
+	}
+	if (pidfile_write(state_fd))
 		goto err_pid;
 	if (vnetd_store_open(d.opts.state_path, &d.store))
 		goto err_pid;
@@ -517,6 +552,8 @@ int main(int argc, char **argv)
 	free(d.deferred);
 	unlink(d.opts.pid_path);
 	close(pid_fd);
+	if (state_fd >= 0)
+		close(state_fd);
 	vlog(MAIN, INFO, "vnetd stopped");
 	log_close();
 	return 0;
@@ -544,6 +581,8 @@ err_store:
 err_pid:
 	unlink(d.opts.pid_path);
 	close(pid_fd);
+	if (state_fd >= 0)
+		close(state_fd);
 	vlog(MAIN, ERR, "vnetd failed to start");
 	return 1;
 }

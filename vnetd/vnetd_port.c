@@ -526,19 +526,31 @@ static void stats_add(struct vsw_port_stats *to,
 }
 
 /* Take switch port p->id out of the switch; what it counted stays with the
- * port (p->carried, p->carried_vnic).  Return: 0 (p->id now -1), or
+ * port (p->carried, p->carried_vnic, p->carried_backend).  Return: 0 (p->id
+ * now -1), or
  * -errno: it stays there as it was, p->id kept and p->stuck set. */
+static void port_last(struct vnic *v, const struct vsw_port_stats *st,
+		      void *arg)
+{
+	struct vnetd_port *p = arg;
+	struct vnic_counters bc;
+
+	stats_add(&p->carried, st);
+	for (int i = 0; i < VNIC_DROP_MAX; i++)
+		p->carried_vnic[i] += vnic_drops(v, (enum vnic_drop)i);
+	vnic_counters(v, &bc);
+	vnic_counters_add(&p->carried_backend, &bc);
+}
+
+/* The counts are taken once no datapath thread is in the port any more
+ * (port_last()): none is lost between a read and the port leaving. */
 static int port_leave(struct vnetd *d, struct vnetd_port *p)
 {
-	struct vnic *v = vswitch_port_vnic(d->sw, p->id);
-	uint64_t drops[VNIC_DROP_MAX];
-	struct vsw_port_stats st;
 	int ret;
 
-	vswitch_port_stats(d->sw, p->id, &st);
-	for (int i = 0; i < VNIC_DROP_MAX; i++)
-		drops[i] = v ? vnic_drops(v, (enum vnic_drop)i) : 0;
-	ret = del_fails_on_purpose() ? -ENOMEM : vswitch_port_del(d->sw, p->id);
+	ret = del_fails_on_purpose()
+		  ? -ENOMEM
+		  : vswitch_port_del_last(d->sw, p->id, port_last, p);
 	if (ret && ret != -ENOENT) {
 		p->stuck = true;
 		vlog_rl(MAIN, WARN,
@@ -546,9 +558,6 @@ static int port_leave(struct vnetd *d, struct vnetd_port *p)
 			p->obj.name, strerror(-ret));
 		return ret;
 	}
-	stats_add(&p->carried, &st);
-	for (int i = 0; i < VNIC_DROP_MAX; i++)
-		p->carried_vnic[i] += drops[i];
 	p->stuck = false;
 	p->id = -1;
 	return 0;
@@ -659,12 +668,12 @@ static int port_deactivate(struct vnetd *d, struct vnetd_port *p, bool remove)
 
 	watch_ctl(d, p, false);
 	/* The fast path's counters go with its slot: they stay with the
-	 * port (in the port's own too, as they are counted there). */
-	if (vnetd_fast_counters(d, p, &f)) {
+	 * port (in the port's own too, as they are counted there), read
+	 * once the program is off the port. */
+	if (vnetd_fast_port_off(d, p, &f)) {
 		vnic_fast_stats_add(&p->carried_fast, &f);
 		vnetd_fast_stats_to_port(&f, &p->carried);
 	}
-	vnetd_fast_port_off(d, p);
 	if (remove)
 		vnic_remove(vswitch_port_vnic(d->sw, p->id));
 	return port_leave(d, p);
@@ -859,7 +868,8 @@ static json_t *port_status(struct vnetd *d, struct vnetd_obj *o)
 		json_object_set_new(
 		    s, "macs_learned",
 		    json_integer(vswitch_port_mac_count(d->sw, p->id)));
-		vnic_describe(vswitch_port_vnic(d->sw, p->id), s);
+		vnic_describe_from(vswitch_port_vnic(d->sw, p->id),
+				   &p->carried_backend, s);
 		if (is_veth(o->conf))
 			vnetd_fast_describe(d, p, s);
 	}

@@ -290,25 +290,53 @@ const char *vnic_kind(const struct vnic *v)
 }
 
 /**
- * vnic_describe() - add backend facts and drop counters to a JSON object
+ * vnic_counters() - a backend's super-frame and checksum counters
+ * @v: port
+ * @c: filled
+ */
+void vnic_counters(const struct vnic *v, struct vnic_counters *c)
+{
+	c->superframes_cut = atomic_load(&v->superframes);
+	c->checksums_completed = atomic_load(&v->csum_fixed);
+	c->superframes_sent_whole = atomic_load(&v->sf_whole);
+	c->superframes_segmented = atomic_load(&v->sf_cut);
+}
+
+/**
+ * vnic_describe_from() - add backend facts and counters to a JSON object,
+ * the counters from a base (what earlier backends of the port counted)
+ * @v: port
+ * @base: added to @v's counters; NULL for none
+ * @obj: object to extend
+ */
+void vnic_describe_from(const struct vnic *v, const struct vnic_counters *base,
+			json_t *obj)
+{
+	struct vnic_counters c;
+
+	vnic_counters(v, &c);
+	if (base)
+		vnic_counters_add(&c, base);
+	json_object_set_new(obj, "superframes_cut",
+			    json_integer((json_int_t)c.superframes_cut));
+	json_object_set_new(obj, "checksums_completed",
+			    json_integer((json_int_t)c.checksums_completed));
+	json_object_set_new(obj, "superframes_sent_whole",
+			    json_integer((json_int_t)c.superframes_sent_whole));
+	json_object_set_new(obj, "superframes_segmented",
+			    json_integer((json_int_t)c.superframes_segmented));
+	if (v->ops->describe)
+		v->ops->describe(v, obj);
+}
+
+/**
+ * vnic_describe() - add backend facts and counters to a JSON object
  * @v: port
  * @obj: object to extend
  */
 void vnic_describe(const struct vnic *v, json_t *obj)
 {
-	json_object_set_new(
-	    obj, "superframes_cut",
-	    json_integer((json_int_t)atomic_load(&v->superframes)));
-	json_object_set_new(
-	    obj, "checksums_completed",
-	    json_integer((json_int_t)atomic_load(&v->csum_fixed)));
-	json_object_set_new(
-	    obj, "superframes_sent_whole",
-	    json_integer((json_int_t)atomic_load(&v->sf_whole)));
-	json_object_set_new(obj, "superframes_segmented",
-			    json_integer((json_int_t)atomic_load(&v->sf_cut)));
-	if (v->ops->describe)
-		v->ops->describe(v, obj);
+	vnic_describe_from(v, NULL, obj);
 }
 
 /**

@@ -40,6 +40,36 @@ static inline enum vnic_drop vnic_drop_hdr(enum vnet_hdr_err e)
 }
 
 /**
+ * struct vnic_counters - what a backend counted of super-frames and
+ * checksums ("port show")
+ * @superframes_cut: super-frames read from the device and cut into
+ *                   segments
+ * @checksums_completed: frames read with a partial checksum, completed
+ * @superframes_sent_whole: super-frames the switch passed to it whole
+ * @superframes_segmented: super-frames the switch cut for it
+ */
+struct vnic_counters {
+	uint64_t superframes_cut;
+	uint64_t checksums_completed;
+	uint64_t superframes_sent_whole;
+	uint64_t superframes_segmented;
+};
+
+/**
+ * vnic_counters_add() - add one set of backend counters to another
+ * @to: incremented, field by field
+ * @from: what is added
+ */
+static inline void vnic_counters_add(struct vnic_counters *to,
+				     const struct vnic_counters *from)
+{
+	to->superframes_cut += from->superframes_cut;
+	to->checksums_completed += from->checksums_completed;
+	to->superframes_sent_whole += from->superframes_sent_whole;
+	to->superframes_segmented += from->superframes_segmented;
+}
+
+/**
  * struct vnic_params - what a port backend is opened with
  * @kind: backend name: "tap", "host", "uplink", "vhost-user", "veth"
  * @name: port name; for tap kinds also the device name
@@ -107,6 +137,9 @@ bool vnic_alive(struct vnic *v);
 const char *vnic_name(const struct vnic *v);
 const char *vnic_kind(const struct vnic *v);
 void vnic_describe(const struct vnic *v, json_t *obj);
+void vnic_counters(const struct vnic *v, struct vnic_counters *c);
+void vnic_describe_from(const struct vnic *v, const struct vnic_counters *base,
+			json_t *obj);
 uint64_t vnic_drops(const struct vnic *v, enum vnic_drop d);
 void vnic_mtu_changed(struct vnic *v, unsigned mtu);
 void vnic_attach(struct vnic *v, const struct vnic_host *host);

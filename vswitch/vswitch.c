@@ -581,6 +581,9 @@ static struct vsw_port *port_get(struct vswitch *sw, int id)
 	return atomic_load(&sw->ports[id]);
 }
 
+static void port_stats_sum(struct vswitch *sw, int id,
+			   struct vsw_port_stats *st);
+
 /**
  * vswitch_port_del() - detach a port and close its backend, broken or not
  * @sw: switch
@@ -589,6 +592,25 @@ static struct vsw_port *port_get(struct vswitch *sw, int id)
  * Return: 0, -ENOENT, or -ENOMEM (the port stays as it was)
  */
 int vswitch_port_del(struct vswitch *sw, int id)
+{
+	return vswitch_port_del_last(sw, id, NULL, NULL);
+}
+
+/**
+ * vswitch_port_del_last() - vswitch_port_del(), and what the port counted
+ * to the end
+ * @sw: switch
+ * @id: port
+ * @last: NULL, or called with the port's final counters and its backend
+ *        once no datapath thread is inside the port, before the backend
+ *        is closed (nothing counted after a read beforehand is lost)
+ * @arg: passed to @last
+ *
+ * Return: 0, -ENOENT, or -ENOMEM (the port stays as it was, @last not
+ * called)
+ */
+int vswitch_port_del_last(struct vswitch *sw, int id, vsw_port_last_fn last,
+			  void *arg)
 {
 	struct vsw_port *port = port_get(sw, id);
 
@@ -611,6 +633,12 @@ int vswitch_port_del(struct vswitch *sw, int id)
 		}
 	atomic_store(&sw->ports[id], NULL);
 	vsw_synchronize(sw);
+	if (last) {
+		struct vsw_port_stats st = {0};
+
+		port_stats_sum(sw, id, &st);
+		last(port->vnic, &st, arg);
+	}
 	fdb_forget_port(atomic_load(&port->net->fdb), (uint16_t)id);
 	vnic_close(port->vnic);
 	free(atomic_load(&port->vlan));
@@ -892,8 +920,15 @@ unsigned vswitch_threads(const struct vswitch *sw)
 void vswitch_port_stats(struct vswitch *sw, int id, struct vsw_port_stats *st)
 {
 	memset(st, 0, sizeof(*st));
-	if (!port_get(sw, id))
-		return;
+	if (port_get(sw, id))
+		port_stats_sum(sw, id, st);
+}
+
+/* Port @id's counters summed over threads into @st (zeroed by the caller);
+ * also once the port has left (its id not reused before it is closed). */
+static void port_stats_sum(struct vswitch *sw, int id,
+			   struct vsw_port_stats *st)
+{
 	for (unsigned i = 0; i < sw->cfg.threads; i++) {
 		const struct vsw_tstats_port *t = &sw->threads[i].pstats[id];
 

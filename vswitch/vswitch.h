@@ -195,6 +195,12 @@ int vswitch_port_add(struct vswitch *sw, int net, const char *name,
 		     enum vsw_port_role role, const struct vsw_vlan *vlan,
 		     struct vnic *vnic) __attribute__((warn_unused_result));
 int vswitch_port_del(struct vswitch *sw, int port);
+/* What vswitch_port_del_last() hands over once no datapath thread is in
+ * the port: its final counters and its backend, about to be closed. */
+typedef void (*vsw_port_last_fn)(struct vnic *v,
+				 const struct vsw_port_stats *st, void *arg);
+int vswitch_port_del_last(struct vswitch *sw, int port, vsw_port_last_fn last,
+			  void *arg);
 struct vnic *vswitch_port_vnic(struct vswitch *sw, int port);
 bool vswitch_port_up(struct vswitch *sw, int port);
 int vswitch_port_set_link(struct vswitch *sw, int port, bool up);

@@ -43,6 +43,17 @@ log "fast path on after the retry, $f0 frames"
 # numbers from the new pair's own few (its IPv6 chatter).
 ip netns exec "a$S" ping -c 40 -i 0.01 -W 1 10.244.$N.12 >/dev/null ||
 	fail "a -> b, 40 pings"
+# And for the backend's own counters: broadcast UDP leaves a's end with a
+# partial checksum, which vnetd completes (checksums_completed).
+ip netns exec "a$S" $PY -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+for _ in range(20):
+    s.sendto(b"x" * 100, (sys.argv[1], 9))' 10.244.$N.255 || fail "broadcast"
+sleep 0.2
+k0=$(jget '.checksums_completed' port show "va$S")
+[ "$k0" -ge 20 ] || fail "checksums_completed $k0 for 20 broadcasts"
 
 # The namespace goes: the port is down with a reason, fast path off.
 c0=$(jget '.counters.rx_packets' port show "va$S")
@@ -81,6 +92,8 @@ f1=$(jget '.counters.fast_path.rx_packets' port show "va$S")
 c1=$(jget '.counters.rx_packets' port show "va$S")
 [ "$f1" -ge "$f0" ] || fail "fast path: $f1 frames once the pair was made again, $f0 before"
 [ "$c1" -ge "$c0" ] || fail "rx_packets $c1 once the pair was made again, $c0 before"
+k1=$(jget '.checksums_completed' port show "va$S")
+[ "$k1" -ge "$k0" ] || fail "checksums_completed $k1 once the pair was made again, $k0 before"
 ip -n "a$S" link set lo up
 addr "a$S" "va$S" 10.244.$N.11/24
 pings "a$S" 10.244.$N.12
@@ -94,7 +107,7 @@ f2=$(jget '.counters.fast_path.rx_packets' port show "va$S")
 c2=$(jget '.counters.rx_packets' port show "va$S")
 [ $((f2 - f1)) -ge 10 ] || fail "fast path: $((f2 - f1)) more frames for 10 requests"
 [ $((c2 - c1)) -ge 10 ] || fail "rx_packets: $((c2 - c1)) more for 10 requests"
-log "counters went on: rx $c0 -> $c1 -> $c2, fast path $f0 -> $f1 -> $f2"
+log "counters went on: rx $c0 -> $c1 -> $c2, fast path $f0 -> $f1 -> $f2, checksums completed $k0 -> $k1"
 
 # Deleted and made again at once (before the kernel has removed the old
 # pair): the pair is made again all the same.

@@ -415,6 +415,49 @@ static void test_port_down(void **state)
 	vswitch_destroy(e.sw);
 }
 
+struct last_seen {
+	struct vnic *v;
+	struct vsw_port_stats st;
+	unsigned calls;
+};
+
+static void last_cb(struct vnic *v, const struct vsw_port_stats *st, void *arg)
+{
+	struct last_seen *l = arg;
+
+	l->v = v;
+	l->st = *st;
+	l->calls++;
+}
+
+/* vswitch_port_del_last() hands over the port's backend and everything
+ * it counted, once, and not when the port is not there. */
+static void test_port_del_last(void **state)
+{
+	struct vsw_port_stats before;
+	struct last_seen l = {0};
+	uint8_t buf[64];
+	struct env e;
+
+	setup_net(&e, VSW_NET_PRIVATE);
+	add_port(&e, 0, VSW_ROLE_VM, NULL);
+	add_port(&e, 1, VSW_ROLE_VM, NULL);
+	for (int i = 0; i < 3; i++)
+		xmit(&e, 0, buf, frame(buf, 0xff, 1, 0));
+	vswitch_port_stats(e.sw, e.port[1], &before);
+	assert_int_equal(before.tx_packets, 3);
+	assert_int_equal(vswitch_port_del_last(e.sw, e.port[1], last_cb, &l),
+			 0);
+	assert_int_equal(l.calls, 1);
+	assert_ptr_equal(l.v, e.v[1]);
+	assert_memory_equal(&l.st, &before, sizeof(before));
+	assert_int_equal(vswitch_port_del_last(e.sw, e.port[1], last_cb, &l),
+			 -ENOENT);
+	assert_int_equal(l.calls, 1);
+	e.v[1] = NULL;
+	vswitch_destroy(e.sw);
+}
+
 /* A dropped frame counts under one reason: flooded where the only other
  * member is down, it is port_down there and not no_ports as well (twice,
  * in a burst that reuses the flood's egress list, too); with no other
@@ -674,6 +717,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_frames_counted),
 	    cmocka_unit_test(test_vlans),
 	    cmocka_unit_test(test_port_down),
+	    cmocka_unit_test(test_port_del_last),
 	    cmocka_unit_test(test_flood_drop_counted_once),
 	    cmocka_unit_test(test_mac_limit),
 	    cmocka_unit_test(test_pinned),

@@ -1,0 +1,48 @@
+# One state file, one vnetd: a second vnetd on the same --state with its
+# own pid file and socket refuses to start (exit 1) and names the pid of
+# the vnetd that holds it, before it restores or opens anything; through a
+# symbolic link too.  Once the first stops, the state is free again.
+. "$(dirname "$0")/lib.sh"
+need_root
+start_vnetd
+vnetctl network create "sl$S" --type internal >/dev/null || fail create
+vnetctl port add "sl$S" --tap "tl$S" >/dev/null || fail "tap port"
+ln -s "$T/state.db" "$T/link.db"
+for st in "$T/state.db" "$T/link.db"; do
+	rm -f "$T/second.log"
+	"$VNETD" --socket "$T/sock2" --state "$st" --pidfile "$T/pid2" \
+		--log-file "$T/second.log" &
+	p2=$!
+	for _ in $(seq 30); do kill -0 $p2 2>/dev/null || break; sleep 0.1; done
+	if kill -0 $p2 2>/dev/null; then
+		kill $p2
+		wait $p2
+		fail "a second vnetd runs on $st"
+	fi
+	wait $p2
+	rc=$?
+	[ $rc = 1 ] || fail "second vnetd exited $rc, not 1"
+	grep -q "another vnetd (pid $VNETD_PID) uses the state file" \
+		"$T/second.log" || fail "no clear error: $(cat "$T/second.log")"
+	grep -q "restored\|tap" "$T/second.log" &&
+		fail "second vnetd restored objects: $(cat "$T/second.log")"
+	[ -e "$T/sock2" ] && fail "second vnetd made its socket"
+	[ -e "$T/pid2" ] && fail "second vnetd left its pid file"
+	log "second vnetd on $(basename "$st") refused: exit 1, names pid $VNETD_PID"
+done
+[ "$(jget '.[0].name' network list)" = "sl$S" ] || fail "first vnetd hurt"
+stop_vnetd
+"$VNETD" --socket "$T/sock2" --state "$T/state.db" --pidfile "$T/pid2" \
+	--log-file "$T/second.log" &
+p2=$!
+PIDS="$PIDS $p2"
+for _ in $(seq 50); do
+	"$VNETCTL_BIN" --socket "$T/sock2" status >/dev/null 2>&1 && break
+	sleep 0.1
+done
+"$VNETCTL_BIN" --socket "$T/sock2" status >/dev/null ||
+	fail "state not free after the first vnetd stopped"
+kill $p2
+wait $p2 || fail "vnetd on the freed state exited $?"
+log "state free again after the first vnetd stopped"
+pass
