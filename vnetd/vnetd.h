@@ -300,6 +300,7 @@ struct vnetd_gw_params {
 int vnetd_gw_params(json_t *conf, struct vnetd_gw_params *gp, char *err,
 		    size_t errlen);
 void vnetd_gw_describe(const struct vnetd_gw_params *gp, json_t *obj);
+void vnetd_gw_unset(json_t *conf);
 unsigned vnetd_reservations(struct vnetd *d, const char *net,
 			    struct dhcps_reservation *out, unsigned max);
 void vnetd_gw_changed(struct vnetd *d, const char *net);
@@ -318,6 +319,7 @@ struct vnetd_nat;
 struct vnic;
 int vnetd_nat_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 		    struct vnetd_err *e);
+void vnetd_nat_unset(json_t *conf);
 int vnetd_nat_start(struct vnetd *d, struct vnetd_net *net, struct vnic *gw,
 		    int gw_port, struct vnetd_nat **out, struct vnetd_err *e);
 void vnetd_nat_stop(struct vnetd *d, struct vnetd_nat *n);

@@ -45,6 +45,20 @@ static const char *const needs_subnet[] = {
 };
 
 /**
+ * vnetd_gw_unset() - remove the keys that mean something only with a subnet
+ * @conf: a network's configuration that loses its subnet ("--no-subnet")
+ *
+ * Its NAT goes too: NAT needs the gateway.  The gateway's MAC stays (made
+ * once: a subnet given again gets the same one).
+ */
+void vnetd_gw_unset(json_t *conf)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(needs_subnet); i++)
+		json_object_del(conf, needs_subnet[i]);
+	vnetd_nat_unset(conf);
+}
+
+/**
  * vnetd_gw_params() - the gateway a network's configuration describes
  * @conf: the network's normalised configuration
  * @gp: filled in (gp->enabled false when the network has no subnet)

@@ -122,6 +122,18 @@ static unsigned fwd_count(const struct vnetd_view *v, const char *net)
 }
 
 /**
+ * vnetd_nat_unset() - turn a network's NAT off ("--no-nat")
+ * @conf: the network's configuration: loses nat_via and the options that
+ *        mean something only with it (its external MAC stays, made once)
+ */
+void vnetd_nat_unset(json_t *conf)
+{
+	json_object_del(conf, "nat_via");
+	for (size_t i = 0; i < ARRAY_SIZE(nat_keys); i++)
+		json_object_del(conf, nat_keys[i]);
+}
+
+/**
  * vnetd_nat_check() - the NAT options of a network, against the others
  * @d: daemon
  * @v: the configuration as it would be

@@ -79,6 +79,42 @@ struct vnetd_net *vnetd_net_find(struct vnetd *d, const char *name)
 	return o ? vnetd_net_of(o) : NULL;
 }
 
+/* A change that ends DHCP (--no-subnet, --no-dhcp) would drop the
+ * network's reservations without a word: refused, naming them. */
+static int net_res_lost(const struct vnetd_view *v, json_t *conf,
+			const struct vnetd_gw_params *gp, struct vnetd_err *e)
+{
+	const char *name = jstr(conf, "name"), *key;
+	unsigned n = 0;
+	json_t *r;
+
+	if (gp->dhcp)
+		return 0;
+	json_object_foreach(vnetd_view_all(v, &vnetd_kind_reservation), key, r)
+	    n += !strcmp(jstr(r, "network"), name);
+	if (!n)
+		return 0;
+	vnetd_err_set(e, VNET_ERR_REFUSED,
+		      "network '%s' has %u DHCP reservation(s), which need "
+		      "DHCP: remove them first (vnetctl dhcp reservations %s; "
+		      "vnetctl dhcp unreserve %s MAC)",
+		      name, n, name, name);
+	return -EINVAL;
+}
+
+/* "--no-subnet" takes what needs the subnet with it, "--no-nat" what needs
+ * NAT: the rest of the network's configuration stays valid. */
+static void net_merge(json_t *conf, json_t *changes)
+{
+	json_t *subnet = json_object_get(changes, "subnet");
+	json_t *via = json_object_get(changes, "nat_via");
+
+	if (subnet && json_is_null(subnet))
+		vnetd_gw_unset(conf);
+	if (via && json_is_null(via))
+		vnetd_nat_unset(conf);
+}
+
 static int net_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 		     json_t *old, struct vnetd_err *e)
 {
@@ -95,6 +131,8 @@ static int net_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 		vnetd_err_set(e, JSONRPC_INVALID_PARAMS, "%s", msg);
 		return -EINVAL;
 	}
+	if (old && net_res_lost(v, conf, &gp, e))
+		return -EINVAL;
 	if (vnetd_team_check_net(v, conf, e))
 		return -EINVAL;
 	if (vnetd_sriov_pool_check(d, v, conf, e))
@@ -283,6 +321,7 @@ const struct vnetd_kind vnetd_kind_network = {
     .apply = net_apply,
     .unapply = net_unapply,
     .set = net_set,
+    .merge = net_merge,
     .status = net_status,
 };
 

@@ -23,12 +23,15 @@
 
 #define PAYLOAD 4000 /* cut at MSS 1448: three segments */
 
-/* The backend: takes the first @take frames of each burst, or fails. */
+/* The backend: takes the first @take frames of each burst (or, while
+ * @plan has entries, the first plan[i] of its i-th burst), or fails. */
 struct lossy {
 	struct vnic base;
 	unsigned take;
 	bool fail;
 	unsigned taken;
+	const unsigned *plan;
+	unsigned plan_n, calls;
 };
 
 static int lossy_tx_burst(struct vnic *v, unsigned txq,
@@ -36,8 +39,10 @@ static int lossy_tx_burst(struct vnic *v, unsigned txq,
 			  uint64_t *bytes)
 {
 	struct lossy *l = (struct lossy *)v;
-	unsigned k = n < l->take ? n : l->take;
+	unsigned take = l->calls < l->plan_n ? l->plan[l->calls] : l->take;
+	unsigned k = n < take ? n : take;
 
+	l->calls++;
 	if (l->fail)
 		return -EIO;
 	for (unsigned i = 0; i < k; i++)
@@ -132,15 +137,17 @@ static void superframe(uint8_t *f, struct pkt *p)
 	assert_int_equal(vnet_hdr_to_pkt(&h, VNET_OL_ALL, p), VNET_HDR_OK);
 }
 
+#define XMIT_MAX 11 /* 33 segments: the last super-frame's span two bursts */
+
 /* One burst of @n super-frames into port "in". */
 static void xmit(struct env *e, unsigned n)
 {
-	static uint8_t f[4][14 + 40 + PAYLOAD];
+	static uint8_t f[XMIT_MAX][14 + 40 + PAYLOAD];
 	struct vsw_thread *t = &e->sw->threads[0];
 	struct vsw_port *in = atomic_load(&e->sw->ports[e->in]);
-	struct pkt p[4], *pp[4];
+	struct pkt p[XMIT_MAX], *pp[XMIT_MAX];
 
-	assert_true(n <= 4);
+	assert_true(n <= XMIT_MAX);
 	for (unsigned i = 0; i < n; i++) {
 		superframe(f[i], &p[i]);
 		pp[i] = &p[i];
@@ -231,11 +238,48 @@ static void test_segmented(void **state)
 	vswitch_destroy(e.sw);
 }
 
+/* Eleven super-frames cut into 33 segments: the port gets a burst of
+ * PKT_BURST (ten whole super-frames and two segments of the eleventh),
+ * then the eleventh's last segment.  The eleventh counts once, and only
+ * if both of its parts were taken: a segment missing from the first burst
+ * may have been one of its, so it does not count even when its last
+ * segment is taken. */
+static void test_segments_span_bursts(void **state)
+{
+	static const unsigned all[] = {PKT_BURST, 1},
+			      first_short[] = {PKT_BURST - 1, 1},
+			      second_refused[] = {PKT_BURST, 0};
+	static const struct {
+		const unsigned *plan;
+		uint64_t taken, segmented;
+	} cases[] = {
+	    {all, 33, 11},
+	    /* one of 32 missing: any of the ten, or the eleventh */
+	    {first_short, 32, 9},
+	    {second_refused, 32, 10},
+	};
+	struct env e;
+
+	assert_int_equal((XMIT_MAX * 3 - 1) / PKT_BURST, 1);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		setup(&e, 0);
+		e.l->plan = cases[i].plan;
+		e.l->plan_n = 2;
+		xmit(&e, XMIT_MAX);
+		assert_int_equal(e.l->calls, 2);
+		assert_int_equal(e.l->taken, cases[i].taken);
+		assert_int_equal(segmented(&e), cases[i].segmented);
+		assert_int_equal(whole(&e), 0);
+		vswitch_destroy(e.sw);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_whole),
 	    cmocka_unit_test(test_segmented),
+	    cmocka_unit_test(test_segments_span_bursts),
 	};
 
 	return cmocka_run_group_tests_name("vswitch_tx_count", tests, NULL,
