@@ -169,6 +169,34 @@ static bool printable(const char *s, size_t max)
 static json_t *normalize(const struct schema *s, json_t *in, const char *where,
 			 char *err, size_t errlen);
 
+/* Example durations inside @d's limits ("90s, 15m or 12h"), so a refusal
+ * never suggests a value it refuses. */
+static const char *duration_examples(const struct schema_opt *d, char *buf,
+				     size_t size)
+{
+	static const struct {
+		const char *text;
+		unsigned long secs;
+	} ex[] = {{"90s", 90}, {"15m", 900}, {"12h", 43200}, {"2d", 172800}};
+	unsigned n = 0, k = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(ex); i++)
+		n += ex[i].secs >= d->min && ex[i].secs <= d->max;
+	snprintf(buf, size, "%lus", d->max);
+	for (size_t i = 0, len = 0; i < ARRAY_SIZE(ex); i++) {
+		if (ex[i].secs < d->min || ex[i].secs > d->max)
+			continue;
+		k++;
+		len += (size_t)snprintf(buf + len, len < size ? size - len : 0,
+					"%s%s",
+					k == 1	 ? ""
+					: k == n ? " or "
+						 : ", ",
+					ex[i].text);
+	}
+	return buf;
+}
+
 /* Check one value; return its normalised form (a new reference) or NULL
  * with @err set. */
 static json_t *opt_value(const struct schema_opt *d, json_t *v,
@@ -217,19 +245,21 @@ static json_t *opt_value(const struct schema_opt *d, json_t *v,
 			 "%s%s: must be a whole number from %lu to %lu", where,
 			 d->name, d->min, d->max);
 		return NULL;
-	case SCHEMA_DURATION:
+	case SCHEMA_DURATION: {
+		char ex[64];
+
 		if (json_is_integer(v) && json_integer_value(v) >= 0)
 			ul = (unsigned long)json_integer_value(v);
 		else if (!s || schema_duration_parse(s, &ul))
 			ul = ULONG_MAX;
 		if (ul >= d->min && ul <= d->max)
 			return json_integer((json_int_t)ul);
-		snprintf(
-		    err, errlen,
-		    "%s%s: must be a duration from %lus to %lus, like 90s, "
-		    "15m, 12h or 2d",
-		    where, d->name, d->min, d->max);
+		snprintf(err, errlen,
+			 "%s%s: must be a duration from %lus to %lus, like %s",
+			 where, d->name, d->min, d->max,
+			 duration_examples(d, ex, sizeof(ex)));
 		return NULL;
+	}
 	case SCHEMA_BOOL:
 		if (json_is_boolean(v))
 			return json_incref(v);

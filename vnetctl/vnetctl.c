@@ -27,6 +27,10 @@ static void usage_main(FILE *f)
 
 	fprintf(f,
 		"usage: vnetctl [--socket PATH] [--json] OBJECT VERB [ARGS]\n"
+		"  -s, --socket PATH  vnetd's socket (VNET_SOCKET, or "
+		"/run/vnet/vnetd.sock)\n"
+		"  -j, --json         print the answer as JSON\n"
+		"both may also follow the command\n"
 		"\ncommands:\n");
 	for (unsigned i = 0; i < ctl_n_cmds; i++) {
 		const struct ctl_cmd *c = &ctl_cmds[i];
@@ -43,6 +47,12 @@ static void usage_main(FILE *f)
 
 static void usage_cmd(FILE *f, const struct ctl_cmd *c)
 {
+	if (!strcmp(c->method, "nat.forward")) {
+		/* Its words depend on the action: one line per action. */
+		ctl_nat_forward_usage(f);
+		fprintf(f, "  %s\n", c->summary);
+		return;
+	}
 	fprintf(f, "usage: vnetctl %s %s", c->object, c->verb);
 	for (const char *const *a = c->args; a && *a; a++) {
 		size_t l = strlen(*a);
@@ -63,8 +73,32 @@ static void usage_cmd(FILE *f, const struct ctl_cmd *c)
 			fl->help);
 }
 
-static int set_flag(const struct ctl_flag *fl, const char *val, json_t *params)
+/* "--tap, --host, ...": the options that choose a port's kind. */
+static void kind_flags(const struct ctl_cmd *c, char *buf, size_t size)
 {
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (const struct ctl_flag *fl = c->flags; fl && fl->flag; fl++)
+		if (fl->type == CTL_KIND)
+			n +=
+			    (size_t)snprintf(buf + n, n < size ? size - n : 0,
+					     "%s--%s", n ? ", " : "", fl->flag);
+}
+
+static bool has_kind_flags(const struct ctl_cmd *c)
+{
+	for (const struct ctl_flag *fl = c->flags; fl && fl->flag; fl++)
+		if (fl->type == CTL_KIND)
+			return true;
+	return false;
+}
+
+static int set_flag(const struct ctl_cmd *c, const struct ctl_flag *fl,
+		    const char *val, json_t *params)
+{
+	char kinds[256];
+
 	unsigned long v;
 	json_t *arr;
 
@@ -74,8 +108,10 @@ static int set_flag(const struct ctl_flag *fl, const char *val, json_t *params)
 		return 0;
 	case CTL_KIND:
 		if (json_object_get(params, "kind")) {
-			fprintf(stderr, "vnetctl: give one of --tap, --host, "
-					"--uplink, --vhost-user\n");
+			kind_flags(c, kinds, sizeof(kinds));
+			fprintf(stderr,
+				"vnetctl: %s %s: give exactly one of %s\n",
+				c->object, c->verb, kinds);
 			return -EINVAL;
 		}
 		json_object_set_new(params, "kind", json_string(fl->kind));
@@ -108,33 +144,93 @@ static int set_flag(const struct ctl_flag *fl, const char *val, json_t *params)
 	return -EINVAL;
 }
 
+static const struct ctl_flag *find_flag(const struct ctl_flag *fl,
+					const char *name)
+{
+	for (; fl && fl->flag; fl++)
+		if (!strcmp(fl->flag, name))
+			return fl;
+	return NULL;
+}
+
+/* An option of "OBJECT create" (or "add") that "OBJECT set" lacks: a
+ * setting fixed when the object was made. */
+static bool fixed_at_create(const struct ctl_cmd *c, const char *name)
+{
+	if (strcmp(c->verb, "set"))
+		return false;
+	for (unsigned k = 0; k < ctl_n_cmds; k++)
+		if (!strcmp(ctl_cmds[k].object, c->object) &&
+		    (!strcmp(ctl_cmds[k].verb, "create") ||
+		     !strcmp(ctl_cmds[k].verb, "add")) &&
+		    find_flag(ctl_cmds[k].flags, name))
+			return true;
+	return false;
+}
+
+static void unknown_option(const struct ctl_cmd *c, const char *a)
+{
+	if (fixed_at_create(c, a + 2)) {
+		fprintf(stderr,
+			"vnetctl: %s %s: %s cannot change once the %s "
+			"exists (delete it and make it again)\n",
+			c->object, c->verb, a, c->object);
+		return;
+	}
+	fprintf(stderr, "vnetctl: %s %s: unknown option '%s'\n", c->object,
+		c->verb, a);
+	usage_cmd(stderr, c);
+}
+
+/* "set" with no option would change nothing: name what can change. */
+static int nothing_to_set(const struct ctl_cmd *c, json_t *params)
+{
+	if (strcmp(c->verb, "set") || !c->flags || !c->flags[0].flag)
+		return 0;
+	for (const struct ctl_flag *fl = c->flags; fl->flag; fl++)
+		if (json_object_get(params, fl->key))
+			return 0;
+	fprintf(stderr,
+		"vnetctl: %s %s: nothing to change; give one or more of",
+		c->object, c->verb);
+	for (const struct ctl_flag *fl = c->flags; fl->flag; fl++)
+		fprintf(stderr, "%s --%s", fl == c->flags ? "" : ",", fl->flag);
+	fprintf(stderr, "\n");
+	return -EINVAL;
+}
+
 static int parse_cmd(const struct ctl_cmd *c, int argc, char **argv,
-		     json_t *params)
+		     json_t *params, const char **sock)
 {
 	const char *const *pos = c->args;
+	char kinds[256];
 
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
+		const struct ctl_flag *fl;
 
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage_cmd(stdout, c);
 			exit(CTL_OK);
 		}
+		/* The global options may follow the command too. */
+		if (!strcmp(a, "--json") || !strcmp(a, "-j")) {
+			ctl_json = true;
+			continue;
+		}
+		if ((!strcmp(a, "--socket") || !strcmp(a, "-s")) &&
+		    i + 1 < argc) {
+			*sock = argv[++i];
+			continue;
+		}
 		if (!strncmp(a, "--", 2)) {
-			const struct ctl_flag *fl = c->flags;
-
-			for (; fl && fl->flag && strcmp(fl->flag, a + 2); fl++)
-				;
-			if (!fl || !fl->flag) {
-				fprintf(stderr,
-					"vnetctl: %s %s: unknown option "
-					"'%s'\n",
-					c->object, c->verb, a);
-				usage_cmd(stderr, c);
+			fl = find_flag(c->flags, a + 2);
+			if (!fl) {
+				unknown_option(c, a);
 				return -EINVAL;
 			}
 			if (fl->type == CTL_BOOL || fl->type == CTL_NULL) {
-				set_flag(fl, NULL, params);
+				set_flag(c, fl, NULL, params);
 				continue;
 			}
 			if (i + 1 >= argc) {
@@ -142,7 +238,7 @@ static int parse_cmd(const struct ctl_cmd *c, int argc, char **argv,
 					a);
 				return -EINVAL;
 			}
-			if (set_flag(fl, argv[++i], params))
+			if (set_flag(c, fl, argv[++i], params))
 				return -EINVAL;
 			continue;
 		}
@@ -170,7 +266,39 @@ static int parse_cmd(const struct ctl_cmd *c, int argc, char **argv,
 		usage_cmd(stderr, c);
 		return -EINVAL;
 	}
-	return 0;
+	if (has_kind_flags(c) && !json_object_get(params, "kind")) {
+		kind_flags(c, kinds, sizeof(kinds));
+		fprintf(stderr, "vnetctl: %s %s: give exactly one of %s\n",
+			c->object, c->verb, kinds);
+		return -EINVAL;
+	}
+	return nothing_to_set(c, params);
+}
+
+/*
+ * vnetd names the JSON key of a bad setting ("fdb_size: must be ...",
+ * "'nat_address' needs a subnet"); the user typed an option: name that.
+ */
+static void print_refusal(const struct ctl_cmd *c, const char *msg)
+{
+	for (const struct ctl_flag *fl = c->flags; msg && fl && fl->flag;
+	     fl++) {
+		size_t l = strlen(fl->key);
+
+		if (fl->type == CTL_NULL || fl->type == CTL_KIND)
+			continue;
+		if (!strncmp(msg, fl->key, l) && msg[l] == ':') {
+			fprintf(stderr, "vnetctl: --%s%s\n", fl->flag, msg + l);
+			return;
+		}
+		if (msg[0] == '\'' && !strncmp(msg + 1, fl->key, l) &&
+		    msg[l + 1] == '\'') {
+			fprintf(stderr, "vnetctl: --%s%s\n", fl->flag,
+				msg + l + 2);
+			return;
+		}
+	}
+	fprintf(stderr, "vnetctl: %s\n", msg ? msg : "(no message)");
 }
 
 static json_t *ctl_call(int fd, const char *method, json_t *params,
@@ -310,7 +438,7 @@ int main(int argc, char **argv)
 		return CTL_ERR_USAGE;
 	}
 	params = json_object();
-	if (parse_cmd(c, argc - i, argv + i, params) ||
+	if (parse_cmd(c, argc - i, argv + i, params, &sock) ||
 	    (c->prepare && c->prepare(params))) {
 		json_decref(params);
 		return CTL_ERR_USAGE;
@@ -334,8 +462,8 @@ int main(int argc, char **argv)
 	err = json_object_get(resp, "error");
 	res = json_object_get(resp, "result");
 	if (err) {
-		fprintf(stderr, "vnetctl: %s\n",
-			json_string_value(json_object_get(err, "message")));
+		print_refusal(
+		    c, json_string_value(json_object_get(err, "message")));
 		rc = CTL_ERR_DAEMON;
 	} else if (c->finish) {
 		rc = c->finish(res, params);

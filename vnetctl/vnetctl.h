@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 /* Exit codes that mean something to scripts. */
 enum ctl_exit {
@@ -90,6 +91,7 @@ void ctl_kv(json_t *obj, const char *const *keys);
 const char *ctl_fmt(json_t *v, char *buf, size_t size);
 
 /* vnetctl_nat.c */
+void ctl_nat_forward_usage(FILE *f);
 int ctl_nat_forward_prepare(json_t *params);
 int ctl_nat_forward_finish(json_t *res, json_t *params);
 void ctl_nat_sessions_print(json_t *res);

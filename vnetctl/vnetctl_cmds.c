@@ -26,7 +26,7 @@ static const struct ctl_flag f_net_create[] = {
     {"mtu", "mtu", CTL_UINT, NULL, "MTU, 68-9000 (1500)"},
     {"fdb-size", "fdb_size", CTL_UINT, NULL, "most MACs learned (4096)"},
     {"aging", "aging", CTL_STR, NULL,
-     "MAC aging: seconds, or 90s, 15m, 1h (300)"},
+     "MAC aging, 10s to 1d: seconds, or 90s, 15m, 1h (300)"},
     {"subnet", "subnet", CTL_STR, NULL,
      "IPv4 subnet, e.g. 192.168.50.0/24: the network gets a gateway"},
     {"gateway", "gateway", CTL_STR, NULL,
@@ -109,7 +109,9 @@ static const struct ctl_flag f_port_add[] = {
     {"client", "client", CTL_BOOL, NULL,
      "vhost-user: connect to the VMM's socket (reconnects)"},
     {"queues", "queues", CTL_UINT, NULL, "vhost-user queue pairs (1)"},
-    {"name", "name", CTL_STR, NULL, "port name (default: the device)"},
+    {"name", "name", CTL_STR, NULL,
+     "uplink or vhost-user port name (default: the NIC; the socket file "
+     "without .sock); a tap, host or veth port is named after its device"},
     {"netns", "netns", CTL_STR, NULL,
      "create the tap (or put the veth's end) in this namespace"},
     {"addr", "addresses", CTL_LIST, NULL, "host vNIC address, CIDR (repeat)"},
@@ -197,7 +199,7 @@ static const struct ctl_flag f_stats[] = {
 
 static const struct ctl_flag f_import[] = {
     {"replace", "replace", CTL_BOOL, NULL,
-     "delete the current configuration first"},
+     "also delete what FILE does not describe (identical objects stay)"},
     {0},
 };
 
@@ -477,6 +479,11 @@ static int prepare_import(json_t *params)
 
 	cfg = !strcmp(file, "-") ? json_loadf(stdin, 0, &err)
 				 : json_load_file(file, 0, &err);
+	if (!cfg && err.line < 1) {
+		/* Not opened or empty: there is no line to point at. */
+		fprintf(stderr, "vnetctl: %s: %s\n", file, err.text);
+		return 2;
+	}
 	if (!cfg) {
 		fprintf(stderr, "vnetctl: %s: line %d: %s\n", file, err.line,
 			err.text);
@@ -501,7 +508,7 @@ const struct ctl_cmd ctl_cmds[] = {
      "a network, its ports and counters", print_net_show, NULL, NULL},
     {"port", "add", "port.add", a_net, f_port_add,
      "add a port: --tap DEV, --host DEV, --uplink DEV, --vhost-user "
-     "PATH or --veth NAME --netns NS",
+     "PATH, --veth NAME --netns NS or --sriov NAME",
      print_created, NULL, NULL},
     {"port", "del", "port.del", a_name, f_none, "delete a port", print_done,
      NULL, NULL},

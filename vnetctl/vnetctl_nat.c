@@ -15,14 +15,22 @@
 #include "../lib/util.h"
 #include "vnetctl.h"
 
-static int usage_fwd(const char *why)
+/**
+ * ctl_nat_forward_usage() - the forms "nat forward" takes, one a line
+ * @f: where to write them
+ */
+void ctl_nat_forward_usage(FILE *f)
 {
-	fprintf(stderr,
-		"vnetctl: nat forward: %s\n"
+	fprintf(f,
 		"usage: vnetctl nat forward add NETWORK tcp|udp PORT IP:PORT\n"
 		"       vnetctl nat forward del NETWORK tcp|udp PORT\n"
-		"       vnetctl nat forward list [NETWORK]\n",
-		why);
+		"       vnetctl nat forward list [NETWORK]\n");
+}
+
+static int usage_fwd(const char *why)
+{
+	fprintf(stderr, "vnetctl: nat forward: %s\n", why);
+	ctl_nat_forward_usage(stderr);
 	return 2;
 }
 

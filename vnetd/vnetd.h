@@ -387,6 +387,7 @@ json_t *vnetd_rpc_dispatch(struct vnetd *d, const char *buf, size_t len);
 /* ---- the metrics endpoint (vnetd_metrics.c) ---- */
 
 struct vnetd_metrics;
+bool vnetd_metrics_addr_ok(const char *s);
 int vnetd_metrics_open(struct vnetd *d, struct vnetd_metrics **out);
 void vnetd_metrics_close(struct vnetd_metrics *m);
 char *vnetd_metrics_render(struct vnetd *d, struct vnetd_metrics *m,

@@ -110,6 +110,13 @@ int vnetd_gw_params(json_t *conf, struct vnetd_gw_params *gp, char *err,
 			 jstr(conf, "gateway"), jstr(conf, "subnet"));
 		return -EINVAL;
 	}
+	if (gp->ip == (addr & mask) || gp->ip == bcast) {
+		/* Refused here, before a DHCP range is derived from it. */
+		snprintf(err, errlen, "gateway %s is the subnet's %s address",
+			 jstr(conf, "gateway"),
+			 gp->ip == bcast ? "broadcast" : "network");
+		return -EINVAL;
+	}
 	if (jstr(conf, "range")) {
 		schema_range4_parse(jstr(conf, "range"), &sn->range_start,
 				    &sn->range_end);

@@ -116,6 +116,15 @@ static int parse_args(int argc, char **argv, struct vnetd *d)
 			o->socket_group = optarg;
 			break;
 		case 'm':
+			if (!vnetd_metrics_addr_ok(optarg)) {
+				fprintf(
+				    stderr,
+				    "vnetd: --metrics %s: not ADDRESS:PORT, "
+				    "[ADDRESS]:PORT or an absolute socket "
+				    "path\n",
+				    optarg);
+				return -EINVAL;
+			}
 			o->metrics_addr = optarg;
 			break;
 		case 'u':

@@ -908,6 +908,22 @@ static int metrics_addr(const char *s, struct sockaddr_storage *ss,
 }
 
 /**
+ * vnetd_metrics_addr_ok() - whether --metrics names an address it can use
+ * @s: the option's value
+ *
+ * Checked while the command line is read, before anything is created.
+ *
+ * Return: true for HOST:PORT, [V6]:PORT or an absolute socket path
+ */
+bool vnetd_metrics_addr_ok(const char *s)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	return !metrics_addr(s, &ss, &sl);
+}
+
+/**
  * vnetd_metrics_open() - listen for scrapers on d->opts.metrics_addr
  * @d: daemon
  * @out: the endpoint, or NULL when no address was given

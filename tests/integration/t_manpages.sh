@@ -121,6 +121,31 @@ print(f"  checked {len(cmds)} vnetctl commands, vnetd, vnet-bench"
 sys.exit(1 if bad else 0)
 PY
 
+# Every per-port drop reason (the X-macros port counters are made of) is in
+# vnetctl.md's list of drop reasons.
+python3 - <<'PY' || fail "docs/vnetctl.md's drop reasons and the X-macros disagree"
+import re, sys
+names = []
+for hdr, macro in (("vswitch/vswitch.h", "VSW_DROPS"),
+                   ("vnic/vnic.h", "VNIC_DROPS"),
+                   ("lib/vnet_hdr.h", "VNET_HDR_DROPS")):
+    text = open(hdr).read()
+    m = re.search(r"#define " + macro + r"\(X\)((?:.*\\\n)*.*)", text)
+    if not m:
+        sys.exit(f"  no {macro} in {hdr}")
+    names += re.findall(r"X\(\w+,\s*\"(\w+)\"", m.group(1))
+doc = open("docs/vnetctl.md").read()
+m = re.search(r"^Drop reasons:(.*?)\n\n", doc, re.S | re.M)
+if not m:
+    sys.exit("  docs/vnetctl.md has no 'Drop reasons:' paragraph")
+listed = set(re.findall(r"`(\w+)`", m.group(1)))
+missing = [n for n in names if n not in listed]
+for n in missing:
+    print(f"  docs/vnetctl.md's drop reasons lack `{n}`")
+print(f"  checked {len(names)} drop reasons")
+sys.exit(1 if missing or len(names) < 20 else 0)
+PY
+
 # The pages render cleanly.
 if command -v groff >/dev/null; then
 	for p in "$MAN"/*.[18]; do
