@@ -631,7 +631,7 @@ static struct vnetd_obj *port_apply(struct vnetd *d, json_t *conf,
 	p->ctl.fn = ctl_event;
 	vtimer_init(&p->retry, retry_fire, p);
 	if (!restoring)
-		vnetd_port_note_kept(conf);
+		vnetd_port_note_new(conf);
 	ret = port_activate(d, p);
 	if (!ret)
 		return &p->obj;
