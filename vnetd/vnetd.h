@@ -453,6 +453,7 @@ struct vnetd {
 	int epfd;
 	int64_t started;
 	bool stop;
+	bool restoring; /* vnetd_restore() runs: stored objects come back */
 };
 
 /* veth ports' kernel fast path (vnetd_fast.c) */

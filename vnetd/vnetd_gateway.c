@@ -413,6 +413,7 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 	char msg[256], gwname[NAME_MAX_LEN + 1];
 	struct vgw_config cfg;
 	struct vsw_vlan vlan = {0};
+	unsigned nres = 0;
 	int ret;
 
 	g = calloc(1, sizeof(*g));
@@ -457,6 +458,7 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 		}
 		dc.res = res;
 		dc.nres = vnetd_reservations(d, net->obj.name, res, GW_MAX_RES);
+		nres = dc.nres;
 		ret = dhcps_create(&dc, &g->dhcp, msg, sizeof(msg));
 		free(res);
 		if (ret) {
@@ -549,8 +551,10 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 		}
 	}
 	net->gw = g;
-	vlog(MAIN, INFO, "network %s: gateway up%s, %u lease(s) restored",
-	     net->obj.name, g->params.dhcp ? " with DHCP" : "", rc.n);
+	vlog(MAIN, INFO,
+	     "network %s: gateway up%s, %u lease(s) restored, %u "
+	     "reservation(s)",
+	     net->obj.name, g->params.dhcp ? " with DHCP" : "", rc.n, nres);
 	return 0;
 err:
 	gw_free(g);

@@ -514,7 +514,9 @@ int main(int argc, char **argv)
 	/* The taps of the state file were our predecessor's: a killed one's
 	 * rings may hold them for some milliseconds more. */
 	vnic_tap_busy_wait(true);
+	d.restoring = true;
 	ret = vnetd_restore(&d);
+	d.restoring = false;
 	vnic_tap_busy_wait(false);
 	if (ret)
 		goto err_objs;

@@ -66,8 +66,26 @@ unsigned vnetd_reservations(struct vnetd *d, const char *net,
 {
 	const struct vnetd_objset *s = vnetd_objs(d, &vnetd_kind_reservation);
 	unsigned n = 0;
+	json_t *rows, *row;
+	size_t i;
 
-	for (size_t i = 0; i < s->n && n < max; i++)
+	if (d->restoring &&
+	    !vnetd_store_load(d->store, vnetd_kind_reservation.table, &rows)) {
+		/* The network's gateway starts before its reservations are
+		 * restored: it takes them from the state file, so that it
+		 * starts once, with them. */
+		json_array_foreach(rows, i, row)
+		{
+			if (n < max && jstr(row, "network") &&
+			    jstr(row, "mac") && jstr(row, "ip") &&
+			    !strcmp(jstr(row, "network"), net) &&
+			    !to_res(row, &out[n]))
+				n++;
+		}
+		json_decref(rows);
+		return n;
+	}
+	for (i = 0; i < s->n && n < max; i++)
 		if (!strcmp(jstr(s->v[i]->conf, "network"), net) &&
 		    !to_res(s->v[i]->conf, &out[n]))
 			n++;
@@ -157,7 +175,9 @@ static struct vnetd_obj *res_apply(struct vnetd *d, json_t *conf,
 	o->kind = &vnetd_kind_reservation;
 	o->conf = json_incref(conf);
 	o->name = jstr(conf, "name");
-	vnetd_gw_changed(d, jstr(conf, "network"));
+	/* Restored: the gateway started with it (vnetd_reservations()). */
+	if (!restoring)
+		vnetd_gw_changed(d, jstr(conf, "network"));
 	return o;
 }
 
