@@ -8,3 +8,4 @@ VNETD_SRCS += vnetd/vnetd_team.c
 VNETD_SRCS += vnetd/vnetd_sriov.c
 VNETD_SRCS += vnetd/vnetd_fast.c
 VNETD_SRCS += vnetd/vnetd_netns.c
+VNETD_SRCS += vnetd/vnetd_portdev.c

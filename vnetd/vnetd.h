@@ -229,6 +229,8 @@ static inline struct vnetd_port *vnetd_port_of(struct vnetd_obj *o)
 
 struct vnetd_net *vnetd_net_find(struct vnetd *d, const char *name);
 struct vnetd_port *vnetd_port_find(struct vnetd *d, const char *name);
+void vnetd_port_note_new(json_t *conf);
+bool vnetd_port_kept(json_t *conf);
 void vnetd_port_mtu_changed(struct vnetd *d, struct vnetd_port *p,
 			    unsigned mtu);
 void vnetd_port_netns_event(struct vnetd *d, const char *netns);

@@ -65,6 +65,9 @@ static const struct schema_opt port_opts[] = {
     {"sriov_pf", SCHEMA_NAME, .desc = "sriov: the PF of its VF (picked)"},
     {"sriov_vf", SCHEMA_UINT, 0, 255, 0,
      .desc = "sriov: its VF's index (picked from the network's pool)"},
+    {"device_kept", SCHEMA_BOOL,
+     .desc = "tap and host: the device was there before the port, so "
+	     "deleting the port leaves it (set by vnetd)"},
 };
 
 static bool is_sriov(json_t *conf)
@@ -627,6 +630,8 @@ static struct vnetd_obj *port_apply(struct vnetd *d, json_t *conf,
 	p->ctl_fd = -1;
 	p->ctl.fn = ctl_event;
 	vtimer_init(&p->retry, retry_fire, p);
+	if (!restoring)
+		vnetd_port_note_new(conf);
 	ret = port_activate(d, p);
 	if (!ret)
 		return &p->obj;
@@ -674,7 +679,7 @@ static int port_deactivate(struct vnetd *d, struct vnetd_port *p, bool remove)
 		vnic_fast_stats_add(&p->carried_fast, &f);
 		vnetd_fast_stats_to_port(&f, &p->carried);
 	}
-	if (remove)
+	if (remove && !vnetd_port_kept(p->obj.conf))
 		vnic_remove(vswitch_port_vnic(d->sw, p->id));
 	return port_leave(d, p);
 }
@@ -701,7 +706,7 @@ static void port_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
 	if (is_sriov(o->conf))
 		vnetd_sriov_port_unapply(d, p, remove);
 	if (p->id < 0) {
-		if (remove && !is_sriov(o->conf))
+		if (remove && !is_sriov(o->conf) && !vnetd_port_kept(o->conf))
 			(void)port_purge_device(d, o->conf);
 	} else if (port_deactivate(d, p, remove)) {
 		/* Out of memory is short-lived: a few more tries, then the
@@ -891,7 +896,7 @@ static void port_purge(struct vnetd *d, json_t *conf)
 		vnetd_sriov_port_purge(d, conf);
 		return;
 	}
-	if (!dev ||
+	if (!dev || vnetd_port_kept(conf) ||
 	    (strcmp(kind, "tap") && strcmp(kind, "host") && !is_veth(conf)))
 		return;
 	for (size_t i = 0; i < ports->n; i++) {

@@ -356,6 +356,24 @@ int vnic_link_delete(const char *ifname, const char *netns)
 }
 
 /**
+ * vnic_link_exists() - whether a device exists
+ * @ifname: device
+ * @netns: namespace to look in, NULL for vnetd's own
+ *
+ * Return: 1, 0 (no such device or namespace) or -errno
+ */
+int vnic_link_exists(const char *ifname, const char *netns)
+{
+	int saved = -1, ret;
+
+	if (netns && (ret = vnic_netns_enter(netns, &saved)))
+		return ret == -ENOENT ? 0 : ret;
+	ret = vnic_link_ifindex(ifname);
+	vnic_netns_leave(saved);
+	return ret > 0 ? 1 : ret == -ENODEV ? 0 : ret;
+}
+
+/**
  * vnic_link_veth_host_name() - the name of a veth port's end in vnetd's
  * namespace
  * @name: the end in the port's namespace (the port's device)
