@@ -373,18 +373,32 @@ err:
 	return NULL;
 }
 
-static unsigned count_children(struct vnetd *d, struct vnetd_obj *o,
-			       const struct vnetd_kind **ck)
+/* How many children @o has; @buf says how many of each kind ("1 port(s)
+ * and 2 forward(s)"). */
+static unsigned count_children(struct vnetd *d, struct vnetd_obj *o, char *buf,
+			       size_t size)
 {
-	unsigned n = 0;
+	unsigned n = 0, kinds = 0, of[VNETD_KINDS] = {0};
+	size_t len = 0;
 
-	for (unsigned i = 0; i < VNETD_KINDS; i++)
+	buf[0] = 0;
+	for (unsigned i = 0; i < VNETD_KINDS; i++) {
 		for (size_t k = 0; k < d->objs[i].n; k++)
-			if (is_child(vnetd_kinds[i], o->kind,
-				     d->objs[i].v[k]->conf, o->name)) {
-				n++;
-				*ck = vnetd_kinds[i];
-			}
+			of[i] += is_child(vnetd_kinds[i], o->kind,
+					  d->objs[i].v[k]->conf, o->name);
+		n += of[i];
+		kinds += of[i] > 0;
+	}
+	for (unsigned i = 0, seen = 0; i < VNETD_KINDS && len < size; i++) {
+		if (!of[i])
+			continue;
+		seen++;
+		len += (size_t)snprintf(buf + len, size - len, "%s%u %s(s)",
+					seen == 1      ? ""
+					: seen < kinds ? ", "
+						       : " and ",
+					of[i], vnetd_kinds[i]->name);
+	}
 	return n;
 }
 
@@ -416,7 +430,7 @@ json_t *vnetd_obj_delete(struct vnetd *d, const struct vnetd_kind *k,
 {
 	struct vnetd_obj *o = vnetd_obj_lookup(d, k, jstr(params, "name"), e);
 	json_t *force = json_object_get(params, "force"), *res;
-	const struct vnetd_kind *ck = NULL;
+	char what[256];
 	unsigned children;
 
 	if (!o)
@@ -426,12 +440,12 @@ json_t *vnetd_obj_delete(struct vnetd *d, const struct vnetd_kind *k,
 			      "force: must be true or false");
 		return NULL;
 	}
-	children = count_children(d, o, &ck);
+	children = count_children(d, o, what, sizeof(what));
 	if (children && !json_is_true(force)) {
 		vnetd_err_set(e, VNET_ERR_BUSY,
-			      "%s '%s' has %u %s(s); delete them first or use "
+			      "%s '%s' has %s; delete them first or use "
 			      "--force",
-			      k->name, o->name, children, ck->name);
+			      k->name, o->name, what);
 		return NULL;
 	}
 	if (vnetd_store_begin(d->store) || store_del_tree(d, o) ||
