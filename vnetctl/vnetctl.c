@@ -218,8 +218,12 @@ static int parse_cmd(const struct ctl_cmd *c, int argc, char **argv,
 			ctl_json = true;
 			continue;
 		}
-		if ((!strcmp(a, "--socket") || !strcmp(a, "-s")) &&
-		    i + 1 < argc) {
+		if (!strcmp(a, "--socket") || !strcmp(a, "-s")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "vnetctl: %s needs a value\n",
+					a);
+				return -EINVAL;
+			}
 			*sock = argv[++i];
 			continue;
 		}
@@ -381,9 +385,13 @@ int main(int argc, char **argv)
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j")) {
 			ctl_json = true;
-		} else if ((!strcmp(argv[i], "--socket") ||
-			    !strcmp(argv[i], "-s")) &&
-			   i + 1 < argc) {
+		} else if (!strcmp(argv[i], "--socket") ||
+			   !strcmp(argv[i], "-s")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "vnetctl: %s needs a value\n",
+					argv[i]);
+				return CTL_ERR_USAGE;
+			}
 			sock = argv[++i];
 		} else if (!strcmp(argv[i], "--help") ||
 			   !strcmp(argv[i], "-h")) {

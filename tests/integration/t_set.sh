@@ -42,7 +42,8 @@ vnetctl port set "ta$S" --mac-limit 2 >/dev/null || fail "mac-limit"
 [ "$(jget .mac_limit port show "ta$S")" = 2 ] || fail "mac_limit"
 # What cannot change live says so and changes nothing.
 out=$(vnetctl network set "st$S" --type private 2>&1) && fail "type changed"
-echo "$out" | grep -q "unknown option" || true
+echo "$out" | grep -q -- "--type cannot change once the network exists" ||
+	fail "type refusal: $out"
 out=$("$VNETCTL_BIN" --socket "$T/sock" port set "ta$S" --vlan 0 2>&1) &&
 	fail "vlan 0 accepted"
 out=$(echo '{"jsonrpc":"2.0","id":1,"method":"port.set","params":{"name":"ta'"$S"'","kind":"host"}}' |

@@ -43,6 +43,11 @@ grep -q "line -1" "$T/err" && fail "a line number for a file not opened"
 [ "$("$VNETCTL_BIN" port list --socket "$T/sock" -j | jq -r type)" = array ] ||
 	fail "port list --socket PATH -j"
 
+out 2 "--socket needs a value" port list --socket
+"$VNETCTL_BIN" --socket 2>"$T/err"
+[ $? = 2 ] && grep -q -- "--socket needs a value" "$T/err" ||
+	fail "vnetctl --socket: $(cat "$T/err")"
+
 # nat forward --help shows the three forms
 vnetctl nat forward --help | grep -q "nat forward add NETWORK tcp|udp PORT IP:PORT" ||
 	fail "nat forward --help lacks the add form"
