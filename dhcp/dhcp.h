@@ -328,6 +328,11 @@ int dhcps_check_reservation(const struct dhcps_subnet_cfg *subnets,
 			    const struct dhcps_reservation *r, char *err,
 			    size_t errlen) __attribute__((warn_unused_result));
 
+int dhcps_check_reservation_lease(const struct dhcps_reservation *r,
+				  const struct dhcps_lease_rec *rec,
+				  int64_t now, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
 int dhcps_create(const struct dhcps_config *cfg, struct dhcps **out, char *err,
 		 size_t errlen) __attribute__((warn_unused_result));
 void dhcps_destroy(struct dhcps *s);

@@ -364,3 +364,34 @@ int dhcps_check_reservation(const struct dhcps_subnet_cfg *subnets,
 	}
 	return 0;
 }
+
+/**
+ * dhcps_check_reservation_lease() - check a new reservation against a lease
+ * @r: the reservation
+ * @rec: a lease of the reservation's network (from the state file)
+ * @now: wall-clock seconds, the clock of @rec->expires
+ * @err: the refusal, a sentence that says how to go on
+ * @errlen: size of @err
+ *
+ * An address another client holds is not taken from it: the reservation is
+ * refused until that lease ends or is released.
+ *
+ * Return: 0, or -EBUSY when @rec binds @r's address to another MAC
+ */
+int dhcps_check_reservation_lease(const struct dhcps_reservation *r,
+				  const struct dhcps_lease_rec *rec,
+				  int64_t now, char *err, size_t errlen)
+{
+	char mac[MAC_STRLEN], a[16];
+	int64_t left = rec->expires - now;
+
+	if (rec->ip != r->ip || rec->state != DHCPS_LEASE_BOUND || left <= 0 ||
+	    !memcmp(rec->mac, r->mac, 6))
+		return 0;
+	snprintf(err, errlen,
+		 "%s is leased to %s for %lldh%02lldm more: release it first "
+		 "(vnetctl dhcp release NETWORK %s) or reserve another address",
+		 dhcp_ip_fmt(r->ip, a), mac_format(rec->mac, mac),
+		 (long long)(left / 3600), (long long)(left % 3600 / 60), mac);
+	return -EBUSY;
+}

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../lib/jsonrpc.h"
 #include "../lib/log.h"
@@ -92,6 +93,37 @@ unsigned vnetd_reservations(struct vnetd *d, const char *net,
 	return n;
 }
 
+struct lease_scan {
+	const struct dhcps_reservation *r;
+	int64_t now;
+	char *msg;
+	size_t len;
+	int ret;
+};
+
+static void lease_scan_row(const struct dhcps_lease_rec *rec, void *arg)
+{
+	struct lease_scan *c = arg;
+
+	if (!c->ret)
+		c->ret = dhcps_check_reservation_lease(c->r, rec, c->now,
+						       c->msg, c->len);
+}
+
+/* The address must not be another client's lease (the state file's). */
+static int res_check_leases(struct vnetd *d, const char *net,
+			    const struct dhcps_reservation *r, char *msg,
+			    size_t len)
+{
+	struct lease_scan c = {r, (int64_t)time(NULL), msg, len, 0};
+
+	if (vnetd_store_lease_load(d->store, net, lease_scan_row, &c)) {
+		snprintf(msg, len, "cannot read the leases of %s", net);
+		return -EIO;
+	}
+	return c.ret;
+}
+
 static int res_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 		     json_t *old, struct vnetd_err *e)
 {
@@ -153,10 +185,14 @@ static int res_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 	ret = dhcps_check_reservation(&gp.subnet, 1, gp.ip, others, n, &r, msg,
 				      sizeof(msg));
 	free(others);
+	if (!ret)
+		ret = res_check_leases(d, jstr(conf, "network"), &r, msg,
+				       sizeof(msg));
 	if (ret) {
 		vnetd_err_set(e,
-			      ret == -EEXIST ? VNET_ERR_EXISTS
-					     : JSONRPC_INVALID_PARAMS,
+			      ret == -EEXIST  ? VNET_ERR_EXISTS
+			      : ret == -EBUSY ? VNET_ERR_REFUSED
+					      : JSONRPC_INVALID_PARAMS,
 			      "%s", msg);
 		return ret;
 	}

@@ -1004,6 +1004,74 @@ static void test_config_checks(void **state)
 	assert_null(s);
 }
 
+/* A reservation cannot take an address another client holds: refused with
+ * the holder and how long it has left; free, expired, released addresses
+ * and the client's own lease are no obstacle. */
+static void test_reservation_vs_lease(void **state)
+{
+	struct dhcps_reservation r = {.ip = IP4(10, 0, 0, 3),
+				      .mac = {0x52, 0x54, 0, 0, 0, 0x0a}};
+	struct dhcps_lease_rec rec = {.ip = IP4(10, 0, 0, 3),
+				      .state = DHCPS_LEASE_BOUND,
+				      .expires = T0 + 12 * 3600,
+				      .mac = {0x52, 0x54, 0, 0, 0, 0x0b}};
+	char err[200];
+
+	assert_int_equal(
+	    dhcps_check_reservation_lease(&r, &rec, T0, err, sizeof(err)),
+	    -EBUSY);
+	assert_string_equal(err,
+			    "10.0.0.3 is leased to 52:54:00:00:00:0b for "
+			    "12h00m more: release it first (vnetctl dhcp "
+			    "release NETWORK 52:54:00:00:00:0b) or reserve "
+			    "another address");
+	rec.expires = T0;
+	assert_int_equal(
+	    dhcps_check_reservation_lease(&r, &rec, T0, err, sizeof(err)), 0);
+	rec.expires = T0 + 60;
+	rec.state = DHCPS_LEASE_RELEASED;
+	assert_int_equal(
+	    dhcps_check_reservation_lease(&r, &rec, T0, err, sizeof(err)), 0);
+	rec.state = DHCPS_LEASE_BOUND;
+	rec.mac[5] = 0x0a;
+	assert_int_equal(
+	    dhcps_check_reservation_lease(&r, &rec, T0, err, sizeof(err)), 0);
+	rec.mac[5] = 0x0b;
+	rec.ip = IP4(10, 0, 0, 4);
+	assert_int_equal(
+	    dhcps_check_reservation_lease(&r, &rec, T0, err, sizeof(err)), 0);
+}
+
+/* A client that released its address and comes back to a server restored
+ * from the state file (a restart, a rebuild) is offered that address. */
+static void test_release_restore(void **state)
+{
+	struct env e;
+	struct tmsg m;
+	struct dhcps_lease_rec rec;
+
+	setup(&e);
+	assert_int_equal(lease(&e, 1), IP4(10, 0, 0, 100));
+	assert_int_equal(lease(&e, 2), IP4(10, 0, 0, 101));
+	tmsg_init(&m, DHCP_RELEASE, 1, 9);
+	dhcp_put_be32(m.b + DHCP_OFS_CIADDR, IP4(10, 0, 0, 100));
+	tmsg_opt_ip(&m, DHCP_OPT_SERVER_ID, SRV);
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.action, DHCPS_ACT_COMMIT);
+	rec = e.res.rec;
+	assert_int_equal(rec.state, DHCPS_LEASE_RELEASED);
+	teardown(&e);
+	setup(&e);
+	assert_int_equal(dhcps_restore(e.s, &rec, T0 + 5), 0);
+	discover(&m, 1);
+	tmsg_end(&m);
+	run_at(&e, &m, T0 + 10, true);
+	assert_int_equal(e.res.action, DHCPS_ACT_SEND);
+	assert_int_equal(yiaddr(&e), IP4(10, 0, 0, 100));
+	teardown(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1023,6 +1091,8 @@ int main(void)
 	    cmocka_unit_test(test_probe),
 	    cmocka_unit_test(test_restore),
 	    cmocka_unit_test(test_config_checks),
+	    cmocka_unit_test(test_reservation_vs_lease),
+	    cmocka_unit_test(test_release_restore),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
