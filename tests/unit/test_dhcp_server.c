@@ -1055,10 +1055,8 @@ static void test_release_restore(void **state)
 	assert_int_equal(lease(&e, 2), IP4(10, 0, 0, 101));
 	tmsg_init(&m, DHCP_RELEASE, 1, 9);
 	dhcp_put_be32(m.b + DHCP_OFS_CIADDR, IP4(10, 0, 0, 100));
-	tmsg_opt_ip(&m, DHCP_OPT_SERVER_ID, SRV);
 	tmsg_end(&m);
 	run(&e, &m);
-	assert_int_equal(e.res.action, DHCPS_ACT_COMMIT);
 	rec = e.res.rec;
 	assert_int_equal(rec.state, DHCPS_LEASE_RELEASED);
 	teardown(&e);
