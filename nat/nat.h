@@ -314,6 +314,7 @@ struct nat_session_info {
 /**
  * struct nat_stats - counters of one table (reset at each attach)
  * @out, @in: packets translated each way (hairpins count in both)
+ * @bytes_out, @bytes_in: their IP bytes
  * @hairpin: packets turned back into the private network
  * @host: packets for the gateway itself
  * @sessions, @mappings, @forwards: entries live now
@@ -325,6 +326,7 @@ struct nat_session_info {
  */
 struct nat_stats {
 	uint64_t out, in, hairpin, host;
+	uint64_t bytes_out, bytes_in;
 	uint64_t sessions, mappings, forwards, capacity;
 	uint64_t created, expired, mss_clamped;
 	uint64_t drops[NAT_DROP_MAX];

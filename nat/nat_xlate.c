@@ -515,6 +515,7 @@ static enum nat_action out_core(struct nat_table *t, uint8_t *ip, size_t len,
 				     p.proto, p.src, now);
 	}
 	t->st.out++;
+	t->st.bytes_out += len;
 	return a;
 }
 
@@ -655,6 +656,7 @@ static enum nat_action in_core(struct nat_table *t, uint8_t *ip, size_t len,
 	if (*d != NAT_DROP_NONE)
 		return NAT_DROP;
 	t->st.in++;
+	t->st.bytes_in += len;
 	return NAT_FORWARD;
 }
 

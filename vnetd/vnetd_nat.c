@@ -999,6 +999,10 @@ static json_t *counters(struct vnetd_nat *n)
 	json_object_set_new(o, "router",
 			    st.lease.router ? ip_json(st.lease.router)
 					    : json_null());
+	json_object_set_new(o, "bytes_out",
+			    json_integer((json_int_t)ns.bytes_out));
+	json_object_set_new(o, "bytes_in",
+			    json_integer((json_int_t)ns.bytes_in));
 	json_object_set_new(
 	    o, "exhausted",
 	    json_integer((json_int_t)(ns.drops[NAT_DROP_PORTS_EXHAUSTED] +
@@ -1238,11 +1242,12 @@ void vnetd_nat_stats_rows(struct vnetd *d, const char *net, json_t *arr)
 		c = counters(n);
 		snprintf(port, sizeof(port), "nat:%s", name);
 		row = json_pack(
-		    "{s:s,s:s,s:O,s:i,s:O,s:i,s:O}", "port", port, "network",
+		    "{s:s,s:s,s:O,s:O,s:O,s:O,s:O}", "port", port, "network",
 		    name, "rx_packets", json_object_get(c, "translated_in"),
-		    "rx_bytes", 0, "tx_packets",
-		    json_object_get(c, "translated_out"), "tx_bytes", 0,
-		    "drops", json_object_get(c, "drops"));
+		    "rx_bytes", json_object_get(c, "bytes_in"), "tx_packets",
+		    json_object_get(c, "translated_out"), "tx_bytes",
+		    json_object_get(c, "bytes_out"), "drops",
+		    json_object_get(c, "drops"));
 		json_object_set_new(
 		    row, "exhausted",
 		    json_incref(json_object_get(c, "exhausted")));

@@ -145,6 +145,10 @@ vnetctl nat sessions "$L" >/dev/null || fail "sessions (text)"
 # Counters: in stats (a row per NAT) and in the metrics.
 [ "$(vnetctl --json stats --network "$L" | jq "[.[] | select(.port == \"nat:$L\")][0].tx_packets")" -gt 0 ] ||
 	fail "no NAT row in stats: $(vnetctl stats)"
+for k in tx_bytes rx_bytes; do
+	[ "$(vnetctl --json stats --network "$L" | jq "[.[] | select(.port == \"nat:$L\")][0].$k")" -gt 0 ] ||
+		fail "NAT row $k not counted: $(vnetctl stats)"
+done
 # What the switch floods to the external leg (multicast, broadcast to other
 # ports) is not the NAT's and is not counted as a bad frame.
 ip netns exec "o$S" ping -6 -c 2 -i 0.2 -W 1 "ff02::1%p$S" >/dev/null 2>&1

@@ -380,20 +380,29 @@ static void test_mss_clamp(void **state)
 	struct tnat *n = *state;
 	struct tpkt p;
 	struct nat_stats st;
+	size_t out_bytes, in_bytes;
 
 	tp_tcp(&p, VM1, 42000, REM, 80, NAT_TCP_SYN, 1460, 0);
+	out_bytes = p.len;
 	assert_fwd(n, tnat_out(n, &p, T0));
 	assert_int_equal(tp_get16(p.b + 42), 1360);
 	assert_true(tp_csum_ok(p.b, false));
 	tp_tcp(&p, REM, 80, EXT, 42000, NAT_TCP_SYN | NAT_TCP_ACK, 1460, 0);
+	in_bytes = p.len;
 	assert_fwd(n, tnat_in(n, &p, T0));
 	assert_int_equal(tp_get16(p.b + 42), 1360);
 	assert_true(tp_csum_ok(p.b, false));
 	tp_tcp(&p, VM2, 42000, REM, 80, NAT_TCP_SYN, 1200, 0);
+	out_bytes += p.len;
 	assert_fwd(n, tnat_out(n, &p, T0));
 	assert_int_equal(tp_get16(p.b + 42), 1200);
 	nat_stats_get(n->t, &st);
 	assert_int_equal(st.mss_clamped, 2);
+	/* what "vnetctl stats" shows as the NAT's bytes */
+	assert_int_equal(st.out, 2);
+	assert_int_equal(st.in, 1);
+	assert_int_equal(st.bytes_out, out_bytes);
+	assert_int_equal(st.bytes_in, in_bytes);
 }
 
 /* Later fragments follow their first; without it they are dropped. */
