@@ -1241,13 +1241,13 @@ void vnetd_nat_stats_rows(struct vnetd *d, const char *net, json_t *arr)
 			continue;
 		c = counters(n);
 		snprintf(port, sizeof(port), "nat:%s", name);
-		row = json_pack(
-		    "{s:s,s:s,s:O,s:O,s:O,s:O,s:O}", "port", port, "network",
-		    name, "rx_packets", json_object_get(c, "translated_in"),
-		    "rx_bytes", json_object_get(c, "bytes_in"), "tx_packets",
-		    json_object_get(c, "translated_out"), "tx_bytes",
-		    json_object_get(c, "bytes_out"), "drops",
-		    json_object_get(c, "drops"));
+		row = json_pack("{s:s,s:s,s:O,s:O,s:O,s:O,s:O}", "port", port,
+				"network", name, "rx_packets",
+				json_object_get(c, "translated_in"), "rx_bytes",
+				json_object_get(c, "bytes_in"), "tx_packets",
+				json_object_get(c, "translated_out"),
+				"tx_bytes", json_object_get(c, "bytes_out"),
+				"drops", json_object_get(c, "drops"));
 		json_object_set_new(
 		    row, "exhausted",
 		    json_incref(json_object_get(c, "exhausted")));
