@@ -231,6 +231,8 @@ struct vnetd_net *vnetd_net_find(struct vnetd *d, const char *name);
 struct vnetd_port *vnetd_port_find(struct vnetd *d, const char *name);
 void vnetd_port_note_new(json_t *conf);
 bool vnetd_port_kept(json_t *conf);
+int vnetd_port_addr_check(const struct vnetd_view *v, json_t *conf,
+			  struct vnetd_err *e);
 void vnetd_port_mtu_changed(struct vnetd *d, struct vnetd_port *p,
 			    unsigned mtu);
 void vnetd_port_netns_event(struct vnetd *d, const char *netns);

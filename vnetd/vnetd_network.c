@@ -102,13 +102,43 @@ static int net_res_lost(const struct vnetd_view *v, json_t *conf,
 	return -EINVAL;
 }
 
+/* The DHCP pool and lease time do nothing without DHCP: refused when given
+ * (a stored network that has them stays as it is). */
+static int net_dhcp_only(json_t *conf, json_t *old, struct vnetd_err *e)
+{
+	static const char *const keys[] = {"range", "lease"};
+
+	if (json_is_true(json_object_get(conf, "dhcp")))
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		json_t *v = json_object_get(conf, keys[i]);
+
+		if (!v ||
+		    (old && json_equal(v, json_object_get(old, keys[i])) &&
+		     !json_is_true(json_object_get(old, "dhcp"))))
+			continue;
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+			      "'%s' is for DHCP, which network '%s' does not "
+			      "serve: add --dhcp",
+			      keys[i], jstr(conf, "name"));
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* "--no-subnet" takes what needs the subnet with it, "--no-nat" what needs
- * NAT: the rest of the network's configuration stays valid. */
+ * NAT, "--no-dhcp" the pool and lease time: the rest of the network's
+ * configuration stays valid. */
 static void net_merge(json_t *conf, json_t *changes)
 {
 	json_t *subnet = json_object_get(changes, "subnet");
 	json_t *via = json_object_get(changes, "nat_via");
+	json_t *dhcp = json_object_get(changes, "dhcp");
 
+	if (dhcp && json_is_null(dhcp)) {
+		json_object_del(conf, "range");
+		json_object_del(conf, "lease");
+	}
 	if (subnet && json_is_null(subnet))
 		vnetd_gw_unset(conf);
 	if (via && json_is_null(via))
@@ -132,6 +162,8 @@ static int net_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 		return -EINVAL;
 	}
 	if (old && net_res_lost(v, conf, &gp, e))
+		return -EINVAL;
+	if (net_dhcp_only(conf, old, e))
 		return -EINVAL;
 	if (vnetd_team_check_net(v, conf, e))
 		return -EINVAL;

@@ -228,6 +228,9 @@ static int port_check_self(json_t *conf, struct vnetd_err *e)
 	ONLY_FOR("mac", role != VSW_ROLE_UPLINK,
 		 "tap, host and vhost-user ports");
 	ONLY_FOR("native", json_object_get(conf, "trunk"), "trunk ports");
+	ONLY_FOR(
+	    "dhcp_trusted", role == VSW_ROLE_VM,
+	    "guest ports (tap, veth, vhost-user: the others are not guarded)");
 #undef ONLY_FOR
 	if (!strcmp(kind, "veth") && !jstr(conf, "netns")) {
 		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
@@ -296,6 +299,8 @@ static int port_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 		return -EPERM;
 	}
 	if (vnetd_team_check_port(v, conf, net, e))
+		return -EEXIST;
+	if (vnetd_port_addr_check(v, conf, e))
 		return -EEXIST;
 	if (!old && vnetd_view_find(v, &vnetd_kind_port, name)) {
 		vnetd_err_set(e, VNET_ERR_EXISTS, "port '%s' already exists",

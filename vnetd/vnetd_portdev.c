@@ -10,8 +10,11 @@
  */
 #include "vnetd.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "../lib/jsonrpc.h"
 #include "../lib/log.h"
 #include "../lib/util.h"
 #include "../vnic/vnic.h"
@@ -58,4 +61,57 @@ void vnetd_port_note_new(json_t *conf)
 bool vnetd_port_kept(json_t *conf)
 {
 	return json_is_true(json_object_get(conf, "device_kept"));
+}
+
+/* The address of "A/P" as text, without its prefix. */
+static void addr_only(const char *cidr, char *out, size_t size)
+{
+	snprintf(out, size, "%s", cidr);
+	out[strcspn(out, "/")] = 0;
+}
+
+/**
+ * vnetd_port_addr_check() - a host port's addresses against the other host
+ * ports of its network
+ * @v: the configuration as it would be
+ * @conf: the port's configuration
+ * @e: the refusal
+ *
+ * Two host vNICs on one network with one address answer ARP for it both:
+ * refused, naming the port that has it.
+ *
+ * Return: 0, or -EEXIST with @e set
+ */
+int vnetd_port_addr_check(const struct vnetd_view *v, json_t *conf,
+			  struct vnetd_err *e)
+{
+	json_t *mine = json_object_get(conf, "addresses"), *other, *a, *b;
+	const char *key, *net = jstr(conf, "network");
+	char x[64], y[64];
+	size_t i, j;
+
+	json_object_foreach(vnetd_view_all(v, &vnetd_kind_port), key, other)
+	{
+		if (!strcmp(key, jstr(conf, "name")) ||
+		    !jstr(other, "network") ||
+		    strcmp(jstr(other, "network"), net))
+			continue;
+		json_array_foreach(mine, i, a)
+		{
+			addr_only(json_string_value(a), x, sizeof(x));
+			json_array_foreach(json_object_get(other, "addresses"),
+					   j, b)
+			{
+				addr_only(json_string_value(b), y, sizeof(y));
+				if (strcmp(x, y))
+					continue;
+				vnetd_err_set(e, VNET_ERR_EXISTS,
+					      "address %s is already on host "
+					      "port '%s' of network '%s'",
+					      x, key, net);
+				return -EEXIST;
+			}
+		}
+	}
+	return 0;
 }
