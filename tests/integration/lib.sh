@@ -192,6 +192,16 @@ no_ping() {
 	log "$1 -> $2 unreachable, as it must be"
 }
 
+# refused EXPECTED-TEXT COMMAND...: vnetctl COMMAND must fail saying
+# EXPECTED-TEXT (a grep pattern).
+refused() { # EXPECTED-TEXT COMMAND...
+	want=$1
+	shift
+	out=$(vnetctl "$@" 2>&1) && fail "accepted: $*"
+	echo "$out" | grep -q "$want" || fail "unclear refusal of '$*': $out"
+	log "refused: $out"
+}
+
 # jget JSON-PATH vnetctl-args...: one field of a --json answer.
 jget() {
 	path=$1

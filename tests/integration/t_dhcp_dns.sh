@@ -53,13 +53,6 @@ host() { # NAME [MAC]: a namespace on the network that took a lease
 trap 'rm -rf $ETCNS; cleanup' EXIT
 
 # Refusals: each says what is wrong; nothing changes.
-refused() { # EXPECTED-TEXT COMMAND...
-	want=$1
-	shift
-	out=$(vnetctl "$@" 2>&1) && fail "accepted: $*"
-	echo "$out" | grep -q "$want" || fail "unclear refusal of '$*': $out"
-	log "refused: $out"
-}
 refused "not inside subnet" network create "x$S" --type private \
 	--subnet 10.216.0.0/24 --dhcp --range 10.216.1.10-10.216.1.20
 refused "includes the gateway address" network create "x$S" --type private \

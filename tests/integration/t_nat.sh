@@ -21,13 +21,6 @@ ip netns exec "o$S" ethtool -K "p$S" tx off >/dev/null 2>&1
 vnetctl network create "$X" --type external >/dev/null || fail "create $X"
 vnetctl port add "$X" --uplink "u$S" >/dev/null || fail "uplink"
 
-refused() { # EXPECTED-TEXT COMMAND...
-	want=$1
-	shift
-	out=$(vnetctl "$@" 2>&1) && fail "accepted: $*"
-	echo "$out" | grep -q "$want" || fail "unclear refusal of '$*': $out"
-	log "refused: $out"
-}
 refused "needs a subnet" network create "n1$S" --type private --nat-via "$X"
 mkdir "$T/nat-n3$S.tbl"
 refused "NAT table" network create "n3$S" --type private \

@@ -6,13 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 start_vnetd
-refused() { # EXPECTED-TEXT COMMAND...
-	want=$1
-	shift
-	out=$(vnetctl "$@" 2>&1) && fail "accepted: $*"
-	echo "$out" | grep -q "$want" || fail "unclear refusal of '$*': $out"
-	log "refused: $out"
-}
 refused "range is for DHCP" network create "n1$S" --type internal \
 	--subnet 10.234.0.0/24 --range 10.234.0.10-10.234.0.20
 vnetctl network create "n1$S" --type internal --subnet 10.234.0.0/24 \
