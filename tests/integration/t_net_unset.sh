@@ -21,6 +21,16 @@ log "--no-nat: NAT off live, its options gone"
 
 vnetctl network set "$L" --dhcp --range 10.227.0.100-10.227.0.150 \
 	--domain lab.test --lease 2h >/dev/null || fail "gateway options"
+vnetctl network set "$L" --gateway 10.227.0.254 >/dev/null || fail "gateway"
+vnetctl network set "$L" --no-range --no-domain --no-lease --no-gateway \
+	>/dev/null || fail "--no-range --no-domain --no-lease --no-gateway"
+for k in range domain lease gateway; do
+	[ "$(jget ".$k" network show "$L")" = null ] || fail "$k left after --no-$k"
+done
+[ "$(jget .gateway_ip network show "$L")" = 10.227.0.1 ] || fail "gateway not back to the first"
+log "--no-range, --no-domain, --no-lease, --no-gateway: defaults again"
+vnetctl network set "$L" --dhcp --range 10.227.0.100-10.227.0.150 \
+	--domain lab.test --lease 2h >/dev/null || fail "gateway options"
 vnetctl dhcp reserve "$L" 52:54:00:00:00:0a 10.227.0.120 >/dev/null ||
 	fail reserve
 out=$(vnetctl network set "$L" --no-subnet 2>&1) && fail "reservation lost"
