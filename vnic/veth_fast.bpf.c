@@ -135,6 +135,34 @@ static __always_inline bool needs_guard(const struct hdrs *h, int l3_len)
 	return false;
 }
 
+/* The length past Ethernet of each segment a GSO super-frame is cut into:
+ * gso_size and the IP and TCP or UDP headers every segment repeats (no
+ * IPv4 options, no IPv6 extension headers: needs_guard() sent those to
+ * vnetd); 0 for a frame the fast path cannot judge so (vnetd's then). */
+static __always_inline __u32 gso_seg_len(struct __sk_buff *skb,
+					 const struct hdrs *h)
+{
+	__u32 l3 = 20;
+	__u8 proto, doff;
+
+	if (h->proto == bpf_htons(ETH_P_IP)) {
+		proto = h->l3[IP4_PROTO];
+	} else if (h->proto == bpf_htons(ETH_P_IPV6)) {
+		l3 = 40;
+		proto = h->l3[IP6_NEXT];
+	} else {
+		return 0;
+	}
+	if (proto == IPPROTO_UDP)
+		return skb->gso_size + l3 + 8;
+	if (proto != IPPROTO_TCP)
+		return 0;
+	/* TCP's data offset: the header's length in 32-bit words. */
+	if (bpf_skb_load_bytes(skb, ETH_HLEN + l3 + 12, &doff, 1))
+		return 0;
+	return skb->gso_size + l3 + (doff >> 4) * 4;
+}
+
 static __always_inline void learn(const struct vnic_fast_port *in,
 				  __u32 ifindex, const __u8 *src)
 {
@@ -234,10 +262,16 @@ static __always_inline __u32 decide(struct __sk_buff *skb,
 		return 0;
 	/* A frame longer than the MTU allows is vnetd's to drop (oversize):
 	 * the kernel would deliver it into the other namespace whatever its
-	 * MTU.  A GSO super-frame is judged by its segments, which are not
-	 * measured here. */
-	if (!skb->gso_size && skb->len > ETH_HLEN + out->mtu)
+	 * MTU.  A GSO super-frame is judged by its segments, as vnetd judges
+	 * it: the peer takes the super-frame whole and would never cut it. */
+	if (skb->gso_size) {
+		__u32 seg = gso_seg_len(skb, &h);
+
+		if (!seg || seg > out->mtu)
+			return 0;
+	} else if (skb->len > ETH_HLEN + out->mtu) {
 		return 0;
+	}
 	*pin = in;
 	*pout = out;
 	return ifindex;

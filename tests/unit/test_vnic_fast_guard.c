@@ -24,6 +24,7 @@
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -159,11 +160,19 @@ static int group_teardown(void **state)
 /* Run one program on @len bytes; return whether the kernel ran it (a TC
  * program's test run refuses an IPv4 or IPv6 frame shorter than the fixed
  * header), its return value in @ret.  Any other refusal skips the test. */
+static __u32 run_gso_size; /* the frame is a GSO super-frame of these */
+
 static bool run(int fd, const uint8_t *data, uint32_t len, __u32 *ret)
 {
+	struct __sk_buff ctx = {.gso_size = run_gso_size, .gso_segs = 2};
 	struct bpf_test_run_opts o = {
 	    .sz = sizeof(o), .data_in = data, .data_size_in = len};
 	uint16_t type = pkt_get_be16(data + 12);
+
+	if (run_gso_size) {
+		o.ctx_in = &ctx;
+		o.ctx_size_in = sizeof(ctx);
+	}
 
 	if (!bpf_prog_test_run_opts(fd, &o)) {
 		*ret = o.retval;
@@ -869,6 +878,108 @@ static void test_oversize_to_vnetd(void **state)
 	assert_int_equal(vsw_parse(&p, 1500), VSW_DROP_NONE);
 }
 
+/* A GSO super-frame of @len bytes: IPv4 or IPv6 (@ip6), then @proto
+ * (UDP, or TCP with a 32-byte header, or ICMP) with no payload bytes set;
+ * return the length of its headers (Ethernet to L4). */
+static uint32_t build_gso(uint8_t *buf, uint32_t len, bool ip6, uint8_t proto)
+{
+	uint32_t l4 = ip6 ? 14 + 40 : 14 + 20;
+
+	memset(buf, 0, len);
+	memcpy(buf, mac_dst, 6);
+	memcpy(buf + 6, mac_src, 6);
+	pkt_put_be16(buf + 12, ip6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4);
+	if (ip6) {
+		buf[14] = 0x60;
+		pkt_put_be16(buf + 14 + 4, (uint16_t)(len - l4));
+		buf[14 + 6] = proto;
+		buf[14 + 7] = 64;
+		buf[14 + 8] = buf[14 + 24] = 0xfe;
+		buf[14 + 9] = buf[14 + 25] = 0x80;
+		buf[14 + 23] = 1;
+		buf[14 + 39] = 2;
+	} else {
+		buf[14] = 0x45;
+		pkt_put_be16(buf + 14 + 2, (uint16_t)(len - 14));
+		buf[14 + 8] = 64;
+		buf[14 + 9] = proto;
+		memcpy(buf + 14 + 12, (const uint8_t[]){192, 0, 2, 1}, 4);
+		memcpy(buf + 14 + 16, (const uint8_t[]){192, 0, 2, 2}, 4);
+	}
+	if (proto == IPPROTO_ICMP) {
+		buf[l4] = 8; /* echo request */
+		return l4 + 8;
+	}
+	pkt_put_be16(buf + l4, 5000);
+	pkt_put_be16(buf + l4 + 2, 5001);
+	if (proto == IPPROTO_UDP) {
+		pkt_put_be16(buf + l4 + 4, (uint16_t)(len - l4));
+		return l4 + 8;
+	}
+	buf[l4 + 12] = 8 << 4; /* data offset: 8 words (timestamps) */
+	buf[l4 + 13] = 0x10;   /* ACK */
+	return l4 + 32;
+}
+
+/* A GSO super-frame cut into segments of @gso_size payload bytes, sent to
+ * a port of MTU @mtu: @forwarded says whether the fast path takes it, and
+ * vnetd's parser must drop exactly what the fast path leaves to it (its
+ * segments over the MTU; ICMP is never segmented, only refused here). */
+static void gso(bool ip6, uint8_t proto, __u32 gso_size, __u32 mtu,
+		bool forwarded)
+{
+	struct vnic_fast_port out = {
+	    .net = NET, .enabled = 1, .slot = 1, .mtu = mtu};
+	__u32 key = OUT_IFINDEX;
+	uint8_t buf[3000];
+	uint32_t hdr = build_gso(buf, sizeof(buf), ip6, proto);
+	struct pkt p = {.data = buf, .len = sizeof(buf)};
+	struct verdict v;
+
+	maps_reset(&fast);
+	assert_int_equal(bpf_map_update_elem(fast.ports_fd, &key, &out, 0), 0);
+	run_gso_size = gso_size;
+	v = judge(buf, sizeof(buf));
+	run_gso_size = 0;
+	assert_true(v.tc_ran);
+	if (v.redirected != forwarded || v.hidden != forwarded)
+		fail_msg("%s proto %u gso_size %u to MTU %u: redirected %d, "
+			 "hidden %d, want %d",
+			 ip6 ? "IPv6" : "IPv4", proto, gso_size, mtu,
+			 v.redirected, v.hidden, forwarded);
+	if (proto == IPPROTO_ICMP)
+		return;
+	p.ol.gso_type = proto == IPPROTO_UDP ? PKT_GSO_UDP_L4
+			: ip6		     ? PKT_GSO_TCPV6
+					     : PKT_GSO_TCPV4;
+	p.ol.gso_size = (uint16_t)gso_size;
+	p.ol.hdr_len = (uint8_t)hdr;
+	assert_int_equal(vsw_parse(&p, mtu),
+			 forwarded ? VSW_DROP_NONE : VSW_DROP_OVERSIZE);
+}
+
+/* A GSO super-frame is judged by its segments: gso_size and the IP and
+ * TCP or UDP headers each one repeats must fit the egress port's MTU, or
+ * vnetd sees the frame (and drops it as oversize); the peer of a
+ * redirect takes the super-frame whole and never cuts it. */
+static void test_gso_oversize_to_vnetd(void **state)
+{
+	(void)state;
+	need_bpf();
+	gso(false, IPPROTO_UDP, 1472, 1500, true);
+	gso(false, IPPROTO_UDP, 1473, 1500, false);
+	gso(false, IPPROTO_UDP, 8000, 1500, false);
+	gso(false, IPPROTO_UDP, 8000, 9000, true);
+	gso(false, IPPROTO_TCP, 1448, 1500, true);
+	gso(false, IPPROTO_TCP, 1449, 1500, false);
+	gso(true, IPPROTO_UDP, 1452, 1500, true);
+	gso(true, IPPROTO_UDP, 1453, 1500, false);
+	gso(true, IPPROTO_TCP, 1428, 1500, true);
+	gso(true, IPPROTO_TCP, 1429, 1500, false);
+	gso(true, IPPROTO_TCP, 65000, 1500, false);
+	gso(false, IPPROTO_ICMP, 1000, 1500, false);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -879,6 +990,7 @@ int main(void)
 	    cmocka_unit_test(test_mutated_redirect4),
 	    cmocka_unit_test(test_counted),
 	    cmocka_unit_test(test_oversize_to_vnetd),
+	    cmocka_unit_test(test_gso_oversize_to_vnetd),
 	};
 
 	return cmocka_run_group_tests_name("vnic_fast_guard", tests,
