@@ -638,6 +638,8 @@ static struct vnetd_obj *port_apply(struct vnetd *d, json_t *conf,
 	if (!restoring)
 		vnetd_port_note_new(conf);
 	ret = port_activate(d, p);
+	if (!ret && restoring)
+		vnetd_port_note_restored(conf);
 	if (!ret)
 		return &p->obj;
 	if (restoring) {

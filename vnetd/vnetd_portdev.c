@@ -53,6 +53,24 @@ void vnetd_port_note_new(json_t *conf)
 }
 
 /**
+ * vnetd_port_note_restored() - store the MAC of a restored veth port
+ * @conf: the configuration of a port restored and up: a veth port stored
+ *        without "mac" (by an older vnetd) gets the MAC its pair has now,
+ *        which the restore then stores
+ */
+void vnetd_port_note_restored(json_t *conf)
+{
+	uint8_t mac[6];
+	char buf[MAC_STRLEN];
+
+	if (strcmp(jstr(conf, "kind"), "veth") ||
+	    json_object_get(conf, "mac") || !jstr(conf, "device") ||
+	    vnic_link_mac_in(jstr(conf, "device"), jstr(conf, "netns"), mac))
+		return;
+	json_object_set_new(conf, "mac", json_string(mac_format(mac, buf)));
+}
+
+/**
  * vnetd_port_kept() - whether deleting the port leaves its device
  * @conf: the port's configuration
  *
