@@ -178,12 +178,14 @@ static int parse_args(int argc, char **argv, struct vnetd *d)
 	return 0;
 }
 
-/* Take @path's lock without waiting: -EEXIST after naming the holder (its
- * pid, which it wrote into the file) when another vnetd has it. */
-static int file_lock(const char *path, const char *what, int *fd_out)
+/* Take @path's lock without waiting (its directory made with @dir_mode
+ * when missing): -EEXIST after naming the holder (its pid, which it wrote
+ * into the file) when another vnetd has it. */
+static int file_lock(const char *path, const char *what, unsigned dir_mode,
+		     int *fd_out)
 {
 	char buf[32];
-	int fd, n = mkdir_parents(path, 0755);
+	int fd, n = mkdir_parents(path, dir_mode);
 
 	if (n)
 		return n;
@@ -205,7 +207,7 @@ static int file_lock(const char *path, const char *what, int *fd_out)
 /* Lock the pid file: a second vnetd on the same files refuses to start. */
 static int pidfile_lock(const char *path, int *fd_out)
 {
-	return file_lock(path, "the pid file", fd_out);
+	return file_lock(path, "the pid file", 0755, fd_out);
 }
 
 /* Lock the state file through "<state>.lock" beside it (its real path, so
@@ -221,7 +223,7 @@ static int statefile_lock(const char *state, int *fd_out)
 
 	if ((size_t)snprintf(path, sizeof(path), "%s.lock",
 			     real ? real : state) < sizeof(path))
-		ret = file_lock(path, "the state file", fd_out);
+		ret = file_lock(path, "the state file", 0750, fd_out);
 	free(real);
 	return ret;
 }

@@ -275,6 +275,8 @@ static int port_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 	ret = port_check_self(conf, e);
 	if (ret)
 		return ret;
+	if (!old)
+		vnetd_port_note_new(d, conf);
 	name = jstr(conf, "name");
 	dev = jstr(conf, "device");
 	path = jstr(conf, "path");
@@ -635,9 +637,9 @@ static struct vnetd_obj *port_apply(struct vnetd *d, json_t *conf,
 	p->ctl_fd = -1;
 	p->ctl.fn = ctl_event;
 	vtimer_init(&p->retry, retry_fire, p);
-	if (!restoring)
-		vnetd_port_note_new(conf);
 	ret = port_activate(d, p);
+	if (!ret && restoring)
+		vnetd_port_note_restored(conf);
 	if (!ret)
 		return &p->obj;
 	if (restoring) {

@@ -21,14 +21,18 @@
 
 /**
  * vnetd_port_note_new() - store what only a port's first creation knows
- * @conf: the configuration of a port being added (not restored): a tap or
- *        host port gets "device_kept": true when its device exists already
- *        (in its namespace); a veth port without "mac" gets the one its
- *        pair is made with now, so a pair made again (its namespace was
- *        made anew) has the same MAC
+ * @d: daemon
+ * @conf: the configuration of a port being added or imported (checked, not
+ *        yet applied nor stored): a tap or host port gets "device_kept":
+ *        true when its device exists already (in its namespace) and is not
+ *        one a current port of vnetd made (an import that replaces that
+ *        port); a veth port without "mac" gets the one its pair will be
+ *        made with, so a pair made again (its namespace was made anew) has
+ *        the same MAC
  */
-void vnetd_port_note_new(json_t *conf)
+void vnetd_port_note_new(struct vnetd *d, json_t *conf)
 {
+	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
 	const char *kind = jstr(conf, "kind"), *dev = jstr(conf, "device");
 	uint8_t mac[6];
 	char buf[MAC_STRLEN];
@@ -42,6 +46,17 @@ void vnetd_port_note_new(json_t *conf)
 	}
 	if (!dev || (strcmp(kind, "tap") && strcmp(kind, "host")))
 		return;
+	for (size_t i = 0; i < ports->n; i++) {
+		json_t *o = ports->v[i]->conf;
+
+		if (o && jstr(o, "device") && !strcmp(jstr(o, "device"), dev) &&
+		    strcmp(jstr(o, "kind"), "uplink")) {
+			if (vnetd_port_kept(o))
+				json_object_set_new(conf, "device_kept",
+						    json_true());
+			return;
+		}
+	}
 	ret = vnic_link_exists(dev, jstr(conf, "netns"));
 	if (ret < 0)
 		vlog(MAIN, WARN,
@@ -50,6 +65,24 @@ void vnetd_port_note_new(json_t *conf)
 		     jstr(conf, "name"), dev, strerror(-ret));
 	if (ret > 0)
 		json_object_set_new(conf, "device_kept", json_true());
+}
+
+/**
+ * vnetd_port_note_restored() - store the MAC of a restored veth port
+ * @conf: the configuration of a port restored and up: a veth port stored
+ *        without "mac" (by an older vnetd) gets the MAC its pair has now,
+ *        which the restore then stores
+ */
+void vnetd_port_note_restored(json_t *conf)
+{
+	uint8_t mac[6];
+	char buf[MAC_STRLEN];
+
+	if (strcmp(jstr(conf, "kind"), "veth") ||
+	    json_object_get(conf, "mac") || !jstr(conf, "device") ||
+	    vnic_link_mac_in(jstr(conf, "device"), jstr(conf, "netns"), mac))
+		return;
+	json_object_set_new(conf, "mac", json_string(mac_format(mac, buf)));
 }
 
 /**

@@ -170,6 +170,7 @@ int vnic_link_addr_del(const char *ifname, const char *cidr);
 void vnic_link_close(void);
 int vnic_link_delete(const char *ifname, const char *netns);
 int vnic_link_exists(const char *ifname, const char *netns);
+int vnic_link_mac_in(const char *ifname, const char *netns, uint8_t mac[6]);
 int vnic_link_veth_mtu(const char *host, const char *peer, const char *netns,
 		       unsigned mtu);
 int vnic_link_get_mac(const char *ifname, uint8_t mac[6]);

@@ -374,6 +374,25 @@ int vnic_link_exists(const char *ifname, const char *netns)
 }
 
 /**
+ * vnic_link_mac_in() - a device's MAC, in a namespace
+ * @ifname: device
+ * @netns: namespace it lives in, NULL for vnetd's own
+ * @mac: result
+ *
+ * Return: 0 or -errno
+ */
+int vnic_link_mac_in(const char *ifname, const char *netns, uint8_t mac[6])
+{
+	int saved = -1, ret;
+
+	if (netns && (ret = vnic_netns_enter(netns, &saved)))
+		return ret;
+	ret = vnic_link_get_mac(ifname, mac);
+	vnic_netns_leave(saved);
+	return ret;
+}
+
+/**
  * vnic_link_veth_host_name() - the name of a veth port's end in vnetd's
  * namespace
  * @name: the end in the port's namespace (the port's device)

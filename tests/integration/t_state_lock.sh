@@ -45,4 +45,15 @@ done
 kill $p2
 wait $p2 || fail "vnetd on the freed state exited $?"
 log "state free again after the first vnetd stopped"
+# The lock is taken first: a state directory it makes is as private as
+# the state file's (0750).
+"$VNETD" --socket "$T/sock3" --state "$T/nd/state.db" --pidfile "$T/pid3" \
+	--log-file "$T/third.log" &
+p3=$!
+PIDS="$PIDS $p3"
+for _ in $(seq 50); do [ -e "$T/sock3" ] && break; sleep 0.1; done
+kill $p3
+wait $p3 || fail "vnetd on a new state directory exited $?"
+[ "$(stat -c %a "$T/nd")" = 750 ] || fail "state directory made $(stat -c %a "$T/nd")"
+log "new state directory made 0750"
 pass

@@ -25,4 +25,16 @@ ip link show "tk$S" >/dev/null 2>&1 || fail "after a restart, port del deleted a
 vnetctl port del "tr$S" >/dev/null || fail "del new tap's port"
 ip link show "tr$S" >/dev/null 2>&1 && fail "after a restart, port del left the tap it made"
 log "the same after a restart"
+# An import that replaces a port whose tap vnetd made does not take that
+# tap for the administrator's.
+vnetctl port add "lo$S" --tap "ti$S" --mac-limit 10 >/dev/null || fail "add ti"
+vnetctl config export "$T/c.json" >/dev/null || fail export
+jq '(.ports[] | select(.name == "ti'"$S"'") | .mac_limit) = 20' "$T/c.json" >"$T/c2.json" ||
+	fail "jq"
+vnetctl config import "$T/c2.json" --replace >/dev/null || fail import
+[ "$(jget .mac_limit port show "ti$S")" = 20 ] || fail "port not replaced"
+[ "$(jget .device_kept port show "ti$S")" = null ] || fail "import took vnetd's tap for a kept one"
+vnetctl port del "ti$S" >/dev/null || fail "del ti"
+ip link show "ti$S" >/dev/null 2>&1 && fail "port del left the tap it made (after an import)"
+log "a port replaced by an import: its tap is still vnetd's"
 pass

@@ -26,4 +26,20 @@ again "namespace made again"
 stop_vnetd
 start_vnetd
 again "after a restart, namespace made again"
+# A port an older vnetd stored without a MAC gets the one its pair has at
+# the next start, and keeps it from then on.
+if command -v sqlite3 >/dev/null; then
+	stop_vnetd
+	sqlite3 "$T/state.db" "UPDATE ports SET conf = json_remove(conf, '$.mac') WHERE name = 'vv$S'" ||
+		fail "cannot edit the state file"
+	start_vnetd
+	[ "$(jget .mac port show "vv$S")" = "$m0" ] || fail "restored port's MAC not taken: $(jget .mac port show "vv$S")"
+	stop_vnetd
+	[ "$(sqlite3 "$T/state.db" "SELECT json_extract(conf, '$.mac') FROM ports WHERE name = 'vv$S'")" = "$m0" ] ||
+		fail "restored port's MAC not stored"
+	start_vnetd
+	again "stored without a MAC, restarted, namespace made again"
+else
+	skip_part "stored without a MAC" "sqlite3 not installed"
+fi
 pass
