@@ -330,7 +330,8 @@ int dhcps_check_reservation(const struct dhcps_subnet_cfg *subnets,
 
 int dhcps_check_reservation_lease(const struct dhcps_reservation *r,
 				  const struct dhcps_lease_rec *rec,
-				  int64_t now, char *err, size_t errlen)
+				  int64_t now, const char *net, char *err,
+				  size_t errlen)
     __attribute__((warn_unused_result));
 
 int dhcps_create(const struct dhcps_config *cfg, struct dhcps **out, char *err,

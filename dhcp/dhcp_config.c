@@ -370,6 +370,7 @@ int dhcps_check_reservation(const struct dhcps_subnet_cfg *subnets,
  * @r: the reservation
  * @rec: a lease of the reservation's network (from the state file)
  * @now: wall-clock seconds, the clock of @rec->expires
+ * @net: the network's name, for the sentence
  * @err: the refusal, a sentence that says how to go on
  * @errlen: size of @err
  *
@@ -380,7 +381,8 @@ int dhcps_check_reservation(const struct dhcps_subnet_cfg *subnets,
  */
 int dhcps_check_reservation_lease(const struct dhcps_reservation *r,
 				  const struct dhcps_lease_rec *rec,
-				  int64_t now, char *err, size_t errlen)
+				  int64_t now, const char *net, char *err,
+				  size_t errlen)
 {
 	char mac[MAC_STRLEN], a[16];
 	int64_t left = rec->expires - now;
@@ -390,8 +392,9 @@ int dhcps_check_reservation_lease(const struct dhcps_reservation *r,
 		return 0;
 	snprintf(err, errlen,
 		 "%s is leased to %s for %lldh%02lldm more: release it first "
-		 "(vnetctl dhcp release NETWORK %s) or reserve another address",
+		 "(vnetctl dhcp release %s %s) or reserve another address",
 		 dhcp_ip_fmt(r->ip, a), mac_format(rec->mac, mac),
-		 (long long)(left / 3600), (long long)(left % 3600 / 60), mac);
+		 (long long)(left / 3600), (long long)(left % 3600 / 60), net,
+		 mac);
 	return -EBUSY;
 }

@@ -95,6 +95,7 @@ unsigned vnetd_reservations(struct vnetd *d, const char *net,
 
 struct lease_scan {
 	const struct dhcps_reservation *r;
+	const char *net;
 	int64_t now;
 	char *msg;
 	size_t len;
@@ -107,7 +108,7 @@ static void lease_scan_row(const struct dhcps_lease_rec *rec, void *arg)
 
 	if (!c->ret)
 		c->ret = dhcps_check_reservation_lease(c->r, rec, c->now,
-						       c->msg, c->len);
+						       c->net, c->msg, c->len);
 }
 
 /* The address must not be another client's lease (the state file's). */
@@ -115,7 +116,7 @@ static int res_check_leases(struct vnetd *d, const char *net,
 			    const struct dhcps_reservation *r, char *msg,
 			    size_t len)
 {
-	struct lease_scan c = {r, (int64_t)time(NULL), msg, len, 0};
+	struct lease_scan c = {r, net, (int64_t)time(NULL), msg, len, 0};
 
 	if (vnetd_store_lease_load(d->store, net, lease_scan_row, &c)) {
 		snprintf(msg, len, "cannot read the leases of %s", net);

@@ -16,7 +16,7 @@ sqlite3 "$T/state.db" "INSERT INTO leases VALUES ('$N', $ip3, 0,
 [ "$(jget '.[0].state' dhcp leases "$N")" = bound ] || fail "lease not seen"
 out=$(vnetctl dhcp reserve "$N" 52:54:00:00:00:0a 10.233.0.3 2>&1) &&
 	fail "reserved an address another client holds"
-echo "$out" | grep -q "10.233.0.3 is leased to 52:54:00:00:00:0b for 1[12]h[0-9]*m more: release it first" ||
+echo "$out" | grep -q "10.233.0.3 is leased to 52:54:00:00:00:0b for 1[12]h[0-9]*m more: release it first (vnetctl dhcp release $N 52:54:00:00:00:0b)" ||
 	fail "unclear refusal: $out"
 log "refused: $out"
 vnetctl dhcp reserve "$N" 52:54:00:00:00:0b 10.233.0.3 >/dev/null ||

@@ -1017,29 +1017,32 @@ static void test_reservation_vs_lease(void **state)
 				      .mac = {0x52, 0x54, 0, 0, 0, 0x0b}};
 	char err[200];
 
-	assert_int_equal(
-	    dhcps_check_reservation_lease(&r, &rec, T0, err, sizeof(err)),
-	    -EBUSY);
-	assert_string_equal(err,
-			    "10.0.0.3 is leased to 52:54:00:00:00:0b for "
-			    "12h00m more: release it first (vnetctl dhcp "
-			    "release NETWORK 52:54:00:00:00:0b) or reserve "
-			    "another address");
+	assert_int_equal(dhcps_check_reservation_lease(&r, &rec, T0, "vms", err,
+						       sizeof(err)),
+			 -EBUSY);
+	assert_string_equal(err, "10.0.0.3 is leased to 52:54:00:00:00:0b for "
+				 "12h00m more: release it first (vnetctl dhcp "
+				 "release vms 52:54:00:00:00:0b) or reserve "
+				 "another address");
 	rec.expires = T0;
-	assert_int_equal(
-	    dhcps_check_reservation_lease(&r, &rec, T0, err, sizeof(err)), 0);
+	assert_int_equal(dhcps_check_reservation_lease(&r, &rec, T0, "vms", err,
+						       sizeof(err)),
+			 0);
 	rec.expires = T0 + 60;
 	rec.state = DHCPS_LEASE_RELEASED;
-	assert_int_equal(
-	    dhcps_check_reservation_lease(&r, &rec, T0, err, sizeof(err)), 0);
+	assert_int_equal(dhcps_check_reservation_lease(&r, &rec, T0, "vms", err,
+						       sizeof(err)),
+			 0);
 	rec.state = DHCPS_LEASE_BOUND;
 	rec.mac[5] = 0x0a;
-	assert_int_equal(
-	    dhcps_check_reservation_lease(&r, &rec, T0, err, sizeof(err)), 0);
+	assert_int_equal(dhcps_check_reservation_lease(&r, &rec, T0, "vms", err,
+						       sizeof(err)),
+			 0);
 	rec.mac[5] = 0x0b;
 	rec.ip = IP4(10, 0, 0, 4);
-	assert_int_equal(
-	    dhcps_check_reservation_lease(&r, &rec, T0, err, sizeof(err)), 0);
+	assert_int_equal(dhcps_check_reservation_lease(&r, &rec, T0, "vms", err,
+						       sizeof(err)),
+			 0);
 }
 
 /* A client that released its address and comes back to a server restored
