@@ -155,13 +155,13 @@ int vnetd_nat_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 		/* NAT turned off (--no-nat, --no-subnet) would leave its
 		 * forwards behind, to be applied to whatever subnet and
 		 * external network come next. */
-		vnetd_err_set(e, VNET_ERR_REFUSED,
-			      "network '%s' has %u NAT forward(s), which need "
-			      "NAT: remove them first (vnetctl nat forward list "
-			      "%s; vnetctl nat forward del %s PROTO PORT)",
-			      jstr(conf, "name"),
-			      fwd_count(v, jstr(conf, "name")),
-			      jstr(conf, "name"), jstr(conf, "name"));
+		vnetd_err_set(
+		    e, VNET_ERR_REFUSED,
+		    "network '%s' has %u NAT forward(s), which need "
+		    "NAT: remove them first (vnetctl nat forward list "
+		    "%s; vnetctl nat forward del %s PROTO PORT)",
+		    jstr(conf, "name"), fwd_count(v, jstr(conf, "name")),
+		    jstr(conf, "name"), jstr(conf, "name"));
 		return -EINVAL;
 	}
 	if (!via) {
