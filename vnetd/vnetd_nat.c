@@ -285,7 +285,9 @@ static int map_table(struct vnetd_nat *n, size_t size, bool *fresh)
 		close(fd);
 		return rc;
 	}
-	*fresh = !st.st_size;
+	/* A table made for another size was emptied above: fresh too, so
+	 * the attach that fails on it is not logged as a second discard. */
+	*fresh = !st.st_size || (size_t)st.st_size != size;
 	if (st.st_size && (size_t)st.st_size != size)
 		vlog(MAIN, WARN,
 		     "network %s: NAT table %s was made for another size; "

@@ -6,7 +6,7 @@
 # forwards would be left behind.
 . "$(dirname "$0")/lib.sh"
 need_root
-ALLOW_LOG='NAT is off|NAT not started'
+ALLOW_LOG='NAT is off|NAT not started|made for another size'
 start_vnetd
 nat_setup 10.226.0 10.227.0 10.227.0.5
 pings "a$S" 10.226.0.1
@@ -22,6 +22,16 @@ for o in --no-nat --no-subnet; do
 		fail "unclear refusal of $o: $out"
 done
 [ "$(jget .nat_via network show "$L")" != null ] || fail "NAT off after a refusal"
+# A new table size, live: the old table is discarded once, as made for
+# another size (not a second time as damaged).
+vnetctl network set "$L" --nat-sessions 2048 >/dev/null || fail "--nat-sessions"
+for _ in $(seq 30); do
+	grep -q 'made for another size' "$T/vnetd.log" && break
+	sleep 0.1
+done
+grep -q "made for another size" "$T/vnetd.log" || fail "resize not logged"
+sleep 0.3
+! grep -q 'bad magic' "$T/vnetd.log" || fail "a resized table logged as damaged"
 vnetctl nat forward del "$L" tcp 8080 >/dev/null || fail "forward del"
 out=$(vnetctl network set "$L" --no-nat 2>&1) || fail "--no-nat refused: $out"
 for k in nat_via nat_address nat_gateway nat_sessions; do
