@@ -98,7 +98,6 @@ static int set_flag(const struct ctl_cmd *c, const struct ctl_flag *fl,
 		    const char *val, json_t *params)
 {
 	char kinds[256];
-
 	unsigned long v;
 	json_t *arr;
 
