@@ -25,13 +25,16 @@ static void usage_main(FILE *f)
 {
 	const char *last = "";
 
-	fprintf(f,
-		"usage: vnetctl [--socket PATH] [--json] OBJECT VERB [ARGS]\n"
-		"  -s, --socket PATH  vnetd's socket (VNET_SOCKET, or "
-		"/run/vnet/vnetd.sock)\n"
-		"  -j, --json         print the answer as JSON\n"
-		"both may also follow the command\n"
-		"\ncommands:\n");
+	fprintf(
+	    f,
+	    "usage: vnetctl [--socket PATH] [--json] OBJECT VERB [ARGS]\n"
+	    "  -s, --socket PATH  vnetd's socket (VNET_SOCKET, or "
+	    "/run/vnet/vnetd.sock)\n"
+	    "  -j, --json         print the answer as JSON\n"
+	    "both may also follow the command; after \"--\" every word is an "
+	    "argument\n"
+	    "(the way to name an object whose name starts with '-')\n"
+	    "\ncommands:\n");
 	for (unsigned i = 0; i < ctl_n_cmds; i++) {
 		const struct ctl_cmd *c = &ctl_cmds[i];
 
@@ -202,22 +205,27 @@ static int parse_cmd(const struct ctl_cmd *c, int argc, char **argv,
 		     json_t *params, const char **sock)
 {
 	const char *const *pos = c->args;
+	bool opts = true; /* until "--": then every word is an argument */
 	char kinds[256];
 
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		const struct ctl_flag *fl;
 
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+		if (opts && !strcmp(a, "--")) {
+			opts = false;
+			continue;
+		}
+		if (opts && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
 			usage_cmd(stdout, c);
 			exit(CTL_OK);
 		}
 		/* The global options may follow the command too. */
-		if (!strcmp(a, "--json") || !strcmp(a, "-j")) {
+		if (opts && (!strcmp(a, "--json") || !strcmp(a, "-j"))) {
 			ctl_json = true;
 			continue;
 		}
-		if (!strcmp(a, "--socket") || !strcmp(a, "-s")) {
+		if (opts && (!strcmp(a, "--socket") || !strcmp(a, "-s"))) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "vnetctl: %s needs a value\n",
 					a);
@@ -226,7 +234,7 @@ static int parse_cmd(const struct ctl_cmd *c, int argc, char **argv,
 			*sock = argv[++i];
 			continue;
 		}
-		if (!strncmp(a, "--", 2)) {
+		if (opts && !strncmp(a, "--", 2)) {
 			fl = find_flag(c->flags, a + 2);
 			if (!fl) {
 				unknown_option(c, a);
