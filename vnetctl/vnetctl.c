@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,13 +202,18 @@ static int nothing_to_set(const struct ctl_cmd *c, json_t *params)
 	return -EINVAL;
 }
 
+/* Bit k of @given: the user gave c->flags[k] (flags past the 64th are
+ * not recorded: print_refusal() takes them as given). */
+#define CTL_GIVEN_MAX 64
+
 static int parse_cmd(const struct ctl_cmd *c, int argc, char **argv,
-		     json_t *params, const char **sock)
+		     json_t *params, const char **sock, uint64_t *given)
 {
 	const char *const *pos = c->args;
 	bool opts = true; /* until "--": then every word is an argument */
 	char kinds[256];
 
+	*given = 0;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		const struct ctl_flag *fl;
@@ -240,6 +246,8 @@ static int parse_cmd(const struct ctl_cmd *c, int argc, char **argv,
 				unknown_option(c, a);
 				return -EINVAL;
 			}
+			if (fl - c->flags < CTL_GIVEN_MAX)
+				*given |= (uint64_t)1 << (fl - c->flags);
 			if (fl->type == CTL_BOOL || fl->type == CTL_NULL) {
 				set_flag(c, fl, NULL, params);
 				continue;
@@ -288,28 +296,38 @@ static int parse_cmd(const struct ctl_cmd *c, int argc, char **argv,
 
 /*
  * vnetd names the JSON key of a bad setting ("fdb_size: must be ...",
- * "'nat_address' needs a subnet"); the user typed an option: name that.
+ * "'nat_address' needs a subnet"); the user typed an option: name that,
+ * when exactly one of the options in @given sets that key (--sriov and
+ * --name both set "name": with both, or neither, vnetd's text stays).
  */
-static void print_refusal(const struct ctl_cmd *c, const char *msg)
+static void print_refusal(const struct ctl_cmd *c, uint64_t given,
+			  const char *msg)
 {
+	const struct ctl_flag *hit = NULL;
+	size_t rest = 0;
+	unsigned k = 0, hits = 0;
+
 	for (const struct ctl_flag *fl = c->flags; msg && fl && fl->flag;
-	     fl++) {
+	     fl++, k++) {
 		size_t l = strlen(fl->key);
 
-		if (fl->type == CTL_NULL || fl->type == CTL_KIND)
+		if (k < CTL_GIVEN_MAX && !(given >> k & 1))
 			continue;
 		if (!strncmp(msg, fl->key, l) && msg[l] == ':') {
-			fprintf(stderr, "vnetctl: --%s%s\n", fl->flag, msg + l);
-			return;
-		}
-		if (msg[0] == '\'' && !strncmp(msg + 1, fl->key, l) &&
-		    msg[l + 1] == '\'') {
-			fprintf(stderr, "vnetctl: --%s%s\n", fl->flag,
-				msg + l + 2);
-			return;
+			hit = fl;
+			rest = l;
+			hits++;
+		} else if (msg[0] == '\'' && !strncmp(msg + 1, fl->key, l) &&
+			   msg[l + 1] == '\'') {
+			hit = fl;
+			rest = l + 2;
+			hits++;
 		}
 	}
-	fprintf(stderr, "vnetctl: %s\n", msg ? msg : "(no message)");
+	if (hits == 1)
+		fprintf(stderr, "vnetctl: --%s%s\n", hit->flag, msg + rest);
+	else
+		fprintf(stderr, "vnetctl: %s\n", msg ? msg : "(no message)");
 }
 
 static json_t *ctl_call(int fd, const char *method, json_t *params,
@@ -382,6 +400,7 @@ int main(int argc, char **argv)
 	const char *sock = getenv("VNET_SOCKET");
 	const struct ctl_cmd *c = NULL;
 	json_t *params, *resp, *err, *res;
+	uint64_t given;
 	const char *why = "out of memory";
 	int i = 1, fd, rc;
 
@@ -453,7 +472,7 @@ int main(int argc, char **argv)
 		return CTL_ERR_USAGE;
 	}
 	params = json_object();
-	if (parse_cmd(c, argc - i, argv + i, params, &sock) ||
+	if (parse_cmd(c, argc - i, argv + i, params, &sock, &given) ||
 	    (c->prepare && c->prepare(params))) {
 		json_decref(params);
 		return CTL_ERR_USAGE;
@@ -478,7 +497,8 @@ int main(int argc, char **argv)
 	res = json_object_get(resp, "result");
 	if (err) {
 		print_refusal(
-		    c, json_string_value(json_object_get(err, "message")));
+		    c, given,
+		    json_string_value(json_object_get(err, "message")));
 		rc = CTL_ERR_DAEMON;
 	} else if (c->finish) {
 		rc = c->finish(res, params);

@@ -48,6 +48,12 @@ out 2 "--socket needs a value" port list --socket
 [ $? = 2 ] && grep -q -- "--socket needs a value" "$T/err" ||
 	fail "vnetctl --socket: $(cat "$T/err")"
 
+# A kind option whose key is also another option's ("name"): the refusal
+# names the option given (not --name); with both, vnetd's own text.
+out 1 "--sriov: must be" port add "$N" --sriov 'BAD!NAME'
+out 1 "name: must be" port add "$N" --sriov 'BAD!NAME' --name 'BAD!NAME2'
+grep -q -- "--name\|--sriov" "$T/err" && fail "--sriov and --name: named one: $(cat "$T/err")"
+
 # "--" ends the options: objects whose names start with '-' are reachable.
 vnetctl network create --type private -- -j >/dev/null || fail "create -- -j"
 vnetctl network create --type private -- -s >/dev/null || fail "create -- -s"
