@@ -151,6 +151,19 @@ int vnetd_nat_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 	unsigned prefix, plen = 0, sessions = juint(conf, "nat_sessions");
 
 	sessions = sessions ? sessions : NAT_DEFAULT_SESSIONS;
+	if (!via && fwd_count(v, jstr(conf, "name"))) {
+		/* NAT turned off (--no-nat, --no-subnet) would leave its
+		 * forwards behind, to be applied to whatever subnet and
+		 * external network come next. */
+		vnetd_err_set(
+		    e, VNET_ERR_REFUSED,
+		    "network '%s' has %u NAT forward(s), which need "
+		    "NAT: remove them first (vnetctl nat forward list "
+		    "%s; vnetctl nat forward del %s PROTO PORT)",
+		    jstr(conf, "name"), fwd_count(v, jstr(conf, "name")),
+		    jstr(conf, "name"), jstr(conf, "name"));
+		return -EINVAL;
+	}
 	if (!via) {
 		for (size_t i = 0; i < ARRAY_SIZE(nat_keys); i++)
 			if (json_object_get(conf, nat_keys[i])) {

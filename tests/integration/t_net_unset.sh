@@ -2,7 +2,8 @@
 # that belong to it (nat_address, nat_gateway, nat_sessions);
 # --no-subnet takes the gateway's options with it (range, domain, lease,
 # dhcp, ...), but is refused while DHCP reservations would be lost, with
-# a message that says how to remove them.
+# a message that says how to remove them; both are refused while NAT
+# forwards would be left behind.
 . "$(dirname "$0")/lib.sh"
 need_root
 ALLOW_LOG='NAT is off|NAT not started'
@@ -11,6 +12,17 @@ nat_setup 10.226.0 10.227.0 10.227.0.5
 pings "a$S" 10.226.0.1
 vnetctl network set "$L" --nat-gateway 10.226.0.1 \
 	>/dev/null || fail "nat options"
+# A forward needs NAT: turning NAT off under it is refused, saying how to
+# remove it (it would be applied to whatever NAT the network got next).
+vnetctl nat forward add "$L" tcp 8080 10.227.0.5:80 >/dev/null ||
+	fail "forward add"
+for o in --no-nat --no-subnet; do
+	out=$(vnetctl network set "$L" $o 2>&1) && fail "$o left a forward behind"
+	echo "$out" | grep -q "1 NAT forward.*nat forward del" ||
+		fail "unclear refusal of $o: $out"
+done
+[ "$(jget .nat_via network show "$L")" != null ] || fail "NAT off after a refusal"
+vnetctl nat forward del "$L" tcp 8080 >/dev/null || fail "forward del"
 out=$(vnetctl network set "$L" --no-nat 2>&1) || fail "--no-nat refused: $out"
 for k in nat_via nat_address nat_gateway nat_sessions; do
 	[ "$(jget ".$k" network show "$L")" = null ] || fail "$k left after --no-nat"
