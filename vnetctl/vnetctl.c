@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,13 +26,16 @@ static void usage_main(FILE *f)
 {
 	const char *last = "";
 
-	fprintf(f,
-		"usage: vnetctl [--socket PATH] [--json] OBJECT VERB [ARGS]\n"
-		"  -s, --socket PATH  vnetd's socket (VNET_SOCKET, or "
-		"/run/vnet/vnetd.sock)\n"
-		"  -j, --json         print the answer as JSON\n"
-		"both may also follow the command\n"
-		"\ncommands:\n");
+	fprintf(
+	    f,
+	    "usage: vnetctl [--socket PATH] [--json] OBJECT VERB [ARGS]\n"
+	    "  -s, --socket PATH  vnetd's socket (VNET_SOCKET, or "
+	    "/run/vnet/vnetd.sock)\n"
+	    "  -j, --json         print the answer as JSON\n"
+	    "both may also follow the command; after \"--\" every word is an "
+	    "argument\n"
+	    "(the way to name an object whose name starts with '-')\n"
+	    "\ncommands:\n");
 	for (unsigned i = 0; i < ctl_n_cmds; i++) {
 		const struct ctl_cmd *c = &ctl_cmds[i];
 
@@ -98,7 +102,6 @@ static int set_flag(const struct ctl_cmd *c, const struct ctl_flag *fl,
 		    const char *val, json_t *params)
 {
 	char kinds[256];
-
 	unsigned long v;
 	json_t *arr;
 
@@ -199,26 +202,36 @@ static int nothing_to_set(const struct ctl_cmd *c, json_t *params)
 	return -EINVAL;
 }
 
+/* Bit k of @given: the user gave c->flags[k] (flags past the 64th are
+ * not recorded: print_refusal() takes them as given). */
+#define CTL_GIVEN_MAX 64
+
 static int parse_cmd(const struct ctl_cmd *c, int argc, char **argv,
-		     json_t *params, const char **sock)
+		     json_t *params, const char **sock, uint64_t *given)
 {
 	const char *const *pos = c->args;
+	bool opts = true; /* until "--": then every word is an argument */
 	char kinds[256];
 
+	*given = 0;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		const struct ctl_flag *fl;
 
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+		if (opts && !strcmp(a, "--")) {
+			opts = false;
+			continue;
+		}
+		if (opts && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
 			usage_cmd(stdout, c);
 			exit(CTL_OK);
 		}
 		/* The global options may follow the command too. */
-		if (!strcmp(a, "--json") || !strcmp(a, "-j")) {
+		if (opts && (!strcmp(a, "--json") || !strcmp(a, "-j"))) {
 			ctl_json = true;
 			continue;
 		}
-		if (!strcmp(a, "--socket") || !strcmp(a, "-s")) {
+		if (opts && (!strcmp(a, "--socket") || !strcmp(a, "-s"))) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "vnetctl: %s needs a value\n",
 					a);
@@ -227,12 +240,14 @@ static int parse_cmd(const struct ctl_cmd *c, int argc, char **argv,
 			*sock = argv[++i];
 			continue;
 		}
-		if (!strncmp(a, "--", 2)) {
+		if (opts && !strncmp(a, "--", 2)) {
 			fl = find_flag(c->flags, a + 2);
 			if (!fl) {
 				unknown_option(c, a);
 				return -EINVAL;
 			}
+			if (fl - c->flags < CTL_GIVEN_MAX)
+				*given |= (uint64_t)1 << (fl - c->flags);
 			if (fl->type == CTL_BOOL || fl->type == CTL_NULL) {
 				set_flag(c, fl, NULL, params);
 				continue;
@@ -281,28 +296,38 @@ static int parse_cmd(const struct ctl_cmd *c, int argc, char **argv,
 
 /*
  * vnetd names the JSON key of a bad setting ("fdb_size: must be ...",
- * "'nat_address' needs a subnet"); the user typed an option: name that.
+ * "'nat_address' needs a subnet"); the user typed an option: name that,
+ * when exactly one of the options in @given sets that key (--sriov and
+ * --name both set "name": with both, or neither, vnetd's text stays).
  */
-static void print_refusal(const struct ctl_cmd *c, const char *msg)
+static void print_refusal(const struct ctl_cmd *c, uint64_t given,
+			  const char *msg)
 {
+	const struct ctl_flag *hit = NULL;
+	size_t rest = 0;
+	unsigned k = 0, hits = 0;
+
 	for (const struct ctl_flag *fl = c->flags; msg && fl && fl->flag;
-	     fl++) {
+	     fl++, k++) {
 		size_t l = strlen(fl->key);
 
-		if (fl->type == CTL_NULL || fl->type == CTL_KIND)
+		if (k < CTL_GIVEN_MAX && !(given >> k & 1))
 			continue;
 		if (!strncmp(msg, fl->key, l) && msg[l] == ':') {
-			fprintf(stderr, "vnetctl: --%s%s\n", fl->flag, msg + l);
-			return;
-		}
-		if (msg[0] == '\'' && !strncmp(msg + 1, fl->key, l) &&
-		    msg[l + 1] == '\'') {
-			fprintf(stderr, "vnetctl: --%s%s\n", fl->flag,
-				msg + l + 2);
-			return;
+			hit = fl;
+			rest = l;
+			hits++;
+		} else if (msg[0] == '\'' && !strncmp(msg + 1, fl->key, l) &&
+			   msg[l + 1] == '\'') {
+			hit = fl;
+			rest = l + 2;
+			hits++;
 		}
 	}
-	fprintf(stderr, "vnetctl: %s\n", msg ? msg : "(no message)");
+	if (hits == 1)
+		fprintf(stderr, "vnetctl: --%s%s\n", hit->flag, msg + rest);
+	else
+		fprintf(stderr, "vnetctl: %s\n", msg ? msg : "(no message)");
 }
 
 static json_t *ctl_call(int fd, const char *method, json_t *params,
@@ -375,6 +400,7 @@ int main(int argc, char **argv)
 	const char *sock = getenv("VNET_SOCKET");
 	const struct ctl_cmd *c = NULL;
 	json_t *params, *resp, *err, *res;
+	uint64_t given;
 	const char *why = "out of memory";
 	int i = 1, fd, rc;
 
@@ -446,7 +472,7 @@ int main(int argc, char **argv)
 		return CTL_ERR_USAGE;
 	}
 	params = json_object();
-	if (parse_cmd(c, argc - i, argv + i, params, &sock) ||
+	if (parse_cmd(c, argc - i, argv + i, params, &sock, &given) ||
 	    (c->prepare && c->prepare(params))) {
 		json_decref(params);
 		return CTL_ERR_USAGE;
@@ -471,7 +497,8 @@ int main(int argc, char **argv)
 	res = json_object_get(resp, "result");
 	if (err) {
 		print_refusal(
-		    c, json_string_value(json_object_get(err, "message")));
+		    c, given,
+		    json_string_value(json_object_get(err, "message")));
 		rc = CTL_ERR_DAEMON;
 	} else if (c->finish) {
 		rc = c->finish(res, params);

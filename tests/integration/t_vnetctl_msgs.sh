@@ -48,6 +48,26 @@ out 2 "--socket needs a value" port list --socket
 [ $? = 2 ] && grep -q -- "--socket needs a value" "$T/err" ||
 	fail "vnetctl --socket: $(cat "$T/err")"
 
+# A kind option whose key is also another option's ("name"): the refusal
+# names the option given (not --name); with both, vnetd's own text.
+out 1 "--sriov: must be" port add "$N" --sriov 'BAD!NAME'
+out 1 "name: must be" port add "$N" --sriov 'BAD!NAME' --name 'BAD!NAME2'
+grep -q -- "--name\|--sriov" "$T/err" && fail "--sriov and --name: named one: $(cat "$T/err")"
+
+# "--" ends the options: objects whose names start with '-' are reachable.
+vnetctl network create --type private -- -j >/dev/null || fail "create -- -j"
+vnetctl network create --type private -- -s >/dev/null || fail "create -- -s"
+[ "$(vnetctl network show --json -- -j | jq -r .name)" = "-j" ] ||
+	fail "network show --json -- -j: $(vnetctl network show --json -- -j 2>&1)"
+# (before "--", -j is --json still)
+out 2 "network show: missing name" network show -j
+out 2 "unexpected argument '--'" network show -- -j --
+vnetctl network delete -- -s >/dev/null || fail "network delete -- -s"
+vnetctl network delete -- -j >/dev/null || fail "network delete -- -j"
+vnetctl network list --json | jq -e '.[] | select(.name == "-j" or .name == "-s")' &&
+	fail "-j or -s not deleted"
+vnetctl --help | grep -q -- '"--"' || fail "vnetctl --help does not say what -- does"
+
 # nat forward --help shows the three forms
 vnetctl nat forward --help | grep -q "nat forward add NETWORK tcp|udp PORT IP:PORT" ||
 	fail "nat forward --help lacks the add form"
