@@ -419,6 +419,9 @@ int main(int argc, char **argv)
 				return CTL_ERR_USAGE;
 			}
 			sock = argv[++i];
+		} else if (!strcmp(argv[i], "--")) {
+			i++; /* the end of the options: the command follows */
+			break;
 		} else if (!strcmp(argv[i], "--help") ||
 			   !strcmp(argv[i], "-h")) {
 			usage_main(stdout);

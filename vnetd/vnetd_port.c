@@ -231,6 +231,9 @@ static int port_check_self(json_t *conf, struct vnetd_err *e)
 	ONLY_FOR(
 	    "dhcp_trusted", role == VSW_ROLE_VM,
 	    "guest ports (tap, veth, vhost-user: the others are not guarded)");
+	ONLY_FOR(
+	    "router_trusted", role == VSW_ROLE_VM,
+	    "guest ports (tap, veth, vhost-user: the others are not guarded)");
 #undef ONLY_FOR
 	if (!strcmp(kind, "veth") && !jstr(conf, "netns")) {
 		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,

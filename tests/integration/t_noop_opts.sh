@@ -1,8 +1,8 @@
 # Options that would do nothing are refused with a sentence instead of
 # being stored silently: --range or --lease without --dhcp (--no-dhcp
-# takes them away), --dhcp-trusted on an uplink or a host port (only guest
-# ports are guarded), a host port's address another host port of the
-# network has.
+# takes them away), --dhcp-trusted or --router-trusted on an uplink or a
+# host port (only guest ports are guarded), a host port's address another
+# host port of the network has.
 . "$(dirname "$0")/lib.sh"
 need_root
 start_vnetd
@@ -23,6 +23,7 @@ veth "u$S" "up$S"
 refused "guest ports" port add "x$S" --uplink "u$S" --dhcp-trusted
 vnetctl port add "x$S" --uplink "u$S" >/dev/null || fail uplink
 refused "guest ports" port set "u$S" --dhcp-trusted
+refused "guest ports" port set "u$S" --router-trusted
 
 vnetctl port add "n1$S" --host "h$S" --addr 10.234.0.1/24 >/dev/null || fail host
 refused "guest ports" port set "h$S" --dhcp-trusted

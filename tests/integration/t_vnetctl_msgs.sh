@@ -62,6 +62,9 @@ vnetctl network create --type private -- -s >/dev/null || fail "create -- -s"
 # (before "--", -j is --json still)
 out 2 "network show: missing name" network show -j
 out 2 "unexpected argument '--'" network show -- -j --
+# and before the command, "--" ends vnetctl's own options.
+[ "$(vnetctl --json -- network show -- -j | jq -r .name)" = "-j" ] ||
+	fail "vnetctl --json -- network show -- -j"
 vnetctl network delete -- -s >/dev/null || fail "network delete -- -s"
 vnetctl network delete -- -j >/dev/null || fail "network delete -- -j"
 vnetctl network list --json | jq -e '.[] | select(.name == "-j" or .name == "-s")' &&
