@@ -209,6 +209,16 @@ jget() {
 	vnetctl --json "$@" | jq -r "$path"
 }
 
+# wait_port PORT STATE [TENTHS]: wait up to TENTHS x 0.1 s (30) for
+# `port show PORT` to say STATE; true if it did.
+wait_port() {
+	for _ in $(seq "${3:-30}"); do
+		[ "$(jget '.state' port show "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	[ "$(jget '.state' port show "$1")" = "$2" ]
+}
+
 # check_logs: no WARN/ERR lines except those matching $ALLOW_LOG.
 check_logs() {
 	bad=$(grep -E 'level=(warn|err)' "$T/vnetd.log" | grep -Ev "$ALLOW_LOG")

@@ -59,10 +59,7 @@ k0=$(jget '.checksums_completed' port show "va$S")
 c0=$(jget '.counters.rx_packets' port show "va$S")
 f0=$(jget '.counters.fast_path.rx_packets' port show "va$S")
 ip netns del "a$S"
-for i in $(seq 30); do
-	[ "$(jget '.state' port show "va$S")" = down ] && break
-	sleep 0.1
-done
+wait_port "va$S" down
 st=$(jget '.state' port show "va$S")
 [ "$st" = down ] || fail "state $st after the namespace went"
 why=$(jget '.error' port show "va$S")
@@ -73,13 +70,10 @@ log "down: $why"
 
 # It comes back: a new pair, its MAC and MTU, fast path on, traffic flows.
 ip netns add "a$S" || fail "ns again"
-for i in $(seq 30); do
-	[ "$(jget '.state' port show "va$S")" = up ] && break
-	sleep 0.1
-done
+wait_port "va$S" up
 st=$(jget '.state' port show "va$S")
 [ "$st" = up ] || fail "state $st after the namespace came back: $(jget '.error' port show "va$S")"
-log "up again after $i tries"
+log "up again"
 m=$(ip -n "a$S" -o link show "va$S" | grep -o 'mtu [0-9]*' | cut -d' ' -f2)
 [ "$m" = 1400 ] || fail "va$S came back with MTU $m"
 ip -n "a$S" -o link show "va$S" | grep -q "02:00:00:$X:00:0a" ||
@@ -134,20 +128,14 @@ log "quick delete and add: up again"
 # makes the pair again.
 printf 'link del va%s\nlink add va%s type veth peer name vz%s\n' "$S" "$S" "$S" |
 	ip -n "a$S" -batch - || fail "replace va$S by another veth"
-for i in $(seq 30); do
-	[ "$(jget '.state' port show "va$S")" = error ] && break
-	sleep 0.1
-done
+wait_port "va$S" error
 st=$(jget '.state' port show "va$S")
 why=$(jget '.error' port show "va$S")
 [ "$st" = error ] || fail "state $st with another device named va$S: $why"
 echo "$why" | grep -q "another device" || fail "error: $why"
 log "another device named va$S: $st: $why"
 ip -n "a$S" link del "va$S"
-for i in $(seq 80); do
-	[ "$(jget '.state' port show "va$S")" = up ] && break
-	sleep 0.1
-done
+wait_port "va$S" up 80
 st=$(jget '.state' port show "va$S")
 [ "$st" = up ] || fail "state $st once the other device went: $(jget '.error' port show "va$S")"
 addr "a$S" "va$S" 10.244.$N.11/24
@@ -157,10 +145,7 @@ pings "a$S" 10.244.$N.12
 # restores is down with the reason a running vnetd gives (not in error),
 # and comes up by itself when the namespace is made.
 ip netns del "b$S"
-for i in $(seq 30); do
-	[ "$(jget '.state' port show "vb$S")" = down ] && break
-	sleep 0.1
-done
+wait_port "vb$S" down
 sleep 0.5 # a retry or two: the reason as it stays
 why=$(jget '.error' port show "vb$S")
 stop_vnetd
@@ -171,10 +156,7 @@ why2=$(jget '.error' port show "vb$S")
 [ "$why2" = "$why" ] || fail "restored: '$why2', running: '$why'"
 log "restored without its namespace: down: $why2"
 ip netns add "b$S" || fail "ns b again"
-for i in $(seq 30); do
-	[ "$(jget '.state' port show "vb$S")" = up ] && break
-	sleep 0.1
-done
+wait_port "vb$S" up
 st=$(jget '.state' port show "vb$S")
 [ "$st" = up ] || fail "restored port $st after its namespace came: $(jget '.error' port show "vb$S")"
 ip -n "b$S" link set lo up

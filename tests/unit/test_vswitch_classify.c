@@ -180,6 +180,26 @@ static uint16_t ref_be16(const uint8_t *b)
 	return (uint16_t)(b[0] << 8 | b[1]);
 }
 
+/* Whether @ip (@left bytes) is IPv4 with protocol @proto, not a later
+ * fragment, its whole header present within the total length: then
+ * @left is cut to the total length, @ihl and @more (MF) are set. */
+static bool ref_ip4_first(const uint8_t *ip, uint8_t proto, size_t *left,
+			  size_t *ihl, bool *more)
+{
+	size_t tot;
+
+	if (*left < 20 || ip[0] >> 4 != 4 || ip[9] != proto)
+		return false;
+	if (ref_be16(ip + 6) & 0x1fff)
+		return false;
+	*more = (ip[6] & 0x20) != 0;
+	tot = ref_be16(ip + 2);
+	if (tot < *left)
+		*left = tot;
+	*ihl = (size_t)(ip[0] & 0x0f) * 4;
+	return *ihl >= 20 && *ihl <= *left;
+}
+
 /* Whether @left bytes at @ip are a DHCP server message: IPv4 (version 4,
  * IHL 5 or more, all of the header present within the total length), UDP,
  * not a later fragment; from port 67 or to port 68, and then: a first
@@ -188,19 +208,10 @@ static uint16_t ref_be16(const uint8_t *b)
  * counts as one. */
 static bool ref_dhcp_server(const uint8_t *ip, size_t left)
 {
-	size_t ihl, tot;
+	size_t ihl;
 	bool more;
 
-	if (left < 20 || ip[0] >> 4 != 4 || ip[9] != 17)
-		return false;
-	if (ref_be16(ip + 6) & 0x1fff)
-		return false;
-	more = (ip[6] & 0x20) != 0;
-	tot = ref_be16(ip + 2);
-	if (tot < left)
-		left = tot;
-	ihl = (size_t)(ip[0] & 0x0f) * 4;
-	if (ihl < 20 || ihl > left)
+	if (!ref_ip4_first(ip, 17, &left, &ihl, &more))
 		return false;
 	if (left - ihl < 8)
 		return more;
@@ -218,19 +229,10 @@ static bool ref_dhcp_server(const uint8_t *ip, size_t left)
  * (MF set) that ends before its type. */
 static bool ref_icmp4_router(const uint8_t *ip, size_t left)
 {
-	size_t ihl, tot;
+	size_t ihl;
 	bool more;
 
-	if (left < 20 || ip[0] >> 4 != 4 || ip[9] != 1)
-		return false;
-	if (ref_be16(ip + 6) & 0x1fff)
-		return false;
-	more = (ip[6] & 0x20) != 0;
-	tot = ref_be16(ip + 2);
-	if (tot < left)
-		left = tot;
-	ihl = (size_t)(ip[0] & 0x0f) * 4;
-	if (ihl < 20 || ihl > left)
+	if (!ref_ip4_first(ip, 1, &left, &ihl, &more))
 		return false;
 	if (left == ihl)
 		return more;
