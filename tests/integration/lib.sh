@@ -219,11 +219,11 @@ wait_port() {
 	[ "$(jget '.state' port show "$1")" = "$2" ]
 }
 
-# wait_for TENTHS COMMAND...: run COMMAND every 0.1 s until it succeeds, at
-# most TENTHS times; true if it did.  For what can be polled, instead of a
-# fixed sleep.
+# wait_for SECONDS COMMAND...: run COMMAND every 0.1 s until it succeeds,
+# for at most SECONDS; true if it did.  For what can be polled, instead of
+# a fixed sleep.
 wait_for() {
-	_n=$1
+	_n=$(($1 * 10))
 	shift
 	while [ "$_n" -gt 0 ]; do
 		"$@" && return 0

@@ -55,7 +55,7 @@ lease() {
 		-sf "$T/dhclient6.sh" -lf "$T/c.leases" -pf "$T/c.pid" \
 		"vc$S" >>"$T/dhclient.log" 2>&1 &
 	_dh=$!
-	wait_for $((($1 + 2) * 10)) lease_or_gone
+	wait_for $(($1 + 2)) lease_or_gone
 	kill "$_dh" 2>/dev/null
 	wait "$_dh" 2>/dev/null
 	[ -f "$T/c.env" ] && sed -n 's/.*ip6=\([^ ]*\).*/\1/p' "$T/c.env" | head -n 1
