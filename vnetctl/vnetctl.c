@@ -206,6 +206,42 @@ static int nothing_to_set(const struct ctl_cmd *c, json_t *params)
  * not recorded: print_refusal() takes them as given). */
 #define CTL_GIVEN_MAX 64
 
+/*
+ * An option given twice, or two options that set the same parameter
+ * (--sriov NAME and --name, --dhcp and --no-dhcp), would let the last
+ * one win silently: refuse them, naming both.  Only a list option
+ * (--addr) repeats.  Two kind options keep set_flag()'s "give exactly
+ * one of" sentence.
+ */
+static int given_twice(const struct ctl_cmd *c, const struct ctl_flag *fl,
+		       uint64_t given)
+{
+	unsigned k = 0;
+
+	for (const struct ctl_flag *o = c->flags; o->flag; o++, k++) {
+		if (k >= CTL_GIVEN_MAX || !(given >> k & 1))
+			continue;
+		if (o == fl && fl->type == CTL_LIST)
+			continue;
+		if (o == fl) {
+			fprintf(stderr,
+				"vnetctl: %s %s: --%s given twice; give it "
+				"once\n",
+				c->object, c->verb, fl->flag);
+			return -EINVAL;
+		}
+		if (strcmp(o->key, fl->key) ||
+		    (o->type == CTL_KIND && fl->type == CTL_KIND))
+			continue;
+		fprintf(stderr,
+			"vnetctl: %s %s: --%s and --%s both set %s; give "
+			"one of them\n",
+			c->object, c->verb, o->flag, fl->flag, fl->key);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int parse_cmd(const struct ctl_cmd *c, int argc, char **argv,
 		     json_t *params, const char **sock, uint64_t *given)
 {
@@ -246,6 +282,8 @@ static int parse_cmd(const struct ctl_cmd *c, int argc, char **argv,
 				unknown_option(c, a);
 				return -EINVAL;
 			}
+			if (given_twice(c, fl, *given))
+				return -EINVAL;
 			if (fl - c->flags < CTL_GIVEN_MAX)
 				*given |= (uint64_t)1 << (fl - c->flags);
 			if (fl->type == CTL_BOOL || fl->type == CTL_NULL) {
@@ -297,8 +335,8 @@ static int parse_cmd(const struct ctl_cmd *c, int argc, char **argv,
 /*
  * vnetd names the JSON key of a bad setting ("fdb_size: must be ...",
  * "'nat_address' needs a subnet"); the user typed an option: name that,
- * when exactly one of the options in @given sets that key (--sriov and
- * --name both set "name": with both, or neither, vnetd's text stays).
+ * when one of the options in @given sets that key (given_twice() refuses
+ * two that set one key; with none, vnetd's text stays).
  */
 static void print_refusal(const struct ctl_cmd *c, uint64_t given,
 			  const char *msg)

@@ -230,7 +230,7 @@ static inline struct vnetd_port *vnetd_port_of(struct vnetd_obj *o)
 struct vnetd_net *vnetd_net_find(struct vnetd *d, const char *name);
 struct vnetd_port *vnetd_port_find(struct vnetd *d, const char *name);
 void vnetd_port_note_new(struct vnetd *d, json_t *conf);
-void vnetd_port_note_restored(json_t *conf);
+bool vnetd_port_note_restored(json_t *conf);
 bool vnetd_port_kept(json_t *conf);
 int vnetd_port_addr_check(const struct vnetd_view *v, json_t *conf,
 			  struct vnetd_err *e);

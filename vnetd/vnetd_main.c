@@ -210,22 +210,69 @@ static int pidfile_lock(const char *path, int *fd_out)
 	return file_lock(path, "the pid file", 0755, fd_out);
 }
 
+/* Where @state leads: its symbolic links followed even when the last
+ * one dangles (the state file is made later, through it), a relative
+ * target taken from the link's directory, and the directory part made
+ * real when it exists.  Every name of one file gives one path. */
+static int state_real_path(const char *state, char *out, size_t size)
+{
+	char cur[PATH_MAX], target[PATH_MAX], *slash, *real;
+	const char *dir = ".", *base = cur;
+	size_t keep;
+	int hops = 0, n;
+	ssize_t len;
+
+	if ((size_t)snprintf(cur, sizeof(cur), "%s", state) >= sizeof(cur))
+		return -ENAMETOOLONG;
+	while ((len = readlink(cur, target, sizeof(target) - 1)) >= 0) {
+		if (++hops > 40)
+			return -ELOOP;
+		target[len] = 0;
+		slash = strrchr(cur, '/');
+		keep =
+		    target[0] == '/' || !slash ? 0 : (size_t)(slash + 1 - cur);
+		if ((size_t)snprintf(cur + keep, sizeof(cur) - keep, "%s",
+				     target) >= sizeof(cur) - keep)
+			return -ENAMETOOLONG;
+	}
+	slash = strrchr(cur, '/');
+	if (slash == cur) {
+		dir = "/";
+		base = cur + 1;
+	} else if (slash) {
+		*slash = 0;
+		dir = cur;
+		base = slash + 1;
+	}
+	real = realpath(dir, NULL);
+	if (real)
+		n = snprintf(out, size, "%s%s%s", real,
+			     strcmp(real, "/") ? "/" : "", base);
+	else
+		n = snprintf(out, size, "%s%s%s",
+			     slash && slash != cur ? dir : "", slash ? "/" : "",
+			     base);
+	free(real);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
 /* Lock the state file through "<state>.lock" beside it (its real path, so
- * a link to it locks the same file), before anything is read from it: two
- * vnetd with different pid files must not both restore one state and open
- * the same devices.  The lock file stays: removing it would let a third
- * vnetd lock a new file while a second waits on the old one. */
+ * a link to it, dangling or not, locks the same file), before anything is
+ * read from it: two vnetd with different pid files must not both restore
+ * one state and open the same devices.  The lock file stays: removing it
+ * would let a third vnetd lock a new file while a second waits on the old
+ * one. */
 static int statefile_lock(const char *state, int *fd_out)
 {
-	char *real = realpath(state, NULL);
-	char path[PATH_MAX];
-	int ret = -ENAMETOOLONG;
+	char real[PATH_MAX], path[PATH_MAX];
+	int ret = state_real_path(state, real, sizeof(real));
 
-	if ((size_t)snprintf(path, sizeof(path), "%s.lock",
-			     real ? real : state) < sizeof(path))
-		ret = file_lock(path, "the state file", 0750, fd_out);
-	free(real);
-	return ret;
+	if (ret)
+		return ret;
+	if ((size_t)snprintf(path, sizeof(path), "%s.lock", real) >=
+	    sizeof(path))
+		return -ENAMETOOLONG;
+	return file_lock(path, "the state file", 0750, fd_out);
 }
 
 static int pidfile_write(int fd)

@@ -613,6 +613,13 @@ static void retry_fire(struct vtimer *t, void *arg)
 		if (!ret) {
 			vlog_rl(MAIN, INFO, "port %s is active again",
 				p->obj.name);
+			/* Restored while its namespace was missing, stored
+			 * without a MAC: its pair is made only now. */
+			if (vnetd_port_note_restored(p->obj.conf) &&
+			    vnetd_store_put(d->store, vnetd_kind_port.table,
+					    p->obj.name, p->obj.conf))
+				vlog(MAIN, ERR, "port %s: cannot store its MAC",
+				     p->obj.name);
 			return;
 		}
 		/* Still waiting, or no more: a namespace made again with

@@ -68,12 +68,15 @@ void vnetd_port_note_new(struct vnetd *d, json_t *conf)
 }
 
 /**
- * vnetd_port_note_restored() - store the MAC of a restored veth port
- * @conf: the configuration of a port restored and up: a veth port stored
- *        without "mac" (by an older vnetd) gets the MAC its pair has now,
- *        which the restore then stores
+ * vnetd_port_note_restored() - keep the MAC of a restored veth port
+ * @conf: the configuration of a port restored and up (at the restore, or
+ *        later when its namespace appears): a veth port stored without
+ *        "mac" (by an older vnetd) gets the MAC its pair has now, which the
+ *        caller then stores
+ *
+ * Return: true when @conf got a "mac"
  */
-void vnetd_port_note_restored(json_t *conf)
+bool vnetd_port_note_restored(json_t *conf)
 {
 	uint8_t mac[6];
 	char buf[MAC_STRLEN];
@@ -81,8 +84,9 @@ void vnetd_port_note_restored(json_t *conf)
 	if (strcmp(jstr(conf, "kind"), "veth") ||
 	    json_object_get(conf, "mac") || !jstr(conf, "device") ||
 	    vnic_link_mac_in(jstr(conf, "device"), jstr(conf, "netns"), mac))
-		return;
+		return false;
 	json_object_set_new(conf, "mac", json_string(mac_format(mac, buf)));
+	return true;
 }
 
 /**

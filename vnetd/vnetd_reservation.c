@@ -52,6 +52,24 @@ static int to_res(json_t *conf, struct dhcps_reservation *r)
 	return 0;
 }
 
+/* A stored row as the restore will take it: checked against the option
+ * table first (vnetd_restore() leaves a row that fails out, so the
+ * gateway must not serve it either). */
+static int stored_res(json_t *row, struct dhcps_reservation *r)
+{
+	char msg[256];
+	json_t *conf = schema_normalize(&vnetd_kind_reservation.schema, row,
+					msg, sizeof(msg));
+	int ret = conf ? to_res(conf, r) : -EINVAL;
+
+	if (!conf)
+		vlog(MAIN, WARN,
+		     "network %s: stored reservation %s not served: %s",
+		     jstr(row, "network"), jstr(row, "name"), msg);
+	json_decref(conf);
+	return ret;
+}
+
 /**
  * vnetd_reservations() - a network's reservations as the DHCP server takes
  * them
@@ -78,9 +96,8 @@ unsigned vnetd_reservations(struct vnetd *d, const char *net,
 		json_array_foreach(rows, i, row)
 		{
 			if (n < max && jstr(row, "network") &&
-			    jstr(row, "mac") && jstr(row, "ip") &&
 			    !strcmp(jstr(row, "network"), net) &&
-			    !to_res(row, &out[n]))
+			    !stored_res(row, &out[n]))
 				n++;
 		}
 		json_decref(rows);

@@ -31,6 +31,26 @@ for st in "$T/state.db" "$T/link.db"; do
 	log "second vnetd on $(basename "$st") refused: exit 1, names pid $VNETD_PID"
 done
 [ "$(jget '.[0].name' network list)" = "sl$S" ] || fail "first vnetd hurt"
+# A dangling link (relative target, the state file not made yet) locks
+# what it leads to: a vnetd on the target itself is refused.
+mkdir "$T/d"
+ln -s ../new.db "$T/d/dangle.db"
+"$VNETD" --socket "$T/sock4" --state "$T/d/dangle.db" --pidfile "$T/pid4" \
+	--log-file "$T/fourth.log" &
+p4=$!
+PIDS="$PIDS $p4"
+for _ in $(seq 50); do [ -e "$T/sock4" ] && break; sleep 0.1; done
+[ -e "$T/sock4" ] || fail "vnetd on a dangling link: $(cat "$T/fourth.log")"
+timeout 5 "$VNETD" --socket "$T/sock5" --state "$T/new.db" --pidfile "$T/pid5" \
+	--log-file "$T/fifth.log"
+rc=$?
+[ $rc = 1 ] || fail "vnetd on the dangling link's target exited $rc, not 1"
+grep -q "another vnetd (pid $p4) uses the state file $T/new.db.lock" \
+	"$T/fifth.log" || fail "target not refused: $(cat "$T/fifth.log")"
+kill $p4
+wait $p4 || fail "vnetd on the dangling link exited $?"
+[ -e "$T/new.db" ] || fail "the state file not made through the link"
+log "a dangling link locks its target"
 stop_vnetd
 "$VNETD" --socket "$T/sock2" --state "$T/state.db" --pidfile "$T/pid2" \
 	--log-file "$T/second.log" &

@@ -39,6 +39,25 @@ if command -v sqlite3 >/dev/null; then
 		fail "restored port's MAC not stored"
 	start_vnetd
 	again "stored without a MAC, restarted, namespace made again"
+	# One whose namespace is missing at that start stores the MAC its
+	# pair is made with once the namespace appears.
+	stop_vnetd
+	sqlite3 "$T/state.db" "UPDATE ports SET conf = json_remove(conf, '$.mac') WHERE name = 'vv$S'" ||
+		fail "cannot edit the state file"
+	ip netns del "m$S"
+	start_vnetd
+	ip netns add "m$S" || fail "namespace again"
+	for _ in $(seq 100); do
+		[ "$(jget .state port show "vv$S")" = up ] && [ -n "$(mac)" ] && break
+		sleep 0.1
+	done
+	m0=$(mac)
+	[ -n "$m0" ] || fail "no pair once the namespace appeared"
+	[ "$(sqlite3 "$T/state.db" "SELECT json_extract(conf, '$.mac') FROM ports WHERE name = 'vv$S'")" = "$m0" ] ||
+		fail "MAC of a port restored without its namespace not stored"
+	stop_vnetd
+	start_vnetd
+	again "namespace missing at start, restarted, namespace made again"
 else
 	skip_part "stored without a MAC" "sqlite3 not installed"
 fi
