@@ -86,6 +86,16 @@ for _ in $(seq 30); do [ "$(lease_state "$UMAC")" = released ] && break; sleep 0
 kill $UPID
 log "udhcpc released"
 
+# dhcpcd ARP-probes the address it is offered for some 5 s before it takes
+# it: it starts obtaining its lease here, beside dhclient; checked below.
+client_ns p
+ln -sf "$T/p.env" "/tmp/vnet-dhcp-env.tp$S"
+mkdir -p "$T/dhcpcd"
+DPC="dhcpcd -4 -f /dev/null --script $D/dhcpcd.sh --noipv4ll --nohook resolv.conf
+	-o domain_name_servers -o domain_name -o interface_mtu"
+DHCP_ENV="$T/p.env" ip netns exec "p$S" $DPC -w -t 10 "tp$S" >"$T/p.log" 2>&1 &
+DPC_START=$!
+
 # --- dhclient: obtain, renew (the same address asked for again), release.
 client_ns c
 export DHCP_ENV="$T/c.env"
@@ -111,14 +121,9 @@ for _ in $(seq 30); do [ "$(lease_state "$CMAC")" = released ] && break; sleep 0
 [ "$(lease_state "$CMAC")" = released ] || fail "dhclient release not seen: $(vnetctl --json network show "$N" | jq -c .gateway_counters)"
 log "dhclient: $CIP with the configured options; asked again and got it; released"
 
-# --- dhcpcd: obtain, renew (-n), release (-k).
-client_ns p
+# --- dhcpcd: obtain (started above), renew (-n), release (-k).
 export DHCP_ENV="$T/p.env"
-ln -sf "$T/p.env" "/tmp/vnet-dhcp-env.tp$S"
-mkdir -p "$T/dhcpcd"
-DPC="dhcpcd -4 -f /dev/null --script $D/dhcpcd.sh --noipv4ll --nohook resolv.conf
-	-o domain_name_servers -o domain_name -o interface_mtu"
-ip netns exec "p$S" $DPC -w -t 10 "tp$S" >"$T/p.log" 2>&1 || fail "dhcpcd: $(cat "$T/p.log")"
+wait $DPC_START || fail "dhcpcd: $(cat "$T/p.log")"
 # dhcpcd renames its processes ("dhcpcd: IFACE [ip4]"): find them by that.
 PIDS="$PIDS $(pgrep -f "dhcpcd.*tp$S" | tr '\n' ' ')"
 expect "$T/p.env" router 10.214.0.1
