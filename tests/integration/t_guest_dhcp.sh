@@ -37,7 +37,7 @@ qemu-system-x86_64 -machine pc -m 256 -smp 1 -nographic -nodefaults \
 	-netdev vhost-user,id=n0,chardev=c0 \
 	-device virtio-net-pci,netdev=n0,mac=$MAC,vectors=0 >"$T/guest.log" 2>&1 &
 PIDS="$PIDS $!"
-for _ in $(seq 240); do grep -q VNET-RUN-EXIT "$T/guest.log" && break; sleep 1; done
+for _ in $(seq 1200); do grep -q VNET-RUN-EXIT "$T/guest.log" && break; sleep 0.2; done
 grep -q VNET-GUEST-UP "$T/guest.log" || fail "guest did not boot: $(tail -5 "$T/guest.log")"
 grep -q "VNET-DHCP-BOUND 10.218.0.50" "$T/guest.log" ||
 	fail "guest got no (or the wrong) lease: $(grep -i -E 'udhcpc|VNET' "$T/guest.log" | tail -5)"

@@ -66,16 +66,16 @@ qemu 01 "$T/g1.sock" "" vnet.ip=10.214.$N.11/24 \
 	"vnet.run=wget,-q,-O,/tmp/p,$U/page;md5sum,/tmp/p;wget,-q,-O,/dev/null,--post-file,/tmp/p,$U/up;echo,POSTED"
 qemu 02 "$T/g2.sock" ",guest_tso4=off,guest_tso6=off,guest_ecn=off" \
 	vnet.ip=10.214.$N.12/24 "vnet.run=wget,-q,-O,/tmp/p,$U/page;md5sum,/tmp/p"
-wait_for() { # FILE PATTERN SECONDS
-	for _ in $(seq "$3"); do
+wait_log() { # FILE PATTERN SECONDS
+	for _ in $(seq $(($3 * 5))); do
 		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 1
+		sleep 0.2
 	done
 	return 1
 }
-wait_for "$T/guest01.log" VNET-RUN-EXIT 150 ||
+wait_log "$T/guest01.log" VNET-RUN-EXIT 150 ||
 	fail "guest 1 did not finish: $(tail -5 "$T/guest01.log")"
-wait_for "$T/guest02.log" VNET-RUN-EXIT 60 ||
+wait_log "$T/guest02.log" VNET-RUN-EXIT 60 ||
 	fail "guest 2 did not finish: $(tail -5 "$T/guest02.log")"
 grep -q "^$want " "$T/guest01.log" ||
 	fail "guest 1 got a damaged page: $(grep -a /tmp/p "$T/guest01.log")"

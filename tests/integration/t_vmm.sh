@@ -94,10 +94,10 @@ log "guest 'fault': status $rc, $(tail -1 "$T/end.err")"
 	</dev/null >"$T/guest.out" 2>"$T/vmm.err" &
 VMM_PID=$!
 PIDS="$PIDS $VMM_PID"
-for _ in $(seq 300); do
+for _ in $(seq 1500); do
 	grep -q "serving ARP and ping\|FAIL" "$T/guest.out" && break
 	kill -0 $VMM_PID 2>/dev/null || break
-	sleep 0.5
+	sleep 0.1
 done
 tr -d '\r' <"$T/guest.out" | sed 's/^/    /'
 grep -q "DHCP lease $SUB\." "$T/guest.out" || fail "the guest got no lease"

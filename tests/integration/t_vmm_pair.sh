@@ -33,9 +33,9 @@ guest() { # NAME CMDLINE [NET-OPTIONS]
 	eval "PID_$1=$!"
 }
 wait_line() { # NAME REGEX
-	for _ in $(seq 240); do
+	for _ in $(seq 1200); do
 		grep -q "$2" "$T/$1.out" 2>/dev/null && return 0
-		sleep 0.5
+		sleep 0.1
 	done
 	tr -d '\r' <"$T/$1.out" | sed 's/^/    /'
 	fail "$1 never printed '$2'"
