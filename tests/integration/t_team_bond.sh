@@ -29,7 +29,7 @@ echo +eth1 >$B/slaves
 ip link set bond0 up
 ip addr add 10.234.0.2/24 dev bond0
 while true; do
-	sleep 2
+	sleep 0.5
 	echo BOND-BEGIN
 	cat /proc/net/bonding/bond0
 	echo BOND-END
