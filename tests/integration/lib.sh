@@ -219,6 +219,20 @@ wait_port() {
 	[ "$(jget '.state' port show "$1")" = "$2" ]
 }
 
+# wait_for SECONDS COMMAND...: run COMMAND every 0.1 s until it succeeds,
+# for at most SECONDS; true if it did.  For what can be polled, instead of
+# a fixed sleep.
+wait_for() {
+	_n=$(($1 * 10))
+	shift
+	while [ "$_n" -gt 0 ]; do
+		"$@" && return 0
+		_n=$((_n - 1))
+		[ "$_n" -gt 0 ] && sleep 0.1
+	done
+	return 1
+}
+
 # check_logs: no WARN/ERR lines except those matching $ALLOW_LOG.
 check_logs() {
 	bad=$(grep -E 'level=(warn|err)' "$T/vnetd.log" | grep -Ev "$ALLOW_LOG")

@@ -42,15 +42,22 @@ esac
 exit 0
 EOF
 chmod +x "$T/dhclient6.sh"
-# lease SECONDS: dhclient -6 in the client's namespace for up to SECONDS;
-# prints the lease's address, nothing when none came.
+lease_or_gone() { [ -s "$T/c.env" ] || ! kill -0 "$_dh" 2>/dev/null; }
+# lease SECONDS: dhclient -6 in the client's namespace until it has a
+# lease or gives up after SECONDS (its own timeout: without a lease it
+# exits then); prints the lease's address, nothing when none came.  With
+# -d dhclient stays in the foreground after its lease: it is ended then.
 lease() {
 	rm -f "$T/c.env" "$T/c.leases"
 	echo "timeout $1; retry 1;" >"$T/dhclient6.conf"
 	ip netns exec "c$S" timeout "$(($1 + 2))" \
 		dhclient -6 -1 -d -v -cf "$T/dhclient6.conf" \
 		-sf "$T/dhclient6.sh" -lf "$T/c.leases" -pf "$T/c.pid" \
-		"vc$S" >>"$T/dhclient.log" 2>&1
+		"vc$S" >>"$T/dhclient.log" 2>&1 &
+	_dh=$!
+	wait_for $(($1 + 2)) lease_or_gone
+	kill "$_dh" 2>/dev/null
+	wait "$_dh" 2>/dev/null
 	[ -f "$T/c.env" ] && sed -n 's/.*ip6=\([^ ]*\).*/\1/p' "$T/c.env" | head -n 1
 }
 drops() { jget '.counters.drops.dhcp_guard // 0' port show "vr$S"; }

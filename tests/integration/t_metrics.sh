@@ -116,10 +116,12 @@ scrape >/dev/null || fail "metrics blocked by a slow scraper"
 ms=$((($(date +%s%N) - t0) / 1000000))
 [ $ms -lt 2000 ] || fail "control socket took $ms ms beside a slow scraper"
 log "control socket and a second scrape answered in $ms ms beside a stalled scraper"
-sleep 6
-scrape >"$T/m3" || fail "third scrape"
-[ "$(value "$T/m3" 'vnet_metrics_connections_closed_total{reason="timeout"}')" -ge 1 ] ||
-	fail "stalled scraper not closed at its deadline"
+# timed_out: a scrape counts a connection closed at its deadline (5 s).
+timed_out() {
+	scrape >"$T/m3" || fail "third scrape"
+	[ "$(value "$T/m3" 'vnet_metrics_connections_closed_total{reason="timeout"}')" -ge 1 ]
+}
+wait_for 6 timed_out || fail "stalled scraper not closed at its deadline"
 kill "$slow" 2>/dev/null
 
 # A Unix socket works too.
@@ -142,7 +144,7 @@ time.sleep(30)
 ' "$MPORT" &
 holder=$!
 PIDS="$PIDS $holder"
-sleep 0.5
+wait_for 5 eval '[ -n "$(ss -Hltn "sport = :$MPORT")" ]' || fail "no holder of $MPORT"
 "$VNETD" --socket "$T/sock" --state "$T/state.db" --pidfile "$T/pid" \
 	--metrics "127.0.0.1:$MPORT" >"$T/inuse.log" 2>&1 &
 p=$!

@@ -56,17 +56,5 @@ fdb_port() {
 	bridge -n "up$S" fdb show br br0 | awk -v m="$1" '$1 == m { print $3 }'
 }
 
-# wait_for SECONDS COMMAND...: poll COMMAND every 100 ms until it succeeds.
-wait_for() {
-	n=$(($1 * 10))
-	shift
-	while [ $n -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
-
 # role_is DEV ROLE: the member has that role in team tm$S.
 role_is() { [ "$(member_role "$1")" = "$2" ]; }
