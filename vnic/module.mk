@@ -7,7 +7,8 @@ VNIC_SRCS += vnic/vnic_uring.c
 VNIC_SRCS += vnic/vnic_fast.c
 VNIC_ASM_OBJS := $(BUILD)/obj/vnic/vnic_fast_obj.o
 BPF_CLANG ?= clang
-BPF_CFLAGS := -O2 -g -target bpf -I/usr/include/$(shell gcc -dumpmachine) -Ivnic
+# -mcpu=v3: atomic fetch-and-add (learning's per-port count; Linux 5.12).
+BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -I/usr/include/$(shell gcc -dumpmachine) -Ivnic
 
 $(BUILD)/obj/vnic/veth_fast.bpf.o: vnic/veth_fast.bpf.c vnic/vnic_fast.h
 	@mkdir -p $(dir $@)

@@ -15,7 +15,8 @@
  * forwards them a second time.
  *
  * Learning is capped per port (fast_learned, recounted by vnetd once a
- * second) at the port's MAC limit.
+ * second) at the port's MAC limit; a MAC takes its place in the count
+ * with an atomic fetch-and-add before it is learnt (BPF v3, Linux 5.12).
  *
  * Trust: every byte of the frame comes from the namespace (untrusted).  The
  * headers are copied out with bpf_skb_load_bytes(), which fails on short
@@ -189,10 +190,17 @@ static __always_inline void learn(const struct vnic_fast_port *in,
 		__u32 limit =
 		    in->mac_limit ? in->mac_limit : VNIC_FAST_PORT_MACS;
 
-		if (!n || *n >= limit)
+		/* Take a place first, then look: two CPUs learning at once
+		 * each get their own count back, so no more than the limit
+		 * pass.  One over it gives its place back (vnetd's recount
+		 * may have overwritten the count meanwhile: it is set right
+		 * again at the next). */
+		if (!n)
 			return;
-		if (n)
-			__sync_fetch_and_add(n, 1);
+		if (__sync_fetch_and_add(n, 1) >= limit) {
+			__sync_fetch_and_add(n, (__u32)-1);
+			return;
+		}
 	}
 	ne.ifindex = ifindex;
 	ne.slot = in->slot;

@@ -47,11 +47,8 @@ flap() {
 
 # back: the port is up again within 7 s (the longest wait is 5 s).
 back() {
-	for i in $(seq 70); do
-		[ "$(jget '.state' port show "fa$S")" = up ] && return 0
-		sleep 0.1
-	done
-	fail "port not back after the loop: $(jget '.error' port show "fa$S")"
+	wait_port "fa$S" up 70 ||
+		fail "port not back after the loop: $(jget '.error' port show "fa$S")"
 }
 
 loads0=$(jget '.fast_path_loads' port show "fa$S")

@@ -35,14 +35,9 @@ gone() {
 # up_before MS WHAT: the port is up within MS ms (before its retry).
 up_before() {
 	t0=$(now_ms)
-	while [ $(($(now_ms) - t0)) -lt "$1" ]; do
-		[ "$(jget '.state' port show "na$S")" = up ] && {
-			log "$2: up after $(($(now_ms) - t0)) ms (retry was $1 ms away)"
-			return 0
-		}
-		sleep 0.05
-	done
-	fail "$2: port not up within $1 ms: $(jget '.error' port show "na$S")"
+	wait_port "na$S" up $(($1 / 100)) && [ $(($(now_ms) - t0)) -lt "$1" ] ||
+		fail "$2: port not up within $1 ms: $(jget '.error' port show "na$S")"
+	log "$2: up after $(($(now_ms) - t0)) ms (retry was $1 ms away)"
 }
 
 # The directory goes and comes back.

@@ -19,11 +19,7 @@ psocks() {
 n0=$(psocks)
 [ "$n0" -ge 1 ] || fail "no packet socket in vnetd"
 ip -n "a$S" link del "ka$S" || fail "del"
-for i in $(seq 50); do
-	[ "$(jget '.state' port show "ka$S")" = up ] && break
-	sleep 0.1
-done
-[ "$(jget '.state' port show "ka$S")" = up ] ||
+wait_port "ka$S" up 50 ||
 	fail "port not back: $(jget '.error' port show "ka$S")"
 grep -q "cannot leave the switch" "$T/vnetd.log" || fail "the hook did not fire"
 n1=$(psocks)

@@ -24,6 +24,7 @@
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <net/if.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -814,6 +815,88 @@ static void test_counted(void **state)
 	assert_int_equal(out.tx_bytes, len);
 }
 
+/* MACs of slot 0 in the fast path's table (the one maps_reset() put
+ * there included). */
+static unsigned slot0_macs(const struct fast *f)
+{
+	struct vnic_fast_key k, next, *prev = NULL;
+	struct vnic_fast_fdb e;
+	unsigned n = 0;
+
+	while (!bpf_map_get_next_key(f->fdb_fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (!bpf_map_lookup_elem(f->fdb_fd, &k, &e) &&
+		    e.ifindex == (__u32)f->in_ifindex)
+			n++;
+	}
+	return n;
+}
+
+struct learner {
+	unsigned id, frames;
+	bool ran;
+};
+
+/* Frames from @l->frames source MACs of its own, none seen before. */
+static void *learn_from(void *arg)
+{
+	struct learner *l = arg;
+	const struct spec plain = {.sport = 5000, .dport = 5001};
+	uint8_t buf[512];
+	uint32_t len = build(buf, sizeof(buf), &plain);
+
+	for (unsigned i = 0; i < l->frames; i++) {
+		struct bpf_test_run_opts o = {
+		    .sz = sizeof(o), .data_in = buf, .data_size_in = len};
+
+		buf[6 + 2] = (uint8_t)(0x10 + l->id);
+		pkt_put_be16(buf + 6 + 3, (uint16_t)(i >> 8));
+		buf[6 + 5] = (uint8_t)i;
+		if (bpf_prog_test_run_opts(fast.tc_fd, &o))
+			return NULL;
+	}
+	l->ran = true;
+	return NULL;
+}
+
+/* A port learns at most its MAC limit in the kernel: a MAC past it is
+ * neither put in the table nor left in the port's count, also when two
+ * CPUs learn on the port at once (each takes its place in the count
+ * before it looks). */
+static void test_learn_limit(void **state)
+{
+	struct vnic_fast_port in = {
+	    .net = NET, .enabled = 1, .slot = 0, .mtu = 1500, .mac_limit = 0};
+	__u32 key, slot = 0, count;
+	struct learner l[2] = {{.id = 0}, {.id = 1}};
+	pthread_t t[2];
+
+	need_bpf();
+	for (unsigned limit = 3; limit <= 3000; limit *= 1000) {
+		maps_reset(&fast);
+		in.mac_limit = limit;
+		key = (__u32)fast.in_ifindex;
+		assert_int_equal(
+		    bpf_map_update_elem(fast.ports_fd, &key, &in, 0), 0);
+		for (unsigned i = 0; i < 2; i++) {
+			l[i].frames = limit == 3 ? 4 : 2000;
+			l[i].ran = false;
+			assert_int_equal(
+			    pthread_create(&t[i], NULL, learn_from, &l[i]), 0);
+		}
+		for (unsigned i = 0; i < 2; i++) {
+			assert_int_equal(pthread_join(t[i], NULL), 0);
+			if (!l[i].ran)
+				skip();
+		}
+		assert_int_equal(
+		    bpf_map_lookup_elem(fast.learned_fd, &slot, &count), 0);
+		assert_int_equal(count, limit);
+		assert_int_equal(slot0_macs(&fast), limit + 1);
+	}
+}
+
 /* A plain UDP frame whose IPv4 datagram is @l3 bytes long, in @buf;
  * return its length. */
 static uint32_t build_sized(uint8_t *buf, size_t room, uint32_t l3)
@@ -989,6 +1072,7 @@ int main(void)
 	    cmocka_unit_test(test_mutated_ra),
 	    cmocka_unit_test(test_mutated_redirect4),
 	    cmocka_unit_test(test_counted),
+	    cmocka_unit_test(test_learn_limit),
 	    cmocka_unit_test(test_oversize_to_vnetd),
 	    cmocka_unit_test(test_gso_oversize_to_vnetd),
 	};
