@@ -148,7 +148,7 @@ f = [Ether(src="02:%02x:%02x:%02x:%02x:%02x" % tuple(random.randrange(256)
      for _ in range(40)]
 sendp(f, iface=sys.argv[1], verbose=False)' "va$S" 02:00:00:$X:00:0b \
 	10.241.$N.11 10.241.$N.12 || fail "scapy"
-sleep 0.5
+wait_for 2 eval '[ "$(jget .counters.drops.mac_limit port show "va$S")" -ge 30 ]'
 dropped=$(jget '.counters.drops.mac_limit' port show "va$S")
 log "sprayed 40 source MACs: $dropped frames dropped by vnetd's MAC limit"
 [ "$dropped" -ge 30 ] || fail "only $dropped sprayed frames reached vnetd's MAC limit"
