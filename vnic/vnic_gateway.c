@@ -77,6 +77,11 @@ static int64_t gw_now(const struct vnic_gateway *g)
 	return g->cfg.now ? g->cfg.now() : (int64_t)time(NULL);
 }
 
+static uint64_t gw_now_ns(const struct vnic_gateway *g)
+{
+	return g->cfg.now_ns ? g->cfg.now_ns() : now_ns();
+}
+
 static void gw_drop(struct vnic_gateway *g, enum vgw_drop d)
 {
 	g->st.drops[d]++;
@@ -92,7 +97,7 @@ static void gw_drop(struct vnic_gateway *g, enum vgw_drop d)
  */
 void vgw_arm(struct vnic_gateway *g)
 {
-	uint64_t now = now_ns(), due = UINT64_MAX;
+	uint64_t now = gw_now_ns(g), due = UINT64_MAX;
 
 	if (g->out[0].head != g->out[0].tail ||
 	    g->out[1].head != g->out[1].tail ||
@@ -538,7 +543,7 @@ static void probe_start(struct vnic_gateway *g, const struct dhcps_rx *rx,
 	}
 	p->used = true;
 	p->ip = ip;
-	p->deadline = now_ns() + (uint64_t)g->cfg.probe_ms * 1000000u;
+	p->deadline = gw_now_ns(g) + (uint64_t)g->cfg.probe_ms * 1000000u;
 	memcpy(p->mac, rx->src_mac, 6);
 	p->src_ip = rx->src_ip;
 	p->bcast = rx->bcast;
@@ -782,7 +787,7 @@ static int gw_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 		       struct pkt **pkts, unsigned n)
 {
 	struct vnic_gateway *g = to_gw(v);
-	uint64_t now = now_ns(), tick;
+	uint64_t now = gw_now_ns(g), tick;
 	unsigned got = 0;
 
 	if (atomic_load_explicit(&g->due, memory_order_acquire) > now)

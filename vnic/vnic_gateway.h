@@ -96,6 +96,8 @@ typedef void (*vgw_relay_cb)(void *arg, const struct vgw_dns_query *q);
  * @arg: passed to @commit and @relay
  * @probe_ms: how long an ARP probe waits for an answer, 0 for 1000
  * @now: the DHCP server's clock, seconds; NULL for time(NULL)
+ * @now_ns: the clock of probe deadlines and wake-ups, monotonic ns; NULL
+ *          for now_ns() (a test sets its own to control when probes end)
  */
 struct vgw_config {
 	uint32_t ip;
@@ -107,6 +109,7 @@ struct vgw_config {
 	void *arg;
 	unsigned probe_ms;
 	int64_t (*now)(void);
+	uint64_t (*now_ns)(void);
 };
 
 /**
