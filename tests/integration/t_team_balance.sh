@@ -29,10 +29,13 @@ count() {
 	n=$1 f=$2 secs=$3
 	shift 3
 	ip netns exec "$n" timeout "$secs" tcpdump -Q in -nli any "$f" \
-		>"$T/cap" 2>/dev/null &
+		>"$T/cap" 2>"$T/cap.err" &
 	cp=$!
-	sleep 0.5
+	wait_for 2 grep -q "listening on" "$T/cap.err"
 	"$@" >/dev/null 2>&1
+	# A copy the command's last frame made is captured by then.
+	sleep 0.3
+	kill "$cp" 2>/dev/null
 	wait "$cp"
 	cat "$T/cap" >>"$T/caps"
 	grep -c "echo request" "$T/cap"
