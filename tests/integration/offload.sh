@@ -17,7 +17,9 @@ with open(sys.argv[3], "wb") as f:
         f.write(d)' "$3" "$4" "$6" &
 	rpid=$!
 	PIDS="$PIDS $rpid"
-	sleep 0.5
+	_rns=$2 _rport=$4
+	wait_for 5 eval '[ -n "$(ip netns exec "$_rns" ss -Hltn "sport = :$_rport")" ]' ||
+		fail "no receiver on $3:$4"
 	ip netns exec "$1" $PY -c '
 import socket, sys
 s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=30)
