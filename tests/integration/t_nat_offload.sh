@@ -39,7 +39,8 @@ else:
 c.close()' $OUT "$1" "$([ "$1" = up ] && echo "$3" || echo "$2")" &
 	spid=$!
 	PIDS="$PIDS $spid"
-	sleep 0.5
+	wait_for 5 eval '[ -n "$(ip netns exec "o$S" ss -Hltn "sport = :5950")" ]' ||
+		fail "no server on $OUT:5950"
 	ip netns exec "a$S" $PY -c '
 import socket, sys
 s = socket.create_connection((sys.argv[1], 5950), timeout=30)
@@ -85,7 +86,8 @@ u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 u.bind((sys.argv[1], 5951)); u.settimeout(10)
 d, a = u.recvfrom(65535); u.sendto(d, a)' $OUT &
 PIDS="$PIDS $!"
-sleep 0.3
+wait_for 5 eval '[ -n "$(ip netns exec "o$S" ss -Hlun "sport = :5951")" ]' ||
+	fail "no UDP server on $OUT:5951"
 ip netns exec "a$S" $PY -c '
 import socket, sys
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.settimeout(5)
