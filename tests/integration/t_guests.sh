@@ -87,7 +87,7 @@ log "ping resumed after vnetd restarted: $(($(grep -c "from 10.212.0.12" "$T/gue
 for _ in $(seq 20); do
 	ping -c 1 -W 1 10.212.1.11 >/dev/null 2>&1 && break
 done
-ping -c 2 -W 2 10.212.1.11 >/dev/null || fail "client-mode port did not reconnect"
+ping -c 2 -i 0.2 -W 2 10.212.1.11 >/dev/null || fail "client-mode port did not reconnect"
 [ "$(jget .mode port show g1b)" = client ] || fail "g1b not in client mode"
 log "client-mode port reconnected to QEMU: host -> guest 1 ok"
 

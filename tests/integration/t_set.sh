@@ -26,7 +26,7 @@ vnetctl network set "st$S" --mtu 9000 | grep -q changed || fail "set mtu"
 [ "$(ip -n "a$S" -j link show "ta$S" | jq '.[0].mtu')" = 9000 ] || fail "tap MTU"
 [ "$(ip -j link show "h$S" | jq '.[0].mtu')" = 9000 ] || fail "host vNIC MTU"
 ip -n "b$S" link set "tb$S" mtu 9000
-ip netns exec "a$S" ping -c 2 -M do -s 8000 -W 2 10.211.0.12 >/dev/null ||
+ip netns exec "a$S" ping -c 2 -i 0.2 -M do -s 8000 -W 2 10.211.0.12 >/dev/null ||
 	fail "8000-byte ping after MTU 9000"
 wait $PING || true
 got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$T/ping1")

@@ -107,7 +107,7 @@ grep -q "ping $SUB.1 seq=.* reply" "$T/guest.out" ||
 grep -q "ping $SUB.200 seq=.* reply" "$T/guest.out" ||
 	fail "the guest's pings to the namespace host went unanswered"
 GIP=$(tr -d '\r' <"$T/guest.out" | sed -n "s/.*DHCP lease \($SUB\.[0-9]*\)\/.*/\1/p")
-ip netns exec "h$S" ping -c 2 -W 10 "$GIP" >"$T/ping.out" 2>&1 ||
+ip netns exec "h$S" ping -c 2 -i 0.2 -W 10 "$GIP" >"$T/ping.out" 2>&1 ||
 	{ cat "$T/ping.out"; fail "the host cannot ping the guest at $GIP"; }
 log "host pinged the guest at $GIP"
 
@@ -130,7 +130,7 @@ resumed() {
 	# the tap may be a new device: give it its address again if so
 	ip -n "h$S" addr replace "$SUB.200/24" dev "th$S"
 	ip -n "h$S" link set "th$S" up
-	ip netns exec "h$S" ping -c 2 -W 10 "$GIP" >"$T/ping.out" 2>&1 ||
+	ip netns exec "h$S" ping -c 2 -i 0.2 -W 10 "$GIP" >"$T/ping.out" 2>&1 ||
 		{ cat "$T/ping.out" "$T/vmm.err"; fail "no traffic after $2"; }
 }
 kill9_vnetd
