@@ -16,10 +16,11 @@ nat_setup 10.224.0 10.225.0 $VM
 pings "a$S" $OUT
 GWMAC=$(jget .gateway_mac network show "$L")
 NATMAC=$(jget .nat_mac network show "$L")
-ip netns exec "o$S" tcpdump -U -n -i "p$S" -w "$T/out.pcap" ip 2>/dev/null &
+ip netns exec "o$S" tcpdump -U -n -i "p$S" -w "$T/out.pcap" ip 2>"$T/td.err" &
 TD=$!
 PIDS="$PIDS $TD"
-sleep 1
+wait_for 10 grep -q "listening on" "$T/td.err" ||
+	fail "tcpdump did not start: $(cat "$T/td.err")"
 
 ip netns exec "a$S" "$PY" - "ta$S" "$GWMAC" $VM $OUT <<'PY' || fail "scapy (inside)"
 import sys
@@ -61,7 +62,13 @@ sendp(e / IP(src=out, dst=natip) / UDP(sport=9, dport=40123), iface=dev, verbose
 sendp(e / IP(src=vm, dst=natip) / UDP(sport=9, dport=40123), iface=dev, verbose=False)
 sendp(e / IP(src=out, dst=natip) / TCP(sport=80, dport=40124, flags="A"), iface=dev, verbose=False)
 PY
-sleep 0.5
+all_counted() {
+	vnetctl --json nat sessions "$L" | jq -e '.nats[0].drops as $d |
+		all("bad_ip_csum", "bad_ip", "truncated", "ttl", "bad_proto",
+		    "icmp_type", "bad_l4", "src_not_inside", "spoofed";
+		    ($d[.] // 0) >= 1) and ($d.no_mapping // 0) >= 2' >/dev/null
+}
+wait_for 5 all_counted
 drops=$(vnetctl --json nat sessions "$L" | jq -c '.nats[0].drops')
 log "drops: $drops"
 for r in bad_ip_csum bad_ip truncated ttl bad_proto icmp_type bad_l4 \
@@ -72,10 +79,17 @@ done
 [ "$(echo "$drops" | jq '.no_mapping // 0')" -ge 2 ] || fail "no_mapping not counted twice"
 # A good flow still goes through; nothing left with an inside source.
 pings "a$S" $OUT
-sleep 1.5 # tcpdump, on a loaded machine, reads its socket late
+# tcpdump, on a loaded machine, reads its socket late: wait until it has
+# written the good pings (sent after every bad packet).
+good() {
+	good=$(tcpdump -n -r "$T/out.pcap" "ether src $NATMAC" 2>/dev/null |
+		grep -c "$NATIP > $OUT: ICMP echo request")
+	[ "$good" -ge 1 ]
+}
+wait_for 5 good
 kill $TD 2>/dev/null
 wait $TD 2>/dev/null
-good=$(tcpdump -n -r "$T/out.pcap" "ether src $NATMAC" 2>/dev/null | grep -c "$NATIP > $OUT: ICMP echo request")
+good
 [ "$good" -ge 1 ] || fail "the capture missed the good pings ($good): $(tcpdump -e -n -r "$T/out.pcap" 2>&1 | tail -5)"
 # What the gateway sent (its MAC) never carries an inside address.
 leak=$(tcpdump -n -r "$T/out.pcap" "ether src $NATMAC" 2>/dev/null |
