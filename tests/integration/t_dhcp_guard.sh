@@ -59,9 +59,11 @@ log "3 leases from vnet (not .10); rogue blocked $g times; $conf probe conflict(
 vnetctl port set "tr$S" --dhcp-trusted >/dev/null || fail "set trusted"
 ip netns exec "c$S" timeout 10 tcpdump -n -c 1 -i "tc$S" \
 	"udp src port 67 and ether src $(ip -n "r$S" -j link show "tr$S" | jq -r '.[0].address')" \
-	>"$T/rogue.pcap.txt" 2>/dev/null &
+	>"$T/rogue.pcap.txt" 2>"$T/td.err" &
 TD=$!
-sleep 0.5
+PIDS="$PIDS $TD"
+wait_for 10 grep -q "listening on" "$T/td.err" ||
+	fail "tcpdump did not start: $(cat "$T/td.err")"
 take_lease >/dev/null
 wait $TD
 grep -q "BOOTP/DHCP, Reply" "$T/rogue.pcap.txt" ||
