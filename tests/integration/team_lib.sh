@@ -59,6 +59,12 @@ ping_wait() {
 		awk -F= -v n="$PING_N" '$2 <= n' | wc -l)))
 }
 
+# both_sent: each member of team tm$S sent at least 200 frames.
+both_sent() {
+	[ "$(jget '.member_list[0].counters.tx_packets' team show "tm$S")" -ge 200 ] &&
+		[ "$(jget '.member_list[1].counters.tx_packets' team show "tm$S")" -ge 200 ]
+}
+
 # fdb_port MAC: the bridge port the upstream switch has MAC on.
 fdb_port() {
 	bridge -n "up$S" fdb show br br0 | awk -v m="$1" '$1 == m { print $3 }'
