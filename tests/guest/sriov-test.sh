@@ -25,6 +25,17 @@ start() {
 }
 # vfline N: iproute2's line for VF N of the PF
 vfline() { iproute2-ip link show "$PF" | grep "^    vf $1 "; }
+# poll TENTHS CMD...: run CMD every 0.1 s until it succeeds, TENTHS times at most
+poll() {
+	_p=$1
+	shift
+	while [ "$_p" -gt 0 ]; do
+		"$@" && return 0
+		_p=$((_p - 1))
+		sleep 0.1
+	done
+	return 1
+}
 expect_err() { # expect_err TEXT CMD...: the command fails saying TEXT
 	what=$1
 	shift
@@ -47,7 +58,11 @@ start
 
 # ---- provisioning ----
 C sriov set-numvfs "$PF" 3 >/dev/null || bad "set-numvfs 3"
-sleep 1
+# igbvf binds the new VFs meanwhile
+vfs_bound() {
+	[ "$(C --json sriov list | jq "[.[] | select(.pf==\"$PF\") | .vfs[] | select(.driver==\"igbvf\")] | length")" = 3 ]
+}
+poll 50 vfs_bound
 [ "$(cat /sys/class/net/$PF/device/sriov_numvfs)" = 3 ] && ok "3 VFs created" || bad "numvfs is $(cat /sys/class/net/$PF/device/sriov_numvfs)"
 L=$(C --json sriov list)
 n=$(echo "$L" | jq "[.[] | select(.pf==\"$PF\") | .vfs[] | select(.driver==\"igbvf\" and .iommu_group != null and (.pci | test(\"^0000:\")))] | length")
@@ -151,7 +166,11 @@ iproute2-ip link set "$PF" vf 0 vlan 0 trust off
 iproute2-ip link set "$PF" vf "$vfa" vlan 7
 ip link set "$PF" down
 ip link set "$PF" up
-sleep 2
+reapplied() {
+	case $(vfline 0) in *"vlan 10,"*"trust on"*) ;; *) return 1 ;; esac
+	case $(vfline "$vfa") in *"vlan 42,"*) ;; *) return 1 ;; esac
+}
+poll 50 reapplied
 case $(vfline 0) in *"vlan 10,"*"trust on"*) ok "PF link event: VF 0 settings applied again" ;; *) bad "VF 0 after reset: $(vfline 0)" ;; esac
 case $(vfline "$vfa") in *"vlan 42,"*) ok "PF link event: VF $vfa (port $A) VLAN 42 applied again" ;; *) bad "VF $vfa after reset: $(vfline "$vfa")" ;; esac
 

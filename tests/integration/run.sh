@@ -4,7 +4,9 @@
 #
 # Tests run VNET_JOBS at a time (default: the number of CPUs).  A test whose
 # file holds the line "# vnet-test: alone" runs with no other test beside it:
-# QEMU guests, assertions on rates or timing, CPU-heavy peers.  Each test's
+# QEMU guests, assertions on rates or timing, CPU-heavy peers.  Tests
+# marked "# vnet-test: long" (about 8 s or more) start first, so the last
+# ones to end are short.  Each test's
 # output is kept in a file and printed in one piece when the test ends.
 # A test reports a skipped part (a missing tool) with skip_part (lib.sh);
 # each such part counts as one skip.  The last line is always
@@ -92,7 +94,7 @@ fi
 # reason; it is neither passed nor skipped.
 sanitizer=0
 case "$BUILD" in *asan* | *tsan*) [ $# = 0 ] && sanitizer=1 ;; esac
-alone=() shared=()
+alone=() shared=() long=()
 for t in "${tests[@]}"; do
 	why=$(sed -n 's/^# vnet-test: no-sanitizer //p' "$t")
 	if [ $sanitizer = 1 ] && [ -n "$why" ]; then
@@ -101,10 +103,13 @@ for t in "${tests[@]}"; do
 	fi
 	if grep -qx '# vnet-test: alone' "$t"; then
 		alone+=("$t")
+	elif grep -qx '# vnet-test: long' "$t"; then
+		long+=("$t")
 	else
 		shared+=("$t")
 	fi
 done
+shared=("${long[@]}" "${shared[@]}")
 t0=$SECONDS
 for t in "${shared[@]}"; do
 	while [ $running -ge "$JOBS" ]; do reap; done

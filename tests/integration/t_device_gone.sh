@@ -16,13 +16,11 @@ addr "b$S" "tb$S" 10.207.0.12/24
 addr "o$S" "p$S" 10.207.0.1/24
 pings "a$S" 10.207.0.1
 ip link del "u$S"
-sleep 1.5
-[ "$(jget .state port show "u$S")" = down ] ||
+wait_port "u$S" down 15 ||
 	fail "uplink state $(jget .state port show "u$S") after its device left"
 log "uplink marked down"
 ip -n "b$S" link del "tb$S"
-sleep 1.5
-[ "$(jget .state port show "tb$S")" = down ] || fail "tap not marked down"
+wait_port "tb$S" down 15 || fail "tap not marked down"
 log "tap marked down"
 ns "c$S"
 vnetctl port add "dg$S" --tap "tc$S" --netns "c$S" >/dev/null || fail c

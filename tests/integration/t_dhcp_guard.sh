@@ -30,7 +30,8 @@ ip netns exec "r$S" dnsmasq --no-daemon --conf-file=/dev/null --port=0 \
 	--log-facility=- --log-dhcp --no-ping \
 	>"$T/dnsmasq.log" 2>&1 &
 PIDS="$PIDS $!"
-sleep 0.5
+wait_for 5 eval '[ -n "$(ip netns exec "r$S" ss -Hlun "sport = :67")" ]' ||
+	fail "dnsmasq did not start: $(cat "$T/dnsmasq.log")"
 
 take_lease() { # -> ip=... router=... serverid=... of the client's lease
 	rm -f "$T/c.env"
@@ -59,11 +60,9 @@ log "3 leases from vnet (not .10); rogue blocked $g times; $conf probe conflict(
 vnetctl port set "tr$S" --dhcp-trusted >/dev/null || fail "set trusted"
 ip netns exec "c$S" timeout 10 tcpdump -n -c 1 -i "tc$S" \
 	"udp src port 67 and ether src $(ip -n "r$S" -j link show "tr$S" | jq -r '.[0].address')" \
-	>"$T/rogue.pcap.txt" 2>"$T/td.err" &
+	>"$T/rogue.pcap.txt" 2>"$T/rogue.err" &
 TD=$!
-PIDS="$PIDS $TD"
-wait_for 10 grep -q "listening on" "$T/td.err" ||
-	fail "tcpdump did not start: $(cat "$T/td.err")"
+wait_for 5 grep -q "listening on" "$T/rogue.err" || fail "tcpdump: $(cat "$T/rogue.err")"
 take_lease >/dev/null
 wait $TD
 grep -q "BOOTP/DHCP, Reply" "$T/rogue.pcap.txt" ||

@@ -22,7 +22,8 @@ head -c 2000000 /dev/urandom >"$T/blob"
 ip netns exec "o$S" python3 -m http.server 8080 --bind 10.203.0.1 \
 	--directory "$T" >/dev/null 2>&1 &
 PIDS="$PIDS $!"
-sleep 1
+wait_for 5 eval '[ -n "$(ip netns exec "o$S" ss -Hltn "sport = :8080")" ]' ||
+	fail "no web server on 10.203.0.1:8080"
 got=$(ip netns exec "a$S" timeout 20 python3 -c "
 import urllib.request
 print(len(urllib.request.urlopen('http://10.203.0.1:8080/blob').read()))")
@@ -35,7 +36,8 @@ s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(('10.203.0.1', 6767)); s.settimeout(10)
 d,a=s.recvfrom(2000); s.sendto(d[::-1], a)" &
 PIDS="$PIDS $!"
-sleep 0.5
+wait_for 5 eval '[ -n "$(ip netns exec "o$S" ss -Hlun "sport = :6767")" ]' ||
+	fail "no UDP server on 10.203.0.1:6767"
 ans=$(ip netns exec "a$S" python3 -c "
 import socket
 s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(5)

@@ -84,7 +84,9 @@ ip netns exec "b$S" ping -c 20 -i 0.05 -W 2 10.203.0.13 >/dev/null ||
 	fail "b cannot ping c"
 # LLDP to 01:80:c2:00:00:0e: never flooded, counted on its ingress port.
 send "b$S" "tb$S" 3 01:80:c2:00:00:0e 88cc >/dev/null || fail "lldp sender"
-sleep 0.5
+# Once the switch has counted the LLDP frames, a flood of them or of the
+# unicast before them would have reached a.
+wait_for 2 eval '[ "$(counter "tb$S" drops.reserved_mcast)" = 3 ]'
 after=$(counter "ta$S" tx_packets)
 [ "$after" = "$before" ] ||
 	fail "$((after - before)) frames between b and c flooded to a"

@@ -4,6 +4,7 @@
 # traceroute (the gateway is the first hop), a port forward (the VM sees the
 # real client), hairpin (a VM reaches another through the external address),
 # sessions and flush, and the refusals of bad settings.
+# vnet-test: long
 . "$(dirname "$0")/lib.sh"
 need_root
 ALLOW_LOG='external network .* deleted: NAT stops|NAT is off|NAT not started'

@@ -19,8 +19,7 @@ NATMAC=$(jget .nat_mac network show "$L")
 ip netns exec "o$S" tcpdump -U -n -i "p$S" -w "$T/out.pcap" ip 2>"$T/td.err" &
 TD=$!
 PIDS="$PIDS $TD"
-wait_for 10 grep -q "listening on" "$T/td.err" ||
-	fail "tcpdump did not start: $(cat "$T/td.err")"
+wait_for 5 grep -q "listening on" "$T/td.err" || fail "tcpdump: $(cat "$T/td.err")"
 
 ip netns exec "a$S" "$PY" - "ta$S" "$GWMAC" $VM $OUT <<'PY' || fail "scapy (inside)"
 import sys
@@ -62,13 +61,14 @@ sendp(e / IP(src=out, dst=natip) / UDP(sport=9, dport=40123), iface=dev, verbose
 sendp(e / IP(src=vm, dst=natip) / UDP(sport=9, dport=40123), iface=dev, verbose=False)
 sendp(e / IP(src=out, dst=natip) / TCP(sport=80, dport=40124, flags="A"), iface=dev, verbose=False)
 PY
+# all_counted: every kind of bad frame sent above is counted
 all_counted() {
-	vnetctl --json nat sessions "$L" | jq -e '.nats[0].drops as $d |
-		all("bad_ip_csum", "bad_ip", "truncated", "ttl", "bad_proto",
-		    "icmp_type", "bad_l4", "src_not_inside", "spoofed";
-		    ($d[.] // 0) >= 1) and ($d.no_mapping // 0) >= 2' >/dev/null
+	drops=$(vnetctl --json nat sessions "$L" | jq -c '.nats[0].drops')
+	echo "$drops" | jq -e '([.bad_ip_csum, .bad_ip, .truncated, .ttl, .bad_proto,
+		.icmp_type, .bad_l4, .src_not_inside, .spoofed | . // 0 | . >= 1] | all) and
+		(.no_mapping // 0) >= 2' >/dev/null
 }
-wait_for 5 all_counted
+wait_for 3 all_counted
 drops=$(vnetctl --json nat sessions "$L" | jq -c '.nats[0].drops')
 log "drops: $drops"
 for r in bad_ip_csum bad_ip truncated ttl bad_proto icmp_type bad_l4 \
@@ -79,17 +79,14 @@ done
 [ "$(echo "$drops" | jq '.no_mapping // 0')" -ge 2 ] || fail "no_mapping not counted twice"
 # A good flow still goes through; nothing left with an inside source.
 pings "a$S" $OUT
-# tcpdump, on a loaded machine, reads its socket late: wait until it has
-# written the good pings (sent after every bad packet).
-good() {
-	good=$(tcpdump -n -r "$T/out.pcap" "ether src $NATMAC" 2>/dev/null |
-		grep -c "$NATIP > $OUT: ICMP echo request")
-	[ "$good" -ge 1 ]
-}
-wait_for 5 good
+# good: how many of the good pings the capture holds (tcpdump, on a loaded
+# machine, reads its socket late; it writes in order, so what came before
+# them is in the file too by then)
+good() { tcpdump -n -r "$T/out.pcap" "ether src $NATMAC" 2>/dev/null | grep -c "$NATIP > $OUT: ICMP echo request"; }
+wait_for 3 eval '[ "$(good)" -ge 2 ]'
 kill $TD 2>/dev/null
 wait $TD 2>/dev/null
-good
+good=$(good)
 [ "$good" -ge 1 ] || fail "the capture missed the good pings ($good): $(tcpdump -e -n -r "$T/out.pcap" 2>&1 | tail -5)"
 # What the gateway sent (its MAC) never carries an inside address.
 leak=$(tcpdump -n -r "$T/out.pcap" "ether src $NATMAC" 2>/dev/null |

@@ -3,6 +3,7 @@
 # router, translates a VM's traffic to it, and renews (T1 of 3 s), each
 # time replacing the kept lease file by a rename; a restarted vnetd keeps
 # the address while it renews.
+# vnet-test: long
 . "$(dirname "$0")/lib.sh"
 need_root
 D=$(readlink -f "$(dirname "$0")/dhcp")

@@ -1,6 +1,7 @@
 # network set / port set: MTU, MAC aging, VLANs and host vNIC addresses
 # change on live objects without stopping traffic or restarting anything,
 # are stored, and what cannot change live is refused with a sentence.
+# vnet-test: long
 . "$(dirname "$0")/lib.sh"
 need_root
 start_vnetd
@@ -63,7 +64,7 @@ vnetctl port set "h$S" --addr 10.211.0.2/24 --addr fd11::2/64 >/dev/null ||
 ip -j addr show "h$S" | jq -e '[.[0].addr_info[].local] | index("10.211.0.2") and
 	index("fd11::2") and (index("10.211.0.1") | not)' >/dev/null ||
 	fail "addresses on device: $(ip -br addr show "h$S")"
-ip netns exec "a$S" ping -c 3 -W 1 10.211.0.2 >/dev/null ||
+ip netns exec "a$S" ping -c 3 -i 0.2 -W 1 10.211.0.2 >/dev/null ||
 	fail "a cannot reach the host vNIC's new address"
 log "host vNIC addresses changed live"
 

@@ -24,11 +24,11 @@ pings "a$S" 10.231.0.1
 [ "$(member_role ua$S)" = active ] || fail "ua$S is not active: $(member_role ua$S)"
 
 # Carrier failover under a 10 ms ping.
-ping_start 400
+ping_start 250
 sleep 1
 ip -n "up$S" link set "pa$S" down
 ping_wait
-log "carrier failover: $LOST of 400 lost"
+log "carrier failover: $LOST of 250 lost"
 [ "$LOST" -le 2 ] || fail "carrier failover lost $LOST packets (at most 2)"
 [ "$(member_role ub$S)" = active ] || fail "ub$S did not take over"
 jget '.history[-1].reason' team show "tm$S" | grep -q "carrier down" ||

@@ -25,11 +25,11 @@ replied() {
 wait_for 3 replied || fail "no ARP probe replies: $(jget .member_list team show "tm$S")"
 role_is "ua$S" active || fail "ua$S is not active: $(member_role ua$S)"
 
-ping_start 400
+ping_start 250
 sleep 1
 ip -n "up$S" link set "pa$S" nomaster
 ping_wait
-log "path cut one hop away: $LOST of 400 lost (probe every 50 ms)"
+log "path cut one hop away: $LOST of 250 lost (probe every 50 ms)"
 [ "$LOST" -le 17 ] || fail "lost $LOST packets (at most 17)"
 [ "$(member_role ua$S)" = path-down ] || fail "ua$S: $(member_role ua$S)"
 [ "$(member_role ub$S)" = active ] || fail "ub$S did not take over"

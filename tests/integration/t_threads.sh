@@ -83,6 +83,9 @@ done
 log "tap deleted under traffic: marked down"
 wait $b1 || fail "stream p failed: $(cat "$T/p.json")"
 wait $b2 || fail "stream q failed: $(cat "$T/q.json")"
+# The ping and stream r (its port gone) only load the switch while p and q
+# run: ended with them.
+kill $pinger $b3 2>/dev/null
 wait $pinger
 wait $b3
 cpu1=$(dp_ticks)

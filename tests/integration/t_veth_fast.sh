@@ -67,21 +67,23 @@ log "1504-byte datagrams: $((o1 - o0)) dropped as oversize, $((f1 - f0)) bytes o
 # sees and drops them; whole in b they would arrive as 4000-byte datagrams.
 ip -n "a$S" link set "va$S" mtu 9000
 o0=$(jget '.counters.drops.oversize' port show "va$S")
-rm -f "$T/gready"
+rm -f "$T/gready" "$T/gstop"
 ip netns exec "b$S" $PY -c '
-import socket, sys
+import os, socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((sys.argv[1], 5942))
 open(sys.argv[2], "w").close()
-s.settimeout(1.5)
-big = n = 0
-try:
-    while True:
-        n += 1
+# Until told to stop (the file GSTOP), or 1.5 s without a datagram.
+s.settimeout(0.1)
+big = n = idle = 0
+while idle < 15 and not os.path.exists(sys.argv[3]):
+    try:
         big += len(s.recv(65536)) > 1472
-except socket.timeout:
-    pass
-print(n - 1, big)' 10.241.$N.12 "$T/gready" >"$T/gout" &
+        n += 1
+        idle = 0
+    except socket.timeout:
+        idle += 1
+print(n, big)' 10.241.$N.12 "$T/gready" "$T/gstop" >"$T/gout" &
 rpid=$!
 PIDS="$PIDS $rpid"
 for _ in $(seq 50); do [ -e "$T/gready" ] && break; sleep 0.1; done
@@ -92,6 +94,10 @@ s.setsockopt(socket.SOL_UDP, 103, 4000)  # UDP_SEGMENT
 for _ in range(3):
     s.sendto(bytes(8000), (sys.argv[1], 5942))' 10.241.$N.12 ||
 	fail "UDP_SEGMENT send"
+# vnetd counts the three; whatever crossed beside them has arrived by then.
+wait_for 3 eval '[ $(($(jget .counters.drops.oversize port show "va$S") - o0)) -ge 3 ]'
+sleep 0.2
+touch "$T/gstop"
 wait "$rpid"
 read -r got big <"$T/gout" || fail "no receiver output"
 o1=$(jget '.counters.drops.oversize' port show "va$S")
@@ -148,7 +154,7 @@ f = [Ether(src="02:%02x:%02x:%02x:%02x:%02x" % tuple(random.randrange(256)
      for _ in range(40)]
 sendp(f, iface=sys.argv[1], verbose=False)' "va$S" 02:00:00:$X:00:0b \
 	10.241.$N.11 10.241.$N.12 || fail "scapy"
-sleep 0.5
+wait_for 2 eval '[ "$(jget .counters.drops.mac_limit port show "va$S")" -ge 30 ]'
 dropped=$(jget '.counters.drops.mac_limit' port show "va$S")
 log "sprayed 40 source MACs: $dropped frames dropped by vnetd's MAC limit"
 [ "$dropped" -ge 30 ] || fail "only $dropped sprayed frames reached vnetd's MAC limit"

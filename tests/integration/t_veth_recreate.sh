@@ -4,6 +4,7 @@
 # flows again with no vnetctl command.  The BPF object failing to load at
 # first (VNETD_FAST_FAIL_LOADS, a test hook) is retried: the ports forward
 # through vnetd meanwhile, "port show" says why, and the fast path comes on.
+# vnet-test: long
 . "$(dirname "$0")/lib.sh"
 need_root
 X=$(printf %02x "$N")

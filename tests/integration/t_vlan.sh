@@ -21,9 +21,9 @@ no_ping "a$S" 10.204.0.12
 no_ping "b$S" 10.204.0.13
 # The trunk sees broadcasts from both VLANs, tagged.
 ip netns exec "t$S" timeout 8 tcpdump -l -e -nn -i "tt$S" -c 4 vlan \
-	>"$T/trunk.txt" 2>/dev/null &
+	>"$T/trunk.txt" 2>"$T/trunk.err" &
 dump=$!
-sleep 1
+wait_for 5 grep -q "listening on" "$T/trunk.err" || fail "tcpdump: $(cat "$T/trunk.err")"
 ip netns exec "a$S" ping -c 2 -i 0.2 -W 1 10.204.0.99 >/dev/null 2>&1
 ip netns exec "b$S" ping -c 2 -i 0.2 -W 1 10.204.0.98 >/dev/null 2>&1
 wait $dump

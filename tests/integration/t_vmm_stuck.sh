@@ -21,7 +21,7 @@ vnetctl network create "$NET" --type internal --subnet "$SUB.0/24" --dhcp \
 	>/dev/null || fail "network create"
 
 "$VMM" run --kernel "$GUEST" --mem 32M --net "$NET,name=s$S" \
-	--socket "$T/sock" --cmdline "wait=8 count=1 serve=1" \
+	--socket "$T/sock" --cmdline "wait=5 count=1 serve=1" \
 	</dev/null >"$T/guest.out" 2>"$T/vmm.err" &
 VMM_PID=$!
 PIDS="$PIDS $VMM_PID"
