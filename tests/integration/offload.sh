@@ -4,22 +4,22 @@
 # connection from FROM-NS to a receiver in TO-NS that writes OUT; fail
 # unless OUT has FILE's md5.
 tcp_copy() {
-	rm -f "$T/tready"
 	ip netns exec "$2" $PY -c '
 import socket, sys
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(1); s.settimeout(30)
-open(sys.argv[4], "w").close()
 c, _ = s.accept(); c.settimeout(30)
 with open(sys.argv[3], "wb") as f:
     while True:
         d = c.recv(1 << 20)
         if not d: break
-        f.write(d)' "$3" "$4" "$6" "$T/tready" &
+        f.write(d)' "$3" "$4" "$6" &
 	rpid=$!
 	PIDS="$PIDS $rpid"
-	wait_for 10 test -e "$T/tready" || fail "the receiver in $2 did not start"
+	_rns=$2 _rport=$4
+	wait_for 5 eval '[ -n "$(ip netns exec "$_rns" ss -Hltn "sport = :$_rport")" ]' ||
+		fail "no receiver on $3:$4"
 	ip netns exec "$1" $PY -c '
 import socket, sys
 s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=30)

@@ -27,7 +27,6 @@ import socket, sys
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((sys.argv[1], 5950)); s.listen(1); s.settimeout(30)
-open(sys.argv[4], "w").close()
 c, _ = s.accept(); c.settimeout(30)
 if sys.argv[2] == "up":
     with open(sys.argv[3], "wb") as f:
@@ -37,11 +36,11 @@ if sys.argv[2] == "up":
             f.write(d)
 else:
     c.sendall(open(sys.argv[3], "rb").read())
-c.close()' $OUT "$1" "$([ "$1" = up ] && echo "$3" || echo "$2")" \
-		"$T/ready-$1" &
+c.close()' $OUT "$1" "$([ "$1" = up ] && echo "$3" || echo "$2")" &
 	spid=$!
 	PIDS="$PIDS $spid"
-	wait_for 10 test -e "$T/ready-$1" || fail "the outside's server did not start"
+	wait_for 5 eval '[ -n "$(ip netns exec "o$S" ss -Hltn "sport = :5950")" ]' ||
+		fail "no server on $OUT:5950"
 	ip netns exec "a$S" $PY -c '
 import socket, sys
 s = socket.create_connection((sys.argv[1], 5950), timeout=30)
@@ -85,10 +84,10 @@ ip netns exec "o$S" $PY -c '
 import socket, sys
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 u.bind((sys.argv[1], 5951)); u.settimeout(10)
-open(sys.argv[2], "w").close()
-d, a = u.recvfrom(65535); u.sendto(d, a)' $OUT "$T/ready-udp" &
+d, a = u.recvfrom(65535); u.sendto(d, a)' $OUT &
 PIDS="$PIDS $!"
-wait_for 10 test -e "$T/ready-udp" || fail "the outside's UDP echo did not start"
+wait_for 5 eval '[ -n "$(ip netns exec "o$S" ss -Hlun "sport = :5951")" ]' ||
+	fail "no UDP server on $OUT:5951"
 ip netns exec "a$S" $PY -c '
 import socket, sys
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.settimeout(5)
