@@ -3,7 +3,7 @@
 # has the same MAC in the namespace (guests' neighbours stay right).
 . "$(dirname "$0")/lib.sh"
 need_root
-ALLOW_LOG='port failed \(No such device\)|port is down: No such device|fast path'
+ALLOW_LOG='port failed \(No such device\)|fast path'
 start_vnetd
 ns "m$S"
 vnetctl network create "vm$S" --type internal >/dev/null || fail create
