@@ -261,8 +261,8 @@ void vswitch_run(struct vswitch *sw)
 
 		if (p && atomic_load(&p->broken) &&
 		    !atomic_exchange(&p->fault_seen, true)) {
-			vlog(VSWITCH, WARN, "%s: port is down: %s", p->name,
-			     strerror(-atomic_load(&p->fault_err)));
+			vlog(VSWITCH, WARN, "%s: port failed (%s), marked down",
+			     p->name, strerror(-atomic_load(&p->fault_err)));
 			fdb_flush_port(atomic_load(&p->net->fdb),
 				       (uint16_t)p->id);
 			/* Owners drop the fds too when they next wake; this

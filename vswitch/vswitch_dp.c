@@ -310,16 +310,15 @@ lookup:
 /* Mark a port broken.  Any thread may find out (a transmit fails on a
  * thread that does not own the port's receive side): each owner stops
  * polling its queues when it next sees the flag, and the control thread
- * reports the fault and, on deletion, releases everything. */
+ * logs the fault (once, in vswitch_run()) and, on deletion, releases
+ * everything.  The datapath itself does not log: one fault is one line. */
 static void port_fail(struct vsw_port *port, int err)
 {
-	bool was = atomic_exchange(&port->broken, true);
+	int none = 0;
 
-	if (was)
-		return;
-	atomic_store(&port->fault_err, err);
-	vlog_rl(VSWITCH, WARN, "%s: port failed (%s), marked down", port->name,
-		strerror(-err));
+	/* The first error stays: the flag is set after it. */
+	atomic_compare_exchange_strong(&port->fault_err, &none, err);
+	atomic_store(&port->broken, true);
 }
 
 /* Hand @n frames to port @o; every frame ends in one counter.  Return: how

@@ -17,8 +17,13 @@ BUILD=${BUILD:-build}
 VNETD=$(readlink -f "$BUILD/vnetd")
 VNETCTL_BIN=$(readlink -f "$BUILD/vnetctl")
 T=$(mktemp -d /tmp/vnet-it.XXXXXX)
-# Short unique suffix: device names are limited to 15 bytes.
+# Short unique suffix: device names are limited to 15 bytes.  Tests run
+# side by side draw it at random: a directory in /run reserves it (removed
+# at exit), so two tests never share one.
 S=$(od -An -N2 -tx2 /dev/urandom | tr -d ' ')
+while ! mkdir "/run/vnet-S.$S" 2>/dev/null && [ -w /run ]; do
+	S=$(od -An -N2 -tx2 /dev/urandom | tr -d ' ')
+done
 # Third octet for addresses the host namespace gets (10.2xx.$N.0/24): two
 # runs of one test at the same time (another checkout, another build) must
 # not both put 10.2xx.0.1 on the host.
@@ -128,6 +133,7 @@ cleanup() {
 		ip link del "$l" 2>/dev/null
 	done
 	rm -rf "$T"
+	rmdir "/run/vnet-S.$S" 2>/dev/null
 }
 trap cleanup EXIT
 

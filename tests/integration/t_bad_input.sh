@@ -29,8 +29,14 @@ sendp(Raw(bytes.fromhex('ffffffffffff' '010203040506') + os.urandom(80)), iface=
 # VID 4095 is reserved
 sendp(Ether(dst=bc, src=src) / Dot1Q(vlan=4095) / Raw(b'y' * 50), iface=i)
 PY
-sleep 0.5
 d() { jget ".counters.drops.$1" port show "ta$S"; }
+all_counted() {
+	for r in runt oversize bad_src_mac vlan_not_allowed; do
+		[ "$(jget ".counters.drops.$r // 0" port show "ta$S")" -ge 1 ] ||
+			return 1
+	done
+}
+wait_for 5 all_counted
 [ "$(d runt)" -ge 1 ] || fail "runt not counted"
 [ "$(d oversize)" -ge 1 ] || fail "oversize not counted"
 [ "$(d bad_src_mac)" -ge 1 ] || fail "bad source MAC not counted"

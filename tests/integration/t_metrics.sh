@@ -7,7 +7,8 @@
 need_root
 command -v curl >/dev/null || skip "curl not installed"
 # A free loopback port, chosen per run (two checkouts may test at once).
-MPORT=$((20000 + 0x$S % 20000))
+# Below the ephemeral ports (32768 on), which outgoing connections take.
+MPORT=$((20000 + 0x$S % 12000))
 start_vnetd --metrics "127.0.0.1:$MPORT"
 ns "a$S"
 ns "b$S"

@@ -11,7 +11,8 @@ ALLOW_LOG='external network .* deleted: NAT stops|NAT is off|NAT not started'
 D=$(readlink -f "$(dirname "$0")/dhcp")
 command -v busybox >/dev/null || skip "busybox (package busybox-static) not installed"
 command -v iperf3 >/dev/null || skip "iperf3 not installed"
-MPORT=$((20000 + 0x$S % 20000))
+# Below the ephemeral ports (32768 on), which outgoing connections take.
+MPORT=$((20000 + 0x$S % 12000))
 start_vnetd --metrics "127.0.0.1:$MPORT"
 X="ex$S" L="lb$S"
 OUT=10.216.0.1 NATIP=10.216.0.2

@@ -48,11 +48,12 @@ ip netns exec "o$S" "$PY" -c "
 import socket
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 u.bind(('$OUT', 9999))
+open('$T/ready', 'w').close()
 while True:
     d, a = u.recvfrom(2000)
     u.sendto(a[0].encode(), a)" &
 PIDS="$PIDS $!"
-sleep 0.3
+wait_for 10 test -e "$T/ready" || fail "the outside's echo server did not start"
 peer() {
 	ip netns exec "a$S" "$PY" -c "
 import socket

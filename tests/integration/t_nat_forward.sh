@@ -46,9 +46,13 @@ stop_vnetd
 rm -f "$T"/state.db* && cp "$T"/old/* "$T/" || fail "roll the store back"
 start_vnetd
 [ "$(jget ".nat | type" network show "$L")" = object ] || fail "NAT not back on"
-sleep 0.3 # the reconcile timer runs right after the start
-got=$(vnetctl --json nat sessions "$L" |
-	jq -r '.sessions[] | select(.kind == "forward" and .external_port == 801) | "\(.inside):\(.inside_port)"')
+# The reconcile timer runs right after the start.
+fwd801() {
+	got=$(vnetctl --json nat sessions "$L" |
+		jq -r '.sessions[] | select(.kind == "forward" and .external_port == 801) | "\(.inside):\(.inside_port)"')
+	[ "$got" = "10.227.0.11:80" ]
+}
+wait_for 5 fwd801
 [ "$got" = "10.227.0.11:80" ] ||
 	fail "tcp 801 goes to '$got' after the restore, not 10.227.0.11:80"
 log "a forward the store has with another target: restored to the store's"

@@ -34,7 +34,8 @@ log "super-frames passed whole to b: $whole"
 # only that it moves data and that counters show super-frames both ways.
 ip netns exec "b$S" iperf3 -s -1 -D -B 10.202.$N.12 -p 5902 >/dev/null ||
 	fail "iperf3 server"
-sleep 0.3
+wait_for 5 eval '[ -n "$(ip netns exec "b$S" ss -Hltn "sport = :5902")" ]' ||
+	fail "the iperf3 server does not listen"
 ip netns exec "a$S" iperf3 -c 10.202.$N.12 -p 5902 -t 2 -R -J >"$T/ip.json" ||
 	fail "iperf3 client"
 bps=$(jq '.end.sum_received.bits_per_second' "$T/ip.json")

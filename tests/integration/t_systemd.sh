@@ -89,7 +89,8 @@ pings "a$S" 10.204.$N.1
 log "kill -9 of pid $pid: restarted as pid $new, 1 network and 3 ports restored, guest pings"
 
 # /etc/default/vnetd adds options: metrics on loopback.
-MPORT=$((20000 + 0x$S % 20000))
+# Below the ephemeral ports (32768 on), which outgoing connections take.
+MPORT=$((20000 + 0x$S % 12000))
 echo "VNETD_OPTS=\"--metrics 127.0.0.1:$MPORT\"" >"$(ct_root)/etc/default/vnetd"
 ct systemctl restart vnetd || fail "restart with metrics"
 curl -sf --max-time 5 "http://127.0.0.1:$MPORT/metrics" | grep -q "^vnet_port_up{port=\"ta$S\"" ||
@@ -103,7 +104,8 @@ s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1]) + 1)); s.listen(1); time.sleep(60)
 ' "$MPORT" &
 PIDS="$PIDS $!"
-sleep 0.3
+wait_for 5 eval '[ -n "$(ss -Hltn "sport = :$((MPORT + 1))")" ]' ||
+	fail "no holder of $((MPORT + 1))"
 echo "VNETD_OPTS=\"--metrics 127.0.0.1:$((MPORT + 1))\"" >"$(ct_root)/etc/default/vnetd"
 ct systemctl stop vnetd
 ct systemctl reset-failed vnetd 2>/dev/null

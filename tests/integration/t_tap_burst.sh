@@ -75,8 +75,10 @@ for burst in (1, 2, 5, 31, 32, 33, 100, 1, 1, 64, 3, 200, 1):
     worst = max(worst, got[lone] - t0)
 print(f"  {seq} frames through, lone frame after a burst within "
       f"{worst * 1000:.1f} ms at worst")
-if worst > 0.1:
-    print("a lone frame took more than 100 ms")
+# Promptly: not with vnetd's next 1 s housekeeping tick (half a second
+# leaves room for a slow run beside other tests or under ASan).
+if worst > 0.5:
+    print("a lone frame took more than 500 ms")
     sys.exit(1)
 PY
 pass

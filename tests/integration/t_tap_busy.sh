@@ -42,22 +42,33 @@ for _ in $(seq 50); do
 done
 grep -q holding "$T/holder.out" || fail "holder: $(cat "$T/holder.out")"
 
-base=$(ms vnetctl status) || fail "status"
-base=${base%% *}
-if res=$(ms vnetctl port add "bz$S" --tap "tx$S"); then
-	fail "port add of a tap another process holds succeeded"
-fi
-took=${res%% *}
-log "port add refused in $took ms (vnetctl status: $base ms): ${res#* }"
-case "$res" in
-*"in use"*) ;;
-*) fail "the error does not say the tap is in use: ${res#* }" ;;
-esac
-[ $((took - base)) -lt 100 ] ||
-	fail "port add took $took ms for a busy tap (status $base ms)"
-res=$(ms vnetctl network list) || fail "network list"
-[ "${res%% *}" -lt $((base + 100)) ] ||
-	fail "vnetd answered the next request after ${res%% *} ms"
+# Timings beside other tests and under ASan vary by tens of milliseconds:
+# the better of two tries must stay well below the half second of retries
+# (10 ms apart) a busy tap would cost if vnetd waited for it.
+best="" next=""
+for try in 1 2; do
+	base=$(ms vnetctl status) || fail "status"
+	base=${base%% *}
+	if res=$(ms vnetctl port add "bz$S" --tap "tx$S"); then
+		fail "port add of a tap another process holds succeeded"
+	fi
+	took=${res%% *}
+	log "try $try: port add refused in $took ms (vnetctl status: $base ms):" \
+		"${res#* }"
+	case "$res" in
+	*"still after"*) fail "vnetd retried a busy tap: ${res#* }" ;;
+	*"in use"*) ;;
+	*) fail "the error does not say the tap is in use: ${res#* }" ;;
+	esac
+	[ -z "$best" ] || [ $((took - base)) -lt "$best" ] && best=$((took - base))
+	res=$(ms vnetctl network list) || fail "network list"
+	[ -z "$next" ] || [ $((${res%% *} - base)) -lt "$next" ] &&
+		next=$((${res%% *} - base))
+done
+[ "$best" -lt 400 ] ||
+	fail "port add took $best ms more than status for a busy tap (best of 2)"
+[ "$next" -lt 400 ] ||
+	fail "vnetd answered the next request $next ms later than status (best of 2)"
 [ "$(jget 'length' port list)" = 0 ] || fail "a refused port was kept"
 
 kill "$holder"

@@ -134,7 +134,8 @@ PY
 	sleep 0.5
 	ip -n "b$S" link del "tb$S" || fail "cannot delete tb$S"
 	wait "$spid"
-	sleep 0.3
+	not_up() { [ "$(jget .state port show "tb$S")" != up ]; }
+	wait_for 5 not_up
 	state=$(jget .state port show "tb$S")
 	[ "$state" != up ] || fail "tb$S still up after its device went"
 	# Each frame vnetd received went to the other tap once or was

@@ -84,12 +84,21 @@ s.send(bytes.fromhex('$HOST_MAC$VM_MAC'.replace(':', '')) + b'\x08\x00' + ip)
 	ip -n "a$S" neigh flush dev "ta$S"
 	ip netns exec "a$S" ping -6 -c 1 -W 2 "$HOST_LL%ta$S" >/dev/null ||
 		fail "no IPv6 ping to $HOST_LL"
-	ip netns exec "h$S" timeout 2 tcpdump -nli "hv$S" "arp or icmp6" \
-		>"$T/garp" 2>/dev/null &
-	PIDS="$PIDS $!"
-	sleep 0.5
+	ip netns exec "h$S" timeout 10 tcpdump -nli "hv$S" "arp or icmp6" \
+		>"$T/garp" 2>"$T/garp.err" &
+	td=$!
+	PIDS="$PIDS $td"
+	wait_for 10 grep -q "listening on" "$T/garp.err" ||
+		fail "tcpdump did not start: $(cat "$T/garp.err")"
 	ip -n "up$S" link set "pa$S" down
-	sleep 0.5
+	announced() {
+		grep -qE "(who-has|Announcement) $LEASE( tell $LEASE)?," "$T/garp" &&
+			grep -q "$VM_LL > ff02::1: ICMP6, neighbor advertisement" "$T/garp"
+	}
+	# Then a moment more for anything else the failover announces.
+	wait_for 5 announced && sleep 0.3
+	kill "$td" 2>/dev/null
+	wait "$td" 2>/dev/null
 	grep -E "(who-has|Announcement) $LEASE( tell $LEASE)?," "$T/garp" | grep -q . ||
 		fail "no gratuitous ARP for the lease $LEASE: $(cat "$T/garp")"
 	! grep -q "10.231.0.99" "$T/garp" ||

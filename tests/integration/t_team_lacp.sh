@@ -94,7 +94,7 @@ for p in range(40000, 40064):
     for _ in range(20):
         s.sendto(b'x' * 100, ('10.232.0.1', 9))
     s.close()" || fail "flows"
-sleep 0.3
+wait_for 5 both_sent
 txa=$(jget '.member_list[0].counters.tx_packets' team show "tm$S")
 txb=$(jget '.member_list[1].counters.tx_packets' team show "tm$S")
 log "64 flows: ua$S sent $txa frames, ub$S $txb"
@@ -118,12 +118,16 @@ log "member removed and added back: renegotiated"
 # member's detection is measured from: the team reports when each member's
 # last LACPDU arrived and when it timed out (its history), both from its
 # own clock.  Expiry may not come early (3000 ms at least) and is late only
-# by the control thread's timer dispatch (measured, at most 100 ms).  From
-# the moment the partner stopped it is 3000 ms minus the age of its last
-# LACPDU then (0 to 1000 ms at the fast rate) plus that same dispatch
-# delay, so the bound from the stop is 3000 ms plus the dispatch delay too:
-# when the partner stops just after sending, the standard itself says to
-# wait the full 3 s after that PDU.
+# by the control thread's timer dispatch (an exact timer for the earliest
+# expiry: some milliseconds, but beside other tests and under ASan a
+# stalled control thread has taken a few hundred): at most 3500 ms, half a
+# fast periodic time over the standard's 3 s, which still fails an expiry
+# counted from the next PDU expected (4 s) or at the slow rate (90 s).
+# From the moment the partner stopped it is 3000 ms minus the age of its
+# last LACPDU then (0 to 1000 ms at the fast rate) plus that same dispatch
+# delay, so the bound from the stop is 3500 ms too: when the partner
+# stops just after sending, the standard itself says to wait the full 3 s
+# after that PDU.
 t0=$(date +%s%3N)
 kill -STOP "$OVS_PID"
 none_distributing() { [ -z "$(distributing)" ]; }
@@ -143,10 +147,10 @@ for m in "ua$S" "ub$S"; do
 	ms=$((at - last))
 	log "$m: timed out $ms ms after its last LACPDU, $((at - t0)) ms after the partner stopped"
 	[ "$ms" -ge 3000 ] || fail "$m expired early: $ms ms after the last LACPDU"
-	[ "$ms" -le 3100 ] || fail "$m: detection took $ms ms after the last LACPDU (3 s at the fast rate)"
+	[ "$ms" -le 3500 ] || fail "$m: detection took $ms ms after the last LACPDU (3 s at the fast rate)"
 	[ $((at - t0)) -gt "$worst" ] && worst=$((at - t0))
 done
-[ "$worst" -le 3100 ] || fail "detection took $worst ms after the partner stopped"
+[ "$worst" -le 3500 ] || fail "detection took $worst ms after the partner stopped"
 wait_for 10 both_negotiated || fail "no renegotiation after the partner came back"
 pings "a$S" 10.232.0.1
 ovs-appctl -t "$O/vswitchd.ctl" exit 2>/dev/null

@@ -30,8 +30,10 @@ team_down() {
 	vnetctl network delete "ex$S" --force >/dev/null || fail "network delete"
 	vnetctl team delete "tm$S" >/dev/null || fail "team delete"
 }
-# tx_both WHAT: both members sent at least 200 frames.
+# tx_both WHAT: both members sent at least 200 frames (given up to 5 s to
+# count them).
 tx_both() {
+	wait_for 5 both_sent
 	txa=$(jget '.member_list[0].counters.tx_packets' team show "tm$S")
 	txb=$(jget '.member_list[1].counters.tx_packets' team show "tm$S")
 	log "$1: ua$S sent $txa frames, ub$S $txb"
@@ -52,7 +54,6 @@ for m in range(16):
     src = bytes([0x02, 0x54, 0, 0, 0x10, m])
     for _ in range(40):
         s.send(dst + src + b'\x88\xb6' + b'x' * 50)" || fail "MACs"
-sleep 0.3
 tx_both "balance-mac, 16 source MACs"
 team_down
 
@@ -92,7 +93,6 @@ for p in range(40000, 40064):
     for _ in range(20):
         s.sendto(b'x' * 100, ('10.231.0.1', 9))
     s.close()" || fail "flows"
-sleep 0.3
 tx_both "static l34, 64 flows"
 
 # The metrics endpoint has the team's state and per-member counters, the

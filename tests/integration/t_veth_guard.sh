@@ -34,6 +34,8 @@ sendp([Ether(src=sys.argv[2], dst=sys.argv[3]) /
       iface=sys.argv[1], verbose=False)' "va$S" "$1" 02:00:00:$X:00:0b "$2"
 }
 drops() { jget ".counters.drops.$1 // 0" port show "va$S"; }
+# grown REASON FROM N: a's drops for REASON are at least FROM + N.
+grown() { [ $(($(drops "$1") - $2)) -ge "$3" ]; }
 
 # The gateway quiet for longer than a fast-path mark lasts (2 s), then a
 # takes its MAC as source: the fast path must not learn it (vnetd drops
@@ -41,7 +43,7 @@ drops() { jget ".counters.drops.$1 // 0" port show "va$S"; }
 sleep 3
 p0=$(drops mac_pinned)
 spoof "$gw" 3 || fail "scapy"
-sleep 0.3
+wait_for 5 grown mac_pinned "$p0" 3
 ip netns exec "b$S" ping -c 3 -i 0.2 -W 1 10.243.$N.1 >/dev/null ||
 	fail "b lost the gateway after a sent from its MAC"
 p1=$(drops mac_pinned)
@@ -51,7 +53,7 @@ p1=$(drops mac_pinned)
 # path took would be hidden from vnetd, and not counted).
 z0=$(drops bad_src_mac)
 spoof 00:00:00:00:00:00 5 || fail "scapy"
-sleep 0.3
+wait_for 5 grown bad_src_mac "$z0" 5
 z1=$(drops bad_src_mac)
 [ $((z1 - z0)) -ge 5 ] || fail "bad_src_mac drops $z0 -> $z1, want 5 more"
 
@@ -67,7 +69,7 @@ sendp([Ether(src=sys.argv[3], dst=sys.argv[2]) / IP(src="10.243.0.11", dst="10.2
        UDP(sport=1234, dport=68) / (b"\x02" + bytes(299))] * 3,
       iface=sys.argv[1], verbose=False)' "va$S" 02:00:00:$X:00:0b "$amac" ||
 	fail "scapy"
-sleep 0.3
+wait_for 5 grown dhcp_guard "$g0" 3
 g1=$(drops dhcp_guard)
 [ $((g1 - g0)) -ge 3 ] || fail "dhcp_guard drops $g0 -> $g1, want 3 more: $(vnetctl --json port show "va$S" | jq -c .counters) $(vnetctl --json port show "vb$S" | jq -c .counters)"
 

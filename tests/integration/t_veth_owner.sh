@@ -16,7 +16,7 @@ ip -d link show "vh-w$S" | grep -q "alias vnet:w$S" ||
 
 # The namespace goes; another tool makes a veth named vh-wS.
 ip netns del "a$S"
-wait_port "w$S" down || fail "port not down"
+wait_port "w$S" down 100 || fail "port not down"
 veth "vh-w$S" "x$S"
 idx=$(cat /sys/class/net/vh-w$S/ifindex)
 # The port's retries (50 ms doubling) run meanwhile.

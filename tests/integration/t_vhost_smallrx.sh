@@ -17,7 +17,7 @@ ip -n "a$S" link set "ta$S" up
 "$PEER" smallrx "$T/v.sock" 3 >"$T/peer" 2>&1 &
 PPID_=$!
 PIDS="$PIDS $PPID_"
-sleep 1
+wait_port v up 50 || fail "the peer did not connect: $(cat "$T/peer")"
 ip netns exec "a$S" $PY -c "
 import socket
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)

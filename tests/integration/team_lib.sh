@@ -36,19 +36,33 @@ member_role() {
 		jq -r --arg m "$1" '.member_list[] | select(.name == $m) | .role'
 }
 
-# ping_start COUNT: ping the host every 10 ms in the background.
+# ping_start COUNT: ping the host every 10 ms in the background.  With a
+# deadline (-w) ping waits for COUNT replies (sending more requests if some
+# go unanswered) instead of giving up on the last ones 10 ms after sending
+# them: a reply that is only late is not counted lost.
 ping_start() {
-	ip netns exec "a$S" ping -n -q -c "$1" -i 0.01 -W 1 10.231.0.1 \
-		>"$T/ping.out" 2>&1 &
+	PING_N=$1
+	ip netns exec "a$S" ping -n -c "$1" -i 0.01 -W 1 -w $(($1 / 100 + 10)) \
+		10.231.0.1 >"$T/ping.out" 2>&1 &
 	PING_PID=$!
 	PIDS="$PIDS $PING_PID"
 }
 
-# ping_wait: wait for the background ping; LOST is the replies it missed.
+# ping_wait: wait for the background ping; LOST is how many of the first
+# COUNT requests got no reply (the extra ones -w sends are not counted).
 ping_wait() {
 	wait "$PING_PID"
-	LOST=$(awk '/packets transmitted/ { print $1 - $4 }' "$T/ping.out")
-	[ -n "$LOST" ] || fail "ping: $(cat "$T/ping.out")"
+	grep -q 'packets transmitted' "$T/ping.out" ||
+		fail "ping: $(tail -3 "$T/ping.out")"
+	LOST=$((PING_N - $(grep 'bytes from' "$T/ping.out" |
+		grep -o 'icmp_seq=[0-9]*' | sort -u |
+		awk -F= -v n="$PING_N" '$2 <= n' | wc -l)))
+}
+
+# both_sent: each member of team tm$S sent at least 200 frames.
+both_sent() {
+	[ "$(jget '.member_list[0].counters.tx_packets' team show "tm$S")" -ge 200 ] &&
+		[ "$(jget '.member_list[1].counters.tx_packets' team show "tm$S")" -ge 200 ]
 }
 
 # fdb_port MAC: the bridge port the upstream switch has MAC on.
