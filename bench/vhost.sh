@@ -20,6 +20,10 @@
 #   STEPS=1: also the rate in each second of every run ("steps")
 #   FE_HUGE=1: the driving testpmd's memory (the "guest" memory every switch
 #   reads and writes) in 2 MB hugepages instead of 4 KB pages
+#   C2C=1: `vnet-bench c2c` beside the runs: CPU 0 <-> 1's cache-line round
+#   trip each second, printed with each run ("c2c_ns"), and the rounds split
+#   by it in the summary (a virtual machine's vCPUs sharing an L3 or not:
+#   the rates of every switch follow it; docs/performance.md)
 # A comparison peer that is not installed is installed with apt-get
 # (BENCH_INSTALL=0: never); one that still cannot run is left out with the
 # missing package named, and a run that fails prints "failed", never 0.
@@ -173,6 +177,7 @@ drive() {
 		echo "show port stats all" >&3
 	fi
 	t1=$(date +%s.%N)
+	echo "$t0 $t1" >"$T/window"
 	[ -n "${STATS:-}" ] && sched_snap >"$T/sched1"
 	[ -n "${SNAP:-}" ] && $SNAP 1
 	sleep 1
@@ -325,6 +330,18 @@ run_loop() {
 	wait $pid 2>/dev/null
 }
 
+if [ "${C2C:-0}" = 1 ]; then
+	"$BUILD/vnet-bench" c2c --seconds 0 >"$T/c2c" &
+	PIDS="$PIDS $!"
+fi
+# c2c_of: the round trips measured within the last run's seconds, as JSON.
+c2c_of() {
+	[ "${C2C:-0}" = 1 ] && [ -s "$T/window" ] || return 0
+	awk 'NR == FNR { a = $1; b = $2; next }
+	     $1 >= a && $1 <= b { s = s (s == "" ? "" : ",") $2 }
+	     END { printf ",\"c2c_ns\":[%s]", s }' "$T/window" "$T/c2c"
+	rm -f "$T/window"
+}
 echo "vnet-bench vhost reference: testpmd io-fwd on core 0, switch on core 1"
 echo "commit $(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null), $(date -u +%Y-%m-%dT%H:%MZ), ${SECS}s per run, $ROUNDS rounds, front-end memory in $([ "${FE_HUGE:-0}" = 1 ] && echo "2 MB hugepages" || echo "4 KB pages")"
 for r in $(seq "$ROUNDS"); do
@@ -341,7 +358,7 @@ for r in $(seq "$ROUNDS"); do
 			steps=
 			[ -s "$T/steps" ] && steps=",\"steps\":[$(cat "$T/steps")]"
 			rm -f "$T/steps"
-			echo "{\"round\":$r,\"switch\":\"$sw\",\"size\":$size,\"mpps\":${mpps:-null}$steps}" |
+			echo "{\"round\":$r,\"switch\":\"$sw\",\"size\":$size,\"mpps\":${mpps:-null}$steps$(c2c_of)}" |
 				tee -a "$OUT"
 		done
 	done
@@ -368,4 +385,17 @@ for size in sizes:
             ratios.append(f"vnet/{other} {med['vnet'] / med[other]:.2f}x")
     cell = lambda m: f"{m:9.3f} Mpps" if m is not None else f"{'failed':>14}"
     print(f"{size:5} " + " ".join(cell(med[s]) for s in sws) + "   " + "  ".join(ratios))
+# With C2C=1: each run is "near" when most of its seconds saw a round trip
+# under 150 ns (the vCPUs share an L3), "far" when most saw more.
+far = lambda r: sum(v > 150 for v in r['c2c_ns']) * 2 > len(r['c2c_ns'])
+if rows and all(r.get('c2c_ns') for r in rows):
+    print("by placement (median Mpps, runs):")
+    for size in sizes:
+        for name, want in (("near", False), ("far", True)):
+            line = []
+            for s in sws:
+                v = [r['mpps'] for r in rows if r['size'] == size and r['switch'] == s
+                     and r['mpps'] is not None and far(r) == want]
+                line.append(f"{s} {statistics.median(v):.3f} ({len(v)})" if v else f"{s} - (0)")
+            print(f"{size:5} {name:4}  " + "   ".join(line))
 PY

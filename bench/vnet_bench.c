@@ -19,6 +19,11 @@
  *	CPU per frame at a fixed rate through vnetd's taps, or without --in
  *	through a Linux bridge of two taps (vnet_bench_evcpu.c).
  *
+ *   vnet-bench c2c [--seconds S]
+ *	Once a second, the cache-line round trip between CPUs 0 and 1 (where
+ *	the hypervisor put them; vnet_bench_c2c.c), for S seconds (0: until
+ *	killed).
+ *
  *   vnet-bench tso --in A.sock --out B.sock --pid PID [--size PAYLOAD]
  *                  [--cut] [--seconds S]
  *	TCP traffic as a guest with offloads sends it: A sends TCPv4 frames of
@@ -947,7 +952,8 @@ static void usage(void)
 	    "       vnet-bench evcpu --vhost-user --in A.sock --out B.sock\n"
 	    "                  [--pid PID] --rate FPS [--size BYTES] ...\n"
 	    "       (evcpu: --tick-us N, the generator's period, 100 by "
-	    "default)\n");
+	    "default)\n"
+	    "       vnet-bench c2c [--seconds S]\n");
 }
 
 int main(int argc, char **argv)
@@ -1080,6 +1086,8 @@ int main(int argc, char **argv)
 			o.label = "linux-bridge";
 		return run_bridge(&o);
 	}
+	if (!strcmp(argv[1], "c2c"))
+		return bench_c2c_run(&o);
 	if (!strcmp(argv[1], "evcpu")) {
 		if (!o.label)
 			o.label = o.in ? "vnet" : "linux-bridge";

@@ -19,5 +19,6 @@ struct opts {
 };
 
 int bench_evcpu_run(const struct opts *o);
+int bench_c2c_run(const struct opts *o);
 
 #endif
