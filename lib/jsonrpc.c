@@ -93,6 +93,18 @@ void jsonrpc_req_free(struct jsonrpc_req *req)
 }
 
 /**
+ * jsonrpc_set_u64() - set a counter in an object
+ * @obj: object
+ * @key: member name
+ * @value: the counter (JSON integers are signed 64-bit: values past
+ *         INT64_MAX read negative, which no counter reaches)
+ */
+void jsonrpc_set_u64(json_t *obj, const char *key, uint64_t value)
+{
+	json_object_set_new(obj, key, json_integer((json_int_t)value));
+}
+
+/**
  * jsonrpc_result() - a success response
  * @id: request id (borrowed)
  * @result: result (stolen); NULL becomes null

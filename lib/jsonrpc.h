@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define JSONRPC_PARSE_ERROR	 -32700
 #define JSONRPC_INVALID_REQUEST	 -32600
@@ -42,6 +43,7 @@ json_t *jsonrpc_error(json_t *id, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 json_t *jsonrpc_request(const char *method, json_t *params, long id);
 int jsonrpc_code_from_errno(int err);
+void jsonrpc_set_u64(json_t *obj, const char *key, uint64_t value);
 
 int jsonrpc_connect(const char *path);
 

@@ -1014,26 +1014,17 @@ static json_t *counters(struct vnetd_nat *n)
 	json_object_set_new(o, "router",
 			    st.lease.router ? ip_json(st.lease.router)
 					    : json_null());
-	json_object_set_new(o, "bytes_out",
-			    json_integer((json_int_t)ns.bytes_out));
-	json_object_set_new(o, "bytes_in",
-			    json_integer((json_int_t)ns.bytes_in));
-	json_object_set_new(
-	    o, "exhausted",
-	    json_integer((json_int_t)(ns.drops[NAT_DROP_PORTS_EXHAUSTED] +
-				      ns.drops[NAT_DROP_TABLE_FULL])));
-	json_object_set_new(o, "dhcp_acks",
-			    json_integer((json_int_t)st.dhcp_acks));
-	json_object_set_new(o, "dhcp_sent",
-			    json_integer((json_int_t)st.dhcp_sent));
-	json_object_set_new(o, "arp_requests",
-			    json_integer((json_int_t)st.arp_requests));
-	json_object_set_new(o, "echo_replies",
-			    json_integer((json_int_t)st.echo_replies));
-	json_object_set_new(o, "superframes",
-			    json_integer((json_int_t)st.superframes));
-	json_object_set_new(o, "fragmented",
-			    json_integer((json_int_t)st.fragmented));
+	jsonrpc_set_u64(o, "bytes_out", ns.bytes_out);
+	jsonrpc_set_u64(o, "bytes_in", ns.bytes_in);
+	jsonrpc_set_u64(o, "exhausted",
+			ns.drops[NAT_DROP_PORTS_EXHAUSTED] +
+			    ns.drops[NAT_DROP_TABLE_FULL]);
+	jsonrpc_set_u64(o, "dhcp_acks", st.dhcp_acks);
+	jsonrpc_set_u64(o, "dhcp_sent", st.dhcp_sent);
+	jsonrpc_set_u64(o, "arp_requests", st.arp_requests);
+	jsonrpc_set_u64(o, "echo_replies", st.echo_replies);
+	jsonrpc_set_u64(o, "superframes", st.superframes);
+	jsonrpc_set_u64(o, "fragmented", st.fragmented);
 	json_object_set_new(o, "superframes_whole",
 			    json_pack("{s:I,s:I}", "inside",
 				      (json_int_t)st.sf_whole[0], "outside",
@@ -1094,14 +1085,10 @@ static void session_row(const struct nat_session_info *si, void *arg)
 	json_object_set_new(
 	    o, "expires_in",
 	    json_integer(si->expires ? (json_int_t)(si->expires - c->now) : 0));
-	json_object_set_new(o, "packets_out",
-			    json_integer((json_int_t)si->pkts_out));
-	json_object_set_new(o, "bytes_out",
-			    json_integer((json_int_t)si->bytes_out));
-	json_object_set_new(o, "packets_in",
-			    json_integer((json_int_t)si->pkts_in));
-	json_object_set_new(o, "bytes_in",
-			    json_integer((json_int_t)si->bytes_in));
+	jsonrpc_set_u64(o, "packets_out", si->pkts_out);
+	jsonrpc_set_u64(o, "bytes_out", si->bytes_out);
+	jsonrpc_set_u64(o, "packets_in", si->pkts_in);
+	jsonrpc_set_u64(o, "bytes_in", si->bytes_in);
 	json_array_append_new(c->arr, o);
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../lib/jsonrpc.h"
 #include "vnic_provider.h"
 
 static const struct {
@@ -317,14 +318,11 @@ void vnic_describe_from(const struct vnic *v, const struct vnic_counters *base,
 	vnic_counters(v, &c);
 	if (base)
 		vnic_counters_add(&c, base);
-	json_object_set_new(obj, "superframes_cut",
-			    json_integer((json_int_t)c.superframes_cut));
-	json_object_set_new(obj, "checksums_completed",
-			    json_integer((json_int_t)c.checksums_completed));
-	json_object_set_new(obj, "superframes_sent_whole",
-			    json_integer((json_int_t)c.superframes_sent_whole));
-	json_object_set_new(obj, "superframes_segmented",
-			    json_integer((json_int_t)c.superframes_segmented));
+	jsonrpc_set_u64(obj, "superframes_cut", c.superframes_cut);
+	jsonrpc_set_u64(obj, "checksums_completed", c.checksums_completed);
+	jsonrpc_set_u64(obj, "superframes_sent_whole",
+			c.superframes_sent_whole);
+	jsonrpc_set_u64(obj, "superframes_segmented", c.superframes_segmented);
 	if (v->ops->describe)
 		v->ops->describe(v, obj);
 }
