@@ -190,12 +190,14 @@ static __always_inline void learn(const struct vnic_fast_port *in,
 		__u32 limit =
 		    in->mac_limit ? in->mac_limit : VNIC_FAST_PORT_MACS;
 
-		/* Take a place first, then look: two CPUs learning at once
-		 * each get their own count back, so no more than the limit
-		 * pass.  One over it gives its place back (vnetd's recount
-		 * may have overwritten the count meanwhile: it is set right
-		 * again at the next). */
-		if (!n)
+		/* A port at its limit stops here on a plain read: a
+		 * namespace spraying MACs costs no atomic per frame.  Below
+		 * it, take a place first, then look: two CPUs learning at
+		 * once each get their own count back, so no more than the
+		 * limit pass.  One over it gives its place back (vnetd's
+		 * recount may have overwritten the count meanwhile: it is
+		 * set right again at the next). */
+		if (!n || *n >= limit)
 			return;
 		if (__sync_fetch_and_add(n, 1) >= limit) {
 			__sync_fetch_and_add(n, (__u32)-1);
