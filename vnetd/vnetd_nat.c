@@ -145,13 +145,15 @@ void vnetd_nat_unset(json_t *conf)
 int vnetd_nat_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 		    struct vnetd_err *e)
 {
-	const char *via = jstr(conf, "nat_via"), *addr;
+	const char *via = jstr(conf, "nat_via"), *addr,
+		   *name = jstr(conf, "name");
 	json_t *ext;
 	uint32_t ip, net = 0, mask = 0;
 	unsigned prefix, plen = 0, sessions = juint(conf, "nat_sessions");
+	unsigned fwds = fwd_count(v, name);
 
 	sessions = sessions ? sessions : NAT_DEFAULT_SESSIONS;
-	if (!via && fwd_count(v, jstr(conf, "name"))) {
+	if (!via && fwds) {
 		/* NAT turned off (--no-nat, --no-subnet) would leave its
 		 * forwards behind, to be applied to whatever subnet and
 		 * external network come next. */
@@ -160,8 +162,7 @@ int vnetd_nat_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 		    "network '%s' has %u NAT forward(s), which need "
 		    "NAT: remove them first (vnetctl nat forward list "
 		    "%s; vnetctl nat forward del %s PROTO PORT)",
-		    jstr(conf, "name"), fwd_count(v, jstr(conf, "name")),
-		    jstr(conf, "name"), jstr(conf, "name"));
+		    name, fwds, name, name);
 		return -EINVAL;
 	}
 	if (!via) {
@@ -222,13 +223,11 @@ int vnetd_nat_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 			      addr);
 		return -EINVAL;
 	}
-	if (fwd_count(v, jstr(conf, "name")) > NAT_FORWARDS_MAX(sessions)) {
+	if (fwds > NAT_FORWARDS_MAX(sessions)) {
 		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
 			      "nat_sessions %u holds at most %u forwards (a "
 			      "quarter of the table) and network '%s' has %u",
-			      sessions, NAT_FORWARDS_MAX(sessions),
-			      jstr(conf, "name"),
-			      fwd_count(v, jstr(conf, "name")));
+			      sessions, NAT_FORWARDS_MAX(sessions), name, fwds);
 		return -EINVAL;
 	}
 	if (!jstr(conf, "nat_mac")) {

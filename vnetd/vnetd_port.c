@@ -538,10 +538,8 @@ static void stats_add(struct vsw_port_stats *to,
 		to->drops[i] += from->drops[i];
 }
 
-/* Take switch port p->id out of the switch; what it counted stays with the
- * port (p->carried, p->carried_vnic, p->carried_backend).  Return: 0 (p->id
- * now -1), or
- * -errno: it stays there as it was, p->id kept and p->stuck set. */
+/* What a leaving switch port counted stays with the port (p->carried,
+ * p->carried_vnic, p->carried_backend). */
 static void port_last(struct vnic *v, const struct vsw_port_stats *st,
 		      void *arg)
 {
@@ -555,8 +553,10 @@ static void port_last(struct vnic *v, const struct vsw_port_stats *st,
 	vnic_counters_add(&p->carried_backend, &bc);
 }
 
-/* The counts are taken once no datapath thread is in the port any more
- * (port_last()): none is lost between a read and the port leaving. */
+/* Take switch port p->id out of the switch, its counts taken once no
+ * datapath thread is in it any more (port_last()): none is lost between a
+ * read and the port leaving.  Return: 0 (p->id now -1), or -errno: it
+ * stays there as it was, p->id kept and p->stuck set. */
 static int port_leave(struct vnetd *d, struct vnetd_port *p)
 {
 	int ret;
