@@ -49,6 +49,7 @@
  * @mac_limit: the port's MAC limit, as programmed
  * @mtu: its network's MTU, as programmed
  * @macs: MACs of the port counted in this run of the job
+ * @learned: the program's count of them when this run began
  * @trunk: a trunk port, which stays off the fast path
  * @ifindex: host end
  * @rx_fd: the port's packet socket (its filter hides what the program took)
@@ -63,6 +64,7 @@ struct fast_slot {
 	unsigned mac_limit;
 	unsigned mtu;
 	unsigned macs;
+	unsigned learned;
 	int ifindex;
 	int rx_fd;
 	int link_fd;
@@ -210,6 +212,7 @@ static void fast_job(struct vtimer *t, void *arg)
 			continue;
 		nets[s->net] = true;
 		s->macs = 0;
+		s->learned = vnic_fast_learned_get(fp->f, i);
 		up = vswitch_port_up(d->sw, s->sw_port);
 		limit = vswitch_port_mac_limit(d->sw, s->sw_port);
 		if (up == s->enabled && limit == s->mac_limit)
@@ -224,9 +227,13 @@ static void fast_job(struct vtimer *t, void *arg)
 		if (nets[c.net])
 			(void)vswitch_fdb_dump(d->sw, (int)c.net, mark_cb, &c);
 	(void)vnic_fast_fdb_foreach(fp->f, age_cb, &c);
+	/* Each count moves by what the walk found against what it was
+	 * before the walk: places the program took during the walk for
+	 * MACs the walk did not see yet stay taken. */
 	for (unsigned i = 0; i < VNIC_FAST_PORTS; i++)
 		if (fp->slots[i].used && fp->slots[i].attached)
-			vnic_fast_learned_set(fp->f, i, fp->slots[i].macs);
+			vnic_fast_learned_fix(fp->f, i, fp->slots[i].learned,
+					      fp->slots[i].macs);
 	if (vtimer_arm(d->timers, t, FAST_JOB_MS))
 		vlog(MAIN, ERR, "fast path: cannot schedule its MAC aging");
 }

@@ -16,7 +16,8 @@
  *
  * Learning is capped per port (fast_learned, recounted by vnetd once a
  * second) at the port's MAC limit; a MAC takes its place in the count
- * with an atomic fetch-and-add before it is learnt (BPF v3, Linux 5.12).
+ * with an atomic compare-and-swap before it is learnt (BPF v3, Linux
+ * 5.12).
  *
  * Trust: every byte of the frame comes from the namespace (untrusted).  The
  * headers are copied out with bpf_skb_load_bytes(), which fails on short
@@ -56,9 +57,12 @@ struct {
 	__type(value, struct vnic_fast_stats);
 } fast_stats SEC(".maps");
 
-/* MACs the program learnt per port slot since vnetd last counted them. */
+/* MACs learnt per port slot: the program adds the ones it learns, vnetd
+ * corrects the count once a second by what it finds in fast_fdb (an
+ * atomic add on its mapping of the array, never a store). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, VNIC_FAST_PORTS);
 	__type(key, __u32);
 	__type(value, __u32);
@@ -81,6 +85,7 @@ struct hdrs {
 #define DHCP6_CLIENT  546
 #define DHCP6_SERVER  547
 #define ICMP_REDIRECT 5
+#define LEARN_TRIES   4 /* compare-and-swaps on a port's MAC count */
 
 /* Frames a guard in vnetd must see: DHCP server messages (IPv4 UDP from
  * port 67 or to port 68, and UDP fragments; IPv6 UDP from port 547 or to
@@ -198,19 +203,32 @@ static __always_inline void learn(const struct vnic_fast_port *in,
 		      *n = bpf_map_lookup_elem(&fast_learned, &slot);
 		__u32 limit =
 		    in->mac_limit ? in->mac_limit : VNIC_FAST_PORT_MACS;
+		__u32 seen;
 
 		/* A port at its limit stops here on a plain read: a
 		 * namespace spraying MACs costs no atomic per frame.  Below
-		 * it, take a place first, then look: two CPUs learning at
-		 * once each get their own count back, so no more than the
-		 * limit pass.  One over it gives its place back (vnetd's
-		 * recount may have overwritten the count meanwhile: it is
-		 * set right again at the next). */
-		if (!n || *n >= limit)
+		 * it, take a place with a compare-and-swap from the count
+		 * just read: two CPUs learning at once never pass the limit
+		 * together, and no place is taken over it, so none is given
+		 * back (a give-back could undo vnetd's recount, or wrap a
+		 * count it had just lowered).  A count that changed
+		 * meanwhile (another CPU, the recount) is read again, a few
+		 * times; then this frame learns nothing (vnetd's path
+		 * forwards it) and the next tries again. */
+		if (!n)
 			return;
-		if (__sync_fetch_and_add(n, 1) >= limit) {
-			__sync_fetch_and_add(n, (__u32)-1);
-			return;
+		seen = *n;
+		for (int i = 0; i < LEARN_TRIES; i++) {
+			__u32 was;
+
+			if (seen >= limit)
+				return;
+			was = __sync_val_compare_and_swap(n, seen, seen + 1);
+			if (was == seen)
+				break;
+			seen = was;
+			if (i == LEARN_TRIES - 1)
+				return;
 		}
 	}
 	ne.ifindex = ifindex;

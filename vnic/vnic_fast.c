@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,12 +50,16 @@ extern const uint64_t vnic_fast_obj_size;
  * @ports_fd: map of fast ports by host-end ifindex
  * @stats_fd: per-CPU counters by slot
  * @learned_fd: MACs learnt per slot
+ * @learned: the same, mapped (vnetd's recount adds to it atomically)
+ * @learned_size: bytes mapped
  * @ncpus: possible CPUs (entries of a per-CPU value)
  */
 struct vnic_fast {
 	struct bpf_object *obj;
 	int tc_fd, sock_fd;
 	int fdb_fd, ports_fd, stats_fd, learned_fd;
+	__u32 *learned;
+	size_t learned_size;
 	int ncpus;
 	/* A map of maps nothing reads: updating it returns after an RCU
 	 * grace period (the kernel waits for every BPF program running at
@@ -153,6 +158,26 @@ static bool load_fails_on_purpose(void)
 		return false;
 	failed++;
 	return true;
+}
+
+/* Map fast_learned (BPF_F_MMAPABLE) into vnetd: the recount adds to a
+ * count with the same atomic operation the program takes a place with. */
+static int learned_map(struct vnic_fast *f)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t size = VNIC_FAST_PORTS * sizeof(__u32);
+	void *p;
+
+	if (page <= 0)
+		return -EINVAL;
+	f->learned_size =
+	    (size + (size_t)page - 1) / (size_t)page * (size_t)page;
+	p = mmap(NULL, f->learned_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 f->learned_fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	f->learned = p;
+	return 0;
 }
 
 /* The map of maps behind fast_sync(): one array of one entry, the value
@@ -255,10 +280,17 @@ int vnic_fast_open(struct vnic_fast **out, char *err, size_t errlen)
 			 strerror(-ret));
 		goto fail;
 	}
+	ret = learned_map(f);
+	if (ret) {
+		snprintf(err, errlen, "cannot map the learning counts: %s",
+			 strerror(-ret));
+		goto fail;
+	}
 	ret = sync_open(f);
 	if (ret) {
 		snprintf(err, errlen, "cannot create the BPF map of maps: %s",
 			 strerror(-ret));
+		munmap(f->learned, f->learned_size);
 		goto fail;
 	}
 	*out = f;
@@ -280,6 +312,7 @@ void vnic_fast_close(struct vnic_fast *f)
 		return;
 	close(f->sync_fd);
 	close(f->sync_inner_fd);
+	munmap(f->learned, f->learned_size);
 	bpf_object__close(f->obj);
 	free(f);
 }
@@ -548,15 +581,53 @@ void vnic_fast_stats_clear(struct vnic_fast *f, unsigned slot)
 }
 
 /**
- * vnic_fast_learned_set() - set how many MACs a slot holds (vnetd counts
- * them once a second; the program adds the ones it learns in between)
+ * vnic_fast_learned_set() - set how many MACs a slot holds (a port joins:
+ * none; no program counts for the slot yet)
  * @f: fast path
  * @slot: counter slot
  * @n: MACs
  */
 void vnic_fast_learned_set(struct vnic_fast *f, unsigned slot, unsigned n)
 {
-	__u32 key = slot, val = n;
+	if (slot < VNIC_FAST_PORTS)
+		__atomic_store_n(&f->learned[slot], n, __ATOMIC_RELAXED);
+}
 
-	(void)bpf_map_update_elem(f->learned_fd, &key, &val, BPF_ANY);
+/**
+ * vnic_fast_learned_get() - how many MACs a slot holds now, as the program
+ * counts them
+ * @f: fast path
+ * @slot: counter slot
+ *
+ * Return: the count (0 for a slot out of range)
+ */
+unsigned vnic_fast_learned_get(struct vnic_fast *f, unsigned slot)
+{
+	return slot < VNIC_FAST_PORTS
+		   ? __atomic_load_n(&f->learned[slot], __ATOMIC_RELAXED)
+		   : 0;
+}
+
+/**
+ * vnic_fast_learned_fix() - correct a slot's count after vnetd counted its
+ * MACs in the table
+ * @f: fast path
+ * @slot: counter slot
+ * @before: vnic_fast_learned_get() taken before the table was walked
+ * @counted: the slot's MACs found in the walk
+ *
+ * The count moves by @counted - @before with an atomic add, not a store:
+ * a place the program took meanwhile (its MAC not yet in the table when
+ * the walk passed) stays taken.  The program only ever adds (it takes a
+ * place with a compare-and-swap below the limit, never gives one back),
+ * so the count is at least @before here and the result at least
+ * @counted: it cannot wrap.
+ */
+void vnic_fast_learned_fix(struct vnic_fast *f, unsigned slot, unsigned before,
+			   unsigned counted)
+{
+	if (slot < VNIC_FAST_PORTS)
+		(void)__atomic_fetch_add(&f->learned[slot],
+					 (__u32)counted - (__u32)before,
+					 __ATOMIC_RELAXED);
 }

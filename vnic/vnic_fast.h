@@ -135,6 +135,9 @@ void vnic_fast_stats(struct vnic_fast *f, unsigned slot,
 		     struct vnic_fast_stats *st);
 void vnic_fast_stats_clear(struct vnic_fast *f, unsigned slot);
 void vnic_fast_learned_set(struct vnic_fast *f, unsigned slot, unsigned n);
+unsigned vnic_fast_learned_get(struct vnic_fast *f, unsigned slot);
+void vnic_fast_learned_fix(struct vnic_fast *f, unsigned slot, unsigned before,
+			   unsigned counted);
 uint64_t vnic_fast_now_ns(void);
 #endif
 

@@ -23,29 +23,13 @@
 #include "../../vnic/vnic.h"
 #include "test_netns.h"
 #include "../../vnic/vnic_fast.h"
-
-static struct vnic_fast *fast;
+#include "test_fast.h"
 
 static int setup(void **state)
 {
-	char err[256];
-	int ret;
-
 	(void)state;
-	if (!test_netns_own())
-		return 0;
-	ret = vnic_fast_open(&fast, err, sizeof(err));
-	if (ret) {
-		print_message("skip: %s\n", err);
-		fast = NULL;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	vnic_fast_close(fast);
+	if (test_netns_own())
+		test_fast_open();
 	return 0;
 }
 
@@ -130,5 +114,5 @@ int main(void)
 	};
 
 	return cmocka_run_group_tests_name("vnic_fast_detach", tests, setup,
-					   teardown);
+					   test_fast_teardown);
 }
