@@ -457,6 +457,11 @@ bool vnetd_fast_port_off(struct vnetd *d, struct vnetd_port *p,
 		memset(final, 0, sizeof(*final));
 	if (!s)
 		return false;
+	/* The detach returns once no program instance that could count for
+	 * the port still runs, on its host end or on another fast port
+	 * forwarding to it (the tcx link's release waits for a grace
+	 * period; where it does not, vnic_fast_detach() waits itself): the
+	 * read below is final, nothing is counted on the slot after it. */
 	if (s->attached)
 		vnic_fast_detach(fp->f, s->ifindex, s->link_fd);
 	if (final)

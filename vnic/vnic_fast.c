@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <linux/bpf.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,12 @@ struct vnic_fast {
 	int tc_fd, sock_fd;
 	int fdb_fd, ports_fd, stats_fd, learned_fd;
 	int ncpus;
+	/* A map of maps nothing reads: updating it returns after an RCU
+	 * grace period (the kernel waits for every BPF program running at
+	 * the time), which vnic_fast_detach() needs when the detach itself
+	 * did not wait. */
+	int sync_fd, sync_inner_fd;
+	unsigned long syncs;
 };
 
 /**
@@ -148,6 +155,54 @@ static bool load_fails_on_purpose(void)
 	return true;
 }
 
+/* The map of maps behind fast_sync(): one array of one entry, the value
+ * another array of one. */
+static int sync_open(struct vnic_fast *f)
+{
+	struct bpf_map_create_opts o = {.sz = sizeof(o)};
+	int ret;
+
+	f->sync_inner_fd =
+	    bpf_map_create(BPF_MAP_TYPE_ARRAY, "fast_sync_in", 4, 4, 1, NULL);
+	if (f->sync_inner_fd < 0)
+		return -errno;
+	o.inner_map_fd = (__u32)f->sync_inner_fd;
+	f->sync_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "fast_sync", 4,
+				    4, 1, &o);
+	if (f->sync_fd >= 0)
+		return 0;
+	ret = -errno;
+	close(f->sync_inner_fd);
+	return ret;
+}
+
+/* Return once every BPF program that was running when called has ended:
+ * an update of a map of maps waits for an RCU grace period
+ * (maybe_wait_bpf_programs() in the kernel), and the programs run within
+ * RCU read-side sections. */
+static int fast_sync(struct vnic_fast *f)
+{
+	__u32 zero = 0;
+
+	f->syncs++;
+	return bpf_map_update_elem(f->sync_fd, &zero, &f->sync_inner_fd,
+				   BPF_ANY)
+		   ? -errno
+		   : 0;
+}
+
+/**
+ * vnic_fast_syncs() - grace periods vnic_fast_detach() waited for itself
+ * (the kernel's detach had not waited for running programs)
+ * @f: fast path
+ *
+ * Return: how many since vnic_fast_open()
+ */
+unsigned long vnic_fast_syncs(const struct vnic_fast *f)
+{
+	return f->syncs;
+}
+
 /**
  * vnic_fast_open() - load the fast path's programs and maps
  * @out: the fast path
@@ -200,6 +255,12 @@ int vnic_fast_open(struct vnic_fast **out, char *err, size_t errlen)
 			 strerror(-ret));
 		goto fail;
 	}
+	ret = sync_open(f);
+	if (ret) {
+		snprintf(err, errlen, "cannot create the BPF map of maps: %s",
+			 strerror(-ret));
+		goto fail;
+	}
 	*out = f;
 	return 0;
 fail:
@@ -217,6 +278,8 @@ void vnic_fast_close(struct vnic_fast *f)
 {
 	if (!f)
 		return;
+	close(f->sync_fd);
+	close(f->sync_inner_fd);
 	bpf_object__close(f->obj);
 	free(f);
 }
@@ -319,20 +382,43 @@ static bool match_ifindex(const struct vnic_fast_key *k,
  * @link_fd: from vnic_fast_attach(); closed
  *
  * The packet socket keeps its filter: it finds no port entry any more and
- * passes every frame.
+ * passes every frame.  On return no program instance that may have seen
+ * the port's entry is still running (on this port's host end or another
+ * fast port's, forwarding to it): the port's counters are final.
  */
 void vnic_fast_detach(struct vnic_fast *f, int ifindex, int link_fd)
 {
 	__u32 key = (__u32)ifindex;
+	char name[IF_NAMESIZE];
+	bool waited = false;
+	int ret;
 
 	/* The entry first: from then on both programs pass every frame to
 	 * vnetd, so none is hidden from the socket and left unforwarded
 	 * while the TC program goes. */
 	(void)bpf_map_delete_elem(f->ports_fd, &key);
-	if (link_fd >= 0)
+	if (link_fd >= 0) {
+		/* The last fd on a tcx link releases it before close()
+		 * returns, and tcx_link_release() waits for an RCU grace
+		 * period (synchronize_rcu() in tcx_entry_sync()) once the
+		 * program is off the device: every program that saw the
+		 * entry above has ended, on every port.  That is so only
+		 * while the device is there: one being unregistered lost
+		 * its link before (dev_tcx_uninstall()) and the release
+		 * waits for nothing.  A device still listed after the
+		 * close was listed during it (unlisting comes first). */
 		close(link_fd);
-	else
+		waited = if_indextoname((unsigned)ifindex, name) != NULL;
+	} else {
+		/* A clsact qdisc's filter is freed after a grace period
+		 * (tcf_queue_work()), but its deletion does not wait. */
 		(void)tc_hook(ifindex, false, -1);
+	}
+	if (!waited && (ret = fast_sync(f)))
+		vlog_rl(VNIC, WARN,
+			"ifindex %d: cannot wait for the fast path's programs "
+			"(%s): its last counts may be missed",
+			ifindex, strerror(-ret));
 	(void)vnic_fast_fdb_foreach(f, match_ifindex, &key);
 }
 

@@ -124,6 +124,7 @@ int vnic_fast_attach(struct vnic_fast *f, int ifindex, int sock_fd,
 		     const struct vnic_fast_port *port, int *link_fd, char *err,
 		     size_t errlen) __attribute__((warn_unused_result));
 void vnic_fast_detach(struct vnic_fast *f, int ifindex, int link_fd);
+unsigned long vnic_fast_syncs(const struct vnic_fast *f);
 int vnic_fast_port_set(struct vnic_fast *f, int ifindex,
 		       const struct vnic_fast_port *port);
 unsigned vnic_fast_fdb_foreach(struct vnic_fast *f, vnic_fast_fdb_fn fn,

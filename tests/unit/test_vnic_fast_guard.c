@@ -961,12 +961,21 @@ static void test_oversize_to_vnetd(void **state)
 	assert_int_equal(vsw_parse(&p, 1500), VSW_DROP_NONE);
 }
 
+/* How a GSO test super-frame is built: IPv4 options and the TCP header's
+ * length, both in 32-bit words. */
+struct gso_hdrs {
+	uint8_t ip_opts; /* IPv4 only: 0 none */
+	uint8_t doff;	 /* TCP: 0 means 8 (timestamps) */
+};
+
 /* A GSO super-frame of @len bytes: IPv4 or IPv6 (@ip6), then @proto
- * (UDP, or TCP with a 32-byte header, or ICMP) with no payload bytes set;
- * return the length of its headers (Ethernet to L4). */
-static uint32_t build_gso(uint8_t *buf, uint32_t len, bool ip6, uint8_t proto)
+ * (UDP, or TCP with the header @g says, or ICMP) with no payload bytes
+ * set; return the length of its headers (Ethernet to L4). */
+static uint32_t build_gso(uint8_t *buf, uint32_t len, bool ip6, uint8_t proto,
+			  const struct gso_hdrs *g)
 {
-	uint32_t l4 = ip6 ? 14 + 40 : 14 + 20;
+	uint32_t l4 = ip6 ? 14 + 40 : 14 + 20 + 4 * g->ip_opts;
+	uint8_t doff = g->doff ? g->doff : 8;
 
 	memset(buf, 0, len);
 	memcpy(buf, mac_dst, 6);
@@ -982,12 +991,13 @@ static uint32_t build_gso(uint8_t *buf, uint32_t len, bool ip6, uint8_t proto)
 		buf[14 + 23] = 1;
 		buf[14 + 39] = 2;
 	} else {
-		buf[14] = 0x45;
+		buf[14] = (uint8_t)(0x45 + g->ip_opts);
 		pkt_put_be16(buf + 14 + 2, (uint16_t)(len - 14));
 		buf[14 + 8] = 64;
 		buf[14 + 9] = proto;
 		memcpy(buf + 14 + 12, (const uint8_t[]){192, 0, 2, 1}, 4);
 		memcpy(buf + 14 + 16, (const uint8_t[]){192, 0, 2, 2}, 4);
+		memset(buf + 14 + 20, 1, 4 * g->ip_opts); /* NOPs */
 	}
 	if (proto == IPPROTO_ICMP) {
 		buf[l4] = 8; /* echo request */
@@ -999,23 +1009,24 @@ static uint32_t build_gso(uint8_t *buf, uint32_t len, bool ip6, uint8_t proto)
 		pkt_put_be16(buf + l4 + 4, (uint16_t)(len - l4));
 		return l4 + 8;
 	}
-	buf[l4 + 12] = 8 << 4; /* data offset: 8 words (timestamps) */
-	buf[l4 + 13] = 0x10;   /* ACK */
-	return l4 + 32;
+	buf[l4 + 12] = (uint8_t)(doff << 4); /* data offset */
+	buf[l4 + 13] = 0x10;		     /* ACK */
+	return l4 + 4u * doff;
 }
 
-/* A GSO super-frame cut into segments of @gso_size payload bytes, sent to
- * a port of MTU @mtu: @forwarded says whether the fast path takes it, and
- * vnetd's parser must drop exactly what the fast path leaves to it (its
- * segments over the MTU; ICMP is never segmented, only refused here). */
-static void gso(bool ip6, uint8_t proto, __u32 gso_size, __u32 mtu,
-		bool forwarded)
+/* A GSO super-frame built as @g says, cut into segments of @gso_size
+ * payload bytes, sent to a port of MTU @mtu: @forwarded says whether the
+ * fast path takes it, and vnetd's parser must drop exactly what the fast
+ * path leaves to it over the MTU (ICMP is never segmented, only refused
+ * here; IPv4 with options is vnetd's whatever its size). */
+static void gso_as(bool ip6, uint8_t proto, const struct gso_hdrs *g,
+		   __u32 gso_size, __u32 mtu, bool forwarded)
 {
 	struct vnic_fast_port out = {
 	    .net = NET, .enabled = 1, .slot = 1, .mtu = mtu};
 	__u32 key = OUT_IFINDEX;
 	uint8_t buf[3000];
-	uint32_t hdr = build_gso(buf, sizeof(buf), ip6, proto);
+	uint32_t hdr = build_gso(buf, sizeof(buf), ip6, proto, g);
 	struct pkt p = {.data = buf, .len = sizeof(buf)};
 	struct verdict v;
 
@@ -1026,11 +1037,12 @@ static void gso(bool ip6, uint8_t proto, __u32 gso_size, __u32 mtu,
 	run_gso_size = 0;
 	assert_true(v.tc_ran);
 	if (v.redirected != forwarded || v.hidden != forwarded)
-		fail_msg("%s proto %u gso_size %u to MTU %u: redirected %d, "
-			 "hidden %d, want %d",
-			 ip6 ? "IPv6" : "IPv4", proto, gso_size, mtu,
-			 v.redirected, v.hidden, forwarded);
-	if (proto == IPPROTO_ICMP)
+		fail_msg("%s proto %u (IP options %u, TCP header %u words) "
+			 "gso_size %u to MTU %u: redirected %d, hidden %d, "
+			 "want %d",
+			 ip6 ? "IPv6" : "IPv4", proto, g->ip_opts, g->doff,
+			 gso_size, mtu, v.redirected, v.hidden, forwarded);
+	if (proto == IPPROTO_ICMP || g->ip_opts)
 		return;
 	p.ol.gso_type = proto == IPPROTO_UDP ? PKT_GSO_UDP_L4
 			: ip6		     ? PKT_GSO_TCPV6
@@ -1039,6 +1051,15 @@ static void gso(bool ip6, uint8_t proto, __u32 gso_size, __u32 mtu,
 	p.ol.hdr_len = (uint8_t)hdr;
 	assert_int_equal(vsw_parse(&p, mtu),
 			 forwarded ? VSW_DROP_NONE : VSW_DROP_OVERSIZE);
+}
+
+/* gso_as() with no IP options and a 32-byte TCP header. */
+static void gso(bool ip6, uint8_t proto, __u32 gso_size, __u32 mtu,
+		bool forwarded)
+{
+	const struct gso_hdrs g = {.doff = 8};
+
+	gso_as(ip6, proto, &g, gso_size, mtu, forwarded);
 }
 
 /* A GSO super-frame is judged by its segments: gso_size and the IP and
@@ -1063,6 +1084,29 @@ static void test_gso_oversize_to_vnetd(void **state)
 	gso(false, IPPROTO_ICMP, 1000, 1500, false);
 }
 
+/* An IPv4 TCP super-frame's segment length takes the TCP header's length
+ * from the header itself (read from the copy the program made): a
+ * 20-byte header fits 1460 bytes in 1500, a 60-byte one 1420.  With IP
+ * options the frame is vnetd's whatever its segments (needs_guard()). */
+static void test_gso_tcp4_header(void **state)
+{
+	const struct gso_hdrs plain = {.doff = 5}, longest = {.doff = 15},
+			      opts = {.ip_opts = 1, .doff = 5},
+			      opts_max = {.ip_opts = 10, .doff = 15};
+
+	(void)state;
+	need_bpf();
+	gso_as(false, IPPROTO_TCP, &plain, 1460, 1500, true);
+	gso_as(false, IPPROTO_TCP, &plain, 1461, 1500, false);
+	gso_as(false, IPPROTO_TCP, &longest, 1420, 1500, true);
+	gso_as(false, IPPROTO_TCP, &longest, 1421, 1500, false);
+	gso_as(false, IPPROTO_TCP, &plain, 8960, 9000, true);
+	gso_as(false, IPPROTO_TCP, &plain, 8961, 9000, false);
+	gso_as(false, IPPROTO_TCP, &opts, 1000, 1500, false);
+	gso_as(false, IPPROTO_TCP, &opts, 1456, 1500, false);
+	gso_as(false, IPPROTO_TCP, &opts_max, 500, 1500, false);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1075,6 +1119,7 @@ int main(void)
 	    cmocka_unit_test(test_learn_limit),
 	    cmocka_unit_test(test_oversize_to_vnetd),
 	    cmocka_unit_test(test_gso_oversize_to_vnetd),
+	    cmocka_unit_test(test_gso_tcp4_header),
 	};
 
 	return cmocka_run_group_tests_name("vnic_fast_guard", tests,

@@ -14,14 +14,12 @@
 
 #include <cmocka.h>
 #include <errno.h>
-#include <netlink/netlink.h>
-#include <netlink/route/link.h>
-#include <netlink/route/link/veth.h>
 #include <poll.h>
 #include <sched.h>
 #include <unistd.h>
 
 #include "../../vnic/vnic.h"
+#include "test_netns.h"
 
 #define MAX_SEEN 512
 
@@ -56,16 +54,6 @@ static int last_of(const struct seen *s, int ifindex)
 	return 0;
 }
 
-static void veth_add(const char *a, const char *b)
-{
-	struct nl_sock *sk = nl_socket_alloc();
-
-	assert_non_null(sk);
-	assert_int_equal(nl_connect(sk, NETLINK_ROUTE), 0);
-	assert_int_equal(rtnl_link_veth_add(sk, a, b, getpid()), 0);
-	nl_socket_free(sk);
-}
-
 /* Deliver everything queued. */
 static void drain(struct vnic_monitor *m)
 {
@@ -78,12 +66,8 @@ static void drain(struct vnic_monitor *m)
 static int setup_netns(void **state)
 {
 	(void)state;
-	if (unshare(CLONE_NEWNET)) {
-		print_message("skip: no network namespace of our own (%s): "
-			      "needs root\n",
-			      strerror(errno));
+	if (!test_netns_own())
 		return 0;
-	}
 	*state = (void *)1;
 	return 0;
 }
@@ -97,7 +81,7 @@ static void test_events(void **state)
 
 	if (!*state)
 		skip();
-	veth_add("mon-a", "mon-ap");
+	test_veth_add("mon-a", "mon-ap");
 	a = vnic_link_ifindex("mon-a");
 	assert_true(a > 0);
 	m = vnic_monitor_open(record, &s, 0);
@@ -125,8 +109,8 @@ static void test_overflow_resync(void **state)
 
 	if (!*state)
 		skip();
-	veth_add("mon-keep", "mon-keepp");
-	veth_add("mon-gone", "mon-gonep");
+	test_veth_add("mon-keep", "mon-keepp");
+	test_veth_add("mon-gone", "mon-gonep");
 	keep = vnic_link_ifindex("mon-keep");
 	gone = vnic_link_ifindex("mon-gone");
 	gone_peer = vnic_link_ifindex("mon-gonep");
@@ -138,7 +122,7 @@ static void test_overflow_resync(void **state)
 	for (int i = 0; i < 24; i++) {
 		snprintf(a, sizeof(a), "mon-f%d", i);
 		snprintf(b, sizeof(b), "mon-f%dp", i);
-		veth_add(a, b);
+		test_veth_add(a, b);
 	}
 	assert_int_equal(vnic_link_delete("mon-gone", NULL), 0);
 	assert_int_equal(vnic_link_set("mon-keep", 1, 0, NULL), 0);
