@@ -33,6 +33,9 @@ grep -q "network $B: gateway not started: cannot read the leases of $B" \
 [ "$(jget .gateway_error network show "$B")" = "cannot read the leases of $B" ] ||
 	fail "network show: $(vnetctl network show "$B")"
 [ "$(jget .gateway_error network show "$A")" = null ] || fail "error on $A"
+vnetctl network show "$B" | grep -q "^gateway_error  *cannot read the leases of $B\$" ||
+	fail "text view: $(vnetctl network show "$B")"
+vnetctl network show "$A" | grep -q gateway_error && fail "text view of $A"
 [ "$(jget .gateway_counters network show "$B")" = null ] || fail "gateway on $B"
 [ "$(jget '.port_list | length' network show "$B")" = 1 ] || fail "port of $B lost"
 log "$B restored without its gateway, $A with its own"
