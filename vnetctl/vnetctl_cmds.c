@@ -276,9 +276,13 @@ static void print_net_show(json_t *res)
 	    "gateway_mac", "dhcp",	  "dhcp_range",	  "lease_time",
 	    "domain",	   "dns_servers", "nat_via",	  "nat_address",
 	    "nat_gateway", "nat_mac",	  "nat_sessions", NULL};
+	/* only when a service could not start: why */
+	static const char *const err_keys[] = {"gateway_error", "nat_error",
+					       NULL};
 	json_t *c = json_object_get(res, "counters");
 
 	ctl_kv(res, keys);
+	ctl_kv(res, err_keys);
 	printf("frames       %lld unicast, %lld flooded; MACs %lld learned, "
 	       "%lld moved, %lld not learned (table full)\n",
 	       (long long)json_integer_value(json_object_get(c, "unicast")),

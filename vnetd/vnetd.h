@@ -166,10 +166,11 @@ static inline unsigned juint(json_t *o, const char *key)
  * @type: network type
  * @id: switch network id
  * @d: the daemon (for timer callbacks)
- * @gw: its gateway, NULL without a subnet
+ * @gw: its gateway, NULL without a subnet (and until the restore is done)
  * @gw_rebuild: rebuilds the gateway after a change
  * @nat_error: why its NAT did not start (the gateway serves without it),
  *             empty otherwise
+ * @gw_error: why its gateway did not start last time, empty otherwise
  */
 struct vnetd_net {
 	struct vnetd_obj obj;
@@ -179,6 +180,7 @@ struct vnetd_net {
 	struct vnetd_gw *gw;
 	struct vtimer gw_rebuild;
 	char nat_error[512];
+	char gw_error[512];
 };
 
 /**
@@ -309,6 +311,8 @@ void vnetd_gw_unset(json_t *conf);
 unsigned vnetd_reservations(struct vnetd *d, const char *net,
 			    struct dhcps_reservation *out, unsigned max);
 void vnetd_gw_changed(struct vnetd *d, const char *net);
+void vnetd_gw_later(struct vnetd *d, struct vnetd_net *net);
+void vnetd_gw_start_restored(struct vnetd *d);
 int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e);
 void vnetd_gw_stop(struct vnetd *d, struct vnetd_net *net);
 json_t *vnetd_gw_status(struct vnetd *d, struct vnetd_net *net);
@@ -456,7 +460,6 @@ struct vnetd {
 	int epfd;
 	int64_t started;
 	bool stop;
-	bool restoring; /* vnetd_restore() runs: stored objects come back */
 };
 
 /* veth ports' kernel fast path (vnetd_fast.c) */

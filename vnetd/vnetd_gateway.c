@@ -551,12 +551,14 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 		}
 	}
 	net->gw = g;
+	net->gw_error[0] = 0;
 	vlog(MAIN, INFO,
 	     "network %s: gateway up%s, %u lease(s) restored, %u "
 	     "reservation(s)",
 	     net->obj.name, g->params.dhcp ? " with DHCP" : "", rc.n, nres);
 	return 0;
 err:
+	snprintf(net->gw_error, sizeof(net->gw_error), "%s", e->msg);
 	gw_free(g);
 	return ret < 0 ? ret : -EINVAL;
 }
@@ -615,15 +617,56 @@ void vnetd_gw_changed(struct vnetd *d, const char *name)
 {
 	struct vnetd_net *net = vnetd_net_find(d, name);
 
-	if (!net)
-		return;
+	if (net)
+		vnetd_gw_later(d, net);
+}
+
+/**
+ * vnetd_gw_later() - (re)build a network's gateway once the current request
+ * is done: a network applied by the restore (at start-up, or bringing back
+ * what a failed import removed) gets its gateway after its reservations
+ * and forwards are back
+ * @d: daemon
+ * @net: the network, which need not be listed yet
+ */
+void vnetd_gw_later(struct vnetd *d, struct vnetd_net *net)
+{
 	if (!net->gw_rebuild.fn)
 		vtimer_init(&net->gw_rebuild, rebuild, net);
 	if (vtimer_arm(d->timers, &net->gw_rebuild, 0))
 		vlog(MAIN, ERR,
 		     "network %s: cannot schedule the gateway "
 		     "rebuild",
-		     name);
+		     net->obj.name);
+}
+
+/**
+ * vnetd_gw_start_restored() - after vnetd_restore(): start the gateway of
+ * every network that has a subnet, once, with its reservations, forwards
+ * and external network already restored (the rebuilds the restore asked
+ * for are this start)
+ * @d: daemon
+ *
+ * A gateway that cannot start is logged and kept in "network show"; the
+ * network switches without it, the restore goes on.
+ */
+void vnetd_gw_start_restored(struct vnetd *d)
+{
+	const struct vnetd_objset *nets = vnetd_objs(d, &vnetd_kind_network);
+
+	for (size_t i = 0; i < nets->n; i++) {
+		struct vnetd_net *net = vnetd_net_of(nets->v[i]);
+		struct vnetd_err e = {0};
+
+		vtimer_cancel(d->timers, &net->gw_rebuild);
+		if (net->gw || !jstr(net->obj.conf, "subnet"))
+			continue;
+		if (vnetd_gw_start(d, net, &e))
+			vlog(MAIN, ERR,
+			     "network %s: gateway not started: %s; the "
+			     "network switches without it",
+			     net->obj.name, e.msg);
+	}
 }
 
 /**

@@ -563,12 +563,13 @@ int main(int argc, char **argv)
 	/* The taps of the state file were our predecessor's: a killed one's
 	 * rings may hold them for some milliseconds more. */
 	vnic_tap_busy_wait(true);
-	d.restoring = true;
 	ret = vnetd_restore(&d);
-	d.restoring = false;
 	vnic_tap_busy_wait(false);
 	if (ret)
 		goto err_objs;
+	/* Every stored object is back: each gateway starts once, with its
+	 * network's reservations and forwards. */
+	vnetd_gw_start_restored(&d);
 	vtimer_init(&l.housekeeping, housekeeping, &d);
 	if (vtimer_arm(d.timers, &l.housekeeping, HOUSEKEEPING_MS))
 		goto err_objs;

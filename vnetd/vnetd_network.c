@@ -222,8 +222,13 @@ static struct vnetd_obj *net_apply(struct vnetd *d, json_t *conf,
 		free(net);
 		return NULL;
 	}
-	if (jstr(conf, "subnet") &&
-	    (vnetd_gw_start(d, net, e) || (!restoring && net->nat_error[0]))) {
+	/* Restored: the gateway starts once the restore is done, with the
+	 * network's reservations and forwards (vnetd_gw_start_restored(),
+	 * or the rebuild timer after an import's undo). */
+	if (jstr(conf, "subnet") && restoring)
+		vnetd_gw_later(d, net);
+	else if (jstr(conf, "subnet") &&
+		 (vnetd_gw_start(d, net, e) || net->nat_error[0])) {
 		if (net->nat_error[0]) {
 			/* Asked for now: all or nothing. */
 			vnetd_err_set(e, VNET_ERR_SYSTEM, "%s", net->nat_error);
@@ -383,6 +388,10 @@ json_t *vnetd_net_show(struct vnetd *d, json_t *params, struct vnetd_err *e)
 	ports = vnetd_nat_status(d, vnetd_net_of(o));
 	if (ports)
 		json_object_set_new(s, "nat", ports);
+	if (!vnetd_net_of(o)->gw && jstr(o->conf, "subnet") &&
+	    vnetd_net_of(o)->gw_error[0])
+		json_object_set_new(s, "gateway_error",
+				    json_string(vnetd_net_of(o)->gw_error));
 	if (vnetd_net_of(o)->nat_error[0])
 		json_object_set_new(s, "nat_error",
 				    json_string(vnetd_net_of(o)->nat_error));

@@ -52,24 +52,6 @@ static int to_res(json_t *conf, struct dhcps_reservation *r)
 	return 0;
 }
 
-/* A stored row as the restore will take it: checked against the option
- * table first (vnetd_restore() leaves a row that fails out, so the
- * gateway must not serve it either). */
-static int stored_res(json_t *row, struct dhcps_reservation *r)
-{
-	char msg[256];
-	json_t *conf = schema_normalize(&vnetd_kind_reservation.schema, row,
-					msg, sizeof(msg));
-	int ret = conf ? to_res(conf, r) : -EINVAL;
-
-	if (!conf)
-		vlog(MAIN, WARN,
-		     "network %s: stored reservation %s not served: %s",
-		     jstr(row, "network"), jstr(row, "name"), msg);
-	json_decref(conf);
-	return ret;
-}
-
 /**
  * vnetd_reservations() - a network's reservations as the DHCP server takes
  * them
@@ -85,25 +67,8 @@ unsigned vnetd_reservations(struct vnetd *d, const char *net,
 {
 	const struct vnetd_objset *s = vnetd_objs(d, &vnetd_kind_reservation);
 	unsigned n = 0;
-	json_t *rows, *row;
-	size_t i;
 
-	if (d->restoring &&
-	    !vnetd_store_load(d->store, vnetd_kind_reservation.table, &rows)) {
-		/* The network's gateway starts before its reservations are
-		 * restored: it takes them from the state file, so that it
-		 * starts once, with them. */
-		json_array_foreach(rows, i, row)
-		{
-			if (n < max && jstr(row, "network") &&
-			    !strcmp(jstr(row, "network"), net) &&
-			    !stored_res(row, &out[n]))
-				n++;
-		}
-		json_decref(rows);
-		return n;
-	}
-	for (i = 0; i < s->n && n < max; i++)
+	for (size_t i = 0; i < s->n && n < max; i++)
 		if (!strcmp(jstr(s->v[i]->conf, "network"), net) &&
 		    !to_res(s->v[i]->conf, &out[n]))
 			n++;
@@ -229,7 +194,8 @@ static struct vnetd_obj *res_apply(struct vnetd *d, json_t *conf,
 	o->kind = &vnetd_kind_reservation;
 	o->conf = json_incref(conf);
 	o->name = jstr(conf, "name");
-	/* Restored: the gateway started with it (vnetd_reservations()). */
+	/* Restored: its network's gateway starts after the restore, with
+	 * it (vnetd_gw_start_restored()). */
 	if (!restoring)
 		vnetd_gw_changed(d, jstr(conf, "network"));
 	return o;

@@ -1,0 +1,42 @@
+# A stored network whose gateway cannot start at restart (here its leases
+# cannot be read: the state file's lease table is made to fail on that
+# network's rows) does not stop the restore: the other network's gateway
+# starts with its reservation, the network itself and its port are back,
+# it switches without a gateway, and "network show" and the log say why.
+. "$(dirname "$0")/lib.sh"
+need_root
+command -v sqlite3 >/dev/null || skip "sqlite3 not installed"
+ALLOW_LOG='gateway not started|cannot read the leases'
+A="fa$S" B="fb$S"
+start_vnetd
+vnetctl network create "$A" --type internal --subnet 10.239.0.0/24 --dhcp \
+	>/dev/null || fail "create $A"
+vnetctl dhcp reserve "$A" 52:54:00:00:00:0e 10.239.0.7 >/dev/null || fail reserve
+vnetctl network create "$B" --type internal --subnet 10.240.0.0/24 --dhcp \
+	>/dev/null || fail "create $B"
+vnetctl port add "$B" --tap "tb$S" >/dev/null || fail "port"
+stop_vnetd
+mv "$T/vnetd.log" "$T/first.log"
+# Reading a row of network B overflows an integer: an error for B only.
+sqlite3 "$T/state.db" "ALTER TABLE leases RENAME TO leases_t;
+	CREATE VIEW leases AS SELECT network, ip, state, expires, mac, client,
+	CASE WHEN network = '$B' THEN abs(-9223372036854775808) ELSE hostname
+	END AS hostname FROM leases_t;
+	INSERT INTO leases_t VALUES ('$B', 1, 0, 0, '52:54:00:00:00:0f', NULL,
+	'x')" || fail "cannot break the lease table"
+start_vnetd
+grep -q "network $A: gateway up with DHCP, .*, 1 reservation(s)" "$T/vnetd.log" ||
+	fail "gateway of $A: $(grep "gateway up" "$T/vnetd.log")"
+grep -q "network $B: gateway not started: cannot read the leases of $B" \
+	"$T/vnetd.log" || fail "no error for $B"
+[ "$(jget .name network show "$B")" = "$B" ] || fail "$B not restored"
+[ "$(jget .gateway_error network show "$B")" = "cannot read the leases of $B" ] ||
+	fail "network show: $(vnetctl network show "$B")"
+[ "$(jget .gateway_error network show "$A")" = null ] || fail "error on $A"
+vnetctl network show "$B" | grep -q "^gateway_error  *cannot read the leases of $B\$" ||
+	fail "text view: $(vnetctl network show "$B")"
+vnetctl network show "$A" | grep -q gateway_error && fail "text view of $A"
+[ "$(jget .gateway_counters network show "$B")" = null ] || fail "gateway on $B"
+[ "$(jget '.port_list | length' network show "$B")" = 1 ] || fail "port of $B lost"
+log "$B restored without its gateway, $A with its own"
+pass
