@@ -59,13 +59,15 @@ struct {
 
 /* MACs learnt per port slot: the program adds the ones it learns, vnetd
  * corrects the count once a second by what it finds in fast_fdb (an
- * atomic add on its mapping of the array, never a store). */
+ * atomic add on its mapping of the array, never a store).  64-bit: an
+ * array map lays its values out 8 bytes apart, and vnetd's mapping
+ * indexes them as such. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, VNIC_FAST_PORTS);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, __u64);
 } fast_learned SEC(".maps");
 
 /* The headers the decision reads: Ethernet, then IPv4 or IPv6 and the
@@ -199,11 +201,11 @@ static __always_inline void learn(const struct vnic_fast_port *in,
 	/* A MAC new to this port counts against its limit: a namespace that
 	 * sprays source MACs fills neither the table nor vnetd's view. */
 	if (!e || e->ifindex != ifindex) {
-		__u32 slot = in->slot,
-		      *n = bpf_map_lookup_elem(&fast_learned, &slot);
-		__u32 limit =
+		__u32 slot = in->slot;
+		__u64 *n = bpf_map_lookup_elem(&fast_learned, &slot);
+		__u64 limit =
 		    in->mac_limit ? in->mac_limit : VNIC_FAST_PORT_MACS;
-		__u32 seen;
+		__u64 seen;
 
 		/* A port at its limit stops here on a plain read: a
 		 * namespace spraying MACs costs no atomic per frame.  Below
@@ -219,7 +221,7 @@ static __always_inline void learn(const struct vnic_fast_port *in,
 			return;
 		seen = *n;
 		for (int i = 0; i < LEARN_TRIES; i++) {
-			__u32 was;
+			__u64 was;
 
 			if (seen >= limit)
 				return;

@@ -58,7 +58,7 @@ struct vnic_fast {
 	struct bpf_object *obj;
 	int tc_fd, sock_fd;
 	int fdb_fd, ports_fd, stats_fd, learned_fd;
-	__u32 *learned;
+	__u64 *learned; /* 8 bytes apart, as the kernel lays them out */
 	size_t learned_size;
 	int ncpus;
 	/* A map of maps nothing reads: updating it returns after an RCU
@@ -165,7 +165,7 @@ static bool load_fails_on_purpose(void)
 static int learned_map(struct vnic_fast *f)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	size_t size = VNIC_FAST_PORTS * sizeof(__u32);
+	size_t size = VNIC_FAST_PORTS * sizeof(__u64);
 	void *p;
 
 	if (page <= 0)
@@ -603,9 +603,9 @@ void vnic_fast_learned_set(struct vnic_fast *f, unsigned slot, unsigned n)
  */
 unsigned vnic_fast_learned_get(struct vnic_fast *f, unsigned slot)
 {
-	return slot < VNIC_FAST_PORTS
-		   ? __atomic_load_n(&f->learned[slot], __ATOMIC_RELAXED)
-		   : 0;
+	return slot < VNIC_FAST_PORTS ? (unsigned)__atomic_load_n(
+					    &f->learned[slot], __ATOMIC_RELAXED)
+				      : 0;
 }
 
 /**
@@ -628,6 +628,6 @@ void vnic_fast_learned_fix(struct vnic_fast *f, unsigned slot, unsigned before,
 {
 	if (slot < VNIC_FAST_PORTS)
 		(void)__atomic_fetch_add(&f->learned[slot],
-					 (__u32)counted - (__u32)before,
+					 (__u64)counted - (__u64)before,
 					 __ATOMIC_RELAXED);
 }

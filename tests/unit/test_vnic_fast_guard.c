@@ -87,7 +87,8 @@ static void maps_reset(const struct fast *f)
 	    out = {.net = NET, .enabled = 1, .slot = 1, .mtu = 1500};
 	struct vnic_fast_fdb e = {.seen_ns = vnic_fast_now_ns()};
 	struct vnic_fast_key k, next;
-	__u32 key = (__u32)f->in_ifindex, zero = 0, slot = 0;
+	__u32 key = (__u32)f->in_ifindex, slot = 0;
+	__u64 zero = 0;
 
 	while (!bpf_map_get_next_key(f->fdb_fd, NULL, &next))
 		assert_int_equal(bpf_map_delete_elem(f->fdb_fd, &next), 0);
@@ -868,7 +869,8 @@ static void test_learn_limit(void **state)
 {
 	struct vnic_fast_port in = {
 	    .net = NET, .enabled = 1, .slot = 0, .mtu = 1500, .mac_limit = 0};
-	__u32 key, slot = 0, count;
+	__u32 key, slot = 0;
+	__u64 count;
 	struct learner l[2] = {{.id = 0}, {.id = 1}};
 	pthread_t t[2];
 
