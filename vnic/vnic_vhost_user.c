@@ -1600,7 +1600,7 @@ static int vh_tx_one(struct vnic_vhost *vh, struct vu_vq *vq,
 		} else if (memcmp(dst, &hdr1, sizeof(hdr1) - 2)) {
 			memcpy(dst, &hdr1, sizeof(hdr1) - 2);
 		}
-		if (len <= 256) {
+		if (len <= 256 && tc->ncp < PKT_BURST) {
 			tc->cp[tc->ncp].dst = dst + d->hdr_len;
 			tc->cp[tc->ncp].src = o->pkt->data;
 			tc->cp[tc->ncp].len = len;
@@ -1622,7 +1622,8 @@ static unsigned vh_tx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 			    uint64_t *bytes)
 {
 	struct vnic *v = &vh->base;
-	struct tx_chains tc; /* not zeroed: only @n and @next are read */
+	struct tx_chains
+	    tc; /* not zeroed: @n, @next and @ncp say what is set */
 	unsigned sent = 0, i;
 	uint64_t sent_bytes = 0;
 
