@@ -416,9 +416,13 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 	unsigned nres = 0;
 	int ret;
 
+	/* A NAT error is of the gateway that had it: a start that fails
+	 * before its NAT leaves only its own error shown. */
+	net->nat_error[0] = 0;
 	g = calloc(1, sizeof(*g));
 	if (!g) {
 		vnetd_err_set(e, VNET_ERR_SYSTEM, "out of memory");
+		snprintf(net->gw_error, sizeof(net->gw_error), "%s", e->msg);
 		return -ENOMEM;
 	}
 	g->d = d;
@@ -529,7 +533,6 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 	if (ret)
 		vlog(MAIN, WARN, "network %s: cannot pin its gateway's MAC: %s",
 		     net->obj.name, strerror(-ret));
-	net->nat_error[0] = 0;
 	if (jstr(net->obj.conf, "nat_via") &&
 	    !vnetd_net_find(d, jstr(net->obj.conf, "nat_via")))
 		/* Its external network was deleted: the gateway serves on. */
