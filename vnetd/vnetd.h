@@ -167,7 +167,10 @@ static inline unsigned juint(json_t *o, const char *key)
  * @id: switch network id
  * @d: the daemon (for timer callbacks)
  * @gw: its gateway, NULL without a subnet (and until the restore is done)
- * @gw_rebuild: rebuilds the gateway after a change
+ * @gw_rebuild: rebuilds the gateway after a change, or tries again one
+ *              that did not start
+ * @gw_retry_ms: the delay before that last try again, 0 while the gateway
+ *               runs (or none is wanted)
  * @nat_error: why its NAT did not start (the gateway serves without it),
  *             empty otherwise
  * @gw_error: why its gateway did not start last time, empty otherwise
@@ -179,6 +182,7 @@ struct vnetd_net {
 	struct vnetd *d;
 	struct vnetd_gw *gw;
 	struct vtimer gw_rebuild;
+	unsigned gw_retry_ms;
 	char nat_error[512];
 	char gw_error[512];
 };

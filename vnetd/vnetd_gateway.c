@@ -599,15 +599,58 @@ void vnetd_gw_stop(struct vnetd *d, struct vnetd_net *net)
 	gw_free(g);
 }
 
+static void rebuild(struct vtimer *t, void *arg);
+
+/* A gateway that did not start is tried again: 1 s after the first
+ * failure, twice as long after each next one, up to a minute, so that one
+ * that passes (the lease table locked or unreadable for a while, no
+ * memory) ends without a command.  A change to the network or its
+ * reservations tries at once and starts the delays over. */
+#define GW_RETRY_FIRST_MS 1000u
+#define GW_RETRY_MAX_MS	  60000u
+
+static void gw_retry(struct vnetd *d, struct vnetd_net *net)
+{
+	net->gw_retry_ms =
+	    net->gw_retry_ms ? 2 * net->gw_retry_ms : GW_RETRY_FIRST_MS;
+	if (net->gw_retry_ms > GW_RETRY_MAX_MS)
+		net->gw_retry_ms = GW_RETRY_MAX_MS;
+	if (!net->gw_rebuild.fn)
+		vtimer_init(&net->gw_rebuild, rebuild, net);
+	if (vtimer_arm(d->timers, &net->gw_rebuild, net->gw_retry_ms))
+		vlog(MAIN, ERR, "network %s: cannot schedule the gateway retry",
+		     net->obj.name);
+}
+
+/* Start @net's gateway (none running), or log why not (once per reason:
+ * the retries of one failure say nothing more) and try again later. */
+static void gw_try(struct vnetd *d, struct vnetd_net *net, const char *what)
+{
+	char was[sizeof(net->gw_error)];
+	struct vnetd_err e = {0};
+
+	memcpy(was, net->gw_error, sizeof(was));
+	if (!vnetd_gw_start(d, net, &e)) {
+		net->gw_retry_ms = 0;
+		return;
+	}
+	if (strcmp(was, net->gw_error))
+		vlog(MAIN, ERR,
+		     "network %s: gateway not %s: %s; the network switches "
+		     "without it, tried again from %u s on",
+		     net->obj.name, what, e.msg, GW_RETRY_FIRST_MS / 1000);
+	gw_retry(d, net);
+}
+
 static void rebuild(struct vtimer *t, void *arg)
 {
 	struct vnetd_net *net = arg;
-	struct vnetd_err e = {0};
 
 	vnetd_gw_stop(net->d, net);
-	if (jstr(net->obj.conf, "subnet") && vnetd_gw_start(net->d, net, &e))
-		vlog(MAIN, ERR, "network %s: gateway not rebuilt: %s",
-		     net->obj.name, e.msg);
+	if (jstr(net->obj.conf, "subnet"))
+		gw_try(net->d, net, "rebuilt");
+	else
+		net->gw_retry_ms = 0;
 }
 
 /**
@@ -634,6 +677,7 @@ void vnetd_gw_changed(struct vnetd *d, const char *name)
  */
 void vnetd_gw_later(struct vnetd *d, struct vnetd_net *net)
 {
+	net->gw_retry_ms = 0;
 	if (!net->gw_rebuild.fn)
 		vtimer_init(&net->gw_rebuild, rebuild, net);
 	if (vtimer_arm(d->timers, &net->gw_rebuild, 0))
@@ -651,7 +695,8 @@ void vnetd_gw_later(struct vnetd *d, struct vnetd_net *net)
  * @d: daemon
  *
  * A gateway that cannot start is logged and kept in "network show"; the
- * network switches without it, the restore goes on.
+ * network switches without it, the restore goes on, and the start is tried
+ * again (gw_retry()).
  */
 void vnetd_gw_start_restored(struct vnetd *d)
 {
@@ -659,16 +704,12 @@ void vnetd_gw_start_restored(struct vnetd *d)
 
 	for (size_t i = 0; i < nets->n; i++) {
 		struct vnetd_net *net = vnetd_net_of(nets->v[i]);
-		struct vnetd_err e = {0};
 
 		vtimer_cancel(d->timers, &net->gw_rebuild);
+		net->gw_retry_ms = 0;
 		if (net->gw || !jstr(net->obj.conf, "subnet"))
 			continue;
-		if (vnetd_gw_start(d, net, &e))
-			vlog(MAIN, ERR,
-			     "network %s: gateway not started: %s; the "
-			     "network switches without it",
-			     net->obj.name, e.msg);
+		gw_try(d, net, "started");
 	}
 }
 

@@ -389,9 +389,18 @@ json_t *vnetd_net_show(struct vnetd *d, json_t *params, struct vnetd_err *e)
 	if (ports)
 		json_object_set_new(s, "nat", ports);
 	if (!vnetd_net_of(o)->gw && jstr(o->conf, "subnet") &&
-	    vnetd_net_of(o)->gw_error[0])
+	    vnetd_net_of(o)->gw_error[0]) {
+		struct vnetd_net *net = vnetd_net_of(o);
+		uint64_t now = timer_now_ms();
+
 		json_object_set_new(s, "gateway_error",
-				    json_string(vnetd_net_of(o)->gw_error));
+				    json_string(net->gw_error));
+		if (vtimer_armed(&net->gw_rebuild))
+			jsonrpc_set_u64(s, "gateway_retry_in_ms",
+					net->gw_rebuild.when > now
+					    ? net->gw_rebuild.when - now
+					    : 0);
+	}
 	if (vnetd_net_of(o)->nat_error[0])
 		json_object_set_new(s, "nat_error",
 				    json_string(vnetd_net_of(o)->nat_error));
