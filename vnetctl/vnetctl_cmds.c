@@ -277,8 +277,8 @@ static void print_net_show(json_t *res)
 	    "domain",	   "dns_servers", "nat_via",	  "nat_address",
 	    "nat_gateway", "nat_mac",	  "nat_sessions", NULL};
 	/* only when a service could not start: why */
-	static const char *const err_keys[] = {"gateway_error", "nat_error",
-					       NULL};
+	static const char *const err_keys[] = {
+	    "gateway_error", "gateway_retry_in_ms", "nat_error", NULL};
 	json_t *c = json_object_get(res, "counters");
 
 	ctl_kv(res, keys);

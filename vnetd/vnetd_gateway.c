@@ -474,8 +474,9 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 					     restore_one, &rc);
 		if (ret) {
 			vnetd_err_set(e, VNET_ERR_SYSTEM,
-				      "cannot read the leases of %s",
-				      net->obj.name);
+				      "cannot read the leases of %s: %s",
+				      net->obj.name,
+				      vnetd_store_errmsg(d->store));
 			goto err;
 		}
 		if (rc.bad)
@@ -647,10 +648,12 @@ static void rebuild(struct vtimer *t, void *arg)
 	struct vnetd_net *net = arg;
 
 	vnetd_gw_stop(net->d, net);
-	if (jstr(net->obj.conf, "subnet"))
-		gw_try(net->d, net, "rebuilt");
-	else
+	if (jstr(net->obj.conf, "subnet")) {
+		gw_try(net->d, net, net->gw_retry_ms ? "started" : "rebuilt");
+	} else {
 		net->gw_retry_ms = 0;
+		net->gw_error[0] = 0;
+	}
 }
 
 /**
@@ -824,9 +827,10 @@ json_t *vnetd_dhcp_leases(struct vnetd *d, json_t *params, struct vnetd_err *e)
 		if ((name && strcmp(c.net, name)) ||
 		    vnetd_store_lease_load(d->store, c.net, lease_row, &c)) {
 			if (!name || !strcmp(c.net, name))
-				vnetd_err_set(e, VNET_ERR_SYSTEM,
-					      "cannot read the leases of %s",
-					      c.net);
+				vnetd_err_set(
+				    e, VNET_ERR_SYSTEM,
+				    "cannot read the leases of %s: %s", c.net,
+				    vnetd_store_errmsg(d->store));
 			if (!name || !strcmp(c.net, name)) {
 				json_decref(c.arr);
 				return NULL;

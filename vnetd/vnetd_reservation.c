@@ -101,7 +101,8 @@ static int res_check_leases(struct vnetd *d, const char *net,
 	struct lease_scan c = {r, net, (int64_t)time(NULL), msg, len, 0};
 
 	if (vnetd_store_lease_load(d->store, net, lease_scan_row, &c)) {
-		snprintf(msg, len, "cannot read the leases of %s", net);
+		snprintf(msg, len, "cannot read the leases of %s: %s", net,
+			 vnetd_store_errmsg(d->store));
 		return -EIO;
 	}
 	return c.ret;

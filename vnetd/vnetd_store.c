@@ -495,7 +495,8 @@ int vnetd_store_lease_put(struct vnetd_store *st, const char *net,
  * @cb: called per lease
  * @arg: passed to @cb
  *
- * Rows that do not read back as a lease are skipped (and logged).
+ * Rows that do not read back as a lease are skipped (and logged).  A
+ * failure is not logged: the caller says it (vnetd_store_errmsg()).
  *
  * Return: 0 or -EIO
  */
@@ -540,11 +541,26 @@ int vnetd_store_lease_load(struct vnetd_store *st, const char *net,
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
-		vlog(STORE, ERR, "%s: cannot read the leases of %s: %s",
+		/* Each caller reports it, once per failure (a gateway retried,
+		 * a team rereading leases every few seconds): here only the
+		 * debug trace. */
+		vlog(STORE, DBG, "%s: cannot read the leases of %s: %s",
 		     st->path, net, sqlite3_errmsg(st->db));
 		return -EIO;
 	}
 	return 0;
+}
+
+/**
+ * vnetd_store_errmsg() - what the last failed call of @st said, for the
+ * caller's own message
+ * @st: state store
+ *
+ * Return: the database's message (valid until the next call)
+ */
+const char *vnetd_store_errmsg(const struct vnetd_store *st)
+{
+	return sqlite3_errmsg(st->db);
 }
 
 /**

@@ -75,6 +75,7 @@ static const struct schema_opt team_opts[] = {
  * @ev: the team's event fd in the control loop
  * @ev_fd: that fd, -1 when not watched
  * @leases: reads the network's DHCP leases into the team now and then
+ * @leases_failed: the last read failed (logged once, until one succeeds)
  */
 struct vnetd_team {
 	struct vnetd_obj obj;
@@ -87,6 +88,7 @@ struct vnetd_team {
 	struct vnetd_handler ev;
 	int ev_fd;
 	struct vtimer leases;
+	bool leases_failed;
 };
 
 /* How often a running team rereads its network's DHCP leases. */
@@ -472,8 +474,17 @@ static void team_leases_tick(struct vtimer *t, void *arg)
 		return;
 	c.l = calloc(TEAM_MAX_LEASES, sizeof(*c.l));
 	if (c.l &&
-	    !vnetd_store_lease_load(tm->d->store, tm->net, lease_one, &c))
+	    !vnetd_store_lease_load(tm->d->store, tm->net, lease_one, &c)) {
 		team_port_leases(tm->port, c.l, c.n);
+		tm->leases_failed = false;
+	} else if (c.l && !tm->leases_failed) {
+		vlog(MAIN, ERR,
+		     "team %s: cannot read the leases of %s: %s; tried again "
+		     "every %u s",
+		     tm->obj.name, tm->net, vnetd_store_errmsg(tm->d->store),
+		     TEAM_LEASE_REFRESH_MS / 1000);
+		tm->leases_failed = true;
+	}
 	free(c.l);
 	if (vtimer_arm(tm->d->timers, &tm->leases, TEAM_LEASE_REFRESH_MS))
 		vlog(MAIN, ERR, "team %s: cannot arm its lease timer",
