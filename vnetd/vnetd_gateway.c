@@ -125,6 +125,8 @@ struct vnetd_gw {
 	uint64_t commits_done, commit_batches, commit_failed;
 	_Atomic uint64_t relay_dropped;
 	struct vnetd_nat *nat;
+	struct vtimer nat_retry;
+	unsigned nat_retry_ms;
 };
 
 static int64_t wall_now(void)
@@ -389,9 +391,77 @@ static void gw_free(struct vnetd_gw *g)
 		close(g->wake);
 	}
 	vtimer_cancel(g->d->timers, &g->sweep);
+	vtimer_cancel(g->d->timers, &g->nat_retry);
 	dhcps_destroy(g->dhcp);
 	dns_names_destroy(g->names);
 	vnetd_defer_free(g->d, g);
+}
+
+/* A gateway or a NAT that did not start is tried again: 1 s after the
+ * first failure, twice as long after each next one, up to a minute, so
+ * that a failure that passes (the lease table locked or unreadable for a
+ * while, the NAT table's file, no memory) ends without a command.  A
+ * change to the network or its reservations tries the gateway at once and
+ * starts its delays over. */
+#define RETRY_FIRST_MS 1000u
+#define RETRY_MAX_MS   60000u
+
+/* Arm @t (calling @fn with @arg) for the next try: @ms holds the last
+ * delay, 0 for none. */
+static void retry_arm(struct vnetd *d, struct vtimer *t, vtimer_fn fn,
+		      void *arg, unsigned *ms, const char *net,
+		      const char *what)
+{
+	*ms = *ms ? 2 * *ms : RETRY_FIRST_MS;
+	if (*ms > RETRY_MAX_MS)
+		*ms = RETRY_MAX_MS;
+	if (!t->fn)
+		vtimer_init(t, fn, arg);
+	if (vtimer_arm(d->timers, t, *ms))
+		vlog(MAIN, ERR, "network %s: cannot schedule the %s retry", net,
+		     what);
+}
+
+static void nat_retry(struct vtimer *t, void *arg);
+
+/* The gateway serves DHCP and DNS while its NAT is tried again. */
+static void nat_retry_arm(struct vnetd_gw *g)
+{
+	retry_arm(g->d, &g->nat_retry, nat_retry, g, &g->nat_retry_ms, g->net,
+		  "NAT");
+}
+
+/* Start @g's NAT (none running); say why not when the reason is new, and
+ * try again later. */
+static void nat_try(struct vnetd_gw *g, struct vnetd_net *net)
+{
+	struct vnetd_err ne = {0};
+
+	if (!vnetd_nat_start(g->d, net, g->vnic, g->port, &g->nat, &ne)) {
+		if (net->nat_error[0])
+			vlog(MAIN, INFO, "network %s: NAT started",
+			     net->obj.name);
+		net->nat_error[0] = 0;
+		g->nat_retry_ms = 0;
+		return;
+	}
+	if (strcmp(ne.msg, net->nat_error)) {
+		snprintf(net->nat_error, sizeof(net->nat_error), "%s", ne.msg);
+		vlog(MAIN, ERR,
+		     "network %s: NAT not started: %s; the gateway serves "
+		     "without it, tried again from %u s on",
+		     net->obj.name, ne.msg, RETRY_FIRST_MS / 1000);
+	}
+	nat_retry_arm(g);
+}
+
+static void nat_retry(struct vtimer *t, void *arg)
+{
+	struct vnetd_gw *g = arg;
+	struct vnetd_net *net = vnetd_net_find(g->d, g->net);
+
+	if (net && net->gw == g && !g->nat && jstr(net->obj.conf, "nat_via"))
+		nat_try(g, net);
 }
 
 /**
@@ -539,21 +609,12 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 		/* Its external network was deleted: the gateway serves on. */
 		vlog(MAIN, WARN, "network %s: no network %s: NAT is off",
 		     net->obj.name, jstr(net->obj.conf, "nat_via"));
-	else if (jstr(net->obj.conf, "nat_via")) {
-		struct vnetd_err ne = {0};
-
+	else if (jstr(net->obj.conf, "nat_via"))
 		/* A NAT that cannot start (its table, its external leg)
 		 * leaves DHCP and DNS serving: the error is kept for
-		 * "network show", and a create request reports it. */
-		if (vnetd_nat_start(d, net, g->vnic, g->port, &g->nat, &ne)) {
-			snprintf(net->nat_error, sizeof(net->nat_error), "%s",
-				 ne.msg);
-			vlog(MAIN, ERR,
-			     "network %s: NAT not started: %s; the gateway "
-			     "serves without it",
-			     net->obj.name, ne.msg);
-		}
-	}
+		 * "network show", a create request reports it, and it is
+		 * tried again. */
+		nat_try(g, net);
 	net->gw = g;
 	net->gw_error[0] = 0;
 	vlog(MAIN, INFO,
@@ -602,25 +663,10 @@ void vnetd_gw_stop(struct vnetd *d, struct vnetd_net *net)
 
 static void rebuild(struct vtimer *t, void *arg);
 
-/* A gateway that did not start is tried again: 1 s after the first
- * failure, twice as long after each next one, up to a minute, so that one
- * that passes (the lease table locked or unreadable for a while, no
- * memory) ends without a command.  A change to the network or its
- * reservations tries at once and starts the delays over. */
-#define GW_RETRY_FIRST_MS 1000u
-#define GW_RETRY_MAX_MS	  60000u
-
 static void gw_retry(struct vnetd *d, struct vnetd_net *net)
 {
-	net->gw_retry_ms =
-	    net->gw_retry_ms ? 2 * net->gw_retry_ms : GW_RETRY_FIRST_MS;
-	if (net->gw_retry_ms > GW_RETRY_MAX_MS)
-		net->gw_retry_ms = GW_RETRY_MAX_MS;
-	if (!net->gw_rebuild.fn)
-		vtimer_init(&net->gw_rebuild, rebuild, net);
-	if (vtimer_arm(d->timers, &net->gw_rebuild, net->gw_retry_ms))
-		vlog(MAIN, ERR, "network %s: cannot schedule the gateway retry",
-		     net->obj.name);
+	retry_arm(d, &net->gw_rebuild, rebuild, net, &net->gw_retry_ms,
+		  net->obj.name, "gateway");
 }
 
 /* Start @net's gateway (none running), or log why not (once per reason:
@@ -639,7 +685,7 @@ static void gw_try(struct vnetd *d, struct vnetd_net *net, const char *what)
 		vlog(MAIN, ERR,
 		     "network %s: gateway not %s: %s; the network switches "
 		     "without it, tried again from %u s on",
-		     net->obj.name, what, e.msg, GW_RETRY_FIRST_MS / 1000);
+		     net->obj.name, what, e.msg, RETRY_FIRST_MS / 1000);
 	gw_retry(d, net);
 }
 

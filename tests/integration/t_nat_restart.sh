@@ -141,7 +141,8 @@ pings "a$S" $OUT
 log "damaged table discarded, NAT works on a fresh one"
 
 # A NAT that cannot start at restore (its table file unusable) leaves the
-# gateway serving, says why in "network show", and starts once it can.
+# gateway serving, says why in "network show", and is tried again until it
+# starts (1 s, then twice as long each time), logged once.
 stop_vnetd
 rm -f "$T/nat-$L.tbl" && mkdir "$T/nat-$L.tbl"
 start_vnetd
@@ -149,8 +150,16 @@ jget .nat_error network show "$L" | grep -q "NAT table" ||
 	fail "no NAT error shown: $(vnetctl --json network show "$L")"
 pings "a$S" 10.219.0.1
 log "NAT table unusable: gateway serves, error shown"
-stop_vnetd
+sleep 1.5 # a try again fails meanwhile (not logged)
 rmdir "$T/nat-$L.tbl"
+nat_up() { [ "$(jget .nat_error network show "$L")" = null ]; }
+wait_for 15 nat_up || fail "NAT not started again: $(vnetctl --json network show "$L")"
+grep -q "network $L: NAT started" "$T/vnetd.log" || fail "no 'NAT started'"
+[ "$(grep -c "network $L: NAT not started" "$T/vnetd.log")" = 1 ] ||
+	fail "NAT failure logged $(grep -c "network $L: NAT not started" "$T/vnetd.log") times"
+pings "a$S" $OUT
+log "NAT started by itself once its table could be made"
+stop_vnetd
 start_vnetd
 [ "$(jget .nat_error network show "$L")" = null ] || fail "NAT error stuck"
 pings "a$S" $OUT
