@@ -152,15 +152,19 @@ static int put_attr(struct nl_msg *msg, unsigned vf,
 		return nla_put(msg, IFLA_VF_MAC, sizeof(m), &m);
 	}
 	case SRIOV_A_VLAN: {
-		struct ifla_vf_vlan_info vi = {
-		    .vf = vf,
-		    .vlan = c->vlan,
-		    .qos = c->qos,
-		    .vlan_proto = htons(c->vlan_proto),
-		};
 		struct ifla_vf_vlan v = {
 		    .vf = vf, .vlan = c->vlan, .qos = c->qos};
+		struct ifla_vf_vlan_info vi;
 		struct nlattr *list;
+
+		/* Two bytes of padding end this struct: zeroed, not the
+		 * stack's old bytes, before it goes to the kernel (an
+		 * initializer need not clear padding). */
+		memset(&vi, 0, sizeof(vi));
+		vi.vf = vf;
+		vi.vlan = c->vlan;
+		vi.qos = c->qos;
+		vi.vlan_proto = htons(c->vlan_proto);
 
 		/* The plain attribute for 802.1Q (every kernel and driver
 		 * takes it); the list, which carries the protocol, for

@@ -3,11 +3,15 @@
  *
  * Frames injected with vnic_dummy_inject() come out of rx_burst(); frames
  * the switch transmits are kept, exactly as they would leave (tags applied),
- * for the test to inspect.
+ * for the test to inspect.  The test's thread may inject and look while a
+ * datapath thread receives and transmits: the counts that hand a frame
+ * over are atomic (release after the frame is written, acquire before it
+ * is read); one thread injects, one receives, one transmits.
  */
 #include "vnic_dummy.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,9 +25,9 @@ struct dummy_frame {
 struct vnic_dummy {
 	struct vnic base;
 	struct dummy_frame rxq[VNIC_DUMMY_MAX];
-	unsigned rx_head, rx_tail;
+	_Atomic unsigned rx_head, rx_tail;
 	struct dummy_frame txq[VNIC_DUMMY_MAX];
-	unsigned n_tx;
+	_Atomic unsigned n_tx;
 };
 
 static struct vnic_dummy *to_dummy(struct vnic *v)
@@ -52,10 +56,12 @@ static int dummy_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 			  struct pkt **pkts, unsigned n)
 {
 	struct vnic_dummy *d = to_dummy(v);
+	unsigned head = atomic_load_explicit(&d->rx_head, memory_order_relaxed);
+	unsigned tail = atomic_load_explicit(&d->rx_tail, memory_order_acquire);
 	unsigned got = 0;
 
-	while (got < n && d->rx_head != d->rx_tail) {
-		struct dummy_frame *f = &d->rxq[d->rx_head % VNIC_DUMMY_MAX];
+	while (got < n && head != tail) {
+		struct dummy_frame *f = &d->rxq[head % VNIC_DUMMY_MAX];
 		struct pkt *p = pkt_pool_alloc(pool);
 
 		if (!p)
@@ -63,7 +69,8 @@ static int dummy_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 		memcpy(p->data, f->data, f->len);
 		p->len = (uint32_t)f->len;
 		pkts[got++] = p;
-		d->rx_head++;
+		atomic_store_explicit(&d->rx_head, ++head,
+				      memory_order_release);
 	}
 	return (int)got;
 }
@@ -73,10 +80,11 @@ static int dummy_tx_burst(struct vnic *v, unsigned txq,
 			  uint64_t *bytes)
 {
 	struct vnic_dummy *d = to_dummy(v);
+	unsigned sent = atomic_load_explicit(&d->n_tx, memory_order_relaxed);
 	unsigned i;
 
-	for (i = 0; i < n && d->n_tx < VNIC_DUMMY_MAX; i++) {
-		struct dummy_frame *f = &d->txq[d->n_tx++];
+	for (i = 0; i < n && sent < VNIC_DUMMY_MAX; i++) {
+		struct dummy_frame *f = &d->txq[sent];
 		struct iovec iov[3];
 		uint8_t tag[4];
 		unsigned cnt = pkt_tx_iov(out[i].pkt, out[i].tci, tag, iov);
@@ -88,6 +96,7 @@ static int dummy_tx_burst(struct vnic *v, unsigned txq,
 			f->len += iov[k].iov_len;
 		}
 		*bytes += f->len;
+		atomic_store_explicit(&d->n_tx, ++sent, memory_order_release);
 	}
 	if (i < n) /* the test's capture buffer is full */
 		vnic_count_drop(v, VNIC_DROP_TX_FULL, n - i);
@@ -105,15 +114,18 @@ static int dummy_tx_burst(struct vnic *v, unsigned txq,
 int vnic_dummy_inject(struct vnic *v, const void *frame, size_t len)
 {
 	struct vnic_dummy *d = to_dummy(v);
+	unsigned tail = atomic_load_explicit(&d->rx_tail, memory_order_relaxed);
 	struct dummy_frame *f;
 
 	if (len > PKT_MAX_FRAME)
 		return -EMSGSIZE;
-	if (d->rx_tail - d->rx_head >= VNIC_DUMMY_MAX)
+	if (tail - atomic_load_explicit(&d->rx_head, memory_order_acquire) >=
+	    VNIC_DUMMY_MAX)
 		return -ENOSPC;
-	f = &d->rxq[d->rx_tail++ % VNIC_DUMMY_MAX];
+	f = &d->rxq[tail % VNIC_DUMMY_MAX];
 	memcpy(f->data, frame, len);
 	f->len = len;
+	atomic_store_explicit(&d->rx_tail, tail + 1, memory_order_release);
 	return 0;
 }
 
@@ -125,7 +137,7 @@ int vnic_dummy_inject(struct vnic *v, const void *frame, size_t len)
  */
 unsigned vnic_dummy_sent(struct vnic *v)
 {
-	return to_dummy(v)->n_tx;
+	return atomic_load_explicit(&to_dummy(v)->n_tx, memory_order_acquire);
 }
 
 /**
@@ -140,7 +152,7 @@ const uint8_t *vnic_dummy_frame(struct vnic *v, unsigned i, size_t *len)
 {
 	struct vnic_dummy *d = to_dummy(v);
 
-	if (i >= d->n_tx)
+	if (i >= atomic_load_explicit(&d->n_tx, memory_order_acquire))
 		return NULL;
 	*len = d->txq[i].len;
 	return d->txq[i].data;
@@ -152,7 +164,7 @@ const uint8_t *vnic_dummy_frame(struct vnic *v, unsigned i, size_t *len)
  */
 void vnic_dummy_clear(struct vnic *v)
 {
-	to_dummy(v)->n_tx = 0;
+	atomic_store_explicit(&to_dummy(v)->n_tx, 0, memory_order_relaxed);
 }
 
 const struct vnic_ops vnic_dummy_ops = {
