@@ -530,7 +530,17 @@ void team_update(struct team *t, enum team_reason why, int member, uint64_t now)
 		if (team_member_ready(t, i))
 			fit |= 1u << i;
 	if (mode == TEAM_MODE_LACP) {
-		bool fb = t->cfg.lacp_fallback && fit && lacp_all_defaulted(t);
+		/* Fallback starts once every member with a link knows it has
+		 * no partner (DEFAULTED), and ends only when a partner speaks
+		 * (a member CURRENT): a member whose link comes up, or one
+		 * just added, waits EXPIRED for a partner it has never
+		 * heard, which says nothing about one being there, and would
+		 * otherwise stop the fallback members for a short timeout.
+		 * With every link down fallback stays: none of them heard a
+		 * partner when they come back either. */
+		bool fb = t->cfg.lacp_fallback &&
+			  (t->fallback ? !lacp_partner_heard(t)
+				       : fit && lacp_all_defaulted(t));
 
 		if (fb != t->fallback) {
 			t->fallback = fb;

@@ -589,6 +589,25 @@ bool lacp_all_defaulted(const struct team *t)
 	return any;
 }
 
+/**
+ * lacp_partner_heard() - a member with a link hears a partner now (its
+ * receive machine is CURRENT): what ends the fallback
+ * @t: team
+ *
+ * Return: true if one does
+ */
+bool lacp_partner_heard(const struct team *t)
+{
+	for (unsigned i = 0; i < TEAM_MAX_MEMBERS; i++) {
+		const struct team_member *m = &t->m[i];
+
+		if (m->used && m->link && !m->gone &&
+		    m->lacp.rx == LACP_RX_CURRENT)
+			return true;
+	}
+	return false;
+}
+
 static json_t *state_words(uint8_t s)
 {
 	static const char *const words[8] = {

@@ -236,6 +236,58 @@ static void test_fallback(void **state)
 	team_destroy(t);
 }
 
+/* In fallback, a member whose link comes up, or a member added, waits
+ * EXPIRED for a partner for a short timeout; the fallback goes on carrying
+ * on the member it was using all along, every 100 ms of it, and ends only
+ * when a partner speaks. */
+static void test_fallback_member_joins(void **state)
+{
+	struct team *t = lacp_team(2, true, 0);
+	uint8_t f[124];
+	uint64_t now;
+	int j;
+
+	team_member_carrier(t, 1, false, 0);
+	for (now = 0; now <= 3500; now += 100)
+		team_run(t, now);
+	assert_true(t->fallback);
+	assert_int_equal(MAP_TX(team_map(t)), 1);
+	/* eth1's carrier comes up at 4 s, eth2 is added at 5 s. */
+	for (; now <= 12000; now += 100) {
+		if (now == 4000)
+			team_member_carrier(t, 1, true, now);
+		if (now == 5000) {
+			j = team_member_add(t, "eth2", mac_m[2], 10000, true,
+					    now);
+			assert_int_equal(j, 2);
+		}
+		team_run(t, now);
+		assert_true(t->fallback);
+		assert_int_equal(MAP_ACTIVE(team_map(t)), 0);
+		assert_int_equal(MAP_TX(team_map(t)), 1);
+		if (now == 4500)
+			assert_int_equal(t->m[1].lacp.rx, LACP_RX_EXPIRED);
+	}
+	assert_int_equal(t->m[1].lacp.rx, LACP_RX_DEFAULTED);
+	assert_int_equal(t->m[2].lacp.rx, LACP_RX_DEFAULTED);
+	/* All links down and one back: still no partner, still fallback. */
+	for (unsigned i = 0; i < 3; i++)
+		team_member_carrier(t, i, false, now);
+	assert_false(team_carrying(t));
+	team_member_carrier(t, 2, true, now + 100);
+	team_run(t, now + 100);
+	assert_true(t->fallback);
+	assert_int_equal(MAP_TX(team_map(t)), 4);
+	team_member_carrier(t, 0, true, now + 200);
+	/* A partner answers on eth0: LACP carries. */
+	partner_pdu(t, 0, f, ST_UP, 1, 0x4a);
+	team_slow_rx(t, 0, f, sizeof(f), now + 300);
+	assert_false(t->fallback);
+	assert_int_equal(MAP_ACTIVE(team_map(t)), -1);
+	assert_int_equal(MAP_TX(team_map(t)), 1);
+	team_destroy(t);
+}
+
 static void test_compatible_only(void **state)
 {
 	struct team *t = lacp_team(3, false, 0);
@@ -345,6 +397,7 @@ int main(void)
 	    cmocka_unit_test(test_negotiate_recorded),
 	    cmocka_unit_test(test_timeout_fast),
 	    cmocka_unit_test(test_fallback),
+	    cmocka_unit_test(test_fallback_member_joins),
 	    cmocka_unit_test(test_compatible_only),
 	    cmocka_unit_test(test_flapping_partner),
 	    cmocka_unit_test(test_churn_and_rate),
