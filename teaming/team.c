@@ -170,6 +170,11 @@ void team_destroy(struct team *t)
 int team_configure(struct team *t, const struct team_config *cfg, uint64_t now)
 {
 	bool rate = cfg->lacp_fast != t->cfg.lacp_fast;
+	bool probe = cfg->probe != t->cfg.probe ||
+		     cfg->n_targets != t->cfg.n_targets ||
+		     (cfg->n_targets <= TEAM_MAX_TARGETS &&
+		      memcmp(cfg->targets, t->cfg.targets,
+			     cfg->n_targets * sizeof(cfg->targets[0])));
 
 	if (cfg->mode != t->cfg.mode)
 		return -EINVAL;
@@ -177,6 +182,18 @@ int team_configure(struct team *t, const struct team_config *cfg, uint64_t now)
 	for (unsigned i = 0; rate && i < TEAM_MAX_MEMBERS; i++)
 		if (t->m[i].used)
 			lacp_member_link(t, i, now);
+	/* A verdict of the old probing says nothing under the new one: every
+	 * member's path is ok again (for good without probing, until the new
+	 * probing has had its probe_missed rounds to judge it otherwise).
+	 * Only probe_tick() and a reply ever set it back, and without
+	 * probing probe_tick() no longer runs. */
+	for (unsigned i = 0; probe && i < TEAM_MAX_MEMBERS; i++) {
+		struct team_member *m = &t->m[i];
+
+		m->path_ok = true;
+		m->link_round = m->reply_round = t->rounds;
+		memset(m->heard, 0, sizeof(m->heard));
+	}
 	t->next_probe = now;
 	team_update(t, TEAM_R_CONFIG, -1, now);
 	return 0;

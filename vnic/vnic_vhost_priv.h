@@ -61,7 +61,8 @@ struct vu_chain {
  * @hdr_len: virtio-net header bytes (12 with VERSION_1 or MRG_RXBUF, else 10)
  * @mrg: mergeable receive buffers
  * @event_idx: VIRTIO_RING_F_EVENT_IDX
- * @log_all: dirty logging on (VHOST_F_LOG_ALL negotiated)
+ * @log_all: dirty logging on (VHOST_F_LOG_ALL negotiated); changes while the
+ *           queues run (live migration): read with vu_logging()
  * @log: dirty bitmap, @log_size bytes (NULL when none)
  * @rx_ol: VNET_OL_* the frontend may send (CSUM, HOST_TSO4/6, HOST_ECN,
  *         HOST_USO); set with the features, while the queues are stopped
@@ -79,6 +80,13 @@ struct vu_dev {
 	void *log_map;
 	size_t log_map_size;
 };
+
+/* Whether dirty logging is on: the one device setting the control thread
+ * may change while a datapath thread reads it. */
+static inline bool vu_logging(const struct vu_dev *d)
+{
+	return __atomic_load_n(&d->log_all, __ATOMIC_RELAXED);
+}
 
 /**
  * struct vu_vq - one virtqueue as the device sees it
@@ -150,7 +158,7 @@ static inline void vu_vq_push(const struct vu_dev *d, struct vu_vq *vq,
 
 	e->id = htole32(head);
 	e->len = htole32(len);
-	if (d->log_all)
+	if (vu_logging(d))
 		vu_log_used(d, vq, 4 + 8 * (uint64_t)slot, 8);
 	vq->last_used++;
 	vq->pending++;
@@ -171,7 +179,7 @@ static inline void vu_vq_push_burst(const struct vu_dev *d, struct vu_vq *vq,
 	unsigned mask = vq->num - 1u;
 	uint16_t last = vq->last_used;
 
-	if (__builtin_expect(d->log_all, 0)) {
+	if (__builtin_expect(vu_logging(d), 0)) {
 		for (unsigned i = 0; i < n; i++)
 			vu_vq_push(d, vq, heads[i], 0);
 		return;

@@ -510,6 +510,21 @@ static int h_set_features(struct vnic_vhost *vh, struct vhost_user_msg *m)
 			       (unsigned long long)(f & ~VU_FEATURES));
 	ring_change = vh->features_set &&
 		      ((f ^ vh->features) & ~VU_BIT(VHOST_F_LOG_ALL_BIT));
+	if (vh->features_set && !ring_change) {
+		/* The rings may be running: only dirty logging changes (live
+		 * migration turns it on and off), nothing else the datapath
+		 * reads is rewritten, and a burst that began before logging
+		 * came on has ended before the reply says it is on. */
+		bool log = f & VU_BIT(VHOST_F_LOG_ALL_BIT);
+
+		vh->features = f;
+		if (log != vu_logging(&vh->dev)) {
+			__atomic_store_n(&vh->dev.log_all, log,
+					 __ATOMIC_RELAXED);
+			vh_sync(vh);
+		}
+		return 0;
+	}
 	if (ring_change)
 		vq_stop_all(vh);
 	vh->features = f;
@@ -520,8 +535,8 @@ static int h_set_features(struct vnic_vhost *vh, struct vhost_user_msg *m)
 	vh->dev.hdr_len = (f & VU_BIT(VIRTIO_F_VERSION_1_BIT)) || vh->dev.mrg
 			      ? sizeof(struct virtio_net_hdr_mrg)
 			      : sizeof(struct virtio_net_hdr_mrg) - 2;
-	/* Turning dirty logging on or off is safe while running. */
-	vh->dev.log_all = f & VU_BIT(VHOST_F_LOG_ALL_BIT);
+	__atomic_store_n(&vh->dev.log_all, f & VU_BIT(VHOST_F_LOG_ALL_BIT),
+			 __ATOMIC_RELAXED);
 	vh->dev.rx_ol =
 	    ol_from(f, VIRTIO_NET_F_CSUM_BIT, VIRTIO_NET_F_HOST_TSO4_BIT,
 		    VIRTIO_NET_F_HOST_TSO6_BIT, VIRTIO_NET_F_HOST_ECN_BIT,
@@ -1408,7 +1423,7 @@ static size_t put_bytes(const struct vu_dev *d, struct rx_target *t,
 		size_t take = io->len - t->off < len ? io->len - t->off : len;
 
 		memcpy(io->hva + t->off, src, take);
-		if (d->log_all)
+		if (vu_logging(d))
 			vu_log_write(d, io->gpa + t->off, take);
 		t->off += take;
 		src += take;
@@ -1442,7 +1457,7 @@ static inline void tx_fill(const struct vu_dev *d, struct rx_target *t,
 			memcpy(t->iov[0].hva, &hdr, sizeof(hdr));
 		else
 			memcpy(t->iov[0].hva, &hdr, sizeof(hdr) - 2);
-		if (d->log_all)
+		if (vu_logging(d))
 			vu_log_write(d, t->iov[0].gpa, d->hdr_len);
 		t->off = d->hdr_len;
 	} else {
@@ -1452,7 +1467,7 @@ static inline void tx_fill(const struct vu_dev *d, struct rx_target *t,
 	    t->iov[t->i].len - t->off >= o->pkt->len) {
 		/* The usual case: an untagged frame, one piece of buffer. */
 		memcpy(t->iov[t->i].hva + t->off, o->pkt->data, o->pkt->len);
-		if (d->log_all)
+		if (vu_logging(d))
 			vu_log_write(d, t->iov[t->i].gpa + t->off, o->pkt->len);
 		return;
 	}
@@ -1581,7 +1596,7 @@ static int vh_tx_one(struct vnic_vhost *vh, struct vu_vq *vq,
 	}
 	tc->next++;
 	if (likely(c->iov[0].len >= need && !o->pkt->tagged && !o->tci &&
-		   !pkt_has_offload(o->pkt) && !d->log_all)) {
+		   !pkt_has_offload(o->pkt) && !vu_logging(d))) {
 		/* The usual case: an untagged frame that needs no header
 		 * fields, into the chain's first piece, nothing to log. */
 		struct virtio_net_hdr_mrg hdr1 = {.num_buffers = htole16(1)};

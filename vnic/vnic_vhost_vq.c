@@ -480,7 +480,7 @@ void vu_log_write(const struct vu_dev *d, uint64_t gpa, uint64_t len)
 {
 	uint64_t page, last;
 
-	if (!d->log_all || !d->log || !len)
+	if (!vu_logging(d) || !d->log || !len)
 		return;
 	page = gpa / VU_LOG_PAGE;
 	last = (gpa + len - 1) / VU_LOG_PAGE;
@@ -503,7 +503,7 @@ void vu_log_write(const struct vu_dev *d, uint64_t gpa, uint64_t len)
 void vu_log_used(const struct vu_dev *d, const struct vu_vq *vq, uint64_t off,
 		 uint64_t len)
 {
-	if (d->log_all && (vq->addr.flags & VHOST_VRING_F_LOG))
+	if (vu_logging(d) && (vq->addr.flags & VHOST_VRING_F_LOG))
 		vu_log_write(d, vq->addr.log_guest_addr + off, len);
 }
 

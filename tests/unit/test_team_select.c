@@ -313,6 +313,58 @@ static void test_arp_probe(void **state)
 	team_destroy(t);
 }
 
+/* Probing changed live: members judged path-down by the old probing are
+ * fit again at once; without probing nothing else would ever say so. */
+static void test_probe_reconfigured(void **state)
+{
+	struct team_config cfg;
+	struct team *t;
+	uint8_t buf[64];
+	uint64_t now;
+
+	team_config_default(&cfg);
+	cfg.probe = TEAM_PROBE_ARP;
+	cfg.targets[0] = 0x0a000001;
+	cfg.n_targets = 1;
+	t = mk_team(TEAM_MODE_ACTIVE_BACKUP, 2, &cfg, 0);
+	/* The target dies: every member path-down, the team down. */
+	for (now = 0; now <= 1000; now += 100)
+		team_run(t, now);
+	assert_false(t->m[0].path_ok || t->m[1].path_ok);
+	assert_false(team_carrying(t));
+	/* Probing off: carrier alone decides, and both have it. */
+	cfg.probe = TEAM_PROBE_NONE;
+	cfg.n_targets = 0;
+	assert_int_equal(team_configure(t, &cfg, now), 0);
+	assert_true(t->m[0].path_ok && t->m[1].path_ok);
+	assert_true(team_carrying(t));
+	assert_int_equal(MAP_ACTIVE(team_map(t)), 0);
+	for (; now <= 3000; now += 100)
+		team_run(t, now);
+	assert_true(team_carrying(t));
+	/* Another target: up until it has had its rounds to answer; member
+	 * 1 hears it, member 0 does not. */
+	cfg.probe = TEAM_PROBE_ARP;
+	cfg.targets[0] = 0x0a000002;
+	cfg.n_targets = 1;
+	assert_int_equal(team_configure(t, &cfg, now), 0);
+	assert_true(team_carrying(t));
+	for (unsigned k = 0; k < 10; k++, now += 100) {
+		team_run(t, now);
+		arp_reply(buf, mac_m[1], 0x0a000002);
+		team_arp_rx(t, 1, buf, 42, now + 1);
+	}
+	assert_false(t->m[0].path_ok);
+	assert_true(t->m[1].path_ok);
+	assert_int_equal(MAP_ACTIVE(team_map(t)), 1);
+	/* A change elsewhere (the down delay) keeps the probing's verdict. */
+	cfg.downdelay_ms = 50;
+	assert_int_equal(team_configure(t, &cfg, now), 0);
+	assert_false(t->m[0].path_ok);
+	assert_int_equal(MAP_ACTIVE(team_map(t)), 1);
+	team_destroy(t);
+}
+
 static void test_beacon(void **state)
 {
 	struct team_config cfg;
@@ -619,6 +671,7 @@ int main(void)
 	    cmocka_unit_test(test_balance_mac),
 	    cmocka_unit_test(test_rx_rules),
 	    cmocka_unit_test(test_arp_probe),
+	    cmocka_unit_test(test_probe_reconfigured),
 	    cmocka_unit_test(test_beacon),
 	    cmocka_unit_test(test_announcements),
 	    cmocka_unit_test(test_announce_owned_only),
