@@ -399,12 +399,17 @@ static void arp_in(struct vnic_gateway *g, struct pkt_cursor *c)
 		return gw_drop(g, VGW_DROP_BAD_ARP);
 	spa = vgw_get_be32(a + 14);
 	tpa = vgw_get_be32(a + 24);
-	/* Anyone claiming, or probing for, an address we probe: in use. */
+	/* Anyone claiming, or probing for, an address we probe: in use.
+	 * Not the client asking for it: one that renews an address the
+	 * server has no record of still holds it and answers the probe
+	 * (RFC 5227); that answer is no conflict.  Its verdict waits for
+	 * the probe time, so another host's answer still counts. */
 	for (unsigned i = 0; i < VGW_PROBE_SLOTS; i++) {
 		struct vgw_probe *p = &g->probe[i];
 
-		if (p->used && (spa == p->ip || (!spa && tpa == p->ip &&
-						 memcmp(a + 8, g->mac, 6)))) {
+		if (p->used && memcmp(a + 8, p->chaddr, 6) &&
+		    (spa == p->ip ||
+		     (!spa && tpa == p->ip && memcmp(a + 8, g->mac, 6)))) {
 			char mac[MAC_STRLEN];
 
 			vlog_rl(VNIC, WARN,
@@ -545,6 +550,11 @@ static void probe_start(struct vnic_gateway *g, const struct dhcps_rx *rx,
 	p->ip = ip;
 	p->deadline = gw_now_ns(g) + (uint64_t)g->cfg.probe_ms * 1000000u;
 	memcpy(p->mac, rx->src_mac, 6);
+	/* chaddr: BOOTP offset 28 (the engine parsed the message, so the
+	 * bytes are there) */
+	memset(p->chaddr, 0, 6);
+	if (rx->len >= 28 + 6)
+		memcpy(p->chaddr, rx->data + 28, 6);
 	p->src_ip = rx->src_ip;
 	p->bcast = rx->bcast;
 	p->len = rx->len;

@@ -86,6 +86,7 @@ struct vgw_probe {
 	uint32_t ip;
 	uint64_t deadline; /* ns, monotonic */
 	uint8_t mac[6];
+	uint8_t chaddr[6]; /* the client's: its own answer is no conflict */
 	uint32_t src_ip;
 	bool bcast;
 	size_t len;

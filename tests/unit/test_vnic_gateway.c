@@ -415,6 +415,52 @@ static void test_dhcp_probe(void **state)
 	teardown(&e);
 }
 
+/* A RENEWING client (ciaddr, unicast, no 50/54) whose address the server
+ * has no record of: the gateway probes it, and the client itself answers
+ * (it holds the address).  That is no conflict: it is ACKed.  An answer
+ * from another MAC still is: NAK. */
+static void renew_unknown(struct env *e, uint32_t ip, const uint8_t *answer,
+			  uint8_t want, unsigned conflicts)
+{
+	uint8_t m[300], f[400], type;
+	const uint8_t *r;
+	struct vgw_stats st;
+	size_t len;
+
+	dhcp_msg(m, DHCP_REQUEST, 0);
+	dhcp_put_be32(m + DHCP_OFS_CIADDR, ip);
+	xmit(e, f, udp_frame(f, gw_mac, ip, GW_IP, 68, 67, m, 300));
+	assert_int_equal(pump(e), 1);
+	r = last(e, &len);
+	assert_int_equal(pkt_get_be16(r + 12), ETHERTYPE_ARP);
+	assert_int_equal(dhcp_get_be32(r + 28), 0);
+	assert_int_equal(dhcp_get_be32(r + 38), ip);
+	/* a Linux client answers a probe for its own address */
+	xmit(e, f, arp_frame(f, 2, answer, ip, 0));
+	clock_ns += 200 * 1000000ull;
+	assert_int_equal(pump(e), 1);
+	r = last(e, &len);
+	assert_int_equal(pkt_get_be16(r + 12), ETHERTYPE_IPV4);
+	if (want == DHCP_ACK)
+		assert_int_equal(reply_yiaddr(e, &type), ip);
+	else
+		reply_yiaddr(e, &type);
+	assert_int_equal(type, want);
+	vnic_gateway_stats(e->gw, &st);
+	assert_int_equal(st.conflicts, conflicts);
+}
+
+static void test_dhcp_probe_own(void **state)
+{
+	static const uint8_t other[6] = {0x52, 0x54, 0, 0, 0, 0x98};
+	struct env e;
+
+	setup(&e, true, false);
+	renew_unknown(&e, IP4(10, 0, 0, 106), other, DHCP_NAK, 1);
+	renew_unknown(&e, IP4(10, 0, 0, 105), vm_mac, DHCP_ACK, 1);
+	teardown(&e);
+}
+
 static size_t dns_query(uint8_t *q, const char *wire, size_t wlen)
 {
 	memset(q, 0, 12);
@@ -605,6 +651,7 @@ int main(void)
 	    cmocka_unit_test(test_arp_icmp),
 	    cmocka_unit_test(test_dhcp_commit),
 	    cmocka_unit_test(test_dhcp_probe),
+	    cmocka_unit_test(test_dhcp_probe_own),
 	    cmocka_unit_test(test_dns),
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_burst),
