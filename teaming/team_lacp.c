@@ -430,10 +430,16 @@ void lacp_rx(struct team *t, unsigned i, const struct lacp_pdu *pdu,
  * @now: monotonic ms
  *
  * LACPDUs feed the receive machine (LACP teams); marker requests are
- * answered.
+ * answered.  A LACPDU whose actor is the team itself (its system MAC) came
+ * back over a loop: two members cabled to each other, or a port that
+ * reflects frames.  IEEE 802.1AX does not let a port aggregate with
+ * itself or its own system, and Linux bonding drops these as an "illegal
+ * loopback": it is dropped before the receive machine sees it, so the
+ * member never gets a partner (and stays out of the aggregate).
  *
- * Return: 0 when handled, -EINVAL when malformed (counted), -ENOTSUP for
- * a frame the team has no use for
+ * Return: 0 when handled, -EINVAL when malformed (counted), -ELOOP for our
+ * own LACPDU come back (counted), -ENOTSUP for a frame the team has no use
+ * for
  */
 int team_slow_rx(struct team *t, unsigned i, const uint8_t *frame, size_t len,
 		 uint64_t now)
@@ -446,6 +452,10 @@ int team_slow_rx(struct team *t, unsigned i, const uint8_t *frame, size_t len,
 	    t->cfg.mode != TEAM_MODE_LACP)
 		return -ENOTSUP;
 	ret = lacp_pdu_parse(frame, len, &pdu);
+	if (!ret && !memcmp(pdu.actor.sys, t->sys_mac, 6)) {
+		t->m[i].lacp.loopback++;
+		return -ELOOP;
+	}
 	if (!ret) {
 		lacp_rx(t, i, &pdu, now);
 		return 0;
@@ -660,6 +670,8 @@ void lacp_status(const struct team *t, unsigned i, json_t *obj, uint64_t now,
 	    (json_int_t)p->churns);
 
 	json_object_set_new(o, "damped", json_boolean(p->damped_until > now));
+	json_object_set_new(o, "loopback",
+			    json_integer((json_int_t)p->loopback));
 	json_object_set_new(
 	    o, "last_pdu_ms",
 	    p->ever_rx ? json_integer(

@@ -75,7 +75,7 @@ struct lacp_port {
 	uint64_t damped_until;
 	bool ever_rx;
 	uint64_t last_rx;
-	uint64_t rx_pdus, tx_pdus, malformed, flaps_total, churns;
+	uint64_t rx_pdus, tx_pdus, malformed, loopback, flaps_total, churns;
 };
 
 /**

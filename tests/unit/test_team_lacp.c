@@ -288,6 +288,57 @@ static void test_fallback_member_joins(void **state)
 	team_destroy(t);
 }
 
+/* Two members cabled to each other: each hears the other's LACPDUs, which
+ * carry the team's own system ID.  Neither may take the team as its
+ * partner and aggregate; the PDUs are dropped and counted. */
+static void test_loopback(void **state)
+{
+	struct team *t = lacp_team(2, false, 1000);
+	unsigned got = 0;
+	uint64_t now;
+	json_t *o;
+
+	for (now = 1000; now <= 6000; now += 100) {
+		unsigned n0 = cap.n;
+
+		team_run(t, now);
+		/* Whatever a member sent arrives on the other one. */
+		for (unsigned k = n0; k < cap.n && k < CAP_MAX; k++) {
+			struct cap_frame fr = cap.fr[k];
+
+			if (pkt_get_be16(fr.f + 12) != TEAM_LACP_ETHERTYPE)
+				continue;
+			assert_int_equal(
+			    team_slow_rx(t, !fr.member, fr.f, fr.len, now + 1),
+			    -ELOOP);
+			got++;
+		}
+		if (cap.n > CAP_MAX / 2)
+			cap.n = 0;
+		for (unsigned i = 0; i < 2; i++) {
+			assert_int_not_equal(t->m[i].lacp.rx, LACP_RX_CURRENT);
+			assert_int_equal(t->m[i].lacp.mux, LACP_MUX_DETACHED);
+			assert_memory_not_equal(t->m[i].lacp.partner.sys,
+						t->sys_mac, 6);
+		}
+		assert_int_equal(lacp_distributing(t), 0);
+		assert_false(team_carrying(t));
+	}
+	assert_true(got >= 4); /* each member, while EXPIRED: fast */
+	assert_int_equal(t->m[0].lacp.loopback + t->m[1].lacp.loopback, got);
+	assert_int_equal(t->m[0].lacp.rx_pdus + t->m[1].lacp.rx_pdus, 0);
+	o = json_object();
+	lacp_status(t, 0, o, now, 0);
+	assert_int_equal(json_integer_value(json_object_get(
+			     json_object_get(o, "lacp"), "loopback")),
+			 t->m[0].lacp.loopback);
+	json_decref(o);
+	/* A real partner on one of them is still heard. */
+	partners_up(t, 1, now);
+	assert_int_equal(lacp_distributing(t), 1);
+	team_destroy(t);
+}
+
 static void test_compatible_only(void **state)
 {
 	struct team *t = lacp_team(3, false, 0);
@@ -398,6 +449,7 @@ int main(void)
 	    cmocka_unit_test(test_timeout_fast),
 	    cmocka_unit_test(test_fallback),
 	    cmocka_unit_test(test_fallback_member_joins),
+	    cmocka_unit_test(test_loopback),
 	    cmocka_unit_test(test_compatible_only),
 	    cmocka_unit_test(test_flapping_partner),
 	    cmocka_unit_test(test_churn_and_rate),
