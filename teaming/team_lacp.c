@@ -251,7 +251,7 @@ static uint64_t periodic_ms(const struct lacp_port *p)
 static void lacp_step(struct team *t, uint64_t now, enum team_reason why)
 {
 	unsigned best = 0, best_n = 0, cnt[TEAM_MAX_MEMBERS] = {0};
-	bool cand[TEAM_MAX_MEMBERS] = {0};
+	bool cand[TEAM_MAX_MEMBERS] = {0}, was[TEAM_MAX_MEMBERS] = {0};
 	uint32_t before = lacp_distributing(t);
 	int culprit = -1;
 
@@ -263,9 +263,15 @@ static void lacp_step(struct team *t, uint64_t now, enum team_reason why)
 			  p->rx == LACP_RX_CURRENT &&
 			  (p->partner.state & LACP_ST_AGGREGATION) &&
 			  p->damped_until <= now;
+		/* Still selected from the last step: in the current aggregate
+		 * (a partner change or a timeout clears it). */
+		was[i] = cand[i] && p->selected;
 	}
 	/* The aggregate: the partner (system, key) and own key most members
-	 * share; members elsewhere are not compatible with it. */
+	 * share; members elsewhere are not compatible with it.  On a tie
+	 * the current aggregate stays: a member reaching another partner
+	 * (a miscabled port, a second switch) must not take the traffic off
+	 * the members carrying it. */
 	for (unsigned i = 0; i < TEAM_MAX_MEMBERS; i++) {
 		const struct lacp_port *a = &t->m[i].lacp;
 
@@ -281,7 +287,8 @@ static void lacp_step(struct team *t, uint64_t now, enum team_reason why)
 			    a->actor.key == b->actor.key)
 				cnt[i]++;
 		}
-		if (cnt[i] > best_n) {
+		if (cnt[i] > best_n ||
+		    (cnt[i] == best_n && was[i] && !was[best])) {
 			best_n = cnt[i];
 			best = i;
 		}

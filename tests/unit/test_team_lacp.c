@@ -371,6 +371,40 @@ static void test_compatible_only(void **state)
 	team_destroy(t);
 }
 
+/* Two partner systems with as many members each: the aggregate carrying
+ * traffic stays (the lowest member index used to win the tie, taking the
+ * traffic to the newcomer's partner); a majority still wins. */
+static void test_selection_tie_keeps(void **state)
+{
+	struct team *t = lacp_team(3, false, 1000);
+	uint8_t f[124];
+	uint64_t now = 1000;
+
+	team_run(t, now);
+	partner_pdu(t, 1, f, ST_UP, 1, 0x4a);
+	team_slow_rx(t, 1, f, sizeof(f), now);
+	assert_int_equal(lacp_distributing(t), 2);
+	/* Member 0 reaches another switch: one member each. */
+	for (; now <= 5000; now += 500) {
+		partner_pdu(t, 0, f, ST_UP, 1, 0x99);
+		team_slow_rx(t, 0, f, sizeof(f), now);
+		partner_pdu(t, 1, f, ST_UP, 1, 0x4a);
+		team_slow_rx(t, 1, f, sizeof(f), now);
+		team_run(t, now);
+		assert_int_equal(lacp_distributing(t), 2);
+		assert_int_equal(MAP_TX(team_map(t)), 2);
+		assert_false(t->m[0].lacp.selected);
+	}
+	/* Member 2 joins member 0's switch: two against one, it moves. */
+	partner_pdu(t, 2, f, ST_UP, 1, 0x99);
+	team_slow_rx(t, 2, f, sizeof(f), now);
+	partner_pdu(t, 0, f, ST_UP, 1, 0x99);
+	team_slow_rx(t, 0, f, sizeof(f), now);
+	assert_int_equal(lacp_distributing(t), 5);
+	assert_false(t->m[1].lacp.selected);
+	team_destroy(t);
+}
+
 static void test_flapping_partner(void **state)
 {
 	struct team *t = lacp_team(2, false, 0);
@@ -451,6 +485,7 @@ int main(void)
 	    cmocka_unit_test(test_fallback_member_joins),
 	    cmocka_unit_test(test_loopback),
 	    cmocka_unit_test(test_compatible_only),
+	    cmocka_unit_test(test_selection_tie_keeps),
 	    cmocka_unit_test(test_flapping_partner),
 	    cmocka_unit_test(test_churn_and_rate),
 	};
