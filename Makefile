@@ -6,8 +6,8 @@
 #   make test       unit + integration tests (root, namespaces)
 #   make unit       cmocka unit tests only
 #   make asan       everything built and tested with ASan+UBSan (build-asan/)
-#   make tsan       built with ThreadSanitizer (build-tsan/); unit tests and
-#                   the multi-thread stress test (t_threads.sh) run under it
+#   make tsan       built with ThreadSanitizer (build-tsan/); unit and
+#                   integration tests run under it (CI runs it after test)
 #   make fuzz       libFuzzer targets (clang) run for a fixed budget
 #   make bench      vnet-bench tap scenario vs the kernel bridge
 #   make format-check / cppcheck / clang-tidy
@@ -127,12 +127,13 @@ asan:
 	@ASAN_OPTIONS=detect_leaks=1 sh tests/integration/run.sh build-asan
 
 # clang: GCC's TSan does not model fences.  A race report stops the
-# process (halt_on_error), so the test fails.
+# process (halt_on_error), so the test fails.  The integration tests are
+# those the sanitizer stage of make test runs (about 4 minutes).
 tsan:
 	@$(MAKE) --no-print-directory BUILD=build-tsan CC=clang OPT="-O1 -g" \
 		SAN="-fsanitize=thread -fno-omit-frame-pointer" all unit
 	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-		sh tests/integration/run.sh build-tsan tests/integration/t_threads.sh
+		sh tests/integration/run.sh build-tsan
 
 fuzz:
 	@sh tests/fuzz/run.sh

@@ -408,23 +408,32 @@ static unsigned popcount8(uint32_t x)
  * @map: published map word
  * @hash: flow hash
  *
+ * Rendezvous (highest random weight) hashing: each transmitting member
+ * scores the hash mixed with its index, the highest score wins.  A
+ * member's flows depend on no other member being there, so when one stops
+ * carrying only its own flows move (spread over the rest, each to its
+ * second choice), the others stay put, and when it comes back exactly its
+ * flows return; a member added takes its share from every member, no flow
+ * moves between the others.  (hash % members moved most flows on any
+ * change.)  Up to TEAM_MAX_MEMBERS mixes per frame: a few ns.
+ *
  * Return: member index; only valid when MAP_TX(@map) is not empty
  */
 unsigned team_pick(const struct team *t, uint64_t map, uint32_t hash)
 {
-	uint32_t tx = MAP_TX(map);
-	unsigned n = popcount8(tx), k;
+	uint32_t tx = MAP_TX(map), best_score = 0;
+	unsigned best = 0;
 
-	if (!n)
-		return 0;
-	k = hash % n;
-	for (unsigned i = 0; i < TEAM_MAX_MEMBERS; i++)
-		if (tx & 1u << i) {
-			if (!k)
-				return i;
-			k--;
+	for (uint32_t b = tx; b; b &= b - 1) {
+		unsigned i = (unsigned)__builtin_ctz(b);
+		uint32_t score = mix32((uint64_t)hash << 8 | i);
+
+		if (b == tx || score > best_score) {
+			best_score = score;
+			best = i;
 		}
-	return 0;
+	}
+	return best;
 }
 
 /* Balance by port: ports pinned to a member that left move to the member
@@ -530,7 +539,17 @@ void team_update(struct team *t, enum team_reason why, int member, uint64_t now)
 		if (team_member_ready(t, i))
 			fit |= 1u << i;
 	if (mode == TEAM_MODE_LACP) {
-		bool fb = t->cfg.lacp_fallback && fit && lacp_all_defaulted(t);
+		/* Fallback starts once every member with a link knows it has
+		 * no partner (DEFAULTED), and ends only when a partner speaks
+		 * (a member CURRENT): a member whose link comes up, or one
+		 * just added, waits EXPIRED for a partner it has never
+		 * heard, which says nothing about one being there, and would
+		 * otherwise stop the fallback members for a short timeout.
+		 * With every link down fallback stays: none of them heard a
+		 * partner when they come back either. */
+		bool fb = t->cfg.lacp_fallback &&
+			  (t->fallback ? !lacp_partner_heard(t)
+				       : fit && lacp_all_defaulted(t));
 
 		if (fb != t->fallback) {
 			t->fallback = fb;

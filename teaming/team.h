@@ -85,6 +85,8 @@ enum team_reason {
 	  "broadcast on a member not elected to receive broadcasts")           \
 	X(LOOP, "loop", "our own broadcast came back from the switch")         \
 	X(LACP_MALFORMED, "lacpdu_malformed", "malformed LACPDU")              \
+	X(LACP_LOOPBACK, "lacpdu_loopback",                                    \
+	  "LACPDU with the team's own system ID: the member is looped back")   \
 	X(SLOW_OTHER, "slow_unhandled", "slow-protocol frame other than LACP") \
 	X(NO_MEMBER, "no_member", "no member able to send")
 

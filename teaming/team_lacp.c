@@ -251,7 +251,7 @@ static uint64_t periodic_ms(const struct lacp_port *p)
 static void lacp_step(struct team *t, uint64_t now, enum team_reason why)
 {
 	unsigned best = 0, best_n = 0, cnt[TEAM_MAX_MEMBERS] = {0};
-	bool cand[TEAM_MAX_MEMBERS] = {0};
+	bool cand[TEAM_MAX_MEMBERS] = {0}, was[TEAM_MAX_MEMBERS] = {0};
 	uint32_t before = lacp_distributing(t);
 	int culprit = -1;
 
@@ -263,9 +263,15 @@ static void lacp_step(struct team *t, uint64_t now, enum team_reason why)
 			  p->rx == LACP_RX_CURRENT &&
 			  (p->partner.state & LACP_ST_AGGREGATION) &&
 			  p->damped_until <= now;
+		/* Still selected from the last step: in the current aggregate
+		 * (a partner change or a timeout clears it). */
+		was[i] = cand[i] && p->selected;
 	}
 	/* The aggregate: the partner (system, key) and own key most members
-	 * share; members elsewhere are not compatible with it. */
+	 * share; members elsewhere are not compatible with it.  On a tie
+	 * the current aggregate stays: a member reaching another partner
+	 * (a miscabled port, a second switch) must not take the traffic off
+	 * the members carrying it. */
 	for (unsigned i = 0; i < TEAM_MAX_MEMBERS; i++) {
 		const struct lacp_port *a = &t->m[i].lacp;
 
@@ -281,7 +287,8 @@ static void lacp_step(struct team *t, uint64_t now, enum team_reason why)
 			    a->actor.key == b->actor.key)
 				cnt[i]++;
 		}
-		if (cnt[i] > best_n) {
+		if (cnt[i] > best_n ||
+		    (cnt[i] == best_n && was[i] && !was[best])) {
 			best_n = cnt[i];
 			best = i;
 		}
@@ -430,10 +437,16 @@ void lacp_rx(struct team *t, unsigned i, const struct lacp_pdu *pdu,
  * @now: monotonic ms
  *
  * LACPDUs feed the receive machine (LACP teams); marker requests are
- * answered.
+ * answered.  A LACPDU whose actor is the team itself (its system MAC) came
+ * back over a loop: two members cabled to each other, or a port that
+ * reflects frames.  IEEE 802.1AX does not let a port aggregate with
+ * itself or its own system, and Linux bonding drops these as an "illegal
+ * loopback": it is dropped before the receive machine sees it, so the
+ * member never gets a partner (and stays out of the aggregate).
  *
- * Return: 0 when handled, -EINVAL when malformed (counted), -ENOTSUP for
- * a frame the team has no use for
+ * Return: 0 when handled, -EINVAL when malformed (counted), -ELOOP for our
+ * own LACPDU come back (counted), -ENOTSUP for a frame the team has no use
+ * for
  */
 int team_slow_rx(struct team *t, unsigned i, const uint8_t *frame, size_t len,
 		 uint64_t now)
@@ -446,6 +459,10 @@ int team_slow_rx(struct team *t, unsigned i, const uint8_t *frame, size_t len,
 	    t->cfg.mode != TEAM_MODE_LACP)
 		return -ENOTSUP;
 	ret = lacp_pdu_parse(frame, len, &pdu);
+	if (!ret && !memcmp(pdu.actor.sys, t->sys_mac, 6)) {
+		t->m[i].lacp.loopback++;
+		return -ELOOP;
+	}
 	if (!ret) {
 		lacp_rx(t, i, &pdu, now);
 		return 0;
@@ -589,6 +606,25 @@ bool lacp_all_defaulted(const struct team *t)
 	return any;
 }
 
+/**
+ * lacp_partner_heard() - a member with a link hears a partner now (its
+ * receive machine is CURRENT): what ends the fallback
+ * @t: team
+ *
+ * Return: true if one does
+ */
+bool lacp_partner_heard(const struct team *t)
+{
+	for (unsigned i = 0; i < TEAM_MAX_MEMBERS; i++) {
+		const struct team_member *m = &t->m[i];
+
+		if (m->used && m->link && !m->gone &&
+		    m->lacp.rx == LACP_RX_CURRENT)
+			return true;
+	}
+	return false;
+}
+
 static json_t *state_words(uint8_t s)
 {
 	static const char *const words[8] = {
@@ -641,6 +677,8 @@ void lacp_status(const struct team *t, unsigned i, json_t *obj, uint64_t now,
 	    (json_int_t)p->churns);
 
 	json_object_set_new(o, "damped", json_boolean(p->damped_until > now));
+	json_object_set_new(o, "loopback",
+			    json_integer((json_int_t)p->loopback));
 	json_object_set_new(
 	    o, "last_pdu_ms",
 	    p->ever_rx ? json_integer(

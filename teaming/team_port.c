@@ -522,6 +522,7 @@ static int classify(struct team_port *tp, unsigned i, uint64_t map,
 	struct team_mport *mp = &tp->m[i];
 	const uint8_t *f = p->data;
 	int probe = atomic_load_explicit(&tp->probe, memory_order_relaxed);
+	uint64_t loops = 0;
 	uint16_t et;
 	int ret;
 
@@ -531,11 +532,26 @@ static int classify(struct team_port *tp, unsigned i, uint64_t map,
 	if (et == TEAM_LACP_ETHERTYPE) {
 		pthread_mutex_lock(&tp->lock);
 		ret = team_slow_rx(tp->t, i, f, p->len, now);
+		loops = tp->t->m[i].lacp.loopback;
 		*wake |= tp->t->wake;
 		tp->t->wake = false;
 		pthread_mutex_unlock(&tp->lock);
 		if (ret == -EINVAL)
 			count(mp, TEAM_DROP_LACP_MALFORMED);
+		/* A loop sends one a second or more: said on the first,
+		 * then every 600th (10 minutes at the fast rate). */
+		if (ret == -ELOOP) {
+			count(mp, TEAM_DROP_LACP_LOOPBACK);
+			if (loops % 600 == 1)
+				vlog_rl(VNIC, WARN,
+					"team %s: member %s received the "
+					"team's own LACPDU (%llu so far): it "
+					"is looped back (cabled to another "
+					"member, or to a port that reflects "
+					"frames) and not aggregated",
+					tp->base.name, tp->t->m[i].name,
+					(unsigned long long)loops);
+		}
 		if (ret == -ENOTSUP) {
 			count(mp, TEAM_DROP_SLOW_OTHER);
 			return -1; /* the switch's reserved-group path */

@@ -75,7 +75,7 @@ struct lacp_port {
 	uint64_t damped_until;
 	bool ever_rx;
 	uint64_t last_rx;
-	uint64_t rx_pdus, tx_pdus, malformed, flaps_total, churns;
+	uint64_t rx_pdus, tx_pdus, malformed, loopback, flaps_total, churns;
 };
 
 /**
@@ -220,6 +220,7 @@ uint32_t lacp_distributing(const struct team *t);
 void lacp_status(const struct team *t, unsigned m, json_t *obj, uint64_t now,
 		 int64_t wall_offset_ms);
 bool lacp_all_defaulted(const struct team *t);
+bool lacp_partner_heard(const struct team *t);
 
 /* team_macs.c */
 void team_macs_announce(struct team *t, uint64_t now);

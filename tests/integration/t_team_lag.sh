@@ -4,7 +4,8 @@
 #     (per-member counters);
 #   - lacp with --lacp-fallback active-backup: the partner never answers
 #     (a Linux bridge drops LACPDUs), so the team falls back to one active
-#     member, says so (state, history), and the VM reaches the host;
+#     member, says so (state, history), and the VM reaches the host; the
+#     other member's carrier coming back does not interrupt it;
 #   - static LAG with the L3/L4 hash: 64 UDP flows from one VM leave on
 #     both members; the metrics endpoint shows the team's state and the
 #     same per-member counters.
@@ -67,6 +68,19 @@ jget '.history[].reason' team show "tm$S" |
 role_is "ua$S" active || fail "ua$S is not active in fallback: $(member_role "ua$S")"
 pings "a$S" 10.231.0.1
 log "LACP without a partner fell back to active-backup on ua$S"
+# ub's carrier goes and comes back: ub waits 3 s for a partner it never
+# heard, and the fallback goes on carrying on ua all the while.
+ub_down() { [ "$(member_role "ub$S")" = down ]; }
+ip -n "up$S" link set "pb$S" down
+wait_for 5 ub_down || fail "ub$S still $(member_role "ub$S")"
+ping_start 500
+sleep 0.5
+ip -n "up$S" link set "pb$S" up
+ping_wait
+fell_back && role_is "ua$S" active ||
+	fail "fallback left: $(jget .state team show "tm$S"), ua$S $(member_role "ua$S")"
+[ "$LOST" -le 2 ] || fail "$LOST of 500 pings lost while ub$S came up in fallback"
+log "fallback: ub$S came up, ua$S kept carrying ($LOST of 500 pings lost)"
 # Members that take super-frames (packet sockets): the team does, so the
 # VM's 64 KB TCP frames leave whole and the kernel cuts them for the wire.
 . "$(dirname "$0")/offload.sh"

@@ -236,6 +236,109 @@ static void test_fallback(void **state)
 	team_destroy(t);
 }
 
+/* In fallback, a member whose link comes up, or a member added, waits
+ * EXPIRED for a partner for a short timeout; the fallback goes on carrying
+ * on the member it was using all along, every 100 ms of it, and ends only
+ * when a partner speaks. */
+static void test_fallback_member_joins(void **state)
+{
+	struct team *t = lacp_team(2, true, 0);
+	uint8_t f[124];
+	uint64_t now;
+	int j;
+
+	team_member_carrier(t, 1, false, 0);
+	for (now = 0; now <= 3500; now += 100)
+		team_run(t, now);
+	assert_true(t->fallback);
+	assert_int_equal(MAP_TX(team_map(t)), 1);
+	/* eth1's carrier comes up at 4 s, eth2 is added at 5 s. */
+	for (; now <= 12000; now += 100) {
+		if (now == 4000)
+			team_member_carrier(t, 1, true, now);
+		if (now == 5000) {
+			j = team_member_add(t, "eth2", mac_m[2], 10000, true,
+					    now);
+			assert_int_equal(j, 2);
+		}
+		team_run(t, now);
+		assert_true(t->fallback);
+		assert_int_equal(MAP_ACTIVE(team_map(t)), 0);
+		assert_int_equal(MAP_TX(team_map(t)), 1);
+		if (now == 4500)
+			assert_int_equal(t->m[1].lacp.rx, LACP_RX_EXPIRED);
+	}
+	assert_int_equal(t->m[1].lacp.rx, LACP_RX_DEFAULTED);
+	assert_int_equal(t->m[2].lacp.rx, LACP_RX_DEFAULTED);
+	/* All links down and one back: still no partner, still fallback. */
+	for (unsigned i = 0; i < 3; i++)
+		team_member_carrier(t, i, false, now);
+	assert_false(team_carrying(t));
+	team_member_carrier(t, 2, true, now + 100);
+	team_run(t, now + 100);
+	assert_true(t->fallback);
+	assert_int_equal(MAP_TX(team_map(t)), 4);
+	team_member_carrier(t, 0, true, now + 200);
+	/* A partner answers on eth0: LACP carries. */
+	partner_pdu(t, 0, f, ST_UP, 1, 0x4a);
+	team_slow_rx(t, 0, f, sizeof(f), now + 300);
+	assert_false(t->fallback);
+	assert_int_equal(MAP_ACTIVE(team_map(t)), -1);
+	assert_int_equal(MAP_TX(team_map(t)), 1);
+	team_destroy(t);
+}
+
+/* Two members cabled to each other: each hears the other's LACPDUs, which
+ * carry the team's own system ID.  Neither may take the team as its
+ * partner and aggregate; the PDUs are dropped and counted. */
+static void test_loopback(void **state)
+{
+	struct team *t = lacp_team(2, false, 1000);
+	unsigned got = 0;
+	uint64_t now;
+	json_t *o;
+
+	for (now = 1000; now <= 6000; now += 100) {
+		unsigned n0 = cap.n;
+
+		team_run(t, now);
+		/* Whatever a member sent arrives on the other one. */
+		for (unsigned k = n0; k < cap.n && k < CAP_MAX; k++) {
+			struct cap_frame fr = cap.fr[k];
+
+			if (pkt_get_be16(fr.f + 12) != TEAM_LACP_ETHERTYPE)
+				continue;
+			assert_int_equal(
+			    team_slow_rx(t, !fr.member, fr.f, fr.len, now + 1),
+			    -ELOOP);
+			got++;
+		}
+		if (cap.n > CAP_MAX / 2)
+			cap.n = 0;
+		for (unsigned i = 0; i < 2; i++) {
+			assert_int_not_equal(t->m[i].lacp.rx, LACP_RX_CURRENT);
+			assert_int_equal(t->m[i].lacp.mux, LACP_MUX_DETACHED);
+			assert_memory_not_equal(t->m[i].lacp.partner.sys,
+						t->sys_mac, 6);
+		}
+		assert_int_equal(lacp_distributing(t), 0);
+		assert_false(team_carrying(t));
+	}
+	assert_true(got >= 4); /* each member, while EXPIRED: fast */
+	assert_int_equal(t->m[0].lacp.loopback + t->m[1].lacp.loopback, got);
+	assert_int_equal(t->m[0].lacp.rx_pdus + t->m[1].lacp.rx_pdus, 0);
+	o = json_object();
+	lacp_status(t, 0, o, now, 0);
+	assert_int_equal(json_integer_value(json_object_get(
+			     json_object_get(o, "lacp"), "loopback")),
+			 t->m[0].lacp.loopback);
+	json_decref(o);
+	/* A real partner on one of them is still heard. */
+	partners_up(t, 1, now);
+	assert_int_equal(lacp_distributing(t), 1);
+	team_destroy(t);
+}
+
 static void test_compatible_only(void **state)
 {
 	struct team *t = lacp_team(3, false, 0);
@@ -265,6 +368,40 @@ static void test_compatible_only(void **state)
 	assert_int_not_equal(t->m[0].lacp.actor.key, t->m[1].lacp.actor.key);
 	partners_up(t, 2, 10);
 	assert_int_equal(__builtin_popcount(lacp_distributing(t)), 1);
+	team_destroy(t);
+}
+
+/* Two partner systems with as many members each: the aggregate carrying
+ * traffic stays (the lowest member index used to win the tie, taking the
+ * traffic to the newcomer's partner); a majority still wins. */
+static void test_selection_tie_keeps(void **state)
+{
+	struct team *t = lacp_team(3, false, 1000);
+	uint8_t f[124];
+	uint64_t now = 1000;
+
+	team_run(t, now);
+	partner_pdu(t, 1, f, ST_UP, 1, 0x4a);
+	team_slow_rx(t, 1, f, sizeof(f), now);
+	assert_int_equal(lacp_distributing(t), 2);
+	/* Member 0 reaches another switch: one member each. */
+	for (; now <= 5000; now += 500) {
+		partner_pdu(t, 0, f, ST_UP, 1, 0x99);
+		team_slow_rx(t, 0, f, sizeof(f), now);
+		partner_pdu(t, 1, f, ST_UP, 1, 0x4a);
+		team_slow_rx(t, 1, f, sizeof(f), now);
+		team_run(t, now);
+		assert_int_equal(lacp_distributing(t), 2);
+		assert_int_equal(MAP_TX(team_map(t)), 2);
+		assert_false(t->m[0].lacp.selected);
+	}
+	/* Member 2 joins member 0's switch: two against one, it moves. */
+	partner_pdu(t, 2, f, ST_UP, 1, 0x99);
+	team_slow_rx(t, 2, f, sizeof(f), now);
+	partner_pdu(t, 0, f, ST_UP, 1, 0x99);
+	team_slow_rx(t, 0, f, sizeof(f), now);
+	assert_int_equal(lacp_distributing(t), 5);
+	assert_false(t->m[1].lacp.selected);
 	team_destroy(t);
 }
 
@@ -345,7 +482,10 @@ int main(void)
 	    cmocka_unit_test(test_negotiate_recorded),
 	    cmocka_unit_test(test_timeout_fast),
 	    cmocka_unit_test(test_fallback),
+	    cmocka_unit_test(test_fallback_member_joins),
+	    cmocka_unit_test(test_loopback),
 	    cmocka_unit_test(test_compatible_only),
+	    cmocka_unit_test(test_selection_tie_keeps),
 	    cmocka_unit_test(test_flapping_partner),
 	    cmocka_unit_test(test_churn_and_rate),
 	};

@@ -91,42 +91,107 @@ static void test_delays(void **state)
 	team_destroy(t);
 }
 
-/* Frames with random IPv4 5-tuples; each member's share must be fair. */
+#define FLOWS 6000
+
+/* Flow @f of a spread test: random IPv4 addresses and ports (@rnd). */
+static void flow_frame(struct pkt *p, uint8_t *buf, enum team_hash h,
+		       unsigned f, const uint8_t *rnd)
+{
+	uint8_t src[6] = {0x52, 0x54, 0, 0, (uint8_t)(f >> 8), (uint8_t)f};
+	uint8_t pl[40] = {0x45, [9] = 6};
+
+	memcpy(pl + 12, rnd, 12);
+	mk_frame(p, buf, far, h == TEAM_HASH_L2 ? src : vm1, ETHERTYPE_IPV4, pl,
+		 sizeof(pl), 1);
+	if (h == TEAM_HASH_L34) /* same hosts, many connections */
+		memset(buf + 14 + 12, 10, 8);
+}
+
+/* Where every flow leaves now; counts per member in @got. */
+static void flows_place(struct team *t, enum team_hash h, uint8_t (*rnd)[12],
+			int *where, unsigned *got)
+{
+	uint8_t buf[128];
+	struct pkt p;
+
+	memset(got, 0, TEAM_MAX_MEMBERS * sizeof(*got));
+	for (unsigned f = 0; f < FLOWS; f++) {
+		int m;
+
+		flow_frame(&p, buf, h, f, rnd[f]);
+		m = team_tx_member(t, team_map(t), &p, 0);
+		/* A flow stays on its member. */
+		assert_int_equal(team_tx_member(t, team_map(t), &p, 0), m);
+		assert_in_range(m, 0, TEAM_MAX_MEMBERS - 1);
+		assert_true(MAP_TX(team_map(t)) & 1u << m);
+		where[f] = m;
+		got[m]++;
+	}
+}
+
+/* Frames with random IPv4 5-tuples; each member's share must be fair.  A
+ * member that fails takes only its own flows along (spread over the
+ * others), and they come back when it does; a member added takes flows
+ * from every member and moves none between the others. */
 static void spread(enum team_hash h, unsigned members)
 {
+	static uint8_t rnd[FLOWS][12];
+	static int was[FLOWS], now[FLOWS];
+	unsigned got[TEAM_MAX_MEMBERS], moved = 0, gone = members / 2;
 	struct team_config cfg;
 	struct team *t;
-	unsigned got[TEAM_MAX_MEMBERS] = {0}, flows = 6000;
-	uint8_t buf[128], pl[40] = {0};
-	struct pkt p;
 
 	team_config_default(&cfg);
 	cfg.hash = h;
 	t = mk_team(TEAM_MODE_STATIC, members, &cfg, 0);
 	srand(7);
-	for (unsigned f = 0; f < flows; f++) {
-		uint8_t src[6] = {0x52,	     0x54, 0, 0, (uint8_t)(f >> 8),
-				  (uint8_t)f};
-		int m, again;
-
-		pl[0] = 0x45;
-		pl[9] = 6;
-		for (int i = 12; i < 24; i++)
-			pl[i] = (uint8_t)rand();
-		mk_frame(&p, buf, far, h == TEAM_HASH_L2 ? src : vm1,
-			 ETHERTYPE_IPV4, pl, sizeof(pl), 1);
-		if (h == TEAM_HASH_L34) /* same hosts, many connections */
-			memset(buf + 14 + 12, 10, 8);
-		m = team_tx_member(t, team_map(t), &p, 0);
-		again = team_tx_member(t, team_map(t), &p, 0);
-		assert_int_equal(m, again); /* a flow stays on its member */
-		assert_in_range(m, 0, members - 1);
-		got[m]++;
-	}
+	for (unsigned f = 0; f < FLOWS; f++)
+		for (int i = 0; i < 12; i++)
+			rnd[f][i] = (uint8_t)rand();
+	flows_place(t, h, rnd, was, got);
 	for (unsigned i = 0; i < members; i++)
-		assert_in_range(got[i], flows / members * 85 / 100,
-				flows / members * 115 / 100);
-	/* A member fails: its flows move, the others' stay. */
+		assert_in_range(got[i], FLOWS / members * 85 / 100,
+				FLOWS / members * 115 / 100);
+	/* Member @gone fails: its flows, and only those, move. */
+	team_member_carrier(t, gone, false, 10);
+	flows_place(t, h, rnd, now, got);
+	assert_int_equal(got[gone], 0);
+	for (unsigned f = 0; f < FLOWS; f++) {
+		if (was[f] != (int)gone)
+			assert_int_equal(now[f], was[f]);
+		else
+			moved++;
+	}
+	/* ... spread over every survivor. */
+	for (unsigned i = 0; i < members; i++)
+		if (i != gone)
+			assert_true(got[i] > FLOWS / members +
+						 moved / (members - 1) / 2);
+	/* It comes back: every flow is where it was. */
+	team_member_carrier(t, gone, true, 20);
+	flows_place(t, h, rnd, now, got);
+	assert_memory_equal(now, was, sizeof(was));
+	/* A member added takes about its share, from every member. */
+	if (members < 4) {
+		unsigned from[TEAM_MAX_MEMBERS] = {0};
+
+		assert_int_equal(
+		    team_member_add(t, "new", mac_m[members], 10000, true, 30),
+		    (int)members);
+		flows_place(t, h, rnd, now, got);
+		moved = 0;
+		for (unsigned f = 0; f < FLOWS; f++) {
+			if (now[f] == was[f])
+				continue;
+			assert_int_equal(now[f], members);
+			from[was[f]]++;
+			moved++;
+		}
+		assert_in_range(moved, FLOWS / (members + 1) * 85 / 100,
+				FLOWS / (members + 1) * 115 / 100);
+		for (unsigned i = 0; i < members; i++)
+			assert_true(from[i] > 0);
+	}
 	team_destroy(t);
 }
 
@@ -221,6 +286,41 @@ static void test_balance_mac(void **state)
 		used |= 1u << m;
 	}
 	assert_int_equal(used, 3);
+	team_destroy(t);
+
+	/* Three members, 60 MACs: member 1 fails; only its MACs move, so
+	 * only they are announced (each once, on its new member). */
+	t = mk_team(TEAM_MODE_BALANCE_MAC, 3, NULL, 0);
+	{
+		int where[60];
+		unsigned on1 = 0;
+
+		for (unsigned i = 0; i < 60; i++) {
+			uint8_t src[6] = {0x52, 0x54, 0, 0, 2, (uint8_t)i};
+
+			mk_frame(&p, buf, far, src, ETHERTYPE_IPV4, pl,
+				 sizeof(pl), 1);
+			where[i] = team_tx_member(t, team_map(t), &p, 0);
+			team_note_tx(t, &p, 0, (unsigned)where[i], 100);
+			on1 += where[i] == 1;
+		}
+		assert_true(on1 > 5);
+		cap.n = 0;
+		team_member_carrier(t, 1, false, 200);
+		assert_int_equal(cap.n, on1);
+		for (unsigned k = 0; k < cap.n; k++)
+			assert_int_not_equal(cap.fr[k].member, 1);
+		for (unsigned i = 0; i < 60; i++) {
+			uint8_t src[6] = {0x52, 0x54, 0, 0, 2, (uint8_t)i};
+
+			mk_frame(&p, buf, far, src, ETHERTYPE_IPV4, pl,
+				 sizeof(pl), 1);
+			if (where[i] != 1)
+				assert_int_equal(
+				    team_tx_member(t, team_map(t), &p, 0),
+				    where[i]);
+		}
+	}
 	team_destroy(t);
 }
 
