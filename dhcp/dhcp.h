@@ -436,4 +436,81 @@ void dns_answer(struct dns_names *t, const uint8_t *q, size_t len, uint8_t *out,
 		size_t size, struct dns_result *res);
 void dns_stats_get(const struct dns_names *t, struct dns_stats *st);
 
+/* ---- DNS relay (dhcp_dns_relay.c) ---- */
+
+struct dns_relay;
+
+/* Why a query was not relayed or an answer not passed on; per relay. */
+#define DNS_RELAY_DROPS(X)                                                  \
+	X(BAD_QUERY, "bad_query",                                           \
+	  "query without a header, with more than one question or an "      \
+	  "unreadable one")                                                 \
+	X(NO_SLOT, "no_slot", "every relay slot waits for an answer")       \
+	X(NO_SERVER, "no_server", "the query could be sent to no resolver") \
+	X(NOT_UPSTREAM, "not_upstream",                                     \
+	  "datagram from an address and port that is no resolver of the "   \
+	  "network")                                                        \
+	X(SHORT, "short", "answer shorter than the DNS header")             \
+	X(NOT_RESPONSE, "not_response", "answer without the QR bit")        \
+	X(UNKNOWN_ID, "unknown_id",                                         \
+	  "no query waits with this ID: late, a second resolver's, or "     \
+	  "forged")                                                         \
+	X(WRONG_SERVER, "wrong_server",                                     \
+	  "answer from a resolver the query was not sent to")               \
+	X(QUESTION, "question", "answer's question is not the query's")     \
+	X(TIMEOUT, "timeout", "no answer in time")
+
+enum dns_relay_drop {
+#define DNS_RELAY_DROP_ENUM(id, name, desc) DNS_RELAY_DROP_##id,
+	DNS_RELAY_DROPS(DNS_RELAY_DROP_ENUM)
+#undef DNS_RELAY_DROP_ENUM
+	    DNS_RELAY_DROP_MAX,
+	DNS_RELAY_DROP_NONE = DNS_RELAY_DROP_MAX,
+};
+
+/* dns_relay_answer()'s @server for a sender that is no resolver */
+#define DNS_RELAY_NOT_UPSTREAM 32u
+
+/**
+ * struct dns_relay_client - where a relayed answer goes
+ * @mac: the guest's MAC
+ * @ip: its address, host order
+ * @port: its UDP port
+ */
+struct dns_relay_client {
+	uint8_t mac[6];
+	uint32_t ip;
+	uint16_t port;
+};
+
+/**
+ * struct dns_relay_stats - counters of one relay
+ * @queries: queries sent upstream
+ * @answers: answers passed back
+ * @truncated: of those, cut to header and question (TC) because the guest
+ *             could not take them whole
+ * @drops: by reason
+ */
+struct dns_relay_stats {
+	uint64_t queries, answers, truncated;
+	uint64_t drops[DNS_RELAY_DROP_MAX];
+};
+
+const char *dns_relay_drop_name(enum dns_relay_drop d);
+const char *dns_relay_drop_desc(enum dns_relay_drop d);
+int dns_relay_create(unsigned slots, uint32_t timeout_ms, unsigned cap,
+		     struct dns_relay **out)
+    __attribute__((warn_unused_result));
+void dns_relay_destroy(struct dns_relay *r);
+enum dns_relay_drop dns_relay_query(struct dns_relay *r, uint8_t *q, size_t len,
+				    const struct dns_relay_client *client,
+				    uint16_t rnd, uint64_t now, int *slot);
+void dns_relay_sent(struct dns_relay *r, int slot, uint32_t servers);
+enum dns_relay_drop dns_relay_answer(struct dns_relay *r, unsigned server,
+				     uint8_t *a, size_t len,
+				     struct dns_relay_client *client,
+				     size_t *out_len);
+uint64_t dns_relay_expire(struct dns_relay *r, uint64_t now);
+void dns_relay_stats_get(const struct dns_relay *r, struct dns_relay_stats *st);
+
 #endif

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,16 +59,6 @@ struct gw_query {
 	uint8_t data[GW_RELAY_MAX];
 };
 
-/* A relayed query waiting for its answer. */
-struct gw_pending {
-	bool used;
-	uint16_t orig_id;
-	uint16_t port;
-	uint32_t ip;
-	uint8_t mac[6];
-	uint64_t deadline;
-};
-
 /**
  * struct vnetd_gw - a running gateway
  * @d: daemon
@@ -91,8 +82,10 @@ struct gw_pending {
  * @uh: @udp in the control loop
  * @upstream: resolvers, network byte order
  * @n_upstream: entries in @upstream
- * @pending: relayed queries by their upstream id
- * @next_id: next upstream id
+ * @relay: relayed queries waiting for their answers (matched on a random
+ *         16-bit ID, the resolver and the question)
+ * @rnd: random bits for upstream IDs, @n_rnd of them left
+ * @ans: an upstream answer being read (the largest UDP payload)
  * @sweep: forgets unanswered relays
  * @commits_done: leases committed
  * @commit_batches: transactions that carried them
@@ -119,8 +112,10 @@ struct vnetd_gw {
 	struct vnetd_handler uh;
 	struct sockaddr_in upstream[4];
 	unsigned n_upstream;
-	struct gw_pending pending[GW_RELAY_SLOTS];
-	uint16_t next_id;
+	struct dns_relay *relay;
+	uint16_t rnd[64];
+	unsigned n_rnd;
+	uint8_t ans[65536];
 	struct vtimer sweep;
 	uint64_t commits_done, commit_batches, commit_failed;
 	_Atomic uint64_t relay_dropped;
@@ -219,21 +214,19 @@ static void drain_commits(struct vnetd_gw *g)
 	atomic_store_explicit(&g->c_tail, head, memory_order_release);
 }
 
-static struct gw_pending *pending_new(struct vnetd_gw *g, uint16_t *id)
+/* Random bits for an upstream ID, from getrandom() a few dozen at a time.
+ * Should it fail (it does not after boot), the IDs still differ from the
+ * waiting ones, only they are guessable. */
+static uint16_t gw_random(struct vnetd_gw *g)
 {
-	for (unsigned n = 0; n < GW_RELAY_SLOTS; n++) {
-		uint16_t i = (uint16_t)(g->next_id + n) % GW_RELAY_SLOTS;
+	if (!g->n_rnd) {
+		ssize_t n = getrandom(g->rnd, sizeof(g->rnd), GRND_NONBLOCK);
 
-		if (g->pending[i].used)
-			continue;
-		/* The upstream id: slot in the low bits, a rolling count in
-		 * the high ones, so a late answer for an old query does not
-		 * match a new one. */
-		g->next_id = (uint16_t)(g->next_id + n + 1);
-		*id = (uint16_t)((g->next_id & 0xff00) | i);
-		return &g->pending[i];
+		if (n < (ssize_t)sizeof(g->rnd[0]))
+			return (uint16_t)(timer_now_ms() * 2654435761u >> 7);
+		g->n_rnd = (unsigned)n / sizeof(g->rnd[0]);
 	}
-	return NULL;
+	return g->rnd[--g->n_rnd];
 }
 
 static void drain_queries(struct vnetd_gw *g)
@@ -243,28 +236,29 @@ static void drain_queries(struct vnetd_gw *g)
 
 	for (; tail != head; tail++) {
 		struct gw_query *q = &g->queries[tail % GW_RELAY_RING];
-		struct gw_pending *p;
-		uint16_t id;
-		unsigned sent = 0;
+		struct dns_relay_client c = {.ip = q->ip, .port = q->port};
+		uint32_t sent = 0;
+		int slot;
 
-		p = g->n_upstream && g->udp >= 0 ? pending_new(g, &id) : NULL;
-		if (!p) {
+		if (!g->n_upstream || g->udp < 0) {
 			atomic_fetch_add(&g->relay_dropped, 1);
 			continue;
 		}
-		*p = (struct gw_pending){true,	  pkt_get_be16(q->data),
-					 q->port, q->ip,
-					 {0},	  timer_now_ms() + GW_RELAY_MS};
-		memcpy(p->mac, q->mac, 6);
-		pkt_put_be16(q->data, id);
-		for (unsigned k = 0; k < g->n_upstream; k++)
-			sent += sendto(g->udp, q->data, q->len, MSG_DONTWAIT,
-				       (struct sockaddr *)&g->upstream[k],
-				       sizeof(g->upstream[k])) == q->len;
-		if (!sent) {
-			p->used = false;
+		memcpy(c.mac, q->mac, 6);
+		if (dns_relay_query(g->relay, q->data, q->len, &c, gw_random(g),
+				    timer_now_ms(),
+				    &slot) != DNS_RELAY_DROP_NONE) {
 			atomic_fetch_add(&g->relay_dropped, 1);
+			continue;
 		}
+		for (unsigned k = 0; k < g->n_upstream; k++)
+			if (sendto(g->udp, q->data, q->len, MSG_DONTWAIT,
+				   (struct sockaddr *)&g->upstream[k],
+				   sizeof(g->upstream[k])) == q->len)
+				sent |= 1u << k;
+		dns_relay_sent(g->relay, slot, sent);
+		if (!sent)
+			atomic_fetch_add(&g->relay_dropped, 1);
 	}
 	atomic_store_explicit(&g->q_tail, tail, memory_order_release);
 	if (!vtimer_armed(&g->sweep) &&
@@ -286,36 +280,38 @@ static void on_wake(struct vnetd *d, struct vnetd_handler *h, uint32_t ev)
 	drain_queries(g);
 }
 
-/* An answer from upstream: back to the guest that asked, with its id. */
+/* An answer from upstream: back to the guest that asked, with its ID, if it
+ * is the answer to a waiting query from a resolver it went to; whole when
+ * the guest can take it, else cut to its question with TC set. */
 static void on_upstream(struct vnetd *d, struct vnetd_handler *h, uint32_t ev)
 {
 	struct vnetd_gw *g =
 	    (struct vnetd_gw *)((char *)h - offsetof(struct vnetd_gw, uh));
-	uint8_t buf[GW_RELAY_MAX];
 	struct sockaddr_in from;
 
 	for (int burst = 0; burst < 64; burst++) {
 		socklen_t fl = sizeof(from);
-		ssize_t r = recvfrom(g->udp, buf, sizeof(buf), MSG_DONTWAIT,
+		ssize_t r = recvfrom(g->udp, g->ans, sizeof(g->ans),
+				     MSG_DONTWAIT | MSG_TRUNC,
 				     (struct sockaddr *)&from, &fl);
-		struct gw_pending *p;
-		bool known = false;
+		unsigned server = DNS_RELAY_NOT_UPSTREAM;
+		struct dns_relay_client c;
+		size_t len;
 
 		if (r < 0)
 			return;
+		if ((size_t)r > sizeof(g->ans))
+			r = 0; /* cannot be over IPv4; dropped as short */
 		for (unsigned k = 0; k < g->n_upstream; k++)
-			known |= from.sin_addr.s_addr ==
-				     g->upstream[k].sin_addr.s_addr &&
-				 from.sin_port == g->upstream[k].sin_port;
-		if (!known || r < 12)
-			continue; /* not from a resolver we asked */
-		p = &g->pending[pkt_get_be16(buf) % GW_RELAY_SLOTS];
-		if (!p->used)
-			continue; /* late or forged */
-		p->used = false;
-		pkt_put_be16(buf, p->orig_id);
-		if (vnic_gateway_send_udp(g->vnic, p->mac, p->ip, p->port, 53,
-					  buf, (size_t)r))
+			if (from.sin_addr.s_addr ==
+				g->upstream[k].sin_addr.s_addr &&
+			    from.sin_port == g->upstream[k].sin_port)
+				server = k;
+		if (dns_relay_answer(g->relay, server, g->ans, (size_t)r, &c,
+				     &len) != DNS_RELAY_DROP_NONE)
+			continue;
+		if (vnic_gateway_send_udp(g->vnic, c.mac, c.ip, c.port, 53,
+					  g->ans, len))
 			atomic_fetch_add(&g->relay_dropped, 1);
 	}
 }
@@ -323,15 +319,10 @@ static void on_upstream(struct vnetd *d, struct vnetd_handler *h, uint32_t ev)
 static void sweep(struct vtimer *t, void *arg)
 {
 	struct vnetd_gw *g = arg;
-	uint64_t now = timer_now_ms();
-	bool left = false;
+	uint64_t now = timer_now_ms(), next = dns_relay_expire(g->relay, now);
 
-	for (unsigned i = 0; i < GW_RELAY_SLOTS; i++) {
-		if (g->pending[i].used && g->pending[i].deadline <= now)
-			g->pending[i].used = false;
-		left |= g->pending[i].used;
-	}
-	if (left && vtimer_arm(g->d->timers, t, GW_RELAY_MS))
+	if (next != UINT64_MAX &&
+	    vtimer_arm(g->d->timers, t, (unsigned)(next - now)))
 		vlog_rl(MAIN, ERR, "network %s: cannot arm the DNS relay timer",
 			g->net);
 }
@@ -392,6 +383,7 @@ static void gw_free(struct vnetd_gw *g)
 	}
 	vtimer_cancel(g->d->timers, &g->sweep);
 	vtimer_cancel(g->d->timers, &g->nat_retry);
+	dns_relay_destroy(g->relay);
 	dhcps_destroy(g->dhcp);
 	dns_names_destroy(g->names);
 	vnetd_defer_free(g->d, g);
@@ -556,7 +548,20 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 			     net->obj.name, rc.bad);
 	}
 	upstream_init(g);
+	/* Answers the guests take: up to the network's MTU. */
+	ret = dns_relay_create(
+	    GW_RELAY_SLOTS, GW_RELAY_MS,
+	    (juint(net->obj.conf, "mtu") ? juint(net->obj.conf, "mtu") : 1500) -
+		28,
+	    &g->relay);
+	if (ret) {
+		vnetd_err_set(e, VNET_ERR_SYSTEM, "out of memory");
+		goto err;
+	}
 	g->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	/* One socket per gateway, left unbound: the kernel gives it a random
+	 * ephemeral port on its first query, 16 bits more than the random
+	 * ID for an off-path forger to guess. */
 	g->udp = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	g->h.fn = on_wake;
 	g->uh.fn = on_upstream;
@@ -792,6 +797,8 @@ json_t *vnetd_gw_status(struct vnetd *d, struct vnetd_net *net)
 	    (json_int_t)st.dns_in, "dns_out", (json_int_t)st.dns_out,
 	    "dns_relayed", (json_int_t)st.dns_relayed, "probes",
 	    (json_int_t)st.probes, "conflicts", (json_int_t)st.conflicts);
+	json_object_set_new(o, "dns_tcp_resets",
+			    json_integer((json_int_t)st.tcp_resets));
 	json_object_set_new(o, "leases_committed",
 			    json_integer((json_int_t)g->commits_done));
 	json_object_set_new(o, "commit_transactions",
@@ -802,6 +809,24 @@ json_t *vnetd_gw_status(struct vnetd *d, struct vnetd_net *net)
 	    o, "dns_relay_dropped",
 	    json_integer((json_int_t)atomic_load(&g->relay_dropped)));
 	json_object_set_new(o, "drops", drops);
+	if (g->relay) {
+		struct dns_relay_stats rs;
+		json_t *rd = json_object();
+
+		dns_relay_stats_get(g->relay, &rs);
+		for (int i = 0; i < DNS_RELAY_DROP_MAX; i++)
+			if (rs.drops[i])
+				json_object_set_new(
+				    rd,
+				    dns_relay_drop_name((enum dns_relay_drop)i),
+				    json_integer((json_int_t)rs.drops[i]));
+		json_object_set_new(
+		    o, "dns_relay",
+		    json_pack("{s:I,s:I,s:I,s:o}", "queries",
+			      (json_int_t)rs.queries, "answers",
+			      (json_int_t)rs.answers, "truncated",
+			      (json_int_t)rs.truncated, "drops", rd));
+	}
 	if (g->dhcp) {
 		struct dhcps_stats ds;
 		json_t *dd = json_object();

@@ -624,6 +624,51 @@ static void dns_in(struct vnic_gateway *g, const uint8_t *eth, uint32_t src,
 	}
 }
 
+/* ---- TCP ---- */
+
+/*
+ * The gateway serves no TCP.  A segment to its DNS port (a resolver falling
+ * back to TCP after a truncated answer) is refused with a RST (RFC 9293
+ * 3.10.7.1), so the client gives up at once rather than at its timeout.
+ */
+static void tcp_in(struct vnic_gateway *g, const uint8_t *eth,
+		   const uint8_t *ip, struct pkt_cursor *c)
+{
+	size_t seg = c->left, hl;
+	const uint8_t *t = pkt_pull(c, 20);
+	uint32_t seq, ack = 0;
+	uint8_t *f, flags;
+
+	if (!t || (hl = (size_t)(t[12] >> 4) * 4) < 20 || hl > seg)
+		return gw_drop(g, VGW_DROP_BAD_TCP);
+	flags = t[13];
+	if (pkt_get_be16(t + 2) != DNS_PORT || !g->cfg.dns ||
+	    (flags & TCP_F_RST))
+		return gw_drop(g, VGW_DROP_NOT_FOR_US);
+	if (flags & TCP_F_ACK) {
+		seq = vgw_get_be32(t + 8);
+	} else {
+		seq = 0;
+		ack = vgw_get_be32(t + 4) + (uint32_t)(seg - hl) +
+		      !!(flags & TCP_F_SYN) + !!(flags & TCP_F_FIN);
+	}
+	f = vgw_out_slot(g, 14 + 20 + 20);
+	if (!f)
+		return;
+	vgw_eth_put(f, eth + 6, g->mac, ETHERTYPE_IPV4);
+	vgw_ip_put(f + 14, g->cfg.ip, vgw_get_be32(ip + 12), IPPROTO_TCP_, 40,
+		   0, 0);
+	memset(f + 34, 0, 20);
+	memcpy(f + 34, t + 2, 2); /* ports swapped */
+	memcpy(f + 36, t, 2);
+	vgw_put_be32(f + 38, seq);
+	vgw_put_be32(f + 42, ack);
+	f[46] = 5 << 4;
+	f[47] = (uint8_t)(TCP_F_RST | (flags & TCP_F_ACK ? 0 : TCP_F_ACK));
+	l4_csum_fill(f, 54);
+	g->st.tcp_resets++;
+}
+
 /* ---- IPv4 ---- */
 
 static void udp_in(struct vnic_gateway *g, const uint8_t *eth,
@@ -672,6 +717,9 @@ static void ip_in(struct vnic_gateway *g, const uint8_t *eth,
 	if (ip[9] == IPPROTO_ICMP_ && g->cfg.ip &&
 	    vgw_get_be32(ip + 16) == g->cfg.ip)
 		return icmp_in(g, eth, ip, &l4);
+	if (ip[9] == IPPROTO_TCP_ && g->cfg.ip &&
+	    vgw_get_be32(ip + 16) == g->cfg.ip)
+		return tcp_in(g, eth, ip, &l4);
 	gw_drop(g, VGW_DROP_NOT_FOR_US);
 }
 

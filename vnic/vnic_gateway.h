@@ -50,7 +50,8 @@ struct dns_names;
 	  "a lease commit failed: its reply was not sent")                     \
 	X(TOO_BIG, "too_big", "reply larger than a gateway frame")             \
 	X(SUPERFRAME, "superframe",                                            \
-	  "TCP super-frame for the gateway itself (no NAT to carry it)")
+	  "TCP super-frame for the gateway itself (no NAT to carry it)")       \
+	X(BAD_TCP, "bad_tcp", "TCP header truncated")
 
 enum vgw_drop {
 #define VGW_DROP_ENUM(id, name, desc) VGW_DROP_##id,
@@ -123,6 +124,8 @@ struct vgw_config {
  * @dns_relayed: queries given to the relay callback
  * @probes: ARP probes sent
  * @conflicts: probes something answered
+ * @tcp_resets: TCP segments to the DNS port refused with a RST (no DNS
+ *              over TCP)
  * @drops: by reason
  */
 struct vgw_stats {
@@ -130,6 +133,7 @@ struct vgw_stats {
 	uint64_t dhcp_in, dhcp_out;
 	uint64_t dns_in, dns_out, dns_relayed;
 	uint64_t probes, conflicts;
+	uint64_t tcp_resets;
 	uint64_t drops[VGW_DROP_MAX];
 };
 

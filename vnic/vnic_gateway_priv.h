@@ -29,6 +29,11 @@
 #define VGW_DHCP_FRAME	 (14 + 20 + 8 + DHCPS_REPLY_MAX)
 #define IPPROTO_ICMP_	 1
 #define IPPROTO_UDP_	 17
+#define IPPROTO_TCP_	 6
+#define TCP_F_FIN	 0x01
+#define TCP_F_SYN	 0x02
+#define TCP_F_RST	 0x04
+#define TCP_F_ACK	 0x10
 
 struct vgw_nat;
 

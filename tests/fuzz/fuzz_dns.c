@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* fuzz_dns.c - libFuzzer target: the gateway's DNS responder on a guest's
- * query to port 53 (header, name with compression pointers, answers) */
+ * query to port 53 (header, name with compression pointers, answers), and
+ * the relay engine on the same bytes as a query and as an upstream answer */
 #include <stdint.h>
 #include <string.h>
 
@@ -10,6 +11,28 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct dns_names *names;
+static struct dns_relay *relay;
+
+/* The bytes as a query to relay, then as the answer to it. */
+static void fuzz_relay(const uint8_t *data, size_t size)
+{
+	static uint8_t q[1024], a[1024];
+	struct dns_relay_client c = {{2}, 1, 2};
+	size_t n = size < sizeof(q) ? size : sizeof(q), out;
+	int slot;
+
+	memcpy(q, data, n);
+	if (dns_relay_query(relay, q, n, &c, (uint16_t)size, 0, &slot) ==
+	    DNS_RELAY_DROP_NONE)
+		dns_relay_sent(relay, slot, 1);
+	memcpy(a, data, n);
+	if (n >= 2)
+		memcpy(a, q, 2); /* the upstream ID */
+	if (dns_relay_answer(relay, 0, a, n, &c, &out) == DNS_RELAY_DROP_NONE &&
+	    (out > n || out < 12))
+		__builtin_trap();
+	dns_relay_expire(relay, 1);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -22,7 +45,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    dns_names_add(names, "vm1", 0x0a000005, true) ||
 		    dns_names_add(names, "web", 0x0a000006, false))
 			__builtin_trap();
+		if (dns_relay_create(4, 1, 1472, &relay))
+			__builtin_trap();
 	}
+	fuzz_relay(data, size);
 	dns_answer(names, data, size, out, sizeof(out), &r);
 	if (r.action == DNS_ACT_REPLY) {
 		/* a reply holds the question at least, and is no larger */

@@ -26,13 +26,19 @@ while True:
         end += q[end] + 1
     qname = q[12:end + 1]
     name = b".".join(q[i + 1:i + 1 + q[i]] for i in [12])
-    ok = b"outside" in qname
+    ok = b"outside" in qname or b"big" in qname or b"twice" in qname
     hdr = q[:2] + struct.pack(">HHHHH", 0x8180 if ok else 0x8183, 1,
                               1 if ok else 0, 0, 0)
     body = q[12:end + 5]
-    if ok:
+    if b"big" in qname: # 4 strings of 250 bytes: a 1045-byte answer
+        body += b"\xc0\x0c" + struct.pack(">HHIH", 16, 1, 60, 1004) + \
+            (b"\xfa" + b"t" * 250) * 4
+    elif ok:
         body += b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) + \
             socket.inet_aton("198.51.100.7")
+    if b"twice" in qname: # a forger's guess first, then the answer twice
+        s.sendto(bytes([q[0] ^ 1]) + hdr[1:] + body, a)
+        s.sendto(hdr + body, a)
     s.sendto(hdr + body, a)
     print("answered", qname, flush=True)
 PY
@@ -91,6 +97,47 @@ grep -q answered "$T/up.log" || fail "upstream was not asked"
 log "outside.example relayed to $UP and answered"
 c=$(vnetctl --json network show "$N" | jq -c '.gateway_counters | {dns_in, dns_out, dns_relayed}')
 echo "$c" | jq -e '.dns_relayed >= 1 and .dns_out >= 4' >/dev/null || fail "counters $c"
+
+# An answer larger than the guest takes: whole with EDNS0 room for it, cut
+# to a well-formed truncated reply (TC, the question) without; TCP to the
+# gateway's port 53 is refused at once.  Stray answers are dropped.
+ip netns exec "vm2$S" "$PY" - <<'PY' >"$T/big.log" 2>&1 || fail "relay sizes: $(cat "$T/big.log")"
+import socket, struct, time
+def ask(name, edns):
+    qn = b"".join(bytes([len(l)]) + l for l in name.split(b".")) + b"\0"
+    m = struct.pack(">6H", 0x5151, 0x0100, 1, 0, 0, 1 if edns else 0) + \
+        qn + struct.pack(">HH", 16, 1)
+    if edns:
+        m += b"\0" + struct.pack(">HHIH", 41, edns, 0, 0)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(3)
+    s.sendto(m, ("10.215.0.1", 53))
+    return m, s.recv(65535)
+m, r = ask(b"big.example", 0)
+i, fl, qd, an, ns, ar = struct.unpack(">6H", r[:12])
+assert i == 0x5151 and fl & 0x0200 and (qd, an, ns, ar) == (1, 0, 0, 0) \
+    and r[12:] == m[12:], r
+m, r = ask(b"big.example", 1232)
+i, fl, qd, an = struct.unpack(">4H", r[:8])
+assert i == 0x5151 and not fl & 0x0200 and an == 1 and len(r) == 1045, \
+    (len(r), r[:12])
+m, r = ask(b"twice.example", 0)
+assert r[:2] == b"\x51\x51" and struct.unpack(">H", r[6:8])[0] == 1, r
+t = socket.socket()
+t.settimeout(3)
+t0 = time.time()
+try:
+    t.connect(("10.215.0.1", 53))
+    raise SystemExit("TCP to port 53 connected")
+except ConnectionRefusedError:
+    pass
+assert time.time() - t0 < 1
+print("ok")
+PY
+c=$(vnetctl --json network show "$N" | jq -c '.gateway_counters | {dns_tcp_resets, r: .dns_relay}')
+echo "$c" | jq -e '.dns_tcp_resets >= 1 and .r.truncated == 1 and
+	.r.drops.unknown_id >= 2' >/dev/null || fail "relay counters $c"
+log "a 1045-byte answer: whole with EDNS0, truncated (TC) without; TCP refused; $c"
 
 # Unreserve: the reservation goes, the export shows it.
 vnetctl dhcp unreserve "$N" 52:54:00:21:50:01 >/dev/null || fail unreserve

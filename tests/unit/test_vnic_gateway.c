@@ -461,6 +461,64 @@ static void test_dhcp_probe_own(void **state)
 	teardown(&e);
 }
 
+/* TCP to the DNS port is refused at once (a RST) so a resolver falling
+ * back to TCP after a truncated answer does not wait for its timeout; other
+ * ports stay silent. */
+static void test_dns_tcp_reset(void **state)
+{
+	struct env e;
+	uint8_t t[20], f[100];
+	const uint8_t *r;
+	struct vgw_stats st;
+	size_t len;
+	uint32_t sum;
+
+	setup(&e, false, false);
+	memset(t, 0, sizeof(t));
+	pkt_put_be16(t, 41000);
+	pkt_put_be16(t + 2, 53);
+	dhcp_put_be32(t + 4, 0x11223344);
+	t[12] = 5 << 4;
+	t[13] = 0x02; /* SYN */
+	xmit(&e, f, ip_frame(f, gw_mac, IP4(10, 0, 0, 7), GW_IP, 6, t, 20));
+	assert_int_equal(pump(&e), 1);
+	r = last(&e, &len);
+	assert_int_equal(len, 54);
+	assert_memory_equal(r, vm_mac, 6);
+	assert_int_equal(r[23], 6);
+	assert_int_equal(dhcp_get_be32(r + 26), GW_IP);
+	assert_int_equal(dhcp_get_be32(r + 30), IP4(10, 0, 0, 7));
+	assert_int_equal(pkt_get_be16(r + 34), 53);
+	assert_int_equal(pkt_get_be16(r + 36), 41000);
+	assert_int_equal(dhcp_get_be32(r + 38), 0);
+	assert_int_equal(dhcp_get_be32(r + 42), 0x11223345);
+	assert_int_equal(r[47], 0x14); /* RST, ACK */
+	assert_int_equal(csum_fold(csum_partial(r + 14, 20, 0)), 0);
+	sum = csum_partial(r + 26, 8, 6u + 20u);
+	assert_int_equal(csum_fold(csum_partial(r + 34, 20, sum)), 0);
+	/* a segment with ACK: the RST takes its sequence from it */
+	t[13] = 0x10;
+	dhcp_put_be32(t + 8, 0xcafe0001);
+	xmit(&e, f, ip_frame(f, gw_mac, IP4(10, 0, 0, 7), GW_IP, 6, t, 20));
+	assert_int_equal(pump(&e), 1);
+	r = last(&e, &len);
+	assert_int_equal(dhcp_get_be32(r + 38), 0xcafe0001);
+	assert_int_equal(r[47], 0x04);
+	/* a RST is never answered; other ports are not ours */
+	t[13] = 0x04;
+	xmit(&e, f, ip_frame(f, gw_mac, IP4(10, 0, 0, 7), GW_IP, 6, t, 20));
+	t[13] = 0x02;
+	pkt_put_be16(t + 2, 80);
+	xmit(&e, f, ip_frame(f, gw_mac, IP4(10, 0, 0, 7), GW_IP, 6, t, 20));
+	xmit(&e, f, ip_frame(f, gw_mac, IP4(10, 0, 0, 7), GW_IP, 6, t, 12));
+	assert_int_equal(pump(&e), 0);
+	vnic_gateway_stats(e.gw, &st);
+	assert_int_equal(st.tcp_resets, 2);
+	assert_int_equal(st.drops[VGW_DROP_NOT_FOR_US], 2);
+	assert_int_equal(st.drops[VGW_DROP_BAD_TCP], 1);
+	teardown(&e);
+}
+
 static size_t dns_query(uint8_t *q, const char *wire, size_t wlen)
 {
 	memset(q, 0, 12);
@@ -653,6 +711,7 @@ int main(void)
 	    cmocka_unit_test(test_dhcp_probe),
 	    cmocka_unit_test(test_dhcp_probe_own),
 	    cmocka_unit_test(test_dns),
+	    cmocka_unit_test(test_dns_tcp_reset),
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_burst),
 	    cmocka_unit_test(test_event_fd),

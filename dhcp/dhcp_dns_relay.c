@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* dhcp_dns_relay.c - the gateway's DNS relay engine: which upstream answer
+ * belongs to which guest's query, and what of it the guest can take
+ *
+ * A query the responder leaves to the upstream resolvers gets a slot, a
+ * random 16-bit upstream ID that no other waiting query has, and a copy of
+ * its question.  An answer is taken only when its ID, its sender (one of
+ * the resolvers the query went to) and its question all match; everything
+ * else is dropped under a named reason.  The answer goes back whole when it
+ * fits what the guest can take (its EDNS0 UDP size, or 512 bytes without
+ * EDNS0, capped by the gateway's MTU); otherwise as a well-formed truncated
+ * reply (header and question, TC set) so the guest asks again over TCP.
+ * The EDNS0 size of the query itself is lowered to that cap before it goes
+ * out, so resolvers size their answers to fit.
+ *
+ * Pure like the other engines: no I/O, no clock, no randomness of its own
+ * (the caller passes random bits and the time).
+ *
+ * Trust boundary: queries come from guests, answers from the network; both
+ * are read through the bounds-checked cursor.
+ */
+#include "dhcp_priv.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/pkt.h"
+
+#define HDR_LEN	     12
+#define QUESTION_MAX (255 + 4) /* an uncompressed name, type, class */
+#define TYPE_OPT     41
+#define F_QR	     0x8000
+#define F_TC	     0x0200
+#define CLASSIC_MAX  512 /* a UDP answer without EDNS0 (RFC 1035) */
+
+struct relay_slot {
+	bool used;
+	uint16_t id;	  /* upstream ID */
+	uint16_t orig_id; /* the guest's */
+	uint16_t qdcount;
+	uint16_t room; /* bytes of answer the guest takes */
+	uint32_t servers;
+	uint64_t deadline;
+	struct dns_relay_client client;
+	uint16_t qlen;
+	uint8_t q[QUESTION_MAX];
+};
+
+struct dns_relay {
+	struct relay_slot *s;
+	unsigned n;
+	unsigned next; /* where the search for a free slot starts */
+	uint32_t timeout_ms;
+	uint16_t cap;
+	struct dns_relay_stats st;
+};
+
+static const char *const drop_names[] = {
+#define DNS_RELAY_DROP_NAME(id, name, desc) name,
+    DNS_RELAY_DROPS(DNS_RELAY_DROP_NAME)
+#undef DNS_RELAY_DROP_NAME
+};
+
+static const char *const drop_descs[] = {
+#define DNS_RELAY_DROP_DESC(id, name, desc) desc,
+    DNS_RELAY_DROPS(DNS_RELAY_DROP_DESC)
+#undef DNS_RELAY_DROP_DESC
+};
+
+/**
+ * dns_relay_drop_name() - short name of a relay drop reason
+ * @d: reason
+ *
+ * Return: the name
+ */
+const char *dns_relay_drop_name(enum dns_relay_drop d)
+{
+	return d < DNS_RELAY_DROP_MAX ? drop_names[d] : "none";
+}
+
+/**
+ * dns_relay_drop_desc() - one-sentence description of a relay drop reason
+ * @d: reason
+ *
+ * Return: the sentence
+ */
+const char *dns_relay_drop_desc(enum dns_relay_drop d)
+{
+	return d < DNS_RELAY_DROP_MAX ? drop_descs[d] : "";
+}
+
+/**
+ * dns_relay_create() - an empty relay table
+ * @slots: queries that may wait at once, 1..65536
+ * @timeout_ms: how long one waits for its answer
+ * @cap: largest UDP payload the gateway sends a guest (its MTU less the IP
+ *       and UDP headers); at least 512 is assumed
+ * @out: the table
+ *
+ * Return: 0, -EINVAL, -ENOMEM
+ */
+int dns_relay_create(unsigned slots, uint32_t timeout_ms, unsigned cap,
+		     struct dns_relay **out)
+{
+	struct dns_relay *r;
+
+	if (!slots || slots > 65536)
+		return -EINVAL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->s = calloc(slots, sizeof(*r->s));
+	if (!r->s) {
+		free(r);
+		return -ENOMEM;
+	}
+	r->n = slots;
+	r->timeout_ms = timeout_ms;
+	r->cap = (uint16_t)(cap < CLASSIC_MAX ? CLASSIC_MAX
+			    : cap > 65535     ? 65535
+					      : cap);
+	*out = r;
+	return 0;
+}
+
+/**
+ * dns_relay_destroy() - free a relay table
+ * @r: table, or NULL
+ */
+void dns_relay_destroy(struct dns_relay *r)
+{
+	if (!r)
+		return;
+	free(r->s);
+	free(r);
+}
+
+/* Skip a name (compressed or not); false when it runs past the end. */
+static bool name_skip(struct pkt_cursor *c)
+{
+	for (unsigned n = 0; n < 128; n++) {
+		uint8_t l;
+
+		if (!pkt_pull_u8(c, &l))
+			return false;
+		if (!l)
+			return true;
+		if ((l & 0xc0) == 0xc0)
+			return pkt_pull(c, 1) != NULL;
+		if ((l & 0xc0) || !pkt_pull(c, l))
+			return false;
+	}
+	return false;
+}
+
+/*
+ * The question a message starts with: its bytes after the header, up to
+ * QUESTION_MAX, uncompressed (a pointer could only point into the header).
+ * @c is left after it.
+ */
+static bool question_get(struct pkt_cursor *c, const uint8_t **q,
+			 uint16_t *qlen)
+{
+	const uint8_t *start = c->p;
+
+	for (size_t len = 0;;) {
+		uint8_t l;
+
+		if (!pkt_pull_u8(c, &l) || (l & 0xc0))
+			return false;
+		len += 1u + l;
+		if (len + 4 > QUESTION_MAX || (l && !pkt_pull(c, l)))
+			return false;
+		if (!l)
+			break;
+	}
+	if (!pkt_pull(c, 4))
+		return false;
+	*q = start;
+	*qlen = (uint16_t)(c->p - start);
+	return true;
+}
+
+static uint8_t lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
+/* Same question: names compared without case (resolvers may keep or fold
+ * it; length bytes are below 'A'), type and class exactly. */
+static bool question_eq(const uint8_t *a, const uint8_t *b, uint16_t len)
+{
+	for (uint16_t i = 0; i + 4 < len; i++)
+		if (lower(a[i]) != lower(b[i]))
+			return false;
+	return !memcmp(a + len - 4, b + len - 4, 4);
+}
+
+/*
+ * The query's EDNS0 OPT record (RFC 6891): the offset of its UDP size
+ * field, 0 when there is none.  @c is after the questions.
+ */
+static size_t opt_find(const uint8_t *msg, struct pkt_cursor *c,
+		       unsigned records, unsigned skip)
+{
+	for (unsigned i = 0; i < records; i++) {
+		const uint8_t *owner = c->p;
+		const uint8_t *rr;
+		uint16_t rdlen;
+
+		if (!name_skip(c))
+			return 0;
+		rr = pkt_pull(c, 10);
+		if (!rr)
+			return 0;
+		rdlen = pkt_get_be16(rr + 8);
+		if (!pkt_pull(c, rdlen))
+			return 0;
+		if (i >= skip && *owner == 0 && pkt_get_be16(rr) == TYPE_OPT)
+			return (size_t)(rr + 2 - msg);
+	}
+	return 0;
+}
+
+static bool id_used(const struct dns_relay *r, uint16_t id)
+{
+	for (unsigned i = 0; i < r->n; i++)
+		if (r->s[i].used && r->s[i].id == id)
+			return true;
+	return false;
+}
+
+static enum dns_relay_drop relay_drop(struct dns_relay *r,
+				      enum dns_relay_drop d)
+{
+	r->st.drops[d]++;
+	return d;
+}
+
+/**
+ * dns_relay_query() - take a guest's query for the upstream resolvers
+ * @r: table
+ * @q: the query (UDP payload): untrusted; its ID is replaced by the
+ *     upstream one and its EDNS0 UDP size lowered to what the guest can be
+ *     sent
+ * @len: bytes at @q
+ * @client: where the answer goes
+ * @rnd: random bits (from getrandom()) for the upstream ID
+ * @now: current time, ms
+ * @slot: set to the query's slot
+ *
+ * Call dns_relay_sent() next with the resolvers the query went to.
+ *
+ * Return: DNS_RELAY_DROP_NONE, or why the query is not relayed
+ */
+enum dns_relay_drop dns_relay_query(struct dns_relay *r, uint8_t *q, size_t len,
+				    const struct dns_relay_client *client,
+				    uint16_t rnd, uint64_t now, int *slot)
+{
+	struct relay_slot *s = NULL;
+	struct pkt_cursor c;
+	const uint8_t *h, *qs = NULL;
+	uint16_t qlen = 0, room = CLASSIC_MAX, id = rnd;
+	unsigned qd, an, ns, ar;
+	size_t opt = 0;
+
+	pkt_cursor_init(&c, q, len);
+	h = pkt_pull(&c, HDR_LEN);
+	if (!h || (pkt_get_be16(h + 2) & F_QR))
+		return relay_drop(r, DNS_RELAY_DROP_BAD_QUERY);
+	qd = pkt_get_be16(h + 4);
+	an = pkt_get_be16(h + 6);
+	ns = pkt_get_be16(h + 8);
+	ar = pkt_get_be16(h + 10);
+	/* One question (or none: some opcodes), matched on the way back. */
+	if (qd > 1 || (qd && !question_get(&c, &qs, &qlen)))
+		return relay_drop(r, DNS_RELAY_DROP_BAD_QUERY);
+	/* EDNS0: how much the guest takes (what is unreadable is relayed as
+	 * it is, with the classic 512 bytes). */
+	if (an + ns + ar <= 64)
+		opt = opt_find(q, &c, an + ns + ar, an + ns);
+	if (opt) {
+		uint16_t size = pkt_get_be16(q + opt);
+
+		room = size < CLASSIC_MAX ? CLASSIC_MAX : size;
+		if (room > r->cap)
+			room = r->cap;
+		if (size > room)
+			pkt_put_be16(q + opt, room);
+	}
+	for (unsigned i = 0; i < r->n && !s; i++) {
+		unsigned k = (r->next + i) % r->n;
+
+		if (!r->s[k].used) {
+			s = &r->s[k];
+			r->next = k + 1;
+		}
+	}
+	if (!s)
+		return relay_drop(r, DNS_RELAY_DROP_NO_SLOT);
+	while (id_used(r, id))
+		id++;
+	memset(s, 0, sizeof(*s));
+	s->used = true;
+	s->id = id;
+	s->orig_id = pkt_get_be16(q);
+	s->qdcount = (uint16_t)qd;
+	s->room = room;
+	s->deadline = now + r->timeout_ms;
+	s->client = *client;
+	s->qlen = qlen;
+	if (qlen)
+		memcpy(s->q, qs, qlen);
+	pkt_put_be16(q, id);
+	*slot = (int)(s - r->s);
+	return DNS_RELAY_DROP_NONE;
+}
+
+/**
+ * dns_relay_sent() - the resolvers a query went to
+ * @r: table
+ * @slot: from dns_relay_query()
+ * @servers: bit i set when resolver i was sent the query; 0 frees the slot
+ *           (nothing went out: counted as no_server)
+ */
+void dns_relay_sent(struct dns_relay *r, int slot, uint32_t servers)
+{
+	if (slot < 0 || (unsigned)slot >= r->n || !r->s[slot].used)
+		return;
+	r->s[slot].servers = servers;
+	if (servers) {
+		r->st.queries++;
+	} else {
+		r->s[slot].used = false;
+		relay_drop(r, DNS_RELAY_DROP_NO_SERVER);
+	}
+}
+
+/**
+ * dns_relay_answer() - match an answer from upstream to its query
+ * @r: table
+ * @server: index of the resolver it came from, DNS_RELAY_NOT_UPSTREAM
+ *          when its address and port are none of them
+ * @a: the answer: untrusted; rewritten in place into what the guest gets
+ *     (its own ID, or the truncated form)
+ * @len: bytes at @a
+ * @client: set to where it goes
+ * @out_len: set to the bytes to send
+ *
+ * Return: DNS_RELAY_DROP_NONE and the answer to send, or why it is dropped
+ */
+enum dns_relay_drop dns_relay_answer(struct dns_relay *r, unsigned server,
+				     uint8_t *a, size_t len,
+				     struct dns_relay_client *client,
+				     size_t *out_len)
+{
+	struct relay_slot *s = NULL;
+	struct pkt_cursor c;
+	const uint8_t *h, *qs = NULL;
+	uint16_t id, qlen = 0;
+	enum dns_relay_drop d;
+
+	if (server >= 32) {
+		d = DNS_RELAY_DROP_NOT_UPSTREAM;
+		goto drop;
+	}
+	pkt_cursor_init(&c, a, len);
+	h = pkt_pull(&c, HDR_LEN);
+	if (!h) {
+		d = DNS_RELAY_DROP_SHORT;
+		goto drop;
+	}
+	if (!(pkt_get_be16(h + 2) & F_QR)) {
+		d = DNS_RELAY_DROP_NOT_RESPONSE;
+		goto drop;
+	}
+	id = pkt_get_be16(h);
+	for (unsigned i = 0; i < r->n && !s; i++)
+		if (r->s[i].used && r->s[i].id == id)
+			s = &r->s[i];
+	if (!s) {
+		d = DNS_RELAY_DROP_UNKNOWN_ID;
+		goto drop;
+	}
+	if (!(s->servers & (1u << server))) {
+		d = DNS_RELAY_DROP_WRONG_SERVER;
+		goto drop;
+	}
+	if (pkt_get_be16(h + 4) != s->qdcount ||
+	    (s->qdcount && (!question_get(&c, &qs, &qlen) || qlen != s->qlen ||
+			    !question_eq(qs, s->q, qlen)))) {
+		d = DNS_RELAY_DROP_QUESTION;
+		goto drop;
+	}
+	s->used = false;
+	*client = s->client;
+	pkt_put_be16(a, s->orig_id);
+	*out_len = len;
+	if (len > s->room) {
+		/* The header and the question, TC set: the guest asks again
+		 * over TCP. */
+		pkt_put_be16(a + 2, pkt_get_be16(a + 2) | F_TC);
+		memset(a + 6, 0, 6);
+		*out_len = HDR_LEN + qlen;
+		r->st.truncated++;
+	}
+	r->st.answers++;
+	return DNS_RELAY_DROP_NONE;
+drop:
+	r->st.drops[d]++;
+	return d;
+}
+
+/**
+ * dns_relay_expire() - forget the queries whose time is up
+ * @r: table
+ * @now: current time, ms
+ *
+ * Return: when the next one is due, UINT64_MAX when none waits
+ */
+uint64_t dns_relay_expire(struct dns_relay *r, uint64_t now)
+{
+	uint64_t next = UINT64_MAX;
+
+	for (unsigned i = 0; i < r->n; i++) {
+		struct relay_slot *s = &r->s[i];
+
+		if (!s->used)
+			continue;
+		if (s->deadline <= now) {
+			s->used = false;
+			r->st.drops[DNS_RELAY_DROP_TIMEOUT]++;
+		} else if (s->deadline < next) {
+			next = s->deadline;
+		}
+	}
+	return next;
+}
+
+/**
+ * dns_relay_stats_get() - a relay table's counters
+ * @r: table
+ * @st: filled in
+ */
+void dns_relay_stats_get(const struct dns_relay *r, struct dns_relay_stats *st)
+{
+	*st = r->st;
+}

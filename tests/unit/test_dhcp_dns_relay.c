@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* test_dhcp_dns_relay.c - the gateway's DNS relay engine: answers matched on
+ * the whole random ID, the resolver and the question; late, forged and
+ * stray answers dropped under their reasons; answers larger than the guest
+ * takes cut to a well-formed truncated reply */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "dhcp/dhcp.h"
+#include "lib/pkt.h"
+
+#define QNAME "\7example\3com"	  /* 13 bytes with the root */
+#define QLEN  (sizeof(QNAME) + 4) /* the question: name, type, class */
+
+static const struct dns_relay_client guest = {
+    {0x52, 0x54, 0, 0, 0, 7}, 0x0a000007, 40000};
+
+/* A query for example.com A, ID @id; with an OPT record of @edns bytes
+ * unless 0.  Return: its length. */
+static size_t query(uint8_t *q, uint16_t id, uint16_t edns)
+{
+	size_t o = 12;
+
+	memset(q, 0, 64);
+	pkt_put_be16(q, id);
+	pkt_put_be16(q + 2, 0x0100);
+	pkt_put_be16(q + 4, 1);
+	memcpy(q + o, QNAME, sizeof(QNAME));
+	o += sizeof(QNAME);
+	pkt_put_be16(q + o, 1);
+	pkt_put_be16(q + o + 2, 1);
+	o += 4;
+	if (edns) {
+		pkt_put_be16(q + 10, 1);
+		q[o] = 0; /* root owner */
+		pkt_put_be16(q + o + 1, 41);
+		pkt_put_be16(q + o + 3, edns);
+		o += 11; /* TTL and RDLENGTH 0 */
+	}
+	return o;
+}
+
+/* An answer of @len bytes to the query @q (ID @id): its question, then one
+ * TXT record padding it out. */
+static size_t answer(uint8_t *a, const uint8_t *q, uint16_t id, size_t len)
+{
+	size_t o = 12 + QLEN;
+
+	memset(a, 0, len);
+	pkt_put_be16(a, id);
+	pkt_put_be16(a + 2, 0x8180);
+	pkt_put_be16(a + 4, 1);
+	pkt_put_be16(a + 6, 1);
+	memcpy(a + 12, q + 12, QLEN);
+	pkt_put_be16(a + o, 0xc00c);
+	pkt_put_be16(a + o + 2, 16);
+	pkt_put_be16(a + o + 4, 1);
+	pkt_put_be16(a + o + 10, (uint16_t)(len - o - 12));
+	return len;
+}
+
+static struct dns_relay *mk(unsigned slots)
+{
+	struct dns_relay *r;
+
+	assert_int_equal(dns_relay_create(slots, 5000, 1472, &r), 0);
+	return r;
+}
+
+/* Relay query @q to the servers in @mask with random bits @rnd; the ID it
+ * went out with. */
+static uint16_t relay(struct dns_relay *r, uint8_t *q, size_t len, uint16_t rnd,
+		      uint32_t mask)
+{
+	int slot = -1;
+
+	assert_int_equal(dns_relay_query(r, q, len, &guest, rnd, 1000, &slot),
+			 DNS_RELAY_DROP_NONE);
+	assert_true(slot >= 0);
+	dns_relay_sent(r, slot, mask);
+	return pkt_get_be16(q);
+}
+
+static enum dns_relay_drop back(struct dns_relay *r, unsigned server,
+				uint8_t *a, size_t len, size_t *out)
+{
+	struct dns_relay_client c;
+	enum dns_relay_drop d = dns_relay_answer(r, server, a, len, &c, out);
+
+	if (d == DNS_RELAY_DROP_NONE)
+		assert_memory_equal(&c, &guest, sizeof(c));
+	return d;
+}
+
+static void test_match(void **state)
+{
+	struct dns_relay *r = mk(256);
+	struct dns_relay_stats st;
+	uint8_t q[64], q2[64], a[600];
+	size_t ql = query(q, 0x1234, 0), out;
+	uint16_t id, id2;
+
+	/* the upstream ID is the random one, not the guest's */
+	id = relay(r, q, ql, 0xbeef, 3);
+	assert_int_equal(id, 0xbeef);
+	/* the same random bits again: another ID */
+	id2 = relay(r, q2, query(q2, 0x1234, 0), 0xbeef, 1);
+	assert_int_not_equal(id2, id);
+	/* an ID that matches in its low 8 bits only: not ours */
+	answer(a, q, (uint16_t)(id ^ 0x0100), 100);
+	assert_int_equal(back(r, 0, a, 100, &out), DNS_RELAY_DROP_UNKNOWN_ID);
+	/* a resolver the query did not go to; an address that is none */
+	answer(a, q2, id2, 100);
+	assert_int_equal(back(r, 1, a, 100, &out), DNS_RELAY_DROP_WRONG_SERVER);
+	assert_int_equal(back(r, DNS_RELAY_NOT_UPSTREAM, a, 100, &out),
+			 DNS_RELAY_DROP_NOT_UPSTREAM);
+	/* the right ID for another question */
+	answer(a, q, id, 100);
+	a[13] = 'x';
+	assert_int_equal(back(r, 0, a, 100, &out), DNS_RELAY_DROP_QUESTION);
+	/* no QR bit; too short */
+	answer(a, q, id, 100);
+	a[2] &= 0x7f;
+	assert_int_equal(back(r, 0, a, 100, &out), DNS_RELAY_DROP_NOT_RESPONSE);
+	assert_int_equal(back(r, 0, a, 11, &out), DNS_RELAY_DROP_SHORT);
+	/* the answer, its name in other case: the guest's ID back */
+	answer(a, q, id, 100);
+	a[13] = 'E';
+	assert_int_equal(back(r, 1, a, 100, &out), DNS_RELAY_DROP_NONE);
+	assert_int_equal(out, 100);
+	assert_int_equal(pkt_get_be16(a), 0x1234);
+	/* the second resolver's answer to it comes late: dropped */
+	answer(a, q, id, 100);
+	assert_int_equal(back(r, 0, a, 100, &out), DNS_RELAY_DROP_UNKNOWN_ID);
+	/* a query that waited too long is forgotten */
+	assert_int_equal(dns_relay_expire(r, 5999), 6000);
+	assert_int_equal(dns_relay_expire(r, 6000), UINT64_MAX);
+	answer(a, q2, id2, 100);
+	assert_int_equal(back(r, 0, a, 100, &out), DNS_RELAY_DROP_UNKNOWN_ID);
+	dns_relay_stats_get(r, &st);
+	assert_int_equal(st.queries, 2);
+	assert_int_equal(st.answers, 1);
+	assert_int_equal(st.drops[DNS_RELAY_DROP_UNKNOWN_ID], 3);
+	assert_int_equal(st.drops[DNS_RELAY_DROP_WRONG_SERVER], 1);
+	assert_int_equal(st.drops[DNS_RELAY_DROP_NOT_UPSTREAM], 1);
+	assert_int_equal(st.drops[DNS_RELAY_DROP_QUESTION], 1);
+	assert_int_equal(st.drops[DNS_RELAY_DROP_TIMEOUT], 1);
+	assert_string_equal(dns_relay_drop_name(DNS_RELAY_DROP_QUESTION),
+			    "question");
+	dns_relay_destroy(r);
+}
+
+/* What the guest gets of an answer of @len bytes to a query with EDNS0
+ * size @edns (0: none): the answer whole, or its header and question with
+ * TC set. */
+static void size_case(uint16_t edns, size_t len, bool whole)
+{
+	struct dns_relay *r = mk(4);
+	struct dns_relay_stats st;
+	static uint8_t a[9000];
+	uint8_t q[64];
+	size_t ql = query(q, 0x4242, edns), out;
+	uint16_t id = relay(r, q, ql, 7, 1);
+
+	if (edns) /* what went upstream asks for no more than fits */
+		assert_int_equal(pkt_get_be16(q + 12 + QLEN + 3),
+				 edns > 1472 ? 1472 : edns);
+	answer(a, q, id, len);
+	assert_int_equal(back(r, 0, a, len, &out), DNS_RELAY_DROP_NONE);
+	assert_int_equal(pkt_get_be16(a), 0x4242);
+	dns_relay_stats_get(r, &st);
+	if (whole) {
+		assert_int_equal(out, len);
+		assert_int_equal(pkt_get_be16(a + 2) & 0x0200, 0);
+		assert_int_equal(st.truncated, 0);
+	} else {
+		assert_int_equal(out, 12 + QLEN);
+		assert_int_equal(pkt_get_be16(a + 2), 0x8180 | 0x0200);
+		assert_int_equal(pkt_get_be16(a + 4), 1);
+		assert_int_equal(pkt_get_be16(a + 6), 0);
+		assert_int_equal(pkt_get_be16(a + 8), 0);
+		assert_int_equal(pkt_get_be16(a + 10), 0);
+		assert_memory_equal(a + 12, q + 12, QLEN);
+		assert_int_equal(st.truncated, 1);
+	}
+	dns_relay_destroy(r);
+}
+
+static void test_size(void **state)
+{
+	size_case(0, 512, true);
+	size_case(0, 513, false);
+	size_case(0, 1400, false);
+	size_case(1232, 1232, true);
+	size_case(1232, 1233, false);
+	size_case(100, 512, true); /* below 512 means 512 */
+	size_case(100, 600, false);
+	size_case(4096, 1472, true); /* capped by the MTU */
+	size_case(4096, 1473, false);
+	size_case(4096, 8000, false);
+}
+
+static void test_bad_and_full(void **state)
+{
+	struct dns_relay *r = mk(2);
+	struct dns_relay_stats st;
+	uint8_t q[64];
+	size_t ql = query(q, 1, 0);
+	int slot;
+
+	assert_int_equal(dns_relay_query(r, q, 11, &guest, 1, 0, &slot),
+			 DNS_RELAY_DROP_BAD_QUERY);
+	pkt_put_be16(q + 4, 2); /* two questions */
+	assert_int_equal(dns_relay_query(r, q, ql, &guest, 1, 0, &slot),
+			 DNS_RELAY_DROP_BAD_QUERY);
+	pkt_put_be16(q + 4, 1);
+	assert_int_equal(dns_relay_query(r, q, ql - 1, &guest, 1, 0, &slot),
+			 DNS_RELAY_DROP_BAD_QUERY);
+	relay(r, q, ql, 1, 1);
+	relay(r, q, ql, 1, 1);
+	assert_int_equal(dns_relay_query(r, q, ql, &guest, 1, 0, &slot),
+			 DNS_RELAY_DROP_NO_SLOT);
+	/* nothing went out: the slot is free again */
+	assert_int_equal(dns_relay_expire(r, 6000), UINT64_MAX);
+	assert_int_equal(dns_relay_query(r, q, ql, &guest, 1, 0, &slot),
+			 DNS_RELAY_DROP_NONE);
+	dns_relay_sent(r, slot, 0);
+	dns_relay_stats_get(r, &st);
+	assert_int_equal(st.queries, 2);
+	assert_int_equal(st.drops[DNS_RELAY_DROP_NO_SERVER], 1);
+	assert_int_equal(st.drops[DNS_RELAY_DROP_BAD_QUERY], 3);
+	assert_int_equal(st.drops[DNS_RELAY_DROP_NO_SLOT], 1);
+	dns_relay_destroy(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_match),
+	    cmocka_unit_test(test_size),
+	    cmocka_unit_test(test_bad_and_full),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
