@@ -418,7 +418,10 @@ static bool needs_probe(const struct dhcps *s, const struct dhcps_lease *e)
 /*
  * The entry for @ip if this client may have it: inside the range or
  * reserved for its MAC, not the gateway's, not held by another client nor
- * declined.  Creates the entry of an address never used.
+ * declined.  Creates the entry of an address never used.  A reservation is
+ * by MAC: its address goes to that MAC whatever client key it comes with
+ * (a client that starts sending option 61, systemd-networkd's DUID); the
+ * key that held it loses it (key_assign()).
  */
 static struct dhcps_lease *lease_claim(struct dhcps *s, unsigned sni,
 				       uint32_t ip, const struct ckey *k,
@@ -436,7 +439,7 @@ static struct dhcps_lease *lease_claim(struct dhcps *s, unsigned sni,
 		return lease_new(s, ip, sni);
 	if (e->state == L_DECLINED)
 		return NULL;
-	if (e->key_len && !key_eq(e, k) && e->state != L_FREE)
+	if (e->key_len && !key_eq(e, k) && e->state != L_FREE && !r)
 		return NULL;
 	return e;
 }

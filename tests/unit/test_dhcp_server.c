@@ -627,6 +627,51 @@ static void test_exhaustion_expiry(void **state)
 	teardown(&e);
 }
 
+/* A reservation is by MAC: the reserved address goes to that MAC when it
+ * changes client key (first no option 61, then a DUID), at DISCOVER and at
+ * INIT-REBOOT; the old key holds it no more. */
+static void test_reservation_new_key(void **state)
+{
+	static const uint8_t duid[] = {0xff, 1, 2, 3, 4, 0, 2, 0, 0, 0xab};
+	struct dhcps_lease_rec rec;
+	struct env e;
+	struct tmsg m;
+
+	setup(&e);
+	assert_int_equal(lease(&e, 0xaa), IP4(10, 0, 0, 50));
+	assert_int_equal(e.res.rec.key[0], 'H');
+	discover(&m, 0xaa);
+	tmsg_opt(&m, DHCP_OPT_CLIENT_ID, duid, sizeof(duid));
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.reply_type, DHCP_OFFER);
+	assert_int_equal(yiaddr(&e), IP4(10, 0, 0, 50));
+	request_sel(&m, 0xaa, IP4(10, 0, 0, 50), SRV);
+	tmsg_opt(&m, DHCP_OPT_CLIENT_ID, duid, sizeof(duid));
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.reply_type, DHCP_ACK);
+	assert_int_equal(e.res.rec.ip, IP4(10, 0, 0, 50));
+	assert_int_equal(e.res.rec.key[0], 'C');
+	assert_int_equal(dhcps_lease_find(e.s, IP4(10, 0, 0, 50), &rec), 0);
+	assert_int_equal(rec.key_len, 1 + sizeof(duid));
+	/* back without 61 (another OS on the same VM), straight to
+	 * INIT-REBOOT: its reserved address still */
+	tmsg_init(&m, DHCP_REQUEST, 0xaa, 77);
+	tmsg_opt_ip(&m, DHCP_OPT_REQ_IP, IP4(10, 0, 0, 50));
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.reply_type, DHCP_ACK);
+	assert_int_equal(e.res.rec.key[0], 'H');
+	/* another MAC with the DUID gets no reserved address */
+	discover(&m, 0xab);
+	tmsg_opt(&m, DHCP_OPT_CLIENT_ID, duid, sizeof(duid));
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(yiaddr(&e), IP4(10, 0, 0, 100));
+	teardown(&e);
+}
+
 static void test_client_id(void **state)
 {
 	struct env e;
@@ -1086,6 +1131,7 @@ int main(void)
 	    cmocka_unit_test(test_decline),
 	    cmocka_unit_test(test_inform),
 	    cmocka_unit_test(test_reservation),
+	    cmocka_unit_test(test_reservation_new_key),
 	    cmocka_unit_test(test_exhaustion_expiry),
 	    cmocka_unit_test(test_client_id),
 	    cmocka_unit_test(test_relay),
