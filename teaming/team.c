@@ -256,10 +256,26 @@ int team_member_add(struct team *t, const char *name, const uint8_t mac[6],
 }
 
 /**
+ * team_leave() - the team is going away: each member with a link tells its
+ * LACP partner it no longer aggregates (see team_member_del()); nothing
+ * else changes
+ * @t: team
+ */
+void team_leave(struct team *t)
+{
+	for (unsigned i = 0; i < TEAM_MAX_MEMBERS; i++)
+		lacp_member_leave(t, i);
+}
+
+/**
  * team_member_del() - remove a member
  * @t: team
  * @name: device name
  * @now: monotonic ms
+ *
+ * In an LACP team the member first sends a last LACPDU saying it leaves
+ * the aggregate (lacp_member_leave()), so the caller must still be able to
+ * send on it.
  *
  * Return: 0 or -ENOENT
  */
@@ -269,6 +285,7 @@ int team_member_del(struct team *t, const char *name, uint64_t now)
 
 	if (i < 0)
 		return i;
+	lacp_member_leave(t, (unsigned)i);
 	team_record(t, now, TEAM_R_MEMBER_REMOVED, i, -1);
 	t->m[i].used = false;
 	if (t->draining == i)

@@ -196,6 +196,7 @@ int team_member_add(struct team *t, const char *name, const uint8_t mac[6],
 		    unsigned speed_mbps, bool carrier, uint64_t now)
     __attribute__((warn_unused_result));
 int team_member_del(struct team *t, const char *name, uint64_t now);
+void team_leave(struct team *t);
 int team_member_find(const struct team *t, const char *name);
 void team_member_carrier(struct team *t, unsigned m, bool up, uint64_t now);
 void team_member_gone(struct team *t, unsigned m, uint64_t now);

@@ -375,6 +375,38 @@ static void lacp_step(struct team *t, uint64_t now, enum team_reason why)
 }
 
 /**
+ * lacp_member_leave() - a member leaves the team: its last LACPDU
+ * @t: team
+ * @i: member
+ *
+ * Says the port is no longer in sync, collecting, distributing nor
+ * aggregatable, so the partner takes it out of its aggregate at once
+ * instead of sending into it until its own timeout (up to 90 s at the slow
+ * rate); Linux bonding does the same when a port is unbound.  Sent past
+ * the transmit limit: it is the port's last.  Only for a member with a
+ * link in an LACP team; its state is not kept (the member is going).
+ */
+void lacp_member_leave(struct team *t, unsigned i)
+{
+	struct team_member *m = &t->m[i];
+	struct lacp_port *p = &m->lacp;
+	struct lacp_pdu pdu = {.version = 1};
+	uint8_t frame[TEAM_LACPDU_LEN];
+
+	if (t->cfg.mode != TEAM_MODE_LACP || !m->used || !m->link || m->gone)
+		return;
+	actor_refresh(t, i);
+	pdu.actor = p->actor;
+	pdu.actor.state &=
+	    (uint8_t) ~(LACP_ST_SYNC | LACP_ST_COLLECTING |
+			LACP_ST_DISTRIBUTING | LACP_ST_AGGREGATION);
+	pdu.partner = p->partner;
+	t->io.send(t->io.arg, i, frame,
+		   lacp_pdu_build(frame, sizeof(frame), m->mac, &pdu), 0);
+	p->tx_pdus++;
+}
+
+/**
  * lacp_rx() - an LACPDU arrived on a member: the receive machine
  * @t: team
  * @i: member

@@ -498,6 +498,9 @@ static void tp_close(struct vnic *v)
 {
 	struct team_port *tp = to_tp(v);
 
+	pthread_mutex_lock(&tp->lock);
+	team_leave(tp->t); /* LACP partners: before the members close */
+	pthread_mutex_unlock(&tp->lock);
 	for (unsigned i = 0; i < TEAM_MAX_MEMBERS; i++)
 		vnic_close(atomic_load(&tp->m[i].v));
 	team_destroy(tp->t);

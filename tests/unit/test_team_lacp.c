@@ -405,6 +405,64 @@ static void test_selection_tie_keeps(void **state)
 	team_destroy(t);
 }
 
+/* The last LACPDU a member removed sends, @k frames back. */
+static void assert_leave_pdu(struct team *t, unsigned k, unsigned member,
+			     uint8_t partner_last)
+{
+	const struct cap_frame *fr = &cap.fr[k];
+	struct lacp_pdu pdu;
+
+	assert_int_equal(fr->member, member);
+	assert_int_equal(lacp_pdu_parse(fr->f, fr->len, &pdu), 0);
+	assert_memory_equal(fr->f + 6, mac_m[member], 6);
+	assert_memory_equal(pdu.actor.sys, t->sys_mac, 6);
+	assert_int_equal(pdu.actor.port, member + 1);
+	assert_int_equal(pdu.actor.state &
+			     (LACP_ST_SYNC | LACP_ST_COLLECTING |
+			      LACP_ST_DISTRIBUTING | LACP_ST_AGGREGATION),
+			 0);
+	assert_true(pdu.actor.state & LACP_ST_ACTIVITY);
+	assert_int_equal(pdu.partner.sys[5], partner_last);
+	assert_int_equal(pdu.partner.port, 10 + member);
+}
+
+/* A member removed tells its partner at once that it leaves the aggregate
+ * (not in sync, not collecting or distributing, not aggregatable), as the
+ * last frame on it; so does each member of a team going away. */
+static void test_leave_pdu(void **state)
+{
+	struct team *t = lacp_team(3, false, 1000);
+	struct team_config cfg;
+
+	team_run(t, 1000);
+	partners_up(t, 3, 1010);
+	assert_int_equal(lacp_distributing(t), 7);
+	cap.n = 0;
+	assert_int_equal(team_member_del(t, "eth1", 1020), 0);
+	assert_int_equal(cap_count(1, TEAM_LACP_ETHERTYPE), 1);
+	assert_int_equal(cap.n, 1);
+	assert_leave_pdu(t, 0, 1, 0x4a);
+	assert_int_equal(lacp_distributing(t), 5);
+	/* A member without a link has nothing to tell. */
+	team_member_carrier(t, 2, false, 1030);
+	cap.n = 0;
+	assert_int_equal(team_member_del(t, "eth2", 1040), 0);
+	assert_int_equal(cap.n, 0);
+	/* The team goes: its remaining member says goodbye. */
+	team_leave(t);
+	assert_int_equal(cap.n, 1);
+	assert_leave_pdu(t, 0, 0, 0x4a);
+	team_destroy(t);
+	/* Not in a team without LACP. */
+	team_config_default(&cfg);
+	t = mk_team(TEAM_MODE_STATIC, 2, &cfg, 0);
+	assert_int_equal(team_member_del(t, "eth1", 10), 0);
+	team_leave(t);
+	assert_int_equal(cap_count(1, TEAM_LACP_ETHERTYPE), 0);
+	assert_int_equal(cap_count(0, TEAM_LACP_ETHERTYPE), 0);
+	team_destroy(t);
+}
+
 static void test_flapping_partner(void **state)
 {
 	struct team *t = lacp_team(2, false, 0);
@@ -486,6 +544,7 @@ int main(void)
 	    cmocka_unit_test(test_loopback),
 	    cmocka_unit_test(test_compatible_only),
 	    cmocka_unit_test(test_selection_tie_keeps),
+	    cmocka_unit_test(test_leave_pdu),
 	    cmocka_unit_test(test_flapping_partner),
 	    cmocka_unit_test(test_churn_and_rate),
 	};
