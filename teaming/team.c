@@ -337,6 +337,27 @@ void team_member_carrier(struct team *t, unsigned i, bool up, uint64_t now)
 }
 
 /**
+ * team_member_speed() - a member's link speed, read again (its link came
+ * up or changed)
+ * @t: team
+ * @i: member
+ * @speed_mbps: link speed (0: unknown)
+ * @now: monotonic ms
+ *
+ * In an LACP team the speed is the member's key: a member added while its
+ * link was down (speed unknown) gets the key of its real speed here.
+ */
+void team_member_speed(struct team *t, unsigned i, unsigned speed_mbps,
+		       uint64_t now)
+{
+	if (i >= TEAM_MAX_MEMBERS || !t->m[i].used ||
+	    t->m[i].speed == speed_mbps)
+		return;
+	t->m[i].speed = speed_mbps;
+	lacp_member_speed(t, i, now);
+}
+
+/**
  * team_member_gone() - a member's device vanished or broke for good
  * @t: team
  * @i: member

@@ -199,6 +199,8 @@ int team_member_del(struct team *t, const char *name, uint64_t now);
 void team_leave(struct team *t);
 int team_member_find(const struct team *t, const char *name);
 void team_member_carrier(struct team *t, unsigned m, bool up, uint64_t now);
+void team_member_speed(struct team *t, unsigned m, unsigned speed_mbps,
+		       uint64_t now);
 void team_member_gone(struct team *t, unsigned m, uint64_t now);
 uint64_t team_run(struct team *t, uint64_t now);
 int team_slow_rx(struct team *t, unsigned m, const uint8_t *frame, size_t len,

@@ -358,16 +358,26 @@ bool team_port_link_event(struct vnic *v, int ifindex, bool deleted, bool up,
 			  bool running)
 {
 	struct team_port *tp = to_tp(v);
+	unsigned speed;
 
 	for (unsigned i = 0; i < TEAM_MAX_MEMBERS; i++) {
 		if (!atomic_load(&tp->m[i].v) || tp->m[i].ifindex != ifindex)
 			continue;
+		/* A link that comes up (or changes while up) may have
+		 * another speed than the one read when the member was added
+		 * (then perhaps still negotiating: unknown): LACP's key. */
+		speed = !deleted && up && running ? link_speed(tp->t->m[i].name)
+						  : 0;
 		pthread_mutex_lock(&tp->lock);
-		if (deleted)
+		if (deleted) {
 			team_member_gone(tp->t, i, timer_now_ms());
-		else
+		} else {
+			if (up && running)
+				team_member_speed(tp->t, i, speed,
+						  timer_now_ms());
 			team_member_carrier(tp->t, i, up && running,
 					    timer_now_ms());
+		}
 		pthread_mutex_unlock(&tp->lock);
 		kick(tp);
 		return true;
