@@ -39,7 +39,7 @@
 #include "../vnic/vnic.h"
 #include "../vnic/vnic_gateway.h"
 
-#define GW_RING	       1024 /* > the gateway's pending commits */
+#define GW_RING	       2048 /* > twice the gateway's pending commits */
 #define GW_RELAY_RING  64
 #define GW_RELAY_MAX   512
 #define GW_RELAY_SLOTS 256
@@ -147,8 +147,10 @@ static void on_commit(void *arg, const struct dhcps_lease_rec *rec,
 	unsigned tail = atomic_load_explicit(&g->c_tail, memory_order_acquire);
 
 	if (head - tail >= GW_RING) {
-		/* Cannot happen while GW_RING exceeds the gateway's pending
-		 * commits; the client's retransmission is answered anew. */
+		/* Cannot happen while GW_RING exceeds twice the gateway's
+		 * pending commits (each may bring the row of the address its
+		 * client left); the client's retransmission is answered
+		 * anew. */
 		return;
 	}
 	g->commits[head % GW_RING] = (struct gw_commit){*rec, token};

@@ -558,10 +558,16 @@ json_t *vnetd_obj_set(struct vnetd *d, const struct vnetd_kind *k,
 		goto err;
 	if (vnetd_store_put(d->store, k->table, o->name, conf)) {
 		struct vnetd_err undo;
+		json_t *was = o->conf;
 
-		if (k->set(d, o, o->conf, &undo))
+		/* A kind's set() applies what differs between the object's
+		 * configuration and the one it is given: the undo starts
+		 * from the new one, now applied, back to the old. */
+		o->conf = conf;
+		if (k->set(d, o, was, &undo))
 			vlog(MAIN, ERR, "%s %s: cannot undo a change: %s",
 			     k->name, o->name, undo.msg);
+		o->conf = was;
 		vnetd_err_set(e, VNET_ERR_SYSTEM,
 			      "cannot save %s '%s' (state file error, see the "
 			      "log); not changed",
