@@ -446,6 +446,41 @@ int team_port_event_fd(const struct vnic *v)
 }
 
 /**
+ * team_port_system() - the team's system ID (LACP system, beacons)
+ * @v: team port
+ * @mac: filled in (all zero before the first member)
+ */
+void team_port_system(struct vnic *v, uint8_t mac[6])
+{
+	struct team_port *tp = to_tp(v);
+
+	pthread_mutex_lock(&tp->lock);
+	memcpy(mac, tp->t->sys_mac, 6);
+	pthread_mutex_unlock(&tp->lock);
+}
+
+/**
+ * team_port_system_avoid() - make the team's system ID differ from other
+ * teams' (see team_system_avoid()); before the port joins a switch
+ * @v: team port
+ * @taken: the other running teams' system IDs
+ * @n_taken: entries in @taken
+ *
+ * Return: true if the ID changed
+ */
+bool team_port_system_avoid(struct vnic *v, const uint8_t (*taken)[6],
+			    unsigned n_taken)
+{
+	struct team_port *tp = to_tp(v);
+	bool changed;
+
+	pthread_mutex_lock(&tp->lock);
+	changed = team_system_avoid(tp->t, taken, n_taken);
+	pthread_mutex_unlock(&tp->lock);
+	return changed;
+}
+
+/**
  * team_port_leases() - tell the team the DHCP leases of its network (see
  * team_leases_set())
  * @v: team port

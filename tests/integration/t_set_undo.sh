@@ -43,5 +43,36 @@ vnetctl network set "su$S" --mtu 9000 | grep -q changed || fail "set mtu"
 vnetctl port set "h$S" --addr 10.213.0.1/24 | grep -q changed || fail "set addr"
 has_addr 10.213.0.1 || fail "host vNIC without 10.213.0.1"
 has_addr 10.212.0.1 && fail "host vNIC kept 10.212.0.1"
+
+# Changes the kernel refuses halfway: a second vnetd in a namespace without
+# IPv6, where adding an IPv6 address fails after the IPv4 one went on.
+ns "u$S"
+ip netns exec "u$S" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+	net.ipv6.conf.default.disable_ipv6=1 || fail "cannot turn IPv6 off"
+ip netns exec "u$S" "$VNETD" --socket "$T/sock2" --state "$T/state2.db" \
+	--pidfile "$T/pid2" --log-file "$T/vnetd2.log" &
+P2=$!
+PIDS="$PIDS $P2"
+v2() { "$VNETCTL_BIN" --socket "$T/sock2" "$@"; }
+for _ in $(seq 50); do v2 status >/dev/null 2>&1 && break; sleep 0.1; done
+v2 network create "sv$S" --type internal >/dev/null || fail "create in u$S"
+# A port whose second address fails is not added, and leaves no device.
+out=$(v2 port add "sv$S" --host "hx$S" --addr 10.215.0.1/24 \
+	--addr fd79::1/64 2>&1) && fail "port added without its IPv6 address"
+ip -n "u$S" link show "hx$S" >/dev/null 2>&1 &&
+	fail "a failed port add left device hx$S: $(ip -n "u$S" -br addr show "hx$S")"
+v2 port add "sv$S" --host "hx$S" --addr 10.215.0.1/24 >/dev/null ||
+	fail "port add after the failed one"
+[ "$(v2 port show "hx$S" --json | jq -r '.device_kept // false')" = false ] ||
+	fail "the device of a port vnetd made is taken as kept"
+log "failed port add left no device behind"
+# A set whose second address fails leaves the first addresses in place.
+out=$(v2 port set "hx$S" --addr 10.216.0.1/24 --addr fd79::1/64 2>&1) &&
+	fail "port set without its IPv6 address"
+a=$(ip -n "u$S" -j addr show "hx$S" | jq -r '[.[0].addr_info[].local] | join(" ")')
+[ "$a" = 10.215.0.1 ] || fail "addresses after the failed set: $a"
+log "failed port set put the addresses back ($a)"
+kill "$P2"
+wait "$P2" || fail "second vnetd exited $? on SIGTERM"
 stop_vnetd
 pass

@@ -522,6 +522,41 @@ static void test_key_follows_speed(void **state)
 	team_destroy(t);
 }
 
+/* A team starting whose system ID (its first member's MAC) another
+ * running team still presents takes another: one of its other members'
+ * MACs, else its own with the locally administered bit flipped (stepped
+ * past IDs also taken); its LACPDUs carry the new one. */
+static void test_system_unique(void **state)
+{
+	uint8_t taken[3][6], want[6];
+	struct team *t = lacp_team(2, false, 1000);
+	struct lacp_pdu pdu;
+
+	memcpy(taken[0], mac_m[2], 6);
+	assert_false(team_system_avoid(t, taken, 1));
+	assert_memory_equal(t->sys_mac, mac_m[0], 6);
+	memcpy(taken[1], mac_m[0], 6);
+	assert_true(team_system_avoid(t, taken, 2));
+	assert_memory_equal(t->sys_mac, mac_m[1], 6);
+	team_run(t, 1000);
+	assert_true(cap.n >= 1);
+	assert_int_equal(lacp_pdu_parse(cap.fr[0].f, cap.fr[0].len, &pdu), 0);
+	assert_memory_equal(pdu.actor.sys, mac_m[1], 6);
+	team_destroy(t);
+	/* One member, its MAC taken, and the first derived one too. */
+	t = lacp_team(1, false, 1000);
+	memcpy(taken[0], mac_m[0], 6);
+	memcpy(want, mac_m[0], 6);
+	want[0] ^= 0x02;
+	memcpy(taken[1], want, 6);
+	want[5]++;
+	assert_true(team_system_avoid(t, taken, 2));
+	assert_memory_equal(t->sys_mac, want, 6);
+	assert_false(t->sys_mac[0] & 1); /* not a group address */
+	assert_false(team_system_avoid(t, taken, 2));
+	team_destroy(t);
+}
+
 static void test_flapping_partner(void **state)
 {
 	struct team *t = lacp_team(2, false, 0);
@@ -605,6 +640,7 @@ int main(void)
 	    cmocka_unit_test(test_selection_tie_keeps),
 	    cmocka_unit_test(test_leave_pdu),
 	    cmocka_unit_test(test_key_follows_speed),
+	    cmocka_unit_test(test_system_unique),
 	    cmocka_unit_test(test_flapping_partner),
 	    cmocka_unit_test(test_churn_and_rate),
 	};
