@@ -730,11 +730,10 @@ static int plan_adds(struct vnetd *d, json_t *cfg, bool replace,
 
 				have = vnetd_view_find(v, k, name);
 				if (norm && have && !replace) {
-					bool same = json_equal(have, norm);
-
-					json_decref(norm);
-					if (same)
+					if (json_equal(have, norm)) {
+						json_decref(norm);
 						continue;
+					}
 					vnetd_err_set(e, VNET_ERR_EXISTS,
 						      "%s[%zu]: %s '%s' exists "
 						      "with another "
@@ -742,6 +741,7 @@ static int plan_adds(struct vnetd *d, json_t *cfg, bool replace,
 						      "--replace)",
 						      k->table, n, k->name,
 						      name);
+					json_decref(norm);
 					return -EEXIST;
 				}
 				json_decref(norm);
@@ -750,15 +750,17 @@ static int plan_adds(struct vnetd *d, json_t *cfg, bool replace,
 			}
 			have = vnetd_view_find(v, k, jstr(conf, "name"));
 			if (have) {
-				bool same = json_equal(have, conf);
-
-				json_decref(conf);
-				if (same)
+				if (json_equal(have, conf)) {
+					json_decref(conf);
 					continue;
+				}
 				vnetd_err_set(e, VNET_ERR_EXISTS,
-					      "%s[%zu]: %s '%s' appears twice",
+					      "%s[%zu]: %s '%s' appears twice, "
+					      "or exists with another "
+					      "configuration (use --replace)",
 					      k->table, n, k->name,
 					      jstr(conf, "name"));
+				json_decref(conf);
 				return -EEXIST;
 			}
 			json_object_set(v->objs[i], jstr(conf, "name"), conf);
