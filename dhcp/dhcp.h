@@ -21,8 +21,10 @@
  *      - DHCPS_ACT_SEND: send res->reply now (an OFFER, a NAK, an INFORM
  *        answer: nothing that needs to be durable).
  *      - DHCPS_ACT_COMMIT: write res->rec to the store (one row per address,
- *        INSERT OR REPLACE by rec.ip), and only once the transaction holding
- *        it has committed send res->reply (if reply.len is not 0).  Many
+ *        INSERT OR REPLACE by rec.ip), and res->old too when res->has_old
+ *        (the address the client leaves), and only once the transaction
+ *        holding res->rec has committed send res->reply (if reply.len is
+ *        not 0).  Many
  *        clients' records go into one transaction (group commit).  The
  *        engine's table already holds the new state: if the commit fails,
  *        drop the reply; the client retransmits and is answered again.
@@ -282,6 +284,9 @@ enum dhcps_action {
  * @reply_type: DHCP_OFFER, DHCP_ACK or DHCP_NAK when @reply is set
  * @probe_ip: address to probe for DHCPS_ACT_PROBE
  * @rec: the lease row to persist for DHCPS_ACT_COMMIT
+ * @has_old: DHCPS_ACT_COMMIT has a second row, @old
+ * @old: the client's previous address, released by this lease: persist it
+ *       no later than @rec (the reply waits for @rec only)
  * @reply: the reply for DHCPS_ACT_SEND and DHCPS_ACT_COMMIT
  */
 struct dhcps_result {
@@ -291,6 +296,8 @@ struct dhcps_result {
 	uint8_t reply_type;
 	uint32_t probe_ip;
 	struct dhcps_lease_rec rec;
+	bool has_old;
+	struct dhcps_lease_rec old;
 	struct dhcps_reply reply;
 };
 

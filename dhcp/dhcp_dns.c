@@ -511,7 +511,10 @@ static size_t answer_host(const struct dns_names *t, const uint8_t *q,
 
 	if (first == 0) /* the domain itself: it exists, no records */
 		return reply_build(t, q, n, qtype, 0, NULL, 0, out, size);
-	if (first == 1 && n->w[0] <= DHCPS_HOSTNAME_MAX) {
+	/* A NUL in the label would end the C string early ("vm1\0x" is
+	 * not vm1): such a name is no host's. */
+	if (first == 1 && n->w[0] <= DHCPS_HOSTNAME_MAX &&
+	    !memchr(n->w + 1, 0, n->w[0])) {
 		for (unsigned i = 0; i < n->w[0]; i++)
 			h[i] = (char)lower(n->w[1 + i]);
 		h[n->w[0]] = 0;
@@ -599,6 +602,10 @@ void dns_answer(struct dns_names *t, const uint8_t *q, size_t len, uint8_t *out,
 	flags = pkt_get_be16(h + 2);
 	if (flags & DNS_F_QR)
 		return dns_drop(t, res, DNS_DROP_NOT_QUERY);
+	/* Other opcodes (NOTIFY, UPDATE: with records in the answer and
+	 * authority sections) are the upstream resolvers' to judge. */
+	if (((flags >> 11) & 0xf) != 0)
+		goto relay;
 	if (pkt_get_be16(h + 4) != 1 || pkt_get_be16(h + 6) ||
 	    pkt_get_be16(h + 8))
 		return dns_drop(t, res, DNS_DROP_BAD_COUNT);
@@ -612,8 +619,7 @@ void dns_answer(struct dns_names *t, const uint8_t *q, size_t len, uint8_t *out,
 	n.qclass = qclass;
 
 	res->action = DNS_ACT_RELAY;
-	if (((flags >> 11) & 0xf) != 0 ||
-	    (qclass != DNS_CLASS_IN && qclass != DNS_TYPE_ANY))
+	if (qclass != DNS_CLASS_IN && qclass != DNS_TYPE_ANY)
 		goto relay;
 	if (in_zone(&n, t->dwire, t->dwire_len, &first)) {
 		res->len =

@@ -46,6 +46,9 @@ struct dhcps_lease {
 	bool ever_bound; /* leased once: no probe needed */
 	bool probed;	 /* a probe found it free */
 	bool in_free;
+	/* The address its client held bound before it (freed here, still
+	 * bound in the store until a record says otherwise), 0 for none. */
+	uint32_t moved_from;
 	uint8_t mac[6];
 	uint8_t key[DHCPS_KEY_MAX];
 	char hostname[DHCPS_HOSTNAME_MAX + 1];
@@ -391,7 +394,9 @@ static void lease_move(struct dhcps *s, struct dhcps_lease *e,
 /*
  * Give an entry to a client: it loses any other entry it had in the same
  * subnet (one address per client and subnet), and the entry's previous
- * client, if any, is forgotten.
+ * client, if any, is forgotten.  A bound address it loses is remembered in
+ * @e->moved_from until the lease of @e is committed with a record that
+ * releases it (lease_bind()).
  */
 static void key_assign(struct dhcps *s, struct dhcps_lease *e,
 		       const struct ckey *k, const uint8_t *mac, int64_t now)
@@ -399,6 +404,9 @@ static void key_assign(struct dhcps *s, struct dhcps_lease *e,
 	struct dhcps_lease *old = lease_by_key(s, k, e->subnet);
 
 	if (old && old != e) {
+		e->moved_from =
+		    old->state == L_BOUND ? old->ip : old->moved_from;
+		old->moved_from = 0;
 		key_unlink(s, old);
 		if (old->state != L_FREE && old->state != L_DECLINED)
 			lease_move(s, old, L_FREE, now);
@@ -759,6 +767,29 @@ static void probe(struct dhcps *s, struct dhcps_lease *e, int64_t now,
 	s->st.probes++;
 }
 
+/*
+ * The client of @e held another address bound: unless someone else holds
+ * it now, a record releasing it goes with the new lease, or the store would
+ * keep both rows bound to the client (and a restore give it the old one).
+ */
+static void moved_rec(struct dhcps *s, struct dhcps_lease *e,
+		      const struct ckey *k, struct dhcps_result *res)
+{
+	struct dhcps_lease *o =
+	    e->moved_from ? lease_by_ip(s, e->moved_from) : NULL;
+
+	e->moved_from = 0;
+	if (!o || o == e || (o->state != L_FREE && o->state != L_OFFERED))
+		return;
+	rec_fill(o, &res->old);
+	res->old.state = DHCPS_LEASE_RELEASED;
+	memcpy(res->old.mac, e->mac, 6);
+	memcpy(res->old.key, k->b, k->len);
+	res->old.key_len = k->len;
+	res->old.hostname[0] = 0;
+	res->has_old = true;
+}
+
 /* ACK a lease: the caller persists res->rec before sending the ACK. */
 static void lease_bind(struct dhcps *s, unsigned sni, struct dhcps_lease *e,
 		       const struct dhcp_msg *m, const struct dhcps_rx *rx,
@@ -770,6 +801,7 @@ static void lease_bind(struct dhcps *s, unsigned sni, struct dhcps_lease *e,
 	uint32_t lease = sn->cfg.lease_time;
 
 	key_assign(s, e, k, m->chaddr, now);
+	moved_rec(s, e, k, res);
 	names_del(s, e);
 	if (rh)
 		snprintf(e->hostname, sizeof(e->hostname), "%s", rh);
@@ -1241,7 +1273,8 @@ void dhcps_destroy(struct dhcps *s)
  *
  * A lease whose time has passed becomes a free address remembered for its
  * client; a decline that has passed is forgotten.  When two rows name the
- * same client in one subnet, the first keeps the client.
+ * same client in one subnet, a live lease keeps the client, else the first
+ * row.
  *
  * Return: 0; -ERANGE for an address the configuration no longer serves,
  * -EEXIST for a second row of one address, -EINVAL for a bad row (the
@@ -1251,8 +1284,9 @@ int dhcps_restore(struct dhcps *s, const struct dhcps_lease_rec *rec,
 		  int64_t now)
 {
 	int sni = subnet_of(s, rec->ip);
-	struct dhcps_lease *e;
+	struct dhcps_lease *e, *old;
 	struct ckey k;
+	bool live;
 
 	if (sni < 0 || rec->ip == s->server_ip ||
 	    (!res_by_ip(s, rec->ip) && !in_range(&s->sn[sni], rec->ip)))
@@ -1277,6 +1311,12 @@ int dhcps_restore(struct dhcps *s, const struct dhcps_lease_rec *rec,
 	memcpy(e->mac, rec->mac, 6);
 	memcpy(k.b, rec->key, rec->key_len);
 	k.len = rec->key_len;
+	old = lease_by_key(s, &k, (unsigned)sni);
+	live = rec->state == DHCPS_LEASE_BOUND && rec->expires > now;
+	/* A live lease takes its client from a free address remembered for
+	 * it (a row released when the client moved, read first). */
+	if (old && live && old->state == L_FREE)
+		key_unlink(s, old);
 	if (!lease_by_key(s, &k, (unsigned)sni))
 		key_link(s, e, &k);
 	if (dhcp_label_valid(rec->hostname,

@@ -267,6 +267,53 @@ void team_leave(struct team *t)
 		lacp_member_leave(t, i);
 }
 
+static bool mac_taken(const uint8_t mac[6], const uint8_t (*taken)[6],
+		      unsigned n_taken)
+{
+	for (unsigned k = 0; k < n_taken; k++)
+		if (!memcmp(mac, taken[k], 6))
+			return true;
+	return false;
+}
+
+/**
+ * team_system_avoid() - give the team a system ID no other team has
+ * @t: team
+ * @taken: the system IDs (MACs) of the other running teams
+ * @n_taken: entries in @taken
+ *
+ * A team's system ID (LACP system, beacon sender) is its first member's
+ * MAC and stays for the team's life, even when that member leaves:
+ * changing it would make the partner renegotiate every member.  So a
+ * member that left one team and is the first of another would give both
+ * the same ID, and the physical switch could bundle both teams' ports into
+ * one LAG (and each team take the other's beacons).  The team whose ID
+ * would repeat one (the newer: its members have sent nothing yet) takes
+ * the MAC of one of its other members instead, else its own with the
+ * locally administered bit flipped (the low octet stepped until free).
+ * Called before the team's members send anything.
+ *
+ * Return: true if the ID changed
+ */
+bool team_system_avoid(struct team *t, const uint8_t (*taken)[6],
+		       unsigned n_taken)
+{
+	if (!mac_u64(t->sys_mac) || !mac_taken(t->sys_mac, taken, n_taken))
+		return false;
+	for (unsigned i = 0; i < TEAM_MAX_MEMBERS; i++)
+		if (t->m[i].used && mac_u64(t->m[i].mac) &&
+		    !mac_taken(t->m[i].mac, taken, n_taken)) {
+			memcpy(t->sys_mac, t->m[i].mac, 6);
+			return true;
+		}
+	t->sys_mac[0] ^= 0x02;
+	for (unsigned k = 0; k < 256 && mac_taken(t->sys_mac, taken, n_taken);
+	     k++)
+		t->sys_mac[5]++;
+	/* LACPDUs take the actor's system from t->sys_mac as they go. */
+	return true;
+}
+
 /**
  * team_member_del() - remove a member
  * @t: team
@@ -334,6 +381,27 @@ void team_member_carrier(struct team *t, unsigned i, bool up, uint64_t now)
 	m->link_at = now;
 	if (m->link != up && !link_delay(t, up))
 		set_link(t, i, now);
+}
+
+/**
+ * team_member_speed() - a member's link speed, read again (its link came
+ * up or changed)
+ * @t: team
+ * @i: member
+ * @speed_mbps: link speed (0: unknown)
+ * @now: monotonic ms
+ *
+ * In an LACP team the speed is the member's key: a member added while its
+ * link was down (speed unknown) gets the key of its real speed here.
+ */
+void team_member_speed(struct team *t, unsigned i, unsigned speed_mbps,
+		       uint64_t now)
+{
+	if (i >= TEAM_MAX_MEMBERS || !t->m[i].used ||
+	    t->m[i].speed == speed_mbps)
+		return;
+	t->m[i].speed = speed_mbps;
+	lacp_member_speed(t, i, now);
 }
 
 /**

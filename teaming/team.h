@@ -197,8 +197,12 @@ int team_member_add(struct team *t, const char *name, const uint8_t mac[6],
     __attribute__((warn_unused_result));
 int team_member_del(struct team *t, const char *name, uint64_t now);
 void team_leave(struct team *t);
+bool team_system_avoid(struct team *t, const uint8_t (*taken)[6],
+		       unsigned n_taken);
 int team_member_find(const struct team *t, const char *name);
 void team_member_carrier(struct team *t, unsigned m, bool up, uint64_t now);
+void team_member_speed(struct team *t, unsigned m, unsigned speed_mbps,
+		       uint64_t now);
 void team_member_gone(struct team *t, unsigned m, uint64_t now);
 uint64_t team_run(struct team *t, uint64_t now);
 int team_slow_rx(struct team *t, unsigned m, const uint8_t *frame, size_t len,
@@ -262,6 +266,9 @@ bool team_port_link_event(struct vnic *v, int ifindex, bool deleted, bool up,
 uint64_t team_port_run(struct vnic *v);
 int team_port_event_fd(const struct vnic *v);
 void team_port_leases(struct vnic *v, const struct team_lease *l, unsigned n);
+void team_port_system(struct vnic *v, uint8_t mac[6]);
+bool team_port_system_avoid(struct vnic *v, const uint8_t (*taken)[6],
+			    unsigned n_taken);
 void team_port_status(struct vnic *v, json_t *obj);
 
 #endif

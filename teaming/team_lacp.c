@@ -133,12 +133,21 @@ size_t lacp_pdu_build(uint8_t *buf, size_t size, const uint8_t src[6],
 	return TEAM_LACPDU_LEN;
 }
 
+/* Only members of equal speed may aggregate: the speed is the key, one
+ * per speed.  Whole Gb/s count in Gb/s (1 Gb/s: 1, 10 Gb/s: 10, 100 Gb/s:
+ * 100), other speeds in Mb/s with bit 14 set (10 Mb/s: 0x400a, 100 Mb/s:
+ * 0x4064, 2.5 Gb/s: 0x49c4), unknown speed 0; plus the team's base. */
 static uint16_t actor_key(const struct team *t, unsigned i)
 {
-	/* Only members of equal speed may aggregate: the speed is the key. */
-	unsigned gbps = t->m[i].speed / 1000;
+	unsigned speed = t->m[i].speed, code;
 
-	return (uint16_t)(t->key_base + (gbps > 0x3ff ? 0x3ff : gbps));
+	if (!speed)
+		code = 0;
+	else if (speed % 1000 == 0)
+		code = speed / 1000 > 0x3fff ? 0x3fff : speed / 1000;
+	else
+		code = 0x4000 | (speed > 0x3fff ? 0x3fff : speed);
+	return (uint16_t)(t->key_base + code);
 }
 
 static void actor_refresh(struct team *t, unsigned i)
@@ -372,6 +381,31 @@ static void lacp_step(struct team *t, uint64_t now, enum team_reason why)
 		p->ntt = false;
 	}
 	team_update(t, why, culprit, now);
+}
+
+/**
+ * lacp_member_speed() - a member's link speed changed: its key with it
+ * @t: team
+ * @i: member
+ * @now: monotonic ms
+ *
+ * A new key takes the member out of the aggregate it was selected for and
+ * into the one of its speed, and the partner is told at once.
+ */
+void lacp_member_speed(struct team *t, unsigned i, uint64_t now)
+{
+	struct team_member *m = &t->m[i];
+	struct lacp_port *p = &m->lacp;
+	uint16_t key = p->actor.key;
+
+	actor_refresh(t, i);
+	if (p->actor.key == key || t->cfg.mode != TEAM_MODE_LACP)
+		return;
+	p->selected = false;
+	if (!m->link)
+		return; /* the key goes out when the link comes up */
+	p->ntt = true;
+	lacp_step(t, now, TEAM_R_NONE);
 }
 
 /**

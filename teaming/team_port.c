@@ -274,6 +274,10 @@ int team_port_member_add(struct vnic *v, const char *dev, const char *backend,
 		snprintf(err, errlen, "team '%s': cannot add '%s': %s", v->name,
 			 dev,
 			 ret == -ENOSPC ? "the team is full" : strerror(-ret));
+		/* It was published for a moment: as team_port_member_del(),
+		 * no datapath thread may still be inside it. */
+		if (i < TEAM_MAX_MEMBERS && v->host)
+			v->host->sync(v->host->arg);
 		vnic_close(mv);
 		return ret;
 	}
@@ -358,16 +362,26 @@ bool team_port_link_event(struct vnic *v, int ifindex, bool deleted, bool up,
 			  bool running)
 {
 	struct team_port *tp = to_tp(v);
+	unsigned speed;
 
 	for (unsigned i = 0; i < TEAM_MAX_MEMBERS; i++) {
 		if (!atomic_load(&tp->m[i].v) || tp->m[i].ifindex != ifindex)
 			continue;
+		/* A link that comes up (or changes while up) may have
+		 * another speed than the one read when the member was added
+		 * (then perhaps still negotiating: unknown): LACP's key. */
+		speed = !deleted && up && running ? link_speed(tp->t->m[i].name)
+						  : 0;
 		pthread_mutex_lock(&tp->lock);
-		if (deleted)
+		if (deleted) {
 			team_member_gone(tp->t, i, timer_now_ms());
-		else
+		} else {
+			if (up && running)
+				team_member_speed(tp->t, i, speed,
+						  timer_now_ms());
 			team_member_carrier(tp->t, i, up && running,
 					    timer_now_ms());
+		}
 		pthread_mutex_unlock(&tp->lock);
 		kick(tp);
 		return true;
@@ -433,6 +447,41 @@ uint64_t team_port_run(struct vnic *v)
 int team_port_event_fd(const struct vnic *v)
 {
 	return to_tp(v)->evfd;
+}
+
+/**
+ * team_port_system() - the team's system ID (LACP system, beacons)
+ * @v: team port
+ * @mac: filled in (all zero before the first member)
+ */
+void team_port_system(struct vnic *v, uint8_t mac[6])
+{
+	struct team_port *tp = to_tp(v);
+
+	pthread_mutex_lock(&tp->lock);
+	memcpy(mac, tp->t->sys_mac, 6);
+	pthread_mutex_unlock(&tp->lock);
+}
+
+/**
+ * team_port_system_avoid() - make the team's system ID differ from other
+ * teams' (see team_system_avoid()); before the port joins a switch
+ * @v: team port
+ * @taken: the other running teams' system IDs
+ * @n_taken: entries in @taken
+ *
+ * Return: true if the ID changed
+ */
+bool team_port_system_avoid(struct vnic *v, const uint8_t (*taken)[6],
+			    unsigned n_taken)
+{
+	struct team_port *tp = to_tp(v);
+	bool changed;
+
+	pthread_mutex_lock(&tp->lock);
+	changed = team_system_avoid(tp->t, taken, n_taken);
+	pthread_mutex_unlock(&tp->lock);
+	return changed;
 }
 
 /**

@@ -214,6 +214,7 @@ bool team_member_ready(const struct team *t, unsigned m);
 void lacp_member_init(struct team *t, unsigned m, uint64_t now);
 void lacp_member_link(struct team *t, unsigned m, uint64_t now);
 void lacp_member_leave(struct team *t, unsigned m);
+void lacp_member_speed(struct team *t, unsigned m, uint64_t now);
 void lacp_rx(struct team *t, unsigned m, const struct lacp_pdu *pdu,
 	     uint64_t now);
 uint64_t lacp_run(struct team *t, uint64_t now);

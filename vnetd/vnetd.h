@@ -387,6 +387,7 @@ int vnetd_store_lease_load(struct vnetd_store *st, const char *net,
 			   void *arg);
 const char *vnetd_store_errmsg(const struct vnetd_store *st);
 int vnetd_store_lease_drop(struct vnetd_store *st, const char *net);
+int vnetd_store_lease_del(struct vnetd_store *st, const char *net, uint32_t ip);
 int vnetd_store_lease_release(struct vnetd_store *st, const char *net,
 			      const char *mac, int64_t now);
 

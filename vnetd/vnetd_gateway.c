@@ -39,7 +39,7 @@
 #include "../vnic/vnic.h"
 #include "../vnic/vnic_gateway.h"
 
-#define GW_RING	       1024 /* > the gateway's pending commits */
+#define GW_RING	       2048 /* > twice the gateway's pending commits */
 #define GW_RELAY_RING  64
 #define GW_RELAY_MAX   512
 #define GW_RELAY_SLOTS 256
@@ -147,8 +147,10 @@ static void on_commit(void *arg, const struct dhcps_lease_rec *rec,
 	unsigned tail = atomic_load_explicit(&g->c_tail, memory_order_acquire);
 
 	if (head - tail >= GW_RING) {
-		/* Cannot happen while GW_RING exceeds the gateway's pending
-		 * commits; the client's retransmission is answered anew. */
+		/* Cannot happen while GW_RING exceeds twice the gateway's
+		 * pending commits (each may bring the row of the address its
+		 * client left); the client's retransmission is answered
+		 * anew. */
 		return;
 	}
 	g->commits[head % GW_RING] = (struct gw_commit){*rec, token};
@@ -359,16 +361,46 @@ static void upstream_init(struct vnetd_gw *g)
 struct restore_ctx {
 	struct vnetd_gw *g;
 	unsigned n, bad;
+	uint32_t *bad_ip; /* rows to delete, @bad of them (NULL: no memory) */
+	bool oom;
 };
 
 static void restore_one(const struct dhcps_lease_rec *rec, void *arg)
 {
 	struct restore_ctx *c = arg;
+	uint32_t *v;
 
-	if (dhcps_restore(c->g->dhcp, rec, wall_now()))
-		c->bad++;
-	else
+	if (!dhcps_restore(c->g->dhcp, rec, wall_now())) {
 		c->n++;
+		return;
+	}
+	/* Deleted once the read is over (not under its statement). */
+	v = c->oom ? NULL : realloc(c->bad_ip, (c->bad + 1) * sizeof(*v));
+	if (v) {
+		c->bad_ip = v;
+		v[c->bad] = rec->ip;
+	} else {
+		c->oom = true;
+	}
+	c->bad++;
+}
+
+/* Delete the rows the server refused (an address no longer served, a bad
+ * row), as dhcps_restore() asks: left there, they would be refused at
+ * every start and still be listed by "dhcp leases".  No transaction of its
+ * own: a start inside an import's joins the import's. */
+static void restore_drop(struct vnetd_gw *g, struct restore_ctx *c)
+{
+	bool ok = !c->oom;
+
+	for (unsigned i = 0; ok && i < c->bad; i++)
+		ok = !vnetd_store_lease_del(g->d->store, g->net, c->bad_ip[i]);
+	vlog(MAIN, WARN,
+	     "network %s: %u stored lease(s) no longer fit its DHCP settings; "
+	     "%s",
+	     g->net, c->bad, ok ? "dropped" : "not served, left in the store");
+	free(c->bad_ip);
+	c->bad_ip = NULL;
 }
 
 static void gw_free(struct vnetd_gw *g)
@@ -535,6 +567,7 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 		ret = vnetd_store_lease_load(d->store, net->obj.name,
 					     restore_one, &rc);
 		if (ret) {
+			free(rc.bad_ip);
 			vnetd_err_set(e, VNET_ERR_SYSTEM,
 				      "cannot read the leases of %s: %s",
 				      net->obj.name,
@@ -542,10 +575,7 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 			goto err;
 		}
 		if (rc.bad)
-			vlog(MAIN, WARN,
-			     "network %s: %u stored lease(s) no longer fit "
-			     "its DHCP settings; dropped",
-			     net->obj.name, rc.bad);
+			restore_drop(g, &rc);
 	}
 	upstream_init(g);
 	/* Answers the guests take: up to the network's MTU. */

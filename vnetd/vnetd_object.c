@@ -558,10 +558,16 @@ json_t *vnetd_obj_set(struct vnetd *d, const struct vnetd_kind *k,
 		goto err;
 	if (vnetd_store_put(d->store, k->table, o->name, conf)) {
 		struct vnetd_err undo;
+		json_t *was = o->conf;
 
-		if (k->set(d, o, o->conf, &undo))
+		/* A kind's set() applies what differs between the object's
+		 * configuration and the one it is given: the undo starts
+		 * from the new one, now applied, back to the old. */
+		o->conf = conf;
+		if (k->set(d, o, was, &undo))
 			vlog(MAIN, ERR, "%s %s: cannot undo a change: %s",
 			     k->name, o->name, undo.msg);
+		o->conf = was;
 		vnetd_err_set(e, VNET_ERR_SYSTEM,
 			      "cannot save %s '%s' (state file error, see the "
 			      "log); not changed",
@@ -724,11 +730,10 @@ static int plan_adds(struct vnetd *d, json_t *cfg, bool replace,
 
 				have = vnetd_view_find(v, k, name);
 				if (norm && have && !replace) {
-					bool same = json_equal(have, norm);
-
-					json_decref(norm);
-					if (same)
+					if (json_equal(have, norm)) {
+						json_decref(norm);
 						continue;
+					}
 					vnetd_err_set(e, VNET_ERR_EXISTS,
 						      "%s[%zu]: %s '%s' exists "
 						      "with another "
@@ -736,6 +741,7 @@ static int plan_adds(struct vnetd *d, json_t *cfg, bool replace,
 						      "--replace)",
 						      k->table, n, k->name,
 						      name);
+					json_decref(norm);
 					return -EEXIST;
 				}
 				json_decref(norm);
@@ -744,15 +750,17 @@ static int plan_adds(struct vnetd *d, json_t *cfg, bool replace,
 			}
 			have = vnetd_view_find(v, k, jstr(conf, "name"));
 			if (have) {
-				bool same = json_equal(have, conf);
-
-				json_decref(conf);
-				if (same)
+				if (json_equal(have, conf)) {
+					json_decref(conf);
 					continue;
+				}
 				vnetd_err_set(e, VNET_ERR_EXISTS,
-					      "%s[%zu]: %s '%s' appears twice",
+					      "%s[%zu]: %s '%s' appears twice, "
+					      "or exists with another "
+					      "configuration (use --replace)",
 					      k->table, n, k->name,
 					      jstr(conf, "name"));
+				json_decref(conf);
 				return -EEXIST;
 			}
 			json_object_set(v->objs[i], jstr(conf, "name"), conf);
@@ -805,6 +813,34 @@ static int plan_dels(struct vnetd *d, const struct vnetd_view *v,
 		}
 	}
 	return 0;
+}
+
+/* Two optional strings alike (both absent, or equal). */
+static bool str_same(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* Whether @a, made by an import being undone, stands in for an object the
+ * import removed that is coming back: the same kind and name, and for a
+ * port the same device.  Its unapply must then keep what belongs to that
+ * object (the device with its addresses, a network's stored leases and NAT
+ * state). */
+static bool replaces(const struct import_plan *p,
+		     const struct vnetd_kind *const *del_kind,
+		     const struct import_item *a)
+{
+	const char *name = jstr(a->conf, "name");
+
+	for (size_t i = 0; i < p->n_del; i++) {
+		json_t *old = p->del_conf[i];
+
+		if (del_kind[i] == a->k && !strcmp(jstr(old, "name"), name) &&
+		    str_same(jstr(old, "device"), jstr(a->conf, "device")) &&
+		    str_same(jstr(old, "netns"), jstr(a->conf, "netns")))
+			return true;
+	}
+	return false;
 }
 
 /**
@@ -927,7 +963,8 @@ undo:
 	vnetd_store_rollback(d->store);
 	for (i = p.n_add; i-- > 0;)
 		if (p.add[i].made)
-			obj_unapply(d, p.add[i].made, true);
+			obj_unapply(d, p.add[i].made,
+				    !replaces(&p, del_kind, &p.add[i]));
 	/* Bring back what was removed, parents first; devices that were
 	 * deleted are made again. */
 	for (i = p.n_del; i-- > 0;) {

@@ -445,6 +445,16 @@ static void port_params(struct vnetd *d, json_t *conf, struct vnic_params *vp)
 	}
 }
 
+/* Close a backend just opened for a port that could not be activated; a
+ * device it made goes with it (a tap left behind, with the addresses given
+ * so far, would be taken as the administrator's by the next try). */
+static void port_open_undo(json_t *conf, struct vnic *v)
+{
+	if (!vnetd_port_kept(conf))
+		vnic_remove(v);
+	vnic_close(v);
+}
+
 /* Open the backend and attach it; on failure the port stays configured but
  * inactive, with the reason in p->error. */
 static int port_activate(struct vnetd *d, struct vnetd_port *p)
@@ -482,7 +492,7 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 				 "cannot add address %s to %s: %s",
 				 json_string_value(a), p->obj.name,
 				 strerror(-ret));
-			vnic_close(v);
+			port_open_undo(conf, v);
 			return ret;
 		}
 	}
@@ -491,7 +501,7 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 	if (id < 0) {
 		snprintf(p->error, sizeof(p->error), "switch refused it: %s",
 			 strerror(-id));
-		vnic_close(v);
+		port_open_undo(conf, v);
 		return id;
 	}
 	p->id = id;
@@ -783,6 +793,18 @@ static int set_addresses(struct vnetd_port *p, json_t *from, json_t *to,
 	return 0;
 }
 
+/* After a change failed midway: the addresses the device had (@from),
+ * put back as well as can be (a failure is logged; the caller reports the
+ * first one). */
+static void addresses_back(struct vnetd_port *p, json_t *to, json_t *from)
+{
+	struct vnetd_err e;
+
+	if (set_addresses(p, to, from, &e))
+		vlog(MAIN, ERR, "port %s: cannot put its addresses back: %s",
+		     p->obj.name, e.msg);
+}
+
 static int port_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 		    struct vnetd_err *e)
 {
@@ -790,6 +812,7 @@ static int port_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 	json_t *from = json_object_get(o->conf, "addresses");
 	json_t *to = json_object_get(conf, "addresses");
 	struct vsw_vlan was, now;
+	bool addrs;
 	int ret;
 
 	if (is_sriov(o->conf)) {
@@ -805,9 +828,11 @@ static int port_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 			      o->name, p->error);
 		return -EBUSY;
 	}
-	if (!json_equal(from ? from : json_null(), to ? to : json_null()) &&
-	    (ret = set_addresses(p, from, to, e)))
+	addrs = !json_equal(from ? from : json_null(), to ? to : json_null());
+	if (addrs && (ret = set_addresses(p, from, to, e))) {
+		addresses_back(p, to, from);
 		return ret;
+	}
 	port_vlan(o->conf, &was);
 	port_vlan(conf, &now);
 	if (memcmp(&was, &now, sizeof(was))) {
@@ -818,6 +843,8 @@ static int port_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 			vnetd_err_set(e, jsonrpc_code_from_errno(ret),
 				      "cannot change the VLAN setting: %s",
 				      strerror(-ret));
+			if (addrs)
+				addresses_back(p, to, from);
 			return ret;
 		}
 		if (host && untagged_vlan(&was) != untagged_vlan(&now)) {

@@ -590,6 +590,36 @@ int vnetd_store_lease_drop(struct vnetd_store *st, const char *net)
 }
 
 /**
+ * vnetd_store_lease_del() - delete one lease row (one the DHCP server would
+ * not restore)
+ * @st: store
+ * @net: network
+ * @ip: the row's address, host order
+ *
+ * Return: 0 or -EIO
+ */
+int vnetd_store_lease_del(struct vnetd_store *st, const char *net, uint32_t ip)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(
+	    st->db, "DELETE FROM leases WHERE network = ? AND ip = ?", -1, &s,
+	    NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, net, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, ip);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		vlog(STORE, ERR, "%s: cannot delete a lease of %s: %s",
+		     st->path, net, sqlite3_errmsg(st->db));
+		return -EIO;
+	}
+	return 0;
+}
+
+/**
  * vnetd_store_lease_release() - mark a client's bound leases released
  * @st: store
  * @net: network

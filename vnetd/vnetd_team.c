@@ -511,6 +511,40 @@ static void team_detach(struct vnetd *d, struct vnetd_team *tm)
 	tm->net[0] = 0;
 }
 
+/* The system ID of a team starting must not be another running team's
+ * (a member that left that team and is this one's first would give both
+ * the same): this one, whose members have sent nothing yet, takes another
+ * (team_system_avoid()). */
+static void team_system_unique(struct vnetd *d, struct vnetd_team *tm)
+{
+	const struct vnetd_objset *s = vnetd_objs(d, &vnetd_kind_team);
+	uint8_t taken[64][6], was[6], mac[6];
+	const char *owner = NULL;
+	char a[MAC_STRLEN], b[MAC_STRLEN];
+	unsigned n = 0;
+
+	team_port_system(tm->port, was);
+	for (size_t i = 0; i < s->n && n < 64; i++) {
+		struct vnetd_team *o = team_of(s->v[i]);
+
+		if (o == tm || !o->port)
+			continue;
+		team_port_system(o->port, taken[n]);
+		if (!memcmp(taken[n], was, 6))
+			owner = o->obj.name;
+		n++;
+	}
+	if (!team_port_system_avoid(tm->port, taken, n))
+		return;
+	team_port_system(tm->port, mac);
+	vlog(MAIN, INFO,
+	     "team %s: system ID %s is already team %s's (the device was its "
+	     "member: a team keeps its ID while it runs); %s uses %s, so the "
+	     "switch cannot bundle the two teams' ports",
+	     tm->obj.name, mac_format(was, a), owner ? owner : "?",
+	     tm->obj.name, mac_format(mac, b));
+}
+
 /* Open the members and join @net; on failure tm->error says why. */
 static int team_attach(struct vnetd *d, struct vnetd_team *tm,
 		       struct vnetd_net *net)
@@ -542,6 +576,7 @@ static int team_attach(struct vnetd *d, struct vnetd_team *tm,
 			return ret;
 		}
 	}
+	team_system_unique(d, tm);
 	id = vswitch_port_add(d->sw, net->id, tm->obj.name, VSW_ROLE_UPLINK,
 			      &vlan, tm->port);
 	if (id < 0) {

@@ -523,6 +523,10 @@ static void dhcp_result(struct vnic_gateway *g, const struct dhcps_rx *rx,
 					      DHCP_SERVER_PORT, r->dst_port,
 					      r->data, r->len);
 		slot->token = ++g->token << 16 | (uint64_t)(slot - g->commit);
+		/* The address the client left, first and with no reply: the
+		 * reply waits for its own lease only. */
+		if (res->has_old)
+			g->cfg.commit(g->cfg.arg, &res->old, 0);
 		g->cfg.commit(g->cfg.arg, &res->rec, slot->token);
 		break;
 	}

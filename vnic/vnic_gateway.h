@@ -91,7 +91,9 @@ typedef void (*vgw_relay_cb)(void *arg, const struct vgw_dns_query *q);
  * @dhcp: DHCP server for UDP port 67, or NULL
  * @dns: names table for UDP port 53, or NULL
  * @commit: persist a lease, then call vnic_gateway_commit_done() with
- *          @token; NULL sends ACKs at once (no store)
+ *          @token (0: no reply waits for it; such a row comes before the
+ *          one whose reply releases, in the order given); NULL sends ACKs
+ *          at once (no store)
  * @relay: take a query for the upstream resolvers (answer it later with
  *         vnic_gateway_send_udp()); NULL drops such queries
  * @arg: passed to @commit and @relay

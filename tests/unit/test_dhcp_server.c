@@ -1118,6 +1118,63 @@ static void test_release_restore(void **state)
 	teardown(&e);
 }
 
+/* A client leased 10.0.0.100 before its MAC was given a reservation: its
+ * move to the reserved address releases the old row in the store too, so
+ * after a restart (rows read in address order) it renews the reserved
+ * address instead of being NAKed. */
+static void test_reservation_move_restore(void **state)
+{
+	struct dhcps_lease_rec rows[2], rec;
+	struct env e;
+	struct tmsg m;
+
+	cfg_default(&e);
+	e.cfg.nres = 0;
+	start(&e);
+	assert_int_equal(lease(&e, 0xaa), IP4(10, 0, 0, 100));
+	rows[1] = e.res.rec;
+	assert_false(e.res.has_old);
+	teardown(&e);
+
+	setup(&e); /* now with the reservation of 10.0.0.50 */
+	assert_int_equal(dhcps_restore(e.s, &rows[1], T0), 0);
+	assert_int_equal(lease(&e, 0xaa), IP4(10, 0, 0, 50));
+	rows[0] = e.res.rec;
+	assert_true(e.res.has_old);
+	assert_int_equal(e.res.old.ip, IP4(10, 0, 0, 100));
+	assert_int_equal(e.res.old.state, DHCPS_LEASE_RELEASED);
+	assert_int_equal(e.res.old.key_len, rows[0].key_len);
+	assert_memory_equal(e.res.old.key, rows[0].key, rows[0].key_len);
+	rows[1] = e.res.old; /* the store: one row per address */
+	assert_int_equal(dhcps_lease_find(e.s, IP4(10, 0, 0, 100), &rec), 0);
+	assert_int_equal(rec.state, DHCPS_LEASE_RELEASED);
+	/* the old address's row goes once only */
+	tmsg_init(&m, DHCP_REQUEST, 0xaa, 78);
+	dhcp_put_be32(m.b + DHCP_OFS_CIADDR, IP4(10, 0, 0, 50));
+	tmsg_end(&m);
+	run_at(&e, &m, T0 + 10, false);
+	assert_int_equal(e.res.reply_type, DHCP_ACK);
+	assert_false(e.res.has_old);
+	teardown(&e);
+
+	/* a restart: the old address's row is read first */
+	for (int order = 0; order < 2; order++) {
+		setup(&e);
+		assert_int_equal(dhcps_restore(e.s, &rows[1 - order], T0 + 20),
+				 0);
+		assert_int_equal(dhcps_restore(e.s, &rows[order], T0 + 20), 0);
+		/* the live lease keeps the client, whatever the order */
+		assert_int_equal(dhcps_lease_find(e.s, IP4(10, 0, 0, 50), &rec),
+				 0);
+		assert_int_equal(rec.state, DHCPS_LEASE_BOUND);
+		assert_int_equal(rec.key_len, rows[0].key_len);
+		run_at(&e, &m, T0 + 30, false);
+		assert_int_equal(e.res.reply_type, DHCP_ACK);
+		assert_int_equal(yiaddr(&e), IP4(10, 0, 0, 50));
+		teardown(&e);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1140,6 +1197,7 @@ int main(void)
 	    cmocka_unit_test(test_config_checks),
 	    cmocka_unit_test(test_reservation_vs_lease),
 	    cmocka_unit_test(test_release_restore),
+	    cmocka_unit_test(test_reservation_move_restore),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -184,6 +184,26 @@ static void test_answers(void **state)
 	pkt_put_be16(q + len - 2, 3);
 	dns_answer(t, q, len, out, sizeof(out), &r);
 	assert_int_equal(r.action, DNS_ACT_RELAY);
+	/* UPDATE (5) with prerequisite and update records, NOTIFY (4) with
+	 * an answer: relayed, not dropped for their counts */
+	len = query(q, "lab.vnet", 6);
+	q[2] |= 5 << 3;
+	pkt_put_be16(q + 6, 1);
+	pkt_put_be16(q + 8, 1);
+	dns_answer(t, q, len, out, sizeof(out), &r);
+	assert_int_equal(r.action, DNS_ACT_RELAY);
+	len = query(q, "lab.vnet", 6);
+	q[2] |= 4 << 3;
+	pkt_put_be16(q + 6, 1);
+	dns_answer(t, q, len, out, sizeof(out), &r);
+	assert_int_equal(r.action, DNS_ACT_RELAY);
+	/* a NUL inside a label is no host's name: "vm1\0" is not vm1 */
+	len = query(q, "vm1x.lab.vnet", 1);
+	q[16] = 0;
+	dns_answer(t, q, len, out, sizeof(out), &r);
+	assert_int_equal(r.action, DNS_ACT_REPLY);
+	assert_int_equal(r.rcode, 3);
+	assert_int_equal(pkt_get_be16(out + 6), 0);
 	dns_names_destroy(t);
 }
 

@@ -463,6 +463,100 @@ static void test_leave_pdu(void **state)
 	team_destroy(t);
 }
 
+/* A member added while its link was still negotiating (speed unknown)
+ * gets the key of its real speed when the link comes up, and aggregates;
+ * a speed change while up changes the key at once (the partner told);
+ * every speed has its own key. */
+static void test_key_follows_speed(void **state)
+{
+	static const unsigned speeds[] = {10,	 100,	1000,  2500,   5000,
+					  10000, 25000, 40000, 100000, 0};
+	struct team *t = lacp_team(1, false, 1000);
+	struct lacp_pdu pdu;
+	uint16_t keys[10];
+	uint8_t f[124];
+	uint64_t now = 1000;
+	int j;
+
+	j = team_member_add(t, "eth1", mac_m[1], 0, false, now);
+	assert_int_equal(j, 1);
+	team_run(t, now);
+	partners_up(t, 1, now);
+	assert_int_equal(lacp_distributing(t), 1);
+	/* The link comes up at 10 Gb/s, like eth0. */
+	team_member_speed(t, 1, 10000, now + 10);
+	team_member_carrier(t, 1, true, now + 10);
+	team_run(t, now + 10);
+	assert_int_equal(t->m[1].lacp.actor.key, t->m[0].lacp.actor.key);
+	partners_up(t, 2, now + 20);
+	assert_int_equal(lacp_distributing(t), 3);
+	/* eth1 renegotiates at 1 Gb/s without losing carrier: out of eth0's
+	 * aggregate at once, and the partner hears the new key. */
+	cap.n = 0;
+	team_member_speed(t, 1, 1000, now + 30);
+	assert_int_not_equal(t->m[1].lacp.actor.key, t->m[0].lacp.actor.key);
+	assert_int_equal(lacp_distributing(t), 1);
+	assert_int_equal(cap_count(1, TEAM_LACP_ETHERTYPE), 1);
+	assert_int_equal(
+	    lacp_pdu_parse(cap.fr[cap.n - 1].f, cap.fr[cap.n - 1].len, &pdu),
+	    0);
+	assert_int_equal(pdu.actor.key, t->m[1].lacp.actor.key);
+	/* The same speed again changes nothing. */
+	cap.n = 0;
+	team_member_speed(t, 1, 1000, now + 40);
+	assert_int_equal(cap.n, 0);
+	/* Back at 10 Gb/s: the partner answers to the new key, it rejoins. */
+	team_member_speed(t, 1, 10000, now + 50);
+	partner_pdu(t, 1, f, ST_UP, 1, 0x4a);
+	team_slow_rx(t, 1, f, sizeof(f), now + 60);
+	assert_int_equal(lacp_distributing(t), 3);
+	team_destroy(t);
+	/* One key per speed. */
+	t = lacp_team(1, false, 0);
+	for (unsigned k = 0; k < 10; k++) {
+		team_member_speed(t, 0, speeds[k], 10);
+		keys[k] = t->m[0].lacp.actor.key;
+		for (unsigned l = 0; l < k; l++)
+			assert_int_not_equal(keys[l], keys[k]);
+	}
+	team_destroy(t);
+}
+
+/* A team starting whose system ID (its first member's MAC) another
+ * running team still presents takes another: one of its other members'
+ * MACs, else its own with the locally administered bit flipped (stepped
+ * past IDs also taken); its LACPDUs carry the new one. */
+static void test_system_unique(void **state)
+{
+	uint8_t taken[3][6], want[6];
+	struct team *t = lacp_team(2, false, 1000);
+	struct lacp_pdu pdu;
+
+	memcpy(taken[0], mac_m[2], 6);
+	assert_false(team_system_avoid(t, taken, 1));
+	assert_memory_equal(t->sys_mac, mac_m[0], 6);
+	memcpy(taken[1], mac_m[0], 6);
+	assert_true(team_system_avoid(t, taken, 2));
+	assert_memory_equal(t->sys_mac, mac_m[1], 6);
+	team_run(t, 1000);
+	assert_true(cap.n >= 1);
+	assert_int_equal(lacp_pdu_parse(cap.fr[0].f, cap.fr[0].len, &pdu), 0);
+	assert_memory_equal(pdu.actor.sys, mac_m[1], 6);
+	team_destroy(t);
+	/* One member, its MAC taken, and the first derived one too. */
+	t = lacp_team(1, false, 1000);
+	memcpy(taken[0], mac_m[0], 6);
+	memcpy(want, mac_m[0], 6);
+	want[0] ^= 0x02;
+	memcpy(taken[1], want, 6);
+	want[5]++;
+	assert_true(team_system_avoid(t, taken, 2));
+	assert_memory_equal(t->sys_mac, want, 6);
+	assert_false(t->sys_mac[0] & 1); /* not a group address */
+	assert_false(team_system_avoid(t, taken, 2));
+	team_destroy(t);
+}
+
 static void test_flapping_partner(void **state)
 {
 	struct team *t = lacp_team(2, false, 0);
@@ -545,6 +639,8 @@ int main(void)
 	    cmocka_unit_test(test_compatible_only),
 	    cmocka_unit_test(test_selection_tie_keeps),
 	    cmocka_unit_test(test_leave_pdu),
+	    cmocka_unit_test(test_key_follows_speed),
+	    cmocka_unit_test(test_system_unique),
 	    cmocka_unit_test(test_flapping_partner),
 	    cmocka_unit_test(test_churn_and_rate),
 	};
