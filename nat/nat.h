@@ -216,10 +216,12 @@ enum nat_tcp_state {
 
 /**
  * struct nat_timeouts - seconds an idle entry lives; 0 for the default
- * @tcp_syn: SYN_SENT and SYN_RECV (120)
- * @tcp_est: ESTABLISHED (7440: RFC 5382 asks at least 2 h 4 min)
- * @tcp_fin: FIN_WAIT and LAST_ACK (120)
- * @tcp_time_wait: TIME_WAIT (120)
+ * @tcp_syn: SYN_SENT and SYN_RECV (240: RFC 5382 REQ-5 asks at least
+ *           4 min of a connection opening or closing)
+ * @tcp_est: ESTABLISHED, and FIN_WAIT (half-closed: the other side may
+ *           send on) (7440: RFC 5382 REQ-5 asks at least 2 h 4 min)
+ * @tcp_fin: LAST_ACK, both sides' FIN seen (240)
+ * @tcp_time_wait: TIME_WAIT (240)
  * @tcp_close: after a reset (10)
  * @udp: UDP session seen in one direction only (30)
  * @udp_replied: UDP session with traffic both ways (120)
