@@ -322,13 +322,15 @@ struct nat_session_info {
  * @created: sessions created
  * @expired: entries freed by nat_expire()
  * @mss_clamped: SYNs whose MSS was lowered
+ * @rst_ignored: TCP RSTs outside the connection's window: passed on, the
+ *               session left as it was
  * @drops: by reason
  */
 struct nat_stats {
 	uint64_t out, in, hairpin, host;
 	uint64_t bytes_out, bytes_in;
 	uint64_t sessions, mappings, forwards, capacity;
-	uint64_t created, expired, mss_clamped;
+	uint64_t created, expired, mss_clamped, rst_ignored;
 	uint64_t drops[NAT_DROP_MAX];
 };
 

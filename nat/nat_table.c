@@ -9,7 +9,7 @@
 #include <string.h>
 
 _Static_assert(sizeof(struct nat_hdr) == 128, "header layout");
-_Static_assert(sizeof(struct nat_entry) == 88, "entry layout");
+_Static_assert(sizeof(struct nat_entry) == 104, "entry layout");
 
 /**
  * nat_table_size() - bytes of the region a table of @capacity entries needs

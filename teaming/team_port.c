@@ -274,6 +274,10 @@ int team_port_member_add(struct vnic *v, const char *dev, const char *backend,
 		snprintf(err, errlen, "team '%s': cannot add '%s': %s", v->name,
 			 dev,
 			 ret == -ENOSPC ? "the team is full" : strerror(-ret));
+		/* It was published for a moment: as team_port_member_del(),
+		 * no datapath thread may still be inside it. */
+		if (i < TEAM_MAX_MEMBERS && v->host)
+			v->host->sync(v->host->arg);
 		vnic_close(mv);
 		return ret;
 	}

@@ -815,6 +815,34 @@ static int plan_dels(struct vnetd *d, const struct vnetd_view *v,
 	return 0;
 }
 
+/* Two optional strings alike (both absent, or equal). */
+static bool str_same(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* Whether @a, made by an import being undone, stands in for an object the
+ * import removed that is coming back: the same kind and name, and for a
+ * port the same device.  Its unapply must then keep what belongs to that
+ * object (the device with its addresses, a network's stored leases and NAT
+ * state). */
+static bool replaces(const struct import_plan *p,
+		     const struct vnetd_kind *const *del_kind,
+		     const struct import_item *a)
+{
+	const char *name = jstr(a->conf, "name");
+
+	for (size_t i = 0; i < p->n_del; i++) {
+		json_t *old = p->del_conf[i];
+
+		if (del_kind[i] == a->k && !strcmp(jstr(old, "name"), name) &&
+		    str_same(jstr(old, "device"), jstr(a->conf, "device")) &&
+		    str_same(jstr(old, "netns"), jstr(a->conf, "netns")))
+			return true;
+	}
+	return false;
+}
+
 /**
  * vnetd_config_import() - RPC config.import {config, replace?}
  * @d: daemon
@@ -935,7 +963,8 @@ undo:
 	vnetd_store_rollback(d->store);
 	for (i = p.n_add; i-- > 0;)
 		if (p.add[i].made)
-			obj_unapply(d, p.add[i].made, true);
+			obj_unapply(d, p.add[i].made,
+				    !replaces(&p, del_kind, &p.add[i]));
 	/* Bring back what was removed, parents first; devices that were
 	 * deleted are made again. */
 	for (i = p.n_del; i-- > 0;) {

@@ -5,7 +5,9 @@
  * checked on accept: root, vnetd's own user, or a member (primary or
  * supplementary) of the socket's group; a refused client is told why.  A
  * malformed request gets a JSON-RPC error and the connection stays usable;
- * a line longer than the limit closes the connection.  Nothing a client does
+ * a line longer than the limit closes the connection.  A client that shuts
+ * down its sending side (EOF) is answered in full before vnetd closes.
+ * Nothing a client does
  * holds the control thread: reads and writes never block, a connection idle
  * for RPC_IDLE_MS or not reading its replies is closed, replies are bounded,
  * and when every slot is taken the longest-idle connection makes room, so
@@ -52,6 +54,9 @@ struct vnetd_rpc;
  * @pid: client's pid (for log lines)
  * @uid: client's uid
  * @timer: idle / stall deadline
+ * @closing: answered for good; what still comes is discarded
+ * @eof: the client shut down its sending side: its complete requests are
+ *       answered, then the connection is closed once the replies are sent
  * @last: last activity, monotonic ms (eviction picks the oldest)
  * @in: bytes of an unfinished request
  * @out: reply bytes not yet sent
@@ -64,6 +69,7 @@ struct rpc_conn {
 	uid_t uid;
 	struct vtimer timer;
 	bool closing;
+	bool eof;
 	uint64_t last;
 	struct rpc_buf in, out;
 };
@@ -329,21 +335,26 @@ static void conn_close(struct rpc_conn *c)
 	c->in = c->out = (struct rpc_buf){0};
 	c->fd = -1;
 	c->closing = false;
+	c->eof = false;
 }
 
 /* Activity: push the idle deadline back; watch for output when some is
- * waiting, and stop reading requests while too much is. */
+ * waiting, and for requests unless the client has sent its last or too
+ * much output is waiting (EPOLLRDHUP only with EPOLLIN: a half-closed client
+ * that is still owed replies is not a hang-up). */
 static void conn_touch(struct rpc_conn *c)
 {
 	struct vnetd *d = c->rpc->d;
-	uint32_t ev = c->out.len < RPC_OUT_HIGH ? EPOLLIN : 0;
+	uint32_t ev = 0;
 
 	if (c->closing)
 		return;
+	if (!c->eof && c->out.len < RPC_OUT_HIGH)
+		ev |= EPOLLIN | EPOLLRDHUP;
 	if (c->out.len)
 		ev |= EPOLLOUT;
 	c->last = timer_now_ms();
-	vnetd_watch_mod(d, c->fd, ev | EPOLLRDHUP, &c->h);
+	vnetd_watch_mod(d, c->fd, ev, &c->h);
 	if (vtimer_arm(d->timers, &c->timer,
 		       c->out.len ? RPC_STALL_MS : RPC_IDLE_MS))
 		conn_close(c); /* no memory for a timer: do not keep it */
@@ -438,24 +449,12 @@ static void conn_linger(struct rpc_conn *c)
 		conn_close(c);
 }
 
-static void conn_read(struct rpc_conn *c)
+/* Answer every complete request buffered, and at the client's EOF an
+ * unterminated last one; close once a half-closed client has its answers. */
+static void conn_serve(struct rpc_conn *c)
 {
-	char chunk[16384];
-	ssize_t r = recv(c->fd, chunk, sizeof(chunk), MSG_DONTWAIT);
 	size_t start = 0;
 
-	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
-		conn_close(c);
-		return;
-	}
-	if (r < 0)
-		return;
-	if (c->closing)
-		return; /* answered already: discard until the client leaves */
-	if (buf_append(&c->in, chunk, (size_t)r)) {
-		conn_close(c);
-		return;
-	}
 	for (size_t i = 0; i < c->in.len; i++) {
 		if (c->in.data[i] != '\n')
 			continue;
@@ -481,11 +480,42 @@ static void conn_read(struct rpc_conn *c)
 		conn_linger(c);
 		return;
 	}
-	if (conn_flush(c)) {
+	if (c->eof && c->in.len) {
+		/* A last request ended by EOF instead of a newline. */
+		if (conn_reply(c, vnetd_rpc_dispatch(c->rpc->d, c->in.data,
+						     c->in.len))) {
+			conn_close(c);
+			return;
+		}
+		c->in.len = 0;
+	}
+	if (conn_flush(c) || (c->eof && !c->out.len)) {
 		conn_close(c);
 		return;
 	}
 	conn_touch(c);
+}
+
+static void conn_read(struct rpc_conn *c)
+{
+	char chunk[16384];
+	ssize_t r = recv(c->fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (r < 0 || (r == 0 && c->closing)) {
+		conn_close(c);
+		return;
+	}
+	if (c->closing)
+		return; /* answered already: discard until the client leaves */
+	if (r == 0)
+		c->eof = true; /* half-closed: it still reads the answers */
+	else if (buf_append(&c->in, chunk, (size_t)r)) {
+		conn_close(c);
+		return;
+	}
+	conn_serve(c);
 }
 
 static void conn_event(struct vnetd *d, struct vnetd_handler *h,
@@ -496,16 +526,20 @@ static void conn_event(struct vnetd *d, struct vnetd_handler *h,
 
 	if (c->fd < 0)
 		return;
-	if (events & EPOLLOUT) {
-		if (conn_flush(c)) {
-			conn_close(c);
-			return;
-		}
-		conn_touch(c);
+	if (events & EPOLLERR) {
+		conn_close(c);
+		return;
 	}
-	if (events & EPOLLIN)
+	if (events & EPOLLOUT) {
+		conn_serve(c);
+		if (c->fd < 0)
+			return;
+	}
+	/* A hang-up reads as EOF while requests are read (what came is
+	 * still done: notifications), and ends the connection otherwise. */
+	if (events & (EPOLLIN | EPOLLRDHUP))
 		conn_read(c);
-	else if (events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP))
+	else if (events & EPOLLHUP)
 		conn_close(c);
 }
 

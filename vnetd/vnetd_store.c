@@ -173,7 +173,7 @@ int vnetd_store_open(const char *path, struct vnetd_store **out)
 {
 	struct vnetd_store *st = calloc(1, sizeof(*st));
 	bool exists = access(path, F_OK) == 0;
-	int rc, app = 0, ver = 0, ok = 0, ret;
+	int rc, app = 0, ver = 0, ok = 0, nobj = -1, ret;
 	sqlite3_stmt *s = NULL;
 	char sql[64];
 
@@ -198,7 +198,20 @@ int vnetd_store_open(const char *path, struct vnetd_store **out)
 		rc = store_pragma_int(st, "PRAGMA application_id", &app);
 		if (rc)
 			goto bad;
-		if (app != STORE_APP_ID) {
+		/* An SQLite file with nothing in it (empty, or left by a
+		 * first start that could not commit its schema: a full disk,
+		 * a kill) holds nothing to lose: it is made a state file. */
+		if (!app &&
+		    !(rc = store_pragma_int(
+			  st, "SELECT count(*) FROM sqlite_master", &nobj)) &&
+		    !nobj) {
+			vlog(STORE, INFO,
+			     "%s: an empty SQLite file; made the state file",
+			     path);
+			exists = false;
+		} else if (rc) {
+			goto bad;
+		} else if (app != STORE_APP_ID) {
 			vlog(STORE, ERR,
 			     "%s is an SQLite file but not a vnet state file; "
 			     "refusing to use or overwrite it",

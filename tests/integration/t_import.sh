@@ -78,4 +78,30 @@ got=$(grep 'bytes from' "$T/ping" | grep -o 'icmp_seq=[0-9]*' | sort -u |
 vnetctl network show "nz$S" >/dev/null 2>&1 && fail "nz not removed"
 same_as_before "replace ok"
 log "--replace keeps identical ports running"
+
+# 5. A --replace that changes objects and then fails: the changed ones come
+#    back as they were, their devices untouched (same tap, the namespace's
+#    address still on it) and the network's stored leases kept.
+command -v sqlite3 >/dev/null || skip "sqlite3 not installed (parts 1-4 passed)"
+idx=$(ip -n "a$S" -j link show "ta$S" | jq '.[0].ifindex')
+exp=$(($(date +%s) + 3600))
+sqlite3 "$T/state.db" "INSERT INTO leases VALUES ('im$S', 181141554, 0,
+	$exp, '02:00:00:00:12:34', NULL, 'kept')" || fail "cannot add a lease"
+[ "$(vnetctl dhcp leases "im$S" --json | jq length)" = 1 ] ||
+	fail "the lease row does not show"
+jq '(.networks[] | select(.name == "im'"$S"'")).mtu = 1400 |
+	(.ports[] | select(.name == "ta'"$S"'")).vlan = 5 |
+	.ports += [{"name":"nx'"$S"'","network":"im'"$S"'","kind":"tap",
+		"netns":"nonexist'"$S"'"}]' "$T/before.json" >"$T/change.json"
+vnetctl config import "$T/change.json" --replace 2>"$T/err" &&
+	fail "replace with a missing namespace passed"
+grep -q "nothing was imported" "$T/err" || fail "unclear: $(cat "$T/err")"
+same_as_before "replace changed"
+[ "$(ip -n "a$S" -j link show "ta$S" | jq '.[0].ifindex')" = "$idx" ] ||
+	fail "tap ta$S was deleted and made again"
+ip -n "a$S" -br addr show "ta$S" | grep -q 10.212.0.11/24 ||
+	fail "ta$S lost its address: $(ip -n "a$S" -br addr show "ta$S")"
+[ "$(vnetctl dhcp leases "im$S" --json | jq length)" = 1 ] ||
+	fail "the failed import dropped the network's leases"
+log "a failed --replace that changed objects left their devices and leases"
 pass

@@ -22,6 +22,26 @@ sum=$(md5sum <"$T/state.db")
 grep -q "not a vnet state file" "$T/vnetd.log" || fail "no clear error"
 [ "$(md5sum <"$T/state.db")" = "$sum" ] || fail "foreign file was modified"
 log "foreign SQLite file refused, untouched"
+# An SQLite file with nothing in it (what a first start that could not
+# commit its schema leaves: WAL set, no table) and an empty file are made
+# the state file, and hold what is stored in them.
+for kind in unfinished empty; do
+	rm -f "$T/state.db" "$T/state.db-wal" "$T/state.db-shm" "$T/vnetd.log"
+	if [ $kind = unfinished ]; then
+		sqlite3 "$T/state.db" "PRAGMA journal_mode=WAL;" >/dev/null
+	else
+		: >"$T/state.db"
+	fi
+	start_vnetd
+	vnetctl network create "sf$S" --type private >/dev/null ||
+		fail "$kind file: cannot store"
+	stop_vnetd
+	start_vnetd
+	vnetctl network show "sf$S" >/dev/null || fail "$kind file: nothing restored"
+	stop_vnetd
+done
+log "an SQLite file left without a schema, and an empty file, are used"
+rm -f "$T/state.db-wal" "$T/state.db-shm"
 # Two vnetd on the same pid file: the second refuses.
 rm -f "$T/state.db" "$T/vnetd.log"
 start_vnetd

@@ -111,6 +111,108 @@ static void test_tcp_rst_ignored(void **state)
 	assert_int_equal(tcp_state(n), NAT_TCP_ESTABLISHED);
 }
 
+/* TCP from VM1:40000 to REM:22 with sequence and acknowledgement numbers
+ * and @len payload bytes; returns the action. */
+static enum nat_action tcp_seq(struct tnat *n, bool out, uint8_t flags,
+			       uint32_t seq, uint32_t ack, size_t len,
+			       int64_t now)
+{
+	struct tpkt p;
+
+	if (out)
+		tp_tcp(&p, VM1, 40000, REM, 22, flags, 0, len);
+	else
+		tp_tcp(&p, REM, 22, EXT, 40000, flags, 0, len);
+	tp_put32(p.b + 24, seq);
+	tp_put32(p.b + 28, ack);
+	tp_fix(p.b, false);
+	return out ? tnat_out(n, &p, now) : tnat_in(n, &p, now);
+}
+
+static enum nat_tcp_state ssh_state(struct tnat *n)
+{
+	struct tfind f = tnat_find(n, NAT_PROTO_TCP, REM, 22);
+
+	return f.si.kind ? f.si.state : NAT_TCP_NONE;
+}
+
+/* A blind RST (a guessed sequence number) leaves an idle connection as it
+ * was, long after the 10 s a RST'd session lives; a RST in the window
+ * still ends it. */
+static void test_tcp_rst_spoofed(void **state)
+{
+	struct tnat *n = *state;
+	const uint8_t A = NAT_TCP_ACK;
+	struct nat_stats st;
+
+	assert_int_equal(tcp_seq(n, true, NAT_TCP_SYN, 1000, 0, 0, T0),
+			 NAT_FORWARD);
+	assert_int_equal(tcp_seq(n, false, NAT_TCP_SYN | A, 7000, 1001, 0, T0),
+			 NAT_FORWARD);
+	assert_int_equal(tcp_seq(n, true, A, 1001, 7001, 0, T0), NAT_FORWARD);
+	assert_int_equal(tcp_seq(n, true, A, 1001, 7001, 100, T0), NAT_FORWARD);
+	assert_int_equal(tcp_seq(n, false, A, 7001, 1101, 0, T0), NAT_FORWARD);
+	assert_int_equal(ssh_state(n), NAT_TCP_ESTABLISHED);
+
+	/* Spoofed from outside: passed on (the VM judges it), ignored here. */
+	assert_int_equal(
+	    tcp_seq(n, false, NAT_TCP_RST | A, 0x5eed0000, 1101, 0, T0 + 1),
+	    NAT_FORWARD);
+	assert_int_equal(
+	    tcp_seq(n, false, NAT_TCP_RST, 7001 + 70000, 0, 0, T0 + 1),
+	    NAT_FORWARD);
+	assert_int_equal(ssh_state(n), NAT_TCP_ESTABLISHED);
+	nat_stats_get(n->t, &st);
+	assert_int_equal(st.rst_ignored, 2);
+	expire_all(n, T0 + 21);
+	assert_int_equal(ssh_state(n), NAT_TCP_ESTABLISHED);
+	expire_all(n, T0 + 3600);
+	assert_int_equal(ssh_state(n), NAT_TCP_ESTABLISHED);
+	/* The VM speaks after an hour: the connection is there. */
+	assert_int_equal(tcp_seq(n, true, A, 1101, 7001, 10, T0 + 3600),
+			 NAT_FORWARD);
+	assert_int_equal(tcp_seq(n, false, A, 7001, 1111, 0, T0 + 3600),
+			 NAT_FORWARD);
+
+	/* The server's own RST (its next sequence number) ends it. */
+	assert_int_equal(tcp_seq(n, false, NAT_TCP_RST, 7001, 0, 0, T0 + 3601),
+			 NAT_FORWARD);
+	assert_int_equal(ssh_state(n), NAT_TCP_CLOSE);
+	expire_all(n, T0 + 3612);
+	assert_int_equal(ssh_state(n), NAT_TCP_NONE);
+}
+
+/* A RST answering a segment carries that segment's ACK: data in flight
+ * leaves a window between what was acked and what was sent. */
+static void test_tcp_rst_in_flight(void **state)
+{
+	struct tnat *n = *state;
+	const uint8_t A = NAT_TCP_ACK;
+
+	tcp_seq(n, true, NAT_TCP_SYN, 1000, 0, 0, T0);
+	tcp_seq(n, false, NAT_TCP_SYN | A, 7000, 1001, 0, T0);
+	tcp_seq(n, true, A, 1001, 7001, 0, T0);
+	/* The server sends 1000 bytes the VM has not acked yet. */
+	tcp_seq(n, false, A, 7001, 1001, 1000, T0);
+	assert_int_equal(ssh_state(n), NAT_TCP_ESTABLISHED);
+	/* Beyond what the server sent, before what the VM acked: ignored. */
+	tcp_seq(n, false, NAT_TCP_RST, 8002, 0, 0, T0);
+	tcp_seq(n, false, NAT_TCP_RST, 7000, 0, 0, T0);
+	assert_int_equal(ssh_state(n), NAT_TCP_ESTABLISHED);
+	/* Inside: accepted. */
+	tcp_seq(n, false, NAT_TCP_RST, 7500, 0, 0, T0);
+	assert_int_equal(ssh_state(n), NAT_TCP_CLOSE);
+	/* The port pair opens again from CLOSE with fresh numbers. */
+	tcp_seq(n, true, NAT_TCP_SYN, 90000, 0, 0, T0 + 1);
+	assert_int_equal(ssh_state(n), NAT_TCP_SYN_SENT);
+	tcp_seq(n, false, NAT_TCP_SYN | A, 4000, 90001, 0, T0 + 1);
+	tcp_seq(n, true, A, 90001, 4001, 0, T0 + 1);
+	assert_int_equal(ssh_state(n), NAT_TCP_ESTABLISHED);
+	/* From the VM's side too: its own RST is in its window. */
+	tcp_seq(n, true, NAT_TCP_RST | A, 90001, 4001, 0, T0 + 2);
+	assert_int_equal(ssh_state(n), NAT_TCP_CLOSE);
+}
+
 /* An unanswered SYN goes after its timeout. */
 static void test_tcp_syn_timeout(void **state)
 {
@@ -279,12 +381,12 @@ static void test_attach_refused(void **state)
 			 -EINVAL);
 	assert_non_null(strstr(err, "magic"));
 	*h = save;
-	h->version = 2;
+	h->version = 9;
 	h->csum = nat_hdr_csum(h);
 	assert_int_equal(nat_table_attach(n->mem, n->size, &cfg, T0, &t, NULL,
 					  err, sizeof(err)),
 			 -EPROTO);
-	assert_non_null(strstr(err, "version 2"));
+	assert_non_null(strstr(err, "version 9"));
 	*h = save;
 	h->inside_net ^= 0x100; /* without a new checksum */
 	assert_int_equal(nat_table_attach(n->mem, n->size, &cfg, T0, &t, NULL,
@@ -712,6 +814,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_tcp_states, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_tcp_rst_spoofed, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_tcp_rst_in_flight, tnat_setup,
 					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_tcp_rst_ignored, tnat_setup,
 					    tnat_teardown),
