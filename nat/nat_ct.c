@@ -71,8 +71,10 @@ uint32_t nat_timeout_of(const struct nat_table *t, const struct nat_entry *e)
 	case NAT_PROTO_TCP:
 		switch (e->state) {
 		case NAT_TCP_ESTABLISHED:
-			return to->tcp_est;
 		case NAT_TCP_FIN_WAIT:
+			/* Half-closed: the other side may still send for as
+			 * long as it likes (RFC 9293 CLOSE-WAIT). */
+			return to->tcp_est;
 		case NAT_TCP_LAST_ACK:
 			return to->tcp_fin;
 		case NAT_TCP_TIME_WAIT:
@@ -197,42 +199,102 @@ uint32_t nat_session_new(struct nat_table *t, uint32_t map, uint32_t rem_ip,
 	return i;
 }
 
-static void tcp_step(struct nat_entry *e, bool orig, uint8_t f)
+/* Is @a after @b in sequence space? */
+static bool seq_after(uint32_t a, uint32_t b)
 {
-	uint8_t st = e->state;
+	return (int32_t)(a - b) > 0;
+}
+
+/*
+ * Could a RST (or FIN) from @side be one its peer accepts?  Everything @side
+ * has sent ends at seq_end[side]; its peer has acknowledged up to ack[!side].
+ * A RST an endpoint makes carries its next sequence number (seq_end) or the
+ * acknowledgement of the segment it answers (between the two), so a RST
+ * outside [ack[!side], seq_end[side]] is one nobody on the path sent: on
+ * an idle connection the window is a single number, 1 in 2^32 for a blind
+ * guess (the check RFC 5961 asks of endpoints, and Linux conntrack's
+ * window tracking, reduced to what a RST needs).  Until both are known
+ * (handshake) a RST is believed.
+ */
+static bool seq_plausible(const struct nat_entry *e, unsigned side,
+			  uint32_t seq)
+{
+	uint32_t hi = e->seq_end[side], lo = e->ack[!side];
+
+	if (!hi || !lo)
+		return true;
+	if (seq_after(lo, hi)) {
+		uint32_t x = lo;
+
+		lo = hi;
+		hi = x;
+	}
+	return seq - lo <= hi - lo;
+}
+
+/* Remember where each side's sequence space ends and what it acked. */
+static void seq_track(struct nat_entry *e, unsigned side,
+		      const struct nat_seg *g)
+{
+	uint32_t end = g->seq + g->len;
+
+	if ((g->flags & NAT_TCP_SYN) || !e->seq_end[side] ||
+	    seq_after(end, e->seq_end[side]))
+		e->seq_end[side] = end;
+	if ((g->flags & NAT_TCP_ACK) &&
+	    (!e->ack[side] || seq_after(g->ack, e->ack[side])))
+		e->ack[side] = g->ack;
+}
+
+/* Returns false for a segment the state machine ignored (a RST outside
+ * the window). */
+static bool tcp_step(struct nat_entry *e, bool orig, const struct nat_seg *g)
+{
+	uint8_t st = e->state, f = g->flags;
+	unsigned side = orig ? 0 : 1;
 
 	if (f & NAT_TCP_RST) {
+		if (st >= NAT_TCP_ESTABLISHED && st <= NAT_TCP_LAST_ACK &&
+		    !seq_plausible(e, side, g->seq))
+			return false;
 		e->state = NAT_TCP_CLOSE;
 		e->flags &= (uint8_t) ~(NAT_SF_ACK_ORIG | NAT_SF_ACK_REPLY);
-		return;
+		return true;
 	}
+	if ((f & NAT_TCP_SYN) && !(f & NAT_TCP_ACK) && orig &&
+	    (st == NAT_TCP_TIME_WAIT || st == NAT_TCP_CLOSE)) {
+		/* The port pair is reused for a new connection. */
+		e->state = NAT_TCP_SYN_SENT;
+		e->flags &= (uint8_t) ~(NAT_SF_FIN_ORIG | NAT_SF_FIN_REPLY |
+					NAT_SF_FIN_ORIG_1ST);
+		e->seq_end[0] = e->seq_end[1] = 0;
+		e->ack[0] = e->ack[1] = 0;
+		seq_track(e, side, g);
+		return true;
+	}
+	/* A FIN nobody on the path could have sent is taken as an ACK. */
+	if ((f & NAT_TCP_FIN) && st >= NAT_TCP_ESTABLISHED &&
+	    st <= NAT_TCP_LAST_ACK && !seq_plausible(e, side, g->seq))
+		f &= (uint8_t)~NAT_TCP_FIN;
+	seq_track(e, side, g);
 	if (st == NAT_TCP_CLOSE && (f & NAT_TCP_ACK) &&
 	    !(f & (NAT_TCP_SYN | NAT_TCP_FIN))) {
 		/*
-		 * A RST is not checked against the window (sequence numbers
-		 * are not tracked), so one spoofed with the right ports would
-		 * end an idle connection 10 s later.  Both sides carrying on
-		 * after it says the connection lives.
+		 * A RST in the window that its receiver still did not take
+		 * (RFC 5961: an endpoint wants the exact next sequence
+		 * number): both sides carrying on says the connection lives.
 		 */
 		e->flags |= orig ? NAT_SF_ACK_ORIG : NAT_SF_ACK_REPLY;
 		if ((e->flags & NAT_SF_ACK_ORIG) &&
 		    (e->flags & NAT_SF_ACK_REPLY))
 			e->state = NAT_TCP_ESTABLISHED;
-		return;
+		return true;
 	}
 	if (f & NAT_TCP_SYN) {
-		if (!(f & NAT_TCP_ACK) && orig &&
-		    (st == NAT_TCP_TIME_WAIT || st == NAT_TCP_CLOSE)) {
-			/* The port pair is reused for a new connection. */
-			e->state = NAT_TCP_SYN_SENT;
-			e->flags &=
-			    (uint8_t) ~(NAT_SF_FIN_ORIG | NAT_SF_FIN_REPLY |
-					NAT_SF_FIN_ORIG_1ST);
-		} else if (!orig && st == NAT_TCP_SYN_SENT) {
-			/* SYN/ACK, or a simultaneous open's SYN. */
+		/* SYN/ACK, or a simultaneous open's SYN. */
+		if (!orig && st == NAT_TCP_SYN_SENT)
 			e->state = NAT_TCP_SYN_RECV;
-		}
-		return;
+		return true;
 	}
 	if (f & NAT_TCP_FIN) {
 		if (orig) {
@@ -247,15 +309,16 @@ static void tcp_step(struct nat_entry *e, bool orig, uint8_t f)
 					   (e->flags & NAT_SF_FIN_REPLY)
 				       ? NAT_TCP_LAST_ACK
 				       : NAT_TCP_FIN_WAIT;
-		return;
+		return true;
 	}
 	if (!(f & NAT_TCP_ACK))
-		return;
+		return true;
 	if (st == NAT_TCP_SYN_RECV && orig)
 		e->state = NAT_TCP_ESTABLISHED;
 	else if (st == NAT_TCP_LAST_ACK &&
 		 orig == !!(e->flags & NAT_SF_FIN_ORIG_1ST))
 		e->state = NAT_TCP_TIME_WAIT;
+	return true;
 }
 
 /**
@@ -263,12 +326,16 @@ static void tcp_step(struct nat_entry *e, bool orig, uint8_t f)
  * @t: table
  * @s: the session
  * @dir: the packet's direction
- * @tcp_flags: its TCP flags (0 for UDP and ICMP)
+ * @seg: its TCP header's fields (NULL for UDP and ICMP)
  * @bytes: its IP length
  * @now: caller's seconds
+ *
+ * A RST outside the window (see seq_plausible()) changes nothing, not even
+ * the expiry: it is counted (rst_ignored) and passed on for the endpoint
+ * to judge.
  */
 void nat_session_seen(struct nat_table *t, uint32_t s, enum nat_dir dir,
-		      uint8_t tcp_flags, uint32_t bytes, int64_t now)
+		      const struct nat_seg *seg, uint32_t bytes, int64_t now)
 {
 	struct nat_entry *e = &t->e[s];
 	bool orig = (dir == NAT_DIR_OUT) == !(e->flags & NAT_SF_INBOUND);
@@ -283,8 +350,10 @@ void nat_session_seen(struct nat_table *t, uint32_t s, enum nat_dir dir,
 	}
 	if (!orig)
 		e->flags |= NAT_SF_REPLIED;
-	if (e->proto == NAT_PROTO_TCP)
-		tcp_step(e, orig, tcp_flags);
+	if (e->proto == NAT_PROTO_TCP && seg && !tcp_step(e, orig, seg)) {
+		t->st.rst_ignored++;
+		return;
+	}
 	e->expires = (uint32_t)(now + nat_timeout_of(t, e));
 	if (e->expires < old)
 		nat_wheel_resched(t, s);

@@ -24,7 +24,7 @@
 #include "nat.h"
 
 #define NAT_MAGIC	    0x31544e54454e56ull /* "VNETNT1" little-endian */
-#define NAT_VERSION	    1u
+#define NAT_VERSION	    2u
 #define NAT_NIL		    0xffffffffu /* no entry */
 #define NAT_WHEEL_SLOTS	    4096u	/* one second each, a power of 2 */
 #define NAT_FRAG_SLOTS	    256u	/* first fragments remembered */
@@ -52,6 +52,11 @@
  * @map: sessions: index of their mapping or forward
  * @expires: idle expiry, caller's seconds (0 for forwards)
  * @created: when it was made
+ * @seq_end: TCP sessions: the sequence number after the last byte (SYN and
+ *           FIN count one) sent by the opening side [0] and the answering
+ *           side [1]; 0 until seen
+ * @ack: TCP sessions: the highest acknowledgement number sent by the
+ *       opening side [0] and the answering side [1]; 0 until seen
  * @refs: derived: sessions through this mapping
  * @next_in, @next_out: derived: hash chains by inside and outside key
  * @tw_next, @tw_prev: derived: timer wheel list (free list: @tw_next)
@@ -68,6 +73,8 @@ struct nat_entry {
 	uint32_t map;
 	uint32_t expires;
 	uint32_t created;
+	uint32_t seq_end[2];
+	uint32_t ack[2];
 	uint32_t refs;
 	uint32_t next_in, next_out;
 	uint32_t tw_next, tw_prev;
@@ -308,8 +315,20 @@ uint32_t nat_session_new(struct nat_table *t, uint32_t map, uint32_t rem_ip,
 			 int64_t now, enum nat_drop *drop);
 uint32_t nat_mapping_new(struct nat_table *t, uint8_t proto, uint32_t int_ip,
 			 uint16_t int_port, int64_t now, enum nat_drop *drop);
+/**
+ * struct nat_seg - what connection tracking reads of a TCP segment
+ * @flags: TCP flags
+ * @seq: sequence number
+ * @ack: acknowledgement number (meaningful with NAT_TCP_ACK)
+ * @len: sequence space it takes: payload bytes, plus one for SYN and FIN
+ */
+struct nat_seg {
+	uint8_t flags;
+	uint32_t seq, ack, len;
+};
+
 void nat_session_seen(struct nat_table *t, uint32_t s, enum nat_dir dir,
-		      uint8_t tcp_flags, uint32_t bytes, int64_t now);
+		      const struct nat_seg *seg, uint32_t bytes, int64_t now);
 bool nat_tcp_flags_valid(uint8_t flags);
 uint32_t nat_timeout_of(const struct nat_table *t, const struct nat_entry *e);
 

@@ -34,6 +34,7 @@
  * @l4len: bytes from @l4 to the end of the packet
  * @sport, @dport: ports; ICMP echo: the identifier in both
  * @tcp_flags: TCP flags
+ * @seg: TCP: flags, sequence and acknowledgement numbers, length
  * @icmp_type: ICMP type
  */
 struct ip4 {
@@ -47,6 +48,7 @@ struct ip4 {
 	size_t l4len;
 	uint16_t sport, dport;
 	uint8_t tcp_flags;
+	struct nat_seg seg;
 	uint8_t icmp_type;
 };
 
@@ -77,6 +79,11 @@ static enum nat_drop parse_l4(struct ip4 *p)
 		p->sport = pkt_get_be16(h);
 		p->dport = pkt_get_be16(h + 2);
 		p->tcp_flags = h[13];
+		p->seg.flags = h[13];
+		p->seg.seq = nat_get_be32(h + 4);
+		p->seg.ack = nat_get_be32(h + 8);
+		p->seg.len = (uint32_t)(p->l4len - doff) +
+			     !!(h[13] & NAT_TCP_SYN) + !!(h[13] & NAT_TCP_FIN);
 		return p->sport && p->dport ? NAT_DROP_NONE : NAT_DROP_BAD_L4;
 	}
 	case NAT_PROTO_UDP: {
@@ -465,6 +472,8 @@ static enum nat_action out_core(struct nat_table *t, uint8_t *ip, size_t len,
 		*d = NAT_DROP_SRC_NOT_INSIDE;
 	else if (nat_martian(p.dst))
 		*d = NAT_DROP_MARTIAN;
+	else if (nat_inside(&t->cfg, p.dst))
+		*d = NAT_DROP_DST_INSIDE;
 	if (*d != NAT_DROP_NONE)
 		return NAT_DROP;
 	if (nat_ext_idx(&t->cfg, p.dst) >= 0) {
@@ -502,7 +511,8 @@ static enum nat_action out_core(struct nat_table *t, uint8_t *ip, size_t len,
 		s = out_session(t, &p, now, d);
 		if (s == NAT_NIL)
 			return NAT_DROP;
-		nat_session_seen(t, s, NAT_DIR_OUT, p.tcp_flags,
+		nat_session_seen(t, s, NAT_DIR_OUT,
+				 p.proto == NAT_PROTO_TCP ? &p.seg : NULL,
 				 (uint32_t)p.tot, now);
 		set_src(&p, t->e[s].ext_ip, flags);
 		set_sport(&p, t->e[s].ext_port, flags);
@@ -585,7 +595,8 @@ static enum nat_drop in_l4(struct nat_table *t, struct ip4 *p, unsigned flags,
 			return d;
 	}
 	if (s != NAT_NIL)
-		nat_session_seen(t, s, NAT_DIR_IN, p->tcp_flags,
+		nat_session_seen(t, s, NAT_DIR_IN,
+				 p->proto == NAT_PROTO_TCP ? &p->seg : NULL,
 				 (uint32_t)p->tot, now);
 	/* Without a session: EIF lets it in through the mapping; the VM's
 	 * answer makes the session. */

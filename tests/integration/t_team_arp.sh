@@ -3,8 +3,9 @@
 # A 10 ms ping loses at most the probe window's worth (2 intervals of 50 ms,
 # checked every interval: 150 ms, so 15 replies, plus 2); failback when the
 # path heals loses none; right after a quiet failover the upstream bridge
-# has the VM's MAC on the new member.  The team, its members and settings survive a
-# restart of vnetd.
+# has the VM's MAC on the new member.  When the probe target dies, turning
+# probing off brings the team back at once.  The team, its members and
+# settings survive a restart of vnetd.
 # vnet-test: alone
 # vnet-test: no-sanitizer counts pings lost at 10 ms intervals; ARP probing runs under the sanitizers in test_team_select and fuzz_lacp
 . "$(dirname "$0")/lib.sh"
@@ -55,6 +56,19 @@ fdb_port "$VM_MAC" | grep -q "pb$S" ||
 log "bridge FDB has $VM_MAC on pb$S right after the ARP-probe failover"
 ip -n "up$S" link set "pa$S" master br0
 wait_for 2 role_is "ua$S" active || fail "no failback after the quiet cut"
+
+# The probe target dies: every member path-down, the team down.  Probing
+# turned off live, carrier alone decides: the team carries at once.
+ip -n "h$S" link set "hv$S" down
+both_down() { role_is "ua$S" path-down && role_is "ub$S" path-down; }
+wait_for 3 both_down || fail "target gone: ua$S $(member_role ua$S), ub$S $(member_role ub$S)"
+[ "$(jget .state team show "tm$S")" = down ] || fail "team $(jget .state team show "tm$S")"
+vnetctl team set "tm$S" --no-probe >/dev/null || fail "team set --no-probe"
+role_is "ua$S" active && [ "$(jget .state team show "tm$S")" = up ] ||
+	fail "probing off, still: ua$S $(member_role ua$S), team $(jget .state team show "tm$S")"
+ip -n "h$S" link set "hv$S" up
+pings "a$S" 10.231.0.1
+log "target gone, both members path-down; --no-probe: ua$S active at once"
 
 # Live change: carrier only, then persisted across a restart.
 vnetctl team set "tm$S" --no-probe --updelay 100 >/dev/null || fail "team set"

@@ -111,6 +111,152 @@ static void test_tcp_rst_ignored(void **state)
 	assert_int_equal(tcp_state(n), NAT_TCP_ESTABLISHED);
 }
 
+/* TCP from VM1:40000 to REM:22 with sequence and acknowledgement numbers
+ * and @len payload bytes; returns the action. */
+static enum nat_action tcp_seq(struct tnat *n, bool out, uint8_t flags,
+			       uint32_t seq, uint32_t ack, size_t len,
+			       int64_t now)
+{
+	struct tpkt p;
+
+	if (out)
+		tp_tcp(&p, VM1, 40000, REM, 22, flags, 0, len);
+	else
+		tp_tcp(&p, REM, 22, EXT, 40000, flags, 0, len);
+	tp_put32(p.b + 24, seq);
+	tp_put32(p.b + 28, ack);
+	tp_fix(p.b, false);
+	return out ? tnat_out(n, &p, now) : tnat_in(n, &p, now);
+}
+
+static enum nat_tcp_state ssh_state(struct tnat *n)
+{
+	struct tfind f = tnat_find(n, NAT_PROTO_TCP, REM, 22);
+
+	return f.si.kind ? f.si.state : NAT_TCP_NONE;
+}
+
+/* A blind RST (a guessed sequence number) leaves an idle connection as it
+ * was, long after the 10 s a RST'd session lives; a RST in the window
+ * still ends it. */
+static void test_tcp_rst_spoofed(void **state)
+{
+	struct tnat *n = *state;
+	const uint8_t A = NAT_TCP_ACK;
+	struct nat_stats st;
+
+	assert_int_equal(tcp_seq(n, true, NAT_TCP_SYN, 1000, 0, 0, T0),
+			 NAT_FORWARD);
+	assert_int_equal(tcp_seq(n, false, NAT_TCP_SYN | A, 7000, 1001, 0, T0),
+			 NAT_FORWARD);
+	assert_int_equal(tcp_seq(n, true, A, 1001, 7001, 0, T0), NAT_FORWARD);
+	assert_int_equal(tcp_seq(n, true, A, 1001, 7001, 100, T0), NAT_FORWARD);
+	assert_int_equal(tcp_seq(n, false, A, 7001, 1101, 0, T0), NAT_FORWARD);
+	assert_int_equal(ssh_state(n), NAT_TCP_ESTABLISHED);
+
+	/* Spoofed from outside: passed on (the VM judges it), ignored here. */
+	assert_int_equal(
+	    tcp_seq(n, false, NAT_TCP_RST | A, 0x5eed0000, 1101, 0, T0 + 1),
+	    NAT_FORWARD);
+	assert_int_equal(
+	    tcp_seq(n, false, NAT_TCP_RST, 7001 + 70000, 0, 0, T0 + 1),
+	    NAT_FORWARD);
+	assert_int_equal(ssh_state(n), NAT_TCP_ESTABLISHED);
+	nat_stats_get(n->t, &st);
+	assert_int_equal(st.rst_ignored, 2);
+	expire_all(n, T0 + 21);
+	assert_int_equal(ssh_state(n), NAT_TCP_ESTABLISHED);
+	expire_all(n, T0 + 3600);
+	assert_int_equal(ssh_state(n), NAT_TCP_ESTABLISHED);
+	/* The VM speaks after an hour: the connection is there. */
+	assert_int_equal(tcp_seq(n, true, A, 1101, 7001, 10, T0 + 3600),
+			 NAT_FORWARD);
+	assert_int_equal(tcp_seq(n, false, A, 7001, 1111, 0, T0 + 3600),
+			 NAT_FORWARD);
+
+	/* The server's own RST (its next sequence number) ends it. */
+	assert_int_equal(tcp_seq(n, false, NAT_TCP_RST, 7001, 0, 0, T0 + 3601),
+			 NAT_FORWARD);
+	assert_int_equal(ssh_state(n), NAT_TCP_CLOSE);
+	expire_all(n, T0 + 3612);
+	assert_int_equal(ssh_state(n), NAT_TCP_NONE);
+}
+
+/* A RST answering a segment carries that segment's ACK: data in flight
+ * leaves a window between what was acked and what was sent. */
+static void test_tcp_rst_in_flight(void **state)
+{
+	struct tnat *n = *state;
+	const uint8_t A = NAT_TCP_ACK;
+
+	tcp_seq(n, true, NAT_TCP_SYN, 1000, 0, 0, T0);
+	tcp_seq(n, false, NAT_TCP_SYN | A, 7000, 1001, 0, T0);
+	tcp_seq(n, true, A, 1001, 7001, 0, T0);
+	/* The server sends 1000 bytes the VM has not acked yet. */
+	tcp_seq(n, false, A, 7001, 1001, 1000, T0);
+	assert_int_equal(ssh_state(n), NAT_TCP_ESTABLISHED);
+	/* Beyond what the server sent, before what the VM acked: ignored. */
+	tcp_seq(n, false, NAT_TCP_RST, 8002, 0, 0, T0);
+	tcp_seq(n, false, NAT_TCP_RST, 7000, 0, 0, T0);
+	assert_int_equal(ssh_state(n), NAT_TCP_ESTABLISHED);
+	/* Inside: accepted. */
+	tcp_seq(n, false, NAT_TCP_RST, 7500, 0, 0, T0);
+	assert_int_equal(ssh_state(n), NAT_TCP_CLOSE);
+	/* The port pair opens again from CLOSE with fresh numbers. */
+	tcp_seq(n, true, NAT_TCP_SYN, 90000, 0, 0, T0 + 1);
+	assert_int_equal(ssh_state(n), NAT_TCP_SYN_SENT);
+	tcp_seq(n, false, NAT_TCP_SYN | A, 4000, 90001, 0, T0 + 1);
+	tcp_seq(n, true, A, 90001, 4001, 0, T0 + 1);
+	assert_int_equal(ssh_state(n), NAT_TCP_ESTABLISHED);
+	/* From the VM's side too: its own RST is in its window. */
+	tcp_seq(n, true, NAT_TCP_RST | A, 90001, 4001, 0, T0 + 2);
+	assert_int_equal(ssh_state(n), NAT_TCP_CLOSE);
+}
+
+/* A half-closed connection (the VM sent FIN, the server still works)
+ * lives as long as an established one, and data after the FIN keeps it;
+ * once both FINs are seen it closes in at least 4 minutes. */
+static void test_tcp_half_close(void **state)
+{
+	struct tnat *n = *state;
+	const uint8_t A = NAT_TCP_ACK, F = NAT_TCP_FIN;
+	int64_t t = T0 + 600;
+
+	tcp_seq(n, true, NAT_TCP_SYN, 1000, 0, 0, T0);
+	tcp_seq(n, false, NAT_TCP_SYN | A, 7000, 1001, 0, T0);
+	tcp_seq(n, true, A, 1001, 7001, 0, T0);
+	/* A FIN spoofed from outside with a guessed sequence number. */
+	tcp_seq(n, false, F | A, 0x5eed0000, 1001, 0, T0);
+	assert_int_equal(ssh_state(n), NAT_TCP_ESTABLISHED);
+	/* The request, then the VM's FIN (shutdown(SHUT_WR)). */
+	tcp_seq(n, true, F | A, 1001, 7001, 50, T0);
+	assert_int_equal(ssh_state(n), NAT_TCP_FIN_WAIT);
+	tcp_seq(n, false, A, 7001, 1052, 0, T0);
+	assert_int_equal(tnat_find(n, NAT_PROTO_TCP, REM, 22).si.expires,
+			 T0 + 7440);
+	/* The server thinks for ten minutes, then answers for an hour. */
+	expire_all(n, t);
+	assert_int_equal(ssh_state(n), NAT_TCP_FIN_WAIT);
+	assert_int_equal(tcp_seq(n, false, A, 7001, 1052, 1000, t),
+			 NAT_FORWARD);
+	assert_int_equal(tcp_seq(n, true, A, 1052, 8001, 0, t), NAT_FORWARD);
+	t += 3600;
+	expire_all(n, t);
+	assert_int_equal(tcp_seq(n, false, A, 8001, 1052, 1000, t),
+			 NAT_FORWARD);
+	/* Its FIN, the VM's last ACK: four minutes of TIME_WAIT. */
+	tcp_seq(n, false, F | A, 9001, 1052, 0, t);
+	assert_int_equal(ssh_state(n), NAT_TCP_LAST_ACK);
+	assert_int_equal(tnat_find(n, NAT_PROTO_TCP, REM, 22).si.expires,
+			 t + 240);
+	tcp_seq(n, true, A, 1052, 9002, 0, t);
+	assert_int_equal(ssh_state(n), NAT_TCP_TIME_WAIT);
+	expire_all(n, t + 239);
+	assert_int_equal(ssh_state(n), NAT_TCP_TIME_WAIT);
+	expire_all(n, t + 241);
+	assert_int_equal(ssh_state(n), NAT_TCP_NONE);
+}
+
 /* An unanswered SYN goes after its timeout. */
 static void test_tcp_syn_timeout(void **state)
 {
@@ -118,10 +264,13 @@ static void test_tcp_syn_timeout(void **state)
 	struct nat_stats st;
 
 	tcp(n, true, NAT_TCP_SYN, T0);
-	expire_all(n, T0 + 121);
+	/* RFC 5382 REQ-5: transitory idle timeout at least 4 minutes. */
+	expire_all(n, T0 + 239);
+	assert_int_equal(tcp_state(n), NAT_TCP_SYN_SENT);
+	expire_all(n, T0 + 241);
 	assert_int_equal(tcp_state(n), NAT_TCP_NONE);
 	assert_int_equal(tnat_find(n, 0, 0, 0).mappings, 1);
-	expire_all(n, T0 + 121 + 121);
+	expire_all(n, T0 + 241 + 121);
 	nat_stats_get(n->t, &st);
 	assert_int_equal(st.expired, 2); /* session and mapping */
 	assert_int_equal(st.sessions + st.mappings, 0);
@@ -279,12 +428,12 @@ static void test_attach_refused(void **state)
 			 -EINVAL);
 	assert_non_null(strstr(err, "magic"));
 	*h = save;
-	h->version = 2;
+	h->version = 9;
 	h->csum = nat_hdr_csum(h);
 	assert_int_equal(nat_table_attach(n->mem, n->size, &cfg, T0, &t, NULL,
 					  err, sizeof(err)),
 			 -EPROTO);
-	assert_non_null(strstr(err, "version 2"));
+	assert_non_null(strstr(err, "version 9"));
 	*h = save;
 	h->inside_net ^= 0x100; /* without a new checksum */
 	assert_int_equal(nat_table_attach(n->mem, n->size, &cfg, T0, &t, NULL,
@@ -712,6 +861,12 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_tcp_states, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_tcp_rst_spoofed, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_tcp_rst_in_flight, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_tcp_half_close, tnat_setup,
 					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_tcp_rst_ignored, tnat_setup,
 					    tnat_teardown),
