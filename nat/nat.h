@@ -99,8 +99,11 @@
  * it untranslated would leak inside addresses), an ICMP type other than
  * echo, destination unreachable, time exceeded and parameter problem, an
  * address never routed (0/8, 127/8, multicast, broadcast: the caller hands
- * over unicast only), and anything on the outside claiming an inside or
- * external source.  TCP and UDP checksums are not verified (the cost per
+ * over unicast only), a packet from the inside to an address of the
+ * private subnet (another VM, the subnet's broadcast, the gateway's own
+ * inside address: the switch and the gateway's services handle those, the
+ * uplink never sees them), and anything on the outside claiming an inside
+ * or external source.  TCP and UDP checksums are not verified (the cost per
  * packet is the whole payload, and an incremental update keeps a wrong
  * checksum wrong, so the receiver drops it); the IPv4 header checksum
  * always is, and ICMP error messages' too (they are rewritten whole).
@@ -151,6 +154,9 @@ struct nat_table;
 	  "TCP flags no connection has (SYN with FIN or RST, none at all)")   \
 	X(SRC_NOT_INSIDE, "src_not_inside",                                   \
 	  "packet from the inside with a source outside its subnet")          \
+	X(DST_INSIDE, "dst_inside",                                           \
+	  "packet from the inside to an address of the private subnet (its "  \
+	  "broadcast too): not for the uplink")                               \
 	X(SPOOFED, "spoofed",                                                 \
 	  "packet from the outside with an inside or external source")        \
 	X(MARTIAN, "martian",                                                 \
@@ -216,10 +222,12 @@ enum nat_tcp_state {
 
 /**
  * struct nat_timeouts - seconds an idle entry lives; 0 for the default
- * @tcp_syn: SYN_SENT and SYN_RECV (120)
- * @tcp_est: ESTABLISHED (7440: RFC 5382 asks at least 2 h 4 min)
- * @tcp_fin: FIN_WAIT and LAST_ACK (120)
- * @tcp_time_wait: TIME_WAIT (120)
+ * @tcp_syn: SYN_SENT and SYN_RECV (240: RFC 5382 REQ-5 asks at least
+ *           4 min of a connection opening or closing)
+ * @tcp_est: ESTABLISHED, and FIN_WAIT (half-closed: the other side may
+ *           send on) (7440: RFC 5382 REQ-5 asks at least 2 h 4 min)
+ * @tcp_fin: LAST_ACK, both sides' FIN seen (240)
+ * @tcp_time_wait: TIME_WAIT (240)
  * @tcp_close: after a reset (10)
  * @udp: UDP session seen in one direction only (30)
  * @udp_replied: UDP session with traffic both ways (120)

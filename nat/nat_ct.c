@@ -71,8 +71,10 @@ uint32_t nat_timeout_of(const struct nat_table *t, const struct nat_entry *e)
 	case NAT_PROTO_TCP:
 		switch (e->state) {
 		case NAT_TCP_ESTABLISHED:
-			return to->tcp_est;
 		case NAT_TCP_FIN_WAIT:
+			/* Half-closed: the other side may still send for as
+			 * long as it likes (RFC 9293 CLOSE-WAIT). */
+			return to->tcp_est;
 		case NAT_TCP_LAST_ACK:
 			return to->tcp_fin;
 		case NAT_TCP_TIME_WAIT:
@@ -204,8 +206,8 @@ static bool seq_after(uint32_t a, uint32_t b)
 }
 
 /*
- * Could a RST from @side be one its peer accepts?  Everything @side has
- * sent ends at seq_end[side]; its peer has acknowledged up to ack[!side].
+ * Could a RST (or FIN) from @side be one its peer accepts?  Everything @side
+ * has sent ends at seq_end[side]; its peer has acknowledged up to ack[!side].
  * A RST an endpoint makes carries its next sequence number (seq_end) or the
  * acknowledgement of the segment it answers (between the two), so a RST
  * outside [ack[!side], seq_end[side]] is one nobody on the path sent: on
@@ -214,7 +216,7 @@ static bool seq_after(uint32_t a, uint32_t b)
  * window tracking, reduced to what a RST needs).  Until both are known
  * (handshake) a RST is believed.
  */
-static bool rst_plausible(const struct nat_entry *e, unsigned side,
+static bool seq_plausible(const struct nat_entry *e, unsigned side,
 			  uint32_t seq)
 {
 	uint32_t hi = e->seq_end[side], lo = e->ack[!side];
@@ -253,7 +255,7 @@ static bool tcp_step(struct nat_entry *e, bool orig, const struct nat_seg *g)
 
 	if (f & NAT_TCP_RST) {
 		if (st >= NAT_TCP_ESTABLISHED && st <= NAT_TCP_LAST_ACK &&
-		    !rst_plausible(e, side, g->seq))
+		    !seq_plausible(e, side, g->seq))
 			return false;
 		e->state = NAT_TCP_CLOSE;
 		e->flags &= (uint8_t) ~(NAT_SF_ACK_ORIG | NAT_SF_ACK_REPLY);
@@ -270,6 +272,10 @@ static bool tcp_step(struct nat_entry *e, bool orig, const struct nat_seg *g)
 		seq_track(e, side, g);
 		return true;
 	}
+	/* A FIN nobody on the path could have sent is taken as an ACK. */
+	if ((f & NAT_TCP_FIN) && st >= NAT_TCP_ESTABLISHED &&
+	    st <= NAT_TCP_LAST_ACK && !seq_plausible(e, side, g->seq))
+		f &= (uint8_t)~NAT_TCP_FIN;
 	seq_track(e, side, g);
 	if (st == NAT_TCP_CLOSE && (f & NAT_TCP_ACK) &&
 	    !(f & (NAT_TCP_SYN | NAT_TCP_FIN))) {
@@ -324,7 +330,7 @@ static bool tcp_step(struct nat_entry *e, bool orig, const struct nat_seg *g)
  * @bytes: its IP length
  * @now: caller's seconds
  *
- * A RST outside the window (see rst_plausible()) changes nothing, not even
+ * A RST outside the window (see seq_plausible()) changes nothing, not even
  * the expiry: it is counted (rst_ignored) and passed on for the endpoint
  * to judge.
  */

@@ -52,10 +52,10 @@ static void cfg_defaults(struct nat_config *c)
 		c->port_min = NAT_DEFAULT_PORT_MIN;
 	if (!c->port_max)
 		c->port_max = NAT_DEFAULT_PORT_MAX;
-	to->tcp_syn = to->tcp_syn ? to->tcp_syn : 120;
+	to->tcp_syn = to->tcp_syn ? to->tcp_syn : 240;
 	to->tcp_est = to->tcp_est ? to->tcp_est : 7440;
-	to->tcp_fin = to->tcp_fin ? to->tcp_fin : 120;
-	to->tcp_time_wait = to->tcp_time_wait ? to->tcp_time_wait : 120;
+	to->tcp_fin = to->tcp_fin ? to->tcp_fin : 240;
+	to->tcp_time_wait = to->tcp_time_wait ? to->tcp_time_wait : 240;
 	to->tcp_close = to->tcp_close ? to->tcp_close : 10;
 	to->udp = to->udp ? to->udp : 30;
 	to->udp_replied = to->udp_replied ? to->udp_replied : 120;

@@ -472,6 +472,8 @@ static enum nat_action out_core(struct nat_table *t, uint8_t *ip, size_t len,
 		*d = NAT_DROP_SRC_NOT_INSIDE;
 	else if (nat_martian(p.dst))
 		*d = NAT_DROP_MARTIAN;
+	else if (nat_inside(&t->cfg, p.dst))
+		*d = NAT_DROP_DST_INSIDE;
 	if (*d != NAT_DROP_NONE)
 		return NAT_DROP;
 	if (nat_ext_idx(&t->cfg, p.dst) >= 0) {

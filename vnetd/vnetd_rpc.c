@@ -7,12 +7,13 @@
  * malformed request gets a JSON-RPC error and the connection stays usable;
  * a line longer than the limit closes the connection.  A client that shuts
  * down its sending side (EOF) is answered in full before vnetd closes.
- * Nothing a client does
- * holds the control thread: reads and writes never block, a connection idle
- * for RPC_IDLE_MS or not reading its replies is closed, replies are bounded,
- * and when every slot is taken the longest-idle connection makes room, so
- * one client cannot lock the others out.  Methods are listed once in a
- * table.
+ * Nothing a client does holds the control thread: reads and writes never
+ * block, a connection idle for RPC_IDLE_MS or not reading its replies is
+ * closed, replies are bounded and so is the output waiting for one client
+ * (no more of its requests are answered, nor read, while RPC_OUT_HIGH bytes
+ * wait for it), and when every slot is taken the longest-idle connection
+ * makes room, so one client cannot lock the others out.  Methods are listed
+ * once in a table.
  */
 #include "vnetd.h"
 
@@ -35,7 +36,7 @@
 #define RPC_MAX_CONNS 64
 #define RPC_IDLE_MS   30000	  /* an idle connection is closed */
 #define RPC_STALL_MS  10000	  /* a client not reading replies is closed */
-#define RPC_OUT_HIGH  (4u << 20)  /* stop reading requests above this */
+#define RPC_OUT_HIGH  (4u << 20)  /* stop answering, reading above this */
 #define RPC_MAX_REPLY (16u << 20) /* longest reply sent */
 #define RPC_LINGER_MS 2000	  /* a refused client may finish sending */
 
@@ -449,15 +450,32 @@ static void conn_linger(struct rpc_conn *c)
 		conn_close(c);
 }
 
-/* Answer every complete request buffered, and at the client's EOF an
- * unterminated last one; close once a half-closed client has its answers. */
+/* Whether a connection holds too much unsent output to answer more: its
+ * requests then wait, unread, until the client reads (back-pressure). */
+static bool conn_held(struct rpc_conn *c)
+{
+	if (c->out.len < RPC_OUT_HIGH)
+		return false;
+	return conn_flush(c) || c->out.len >= RPC_OUT_HIGH;
+}
+
+/* Answer the complete requests buffered, as long as the output stays under
+ * its limit, and at the client's EOF an unterminated last one; close once a
+ * half-closed client has all its answers. */
 static void conn_serve(struct rpc_conn *c)
 {
-	size_t start = 0;
+	size_t start;
+	bool held;
 
+again:
+	start = 0;
+	held = false;
 	for (size_t i = 0; i < c->in.len; i++) {
 		if (c->in.data[i] != '\n')
 			continue;
+		held = conn_held(c);
+		if (held)
+			break;
 		if (i > start &&
 		    conn_reply(c,
 			       vnetd_rpc_dispatch(c->rpc->d, c->in.data + start,
@@ -469,7 +487,8 @@ static void conn_serve(struct rpc_conn *c)
 	}
 	memmove(c->in.data, c->in.data + start, c->in.len - start);
 	c->in.len -= start;
-	if (c->in.len > JSONRPC_MAX_MSG) {
+	/* Held, @in is what one read brought; otherwise a partial line. */
+	if (!held && c->in.len > JSONRPC_MAX_MSG) {
 		c->rpc->drops[RPC_DROP_TOO_LONG]++;
 		vlog_rl(RPC, WARN,
 			"control client pid %d: request longer than %u bytes; "
@@ -480,7 +499,7 @@ static void conn_serve(struct rpc_conn *c)
 		conn_linger(c);
 		return;
 	}
-	if (c->eof && c->in.len) {
+	if (!held && c->eof && c->in.len) {
 		/* A last request ended by EOF instead of a newline. */
 		if (conn_reply(c, vnetd_rpc_dispatch(c->rpc->d, c->in.data,
 						     c->in.len))) {
@@ -489,10 +508,12 @@ static void conn_serve(struct rpc_conn *c)
 		}
 		c->in.len = 0;
 	}
-	if (conn_flush(c) || (c->eof && !c->out.len)) {
+	if (conn_flush(c) || (c->eof && !c->in.len && !c->out.len)) {
 		conn_close(c);
 		return;
 	}
+	if (held && c->out.len < RPC_OUT_HIGH)
+		goto again; /* drained meanwhile: the rest waits for no event */
 	conn_touch(c);
 }
 

@@ -1,7 +1,8 @@
 # Bad input through a NAT gateway: a VM sends malformed or untranslatable
 # IPv4 to the gateway's MAC (bad header checksum, a total length past the
 # frame, a truncated TCP header, TTL 1, GRE, an ICMP type NAT cannot map,
-# TCP port 0, a source outside the subnet), and the outside injects packets
+# TCP port 0, a source outside the subnet, a destination inside it: another
+# VM's address, the subnet's broadcast), and the outside injects packets
 # for ports of the external address with no mapping (UDP, a stray ACK)
 # and with a spoofed inside source.  Each is dropped and counted under its documented reason;
 # nothing reaches the outside with an inside address, and a good flow
@@ -49,6 +50,9 @@ frames.append(raw(IP(src=vm, dst=out) / GRE() / (b"y" * 20)))
 frames.append(raw(IP(src=vm, dst=out) / ICMP(type=13)))      # timestamp
 frames.append(raw(IP(src=vm, dst=out) / TCP(sport=0, dport=80, flags="S")))
 frames.append(raw(IP(src="10.99.0.5", dst=out) / UDP(sport=4004, dport=9)))
+net = vm.rsplit(".", 1)[0]                     # to the inside: not routed out
+frames.append(raw(IP(src=vm, dst=net + ".11") / UDP(sport=4005, dport=9)))
+frames.append(raw(IP(src=vm, dst=net + ".255") / UDP(sport=4006, dport=9)))
 for f in frames:
     sendp(e / Raw(f), iface=dev, verbose=False)
 PY
@@ -65,14 +69,15 @@ PY
 all_counted() {
 	drops=$(vnetctl --json nat sessions "$L" | jq -c '.nats[0].drops')
 	echo "$drops" | jq -e '([.bad_ip_csum, .bad_ip, .truncated, .ttl, .bad_proto,
-		.icmp_type, .bad_l4, .src_not_inside, .spoofed | . // 0 | . >= 1] | all) and
+		.icmp_type, .bad_l4, .src_not_inside, .spoofed, .dst_inside |
+		. // 0 | . >= 1] | all) and
 		(.no_mapping // 0) >= 2' >/dev/null
 }
 wait_for 3 all_counted
 drops=$(vnetctl --json nat sessions "$L" | jq -c '.nats[0].drops')
 log "drops: $drops"
 for r in bad_ip_csum bad_ip truncated ttl bad_proto icmp_type bad_l4 \
-	src_not_inside spoofed; do
+	src_not_inside spoofed dst_inside; do
 	[ "$(echo "$drops" | jq ".$r // 0")" -ge 1 ] || fail "no '$r' drop counted"
 done
 # The UDP datagram and the stray ACK, both to ports with no mapping.

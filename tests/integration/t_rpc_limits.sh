@@ -47,4 +47,40 @@ grep -q "newline-terminated True" "$T/half.out" &&
 	grep -q "reservations $RES\$" "$T/half.out" ||
 	fail "half-closed client: $(cat "$T/half.out")"
 log "half-closed client: $(head -1 "$T/half.out"), both replies"
+# 2. 300 config.export requests in one write (16 KB), replies not read for
+#    2 s: vnetd answers up to its output limit (4 MiB) and stops reading
+#    (the old way: 300 replies queued at once, over 150 MB), then serves
+#    the rest as the client reads.
+rss0=$(awk '/VmRSS/ {print $2}' /proc/"$VNETD_PID"/status)
+: >"$T/pipe.out"
+"$PY" - "$T/sock" "$T/pipe.go" >"$T/pipe.out" 2>&1 <<'PY' &
+import json, os, socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b'{"jsonrpc":"2.0","id":1,"method":"config.export"}\n' * 300)
+print("sent", flush=True)
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.05)
+s.settimeout(10)
+size, n = 0, 0
+while n < 300:
+    b = s.recv(1 << 20)
+    if not b:
+        break
+    n += b.count(b"\n")
+    size += len(b)
+print("replies", n, "bytes", size, flush=True)
+PY
+PIPE=$!
+PIDS="$PIDS $PIPE"
+wait_for 5 grep -q sent "$T/pipe.out" || fail "pipelining client: $(cat "$T/pipe.out")"
+sleep 2
+rss=$(awk '/VmRSS/ {print $2}' /proc/"$VNETD_PID"/status)
+touch "$T/pipe.go"
+wait $PIPE
+grep -q "replies 300 " "$T/pipe.out" || fail "pipelining client: $(cat "$T/pipe.out")"
+[ $((rss - rss0)) -lt 40000 ] ||
+	fail "vnetd grew by $((rss - rss0)) kB with 300 replies unread"
+log "300 pipelined exports, unread for 2 s: vnetd grew by $((rss - rss0)) kB;" \
+	"then $(tail -1 "$T/pipe.out")"
 pass

@@ -213,6 +213,50 @@ static void test_tcp_rst_in_flight(void **state)
 	assert_int_equal(ssh_state(n), NAT_TCP_CLOSE);
 }
 
+/* A half-closed connection (the VM sent FIN, the server still works)
+ * lives as long as an established one, and data after the FIN keeps it;
+ * once both FINs are seen it closes in at least 4 minutes. */
+static void test_tcp_half_close(void **state)
+{
+	struct tnat *n = *state;
+	const uint8_t A = NAT_TCP_ACK, F = NAT_TCP_FIN;
+	int64_t t = T0 + 600;
+
+	tcp_seq(n, true, NAT_TCP_SYN, 1000, 0, 0, T0);
+	tcp_seq(n, false, NAT_TCP_SYN | A, 7000, 1001, 0, T0);
+	tcp_seq(n, true, A, 1001, 7001, 0, T0);
+	/* A FIN spoofed from outside with a guessed sequence number. */
+	tcp_seq(n, false, F | A, 0x5eed0000, 1001, 0, T0);
+	assert_int_equal(ssh_state(n), NAT_TCP_ESTABLISHED);
+	/* The request, then the VM's FIN (shutdown(SHUT_WR)). */
+	tcp_seq(n, true, F | A, 1001, 7001, 50, T0);
+	assert_int_equal(ssh_state(n), NAT_TCP_FIN_WAIT);
+	tcp_seq(n, false, A, 7001, 1052, 0, T0);
+	assert_int_equal(tnat_find(n, NAT_PROTO_TCP, REM, 22).si.expires,
+			 T0 + 7440);
+	/* The server thinks for ten minutes, then answers for an hour. */
+	expire_all(n, t);
+	assert_int_equal(ssh_state(n), NAT_TCP_FIN_WAIT);
+	assert_int_equal(tcp_seq(n, false, A, 7001, 1052, 1000, t),
+			 NAT_FORWARD);
+	assert_int_equal(tcp_seq(n, true, A, 1052, 8001, 0, t), NAT_FORWARD);
+	t += 3600;
+	expire_all(n, t);
+	assert_int_equal(tcp_seq(n, false, A, 8001, 1052, 1000, t),
+			 NAT_FORWARD);
+	/* Its FIN, the VM's last ACK: four minutes of TIME_WAIT. */
+	tcp_seq(n, false, F | A, 9001, 1052, 0, t);
+	assert_int_equal(ssh_state(n), NAT_TCP_LAST_ACK);
+	assert_int_equal(tnat_find(n, NAT_PROTO_TCP, REM, 22).si.expires,
+			 t + 240);
+	tcp_seq(n, true, A, 1052, 9002, 0, t);
+	assert_int_equal(ssh_state(n), NAT_TCP_TIME_WAIT);
+	expire_all(n, t + 239);
+	assert_int_equal(ssh_state(n), NAT_TCP_TIME_WAIT);
+	expire_all(n, t + 241);
+	assert_int_equal(ssh_state(n), NAT_TCP_NONE);
+}
+
 /* An unanswered SYN goes after its timeout. */
 static void test_tcp_syn_timeout(void **state)
 {
@@ -220,10 +264,13 @@ static void test_tcp_syn_timeout(void **state)
 	struct nat_stats st;
 
 	tcp(n, true, NAT_TCP_SYN, T0);
-	expire_all(n, T0 + 121);
+	/* RFC 5382 REQ-5: transitory idle timeout at least 4 minutes. */
+	expire_all(n, T0 + 239);
+	assert_int_equal(tcp_state(n), NAT_TCP_SYN_SENT);
+	expire_all(n, T0 + 241);
 	assert_int_equal(tcp_state(n), NAT_TCP_NONE);
 	assert_int_equal(tnat_find(n, 0, 0, 0).mappings, 1);
-	expire_all(n, T0 + 121 + 121);
+	expire_all(n, T0 + 241 + 121);
 	nat_stats_get(n->t, &st);
 	assert_int_equal(st.expired, 2); /* session and mapping */
 	assert_int_equal(st.sessions + st.mappings, 0);
@@ -818,6 +865,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_tcp_rst_spoofed, tnat_setup,
 					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_tcp_rst_in_flight, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_tcp_half_close, tnat_setup,
 					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_tcp_rst_ignored, tnat_setup,
 					    tnat_teardown),

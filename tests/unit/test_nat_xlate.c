@@ -32,6 +32,40 @@ static void assert_fwd(struct tnat *n, enum nat_action a)
 		fail_msg("action %d drop %s", a, nat_drop_name(n->v.drop));
 }
 
+/* A VM's packet to an inside address (another VM, the subnet's broadcast,
+ * the gateway's inside address) sent to the gateway's MAC is not for the
+ * uplink: dropped, nothing made, nothing translated. */
+static void test_dst_inside(void **state)
+{
+	struct tnat *n = *state;
+	const uint32_t dst[] = {VM2, IP4(10, 10, 0, 255), IP4(10, 10, 0, 1),
+				IP4(10, 10, 0, 0)};
+	struct nat_stats st;
+	struct tpkt p, copy;
+
+	for (size_t i = 0; i < sizeof(dst) / sizeof(dst[0]); i++) {
+		tp_udp(&p, VM1, 5353, dst[i], 5353, 8, false);
+		copy = p;
+		assert_int_equal(tnat_out(n, &p, T0), NAT_DROP);
+		assert_int_equal(n->v.drop, NAT_DROP_DST_INSIDE);
+		assert_memory_equal(p.b, copy.b, p.len);
+		tp_tcp(&p, VM1, 40000, dst[i], 22, NAT_TCP_SYN, 0, 0);
+		assert_int_equal(tnat_out(n, &p, T0), NAT_DROP);
+		assert_int_equal(n->v.drop, NAT_DROP_DST_INSIDE);
+		tp_echo(&p, VM1, dst[i], 8, 3);
+		assert_int_equal(tnat_out(n, &p, T0), NAT_DROP);
+		assert_int_equal(n->v.drop, NAT_DROP_DST_INSIDE);
+	}
+	nat_stats_get(n->t, &st);
+	assert_int_equal(st.drops[NAT_DROP_DST_INSIDE], 12);
+	assert_int_equal(st.sessions + st.mappings, 0);
+	assert_int_equal(st.out, 0);
+	assert_string_equal(nat_drop_name(NAT_DROP_DST_INSIDE), "dst_inside");
+	/* The next subnet is outside. */
+	tp_udp(&p, VM1, 5353, IP4(10, 10, 1, 3), 5353, 8, false);
+	assert_fwd(n, tnat_out(n, &p, T0));
+}
+
 /* TCP: SYN out, SYN/ACK in, ACK out; port preserved, TTL lowered. */
 static void test_tcp_both_ways(void **state)
 {
@@ -820,6 +854,8 @@ static void test_icmp_error_build(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_dst_inside, tnat_setup,
+					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_tcp_both_ways, tnat_setup,
 					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_port_collision, tnat_setup,
