@@ -513,10 +513,11 @@ enum dns_relay_drop dns_relay_query(struct dns_relay *r, uint8_t *q, size_t len,
 				    const struct dns_relay_client *client,
 				    uint16_t rnd, uint64_t now, int *slot);
 void dns_relay_sent(struct dns_relay *r, int slot, uint32_t servers);
-enum dns_relay_drop dns_relay_answer(struct dns_relay *r, unsigned server,
-				     uint8_t *a, size_t len,
+enum dns_relay_drop dns_relay_answer(struct dns_relay *r, int slot,
+				     unsigned server, uint8_t *a, size_t len,
 				     struct dns_relay_client *client,
 				     size_t *out_len);
+bool dns_relay_waiting(const struct dns_relay *r, int slot);
 uint64_t dns_relay_expire(struct dns_relay *r, uint64_t now);
 void dns_relay_stats_get(const struct dns_relay *r, struct dns_relay_stats *st);
 

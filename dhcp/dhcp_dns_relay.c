@@ -340,6 +340,8 @@ void dns_relay_sent(struct dns_relay *r, int slot, uint32_t servers)
 /**
  * dns_relay_answer() - match an answer from upstream to its query
  * @r: table
+ * @slot: the slot whose socket (port) it came in on, -1 when all queries
+ *        share one: only that slot's query can match
  * @server: index of the resolver it came from, DNS_RELAY_NOT_UPSTREAM
  *          when its address and port are none of them
  * @a: the answer: untrusted; rewritten in place into what the guest gets
@@ -350,8 +352,8 @@ void dns_relay_sent(struct dns_relay *r, int slot, uint32_t servers)
  *
  * Return: DNS_RELAY_DROP_NONE and the answer to send, or why it is dropped
  */
-enum dns_relay_drop dns_relay_answer(struct dns_relay *r, unsigned server,
-				     uint8_t *a, size_t len,
+enum dns_relay_drop dns_relay_answer(struct dns_relay *r, int slot,
+				     unsigned server, uint8_t *a, size_t len,
 				     struct dns_relay_client *client,
 				     size_t *out_len)
 {
@@ -377,7 +379,8 @@ enum dns_relay_drop dns_relay_answer(struct dns_relay *r, unsigned server,
 	}
 	id = pkt_get_be16(h);
 	for (unsigned i = 0; i < r->n && !s; i++)
-		if (r->s[i].used && r->s[i].id == id)
+		if (r->s[i].used && r->s[i].id == id &&
+		    (slot < 0 || (unsigned)slot == i))
 			s = &r->s[i];
 	if (!s) {
 		d = DNS_RELAY_DROP_UNKNOWN_ID;
@@ -436,6 +439,18 @@ uint64_t dns_relay_expire(struct dns_relay *r, uint64_t now)
 		}
 	}
 	return next;
+}
+
+/**
+ * dns_relay_waiting() - whether a slot's query still waits for its answer
+ * @r: table
+ * @slot: from dns_relay_query()
+ *
+ * Return: true until it is answered or expired
+ */
+bool dns_relay_waiting(const struct dns_relay *r, int slot)
+{
+	return slot >= 0 && (unsigned)slot < r->n && r->s[slot].used;
 }
 
 /**

@@ -11,8 +11,9 @@
  *    transaction (group commit), and only after it commits is each client's
  *    ACK released (vnic_gateway_commit_done());
  *  - a DNS query for a name outside the network: relayed to the resolvers
- *    the network names, or the host's (/etc/resolv.conf), from a
- *    non-blocking UDP socket; the answer goes back through the gateway.
+ *    the network names, or the host's (/etc/resolv.conf), each from a
+ *    UDP socket (a random port) of its own; the answer goes back through
+ *    the gateway.
  *
  * A change of the network's gateway settings or reservations rebuilds the
  * gateway (a zero-delay timer coalesces several changes); leases survive it
@@ -42,7 +43,7 @@
 #define GW_RING	       2048 /* > twice the gateway's pending commits */
 #define GW_RELAY_RING  64
 #define GW_RELAY_MAX   512
-#define GW_RELAY_SLOTS 256
+#define GW_RELAY_SLOTS 64 /* relayed queries waiting, each with a socket */
 #define GW_RELAY_MS    5000
 #define GW_MAX_RES     4096
 #define GW_NAMES       4096
@@ -57,6 +58,17 @@ struct gw_query {
 	uint32_t ip;
 	uint8_t mac[6];
 	uint8_t data[GW_RELAY_MAX];
+};
+
+struct vnetd_gw;
+
+/* The socket of one relayed query: a port of its own, chosen at random by
+ * the kernel, closed once the query is answered or given up. */
+struct gw_sock {
+	int fd;
+	int slot;
+	struct vnetd_gw *g;
+	struct vnetd_handler h;
 };
 
 /**
@@ -78,8 +90,7 @@ struct gw_query {
  * @queries: ring of DNS queries to relay
  * @q_head: written by the writer
  * @q_tail: written by the reader
- * @udp: socket to the upstream resolvers
- * @uh: @udp in the control loop
+ * @socks: each waiting relayed query's socket, by its relay slot (-1: none)
  * @upstream: resolvers, network byte order
  * @n_upstream: entries in @upstream
  * @relay: relayed queries waiting for their answers (matched on a random
@@ -108,8 +119,7 @@ struct vnetd_gw {
 	_Atomic unsigned c_head, c_tail;
 	struct gw_query queries[GW_RELAY_RING];
 	_Atomic unsigned q_head, q_tail;
-	int udp;
-	struct vnetd_handler uh;
+	struct gw_sock socks[GW_RELAY_SLOTS];
 	struct sockaddr_in upstream[4];
 	unsigned n_upstream;
 	struct dns_relay *relay;
@@ -216,6 +226,47 @@ static void drain_commits(struct vnetd_gw *g)
 	atomic_store_explicit(&g->c_tail, head, memory_order_release);
 }
 
+static void on_upstream(struct vnetd *d, struct vnetd_handler *h, uint32_t ev);
+
+/* A relayed query's own socket: left unbound, it gets a random ephemeral
+ * port from the kernel at its first send, so a forger off the path has the
+ * port to guess as well as the 16-bit ID. */
+static int sock_open(struct vnetd_gw *g, int slot)
+{
+	struct gw_sock *k = &g->socks[slot];
+	int rc;
+
+	k->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (k->fd < 0) {
+		rc = -errno;
+		vlog_rl(MAIN, ERR, "network %s: DNS relay socket: %s", g->net,
+			strerror(-rc));
+		return rc;
+	}
+	k->slot = slot;
+	k->g = g;
+	k->h.fn = on_upstream;
+	rc = vnetd_watch(g->d, k->fd, EPOLLIN, &k->h);
+	if (rc) {
+		vlog_rl(MAIN, ERR, "network %s: DNS relay socket: %s", g->net,
+			strerror(-rc));
+		close(k->fd);
+		k->fd = -1;
+	}
+	return rc;
+}
+
+static void sock_close(struct vnetd_gw *g, int slot)
+{
+	struct gw_sock *k = &g->socks[slot];
+
+	if (k->fd < 0)
+		return;
+	vnetd_unwatch(g->d, k->fd);
+	close(k->fd);
+	k->fd = -1;
+}
+
 /* Random bits for an upstream ID, from getrandom() a few dozen at a time.
  * Should it fail (it does not after boot), the IDs still differ from the
  * waiting ones, only they are guessable. */
@@ -242,7 +293,7 @@ static void drain_queries(struct vnetd_gw *g)
 		uint32_t sent = 0;
 		int slot;
 
-		if (!g->n_upstream || g->udp < 0) {
+		if (!g->n_upstream) {
 			atomic_fetch_add(&g->relay_dropped, 1);
 			continue;
 		}
@@ -253,14 +304,19 @@ static void drain_queries(struct vnetd_gw *g)
 			atomic_fetch_add(&g->relay_dropped, 1);
 			continue;
 		}
-		for (unsigned k = 0; k < g->n_upstream; k++)
-			if (sendto(g->udp, q->data, q->len, MSG_DONTWAIT,
-				   (struct sockaddr *)&g->upstream[k],
-				   sizeof(g->upstream[k])) == q->len)
-				sent |= 1u << k;
+		sock_close(g, slot); /* an earlier query's, given up since */
+		if (!sock_open(g, slot))
+			for (unsigned k = 0; k < g->n_upstream; k++)
+				if (sendto(g->socks[slot].fd, q->data, q->len,
+					   MSG_DONTWAIT,
+					   (struct sockaddr *)&g->upstream[k],
+					   sizeof(g->upstream[k])) == q->len)
+					sent |= 1u << k;
 		dns_relay_sent(g->relay, slot, sent);
-		if (!sent)
+		if (!sent) {
+			sock_close(g, slot);
 			atomic_fetch_add(&g->relay_dropped, 1);
+		}
 	}
 	atomic_store_explicit(&g->q_tail, tail, memory_order_release);
 	if (!vtimer_armed(&g->sweep) &&
@@ -283,17 +339,18 @@ static void on_wake(struct vnetd *d, struct vnetd_handler *h, uint32_t ev)
 }
 
 /* An answer from upstream: back to the guest that asked, with its ID, if it
- * is the answer to a waiting query from a resolver it went to; whole when
- * the guest can take it, else cut to its question with TC set. */
+ * is the answer to this socket's query from a resolver it went to; whole
+ * when the guest can take it, else cut to its question with TC set. */
 static void on_upstream(struct vnetd *d, struct vnetd_handler *h, uint32_t ev)
 {
-	struct vnetd_gw *g =
-	    (struct vnetd_gw *)((char *)h - offsetof(struct vnetd_gw, uh));
+	struct gw_sock *k =
+	    (struct gw_sock *)((char *)h - offsetof(struct gw_sock, h));
+	struct vnetd_gw *g = k->g;
 	struct sockaddr_in from;
 
-	for (int burst = 0; burst < 64; burst++) {
+	for (int burst = 0; burst < 8 && k->fd >= 0; burst++) {
 		socklen_t fl = sizeof(from);
-		ssize_t r = recvfrom(g->udp, g->ans, sizeof(g->ans),
+		ssize_t r = recvfrom(k->fd, g->ans, sizeof(g->ans),
 				     MSG_DONTWAIT | MSG_TRUNC,
 				     (struct sockaddr *)&from, &fl);
 		unsigned server = DNS_RELAY_NOT_UPSTREAM;
@@ -301,27 +358,36 @@ static void on_upstream(struct vnetd *d, struct vnetd_handler *h, uint32_t ev)
 		size_t len;
 
 		if (r < 0)
-			return;
+			break;
 		if ((size_t)r > sizeof(g->ans))
 			r = 0; /* cannot be over IPv4; dropped as short */
-		for (unsigned k = 0; k < g->n_upstream; k++)
+		for (unsigned u = 0; u < g->n_upstream; u++)
 			if (from.sin_addr.s_addr ==
-				g->upstream[k].sin_addr.s_addr &&
-			    from.sin_port == g->upstream[k].sin_port)
-				server = k;
-		if (dns_relay_answer(g->relay, server, g->ans, (size_t)r, &c,
+				g->upstream[u].sin_addr.s_addr &&
+			    from.sin_port == g->upstream[u].sin_port)
+				server = u;
+		if (dns_relay_answer(g->relay, k->slot, server, g->ans,
+				     (size_t)r, &c,
 				     &len) != DNS_RELAY_DROP_NONE)
 			continue;
 		if (vnic_gateway_send_udp(g->vnic, c.mac, c.ip, c.port, 53,
 					  g->ans, len))
 			atomic_fetch_add(&g->relay_dropped, 1);
 	}
+	/* Answered: its port closes (a second resolver's answer is refused
+	 * by the kernel). */
+	if (k->fd >= 0 && !dns_relay_waiting(g->relay, k->slot))
+		sock_close(g, k->slot);
 }
 
 static void sweep(struct vtimer *t, void *arg)
 {
 	struct vnetd_gw *g = arg;
 	uint64_t now = timer_now_ms(), next = dns_relay_expire(g->relay, now);
+
+	for (int i = 0; i < GW_RELAY_SLOTS; i++)
+		if (!dns_relay_waiting(g->relay, i))
+			sock_close(g, i);
 
 	if (next != UINT64_MAX &&
 	    vtimer_arm(g->d->timers, t, (unsigned)(next - now)))
@@ -405,10 +471,8 @@ static void restore_drop(struct vnetd_gw *g, struct restore_ctx *c)
 
 static void gw_free(struct vnetd_gw *g)
 {
-	if (g->udp >= 0) {
-		vnetd_unwatch(g->d, g->udp);
-		close(g->udp);
-	}
+	for (int i = 0; i < GW_RELAY_SLOTS; i++)
+		sock_close(g, i);
 	if (g->wake >= 0) {
 		vnetd_unwatch(g->d, g->wake);
 		close(g->wake);
@@ -520,7 +584,9 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 		return -ENOMEM;
 	}
 	g->d = d;
-	g->udp = g->wake = -1;
+	g->wake = -1;
+	for (int i = 0; i < GW_RELAY_SLOTS; i++)
+		g->socks[i].fd = -1;
 	g->port = -1;
 	g->net_id = net->id;
 	snprintf(g->net, sizeof(g->net), "%s", net->obj.name);
@@ -589,15 +655,8 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 		goto err;
 	}
 	g->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	/* One socket per gateway, left unbound: the kernel gives it a random
-	 * ephemeral port on its first query, 16 bits more than the random
-	 * ID for an off-path forger to guess. */
-	g->udp = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	g->h.fn = on_wake;
-	g->uh.fn = on_upstream;
-	if (g->wake < 0 || g->udp < 0 ||
-	    vnetd_watch(d, g->wake, EPOLLIN, &g->h) ||
-	    vnetd_watch(d, g->udp, EPOLLIN, &g->uh)) {
+	if (g->wake < 0 || vnetd_watch(d, g->wake, EPOLLIN, &g->h)) {
 		ret = -errno;
 		vnetd_err_set(e, VNET_ERR_SYSTEM, "gateway set-up: %s",
 			      strerror(errno));

@@ -28,7 +28,8 @@ static void fuzz_relay(const uint8_t *data, size_t size)
 	memcpy(a, data, n);
 	if (n >= 2)
 		memcpy(a, q, 2); /* the upstream ID */
-	if (dns_relay_answer(relay, 0, a, n, &c, &out) == DNS_RELAY_DROP_NONE &&
+	if (dns_relay_answer(relay, -1, 0, a, n, &c, &out) ==
+		DNS_RELAY_DROP_NONE &&
 	    (out > n || out < 12))
 		__builtin_trap();
 	dns_relay_expire(relay, 1);

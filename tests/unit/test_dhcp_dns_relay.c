@@ -89,7 +89,8 @@ static enum dns_relay_drop back(struct dns_relay *r, unsigned server,
 				uint8_t *a, size_t len, size_t *out)
 {
 	struct dns_relay_client c;
-	enum dns_relay_drop d = dns_relay_answer(r, server, a, len, &c, out);
+	enum dns_relay_drop d =
+	    dns_relay_answer(r, -1, server, a, len, &c, out);
 
 	if (d == DNS_RELAY_DROP_NONE)
 		assert_memory_equal(&c, &guest, sizeof(c));
@@ -237,12 +238,44 @@ static void test_bad_and_full(void **state)
 	dns_relay_destroy(r);
 }
 
+/* Each query with a socket (a port) of its own: an answer counts only on
+ * the socket of the query it names. */
+static void test_per_slot(void **state)
+{
+	struct dns_relay *r = mk(4);
+	struct dns_relay_client c;
+	uint8_t q1[64], q2[64], a[100];
+	size_t out;
+	int s1 = -1, s2 = -1;
+
+	assert_int_equal(
+	    dns_relay_query(r, q1, query(q1, 1, 0), &guest, 100, 0, &s1),
+	    DNS_RELAY_DROP_NONE);
+	dns_relay_sent(r, s1, 1);
+	assert_int_equal(
+	    dns_relay_query(r, q2, query(q2, 2, 0), &guest, 200, 0, &s2),
+	    DNS_RELAY_DROP_NONE);
+	dns_relay_sent(r, s2, 1);
+	assert_true(dns_relay_waiting(r, s1) && dns_relay_waiting(r, s2));
+	answer(a, q1, 100, 100);
+	assert_int_equal(dns_relay_answer(r, s2, 0, a, 100, &c, &out),
+			 DNS_RELAY_DROP_UNKNOWN_ID);
+	assert_int_equal(dns_relay_answer(r, s1, 0, a, 100, &c, &out),
+			 DNS_RELAY_DROP_NONE);
+	assert_false(dns_relay_waiting(r, s1));
+	assert_true(dns_relay_waiting(r, s2));
+	assert_false(dns_relay_waiting(r, -1));
+	assert_false(dns_relay_waiting(r, 4));
+	dns_relay_destroy(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_match),
 	    cmocka_unit_test(test_size),
 	    cmocka_unit_test(test_bad_and_full),
+	    cmocka_unit_test(test_per_slot),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
