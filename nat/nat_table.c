@@ -267,20 +267,8 @@ uint32_t nat_lookup_sess_out(const struct nat_table *t, uint8_t proto,
 	return NAT_NIL;
 }
 
-/**
- * nat_lookup_map_in() - a dynamic mapping by its inside endpoint
- * @t: table
- * @proto: protocol
- * @int_ip: inside address
- * @int_port: inside port
- *
- * Forwards are not found here: a VM behind a forward that opens a
- * connection of its own gets a dynamic mapping.
- *
- * Return: entry index or NAT_NIL
- */
-uint32_t nat_lookup_map_in(const struct nat_table *t, uint8_t proto,
-			   uint32_t int_ip, uint16_t int_port)
+static uint32_t lookup_in(const struct nat_table *t, uint8_t kind,
+			  uint8_t proto, uint32_t int_ip, uint16_t int_port)
 {
 	uint32_t h = nat_hash(t, NAT_KEY_MAP_IN, proto, int_ip, int_port, 0, 0);
 
@@ -288,11 +276,44 @@ uint32_t nat_lookup_map_in(const struct nat_table *t, uint8_t proto,
 	     i = t->e[i].next_in) {
 		const struct nat_entry *e = &t->e[i];
 
-		if (e->kind == NAT_KIND_MAPPING && e->proto == proto &&
+		if (e->kind == kind && e->proto == proto &&
 		    e->int_ip == int_ip && e->int_port == int_port)
 			return i;
 	}
 	return NAT_NIL;
+}
+
+/**
+ * nat_lookup_map_in() - a dynamic mapping by its inside endpoint
+ * @t: table
+ * @proto: protocol
+ * @int_ip: inside address
+ * @int_port: inside port
+ *
+ * Forwards are not found here (nat_lookup_fwd_in()).
+ *
+ * Return: entry index or NAT_NIL
+ */
+uint32_t nat_lookup_map_in(const struct nat_table *t, uint8_t proto,
+			   uint32_t int_ip, uint16_t int_port)
+{
+	return lookup_in(t, NAT_KIND_MAPPING, proto, int_ip, int_port);
+}
+
+/**
+ * nat_lookup_fwd_in() - a forward by its inside endpoint (its target)
+ * @t: table
+ * @proto: protocol
+ * @int_ip: inside address
+ * @int_port: inside port
+ *
+ * Return: entry index or NAT_NIL; with several forwards to one endpoint,
+ * one of them
+ */
+uint32_t nat_lookup_fwd_in(const struct nat_table *t, uint8_t proto,
+			   uint32_t int_ip, uint16_t int_port)
+{
+	return lookup_in(t, NAT_KIND_FORWARD, proto, int_ip, int_port);
 }
 
 /**
@@ -483,12 +504,11 @@ static void entry_link(struct nat_table *t, uint32_t i)
 	struct nat_entry *e = &t->e[i];
 	uint32_t h;
 
-	if (e->kind != NAT_KIND_FORWARD) {
-		h = key_in(t, e) & t->mask;
-		e->next_in = t->bin[h];
-		t->bin[h] = i;
+	h = key_in(t, e) & t->mask;
+	e->next_in = t->bin[h];
+	t->bin[h] = i;
+	if (e->kind != NAT_KIND_FORWARD)
 		wheel_add(t, i, e->expires);
-	}
 	h = key_out(t, e) & t->mask;
 	e->next_out = t->bout[h];
 	t->bout[h] = i;
@@ -535,10 +555,9 @@ void nat_entry_free(struct nat_table *t, uint32_t i)
 	uint32_t hin = key_in(t, e) & t->mask, hout = key_out(t, e) & t->mask;
 
 	__atomic_store_n(&e->kind, NAT_E_FREE, __ATOMIC_RELEASE);
-	if (kind != NAT_KIND_FORWARD) {
-		chain_del(t, &t->bin[hin], i, true);
+	chain_del(t, &t->bin[hin], i, true);
+	if (kind != NAT_KIND_FORWARD)
 		wheel_del(t, i);
-	}
 	chain_del(t, &t->bout[hout], i, false);
 	switch (kind) {
 	case NAT_KIND_SESSION: {

@@ -399,7 +399,15 @@ static uint32_t out_session(struct nat_table *t, const struct ip4 *p,
 		*d = NAT_DROP_NO_SESSION;
 		return NAT_NIL;
 	}
+	/*
+	 * One inside endpoint, one external endpoint (EIM): its dynamic
+	 * mapping if it has one (made before a forward to it), else a forward
+	 * to it (a server behind a forward answers from the port its clients
+	 * know), else a new mapping.
+	 */
 	m = nat_lookup_map_in(t, p->proto, p->src, p->sport);
+	if (m == NAT_NIL)
+		m = nat_lookup_fwd_in(t, p->proto, p->src, p->sport);
 	if (m == NAT_NIL) {
 		m = nat_mapping_new(t, p->proto, p->src, p->sport, now, d);
 		if (m == NAT_NIL)
@@ -426,6 +434,8 @@ static enum nat_drop out_icmp_err(struct nat_table *t, struct ip4 *p,
 	s = nat_lookup_sess_in(t, in.proto, in.dst, in.dport, in.src, rport);
 	if (s == NAT_NIL)
 		s = nat_lookup_map_in(t, in.proto, in.dst, in.dport);
+	if (s == NAT_NIL)
+		s = nat_lookup_fwd_in(t, in.proto, in.dst, in.dport);
 	if (s == NAT_NIL)
 		return NAT_DROP_NO_SESSION;
 	ext_ip = t->e[s].ext_ip;
@@ -586,6 +596,11 @@ static enum nat_drop in_l4(struct nat_table *t, struct ip4 *p, unsigned flags,
 	}
 	if (!hairpin && p->ip[8] <= 1)
 		return NAT_DROP_TTL;
+	if (s == NAT_NIL && t->e[m].kind == NAT_KIND_FORWARD)
+		/* The target may talk to this remote through its dynamic
+		 * mapping already: one inside 5-tuple, one session. */
+		s = nat_lookup_sess_in(t, p->proto, t->e[m].int_ip,
+				       t->e[m].int_port, p->src, rport);
 	if (s == NAT_NIL && t->e[m].kind == NAT_KIND_FORWARD) {
 		s = nat_session_new(t, m, p->src, rport, true,
 				    p->proto == NAT_PROTO_TCP ? NAT_TCP_SYN_SENT

@@ -66,6 +66,72 @@ static void test_dst_inside(void **state)
 	assert_fwd(n, tnat_out(n, &p, T0));
 }
 
+/* A forward and its target's own traffic: one inside 5-tuple is one
+ * session, whichever side spoke first, and a restart keeps every one. */
+static void test_forward_own_traffic(void **state)
+{
+	struct tnat *n = *state;
+	struct nat_attach_info info;
+	struct tfind f;
+	struct tpkt p;
+	char err[160];
+
+	assert_int_equal(nat_forward_add(n->t, NAT_PROTO_UDP, 51820, VM5, 51820,
+					 err, sizeof(err)),
+			 0);
+	/* The target speaks first: it leaves from the forward's port. */
+	tp_udp(&p, VM5, 51820, REM, 4000, 32, false);
+	assert_fwd(n, tnat_out(n, &p, T0));
+	assert_int_equal(tp_sport(&p), 51820);
+	tp_udp(&p, REM, 4000, EXT, 51820, 32, false);
+	assert_fwd(n, tnat_in(n, &p, T0));
+	assert_int_equal(tp_dst(&p), VM5);
+	f = tnat_find(n, NAT_PROTO_UDP, REM, 4000);
+	assert_int_equal(f.sessions, 1);
+	assert_int_equal(f.mappings, 0);
+	tp_udp(&p, VM5, 51820, REM2, 4000, 32, false);
+	assert_fwd(n, tnat_out(n, &p, T0));
+	assert_int_equal(tp_sport(&p), 51820);
+
+	/* A dynamic mapping made before the forward to it. */
+	tp_udp(&p, VM5, 7000, REM, 4000, 32, false);
+	assert_fwd(n, tnat_out(n, &p, T0));
+	assert_int_equal(tp_sport(&p), 7000);
+	assert_int_equal(nat_forward_add(n->t, NAT_PROTO_UDP, 7070, VM5, 7000,
+					 err, sizeof(err)),
+			 0);
+	/* The same remote through the forward: the session it has. */
+	tp_udp(&p, REM, 4000, EXT, 7070, 32, false);
+	assert_fwd(n, tnat_in(n, &p, T0 + 1));
+	assert_int_equal(tp_dst(&p), VM5);
+	assert_int_equal(tp_dport(&p), 7000);
+	assert_int_equal(tnat_find(n, 0, 0, 0).sessions, 3);
+	tp_udp(&p, VM5, 7000, REM, 4000, 32, false);
+	assert_fwd(n, tnat_out(n, &p, T0 + 1));
+	assert_int_equal(tp_sport(&p), 7000);
+	/* Another remote through the forward: a session of its own. */
+	tp_udp(&p, REM2, 4000, EXT, 7070, 32, false);
+	assert_fwd(n, tnat_in(n, &p, T0 + 1));
+	assert_int_equal(tnat_find(n, 0, 0, 0).sessions, 4);
+
+	/* Restart: nothing found twice, nothing discarded. */
+	nat_table_detach(n->t);
+	assert_int_equal(nat_table_attach(n->mem, n->size, &n->cfg, T0 + 2,
+					  &n->t, &info, err, sizeof(err)),
+			 0);
+	assert_int_equal(info.discarded, 0);
+	assert_int_equal(info.kept, 4 + 1 + 2);
+	tp_udp(&p, VM5, 51820, REM, 4000, 32, false);
+	assert_fwd(n, tnat_out(n, &p, T0 + 2));
+	assert_int_equal(tp_sport(&p), 51820);
+	/* Deleting the forward ends the sessions through it only. */
+	assert_int_equal(nat_forward_del(n->t, NAT_PROTO_UDP, 51820), 0);
+	assert_int_equal(tnat_find(n, 0, 0, 0).sessions, 2);
+	tp_udp(&p, VM5, 51820, REM, 4000, 32, false);
+	assert_fwd(n, tnat_out(n, &p, T0 + 2));
+	assert_int_equal(tnat_find(n, 0, 0, 0).mappings, 2);
+}
+
 /* TCP: SYN out, SYN/ACK in, ACK out; port preserved, TTL lowered. */
 static void test_tcp_both_ways(void **state)
 {
@@ -355,10 +421,16 @@ static void test_forward(void **state)
 	assert_int_equal(tnat_find(n, NAT_PROTO_TCP, REM, 55555).si.state,
 			 NAT_TCP_ESTABLISHED);
 
-	/* The VM's own connections get a dynamic mapping, not the forward. */
+	/* The VM's own connections from the forward's target leave through
+	 * the forward (one inside endpoint, one external: EIM); from another
+	 * port they get a dynamic mapping. */
 	tp_tcp(&p, VM5, 80, REM2, 443, NAT_TCP_SYN, 0, 0);
 	assert_fwd(n, tnat_out(n, &p, T0));
-	assert_int_not_equal(tp_sport(&p), 8080);
+	assert_int_equal(tp_sport(&p), 8080);
+	tp_tcp(&p, VM5, 5000, REM2, 443, NAT_TCP_SYN, 0, 0);
+	assert_fwd(n, tnat_out(n, &p, T0));
+	assert_int_equal(tp_sport(&p), 5000);
+	assert_int_equal(tnat_find(n, 0, 0, 0).mappings, 1);
 
 	/* Deleting it ends its sessions. */
 	assert_int_equal(nat_forward_del(n->t, NAT_PROTO_TCP, 8080), 0);
@@ -856,6 +928,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_dst_inside, tnat_setup,
 					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_forward_own_traffic,
+					    tnat_setup, tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_tcp_both_ways, tnat_setup,
 					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_port_collision, tnat_setup,
