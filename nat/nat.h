@@ -231,7 +231,7 @@ enum nat_tcp_state {
  * @tcp_close: after a reset (10)
  * @udp: UDP session seen in one direction only (30)
  * @udp_replied: UDP session with traffic both ways (120)
- * @icmp: ICMP echo session (30)
+ * @icmp: ICMP echo session (60: RFC 5508 REQ-2 asks at least 60 s)
  * @mapping: a dynamic mapping after its last session is gone (120: RFC 4787
  *           REQ-5 asks 2 min after the last outbound packet, and a session
  *           lives at least as long as its last packet)

@@ -59,7 +59,7 @@ static void cfg_defaults(struct nat_config *c)
 	to->tcp_close = to->tcp_close ? to->tcp_close : 10;
 	to->udp = to->udp ? to->udp : 30;
 	to->udp_replied = to->udp_replied ? to->udp_replied : 120;
-	to->icmp = to->icmp ? to->icmp : 30;
+	to->icmp = to->icmp ? to->icmp : 60;
 	to->mapping = to->mapping ? to->mapping : 120;
 }
 

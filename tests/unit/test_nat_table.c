@@ -276,7 +276,8 @@ static void test_tcp_syn_timeout(void **state)
 	assert_int_equal(st.sessions + st.mappings, 0);
 }
 
-/* UDP: 30 s unanswered, 120 s once answered; ICMP echo 30 s. */
+/* UDP: 30 s unanswered, 120 s once answered; ICMP echo 60 s (RFC 5508
+ * REQ-2: an ICMP query session timer must not expire in under 60 s). */
 static void test_udp_icmp_timeouts(void **state)
 {
 	struct tnat *n = *state;
@@ -292,8 +293,18 @@ static void test_udp_icmp_timeouts(void **state)
 	assert_int_equal(tnat_out(n, &p, T0), NAT_FORWARD);
 	assert_int_equal(tnat_find(n, 0, 0, 0).sessions, 3);
 	expire_all(n, T0 + 31);
-	assert_int_equal(tnat_find(n, 0, 0, 0).sessions, 1);
+	assert_int_equal(tnat_find(n, 0, 0, 0).sessions, 2);
 	assert_true(tnat_find(n, NAT_PROTO_UDP, REM, 53).si.replied);
+	assert_int_equal(tnat_find(n, NAT_PROTO_ICMP, REM2, 0).si.expires,
+			 T0 + 60);
+	expire_all(n, T0 + 50);
+	assert_int_equal(tnat_find(n, 0, 0, 0).sessions, 2);
+	/* A reply 50 s later still finds its session, and renews it. */
+	tp_echo(&p, REM2, EXT, 0,
+		tnat_find(n, NAT_PROTO_ICMP, REM2, 0).si.ext_port);
+	assert_int_equal(tnat_in(n, &p, T0 + 50), NAT_FORWARD);
+	expire_all(n, T0 + 109);
+	assert_int_equal(tnat_find(n, 0, 0, 0).sessions, 2);
 	expire_all(n, T0 + 119);
 	assert_int_equal(tnat_find(n, 0, 0, 0).sessions, 1);
 	expire_all(n, T0 + 121);
