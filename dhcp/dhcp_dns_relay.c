@@ -390,9 +390,17 @@ enum dns_relay_drop dns_relay_answer(struct dns_relay *r, int slot,
 		d = DNS_RELAY_DROP_WRONG_SERVER;
 		goto drop;
 	}
-	if (pkt_get_be16(h + 4) != s->qdcount ||
-	    (s->qdcount && (!question_get(&c, &qs, &qlen) || qlen != s->qlen ||
-			    !question_eq(qs, s->q, qlen)))) {
+	/* An error may come without the question (FORMERR, as some servers
+	 * send it): it carries no records to forge. */
+	if (!pkt_get_be16(h + 4) && (pkt_get_be16(h + 2) & 0xf)) {
+		if (pkt_get_be16(h + 6) || pkt_get_be16(h + 8)) {
+			d = DNS_RELAY_DROP_QUESTION;
+			goto drop;
+		}
+	} else if (pkt_get_be16(h + 4) != s->qdcount ||
+		   (s->qdcount &&
+		    (!question_get(&c, &qs, &qlen) || qlen != s->qlen ||
+		     !question_eq(qs, s->q, qlen)))) {
 		d = DNS_RELAY_DROP_QUESTION;
 		goto drop;
 	}

@@ -11,13 +11,16 @@
  * block, a connection idle for RPC_IDLE_MS or not reading its replies is
  * closed, replies are bounded and so is the output waiting for one client
  * (no more of its requests are answered, nor read, while RPC_OUT_HIGH bytes
- * wait for it), and when every slot is taken the longest-idle connection
- * makes room, so one client cannot lock the others out.  Methods are listed
- * once in a table.
+ * wait for it), a request must arrive whole within RPC_REQUEST_MS of its
+ * first byte, and when every slot is taken the longest-idle connection
+ * makes room (bytes of a partial request are no activity), so clients
+ * trickling bytes cannot lock the others out.  Methods are listed once in a
+ * table.
  */
 #include "vnetd.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,12 +36,13 @@
 #include "../lib/log.h"
 #include "../lib/util.h"
 
-#define RPC_MAX_CONNS 64
-#define RPC_IDLE_MS   30000	  /* an idle connection is closed */
-#define RPC_STALL_MS  10000	  /* a client not reading replies is closed */
-#define RPC_OUT_HIGH  (4u << 20)  /* stop answering, reading above this */
-#define RPC_MAX_REPLY (16u << 20) /* longest reply sent */
-#define RPC_LINGER_MS 2000	  /* a refused client may finish sending */
+#define RPC_MAX_CONNS  64
+#define RPC_IDLE_MS    30000	   /* an idle connection is closed */
+#define RPC_STALL_MS   10000	   /* a client not reading replies is closed */
+#define RPC_OUT_HIGH   (4u << 20)  /* stop answering, reading above this */
+#define RPC_MAX_REPLY  (16u << 20) /* longest reply sent */
+#define RPC_LINGER_MS  2000	   /* a refused client may finish sending */
+#define RPC_REQUEST_MS 10000	   /* a request must arrive whole within this */
 
 struct rpc_buf {
 	char *data;
@@ -58,7 +62,10 @@ struct vnetd_rpc;
  * @closing: answered for good; what still comes is discarded
  * @eof: the client shut down its sending side: its complete requests are
  *       answered, then the connection is closed once the replies are sent
- * @last: last activity, monotonic ms (eviction picks the oldest)
+ * @last: when it connected or sent its last complete request, monotonic
+ *        ms: the idle deadline counts from it, eviction picks the oldest;
+ *        bytes of a request still incomplete do not count
+ * @req_start: when the first byte of the incomplete request in @in came
  * @in: bytes of an unfinished request
  * @out: reply bytes not yet sent
  */
@@ -72,6 +79,7 @@ struct rpc_conn {
 	bool closing;
 	bool eof;
 	uint64_t last;
+	uint64_t req_start;
 	struct rpc_buf in, out;
 };
 
@@ -79,7 +87,10 @@ struct rpc_conn {
 #define RPC_DROPS(X)                                                         \
 	X(REFUSED, "refused", "client not allowed by its credentials")       \
 	X(EVICTED, "evicted", "longest-idle client closed to admit another") \
+	X(FULL, "full", "every slot busy sending replies: client refused")   \
 	X(IDLE, "idle", "client idle for too long")                          \
+	X(SLOW_REQUEST, "slow_request",                                      \
+	  "a request not complete within its deadline")                      \
 	X(STALLED, "stalled", "client not reading its replies")              \
 	X(TOO_LONG, "too_long", "request line over the limit")               \
 	X(REPLY_TOO_LARGE, "reply_too_large",                                \
@@ -324,6 +335,52 @@ static int buf_append(struct rpc_buf *b, const char *data, size_t len)
 	return 0;
 }
 
+/* Tell a client why it is turned away, as a JSON-RPC error, before the
+ * caller closes: what it sent already is read and dropped, since closing a
+ * Unix socket with unread data would make the client's read fail before it
+ * sees the answer.  Nothing waits: a client not reading misses the word. */
+static void say_goodbye(int fd, int code, const char *msg)
+{
+	json_t *resp = jsonrpc_error(NULL, code, "%s", msg);
+	char *text = json_dumps(resp, JSON_COMPACT);
+
+	if (text) {
+		size_t n = strlen(text);
+
+		text[n] = '\n';
+		if (send(fd, text, n + 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+			/* it left already */
+		}
+		free(text);
+	}
+	json_decref(resp);
+	shutdown(fd, SHUT_WR);
+	for (int i = 0; i < 64; i++) {
+		char junk[4096];
+
+		if (recv(fd, junk, sizeof(junk), MSG_DONTWAIT) <= 0)
+			break;
+	}
+}
+
+static void conn_close(struct rpc_conn *c);
+
+/* Close a connection owed no reply, telling it why. */
+static void conn_goodbye(struct rpc_conn *c, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void conn_goodbye(struct rpc_conn *c, int code, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!c->out.len)
+		say_goodbye(c->fd, code, msg);
+	conn_close(c);
+}
+
 static void conn_close(struct rpc_conn *c)
 {
 	struct vnetd *d = c->rpc->d;
@@ -337,6 +394,7 @@ static void conn_close(struct rpc_conn *c)
 	c->fd = -1;
 	c->closing = false;
 	c->eof = false;
+	c->req_start = 0;
 }
 
 /* Activity: push the idle deadline back; watch for output when some is
@@ -354,24 +412,44 @@ static void conn_touch(struct rpc_conn *c)
 		ev |= EPOLLIN | EPOLLRDHUP;
 	if (c->out.len)
 		ev |= EPOLLOUT;
-	c->last = timer_now_ms();
 	vnetd_watch_mod(d, c->fd, ev, &c->h);
-	if (vtimer_arm(d->timers, &c->timer,
-		       c->out.len ? RPC_STALL_MS : RPC_IDLE_MS))
+	/* Trickled bytes push no deadline back: a partial request has
+	 * RPC_REQUEST_MS from its first byte, an idle client RPC_IDLE_MS from
+	 * its last request; only progress in sending replies re-arms. */
+	if (c->out.len ? vtimer_arm(d->timers, &c->timer, RPC_STALL_MS)
+	    : c->in.len
+		? vtimer_arm_at(d->timers, &c->timer,
+				c->req_start + RPC_REQUEST_MS)
+		: vtimer_arm_at(d->timers, &c->timer, c->last + RPC_IDLE_MS))
 		conn_close(c); /* no memory for a timer: do not keep it */
 }
 
 static void conn_deadline(struct vtimer *t, void *arg)
 {
 	struct rpc_conn *c = arg;
+	enum rpc_drop why = c->out.len	? RPC_DROP_STALLED
+			    : c->in.len ? RPC_DROP_SLOW_REQUEST
+					: RPC_DROP_IDLE;
 
 	if (c->closing) {
 		conn_close(c);
 		return;
 	}
-	c->rpc->drops[c->out.len ? RPC_DROP_STALLED : RPC_DROP_IDLE]++;
+	c->rpc->drops[why]++;
+	if (why == RPC_DROP_SLOW_REQUEST) {
+		vlog_rl(RPC, WARN,
+			"control client pid %d: request incomplete after %d "
+			"s (%zu bytes); closing",
+			(int)c->pid, RPC_REQUEST_MS / 1000, c->in.len);
+		conn_goodbye(c, JSONRPC_INVALID_REQUEST,
+			     "request incomplete after %d s: a request must "
+			     "arrive whole, ended by a newline, within %d s",
+			     RPC_REQUEST_MS / 1000, RPC_REQUEST_MS / 1000);
+		return;
+	}
 	vlog_rl(RPC, INFO, "control client pid %d: %s; closing", (int)c->pid,
-		c->out.len ? "not reading its replies" : "idle for too long");
+		why == RPC_DROP_STALLED ? "not reading its replies"
+					: "idle for too long");
 	conn_close(c);
 }
 
@@ -476,17 +554,24 @@ again:
 		held = conn_held(c);
 		if (held)
 			break;
-		if (i > start &&
-		    conn_reply(c,
-			       vnetd_rpc_dispatch(c->rpc->d, c->in.data + start,
-						  i - start))) {
-			conn_close(c);
-			return;
+		if (i > start) {
+			c->last = timer_now_ms();
+			if (conn_reply(c, vnetd_rpc_dispatch(c->rpc->d,
+							     c->in.data + start,
+							     i - start))) {
+				conn_close(c);
+				return;
+			}
 		}
 		start = i + 1;
 	}
 	memmove(c->in.data, c->in.data + start, c->in.len - start);
 	c->in.len -= start;
+	/* A partial request left after a line ended began in this read. */
+	if (start || !c->in.len)
+		c->req_start = 0;
+	if (c->in.len && !c->req_start)
+		c->req_start = timer_now_ms();
 	/* Held, @in is what one read brought; otherwise a partial line. */
 	if (!held && c->in.len > JSONRPC_MAX_MSG) {
 		c->rpc->drops[RPC_DROP_TOO_LONG]++;
@@ -611,8 +696,6 @@ static void refuse(struct vnetd_rpc *rpc, int fd, const struct ucred *cr)
 {
 	struct group *g = rpc->d->sock_gid ? getgrgid(rpc->d->sock_gid) : NULL;
 	char msg[256];
-	json_t *resp;
-	char *text;
 
 	if (g)
 		snprintf(msg, sizeof(msg),
@@ -624,34 +707,17 @@ static void refuse(struct vnetd_rpc *rpc, int fd, const struct ucred *cr)
 			 "not allowed: uid %u is not root or vnetd's user (uid "
 			 "%u); start vnetd with --group to admit a group",
 			 (unsigned)cr->uid, (unsigned)geteuid());
-	resp = jsonrpc_error(NULL, VNET_ERR_REFUSED, "%s", msg);
-	text = json_dumps(resp, JSON_COMPACT);
-	if (text) {
-		size_t n = strlen(text);
-
-		text[n] = '\n';
-		if (send(fd, text, n + 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
-			/* it left already */
-		}
-		free(text);
-	}
-	json_decref(resp);
-	/* Whatever it sent already is read and dropped: closing a Unix socket
-	 * with unread data would make the client's read fail before it sees
-	 * the answer. */
-	shutdown(fd, SHUT_WR);
-	for (int i = 0; i < 64; i++) {
-		char junk[4096];
-
-		if (recv(fd, junk, sizeof(junk), MSG_DONTWAIT) <= 0)
-			break;
-	}
+	say_goodbye(fd, VNET_ERR_REFUSED, msg);
 	rpc->drops[RPC_DROP_REFUSED]++;
 	vlog_rl(RPC, WARN, "refused control client pid %d uid %u: not allowed",
 		(int)cr->pid, (unsigned)cr->uid);
 }
 
-/* A free slot, or the longest-idle connection's, closed to make room. */
+/* A free slot, or one made by closing the connection idle the longest:
+ * one that has answered for good first, then the oldest by its last
+ * complete request (a partial request does not count as activity, so
+ * clients trickling bytes cannot hold every slot).  Connections owed a
+ * reply are not closed: NULL when they fill every slot. */
 static struct rpc_conn *conn_slot(struct vnetd_rpc *rpc, pid_t pid)
 {
 	struct rpc_conn *oldest = NULL;
@@ -661,19 +727,26 @@ static struct rpc_conn *conn_slot(struct vnetd_rpc *rpc, pid_t pid)
 
 		if (c->fd < 0)
 			return c;
-		if (!c->out.len && !c->in.len &&
-		    (!oldest || c->last < oldest->last))
+		if (c->closing) {
+			conn_close(c);
+			return c;
+		}
+		if (!c->out.len && (!oldest || c->last < oldest->last))
 			oldest = c;
 	}
 	if (!oldest)
 		return NULL;
 	vlog_rl(RPC, WARN,
 		"%d control connections open; closing the longest idle (pid "
-		"%d, idle %llu ms) for pid %d",
+		"%d, idle %llu ms%s) for pid %d",
 		RPC_MAX_CONNS, (int)oldest->pid,
-		(unsigned long long)(timer_now_ms() - oldest->last), (int)pid);
+		(unsigned long long)(timer_now_ms() - oldest->last),
+		oldest->in.len ? ", a request incomplete" : "", (int)pid);
 	rpc->drops[RPC_DROP_EVICTED]++;
-	conn_close(oldest);
+	conn_goodbye(oldest, VNET_ERR_BUSY,
+		     "closed to admit another client: all %d control "
+		     "connections were taken and this one was idle the longest",
+		     RPC_MAX_CONNS);
 	return oldest;
 }
 
@@ -686,6 +759,7 @@ static void rpc_accept(struct vnetd *d, struct vnetd_handler *h,
 	    accept4(rpc->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	struct ucred cr = {0};
 	struct rpc_conn *c;
+	char msg[128];
 
 	if (fd < 0)
 		return;
@@ -696,16 +770,23 @@ static void rpc_accept(struct vnetd *d, struct vnetd_handler *h,
 	}
 	c = conn_slot(rpc, cr.pid);
 	if (!c) {
+		rpc->drops[RPC_DROP_FULL]++;
 		vlog_rl(RPC, WARN,
-			"too many busy control clients; refusing "
-			"pid %d",
-			(int)cr.pid);
+			"too many control connections: all %d are sending "
+			"replies; refusing pid %d",
+			RPC_MAX_CONNS, (int)cr.pid);
+		snprintf(msg, sizeof(msg),
+			 "too many control connections: all %d are receiving "
+			 "replies; try again in a moment",
+			 RPC_MAX_CONNS);
+		say_goodbye(fd, VNET_ERR_BUSY, msg);
 		close(fd);
 		return;
 	}
 	c->fd = fd;
 	c->pid = cr.pid;
 	c->uid = cr.uid;
+	c->last = timer_now_ms();
 	if (vnetd_watch(d, fd, EPOLLIN | EPOLLRDHUP, &c->h)) {
 		close(fd);
 		c->fd = -1;

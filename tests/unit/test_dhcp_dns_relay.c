@@ -101,9 +101,9 @@ static void test_match(void **state)
 {
 	struct dns_relay *r = mk(256);
 	struct dns_relay_stats st;
-	uint8_t q[64], q2[64], a[600];
+	uint8_t q[64], q2[64], q3[64], a[600], e[12];
 	size_t ql = query(q, 0x1234, 0), out;
-	uint16_t id, id2;
+	uint16_t id, id2, id3;
 
 	/* the upstream ID is the random one, not the guest's */
 	id = relay(r, q, ql, 0xbeef, 3);
@@ -123,6 +123,18 @@ static void test_match(void **state)
 	answer(a, q, id, 100);
 	a[13] = 'x';
 	assert_int_equal(back(r, 0, a, 100, &out), DNS_RELAY_DROP_QUESTION);
+	/* an error without the question (FORMERR) but with records: not
+	 * taken; without them it is */
+	id3 = relay(r, q3, query(q3, 9, 0), 0x7777, 1);
+	memset(e, 0, sizeof(e));
+	pkt_put_be16(e, id3);
+	pkt_put_be16(e + 2, 0x8001);
+	pkt_put_be16(e + 6, 1);
+	assert_int_equal(back(r, 0, e, 12, &out), DNS_RELAY_DROP_QUESTION);
+	pkt_put_be16(e + 6, 0);
+	assert_int_equal(back(r, 0, e, 12, &out), DNS_RELAY_DROP_NONE);
+	assert_int_equal(out, 12);
+	assert_int_equal(pkt_get_be16(e), 9);
 	/* no QR bit; too short */
 	answer(a, q, id, 100);
 	a[2] &= 0x7f;
@@ -143,12 +155,12 @@ static void test_match(void **state)
 	answer(a, q2, id2, 100);
 	assert_int_equal(back(r, 0, a, 100, &out), DNS_RELAY_DROP_UNKNOWN_ID);
 	dns_relay_stats_get(r, &st);
-	assert_int_equal(st.queries, 2);
-	assert_int_equal(st.answers, 1);
+	assert_int_equal(st.queries, 3);
+	assert_int_equal(st.answers, 2);
 	assert_int_equal(st.drops[DNS_RELAY_DROP_UNKNOWN_ID], 3);
 	assert_int_equal(st.drops[DNS_RELAY_DROP_WRONG_SERVER], 1);
 	assert_int_equal(st.drops[DNS_RELAY_DROP_NOT_UPSTREAM], 1);
-	assert_int_equal(st.drops[DNS_RELAY_DROP_QUESTION], 1);
+	assert_int_equal(st.drops[DNS_RELAY_DROP_QUESTION], 2);
 	assert_int_equal(st.drops[DNS_RELAY_DROP_TIMEOUT], 1);
 	assert_string_equal(dns_relay_drop_name(DNS_RELAY_DROP_QUESTION),
 			    "question");
