@@ -52,8 +52,9 @@
  *        queue while resolving), source MAC the external one.  If the packet
  *        is larger than the external MTU and has DF set, the caller answers
  *        with ICMP frag-needed instead (nat_icmp_error() on the packet as
- *        the VM sent it: keep a copy of its first bytes, or check the size
- *        before nat_out()).
+ *        the VM sent it: keep a copy of its first 548 bytes before
+ *        nat_out()); only then, so that a packet the engine drops costs
+ *        no ICMP.
  *      - NAT_FORWARD from nat_in(): deliver it into the private network to
  *        its (now inside) destination, source MAC the gateway's.
  *      - NAT_HAIRPIN (nat_out() only): a VM reached another VM through an

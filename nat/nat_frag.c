@@ -9,6 +9,14 @@
  * seconds; later fragments only need that address.  A fragment that comes
  * before its first, or whose slot was taken by another datagram, is
  * dropped.
+ *
+ * Going out, the datagram also gets an identification of the NAT's own:
+ * two VMs' datagrams to one remote may carry the same id, and once both
+ * come from the external address the remote would put their fragments
+ * together.  Coming in, two first fragments with one key (a remote that
+ * repeats an id) but different destinations make the slot ambiguous: the
+ * later fragments are dropped rather than risk handing one VM's data to
+ * another.
  */
 #include "nat_priv.h"
 
@@ -31,20 +39,34 @@ static unsigned frag_slot(const struct nat_table *t, unsigned dir, uint32_t src,
  * @now: caller's seconds
  *
  * The slot is taken over whatever it held: memory stays bounded, and the
- * datagram whose slot was taken loses its later fragments.
+ * datagram whose slot was taken loses its later fragments.  A first
+ * fragment seen again (duplicated on the way) keeps its slot and id.
+ *
+ * Return: the identification to write into the datagram's fragments: a new
+ * one going out, @id coming in
  */
-void nat_frag_put(struct nat_table *t, unsigned dir, uint32_t src, uint32_t dst,
-		  uint16_t id, uint8_t proto, uint32_t addr, int64_t now)
+uint16_t nat_frag_put(struct nat_table *t, unsigned dir, uint32_t src,
+		      uint32_t dst, uint16_t id, uint8_t proto, uint32_t addr,
+		      int64_t now)
 {
 	struct nat_frag *f = &t->frag[frag_slot(t, dir, src, dst, id, proto)];
+	bool same = f->expires > now && f->src == src && f->dst == dst &&
+		    f->id == id && f->proto == proto && f->dir == dir;
 
+	if (same) {
+		if (f->addr != addr)
+			f->addr = 0; /* ambiguous: drop what follows */
+		return f->new_id;
+	}
 	f->src = src;
 	f->dst = dst;
 	f->id = id;
 	f->proto = proto;
 	f->dir = (uint8_t)dir;
 	f->addr = addr;
+	f->new_id = dir == NAT_DIR_OUT ? t->frag_id++ : id;
 	f->expires = now + NAT_FRAG_TIMEOUT;
+	return f->new_id;
 }
 
 /**
@@ -57,19 +79,21 @@ void nat_frag_put(struct nat_table *t, unsigned dir, uint32_t src, uint32_t dst,
  * @proto: protocol
  * @now: caller's seconds
  * @addr: the address to write
+ * @new_id: the identification to write
  *
- * Return: true when the first fragment was seen
+ * Return: true when the first fragment was seen (and was not ambiguous)
  */
 bool nat_frag_get(const struct nat_table *t, unsigned dir, uint32_t src,
 		  uint32_t dst, uint16_t id, uint8_t proto, int64_t now,
-		  uint32_t *addr)
+		  uint32_t *addr, uint16_t *new_id)
 {
 	const struct nat_frag *f =
 	    &t->frag[frag_slot(t, dir, src, dst, id, proto)];
 
 	if (f->expires <= now || f->src != src || f->dst != dst ||
-	    f->id != id || f->proto != proto || f->dir != dir)
+	    f->id != id || f->proto != proto || f->dir != dir || !f->addr)
 		return false;
 	*addr = f->addr;
+	*new_id = f->new_id;
 	return true;
 }

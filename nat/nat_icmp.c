@@ -12,7 +12,8 @@
 /**
  * nat_icmp_error() - build the ICMP error a router sends about a packet
  * @pkt: the offending IPv4 packet as it arrived (untrusted)
- * @len: bytes at @pkt
+ * @len: bytes at @pkt: the whole packet, or a copy of at least its first
+ *       548 bytes (what the error quotes at most)
  * @type: ICMP type: 3 (destination unreachable) or 11 (time exceeded)
  * @code: its code (3/4: fragmentation needed; 11/0: TTL exceeded)
  * @mtu: next-hop MTU for fragmentation needed, else 0
@@ -43,7 +44,8 @@ size_t nat_icmp_error(const uint8_t *pkt, size_t len, uint8_t type,
 		return 0;
 	hl = (size_t)(h[0] & 15) * 4;
 	tot = pkt_get_be16(h + 2);
-	if (!pkt_pull(&c, hl - 20) || tot < hl || tot > len ||
+	if (!pkt_pull(&c, hl - 20) || tot < hl ||
+	    (tot > len && len < ICMP_ERR_MAX - 28) ||
 	    csum_fold(csum_partial(pkt, hl, 0)))
 		return 0;
 	dst = nat_get_be32(h + 12);

@@ -118,12 +118,13 @@ struct nat_hdr {
  * follow it (process memory; fragments in flight at a restart are lost)
  * @src, @dst, @id, @proto, @dir: the datagram as it arrived (key)
  * @addr: the address written into each fragment (source going out,
- *        destination coming in)
+ *        destination coming in); 0: ambiguous, later fragments dropped
+ * @new_id: the identification written into each fragment
  * @expires: when the slot may be reused
  */
 struct nat_frag {
 	uint32_t src, dst;
-	uint16_t id;
+	uint16_t id, new_id;
 	uint8_t proto, dir;
 	uint32_t addr;
 	int64_t expires;
@@ -150,6 +151,7 @@ struct nat_ports {
  * @cfg: settings (defaults filled in)
  * @ports: ports in use, by protocol index and external address index
  * @frag: first fragments
+ * @frag_id: the next identification for a datagram fragmented going out
  * @st: counters
  */
 struct nat_table {
@@ -166,6 +168,7 @@ struct nat_table {
 	struct nat_config cfg;
 	struct nat_ports ports[NAT_NPROTO][NAT_MAX_EXT];
 	struct nat_frag frag[NAT_FRAG_SLOTS];
+	uint16_t frag_id;
 	struct nat_stats st;
 };
 
@@ -301,11 +304,12 @@ uint32_t nat_lookup_map_out(const struct nat_table *t, uint8_t proto,
 			    uint32_t ext_ip, uint16_t ext_port);
 int nat_port_alloc(struct nat_table *t, uint8_t proto, unsigned ext,
 		   uint16_t want);
-void nat_frag_put(struct nat_table *t, unsigned dir, uint32_t src, uint32_t dst,
-		  uint16_t id, uint8_t proto, uint32_t addr, int64_t now);
+uint16_t nat_frag_put(struct nat_table *t, unsigned dir, uint32_t src,
+		      uint32_t dst, uint16_t id, uint8_t proto, uint32_t addr,
+		      int64_t now);
 bool nat_frag_get(const struct nat_table *t, unsigned dir, uint32_t src,
 		  uint32_t dst, uint16_t id, uint8_t proto, int64_t now,
-		  uint32_t *addr);
+		  uint32_t *addr, uint16_t *new_id);
 uint64_t nat_hdr_csum(const struct nat_hdr *h);
 void nat_wheel_resched(struct nat_table *t, uint32_t i);
 

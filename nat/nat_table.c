@@ -736,6 +736,7 @@ static int table_new(void *mem, size_t size, const struct nat_config *cfg,
 	cfg_defaults(&t->cfg);
 	siphash_key_init(&t->key, cfg->hash_key[0], cfg->hash_key[1]);
 	t->rng = (cfg->hash_key[0] ^ (cfg->hash_key[1] << 1)) | 1;
+	t->frag_id = (uint16_t)rng_next(t);
 	t->st.capacity = cfg->capacity;
 	(void)size;
 	*out = t;

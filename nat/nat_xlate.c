@@ -232,6 +232,13 @@ static void set_dport(struct ip4 *p, uint16_t port, unsigned flags)
 	p->dport = port;
 }
 
+static void set_id(struct ip4 *p, uint16_t id)
+{
+	nat_csum_update16(p->ip + 10, p->id, id);
+	pkt_put_be16(p->ip + 4, id);
+	p->id = id;
+}
+
 static void ttl_dec(struct ip4 *p)
 {
 	uint16_t old = (uint16_t)(p->ip[8] << 8 | p->ip[9]);
@@ -494,15 +501,17 @@ static enum nat_action out_core(struct nat_table *t, uint8_t *ip, size_t len,
 	orig_src = p.src;
 	if (p.later) {
 		uint32_t addr;
+		uint16_t id;
 
 		if (!nat_frag_get(t, NAT_DIR_OUT, p.src, p.dst, p.id, p.proto,
-				  now, &addr))
+				  now, &addr, &id))
 			*d = NAT_DROP_FRAG_NO_FIRST;
 		else if (ip[8] <= 1)
 			*d = NAT_DROP_TTL;
 		if (*d != NAT_DROP_NONE)
 			return NAT_DROP;
 		set_src(&p, addr, flags);
+		set_id(&p, id);
 		ttl_dec(&p);
 	} else if (p.proto == NAT_PROTO_ICMP && p.icmp_type != ICMP_ECHO &&
 		   p.icmp_type != ICMP_ECHOREPLY) {
@@ -531,8 +540,8 @@ static enum nat_action out_core(struct nat_table *t, uint8_t *ip, size_t len,
 		    t->cfg.ext_mtu)
 			mss_clamp(t, &p, flags);
 		if (p.frag)
-			nat_frag_put(t, NAT_DIR_OUT, orig_src, p.dst, p.id,
-				     p.proto, p.src, now);
+			set_id(&p, nat_frag_put(t, NAT_DIR_OUT, orig_src, p.dst,
+						p.id, p.proto, p.src, now));
 	}
 	t->st.out++;
 	t->st.bytes_out += len;
@@ -650,9 +659,10 @@ static enum nat_action in_core(struct nat_table *t, uint8_t *ip, size_t len,
 	orig_dst = p.dst;
 	if (p.later) {
 		uint32_t addr;
+		uint16_t id;
 
 		if (!nat_frag_get(t, NAT_DIR_IN, p.src, p.dst, p.id, p.proto,
-				  now, &addr))
+				  now, &addr, &id))
 			*d = NAT_DROP_FRAG_NO_FIRST;
 		else if (!hairpin && ip[8] <= 1)
 			*d = NAT_DROP_TTL;
@@ -676,8 +686,8 @@ static enum nat_action in_core(struct nat_table *t, uint8_t *ip, size_t len,
 		if (*d == NAT_DROP_NONE && a == NAT_HOST)
 			return NAT_HOST;
 		if (*d == NAT_DROP_NONE && p.frag)
-			nat_frag_put(t, NAT_DIR_IN, p.src, orig_dst, p.id,
-				     p.proto, p.dst, now);
+			(void)nat_frag_put(t, NAT_DIR_IN, p.src, orig_dst, p.id,
+					   p.proto, p.dst, now);
 	}
 	if (*d != NAT_DROP_NONE)
 		return NAT_DROP;

@@ -339,6 +339,7 @@ void vnetd_nat_stop(struct vnetd *d, struct vnetd_nat *n);
 void vnetd_nat_free(struct vnetd *d, struct vnetd_nat *n);
 void vnetd_nat_ext_gone(struct vnetd *d, const char *ext);
 void vnetd_nat_ext_back(struct vnetd *d, const char *ext);
+void vnetd_nat_ext_mtu(struct vnetd *d, const char *ext);
 struct vnetd_nat *vnetd_gw_nat(struct vnetd_gw *g);
 json_t *vnetd_nat_status(struct vnetd *d, struct vnetd_net *net);
 json_t *vnetd_nat_sessions(struct vnetd *d, json_t *params,

@@ -945,6 +945,26 @@ void vnetd_nat_ext_gone(struct vnetd *d, const char *ext)
 	}
 }
 
+/* Rebuild the gateways of the networks translating through @ext whose NAT
+ * runs (@running) or does not. */
+static void rebuild_via(struct vnetd *d, const char *ext, bool running,
+			const char *why)
+{
+	const struct vnetd_objset *nets = vnetd_objs(d, &vnetd_kind_network);
+
+	for (size_t i = 0; i < nets->n; i++) {
+		struct vnetd_net *net = vnetd_net_of(nets->v[i]);
+		const char *via = jstr(net->obj.conf, "nat_via");
+
+		if (!via || strcmp(via, ext) ||
+		    (net->gw && vnetd_gw_nat(net->gw)) != running)
+			continue;
+		vlog(MAIN, INFO, "network %s: external network %s %s",
+		     net->obj.name, ext, why);
+		vnetd_gw_changed(d, net->obj.name);
+	}
+}
+
 /**
  * vnetd_nat_ext_back() - an external network came up (created, or restored
  * after the networks that translate through it): rebuild the gateways of
@@ -954,21 +974,20 @@ void vnetd_nat_ext_gone(struct vnetd *d, const char *ext)
  */
 void vnetd_nat_ext_back(struct vnetd *d, const char *ext)
 {
-	const struct vnetd_objset *nets = vnetd_objs(d, &vnetd_kind_network);
+	rebuild_via(d, ext, false, "is back: NAT starts");
+}
 
-	for (size_t i = 0; i < nets->n; i++) {
-		struct vnetd_net *net = vnetd_net_of(nets->v[i]);
-		const char *via = jstr(net->obj.conf, "nat_via");
-
-		if (via && !strcmp(via, ext) &&
-		    (!net->gw || !vnetd_gw_nat(net->gw))) {
-			vlog(MAIN, INFO,
-			     "network %s: external network %s is back: NAT "
-			     "starts",
-			     net->obj.name, ext);
-			vnetd_gw_changed(d, net->obj.name);
-		}
-	}
+/**
+ * vnetd_nat_ext_mtu() - an external network's MTU changes: rebuild the
+ * gateways of the networks translating through it once the change is
+ * stored, so their MSS clamping and fragmentation-needed use the new MTU
+ * (the table is detached and attached again: connections go on)
+ * @d: daemon
+ * @ext: the external network's name
+ */
+void vnetd_nat_ext_mtu(struct vnetd *d, const char *ext)
+{
+	rebuild_via(d, ext, true, "has a new MTU: NAT restarts with it");
 }
 
 /* ---- status and control methods ---- */

@@ -319,6 +319,7 @@ static int net_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 			    !strcmp(jstr(p->obj.conf, "network"), o->name))
 				vnetd_port_mtu_changed(d, p, mtu);
 		}
+		vnetd_nat_ext_mtu(d, o->name);
 	}
 	return 0;
 }

@@ -35,8 +35,9 @@
 #include "../nat/nat.h"
 #include "vnic_gateway_priv.h"
 
-#define ARP_SLOTS      512 /* cached next hops per leg (a power of 2) */
-#define ARP_PROBE      8   /* slots tried from an address's hash */
+#define VGW_QUOTE_MAX  (14 + 576) /* frame bytes an ICMP error may quote */
+#define ARP_SLOTS      512	  /* cached next hops per leg (a power of 2) */
+#define ARP_PROBE      8	  /* slots tried from an address's hash */
 #define ARP_VALID_NS   60000000000ull /* an answer is trusted this long */
 #define ARP_REFRESH_NS 15000000000ull /* ask again this long before */
 #define ARP_RETRY_NS   1000000000ull
@@ -960,21 +961,37 @@ uint8_t *vgw_nat_landing(struct vnic_gateway *g, const struct pkt_out *o)
 	return g->nat->leg ? vgw_queue_landing(&g->nat->leg->out[2], o) : NULL;
 }
 
-/* Whether a packet of @tot IPv4 bytes that arrived on @side may go on at
- * @mtu: *frag says whether it goes in fragments.  False when it may not
- * (DF set): "fragmentation needed" went back on @side from @me. */
-static bool nat_may_go(struct vnic_gateway *g, int side, uint8_t *f, size_t len,
-		       struct pkt_offload *ol, size_t tot, size_t mtu,
-		       uint32_t me, bool *frag)
+/* Will frame @f, of @tot IPv4 bytes, need fragments at @mtu (*@frag)? A
+ * super-frame does only if its segments do.  True when it does and DF
+ * forbids them: if the engine forwards it, "fragmentation needed" answers
+ * instead (decided after the engine, so a packet it drops - spoofed, for
+ * no mapping - costs no ICMP and none of the shared budget). */
+static bool nat_too_big(const uint8_t *f, const struct pkt_offload *ol,
+			size_t tot, size_t mtu, bool *frag)
 {
-	/* A super-frame is too big only if its segments are; without DF
-	 * the packet goes on in fragments once translated. */
 	*frag = wire_size(ol, tot) > mtu;
-	if (*frag && (pkt_get_be16(f + 14 + 6) & 0x4000)) {
-		icmp_error_ol(g, side, f, len, ol, 3, 4, (uint16_t)mtu, me);
-		return false;
-	}
-	return true;
+	return *frag && (pkt_get_be16(f + 14 + 6) & 0x4000);
+}
+
+/* Copy the first bytes of frame @f (@len) into @q (@size): what
+ * "fragmentation needed" quotes, as the frame arrived, before the engine
+ * rewrites it, with a partial checksum finished in the copy.
+ * Return: bytes copied, 0 for a checksum offset outside the frame. */
+static size_t quote_copy(uint8_t *q, size_t size, const uint8_t *f, size_t len,
+			 const struct pkt_offload *ol)
+{
+	size_t n = len < size ? len : size;
+	size_t start = ol->csum_start, at = start + ol->csum_offset;
+
+	memcpy(q, f, n);
+	if (!(ol->flags & PKT_OL_NEEDS_CSUM))
+		return n;
+	if (start >= len || at + 2 > len)
+		return 0;
+	if (at + 2 <= n)
+		pkt_put_be16(
+		    q + at, csum_fold(csum_partial(f + start, len - start, 0)));
+	return n;
 }
 
 /* Send the translated packet in @f to @hop on @side, in fragments of @mtu
@@ -1022,8 +1039,9 @@ bool vgw_nat_ip(struct vnic_gateway *g, uint8_t *f, size_t len)
 	struct nat_verdict v;
 	unsigned flags;
 	uint32_t src;
-	uint8_t smac[6];
-	bool frag;
+	uint8_t smac[6], quote[VGW_QUOTE_MAX];
+	size_t qlen = 0;
+	bool frag, big;
 
 	if (len < 34 || vgw_get_be32(ip + 16) == g->cfg.ip ||
 	    vgw_get_be32(ip + 16) == 0xffffffffu)
@@ -1035,17 +1053,23 @@ bool vgw_nat_ip(struct vnic_gateway *g, uint8_t *f, size_t len)
 		ndrop(n, VGW_NAT_DROP_NO_ADDRESS);
 		return true;
 	}
-	if (!ol_prep(n, f, len, ol, &flags) ||
-	    !nat_may_go(g, INSIDE, f, len, ol, ip_total(ip, iplen), n->ext_mtu,
-			g->cfg.ip, &frag))
+	if (!ol_prep(n, f, len, ol, &flags))
 		return true;
+	big = nat_too_big(f, ol, ip_total(ip, iplen), n->ext_mtu, &frag);
+	if (big && !(qlen = quote_copy(quote, sizeof(quote), f, len, ol))) {
+		ndrop(n, VGW_NAT_DROP_BAD_OFFLOAD);
+		return true;
+	}
 	nat_out(n->t, ip, iplen, flags, now_sec(), &v);
 	n->st.superframes += v.action != NAT_DROP && ol->gso_type;
 	/* Only a packet the engine took (header, checksum and source
 	 * checked) teaches the VM's MAC. */
 	if (v.action != NAT_DROP)
 		learn_vm(g, src, smac);
-	if (v.action == NAT_FORWARD)
+	if (v.action == NAT_FORWARD && big)
+		icmp_error(g, INSIDE, quote, quote + 14, qlen - 14, 3, 4,
+			   (uint16_t)n->ext_mtu, g->cfg.ip);
+	else if (v.action == NAT_FORWARD)
 		nat_send(g, OUTSIDE, next_hop(n, vgw_get_be32(ip + 16)), f,
 			 14 + ip_total(ip, iplen), ol, frag, n->ext_mtu);
 	else if (v.action == NAT_HAIRPIN)
@@ -1072,7 +1096,9 @@ static void leg_frame(struct vnic_gateway *g, uint8_t *f, size_t len)
 	struct nat_verdict v;
 	unsigned flags;
 	uint16_t type;
-	bool frag;
+	uint8_t quote[VGW_QUOTE_MAX];
+	size_t qlen = 0;
+	bool frag, big;
 
 	pkt_cursor_init(&c, f, len);
 	if (!pkt_pull(&c, 12) || !pkt_pull_be16(&c, &type))
@@ -1119,13 +1145,17 @@ static void leg_frame(struct vnic_gateway *g, uint8_t *f, size_t len)
 		return; /* broadcast IPv4 other than the DHCP client's */
 	if (!n->addr.ip)
 		return ndrop(n, VGW_NAT_DROP_NO_ADDRESS);
-	if (!ol_prep(n, f, len, ol, &flags) ||
-	    !nat_may_go(g, OUTSIDE, f, len, ol, tot, g->base.mtu, n->addr.ip,
-			&frag))
+	if (!ol_prep(n, f, len, ol, &flags))
 		return;
+	big = nat_too_big(f, ol, tot, g->base.mtu, &frag);
+	if (big && !(qlen = quote_copy(quote, sizeof(quote), f, len, ol)))
+		return ndrop(n, VGW_NAT_DROP_BAD_OFFLOAD);
 	nat_in(n->t, ip, iplen, flags, now_sec(), &v);
 	n->st.superframes += v.action != NAT_DROP && ol->gso_type;
-	if (v.action == NAT_FORWARD || v.action == NAT_HAIRPIN)
+	if ((v.action == NAT_FORWARD || v.action == NAT_HAIRPIN) && big)
+		icmp_error(g, OUTSIDE, quote, quote + 14, qlen - 14, 3, 4,
+			   (uint16_t)g->base.mtu, n->addr.ip);
+	else if (v.action == NAT_FORWARD || v.action == NAT_HAIRPIN)
 		nat_send(g, INSIDE, vgw_get_be32(ip + 16), f,
 			 14 + ip_total(ip, iplen), ol, frag, g->base.mtu);
 	else

@@ -253,6 +253,69 @@ static void test_frag_needed(void **state)
 	assert_int_equal(st.icmp_errors, 1);
 }
 
+/* Fragmentation needed only for what the engine would forward: an
+ * oversized DF packet it drops (a spoofed source, an inside destination,
+ * a port with no mapping) gets no ICMP and spends none of the budget;
+ * the answer quotes the packet as it arrived. */
+static void test_frag_needed_checked(void **state)
+{
+	struct env *e = *state;
+	const uint32_t bad_src[] = {IP4(10, 99, 0, 5), VM1};
+	const uint32_t bad_dst[] = {REM, VM2};
+	struct vgw_nat_stats st;
+	struct nat_stats ns;
+	struct tpkt p;
+	uint8_t *f;
+
+	for (int i = 0; i < 2; i++) {
+		tp_udp(&p, bad_src[i], 5000, bad_dst[i], 9, 1400, false);
+		pkt_put_be16(p.b + 6, 0x4000);
+		tp_fix(p.b, false);
+		send_ip(e->gw, gw_mac, vm_mac, &p);
+		assert_int_equal(drain(e, e->gw), 0);
+		assert_int_equal(drain(e, e->leg), 0);
+	}
+	/* From the outside, larger than the inside MTU, to no mapping. */
+	tp_udp(&p, REM, 9, EXT, 5000, 1500, false);
+	pkt_put_be16(p.b + 6, 0x4000);
+	tp_fix(p.b, false);
+	send_ip(e->leg, leg_mac, rtr_mac, &p);
+	assert_int_equal(drain(e, e->leg), 0);
+	assert_int_equal(drain(e, e->gw), 0);
+	vnic_gateway_nat_stats(e->gw, &st, &ns);
+	assert_int_equal(st.icmp_errors, 0);
+	assert_int_equal(ns.drops[NAT_DROP_SRC_NOT_INSIDE], 1);
+	assert_int_equal(ns.drops[NAT_DROP_DST_INSIDE], 1);
+	assert_int_equal(ns.drops[NAT_DROP_NO_MAPPING], 1);
+
+	/* Now mapped: the same packet gets fragmentation needed (the inside
+	 * MTU), quoting it as it came, addressed to the external address. */
+	tp_udp(&p, VM1, 5000, REM, 9, 10, false);
+	send_ip(e->gw, gw_mac, vm_mac, &p);
+	assert_int_equal(drain(e, e->leg), 1); /* ARP for the router */
+	send_arp(e->leg, 2, rtr_mac, RTR, leg_mac, EXT);
+	assert_int_equal(drain(e, e->leg), 1);
+	tp_udp(&p, REM, 9, EXT, 5000, 1500, false);
+	pkt_put_be16(p.b + 6, 0x4000);
+	tp_fix(p.b, false);
+	send_ip(e->leg, leg_mac, rtr_mac, &p);
+	assert_int_equal(drain(e, e->gw), 0);
+	assert_int_equal(drain(e, e->leg), 1);
+	f = e->out[0];
+	assert_memory_equal(f, rtr_mac, 6);
+	assert_int_equal(tp_get32(f + 14 + 12), EXT);
+	assert_int_equal(tp_get32(f + 14 + 16), REM);
+	assert_int_equal(f[14 + 20], 3);
+	assert_int_equal(f[14 + 21], 4);
+	assert_int_equal(tp_get16(f + 14 + 26), 1500);
+	assert_int_equal(tp_get32(f + 14 + 28 + 16), EXT);
+	assert_int_equal(tp_get16(f + 14 + 28 + 22), 5000);
+	assert_memory_equal(f + 14 + 28, p.b, 548);
+	assert_true(tp_csum_ok(f + 14, false));
+	vnic_gateway_nat_stats(e->gw, &st, &ns);
+	assert_int_equal(st.icmp_errors, 1);
+}
+
 /* Build a DHCP reply of @type to the leg, from the router. */
 /* A VM's SYN out through the router (resolved), and the SYN-ACK's port. */
 static uint16_t syn_out(struct env *e)
@@ -519,6 +582,8 @@ int main(void)
 					    setup_static, teardown),
 	    cmocka_unit_test_setup_teardown(test_ttl_exceeded, setup_static,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_frag_needed_checked,
+					    setup_small_mtu, teardown),
 	    cmocka_unit_test_setup_teardown(test_frag_needed, setup_small_mtu,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_dhcp_client, setup_dhcp,

@@ -440,6 +440,74 @@ static void test_forward(void **state)
 	assert_int_equal(n->v.drop, NAT_DROP_NO_MAPPING);
 }
 
+/* Cut a UDP datagram of 1000 bytes from @src:@sport to @dst:@dport with
+ * IP id @id into a first fragment (@first, 400 bytes of IP payload) and
+ * the rest (@rest). */
+static void frag_pair(struct tpkt *first, struct tpkt *rest, uint32_t src,
+		      uint16_t sport, uint32_t dst, uint16_t dport, uint16_t id)
+{
+	tp_udp(first, src, sport, dst, dport, 1000, false);
+	pkt_put_be16(first->b + 4, id);
+	tp_fix(first->b, false);
+	*rest = *first;
+	pkt_put_be16(first->b + 2, 20 + 400);
+	pkt_put_be16(first->b + 6, 0x2000);
+	first->len = 420;
+	tp_fix(first->b, false);
+	memmove(rest->b + 20, rest->b + 20 + 400, 608);
+	pkt_put_be16(rest->b + 2, 20 + 608);
+	pkt_put_be16(rest->b + 6, 400 / 8);
+	rest->len = 628;
+	tp_fix(rest->b, false);
+}
+
+/* Two VMs' datagrams to one remote with the same IP id leave with ids of
+ * the NAT's own, each datagram's fragments with its own; two inbound
+ * first fragments with one key to different VMs leave the rest dropped,
+ * not handed to the wrong VM. */
+static void test_fragment_ids(void **state)
+{
+	struct tnat *n = *state;
+	struct tpkt a1, a2, b1, b2;
+	uint16_t ida, idb, pa, pb;
+
+	frag_pair(&a1, &a2, VM1, 8000, REM, 9000, 0x4242);
+	frag_pair(&b1, &b2, VM2, 8000, REM, 9000, 0x4242);
+	assert_fwd(n, tnat_out(n, &a1, T0));
+	assert_fwd(n, tnat_out(n, &b1, T0));
+	ida = tp_get16(a1.b + 4);
+	idb = tp_get16(b1.b + 4);
+	assert_int_not_equal(ida, idb);
+	pa = tp_sport(&a1);
+	pb = tp_sport(&b1);
+	assert_fwd(n, tnat_out(n, &b2, T0));
+	assert_fwd(n, tnat_out(n, &a2, T0));
+	assert_int_equal(tp_get16(a2.b + 4), ida);
+	assert_int_equal(tp_get16(b2.b + 4), idb);
+	assert_int_equal(tp_src(&a2), EXT);
+	assert_int_equal(csum_fold(csum_partial(a1.b, 20, 0)), 0);
+	assert_int_equal(csum_fold(csum_partial(b2.b, 20, 0)), 0);
+
+	/* In: the remote repeats an id towards both mappings. */
+	frag_pair(&a1, &a2, REM, 9000, EXT, pa, 0x777);
+	frag_pair(&b1, &b2, REM, 9000, EXT, pb, 0x777);
+	assert_fwd(n, tnat_in(n, &a1, T0));
+	assert_int_equal(tp_dst(&a1), VM1);
+	assert_fwd(n, tnat_in(n, &b1, T0));
+	assert_int_equal(tp_dst(&b1), VM2);
+	assert_int_equal(tnat_in(n, &a2, T0), NAT_DROP);
+	assert_int_equal(n->v.drop, NAT_DROP_FRAG_NO_FIRST);
+	assert_int_equal(tnat_in(n, &b2, T0), NAT_DROP);
+	/* A first fragment seen twice is no conflict. */
+	frag_pair(&a1, &a2, REM, 9000, EXT, pa, 0x778);
+	b1 = a1;
+	assert_fwd(n, tnat_in(n, &a1, T0));
+	assert_fwd(n, tnat_in(n, &b1, T0));
+	assert_fwd(n, tnat_in(n, &a2, T0));
+	assert_int_equal(tp_dst(&a2), VM1);
+	assert_int_equal(tp_get16(a2.b + 4), 0x778);
+}
+
 /* A VM reaches another through the external address and back. */
 static void test_hairpin(void **state)
 {
@@ -930,6 +998,8 @@ int main(void)
 					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_forward_own_traffic,
 					    tnat_setup, tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_fragment_ids, tnat_setup,
+					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_tcp_both_ways, tnat_setup,
 					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_port_collision, tnat_setup,
