@@ -156,14 +156,16 @@ for i in range(64):
     s.connect(sys.argv[1])
     s.sendall(b'{"jsonrpc":"2.0","id":1,"method":"config.export"}\n')
     conns.append(s)
+for s in conns:  # each is owed the rest of a reply once its first bytes come
+    s.settimeout(10)
+    s.recv(1, socket.MSG_PEEK)
 print("busy", len(conns), flush=True)
 while not os.path.exists(sys.argv[2]):
     time.sleep(0.05)
 PY
 BUSY=$!
 PIDS="$PIDS $BUSY"
-wait_for 5 grep -q "busy 64" "$T/busy.out" || fail "busy clients: $(cat "$T/busy.out")"
-sleep 1
+wait_for 10 grep -q "busy 64" "$T/busy.out" || fail "busy clients: $(cat "$T/busy.out")"
 vnetctl status >"$T/out" 2>&1 && fail "a 65th client was let in past 64 busy ones"
 touch "$T/busy.go"
 wait $BUSY
