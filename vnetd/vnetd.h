@@ -394,6 +394,7 @@ int vnetd_store_lease_release(struct vnetd_store *st, const char *net,
 
 /* ---- the control socket (vnetd_rpc.c) ---- */
 
+int vnetd_rpc_check_socket(const char *path);
 int vnetd_rpc_open(struct vnetd *d, struct vnetd_rpc **out);
 void vnetd_rpc_close(struct vnetd_rpc *rpc);
 json_t *vnetd_rpc_dispatch(struct vnetd *d, const char *buf, size_t len);

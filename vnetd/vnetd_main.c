@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* vnetd_main.c - vnetd: start-up, the control thread's event loop, shutdown
  *
- * Start-up order: options, log, pid file (one vnetd per state), state file,
- * switch and its datapath threads, event loop and timer service, restored
+ * Start-up order: options, log, pid file (one vnetd per state), state file
+ * lock, a check that no other vnetd answers on the control socket, state
+ * file, switch and its datapath threads, event loop and timer service, restored
  * objects, link monitor, control socket.  Tear-down runs in reverse.  The
  * control thread sleeps in one epoll set whose entries point at handler
  * objects; its timers come from one timer service behind a timerfd.
@@ -275,13 +276,19 @@ static int statefile_lock(const char *state, int *fd_out)
 	return file_lock(path, "the state file", 0750, fd_out);
 }
 
-static int pidfile_write(int fd)
+/* Write our pid into a locked file, and say why when it fails (a full
+ * disk: a short write is ENOSPC). */
+static int pidfile_write(int fd, const char *what, const char *path)
 {
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
 
-	if (ftruncate(fd, 0) || pwrite(fd, buf, (size_t)n, 0) != n)
+	errno = ENOSPC;
+	if (ftruncate(fd, 0) || pwrite(fd, buf, (size_t)n, 0) != n) {
+		vlog(MAIN, ERR, "%s %s: cannot write vnetd's pid: %s", what,
+		     path, strerror(errno));
 		return -errno;
+	}
 	return 0;
 }
 
@@ -517,7 +524,7 @@ int main(int argc, char **argv)
 			     strerror(-ret));
 		return 1;
 	}
-	if (pidfile_write(pid_fd))
+	if (pidfile_write(pid_fd, "pid file", d.opts.pid_path))
 		goto err_pid;
 	ret = statefile_lock(d.opts.state_path, &state_fd);
 	if (ret) {
@@ -526,7 +533,10 @@ int main(int argc, char **argv)
 			     d.opts.state_path, strerror(-ret));
 		goto err_pid;
 	}
-	if (pidfile_write(state_fd))
+	if (pidfile_write(state_fd, "lock of state file", d.opts.state_path))
+		goto err_pid;
+	/* Before anything is restored: another vnetd's socket stays its. */
+	if (vnetd_rpc_check_socket(d.opts.socket_path))
 		goto err_pid;
 	if (vnetd_store_open(d.opts.state_path, &d.store))
 		goto err_pid;

@@ -799,6 +799,32 @@ static void rpc_accept(struct vnetd *d, struct vnetd_handler *h,
 }
 
 /**
+ * vnetd_rpc_check_socket() - whether the control socket is free to take
+ * @path: socket path
+ *
+ * The pid file lock keeps out a vnetd with the same pid file, not one with
+ * pid and state files of its own given the same --socket: a socket that
+ * accepts a connection is another vnetd's and is left alone; only a stale
+ * one (nobody listening) is replaced.
+ *
+ * Return: 0 when nobody answers at @path, -EADDRINUSE (logged) when
+ * someone does
+ */
+int vnetd_rpc_check_socket(const char *path)
+{
+	int fd = jsonrpc_connect(path);
+
+	if (fd < 0)
+		return 0;
+	close(fd);
+	vlog(RPC, ERR,
+	     "another vnetd is listening on %s: stop it, or give this one "
+	     "another --socket",
+	     path);
+	return -EADDRINUSE;
+}
+
+/**
  * vnetd_rpc_open() - listen on the control socket
  * @d: daemon
  * @out: server
@@ -837,9 +863,13 @@ int vnetd_rpc_open(struct vnetd *d, struct vnetd_rpc **out)
 		free(rpc);
 		return ret;
 	}
+	ret = vnetd_rpc_check_socket(rpc->path);
+	if (ret) {
+		free(rpc);
+		return ret;
+	}
 	rpc->listen_fd =
 	    socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	/* The pid file lock guarantees no other vnetd owns this path. */
 	unlink(rpc->path);
 	if (rpc->listen_fd < 0 ||
 	    bind(rpc->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
