@@ -7,6 +7,7 @@
  */
 #include "vnetctl.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -98,12 +99,34 @@ static bool has_kind_flags(const struct ctl_cmd *c)
 	return false;
 }
 
+/* A whole decimal number, a sign allowed.  One that no option takes
+ * (negative, too large) still goes to vnetd, whose option table says the
+ * range; -ERANGE only past what JSON integers hold. */
+static int parse_whole(const char *s, json_int_t *out)
+{
+	const char *digits = s + (*s == '-');
+	long long v;
+	char *end;
+
+	if (!isdigit((unsigned char)*digits))
+		return -EINVAL;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*end)
+		return -EINVAL;
+	if (errno)
+		return -ERANGE;
+	*out = (json_int_t)v;
+	return 0;
+}
+
 static int set_flag(const struct ctl_cmd *c, const struct ctl_flag *fl,
 		    const char *val, json_t *params)
 {
 	char kinds[256];
-	unsigned long v;
+	json_int_t n;
 	json_t *arr;
+	int ret;
 
 	switch (fl->type) {
 	case CTL_STR:
@@ -121,13 +144,19 @@ static int set_flag(const struct ctl_cmd *c, const struct ctl_flag *fl,
 		json_object_set_new(params, fl->key, json_string(val));
 		return 0;
 	case CTL_UINT:
-		if (parse_uint(val, 0, 0xffffffffUL, &v)) {
+		ret = parse_whole(val, &n);
+		if (ret == -ERANGE) {
+			fprintf(stderr,
+				"vnetctl: --%s: '%s' is out of range (%s)\n",
+				fl->flag, val, fl->help);
+			return ret;
+		}
+		if (ret) {
 			fprintf(stderr, "vnetctl: --%s: '%s' is not a number\n",
 				fl->flag, val);
-			return -EINVAL;
+			return ret;
 		}
-		json_object_set_new(params, fl->key,
-				    json_integer((json_int_t)v));
+		json_object_set_new(params, fl->key, json_integer(n));
 		return 0;
 	case CTL_LIST:
 		arr = json_object_get(params, fl->key);

@@ -1,7 +1,8 @@
 # vnetd says why it does not start, and leaves others alone: a second vnetd
 # with pid and state files of its own but another's live --socket refuses
 # to start, and the first keeps its socket; a pid file that cannot be
-# written (a full disk) is named with the reason.
+# written (a full disk) is named with the reason.  vnetctl says when a
+# number is out of range, and the range.
 . "$(dirname "$0")/lib.sh"
 need_root
 start_vnetd
@@ -35,4 +36,19 @@ grep -q "pid file $T/full/pid: cannot write vnetd's pid: No space left on device
 	"$T/third.log" || fail "no reason: $(grep -E 'level=err' "$T/third.log")"
 log "full disk: $(grep -o 'pid file [^"]*' "$T/third.log")"
 
+# 3. vnetctl and numbers: one no option takes goes to vnetd, which says
+#    the range; one past any integer is out of range, with the option's
+#    help; one that is no number is said to be none.
+out=$(vnetctl network set "st$S" --mtu 99999999999 2>&1) && fail "mtu 99999999999 taken"
+echo "$out" | grep -q -- "--mtu: must be a whole number from 68 to 9000" || fail "unclear: $out"
+out=$(vnetctl network set "st$S" --mtu -5 2>&1) && fail "mtu -5 taken"
+echo "$out" | grep -q -- "--mtu: must be a whole number from 68 to 9000" || fail "unclear: $out"
+out=$(vnetctl network set "st$S" --mtu 99999999999999999999 2>&1)
+rc=$?
+[ $rc = 2 ] || fail "exit $rc for a number past any integer"
+echo "$out" | grep -q -- "--mtu: '99999999999999999999' is out of range (MTU, 68-9000" ||
+	fail "unclear: $out"
+out=$(vnetctl network set "st$S" --mtu 12abc 2>&1) && fail "mtu 12abc taken"
+echo "$out" | grep -q -- "--mtu: '12abc' is not a number" || fail "unclear: $out"
+log "numbers: $out"
 pass
