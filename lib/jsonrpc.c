@@ -33,7 +33,7 @@ int jsonrpc_parse(const char *buf, size_t len, struct jsonrpc_req *req,
 
 	memset(req, 0, sizeof(*req));
 	if (len > JSONRPC_MAX_MSG) {
-		*why = "message too long";
+		*why = "request too long";
 		return JSONRPC_INVALID_REQUEST;
 	}
 	req->root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);

@@ -19,7 +19,12 @@
 #define VNET_ERR_SYSTEM	   -32004
 #define VNET_ERR_REFUSED   -32005
 
-#define JSONRPC_MAX_MSG (1u << 20) /* longest line accepted */
+/* Longest reply vnetd sends (an error is sent instead of a longer one). */
+#define JSONRPC_MAX_REPLY (16u << 20)
+/* Longest request line vnetd reads: a reply's worth and room for the
+ * request's own envelope, so whatever vnetd exports it can import (a
+ * config.export result becomes a config.import's "config"). */
+#define JSONRPC_MAX_MSG (JSONRPC_MAX_REPLY + (64u << 10))
 
 /**
  * struct jsonrpc_req - a parsed request

@@ -386,6 +386,15 @@ static json_t *ctl_call(int fd, const char *method, json_t *params,
 		goto out;
 	text = grown;
 	text[len++] = '\n';
+	if (len > JSONRPC_MAX_MSG) {
+		/* vnetd would refuse it: say so without sending 16 MiB. */
+		resp =
+		    jsonrpc_error(NULL, JSONRPC_INVALID_REQUEST,
+				  "request too long: %zu bytes, over vnetd's "
+				  "limit of %u bytes",
+				  len, JSONRPC_MAX_MSG);
+		goto out;
+	}
 	while (off < len) {
 		ssize_t w = send(fd, text + off, len - off, MSG_NOSIGNAL);
 

@@ -37,12 +37,11 @@
 #include "../lib/util.h"
 
 #define RPC_MAX_CONNS  64
-#define RPC_IDLE_MS    30000	   /* an idle connection is closed */
-#define RPC_STALL_MS   10000	   /* a client not reading replies is closed */
-#define RPC_OUT_HIGH   (4u << 20)  /* stop answering, reading above this */
-#define RPC_MAX_REPLY  (16u << 20) /* longest reply sent */
-#define RPC_LINGER_MS  2000	   /* a refused client may finish sending */
-#define RPC_REQUEST_MS 10000	   /* a request must arrive whole within this */
+#define RPC_IDLE_MS    30000	  /* an idle connection is closed */
+#define RPC_STALL_MS   10000	  /* a client not reading replies is closed */
+#define RPC_OUT_HIGH   (4u << 20) /* stop answering, reading above this */
+#define RPC_LINGER_MS  2000	  /* a refused client may finish sending */
+#define RPC_REQUEST_MS 10000	  /* a request must arrive whole within this */
 
 struct rpc_buf {
 	char *data;
@@ -483,19 +482,19 @@ static int conn_reply(struct rpc_conn *c, json_t *resp)
 	if (!resp)
 		return 0;
 	text = json_dumps(resp, JSON_COMPACT);
-	if (text && strlen(text) > RPC_MAX_REPLY) {
+	if (text && strlen(text) > JSONRPC_MAX_REPLY) {
 		json_t *id = json_incref(json_object_get(resp, "id"));
 
 		free(text);
 		c->rpc->drops[RPC_DROP_REPLY_TOO_LARGE]++;
 		vlog_rl(RPC, WARN,
 			"control client pid %d: reply over %u bytes refused",
-			(int)c->pid, RPC_MAX_REPLY);
+			(int)c->pid, JSONRPC_MAX_REPLY);
 		json_decref(resp);
 		resp = jsonrpc_error(id, JSONRPC_INTERNAL_ERROR,
 				     "reply larger than %u bytes; ask for less "
 				     "(one network or port)",
-				     RPC_MAX_REPLY);
+				     JSONRPC_MAX_REPLY);
 		json_decref(id);
 		text = json_dumps(resp, JSON_COMPACT);
 	}
@@ -579,8 +578,12 @@ again:
 			"control client pid %d: request longer than %u bytes; "
 			"closing",
 			(int)c->pid, JSONRPC_MAX_MSG);
-		conn_reply(c, jsonrpc_error(NULL, JSONRPC_INVALID_REQUEST,
-					    "message too long"));
+		conn_reply(c,
+			   jsonrpc_error(NULL, JSONRPC_INVALID_REQUEST,
+					 "request too long: %zu bytes and no "
+					 "newline yet, over the limit of %u "
+					 "bytes",
+					 c->in.len, JSONRPC_MAX_MSG));
 		conn_linger(c);
 		return;
 	}

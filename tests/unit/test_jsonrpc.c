@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <cmocka.h>
 #include <string.h>
 
@@ -101,6 +102,40 @@ static void test_result_shape(void **state)
 	json_decref(id);
 }
 
+/* The largest reply vnetd sends, a config.export's, comes back whole as a
+ * config.import request: the request limit covers the reply limit and the
+ * difference in envelope. */
+static void test_largest_export_imports(void **state)
+{
+	static const char envelope[] = "{\"jsonrpc\":\"2.0\",\"result\":"
+				       "{\"pad\":\"\"},\"id\":1}";
+	size_t pad = JSONRPC_MAX_REPLY - (sizeof(envelope) - 1);
+	char *fill = malloc(pad + 1), *reply, *text;
+	json_t *cfg, *params, *resp, *req;
+	struct jsonrpc_req parsed;
+	const char *why = NULL;
+
+	assert_non_null(fill);
+	memset(fill, 'a', pad);
+	fill[pad] = '\0';
+	cfg = json_pack("{s:s}", "pad", fill);
+	free(fill);
+	resp = jsonrpc_result(json_integer(1), json_incref(cfg));
+	reply = json_dumps(resp, JSON_COMPACT);
+	assert_int_equal(strlen(reply), JSONRPC_MAX_REPLY);
+	params = json_pack("{s:o,s:b}", "config", cfg, "replace", 1);
+	req = jsonrpc_request("config.import", params, 2147483647L);
+	text = json_dumps(req, JSON_COMPACT);
+	assert_true(strlen(text) > JSONRPC_MAX_REPLY);
+	assert_int_equal(jsonrpc_parse(text, strlen(text), &parsed, &why), 0);
+	assert_string_equal(parsed.method, "config.import");
+	jsonrpc_req_free(&parsed);
+	free(text);
+	free(reply);
+	json_decref(req);
+	json_decref(resp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -108,6 +143,7 @@ int main(void)
 	    cmocka_unit_test(test_id_kept_on_error),
 	    cmocka_unit_test(test_too_long),
 	    cmocka_unit_test(test_result_shape),
+	    cmocka_unit_test(test_largest_export_imports),
 	};
 
 	return cmocka_run_group_tests_name("jsonrpc", tests, NULL, NULL);

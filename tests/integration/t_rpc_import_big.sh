@@ -1,0 +1,74 @@
+# Whatever vnetd exports it can import: a configuration whose export is
+# over 1 MiB (5 600 DHCP reservations) goes back into a fresh vnetd; a
+# request over the limit is refused with its size and the limit, by vnetctl
+# before sending and by vnetd for a raw client.
+# vnet-test: long
+. "$(dirname "$0")/lib.sh"
+need_root
+start_vnetd
+NET="rpcbigimp$S"
+"$PY" - 5600 "$NET" >"$T/gen.json" <<'PY'
+import json, sys
+n, net = int(sys.argv[1]), sys.argv[2]
+res = [{"network": net, "mac": "02:00:%02x:%02x:%02x:%02x" % (i >> 24 & 255, i >> 16 & 255, i >> 8 & 255, i & 255),
+        "ip": "172.28.%d.%d" % (i // 250, i % 250 + 2),
+        "hostname": "h%06d-" % i + "x" * 55} for i in range(n)]
+print(json.dumps({"version": 2, "networks": [{"name": net, "type": "private",
+      "subnet": "172.28.0.0/16", "dhcp": True}], "reservations": res}))
+PY
+vnetctl config import "$T/gen.json" >"$T/out" 2>&1 || fail "import: $(cat "$T/out")"
+vnetctl config export "$T/exp.json" >/dev/null || fail export
+size=$(jq -c . "$T/exp.json" | wc -c)
+[ "$size" -gt 1048576 ] || fail "export only $size bytes: not over the old 1 MiB limit"
+
+# 1. The export, over 1 MiB even compact, imports into a fresh vnetd.
+stop_vnetd
+rm -f "$T"/state.db*
+start_vnetd
+vnetctl config import "$T/exp.json" >"$T/out" 2>&1 || fail "re-import of a $size-byte export: $(cat "$T/out")"
+vnetctl config export "$T/exp2.json" >/dev/null || fail export
+[ "$(jq '.reservations | length' "$T/exp2.json")" = 5600 ] || fail "reservations lost"
+cmp -s "$T/exp.json" "$T/exp2.json" || fail "round trip changed: $(diff "$T/exp.json" "$T/exp2.json" | head)"
+log "a $size-byte export (compact) imports into a fresh vnetd, unchanged"
+
+# 2. Over the limit (16 MiB and the envelope's 64 KiB): vnetctl says the
+#    size and the limit, sends nothing, exits 1.
+"$PY" -c '
+import json
+print(json.dumps({"version":2,"networks":[{"name":"x","type":"private","pad":"a"*17000000}]}))' \
+	>"$T/huge.json"
+vnetctl config import "$T/huge.json" >"$T/out" 2>&1
+rc=$?
+[ $rc = 1 ] || fail "vnetctl exit $rc on an oversized request: $(cat "$T/out")"
+grep -Eq "request too long: 1700[0-9]{4} bytes, over vnetd's limit of 16842752 bytes" "$T/out" ||
+	fail "size and limit not said: $(cat "$T/out")"
+log "oversized: exit 1, '$(cat "$T/out")'"
+
+# 3. A raw client sending more than the limit without a newline: vnetd
+#    answers why, with the limit, and closes.
+"$PY" - "$T/sock" >"$T/raw.out" 2>&1 <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(10)
+try:
+    s.sendall(b'{"jsonrpc":"2.0","id":1,"method":"config.import","params":{"pad":"' + b"a" * 17000000)
+except OSError as e:
+    pass
+data = b""
+while True:
+    try:
+        b = s.recv(65536)
+    except OSError:
+        break
+    if not b:
+        break
+    data += b
+print(data.decode().strip())
+PY
+grep -q "request too long: [0-9]* bytes and no newline yet, over the limit of 16842752 bytes" \
+	"$T/raw.out" || fail "raw client not told: $(cat "$T/raw.out")"
+[ "$(jget .control_clients_closed.too_long status)" = 1 ] || fail "too_long not counted"
+log "raw oversized request: $(jq -r .error.message "$T/raw.out")"
+ALLOW_LOG='request longer than'
+pass
