@@ -176,7 +176,8 @@ struct nat_table;
 	  "IP fragment whose first fragment was not seen (or was forgotten)") \
 	X(PORTS_EXHAUSTED, "ports_exhausted",                                 \
 	  "no free external port for a new mapping")                          \
-	X(TABLE_FULL, "table_full", "connection table full: new flow refused")
+	X(TABLE_FULL, "table_full",                                           \
+	  "connection table full of answered connections: new flow refused")
 
 enum nat_drop {
 #define NAT_DROP_ENUM(id, name, desc) NAT_DROP_##id,
@@ -333,13 +334,14 @@ struct nat_session_info {
  * @mss_clamped: SYNs whose MSS was lowered
  * @rst_ignored: TCP RSTs outside the connection's window: passed on, the
  *               session left as it was
+ * @early_drops: unanswered sessions a full table freed for a new flow
  * @drops: by reason
  */
 struct nat_stats {
 	uint64_t out, in, hairpin, host;
 	uint64_t bytes_out, bytes_in;
 	uint64_t sessions, mappings, forwards, capacity;
-	uint64_t created, expired, mss_clamped, rst_ignored;
+	uint64_t created, expired, mss_clamped, rst_ignored, early_drops;
 	uint64_t drops[NAT_DROP_MAX];
 };
 

@@ -132,7 +132,7 @@ uint32_t nat_mapping_new(struct nat_table *t, uint8_t proto, uint32_t int_ip,
 	uint32_t i;
 	int port;
 
-	if (t->nfree < 2) {
+	if (!nat_make_room(t, 2, NAT_NIL)) {
 		*drop = NAT_DROP_TABLE_FULL;
 		return NAT_NIL;
 	}
@@ -173,7 +173,7 @@ uint32_t nat_session_new(struct nat_table *t, uint32_t map, uint32_t rem_ip,
 {
 	const struct nat_entry *m = &t->e[map];
 	struct nat_entry *e, probe = {.kind = NAT_KIND_SESSION};
-	uint32_t i = nat_entry_alloc(t);
+	uint32_t i = nat_make_room(t, 1, map) ? nat_entry_alloc(t) : NAT_NIL;
 
 	if (i == NAT_NIL) {
 		*drop = NAT_DROP_TABLE_FULL;

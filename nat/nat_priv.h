@@ -23,22 +23,23 @@
 #include "lib/siphash.h"
 #include "nat.h"
 
-#define NAT_MAGIC	    0x31544e54454e56ull /* "VNETNT1" little-endian */
-#define NAT_VERSION	    2u
-#define NAT_NIL		    0xffffffffu /* no entry */
-#define NAT_WHEEL_SLOTS	    4096u	/* one second each, a power of 2 */
-#define NAT_FRAG_SLOTS	    256u	/* first fragments remembered */
-#define NAT_FRAG_TIMEOUT    30		/* seconds a first fragment is kept */
-#define NAT_NPROTO	    3		/* ICMP, TCP, UDP */
-#define NAT_EXPIRY_SLACK    60		/* seconds tolerated past a timeout */
-#define NAT_E_FREE	    0
-#define NAT_SF_INBOUND	    0x01 /* session opened from the outside */
-#define NAT_SF_REPLIED	    0x02 /* session saw traffic both ways */
-#define NAT_SF_FIN_ORIG	    0x04 /* the opening side sent FIN */
-#define NAT_SF_FIN_REPLY    0x08 /* the answering side sent FIN */
-#define NAT_SF_FIN_ORIG_1ST 0x10 /* ... and the opening side's came first */
-#define NAT_SF_ACK_ORIG	    0x20 /* CLOSE: the opening side went on */
-#define NAT_SF_ACK_REPLY    0x40 /* CLOSE: the answering side went on */
+#define NAT_MAGIC	      0x31544e54454e56ull /* "VNETNT1" little-endian */
+#define NAT_VERSION	      2u
+#define NAT_NIL		      0xffffffffu /* no entry */
+#define NAT_WHEEL_SLOTS	      4096u	  /* one second each, a power of 2 */
+#define NAT_FRAG_SLOTS	      256u	  /* first fragments remembered */
+#define NAT_FRAG_TIMEOUT      30	  /* seconds a first fragment is kept */
+#define NAT_NPROTO	      3		  /* ICMP, TCP, UDP */
+#define NAT_EXPIRY_SLACK      60	  /* seconds tolerated past a timeout */
+#define NAT_EARLY_DROP_PROBES 32	  /* entries a full table looks at */
+#define NAT_E_FREE	      0
+#define NAT_SF_INBOUND	      0x01 /* session opened from the outside */
+#define NAT_SF_REPLIED	      0x02 /* session saw traffic both ways */
+#define NAT_SF_FIN_ORIG	      0x04 /* the opening side sent FIN */
+#define NAT_SF_FIN_REPLY      0x08 /* the answering side sent FIN */
+#define NAT_SF_FIN_ORIG_1ST   0x10 /* ... and the opening side's came first */
+#define NAT_SF_ACK_ORIG	      0x20 /* CLOSE: the opening side went on */
+#define NAT_SF_ACK_REPLY      0x40 /* CLOSE: the answering side went on */
 
 /**
  * struct nat_entry - one mapping, forward or session (in the region)
@@ -288,6 +289,7 @@ static inline int nat_ext_idx(const struct nat_config *c, uint32_t ip)
 
 /* ---- nat_table.c, nat_frag.c: entries, index, wheel, ports, fragments ---- */
 uint32_t nat_entry_alloc(struct nat_table *t);
+bool nat_make_room(struct nat_table *t, uint32_t need, uint32_t keep);
 void nat_entry_publish(struct nat_table *t, uint32_t i, uint8_t kind);
 void nat_entry_free(struct nat_table *t, uint32_t i);
 uint32_t nat_lookup_sess_in(const struct nat_table *t, uint8_t proto,

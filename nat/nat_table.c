@@ -528,6 +528,52 @@ static void entry_link(struct nat_table *t, uint32_t i)
 	}
 }
 
+/* May early drop take this entry?  A session nobody answered yet: TCP
+ * before its handshake completes, UDP and echo seen one way only. */
+static bool unassured(const struct nat_entry *e)
+{
+	if (e->kind != NAT_KIND_SESSION)
+		return false;
+	if (e->proto == NAT_PROTO_TCP)
+		return e->state == NAT_TCP_SYN_SENT ||
+		       e->state == NAT_TCP_SYN_RECV;
+	return !(e->flags & NAT_SF_REPLIED);
+}
+
+/**
+ * nat_make_room() - make sure @need entries are free, taking unanswered
+ * sessions when the table is full (early drop)
+ * @t: table
+ * @need: entries the caller is about to allocate
+ * @keep: a mapping or forward the caller holds (never freed), or NAT_NIL
+ *
+ * A full table looks at NAT_EARLY_DROP_PROBES entries at random, no more
+ * (the packet path never scans), and frees the unanswered sessions it
+ * finds, with their dynamic mapping when nothing else uses it: a VM
+ * opening flows nobody answers (a scan, a flood), or a flood of SYNs
+ * through a forward, cannot keep new flows from the others out while
+ * established connections are left alone.
+ *
+ * Return: true when @need entries are free
+ */
+bool nat_make_room(struct nat_table *t, uint32_t need, uint32_t keep)
+{
+	for (unsigned k = 0; t->nfree < need && k < NAT_EARLY_DROP_PROBES;
+	     k++) {
+		uint32_t i = (uint32_t)(rng_next(t) % t->cap), m;
+
+		if (!unassured(&t->e[i]))
+			continue;
+		m = t->e[i].map;
+		nat_entry_free(t, i);
+		t->st.early_drops++;
+		if (m != keep && t->e[m].kind == NAT_KIND_MAPPING &&
+		    !t->e[m].refs)
+			nat_entry_free(t, m);
+	}
+	return t->nfree >= need;
+}
+
 /**
  * nat_entry_publish() - make an entry filled by the caller live
  * @t: table

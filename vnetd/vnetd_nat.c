@@ -1035,6 +1035,7 @@ static json_t *counters(struct vnetd_nat *n)
 	jsonrpc_set_u64(o, "bytes_out", ns.bytes_out);
 	jsonrpc_set_u64(o, "bytes_in", ns.bytes_in);
 	jsonrpc_set_u64(o, "rst_ignored", ns.rst_ignored);
+	jsonrpc_set_u64(o, "early_drops", ns.early_drops);
 	jsonrpc_set_u64(o, "exhausted",
 			ns.drops[NAT_DROP_PORTS_EXHAUSTED] +
 			    ns.drops[NAT_DROP_TABLE_FULL]);

@@ -694,23 +694,97 @@ static void test_table_full(void **state)
 {
 	struct tnat n;
 	struct tpkt p;
-	unsigned ok = 0;
+	struct nat_stats st;
 
 	(void)state;
 	tnat_cfg(&n, 16);
 	assert_int_equal(tnat_start(&n), 0);
-	for (unsigned i = 0; i < 20; i++) {
+	/* Eight answered flows: a mapping and a session each. */
+	for (unsigned i = 0; i < 8; i++) {
 		tp_udp(&p, VM1, (uint16_t)(30000 + i), REM, 53, 4, false);
-		if (tnat_out(&n, &p, T0) == NAT_FORWARD)
-			ok++;
-		else
-			assert_int_equal(n.v.drop, NAT_DROP_TABLE_FULL);
+		assert_fwd(&n, tnat_out(&n, &p, T0));
+		tp_udp(&p, REM, 53, EXT, (uint16_t)(30000 + i), 4, false);
+		assert_fwd(&n, tnat_in(&n, &p, T0));
 	}
-	assert_int_equal(ok, 8); /* a mapping and a session each */
+	tp_udp(&p, VM1, 30008, REM, 53, 4, false);
+	assert_int_equal(tnat_out(&n, &p, T0), NAT_DROP);
+	assert_int_equal(n.v.drop, NAT_DROP_TABLE_FULL);
 	tp_udp(&p, VM1, 30000, REM, 53, 4, false);
 	assert_fwd(&n, tnat_out(&n, &p, T0));
 	tp_udp(&p, REM, 53, EXT, 30000, 4, false);
 	assert_fwd(&n, tnat_in(&n, &p, T0));
+	nat_stats_get(n.t, &st);
+	assert_int_equal(st.early_drops, 0);
+	tnat_stop(&n);
+}
+
+/* A full table frees unanswered sessions for new flows (early drop): a VM
+ * opening flows nobody answers keeps going, and so does everyone else,
+ * while answered and established connections stay. */
+static void test_early_drop(void **state)
+{
+	struct tnat n;
+	struct tpkt p;
+	struct nat_stats st;
+	struct tfind f;
+
+	(void)state;
+	tnat_cfg(&n, 64);
+	assert_int_equal(tnat_start(&n), 0);
+	tp_tcp(&p, VM2, 41000, REM, 443, NAT_TCP_SYN, 0, 0);
+	assert_fwd(&n, tnat_out(&n, &p, T0));
+	tp_tcp(&p, REM, 443, EXT, 41000, NAT_TCP_SYN | NAT_TCP_ACK, 0, 0);
+	assert_fwd(&n, tnat_in(&n, &p, T0));
+	tp_tcp(&p, VM2, 41000, REM, 443, NAT_TCP_ACK, 0, 0);
+	assert_fwd(&n, tnat_out(&n, &p, T0));
+	tp_udp(&p, VM2, 5353, REM, 53, 4, false);
+	assert_fwd(&n, tnat_out(&n, &p, T0));
+	tp_udp(&p, REM, 53, EXT, 5353, 4, false);
+	assert_fwd(&n, tnat_in(&n, &p, T0));
+	/* A scan from one port, then from a new port each time. */
+	for (unsigned i = 0; i < 300; i++) {
+		tp_udp(&p, VM1, 7777, REM2, (uint16_t)(1 + i), 4, false);
+		assert_fwd(&n, tnat_out(&n, &p, T0));
+	}
+	for (unsigned i = 0; i < 300; i++) {
+		tp_udp(&p, VM1, (uint16_t)(20000 + i), REM2, 9, 4, false);
+		assert_fwd(&n, tnat_out(&n, &p, T0));
+	}
+	nat_stats_get(n.t, &st);
+	assert_true(st.early_drops >= 600 - 64);
+	assert_int_equal(st.drops[NAT_DROP_TABLE_FULL], 0);
+	f = tnat_find(&n, NAT_PROTO_TCP, REM, 443);
+	assert_int_equal(f.si.state, NAT_TCP_ESTABLISHED);
+	assert_true(tnat_find(&n, NAT_PROTO_UDP, REM, 53).si.replied);
+	/* Another VM's new flow gets in. */
+	tp_udp(&p, VM2, 6000, REM2, 99, 4, false);
+	assert_fwd(&n, tnat_out(&n, &p, T0));
+	tp_tcp(&p, VM2, 41000, REM, 443, NAT_TCP_ACK, 0, 10);
+	assert_fwd(&n, tnat_out(&n, &p, T0 + 1));
+	tnat_stop(&n);
+
+	/* Unanswered flows with a mapping each, new remotes through those
+	 * mappings: the mapping a new session goes through is never the one
+	 * freed, and the table holds together (a restart discards nothing). */
+	tnat_cfg(&n, 16);
+	assert_int_equal(tnat_start(&n), 0);
+	for (unsigned i = 0; i < 400; i++) {
+		struct nat_attach_info info;
+		char err[160];
+
+		tp_udp(&p, VM1, (uint16_t)(30000 + i % 8), REM,
+		       (uint16_t)(1 + i), 4, false);
+		assert_fwd(&n, tnat_out(&n, &p, T0));
+		assert_int_equal(tp_sport(&p), 30000 + i % 8);
+		if (i % 50)
+			continue;
+		nat_table_detach(n.t);
+		assert_int_equal(nat_table_attach(n.mem, n.size, &n.cfg, T0,
+						  &n.t, &info, err,
+						  sizeof(err)),
+				 0);
+		assert_int_equal(info.discarded, 0);
+	}
 	tnat_stop(&n);
 }
 
@@ -1031,6 +1105,7 @@ int main(void)
 	    cmocka_unit_test(test_icmp_error_build),
 	    cmocka_unit_test(test_exhaustion),
 	    cmocka_unit_test(test_table_full),
+	    cmocka_unit_test(test_early_drop),
 	    cmocka_unit_test_setup_teardown(test_bad_input, tnat_setup,
 					    tnat_teardown),
 	};
