@@ -66,6 +66,8 @@ struct vnetd_rpc;
  *        bytes of a request still incomplete do not count
  * @req_start: when the first byte of the incomplete request in @in came
  * @in: bytes of an unfinished request
+ * @scanned: bytes at the start of @in known to hold no newline, so a long
+ *           request arriving in many reads is scanned once, not once a read
  * @out: reply bytes not yet sent
  */
 struct rpc_conn {
@@ -80,6 +82,7 @@ struct rpc_conn {
 	uint64_t last;
 	uint64_t req_start;
 	struct rpc_buf in, out;
+	size_t scanned;
 };
 
 /* Why control connections were turned away or closed, counted. */
@@ -394,6 +397,7 @@ static void conn_close(struct rpc_conn *c)
 	c->closing = false;
 	c->eof = false;
 	c->req_start = 0;
+	c->scanned = 0;
 }
 
 /* Activity: push the idle deadline back; watch for output when some is
@@ -516,6 +520,7 @@ static void conn_linger(struct rpc_conn *c)
 {
 	free(c->in.data);
 	c->in = (struct rpc_buf){0};
+	c->scanned = 0;
 	if (conn_flush(c)) {
 		conn_close(c);
 		return;
@@ -547,7 +552,7 @@ static void conn_serve(struct rpc_conn *c)
 again:
 	start = 0;
 	held = false;
-	for (size_t i = 0; i < c->in.len; i++) {
+	for (size_t i = c->scanned; i < c->in.len; i++) {
 		if (c->in.data[i] != '\n')
 			continue;
 		held = conn_held(c);
@@ -566,6 +571,7 @@ again:
 	}
 	memmove(c->in.data, c->in.data + start, c->in.len - start);
 	c->in.len -= start;
+	c->scanned = held ? 0 : c->in.len;
 	/* A partial request left after a line ended began in this read. */
 	if (start || !c->in.len)
 		c->req_start = 0;
@@ -594,7 +600,7 @@ again:
 			conn_close(c);
 			return;
 		}
-		c->in.len = 0;
+		c->in.len = c->scanned = 0;
 	}
 	if (conn_flush(c) || (c->eof && !c->in.len && !c->out.len)) {
 		conn_close(c);
