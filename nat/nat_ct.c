@@ -232,14 +232,38 @@ static bool seq_plausible(const struct nat_entry *e, unsigned side,
 	return seq - lo <= hi - lo;
 }
 
-/* Remember where each side's sequence space ends and what it acked. */
+/*
+ * Could this segment come from @side's endpoint?  Once both sides are
+ * known, its ACK must acknowledge no more than the other side sent and not
+ * lag far behind what this side acknowledged already (1 chance in 65536
+ * for a blind guess).  A segment that fails moves nothing here (it is
+ * passed on: the endpoint judges it), so spoofed data cannot stretch the
+ * window a spoofed RST is then checked against.
+ */
+static bool ack_plausible(const struct nat_entry *e, unsigned side,
+			  const struct nat_seg *g)
+{
+	if (!e->seq_end[!side] || !e->ack[side])
+		return true;
+	return (g->flags & NAT_TCP_ACK) &&
+	       !seq_after(g->ack, e->seq_end[!side]) &&
+	       !seq_after(e->ack[side] - NAT_SEQ_ACK_LAG, g->ack);
+}
+
+/* Remember where each side's sequence space ends and what it acked.  The
+ * end moves forward by at most NAT_SEQ_JUMP (a loss before the NAT
+ * leaves a gap; more than any window carries is not a segment of this
+ * connection). */
 static void seq_track(struct nat_entry *e, unsigned side,
 		      const struct nat_seg *g)
 {
 	uint32_t end = g->seq + g->len;
 
+	if (!(g->flags & NAT_TCP_SYN) && !ack_plausible(e, side, g))
+		return;
 	if ((g->flags & NAT_TCP_SYN) || !e->seq_end[side] ||
-	    seq_after(end, e->seq_end[side]))
+	    (seq_after(end, e->seq_end[side]) &&
+	     end - e->seq_end[side] <= NAT_SEQ_JUMP))
 		e->seq_end[side] = end;
 	if ((g->flags & NAT_TCP_ACK) &&
 	    (!e->ack[side] || seq_after(g->ack, e->ack[side])))

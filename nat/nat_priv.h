@@ -32,6 +32,8 @@
 #define NAT_NPROTO	      3		  /* ICMP, TCP, UDP */
 #define NAT_EXPIRY_SLACK      60	  /* seconds tolerated past a timeout */
 #define NAT_EARLY_DROP_PROBES 32	  /* entries a full table looks at */
+#define NAT_SEQ_ACK_LAG	      65536u /* how far an ACK may lag the highest seen */
+#define NAT_SEQ_JUMP	      (1u << 26) /* how far a segment may skip ahead */
 #define NAT_E_FREE	      0
 #define NAT_SF_INBOUND	      0x01 /* session opened from the outside */
 #define NAT_SF_REPLIED	      0x02 /* session saw traffic both ways */

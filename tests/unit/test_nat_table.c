@@ -162,8 +162,20 @@ static void test_tcp_rst_spoofed(void **state)
 	    tcp_seq(n, false, NAT_TCP_RST, 7001 + 70000, 0, 0, T0 + 1),
 	    NAT_FORWARD);
 	assert_int_equal(ssh_state(n), NAT_TCP_ESTABLISHED);
+	/* Spoofed data first, to stretch the window the RST is judged by:
+	 * an ACK of data the VM never sent, then a lucky ACK with a sequence
+	 * number far beyond anything in flight. */
+	assert_int_equal(
+	    tcp_seq(n, false, A, 0x40000000, 0x12345678, 100, T0 + 1),
+	    NAT_FORWARD);
+	assert_int_equal(tcp_seq(n, false, A, 0x40000000, 1101, 100, T0 + 1),
+			 NAT_FORWARD);
+	assert_int_equal(
+	    tcp_seq(n, false, NAT_TCP_RST, 0x40000000 + 50, 0, 0, T0 + 1),
+	    NAT_FORWARD);
+	assert_int_equal(ssh_state(n), NAT_TCP_ESTABLISHED);
 	nat_stats_get(n->t, &st);
-	assert_int_equal(st.rst_ignored, 2);
+	assert_int_equal(st.rst_ignored, 3);
 	expire_all(n, T0 + 21);
 	assert_int_equal(ssh_state(n), NAT_TCP_ESTABLISHED);
 	expire_all(n, T0 + 3600);
@@ -210,6 +222,14 @@ static void test_tcp_rst_in_flight(void **state)
 	assert_int_equal(ssh_state(n), NAT_TCP_ESTABLISHED);
 	/* From the VM's side too: its own RST is in its window. */
 	tcp_seq(n, true, NAT_TCP_RST | A, 90001, 4001, 0, T0 + 2);
+	assert_int_equal(ssh_state(n), NAT_TCP_CLOSE);
+	/* A segment lost before the NAT leaves a gap in what the server
+	 * sent; its RST at the end of what came after still counts. */
+	tcp_seq(n, true, NAT_TCP_SYN, 50000, 0, 0, T0 + 3);
+	tcp_seq(n, false, NAT_TCP_SYN | A, 3000, 50001, 0, T0 + 3);
+	tcp_seq(n, true, A, 50001, 3001, 0, T0 + 3);
+	tcp_seq(n, false, A, 3001 + 1448, 50001, 1448, T0 + 3);
+	tcp_seq(n, false, NAT_TCP_RST, 3001 + 2 * 1448, 0, 0, T0 + 3);
 	assert_int_equal(ssh_state(n), NAT_TCP_CLOSE);
 }
 
