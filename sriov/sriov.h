@@ -21,8 +21,8 @@
 #include <stdint.h>
 
 #define SRIOV_SYSFS_ROOT  "/sys"
-#define SRIOV_PROC_ROOT   "/proc"
-#define SRIOV_DEV_ROOT    "/dev"
+#define SRIOV_PROC_ROOT	  "/proc"
+#define SRIOV_DEV_ROOT	  "/dev"
 #define SRIOV_MAX_VFS	  256 /* PCIe allows more; no NIC in use has more */
 #define SRIOV_PCI_LEN	  16  /* "0000:01:10.6" and its NUL */
 #define SRIOV_DRV_LEN	  32

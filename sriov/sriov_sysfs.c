@@ -438,20 +438,33 @@ static int proc_holder(const char *proc, char (*want)[PATH_MAX], unsigned n)
  * while it does, unbinding the VF from vfio-pci (and so removing VFs)
  * waits in the kernel until the VM lets go.  Nothing may change such a VF.
  *
- * Return: 1 when a process holds it (@pid set), 0 when none does (or the
- * VF has no VFIO node), -EINVAL for a malformed address, -errno when
- * @proc cannot be read
+ * Two signs, either enough: vfio-pci enables the PCI device while a user
+ * has it open (sysfs "enable" reads 1; needs no privilege, so it holds
+ * when the VM runs as another user or with more capabilities than the
+ * caller, whose /proc/PID/fd the kernel then hides), and a process with
+ * an fd on the group or cdev (which names the pid).
+ *
+ * Return: 1 when it is in use (@pid set to the holder, 0 when no visible
+ * process has it), 0 when it is not, -EINVAL for a malformed address,
+ * -errno when @proc cannot be read and "enable" says nothing
  */
 int sriov_vf_user(const char *root, const char *proc, const char *dev,
 		  const char *pci, int *pid)
 {
 	char want[3][PATH_MAX], path[PATH_MAX], name[SRIOV_IFNAME_LEN * 2];
-	unsigned n = 0;
+	unsigned n = 0, enabled = 0;
+	bool open_now = false;
 	int ret;
 
 	*pid = 0;
 	if (!pci_ok(pci))
 		return -EINVAL;
+	if (!sriov_vf_driver(root, pci, name, sizeof(name)) &&
+	    !strcmp(name, SRIOV_VFIO_DRIVER) &&
+	    !path_fmt(path, sizeof(path), "%s/bus/pci/devices/%s/enable", root,
+		      pci) &&
+	    !read_uint(path, &enabled))
+		open_now = enabled > 0;
 	if (!path_fmt(path, sizeof(path), "%s/bus/pci/devices/%s/iommu_group",
 		      root, pci) &&
 	    !link_base(path, name, sizeof(name))) {
@@ -465,18 +478,16 @@ int sriov_vf_user(const char *root, const char *proc, const char *dev,
 	if (!path_fmt(path, sizeof(path), "%s/bus/pci/devices/%s/vfio-dev",
 		      root, pci)) {
 		first_entry(path, name, sizeof(name));
-		if (name[0] &&
-		    !path_fmt(want[n], sizeof(want[n]), "%s/vfio/devices/%s",
-			      dev, name))
+		if (name[0] && !path_fmt(want[n], sizeof(want[n]),
+					 "%s/vfio/devices/%s", dev, name))
 			n++;
 	}
-	if (!n)
-		return 0;
-	ret = proc_holder(proc, want, n);
-	if (ret <= 0)
-		return ret;
-	*pid = ret;
-	return 1;
+	ret = n ? proc_holder(proc, want, n) : 0;
+	if (ret > 0) {
+		*pid = ret;
+		return 1;
+	}
+	return open_now ? 1 : ret;
 }
 
 /**
@@ -508,11 +519,18 @@ int sriov_pf_users(const char *root, const char *proc, const char *dev,
 				vf->pci, proc, strerror(-ret));
 			return ret;
 		}
-		if (ret) {
+		if (ret && pid) {
 			err_set(err, errlen,
 				"VF %s (VF %u of %s) is in use by pid %d: stop "
 				"the VM first",
 				vf->pci, vf->index, pf->name, pid);
+			return -EBUSY;
+		}
+		if (ret) {
+			err_set(err, errlen,
+				"VF %s (VF %u of %s) is in use by a VM "
+				"(vfio-pci has it enabled): stop the VM first",
+				vf->pci, vf->index, pf->name);
 			return -EBUSY;
 		}
 	}

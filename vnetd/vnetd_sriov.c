@@ -121,8 +121,15 @@ static int vf_busy(struct vnetd *d, const char *pci, const char *driver,
 	}
 	if (!ret)
 		return 0;
-	snprintf(err, errlen, "VF %s is in use by pid %d: stop the VM first",
-		 pci, pid);
+	if (pid)
+		snprintf(err, errlen,
+			 "VF %s is in use by pid %d: stop the VM first", pci,
+			 pid);
+	else
+		snprintf(err, errlen,
+			 "VF %s is in use by a VM (vfio-pci has it enabled): "
+			 "stop the VM first",
+			 pci);
 	return -EBUSY;
 }
 

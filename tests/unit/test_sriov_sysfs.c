@@ -311,12 +311,14 @@ static void test_vf_user(void **state)
 	assert_int_equal(sriov_pf_get(root, "eth1", &pf, err, sizeof(err)), 0);
 	assert_int_equal(
 	    sriov_pf_users(root, "/proc", dev, &pf, err, sizeof(err)), -EBUSY);
-	snprintf(want, sizeof(want), "VF 0000:01:10.2 (VF 1 of eth1) is in "
-		 "use by pid %d: stop the VM first", (int)getpid());
+	snprintf(want, sizeof(want),
+		 "VF 0000:01:10.2 (VF 1 of eth1) is in "
+		 "use by pid %d: stop the VM first",
+		 (int)getpid());
 	assert_string_equal(err, want);
-	assert_int_equal(sriov_pf_users(root, "/nonexistent", dev, &pf, err,
-					sizeof(err)),
-			 -ENOENT);
+	assert_int_equal(
+	    sriov_pf_users(root, "/nonexistent", dev, &pf, err, sizeof(err)),
+	    -ENOENT);
 	close(fd);
 	assert_int_equal(
 	    sriov_vf_user(root, "/proc", dev, "0000:01:10.2", &pid), 0);
@@ -332,9 +334,26 @@ static void test_vf_user(void **state)
 	    sriov_vf_user(root, "/proc", dev, "0000:01:10.2", &pid), 1);
 	assert_int_equal(pid, getpid());
 	close(fd);
-	sriov_pf_free(&pf);
 	assert_int_equal(sriov_vf_user(root, "/proc", dev, "../x", &pid),
 			 -EINVAL);
+	/* vfio-pci enabled the device: in use, by a process not visible */
+	put("devices/pci0000:00/0000:01:10.2/enable", "1\n");
+	assert_int_equal(
+	    sriov_vf_user(root, "/nonexistent", dev, "0000:01:10.2", &pid), 1);
+	assert_int_equal(pid, 0);
+	assert_int_equal(
+	    sriov_pf_users(root, "/proc", dev, &pf, err, sizeof(err)), -EBUSY);
+	assert_string_equal(err, "VF 0000:01:10.2 (VF 1 of eth1) is in use "
+				 "by a VM (vfio-pci has it enabled): stop the "
+				 "VM first");
+	put("devices/pci0000:00/0000:01:10.2/enable", "0\n");
+	assert_int_equal(
+	    sriov_vf_user(root, "/proc", dev, "0000:01:10.2", &pid), 0);
+	/* a host driver enables it too: that is not a VM */
+	put("devices/pci0000:00/0000:01:10.0/enable", "1\n");
+	assert_int_equal(
+	    sriov_vf_user(root, "/proc", dev, "0000:01:10.0", &pid), 0);
+	sriov_pf_free(&pf);
 }
 
 int main(void)
