@@ -950,6 +950,51 @@ static int pick_vf(const struct vnetd_view *v, const struct sriov_pf *pf,
 	return -EBUSY;
 }
 
+/* Does a port vnet has now (whatever the request would change) hold VF
+ * @idx of @pf?  Then vfio-pci has it for vnet, not for someone else. */
+static bool vf_vnets(struct vnetd *d, const char *pf, unsigned idx)
+{
+	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
+
+	for (size_t i = 0; i < ports->n; i++) {
+		json_t *c = ports->v[i]->conf;
+
+		if (is_sriov_port(c) && jstr(c, "sriov_pf") &&
+		    !strcmp(jstr(c, "sriov_pf"), pf) &&
+		    juint(c, "sriov_vf") == idx)
+			return true;
+	}
+	return false;
+}
+
+/* A VF asked for by index: the kernel has it (its virtfn link), and it is
+ * not bound to vfio-pci by anyone but vnet (another VM manager's VF:
+ * vnet would rewrite that VM's MAC and VLAN, and unbind it from under it
+ * when the port goes). */
+static int vf_usable(struct vnetd *d, const struct sriov_pf *pf, unsigned idx,
+		     struct vnetd_err *e)
+{
+	const struct sriov_vf_dev *vf = pf_vf(pf, idx);
+
+	if (!vf) {
+		vnetd_err_set(e, VNET_ERR_NOT_FOUND,
+			      "%s has no VF %u: sysfs has no virtfn%u link for "
+			      "it (the driver did not create it; see dmesg)",
+			      pf->name, idx, idx);
+		return -ENODEV;
+	}
+	if (!strcmp(vf->driver, SRIOV_VFIO_DRIVER) &&
+	    !vf_vnets(d, pf->name, idx)) {
+		vnetd_err_set(e, VNET_ERR_BUSY,
+			      "VF %u of %s (%s) is bound to vfio-pci outside "
+			      "vnet (another VM manager's?): vnet does not "
+			      "take it",
+			      idx, pf->name, vf->pci);
+		return -EBUSY;
+	}
+	return 0;
+}
+
 /**
  * vnetd_sriov_port_check() - the rules of a port of kind "sriov"; picks
  * its VF from the network's pool and gives it a MAC and the network's VLAN
@@ -1039,6 +1084,8 @@ int vnetd_sriov_port_check(struct vnetd *d, const struct vnetd_view *v,
 				      "port, not both; drop them first",
 				      idx, pfname, pfname, idx);
 			ret = -EBUSY;
+		} else {
+			ret = vf_usable(d, &pf, idx, e);
 		}
 	} else if (pick_vf(v, &pf, first, last, ports, name, &idx, &n)) {
 		vnetd_err_set(e, VNET_ERR_BUSY,

@@ -7,7 +7,8 @@
 #    written; the same while VF 1's "enable" reads 1 (vfio-pci enables a
 #    device a user has open, whoever that is); then the count changes;
 #  - a port asking for a VF by index that is bound to vfio-pci outside
-#    vnet, or whose virtfn link is missing, is refused.
+#    vnet, or whose virtfn link is missing, is refused before anything is
+#    written.
 . "$(dirname "$0")/lib.sh"
 need_root
 command -v jq >/dev/null || skip "jq not installed"
@@ -42,4 +43,23 @@ vnetctl sriov set-numvfs eth1 3 >/dev/null || fail "set-numvfs 3 once the VF is 
 [ "$(cat "$PFDEV/sriov_numvfs")" = 3 ] || fail "sriov_numvfs: $(cat "$PFDEV/sriov_numvfs")"
 log "set-numvfs refused while pid $holder held VF 1's group, done after"
 echo 2 >"$PFDEV/sriov_numvfs"
+
+# ---- a port asking for a VF by index ----
+vnetctl network create "lab$S" --type private --sriov-pool eth1 >/dev/null ||
+	fail "network with a pool on the fixture's eth1"
+imp() { # VF: import a port asking for VF VF of eth1
+	cat >"$T/imp.json" <<JSON
+{"version": 2, "ports": [{"name": "vq$S", "kind": "sriov",
+  "network": "lab$S", "sriov_pf": "eth1", "sriov_vf": $1}]}
+JSON
+}
+imp 1
+refused "VF 1 of eth1 (0000:01:10.2) is bound to vfio-pci outside vnet" \
+	config import "$T/imp.json"
+rm "$PFDEV/virtfn0"
+imp 0
+refused "eth1 has no VF 0: sysfs has no virtfn0 link" config import "$T/imp.json"
+[ "$(jget length port list)" = 0 ] || fail "a port was made: $(vnetctl port list)"
+[ "$(cat "$T/sys/bus/pci/drivers/vfio-pci/bind")" = "" ] ||
+	fail "vfio-pci bind written: $(cat "$T/sys/bus/pci/drivers/vfio-pci/bind")"
 pass
