@@ -514,6 +514,21 @@ static int pf_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 			      juint(o, "sriov_vf"), name, key);
 		return -EBUSY;
 	}
+	/* Stored settings of a VF the new count removes would never apply
+	 * again (and would come back on a VF of that index made later). */
+	json_object_foreach(vnetd_view_all(v, &vnetd_kind_vf), key, o)
+	{
+		if (!jstr(o, "pf") || strcmp(jstr(o, "pf"), name) ||
+		    juint(o, "vf") < n)
+			continue;
+		vnetd_err_set(e, VNET_ERR_BUSY,
+			      "vf %s has stored settings for VF %u, which %u "
+			      "VF(s) would not have: remove them first "
+			      "(config export, drop it from \"vfs\", config "
+			      "import --replace)",
+			      key, juint(o, "vf"), n);
+		return -EBUSY;
+	}
 	return pf_busy(d, name, n, e);
 }
 
@@ -565,10 +580,34 @@ static struct vnetd_obj *obj_new(struct vnetd *d, const struct vnetd_kind *k,
 	return o;
 }
 
+/* Check the VFs against the configuration shortly (as after a PF link
+ * event). */
+static void recheck_soon(struct vnetd *d)
+{
+	struct vnetd_sriov *s = ctx(d);
+
+	if (s && !vtimer_armed(&s->recheck) &&
+	    vtimer_arm(d->timers, &s->recheck, SRIOV_RECHECK_MS))
+		vlog(MAIN, ERR, "sriov: cannot schedule a VF check");
+}
+
+/* A new count destroys every VF and makes new ones, clean: the stored vf
+ * settings go on them again at the check that follows (not left to a PF
+ * link event, which not every driver makes). */
+static int pf_write_count(struct vnetd *d, json_t *conf, struct vnetd_err *e)
+{
+	int ret = pf_write(d, conf, e);
+
+	if (!ret)
+		recheck_soon(d);
+	return ret;
+}
+
 static struct vnetd_obj *pf_apply(struct vnetd *d, json_t *conf, bool restoring,
 				  struct vnetd_err *e)
 {
-	return obj_new(d, &vnetd_kind_sriov_pf, conf, restoring, pf_write, e);
+	return obj_new(d, &vnetd_kind_sriov_pf, conf, restoring, pf_write_count,
+		       e);
 }
 
 static void pf_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
@@ -580,7 +619,7 @@ static void pf_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
 static int pf_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 		  struct vnetd_err *e)
 {
-	return pf_write(d, conf, e);
+	return pf_write_count(d, conf, e);
 }
 
 static json_t *pf_status(struct vnetd *d, struct vnetd_obj *o)

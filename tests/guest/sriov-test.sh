@@ -242,6 +242,14 @@ expect_err "vfio-pci driver is not loaded" C port add lab --sriov vmf
 a1=$(vfline 1)
 [ -n "$b1" ] && [ "$a1" = "$b1" ] && ok "failed bind: VF 1 as it was: $a1" || bad "failed bind changed VF 1: before '$b1' after '$a1'"
 insmod /lib/modules/vfio-pci.ko || bad "insmod vfio-pci"
+# a new VF count: VF 0's stored settings go on the new VF 0 (not left to a
+# PF link event); a count that would drop VF 0 is refused
+expect_err "vf $PF/0 has stored settings for VF 0" C sriov set-numvfs "$PF" 0
+v0set() { case $(vfline 0) in *"vlan 10,"*"trust on"*) ;; *) return 1 ;; esac; }
+C sriov set-numvfs "$PF" 4 >/dev/null || bad "set-numvfs 4"
+poll 30 v0set && ok "set-numvfs 4: VF 0's stored settings on the new VF 0: $(vfline 0)" || bad "set-numvfs 4: VF 0 $(vfline 0)"
+C sriov set-numvfs "$PF" 3 >/dev/null || bad "set-numvfs 3 again"
+poll 30 v0set && ok "set-numvfs 3: VF 0's settings again" || bad "set-numvfs 3: VF 0 $(vfline 0)"
 # allowed: the reload's (VF count back; a rate igb takes only once the link
 # is up, tried again at the next link event)
 grep -E "level=(err|warn)" $S/vnetd.log | grep -v -e "reset?" -e "next link change" && bad "warnings or errors in vnetd's log"
