@@ -21,6 +21,8 @@
 #include <stdint.h>
 
 #define SRIOV_SYSFS_ROOT  "/sys"
+#define SRIOV_PROC_ROOT	  "/proc"
+#define SRIOV_DEV_ROOT	  "/dev"
 #define SRIOV_MAX_VFS	  256 /* PCIe allows more; no NIC in use has more */
 #define SRIOV_PCI_LEN	  16  /* "0000:01:10.6" and its NUL */
 #define SRIOV_DRV_LEN	  32
@@ -77,6 +79,11 @@ int sriov_vfio_release(const char *root, const char *pci, char *driver,
     __attribute__((warn_unused_result));
 int sriov_vf_driver(const char *root, const char *pci, char *driver,
 		    size_t size);
+int sriov_vf_user(const char *root, const char *proc, const char *dev,
+		  const char *pci, int *pid);
+int sriov_pf_users(const char *root, const char *proc, const char *dev,
+		   const struct sriov_pf *pf, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
 
 /* ---- VF settings (rtnetlink) ---- */
 

@@ -381,6 +381,162 @@ int sriov_pf_scan(const char *root, struct sriov_pf **pfs, unsigned *n)
 	return 0;
 }
 
+/* Does the fd link @path point at one of @want (n of them)? */
+static bool fd_matches(const char *path, char (*want)[PATH_MAX], unsigned n)
+{
+	char target[PATH_MAX];
+	ssize_t len = readlink(path, target, sizeof(target) - 1);
+
+	if (len < 0)
+		return false;
+	target[len] = 0;
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(target, want[i]))
+			return true;
+	return false;
+}
+
+/* The first process in @proc with an fd on one of @want, 0 when none. */
+static int proc_holder(const char *proc, char (*want)[PATH_MAX], unsigned n)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct dirent *de, *fe;
+	DIR *d = opendir(proc), *fd;
+	int pid = 0;
+
+	if (!d)
+		return -errno;
+	while (!pid && (de = readdir(d))) {
+		if (!isdigit((unsigned char)de->d_name[0]) ||
+		    path_fmt(dir, sizeof(dir), "%s/%s/fd", proc, de->d_name) ||
+		    !(fd = opendir(dir)))
+			continue; /* gone meanwhile, or not a process */
+		while ((fe = readdir(fd)))
+			if (fe->d_name[0] != '.' &&
+			    !path_fmt(path, sizeof(path), "%s/%s", dir,
+				      fe->d_name) &&
+			    fd_matches(path, want, n)) {
+				pid = atoi(de->d_name);
+				break;
+			}
+		closedir(fd);
+	}
+	closedir(d);
+	return pid;
+}
+
+/**
+ * sriov_vf_user() - the process holding a VF's VFIO group or device open
+ * @root: sysfs root
+ * @proc: procfs root ("/proc"; its PID/fd links are read)
+ * @dev: device directory the fd links point into ("/dev")
+ * @pci: the VF's PCI address
+ * @pid: filled with the holder's pid
+ *
+ * A VM (QEMU, vnet-vmm, libvirt's QEMU) holds /dev/vfio/GROUP, or the
+ * device's cdev /dev/vfio/devices/vfioN, for as long as it uses the VF;
+ * while it does, unbinding the VF from vfio-pci (and so removing VFs)
+ * waits in the kernel until the VM lets go.  Nothing may change such a VF.
+ *
+ * Two signs, either enough: vfio-pci enables the PCI device while a user
+ * has it open (sysfs "enable" reads 1; needs no privilege, so it holds
+ * when the VM runs as another user or with more capabilities than the
+ * caller, whose /proc/PID/fd the kernel then hides), and a process with
+ * an fd on the group or cdev (which names the pid).
+ *
+ * Return: 1 when it is in use (@pid set to the holder, 0 when no visible
+ * process has it), 0 when it is not, -EINVAL for a malformed address,
+ * -errno when @proc cannot be read and "enable" says nothing
+ */
+int sriov_vf_user(const char *root, const char *proc, const char *dev,
+		  const char *pci, int *pid)
+{
+	char want[3][PATH_MAX], path[PATH_MAX], name[SRIOV_IFNAME_LEN * 2];
+	unsigned n = 0, enabled = 0;
+	bool open_now = false;
+	int ret;
+
+	*pid = 0;
+	if (!pci_ok(pci))
+		return -EINVAL;
+	if (!sriov_vf_driver(root, pci, name, sizeof(name)) &&
+	    !strcmp(name, SRIOV_VFIO_DRIVER) &&
+	    !path_fmt(path, sizeof(path), "%s/bus/pci/devices/%s/enable", root,
+		      pci) &&
+	    !read_uint(path, &enabled))
+		open_now = enabled > 0;
+	if (!path_fmt(path, sizeof(path), "%s/bus/pci/devices/%s/iommu_group",
+		      root, pci) &&
+	    !link_base(path, name, sizeof(name))) {
+		if (!path_fmt(want[n], sizeof(want[n]), "%s/vfio/%s", dev,
+			      name))
+			n++;
+		if (!path_fmt(want[n], sizeof(want[n]), "%s/vfio/noiommu-%s",
+			      dev, name))
+			n++;
+	}
+	if (!path_fmt(path, sizeof(path), "%s/bus/pci/devices/%s/vfio-dev",
+		      root, pci)) {
+		first_entry(path, name, sizeof(name));
+		if (name[0] && !path_fmt(want[n], sizeof(want[n]),
+					 "%s/vfio/devices/%s", dev, name))
+			n++;
+	}
+	ret = n ? proc_holder(proc, want, n) : 0;
+	if (ret > 0) {
+		*pid = ret;
+		return 1;
+	}
+	return open_now ? 1 : ret;
+}
+
+/**
+ * sriov_pf_users() - is any VF of a PF on vfio-pci and held by a process
+ * @root: sysfs root
+ * @proc: procfs root
+ * @dev: device directory
+ * @pf: the PF, from sriov_pf_get()
+ * @err: filled with the sentence naming the VF and the pid when one is
+ * @errlen: room in @err
+ *
+ * Return: 0 when none is, -EBUSY when one is, -errno when /proc cannot be
+ * read (then nothing is known: the caller must not go on)
+ */
+int sriov_pf_users(const char *root, const char *proc, const char *dev,
+		   const struct sriov_pf *pf, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < pf->n_vfs; i++) {
+		const struct sriov_vf_dev *vf = &pf->vfs[i];
+		int pid, ret;
+
+		if (strcmp(vf->driver, SRIOV_VFIO_DRIVER))
+			continue;
+		ret = sriov_vf_user(root, proc, dev, vf->pci, &pid);
+		if (ret < 0) {
+			err_set(err, errlen,
+				"cannot tell whether VF %s is in use: "
+				"cannot read %s: %s",
+				vf->pci, proc, strerror(-ret));
+			return ret;
+		}
+		if (ret && pid) {
+			err_set(err, errlen,
+				"VF %s (VF %u of %s) is in use by pid %d: stop "
+				"the VM first",
+				vf->pci, vf->index, pf->name, pid);
+			return -EBUSY;
+		}
+		if (ret) {
+			err_set(err, errlen,
+				"VF %s (VF %u of %s) is in use by a VM "
+				"(vfio-pci has it enabled): stop the VM first",
+				vf->pci, vf->index, pf->name);
+			return -EBUSY;
+		}
+	}
+	return 0;
+}
+
 /**
  * sriov_set_numvfs() - give a PF this many VFs
  * @root: sysfs root

@@ -364,6 +364,8 @@ void vnetd_sriov_port_unapply(struct vnetd *d, struct vnetd_port *p,
 			      bool remove);
 json_t *vnetd_sriov_port_status(struct vnetd *d, struct vnetd_port *p);
 void vnetd_sriov_port_purge(struct vnetd *d, json_t *conf);
+int vnetd_sriov_del_check(struct vnetd *d, const struct vnetd_obj *o,
+			  struct vnetd_err *e);
 void vnetd_sriov_link_event(struct vnetd *d, const char *name, bool deleted);
 void vnetd_sriov_close(struct vnetd *d);
 

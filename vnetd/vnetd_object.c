@@ -448,6 +448,8 @@ json_t *vnetd_obj_delete(struct vnetd *d, const struct vnetd_kind *k,
 			      k->name, o->name, what);
 		return NULL;
 	}
+	if (vnetd_sriov_del_check(d, o, e))
+		return NULL;
 	if (vnetd_store_begin(d->store) || store_del_tree(d, o) ||
 	    vnetd_store_commit(d->store)) {
 		vnetd_store_rollback(d->store);

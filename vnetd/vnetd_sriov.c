@@ -44,6 +44,9 @@
  * struct vnetd_sriov - the daemon's SR-IOV context (made on first use)
  * @nl: rtnetlink socket for VF settings, NULL until needed
  * @root: sysfs root ("/sys"; VNETD_SYSFS_ROOT for tests)
+ * @proc: procfs root, where VMs holding a VF are found ("/proc";
+ *        VNETD_PROC_ROOT for tests)
+ * @dev: where VFIO nodes are ("/dev"; VNETD_DEV_ROOT for tests)
  * @recheck: runs after link events on a PF vnet manages
  * @d: the daemon
  * @window_ms: start of the current count of @rewrites
@@ -52,7 +55,7 @@
  */
 struct vnetd_sriov {
 	struct sriov_nl *nl;
-	char root[256];
+	char root[256], proc[256], dev[256];
 	struct vtimer recheck;
 	struct vnetd *d;
 	uint64_t window_ms;
@@ -65,6 +68,8 @@ static void recheck_fire(struct vtimer *t, void *arg);
 static struct vnetd_sriov *ctx(struct vnetd *d)
 {
 	const char *root = getenv("VNETD_SYSFS_ROOT");
+	const char *proc = getenv("VNETD_PROC_ROOT");
+	const char *dev = getenv("VNETD_DEV_ROOT");
 
 	if (d->sriov)
 		return d->sriov;
@@ -73,6 +78,10 @@ static struct vnetd_sriov *ctx(struct vnetd *d)
 		return NULL;
 	snprintf(d->sriov->root, sizeof(d->sriov->root), "%s",
 		 root && *root ? root : SRIOV_SYSFS_ROOT);
+	snprintf(d->sriov->proc, sizeof(d->sriov->proc), "%s",
+		 proc && *proc ? proc : SRIOV_PROC_ROOT);
+	snprintf(d->sriov->dev, sizeof(d->sriov->dev), "%s",
+		 dev && *dev ? dev : SRIOV_DEV_ROOT);
 	d->sriov->d = d;
 	vtimer_init(&d->sriov->recheck, recheck_fire, d->sriov);
 	return d->sriov;
@@ -83,6 +92,45 @@ static const char *sysroot(struct vnetd *d)
 	struct vnetd_sriov *s = ctx(d);
 
 	return s ? s->root : SRIOV_SYSFS_ROOT;
+}
+
+/* Is the VF at @pci (on @driver) held open by a VM?  Return: 0 when it is
+ * not, -EBUSY (or -errno when that cannot be told) with @err saying which
+ * pid holds it.  A VF held through VFIO must not have its settings
+ * changed nor be unbound: the unbind write would wait in the kernel until
+ * the VM lets go, with the control thread in it. */
+static int vf_busy(struct vnetd *d, const char *pci, const char *driver,
+		   char *err, size_t errlen)
+{
+	struct vnetd_sriov *s = ctx(d);
+	int pid, ret;
+
+	if (strcmp(driver, SRIOV_VFIO_DRIVER))
+		return 0;
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	ret = sriov_vf_user(s->root, s->proc, s->dev, pci, &pid);
+	if (ret < 0) {
+		snprintf(err, errlen,
+			 "cannot tell whether VF %s is in use (reading %s: "
+			 "%s); left as it is",
+			 pci, s->proc, strerror(-ret));
+		return ret;
+	}
+	if (!ret)
+		return 0;
+	if (pid)
+		snprintf(err, errlen,
+			 "VF %s is in use by pid %d: stop the VM first", pci,
+			 pid);
+	else
+		snprintf(err, errlen,
+			 "VF %s is in use by a VM (vfio-pci has it enabled): "
+			 "stop the VM first",
+			 pci);
+	return -EBUSY;
 }
 
 static struct sriov_nl *nl_get(struct vnetd *d, char *err, size_t errlen)
@@ -379,6 +427,32 @@ static const struct schema_opt pf_opts[] = {
      .desc = "how many VFs it has"},
 };
 
+/* Changing @name's VF count to @n destroys every VF: refused while a VM
+ * holds one of them through VFIO (vnet's own ports or anyone else's). */
+static int pf_busy(struct vnetd *d, const char *name, unsigned n,
+		   struct vnetd_err *e)
+{
+	struct vnetd_sriov *s = ctx(d);
+	char msg[sizeof(e->msg)];
+	struct sriov_pf pf;
+	int ret;
+
+	if (!s) {
+		vnetd_err_set(e, VNET_ERR_SYSTEM, "out of memory");
+		return -ENOMEM;
+	}
+	ret = pf_lookup(d, name, &pf, e);
+	if (ret)
+		return ret;
+	ret = pf.num_vfs == n ? 0
+			      : sriov_pf_users(s->root, s->proc, s->dev, &pf,
+					       msg, sizeof(msg));
+	sriov_pf_free(&pf);
+	if (ret)
+		vnetd_err_set(e, err_code(ret), "%s", msg);
+	return ret;
+}
+
 static int pf_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 		    json_t *old, struct vnetd_err *e)
 {
@@ -415,7 +489,7 @@ static int pf_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 			      juint(o, "sriov_vf"), name, key);
 		return -EBUSY;
 	}
-	return 0;
+	return pf_busy(d, name, n, e);
 }
 
 static int pf_write(struct vnetd *d, json_t *conf, struct vnetd_err *e)
@@ -425,6 +499,9 @@ static int pf_write(struct vnetd *d, json_t *conf, struct vnetd_err *e)
 
 	if (user_refused(d, e))
 		return -EPERM;
+	ret = pf_busy(d, jstr(conf, "name"), juint(conf, "numvfs"), e);
+	if (ret)
+		return ret;
 	ret = sriov_set_numvfs(sysroot(d), jstr(conf, "name"),
 			       juint(conf, "numvfs"), msg, sizeof(msg));
 	if (ret)
@@ -873,6 +950,51 @@ static int pick_vf(const struct vnetd_view *v, const struct sriov_pf *pf,
 	return -EBUSY;
 }
 
+/* Does a port vnet has now (whatever the request would change) hold VF
+ * @idx of @pf?  Then vfio-pci has it for vnet, not for someone else. */
+static bool vf_vnets(struct vnetd *d, const char *pf, unsigned idx)
+{
+	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
+
+	for (size_t i = 0; i < ports->n; i++) {
+		json_t *c = ports->v[i]->conf;
+
+		if (is_sriov_port(c) && jstr(c, "sriov_pf") &&
+		    !strcmp(jstr(c, "sriov_pf"), pf) &&
+		    juint(c, "sriov_vf") == idx)
+			return true;
+	}
+	return false;
+}
+
+/* A VF asked for by index: the kernel has it (its virtfn link), and it is
+ * not bound to vfio-pci by anyone but vnet (another VM manager's VF:
+ * vnet would rewrite that VM's MAC and VLAN, and unbind it from under it
+ * when the port goes). */
+static int vf_usable(struct vnetd *d, const struct sriov_pf *pf, unsigned idx,
+		     struct vnetd_err *e)
+{
+	const struct sriov_vf_dev *vf = pf_vf(pf, idx);
+
+	if (!vf) {
+		vnetd_err_set(e, VNET_ERR_NOT_FOUND,
+			      "%s has no VF %u: sysfs has no virtfn%u link for "
+			      "it (the driver did not create it; see dmesg)",
+			      pf->name, idx, idx);
+		return -ENODEV;
+	}
+	if (!strcmp(vf->driver, SRIOV_VFIO_DRIVER) &&
+	    !vf_vnets(d, pf->name, idx)) {
+		vnetd_err_set(e, VNET_ERR_BUSY,
+			      "VF %u of %s (%s) is bound to vfio-pci outside "
+			      "vnet (another VM manager's?): vnet does not "
+			      "take it",
+			      idx, pf->name, vf->pci);
+		return -EBUSY;
+	}
+	return 0;
+}
+
 /**
  * vnetd_sriov_port_check() - the rules of a port of kind "sriov"; picks
  * its VF from the network's pool and gives it a MAC and the network's VLAN
@@ -962,6 +1084,8 @@ int vnetd_sriov_port_check(struct vnetd *d, const struct vnetd_view *v,
 				      "port, not both; drop them first",
 				      idx, pfname, pfname, idx);
 			ret = -EBUSY;
+		} else {
+			ret = vf_usable(d, &pf, idx, e);
 		}
 	} else if (pick_vf(v, &pf, first, last, ports, name, &idx, &n)) {
 		vnetd_err_set(e, VNET_ERR_BUSY,
@@ -1163,6 +1287,14 @@ static void release_vf(struct vnetd *d, json_t *conf)
 		return;
 	}
 	vf = pf_vf(&pf, idx);
+	if (vf && vf_busy(d, vf->pci, vf->driver, msg, sizeof(msg))) {
+		vlog(MAIN, ERR,
+		     "port %s: VF %u of %s left as it is (settings, vfio-pci): "
+		     "%s",
+		     name, idx, pfname, msg);
+		sriov_pf_free(&pf);
+		return;
+	}
 	own = release_cfg(d, pfname, idx, &c);
 	if (vf_put(d, pfname, idx, &c, msg, sizeof(msg)))
 		vlog(MAIN, ERR, "port %s: %s", name, msg);
@@ -1175,6 +1307,59 @@ static void release_vf(struct vnetd *d, json_t *conf)
 		     own ? "its own vf settings applied again"
 			 : "MAC and VLAN cleared");
 	sriov_pf_free(&pf);
+}
+
+/* Refuse (-EBUSY) when the VF of sriov port @conf is held by a VM. */
+static int port_busy(struct vnetd *d, json_t *conf, struct vnetd_err *e)
+{
+	const char *pfname = jstr(conf, "sriov_pf");
+	const struct sriov_vf_dev *vf;
+	char msg[sizeof(e->msg)];
+	struct sriov_pf pf;
+	int ret = 0;
+
+	if (!is_sriov_port(conf) || !pfname ||
+	    sriov_pf_get(sysroot(d), pfname, &pf, NULL, 0))
+		return 0; /* no VF to give back */
+	vf = pf_vf(&pf, juint(conf, "sriov_vf"));
+	if (vf && (ret = vf_busy(d, vf->pci, vf->driver, msg, sizeof(msg))))
+		vnetd_err_set(e, err_code(ret), "port '%s': %s",
+			      jstr(conf, "name"), msg);
+	sriov_pf_free(&pf);
+	return ret;
+}
+
+/**
+ * vnetd_sriov_del_check() - may this object be deleted: not while it
+ * would give back a VF a VM holds
+ * @d: daemon
+ * @o: a port, or a network (deleted with its ports)
+ * @e: error
+ *
+ * Deleting an sriov port clears its VF's MAC and VLAN and unbinds it from
+ * vfio-pci; while a VM holds the VF that would put the VM's traffic
+ * untagged on the PF's LAN, and the unbind would wait in the kernel until
+ * the VM lets go.
+ *
+ * Return: 0, or -EBUSY with @e naming the VF and the pid holding it
+ */
+int vnetd_sriov_del_check(struct vnetd *d, const struct vnetd_obj *o,
+			  struct vnetd_err *e)
+{
+	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
+	int ret = 0;
+
+	if (o->kind == &vnetd_kind_port)
+		return port_busy(d, o->conf, e);
+	if (o->kind != &vnetd_kind_network)
+		return 0;
+	for (size_t i = 0; i < ports->n && !ret; i++) {
+		const char *net = jstr(ports->v[i]->conf, "network");
+
+		if (net && !strcmp(net, o->name))
+			ret = port_busy(d, ports->v[i]->conf, e);
+	}
+	return ret;
 }
 
 /**

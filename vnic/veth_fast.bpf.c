@@ -267,9 +267,6 @@ static __always_inline __u32 decide(struct __sk_buff *skb,
 	if (h.proto != bpf_htons(ETH_P_IP) &&
 	    h.proto != bpf_htons(ETH_P_IPV6) && h.proto != bpf_htons(ETH_P_ARP))
 		return 0;
-	learn(in, ifindex, h.src);
-	if (h.dst[0] & 1)
-		return 0;
 	/* The verifier wants a constant length: the whole l3 area, or the
 	 * 28 bytes an IPv4 header and UDP ports need in a short frame. */
 	l3_len = 0;
@@ -280,7 +277,13 @@ static __always_inline __u32 decide(struct __sk_buff *skb,
 		if (!bpf_skb_load_bytes(skb, 14, h.l3, 28))
 			l3_len = 28;
 	}
+	/* A frame for vnetd's guards teaches nothing here: vnetd may drop
+	 * it (a DHCP server message, a router's), and a dropped frame must
+	 * not move its source MAC to this port; vnetd learns it if kept. */
 	if (needs_guard(&h, l3_len))
+		return 0;
+	learn(in, ifindex, h.src);
+	if (h.dst[0] & 1)
 		return 0;
 	/* The source must be ours on this port: a MAC held by the slow path
 	 * (not learnt above) stays there. */

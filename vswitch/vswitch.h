@@ -43,7 +43,9 @@ struct vnic;
 	  "from a guest port not marked router-trusted")                    \
 	X(GSO_FAILED, "gso_failed",                                         \
 	  "super-frame or partial checksum that could not be finished for " \
-	  "a port without offloads")
+	  "a port without offloads")                                        \
+	X(VLAN_DOUBLE_TAG, "vlan_double_tag",                               \
+	  "priority-tagged frame with a VLAN tag inside, taken as untagged")
 
 enum vsw_drop {
 #define VSW_DROP_ENUM(id, name, desc) VSW_DROP_##id,

@@ -482,7 +482,7 @@ static void flush(struct vsw_thread *t, bool offloads)
  * @t: datapath thread
  * @in: ingress port
  * @pkts: packets, released by the caller afterwards
- * @n: count
+ * @n: count (any: taken PKT_BURST at a time)
  */
 void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 		       struct pkt **pkts, unsigned n)
@@ -512,6 +512,12 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 		struct pkt *p = pkts[i];
 		unsigned k = i % PKT_BURST;
 
+		/* A port's transmit queue holds PKT_BURST frames: what a
+		 * longer burst queued so far leaves first. */
+		if (!k && i) {
+			flush(t, offloads);
+			offloads = false;
+		}
 		/* Classify the burst first, a whole burst in one call. */
 		if (!k)
 			vsw_classify_burst(

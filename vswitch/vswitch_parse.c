@@ -65,6 +65,16 @@ enum vsw_drop vsw_parse(struct pkt *p, unsigned mtu)
 	return parse_eth(p, mtu, &tci);
 }
 
+/* A priority tag (VID 0) with another VLAN tag behind it.  Taken into a
+ * VLAN as untagged, it would leave untagged with only the priority tag
+ * taken off: the inner tag then puts it in a VLAN its port may not reach
+ * (double tagging). */
+static inline bool priority_over_tag(const struct pkt *p)
+{
+	return p->tagged && (p->ethertype == ETHERTYPE_VLAN ||
+			     p->ethertype == 0x88a8 || p->ethertype == 0x9100);
+}
+
 /* The port's VLAN policy on a parsed frame whose tag (0: none) is @tci. */
 static inline __attribute__((always_inline)) enum vsw_drop
 vlan_ingress(const struct vsw_vlan *v, struct pkt *p, uint16_t tci)
@@ -75,10 +85,14 @@ vlan_ingress(const struct vsw_vlan *v, struct pkt *p, uint16_t tci)
 	case VSW_VLAN_ACCESS:
 		if (vid) /* priority tags (VID 0) are fine */
 			return VSW_DROP_VLAN_TAGGED;
+		if (unlikely(priority_over_tag(p)))
+			return VSW_DROP_VLAN_DOUBLE_TAG;
 		p->vlan = v->access;
 		return VSW_DROP_NONE;
 	case VSW_VLAN_TRUNK:
 		if (!vid) {
+			if (unlikely(priority_over_tag(p)))
+				return VSW_DROP_VLAN_DOUBLE_TAG;
 			p->vlan = v->native;
 			return VSW_DROP_NONE;
 		}

@@ -193,6 +193,21 @@ case $(vfline "$vfa") in *"vlan 42,"*"spoof checking on"*) ok "igb reloaded: VF 
 # ---- release ----
 pci=$(C --json port show "$A" | jq -r .sriov.pci)
 amac=$(C --json port show "$A" | jq -r .sriov.mac)
+# While a VM holds the VF, nothing gives it back: not a port del, not a
+# network delete --force (the VM would be untagged on the PF's LAN, and
+# the unbind would wait for the VM with vnetd in it).
+sriov_probe hold "$pci" >$S/hold.out 2>&1 &
+hp=$!
+poll 50 grep -q held $S/hold.out || bad "sriov_probe hold $pci: $(cat $S/hold.out)"
+ok "VFIO device $pci held open (enable $(cat /sys/bus/pci/devices/$pci/enable))"
+expect_err "is in use by" C port del "$A"
+expect_err "is in use by" C network delete lab --force
+C status >/dev/null && ok "vnetd answers while the VF is held" || bad "vnetd stuck"
+case $(vfline "$vfa") in *"link/ether $amac"*"vlan 42,"*) ok "held VF $vfa keeps MAC $amac and VLAN 42" ;; *) bad "held VF changed: $(vfline "$vfa")" ;; esac
+[ "$(readlink /sys/bus/pci/devices/$pci/driver | sed 's|.*/||')" = vfio-pci ] && ok "held VF stays on vfio-pci" || bad "held VF unbound"
+kill $hp
+wait $hp 2>/dev/null
+[ "$(cat /sys/bus/pci/devices/$pci/enable)" = 0 ] && ok "VM gone: $pci no longer enabled" || bad "$pci enable: $(cat /sys/bus/pci/devices/$pci/enable)"
 C port del "$A" >/dev/null || bad "port del $A"
 drv=$(readlink /sys/bus/pci/devices/$pci/driver | sed 's|.*/||')
 [ "$drv" = igbvf ] && ok "$A deleted: $pci back on igbvf" || bad "$pci driver after release: $drv"

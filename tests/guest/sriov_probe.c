@@ -8,6 +8,8 @@
  *   sriov_probe vfio PCI    open the VFIO container, the device's group
  *                           and the device, and read its PCI config space:
  *                           prints "vfio PCI vendor:device group N regions R"
+ *   sriov_probe hold PCI    the same, then keep them open (as a VM holds
+ *                           its VF) until killed; "held" once they are
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -58,7 +60,7 @@ static int nldump(const char *pf)
 	return 0;
 }
 
-static int vfio(const char *pci)
+static int vfio(const char *pci, int hold)
 {
 	char path[256], link[256], *g;
 	struct vfio_group_status st = {.argsz = sizeof(st)};
@@ -105,6 +107,12 @@ static int vfio(const char *pci)
 	}
 	printf("vfio %s %04x:%04x group %s regions %u irqs %u\n", pci, id[0],
 	       id[1], g, di.num_regions, di.num_irqs);
+	if (hold) {
+		printf("held\n");
+		fflush(stdout);
+		for (;;)
+			pause();
+	}
 	close(dev);
 	close(grp);
 	close(c);
@@ -116,7 +124,9 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "nldump"))
 		return nldump(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "vfio"))
-		return vfio(argv[2]);
-	fprintf(stderr, "usage: sriov_probe nldump PF | vfio PCI\n");
+		return vfio(argv[2], 0);
+	if (argc == 3 && !strcmp(argv[1], "hold"))
+		return vfio(argv[2], 1);
+	fprintf(stderr, "usage: sriov_probe nldump PF | vfio PCI | hold PCI\n");
 	return 2;
 }

@@ -36,6 +36,9 @@ VMM=$(readlink -f "$BUILD/vnet-vmm")
 . "$(dirname "$0")/../guest/copy_bins.sh"
 copy_bins "$R" "$VNETD" "$VNETCTL_BIN" "$(command -v jq)" "$VMM" ||
 	fail "cannot copy the programs"
+# The probe as this checkout has it (the cached base may hold an older one).
+cc -static -O2 -o "$R/bin/sriov_probe" "$(dirname "$0")/../guest/sriov_probe.c" ||
+	fail "cannot build sriov_probe"
 cp "$(dirname "$0")/../guest/sriov-test.sh" "$R/test.sh"
 chmod +x "$R/test.sh"
 run_igb_guest 300 "$R"

@@ -73,6 +73,26 @@ wait_for 5 grown dhcp_guard "$g0" 3
 g1=$(drops dhcp_guard)
 [ $((g1 - g0)) -ge 3 ] || fail "dhcp_guard drops $g0 -> $g1, want 3 more: $(vnetctl --json port show "va$S" | jq -c .counters) $(vnetctl --json port show "vb$S" | jq -c .counters)"
 
+# A DHCP server message the guard drops teaches nothing: a sending one
+# from b's MAC must not move b's MAC to a's port in the fast path's table
+# (c's pings to b, its ARP entry already there, would go to a).
+ns "c$S"
+vnetctl port add "g$S" --veth "vc$S" --netns "c$S" >/dev/null || fail "veth c"
+addr "c$S" "vc$S" 10.243.$N.13/24
+pings "c$S" 10.243.$N.12
+g0=$(drops dhcp_guard)
+ip netns exec "a$S" $PY -c '
+import sys
+from scapy.all import Ether, IP, UDP, sendp
+sendp([Ether(src=sys.argv[2], dst="ff:ff:ff:ff:ff:ff") /
+       IP(src="10.243.0.12", dst="255.255.255.255") /
+       UDP(sport=67, dport=68) / (b"\x02" + bytes(299))] * 3,
+      iface=sys.argv[1], verbose=False)' "va$S" 02:00:00:$X:00:0b || fail "scapy"
+wait_for 5 grown dhcp_guard "$g0" 3
+ip netns exec "c$S" ping -c 3 -i 0.2 -W 1 10.243.$N.12 >/dev/null ||
+	fail "c lost b after a sent DHCP server messages from b's MAC"
+log "a guard-dropped frame did not move its source MAC"
+
 # A device named like a veth port's host end that is not a veth is not
 # replaced: the port is refused and the device keeps working.
 vnetctl port add "g$S" --tap "vh-x$S" >/dev/null || fail "tap vh-x$S"

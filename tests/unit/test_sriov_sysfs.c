@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -272,6 +273,89 @@ static void test_vfio_release(void **state)
 	assert_string_equal(drv, "igbvf");
 }
 
+/* A file under the fixture's dev/ standing in for a VFIO node, held open
+ * by this process as a VM would hold /dev/vfio/GROUP; returns the fd. */
+static int hold(const char *rel)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "mkdir -p $(dirname %s/dev/%s)", root,
+		 rel);
+	assert_int_equal(system(path), 0);
+	snprintf(path, sizeof(path), "%s/dev/%s", root, rel);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	return fd;
+}
+
+/* A VF whose VFIO group (or device cdev) a process holds is named with
+ * that process's pid; nothing held, nothing found. */
+static void test_vf_user(void **state)
+{
+	char dev[300], err[256], want[128], path[512];
+	struct sriov_pf pf;
+	int pid = -1, fd;
+
+	(void)state;
+	snprintf(dev, sizeof(dev), "%s/dev", root);
+	assert_int_equal(
+	    sriov_vf_user(root, "/proc", dev, "0000:01:10.2", &pid), 0);
+	fd = hold("vfio/10"); /* VF 1's group */
+	assert_int_equal(
+	    sriov_vf_user(root, "/proc", dev, "0000:01:10.2", &pid), 1);
+	assert_int_equal(pid, getpid());
+	/* VF 0 (group 9) is not held */
+	assert_int_equal(
+	    sriov_vf_user(root, "/proc", dev, "0000:01:10.0", &pid), 0);
+	assert_int_equal(sriov_pf_get(root, "eth1", &pf, err, sizeof(err)), 0);
+	assert_int_equal(
+	    sriov_pf_users(root, "/proc", dev, &pf, err, sizeof(err)), -EBUSY);
+	snprintf(want, sizeof(want),
+		 "VF 0000:01:10.2 (VF 1 of eth1) is in "
+		 "use by pid %d: stop the VM first",
+		 (int)getpid());
+	assert_string_equal(err, want);
+	assert_int_equal(
+	    sriov_pf_users(root, "/nonexistent", dev, &pf, err, sizeof(err)),
+	    -ENOENT);
+	close(fd);
+	assert_int_equal(
+	    sriov_vf_user(root, "/proc", dev, "0000:01:10.2", &pid), 0);
+	assert_int_equal(
+	    sriov_pf_users(root, "/proc", dev, &pf, err, sizeof(err)), 0);
+	/* the iommufd cdev of the device */
+	snprintf(path, sizeof(path),
+		 "mkdir -p %s/devices/pci0000:00/0000:01:10.2/vfio-dev/vfio3",
+		 root);
+	assert_int_equal(system(path), 0);
+	fd = hold("vfio/devices/vfio3");
+	assert_int_equal(
+	    sriov_vf_user(root, "/proc", dev, "0000:01:10.2", &pid), 1);
+	assert_int_equal(pid, getpid());
+	close(fd);
+	assert_int_equal(sriov_vf_user(root, "/proc", dev, "../x", &pid),
+			 -EINVAL);
+	/* vfio-pci enabled the device: in use, by a process not visible */
+	put("devices/pci0000:00/0000:01:10.2/enable", "1\n");
+	assert_int_equal(
+	    sriov_vf_user(root, "/nonexistent", dev, "0000:01:10.2", &pid), 1);
+	assert_int_equal(pid, 0);
+	assert_int_equal(
+	    sriov_pf_users(root, "/proc", dev, &pf, err, sizeof(err)), -EBUSY);
+	assert_string_equal(err, "VF 0000:01:10.2 (VF 1 of eth1) is in use "
+				 "by a VM (vfio-pci has it enabled): stop the "
+				 "VM first");
+	put("devices/pci0000:00/0000:01:10.2/enable", "0\n");
+	assert_int_equal(
+	    sriov_vf_user(root, "/proc", dev, "0000:01:10.2", &pid), 0);
+	/* a host driver enables it too: that is not a VM */
+	put("devices/pci0000:00/0000:01:10.0/enable", "1\n");
+	assert_int_equal(
+	    sriov_vf_user(root, "/proc", dev, "0000:01:10.0", &pid), 0);
+	sriov_pf_free(&pf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +368,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_vfio_refusals, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_vfio_release, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_vf_user, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,6 +47,7 @@ struct frame_spec {
 				 code, checksum, 4 more) instead of UDP */
 	uint8_t icmp4;	      /* IPv4: ICMP of this type (8 bytes, as
 				 ICMPv6's) instead of UDP */
+	bool prio;	      /* a priority tag (802.1Q, VID 0) before all */
 };
 
 /* Write IPv6 from @o on, as @s says; return the frame's length before the
@@ -112,6 +113,11 @@ static uint32_t build(uint8_t *buf, size_t room, const struct frame_spec *s)
 	memcpy(buf, macs, 12);
 	if (s->src0)
 		buf[6] = s->src0;
+	if (s->prio) {
+		pkt_put_be16(buf + o, ETHERTYPE_VLAN);
+		pkt_put_be16(buf + o + 2, 0xa000);
+		o += 4;
+	}
 	for (const uint16_t *t = s->more; t && *t; t++) {
 		pkt_put_be16(buf + o, *t);
 		pkt_put_be16(buf + o + 2, 30);
@@ -338,6 +344,7 @@ static enum vsw_drop ref_classify(const uint8_t *f, uint32_t len, unsigned mtu,
 	enum vsw_drop hidden;
 	uint16_t type, vid = 0;
 	uint32_t l3 = 14;
+	bool double_tag;
 
 	memset(o, 0, sizeof(*o));
 	if (len < 14)
@@ -357,11 +364,19 @@ static enum vsw_drop ref_classify(const uint8_t *f, uint32_t len, unsigned mtu,
 		return VSW_DROP_BAD_SRC_MAC;
 	o->ethertype = type;
 	o->l3_ofs = (uint16_t)l3;
+	/* A priority tag over another tag, taken in untagged, would leave
+	 * with the inner tag outermost (double tagging). */
+	double_tag = o->tagged && !vid &&
+		     (type == 0x8100 || type == 0x88a8 || type == 0x9100);
 	if (port->mode == VSW_VLAN_ACCESS) {
 		if (vid)
 			return VSW_DROP_VLAN_TAGGED;
+		if (double_tag)
+			return VSW_DROP_VLAN_DOUBLE_TAG;
 		o->vlan = port->access;
 	} else if (port->mode == VSW_VLAN_TRUNK) {
+		if (double_tag)
+			return VSW_DROP_VLAN_DOUBLE_TAG;
 		if (!vid)
 			o->vlan = port->native;
 		else if (vid == 4095 || (vid != port->native && vid != 10))
@@ -518,6 +533,27 @@ static const struct classify_case cases[] = {
      ACCESS,
      true,
      VSW_DROP_VLAN_TAGGED},
+    {"priority tag over a VLAN 10 tag, access port: double tagging",
+     {.prio = true, .vid = 10},
+     ACCESS,
+     false,
+     VSW_DROP_VLAN_DOUBLE_TAG},
+    {"priority tag over a VLAN 10 tag, trunk's native VLAN",
+     {.prio = true, .vid = 10},
+     TRUNK,
+     false,
+     VSW_DROP_VLAN_DOUBLE_TAG},
+    {"priority tag over an 802.1ad tag, access port",
+     {.prio = true, .more = (const uint16_t[]){0x88a8, 0}},
+     ACCESS,
+     false,
+     VSW_DROP_VLAN_DOUBLE_TAG},
+    {"priority tag alone, access port", {.prio = true}, ACCESS, false, NONE},
+    {"priority tag over a tag, port without VLANs: carried as it is",
+     {.prio = true, .vid = 10},
+     ANY,
+     false,
+     NONE},
     {"DHCP server message in VLAN 4095",
      {.vid = 4095},
      ANY,

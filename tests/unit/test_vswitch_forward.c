@@ -242,14 +242,45 @@ static void xmit_pairs(struct env *e, int i, unsigned n, const uint8_t *dst,
 {
 	struct vsw_thread *t = &e->sw->threads[0];
 	struct vsw_port *in = atomic_load(&e->sw->ports[e->port[i]]);
-	struct pkt *p[PKT_BURST];
+	struct pkt *p[2 * PKT_BURST];
 
+	assert_true(n <= ARRAY_SIZE(p));
 	assert_int_equal(pkt_pool_alloc_bulk(t->pool, p, n), n);
 	for (unsigned k = 0; k < n; k++)
 		p[k]->len = (uint32_t)frame(p[k]->data, dst[k], src[k], 0);
 	vsw_process_burst(t, in, p, n);
 	for (unsigned k = 0; k < n; k++)
 		pkt_free(p[k]);
+}
+
+/* A burst longer than PKT_BURST (vsw_process_burst() takes any length):
+ * 40 frames for port 2, then 8 for port 3; each port gets its own frames
+ * and no other's (a port's transmit queue holds PKT_BURST). */
+static void test_long_burst(void **state)
+{
+	uint8_t buf[64], dst[48], src[48];
+	struct env e;
+	size_t len;
+
+	setup_net(&e, VSW_NET_INTERNAL);
+	for (int i = 0; i < 4; i++)
+		add_port(&e, i, VSW_ROLE_VM, NULL);
+	xmit(&e, 2, buf, frame(buf, 0xff, 2, 0));
+	xmit(&e, 3, buf, frame(buf, 0xff, 3, 0));
+	clear(&e);
+	for (unsigned k = 0; k < 48; k++) {
+		dst[k] = k < 40 ? 2 : 3;
+		src[k] = 1;
+	}
+	xmit_pairs(&e, 0, 48, dst, src);
+	assert_int_equal(vnic_dummy_sent(e.v[2]), 40);
+	assert_int_equal(vnic_dummy_sent(e.v[3]), 8);
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 0);
+	for (unsigned k = 0; k < 40; k++)
+		assert_int_equal(vnic_dummy_frame(e.v[2], k, &len)[5], 2);
+	for (unsigned k = 0; k < 8; k++)
+		assert_int_equal(vnic_dummy_frame(e.v[3], k, &len)[5], 3);
+	vswitch_destroy(e.sw);
 }
 
 /* Frames of one burst to one destination share a lookup, but a source
@@ -712,6 +743,7 @@ int main(void)
 	    cmocka_unit_test(test_roles_per_type),
 	    cmocka_unit_test(test_flood_learn_unicast),
 	    cmocka_unit_test(test_many_sources_per_burst),
+	    cmocka_unit_test(test_long_burst),
 	    cmocka_unit_test(test_burst_lookup_follows_learning),
 	    cmocka_unit_test(test_burst_floods),
 	    cmocka_unit_test(test_bad_frames_counted),
