@@ -115,6 +115,10 @@ enum sriov_link_state {
 /**
  * struct sriov_vf_cfg - a VF's settings, or some of them
  * @set: SRIOV_BIT() of each setting present
+ * @soft: SRIOV_BIT() of the settings in @set that are vnet's defaults
+ *        rather than asked for (a port's spoof checking and trust): not
+ *        sent to a driver that does not report them, and a driver that
+ *        answers -EOPNOTSUPP for one is not an error
  * @mac: MAC address (all zero: none, the guest picks)
  * @vlan: VLAN id, 0 for none
  * @qos: 802.1p priority, 0-7
@@ -126,7 +130,7 @@ enum sriov_link_state {
  * @link_state: enum sriov_link_state
  */
 struct sriov_vf_cfg {
-	unsigned set;
+	unsigned set, soft;
 	uint8_t mac[6];
 	uint16_t vlan;
 	uint8_t qos;
@@ -151,6 +155,10 @@ const char *sriov_link_state_name(uint32_t s);
 int sriov_vf_cfg_check(const struct sriov_vf_cfg *c, char *err, size_t errlen);
 bool sriov_vf_cfg_same(const struct sriov_vf_cfg *want,
 		       const struct sriov_vf_cfg *have, enum sriov_attr a);
+unsigned sriov_vf_plan(const struct sriov_vf_cfg *want,
+		       const struct sriov_vf_cfg *have);
+bool sriov_vf_refusal_fatal(const struct sriov_vf_cfg *want, enum sriov_attr a,
+			    int err);
 
 struct nl_msg;
 int sriov_nl_build_set(int ifindex, unsigned vf, const struct sriov_vf_cfg *c,
@@ -169,7 +177,8 @@ int sriov_vf_read(struct sriov_nl *nl, const char *pf,
 int sriov_vf_set_one(struct sriov_nl *nl, const char *pf, unsigned vf,
 		     const struct sriov_vf_cfg *c, enum sriov_attr a);
 int sriov_vf_apply(struct sriov_nl *nl, const char *pf, unsigned vf,
-		   const struct sriov_vf_cfg *want, char *err, size_t errlen)
+		   const struct sriov_vf_cfg *want, unsigned *unsupported,
+		   char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
 #endif

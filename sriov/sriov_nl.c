@@ -139,6 +139,53 @@ bool sriov_vf_cfg_same(const struct sriov_vf_cfg *want,
 	return false;
 }
 
+/**
+ * sriov_vf_plan() - which settings to send to a VF
+ * @want: the settings asked for
+ * @have: the settings the kernel reports
+ *
+ * A setting the VF has already is not sent (igb refuses even the link
+ * state it has).  A soft one (@want->soft) the driver does not report is
+ * not sent either: the kernel presets trust and spoof checking to
+ * "unknown" for a driver that does not fill them in, and such a driver
+ * mostly cannot set them (-EOPNOTSUPP).
+ *
+ * Return: SRIOV_BIT() of each setting to send, 0 when the VF is as wanted
+ */
+unsigned sriov_vf_plan(const struct sriov_vf_cfg *want,
+		       const struct sriov_vf_cfg *have)
+{
+	unsigned send = 0;
+
+	for (unsigned a = 0; a < SRIOV_A_MAX; a++) {
+		unsigned bit = SRIOV_BIT(a);
+
+		if (!(want->set & bit) ||
+		    (want->soft & bit && !(have->set & bit)) ||
+		    sriov_vf_cfg_same(want, have, (enum sriov_attr)a))
+			continue;
+		send |= bit;
+	}
+	return send;
+}
+
+/**
+ * sriov_vf_refusal_fatal() - does a driver's refusal of a setting fail the
+ * whole change
+ * @want: the settings asked for
+ * @a: the refused one
+ * @err: the driver's -errno
+ *
+ * Return: false only for -EOPNOTSUPP of a soft setting (vnet's default,
+ * not the user's: the driver has no such control); true otherwise
+ */
+bool sriov_vf_refusal_fatal(const struct sriov_vf_cfg *want, enum sriov_attr a,
+			    int err)
+{
+	return err != -EOPNOTSUPP || a >= SRIOV_A_MAX ||
+	       !(want->soft & SRIOV_BIT(a));
+}
+
 /* ---- messages ---- */
 
 static int put_attr(struct nl_msg *msg, unsigned vf,
@@ -602,27 +649,33 @@ static void describe(const struct sriov_vf_cfg *c, enum sriov_attr a, char *buf,
  * @pf: the PF's network device
  * @vf: VF index
  * @want: the settings to apply (@want->set says which)
+ * @unsupported: filled with SRIOV_BIT() of the soft settings the driver
+ *               answered -EOPNOTSUPP for (left out, not an error); may be
+ *               NULL
  * @err: the reason, for a user, when it fails: which setting the driver
  *       refused, why, and whether the others were put back
  * @errlen: room in @err
  *
- * Checks what no driver takes, reads the VF's settings, applies each wanted
- * one the VF does not have already (a driver may refuse to set even the
- * value it has: igb and link state "auto") in SRIOV_ATTRS order, and when
- * one is refused puts the ones applied before it back to the values read
- * (reverse order).
+ * Checks what no driver takes, reads the VF's settings, applies each one
+ * sriov_vf_plan() picks in SRIOV_ATTRS order, and when one is refused
+ * (sriov_vf_refusal_fatal()) puts the ones applied before it back to the
+ * values read (reverse order).
  *
  * Return: 0; -EINVAL for settings no driver takes; -ENODEV without the PF;
  * -ERANGE when the PF has no VF @vf; the driver's -errno for a refusal
  */
 int sriov_vf_apply(struct sriov_nl *nl, const char *pf, unsigned vf,
-		   const struct sriov_vf_cfg *want, char *err, size_t errlen)
+		   const struct sriov_vf_cfg *want, unsigned *unsupported,
+		   char *err, size_t errlen)
 {
 	struct sriov_vf_info *infos = calloc(SRIOV_MAX_VFS, sizeof(*infos));
 	const struct sriov_vf_cfg *cur = NULL;
 	char what[64];
-	unsigned done = 0;
+	unsigned done = 0, send;
 	int n, ret = 0;
+
+	if (unsupported)
+		*unsupported = 0;
 
 	if (!infos) {
 		snprintf(err, errlen, "out of memory");
@@ -647,19 +700,27 @@ int sriov_vf_apply(struct sriov_nl *nl, const char *pf, unsigned vf,
 		ret = -ERANGE;
 		goto out;
 	}
+	send = sriov_vf_plan(want, cur);
 	for (unsigned a = 0; a < SRIOV_A_MAX; a++) {
-		if (!(want->set & SRIOV_BIT(a)) ||
-		    sriov_vf_cfg_same(want, cur, (enum sriov_attr)a))
+		if (!(send & SRIOV_BIT(a)))
 			continue;
 		ret = sriov_vf_set_one(nl, pf, vf, want, (enum sriov_attr)a);
 		if (!ret) {
 			done |= SRIOV_BIT(a);
 			continue;
 		}
+		if (!sriov_vf_refusal_fatal(want, (enum sriov_attr)a, ret)) {
+			if (unsupported)
+				*unsupported |= SRIOV_BIT(a);
+			ret = 0;
+			continue;
+		}
 		describe(want, (enum sriov_attr)a, what, sizeof(what));
-		snprintf(err, errlen,
-			 "%s vf %u: the driver refused %s (%s): %s", pf, vf,
-			 what, attr_descs[a], strerror(-ret));
+		snprintf(
+		    err, errlen, "%s vf %u: the driver refused %s (%s): %s%s",
+		    pf, vf, what, attr_descs[a], strerror(-ret),
+		    ret == -EOPNOTSUPP ? " (the driver has no such control)"
+				       : "");
 		break;
 	}
 	if (!ret)

@@ -52,6 +52,8 @@
  * @window_ms: start of the current count of @rewrites
  * @rewrites: checks in a row that had to write something
  * @paused_until: no check before then (settings that kept changing back)
+ * @unsupported_logged: SRIOV_BIT() of the default settings a driver was
+ *                      found not to support, logged once each
  */
 struct vnetd_sriov {
 	struct sriov_nl *nl;
@@ -61,6 +63,7 @@ struct vnetd_sriov {
 	uint64_t window_ms;
 	unsigned rewrites;
 	uint64_t paused_until;
+	unsigned unsupported_logged;
 };
 
 static void recheck_fire(struct vtimer *t, void *arg);
@@ -305,15 +308,37 @@ static int vf_read_one(struct vnetd *d, const char *pf, unsigned vf,
 	return n < 0 ? n : -ERANGE;
 }
 
-/* Does the kernel's @have differ from @want in a setting @want has? */
+/* Would applying @want to a VF that has @have send anything? */
 static bool cfg_differs(const struct sriov_vf_cfg *want,
 			const struct sriov_vf_cfg *have)
 {
-	for (unsigned a = 0; a < SRIOV_A_MAX; a++)
-		if (want->set & SRIOV_BIT(a) &&
-		    !sriov_vf_cfg_same(want, have, (enum sriov_attr)a))
-			return true;
-	return false;
+	return sriov_vf_plan(want, have) != 0;
+}
+
+/* Apply @c to VF @idx of @pf; default settings the driver has no control
+ * for are left out, and said once in the log. */
+static int vf_apply_cfg(struct vnetd *d, const char *pf, unsigned idx,
+			const struct sriov_vf_cfg *c, char *err, size_t errlen)
+{
+	struct sriov_nl *nl = nl_get(d, err, errlen);
+	struct vnetd_sriov *s = ctx(d);
+	unsigned unsup = 0;
+	int ret;
+
+	if (!nl)
+		return -EIO;
+	ret = sriov_vf_apply(nl, pf, idx, c, &unsup, err, errlen);
+	for (unsigned a = 0; s && a < SRIOV_A_MAX; a++)
+		if (unsup & SRIOV_BIT(a) &&
+		    !(s->unsupported_logged & SRIOV_BIT(a))) {
+			s->unsupported_logged |= SRIOV_BIT(a);
+			vlog(MAIN, WARN,
+			     "sriov: %s vf %u: the driver cannot set %s (not "
+			     "supported); left as the driver has it (said "
+			     "once)",
+			     pf, idx, sriov_attr_name((enum sriov_attr)a));
+		}
+	return ret;
 }
 
 /* ---- PF and VF checks shared by the kinds ---- */
@@ -651,18 +676,13 @@ static int vf_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 static int vf_write(struct vnetd *d, json_t *conf, struct vnetd_err *e)
 {
 	char msg[sizeof(e->msg)];
-	struct sriov_nl *nl = nl_get(d, msg, sizeof(msg));
 	struct sriov_vf_cfg c;
 	int ret;
 
 	if (cfg_from_conf(conf, &c, e))
 		return -EINVAL;
-	if (!nl) {
-		vnetd_err_set(e, VNET_ERR_SYSTEM, "%s", msg);
-		return -EIO;
-	}
-	ret = sriov_vf_apply(nl, jstr(conf, "pf"), juint(conf, "vf"), &c, msg,
-			     sizeof(msg));
+	ret = vf_apply_cfg(d, jstr(conf, "pf"), juint(conf, "vf"), &c, msg,
+			   sizeof(msg));
 	if (ret)
 		vnetd_err_set(e, err_code(ret), "%s", msg);
 	return ret;
@@ -1116,8 +1136,9 @@ int vnetd_sriov_port_check(struct vnetd *d, const struct vnetd_view *v,
 	return 0;
 }
 
-/* What the VF of an sriov port is set to: the port's MAC and VLAN, spoof
- * checking on, trust off. */
+/* What the VF of an sriov port is set to: the port's MAC and VLAN, and
+ * vnet's defaults (soft: left out where the driver has no such control)
+ * spoof checking on, trust off. */
 static void port_cfg(json_t *conf, struct sriov_vf_cfg *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -1128,6 +1149,7 @@ static void port_cfg(json_t *conf, struct sriov_vf_cfg *c)
 	c->trust = false;
 	c->set = SRIOV_BIT(SRIOV_A_MAC) | SRIOV_BIT(SRIOV_A_VLAN) |
 		 SRIOV_BIT(SRIOV_A_SPOOFCHK) | SRIOV_BIT(SRIOV_A_TRUST);
+	c->soft = SRIOV_BIT(SRIOV_A_SPOOFCHK) | SRIOV_BIT(SRIOV_A_TRUST);
 }
 
 /* Copy the settings @from has into @to. */
@@ -1152,6 +1174,7 @@ static void cfg_overlay(struct sriov_vf_cfg *to,
 	if (from->set & SRIOV_BIT(SRIOV_A_LINK_STATE))
 		to->link_state = from->link_state;
 	to->set |= from->set;
+	to->soft &= ~from->set;
 }
 
 /* What a VF goes back to the pool with: the clean state (no MAC, no VLAN,
@@ -1170,6 +1193,7 @@ static int release_cfg(struct vnetd *d, const char *pf, unsigned idx,
 	c->spoofchk = true;
 	c->set = SRIOV_BIT(SRIOV_A_MAC) | SRIOV_BIT(SRIOV_A_VLAN) |
 		 SRIOV_BIT(SRIOV_A_SPOOFCHK) | SRIOV_BIT(SRIOV_A_TRUST);
+	c->soft = SRIOV_BIT(SRIOV_A_SPOOFCHK) | SRIOV_BIT(SRIOV_A_TRUST);
 	vf_obj_name(pf, idx, name, sizeof(name));
 	o = vnetd_obj_find(d, &vnetd_kind_vf, name);
 	if (!o || cfg_from_conf(o->conf, &own, &e))
@@ -1182,9 +1206,7 @@ static int release_cfg(struct vnetd *d, const char *pf, unsigned idx,
 static int vf_put(struct vnetd *d, const char *pf, unsigned idx,
 		  const struct sriov_vf_cfg *c, char *err, size_t errlen)
 {
-	struct sriov_nl *nl = nl_get(d, err, errlen);
-
-	return nl ? sriov_vf_apply(nl, pf, idx, c, err, errlen) : -EIO;
+	return vf_apply_cfg(d, pf, idx, c, err, errlen);
 }
 
 /**
@@ -1242,7 +1264,7 @@ int vnetd_sriov_port_activate(struct vnetd *d, struct vnetd_port *p)
 		return ret;
 	}
 	port_cfg(conf, &c);
-	ret = sriov_vf_apply(nl, pfname, idx, &c, p->error, sizeof(p->error));
+	ret = vf_apply_cfg(d, pfname, idx, &c, p->error, sizeof(p->error));
 	if (ret)
 		return ret;
 	ret = sriov_vfio_bind(sysroot(d), pci, p->error, sizeof(p->error));

@@ -388,6 +388,51 @@ static void test_cfg_check(void **state)
 	assert_string_equal(sriov_link_state_name(9), "?");
 }
 
+/* A port's defaults (spoof checking, trust) are not sent to a driver that
+ * does not report them, and its -EOPNOTSUPP for them is not an error;
+ * what the user asked for is always sent, and always an error. */
+static void test_vf_plan(void **state)
+{
+	const unsigned mac = SRIOV_BIT(SRIOV_A_MAC),
+		       vlan = SRIOV_BIT(SRIOV_A_VLAN),
+		       spoof = SRIOV_BIT(SRIOV_A_SPOOFCHK),
+		       trust = SRIOV_BIT(SRIOV_A_TRUST),
+		       rate = SRIOV_BIT(SRIOV_A_RATE),
+		       link = SRIOV_BIT(SRIOV_A_LINK_STATE);
+	/* a port: MAC and VLAN asked for; spoof checking on, trust off */
+	struct sriov_vf_cfg port = {.set = mac | vlan | spoof | trust,
+				    .soft = spoof | trust,
+				    .mac = {0x52, 0x54, 0, 1, 2, 3},
+				    .vlan = 42,
+				    .vlan_proto = ETH_P_8021Q,
+				    .spoofchk = true};
+	/* a driver that reports neither spoof checking nor trust (the
+	 * kernel's (u32)-1: the parser leaves their bits out) */
+	struct sriov_vf_cfg have = {.set = mac | vlan | rate | link,
+				    .vlan_proto = ETH_P_8021Q};
+
+	(void)state;
+	assert_int_equal(sriov_vf_plan(&port, &have), mac | vlan);
+	have.vlan = 42;
+	memcpy(have.mac, port.mac, 6);
+	assert_int_equal(sriov_vf_plan(&port, &have), 0);
+	/* reported and different: sent, even though soft */
+	have.set |= trust;
+	have.trust = true;
+	assert_int_equal(sriov_vf_plan(&port, &have), trust);
+	/* asked for (a vf object's --trust on): sent even unreported */
+	have.set &= ~trust;
+	port.soft = spoof;
+	port.trust = true;
+	assert_int_equal(sriov_vf_plan(&port, &have), trust);
+	assert_true(sriov_vf_refusal_fatal(&port, SRIOV_A_TRUST, -EOPNOTSUPP));
+	assert_false(
+	    sriov_vf_refusal_fatal(&port, SRIOV_A_SPOOFCHK, -EOPNOTSUPP));
+	/* a default refused for another reason is still an error */
+	assert_true(sriov_vf_refusal_fatal(&port, SRIOV_A_SPOOFCHK, -EINVAL));
+	assert_true(sriov_vf_refusal_fatal(&port, SRIOV_A_MAC, -EOPNOTSUPP));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -397,6 +442,7 @@ int main(void)
 	    cmocka_unit_test(test_build_set),
 	    cmocka_unit_test(test_build_get),
 	    cmocka_unit_test(test_cfg_check),
+	    cmocka_unit_test(test_vf_plan),
 	};
 
 	return cmocka_run_group_tests(tests, load_reply, NULL);
