@@ -569,8 +569,10 @@ again:
 		}
 		start = i + 1;
 	}
-	memmove(c->in.data, c->in.data + start, c->in.len - start);
-	c->in.len -= start;
+	if (start) {
+		memmove(c->in.data, c->in.data + start, c->in.len - start);
+		c->in.len -= start;
+	}
 	c->scanned = held ? 0 : c->in.len;
 	/* A partial request left after a line ended began in this read. */
 	if (start || !c->in.len)
