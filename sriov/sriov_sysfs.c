@@ -547,7 +547,9 @@ int sriov_pf_users(const char *root, const char *proc, const char *dev,
  *
  * The kernel takes a new count only from zero, so a change between two
  * non-zero counts goes through zero: the old VFs are destroyed.  The
- * caller makes sure none is in use.
+ * caller makes sure none is in use.  When the driver refuses the new
+ * count, the old one is asked for again (new VFs, clean), and @err says
+ * how many the PF has now.
  *
  * Return: 0; -ERANGE when @n is above sriov_totalvfs; what sriov_pf_get()
  * returns; the kernel's errno for the write
@@ -557,8 +559,8 @@ int sriov_set_numvfs(const char *root, const char *pf, unsigned n, char *err,
 {
 	struct sriov_pf p;
 	char path[PATH_MAX], num[16];
-	unsigned now;
-	int ret = sriov_pf_get(root, pf, &p, err, errlen);
+	unsigned now = 0;
+	int ret = sriov_pf_get(root, pf, &p, err, errlen), back;
 
 	if (ret)
 		return ret;
@@ -582,11 +584,40 @@ int sriov_set_numvfs(const char *root, const char *pf, unsigned n, char *err,
 	snprintf(num, sizeof(num), "%u", n);
 	ret = write_str(path, num);
 	if (ret) {
-		err_set(err, errlen, "%s: the driver refused %u VFs: %s", pf, n,
-			strerror(-ret));
+		back = 0;
+		if (p.num_vfs) {
+			snprintf(num, sizeof(num), "%u", p.num_vfs);
+			back = write_str(path, num);
+		}
+		if (read_uint(path, &now))
+			now = 0;
+		if (p.num_vfs && !back && now == p.num_vfs)
+			err_set(err, errlen,
+				"%s: the driver refused %u VFs: %s; it has "
+				"its %u VFs again (made anew, their settings "
+				"cleared)",
+				pf, n, strerror(-ret), now);
+		else if (p.num_vfs)
+			err_set(err, errlen,
+				"%s: the driver refused %u VFs: %s; it has %u "
+				"VFs now (asking for its %u again: %s)",
+				pf, n, strerror(-ret), now, p.num_vfs,
+				back ? strerror(-back) : "not taken");
+		else
+			err_set(err, errlen,
+				"%s: the driver refused %u VFs: %s; it has %u "
+				"VFs",
+				pf, n, strerror(-ret), now);
 		return ret;
 	}
-	if (read_uint(path, &now) || now != n) {
+	if (read_uint(path, &now)) {
+		err_set(err, errlen,
+			"%s: asked for %u VFs; cannot read back how many it "
+			"has",
+			pf, n);
+		return -EIO;
+	}
+	if (now != n) {
 		err_set(err, errlen, "%s: asked for %u VFs, it has %u", pf, n,
 			now);
 		return -EIO;

@@ -593,13 +593,13 @@ static void recheck_soon(struct vnetd *d)
 
 /* A new count destroys every VF and makes new ones, clean: the stored vf
  * settings go on them again at the check that follows (not left to a PF
- * link event, which not every driver makes). */
+ * link event, which not every driver makes).  So does a refused count:
+ * the old one was asked for again, with new VFs. */
 static int pf_write_count(struct vnetd *d, json_t *conf, struct vnetd_err *e)
 {
 	int ret = pf_write(d, conf, e);
 
-	if (!ret)
-		recheck_soon(d);
+	recheck_soon(d);
 	return ret;
 }
 

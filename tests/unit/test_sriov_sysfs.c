@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -20,6 +21,24 @@
 #define PFDEV "devices/pci0000:00/0000:01:00.0"
 
 static char root[256];
+
+/* Writes of exactly one of these strings fail with refuse_errno, as the
+ * kernel answers a write to sriov_numvfs that the driver refuses (the
+ * fixture's regular files take anything). */
+static const char *refuse[2];
+static int refuse_errno;
+
+/* Takes the place of libc's write() for the code under test. */
+ssize_t write(int fd, const void *buf, size_t n)
+{
+	for (size_t i = 0; i < 2; i++)
+		if (refuse[i] && n == strlen(refuse[i]) &&
+		    !memcmp(buf, refuse[i], n)) {
+			errno = refuse_errno;
+			return -1;
+		}
+	return syscall(SYS_write, fd, buf, n);
+}
 
 static int setup(void **state)
 {
@@ -356,6 +375,37 @@ static void test_vf_user(void **state)
 	sriov_pf_free(&pf);
 }
 
+/* A count the driver refuses: the old count is asked for again, and the
+ * reply says what the PF has now. */
+static void test_numvfs_refused(void **state)
+{
+	char err[256], buf[32];
+
+	(void)state;
+	refuse_errno = ENOMEM;
+	refuse[0] = "3";
+	assert_int_equal(sriov_set_numvfs(root, "eth1", 3, err, sizeof(err)),
+			 -ENOMEM);
+	assert_string_equal(err, "eth1: the driver refused 3 VFs: Cannot "
+				 "allocate memory; it has its 2 VFs again "
+				 "(made anew, their settings cleared)");
+	slurp(PFDEV "/sriov_numvfs", buf, sizeof(buf));
+	assert_string_equal(buf, "2");
+	/* the old count refused too: it has none, and says so */
+	refuse[1] = "2";
+	assert_int_equal(sriov_set_numvfs(root, "eth1", 3, err, sizeof(err)),
+			 -ENOMEM);
+	assert_string_equal(err, "eth1: the driver refused 3 VFs: Cannot "
+				 "allocate memory; it has 0 VFs now (asking "
+				 "for its 2 again: Cannot allocate memory)");
+	/* from none: nothing to put back */
+	assert_int_equal(sriov_set_numvfs(root, "eth1", 3, err, sizeof(err)),
+			 -ENOMEM);
+	assert_string_equal(err, "eth1: the driver refused 3 VFs: Cannot "
+				 "allocate memory; it has 0 VFs");
+	refuse[0] = refuse[1] = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +419,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_vfio_release, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_vf_user, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_numvfs_refused, setup,
+					    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
