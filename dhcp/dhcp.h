@@ -212,7 +212,8 @@ struct dhcps_config {
  * frame's headers)
  * @data: UDP payload: untrusted
  * @len: bytes at @data
- * @src_mac: Ethernet source (a relay's MAC when giaddr is set)
+ * @src_mac: Ethernet source (a relay's MAC when giaddr is set); a reserved
+ *           address moves to a new client key only when chaddr is this
  * @src_ip: IP source
  * @bcast: the IP destination was a broadcast address (tells a REBINDING
  *         client from a RENEWING one)

@@ -418,6 +418,17 @@ static void key_assign(struct dhcps *s, struct dhcps_lease *e,
 	memcpy(e->mac, mac, 6);
 }
 
+/*
+ * Whether the message's chaddr is the frame's Ethernet source, the one sign
+ * that the sender is the MAC it names (a VM sending from another's MAC is
+ * that MAC to the switch as well).  A relayed message (giaddr) comes from
+ * the relay's MAC and never passes.
+ */
+static bool chaddr_is_src(const struct dhcp_msg *m, const struct dhcps_rx *rx)
+{
+	return !m->giaddr && !memcmp(m->chaddr, rx->src_mac, 6);
+}
+
 static bool needs_probe(const struct dhcps *s, const struct dhcps_lease *e)
 {
 	return s->probe && !e->ever_bound && !e->probed;
@@ -428,12 +439,15 @@ static bool needs_probe(const struct dhcps *s, const struct dhcps_lease *e)
  * reserved for its MAC, not the gateway's, not held by another client nor
  * declined.  Creates the entry of an address never used.  A reservation is
  * by MAC: its address goes to that MAC whatever client key it comes with
- * (a client that starts sending option 61, systemd-networkd's DUID); the
- * key that held it loses it (key_assign()).
+ * (a client that starts sending option 61, systemd-networkd's DUID) and the
+ * key that held it loses it (key_assign()), but only when @own_mac says the
+ * frame came from that MAC: chaddr is the guest's to write, and another VM
+ * naming the owner's MAC in it must not take the address while the owner's
+ * key holds it.
  */
 static struct dhcps_lease *lease_claim(struct dhcps *s, unsigned sni,
 				       uint32_t ip, const struct ckey *k,
-				       const uint8_t *mac)
+				       const uint8_t *mac, bool own_mac)
 {
 	const struct dhcps_reservation *r = res_by_ip(s, ip);
 	struct dhcps_lease *e;
@@ -447,7 +461,8 @@ static struct dhcps_lease *lease_claim(struct dhcps *s, unsigned sni,
 		return lease_new(s, ip, sni);
 	if (e->state == L_DECLINED)
 		return NULL;
-	if (e->key_len && !key_eq(e, k) && e->state != L_FREE && !r)
+	if (e->key_len && !key_eq(e, k) && e->state != L_FREE &&
+	    !(r && own_mac))
 		return NULL;
 	return e;
 }
@@ -455,8 +470,10 @@ static struct dhcps_lease *lease_claim(struct dhcps *s, unsigned sni,
 /* Choose the address to offer (RFC 2131 4.3.1), NULL when none is left. */
 static struct dhcps_lease *lease_pick(struct dhcps *s, unsigned sni,
 				      const struct dhcp_msg *m,
+				      const struct dhcps_rx *rx,
 				      const struct ckey *k)
 {
+	bool own = chaddr_is_src(m, rx);
 	struct dhcps_subnet *sn = &s->sn[sni];
 	const struct dhcps_reservation *r = res_by_mac(s, m->chaddr);
 	struct dhcps_lease *e;
@@ -464,7 +481,7 @@ static struct dhcps_lease *lease_pick(struct dhcps *s, unsigned sni,
 	size_t n;
 
 	if (r && subnet_of(s, r->ip) == (int)sni) {
-		e = lease_claim(s, sni, r->ip, k, m->chaddr);
+		e = lease_claim(s, sni, r->ip, k, m->chaddr, own);
 		if (e)
 			return e;
 	}
@@ -477,7 +494,7 @@ static struct dhcps_lease *lease_pick(struct dhcps *s, unsigned sni,
 	}
 	req = dhcp_opt_get(m, DHCP_OPT_REQ_IP, &n);
 	if (req) {
-		e = lease_claim(s, sni, dhcp_get_be32(req), k, m->chaddr);
+		e = lease_claim(s, sni, dhcp_get_be32(req), k, m->chaddr, own);
 		if (e && (e->state == L_FREE || key_eq(e, k)))
 			return e;
 	}
@@ -830,7 +847,7 @@ static void on_discover(struct dhcps *s, const struct dhcp_msg *m,
 
 	if (sni < 0)
 		return drop(s, res, DHCPS_DROP_NO_SUBNET);
-	e = lease_pick(s, (unsigned)sni, m, k);
+	e = lease_pick(s, (unsigned)sni, m, rx, k);
 	if (!e)
 		return drop(s, res, DHCPS_DROP_POOL_EXHAUSTED);
 	if (e->state == L_PROBING)
@@ -904,7 +921,8 @@ static void on_verify(struct dhcps *s, const struct dhcp_msg *m,
 		return nak(s, m, rx, res); /* its reserved address waits */
 	if (e && e->ip != ip && e->state == L_BOUND)
 		return nak(s, m, rx, res);
-	c = lease_claim(s, (unsigned)sni, ip, k, m->chaddr);
+	c = lease_claim(s, (unsigned)sni, ip, k, m->chaddr,
+			chaddr_is_src(m, rx));
 	if (!c)
 		return nak(s, m, rx, res);
 	if (c->state == L_PROBING)

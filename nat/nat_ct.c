@@ -258,10 +258,17 @@ static void seq_track(struct nat_entry *e, unsigned side,
 		      const struct nat_seg *g)
 {
 	uint32_t end = g->seq + g->len;
+	bool syn = g->flags & NAT_TCP_SYN;
 
-	if (!(g->flags & NAT_TCP_SYN) && !ack_plausible(e, side, g))
+	/* A SYN sets a side's sequence space during the handshake (or for
+	 * a side not heard yet); once established it is a duplicate or a
+	 * forgery with a sequence number of the sender's choosing, and must
+	 * not move the window a RST is judged by. */
+	if (syn && e->seq_end[side] && e->state >= NAT_TCP_ESTABLISHED)
 		return;
-	if ((g->flags & NAT_TCP_SYN) || !e->seq_end[side] ||
+	if (!syn && !ack_plausible(e, side, g))
+		return;
+	if (syn || !e->seq_end[side] ||
 	    (seq_after(end, e->seq_end[side]) &&
 	     end - e->seq_end[side] <= NAT_SEQ_JUMP))
 		e->seq_end[side] = end;

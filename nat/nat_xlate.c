@@ -542,6 +542,13 @@ static enum nat_action out_core(struct nat_table *t, uint8_t *ip, size_t len,
 		if (p.frag)
 			set_id(&p, nat_frag_put(t, NAT_DIR_OUT, orig_src, p.dst,
 						p.id, p.proto, p.src, now));
+		/* A datagram the gateway will cut (DF clear, larger than
+		 * the external MTU) gets an identification of the NAT's own
+		 * too: two VMs' datagrams with one id must not meet in a
+		 * receiver's reassembly. */
+		else if (!(ip[6] & 0x40) && t->cfg.ext_mtu &&
+			 p.tot > t->cfg.ext_mtu)
+			set_id(&p, t->frag_id++);
 	}
 	t->st.out++;
 	t->st.bytes_out += len;

@@ -117,6 +117,15 @@ static void run(struct env *e, struct tmsg *m)
 	run_at(e, m, T0, true);
 }
 
+/* Hand a message to the server as a frame from Ethernet source @src. */
+static void run_from(struct env *e, struct tmsg *m, const uint8_t *src)
+{
+	struct dhcps_rx rx = {.data = m->b, .len = m->len, .bcast = true};
+
+	memcpy(rx.src_mac, src, 6);
+	dhcps_input(e->s, &rx, T0, &e->res);
+}
+
 static uint32_t yiaddr(const struct env *e)
 {
 	return dhcp_get_be32(e->res.reply.data + DHCP_OFS_YIADDR);
@@ -672,6 +681,58 @@ static void test_reservation_new_key(void **state)
 	teardown(&e);
 }
 
+/*
+ * Another VM naming the owner's MAC in chaddr (its own frame source, its own
+ * client id) neither gets nor moves the reserved address the owner holds;
+ * the owner with a new client id, from its own MAC, still does.
+ */
+static void test_reservation_spoofed_chaddr(void **state)
+{
+	static const uint8_t evil[6] = {0x52, 0x54, 0, 0, 0, 0xbb};
+	static const uint8_t owner[6] = {0x52, 0x54, 0, 0, 0, 0xaa};
+	struct dhcps_lease_rec rec;
+	struct env e;
+	struct tmsg m;
+
+	setup(&e);
+	assert_int_equal(lease(&e, 0xaa), IP4(10, 0, 0, 50));
+	/* INIT-REBOOT for the reserved address */
+	tmsg_init(&m, DHCP_REQUEST, 0xaa, 91);
+	tmsg_opt(&m, DHCP_OPT_CLIENT_ID, "\0evil", 5);
+	tmsg_opt_ip(&m, DHCP_OPT_REQ_IP, IP4(10, 0, 0, 50));
+	tmsg_end(&m);
+	run_from(&e, &m, evil);
+	assert_int_equal(e.res.reply_type, DHCP_NAK);
+	assert_int_not_equal(e.res.action, DHCPS_ACT_COMMIT);
+	assert_int_equal(dhcps_lease_find(e.s, IP4(10, 0, 0, 50), &rec), 0);
+	assert_int_equal(rec.state, DHCPS_LEASE_BOUND);
+	assert_int_equal(rec.key[0], 'H');
+	/* DISCOVER then SELECTING: not offered the reserved address */
+	discover(&m, 0xaa);
+	tmsg_opt(&m, DHCP_OPT_CLIENT_ID, "\0evil", 5);
+	tmsg_end(&m);
+	run_from(&e, &m, evil);
+	assert_int_equal(e.res.reply_type, DHCP_OFFER);
+	assert_int_not_equal(yiaddr(&e), IP4(10, 0, 0, 50));
+	request_sel(&m, 0xaa, IP4(10, 0, 0, 50), SRV);
+	tmsg_opt(&m, DHCP_OPT_CLIENT_ID, "\0evil", 5);
+	tmsg_end(&m);
+	run_from(&e, &m, evil);
+	assert_int_not_equal(e.res.reply_type, DHCP_ACK);
+	assert_int_equal(dhcps_lease_find(e.s, IP4(10, 0, 0, 50), &rec), 0);
+	assert_int_equal(rec.key[0], 'H');
+	/* the owner itself with a new client id: moved to the new key */
+	tmsg_init(&m, DHCP_REQUEST, 0xaa, 92);
+	tmsg_opt(&m, DHCP_OPT_CLIENT_ID, "\0mine", 5);
+	tmsg_opt_ip(&m, DHCP_OPT_REQ_IP, IP4(10, 0, 0, 50));
+	tmsg_end(&m);
+	run_from(&e, &m, owner);
+	assert_int_equal(e.res.reply_type, DHCP_ACK);
+	assert_int_equal(e.res.rec.ip, IP4(10, 0, 0, 50));
+	assert_int_equal(e.res.rec.key[0], 'C');
+	teardown(&e);
+}
+
 static void test_client_id(void **state)
 {
 	struct env e;
@@ -1189,6 +1250,7 @@ int main(void)
 	    cmocka_unit_test(test_inform),
 	    cmocka_unit_test(test_reservation),
 	    cmocka_unit_test(test_reservation_new_key),
+	    cmocka_unit_test(test_reservation_spoofed_chaddr),
 	    cmocka_unit_test(test_exhaustion_expiry),
 	    cmocka_unit_test(test_client_id),
 	    cmocka_unit_test(test_relay),

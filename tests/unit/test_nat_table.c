@@ -174,8 +174,23 @@ static void test_tcp_rst_spoofed(void **state)
 	    tcp_seq(n, false, NAT_TCP_RST, 0x40000000 + 50, 0, 0, T0 + 1),
 	    NAT_FORWARD);
 	assert_int_equal(ssh_state(n), NAT_TCP_ESTABLISHED);
+	/* A SYN (and a SYN/ACK) from outside with the sequence number the
+	 * forger picks, then the RST right behind it. */
+	assert_int_equal(
+	    tcp_seq(n, false, NAT_TCP_SYN, 0x5eed0000, 0, 0, T0 + 1),
+	    NAT_FORWARD);
+	assert_int_equal(
+	    tcp_seq(n, false, NAT_TCP_SYN | A, 0x6eed0000, 1101, 0, T0 + 1),
+	    NAT_FORWARD);
+	assert_int_equal(
+	    tcp_seq(n, false, NAT_TCP_RST, 0x5eed0001, 0, 0, T0 + 1),
+	    NAT_FORWARD);
+	assert_int_equal(
+	    tcp_seq(n, false, NAT_TCP_RST, 0x6eed0001, 0, 0, T0 + 1),
+	    NAT_FORWARD);
+	assert_int_equal(ssh_state(n), NAT_TCP_ESTABLISHED);
 	nat_stats_get(n->t, &st);
-	assert_int_equal(st.rst_ignored, 3);
+	assert_int_equal(st.rst_ignored, 5);
 	expire_all(n, T0 + 21);
 	assert_int_equal(ssh_state(n), NAT_TCP_ESTABLISHED);
 	expire_all(n, T0 + 3600);

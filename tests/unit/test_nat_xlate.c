@@ -461,6 +461,25 @@ static void frag_pair(struct tpkt *first, struct tpkt *rest, uint32_t src,
 	tp_fix(rest->b, false);
 }
 
+/* Whole datagrams the gateway will cut (DF clear, over the external MTU of
+ * 1400) leave with ids of the NAT's own, as fragments do; one that fits
+ * keeps its own. */
+static void test_cut_ids(void **state)
+{
+	struct tnat *n = *state;
+	struct tpkt a1, a2, b1;
+
+	tp_udp(&a1, VM1, 8001, REM, 9000, 1450, false);
+	tp_udp(&b1, VM2, 8001, REM, 9000, 1450, false);
+	tp_udp(&a2, VM1, 8001, REM, 9000, 100, false);
+	assert_fwd(n, tnat_out(n, &a1, T0));
+	assert_fwd(n, tnat_out(n, &b1, T0));
+	assert_fwd(n, tnat_out(n, &a2, T0));
+	assert_int_not_equal(tp_get16(a1.b + 4), tp_get16(b1.b + 4));
+	assert_int_equal(tp_get16(a2.b + 4), 0x1234);
+	assert_int_equal(csum_fold(csum_partial(b1.b, 20, 0)), 0);
+}
+
 /* Two VMs' datagrams to one remote with the same IP id leave with ids of
  * the NAT's own, each datagram's fragments with its own; two inbound
  * first fragments with one key to different VMs leave the rest dropped,
@@ -1072,6 +1091,8 @@ int main(void)
 					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_forward_own_traffic,
 					    tnat_setup, tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_cut_ids, setup_mtu,
+					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_fragment_ids, tnat_setup,
 					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_tcp_both_ways, tnat_setup,
