@@ -419,6 +419,23 @@ static bool vf_has_own(const struct vnetd_view *v, const char *pf, unsigned idx)
 	return vnetd_view_find(v, &vnetd_kind_vf, name) != NULL;
 }
 
+/* Does a port vnet has now (whatever the request would change) hold VF
+ * @idx of @pf?  Then vfio-pci has it for vnet, not for someone else. */
+static bool vf_vnets(struct vnetd *d, const char *pf, unsigned idx)
+{
+	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
+
+	for (size_t i = 0; i < ports->n; i++) {
+		json_t *c = ports->v[i]->conf;
+
+		if (is_sriov_port(c) && jstr(c, "sriov_pf") &&
+		    !strcmp(jstr(c, "sriov_pf"), pf) &&
+		    juint(c, "sriov_vf") == idx)
+			return true;
+	}
+	return false;
+}
+
 /* vnetd --user: the sysfs writes SR-IOV needs (sriov_numvfs,
  * driver_override, bind, unbind) belong to root; refuse up front rather
  * than fail half-way. */
@@ -727,10 +744,25 @@ static int vf_write(struct vnetd *d, json_t *conf, struct vnetd_err *e)
 	return ret;
 }
 
+/* A restored vf object whose VF a restored port holds (a state from
+ * before they were refused together): the port wins, as at every check. */
+static int vf_write_restored(struct vnetd *d, json_t *conf, struct vnetd_err *e)
+{
+	if (vf_vnets(d, jstr(conf, "pf"), juint(conf, "vf"))) {
+		vlog(MAIN, WARN,
+		     "sriov: vf %s: not applied, a port holds the VF (drop "
+		     "one of them)",
+		     jstr(conf, "name"));
+		return 0;
+	}
+	return vf_write(d, conf, e);
+}
+
 static struct vnetd_obj *vf_apply(struct vnetd *d, json_t *conf, bool restoring,
 				  struct vnetd_err *e)
 {
-	return obj_new(d, &vnetd_kind_vf, conf, restoring, vf_write, e);
+	return obj_new(d, &vnetd_kind_vf, conf, restoring,
+		       restoring ? vf_write_restored : vf_write, e);
 }
 
 static int vf_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
@@ -1009,23 +1041,6 @@ static int pick_vf(const struct vnetd_view *v, const struct sriov_pf *pf,
 	return -EBUSY;
 }
 
-/* Does a port vnet has now (whatever the request would change) hold VF
- * @idx of @pf?  Then vfio-pci has it for vnet, not for someone else. */
-static bool vf_vnets(struct vnetd *d, const char *pf, unsigned idx)
-{
-	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
-
-	for (size_t i = 0; i < ports->n; i++) {
-		json_t *c = ports->v[i]->conf;
-
-		if (is_sriov_port(c) && jstr(c, "sriov_pf") &&
-		    !strcmp(jstr(c, "sriov_pf"), pf) &&
-		    juint(c, "sriov_vf") == idx)
-			return true;
-	}
-	return false;
-}
-
 /* A VF asked for by index: the kernel has it (its virtfn link), and it is
  * not bound to vfio-pci by anyone but vnet (another VM manager's VF:
  * vnet would rewrite that VM's MAC and VLAN, and unbind it from under it
@@ -1175,20 +1190,33 @@ int vnetd_sriov_port_check(struct vnetd *d, const struct vnetd_view *v,
 	return 0;
 }
 
-/* What the VF of an sriov port is set to: the port's MAC and VLAN, and
- * vnet's defaults (soft: left out where the driver has no such control)
- * spoof checking on, trust off. */
-static void port_cfg(json_t *conf, struct sriov_vf_cfg *c)
+/* vnet's defaults for a VF it hands out or takes back (soft: left out
+ * where the driver has no such control): spoof checking on, trust off, no
+ * rate limit, link state auto (a VF that had its own settings, since
+ * deleted, may have a limit or a disabled link left). */
+static void cfg_defaults(struct sriov_vf_cfg *c)
 {
+	const unsigned soft =
+	    SRIOV_BIT(SRIOV_A_SPOOFCHK) | SRIOV_BIT(SRIOV_A_TRUST) |
+	    SRIOV_BIT(SRIOV_A_RATE) | SRIOV_BIT(SRIOV_A_LINK_STATE);
+
 	memset(c, 0, sizeof(*c));
-	mac_parse(jstr(conf, "mac"), c->mac);
-	c->vlan = (uint16_t)juint(conf, "vlan");
 	c->vlan_proto = ETH_P_8021Q;
 	c->spoofchk = true;
 	c->trust = false;
-	c->set = SRIOV_BIT(SRIOV_A_MAC) | SRIOV_BIT(SRIOV_A_VLAN) |
-		 SRIOV_BIT(SRIOV_A_SPOOFCHK) | SRIOV_BIT(SRIOV_A_TRUST);
-	c->soft = SRIOV_BIT(SRIOV_A_SPOOFCHK) | SRIOV_BIT(SRIOV_A_TRUST);
+	c->min_rate = c->max_rate = 0;
+	c->link_state = SRIOV_LINK_AUTO;
+	c->set = SRIOV_BIT(SRIOV_A_MAC) | SRIOV_BIT(SRIOV_A_VLAN) | soft;
+	c->soft = soft;
+}
+
+/* What the VF of an sriov port is set to: the port's MAC and VLAN, and
+ * vnet's defaults. */
+static void port_cfg(json_t *conf, struct sriov_vf_cfg *c)
+{
+	cfg_defaults(c);
+	mac_parse(jstr(conf, "mac"), c->mac);
+	c->vlan = (uint16_t)juint(conf, "vlan");
 }
 
 /* Copy the settings @from has into @to. */
@@ -1217,8 +1245,7 @@ static void cfg_overlay(struct sriov_vf_cfg *to,
 }
 
 /* What a VF goes back to the pool with: the clean state (no MAC, no VLAN,
- * spoof checking on, trust off) with its stored vf settings, if it has
- * any, on top. */
+ * vnet's defaults) with its stored vf settings, if it has any, on top. */
 static int release_cfg(struct vnetd *d, const char *pf, unsigned idx,
 		       struct sriov_vf_cfg *c)
 {
@@ -1227,12 +1254,7 @@ static int release_cfg(struct vnetd *d, const char *pf, unsigned idx,
 	struct vnetd_err e;
 	char name[48];
 
-	memset(c, 0, sizeof(*c));
-	c->vlan_proto = ETH_P_8021Q;
-	c->spoofchk = true;
-	c->set = SRIOV_BIT(SRIOV_A_MAC) | SRIOV_BIT(SRIOV_A_VLAN) |
-		 SRIOV_BIT(SRIOV_A_SPOOFCHK) | SRIOV_BIT(SRIOV_A_TRUST);
-	c->soft = SRIOV_BIT(SRIOV_A_SPOOFCHK) | SRIOV_BIT(SRIOV_A_TRUST);
+	cfg_defaults(c);
 	vf_obj_name(pf, idx, name, sizeof(name));
 	o = vnetd_obj_find(d, &vnetd_kind_vf, name);
 	if (!o || cfg_from_conf(o->conf, &own, &e))

@@ -98,6 +98,10 @@ expect_err "qos: needs a VLAN" C sriov vf "$PF" 0 --vlan 0 --qos 2
 C network create lab --type private --sriov-pool "$PF:1-2" --sriov-vlan 42 >/dev/null || bad "network with a pool"
 C network create plain --type private >/dev/null
 expect_err "has no SR-IOV pool" C port add plain --sriov vmx
+# VFs left with a rate limit (a vf object's, since deleted): a port's VF
+# gets no limit (and link state auto) all the same
+iproute2-ip link set "$PF" vf 1 max_tx_rate 50 || bad "max_tx_rate 50 on VF 1"
+iproute2-ip link set "$PF" vf 2 max_tx_rate 50 || bad "max_tx_rate 50 on VF 2"
 adders=""
 for i in 1 2 3 4; do
 	C port add lab --sriov "vm$i" >$S/add$i.out 2>&1 &
@@ -126,6 +130,7 @@ for p in $A $B; do
 		ok "port show $p: sriov {pf, vf $vf, pci $pci, iommu_group, mac $mac, vlan 42}, up" || bad "port show $p: $j"
 	[ "$(readlink /sys/bus/pci/devices/$pci/driver | sed 's|.*/||')" = vfio-pci ] && ok "$pci bound to vfio-pci" || bad "$pci driver: $(readlink /sys/bus/pci/devices/$pci/driver)"
 	case $(vfline "$vf") in *"link/ether $mac"*"vlan 42,"*"spoof checking on"*) ok "VF $vf: mac $mac vlan 42 spoofchk on" ;; *) bad "VF $vf: $(vfline "$vf")" ;; esac
+	case $(vfline "$vf") in *max_tx_rate*) bad "VF $vf kept a rate limit: $(vfline "$vf")" ;; *) ok "VF $vf: the old rate limit cleared" ;; esac
 	r=$(sriov_probe vfio "$pci")
 	case $r in *"8086:10ca"*) ok "VFIO container/group/device open, config space read: $r" ;; *) bad "$r" ;; esac
 	# vnet-vmm's own VFIO path (all but KVM): the project builds it, so
