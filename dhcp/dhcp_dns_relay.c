@@ -96,7 +96,8 @@ const char *dns_relay_drop_desc(enum dns_relay_drop d)
  * @slots: queries that may wait at once, 1..65536
  * @timeout_ms: how long one waits for its answer
  * @cap: largest UDP payload the gateway sends a guest (its MTU less the IP
- *       and UDP headers); at least 512 is assumed
+ *       and UDP headers): answers larger than this go truncated, even
+ *       below 512 bytes (a network MTU under 540)
  * @out: the table
  *
  * Return: 0, -EINVAL, -ENOMEM
@@ -118,9 +119,7 @@ int dns_relay_create(unsigned slots, uint32_t timeout_ms, unsigned cap,
 	}
 	r->n = slots;
 	r->timeout_ms = timeout_ms;
-	r->cap = (uint16_t)(cap < CLASSIC_MAX ? CLASSIC_MAX
-			    : cap > 65535     ? 65535
-					      : cap);
+	r->cap = (uint16_t)(cap > 65535 ? 65535 : cap);
 	*out = r;
 	return 0;
 }
@@ -303,6 +302,9 @@ enum dns_relay_drop dns_relay_query(struct dns_relay *r, uint8_t *q, size_t len,
 		if (size > room)
 			pkt_put_be16(q + opt, room);
 	}
+	/* The MTU bounds even the classic 512 bytes. */
+	if (room > r->cap)
+		room = r->cap;
 	if (client_waiting(r, client) >= DNS_RELAY_PER_CLIENT)
 		return relay_drop(r, DNS_RELAY_DROP_CLIENT_BUSY);
 	for (unsigned i = 0; i < r->n && !s; i++) {

@@ -168,20 +168,22 @@ static void test_match(void **state)
 }
 
 /* What the guest gets of an answer of @len bytes to a query with EDNS0
- * size @edns (0: none): the answer whole, or its header and question with
- * TC set. */
-static void size_case(uint16_t edns, size_t len, bool whole)
+ * size @edns (0: none), on a gateway that sends guests at most @cap bytes:
+ * the answer whole, or its header and question with TC set. */
+static void size_case_cap(unsigned cap, uint16_t edns, size_t len, bool whole)
 {
-	struct dns_relay *r = mk(4);
+	struct dns_relay *r;
 	struct dns_relay_stats st;
 	static uint8_t a[9000];
 	uint8_t q[64];
 	size_t ql = query(q, 0x4242, edns), out;
-	uint16_t id = relay(r, q, ql, 7, 1);
+	uint16_t id;
 
+	assert_int_equal(dns_relay_create(4, 5000, cap, &r), 0);
+	id = relay(r, q, ql, 7, 1);
 	if (edns) /* what went upstream asks for no more than fits */
 		assert_int_equal(pkt_get_be16(q + 12 + QLEN + 3),
-				 edns > 1472 ? 1472 : edns);
+				 edns > cap ? cap : edns);
 	answer(a, q, id, len);
 	assert_int_equal(back(r, 0, a, len, &out), DNS_RELAY_DROP_NONE);
 	assert_int_equal(pkt_get_be16(a), 0x4242);
@@ -203,6 +205,11 @@ static void size_case(uint16_t edns, size_t len, bool whole)
 	dns_relay_destroy(r);
 }
 
+static void size_case(uint16_t edns, size_t len, bool whole)
+{
+	size_case_cap(1472, edns, len, whole);
+}
+
 static void test_size(void **state)
 {
 	size_case(0, 512, true);
@@ -215,6 +222,11 @@ static void test_size(void **state)
 	size_case(4096, 1472, true); /* capped by the MTU */
 	size_case(4096, 1473, false);
 	size_case(4096, 8000, false);
+	/* a network MTU of 428: even a classic 512-byte answer is cut */
+	size_case_cap(400, 0, 400, true);
+	size_case_cap(400, 0, 401, false);
+	size_case_cap(400, 0, 512, false);
+	size_case_cap(400, 1232, 401, false);
 }
 
 static void test_bad_and_full(void **state)
