@@ -497,10 +497,19 @@ static void restore_drop(struct vnetd_gw *g, struct restore_ctx *c)
 
 	for (unsigned i = 0; ok && i < c->bad; i++)
 		ok = !vnetd_store_lease_del(g->d->store, g->net, c->bad_ip[i]);
-	vlog(MAIN, WARN,
-	     "network %s: %u stored lease(s) no longer fit its DHCP settings; "
-	     "%s",
-	     g->net, c->bad, ok ? "dropped" : "not served, left in the store");
+	/* Bound leases too: a client still using such an address learns at
+	 * its next renewal (NAK) that it must take another one. */
+	if (ok)
+		vlog(MAIN, WARN,
+		     "network %s: deleted %u stored lease(s) for addresses the "
+		     "network no longer serves",
+		     g->net, c->bad);
+	else
+		vlog(MAIN, WARN,
+		     "network %s: %u stored lease(s) for addresses the network "
+		     "no longer serves could not be deleted; not served, left "
+		     "in the store",
+		     g->net, c->bad);
 	free(c->bad_ip);
 	c->bad_ip = NULL;
 }

@@ -1,11 +1,11 @@
 # Stored leases the DHCP server will not take back (an address outside the
 # subnet, a row without a client) are deleted from the state file when the
-# gateway starts, as the log says ("dropped"), not kept to be refused again
+# gateway starts, as the log says ("deleted"), not kept to be refused again
 # at every start; the good ones are restored.
 . "$(dirname "$0")/lib.sh"
 need_root
 command -v sqlite3 >/dev/null || skip "sqlite3 not installed"
-ALLOW_LOG='no longer fit its DHCP settings; dropped'
+ALLOW_LOG='for addresses the network no longer serves'
 N="rd$S"
 start_vnetd
 vnetctl network create "$N" --type internal --subnet 10.241.0.0/24 --dhcp \
@@ -25,7 +25,7 @@ sqlite3 "$T/state.db" "INSERT INTO leases VALUES
 start_vnetd
 grep -q "network $N: gateway up with DHCP, 1 lease(s) restored" "$T/vnetd.log" ||
 	fail "restore: $(grep "gateway up" "$T/vnetd.log")"
-grep -q "network $N: 2 stored lease(s) no longer fit its DHCP settings; dropped" \
+grep -q "network $N: deleted 2 stored lease(s) for addresses the network no longer serves" \
 	"$T/vnetd.log" || fail "no drop line: $(grep -i lease "$T/vnetd.log")"
 rows=$(sqlite3 "$T/state.db" "SELECT hostname FROM leases WHERE network = '$N'")
 [ "$rows" = good ] || fail "rows left in the state file: $rows"
@@ -36,7 +36,7 @@ log "2 unusable lease rows deleted, the good one restored"
 stop_vnetd
 mv "$T/vnetd.log" "$T/second.log"
 start_vnetd
-grep -q "no longer fit" "$T/vnetd.log" && fail "rows dropped again"
+grep -q "no longer serves" "$T/vnetd.log" && fail "rows deleted again"
 grep -q "network $N: gateway up with DHCP, 1 lease(s) restored" "$T/vnetd.log" ||
 	fail "second restore: $(grep "gateway up" "$T/vnetd.log")"
 pass
