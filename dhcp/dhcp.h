@@ -455,6 +455,8 @@ struct dns_relay;
 	  "unreadable one")                                                 \
 	X(NO_SLOT, "no_slot", "every relay slot waits for an answer")       \
 	X(NO_SERVER, "no_server", "the query could be sent to no resolver") \
+	X(NO_SOCKET, "no_socket",                                           \
+	  "the daemon's relay sockets (all networks) are all in use")       \
 	X(NOT_UPSTREAM, "not_upstream",                                     \
 	  "datagram from an address and port that is no resolver of the "   \
 	  "network")                                                        \
@@ -514,6 +516,7 @@ enum dns_relay_drop dns_relay_query(struct dns_relay *r, uint8_t *q, size_t len,
 				    const struct dns_relay_client *client,
 				    uint16_t rnd, uint64_t now, int *slot);
 void dns_relay_sent(struct dns_relay *r, int slot, uint32_t servers);
+void dns_relay_abort(struct dns_relay *r, int slot, enum dns_relay_drop why);
 enum dns_relay_drop dns_relay_answer(struct dns_relay *r, int slot,
 				     unsigned server, uint8_t *a, size_t len,
 				     struct dns_relay_client *client,

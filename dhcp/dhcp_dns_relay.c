@@ -329,12 +329,25 @@ void dns_relay_sent(struct dns_relay *r, int slot, uint32_t servers)
 	if (slot < 0 || (unsigned)slot >= r->n || !r->s[slot].used)
 		return;
 	r->s[slot].servers = servers;
-	if (servers) {
+	if (servers)
 		r->st.queries++;
-	} else {
-		r->s[slot].used = false;
-		relay_drop(r, DNS_RELAY_DROP_NO_SERVER);
-	}
+	else
+		dns_relay_abort(r, slot, DNS_RELAY_DROP_NO_SERVER);
+}
+
+/**
+ * dns_relay_abort() - give up a query before it goes out
+ * @r: table
+ * @slot: from dns_relay_query()
+ * @why: the reason counted (e.g. DNS_RELAY_DROP_NO_SOCKET)
+ */
+void dns_relay_abort(struct dns_relay *r, int slot, enum dns_relay_drop why)
+{
+	if (slot < 0 || (unsigned)slot >= r->n || !r->s[slot].used)
+		return;
+	r->s[slot].used = false;
+	if (why < DNS_RELAY_DROP_MAX)
+		relay_drop(r, why);
 }
 
 /**

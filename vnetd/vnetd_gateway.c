@@ -13,7 +13,8 @@
  *  - a DNS query for a name outside the network: relayed to the resolvers
  *    the network names, or the host's (/etc/resolv.conf), each from a
  *    UDP socket (a random port) of its own; the answer goes back through
- *    the gateway.
+ *    the gateway.  Such sockets are capped daemon-wide (gw_socks_cap()):
+ *    a query over the cap is dropped (no_socket).
  *
  * A change of the network's gateway settings or reservations rebuilds the
  * gateway (a zero-delay timer coalesces several changes); leases survive it
@@ -30,6 +31,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,6 +49,10 @@
 #define GW_RELAY_MS    5000
 #define GW_MAX_RES     4096
 #define GW_NAMES       4096
+
+/* Relay sockets open at once in the whole daemon, all networks together:
+ * at most a quarter of the descriptor limit and never more than this. */
+#define GW_RELAY_SOCKS_MAX 256u
 
 struct gw_commit {
 	struct dhcps_lease_rec rec;
@@ -228,6 +234,27 @@ static void drain_commits(struct vnetd_gw *g)
 
 static void on_upstream(struct vnetd *d, struct vnetd_handler *h, uint32_t ev);
 
+/* Relay sockets open in the daemon (control thread only): every gateway's
+ * count against one cap, so that waiting queries cannot take the
+ * descriptors the control socket, vhost-user guests and taps need. */
+static unsigned gw_socks_open;
+
+/* The cap on gw_socks_open: a quarter of the descriptor limit (raised to
+ * the hard limit at start), between 8 and GW_RELAY_SOCKS_MAX. */
+static unsigned gw_socks_cap(void)
+{
+	static unsigned cap;
+	struct rlimit rl;
+
+	if (cap)
+		return cap;
+	cap = GW_RELAY_SOCKS_MAX;
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur / 4 < cap)
+		cap = rl.rlim_cur / 4 < 8 ? 8 : (unsigned)(rl.rlim_cur / 4);
+	vlog(MAIN, INFO, "DNS relay: at most %u queries wait at once", cap);
+	return cap;
+}
+
 /* A relayed query's own socket: left unbound, it gets a random ephemeral
  * port from the kernel at its first send, so a forger off the path has the
  * port to guess as well as the 16-bit ID. */
@@ -252,8 +279,10 @@ static int sock_open(struct vnetd_gw *g, int slot)
 			strerror(-rc));
 		close(k->fd);
 		k->fd = -1;
+		return rc;
 	}
-	return rc;
+	gw_socks_open++;
+	return 0;
 }
 
 static void sock_close(struct vnetd_gw *g, int slot)
@@ -265,6 +294,7 @@ static void sock_close(struct vnetd_gw *g, int slot)
 	vnetd_unwatch(g->d, k->fd);
 	close(k->fd);
 	k->fd = -1;
+	gw_socks_open--;
 }
 
 /* Random bits for an upstream ID, from getrandom() a few dozen at a time.
@@ -305,6 +335,12 @@ static void drain_queries(struct vnetd_gw *g)
 			continue;
 		}
 		sock_close(g, slot); /* an earlier query's, given up since */
+		if (gw_socks_open >= gw_socks_cap()) {
+			dns_relay_abort(g->relay, slot,
+					DNS_RELAY_DROP_NO_SOCKET);
+			atomic_fetch_add(&g->relay_dropped, 1);
+			continue;
+		}
 		if (!sock_open(g, slot))
 			for (unsigned k = 0; k < g->n_upstream; k++)
 				if (sendto(g->socks[slot].fd, q->data, q->len,

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -497,6 +498,36 @@ static int drop_privileges(struct vnetd *d)
 			       VNETD_CAPS_NETNS);
 }
 
+/*
+ * Every guest's vhost-user socket and tap, every gateway's DNS relay
+ * sockets and every control connection is a descriptor: the soft limit (1024
+ * by default) goes up to the hard one, which the unit sets (LimitNOFILE).
+ */
+static void nofile_raise(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl)) {
+		vlog(MAIN, WARN, "file descriptor limit: %s", strerror(errno));
+		return;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t old = rl.rlim_cur;
+
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl)) {
+			vlog(MAIN, WARN,
+			     "cannot raise the file descriptor limit from %llu "
+			     "to %llu: %s",
+			     (unsigned long long)old,
+			     (unsigned long long)rl.rlim_max, strerror(errno));
+			return;
+		}
+	}
+	vlog(MAIN, INFO, "file descriptor limit %llu",
+	     (unsigned long long)rl.rlim_cur);
+}
+
 int main(int argc, char **argv)
 {
 	struct vnetd d = {.epfd = -1};
@@ -517,6 +548,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	d.started = now_sec();
+	nofile_raise();
 	ret = pidfile_lock(d.opts.pid_path, &pid_fd);
 	if (ret) {
 		if (ret != -EEXIST)
