@@ -454,6 +454,9 @@ struct dns_relay;
 	  "query without a header, with more than one question or an "      \
 	  "unreadable one")                                                 \
 	X(NO_SLOT, "no_slot", "every relay slot waits for an answer")       \
+	X(CLIENT_BUSY, "client_busy",                                       \
+	  "the guest (its address and MAC) has DNS_RELAY_PER_CLIENT "       \
+	  "queries waiting already")                                        \
 	X(NO_SERVER, "no_server", "the query could be sent to no resolver") \
 	X(NO_SOCKET, "no_socket",                                           \
 	  "the daemon's relay sockets (all networks) are all in use")       \
@@ -477,6 +480,11 @@ enum dns_relay_drop {
 	    DNS_RELAY_DROP_MAX,
 	DNS_RELAY_DROP_NONE = DNS_RELAY_DROP_MAX,
 };
+
+/* Queries one guest (address and MAC) may have waiting at once: a guest
+ * whose queries never get answers holds no more slots than this, and the
+ * other guests of its network are still served. */
+#define DNS_RELAY_PER_CLIENT 16u
 
 /* dns_relay_answer()'s @server for a sender that is no resolver */
 #define DNS_RELAY_NOT_UPSTREAM 32u

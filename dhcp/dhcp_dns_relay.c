@@ -4,13 +4,14 @@
  *
  * A query the responder leaves to the upstream resolvers gets a slot, a
  * random 16-bit upstream ID that no other waiting query has, and a copy of
- * its question.  An answer is taken only when its ID, its sender (one of
- * the resolvers the query went to) and its question all match; everything
- * else is dropped under a named reason.  The answer goes back whole when it
- * fits what the guest can take (its EDNS0 UDP size, or 512 bytes without
- * EDNS0, capped by the gateway's MTU); otherwise as a well-formed truncated
- * reply (header and question, TC set) so the guest asks again over TCP.
- * The EDNS0 size of the query itself is lowered to that cap before it goes
+ * its question; one guest has at most DNS_RELAY_PER_CLIENT slots, so its
+ * unanswered queries cannot starve the others.  An answer is taken only when
+ * its ID, its sender (one of the resolvers the query went to) and its question
+ * all match; everything else is dropped under a named reason.  The answer goes
+ * back whole when it fits what the guest can take (its EDNS0 UDP size, or 512
+ * bytes without EDNS0, capped by the gateway's MTU); otherwise as a well-formed
+ * truncated reply (header and question, TC set) so the guest asks again over
+ * TCP. The EDNS0 size of the query itself is lowered to that cap before it goes
  * out, so resolvers size their answers to fit.
  *
  * Pure like the other engines: no I/O, no clock, no randomness of its own
@@ -231,6 +232,19 @@ static bool id_used(const struct dns_relay *r, uint16_t id)
 	return false;
 }
 
+/* Queries @client has waiting. */
+static unsigned client_waiting(const struct dns_relay *r,
+			       const struct dns_relay_client *client)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < r->n; i++)
+		if (r->s[i].used && r->s[i].client.ip == client->ip &&
+		    !memcmp(r->s[i].client.mac, client->mac, 6))
+			n++;
+	return n;
+}
+
 static enum dns_relay_drop relay_drop(struct dns_relay *r,
 				      enum dns_relay_drop d)
 {
@@ -289,6 +303,8 @@ enum dns_relay_drop dns_relay_query(struct dns_relay *r, uint8_t *q, size_t len,
 		if (size > room)
 			pkt_put_be16(q + opt, room);
 	}
+	if (client_waiting(r, client) >= DNS_RELAY_PER_CLIENT)
+		return relay_drop(r, DNS_RELAY_DROP_CLIENT_BUSY);
 	for (unsigned i = 0; i < r->n && !s; i++) {
 		unsigned k = (r->next + i) % r->n;
 

@@ -250,6 +250,66 @@ static void test_bad_and_full(void **state)
 	dns_relay_destroy(r);
 }
 
+/* One guest's unanswered queries take DNS_RELAY_PER_CLIENT slots at most:
+ * the next is dropped as client_busy while another guest (another address,
+ * or the same address from another MAC) is still relayed; an answer or a
+ * timeout gives the guest its share back. */
+static void test_per_client(void **state)
+{
+	struct dns_relay_client other = guest, same_ip = guest;
+	struct dns_relay_stats st;
+	struct dns_relay_client c;
+	uint8_t q[64], a[100];
+	size_t ql = query(q, 1, 0), out;
+	struct dns_relay *r = mk(64);
+	int slot = -1, first = -1;
+
+	other.ip++;
+	same_ip.mac[5]++;
+	for (unsigned i = 0; i < DNS_RELAY_PER_CLIENT; i++) {
+		ql = query(q, (uint16_t)i, 0);
+		assert_int_equal(dns_relay_query(r, q, ql, &guest,
+						 (uint16_t)(100 + i), 1000,
+						 &slot),
+				 DNS_RELAY_DROP_NONE);
+		dns_relay_sent(r, slot, 1);
+		if (!i)
+			first = slot;
+	}
+	assert_int_equal(dns_relay_query(r, q, ql, &guest, 7, 1000, &slot),
+			 DNS_RELAY_DROP_CLIENT_BUSY);
+	assert_int_equal(dns_relay_query(r, q, ql, &other, 7, 1000, &slot),
+			 DNS_RELAY_DROP_NONE);
+	dns_relay_sent(r, slot, 1);
+	assert_int_equal(dns_relay_query(r, q, ql, &same_ip, 8, 1000, &slot),
+			 DNS_RELAY_DROP_NONE);
+	dns_relay_sent(r, slot, 1);
+	/* the first query answered: one more may go */
+	query(q, 0, 0);
+	answer(a, q, 100, 100);
+	assert_int_equal(dns_relay_answer(r, first, 0, a, 100, &c, &out),
+			 DNS_RELAY_DROP_NONE);
+	ql = query(q, 50, 0);
+	assert_int_equal(dns_relay_query(r, q, ql, &guest, 9, 1000, &slot),
+			 DNS_RELAY_DROP_NONE);
+	dns_relay_sent(r, slot, 1);
+	assert_int_equal(dns_relay_query(r, q, ql, &guest, 10, 1000, &slot),
+			 DNS_RELAY_DROP_CLIENT_BUSY);
+	/* all timed out: the guest's share is whole again */
+	assert_int_equal(dns_relay_expire(r, 7000), UINT64_MAX);
+	for (unsigned i = 0; i < DNS_RELAY_PER_CLIENT; i++) {
+		assert_int_equal(dns_relay_query(r, q, ql, &guest,
+						 (uint16_t)(200 + i), 7000,
+						 &slot),
+				 DNS_RELAY_DROP_NONE);
+		dns_relay_sent(r, slot, 1);
+	}
+	dns_relay_stats_get(r, &st);
+	assert_int_equal(st.drops[DNS_RELAY_DROP_CLIENT_BUSY], 2);
+	assert_int_equal(st.drops[DNS_RELAY_DROP_NO_SLOT], 0);
+	dns_relay_destroy(r);
+}
+
 /* Each query with a socket (a port) of its own: an answer counts only on
  * the socket of the query it names. */
 static void test_per_slot(void **state)
@@ -288,6 +348,7 @@ int main(void)
 	    cmocka_unit_test(test_size),
 	    cmocka_unit_test(test_bad_and_full),
 	    cmocka_unit_test(test_per_slot),
+	    cmocka_unit_test(test_per_client),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
