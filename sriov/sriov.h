@@ -77,6 +77,13 @@ int sriov_vfio_bind(const char *root, const char *pci, char *err, size_t errlen)
 int sriov_vfio_release(const char *root, const char *pci, char *driver,
 		       size_t drvlen, char *err, size_t errlen)
     __attribute__((warn_unused_result));
+/* Called with the outcome of a release that outlasted its wait. */
+typedef void sriov_release_done_fn(const char *pci, int ret, const char *driver,
+				   const char *err);
+int sriov_vfio_release_wait(const char *root, const char *pci, unsigned wait_ms,
+			    sriov_release_done_fn *late, char *driver,
+			    size_t drvlen, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
 int sriov_vf_driver(const char *root, const char *pci, char *driver,
 		    size_t size);
 int sriov_vf_user(const char *root, const char *proc, const char *dev,

@@ -18,10 +18,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static void err_set(char *err, size_t errlen, const char *fmt, ...)
@@ -803,4 +805,141 @@ done:
 	if (driver && drvlen)
 		snprintf(driver, drvlen, "%s", drv);
 	return 0;
+}
+
+/**
+ * struct release_job - a release on a thread of its own
+ * @lock: guards @done, @abandoned and the results
+ * @cond: signalled when @done
+ * @done: the release returned
+ * @abandoned: the caller stopped waiting; the thread frees the job
+ * @ret: what sriov_vfio_release() returned
+ * @late: called by the thread when abandoned (may be NULL)
+ * @root: sysfs root
+ * @pci: the VF
+ * @drv: the driver that took it
+ * @err: the reason it failed
+ */
+struct release_job {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done, abandoned;
+	int ret;
+	sriov_release_done_fn *late;
+	char root[PATH_MAX], pci[SRIOV_PCI_LEN], drv[SRIOV_DRV_LEN], err[256];
+};
+
+static void job_free(struct release_job *j)
+{
+	pthread_cond_destroy(&j->cond);
+	pthread_mutex_destroy(&j->lock);
+	free(j);
+}
+
+static void *release_run(void *arg)
+{
+	struct release_job *j = arg;
+	char drv[SRIOV_DRV_LEN], err[256] = "";
+	int ret = sriov_vfio_release(j->root, j->pci, drv, sizeof(drv), err,
+				     sizeof(err));
+	bool abandoned;
+
+	pthread_mutex_lock(&j->lock);
+	j->ret = ret;
+	memcpy(j->drv, drv, sizeof(drv));
+	memcpy(j->err, err, sizeof(err));
+	j->done = true;
+	abandoned = j->abandoned;
+	pthread_cond_signal(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+	if (abandoned) {
+		if (j->late)
+			j->late(j->pci, j->ret, j->drv, j->err);
+		job_free(j);
+	}
+	return NULL;
+}
+
+/**
+ * sriov_vfio_release_wait() - sriov_vfio_release(), waiting for it at most
+ * a while
+ * @root: sysfs root
+ * @pci: the VF's PCI address
+ * @wait_ms: how long to wait
+ * @late: called (on another thread) with the outcome of a release that
+ *        took longer; may be NULL
+ * @driver: filled with the driver that took it (may be NULL)
+ * @drvlen: room in @driver
+ * @err: the reason, for a user, when it fails
+ * @errlen: room in @err
+ *
+ * Writing unbind waits in the kernel for as long as a VFIO user holds the
+ * VF (vfio-pci asks the user to let go, and a VMM that does not listen
+ * never does); the caller (vnetd's control thread) must not wait with it.
+ * The release runs on a thread of its own; after @wait_ms the caller goes
+ * on and the thread finishes when the VF is let go.  Without a thread the
+ * release runs here.
+ *
+ * Return: what sriov_vfio_release() returns, or -EINPROGRESS when it is
+ * still waiting after @wait_ms
+ */
+int sriov_vfio_release_wait(const char *root, const char *pci, unsigned wait_ms,
+			    sriov_release_done_fn *late, char *driver,
+			    size_t drvlen, char *err, size_t errlen)
+{
+	struct release_job *j = calloc(1, sizeof(*j));
+	pthread_attr_t attr;
+	struct timespec until;
+	pthread_t t;
+	int ret, rc = 0;
+
+	if (!j || !pci_ok(pci) ||
+	    path_fmt(j->root, sizeof(j->root), "%s", root)) {
+		free(j);
+		return sriov_vfio_release(root, pci, driver, drvlen, err,
+					  errlen);
+	}
+	snprintf(j->pci, sizeof(j->pci), "%s", pci);
+	j->late = late;
+	pthread_mutex_init(&j->lock, NULL);
+	pthread_cond_init(&j->cond, NULL);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	ret = pthread_create(&t, &attr, release_run, j);
+	pthread_attr_destroy(&attr);
+	if (ret) {
+		job_free(j);
+		return sriov_vfio_release(root, pci, driver, drvlen, err,
+					  errlen);
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += wait_ms / 1000;
+	until.tv_nsec += (long)(wait_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&j->lock);
+	while (!j->done && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&j->cond, &j->lock, &until);
+	if (!j->done) {
+		j->abandoned = true;
+		pthread_mutex_unlock(&j->lock);
+		if (driver && drvlen)
+			driver[0] = 0;
+		err_set(err, errlen,
+			"%s: the unbind from vfio-pci waits for a VFIO user "
+			"to let go of it (a VM that opened it just now?); it "
+			"completes when it does",
+			pci);
+		return -EINPROGRESS;
+	}
+	ret = j->ret;
+	if (driver && drvlen)
+		snprintf(driver, drvlen, "%s", j->drv);
+	if (ret)
+		err_set(err, errlen, "%s", j->err);
+	pthread_mutex_unlock(&j->lock);
+	job_free(j);
+	return ret;
 }

@@ -39,6 +39,9 @@
 #define SRIOV_STORM_CHECKS 8
 #define SRIOV_STORM_MS	   10000
 #define SRIOV_PAUSE_MS	   60000
+/* The longest the control thread waits for a VF's unbind from vfio-pci
+ * (which lasts as long as a VFIO user holds the VF). */
+#define SRIOV_RELEASE_WAIT_MS 2000
 
 /**
  * struct vnetd_sriov - the daemon's SR-IOV context (made on first use)
@@ -1344,6 +1347,19 @@ int vnetd_sriov_port_activate(struct vnetd *d, struct vnetd_port *p)
 	return 0;
 }
 
+/* A release that outlasted SRIOV_RELEASE_WAIT_MS finished (on its own
+ * thread). */
+static void release_late(const char *pci, int ret, const char *driver,
+			 const char *err)
+{
+	if (ret)
+		vlog(MAIN, ERR, "sriov: VF %s: %s", pci, err);
+	else
+		vlog(MAIN, INFO,
+		     "sriov: VF %s back on %s (its VFIO user let go)", pci,
+		     driver);
+}
+
 /* Give a port's VF back: the clean state, or its stored vf settings
  * (first, so the host driver comes up with them), unbound from vfio-pci,
  * host driver probed. */
@@ -1381,8 +1397,9 @@ static void release_vf(struct vnetd *d, json_t *conf)
 	own = release_cfg(d, pfname, idx, &c);
 	if (vf_put(d, pfname, idx, &c, msg, sizeof(msg)))
 		vlog(MAIN, ERR, "port %s: %s", name, msg);
-	if (vf && sriov_vfio_release(sysroot(d), vf->pci, drv, sizeof(drv), msg,
-				     sizeof(msg)))
+	if (vf && sriov_vfio_release_wait(sysroot(d), vf->pci,
+					  SRIOV_RELEASE_WAIT_MS, release_late,
+					  drv, sizeof(drv), msg, sizeof(msg)))
 		vlog(MAIN, ERR, "port %s: %s", name, msg);
 	else if (vf)
 		vlog(MAIN, INFO, "port %s: VF %u of %s (%s) back on %s, %s",

@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <stdatomic.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -406,6 +409,62 @@ static void test_numvfs_refused(void **state)
 	refuse[0] = refuse[1] = NULL;
 }
 
+static atomic_int late_ret = 1;
+
+static void late(const char *pci, int ret, const char *driver, const char *err)
+{
+	(void)pci;
+	(void)driver;
+	(void)err;
+	atomic_store(&late_ret, ret);
+}
+
+/* An unbind that waits (a FIFO nobody reads stands in for vfio-pci's
+ * unbind waiting for the VM): the caller is back after its wait, and the
+ * release finishes on its own once the write goes through. */
+static void test_release_wait(void **state)
+{
+	char path[512], buf[64], err[256], drv[32];
+	struct timespec a, b;
+	ssize_t n;
+	int fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/bus/pci/drivers/vfio-pci/unbind",
+		 root);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(sriov_vfio_release_wait(root, "0000:01:10.2", 200,
+						 late, drv, sizeof(drv), err,
+						 sizeof(err)),
+			 -EINPROGRESS);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	assert_true(b.tv_sec - a.tv_sec < 2);
+	assert_non_null(strstr(err, "waits for a VFIO user"));
+	assert_int_equal(atomic_load(&late_ret), 1);
+	/* the "VM" lets go: the write completes, the release goes on (the
+	 * fixture keeps vfio-pci, so it ends in -EIO) and says so late */
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = 0;
+	assert_string_equal(buf, "0000:01:10.2");
+	close(fd);
+	for (int i = 0; i < 200 && atomic_load(&late_ret) == 1; i++)
+		usleep(10000);
+	assert_int_equal(atomic_load(&late_ret), -EIO);
+	/* a release that does not wait is answered as it is */
+	assert_int_equal(unlink(path), 0);
+	put("bus/pci/drivers/vfio-pci/unbind", "");
+	assert_int_equal(sriov_vfio_release_wait(root, "0000:01:10.2", 200,
+						 late, drv, sizeof(drv), err,
+						 sizeof(err)),
+			 -EIO);
+	assert_non_null(strstr(err, "no host driver took it"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -421,6 +480,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_vf_user, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_numvfs_refused, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_release_wait, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
