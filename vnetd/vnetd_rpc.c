@@ -39,6 +39,7 @@
 #define RPC_MAX_CONNS  64
 #define RPC_IDLE_MS    30000	  /* an idle connection is closed */
 #define RPC_STALL_MS   10000	  /* a client not reading replies is closed */
+#define RPC_RESUME_MS  200	  /* listening again after EMFILE */
 #define RPC_OUT_HIGH   (4u << 20) /* stop answering, reading above this */
 #define RPC_LINGER_MS  2000	  /* a refused client may finish sending */
 #define RPC_REQUEST_MS 10000	  /* a request must arrive whole within this */
@@ -115,6 +116,7 @@ static const char *const rpc_drop_names[] = {
 struct vnetd_rpc {
 	struct vnetd *d;
 	struct vnetd_handler h;
+	struct vtimer resume; /* listening again after running out of fds */
 	int listen_fd;
 	char path[108];
 	uint64_t drops[RPC_DROP_MAX];
@@ -761,6 +763,16 @@ static struct rpc_conn *conn_slot(struct vnetd_rpc *rpc, pid_t pid)
 	return oldest;
 }
 
+static void rpc_resume(struct vtimer *t, void *arg)
+{
+	struct vnetd_rpc *rpc = arg;
+
+	if (vnetd_watch(rpc->d, rpc->listen_fd, EPOLLIN, &rpc->h) &&
+	    vtimer_arm(rpc->d->timers, &rpc->resume, RPC_RESUME_MS))
+		vlog(RPC, ERR,
+		     "the control socket is not listened to any more");
+}
+
 static void rpc_accept(struct vnetd *d, struct vnetd_handler *h,
 		       uint32_t events)
 {
@@ -772,8 +784,21 @@ static void rpc_accept(struct vnetd *d, struct vnetd_handler *h,
 	struct rpc_conn *c;
 	char msg[128];
 
-	if (fd < 0)
+	if (fd < 0) {
+		/* Out of descriptors, the connection stays queued and the
+		 * socket readable: stop listening for a moment rather than
+		 * spin on it. */
+		if ((errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		     errno == ENOMEM) &&
+		    !vtimer_arm(d->timers, &rpc->resume, RPC_RESUME_MS)) {
+			vlog_rl(RPC, ERR,
+				"cannot take a control connection: %s; "
+				"listening again in %d ms",
+				strerror(errno), RPC_RESUME_MS);
+			vnetd_unwatch(d, rpc->listen_fd);
+		}
 		return;
+	}
 	if (!peer_allowed(rpc, fd, &cr)) {
 		refuse(rpc, fd, &cr);
 		close(fd);
@@ -854,6 +879,7 @@ int vnetd_rpc_open(struct vnetd *d, struct vnetd_rpc **out)
 		return -ENOMEM;
 	rpc->d = d;
 	rpc->h.fn = rpc_accept;
+	vtimer_init(&rpc->resume, rpc_resume, rpc);
 	for (int i = 0; i < RPC_MAX_CONNS; i++) {
 		struct rpc_conn *c = &rpc->conns[i];
 
@@ -909,6 +935,7 @@ void vnetd_rpc_close(struct vnetd_rpc *rpc)
 	for (int i = 0; i < RPC_MAX_CONNS; i++)
 		if (rpc->conns[i].fd >= 0)
 			conn_close(&rpc->conns[i]);
+	vtimer_cancel(rpc->d->timers, &rpc->resume);
 	vnetd_unwatch(rpc->d, rpc->listen_fd);
 	close(rpc->listen_fd);
 	unlink(rpc->path);
