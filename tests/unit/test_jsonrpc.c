@@ -111,7 +111,7 @@ static void test_largest_export_imports(void **state)
 				       "{\"pad\":\"\"},\"id\":1}";
 	size_t pad = JSONRPC_MAX_REPLY - (sizeof(envelope) - 1);
 	char *fill = malloc(pad + 1), *reply, *text;
-	json_t *cfg, *params, *resp, *req;
+	json_t *cfg, *params, *resp, *req, *id;
 	struct jsonrpc_req parsed;
 	const char *why = NULL;
 
@@ -120,7 +120,9 @@ static void test_largest_export_imports(void **state)
 	fill[pad] = '\0';
 	cfg = json_pack("{s:s}", "pad", fill);
 	free(fill);
-	resp = jsonrpc_result(json_integer(1), json_incref(cfg));
+	id = json_integer(1);
+	resp = jsonrpc_result(id, json_incref(cfg)); /* the id is borrowed */
+	json_decref(id);
 	reply = json_dumps(resp, JSON_COMPACT);
 	assert_int_equal(strlen(reply), JSONRPC_MAX_REPLY);
 	params = json_pack("{s:o,s:b}", "config", cfg, "replace", 1);
