@@ -3,6 +3,7 @@
 # request over the limit is refused with its size and the limit, by vnetctl
 # before sending and by vnetd for a raw client.
 # vnet-test: long
+# vnet-test: no-sanitizer a minute under ASan for 5 600 reservation checks; the request parser and the size limits run under the sanitizers in test_jsonrpc and t_rpc_limits
 . "$(dirname "$0")/lib.sh"
 need_root
 start_vnetd
