@@ -3,7 +3,8 @@
 # tests/run.sh - the whole suite, as `make test` runs it:
 #   1. unit tests (cmocka), 2. integration tests (namespaces, real vnetd),
 #   3. clang-format and cppcheck, 4. unit and integration again built with
-#   ASan+UBSan, 5. the fuzz targets for a fixed budget.
+#   ASan+UBSan, 5. the fuzz targets for a fixed budget (3 s each by
+#   default, FUZZ_SECONDS; longer campaigns: make fuzz).
 # QUICK=1 leaves out 3, 4 and 5.  VNET_JOBS (default: the number of CPUs)
 # sets how many builds, integration tests and fuzz targets run at once.
 # Each stage says how long it took.  A check whose tool is missing counts
@@ -79,7 +80,7 @@ if [ "${QUICK:-0}" != 1 ]; then
 	check format-check clang-format
 	check cppcheck cppcheck
 	stage "asan+ubsan" $MAKE asan
-	stage "fuzz" env FUZZ_SECONDS="${FUZZ_SECONDS:-5}" sh tests/fuzz/run.sh
+	stage "fuzz" env FUZZ_SECONDS="${FUZZ_SECONDS:-3}" sh tests/fuzz/run.sh
 fi
 # 6. the administrator's tests (tests/admin: the Debian package, libvirt;
 # about 5 minutes): ADMIN=1 always, ADMIN=0 never, by default only when
