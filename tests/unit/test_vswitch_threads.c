@@ -70,6 +70,11 @@ static void whoami(void *arg)
 	*(int *)arg = vswitch_thread_self();
 }
 
+static void count_call(void *arg)
+{
+	atomic_fetch_add((_Atomic int *)arg, 1);
+}
+
 struct tmr {
 	struct vsw_timer tm;
 	unsigned ms;
@@ -115,6 +120,7 @@ static bool wait_for(_Atomic int *v, int want, unsigned ms)
 static void test_calls(void **state)
 {
 	struct vswitch *sw = start(2);
+	_Atomic int calls = 0;
 	int who = -2;
 
 	for (int i = 0; i < 100 && atomic_load(&started_mask) != 3; i++)
@@ -126,12 +132,15 @@ static void test_calls(void **state)
 		assert_int_equal(who, (int)t);
 	}
 	assert_int_equal(vswitch_call(sw, 2, whoami, &who), -EINVAL);
-	/* Fill the ring without waiting: all run, in order. */
+	/* Fill the ring without waiting: all run, in order (each counts
+	 * itself; the main thread reads only after the waited call, which
+	 * runs after them). */
 	for (int i = 0; i < 200; i++)
-		assert_int_equal(vswitch_call(sw, 1, whoami, &who), 0);
+		assert_int_equal(vswitch_call(sw, 1, count_call, &calls), 0);
 	who = -2;
 	assert_int_equal(vswitch_call_wait(sw, 1, whoami, &who), 0);
 	assert_int_equal(who, 1);
+	assert_int_equal(atomic_load(&calls), 200);
 	vswitch_destroy(sw);
 }
 
