@@ -21,14 +21,12 @@
 
 #include "../lib/pkt.h"
 
-#define DNS_HDR_LEN   12
 #define DNS_NAME_MAX  255
 #define DNS_MAX_JUMPS 16
 #define DNS_TYPE_A    1
 #define DNS_TYPE_PTR  12
 #define DNS_TYPE_ANY  255
 #define DNS_CLASS_IN  1
-#define DNS_F_QR      0x8000
 #define DNS_F_AA      0x0400
 #define DNS_F_RD      0x0100
 #define DNS_F_RA      0x0080
@@ -96,17 +94,12 @@ const char *dns_drop_desc(enum dns_drop d)
 	return d < DNS_DROP_MAX ? drop_descs[d] : "";
 }
 
-static uint8_t lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
-}
-
 static uint32_t hash_name(const char *s)
 {
 	uint32_t h = 2166136261u;
 
 	for (; *s; s++)
-		h = (h ^ lower((uint8_t)*s)) * 16777619u;
+		h = (h ^ dns_lower((uint8_t)*s)) * 16777619u;
 	return h;
 }
 
@@ -142,7 +135,7 @@ int dns_names_create(const char *domain, uint32_t net, uint8_t prefix,
 
 		t->dwire[n++] = (uint8_t)l;
 		for (size_t i = 0; i < l; i++)
-			t->dwire[n++] = lower((uint8_t)p[i]);
+			t->dwire[n++] = dns_lower((uint8_t)p[i]);
 		p += l + (dot ? 1 : 0);
 	}
 	if (n) {
@@ -237,7 +230,7 @@ static bool label_lower(const char *host, char out[DHCPS_HOSTNAME_MAX + 1])
 	if (!dhcp_label_valid(host, len))
 		return false;
 	for (size_t i = 0; i < len; i++)
-		out[i] = (char)lower((uint8_t)host[i]);
+		out[i] = (char)dns_lower((uint8_t)host[i]);
 	out[len] = 0;
 	return true;
 }
@@ -430,7 +423,7 @@ static bool in_zone(const struct qname *n, const uint8_t *z, size_t zlen,
 		if (lo != o)
 			continue;
 		for (size_t j = 0; j < zlen; j++)
-			if (lower(n->w[o + j]) != z[j])
+			if (dns_lower(n->w[o + j]) != z[j])
 				return false;
 		*first = i;
 		return true;
@@ -516,7 +509,7 @@ static size_t answer_host(const struct dns_names *t, const uint8_t *q,
 	if (first == 1 && n->w[0] <= DHCPS_HOSTNAME_MAX &&
 	    !memchr(n->w + 1, 0, n->w[0])) {
 		for (unsigned i = 0; i < n->w[0]; i++)
-			h[i] = (char)lower(n->w[1 + i]);
+			h[i] = (char)dns_lower(n->w[1 + i]);
 		h[n->w[0]] = 0;
 		e = by_name(t, h);
 	}

@@ -28,10 +28,8 @@
 
 #include "../lib/pkt.h"
 
-#define HDR_LEN	     12
 #define QUESTION_MAX (255 + 4) /* an uncompressed name, type, class */
 #define TYPE_OPT     41
-#define F_QR	     0x8000
 #define F_TC	     0x0200
 #define CLASSIC_MAX  512 /* a UDP answer without EDNS0 (RFC 1035) */
 
@@ -182,17 +180,12 @@ static bool question_get(struct pkt_cursor *c, const uint8_t **q,
 	return true;
 }
 
-static uint8_t lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
-}
-
 /* Same question: names compared without case (resolvers may keep or fold
  * it; length bytes are below 'A'), type and class exactly. */
 static bool question_eq(const uint8_t *a, const uint8_t *b, uint16_t len)
 {
 	for (uint16_t i = 0; i + 4 < len; i++)
-		if (lower(a[i]) != lower(b[i]))
+		if (dns_lower(a[i]) != dns_lower(b[i]))
 			return false;
 	return !memcmp(a + len - 4, b + len - 4, 4);
 }
@@ -279,8 +272,8 @@ enum dns_relay_drop dns_relay_query(struct dns_relay *r, uint8_t *q, size_t len,
 	size_t opt = 0;
 
 	pkt_cursor_init(&c, q, len);
-	h = pkt_pull(&c, HDR_LEN);
-	if (!h || (pkt_get_be16(h + 2) & F_QR))
+	h = pkt_pull(&c, DNS_HDR_LEN);
+	if (!h || (pkt_get_be16(h + 2) & DNS_F_QR))
 		return relay_drop(r, DNS_RELAY_DROP_BAD_QUERY);
 	qd = pkt_get_be16(h + 4);
 	an = pkt_get_be16(h + 6);
@@ -399,12 +392,12 @@ enum dns_relay_drop dns_relay_answer(struct dns_relay *r, int slot,
 		goto drop;
 	}
 	pkt_cursor_init(&c, a, len);
-	h = pkt_pull(&c, HDR_LEN);
+	h = pkt_pull(&c, DNS_HDR_LEN);
 	if (!h) {
 		d = DNS_RELAY_DROP_SHORT;
 		goto drop;
 	}
-	if (!(pkt_get_be16(h + 2) & F_QR)) {
+	if (!(pkt_get_be16(h + 2) & DNS_F_QR)) {
 		d = DNS_RELAY_DROP_NOT_RESPONSE;
 		goto drop;
 	}
@@ -444,7 +437,7 @@ enum dns_relay_drop dns_relay_answer(struct dns_relay *r, int slot,
 		 * over TCP. */
 		pkt_put_be16(a + 2, pkt_get_be16(a + 2) | F_TC);
 		memset(a + 6, 0, 6);
-		*out_len = HDR_LEN + qlen;
+		*out_len = DNS_HDR_LEN + qlen;
 		r->st.truncated++;
 	}
 	r->st.answers++;

@@ -150,4 +150,14 @@ char *dhcp_ip_fmt(uint32_t ip, char buf[16]);
 bool dhcp_label_valid(const char *s, size_t len);
 bool dhcp_domain_valid(const char *s);
 
+/* DNS wire format, for the responder and the relay. */
+#define DNS_HDR_LEN 12
+#define DNS_F_QR    0x8000
+
+/* ASCII lower case (DNS names compare without case, RFC 4343). */
+static inline uint8_t dns_lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
 #endif

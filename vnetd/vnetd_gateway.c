@@ -690,11 +690,8 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 	}
 	upstream_init(g);
 	/* Answers the guests take: up to the network's MTU. */
-	ret = dns_relay_create(
-	    GW_RELAY_SLOTS, GW_RELAY_MS,
-	    (juint(net->obj.conf, "mtu") ? juint(net->obj.conf, "mtu") : 1500) -
-		28,
-	    &g->relay);
+	ret = dns_relay_create(GW_RELAY_SLOTS, GW_RELAY_MS,
+			       juint(net->obj.conf, "mtu") - 28, &g->relay);
 	if (ret) {
 		vnetd_err_set(e, VNET_ERR_SYSTEM, "out of memory");
 		goto err;
