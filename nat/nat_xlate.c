@@ -33,7 +33,6 @@
  * @l4: L4 header (first fragment or whole packet)
  * @l4len: bytes from @l4 to the end of the packet
  * @sport, @dport: ports; ICMP echo: the identifier in both
- * @tcp_flags: TCP flags
  * @seg: TCP: flags, sequence and acknowledgement numbers, length
  * @icmp_type: ICMP type
  */
@@ -47,7 +46,6 @@ struct ip4 {
 	uint8_t *l4;
 	size_t l4len;
 	uint16_t sport, dport;
-	uint8_t tcp_flags;
 	struct nat_seg seg;
 	uint8_t icmp_type;
 };
@@ -78,7 +76,6 @@ static enum nat_drop parse_l4(struct ip4 *p)
 			return p->frag ? NAT_DROP_TRUNCATED : NAT_DROP_BAD_L4;
 		p->sport = pkt_get_be16(h);
 		p->dport = pkt_get_be16(h + 2);
-		p->tcp_flags = h[13];
 		p->seg.flags = h[13];
 		p->seg.seq = nat_get_be32(h + 4);
 		p->seg.ack = nat_get_be32(h + 8);
@@ -395,12 +392,12 @@ static uint32_t out_session(struct nat_table *t, const struct ip4 *p,
 	if (s != NAT_NIL)
 		return s;
 	if (p->proto == NAT_PROTO_TCP) {
-		if (!(p->tcp_flags & NAT_TCP_SYN)) {
+		if (!(p->seg.flags & NAT_TCP_SYN)) {
 			*d = NAT_DROP_TCP_NOT_SYN;
 			return NAT_NIL;
 		}
 		/* A SYN/ACK answers a SYN let in by EIF: the remote opened. */
-		inbound = p->tcp_flags & NAT_TCP_ACK;
+		inbound = p->seg.flags & NAT_TCP_ACK;
 		state = inbound ? NAT_TCP_SYN_RECV : NAT_TCP_SYN_SENT;
 	} else if (p->proto == NAT_PROTO_ICMP && p->icmp_type != ICMP_ECHO) {
 		*d = NAT_DROP_NO_SESSION;
@@ -521,7 +518,7 @@ static enum nat_action out_core(struct nat_table *t, uint8_t *ip, size_t len,
 			return NAT_DROP;
 	} else {
 		if (p.proto == NAT_PROTO_TCP &&
-		    !nat_tcp_flags_valid(p.tcp_flags))
+		    !nat_tcp_flags_valid(p.seg.flags))
 			*d = NAT_DROP_TCP_FLAGS;
 		else if (ip[8] <= 1)
 			*d = NAT_DROP_TTL;
@@ -536,7 +533,7 @@ static enum nat_action out_core(struct nat_table *t, uint8_t *ip, size_t len,
 		set_src(&p, t->e[s].ext_ip, flags);
 		set_sport(&p, t->e[s].ext_port, flags);
 		ttl_dec(&p);
-		if (p.proto == NAT_PROTO_TCP && (p.tcp_flags & NAT_TCP_SYN) &&
+		if (p.proto == NAT_PROTO_TCP && (p.seg.flags & NAT_TCP_SYN) &&
 		    t->cfg.ext_mtu)
 			mss_clamp(t, &p, flags);
 		if (p.frag)
@@ -607,7 +604,7 @@ static enum nat_drop in_l4(struct nat_table *t, struct ip4 *p, unsigned flags,
 			return NAT_DROP_NO_MAPPING;
 		}
 		if (p->proto == NAT_PROTO_TCP &&
-		    (p->tcp_flags & (NAT_TCP_SYN | NAT_TCP_ACK)) != NAT_TCP_SYN)
+		    (p->seg.flags & (NAT_TCP_SYN | NAT_TCP_ACK)) != NAT_TCP_SYN)
 			return NAT_DROP_TCP_NOT_SYN;
 	}
 	if (!hairpin && p->ip[8] <= 1)
@@ -636,7 +633,7 @@ static enum nat_drop in_l4(struct nat_table *t, struct ip4 *p, unsigned flags,
 	set_dport(p, e->int_port, flags);
 	if (!hairpin)
 		ttl_dec(p);
-	if (p->proto == NAT_PROTO_TCP && (p->tcp_flags & NAT_TCP_SYN) &&
+	if (p->proto == NAT_PROTO_TCP && (p->seg.flags & NAT_TCP_SYN) &&
 	    t->cfg.ext_mtu)
 		mss_clamp(t, p, flags);
 	return NAT_DROP_NONE;
@@ -686,7 +683,7 @@ static enum nat_action in_core(struct nat_table *t, uint8_t *ip, size_t len,
 			 : NAT_DROP_ICMP_TYPE;
 	} else {
 		if (p.proto == NAT_PROTO_TCP &&
-		    !nat_tcp_flags_valid(p.tcp_flags))
+		    !nat_tcp_flags_valid(p.seg.flags))
 			*d = NAT_DROP_TCP_FLAGS;
 		else
 			*d = in_l4(t, &p, flags, now, hairpin, &a);
