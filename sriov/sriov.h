@@ -86,8 +86,12 @@ int sriov_vfio_release_wait(const char *root, const char *pci, unsigned wait_ms,
     __attribute__((warn_unused_result));
 int sriov_vf_driver(const char *root, const char *pci, char *driver,
 		    size_t size);
+int sriov_vfs_user(const char *root, const char *proc, const char *dev,
+		   const char *const *pcis, unsigned n, unsigned *which,
+		   int *pid);
 int sriov_vf_user(const char *root, const char *proc, const char *dev,
 		  const char *pci, int *pid);
+void sriov_users_err(const char *pci, int pid, char *err, size_t errlen);
 int sriov_pf_users(const char *root, const char *proc, const char *dev,
 		   const struct sriov_pf *pf, char *err, size_t errlen)
     __attribute__((warn_unused_result));

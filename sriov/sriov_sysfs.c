@@ -383,28 +383,30 @@ int sriov_pf_scan(const char *root, struct sriov_pf **pfs, unsigned *n)
 	return 0;
 }
 
-/* Does the fd link @path point at one of @want (n of them)? */
-static bool fd_matches(const char *path, char (*want)[PATH_MAX], unsigned n)
+/* Which of @want (n of them) the fd link @path points at, -1 for none. */
+static int fd_match(const char *path, char (*want)[PATH_MAX], unsigned n)
 {
 	char target[PATH_MAX];
 	ssize_t len = readlink(path, target, sizeof(target) - 1);
 
 	if (len < 0)
-		return false;
+		return -1;
 	target[len] = 0;
 	for (unsigned i = 0; i < n; i++)
 		if (!strcmp(target, want[i]))
-			return true;
-	return false;
+			return (int)i;
+	return -1;
 }
 
-/* The first process in @proc with an fd on one of @want, 0 when none. */
-static int proc_holder(const char *proc, char (*want)[PATH_MAX], unsigned n)
+/* The first process in @proc with an fd on one of @want, 0 when none;
+ * @hit is set to which. */
+static int proc_holder(const char *proc, char (*want)[PATH_MAX], unsigned n,
+		       unsigned *hit)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
 	struct dirent *de, *fe;
 	DIR *d = opendir(proc), *fd;
-	int pid = 0;
+	int pid = 0, i;
 
 	if (!d)
 		return -errno;
@@ -417,8 +419,9 @@ static int proc_holder(const char *proc, char (*want)[PATH_MAX], unsigned n)
 			if (fe->d_name[0] != '.' &&
 			    !path_fmt(path, sizeof(path), "%s/%s", dir,
 				      fe->d_name) &&
-			    fd_matches(path, want, n)) {
+			    (i = fd_match(path, want, n)) >= 0) {
 				pid = atoi(de->d_name);
+				*hit = (unsigned)i;
 				break;
 			}
 		closedir(fd);
@@ -427,46 +430,13 @@ static int proc_holder(const char *proc, char (*want)[PATH_MAX], unsigned n)
 	return pid;
 }
 
-/**
- * sriov_vf_user() - the process holding a VF's VFIO group or device open
- * @root: sysfs root
- * @proc: procfs root ("/proc"; its PID/fd links are read)
- * @dev: device directory the fd links point into ("/dev")
- * @pci: the VF's PCI address
- * @pid: filled with the holder's pid
- *
- * A VM (QEMU, vnet-vmm, libvirt's QEMU) holds /dev/vfio/GROUP, or the
- * device's cdev /dev/vfio/devices/vfioN, for as long as it uses the VF;
- * while it does, unbinding the VF from vfio-pci (and so removing VFs)
- * waits in the kernel until the VM lets go.  Nothing may change such a VF.
- *
- * Two signs, either enough: vfio-pci enables the PCI device while a user
- * has it open (sysfs "enable" reads 1; needs no privilege, so it holds
- * when the VM runs as another user or with more capabilities than the
- * caller, whose /proc/PID/fd the kernel then hides), and a process with
- * an fd on the group or cdev (which names the pid).
- *
- * Return: 1 when it is in use (@pid set to the holder, 0 when no visible
- * process has it), 0 when it is not, -EINVAL for a malformed address,
- * -errno when @proc cannot be read and "enable" says nothing
- */
-int sriov_vf_user(const char *root, const char *proc, const char *dev,
-		  const char *pci, int *pid)
+/* The device files a VM holds while it uses the VF at @pci (its VFIO
+ * group, no-IOMMU group and device cdev), appended to @want at @n. */
+static unsigned vf_files(const char *root, const char *dev, const char *pci,
+			 char (*want)[PATH_MAX], unsigned n)
 {
-	char want[3][PATH_MAX], path[PATH_MAX], name[SRIOV_IFNAME_LEN * 2];
-	unsigned n = 0, enabled = 0;
-	bool open_now = false;
-	int ret;
+	char path[PATH_MAX], name[SRIOV_IFNAME_LEN * 2];
 
-	*pid = 0;
-	if (!pci_ok(pci))
-		return -EINVAL;
-	if (!sriov_vf_driver(root, pci, name, sizeof(name)) &&
-	    !strcmp(name, SRIOV_VFIO_DRIVER) &&
-	    !path_fmt(path, sizeof(path), "%s/bus/pci/devices/%s/enable", root,
-		      pci) &&
-	    !read_uint(path, &enabled))
-		open_now = enabled > 0;
 	if (!path_fmt(path, sizeof(path), "%s/bus/pci/devices/%s/iommu_group",
 		      root, pci) &&
 	    !link_base(path, name, sizeof(name))) {
@@ -484,12 +454,132 @@ int sriov_vf_user(const char *root, const char *proc, const char *dev,
 					 "%s/vfio/devices/%s", dev, name))
 			n++;
 	}
-	ret = n ? proc_holder(proc, want, n) : 0;
+	return n;
+}
+
+/* Has vfio-pci enabled the VF at @pci (a user has it open)? */
+static bool vfio_enabled(const char *root, const char *pci)
+{
+	char path[PATH_MAX], drv[SRIOV_DRV_LEN];
+	unsigned enabled = 0;
+
+	return !sriov_vf_driver(root, pci, drv, sizeof(drv)) &&
+	       !strcmp(drv, SRIOV_VFIO_DRIVER) &&
+	       !path_fmt(path, sizeof(path), "%s/bus/pci/devices/%s/enable",
+			 root, pci) &&
+	       !read_uint(path, &enabled) && enabled > 0;
+}
+
+/**
+ * sriov_vfs_user() - the first of several VFs a VM holds: one pass over
+ * /proc for all of them
+ * @root: sysfs root
+ * @proc: procfs root ("/proc"; its PID/fd links are read)
+ * @dev: device directory the fd links point into ("/dev")
+ * @pcis: the VFs' PCI addresses
+ * @n: how many
+ * @which: filled with the index in @pcis of the VF in use
+ * @pid: filled with the holder's pid
+ *
+ * A VM (QEMU, vnet-vmm, libvirt's QEMU) holds /dev/vfio/GROUP, or the
+ * device's cdev /dev/vfio/devices/vfioN, for as long as it uses the VF;
+ * while it does, unbinding the VF from vfio-pci (and so removing VFs)
+ * waits in the kernel until the VM lets go.  Nothing may change such a VF.
+ *
+ * Two signs, either enough: vfio-pci enables the PCI device while a user
+ * has it open (sysfs "enable" reads 1; needs no privilege, so it holds
+ * when the VM runs as another user or with more capabilities than the
+ * caller, whose /proc/PID/fd the kernel then hides), and a process with
+ * an fd on the group or cdev (which names the pid).  Reading every
+ * process's fds is the expensive part: it is done once, whatever @n.
+ *
+ * Return: 1 when one is in use (@which set; @pid set to the holder, 0
+ * when no visible process has it), 0 when none is, -EINVAL for a
+ * malformed address, -ENOMEM, -errno when @proc cannot be read and
+ * "enable" says nothing
+ */
+int sriov_vfs_user(const char *root, const char *proc, const char *dev,
+		   const char *const *pcis, unsigned n, unsigned *which,
+		   int *pid)
+{
+	char(*want)[PATH_MAX];
+	unsigned *of, nw = 0, hit = 0;
+	int ret = 0, enabled = -1;
+
+	*pid = 0;
+	*which = 0;
+	for (unsigned i = 0; i < n; i++)
+		if (!pci_ok(pcis[i]))
+			return -EINVAL;
+	if (!n)
+		return 0;
+	want = calloc((size_t)n * 3, sizeof(*want));
+	of = calloc((size_t)n * 3, sizeof(*of));
+	if (!want || !of) {
+		free(want);
+		free(of);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		unsigned before = nw;
+
+		if (enabled < 0 && vfio_enabled(root, pcis[i]))
+			enabled = (int)i;
+		nw = vf_files(root, dev, pcis[i], want, nw);
+		while (before < nw)
+			of[before++] = i;
+	}
+	if (nw)
+		ret = proc_holder(proc, want, nw, &hit);
 	if (ret > 0) {
 		*pid = ret;
-		return 1;
+		*which = of[hit];
+		ret = 1;
+	} else if (enabled >= 0) {
+		*which = (unsigned)enabled;
+		ret = 1;
 	}
-	return open_now ? 1 : ret;
+	free(want);
+	free(of);
+	return ret;
+}
+
+/**
+ * sriov_vf_user() - the process holding a VF's VFIO group or device open
+ * @root: sysfs root
+ * @proc: procfs root
+ * @dev: device directory
+ * @pci: the VF's PCI address
+ * @pid: filled with the holder's pid
+ *
+ * Return: as sriov_vfs_user() for this one VF
+ */
+int sriov_vf_user(const char *root, const char *proc, const char *dev,
+		  const char *pci, int *pid)
+{
+	unsigned which;
+
+	return sriov_vfs_user(root, proc, dev, &pci, 1, &which, pid);
+}
+
+/**
+ * sriov_users_err() - the sentence for a VF sriov_vfs_user() found in use
+ * @pci: its PCI address
+ * @pid: the holder, 0 when not visible
+ * @err: filled with the sentence
+ * @errlen: room in @err
+ */
+void sriov_users_err(const char *pci, int pid, char *err, size_t errlen)
+{
+	if (pid)
+		err_set(err, errlen,
+			"VF %s is in use by pid %d: stop the VM first", pci,
+			pid);
+	else
+		err_set(err, errlen,
+			"VF %s is in use by a VM (vfio-pci has it enabled): "
+			"stop the VM first",
+			pci);
 }
 
 /**
@@ -507,36 +597,30 @@ int sriov_vf_user(const char *root, const char *proc, const char *dev,
 int sriov_pf_users(const char *root, const char *proc, const char *dev,
 		   const struct sriov_pf *pf, char *err, size_t errlen)
 {
-	for (unsigned i = 0; i < pf->n_vfs; i++) {
-		const struct sriov_vf_dev *vf = &pf->vfs[i];
-		int pid, ret;
+	const char *pcis[SRIOV_MAX_VFS];
+	unsigned idx[SRIOV_MAX_VFS], n = 0, which;
+	char pci[SRIOV_PCI_LEN + 32];
+	int pid, ret;
 
-		if (strcmp(vf->driver, SRIOV_VFIO_DRIVER))
-			continue;
-		ret = sriov_vf_user(root, proc, dev, vf->pci, &pid);
-		if (ret < 0) {
-			err_set(err, errlen,
-				"cannot tell whether VF %s is in use: "
-				"cannot read %s: %s",
-				vf->pci, proc, strerror(-ret));
-			return ret;
+	for (unsigned i = 0; i < pf->n_vfs && n < SRIOV_MAX_VFS; i++)
+		if (!strcmp(pf->vfs[i].driver, SRIOV_VFIO_DRIVER)) {
+			idx[n] = i;
+			pcis[n++] = pf->vfs[i].pci;
 		}
-		if (ret && pid) {
-			err_set(err, errlen,
-				"VF %s (VF %u of %s) is in use by pid %d: stop "
-				"the VM first",
-				vf->pci, vf->index, pf->name, pid);
-			return -EBUSY;
-		}
-		if (ret) {
-			err_set(err, errlen,
-				"VF %s (VF %u of %s) is in use by a VM "
-				"(vfio-pci has it enabled): stop the VM first",
-				vf->pci, vf->index, pf->name);
-			return -EBUSY;
-		}
+	ret = sriov_vfs_user(root, proc, dev, pcis, n, &which, &pid);
+	if (ret < 0) {
+		err_set(err, errlen,
+			"cannot tell whether the VFs of %s are in use: cannot "
+			"read %s: %s",
+			pf->name, proc, strerror(-ret));
+		return ret;
 	}
-	return 0;
+	if (!ret)
+		return 0;
+	snprintf(pci, sizeof(pci), "%s (VF %u of %s)", pcis[which],
+		 pf->vfs[idx[which]].index, pf->name);
+	sriov_users_err(pci, pid, err, errlen);
+	return -EBUSY;
 }
 
 /**

@@ -572,6 +572,9 @@ const struct ctl_cmd ctl_cmds[] = {
      "set a VF's MAC, VLAN, spoof checking, trust, rate, link state (all "
      "or none; kept)",
      ctl_sriov_print_vf, ctl_sriov_prepare_vf, NULL},
+    {"sriov", "vf-reset", "sriov.vf_reset", ctl_a_sriov_vf, f_none,
+     "forget a VF's stored settings and put it back to the defaults",
+     print_done, ctl_sriov_prepare_vf, NULL},
 };
 
 const unsigned ctl_n_cmds = ARRAY_SIZE(ctl_cmds);

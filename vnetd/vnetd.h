@@ -94,6 +94,12 @@ struct vnetd_kind {
 	void (*merge)(json_t *conf, json_t *changes);
 	void (*purge)(struct vnetd *d, json_t *conf);
 	json_t *(*status)(struct vnetd *d, struct vnetd_obj *o);
+	/* May these @n objects go (a delete, with the objects under it, or
+	 * an import --replace)?  @after is the configuration once they are
+	 * gone; NULL for a delete (the current one without them).  Refused
+	 * with @e set, before anything changes. */
+	int (*del_check)(struct vnetd *d, json_t *const *confs, size_t n,
+			 const struct vnetd_view *after, struct vnetd_err *e);
 };
 
 /**
@@ -355,6 +361,8 @@ json_t *vnetd_sriov_list(struct vnetd *d, json_t *params, struct vnetd_err *e);
 json_t *vnetd_sriov_numvfs(struct vnetd *d, json_t *params,
 			   struct vnetd_err *e);
 json_t *vnetd_sriov_vf(struct vnetd *d, json_t *params, struct vnetd_err *e);
+json_t *vnetd_sriov_vf_reset(struct vnetd *d, json_t *params,
+			     struct vnetd_err *e);
 int vnetd_sriov_pool_check(struct vnetd *d, const struct vnetd_view *v,
 			   json_t *conf, struct vnetd_err *e);
 int vnetd_sriov_port_check(struct vnetd *d, const struct vnetd_view *v,
@@ -364,8 +372,9 @@ void vnetd_sriov_port_unapply(struct vnetd *d, struct vnetd_port *p,
 			      bool remove);
 json_t *vnetd_sriov_port_status(struct vnetd *d, struct vnetd_port *p);
 void vnetd_sriov_port_purge(struct vnetd *d, json_t *conf);
-int vnetd_sriov_del_check(struct vnetd *d, const struct vnetd_obj *o,
-			  struct vnetd_err *e);
+int vnetd_sriov_port_del_check(struct vnetd *d, json_t *const *confs, size_t n,
+			       const struct vnetd_view *after,
+			       struct vnetd_err *e);
 void vnetd_sriov_link_event(struct vnetd *d, const char *name, bool deleted);
 void vnetd_sriov_close(struct vnetd *d);
 

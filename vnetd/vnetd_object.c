@@ -402,6 +402,58 @@ static unsigned count_children(struct vnetd *d, struct vnetd_obj *o, char *buf,
 	return n;
 }
 
+/* Objects about to go, by kind, for the kinds' del_check. */
+struct del_set {
+	json_t **confs[VNETD_KINDS];
+	size_t n[VNETD_KINDS];
+};
+
+static void del_set_free(struct del_set *s)
+{
+	for (unsigned i = 0; i < VNETD_KINDS; i++)
+		free(s->confs[i]);
+}
+
+static int del_set_init(struct vnetd *d, struct del_set *s, struct vnetd_err *e)
+{
+	memset(s, 0, sizeof(*s));
+	for (unsigned i = 0; i < VNETD_KINDS; i++)
+		if (!(s->confs[i] =
+			  calloc(d->objs[i].n + 1, sizeof(*s->confs[i])))) {
+			del_set_free(s);
+			vnetd_err_set(e, VNET_ERR_SYSTEM, "out of memory");
+			return -ENOMEM;
+		}
+	return 0;
+}
+
+/* Add @o and everything under it. */
+static void del_set_tree(struct vnetd *d, struct del_set *s,
+			 struct vnetd_obj *o)
+{
+	unsigned k = kind_idx(o->kind);
+
+	for (unsigned i = 0; i < VNETD_KINDS; i++)
+		for (size_t n = 0; n < d->objs[i].n; n++)
+			if (is_child(vnetd_kinds[i], o->kind,
+				     d->objs[i].v[n]->conf, o->name))
+				del_set_tree(d, s, d->objs[i].v[n]);
+	if (s->n[k] <= d->objs[k].n)
+		s->confs[k][s->n[k]++] = o->conf;
+}
+
+/* Ask each kind whether its objects in @s may go. */
+static int del_set_check(struct vnetd *d, const struct del_set *s,
+			 const struct vnetd_view *after, struct vnetd_err *e)
+{
+	for (unsigned i = 0; i < VNETD_KINDS; i++)
+		if (s->n[i] && vnetd_kinds[i]->del_check &&
+		    vnetd_kinds[i]->del_check(d, s->confs[i], s->n[i], after,
+					      e))
+			return -1;
+	return 0;
+}
+
 static int store_del_tree(struct vnetd *d, struct vnetd_obj *o)
 {
 	for (unsigned i = 0; i < VNETD_KINDS; i++)
@@ -430,8 +482,10 @@ json_t *vnetd_obj_delete(struct vnetd *d, const struct vnetd_kind *k,
 {
 	struct vnetd_obj *o = vnetd_obj_lookup(d, k, jstr(params, "name"), e);
 	json_t *force = json_object_get(params, "force"), *res;
+	struct del_set going;
 	char what[256];
 	unsigned children;
+	int refused;
 
 	if (!o)
 		return NULL;
@@ -448,7 +502,12 @@ json_t *vnetd_obj_delete(struct vnetd *d, const struct vnetd_kind *k,
 			      k->name, o->name, what);
 		return NULL;
 	}
-	if (vnetd_sriov_del_check(d, o, e))
+	if (del_set_init(d, &going, e))
+		return NULL;
+	del_set_tree(d, &going, o);
+	refused = del_set_check(d, &going, NULL, e);
+	del_set_free(&going);
+	if (refused)
 		return NULL;
 	if (vnetd_store_begin(d->store) || store_del_tree(d, o) ||
 	    vnetd_store_commit(d->store)) {
@@ -817,6 +876,25 @@ static int plan_dels(struct vnetd *d, const struct vnetd_view *v,
 	return 0;
 }
 
+/* May what the import removes go, the configuration becoming @v? */
+static int dels_allowed(struct vnetd *d, const struct import_plan *p,
+			const struct vnetd_view *v, struct vnetd_err *e)
+{
+	struct del_set going;
+	int ret;
+
+	if (del_set_init(d, &going, e))
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_del; i++) {
+		unsigned k = kind_idx(p->del[i]->kind);
+
+		going.confs[k][going.n[k]++] = p->del[i]->conf;
+	}
+	ret = del_set_check(d, &going, v, e);
+	del_set_free(&going);
+	return ret;
+}
+
 /* Two optional strings alike (both absent, or equal). */
 static bool str_same(const char *a, const char *b)
 {
@@ -886,7 +964,8 @@ json_t *vnetd_config_import(struct vnetd *d, json_t *params,
 	else
 		view_current(d, &v, NULL);
 	if (plan_adds(d, cfg, replace, &v, &p, e) ||
-	    (replace && plan_dels(d, &v, &p, e)))
+	    (replace &&
+	     (plan_dels(d, &v, &p, e) || dels_allowed(d, &p, &v, e))))
 		goto out;
 	del_kind = calloc(p.n_del ? p.n_del : 1, sizeof(*del_kind));
 	if (!del_kind) {

@@ -971,6 +971,7 @@ const struct vnetd_kind vnetd_kind_port = {
     .merge = port_merge,
     .purge = port_purge,
     .status = port_status,
+    .del_check = vnetd_sriov_port_del_check,
 };
 
 /**

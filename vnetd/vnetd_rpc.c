@@ -170,7 +170,8 @@ enum rpc_op { OP_FN, OP_CREATE, OP_DELETE, OP_SET, OP_LIST };
 	VNETD_TEAM_METHODS(X)                                        \
 	X("sriov.list", OP_FN, NULL, vnetd_sriov_list, false)        \
 	X("sriov.numvfs", OP_FN, NULL, vnetd_sriov_numvfs, true)     \
-	X("sriov.vf", OP_FN, NULL, vnetd_sriov_vf, true)
+	X("sriov.vf", OP_FN, NULL, vnetd_sriov_vf, true)             \
+	X("sriov.vf_reset", OP_FN, NULL, vnetd_sriov_vf_reset, true)
 
 static const struct {
 	const char *name;

@@ -127,15 +127,7 @@ static int vf_busy(struct vnetd *d, const char *pci, const char *driver,
 	}
 	if (!ret)
 		return 0;
-	if (pid)
-		snprintf(err, errlen,
-			 "VF %s is in use by pid %d: stop the VM first", pci,
-			 pid);
-	else
-		snprintf(err, errlen,
-			 "VF %s is in use by a VM (vfio-pci has it enabled): "
-			 "stop the VM first",
-			 pci);
+	sriov_users_err(pci, pid, err, errlen);
 	return -EBUSY;
 }
 
@@ -387,6 +379,16 @@ static bool is_sriov_port(json_t *conf)
 	return k && !strcmp(k, "sriov");
 }
 
+/* Does port @conf hold a VF of @pf (VF @idx; any when @idx is -1)? */
+static bool holds_vf(json_t *conf, const char *pf, int idx)
+{
+	const char *p = jstr(conf, "sriov_pf");
+
+	return is_sriov_port(conf) && p && !strcmp(p, pf) &&
+	       (idx < 0 || (json_object_get(conf, "sriov_vf") &&
+			    juint(conf, "sriov_vf") == (unsigned)idx));
+}
+
 /* The port (in @ports, a name -> conf object) holding VF @idx of @pf,
  * other than @self; NULL when none does. */
 static const char *vf_holder(json_t *ports, const char *pf, unsigned idx,
@@ -397,12 +399,8 @@ static const char *vf_holder(json_t *ports, const char *pf, unsigned idx,
 
 	json_object_foreach(ports, key, o)
 	{
-		if (!is_sriov_port(o) || (self && !strcmp(key, self)) ||
-		    !jstr(o, "sriov_pf") || strcmp(jstr(o, "sriov_pf"), pf) ||
-		    !json_object_get(o, "sriov_vf") ||
-		    juint(o, "sriov_vf") != idx)
-			continue;
-		return key;
+		if ((!self || strcmp(key, self)) && holds_vf(o, pf, (int)idx))
+			return key;
 	}
 	return NULL;
 }
@@ -428,14 +426,9 @@ static bool vf_vnets(struct vnetd *d, const char *pf, unsigned idx)
 {
 	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
 
-	for (size_t i = 0; i < ports->n; i++) {
-		json_t *c = ports->v[i]->conf;
-
-		if (is_sriov_port(c) && jstr(c, "sriov_pf") &&
-		    !strcmp(jstr(c, "sriov_pf"), pf) &&
-		    juint(c, "sriov_vf") == idx)
+	for (size_t i = 0; i < ports->n; i++)
+		if (holds_vf(ports->v[i]->conf, pf, (int)idx))
 			return true;
-	}
 	return false;
 }
 
@@ -524,8 +517,7 @@ static int pf_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 	/* The kernel changes the count only through zero: every VF goes. */
 	json_object_foreach(ports, key, o)
 	{
-		if (!is_sriov_port(o) || !jstr(o, "sriov_pf") ||
-		    strcmp(jstr(o, "sriov_pf"), name))
+		if (!holds_vf(o, name, -1))
 			continue;
 		vnetd_err_set(e, VNET_ERR_BUSY,
 			      "VF %u of %s is in use by port '%s': changing "
@@ -544,9 +536,8 @@ static int pf_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 		vnetd_err_set(e, VNET_ERR_BUSY,
 			      "vf %s has stored settings for VF %u, which %u "
 			      "VF(s) would not have: remove them first "
-			      "(config export, drop it from \"vfs\", config "
-			      "import --replace)",
-			      key, juint(o, "vf"), n);
+			      "(vnetctl sriov vf-reset %s %u)",
+			      key, juint(o, "vf"), n, name, juint(o, "vf"));
 		return -EBUSY;
 	}
 	return pf_busy(d, name, n, e);
@@ -784,17 +775,6 @@ static json_t *vf_status(struct vnetd *d, struct vnetd_obj *o)
 	json_object_set_new(s, "applied", now);
 	return s;
 }
-
-const struct vnetd_kind vnetd_kind_vf = {
-    .name = "vf",
-    .table = "vfs",
-    .schema = {vf_opts, ARRAY_SIZE(vf_opts)},
-    .check = vf_check,
-    .apply = vf_apply,
-    .unapply = pf_unapply,
-    .set = vf_set,
-    .status = vf_status,
-};
 
 /**
  * vnetd_sriov_vf() - RPC sriov.vf {pf, vf, mac?, vlan?, qos?, vlan_proto?,
@@ -1368,7 +1348,7 @@ static void release_vf(struct vnetd *d, json_t *conf)
 	const char *pfname = jstr(conf, "sriov_pf"), *name = jstr(conf, "name");
 	unsigned idx = juint(conf, "sriov_vf");
 	const struct sriov_vf_dev *vf;
-	char msg[256], drv[SRIOV_DRV_LEN];
+	char msg[512], drv[SRIOV_DRV_LEN];
 	struct sriov_vf_cfg c;
 	struct sriov_pf pf;
 	int own;
@@ -1409,56 +1389,106 @@ static void release_vf(struct vnetd *d, json_t *conf)
 	sriov_pf_free(&pf);
 }
 
-/* Refuse (-EBUSY) when the VF of sriov port @conf is held by a VM. */
-static int port_busy(struct vnetd *d, json_t *conf, struct vnetd_err *e)
-{
-	const char *pfname = jstr(conf, "sriov_pf");
-	const struct sriov_vf_dev *vf;
-	char msg[sizeof(e->msg)];
-	struct sriov_pf pf;
-	int ret = 0;
+/* VFs about to be given back or reset, checked together. */
+struct vf_going {
+	char pci[SRIOV_MAX_VFS][SRIOV_PCI_LEN];
+	const char *pcis[SRIOV_MAX_VFS];
+	char who[SRIOV_MAX_VFS][80]; /* "port 'vm1'" */
+	char vf[SRIOV_MAX_VFS][64];  /* "0000:01:10.2 (VF 1 of eth1)" */
+	unsigned n;
+};
 
-	if (!is_sriov_port(conf) || !pfname ||
-	    sriov_pf_get(sysroot(d), pfname, &pf, NULL, 0))
-		return 0; /* no VF to give back */
-	vf = pf_vf(&pf, juint(conf, "sriov_vf"));
-	if (vf && (ret = vf_busy(d, vf->pci, vf->driver, msg, sizeof(msg))))
-		vnetd_err_set(e, err_code(ret), "port '%s': %s",
-			      jstr(conf, "name"), msg);
-	sriov_pf_free(&pf);
-	return ret;
+/* Add VF @idx of @pf, which @kind @name gives up, when vfio-pci has it
+ * (a VM may hold only those). */
+static void going_add(struct vnetd *d, struct vf_going *g, const char *pf,
+		      unsigned idx, const char *kind, const char *name)
+{
+	const struct sriov_vf_dev *vf;
+	struct sriov_pf p;
+
+	if (g->n >= SRIOV_MAX_VFS || sriov_pf_get(sysroot(d), pf, &p, NULL, 0))
+		return; /* no VF to give back */
+	vf = pf_vf(&p, idx);
+	if (vf && !strcmp(vf->driver, SRIOV_VFIO_DRIVER)) {
+		snprintf(g->pci[g->n], sizeof(g->pci[g->n]), "%s", vf->pci);
+		snprintf(g->who[g->n], sizeof(g->who[g->n]), "%s '%s'", kind,
+			 name);
+		snprintf(g->vf[g->n], sizeof(g->vf[g->n]), "%s (VF %u of %s)",
+			 vf->pci, idx, pf);
+		g->pcis[g->n] = g->pci[g->n];
+		g->n++;
+	}
+	sriov_pf_free(&p);
+}
+
+/* Refuse (-EBUSY) when a VM holds one of the VFs in @g: giving it back
+ * would put the VM's traffic untagged on the PF's LAN, and the unbind
+ * would wait in the kernel until the VM lets go.  One pass over /proc for
+ * them all. */
+static int going_busy(struct vnetd *d, struct vf_going *g, struct vnetd_err *e)
+{
+	struct vnetd_sriov *s = ctx(d);
+	char msg[sizeof(e->msg)];
+	unsigned which;
+	int pid, ret;
+
+	if (!g->n)
+		return 0;
+	if (!s) {
+		vnetd_err_set(e, VNET_ERR_SYSTEM, "out of memory");
+		return -ENOMEM;
+	}
+	ret = sriov_vfs_user(s->root, s->proc, s->dev, g->pcis, g->n, &which,
+			     &pid);
+	if (ret < 0) {
+		vnetd_err_set(e, err_code(ret),
+			      "cannot tell whether the VFs given back are in "
+			      "use (reading %s: %s); nothing changed",
+			      s->proc, strerror(-ret));
+		return ret;
+	}
+	if (!ret)
+		return 0;
+	sriov_users_err(g->vf[which], pid, msg, sizeof(msg));
+	vnetd_err_set(e, VNET_ERR_BUSY, "%s: %s", g->who[which], msg);
+	return -EBUSY;
 }
 
 /**
- * vnetd_sriov_del_check() - may this object be deleted: not while it
- * would give back a VF a VM holds
+ * vnetd_sriov_port_del_check() - may these ports go: not while one would
+ * give back a VF a VM holds (the port kind's del_check)
  * @d: daemon
- * @o: a port, or a network (deleted with its ports)
+ * @confs: the ports
+ * @n: how many
+ * @after: the configuration without them (an import --replace: a port
+ *         there holding the same VF keeps it), or NULL
  * @e: error
  *
- * Deleting an sriov port clears its VF's MAC and VLAN and unbinds it from
- * vfio-pci; while a VM holds the VF that would put the VM's traffic
- * untagged on the PF's LAN, and the unbind would wait in the kernel until
- * the VM lets go.
- *
- * Return: 0, or -EBUSY with @e naming the VF and the pid holding it
+ * Return: 0, or -EBUSY with @e naming the port, the VF and the pid
  */
-int vnetd_sriov_del_check(struct vnetd *d, const struct vnetd_obj *o,
-			  struct vnetd_err *e)
+int vnetd_sriov_port_del_check(struct vnetd *d, json_t *const *confs, size_t n,
+			       const struct vnetd_view *after,
+			       struct vnetd_err *e)
 {
-	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
-	int ret = 0;
+	struct vf_going *g = calloc(1, sizeof(*g));
+	int ret;
 
-	if (o->kind == &vnetd_kind_port)
-		return port_busy(d, o->conf, e);
-	if (o->kind != &vnetd_kind_network)
-		return 0;
-	for (size_t i = 0; i < ports->n && !ret; i++) {
-		const char *net = jstr(ports->v[i]->conf, "network");
-
-		if (net && !strcmp(net, o->name))
-			ret = port_busy(d, ports->v[i]->conf, e);
+	if (!g) {
+		vnetd_err_set(e, VNET_ERR_SYSTEM, "out of memory");
+		return -ENOMEM;
 	}
+	for (size_t i = 0; i < n; i++) {
+		const char *pf = jstr(confs[i], "sriov_pf");
+		unsigned idx = juint(confs[i], "sriov_vf");
+
+		if (!is_sriov_port(confs[i]) || !pf ||
+		    (after && vf_holder(vnetd_view_all(after, &vnetd_kind_port),
+					pf, idx, NULL)))
+			continue;
+		going_add(d, g, pf, idx, "port", jstr(confs[i], "name"));
+	}
+	ret = going_busy(d, g, e);
+	free(g);
 	return ret;
 }
 
@@ -1485,18 +1515,10 @@ void vnetd_sriov_port_unapply(struct vnetd *d, struct vnetd_port *p,
  */
 void vnetd_sriov_port_purge(struct vnetd *d, json_t *conf)
 {
-	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
 	const char *pfname = jstr(conf, "sriov_pf");
 
-	for (size_t i = 0; pfname && i < ports->n; i++) {
-		json_t *c = ports->v[i]->conf;
-
-		if (is_sriov_port(c) && jstr(c, "sriov_pf") &&
-		    !strcmp(jstr(c, "sriov_pf"), pfname) &&
-		    juint(c, "sriov_vf") == juint(conf, "sriov_vf"))
-			return;
-	}
-	release_vf(d, conf);
+	if (pfname && !vf_vnets(d, pfname, juint(conf, "sriov_vf")))
+		release_vf(d, conf);
 }
 
 /**
@@ -1822,4 +1844,122 @@ json_t *vnetd_sriov_list(struct vnetd *d, json_t *params, struct vnetd_err *e)
 	sriov_pfs_free(pfs, n);
 	free(infos);
 	return arr;
+}
+
+/* ---- the "vf" kind: deleting one ---- */
+
+/* A VF whose settings (vf object @conf) are gone goes back to vnet's
+ * defaults: no MAC, no VLAN, spoof checking on, trust off, no rate limit,
+ * link state auto.  Not when a port holds it (the port's settings stay). */
+static void vf_reset(struct vnetd *d, json_t *conf)
+{
+	const char *pf = jstr(conf, "pf");
+	unsigned idx = juint(conf, "vf");
+	struct sriov_vf_cfg c;
+	char msg[256];
+
+	if (vf_vnets(d, pf, idx))
+		return;
+	if (unprivileged(d, msg, sizeof(msg))) {
+		vlog(MAIN, WARN, "sriov: VF %u of %s keeps its settings: %s",
+		     idx, pf, msg);
+		return;
+	}
+	cfg_defaults(&c);
+	if (vf_put(d, pf, idx, &c, msg, sizeof(msg)))
+		vlog(MAIN, ERR, "sriov: vf %s: cannot reset it: %s",
+		     jstr(conf, "name"), msg);
+	else
+		vlog(MAIN, INFO, "sriov: VF %u of %s reset to the defaults",
+		     idx, pf);
+}
+
+static void vf_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
+{
+	if (remove)
+		vf_reset(d, o->conf);
+	pf_unapply(d, o, remove);
+}
+
+/* After a --replace import dropped a vf object: reset the VF, unless the
+ * new configuration has settings or a port for it. */
+static void vf_purge(struct vnetd *d, json_t *conf)
+{
+	if (!vnetd_obj_find(d, &vnetd_kind_vf, jstr(conf, "name")))
+		vf_reset(d, conf);
+}
+
+/* Resetting a VF a VM holds would put the VM's traffic untagged on the
+ * PF's LAN: refused, as for a port. */
+static int vf_del_check(struct vnetd *d, json_t *const *confs, size_t n,
+			const struct vnetd_view *after, struct vnetd_err *e)
+{
+	struct vf_going *g = calloc(1, sizeof(*g));
+	int ret;
+
+	if (!g) {
+		vnetd_err_set(e, VNET_ERR_SYSTEM, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *pf = jstr(confs[i], "pf"), *name;
+		unsigned idx = juint(confs[i], "vf");
+
+		name = jstr(confs[i], "name");
+		if (after
+			? vnetd_view_find(after, &vnetd_kind_vf, name) ||
+			      vf_holder(vnetd_view_all(after, &vnetd_kind_port),
+					pf, idx, NULL)
+			: vf_vnets(d, pf, idx))
+			continue;
+		going_add(d, g, pf, idx, "vf", name);
+	}
+	ret = going_busy(d, g, e);
+	free(g);
+	return ret;
+}
+
+const struct vnetd_kind vnetd_kind_vf = {
+    .name = "vf",
+    .table = "vfs",
+    .schema = {vf_opts, ARRAY_SIZE(vf_opts)},
+    .check = vf_check,
+    .apply = vf_apply,
+    .unapply = vf_unapply,
+    .set = vf_set,
+    .purge = vf_purge,
+    .status = vf_status,
+    .del_check = vf_del_check,
+};
+
+/**
+ * vnetd_sriov_vf_reset() - RPC sriov.vf_reset {pf, vf}: forget a VF's
+ * stored settings and put it back to vnet's defaults
+ * @d: daemon
+ * @params: parameters
+ * @e: error
+ *
+ * Return: {"deleted": "PF/IDX"}, or NULL with @e set
+ */
+json_t *vnetd_sriov_vf_reset(struct vnetd *d, json_t *params,
+			     struct vnetd_err *e)
+{
+	json_t *p, *res;
+	char name[48];
+
+	if (!jstr(params, "pf") ||
+	    !json_is_integer(json_object_get(params, "vf"))) {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+			      "give the PF and the VF index: sriov vf-reset PF "
+			      "IDX");
+		return NULL;
+	}
+	snprintf(name, sizeof(name), "%s/%lld", jstr(params, "pf"),
+		 (long long)json_integer_value(json_object_get(params, "vf")));
+	p = json_pack("{s:s}", "name", name);
+	res = p ? vnetd_obj_delete(d, &vnetd_kind_vf, p, e) : NULL;
+	if (!p)
+		vnetd_err_set(e, VNET_ERR_SYSTEM, "out of memory");
+	json_decref(p);
+	return res;
 }

@@ -207,6 +207,9 @@ poll 50 grep -q held $S/hold.out || bad "sriov_probe hold $pci: $(cat $S/hold.ou
 ok "VFIO device $pci held open (enable $(cat /sys/bus/pci/devices/$pci/enable))"
 expect_err "is in use by" C port del "$A"
 expect_err "is in use by" C network delete lab --force
+C config export >$S/held.json
+jq ".ports |= map(select(.name != \"$A\"))" $S/held.json >$S/held2.json
+expect_err "is in use by" C config import --replace $S/held2.json
 C status >/dev/null && ok "vnetd answers while the VF is held" || bad "vnetd stuck"
 case $(vfline "$vfa") in *"link/ether $amac"*"vlan 42,"*) ok "held VF $vfa keeps MAC $amac and VLAN 42" ;; *) bad "held VF changed: $(vfline "$vfa")" ;; esac
 [ "$(readlink /sys/bus/pci/devices/$pci/driver | sed 's|.*/||')" = vfio-pci ] && ok "held VF stays on vfio-pci" || bad "held VF unbound"
@@ -255,6 +258,10 @@ C sriov set-numvfs "$PF" 4 >/dev/null || bad "set-numvfs 4"
 poll 30 v0set && ok "set-numvfs 4: VF 0's stored settings on the new VF 0: $(vfline 0)" || bad "set-numvfs 4: VF 0 $(vfline 0)"
 C sriov set-numvfs "$PF" 3 >/dev/null || bad "set-numvfs 3 again"
 poll 30 v0set && ok "set-numvfs 3: VF 0's settings again" || bad "set-numvfs 3: VF 0 $(vfline 0)"
+# vf-reset: the stored settings go, the VF is clean
+C sriov vf-reset "$PF" 0 >/dev/null || bad "vf-reset $PF 0"
+case $(vfline 0) in *"vlan "* | *"trust on"*) bad "vf-reset: VF 0 $(vfline 0)" ;; *) ok "vf-reset: VF 0 back to the defaults: $(vfline 0)" ;; esac
+[ "$(C --json config export | jq '.vfs | length')" = 0 ] && ok "vf-reset: VF 0 has no stored settings" || bad "vf-reset: still stored: $(C --json config export | jq -c .vfs)"
 # allowed: the reload's (VF count back; a rate igb takes only once the link
 # is up, tried again at the next link event)
 grep -E "level=(err|warn)" $S/vnetd.log | grep -v -e "reset?" -e "next link change" && bad "warnings or errors in vnetd's log"

@@ -62,4 +62,34 @@ refused "eth1 has no VF 0: sysfs has no virtfn0 link" config import "$T/imp.json
 [ "$(jget length port list)" = 0 ] || fail "a port was made: $(vnetctl port list)"
 [ "$(cat "$T/sys/bus/pci/drivers/vfio-pci/bind")" = "" ] ||
 	fail "vfio-pci bind written: $(cat "$T/sys/bus/pci/drivers/vfio-pci/bind")"
+
+# ---- stored VF settings of a VF a VM holds: not reset, not dropped ----
+# (VF 1's settings put in the state file: the fixture's eth1 has no
+# netlink side, so vnetd restores the object and logs that it cannot
+# write it)
+command -v sqlite3 >/dev/null || skip "sqlite3 not installed"
+stop_vnetd
+sqlite3 "$T/state.db" "INSERT INTO vfs VALUES ('eth1/1',
+  '{\"name\": \"eth1/1\", \"pf\": \"eth1\", \"vf\": 1, \"vlan\": 5}')" ||
+	fail "cannot store the vf object"
+ALLOW_LOG="$ALLOW_LOG|sriov: vf eth1/1: |cannot reset it"
+VNETD_SYSFS_ROOT="$T/sys" VNETD_DEV_ROOT="$T/dev" start_vnetd
+[ "$(jget '.vfs | length' config export)" = 1 ] || fail "vf eth1/1 not restored"
+setpriv --bounding-set -all --inh-caps -all sleep 600 9<>"$T/dev/vfio/10" &
+holder=$!
+PIDS="$PIDS $holder"
+wait_for 5 sh -c "ls -l /proc/$holder/fd | grep -q dev/vfio/10" ||
+	fail "the stand-in VM did not open dev/vfio/10"
+held="VF 0000:01:10.2 (VF 1 of eth1) is in use by pid $holder: stop the VM first"
+refused "vf 'eth1/1': $held" sriov vf-reset eth1 1
+vnetctl config export | jq '.vfs = []' >"$T/novf.json"
+refused "vf 'eth1/1': $held" config import --replace "$T/novf.json"
+[ "$(jget '.vfs | length' config export)" = 1 ] ||
+	fail "the held VF's settings were dropped: $(vnetctl config export)"
+log "vf-reset and import --replace refused while pid $holder held VF 1"
+kill "$holder"
+wait "$holder" 2>/dev/null
+vnetctl sriov vf-reset eth1 1 >/dev/null || fail "vf-reset once the VF is free"
+[ "$(jget '.vfs | length' config export)" = 0 ] || fail "vf eth1/1 still stored"
+refused "no vf 'eth1/1'" sriov vf-reset eth1 1
 pass

@@ -315,8 +315,10 @@ static int hold(const char *rel)
  * that process's pid; nothing held, nothing found. */
 static void test_vf_user(void **state)
 {
+	const char *both[] = {"0000:01:10.0", "0000:01:10.2"};
 	char dev[300], err[256], want[128], path[512];
 	struct sriov_pf pf;
+	unsigned which;
 	int pid = -1, fd;
 
 	(void)state;
@@ -330,6 +332,13 @@ static void test_vf_user(void **state)
 	/* VF 0 (group 9) is not held */
 	assert_int_equal(
 	    sriov_vf_user(root, "/proc", dev, "0000:01:10.0", &pid), 0);
+	/* several VFs in one pass: the held one is named */
+	assert_int_equal(
+	    sriov_vfs_user(root, "/proc", dev, both, 2, &which, &pid), 1);
+	assert_int_equal(which, 1);
+	assert_int_equal(pid, getpid());
+	assert_int_equal(
+	    sriov_vfs_user(root, "/proc", dev, both, 1, &which, &pid), 0);
 	assert_int_equal(sriov_pf_get(root, "eth1", &pf, err, sizeof(err)), 0);
 	assert_int_equal(
 	    sriov_pf_users(root, "/proc", dev, &pf, err, sizeof(err)), -EBUSY);
