@@ -133,6 +133,9 @@ static const struct ctl_flag f_port_add[] = {
     {"router-trusted", "router_trusted", CTL_BOOL, NULL,
      "let this guest port send IPv6 router advertisements and redirects, "
      "and IPv4 ICMP redirects"},
+    {"mac-guard", "mac_guard", CTL_BOOL, NULL,
+     "tap or vhost-user guest port: drop what it sends from any MAC but "
+     "--mac (source, ARP sender, neighbour discovery)"},
     {0},
 };
 
@@ -155,6 +158,10 @@ static const struct ctl_flag f_port_set[] = {
      "and IPv4 ICMP redirects"},
     {"no-router-trusted", "router_trusted", CTL_NULL, NULL,
      "router-guard it again (the default for guest ports)"},
+    {"mac-guard", "mac_guard", CTL_BOOL, NULL,
+     "drop what this guest port sends from any MAC but its own"},
+    {"no-mac-guard", "mac_guard", CTL_NULL, NULL,
+     "let it send from any MAC again (the default)"},
     {0},
 };
 

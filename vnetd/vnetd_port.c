@@ -56,6 +56,10 @@ static const struct schema_opt port_opts[] = {
     {"router_trusted", SCHEMA_BOOL, .flags = SCHEMA_LIVE,
      .desc = "a guest port whose IPv6 router advertisements and redirects "
 	     "and IPv4 ICMP redirects pass (router guard off)"},
+    {"mac_guard", SCHEMA_BOOL, .flags = SCHEMA_LIVE,
+     .desc = "a guest port that may send only from its own MAC (mac): its "
+	     "frames' source, ARP sender and neighbour discovery addresses; "
+	     "the MAC is pinned to it"},
     {"mac_limit", SCHEMA_UINT, 0, 65536, 0, SCHEMA_LIVE,
      .desc = "most MACs learned on this port, 0 for no limit (default: "
 	     "1024 on guest and host ports, none on uplinks)"},
@@ -234,7 +238,18 @@ static int port_check_self(json_t *conf, struct vnetd_err *e)
 	ONLY_FOR(
 	    "router_trusted", role == VSW_ROLE_VM,
 	    "guest ports (tap, veth, vhost-user: the others are not guarded)");
+	ONLY_FOR("mac_guard",
+		 role == VSW_ROLE_VM && strcmp(kind, "veth") &&
+		     strcmp(kind, "sriov"),
+		 "tap and vhost-user guest ports");
 #undef ONLY_FOR
+	if (json_is_true(json_object_get(conf, "mac_guard")) &&
+	    !jstr(conf, "mac")) {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+			      "mac_guard needs the MAC the guest sends from: "
+			      "give --mac");
+		return -EINVAL;
+	}
 	if (!strcmp(kind, "veth") && !jstr(conf, "netns")) {
 		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
 			      "a veth port needs the namespace its end goes "
@@ -394,14 +409,33 @@ static uint16_t untagged_vlan(const struct vsw_vlan *v)
 					   : 0;
 }
 
-/* The host vNIC's MAC is pinned in the MAC table: no guest can take it over
- * by sending from it. */
-static void pin_host_mac(struct vnetd *d, struct vnetd_port *p,
-			 const struct vsw_vlan *vlan, bool on)
+/* Is the port's MAC pinned in the MAC table: the host vNIC's always, a
+ * guest port's with the MAC guard.  No other port can take it over by
+ * sending from it. */
+static bool mac_pinned(json_t *conf)
+{
+	return kind_role(jstr(conf, "kind")) == VSW_ROLE_HOST ||
+	       json_is_true(json_object_get(conf, "mac_guard"));
+}
+
+/* The MAC a port pins: the host vNIC device's, a guest port's configured
+ * one (the MAC its guest sends from). */
+static int port_mac(struct vnetd_port *p, uint8_t mac[6])
+{
+	if (kind_role(jstr(p->obj.conf, "kind")) == VSW_ROLE_HOST)
+		return vnic_link_get_mac(p->obj.name, mac);
+	return jstr(p->obj.conf, "mac") &&
+		       !mac_parse(jstr(p->obj.conf, "mac"), mac)
+		   ? 0
+		   : -ENOENT;
+}
+
+static void pin_mac(struct vnetd *d, struct vnetd_port *p,
+		    const struct vsw_vlan *vlan, bool on)
 {
 	struct vnetd_net *net = vnetd_net_find(d, jstr(p->obj.conf, "network"));
 	uint8_t mac[6];
-	int ret = net ? vnic_link_get_mac(p->obj.name, mac) : -ENOENT;
+	int ret = net ? port_mac(p, mac) : -ENOENT;
 
 	if (!ret)
 		ret = on ? vswitch_fdb_pin(d->sw, net->id, mac,
@@ -411,6 +445,16 @@ static void pin_host_mac(struct vnetd *d, struct vnetd_port *p,
 	if (ret && on)
 		vlog(MAIN, WARN, "port %s: cannot pin its MAC: %s", p->obj.name,
 		     strerror(-ret));
+}
+
+/* Turn the switch's MAC guard of port @p on or off as @conf says. */
+static void set_mac_guard(struct vnetd *d, struct vnetd_port *p, json_t *conf)
+{
+	uint8_t mac[6];
+	bool on = json_is_true(json_object_get(conf, "mac_guard")) &&
+		  !port_mac(p, mac);
+
+	(void)vswitch_port_set_mac_guard(d->sw, p->id, on ? mac : NULL);
 }
 
 /* The VLAN a veth port's fast path forwards: its access VLAN, 0 for none,
@@ -515,8 +559,9 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 		(void)vswitch_port_set_dhcp_guard(d->sw, id, false);
 	if (json_is_true(json_object_get(conf, "router_trusted")))
 		(void)vswitch_port_set_router_guard(d->sw, id, false);
-	if (role == VSW_ROLE_HOST)
-		pin_host_mac(d, p, &vlan, true);
+	if (mac_pinned(conf))
+		pin_mac(d, p, &vlan, true);
+	set_mac_guard(d, p, conf);
 	if (is_veth(conf))
 		vnetd_fast_port_on(d, p, (unsigned)net->id, fast_vlan(&vlan),
 				   vp.mtu);
@@ -836,8 +881,6 @@ static int port_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 	port_vlan(o->conf, &was);
 	port_vlan(conf, &now);
 	if (memcmp(&was, &now, sizeof(was))) {
-		bool host = !strcmp(jstr(conf, "kind"), "host");
-
 		ret = vswitch_port_set_vlan(d->sw, p->id, &now);
 		if (ret) {
 			vnetd_err_set(e, jsonrpc_code_from_errno(ret),
@@ -847,9 +890,10 @@ static int port_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 				addresses_back(p, to, from);
 			return ret;
 		}
-		if (host && untagged_vlan(&was) != untagged_vlan(&now)) {
-			pin_host_mac(d, p, &was, false);
-			pin_host_mac(d, p, &now, true);
+		if (mac_pinned(conf) && mac_pinned(o->conf) &&
+		    untagged_vlan(&was) != untagged_vlan(&now)) {
+			pin_mac(d, p, &was, false);
+			pin_mac(d, p, &now, true);
 		}
 		if (is_veth(conf))
 			vnetd_fast_port_vlan(d, p, fast_vlan(&now));
@@ -866,6 +910,10 @@ static int port_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 		    d->sw, p->id,
 		    kind_role(jstr(conf, "kind")) == VSW_ROLE_VM &&
 			!json_is_true(json_object_get(conf, "router_trusted")));
+	if (mac_pinned(conf) != mac_pinned(o->conf)) {
+		pin_mac(d, p, mac_pinned(conf) ? &now : &was, mac_pinned(conf));
+		set_mac_guard(d, p, conf);
+	}
 	if (json_object_get(conf, "mac_limit") &&
 	    juint(conf, "mac_limit") != juint(o->conf, "mac_limit"))
 		(void)vswitch_port_set_mac_limit(d->sw, p->id,

@@ -752,6 +752,30 @@ int vswitch_port_set_router_guard(struct vswitch *sw, int id, bool on)
 }
 
 /**
+ * vswitch_port_set_mac_guard() - let a port send only from its own MAC
+ * @sw: switch
+ * @id: port
+ * @mac: its MAC; NULL turns the guard off
+ *
+ * With the guard, a frame whose source MAC, ARP sender MAC or IPv6
+ * neighbour discovery link-layer address is another is dropped as
+ * mac_spoofed, before the MAC table sees it.
+ *
+ * Return: 0 or -ENOENT
+ */
+int vswitch_port_set_mac_guard(struct vswitch *sw, int id, const uint8_t *mac)
+{
+	struct vsw_port *port = port_get(sw, id);
+
+	if (!port)
+		return -ENOENT;
+	atomic_store_explicit(&port->mac_guard,
+			      mac ? VSW_MAC_GUARD_ON | vsw_mac_u64(mac) : 0,
+			      memory_order_relaxed);
+	return 0;
+}
+
+/**
  * vswitch_port_set_vlan() - change a port's 802.1Q setting while it forwards
  * @sw: switch
  * @id: port

@@ -21,31 +21,34 @@ struct vnic;
 #define VSW_AGING_MAX	      1000000u /* seconds */
 
 /* Drops the switch makes, counted per port (ingress or egress). */
-#define VSW_DROPS(X)                                                        \
-	X(RUNT, "runt", "frame shorter than an Ethernet header")            \
-	X(OVERSIZE, "oversize", "frame longer than the network MTU allows") \
-	X(BAD_SRC_MAC, "bad_src_mac", "multicast or zero source MAC")       \
-	X(VLAN_TAGGED, "vlan_tagged", "tagged frame on an access port")     \
-	X(VLAN_NOT_ALLOWED, "vlan_not_allowed", "VLAN not allowed on port") \
-	X(SAME_PORT, "same_port", "destination is the ingress port")        \
-	X(NO_PORTS, "no_ports", "no other port in the frame's VLAN")        \
-	X(PORT_DOWN, "port_down", "egress port down")                       \
-	X(TX_FAILED, "tx_failed", "egress port did not take the frame")     \
-	X(MAC_LIMIT, "mac_limit",                                           \
-	  "new source MAC beyond the port's MAC limit")                     \
-	X(MAC_PINNED, "mac_pinned", "source MAC is pinned to another port") \
-	X(RESERVED_MCAST, "reserved_mcast",                                 \
-	  "IEEE reserved group 01:80:c2:00:00:0x, port has no handler")     \
-	X(DHCP_GUARD, "dhcp_guard",                                         \
-	  "DHCP server message from a guest port not marked trusted")       \
-	X(ROUTER_GUARD, "router_guard",                                     \
-	  "IPv6 router advertisement or redirect, or IPv4 ICMP redirect, "  \
-	  "from a guest port not marked router-trusted")                    \
-	X(GSO_FAILED, "gso_failed",                                         \
-	  "super-frame or partial checksum that could not be finished for " \
-	  "a port without offloads")                                        \
-	X(VLAN_DOUBLE_TAG, "vlan_double_tag",                               \
-	  "priority-tagged frame with a VLAN tag inside, taken as untagged")
+#define VSW_DROPS(X)                                                         \
+	X(RUNT, "runt", "frame shorter than an Ethernet header")             \
+	X(OVERSIZE, "oversize", "frame longer than the network MTU allows")  \
+	X(BAD_SRC_MAC, "bad_src_mac", "multicast or zero source MAC")        \
+	X(VLAN_TAGGED, "vlan_tagged", "tagged frame on an access port")      \
+	X(VLAN_NOT_ALLOWED, "vlan_not_allowed", "VLAN not allowed on port")  \
+	X(SAME_PORT, "same_port", "destination is the ingress port")         \
+	X(NO_PORTS, "no_ports", "no other port in the frame's VLAN")         \
+	X(PORT_DOWN, "port_down", "egress port down")                        \
+	X(TX_FAILED, "tx_failed", "egress port did not take the frame")      \
+	X(MAC_LIMIT, "mac_limit",                                            \
+	  "new source MAC beyond the port's MAC limit")                      \
+	X(MAC_PINNED, "mac_pinned", "source MAC is pinned to another port")  \
+	X(RESERVED_MCAST, "reserved_mcast",                                  \
+	  "IEEE reserved group 01:80:c2:00:00:0x, port has no handler")      \
+	X(DHCP_GUARD, "dhcp_guard",                                          \
+	  "DHCP server message from a guest port not marked trusted")        \
+	X(ROUTER_GUARD, "router_guard",                                      \
+	  "IPv6 router advertisement or redirect, or IPv4 ICMP redirect, "   \
+	  "from a guest port not marked router-trusted")                     \
+	X(GSO_FAILED, "gso_failed",                                          \
+	  "super-frame or partial checksum that could not be finished for "  \
+	  "a port without offloads")                                         \
+	X(VLAN_DOUBLE_TAG, "vlan_double_tag",                                \
+	  "priority-tagged frame with a VLAN tag inside, taken as untagged") \
+	X(MAC_SPOOFED, "mac_spoofed",                                        \
+	  "from a guest port with the MAC guard: a source MAC, ARP sender "  \
+	  "or neighbour discovery link-layer address not its own")
 
 enum vsw_drop {
 #define VSW_DROP_ENUM(id, name, desc) VSW_DROP_##id,
@@ -217,6 +220,8 @@ int vswitch_port_set_vlan(struct vswitch *sw, int port,
 			  const struct vsw_vlan *vlan);
 int vswitch_port_set_dhcp_guard(struct vswitch *sw, int port, bool on);
 int vswitch_port_set_router_guard(struct vswitch *sw, int port, bool on);
+int vswitch_port_set_mac_guard(struct vswitch *sw, int port,
+			       const uint8_t *mac);
 unsigned vswitch_threads(const struct vswitch *sw);
 
 /* Work on datapath threads: called from the control thread. */

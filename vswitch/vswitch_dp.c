@@ -502,6 +502,8 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 	    (atomic_load_explicit(&in->router_guard, memory_order_relaxed)
 		 ? VSW_GUARD_ROUTER
 		 : 0);
+	uint64_t mac_guard =
+	    atomic_load_explicit(&in->mac_guard, memory_order_relaxed);
 	int64_t now = now_sec();
 	uint64_t bytes = 0;
 	bool offloads = false;
@@ -526,6 +528,9 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 		bytes += p->len;
 		offloads |= pkt_has_offload(p);
 		p->in_port = (uint16_t)in->id;
+		if (unlikely(mac_guard) && why[k] == VSW_DROP_NONE &&
+		    vsw_mac_spoofed(p, mac_guard))
+			why[k] = VSW_DROP_MAC_SPOOFED;
 		if (unlikely(why[k] != VSW_DROP_NONE)) {
 			stat_add(&ps->drops[why[k]], 1);
 			continue;

@@ -72,6 +72,10 @@ static inline bool vsw_mac_reserved(const uint8_t *dst)
 enum vsw_drop vsw_parse(struct pkt *p, unsigned mtu);
 bool vsw_is_dhcp_server_msg(const struct pkt *p);
 bool vsw_is_router_msg(const struct pkt *p);
+/* A port's MAC guard: the MAC (48 bits, first byte highest) and this bit. */
+#define VSW_MAC_GUARD_ON (1ull << 48)
+uint64_t vsw_mac_u64(const uint8_t mac[6]);
+bool vsw_mac_spoofed(const struct pkt *p, uint64_t guard);
 enum vsw_drop vsw_classify(struct pkt *p, unsigned mtu,
 			   const struct vsw_vlan *v, unsigned guards);
 void vsw_classify_burst(struct pkt *const *pkts, unsigned n, unsigned mtu,
@@ -141,8 +145,9 @@ struct vsw_port {
 	_Atomic bool broken;	 /* the backend failed for good */
 	_Atomic bool fault_seen; /* control thread has handled @broken */
 	_Atomic int fault_err;
-	_Atomic bool dhcp_guard;   /* drop DHCP server messages it sends */
-	_Atomic bool router_guard; /* drop RAs and redirects (IPv6, IPv4) */
+	_Atomic bool dhcp_guard;    /* drop DHCP server messages it sends */
+	_Atomic bool router_guard;  /* drop RAs and redirects (IPv6, IPv4) */
+	_Atomic uint64_t mac_guard; /* VSW_MAC_GUARD_ON | its own MAC, or 0 */
 	struct vsw_port_l2 l2;
 };
 

@@ -29,7 +29,7 @@ CF="-g -O1 -std=gnu11 -D_GNU_SOURCE -I. $(pkg-config --cflags jansson libnl-rout
 # Every vnic backend (vnic.c's table names them all) but the BPF fast
 # path, which needs libbpf and an object built by another compiler.
 LIBS="lib/pkt.c lib/util.c lib/vnet_hdr.c lib/jsonrpc.c lib/log.c
-      vswitch/vswitch_parse.c vmm-glue/vhost_user.c
+      vswitch/vswitch_parse.c vswitch/vswitch_guard.c vmm-glue/vhost_user.c
       vmm-glue/vmm_boot.c vmm-glue/vmm_pci.c vmm-glue/vmm_virtio.c
       vmm-glue/vmm_netdev.c vmm-glue/vmm_vfio.c
       $(ls vnic/*.c | grep -v -e '\.bpf\.c$' -e '/vnic_fast\.c$')

@@ -65,7 +65,7 @@ for mode in $modes; do
 	expect "network create x" "--fdb-size" "--f"
 	expect "network create x" "--type" "--t"
 	expect "network create x --type" "internal" "i"
-	expect "port add lab$S" "--mac --mac-limit" "--mac"
+	expect "port add lab$S" "--mac --mac-guard --mac-limit" "--mac"
 	expect "port add lab$S --vlan 5" "--vhost-user" "--vh"
 	# A new object's name is not completed.
 	expect "network create" "" "la"

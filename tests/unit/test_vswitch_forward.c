@@ -737,6 +737,68 @@ static void test_set_fdb_size_and_aging(void **state)
 	vswitch_destroy(e.sw);
 }
 
+/* The MAC guard: a guest port sends only from its own MAC.  A frame from
+ * another source MAC, an ARP whose sender MAC is another, a neighbour
+ * advertisement whose target link-layer address is another, are dropped as
+ * mac_spoofed and never learned; its own frames and a solicitation without
+ * the option pass. */
+static void test_mac_guard(void **state)
+{
+	static const uint8_t own[6] = {0x52, 0x54, 0, 0, 0, 1};
+	struct vsw_port_stats st;
+	uint8_t buf[128];
+	size_t n;
+	struct env e;
+
+	setup_net(&e, VSW_NET_PRIVATE);
+	add_port(&e, 0, VSW_ROLE_VM, NULL);
+	add_port(&e, 1, VSW_ROLE_VM, NULL);
+	assert_int_equal(vswitch_port_set_mac_guard(e.sw, e.port[0], own), 0);
+	xmit(&e, 0, buf, frame(buf, 0xff, 1, 0)); /* its own */
+	xmit(&e, 0, buf, frame(buf, 0xff, 2, 0)); /* a neighbour's */
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 1);
+	assert_int_equal(vswitch_port_mac_count(e.sw, e.port[0]), 1);
+	/* ARP from its own MAC claiming another as the sender */
+	n = frame(buf, 0xff, 1, 0);
+	pkt_put_be16(buf + 12, 0x0806);
+	memcpy(buf + 14, (uint8_t[]){0, 1, 8, 0, 6, 4, 0, 2}, 8);
+	memcpy(buf + 22, (uint8_t[]){0x52, 0x54, 0, 0, 0, 2}, 6);
+	xmit(&e, 0, buf, n);
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 1);
+	memcpy(buf + 22, own, 6);
+	xmit(&e, 0, buf, n);
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 2);
+	/* IPv6 neighbour advertisement, target link-layer address option */
+	memset(buf + 12, 0, sizeof(buf) - 12);
+	pkt_put_be16(buf + 12, 0x86dd);
+	buf[14] = 0x60;
+	pkt_put_be16(buf + 18, 32); /* payload: NA 24 + option 8 */
+	buf[20] = 58;
+	buf[21] = 255;
+	buf[54] = 136; /* NA */
+	buf[78] = 2;   /* target link-layer address */
+	buf[79] = 1;   /* 8 bytes */
+	memcpy(buf + 80, (uint8_t[]){0x52, 0x54, 0, 0, 0, 2}, 6);
+	xmit(&e, 0, buf, 86);
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 2);
+	memcpy(buf + 80, own, 6);
+	xmit(&e, 0, buf, 86);
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 3);
+	/* a solicitation without the option */
+	pkt_put_be16(buf + 18, 24);
+	buf[54] = 135;
+	xmit(&e, 0, buf, 78);
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 4);
+	vswitch_port_stats(e.sw, e.port[0], &st);
+	assert_int_equal(st.drops[VSW_DROP_MAC_SPOOFED], 3);
+	/* off: any MAC again */
+	assert_int_equal(vswitch_port_set_mac_guard(e.sw, e.port[0], NULL), 0);
+	xmit(&e, 0, buf, frame(buf, 0xff, 2, 0));
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 5);
+	assert_int_equal(vswitch_port_set_mac_guard(e.sw, 999, own), -ENOENT);
+	vswitch_destroy(e.sw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -755,6 +817,7 @@ int main(void)
 	    cmocka_unit_test(test_pinned),
 	    cmocka_unit_test(test_reserved_mcast),
 	    cmocka_unit_test(test_set_fdb_size_and_aging),
+	    cmocka_unit_test(test_mac_guard),
 	};
 
 	return cmocka_run_group_tests_name("vswitch_forward", tests, NULL,
