@@ -136,6 +136,11 @@ static const struct ctl_flag f_port_add[] = {
     {"mac-guard", "mac_guard", CTL_BOOL, NULL,
      "tap or vhost-user guest port: drop what it sends from any MAC but "
      "--mac (source, ARP sender, neighbour discovery)"},
+    {"ip-guard", "ip_guard", CTL_BOOL, NULL,
+     "tap or vhost-user guest port: drop what it sends from addresses "
+     "other than its MAC's DHCP leases and --allow-ip"},
+    {"allow-ip", "allowed_ips", CTL_LIST, NULL,
+     "a prefix an IP-guarded port may also send from, CIDR (repeat)"},
     {0},
 };
 
@@ -162,6 +167,13 @@ static const struct ctl_flag f_port_set[] = {
      "drop what this guest port sends from any MAC but its own"},
     {"no-mac-guard", "mac_guard", CTL_NULL, NULL,
      "let it send from any MAC again (the default)"},
+    {"ip-guard", "ip_guard", CTL_BOOL, NULL,
+     "drop what this guest port sends from addresses not its own"},
+    {"no-ip-guard", "ip_guard", CTL_NULL, NULL,
+     "let it send from any address again (the default)"},
+    {"allow-ip", "allowed_ips", CTL_LIST, NULL,
+     "its extra allowed prefixes become these, CIDR (repeat)"},
+    {"no-allow-ip", "allowed_ips", CTL_NULL, NULL, "no extra prefixes"},
     {0},
 };
 

@@ -393,6 +393,8 @@ void vnetd_store_rollback(struct vnetd_store *st);
 int vnetd_store_version(const struct vnetd_store *st);
 int vnetd_store_lease_put(struct vnetd_store *st, const char *net,
 			  const struct dhcps_lease_rec *rec);
+void vnetd_ip_guard_update(struct vnetd *d, struct vnetd_port *p, json_t *conf);
+void vnetd_ip_guard_leases(struct vnetd *d, const char *net);
 int vnetd_store_lease_load(struct vnetd_store *st, const char *net,
 			   void (*cb)(const struct dhcps_lease_rec *rec,
 				      void *arg),

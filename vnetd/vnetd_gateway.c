@@ -215,6 +215,10 @@ static void drain_commits(struct vnetd_gw *g)
 		ok = !vnetd_store_commit(g->d->store);
 	else
 		vnetd_store_rollback(g->d->store);
+	/* Before the ACKs leave: a guest may send from its new address as
+	 * soon as it has one. */
+	if (ok)
+		vnetd_ip_guard_leases(g->d, g->net);
 	for (unsigned i = tail; i != head; i++)
 		vnic_gateway_commit_done(g->vnic, g->commits[i % GW_RING].token,
 					 ok);

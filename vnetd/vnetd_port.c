@@ -60,6 +60,12 @@ static const struct schema_opt port_opts[] = {
      .desc = "a guest port that may send only from its own MAC (mac): its "
 	     "frames' source, ARP sender and neighbour discovery addresses; "
 	     "the MAC is pinned to it"},
+    {"ip_guard", SCHEMA_BOOL, .flags = SCHEMA_LIVE,
+     .desc = "a guest port that may send only from its addresses: its "
+	     "MAC's DHCP leases on the network and allowed_ips"},
+    {"allowed_ips", SCHEMA_ADDRS, 0, VSW_IPSET_MAX, .flags = SCHEMA_LIVE,
+     .desc = "prefixes an IP-guarded port may also send from (CIDR, "
+	     "10.0.0.5/32)"},
     {"mac_limit", SCHEMA_UINT, 0, 65536, 0, SCHEMA_LIVE,
      .desc = "most MACs learned on this port, 0 for no limit (default: "
 	     "1024 on guest and host ports, none on uplinks)"},
@@ -242,11 +248,21 @@ static int port_check_self(json_t *conf, struct vnetd_err *e)
 		 role == VSW_ROLE_VM && strcmp(kind, "veth") &&
 		     strcmp(kind, "sriov"),
 		 "tap and vhost-user guest ports");
+	ONLY_FOR("ip_guard",
+		 role == VSW_ROLE_VM && strcmp(kind, "veth") &&
+		     strcmp(kind, "sriov"),
+		 "tap and vhost-user guest ports");
+	ONLY_FOR("allowed_ips",
+		 role == VSW_ROLE_VM && strcmp(kind, "veth") &&
+		     strcmp(kind, "sriov"),
+		 "tap and vhost-user guest ports");
 #undef ONLY_FOR
-	if (json_is_true(json_object_get(conf, "mac_guard")) &&
+	if ((json_is_true(json_object_get(conf, "mac_guard")) ||
+	     json_is_true(json_object_get(conf, "ip_guard"))) &&
 	    !jstr(conf, "mac")) {
 		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
-			      "mac_guard needs the MAC the guest sends from: "
+			      "the MAC and IP guards need the MAC the guest "
+			      "sends from: "
 			      "give --mac");
 		return -EINVAL;
 	}
@@ -562,6 +578,7 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 	if (mac_pinned(conf))
 		pin_mac(d, p, &vlan, true);
 	set_mac_guard(d, p, conf);
+	vnetd_ip_guard_update(d, p, conf);
 	if (is_veth(conf))
 		vnetd_fast_port_on(d, p, (unsigned)net->id, fast_vlan(&vlan),
 				   vp.mtu);
@@ -914,6 +931,15 @@ static int port_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 		pin_mac(d, p, mac_pinned(conf) ? &now : &was, mac_pinned(conf));
 		set_mac_guard(d, p, conf);
 	}
+	if (json_is_true(json_object_get(conf, "ip_guard")) !=
+		json_is_true(json_object_get(o->conf, "ip_guard")) ||
+	    !json_equal(json_object_get(conf, "allowed_ips")
+			    ? json_object_get(conf, "allowed_ips")
+			    : json_null(),
+			json_object_get(o->conf, "allowed_ips")
+			    ? json_object_get(o->conf, "allowed_ips")
+			    : json_null()))
+		vnetd_ip_guard_update(d, p, conf);
 	if (json_object_get(conf, "mac_limit") &&
 	    juint(conf, "mac_limit") != juint(o->conf, "mac_limit"))
 		(void)vswitch_port_set_mac_limit(d->sw, p->id,

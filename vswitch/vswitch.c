@@ -567,6 +567,7 @@ int vswitch_port_add(struct vswitch *sw, int net_id, const char *name,
 		atomic_store(&sw->ports[id], NULL);
 		vsw_synchronize(sw);
 		free(atomic_load(&port->vlan));
+		free(atomic_load(&port->ip_guard));
 		free(port);
 		return ret;
 	}
@@ -642,6 +643,7 @@ int vswitch_port_del_last(struct vswitch *sw, int id, vsw_port_last_fn last,
 	fdb_forget_port(atomic_load(&port->net->fdb), (uint16_t)id);
 	vnic_close(port->vnic);
 	free(atomic_load(&port->vlan));
+	free(atomic_load(&port->ip_guard));
 	free(port);
 	return 0;
 }
@@ -772,6 +774,48 @@ int vswitch_port_set_mac_guard(struct vswitch *sw, int id, const uint8_t *mac)
 	atomic_store_explicit(&port->mac_guard,
 			      mac ? VSW_MAC_GUARD_ON | vsw_mac_u64(mac) : 0,
 			      memory_order_relaxed);
+	return 0;
+}
+
+/**
+ * vswitch_port_set_ip_guard() - let a port send only from these addresses
+ * @sw: switch
+ * @id: port
+ * @set: the prefixes it may use, copied; NULL turns the guard off
+ *
+ * With the guard, an IPv4 packet from another source (but 0.0.0.0 to the
+ * DHCP server port), an ARP packet with another sender address (but
+ * 0.0.0.0, a probe), an IPv6 packet from another source (but link-local
+ * ones, and :: for neighbour discovery and MLD) and a neighbour
+ * advertisement for another target are dropped as ip_spoofed.  Each burst
+ * sees the old set or the new one; the old one is freed after a grace
+ * period.
+ *
+ * Return: 0, -ENOENT or -ENOMEM
+ */
+int vswitch_port_set_ip_guard(struct vswitch *sw, int id,
+			      const struct vsw_ipset *set)
+{
+	struct vsw_port *port = port_get(sw, id);
+	struct vsw_ipset *fresh = NULL, *old;
+
+	if (!port)
+		return -ENOENT;
+	old = atomic_load_explicit(&port->ip_guard, memory_order_acquire);
+	if (old ? set && !memcmp(old, set, sizeof(*set)) : !set)
+		return 0; /* as it is: no grace period for nothing */
+	if (set) {
+		fresh = malloc(sizeof(*fresh));
+		if (!fresh)
+			return -ENOMEM;
+		*fresh = *set;
+	}
+	old = atomic_exchange_explicit(&port->ip_guard, fresh,
+				       memory_order_acq_rel);
+	if (old) {
+		vsw_synchronize(sw);
+		free(old);
+	}
 	return 0;
 }
 

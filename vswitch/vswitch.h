@@ -48,7 +48,10 @@ struct vnic;
 	  "priority-tagged frame with a VLAN tag inside, taken as untagged") \
 	X(MAC_SPOOFED, "mac_spoofed",                                        \
 	  "from a guest port with the MAC guard: a source MAC, ARP sender "  \
-	  "or neighbour discovery link-layer address not its own")
+	  "or neighbour discovery link-layer address not its own")           \
+	X(IP_SPOOFED, "ip_spoofed",                                          \
+	  "from a guest port with the IP guard: a source address, ARP "      \
+	  "sender or neighbour advertisement target it may not use")
 
 enum vsw_drop {
 #define VSW_DROP_ENUM(id, name, desc) VSW_DROP_##id,
@@ -131,6 +134,27 @@ struct vsw_vlan {
 	uint16_t access;
 	uint16_t native;
 	uint8_t allowed[512];
+};
+
+/* The most prefixes of each family a port's IP guard holds. */
+#define VSW_IPSET_MAX 64
+
+/**
+ * struct vsw_ipset - the source addresses a port with the IP guard may use
+ * @n4: IPv4 prefixes in @v4
+ * @v4: address and mask, host byte order
+ * @n6: IPv6 prefixes in @v6 (link-local ones are always allowed)
+ * @v6: address and prefix length
+ */
+struct vsw_ipset {
+	unsigned n4, n6;
+	struct {
+		uint32_t addr, mask;
+	} v4[VSW_IPSET_MAX];
+	struct {
+		uint8_t addr[16];
+		uint8_t plen;
+	} v6[VSW_IPSET_MAX];
 };
 
 /**
@@ -222,6 +246,8 @@ int vswitch_port_set_dhcp_guard(struct vswitch *sw, int port, bool on);
 int vswitch_port_set_router_guard(struct vswitch *sw, int port, bool on);
 int vswitch_port_set_mac_guard(struct vswitch *sw, int port,
 			       const uint8_t *mac);
+int vswitch_port_set_ip_guard(struct vswitch *sw, int port,
+			      const struct vsw_ipset *set);
 unsigned vswitch_threads(const struct vswitch *sw);
 
 /* Work on datapath threads: called from the control thread. */

@@ -504,6 +504,8 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 		 : 0);
 	uint64_t mac_guard =
 	    atomic_load_explicit(&in->mac_guard, memory_order_relaxed);
+	const struct vsw_ipset *ip_guard =
+	    atomic_load_explicit(&in->ip_guard, memory_order_acquire);
 	int64_t now = now_sec();
 	uint64_t bytes = 0;
 	bool offloads = false;
@@ -531,6 +533,9 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 		if (unlikely(mac_guard) && why[k] == VSW_DROP_NONE &&
 		    vsw_mac_spoofed(p, mac_guard))
 			why[k] = VSW_DROP_MAC_SPOOFED;
+		if (unlikely(ip_guard) && why[k] == VSW_DROP_NONE &&
+		    vsw_ip_spoofed(p, ip_guard))
+			why[k] = VSW_DROP_IP_SPOOFED;
 		if (unlikely(why[k] != VSW_DROP_NONE)) {
 			stat_add(&ps->drops[why[k]], 1);
 			continue;

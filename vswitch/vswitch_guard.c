@@ -1,16 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* vswitch_guard.c - the MAC guard: does a frame from a guest port claim a
- * MAC other than the port's own?  A guest that may send from any MAC can
- * take a neighbour's unicast (the MAC table moves the address to it), and
- * one that may answer ARP or neighbour discovery with another MAC can
- * point its neighbours' caches anywhere. */
+/* vswitch_guard.c - the MAC and IP guards: does a frame from a guest port
+ * claim a MAC other than the port's own, or an address it was not given?
+ * A guest that may send from any MAC can take a neighbour's unicast (the
+ * MAC table moves the address to it), and one that may answer ARP or
+ * neighbour discovery with another MAC or address can point its
+ * neighbours' caches anywhere; one that may send from any address can
+ * pose as another guest to hosts behind a router, or use up a NAT. */
 #include <string.h>
 
 #include "vswitch_priv.h"
 
 #define ETHERTYPE_ARP  0x0806
+#define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_IPV6 0x86dd
+#define IPPROTO_HOPOPT 0
+#define IPPROTO_UDP_   17
 #define IPPROTO_ICMP6  58
+#define DHCP_SERVER_PT 67
 
 /**
  * vsw_mac_u64() - a MAC as a number (first byte highest)
@@ -91,4 +97,114 @@ bool vsw_mac_spoofed(const struct pkt *p, uint64_t guard)
 	if (p->ethertype == ETHERTYPE_IPV6)
 		return nd_spoofed(l3, left, guard);
 	return false;
+}
+
+static uint32_t get_be32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	       (uint32_t)b[2] << 8 | b[3];
+}
+
+static bool v4_allowed(const struct vsw_ipset *s, uint32_t a)
+{
+	for (unsigned i = 0; i < s->n4; i++)
+		if ((a & s->v4[i].mask) == s->v4[i].addr)
+			return true;
+	return false;
+}
+
+static bool v6_in(const uint8_t *a, const uint8_t *net, unsigned plen)
+{
+	unsigned bytes = plen / 8, bits = plen % 8;
+
+	if (memcmp(a, net, bytes))
+		return false;
+	return !bits || !((a[bytes] ^ net[bytes]) & (uint8_t)(0xff00 >> bits));
+}
+
+/* Link-local addresses (fe80::/10) are every interface's own, made from
+ * whatever the guest likes (RFC 7217): always allowed. */
+static bool v6_allowed(const struct vsw_ipset *s, const uint8_t *a)
+{
+	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
+		return true;
+	for (unsigned i = 0; i < s->n6; i++)
+		if (v6_in(a, s->v6[i].addr, s->v6[i].plen))
+			return true;
+	return false;
+}
+
+/* 0.0.0.0 is a client without an address: allowed to the DHCP server
+ * port only (DISCOVER, REQUEST while it has none). */
+static bool v4_spoofed(const struct vsw_ipset *s, const uint8_t *ip,
+		       size_t left)
+{
+	uint32_t src;
+	size_t ihl;
+
+	if (left < 20)
+		return false; /* not IPv4 enough for any host to take it */
+	src = get_be32(ip + 12);
+	if (v4_allowed(s, src))
+		return false;
+	ihl = (size_t)(ip[0] & 0xf) * 4;
+	return src || ip[9] != IPPROTO_UDP_ || ihl < 20 || left < ihl + 4 ||
+	       (get_be32(ip + 6) & 0x1fff0000u) ||
+	       (ip[ihl + 2] << 8 | ip[ihl + 3]) != DHCP_SERVER_PT;
+}
+
+/* The source; :: only for ICMPv6 and hop-by-hop options (duplicate
+ * address detection and its MLD reports); a neighbour advertisement's
+ * target as the source. */
+static bool v6_spoofed(const struct vsw_ipset *s, const uint8_t *ip6,
+		       size_t left)
+{
+	static const uint8_t any[16];
+	const uint8_t *icmp = ip6 + 40;
+
+	if (left < 40)
+		return false;
+	if (!memcmp(ip6 + 8, any, 16)) {
+		if (ip6[6] != IPPROTO_ICMP6 && ip6[6] != IPPROTO_HOPOPT)
+			return true;
+	} else if (!v6_allowed(s, ip6 + 8)) {
+		return true;
+	}
+	return ip6[6] == IPPROTO_ICMP6 && left >= 40 + 24 && icmp[0] == 136 &&
+	       !v6_allowed(s, icmp + 8);
+}
+
+/**
+ * vsw_ip_spoofed() - does a classified frame use an address its port's IP
+ * guard does not allow
+ * @p: the frame (guest-controlled bytes; @l3_ofs and @ethertype filled in
+ *     by the classifier)
+ * @set: the prefixes the port may use
+ *
+ * Return: true for an IPv4 source not in @set (0.0.0.0 only to UDP port
+ * 67), an IPv4-over-Ethernet ARP sender address not in @set (0.0.0.0 is a
+ * probe), an IPv6 source neither link-local nor in @set (:: only for ICMPv6
+ * and hop-by-hop options), a neighbour advertisement's target likewise
+ */
+bool vsw_ip_spoofed(const struct pkt *p, const struct vsw_ipset *set)
+{
+	const uint8_t *l3 = p->data + p->l3_ofs;
+	size_t left = p->l3_ofs <= p->len ? p->len - p->l3_ofs : 0;
+	uint32_t spa;
+
+	switch (p->ethertype) {
+	case ETHERTYPE_IPV4:
+		return v4_spoofed(set, l3, left);
+	case ETHERTYPE_IPV6:
+		return v6_spoofed(set, l3, left);
+	case ETHERTYPE_ARP:
+		/* htype 1, ptype IPv4, hlen 6, plen 4: sender address at 14 */
+		if (left < 28 || l3[2] != 0x08 || l3[3] != 0 || l3[4] != 6 ||
+		    l3[5] != 4)
+			return false;
+		spa = get_be32(l3 + 14);
+		return spa && !v4_allowed(set, spa);
+	default:
+		return false;
+	}
 }

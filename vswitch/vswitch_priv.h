@@ -76,6 +76,7 @@ bool vsw_is_router_msg(const struct pkt *p);
 #define VSW_MAC_GUARD_ON (1ull << 48)
 uint64_t vsw_mac_u64(const uint8_t mac[6]);
 bool vsw_mac_spoofed(const struct pkt *p, uint64_t guard);
+bool vsw_ip_spoofed(const struct pkt *p, const struct vsw_ipset *set);
 enum vsw_drop vsw_classify(struct pkt *p, unsigned mtu,
 			   const struct vsw_vlan *v, unsigned guards);
 void vsw_classify_burst(struct pkt *const *pkts, unsigned n, unsigned mtu,
@@ -148,6 +149,7 @@ struct vsw_port {
 	_Atomic bool dhcp_guard;    /* drop DHCP server messages it sends */
 	_Atomic bool router_guard;  /* drop RAs and redirects (IPv6, IPv4) */
 	_Atomic uint64_t mac_guard; /* VSW_MAC_GUARD_ON | its own MAC, or 0 */
+	_Atomic(struct vsw_ipset *) ip_guard; /* NULL: off; replaced whole */
 	struct vsw_port_l2 l2;
 };
 

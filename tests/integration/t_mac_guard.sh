@@ -99,6 +99,6 @@ vnetctl network create "mv$S" --type private >/dev/null || fail "create mv"
 ns "v$S"
 refused "mac-guard applies to tap and vhost-user guest ports only" \
 	port add "mv$S" --veth "vv$S" --netns "v$S" --mac-guard
-refused "mac_guard needs the MAC the guest sends from" \
+refused "the MAC and IP guards need the MAC the guest sends from" \
 	port add "mv$S" --tap "tn$S" --netns "v$S" --mac-guard
 pass

@@ -799,6 +799,112 @@ static void test_mac_guard(void **state)
 	vswitch_destroy(e.sw);
 }
 
+/* An IPv4 frame from port-0's MAC: @src to UDP port @dport. */
+static size_t ip4(uint8_t *buf, uint32_t src, uint16_t dport)
+{
+	size_t n = frame(buf, 0xff, 1, 0);
+
+	memset(buf + 14, 0, n - 14);
+	buf[14] = 0x45;
+	pkt_put_be16(buf + 16, 28);
+	buf[23] = 17;
+	pkt_put_be16(buf + 26, (uint16_t)(src >> 16));
+	pkt_put_be16(buf + 28, (uint16_t)src);
+	pkt_put_be16(buf + 36, dport);
+	return n;
+}
+
+/* An IPv6 frame from port-0's MAC: @src (last byte @last of the prefix
+ * @p0 p1), ICMPv6 of @type with target ...::@tgt under prefix @t0. */
+static size_t ip6(uint8_t *buf, uint16_t p0, uint8_t last, uint8_t type,
+		  uint16_t t0)
+{
+	size_t n = 14 + 40 + 24;
+
+	frame(buf, 0xff, 1, 0);
+	memset(buf + 12, 0, n - 12);
+	pkt_put_be16(buf + 12, 0x86dd);
+	buf[14] = 0x60;
+	pkt_put_be16(buf + 18, 24);
+	buf[20] = 58;
+	buf[21] = 255;
+	pkt_put_be16(buf + 22, p0);
+	buf[37] = last;
+	buf[54] = type;
+	pkt_put_be16(buf + 62, t0);
+	buf[77] = 1;
+	return n;
+}
+
+/* The IP guard: sources, ARP senders and NA targets outside the set are
+ * dropped as ip_spoofed; 0.0.0.0 to the DHCP server, ARP probes,
+ * link-local and :: for neighbour discovery pass. */
+static void test_ip_guard(void **state)
+{
+	struct vsw_ipset *set = calloc(1, sizeof(*set));
+	struct vsw_port_stats st;
+	unsigned sent = 0, drops = 0;
+	uint8_t buf[128];
+	struct env e;
+	size_t n;
+
+	assert_non_null(set);
+	set->n4 = 1;
+	set->v4[0].addr = 0x0a000005;
+	set->v4[0].mask = 0xffffffff;
+	set->n6 = 1;
+	set->v6[0].addr[0] = 0xfd;
+	set->v6[0].plen = 64;
+	setup_net(&e, VSW_NET_PRIVATE);
+	add_port(&e, 0, VSW_ROLE_VM, NULL);
+	add_port(&e, 1, VSW_ROLE_VM, NULL);
+	assert_int_equal(vswitch_port_set_ip_guard(e.sw, e.port[0], set), 0);
+#define PASS(len)                                                  \
+	do {                                                       \
+		xmit(&e, 0, buf, len);                             \
+		assert_int_equal(vnic_dummy_sent(e.v[1]), ++sent); \
+	} while (0)
+#define DROP(len)                                                \
+	do {                                                     \
+		xmit(&e, 0, buf, len);                           \
+		drops++;                                         \
+		assert_int_equal(vnic_dummy_sent(e.v[1]), sent); \
+	} while (0)
+	PASS(ip4(buf, 0x0a000005, 53));
+	DROP(ip4(buf, 0x0a000006, 53));
+	PASS(ip4(buf, 0, 67)); /* DHCPDISCOVER */
+	DROP(ip4(buf, 0, 53));
+	/* ARP: sender 10.0.0.6, then a probe, then its own */
+	n = frame(buf, 0xff, 1, 0);
+	pkt_put_be16(buf + 12, 0x0806);
+	memcpy(buf + 14, (uint8_t[]){0, 1, 8, 0, 6, 4, 0, 1}, 8);
+	memcpy(buf + 22, (uint8_t[]){0x52, 0x54, 0, 0, 0, 1}, 6);
+	memcpy(buf + 28, (uint8_t[]){10, 0, 0, 6}, 4);
+	DROP(n);
+	memset(buf + 28, 0, 4);
+	PASS(n);
+	memcpy(buf + 28, (uint8_t[]){10, 0, 0, 5}, 4);
+	PASS(n);
+	PASS(ip6(buf, 0xfe80, 1, 128, 0));	/* link-local */
+	PASS(ip6(buf, 0xfd00, 9, 128, 0));	/* in fd00::/64 */
+	DROP(ip6(buf, 0xfd01, 9, 128, 0));	/* outside */
+	PASS(ip6(buf, 0, 0, 135, 0xfd00));	/* ::, duplicate address test */
+	DROP(ip6(buf, 0xfe80, 1, 136, 0xfd01)); /* NA for another's */
+	PASS(ip6(buf, 0xfe80, 1, 136, 0xfd00));
+	vswitch_port_stats(e.sw, e.port[0], &st);
+	assert_int_equal(st.drops[VSW_DROP_IP_SPOOFED], drops);
+	/* the same set again changes nothing; off lets all pass */
+	assert_int_equal(vswitch_port_set_ip_guard(e.sw, e.port[0], set), 0);
+	DROP(ip4(buf, 0x0a000006, 53));
+	assert_int_equal(vswitch_port_set_ip_guard(e.sw, e.port[0], NULL), 0);
+	PASS(ip4(buf, 0x0a000006, 53));
+#undef PASS
+#undef DROP
+	assert_int_equal(vswitch_port_set_ip_guard(e.sw, 999, set), -ENOENT);
+	free(set);
+	vswitch_destroy(e.sw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -818,6 +924,7 @@ int main(void)
 	    cmocka_unit_test(test_reserved_mcast),
 	    cmocka_unit_test(test_set_fdb_size_and_aging),
 	    cmocka_unit_test(test_mac_guard),
+	    cmocka_unit_test(test_ip_guard),
 	};
 
 	return cmocka_run_group_tests_name("vswitch_forward", tests, NULL,
