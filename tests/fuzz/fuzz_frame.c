@@ -2,7 +2,7 @@
 /* fuzz_frame.c - libFuzzer target: every parser a guest's or a wire's frame
  * reaches: the switch parser and VLAN policy (and the one-pass classifier
  * against them, DHCP and router guards included, IPv4 ICMP redirects too),
- * the MAC guard (ARP and neighbour discovery addresses),
+ * the MAC and IP guards (ARP and neighbour discovery addresses),
  * egress tag gathering, offload checksum completion, TCP segmentation, L4
  * checksum filling */
 #include <stdint.h>
@@ -60,11 +60,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ref = VSW_DROP_ROUTER_GUARD;
 	if (why != ref)
 		__builtin_trap();
-	/* The MAC guard, on the frame as classified; guarding the frame's own
-	 * source MAC makes it read on into ARP and neighbour discovery. */
-	if (why == VSW_DROP_NONE)
+	/* The MAC and IP guards, on the frame as classified; guarding the
+	 * frame's own source MAC makes the first read on into ARP and
+	 * neighbour discovery. */
+	if (why == VSW_DROP_NONE) {
+		static struct vsw_ipset ips = {
+		    .n4 = 1, .n6 = 1, .v4 = {{0x0a000005, 0xffffff00}}};
+
 		(void)vsw_mac_spoofed(&p,
 				      VSW_MAC_GUARD_ON | vsw_mac_u64(buf + 6));
+		ips.v6[0].addr[0] = 0xfd;
+		ips.v6[0].plen = (uint8_t)(guards * 37 % 129);
+		(void)vsw_ip_spoofed(&p, &ips);
+	}
 	p = (struct pkt){.data = buf, .len = (uint32_t)size};
 	if (vsw_parse(&p, 9000) == VSW_DROP_NONE &&
 	    vsw_vlan_ingress(&v, &p) == VSW_DROP_NONE &&

@@ -5,7 +5,7 @@
 # The network is also a NAT network out through an external network: the
 # guest fetches a page from a server in an "outside" namespace, which sees
 # only the NAT address (the end-to-end check of NAT: one guest boot serves
-# both).
+# both). Its port has the MAC and IP guards on, and they drop nothing.
 # vnet-test: alone
 # vnet-test: no-sanitizer a QEMU guest; DHCP, DNS and NAT run under the sanitizers in t_dhcp_clients, t_dhcp_dns and t_nat
 . "$(dirname "$0")/lib.sh"
@@ -25,8 +25,11 @@ vnetctl port add "$X" --uplink "u$S" >/dev/null || fail uplink
 vnetctl network create "$N" --type internal --subnet 10.218.0.0/24 --dhcp \
 	--domain lab.vnet --nat-via "$X" --nat-address 10.219.0.2/24 \
 	>/dev/null || fail create
-vnetctl port add "$N" --vhost-user "$T/g.sock" >/dev/null || fail port
 MAC=52:54:00:21:80:01
+# The guest's port is MAC- and IP-guarded: everything below passes the
+# guards (DHCP from 0.0.0.0, then the leased address).
+vnetctl port add "$N" --vhost-user "$T/g.sock" --mac $MAC --mac-guard \
+	--ip-guard >/dev/null || fail port
 vnetctl dhcp reserve "$N" $MAC 10.218.0.50 --hostname guest1 >/dev/null ||
 	fail reserve
 qemu-system-x86_64 -machine pc -m 256 -smp 1 -nographic -nodefaults \
@@ -55,4 +58,6 @@ grep -q '^10.219.0.2 - - .*GET /page' "$T/outside.log" ||
 log "the guest fetched a page from the outside namespace through the NAT (seen as 10.219.0.2)"
 [ "$(vnetctl --json dhcp leases "$N" | jq -r '.[] | select(.mac=="'$MAC'") | .state')" = bound ] ||
 	fail "lease not stored: $(vnetctl dhcp leases)"
+[ "$(jget '(.counters.drops.mac_spoofed // 0) + (.counters.drops.ip_spoofed // 0)' port show g)" = 0 ] ||
+	fail "the guards dropped the guest's own traffic: $(vnetctl --json port show g | jq -c .counters.drops)"
 pass
