@@ -77,7 +77,14 @@ struct vnetd_obj;
  *         unapplied without @remove, given its configuration; called once a
  *         --replace import that dropped it has committed. May be NULL.
  * @status: the object as "list" shows it (a new reference)
+ * @keys: values of @conf no other object of the kind may hold (a
+ *        reservation's address on its network), each written as one string
+ *        into @key; returns how many, at most VNETD_KEYS.  A view indexes
+ *        them, so a check finds the holder of one without walking every
+ *        object (vnetd_view_holder()).  May be NULL.
  */
+#define VNETD_KEYS     4
+#define VNETD_KEY_SIZE 128
 struct vnetd_kind {
 	const char *name;
 	const char *table;
@@ -94,6 +101,7 @@ struct vnetd_kind {
 	void (*merge)(json_t *conf, json_t *changes);
 	void (*purge)(struct vnetd *d, json_t *conf);
 	json_t *(*status)(struct vnetd *d, struct vnetd_obj *o);
+	unsigned (*keys)(json_t *conf, char key[VNETD_KEYS][VNETD_KEY_SIZE]);
 };
 
 /**
@@ -137,6 +145,8 @@ const struct vnetd_objset *vnetd_objs(struct vnetd *d,
 json_t *vnetd_view_find(const struct vnetd_view *v, const struct vnetd_kind *k,
 			const char *name);
 json_t *vnetd_view_all(const struct vnetd_view *v, const struct vnetd_kind *k);
+const char *vnetd_view_holder(const struct vnetd_view *v,
+			      const struct vnetd_kind *k, const char *key);
 json_t *vnetd_obj_create(struct vnetd *d, const struct vnetd_kind *k,
 			 json_t *params, struct vnetd_err *e);
 json_t *vnetd_obj_delete(struct vnetd *d, const struct vnetd_kind *k,
