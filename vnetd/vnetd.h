@@ -322,8 +322,8 @@ int vnetd_gw_params(json_t *conf, struct vnetd_gw_params *gp, char *err,
 		    size_t errlen);
 void vnetd_gw_describe(const struct vnetd_gw_params *gp, json_t *obj);
 void vnetd_gw_unset(json_t *conf);
-unsigned vnetd_reservations(struct vnetd *d, const char *net,
-			    struct dhcps_reservation *out, unsigned max);
+int vnetd_reservations(struct vnetd *d, const char *net,
+		       struct dhcps_reservation **out);
 void vnetd_gw_changed(struct vnetd *d, const char *net);
 void vnetd_gw_later(struct vnetd *d, struct vnetd_net *net);
 void vnetd_gw_start_restored(struct vnetd *d);

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,25 +55,31 @@ static int to_res(json_t *conf, struct dhcps_reservation *r)
 
 /**
  * vnetd_reservations() - a network's reservations as the DHCP server takes
- * them
+ * them: all of them, however many
  * @d: daemon
  * @net: network name
- * @out: array of at least @max entries
- * @max: room in @out
+ * @out: set to an array the caller frees (NULL for none)
  *
- * Return: how many
+ * Return: how many, or -ENOMEM
  */
-unsigned vnetd_reservations(struct vnetd *d, const char *net,
-			    struct dhcps_reservation *out, unsigned max)
+int vnetd_reservations(struct vnetd *d, const char *net,
+		       struct dhcps_reservation **out)
 {
 	const struct vnetd_objset *s = vnetd_objs(d, &vnetd_kind_reservation);
-	unsigned n = 0;
+	size_t n = 0, max = 0;
 
+	*out = NULL;
+	for (size_t i = 0; i < s->n; i++)
+		max += !strcmp(jstr(s->v[i]->conf, "network"), net);
+	if (!max)
+		return 0;
+	if (max > INT_MAX || !(*out = calloc(max, sizeof(**out))))
+		return -ENOMEM;
 	for (size_t i = 0; i < s->n && n < max; i++)
 		if (!strcmp(jstr(s->v[i]->conf, "network"), net) &&
-		    !to_res(s->v[i]->conf, &out[n]))
+		    !to_res(s->v[i]->conf, &(*out)[n]))
 			n++;
-	return n;
+	return (int)n;
 }
 
 /* What no two reservations of a network share: the address, the MAC and
