@@ -1296,6 +1296,11 @@ static const struct {
      "New flows refused: no free port or a full table"},
     {"icmp_errors", "vnet_nat_icmp_errors_total", "counter",
      "Time exceeded and fragmentation needed sent by the gateway"},
+    {"rst_ignored", "vnet_nat_rst_ignored_total", "counter",
+     "TCP resets outside the connection's window: passed on, the session "
+     "kept"},
+    {"early_drops", "vnet_nat_early_drops_total", "counter",
+     "Unanswered sessions freed by a full table for a new flow"},
     {"sessions", "vnet_nat_sessions", "gauge", "Sessions live"},
     {"mappings", "vnet_nat_mappings", "gauge", "Dynamic mappings live"},
     {"capacity", "vnet_nat_capacity", "gauge", "Entries the table holds"},
