@@ -937,9 +937,13 @@ int vnetd_rpc_check_socket(const char *path)
 }
 
 /**
- * vnetd_rpc_open() - listen on the control socket
+ * vnetd_rpc_open() - listen on the control socket, replacing the file at
+ * its path
  * @d: daemon
  * @out: server
+ *
+ * The caller has made sure, with vnetd_rpc_check_socket() before restoring
+ * anything, that no other vnetd listens there.
  *
  * Return: 0 or -errno (logged)
  */
@@ -973,11 +977,6 @@ int vnetd_rpc_open(struct vnetd *d, struct vnetd_rpc **out)
 	if (ret) {
 		vlog(RPC, ERR, "cannot create the directory of %s: %s",
 		     rpc->path, strerror(-ret));
-		free(rpc);
-		return ret;
-	}
-	ret = vnetd_rpc_check_socket(rpc->path);
-	if (ret) {
 		free(rpc);
 		return ret;
 	}
