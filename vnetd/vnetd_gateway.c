@@ -919,10 +919,8 @@ json_t *vnetd_gw_status(struct vnetd *d, struct vnetd_net *net)
 	vnic_gateway_stats(g->vnic, &st);
 	drops = json_object();
 	for (int i = 0; i < VGW_DROP_MAX; i++)
-		if (st.drops[i])
-			json_object_set_new(
-			    drops, vgw_drop_name((enum vgw_drop)i),
-			    json_integer((json_int_t)st.drops[i]));
+		jsonrpc_set_nonzero(drops, vgw_drop_name((enum vgw_drop)i),
+				    st.drops[i]);
 	o = json_pack(
 	    "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "arp_replies",
 	    (json_int_t)st.arp_replies, "echo_replies",
@@ -949,11 +947,9 @@ json_t *vnetd_gw_status(struct vnetd *d, struct vnetd_net *net)
 
 		dns_relay_stats_get(g->relay, &rs);
 		for (int i = 0; i < DNS_RELAY_DROP_MAX; i++)
-			if (rs.drops[i])
-				json_object_set_new(
-				    rd,
-				    dns_relay_drop_name((enum dns_relay_drop)i),
-				    json_integer((json_int_t)rs.drops[i]));
+			jsonrpc_set_nonzero(
+			    rd, dns_relay_drop_name((enum dns_relay_drop)i),
+			    rs.drops[i]);
 		json_object_set_new(
 		    o, "dns_relay",
 		    json_pack("{s:I,s:I,s:I,s:o}", "queries",
@@ -967,10 +963,9 @@ json_t *vnetd_gw_status(struct vnetd *d, struct vnetd_net *net)
 
 		vnic_gateway_dhcp_stats(g->vnic, &ds);
 		for (int i = 0; i < DHCPS_DROP_MAX; i++)
-			if (ds.drops[i])
-				json_object_set_new(
-				    dd, dhcps_drop_name((enum dhcps_drop)i),
-				    json_integer((json_int_t)ds.drops[i]));
+			jsonrpc_set_nonzero(dd,
+					    dhcps_drop_name((enum dhcps_drop)i),
+					    ds.drops[i]);
 		json_object_set_new(
 		    o, "dhcp",
 		    json_pack("{s:I,s:I,s:I,s:I,s:I,s:o}", "offers",
