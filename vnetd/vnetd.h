@@ -398,6 +398,10 @@ int vnetd_store_lease_load(struct vnetd_store *st, const char *net,
 			   void (*cb)(const struct dhcps_lease_rec *rec,
 				      void *arg),
 			   void *arg);
+int vnetd_store_lease_find(struct vnetd_store *st, const char *net, uint32_t ip,
+			   void (*cb)(const struct dhcps_lease_rec *rec,
+				      void *arg),
+			   void *arg);
 const char *vnetd_store_errmsg(const struct vnetd_store *st);
 int vnetd_store_lease_drop(struct vnetd_store *st, const char *net);
 int vnetd_store_lease_del(struct vnetd_store *st, const char *net, uint32_t ip);

@@ -124,14 +124,15 @@ static void lease_scan_row(const struct dhcps_lease_rec *rec, void *arg)
 						       c->net, c->msg, c->len);
 }
 
-/* The address must not be another client's lease (the state file's). */
+/* The address must not be another client's lease (the state file's),
+ * looked up by address. */
 static int res_check_leases(struct vnetd *d, const char *net,
 			    const struct dhcps_reservation *r, char *msg,
 			    size_t len)
 {
 	struct lease_scan c = {r, net, (int64_t)time(NULL), msg, len, 0};
 
-	if (vnetd_store_lease_load(d->store, net, lease_scan_row, &c)) {
+	if (vnetd_store_lease_find(d->store, net, r->ip, lease_scan_row, &c)) {
 		snprintf(msg, len, "cannot read the leases of %s: %s", net,
 			 vnetd_store_errmsg(d->store));
 		return -EIO;
