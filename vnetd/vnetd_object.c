@@ -101,9 +101,11 @@ static int objset_add(struct vnetd_objset *s, struct vnetd_obj *o)
 	return 0;
 }
 
+/* From the end: objects mostly go newest first (an import's undo, a
+ * --replace, the shutdown), each then found at once. */
 static void objset_remove(struct vnetd_objset *s, struct vnetd_obj *o)
 {
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = s->n; i-- > 0;)
 		if (s->v[i] == o) {
 			memmove(&s->v[i], &s->v[i + 1],
 				(s->n - i - 1) * sizeof(s->v[0]));
@@ -851,6 +853,32 @@ static int plan_dels(struct vnetd *d, const struct vnetd_view *v,
 	return 0;
 }
 
+static void kept_key(char key[VNETD_KEY_SIZE], const struct vnetd_kind *k,
+		     const char *name)
+{
+	snprintf(key, VNETD_KEY_SIZE, "%u %s", kind_idx(k), name);
+}
+
+/* What an import finds configured and keeps: every object less those it
+ * deletes, as a set of kept_key()s, so telling whether each object of the
+ * import is there does not walk all of them for each. */
+static json_t *kept_names(struct vnetd *d, const struct import_plan *p)
+{
+	json_t *kept = json_object();
+	char key[VNETD_KEY_SIZE];
+
+	for (unsigned i = 0; i < VNETD_KINDS; i++)
+		for (size_t k = 0; k < d->objs[i].n; k++) {
+			kept_key(key, vnetd_kinds[i], d->objs[i].v[k]->name);
+			json_object_set_new(kept, key, json_true());
+		}
+	for (size_t i = 0; i < p->n_del; i++) {
+		kept_key(key, p->del[i]->kind, p->del[i]->name);
+		json_object_del(kept, key);
+	}
+	return kept;
+}
+
 /* Two optional strings alike (both absent, or equal). */
 static bool str_same(const char *a, const char *b)
 {
@@ -903,7 +931,7 @@ json_t *vnetd_config_import(struct vnetd *d, json_t *params,
 	bool replace = json_is_true(json_object_get(params, "replace"));
 	struct import_plan p = {0};
 	const struct vnetd_kind **del_kind = NULL;
-	json_t *order[VNETD_KINDS];
+	json_t *order[VNETD_KINDS], *kept;
 	struct vnetd_view v;
 	size_t i;
 
@@ -928,18 +956,17 @@ json_t *vnetd_config_import(struct vnetd *d, json_t *params,
 		goto out;
 	}
 	/* Objects that stay identical under --replace are already there. */
+	kept = kept_names(d, &p);
 	for (i = 0; i < p.n_add; i++) {
-		struct vnetd_obj *have =
-		    vnetd_obj_find(d, p.add[i].k, jstr(p.add[i].conf, "name"));
-		bool going = false;
+		char key[VNETD_KEY_SIZE];
 
-		for (size_t k = 0; have && k < p.n_del; k++)
-			going |= p.del[k] == have;
-		if (have && !going) {
+		kept_key(key, p.add[i].k, jstr(p.add[i].conf, "name"));
+		if (json_object_get(kept, key)) {
 			json_decref(p.add[i].conf);
 			p.add[i].conf = NULL;
 		}
 	}
+	json_decref(kept);
 	if (vnetd_store_begin(d->store))
 		goto store_err;
 	for (i = 0; i < p.n_del; i++) {
