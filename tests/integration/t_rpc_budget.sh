@@ -55,7 +55,11 @@ held=$(jget .control_request_buffers status)
 	fail "request buffers counted: $held"
 [ "$(jget .control_clients_closed.over_budget status)" = 4 ] || fail "over_budget not counted"
 rss=$(awk '/VmRSS/ {print $2}' /proc/"$VNETD_PID"/status)
-[ $((rss - rss0)) -lt $((80 << 10)) ] || fail "vnetd grew by $((rss - rss0)) KiB"
+# (A sanitizer keeps freed memory in quarantine: the count above holds.)
+case "$BUILD" in
+*asan* | *tsan*) ;;
+*) [ $((rss - rss0)) -lt $((80 << 10)) ] || fail "vnetd grew by $((rss - rss0)) KiB" ;;
+esac
 log "4 clients hold $held bytes, vnetd grew by $((rss - rss0)) KiB; 4 told: $(sed -n 2p "$T/big.out" | jq -r .error.message)"
 
 rm -f "$T/sig"
