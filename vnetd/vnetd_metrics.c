@@ -605,6 +605,12 @@ static void emit_control(struct vnetd_metrics *m, struct mbuf *b)
 			  "%lld\n",
 			  reason, (long long)json_integer_value(v));
 	}
+	family(b, "vnet_control_request_buffer_bytes", "gauge",
+	       "Bytes of buffers control requests being received hold, "
+	       "counted against the daemon's 64 MiB");
+	mb_printf(b, "vnet_control_request_buffer_bytes %lld\n",
+		  (long long)json_integer_value(
+		      json_object_get(res, "control_request_buffers")));
 	json_decref(resp);
 	family(b, "vnet_metrics_scrapes_total", "counter",
 	       "Scrapes of this endpoint answered");

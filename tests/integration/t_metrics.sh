@@ -36,6 +36,7 @@ grep -q '^vnet_datapath_busy_ratio{thread="0"} ' "$T/m1" || fail "no busy ratio"
 grep -q "^vnet_network_mac_entries{network=\"m$S\"} " "$T/m1" || fail "no MAC table occupancy"
 grep -q '^vnet_control_clients_closed_total{reason="refused"} ' "$T/m1" ||
 	fail "no control client counters"
+grep -q '^vnet_control_request_buffer_bytes 0$' "$T/m1" || fail "no control request buffer gauge"
 
 # A real parser must accept it.
 parsers=0
