@@ -1172,6 +1172,47 @@ static int res_ip_cmp(const void *a, const void *b, void *arg)
 	return x < y ? -1 : x > y;
 }
 
+static int res_idx_mac_cmp(const void *a, const void *b, void *arg)
+{
+	const struct dhcps_reservation *res = arg;
+
+	return res_mac_cmp(&res[*(const uint32_t *)a],
+			   &res[*(const uint32_t *)b]);
+}
+
+static int res_idx_host_cmp(const void *a, const void *b, void *arg)
+{
+	const struct dhcps_reservation *res = arg;
+
+	return strcasecmp(res[*(const uint32_t *)a].hostname,
+			  res[*(const uint32_t *)b].hostname);
+}
+
+/* Reservations that clash (dhcps_check_reservation()) sit side by side once
+ * sorted by what they share: each is compared with its neighbours only,
+ * not with every other (thousands of reservations took seconds). */
+static int res_clashes(const struct dhcps_config *cfg, uint32_t *idx,
+		       int (*cmp)(const void *, const void *, void *),
+		       char *err, size_t errlen)
+{
+	struct dhcps_reservation *res = (struct dhcps_reservation *)cfg->res;
+	int rc;
+
+	for (unsigned i = 0; i < cfg->nres; i++)
+		idx[i] = i;
+	qsort_r(idx, cfg->nres, sizeof(*idx), cmp, res);
+	for (unsigned i = 1; i < cfg->nres; i++) {
+		if (cmp(&idx[i - 1], &idx[i], res))
+			continue;
+		rc = dhcps_check_reservation(cfg->subnets, cfg->nsubnets,
+					     cfg->server_ip, &res[idx[i - 1]],
+					     1, &res[idx[i]], err, errlen);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 static int res_setup(struct dhcps *s, const struct dhcps_config *cfg, char *err,
 		     size_t errlen)
 {
@@ -1183,13 +1224,21 @@ static int res_setup(struct dhcps *s, const struct dhcps_config *cfg, char *err,
 		return -ENOMEM;
 	for (unsigned i = 0; i < cfg->nres; i++) {
 		rc = dhcps_check_reservation(cfg->subnets, cfg->nsubnets,
-					     cfg->server_ip, cfg->res, i,
+					     cfg->server_ip, NULL, 0,
 					     &cfg->res[i], err, errlen);
 		if (rc)
 			return rc;
 		s->res[i] = cfg->res[i];
-		s->res_ip[i] = i;
 	}
+	rc = res_clashes(cfg, s->res_ip, res_ip_cmp, err, errlen);
+	if (!rc)
+		rc = res_clashes(cfg, s->res_ip, res_idx_mac_cmp, err, errlen);
+	if (!rc)
+		rc = res_clashes(cfg, s->res_ip, res_idx_host_cmp, err, errlen);
+	if (rc)
+		return rc;
+	for (unsigned i = 0; i < cfg->nres; i++)
+		s->res_ip[i] = i;
 	s->nres = cfg->nres;
 	qsort(s->res, s->nres, sizeof(*s->res), res_mac_cmp);
 	qsort_r(s->res_ip, s->nres, sizeof(*s->res_ip), res_ip_cmp, s->res);

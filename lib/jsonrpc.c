@@ -105,6 +105,19 @@ void jsonrpc_set_u64(json_t *obj, const char *key, uint64_t value)
 }
 
 /**
+ * jsonrpc_set_nonzero() - set a counter in an object unless it is zero, as
+ * drops by reason are listed (only the reasons that happened)
+ * @obj: object
+ * @key: member name
+ * @value: the counter
+ */
+void jsonrpc_set_nonzero(json_t *obj, const char *key, uint64_t value)
+{
+	if (value)
+		jsonrpc_set_u64(obj, key, value);
+}
+
+/**
  * jsonrpc_result() - a success response
  * @id: request id (borrowed)
  * @result: result (stolen); NULL becomes null

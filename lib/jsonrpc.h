@@ -49,6 +49,7 @@ json_t *jsonrpc_error(json_t *id, int code, const char *fmt, ...)
 json_t *jsonrpc_request(const char *method, json_t *params, long id);
 int jsonrpc_code_from_errno(int err);
 void jsonrpc_set_u64(json_t *obj, const char *key, uint64_t value);
+void jsonrpc_set_nonzero(json_t *obj, const char *key, uint64_t value);
 
 int jsonrpc_connect(const char *path);
 

@@ -77,7 +77,14 @@ struct vnetd_obj;
  *         unapplied without @remove, given its configuration; called once a
  *         --replace import that dropped it has committed. May be NULL.
  * @status: the object as "list" shows it (a new reference)
+ * @keys: values of @conf no other object of the kind may hold (a
+ *        reservation's address on its network), each written as one string
+ *        into @key; returns how many, at most VNETD_KEYS.  A view indexes
+ *        them, so a check finds the holder of one without walking every
+ *        object (vnetd_view_holder()).  May be NULL.
  */
+#define VNETD_KEYS     4
+#define VNETD_KEY_SIZE 128
 struct vnetd_kind {
 	const char *name;
 	const char *table;
@@ -100,6 +107,7 @@ struct vnetd_kind {
 	 * with @e set, before anything changes. */
 	int (*del_check)(struct vnetd *d, json_t *const *confs, size_t n,
 			 const struct vnetd_view *after, struct vnetd_err *e);
+	unsigned (*keys)(json_t *conf, char key[VNETD_KEYS][VNETD_KEY_SIZE]);
 };
 
 /**
@@ -143,6 +151,8 @@ const struct vnetd_objset *vnetd_objs(struct vnetd *d,
 json_t *vnetd_view_find(const struct vnetd_view *v, const struct vnetd_kind *k,
 			const char *name);
 json_t *vnetd_view_all(const struct vnetd_view *v, const struct vnetd_kind *k);
+const char *vnetd_view_holder(const struct vnetd_view *v,
+			      const struct vnetd_kind *k, const char *key);
 json_t *vnetd_obj_create(struct vnetd *d, const struct vnetd_kind *k,
 			 json_t *params, struct vnetd_err *e);
 json_t *vnetd_obj_delete(struct vnetd *d, const struct vnetd_kind *k,
@@ -318,8 +328,8 @@ int vnetd_gw_params(json_t *conf, struct vnetd_gw_params *gp, char *err,
 		    size_t errlen);
 void vnetd_gw_describe(const struct vnetd_gw_params *gp, json_t *obj);
 void vnetd_gw_unset(json_t *conf);
-unsigned vnetd_reservations(struct vnetd *d, const char *net,
-			    struct dhcps_reservation *out, unsigned max);
+int vnetd_reservations(struct vnetd *d, const char *net,
+		       struct dhcps_reservation **out);
 void vnetd_gw_changed(struct vnetd *d, const char *net);
 void vnetd_gw_later(struct vnetd *d, struct vnetd_net *net);
 void vnetd_gw_start_restored(struct vnetd *d);
@@ -396,6 +406,10 @@ int vnetd_store_lease_put(struct vnetd_store *st, const char *net,
 void vnetd_ip_guard_update(struct vnetd *d, struct vnetd_port *p, json_t *conf);
 void vnetd_ip_guard_leases(struct vnetd *d, const char *net);
 int vnetd_store_lease_load(struct vnetd_store *st, const char *net,
+			   void (*cb)(const struct dhcps_lease_rec *rec,
+				      void *arg),
+			   void *arg);
+int vnetd_store_lease_find(struct vnetd_store *st, const char *net, uint32_t ip,
 			   void (*cb)(const struct dhcps_lease_rec *rec,
 				      void *arg),
 			   void *arg);

@@ -47,8 +47,7 @@
 #define GW_RELAY_MAX   512
 #define GW_RELAY_SLOTS 64 /* relayed queries waiting, each with a socket */
 #define GW_RELAY_MS    5000
-#define GW_MAX_RES     4096
-#define GW_NAMES       4096
+#define GW_NAMES       4096 /* DHCP clients' names, beside the reserved ones */
 
 /* Relay sockets open at once in the whole daemon, all networks together:
  * at most a quarter of the descriptor limit and never more than this. */
@@ -645,10 +644,21 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 		ret = -EINVAL;
 		goto err;
 	}
-	ret =
-	    dns_names_create(g->params.subnet.domain, g->params.subnet.net,
-			     g->params.subnet.prefix, GW_NAMES, 60, &g->names);
+	/* Every reservation is served, however many: each reserved hostname
+	 * gets a name of its own in the DNS table. */
+	if (g->params.dhcp) {
+		ret = vnetd_reservations(d, net->obj.name, &res);
+		if (ret < 0) {
+			vnetd_err_set(e, VNET_ERR_SYSTEM, "out of memory");
+			goto err;
+		}
+		nres = (unsigned)ret;
+	}
+	ret = dns_names_create(g->params.subnet.domain, g->params.subnet.net,
+			       g->params.subnet.prefix, GW_NAMES + nres, 60,
+			       &g->names);
 	if (ret) {
+		free(res);
 		vnetd_err_set(e, VNET_ERR_SYSTEM, "DNS names: %s",
 			      strerror(-ret));
 		goto err;
@@ -658,20 +668,13 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 		    .server_ip = g->params.ip,
 		    .subnets = &g->params.subnet,
 		    .nsubnets = 1,
+		    .res = res,
+		    .nres = nres,
 		    .probe = true,
 		    .mtu = juint(net->obj.conf, "mtu"),
 		    .names = g->names,
 		};
 
-		res = calloc(GW_MAX_RES, sizeof(*res));
-		if (!res) {
-			ret = -ENOMEM;
-			vnetd_err_set(e, VNET_ERR_SYSTEM, "out of memory");
-			goto err;
-		}
-		dc.res = res;
-		dc.nres = vnetd_reservations(d, net->obj.name, res, GW_MAX_RES);
-		nres = dc.nres;
 		ret = dhcps_create(&dc, &g->dhcp, msg, sizeof(msg));
 		free(res);
 		if (ret) {
@@ -920,10 +923,8 @@ json_t *vnetd_gw_status(struct vnetd *d, struct vnetd_net *net)
 	vnic_gateway_stats(g->vnic, &st);
 	drops = json_object();
 	for (int i = 0; i < VGW_DROP_MAX; i++)
-		if (st.drops[i])
-			json_object_set_new(
-			    drops, vgw_drop_name((enum vgw_drop)i),
-			    json_integer((json_int_t)st.drops[i]));
+		jsonrpc_set_nonzero(drops, vgw_drop_name((enum vgw_drop)i),
+				    st.drops[i]);
 	o = json_pack(
 	    "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "arp_replies",
 	    (json_int_t)st.arp_replies, "echo_replies",
@@ -950,11 +951,9 @@ json_t *vnetd_gw_status(struct vnetd *d, struct vnetd_net *net)
 
 		dns_relay_stats_get(g->relay, &rs);
 		for (int i = 0; i < DNS_RELAY_DROP_MAX; i++)
-			if (rs.drops[i])
-				json_object_set_new(
-				    rd,
-				    dns_relay_drop_name((enum dns_relay_drop)i),
-				    json_integer((json_int_t)rs.drops[i]));
+			jsonrpc_set_nonzero(
+			    rd, dns_relay_drop_name((enum dns_relay_drop)i),
+			    rs.drops[i]);
 		json_object_set_new(
 		    o, "dns_relay",
 		    json_pack("{s:I,s:I,s:I,s:o}", "queries",
@@ -968,10 +967,9 @@ json_t *vnetd_gw_status(struct vnetd *d, struct vnetd_net *net)
 
 		vnic_gateway_dhcp_stats(g->vnic, &ds);
 		for (int i = 0; i < DHCPS_DROP_MAX; i++)
-			if (ds.drops[i])
-				json_object_set_new(
-				    dd, dhcps_drop_name((enum dhcps_drop)i),
-				    json_integer((json_int_t)ds.drops[i]));
+			jsonrpc_set_nonzero(dd,
+					    dhcps_drop_name((enum dhcps_drop)i),
+					    ds.drops[i]);
 		json_object_set_new(
 		    o, "dhcp",
 		    json_pack("{s:I,s:I,s:I,s:I,s:I,s:o}", "offers",

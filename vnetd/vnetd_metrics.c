@@ -363,42 +363,50 @@ static void emit_networks(struct vnetd *d, struct mbuf *b)
 	free(st);
 }
 
-/* Gateway and DHCP server counters, as "network show" reports them
- * (vnetd_gw_status()): @key in that object (in its "dhcp" member when
- * @dhcp), exposed as @name. */
+/* Gateway, DHCP server and DNS relay counters, as "network show" reports
+ * them (vnetd_gw_status()): @key in that object (in its member @sub when
+ * set: "dhcp", "dns_relay"), exposed as @name. */
 static const struct {
-	const char *key, *name, *type, *help;
-	bool dhcp;
+	const char *key, *name, *type, *help, *sub;
 } gw_counters[] = {
     {"arp_replies", "vnet_gateway_arp_replies_total", "counter",
-     "ARP requests for the gateway answered", false},
+     "ARP requests for the gateway answered", NULL},
     {"echo_replies", "vnet_gateway_echo_replies_total", "counter",
-     "ICMP echo requests to the gateway answered", false},
+     "ICMP echo requests to the gateway answered", NULL},
     {"dns_in", "vnet_gateway_dns_queries_total", "counter",
-     "DNS queries received by the gateway", false},
+     "DNS queries received by the gateway", NULL},
     {"dns_relayed", "vnet_gateway_dns_relayed_total", "counter",
-     "DNS queries relayed to an outside resolver", false},
+     "DNS queries relayed to an outside resolver", NULL},
     {"dns_relay_dropped", "vnet_gateway_dns_relay_dropped_total", "counter",
-     "DNS queries not relayed (relay queue full)", false},
+     "DNS queries not relayed (relay queue full)", NULL},
     {"conflicts", "vnet_gateway_address_conflicts_total", "counter",
-     "Address conflicts found by probing before a lease", false},
+     "Address conflicts found by probing before a lease", NULL},
     {"commits_failed", "vnet_dhcp_lease_commits_failed_total", "counter",
-     "Lease changes that could not be written to the state file", false},
-    {"offers", "vnet_dhcp_offers_total", "counter", "DHCPOFFERs sent", true},
-    {"acks", "vnet_dhcp_acks_total", "counter", "DHCPACKs sent", true},
-    {"naks", "vnet_dhcp_naks_total", "counter", "DHCPNAKs sent", true},
+     "Lease changes that could not be written to the state file", NULL},
+    {"offers", "vnet_dhcp_offers_total", "counter", "DHCPOFFERs sent", "dhcp"},
+    {"acks", "vnet_dhcp_acks_total", "counter", "DHCPACKs sent", "dhcp"},
+    {"naks", "vnet_dhcp_naks_total", "counter", "DHCPNAKs sent", "dhcp"},
     {"expired", "vnet_dhcp_leases_expired_total", "counter",
-     "Leases that ran out", true},
-    {"leases", "vnet_dhcp_leases", "gauge", "Leases held by clients", true},
+     "Leases that ran out", "dhcp"},
+    {"leases", "vnet_dhcp_leases", "gauge", "Leases held by clients", "dhcp"},
+    {"queries", "vnet_dns_relay_queries_total", "counter",
+     "DNS queries the relay sent to an outside resolver", "dns_relay"},
+    {"answers", "vnet_dns_relay_answers_total", "counter",
+     "Answers the relay passed back to guests", "dns_relay"},
+    {"truncated", "vnet_dns_relay_truncated_total", "counter",
+     "Answers cut to header and question (TC) for a guest that could not "
+     "take them whole",
+     "dns_relay"},
 };
 
-/* Drops by reason of the gateway (@dhcp false) or its DHCP server. */
+/* Drops by reason of the gateway (@sub NULL) or its member @sub (its DHCP
+ * server, its DNS relay). */
 static void emit_gw_drops(struct mbuf *b, const char *name, const char *help,
-			  json_t *st[], json_t *nets, bool dhcp)
+			  json_t *st[], json_t *nets, const char *sub)
 {
 	family(b, name, "counter", help);
 	for (size_t i = 0; i < json_array_size(nets); i++) {
-		json_t *src = dhcp ? json_object_get(st[i], "dhcp") : st[i];
+		json_t *src = sub ? json_object_get(st[i], sub) : st[i];
 		const char *reason;
 		json_t *v;
 
@@ -440,9 +448,10 @@ static void emit_gateways(struct vnetd *d, struct mbuf *b)
 		family(b, gw_counters[c].name, gw_counters[c].type,
 		       gw_counters[c].help);
 		for (size_t i = 0; i < json_array_size(nets); i++) {
-			json_t *src = gw_counters[c].dhcp
-					  ? json_object_get(st[i], "dhcp")
-					  : st[i];
+			json_t *src =
+			    gw_counters[c].sub
+				? json_object_get(st[i], gw_counters[c].sub)
+				: st[i];
 			json_t *v = json_object_get(src, gw_counters[c].key);
 
 			if (!json_is_integer(v))
@@ -455,10 +464,13 @@ static void emit_gateways(struct vnetd *d, struct mbuf *b)
 	}
 	emit_gw_drops(b, "vnet_gateway_drops_total",
 		      "Frames to the gateway dropped, by reason", st, nets,
-		      false);
+		      NULL);
 	emit_gw_drops(b, "vnet_dhcp_drops_total",
 		      "DHCP messages dropped by the server, by reason", st,
-		      nets, true);
+		      nets, "dhcp");
+	emit_gw_drops(b, "vnet_dns_relay_drops_total",
+		      "DNS queries and answers the relay dropped, by reason",
+		      st, nets, "dns_relay");
 	for (size_t i = 0; i < json_array_size(nets); i++)
 		json_decref(st[i]);
 	free(st);
@@ -593,6 +605,12 @@ static void emit_control(struct vnetd_metrics *m, struct mbuf *b)
 			  "%lld\n",
 			  reason, (long long)json_integer_value(v));
 	}
+	family(b, "vnet_control_request_buffer_bytes", "gauge",
+	       "Bytes of buffers control requests being received hold, "
+	       "counted against the daemon's 64 MiB");
+	mb_printf(b, "vnet_control_request_buffer_bytes %lld\n",
+		  (long long)json_integer_value(
+		      json_object_get(res, "control_request_buffers")));
 	json_decref(resp);
 	family(b, "vnet_metrics_scrapes_total", "counter",
 	       "Scrapes of this endpoint answered");

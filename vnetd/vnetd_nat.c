@@ -1008,15 +1008,12 @@ static json_t *counters(struct vnetd_nat *n)
 
 	vnic_gateway_nat_stats(n->gw, &st, &ns);
 	for (int i = 0; i < NAT_DROP_MAX; i++)
-		if (ns.drops[i])
-			json_object_set_new(
-			    drops, nat_drop_name((enum nat_drop)i),
-			    json_integer((json_int_t)ns.drops[i]));
+		jsonrpc_set_nonzero(drops, nat_drop_name((enum nat_drop)i),
+				    ns.drops[i]);
 	for (int i = 0; i < VGW_NAT_DROP_MAX; i++)
-		if (st.drops[i])
-			json_object_set_new(
-			    drops, vgw_nat_drop_name((enum vgw_nat_drop)i),
-			    json_integer((json_int_t)st.drops[i]));
+		jsonrpc_set_nonzero(drops,
+				    vgw_nat_drop_name((enum vgw_nat_drop)i),
+				    st.drops[i]);
 	o = json_pack(
 	    "{s:o,s:i,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 	    "address", st.lease.ip ? ip_json(st.lease.ip) : json_null(),
@@ -1296,6 +1293,11 @@ static const struct {
      "New flows refused: no free port or a full table"},
     {"icmp_errors", "vnet_nat_icmp_errors_total", "counter",
      "Time exceeded and fragmentation needed sent by the gateway"},
+    {"rst_ignored", "vnet_nat_rst_ignored_total", "counter",
+     "TCP resets outside the connection's window: passed on, the session "
+     "kept"},
+    {"early_drops", "vnet_nat_early_drops_total", "counter",
+     "Unanswered sessions freed by a full table for a new flow"},
     {"sessions", "vnet_nat_sessions", "gauge", "Sessions live"},
     {"mappings", "vnet_nat_mappings", "gauge", "Dynamic mappings live"},
     {"capacity", "vnet_nat_capacity", "gauge", "Entries the table holds"},

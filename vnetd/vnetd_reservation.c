@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,24 +55,54 @@ static int to_res(json_t *conf, struct dhcps_reservation *r)
 
 /**
  * vnetd_reservations() - a network's reservations as the DHCP server takes
- * them
+ * them: all of them, however many
  * @d: daemon
  * @net: network name
- * @out: array of at least @max entries
- * @max: room in @out
+ * @out: set to an array the caller frees (NULL for none)
  *
- * Return: how many
+ * Return: how many, or -ENOMEM
  */
-unsigned vnetd_reservations(struct vnetd *d, const char *net,
-			    struct dhcps_reservation *out, unsigned max)
+int vnetd_reservations(struct vnetd *d, const char *net,
+		       struct dhcps_reservation **out)
 {
 	const struct vnetd_objset *s = vnetd_objs(d, &vnetd_kind_reservation);
-	unsigned n = 0;
+	size_t n = 0, max = 0;
 
+	*out = NULL;
+	for (size_t i = 0; i < s->n; i++)
+		max += !strcmp(jstr(s->v[i]->conf, "network"), net);
+	if (!max)
+		return 0;
+	if (max > INT_MAX || !(*out = calloc(max, sizeof(**out))))
+		return -ENOMEM;
 	for (size_t i = 0; i < s->n && n < max; i++)
 		if (!strcmp(jstr(s->v[i]->conf, "network"), net) &&
-		    !to_res(s->v[i]->conf, &out[n]))
+		    !to_res(s->v[i]->conf, &(*out)[n]))
 			n++;
+	return (int)n;
+}
+
+/* What no two reservations of a network share: the address, the MAC and
+ * the hostname (in any case), in the order dhcps_check_reservation() tells
+ * a clash. */
+static unsigned res_keys(json_t *conf, char key[VNETD_KEYS][VNETD_KEY_SIZE])
+{
+	const char *net = jstr(conf, "network");
+	struct dhcps_reservation r;
+	char mac[MAC_STRLEN];
+	unsigned n = 0;
+
+	if (!net || to_res(conf, &r))
+		return 0;
+	snprintf(key[n++], VNETD_KEY_SIZE, "%s ip %08x", net, r.ip);
+	snprintf(key[n++], VNETD_KEY_SIZE, "%s mac %s", net,
+		 mac_format(r.mac, mac));
+	if (r.hostname[0]) {
+		for (char *c = r.hostname; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		snprintf(key[n++], VNETD_KEY_SIZE, "%s host %s", net,
+			 r.hostname);
+	}
 	return n;
 }
 
@@ -93,14 +124,15 @@ static void lease_scan_row(const struct dhcps_lease_rec *rec, void *arg)
 						       c->net, c->msg, c->len);
 }
 
-/* The address must not be another client's lease (the state file's). */
+/* The address must not be another client's lease (the state file's),
+ * looked up by address. */
 static int res_check_leases(struct vnetd *d, const char *net,
 			    const struct dhcps_reservation *r, char *msg,
 			    size_t len)
 {
 	struct lease_scan c = {r, net, (int64_t)time(NULL), msg, len, 0};
 
-	if (vnetd_store_lease_load(d->store, net, lease_scan_row, &c)) {
+	if (vnetd_store_lease_find(d->store, net, r->ip, lease_scan_row, &c)) {
 		snprintf(msg, len, "cannot read the leases of %s: %s", net,
 			 vnetd_store_errmsg(d->store));
 		return -EIO;
@@ -113,12 +145,11 @@ static int res_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 {
 	json_t *net =
 	    vnetd_view_find(v, &vnetd_kind_network, jstr(conf, "network"));
-	struct dhcps_reservation r, *others;
+	char name[64], msg[sizeof(e->msg)], key[VNETD_KEYS][VNETD_KEY_SIZE];
+	const char *host = jstr(conf, "hostname");
+	struct dhcps_reservation r;
 	struct vnetd_gw_params gp;
-	const char *key, *host = jstr(conf, "hostname");
-	unsigned n = 0, max;
-	char name[64], msg[sizeof(e->msg)];
-	json_t *o;
+	unsigned nkeys;
 	int ret;
 
 	if (!net) {
@@ -150,25 +181,24 @@ static int res_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 			      jstr(conf, "network"), jstr(conf, "network"));
 		return -EINVAL;
 	}
+	/* Alone first (subnet, label), then against the reservations that
+	 * hold its address, MAC or hostname on the network, if any. */
 	to_res(conf, &r);
-	max = (unsigned)json_object_size(
-	    vnetd_view_all(v, &vnetd_kind_reservation));
-	others = calloc(max ? max : 1, sizeof(*others));
-	if (!others) {
-		vnetd_err_set(e, VNET_ERR_SYSTEM, "out of memory");
-		return -ENOMEM;
-	}
-	json_object_foreach(vnetd_view_all(v, &vnetd_kind_reservation), key, o)
-	{
-		if (strcmp(jstr(o, "network"), jstr(conf, "network")) ||
-		    !strcmp(key, name))
-			continue;
-		if (!to_res(o, &others[n]))
-			n++;
-	}
-	ret = dhcps_check_reservation(&gp.subnet, 1, gp.ip, others, n, &r, msg,
+	ret = dhcps_check_reservation(&gp.subnet, 1, gp.ip, NULL, 0, &r, msg,
 				      sizeof(msg));
-	free(others);
+	nkeys = res_keys(conf, key);
+	for (unsigned i = 0; !ret && i < nkeys; i++) {
+		const char *holder =
+		    vnetd_view_holder(v, &vnetd_kind_reservation, key[i]);
+		struct dhcps_reservation other;
+
+		if (holder && strcmp(holder, name) &&
+		    !to_res(vnetd_view_find(v, &vnetd_kind_reservation, holder),
+			    &other))
+			ret = dhcps_check_reservation(&gp.subnet, 1, gp.ip,
+						      &other, 1, &r, msg,
+						      sizeof(msg));
+	}
 	if (!ret)
 		ret = res_check_leases(d, jstr(conf, "network"), &r, msg,
 				       sizeof(msg));
@@ -224,4 +254,5 @@ const struct vnetd_kind vnetd_kind_reservation = {
     .apply = res_apply,
     .unapply = res_unapply,
     .status = res_status,
+    .keys = res_keys,
 };

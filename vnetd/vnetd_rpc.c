@@ -14,8 +14,12 @@
  * wait for it), a request must arrive whole within RPC_REQUEST_MS of its
  * first byte, and when every slot is taken the longest-idle connection
  * makes room (bytes of a partial request are no activity), so clients
- * trickling bytes cannot lock the others out.  Methods are listed once in a
- * table.
+ * trickling bytes cannot lock the others out.  Requests waiting to be whole
+ * hold at most RPC_IN_BUDGET bytes of buffers in the whole daemon beyond
+ * RPC_IN_FREE per connection: 64 connections each holding a request near
+ * the size limit would otherwise make vnetd hold a gigabyte; the client
+ * whose read would go over is told why and closed.  Methods are listed
+ * once in a table.
  */
 #include "vnetd.h"
 
@@ -43,6 +47,15 @@
 #define RPC_OUT_HIGH   (4u << 20) /* stop answering, reading above this */
 #define RPC_LINGER_MS  2000	  /* a refused client may finish sending */
 #define RPC_REQUEST_MS 10000	  /* a request must arrive whole within this */
+#define RPC_READ_CHUNK 16384	  /* bytes one read takes */
+/* Request buffers: a connection's first RPC_IN_FREE bytes (every ordinary
+ * request) are its own; what all of them hold beyond that is at most
+ * RPC_IN_BUDGET, enough for three requests of the largest size at once.
+ * A buffer grows to at most RPC_IN_MAX, what a request of the largest size
+ * and the read that shows it is too long need. */
+#define RPC_IN_FREE   (64u << 10)
+#define RPC_IN_BUDGET (64u << 20)
+#define RPC_IN_MAX    (JSONRPC_MAX_MSG + RPC_READ_CHUNK)
 
 struct rpc_buf {
 	char *data;
@@ -96,6 +109,8 @@ struct rpc_conn {
 	  "a request not complete within its deadline")                      \
 	X(STALLED, "stalled", "client not reading its replies")              \
 	X(TOO_LONG, "too_long", "request line over the limit")               \
+	X(OVER_BUDGET, "over_budget",                                        \
+	  "requests waiting to be whole hold the daemon's limit of buffers") \
 	X(REPLY_TOO_LARGE, "reply_too_large",                                \
 	  "reply over the limit, an "                                        \
 	  "error sent instead")
@@ -122,6 +137,25 @@ struct vnetd_rpc {
 	uint64_t drops[RPC_DROP_MAX];
 	struct rpc_conn conns[RPC_MAX_CONNS];
 };
+
+/* What a connection's request buffer counts against RPC_IN_BUDGET when it
+ * is @cap bytes. */
+static size_t in_charge(size_t cap)
+{
+	return cap > RPC_IN_FREE ? cap - RPC_IN_FREE : 0;
+}
+
+/* Bytes of request buffers counted against RPC_IN_BUDGET, all connections
+ * together. */
+static size_t rpc_in_held(const struct vnetd_rpc *rpc)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < RPC_MAX_CONNS; i++)
+		if (rpc->conns[i].fd >= 0)
+			n += in_charge(rpc->conns[i].in.cap);
+	return n;
+}
 
 typedef json_t *(*rpc_handler)(struct vnetd *d, json_t *params,
 			       struct vnetd_err *e);
@@ -245,6 +279,9 @@ static json_t *rpc_status(struct vnetd *d, json_t *params, struct vnetd_err *e)
 			    drops, rpc_drop_names[i],
 			    json_integer((json_int_t)d->rpc->drops[i]));
 		json_object_set_new(o, "control_clients_closed", drops);
+		json_object_set_new(
+		    o, "control_request_buffers",
+		    json_integer((json_int_t)rpc_in_held(d->rpc)));
 	}
 	return o;
 }
@@ -321,14 +358,26 @@ done:
 	return resp;
 }
 
-static int buf_append(struct rpc_buf *b, const char *data, size_t len)
+/* The size @b's buffer has once @len more bytes are in it: doubled as
+ * needed, but not past @max when that is enough. */
+static size_t buf_cap_for(const struct rpc_buf *b, size_t len, size_t max)
+{
+	size_t cap = b->cap ? b->cap : 4096;
+
+	while (cap < b->len + len)
+		cap *= 2;
+	if (cap > max && b->len + len <= max)
+		cap = max;
+	return cap;
+}
+
+static int buf_append(struct rpc_buf *b, const char *data, size_t len,
+		      size_t max)
 {
 	if (b->len + len > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
+		size_t cap = buf_cap_for(b, len, max);
 		char *n;
 
-		while (cap < b->len + len)
-			cap *= 2;
 		n = realloc(b->data, cap);
 		if (!n)
 			return -ENOMEM;
@@ -508,9 +557,9 @@ static int conn_reply(struct rpc_conn *c, json_t *resp)
 	json_decref(resp);
 	if (!text)
 		return -ENOMEM;
-	ret = buf_append(&c->out, text, strlen(text));
+	ret = buf_append(&c->out, text, strlen(text), SIZE_MAX);
 	if (!ret)
-		ret = buf_append(&c->out, "\n", 1);
+		ret = buf_append(&c->out, "\n", 1, SIZE_MAX);
 	free(text);
 	return ret;
 }
@@ -576,6 +625,11 @@ again:
 		memmove(c->in.data, c->in.data + start, c->in.len - start);
 		c->in.len -= start;
 	}
+	if (!c->in.len && c->in.cap > RPC_IN_FREE) {
+		/* A large request answered gives its buffer back. */
+		free(c->in.data);
+		c->in = (struct rpc_buf){0};
+	}
 	c->scanned = held ? 0 : c->in.len;
 	/* A partial request left after a line ended began in this read. */
 	if (start || !c->in.len)
@@ -616,9 +670,32 @@ again:
 	conn_touch(c);
 }
 
+/* Whether @c may buffer @len more request bytes: the buffer it would then
+ * need keeps every connection's together within RPC_IN_BUDGET.  If not,
+ * it is told why and closed. */
+static bool conn_in_room(struct rpc_conn *c, size_t len)
+{
+	size_t cap = buf_cap_for(&c->in, len, RPC_IN_MAX);
+	size_t held = rpc_in_held(c->rpc) - in_charge(c->in.cap);
+
+	if (cap <= c->in.cap || held + in_charge(cap) <= RPC_IN_BUDGET)
+		return true;
+	c->rpc->drops[RPC_DROP_OVER_BUDGET]++;
+	vlog_rl(RPC, WARN,
+		"control client pid %d: a request of %zu bytes and more would "
+		"take request buffers past %u MiB; closing",
+		(int)c->pid, c->in.len + len, RPC_IN_BUDGET >> 20);
+	conn_goodbye(c, VNET_ERR_BUSY,
+		     "requests being received hold vnetd's %u MiB for them: "
+		     "this one (%zu bytes and no newline yet) does not fit; "
+		     "try again in a moment",
+		     RPC_IN_BUDGET >> 20, c->in.len + len);
+	return false;
+}
+
 static void conn_read(struct rpc_conn *c)
 {
-	char chunk[16384];
+	char chunk[RPC_READ_CHUNK];
 	ssize_t r = recv(c->fd, chunk, sizeof(chunk), MSG_DONTWAIT);
 
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))
@@ -631,7 +708,9 @@ static void conn_read(struct rpc_conn *c)
 		return; /* answered already: discard until the client leaves */
 	if (r == 0)
 		c->eof = true; /* half-closed: it still reads the answers */
-	else if (buf_append(&c->in, chunk, (size_t)r)) {
+	else if (!conn_in_room(c, (size_t)r))
+		return;
+	else if (buf_append(&c->in, chunk, (size_t)r, RPC_IN_MAX)) {
 		conn_close(c);
 		return;
 	}
@@ -859,9 +938,13 @@ int vnetd_rpc_check_socket(const char *path)
 }
 
 /**
- * vnetd_rpc_open() - listen on the control socket
+ * vnetd_rpc_open() - listen on the control socket, replacing the file at
+ * its path
  * @d: daemon
  * @out: server
+ *
+ * The caller has made sure, with vnetd_rpc_check_socket() before restoring
+ * anything, that no other vnetd listens there.
  *
  * Return: 0 or -errno (logged)
  */
@@ -895,11 +978,6 @@ int vnetd_rpc_open(struct vnetd *d, struct vnetd_rpc **out)
 	if (ret) {
 		vlog(RPC, ERR, "cannot create the directory of %s: %s",
 		     rpc->path, strerror(-ret));
-		free(rpc);
-		return ret;
-	}
-	ret = vnetd_rpc_check_socket(rpc->path);
-	if (ret) {
 		free(rpc);
 		return ret;
 	}

@@ -501,29 +501,13 @@ int vnetd_store_lease_put(struct vnetd_store *st, const char *net,
 	return 0;
 }
 
-/**
- * vnetd_store_lease_load() - every stored lease of a network
- * @st: store
- * @net: network
- * @cb: called per lease
- * @arg: passed to @cb
- *
- * Rows that do not read back as a lease are skipped (and logged).  A
- * failure is not logged: the caller says it (vnetd_store_errmsg()).
- *
- * Return: 0 or -EIO
- */
-int vnetd_store_lease_load(struct vnetd_store *st, const char *net,
-			   void (*cb)(const struct dhcps_lease_rec *rec,
-				      void *arg),
-			   void *arg)
+/* Run a prepared lease query of @net (bound as its first parameter) and
+ * call @cb for each row that reads back as a lease. */
+static int lease_rows(struct vnetd_store *st, sqlite3_stmt *s, int rc,
+		      const char *net,
+		      void (*cb)(const struct dhcps_lease_rec *rec, void *arg),
+		      void *arg)
 {
-	sqlite3_stmt *s;
-	int rc = sqlite3_prepare_v2(st->db,
-				    "SELECT ip, state, expires, mac, client, "
-				    "hostname FROM leases WHERE network = ?",
-				    -1, &s, NULL);
-
 	if (rc == SQLITE_OK)
 		sqlite3_bind_text(s, 1, net, -1, SQLITE_STATIC);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -562,6 +546,61 @@ int vnetd_store_lease_load(struct vnetd_store *st, const char *net,
 		return -EIO;
 	}
 	return 0;
+}
+
+#define LEASE_COLUMNS "SELECT ip, state, expires, mac, client, hostname "
+
+/**
+ * vnetd_store_lease_load() - every stored lease of a network
+ * @st: store
+ * @net: network
+ * @cb: called per lease
+ * @arg: passed to @cb
+ *
+ * Rows that do not read back as a lease are skipped (and logged).  A
+ * failure is not logged: the caller says it (vnetd_store_errmsg()).
+ *
+ * Return: 0 or -EIO
+ */
+int vnetd_store_lease_load(struct vnetd_store *st, const char *net,
+			   void (*cb)(const struct dhcps_lease_rec *rec,
+				      void *arg),
+			   void *arg)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(
+	    st->db, LEASE_COLUMNS "FROM leases WHERE network = ?", -1, &s,
+	    NULL);
+
+	return lease_rows(st, s, rc, net, cb, arg);
+}
+
+/**
+ * vnetd_store_lease_find() - the stored lease of one address, if any
+ * @st: store
+ * @net: network
+ * @ip: the address, host order
+ * @cb: called for the lease, when there is one
+ * @arg: passed to @cb
+ *
+ * A look-up by the table's key: checking thousands of addresses does not
+ * read every lease for each.  Otherwise as vnetd_store_lease_load().
+ *
+ * Return: 0 or -EIO
+ */
+int vnetd_store_lease_find(struct vnetd_store *st, const char *net, uint32_t ip,
+			   void (*cb)(const struct dhcps_lease_rec *rec,
+				      void *arg),
+			   void *arg)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(
+	    st->db, LEASE_COLUMNS "FROM leases WHERE network = ? AND ip = ?",
+	    -1, &s, NULL);
+
+	if (rc == SQLITE_OK)
+		sqlite3_bind_int64(s, 2, ip);
+	return lease_rows(st, s, rc, net, cb, arg);
 }
 
 /**

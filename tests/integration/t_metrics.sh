@@ -36,6 +36,7 @@ grep -q '^vnet_datapath_busy_ratio{thread="0"} ' "$T/m1" || fail "no busy ratio"
 grep -q "^vnet_network_mac_entries{network=\"m$S\"} " "$T/m1" || fail "no MAC table occupancy"
 grep -q '^vnet_control_clients_closed_total{reason="refused"} ' "$T/m1" ||
 	fail "no control client counters"
+grep -q '^vnet_control_request_buffer_bytes 0$' "$T/m1" || fail "no control request buffer gauge"
 
 # A real parser must accept it.
 parsers=0
@@ -92,6 +93,17 @@ a2=$(value "$T/g2" "vnet_gateway_echo_replies_total{network=\"g$S\"}")
 promtool check metrics <"$T/g2" >/dev/null 2>&1 || ! command -v promtool >/dev/null ||
 	fail "promtool refuses the gateway metrics: $(promtool check metrics <"$T/g2" 2>&1 | head -n 3)"
 log "gateway echo replies $a1 -> $a2, DHCP leases $l1"
+# The gateway's DNS relay has its counters too (those "network show"
+# reports under dns_relay), and the NAT families include the resets it let
+# through and the sessions a full table freed (the NAT itself is t_nat's).
+for m in queries answers truncated; do
+	[ -n "$(value "$T/g2" "vnet_dns_relay_${m}_total{network=\"g$S\"}")" ] ||
+		fail "no vnet_dns_relay_${m}_total for g$S: $(grep dns_relay "$T/g2" | head)"
+done
+for f in vnet_dns_relay_drops_total vnet_nat_rst_ignored_total vnet_nat_early_drops_total; do
+	grep -q "^# TYPE $f counter$" "$T/g2" || fail "no family $f"
+done
+log "DNS relay and NAT reset/early-drop families present"
 
 # Other paths and methods get an HTTP error, not metrics.
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$MPORT/nope")

@@ -155,6 +155,9 @@ v=$(grep "^vnet_nat_translated_out_total{network=\"$L\"} " "$T/m" | awk '{print 
 [ "${v:-0}" -gt 0 ] || fail "no NAT translations in the metrics"
 grep -q "^vnet_nat_drops_total{network=\"$L\",reason=\"ttl\"} [1-9]" "$T/m" ||
 	fail "the traceroute's TTL drops are not in the metrics"
+for f in rst_ignored early_drops; do
+	grep -q "^vnet_nat_${f}_total{network=\"$L\"} [0-9]" "$T/m" || fail "no vnet_nat_${f}_total for $L"
+done
 log "counters: $v translations out; stats and metrics agree"
 vnetctl nat flush "$L" >/dev/null || fail "flush"
 n=$(vnetctl --json nat sessions "$L" | jq '[.sessions[] | select(.kind == "session")] | length')

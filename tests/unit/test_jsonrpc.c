@@ -105,6 +105,25 @@ static void test_result_shape(void **state)
 /* The largest reply vnetd sends, a config.export's, comes back whole as a
  * config.import request: the request limit covers the reply limit and the
  * difference in envelope. */
+/* Counters: set as integers, the "non-zero" form leaves zeros out (drops
+ * by reason list only the reasons that happened). */
+static void test_set_counters(void **state)
+{
+	json_t *o = json_object();
+
+	jsonrpc_set_u64(o, "zero", 0);
+	jsonrpc_set_u64(o, "big", (uint64_t)1 << 40);
+	jsonrpc_set_nonzero(o, "none", 0);
+	jsonrpc_set_nonzero(o, "some", 7);
+	assert_int_equal(json_object_size(o), 3);
+	assert_int_equal(json_integer_value(json_object_get(o, "zero")), 0);
+	assert_true(json_integer_value(json_object_get(o, "big")) ==
+		    (json_int_t)1 << 40);
+	assert_null(json_object_get(o, "none"));
+	assert_int_equal(json_integer_value(json_object_get(o, "some")), 7);
+	json_decref(o);
+}
+
 static void test_largest_export_imports(void **state)
 {
 	static const char envelope[] = "{\"jsonrpc\":\"2.0\",\"result\":"
@@ -145,6 +164,7 @@ int main(void)
 	    cmocka_unit_test(test_id_kept_on_error),
 	    cmocka_unit_test(test_too_long),
 	    cmocka_unit_test(test_result_shape),
+	    cmocka_unit_test(test_set_counters),
 	    cmocka_unit_test(test_largest_export_imports),
 	};
 
