@@ -52,8 +52,8 @@ static void usage(FILE *f)
 		"exit status: 0 guest powered off, 3 reset, 4 triple fault, "
 		"5 KVM error,\n"
 		"             143 SIGTERM/SIGINT, 1 set-up error, 2 usage\n"
-		"       vnet-vmm vfio-check PCI | --net NETWORK[,name=PORT]"
-		"[,mac=MAC][,sriov] [--socket PATH]\n"
+		"       vnet-vmm vfio-check PCI [--hold SECONDS] | --net "
+		"NETWORK[,name=PORT][,mac=MAC][,sriov] [--socket PATH]\n"
 		"         (open a vfio-pci function, or one vnetd hands out, "
 		"as run would, without KVM)\n",
 		VMM_DEFAULT_RPC_SOCK);
@@ -320,9 +320,10 @@ static enum vmm_ending wait_guest(struct vmm_vm *vm, const struct vmm_opts *o,
 	return (enum vmm_ending)atomic_load(&vm->ending);
 }
 
-/* vnet-vmm vfio-check PCI | --net NETWORK[,name=PORT][,mac=MAC][,sriov]
- * [--socket PATH]: the second asks vnetd for a VF (as run --net NET,sriov
- * does), checks it and gives it back. */
+/* vnet-vmm vfio-check PCI [--hold SECONDS] | --net
+ * NETWORK[,name=PORT][,mac=MAC][,sriov] [--socket PATH]: the second asks
+ * vnetd for a VF (as run --net NET,sriov does), checks it and gives it
+ * back; --hold keeps the first open until the host asks for it back. */
 static int vfio_check_main(int argc, char **argv)
 {
 	const char *sock = VMM_DEFAULT_RPC_SOCK, *spec = NULL;
@@ -332,7 +333,18 @@ static int vfio_check_main(int argc, char **argv)
 	int ret;
 
 	if (argc == 3 && argv[2][0] != '-')
-		return vmm_vfio_check(argv[2], stdout);
+		return vmm_vfio_check(argv[2], stdout, 0);
+	if (argc == 5 && argv[2][0] != '-' && !strcmp(argv[3], "--hold")) {
+		char *end;
+		unsigned long s = strtoul(argv[4], &end, 10);
+
+		if (*end || end == argv[4] || !s || s > 86400) {
+			fprintf(stderr,
+				"vnet-vmm: --hold: seconds, 1 to 86400\n");
+			return EXIT_USAGE;
+		}
+		return vmm_vfio_check(argv[2], stdout, (unsigned)s);
+	}
 	for (int i = 2; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--net"))
 			spec = argv[i + 1];
@@ -343,10 +355,11 @@ static int vfio_check_main(int argc, char **argv)
 	}
 	if (!spec || argc % 2 || vmm_net_parse(spec, &ns) || ns.listen ||
 	    ns.queues != 1) {
-		fprintf(stderr, "usage: vnet-vmm vfio-check PCI\n"
-				"       vnet-vmm vfio-check --net "
-				"NETWORK[,name=PORT][,mac=MAC][,sriov] "
-				"[--socket PATH]\n");
+		fprintf(stderr,
+			"usage: vnet-vmm vfio-check PCI [--hold SECONDS]\n"
+			"       vnet-vmm vfio-check --net "
+			"NETWORK[,name=PORT][,mac=MAC][,sriov] "
+			"[--socket PATH]\n");
 		return EXIT_USAGE;
 	}
 	if (ns.name[0])
@@ -366,7 +379,7 @@ static int vfio_check_main(int argc, char **argv)
 	       port, vf.pci, vf.pf, ns.mac[0], ns.mac[1], ns.mac[2], ns.mac[3],
 	       ns.mac[4], ns.mac[5]);
 	fflush(stdout);
-	ret = vmm_vfio_check(vf.pci, stdout);
+	ret = vmm_vfio_check(vf.pci, stdout, 0);
 	if (vmm_net_sriov_release(sock, port))
 		ret = EXIT_SETUP;
 	else

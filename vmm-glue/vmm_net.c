@@ -978,17 +978,21 @@ static int nic_reconnect(struct vmm_nic *nic)
 }
 
 /**
- * vmm_nics_pollfd() - the fd to watch for NIC @i's vhost-user connection
+ * vmm_nics_pollfd() - the fd to watch for NIC @i: its vhost-user
+ * connection, or a passed-through VF's device request eventfd
  * @n: NIC set
  * @i: index
  *
  * Return: the connection; while disconnected, the listening socket in
- * listen mode, else -1 (then call vmm_nics_service() periodically)
+ * listen mode, else -1 (then call vmm_nics_service() periodically); a
+ * VF's request eventfd, -1 when it has none
  */
 int vmm_nics_pollfd(const struct vmm_nics *n, unsigned i)
 {
-	if (i >= n->n || n->nic[i].vfio)
+	if (i >= n->n)
 		return -1;
+	if (n->nic[i].vfio)
+		return vmm_vfio_req_fd(n->nic[i].vfio);
 	return n->nic[i].sock >= 0 ? n->nic[i].sock : n->nic[i].listen_fd;
 }
 
@@ -1007,7 +1011,9 @@ bool vmm_nics_has_socket(const struct vmm_nics *n, unsigned i)
 
 /**
  * vmm_nics_service() - NIC @i's socket became readable (vnetd closed it:
- * the backend never writes unasked) or is down; try to reconnect
+ * the backend never writes unasked) or is down; try to reconnect.  For a
+ * VF: the host asked for it back; say so (it is released when the VM
+ * stops)
  * @n: NIC set
  * @i: index
  *
@@ -1018,6 +1024,18 @@ bool vmm_nics_service(struct vmm_nics *n, unsigned i)
 	struct vmm_nic *nic;
 	char c;
 
+	if (i < n->n && n->nic[i].vfio) {
+		uint64_t asked = vmm_vfio_req_take(n->nic[i].vfio);
+
+		if (asked)
+			fprintf(stderr,
+				"vnet-vmm: NIC %u: the host asks for VF %s "
+				"back (an unbind, its driver or the VF count "
+				"changing waits for it); it is released when "
+				"this VM stops\n",
+				n->nic[i].index, vmm_vfio_name(n->nic[i].vfio));
+		return true;
+	}
 	if (!vmm_nics_has_socket(n, i))
 		return true;
 	nic = &n->nic[i];

@@ -143,6 +143,9 @@ struct vmm_vfio;
 int vmm_vfio_open(struct vmm_vm *vm, const char *pci, int group, unsigned index,
 		  struct vmm_vfio **out, char *err, size_t errlen);
 void vmm_vfio_close(struct vmm_vfio *f);
-int vmm_vfio_check(const char *pci, FILE *out);
+int vmm_vfio_check(const char *pci, FILE *out, unsigned hold_s);
+int vmm_vfio_req_fd(const struct vmm_vfio *f);
+uint64_t vmm_vfio_req_take(struct vmm_vfio *f);
+const char *vmm_vfio_name(const struct vmm_vfio *f);
 
 #endif

@@ -75,6 +75,7 @@ struct vmm_vfio {
 	uint64_t dma_size;
 	int efd[VMM_VFIO_MAX_VECTORS];
 	bool efd_on[VMM_VFIO_MAX_VECTORS];
+	int req_fd; /* device requests (VFIO_PCI_REQ_IRQ_INDEX), or -1 */
 	unsigned gsi_base;
 	bool irqs_on, can_reset;
 	FILE *say; /* vfio-check: where to describe each step, else NULL */
@@ -554,6 +555,104 @@ static int vectors_open(struct vmm_vfio *f, char *err, size_t errlen)
 	return 0;
 }
 
+/* One eventfd (or none, @fd -1) for the device request interrupt. */
+static int req_set(struct vmm_vfio *f, int fd)
+{
+	union {
+		struct vfio_irq_set s;
+		uint8_t room[sizeof(struct vfio_irq_set) + sizeof(int)];
+	} u;
+
+	memset(&u, 0, sizeof(u));
+	u.s.argsz = (uint32_t)sizeof(u);
+	u.s.flags =
+	    VFIO_IRQ_SET_ACTION_TRIGGER |
+	    (fd >= 0 ? VFIO_IRQ_SET_DATA_EVENTFD : VFIO_IRQ_SET_DATA_NONE);
+	u.s.index = VFIO_PCI_REQ_IRQ_INDEX;
+	u.s.count = fd >= 0;
+	if (fd >= 0)
+		memcpy(u.s.data, &fd, sizeof(fd));
+	else
+		u.s.argsz = (uint32_t)sizeof(u.s);
+	return ioctl(f->device, VFIO_DEVICE_SET_IRQS, &u.s) ? -errno : 0;
+}
+
+/* The device request: vfio-pci signals it when the host wants the device
+ * back (an unbind, its driver or the VF count changing), which then waits
+ * until this process lets go; without an eventfd for it the kernel tells
+ * no one.  Return: 0, -EOPNOTSUPP when the device has none, -errno. */
+static int req_open(struct vmm_vfio *f)
+{
+	struct vfio_irq_info ii = {.argsz = sizeof(ii),
+				   .index = VFIO_PCI_REQ_IRQ_INDEX};
+	int ret;
+
+	if (f->info.num_irqs <= VFIO_PCI_REQ_IRQ_INDEX ||
+	    ioctl(f->device, VFIO_DEVICE_GET_IRQ_INFO, &ii) || ii.count < 1)
+		return -EOPNOTSUPP;
+	f->req_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (f->req_fd < 0)
+		return -errno;
+	ret = req_set(f, f->req_fd);
+	if (ret) {
+		close(f->req_fd);
+		f->req_fd = -1;
+	}
+	return ret;
+}
+
+/* req_open(); without it the VM runs, and stderr says what is missing. */
+static void req_open_or_say(struct vmm_vfio *f)
+{
+	int ret = req_open(f);
+
+	if (ret && ret != -EOPNOTSUPP)
+		fprintf(
+		    stderr,
+		    "vnet-vmm: %s: device requests cannot be received (%s): "
+		    "an unbind of it waits for this VM without a word\n",
+		    f->name, strerror(-ret));
+}
+
+/**
+ * vmm_vfio_req_fd() - the fd that becomes readable when the host asks for
+ * the device back
+ * @f: the function
+ *
+ * Return: an eventfd, or -1 when the device has no request interrupt
+ */
+int vmm_vfio_req_fd(const struct vmm_vfio *f)
+{
+	return f ? f->req_fd : -1;
+}
+
+/**
+ * vmm_vfio_req_take() - the host's requests for the device since the
+ * last call (vfio-pci repeats one every 10 s or so while it waits)
+ * @f: the function
+ *
+ * Return: how many, 0 for none
+ */
+uint64_t vmm_vfio_req_take(struct vmm_vfio *f)
+{
+	uint64_t n = 0;
+
+	if (!f || f->req_fd < 0 || read(f->req_fd, &n, sizeof(n)) != sizeof(n))
+		return 0;
+	return n;
+}
+
+/**
+ * vmm_vfio_name() - the function's PCI address
+ * @f: the function
+ *
+ * Return: "0000:01:10.2"
+ */
+const char *vmm_vfio_name(const struct vmm_vfio *f)
+{
+	return f->name;
+}
+
 static struct vmm_vfio *vfio_new(const char *pci, unsigned index)
 {
 	struct vmm_vfio *f = calloc(1, sizeof(*f));
@@ -562,7 +661,7 @@ static struct vmm_vfio *vfio_new(const char *pci, unsigned index)
 		return NULL;
 	snprintf(f->name, sizeof(f->name), "%s", pci);
 	f->index = index;
-	f->container = f->group = f->device = f->kvm_dev = -1;
+	f->container = f->group = f->device = f->kvm_dev = f->req_fd = -1;
 	for (unsigned i = 0; i < VMM_VFIO_MAX_VECTORS; i++)
 		f->efd[i] = -1;
 	return f;
@@ -581,6 +680,10 @@ void vmm_vfio_close(struct vmm_vfio *f)
 		return;
 	if (f->irqs_on)
 		(void)irqs_set(f, false);
+	if (f->req_fd >= 0) {
+		(void)req_set(f, -1);
+		close(f->req_fd);
+	}
 	if (f->device >= 0 && f->can_reset &&
 	    ioctl(f->device, VFIO_DEVICE_RESET) && !f->say)
 		fprintf(stderr, "vnet-vmm: %s: reset failed: %s\n", f->name,
@@ -654,6 +757,8 @@ int vmm_vfio_open(struct vmm_vm *vm, const char *pci, int group, unsigned index,
 	ret = group < 0 ? group : vfio_attach(f, group, err, errlen);
 	ret = ret ? ret : regions_open(f, err, errlen);
 	ret = ret ? ret : vectors_open(f, err, errlen);
+	if (!ret)
+		req_open_or_say(f);
 	ret = ret ? ret : dma_map(f, vm->mem.base, vm->mem.size, err, errlen);
 	if (!ret) {
 		f->vm = vm;
@@ -725,11 +830,33 @@ static int check_access(struct vmm_vfio *f, char *err, size_t errlen)
 	return ret;
 }
 
+/* vfio-check --hold: keep the device open, as a VM would, until the host
+ * asks for it back or @secs pass. */
+static void hold(struct vmm_vfio *f, unsigned secs)
+{
+	struct pollfd pf = {.events = POLLIN};
+	int ret = req_open(f);
+
+	if (ret)
+		say(f, "device requests: none (%s)", strerror(-ret));
+	say(f, "holding %s up to %u s; a request from the host releases it",
+	    f->name, secs);
+	fflush(f->say);
+	pf.fd = f->req_fd;
+	if (poll(&pf, 1, (int)(secs > 86400 ? 86400 : secs) * 1000) == 1)
+		say(f, "the host asked for %s back (%llu request(s)): released",
+		    f->name, (unsigned long long)vmm_vfio_req_take(f));
+	else
+		say(f, "held %u s, no request", secs);
+}
+
 /**
  * vmm_vfio_check() - `vnet-vmm vfio-check PCI`: open the function as
  * vmm_vfio_open() would, but without KVM, and say what was found
  * @pci: the function's address
  * @out: where to write the findings
+ * @hold_s: then keep it open up to this many seconds, until the host asks
+ *          for it back through the device request interrupt (0: not)
  *
  * Container, group, device, configuration space and capabilities, BARs
  * mmapped, memory decoding and bus mastering through the virtualized
@@ -740,7 +867,7 @@ static int check_access(struct vmm_vfio *f, char *err, size_t errlen)
  * Return: 0 when every step worked, else 1 (the failed step said on
  * stderr in one sentence)
  */
-int vmm_vfio_check(const char *pci, FILE *out)
+int vmm_vfio_check(const char *pci, FILE *out, unsigned hold_s)
 {
 	struct vmm_vfio *f = vfio_new(pci, 0);
 	uint64_t dma = 64ull << 20;
@@ -789,6 +916,8 @@ int vmm_vfio_check(const char *pci, FILE *out)
 			say(f, "reset: done");
 	}
 	f->can_reset = false; /* done above */
+	if (!ret && hold_s)
+		hold(f, hold_s);
 	vmm_vfio_close(f);
 	if (ram != MAP_FAILED)
 		munmap(ram, dma);

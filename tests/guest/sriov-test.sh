@@ -74,6 +74,12 @@ expect_err "out of range" C sriov vf "$PF" 5 --trust on
 expect_err "no network device" C sriov set-numvfs nosuch0 1
 
 # ---- VF settings: every attribute igb takes, read back two ways ----
+# igb takes a rate limit only once its watchdog has read the link speed,
+# which can come a while after the carrier under a loaded TCG host: wait
+# for that (straight through iproute2), then take the limit off again.
+rate_ok() { iproute2-ip link set "$PF" vf 0 max_tx_rate 100 2>/dev/null; }
+poll 100 rate_ok || bad "igb never took a rate limit on VF 0"
+iproute2-ip link set "$PF" vf 0 max_tx_rate 0
 # (--state auto: igb refuses any link state, but the VF is at auto already,
 # and a setting the VF already has is not sent)
 out=$(C --json sriov vf "$PF" 0 --mac 52:54:00:aa:bb:01 --vlan 10 --qos 3 \
@@ -241,6 +247,25 @@ C config import --replace $S/cfg2.json >/dev/null || bad "import --replace"
 C port del "$B" >/dev/null 2>&1
 n=$(C --json sriov list | jq "[.[].vfs[] | select(.driver==\"igbvf\")] | length")
 [ "$n" = 3 ] && ok "all 3 VFs back on igbvf" || bad "$n VFs on igbvf"
+# vnet-vmm hears the host ask for a VF back (vfio-pci's device request):
+# an unbind of a VF it holds waits only until it lets go, not for the VM
+p2=$(basename "$(readlink /sys/class/net/$PF/device/virtfn2)")
+echo vfio-pci >/sys/bus/pci/devices/$p2/driver_override
+echo "$p2" >/sys/bus/pci/devices/$p2/driver/unbind
+echo "$p2" >/sys/bus/pci/drivers/vfio-pci/bind || bad "bind $p2 to vfio-pci"
+vnet-vmm vfio-check "$p2" --hold 60 >$S/hold2.out 2>&1 &
+vp=$!
+poll 200 grep -q "holding" $S/hold2.out || bad "vfio-check --hold: $(cat $S/hold2.out)"
+t0=$(date +%s)
+echo "$p2" >/sys/bus/pci/drivers/vfio-pci/unbind
+t1=$(date +%s)
+wait $vp
+grep -q "the host asked for $p2 back" $S/hold2.out && [ $((t1 - t0)) -lt 20 ] &&
+	ok "unbind of a VF vnet-vmm held: the host asked, vnet-vmm let go ($((t1 - t0)) s)" ||
+	bad "device request: unbind took $((t1 - t0)) s: $(tail -3 $S/hold2.out)"
+echo >/sys/bus/pci/devices/$p2/driver_override
+echo "$p2" >/sys/bus/pci/drivers_probe
+[ "$(readlink /sys/bus/pci/devices/$p2/driver | sed 's|.*/||')" = igbvf ] || bad "$p2 not back on igbvf"
 # a failed bind puts the VF back exactly as it was (vfio-pci unloaded:
 # the bind fails after the port's MAC and VLAN were set)
 iproute2-ip link set "$PF" vf 1 mac 52:54:00:aa:bb:11 vlan 5 qos 2 spoofchk off trust on
