@@ -133,6 +133,19 @@ struct nat_frag {
 	int64_t expires;
 };
 
+/**
+ * struct nat_own - derived: the sessions of one mapping or forward, a
+ * doubly linked list in process memory (one per entry, indexed alike)
+ * @next: a session: the next session of its mapping; a mapping or forward:
+ *        its first session
+ * @prev: a session: the previous one, NAT_NIL for the first
+ *
+ * Freeing a mapping's sessions visits those sessions, not the table.
+ */
+struct nat_own {
+	uint32_t next, prev;
+};
+
 /* Bitmap of external ports in use for one protocol and address. */
 struct nat_ports {
 	uint64_t w[65536 / 64];
@@ -145,6 +158,7 @@ struct nat_ports {
  * @cap: entries
  * @mask: buckets - 1
  * @bin, @bout: hash buckets by inside and outside key (heads)
+ * @own: each mapping's and forward's sessions
  * @wheel: timer wheel slots (heads)
  * @wheel_time: the second whose slot nat_expire() processes next
  * @free_head: free list
@@ -163,6 +177,7 @@ struct nat_table {
 	uint32_t cap;
 	uint32_t mask;
 	uint32_t *bin, *bout;
+	struct nat_own *own;
 	uint32_t wheel[NAT_WHEEL_SLOTS];
 	int64_t wheel_time;
 	uint32_t free_head, nfree;
@@ -316,6 +331,7 @@ bool nat_frag_get(const struct nat_table *t, unsigned dir, uint32_t src,
 		  uint32_t *addr, uint16_t *new_id);
 uint64_t nat_hdr_csum(const struct nat_hdr *h);
 void nat_wheel_resched(struct nat_table *t, uint32_t i);
+bool nat_free_sessions_of(struct nat_table *t, uint32_t m, unsigned budget);
 
 /* ---- nat_ct.c: sessions and their state ---- */
 enum nat_dir { NAT_DIR_OUT = 0, NAT_DIR_IN = 1 };

@@ -498,6 +498,30 @@ uint32_t nat_entry_alloc(struct nat_table *t)
 	return i;
 }
 
+/* Put a new session first on its mapping's list. */
+static void own_link(struct nat_table *t, uint32_t s)
+{
+	struct nat_own *m = &t->own[t->e[s].map];
+
+	t->own[s].prev = NAT_NIL;
+	t->own[s].next = m->next;
+	if (m->next != NAT_NIL)
+		t->own[m->next].prev = s;
+	m->next = s;
+}
+
+static void own_unlink(struct nat_table *t, uint32_t s)
+{
+	struct nat_own *o = &t->own[s];
+
+	if (o->prev != NAT_NIL)
+		t->own[o->prev].next = o->next;
+	else
+		t->own[t->e[s].map].next = o->next;
+	if (o->next != NAT_NIL)
+		t->own[o->next].prev = o->prev;
+}
+
 /* Put a live entry into the index, the wheel and the port bitmap. */
 static void entry_link(struct nat_table *t, uint32_t i)
 {
@@ -514,18 +538,37 @@ static void entry_link(struct nat_table *t, uint32_t i)
 	t->bout[h] = i;
 	switch (e->kind) {
 	case NAT_KIND_SESSION:
+		own_link(t, i);
 		t->e[e->map].refs++;
 		t->st.sessions++;
 		break;
 	case NAT_KIND_MAPPING:
+		t->own[i].next = NAT_NIL;
 		port_mark(t, e, true);
 		t->st.mappings++;
 		break;
 	case NAT_KIND_FORWARD:
+		t->own[i].next = NAT_NIL;
 		port_mark(t, e, true);
 		t->st.forwards++;
 		break;
 	}
+}
+
+/**
+ * nat_free_sessions_of() - free the sessions of a mapping or forward
+ * @t: table
+ * @m: the mapping or forward
+ * @budget: most sessions to free in this call
+ *
+ * Return: true when @m has no session left, false when @budget ran out
+ * first (call again)
+ */
+bool nat_free_sessions_of(struct nat_table *t, uint32_t m, unsigned budget)
+{
+	while (t->own[m].next != NAT_NIL && budget--)
+		nat_entry_free(t, t->own[m].next);
+	return t->own[m].next == NAT_NIL;
 }
 
 /* May early drop take this entry?  A session nobody answered yet: TCP
@@ -615,6 +658,7 @@ void nat_entry_free(struct nat_table *t, uint32_t i)
 		 * session (RFC 4787 REQ-5), so a packet in flight still finds
 		 * it: counted from here rather than from every outbound
 		 * packet, which would touch one more cache line each. */
+		own_unlink(t, i);
 		if (!--m->refs && m->kind == NAT_KIND_MAPPING &&
 		    m->expires < hold)
 			m->expires = hold;
@@ -770,7 +814,8 @@ static int table_new(void *mem, size_t size, const struct nat_config *cfg,
 		nb <<= 1;
 	t->bin = malloc(nb * sizeof(uint32_t));
 	t->bout = malloc(nb * sizeof(uint32_t));
-	if (!t->bin || !t->bout) {
+	t->own = malloc(cfg->capacity * sizeof(*t->own));
+	if (!t->bin || !t->bout || !t->own) {
 		nat_table_detach(t);
 		return -ENOMEM;
 	}
@@ -1018,6 +1063,7 @@ void nat_table_detach(struct nat_table *t)
 		return;
 	free(t->bin);
 	free(t->bout);
+	free(t->own);
 	free(t);
 }
 

@@ -1452,13 +1452,32 @@ void vnic_gateway_nat_stats(struct vnic *gw, struct vgw_nat_stats *st,
 	pthread_mutex_unlock(&g->lock);
 }
 
+/* Entries copied out of the table under the lock, for a walk's callback
+ * to see after it is released. */
+struct walk_buf {
+	unsigned n;
+	struct nat_session_info si[NAT_SLICE];
+};
+
+static void walk_copy(const struct nat_session_info *si, void *arg)
+{
+	struct walk_buf *b = arg;
+
+	b->si[b->n++] = *si;
+}
+
 /**
  * vnic_gateway_nat_walk() - list the table's sessions and mappings, or its
- * forwards, under the gateway's lock
+ * forwards
  * @gw: gateway
  * @forwards: list the forwards only
- * @cb: called per entry (lock held: must not call the gateway)
+ * @cb: called per entry, without the gateway's lock
  * @arg: passed to @cb
+ *
+ * The table is read NAT_SLICE entries per hold of the gateway's lock, and
+ * @cb runs between holds, so a listing of a big table (or a slow @cb)
+ * does not stop the packets of NAT'd flows.  The listing is therefore not
+ * one instant's: see nat_session_walk().
  */
 void vnic_gateway_nat_walk(struct vnic *gw, bool forwards,
 			   void (*cb)(const struct nat_session_info *si,
@@ -1466,30 +1485,54 @@ void vnic_gateway_nat_walk(struct vnic *gw, bool forwards,
 			   void *arg)
 {
 	struct vnic_gateway *g = (struct vnic_gateway *)gw;
+	struct walk_buf *b = malloc(sizeof(*b));
+	uint32_t pos = 0;
 
-	pthread_mutex_lock(&g->lock);
-	if (g->nat && forwards)
-		nat_forward_walk(g->nat->t, cb, arg);
-	else if (g->nat)
-		nat_session_walk(g->nat->t, cb, arg);
-	pthread_mutex_unlock(&g->lock);
+	if (!b) {
+		vlog_rl(VNIC, ERR, "%s: out of memory for a NAT listing",
+			g->base.name);
+		return;
+	}
+	do {
+		b->n = 0;
+		pthread_mutex_lock(&g->lock);
+		if (g->nat && forwards)
+			pos = nat_forward_walk(g->nat->t, pos, NAT_SLICE,
+					       walk_copy, b);
+		else if (g->nat)
+			pos = nat_session_walk(g->nat->t, pos, NAT_SLICE,
+					       walk_copy, b);
+		else
+			pos = 0;
+		pthread_mutex_unlock(&g->lock);
+		for (unsigned i = 0; i < b->n; i++)
+			cb(&b->si[i], arg);
+	} while (pos);
+	free(b);
 }
 
 /**
  * vnic_gateway_nat_flush() - forget every session and dynamic mapping
  * @gw: gateway
  *
+ * NAT_SLICE entries per hold of the gateway's lock (see nat_flush()).
+ *
  * Return: entries freed
  */
 unsigned vnic_gateway_nat_flush(struct vnic *gw)
 {
 	struct vnic_gateway *g = (struct vnic_gateway *)gw;
-	unsigned n = 0;
+	unsigned n = 0, k;
+	uint32_t pos = 0;
+	bool done;
 
-	pthread_mutex_lock(&g->lock);
-	if (g->nat)
-		n = nat_flush(g->nat->t);
-	pthread_mutex_unlock(&g->lock);
+	do {
+		k = 0;
+		pthread_mutex_lock(&g->lock);
+		done = !g->nat || nat_flush(g->nat->t, &pos, NAT_SLICE, &k);
+		n += k;
+		pthread_mutex_unlock(&g->lock);
+	} while (!done);
 	return n;
 }
 
@@ -1512,15 +1555,19 @@ int vnic_gateway_nat_forward(struct vnic *gw, bool add, uint8_t proto,
 			     uint16_t int_port, char *err, size_t errlen)
 {
 	struct vnic_gateway *g = (struct vnic_gateway *)gw;
-	int rc = -ENODEV;
+	int rc;
 
-	snprintf(err, errlen, "the gateway has no NAT");
-	pthread_mutex_lock(&g->lock);
-	if (g->nat && add)
-		rc = nat_forward_add(g->nat->t, proto, ext_port, int_ip,
-				     int_port, err, errlen);
-	else if (g->nat)
-		rc = nat_forward_del(g->nat->t, proto, ext_port);
-	pthread_mutex_unlock(&g->lock);
+	/* A mapping's sessions go NAT_SLICE per hold of the lock. */
+	do {
+		snprintf(err, errlen, "the gateway has no NAT");
+		rc = -ENODEV;
+		pthread_mutex_lock(&g->lock);
+		if (g->nat && add)
+			rc = nat_forward_add(g->nat->t, proto, ext_port, int_ip,
+					     int_port, err, errlen);
+		else if (g->nat)
+			rc = nat_forward_del(g->nat->t, proto, ext_port);
+		pthread_mutex_unlock(&g->lock);
+	} while (rc == -EAGAIN);
 	return rc;
 }

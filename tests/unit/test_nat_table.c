@@ -406,7 +406,7 @@ static struct snap take(const struct tnat *n)
 	struct snap s;
 
 	memset(&s, 0, sizeof(s));
-	nat_session_walk(n->t, snap_cb, &s);
+	(void)nat_session_walk(n->t, 0, ~0u, snap_cb, &s);
 	return s;
 }
 
@@ -581,12 +581,106 @@ static void test_flush(void **state)
 	struct tpkt p;
 
 	populate(n);
-	assert_true(nat_flush(n->t) > 0);
+	assert_true(tnat_flush(n) > 0);
 	f = tnat_find(n, 0, 0, 0);
 	assert_int_equal(f.sessions + f.mappings, 0);
 	assert_int_equal(f.forwards, 1);
 	tp_tcp(&p, REM2, 60001, EXT, 2222, NAT_TCP_SYN, 0, 0);
 	assert_int_equal(tnat_in(n, &p, T0), NAT_FORWARD);
+}
+
+static void count_cb(const struct nat_session_info *si, void *arg)
+{
+	(void)si;
+	(*(unsigned *)arg)++;
+}
+
+/* A forward with @k sessions opened from outside and @u UDP flows of VM1's
+ * through their own mappings. */
+static void forward_with_sessions(struct tnat *n, unsigned k, unsigned u)
+{
+	struct tpkt p;
+	char err[160];
+
+	assert_int_equal(nat_forward_add(n->t, NAT_PROTO_TCP, 2222, VM5, 22,
+					 err, sizeof(err)),
+			 0);
+	for (unsigned i = 0; i < k; i++) {
+		tp_tcp(&p, REM2, (uint16_t)(10000 + i), EXT, 2222, NAT_TCP_SYN,
+		       0, 0);
+		assert_int_equal(tnat_in(n, &p, T0), NAT_FORWARD);
+	}
+	for (unsigned i = 0; i < u; i++) {
+		tp_udp(&p, VM1, (uint16_t)(3000 + i), REM, 53, 4, false);
+		assert_int_equal(tnat_out(n, &p, T0), NAT_FORWARD);
+	}
+}
+
+/* The calls that may visit many entries visit at most their budget per
+ * call (the gateway holds its lock for one call): freeing a forward's
+ * sessions, a flush, a listing; a forward's sessions are found through the
+ * forward, also after attach, and no one else's go with them. */
+static void test_slices(void **state)
+{
+	struct tnat n, m;
+	struct nat_attach_info info;
+	struct nat_stats st;
+	unsigned k, cnt = 0, calls = 0, total = 0;
+	uint32_t pos = 0;
+	char err[160];
+	bool done;
+
+	(void)state;
+	tnat_cfg(&n, 4096);
+	assert_int_equal(tnat_start(&n), 0);
+	forward_with_sessions(&n, NAT_SLICE + 200, 10);
+	nat_stats_get(n.t, &st);
+	assert_int_equal(st.sessions, NAT_SLICE + 210);
+
+	/* Listing: 16 entries looked at per call. */
+	do {
+		k = cnt;
+		pos = nat_session_walk(n.t, pos, 16, count_cb, &cnt);
+		assert_true(cnt - k <= 16);
+		calls++;
+	} while (pos);
+	assert_int_equal(cnt, st.sessions + st.mappings + st.forwards);
+	assert_true(calls >= 4096 / 16);
+
+	/* Restart: the forward's sessions are still its own. */
+	m = n;
+	m.mem = aligned_alloc(64, (n.size + 63) & ~(size_t)63);
+	memcpy(m.mem, n.mem, n.size);
+	assert_int_equal(nat_table_attach(m.mem, m.size, &m.cfg, T0 + 1, &m.t,
+					  &info, err, sizeof(err)),
+			 0);
+	assert_int_equal(nat_forward_del(m.t, NAT_PROTO_TCP, 2222), -EAGAIN);
+	nat_stats_get(m.t, &st);
+	assert_int_equal(st.sessions, 210);
+	assert_int_equal(st.forwards, 1);
+	assert_int_equal(nat_forward_del(m.t, NAT_PROTO_TCP, 2222), 0);
+	nat_stats_get(m.t, &st);
+	assert_int_equal(st.sessions, 10);
+	assert_int_equal(st.mappings, 10);
+	assert_int_equal(st.forwards, 0);
+	assert_int_equal(tnat_find(&m, NAT_PROTO_UDP, REM, 53).sessions, 10);
+	tnat_stop(&m);
+
+	/* Flush: 16 entries looked at per call, forwards stay. */
+	pos = 0;
+	calls = 0;
+	do {
+		done = nat_flush(n.t, &pos, 16, &k);
+		assert_true(k <= 16);
+		total += k;
+		calls++;
+	} while (!done);
+	assert_int_equal(total, NAT_SLICE + 210 + 10);
+	assert_int_equal(calls, 2 * 4096 / 16);
+	nat_stats_get(n.t, &st);
+	assert_int_equal(st.sessions + st.mappings, 0);
+	assert_int_equal(st.forwards, 1);
+	tnat_stop(&n);
 }
 
 /* Forwards take at most a quarter of the table, and a forward that does
@@ -620,7 +714,7 @@ static void test_forward_limits(void **state)
 					 err, sizeof(err)),
 			 -ENOSPC);
 	assert_non_null(strstr(err, "table full"));
-	assert_int_equal(nat_flush(n->t), st.sessions + st.mappings);
+	assert_int_equal(tnat_flush(n), st.sessions + st.mappings);
 	assert_int_equal(nat_forward_add(n->t, NAT_PROTO_TCP, 3000, VM5, 80,
 					 err, sizeof(err)),
 			 0);
@@ -665,7 +759,7 @@ static void test_new_address(void **state)
 	assert_int_equal(f.mappings, 0);
 	assert_int_equal(f.forwards, 1);
 	assert_int_equal(f.sessions, 1); /* the forward's */
-	nat_forward_walk(n->t, fwd_cb, &fw);
+	(void)nat_forward_walk(n->t, 0, ~0u, fwd_cb, &fw);
 	assert_int_equal(fw.ext_ip, EXT2);
 	tp_tcp(&p, VM5, 22, REM2, 60000, NAT_TCP_ACK, 0, 0);
 	assert_int_equal(tnat_out(n, &p, T0), NAT_FORWARD);
@@ -934,6 +1028,7 @@ int main(void)
 					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_forward_limits, tnat_setup,
 					    tnat_teardown),
+	    cmocka_unit_test(test_slices),
 	    cmocka_unit_test(test_paired_pool),
 	    cmocka_unit_test(test_kill9),
 	    cmocka_unit_test(test_config_checks),
