@@ -317,8 +317,8 @@ uint32_t nat_lookup_sess_out(const struct nat_table *t, uint8_t proto,
 			     uint32_t rem_ip, uint16_t rem_port);
 uint32_t nat_lookup_map_in(const struct nat_table *t, uint8_t proto,
 			   uint32_t int_ip, uint16_t int_port);
-uint32_t nat_lookup_fwd_in(const struct nat_table *t, uint8_t proto,
-			   uint32_t int_ip, uint16_t int_port);
+uint32_t nat_lookup_owner_in(const struct nat_table *t, uint8_t proto,
+			     uint32_t int_ip, uint16_t int_port);
 uint32_t nat_lookup_map_out(const struct nat_table *t, uint8_t proto,
 			    uint32_t ext_ip, uint16_t ext_port);
 int nat_port_alloc(struct nat_table *t, uint8_t proto, unsigned ext,

@@ -267,22 +267,6 @@ uint32_t nat_lookup_sess_out(const struct nat_table *t, uint8_t proto,
 	return NAT_NIL;
 }
 
-static uint32_t lookup_in(const struct nat_table *t, uint8_t kind,
-			  uint8_t proto, uint32_t int_ip, uint16_t int_port)
-{
-	uint32_t h = nat_hash(t, NAT_KEY_MAP_IN, proto, int_ip, int_port, 0, 0);
-
-	for (uint32_t i = t->bin[h & t->mask]; i != NAT_NIL;
-	     i = t->e[i].next_in) {
-		const struct nat_entry *e = &t->e[i];
-
-		if (e->kind == kind && e->proto == proto &&
-		    e->int_ip == int_ip && e->int_port == int_port)
-			return i;
-	}
-	return NAT_NIL;
-}
-
 /**
  * nat_lookup_map_in() - a dynamic mapping by its inside endpoint
  * @t: table
@@ -290,30 +274,51 @@ static uint32_t lookup_in(const struct nat_table *t, uint8_t kind,
  * @int_ip: inside address
  * @int_port: inside port
  *
- * Forwards are not found here (nat_lookup_fwd_in()).
+ * Forwards are not found here (nat_lookup_owner_in()).
  *
  * Return: entry index or NAT_NIL
  */
 uint32_t nat_lookup_map_in(const struct nat_table *t, uint8_t proto,
 			   uint32_t int_ip, uint16_t int_port)
 {
-	return lookup_in(t, NAT_KIND_MAPPING, proto, int_ip, int_port);
+	uint32_t i = nat_lookup_owner_in(t, proto, int_ip, int_port);
+
+	return i != NAT_NIL && t->e[i].kind == NAT_KIND_MAPPING ? i : NAT_NIL;
 }
 
 /**
- * nat_lookup_fwd_in() - a forward by its inside endpoint (its target)
+ * nat_lookup_owner_in() - what an inside endpoint's new session goes
+ * through: its dynamic mapping, else a forward to it
  * @t: table
  * @proto: protocol
  * @int_ip: inside address
- * @int_port: inside port
+ * @int_port: inside port (ICMP: identifier)
  *
- * Return: entry index or NAT_NIL; with several forwards to one endpoint,
- * one of them
+ * Mappings and forwards share the inside key, so one walk of the chain
+ * finds either.
+ *
+ * Return: entry index or NAT_NIL; with several forwards to one endpoint
+ * and no mapping, one of them
  */
-uint32_t nat_lookup_fwd_in(const struct nat_table *t, uint8_t proto,
-			   uint32_t int_ip, uint16_t int_port)
+uint32_t nat_lookup_owner_in(const struct nat_table *t, uint8_t proto,
+			     uint32_t int_ip, uint16_t int_port)
 {
-	return lookup_in(t, NAT_KIND_FORWARD, proto, int_ip, int_port);
+	uint32_t h = nat_hash(t, NAT_KEY_MAP_IN, proto, int_ip, int_port, 0, 0);
+	uint32_t fwd = NAT_NIL;
+
+	for (uint32_t i = t->bin[h & t->mask]; i != NAT_NIL;
+	     i = t->e[i].next_in) {
+		const struct nat_entry *e = &t->e[i];
+
+		if (e->proto != proto || e->int_ip != int_ip ||
+		    e->int_port != int_port)
+			continue;
+		if (e->kind == NAT_KIND_MAPPING)
+			return i;
+		if (e->kind == NAT_KIND_FORWARD && fwd == NAT_NIL)
+			fwd = i;
+	}
+	return fwd;
 }
 
 /**

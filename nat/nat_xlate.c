@@ -409,9 +409,7 @@ static uint32_t out_session(struct nat_table *t, const struct ip4 *p,
 	 * to it (a server behind a forward answers from the port its clients
 	 * know), else a new mapping.
 	 */
-	m = nat_lookup_map_in(t, p->proto, p->src, p->sport);
-	if (m == NAT_NIL)
-		m = nat_lookup_fwd_in(t, p->proto, p->src, p->sport);
+	m = nat_lookup_owner_in(t, p->proto, p->src, p->sport);
 	if (m == NAT_NIL) {
 		m = nat_mapping_new(t, p->proto, p->src, p->sport, now, d);
 		if (m == NAT_NIL)
@@ -437,9 +435,7 @@ static enum nat_drop out_icmp_err(struct nat_table *t, struct ip4 *p,
 	rport = in.proto == NAT_PROTO_ICMP ? 0 : in.sport;
 	s = nat_lookup_sess_in(t, in.proto, in.dst, in.dport, in.src, rport);
 	if (s == NAT_NIL)
-		s = nat_lookup_map_in(t, in.proto, in.dst, in.dport);
-	if (s == NAT_NIL)
-		s = nat_lookup_fwd_in(t, in.proto, in.dst, in.dport);
+		s = nat_lookup_owner_in(t, in.proto, in.dst, in.dport);
 	if (s == NAT_NIL)
 		return NAT_DROP_NO_SESSION;
 	ext_ip = t->e[s].ext_ip;
