@@ -455,8 +455,8 @@ struct dns_relay;
 	  "unreadable one")                                                 \
 	X(NO_SLOT, "no_slot", "every relay slot waits for an answer")       \
 	X(CLIENT_BUSY, "client_busy",                                       \
-	  "the guest (its address and MAC) has DNS_RELAY_PER_CLIENT "       \
-	  "queries waiting already")                                        \
+	  "the guest (the switch port it sends from) has "                  \
+	  "DNS_RELAY_PER_CLIENT queries waiting already")                   \
 	X(NO_SERVER, "no_server", "the query could be sent to no resolver") \
 	X(NO_SOCKET, "no_socket",                                           \
 	  "the daemon's relay sockets (all networks) are all in use")       \
@@ -481,9 +481,10 @@ enum dns_relay_drop {
 	DNS_RELAY_DROP_NONE = DNS_RELAY_DROP_MAX,
 };
 
-/* Queries one guest (address and MAC) may have waiting at once: a guest
- * whose queries never get answers holds no more slots than this, and the
- * other guests of its network are still served. */
+/* Queries one guest may have waiting at once: a guest whose queries never
+ * get answers holds no more slots than this, and the other guests of its
+ * network are still served.  A guest is the switch port its queries come
+ * in on: addresses and MACs are the guest's to forge, its port is not. */
 #define DNS_RELAY_PER_CLIENT 16u
 
 /* dns_relay_answer()'s @server for a sender that is no resolver */
@@ -494,11 +495,14 @@ enum dns_relay_drop {
  * @mac: the guest's MAC
  * @ip: its address, host order
  * @port: its UDP port
+ * @in_port: the switch port the query came in on (DNS_RELAY_PER_CLIENT
+ *           counts by it)
  */
 struct dns_relay_client {
 	uint8_t mac[6];
 	uint32_t ip;
 	uint16_t port;
+	uint16_t in_port;
 };
 
 /**

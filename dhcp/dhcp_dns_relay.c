@@ -4,8 +4,9 @@
  *
  * A query the responder leaves to the upstream resolvers gets a slot, a
  * random 16-bit upstream ID that no other waiting query has, and a copy of
- * its question; one guest has at most DNS_RELAY_PER_CLIENT slots, so its
- * unanswered queries cannot starve the others.  An answer is taken only when
+ * its question; one guest (one switch port: a guest forging addresses or MACs
+ * is still one) has at most DNS_RELAY_PER_CLIENT slots, so its unanswered
+ * queries cannot starve the others.  An answer is taken only when
  * its ID, its sender (one of the resolvers the query went to) and its question
  * all match; everything else is dropped under a named reason.  The answer goes
  * back whole when it fits what the guest can take (its EDNS0 UDP size, or 512
@@ -224,15 +225,15 @@ static bool id_used(const struct dns_relay *r, uint16_t id)
 	return false;
 }
 
-/* Queries @client has waiting. */
+/* Queries waiting from @client's switch port: its addresses and MACs are
+ * the guest's to choose, so they cannot tell one guest from many. */
 static unsigned client_waiting(const struct dns_relay *r,
 			       const struct dns_relay_client *client)
 {
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < r->n; i++)
-		if (r->s[i].used && r->s[i].client.ip == client->ip &&
-		    !memcmp(r->s[i].client.mac, client->mac, 6))
+		if (r->s[i].used && r->s[i].client.in_port == client->in_port)
 			n++;
 	return n;
 }

@@ -612,8 +612,11 @@ static void dns_in(struct vnic_gateway *g, const uint8_t *eth, uint32_t src,
 		break;
 	case DNS_ACT_RELAY:
 		if (g->cfg.relay) {
-			struct vgw_dns_query q = {
-			    .data = data, .len = len, .ip = src, .port = sport};
+			struct vgw_dns_query q = {.data = data,
+						  .len = len,
+						  .ip = src,
+						  .port = sport,
+						  .in_port = g->scratch_port};
 
 			memcpy(q.mac, eth + 6, 6);
 			g->cfg.relay(g->cfg.arg, &q);
@@ -931,6 +934,7 @@ static int gw_tx_burst(struct vnic *v, unsigned txq, const struct pkt_out *out,
 		buf = buf ? buf : g->scratch;
 		len = vgw_gather(g, &out[i], buf);
 		*bytes += len;
+		g->scratch_port = out[i].pkt->in_port;
 		frame_in(g, buf, len);
 	}
 	if (g->nat)

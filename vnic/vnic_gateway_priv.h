@@ -120,6 +120,7 @@ struct vnic_gateway {
 	uint8_t
 	    scratch[PKT_GSO_MAX_FRAME + 4]; /* a frame handed to tx_burst() */
 	struct pkt_offload scratch_ol;	    /* its offload state */
+	uint16_t scratch_port;		    /* the switch port it came from */
 	uint8_t dns_out[DNS_REPLY_MAX];
 	struct dhcps_result res;
 	struct vgw_nat *nat; /* NULL without --nat-via */

@@ -17,7 +17,7 @@
 #define QLEN  (sizeof(QNAME) + 4) /* the question: name, type, class */
 
 static const struct dns_relay_client guest = {
-    {0x52, 0x54, 0, 0, 0, 7}, 0x0a000007, 40000};
+    {0x52, 0x54, 0, 0, 0, 7}, 0x0a000007, 40000, 3};
 
 /* A query for example.com A, ID @id; with an OPT record of @edns bytes
  * unless 0.  Return: its length. */
@@ -263,12 +263,13 @@ static void test_bad_and_full(void **state)
 }
 
 /* One guest's unanswered queries take DNS_RELAY_PER_CLIENT slots at most:
- * the next is dropped as client_busy while another guest (another address,
- * or the same address from another MAC) is still relayed; an answer or a
- * timeout gives the guest its share back. */
+ * the next is dropped as client_busy, also with another address or MAC
+ * (the guest's to forge: the guest is its switch port), while another
+ * guest (another port) is still relayed; an answer or a timeout gives the
+ * guest its share back. */
 static void test_per_client(void **state)
 {
-	struct dns_relay_client other = guest, same_ip = guest;
+	struct dns_relay_client other = guest, forged = guest;
 	struct dns_relay_stats st;
 	struct dns_relay_client c;
 	uint8_t q[64], a[100];
@@ -276,8 +277,9 @@ static void test_per_client(void **state)
 	struct dns_relay *r = mk(64);
 	int slot = -1, first = -1;
 
-	other.ip++;
-	same_ip.mac[5]++;
+	other.in_port++;
+	forged.ip++;
+	forged.mac[5]++;
 	for (unsigned i = 0; i < DNS_RELAY_PER_CLIENT; i++) {
 		ql = query(q, (uint16_t)i, 0);
 		assert_int_equal(dns_relay_query(r, q, ql, &guest,
@@ -290,10 +292,9 @@ static void test_per_client(void **state)
 	}
 	assert_int_equal(dns_relay_query(r, q, ql, &guest, 7, 1000, &slot),
 			 DNS_RELAY_DROP_CLIENT_BUSY);
+	assert_int_equal(dns_relay_query(r, q, ql, &forged, 8, 1000, &slot),
+			 DNS_RELAY_DROP_CLIENT_BUSY);
 	assert_int_equal(dns_relay_query(r, q, ql, &other, 7, 1000, &slot),
-			 DNS_RELAY_DROP_NONE);
-	dns_relay_sent(r, slot, 1);
-	assert_int_equal(dns_relay_query(r, q, ql, &same_ip, 8, 1000, &slot),
 			 DNS_RELAY_DROP_NONE);
 	dns_relay_sent(r, slot, 1);
 	/* the first query answered: one more may go */
@@ -317,7 +318,7 @@ static void test_per_client(void **state)
 		dns_relay_sent(r, slot, 1);
 	}
 	dns_relay_stats_get(r, &st);
-	assert_int_equal(st.drops[DNS_RELAY_DROP_CLIENT_BUSY], 2);
+	assert_int_equal(st.drops[DNS_RELAY_DROP_CLIENT_BUSY], 3);
 	assert_int_equal(st.drops[DNS_RELAY_DROP_NO_SLOT], 0);
 	dns_relay_destroy(r);
 }
