@@ -2,10 +2,13 @@
 # relay slots from the others: the per-guest bound (DNS_RELAY_PER_CLIENT,
 # 16 waiting queries) counts by the switch port the queries come in on.
 # Guest a floods 80 queries, each from another address and MAC, that the
-# resolver never answers; guest b still gets its answer.
+# resolver never answers; guest b still gets its answer.  Then the network
+# changes resolvers: the sockets of the queries waiting for the old one are
+# closed at once, and queries go to the new one.
 . "$(dirname "$0")/lib.sh"
 need_root
 UP=127.214.9.53 # answers honest.example only; the rest wait for their timeout
+UP2=127.214.9.54 # the same resolver, the network's second choice
 start_vnetd
 NW="rf$S"
 vnetctl network create "$NW" --type private --subnet 10.223.0.0/24 \
@@ -19,12 +22,15 @@ done
 ip -n "a$S" addr add 10.223.0.11/24 dev "ta$S"
 ip -n "b$S" addr add 10.223.0.12/24 dev "tb$S"
 
-"$PY" - $UP >"$T/up.log" 2>&1 <<'PY' &
-import socket, struct, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind((sys.argv[1], 53))
+"$PY" - $UP $UP2 >"$T/up.log" 2>&1 <<'PY' &
+import select, socket, struct, sys
+socks = []
+for ip in sys.argv[1:]:
+    socks.append(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+    socks[-1].bind((ip, 53))
 print("ready", flush=True)
 while True:
+    s = select.select(socks, [], [])[0][0]
     q, a = s.recvfrom(512)
     end = 12
     while q[end]:
@@ -34,7 +40,7 @@ while True:
     s.sendto(q[:2] + struct.pack(">HHHHH", 0x8180, 1, 1, 0, 0) +
              q[12:end + 5] + b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) +
              socket.inet_aton("198.51.100.9"), a)
-    print("answered", flush=True)
+    print("answered at", s.getsockname()[0], flush=True)
 PY
 PIDS="$PIDS $!"
 for _ in $(seq 30); do grep -q ready "$T/up.log" && break; sleep 0.1; done
@@ -64,7 +70,8 @@ for i in range(80):
     time.sleep(0.002) # the gateway's ring to the relay holds 64
 PY
 sleep 0.5
-got=$(ip netns exec "b$S" "$PY" - <<'PY'
+honest() {
+	ip netns exec "b$S" "$PY" - <<'PY'
 import socket, struct
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(3)
@@ -77,11 +84,25 @@ try:
 except socket.timeout:
     print("timeout")
 PY
-)
+}
+# relay_socks: the UDP sockets vnetd has open (one per waiting query).
+relay_socks() { ss -uanp | grep -c "pid=$VNETD_PID,"; }
+got=$(honest)
 c=$(vnetctl --json network show "$NW" | jq -c '.gateway_counters.dns_relay')
 [ "$got" = 198.51.100.9 ] || fail "the honest guest got '$got' ($c)"
 # 16 of a's relayed (a full ring may have lost a few of the rest).
 echo "$c" | jq -e '.queries == 17 and .drops.client_busy >= 48 and
 	(.drops.no_slot // 0) == 0' >/dev/null || fail "counters: $c"
 log "80 forged queries from one port: 16 relayed, the rest client_busy; b answered ($c)"
+
+n=$(relay_socks)
+[ "$n" = 16 ] || fail "$n relay sockets open while 16 queries wait"
+vnetctl network set "$NW" --dns-server $UP2 >/dev/null || fail "set"
+no_socks() { [ "$(relay_socks)" = 0 ]; }
+wait_for 3 no_socks ||
+	fail "$(relay_socks) relay sockets still open after the resolver change"
+got=$(honest)
+[ "$got" = 198.51.100.9 ] || fail "after the change: '$got'"
+grep -q "answered at $UP2" "$T/up.log" || fail "not asked at $UP2: $(cat "$T/up.log")"
+log "new resolver: the 16 waiting sockets closed, $UP2 answers"
 pass
