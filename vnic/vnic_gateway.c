@@ -554,11 +554,11 @@ static void probe_start(struct vnic_gateway *g, const struct dhcps_rx *rx,
 	p->ip = ip;
 	p->deadline = gw_now_ns(g) + (uint64_t)g->cfg.probe_ms * 1000000u;
 	memcpy(p->mac, rx->src_mac, 6);
-	/* chaddr: BOOTP offset 28 (the engine parsed the message, so the
-	 * bytes are there) */
-	memset(p->chaddr, 0, 6);
-	if (rx->len >= 28 + 6)
-		memcpy(p->chaddr, rx->data + 28, 6);
+	/* The engine parsed the message, so its chaddr is there. */
+	memset(p->chaddr, 0, sizeof(p->chaddr));
+	if (rx->len >= DHCP_OFS_CHADDR + sizeof(p->chaddr))
+		memcpy(p->chaddr, rx->data + DHCP_OFS_CHADDR,
+		       sizeof(p->chaddr));
 	p->src_ip = rx->src_ip;
 	p->bcast = rx->bcast;
 	p->len = rx->len;

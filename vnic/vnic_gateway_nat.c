@@ -503,17 +503,17 @@ static void dhcpc_send(struct vnic_gateway *g, uint8_t type, uint32_t decline)
 	size_t len;
 
 	memset(n->buf, 0, sizeof(n->buf));
-	m[0] = 1; /* BOOTREQUEST */
-	m[1] = 1;
-	m[2] = 6;
-	vgw_put_be32(m + 4, c->xid);
-	if (!ciaddr)
-		pkt_put_be16(m + 10, 0x8000); /* answer by broadcast */
+	m[DHCP_OFS_OP] = DHCP_BOOTREQUEST;
+	m[1] = 1; /* htype: Ethernet */
+	m[2] = DHCP_CHADDR_ETH;
+	vgw_put_be32(m + DHCP_OFS_XID, c->xid);
+	if (!ciaddr) /* answer by broadcast */
+		pkt_put_be16(m + DHCP_OFS_FLAGS, DHCP_FLAG_BCAST);
 	else
-		vgw_put_be32(m + 12, n->addr.ip);
-	memcpy(m + 28, n->mac, 6);
-	vgw_put_be32(m + 236, 0x63825363);
-	o = m + 240;
+		vgw_put_be32(m + DHCP_OFS_CIADDR, n->addr.ip);
+	memcpy(m + DHCP_OFS_CHADDR, n->mac, DHCP_CHADDR_ETH);
+	vgw_put_be32(m + DHCP_OFS_COOKIE, DHCP_COOKIE);
+	o = m + DHCP_OFS_OPTS;
 	*o++ = 53, *o++ = 1, *o++ = type;
 	if (decline || c->state == DHCPC_REQUESTING) {
 		*o++ = 50, *o++ = 4;
@@ -668,12 +668,14 @@ static void dhcpc_rx(struct vnic_gateway *g, const uint8_t *f, const uint8_t *m,
 	uint32_t yiaddr;
 
 	pkt_cursor_init(&cur, m, len);
-	h = pkt_pull(&cur, 240);
-	if (!h || h[0] != 2 || vgw_get_be32(h + 4) != c->xid ||
-	    memcmp(h + 28, n->mac, 6) || vgw_get_be32(h + 236) != 0x63825363 ||
+	h = pkt_pull(&cur, DHCP_OFS_OPTS);
+	if (!h || h[DHCP_OFS_OP] != DHCP_BOOTREPLY ||
+	    vgw_get_be32(h + DHCP_OFS_XID) != c->xid ||
+	    memcmp(h + DHCP_OFS_CHADDR, n->mac, DHCP_CHADDR_ETH) ||
+	    vgw_get_be32(h + DHCP_OFS_COOKIE) != DHCP_COOKIE ||
 	    !dhcp_opts_parse(&cur, &o))
 		return;
-	yiaddr = vgw_get_be32(h + 16);
+	yiaddr = vgw_get_be32(h + DHCP_OFS_YIADDR);
 	if (o.type == 2 && c->state == DHCPC_SELECTING && yiaddr && o.server) {
 		if (!lease_usable(n, yiaddr, mask_prefix(o.mask), o.router)) {
 			bad_lease(g, "offer", yiaddr, "ignored");
