@@ -983,17 +983,9 @@ static size_t quote_copy(uint8_t *q, size_t size, const uint8_t *f, size_t len,
 			 const struct pkt_offload *ol)
 {
 	size_t n = len < size ? len : size;
-	size_t start = ol->csum_start, at = start + ol->csum_offset;
 
 	memcpy(q, f, n);
-	if (!(ol->flags & PKT_OL_NEEDS_CSUM))
-		return n;
-	if (start >= len || at + 2 > len)
-		return 0;
-	if (at + 2 <= n)
-		pkt_put_be16(
-		    q + at, csum_fold(csum_partial(f + start, len - start, 0)));
-	return n;
+	return vgw_ol_finish_copy(q, n, f, len, ol) ? n : 0;
 }
 
 /* Send the translated packet in @f to @hop on @side, in fragments of @mtu

@@ -152,6 +152,8 @@ void vgw_queue_fini(struct vgw_queue *q);
 uint8_t *vgw_out_slot(struct vnic_gateway *g, size_t len);
 uint8_t *vgw_out_slot_ol(struct vnic_gateway *g, size_t len,
 			 const struct pkt_offload *ol);
+bool vgw_ol_finish_copy(uint8_t *dst, size_t dst_len, const uint8_t *f,
+			size_t len, const struct pkt_offload *ol);
 bool vgw_ol_finish(uint8_t *f, size_t len, struct pkt_offload *ol);
 void vgw_eth_put(uint8_t *f, const uint8_t *dst, const uint8_t *src,
 		 uint16_t type);
