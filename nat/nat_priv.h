@@ -123,6 +123,10 @@ struct nat_hdr {
  * @addr: the address written into each fragment (source going out,
  *        destination coming in); 0: ambiguous, later fragments dropped
  * @new_id: the identification written into each fragment
+ * @sess: a TCP segment's session whose window the last fragment completes
+ *        (nat_session_frag_end()), else NAT_NIL
+ * @tcp_base: the sequence number the segment's L4 bytes count from: its
+ *            end is @tcp_base plus the datagram's L4 length
  * @expires: when the slot may be reused
  */
 struct nat_frag {
@@ -130,6 +134,7 @@ struct nat_frag {
 	uint16_t id, new_id;
 	uint8_t proto, dir;
 	uint32_t addr;
+	uint32_t sess, tcp_base;
 	int64_t expires;
 };
 
@@ -325,10 +330,11 @@ int nat_port_alloc(struct nat_table *t, uint8_t proto, unsigned ext,
 		   uint16_t want);
 uint16_t nat_frag_put(struct nat_table *t, unsigned dir, uint32_t src,
 		      uint32_t dst, uint16_t id, uint8_t proto, uint32_t addr,
-		      int64_t now);
+		      uint32_t sess, uint32_t tcp_base, int64_t now);
 bool nat_frag_get(const struct nat_table *t, unsigned dir, uint32_t src,
 		  uint32_t dst, uint16_t id, uint8_t proto, int64_t now,
-		  uint32_t *addr, uint16_t *new_id);
+		  uint32_t *addr, uint16_t *new_id, uint32_t *sess,
+		  uint32_t *tcp_base);
 uint64_t nat_hdr_csum(const struct nat_hdr *h);
 void nat_wheel_resched(struct nat_table *t, uint32_t i);
 bool nat_free_sessions_of(struct nat_table *t, uint32_t m, unsigned budget);
@@ -355,6 +361,10 @@ struct nat_seg {
 
 void nat_session_seen(struct nat_table *t, uint32_t s, enum nat_dir dir,
 		      const struct nat_seg *seg, uint32_t bytes, int64_t now);
+bool nat_session_frag_first(const struct nat_table *t, uint32_t s,
+			    enum nat_dir dir, const struct nat_seg *seg);
+void nat_session_frag_end(struct nat_table *t, uint32_t s, enum nat_dir dir,
+			  uint32_t rem_ip, uint32_t end);
 bool nat_tcp_flags_valid(uint8_t flags);
 uint32_t nat_timeout_of(const struct nat_table *t, const struct nat_entry *e);
 

@@ -136,14 +136,11 @@ static enum nat_tcp_state ssh_state(struct tnat *n)
 	return f.si.kind ? f.si.state : NAT_TCP_NONE;
 }
 
-/* A blind RST (a guessed sequence number) leaves an idle connection as it
- * was, long after the 10 s a RST'd session lives; a RST in the window
- * still ends it. */
-static void test_tcp_rst_spoofed(void **state)
+/* The VM's ssh connection: handshake (VM from 1000, server from 7000), 100
+ * bytes from the VM, acknowledged. */
+static void ssh_established(struct tnat *n)
 {
-	struct tnat *n = *state;
 	const uint8_t A = NAT_TCP_ACK;
-	struct nat_stats st;
 
 	assert_int_equal(tcp_seq(n, true, NAT_TCP_SYN, 1000, 0, 0, T0),
 			 NAT_FORWARD);
@@ -153,6 +150,18 @@ static void test_tcp_rst_spoofed(void **state)
 	assert_int_equal(tcp_seq(n, true, A, 1001, 7001, 100, T0), NAT_FORWARD);
 	assert_int_equal(tcp_seq(n, false, A, 7001, 1101, 0, T0), NAT_FORWARD);
 	assert_int_equal(ssh_state(n), NAT_TCP_ESTABLISHED);
+}
+
+/* A blind RST (a guessed sequence number) leaves an idle connection as it
+ * was, long after the 10 s a RST'd session lives; a RST in the window
+ * still ends it. */
+static void test_tcp_rst_spoofed(void **state)
+{
+	struct tnat *n = *state;
+	const uint8_t A = NAT_TCP_ACK;
+	struct nat_stats st;
+
+	ssh_established(n);
 
 	/* Spoofed from outside: passed on (the VM judges it), ignored here. */
 	assert_int_equal(
@@ -207,6 +216,55 @@ static void test_tcp_rst_spoofed(void **state)
 	assert_int_equal(ssh_state(n), NAT_TCP_CLOSE);
 	expire_all(n, T0 + 3612);
 	assert_int_equal(ssh_state(n), NAT_TCP_NONE);
+}
+
+/* A segment of 400 bytes from the server at @seq, in two fragments (IP
+ * identification: the low bits of @seq): the TCP header and 100 bytes,
+ * then 300 bytes. */
+static void tcp_in_frags(struct tnat *n, uint32_t seq, uint32_t ack,
+			 int64_t now)
+{
+	struct tpkt a, b;
+
+	tp_tcp(&a, REM, 22, EXT, 40000, NAT_TCP_ACK, 0, 100);
+	pkt_put_be16(a.b + 4, (uint16_t)seq);
+	tp_put32(a.b + 24, seq);
+	tp_put32(a.b + 28, ack);
+	pkt_put_be16(a.b + 6, 0x2000); /* MF */
+	tp_fix(a.b, false);
+	tp_ip(&b, NAT_PROTO_TCP, REM, EXT, 300);
+	pkt_put_be16(b.b + 4, (uint16_t)seq);
+	pkt_put_be16(b.b + 6, 120 / 8); /* the rest, MF clear */
+	tp_fix(b.b, false);
+	assert_int_equal(tnat_in(n, &a, now), NAT_FORWARD);
+	assert_int_equal(tnat_in(n, &b, now), NAT_FORWARD);
+}
+
+/* TCP in fragments: the window takes the whole segment (the first fragment
+ * has the header, the last says where the segment ends), so the VM's ACK
+ * of it counts, and the server's FIN after it closes the connection. */
+static void test_tcp_fragments(void **state)
+{
+	struct tnat *n = *state;
+	const uint8_t A = NAT_TCP_ACK;
+
+	ssh_established(n);
+	tcp_in_frags(n, 7001, 1101, T0 + 1);
+	assert_int_equal(tcp_seq(n, true, A, 1101, 7401, 10, T0 + 1),
+			 NAT_FORWARD);
+	tcp_in_frags(n, 7401, 1111, T0 + 1);
+	assert_int_equal(tcp_seq(n, true, A, 1111, 7801, 0, T0 + 1),
+			 NAT_FORWARD);
+	assert_int_equal(
+	    tcp_seq(n, false, NAT_TCP_FIN | A, 7801, 1111, 0, T0 + 2),
+	    NAT_FORWARD);
+	assert_int_equal(ssh_state(n), NAT_TCP_FIN_WAIT);
+	assert_int_equal(
+	    tcp_seq(n, true, NAT_TCP_FIN | A, 1111, 7802, 0, T0 + 2),
+	    NAT_FORWARD);
+	assert_int_equal(tcp_seq(n, false, A, 7802, 1112, 0, T0 + 2),
+			 NAT_FORWARD);
+	assert_int_equal(ssh_state(n), NAT_TCP_TIME_WAIT);
 }
 
 /* A RST answering a segment carries that segment's ACK: data in flight
@@ -1005,6 +1063,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_tcp_states, tnat_setup,
 					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_tcp_rst_spoofed, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_tcp_fragments, tnat_setup,
 					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_tcp_rst_in_flight, tnat_setup,
 					    tnat_teardown),
