@@ -13,14 +13,13 @@ start_vnetd
 NW="rf$S"
 vnetctl network create "$NW" --type private --subnet 10.223.0.0/24 \
 	--dns-server $UP >/dev/null || fail "create"
-for h in a b; do
+for g in a:11 b:12; do # guest a at 10.223.0.11, b at .12, each on a tap
+	h=${g%:*}
 	ns "$h$S"
 	vnetctl port add "$NW" --tap "t$h$S" --netns "$h$S" >/dev/null ||
 		fail "port $h"
-	ip -n "$h$S" link set "t$h$S" up
+	addr "$h$S" "t$h$S" "10.223.0.${g#*:}/24"
 done
-ip -n "a$S" addr add 10.223.0.11/24 dev "ta$S"
-ip -n "b$S" addr add 10.223.0.12/24 dev "tb$S"
 
 "$PY" - $UP $UP2 >"$T/up.log" 2>&1 <<'PY' &
 import select, socket, struct, sys
