@@ -59,6 +59,28 @@ struct dns_names;
 #define DHCP_CLIENT_PORT 68
 #define DNS_PORT	 53
 
+/* BOOTP header offsets (RFC 2131 figure 1): the server's parser and the
+ * gateway's (its probes, the NAT's DHCP client) read messages by them. */
+#define DHCP_OFS_OP	 0
+#define DHCP_OFS_XID	 4
+#define DHCP_OFS_FLAGS	 10
+#define DHCP_OFS_CIADDR	 12
+#define DHCP_OFS_YIADDR	 16
+#define DHCP_OFS_SIADDR	 20
+#define DHCP_OFS_GIADDR	 24
+#define DHCP_OFS_CHADDR	 28
+#define DHCP_OFS_SNAME	 44
+#define DHCP_OFS_FILE	 108
+#define DHCP_OFS_COOKIE	 236
+#define DHCP_OFS_OPTS	 240
+#define DHCP_SNAME_LEN	 64
+#define DHCP_FILE_LEN	 128
+#define DHCP_CHADDR_ETH	 6 /* chaddr bytes an Ethernet client fills */
+#define DHCP_COOKIE	 0x63825363u
+#define DHCP_BOOTREQUEST 1
+#define DHCP_BOOTREPLY	 2
+#define DHCP_FLAG_BCAST	 0x8000
+
 #define DHCPS_MAX_SUBNETS  16u
 #define DHCPS_MAX_ROUTES   16u
 #define DHCPS_MAX_DNS	   4u
@@ -455,8 +477,8 @@ struct dns_relay;
 	  "unreadable one")                                                 \
 	X(NO_SLOT, "no_slot", "every relay slot waits for an answer")       \
 	X(CLIENT_BUSY, "client_busy",                                       \
-	  "the guest (its address and MAC) has DNS_RELAY_PER_CLIENT "       \
-	  "queries waiting already")                                        \
+	  "the guest (the switch port it sends from) has "                  \
+	  "DNS_RELAY_PER_CLIENT queries waiting already")                   \
 	X(NO_SERVER, "no_server", "the query could be sent to no resolver") \
 	X(NO_SOCKET, "no_socket",                                           \
 	  "the daemon's relay sockets (all networks) are all in use")       \
@@ -481,9 +503,10 @@ enum dns_relay_drop {
 	DNS_RELAY_DROP_NONE = DNS_RELAY_DROP_MAX,
 };
 
-/* Queries one guest (address and MAC) may have waiting at once: a guest
- * whose queries never get answers holds no more slots than this, and the
- * other guests of its network are still served. */
+/* Queries one guest may have waiting at once: a guest whose queries never
+ * get answers holds no more slots than this, and the other guests of its
+ * network are still served.  A guest is the switch port its queries come
+ * in on: addresses and MACs are the guest's to forge, its port is not. */
 #define DNS_RELAY_PER_CLIENT 16u
 
 /* dns_relay_answer()'s @server for a sender that is no resolver */
@@ -494,11 +517,14 @@ enum dns_relay_drop {
  * @mac: the guest's MAC
  * @ip: its address, host order
  * @port: its UDP port
+ * @in_port: the switch port the query came in on (DNS_RELAY_PER_CLIENT
+ *           counts by it)
  */
 struct dns_relay_client {
 	uint8_t mac[6];
 	uint32_t ip;
 	uint16_t port;
+	uint16_t in_port;
 };
 
 /**

@@ -2,17 +2,19 @@
 /* dhcp_dns_relay.c - the gateway's DNS relay engine: which upstream answer
  * belongs to which guest's query, and what of it the guest can take
  *
- * A query the responder leaves to the upstream resolvers gets a slot, a
- * random 16-bit upstream ID that no other waiting query has, and a copy of
- * its question; one guest has at most DNS_RELAY_PER_CLIENT slots, so its
- * unanswered queries cannot starve the others.  An answer is taken only when
- * its ID, its sender (one of the resolvers the query went to) and its question
- * all match; everything else is dropped under a named reason.  The answer goes
- * back whole when it fits what the guest can take (its EDNS0 UDP size, or 512
- * bytes without EDNS0, capped by the gateway's MTU); otherwise as a well-formed
- * truncated reply (header and question, TC set) so the guest asks again over
- * TCP. The EDNS0 size of the query itself is lowered to that cap before it goes
- * out, so resolvers size their answers to fit.
+ * A query the responder leaves to the upstream resolvers gets a slot (the
+ * caller sends it from a socket of that slot's own), a random 16-bit
+ * upstream ID, and a copy of its question; one guest (one switch port: a guest
+ * forging addresses or MACs is still one) has at most DNS_RELAY_PER_CLIENT
+ * slots, so its unanswered queries cannot starve the others.  An answer is
+ * taken only when its ID, its sender (one of the resolvers the query went to)
+ * and its question all match, on the socket of its slot: IDs need not differ
+ * between slots; everything else is dropped under a named reason.  The answer
+ * goes back whole when it fits what the guest can take (its EDNS0 UDP size, or
+ * 512 bytes without EDNS0, capped by the gateway's MTU); otherwise as a
+ * well-formed truncated reply (header and question, TC set) so the guest asks
+ * again over TCP. The EDNS0 size of the query itself is lowered to that cap
+ * before it goes out, so resolvers size their answers to fit.
  *
  * Pure like the other engines: no I/O, no clock, no randomness of its own
  * (the caller passes random bits and the time).
@@ -216,23 +218,15 @@ static size_t opt_find(const uint8_t *msg, struct pkt_cursor *c,
 	return 0;
 }
 
-static bool id_used(const struct dns_relay *r, uint16_t id)
-{
-	for (unsigned i = 0; i < r->n; i++)
-		if (r->s[i].used && r->s[i].id == id)
-			return true;
-	return false;
-}
-
-/* Queries @client has waiting. */
+/* Queries waiting from @client's switch port: its addresses and MACs are
+ * the guest's to choose, so they cannot tell one guest from many. */
 static unsigned client_waiting(const struct dns_relay *r,
 			       const struct dns_relay_client *client)
 {
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < r->n; i++)
-		if (r->s[i].used && r->s[i].client.ip == client->ip &&
-		    !memcmp(r->s[i].client.mac, client->mac, 6))
+		if (r->s[i].used && r->s[i].client.in_port == client->in_port)
 			n++;
 	return n;
 }
@@ -267,7 +261,7 @@ enum dns_relay_drop dns_relay_query(struct dns_relay *r, uint8_t *q, size_t len,
 	struct relay_slot *s = NULL;
 	struct pkt_cursor c;
 	const uint8_t *h, *qs = NULL;
-	uint16_t qlen = 0, room = CLASSIC_MAX, id = rnd;
+	uint16_t qlen = 0, room = CLASSIC_MAX;
 	unsigned qd, an, ns, ar;
 	size_t opt = 0;
 
@@ -310,11 +304,9 @@ enum dns_relay_drop dns_relay_query(struct dns_relay *r, uint8_t *q, size_t len,
 	}
 	if (!s)
 		return relay_drop(r, DNS_RELAY_DROP_NO_SLOT);
-	while (id_used(r, id))
-		id++;
 	memset(s, 0, sizeof(*s));
 	s->used = true;
-	s->id = id;
+	s->id = rnd;
 	s->orig_id = pkt_get_be16(q);
 	s->qdcount = (uint16_t)qd;
 	s->room = room;
@@ -323,7 +315,7 @@ enum dns_relay_drop dns_relay_query(struct dns_relay *r, uint8_t *q, size_t len,
 	s->qlen = qlen;
 	if (qlen)
 		memcpy(s->q, qs, qlen);
-	pkt_put_be16(q, id);
+	pkt_put_be16(q, rnd);
 	*slot = (int)(s - r->s);
 	return DNS_RELAY_DROP_NONE;
 }
@@ -364,8 +356,8 @@ void dns_relay_abort(struct dns_relay *r, int slot, enum dns_relay_drop why)
 /**
  * dns_relay_answer() - match an answer from upstream to its query
  * @r: table
- * @slot: the slot whose socket (port) it came in on, -1 when all queries
- *        share one: only that slot's query can match
+ * @slot: the slot whose socket (port) it came in on: only that slot's
+ *        query can match
  * @server: index of the resolver it came from, DNS_RELAY_NOT_UPSTREAM
  *          when its address and port are none of them
  * @a: the answer: untrusted; rewritten in place into what the guest gets
@@ -384,7 +376,7 @@ enum dns_relay_drop dns_relay_answer(struct dns_relay *r, int slot,
 	struct relay_slot *s = NULL;
 	struct pkt_cursor c;
 	const uint8_t *h, *qs = NULL;
-	uint16_t id, qlen = 0;
+	uint16_t qlen = 0;
 	enum dns_relay_drop d;
 
 	if (server >= 32) {
@@ -401,11 +393,8 @@ enum dns_relay_drop dns_relay_answer(struct dns_relay *r, int slot,
 		d = DNS_RELAY_DROP_NOT_RESPONSE;
 		goto drop;
 	}
-	id = pkt_get_be16(h);
-	for (unsigned i = 0; i < r->n && !s; i++)
-		if (r->s[i].used && r->s[i].id == id &&
-		    (slot < 0 || (unsigned)slot == i))
-			s = &r->s[i];
+	if (dns_relay_waiting(r, slot) && r->s[slot].id == pkt_get_be16(h))
+		s = &r->s[slot];
 	if (!s) {
 		d = DNS_RELAY_DROP_UNKNOWN_ID;
 		goto drop;

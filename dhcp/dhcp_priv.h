@@ -10,25 +10,6 @@
 
 #include "dhcp.h"
 
-/* BOOTP header offsets (RFC 2131 figure 1). */
-#define DHCP_OFS_OP	 0
-#define DHCP_OFS_XID	 4
-#define DHCP_OFS_FLAGS	 10
-#define DHCP_OFS_CIADDR	 12
-#define DHCP_OFS_YIADDR	 16
-#define DHCP_OFS_SIADDR	 20
-#define DHCP_OFS_GIADDR	 24
-#define DHCP_OFS_CHADDR	 28
-#define DHCP_OFS_SNAME	 44
-#define DHCP_OFS_FILE	 108
-#define DHCP_OFS_COOKIE	 236
-#define DHCP_OFS_OPTS	 240
-#define DHCP_SNAME_LEN	 64
-#define DHCP_FILE_LEN	 128
-#define DHCP_COOKIE	 0x63825363u
-#define DHCP_BOOTREQUEST 1
-#define DHCP_BOOTREPLY	 2
-#define DHCP_FLAG_BCAST	 0x8000
 #define DHCP_MIN_REPLY	 300 /* BOOTP relays drop shorter messages */
 #define DHCP_MIN_MAXSIZE 576 /* smallest option 57 a client may send */
 

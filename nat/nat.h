@@ -84,7 +84,10 @@
  *      first address.  `vnetctl nat sessions`: nat_session_walk() on the
  *      owning thread (post the request to it, or hold the gateway's lock),
  *      counters in struct nat_session_info; `vnetctl nat flush`:
- *      nat_flush().  Counters: nat_stats_get().
+ *      nat_flush().  Both go in slices of NAT_SLICE entries, resuming
+ *      from a position, and so do nat_forward_add() and nat_forward_del()
+ *      when a mapping has more sessions than that (-EAGAIN): take the
+ *      lock per call, not around the loop.  Counters: nat_stats_get().
  *   6. Stop (or kill -9): nat_table_detach() frees the handle; the region
  *      stays in the file and the next start attaches it.  Nothing needs a
  *      msync(): the file is in tmpfs and the kernel keeps its pages.
@@ -410,15 +413,26 @@ int nat_forward_add(struct nat_table *t, uint8_t proto, uint16_t ext_port,
 		    size_t errlen) __attribute__((warn_unused_result));
 int nat_forward_del(struct nat_table *t, uint8_t proto, uint16_t ext_port);
 
+/*
+ * Entries one call of the functions that may scan many (walks, flush,
+ * freeing a forward's or mapping's sessions) visits at most: the caller
+ * holds the table's lock for one call, lets packets through, and calls
+ * again, so no packet of any flow waits for a whole table.
+ */
+#define NAT_SLICE 1024u
+
 /**
  * typedef nat_walk_cb - one entry, for nat_session_walk()
  * @si: the entry
  * @arg: the walker's argument
  */
 typedef void (*nat_walk_cb)(const struct nat_session_info *si, void *arg);
-void nat_session_walk(const struct nat_table *t, nat_walk_cb cb, void *arg);
-void nat_forward_walk(const struct nat_table *t, nat_walk_cb cb, void *arg);
-unsigned nat_flush(struct nat_table *t);
+uint32_t nat_session_walk(const struct nat_table *t, uint32_t pos,
+			  unsigned budget, nat_walk_cb cb, void *arg);
+uint32_t nat_forward_walk(const struct nat_table *t, uint32_t pos,
+			  unsigned budget, nat_walk_cb cb, void *arg);
+bool nat_flush(struct nat_table *t, uint32_t *pos, unsigned budget,
+	       unsigned *freed);
 void nat_stats_get(const struct nat_table *t, struct nat_stats *st);
 
 #endif

@@ -352,6 +352,62 @@ static bool tcp_step(struct nat_entry *e, bool orig, const struct nat_seg *g)
 	return true;
 }
 
+/* The side (0: the opening one) that sends a packet going @dir. */
+static unsigned side_of(const struct nat_entry *e, enum nat_dir dir)
+{
+	return (dir == NAT_DIR_OUT) == !(e->flags & NAT_SF_INBOUND) ? 0 : 1;
+}
+
+/**
+ * nat_session_frag_first() - the first fragment of a TCP segment went
+ * through: may its last fragment carry the window to the segment's end?
+ * @t: table
+ * @s: the session
+ * @dir: the fragment's direction
+ * @seg: what its TCP header said (its length: this fragment's bytes only)
+ *
+ * Only the first fragment has the TCP header; the bytes after it would be
+ * missing from the window (the peer's ACK of them would look forged, and
+ * the sender's FIN or RST would fall outside), so the last fragment adds
+ * them, when the first moved the window.
+ *
+ * Return: true when the sending side's window ends where this fragment does
+ */
+bool nat_session_frag_first(const struct nat_table *t, uint32_t s,
+			    enum nat_dir dir, const struct nat_seg *seg)
+{
+	const struct nat_entry *e = &t->e[s];
+
+	return e->proto == NAT_PROTO_TCP &&
+	       e->seq_end[side_of(e, dir)] == seg->seq + seg->len;
+}
+
+/**
+ * nat_session_frag_end() - the last fragment of a TCP segment whose first
+ * moved the window (nat_session_frag_first()): the segment ends at @end
+ * @t: table
+ * @s: the session the first fragment went through
+ * @dir: the fragment's direction
+ * @rem_ip: the remote address of the datagram (checked: the entry may
+ *          have been freed and taken since)
+ * @end: the sequence number after the segment's last byte
+ *
+ * The window moves on by at most what one IPv4 datagram carries.
+ */
+void nat_session_frag_end(struct nat_table *t, uint32_t s, enum nat_dir dir,
+			  uint32_t rem_ip, uint32_t end)
+{
+	struct nat_entry *e = &t->e[s];
+	uint32_t *se;
+
+	if (e->kind != NAT_KIND_SESSION || e->proto != NAT_PROTO_TCP ||
+	    e->rem_ip != rem_ip)
+		return;
+	se = &e->seq_end[side_of(e, dir)];
+	if (*se && seq_after(end, *se) && end - *se <= 65535)
+		*se = end;
+}
+
 /**
  * nat_session_seen() - account a packet of a session and move its state
  * @t: table
@@ -369,7 +425,7 @@ void nat_session_seen(struct nat_table *t, uint32_t s, enum nat_dir dir,
 		      const struct nat_seg *seg, uint32_t bytes, int64_t now)
 {
 	struct nat_entry *e = &t->e[s];
-	bool orig = (dir == NAT_DIR_OUT) == !(e->flags & NAT_SF_INBOUND);
+	bool orig = !side_of(e, dir);
 	uint32_t old = e->expires;
 
 	if (dir == NAT_DIR_OUT) {

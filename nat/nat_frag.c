@@ -36,6 +36,10 @@ static unsigned frag_slot(const struct nat_table *t, unsigned dir, uint32_t src,
  * @id: IP identification
  * @proto: protocol
  * @addr: the address written (new source out, new destination in)
+ * @sess: a TCP segment's session, for its last fragment to complete the
+ *        window (see nat_session_frag_first()), else NAT_NIL
+ * @tcp_base: with @sess: the segment's sequence number less its TCP header
+ *            length, plus its SYN and FIN
  * @now: caller's seconds
  *
  * The slot is taken over whatever it held: memory stays bounded, and the
@@ -47,7 +51,7 @@ static unsigned frag_slot(const struct nat_table *t, unsigned dir, uint32_t src,
  */
 uint16_t nat_frag_put(struct nat_table *t, unsigned dir, uint32_t src,
 		      uint32_t dst, uint16_t id, uint8_t proto, uint32_t addr,
-		      int64_t now)
+		      uint32_t sess, uint32_t tcp_base, int64_t now)
 {
 	struct nat_frag *f = &t->frag[frag_slot(t, dir, src, dst, id, proto)];
 	bool same = f->expires > now && f->src == src && f->dst == dst &&
@@ -64,6 +68,8 @@ uint16_t nat_frag_put(struct nat_table *t, unsigned dir, uint32_t src,
 	f->proto = proto;
 	f->dir = (uint8_t)dir;
 	f->addr = addr;
+	f->sess = sess;
+	f->tcp_base = tcp_base;
 	f->new_id = dir == NAT_DIR_OUT ? t->frag_id++ : id;
 	f->expires = now + NAT_FRAG_TIMEOUT;
 	return f->new_id;
@@ -80,12 +86,15 @@ uint16_t nat_frag_put(struct nat_table *t, unsigned dir, uint32_t src,
  * @now: caller's seconds
  * @addr: the address to write
  * @new_id: the identification to write
+ * @sess: the TCP session the datagram's last fragment completes, or NAT_NIL
+ * @tcp_base: see nat_frag_put()
  *
  * Return: true when the first fragment was seen (and was not ambiguous)
  */
 bool nat_frag_get(const struct nat_table *t, unsigned dir, uint32_t src,
 		  uint32_t dst, uint16_t id, uint8_t proto, int64_t now,
-		  uint32_t *addr, uint16_t *new_id)
+		  uint32_t *addr, uint16_t *new_id, uint32_t *sess,
+		  uint32_t *tcp_base)
 {
 	const struct nat_frag *f =
 	    &t->frag[frag_slot(t, dir, src, dst, id, proto)];
@@ -95,5 +104,7 @@ bool nat_frag_get(const struct nat_table *t, unsigned dir, uint32_t src,
 		return false;
 	*addr = f->addr;
 	*new_id = f->new_id;
+	*sess = f->sess;
+	*tcp_base = f->tcp_base;
 	return true;
 }

@@ -6,14 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Free every session through mapping @m. */
-static void free_sessions_of(struct nat_table *t, uint32_t m)
-{
-	for (uint32_t s = 0; s < t->cap && t->e[m].refs; s++)
-		if (t->e[s].kind == NAT_KIND_SESSION && t->e[s].map == m)
-			nat_entry_free(t, s);
-}
-
 /**
  * nat_forward_add() - forward an external port to an inside endpoint
  * @t: table
@@ -24,12 +16,14 @@ static void free_sessions_of(struct nat_table *t, uint32_t m)
  * @err: the sentence for the user
  * @errlen: its size
  *
- * A dynamic mapping holding @ext_port is flushed with its sessions.
+ * A dynamic mapping holding @ext_port is flushed with its sessions, at
+ * most NAT_SLICE of them per call.
  *
  * Return: 0, -EINVAL (bad values), -EEXIST (the port is forwarded already;
- * the same forward again is -EEXIST too, with @err saying so) or -ENOSPC
- * (NAT_FORWARDS_MAX() forwards already, or the table full); the table is
- * unchanged on error
+ * the same forward again is -EEXIST too, with @err saying so), -ENOSPC
+ * (NAT_FORWARDS_MAX() forwards already, or the table full), or -EAGAIN
+ * (sessions of the mapping in the way freed, more remain: call again); the
+ * table is unchanged on the other errors
  */
 int nat_forward_add(struct nat_table *t, uint8_t proto, uint16_t ext_port,
 		    uint32_t int_ip, uint16_t int_port, char *err,
@@ -79,7 +73,11 @@ int nat_forward_add(struct nat_table *t, uint8_t proto, uint16_t ext_port,
 		return -ENOSPC;
 	}
 	if (i != NAT_NIL) {
-		free_sessions_of(t, i);
+		if (!nat_free_sessions_of(t, i, NAT_SLICE)) {
+			snprintf(err, errlen,
+				 "sessions of the port's mapping being freed");
+			return -EAGAIN;
+		}
 		nat_entry_free(t, i);
 	}
 	i = nat_entry_alloc(t);
@@ -103,7 +101,10 @@ int nat_forward_add(struct nat_table *t, uint8_t proto, uint16_t ext_port,
  * @proto: protocol
  * @ext_port: its external port
  *
- * Return: 0 or -ENOENT
+ * At most NAT_SLICE sessions are freed per call; the forward goes with the
+ * last of them.
+ *
+ * Return: 0, -ENOENT, or -EAGAIN (sessions freed, more remain: call again)
  */
 int nat_forward_del(struct nat_table *t, uint8_t proto, uint16_t ext_port)
 {
@@ -111,7 +112,8 @@ int nat_forward_del(struct nat_table *t, uint8_t proto, uint16_t ext_port)
 
 	if (i == NAT_NIL || t->e[i].kind != NAT_KIND_FORWARD)
 		return -ENOENT;
-	free_sessions_of(t, i);
+	if (!nat_free_sessions_of(t, i, NAT_SLICE))
+		return -EAGAIN;
 	nat_entry_free(t, i);
 	return 0;
 }
@@ -139,63 +141,104 @@ static void info_of(const struct nat_entry *e, struct nat_session_info *si)
 	si->bytes_in = e->bytes_in;
 }
 
-/**
- * nat_session_walk() - call @cb for every live mapping, forward and session
- * @t: table
- * @cb: callback; it must not change the table
- * @arg: its argument
- */
-void nat_session_walk(const struct nat_table *t, nat_walk_cb cb, void *arg)
+/* Call @cb for the entries of [@pos, @pos + @budget) that @want takes. */
+static uint32_t walk(const struct nat_table *t, uint32_t pos, unsigned budget,
+		     bool (*want)(const struct nat_entry *e), nat_walk_cb cb,
+		     void *arg)
 {
 	struct nat_session_info si;
 
-	for (uint32_t i = 0; i < t->cap; i++) {
-		if (t->e[i].kind == NAT_E_FREE)
+	for (; pos < t->cap && budget; pos++, budget--) {
+		if (!want(&t->e[pos]))
 			continue;
-		info_of(&t->e[i], &si);
+		info_of(&t->e[pos], &si);
 		cb(&si, arg);
 	}
+	return pos < t->cap ? pos : 0;
+}
+
+static bool live(const struct nat_entry *e)
+{
+	return e->kind != NAT_E_FREE;
+}
+
+static bool forward(const struct nat_entry *e)
+{
+	return e->kind == NAT_KIND_FORWARD;
 }
 
 /**
- * nat_forward_walk() - call @cb for every forward
+ * nat_session_walk() - call @cb for the live mappings, forwards and
+ * sessions among the next @budget entries
  * @t: table
+ * @pos: where to start: 0 the first time, then what the last call returned
+ * @budget: most entries to look at (NAT_SLICE: one lock hold's worth)
  * @cb: callback; it must not change the table
  * @arg: its argument
- */
-void nat_forward_walk(const struct nat_table *t, nat_walk_cb cb, void *arg)
-{
-	struct nat_session_info si;
-
-	for (uint32_t i = 0; i < t->cap; i++) {
-		if (t->e[i].kind != NAT_KIND_FORWARD)
-			continue;
-		info_of(&t->e[i], &si);
-		cb(&si, arg);
-	}
-}
-
-/**
- * nat_flush() - drop every session and dynamic mapping; forwards stay
- * @t: table
  *
- * Return: entries freed
+ * Between calls the table may change: a flow that begins or ends meanwhile
+ * may be listed or not (or, ended and begun again, twice).
+ *
+ * Return: where to go on, 0 when the walk is complete
  */
-unsigned nat_flush(struct nat_table *t)
+uint32_t nat_session_walk(const struct nat_table *t, uint32_t pos,
+			  unsigned budget, nat_walk_cb cb, void *arg)
 {
-	unsigned n = 0;
+	return walk(t, pos, budget, live, cb, arg);
+}
 
-	for (int pass = 0; pass < 2; pass++)
-		for (uint32_t i = 0; i < t->cap; i++) {
-			uint8_t k = t->e[i].kind;
+/**
+ * nat_forward_walk() - call @cb for the forwards among the next @budget
+ * entries
+ * @t: table
+ * @pos: where to start: 0 the first time, then what the last call returned
+ * @budget: most entries to look at
+ * @cb: callback; it must not change the table
+ * @arg: its argument
+ *
+ * Return: where to go on, 0 when the walk is complete
+ */
+uint32_t nat_forward_walk(const struct nat_table *t, uint32_t pos,
+			  unsigned budget, nat_walk_cb cb, void *arg)
+{
+	return walk(t, pos, budget, forward, cb, arg);
+}
 
-			if (k == (pass ? NAT_KIND_MAPPING : NAT_KIND_SESSION)) {
-				nat_entry_free(t, i);
-				n++;
-			}
+/**
+ * nat_flush() - drop every session and dynamic mapping, in slices;
+ * forwards stay
+ * @t: table
+ * @pos: where to go on: 0 to start, then left as the last call set it
+ * @budget: most entries to look at in this call
+ * @freed: set to the entries this call freed
+ *
+ * Sessions go in a first sweep, then the mappings they left unused.  A
+ * session made while a flush is under way (between two calls) may stay,
+ * with its mapping: the flush forgets what was there when it began.
+ *
+ * Return: true when the flush is complete, false to call again
+ */
+bool nat_flush(struct nat_table *t, uint32_t *pos, unsigned budget,
+	       unsigned *freed)
+{
+	uint32_t p = *pos;
+
+	*freed = 0;
+	if (!p)
+		memset(t->frag, 0, sizeof(t->frag));
+	for (; p < 2 * (uint64_t)t->cap && budget; p++, budget--) {
+		bool maps = p >= t->cap;
+		uint32_t i = maps ? p - t->cap : p;
+		const struct nat_entry *e = &t->e[i];
+
+		if (maps ? e->kind == NAT_KIND_MAPPING && !e->refs
+			 : e->kind == NAT_KIND_SESSION) {
+			nat_entry_free(t, i);
+			(*freed)++;
 		}
-	memset(t->frag, 0, sizeof(t->frag));
-	return n;
+	}
+	*pos = p;
+	return p >= 2 * (uint64_t)t->cap;
 }
 
 /**

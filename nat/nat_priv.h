@@ -123,6 +123,10 @@ struct nat_hdr {
  * @addr: the address written into each fragment (source going out,
  *        destination coming in); 0: ambiguous, later fragments dropped
  * @new_id: the identification written into each fragment
+ * @sess: a TCP segment's session whose window the last fragment completes
+ *        (nat_session_frag_end()), else NAT_NIL
+ * @tcp_base: the sequence number the segment's L4 bytes count from: its
+ *            end is @tcp_base plus the datagram's L4 length
  * @expires: when the slot may be reused
  */
 struct nat_frag {
@@ -130,7 +134,21 @@ struct nat_frag {
 	uint16_t id, new_id;
 	uint8_t proto, dir;
 	uint32_t addr;
+	uint32_t sess, tcp_base;
 	int64_t expires;
+};
+
+/**
+ * struct nat_own - derived: the sessions of one mapping or forward, a
+ * doubly linked list in process memory (one per entry, indexed alike)
+ * @next: a session: the next session of its mapping; a mapping or forward:
+ *        its first session
+ * @prev: a session: the previous one, NAT_NIL for the first
+ *
+ * Freeing a mapping's sessions visits those sessions, not the table.
+ */
+struct nat_own {
+	uint32_t next, prev;
 };
 
 /* Bitmap of external ports in use for one protocol and address. */
@@ -145,6 +163,7 @@ struct nat_ports {
  * @cap: entries
  * @mask: buckets - 1
  * @bin, @bout: hash buckets by inside and outside key (heads)
+ * @own: each mapping's and forward's sessions
  * @wheel: timer wheel slots (heads)
  * @wheel_time: the second whose slot nat_expire() processes next
  * @free_head: free list
@@ -163,6 +182,7 @@ struct nat_table {
 	uint32_t cap;
 	uint32_t mask;
 	uint32_t *bin, *bout;
+	struct nat_own *own;
 	uint32_t wheel[NAT_WHEEL_SLOTS];
 	int64_t wheel_time;
 	uint32_t free_head, nfree;
@@ -302,20 +322,22 @@ uint32_t nat_lookup_sess_out(const struct nat_table *t, uint8_t proto,
 			     uint32_t rem_ip, uint16_t rem_port);
 uint32_t nat_lookup_map_in(const struct nat_table *t, uint8_t proto,
 			   uint32_t int_ip, uint16_t int_port);
-uint32_t nat_lookup_fwd_in(const struct nat_table *t, uint8_t proto,
-			   uint32_t int_ip, uint16_t int_port);
+uint32_t nat_lookup_owner_in(const struct nat_table *t, uint8_t proto,
+			     uint32_t int_ip, uint16_t int_port);
 uint32_t nat_lookup_map_out(const struct nat_table *t, uint8_t proto,
 			    uint32_t ext_ip, uint16_t ext_port);
 int nat_port_alloc(struct nat_table *t, uint8_t proto, unsigned ext,
 		   uint16_t want);
 uint16_t nat_frag_put(struct nat_table *t, unsigned dir, uint32_t src,
 		      uint32_t dst, uint16_t id, uint8_t proto, uint32_t addr,
-		      int64_t now);
+		      uint32_t sess, uint32_t tcp_base, int64_t now);
 bool nat_frag_get(const struct nat_table *t, unsigned dir, uint32_t src,
 		  uint32_t dst, uint16_t id, uint8_t proto, int64_t now,
-		  uint32_t *addr, uint16_t *new_id);
+		  uint32_t *addr, uint16_t *new_id, uint32_t *sess,
+		  uint32_t *tcp_base);
 uint64_t nat_hdr_csum(const struct nat_hdr *h);
 void nat_wheel_resched(struct nat_table *t, uint32_t i);
+bool nat_free_sessions_of(struct nat_table *t, uint32_t m, unsigned budget);
 
 /* ---- nat_ct.c: sessions and their state ---- */
 enum nat_dir { NAT_DIR_OUT = 0, NAT_DIR_IN = 1 };
@@ -339,6 +361,10 @@ struct nat_seg {
 
 void nat_session_seen(struct nat_table *t, uint32_t s, enum nat_dir dir,
 		      const struct nat_seg *seg, uint32_t bytes, int64_t now);
+bool nat_session_frag_first(const struct nat_table *t, uint32_t s,
+			    enum nat_dir dir, const struct nat_seg *seg);
+void nat_session_frag_end(struct nat_table *t, uint32_t s, enum nat_dir dir,
+			  uint32_t rem_ip, uint32_t end);
 bool nat_tcp_flags_valid(uint8_t flags);
 uint32_t nat_timeout_of(const struct nat_table *t, const struct nat_entry *e);
 

@@ -267,22 +267,6 @@ uint32_t nat_lookup_sess_out(const struct nat_table *t, uint8_t proto,
 	return NAT_NIL;
 }
 
-static uint32_t lookup_in(const struct nat_table *t, uint8_t kind,
-			  uint8_t proto, uint32_t int_ip, uint16_t int_port)
-{
-	uint32_t h = nat_hash(t, NAT_KEY_MAP_IN, proto, int_ip, int_port, 0, 0);
-
-	for (uint32_t i = t->bin[h & t->mask]; i != NAT_NIL;
-	     i = t->e[i].next_in) {
-		const struct nat_entry *e = &t->e[i];
-
-		if (e->kind == kind && e->proto == proto &&
-		    e->int_ip == int_ip && e->int_port == int_port)
-			return i;
-	}
-	return NAT_NIL;
-}
-
 /**
  * nat_lookup_map_in() - a dynamic mapping by its inside endpoint
  * @t: table
@@ -290,30 +274,51 @@ static uint32_t lookup_in(const struct nat_table *t, uint8_t kind,
  * @int_ip: inside address
  * @int_port: inside port
  *
- * Forwards are not found here (nat_lookup_fwd_in()).
+ * Forwards are not found here (nat_lookup_owner_in()).
  *
  * Return: entry index or NAT_NIL
  */
 uint32_t nat_lookup_map_in(const struct nat_table *t, uint8_t proto,
 			   uint32_t int_ip, uint16_t int_port)
 {
-	return lookup_in(t, NAT_KIND_MAPPING, proto, int_ip, int_port);
+	uint32_t i = nat_lookup_owner_in(t, proto, int_ip, int_port);
+
+	return i != NAT_NIL && t->e[i].kind == NAT_KIND_MAPPING ? i : NAT_NIL;
 }
 
 /**
- * nat_lookup_fwd_in() - a forward by its inside endpoint (its target)
+ * nat_lookup_owner_in() - what an inside endpoint's new session goes
+ * through: its dynamic mapping, else a forward to it
  * @t: table
  * @proto: protocol
  * @int_ip: inside address
- * @int_port: inside port
+ * @int_port: inside port (ICMP: identifier)
  *
- * Return: entry index or NAT_NIL; with several forwards to one endpoint,
- * one of them
+ * Mappings and forwards share the inside key, so one walk of the chain
+ * finds either.
+ *
+ * Return: entry index or NAT_NIL; with several forwards to one endpoint
+ * and no mapping, one of them
  */
-uint32_t nat_lookup_fwd_in(const struct nat_table *t, uint8_t proto,
-			   uint32_t int_ip, uint16_t int_port)
+uint32_t nat_lookup_owner_in(const struct nat_table *t, uint8_t proto,
+			     uint32_t int_ip, uint16_t int_port)
 {
-	return lookup_in(t, NAT_KIND_FORWARD, proto, int_ip, int_port);
+	uint32_t h = nat_hash(t, NAT_KEY_MAP_IN, proto, int_ip, int_port, 0, 0);
+	uint32_t fwd = NAT_NIL;
+
+	for (uint32_t i = t->bin[h & t->mask]; i != NAT_NIL;
+	     i = t->e[i].next_in) {
+		const struct nat_entry *e = &t->e[i];
+
+		if (e->proto != proto || e->int_ip != int_ip ||
+		    e->int_port != int_port)
+			continue;
+		if (e->kind == NAT_KIND_MAPPING)
+			return i;
+		if (e->kind == NAT_KIND_FORWARD && fwd == NAT_NIL)
+			fwd = i;
+	}
+	return fwd;
 }
 
 /**
@@ -498,6 +503,30 @@ uint32_t nat_entry_alloc(struct nat_table *t)
 	return i;
 }
 
+/* Put a new session first on its mapping's list. */
+static void own_link(struct nat_table *t, uint32_t s)
+{
+	struct nat_own *m = &t->own[t->e[s].map];
+
+	t->own[s].prev = NAT_NIL;
+	t->own[s].next = m->next;
+	if (m->next != NAT_NIL)
+		t->own[m->next].prev = s;
+	m->next = s;
+}
+
+static void own_unlink(struct nat_table *t, uint32_t s)
+{
+	struct nat_own *o = &t->own[s];
+
+	if (o->prev != NAT_NIL)
+		t->own[o->prev].next = o->next;
+	else
+		t->own[t->e[s].map].next = o->next;
+	if (o->next != NAT_NIL)
+		t->own[o->next].prev = o->prev;
+}
+
 /* Put a live entry into the index, the wheel and the port bitmap. */
 static void entry_link(struct nat_table *t, uint32_t i)
 {
@@ -514,18 +543,37 @@ static void entry_link(struct nat_table *t, uint32_t i)
 	t->bout[h] = i;
 	switch (e->kind) {
 	case NAT_KIND_SESSION:
+		own_link(t, i);
 		t->e[e->map].refs++;
 		t->st.sessions++;
 		break;
 	case NAT_KIND_MAPPING:
+		t->own[i].next = NAT_NIL;
 		port_mark(t, e, true);
 		t->st.mappings++;
 		break;
 	case NAT_KIND_FORWARD:
+		t->own[i].next = NAT_NIL;
 		port_mark(t, e, true);
 		t->st.forwards++;
 		break;
 	}
+}
+
+/**
+ * nat_free_sessions_of() - free the sessions of a mapping or forward
+ * @t: table
+ * @m: the mapping or forward
+ * @budget: most sessions to free in this call
+ *
+ * Return: true when @m has no session left, false when @budget ran out
+ * first (call again)
+ */
+bool nat_free_sessions_of(struct nat_table *t, uint32_t m, unsigned budget)
+{
+	while (t->own[m].next != NAT_NIL && budget--)
+		nat_entry_free(t, t->own[m].next);
+	return t->own[m].next == NAT_NIL;
 }
 
 /* May early drop take this entry?  A session nobody answered yet: TCP
@@ -615,6 +663,7 @@ void nat_entry_free(struct nat_table *t, uint32_t i)
 		 * session (RFC 4787 REQ-5), so a packet in flight still finds
 		 * it: counted from here rather than from every outbound
 		 * packet, which would touch one more cache line each. */
+		own_unlink(t, i);
 		if (!--m->refs && m->kind == NAT_KIND_MAPPING &&
 		    m->expires < hold)
 			m->expires = hold;
@@ -770,7 +819,8 @@ static int table_new(void *mem, size_t size, const struct nat_config *cfg,
 		nb <<= 1;
 	t->bin = malloc(nb * sizeof(uint32_t));
 	t->bout = malloc(nb * sizeof(uint32_t));
-	if (!t->bin || !t->bout) {
+	t->own = malloc(cfg->capacity * sizeof(*t->own));
+	if (!t->bin || !t->bout || !t->own) {
 		nat_table_detach(t);
 		return -ENOMEM;
 	}
@@ -1018,6 +1068,7 @@ void nat_table_detach(struct nat_table *t)
 		return;
 	free(t->bin);
 	free(t->bout);
+	free(t->own);
 	free(t);
 }
 

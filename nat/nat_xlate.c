@@ -30,6 +30,8 @@
  * @id: identification
  * @frag: a fragment (MF set or offset not 0)
  * @later: a fragment other than the first
+ * @last: a fragment, the last (MF clear)
+ * @l4off: a fragment's offset in the datagram's L4 bytes
  * @l4: L4 header (first fragment or whole packet)
  * @l4len: bytes from @l4 to the end of the packet
  * @sport, @dport: ports; ICMP echo: the identifier in both
@@ -42,7 +44,8 @@ struct ip4 {
 	uint8_t proto;
 	uint32_t src, dst;
 	uint16_t id;
-	bool frag, later;
+	bool frag, later, last;
+	uint32_t l4off;
 	uint8_t *l4;
 	size_t l4len;
 	uint16_t sport, dport;
@@ -132,6 +135,8 @@ static enum nat_drop parse(uint8_t *ip, size_t len, struct ip4 *p)
 	fo = pkt_get_be16(h + 6);
 	p->frag = fo & (IP_MF | IP_OFFMASK);
 	p->later = fo & IP_OFFMASK;
+	p->last = p->frag && !(fo & IP_MF);
+	p->l4off = (uint32_t)(fo & IP_OFFMASK) * 8;
 	p->l4 = ip + p->hlen;
 	p->l4len = p->tot - p->hlen;
 	if (nat_proto_idx(p->proto) < 0)
@@ -377,6 +382,40 @@ static void verdict(struct nat_table *t, struct nat_verdict *v,
 		t->st.host++;
 }
 
+/* ---- fragments of TCP segments ---- */
+
+/* A first fragment of session @s going @dir: remember it for its datagram's
+ * later fragments (the new identification, the window to complete). */
+static uint16_t frag_first(struct nat_table *t, const struct ip4 *p,
+			   unsigned dir, uint32_t key_src, uint32_t key_dst,
+			   uint32_t addr, uint32_t s, int64_t now)
+{
+	uint32_t base = p->seg.seq + p->seg.len - (uint32_t)p->l4len;
+
+	if (p->proto != NAT_PROTO_TCP || s == NAT_NIL ||
+	    !nat_session_frag_first(t, s, (enum nat_dir)dir, &p->seg))
+		s = NAT_NIL;
+	return nat_frag_put(t, dir, key_src, key_dst, p->id, p->proto, addr, s,
+			    base, now);
+}
+
+/* A later fragment: its translation, and for the last one of a TCP
+ * segment the end of that segment.  False: its first was not seen. */
+static bool frag_later(struct nat_table *t, const struct ip4 *p, unsigned dir,
+		       uint32_t rem_ip, int64_t now, uint32_t *addr,
+		       uint16_t *id)
+{
+	uint32_t s, base;
+
+	if (!nat_frag_get(t, dir, p->src, p->dst, p->id, p->proto, now, addr,
+			  id, &s, &base))
+		return false;
+	if (p->last && s != NAT_NIL)
+		nat_session_frag_end(t, s, (enum nat_dir)dir, rem_ip,
+				     base + p->l4off + (uint32_t)p->l4len);
+	return true;
+}
+
 /* ---- outbound ---- */
 
 /* The session for an outbound TCP/UDP/echo packet, made if need be. */
@@ -409,9 +448,7 @@ static uint32_t out_session(struct nat_table *t, const struct ip4 *p,
 	 * to it (a server behind a forward answers from the port its clients
 	 * know), else a new mapping.
 	 */
-	m = nat_lookup_map_in(t, p->proto, p->src, p->sport);
-	if (m == NAT_NIL)
-		m = nat_lookup_fwd_in(t, p->proto, p->src, p->sport);
+	m = nat_lookup_owner_in(t, p->proto, p->src, p->sport);
 	if (m == NAT_NIL) {
 		m = nat_mapping_new(t, p->proto, p->src, p->sport, now, d);
 		if (m == NAT_NIL)
@@ -437,9 +474,7 @@ static enum nat_drop out_icmp_err(struct nat_table *t, struct ip4 *p,
 	rport = in.proto == NAT_PROTO_ICMP ? 0 : in.sport;
 	s = nat_lookup_sess_in(t, in.proto, in.dst, in.dport, in.src, rport);
 	if (s == NAT_NIL)
-		s = nat_lookup_map_in(t, in.proto, in.dst, in.dport);
-	if (s == NAT_NIL)
-		s = nat_lookup_fwd_in(t, in.proto, in.dst, in.dport);
+		s = nat_lookup_owner_in(t, in.proto, in.dst, in.dport);
 	if (s == NAT_NIL)
 		return NAT_DROP_NO_SESSION;
 	ext_ip = t->e[s].ext_ip;
@@ -500,8 +535,7 @@ static enum nat_action out_core(struct nat_table *t, uint8_t *ip, size_t len,
 		uint32_t addr;
 		uint16_t id;
 
-		if (!nat_frag_get(t, NAT_DIR_OUT, p.src, p.dst, p.id, p.proto,
-				  now, &addr, &id))
+		if (!frag_later(t, &p, NAT_DIR_OUT, p.dst, now, &addr, &id))
 			*d = NAT_DROP_FRAG_NO_FIRST;
 		else if (ip[8] <= 1)
 			*d = NAT_DROP_TTL;
@@ -537,8 +571,8 @@ static enum nat_action out_core(struct nat_table *t, uint8_t *ip, size_t len,
 		    t->cfg.ext_mtu)
 			mss_clamp(t, &p, flags);
 		if (p.frag)
-			set_id(&p, nat_frag_put(t, NAT_DIR_OUT, orig_src, p.dst,
-						p.id, p.proto, p.src, now));
+			set_id(&p, frag_first(t, &p, NAT_DIR_OUT, orig_src,
+					      p.dst, p.src, s, now));
 		/* A datagram the gateway will cut (DF clear, larger than
 		 * the external MTU) gets an identification of the NAT's own
 		 * too: two VMs' datagrams with one id must not meet in a
@@ -583,13 +617,15 @@ static enum nat_drop in_icmp_err(struct nat_table *t, struct ip4 *p,
 
 /* A TCP/UDP/echo-reply packet from the outside: session, EIF or forward. */
 static enum nat_drop in_l4(struct nat_table *t, struct ip4 *p, unsigned flags,
-			   int64_t now, bool hairpin, enum nat_action *a)
+			   int64_t now, bool hairpin, enum nat_action *a,
+			   uint32_t *sp)
 {
 	uint16_t rport = p->proto == NAT_PROTO_ICMP ? 0 : p->sport;
 	uint32_t s, m = NAT_NIL;
 	enum nat_drop d = NAT_DROP_NONE;
 	const struct nat_entry *e;
 
+	*sp = NAT_NIL;
 	s = nat_lookup_sess_out(t, p->proto, p->dst, p->dport, p->src, rport);
 	if (s == NAT_NIL) {
 		if (p->proto == NAT_PROTO_ICMP)
@@ -622,6 +658,7 @@ static enum nat_drop in_l4(struct nat_table *t, struct ip4 *p, unsigned flags,
 		if (s == NAT_NIL)
 			return d;
 	}
+	*sp = s;
 	if (s != NAT_NIL)
 		nat_session_seen(t, s, NAT_DIR_IN,
 				 p->proto == NAT_PROTO_TCP ? &p->seg : NULL,
@@ -646,7 +683,7 @@ static enum nat_action in_core(struct nat_table *t, uint8_t *ip, size_t len,
 {
 	struct ip4 p;
 	enum nat_action a = NAT_FORWARD;
-	uint32_t orig_dst;
+	uint32_t orig_dst, s = NAT_NIL;
 
 	*d = parse(ip, len, &p);
 	if (*d != NAT_DROP_NONE)
@@ -665,8 +702,7 @@ static enum nat_action in_core(struct nat_table *t, uint8_t *ip, size_t len,
 		uint32_t addr;
 		uint16_t id;
 
-		if (!nat_frag_get(t, NAT_DIR_IN, p.src, p.dst, p.id, p.proto,
-				  now, &addr, &id))
+		if (!frag_later(t, &p, NAT_DIR_IN, p.src, now, &addr, &id))
 			*d = NAT_DROP_FRAG_NO_FIRST;
 		else if (!hairpin && ip[8] <= 1)
 			*d = NAT_DROP_TTL;
@@ -686,12 +722,12 @@ static enum nat_action in_core(struct nat_table *t, uint8_t *ip, size_t len,
 		    !nat_tcp_flags_valid(p.seg.flags))
 			*d = NAT_DROP_TCP_FLAGS;
 		else
-			*d = in_l4(t, &p, flags, now, hairpin, &a);
+			*d = in_l4(t, &p, flags, now, hairpin, &a, &s);
 		if (*d == NAT_DROP_NONE && a == NAT_HOST)
 			return NAT_HOST;
 		if (*d == NAT_DROP_NONE && p.frag)
-			(void)nat_frag_put(t, NAT_DIR_IN, p.src, orig_dst, p.id,
-					   p.proto, p.dst, now);
+			(void)frag_first(t, &p, NAT_DIR_IN, p.src, orig_dst,
+					 p.dst, s, now);
 	}
 	if (*d != NAT_DROP_NONE)
 		return NAT_DROP;

@@ -59,7 +59,7 @@ struct gw_commit {
 };
 
 struct gw_query {
-	uint16_t len, port;
+	uint16_t len, port, in_port;
 	uint32_t ip;
 	uint8_t mac[6];
 	uint8_t data[GW_RELAY_MAX];
@@ -190,6 +190,7 @@ static void on_relay(void *arg, const struct vgw_dns_query *q)
 	e = &g->queries[head % GW_RELAY_RING];
 	e->len = (uint16_t)q->len;
 	e->port = q->port;
+	e->in_port = q->in_port;
 	e->ip = q->ip;
 	memcpy(e->mac, q->mac, 6);
 	memcpy(e->data, q->data, q->len);
@@ -322,7 +323,8 @@ static void drain_queries(struct vnetd_gw *g)
 
 	for (; tail != head; tail++) {
 		struct gw_query *q = &g->queries[tail % GW_RELAY_RING];
-		struct dns_relay_client c = {.ip = q->ip, .port = q->port};
+		struct dns_relay_client c = {
+		    .ip = q->ip, .port = q->port, .in_port = q->in_port};
 		uint32_t sent = 0;
 		int slot;
 

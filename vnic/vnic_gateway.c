@@ -232,6 +232,32 @@ uint8_t *vgw_out_slot_ol(struct vnic_gateway *g, size_t len,
 }
 
 /**
+ * vgw_ol_finish_copy() - the finished L4 checksum of a frame with a partial
+ * one, written into a copy of its first bytes (or into the frame itself)
+ * @dst: the copy: the first @dst_len bytes of @f, or @f
+ * @dst_len: bytes in @dst; a checksum field beyond them is not written
+ * @f: the frame (Ethernet header first)
+ * @len: its length
+ * @ol: its offload state (left as it is)
+ *
+ * Return: false when the checksum's offsets lie outside the frame
+ */
+bool vgw_ol_finish_copy(uint8_t *dst, size_t dst_len, const uint8_t *f,
+			size_t len, const struct pkt_offload *ol)
+{
+	size_t start = ol->csum_start, at = start + ol->csum_offset;
+
+	if (!(ol->flags & PKT_OL_NEEDS_CSUM))
+		return true;
+	if (start >= len || at + 2 > len)
+		return false;
+	if (at + 2 <= dst_len)
+		pkt_put_be16(dst + at, csum_fold(csum_partial(f + start,
+							      len - start, 0)));
+	return true;
+}
+
+/**
  * vgw_ol_finish() - fill in the partial L4 checksum of a frame the gateway
  * holds, before anything reads, verifies or quotes that checksum
  * @f: the frame (Ethernet header first), writable
@@ -245,14 +271,8 @@ uint8_t *vgw_out_slot_ol(struct vnic_gateway *g, size_t len,
  */
 bool vgw_ol_finish(uint8_t *f, size_t len, struct pkt_offload *ol)
 {
-	size_t start = ol->csum_start, at = start + ol->csum_offset;
-
-	if (!(ol->flags & PKT_OL_NEEDS_CSUM))
-		return true;
-	if (start >= len || at + 2 > len)
+	if (!vgw_ol_finish_copy(f, len, f, len, ol))
 		return false;
-	pkt_put_be16(f + at,
-		     csum_fold(csum_partial(f + start, len - start, 0)));
 	ol->flags &= (uint8_t)~PKT_OL_NEEDS_CSUM;
 	return true;
 }
@@ -554,11 +574,11 @@ static void probe_start(struct vnic_gateway *g, const struct dhcps_rx *rx,
 	p->ip = ip;
 	p->deadline = gw_now_ns(g) + (uint64_t)g->cfg.probe_ms * 1000000u;
 	memcpy(p->mac, rx->src_mac, 6);
-	/* chaddr: BOOTP offset 28 (the engine parsed the message, so the
-	 * bytes are there) */
-	memset(p->chaddr, 0, 6);
-	if (rx->len >= 28 + 6)
-		memcpy(p->chaddr, rx->data + 28, 6);
+	/* The engine parsed the message, so its chaddr is there. */
+	memset(p->chaddr, 0, sizeof(p->chaddr));
+	if (rx->len >= DHCP_OFS_CHADDR + sizeof(p->chaddr))
+		memcpy(p->chaddr, rx->data + DHCP_OFS_CHADDR,
+		       sizeof(p->chaddr));
 	p->src_ip = rx->src_ip;
 	p->bcast = rx->bcast;
 	p->len = rx->len;
@@ -612,8 +632,11 @@ static void dns_in(struct vnic_gateway *g, const uint8_t *eth, uint32_t src,
 		break;
 	case DNS_ACT_RELAY:
 		if (g->cfg.relay) {
-			struct vgw_dns_query q = {
-			    .data = data, .len = len, .ip = src, .port = sport};
+			struct vgw_dns_query q = {.data = data,
+						  .len = len,
+						  .ip = src,
+						  .port = sport,
+						  .in_port = g->scratch_port};
 
 			memcpy(q.mac, eth + 6, 6);
 			g->cfg.relay(g->cfg.arg, &q);
@@ -931,6 +954,7 @@ static int gw_tx_burst(struct vnic *v, unsigned txq, const struct pkt_out *out,
 		buf = buf ? buf : g->scratch;
 		len = vgw_gather(g, &out[i], buf);
 		*bytes += len;
+		g->scratch_port = out[i].pkt->in_port;
 		frame_in(g, buf, len);
 	}
 	if (g->nat)

@@ -67,6 +67,8 @@ enum vgw_drop {
  * @mac: the guest's MAC
  * @ip: its address, host order
  * @port: its UDP port
+ * @in_port: the switch port it came in on (the guest, whatever addresses
+ *           it claims)
  */
 struct vgw_dns_query {
 	const uint8_t *data;
@@ -74,6 +76,7 @@ struct vgw_dns_query {
 	uint8_t mac[6];
 	uint32_t ip;
 	uint16_t port;
+	uint16_t in_port;
 };
 
 /*

@@ -503,17 +503,17 @@ static void dhcpc_send(struct vnic_gateway *g, uint8_t type, uint32_t decline)
 	size_t len;
 
 	memset(n->buf, 0, sizeof(n->buf));
-	m[0] = 1; /* BOOTREQUEST */
-	m[1] = 1;
-	m[2] = 6;
-	vgw_put_be32(m + 4, c->xid);
-	if (!ciaddr)
-		pkt_put_be16(m + 10, 0x8000); /* answer by broadcast */
+	m[DHCP_OFS_OP] = DHCP_BOOTREQUEST;
+	m[1] = 1; /* htype: Ethernet */
+	m[2] = DHCP_CHADDR_ETH;
+	vgw_put_be32(m + DHCP_OFS_XID, c->xid);
+	if (!ciaddr) /* answer by broadcast */
+		pkt_put_be16(m + DHCP_OFS_FLAGS, DHCP_FLAG_BCAST);
 	else
-		vgw_put_be32(m + 12, n->addr.ip);
-	memcpy(m + 28, n->mac, 6);
-	vgw_put_be32(m + 236, 0x63825363);
-	o = m + 240;
+		vgw_put_be32(m + DHCP_OFS_CIADDR, n->addr.ip);
+	memcpy(m + DHCP_OFS_CHADDR, n->mac, DHCP_CHADDR_ETH);
+	vgw_put_be32(m + DHCP_OFS_COOKIE, DHCP_COOKIE);
+	o = m + DHCP_OFS_OPTS;
 	*o++ = 53, *o++ = 1, *o++ = type;
 	if (decline || c->state == DHCPC_REQUESTING) {
 		*o++ = 50, *o++ = 4;
@@ -668,12 +668,14 @@ static void dhcpc_rx(struct vnic_gateway *g, const uint8_t *f, const uint8_t *m,
 	uint32_t yiaddr;
 
 	pkt_cursor_init(&cur, m, len);
-	h = pkt_pull(&cur, 240);
-	if (!h || h[0] != 2 || vgw_get_be32(h + 4) != c->xid ||
-	    memcmp(h + 28, n->mac, 6) || vgw_get_be32(h + 236) != 0x63825363 ||
+	h = pkt_pull(&cur, DHCP_OFS_OPTS);
+	if (!h || h[DHCP_OFS_OP] != DHCP_BOOTREPLY ||
+	    vgw_get_be32(h + DHCP_OFS_XID) != c->xid ||
+	    memcmp(h + DHCP_OFS_CHADDR, n->mac, DHCP_CHADDR_ETH) ||
+	    vgw_get_be32(h + DHCP_OFS_COOKIE) != DHCP_COOKIE ||
 	    !dhcp_opts_parse(&cur, &o))
 		return;
-	yiaddr = vgw_get_be32(h + 16);
+	yiaddr = vgw_get_be32(h + DHCP_OFS_YIADDR);
 	if (o.type == 2 && c->state == DHCPC_SELECTING && yiaddr && o.server) {
 		if (!lease_usable(n, yiaddr, mask_prefix(o.mask), o.router)) {
 			bad_lease(g, "offer", yiaddr, "ignored");
@@ -981,17 +983,9 @@ static size_t quote_copy(uint8_t *q, size_t size, const uint8_t *f, size_t len,
 			 const struct pkt_offload *ol)
 {
 	size_t n = len < size ? len : size;
-	size_t start = ol->csum_start, at = start + ol->csum_offset;
 
 	memcpy(q, f, n);
-	if (!(ol->flags & PKT_OL_NEEDS_CSUM))
-		return n;
-	if (start >= len || at + 2 > len)
-		return 0;
-	if (at + 2 <= n)
-		pkt_put_be16(
-		    q + at, csum_fold(csum_partial(f + start, len - start, 0)));
-	return n;
+	return vgw_ol_finish_copy(q, n, f, len, ol) ? n : 0;
 }
 
 /* Send the translated packet in @f to @hop on @side, in fragments of @mtu
@@ -1452,13 +1446,32 @@ void vnic_gateway_nat_stats(struct vnic *gw, struct vgw_nat_stats *st,
 	pthread_mutex_unlock(&g->lock);
 }
 
+/* Entries copied out of the table under the lock, for a walk's callback
+ * to see after it is released. */
+struct walk_buf {
+	unsigned n;
+	struct nat_session_info si[NAT_SLICE];
+};
+
+static void walk_copy(const struct nat_session_info *si, void *arg)
+{
+	struct walk_buf *b = arg;
+
+	b->si[b->n++] = *si;
+}
+
 /**
  * vnic_gateway_nat_walk() - list the table's sessions and mappings, or its
- * forwards, under the gateway's lock
+ * forwards
  * @gw: gateway
  * @forwards: list the forwards only
- * @cb: called per entry (lock held: must not call the gateway)
+ * @cb: called per entry, without the gateway's lock
  * @arg: passed to @cb
+ *
+ * The table is read NAT_SLICE entries per hold of the gateway's lock, and
+ * @cb runs between holds, so a listing of a big table (or a slow @cb)
+ * does not stop the packets of NAT'd flows.  The listing is therefore not
+ * one instant's: see nat_session_walk().
  */
 void vnic_gateway_nat_walk(struct vnic *gw, bool forwards,
 			   void (*cb)(const struct nat_session_info *si,
@@ -1466,30 +1479,54 @@ void vnic_gateway_nat_walk(struct vnic *gw, bool forwards,
 			   void *arg)
 {
 	struct vnic_gateway *g = (struct vnic_gateway *)gw;
+	struct walk_buf *b = malloc(sizeof(*b));
+	uint32_t pos = 0;
 
-	pthread_mutex_lock(&g->lock);
-	if (g->nat && forwards)
-		nat_forward_walk(g->nat->t, cb, arg);
-	else if (g->nat)
-		nat_session_walk(g->nat->t, cb, arg);
-	pthread_mutex_unlock(&g->lock);
+	if (!b) {
+		vlog_rl(VNIC, ERR, "%s: out of memory for a NAT listing",
+			g->base.name);
+		return;
+	}
+	do {
+		b->n = 0;
+		pthread_mutex_lock(&g->lock);
+		if (g->nat && forwards)
+			pos = nat_forward_walk(g->nat->t, pos, NAT_SLICE,
+					       walk_copy, b);
+		else if (g->nat)
+			pos = nat_session_walk(g->nat->t, pos, NAT_SLICE,
+					       walk_copy, b);
+		else
+			pos = 0;
+		pthread_mutex_unlock(&g->lock);
+		for (unsigned i = 0; i < b->n; i++)
+			cb(&b->si[i], arg);
+	} while (pos);
+	free(b);
 }
 
 /**
  * vnic_gateway_nat_flush() - forget every session and dynamic mapping
  * @gw: gateway
  *
+ * NAT_SLICE entries per hold of the gateway's lock (see nat_flush()).
+ *
  * Return: entries freed
  */
 unsigned vnic_gateway_nat_flush(struct vnic *gw)
 {
 	struct vnic_gateway *g = (struct vnic_gateway *)gw;
-	unsigned n = 0;
+	unsigned n = 0, k;
+	uint32_t pos = 0;
+	bool done;
 
-	pthread_mutex_lock(&g->lock);
-	if (g->nat)
-		n = nat_flush(g->nat->t);
-	pthread_mutex_unlock(&g->lock);
+	do {
+		k = 0;
+		pthread_mutex_lock(&g->lock);
+		done = !g->nat || nat_flush(g->nat->t, &pos, NAT_SLICE, &k);
+		n += k;
+		pthread_mutex_unlock(&g->lock);
+	} while (!done);
 	return n;
 }
 
@@ -1512,15 +1549,19 @@ int vnic_gateway_nat_forward(struct vnic *gw, bool add, uint8_t proto,
 			     uint16_t int_port, char *err, size_t errlen)
 {
 	struct vnic_gateway *g = (struct vnic_gateway *)gw;
-	int rc = -ENODEV;
+	int rc;
 
-	snprintf(err, errlen, "the gateway has no NAT");
-	pthread_mutex_lock(&g->lock);
-	if (g->nat && add)
-		rc = nat_forward_add(g->nat->t, proto, ext_port, int_ip,
-				     int_port, err, errlen);
-	else if (g->nat)
-		rc = nat_forward_del(g->nat->t, proto, ext_port);
-	pthread_mutex_unlock(&g->lock);
+	/* A mapping's sessions go NAT_SLICE per hold of the lock. */
+	do {
+		snprintf(err, errlen, "the gateway has no NAT");
+		rc = -ENODEV;
+		pthread_mutex_lock(&g->lock);
+		if (g->nat && add)
+			rc = nat_forward_add(g->nat->t, proto, ext_port, int_ip,
+					     int_port, err, errlen);
+		else if (g->nat)
+			rc = nat_forward_del(g->nat->t, proto, ext_port);
+		pthread_mutex_unlock(&g->lock);
+	} while (rc == -EAGAIN);
 	return rc;
 }

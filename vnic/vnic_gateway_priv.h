@@ -120,6 +120,7 @@ struct vnic_gateway {
 	uint8_t
 	    scratch[PKT_GSO_MAX_FRAME + 4]; /* a frame handed to tx_burst() */
 	struct pkt_offload scratch_ol;	    /* its offload state */
+	uint16_t scratch_port;		    /* the switch port it came from */
 	uint8_t dns_out[DNS_REPLY_MAX];
 	struct dhcps_result res;
 	struct vgw_nat *nat; /* NULL without --nat-via */
@@ -151,6 +152,8 @@ void vgw_queue_fini(struct vgw_queue *q);
 uint8_t *vgw_out_slot(struct vnic_gateway *g, size_t len);
 uint8_t *vgw_out_slot_ol(struct vnic_gateway *g, size_t len,
 			 const struct pkt_offload *ol);
+bool vgw_ol_finish_copy(uint8_t *dst, size_t dst_len, const uint8_t *f,
+			size_t len, const struct pkt_offload *ol);
 bool vgw_ol_finish(uint8_t *f, size_t len, struct pkt_offload *ol);
 void vgw_eth_put(uint8_t *f, const uint8_t *dst, const uint8_t *src,
 		 uint16_t type);

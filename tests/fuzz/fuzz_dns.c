@@ -19,7 +19,7 @@ static void fuzz_relay(const uint8_t *data, size_t size)
 	static uint8_t q[1024], a[1024];
 	struct dns_relay_client c = {{2}, 1, 2};
 	size_t n = size < sizeof(q) ? size : sizeof(q), out;
-	int slot;
+	int slot = -1;
 
 	memcpy(q, data, n);
 	if (dns_relay_query(relay, q, n, &c, (uint16_t)size, 0, &slot) ==
@@ -28,7 +28,7 @@ static void fuzz_relay(const uint8_t *data, size_t size)
 	memcpy(a, data, n);
 	if (n >= 2)
 		memcpy(a, q, 2); /* the upstream ID */
-	if (dns_relay_answer(relay, -1, 0, a, n, &c, &out) ==
+	if (dns_relay_answer(relay, slot, 0, a, n, &c, &out) ==
 		DNS_RELAY_DROP_NONE &&
 	    (out > n || out < 12))
 		__builtin_trap();

@@ -17,7 +17,7 @@
 #define QLEN  (sizeof(QNAME) + 4) /* the question: name, type, class */
 
 static const struct dns_relay_client guest = {
-    {0x52, 0x54, 0, 0, 0, 7}, 0x0a000007, 40000};
+    {0x52, 0x54, 0, 0, 0, 7}, 0x0a000007, 40000, 3};
 
 /* A query for example.com A, ID @id; with an OPT record of @edns bytes
  * unless 0.  Return: its length. */
@@ -72,25 +72,25 @@ static struct dns_relay *mk(unsigned slots)
 }
 
 /* Relay query @q to the servers in @mask with random bits @rnd; the ID it
- * went out with. */
+ * went out with, and its slot in *@slot. */
 static uint16_t relay(struct dns_relay *r, uint8_t *q, size_t len, uint16_t rnd,
-		      uint32_t mask)
+		      uint32_t mask, int *slot)
 {
-	int slot = -1;
-
-	assert_int_equal(dns_relay_query(r, q, len, &guest, rnd, 1000, &slot),
+	*slot = -1;
+	assert_int_equal(dns_relay_query(r, q, len, &guest, rnd, 1000, slot),
 			 DNS_RELAY_DROP_NONE);
-	assert_true(slot >= 0);
-	dns_relay_sent(r, slot, mask);
+	assert_true(*slot >= 0);
+	dns_relay_sent(r, *slot, mask);
 	return pkt_get_be16(q);
 }
 
-static enum dns_relay_drop back(struct dns_relay *r, unsigned server,
+/* An answer on @slot's socket from resolver @server. */
+static enum dns_relay_drop back(struct dns_relay *r, int slot, unsigned server,
 				uint8_t *a, size_t len, size_t *out)
 {
 	struct dns_relay_client c;
 	enum dns_relay_drop d =
-	    dns_relay_answer(r, -1, server, a, len, &c, out);
+	    dns_relay_answer(r, slot, server, a, len, &c, out);
 
 	if (d == DNS_RELAY_DROP_NONE)
 		assert_memory_equal(&c, &guest, sizeof(c));
@@ -104,56 +104,63 @@ static void test_match(void **state)
 	uint8_t q[64], q2[64], q3[64], a[600], e[12];
 	size_t ql = query(q, 0x1234, 0), out;
 	uint16_t id, id2, id3;
+	int s1, s2, s3;
 
 	/* the upstream ID is the random one, not the guest's */
-	id = relay(r, q, ql, 0xbeef, 3);
+	id = relay(r, q, ql, 0xbeef, 3, &s1);
 	assert_int_equal(id, 0xbeef);
-	/* the same random bits again: another ID */
-	id2 = relay(r, q2, query(q2, 0x1234, 0), 0xbeef, 1);
-	assert_int_not_equal(id2, id);
+	/* the same random bits again: the same ID, on a socket of its own */
+	id2 = relay(r, q2, query(q2, 0x1234, 0), 0xbeef, 1, &s2);
+	assert_int_equal(id2, id);
+	assert_int_not_equal(s2, s1);
 	/* an ID that matches in its low 8 bits only: not ours */
 	answer(a, q, (uint16_t)(id ^ 0x0100), 100);
-	assert_int_equal(back(r, 0, a, 100, &out), DNS_RELAY_DROP_UNKNOWN_ID);
+	assert_int_equal(back(r, s1, 0, a, 100, &out),
+			 DNS_RELAY_DROP_UNKNOWN_ID);
 	/* a resolver the query did not go to; an address that is none */
 	answer(a, q2, id2, 100);
-	assert_int_equal(back(r, 1, a, 100, &out), DNS_RELAY_DROP_WRONG_SERVER);
-	assert_int_equal(back(r, DNS_RELAY_NOT_UPSTREAM, a, 100, &out),
+	assert_int_equal(back(r, s2, 1, a, 100, &out),
+			 DNS_RELAY_DROP_WRONG_SERVER);
+	assert_int_equal(back(r, s2, DNS_RELAY_NOT_UPSTREAM, a, 100, &out),
 			 DNS_RELAY_DROP_NOT_UPSTREAM);
 	/* the right ID for another question */
 	answer(a, q, id, 100);
 	a[13] = 'x';
-	assert_int_equal(back(r, 0, a, 100, &out), DNS_RELAY_DROP_QUESTION);
+	assert_int_equal(back(r, s1, 0, a, 100, &out), DNS_RELAY_DROP_QUESTION);
 	/* an error without the question (FORMERR) but with records: not
 	 * taken; without them it is */
-	id3 = relay(r, q3, query(q3, 9, 0), 0x7777, 1);
+	id3 = relay(r, q3, query(q3, 9, 0), 0x7777, 1, &s3);
 	memset(e, 0, sizeof(e));
 	pkt_put_be16(e, id3);
 	pkt_put_be16(e + 2, 0x8001);
 	pkt_put_be16(e + 6, 1);
-	assert_int_equal(back(r, 0, e, 12, &out), DNS_RELAY_DROP_QUESTION);
+	assert_int_equal(back(r, s3, 0, e, 12, &out), DNS_RELAY_DROP_QUESTION);
 	pkt_put_be16(e + 6, 0);
-	assert_int_equal(back(r, 0, e, 12, &out), DNS_RELAY_DROP_NONE);
+	assert_int_equal(back(r, s3, 0, e, 12, &out), DNS_RELAY_DROP_NONE);
 	assert_int_equal(out, 12);
 	assert_int_equal(pkt_get_be16(e), 9);
 	/* no QR bit; too short */
 	answer(a, q, id, 100);
 	a[2] &= 0x7f;
-	assert_int_equal(back(r, 0, a, 100, &out), DNS_RELAY_DROP_NOT_RESPONSE);
-	assert_int_equal(back(r, 0, a, 11, &out), DNS_RELAY_DROP_SHORT);
+	assert_int_equal(back(r, s1, 0, a, 100, &out),
+			 DNS_RELAY_DROP_NOT_RESPONSE);
+	assert_int_equal(back(r, s1, 0, a, 11, &out), DNS_RELAY_DROP_SHORT);
 	/* the answer, its name in other case: the guest's ID back */
 	answer(a, q, id, 100);
 	a[13] = 'E';
-	assert_int_equal(back(r, 1, a, 100, &out), DNS_RELAY_DROP_NONE);
+	assert_int_equal(back(r, s1, 1, a, 100, &out), DNS_RELAY_DROP_NONE);
 	assert_int_equal(out, 100);
 	assert_int_equal(pkt_get_be16(a), 0x1234);
 	/* the second resolver's answer to it comes late: dropped */
 	answer(a, q, id, 100);
-	assert_int_equal(back(r, 0, a, 100, &out), DNS_RELAY_DROP_UNKNOWN_ID);
+	assert_int_equal(back(r, s1, 0, a, 100, &out),
+			 DNS_RELAY_DROP_UNKNOWN_ID);
 	/* a query that waited too long is forgotten */
 	assert_int_equal(dns_relay_expire(r, 5999), 6000);
 	assert_int_equal(dns_relay_expire(r, 6000), UINT64_MAX);
 	answer(a, q2, id2, 100);
-	assert_int_equal(back(r, 0, a, 100, &out), DNS_RELAY_DROP_UNKNOWN_ID);
+	assert_int_equal(back(r, s2, 0, a, 100, &out),
+			 DNS_RELAY_DROP_UNKNOWN_ID);
 	dns_relay_stats_get(r, &st);
 	assert_int_equal(st.queries, 3);
 	assert_int_equal(st.answers, 2);
@@ -178,14 +185,15 @@ static void size_case_cap(unsigned cap, uint16_t edns, size_t len, bool whole)
 	uint8_t q[64];
 	size_t ql = query(q, 0x4242, edns), out;
 	uint16_t id;
+	int slot;
 
 	assert_int_equal(dns_relay_create(4, 5000, cap, &r), 0);
-	id = relay(r, q, ql, 7, 1);
+	id = relay(r, q, ql, 7, 1, &slot);
 	if (edns) /* what went upstream asks for no more than fits */
 		assert_int_equal(pkt_get_be16(q + 12 + QLEN + 3),
 				 edns > cap ? cap : edns);
 	answer(a, q, id, len);
-	assert_int_equal(back(r, 0, a, len, &out), DNS_RELAY_DROP_NONE);
+	assert_int_equal(back(r, slot, 0, a, len, &out), DNS_RELAY_DROP_NONE);
 	assert_int_equal(pkt_get_be16(a), 0x4242);
 	dns_relay_stats_get(r, &st);
 	if (whole) {
@@ -245,8 +253,8 @@ static void test_bad_and_full(void **state)
 	pkt_put_be16(q + 4, 1);
 	assert_int_equal(dns_relay_query(r, q, ql - 1, &guest, 1, 0, &slot),
 			 DNS_RELAY_DROP_BAD_QUERY);
-	relay(r, q, ql, 1, 1);
-	relay(r, q, ql, 1, 1);
+	relay(r, q, ql, 1, 1, &slot);
+	relay(r, q, ql, 1, 1, &slot);
 	assert_int_equal(dns_relay_query(r, q, ql, &guest, 1, 0, &slot),
 			 DNS_RELAY_DROP_NO_SLOT);
 	/* nothing went out: the slot is free again */
@@ -263,12 +271,13 @@ static void test_bad_and_full(void **state)
 }
 
 /* One guest's unanswered queries take DNS_RELAY_PER_CLIENT slots at most:
- * the next is dropped as client_busy while another guest (another address,
- * or the same address from another MAC) is still relayed; an answer or a
- * timeout gives the guest its share back. */
+ * the next is dropped as client_busy, also with another address or MAC
+ * (the guest's to forge: the guest is its switch port), while another
+ * guest (another port) is still relayed; an answer or a timeout gives the
+ * guest its share back. */
 static void test_per_client(void **state)
 {
-	struct dns_relay_client other = guest, same_ip = guest;
+	struct dns_relay_client other = guest, forged = guest;
 	struct dns_relay_stats st;
 	struct dns_relay_client c;
 	uint8_t q[64], a[100];
@@ -276,8 +285,9 @@ static void test_per_client(void **state)
 	struct dns_relay *r = mk(64);
 	int slot = -1, first = -1;
 
-	other.ip++;
-	same_ip.mac[5]++;
+	other.in_port++;
+	forged.ip++;
+	forged.mac[5]++;
 	for (unsigned i = 0; i < DNS_RELAY_PER_CLIENT; i++) {
 		ql = query(q, (uint16_t)i, 0);
 		assert_int_equal(dns_relay_query(r, q, ql, &guest,
@@ -290,10 +300,9 @@ static void test_per_client(void **state)
 	}
 	assert_int_equal(dns_relay_query(r, q, ql, &guest, 7, 1000, &slot),
 			 DNS_RELAY_DROP_CLIENT_BUSY);
+	assert_int_equal(dns_relay_query(r, q, ql, &forged, 8, 1000, &slot),
+			 DNS_RELAY_DROP_CLIENT_BUSY);
 	assert_int_equal(dns_relay_query(r, q, ql, &other, 7, 1000, &slot),
-			 DNS_RELAY_DROP_NONE);
-	dns_relay_sent(r, slot, 1);
-	assert_int_equal(dns_relay_query(r, q, ql, &same_ip, 8, 1000, &slot),
 			 DNS_RELAY_DROP_NONE);
 	dns_relay_sent(r, slot, 1);
 	/* the first query answered: one more may go */
@@ -317,13 +326,13 @@ static void test_per_client(void **state)
 		dns_relay_sent(r, slot, 1);
 	}
 	dns_relay_stats_get(r, &st);
-	assert_int_equal(st.drops[DNS_RELAY_DROP_CLIENT_BUSY], 2);
+	assert_int_equal(st.drops[DNS_RELAY_DROP_CLIENT_BUSY], 3);
 	assert_int_equal(st.drops[DNS_RELAY_DROP_NO_SLOT], 0);
 	dns_relay_destroy(r);
 }
 
 /* Each query with a socket (a port) of its own: an answer counts only on
- * the socket of the query it names. */
+ * the socket of the query it names; there is no socket all share (-1). */
 static void test_per_slot(void **state)
 {
 	struct dns_relay *r = mk(4);
@@ -343,6 +352,8 @@ static void test_per_slot(void **state)
 	assert_true(dns_relay_waiting(r, s1) && dns_relay_waiting(r, s2));
 	answer(a, q1, 100, 100);
 	assert_int_equal(dns_relay_answer(r, s2, 0, a, 100, &c, &out),
+			 DNS_RELAY_DROP_UNKNOWN_ID);
+	assert_int_equal(dns_relay_answer(r, -1, 0, a, 100, &c, &out),
 			 DNS_RELAY_DROP_UNKNOWN_ID);
 	assert_int_equal(dns_relay_answer(r, s1, 0, a, 100, &c, &out),
 			 DNS_RELAY_DROP_NONE);

@@ -335,8 +335,22 @@ static inline struct tfind tnat_find(const struct tnat *n, uint8_t proto,
 	f.proto = proto;
 	f.rem_ip = rem_ip;
 	f.rem_port = rem_port;
-	nat_session_walk(n->t, tfind_cb, &f);
+	(void)nat_session_walk(n->t, 0, ~0u, tfind_cb, &f);
 	return f;
+}
+
+/* nat_flush() to the end, one slice at a time; the entries freed. */
+static inline unsigned tnat_flush(struct tnat *n)
+{
+	unsigned total = 0, k;
+	uint32_t pos = 0;
+	bool done;
+
+	do {
+		done = nat_flush(n->t, &pos, NAT_SLICE, &k);
+		total += k;
+	} while (!done);
+	return total;
 }
 
 #endif

@@ -136,14 +136,11 @@ static enum nat_tcp_state ssh_state(struct tnat *n)
 	return f.si.kind ? f.si.state : NAT_TCP_NONE;
 }
 
-/* A blind RST (a guessed sequence number) leaves an idle connection as it
- * was, long after the 10 s a RST'd session lives; a RST in the window
- * still ends it. */
-static void test_tcp_rst_spoofed(void **state)
+/* The VM's ssh connection: handshake (VM from 1000, server from 7000), 100
+ * bytes from the VM, acknowledged. */
+static void ssh_established(struct tnat *n)
 {
-	struct tnat *n = *state;
 	const uint8_t A = NAT_TCP_ACK;
-	struct nat_stats st;
 
 	assert_int_equal(tcp_seq(n, true, NAT_TCP_SYN, 1000, 0, 0, T0),
 			 NAT_FORWARD);
@@ -153,6 +150,18 @@ static void test_tcp_rst_spoofed(void **state)
 	assert_int_equal(tcp_seq(n, true, A, 1001, 7001, 100, T0), NAT_FORWARD);
 	assert_int_equal(tcp_seq(n, false, A, 7001, 1101, 0, T0), NAT_FORWARD);
 	assert_int_equal(ssh_state(n), NAT_TCP_ESTABLISHED);
+}
+
+/* A blind RST (a guessed sequence number) leaves an idle connection as it
+ * was, long after the 10 s a RST'd session lives; a RST in the window
+ * still ends it. */
+static void test_tcp_rst_spoofed(void **state)
+{
+	struct tnat *n = *state;
+	const uint8_t A = NAT_TCP_ACK;
+	struct nat_stats st;
+
+	ssh_established(n);
 
 	/* Spoofed from outside: passed on (the VM judges it), ignored here. */
 	assert_int_equal(
@@ -207,6 +216,55 @@ static void test_tcp_rst_spoofed(void **state)
 	assert_int_equal(ssh_state(n), NAT_TCP_CLOSE);
 	expire_all(n, T0 + 3612);
 	assert_int_equal(ssh_state(n), NAT_TCP_NONE);
+}
+
+/* A segment of 400 bytes from the server at @seq, in two fragments (IP
+ * identification: the low bits of @seq): the TCP header and 100 bytes,
+ * then 300 bytes. */
+static void tcp_in_frags(struct tnat *n, uint32_t seq, uint32_t ack,
+			 int64_t now)
+{
+	struct tpkt a, b;
+
+	tp_tcp(&a, REM, 22, EXT, 40000, NAT_TCP_ACK, 0, 100);
+	pkt_put_be16(a.b + 4, (uint16_t)seq);
+	tp_put32(a.b + 24, seq);
+	tp_put32(a.b + 28, ack);
+	pkt_put_be16(a.b + 6, 0x2000); /* MF */
+	tp_fix(a.b, false);
+	tp_ip(&b, NAT_PROTO_TCP, REM, EXT, 300);
+	pkt_put_be16(b.b + 4, (uint16_t)seq);
+	pkt_put_be16(b.b + 6, 120 / 8); /* the rest, MF clear */
+	tp_fix(b.b, false);
+	assert_int_equal(tnat_in(n, &a, now), NAT_FORWARD);
+	assert_int_equal(tnat_in(n, &b, now), NAT_FORWARD);
+}
+
+/* TCP in fragments: the window takes the whole segment (the first fragment
+ * has the header, the last says where the segment ends), so the VM's ACK
+ * of it counts, and the server's FIN after it closes the connection. */
+static void test_tcp_fragments(void **state)
+{
+	struct tnat *n = *state;
+	const uint8_t A = NAT_TCP_ACK;
+
+	ssh_established(n);
+	tcp_in_frags(n, 7001, 1101, T0 + 1);
+	assert_int_equal(tcp_seq(n, true, A, 1101, 7401, 10, T0 + 1),
+			 NAT_FORWARD);
+	tcp_in_frags(n, 7401, 1111, T0 + 1);
+	assert_int_equal(tcp_seq(n, true, A, 1111, 7801, 0, T0 + 1),
+			 NAT_FORWARD);
+	assert_int_equal(
+	    tcp_seq(n, false, NAT_TCP_FIN | A, 7801, 1111, 0, T0 + 2),
+	    NAT_FORWARD);
+	assert_int_equal(ssh_state(n), NAT_TCP_FIN_WAIT);
+	assert_int_equal(
+	    tcp_seq(n, true, NAT_TCP_FIN | A, 1111, 7802, 0, T0 + 2),
+	    NAT_FORWARD);
+	assert_int_equal(tcp_seq(n, false, A, 7802, 1112, 0, T0 + 2),
+			 NAT_FORWARD);
+	assert_int_equal(ssh_state(n), NAT_TCP_TIME_WAIT);
 }
 
 /* A RST answering a segment carries that segment's ACK: data in flight
@@ -406,7 +464,7 @@ static struct snap take(const struct tnat *n)
 	struct snap s;
 
 	memset(&s, 0, sizeof(s));
-	nat_session_walk(n->t, snap_cb, &s);
+	(void)nat_session_walk(n->t, 0, ~0u, snap_cb, &s);
 	return s;
 }
 
@@ -581,12 +639,106 @@ static void test_flush(void **state)
 	struct tpkt p;
 
 	populate(n);
-	assert_true(nat_flush(n->t) > 0);
+	assert_true(tnat_flush(n) > 0);
 	f = tnat_find(n, 0, 0, 0);
 	assert_int_equal(f.sessions + f.mappings, 0);
 	assert_int_equal(f.forwards, 1);
 	tp_tcp(&p, REM2, 60001, EXT, 2222, NAT_TCP_SYN, 0, 0);
 	assert_int_equal(tnat_in(n, &p, T0), NAT_FORWARD);
+}
+
+static void count_cb(const struct nat_session_info *si, void *arg)
+{
+	(void)si;
+	(*(unsigned *)arg)++;
+}
+
+/* A forward with @k sessions opened from outside and @u UDP flows of VM1's
+ * through their own mappings. */
+static void forward_with_sessions(struct tnat *n, unsigned k, unsigned u)
+{
+	struct tpkt p;
+	char err[160];
+
+	assert_int_equal(nat_forward_add(n->t, NAT_PROTO_TCP, 2222, VM5, 22,
+					 err, sizeof(err)),
+			 0);
+	for (unsigned i = 0; i < k; i++) {
+		tp_tcp(&p, REM2, (uint16_t)(10000 + i), EXT, 2222, NAT_TCP_SYN,
+		       0, 0);
+		assert_int_equal(tnat_in(n, &p, T0), NAT_FORWARD);
+	}
+	for (unsigned i = 0; i < u; i++) {
+		tp_udp(&p, VM1, (uint16_t)(3000 + i), REM, 53, 4, false);
+		assert_int_equal(tnat_out(n, &p, T0), NAT_FORWARD);
+	}
+}
+
+/* The calls that may visit many entries visit at most their budget per
+ * call (the gateway holds its lock for one call): freeing a forward's
+ * sessions, a flush, a listing; a forward's sessions are found through the
+ * forward, also after attach, and no one else's go with them. */
+static void test_slices(void **state)
+{
+	struct tnat n, m;
+	struct nat_attach_info info;
+	struct nat_stats st;
+	unsigned k, cnt = 0, calls = 0, total = 0;
+	uint32_t pos = 0;
+	char err[160];
+	bool done;
+
+	(void)state;
+	tnat_cfg(&n, 4096);
+	assert_int_equal(tnat_start(&n), 0);
+	forward_with_sessions(&n, NAT_SLICE + 200, 10);
+	nat_stats_get(n.t, &st);
+	assert_int_equal(st.sessions, NAT_SLICE + 210);
+
+	/* Listing: 16 entries looked at per call. */
+	do {
+		k = cnt;
+		pos = nat_session_walk(n.t, pos, 16, count_cb, &cnt);
+		assert_true(cnt - k <= 16);
+		calls++;
+	} while (pos);
+	assert_int_equal(cnt, st.sessions + st.mappings + st.forwards);
+	assert_true(calls >= 4096 / 16);
+
+	/* Restart: the forward's sessions are still its own. */
+	m = n;
+	m.mem = aligned_alloc(64, (n.size + 63) & ~(size_t)63);
+	memcpy(m.mem, n.mem, n.size);
+	assert_int_equal(nat_table_attach(m.mem, m.size, &m.cfg, T0 + 1, &m.t,
+					  &info, err, sizeof(err)),
+			 0);
+	assert_int_equal(nat_forward_del(m.t, NAT_PROTO_TCP, 2222), -EAGAIN);
+	nat_stats_get(m.t, &st);
+	assert_int_equal(st.sessions, 210);
+	assert_int_equal(st.forwards, 1);
+	assert_int_equal(nat_forward_del(m.t, NAT_PROTO_TCP, 2222), 0);
+	nat_stats_get(m.t, &st);
+	assert_int_equal(st.sessions, 10);
+	assert_int_equal(st.mappings, 10);
+	assert_int_equal(st.forwards, 0);
+	assert_int_equal(tnat_find(&m, NAT_PROTO_UDP, REM, 53).sessions, 10);
+	tnat_stop(&m);
+
+	/* Flush: 16 entries looked at per call, forwards stay. */
+	pos = 0;
+	calls = 0;
+	do {
+		done = nat_flush(n.t, &pos, 16, &k);
+		assert_true(k <= 16);
+		total += k;
+		calls++;
+	} while (!done);
+	assert_int_equal(total, NAT_SLICE + 210 + 10);
+	assert_int_equal(calls, 2 * 4096 / 16);
+	nat_stats_get(n.t, &st);
+	assert_int_equal(st.sessions + st.mappings, 0);
+	assert_int_equal(st.forwards, 1);
+	tnat_stop(&n);
 }
 
 /* Forwards take at most a quarter of the table, and a forward that does
@@ -620,7 +772,7 @@ static void test_forward_limits(void **state)
 					 err, sizeof(err)),
 			 -ENOSPC);
 	assert_non_null(strstr(err, "table full"));
-	assert_int_equal(nat_flush(n->t), st.sessions + st.mappings);
+	assert_int_equal(tnat_flush(n), st.sessions + st.mappings);
 	assert_int_equal(nat_forward_add(n->t, NAT_PROTO_TCP, 3000, VM5, 80,
 					 err, sizeof(err)),
 			 0);
@@ -665,7 +817,7 @@ static void test_new_address(void **state)
 	assert_int_equal(f.mappings, 0);
 	assert_int_equal(f.forwards, 1);
 	assert_int_equal(f.sessions, 1); /* the forward's */
-	nat_forward_walk(n->t, fwd_cb, &fw);
+	(void)nat_forward_walk(n->t, 0, ~0u, fwd_cb, &fw);
 	assert_int_equal(fw.ext_ip, EXT2);
 	tp_tcp(&p, VM5, 22, REM2, 60000, NAT_TCP_ACK, 0, 0);
 	assert_int_equal(tnat_out(n, &p, T0), NAT_FORWARD);
@@ -912,6 +1064,8 @@ int main(void)
 					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_tcp_rst_spoofed, tnat_setup,
 					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_tcp_fragments, tnat_setup,
+					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_tcp_rst_in_flight, tnat_setup,
 					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_tcp_half_close, tnat_setup,
@@ -934,6 +1088,7 @@ int main(void)
 					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_forward_limits, tnat_setup,
 					    tnat_teardown),
+	    cmocka_unit_test(test_slices),
 	    cmocka_unit_test(test_paired_pool),
 	    cmocka_unit_test(test_kill9),
 	    cmocka_unit_test(test_config_checks),

@@ -66,6 +66,31 @@ static void test_dst_inside(void **state)
 	assert_fwd(n, tnat_out(n, &p, T0));
 }
 
+/* A new outbound flow goes out through the endpoint's dynamic mapping when
+ * it has one, also when a forward to the same endpoint was made later (and
+ * so comes first in the shared hash chain), else through the forward. */
+static void test_owner_in(void **state)
+{
+	struct tnat *n = *state;
+	struct tpkt p;
+	char err[160];
+
+	tp_udp(&p, VM5, 7000, REM, 4000, 32, false);
+	assert_fwd(n, tnat_out(n, &p, T0));
+	assert_int_equal(nat_forward_add(n->t, NAT_PROTO_UDP, 7070, VM5, 7000,
+					 err, sizeof(err)),
+			 0);
+	assert_int_equal(nat_forward_add(n->t, NAT_PROTO_UDP, 5000, VM5, 5001,
+					 err, sizeof(err)),
+			 0);
+	tp_udp(&p, VM5, 7000, REM2, 4001, 32, false);
+	assert_fwd(n, tnat_out(n, &p, T0));
+	assert_int_equal(tp_sport(&p), 7000);
+	tp_udp(&p, VM5, 5001, REM2, 4001, 32, false);
+	assert_fwd(n, tnat_out(n, &p, T0));
+	assert_int_equal(tp_sport(&p), 5000);
+}
+
 /* A forward and its target's own traffic: one inside 5-tuple is one
  * session, whichever side spoke first, and a restart keeps every one. */
 static void test_forward_own_traffic(void **state)
@@ -1088,6 +1113,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_dst_inside, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_owner_in, tnat_setup,
 					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_forward_own_traffic,
 					    tnat_setup, tnat_teardown),
