@@ -403,8 +403,16 @@ void vnetd_store_rollback(struct vnetd_store *st);
 int vnetd_store_version(const struct vnetd_store *st);
 int vnetd_store_lease_put(struct vnetd_store *st, const char *net,
 			  const struct dhcps_lease_rec *rec);
+/* The most allowed_ips a port takes: the rest of its VSW_IPSET_MAX slots
+ * of each family are its leases' and its link-local address's. */
+#define VNETD_ALLOWED_IPS_MAX (VSW_IPSET_MAX / 2)
+struct vsw_ipset *vnetd_ip_guard_set(struct vnetd *d, json_t *conf,
+				     const char *name);
 void vnetd_ip_guard_update(struct vnetd *d, struct vnetd_port *p, json_t *conf);
-void vnetd_ip_guard_leases(struct vnetd *d, const char *net);
+void vnetd_ip_guard_commit(struct vnetd *d, const char *net,
+			   const struct dhcps_lease_rec *rec);
+void vnetd_ip_guard_reload(struct vnetd *d, const char *net);
+void vnetd_ip_guard_close(void);
 int vnetd_store_lease_load(struct vnetd_store *st, const char *net,
 			   void (*cb)(const struct dhcps_lease_rec *rec,
 				      void *arg),

@@ -217,8 +217,9 @@ static void drain_commits(struct vnetd_gw *g)
 		vnetd_store_rollback(g->d->store);
 	/* Before the ACKs leave: a guest may send from its new address as
 	 * soon as it has one. */
-	if (ok)
-		vnetd_ip_guard_leases(g->d, g->net);
+	for (unsigned i = tail; ok && i != head; i++)
+		vnetd_ip_guard_commit(g->d, g->net,
+				      &g->commits[i % GW_RING].rec);
 	for (unsigned i = tail; i != head; i++)
 		vnic_gateway_commit_done(g->vnic, g->commits[i % GW_RING].token,
 					 ok);
@@ -762,6 +763,8 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 		nat_try(g, net);
 	net->gw = g;
 	net->gw_error[0] = 0;
+	/* The leases its server serves (stored rows it refused are gone). */
+	vnetd_ip_guard_reload(d, net->obj.name);
 	vlog(MAIN, INFO,
 	     "network %s: gateway up%s, %u lease(s) restored, %u "
 	     "reservation(s)",
@@ -804,6 +807,7 @@ void vnetd_gw_stop(struct vnetd *d, struct vnetd_net *net)
 	net->gw = NULL;
 	vtimer_cancel(d->timers, &net->gw_rebuild);
 	gw_free(g);
+	vnetd_ip_guard_reload(d, net->obj.name);
 }
 
 static void rebuild(struct vtimer *t, void *arg);

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* vnetd_ipguard.c - the IP guard of guest ports: the addresses a port may
- * send from are the ones given to it (allowed_ips) and the DHCP leases its
- * MAC holds on its network, kept in step with the gateway's commits.  A
- * lease's ACK leaves only after its commit, and the commit updates the
- * guard first, so a guest never sends from a new address the switch does
- * not yet allow it. */
+ * send from are the link-local address made from its MAC, the prefixes
+ * given to it (allowed_ips) and the DHCP leases its MAC holds on its
+ * network.  The leases come from an index per network (MAC and address
+ * of each bound lease), read from the state file once and then kept in
+ * step with the gateway's commits: a lease's ACK leaves only after its
+ * commit, and the commit updates the guards of the ports it concerns
+ * first, so a guest never holds an ACK for an address the switch does not
+ * let it use. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,120 +18,211 @@
 #include "../lib/util.h"
 #include "vnetd.h"
 
-/* The bound, unexpired leases of a network, read once for all its ports. */
-struct lease_list {
+struct gi_lease {
+	uint8_t mac[6];
+	uint32_t ip;
+	int64_t expires;
+};
+
+/* The bound leases of one network, for its guarded ports. */
+struct gi_net {
+	struct gi_net *next;
+	char *name;
+	struct gi_lease *v;
 	size_t n, cap;
-	struct {
-		uint8_t mac[6];
-		uint32_t ip;
-	} * v;
-	int64_t now;
+};
+
+/* Control thread only. */
+static struct gi_net *gi_nets;
+
+static struct gi_net *index_find(const char *net)
+{
+	for (struct gi_net *x = gi_nets; x; x = x->next)
+		if (!strcmp(x->name, net))
+			return x;
+	return NULL;
+}
+
+static int index_add(struct gi_net *x, const uint8_t mac[6], uint32_t ip,
+		     int64_t expires)
+{
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 64;
+		struct gi_lease *v = realloc(x->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		x->v = v;
+		x->cap = cap;
+	}
+	memcpy(x->v[x->n].mac, mac, 6);
+	x->v[x->n].ip = ip;
+	x->v[x->n++].expires = expires;
+	return 0;
+}
+
+struct index_fill {
+	struct gi_net *x;
 	bool oom;
 };
 
-static void add_v4(struct vsw_ipset *s, uint32_t addr, unsigned plen)
+static void index_row(const struct dhcps_lease_rec *rec, void *arg)
+{
+	struct index_fill *f = arg;
+
+	if (rec->state == DHCPS_LEASE_BOUND &&
+	    index_add(f->x, rec->mac, rec->ip, rec->expires))
+		f->oom = true;
+}
+
+/* The index of @net, read from the state file the first time; NULL (the
+ * ports then get no leases: they allow less, never more) when it cannot
+ * be read.  A network without DHCP has no leases to give. */
+static struct gi_net *index_get(struct vnetd *d, const char *net)
+{
+	struct vnetd_obj *o = vnetd_obj_find(d, &vnetd_kind_network, net);
+	struct index_fill f = {NULL, false};
+	struct gi_net *x = index_find(net);
+
+	if (x)
+		return x;
+	x = calloc(1, sizeof(*x));
+	if (!x || !(x->name = strdup(net))) {
+		free(x);
+		vlog(MAIN, ERR, "network %s: out of memory for its IP guards",
+		     net);
+		return NULL;
+	}
+	f.x = x;
+	if (o && json_is_true(json_object_get(o->conf, "dhcp")) &&
+	    (vnetd_store_lease_load(d->store, net, index_row, &f) || f.oom)) {
+		vlog(MAIN, ERR,
+		     "network %s: cannot read its leases for the IP guards of "
+		     "its ports (they allow no leased address): %s",
+		     net,
+		     f.oom ? "out of memory" : vnetd_store_errmsg(d->store));
+		x->n = 0;
+	}
+	x->next = gi_nets;
+	gi_nets = x;
+	return x;
+}
+
+static void index_drop(const char *net)
+{
+	for (struct gi_net **pp = &gi_nets; *pp; pp = &(*pp)->next)
+		if (!strcmp((*pp)->name, net)) {
+			struct gi_net *x = *pp;
+
+			*pp = x->next;
+			free(x->v);
+			free(x->name);
+			free(x);
+			return;
+		}
+}
+
+static bool add_v4(struct vsw_ipset *s, uint32_t addr, unsigned plen)
 {
 	uint32_t mask = plen ? ~0u << (32 - plen) : 0;
 
-	if (s->n4 < VSW_IPSET_MAX)
-		s->v4[s->n4++] = (typeof(s->v4[0])){addr & mask, mask};
+	if (s->n4 == VSW_IPSET_MAX)
+		return false;
+	s->v4[s->n4].addr = addr & mask;
+	s->v4[s->n4++].mask = mask;
+	return true;
 }
 
-static void lease_keep(const struct dhcps_lease_rec *rec, void *arg)
+static bool add_v6(struct vsw_ipset *s, const uint8_t a[16], unsigned plen)
 {
-	struct lease_list *l = arg;
+	unsigned n = s->n6;
 
-	if (rec->state != DHCPS_LEASE_BOUND || rec->expires <= l->now)
-		return;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		void *v = realloc(l->v, cap * sizeof(*l->v));
-
-		if (!v) {
-			l->oom = true;
-			return;
-		}
-		l->v = v;
-		l->cap = cap;
-	}
-	memcpy(l->v[l->n].mac, rec->mac, 6);
-	l->v[l->n++].ip = rec->ip;
+	if (n == VSW_IPSET_MAX)
+		return false;
+	memset(s->v6[n].addr, 0, 16);
+	memcpy(s->v6[n].addr, a, (plen + 7) / 8);
+	if (plen % 8)
+		s->v6[n].addr[plen / 8] &= (uint8_t)(0xff00 >> (plen % 8));
+	s->v6[n].plen = (uint8_t)plen;
+	s->n6++;
+	return true;
 }
 
-/* Read @net's leases into @l; false (logged) when they cannot be read. */
-static bool leases_read(struct vnetd *d, const char *net, struct lease_list *l)
-{
-	*l = (struct lease_list){.now = (int64_t)time(NULL)};
-	if (!vnetd_store_lease_load(d->store, net, lease_keep, l) && !l->oom)
-		return true;
-	vlog(MAIN, ERR,
-	     "network %s: cannot read its leases for the IP guard of its "
-	     "ports (they keep the addresses they had): %s",
-	     net, l->oom ? "out of memory" : vnetd_store_errmsg(d->store));
-	free(l->v);
-	return false;
-}
-/* "10.0.0.0/24" or "fd00::5/128" into @s. */
-static void add_prefix(struct vsw_ipset *s, const char *cidr)
+/* "10.0.0.0/24" or "fd00::5/128" into @s (the schema checked it). */
+static bool add_prefix(struct vsw_ipset *s, const char *cidr)
 {
 	char buf[64], *slash;
 	uint8_t a[16];
 	unsigned long plen;
 
-	snprintf(buf, sizeof(buf), "%s", cidr);
+	snprintf(buf, sizeof(buf), "%s", cidr ? cidr : "");
 	slash = strchr(buf, '/');
 	if (!slash)
-		return; /* the schema admits none */
+		return true;
 	*slash = 0;
 	plen = strtoul(slash + 1, NULL, 10);
-	if (!strchr(buf, ':') && inet_pton(AF_INET, buf, a) == 1) {
-		add_v4(s,
-		       (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
-			   (uint32_t)a[2] << 8 | a[3],
-		       (unsigned)plen);
-	} else if (inet_pton(AF_INET6, buf, a) == 1 && s->n6 < VSW_IPSET_MAX) {
-		unsigned n = s->n6++;
-
-		memset(s->v6[n].addr, 0, 16);
-		memcpy(s->v6[n].addr, a, (plen + 7) / 8);
-		if (plen % 8)
-			s->v6[n].addr[plen / 8] &=
-			    (uint8_t)(0xff00 >> (plen % 8));
-		s->v6[n].plen = (uint8_t)plen;
-	}
+	if (!strchr(buf, ':') && inet_pton(AF_INET, buf, a) == 1)
+		return add_v4(s,
+			      (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
+				  (uint32_t)a[2] << 8 | a[3],
+			      (unsigned)plen);
+	if (inet_pton(AF_INET6, buf, a) == 1)
+		return add_v6(s, a, (unsigned)plen);
+	return true;
 }
 
-/* Port @p's set: its allowed_ips and its MAC's leases in @l. */
-static void guard_set(struct vnetd *d, struct vnetd_port *p, json_t *conf,
-		      const struct lease_list *l)
+/**
+ * vnetd_ip_guard_set() - the IP guard's set for a port configuration
+ * @d: daemon
+ * @conf: the port's configuration
+ * @name: the port's name, for the log
+ *
+ * Return: a set to free, or NULL when the port has no IP guard (or, with
+ * one, when there is no memory: logged; the port then cannot come up
+ * guarded)
+ */
+struct vsw_ipset *vnetd_ip_guard_set(struct vnetd *d, json_t *conf,
+				     const char *name)
 {
+	struct vsw_ipset *set;
+	struct gi_net *x;
+	uint8_t mac[6], ll[16] = {0xfe, 0x80};
+	int64_t now = (int64_t)time(NULL);
+	bool fits = true;
 	json_t *a;
-	struct vsw_ipset *set = calloc(1, sizeof(*set));
-	uint8_t mac[6];
 	size_t i;
-	int ret;
 
+	if (!json_is_true(json_object_get(conf, "ip_guard")))
+		return NULL;
+	set = calloc(1, sizeof(*set));
 	if (!set) {
 		vlog(MAIN, ERR, "port %s: out of memory for its IP guard",
-		     p->obj.name);
-		return;
+		     name);
+		return NULL;
 	}
-	json_array_foreach(json_object_get(conf, "allowed_ips"), i, a)
+	json_array_foreach(json_object_get(conf, "allowed_ips"), i, a) fits &=
 	    add_prefix(set, json_string_value(a));
-	if (jstr(conf, "mac") && !mac_parse(jstr(conf, "mac"), mac))
-		for (i = 0; i < l->n; i++)
-			if (!memcmp(l->v[i].mac, mac, 6))
-				add_v4(set, l->v[i].ip, 32);
-	ret = vswitch_port_set_ip_guard(d->sw, p->id, set);
-	if (ret)
-		vlog(MAIN, ERR, "port %s: cannot set its IP guard: %s",
-		     p->obj.name, strerror(-ret));
-	free(set);
-}
-
-static bool guarded(json_t *conf)
-{
-	return json_is_true(json_object_get(conf, "ip_guard"));
+	if (!jstr(conf, "mac") || mac_parse(jstr(conf, "mac"), mac))
+		return set; /* the schema's check requires one */
+	/* Its link-local address from its MAC (modified EUI-64, RFC 4291):
+	 * a guest using another one lists it in allowed_ips. */
+	ll[8] = mac[0] ^ 2;
+	ll[9] = mac[1];
+	ll[10] = mac[2];
+	ll[11] = 0xff;
+	ll[12] = 0xfe;
+	memcpy(ll + 13, mac + 3, 3);
+	fits &= add_v6(set, ll, 128);
+	x = index_get(d, jstr(conf, "network"));
+	for (i = 0; x && i < x->n; i++)
+		if (!memcmp(x->v[i].mac, mac, 6) && x->v[i].expires > now)
+			fits &= add_v4(set, x->v[i].ip, 32);
+	if (!fits)
+		vlog_rl(MAIN, WARN,
+			"port %s: more than %u prefixes of one family for its "
+			"IP guard: the rest are not allowed",
+			name, VSW_IPSET_MAX);
+	return set;
 }
 
 /**
@@ -140,44 +235,95 @@ static bool guarded(json_t *conf)
  */
 void vnetd_ip_guard_update(struct vnetd *d, struct vnetd_port *p, json_t *conf)
 {
-	struct lease_list l;
+	struct vsw_ipset *set;
+	int ret;
 
 	if (p->id < 0)
 		return;
-	if (!guarded(conf)) {
-		(void)vswitch_port_set_ip_guard(d->sw, p->id, NULL);
-		return;
+	set = vnetd_ip_guard_set(d, conf, p->obj.name);
+	if (!set && json_is_true(json_object_get(conf, "ip_guard")))
+		return; /* out of memory: the old set stays */
+	ret = vswitch_port_set_ip_guard(d->sw, p->id, set);
+	if (ret)
+		vlog(MAIN, ERR, "port %s: cannot set its IP guard: %s",
+		     p->obj.name, strerror(-ret));
+	free(set);
+}
+
+/* Every IP-guarded port of @net holding @mac (NULL: all of them) gets its
+ * set again. */
+static void ports_update(struct vnetd *d, const char *net, const uint8_t *mac)
+{
+	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
+	uint8_t m[6];
+
+	for (size_t i = 0; i < ports->n; i++) {
+		json_t *c = ports->v[i]->conf;
+
+		if (!json_is_true(json_object_get(c, "ip_guard")) ||
+		    strcmp(jstr(c, "network"), net) ||
+		    (mac && (!jstr(c, "mac") || mac_parse(jstr(c, "mac"), m) ||
+			     memcmp(m, mac, 6))))
+			continue;
+		vnetd_ip_guard_update(d, vnetd_port_of(ports->v[i]), c);
 	}
-	if (!leases_read(d, jstr(conf, "network"), &l))
-		l = (struct lease_list){0}; /* allowed_ips only */
-	guard_set(d, p, conf, &l);
-	free(l.v);
 }
 
 /**
- * vnetd_ip_guard_leases() - the leases of network @net changed: every
- * IP-guarded port on it gets its set again (a lease moved to another MAC
- * leaves the old holder's set); the leases are read once
+ * vnetd_ip_guard_commit() - a lease of network @net was stored: the index
+ * follows, and the guarded ports of the MAC it left and of the MAC it
+ * went to get their sets again (before its ACK leaves)
+ * @d: daemon
+ * @net: the network's name
+ * @rec: the lease as stored
+ */
+void vnetd_ip_guard_commit(struct vnetd *d, const char *net,
+			   const struct dhcps_lease_rec *rec)
+{
+	struct gi_net *x = index_find(net);
+	uint8_t left[6];
+	bool moved = false;
+
+	if (!x)
+		return; /* no guarded port has asked for it yet */
+	for (size_t i = 0; i < x->n; i++)
+		if (x->v[i].ip == rec->ip) {
+			moved = memcmp(x->v[i].mac, rec->mac, 6) != 0;
+			memcpy(left, x->v[i].mac, 6);
+			x->v[i] = x->v[--x->n];
+			break;
+		}
+	if (rec->state == DHCPS_LEASE_BOUND &&
+	    index_add(x, rec->mac, rec->ip, rec->expires)) {
+		/* Without its row the index is wrong: read it again. */
+		index_drop(net);
+		ports_update(d, net, NULL);
+		return;
+	}
+	if (moved)
+		ports_update(d, net, left);
+	ports_update(d, net, rec->mac);
+}
+
+/**
+ * vnetd_ip_guard_reload() - the leases of network @net changed other
+ * than by a commit (its gateway started or stopped, stored rows dropped):
+ * the index is read again, and every guarded port of @net gets its set
+ * again
  * @d: daemon
  * @net: the network's name
  */
-void vnetd_ip_guard_leases(struct vnetd *d, const char *net)
+void vnetd_ip_guard_reload(struct vnetd *d, const char *net)
 {
-	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
-	struct lease_list l;
-	bool any = false;
+	index_drop(net);
+	ports_update(d, net, NULL);
+}
 
-	for (size_t i = 0; i < ports->n && !any; i++)
-		any = guarded(ports->v[i]->conf) &&
-		      !strcmp(jstr(ports->v[i]->conf, "network"), net);
-	if (!any || !leases_read(d, net, &l))
-		return;
-	for (size_t i = 0; i < ports->n; i++) {
-		struct vnetd_port *p = vnetd_port_of(ports->v[i]);
-
-		if (guarded(p->obj.conf) && p->id >= 0 &&
-		    !strcmp(jstr(p->obj.conf, "network"), net))
-			guard_set(d, p, p->obj.conf, &l);
-	}
-	free(l.v);
+/**
+ * vnetd_ip_guard_close() - free every index (vnetd stopping)
+ */
+void vnetd_ip_guard_close(void)
+{
+	while (gi_nets)
+		index_drop(gi_nets->name);
 }

@@ -63,7 +63,8 @@ static const struct schema_opt port_opts[] = {
     {"ip_guard", SCHEMA_BOOL, .flags = SCHEMA_LIVE,
      .desc = "a guest port that may send only from its addresses: its "
 	     "MAC's DHCP leases on the network and allowed_ips"},
-    {"allowed_ips", SCHEMA_ADDRS, 0, VSW_IPSET_MAX, .flags = SCHEMA_LIVE,
+    {"allowed_ips", SCHEMA_ADDRS, 0, VNETD_ALLOWED_IPS_MAX,
+     .flags = SCHEMA_LIVE,
      .desc = "prefixes an IP-guarded port may also send from (CIDR, "
 	     "10.0.0.5/32)"},
     {"mac_limit", SCHEMA_UINT, 0, 65536, 0, SCHEMA_LIVE,
@@ -371,6 +372,19 @@ static int port_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 				      jstr(net, "name"), key);
 			return -EEXIST;
 		}
+		/* One MAC pinned to two ports: the second pin would fail,
+		 * and taking it off would take the first port's. */
+		if (json_is_true(json_object_get(conf, "mac_guard")) &&
+		    json_is_true(json_object_get(other, "mac_guard")) &&
+		    !strcmp(jstr(other, "network"), jstr(net, "name")) &&
+		    !strcasecmp(jstr(conf, "mac"), jstr(other, "mac"))) {
+			vnetd_err_set(e, VNET_ERR_EXISTS,
+				      "port '%s' already guards MAC %s on "
+				      "network '%s'",
+				      key, jstr(conf, "mac"),
+				      jstr(net, "name"));
+			return -EEXIST;
+		}
 	}
 	return 0;
 }
@@ -522,9 +536,12 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 	json_t *conf = p->obj.conf;
 	struct vnetd_net *net = vnetd_net_find(d, jstr(conf, "network"));
 	json_t *addrs = json_object_get(conf, "addresses"), *a;
+	struct vsw_port_guards guards = {0};
+	struct vsw_ipset *ips;
 	struct vnic_params vp;
 	enum vsw_port_role role;
 	struct vsw_vlan vlan;
+	uint8_t gmac[6];
 	struct vnic *v;
 	size_t i;
 	int ret, id;
@@ -557,7 +574,21 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 		}
 	}
 	port_vlan(conf, &vlan);
-	id = vswitch_port_add(d->sw, net->id, p->obj.name, role, &vlan, v);
+	/* The MAC and IP guards judge its first frame already. */
+	if (json_is_true(json_object_get(conf, "mac_guard")) &&
+	    !port_mac(p, gmac))
+		guards.mac = gmac;
+	ips = vnetd_ip_guard_set(d, conf, p->obj.name);
+	if (!ips && json_is_true(json_object_get(conf, "ip_guard"))) {
+		snprintf(p->error, sizeof(p->error),
+			 "out of memory for its IP guard");
+		port_open_undo(conf, v);
+		return -ENOMEM;
+	}
+	guards.ips = ips;
+	id = vswitch_port_add_guarded(d->sw, net->id, p->obj.name, role, &vlan,
+				      v, &guards);
+	free(ips);
 	if (id < 0) {
 		snprintf(p->error, sizeof(p->error), "switch refused it: %s",
 			 strerror(-id));
@@ -577,8 +608,6 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 		(void)vswitch_port_set_router_guard(d->sw, id, false);
 	if (mac_pinned(conf))
 		pin_mac(d, p, &vlan, true);
-	set_mac_guard(d, p, conf);
-	vnetd_ip_guard_update(d, p, conf);
 	if (is_veth(conf))
 		vnetd_fast_port_on(d, p, (unsigned)net->id, fast_vlan(&vlan),
 				   vp.mtu);

@@ -1391,12 +1391,42 @@ static void release_vf(struct vnetd *d, json_t *conf)
 
 /* VFs about to be given back or reset, checked together. */
 struct vf_going {
-	char pci[SRIOV_MAX_VFS][SRIOV_PCI_LEN];
-	const char *pcis[SRIOV_MAX_VFS];
-	char who[SRIOV_MAX_VFS][80]; /* "port 'vm1'" */
-	char vf[SRIOV_MAX_VFS][64];  /* "0000:01:10.2 (VF 1 of eth1)" */
 	unsigned n;
+	const char **pcis; /* into @v, for sriov_vfs_user() */
+	struct {
+		char pci[SRIOV_PCI_LEN];
+		char who[80]; /* "port 'vm1'" */
+		char vf[64];  /* "0000:01:10.2 (VF 1 of eth1)" */
+	} * v;
 };
+
+/* Room for @n VFs (one per object going); NULL with @e set. */
+static struct vf_going *going_new(size_t n, struct vnetd_err *e)
+{
+	struct vf_going *g = calloc(1, sizeof(*g));
+
+	if (g) {
+		g->v = calloc(n ? n : 1, sizeof(*g->v));
+		g->pcis = calloc(n ? n : 1, sizeof(*g->pcis));
+	}
+	if (!g || !g->v || !g->pcis) {
+		if (g) {
+			free(g->v);
+			free(g->pcis);
+		}
+		free(g);
+		vnetd_err_set(e, VNET_ERR_SYSTEM, "out of memory");
+		return NULL;
+	}
+	return g;
+}
+
+static void going_free(struct vf_going *g)
+{
+	free(g->v);
+	free(g->pcis);
+	free(g);
+}
 
 /* Add VF @idx of @pf, which @kind @name gives up, when vfio-pci has it
  * (a VM may hold only those). */
@@ -1406,16 +1436,16 @@ static void going_add(struct vnetd *d, struct vf_going *g, const char *pf,
 	const struct sriov_vf_dev *vf;
 	struct sriov_pf p;
 
-	if (g->n >= SRIOV_MAX_VFS || sriov_pf_get(sysroot(d), pf, &p, NULL, 0))
+	if (sriov_pf_get(sysroot(d), pf, &p, NULL, 0))
 		return; /* no VF to give back */
 	vf = pf_vf(&p, idx);
 	if (vf && !strcmp(vf->driver, SRIOV_VFIO_DRIVER)) {
-		snprintf(g->pci[g->n], sizeof(g->pci[g->n]), "%s", vf->pci);
-		snprintf(g->who[g->n], sizeof(g->who[g->n]), "%s '%s'", kind,
-			 name);
-		snprintf(g->vf[g->n], sizeof(g->vf[g->n]), "%s (VF %u of %s)",
-			 vf->pci, idx, pf);
-		g->pcis[g->n] = g->pci[g->n];
+		snprintf(g->v[g->n].pci, sizeof(g->v[g->n].pci), "%s", vf->pci);
+		snprintf(g->v[g->n].who, sizeof(g->v[g->n].who), "%s '%s'",
+			 kind, name);
+		snprintf(g->v[g->n].vf, sizeof(g->v[g->n].vf),
+			 "%s (VF %u of %s)", vf->pci, idx, pf);
+		g->pcis[g->n] = g->v[g->n].pci;
 		g->n++;
 	}
 	sriov_pf_free(&p);
@@ -1449,8 +1479,8 @@ static int going_busy(struct vnetd *d, struct vf_going *g, struct vnetd_err *e)
 	}
 	if (!ret)
 		return 0;
-	sriov_users_err(g->vf[which], pid, msg, sizeof(msg));
-	vnetd_err_set(e, VNET_ERR_BUSY, "%s: %s", g->who[which], msg);
+	sriov_users_err(g->v[which].vf, pid, msg, sizeof(msg));
+	vnetd_err_set(e, VNET_ERR_BUSY, "%s: %s", g->v[which].who, msg);
 	return -EBUSY;
 }
 
@@ -1470,13 +1500,11 @@ int vnetd_sriov_port_del_check(struct vnetd *d, json_t *const *confs, size_t n,
 			       const struct vnetd_view *after,
 			       struct vnetd_err *e)
 {
-	struct vf_going *g = calloc(1, sizeof(*g));
+	struct vf_going *g = going_new(n, e);
 	int ret;
 
-	if (!g) {
-		vnetd_err_set(e, VNET_ERR_SYSTEM, "out of memory");
+	if (!g)
 		return -ENOMEM;
-	}
 	for (size_t i = 0; i < n; i++) {
 		const char *pf = jstr(confs[i], "sriov_pf");
 		unsigned idx = juint(confs[i], "sriov_vf");
@@ -1488,7 +1516,7 @@ int vnetd_sriov_port_del_check(struct vnetd *d, json_t *const *confs, size_t n,
 		going_add(d, g, pf, idx, "port", jstr(confs[i], "name"));
 	}
 	ret = going_busy(d, g, e);
-	free(g);
+	going_free(g);
 	return ret;
 }
 
@@ -1894,13 +1922,11 @@ static void vf_purge(struct vnetd *d, json_t *conf)
 static int vf_del_check(struct vnetd *d, json_t *const *confs, size_t n,
 			const struct vnetd_view *after, struct vnetd_err *e)
 {
-	struct vf_going *g = calloc(1, sizeof(*g));
+	struct vf_going *g = going_new(n, e);
 	int ret;
 
-	if (!g) {
-		vnetd_err_set(e, VNET_ERR_SYSTEM, "out of memory");
+	if (!g)
 		return -ENOMEM;
-	}
 	for (size_t i = 0; i < n; i++) {
 		const char *pf = jstr(confs[i], "pf"), *name;
 		unsigned idx = juint(confs[i], "vf");
@@ -1915,7 +1941,7 @@ static int vf_del_check(struct vnetd *d, json_t *const *confs, size_t n,
 		going_add(d, g, pf, idx, "vf", name);
 	}
 	ret = going_busy(d, g, e);
-	free(g);
+	going_free(g);
 	return ret;
 }
 
@@ -1944,8 +1970,10 @@ const struct vnetd_kind vnetd_kind_vf = {
 json_t *vnetd_sriov_vf_reset(struct vnetd *d, json_t *params,
 			     struct vnetd_err *e)
 {
+	struct vnetd_obj *o;
+	struct sriov_vf_cfg c;
+	char name[48], msg[256];
 	json_t *p, *res;
-	char name[48];
 
 	if (!jstr(params, "pf") ||
 	    !json_is_integer(json_object_get(params, "vf"))) {
@@ -1956,6 +1984,22 @@ json_t *vnetd_sriov_vf_reset(struct vnetd *d, json_t *params,
 	}
 	snprintf(name, sizeof(name), "%s/%lld", jstr(params, "pf"),
 		 (long long)json_integer_value(json_object_get(params, "vf")));
+	o = vnetd_obj_lookup(d, &vnetd_kind_vf, name, e);
+	if (!o || user_refused(d, e) ||
+	    vf_del_check(d, (json_t *const[]){o->conf}, 1, NULL, e))
+		return NULL;
+	/* The defaults first: a VF the driver will not reset keeps its
+	 * stored settings, and the request fails saying why.  A port that
+	 * holds the VF (a state from before they were refused together)
+	 * keeps its settings. */
+	cfg_defaults(&c);
+	if (!vf_vnets(d, jstr(o->conf, "pf"), juint(o->conf, "vf")) &&
+	    vf_put(d, jstr(o->conf, "pf"), juint(o->conf, "vf"), &c, msg,
+		   sizeof(msg))) {
+		vnetd_err_set(e, VNET_ERR_REFUSED, "%s; its settings are kept",
+			      msg);
+		return NULL;
+	}
 	p = json_pack("{s:s}", "name", name);
 	res = p ? vnetd_obj_delete(d, &vnetd_kind_vf, p, e) : NULL;
 	if (!p)

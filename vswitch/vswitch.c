@@ -508,6 +508,28 @@ int vswitch_port_add(struct vswitch *sw, int net_id, const char *name,
 		     enum vsw_port_role role, const struct vsw_vlan *vlan,
 		     struct vnic *vnic)
 {
+	return vswitch_port_add_guarded(sw, net_id, name, role, vlan, vnic,
+					NULL);
+}
+
+/**
+ * vswitch_port_add_guarded() - vswitch_port_add() for a port whose MAC or
+ * IP guard is on from its first frame
+ * @sw: switch
+ * @net_id: network
+ * @name: port name
+ * @role: who is behind the port
+ * @vlan: 802.1Q setting, NULL for none
+ * @vnic: open backend; owned by the switch on success
+ * @guards: the guards it starts with, NULL for none
+ *
+ * Return: port id, or -errno
+ */
+int vswitch_port_add_guarded(struct vswitch *sw, int net_id, const char *name,
+			     enum vsw_port_role role,
+			     const struct vsw_vlan *vlan, struct vnic *vnic,
+			     const struct vsw_port_guards *guards)
+{
 	struct vsw_net *net;
 	struct vsw_port *port;
 	unsigned q = 0;
@@ -543,6 +565,19 @@ int vswitch_port_add(struct vswitch *sw, int net_id, const char *name,
 	/* Nor as routers (IPv6 advertisements, redirects of either IP
 	 * version) unless router-trusted (its router guard). */
 	port->router_guard = role == VSW_ROLE_VM;
+	if (guards && guards->mac)
+		port->mac_guard = VSW_MAC_GUARD_ON | vsw_mac_u64(guards->mac);
+	if (guards && guards->ips) {
+		struct vsw_ipset *ips = malloc(sizeof(*ips));
+
+		if (!ips) {
+			free(port->vlan);
+			free(port);
+			return -ENOMEM;
+		}
+		*ips = *guards->ips;
+		atomic_init(&port->ip_guard, ips);
+	}
 	if (vlan)
 		*port->vlan = *vlan;
 	port->vnic = vnic;

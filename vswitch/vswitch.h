@@ -244,6 +244,20 @@ int vswitch_port_set_vlan(struct vswitch *sw, int port,
 			  const struct vsw_vlan *vlan);
 int vswitch_port_set_dhcp_guard(struct vswitch *sw, int port, bool on);
 int vswitch_port_set_router_guard(struct vswitch *sw, int port, bool on);
+/**
+ * struct vsw_port_guards - the MAC and IP guards a port starts with, so
+ * that its first frame is judged by them
+ * @mac: its own MAC for the MAC guard, NULL for none
+ * @ips: the IP guard's set (copied), NULL for none
+ */
+struct vsw_port_guards {
+	const uint8_t *mac;
+	const struct vsw_ipset *ips;
+};
+int vswitch_port_add_guarded(struct vswitch *sw, int net_id, const char *name,
+			     enum vsw_port_role role,
+			     const struct vsw_vlan *vlan, struct vnic *vnic,
+			     const struct vsw_port_guards *guards);
 int vswitch_port_set_mac_guard(struct vswitch *sw, int port,
 			       const uint8_t *mac);
 int vswitch_port_set_ip_guard(struct vswitch *sw, int port,

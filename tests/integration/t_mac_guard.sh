@@ -8,8 +8,9 @@
 #  - b sending from a's MAC is dropped as mac_pinned (the guard pins a's
 #    MAC to its port);
 #  - --no-mac-guard lets a send from any MAC again;
-#  - refused: the guard on a veth port (its kernel fast path does not
-#    check it), on a tap without --mac, on an uplink's option set.
+#  - refused: a second port guarding the same MAC on the network, the
+#    guard on a veth port (its kernel fast path does not check it), on a
+#    tap without --mac.
 . "$(dirname "$0")/lib.sh"
 need_root
 $PY -c "import scapy.all" 2>/dev/null || skip "python3-scapy not installed"
@@ -95,6 +96,9 @@ wait_for 5 moved || fail "unguarded: b's MAC on $(owner $MB), not ta$S"
 [ "$(drops mac_spoofed "ta$S")" = "$s1" ] || fail "unguarded port still drops"
 log "--no-mac-guard: a may send from any MAC again"
 
+vnetctl port set "ta$S" --mac-guard >/dev/null || fail "--mac-guard again"
+refused "port 'ta$S' already guards MAC $MA on network 'mg$S'" \
+	port add "mg$S" --tap "td$S" --netns "c$S" --mac "$MA" --mac-guard
 vnetctl network create "mv$S" --type private >/dev/null || fail "create mv"
 ns "v$S"
 refused "mac-guard applies to tap and vhost-user guest ports only" \

@@ -789,12 +789,46 @@ static void test_mac_guard(void **state)
 	buf[54] = 135;
 	xmit(&e, 0, buf, 78);
 	assert_int_equal(vnic_dummy_sent(e.v[1]), 4);
+	/* the NA with another MAC behind a destination options header */
+	pkt_put_be16(buf + 18, 40);
+	buf[20] = 60;
+	memset(buf + 54, 0, 48);
+	memcpy(buf + 54, (uint8_t[]){58, 0, 1, 4, 0, 0, 0, 0}, 8);
+	buf[62] = 136;
+	memcpy(buf + 86, (uint8_t[]){2, 1, 0x52, 0x54, 0, 0, 0, 2}, 8);
+	xmit(&e, 0, buf, 94);
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 4);
+	/* a DHCP DISCOVER from its MAC naming another as the client */
+	n = frame(buf, 0xff, 1, 0);
+	memset(buf + 14, 0, sizeof(buf) - 14);
+	buf[14] = 0x45;
+	buf[23] = 17;
+	pkt_put_be16(buf + 34, 68);
+	pkt_put_be16(buf + 36, 67);
+	buf[42] = 1; /* BOOTREQUEST, Ethernet, 6 bytes */
+	buf[43] = 1;
+	buf[44] = 6;
+	memcpy(buf + 70, (uint8_t[]){0x52, 0x54, 0, 0, 0, 2}, 6);
+	xmit(&e, 0, buf, 120);
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 4);
+	memcpy(buf + 70, own, 6);
+	xmit(&e, 0, buf, 120);
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 5);
+	/* ARP with another sender MAC behind an 802.1ad tag */
+	n = frame(buf, 0xff, 1, 0);
+	pkt_put_be16(buf + 12, 0x88a8);
+	pkt_put_be16(buf + 14, 5);
+	pkt_put_be16(buf + 16, 0x0806);
+	memcpy(buf + 18, (uint8_t[]){0, 1, 8, 0, 6, 4, 0, 2}, 8);
+	memcpy(buf + 26, (uint8_t[]){0x52, 0x54, 0, 0, 0, 2}, 6);
+	xmit(&e, 0, buf, n);
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 5);
 	vswitch_port_stats(e.sw, e.port[0], &st);
-	assert_int_equal(st.drops[VSW_DROP_MAC_SPOOFED], 3);
+	assert_int_equal(st.drops[VSW_DROP_MAC_SPOOFED], 6);
 	/* off: any MAC again */
 	assert_int_equal(vswitch_port_set_mac_guard(e.sw, e.port[0], NULL), 0);
 	xmit(&e, 0, buf, frame(buf, 0xff, 2, 0));
-	assert_int_equal(vnic_dummy_sent(e.v[1]), 5);
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 6);
 	assert_int_equal(vswitch_port_set_mac_guard(e.sw, 999, own), -ENOENT);
 	vswitch_destroy(e.sw);
 }
@@ -852,9 +886,13 @@ static void test_ip_guard(void **state)
 	set->n4 = 1;
 	set->v4[0].addr = 0x0a000005;
 	set->v4[0].mask = 0xffffffff;
-	set->n6 = 1;
+	set->n6 = 2;
 	set->v6[0].addr[0] = 0xfd;
 	set->v6[0].plen = 64;
+	set->v6[1].addr[0] = 0xfe; /* fe80::1, its link-local address */
+	set->v6[1].addr[1] = 0x80;
+	set->v6[1].addr[15] = 1;
+	set->v6[1].plen = 128;
 	setup_net(&e, VSW_NET_PRIVATE);
 	add_port(&e, 0, VSW_ROLE_VM, NULL);
 	add_port(&e, 1, VSW_ROLE_VM, NULL);
@@ -885,12 +923,38 @@ static void test_ip_guard(void **state)
 	PASS(n);
 	memcpy(buf + 28, (uint8_t[]){10, 0, 0, 5}, 4);
 	PASS(n);
-	PASS(ip6(buf, 0xfe80, 1, 128, 0));	/* link-local */
+	PASS(ip6(buf, 0xfe80, 1, 128, 0));	/* its link-local address */
+	DROP(ip6(buf, 0xfe80, 2, 128, 0));	/* another link-local one */
 	PASS(ip6(buf, 0xfd00, 9, 128, 0));	/* in fd00::/64 */
 	DROP(ip6(buf, 0xfd01, 9, 128, 0));	/* outside */
 	PASS(ip6(buf, 0, 0, 135, 0xfd00));	/* ::, duplicate address test */
 	DROP(ip6(buf, 0xfe80, 1, 136, 0xfd01)); /* NA for another's */
 	PASS(ip6(buf, 0xfe80, 1, 136, 0xfd00));
+	n = ip6(buf, 0xfe80, 1, 136, 0xfe80);
+	buf[77] = 0x99; /* NA for fe80::99, its router's, say */
+	DROP(n);
+	/* the same NA for fd01::1 behind a destination options header */
+	n = ip6(buf, 0xfe80, 1, 136, 0xfd01);
+	memmove(buf + 62, buf + 54, 24);
+	memcpy(buf + 54, (uint8_t[]){58, 0, 1, 4, 0, 0, 0, 0}, 8);
+	buf[20] = 60;
+	pkt_put_be16(buf + 18, 32);
+	DROP(n + 8);
+	pkt_put_be16(buf + 70, 0xfd00); /* for fd00::1: passes */
+	PASS(n + 8);
+	/* a spoofed source behind an 802.1ad tag, and behind two 802.1Q */
+	n = ip4(buf, 0x0a000006, 53);
+	memmove(buf + 16, buf + 12, n - 12);
+	pkt_put_be16(buf + 12, 0x88a8);
+	pkt_put_be16(buf + 14, 5);
+	DROP(n + 4);
+	n = ip4(buf, 0x0a000006, 53);
+	memmove(buf + 20, buf + 12, n - 12);
+	pkt_put_be16(buf + 12, 0x8100);
+	pkt_put_be16(buf + 14, 7);
+	pkt_put_be16(buf + 16, 0x8100);
+	pkt_put_be16(buf + 18, 9);
+	DROP(n + 8);
 	vswitch_port_stats(e.sw, e.port[0], &st);
 	assert_int_equal(st.drops[VSW_DROP_IP_SPOOFED], drops);
 	/* the same set again changes nothing; off lets all pass */
@@ -901,6 +965,25 @@ static void test_ip_guard(void **state)
 #undef PASS
 #undef DROP
 	assert_int_equal(vswitch_port_set_ip_guard(e.sw, 999, set), -ENOENT);
+	/* a port added with its guards judges its very first frame */
+	{
+		static const uint8_t own[6] = {0x52, 0x54, 0, 0, 0, 1};
+		struct vsw_port_guards g = {own, set};
+		struct vsw_port_stats gs;
+		int id;
+
+		e.v[2] = dummy("p2");
+		id = vswitch_port_add_guarded(e.sw, e.net, "p2", VSW_ROLE_VM,
+					      NULL, e.v[2], &g);
+		assert_true(id >= 0);
+		e.port[2] = id;
+		xmit(&e, 2, buf, ip4(buf, 0x0a000006, 53));
+		xmit(&e, 2, buf, frame(buf, 0xff, 2, 0));
+		vswitch_port_stats(e.sw, id, &gs);
+		assert_int_equal(gs.drops[VSW_DROP_IP_SPOOFED], 1);
+		assert_int_equal(gs.drops[VSW_DROP_MAC_SPOOFED], 1);
+		assert_int_equal(vnic_dummy_sent(e.v[1]), sent);
+	}
 	free(set);
 	vswitch_destroy(e.sw);
 }
