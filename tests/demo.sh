@@ -165,7 +165,10 @@ if { [ "$LVMM" = vnet-vmm ] || command -v qemu-system-x86_64 >/dev/null; } &&
 				nics="$nics --net $net,mac=$mac,name=vm$n-$i"
 			else
 				sock="$T/vm$n-$i.sock"
-				ctl port add "$net" --vhost-user "$sock"
+				# MAC- and IP-guarded: the guest sends only from
+				# its own MAC and the address it leases
+				ctl port add "$net" --vhost-user "$sock" --mac "$mac" \
+					--mac-guard --ip-guard
 				nics="$nics -chardev socket,id=c$i,path=$sock,reconnect=1"
 				nics="$nics -netdev vhost-user,id=n$i,chardev=c$i"
 				nics="$nics -device virtio-net-pci,netdev=n$i,mac=$mac,vectors=0"
