@@ -206,6 +206,11 @@ int vswitch_port_del_last(struct vswitch *sw, int port, vsw_port_last_fn last,
 struct vnic *vswitch_port_vnic(struct vswitch *sw, int port);
 bool vswitch_port_up(struct vswitch *sw, int port);
 int vswitch_port_set_link(struct vswitch *sw, int port, bool up);
+/* Told on the control thread, as it happens, when a port's carrier changes
+ * (vswitch_port_set_link()), for what mirrors vswitch_port_up() outside
+ * the switch (the kernel fast path).  NULL @fn: no one. */
+typedef void (*vsw_link_fn)(void *arg, int port, bool up);
+void vswitch_set_link_hook(struct vswitch *sw, vsw_link_fn fn, void *arg);
 int vswitch_port_find_ifindex(struct vswitch *sw, int ifindex);
 unsigned vswitch_port_thread(struct vswitch *sw, int port);
 unsigned vswitch_port_queues(struct vswitch *sw, int port);
