@@ -53,8 +53,9 @@ struct fdb {
 	unsigned max;  /* most live entries learned */
 	unsigned mask; /* table size - 1 */
 	_Atomic unsigned aging;
-	_Atomic unsigned
-	    live; /* entries, pinned ones too, + inserts under way */
+	_Atomic unsigned live; /* learned entries + inserts under way: at
+				  most @max; pins do not count here */
+	_Atomic unsigned pins; /* pinned entries (the control plane's) */
 	_Atomic unsigned tombs;
 	_Atomic unsigned *learned; /* per port: learned entries (not pins) */
 	struct fdb_entry *tab;
@@ -470,7 +471,7 @@ static bool fdb_remove(struct fdb *fdb, struct fdb_entry *e, uint64_t k,
 	}
 	pid = atomic_exchange_explicit(&e->port, 0, memory_order_relaxed);
 	atomic_store_explicit(&e->key, FDB_KEY_TOMB, memory_order_release);
-	fdb_give(&fdb->live);
+	fdb_give(k & FDB_KEY_PIN ? &fdb->pins : &fdb->live);
 	atomic_fetch_add(&fdb->tombs, 1);
 	if (pid && !(k & FDB_KEY_PIN))
 		fdb_give(&fdb->learned[pid - 1]);
@@ -541,7 +542,7 @@ unsigned fdb_forget_port(struct fdb *fdb, uint16_t port)
  */
 unsigned fdb_count(const struct fdb *fdb)
 {
-	return atomic_load(&fdb->live);
+	return atomic_load(&fdb->live) + atomic_load(&fdb->pins);
 }
 
 /**
@@ -557,7 +558,7 @@ unsigned fdb_port_count(const struct fdb *fdb, uint16_t port)
 }
 
 /**
- * fdb_max() - most entries the table learns
+ * fdb_max() - most entries the table learns (pinned ones come on top)
  * @fdb: table
  *
  * Return: its size as configured
@@ -602,9 +603,12 @@ static void fdb_put(struct fdb *fdb, const struct fdb_copy *c)
 	atomic_store_explicit(&fdb->tab[i].port, c->pid, memory_order_relaxed);
 	atomic_store_explicit(&fdb->tab[i].seen, c->seen, memory_order_relaxed);
 	atomic_store_explicit(&fdb->tab[i].key, c->key, memory_order_relaxed);
-	fdb->live++;
-	if (!(c->key & FDB_KEY_PIN))
+	if (c->key & FDB_KEY_PIN) {
+		fdb->pins++;
+	} else {
+		fdb->live++;
 		fdb->learned[c->pid - 1]++;
+	}
 }
 
 static int fdb_copy_newer(const void *a, const void *b)
@@ -629,7 +633,7 @@ static int fdb_copy_newer(const void *a, const void *b)
 struct fdb *fdb_resize(const struct fdb *fdb, unsigned max_entries,
 		       unsigned *dropped)
 {
-	unsigned cap = atomic_load(&fdb->live) + 64, n = 0, pins = 0, room;
+	unsigned cap = fdb_count(fdb) + 64, n = 0, pins = 0, room;
 	struct fdb_copy *v = malloc(cap * sizeof(*v));
 	struct fdb *nf = NULL;
 
@@ -704,8 +708,9 @@ void fdb_set_aging(struct fdb *fdb, unsigned aging)
  * @port: port it belongs to; a learned entry elsewhere is taken over
  * @now: monotonic seconds
  *
- * Control thread.  A pinned entry counts in the table but not against the
- * port's MAC limit.
+ * Control thread.  A pinned entry counts in the table (fdb_count()) but
+ * neither against the table's learned entries (its size) nor against the
+ * port's MAC limit: pins never keep a MAC from being learned.
  *
  * Return: 0 (also when already pinned there), -EEXIST when pinned to another
  * port, -ENOSPC when no slot is free, -EAGAIN when a datapath thread held
@@ -749,6 +754,10 @@ int fdb_pin(struct fdb *fdb, const uint8_t mac[6], uint16_t vlan, uint16_t port,
 			atomic_store(&e->seen, now);
 			atomic_store_explicit(&e->key, k | FDB_KEY_PIN,
 					      memory_order_release);
+			/* A learned entry becomes a pin: it leaves the
+			 * learned counts (the table's and its port's). */
+			atomic_fetch_add(&fdb->pins, 1);
+			fdb_give(&fdb->live);
 			if (old)
 				fdb_give(&fdb->learned[old - 1]);
 			return 0;
@@ -759,11 +768,11 @@ int fdb_pin(struct fdb *fdb, const uint8_t mac[6], uint16_t vlan, uint16_t port,
 		}
 		if (!free_slot)
 			return -ENOSPC;
-		atomic_fetch_add(&fdb->live, 1);
+		atomic_fetch_add(&fdb->pins, 1);
 		if (fdb_claim(fdb, free_slot, free_key, key | FDB_KEY_PIN, pid,
 			      now))
 			return 0;
-		fdb_give(&fdb->live);
+		fdb_give(&fdb->pins);
 	}
 	return -EAGAIN;
 }

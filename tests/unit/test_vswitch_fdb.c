@@ -567,6 +567,49 @@ static void test_pinned(void **state)
 	fdb_destroy(f);
 }
 
+/* Pins come on top of the table's size: a network with as many pinned MACs
+ * as its size still learns that many, a learned MAC taken over by a pin
+ * frees its place, and a resize keeps both counts apart. */
+static void test_pins_not_learned(void **state)
+{
+	struct fdb *f = fdb_create(4, 30), *g;
+	uint8_t m[6];
+
+	for (unsigned i = 0; i < 4; i++) {
+		mac_n(m, 100 + i);
+		assert_int_equal(fdb_pin(f, m, 0, 1, 10), 0);
+	}
+	for (unsigned i = 0; i < 5; i++) {
+		mac_n(m, i);
+		assert_int_equal(fdb_learn(f, m, 0, 2, 0, 10, NULL),
+				 i < 4 ? FDB_LEARNED : FDB_FULL);
+	}
+	assert_int_equal(fdb_count(f), 8);
+	assert_counts_exact(f, 10, 4);
+	/* A learned MAC pinned: one more place to learn in. */
+	mac_n(m, 0);
+	assert_int_equal(fdb_pin(f, m, 0, 1, 11), 0);
+	mac_n(m, 4);
+	assert_int_equal(fdb_learn(f, m, 0, 2, 0, 11, NULL), FDB_LEARNED);
+	assert_counts_exact(f, 11, 5);
+	/* A copy of the same size learns no more and no fewer. */
+	g = fdb_resize(f, 4, NULL);
+	assert_non_null(g);
+	fdb_destroy(f);
+	f = g;
+	assert_counts_exact(f, 11, 5);
+	mac_n(m, 5);
+	assert_int_equal(fdb_learn(f, m, 0, 2, 0, 12, NULL), FDB_FULL);
+	mac_n(m, 100);
+	assert_int_equal(fdb_unpin(f, m, 0), 0);
+	mac_n(m, 5);
+	assert_int_equal(fdb_learn(f, m, 0, 2, 0, 12, NULL), FDB_FULL);
+	assert_int_equal(fdb_age(f, 100), 4);
+	assert_int_equal(fdb_learn(f, m, 0, 2, 0, 100, NULL), FDB_LEARNED);
+	assert_counts_exact(f, 100, 4);
+	fdb_destroy(f);
+}
+
 static void test_resize(void **state)
 {
 	struct fdb *f = fdb_create(64, 300), *g;
@@ -661,6 +704,7 @@ int main(void)
 	    cmocka_unit_test(test_counts_exact_sequence),
 	    cmocka_unit_test(test_counts_exact_threads),
 	    cmocka_unit_test(test_pinned),
+	    cmocka_unit_test(test_pins_not_learned),
 	    cmocka_unit_test(test_resize),
 	    cmocka_unit_test(test_set_aging),
 	    cmocka_unit_test(test_hints),
