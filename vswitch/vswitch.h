@@ -45,7 +45,11 @@ struct vnic;
 	  "super-frame or partial checksum that could not be finished for " \
 	  "a port without offloads")                                        \
 	X(VLAN_DOUBLE_TAG, "vlan_double_tag",                               \
-	  "priority-tagged frame with a VLAN tag inside, taken as untagged")
+	  "priority-tagged frame with a VLAN tag inside, "                  \
+	  "taken as untagged")                                              \
+	X(PORT_GONE, "port_gone",                                           \
+	  "egress port deleted while the frame waited to leave on it "      \
+	  "(counted on the ingress port)")
 
 enum vsw_drop {
 #define VSW_DROP_ENUM(id, name, desc) VSW_DROP_##id,
