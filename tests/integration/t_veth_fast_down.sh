@@ -5,15 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 start_vnetd
-ns "a$S"
-ns "b$S"
-vnetctl network create "fd$S" --type internal >/dev/null || fail "create"
-vnetctl port add "fd$S" --veth "va$S" --netns "a$S" >/dev/null || fail "veth a"
-vnetctl port add "fd$S" --veth "vb$S" --netns "b$S" >/dev/null || fail "veth b"
-[ "$(jget '.fast_path' port show "va$S")" = on ] ||
-	fail "no fast path: $(jget '.fast_path_error' port show "va$S")"
-addr "a$S" "va$S" 10.244.$N.11/24
-addr "b$S" "vb$S" 10.244.$N.12/24
+veth_pair "fd$S" 10.244.$N
 mac_b=$(ip -n "b$S" -j link show "vb$S" | jq -r '.[0].address')
 fast() { jget '.counters.fast_path.rx_packets // 0' port show "va$S"; }
 
