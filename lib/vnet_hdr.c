@@ -655,21 +655,22 @@ int l4_csum_fill(uint8_t *frame, size_t len)
 }
 
 /**
- * pkt_push_vlan() - insert an 802.1Q tag after the MAC addresses, using the
+ * pkt_push_vlan() - insert a VLAN tag after the MAC addresses, using the
  * pool buffer's headroom
  * @p: pool packet
+ * @tpid: tag protocol identifier (ETHERTYPE_VLAN, ETHERTYPE_QINQ, ...)
  * @tci: tag control information
  *
  * Return: 0, or -ENOSPC without headroom (foreign memory)
  */
-int pkt_push_vlan(struct pkt *p, uint16_t tci)
+int pkt_push_vlan(struct pkt *p, uint16_t tpid, uint16_t tci)
 {
 	if (!p->pool || p->ext || p->data - p->buf < 4)
 		return -ENOSPC;
 	memmove(p->data - 4, p->data, 12);
 	p->data -= 4;
 	p->len += 4;
-	pkt_put_be16(p->data + 12, ETHERTYPE_VLAN);
+	pkt_put_be16(p->data + 12, tpid);
 	pkt_put_be16(p->data + 14, tci);
 	return 0;
 }

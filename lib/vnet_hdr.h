@@ -68,7 +68,7 @@ int vnet_hdr_csum_complete(const struct virtio_net_hdr *h, uint8_t *frame,
 int vnet_hdr_gso_segment(const struct virtio_net_hdr *h, const uint8_t *frame,
 			 size_t len, size_t *off, struct pkt_pool *pool,
 			 struct pkt **out, unsigned max);
-int pkt_push_vlan(struct pkt *p, uint16_t tci);
+int pkt_push_vlan(struct pkt *p, uint16_t tpid, uint16_t tci);
 int l4_csum_fill(uint8_t *frame, size_t len);
 
 #endif

@@ -644,6 +644,8 @@ void team_update(struct team *t, enum team_reason why, int member, uint64_t now)
 		}
 		if (!fb)
 			fit &= lacp_distributing(t);
+		else /* never into a loop: our own LACPDUs come back */
+			fit &= ~lacp_looped(t, now);
 	}
 	t->usable = fit;
 	if (mode == TEAM_MODE_ACTIVE_BACKUP ||

@@ -61,6 +61,7 @@ enum team_probe { TEAM_PROBE_NONE, TEAM_PROBE_ARP, TEAM_PROBE_BEACON };
 	X(LACP_OUT_OF_SYNC, "LACP partner out of sync")                  \
 	X(LACP_INCOMPATIBLE, "LACP partner not in the team's aggregate") \
 	X(LACP_DAMPED, "LACP partner flapping: damped")                  \
+	X(LACP_LOOP, "the team's own LACPDUs come back: a loop")         \
 	X(FALLBACK, "no LACP partner: active-backup fallback")           \
 	X(FALLBACK_END, "LACP partner answers: fallback ends")           \
 	X(MEMBER_ADDED, "member added")                                  \

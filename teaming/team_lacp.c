@@ -508,7 +508,9 @@ void lacp_rx(struct team *t, unsigned i, const struct lacp_pdu *pdu,
  * reflects frames.  IEEE 802.1AX does not let a port aggregate with
  * itself or its own system, and Linux bonding drops these as an "illegal
  * loopback": it is dropped before the receive machine sees it, so the
- * member never gets a partner (and stays out of the aggregate).
+ * member never gets a partner (and stays out of the aggregate).  Nor does
+ * the fallback use it: a member looped back to the team carries nothing
+ * until its own LACPDUs have stopped coming back for LACP_LOOP_MS.
  *
  * Return: 0 when handled, -EINVAL when malformed (counted), -ELOOP for our
  * own LACPDU come back (counted), -ENOTSUP for a frame the team has no use
@@ -526,7 +528,13 @@ int team_slow_rx(struct team *t, unsigned i, const uint8_t *frame, size_t len,
 		return -ENOTSUP;
 	ret = lacp_pdu_parse(frame, len, &pdu);
 	if (!ret && !memcmp(pdu.actor.sys, t->sys_mac, 6)) {
-		t->m[i].lacp.loopback++;
+		struct lacp_port *p = &t->m[i].lacp;
+		bool was = p->loop_until > now;
+
+		p->loopback++;
+		p->loop_until = now + LACP_LOOP_MS;
+		if (!was) /* out of a fallback now, not at the next tick */
+			team_update(t, TEAM_R_LACP_LOOP, (int)i, now);
 		return -ELOOP;
 	}
 	if (!ret) {
@@ -627,6 +635,8 @@ uint64_t lacp_run(struct team *t, uint64_t now)
 			next = p->tx_window + 1000;
 		if (p->damped_until > now && p->damped_until < next)
 			next = p->damped_until;
+		if (p->loop_until > now && p->loop_until < next)
+			next = p->loop_until;
 	}
 	lacp_step(t, now, TEAM_R_NONE);
 	return next;
@@ -670,6 +680,24 @@ bool lacp_all_defaulted(const struct team *t)
 		any = true;
 	}
 	return any;
+}
+
+/**
+ * lacp_looped() - members that heard the team's own LACPDUs lately: a
+ * loop, which the fallback must not forward over
+ * @t: team
+ * @now: monotonic ms
+ *
+ * Return: member bit mask
+ */
+uint32_t lacp_looped(const struct team *t, uint64_t now)
+{
+	uint32_t mask = 0;
+
+	for (unsigned i = 0; i < TEAM_MAX_MEMBERS; i++)
+		if (t->m[i].used && t->m[i].lacp.loop_until > now)
+			mask |= 1u << i;
+	return mask;
 }
 
 /**
@@ -745,6 +773,7 @@ void lacp_status(const struct team *t, unsigned i, json_t *obj, uint64_t now,
 	json_object_set_new(o, "damped", json_boolean(p->damped_until > now));
 	json_object_set_new(o, "loopback",
 			    json_integer((json_int_t)p->loopback));
+	json_object_set_new(o, "looped", json_boolean(p->loop_until > now));
 	json_object_set_new(
 	    o, "last_pdu_ms",
 	    p->ever_rx ? json_integer(

@@ -13,8 +13,12 @@
 #define LACP_SLOW_PERIODIC 30000
 #define LACP_SHORT_TIMEOUT 3000
 #define LACP_LONG_TIMEOUT  90000
-#define LACP_CHURN_TIME	   60000
-#define LACP_TX_PER_SEC	   3
+/* How long a member stays looped after the team's own LACPDU came back on
+ * it: a looped member's partner is defaulted, so it sends every
+ * LACP_SLOW_PERIODIC; three of them. */
+#define LACP_LOOP_MS	LACP_LONG_TIMEOUT
+#define LACP_CHURN_TIME 60000
+#define LACP_TX_PER_SEC 3
 /* A partner whose information or sync changes this often is held out. */
 #define LACP_FLAP_WINDOW 10000
 #define LACP_FLAP_MAX	 4
@@ -75,6 +79,7 @@ struct lacp_port {
 	uint64_t damped_until;
 	bool ever_rx;
 	uint64_t last_rx;
+	uint64_t loop_until; /* our own LACPDUs came back: looped till then */
 	uint64_t rx_pdus, tx_pdus, malformed, loopback, flaps_total, churns;
 };
 
@@ -223,6 +228,7 @@ void lacp_status(const struct team *t, unsigned m, json_t *obj, uint64_t now,
 		 int64_t wall_offset_ms);
 bool lacp_all_defaulted(const struct team *t);
 bool lacp_partner_heard(const struct team *t);
+uint32_t lacp_looped(const struct team *t, uint64_t now);
 
 /* team_macs.c */
 void team_macs_announce(struct team *t, uint64_t now);

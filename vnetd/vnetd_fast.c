@@ -196,6 +196,36 @@ static bool age_cb(const struct vnic_fast_key *k, const struct vnic_fast_fdb *e,
 	return false;
 }
 
+/* Bring a slot's entry in line with its port: up (link and backend) and
+ * MAC limit.  The job runs it every second (a backend breaking, a limit
+ * set); link changes run it as they happen. */
+static void slot_sync(struct vnetd *d, struct vnetd_fast *fp,
+		      struct fast_slot *s)
+{
+	bool up = vswitch_port_up(d->sw, s->sw_port);
+	unsigned limit = vswitch_port_mac_limit(d->sw, s->sw_port);
+
+	if (up == s->enabled && limit == s->mac_limit)
+		return;
+	s->enabled = up;
+	s->mac_limit = limit;
+	if (s->attached && program(fp, s))
+		vlog(MAIN, WARN, "fast path: cannot update ifindex %d",
+		     s->ifindex);
+}
+
+/* A port's carrier changed: the program must stop forwarding to a port
+ * that went down now, not at the next run of the job (a frame it sends
+ * there is lost, where vnetd would flood it to the ports still up). */
+static void fast_link(void *arg, int sw_port, bool up)
+{
+	struct vnetd *d = arg;
+	struct fast_slot *s = d->fast ? slot_of(d->fast, sw_port) : NULL;
+
+	if (s)
+		slot_sync(d, d->fast, s);
+}
+
 static void fast_job(struct vtimer *t, void *arg)
 {
 	struct vnetd *d = arg;
@@ -205,23 +235,13 @@ static void fast_job(struct vtimer *t, void *arg)
 
 	for (unsigned i = 0; i < VNIC_FAST_PORTS; i++) {
 		struct fast_slot *s = &fp->slots[i];
-		unsigned limit;
-		bool up;
 
 		if (!s->used || !s->attached)
 			continue;
 		nets[s->net] = true;
 		s->macs = 0;
 		s->learned = vnic_fast_learned_get(fp->f, i);
-		up = vswitch_port_up(d->sw, s->sw_port);
-		limit = vswitch_port_mac_limit(d->sw, s->sw_port);
-		if (up == s->enabled && limit == s->mac_limit)
-			continue;
-		s->enabled = up;
-		s->mac_limit = limit;
-		if (program(fp, s))
-			vlog(MAIN, WARN, "fast path: cannot update ifindex %d",
-			     s->ifindex);
+		slot_sync(d, fp, s);
 	}
 	for (c.net = 0; c.net < VSW_MAX_NETS; c.net++)
 		if (nets[c.net])
@@ -295,6 +315,7 @@ static struct vnetd_fast *fast_get(struct vnetd *d)
 	vtimer_init(&fp->retry, fast_retry, d);
 	vtimer_init(&fp->grace, fast_grace, d);
 	d->fast = fp;
+	vswitch_set_link_hook(d->sw, fast_link, d);
 	if (fast_load(fp))
 		retry_later(d, fp, false);
 	return fp;
@@ -322,6 +343,7 @@ void vnetd_fast_close(struct vnetd *d)
 	vtimer_cancel(d->timers, &fp->job);
 	vtimer_cancel(d->timers, &fp->retry);
 	vtimer_cancel(d->timers, &fp->grace);
+	vswitch_set_link_hook(d->sw, NULL, NULL);
 	vnic_fast_close(fp->f);
 	free(fp);
 	d->fast = NULL;

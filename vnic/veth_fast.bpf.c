@@ -31,6 +31,7 @@
 #include <linux/pkt_cls.h>
 #include <stdbool.h>
 
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
@@ -144,6 +145,53 @@ static __always_inline bool needs_guard(const struct hdrs *h, int l3_len)
 	return false;
 }
 
+/* The kernel's skb behind the context (a kfunc of Linux 6.2; the object
+ * loads without it), and the fields of it read here, relocated against
+ * the running kernel's BTF. */
+extern void *bpf_cast_to_kern_ctx(void *ctx) __ksym __weak;
+
+struct sk_buff {
+	__u8 encapsulation : 1;
+	__u16 inner_transport_header;
+	__u16 inner_network_header;
+	__u16 mac_header;
+} __attribute__((preserve_access_index));
+
+/* The segment length past Ethernet of a super-frame a tunnel in the
+ * namespace made (VXLAN, Geneve, FOU: UDP outside), whose gso_size counts
+ * inner payload: every segment repeats the outer headers, the tunnel's and
+ * the inner ones up to the inner TCP or UDP header, which the kernel
+ * marked.  @seg: set to it; 0 for a frame that is not encapsulated, and
+ * for one the kernel cannot tell (no kfunc) or whose marks do not make
+ * sense (vnetd's then).  Return: whether the frame is encapsulated. */
+static __always_inline bool tunnel_seg_len(struct __sk_buff *skb, __u32 *seg)
+{
+	struct sk_buff *k;
+	__u16 mac, in3, in4;
+	__u8 b[10], l4;
+
+	*seg = 0;
+	if (!bpf_cast_to_kern_ctx)
+		return true;
+	k = bpf_cast_to_kern_ctx(skb);
+	if (!BPF_CORE_READ_BITFIELD(k, encapsulation))
+		return false;
+	mac = k->mac_header;
+	in3 = k->inner_network_header;
+	in4 = k->inner_transport_header;
+	if (in3 <= mac || in4 <= in3 || in4 - mac > 512 ||
+	    bpf_skb_load_bytes(skb, in3 - mac, b, sizeof(b)))
+		return true;
+	l4 = b[0] >> 4 == 4 ? b[9] : b[0] >> 4 == 6 ? b[6] : 0;
+	if (l4 == IPPROTO_UDP) {
+		*seg = skb->gso_size + (in4 - mac - ETH_HLEN) + 8;
+	} else if (l4 == IPPROTO_TCP &&
+		   !bpf_skb_load_bytes(skb, in4 - mac + 12, b, 1)) {
+		*seg = skb->gso_size + (in4 - mac - ETH_HLEN) + (b[0] >> 4) * 4;
+	}
+	return true;
+}
+
 /* The length past Ethernet of each segment a GSO super-frame is cut into:
  * gso_size and the IP and TCP or UDP headers every segment repeats (no
  * IPv4 options, no IPv6 extension headers: needs_guard() sent those to
@@ -167,8 +215,11 @@ static __always_inline __u32 gso_seg_len(struct __sk_buff *skb,
 	} else {
 		return 0;
 	}
-	if (proto == IPPROTO_UDP)
-		return skb->gso_size + l3 + 8;
+	if (proto == IPPROTO_UDP) {
+		__u32 seg;
+
+		return tunnel_seg_len(skb, &seg) ? seg : skb->gso_size + l3 + 8;
+	}
 	if (proto != IPPROTO_TCP)
 		return 0;
 	/* TCP's data offset: the header's length in 32-bit words. */

@@ -380,11 +380,25 @@ static struct tpacket_block_desc *afp_block(struct vnic_afpacket *a)
 					     (size_t)a->block * AFP_BLOCK_SIZE);
 }
 
+/* The TPID of the VLAN tag the kernel took off a received frame, 0 when
+ * there was none.  TP_STATUS_VLAN_VALID says a tag was there even when its
+ * TCI is 0 (a priority tag); a kernel without it reports a nonzero TCI
+ * only.  The tag may be an 802.1ad S-tag: its TPID comes with
+ * TP_STATUS_VLAN_TPID_VALID, and 802.1Q is the kernel's only other. */
+static uint16_t afp_tag_tpid(const struct tpacket3_hdr *f)
+{
+	if (!(f->tp_status & TP_STATUS_VLAN_VALID) && !f->hv1.tp_vlan_tci)
+		return 0;
+	if (f->tp_status & TP_STATUS_VLAN_TPID_VALID && f->hv1.tp_vlan_tpid)
+		return (uint16_t)f->hv1.tp_vlan_tpid;
+	return ETHERTYPE_VLAN;
+}
+
 /* A super-frame the kernel received (GRO) or a local stack sent (TSO): into
  * one super-frame buffer, whole, when its header passes the check; the
  * switch cuts it only for ports that cannot take it.  NULL: cut it here. */
 static struct pkt *afp_take_whole(struct virtio_net_hdr *h, const uint8_t *data,
-				  uint32_t len, bool tagged, uint16_t tci,
+				  uint32_t len, uint16_t tpid, uint16_t tci,
 				  unsigned allowed, struct pkt_pool *pool)
 {
 	struct pkt *p;
@@ -396,7 +410,7 @@ static struct pkt *afp_take_whole(struct virtio_net_hdr *h, const uint8_t *data,
 		return NULL;
 	memcpy(p->data, data, len);
 	p->len = len;
-	if (tagged && !pkt_push_vlan(p, tci)) {
+	if (tpid && !pkt_push_vlan(p, tpid, tci)) {
 		/* The tag moved everything after the MAC addresses. */
 		h->csum_start = htole16((uint16_t)(le16toh(h->csum_start) + 4));
 	}
@@ -417,8 +431,7 @@ static int afp_take(struct vnic_afpacket *a, struct tpacket3_hdr *f,
 	const uint8_t *data = (const uint8_t *)f + f->tp_mac;
 	const struct virtio_net_hdr *h =
 	    (const struct virtio_net_hdr *)(data - sizeof(*h));
-	bool tagged =
-	    (f->tp_status & TP_STATUS_VLAN_VALID) && f->hv1.tp_vlan_tci;
+	uint16_t tpid = afp_tag_tpid(f);
 	uint16_t tci = (uint16_t)f->hv1.tp_vlan_tci;
 	uint32_t len = f->tp_snaplen;
 	struct virtio_net_hdr hcopy;
@@ -431,7 +444,7 @@ static int afp_take(struct vnic_afpacket *a, struct tpacket3_hdr *f,
 	}
 	memcpy(&hcopy, h, sizeof(hcopy));
 	if (hcopy.gso_type != VIRTIO_NET_HDR_GSO_NONE && !a->gso_off) {
-		p = afp_take_whole(&hcopy, data, len, tagged, tci, a->rx_ol,
+		p = afp_take_whole(&hcopy, data, len, tpid, tci, a->rx_ol,
 				   pool);
 		if (p) {
 			pkts[0] = p;
@@ -451,8 +464,8 @@ static int afp_take(struct vnic_afpacket *a, struct tpacket3_hdr *f,
 			a->gso_off = 0;
 			return 0;
 		}
-		for (int i = 0; tagged && i < n; i++)
-			pkt_push_vlan(pkts[i], tci);
+		for (int i = 0; tpid && i < n; i++)
+			pkt_push_vlan(pkts[i], tpid, tci);
 		if (a->gso_off != SIZE_MAX)
 			return n ? n : -EAGAIN;
 		a->gso_off = 0;
@@ -479,8 +492,8 @@ static int afp_take(struct vnic_afpacket *a, struct tpacket3_hdr *f,
 	if (hcopy.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
 		atomic_fetch_add_explicit(&v->csum_fixed, 1,
 					  memory_order_relaxed);
-	if (tagged)
-		pkt_push_vlan(p, tci);
+	if (tpid)
+		pkt_push_vlan(p, tpid, tci);
 	pkts[0] = p;
 	return 1;
 }

@@ -935,8 +935,23 @@ int vswitch_port_set_link(struct vswitch *sw, int id, bool up)
 		if (!up)
 			fdb_flush_port(atomic_load(&port->net->fdb),
 				       (uint16_t)id);
+		if (sw->link_hook)
+			sw->link_hook(sw->link_hook_arg, id, up);
 	}
 	return 0;
+}
+
+/**
+ * vswitch_set_link_hook() - be told of every carrier change
+ * vswitch_port_set_link() records
+ * @sw: switch
+ * @fn: called with @arg, the port and its carrier; NULL for none
+ * @arg: passed to @fn
+ */
+void vswitch_set_link_hook(struct vswitch *sw, vsw_link_fn fn, void *arg)
+{
+	sw->link_hook = fn;
+	sw->link_hook_arg = arg;
 }
 
 /**

@@ -51,7 +51,10 @@ struct vnic;
 	  "or neighbour discovery link-layer address not its own")           \
 	X(IP_SPOOFED, "ip_spoofed",                                          \
 	  "from a guest port with the IP guard: a source address, ARP "      \
-	  "sender or neighbour advertisement target it may not use")
+	  "sender or neighbour advertisement target it may not use")         \
+	X(PORT_GONE, "port_gone",                                            \
+	  "egress port deleted while the frame waited to leave on it "       \
+	  "(counted on the ingress port)")
 
 enum vsw_drop {
 #define VSW_DROP_ENUM(id, name, desc) VSW_DROP_##id,
@@ -233,6 +236,11 @@ int vswitch_port_del_last(struct vswitch *sw, int port, vsw_port_last_fn last,
 struct vnic *vswitch_port_vnic(struct vswitch *sw, int port);
 bool vswitch_port_up(struct vswitch *sw, int port);
 int vswitch_port_set_link(struct vswitch *sw, int port, bool up);
+/* Told on the control thread, as it happens, when a port's carrier changes
+ * (vswitch_port_set_link()), for what mirrors vswitch_port_up() outside
+ * the switch (the kernel fast path).  NULL @fn: no one. */
+typedef void (*vsw_link_fn)(void *arg, int port, bool up);
+void vswitch_set_link_hook(struct vswitch *sw, vsw_link_fn fn, void *arg);
 int vswitch_port_find_ifindex(struct vswitch *sw, int ifindex);
 unsigned vswitch_port_thread(struct vswitch *sw, int port);
 unsigned vswitch_port_queues(struct vswitch *sw, int port);

@@ -465,8 +465,16 @@ static void flush(struct vsw_thread *t, bool offloads)
 		    atomic_load_explicit(&sw->ports[id], memory_order_acquire);
 
 		t->outn[id] = 0;
-		if (!o) /* deleted since the frames were queued */
+		if (unlikely(!o)) {
+			/* Deleted since the frames were queued: they count
+			 * on the ingress port (the frames of one flush came
+			 * in on one), as the egress id may serve another
+			 * port soon. */
+			stat_add(&t->pstats[t->outq[id][0].pkt->in_port]
+				      .drops[VSW_DROP_PORT_GONE],
+				 n);
 			continue;
+		}
 		/* Every frame ends in exactly one counter: tx_packets, a drop
 		 * the backend counts, or tx_failed (vnic_provider.h). */
 		if (unlikely(offloads))

@@ -53,8 +53,9 @@ struct fdb {
 	unsigned max;  /* most live entries learned */
 	unsigned mask; /* table size - 1 */
 	_Atomic unsigned aging;
-	_Atomic unsigned
-	    live; /* entries, pinned ones too, + inserts under way */
+	_Atomic unsigned live; /* learned entries + inserts under way: at
+				  most @max; pins do not count here */
+	_Atomic unsigned pins; /* pinned entries (the control plane's) */
 	_Atomic unsigned tombs;
 	_Atomic unsigned *learned; /* per port: learned entries (not pins) */
 	struct fdb_entry *tab;
@@ -200,6 +201,17 @@ static void fdb_give(_Atomic unsigned *c)
 	atomic_fetch_sub_explicit(c, 1, memory_order_relaxed);
 }
 
+enum fdb_sweep {
+	FDB_SWEEP_AGED,	    /* learned entries past their age */
+	FDB_SWEEP_PORT,	    /* learned entries behind a port */
+	FDB_SWEEP_PORT_ALL, /* learned and pinned entries behind a port */
+	FDB_SWEEP_KEY,	    /* the pinned entry of one key */
+	FDB_SWEEP_DUP,	    /* a learned entry of one key (a second copy) */
+};
+
+static bool fdb_remove(struct fdb *fdb, struct fdb_entry *e, uint64_t k,
+		       enum fdb_sweep how, int64_t arg);
+
 static bool fdb_lock(struct fdb_entry *e, uint64_t k)
 {
 	return !(k & FDB_KEY_LOCK) &&
@@ -223,6 +235,46 @@ static bool fdb_claim(struct fdb *fdb, struct fdb_entry *e, uint64_t was,
 	if (was == FDB_KEY_TOMB)
 		atomic_fetch_sub(&fdb->tombs, 1);
 	return true;
+}
+
+/* Two threads inserting one key at once may each claim a slot for it: a
+ * probe that passed a slot while another key held it claims further on,
+ * and a probe made after that key went takes the freed slot.  So after
+ * claiming @mine for @key, look along the key's probe chain: of two copies
+ * the pinned one stays, else the first in probe order (the one lookups
+ * find), and the other is removed by whichever claimer sees it (the slot
+ * lock lets one removal through).  The fence orders each claim before its
+ * look, so of two claimers at least one sees the other's copy.  A copy
+ * that is locked right now (being moved) stays until aging or a flush.
+ *
+ * Return: the entry that holds @key: @mine, or the copy that stayed */
+static struct fdb_entry *fdb_dedup(struct fdb *fdb, uint64_t key,
+				   struct fdb_entry *mine)
+{
+	unsigned home = fdb_slot(fdb, key), i = home;
+	unsigned pos = ((unsigned)(mine - fdb->tab) - home) & fdb->mask;
+
+	atomic_thread_fence(memory_order_seq_cst);
+	for (unsigned n = 0; n <= fdb->mask; n++, i = (i + 1) & fdb->mask) {
+		struct fdb_entry *e = &fdb->tab[i];
+		uint64_t k =
+		    atomic_load_explicit(&e->key, memory_order_acquire);
+		uint64_t mk;
+
+		if (k == FDB_KEY_EMPTY)
+			break;
+		if (e == mine || (k & FDB_KEY_ID) != key)
+			continue;
+		mk = atomic_load_explicit(&mine->key, memory_order_acquire);
+		if ((mk & FDB_KEY_ID) != key)
+			return e; /* the other claimer removed ours */
+		if ((k & FDB_KEY_PIN) || (!(mk & FDB_KEY_PIN) && n < pos)) {
+			fdb_remove(fdb, mine, mk, FDB_SWEEP_DUP, (int64_t)key);
+			return e;
+		}
+		fdb_remove(fdb, e, k, FDB_SWEEP_DUP, (int64_t)key);
+	}
+	return mine;
 }
 
 /* A frame from port @pid (id + 1) carries a source MAC the table has. */
@@ -358,9 +410,15 @@ enum fdb_learn_result fdb_learn(struct fdb *fdb, const uint8_t mac[6],
 			return FDB_LIMIT;
 		}
 		if (fdb_claim(fdb, free_slot, free_key, key, pid, now)) {
-			fdb_hint_set(hint, key,
-				     (unsigned)(free_slot - fdb->tab));
-			return FDB_LEARNED;
+			e = fdb_dedup(fdb, key, free_slot);
+			fdb_hint_set(hint, key, (unsigned)(e - fdb->tab));
+			if (e == free_slot)
+				return FDB_LEARNED;
+			/* Another thread learnt it first: ours is gone. */
+			k = atomic_load_explicit(&e->key, memory_order_acquire);
+			return (k & FDB_KEY_ID) == key
+				   ? fdb_hit(fdb, e, k, pid, limit, now)
+				   : FDB_REFRESHED;
 		}
 		/* Another thread took the slot: look again, it may have been
 		 * this very MAC. */
@@ -430,13 +488,6 @@ unsigned fdb_bucket(const struct fdb *fdb, const uint8_t mac[6], uint16_t vlan)
 	return fdb_slot(fdb, fdb_key(mac, vlan));
 }
 
-enum fdb_sweep {
-	FDB_SWEEP_AGED,	    /* learned entries past their age */
-	FDB_SWEEP_PORT,	    /* learned entries behind a port */
-	FDB_SWEEP_PORT_ALL, /* learned and pinned entries behind a port */
-	FDB_SWEEP_KEY,	    /* the pinned entry of one key */
-};
-
 static bool fdb_doomed(const struct fdb *fdb, const struct fdb_entry *e,
 		       uint64_t k, enum fdb_sweep how, int64_t arg)
 {
@@ -452,6 +503,8 @@ static bool fdb_doomed(const struct fdb *fdb, const struct fdb_entry *e,
 		return pid == (uint64_t)arg + 1;
 	case FDB_SWEEP_KEY:
 		return (k & FDB_KEY_PIN) && (k & FDB_KEY_ID) == (uint64_t)arg;
+	case FDB_SWEEP_DUP:
+		return !(k & FDB_KEY_PIN) && (k & FDB_KEY_ID) == (uint64_t)arg;
 	}
 	return false;
 }
@@ -470,7 +523,7 @@ static bool fdb_remove(struct fdb *fdb, struct fdb_entry *e, uint64_t k,
 	}
 	pid = atomic_exchange_explicit(&e->port, 0, memory_order_relaxed);
 	atomic_store_explicit(&e->key, FDB_KEY_TOMB, memory_order_release);
-	fdb_give(&fdb->live);
+	fdb_give(k & FDB_KEY_PIN ? &fdb->pins : &fdb->live);
 	atomic_fetch_add(&fdb->tombs, 1);
 	if (pid && !(k & FDB_KEY_PIN))
 		fdb_give(&fdb->learned[pid - 1]);
@@ -541,7 +594,7 @@ unsigned fdb_forget_port(struct fdb *fdb, uint16_t port)
  */
 unsigned fdb_count(const struct fdb *fdb)
 {
-	return atomic_load(&fdb->live);
+	return atomic_load(&fdb->live) + atomic_load(&fdb->pins);
 }
 
 /**
@@ -557,7 +610,7 @@ unsigned fdb_port_count(const struct fdb *fdb, uint16_t port)
 }
 
 /**
- * fdb_max() - most entries the table learns
+ * fdb_max() - most entries the table learns (pinned ones come on top)
  * @fdb: table
  *
  * Return: its size as configured
@@ -602,9 +655,12 @@ static void fdb_put(struct fdb *fdb, const struct fdb_copy *c)
 	atomic_store_explicit(&fdb->tab[i].port, c->pid, memory_order_relaxed);
 	atomic_store_explicit(&fdb->tab[i].seen, c->seen, memory_order_relaxed);
 	atomic_store_explicit(&fdb->tab[i].key, c->key, memory_order_relaxed);
-	fdb->live++;
-	if (!(c->key & FDB_KEY_PIN))
+	if (c->key & FDB_KEY_PIN) {
+		fdb->pins++;
+	} else {
+		fdb->live++;
 		fdb->learned[c->pid - 1]++;
+	}
 }
 
 static int fdb_copy_newer(const void *a, const void *b)
@@ -629,7 +685,7 @@ static int fdb_copy_newer(const void *a, const void *b)
 struct fdb *fdb_resize(const struct fdb *fdb, unsigned max_entries,
 		       unsigned *dropped)
 {
-	unsigned cap = atomic_load(&fdb->live) + 64, n = 0, pins = 0, room;
+	unsigned cap = fdb_count(fdb) + 64, n = 0, pins = 0, room;
 	struct fdb_copy *v = malloc(cap * sizeof(*v));
 	struct fdb *nf = NULL;
 
@@ -704,8 +760,9 @@ void fdb_set_aging(struct fdb *fdb, unsigned aging)
  * @port: port it belongs to; a learned entry elsewhere is taken over
  * @now: monotonic seconds
  *
- * Control thread.  A pinned entry counts in the table but not against the
- * port's MAC limit.
+ * Control thread.  A pinned entry counts in the table (fdb_count()) but
+ * neither against the table's learned entries (its size) nor against the
+ * port's MAC limit: pins never keep a MAC from being learned.
  *
  * Return: 0 (also when already pinned there), -EEXIST when pinned to another
  * port, -ENOSPC when no slot is free, -EAGAIN when a datapath thread held
@@ -749,6 +806,10 @@ int fdb_pin(struct fdb *fdb, const uint8_t mac[6], uint16_t vlan, uint16_t port,
 			atomic_store(&e->seen, now);
 			atomic_store_explicit(&e->key, k | FDB_KEY_PIN,
 					      memory_order_release);
+			/* A learned entry becomes a pin: it leaves the
+			 * learned counts (the table's and its port's). */
+			atomic_fetch_add(&fdb->pins, 1);
+			fdb_give(&fdb->live);
 			if (old)
 				fdb_give(&fdb->learned[old - 1]);
 			return 0;
@@ -759,11 +820,13 @@ int fdb_pin(struct fdb *fdb, const uint8_t mac[6], uint16_t vlan, uint16_t port,
 		}
 		if (!free_slot)
 			return -ENOSPC;
-		atomic_fetch_add(&fdb->live, 1);
+		atomic_fetch_add(&fdb->pins, 1);
 		if (fdb_claim(fdb, free_slot, free_key, key | FDB_KEY_PIN, pid,
-			      now))
+			      now)) {
+			(void)fdb_dedup(fdb, key, free_slot);
 			return 0;
-		fdb_give(&fdb->live);
+		}
+		fdb_give(&fdb->pins);
 	}
 	return -EAGAIN;
 }

@@ -248,6 +248,8 @@ struct vswitch {
 	struct vsw_net *nets[VSW_MAX_NETS]; /* control thread only */
 	struct vsw_thread *threads;
 	int64_t last_age;
+	vsw_link_fn link_hook; /* control thread only */
+	void *link_hook_arg;
 };
 
 void vsw_synchronize(struct vswitch *sw);

@@ -179,6 +179,23 @@ veth() {
 	if [ -n "${3:-}" ]; then ip link set "$2" netns "$3"; fi
 }
 
+# veth_pair NET PREFIX: namespaces a$S and b$S on veth ports va$S and vb$S
+# (kernel fast path on) of a new internal network NET, addresses
+# PREFIX.11/24 and PREFIX.12/24.
+veth_pair() {
+	ns "a$S"
+	ns "b$S"
+	vnetctl network create "$1" --type internal >/dev/null || fail "create"
+	for x in a b; do
+		vnetctl port add "$1" --veth "v$x$S" --netns "$x$S" >/dev/null ||
+			fail "veth $x"
+	done
+	[ "$(jget '.fast_path' port show "va$S")" = on ] ||
+		fail "no fast path: $(jget '.fast_path_error' port show "va$S")"
+	addr "a$S" "va$S" "$2.11/24"
+	addr "b$S" "vb$S" "$2.12/24"
+}
+
 # addr NS DEV CIDR: give a namespace's device an address and bring it up.
 addr() {
 	ip -n "$1" addr add "$3" dev "$2" && ip -n "$1" link set "$2" up

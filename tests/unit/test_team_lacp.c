@@ -236,6 +236,47 @@ static void test_fallback(void **state)
 	team_destroy(t);
 }
 
+/* Members 0 and 1 cabled to each other (each hears the other's LACPDUs,
+ * the team's own), member 2 to a switch that does not speak LACP.  The
+ * fallback carries on member 2 only, never over the loop, also when the
+ * looped members send every 30 s only (defaulted) and when member 2's
+ * link goes; once the loop is gone for LACP_LOOP_MS they serve again. */
+static void test_fallback_not_into_loop(void **state)
+{
+	struct team *t = lacp_team(3, true, 1000);
+	uint64_t now, loop_end = 70000;
+
+	for (now = 1000; now <= loop_end + LACP_LOOP_MS + 1000; now += 100) {
+		unsigned n = cap.n;
+
+		if (now == 40000)
+			team_member_carrier(t, 2, false, now);
+		team_run(t, now);
+		for (unsigned i = n; i < cap.n && now < loop_end; i++)
+			if (cap.fr[i].member < 2 &&
+			    pkt_get_be16(cap.fr[i].f + 12) ==
+				TEAM_LACP_ETHERTYPE)
+				assert_int_equal(
+				    team_slow_rx(t, !cap.fr[i].member,
+						 cap.fr[i].f, cap.fr[i].len,
+						 now),
+				    -ELOOP);
+		if (cap.n > CAP_MAX / 2)
+			cap.n = 0;
+		if (now >= 7100 && now < 40000) {
+			assert_true(t->fallback);
+			assert_int_equal(MAP_TX(team_map(t)), 4);
+		}
+		if (now >= 40000 && now < loop_end + LACP_LOOP_MS - 30000)
+			assert_int_equal(MAP_TX(team_map(t)), 0);
+	}
+	assert_true(t->m[0].lacp.loopback >= 3);
+	assert_true(t->m[1].lacp.loopback >= 3);
+	assert_true(t->fallback);
+	assert_int_not_equal(MAP_TX(team_map(t)), 0);
+	team_destroy(t);
+}
+
 /* In fallback, a member whose link comes up, or a member added, waits
  * EXPIRED for a partner for a short timeout; the fallback goes on carrying
  * on the member it was using all along, every 100 ms of it, and ends only
@@ -635,6 +676,7 @@ int main(void)
 	    cmocka_unit_test(test_timeout_fast),
 	    cmocka_unit_test(test_fallback),
 	    cmocka_unit_test(test_fallback_member_joins),
+	    cmocka_unit_test(test_fallback_not_into_loop),
 	    cmocka_unit_test(test_loopback),
 	    cmocka_unit_test(test_compatible_only),
 	    cmocka_unit_test(test_selection_tie_keeps),

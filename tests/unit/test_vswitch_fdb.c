@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lib/siphash.h"
 #include "vswitch/vswitch_priv.h"
@@ -348,6 +349,92 @@ static void test_counts_exact_threads(void **state)
 	fdb_destroy(f);
 }
 
+/* One new MAC learnt by two threads at once, while the key ahead of it in
+ * its probe chain goes: one thread's probe passes that key and picks the
+ * next slot, the other's finds the freed slot, and both claim.  The MAC
+ * must end up in one slot, counted once.  Thread 1 learns X each round;
+ * thread 0 sets the round up (Y, same home slot, before X), starts it,
+ * waits a varying while, removes Y and learns X, then checks. */
+#define DUP_ROUNDS 200000
+
+struct dup_race {
+	struct fdb *f;
+	uint8_t x[6], y[6];
+	_Atomic unsigned round, done;
+	unsigned dups, counts_off, raced;
+};
+
+struct dup_count {
+	const uint8_t *mac;
+	unsigned n;
+};
+
+static void dup_count_cb(const uint8_t mac[6], uint16_t vlan, int port,
+			 int64_t age, bool pinned, void *arg)
+{
+	struct dup_count *c = arg;
+
+	c->n += !memcmp(mac, c->mac, 6);
+}
+
+static void *dup_other_main(void *arg)
+{
+	struct dup_race *r = arg;
+
+	for (unsigned i = 1; i <= DUP_ROUNDS; i++) {
+		while (atomic_load(&r->round) != i)
+			sched_yield();
+		fdb_learn(r->f, r->x, 0, 2, 0, 100, NULL);
+		atomic_store(&r->done, i);
+	}
+	return NULL;
+}
+
+static void test_no_duplicate_threads(void **state)
+{
+	struct dup_race r = {.f = fdb_create_keyed(4, 30, 1, 2)};
+	unsigned seed = 3;
+	pthread_t tid;
+
+	/* Y and X share a home slot. */
+	mac_n(r.y, 0);
+	for (unsigned i = 1; !r.x[0]; i++) {
+		mac_n(r.x, i);
+		if (fdb_bucket(r.f, r.x, 0) != fdb_bucket(r.f, r.y, 0))
+			r.x[0] = 0;
+	}
+	assert_int_equal(pthread_create(&tid, NULL, dup_other_main, &r), 0);
+	for (unsigned i = 1; i <= DUP_ROUNDS; i++) {
+		struct dup_count c = {r.x, 0};
+		unsigned wait = (unsigned)rand_r(&seed) % 1024;
+
+		fdb_forget_port(r.f, 2);
+		fdb_learn(r.f, r.y, 0, 1, 0, 100, NULL);
+		if (fdb_needs_rebuild(r.f)) {
+			struct fdb *g = fdb_rebuild(r.f);
+
+			assert_non_null(g);
+			fdb_destroy(r.f);
+			r.f = g;
+		}
+		atomic_store(&r.round, i);
+		for (volatile unsigned w = 0; w < wait; w++)
+			;
+		fdb_flush_port(r.f, 1);
+		fdb_learn(r.f, r.x, 0, 2, 0, 100, NULL);
+		while (atomic_load(&r.done) != i)
+			sched_yield();
+		fdb_foreach(r.f, 100, dup_count_cb, &c);
+		r.dups += c.n > 1;
+		r.counts_off +=
+		    fdb_count(r.f) != 1 || fdb_port_count(r.f, 2) != 1;
+	}
+	pthread_join(tid, NULL);
+	assert_int_equal(r.dups, 0);
+	assert_int_equal(r.counts_off, 0);
+	fdb_destroy(r.f);
+}
+
 /* Learners racing at a limit: @port's MACs come and go (a flusher makes
  * room), and every look at the counts must find them within the limits. */
 #define HARD_PORT_LIMIT 6
@@ -567,6 +654,49 @@ static void test_pinned(void **state)
 	fdb_destroy(f);
 }
 
+/* Pins come on top of the table's size: a network with as many pinned MACs
+ * as its size still learns that many, a learned MAC taken over by a pin
+ * frees its place, and a resize keeps both counts apart. */
+static void test_pins_not_learned(void **state)
+{
+	struct fdb *f = fdb_create(4, 30), *g;
+	uint8_t m[6];
+
+	for (unsigned i = 0; i < 4; i++) {
+		mac_n(m, 100 + i);
+		assert_int_equal(fdb_pin(f, m, 0, 1, 10), 0);
+	}
+	for (unsigned i = 0; i < 5; i++) {
+		mac_n(m, i);
+		assert_int_equal(fdb_learn(f, m, 0, 2, 0, 10, NULL),
+				 i < 4 ? FDB_LEARNED : FDB_FULL);
+	}
+	assert_int_equal(fdb_count(f), 8);
+	assert_counts_exact(f, 10, 4);
+	/* A learned MAC pinned: one more place to learn in. */
+	mac_n(m, 0);
+	assert_int_equal(fdb_pin(f, m, 0, 1, 11), 0);
+	mac_n(m, 4);
+	assert_int_equal(fdb_learn(f, m, 0, 2, 0, 11, NULL), FDB_LEARNED);
+	assert_counts_exact(f, 11, 5);
+	/* A copy of the same size learns no more and no fewer. */
+	g = fdb_resize(f, 4, NULL);
+	assert_non_null(g);
+	fdb_destroy(f);
+	f = g;
+	assert_counts_exact(f, 11, 5);
+	mac_n(m, 5);
+	assert_int_equal(fdb_learn(f, m, 0, 2, 0, 12, NULL), FDB_FULL);
+	mac_n(m, 100);
+	assert_int_equal(fdb_unpin(f, m, 0), 0);
+	mac_n(m, 5);
+	assert_int_equal(fdb_learn(f, m, 0, 2, 0, 12, NULL), FDB_FULL);
+	assert_int_equal(fdb_age(f, 100), 4);
+	assert_int_equal(fdb_learn(f, m, 0, 2, 0, 100, NULL), FDB_LEARNED);
+	assert_counts_exact(f, 100, 4);
+	fdb_destroy(f);
+}
+
 static void test_resize(void **state)
 {
 	struct fdb *f = fdb_create(64, 300), *g;
@@ -660,7 +790,9 @@ int main(void)
 	    cmocka_unit_test(test_limits_hard_threads),
 	    cmocka_unit_test(test_counts_exact_sequence),
 	    cmocka_unit_test(test_counts_exact_threads),
+	    cmocka_unit_test(test_no_duplicate_threads),
 	    cmocka_unit_test(test_pinned),
+	    cmocka_unit_test(test_pins_not_learned),
 	    cmocka_unit_test(test_resize),
 	    cmocka_unit_test(test_set_aging),
 	    cmocka_unit_test(test_hints),

@@ -737,6 +737,59 @@ static void test_set_fdb_size_and_aging(void **state)
 	vswitch_destroy(e.sw);
 }
 
+/* A port deleted while frames wait to leave on it (its slot emptied in the
+ * middle of a burst, as vswitch_port_del() does first): what was queued for
+ * it counts as port_gone on the ingress port, not nowhere. */
+struct gone {
+	struct vswitch *sw;
+	int id;
+	struct vsw_port *port;
+};
+
+static void gone_slow_rx(void *arg, int port, const uint8_t *f, size_t len)
+{
+	struct gone *g = arg;
+
+	g->port = atomic_exchange(&g->sw->ports[g->id], NULL);
+}
+
+static void test_port_gone_counted(void **state)
+{
+	struct gone g;
+	struct env e;
+	struct vsw_port_stats st;
+	struct pkt *p[3];
+	uint8_t buf[64];
+	size_t len[3];
+
+	setup_net(&e, VSW_NET_PRIVATE);
+	for (int i = 0; i < 3; i++)
+		assert_true(add_port(&e, i, VSW_ROLE_VM, NULL) >= 0);
+	g = (struct gone){e.sw, e.port[1], NULL};
+	assert_int_equal(
+	    vswitch_port_set_slow_rx(e.sw, e.port[0], gone_slow_rx, &g), 0);
+	xmit(&e, 1, buf, frame(buf, 1, 2, 0)); /* port 1's MAC learned */
+	clear(&e);
+	/* Two frames for port 1, then an LLDP frame whose handler deletes
+	 * port 1 before the burst's flush. */
+	for (int i = 0; i < 3; i++) {
+		p[i] = pkt_pool_alloc(e.sw->threads[0].pool);
+		len[i] = frame(p[i]->data, 2, 1, 0);
+		p[i]->len = (uint32_t)len[i];
+	}
+	memcpy(p[2]->data, (uint8_t[]){0x01, 0x80, 0xc2, 0, 0, 0x0e}, 6);
+	vsw_process_burst(&e.sw->threads[0],
+			  atomic_load(&e.sw->ports[e.port[0]]), p, 3);
+	for (int i = 0; i < 3; i++)
+		pkt_free(p[i]);
+	assert_non_null(g.port);
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 0);
+	vswitch_port_stats(e.sw, e.port[0], &st);
+	assert_int_equal(st.drops[VSW_DROP_PORT_GONE], 2);
+	atomic_store(&e.sw->ports[e.port[1]], g.port);
+	vswitch_destroy(e.sw);
+}
+
 /* The MAC guard: a guest port sends only from its own MAC.  A frame from
  * another source MAC, an ARP whose sender MAC is another, a neighbour
  * advertisement whose target link-layer address is another, are dropped as
@@ -1005,6 +1058,7 @@ int main(void)
 	    cmocka_unit_test(test_mac_limit),
 	    cmocka_unit_test(test_pinned),
 	    cmocka_unit_test(test_reserved_mcast),
+	    cmocka_unit_test(test_port_gone_counted),
 	    cmocka_unit_test(test_set_fdb_size_and_aging),
 	    cmocka_unit_test(test_mac_guard),
 	    cmocka_unit_test(test_ip_guard),
