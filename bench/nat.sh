@@ -104,9 +104,11 @@ ip link set np$S netns vo$S
 ip -n vo$S addr add 10.251.0.1/24 dev np$S && ip -n vo$S link set np$S up
 ctl network create nx$S --type external >/dev/null
 ctl port add nx$S --uplink nu$S >/dev/null
+# One VM holds every flow here, as behind the kernel's masquerade: no
+# share per address.
 ctl network create nl$S --type private --subnet 10.251.1.0/24 \
 	--nat-via nx$S --nat-address 10.251.0.2/24 --nat-sessions 1048576 \
-	>/dev/null
+	--nat-sessions-per-ip 0 >/dev/null
 ctl port add nl$S --tap ta$S --netns va$S >/dev/null
 ip -n va$S addr add 10.251.1.10/24 dev ta$S && ip -n va$S link set ta$S up
 ip -n va$S route add default via 10.251.1.1

@@ -67,8 +67,9 @@
  *        left as it was (except when the second leg of a hairpin drops it:
  *        the first has rewritten it).  NAT_DROP_TTL means the caller may
  *        send ICMP time exceeded (nat_icmp_error() builds it; rate-limit
- *        it) so traceroute shows the gateway; NAT_DROP_PORTS_EXHAUSTED and
- * NAT_DROP_TABLE_FULL deserve a log line once per interval (vlog_rl). A
+ *        it) so traceroute shows the gateway; NAT_DROP_PORTS_EXHAUSTED,
+ * NAT_DROP_TABLE_FULL and NAT_DROP_QUOTA (name the packet's source: it is
+ * left untranslated) deserve a log line once per interval (vlog_rl). A
  * datapath burst goes through nat_out_burst()/nat_in_burst(): the same
  * verdicts, with the table's cache misses overlapped. With the
  * NAT_F_CSUM_PARTIAL flag the L4 checksum field holds only the pseudo-header
@@ -180,7 +181,10 @@ struct nat_table;
 	X(PORTS_EXHAUSTED, "ports_exhausted",                                 \
 	  "no free external port for a new mapping")                          \
 	X(TABLE_FULL, "table_full",                                           \
-	  "connection table full of answered connections: new flow refused")
+	  "connection table full of answered connections: new flow refused")  \
+	X(QUOTA, "quota",                                                     \
+	  "new flow from an inside address holding its share of the table "   \
+	  "(sessions_per_ip entries) already")
 
 enum nat_drop {
 #define NAT_DROP_ENUM(id, name, desc) NAT_DROP_##id,
@@ -263,6 +267,15 @@ struct nat_timeouts {
  * @port_max: highest (0: 65535)
  * @ext_mtu: MTU of the external network; TCP SYNs in either direction get
  *           their MSS clamped to @ext_mtu - 40 (0: no clamping)
+ * @sessions_per_ip: entries one inside address may hold (0: no limit).
+ *           Counted: its dynamic mappings and the sessions it opened (a
+ *           flow from a new port takes two entries, one through a mapping
+ *           it has one); not counted: forwards and the sessions remotes
+ *           open through them (the VM does not choose those: counting them
+ *           would let any remote use up a server's share with SYNs).  A new
+ *           flow that would take the address past it is dropped
+ *           (NAT_DROP_QUOTA); its flows in place carry on, and it opens new
+ *           ones as its entries expire.  Lowering it frees nothing.
  * @timeouts: see struct nat_timeouts
  */
 struct nat_config {
@@ -275,6 +288,7 @@ struct nat_config {
 	unsigned n_ext;
 	uint16_t port_min, port_max;
 	uint16_t ext_mtu;
+	uint32_t sessions_per_ip;
 	struct nat_timeouts timeouts;
 };
 

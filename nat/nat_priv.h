@@ -157,6 +157,17 @@ struct nat_ports {
 };
 
 /**
+ * struct nat_ipq - derived: entries one inside address holds against its
+ * quota (struct nat_config @sessions_per_ip), a slot of an open-addressing
+ * table (linear probing, keyed hash); @n 0 marks an empty slot
+ * @ip: inside address
+ * @n: entries counted
+ */
+struct nat_ipq {
+	uint32_t ip, n;
+};
+
+/**
  * struct nat_table - the handle: the region and what is derived from it
  * @hdr: the region's header
  * @e: its entries
@@ -164,6 +175,9 @@ struct nat_ports {
  * @mask: buckets - 1
  * @bin, @bout: hash buckets by inside and outside key (heads)
  * @own: each mapping's and forward's sessions
+ * @ipq: entries counted per inside address, kept at most half full: there
+ *       are never more addresses than entries nor than the subnet holds
+ * @ipq_mask: its slots - 1
  * @wheel: timer wheel slots (heads)
  * @wheel_time: the second whose slot nat_expire() processes next
  * @free_head: free list
@@ -183,6 +197,8 @@ struct nat_table {
 	uint32_t mask;
 	uint32_t *bin, *bout;
 	struct nat_own *own;
+	struct nat_ipq *ipq;
+	uint32_t ipq_mask;
 	uint32_t wheel[NAT_WHEEL_SLOTS];
 	int64_t wheel_time;
 	uint32_t free_head, nfree;
@@ -338,6 +354,9 @@ bool nat_frag_get(const struct nat_table *t, unsigned dir, uint32_t src,
 uint64_t nat_hdr_csum(const struct nat_hdr *h);
 void nat_wheel_resched(struct nat_table *t, uint32_t i);
 bool nat_free_sessions_of(struct nat_table *t, uint32_t m, unsigned budget);
+uint32_t nat_ip_count(const struct nat_table *t, uint32_t ip);
+bool nat_ip_quota_ok(const struct nat_table *t, uint32_t ip, uint32_t need);
+bool nat_ip_counted(const struct nat_table *t, const struct nat_entry *e);
 
 /* ---- nat_ct.c: sessions and their state ---- */
 enum nat_dir { NAT_DIR_OUT = 0, NAT_DIR_IN = 1 };

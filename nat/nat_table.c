@@ -479,6 +479,135 @@ int nat_port_alloc(struct nat_table *t, uint8_t proto, unsigned ext,
 	return p < 0 ? -ENOSPC : p;
 }
 
+/* ---- entries per inside address (quota) ---- */
+
+/* NAT_KEY_* tags end at 5: a tag of its own for the address key. */
+#define NAT_KEY_IPQ 6
+
+static uint32_t ipq_home(const struct nat_table *t, uint32_t ip)
+{
+	return (uint32_t)nat_hash2(&t->key, ip, NAT_KEY_IPQ) & t->ipq_mask;
+}
+
+/* @ip's slot, or the empty slot where it would go. */
+static struct nat_ipq *ipq_slot(const struct nat_table *t, uint32_t ip)
+{
+	uint32_t i = ipq_home(t, ip);
+
+	while (t->ipq[i].n && t->ipq[i].ip != ip)
+		i = (i + 1) & t->ipq_mask;
+	return &t->ipq[i];
+}
+
+/**
+ * nat_ip_counted() - does a live entry count against its inside address's
+ * quota?
+ * @t: table
+ * @e: entry (a session's mapping or forward live)
+ *
+ * Return: true for a dynamic mapping and for a session other than one a
+ * remote opened through a forward
+ */
+bool nat_ip_counted(const struct nat_table *t, const struct nat_entry *e)
+{
+	if (e->kind == NAT_KIND_MAPPING)
+		return true;
+	if (e->kind != NAT_KIND_SESSION)
+		return false;
+	return !(e->flags & NAT_SF_INBOUND) ||
+	       t->e[e->map].kind != NAT_KIND_FORWARD;
+}
+
+/**
+ * nat_ip_count() - entries an inside address holds against its quota
+ * @t: table
+ * @ip: inside address
+ *
+ * Return: the count
+ */
+uint32_t nat_ip_count(const struct nat_table *t, uint32_t ip)
+{
+	return ipq_slot(t, ip)->n;
+}
+
+/**
+ * nat_ip_quota_ok() - may an inside address take @need more entries?
+ * @t: table
+ * @ip: inside address
+ * @need: entries about to be made that count (nat_ip_counted())
+ *
+ * Return: true without a quota or when it holds room for them
+ */
+bool nat_ip_quota_ok(const struct nat_table *t, uint32_t ip, uint32_t need)
+{
+	uint32_t q = t->cfg.sessions_per_ip;
+
+	return !q || !need || nat_ip_count(t, ip) + need <= q;
+}
+
+static void ipq_inc(struct nat_table *t, uint32_t ip)
+{
+	struct nat_ipq *q = ipq_slot(t, ip);
+
+	q->ip = ip;
+	q->n++;
+}
+
+/* Backward-shift deletion: the entries after an emptied slot move up to
+ * it while their home allows, so a lookup never stops at a hole. */
+static void ipq_dec(struct nat_table *t, uint32_t ip)
+{
+	struct nat_ipq *q = ipq_slot(t, ip);
+	uint32_t i = (uint32_t)(q - t->ipq), j = i;
+
+	if (!q->n || --q->n)
+		return;
+	for (;;) {
+		uint32_t k;
+
+		j = (j + 1) & t->ipq_mask;
+		if (!t->ipq[j].n)
+			break;
+		k = ipq_home(t, t->ipq[j].ip);
+		/* Stays when its home lies cyclically in (i, j]. */
+		if (i <= j ? i < k && k <= j : i < k || k <= j)
+			continue;
+		t->ipq[i] = t->ipq[j];
+		t->ipq[j].n = 0;
+		i = j;
+	}
+}
+
+/* Slots for the addresses of a /@prefix with a table of @cap entries:
+ * twice the most there can be, a power of two. */
+static uint32_t ipq_slots(uint32_t cap, unsigned prefix)
+{
+	uint64_t hosts = 1ull << (32 - prefix),
+		 most = cap < hosts ? cap : hosts;
+	uint32_t n = 16;
+
+	while (n < 2 * most)
+		n <<= 1;
+	return n;
+}
+
+/* Size the address table for /@prefix (emptied: rebuild() fills it). */
+static int ipq_resize(struct nat_table *t, unsigned prefix)
+{
+	uint32_t n = ipq_slots(t->cap, prefix);
+	struct nat_ipq *q;
+
+	if (t->ipq && n == t->ipq_mask + 1)
+		return 0;
+	q = calloc(n, sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	free(t->ipq);
+	t->ipq = q;
+	t->ipq_mask = n - 1;
+	return 0;
+}
+
 /* ---- entries ---- */
 
 /**
@@ -541,6 +670,8 @@ static void entry_link(struct nat_table *t, uint32_t i)
 	h = key_out(t, e) & t->mask;
 	e->next_out = t->bout[h];
 	t->bout[h] = i;
+	if (nat_ip_counted(t, e))
+		ipq_inc(t, e->int_ip);
 	switch (e->kind) {
 	case NAT_KIND_SESSION:
 		own_link(t, i);
@@ -648,7 +779,11 @@ void nat_entry_free(struct nat_table *t, uint32_t i)
 	uint8_t kind = e->kind;
 	uint32_t hin = key_in(t, e) & t->mask, hout = key_out(t, e) & t->mask;
 
+	bool counted = nat_ip_counted(t, e);
+
 	__atomic_store_n(&e->kind, NAT_E_FREE, __ATOMIC_RELEASE);
+	if (counted)
+		ipq_dec(t, e->int_ip);
 	chain_del(t, &t->bin[hin], i, true);
 	if (kind != NAT_KIND_FORWARD)
 		wheel_del(t, i);
@@ -758,6 +893,7 @@ static void rebuild(struct nat_table *t, int64_t now,
 	for (unsigned s = 0; s < NAT_WHEEL_SLOTS; s++)
 		t->wheel[s] = NAT_NIL;
 	memset(t->ports, 0, sizeof(t->ports));
+	memset(t->ipq, 0, (t->ipq_mask + 1) * sizeof(*t->ipq));
 	t->st.sessions = t->st.mappings = t->st.forwards = 0;
 	t->wheel_time = now;
 	for (int pass = 0; pass < 2; pass++) {
@@ -820,14 +956,15 @@ static int table_new(void *mem, size_t size, const struct nat_config *cfg,
 	t->bin = malloc(nb * sizeof(uint32_t));
 	t->bout = malloc(nb * sizeof(uint32_t));
 	t->own = malloc(cfg->capacity * sizeof(*t->own));
-	if (!t->bin || !t->bout || !t->own) {
+	t->cap = cfg->capacity;
+	if (!t->bin || !t->bout || !t->own ||
+	    ipq_resize(t, cfg->inside_prefix)) {
 		nat_table_detach(t);
 		return -ENOMEM;
 	}
 	t->mask = nb - 1;
 	t->hdr = mem;
 	t->e = (struct nat_entry *)((uint8_t *)mem + sizeof(struct nat_hdr));
-	t->cap = cfg->capacity;
 	t->cfg = *cfg;
 	cfg_defaults(&t->cfg);
 	siphash_key_init(&t->key, cfg->hash_key[0], cfg->hash_key[1]);
@@ -1000,9 +1137,9 @@ int nat_table_attach(void *mem, size_t size, const struct nat_config *cfg,
  * Mappings and sessions on an external address no longer listed, or of an
  * inside address outside the new subnet, are flushed; forwards (and their
  * sessions) move to the first external address.  Timeouts apply to the next
- * packet of each entry.
+ * packet of each entry, a new quota per address to the next new flow.
  *
- * Return: 0 or -EINVAL
+ * Return: 0, -EINVAL or -ENOMEM (the table left as it was)
  */
 int nat_table_configure(struct nat_table *t, const struct nat_config *cfg,
 			int64_t now, char *err, size_t errlen)
@@ -1023,6 +1160,10 @@ int nat_table_configure(struct nat_table *t, const struct nat_config *cfg,
 		memcmp(c.ext_addr, t->cfg.ext_addr,
 		       c.n_ext * sizeof(c.ext_addr[0])) ||
 		c.port_min != t->cfg.port_min || c.port_max != t->cfg.port_max;
+	if (rekey && ipq_resize(t, c.inside_prefix)) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	if (!rekey) {
 		c.hash_key[0] = t->cfg.hash_key[0];
 		c.hash_key[1] = t->cfg.hash_key[1];
@@ -1069,6 +1210,7 @@ void nat_table_detach(struct nat_table *t)
 	free(t->bin);
 	free(t->bout);
 	free(t->own);
+	free(t->ipq);
 	free(t);
 }
 

@@ -449,6 +449,17 @@ static uint32_t out_session(struct nat_table *t, const struct ip4 *p,
 	 * know), else a new mapping.
 	 */
 	m = nat_lookup_owner_in(t, p->proto, p->src, p->sport);
+	/* The quota, before anything is made: a new mapping and its session,
+	 * or a session (one a SYN/ACK makes through a forward is the
+	 * remote's, not counted). */
+	if (!nat_ip_quota_ok(t, p->src,
+			     m == NAT_NIL ? 2
+			     : inbound && t->e[m].kind == NAT_KIND_FORWARD
+				 ? 0
+				 : 1)) {
+		*d = NAT_DROP_QUOTA;
+		return NAT_NIL;
+	}
 	if (m == NAT_NIL) {
 		m = nat_mapping_new(t, p->proto, p->src, p->sport, now, d);
 		if (m == NAT_NIL)

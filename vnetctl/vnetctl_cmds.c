@@ -46,6 +46,8 @@ static const struct ctl_flag f_net_create[] = {
      "router on the external network (DHCP's, or on-link)"},
     {"nat-sessions", "nat_sessions", CTL_UINT, NULL,
      "connection table size (65536)"},
+    {"nat-sessions-per-ip", "nat_sessions_per_ip", CTL_UINT, NULL,
+     "entries one inside address may hold, 0: no limit (a quarter)"},
     {"uplink-team", "uplink_team", CTL_STR, NULL,
      "external: a team of NICs is the uplink (team create)"},
     {"sriov-pool", "sriov_pool", CTL_STR, NULL,
@@ -81,6 +83,10 @@ static const struct ctl_flag f_net_set[] = {
     {"nat-gateway", "nat_gateway", CTL_STR, NULL,
      "router on the external network"},
     {"nat-sessions", "nat_sessions", CTL_UINT, NULL, "connection table size"},
+    {"nat-sessions-per-ip", "nat_sessions_per_ip", CTL_UINT, NULL,
+     "entries one inside address may hold, 0: no limit"},
+    {"no-nat-sessions-per-ip", "nat_sessions_per_ip", CTL_NULL, NULL,
+     "back to a quarter of the table"},
     {"sriov-pool", "sriov_pool", CTL_STR, NULL,
      "VFs its sriov ports take: PF or PF:FIRST-LAST"},
     {"no-sriov-pool", "sriov_pool", CTL_NULL, NULL, "no VF pool"},
@@ -294,7 +300,8 @@ static void print_net_show(json_t *res)
 	    "aging",	   "fdb_entries", "subnet",	  "gateway_ip",
 	    "gateway_mac", "dhcp",	  "dhcp_range",	  "lease_time",
 	    "domain",	   "dns_servers", "nat_via",	  "nat_address",
-	    "nat_gateway", "nat_mac",	  "nat_sessions", NULL};
+	    "nat_gateway", "nat_mac",	  "nat_sessions", "nat_sessions_per_ip",
+	    NULL};
 	/* only when a service could not start: why */
 	static const char *const err_keys[] = {
 	    "gateway_error", "gateway_retry_in_ms", "nat_error", NULL};

@@ -39,7 +39,11 @@
 #include "../vnic/vnic_gateway.h"
 
 #define NAT_DEFAULT_SESSIONS 65536
-#define NAT_TICK_MS	     100
+/* Without nat_sessions_per_ip: a quarter of the table per inside address,
+ * so that one VM leaves three quarters to the others, and one alone still
+ * holds thousands of flows. */
+#define NAT_DEFAULT_PER_IP(capacity) ((capacity) / 4)
+#define NAT_TICK_MS		     100
 
 /**
  * struct vnetd_nat - a gateway's NAT at run time
@@ -80,7 +84,7 @@ static const char *const fwd_protos[] = {"tcp", "udp", NULL};
 /* ---- configuration checks ---- */
 
 static const char *const nat_keys[] = {"nat_address", "nat_gateway",
-				       "nat_sessions"};
+				       "nat_sessions", "nat_sessions_per_ip"};
 
 /*
  * Parse "dhcp", "A" or "A/P" into @ip/@prefix (ip 0 for dhcp).
@@ -221,6 +225,14 @@ int vnetd_nat_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 			      "nat_address %s: not usable as the external "
 			      "address (inside the subnet, or never routed)",
 			      addr);
+		return -EINVAL;
+	}
+	if (juint(conf, "nat_sessions_per_ip") == 1) {
+		/* A flow from a new port takes a mapping and a session. */
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
+			      "nat_sessions_per_ip 1 lets no address open a "
+			      "flow (one takes two entries): 0 for no limit, "
+			      "or 2 and up");
 		return -EINVAL;
 	}
 	if (fwds > NAT_FORWARDS_MAX(sessions)) {
@@ -791,6 +803,9 @@ int vnetd_nat_start(struct vnetd *d, struct vnetd_net *net, struct vnic *gw,
 		schema_ipv4_parse(jstr(conf, "nat_gateway"), &gc.addr.router);
 	ext_mtu = juint(ext->obj.conf, "mtu");
 	nc.capacity = cap ? cap : NAT_DEFAULT_SESSIONS;
+	nc.sessions_per_ip = json_object_get(conf, "nat_sessions_per_ip")
+				 ? juint(conf, "nat_sessions_per_ip")
+				 : NAT_DEFAULT_PER_IP(nc.capacity);
 	nc.epoch = boot_epoch();
 	if (getrandom(nc.hash_key, sizeof(nc.hash_key), 0) !=
 	    sizeof(nc.hash_key))

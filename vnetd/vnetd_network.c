@@ -55,6 +55,9 @@ static const struct schema_opt net_opts[] = {
 	     "every destination on-link)"},
     {"nat_sessions", SCHEMA_UINT, 16, 4194304, 0, SCHEMA_LIVE,
      .desc = "connection table size (default 65536)"},
+    {"nat_sessions_per_ip", SCHEMA_UINT, 0, 4194304, 0, SCHEMA_LIVE,
+     .desc = "entries of the connection table one inside address may hold, "
+	     "0 for no limit (default: a quarter of nat_sessions)"},
     {"nat_mac", SCHEMA_MAC,
      .desc = "the gateway's MAC on the external network (made once)"},
     {"uplink_team", SCHEMA_NAME,
@@ -274,9 +277,13 @@ static int net_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
 	unsigned mtu = juint(conf, "mtu");
 	static const char *const gw_keys[] = {
-	    "subnet",	   "gateway",	  "gateway_mac",  "dhcp", "range",
-	    "dns_servers", "domain",	  "lease",	  "mtu",  "nat_via",
-	    "nat_address", "nat_gateway", "nat_sessions",
+	    "subnet",	    "gateway",
+	    "gateway_mac",  "dhcp",
+	    "range",	    "dns_servers",
+	    "domain",	    "lease",
+	    "mtu",	    "nat_via",
+	    "nat_address",  "nat_gateway",
+	    "nat_sessions", "nat_sessions_per_ip",
 	};
 	int ret;
 

@@ -1015,6 +1015,23 @@ static bool nat_answer(struct vnic_gateway *g, int side, uint8_t *f, size_t len,
 	return true;
 }
 
+/* A new flow from the VM at @src the engine refused: worth a line (rate
+ * limited: the guest chooses how often), the quota's naming the address. */
+static void refused_log(const struct vnic_gateway *g, enum nat_drop d,
+			uint32_t src)
+{
+	if (d == NAT_DROP_PORTS_EXHAUSTED || d == NAT_DROP_TABLE_FULL)
+		vlog_rl(VNIC, WARN, "%s: NAT %s: new flow refused",
+			g->base.name, nat_drop_name(d));
+	else if (d == NAT_DROP_QUOTA)
+		vlog_rl(VNIC, WARN,
+			"%s: NAT quota: %u.%u.%u.%u holds its %u entries "
+			"(nat_sessions_per_ip): new flow refused",
+			g->base.name, src >> 24, src >> 16 & 255,
+			src >> 8 & 255, src & 255,
+			g->nat->ncfg.sessions_per_ip);
+}
+
 /**
  * vgw_nat_ip() - a VM sent an IPv4 frame to the gateway's MAC: route it
  * through the engine unless it is for the gateway's own address
@@ -1069,11 +1086,8 @@ bool vgw_nat_ip(struct vnic_gateway *g, uint8_t *f, size_t len)
 	else if (v.action == NAT_HAIRPIN)
 		leg_send(g, INSIDE, vgw_get_be32(ip + 16), f,
 			 14 + ip_total(ip, iplen), ol);
-	else if (!nat_answer(g, INSIDE, f, len, ol, &v, g->cfg.ip) &&
-		 (v.drop == NAT_DROP_PORTS_EXHAUSTED ||
-		  v.drop == NAT_DROP_TABLE_FULL))
-		vlog_rl(VNIC, WARN, "%s: NAT %s: new flow refused",
-			g->base.name, nat_drop_name(v.drop));
+	else if (!nat_answer(g, INSIDE, f, len, ol, &v, g->cfg.ip))
+		refused_log(g, v.drop, src);
 	return true;
 }
 

@@ -3,7 +3,8 @@
  * timeouts, mappings held by their sessions, expiry in bounded steps, the
  * region's validation (magic, version, header checksum, epoch, size,
  * damaged entries), attach after a restart keeping every connection,
- * flush, forwards kept, new external address */
+ * flush, forwards kept, new external address, the quota per inside
+ * address */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1057,6 +1058,242 @@ static void test_kill9(void **state)
 	munmap((void *)clock, 4096);
 }
 
+/* ---- the per-address quota ---- */
+
+static void set_quota(struct tnat *n, uint32_t q)
+{
+	char err[160];
+
+	n->cfg.sessions_per_ip = q;
+	assert_int_equal(
+	    nat_table_configure(n->t, &n->cfg, T0, err, sizeof(err)), 0);
+}
+
+/* UDP from @ip:@sport to REM:@rport at @now; the action. */
+static enum nat_action udp_out(struct tnat *n, uint32_t ip, uint16_t sport,
+			       uint16_t rport, int64_t now)
+{
+	struct tpkt p;
+
+	tp_udp(&p, ip, sport, REM, rport, 4, false);
+	return tnat_out(n, &p, now);
+}
+
+static uint64_t drops_of(const struct tnat *n, enum nat_drop d)
+{
+	struct nat_stats st;
+
+	nat_stats_get(n->t, &st);
+	return st.drops[d];
+}
+
+/*
+ * An address at its quota: its new flows are dropped under "quota", its
+ * flows in place carry on both ways, another address opens flows; as its
+ * sessions expire it opens new ones (through the mappings it kept first,
+ * new ports once those have gone too).
+ */
+static void test_quota(void **state)
+{
+	struct tnat *n = *state;
+	struct tpkt p;
+
+	set_quota(n, 7);
+	/* Three flows from three ports: a mapping and a session each. */
+	for (uint16_t i = 0; i < 3; i++)
+		assert_int_equal(udp_out(n, VM1, 5000 + i, 53, T0),
+				 NAT_FORWARD);
+	assert_int_equal(nat_ip_count(n->t, VM1), 6);
+	/* A fourth port needs two more entries: refused. */
+	assert_int_equal(udp_out(n, VM1, 5003, 53, T0), NAT_DROP);
+	assert_int_equal(n->v.drop, NAT_DROP_QUOTA);
+	assert_int_equal(drops_of(n, NAT_DROP_QUOTA), 1);
+	/* Dropped as it came: the source is the VM's, for the log line. */
+	tp_udp(&p, VM1, 5003, REM, 53, 4, false);
+	assert_int_equal(tnat_out(n, &p, T0), NAT_DROP);
+	assert_int_equal(tp_src(&p), VM1);
+	/* One more session through a mapping it has fits, then no more. */
+	assert_int_equal(udp_out(n, VM1, 5000, 54, T0), NAT_FORWARD);
+	assert_int_equal(nat_ip_count(n->t, VM1), 7);
+	assert_int_equal(udp_out(n, VM1, 5001, 55, T0), NAT_DROP);
+	assert_int_equal(n->v.drop, NAT_DROP_QUOTA);
+	/* Its flows in place go on, out and in. */
+	assert_int_equal(udp_out(n, VM1, 5002, 53, T0 + 1), NAT_FORWARD);
+	tp_udp(&p, REM, 53, EXT, 5002, 4, false);
+	assert_int_equal(tnat_in(n, &p, T0 + 1), NAT_FORWARD);
+	assert_int_equal(tp_dst(&p), VM1);
+	/* Another address is not held back. */
+	for (uint16_t i = 0; i < 3; i++)
+		assert_int_equal(udp_out(n, VM2, 6000 + i, 53, T0),
+				 NAT_FORWARD);
+	assert_int_equal(nat_ip_count(n->t, VM2), 6);
+	assert_int_equal(nat_ip_count(n->t, VM1), 7);
+	assert_int_equal(drops_of(n, NAT_DROP_QUOTA), 3);
+	/* The one-way sessions expire after 30 s (the answered one after
+	 * 120): their mappings stay, so a session through one fits ... */
+	expire_all(n, T0 + 31);
+	assert_int_equal(nat_ip_count(n->t, VM1), 4);
+	assert_int_equal(udp_out(n, VM1, 5000, 56, T0 + 31), NAT_FORWARD);
+	/* ... and no new port yet (4 + 1 + 2 > 7) ... */
+	assert_int_equal(udp_out(n, VM1, 5003, 53, T0 + 31), NAT_FORWARD);
+	assert_int_equal(nat_ip_count(n->t, VM1), 7);
+	assert_int_equal(udp_out(n, VM1, 5004, 53, T0 + 31), NAT_DROP);
+	/* ... until everything has gone (expiry runs as time goes). */
+	for (int64_t t = T0 + 40; t <= T0 + 400; t += 10)
+		expire_all(n, t);
+	assert_int_equal(nat_ip_count(n->t, VM1), 0);
+	assert_int_equal(nat_ip_count(n->t, VM2), 0);
+	for (uint16_t i = 0; i < 3; i++)
+		assert_int_equal(udp_out(n, VM1, 5004 + i, 53, T0 + 400),
+				 NAT_FORWARD);
+	/* 0: no quota. */
+	set_quota(n, 0);
+	assert_int_equal(udp_out(n, VM1, 5010, 53, T0 + 400), NAT_FORWARD);
+	assert_int_equal(nat_ip_count(n->t, VM1), 8);
+}
+
+/*
+ * Forwards and the sessions remotes open through them are the
+ * administrator's and the remotes' doing: not counted, not refused; the
+ * target's own flows are, and the counts follow a flush.
+ */
+static void test_quota_forward(void **state)
+{
+	struct tnat *n = *state;
+	struct tpkt p;
+	char err[160];
+
+	set_quota(n, 2);
+	assert_int_equal(nat_forward_add(n->t, NAT_PROTO_TCP, 2222, VM5, 22,
+					 err, sizeof(err)),
+			 0);
+	for (uint16_t i = 0; i < 5; i++) {
+		tp_tcp(&p, REM2, (uint16_t)(10000 + i), EXT, 2222, NAT_TCP_SYN,
+		       0, 0);
+		assert_int_equal(tnat_in(n, &p, T0), NAT_FORWARD);
+	}
+	/* The server answers the connections made to it. */
+	tp_tcp(&p, VM5, 22, REM2, 10000, NAT_TCP_SYN | NAT_TCP_ACK, 0, 0);
+	assert_int_equal(tnat_out(n, &p, T0), NAT_FORWARD);
+	assert_int_equal(nat_ip_count(n->t, VM5), 0);
+	/* Its own flows count: one fits, a second does not. */
+	assert_int_equal(udp_out(n, VM5, 7000, 53, T0), NAT_FORWARD);
+	assert_int_equal(udp_out(n, VM5, 7001, 53, T0), NAT_DROP);
+	assert_int_equal(n->v.drop, NAT_DROP_QUOTA);
+	assert_int_equal(nat_ip_count(n->t, VM5), 2);
+	/* A flow from the forwarded port to a new remote is the VM's. */
+	tp_tcp(&p, VM5, 22, REM, 443, NAT_TCP_SYN, 0, 0);
+	assert_int_equal(tnat_out(n, &p, T0), NAT_DROP);
+	assert_int_equal(n->v.drop, NAT_DROP_QUOTA);
+	tnat_flush(n);
+	assert_int_equal(nat_ip_count(n->t, VM5), 0);
+	tp_tcp(&p, VM5, 22, REM, 443, NAT_TCP_SYN, 0, 0);
+	assert_int_equal(tnat_out(n, &p, T0), NAT_FORWARD);
+	assert_int_equal(nat_ip_count(n->t, VM5), 1);
+}
+
+/* A table attached after a restart counts what it kept, and holds the
+ * address at its quota still. */
+static void test_quota_attach(void **state)
+{
+	struct tnat *n = *state, m = *n;
+	struct nat_attach_info info;
+	char err[160];
+
+	set_quota(n, 4);
+	assert_int_equal(udp_out(n, VM1, 5000, 53, T0), NAT_FORWARD);
+	assert_int_equal(udp_out(n, VM1, 5000, 54, T0), NAT_FORWARD);
+	assert_int_equal(udp_out(n, VM1, 5000, 55, T0), NAT_FORWARD);
+	assert_int_equal(udp_out(n, VM2, 6000, 53, T0), NAT_FORWARD);
+	m.mem = aligned_alloc(64, (n->size + 63) & ~(size_t)63);
+	memcpy(m.mem, n->mem, n->size);
+	m.cfg.hash_key[0] = 42;
+	m.cfg.sessions_per_ip = 4;
+	assert_int_equal(nat_table_attach(m.mem, m.size, &m.cfg, T0 + 1, &m.t,
+					  &info, err, sizeof(err)),
+			 0);
+	assert_int_equal(info.kept, 6);
+	assert_int_equal(nat_ip_count(m.t, VM1), 4);
+	assert_int_equal(nat_ip_count(m.t, VM2), 2);
+	assert_int_equal(udp_out(&m, VM1, 5000, 56, T0 + 1), NAT_DROP);
+	assert_int_equal(m.v.drop, NAT_DROP_QUOTA);
+	assert_int_equal(udp_out(&m, VM2, 6001, 53, T0 + 1), NAT_FORWARD);
+	/* A new subnet of another size re-sizes the count and keeps it. */
+	m.cfg.inside_net = IP4(10, 0, 0, 0);
+	m.cfg.inside_prefix = 8;
+	assert_int_equal(
+	    nat_table_configure(m.t, &m.cfg, T0 + 1, err, sizeof(err)), 0);
+	assert_int_equal(nat_ip_count(m.t, VM1), 4);
+	assert_int_equal(nat_ip_count(m.t, VM2), 4);
+	for (int64_t t = T0 + 10; t <= T0 + 400; t += 10)
+		expire_all(&m, t);
+	assert_int_equal(nat_ip_count(m.t, VM1), 0);
+	assert_int_equal(udp_out(&m, VM1, 5000, 56, T0 + 400), NAT_FORWARD);
+	tnat_stop(&m);
+}
+
+struct ipq_walk {
+	unsigned n[256];
+};
+
+static void ipq_walk_cb(const struct nat_session_info *si, void *arg)
+{
+	struct ipq_walk *w = arg;
+
+	if (si->kind != NAT_KIND_FORWARD)
+		w->n[si->int_ip & 255]++;
+}
+
+/*
+ * Many addresses in a small table: flows opened, answered, expired, early
+ * dropped and flushed at random; after each step the count of every
+ * address is what a walk of the table finds.
+ */
+static void test_quota_counts(void **state)
+{
+	struct tnat n;
+	uint64_t r = 0x9e3779b97f4a7c15ull;
+	int64_t now = T0;
+
+	(void)state;
+	tnat_cfg(&n, 64);
+	n.cfg.sessions_per_ip = 5;
+	assert_int_equal(tnat_start(&n), 0);
+	for (unsigned step = 0; step < 3000; step++) {
+		struct ipq_walk w = {0};
+		uint32_t ip;
+		struct tpkt p;
+
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		ip = IP4(10, 10, 0, 2 + (unsigned)(r % 200));
+		tp_udp(&p, ip, (uint16_t)(1024 + (r >> 8) % 4), REM,
+		       (uint16_t)(1 + (r >> 16) % 3), 4, false);
+		(void)tnat_out(&n, &p, now);
+		if (n.v.action == NAT_FORWARD && (r >> 24) % 2) {
+			uint16_t sp = tp_sport(&p), dp = tp_dport(&p);
+
+			tp_udp(&p, REM, dp, EXT, sp, 4, false);
+			(void)tnat_in(&n, &p, now);
+		}
+		if ((r >> 32) % 7 == 0)
+			now += (int64_t)((r >> 40) % 60);
+		if ((r >> 48) % 500 == 0)
+			tnat_flush(&n);
+		(void)nat_expire(n.t, now, 1 + (unsigned)((r >> 52) % 64));
+		(void)nat_session_walk(n.t, 0, ~0u, ipq_walk_cb, &w);
+		for (unsigned a = 0; a < 256; a++)
+			if (nat_ip_count(n.t, IP4(10, 10, 0, a)) != w.n[a])
+				fail_msg("step %u: 10.10.0.%u counted %u, "
+					 "holds %u",
+					 step, a,
+					 nat_ip_count(n.t, IP4(10, 10, 0, a)),
+					 w.n[a]);
+	}
+	tnat_stop(&n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1094,6 +1331,13 @@ int main(void)
 	    cmocka_unit_test(test_config_checks),
 	    cmocka_unit_test_setup_teardown(test_new_address, tnat_setup,
 					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_quota, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_quota_forward, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_quota_attach, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test(test_quota_counts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
