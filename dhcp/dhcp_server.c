@@ -952,16 +952,23 @@ static void on_request(struct dhcps *s, const struct dhcp_msg *m,
 	drop(s, res, DHCPS_DROP_BAD_REQUEST);
 }
 
-/* DECLINE: the client found the address in use; nobody gets it a while. */
+/*
+ * DECLINE: the client found the address in use; nobody gets it a while.
+ * Only from the client itself (chaddr the frame's source): chaddr and the
+ * client identifier are the guest's to write, and another guest naming
+ * them would take the address from its holder.
+ */
 static void on_decline(struct dhcps *s, const struct dhcp_msg *m,
-		       const struct ckey *k, int64_t now,
-		       struct dhcps_result *res)
+		       const struct dhcps_rx *rx, const struct ckey *k,
+		       int64_t now, struct dhcps_result *res)
 {
 	size_t n;
 	const uint8_t *sid = dhcp_opt_get(m, DHCP_OPT_SERVER_ID, &n);
 	const uint8_t *req = dhcp_opt_get(m, DHCP_OPT_REQ_IP, &n);
 	struct dhcps_lease *e;
 
+	if (!chaddr_is_src(m, rx))
+		return drop(s, res, DHCPS_DROP_FORGED_CHADDR);
 	if (!sid || !req)
 		return drop(s, res, DHCPS_DROP_BAD_REQUEST);
 	if (dhcp_get_be32(sid) != s->server_ip)
@@ -976,15 +983,21 @@ static void on_decline(struct dhcps *s, const struct dhcp_msg *m,
 	res->action = DHCPS_ACT_COMMIT;
 }
 
-/* RELEASE: the address is free; it stays remembered for the client. */
+/*
+ * RELEASE: the address is free; it stays remembered for the client.  Only
+ * from the client itself, as for DECLINE: a client behind a router (its
+ * RELEASE comes from the router's MAC) keeps the lease until it ends.
+ */
 static void on_release(struct dhcps *s, const struct dhcp_msg *m,
-		       const struct ckey *k, int64_t now,
-		       struct dhcps_result *res)
+		       const struct dhcps_rx *rx, const struct ckey *k,
+		       int64_t now, struct dhcps_result *res)
 {
 	size_t n;
 	const uint8_t *sid = dhcp_opt_get(m, DHCP_OPT_SERVER_ID, &n);
 	struct dhcps_lease *e;
 
+	if (!chaddr_is_src(m, rx))
+		return drop(s, res, DHCPS_DROP_FORGED_CHADDR);
 	if (sid && dhcp_get_be32(sid) != s->server_ip)
 		return drop(s, res, DHCPS_DROP_NOT_FOR_US);
 	if (!m->ciaddr)
@@ -1038,9 +1051,9 @@ static void handle(struct dhcps *s, const struct dhcps_rx *rx, int64_t now,
 	case DHCP_REQUEST:
 		return on_request(s, m, rx, &k, now, res);
 	case DHCP_DECLINE:
-		return on_decline(s, m, &k, now, res);
+		return on_decline(s, m, rx, &k, now, res);
 	case DHCP_RELEASE:
-		return on_release(s, m, &k, now, res);
+		return on_release(s, m, rx, &k, now, res);
 	default:
 		return on_inform(s, m, rx, res);
 	}

@@ -21,6 +21,8 @@
 #define LEASE 3600
 
 static const uint8_t bcast_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+/* Another guest's MAC, the source of messages that name someone else. */
+static const uint8_t evil_mac[6] = {0x52, 0x54, 0, 0, 0, 0xbb};
 
 static void clash_ip(struct dhcps_reservation *first,
 		     struct dhcps_reservation *last)
@@ -545,6 +547,74 @@ static void test_decline(void **state)
 	teardown(&e);
 }
 
+/* A RELEASE of @ip (its address in ciaddr) from client @mac. */
+static void release(struct tmsg *m, uint8_t mac, uint32_t ip)
+{
+	tmsg_init(m, DHCP_RELEASE, mac, 0x5000u + mac);
+	dhcp_put_be32(m->b + DHCP_OFS_CIADDR, ip);
+	tmsg_end(m);
+}
+
+/* A DECLINE of @ip (in option 50) from client @mac. */
+static void decline(struct tmsg *m, uint8_t mac, uint32_t ip)
+{
+	tmsg_init(m, DHCP_DECLINE, mac, 0x6000u + mac);
+	tmsg_opt_ip(m, DHCP_OPT_REQ_IP, ip);
+	tmsg_opt_ip(m, DHCP_OPT_SERVER_ID, SRV);
+	tmsg_end(m);
+}
+
+/* Whether @ip is bound to client @mac. */
+static bool bound_to(const struct env *e, uint32_t ip, uint8_t mac)
+{
+	struct dhcps_lease_rec rec;
+
+	return !dhcps_lease_find(e->s, ip, &rec) &&
+	       rec.state == DHCPS_LEASE_BOUND &&
+	       !memcmp(rec.mac, (uint8_t[]){0x52, 0x54, 0, 0, 0, mac}, 6);
+}
+
+/* A DECLINE or RELEASE counts only from the client itself: another guest
+ * naming the holder's MAC in chaddr (from its own MAC), or posing as a
+ * relay, frees nothing. */
+static void test_release_forged(void **state)
+{
+	static const uint8_t victim[6] = {0x52, 0x54, 0, 0, 0, 1};
+	struct dhcps_stats st;
+	struct env e;
+	struct tmsg m;
+
+	setup(&e);
+	assert_int_equal(lease(&e, 1), IP4(10, 0, 0, 100));
+	release(&m, 1, IP4(10, 0, 0, 100));
+	run_from(&e, &m, evil_mac);
+	assert_int_equal(e.res.action, DHCPS_ACT_NONE);
+	assert_int_equal(e.res.drop, DHCPS_DROP_FORGED_CHADDR);
+	decline(&m, 1, IP4(10, 0, 0, 100));
+	run_from(&e, &m, evil_mac);
+	assert_int_equal(e.res.action, DHCPS_ACT_NONE);
+	assert_int_equal(e.res.drop, DHCPS_DROP_FORGED_CHADDR);
+	/* as a relay: giaddr set, sent from the victim's MAC even */
+	release(&m, 1, IP4(10, 0, 0, 100));
+	dhcp_put_be32(m.b + DHCP_OFS_GIADDR, IP4(10, 0, 0, 7));
+	run_from(&e, &m, victim);
+	assert_int_equal(e.res.drop, DHCPS_DROP_FORGED_CHADDR);
+	dhcps_stats_get(e.s, &st);
+	assert_int_equal(st.drops[DHCPS_DROP_FORGED_CHADDR], 3);
+	assert_int_equal(st.leases, 1);
+	assert_true(bound_to(&e, IP4(10, 0, 0, 100), 1));
+	/* the address stays the victim's: nobody else is given it */
+	init_reboot(&m, 0xbb, IP4(10, 0, 0, 100));
+	run_from(&e, &m, evil_mac);
+	assert_int_equal(e.res.reply_type, DHCP_NAK);
+	/* the victim's own RELEASE */
+	release(&m, 1, IP4(10, 0, 0, 100));
+	run_from(&e, &m, victim);
+	assert_int_equal(e.res.action, DHCPS_ACT_COMMIT);
+	assert_int_equal(e.res.rec.state, DHCPS_LEASE_RELEASED);
+	teardown(&e);
+}
+
 static void test_inform(void **state)
 {
 	struct env e;
@@ -707,7 +777,6 @@ static void test_reservation_new_key(void **state)
  */
 static void test_reservation_spoofed_chaddr(void **state)
 {
-	static const uint8_t evil[6] = {0x52, 0x54, 0, 0, 0, 0xbb};
 	static const uint8_t owner[6] = {0x52, 0x54, 0, 0, 0, 0xaa};
 	struct dhcps_lease_rec rec;
 	struct env e;
@@ -720,7 +789,7 @@ static void test_reservation_spoofed_chaddr(void **state)
 	tmsg_opt(&m, DHCP_OPT_CLIENT_ID, "\0evil", 5);
 	tmsg_opt_ip(&m, DHCP_OPT_REQ_IP, IP4(10, 0, 0, 50));
 	tmsg_end(&m);
-	run_from(&e, &m, evil);
+	run_from(&e, &m, evil_mac);
 	assert_int_equal(e.res.reply_type, DHCP_NAK);
 	assert_int_not_equal(e.res.action, DHCPS_ACT_COMMIT);
 	assert_int_equal(dhcps_lease_find(e.s, IP4(10, 0, 0, 50), &rec), 0);
@@ -730,13 +799,13 @@ static void test_reservation_spoofed_chaddr(void **state)
 	discover(&m, 0xaa);
 	tmsg_opt(&m, DHCP_OPT_CLIENT_ID, "\0evil", 5);
 	tmsg_end(&m);
-	run_from(&e, &m, evil);
+	run_from(&e, &m, evil_mac);
 	assert_int_equal(e.res.reply_type, DHCP_OFFER);
 	assert_int_not_equal(yiaddr(&e), IP4(10, 0, 0, 50));
 	request_sel(&m, 0xaa, IP4(10, 0, 0, 50), SRV);
 	tmsg_opt(&m, DHCP_OPT_CLIENT_ID, "\0evil", 5);
 	tmsg_end(&m);
-	run_from(&e, &m, evil);
+	run_from(&e, &m, evil_mac);
 	assert_int_not_equal(e.res.reply_type, DHCP_ACK);
 	assert_int_equal(dhcps_lease_find(e.s, IP4(10, 0, 0, 50), &rec), 0);
 	assert_int_equal(rec.key[0], 'H');
@@ -1330,6 +1399,7 @@ int main(void)
 	    cmocka_unit_test(test_renew_rebind),
 	    cmocka_unit_test(test_release),
 	    cmocka_unit_test(test_decline),
+	    cmocka_unit_test(test_release_forged),
 	    cmocka_unit_test(test_inform),
 	    cmocka_unit_test(test_reservation),
 	    cmocka_unit_test(test_reservation_new_key),
