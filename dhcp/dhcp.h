@@ -120,6 +120,9 @@ struct dns_names;
 	  "DECLINE or RELEASE whose chaddr is not the frame's Ethernet "      \
 	  "source (or relayed): only the client itself gives an address "     \
 	  "back")                                                             \
+	X(CLIENT_ID_IN_USE, "client_id_in_use",                               \
+	  "DISCOVER, DECLINE or RELEASE with a client identifier (61) whose " \
+	  "lease is another MAC's (a REQUEST gets a NAK)")                    \
 	X(POOL_EXHAUSTED, "pool_exhausted", "no free address left to offer")  \
 	X(PROBING, "probing",                                                 \
 	  "retransmission while the address to offer is being probed")

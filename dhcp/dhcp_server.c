@@ -429,6 +429,22 @@ static bool chaddr_is_src(const struct dhcp_msg *m, const struct dhcps_rx *rx)
 	return !m->giaddr && !memcmp(m->chaddr, rx->src_mac, 6);
 }
 
+/*
+ * Whether @k holds a lease in subnet @sni bound to another MAC than the
+ * message's chaddr: a client identifier (61) that a second MAC sends while
+ * the first's lease runs.  RFC 2131 makes the identifier the client, but it
+ * is the guest's to write and every guest hears its neighbours' DISCOVERs:
+ * the lease stays with its MAC (the one the IP guard lets send from it)
+ * until it ends or that MAC gives it back, and the second MAC is refused.
+ */
+static bool key_bound_elsewhere(const struct dhcps *s, const struct dhcp_msg *m,
+				const struct ckey *k, unsigned sni)
+{
+	const struct dhcps_lease *e = lease_by_key(s, k, sni);
+
+	return e && e->state == L_BOUND && memcmp(e->mac, m->chaddr, 6);
+}
+
 static bool needs_probe(const struct dhcps *s, const struct dhcps_lease *e)
 {
 	return s->probe && !e->ever_bound && !e->probed;
@@ -847,6 +863,8 @@ static void on_discover(struct dhcps *s, const struct dhcp_msg *m,
 
 	if (sni < 0)
 		return drop(s, res, DHCPS_DROP_NO_SUBNET);
+	if (key_bound_elsewhere(s, m, k, (unsigned)sni))
+		return drop(s, res, DHCPS_DROP_CLIENT_ID_IN_USE);
 	e = lease_pick(s, (unsigned)sni, m, rx, k);
 	if (!e)
 		return drop(s, res, DHCPS_DROP_POOL_EXHAUSTED);
@@ -887,7 +905,8 @@ static void on_selecting(struct dhcps *s, const struct dhcp_msg *m,
 	if (!req)
 		return drop(s, res, DHCPS_DROP_BAD_REQUEST);
 	if (!e || e->ip != dhcp_get_be32(req) || e->state == L_PROBING ||
-	    e->state == L_DECLINED)
+	    e->state == L_DECLINED ||
+	    key_bound_elsewhere(s, m, k, (unsigned)sni))
 		return nak(s, m, rx, res);
 	lease_bind(s, (unsigned)sni, e, m, rx, k, now, res);
 }
@@ -916,6 +935,8 @@ static void on_verify(struct dhcps *s, const struct dhcp_msg *m,
 		return drop(s, res, DHCPS_DROP_NO_SUBNET);
 	if (sni < 0 || subnet_of(s, ip) != sni)
 		return nak(s, m, rx, res); /* the client moved networks */
+	if (key_bound_elsewhere(s, m, k, (unsigned)sni))
+		return nak(s, m, rx, res);
 	e = lease_by_key(s, k, (unsigned)sni);
 	if (r && subnet_of(s, r->ip) == sni && r->ip != ip)
 		return nak(s, m, rx, res); /* its reserved address waits */
@@ -976,6 +997,8 @@ static void on_decline(struct dhcps *s, const struct dhcp_msg *m,
 	e = lease_by_ip(s, dhcp_get_be32(req));
 	if (!e || !key_eq(e, k) || e->state == L_FREE)
 		return drop(s, res, DHCPS_DROP_UNKNOWN_CLIENT);
+	if (memcmp(e->mac, m->chaddr, 6))
+		return drop(s, res, DHCPS_DROP_CLIENT_ID_IN_USE);
 	key_unlink(s, e);
 	e->hostname[0] = 0;
 	lease_move(s, e, L_DECLINED, now + s->decline_hold);
@@ -1005,6 +1028,8 @@ static void on_release(struct dhcps *s, const struct dhcp_msg *m,
 	e = lease_by_ip(s, m->ciaddr);
 	if (!e || !key_eq(e, k) || e->state != L_BOUND)
 		return drop(s, res, DHCPS_DROP_UNKNOWN_CLIENT);
+	if (memcmp(e->mac, m->chaddr, 6))
+		return drop(s, res, DHCPS_DROP_CLIENT_ID_IN_USE);
 	lease_move(s, e, L_FREE, now);
 	rec_fill(e, &res->rec);
 	res->action = DHCPS_ACT_COMMIT;

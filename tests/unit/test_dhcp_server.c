@@ -138,13 +138,20 @@ static void run(struct env *e, struct tmsg *m)
 	run_at(e, m, T0, true);
 }
 
-/* Hand a message to the server as a frame from Ethernet source @src. */
-static void run_from(struct env *e, struct tmsg *m, const uint8_t *src)
+/* Hand a message to the server at @now as a frame from Ethernet source
+ * @src. */
+static void run_from_at(struct env *e, struct tmsg *m, const uint8_t *src,
+			int64_t now)
 {
 	struct dhcps_rx rx = {.data = m->b, .len = m->len, .bcast = true};
 
 	memcpy(rx.src_mac, src, 6);
-	dhcps_input(e->s, &rx, T0, &e->res);
+	dhcps_input(e->s, &rx, now, &e->res);
+}
+
+static void run_from(struct env *e, struct tmsg *m, const uint8_t *src)
+{
+	run_from_at(e, m, src, T0);
 }
 
 static uint32_t yiaddr(const struct env *e)
@@ -612,6 +619,91 @@ static void test_release_forged(void **state)
 	run_from(&e, &m, victim);
 	assert_int_equal(e.res.action, DHCPS_ACT_COMMIT);
 	assert_int_equal(e.res.rec.state, DHCPS_LEASE_RELEASED);
+	teardown(&e);
+}
+
+/* A message of @type from client @mac with client identifier @id (7
+ * bytes), @ciaddr, and options 50 and 54 when @req and @sid are not 0. */
+static void msg_id(struct tmsg *m, uint8_t type, uint8_t mac, const uint8_t *id,
+		   uint32_t ciaddr, uint32_t req, uint32_t sid)
+{
+	tmsg_init(m, type, mac, 0x7000u + type);
+	dhcp_put_be32(m->b + DHCP_OFS_CIADDR, ciaddr);
+	if (req)
+		tmsg_opt_ip(m, DHCP_OPT_REQ_IP, req);
+	if (sid)
+		tmsg_opt_ip(m, DHCP_OPT_SERVER_ID, sid);
+	tmsg_opt(m, DHCP_OPT_CLIENT_ID, id, 7);
+	tmsg_end(m);
+}
+
+/* The client identifier a neighbour broadcasts, sent by another guest from
+ * its own MAC, in every message: the neighbour's bound lease is neither
+ * released, declined, offered, ACKed nor moved; the neighbour renews it;
+ * once it has ended the identifier's new MAC gets the address. */
+static void test_client_id_other_mac(void **state)
+{
+	static const uint8_t vid[7] = {1, 0x52, 0x54, 0, 0, 0, 1};
+	static const uint8_t victim[6] = {0x52, 0x54, 0, 0, 0, 1};
+	const uint32_t ip = IP4(10, 0, 0, 100);
+	/* the other guest's messages; reply 0: dropped */
+	const struct {
+		uint8_t type;
+		uint32_t ciaddr, req, sid;
+		uint8_t reply;
+	} evil[] = {
+	    {DHCP_RELEASE, ip, 0, 0, 0},
+	    {DHCP_DECLINE, 0, ip, SRV, 0},
+	    {DHCP_DISCOVER, 0, 0, 0, 0},
+	    {DHCP_REQUEST, 0, ip, SRV, DHCP_NAK},   /* SELECTING */
+	    {DHCP_REQUEST, 0, ip, 0, DHCP_NAK},	    /* INIT-REBOOT */
+	    {DHCP_REQUEST, 0, ip + 2, 0, DHCP_NAK}, /* a free address */
+	    {DHCP_REQUEST, ip, 0, 0, DHCP_NAK},	    /* RENEWING */
+	};
+	struct dhcps_stats st;
+	struct env e;
+	struct tmsg m;
+
+	setup(&e);
+	msg_id(&m, DHCP_DISCOVER, 1, vid, 0, 0, 0);
+	run_from(&e, &m, victim);
+	assert_int_equal(yiaddr(&e), ip);
+	msg_id(&m, DHCP_REQUEST, 1, vid, 0, ip, SRV);
+	run_from(&e, &m, victim);
+	assert_int_equal(e.res.reply_type, DHCP_ACK);
+	for (size_t i = 0; i < sizeof(evil) / sizeof(evil[0]); i++) {
+		msg_id(&m, evil[i].type, 0xbb, vid, evil[i].ciaddr, evil[i].req,
+		       evil[i].sid);
+		run_from(&e, &m, evil_mac);
+		if (!evil[i].reply) {
+			assert_int_equal(e.res.action, DHCPS_ACT_NONE);
+			assert_int_equal(e.res.drop,
+					 DHCPS_DROP_CLIENT_ID_IN_USE);
+		} else {
+			assert_int_equal(e.res.reply_type, evil[i].reply);
+		}
+		if (!bound_to(&e, ip, 1))
+			fail_msg("message %zu took the lease", i);
+	}
+	dhcps_stats_get(e.s, &st);
+	assert_int_equal(st.drops[DHCPS_DROP_CLIENT_ID_IN_USE], 3);
+	assert_int_equal(st.acks, 1);
+
+	/* the neighbour renews */
+	msg_id(&m, DHCP_REQUEST, 1, vid, ip, 0, 0);
+	run_from_at(&e, &m, victim, T0 + 100);
+	assert_int_equal(e.res.reply_type, DHCP_ACK);
+	assert_true(bound_to(&e, ip, 1));
+
+	/* its lease ended: the identifier is the client, whatever its MAC */
+	msg_id(&m, DHCP_DISCOVER, 0xbb, vid, 0, 0, 0);
+	run_from_at(&e, &m, evil_mac, T0 + 100 + LEASE);
+	assert_int_equal(e.res.reply_type, DHCP_OFFER);
+	assert_int_equal(yiaddr(&e), ip);
+	msg_id(&m, DHCP_REQUEST, 0xbb, vid, 0, ip, SRV);
+	run_from_at(&e, &m, evil_mac, T0 + 100 + LEASE);
+	assert_int_equal(e.res.reply_type, DHCP_ACK);
+	assert_true(bound_to(&e, ip, 0xbb));
 	teardown(&e);
 }
 
@@ -1400,6 +1492,7 @@ int main(void)
 	    cmocka_unit_test(test_release),
 	    cmocka_unit_test(test_decline),
 	    cmocka_unit_test(test_release_forged),
+	    cmocka_unit_test(test_client_id_other_mac),
 	    cmocka_unit_test(test_inform),
 	    cmocka_unit_test(test_reservation),
 	    cmocka_unit_test(test_reservation_new_key),
