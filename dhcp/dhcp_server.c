@@ -483,7 +483,13 @@ static struct dhcps_lease *lease_claim(struct dhcps *s, unsigned sni,
 	return e;
 }
 
-/* Choose the address to offer (RFC 2131 4.3.1), NULL when none is left. */
+/*
+ * Choose the address to offer (RFC 2131 4.3.1), NULL when none is left.
+ * A client of the local subnet whose bound lease is not its reservation
+ * moves to the reservation (key_assign() frees the lease) only on a message
+ * from its own MAC: one naming that MAC from another would free the lease
+ * and put the address back in the pool.
+ */
 static struct dhcps_lease *lease_pick(struct dhcps *s, unsigned sni,
 				      const struct dhcp_msg *m,
 				      const struct dhcps_rx *rx,
@@ -492,16 +498,16 @@ static struct dhcps_lease *lease_pick(struct dhcps *s, unsigned sni,
 	bool own = chaddr_is_src(m, rx);
 	struct dhcps_subnet *sn = &s->sn[sni];
 	const struct dhcps_reservation *r = res_by_mac(s, m->chaddr);
-	struct dhcps_lease *e;
+	struct dhcps_lease *e = lease_by_key(s, k, sni), *c;
 	const uint8_t *req;
 	size_t n;
 
-	if (r && subnet_of(s, r->ip) == (int)sni) {
-		e = lease_claim(s, sni, r->ip, k, m->chaddr, own);
-		if (e)
-			return e;
+	if (r && subnet_of(s, r->ip) == (int)sni &&
+	    (own || (int)sni != s->local || !e || e->state != L_BOUND)) {
+		c = lease_claim(s, sni, r->ip, k, m->chaddr, own);
+		if (c)
+			return c;
 	}
-	e = lease_by_key(s, k, sni);
 	if (e && e->state != L_DECLINED) {
 		const struct dhcps_reservation *o = res_by_ip(s, e->ip);
 

@@ -1423,6 +1423,25 @@ static void test_release_restore(void **state)
 	teardown(&e);
 }
 
+/* Start @e with 10.0.0.50 reserved for 0xaa, restored from a store in
+ * which 0xaa leased 10.0.0.100 before that reservation.  Return: the row
+ * of that lease. */
+static struct dhcps_lease_rec leased_before_reservation(struct env *e)
+{
+	struct dhcps_lease_rec rec;
+
+	cfg_default(e);
+	e->cfg.nres = 0;
+	start(e);
+	assert_int_equal(lease(e, 0xaa), IP4(10, 0, 0, 100));
+	rec = e->res.rec;
+	assert_false(e->res.has_old);
+	teardown(e);
+	setup(e);
+	assert_int_equal(dhcps_restore(e->s, &rec, T0), 0);
+	return rec;
+}
+
 /* A client leased 10.0.0.100 before its MAC was given a reservation: its
  * move to the reserved address releases the old row in the store too, so
  * after a restart (rows read in address order) it renews the reserved
@@ -1433,16 +1452,7 @@ static void test_reservation_move_restore(void **state)
 	struct env e;
 	struct tmsg m;
 
-	cfg_default(&e);
-	e.cfg.nres = 0;
-	start(&e);
-	assert_int_equal(lease(&e, 0xaa), IP4(10, 0, 0, 100));
-	rows[1] = e.res.rec;
-	assert_false(e.res.has_old);
-	teardown(&e);
-
-	setup(&e); /* now with the reservation of 10.0.0.50 */
-	assert_int_equal(dhcps_restore(e.s, &rows[1], T0), 0);
+	rows[1] = leased_before_reservation(&e);
 	assert_int_equal(lease(&e, 0xaa), IP4(10, 0, 0, 50));
 	rows[0] = e.res.rec;
 	assert_true(e.res.has_old);
@@ -1480,6 +1490,29 @@ static void test_reservation_move_restore(void **state)
 	}
 }
 
+/* A client that leased 10.0.0.100 before its MAC was given a reservation
+ * moves to the reserved address on its own DISCOVER, not on one naming its
+ * MAC from another guest's: that left 10.0.0.100 free for anyone while the
+ * client still used it. */
+static void test_reservation_move_forged(void **state)
+{
+	static const uint8_t owner[6] = {0x52, 0x54, 0, 0, 0, 0xaa};
+	struct env e;
+	struct tmsg m;
+
+	leased_before_reservation(&e);
+	discover(&m, 0xaa);
+	tmsg_end(&m);
+	run_from(&e, &m, evil_mac);
+	assert_int_equal(e.res.reply_type, DHCP_OFFER);
+	assert_int_equal(yiaddr(&e), IP4(10, 0, 0, 100));
+	assert_true(bound_to(&e, IP4(10, 0, 0, 100), 0xaa));
+	run_from(&e, &m, owner);
+	assert_int_equal(e.res.reply_type, DHCP_OFFER);
+	assert_int_equal(yiaddr(&e), IP4(10, 0, 0, 50));
+	teardown(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1507,6 +1540,7 @@ int main(void)
 	    cmocka_unit_test(test_reservation_vs_lease),
 	    cmocka_unit_test(test_release_restore),
 	    cmocka_unit_test(test_reservation_move_restore),
+	    cmocka_unit_test(test_reservation_move_forged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
