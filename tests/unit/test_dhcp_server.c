@@ -21,8 +21,10 @@
 #define LEASE 3600
 
 static const uint8_t bcast_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-/* Another guest's MAC, the source of messages that name someone else. */
+/* Another guest's MAC, the source of messages that name someone else, and
+ * the MAC of client 1, whose lease they are after. */
 static const uint8_t evil_mac[6] = {0x52, 0x54, 0, 0, 0, 0xbb};
+static const uint8_t victim[6] = {0x52, 0x54, 0, 0, 0, 1};
 
 static void clash_ip(struct dhcps_reservation *first,
 		     struct dhcps_reservation *last)
@@ -586,7 +588,6 @@ static bool bound_to(const struct env *e, uint32_t ip, uint8_t mac)
  * relay, frees nothing. */
 static void test_release_forged(void **state)
 {
-	static const uint8_t victim[6] = {0x52, 0x54, 0, 0, 0, 1};
 	struct dhcps_stats st;
 	struct env e;
 	struct tmsg m;
@@ -644,7 +645,6 @@ static void msg_id(struct tmsg *m, uint8_t type, uint8_t mac, const uint8_t *id,
 static void test_client_id_other_mac(void **state)
 {
 	static const uint8_t vid[7] = {1, 0x52, 0x54, 0, 0, 0, 1};
-	static const uint8_t victim[6] = {0x52, 0x54, 0, 0, 0, 1};
 	const uint32_t ip = IP4(10, 0, 0, 100);
 	/* the other guest's messages; reply 0: dropped */
 	const struct {
