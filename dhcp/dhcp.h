@@ -116,6 +116,13 @@ struct dns_names;
 	  "REQUEST, DECLINE or RELEASE without the fields its state needs")   \
 	X(UNKNOWN_CLIENT, "unknown_client",                                   \
 	  "DECLINE or RELEASE for an address the client does not hold")       \
+	X(FORGED_CHADDR, "forged_chaddr",                                     \
+	  "DECLINE or RELEASE whose chaddr is not the frame's Ethernet "      \
+	  "source (or relayed): only the client itself gives an address "     \
+	  "back")                                                             \
+	X(CLIENT_ID_IN_USE, "client_id_in_use",                               \
+	  "DISCOVER, DECLINE or RELEASE with a client identifier (61) whose " \
+	  "lease is another MAC's (a REQUEST gets a NAK)")                    \
 	X(POOL_EXHAUSTED, "pool_exhausted", "no free address left to offer")  \
 	X(PROBING, "probing",                                                 \
 	  "retransmission while the address to offer is being probed")
@@ -235,7 +242,8 @@ struct dhcps_config {
  * @data: UDP payload: untrusted
  * @len: bytes at @data
  * @src_mac: Ethernet source (a relay's MAC when giaddr is set); a reserved
- *           address moves to a new client key only when chaddr is this
+ *           address moves to a new client key, and a DECLINE or RELEASE is
+ *           honoured, only when chaddr is this
  * @src_ip: IP source
  * @bcast: the IP destination was a broadcast address (tells a REBINDING
  *         client from a RENEWING one)

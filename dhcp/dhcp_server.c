@@ -429,6 +429,22 @@ static bool chaddr_is_src(const struct dhcp_msg *m, const struct dhcps_rx *rx)
 	return !m->giaddr && !memcmp(m->chaddr, rx->src_mac, 6);
 }
 
+/*
+ * Whether @k holds a lease in subnet @sni bound to another MAC than the
+ * message's chaddr: a client identifier (61) that a second MAC sends while
+ * the first's lease runs.  RFC 2131 makes the identifier the client, but it
+ * is the guest's to write and every guest hears its neighbours' DISCOVERs:
+ * the lease stays with its MAC (the one the IP guard lets send from it)
+ * until it ends or that MAC gives it back, and the second MAC is refused.
+ */
+static bool key_bound_elsewhere(const struct dhcps *s, const struct dhcp_msg *m,
+				const struct ckey *k, unsigned sni)
+{
+	const struct dhcps_lease *e = lease_by_key(s, k, sni);
+
+	return e && e->state == L_BOUND && memcmp(e->mac, m->chaddr, 6);
+}
+
 static bool needs_probe(const struct dhcps *s, const struct dhcps_lease *e)
 {
 	return s->probe && !e->ever_bound && !e->probed;
@@ -467,7 +483,13 @@ static struct dhcps_lease *lease_claim(struct dhcps *s, unsigned sni,
 	return e;
 }
 
-/* Choose the address to offer (RFC 2131 4.3.1), NULL when none is left. */
+/*
+ * Choose the address to offer (RFC 2131 4.3.1), NULL when none is left.
+ * A client of the local subnet whose bound lease is not its reservation
+ * moves to the reservation (key_assign() frees the lease) only on a message
+ * from its own MAC: one naming that MAC from another would free the lease
+ * and put the address back in the pool.
+ */
 static struct dhcps_lease *lease_pick(struct dhcps *s, unsigned sni,
 				      const struct dhcp_msg *m,
 				      const struct dhcps_rx *rx,
@@ -476,16 +498,16 @@ static struct dhcps_lease *lease_pick(struct dhcps *s, unsigned sni,
 	bool own = chaddr_is_src(m, rx);
 	struct dhcps_subnet *sn = &s->sn[sni];
 	const struct dhcps_reservation *r = res_by_mac(s, m->chaddr);
-	struct dhcps_lease *e;
+	struct dhcps_lease *e = lease_by_key(s, k, sni), *c;
 	const uint8_t *req;
 	size_t n;
 
-	if (r && subnet_of(s, r->ip) == (int)sni) {
-		e = lease_claim(s, sni, r->ip, k, m->chaddr, own);
-		if (e)
-			return e;
+	if (r && subnet_of(s, r->ip) == (int)sni &&
+	    (own || (int)sni != s->local || !e || e->state != L_BOUND)) {
+		c = lease_claim(s, sni, r->ip, k, m->chaddr, own);
+		if (c)
+			return c;
 	}
-	e = lease_by_key(s, k, sni);
 	if (e && e->state != L_DECLINED) {
 		const struct dhcps_reservation *o = res_by_ip(s, e->ip);
 
@@ -847,6 +869,8 @@ static void on_discover(struct dhcps *s, const struct dhcp_msg *m,
 
 	if (sni < 0)
 		return drop(s, res, DHCPS_DROP_NO_SUBNET);
+	if (key_bound_elsewhere(s, m, k, (unsigned)sni))
+		return drop(s, res, DHCPS_DROP_CLIENT_ID_IN_USE);
 	e = lease_pick(s, (unsigned)sni, m, rx, k);
 	if (!e)
 		return drop(s, res, DHCPS_DROP_POOL_EXHAUSTED);
@@ -887,7 +911,8 @@ static void on_selecting(struct dhcps *s, const struct dhcp_msg *m,
 	if (!req)
 		return drop(s, res, DHCPS_DROP_BAD_REQUEST);
 	if (!e || e->ip != dhcp_get_be32(req) || e->state == L_PROBING ||
-	    e->state == L_DECLINED)
+	    e->state == L_DECLINED ||
+	    key_bound_elsewhere(s, m, k, (unsigned)sni))
 		return nak(s, m, rx, res);
 	lease_bind(s, (unsigned)sni, e, m, rx, k, now, res);
 }
@@ -916,6 +941,8 @@ static void on_verify(struct dhcps *s, const struct dhcp_msg *m,
 		return drop(s, res, DHCPS_DROP_NO_SUBNET);
 	if (sni < 0 || subnet_of(s, ip) != sni)
 		return nak(s, m, rx, res); /* the client moved networks */
+	if (key_bound_elsewhere(s, m, k, (unsigned)sni))
+		return nak(s, m, rx, res);
 	e = lease_by_key(s, k, (unsigned)sni);
 	if (r && subnet_of(s, r->ip) == sni && r->ip != ip)
 		return nak(s, m, rx, res); /* its reserved address waits */
@@ -952,16 +979,23 @@ static void on_request(struct dhcps *s, const struct dhcp_msg *m,
 	drop(s, res, DHCPS_DROP_BAD_REQUEST);
 }
 
-/* DECLINE: the client found the address in use; nobody gets it a while. */
+/*
+ * DECLINE: the client found the address in use; nobody gets it a while.
+ * Only from the client itself (chaddr the frame's source): chaddr and the
+ * client identifier are the guest's to write, and another guest naming
+ * them would take the address from its holder.
+ */
 static void on_decline(struct dhcps *s, const struct dhcp_msg *m,
-		       const struct ckey *k, int64_t now,
-		       struct dhcps_result *res)
+		       const struct dhcps_rx *rx, const struct ckey *k,
+		       int64_t now, struct dhcps_result *res)
 {
 	size_t n;
 	const uint8_t *sid = dhcp_opt_get(m, DHCP_OPT_SERVER_ID, &n);
 	const uint8_t *req = dhcp_opt_get(m, DHCP_OPT_REQ_IP, &n);
 	struct dhcps_lease *e;
 
+	if (!chaddr_is_src(m, rx))
+		return drop(s, res, DHCPS_DROP_FORGED_CHADDR);
 	if (!sid || !req)
 		return drop(s, res, DHCPS_DROP_BAD_REQUEST);
 	if (dhcp_get_be32(sid) != s->server_ip)
@@ -969,6 +1003,8 @@ static void on_decline(struct dhcps *s, const struct dhcp_msg *m,
 	e = lease_by_ip(s, dhcp_get_be32(req));
 	if (!e || !key_eq(e, k) || e->state == L_FREE)
 		return drop(s, res, DHCPS_DROP_UNKNOWN_CLIENT);
+	if (memcmp(e->mac, m->chaddr, 6))
+		return drop(s, res, DHCPS_DROP_CLIENT_ID_IN_USE);
 	key_unlink(s, e);
 	e->hostname[0] = 0;
 	lease_move(s, e, L_DECLINED, now + s->decline_hold);
@@ -976,15 +1012,21 @@ static void on_decline(struct dhcps *s, const struct dhcp_msg *m,
 	res->action = DHCPS_ACT_COMMIT;
 }
 
-/* RELEASE: the address is free; it stays remembered for the client. */
+/*
+ * RELEASE: the address is free; it stays remembered for the client.  Only
+ * from the client itself, as for DECLINE: a client behind a router (its
+ * RELEASE comes from the router's MAC) keeps the lease until it ends.
+ */
 static void on_release(struct dhcps *s, const struct dhcp_msg *m,
-		       const struct ckey *k, int64_t now,
-		       struct dhcps_result *res)
+		       const struct dhcps_rx *rx, const struct ckey *k,
+		       int64_t now, struct dhcps_result *res)
 {
 	size_t n;
 	const uint8_t *sid = dhcp_opt_get(m, DHCP_OPT_SERVER_ID, &n);
 	struct dhcps_lease *e;
 
+	if (!chaddr_is_src(m, rx))
+		return drop(s, res, DHCPS_DROP_FORGED_CHADDR);
 	if (sid && dhcp_get_be32(sid) != s->server_ip)
 		return drop(s, res, DHCPS_DROP_NOT_FOR_US);
 	if (!m->ciaddr)
@@ -992,6 +1034,8 @@ static void on_release(struct dhcps *s, const struct dhcp_msg *m,
 	e = lease_by_ip(s, m->ciaddr);
 	if (!e || !key_eq(e, k) || e->state != L_BOUND)
 		return drop(s, res, DHCPS_DROP_UNKNOWN_CLIENT);
+	if (memcmp(e->mac, m->chaddr, 6))
+		return drop(s, res, DHCPS_DROP_CLIENT_ID_IN_USE);
 	lease_move(s, e, L_FREE, now);
 	rec_fill(e, &res->rec);
 	res->action = DHCPS_ACT_COMMIT;
@@ -1038,9 +1082,9 @@ static void handle(struct dhcps *s, const struct dhcps_rx *rx, int64_t now,
 	case DHCP_REQUEST:
 		return on_request(s, m, rx, &k, now, res);
 	case DHCP_DECLINE:
-		return on_decline(s, m, &k, now, res);
+		return on_decline(s, m, rx, &k, now, res);
 	case DHCP_RELEASE:
-		return on_release(s, m, &k, now, res);
+		return on_release(s, m, rx, &k, now, res);
 	default:
 		return on_inform(s, m, rx, res);
 	}

@@ -256,6 +256,19 @@ wait_for() {
 	return 1
 }
 
+# udhcpc_lease NS DEV ENV: busybox udhcpc on NS's DEV in the background
+# ($UDHCPC_PID), its events in ENV (dhcp/udhcpc.sh), its output in
+# ENV.log; waits up to 10 s for a lease and sets $LEASE_IP to its address.
+udhcpc_lease() {
+	DHCP_ENV=$3 ip netns exec "$1" busybox udhcpc -i "$2" \
+		-s "$(readlink -f "$(dirname "$0")/dhcp/udhcpc.sh")" \
+		-f -t 5 -T 1 >"$3.log" 2>&1 &
+	UDHCPC_PID=$!
+	PIDS="$PIDS $UDHCPC_PID"
+	wait_for 10 test -s "$3" || fail "udhcpc got no lease: $(cat "$3.log")"
+	LEASE_IP=$(tail -n 1 "$3" | tr ' ' '\n' | sed -n 's/^ip=//p')
+}
+
 # check_logs: no WARN/ERR lines except those matching $ALLOW_LOG.
 check_logs() {
 	bad=$(grep -E 'level=(warn|err)' "$T/vnetd.log" | grep -Ev "$ALLOW_LOG")

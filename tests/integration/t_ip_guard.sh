@@ -12,7 +12,6 @@
 #  - --allow-ip lets a static address through; --no-ip-guard lifts it.
 . "$(dirname "$0")/lib.sh"
 need_root
-D=$(readlink -f "$(dirname "$0")/dhcp")
 command -v busybox >/dev/null || skip "busybox (package busybox-static) not installed"
 $PY -c "import scapy.all" 2>/dev/null || skip "python3-scapy not installed"
 MA=52:54:00:1a:00:0a
@@ -47,13 +46,9 @@ log "a's own choice of address blocked ($((d1 - d0)) dropped)"
 ip -n "a$S" addr flush dev "ta$S"
 
 # Leased: udhcpc through the guard.
-export DHCP_ENV="$T/a.env"
-ip netns exec "a$S" busybox udhcpc -i "ta$S" -s "$D/udhcpc.sh" -f -t 5 -T 1 \
-	>"$T/a.log" 2>&1 &
-UPID=$!
-PIDS="$PIDS $UPID"
-wait_for 10 test -s "$T/a.env" || fail "udhcpc got no lease: $(cat "$T/a.log")"
-IP=$(tail -n 1 "$T/a.env" | tr ' ' '\n' | sed -n 's/^ip=//p')
+udhcpc_lease "a$S" "ta$S" "$T/a.env"
+UPID=$UDHCPC_PID
+IP=$LEASE_IP
 case "$IP" in 10.79.0.1[0-4][0-9] | 10.79.0.150) ;; *) fail "lease $IP" ;; esac
 pings "a$S" 10.79.0.200
 log "udhcpc got $IP through the guard, and it works"

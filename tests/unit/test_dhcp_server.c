@@ -21,6 +21,10 @@
 #define LEASE 3600
 
 static const uint8_t bcast_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+/* Another guest's MAC, the source of messages that name someone else, and
+ * the MAC of client 1, whose lease they are after. */
+static const uint8_t evil_mac[6] = {0x52, 0x54, 0, 0, 0, 0xbb};
+static const uint8_t victim[6] = {0x52, 0x54, 0, 0, 0, 1};
 
 static void clash_ip(struct dhcps_reservation *first,
 		     struct dhcps_reservation *last)
@@ -136,13 +140,20 @@ static void run(struct env *e, struct tmsg *m)
 	run_at(e, m, T0, true);
 }
 
-/* Hand a message to the server as a frame from Ethernet source @src. */
-static void run_from(struct env *e, struct tmsg *m, const uint8_t *src)
+/* Hand a message to the server at @now as a frame from Ethernet source
+ * @src. */
+static void run_from_at(struct env *e, struct tmsg *m, const uint8_t *src,
+			int64_t now)
 {
 	struct dhcps_rx rx = {.data = m->b, .len = m->len, .bcast = true};
 
 	memcpy(rx.src_mac, src, 6);
-	dhcps_input(e->s, &rx, T0, &e->res);
+	dhcps_input(e->s, &rx, now, &e->res);
+}
+
+static void run_from(struct env *e, struct tmsg *m, const uint8_t *src)
+{
+	run_from_at(e, m, src, T0);
 }
 
 static uint32_t yiaddr(const struct env *e)
@@ -545,6 +556,157 @@ static void test_decline(void **state)
 	teardown(&e);
 }
 
+/* A RELEASE of @ip (its address in ciaddr) from client @mac. */
+static void release(struct tmsg *m, uint8_t mac, uint32_t ip)
+{
+	tmsg_init(m, DHCP_RELEASE, mac, 0x5000u + mac);
+	dhcp_put_be32(m->b + DHCP_OFS_CIADDR, ip);
+	tmsg_end(m);
+}
+
+/* A DECLINE of @ip (in option 50) from client @mac. */
+static void decline(struct tmsg *m, uint8_t mac, uint32_t ip)
+{
+	tmsg_init(m, DHCP_DECLINE, mac, 0x6000u + mac);
+	tmsg_opt_ip(m, DHCP_OPT_REQ_IP, ip);
+	tmsg_opt_ip(m, DHCP_OPT_SERVER_ID, SRV);
+	tmsg_end(m);
+}
+
+/* Whether @ip is bound to client @mac. */
+static bool bound_to(const struct env *e, uint32_t ip, uint8_t mac)
+{
+	struct dhcps_lease_rec rec;
+
+	return !dhcps_lease_find(e->s, ip, &rec) &&
+	       rec.state == DHCPS_LEASE_BOUND &&
+	       !memcmp(rec.mac, (uint8_t[]){0x52, 0x54, 0, 0, 0, mac}, 6);
+}
+
+/* A DECLINE or RELEASE counts only from the client itself: another guest
+ * naming the holder's MAC in chaddr (from its own MAC), or posing as a
+ * relay, frees nothing. */
+static void test_release_forged(void **state)
+{
+	struct dhcps_stats st;
+	struct env e;
+	struct tmsg m;
+
+	setup(&e);
+	assert_int_equal(lease(&e, 1), IP4(10, 0, 0, 100));
+	release(&m, 1, IP4(10, 0, 0, 100));
+	run_from(&e, &m, evil_mac);
+	assert_int_equal(e.res.action, DHCPS_ACT_NONE);
+	assert_int_equal(e.res.drop, DHCPS_DROP_FORGED_CHADDR);
+	decline(&m, 1, IP4(10, 0, 0, 100));
+	run_from(&e, &m, evil_mac);
+	assert_int_equal(e.res.action, DHCPS_ACT_NONE);
+	assert_int_equal(e.res.drop, DHCPS_DROP_FORGED_CHADDR);
+	/* as a relay: giaddr set, sent from the victim's MAC even */
+	release(&m, 1, IP4(10, 0, 0, 100));
+	dhcp_put_be32(m.b + DHCP_OFS_GIADDR, IP4(10, 0, 0, 7));
+	run_from(&e, &m, victim);
+	assert_int_equal(e.res.drop, DHCPS_DROP_FORGED_CHADDR);
+	dhcps_stats_get(e.s, &st);
+	assert_int_equal(st.drops[DHCPS_DROP_FORGED_CHADDR], 3);
+	assert_int_equal(st.leases, 1);
+	assert_true(bound_to(&e, IP4(10, 0, 0, 100), 1));
+	/* the address stays the victim's: nobody else is given it */
+	init_reboot(&m, 0xbb, IP4(10, 0, 0, 100));
+	run_from(&e, &m, evil_mac);
+	assert_int_equal(e.res.reply_type, DHCP_NAK);
+	/* the victim's own RELEASE */
+	release(&m, 1, IP4(10, 0, 0, 100));
+	run_from(&e, &m, victim);
+	assert_int_equal(e.res.action, DHCPS_ACT_COMMIT);
+	assert_int_equal(e.res.rec.state, DHCPS_LEASE_RELEASED);
+	teardown(&e);
+}
+
+/* A message of @type from client @mac with client identifier @id (7
+ * bytes), @ciaddr, and options 50 and 54 when @req and @sid are not 0. */
+static void msg_id(struct tmsg *m, uint8_t type, uint8_t mac, const uint8_t *id,
+		   uint32_t ciaddr, uint32_t req, uint32_t sid)
+{
+	tmsg_init(m, type, mac, 0x7000u + type);
+	dhcp_put_be32(m->b + DHCP_OFS_CIADDR, ciaddr);
+	if (req)
+		tmsg_opt_ip(m, DHCP_OPT_REQ_IP, req);
+	if (sid)
+		tmsg_opt_ip(m, DHCP_OPT_SERVER_ID, sid);
+	tmsg_opt(m, DHCP_OPT_CLIENT_ID, id, 7);
+	tmsg_end(m);
+}
+
+/* The client identifier a neighbour broadcasts, sent by another guest from
+ * its own MAC, in every message: the neighbour's bound lease is neither
+ * released, declined, offered, ACKed nor moved; the neighbour renews it;
+ * once it has ended the identifier's new MAC gets the address. */
+static void test_client_id_other_mac(void **state)
+{
+	static const uint8_t vid[7] = {1, 0x52, 0x54, 0, 0, 0, 1};
+	const uint32_t ip = IP4(10, 0, 0, 100);
+	/* the other guest's messages; reply 0: dropped */
+	const struct {
+		uint8_t type;
+		uint32_t ciaddr, req, sid;
+		uint8_t reply;
+	} evil[] = {
+	    {DHCP_RELEASE, ip, 0, 0, 0},
+	    {DHCP_DECLINE, 0, ip, SRV, 0},
+	    {DHCP_DISCOVER, 0, 0, 0, 0},
+	    {DHCP_REQUEST, 0, ip, SRV, DHCP_NAK},   /* SELECTING */
+	    {DHCP_REQUEST, 0, ip, 0, DHCP_NAK},	    /* INIT-REBOOT */
+	    {DHCP_REQUEST, 0, ip + 2, 0, DHCP_NAK}, /* a free address */
+	    {DHCP_REQUEST, ip, 0, 0, DHCP_NAK},	    /* RENEWING */
+	};
+	struct dhcps_stats st;
+	struct env e;
+	struct tmsg m;
+
+	setup(&e);
+	msg_id(&m, DHCP_DISCOVER, 1, vid, 0, 0, 0);
+	run_from(&e, &m, victim);
+	assert_int_equal(yiaddr(&e), ip);
+	msg_id(&m, DHCP_REQUEST, 1, vid, 0, ip, SRV);
+	run_from(&e, &m, victim);
+	assert_int_equal(e.res.reply_type, DHCP_ACK);
+	for (size_t i = 0; i < sizeof(evil) / sizeof(evil[0]); i++) {
+		msg_id(&m, evil[i].type, 0xbb, vid, evil[i].ciaddr, evil[i].req,
+		       evil[i].sid);
+		run_from(&e, &m, evil_mac);
+		if (!evil[i].reply) {
+			assert_int_equal(e.res.action, DHCPS_ACT_NONE);
+			assert_int_equal(e.res.drop,
+					 DHCPS_DROP_CLIENT_ID_IN_USE);
+		} else {
+			assert_int_equal(e.res.reply_type, evil[i].reply);
+		}
+		if (!bound_to(&e, ip, 1))
+			fail_msg("message %zu took the lease", i);
+	}
+	dhcps_stats_get(e.s, &st);
+	assert_int_equal(st.drops[DHCPS_DROP_CLIENT_ID_IN_USE], 3);
+	assert_int_equal(st.acks, 1);
+
+	/* the neighbour renews */
+	msg_id(&m, DHCP_REQUEST, 1, vid, ip, 0, 0);
+	run_from_at(&e, &m, victim, T0 + 100);
+	assert_int_equal(e.res.reply_type, DHCP_ACK);
+	assert_true(bound_to(&e, ip, 1));
+
+	/* its lease ended: the identifier is the client, whatever its MAC */
+	msg_id(&m, DHCP_DISCOVER, 0xbb, vid, 0, 0, 0);
+	run_from_at(&e, &m, evil_mac, T0 + 100 + LEASE);
+	assert_int_equal(e.res.reply_type, DHCP_OFFER);
+	assert_int_equal(yiaddr(&e), ip);
+	msg_id(&m, DHCP_REQUEST, 0xbb, vid, 0, ip, SRV);
+	run_from_at(&e, &m, evil_mac, T0 + 100 + LEASE);
+	assert_int_equal(e.res.reply_type, DHCP_ACK);
+	assert_true(bound_to(&e, ip, 0xbb));
+	teardown(&e);
+}
+
 static void test_inform(void **state)
 {
 	struct env e;
@@ -707,7 +869,6 @@ static void test_reservation_new_key(void **state)
  */
 static void test_reservation_spoofed_chaddr(void **state)
 {
-	static const uint8_t evil[6] = {0x52, 0x54, 0, 0, 0, 0xbb};
 	static const uint8_t owner[6] = {0x52, 0x54, 0, 0, 0, 0xaa};
 	struct dhcps_lease_rec rec;
 	struct env e;
@@ -720,7 +881,7 @@ static void test_reservation_spoofed_chaddr(void **state)
 	tmsg_opt(&m, DHCP_OPT_CLIENT_ID, "\0evil", 5);
 	tmsg_opt_ip(&m, DHCP_OPT_REQ_IP, IP4(10, 0, 0, 50));
 	tmsg_end(&m);
-	run_from(&e, &m, evil);
+	run_from(&e, &m, evil_mac);
 	assert_int_equal(e.res.reply_type, DHCP_NAK);
 	assert_int_not_equal(e.res.action, DHCPS_ACT_COMMIT);
 	assert_int_equal(dhcps_lease_find(e.s, IP4(10, 0, 0, 50), &rec), 0);
@@ -730,13 +891,13 @@ static void test_reservation_spoofed_chaddr(void **state)
 	discover(&m, 0xaa);
 	tmsg_opt(&m, DHCP_OPT_CLIENT_ID, "\0evil", 5);
 	tmsg_end(&m);
-	run_from(&e, &m, evil);
+	run_from(&e, &m, evil_mac);
 	assert_int_equal(e.res.reply_type, DHCP_OFFER);
 	assert_int_not_equal(yiaddr(&e), IP4(10, 0, 0, 50));
 	request_sel(&m, 0xaa, IP4(10, 0, 0, 50), SRV);
 	tmsg_opt(&m, DHCP_OPT_CLIENT_ID, "\0evil", 5);
 	tmsg_end(&m);
-	run_from(&e, &m, evil);
+	run_from(&e, &m, evil_mac);
 	assert_int_not_equal(e.res.reply_type, DHCP_ACK);
 	assert_int_equal(dhcps_lease_find(e.s, IP4(10, 0, 0, 50), &rec), 0);
 	assert_int_equal(rec.key[0], 'H');
@@ -1262,6 +1423,25 @@ static void test_release_restore(void **state)
 	teardown(&e);
 }
 
+/* Start @e with 10.0.0.50 reserved for 0xaa, restored from a store in
+ * which 0xaa leased 10.0.0.100 before that reservation.  Return: the row
+ * of that lease. */
+static struct dhcps_lease_rec leased_before_reservation(struct env *e)
+{
+	struct dhcps_lease_rec rec;
+
+	cfg_default(e);
+	e->cfg.nres = 0;
+	start(e);
+	assert_int_equal(lease(e, 0xaa), IP4(10, 0, 0, 100));
+	rec = e->res.rec;
+	assert_false(e->res.has_old);
+	teardown(e);
+	setup(e);
+	assert_int_equal(dhcps_restore(e->s, &rec, T0), 0);
+	return rec;
+}
+
 /* A client leased 10.0.0.100 before its MAC was given a reservation: its
  * move to the reserved address releases the old row in the store too, so
  * after a restart (rows read in address order) it renews the reserved
@@ -1272,16 +1452,7 @@ static void test_reservation_move_restore(void **state)
 	struct env e;
 	struct tmsg m;
 
-	cfg_default(&e);
-	e.cfg.nres = 0;
-	start(&e);
-	assert_int_equal(lease(&e, 0xaa), IP4(10, 0, 0, 100));
-	rows[1] = e.res.rec;
-	assert_false(e.res.has_old);
-	teardown(&e);
-
-	setup(&e); /* now with the reservation of 10.0.0.50 */
-	assert_int_equal(dhcps_restore(e.s, &rows[1], T0), 0);
+	rows[1] = leased_before_reservation(&e);
 	assert_int_equal(lease(&e, 0xaa), IP4(10, 0, 0, 50));
 	rows[0] = e.res.rec;
 	assert_true(e.res.has_old);
@@ -1319,6 +1490,29 @@ static void test_reservation_move_restore(void **state)
 	}
 }
 
+/* A client that leased 10.0.0.100 before its MAC was given a reservation
+ * moves to the reserved address on its own DISCOVER, not on one naming its
+ * MAC from another guest's: that left 10.0.0.100 free for anyone while the
+ * client still used it. */
+static void test_reservation_move_forged(void **state)
+{
+	static const uint8_t owner[6] = {0x52, 0x54, 0, 0, 0, 0xaa};
+	struct env e;
+	struct tmsg m;
+
+	leased_before_reservation(&e);
+	discover(&m, 0xaa);
+	tmsg_end(&m);
+	run_from(&e, &m, evil_mac);
+	assert_int_equal(e.res.reply_type, DHCP_OFFER);
+	assert_int_equal(yiaddr(&e), IP4(10, 0, 0, 100));
+	assert_true(bound_to(&e, IP4(10, 0, 0, 100), 0xaa));
+	run_from(&e, &m, owner);
+	assert_int_equal(e.res.reply_type, DHCP_OFFER);
+	assert_int_equal(yiaddr(&e), IP4(10, 0, 0, 50));
+	teardown(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1330,6 +1524,8 @@ int main(void)
 	    cmocka_unit_test(test_renew_rebind),
 	    cmocka_unit_test(test_release),
 	    cmocka_unit_test(test_decline),
+	    cmocka_unit_test(test_release_forged),
+	    cmocka_unit_test(test_client_id_other_mac),
 	    cmocka_unit_test(test_inform),
 	    cmocka_unit_test(test_reservation),
 	    cmocka_unit_test(test_reservation_new_key),
@@ -1344,6 +1540,7 @@ int main(void)
 	    cmocka_unit_test(test_reservation_vs_lease),
 	    cmocka_unit_test(test_release_restore),
 	    cmocka_unit_test(test_reservation_move_restore),
+	    cmocka_unit_test(test_reservation_move_forged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
