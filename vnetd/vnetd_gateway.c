@@ -1087,8 +1087,10 @@ json_t *vnetd_dhcp_release(struct vnetd *d, json_t *params, struct vnetd_err *e)
 			      o->name);
 		return NULL;
 	}
-	/* The server reads its leases back from the store. */
+	/* The server reads its leases back from the store; the IP guards
+	 * now, whether or not its gateway runs. */
 	vnetd_gw_changed(d, o->name);
+	vnetd_ip_guard_reload(d, o->name);
 	vlog(MAIN, INFO,
 	     "network %s: lease of %s released by the "
 	     "administrator",

@@ -256,6 +256,8 @@ static void net_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
 	vnetd_team_net_down(d, net);
 	vnetd_gw_stop(d, net);
 	vtimer_cancel(d->timers, &net->gw_rebuild);
+	/* Its lease index goes with it (its gateway may not have run). */
+	vnetd_ip_guard_reload(d, o->name);
 	if (net->type == VSW_NET_EXTERNAL)
 		vnetd_nat_ext_gone(d, o->name);
 	if (remove)

@@ -470,8 +470,8 @@ static void pin_mac(struct vnetd *d, struct vnetd_port *p,
 	if (!ret)
 		ret = on ? vswitch_fdb_pin(d->sw, net->id, mac,
 					   untagged_vlan(vlan), p->id)
-			 : vswitch_fdb_unpin(d->sw, net->id, mac,
-					     untagged_vlan(vlan));
+			 : vswitch_fdb_unpin_port(d->sw, net->id, mac,
+						  untagged_vlan(vlan), p->id);
 	if (ret && on)
 		vlog(MAIN, WARN, "port %s: cannot pin its MAC: %s", p->obj.name,
 		     strerror(-ret));

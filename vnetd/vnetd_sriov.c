@@ -2005,5 +2005,17 @@ json_t *vnetd_sriov_vf_reset(struct vnetd *d, json_t *params,
 	if (!p)
 		vnetd_err_set(e, VNET_ERR_SYSTEM, "out of memory");
 	json_decref(p);
+	if (!res) {
+		/* Not deleted: the VF gets its stored settings back, so
+		 * that the device and the state file agree. */
+		struct vnetd_err again;
+
+		o = vnetd_obj_find(d, &vnetd_kind_vf, name);
+		if (o && vf_write(d, o->conf, &again))
+			vlog(MAIN, ERR,
+			     "sriov: vf %s: its settings could not be put "
+			     "back: %s",
+			     name, again.msg);
+	}
 	return res;
 }

@@ -820,9 +820,10 @@ int vswitch_port_set_mac_guard(struct vswitch *sw, int id, const uint8_t *mac)
  *
  * With the guard, an IPv4 packet from another source (but 0.0.0.0 to the
  * DHCP server port), an ARP packet with another sender address (but
- * 0.0.0.0, a probe), an IPv6 packet from another source (but link-local
- * ones, and :: for neighbour discovery and MLD) and a neighbour
- * advertisement for another target are dropped as ip_spoofed.  Each burst
+ * 0.0.0.0, a probe), an IPv6 packet from another source (but :: for
+ * neighbour discovery and MLD; a link-local source must be in @set too)
+ * and a neighbour advertisement for another target are dropped as
+ * ip_spoofed.  Each burst
  * sees the old set or the new one; the old one is freed after a grace
  * period.
  *

@@ -146,7 +146,8 @@ struct vsw_vlan {
  * struct vsw_ipset - the source addresses a port with the IP guard may use
  * @n4: IPv4 prefixes in @v4
  * @v4: address and mask, host byte order
- * @n6: IPv6 prefixes in @v6 (link-local ones are always allowed)
+ * @n6: IPv6 prefixes in @v6 (link-local addresses too: none is allowed
+ *      unless it is in the set)
  * @v6: address and prefix length
  */
 struct vsw_ipset {
@@ -215,6 +216,8 @@ int vswitch_net_set_aging(struct vswitch *sw, int net, unsigned secs);
 int vswitch_net_set_fdb_size(struct vswitch *sw, int net, unsigned n);
 int vswitch_fdb_pin(struct vswitch *sw, int net, const uint8_t mac[6],
 		    uint16_t vlan, int port);
+int vswitch_fdb_unpin_port(struct vswitch *sw, int net, const uint8_t mac[6],
+			   uint16_t vlan, int port);
 int vswitch_fdb_unpin(struct vswitch *sw, int net, const uint8_t mac[6],
 		      uint16_t vlan);
 int vswitch_port_set_mac_limit(struct vswitch *sw, int port, unsigned n);

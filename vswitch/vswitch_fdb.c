@@ -670,20 +670,9 @@ static int fdb_copy_newer(const void *a, const void *b)
 	return (x->seen < y->seen) - (x->seen > y->seen);
 }
 
-/**
- * fdb_resize() - a copy of a table, without tombstones, of another size
- * @fdb: table to copy; datapath threads may still learn in it (entries
- *       learned meanwhile may be missed and are simply learned again)
- * @max_entries: most MACs the copy learns; pinned entries always fit
- * @dropped: if not NULL, set to the learned entries that did not fit (the
- *           least recently seen go first)
- *
- * The copy gets a fresh hash key and the same aging time.
- *
- * Return: new table, or NULL on allocation failure
- */
-struct fdb *fdb_resize(const struct fdb *fdb, unsigned max_entries,
-		       unsigned *dropped)
+/* fdb_resize() with room for @spare more pins than the table has. */
+static struct fdb *resize(const struct fdb *fdb, unsigned max_entries,
+			  unsigned spare, unsigned *dropped)
 {
 	unsigned cap = fdb_count(fdb) + 64, n = 0, pins = 0, room;
 	struct fdb_copy *v = malloc(cap * sizeof(*v));
@@ -713,7 +702,8 @@ struct fdb *fdb_resize(const struct fdb *fdb, unsigned max_entries,
 			v[n++] = c;
 		}
 	}
-	nf = fdb_alloc_random(max_entries, pins, atomic_load(&fdb->aging));
+	nf = fdb_alloc_random(max_entries, pins + spare,
+			      atomic_load(&fdb->aging));
 	if (!nf)
 		goto out;
 	room = nf->max;
@@ -728,6 +718,49 @@ struct fdb *fdb_resize(const struct fdb *fdb, unsigned max_entries,
 out:
 	free(v);
 	return nf;
+}
+
+/**
+ * fdb_resize() - a copy of a table, without tombstones, of another size
+ * @fdb: table to copy; datapath threads may still learn in it (entries
+ *       learned meanwhile may be missed and are simply learned again)
+ * @max_entries: most MACs the copy learns; pinned entries always fit
+ * @dropped: if not NULL, set to the learned entries that did not fit (the
+ *           least recently seen go first)
+ *
+ * The copy gets a fresh hash key and the same aging time.
+ *
+ * Return: new table, or NULL on allocation failure
+ */
+struct fdb *fdb_resize(const struct fdb *fdb, unsigned max_entries,
+		       unsigned *dropped)
+{
+	return resize(fdb, max_entries, 0, dropped);
+}
+
+/**
+ * fdb_pin_room() - can one more pin go in with the table still at most
+ * half full when every learned entry it allows is there too?
+ * @fdb: table
+ *
+ * Return: true when it can; otherwise fdb_grow_pins() first
+ */
+bool fdb_pin_room(const struct fdb *fdb)
+{
+	return ((size_t)fdb->max + atomic_load(&fdb->pins) + 1) * 2 <=
+	       (size_t)fdb->mask + 1;
+}
+
+/**
+ * fdb_grow_pins() - a copy with room for as many pins again as it has
+ * (and 16), learning the same number of MACs
+ * @fdb: table to copy
+ *
+ * Return: new table, or NULL on allocation failure
+ */
+struct fdb *fdb_grow_pins(const struct fdb *fdb)
+{
+	return resize(fdb, fdb->max, atomic_load(&fdb->pins) + 16, NULL);
 }
 
 /**

@@ -113,14 +113,28 @@ int vswitch_fdb_pin(struct vswitch *sw, int net_id, const uint8_t mac[6],
 {
 	struct vsw_net *net = ctl_net(sw, net_id);
 	struct vsw_port *port = ctl_port(sw, port_id);
+	struct fdb *fdb;
 
 	if (!net || !port)
 		return -ENOENT;
 	if (port->net != net || mac_is_multicast(mac) || mac_is_zero(mac) ||
 	    vlan > VLAN_MAX)
 		return -EINVAL;
-	return fdb_pin(atomic_load(&net->fdb), mac, vlan, (uint16_t)port_id,
-		       now_sec());
+	fdb = atomic_load(&net->fdb);
+	/* Pins come on top of the MACs the table learns (fdb_size): a table
+	 * that could fill up with them is rebuilt bigger first (guarded
+	 * guests pin one MAC each). */
+	if (!fdb_pin_room(fdb)) {
+		struct fdb *fresh = fdb_grow_pins(fdb);
+
+		if (!fresh)
+			return -ENOMEM;
+		atomic_store_explicit(&net->fdb, fresh, memory_order_release);
+		vsw_synchronize(sw);
+		fdb_destroy(fdb);
+		fdb = fresh;
+	}
+	return fdb_pin(fdb, mac, vlan, (uint16_t)port_id, now_sec());
 }
 
 /**
@@ -139,6 +153,31 @@ int vswitch_fdb_unpin(struct vswitch *sw, int net_id, const uint8_t mac[6],
 
 	if (!net)
 		return -ENOENT;
+	return fdb_unpin(atomic_load(&net->fdb), mac, vlan);
+}
+
+/**
+ * vswitch_fdb_unpin_port() - vswitch_fdb_unpin() of a pin @port_id holds
+ * (another port's pin of the same MAC stays)
+ * @sw: switch
+ * @net_id: network
+ * @mac: MAC
+ * @vlan: VLAN it was pinned in
+ * @port_id: the port the pin must belong to
+ *
+ * Return: 0, -ENOENT (network, or MAC not pinned there), -EPERM (pinned
+ * to another port)
+ */
+int vswitch_fdb_unpin_port(struct vswitch *sw, int net_id, const uint8_t mac[6],
+			   uint16_t vlan, int port_id)
+{
+	struct vsw_net *net = ctl_net(sw, net_id);
+
+	if (!net)
+		return -ENOENT;
+	if (fdb_lookup(atomic_load(&net->fdb), mac, vlan, now_sec(), NULL) !=
+	    port_id)
+		return -EPERM;
 	return fdb_unpin(atomic_load(&net->fdb), mac, vlan);
 }
 

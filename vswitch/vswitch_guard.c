@@ -137,17 +137,24 @@ static bool nd_spoofed(const uint8_t *icmp, size_t len, uint64_t guard)
 	return false;
 }
 
-/* A DHCP client message (UDP 68 to 67) whose client hardware address is
- * not @guard's: the DHCP server takes chaddr for the client. */
+/* A DHCP client message (UDP to 67) whose client hardware address is not
+ * @guard's: the DHCP server takes chaddr for the client.  A first
+ * fragment cut before chaddr counts too: a server that reassembles would
+ * read chaddr from a fragment nobody checked. */
 static bool bootp_spoofed(const uint8_t *ip, size_t left, uint64_t guard)
 {
-	size_t ihl = (size_t)(ip[0] & 0xf) * 4;
+	size_t ihl = (size_t)(ip[0] & 0xf) * 4, len;
 	const uint8_t *udp = ip + ihl;
+	uint32_t frag = get_be32(ip + 6);
 
-	if (ip[9] != IPPROTO_UDP_ || ihl < 20 || left < ihl + 8 + 34 ||
-	    (get_be32(ip + 6) & 0x1fff0000u) ||
-	    (udp[2] << 8 | udp[3]) != DHCP_SERVER_PT)
-		return false;
+	if (ip[9] != IPPROTO_UDP_ || ihl < 20 || left < ihl + 4 ||
+	    (frag & 0x1fff0000u) || (udp[2] << 8 | udp[3]) != DHCP_SERVER_PT)
+		return false; /* not UDP to 67, or no UDP header to tell */
+	len = (size_t)(ip[2] << 8 | ip[3]);
+	if (len > left)
+		len = left;
+	if (len < ihl + 8 + 34)
+		return (frag & 0x20000000u) != 0; /* cut short: only whole */
 	/* BOOTP: op, htype 1, hlen 6, ..., chaddr at 28 */
 	return udp[8 + 1] == 1 && udp[8 + 2] == 6 &&
 	       !mac_is(udp + 8 + 28, guard);

@@ -44,6 +44,8 @@ bool fdb_needs_rebuild(const struct fdb *fdb);
 struct fdb *fdb_rebuild(const struct fdb *fdb);
 struct fdb *fdb_resize(const struct fdb *fdb, unsigned max_entries,
 		       unsigned *dropped);
+bool fdb_pin_room(const struct fdb *fdb);
+struct fdb *fdb_grow_pins(const struct fdb *fdb);
 void fdb_set_aging(struct fdb *fdb, unsigned aging);
 int fdb_pin(struct fdb *fdb, const uint8_t mac[6], uint16_t vlan, uint16_t port,
 	    int64_t now);

@@ -855,6 +855,7 @@ static void test_mac_guard(void **state)
 	n = frame(buf, 0xff, 1, 0);
 	memset(buf + 14, 0, sizeof(buf) - 14);
 	buf[14] = 0x45;
+	pkt_put_be16(buf + 16, 106); /* total length */
 	buf[23] = 17;
 	pkt_put_be16(buf + 34, 68);
 	pkt_put_be16(buf + 36, 67);
@@ -867,6 +868,11 @@ static void test_mac_guard(void **state)
 	memcpy(buf + 70, own, 6);
 	xmit(&e, 0, buf, 120);
 	assert_int_equal(vnic_dummy_sent(e.v[1]), 5);
+	/* the same as a first fragment cut before chaddr */
+	pkt_put_be16(buf + 16, 48); /* total length: 20 + UDP 8 + 20 */
+	buf[20] = 0x20;		    /* more fragments */
+	xmit(&e, 0, buf, 62);
+	assert_int_equal(vnic_dummy_sent(e.v[1]), 5);
 	/* ARP with another sender MAC behind an 802.1ad tag */
 	n = frame(buf, 0xff, 1, 0);
 	pkt_put_be16(buf + 12, 0x88a8);
@@ -877,7 +883,7 @@ static void test_mac_guard(void **state)
 	xmit(&e, 0, buf, n);
 	assert_int_equal(vnic_dummy_sent(e.v[1]), 5);
 	vswitch_port_stats(e.sw, e.port[0], &st);
-	assert_int_equal(st.drops[VSW_DROP_MAC_SPOOFED], 6);
+	assert_int_equal(st.drops[VSW_DROP_MAC_SPOOFED], 7);
 	/* off: any MAC again */
 	assert_int_equal(vswitch_port_set_mac_guard(e.sw, e.port[0], NULL), 0);
 	xmit(&e, 0, buf, frame(buf, 0xff, 2, 0));
@@ -1041,6 +1047,28 @@ static void test_ip_guard(void **state)
 	vswitch_destroy(e.sw);
 }
 
+/* Pins come on top of fdb_size: a network with more pins than its table
+ * had room for grows it, and still learns fdb_size MACs. */
+static void test_pins_grow_table(void **state)
+{
+	uint8_t buf[64], mac[6] = {0x02, 0, 0, 0, 0, 0};
+	struct env e;
+
+	setup_net(&e, VSW_NET_PRIVATE);
+	add_port(&e, 0, VSW_ROLE_VM, NULL);
+	add_port(&e, 1, VSW_ROLE_VM, NULL);
+	assert_true(vswitch_net_set_fdb_size(e.sw, e.net, 16) >= 0);
+	for (int i = 0; i < 24; i++) {
+		mac[5] = (uint8_t)(i + 1);
+		assert_int_equal(
+		    vswitch_fdb_pin(e.sw, e.net, mac, 0, e.port[0]), 0);
+	}
+	for (int src = 100; src < 116; src++)
+		xmit(&e, 1, buf, frame(buf, 0xff, (uint8_t)src, 0));
+	assert_int_equal(vswitch_port_mac_count(e.sw, e.port[1]), 16);
+	vswitch_destroy(e.sw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1062,6 +1090,7 @@ int main(void)
 	    cmocka_unit_test(test_set_fdb_size_and_aging),
 	    cmocka_unit_test(test_mac_guard),
 	    cmocka_unit_test(test_ip_guard),
+	    cmocka_unit_test(test_pins_grow_table),
 	};
 
 	return cmocka_run_group_tests_name("vswitch_forward", tests, NULL,
