@@ -838,7 +838,9 @@ int vswitch_port_set_ip_guard(struct vswitch *sw, int id,
 	if (!port)
 		return -ENOENT;
 	old = atomic_load_explicit(&port->ip_guard, memory_order_acquire);
-	if (old ? set && !memcmp(old, set, sizeof(*set)) : !set)
+	if (!old && !set)
+		return 0;
+	if (old && set && !memcmp(old, set, sizeof(*set)))
 		return 0; /* as it is: no grace period for nothing */
 	if (set) {
 		fresh = malloc(sizeof(*fresh));
