@@ -134,8 +134,8 @@ static void check_ip(const uint8_t *ip, bool v6, size_t left, unsigned id)
 }
 
 /* Segment @i of frame @f (as struct @t) checked from scratch. */
-static void check_seg(const uint8_t *f, const struct tf *t,
-		      const struct pkt *s, int i)
+static void check_seg(const uint8_t *f, const struct tf *t, const struct pkt *s,
+		      int i)
 {
 	size_t want = i < 3 ? MSS : PAY - 3 * MSS, len = t->l4 + TCPH + want;
 	const uint8_t *d = s->data, *oip = d + t->ol3, *ip = d + t->l3;
@@ -147,11 +147,10 @@ static void check_seg(const uint8_t *f, const struct tf *t,
 	check_ip(oip, t->ov6, len - t->ol3, 0x2000 + i);
 	assert_int_equal(pkt_get_be16(d + t->ol4 + 4), len - t->ol4);
 	if (t->ocsum)
-		assert_int_equal(
-		    csum_fold(csum_partial(
-			d + t->ol4, len - t->ol4,
-			pseudo(oip, t->ov6, len - t->ol4, 17))),
-		    0);
+		assert_int_equal(csum_fold(csum_partial(
+				     d + t->ol4, len - t->ol4,
+				     pseudo(oip, t->ov6, len - t->ol4, 17))),
+				 0);
 	else
 		assert_int_equal(pkt_get_be16(d + t->ol4 + 6), 0);
 	/* The tunnel header and inner Ethernet header as they were. */
@@ -161,12 +160,12 @@ static void check_seg(const uint8_t *f, const struct tf *t,
 	assert_int_equal(pkt_get_be16(d + t->l4 + 4), seq >> 16);
 	assert_int_equal(pkt_get_be16(d + t->l4 + 6), seq & 0xffff);
 	assert_int_equal(d[t->l4 + 13], i == 3 ? 0x19 : 0x10);
-	assert_int_equal(csum_fold(csum_partial(d + t->l4, len - t->l4,
-						pseudo(ip, t->v6, len - t->l4,
-						       6))),
-			 0);
-	assert_memory_equal(d + t->l4 + TCPH, f + t->l4 + TCPH + (size_t)i * MSS,
-			    want);
+	assert_int_equal(
+	    csum_fold(csum_partial(d + t->l4, len - t->l4,
+				   pseudo(ip, t->v6, len - t->l4, 6))),
+	    0);
+	assert_memory_equal(d + t->l4 + TCPH,
+			    f + t->l4 + TCPH + (size_t)i * MSS, want);
 }
 
 static uint8_t frame[8192];
