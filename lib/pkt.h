@@ -31,6 +31,7 @@ struct pkt_pool;
 /* Offload state of a frame (struct pkt_offload.flags). */
 #define PKT_OL_NEEDS_CSUM 0x01 /* L4 checksum holds the pseudo-header sum */
 #define PKT_OL_ECN	  0x02 /* super-frame's TCP flow uses ECN (CWR) */
+#define PKT_OL_UDP_TNL	  0x04 /* TCP super-frame inside a UDP tunnel */
 
 /* Segmentation type of a super-frame (struct pkt_offload.gso_type). */
 enum pkt_gso {

@@ -44,11 +44,15 @@ int vnet_hdr_csum_complete(const struct virtio_net_hdr *h, uint8_t *frame,
 #define VIRTIO_NET_HDR_GSO_UDP_L4 5
 #endif
 
-/* Offsets of the headers of a TCP or UDP frame, checked against its length */
+/* Offsets of the headers of a TCP or UDP frame, checked against its
+ * length; in a UDP tunnel (@tnl) @l3 to @hdrs are the inner headers and
+ * @ol3, @ol4 the outer IP and UDP headers */
 struct l4_frame {
 	size_t l3, l4, hdrs;
 	bool v6;
 	uint8_t proto;
+	bool tnl, ov6;
+	size_t ol3, ol4;
 };
 
 static int l4_frame_parse(const uint8_t *frame, size_t len, struct l4_frame *t)
@@ -104,6 +108,85 @@ static int l4_frame_parse(const uint8_t *frame, size_t len, struct l4_frame *t)
 			return -EINVAL;
 	}
 	t->hdrs = len - c.left;
+	return 0;
+}
+
+/*
+ * A TCP super-frame inside a UDP tunnel (VXLAN, Geneve: Linux's
+ * SKB_GSO_UDP_TUNNEL and _CSUM).  A packet socket's virtio-net header has
+ * no word for it: it gives the inner type (TCPV4 or TCPV6, @v6) and puts
+ * the partial checksum at the inner TCP header (@start), past the outer
+ * UDP header.  The bytes between the outer UDP header and the inner IP
+ * header (the tunnel's own header and an inner Ethernet header) are copied
+ * to every segment unchanged, as skb_udp_tunnel_segment() does; the inner
+ * IP header is the one that ends at @start (IPv4: with options; IPv6:
+ * without extension headers) and carries TCP.  Its lengths and checksum
+ * are checked later (gso_lengths_ok()), which no tunnel header that merely
+ * looks like one passes.  @t is filled in from the outer parse @o.
+ */
+static int tnl_frame_parse(const uint8_t *frame, size_t len, size_t start,
+			   bool v6, const struct l4_frame *o,
+			   struct l4_frame *t)
+{
+	size_t l3 = 0, doff;
+
+	if (o->proto != 17 || start < o->hdrs || start > len ||
+	    len - start < 20)
+		return -EPROTONOSUPPORT;
+	if (v6) {
+		if (start - o->hdrs >= 40 && frame[start - 40] >> 4 == 6 &&
+		    frame[start - 40 + 6] == 6)
+			l3 = start - 40;
+	} else {
+		for (size_t ihl = 20; ihl <= 60 && !l3; ihl += 4) {
+			const uint8_t *ip;
+
+			if (start - o->hdrs < ihl)
+				break;
+			ip = frame + start - ihl;
+			if (ip[0] == 0x40 + ihl / 4 && ip[9] == 6 &&
+			    !(ip[6] & 0x3f) && !ip[7])
+				l3 = start - ihl;
+		}
+	}
+	if (!l3)
+		return -EPROTONOSUPPORT;
+	doff = (size_t)(frame[start + 12] >> 4) * 4;
+	if (doff < 20 || doff > len - start)
+		return -EINVAL;
+	*t = (struct l4_frame){.l3 = l3,
+			       .l4 = start,
+			       .hdrs = start + doff,
+			       .v6 = v6,
+			       .proto = 6,
+			       .tnl = true,
+			       .ov6 = o->v6,
+			       .ol3 = o->l3,
+			       .ol4 = o->l4};
+	return 0;
+}
+
+/* The headers of super-frame @frame of virtio-net GSO type @type, partial
+ * checksum at @start (SIZE_MAX: none): a TCP or UDP frame, or a TCP one in
+ * a UDP tunnel when @tnl allows it.  -EPROTONOSUPPORT: not of that type. */
+static int gso_frame_parse(const uint8_t *frame, size_t len, unsigned type,
+			   size_t start, bool tnl, struct l4_frame *t)
+{
+	bool tcp = type == VIRTIO_NET_HDR_GSO_TCPV4 ||
+		   type == VIRTIO_NET_HDR_GSO_TCPV6;
+	struct l4_frame o;
+	int ret;
+
+	ret = l4_frame_parse(frame, len, &o);
+	if (ret)
+		return ret;
+	if (tcp && tnl && o.proto == 17 && start != o.l4)
+		return tnl_frame_parse(frame, len, start,
+				       type == VIRTIO_NET_HDR_GSO_TCPV6, &o, t);
+	if (o.proto != (tcp ? 6 : 17))
+		return -EPROTONOSUPPORT;
+	*t = o;
+	t->tnl = false;
 	return 0;
 }
 
@@ -184,29 +267,50 @@ static uint32_t pseudo_sum(const uint8_t *ip, bool v6, size_t l4len,
 	return sum + proto;
 }
 
-/* Fix the IP and L4 headers of one segment built by gso_cut(). */
+/* Set the length of the IP header at @ip (@hl bytes) to cover the
+ * segment's last @left bytes from it; IPv4: the @k-th segment's id (the
+ * super-frame's plus @k) and the header checksum */
+static void seg_ip_fix(uint8_t *ip, size_t hl, bool v6, size_t left, unsigned k)
+{
+	if (v6) {
+		pkt_put_be16(ip + 4, (uint16_t)(left - 40));
+		return;
+	}
+	pkt_put_be16(ip + 2, (uint16_t)left);
+	pkt_put_be16(ip + 4, (uint16_t)(pkt_get_be16(ip + 4) + k));
+	pkt_put_be16(ip + 10, 0);
+	pkt_put_be16(ip + 10, csum_fold(csum_partial(ip, hl, 0)));
+}
+
+/* Set the length of the UDP header at @l4 to the last @l4len bytes of the
+ * segment and its checksum afresh, over the IP header at @ip; an IPv4
+ * datagram sent without a checksum (0, as a tunnel may) stays so. */
+static void seg_udp_fix(const uint8_t *ip, bool v6, uint8_t *l4, size_t l4len)
+{
+	uint16_t ck;
+
+	pkt_put_be16(l4 + 4, (uint16_t)l4len);
+	if (!v6 && !pkt_get_be16(l4 + 6))
+		return;
+	pkt_put_be16(l4 + 6, 0);
+	ck = csum_fold(csum_partial(l4, l4len, pseudo_sum(ip, v6, l4len, 17)));
+	pkt_put_be16(l4 + 6, ck ? ck : 0xffff);
+}
+
+/* Fix the IP and L4 headers of the @k-th segment built by gso_cut(): the
+ * inner ones first, then in a tunnel the outer IP and UDP headers, whose
+ * checksum covers the finished inner ones (skb_udp_tunnel_segment()). */
 static void seg_fix(uint8_t *d, size_t len, const struct l4_frame *t,
-		    uint16_t id, uint32_t seq, bool first, bool last)
+		    unsigned k, uint32_t seq, bool first, bool last)
 {
 	uint8_t *ip = d + t->l3, *l4 = d + t->l4;
 	size_t l4len = len - t->l4;
-	uint16_t ck;
 
-	if (t->v6) {
-		pkt_put_be16(ip + 4, (uint16_t)(len - t->l3 - 40));
-	} else {
-		pkt_put_be16(ip + 2, (uint16_t)(len - t->l3));
-		pkt_put_be16(ip + 4, id);
-		pkt_put_be16(ip + 10, 0);
-		pkt_put_be16(ip + 10,
-			     csum_fold(csum_partial(ip, t->l4 - t->l3, 0)));
-	}
+	seg_ip_fix(ip, t->l4 - t->l3, t->v6, len - t->l3, k);
 	if (t->proto == 17) {
-		pkt_put_be16(l4 + 4, (uint16_t)l4len);
-		pkt_put_be16(l4 + 6, 0);
-		ck = csum_fold(
-		    csum_partial(l4, l4len, pseudo_sum(ip, t->v6, l4len, 17)));
-		pkt_put_be16(l4 + 6, ck ? ck : 0xffff);
+		/* A UDP super-frame's segments all carry a checksum. */
+		pkt_put_be16(l4 + 6, 0xffff);
+		seg_udp_fix(ip, t->v6, l4, l4len);
 		return;
 	}
 	l4[4] = (uint8_t)(seq >> 24);
@@ -220,6 +324,11 @@ static void seg_fix(uint8_t *d, size_t len, const struct l4_frame *t,
 	pkt_put_be16(l4 + 16, 0);
 	pkt_put_be16(l4 + 16, csum_fold(csum_partial(
 				  l4, l4len, pseudo_sum(ip, t->v6, l4len, 6))));
+	if (t->tnl) {
+		seg_ip_fix(d + t->ol3, t->ol4 - t->ol3, t->ov6, len - t->ol3,
+			   k);
+		seg_udp_fix(d + t->ol3, t->ov6, d + t->ol4, len - t->ol4);
+	}
 }
 
 /* Cut a parsed super-frame into @mss-payload segments from payload offset
@@ -231,7 +340,6 @@ static int gso_cut(const uint8_t *frame, size_t len, const struct l4_frame *t,
 {
 	size_t payload = len - t->hdrs;
 	uint32_t seq = 0;
-	uint16_t id;
 	unsigned n = 0;
 
 	if (!mss || t->hdrs + mss > PKT_MAX_FRAME || t->hdrs > len)
@@ -244,7 +352,6 @@ static int gso_cut(const uint8_t *frame, size_t len, const struct l4_frame *t,
 		seq = (uint32_t)frame[t->l4 + 4] << 24 |
 		      (uint32_t)frame[t->l4 + 5] << 16 |
 		      (uint32_t)frame[t->l4 + 6] << 8 | frame[t->l4 + 7];
-	id = t->v6 ? 0 : pkt_get_be16(frame + t->l3 + 4);
 
 	while (n < max) {
 		size_t o = *off;
@@ -257,7 +364,7 @@ static int gso_cut(const uint8_t *frame, size_t len, const struct l4_frame *t,
 		memcpy(p->data, frame, t->hdrs);
 		memcpy(p->data + t->hdrs, frame + t->hdrs + o, chunk);
 		p->len = (uint32_t)(t->hdrs + chunk);
-		seg_fix(p->data, p->len, t, (uint16_t)(id + o / mss),
+		seg_fix(p->data, p->len, t, (unsigned)(o / mss),
 			seq + (uint32_t)o, !o, last);
 		if (tmpl) {
 			p->in_port = tmpl->in_port;
@@ -290,8 +397,10 @@ static int gso_cut(const uint8_t *frame, size_t len, const struct l4_frame *t,
  *
  * TCPv4, TCPv6 and UDP (GSO_UDP_L4, over either IP version: each segment a
  * datagram with its own UDP header and checksum) are cut here, for frames
- * from uplinks and captures; a UDP frame may make no more segments than a
- * sender's UDP_SEGMENT does (VNET_HDR_MAX_UDP_SEGS).
+ * from uplinks and captures, and TCP inside a UDP tunnel (the partial
+ * checksum at the inner TCP header: see tnl_frame_parse()); a UDP frame may
+ * make no more segments than a sender's UDP_SEGMENT does
+ * (VNET_HDR_MAX_UDP_SEGS).
  *
  * Return: number of segments made, -EPROTONOSUPPORT (UFO, unknown types, a
  * type the headers do not match), -EINVAL for bad offsets or sizes,
@@ -309,11 +418,12 @@ int vnet_hdr_gso_segment(const struct virtio_net_hdr *h, const uint8_t *frame,
 	    type != VIRTIO_NET_HDR_GSO_TCPV6 &&
 	    type != VIRTIO_NET_HDR_GSO_UDP_L4)
 		return -EPROTONOSUPPORT;
-	ret = l4_frame_parse(frame, len, &t);
+	ret = gso_frame_parse(
+	    frame, len, type,
+	    h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM ? h->csum_start : SIZE_MAX,
+	    true, &t);
 	if (ret)
 		return ret;
-	if (t.proto != (type == VIRTIO_NET_HDR_GSO_UDP_L4 ? 17 : 6))
-		return -EPROTONOSUPPORT;
 	if (t.proto == 17 && h->gso_size &&
 	    (len - t.hdrs + h->gso_size - 1) / h->gso_size >
 		VNET_HDR_MAX_UDP_SEGS)
@@ -344,6 +454,12 @@ static bool gso_lengths_ok(const uint8_t *f, size_t len,
 
 	if (ip_len != len - t->l3)
 		return false;
+	if (t->tnl) { /* the outer headers too */
+		ip_len = t->ov6 ? (size_t)pkt_get_be16(f + t->ol3 + 4) + 40
+				: pkt_get_be16(f + t->ol3 + 2);
+		return ip_len == len - t->ol3 &&
+		       pkt_get_be16(f + t->ol4 + 4) == len - t->ol4;
+	}
 	return t->proto != 17 || pkt_get_be16(f + t->l4 + 4) == len - t->l4;
 }
 
@@ -356,7 +472,9 @@ static bool gso_lengths_ok(const uint8_t *f, size_t len,
  * @p: packet whose @data and @len hold the frame; @ol is set
  *
  * A super-frame must carry a partial checksum that starts at its L4 header
- * and headers that match its type, IP and UDP lengths that count the frame's
+ * (in a UDP tunnel, when @allowed has VNET_OL_UDP_TNL: the inner TCP
+ * header; the frame then takes PKT_OL_UDP_TNL) and headers that match its
+ * type, IP and UDP lengths that count the frame's
  * bytes and a correct IPv4 header checksum (a receiving stack drops or trims
  * frames without), so that any egress can be given it whole or cut.  The
  * frame may live in guest memory: segmentation parses it again.  A frame
@@ -421,22 +539,30 @@ enum vnet_hdr_err vnet_hdr_to_pkt(const struct virtio_net_hdr *h,
 		return VNET_HDR_ERR_GSO_TOO_BIG;
 	if (!mss)
 		return VNET_HDR_ERR_BAD_GSO_SIZE;
-	if (l4_frame_parse(p->data, len, &t) ||
+	if (!(ol.flags & PKT_OL_NEEDS_CSUM) ||
+	    gso_frame_parse(p->data, len, type, start,
+			    allowed & VNET_OL_UDP_TNL, &t) ||
 	    (ol.gso_type == PKT_GSO_TCPV4 && t.v6) ||
-	    (ol.gso_type == PKT_GSO_TCPV6 && !t.v6) ||
-	    t.proto != (ol.gso_type == PKT_GSO_UDP_L4 ? 17 : 6) ||
-	    !(ol.flags & PKT_OL_NEEDS_CSUM) || start != t.l4 ||
-	    cofs != (t.proto == 17 ? 6u : 16u))
+	    (ol.gso_type == PKT_GSO_TCPV6 && !t.v6) || start != t.l4 ||
+	    cofs != (t.proto == 17 ? 6u : 16u) || t.hdrs > UINT8_MAX)
 		return VNET_HDR_ERR_GSO_BAD_FRAME;
 	if (!gso_lengths_ok(p->data, len, &t))
 		return VNET_HDR_ERR_GSO_BAD_LENGTH;
 	if (!t.v6 && csum_fold(csum_partial(p->data + t.l3, t.l4 - t.l3, 0)))
 		return VNET_HDR_ERR_GSO_BAD_IP_CSUM;
+	if (t.tnl) {
+		ol.flags |= PKT_OL_UDP_TNL;
+		if (!t.ov6 &&
+		    csum_fold(csum_partial(p->data + t.ol3, t.ol4 - t.ol3, 0)))
+			return VNET_HDR_ERR_GSO_BAD_IP_CSUM;
+	}
 	/* No more payload than one segment's: not a super-frame (Linux's
 	 * virtio_net_hdr_to_skb() drops the GSO fields of such a frame too),
 	 * but a plain frame with its partial checksum, which no egress cuts
-	 * into one segment and no gso_size rule below is about. */
-	if (len - t.hdrs <= mss) {
+	 * into one segment and no gso_size rule below is about.  Not in a
+	 * tunnel: its outer UDP checksum is partial too, and only cutting
+	 * (into one segment) finishes both. */
+	if (len - t.hdrs <= mss && !t.tnl) {
 		ol.gso_type = PKT_GSO_NONE;
 		ol.flags = PKT_OL_NEEDS_CSUM;
 		p->ol = ol;
@@ -451,6 +577,10 @@ enum vnet_hdr_err vnet_hdr_to_pkt(const struct virtio_net_hdr *h,
 		? mss < VNET_HDR_MIN_TCP_MSS
 		: (len - t.hdrs + mss - 1) / mss > VNET_HDR_MAX_UDP_SEGS)
 		return VNET_HDR_ERR_BAD_GSO_SIZE;
+	/* A tunnel's frame of one segment is cut as one of its own size:
+	 * the switch judges a super-frame's MTU by gso_size. */
+	if (len - t.hdrs < mss)
+		mss = len - t.hdrs ? len - t.hdrs : 1;
 	ol.gso_size = (uint16_t)mss;
 	ol.hdr_len = (uint8_t)t.hdrs;
 	p->ol = ol;
@@ -510,6 +640,8 @@ bool vnet_hdr_fits(const struct pkt *p, unsigned caps)
 		want |= VNET_OL_CSUM;
 	if (p->ol.gso_type && (p->ol.flags & PKT_OL_ECN))
 		want |= VNET_OL_ECN;
+	if (p->ol.flags & PKT_OL_UDP_TNL)
+		want |= VNET_OL_UDP_TNL;
 	return (caps & want) == want;
 }
 
@@ -533,12 +665,20 @@ int vnet_hdr_segment(const struct pkt *p, size_t *off, struct pkt_pool *pool,
 {
 	struct l4_frame t;
 
+	static const uint8_t types[] = {
+	    [PKT_GSO_TCPV4] = VIRTIO_NET_HDR_GSO_TCPV4,
+	    [PKT_GSO_TCPV6] = VIRTIO_NET_HDR_GSO_TCPV6,
+	    [PKT_GSO_UDP_L4] = VIRTIO_NET_HDR_GSO_UDP_L4,
+	};
+	bool tnl = p->ol.flags & PKT_OL_UDP_TNL;
+
 	/* Parsed again (a guest may have changed its memory since), it must
 	 * still have the headers vnet_hdr_to_pkt() accepted: the payload
 	 * offsets of every call of a frame cut over several rest on them. */
-	if (!p->ol.gso_type || l4_frame_parse(p->data, p->len, &t) ||
-	    t.proto != (p->ol.gso_type == PKT_GSO_UDP_L4 ? 17 : 6) ||
-	    t.hdrs != p->ol.hdr_len || t.l4 != p->ol.csum_start)
+	if (!p->ol.gso_type || p->ol.gso_type >= sizeof(types) ||
+	    gso_frame_parse(p->data, p->len, types[p->ol.gso_type],
+			    p->ol.csum_start, tnl, &t) ||
+	    t.tnl != tnl || t.hdrs != p->ol.hdr_len || t.l4 != p->ol.csum_start)
 		return -EINVAL;
 	return gso_cut(p->data, p->len, &t, p->ol.gso_size, off, pool, p, out,
 		       max);

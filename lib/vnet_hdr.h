@@ -17,6 +17,10 @@
 #define VNET_OL_USO  0x10 /* UDP super-frames (UDP_L4) */
 #define VNET_OL_ALL \
 	(VNET_OL_CSUM | VNET_OL_TSO4 | VNET_OL_TSO6 | VNET_OL_ECN | VNET_OL_USO)
+/* TCP super-frames inside a UDP tunnel (VXLAN, Geneve), typed by their
+ * inner TCP as a packet socket reports them: accepted on receive only, and
+ * always cut before an egress (no port takes them whole). */
+#define VNET_OL_UDP_TNL 0x20
 
 /* Why a virtio-net header is refused: named drop reasons (vnic.h) */
 /* The smallest TCP segment size and the most UDP segments a super-frame

@@ -334,7 +334,7 @@ int vnic_afpacket_open_as(const struct vnic_ops *ops,
 	}
 	ret = afp_setup(a, err, errlen);
 	uso = afp_uso_probe() ? VNET_OL_USO : 0;
-	a->rx_ol = AFP_RX_OFFLOADS | uso;
+	a->rx_ol = AFP_RX_OFFLOADS | VNET_OL_UDP_TNL | uso;
 	atomic_store(&a->base.tx_offloads, AFP_TX_OFFLOADS | uso);
 	if (!ret) {
 		ret = vnic_link_set(params->dev, 1, 0, NULL);

@@ -10,10 +10,12 @@
  * not this port's pair (not marked, nor provably the other end of the
  * port's device) is never replaced nor deleted, a veth another tool made
  * too: open() fails with -EEXIST and says so.  The network's MTU goes to
- * both ends, the namespace's end too: the kernel fast path (vnic_fast.c)
- * hands frames to it unchecked.  remove() makes close() delete the pair (by
- * the host end's index: the name may be another device's by then);
- * purge() deletes it for a port that is not open, if it is the port's.
+ * the namespace's end (the kernel fast path, vnic_fast.c, hands frames to
+ * it unchecked); the host end takes any length (VETH_HOST_MTU), so that
+ * vnetd sees and counts every frame too long for the network.  remove() makes
+ * close() delete the pair (by the host end's index: the name may be another
+ * device's by then); purge() deletes it for a port that is not open, if it is
+ * the port's.
  *
  * The pair dies with its namespace.  The backend is "remakes": vnetd then
  * closes the port and opens it again, which makes a new pair, once a
@@ -48,6 +50,27 @@ struct veth_priv {
 static struct veth_priv *priv_of(const struct vnic *v)
 {
 	return vnic_afpacket_priv(v);
+}
+
+/* The host end's MTU: the most a veth takes.  A namespace may raise its
+ * end's MTU past the network's; a frame longer than the host end's MTU
+ * (plus 18 bytes) the veth drops itself, counted only in the devices' own
+ * counters, while one that reaches the packet socket vnetd drops as
+ * `oversize` (`truncated` past its buffers), counted on the port.  vnetd
+ * sends the host end nothing longer than the network's MTU. */
+#define VETH_HOST_MTU 65535
+
+static void veth_host_mtu(const struct veth_priv *vp)
+{
+	int ret = vnic_link_set(vp->host, 1, VETH_HOST_MTU, NULL);
+
+	/* A pair gone with its namespace meanwhile: the port goes down and
+	 * is made again, with this MTU, when the namespace comes back. */
+	if (ret && ret != -ENODEV)
+		vlog(VNIC, WARN,
+		     "port %s: cannot set MTU %u on its host end %s: %s: "
+		     "frames over it are dropped uncounted",
+		     vp->peer, VETH_HOST_MTU, vp->host, strerror(-ret));
 }
 
 static int veth_open(const struct vnic_params *params, struct vnic **out,
@@ -97,6 +120,7 @@ static int veth_open(const struct vnic_params *params, struct vnic **out,
 		free(vp);
 		return ret;
 	}
+	veth_host_mtu(vp);
 	host.dev = vp->host;
 	host.netns = NULL;
 	ret =
@@ -165,6 +189,7 @@ static void veth_mtu_changed(struct vnic *v, unsigned mtu)
 	if (ret)
 		vlog(VNIC, WARN, "port %s: cannot set MTU %u on veth %s: %s",
 		     vp->peer, mtu, vp->host, strerror(-ret));
+	veth_host_mtu(vp);
 }
 
 static bool veth_remove(struct vnic *v)

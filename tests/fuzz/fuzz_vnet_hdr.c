@@ -28,7 +28,8 @@ static struct pkt_pool *pool;
 /* A frame accepted with a GSO type is one a receiving stack takes whole as
  * it is: its IPv4 header checksum is right and its IP and UDP lengths count
  * the frame's bytes (read here without lib/'s parser: the L4 header is
- * where the accepted checksum starts).  @udp: the type is UDP_L4. */
+ * where the accepted checksum starts, or in a UDP tunnel the outer UDP
+ * header follows the outer IP header).  @udp: the type is UDP_L4. */
 static void check_whole(const struct pkt *p, bool udp)
 {
 	const uint8_t *f = p->data;
@@ -38,6 +39,14 @@ static void check_whole(const struct pkt *p, bool udp)
 
 	if (l4 <= l3 || l4 + 8 > len)
 		abort();
+	if (p->ol.flags & PKT_OL_UDP_TNL) {
+		if (udp)
+			abort(); /* TCP inside only */
+		udp = true;
+		l4 = l3 + (f[l3 - 2] == 0x86 ? 40 : (size_t)(f[l3] & 15) * 4);
+		if (l4 + 8 > p->ol.csum_start)
+			abort();
+	}
 	if (f[l3 - 2] == 0x86) {
 		if ((size_t)(f[l3 + 4] << 8 | f[l3 + 5]) != len - l3 - 40)
 			abort();
@@ -106,8 +115,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_whole(&p, udp);
 	if (gso != VIRTIO_NET_HDR_GSO_NONE && !p.ol.gso_type)
 		check_one_segment(&p, &h, udp);
-	/* A super-frame kept is one of more than one segment. */
-	if (p.ol.gso_type && p.len - p.ol.hdr_len <= p.ol.gso_size)
+	/* A super-frame kept is one of more than one segment, or in a UDP
+	 * tunnel (only cutting finishes its outer checksum). */
+	if (p.ol.gso_type && p.len - p.ol.hdr_len <= p.ol.gso_size &&
+	    !(p.ol.flags & PKT_OL_UDP_TNL))
+		abort();
+	if ((p.ol.flags & PKT_OL_UDP_TNL) &&
+	    (!(allowed & VNET_OL_UDP_TNL) || vnet_hdr_fits(&p, VNET_OL_ALL)))
 		abort();
 	if (vnet_hdr_fits(&p, caps)) {
 		vnet_hdr_from_pkt(&p, flags & 2 ? 5 : 0, &oh);

@@ -5,7 +5,8 @@
 # VXLAN and inner headers included, not by its outer headers alone: with
 # the VXLAN devices at MTU 1450 each segment fills the network's 1500 bytes
 # and the super-frames cross on the fast path; at MTU 1500 each would be
-# 1550 bytes, and none may cross there.
+# 1550 bytes, and none may cross there: vnetd gets them, and counts them
+# as oversize (t_offload_tunnel.sh: through vnetd where they fit).
 . "$(dirname "$0")/lib.sh"
 need_root
 start_vnetd
@@ -62,9 +63,25 @@ s1=$(supers)
 log "VXLAN at MTU 1450: $got bytes arrived, $((s1 - s0)) super-frames on the fast path"
 [ "$got" = $((1 << 20)) ] || fail "only $got bytes crossed VXLAN at MTU 1450"
 [ $((s1 - s0)) -gt 0 ] || fail "no VXLAN super-frame took the fast path"
+o1=$(jget '.counters.drops.oversize // 0' port show "va$S")
 got=$(tcp_over_vxlan 1500)
 s2=$(supers)
-log "VXLAN at MTU 1500: $got bytes arrived, $((s2 - s1)) super-frames on the fast path"
+o2=$(jget '.counters.drops.oversize // 0' port show "va$S")
+log "VXLAN at MTU 1500: $got bytes arrived, $((s2 - s1)) super-frames on the fast path, $((o2 - o1)) oversize in vnetd"
 [ "$s2" = "$s1" ] ||
 	fail "$((s2 - s1)) VXLAN super-frames of 1550-byte segments took the fast path"
+# vnetd takes them as tunnel super-frames and counts them as oversize.
+[ $((o2 - o1)) -gt 0 ] || fail "vnetd counted no VXLAN super-frame as oversize"
+[ "$(jget '.counters.drops.gso_unsupported // 0' port show "va$S")" = 0 ] ||
+	fail "VXLAN super-frames dropped as gso_unsupported"
+
+# A frame that is not a super-frame, 3028 bytes from a's end at MTU 9000:
+# the host end takes it (the veth would drop it uncounted at the network's
+# MTU) and vnetd counts it as oversize.
+o2=$(jget '.counters.drops.oversize // 0' port show "va$S")
+ip netns exec "a$S" ping -c 3 -i 0.2 -W 1 -M do -s 3000 10.246.$N.12 \
+	>/dev/null 2>&1 && fail "a 3028-byte datagram crossed a 1500 MTU network"
+o3=$(jget '.counters.drops.oversize // 0' port show "va$S")
+log "3028-byte datagrams: $((o3 - o2)) dropped as oversize"
+[ $((o3 - o2)) -ge 3 ] || fail "only $((o3 - o2)) of 3 oversize frames counted"
 pass
