@@ -127,9 +127,11 @@ cleanup() {
 	done
 	for l in $LINKS; do ip link del "$l" 2>/dev/null; done
 	# Devices a failed test left in the host namespace (host vNICs, taps
-	# vnetd made): by convention one to three letters and $S.
+	# vnetd made): by convention one to three letters and $S; and the
+	# host ends of veth ports (vh-NAME), whose pair outlives the test
+	# when its namespace end does not go with its namespace.
 	for l in $(ip -o link show | awk -F': ' '{sub(/@.*/, "", $2); print $2}' |
-		grep -E "^[a-z]{1,3}$S\$"); do
+		grep -E "^(vh-)?[a-z]{1,3}$S\$"); do
 		ip link del "$l" 2>/dev/null
 	done
 	rm -rf "$T"
