@@ -50,23 +50,28 @@ vnetctl network set "tn$S" --mtu 1500 >/dev/null || fail "set mtu"
 ip -n "a$S" link set "va$S" mtu 9000
 o0=$(cnt .counters.drops.oversize "va$S")
 r0=$(cnt .counters.rx_packets "va$S")
+# The listener first (a connection refused sends no super-frame).
+ip netns exec "b$S" timeout 5 $PY -c '
+import socket, sys
+s = socket.socket()
+s.bind((sys.argv[1], 5932)); s.listen(1); s.settimeout(4)
+try:
+    c, _ = s.accept(); c.settimeout(1)
+    while c.recv(65536): pass
+except OSError:
+    pass' 192.168.$N.12 &
+srv=$!
+PIDS="$PIDS $srv"
+listening() { ip netns exec "b$S" ss -Hltn "sport = :5932" | grep -q .; }
+wait_for 5 listening || fail "the listener in b$S did not start"
 ip netns exec "a$S" timeout 3 $PY -c '
 import socket, sys
 try:
     s = socket.create_connection((sys.argv[1], 5932), timeout=1)
     s.sendall(bytes(1 << 18))
 except OSError:
-    pass' 192.168.$N.12 &
-PIDS="$PIDS $!"
-ip netns exec "b$S" timeout 3 $PY -c '
-import socket, sys
-s = socket.socket()
-s.bind((sys.argv[1], 5932)); s.listen(1); s.settimeout(2)
-try:
-    c, _ = s.accept(); c.settimeout(1)
-    while c.recv(65536): pass
-except OSError:
-    pass' 192.168.$N.12 || true
+    pass' 192.168.$N.12
+wait "$srv" 2>/dev/null
 over=$(($(cnt .counters.drops.oversize "va$S") - o0))
 log "at MTU 1500: $over super-frames counted as oversize"
 [ "$over" -gt 0 ] || fail "no oversize drop for 1550-byte VXLAN segments"
