@@ -15,6 +15,8 @@
 # frame is flooded and the sources never move; frames are counted by the
 # ports' queues.  Runs testpmd busy-polling: take the bench lock.
 # CG_OUT=FILE keeps the callgrind profile for a line-by-line look.
+# PORT0_ARGS: more port add options for the sending port vn0 (its guards:
+# "--mac 02:76:6e:00:00:01 --mac-guard --ip-guard", vnet-bench's source).
 set -u
 B=$(readlink -f "${1:-build}")
 MODE=${2:-event}
@@ -36,7 +38,8 @@ for _ in $(seq 300); do
 done
 c="$B/vnetctl -s $T/vnetd.sock"
 $c network create bench --type private >/dev/null
-$c port add bench --vhost-user "$T/vn0.sock" >/dev/null
+# shellcheck disable=SC2086
+$c port add bench --vhost-user "$T/vn0.sock" ${PORT0_ARGS:-} >/dev/null
 $c port add bench --vhost-user "$T/vn1.sock" >/dev/null
 sleep 1
 if [ "${FRONT:-}" = testpmd ]; then
