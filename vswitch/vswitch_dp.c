@@ -542,6 +542,7 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 		    vsw_mac_spoofed(p, mac_guard))
 			why[k] = VSW_DROP_MAC_SPOOFED;
 		if (unlikely(ip_guard) && why[k] == VSW_DROP_NONE &&
+		    vsw_ip_guard_reads(p->ethertype) &&
 		    vsw_ip_spoofed(p, ip_guard))
 			why[k] = VSW_DROP_IP_SPOOFED;
 		if (unlikely(why[k] != VSW_DROP_NONE)) {

@@ -79,6 +79,14 @@ bool vsw_is_router_msg(const struct pkt *p);
 uint64_t vsw_mac_u64(const uint8_t mac[6]);
 bool vsw_mac_spoofed(const struct pkt *p, uint64_t guard);
 bool vsw_ip_spoofed(const struct pkt *p, const struct vsw_ipset *set);
+
+/* Does the IP guard read a frame of this EtherType (IPv4, IPv6, ARP, or a
+ * tag it looks behind)?  The others pass it without a call. */
+static inline bool vsw_ip_guard_reads(uint16_t type)
+{
+	return type == 0x0800 || type == 0x86dd || type == 0x0806 ||
+	       type == 0x8100 || type == 0x88a8 || type == 0x9100;
+}
 enum vsw_drop vsw_classify(struct pkt *p, unsigned mtu,
 			   const struct vsw_vlan *v, unsigned guards);
 void vsw_classify_burst(struct pkt *const *pkts, unsigned n, unsigned mtu,
