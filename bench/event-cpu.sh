@@ -12,6 +12,9 @@
 #                ends' TC ingress) moves them; the fast-path packets counted
 #                by `vnetctl port show` in that run are printed (fast=N)
 #   bridge-veths the Linux bridge between two namespaces on veths
+#   vnet-vu-coal vnet-vu on ports with receive coalescing (`port add
+#                --coalesce-us $COALESCE_US`, default 500)
+#   vnet-tap-coal vnet-taps on ports with receive coalescing
 #   vnet-vu      vnetd between two vhost-user ports, the generator and the
 #                sink front ends of vnet-bench's own in shared memory, as
 #                VMs' virtio-net drivers (kicks and interrupts only when the
@@ -23,7 +26,9 @@
 # once, the sink asleep on its interrupt eventfd); see
 # bench/vnet_bench_evcpu.c for what each side includes.
 #   RATES="10000 100000 500000" ROUNDS=5 SECS=5
-#   SIDES="vtap btap vveth bveth vvu" (a subset to run)
+#   SIDES="vtap btap vveth bveth vvu" (a subset to run; vvuc and vtapc, the
+#             coalescing sides, run only when named)
+#   COALESCE_US=500: their interval
 #   BASE_BUILD=dir: also a vnetd from another build: side base (its taps,
 #             with vtap) and basevu (its vhost-user ports, with vvu)
 #   TICK_US=100: the generator's period (shorter: shorter gaps between
@@ -40,7 +45,7 @@ pid= bpid=
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	[ -n "$bpid" ] && kill "$bpid" 2>/dev/null && wait "$bpid" 2>/dev/null
-	for d in vecpu0 vecpu1 vecpu2 vecpu3 vecbrv; do
+	for d in vecpu0 vecpu1 vecpu2 vecpu3 vecpu4 vecpu5 vecbrv; do
 		ip link del "$d" 2>/dev/null
 	done
 	for n in $NSS; do ip netns del "$n" 2>/dev/null; done
@@ -65,6 +70,18 @@ start_vnetd() {
 		{ echo "bench: cannot set up $2"; exit 1; }
 }
 start_vnetd "$BUILD" vnet vecpu0 vecpu1 pid
+COALESCE_US=${COALESCE_US:-500}
+bench_ctl "$BUILD" vnet network create ecpuc --type private &&
+	bench_ctl "$BUILD" vnet port add ecpuc --tap vecpu4 \
+		--coalesce-us "$COALESCE_US" &&
+	bench_ctl "$BUILD" vnet port add ecpuc --tap vecpu5 \
+		--coalesce-us "$COALESCE_US" &&
+	bench_ctl "$BUILD" vnet network create ecpuvuc --type private &&
+	bench_ctl "$BUILD" vnet port add ecpuvuc --vhost-user \
+		"$T/vnet-vuc0.sock" --coalesce-us "$COALESCE_US" &&
+	bench_ctl "$BUILD" vnet port add ecpuvuc --vhost-user \
+		"$T/vnet-vuc1.sock" --coalesce-us "$COALESCE_US" ||
+	{ echo "bench: cannot set up the coalescing ports"; exit 1; }
 [ -n "${BASE_BUILD:-}" ] &&
 	start_vnetd "$(readlink -f "$BASE_BUILD")" base vecpu2 vecpu3 bpid
 
@@ -105,10 +122,12 @@ ip -n vecpu-a link set vecpva up && ip -n vecpu-b link set vecpvb up &&
 sleep 0.5
 
 # One run; prints "through-Mpps total (switch gen ksoftirqd) [irq] runs".
-J='"\(.mpps) \(.total_s_per_mpkt) (\(.switch_s_per_mpkt) \(.gen_s_per_mpkt) \(.ksoftirqd_s_per_mpkt)) [\(.machine_irq_s_per_mpkt)] \(.switch_runs_per_frame)"'
+J='"\(.mpps) \(.total_s_per_mpkt) (\(.switch_s_per_mpkt) \(.gen_s_per_mpkt) \(.ksoftirqd_s_per_mpkt)) [\(.machine_irq_s_per_mpkt)] \(.switch_runs_per_frame) lat \(.lat_p50_us)/\(.lat_p99_us)"'
 run() {
 	case $1 in
 	vtap) a="--in vecpu0 --out vecpu1 --pid $pid" ;;
+	vtapc) a="--in vecpu4 --out vecpu5 --pid $pid" ;;
+	vvuc) a="--vhost-user --in $T/vnet-vuc0.sock --out $T/vnet-vuc1.sock --pid $pid" ;;
 	base) a="--in vecpu2 --out vecpu3 --pid $bpid" ;;
 	vveth) a="--in vecpu-a/vecpva --out vecpu-b/vecpvb --pid $pid" ;;
 	bveth) a="--in vecpu-c/vecpvc --out vecpu-d/vecpvd" ;;
@@ -132,10 +151,12 @@ run() {
 echo "event-mode CPU per Mpkt, 64 B frames, ${SECS}s per run, $ROUNDS rounds, $(nproc) cores"
 echo "commit $(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null), $(date -u +%Y-%m-%dT%H:%MZ), kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "each side: Mpps through, CPU-s per Mpkt total = (switch gen/sink ksoftirqd),"
-echo "  [machine irq+softirq, sampled, not in total], switch wake-ups per frame;"
+echo "  [machine irq+softirq, sampled, not in total], switch wake-ups per frame,"
+echo "  latency p50/p99 us (generator's send to the sink's read);"
 echo "  vveth: fast=frames vnetd's fast path took/frames sent"
 echo "sides: vtap = vnet-taps, btap = bridge-taps, vveth = vnet-veths (fast path),"
-echo "  bveth = bridge-veths, vvu = vnet-vu (vhost-user front ends)"
+echo "  bveth = bridge-veths, vvu = vnet-vu (vhost-user front ends),"
+echo "  vvuc, vtapc = vnet-vu, vnet-taps with --coalesce-us $COALESCE_US"
 [ -n "$bpid" ] && echo "  base, basevu = vnet-taps, vnet-vu with the vnetd of $BASE_BUILD ($(cat "$BASE_BUILD/COMMIT" 2>/dev/null || git -C "$BASE_BUILD/.." rev-parse --short HEAD 2>/dev/null))"
 sides=$SIDES
 case " $SIDES " in *" vtap "*) [ -n "$bpid" ] && sides="$sides base" ;; esac

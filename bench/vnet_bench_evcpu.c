@@ -77,6 +77,15 @@
 #define EV_GRACE_MS 20	   /* the sink's time to take the last frames */
 #define EV_PORT	    9000   /* UDP ports of the measured frames */
 
+#define EV_STAMP_OFF  42 /* the send time's 8 bytes in the UDP payload */
+#define EV_LAT_MAX_US 20000
+
+/* Latency from the generator's send to the sink's read, microsecond buckets
+ * (the last for any longer); counted by the sink thread only, from the
+ * first generated frame on (ev_lat_on). */
+static uint32_t ev_lat[EV_LAT_MAX_US + 1];
+static _Atomic bool ev_lat_on;
+
 static const uint8_t ev_dst[6] = {0x02, 0x76, 0x6e, 0x00, 0x00, 0x12};
 static const uint8_t ev_src[6] = {0x02, 0x76, 0x6e, 0x00, 0x00, 0x11};
 
@@ -131,11 +140,44 @@ static void ev_frame(uint8_t *f, unsigned len, const uint8_t *dst,
 		f[i] = (uint8_t)i;
 }
 
-/* Whether @len bytes at @f are one of the measured frames. */
+/* Whether @len bytes at @f are one of the measured frames; the measured
+ * ones' latency is counted. */
 static bool ev_ours(const uint8_t *f, size_t len)
 {
-	return len >= 42 && f[12] == 0x08 && f[13] == 0 && f[23] == 17 &&
-	       f[36] == EV_PORT >> 8 && f[37] == (EV_PORT & 0xff);
+	uint64_t t, now;
+
+	if (len < 42 || f[12] != 0x08 || f[13] != 0 || f[23] != 17 ||
+	    f[36] != EV_PORT >> 8 || f[37] != (EV_PORT & 0xff))
+		return false;
+	if (len >= EV_STAMP_OFF + 8 &&
+	    atomic_load_explicit(&ev_lat_on, memory_order_relaxed)) {
+		memcpy(&t, f + EV_STAMP_OFF, 8);
+		now = now_ns();
+		t = now > t ? (now - t) / 1000 : 0;
+		ev_lat[t < EV_LAT_MAX_US ? t : EV_LAT_MAX_US]++;
+	}
+	return true;
+}
+
+/* The latency (us) that @pct percent of the counted frames did not pass;
+ * EV_LAT_MAX_US for "at least". */
+static unsigned ev_lat_pct(double pct)
+{
+	uint64_t n = 0, seen = 0, want;
+
+	for (unsigned i = 0; i <= EV_LAT_MAX_US; i++)
+		n += ev_lat[i];
+	if (!n)
+		return 0;
+	want = (uint64_t)((double)n * pct / 100.0 + 0.5);
+	if (!want)
+		want = 1;
+	for (unsigned i = 0; i <= EV_LAT_MAX_US; i++) {
+		seen += ev_lat[i];
+		if (seen >= want)
+			return i;
+	}
+	return EV_LAT_MAX_US;
 }
 
 /* Add the run time (ns) and switch-in count of every thread of @pid, from
@@ -380,16 +422,21 @@ static void *ev_sink_main(void *arg)
 struct ev_gen {
 	int fd;
 	struct vu_front *vu;
-	const uint8_t *f;
+	uint8_t *f;
 	unsigned len;
 };
 
-/* Send @n copies of the frame; return how many went. */
+/* Send @n copies of the frame, stamped with the time; return how many
+ * went. */
 static unsigned ev_gen_send(const struct ev_gen *g, unsigned n)
 {
 	const uint8_t *frames[EV_MAX_TICK];
 	uint16_t lens[EV_MAX_TICK];
 	unsigned sent = 0;
+	uint64_t t = now_ns();
+
+	if (g->len >= EV_STAMP_OFF + 8)
+		memcpy(g->f + EV_STAMP_OFF, &t, 8);
 
 	if (g->vu) {
 		for (unsigned i = 0; i < n; i++) {
@@ -622,27 +669,31 @@ static void ev_report(const struct opts *o, uint64_t sent, uint64_t got,
 	double total = sw + self + ks;
 
 	if (o->json)
-		printf(
-		    "{\"switch\":\"%s\",\"rate\":%.0f,\"seconds\":%.3f,"
-		    "\"sent\":%llu,\"frames\":%llu,\"sent_mpps\":%.4f,"
-		    "\"mpps\":%.4f,\"total_s_per_mpkt\":%.3f,"
-		    "\"switch_s_per_mpkt\":%.3f,\"gen_s_per_mpkt\":%.3f,"
-		    "\"ksoftirqd_s_per_mpkt\":%.3f,"
-		    "\"machine_irq_s_per_mpkt\":%.3f,"
-		    "\"switch_runs_per_frame\":%.3f,\"machine_busy\":%.3f}\n",
-		    o->label, o->rate, gen_secs, (unsigned long long)sent,
-		    (unsigned long long)got, (double)sent / gen_secs / 1e6,
-		    (double)got / gen_secs / 1e6, total * m, sw * m, self * m,
-		    ks * m, irq * m,
-		    got ? (double)(b->sw_runs - a->sw_runs) / (double)got : 0,
-		    (b->busy - a->busy) / (b->t - a->t));
+		printf("{\"switch\":\"%s\",\"rate\":%.0f,\"seconds\":%.3f,"
+		       "\"sent\":%llu,\"frames\":%llu,\"sent_mpps\":%.4f,"
+		       "\"mpps\":%.4f,\"total_s_per_mpkt\":%.3f,"
+		       "\"switch_s_per_mpkt\":%.3f,\"gen_s_per_mpkt\":%.3f,"
+		       "\"ksoftirqd_s_per_mpkt\":%.3f,"
+		       "\"machine_irq_s_per_mpkt\":%.3f,"
+		       "\"switch_runs_per_frame\":%.3f,\"machine_busy\":%.3f,"
+		       "\"lat_p50_us\":%u,\"lat_p99_us\":%u}\n",
+		       o->label, o->rate, gen_secs, (unsigned long long)sent,
+		       (unsigned long long)got, (double)sent / gen_secs / 1e6,
+		       (double)got / gen_secs / 1e6, total * m, sw * m,
+		       self * m, ks * m, irq * m,
+		       got ? (double)(b->sw_runs - a->sw_runs) / (double)got
+			   : 0,
+		       (b->busy - a->busy) / (b->t - a->t), ev_lat_pct(50),
+		       ev_lat_pct(99));
 	else
 		printf("%-13s %8.0f pps asked  %.4f Mpps sent  %.4f Mpps "
 		       "through  %.2f CPU-s per Mpkt (switch %.2f, gen/sink "
-		       "%.2f, ksoftirqd %.2f; machine irq %.2f)\n",
+		       "%.2f, ksoftirqd %.2f; machine irq %.2f)  latency "
+		       "p50 %u us, p99 %u us\n",
 		       o->label, o->rate, (double)sent / gen_secs / 1e6,
 		       (double)got / gen_secs / 1e6, total * m, sw * m,
-		       self * m, ks * m, irq * m);
+		       self * m, ks * m, irq * m, ev_lat_pct(50),
+		       ev_lat_pct(99));
 }
 
 /**
@@ -690,6 +741,7 @@ int bench_evcpu_run(const struct opts *o)
 	if (pthread_create(&sid, NULL, ev_sink_main, &s))
 		goto out;
 	ev_take(&a, o->pid, ks, nks);
+	atomic_store(&ev_lat_on, true);
 	sent = ev_generate(&g, o->rate, o->seconds,
 			   o->tick_us ? (long)o->tick_us * 1000 : EV_TICK_NS);
 	gen_secs = (double)now_ns() / 1e9 - a.t;

@@ -147,6 +147,9 @@ static const struct ctl_flag f_port_add[] = {
      "other than its MAC's DHCP leases and --allow-ip"},
     {"allow-ip", "allowed_ips", CTL_LIST, NULL,
      "a prefix an IP-guarded port may also send from, CIDR (repeat)"},
+    {"coalesce-us", "coalesce_us", CTL_UINT, NULL,
+     "vhost-user, tap or host port: look at it again this many us after "
+     "frames instead of at each notification (0: at each)"},
     {0},
 };
 
@@ -180,6 +183,9 @@ static const struct ctl_flag f_port_set[] = {
     {"allow-ip", "allowed_ips", CTL_LIST, NULL,
      "its extra allowed prefixes become these, CIDR (repeat)"},
     {"no-allow-ip", "allowed_ips", CTL_NULL, NULL, "no extra prefixes"},
+    {"coalesce-us", "coalesce_us", CTL_UINT, NULL,
+     "look at it again this many us after frames instead of at each "
+     "notification (0: at each, the default)"},
     {0},
 };
 
@@ -371,7 +377,8 @@ static void print_port_show(json_t *res)
 	    "macs_learned", "dhcp_trusted",    "sriov",	      "host_device",
 	    "fast_path",    "fast_path_error", NULL};
 	/* kept apart so the table above keeps its columns */
-	static const char *const trust_keys[] = {"router_trusted", NULL};
+	static const char *const trust_keys[] = {"router_trusted",
+						 "coalesce_us", NULL};
 	static const struct ctl_col qcols[] = {
 	    {"QUEUE", "index", 5},	{"DIRECTION", "direction", 10},
 	    {"SIZE", "size", 5},	{"READY", "ready", 5},

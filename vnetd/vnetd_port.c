@@ -70,6 +70,10 @@ static const struct schema_opt port_opts[] = {
     {"mac_limit", SCHEMA_UINT, 0, 65536, 0, SCHEMA_LIVE,
      .desc = "most MACs learned on this port, 0 for no limit (default: "
 	     "1024 on guest and host ports, none on uplinks)"},
+    {"coalesce_us", SCHEMA_UINT, 0, VSW_COALESCE_MAX_US, 0, SCHEMA_LIVE,
+     .desc = "event mode: after frames from this port, look at it again "
+	     "this many microseconds later instead of at each notification "
+	     "(0, the default: at each)"},
     {"path", SCHEMA_PATH, .desc = "vhost-user socket"},
     {"client", SCHEMA_BOOL, .desc = "vhost-user: connect to the VMM's socket"},
     {"queues", SCHEMA_UINT, 1, 8, 0, .desc = "vhost-user queue pairs"},
@@ -253,6 +257,10 @@ static int port_check_self(json_t *conf, struct vnetd_err *e)
 		 role == VSW_ROLE_VM && strcmp(kind, "veth") &&
 		     strcmp(kind, "sriov"),
 		 "tap and vhost-user guest ports");
+	ONLY_FOR("coalesce_us",
+		 !strcmp(kind, "vhost-user") || !strcmp(kind, "tap") ||
+		     !strcmp(kind, "host"),
+		 "vhost-user, tap and host ports");
 	ONLY_FOR("allowed_ips",
 		 role == VSW_ROLE_VM && strcmp(kind, "veth") &&
 		     strcmp(kind, "sriov"),
@@ -602,6 +610,9 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 	if (json_object_get(conf, "mac_limit"))
 		(void)vswitch_port_set_mac_limit(d->sw, id,
 						 juint(conf, "mac_limit"));
+	if (json_object_get(conf, "coalesce_us"))
+		(void)vswitch_port_set_coalesce(d->sw, id,
+						juint(conf, "coalesce_us"));
 	if (json_is_true(json_object_get(conf, "dhcp_trusted")))
 		(void)vswitch_port_set_dhcp_guard(d->sw, id, false);
 	if (json_is_true(json_object_get(conf, "router_trusted")))
@@ -973,6 +984,9 @@ static int port_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 	    juint(conf, "mac_limit") != juint(o->conf, "mac_limit"))
 		(void)vswitch_port_set_mac_limit(d->sw, p->id,
 						 juint(conf, "mac_limit"));
+	if (juint(conf, "coalesce_us") != juint(o->conf, "coalesce_us"))
+		(void)vswitch_port_set_coalesce(d->sw, p->id,
+						juint(conf, "coalesce_us"));
 	return 0;
 }
 

@@ -978,9 +978,9 @@ int vnetd_sriov_pool_check(struct vnetd *d, const struct vnetd_view *v,
 /* ---- ports of kind "sriov" ---- */
 
 static const char *const port_not_for[] = {
-    "device",	      "path",	   "client", "queues", "netns",
-    "addresses",      "backend",   "trunk",  "native", "dhcp_trusted",
-    "router_trusted", "mac_limit", NULL};
+    "device",	      "path",	   "client",	  "queues", "netns",
+    "addresses",      "backend",   "trunk",	  "native", "dhcp_trusted",
+    "router_trusted", "mac_limit", "coalesce_us", NULL};
 
 /**
  * struct pick_count - why a pool has no free VF

@@ -247,6 +247,23 @@ bool vnic_rx_fd_edge(const struct vnic *v)
 }
 
 /**
+ * vnic_rx_hold() - turn a receive queue's notifications off or back on
+ * (event mode; the vnic_ops.rx_hold rules apply)
+ * @v: port
+ * @rxq: receive queue
+ * @hold: true for off
+ *
+ * Return: false when the backend has no such control
+ */
+bool vnic_rx_hold(struct vnic *v, unsigned rxq, bool hold)
+{
+	if (!v->ops->rx_hold)
+		return false;
+	v->ops->rx_hold(v, rxq, hold);
+	return true;
+}
+
+/**
  * vnic_ifindex() - kernel device index in vnetd's namespace
  * @v: port
  *

@@ -132,6 +132,7 @@ int vnic_tx_burst(struct vnic *v, unsigned txq, const struct pkt_out *out,
 		  unsigned n, uint64_t *bytes);
 int vnic_rx_fd(const struct vnic *v, unsigned rxq);
 bool vnic_rx_fd_edge(const struct vnic *v);
+bool vnic_rx_hold(struct vnic *v, unsigned rxq, bool hold);
 int vnic_ifindex(const struct vnic *v);
 bool vnic_alive(struct vnic *v);
 const char *vnic_name(const struct vnic *v);

@@ -112,6 +112,13 @@ struct vnic {
  *           device goes away (a veth's namespace is deleted) vnetd closes
  *           the port and opens it anew once it can, rather than keeping a
  *           port on a device that is gone.
+ * @rx_hold: event mode, on the thread that owns queue @rxq (or on the
+ *           control thread while no thread polls it): @hold true turns the
+ *           queue's notifications off, as far as the backend can, until it
+ *           is called with false, which turns them back on, looks once more
+ *           and signals @rx_fd when work came in between.  The switch looks
+ *           at a held queue on a timer.  May be NULL: the switch then stops
+ *           watching @rx_fd instead (level-triggered fds only).
  * @rx_fd_edge: @rx_fd signals a new edge for every arrival and is never
  *              drained, so it is watched edge-triggered (EPOLLET): rx_burst()
  *              then leaves no work behind without a new edge (it re-arms the
@@ -130,6 +137,7 @@ struct vnic_ops {
 	int (*tx_burst)(struct vnic *v, unsigned txq, const struct pkt_out *out,
 			unsigned n, uint64_t *bytes);
 	int (*rx_fd)(const struct vnic *v, unsigned rxq);
+	void (*rx_hold)(struct vnic *v, unsigned rxq, bool hold);
 	int (*ifindex)(const struct vnic *v);
 	bool (*alive)(struct vnic *v);
 	void (*describe)(const struct vnic *v, json_t *obj);

@@ -1346,12 +1346,42 @@ static int vh_rx_queue(struct vnic_vhost *vh, struct vu_vq *vq,
 	return (int)got;
 }
 
+/* Ask for kicks again, then look again: buffers left over (budget) or added
+ * in between would otherwise sit without a kick, so kick ourselves (a new
+ * edge). */
+static void vh_rx_rearm(struct vnic_vhost *vh, struct vu_vq *vq)
+{
+	uint64_t k = 1;
+
+	vu_vq_set_notify(&vh->dev, vq, true);
+	if (vu_vq_avail_fresh(vq) > 0 && vq->kick_fd >= 0 &&
+	    write(vq->kick_fd, &k, sizeof(k)) < 0) {
+		/* already readable */
+	}
+}
+
+/* vnic_ops.rx_hold: while held, bursts leave kicks off (coalescing). */
+static void vh_rx_hold(struct vnic *v, unsigned rxq, bool hold)
+{
+	struct vnic_vhost *vh = to_vh(v);
+	struct vu_vq *vq = &vh->vq[2 * rxq + 1];
+
+	if (rxq >= vh->qps)
+		return;
+	vq->held = hold;
+	if (vh->poll || !atomic_load(&vq->ready))
+		return;
+	if (hold)
+		vu_vq_set_notify(&vh->dev, vq, false);
+	else
+		vh_rx_rearm(vh, vq);
+}
+
 static int vh_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 		       struct pkt **pkts, unsigned n)
 {
 	struct vnic_vhost *vh = to_vh(v);
 	struct vu_vq *vq = &vh->vq[2 * rxq + 1];
-	uint64_t k;
 	int got;
 
 	if (rxq >= vh->qps ||
@@ -1369,18 +1399,8 @@ static int vh_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 	}
 	if (vq->pending && vu_vq_flush(&vh->dev, vq)) /* dropped chains */
 		vu_vq_notify(&vh->dev, vq);
-	if (!vh->poll && atomic_load(&vq->ready)) {
-		/* Re-arm, then look again: buffers left over (budget) or added
-		 * in between would otherwise sit without a kick, so kick
-		 * ourselves (a new edge). */
-		vu_vq_set_notify(&vh->dev, vq, true);
-		if (vu_vq_avail_fresh(vq) > 0 && vq->kick_fd >= 0) {
-			k = 1;
-			if (write(vq->kick_fd, &k, sizeof(k)) < 0) {
-				/* already readable */
-			}
-		}
-	}
+	if (!vh->poll && !vq->held && atomic_load(&vq->ready))
+		vh_rx_rearm(vh, vq);
 	__atomic_store_n(&vq->shown_avail, vq->last_avail, __ATOMIC_RELAXED);
 	return got;
 }
@@ -2036,6 +2056,7 @@ const struct vnic_ops vnic_vhost_user_ops = {
     .rx_done = vh_rx_done,
     .tx_burst = vh_tx_burst,
     .rx_fd = vh_rx_fd,
+    .rx_hold = vh_rx_hold,
     .describe = vh_describe,
     .attach = vh_attach,
     .ctl_fd = vh_ctl_fd,

@@ -571,13 +571,14 @@ void vu_vq_notify(const struct vu_dev *d, struct vu_vq *vq)
 void vu_vq_set_notify(const struct vu_dev *d, struct vu_vq *vq, bool want)
 {
 	if (d->event_idx) {
-		/* A stale avail_event already keeps kicks rare. */
-		if (!want)
-			return;
 		uint16_t *avail_event = (uint16_t *)&vq->used->ring[vq->num];
 
-		/* Kick when the index passes what we have taken. */
-		__atomic_store_n(avail_event, htole16(vq->last_avail),
+		/* Kick when the index passes what we have taken; or never:
+		 * the driver's index is at least what we took, so an event
+		 * one behind it is never crossed (a merely stale one still
+		 * draws one kick). */
+		__atomic_store_n(avail_event,
+				 htole16((uint16_t)(vq->last_avail - !want)),
 				 __ATOMIC_RELAXED);
 		vu_log_used(d, vq, 4 + 8 * (uint64_t)vq->num, 2);
 	} else {

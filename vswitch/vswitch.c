@@ -714,6 +714,10 @@ int vswitch_port_move(struct vswitch *sw, int id, unsigned rxq, unsigned thread)
 			      memory_order_release);
 	/* The old owner may be inside the queue right now. */
 	vsw_synchronize(sw);
+	/* It may have held the queue (coalescing): notifications back on,
+	 * while no thread polls it. */
+	if (!sw->cfg.poll)
+		(void)vnic_rx_hold(port->vnic, rxq, false);
 	ret = rxq_watch(sw, port, rxq);
 	if (ret)
 		vlog(VSWITCH, ERR, "%s: queue %u not polled by thread %u: %s",
@@ -810,6 +814,51 @@ int vswitch_port_set_mac_guard(struct vswitch *sw, int id, const uint8_t *mac)
 			      mac ? VSW_MAC_GUARD_ON | vsw_mac_u64(mac) : 0,
 			      memory_order_relaxed);
 	return 0;
+}
+
+/**
+ * vswitch_port_set_coalesce() - coalesce a port's receive notifications
+ * @sw: switch
+ * @id: port
+ * @us: interval in microseconds, at most VSW_COALESCE_MAX_US; 0 for off
+ *
+ * Event mode: after a burst that found frames, the port's receive queues
+ * stay unnotified and their thread looks at them again @us later, as long
+ * as each look finds frames (NAPI's deferred interrupts, gro_flush_timeout
+ * in Linux).  A steady stream then costs the switch and its peers a wake-up
+ * per interval instead of one per kick; a frame may wait up to @us more.
+ * The first frame after a quiet spell goes through at once.  No effect in
+ * poll mode.
+ *
+ * Return: 0, -ENOENT or -EINVAL
+ */
+int vswitch_port_set_coalesce(struct vswitch *sw, int id, unsigned us)
+{
+	struct vsw_port *port = port_get(sw, id);
+
+	if (!port)
+		return -ENOENT;
+	if (us > VSW_COALESCE_MAX_US)
+		return -EINVAL;
+	atomic_store_explicit(&port->coalesce_us, us, memory_order_relaxed);
+	return 0;
+}
+
+/**
+ * vswitch_port_coalesce() - a port's coalescing interval (us), 0 if off or
+ * no such port
+ * @sw: switch
+ * @id: port
+ *
+ * Return: microseconds
+ */
+unsigned vswitch_port_coalesce(struct vswitch *sw, int id)
+{
+	struct vsw_port *port = port_get(sw, id);
+
+	return port ? atomic_load_explicit(&port->coalesce_us,
+					   memory_order_relaxed)
+		    : 0;
 }
 
 /**

@@ -255,6 +255,10 @@ int vswitch_port_set_vlan(struct vswitch *sw, int port,
 			  const struct vsw_vlan *vlan);
 int vswitch_port_set_dhcp_guard(struct vswitch *sw, int port, bool on);
 int vswitch_port_set_router_guard(struct vswitch *sw, int port, bool on);
+/* Longest receive-notification coalescing interval, microseconds. */
+#define VSW_COALESCE_MAX_US 10000
+int vswitch_port_set_coalesce(struct vswitch *sw, int port, unsigned us);
+unsigned vswitch_port_coalesce(struct vswitch *sw, int port);
 /**
  * struct vsw_port_guards - the MAC and IP guards a port starts with, so
  * that its first frame is judged by them

@@ -592,22 +592,132 @@ static unsigned poll_port(struct vsw_thread *t, struct vsw_port *port,
 	return got;
 }
 
-/* Poll receive queue @key if this thread still owns it; return the frames
- * received. */
-static unsigned poll_key(struct vsw_thread *t, uint32_t key)
+/* The port of receive queue @key if this thread owns that queue, else NULL. */
+static struct vsw_port *owned_port(struct vsw_thread *t, uint32_t key)
 {
 	unsigned q = VSW_RXQ_Q(key);
 	struct vsw_port *port;
 
 	if (VSW_RXQ_PORT(key) >= VSW_MAX_PORTS)
-		return 0;
+		return NULL;
 	port = atomic_load_explicit(&t->sw->ports[VSW_RXQ_PORT(key)],
 				    memory_order_acquire);
 	if (port && q < port->n_rxq &&
 	    atomic_load_explicit(&port->rxq[q].thread, memory_order_acquire) ==
 		t->idx)
-		return poll_port(t, port, q);
-	return 0;
+		return port;
+	return NULL;
+}
+
+/* Poll receive queue @key if this thread still owns it; return the frames
+ * received. */
+static unsigned poll_key(struct vsw_thread *t, uint32_t key)
+{
+	struct vsw_port *port = owned_port(t, key);
+
+	return port ? poll_port(t, port, VSW_RXQ_Q(key)) : 0;
+}
+
+/* ---- notification coalescing (struct vsw_held) ---- */
+
+static int held_find(const struct vsw_thread *t, uint32_t key)
+{
+	for (unsigned i = 0; i < t->n_held; i++)
+		if (t->held[i].key == key)
+			return (int)i;
+	return -1;
+}
+
+static void held_drop(struct vsw_thread *t, unsigned i)
+{
+	t->held[i] = t->held[--t->n_held];
+}
+
+/* Turn notifications of receive queue @key off (@hold) or back on: by the
+ * backend, or else by not watching its fd (a level-triggered one reports
+ * what waits as soon as it is watched again).  Return: false if it cannot. */
+static bool rxq_hold(struct vsw_thread *t, struct vsw_port *port, uint32_t key,
+		     bool hold)
+{
+	unsigned q = VSW_RXQ_Q(key);
+	struct epoll_event ev = {.events = hold ? 0 : EPOLLIN, .data.u32 = key};
+
+	if (vnic_rx_hold(port->vnic, q, hold))
+		return true;
+	if (port->rxq[q].fd < 0 || vnic_rx_fd_edge(port->vnic))
+		return false;
+	return !epoll_ctl(t->epfd, EPOLL_CTL_MOD, port->rxq[q].fd, &ev);
+}
+
+/* Receive queue @key of @port found frames: on a coalescing port, keep its
+ * notifications off and look again after the port's interval. */
+static void held_after_burst(struct vsw_thread *t, struct vsw_port *port,
+			     uint32_t key)
+{
+	uint32_t us =
+	    atomic_load_explicit(&port->coalesce_us, memory_order_relaxed);
+	int i;
+
+	if (!us)
+		return;
+	i = held_find(t, key);
+	if (i < 0) {
+		if (t->n_held == VSW_HELD_MAX || !rxq_hold(t, port, key, true))
+			return; /* notified as before */
+		i = (int)t->n_held++;
+		t->held[i].key = key;
+	}
+	t->held[i].due = now_ns() + (uint64_t)us * 1000;
+}
+
+/* Look at the held queues whose time has come. */
+static void run_held(struct vsw_thread *t)
+{
+	uint64_t now = now_ns();
+
+	for (unsigned i = 0; i < t->n_held;) {
+		uint32_t key = t->held[i].key;
+		struct vsw_port *port;
+
+		if (t->held[i].due > now) {
+			i++;
+			continue;
+		}
+		port = owned_port(t, key);
+		if (!port) {
+			/* Deleted, or moved: vswitch_port_move() released
+			 * it for the new owner. */
+			held_drop(t, i);
+			continue;
+		}
+		if (poll_port(t, port, VSW_RXQ_Q(key)) &&
+		    atomic_load_explicit(&port->coalesce_us,
+					 memory_order_relaxed)) {
+			held_after_burst(t, port, key);
+			now = now_ns();
+			i++;
+			continue;
+		}
+		/* Quiet (or coalescing turned off): notifications back on;
+		 * the backend looks once more and signals itself if frames
+		 * came in between. */
+		held_drop(t, i);
+		(void)rxq_hold(t, port, key, false);
+	}
+}
+
+/* Time to the first held queue's look, in ns; -1 when none is held. */
+static int64_t held_next_ns(const struct vsw_thread *t)
+{
+	uint64_t first = UINT64_MAX, now;
+
+	if (!t->n_held)
+		return -1;
+	for (unsigned i = 0; i < t->n_held; i++)
+		if (t->held[i].due < first)
+			first = t->held[i].due;
+	now = now_ns();
+	return first > now ? (int64_t)(first - now) : 0;
 }
 
 /* Run what the control thread queued for this thread. */
@@ -648,6 +758,24 @@ static int sleep_ms(struct vsw_thread *t)
 	return next <= 0 ? 0 : next > INT32_MAX ? INT32_MAX : (int)next;
 }
 
+/* Sleep in epoll until an event, a timer or a held queue's look is due. */
+static int event_wait(struct vsw_thread *t, struct epoll_event *evs, int max)
+{
+	int ms = sleep_ms(t);
+	int64_t ns = held_next_ns(t);
+	struct timespec ts;
+
+	if (ns < 0)
+		return epoll_wait(t->epfd, evs, max, ms);
+	/* Held queues are looked at to the microsecond, past epoll_wait()'s
+	 * millisecond. */
+	if (ms >= 0 && (int64_t)ms * 1000000 < ns)
+		ns = (int64_t)ms * 1000000;
+	ts.tv_sec = ns / 1000000000;
+	ts.tv_nsec = ns % 1000000000;
+	return epoll_pwait2(t->epfd, evs, max, &ts, NULL);
+}
+
 static void run_event(struct vsw_thread *t)
 {
 	struct vswitch *sw = t->sw;
@@ -657,10 +785,11 @@ static void run_event(struct vsw_thread *t)
 		int n;
 
 		qs_offline(t);
-		n = epoll_wait(t->epfd, evs, ARRAY_SIZE(evs), sleep_ms(t));
+		n = event_wait(t, evs, ARRAY_SIZE(evs));
 		qs_online(t);
 		for (int i = 0; i < n; i++) {
 			uint32_t key = evs[i].data.u32;
+			struct vsw_port *port;
 			uint64_t v;
 
 			if (key == VSW_WAKE_ID) {
@@ -669,8 +798,18 @@ static void run_event(struct vsw_thread *t)
 				}
 				continue;
 			}
-			poll_key(t, key);
+			/* A kick that crossed the hold: the look comes.  (An
+			 * error is reported whatever is watched: see to it.) */
+			if (t->n_held &&
+			    !(evs[i].events & (EPOLLERR | EPOLLHUP)) &&
+			    held_find(t, key) >= 0)
+				continue;
+			port = owned_port(t, key);
+			if (port && poll_port(t, port, VSW_RXQ_Q(key)))
+				held_after_burst(t, port, key);
 		}
+		if (t->n_held)
+			run_held(t);
 		run_cmds(t);
 		run_timers(t);
 	}

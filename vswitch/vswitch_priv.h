@@ -160,6 +160,7 @@ struct vsw_port {
 	_Atomic bool router_guard;  /* drop RAs and redirects (IPv6, IPv4) */
 	_Atomic uint64_t mac_guard; /* VSW_MAC_GUARD_ON | its own MAC, or 0 */
 	_Atomic(struct vsw_ipset *) ip_guard; /* NULL: off; replaced whole */
+	_Atomic uint32_t coalesce_us; /* event mode: see vsw_held, 0 for off */
 	struct vsw_port_l2 l2;
 };
 
@@ -226,6 +227,21 @@ struct vsw_tstats_net {
 
 #define VSW_QS_OFFLINE UINT64_MAX
 
+/* Most receive queues one thread holds at a time; more are not held. */
+#define VSW_HELD_MAX 64
+
+/*
+ * A receive queue held by its event-mode thread (notification coalescing):
+ * after a burst that found frames on a port with coalesce_us set, the queue's
+ * notifications stay off and the thread looks at it again when @due comes,
+ * as long as each look finds frames; a look that finds none turns them back
+ * on.  A steady stream then costs one wake-up per interval, not per kick.
+ */
+struct vsw_held {
+	uint32_t key; /* VSW_RXQ_KEY */
+	uint64_t due; /* CLOCK_MONOTONIC, ns */
+};
+
 struct vsw_thread {
 	struct vswitch *sw;
 	unsigned idx;
@@ -237,6 +253,8 @@ struct vsw_thread {
 	_Atomic(struct vsw_idlist *) owned; /* poll mode: rx queue keys */
 	unsigned n_rxq; /* receive queues owned (for balancing), control only */
 	struct vsw_wheel wheel; /* this thread's timers */
+	struct vsw_held held[VSW_HELD_MAX];
+	unsigned n_held;
 	struct vsw_cmd cmds[VSW_CMD_RING];
 	_Atomic uint32_t cmd_head; /* written by the control thread */
 	_Atomic uint32_t cmd_tail; /* written by this thread */

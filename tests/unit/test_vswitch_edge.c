@@ -4,7 +4,10 @@
  * an eventfd written once per frame and never read.  Every frame gets
  * through, on its thread and after its queue moved to another thread,
  * including a frame queued with no new edge (the fd stays readable, and
- * the new owner's registration reports it at once). */
+ * the new owner's registration reports it at once).  And coalescing
+ * (vswitch_port_set_coalesce()): a steady stream is taken on the switch's
+ * looks with the backend's notifications held off, the first frame after a
+ * quiet spell at once, and a moved queue keeps flowing. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,6 +29,11 @@ struct edge_vnic {
 	int fd;		       /* the receive fd: an eventfd, never read */
 	_Atomic unsigned want; /* frames queued so far */
 	unsigned taken;	       /* by the owner thread */
+	_Atomic bool held;     /* rx_hold(): the sender does not kick */
+	_Atomic unsigned holds, releases;
+	/* Bursts that took frames while held (the switch's looks) and while
+	 * not (after a notification). */
+	_Atomic unsigned held_bursts, free_bursts;
 };
 
 static int edge_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
@@ -49,7 +57,24 @@ static int edge_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 		pkts[got++] = p;
 		e->taken++;
 	}
+	if (got)
+		atomic_fetch_add(atomic_load(&e->held) ? &e->held_bursts
+						       : &e->free_bursts,
+				 1);
 	return (int)got;
+}
+
+/* As vhost-user's: held, the sender stops kicking; released, look again
+ * and signal ourselves for what came in between. */
+static void edge_rx_hold(struct vnic *v, unsigned rxq, bool hold)
+{
+	struct edge_vnic *e = (struct edge_vnic *)v;
+	uint64_t one = 1;
+
+	atomic_store(&e->held, hold);
+	atomic_fetch_add(hold ? &e->holds : &e->releases, 1);
+	if (!hold && e->taken != atomic_load(&e->want))
+		assert_int_equal(write(e->fd, &one, sizeof(one)), sizeof(one));
 }
 
 static int edge_tx_burst(struct vnic *v, unsigned txq,
@@ -75,6 +100,7 @@ static const struct vnic_ops edge_ops = {
     .rx_burst = edge_rx_burst,
     .tx_burst = edge_tx_burst,
     .rx_fd = edge_rx_fd,
+    .rx_hold = edge_rx_hold,
     .rx_fd_edge = true,
 };
 
@@ -111,25 +137,37 @@ static bool sent(struct vnic *d, unsigned n)
 	return false;
 }
 
-static void test_edge_move(void **state)
+/* A started two-thread switch with one private network: port *@pe on the
+ * test's backend *@e, and a dummy port *@d. */
+static struct vswitch *edge_switch(struct edge_vnic **e, struct vnic **d,
+				   int *pe)
 {
 	struct vsw_config cfg = {.threads = 2, .pool_size = 64};
 	struct vsw_net_params np = {"n", VSW_NET_PRIVATE, 1500, 64, 300};
 	struct vnic_params dp = {.kind = "dummy", .name = "d", .mtu = 1500};
 	struct vswitch *sw = vswitch_create(&cfg);
-	struct edge_vnic *e = edge_open();
-	struct vnic *d;
 	char err[128];
-	int n, pe, pd;
-	unsigned want = 0, thread;
+	int n;
 
 	assert_non_null(sw);
+	*e = edge_open();
 	assert_int_equal(vswitch_start(sw), 0);
-	assert_int_equal(vnic_open(&dp, &d, err, sizeof(err)), 0);
+	assert_int_equal(vnic_open(&dp, d, err, sizeof(err)), 0);
 	n = vswitch_net_add(sw, &np);
-	pe = vswitch_port_add(sw, n, "e", VSW_ROLE_VM, NULL, &e->base);
-	pd = vswitch_port_add(sw, n, "d", VSW_ROLE_VM, NULL, d);
-	assert_true(pe >= 0 && pd >= 0);
+	*pe = vswitch_port_add(sw, n, "e", VSW_ROLE_VM, NULL, &(*e)->base);
+	assert_true(*pe >= 0);
+	assert_true(vswitch_port_add(sw, n, "d", VSW_ROLE_VM, NULL, *d) >= 0);
+	return sw;
+}
+
+static void test_edge_move(void **state)
+{
+	struct edge_vnic *e;
+	struct vnic *d;
+	int pe;
+	struct vswitch *sw = edge_switch(&e, &d, &pe);
+	unsigned want = 0, thread;
+
 	/* Lone frames, each with its own edge. */
 	for (int i = 0; i < 5; i++) {
 		edge_send(e, true);
@@ -150,10 +188,94 @@ static void test_edge_move(void **state)
 	vswitch_destroy(sw);
 }
 
+/* Queue @n frames @gap_us apart, kicking as a driver does: only while the
+ * backend wants kicks.  Return: the kicks made. */
+static unsigned edge_stream(struct edge_vnic *e, unsigned n, unsigned gap_us)
+{
+	unsigned kicks = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		bool kick = !atomic_load(&e->held);
+
+		edge_send(e, kick);
+		kicks += kick;
+		usleep(gap_us);
+	}
+	return kicks;
+}
+
+static void test_coalesce(void **state)
+{
+	struct edge_vnic *e;
+	struct vnic *d;
+	int pe;
+	struct vswitch *sw = edge_switch(&e, &d, &pe);
+	unsigned want = 0, kicks, thread;
+
+	assert_int_equal(vswitch_port_set_coalesce(sw, pe, 100000), -EINVAL);
+	assert_int_equal(vswitch_port_coalesce(sw, pe), 0);
+
+	/* Off: every frame is taken after its own kick; nothing is held.
+	 * (The dummy port keeps 64 frames: cleared after each step.) */
+	kicks = edge_stream(e, 20, 1000);
+	assert_true(sent(d, want = 20));
+	vnic_dummy_clear(d);
+	assert_int_equal(kicks, 20);
+	assert_int_equal(atomic_load(&e->holds), 0);
+	assert_int_equal(atomic_load(&e->held_bursts), 0);
+
+	/* On, 10 ms: a stream of a frame a millisecond is taken on the
+	 * switch's looks; the sender kicks once at its start (and after any
+	 * stall of this thread longer than the interval). */
+	assert_int_equal(vswitch_port_set_coalesce(sw, pe, 10000), 0);
+	assert_int_equal(vswitch_port_coalesce(sw, pe), 10000);
+	usleep(20000);
+	kicks = edge_stream(e, 50, 1000);
+	assert_true(sent(d, want = 50));
+	vnic_dummy_clear(d);
+	assert_true(atomic_load(&e->holds) >= 1);
+	assert_true(atomic_load(&e->held_bursts) >= 3);
+	assert_true(kicks <= 25);
+	/* Quiet: the look that finds nothing gives the notifications back. */
+	usleep(50000);
+	assert_false(atomic_load(&e->held));
+	assert_int_equal(atomic_load(&e->releases), atomic_load(&e->holds));
+
+	/* The first frame after a quiet spell is not kept for a look. */
+	for (int i = 0; i < 5; i++) {
+		unsigned before = atomic_load(&e->free_bursts);
+
+		edge_send(e, true);
+		assert_true(sent(d, want = 1));
+		vnic_dummy_clear(d);
+		assert_int_equal(atomic_load(&e->free_bursts), before + 1);
+		usleep(40000);
+	}
+
+	/* A held queue moved to another thread keeps flowing, and is held
+	 * there anew. */
+	for (int round = 0; round < 4; round++) {
+		unsigned holds = atomic_load(&e->holds);
+
+		edge_stream(e, 10, 1000);
+		thread = (unsigned)vswitch_port_queue_thread(sw, pe, 0);
+		assert_int_equal(vswitch_port_move(sw, pe, 0, 1 - thread), 0);
+		/* The new owner has looked at the empty queue by now: what
+		 * comes next needs a notification, or a look of its own. */
+		usleep(20000);
+		edge_stream(e, 10, 1000);
+		assert_true(sent(d, want = 20));
+		vnic_dummy_clear(d);
+		assert_true(atomic_load(&e->holds) > holds);
+	}
+	vswitch_destroy(sw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_edge_move),
+	    cmocka_unit_test(test_coalesce),
 	};
 
 	return cmocka_run_group_tests_name("vswitch_edge", tests, NULL, NULL);
