@@ -649,10 +649,11 @@ static bool rxq_hold(struct vsw_thread *t, struct vsw_port *port, uint32_t key,
 	return !epoll_ctl(t->epfd, EPOLL_CTL_MOD, port->rxq[q].fd, &ev);
 }
 
-/* Receive queue @key of @port found frames: on a coalescing port, keep its
- * notifications off and look again after the port's interval. */
+/* Receive queue @key of @port found @got frames: on a coalescing port, keep
+ * its notifications off and look again after the port's interval, or at
+ * once when the look stopped at its budget with frames left. */
 static void held_after_burst(struct vsw_thread *t, struct vsw_port *port,
-			     uint32_t key)
+			     uint32_t key, unsigned got)
 {
 	uint32_t us =
 	    atomic_load_explicit(&port->coalesce_us, memory_order_relaxed);
@@ -667,7 +668,9 @@ static void held_after_burst(struct vsw_thread *t, struct vsw_port *port,
 		i = (int)t->n_held++;
 		t->held[i].key = key;
 	}
-	t->held[i].due = now_ns() + (uint64_t)us * 1000;
+	t->held[i].due = now_ns();
+	if (got < VSW_RX_BUDGET * PKT_BURST)
+		t->held[i].due += (uint64_t)us * 1000;
 }
 
 /* Look at the held queues whose time has come. */
@@ -678,6 +681,7 @@ static void run_held(struct vsw_thread *t)
 	for (unsigned i = 0; i < t->n_held;) {
 		uint32_t key = t->held[i].key;
 		struct vsw_port *port;
+		unsigned got;
 
 		if (t->held[i].due > now) {
 			i++;
@@ -690,10 +694,10 @@ static void run_held(struct vsw_thread *t)
 			held_drop(t, i);
 			continue;
 		}
-		if (poll_port(t, port, VSW_RXQ_Q(key)) &&
-		    atomic_load_explicit(&port->coalesce_us,
-					 memory_order_relaxed)) {
-			held_after_burst(t, port, key);
+		got = poll_port(t, port, VSW_RXQ_Q(key));
+		if (got && atomic_load_explicit(&port->coalesce_us,
+						memory_order_relaxed)) {
+			held_after_burst(t, port, key, got);
 			now = now_ns();
 			i++;
 			continue;
@@ -790,6 +794,7 @@ static void run_event(struct vsw_thread *t)
 		for (int i = 0; i < n; i++) {
 			uint32_t key = evs[i].data.u32;
 			struct vsw_port *port;
+			unsigned got;
 			uint64_t v;
 
 			if (key == VSW_WAKE_ID) {
@@ -805,8 +810,9 @@ static void run_event(struct vsw_thread *t)
 			    held_find(t, key) >= 0)
 				continue;
 			port = owned_port(t, key);
-			if (port && poll_port(t, port, VSW_RXQ_Q(key)))
-				held_after_burst(t, port, key);
+			got = port ? poll_port(t, port, VSW_RXQ_Q(key)) : 0;
+			if (got)
+				held_after_burst(t, port, key, got);
 		}
 		if (t->n_held)
 			run_held(t);

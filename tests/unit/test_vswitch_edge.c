@@ -26,10 +26,10 @@
 /* A backend of this test's own: frames are a count the test raises. */
 struct edge_vnic {
 	struct vnic base;
-	int fd;		       /* the receive fd: an eventfd, never read */
-	_Atomic unsigned want; /* frames queued so far */
-	unsigned taken;	       /* by the owner thread */
-	_Atomic bool held;     /* rx_hold(): the sender does not kick */
+	int fd;			/* the receive fd: an eventfd, never read */
+	_Atomic unsigned want;	/* frames queued so far */
+	_Atomic unsigned taken; /* by the owner thread */
+	_Atomic bool held;	/* rx_hold(): the sender does not kick */
 	_Atomic unsigned holds, releases;
 	/* Bursts that took frames while held (the switch's looks) and while
 	 * not (after a notification). */
@@ -236,6 +236,27 @@ static void test_coalesce(void **state)
 	assert_true(atomic_load(&e->holds) >= 1);
 	assert_true(atomic_load(&e->held_bursts) >= 3);
 	assert_true(kicks <= 25);
+	/* Held, a ring's worth at once: a look that stops at its budget with
+	 * frames left looks again at once, not an interval later (three
+	 * intervals, 30 ms, for 300 frames). */
+	{
+		unsigned before = atomic_load(&e->taken);
+		uint64_t t0 = now_ns(), t1;
+
+		for (int i = 0; i < 300; i++)
+			edge_send(e, false);
+		/* The look that comes first takes a budget's worth... */
+		while (atomic_load(&e->taken) == before &&
+		       now_ns() - t0 < 1000000000)
+			usleep(100);
+		t1 = now_ns();
+		/* ...and the next two come right after it. */
+		while (atomic_load(&e->taken) != atomic_load(&e->want) &&
+		       now_ns() - t1 < 1000000000)
+			usleep(100);
+		assert_true(now_ns() - t1 < 8000000);
+		vnic_dummy_clear(d);
+	}
 	/* Quiet: the look that finds nothing gives the notifications back. */
 	usleep(50000);
 	assert_false(atomic_load(&e->held));
