@@ -67,6 +67,9 @@ struct vnetd_sriov {
 	unsigned rewrites;
 	uint64_t paused_until;
 	unsigned unsupported_logged;
+	/* The vf object sriov.vf_reset is deleting: checked and reset by
+	 * the request already, so its delete does neither again. */
+	const struct vnetd_obj *resetting;
 };
 
 static void recheck_fire(struct vtimer *t, void *arg);
@@ -1484,6 +1487,49 @@ static int going_busy(struct vnetd *d, struct vf_going *g, struct vnetd_err *e)
 	return -EBUSY;
 }
 
+/* The PF of the VF object @conf gives back when it goes, its index in
+ * *@idx; NULL when it gives back none (or one the new configuration
+ * @after, if any, keeps). */
+typedef const char *vf_given_fn(struct vnetd *d, json_t *conf,
+				const struct vnetd_view *after, unsigned *idx);
+
+/* The del_check of a kind that gives VFs back: refused (-EBUSY) while a VM
+ * holds one of those @confs give back; one pass over /proc for them all. */
+static int going_check(struct vnetd *d, json_t *const *confs, size_t n,
+		       const struct vnetd_view *after, const char *kind,
+		       vf_given_fn *given, struct vnetd_err *e)
+{
+	struct vf_going *g = going_new(n, e);
+	int ret;
+
+	if (!g)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		unsigned idx;
+		const char *pf = given(d, confs[i], after, &idx);
+
+		if (pf)
+			going_add(d, g, pf, idx, kind, jstr(confs[i], "name"));
+	}
+	ret = going_busy(d, g, e);
+	going_free(g);
+	return ret;
+}
+
+/* vf_given_fn of a port: its VF, unless a port of @after holds it. */
+static const char *port_given(struct vnetd *d, json_t *conf,
+			      const struct vnetd_view *after, unsigned *idx)
+{
+	const char *pf = jstr(conf, "sriov_pf");
+
+	*idx = juint(conf, "sriov_vf");
+	if (!is_sriov_port(conf) || !pf ||
+	    (after && vf_holder(vnetd_view_all(after, &vnetd_kind_port), pf,
+				*idx, NULL)))
+		return NULL;
+	return pf;
+}
+
 /**
  * vnetd_sriov_port_del_check() - may these ports go: not while one would
  * give back a VF a VM holds (the port kind's del_check)
@@ -1500,24 +1546,7 @@ int vnetd_sriov_port_del_check(struct vnetd *d, json_t *const *confs, size_t n,
 			       const struct vnetd_view *after,
 			       struct vnetd_err *e)
 {
-	struct vf_going *g = going_new(n, e);
-	int ret;
-
-	if (!g)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		const char *pf = jstr(confs[i], "sriov_pf");
-		unsigned idx = juint(confs[i], "sriov_vf");
-
-		if (!is_sriov_port(confs[i]) || !pf ||
-		    (after && vf_holder(vnetd_view_all(after, &vnetd_kind_port),
-					pf, idx, NULL)))
-			continue;
-		going_add(d, g, pf, idx, "port", jstr(confs[i], "name"));
-	}
-	ret = going_busy(d, g, e);
-	going_free(g);
-	return ret;
+	return going_check(d, confs, n, after, "port", port_given, e);
 }
 
 /**
@@ -1904,7 +1933,8 @@ static void vf_reset(struct vnetd *d, json_t *conf)
 
 static void vf_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
 {
-	if (remove)
+	/* sriov.vf_reset wrote the defaults already. */
+	if (remove && !(d->sriov && d->sriov->resetting == o))
 		vf_reset(d, o->conf);
 	pf_unapply(d, o, remove);
 }
@@ -1917,32 +1947,34 @@ static void vf_purge(struct vnetd *d, json_t *conf)
 		vf_reset(d, conf);
 }
 
+/* vf_given_fn of a vf object: its VF is reset, unless a port holds it (the
+ * port's settings stay) or @after keeps settings or a port for it. */
+static const char *vf_given(struct vnetd *d, json_t *conf,
+			    const struct vnetd_view *after, unsigned *idx)
+{
+	const char *pf = jstr(conf, "pf");
+
+	*idx = juint(conf, "vf");
+	if (after
+		? vnetd_view_find(after, &vnetd_kind_vf, jstr(conf, "name")) ||
+		      vf_holder(vnetd_view_all(after, &vnetd_kind_port), pf,
+				*idx, NULL)
+		: vf_vnets(d, pf, *idx))
+		return NULL;
+	return pf;
+}
+
 /* Resetting a VF a VM holds would put the VM's traffic untagged on the
  * PF's LAN: refused, as for a port. */
 static int vf_del_check(struct vnetd *d, json_t *const *confs, size_t n,
 			const struct vnetd_view *after, struct vnetd_err *e)
 {
-	struct vf_going *g = going_new(n, e);
-	int ret;
+	const struct vnetd_sriov *s = d->sriov;
 
-	if (!g)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		const char *pf = jstr(confs[i], "pf"), *name;
-		unsigned idx = juint(confs[i], "vf");
-
-		name = jstr(confs[i], "name");
-		if (after
-			? vnetd_view_find(after, &vnetd_kind_vf, name) ||
-			      vf_holder(vnetd_view_all(after, &vnetd_kind_port),
-					pf, idx, NULL)
-			: vf_vnets(d, pf, idx))
-			continue;
-		going_add(d, g, pf, idx, "vf", name);
-	}
-	ret = going_busy(d, g, e);
-	going_free(g);
-	return ret;
+	/* sriov.vf_reset's own delete: it checked just before. */
+	if (s && s->resetting && n == 1 && confs[0] == s->resetting->conf)
+		return 0;
+	return going_check(d, confs, n, after, "vf", vf_given, e);
 }
 
 const struct vnetd_kind vnetd_kind_vf = {
@@ -2001,9 +2033,15 @@ json_t *vnetd_sriov_vf_reset(struct vnetd *d, json_t *params,
 		return NULL;
 	}
 	p = json_pack("{s:s}", "name", name);
+	if (p && d->sriov)
+		d->sriov->resetting = o;
 	res = p ? vnetd_obj_delete(d, &vnetd_kind_vf, p, e) : NULL;
+	if (d->sriov)
+		d->sriov->resetting = NULL;
 	if (!p)
 		vnetd_err_set(e, VNET_ERR_SYSTEM, "out of memory");
+	else if (res)
+		vlog(MAIN, INFO, "sriov: VF %s reset to the defaults", name);
 	json_decref(p);
 	if (!res) {
 		/* Not deleted: the VF gets its stored settings back, so
