@@ -17,6 +17,8 @@
 # CG_OUT=FILE keeps the callgrind profile for a line-by-line look.
 # PORT0_ARGS: more port add options for the sending port vn0 (its guards:
 # "--mac 02:76:6e:00:00:01 --mac-guard --ip-guard", vnet-bench's source).
+# BENCH_ARGS: more vnet-bench vhost options ("--ipv4": IPv4/UDP frames from
+# 198.18.0.1, for the IP guard's paths).
 set -u
 B=$(readlink -f "${1:-build}")
 MODE=${2:-event}
@@ -68,8 +70,9 @@ print(sum(q["packets"] for q in json.load(sys.stdin)["queues"]))')
 	kill -INT $pid
 	wait $pid
 else
+	# shellcheck disable=SC2086
 	"$B/vnet-bench" vhost --in "$T/vn0.sock" --out "$T/vn1.sock" --size 64 \
-		--seconds "$SECS" --pid $pid | tee "$T/bench"
+		--seconds "$SECS" --pid $pid ${BENCH_ARGS:-} | tee "$T/bench"
 	kill -INT $pid
 	wait $pid
 	frames=$(sed -n 's/.* sent \([0-9]*\) lost .*/\1/p' "$T/bench")

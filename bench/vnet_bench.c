@@ -72,9 +72,17 @@ static const uint8_t src_mac[6] = {0x02, 0x76, 0x6e, 0x00, 0x00, 0x01};
 static _Atomic bool stop_flag;
 static _Atomic uint64_t sunk;
 
+/* --ipv4: frames carry IPv4/UDP from 198.18.0.1 to 198.18.0.2 (the
+ * benchmark range, RFC 2544) instead of a local experimental EtherType,
+ * so the switch's IP paths (the IP guard) run on every frame. */
+static bool frame_ipv4;
+
 static void build_frame(uint8_t *f, unsigned size, const uint8_t *dst,
 			const uint8_t *src)
 {
+	uint8_t *ip = f + 14;
+	uint32_t sum = 0;
+
 	memset(f, 0, size);
 	memcpy(f, dst, 6);
 	memcpy(f + 6, src, 6);
@@ -82,6 +90,27 @@ static void build_frame(uint8_t *f, unsigned size, const uint8_t *dst,
 	f[13] = 0xb5;
 	for (unsigned i = 14; i < size; i++)
 		f[i] = (uint8_t)i;
+	if (!frame_ipv4 || size < 42)
+		return;
+	f[12] = 0x08;
+	f[13] = 0x00;
+	memset(ip, 0, 28);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)((size - 14) >> 8);
+	ip[3] = (uint8_t)(size - 14);
+	ip[8] = 64;
+	ip[9] = 17;
+	memcpy(ip + 12, (const uint8_t[]){198, 18, 0, 1, 198, 18, 0, 2}, 8);
+	for (unsigned i = 0; i < 20; i += 2)
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = ~((sum & 0xffff) + (sum >> 16)) & 0xffff;
+	ip[10] = (uint8_t)(sum >> 8);
+	ip[11] = (uint8_t)sum;
+	ip[20] = ip[22] = 0x23; /* UDP 9000 to 9000, no checksum */
+	ip[21] = ip[23] = 0x28;
+	ip[24] = (uint8_t)((size - 34) >> 8);
+	ip[25] = (uint8_t)(size - 34);
 }
 
 static uint64_t read_u64(const char *path)
@@ -941,7 +970,7 @@ static void usage(void)
 	    "       vnet-bench bridge [--size BYTES] [--seconds S] [--json]\n"
 	    "       vnet-bench vhost --in A.sock[,A2...] --out B.sock[,B2...]\n"
 	    "                  [--pid PID] [--size BYTES|imix] [--seconds S]\n"
-	    "                  [--rate FPS] [--queues N] [--json]\n"
+	    "                  [--rate FPS] [--queues N] [--ipv4] [--json]\n"
 	    "       vnet-bench tso --in A.sock --out B.sock [--pid PID]\n"
 	    "                  [--size PAYLOAD] [--cut] [--seconds S] "
 	    "[--json]\n"
@@ -971,6 +1000,7 @@ int main(int argc, char **argv)
 	    {"cut", no_argument, NULL, 'c'},
 	    {"vhost-user", no_argument, NULL, 'u'},
 	    {"tick-us", required_argument, NULL, 'k'},
+	    {"ipv4", no_argument, NULL, '4'},
 	    {0},
 	};
 	struct opts o = {.size = 64, .seconds = 5};
@@ -1019,6 +1049,9 @@ int main(int argc, char **argv)
 			break;
 		case 'u':
 			o.vu = true;
+			break;
+		case '4':
+			frame_ipv4 = true;
 			break;
 		case 'k':
 			if (parse_uint(optarg, 1, 1000000, &v)) {

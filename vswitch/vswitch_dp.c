@@ -609,12 +609,14 @@ static struct vsw_port *owned_port(struct vsw_thread *t, uint32_t key)
 	return NULL;
 }
 
-/* Poll receive queue @key if this thread still owns it; return the frames
- * received. */
-static unsigned poll_key(struct vsw_thread *t, uint32_t key)
+/* Poll receive queue @key if this thread still owns it (its port in
+ * *@portp); return the frames received. */
+static unsigned poll_key(struct vsw_thread *t, uint32_t key,
+			 struct vsw_port **portp)
 {
 	struct vsw_port *port = owned_port(t, key);
 
+	*portp = port;
 	return port ? poll_port(t, port, VSW_RXQ_Q(key)) : 0;
 }
 
@@ -809,8 +811,7 @@ static void run_event(struct vsw_thread *t)
 			    !(evs[i].events & (EPOLLERR | EPOLLHUP)) &&
 			    held_find(t, key) >= 0)
 				continue;
-			port = owned_port(t, key);
-			got = port ? poll_port(t, port, VSW_RXQ_Q(key)) : 0;
+			got = poll_key(t, key, &port);
 			if (got)
 				held_after_burst(t, port, key, got);
 		}
@@ -829,12 +830,13 @@ static void run_poll(struct vsw_thread *t)
 	qs_online(t); /* from offline: the one pass with a fence */
 	while (!atomic_load_explicit(&sw->stop, memory_order_relaxed)) {
 		const struct vsw_idlist *owned;
+		struct vsw_port *port;
 		unsigned got = 0;
 
 		qs_quiesce(t);
 		owned = atomic_load_explicit(&t->owned, memory_order_acquire);
 		for (unsigned i = 0; owned && i < owned->n; i++)
-			got += poll_key(t, (uint32_t)owned->ids[i]);
+			got += poll_key(t, (uint32_t)owned->ids[i], &port);
 		/* A pass that found nothing waits a moment before the next:
 		 * each look at a ring's index pulls the cache line its
 		 * driver writes on every publish, and looking as fast as
