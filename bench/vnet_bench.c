@@ -74,8 +74,16 @@ static _Atomic uint64_t sunk;
 
 /* --ipv4: frames carry IPv4/UDP from 198.18.0.1 to 198.18.0.2 (the
  * benchmark range, RFC 2544) instead of a local experimental EtherType,
- * so the switch's IP paths (the IP guard) run on every frame. */
+ * so the switch's IP paths (the IP guard) run on every frame; and each
+ * sender sends from one MAC (02:76:6e:00:00:20 the first), as a VM does,
+ * instead of twelve. */
 static bool frame_ipv4;
+
+/* Where a frame carries its send time: after the headers. */
+static unsigned stamp_off(void)
+{
+	return frame_ipv4 ? 42 : 14;
+}
 
 static void build_frame(uint8_t *f, unsigned size, const uint8_t *dst,
 			const uint8_t *src)
@@ -490,13 +498,17 @@ static void sink_frame(const uint8_t *f, uint32_t len, void *arg)
 	uint64_t sent;
 
 	/* Count our frames only, not what the network floods (IPv6 chatter). */
-	if (len < 14 || f[12] != 0x88 || f[13] != 0xb5)
+	if (len < 14 ||
+	    (frame_ipv4 ? len < 50 || f[12] != 0x08 || f[13] || f[23] != 17 ||
+			      f[36] != 0x23 || f[37] != 0x28
+			: f[12] != 0x88 || f[13] != 0xb5))
 		return;
 	s->frames++;
 	s->qframes[s->q]++;
-	if (len < 22 || s->frames % s->every || s->nlat >= LAT_SAMPLES)
+	if (len < stamp_off() + 8 || s->frames % s->every ||
+	    s->nlat >= LAT_SAMPLES)
 		return;
-	memcpy(&sent, f + 14, sizeof(sent));
+	memcpy(&sent, f + stamp_off(), sizeof(sent));
 	s->lat[s->nlat++] = now_ns() - sent;
 }
 
@@ -650,11 +662,12 @@ static int run_vhost(const struct opts *o)
 		memcpy(smac, src_mac, 6);
 		smac[5] = (uint8_t)(0x20 + i);
 		for (unsigned q = 0; q < nq; q++) {
-			smac[4] = (uint8_t)q;
+			/* --ipv4: one MAC per sender, as a VM has. */
+			smac[4] = frame_ipv4 ? 0 : (uint8_t)q;
 			for (int k = 0; k < 12; k++) {
 				unsigned sz = o->size ? o->size : imix[k];
 
-				smac[3] = (uint8_t)k;
+				smac[3] = frame_ipv4 ? 0 : (uint8_t)k;
 				build_frame(frame[i][q][k], sz - 4,
 					    dmac[to[(i + k) % nto]], smac);
 				if (!i && !q)
@@ -695,7 +708,8 @@ static int run_vhost(const struct opts *o)
 			unsigned q = (unsigned)(rounds % nq), n;
 
 			for (int k = 0; k < 12; k++)
-				memcpy(frame[i][q][k] + 14, &ts, sizeof(ts));
+				memcpy(frame[i][q][k] + stamp_off(), &ts,
+				       sizeof(ts));
 			n = vu_front_txq(&a[i], q, frames[i][q] + first[i],
 					 lens[i] + first[i], burst);
 			first[i] = (first[i] + n) % 12;
