@@ -527,12 +527,15 @@ enum dns_relay_drop {
  * @port: its UDP port
  * @in_port: the switch port the query came in on (DNS_RELAY_PER_CLIENT
  *           counts by it)
+ * @tcp: 0 for a query over UDP; else its TCP connection at the gateway
+ *       (the answer goes back whole, whatever its size)
  */
 struct dns_relay_client {
 	uint8_t mac[6];
 	uint32_t ip;
 	uint16_t port;
 	uint16_t in_port;
+	uint32_t tcp;
 };
 
 /**

@@ -13,7 +13,8 @@
  *  - a DNS query for a name outside the network: relayed to the resolvers
  *    the network names, or the host's (/etc/resolv.conf), each from a
  *    UDP socket (a random port) of its own; the answer goes back through
- *    the gateway.  Such sockets are capped daemon-wide (gw_socks_cap()):
+ *    the gateway (over UDP, or on the guest's TCP connection for a query
+ *    that came by TCP).  Such sockets are capped daemon-wide (gw_socks_cap()):
  *    a query over the cap is dropped (no_socket).
  *
  * A change of the network's gateway settings or reservations rebuilds the
@@ -61,6 +62,7 @@ struct gw_commit {
 struct gw_query {
 	uint16_t len, port, in_port;
 	uint32_t ip;
+	uint32_t tcp; /* its connection, 0 over UDP */
 	uint8_t mac[6];
 	uint8_t data[GW_RELAY_MAX];
 };
@@ -192,6 +194,7 @@ static void on_relay(void *arg, const struct vgw_dns_query *q)
 	e->port = q->port;
 	e->in_port = q->in_port;
 	e->ip = q->ip;
+	e->tcp = q->tcp;
 	memcpy(e->mac, q->mac, 6);
 	memcpy(e->data, q->data, q->len);
 	atomic_store_explicit(&g->q_head, head + 1, memory_order_release);
@@ -324,8 +327,10 @@ static void drain_queries(struct vnetd_gw *g)
 
 	for (; tail != head; tail++) {
 		struct gw_query *q = &g->queries[tail % GW_RELAY_RING];
-		struct dns_relay_client c = {
-		    .ip = q->ip, .port = q->port, .in_port = q->in_port};
+		struct dns_relay_client c = {.ip = q->ip,
+					     .port = q->port,
+					     .in_port = q->in_port,
+					     .tcp = q->tcp};
 		uint32_t sent = 0;
 		int slot;
 
@@ -412,8 +417,9 @@ static void on_upstream(struct vnetd *d, struct vnetd_handler *h, uint32_t ev)
 				     (size_t)r, &c,
 				     &len) != DNS_RELAY_DROP_NONE)
 			continue;
-		if (vnic_gateway_send_udp(g->vnic, c.mac, c.ip, c.port, 53,
-					  g->ans, len))
+		if (c.tcp ? vnic_gateway_send_tcp(g->vnic, c.tcp, g->ans, len)
+			  : vnic_gateway_send_udp(g->vnic, c.mac, c.ip, c.port,
+						  53, g->ans, len))
 			atomic_fetch_add(&g->relay_dropped, 1);
 	}
 	/* Answered: its port closes (a second resolver's answer is refused
@@ -941,6 +947,17 @@ json_t *vnetd_gw_status(struct vnetd *d, struct vnetd_net *net)
 	    (json_int_t)st.probes, "conflicts", (json_int_t)st.conflicts);
 	json_object_set_new(o, "dns_tcp_resets",
 			    json_integer((json_int_t)st.tcp_resets));
+	json_object_set_new(
+	    o, "dns_tcp",
+	    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "accepted",
+		      (json_int_t)st.tcp_accepted, "open",
+		      (json_int_t)st.tcp_open, "queries",
+		      (json_int_t)st.tcp_queries, "retransmits",
+		      (json_int_t)st.tcp_retransmits, "closed",
+		      (json_int_t)st.tcp_closed, "idle_closed",
+		      (json_int_t)st.tcp_idle_closed, "peer_resets",
+		      (json_int_t)st.tcp_peer_resets, "resets",
+		      (json_int_t)st.tcp_resets));
 	json_object_set_new(o, "leases_committed",
 			    json_integer((json_int_t)g->commits_done));
 	json_object_set_new(o, "commit_transactions",
