@@ -497,7 +497,8 @@ static void ack_take(struct vnic_gateway *g, struct conn *c, uint32_t ack)
 
 	if (n > c->tx_len) /* our FIN too */
 		n = c->tx_len;
-	memmove(c->tx, c->tx + n, c->tx_len - n);
+	if (n < c->tx_len)
+		memmove(c->tx, c->tx + n, c->tx_len - n);
 	c->tx_len -= n;
 	g->tcp->buffered -= n;
 	if (!c->tx_len) {
