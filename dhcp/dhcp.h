@@ -501,7 +501,10 @@ struct dns_relay;
 	X(WRONG_SERVER, "wrong_server",                                     \
 	  "answer from a resolver the query was not sent to")               \
 	X(QUESTION, "question", "answer's question is not the query's")     \
-	X(TIMEOUT, "timeout", "no answer in time")
+	X(TIMEOUT, "timeout", "no answer in time")                          \
+	X(UPSTREAM_TCP, "upstream_tcp",                                     \
+	  "query that came over TCP: the TCP connection to the resolver "   \
+	  "failed or ended before the whole answer")
 
 enum dns_relay_drop {
 #define DNS_RELAY_DROP_ENUM(id, name, desc) DNS_RELAY_DROP_##id,

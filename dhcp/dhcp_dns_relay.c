@@ -16,8 +16,7 @@
  * again over TCP. The EDNS0 size of the query itself is lowered to that cap
  * before it goes out, so resolvers size their answers to fit.  A query that
  * came over TCP takes any answer whole: its EDNS0 size is raised to 65535
- * instead (the relay still asks upstream over UDP; an answer the resolver
- * truncates goes back truncated).
+ * instead (vnetd sends it upstream over TCP).
  *
  * Pure like the other engines: no I/O, no clock, no randomness of its own
  * (the caller passes random bits and the time).
