@@ -58,6 +58,9 @@ struct dns_names;
 	X(TCP_CLIENT_LIMIT, "tcp_client_limit",                                \
 	  "DNS over TCP: connection refused (RST), its source address has "    \
 	  "VGW_TCP_PER_CLIENT (8) open")                                       \
+	X(TCP_PORT_LIMIT, "tcp_port_limit",                                    \
+	  "DNS over TCP: connection refused (RST), its switch port has "       \
+	  "VGW_TCP_PER_PORT (32) open")                                        \
 	X(TCP_BAD_SEQ, "tcp_bad_seq",                                          \
 	  "DNS over TCP: segment out of order, without ACK or acknowledging "  \
 	  "what was not sent: dropped, answered with an ACK")                  \

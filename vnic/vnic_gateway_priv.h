@@ -36,14 +36,16 @@
 #define TCP_F_ACK	 0x10
 
 /* DNS over TCP (vnic_gateway_tcp.c) */
-#define VGW_TCP_CONNS	   64	     /* connections per gateway */
-#define VGW_TCP_PER_CLIENT 8	     /* of them from one guest address */
-#define VGW_TCP_QUERY_MAX  1024	     /* a query and its length prefix */
-#define VGW_TCP_CONN_BUF   (1 << 17) /* answers unacknowledged, one conn */
-#define VGW_TCP_BUF_MAX	   (1 << 20) /* and all of a gateway's */
-#define VGW_TCP_RTO_MS	   250	     /* first retransmission; doubles */
-#define VGW_TCP_RETRIES	   6	     /* then the connection is reset */
-#define VGW_TCP_IDLE_MS	   10000     /* no progress: the gateway closes */
+#define VGW_TCP_CONNS	    64	      /* connections per gateway */
+#define VGW_TCP_PER_CLIENT  8	      /* of them from one guest address */
+#define VGW_TCP_PER_PORT    32	      /* and from one switch port */
+#define VGW_TCP_QUERY_MAX   1024      /* a query and its length prefix */
+#define VGW_TCP_CONN_BUF    (1 << 17) /* answers unacknowledged, one conn */
+#define VGW_TCP_BUF_MAX	    (1 << 20) /* and all of a gateway's */
+#define VGW_TCP_RTO_MS	    250	      /* first retransmission; doubles */
+#define VGW_TCP_RETRIES	    6	      /* then the connection is reset */
+#define VGW_TCP_SYN_RETRIES 3	      /* SYN-ACKs sent again, at most */
+#define VGW_TCP_IDLE_MS	    10000     /* no progress: the gateway closes */
 
 struct vgw_nat;
 struct vgw_tcp;

@@ -15,10 +15,10 @@
  * Anything for a connection the gateway does not have gets a RST.
  *
  * Bounded state: VGW_TCP_CONNS connections per gateway, VGW_TCP_PER_CLIENT
- * per guest address, a query buffer of VGW_TCP_QUERY_MAX bytes each, answers
- * waiting for their ACK capped per connection and per gateway.  A
- * connection whose answers are not read stops taking queries (its window
- * closes) rather than buffering more.
+ * per guest address and VGW_TCP_PER_PORT per switch port, a query buffer of
+ * VGW_TCP_QUERY_MAX bytes each, answers waiting for their ACK capped per
+ * connection and per gateway.  A connection whose answers are not read stops
+ * taking queries (its window closes) rather than buffering more.
  *
  * Threads: everything runs under the gateway's lock, on the datapath
  * thread that hands the gateway frames (vgw_tcp_in()) or owns its port
@@ -441,21 +441,28 @@ static void conn_open(struct vnic_gateway *g, const uint8_t *eth,
 	struct vgw_tcp *tt = g->tcp;
 	uint32_t src = vgw_get_be32(ip + 12);
 	struct conn *c = NULL;
-	unsigned same = 0, i, mtu_mss, mss;
+	unsigned same = 0, port = 0, i, mtu_mss, mss;
 	uint64_t now = vgw_now_ns(g);
 
 	for (i = 0; i < VGW_TCP_CONNS; i++) {
-		if (tt->c[i].state == CONN_FREE)
+		if (tt->c[i].state == CONN_FREE) {
 			c = c ? c : &tt->c[i];
-		else if (tt->c[i].ip == src)
-			same++;
+			continue;
+		}
+		same += tt->c[i].ip == src;
+		port += tt->c[i].in_port == g->scratch_port;
+	}
+	if (!c) {
+		tcp_drop(g, VGW_DROP_TCP_CONN_LIMIT);
+		return rst_reply(g, eth, ip, t, 0);
 	}
 	if (same >= VGW_TCP_PER_CLIENT) {
 		tcp_drop(g, VGW_DROP_TCP_CLIENT_LIMIT);
 		return rst_reply(g, eth, ip, t, 0);
 	}
-	if (!c) {
-		tcp_drop(g, VGW_DROP_TCP_CONN_LIMIT);
+	/* Addresses are the guest's to forge; its switch port is not. */
+	if (port >= VGW_TCP_PER_PORT) {
+		tcp_drop(g, VGW_DROP_TCP_PORT_LIMIT);
 		return rst_reply(g, eth, ip, t, 0);
 	}
 	memset(c, 0, sizeof(*c));
@@ -684,7 +691,11 @@ void vgw_tcp_run(struct vnic_gateway *g, uint64_t now)
 		}
 		if (!c->rto_at || c->rto_at > now)
 			continue;
-		if (++c->retries > VGW_TCP_RETRIES) {
+		/* A SYN-ACK nobody acknowledges (a flood from forged
+		 * addresses) holds its slot for less. */
+		if (++c->retries > (c->state == CONN_SYN_RCVD
+					? VGW_TCP_SYN_RETRIES
+					: VGW_TCP_RETRIES)) {
 			conn_reset(g, c, VGW_DROP_TCP_TIMEOUT);
 			continue;
 		}

@@ -41,6 +41,8 @@ struct env {
 	size_t relayed_len;
 	uint16_t relay_port;
 	uint32_t relay_tcp;
+	struct vnic *vm2; /* a second guest, when a test adds it */
+	int vm2_port;
 };
 
 /* The probe clock: it stands still unless a test moves it, so a slow run
@@ -137,17 +139,23 @@ static void teardown(struct env *e)
 	dns_names_destroy(e->names);
 }
 
-/* The guest sends a frame into the switch. */
-static void xmit(struct env *e, const uint8_t *frame, size_t len)
+/* A frame enters the switch from switch port @port. */
+static void xmit_on(struct env *e, int port, const uint8_t *frame, size_t len)
 {
 	struct vsw_thread *t = &e->sw->threads[0];
-	struct vsw_port *in = atomic_load(&e->sw->ports[e->vm_port]);
+	struct vsw_port *in = atomic_load(&e->sw->ports[port]);
 	struct pkt *p = pkt_pool_alloc(t->pool);
 
 	memcpy(p->data, frame, len);
 	p->len = (uint32_t)len;
 	vsw_process_burst(t, in, &p, 1);
 	pkt_free(p);
+}
+
+/* The guest sends a frame into the switch. */
+static void xmit(struct env *e, const uint8_t *frame, size_t len)
+{
+	xmit_on(e, e->vm_port, frame, len);
 }
 
 /* The gateway's queued frames go through the switch to the guest. */
@@ -531,12 +539,26 @@ struct seg {
 	const void *data;
 	size_t len;
 	uint32_t src;
+	bool vm2; /* from the second guest's port (and MAC) */
 };
+
+static const uint8_t vm2_mac[6] = {0x52, 0x54, 0, 0, 0, 8};
+
+static void vm2_add(struct env *e)
+{
+	struct vnic_params vp = {.kind = "dummy", .name = "vm2", .mtu = 1500};
+	char err[160];
+
+	assert_int_equal(vnic_open(&vp, &e->vm2, err, sizeof(err)), 0);
+	e->vm2_port =
+	    vswitch_port_add(e->sw, e->net, "vm2", VSW_ROLE_VM, NULL, e->vm2);
+	assert_true(e->vm2_port >= 0);
+}
 
 static void tcp_send(struct env *e, const struct seg *s)
 {
 	uint8_t t[1600], f[1700];
-	size_t hl = s->mss ? 24 : 20;
+	size_t hl = s->mss ? 24 : 20, len;
 
 	memset(t, 0, hl);
 	pkt_put_be16(t, s->sport);
@@ -553,9 +575,11 @@ static void tcp_send(struct env *e, const struct seg *s)
 	}
 	if (s->len)
 		memcpy(t + hl, s->data, s->len);
-	xmit(e, f,
-	     ip_frame(f, gw_mac, s->src ? s->src : VM_IP, GW_IP, 6, t,
-		      hl + s->len));
+	len = ip_frame(f, gw_mac, s->src ? s->src : VM_IP, GW_IP, 6, t,
+		       hl + s->len);
+	if (s->vm2)
+		memcpy(f + 6, vm2_mac, 6);
+	xmit_on(e, s->vm2 ? e->vm2_port : e->vm_port, f, len);
 }
 
 /* A segment the gateway sent, checksums checked. */
@@ -1024,22 +1048,53 @@ static void test_tcp_caps(void **state)
 	tcp_send(&e, &(struct seg){.sport = 41008, .seq = 5, .flags = 0x02});
 	assert_int_equal(tcp_pump(&e), 1);
 	assert_int_equal(tcp_got(&e, 0).flags, 0x14);
-	for (unsigned i = 0; i < 56; i++)
+	/* 32 from one switch port, whatever addresses it claims */
+	for (unsigned i = 0; i < 24; i++)
 		tcp_send(&e, &(struct seg){.sport = (uint16_t)(42000 + i),
 					   .seq = 5,
 					   .flags = 0x02,
 					   .src = IP4(10, 0, 0, 20 + i / 8)});
-	assert_int_equal(tcp_pump(&e), 56);
+	assert_int_equal(tcp_pump(&e), 24);
 	tcp_send(&e, &(struct seg){.sport = 42000,
 				   .seq = 5,
 				   .flags = 0x02,
 				   .src = IP4(10, 0, 0, 99)});
 	assert_int_equal(tcp_pump(&e), 1);
 	assert_int_equal(tcp_got(&e, 0).flags, 0x14);
+	/* 32 more from another port fill the gateway's 64 */
+	vm2_add(&e);
+	for (unsigned i = 0; i < 33; i++)
+		tcp_send(&e, &(struct seg){.sport = (uint16_t)(43000 + i),
+					   .seq = 5,
+					   .flags = 0x02,
+					   .src = IP4(10, 0, 0, 40 + i / 8),
+					   .vm2 = true});
+	while (pump(&e) > 0)
+		;
+	assert_int_equal(vnic_dummy_sent(e.vm2), 33);
+	{
+		size_t len;
+		const uint8_t *f = vnic_dummy_frame(e.vm2, 32, &len);
+
+		assert_int_equal(f[47], 0x14);
+		f = vnic_dummy_frame(e.vm2, 31, &len);
+		assert_int_equal(f[47], 0x12);
+	}
 	vnic_gateway_stats(e.gw, &st);
 	assert_int_equal(st.drops[VGW_DROP_TCP_CLIENT_LIMIT], 1);
+	assert_int_equal(st.drops[VGW_DROP_TCP_PORT_LIMIT], 1);
 	assert_int_equal(st.drops[VGW_DROP_TCP_CONN_LIMIT], 1);
 	assert_int_equal(st.tcp_open, 64);
+	/* SYN-ACKs nobody acknowledges: sent 3 times more, then given up
+	 * (250 + 500 + 1000 + 2000 ms); the 8 established ones stay */
+	for (unsigned i = 0; i < 4; i++) {
+		clock_ns += (250ull << i) * 1000000ull;
+		while (pump(&e) > 0)
+			;
+	}
+	vnic_gateway_stats(e.gw, &st);
+	assert_int_equal(st.tcp_open, 8);
+	assert_int_equal(st.drops[VGW_DROP_TCP_TIMEOUT], 56);
 	teardown(&e);
 
 	setup(&e, false, false);
