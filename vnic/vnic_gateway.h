@@ -51,7 +51,7 @@ struct dns_names;
 	X(TOO_BIG, "too_big", "reply larger than a gateway frame")             \
 	X(SUPERFRAME, "superframe",                                            \
 	  "TCP super-frame for the gateway itself (no NAT to carry it)")       \
-	X(BAD_TCP, "bad_tcp", "TCP header truncated")                          \
+	X(BAD_TCP, "bad_tcp", "TCP header truncated or bad TCP checksum")      \
 	X(TCP_CONN_LIMIT, "tcp_conn_limit",                                    \
 	  "DNS over TCP: connection refused (RST), the gateway has "           \
 	  "VGW_TCP_CONNS (64) open")                                           \

@@ -25,8 +25,9 @@
  * (vgw_tcp_run() from rx_burst()), or on the control thread for a relayed
  * answer (vnic_gateway_send_tcp()).
  *
- * Trust boundary: segments come from guests; the TCP header, its options
- * and the DNS length prefixes are read through bounds checks.
+ * Trust boundary: segments come from guests; their checksum is verified,
+ * the TCP header, its options and the DNS length prefixes are read through
+ * bounds checks.
  */
 #include "vnic_gateway.h"
 
@@ -645,6 +646,11 @@ void vgw_tcp_in(struct vnic_gateway *g, const uint8_t *eth, const uint8_t *ip,
 	struct conn *cn;
 
 	if (!t || (hl = (size_t)(t[12] >> 4) * 4) < 20 || hl > seg)
+		return tcp_drop(g, VGW_DROP_BAD_TCP);
+	/* A partial checksum was finished before (vgw_ol_finish()). */
+	if (csum_fold(csum_partial(
+		t, seg,
+		csum_partial(ip + 12, 8, IPPROTO_TCP_ + (uint32_t)seg))))
 		return tcp_drop(g, VGW_DROP_BAD_TCP);
 	flags = t[13];
 	if (pkt_get_be16(t + 2) != DNS_PORT || !g->cfg.dns || !g->tcp)

@@ -10,6 +10,7 @@
 #include "dhcp/dhcp.h"
 #include "lib/pkt.h"
 #include "lib/util.h"
+#include "lib/vnet_hdr.h"
 #include "vnic/vnic_gateway.h"
 #include "vnic/vnic_gateway_priv.h"
 #include "vnic/vnic_provider.h"
@@ -130,7 +131,7 @@ static void drain(struct vnic *v, uint32_t *iss)
  *     address), seq and ack offsets (2 bytes each: from the client's ISN
  *     1000 and from the gateway's ISN for that port), window (2), payload
  *     length (1) and bytes; op bit 2: the payload's first 4 bytes are TCP
- *     options
+ *     options; op bit 3: the TCP checksum is left 0
  *   1 clock: forward by the next byte times 40 ms
  *   2 relayed answer for the last relayed query: length (2), bytes
  *   3 drain the gateway's queue
@@ -194,6 +195,8 @@ static void tcp_run(const uint8_t *d, size_t size)
 			memcpy(frame + 34, seg, 20 + plen);
 			p.data = frame;
 			p.len = (uint32_t)(34 + 20 + plen);
+			if (!(op & 8))
+				l4_csum_fill(frame, p.len);
 			if (vnic_tx_burst(v, 0, &po, 1, &bytes) != 1)
 				__builtin_trap();
 		} else if ((op & 3) == 1 && i < size) {

@@ -539,7 +539,8 @@ struct seg {
 	const void *data;
 	size_t len;
 	uint32_t src;
-	bool vm2; /* from the second guest's port (and MAC) */
+	bool vm2;      /* from the second guest's port (and MAC) */
+	bool bad_csum; /* TCP checksum left 0 */
 };
 
 static const uint8_t vm2_mac[6] = {0x52, 0x54, 0, 0, 0, 8};
@@ -577,6 +578,8 @@ static void tcp_send(struct env *e, const struct seg *s)
 		memcpy(t + hl, s->data, s->len);
 	len = ip_frame(f, gw_mac, s->src ? s->src : VM_IP, GW_IP, 6, t,
 		       hl + s->len);
+	if (!s->bad_csum)
+		l4_csum_fill(f, len);
 	if (s->vm2)
 		memcpy(f + 6, vm2_mac, 6);
 	xmit_on(e, s->vm2 ? e->vm2_port : e->vm_port, f, len);
@@ -1010,6 +1013,13 @@ static void test_tcp_bad_segments(void **state)
 	vnic_gateway_stats(e.gw, &st);
 	assert_int_equal(st.drops[VGW_DROP_NOT_FOR_US], 2);
 	assert_int_equal(st.drops[VGW_DROP_BAD_TCP], 1);
+	/* a bad checksum: dropped, not answered */
+	tcp_send(
+	    &e, &(struct seg){
+		    .sport = 40004, .seq = 7, .flags = 0x02, .bad_csum = true});
+	assert_int_equal(tcp_pump(&e), 0);
+	vnic_gateway_stats(e.gw, &st);
+	assert_int_equal(st.drops[VGW_DROP_BAD_TCP], 2);
 	/* a SYN-ACK never acknowledged is sent again, then given up */
 	tcp_send(&e, &(struct seg){.sport = 40005, .seq = 1, .flags = 0x02});
 	assert_int_equal(tcp_pump(&e), 1);
