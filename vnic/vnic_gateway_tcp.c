@@ -426,11 +426,14 @@ static uint16_t syn_mss(const uint8_t *opt, size_t len)
 	return 536;
 }
 
-static struct conn *conn_find(struct vgw_tcp *t, uint32_t ip, uint16_t port)
+/* A connection is its guest's address and port and the switch port it
+ * came in on: another guest claiming the same address reaches none of it. */
+static struct conn *conn_find(struct vgw_tcp *t, uint32_t ip, uint16_t port,
+			      uint16_t in_port)
 {
 	for (unsigned i = 0; i < VGW_TCP_CONNS; i++)
 		if (t->c[i].state != CONN_FREE && t->c[i].ip == ip &&
-		    t->c[i].port == port)
+		    t->c[i].port == port && t->c[i].in_port == in_port)
 			return &t->c[i];
 	return NULL;
 }
@@ -655,7 +658,8 @@ void vgw_tcp_in(struct vnic_gateway *g, const uint8_t *eth, const uint8_t *ip,
 	flags = t[13];
 	if (pkt_get_be16(t + 2) != DNS_PORT || !g->cfg.dns || !g->tcp)
 		return tcp_drop(g, VGW_DROP_NOT_FOR_US);
-	cn = conn_find(g->tcp, vgw_get_be32(ip + 12), pkt_get_be16(t));
+	cn = conn_find(g->tcp, vgw_get_be32(ip + 12), pkt_get_be16(t),
+		       g->scratch_port);
 	if (cn) {
 		conn_in(g, cn, t, t + hl, seg - hl);
 	} else if (flags & TCP_F_RST) {

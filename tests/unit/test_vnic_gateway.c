@@ -1091,6 +1091,22 @@ static void test_tcp_caps(void **state)
 		assert_int_equal(f[47], 0x12);
 	}
 	vnic_gateway_stats(e.gw, &st);
+	/* the other port cannot reach the first one's connections: its
+	 * ACK for one of them gets a RST, the connection stays */
+	vnic_dummy_clear(e.vm2);
+	tcp_send(&e, &(struct seg){.sport = 41000,
+				   .seq = 1001,
+				   .ack = 77,
+				   .flags = 0x10,
+				   .vm2 = true});
+	while (pump(&e) > 0)
+		;
+	{
+		size_t len;
+
+		assert_int_equal(vnic_dummy_sent(e.vm2), 1);
+		assert_int_equal(vnic_dummy_frame(e.vm2, 0, &len)[47], 0x04);
+	}
 	assert_int_equal(st.drops[VGW_DROP_TCP_CLIENT_LIMIT], 1);
 	assert_int_equal(st.drops[VGW_DROP_TCP_PORT_LIMIT], 1);
 	assert_int_equal(st.drops[VGW_DROP_TCP_CONN_LIMIT], 1);
