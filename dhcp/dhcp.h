@@ -501,7 +501,10 @@ struct dns_relay;
 	X(WRONG_SERVER, "wrong_server",                                     \
 	  "answer from a resolver the query was not sent to")               \
 	X(QUESTION, "question", "answer's question is not the query's")     \
-	X(TIMEOUT, "timeout", "no answer in time")
+	X(TIMEOUT, "timeout", "no answer in time")                          \
+	X(UPSTREAM_TCP, "upstream_tcp",                                     \
+	  "query that came over TCP: the TCP connection to the resolver "   \
+	  "failed or ended before the whole answer")
 
 enum dns_relay_drop {
 #define DNS_RELAY_DROP_ENUM(id, name, desc) DNS_RELAY_DROP_##id,
@@ -527,12 +530,15 @@ enum dns_relay_drop {
  * @port: its UDP port
  * @in_port: the switch port the query came in on (DNS_RELAY_PER_CLIENT
  *           counts by it)
+ * @tcp: 0 for a query over UDP; else its TCP connection at the gateway
+ *       (the answer goes back whole, whatever its size)
  */
 struct dns_relay_client {
 	uint8_t mac[6];
 	uint32_t ip;
 	uint16_t port;
 	uint16_t in_port;
+	uint32_t tcp;
 };
 
 /**

@@ -14,7 +14,9 @@
  * 512 bytes without EDNS0, capped by the gateway's MTU); otherwise as a
  * well-formed truncated reply (header and question, TC set) so the guest asks
  * again over TCP. The EDNS0 size of the query itself is lowered to that cap
- * before it goes out, so resolvers size their answers to fit.
+ * before it goes out, so resolvers size their answers to fit.  A query that
+ * came over TCP takes any answer whole: its EDNS0 size is raised to 65535
+ * instead (vnetd sends it upstream over TCP).
  *
  * Pure like the other engines: no I/O, no clock, no randomness of its own
  * (the caller passes random bits and the time).
@@ -243,7 +245,7 @@ static enum dns_relay_drop relay_drop(struct dns_relay *r,
  * @r: table
  * @q: the query (UDP payload): untrusted; its ID is replaced by the
  *     upstream one and its EDNS0 UDP size lowered to what the guest can be
- *     sent
+ *     sent (raised to 65535 for a query that came over TCP)
  * @len: bytes at @q
  * @client: where the answer goes
  * @rnd: random bits (from getrandom()) for the upstream ID
@@ -280,7 +282,13 @@ enum dns_relay_drop dns_relay_query(struct dns_relay *r, uint8_t *q, size_t len,
 	 * it is, with the classic 512 bytes). */
 	if (an + ns + ar <= 64)
 		opt = opt_find(q, &c, an + ns + ar, an + ns);
-	if (opt) {
+	if (client->tcp) {
+		/* Over TCP the guest takes any answer (RFC 7766 8): ask for
+		 * the largest UDP answer the relay reads. */
+		room = 0xffff;
+		if (opt)
+			pkt_put_be16(q + opt, 0xffff);
+	} else if (opt) {
 		uint16_t size = pkt_get_be16(q + opt);
 
 		room = size < CLASSIC_MAX ? CLASSIC_MAX : size;
@@ -289,8 +297,8 @@ enum dns_relay_drop dns_relay_query(struct dns_relay *r, uint8_t *q, size_t len,
 		if (size > room)
 			pkt_put_be16(q + opt, room);
 	}
-	/* The MTU bounds even the classic 512 bytes. */
-	if (room > r->cap)
+	/* The MTU bounds even the classic 512 bytes (over UDP). */
+	if (!client->tcp && room > r->cap)
 		room = r->cap;
 	if (client_waiting(r, client) >= DNS_RELAY_PER_CLIENT)
 		return relay_drop(r, DNS_RELAY_DROP_CLIENT_BUSY);

@@ -8,7 +8,7 @@ libnl-genl-3-dev libcmocka-dev libsqlite3-dev libjansson-dev sqlite3 jq
 iproute2 iputils-ping tcpdump python3 python3-scapy iperf3 ethtool procps
 clang clang-format cppcheck libclang-rt-14-dev dpdk-dev qemu-system-x86 busybox-static cpio xz-utils zstd
 curl python3-prometheus-client bash-completion systemd-container
-isc-dhcp-client dhcpcd-base dnsmasq-base kea-admin util-linux
+isc-dhcp-client dhcpcd-base dnsmasq-base kea-admin util-linux bind9-dnsutils
 openvswitch-switch wrk nftables
 llvm libbpf-dev liburing-dev"
 missing=""

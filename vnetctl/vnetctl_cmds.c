@@ -344,6 +344,19 @@ static void print_net_show(json_t *res)
 			   json_object_get(c, "dns_out")),
 		       (long long)json_integer_value(
 			   json_object_get(c, "dns_relayed")));
+	if (c && (c = json_object_get(c, "dns_tcp")))
+		printf(
+		    "dns tcp      %lld connections (%lld open), %lld queries, "
+		    "%lld retransmits, %lld resets\n",
+		    (long long)json_integer_value(
+			json_object_get(c, "accepted")),
+		    (long long)json_integer_value(json_object_get(c, "open")),
+		    (long long)json_integer_value(
+			json_object_get(c, "queries")),
+		    (long long)json_integer_value(
+			json_object_get(c, "retransmits")),
+		    (long long)json_integer_value(
+			json_object_get(c, "resets")));
 	if ((c = json_object_get(res, "nat"))) {
 		char a[64];
 

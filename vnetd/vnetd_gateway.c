@@ -13,7 +13,10 @@
  *  - a DNS query for a name outside the network: relayed to the resolvers
  *    the network names, or the host's (/etc/resolv.conf), each from a
  *    UDP socket (a random port) of its own; the answer goes back through
- *    the gateway.  Such sockets are capped daemon-wide (gw_socks_cap()):
+ *    the gateway.  A query that came to the gateway over TCP goes upstream
+ *    over TCP too (a non-blocking connection of its own, to the first
+ *    resolver that takes one) and its answer back on the guest's
+ *    connection.  Such sockets are capped daemon-wide (gw_socks_cap()):
  *    a query over the cap is dropped (no_socket).
  *
  * A change of the network's gateway settings or reservations rebuilds the
@@ -61,6 +64,7 @@ struct gw_commit {
 struct gw_query {
 	uint16_t len, port, in_port;
 	uint32_t ip;
+	uint32_t tcp; /* its connection, 0 over UDP */
 	uint8_t mac[6];
 	uint8_t data[GW_RELAY_MAX];
 };
@@ -68,12 +72,18 @@ struct gw_query {
 struct vnetd_gw;
 
 /* The socket of one relayed query: a port of its own, chosen at random by
- * the kernel, closed once the query is answered or given up. */
+ * the kernel, closed once the query is answered or given up.  A query that
+ * came over TCP goes upstream over TCP: @buf holds its length-prefixed
+ * message until it is written, then the answer as it is read. */
 struct gw_sock {
 	int fd;
 	int slot;
 	struct vnetd_gw *g;
 	struct vnetd_handler h;
+	uint8_t *buf;	  /* TCP only, 2 + 65535 bytes */
+	size_t len, done; /* bytes to write or read; done so far */
+	bool reading;	  /* the query is written */
+	unsigned server;  /* the resolver it is connected to */
 };
 
 /**
@@ -192,6 +202,7 @@ static void on_relay(void *arg, const struct vgw_dns_query *q)
 	e->port = q->port;
 	e->in_port = q->in_port;
 	e->ip = q->ip;
+	e->tcp = q->tcp;
 	memcpy(e->mac, q->mac, 6);
 	memcpy(e->data, q->data, q->len);
 	atomic_store_explicit(&g->q_head, head + 1, memory_order_release);
@@ -294,12 +305,69 @@ static void sock_close(struct vnetd_gw *g, int slot)
 {
 	struct gw_sock *k = &g->socks[slot];
 
+	free(k->buf);
+	k->buf = NULL;
 	if (k->fd < 0)
 		return;
 	vnetd_unwatch(g->d, k->fd);
 	close(k->fd);
 	k->fd = -1;
 	gw_socks_open--;
+}
+
+static void on_upstream_tcp(struct vnetd *d, struct vnetd_handler *h,
+			    uint32_t ev);
+
+/*
+ * The socket of a query that came over TCP: a non-blocking connection to
+ * the first resolver that takes one (RFC 7766: so that an answer of any
+ * size comes whole), the length-prefixed query written once it is
+ * writable.  Return: the resolver as dns_relay_sent() takes it, 0 for
+ * none.
+ */
+static uint32_t sock_open_tcp(struct vnetd_gw *g, int slot, const uint8_t *q,
+			      size_t len)
+{
+	struct gw_sock *k = &g->socks[slot];
+
+	k->buf = malloc(2 + 65535);
+	if (!k->buf)
+		return 0;
+	k->buf[0] = (uint8_t)(len >> 8);
+	k->buf[1] = (uint8_t)len;
+	memcpy(k->buf + 2, q, len);
+	k->len = 2 + len;
+	k->done = 0;
+	k->reading = false;
+	k->slot = slot;
+	k->g = g;
+	k->h.fn = on_upstream_tcp;
+	for (unsigned s = 0; s < g->n_upstream; s++) {
+		int fd = socket(AF_INET,
+				SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+		if (fd < 0)
+			break;
+		if (connect(fd, (struct sockaddr *)&g->upstream[s],
+			    sizeof(g->upstream[s])) &&
+		    errno != EINPROGRESS) {
+			close(fd);
+			continue;
+		}
+		if (vnetd_watch(g->d, fd, EPOLLOUT, &k->h)) {
+			close(fd);
+			break;
+		}
+		k->fd = fd;
+		k->server = s;
+		gw_socks_open++;
+		return 1u << s;
+	}
+	vlog_rl(MAIN, ERR, "network %s: DNS relay over TCP: no connection: %s",
+		g->net, strerror(errno));
+	free(k->buf);
+	k->buf = NULL;
+	return 0;
 }
 
 /* Random bits for an upstream ID, from getrandom() a few dozen at a time.
@@ -324,8 +392,10 @@ static void drain_queries(struct vnetd_gw *g)
 
 	for (; tail != head; tail++) {
 		struct gw_query *q = &g->queries[tail % GW_RELAY_RING];
-		struct dns_relay_client c = {
-		    .ip = q->ip, .port = q->port, .in_port = q->in_port};
+		struct dns_relay_client c = {.ip = q->ip,
+					     .port = q->port,
+					     .in_port = q->in_port,
+					     .tcp = q->tcp};
 		uint32_t sent = 0;
 		int slot;
 
@@ -347,7 +417,9 @@ static void drain_queries(struct vnetd_gw *g)
 			atomic_fetch_add(&g->relay_dropped, 1);
 			continue;
 		}
-		if (!sock_open(g, slot))
+		if (q->tcp)
+			sent = sock_open_tcp(g, slot, q->data, q->len);
+		else if (!sock_open(g, slot))
 			for (unsigned k = 0; k < g->n_upstream; k++)
 				if (sendto(g->socks[slot].fd, q->data, q->len,
 					   MSG_DONTWAIT,
@@ -380,6 +452,17 @@ static void on_wake(struct vnetd *d, struct vnetd_handler *h, uint32_t ev)
 	drain_queries(g);
 }
 
+/* A relayed answer, matched, back to its guest (over UDP or on its TCP
+ * connection). */
+static void answer_send(struct vnetd_gw *g, const struct dns_relay_client *c,
+			const uint8_t *a, size_t len)
+{
+	if (c->tcp ? vnic_gateway_send_tcp(g->vnic, c->tcp, a, len)
+		   : vnic_gateway_send_udp(g->vnic, c->mac, c->ip, c->port, 53,
+					   a, len))
+		atomic_fetch_add(&g->relay_dropped, 1);
+}
+
 /* An answer from upstream: back to the guest that asked, with its ID, if it
  * is the answer to this socket's query from a resolver it went to; whole
  * when the guest can take it, else cut to its question with TC set. */
@@ -410,16 +493,66 @@ static void on_upstream(struct vnetd *d, struct vnetd_handler *h, uint32_t ev)
 				server = u;
 		if (dns_relay_answer(g->relay, k->slot, server, g->ans,
 				     (size_t)r, &c,
-				     &len) != DNS_RELAY_DROP_NONE)
-			continue;
-		if (vnic_gateway_send_udp(g->vnic, c.mac, c.ip, c.port, 53,
-					  g->ans, len))
-			atomic_fetch_add(&g->relay_dropped, 1);
+				     &len) == DNS_RELAY_DROP_NONE)
+			answer_send(g, &c, g->ans, len);
 	}
 	/* Answered: its port closes (a second resolver's answer is refused
 	 * by the kernel). */
 	if (k->fd >= 0 && !dns_relay_waiting(g->relay, k->slot))
 		sock_close(g, k->slot);
+}
+
+/* A query's TCP connection upstream: the query written, then the answer
+ * read (its length first) without blocking, as the socket allows. */
+static void on_upstream_tcp(struct vnetd *d, struct vnetd_handler *h,
+			    uint32_t ev)
+{
+	struct gw_sock *k =
+	    (struct gw_sock *)((char *)h - offsetof(struct gw_sock, h));
+	struct vnetd_gw *g = k->g;
+	struct dns_relay_client c;
+	size_t len;
+	ssize_t r;
+
+	if (k->fd < 0 || !k->buf)
+		return;
+	if (!k->reading) {
+		r = send(k->fd, k->buf + k->done, k->len - k->done,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return; /* still connecting */
+		if (r <= 0)
+			goto fail;
+		k->done += (size_t)r;
+		if (k->done < k->len)
+			return;
+		k->reading = true;
+		k->done = 0;
+		k->len = 2;
+		if (vnetd_watch_mod(d, k->fd, EPOLLIN, h))
+			goto fail;
+		return;
+	}
+	do {
+		r = recv(k->fd, k->buf + k->done, k->len - k->done,
+			 MSG_DONTWAIT);
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (r <= 0)
+			goto fail;
+		k->done += (size_t)r;
+		if (k->len == 2 && k->done == 2)
+			k->len = 2 + ((size_t)k->buf[0] << 8 | k->buf[1]);
+	} while (k->done < k->len);
+	if (dns_relay_answer(g->relay, k->slot, k->server, k->buf + 2,
+			     k->len - 2, &c, &len) == DNS_RELAY_DROP_NONE)
+		answer_send(g, &c, k->buf + 2, len);
+	sock_close(g, k->slot);
+	return;
+fail:
+	/* refused, reset or closed before the whole answer */
+	dns_relay_abort(g->relay, k->slot, DNS_RELAY_DROP_UPSTREAM_TCP);
+	sock_close(g, k->slot);
 }
 
 static void sweep(struct vtimer *t, void *arg)
@@ -941,6 +1074,17 @@ json_t *vnetd_gw_status(struct vnetd *d, struct vnetd_net *net)
 	    (json_int_t)st.probes, "conflicts", (json_int_t)st.conflicts);
 	json_object_set_new(o, "dns_tcp_resets",
 			    json_integer((json_int_t)st.tcp_resets));
+	json_object_set_new(
+	    o, "dns_tcp",
+	    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "accepted",
+		      (json_int_t)st.tcp_accepted, "open",
+		      (json_int_t)st.tcp_open, "queries",
+		      (json_int_t)st.tcp_queries, "retransmits",
+		      (json_int_t)st.tcp_retransmits, "closed",
+		      (json_int_t)st.tcp_closed, "idle_closed",
+		      (json_int_t)st.tcp_idle_closed, "peer_resets",
+		      (json_int_t)st.tcp_peer_resets, "resets",
+		      (json_int_t)st.tcp_resets));
 	json_object_set_new(o, "leases_committed",
 			    json_integer((json_int_t)g->commits_done));
 	json_object_set_new(o, "commit_transactions",

@@ -393,6 +393,18 @@ static const struct {
      "DNS queries the relay sent to an outside resolver", "dns_relay"},
     {"answers", "vnet_dns_relay_answers_total", "counter",
      "Answers the relay passed back to guests", "dns_relay"},
+    {"accepted", "vnet_gateway_dns_tcp_connections_total", "counter",
+     "DNS over TCP connections the gateway accepted", "dns_tcp"},
+    {"open", "vnet_gateway_dns_tcp_open", "gauge",
+     "DNS over TCP connections open now", "dns_tcp"},
+    {"queries", "vnet_gateway_dns_tcp_queries_total", "counter",
+     "DNS queries that came over TCP", "dns_tcp"},
+    {"retransmits", "vnet_gateway_dns_tcp_retransmits_total", "counter",
+     "DNS over TCP segments sent again after a timeout", "dns_tcp"},
+    {"resets", "vnet_gateway_dns_tcp_resets_total", "counter",
+     "RSTs the gateway sent on port 53 (refused, unknown or given-up "
+     "connections)",
+     "dns_tcp"},
     {"truncated", "vnet_dns_relay_truncated_total", "counter",
      "Answers cut to header and question (TC) for a guest that could not "
      "take them whole",

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* vnic_gateway.c - the "gateway" port backend: a network's L3 endpoint with
  * its own MAC and IPv4 address, answering ARP and ICMP echo, feeding UDP 67
- * to the DHCP server engine and UDP 53 to the DNS responder
+ * to the DHCP server engine and UDP 53 to the DNS responder (TCP 53:
+ * vnic_gateway_tcp.c)
  *
  * Frames reach the gateway through tx_burst() from any datapath thread;
  * they are handled there, under the gateway's lock, and whatever the
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/random.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,6 +84,17 @@ static uint64_t gw_now_ns(const struct vnic_gateway *g)
 	return g->cfg.now_ns ? g->cfg.now_ns() : now_ns();
 }
 
+/**
+ * vgw_now_ns() - the gateway's monotonic clock (a test may set its own)
+ * @g: gateway
+ *
+ * Return: ns
+ */
+uint64_t vgw_now_ns(const struct vnic_gateway *g)
+{
+	return gw_now_ns(g);
+}
+
 static void gw_drop(struct vnic_gateway *g, enum vgw_drop d)
 {
 	g->st.drops[d]++;
@@ -106,6 +119,8 @@ void vgw_arm(struct vnic_gateway *g)
 	for (unsigned i = 0; i < VGW_PROBE_SLOTS; i++)
 		if (g->probe[i].used && g->probe[i].deadline < due)
 			due = g->probe[i].deadline;
+	if (vgw_tcp_due(g) < due)
+		due = vgw_tcp_due(g);
 	if (g->cfg.dhcp && g->next_expiry != INT64_MAX) {
 		int64_t secs = g->next_expiry - gw_now(g);
 		uint64_t t =
@@ -651,51 +666,6 @@ static void dns_in(struct vnic_gateway *g, const uint8_t *eth, uint32_t src,
 	}
 }
 
-/* ---- TCP ---- */
-
-/*
- * The gateway serves no TCP.  A segment to its DNS port (a resolver falling
- * back to TCP after a truncated answer) is refused with a RST (RFC 9293
- * 3.10.7.1), so the client gives up at once rather than at its timeout.
- */
-static void tcp_in(struct vnic_gateway *g, const uint8_t *eth,
-		   const uint8_t *ip, struct pkt_cursor *c)
-{
-	size_t seg = c->left, hl;
-	const uint8_t *t = pkt_pull(c, 20);
-	uint32_t seq, ack = 0;
-	uint8_t *f, flags;
-
-	if (!t || (hl = (size_t)(t[12] >> 4) * 4) < 20 || hl > seg)
-		return gw_drop(g, VGW_DROP_BAD_TCP);
-	flags = t[13];
-	if (pkt_get_be16(t + 2) != DNS_PORT || !g->cfg.dns ||
-	    (flags & TCP_F_RST))
-		return gw_drop(g, VGW_DROP_NOT_FOR_US);
-	if (flags & TCP_F_ACK) {
-		seq = vgw_get_be32(t + 8);
-	} else {
-		seq = 0;
-		ack = vgw_get_be32(t + 4) + (uint32_t)(seg - hl) +
-		      !!(flags & TCP_F_SYN) + !!(flags & TCP_F_FIN);
-	}
-	f = vgw_out_slot(g, 14 + 20 + 20);
-	if (!f)
-		return;
-	vgw_eth_put(f, eth + 6, g->mac, ETHERTYPE_IPV4);
-	vgw_ip_put(f + 14, g->cfg.ip, vgw_get_be32(ip + 12), IPPROTO_TCP_, 40,
-		   0, 0);
-	memset(f + 34, 0, 20);
-	memcpy(f + 34, t + 2, 2); /* ports swapped */
-	memcpy(f + 36, t, 2);
-	vgw_put_be32(f + 38, seq);
-	vgw_put_be32(f + 42, ack);
-	f[46] = 5 << 4;
-	f[47] = (uint8_t)(TCP_F_RST | (flags & TCP_F_ACK ? 0 : TCP_F_ACK));
-	l4_csum_fill(f, 54);
-	g->st.tcp_resets++;
-}
-
 /* ---- IPv4 ---- */
 
 static void udp_in(struct vnic_gateway *g, const uint8_t *eth,
@@ -746,7 +716,7 @@ static void ip_in(struct vnic_gateway *g, const uint8_t *eth,
 		return icmp_in(g, eth, ip, &l4);
 	if (ip[9] == IPPROTO_TCP_ && g->cfg.ip &&
 	    vgw_get_be32(ip + 16) == g->cfg.ip)
-		return tcp_in(g, eth, ip, &l4);
+		return vgw_tcp_in(g, eth, ip, &l4);
 	gw_drop(g, VGW_DROP_NOT_FOR_US);
 }
 
@@ -814,6 +784,7 @@ static void gw_close(struct vnic *v)
 	struct vnic_gateway *g = to_gw(v);
 
 	vgw_nat_free(g);
+	vgw_tcp_free(g);
 	if (g->tfd >= 0)
 		close(g->tfd);
 	if (g->efd >= 0)
@@ -831,6 +802,7 @@ static int gw_open(const struct vnic_params *params, struct vnic **out,
 		   char *err, size_t errlen)
 {
 	struct vnic_gateway *g = calloc(1, sizeof(*g));
+	uint64_t key[2] = {0};
 
 	if (!g) {
 		snprintf(err, errlen, "out of memory for gateway %s",
@@ -846,7 +818,11 @@ static int gw_open(const struct vnic_params *params, struct vnic **out,
 	g->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	g->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	g->pfd = vgw_wait_fd(g->tfd, g->efd);
-	if (g->pfd < 0 ||
+	/* The key of DNS over TCP's initial sequence numbers (RFC 6528);
+	 * should getrandom() fail, they are still unique, only guessable. */
+	if (getrandom(key, sizeof(key), GRND_NONBLOCK) != sizeof(key))
+		key[0] = now_ns() ^ (uint64_t)(uintptr_t)g;
+	if (g->pfd < 0 || vgw_tcp_init(g, key[0], key[1]) ||
 	    vgw_queue_init(&g->out[0], VGW_OUT_SLOTS, VGW_SLOT_SIZE) ||
 	    vgw_queue_init(&g->out[1], VGW_BIG_SLOTS, PKT_MAX_FRAME) ||
 	    vgw_queue_init(&g->out[2], VGW_GSO_SLOTS, PKT_GSO_MAX_FRAME)) {
@@ -893,6 +869,7 @@ static int gw_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 	for (unsigned i = 0; i < VGW_PROBE_SLOTS; i++)
 		if (g->probe[i].used && g->probe[i].deadline <= now)
 			probe_finish(g, &g->probe[i], false);
+	vgw_tcp_run(g, now);
 	if (g->cfg.dhcp && g->next_expiry <= gw_now(g))
 		g->next_expiry = dhcps_expire(g->cfg.dhcp, gw_now(g));
 	for (unsigned k = 0; k < 3; k++)
@@ -1108,6 +1085,33 @@ int vnic_gateway_send_udp(struct vnic *v, const uint8_t mac[6], uint32_t dst_ip,
 }
 
 /**
+ * vnic_gateway_send_tcp() - send a relayed answer on the DNS over TCP
+ * connection its query came by
+ * @v: gateway
+ * @conn: the query's vgw_dns_query.tcp
+ * @data: the answer, whole (up to 65535 bytes)
+ * @len: its length
+ *
+ * Any thread.  The answer's segments enter the switch on the gateway's
+ * next rx_burst(), as the guest's window takes them.
+ *
+ * Return: 0; -ENOENT when the connection is gone; -ENOBUFS when it had no
+ * room (it is reset)
+ */
+int vnic_gateway_send_tcp(struct vnic *v, uint32_t conn, const void *data,
+			  size_t len)
+{
+	struct vnic_gateway *g = to_gw(v);
+	int rc;
+
+	pthread_mutex_lock(&g->lock);
+	rc = vgw_tcp_answer(g, conn, data, len);
+	vgw_arm(g);
+	pthread_mutex_unlock(&g->lock);
+	return rc;
+}
+
+/**
  * vnic_gateway_stats() - a gateway's counters
  * @v: gateway
  * @st: filled in
@@ -1118,6 +1122,7 @@ void vnic_gateway_stats(struct vnic *v, struct vgw_stats *st)
 
 	pthread_mutex_lock(&g->lock);
 	*st = g->st;
+	st->tcp_open = vgw_tcp_open(g);
 	pthread_mutex_unlock(&g->lock);
 }
 

@@ -4,9 +4,9 @@
  *
  * A gateway port has no device.  Frames the switch transmits to it are
  * handled at once (ARP requests for its address, echo requests to it,
- * UDP to ports 67 and 53); what it has to say (replies, ARP probes, DNS
- * answers relayed back) waits in its queue and enters the switch on its next
- * rx_burst(): a gateway "receives" what it sends.  Its rx_fd() becomes
+ * UDP to ports 67 and 53, TCP to port 53); what it has to say (replies, ARP
+ * probes, DNS answers relayed back) waits in its queue and enters the switch on
+ * its next rx_burst(): a gateway "receives" what it sends.  Its rx_fd() becomes
  * readable when the queue has frames or a probe times out, so event-mode
  * threads need not poll it.
  *
@@ -51,7 +51,32 @@ struct dns_names;
 	X(TOO_BIG, "too_big", "reply larger than a gateway frame")             \
 	X(SUPERFRAME, "superframe",                                            \
 	  "TCP super-frame for the gateway itself (no NAT to carry it)")       \
-	X(BAD_TCP, "bad_tcp", "TCP header truncated")
+	X(BAD_TCP, "bad_tcp", "TCP header truncated or bad TCP checksum")      \
+	X(TCP_CONN_LIMIT, "tcp_conn_limit",                                    \
+	  "DNS over TCP: connection refused (RST), the gateway has "           \
+	  "VGW_TCP_CONNS (64) open")                                           \
+	X(TCP_CLIENT_LIMIT, "tcp_client_limit",                                \
+	  "DNS over TCP: connection refused (RST), its source address has "    \
+	  "VGW_TCP_PER_CLIENT (8) open")                                       \
+	X(TCP_PORT_LIMIT, "tcp_port_limit",                                    \
+	  "DNS over TCP: connection refused (RST), its switch port has "       \
+	  "VGW_TCP_PER_PORT (32) open")                                        \
+	X(TCP_BAD_SEQ, "tcp_bad_seq",                                          \
+	  "DNS over TCP: segment out of order, without ACK or acknowledging "  \
+	  "what was not sent: dropped, answered with an ACK")                  \
+	X(TCP_QUERY_SIZE, "tcp_query_size",                                    \
+	  "DNS over TCP: query length 0 or over 1022 bytes: connection reset") \
+	X(TCP_BUF_FULL, "tcp_buf_full",                                        \
+	  "DNS over TCP: no room for an answer (128 KiB per connection, "      \
+	  "1 MiB per gateway unacknowledged): connection reset")               \
+	X(TCP_TIMEOUT, "tcp_timeout",                                          \
+	  "DNS over TCP: data unacknowledged after VGW_TCP_RETRIES "           \
+	  "retransmissions: connection reset")                                 \
+	X(TCP_IDLE, "tcp_idle",                                                \
+	  "DNS over TCP: the peer did not close after the gateway's FIN: "     \
+	  "connection reset")                                                  \
+	X(TCP_LATE, "tcp_late",                                                \
+	  "DNS over TCP: relayed answer for a connection closed meanwhile")
 
 enum vgw_drop {
 #define VGW_DROP_ENUM(id, name, desc) VGW_DROP_##id,
@@ -69,6 +94,8 @@ enum vgw_drop {
  * @port: its UDP port
  * @in_port: the switch port it came in on (the guest, whatever addresses
  *           it claims)
+ * @tcp: 0 for a query over UDP; else it came over TCP and this names its
+ *       connection for vnic_gateway_send_tcp()
  */
 struct vgw_dns_query {
 	const uint8_t *data;
@@ -77,6 +104,7 @@ struct vgw_dns_query {
 	uint32_t ip;
 	uint16_t port;
 	uint16_t in_port;
+	uint32_t tcp;
 };
 
 /*
@@ -98,7 +126,8 @@ typedef void (*vgw_relay_cb)(void *arg, const struct vgw_dns_query *q);
  *          one whose reply releases, in the order given); NULL sends ACKs
  *          at once (no store)
  * @relay: take a query for the upstream resolvers (answer it later with
- *         vnic_gateway_send_udp()); NULL drops such queries
+ *         vnic_gateway_send_udp(), or vnic_gateway_send_tcp() for a
+ *         query with @tcp set); NULL drops such queries
  * @arg: passed to @commit and @relay
  * @probe_ms: how long an ARP probe waits for an answer, 0 for 1000
  * @now: the DHCP server's clock, seconds; NULL for time(NULL)
@@ -129,8 +158,15 @@ struct vgw_config {
  * @dns_relayed: queries given to the relay callback
  * @probes: ARP probes sent
  * @conflicts: probes something answered
- * @tcp_resets: TCP segments to the DNS port refused with a RST (no DNS
- *              over TCP)
+ * @tcp_resets: RSTs sent for DNS over TCP (refused, unknown or given up
+ *              connections)
+ * @tcp_accepted: DNS over TCP connections opened (SYN answered)
+ * @tcp_open: of them open now (a gauge)
+ * @tcp_queries: queries that came over TCP (in @dns_in too)
+ * @tcp_retransmits: segments sent again after a timeout
+ * @tcp_closed: connections closed by FINs both ways
+ * @tcp_idle_closed: connections the gateway closed for idleness
+ * @tcp_peer_resets: connections the peer reset
  * @drops: by reason
  */
 struct vgw_stats {
@@ -138,7 +174,8 @@ struct vgw_stats {
 	uint64_t dhcp_in, dhcp_out;
 	uint64_t dns_in, dns_out, dns_relayed;
 	uint64_t probes, conflicts;
-	uint64_t tcp_resets;
+	uint64_t tcp_resets, tcp_accepted, tcp_open, tcp_queries;
+	uint64_t tcp_retransmits, tcp_closed, tcp_idle_closed, tcp_peer_resets;
 	uint64_t drops[VGW_DROP_MAX];
 };
 
@@ -155,6 +192,8 @@ void vnic_gateway_commit_done(struct vnic *v, uint64_t token, bool ok);
 int vnic_gateway_send_udp(struct vnic *v, const uint8_t mac[6], uint32_t dst_ip,
 			  uint16_t dst_port, uint16_t src_port,
 			  const void *data, size_t len);
+int vnic_gateway_send_tcp(struct vnic *v, uint32_t conn, const void *data,
+			  size_t len);
 void vnic_gateway_stats(struct vnic *v, struct vgw_stats *st);
 struct dhcps_stats;
 void vnic_gateway_dhcp_stats(struct vnic *v, struct dhcps_stats *st);

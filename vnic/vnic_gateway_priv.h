@@ -35,7 +35,20 @@
 #define TCP_F_RST	 0x04
 #define TCP_F_ACK	 0x10
 
+/* DNS over TCP (vnic_gateway_tcp.c) */
+#define VGW_TCP_CONNS	    64	      /* connections per gateway */
+#define VGW_TCP_PER_CLIENT  8	      /* of them from one guest address */
+#define VGW_TCP_PER_PORT    32	      /* and from one switch port */
+#define VGW_TCP_QUERY_MAX   1024      /* a query and its length prefix */
+#define VGW_TCP_CONN_BUF    (1 << 17) /* answers unacknowledged, one conn */
+#define VGW_TCP_BUF_MAX	    (1 << 20) /* and all of a gateway's */
+#define VGW_TCP_RTO_MS	    250	      /* first retransmission; doubles */
+#define VGW_TCP_RETRIES	    6	      /* then the connection is reset */
+#define VGW_TCP_SYN_RETRIES 3	      /* SYN-ACKs sent again, at most */
+#define VGW_TCP_IDLE_MS	    10000     /* no progress: the gateway closes */
+
 struct vgw_nat;
+struct vgw_tcp;
 
 /*
  * A queue of frames waiting for rx_burst(): fixed slots, one writer and one
@@ -124,6 +137,7 @@ struct vnic_gateway {
 	uint8_t dns_out[DNS_REPLY_MAX];
 	struct dhcps_result res;
 	struct vgw_nat *nat; /* NULL without --nat-via */
+	struct vgw_tcp *tcp; /* DNS over TCP's connections */
 };
 
 static inline uint32_t vgw_get_be32(const uint8_t *b)
@@ -160,6 +174,7 @@ void vgw_eth_put(uint8_t *f, const uint8_t *dst, const uint8_t *src,
 void vgw_ip_put(uint8_t *ip, uint32_t src, uint32_t dst, uint8_t proto,
 		size_t total, uint8_t tos, uint16_t id);
 void vgw_arm(struct vnic_gateway *g);
+uint64_t vgw_now_ns(const struct vnic_gateway *g);
 int vgw_wait_fd(int tfd, int efd);
 
 /* vnic_gateway_nat.c, called under the gateway's lock */
@@ -168,5 +183,16 @@ uint8_t *vgw_nat_landing(struct vnic_gateway *g, const struct pkt_out *o);
 bool vgw_nat_arp(struct vnic_gateway *g, const uint8_t *a);
 void vgw_nat_free(struct vnic_gateway *g);
 void vgw_nat_kick(struct vnic_gateway *g);
+
+/* vnic_gateway_tcp.c, called under the gateway's lock */
+int vgw_tcp_init(struct vnic_gateway *g, uint64_t k0, uint64_t k1);
+void vgw_tcp_free(struct vnic_gateway *g);
+void vgw_tcp_in(struct vnic_gateway *g, const uint8_t *eth, const uint8_t *ip,
+		struct pkt_cursor *c);
+void vgw_tcp_run(struct vnic_gateway *g, uint64_t now);
+uint64_t vgw_tcp_due(const struct vnic_gateway *g);
+unsigned vgw_tcp_open(const struct vnic_gateway *g);
+int vgw_tcp_answer(struct vnic_gateway *g, uint32_t cookie, const void *data,
+		   size_t len);
 
 #endif

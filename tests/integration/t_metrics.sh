@@ -104,6 +104,16 @@ for f in vnet_dns_relay_drops_total vnet_nat_rst_ignored_total vnet_nat_early_dr
 	grep -q "^# TYPE $f counter$" "$T/g2" || fail "no family $f"
 done
 log "DNS relay and NAT reset/early-drop families present"
+# DNS over TCP: a connection to the gateway's port 53 is counted.
+ip netns exec "c$S" "$PY" -c "
+import socket
+s = socket.create_connection(('10.205.$N.1', 53), timeout=3)
+s.close()" || fail "TCP to the gateway's port 53"
+scrape >"$T/g3" || fail "scrape"
+[ "$(value "$T/g3" "vnet_gateway_dns_tcp_connections_total{network=\"g$S\"}")" -ge 1 ] ||
+	fail "DNS over TCP connection not counted: $(grep dns_tcp "$T/g3" | head)"
+grep -q "^# TYPE vnet_gateway_dns_tcp_open gauge$" "$T/g3" || fail "no family vnet_gateway_dns_tcp_open"
+log "DNS over TCP connections counted"
 
 # Other paths and methods get an HTTP error, not metrics.
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$MPORT/nope")

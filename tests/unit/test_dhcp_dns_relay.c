@@ -17,7 +17,7 @@
 #define QLEN  (sizeof(QNAME) + 4) /* the question: name, type, class */
 
 static const struct dns_relay_client guest = {
-    {0x52, 0x54, 0, 0, 0, 7}, 0x0a000007, 40000, 3};
+    {0x52, 0x54, 0, 0, 0, 7}, 0x0a000007, 40000, 3, 0};
 
 /* A query for example.com A, ID @id; with an OPT record of @edns bytes
  * unless 0.  Return: its length. */
@@ -237,6 +237,41 @@ static void test_size(void **state)
 	size_case_cap(400, 1232, 401, false);
 }
 
+/* A query that came over TCP: its EDNS0 size raised to 65535 on its way
+ * out, and any answer passed back whole, beyond the MTU and 512 bytes. */
+static void test_tcp_client(void **state)
+{
+	struct dns_relay_client tc = guest, c;
+	static uint8_t q[128], a[20000];
+	struct dns_relay_stats st;
+	struct dns_relay *r = mk(4);
+	size_t qlen, out;
+	int slot;
+
+	tc.tcp = 0x105;
+	for (unsigned edns = 0; edns < 2; edns++) {
+		qlen = query(q, 0x1234, edns ? 1232 : 0);
+		assert_int_equal(
+		    dns_relay_query(r, q, qlen, &tc, 0x4321, 1000, &slot),
+		    DNS_RELAY_DROP_NONE);
+		if (edns)
+			assert_int_equal(pkt_get_be16(q + 12 + QLEN + 3),
+					 0xffff);
+		dns_relay_sent(r, slot, 1);
+		answer(a, q, 0x4321, sizeof(a));
+		assert_int_equal(
+		    dns_relay_answer(r, slot, 0, a, sizeof(a), &c, &out),
+		    DNS_RELAY_DROP_NONE);
+		assert_int_equal(out, sizeof(a));
+		assert_int_equal(c.tcp, 0x105);
+		assert_int_equal(pkt_get_be16(a), 0x1234);
+		assert_int_equal(pkt_get_be16(a + 2) & 0x0200, 0);
+	}
+	dns_relay_stats_get(r, &st);
+	assert_int_equal(st.truncated, 0);
+	dns_relay_destroy(r);
+}
+
 static void test_bad_and_full(void **state)
 {
 	struct dns_relay *r = mk(2);
@@ -369,6 +404,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_match),
 	    cmocka_unit_test(test_size),
+	    cmocka_unit_test(test_tcp_client),
 	    cmocka_unit_test(test_bad_and_full),
 	    cmocka_unit_test(test_per_slot),
 	    cmocka_unit_test(test_per_client),

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* test_vnic_gateway.c - the gateway port through the real switch pipeline
  * with a dummy guest port: ARP, ICMP echo, DHCP with commit and ARP probes,
- * DNS answers and relay, malformed frames, the event fd */
+ * DNS answers and relay, DNS over TCP, malformed frames, the event fd */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,6 +40,9 @@ struct env {
 	uint8_t relayed[512];
 	size_t relayed_len;
 	uint16_t relay_port;
+	uint32_t relay_tcp;
+	struct vnic *vm2; /* a second guest, when a test adds it */
+	int vm2_port;
 };
 
 /* The probe clock: it stands still unless a test moves it, so a slow run
@@ -68,6 +71,7 @@ static void on_relay(void *arg, const struct vgw_dns_query *q)
 	memcpy(e->relayed, q->data, q->len);
 	e->relayed_len = q->len;
 	e->relay_port = q->port;
+	e->relay_tcp = q->tcp;
 	e->relays++;
 }
 
@@ -135,17 +139,23 @@ static void teardown(struct env *e)
 	dns_names_destroy(e->names);
 }
 
-/* The guest sends a frame into the switch. */
-static void xmit(struct env *e, const uint8_t *frame, size_t len)
+/* A frame enters the switch from switch port @port. */
+static void xmit_on(struct env *e, int port, const uint8_t *frame, size_t len)
 {
 	struct vsw_thread *t = &e->sw->threads[0];
-	struct vsw_port *in = atomic_load(&e->sw->ports[e->vm_port]);
+	struct vsw_port *in = atomic_load(&e->sw->ports[port]);
 	struct pkt *p = pkt_pool_alloc(t->pool);
 
 	memcpy(p->data, frame, len);
 	p->len = (uint32_t)len;
 	vsw_process_burst(t, in, &p, 1);
 	pkt_free(p);
+}
+
+/* The guest sends a frame into the switch. */
+static void xmit(struct env *e, const uint8_t *frame, size_t len)
+{
+	xmit_on(e, e->vm_port, frame, len);
 }
 
 /* The gateway's queued frames go through the switch to the guest. */
@@ -461,64 +471,6 @@ static void test_dhcp_probe_own(void **state)
 	teardown(&e);
 }
 
-/* TCP to the DNS port is refused at once (a RST) so a resolver falling
- * back to TCP after a truncated answer does not wait for its timeout; other
- * ports stay silent. */
-static void test_dns_tcp_reset(void **state)
-{
-	struct env e;
-	uint8_t t[20], f[100];
-	const uint8_t *r;
-	struct vgw_stats st;
-	size_t len;
-	uint32_t sum;
-
-	setup(&e, false, false);
-	memset(t, 0, sizeof(t));
-	pkt_put_be16(t, 41000);
-	pkt_put_be16(t + 2, 53);
-	dhcp_put_be32(t + 4, 0x11223344);
-	t[12] = 5 << 4;
-	t[13] = 0x02; /* SYN */
-	xmit(&e, f, ip_frame(f, gw_mac, IP4(10, 0, 0, 7), GW_IP, 6, t, 20));
-	assert_int_equal(pump(&e), 1);
-	r = last(&e, &len);
-	assert_int_equal(len, 54);
-	assert_memory_equal(r, vm_mac, 6);
-	assert_int_equal(r[23], 6);
-	assert_int_equal(dhcp_get_be32(r + 26), GW_IP);
-	assert_int_equal(dhcp_get_be32(r + 30), IP4(10, 0, 0, 7));
-	assert_int_equal(pkt_get_be16(r + 34), 53);
-	assert_int_equal(pkt_get_be16(r + 36), 41000);
-	assert_int_equal(dhcp_get_be32(r + 38), 0);
-	assert_int_equal(dhcp_get_be32(r + 42), 0x11223345);
-	assert_int_equal(r[47], 0x14); /* RST, ACK */
-	assert_int_equal(csum_fold(csum_partial(r + 14, 20, 0)), 0);
-	sum = csum_partial(r + 26, 8, 6u + 20u);
-	assert_int_equal(csum_fold(csum_partial(r + 34, 20, sum)), 0);
-	/* a segment with ACK: the RST takes its sequence from it */
-	t[13] = 0x10;
-	dhcp_put_be32(t + 8, 0xcafe0001);
-	xmit(&e, f, ip_frame(f, gw_mac, IP4(10, 0, 0, 7), GW_IP, 6, t, 20));
-	assert_int_equal(pump(&e), 1);
-	r = last(&e, &len);
-	assert_int_equal(dhcp_get_be32(r + 38), 0xcafe0001);
-	assert_int_equal(r[47], 0x04);
-	/* a RST is never answered; other ports are not ours */
-	t[13] = 0x04;
-	xmit(&e, f, ip_frame(f, gw_mac, IP4(10, 0, 0, 7), GW_IP, 6, t, 20));
-	t[13] = 0x02;
-	pkt_put_be16(t + 2, 80);
-	xmit(&e, f, ip_frame(f, gw_mac, IP4(10, 0, 0, 7), GW_IP, 6, t, 20));
-	xmit(&e, f, ip_frame(f, gw_mac, IP4(10, 0, 0, 7), GW_IP, 6, t, 12));
-	assert_int_equal(pump(&e), 0);
-	vnic_gateway_stats(e.gw, &st);
-	assert_int_equal(st.tcp_resets, 2);
-	assert_int_equal(st.drops[VGW_DROP_NOT_FOR_US], 2);
-	assert_int_equal(st.drops[VGW_DROP_BAD_TCP], 1);
-	teardown(&e);
-}
-
 static size_t dns_query(uint8_t *q, const char *wire, size_t wlen)
 {
 	memset(q, 0, 12);
@@ -569,6 +521,680 @@ static void test_dns(void **state)
 	p = udp_payload(r, len, &plen);
 	assert_int_equal(plen, n);
 	assert_memory_equal(p, q, n);
+	teardown(&e);
+}
+
+/* ---- DNS over TCP ---- */
+
+#define VM_IP	 IP4(10, 0, 0, 7)
+#define ZERO_WIN 0x10000u
+
+/* A segment the guest sends to the gateway's port 53 from @sport. */
+struct seg {
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t flags;
+	uint32_t win; /* 0: 65535; ZERO_WIN: 0 */
+	uint16_t mss; /* an MSS option when nonzero */
+	const void *data;
+	size_t len;
+	uint32_t src;
+	bool vm2;      /* from the second guest's port (and MAC) */
+	bool bad_csum; /* TCP checksum left 0 */
+};
+
+static const uint8_t vm2_mac[6] = {0x52, 0x54, 0, 0, 0, 8};
+
+static void vm2_add(struct env *e)
+{
+	struct vnic_params vp = {.kind = "dummy", .name = "vm2", .mtu = 1500};
+	char err[160];
+
+	assert_int_equal(vnic_open(&vp, &e->vm2, err, sizeof(err)), 0);
+	e->vm2_port =
+	    vswitch_port_add(e->sw, e->net, "vm2", VSW_ROLE_VM, NULL, e->vm2);
+	assert_true(e->vm2_port >= 0);
+}
+
+static void tcp_send(struct env *e, const struct seg *s)
+{
+	uint8_t t[1600], f[1700];
+	size_t hl = s->mss ? 24 : 20, len;
+
+	memset(t, 0, hl);
+	pkt_put_be16(t, s->sport);
+	pkt_put_be16(t + 2, s->dport ? s->dport : 53);
+	dhcp_put_be32(t + 4, s->seq);
+	dhcp_put_be32(t + 8, s->ack);
+	t[12] = (uint8_t)(hl / 4 << 4);
+	t[13] = s->flags;
+	pkt_put_be16(t + 14, s->win ? (uint16_t)s->win : 65535);
+	if (s->mss) {
+		t[20] = 2;
+		t[21] = 4;
+		pkt_put_be16(t + 22, s->mss);
+	}
+	if (s->len)
+		memcpy(t + hl, s->data, s->len);
+	len = ip_frame(f, gw_mac, s->src ? s->src : VM_IP, GW_IP, 6, t,
+		       hl + s->len);
+	if (!s->bad_csum)
+		l4_csum_fill(f, len);
+	if (s->vm2)
+		memcpy(f + 6, vm2_mac, 6);
+	xmit_on(e, s->vm2 ? e->vm2_port : e->vm_port, f, len);
+}
+
+/* A segment the gateway sent, checksums checked. */
+struct rseg {
+	uint16_t sport, dport;
+	uint32_t seq, ack, dst;
+	uint8_t flags;
+	uint16_t win, mss;
+	const uint8_t *data;
+	size_t len;
+};
+
+static struct rseg tcp_got(struct env *e, unsigned i)
+{
+	struct rseg r = {0};
+	size_t len, hl;
+	const uint8_t *f = vnic_dummy_frame(e->vm, i, &len);
+	uint32_t sum;
+
+	assert_non_null(f);
+	assert_memory_equal(f, vm_mac, 6);
+	assert_int_equal(pkt_get_be16(f + 12), ETHERTYPE_IPV4);
+	assert_int_equal(f[23], 6);
+	assert_int_equal(csum_fold(csum_partial(f + 14, 20, 0)), 0);
+	assert_int_equal(pkt_get_be16(f + 16), len - 14);
+	sum = csum_partial(f + 26, 8, 6u + (uint32_t)(len - 34));
+	assert_int_equal(csum_fold(csum_partial(f + 34, len - 34, sum)), 0);
+	r.dst = dhcp_get_be32(f + 30);
+	r.sport = pkt_get_be16(f + 34);
+	r.dport = pkt_get_be16(f + 36);
+	r.seq = dhcp_get_be32(f + 38);
+	r.ack = dhcp_get_be32(f + 42);
+	hl = (size_t)(f[46] >> 4) * 4;
+	r.flags = f[47];
+	r.win = pkt_get_be16(f + 48);
+	if (hl == 24 && f[54] == 2)
+		r.mss = pkt_get_be16(f + 56);
+	r.data = f + 34 + hl;
+	r.len = len - 34 - hl;
+	return r;
+}
+
+/* Everything the gateway has queued, through the switch to the guest,
+ * after forgetting what the guest had; how many frames. */
+static unsigned tcp_pump(struct env *e)
+{
+	int n;
+
+	vnic_dummy_clear(e->vm);
+	while ((n = pump(e)) > 0)
+		;
+	return vnic_dummy_sent(e->vm);
+}
+
+/* Open a connection from @sport (the guest's ISN 1000): the gateway's
+ * ISN. */
+static uint32_t tcp_open(struct env *e, uint16_t sport, uint16_t mss,
+			 uint16_t win)
+{
+	struct rseg r;
+
+	tcp_send(e, &(struct seg){.sport = sport,
+				  .seq = 1000,
+				  .flags = 0x02,
+				  .win = win,
+				  .mss = mss});
+	assert_int_equal(tcp_pump(e), 1);
+	r = tcp_got(e, 0);
+	assert_int_equal(r.flags, 0x12); /* SYN, ACK */
+	assert_int_equal(r.ack, 1001);
+	assert_int_equal(r.sport, 53);
+	assert_int_equal(r.dport, sport);
+	tcp_send(e, &(struct seg){.sport = sport,
+				  .seq = 1001,
+				  .ack = r.seq + 1,
+				  .flags = 0x10,
+				  .win = win});
+	assert_int_equal(tcp_pump(e), 0);
+	return r.seq;
+}
+
+/* A query (its length prefix first) for NAME in wire form. */
+static size_t tcp_query(uint8_t *m, uint16_t id, const char *wire, size_t wlen)
+{
+	size_t n = dns_query(m + 2, wire, wlen);
+
+	pkt_put_be16(m + 2, id);
+	pkt_put_be16(m, (uint16_t)n);
+	return n + 2;
+}
+
+/* Check one length-prefixed answer at @p: its ID and A record; its size
+ * with the prefix. */
+static size_t tcp_answer_a(const uint8_t *p, size_t left, uint16_t id,
+			   uint32_t ip)
+{
+	size_t n;
+
+	assert_true(left >= 2);
+	n = pkt_get_be16(p);
+	assert_true(n + 2 <= left);
+	assert_int_equal(pkt_get_be16(p + 2), id);
+	assert_true(pkt_get_be16(p + 4) & 0x8000);
+	assert_int_equal(pkt_get_be16(p + 8), 1); /* one answer */
+	assert_int_equal(dhcp_get_be32(p + 2 + n - 4), ip);
+	return n + 2;
+}
+
+/* Handshake, a query split over three segments, two pipelined queries in
+ * one, FIN both ways, then the closed connection gets a RST. */
+static void test_tcp_query(void **state)
+{
+	struct env e;
+	uint8_t m[200];
+	uint32_t iss, seq = 1001;
+	size_t n, k;
+	struct rseg r;
+	struct vgw_stats st;
+
+	setup(&e, false, false);
+	tcp_send(&e,
+		 &(struct seg){
+		     .sport = 40001, .seq = 1000, .flags = 0x02, .mss = 1000});
+	assert_int_equal(tcp_pump(&e), 1);
+	r = tcp_got(&e, 0);
+	assert_int_equal(r.mss, 1000); /* the peer's, below MTU - 40 */
+	assert_int_equal(r.dst, VM_IP);
+	vnic_dummy_clear(e.vm);
+	teardown(&e);
+
+	setup(&e, false, false);
+	iss = tcp_open(&e, 40001, 1460, 0);
+	n = tcp_query(m, 0x1111, "\3vm1\3lab\4vnet", 14);
+	/* one byte of the length, then 10 bytes, then the rest */
+	tcp_send(&e, &(struct seg){.sport = 40001,
+				   .seq = seq,
+				   .ack = iss + 1,
+				   .flags = 0x18,
+				   .data = m,
+				   .len = 1});
+	assert_int_equal(tcp_pump(&e), 1);
+	r = tcp_got(&e, 0);
+	assert_int_equal(r.flags, 0x10);
+	assert_int_equal(r.ack, seq + 1);
+	assert_int_equal(r.win, 1024 - 1);
+	seq += 1;
+	tcp_send(&e, &(struct seg){.sport = 40001,
+				   .seq = seq,
+				   .ack = iss + 1,
+				   .flags = 0x18,
+				   .data = m + 1,
+				   .len = 10});
+	assert_int_equal(tcp_pump(&e), 1);
+	seq += 10;
+	tcp_send(&e, &(struct seg){.sport = 40001,
+				   .seq = seq,
+				   .ack = iss + 1,
+				   .flags = 0x18,
+				   .data = m + 11,
+				   .len = n - 11});
+	seq += (uint32_t)(n - 11);
+	assert_int_equal(tcp_pump(&e), 1);
+	r = tcp_got(&e, 0);
+	assert_int_equal(r.flags, 0x18);
+	assert_int_equal(r.seq, iss + 1);
+	assert_int_equal(r.ack, seq);
+	k = tcp_answer_a(r.data, r.len, 0x1111, IP4(10, 0, 0, 5));
+	assert_int_equal(k, r.len);
+	/* the answer acknowledged; two queries in one segment */
+	n = tcp_query(m, 0x2222, "\3vm1\3lab\4vnet", 14);
+	n += tcp_query(m + n, 0x3333, "\3vm1\3lab\4vnet", 14);
+	tcp_send(&e, &(struct seg){.sport = 40001,
+				   .seq = seq,
+				   .ack = iss + 1 + (uint32_t)k,
+				   .flags = 0x18,
+				   .data = m,
+				   .len = n});
+	seq += (uint32_t)n;
+	assert_int_equal(tcp_pump(&e), 1);
+	r = tcp_got(&e, 0);
+	assert_int_equal(r.seq, iss + 1 + k);
+	n = tcp_answer_a(r.data, r.len, 0x2222, IP4(10, 0, 0, 5));
+	n += tcp_answer_a(r.data + n, r.len - n, 0x3333, IP4(10, 0, 0, 5));
+	assert_int_equal(n, r.len);
+	k += n;
+	/* the guest closes: ACK and FIN back */
+	tcp_send(&e, &(struct seg){.sport = 40001,
+				   .seq = seq,
+				   .ack = iss + 1 + (uint32_t)k,
+				   .flags = 0x11});
+	assert_int_equal(tcp_pump(&e), 1);
+	r = tcp_got(&e, 0);
+	assert_int_equal(r.flags, 0x11);
+	assert_int_equal(r.ack, seq + 1);
+	assert_int_equal(r.seq, iss + 1 + k);
+	vnic_gateway_stats(e.gw, &st);
+	assert_int_equal(st.tcp_open, 1);
+	tcp_send(&e, &(struct seg){.sport = 40001,
+				   .seq = seq + 1,
+				   .ack = r.seq + 1,
+				   .flags = 0x10});
+	assert_int_equal(tcp_pump(&e), 0);
+	vnic_gateway_stats(e.gw, &st);
+	assert_int_equal(st.tcp_open, 0);
+	assert_int_equal(st.tcp_closed, 1);
+	assert_int_equal(st.tcp_accepted, 1);
+	assert_int_equal(st.tcp_queries, 3);
+	assert_int_equal(st.dns_out, 3);
+	/* the connection is gone: data for it is refused */
+	tcp_send(&e, &(struct seg){.sport = 40001,
+				   .seq = seq + 1,
+				   .ack = r.seq + 1,
+				   .flags = 0x18,
+				   .data = m,
+				   .len = 4});
+	assert_int_equal(tcp_pump(&e), 1);
+	r = tcp_got(&e, 0);
+	assert_int_equal(r.flags, 0x04);
+	vnic_gateway_stats(e.gw, &st);
+	assert_int_equal(st.tcp_resets, 1);
+	teardown(&e);
+}
+
+/* Relayed answer: the peer's MSS and window bound the segments; a lost
+ * segment is sent again on the timer (doubling), a closed window is
+ * probed, and without ACKs the connection is reset after the retries. */
+static void test_tcp_relay_window(void **state)
+{
+	struct env e;
+	uint8_t m[200], a[400];
+	uint32_t iss, seq = 1001;
+	size_t n;
+	struct rseg r;
+	struct vgw_stats st;
+
+	setup(&e, false, false);
+	iss = tcp_open(&e, 40002, 100, 150);
+	n = tcp_query(m, 0x4444, "\7example\3com", 13);
+	tcp_send(&e, &(struct seg){.sport = 40002,
+				   .seq = seq,
+				   .ack = iss + 1,
+				   .flags = 0x18,
+				   .win = 150,
+				   .data = m,
+				   .len = n});
+	seq += (uint32_t)n;
+	assert_int_equal(e.relays, 1);
+	assert_int_not_equal(e.relay_tcp, 0);
+	assert_int_equal(e.relayed_len, n - 2);
+	assert_int_equal(tcp_pump(&e), 1); /* the ACK */
+	for (size_t i = 0; i < sizeof(a); i++)
+		a[i] = (uint8_t)i;
+	assert_int_equal(vnic_gateway_send_tcp(e.gw, e.relay_tcp, a, 398), 0);
+	/* 400 bytes with the prefix: 100 + 50 fill the window of 150 */
+	assert_int_equal(tcp_pump(&e), 2);
+	r = tcp_got(&e, 0);
+	assert_int_equal(r.len, 100);
+	assert_int_equal(pkt_get_be16(r.data), 398);
+	assert_memory_equal(r.data + 2, a, 98);
+	r = tcp_got(&e, 1);
+	assert_int_equal(r.len, 50);
+	assert_int_equal(r.seq, iss + 101);
+	/* the first is acknowledged; the second was lost: sent again */
+	tcp_send(&e, &(struct seg){.sport = 40002,
+				   .seq = seq,
+				   .ack = iss + 101,
+				   .flags = 0x10,
+				   .win = 150});
+	assert_int_equal(tcp_pump(&e), 1); /* 100 more: the window slid */
+	r = tcp_got(&e, 0);
+	assert_int_equal(r.seq, iss + 151);
+	assert_int_equal(r.len, 100);
+	clock_ns += 250 * 1000000ull;
+	assert_int_equal(tcp_pump(&e), 2);
+	r = tcp_got(&e, 0);
+	assert_int_equal(r.seq, iss + 101);
+	assert_int_equal(r.len, 100);
+	vnic_gateway_stats(e.gw, &st);
+	assert_int_equal(st.tcp_retransmits, 1);
+	/* doubled: nothing at 250 ms more, the next at 500 */
+	clock_ns += 250 * 1000000ull;
+	assert_int_equal(tcp_pump(&e), 0);
+	clock_ns += 250 * 1000000ull;
+	assert_int_equal(tcp_pump(&e), 2);
+	/* everything up to 251 acknowledged, the window closed: nothing
+	 * goes until the timer probes it with one byte */
+	tcp_send(&e, &(struct seg){.sport = 40002,
+				   .seq = seq,
+				   .ack = iss + 251,
+				   .flags = 0x10,
+				   .win = ZERO_WIN});
+	assert_int_equal(tcp_pump(&e), 0);
+	clock_ns += 250 * 1000000ull;
+	assert_int_equal(tcp_pump(&e), 1);
+	r = tcp_got(&e, 0);
+	assert_int_equal(r.seq, iss + 251);
+	assert_int_equal(r.len, 1);
+	/* the window opens: the rest (149 bytes) in two segments */
+	tcp_send(&e, &(struct seg){.sport = 40002,
+				   .seq = seq,
+				   .ack = iss + 252,
+				   .flags = 0x10,
+				   .win = 1000});
+	assert_int_equal(tcp_pump(&e), 2);
+	r = tcp_got(&e, 1);
+	assert_int_equal(r.seq, iss + 352);
+	assert_int_equal(r.len, 49);
+	assert_memory_equal(r.data, a + 398 - 49, 49);
+	/* never acknowledged: 6 retransmissions, 250 ms doubling, then a
+	 * RST */
+	for (unsigned i = 0; i < 6; i++) {
+		clock_ns += (250ull << i) * 1000000ull;
+		assert_true(tcp_pump(&e) >= 1);
+		r = tcp_got(&e, 0);
+		assert_int_equal(r.seq, iss + 252);
+	}
+	clock_ns += (250ull << 6) * 1000000ull;
+	assert_int_equal(tcp_pump(&e), 1);
+	r = tcp_got(&e, 0);
+	assert_int_equal(r.flags, 0x14);
+	vnic_gateway_stats(e.gw, &st);
+	assert_int_equal(st.drops[VGW_DROP_TCP_TIMEOUT], 1);
+	assert_int_equal(st.tcp_open, 0);
+	/* an answer for it now is late */
+	assert_int_equal(vnic_gateway_send_tcp(e.gw, e.relay_tcp, a, 20),
+			 -ENOENT);
+	vnic_gateway_stats(e.gw, &st);
+	assert_int_equal(st.drops[VGW_DROP_TCP_LATE], 1);
+	teardown(&e);
+}
+
+/* Segments the connection does not expect: out of order (dropped, an ACK
+ * for the byte expected), an ACK of unsent data, a RST outside the exact
+ * sequence (a challenge ACK), then the exact one (gone); segments for no
+ * connection get a RST, RSTs none. */
+static void test_tcp_bad_segments(void **state)
+{
+	struct env e;
+	uint8_t m[200];
+	uint32_t iss, seq = 1001;
+	size_t n;
+	struct rseg r;
+	struct vgw_stats st;
+
+	setup(&e, false, false);
+	iss = tcp_open(&e, 40003, 0, 0);
+	n = tcp_query(m, 0x5555, "vm1labvnet", 14);
+	tcp_send(&e, &(struct seg){.sport = 40003,
+				   .seq = seq + 5,
+				   .ack = iss + 1,
+				   .flags = 0x18,
+				   .data = m + 5,
+				   .len = n - 5});
+	assert_int_equal(tcp_pump(&e), 1);
+	r = tcp_got(&e, 0);
+	assert_int_equal(r.flags, 0x10);
+	assert_int_equal(r.ack, seq);
+	/* the first 5 bytes, then the whole again: the overlap is taken
+	 * once and answered once */
+	tcp_send(&e, &(struct seg){.sport = 40003,
+				   .seq = seq,
+				   .ack = iss + 1,
+				   .flags = 0x18,
+				   .data = m,
+				   .len = 5});
+	tcp_send(&e, &(struct seg){.sport = 40003,
+				   .seq = seq,
+				   .ack = iss + 1,
+				   .flags = 0x18,
+				   .data = m,
+				   .len = n});
+	assert_int_equal(tcp_pump(&e), 2);
+	assert_int_equal(tcp_got(&e, 0).ack, seq + 5);
+	r = tcp_got(&e, 1);
+	assert_int_equal(r.ack, seq + n);
+	assert_int_equal(tcp_answer_a(r.data, r.len, 0x5555, IP4(10, 0, 0, 5)),
+			 r.len);
+	seq += (uint32_t)n;
+	/* acknowledging what was never sent */
+	tcp_send(&e, &(struct seg){.sport = 40003,
+				   .seq = seq,
+				   .ack = iss + 5000,
+				   .flags = 0x10});
+	assert_int_equal(tcp_pump(&e), 1);
+	vnic_gateway_stats(e.gw, &st);
+	assert_int_equal(st.drops[VGW_DROP_TCP_BAD_SEQ], 2);
+	/* a RST in the window but not exact: challenge ACK, still open */
+	tcp_send(&e,
+		 &(struct seg){.sport = 40003, .seq = seq + 10, .flags = 0x04});
+	assert_int_equal(tcp_pump(&e), 1);
+	assert_int_equal(tcp_got(&e, 0).flags, 0x10);
+	vnic_gateway_stats(e.gw, &st);
+	assert_int_equal(st.tcp_open, 1);
+	tcp_send(&e, &(struct seg){.sport = 40003, .seq = seq, .flags = 0x04});
+	assert_int_equal(tcp_pump(&e), 0);
+	vnic_gateway_stats(e.gw, &st);
+	assert_int_equal(st.tcp_open, 0);
+	assert_int_equal(st.tcp_peer_resets, 1);
+	/* no connection: an ACK gets a RST at its ack number, a segment
+	 * without ACK a RST|ACK covering it; a RST nothing; other ports
+	 * and a cut header are not ours */
+	tcp_send(&e, &(struct seg){.sport = 40004,
+				   .seq = 7,
+				   .ack = 0xcafe0001,
+				   .flags = 0x10});
+	assert_int_equal(tcp_pump(&e), 1);
+	r = tcp_got(&e, 0);
+	assert_int_equal(r.flags, 0x04);
+	assert_int_equal(r.seq, 0xcafe0001);
+	tcp_send(
+	    &e,
+	    &(struct seg){
+		.sport = 40004, .seq = 7, .flags = 0x01, .data = m, .len = 3});
+	assert_int_equal(tcp_pump(&e), 1);
+	r = tcp_got(&e, 0);
+	assert_int_equal(r.flags, 0x14);
+	assert_int_equal(r.seq, 0);
+	assert_int_equal(r.ack, 7 + 3 + 1);
+	tcp_send(&e, &(struct seg){.sport = 40004, .seq = 7, .flags = 0x04});
+	tcp_send(&e, &(struct seg){
+			 .sport = 40004, .dport = 80, .seq = 7, .flags = 0x02});
+	{
+		uint8_t t[12] = {0}, f[100];
+
+		xmit(&e, f, ip_frame(f, gw_mac, VM_IP, GW_IP, 6, t, 12));
+	}
+	assert_int_equal(tcp_pump(&e), 0);
+	vnic_gateway_stats(e.gw, &st);
+	assert_int_equal(st.drops[VGW_DROP_NOT_FOR_US], 2);
+	assert_int_equal(st.drops[VGW_DROP_BAD_TCP], 1);
+	/* a bad checksum: dropped, not answered */
+	tcp_send(
+	    &e, &(struct seg){
+		    .sport = 40004, .seq = 7, .flags = 0x02, .bad_csum = true});
+	assert_int_equal(tcp_pump(&e), 0);
+	vnic_gateway_stats(e.gw, &st);
+	assert_int_equal(st.drops[VGW_DROP_BAD_TCP], 2);
+	/* a SYN-ACK never acknowledged is sent again, then given up */
+	tcp_send(&e, &(struct seg){.sport = 40005, .seq = 1, .flags = 0x02});
+	assert_int_equal(tcp_pump(&e), 1);
+	iss = tcp_got(&e, 0).seq;
+	clock_ns += 250 * 1000000ull;
+	assert_int_equal(tcp_pump(&e), 1);
+	r = tcp_got(&e, 0);
+	assert_int_equal(r.flags, 0x12);
+	assert_int_equal(r.seq, iss);
+	/* its wrong ACK gets a RST; the connection waits for the right one */
+	tcp_send(&e,
+		 &(struct seg){
+		     .sport = 40005, .seq = 2, .ack = iss + 9, .flags = 0x10});
+	assert_int_equal(tcp_pump(&e), 1);
+	r = tcp_got(&e, 0);
+	assert_int_equal(r.flags, 0x04);
+	assert_int_equal(r.seq, iss + 9);
+	teardown(&e);
+}
+
+/* Caps: connections per source address and per gateway (over them: RST,
+ * counted), a query longer than the buffer (reset), a guest that does not
+ * read its answers (its window closes), idleness (FIN, then RST). */
+static void test_tcp_caps(void **state)
+{
+	struct env e;
+	uint8_t m[2000];
+	uint32_t iss, seq = 1001;
+	struct rseg r;
+	struct vgw_stats st;
+	size_t n, one;
+
+	setup(&e, false, false);
+	for (unsigned i = 0; i < 8; i++)
+		tcp_open(&e, (uint16_t)(41000 + i), 0, 0);
+	tcp_send(&e, &(struct seg){.sport = 41008, .seq = 5, .flags = 0x02});
+	assert_int_equal(tcp_pump(&e), 1);
+	assert_int_equal(tcp_got(&e, 0).flags, 0x14);
+	/* 32 from one switch port, whatever addresses it claims */
+	for (unsigned i = 0; i < 24; i++)
+		tcp_send(&e, &(struct seg){.sport = (uint16_t)(42000 + i),
+					   .seq = 5,
+					   .flags = 0x02,
+					   .src = IP4(10, 0, 0, 20 + i / 8)});
+	assert_int_equal(tcp_pump(&e), 24);
+	tcp_send(&e, &(struct seg){.sport = 42000,
+				   .seq = 5,
+				   .flags = 0x02,
+				   .src = IP4(10, 0, 0, 99)});
+	assert_int_equal(tcp_pump(&e), 1);
+	assert_int_equal(tcp_got(&e, 0).flags, 0x14);
+	/* 32 more from another port fill the gateway's 64 */
+	vm2_add(&e);
+	for (unsigned i = 0; i < 33; i++)
+		tcp_send(&e, &(struct seg){.sport = (uint16_t)(43000 + i),
+					   .seq = 5,
+					   .flags = 0x02,
+					   .src = IP4(10, 0, 0, 40 + i / 8),
+					   .vm2 = true});
+	while (pump(&e) > 0)
+		;
+	assert_int_equal(vnic_dummy_sent(e.vm2), 33);
+	{
+		size_t len;
+		const uint8_t *f = vnic_dummy_frame(e.vm2, 32, &len);
+
+		assert_int_equal(f[47], 0x14);
+		f = vnic_dummy_frame(e.vm2, 31, &len);
+		assert_int_equal(f[47], 0x12);
+	}
+	vnic_gateway_stats(e.gw, &st);
+	/* the other port cannot reach the first one's connections: its
+	 * ACK for one of them gets a RST, the connection stays */
+	vnic_dummy_clear(e.vm2);
+	tcp_send(&e, &(struct seg){.sport = 41000,
+				   .seq = 1001,
+				   .ack = 77,
+				   .flags = 0x10,
+				   .vm2 = true});
+	while (pump(&e) > 0)
+		;
+	{
+		size_t len;
+
+		assert_int_equal(vnic_dummy_sent(e.vm2), 1);
+		assert_int_equal(vnic_dummy_frame(e.vm2, 0, &len)[47], 0x04);
+	}
+	assert_int_equal(st.drops[VGW_DROP_TCP_CLIENT_LIMIT], 1);
+	assert_int_equal(st.drops[VGW_DROP_TCP_PORT_LIMIT], 1);
+	assert_int_equal(st.drops[VGW_DROP_TCP_CONN_LIMIT], 1);
+	assert_int_equal(st.tcp_open, 64);
+	/* SYN-ACKs nobody acknowledges: sent 3 times more, then given up
+	 * (250 + 500 + 1000 + 2000 ms); the 8 established ones stay */
+	for (unsigned i = 0; i < 4; i++) {
+		clock_ns += (250ull << i) * 1000000ull;
+		while (pump(&e) > 0)
+			;
+	}
+	vnic_gateway_stats(e.gw, &st);
+	assert_int_equal(st.tcp_open, 8);
+	assert_int_equal(st.drops[VGW_DROP_TCP_TIMEOUT], 56);
+	teardown(&e);
+
+	setup(&e, false, false);
+	/* a length the buffer cannot hold */
+	iss = tcp_open(&e, 40006, 0, 0);
+	pkt_put_be16(m, 1023);
+	tcp_send(&e, &(struct seg){.sport = 40006,
+				   .seq = seq,
+				   .ack = iss + 1,
+				   .flags = 0x18,
+				   .data = m,
+				   .len = 2});
+	assert_int_equal(tcp_pump(&e), 1);
+	assert_int_equal(tcp_got(&e, 0).flags, 0x14);
+	vnic_gateway_stats(e.gw, &st);
+	assert_int_equal(st.drops[VGW_DROP_TCP_QUERY_SIZE], 1);
+	assert_int_equal(st.tcp_open, 0);
+
+	/* a guest that never acknowledges its answers, window 1: its
+	 * queries stop being taken once 128 KiB of answers wait, and the
+	 * window it is offered closes */
+	iss = tcp_open(&e, 40007, 0, 1);
+	one = tcp_query(m, 0x6666, "vm1labvnet", 14);
+	for (n = one; n + one <= sizeof(m) - 1000; n += one)
+		memcpy(m + n, m, one);
+	{
+		unsigned sent = 0, win = 1024;
+
+		while (win >= n) {
+			tcp_send(&e, &(struct seg){.sport = 40007,
+						   .seq = seq,
+						   .ack = iss + 1,
+						   .flags = 0x18,
+						   .win = 1,
+						   .data = m,
+						   .len = n});
+			seq += (uint32_t)n;
+			tcp_pump(&e);
+			r = tcp_got(&e, vnic_dummy_sent(e.vm) - 1);
+			win = r.win;
+			assert_int_equal(r.ack, seq);
+			sent++;
+			assert_true(sent < 10000);
+		}
+	}
+	vnic_gateway_stats(e.gw, &st);
+	assert_true(st.tcp_queries * (one + 50) >= (1u << 17) - 1024);
+	assert_true(st.tcp_queries * one < (1u << 17));
+	assert_int_equal(st.tcp_open, 1);
+	teardown(&e);
+
+	/* idle: the gateway's FIN after 10 s; acknowledged but never
+	 * answered by the guest's own, a RST 10 s later */
+	setup(&e, false, false);
+	iss = tcp_open(&e, 40008, 0, 0);
+	clock_ns += 9999 * 1000000ull;
+	assert_int_equal(tcp_pump(&e), 0);
+	clock_ns += 1 * 1000000ull;
+	assert_int_equal(tcp_pump(&e), 1);
+	r = tcp_got(&e, 0);
+	assert_int_equal(r.flags, 0x11);
+	assert_int_equal(r.seq, iss + 1);
+	tcp_send(&e, &(struct seg){.sport = 40008,
+				   .seq = 1001,
+				   .ack = iss + 2,
+				   .flags = 0x10});
+	clock_ns += 10000 * 1000000ull;
+	assert_int_equal(tcp_pump(&e), 1);
+	r = tcp_got(&e, 0);
+	assert_int_equal(r.flags, 0x14);
+	vnic_gateway_stats(e.gw, &st);
+	assert_int_equal(st.tcp_idle_closed, 1);
+	assert_int_equal(st.drops[VGW_DROP_TCP_IDLE], 1);
+	assert_int_equal(st.tcp_open, 0);
 	teardown(&e);
 }
 
@@ -711,7 +1337,10 @@ int main(void)
 	    cmocka_unit_test(test_dhcp_probe),
 	    cmocka_unit_test(test_dhcp_probe_own),
 	    cmocka_unit_test(test_dns),
-	    cmocka_unit_test(test_dns_tcp_reset),
+	    cmocka_unit_test(test_tcp_query),
+	    cmocka_unit_test(test_tcp_relay_window),
+	    cmocka_unit_test(test_tcp_bad_segments),
+	    cmocka_unit_test(test_tcp_caps),
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_burst),
 	    cmocka_unit_test(test_event_fd),
