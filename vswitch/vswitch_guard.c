@@ -6,6 +6,7 @@
  * neighbour discovery with another MAC or address can point its
  * neighbours' caches anywhere; one that may send from any address can
  * pose as another guest to hosts behind a router, or use up a NAT. */
+#include <endian.h>
 #include <string.h>
 
 #include "vswitch_priv.h"
@@ -18,6 +19,18 @@
 #define IPPROTO_ICMP6  58
 #define DHCP_SERVER_PT 67
 
+/* Two loads and two byte swaps: every frame of a guarded port takes this
+ * at least once (a loop over the bytes took some 40 instructions). */
+static inline uint64_t mac_u64(const uint8_t *mac)
+{
+	uint32_t hi;
+	uint16_t lo;
+
+	memcpy(&hi, mac, 4);
+	memcpy(&lo, mac + 4, 2);
+	return (uint64_t)be32toh(hi) << 16 | be16toh(lo);
+}
+
 /**
  * vsw_mac_u64() - a MAC as a number (first byte highest)
  * @mac: the MAC
@@ -26,16 +39,12 @@
  */
 uint64_t vsw_mac_u64(const uint8_t mac[6])
 {
-	uint64_t v = 0;
-
-	for (int i = 0; i < 6; i++)
-		v = v << 8 | mac[i];
-	return v;
+	return mac_u64(mac);
 }
 
 static bool mac_is(const uint8_t *b, uint64_t guard)
 {
-	return vsw_mac_u64(b) == (guard & (VSW_MAC_GUARD_ON - 1));
+	return mac_u64(b) == (guard & (VSW_MAC_GUARD_ON - 1));
 }
 
 static uint32_t get_be32(const uint8_t *b)
