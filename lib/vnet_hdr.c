@@ -195,17 +195,20 @@ static int gso_frame_parse(const uint8_t *frame, size_t len, unsigned type,
  * field (@start + @cofs, inside the frame).  Finishing writes two bytes
  * chosen by the sender after the switch has judged the frame, so the field
  * must be the TCP or UDP checksum of an L4 header that starts at @start,
- * or lie past every byte the switch judges a frame by: the Ethernet header
- * and VLAN tag, the IP header (IPv6: with its extension headers), and the
- * TCP or UDP header with a DHCP message's op or DHCPv6 type (a tunnel's
- * inner checksum is the usual case).  Frames that
- * are not IP never carry one.
+ * or be summed from no earlier than the L4 header and lie past every byte
+ * the switch judges a frame by: the Ethernet header and VLAN tag, the IP
+ * header (IPv6: with its extension headers), the TCP or UDP header, over
+ * IPv4 UDP a DHCP message through its chaddr (the DHCP and MAC guards),
+ * over IPv6 UDP a DHCPv6 type.  ICMP and ICMPv6 (the router guard,
+ * neighbour discovery under the MAC and IP guards) take one only in their
+ * own checksum field.  A tunnel's inner checksum is the usual case past
+ * them.  Frames that are not IP never carry one.
  */
 static bool csum_field_ok(const uint8_t *f, size_t len, size_t start,
 			  size_t cofs)
 {
 	struct l4_frame t;
-	size_t l3 = 14, end;
+	size_t l3 = 14, l4, judged;
 	uint16_t type;
 	uint8_t proto;
 
@@ -220,10 +223,10 @@ static bool csum_field_ok(const uint8_t *f, size_t len, size_t start,
 		l3 = 18;
 	}
 	if (type == ETHERTYPE_IPV4 && len >= l3 + 20) {
-		end = l3 + (size_t)(f[l3] & 15) * 4;
+		l4 = l3 + (size_t)(f[l3] & 15) * 4;
 		proto = f[l3 + 9];
 	} else if (type == ETHERTYPE_IPV6 && len >= l3 + 40) {
-		end = l3 + 40;
+		l4 = l3 + 40;
 		proto = f[l3 + 6];
 		/* The DHCP guard reads past extension headers (hop-by-hop 0,
 		 * routing 43, fragment 44, authentication 51, destination
@@ -233,23 +236,38 @@ static bool csum_field_ok(const uint8_t *f, size_t len, size_t start,
 		     proto < 64 && ((PKT_IP6_EXT_MASK >> proto) & 1); n++) {
 			size_t hl;
 
-			if (n == PKT_IP6_MAX_EXTS || len - end < 8)
+			if (n == PKT_IP6_MAX_EXTS || len - l4 < 8)
 				return false;
-			hl = pkt_ip6_ext_len(proto, f + end);
-			if (len - end < hl)
+			hl = pkt_ip6_ext_len(proto, f + l4);
+			if (len - l4 < hl)
 				return false;
-			proto = f[end];
-			end += hl;
+			proto = f[l4];
+			l4 += hl;
 		}
 		/* Behind them, an L4 header's own checksum. */
-		if (end != l3 + 40 && start == end &&
+		if (l4 != l3 + 40 && start == l4 &&
 		    ((proto == 17 && cofs == 6) || (proto == 6 && cofs == 16)))
 			return true;
 	} else {
 		return false;
 	}
-	end += proto == 17 ? 8 + 1 : proto == 6 ? 60 : 0;
-	return start + cofs >= end;
+	if (start < l4)
+		return false;
+	switch (proto) {
+	case 1:
+	case 58:
+		return start == l4 && cofs == 2;
+	case 6:
+		judged = l4 + 60;
+		break;
+	case 17: /* BOOTP op .. chaddr, or a DHCPv6 type */
+		judged = l4 + 8 + (type == ETHERTYPE_IPV4 ? 34 : 1);
+		break;
+	default:
+		judged = l4;
+		break;
+	}
+	return start + cofs >= judged;
 }
 
 static uint32_t pseudo_sum(const uint8_t *ip, bool v6, size_t l4len,

@@ -397,10 +397,14 @@ static uint16_t afp_tag_tpid(const struct tpacket3_hdr *f)
 /* A super-frame the kernel received (GRO) or a local stack sent (TSO): into
  * one super-frame buffer, whole, when its header passes the check; the
  * switch cuts it only for ports that cannot take it.  NULL: cut it here. */
-static struct pkt *afp_take_whole(struct virtio_net_hdr *h, const uint8_t *data,
-				  uint32_t len, uint16_t tpid, uint16_t tci,
-				  unsigned allowed, struct pkt_pool *pool)
+static struct pkt *afp_take_whole(const struct virtio_net_hdr *hdr,
+				  const uint8_t *data, uint32_t len,
+				  uint16_t tpid, uint16_t tci, unsigned allowed,
+				  struct pkt_pool *pool)
 {
+	/* A copy: the caller cuts the untagged frame with @hdr as it came
+	 * when this refuses it. */
+	struct virtio_net_hdr hc = *hdr, *h = &hc;
 	struct pkt *p;
 
 	if (len + 4 > PKT_GSO_MAX_FRAME)

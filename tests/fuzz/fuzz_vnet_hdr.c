@@ -5,7 +5,8 @@
  * egress without the offload; a super-frame accepted must be one a
  * receiving stack takes whole (IP and UDP lengths, IPv4 header checksum),
  * and a frame with a GSO type taken as a plain frame must be one whose
- * payload fits one segment, with the same checks passed.
+ * payload fits one segment, with the same checks passed; and a partial
+ * checksum, finished, must leave the guards' verdicts as they were.
  *
  * Input: 10 bytes of virtio_net_hdr, one byte of the sender's VNET_OL_* set,
  * one of the egress's, one of flags (bit 0: the frame is in foreign memory,
@@ -20,6 +21,7 @@
 
 #include "lib/pkt.h"
 #include "lib/vnet_hdr.h"
+#include "vswitch/vswitch_priv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -78,6 +80,43 @@ static void check_one_segment(const struct pkt *p,
 	hdrs = l4 + (udp ? 8 : (size_t)(p->data[l4 + 12] >> 4) * 4);
 	if (hdrs > p->len || p->len - hdrs > le16toh(h->gso_size))
 		abort();
+}
+
+/* The switch's verdicts on a frame: its classification with the DHCP and
+ * router guards, the MAC guard for @mac and the IP guard for @set. */
+static unsigned verdicts(const struct pkt *p, uint64_t mac,
+			 const struct vsw_ipset *set)
+{
+	static const struct vsw_vlan none;
+	struct pkt q = *p;
+	unsigned why =
+	    vsw_classify(&q, 65535, &none, VSW_GUARD_DHCP | VSW_GUARD_ROUTER);
+
+	return why << 2 | (unsigned)vsw_mac_spoofed(&q, mac) << 1 |
+	       (unsigned)vsw_ip_spoofed(&q, set);
+}
+
+/* What the guards allow: the frame's own source MAC and source address. */
+static void own_sources(const struct pkt *p, uint64_t *mac,
+			struct vsw_ipset *set)
+{
+	const uint8_t *f = p->data;
+	size_t l3 = p->len >= 18 && f[12] == 0x81 && f[13] == 0 ? 18 : 14;
+
+	memset(set, 0, sizeof(*set));
+	*mac = p->len >= 12 ? VSW_MAC_GUARD_ON | vsw_mac_u64(f + 6) : 0;
+	if (p->len >= l3 + 20 && f[l3 - 2] == 0x08 && f[l3 - 1] == 0) {
+		set->n4 = 1;
+		set->v4[0].addr = (uint32_t)f[l3 + 12] << 24 |
+				  (uint32_t)f[l3 + 13] << 16 |
+				  (uint32_t)f[l3 + 14] << 8 | f[l3 + 15];
+		set->v4[0].mask = 0xffffffffu;
+	} else if (p->len >= l3 + 40 && f[l3 - 2] == 0x86 &&
+		   f[l3 - 1] == 0xdd) {
+		set->n6 = 1;
+		memcpy(set->v6[0].addr, f + l3 + 8, 16);
+		set->v6[0].plen = 128;
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -147,8 +186,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
-	if (!vnet_hdr_finish_csum(&p, pool, &c) && c)
-		pkt_free(c);
+	/* Finishing the checksum (at an egress without the offload, or in
+	 * the receiving kernel) must not change what the switch judged the
+	 * frame by at ingress. */
+	{
+		struct vsw_ipset set;
+		uint64_t mac;
+		unsigned before;
+
+		own_sources(&p, &mac, &set);
+		before = verdicts(&p, mac, &set);
+		if (!vnet_hdr_finish_csum(&p, pool, &c)) {
+			if (verdicts(c ? c : &p, mac, &set) != before)
+				abort();
+			if (c)
+				pkt_free(c);
+		}
+	}
 	if (pkt_pool_avail(pool) != 64)
 		abort();
 	return 0;

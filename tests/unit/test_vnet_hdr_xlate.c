@@ -471,6 +471,51 @@ static void test_hostile(void **state)
 	    (DOPTS, h.csum_start = htole16(62 + 9), h.csum_offset = 0),
 	    VNET_HDR_OK);
 #undef DOPTS
+	/* Over IPv4 UDP, a DHCP message is judged through its chaddr (the
+	 * MAC guard): its htype or chaddr rewritten after the guard passed
+	 * the frame would pose as another client. */
+	TRY(UDP4, VNET_OL_ALL,
+	    (h.gso_type = 0, h.csum_start = htole16(34 + 8 + 28),
+	     h.csum_offset = 0),
+	    VNET_HDR_ERR_CSUM_OUT_OF_FRAME);
+	TRY(UDP4, VNET_OL_ALL,
+	    (h.gso_type = 0, h.csum_start = htole16(34 + 8 + 9),
+	     h.csum_offset = 0),
+	    VNET_HDR_ERR_CSUM_OUT_OF_FRAME);
+	TRY(UDP4, VNET_OL_ALL,
+	    (h.gso_type = 0, h.csum_start = htole16(34 + 8 + 34),
+	     h.csum_offset = 0),
+	    VNET_HDR_OK);
+	/* ICMPv6 and ICMP: in their own checksum field only.  A type, a
+	 * neighbour advertisement's target or options, written after the
+	 * router, MAC and IP guards passed the frame, would make it a
+	 * router advertisement or a foreign neighbour's. */
+#define ICMP6 (f[14 + 6] = 58, h.gso_type = 0, h.csum_start = htole16(54))
+	TRY(UDP6, VNET_OL_ALL, (ICMP6, h.csum_offset = 0),
+	    VNET_HDR_ERR_CSUM_OUT_OF_FRAME);
+	TRY(UDP6, VNET_OL_ALL, (ICMP6, h.csum_offset = htole16(24)),
+	    VNET_HDR_ERR_CSUM_OUT_OF_FRAME);
+	TRY(UDP6, VNET_OL_ALL,
+	    (ICMP6, h.csum_start = htole16(54 + 8), h.csum_offset = 0),
+	    VNET_HDR_ERR_CSUM_OUT_OF_FRAME);
+	TRY(UDP6, VNET_OL_ALL, (ICMP6, h.csum_offset = htole16(2)),
+	    VNET_HDR_OK);
+#undef ICMP6
+	TRY(UDP4, VNET_OL_ALL,
+	    (f[14 + 9] = 1, h.gso_type = 0, h.csum_start = htole16(34),
+	     h.csum_offset = 0),
+	    VNET_HDR_ERR_CSUM_OUT_OF_FRAME);
+	/* Summed from before the L4 header (from the Ethernet header), the
+	 * field far out: refused. */
+	TRY(TCP4, VNET_OL_ALL,
+	    (h.gso_type = 0, h.csum_start = htole16(14),
+	     h.csum_offset = htole16(80)),
+	    VNET_HDR_ERR_CSUM_OUT_OF_FRAME);
+	/* Another protocol (GRE): past its IP header, as before. */
+	TRY(UDP4, VNET_OL_ALL,
+	    (f[14 + 9] = 47, h.gso_type = 0, h.csum_start = htole16(38),
+	     h.csum_offset = htole16(16)),
+	    VNET_HDR_OK);
 	/* A tunnel's inner checksum, past the outer headers, is fine. */
 	TRY(UDP4, VNET_OL_ALL,
 	    (h.gso_type = 0, h.csum_start = htole16(14 + 20 + 8 + 36),
