@@ -112,6 +112,9 @@ struct dns_names;
 	X(NOT_FOR_US, "not_for_us", "server identifier names another server") \
 	X(NO_SUBNET, "no_subnet",                                             \
 	  "no subnet for the relay address (giaddr) or the gateway")          \
+	X(UNTRUSTED_RELAY, "untrusted_relay",                                 \
+	  "relayed message (giaddr set) from a port not trusted to relay: "   \
+	  "a guest port without dhcp_trusted")                                \
 	X(BAD_REQUEST, "bad_request",                                         \
 	  "REQUEST, DECLINE or RELEASE without the fields its state needs")   \
 	X(UNKNOWN_CLIENT, "unknown_client",                                   \
@@ -247,6 +250,11 @@ struct dhcps_config {
  * @src_ip: IP source
  * @bcast: the IP destination was a broadcast address (tells a REBINDING
  *         client from a RENEWING one)
+ * @trusted: it came in on a port trusted to relay (the switch's DHCP guard
+ *           is off there: not a guest port, or one marked dhcp_trusted).
+ *           A message with giaddr set from any other port is dropped: the
+ *           relay address picks the subnet and where replies go, a choice
+ *           that is the relay's, not a client's.
  */
 struct dhcps_rx {
 	const uint8_t *data;
@@ -254,6 +262,7 @@ struct dhcps_rx {
 	uint8_t src_mac[6];
 	uint32_t src_ip;
 	bool bcast;
+	bool trusted;
 };
 
 /**

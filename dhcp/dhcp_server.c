@@ -1075,6 +1075,8 @@ static void handle(struct dhcps *s, const struct dhcps_rx *rx, int64_t now,
 		return drop(s, res, d);
 	res->msg_type = m->type;
 	s->st.in[m->type]++;
+	if (m->giaddr && !rx->trusted)
+		return drop(s, res, DHCPS_DROP_UNTRUSTED_RELAY);
 	client_key(m, &k);
 	switch (m->type) {
 	case DHCP_DISCOVER:

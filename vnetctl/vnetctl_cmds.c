@@ -135,7 +135,7 @@ static const struct ctl_flag f_port_add[] = {
     {"mac-limit", "mac_limit", CTL_UINT, NULL,
      "most MACs learned on the port, 0 for no limit (1024)"},
     {"dhcp-trusted", "dhcp_trusted", CTL_BOOL, NULL,
-     "let this guest port send DHCP server messages"},
+     "let this guest port send DHCP server messages and relay DHCP"},
     {"router-trusted", "router_trusted", CTL_BOOL, NULL,
      "let this guest port send IPv6 router advertisements and redirects, "
      "and IPv4 ICMP redirects"},
@@ -159,7 +159,7 @@ static const struct ctl_flag f_port_set[] = {
      "host vNIC: its addresses are these (repeat)"},
     {"no-addr", "addresses", CTL_NULL, NULL, "host vNIC: no addresses"},
     {"dhcp-trusted", "dhcp_trusted", CTL_BOOL, NULL,
-     "let this guest port send DHCP server messages"},
+     "let this guest port send DHCP server messages and relay DHCP"},
     {"no-dhcp-trusted", "dhcp_trusted", CTL_NULL, NULL,
      "guard it again (the default for guest ports)"},
     {"mac-limit", "mac_limit", CTL_UINT, NULL,

@@ -52,7 +52,8 @@ static const struct schema_opt port_opts[] = {
     {"native", SCHEMA_UINT, 1, VLAN_MAX, 0, SCHEMA_LIVE,
      .desc = "trunk's untagged VLAN"},
     {"dhcp_trusted", SCHEMA_BOOL, .flags = SCHEMA_LIVE,
-     .desc = "a guest port whose DHCP server messages pass (DHCP guard off)"},
+     .desc = "a guest port whose DHCP server messages pass (DHCP guard off) "
+	     "and whose relayed DHCP messages (giaddr set) are served"},
     {"router_trusted", SCHEMA_BOOL, .flags = SCHEMA_LIVE,
      .desc = "a guest port whose IPv6 router advertisements and redirects "
 	     "and IPv4 ICMP redirects pass (router guard off)"},

@@ -581,6 +581,7 @@ static void probe_start(struct vnic_gateway *g, const struct dhcps_rx *rx,
 		       sizeof(p->chaddr));
 	p->src_ip = rx->src_ip;
 	p->bcast = rx->bcast;
+	p->trusted = rx->trusted;
 	p->len = rx->len;
 	memcpy(p->msg, rx->data, rx->len);
 	arp_probe_send(g, ip);
@@ -592,7 +593,8 @@ static void probe_finish(struct vnic_gateway *g, struct vgw_probe *p,
 	struct dhcps_rx rx = {.data = g->msg,
 			      .len = p->len,
 			      .src_ip = p->src_ip,
-			      .bcast = p->bcast};
+			      .bcast = p->bcast,
+			      .trusted = p->trusted};
 
 	memcpy(g->msg, p->msg, p->len);
 	memcpy(rx.src_mac, p->mac, 6);
@@ -606,8 +608,11 @@ static void probe_finish(struct vnic_gateway *g, struct vgw_probe *p,
 static void dhcp_in(struct vnic_gateway *g, const uint8_t *eth, uint32_t src,
 		    bool bcast, const uint8_t *data, size_t len)
 {
-	struct dhcps_rx rx = {
-	    .data = data, .len = len, .src_ip = src, .bcast = bcast};
+	struct dhcps_rx rx = {.data = data,
+			      .len = len,
+			      .src_ip = src,
+			      .bcast = bcast,
+			      .trusted = g->scratch_trusted};
 
 	memcpy(rx.src_mac, eth + 6, 6);
 	g->st.dhcp_in++;
@@ -955,6 +960,7 @@ static int gw_tx_burst(struct vnic *v, unsigned txq, const struct pkt_out *out,
 		len = vgw_gather(g, &out[i], buf);
 		*bytes += len;
 		g->scratch_port = out[i].pkt->in_port;
+		g->scratch_trusted = out[i].pkt->in_trusted;
 		frame_in(g, buf, len);
 	}
 	if (g->nat)

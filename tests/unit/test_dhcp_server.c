@@ -52,6 +52,7 @@ struct env {
 	struct dhcps_reservation rv[1];
 	struct dhcps_config cfg;
 	struct dhcp_msg reply; /* last reply, parsed */
+	bool trusted;	       /* messages come from a port trusted to relay */
 };
 
 static void cfg_default(struct env *e)
@@ -115,7 +116,8 @@ static void teardown(struct env *e)
 /* Hand a message to the server; parse the reply, if any, into e->reply. */
 static void run_at(struct env *e, struct tmsg *m, int64_t now, bool bcast)
 {
-	struct dhcps_rx rx = {.data = m->b, .len = m->len, .bcast = bcast};
+	struct dhcps_rx rx = {
+	    .data = m->b, .len = m->len, .bcast = bcast, .trusted = e->trusted};
 	uint8_t copy[DHCPS_REPLY_MAX];
 	enum dhcps_drop d;
 
@@ -145,7 +147,8 @@ static void run(struct env *e, struct tmsg *m)
 static void run_from_at(struct env *e, struct tmsg *m, const uint8_t *src,
 			int64_t now)
 {
-	struct dhcps_rx rx = {.data = m->b, .len = m->len, .bcast = true};
+	struct dhcps_rx rx = {
+	    .data = m->b, .len = m->len, .bcast = true, .trusted = e->trusted};
 
 	memcpy(rx.src_mac, src, 6);
 	dhcps_input(e->s, &rx, now, &e->res);
@@ -602,10 +605,13 @@ static void test_release_forged(void **state)
 	run_from(&e, &m, evil_mac);
 	assert_int_equal(e.res.action, DHCPS_ACT_NONE);
 	assert_int_equal(e.res.drop, DHCPS_DROP_FORGED_CHADDR);
-	/* as a relay: giaddr set, sent from the victim's MAC even */
+	/* as a relay: giaddr set, sent from the victim's MAC even, and from
+	 * a port trusted to relay (any other drops it sooner) */
 	release(&m, 1, IP4(10, 0, 0, 100));
 	dhcp_put_be32(m.b + DHCP_OFS_GIADDR, IP4(10, 0, 0, 7));
+	e.trusted = true;
 	run_from(&e, &m, victim);
+	e.trusted = false;
 	assert_int_equal(e.res.drop, DHCPS_DROP_FORGED_CHADDR);
 	dhcps_stats_get(e.s, &st);
 	assert_int_equal(st.drops[DHCPS_DROP_FORGED_CHADDR], 3);
@@ -968,6 +974,7 @@ static void test_relay(void **state)
 	size_t n;
 
 	setup(&e);
+	e.trusted = true; /* a relay on a trusted port */
 	discover(&m, 1);
 	dhcp_put_be32(m.b + DHCP_OFS_GIADDR, IP4(10, 1, 0, 1));
 	m.b[3] = 1; /* hops */
@@ -1008,6 +1015,56 @@ static void test_relay(void **state)
 	tmsg_end(&m);
 	run(&e, &m);
 	assert_int_equal(e.res.drop, DHCPS_DROP_NO_SUBNET);
+	teardown(&e);
+}
+
+/* A guest port (not trusted to relay) posing as a relay: giaddr would pick
+ * the subnet (another one's leases) and send the replies to an address of
+ * its choosing.  Every message type with giaddr set is dropped, before it
+ * can take an address; the same client without giaddr is served. */
+static void test_relay_untrusted(void **state)
+{
+	static const uint8_t types[] = {DHCP_DISCOVER, DHCP_REQUEST,
+					DHCP_DECLINE, DHCP_RELEASE,
+					DHCP_INFORM};
+	static const uint32_t relays[] = {IP4(10, 1, 0, 1), IP4(10, 0, 0, 7),
+					  IP4(10, 9, 0, 1)};
+	struct dhcps_stats st;
+	struct env e;
+	struct tmsg m;
+	unsigned n = 0;
+
+	setup(&e);
+	for (size_t i = 0; i < sizeof(types); i++) {
+		for (size_t j = 0; j < sizeof(relays) / sizeof(*relays); j++) {
+			tmsg_init(&m, types[i], 1, 0x3000u + (unsigned)i);
+			tmsg_opt_ip(&m, DHCP_OPT_SERVER_ID, SRV);
+			tmsg_opt_ip(&m, DHCP_OPT_REQ_IP, IP4(10, 1, 0, 10));
+			tmsg_end(&m);
+			dhcp_put_be32(m.b + DHCP_OFS_CIADDR, IP4(10, 1, 0, 10));
+			dhcp_put_be32(m.b + DHCP_OFS_GIADDR, relays[j]);
+			run(&e, &m);
+			assert_int_equal(e.res.action, DHCPS_ACT_NONE);
+			assert_int_equal(e.res.drop,
+					 DHCPS_DROP_UNTRUSTED_RELAY);
+			assert_int_equal(e.res.reply.len, 0);
+			n++;
+		}
+	}
+	dhcps_stats_get(e.s, &st);
+	assert_int_equal(st.drops[DHCPS_DROP_UNTRUSTED_RELAY], n);
+	assert_int_equal(st.offers + st.acks + st.naks, 0);
+	assert_int_equal(st.leases, 0);
+	/* the relay subnet's first address is still free: a trusted relay
+	 * gets it, and the guest itself, without giaddr, its own subnet's */
+	e.trusted = true;
+	discover(&m, 2);
+	dhcp_put_be32(m.b + DHCP_OFS_GIADDR, IP4(10, 1, 0, 1));
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(yiaddr(&e), IP4(10, 1, 0, 10));
+	e.trusted = false;
+	assert_int_equal(lease(&e, 1), IP4(10, 0, 0, 100));
 	teardown(&e);
 }
 
@@ -1533,6 +1590,7 @@ int main(void)
 	    cmocka_unit_test(test_exhaustion_expiry),
 	    cmocka_unit_test(test_client_id),
 	    cmocka_unit_test(test_relay),
+	    cmocka_unit_test(test_relay_untrusted),
 	    cmocka_unit_test(test_probe),
 	    cmocka_unit_test(test_restore),
 	    cmocka_unit_test(test_config_checks),
