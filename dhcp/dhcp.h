@@ -88,6 +88,9 @@ struct dns_names;
 #define DHCPS_KEY_MAX	   64	  /* bytes of a client key kept */
 #define DHCPS_HOSTNAME_MAX 63	  /* one DNS label */
 #define DHCPS_DOMAIN_MAX   200
+/* Switch port ids the per-port share tells apart (struct dhcps_rx's
+ * @in_port): the switch's VSW_MAX_PORTS at most. */
+#define DHCPS_MAX_PORTS 1024u
 /* Largest reply: a 1500-byte IP packet less the IP and UDP headers. */
 #define DHCPS_REPLY_MAX 1472
 /* Largest request accepted: a jumbo frame's UDP payload. */
@@ -127,6 +130,9 @@ struct dns_names;
 	  "DISCOVER, DECLINE or RELEASE with a client identifier (61) whose " \
 	  "lease is another MAC's (a REQUEST gets a NAK)")                    \
 	X(POOL_EXHAUSTED, "pool_exhausted", "no free address left to offer")  \
+	X(PORT_SHARE, "port_share",                                           \
+	  "the guest port it came in on holds its share of addresses "        \
+	  "(offered or leased: dhcp_leases_per_port) already")                \
 	X(PROBING, "probing",                                                 \
 	  "retransmission while the address to offer is being probed")
 
@@ -222,6 +228,9 @@ struct dhcps_reservation {
  *              10
  * @probe: ask the caller to ARP-probe addresses never leased before
  * @mtu: network MTU: caps reply sizes (0 for 1500)
+ * @port_share: addresses the messages of one untrusted port (a guest's,
+ *              struct dhcps_rx's @in_port) may hold at once, offered,
+ *              being probed or leased; 0 for no limit
  * @names: DNS names table to keep up to date with bound hostnames; NULL for
  *         none.  Reservation hostnames are published at create.
  */
@@ -236,6 +245,7 @@ struct dhcps_config {
 	uint32_t probe_hold;
 	bool probe;
 	unsigned mtu;
+	uint32_t port_share;
 	struct dns_names *names;
 };
 
@@ -255,6 +265,10 @@ struct dhcps_config {
  *           A message with giaddr set from any other port is dropped: the
  *           relay address picks the subnet and where replies go, a choice
  *           that is the relay's, not a client's.
+ * @in_port: that switch port, below DHCPS_MAX_PORTS: what the per-port
+ *           share (@port_share) counts by when it is not @trusted.  The
+ *           switch sets it; the guest cannot choose it as it chooses its
+ *           MACs and client identifiers.
  */
 struct dhcps_rx {
 	const uint8_t *data;
@@ -263,6 +277,7 @@ struct dhcps_rx {
 	uint32_t src_ip;
 	bool bcast;
 	bool trusted;
+	uint16_t in_port;
 };
 
 /**

@@ -314,6 +314,8 @@ json_t *vnetd_team_delete(struct vnetd *d, json_t *params, struct vnetd_err *e);
  * @dhcp: it serves DHCP
  * @ip: its address, host order
  * @subnet: the DHCP server's subnet, defaults filled in
+ * @port_share: addresses one guest port's DHCP messages may hold (struct
+ *              dhcps_config's), 0 for no limit
  * @upstream: resolvers outside names are relayed to (none: the host's)
  * @n_upstream: entries in @upstream
  */
@@ -321,6 +323,7 @@ struct vnetd_gw_params {
 	bool enabled, dhcp;
 	uint32_t ip;
 	struct dhcps_subnet_cfg subnet;
+	uint32_t port_share;
 	uint32_t upstream[4];
 	unsigned n_upstream;
 };

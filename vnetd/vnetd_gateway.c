@@ -42,6 +42,10 @@
 #include "../vnic/vnic.h"
 #include "../vnic/vnic_gateway.h"
 
+/* The DHCP server's per-port share tells every switch port apart. */
+_Static_assert(VSW_MAX_PORTS <= DHCPS_MAX_PORTS,
+	       "DHCPS_MAX_PORTS must cover the switch's port ids");
+
 #define GW_RING	       2048 /* > twice the gateway's pending commits */
 #define GW_RELAY_RING  64
 #define GW_RELAY_MAX   512
@@ -675,6 +679,7 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 		    .nres = nres,
 		    .probe = true,
 		    .mtu = juint(net->obj.conf, "mtu"),
+		    .port_share = g->params.port_share,
 		    .names = g->names,
 		};
 

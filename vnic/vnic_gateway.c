@@ -515,6 +515,15 @@ static void dhcp_result(struct vnic_gateway *g, const struct dhcps_rx *rx,
 				"%s: DHCP pool exhausted: no address for %s",
 				g->base.name, mac_format(rx->src_mac, mac));
 		}
+		if (res->drop == DHCPS_DROP_PORT_SHARE) {
+			char mac[MAC_STRLEN];
+
+			vlog_rl(VNIC, WARN,
+				"%s: DHCP: switch port %u holds its share of "
+				"addresses: none more for its guest (%s)",
+				g->base.name, (unsigned)rx->in_port,
+				mac_format(rx->src_mac, mac));
+		}
 		break;
 	case DHCPS_ACT_PROBE:
 		probe_start(g, rx, res->probe_ip);
@@ -582,6 +591,7 @@ static void probe_start(struct vnic_gateway *g, const struct dhcps_rx *rx,
 	p->src_ip = rx->src_ip;
 	p->bcast = rx->bcast;
 	p->trusted = rx->trusted;
+	p->in_port = rx->in_port;
 	p->len = rx->len;
 	memcpy(p->msg, rx->data, rx->len);
 	arp_probe_send(g, ip);
@@ -594,7 +604,8 @@ static void probe_finish(struct vnic_gateway *g, struct vgw_probe *p,
 			      .len = p->len,
 			      .src_ip = p->src_ip,
 			      .bcast = p->bcast,
-			      .trusted = p->trusted};
+			      .trusted = p->trusted,
+			      .in_port = p->in_port};
 
 	memcpy(g->msg, p->msg, p->len);
 	memcpy(rx.src_mac, p->mac, 6);
@@ -612,7 +623,8 @@ static void dhcp_in(struct vnic_gateway *g, const uint8_t *eth, uint32_t src,
 			      .len = len,
 			      .src_ip = src,
 			      .bcast = bcast,
-			      .trusted = g->scratch_trusted};
+			      .trusted = g->scratch_trusted,
+			      .in_port = g->scratch_port};
 
 	memcpy(rx.src_mac, eth + 6, 6);
 	g->st.dhcp_in++;

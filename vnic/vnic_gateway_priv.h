@@ -94,7 +94,8 @@ struct vgw_probe {
 	uint8_t chaddr[6]; /* the client's: its own answer is no conflict */
 	uint32_t src_ip;
 	bool bcast;
-	bool trusted; /* from a port trusted to relay (struct dhcps_rx) */
+	bool trusted;	  /* from a port trusted to relay (struct dhcps_rx) */
+	uint16_t in_port; /* the switch port it came in on */
 	size_t len;
 	uint8_t msg[VGW_MSG_MAX];
 };

@@ -53,6 +53,7 @@ struct env {
 	struct dhcps_config cfg;
 	struct dhcp_msg reply; /* last reply, parsed */
 	bool trusted;	       /* messages come from a port trusted to relay */
+	uint16_t in_port;      /* the switch port they come in on */
 };
 
 static void cfg_default(struct env *e)
@@ -116,8 +117,11 @@ static void teardown(struct env *e)
 /* Hand a message to the server; parse the reply, if any, into e->reply. */
 static void run_at(struct env *e, struct tmsg *m, int64_t now, bool bcast)
 {
-	struct dhcps_rx rx = {
-	    .data = m->b, .len = m->len, .bcast = bcast, .trusted = e->trusted};
+	struct dhcps_rx rx = {.data = m->b,
+			      .len = m->len,
+			      .bcast = bcast,
+			      .trusted = e->trusted,
+			      .in_port = e->in_port};
 	uint8_t copy[DHCPS_REPLY_MAX];
 	enum dhcps_drop d;
 
@@ -147,8 +151,11 @@ static void run(struct env *e, struct tmsg *m)
 static void run_from_at(struct env *e, struct tmsg *m, const uint8_t *src,
 			int64_t now)
 {
-	struct dhcps_rx rx = {
-	    .data = m->b, .len = m->len, .bcast = true, .trusted = e->trusted};
+	struct dhcps_rx rx = {.data = m->b,
+			      .len = m->len,
+			      .bcast = true,
+			      .trusted = e->trusted,
+			      .in_port = e->in_port};
 
 	memcpy(rx.src_mac, src, 6);
 	dhcps_input(e->s, &rx, now, &e->res);
@@ -1068,6 +1075,109 @@ static void test_relay_untrusted(void **state)
 	teardown(&e);
 }
 
+/* Whether a DISCOVER from client @mac, with client identifier @cid when
+ * not 0, at @now is offered an address. */
+static bool offered(struct env *e, uint8_t mac, uint8_t cid, int64_t now)
+{
+	struct tmsg m;
+
+	discover(&m, mac);
+	if (cid)
+		tmsg_opt(&m, DHCP_OPT_CLIENT_ID, (uint8_t[]){0, cid}, 2);
+	tmsg_end(&m);
+	run_at(e, &m, now, true);
+	return e->res.action == DHCPS_ACT_SEND &&
+	       e->res.reply_type == DHCP_OFFER;
+}
+
+/* One guest port may hold port_share addresses (offered, probed or bound)
+ * whatever chaddrs and client identifiers its messages name; its leases
+ * renew, other ports and trusted ones are not affected, and a share comes
+ * back as an address is released or its offer runs out. */
+static void test_port_share(void **state)
+{
+	struct dhcps_stats st;
+	struct env e;
+	struct tmsg m;
+
+	cfg_default(&e);
+	e.cfg.port_share = 2;
+	start(&e);
+	e.in_port = 7;
+	assert_true(offered(&e, 1, 0, T0));
+	assert_int_equal(lease(&e, 2), IP4(10, 0, 0, 101));
+	/* a third client on port 7: by chaddr, by client identifier (a
+	 * MAC-guarded guest can only vary those), by INIT-REBOOT */
+	assert_false(offered(&e, 3, 0, T0));
+	assert_int_equal(e.res.drop, DHCPS_DROP_PORT_SHARE);
+	assert_false(offered(&e, 1, 9, T0));
+	assert_int_equal(e.res.drop, DHCPS_DROP_PORT_SHARE);
+	init_reboot(&m, 4, IP4(10, 0, 0, 103));
+	run(&e, &m);
+	assert_int_equal(e.res.action, DHCPS_ACT_NONE);
+	assert_int_equal(e.res.drop, DHCPS_DROP_PORT_SHARE);
+	/* what port 7 holds still works: a retransmitted DISCOVER, a
+	 * REQUEST of the offer, a renewal, an INIT-REBOOT */
+	assert_true(offered(&e, 1, 0, T0));
+	assert_int_equal(yiaddr(&e), IP4(10, 0, 0, 100));
+	request_sel(&m, 1, IP4(10, 0, 0, 100), SRV);
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.reply_type, DHCP_ACK);
+	renew(&m, 2, IP4(10, 0, 0, 101));
+	run(&e, &m);
+	assert_int_equal(e.res.reply_type, DHCP_ACK);
+	init_reboot(&m, 2, IP4(10, 0, 0, 101));
+	run(&e, &m);
+	assert_int_equal(e.res.reply_type, DHCP_ACK);
+	/* another guest port, and a trusted one, are served */
+	e.in_port = 8;
+	assert_true(offered(&e, 3, 0, T0));
+	e.trusted = true;
+	e.in_port = 7;
+	assert_true(offered(&e, 4, 0, T0));
+	e.trusted = false;
+	/* a release gives port 7 its share back */
+	release(&m, 2, IP4(10, 0, 0, 101));
+	run(&e, &m);
+	assert_int_equal(e.res.action, DHCPS_ACT_COMMIT);
+	assert_true(offered(&e, 5, 0, T0));
+	assert_false(offered(&e, 6, 0, T0));
+	dhcps_stats_get(e.s, &st);
+	assert_int_equal(st.drops[DHCPS_DROP_PORT_SHARE], 4);
+	teardown(&e);
+}
+
+/* An offer that runs out gives its share back. */
+static void test_port_share_expiry(void **state)
+{
+	struct env e;
+
+	cfg_default(&e);
+	e.cfg.port_share = 1;
+	start(&e);
+	e.in_port = 7;
+	assert_true(offered(&e, 1, 0, T0));
+	assert_false(offered(&e, 2, 0, T0 + 59));
+	assert_int_equal(e.res.drop, DHCPS_DROP_PORT_SHARE);
+	assert_true(offered(&e, 2, 0, T0 + 61)); /* offer_hold: 60 s */
+	teardown(&e);
+}
+
+/* A share of 0 is no limit: one port takes the whole pool. */
+static void test_port_share_off(void **state)
+{
+	struct env e;
+
+	setup(&e);
+	e.in_port = 7;
+	for (uint8_t mac = 1; mac <= 4; mac++)
+		assert_true(offered(&e, mac, 0, T0));
+	assert_false(offered(&e, 5, 0, T0));
+	assert_int_equal(e.res.drop, DHCPS_DROP_POOL_EXHAUSTED);
+	teardown(&e);
+}
+
 static void test_probe(void **state)
 {
 	struct env e;
@@ -1591,6 +1701,9 @@ int main(void)
 	    cmocka_unit_test(test_client_id),
 	    cmocka_unit_test(test_relay),
 	    cmocka_unit_test(test_relay_untrusted),
+	    cmocka_unit_test(test_port_share),
+	    cmocka_unit_test(test_port_share_expiry),
+	    cmocka_unit_test(test_port_share_off),
 	    cmocka_unit_test(test_probe),
 	    cmocka_unit_test(test_restore),
 	    cmocka_unit_test(test_config_checks),
