@@ -1556,6 +1556,34 @@ int dhcps_lease_find(const struct dhcps *s, uint32_t ip,
 }
 
 /**
+ * dhcps_counts_ok() - whether the counters kept as entries change state
+ * (bound leases, the addresses each port holds) agree with the table
+ * @s: server
+ *
+ * For tests and fuzzing: it walks every entry.
+ *
+ * Return: true when they do
+ */
+bool dhcps_counts_ok(const struct dhcps *s)
+{
+	uint32_t held_now[DHCPS_MAX_PORTS] = {0};
+	uint64_t bound = 0;
+
+	for (uint32_t i = 0; i < s->nl; i++) {
+		const struct dhcps_lease *e = &s->l[i];
+
+		bound += e->state == L_BOUND;
+		if (!e->port)
+			continue;
+		if (!held(e->state) || e->port > DHCPS_MAX_PORTS)
+			return false;
+		held_now[e->port - 1]++;
+	}
+	return bound == s->st.leases &&
+	       !memcmp(held_now, s->port_held, sizeof(held_now));
+}
+
+/**
  * dhcps_stats_get() - a server's counters
  * @s: server
  * @st: filled in

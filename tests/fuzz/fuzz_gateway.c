@@ -49,6 +49,7 @@ static void setup(void)
 	dc.subnets = &sn;
 	dc.nsubnets = 1;
 	dc.probe = true;
+	dc.port_share = 2;
 	if (dns_names_create("lab.vnet", sn.net, 24, 32, 0, &names) ||
 	    dns_names_add(names, "vm1", 0x0a000005, true))
 		__builtin_trap();
@@ -68,7 +69,9 @@ static void setup(void)
 	pool = pkt_pool_create(64);
 }
 
-/* Input: one control byte (bit 0: the pending commit succeeds), a frame. */
+/* Input: one control byte (bit 0: the pending commit succeeds; bit 1: the
+ * frame's ingress port is trusted to relay; bits 2-4: that port), a
+ * frame. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t frame[PKT_MAX_FRAME];
@@ -85,6 +88,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(frame, data + 1, size - 1);
 	p.data = frame;
 	p.len = (uint32_t)(size - 1);
+	p.in_trusted = (data[0] >> 1) & 1;
+	p.in_port = (data[0] >> 2) & 7;
 	if (vnic_tx_burst(gw, 0, &po, 1, &bytes) != 1)
 		__builtin_trap();
 	if (last_token) {

@@ -110,6 +110,7 @@ static void setup(struct env *e)
 
 static void teardown(struct env *e)
 {
+	assert_true(dhcps_counts_ok(e->s));
 	dhcps_destroy(e->s);
 	dns_names_destroy(e->names);
 }
