@@ -421,6 +421,7 @@ void dhcps_lease_walk(const struct dhcps *s, dhcps_lease_cb cb, void *arg);
 int dhcps_lease_find(const struct dhcps *s, uint32_t ip,
 		     struct dhcps_lease_rec *rec);
 void dhcps_stats_get(const struct dhcps *s, struct dhcps_stats *st);
+void dhcps_port_forget(struct dhcps *s, uint16_t port);
 
 /* ---- DNS responder (dhcp_dns.c) ---- */
 

@@ -1556,6 +1556,23 @@ int dhcps_lease_find(const struct dhcps *s, uint32_t ip,
 }
 
 /**
+ * dhcps_port_forget() - switch port @port left: the addresses its messages
+ * took count for no port any more, so a port given its id later starts
+ * with its whole share (the addresses themselves stay their clients')
+ * @s: server
+ * @port: the port's id, as in struct dhcps_rx's @in_port
+ */
+void dhcps_port_forget(struct dhcps *s, uint16_t port)
+{
+	if (port >= DHCPS_MAX_PORTS || !s->port_held[port])
+		return;
+	for (uint32_t i = 0; i < s->nl; i++)
+		if (s->l[i].port == port + 1)
+			s->l[i].port = 0;
+	s->port_held[port] = 0;
+}
+
+/**
  * dhcps_counts_ok() - whether the counters kept as entries change state
  * (bound leases, the addresses each port holds) agree with the table
  * @s: server

@@ -393,7 +393,8 @@ static void print_port_show(json_t *res)
 	    "macs_learned", "dhcp_trusted",    "sriov",	      "host_device",
 	    "fast_path",    "fast_path_error", NULL};
 	/* kept apart so the table above keeps its columns */
-	static const char *const trust_keys[] = {"router_trusted", NULL};
+	static const char *const trust_keys[] = {"router_trusted",
+						 "switch_port", NULL};
 	static const struct ctl_col qcols[] = {
 	    {"QUEUE", "index", 5},	{"DIRECTION", "direction", 10},
 	    {"SIZE", "size", 5},	{"READY", "ready", 5},

@@ -340,6 +340,7 @@ void vnetd_gw_start_restored(struct vnetd *d);
 int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e);
 void vnetd_gw_stop(struct vnetd *d, struct vnetd_net *net);
 json_t *vnetd_gw_status(struct vnetd *d, struct vnetd_net *net);
+void vnetd_gw_port_gone(struct vnetd *d, const char *net, int port);
 json_t *vnetd_dhcp_leases(struct vnetd *d, json_t *params, struct vnetd_err *e);
 json_t *vnetd_dhcp_release(struct vnetd *d, json_t *params,
 			   struct vnetd_err *e);

@@ -917,6 +917,23 @@ void vnetd_gw_start_restored(struct vnetd *d)
 }
 
 /**
+ * vnetd_gw_port_gone() - a port of network @net left the switch (deleted,
+ * or made again under another id): what its DHCP messages took stops
+ * counting against the id, which the next port added may get
+ * @d: daemon
+ * @net: the network's name
+ * @port: the switch port id it had
+ */
+void vnetd_gw_port_gone(struct vnetd *d, const char *net, int port)
+{
+	struct vnetd_obj *o = vnetd_obj_find(d, &vnetd_kind_network, net);
+	struct vnetd_gw *g = o ? vnetd_net_of(o)->gw : NULL;
+
+	if (g && g->vnic && port >= 0)
+		vnic_gateway_port_gone(g->vnic, (uint16_t)port);
+}
+
+/**
  * vnetd_gw_status() - the gateway's counters for "network show"
  * @d: daemon
  * @net: the network

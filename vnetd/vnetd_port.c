@@ -674,6 +674,7 @@ static int port_leave(struct vnetd *d, struct vnetd_port *p)
 		return ret;
 	}
 	p->stuck = false;
+	vnetd_gw_port_gone(d, jstr(p->obj.conf, "network"), p->id);
 	p->id = -1;
 	return 0;
 }
@@ -1014,6 +1015,8 @@ static json_t *port_status(struct vnetd *d, struct vnetd_obj *o)
 		if (is_veth(o->conf))
 			vnetd_fast_describe(d, p, s);
 	} else {
+		/* the id the gateway's DHCP log lines name */
+		json_object_set_new(s, "switch_port", json_integer(p->id));
 		if (!json_object_get(s, "mac_limit"))
 			json_object_set_new(
 			    s, "mac_limit",

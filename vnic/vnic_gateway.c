@@ -1140,6 +1140,23 @@ void vnic_gateway_stats(struct vnic *v, struct vgw_stats *st)
 }
 
 /**
+ * vnic_gateway_port_gone() - switch port @port left the gateway's network:
+ * its DHCP share is forgotten (dhcps_port_forget()), under the gateway's
+ * lock
+ * @v: gateway port
+ * @port: the port's switch id
+ */
+void vnic_gateway_port_gone(struct vnic *v, uint16_t port)
+{
+	struct vnic_gateway *g = to_gw(v);
+
+	pthread_mutex_lock(&g->lock);
+	if (g->cfg.dhcp)
+		dhcps_port_forget(g->cfg.dhcp, port);
+	pthread_mutex_unlock(&g->lock);
+}
+
+/**
  * vnic_gateway_dhcp_stats() - the DHCP server's counters, read under the
  * gateway's lock (the server runs on a datapath thread)
  * @v: gateway port

@@ -10,7 +10,9 @@
 #  - guest c (--mac-guard) sends 8 from its MAC with 8 client identifiers:
 #    3 offered;
 #  - guest b, a real client (udhcpc), still gets a lease, and so would
-#    everyone else: the pool is not used up.
+#    everyone else: the pool is not used up;
+#  - a's port is deleted and a new port added (it gets a's switch port
+#    id): its guest has its whole share, not what a left held.
 . "$(dirname "$0")/lib.sh"
 need_root
 command -v busybox >/dev/null || skip "busybox (package busybox-static) not installed"
@@ -33,14 +35,16 @@ for h in a c; do ip -n "$h$S" link set "t$h$S" up; done
 wait_for 5 test "$(jget .gateway_error network show "$N")" = null || fail "gateway"
 drops() { jget ".gateway_counters.dhcp.drops.port_share // 0" network show "$N"; }
 
-# flood NS DEV SRC MODE: 8 DISCOVERs, new chaddrs (MODE mac) or new client
-# identifiers (MODE cid); prints the number of OFFERs seen.
+# flood NS DEV SRC MODE [FIRST]: 8 DISCOVERs, new chaddrs (MODE mac: from
+# 02:66:00:00:00:FIRST+1 on) or new client identifiers (MODE cid); prints
+# the number of OFFERs seen.
 flood() {
-	ip netns exec "$1" $PY - "$2" "$3" "$4" <<'PY' || fail "scapy $1"
+	ip netns exec "$1" $PY - "$2" "$3" "$4" "${5:-0}" <<'PY' || fail "scapy $1"
 import sys, time
 from scapy.all import BOOTP, DHCP, IP, UDP, AsyncSniffer, Ether, conf, sendp
 conf.verb = 0
-dev, src, mode = sys.argv[1:4]
+dev, src, mode, first = sys.argv[1:5]
+first = int(first)
 sn = AsyncSniffer(iface=dev, store=True,
                   lfilter=lambda p: UDP in p and p[UDP].dport == 68)
 sn.start()
@@ -49,11 +53,12 @@ for i in range(8):
     mac = bytes.fromhex(src.replace(":", ""))
     opts = [("message-type", "discover")]
     if mode == "mac":
-        mac = bytes([2, 0x66, 0, 0, 0, i + 1])
+        mac = bytes([2, 0x66, 0, 0, 0, first + i + 1])
     else:
         opts.append(("client_id", b"\x00vm-clone-%d" % i))
     for _ in range(2):  # a retransmission costs nothing more
-        sendp(Ether(src=src if mode == "cid" else "02:66:00:00:00:%02x" % (i + 1),
+        sendp(Ether(src=src if mode == "cid" else
+                    "02:66:00:00:00:%02x" % (first + i + 1),
                     dst="ff:ff:ff:ff:ff:ff") /
               IP(src="0.0.0.0", dst="255.255.255.255") /
               UDP(sport=68, dport=67) /
@@ -83,6 +88,17 @@ log "c (MAC guard, 8 client identifiers): $n offered"
 
 udhcpc_lease "b$S" "tb$S" "$T/b.env"
 log "b leased $LEASE_IP beside them"
+
+ida=$(jget .switch_port port show "ta$S")
+vnetctl port del "ta$S" >/dev/null || fail "del a"
+ns "d$S"
+vnetctl port add "$N" --tap "td$S" --netns "d$S" >/dev/null || fail "port d"
+ip -n "d$S" link set "td$S" up
+[ "$(jget .switch_port port show "td$S")" = "$ida" ] ||
+	fail "d's switch port is not a's ($ida): $(jget .switch_port port show "td$S")"
+n=$(flood "d$S" "td$S" 02:66:00:00:00:11 mac 16)
+log "d, on a's switch port $ida after a left: $n offered"
+[ "$n" = 3 ] || fail "d was offered $n addresses, its share is 3"
 ALLOW_LOG='holds its share of addresses|msg="[0-9]+ similar messages suppressed"'
 grep -q 'holds its share of addresses' "$T/vnetd.log" || fail "no log line"
 pass

@@ -1146,6 +1146,14 @@ static void test_port_share(void **state)
 	assert_false(offered(&e, 6, 0, T0));
 	dhcps_stats_get(e.s, &st);
 	assert_int_equal(st.drops[DHCPS_DROP_PORT_SHARE], 4);
+	/* port 7 leaves: a port given its id starts with its whole share,
+	 * and the addresses stay their clients' */
+	dhcps_port_forget(e.s, 7);
+	assert_true(dhcps_counts_ok(e.s));
+	assert_true(bound_to(&e, IP4(10, 0, 0, 100), 1));
+	assert_false(offered(&e, 6, 0, T0)); /* the pool is, not the share */
+	assert_int_equal(e.res.drop, DHCPS_DROP_POOL_EXHAUSTED);
+	dhcps_port_forget(e.s, DHCPS_MAX_PORTS); /* no such port: ignored */
 	teardown(&e);
 }
 
