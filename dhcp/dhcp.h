@@ -88,6 +88,9 @@ struct dns_names;
 #define DHCPS_KEY_MAX	   64	  /* bytes of a client key kept */
 #define DHCPS_HOSTNAME_MAX 63	  /* one DNS label */
 #define DHCPS_DOMAIN_MAX   200
+/* Switch port ids the per-port share tells apart (struct dhcps_rx's
+ * @in_port): the switch's VSW_MAX_PORTS at most. */
+#define DHCPS_MAX_PORTS 1024u
 /* Largest reply: a 1500-byte IP packet less the IP and UDP headers. */
 #define DHCPS_REPLY_MAX 1472
 /* Largest request accepted: a jumbo frame's UDP payload. */
@@ -112,6 +115,9 @@ struct dns_names;
 	X(NOT_FOR_US, "not_for_us", "server identifier names another server") \
 	X(NO_SUBNET, "no_subnet",                                             \
 	  "no subnet for the relay address (giaddr) or the gateway")          \
+	X(UNTRUSTED_RELAY, "untrusted_relay",                                 \
+	  "relayed message (giaddr set) from a port not trusted to relay: "   \
+	  "a guest port without dhcp_trusted")                                \
 	X(BAD_REQUEST, "bad_request",                                         \
 	  "REQUEST, DECLINE or RELEASE without the fields its state needs")   \
 	X(UNKNOWN_CLIENT, "unknown_client",                                   \
@@ -124,6 +130,9 @@ struct dns_names;
 	  "DISCOVER, DECLINE or RELEASE with a client identifier (61) whose " \
 	  "lease is another MAC's (a REQUEST gets a NAK)")                    \
 	X(POOL_EXHAUSTED, "pool_exhausted", "no free address left to offer")  \
+	X(PORT_SHARE, "port_share",                                           \
+	  "the guest port it came in on holds its share of addresses "        \
+	  "(offered or leased: dhcp_leases_per_port) already")                \
 	X(PROBING, "probing",                                                 \
 	  "retransmission while the address to offer is being probed")
 
@@ -219,6 +228,9 @@ struct dhcps_reservation {
  *              10
  * @probe: ask the caller to ARP-probe addresses never leased before
  * @mtu: network MTU: caps reply sizes (0 for 1500)
+ * @port_share: addresses the messages of one untrusted port (a guest's,
+ *              struct dhcps_rx's @in_port) may hold at once, offered,
+ *              being probed or leased; 0 for no limit
  * @names: DNS names table to keep up to date with bound hostnames; NULL for
  *         none.  Reservation hostnames are published at create.
  */
@@ -233,6 +245,7 @@ struct dhcps_config {
 	uint32_t probe_hold;
 	bool probe;
 	unsigned mtu;
+	uint32_t port_share;
 	struct dns_names *names;
 };
 
@@ -247,6 +260,15 @@ struct dhcps_config {
  * @src_ip: IP source
  * @bcast: the IP destination was a broadcast address (tells a REBINDING
  *         client from a RENEWING one)
+ * @trusted: it came in on a port trusted to relay (the switch's DHCP guard
+ *           is off there: not a guest port, or one marked dhcp_trusted).
+ *           A message with giaddr set from any other port is dropped: the
+ *           relay address picks the subnet and where replies go, a choice
+ *           that is the relay's, not a client's.
+ * @in_port: that switch port, below DHCPS_MAX_PORTS: what the per-port
+ *           share (@port_share) counts by when it is not @trusted.  The
+ *           switch sets it; the guest cannot choose it as it chooses its
+ *           MACs and client identifiers.
  */
 struct dhcps_rx {
 	const uint8_t *data;
@@ -254,6 +276,8 @@ struct dhcps_rx {
 	uint8_t src_mac[6];
 	uint32_t src_ip;
 	bool bcast;
+	bool trusted;
+	uint16_t in_port;
 };
 
 /**
@@ -397,6 +421,7 @@ void dhcps_lease_walk(const struct dhcps *s, dhcps_lease_cb cb, void *arg);
 int dhcps_lease_find(const struct dhcps *s, uint32_t ip,
 		     struct dhcps_lease_rec *rec);
 void dhcps_stats_get(const struct dhcps *s, struct dhcps_stats *st);
+void dhcps_port_forget(struct dhcps *s, uint16_t port);
 
 /* ---- DNS responder (dhcp_dns.c) ---- */
 

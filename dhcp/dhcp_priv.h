@@ -126,6 +126,10 @@ bool dhcp_opt_put(struct dhcp_writer *w, uint8_t code, const void *data,
 		  size_t len);
 size_t dhcp_writer_finish(struct dhcp_writer *w);
 
+/* Tests and fuzzing: whether the server's counters of bound leases and of
+ * the addresses each port holds agree with its lease table. */
+bool dhcps_counts_ok(const struct dhcps *s);
+
 /* Helpers shared by the server, its config checks and the DNS engine. */
 char *dhcp_ip_fmt(uint32_t ip, char buf[16]);
 bool dhcp_label_valid(const char *s, size_t len);

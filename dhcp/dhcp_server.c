@@ -43,6 +43,9 @@ struct dhcps_lease {
 	uint8_t state;
 	uint8_t subnet;
 	uint8_t key_len;
+	/* The untrusted switch port whose message holds it, + 1 (counted in
+	 * port_held while it is offered, probed or bound), 0 for none. */
+	uint16_t port;
 	bool ever_bound; /* leased once: no probe needed */
 	bool probed;	 /* a probe found it free */
 	bool in_free;
@@ -83,6 +86,8 @@ struct dhcps {
 	uint32_t nl, cap;
 	uint32_t *ip_bkt, *key_bkt, bmask;
 	uint32_t *heap, nheap;
+	uint32_t port_share; /* addresses one untrusted port may hold, 0: any */
+	uint32_t *port_held; /* what each port holds, DHCPS_MAX_PORTS */
 	struct dhcps_stats st;
 	struct dhcp_msg msg; /* scratch: the message being handled */
 };
@@ -371,9 +376,18 @@ static void names_add(struct dhcps *s, const struct dhcps_lease *e)
  * Move an entry to a state: free entries queue for reuse, the others wait
  * for @expires in the heap.  Leaving BOUND withdraws its DNS name.
  */
+static bool held(uint8_t st)
+{
+	return st == L_OFFERED || st == L_PROBING || st == L_BOUND;
+}
+
 static void lease_move(struct dhcps *s, struct dhcps_lease *e,
 		       enum lease_state st, int64_t expires)
 {
+	if (e->port && held(e->state) && !held(st)) {
+		s->port_held[e->port - 1]--;
+		e->port = 0;
+	}
 	if (e->state == L_BOUND && st != L_BOUND) {
 		s->st.leases--;
 		names_del(s, e);
@@ -443,6 +457,51 @@ static bool key_bound_elsewhere(const struct dhcps *s, const struct dhcp_msg *m,
 	const struct dhcps_lease *e = lease_by_key(s, k, sni);
 
 	return e && e->state == L_BOUND && memcmp(e->mac, m->chaddr, 6);
+}
+
+/* The port a message counts against, + 1; 0 for none (a trusted one). */
+static uint16_t port_of(const struct dhcps_rx *rx)
+{
+	return rx->trusted || rx->in_port >= DHCPS_MAX_PORTS
+		   ? 0
+		   : (uint16_t)(rx->in_port + 1);
+}
+
+/*
+ * Whether the untrusted port the message came in on holds its share of
+ * addresses and the message's client, holding @had (its entry, NULL for
+ * none), holds nothing through that port: then it gets nothing more.  A
+ * guest that may write any chaddr (no MAC guard), or any client identifier
+ * (with it), is any number of clients, so per-client rules cannot stop it
+ * taking the whole pool; its port is the one thing it cannot change.  A
+ * client whose address the port holds (its lease, its offer, a
+ * retransmission) goes on as before.  Asked before an address is picked,
+ * so a refused message changes nothing.
+ */
+static bool port_full(const struct dhcps *s, const struct dhcps_lease *had,
+		      const struct dhcps_rx *rx)
+{
+	uint16_t p = port_of(rx);
+
+	if (!s->port_share || !p || (had && had->port == p))
+		return false;
+	return s->port_held[p - 1] >= s->port_share;
+}
+
+/* @e, about to be offered, probed or bound, is held through the message's
+ * port from now on. */
+static void port_take(struct dhcps *s, struct dhcps_lease *e,
+		      const struct dhcps_rx *rx)
+{
+	uint16_t p = s->port_share ? port_of(rx) : 0;
+
+	if (e->port == p)
+		return;
+	if (e->port)
+		s->port_held[e->port - 1]--;
+	e->port = p;
+	if (p)
+		s->port_held[p - 1]++;
 }
 
 static bool needs_probe(const struct dhcps *s, const struct dhcps_lease *e)
@@ -839,6 +898,7 @@ static void lease_bind(struct dhcps *s, unsigned sni, struct dhcps_lease *e,
 	const char *rh = res_hostname(s, m->chaddr, e->ip);
 	uint32_t lease = sn->cfg.lease_time;
 
+	port_take(s, e, rx);
 	key_assign(s, e, k, m->chaddr, now);
 	moved_rec(s, e, k, res);
 	names_del(s, e);
@@ -871,11 +931,14 @@ static void on_discover(struct dhcps *s, const struct dhcp_msg *m,
 		return drop(s, res, DHCPS_DROP_NO_SUBNET);
 	if (key_bound_elsewhere(s, m, k, (unsigned)sni))
 		return drop(s, res, DHCPS_DROP_CLIENT_ID_IN_USE);
+	if (port_full(s, lease_by_key(s, k, (unsigned)sni), rx))
+		return drop(s, res, DHCPS_DROP_PORT_SHARE);
 	e = lease_pick(s, (unsigned)sni, m, rx, k);
 	if (!e)
 		return drop(s, res, DHCPS_DROP_POOL_EXHAUSTED);
 	if (e->state == L_PROBING)
 		return drop(s, res, DHCPS_DROP_PROBING);
+	port_take(s, e, rx);
 	key_assign(s, e, k, m->chaddr, now);
 	if (needs_probe(s, e))
 		return probe(s, e, now, res);
@@ -914,6 +977,8 @@ static void on_selecting(struct dhcps *s, const struct dhcp_msg *m,
 	    e->state == L_DECLINED ||
 	    key_bound_elsewhere(s, m, k, (unsigned)sni))
 		return nak(s, m, rx, res);
+	if (port_full(s, e, rx))
+		return drop(s, res, DHCPS_DROP_PORT_SHARE);
 	lease_bind(s, (unsigned)sni, e, m, rx, k, now, res);
 }
 
@@ -948,6 +1013,8 @@ static void on_verify(struct dhcps *s, const struct dhcp_msg *m,
 		return nak(s, m, rx, res); /* its reserved address waits */
 	if (e && e->ip != ip && e->state == L_BOUND)
 		return nak(s, m, rx, res);
+	if (port_full(s, e, rx))
+		return drop(s, res, DHCPS_DROP_PORT_SHARE);
 	c = lease_claim(s, (unsigned)sni, ip, k, m->chaddr,
 			chaddr_is_src(m, rx));
 	if (!c)
@@ -955,6 +1022,7 @@ static void on_verify(struct dhcps *s, const struct dhcp_msg *m,
 	if (c->state == L_PROBING)
 		return drop(s, res, DHCPS_DROP_PROBING);
 	if (needs_probe(s, c)) {
+		port_take(s, c, rx);
 		key_assign(s, c, k, m->chaddr, now);
 		return probe(s, c, now, res);
 	}
@@ -1075,6 +1143,8 @@ static void handle(struct dhcps *s, const struct dhcps_rx *rx, int64_t now,
 		return drop(s, res, d);
 	res->msg_type = m->type;
 	s->st.in[m->type]++;
+	if (m->giaddr && !rx->trusted)
+		return drop(s, res, DHCPS_DROP_UNTRUSTED_RELAY);
 	client_key(m, &k);
 	switch (m->type) {
 	case DHCP_DISCOVER:
@@ -1329,6 +1399,7 @@ int dhcps_create(const struct dhcps_config *cfg, struct dhcps **out, char *err,
 	s->decline_hold = cfg->decline_hold ? cfg->decline_hold : 600;
 	s->probe_hold = cfg->probe_hold ? cfg->probe_hold : 10;
 	s->probe = cfg->probe;
+	s->port_share = cfg->port_share;
 	s->reply_max = DHCPS_REPLY_MAX;
 	if (cfg->mtu >= DHCP_MIN_MAXSIZE && cfg->mtu - 28 < s->reply_max)
 		s->reply_max = cfg->mtu - 28;
@@ -1345,7 +1416,8 @@ int dhcps_create(const struct dhcps_config *cfg, struct dhcps **out, char *err,
 	s->heap = calloc(s->cap, sizeof(*s->heap));
 	s->ip_bkt = calloc(nb, sizeof(*s->ip_bkt));
 	s->key_bkt = calloc(nb, sizeof(*s->key_bkt));
-	if (!s->l || !s->heap || !s->ip_bkt || !s->key_bkt) {
+	s->port_held = calloc(DHCPS_MAX_PORTS, sizeof(*s->port_held));
+	if (!s->l || !s->heap || !s->ip_bkt || !s->key_bkt || !s->port_held) {
 		rc = -ENOMEM;
 		snprintf(err, errlen, "out of memory for %u leases", s->cap);
 		goto fail;
@@ -1371,6 +1443,7 @@ void dhcps_destroy(struct dhcps *s)
 	free(s->heap);
 	free(s->ip_bkt);
 	free(s->key_bkt);
+	free(s->port_held);
 	free(s->res);
 	free(s->res_ip);
 	free(s);
@@ -1480,6 +1553,51 @@ int dhcps_lease_find(const struct dhcps *s, uint32_t ip,
 		return -ENOENT;
 	rec_fill(e, rec);
 	return 0;
+}
+
+/**
+ * dhcps_port_forget() - switch port @port left: the addresses its messages
+ * took count for no port any more, so a port given its id later starts
+ * with its whole share (the addresses themselves stay their clients')
+ * @s: server
+ * @port: the port's id, as in struct dhcps_rx's @in_port
+ */
+void dhcps_port_forget(struct dhcps *s, uint16_t port)
+{
+	if (port >= DHCPS_MAX_PORTS || !s->port_held[port])
+		return;
+	for (uint32_t i = 0; i < s->nl; i++)
+		if (s->l[i].port == port + 1)
+			s->l[i].port = 0;
+	s->port_held[port] = 0;
+}
+
+/**
+ * dhcps_counts_ok() - whether the counters kept as entries change state
+ * (bound leases, the addresses each port holds) agree with the table
+ * @s: server
+ *
+ * For tests and fuzzing: it walks every entry.
+ *
+ * Return: true when they do
+ */
+bool dhcps_counts_ok(const struct dhcps *s)
+{
+	uint32_t held_now[DHCPS_MAX_PORTS] = {0};
+	uint64_t bound = 0;
+
+	for (uint32_t i = 0; i < s->nl; i++) {
+		const struct dhcps_lease *e = &s->l[i];
+
+		bound += e->state == L_BOUND;
+		if (!e->port)
+			continue;
+		if (!held(e->state) || e->port > DHCPS_MAX_PORTS)
+			return false;
+		held_now[e->port - 1]++;
+	}
+	return bound == s->st.leases &&
+	       !memcmp(held_now, s->port_held, sizeof(held_now));
 }
 
 /**

@@ -72,6 +72,8 @@ struct pkt_offload {
  * @l3_ofs: offset of the L3 header from @data, past any VLAN tag
  * @ethertype: ethertype after any VLAN tag, host order
  * @tagged: the frame carries an 802.1Q tag at offset 12
+ * @in_trusted: @in_port's DHCP guard is off (not a guest port, or one
+ *              marked dhcp_trusted): a DHCP relay may speak from it
  * @ext: @data points outside the pool buffer (a guest's memory): read only
  * @pool: owning pool, NULL for a packet that references foreign memory
  * @buf: start of the pool buffer
@@ -87,6 +89,7 @@ struct pkt {
 	uint16_t l3_ofs;
 	uint16_t ethertype;
 	uint8_t tagged;
+	uint8_t in_trusted;
 	uint8_t ext;
 	struct pkt_pool *pool;
 	uint8_t *buf;

@@ -386,6 +386,7 @@ static int gso_cut(const uint8_t *frame, size_t len, const struct l4_frame *t,
 			seq + (uint32_t)o, !o, last);
 		if (tmpl) {
 			p->in_port = tmpl->in_port;
+			p->in_trusted = tmpl->in_trusted;
 			p->vlan = tmpl->vlan;
 			p->l3_ofs = tmpl->l3_ofs;
 			p->ethertype = tmpl->ethertype;
@@ -730,6 +731,7 @@ int vnet_hdr_finish_csum(struct pkt *p, struct pkt_pool *pool,
 		memcpy(c->data, p->data, p->len);
 		c->len = p->len;
 		c->in_port = p->in_port;
+		c->in_trusted = p->in_trusted;
 		c->vlan = p->vlan;
 		c->l3_ofs = p->l3_ofs;
 		c->ethertype = p->ethertype;

@@ -38,6 +38,9 @@ static const struct ctl_flag f_net_create[] = {
      "resolver outside names are relayed to (repeat; the host's)"},
     {"domain", "domain", CTL_STR, NULL, "DNS domain, e.g. lab.vnet"},
     {"lease", "lease", CTL_STR, NULL, "DHCP lease time, e.g. 1h (1h)"},
+    {"dhcp-leases-per-port", "dhcp_leases_per_port", CTL_UINT, NULL,
+     "addresses one guest port may hold, 0: no limit (a quarter of the "
+     "range, at least 4)"},
     {"nat-via", "nat_via", CTL_STR, NULL,
      "NAT the subnet out through this external network"},
     {"nat-address", "nat_address", CTL_STR, NULL,
@@ -75,6 +78,10 @@ static const struct ctl_flag f_net_set[] = {
     {"no-range", "range", CTL_NULL, NULL, "DHCP hands out the whole subnet"},
     {"no-domain", "domain", CTL_NULL, NULL, "no DNS domain"},
     {"no-lease", "lease", CTL_NULL, NULL, "DHCP lease time back to 1h"},
+    {"dhcp-leases-per-port", "dhcp_leases_per_port", CTL_UINT, NULL,
+     "addresses one guest port may hold, 0: no limit"},
+    {"no-dhcp-leases-per-port", "dhcp_leases_per_port", CTL_NULL, NULL,
+     "back to a quarter of the range"},
     {"nat-via", "nat_via", CTL_STR, NULL,
      "NAT the subnet out through this external network"},
     {"no-nat", "nat_via", CTL_NULL, NULL, "stop translating"},
@@ -135,7 +142,7 @@ static const struct ctl_flag f_port_add[] = {
     {"mac-limit", "mac_limit", CTL_UINT, NULL,
      "most MACs learned on the port, 0 for no limit (1024)"},
     {"dhcp-trusted", "dhcp_trusted", CTL_BOOL, NULL,
-     "let this guest port send DHCP server messages"},
+     "let this guest port send DHCP server messages and relay DHCP"},
     {"router-trusted", "router_trusted", CTL_BOOL, NULL,
      "let this guest port send IPv6 router advertisements and redirects, "
      "and IPv4 ICMP redirects"},
@@ -162,7 +169,7 @@ static const struct ctl_flag f_port_set[] = {
      "host vNIC: its addresses are these (repeat)"},
     {"no-addr", "addresses", CTL_NULL, NULL, "host vNIC: no addresses"},
     {"dhcp-trusted", "dhcp_trusted", CTL_BOOL, NULL,
-     "let this guest port send DHCP server messages"},
+     "let this guest port send DHCP server messages and relay DHCP"},
     {"no-dhcp-trusted", "dhcp_trusted", CTL_NULL, NULL,
      "guard it again (the default for guest ports)"},
     {"mac-limit", "mac_limit", CTL_UINT, NULL,
@@ -301,13 +308,28 @@ static void print_counters(json_t *c)
 
 static void print_net_show(json_t *res)
 {
-	static const char *const keys[] = {
-	    "name",	   "type",	  "mtu",	  "fdb_size",
-	    "aging",	   "fdb_entries", "subnet",	  "gateway_ip",
-	    "gateway_mac", "dhcp",	  "dhcp_range",	  "lease_time",
-	    "domain",	   "dns_servers", "nat_via",	  "nat_address",
-	    "nat_gateway", "nat_mac",	  "nat_sessions", "nat_sessions_per_ip",
-	    NULL};
+	static const char *const keys[] = {"name",
+					   "type",
+					   "mtu",
+					   "fdb_size",
+					   "aging",
+					   "fdb_entries",
+					   "subnet",
+					   "gateway_ip",
+					   "gateway_mac",
+					   "dhcp",
+					   "dhcp_range",
+					   "lease_time",
+					   "domain",
+					   "dns_servers",
+					   "nat_via",
+					   "nat_address",
+					   "nat_gateway",
+					   "nat_mac",
+					   "nat_sessions",
+					   "nat_sessions_per_ip",
+					   "dhcp_leases_per_port",
+					   NULL};
 	/* only when a service could not start: why */
 	static const char *const err_keys[] = {
 	    "gateway_error", "gateway_retry_in_ms", "nat_error", NULL};
@@ -390,8 +412,8 @@ static void print_port_show(json_t *res)
 	    "macs_learned", "dhcp_trusted",    "sriov",	      "host_device",
 	    "fast_path",    "fast_path_error", NULL};
 	/* kept apart so the table above keeps its columns */
-	static const char *const trust_keys[] = {"router_trusted",
-						 "coalesce_us", NULL};
+	static const char *const trust_keys[] = {
+	    "router_trusted", "coalesce_us", "switch_port", NULL};
 	static const struct ctl_col qcols[] = {
 	    {"QUEUE", "index", 5},	{"DIRECTION", "direction", 10},
 	    {"SIZE", "size", 5},	{"READY", "ready", 5},

@@ -21,6 +21,7 @@ struct vnetd_rpc;
 struct vnetd_gw;
 struct vnic_monitor;
 struct vnetd_sriov;
+struct vnetd_ipguard;
 
 /* An error to report to a client: JSON-RPC code and a sentence. */
 struct vnetd_err {
@@ -313,6 +314,8 @@ json_t *vnetd_team_delete(struct vnetd *d, json_t *params, struct vnetd_err *e);
  * @dhcp: it serves DHCP
  * @ip: its address, host order
  * @subnet: the DHCP server's subnet, defaults filled in
+ * @port_share: addresses one guest port's DHCP messages may hold (struct
+ *              dhcps_config's), 0 for no limit
  * @upstream: resolvers outside names are relayed to (none: the host's)
  * @n_upstream: entries in @upstream
  */
@@ -320,6 +323,7 @@ struct vnetd_gw_params {
 	bool enabled, dhcp;
 	uint32_t ip;
 	struct dhcps_subnet_cfg subnet;
+	uint32_t port_share;
 	uint32_t upstream[4];
 	unsigned n_upstream;
 };
@@ -336,6 +340,7 @@ void vnetd_gw_start_restored(struct vnetd *d);
 int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e);
 void vnetd_gw_stop(struct vnetd *d, struct vnetd_net *net);
 json_t *vnetd_gw_status(struct vnetd *d, struct vnetd_net *net);
+void vnetd_gw_port_gone(struct vnetd *d, const char *net, int port);
 json_t *vnetd_dhcp_leases(struct vnetd *d, json_t *params, struct vnetd_err *e);
 json_t *vnetd_dhcp_release(struct vnetd *d, json_t *params,
 			   struct vnetd_err *e);
@@ -412,7 +417,7 @@ void vnetd_ip_guard_update(struct vnetd *d, struct vnetd_port *p, json_t *conf);
 void vnetd_ip_guard_commit(struct vnetd *d, const char *net,
 			   const struct dhcps_lease_rec *rec);
 void vnetd_ip_guard_reload(struct vnetd *d, const char *net);
-void vnetd_ip_guard_close(void);
+void vnetd_ip_guard_close(struct vnetd *d);
 int vnetd_store_lease_load(struct vnetd_store *st, const char *net,
 			   void (*cb)(const struct dhcps_lease_rec *rec,
 				      void *arg),
@@ -478,6 +483,8 @@ struct vnetd_opts {
  * @objs: configured objects per kind (index in vnetd_kinds)
  * @nets: networks by switch network id
  * @sriov: SR-IOV context, NULL until SR-IOV is used
+ * @ipguard: the IP guards' index of bound leases per network
+ *           (vnetd_ipguard.c), NULL until a guarded port needs one
  * @deferred: memory to free once the current batch of events is handled
  * @sock_gid: group allowed on the control socket (0: none)
  * @epfd: the control thread's epoll set
@@ -495,6 +502,7 @@ struct vnetd {
 	struct vnetd_objset objs[VNETD_KINDS];
 	struct vnetd_net *nets[VSW_MAX_NETS];
 	struct vnetd_sriov *sriov;
+	struct vnetd_ipguard *ipguard;
 	struct vnetd_fast *fast;   /* veth ports' kernel fast path, or NULL */
 	struct vnetd_netns *netns; /* the watch on /run/netns, or NULL */
 	void **deferred;

@@ -45,6 +45,10 @@
 #include "../vnic/vnic.h"
 #include "../vnic/vnic_gateway.h"
 
+/* The DHCP server's per-port share tells every switch port apart. */
+_Static_assert(VSW_MAX_PORTS <= DHCPS_MAX_PORTS,
+	       "DHCPS_MAX_PORTS must cover the switch's port ids");
+
 #define GW_RING	       2048 /* > twice the gateway's pending commits */
 #define GW_RELAY_RING  64
 #define GW_RELAY_MAX   512
@@ -808,6 +812,7 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 		    .nres = nres,
 		    .probe = true,
 		    .mtu = juint(net->obj.conf, "mtu"),
+		    .port_share = g->params.port_share,
 		    .names = g->names,
 		};
 
@@ -1042,6 +1047,23 @@ void vnetd_gw_start_restored(struct vnetd *d)
 			continue;
 		gw_try(d, net, "started");
 	}
+}
+
+/**
+ * vnetd_gw_port_gone() - a port of network @net left the switch (deleted,
+ * or made again under another id): what its DHCP messages took stops
+ * counting against the id, which the next port added may get
+ * @d: daemon
+ * @net: the network's name
+ * @port: the switch port id it had
+ */
+void vnetd_gw_port_gone(struct vnetd *d, const char *net, int port)
+{
+	struct vnetd_obj *o = vnetd_obj_find(d, &vnetd_kind_network, net);
+	struct vnetd_gw *g = o ? vnetd_net_of(o)->gw : NULL;
+
+	if (g && g->vnic && port >= 0)
+		vnic_gateway_port_gone(g->vnic, (uint16_t)port);
 }
 
 /**

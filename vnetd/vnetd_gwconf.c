@@ -41,7 +41,13 @@ static bool domain_valid(const char *s)
 
 /* Keys that mean something only with a subnet. */
 static const char *const needs_subnet[] = {
-    "gateway", "dhcp", "range", "dns_servers", "domain", "lease",
+    "gateway",
+    "dhcp",
+    "range",
+    "dns_servers",
+    "domain",
+    "lease",
+    "dhcp_leases_per_port",
 };
 
 /**
@@ -146,6 +152,14 @@ int vnetd_gw_params(json_t *conf, struct vnetd_gw_params *gp, char *err,
 	sn->lease_time = json_object_get(conf, "lease") ? juint(conf, "lease")
 							: LEASE_DEFAULT;
 	sn->mtu = (uint16_t)juint(conf, "mtu");
+	/* One guest leaves three quarters of the pool to the others; a few
+	 * addresses always (a guest that changes DHCP clients holds its old
+	 * lease a while). */
+	gp->port_share = (sn->range_end - sn->range_start + 1) / 4;
+	if (gp->port_share < 4)
+		gp->port_share = 4;
+	if (json_object_get(conf, "dhcp_leases_per_port"))
+		gp->port_share = juint(conf, "dhcp_leases_per_port");
 	json_array_foreach(servers, i, v)
 	{
 		if (i >= ARRAY_SIZE(gp->upstream))
@@ -184,4 +198,6 @@ void vnetd_gw_describe(const struct vnetd_gw_params *gp, json_t *obj)
 	json_object_set_new(obj, "dhcp_range", json_string(r));
 	json_object_set_new(obj, "lease_time",
 			    json_integer(gp->subnet.lease_time));
+	json_object_set_new(obj, "dhcp_leases_per_port",
+			    json_integer(gp->port_share));
 }

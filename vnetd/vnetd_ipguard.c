@@ -7,7 +7,13 @@
  * step with the gateway's commits: a lease's ACK leaves only after its
  * commit, and the commit updates the guards of the ports it concerns
  * first, so a guest never holds an ACK for an address the switch does not
- * let it use. */
+ * let it use.  A lease that ends without a commit (the guest neither
+ * renews nor releases it: the DHCP server lets it run out without a store
+ * write) leaves the index when its time is up, on a timer armed for the
+ * earliest end, and the ports of its MAC lose the address then.
+ *
+ * The index is the daemon's (struct vnetd's @ipguard), not the process's:
+ * two daemons in one process keep their own. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -32,12 +38,16 @@ struct gi_net {
 	size_t n, cap;
 };
 
-/* Control thread only. */
-static struct gi_net *gi_nets;
+/* The indexes of one daemon; control thread only. */
+struct vnetd_ipguard {
+	struct gi_net *nets;
+	struct vtimer expiry; /* the earliest end of a lease in an index */
+};
 
-static struct gi_net *index_find(const char *net)
+static struct gi_net *index_find(const struct vnetd *d, const char *net)
 {
-	for (struct gi_net *x = gi_nets; x; x = x->next)
+	for (struct gi_net *x = d->ipguard ? d->ipguard->nets : NULL; x;
+	     x = x->next)
 		if (!strcmp(x->name, net))
 			return x;
 	return NULL;
@@ -63,16 +73,46 @@ static int index_add(struct gi_net *x, const uint8_t mac[6], uint32_t ip,
 
 struct index_fill {
 	struct gi_net *x;
+	int64_t now;
 	bool oom;
 };
 
+/* A bound row that has ended already allows nothing: left out. */
 static void index_row(const struct dhcps_lease_rec *rec, void *arg)
 {
 	struct index_fill *f = arg;
 
-	if (rec->state == DHCPS_LEASE_BOUND &&
+	if (rec->state == DHCPS_LEASE_BOUND && rec->expires > f->now &&
 	    index_add(f->x, rec->mac, rec->ip, rec->expires))
 		f->oom = true;
+}
+
+static void on_expiry(struct vtimer *t, void *arg);
+
+/* Arm the expiry timer for the earliest lease end of every index (wall
+ * clock seconds, the DHCP server's base), or stop it when none is left.
+ * It fires no earlier than that second has begun: a lease is over when
+ * time(NULL) reaches its end. */
+static void expiry_arm(struct vnetd *d)
+{
+	struct vnetd_ipguard *g = d->ipguard;
+	int64_t first = INT64_MAX, now = (int64_t)time(NULL);
+
+	if (!g)
+		return;
+	for (const struct gi_net *x = g->nets; x; x = x->next)
+		for (size_t i = 0; i < x->n; i++)
+			if (x->v[i].expires < first)
+				first = x->v[i].expires;
+	vtimer_cancel(d->timers, &g->expiry);
+	if (first == INT64_MAX)
+		return;
+	if (vtimer_arm(d->timers, &g->expiry,
+		       first > now ? (uint64_t)(first - now) * 1000 : 0))
+		vlog_rl(MAIN, ERR,
+			"cannot arm the IP guards' lease expiry: an ended "
+			"lease stays allowed until its port's guard is set "
+			"again");
 }
 
 /* The index of @net, read from the state file the first time; NULL (the
@@ -81,11 +121,21 @@ static void index_row(const struct dhcps_lease_rec *rec, void *arg)
 static struct gi_net *index_get(struct vnetd *d, const char *net)
 {
 	struct vnetd_obj *o = vnetd_obj_find(d, &vnetd_kind_network, net);
-	struct index_fill f = {NULL, false};
-	struct gi_net *x = index_find(net);
+	struct index_fill f = {NULL, (int64_t)time(NULL), false};
+	struct gi_net *x = index_find(d, net);
 
 	if (x)
 		return x;
+	if (!d->ipguard) {
+		d->ipguard = calloc(1, sizeof(*d->ipguard));
+		if (!d->ipguard) {
+			vlog(MAIN, ERR,
+			     "network %s: out of memory for its IP guards",
+			     net);
+			return NULL;
+		}
+		vtimer_init(&d->ipguard->expiry, on_expiry, d);
+	}
 	x = calloc(1, sizeof(*x));
 	if (!x || !(x->name = strdup(net))) {
 		free(x);
@@ -103,14 +153,17 @@ static struct gi_net *index_get(struct vnetd *d, const char *net)
 		     f.oom ? "out of memory" : vnetd_store_errmsg(d->store));
 		x->n = 0;
 	}
-	x->next = gi_nets;
-	gi_nets = x;
+	x->next = d->ipguard->nets;
+	d->ipguard->nets = x;
+	expiry_arm(d);
 	return x;
 }
 
-static void index_drop(const char *net)
+static void index_drop(struct vnetd *d, const char *net)
 {
-	for (struct gi_net **pp = &gi_nets; *pp; pp = &(*pp)->next)
+	if (!d->ipguard)
+		return;
+	for (struct gi_net **pp = &d->ipguard->nets; *pp; pp = &(*pp)->next)
 		if (!strcmp((*pp)->name, net)) {
 			struct gi_net *x = *pp;
 
@@ -280,7 +333,7 @@ static void ports_update(struct vnetd *d, const char *net, const uint8_t *mac)
 void vnetd_ip_guard_commit(struct vnetd *d, const char *net,
 			   const struct dhcps_lease_rec *rec)
 {
-	struct gi_net *x = index_find(net);
+	struct gi_net *x = index_find(d, net);
 	uint8_t left[6];
 	bool moved = false;
 
@@ -296,10 +349,11 @@ void vnetd_ip_guard_commit(struct vnetd *d, const char *net,
 	if (rec->state == DHCPS_LEASE_BOUND &&
 	    index_add(x, rec->mac, rec->ip, rec->expires)) {
 		/* Without its row the index is wrong: read it again. */
-		index_drop(net);
+		index_drop(d, net);
 		ports_update(d, net, NULL);
 		return;
 	}
+	expiry_arm(d);
 	if (moved)
 		ports_update(d, net, left);
 	ports_update(d, net, rec->mac);
@@ -315,15 +369,46 @@ void vnetd_ip_guard_commit(struct vnetd *d, const char *net,
  */
 void vnetd_ip_guard_reload(struct vnetd *d, const char *net)
 {
-	index_drop(net);
+	index_drop(d, net);
 	ports_update(d, net, NULL);
+	expiry_arm(d);
+}
+
+/* Leases whose time is up leave their index, and the guarded ports of
+ * their MACs get their sets again (without them). */
+static void on_expiry(struct vtimer *t, void *arg)
+{
+	struct vnetd *d = arg;
+	int64_t now = (int64_t)time(NULL);
+
+	(void)t;
+	for (struct gi_net *x = d->ipguard->nets; x; x = x->next) {
+		for (size_t i = 0; i < x->n;) {
+			uint8_t mac[6];
+
+			if (x->v[i].expires > now) {
+				i++;
+				continue;
+			}
+			memcpy(mac, x->v[i].mac, 6);
+			x->v[i] = x->v[--x->n];
+			ports_update(d, x->name, mac);
+		}
+	}
+	expiry_arm(d);
 }
 
 /**
  * vnetd_ip_guard_close() - free every index (vnetd stopping)
+ * @d: daemon
  */
-void vnetd_ip_guard_close(void)
+void vnetd_ip_guard_close(struct vnetd *d)
 {
-	while (gi_nets)
-		index_drop(gi_nets->name);
+	if (!d->ipguard)
+		return;
+	while (d->ipguard->nets)
+		index_drop(d, d->ipguard->nets->name);
+	vtimer_cancel(d->timers, &d->ipguard->expiry);
+	free(d->ipguard);
+	d->ipguard = NULL;
 }

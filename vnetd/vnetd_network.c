@@ -45,6 +45,10 @@ static const struct schema_opt net_opts[] = {
      .desc = "DNS domain of the network's hosts, e.g. lab.vnet"},
     {"lease", SCHEMA_DURATION, 60, 30 * 86400, 0, SCHEMA_LIVE,
      .desc = "DHCP lease time (default 1h)"},
+    {"dhcp_leases_per_port", SCHEMA_UINT, 0, DHCPS_MAX_POOL, 0, SCHEMA_LIVE,
+     .desc = "addresses the DHCP messages of one guest port may hold at once "
+	     "(offered or leased), 0 for no limit (default: a quarter of the "
+	     "range, at least 4)"},
     {"nat_via", SCHEMA_NAME, .flags = SCHEMA_LIVE,
      .desc = "external network the gateway translates the subnet out "
 	     "through (NAT)"},
@@ -109,7 +113,8 @@ static int net_res_lost(const struct vnetd_view *v, json_t *conf,
  * (a stored network that has them stays as it is). */
 static int net_dhcp_only(json_t *conf, json_t *old, struct vnetd_err *e)
 {
-	static const char *const keys[] = {"range", "lease"};
+	static const char *const keys[] = {"range", "lease",
+					   "dhcp_leases_per_port"};
 
 	if (json_is_true(json_object_get(conf, "dhcp")))
 		return 0;
@@ -141,6 +146,7 @@ static void net_merge(json_t *conf, json_t *changes)
 	if (dhcp && json_is_null(dhcp)) {
 		json_object_del(conf, "range");
 		json_object_del(conf, "lease");
+		json_object_del(conf, "dhcp_leases_per_port");
 	}
 	if (subnet && json_is_null(subnet))
 		vnetd_gw_unset(conf);
@@ -279,13 +285,21 @@ static int net_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
 	unsigned mtu = juint(conf, "mtu");
 	static const char *const gw_keys[] = {
-	    "subnet",	    "gateway",
-	    "gateway_mac",  "dhcp",
-	    "range",	    "dns_servers",
-	    "domain",	    "lease",
-	    "mtu",	    "nat_via",
-	    "nat_address",  "nat_gateway",
-	    "nat_sessions", "nat_sessions_per_ip",
+	    "subnet",
+	    "gateway",
+	    "gateway_mac",
+	    "dhcp",
+	    "range",
+	    "dns_servers",
+	    "domain",
+	    "lease",
+	    "mtu",
+	    "nat_via",
+	    "nat_address",
+	    "nat_gateway",
+	    "nat_sessions",
+	    "nat_sessions_per_ip",
+	    "dhcp_leases_per_port",
 	};
 	int ret;
 

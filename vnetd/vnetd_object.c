@@ -1230,5 +1230,5 @@ void vnetd_shutdown(struct vnetd *d)
 	}
 	vnetd_sriov_close(d);
 	vnetd_fast_close(d);
-	vnetd_ip_guard_close();
+	vnetd_ip_guard_close(d);
 }

@@ -52,7 +52,8 @@ static const struct schema_opt port_opts[] = {
     {"native", SCHEMA_UINT, 1, VLAN_MAX, 0, SCHEMA_LIVE,
      .desc = "trunk's untagged VLAN"},
     {"dhcp_trusted", SCHEMA_BOOL, .flags = SCHEMA_LIVE,
-     .desc = "a guest port whose DHCP server messages pass (DHCP guard off)"},
+     .desc = "a guest port whose DHCP server messages pass (DHCP guard off) "
+	     "and whose relayed DHCP messages (giaddr set) are served"},
     {"router_trusted", SCHEMA_BOOL, .flags = SCHEMA_LIVE,
      .desc = "a guest port whose IPv6 router advertisements and redirects "
 	     "and IPv4 ICMP redirects pass (router guard off)"},
@@ -684,6 +685,7 @@ static int port_leave(struct vnetd *d, struct vnetd_port *p)
 		return ret;
 	}
 	p->stuck = false;
+	vnetd_gw_port_gone(d, jstr(p->obj.conf, "network"), p->id);
 	p->id = -1;
 	return 0;
 }
@@ -1027,6 +1029,8 @@ static json_t *port_status(struct vnetd *d, struct vnetd_obj *o)
 		if (is_veth(o->conf))
 			vnetd_fast_describe(d, p, s);
 	} else {
+		/* the id the gateway's DHCP log lines name */
+		json_object_set_new(s, "switch_port", json_integer(p->id));
 		if (!json_object_get(s, "mac_limit"))
 			json_object_set_new(
 			    s, "mac_limit",

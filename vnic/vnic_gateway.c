@@ -530,6 +530,15 @@ static void dhcp_result(struct vnic_gateway *g, const struct dhcps_rx *rx,
 				"%s: DHCP pool exhausted: no address for %s",
 				g->base.name, mac_format(rx->src_mac, mac));
 		}
+		if (res->drop == DHCPS_DROP_PORT_SHARE) {
+			char mac[MAC_STRLEN];
+
+			vlog_rl(VNIC, WARN,
+				"%s: DHCP: switch port %u holds its share of "
+				"addresses: none more for its guest (%s)",
+				g->base.name, (unsigned)rx->in_port,
+				mac_format(rx->src_mac, mac));
+		}
 		break;
 	case DHCPS_ACT_PROBE:
 		probe_start(g, rx, res->probe_ip);
@@ -596,6 +605,8 @@ static void probe_start(struct vnic_gateway *g, const struct dhcps_rx *rx,
 		       sizeof(p->chaddr));
 	p->src_ip = rx->src_ip;
 	p->bcast = rx->bcast;
+	p->trusted = rx->trusted;
+	p->in_port = rx->in_port;
 	p->len = rx->len;
 	memcpy(p->msg, rx->data, rx->len);
 	arp_probe_send(g, ip);
@@ -607,7 +618,9 @@ static void probe_finish(struct vnic_gateway *g, struct vgw_probe *p,
 	struct dhcps_rx rx = {.data = g->msg,
 			      .len = p->len,
 			      .src_ip = p->src_ip,
-			      .bcast = p->bcast};
+			      .bcast = p->bcast,
+			      .trusted = p->trusted,
+			      .in_port = p->in_port};
 
 	memcpy(g->msg, p->msg, p->len);
 	memcpy(rx.src_mac, p->mac, 6);
@@ -621,8 +634,12 @@ static void probe_finish(struct vnic_gateway *g, struct vgw_probe *p,
 static void dhcp_in(struct vnic_gateway *g, const uint8_t *eth, uint32_t src,
 		    bool bcast, const uint8_t *data, size_t len)
 {
-	struct dhcps_rx rx = {
-	    .data = data, .len = len, .src_ip = src, .bcast = bcast};
+	struct dhcps_rx rx = {.data = data,
+			      .len = len,
+			      .src_ip = src,
+			      .bcast = bcast,
+			      .trusted = g->scratch_trusted,
+			      .in_port = g->scratch_port};
 
 	memcpy(rx.src_mac, eth + 6, 6);
 	g->st.dhcp_in++;
@@ -932,6 +949,7 @@ static int gw_tx_burst(struct vnic *v, unsigned txq, const struct pkt_out *out,
 		len = vgw_gather(g, &out[i], buf);
 		*bytes += len;
 		g->scratch_port = out[i].pkt->in_port;
+		g->scratch_trusted = out[i].pkt->in_trusted;
 		frame_in(g, buf, len);
 	}
 	if (g->nat)
@@ -1123,6 +1141,23 @@ void vnic_gateway_stats(struct vnic *v, struct vgw_stats *st)
 	pthread_mutex_lock(&g->lock);
 	*st = g->st;
 	st->tcp_open = vgw_tcp_open(g);
+	pthread_mutex_unlock(&g->lock);
+}
+
+/**
+ * vnic_gateway_port_gone() - switch port @port left the gateway's network:
+ * its DHCP share is forgotten (dhcps_port_forget()), under the gateway's
+ * lock
+ * @v: gateway port
+ * @port: the port's switch id
+ */
+void vnic_gateway_port_gone(struct vnic *v, uint16_t port)
+{
+	struct vnic_gateway *g = to_gw(v);
+
+	pthread_mutex_lock(&g->lock);
+	if (g->cfg.dhcp)
+		dhcps_port_forget(g->cfg.dhcp, port);
 	pthread_mutex_unlock(&g->lock);
 }
 

@@ -197,6 +197,7 @@ int vnic_gateway_send_tcp(struct vnic *v, uint32_t conn, const void *data,
 void vnic_gateway_stats(struct vnic *v, struct vgw_stats *st);
 struct dhcps_stats;
 void vnic_gateway_dhcp_stats(struct vnic *v, struct dhcps_stats *st);
+void vnic_gateway_port_gone(struct vnic *v, uint16_t port);
 
 /* ---- NAT: the gateway's leg on an external network (vnic_gateway_nat.c) */
 

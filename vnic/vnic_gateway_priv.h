@@ -107,6 +107,8 @@ struct vgw_probe {
 	uint8_t chaddr[6]; /* the client's: its own answer is no conflict */
 	uint32_t src_ip;
 	bool bcast;
+	bool trusted;	  /* from a port trusted to relay (struct dhcps_rx) */
+	uint16_t in_port; /* the switch port it came in on */
 	size_t len;
 	uint8_t msg[VGW_MSG_MAX];
 };
@@ -134,6 +136,7 @@ struct vnic_gateway {
 	    scratch[PKT_GSO_MAX_FRAME + 4]; /* a frame handed to tx_burst() */
 	struct pkt_offload scratch_ol;	    /* its offload state */
 	uint16_t scratch_port;		    /* the switch port it came from */
+	bool scratch_trusted; /* that port may relay DHCP (pkt->in_trusted) */
 	uint8_t dns_out[DNS_REPLY_MAX];
 	struct dhcps_result res;
 	struct vgw_nat *nat; /* NULL without --nat-via */

@@ -538,6 +538,7 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 		bytes += p->len;
 		offloads |= pkt_has_offload(p);
 		p->in_port = (uint16_t)in->id;
+		p->in_trusted = !(guards & VSW_GUARD_DHCP);
 		if (unlikely(mac_guard) && why[k] == VSW_DROP_NONE &&
 		    vsw_mac_spoofed(p, mac_guard))
 			why[k] = VSW_DROP_MAC_SPOOFED;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* fuzz_dhcp.c - libFuzzer target: the DHCP server engine on a guest's
  * datagram to port 67 (message parser, state machine, reply writer), with
- * probes answered from the input; every reply must parse back */
+ * probes answered from the input and the frame's facts (source MAC, IP,
+ * ingress port and its trust) chosen by it; every reply must parse back
+ * and the server's counters must agree with its lease table */
 #include <stdint.h>
 #include <string.h>
 
@@ -48,6 +50,7 @@ static void setup(void)
 	cfg.res = &rv;
 	cfg.nres = 1;
 	cfg.probe = true;
+	cfg.port_share = 3;
 	if (dns_names_create("lab.vnet", sn[0].net, 24, 64, 0, &names) ||
 	    dhcps_create(&cfg, &srv, err, sizeof(err)))
 		__builtin_trap();
@@ -70,24 +73,51 @@ static void check_reply(const struct dhcps_result *res)
 		__builtin_trap();
 }
 
+/* The frame's Ethernet source, by @how: the message's own chaddr (the
+ * client itself: DECLINE, RELEASE and reservation moves pass), a fixed
+ * guest's MAC, the reservation's MAC, or chaddr's neighbour (one bit off:
+ * another guest naming it). */
+static void src_mac(uint8_t how, const uint8_t *msg, size_t len, uint8_t *mac)
+{
+	static const uint8_t fixed[6] = {0x52, 0x54, 0, 0, 0, 1};
+	static const uint8_t reserved[6] = {0x52, 0x54, 0, 0, 0, 0xaa};
+
+	memcpy(mac, how == 2 ? reserved : fixed, 6);
+	if ((how == 0 || how == 3) && len >= DHCP_OFS_CHADDR + 6) {
+		memcpy(mac, msg + DHCP_OFS_CHADDR, 6);
+		mac[5] ^= how == 3;
+	}
+}
+
 /*
- * Input: one control byte (bit 0: broadcast; bits 1-2: probe verdicts
- * "in use"; bits 3-7: seconds to advance the clock), then the datagram.
+ * Input: two control bytes, then the datagram.  The first: bit 0
+ * broadcast; bits 1-2 probe verdicts "in use"; bits 3-7 seconds to advance
+ * the clock.  The second: bits 0-1 the source MAC (src_mac()); bit 2 the
+ * ingress port is trusted to relay; bits 3-5 the ingress port (the
+ * per-port share is 3); bits 6-7 the IP source (0.0.0.0, ciaddr, an
+ * address of the local subnet, one of the relay subnet).
  */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static const uint32_t srcs[] = {0, 0, IP4(10, 0, 0, 77),
+					IP4(10, 1, 0, 5)};
 	struct dhcps_result res;
 	struct dhcps_rx rx = {0};
 
 	if (!srv)
 		setup();
-	if (size < 1)
+	if (size < 2)
 		return 0;
 	now += data[0] >> 3;
-	rx.data = data + 1;
-	rx.len = size - 1;
+	rx.data = data + 2;
+	rx.len = size - 2;
 	rx.bcast = data[0] & 1;
-	memcpy(rx.src_mac, (uint8_t[]){0x52, 0x54, 0, 0, 0, 1}, 6);
+	src_mac(data[1] & 3, rx.data, rx.len, rx.src_mac);
+	rx.trusted = data[1] & 4;
+	rx.in_port = (data[1] >> 3) & 7;
+	rx.src_ip = srcs[data[1] >> 6];
+	if (data[1] >> 6 == 1 && rx.len >= DHCP_OFS_CIADDR + 4)
+		rx.src_ip = dhcp_get_be32(rx.data + DHCP_OFS_CIADDR);
 	dhcps_input(srv, &rx, now, &res);
 	check_reply(&res);
 	for (int i = 0; i < 2 && res.action == DHCPS_ACT_PROBE; i++) {
@@ -95,7 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				 now, &res);
 		check_reply(&res);
 	}
-	if (dhcps_expire(srv, now) < now)
+	if (dhcps_expire(srv, now) < now || !dhcps_counts_ok(srv))
 		__builtin_trap();
 	return 0;
 }

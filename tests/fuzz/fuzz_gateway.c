@@ -63,6 +63,7 @@ static void setup(void)
 	dc.subnets = &sn;
 	dc.nsubnets = 1;
 	dc.probe = true;
+	dc.port_share = 2;
 	if (dns_names_create("lab.vnet", sn.net, 24, 32, 0, &names) ||
 	    dns_names_add(names, "vm1", 0x0a000005, true))
 		__builtin_trap();
@@ -232,7 +233,8 @@ static void tcp_run(const uint8_t *d, size_t size)
 }
 
 /* Input: one control byte (bit 0: the pending commit succeeds; bit 1: TCP
- * mode, tcp_run()), a frame. */
+ * mode, tcp_run(); bit 2: the frame's ingress port is trusted to relay;
+ * bits 3-5: that port), a frame. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t frame[PKT_MAX_FRAME];
@@ -252,6 +254,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(frame, data + 1, size - 1);
 	p.data = frame;
 	p.len = (uint32_t)(size - 1);
+	p.in_trusted = (data[0] >> 2) & 1;
+	p.in_port = (data[0] >> 3) & 7;
 	if (vnic_tx_burst(gw, 0, &po, 1, &bytes) != 1)
 		__builtin_trap();
 	if (last_token) {

@@ -1,5 +1,6 @@
 # Options that would do nothing are refused with a sentence instead of
-# being stored silently: --range or --lease without --dhcp (--no-dhcp
+# being stored silently: --range, --lease or --dhcp-leases-per-port
+# without --dhcp (--no-dhcp
 # takes them away), --dhcp-trusted or --router-trusted on an uplink or a
 # host port (only guest ports are guarded), a host port's address another
 # host port of the network has.
@@ -11,12 +12,16 @@ refused "range is for DHCP" network create "n1$S" --type internal \
 vnetctl network create "n1$S" --type internal --subnet 10.234.0.0/24 \
 	>/dev/null || fail create
 refused "lease is for DHCP" network set "n1$S" --lease 2h
+refused "dhcp-leases-per-port is for DHCP" network set "n1$S" \
+	--dhcp-leases-per-port 5
 vnetctl network set "n1$S" --dhcp --range 10.234.0.10-10.234.0.20 --lease 2h \
-	>/dev/null || fail "range with dhcp"
+	--dhcp-leases-per-port 5 >/dev/null || fail "range with dhcp"
 vnetctl network set "n1$S" --no-dhcp >/dev/null || fail "--no-dhcp"
 [ "$(jget .range network show "n1$S")" = null ] || fail "range left without DHCP"
 [ "$(jget .lease network show "n1$S")" = null ] || fail "lease left without DHCP"
-log "--no-dhcp takes range and lease away"
+[ "$(jget .dhcp_leases_per_port network show "n1$S")" = null ] ||
+	fail "dhcp_leases_per_port left without DHCP"
+log "--no-dhcp takes range, lease and share away"
 
 vnetctl network create "x$S" --type external >/dev/null || fail "create ext"
 veth "u$S" "up$S"

@@ -52,6 +52,8 @@ struct env {
 	struct dhcps_reservation rv[1];
 	struct dhcps_config cfg;
 	struct dhcp_msg reply; /* last reply, parsed */
+	bool trusted;	       /* messages come from a port trusted to relay */
+	uint16_t in_port;      /* the switch port they come in on */
 };
 
 static void cfg_default(struct env *e)
@@ -108,6 +110,7 @@ static void setup(struct env *e)
 
 static void teardown(struct env *e)
 {
+	assert_true(dhcps_counts_ok(e->s));
 	dhcps_destroy(e->s);
 	dns_names_destroy(e->names);
 }
@@ -115,7 +118,11 @@ static void teardown(struct env *e)
 /* Hand a message to the server; parse the reply, if any, into e->reply. */
 static void run_at(struct env *e, struct tmsg *m, int64_t now, bool bcast)
 {
-	struct dhcps_rx rx = {.data = m->b, .len = m->len, .bcast = bcast};
+	struct dhcps_rx rx = {.data = m->b,
+			      .len = m->len,
+			      .bcast = bcast,
+			      .trusted = e->trusted,
+			      .in_port = e->in_port};
 	uint8_t copy[DHCPS_REPLY_MAX];
 	enum dhcps_drop d;
 
@@ -145,7 +152,11 @@ static void run(struct env *e, struct tmsg *m)
 static void run_from_at(struct env *e, struct tmsg *m, const uint8_t *src,
 			int64_t now)
 {
-	struct dhcps_rx rx = {.data = m->b, .len = m->len, .bcast = true};
+	struct dhcps_rx rx = {.data = m->b,
+			      .len = m->len,
+			      .bcast = true,
+			      .trusted = e->trusted,
+			      .in_port = e->in_port};
 
 	memcpy(rx.src_mac, src, 6);
 	dhcps_input(e->s, &rx, now, &e->res);
@@ -602,10 +613,13 @@ static void test_release_forged(void **state)
 	run_from(&e, &m, evil_mac);
 	assert_int_equal(e.res.action, DHCPS_ACT_NONE);
 	assert_int_equal(e.res.drop, DHCPS_DROP_FORGED_CHADDR);
-	/* as a relay: giaddr set, sent from the victim's MAC even */
+	/* as a relay: giaddr set, sent from the victim's MAC even, and from
+	 * a port trusted to relay (any other drops it sooner) */
 	release(&m, 1, IP4(10, 0, 0, 100));
 	dhcp_put_be32(m.b + DHCP_OFS_GIADDR, IP4(10, 0, 0, 7));
+	e.trusted = true;
 	run_from(&e, &m, victim);
+	e.trusted = false;
 	assert_int_equal(e.res.drop, DHCPS_DROP_FORGED_CHADDR);
 	dhcps_stats_get(e.s, &st);
 	assert_int_equal(st.drops[DHCPS_DROP_FORGED_CHADDR], 3);
@@ -968,6 +982,7 @@ static void test_relay(void **state)
 	size_t n;
 
 	setup(&e);
+	e.trusted = true; /* a relay on a trusted port */
 	discover(&m, 1);
 	dhcp_put_be32(m.b + DHCP_OFS_GIADDR, IP4(10, 1, 0, 1));
 	m.b[3] = 1; /* hops */
@@ -1008,6 +1023,167 @@ static void test_relay(void **state)
 	tmsg_end(&m);
 	run(&e, &m);
 	assert_int_equal(e.res.drop, DHCPS_DROP_NO_SUBNET);
+	teardown(&e);
+}
+
+/* A guest port (not trusted to relay) posing as a relay: giaddr would pick
+ * the subnet (another one's leases) and send the replies to an address of
+ * its choosing.  Every message type with giaddr set is dropped, before it
+ * can take an address; the same client without giaddr is served. */
+static void test_relay_untrusted(void **state)
+{
+	static const uint8_t types[] = {DHCP_DISCOVER, DHCP_REQUEST,
+					DHCP_DECLINE, DHCP_RELEASE,
+					DHCP_INFORM};
+	static const uint32_t relays[] = {IP4(10, 1, 0, 1), IP4(10, 0, 0, 7),
+					  IP4(10, 9, 0, 1)};
+	struct dhcps_stats st;
+	struct env e;
+	struct tmsg m;
+	unsigned n = 0;
+
+	setup(&e);
+	for (size_t i = 0; i < sizeof(types); i++) {
+		for (size_t j = 0; j < sizeof(relays) / sizeof(*relays); j++) {
+			tmsg_init(&m, types[i], 1, 0x3000u + (unsigned)i);
+			tmsg_opt_ip(&m, DHCP_OPT_SERVER_ID, SRV);
+			tmsg_opt_ip(&m, DHCP_OPT_REQ_IP, IP4(10, 1, 0, 10));
+			tmsg_end(&m);
+			dhcp_put_be32(m.b + DHCP_OFS_CIADDR, IP4(10, 1, 0, 10));
+			dhcp_put_be32(m.b + DHCP_OFS_GIADDR, relays[j]);
+			run(&e, &m);
+			assert_int_equal(e.res.action, DHCPS_ACT_NONE);
+			assert_int_equal(e.res.drop,
+					 DHCPS_DROP_UNTRUSTED_RELAY);
+			assert_int_equal(e.res.reply.len, 0);
+			n++;
+		}
+	}
+	dhcps_stats_get(e.s, &st);
+	assert_int_equal(st.drops[DHCPS_DROP_UNTRUSTED_RELAY], n);
+	assert_int_equal(st.offers + st.acks + st.naks, 0);
+	assert_int_equal(st.leases, 0);
+	/* the relay subnet's first address is still free: a trusted relay
+	 * gets it, and the guest itself, without giaddr, its own subnet's */
+	e.trusted = true;
+	discover(&m, 2);
+	dhcp_put_be32(m.b + DHCP_OFS_GIADDR, IP4(10, 1, 0, 1));
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(yiaddr(&e), IP4(10, 1, 0, 10));
+	e.trusted = false;
+	assert_int_equal(lease(&e, 1), IP4(10, 0, 0, 100));
+	teardown(&e);
+}
+
+/* Whether a DISCOVER from client @mac, with client identifier @cid when
+ * not 0, at @now is offered an address. */
+static bool offered(struct env *e, uint8_t mac, uint8_t cid, int64_t now)
+{
+	struct tmsg m;
+
+	discover(&m, mac);
+	if (cid)
+		tmsg_opt(&m, DHCP_OPT_CLIENT_ID, (uint8_t[]){0, cid}, 2);
+	tmsg_end(&m);
+	run_at(e, &m, now, true);
+	return e->res.action == DHCPS_ACT_SEND &&
+	       e->res.reply_type == DHCP_OFFER;
+}
+
+/* One guest port may hold port_share addresses (offered, probed or bound)
+ * whatever chaddrs and client identifiers its messages name; its leases
+ * renew, other ports and trusted ones are not affected, and a share comes
+ * back as an address is released or its offer runs out. */
+static void test_port_share(void **state)
+{
+	struct dhcps_stats st;
+	struct env e;
+	struct tmsg m;
+
+	cfg_default(&e);
+	e.cfg.port_share = 2;
+	start(&e);
+	e.in_port = 7;
+	assert_true(offered(&e, 1, 0, T0));
+	assert_int_equal(lease(&e, 2), IP4(10, 0, 0, 101));
+	/* a third client on port 7: by chaddr, by client identifier (a
+	 * MAC-guarded guest can only vary those), by INIT-REBOOT */
+	assert_false(offered(&e, 3, 0, T0));
+	assert_int_equal(e.res.drop, DHCPS_DROP_PORT_SHARE);
+	assert_false(offered(&e, 1, 9, T0));
+	assert_int_equal(e.res.drop, DHCPS_DROP_PORT_SHARE);
+	init_reboot(&m, 4, IP4(10, 0, 0, 103));
+	run(&e, &m);
+	assert_int_equal(e.res.action, DHCPS_ACT_NONE);
+	assert_int_equal(e.res.drop, DHCPS_DROP_PORT_SHARE);
+	/* what port 7 holds still works: a retransmitted DISCOVER, a
+	 * REQUEST of the offer, a renewal, an INIT-REBOOT */
+	assert_true(offered(&e, 1, 0, T0));
+	assert_int_equal(yiaddr(&e), IP4(10, 0, 0, 100));
+	request_sel(&m, 1, IP4(10, 0, 0, 100), SRV);
+	tmsg_end(&m);
+	run(&e, &m);
+	assert_int_equal(e.res.reply_type, DHCP_ACK);
+	renew(&m, 2, IP4(10, 0, 0, 101));
+	run(&e, &m);
+	assert_int_equal(e.res.reply_type, DHCP_ACK);
+	init_reboot(&m, 2, IP4(10, 0, 0, 101));
+	run(&e, &m);
+	assert_int_equal(e.res.reply_type, DHCP_ACK);
+	/* another guest port, and a trusted one, are served */
+	e.in_port = 8;
+	assert_true(offered(&e, 3, 0, T0));
+	e.trusted = true;
+	e.in_port = 7;
+	assert_true(offered(&e, 4, 0, T0));
+	e.trusted = false;
+	/* a release gives port 7 its share back */
+	release(&m, 2, IP4(10, 0, 0, 101));
+	run(&e, &m);
+	assert_int_equal(e.res.action, DHCPS_ACT_COMMIT);
+	assert_true(offered(&e, 5, 0, T0));
+	assert_false(offered(&e, 6, 0, T0));
+	dhcps_stats_get(e.s, &st);
+	assert_int_equal(st.drops[DHCPS_DROP_PORT_SHARE], 4);
+	/* port 7 leaves: a port given its id starts with its whole share,
+	 * and the addresses stay their clients' */
+	dhcps_port_forget(e.s, 7);
+	assert_true(dhcps_counts_ok(e.s));
+	assert_true(bound_to(&e, IP4(10, 0, 0, 100), 1));
+	assert_false(offered(&e, 6, 0, T0)); /* the pool is, not the share */
+	assert_int_equal(e.res.drop, DHCPS_DROP_POOL_EXHAUSTED);
+	dhcps_port_forget(e.s, DHCPS_MAX_PORTS); /* no such port: ignored */
+	teardown(&e);
+}
+
+/* An offer that runs out gives its share back. */
+static void test_port_share_expiry(void **state)
+{
+	struct env e;
+
+	cfg_default(&e);
+	e.cfg.port_share = 1;
+	start(&e);
+	e.in_port = 7;
+	assert_true(offered(&e, 1, 0, T0));
+	assert_false(offered(&e, 2, 0, T0 + 59));
+	assert_int_equal(e.res.drop, DHCPS_DROP_PORT_SHARE);
+	assert_true(offered(&e, 2, 0, T0 + 61)); /* offer_hold: 60 s */
+	teardown(&e);
+}
+
+/* A share of 0 is no limit: one port takes the whole pool. */
+static void test_port_share_off(void **state)
+{
+	struct env e;
+
+	setup(&e);
+	e.in_port = 7;
+	for (uint8_t mac = 1; mac <= 4; mac++)
+		assert_true(offered(&e, mac, 0, T0));
+	assert_false(offered(&e, 5, 0, T0));
+	assert_int_equal(e.res.drop, DHCPS_DROP_POOL_EXHAUSTED);
 	teardown(&e);
 }
 
@@ -1533,6 +1709,10 @@ int main(void)
 	    cmocka_unit_test(test_exhaustion_expiry),
 	    cmocka_unit_test(test_client_id),
 	    cmocka_unit_test(test_relay),
+	    cmocka_unit_test(test_relay_untrusted),
+	    cmocka_unit_test(test_port_share),
+	    cmocka_unit_test(test_port_share_expiry),
+	    cmocka_unit_test(test_port_share_off),
 	    cmocka_unit_test(test_probe),
 	    cmocka_unit_test(test_restore),
 	    cmocka_unit_test(test_config_checks),
