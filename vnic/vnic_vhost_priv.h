@@ -107,7 +107,9 @@ struct vu_vq {
 	uint16_t pending;  /* used entries written but not yet published */
 	unsigned mem_hint; /* guest memory region of the last buffer mapped */
 	int kick_fd, call_fd, err_fd;
-	bool held; /* from-guest queue: kicks stay off (vnic_ops.rx_hold) */
+	/* From-guest queue: kicks stay off (vnic_ops.rx_hold); written by
+	 * its datapath thread, read by the control thread's vq_update(). */
+	_Atomic bool held;
 	_Atomic bool ready;
 	_Atomic int fault;
 	pthread_spinlock_t lock; /* to-guest queue shared by several threads */

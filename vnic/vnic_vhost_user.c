@@ -279,7 +279,10 @@ static void vq_update(struct vnic_vhost *vh, struct vu_vq *vq)
 	if (was == now)
 		goto link;
 	if (now) {
-		vu_vq_set_notify(&vh->dev, vq, guest_tx && !vh->poll);
+		vu_vq_set_notify(
+		    &vh->dev, vq,
+		    guest_tx && !vh->poll &&
+			!atomic_load_explicit(&vq->held, memory_order_relaxed));
 		/* Ready first: the switch watches the queue edge-triggered,
 		 * and the edge that adding a kicked fd makes must find the
 		 * queue ready, or that kick is gone. */
@@ -295,6 +298,14 @@ static void vq_update(struct vnic_vhost *vh, struct vu_vq *vq)
 	} else {
 		atomic_store(&vq->ready, false);
 		vh_sync(vh);
+		/* A ring stopped for the frontend (GET_VRING_BASE: migration,
+		 * a reset) goes to whoever runs it next asking for kicks, as a
+		 * new ring does, not with them left off (coalescing, poll
+		 * mode): a backend that never writes avail_event itself would
+		 * wait for kicks that do not come. */
+		if (guest_tx && !vq->started && vq->used &&
+		    vh->dev.mem.nregions)
+			vu_vq_set_notify(&vh->dev, vq, true);
 		if (guest_tx && vq->kick_fd >= 0)
 			epoll_ctl(vh->rx_epfd[vq->index / 2], EPOLL_CTL_DEL,
 				  vq->kick_fd, NULL);
@@ -1368,7 +1379,7 @@ static void vh_rx_hold(struct vnic *v, unsigned rxq, bool hold)
 
 	if (rxq >= vh->qps)
 		return;
-	vq->held = hold;
+	atomic_store_explicit(&vq->held, hold, memory_order_relaxed);
 	if (vh->poll || !atomic_load(&vq->ready))
 		return;
 	if (hold)
@@ -1399,7 +1410,9 @@ static int vh_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 	}
 	if (vq->pending && vu_vq_flush(&vh->dev, vq)) /* dropped chains */
 		vu_vq_notify(&vh->dev, vq);
-	if (!vh->poll && !vq->held && atomic_load(&vq->ready))
+	if (!vh->poll &&
+	    !atomic_load_explicit(&vq->held, memory_order_relaxed) &&
+	    atomic_load(&vq->ready))
 		vh_rx_rearm(vh, vq);
 	__atomic_store_n(&vq->shown_avail, vq->last_avail, __ATOMIC_RELAXED);
 	return got;

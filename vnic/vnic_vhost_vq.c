@@ -573,10 +573,11 @@ void vu_vq_set_notify(const struct vu_dev *d, struct vu_vq *vq, bool want)
 	if (d->event_idx) {
 		uint16_t *avail_event = (uint16_t *)&vq->used->ring[vq->num];
 
-		/* Kick when the index passes what we have taken; or never:
-		 * the driver's index is at least what we took, so an event
-		 * one behind it is never crossed (a merely stale one still
-		 * draws one kick). */
+		/* Kick when the index passes what we have taken; or hardly
+		 * ever: the driver's index is at least what we took, so an
+		 * event one behind it is crossed only by a batch the driver
+		 * began publishing before we took its start, or after 65536
+		 * more buffers (a kick each, harmless). */
 		__atomic_store_n(avail_event,
 				 htole16((uint16_t)(vq->last_avail - !want)),
 				 __ATOMIC_RELAXED);

@@ -593,6 +593,7 @@ int vswitch_port_add_guarded(struct vswitch *sw, int net_id, const char *name,
 	ret = idlist_update(sw, &net->members, id, -1);
 	for (q = 0; !ret && q < port->n_rxq; q++) {
 		atomic_store(&port->rxq[q].thread, pick_thread(sw));
+		atomic_store(&port->rxq[q].epoch, ++sw->rxq_epoch);
 		ret = rxq_watch(sw, port, q);
 	}
 	if (ret) {
@@ -718,6 +719,7 @@ int vswitch_port_move(struct vswitch *sw, int id, unsigned rxq, unsigned thread)
 	 * while no thread polls it. */
 	if (!sw->cfg.poll)
 		(void)vnic_rx_hold(port->vnic, rxq, false);
+	atomic_store(&port->rxq[rxq].epoch, ++sw->rxq_epoch);
 	ret = rxq_watch(sw, port, rxq);
 	if (ret)
 		vlog(VSWITCH, ERR, "%s: queue %u not polled by thread %u: %s",

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -559,14 +560,19 @@ void vsw_process_burst(struct vsw_thread *t, struct vsw_port *in,
 	flush(t, offloads);
 }
 
-/* Frames received: 0 when the queue was idle. */
+/* Frames received: 0 when the queue was idle.  At most VSW_RX_BUDGET
+ * bursts' worth; a short burst ends the look, but on a coalescing port
+ * (held between looks, so nothing signals what a short burst left) only an
+ * empty one does: a tap reads frames that come alone one per burst. */
 static unsigned poll_port(struct vsw_thread *t, struct vsw_port *port,
 			  unsigned q)
 {
 	struct pkt *pkts[PKT_BURST];
 	unsigned got = 0;
+	bool drain =
+	    atomic_load_explicit(&port->coalesce_us, memory_order_relaxed) != 0;
 
-	for (int b = 0; b < VSW_RX_BUDGET; b++) {
+	while (got < VSW_RX_BUDGET * PKT_BURST) {
 		int n;
 
 		if (atomic_load_explicit(&port->broken, memory_order_relaxed)) {
@@ -587,7 +593,7 @@ static unsigned poll_port(struct vsw_thread *t, struct vsw_port *port,
 		got += (unsigned)n;
 		vsw_process_burst(t, port, pkts, (unsigned)n);
 		vnic_rx_done(port->vnic, q, pkts, (unsigned)n);
-		if (n < PKT_BURST)
+		if (n < PKT_BURST && !drain)
 			return got;
 	}
 	return got;
@@ -625,6 +631,20 @@ poll_key(struct vsw_thread *t, uint32_t key, struct vsw_port **portp)
 
 /* ---- notification coalescing (struct vsw_held) ---- */
 
+/* Held entry @i's port if the entry is current: this thread owns the queue
+ * and it has not left and come back (or been deleted, its id given to
+ * another port) since it was held; else NULL. */
+static struct vsw_port *owned_held(struct vsw_thread *t, unsigned i)
+{
+	struct vsw_port *port = owned_port(t, t->held[i].key);
+
+	if (port &&
+	    atomic_load_explicit(&port->rxq[VSW_RXQ_Q(t->held[i].key)].epoch,
+				 memory_order_relaxed) == t->held[i].epoch)
+		return port;
+	return NULL;
+}
+
 static int held_find(const struct vsw_thread *t, uint32_t key)
 {
 	for (unsigned i = 0; i < t->n_held; i++)
@@ -636,6 +656,20 @@ static int held_find(const struct vsw_thread *t, uint32_t key)
 static void held_drop(struct vsw_thread *t, unsigned i)
 {
 	t->held[i] = t->held[--t->n_held];
+}
+
+/* Whether an event for queue @key is to be left to its look: it is held.
+ * A stale entry for it goes (whoever released the queue did so). */
+static bool held_now(struct vsw_thread *t, uint32_t key)
+{
+	int i = held_find(t, key);
+
+	if (i < 0)
+		return false;
+	if (owned_held(t, (unsigned)i))
+		return true;
+	held_drop(t, (unsigned)i);
+	return false;
 }
 
 /* Turn notifications of receive queue @key off (@hold) or back on: by the
@@ -672,6 +706,8 @@ static void held_after_burst(struct vsw_thread *t, struct vsw_port *port,
 			return; /* notified as before */
 		i = (int)t->n_held++;
 		t->held[i].key = key;
+		t->held[i].epoch = atomic_load_explicit(
+		    &port->rxq[VSW_RXQ_Q(key)].epoch, memory_order_relaxed);
 	}
 	t->held[i].due = now_ns();
 	if (got < VSW_RX_BUDGET * PKT_BURST)
@@ -692,7 +728,7 @@ static void run_held(struct vsw_thread *t)
 			i++;
 			continue;
 		}
-		port = owned_port(t, key);
+		port = owned_held(t, i);
 		if (!port) {
 			/* Deleted, or moved: vswitch_port_move() released
 			 * it for the new owner. */
@@ -774,15 +810,32 @@ static int event_wait(struct vsw_thread *t, struct epoll_event *evs, int max)
 	int64_t ns = held_next_ns(t);
 	struct timespec ts;
 
+	int n;
+
 	if (ns < 0)
 		return epoll_wait(t->epfd, evs, max, ms);
 	/* Held queues are looked at to the microsecond, past epoll_wait()'s
 	 * millisecond. */
 	if (ms >= 0 && (int64_t)ms * 1000000 < ns)
 		ns = (int64_t)ms * 1000000;
-	ts.tv_sec = ns / 1000000000;
-	ts.tv_nsec = ns % 1000000000;
-	return epoll_pwait2(t->epfd, evs, max, &ts, NULL);
+	if (!t->no_pwait2) {
+		ts.tv_sec = ns / 1000000000;
+		ts.tv_nsec = ns % 1000000000;
+		n = epoll_pwait2(t->epfd, evs, max, &ts, NULL);
+		if (n >= 0 || (errno != ENOSYS && errno != EPERM))
+			return n;
+		/* A kernel before 5.11, or a filter that does not know the
+		 * call: whole milliseconds, rounded up, from now on. */
+		t->no_pwait2 = true;
+		vlog(VSWITCH, WARN,
+		     "epoll_pwait2: %s: coalescing intervals are rounded up "
+		     "to whole milliseconds",
+		     strerror(errno));
+	}
+	return epoll_wait(t->epfd, evs, max,
+			  (int)((ns + 999999) / 1000000 > INT32_MAX
+				    ? INT32_MAX
+				    : (ns + 999999) / 1000000));
 }
 
 static void run_event(struct vsw_thread *t)
@@ -812,7 +865,7 @@ static void run_event(struct vsw_thread *t)
 			 * error is reported whatever is watched: see to it.) */
 			if (t->n_held &&
 			    !(evs[i].events & (EPOLLERR | EPOLLHUP)) &&
-			    held_find(t, key) >= 0)
+			    held_now(t, key))
 				continue;
 			got = poll_key(t, key, &port);
 			if (got)

@@ -151,6 +151,9 @@ struct vsw_port {
 		_Atomic unsigned
 		    thread; /* owner; changed with a grace period */
 		int fd;	    /* event mode, -1 when polled */
+		/* Changed whenever the queue comes to a thread (added,
+		 * moved): a held entry of an earlier stay is stale. */
+		_Atomic uint32_t epoch;
 	} rxq[VNIC_MAX_RXQ];
 	_Atomic bool link_up;	 /* carrier as netlink reports it */
 	_Atomic bool broken;	 /* the backend failed for good */
@@ -238,8 +241,9 @@ struct vsw_tstats_net {
  * on.  A steady stream then costs one wake-up per interval, not per kick.
  */
 struct vsw_held {
-	uint32_t key; /* VSW_RXQ_KEY */
-	uint64_t due; /* CLOCK_MONOTONIC, ns */
+	uint32_t key;	/* VSW_RXQ_KEY */
+	uint32_t epoch; /* the queue's, when held: see owned_held() */
+	uint64_t due;	/* CLOCK_MONOTONIC, ns */
 };
 
 struct vsw_thread {
@@ -255,6 +259,7 @@ struct vsw_thread {
 	struct vsw_wheel wheel; /* this thread's timers */
 	struct vsw_held held[VSW_HELD_MAX];
 	unsigned n_held;
+	bool no_pwait2; /* epoll_pwait2() refused: millisecond sleeps */
 	struct vsw_cmd cmds[VSW_CMD_RING];
 	_Atomic uint32_t cmd_head; /* written by the control thread */
 	_Atomic uint32_t cmd_tail; /* written by this thread */
@@ -273,6 +278,7 @@ struct vswitch {
 	_Atomic bool stop;
 	_Atomic uint64_t gp_seq;
 	_Atomic(struct vsw_port *) ports[VSW_MAX_PORTS];
+	uint32_t rxq_epoch; /* the last vsw_port.rxq[].epoch given, control */
 	struct vsw_net *nets[VSW_MAX_NETS]; /* control thread only */
 	struct vsw_thread *threads;
 	int64_t last_age;

@@ -47,6 +47,25 @@ done
 out=$("$PEER" lone "$T/a.sock" "$T/b.sock" 20 2>&1) || fail "lone: $out"
 log "lone frames with coalescing: $out"
 
+# Taps (vnetd's, in its namespace): held by leaving their fds unwatched
+# between looks; the same stream, the same checks.
+for p in 1 2; do
+	vnetctl port add "co$S" --tap "ct$p$S" --coalesce-us 2000 >/dev/null ||
+		fail "tap ct$p$S"
+done
+set -- $("$BENCH" evcpu --in "ct1$S" --out "ct2$S" --pid "$VNETD_PID" \
+	--rate 5000 --seconds 2 --size 64 --json |
+	jq -r '"\(.sent) \(.frames) \(.switch_runs_per_frame) \(.lat_p50_us) \(.lat_p99_us)"')
+[ $# = 5 ] || fail "no bench result (taps)"
+log "taps, coalescing 2000 us: sent $1, received $2, vnetd wake-ups per frame $3, latency p50 $4 us, p99 $5 us"
+[ "$1" -ge 5000 ] && [ "$1" = "$2" ] || fail "taps: sent $1, received $2"
+awk -v f="$3" 'BEGIN { exit !(f < 0.5) }' ||
+	fail "taps: coalescing woke vnetd $3 times per frame"
+# A look takes what waits, not one frame of it (a tap reads lone frames
+# one per burst): no frame waits much more than an interval.
+[ "$4" -lt 4000 ] || fail "taps: median latency $4 us with 2000 us looks"
+for p in 1 2; do vnetctl port del "ct$p$S" >/dev/null || fail "del ct$p$S"; done
+
 # Taps in namespaces.
 ns "a$S"
 ns "b$S"
