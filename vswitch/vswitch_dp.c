@@ -690,28 +690,47 @@ static bool rxq_hold(struct vsw_thread *t, struct vsw_port *port, uint32_t key,
 
 /* Receive queue @key of @port found @got frames: on a coalescing port, keep
  * its notifications off and look again after the port's interval, or at
- * once when the look stopped at its budget with frames left. */
+ * once when the look stopped at its budget with frames left.  A stream
+ * faster than VSW_HELD_BATCH frames an interval is looked at at a pace of
+ * its own: shortened to what would have taken VSW_HELD_BATCH when a look
+ * takes more, doubled back towards the interval when one takes fewer than
+ * half as many. */
 static void held_after_burst(struct vsw_thread *t, struct vsw_port *port,
 			     uint32_t key, unsigned got)
 {
 	uint32_t us =
 	    atomic_load_explicit(&port->coalesce_us, memory_order_relaxed);
+	uint64_t now, full;
+	struct vsw_held *h;
 	int i;
 
 	if (!us)
 		return;
+	now = now_ns();
+	full = (uint64_t)us * 1000;
 	i = held_find(t, key);
 	if (i < 0) {
 		if (t->n_held == VSW_HELD_MAX || !rxq_hold(t, port, key, true))
 			return; /* notified as before */
 		i = (int)t->n_held++;
-		t->held[i].key = key;
-		t->held[i].epoch = atomic_load_explicit(
+		h = &t->held[i];
+		h->key = key;
+		h->epoch = atomic_load_explicit(
 		    &port->rxq[VSW_RXQ_Q(key)].epoch, memory_order_relaxed);
+		h->pace = full;
+	} else {
+		h = &t->held[i];
+		if (got > VSW_HELD_BATCH && now > h->last)
+			h->pace = (now - h->last) * VSW_HELD_BATCH / got;
+		else if (got < VSW_HELD_BATCH / 2)
+			h->pace *= 2;
+		if (h->pace > full)
+			h->pace = full;
+		if (h->pace < 1000)
+			h->pace = 1000;
 	}
-	t->held[i].due = now_ns();
-	if (got < VSW_RX_BUDGET * PKT_BURST)
-		t->held[i].due += (uint64_t)us * 1000;
+	h->last = now;
+	h->due = now + (got >= VSW_RX_BUDGET * PKT_BURST ? 0 : h->pace);
 }
 
 /* Look at the held queues whose time has come. */

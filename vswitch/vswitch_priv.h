@@ -244,7 +244,14 @@ struct vsw_held {
 	uint32_t key;	/* VSW_RXQ_KEY */
 	uint32_t epoch; /* the queue's, when held: see owned_held() */
 	uint64_t due;	/* CLOCK_MONOTONIC, ns */
+	uint64_t last;	/* the last look, ns */
+	uint64_t pace;	/* ns between looks: the interval or less */
 };
+
+/* Frames a look aims to take at most: a faster stream is looked at more
+ * often than its port's interval, so that a guest's ring (256 buffers in
+ * QEMU's default) never fills between two looks. */
+#define VSW_HELD_BATCH 32
 
 struct vsw_thread {
 	struct vswitch *sw;
