@@ -574,8 +574,8 @@ static bool nic_notify(struct vmm_virtio *v, unsigned q)
 static int set_features(struct vmm_nic *nic)
 {
 	uint64_t feat =
-	    (nic->dev.guest_features & nic->backend_features) |
-	    (nic->protocol ? VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES_BIT) : 0);
+	    vmm_net_vu_features(nic->dev.guest_features, nic->dev.host_features,
+				nic->backend_features, nic->protocol);
 
 	return vu_call(nic, VHOST_USER_SET_FEATURES, &feat, sizeof(feat), NULL,
 		       0, NULL);

@@ -98,12 +98,25 @@ static enum vio_broken queue_check(const struct vmm_virtio *v,
 	return VIO_BROKEN_NONE;
 }
 
+/* The bits of device status only a reset may clear. */
+#define VIO_S_STICKY \
+	(VIO_S_ACKNOWLEDGE | VIO_S_DRIVER | VIO_S_FEATURES_OK | VIO_S_DRIVER_OK)
+
 static void status_write(struct vmm_virtio *v, uint8_t val)
 {
 	uint8_t want = val & (uint8_t)~VIO_S_NEEDS_RESET;
 
 	if (!val) {
 		device_reset(v);
+		return;
+	}
+	if (v->status & ~want & VIO_S_STICKY) {
+		/* only a reset takes the device back (virtio 1.2, 2.1.1): a
+		 * driver that clears ACKNOWLEDGE, DRIVER, FEATURES_OK or
+		 * DRIVER_OK otherwise could start the backend twice or
+		 * change features under it; it gets DEVICE_NEEDS_RESET and
+		 * the status stays as it was */
+		mark_broken(v, VIO_BROKEN_STATUS_CLEARED);
 		return;
 	}
 	if ((want & VIO_S_FEATURES_OK) && !(v->status & VIO_S_FEATURES_OK)) {
@@ -183,7 +196,10 @@ void vmm_virtio_common_write(struct vmm_virtio *v, unsigned off,
 		v->gfselect = (uint32_t)val;
 		return;
 	case VIO_C_GF:
-		if (v->status & VIO_S_FEATURES_OK || v->gfselect > 1)
+		/* only while negotiating: after DRIVER, before FEATURES_OK */
+		if (!(v->status & VIO_S_DRIVER) ||
+		    (v->status & (VIO_S_FEATURES_OK | VIO_S_DRIVER_OK)) ||
+		    v->gfselect > 1)
 			return;
 		if (v->gfselect)
 			v->guest_features =

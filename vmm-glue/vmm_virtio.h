@@ -60,6 +60,8 @@
 	X(QUEUE_ADDR, "a queue is misaligned or outside guest RAM")    \
 	X(LATE_WRITE, "the driver changed a queue after enabling it")  \
 	X(BACKEND, "the backend refused the queues")                   \
+	X(STATUS_CLEARED,                                              \
+	  "the driver cleared device status bits without a reset")     \
 	X(CHAIN, "a descriptor chain the VMM serves is malformed")
 
 enum vio_broken {
@@ -213,6 +215,8 @@ int vmm_vq_push(struct vmm_virtio *v, unsigned q, struct vmm_vq_state *s,
 void vmm_net_devcfg(uint8_t cfg[VMM_NET_DEVCFG_SIZE], const uint8_t mac[6],
 		    bool link_up, unsigned max_pairs, unsigned mtu);
 int vmm_net_ctrl_queue(uint64_t features, unsigned max_pairs);
+uint64_t vmm_net_vu_features(uint64_t guest, uint64_t offered, uint64_t backend,
+			     bool protocol);
 uint8_t vmm_net_ctrl_parse(const uint8_t *cmd, size_t len, unsigned max_pairs,
 			   unsigned *pairs);
 

@@ -7,7 +7,9 @@
  * passed the checks; queue 1 is served by the "VMM" (as vnet-vmm serves
  * virtio-net's control queue): every chain taken from it lies in RAM.
  * MSI-X: only usable vectors are ever delivered, and no pending bit stays
- * set on a vector that is usable. */
+ * set on a vector that is usable.  The backend is started at most once
+ * between resets, and the features it started with do not change under
+ * it. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +19,16 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct vmm_mem mem;
+static bool running;
+static uint64_t running_features;
 
 /* The backend's view: started queues must be valid. */
 static int fz_start(struct vmm_virtio *v)
 {
+	if (running)
+		abort(); /* started twice without a reset */
+	running = true;
+	running_features = v->guest_features;
 	for (unsigned q = 0; q < v->nq; q++) {
 		const struct vmm_virtio_queue *vq = &v->q[q];
 
@@ -40,6 +48,7 @@ static int fz_start(struct vmm_virtio *v)
 
 static void fz_reset(struct vmm_virtio *v)
 {
+	running = false;
 }
 
 static void fz_msix(struct vmm_virtio *v)
@@ -95,6 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	memset(ram, 0, 1u << 20);
 	ctrl = (struct vmm_vq_state){0};
+	running = false;
 	vmm_pci_init(&bus);
 	if (vmm_virtio_init(&dev, 1, &mem, 0xe0000000u, 2, 1ull << 5, cfg,
 			    sizeof(cfg), &ops, NULL) ||
@@ -133,6 +143,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		if (dev.started && dev.broken != VIO_BROKEN_NONE)
+			abort();
+		if (dev.started != running ||
+		    (running && dev.guest_features != running_features))
 			abort();
 		for (uint16_t v = 0; v < dev.nvec; v++)
 			if ((dev.pba & (1u << v)) &&

@@ -227,6 +227,74 @@ static void test_backend_refuses(void **state)
 	assert_false(v.started);
 }
 
+/* Status bits go back only through a reset: a driver that clears
+ * DRIVER_OK or FEATURES_OK (and writes something other than 0) gets
+ * DEVICE_NEEDS_RESET, the backend stops once and does not start again, and
+ * the features stay as negotiated. */
+static void test_status_cleared(void **state)
+{
+	static const uint8_t cleared[] = {
+	    VIO_S_ACKNOWLEDGE | VIO_S_DRIVER,
+	    VIO_S_ACKNOWLEDGE | VIO_S_DRIVER | VIO_S_DRIVER_OK,
+	    VIO_S_ACKNOWLEDGE | VIO_S_DRIVER | VIO_S_FEATURES_OK,
+	    VIO_S_DRIVER | VIO_S_FEATURES_OK | VIO_S_DRIVER_OK,
+	};
+
+	for (unsigned i = 0; i < sizeof(cleared); i++) {
+		starts = resets = 0;
+		negotiate(F_MAC | F_V1);
+		queue(0, 0x100000, 16);
+		driver_ok();
+		assert_int_equal(starts, 1);
+		wr(VIO_C_STATUS, cleared[i], 1);
+		assert_int_equal(v.broken, VIO_BROKEN_STATUS_CLEARED);
+		assert_true(rd(VIO_C_STATUS, 1) & VIO_S_NEEDS_RESET);
+		assert_false(v.started);
+		assert_int_equal(resets, 1);
+		/* features frozen: the write is ignored */
+		wr(VIO_C_GFSELECT, 1, 4);
+		wr(VIO_C_GF, 1u | 1u << 3, 4); /* IN_ORDER, not offered */
+		wr(VIO_C_GFSELECT, 0, 4);
+		wr(VIO_C_GF, 1u << 26, 4);
+		assert_int_equal(v.guest_features, F_MAC | F_V1);
+		/* setting the bits again starts nothing */
+		driver_ok();
+		assert_int_equal(starts, 1);
+		assert_false(v.started);
+		wr(VIO_C_STATUS, 0, 1);
+		assert_int_equal(resets, 1);
+		assert_int_equal(v.broken, VIO_BROKEN_NONE);
+	}
+	/* after a reset it works again */
+	negotiate(F_MAC | F_V1);
+	queue(0, 0x100000, 16);
+	driver_ok();
+	assert_int_equal(starts, 2);
+	assert_true(v.started);
+	/* FAILED and the same bits again are no clearing */
+	wr(VIO_C_STATUS,
+	   VIO_S_ACKNOWLEDGE | VIO_S_DRIVER | VIO_S_FEATURES_OK |
+	       VIO_S_DRIVER_OK | VIO_S_FAILED,
+	   1);
+	assert_int_equal(v.broken, VIO_BROKEN_NONE);
+	assert_true(v.started);
+}
+
+/* Features are written only between DRIVER and FEATURES_OK. */
+static void test_features_window(void **state)
+{
+	wr(VIO_C_STATUS, 0, 1);
+	wr(VIO_C_GFSELECT, 0, 4);
+	wr(VIO_C_GF, (uint32_t)F_MAC, 4); /* before DRIVER */
+	assert_int_equal(v.guest_features, 0);
+	wr(VIO_C_STATUS, VIO_S_ACKNOWLEDGE, 1);
+	wr(VIO_C_GF, (uint32_t)F_MAC, 4);
+	assert_int_equal(v.guest_features, 0);
+	wr(VIO_C_STATUS, VIO_S_ACKNOWLEDGE | VIO_S_DRIVER, 1);
+	wr(VIO_C_GF, (uint32_t)F_MAC, 4);
+	assert_int_equal(v.guest_features, F_MAC);
+}
+
 /* Odd accesses: unknown queue index, bad vectors, out of range offsets. */
 static void test_odd_accesses(void **state)
 {
@@ -267,6 +335,8 @@ int main(void)
 	    cmocka_unit_test_setup(test_bad_queue_addr, setup),
 	    cmocka_unit_test_setup(test_backend_refuses, setup),
 	    cmocka_unit_test_setup(test_odd_accesses, setup),
+	    cmocka_unit_test_setup(test_status_cleared, setup),
+	    cmocka_unit_test_setup(test_features_window, setup),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
