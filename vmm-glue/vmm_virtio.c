@@ -456,15 +456,39 @@ static void bar_rw(void *opaque, unsigned bar, uint64_t off, uint8_t *data,
 	pthread_mutex_unlock(&v->lock);
 }
 
+/**
+ * vmm_virtio_notify_base() - where the notify area decodes now
+ * @v: device
+ *
+ * Return: its guest-physical address; 0 while memory decoding is off or
+ * BAR0 holds no usable address (0, or a sizing pattern that reaches
+ * 4 GiB), as QEMU unmaps such a BAR
+ */
+uint64_t vmm_virtio_notify_base(const struct vmm_virtio *v)
+{
+	uint64_t bar = vmm_pci_bar_addr(&v->pci, 0);
+
+	if (!(v->pci.cfg[PCI_COMMAND] & PCI_COMMAND_MEMORY) || !bar ||
+	    bar + VIO_BAR_SIZE >= 1ull << 32)
+		return 0;
+	return bar + VIO_NOTIFY_OFF;
+}
+
 static void cfg_write(void *opaque, unsigned off, unsigned size)
 {
 	struct vmm_virtio *v = opaque;
+	bool bar = (off < PCI_COMMAND + 2 && off + size > PCI_COMMAND) ||
+		   (off < PCI_BAR0 + 4 && off + size > PCI_BAR0);
+	bool msix = off + size > v->msix_cap + 2u && off < v->msix_cap + 4u;
 
-	if (off + size > v->msix_cap + 2u && off < v->msix_cap + 4u) {
-		pthread_mutex_lock(&v->lock);
+	if (!bar && !msix)
+		return;
+	pthread_mutex_lock(&v->lock);
+	if (msix)
 		msix_update(v);
-		pthread_mutex_unlock(&v->lock);
-	}
+	if (bar && v->ops && v->ops->bar_moved)
+		v->ops->bar_moved(v);
+	pthread_mutex_unlock(&v->lock);
 }
 
 static int add_vio_cap(struct vmm_virtio *v, uint8_t type, uint32_t off,

@@ -97,6 +97,9 @@ struct vmm_virtio;
  * @pending: the vectors whose interrupts the backend holds outside the
  *           transport (an irqfd detached while masked, its eventfd
  *           signalled), as bits; may be NULL
+ * @bar_moved: the driver wrote BAR0 or the command register: where the
+ *             notify area is (vmm_virtio_notify_base()) may have changed;
+ *             may be NULL
  *
  * Called with the device's lock held, from a vCPU thread.  @msix runs
  * before the transport delivers what became deliverable: a backend that
@@ -110,6 +113,7 @@ struct vmm_virtio_ops {
 	bool (*notify)(struct vmm_virtio *v, unsigned q);
 	void (*signal)(struct vmm_virtio *v, uint16_t vector);
 	uint32_t (*pending)(struct vmm_virtio *v);
+	void (*bar_moved)(struct vmm_virtio *v);
 };
 
 /**
@@ -166,6 +170,7 @@ bool vmm_virtio_msix_enabled(const struct vmm_virtio *v);
 bool vmm_virtio_vector_usable(const struct vmm_virtio *v, uint16_t vector);
 void vmm_virtio_interrupt(struct vmm_virtio *v, uint16_t vector);
 uint32_t vmm_virtio_pba(struct vmm_virtio *v);
+uint64_t vmm_virtio_notify_base(const struct vmm_virtio *v);
 const char *vmm_virtio_broken_text(enum vio_broken why);
 
 /* ---- a queue the VMM serves itself (virtio-net's control queue) ---- */

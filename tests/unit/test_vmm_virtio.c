@@ -23,7 +23,7 @@
 static uint8_t *ram;
 static struct vmm_mem mem;
 static struct vmm_virtio v;
-static int starts, resets, msix_calls, start_ret;
+static int starts, resets, msix_calls, start_ret, moves;
 
 static int be_start(struct vmm_virtio *d)
 {
@@ -41,15 +41,20 @@ static void be_msix(struct vmm_virtio *d)
 	msix_calls++;
 }
 
-static const struct vmm_virtio_ops ops = {be_start, be_reset, be_msix,
-					  NULL,	    NULL,     NULL};
+static void be_bar_moved(struct vmm_virtio *d)
+{
+	moves++;
+}
+
+static const struct vmm_virtio_ops ops = {be_start, be_reset, be_msix,	   NULL,
+					  NULL,	    NULL,     be_bar_moved};
 
 static int setup(void **state)
 {
 	if (!ram)
 		ram = calloc(1, MEM);
 	assert_int_equal(vmm_mem_init_buf(&mem, ram, MEM), 0);
-	starts = resets = msix_calls = start_ret = 0;
+	starts = resets = msix_calls = start_ret = moves = 0;
 	assert_int_equal(vmm_virtio_init(&v, 1, &mem, 0xe0000000u, 2, F_MAC,
 					 "abc", 3, &ops, NULL),
 			 0);
@@ -280,6 +285,27 @@ static void test_status_cleared(void **state)
 	assert_true(v.started);
 }
 
+/* Where the notify area decodes: BAR0 with memory decoding on; the
+ * backend hears of every BAR0 or command write. */
+static void test_notify_base(void **state)
+{
+	assert_int_equal(vmm_virtio_notify_base(&v), 0); /* decoding off */
+	vmm_pci_cfg_write(&v.pci, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	assert_int_equal(moves, 1);
+	assert_int_equal(vmm_virtio_notify_base(&v),
+			 0xe0000000u + VIO_NOTIFY_OFF);
+	vmm_pci_cfg_write(&v.pci, PCI_BAR0, 4, 0xe0800000u);
+	assert_int_equal(moves, 2);
+	assert_int_equal(vmm_virtio_notify_base(&v),
+			 0xe0800000u + VIO_NOTIFY_OFF);
+	vmm_pci_cfg_write(&v.pci, PCI_BAR0, 4, 0xffffffffu); /* sizing */
+	assert_int_equal(vmm_virtio_notify_base(&v), 0);
+	vmm_pci_cfg_write(&v.pci, PCI_BAR0 + 4, 4, 0xe0000000u); /* BAR1 */
+	assert_int_equal(moves, 3); /* not BAR0: not told */
+	vmm_pci_cfg_write(&v.pci, PCI_INTERRUPT_LINE, 1, 5);
+	assert_int_equal(moves, 3);
+}
+
 /* Features are written only between DRIVER and FEATURES_OK. */
 static void test_features_window(void **state)
 {
@@ -337,6 +363,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_odd_accesses, setup),
 	    cmocka_unit_test_setup(test_status_cleared, setup),
 	    cmocka_unit_test_setup(test_features_window, setup),
+	    cmocka_unit_test_setup(test_notify_base, setup),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
