@@ -9,7 +9,8 @@
  * MSI-X: only usable vectors are ever delivered, and no pending bit stays
  * set on a vector that is usable.  The backend is started at most once
  * between resets, and the features it started with do not change under
- * it. */
+ * it.  The backend hears of every change of where the notify area decodes
+ * (BAR0, memory decoding): its kick ioeventfds follow it. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct vmm_mem mem;
 static bool running;
 static uint64_t running_features;
+static uint64_t placed; /* where the backend put its kicks */
 
 /* The backend's view: started queues must be valid. */
 static int fz_start(struct vmm_virtio *v)
@@ -87,8 +89,15 @@ static bool fz_notify(struct vmm_virtio *v, unsigned q)
 	return true;
 }
 
-static const struct vmm_virtio_ops ops = {fz_start,  fz_reset,	fz_msix,
-					  fz_notify, fz_signal, NULL};
+static void fz_bar_moved(struct vmm_virtio *v)
+{
+	placed = vmm_virtio_notify_base(v);
+	if (placed && (placed < 0x1000 || placed >= 1ull << 32))
+		abort();
+}
+
+static const struct vmm_virtio_ops ops = {
+    fz_start, fz_reset, fz_msix, fz_notify, fz_signal, NULL, fz_bar_moved};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -110,6 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    sizeof(cfg), &ops, NULL) ||
 	    vmm_pci_attach(&bus, &dev.pci) != 1)
 		abort();
+	placed = vmm_virtio_notify_base(&dev);
 	/* each access: op, offset (2 bytes), value (8 bytes) */
 	for (size_t i = 0; i + 11 <= size; i += 11) {
 		const uint8_t *a = data + i;
@@ -143,6 +153,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		if (dev.started && dev.broken != VIO_BROKEN_NONE)
+			abort();
+		if (placed != vmm_virtio_notify_base(&dev))
 			abort();
 		if (dev.started != running ||
 		    (running && dev.guest_features != running_features))
