@@ -371,15 +371,50 @@ static uint32_t nic_pending(struct vmm_virtio *v)
 	return bits;
 }
 
+/* Put queue @q's kick ioeventfd where its notify register decodes now:
+ * off the address it was registered at, on at the new one (none while
+ * memory decoding is off), as QEMU moves a BAR's ioeventfds with its
+ * memory region.  Return 0 or -errno (then it is not registered: the
+ * guest's notifications reach nic_notify(), which passes them on). */
+static int kick_place(struct vmm_nic *nic, unsigned q)
+{
+	uint64_t base = vmm_virtio_notify_base(&nic->dev);
+	uint64_t want = base ? base + VIO_NOTIFY_MULT * q : 0;
+	int ret;
+
+	if (nic->kick[q] < 0 || nic->kick_gpa[q] == want)
+		return 0;
+	if (nic->kick_gpa[q])
+		(void)vmm_vm_ioeventfd(nic->vm, nic->kick_gpa[q], 2,
+				       nic->kick[q], false);
+	nic->kick_gpa[q] = 0;
+	if (!want)
+		return 0;
+	ret = vmm_vm_ioeventfd(nic->vm, want, 2, nic->kick[q], true);
+	if (!ret)
+		nic->kick_gpa[q] = want;
+	return ret;
+}
+
+/* The driver moved BAR0 or switched memory decoding: the running queues'
+ * kicks follow it. */
+static void nic_bar_moved(struct vmm_virtio *v)
+{
+	struct vmm_nic *nic = v->opaque;
+
+	for (unsigned q = 0; q < v->nq; q++)
+		(void)kick_place(nic, q);
+}
+
 static void queue_fds_close(struct vmm_nic *nic, unsigned q)
 {
-	uint64_t notify = vmm_pci_bar_addr(&nic->dev.pci, 0) + VIO_NOTIFY_OFF +
-			  VIO_NOTIFY_MULT * q;
-
 	if (nic->kick[q] >= 0) {
-		(void)vmm_vm_ioeventfd(nic->vm, notify, 2, nic->kick[q], false);
+		if (nic->kick_gpa[q])
+			(void)vmm_vm_ioeventfd(nic->vm, nic->kick_gpa[q], 2,
+					       nic->kick[q], false);
 		close(nic->kick[q]);
 	}
+	nic->kick_gpa[q] = 0;
 	if (nic->call[q] >= 0) {
 		call_attach(nic, q, false);
 		close(nic->call[q]);
@@ -448,8 +483,6 @@ static int queue_vu_setup(struct vmm_nic *nic, unsigned q, uint16_t base_idx)
 static int queue_start(struct vmm_nic *nic, unsigned q)
 {
 	const struct vmm_virtio_queue *vq = &nic->dev.q[q];
-	uint64_t notify = vmm_pci_bar_addr(&nic->dev.pci, 0) + VIO_NOTIFY_OFF +
-			  VIO_NOTIFY_MULT * q;
 	int ret;
 
 	nic->kick[q] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -458,7 +491,8 @@ static int queue_start(struct vmm_nic *nic, unsigned q)
 		return -errno;
 	nic->call_gsi[q] = vector_gsi(
 	    nic, vq->msix_vector < nic->dev.nvec ? vq->msix_vector : 0);
-	ret = vmm_vm_ioeventfd(nic->vm, notify, 2, nic->kick[q], true);
+	nic->kick_gpa[q] = 0;
+	ret = kick_place(nic, q);
 	if (ret)
 		return ret;
 	if (vq->msix_vector < nic->dev.nvec) {
@@ -554,8 +588,18 @@ static bool nic_notify(struct vmm_virtio *v, unsigned q)
 	struct vmm_vq_chain c;
 	bool any = false;
 
-	if (nic->ctrl_q < 0 || q != (unsigned)nic->ctrl_q)
+	if (nic->ctrl_q < 0 || q != (unsigned)nic->ctrl_q) {
+		uint64_t one = 1;
+		ssize_t r = 0;
+
+		/* a data queue whose ioeventfd is not where the driver
+		 * notifies (it could not be placed): pass the kick on,
+		 * counted as a slow notification (EAGAIN: one is pending) */
+		if (q < v->nq && nic->kick[q] >= 0 && !nic->kick_gpa[q])
+			r = write(nic->kick[q], &one, sizeof(one));
+		(void)r;
 		return false;
+	}
 	while (vmm_vq_pop(v, q, &nic->ctrl, &c) == 1) {
 		int len = ctrl_one(nic, &c);
 
@@ -574,8 +618,8 @@ static bool nic_notify(struct vmm_virtio *v, unsigned q)
 static int set_features(struct vmm_nic *nic)
 {
 	uint64_t feat =
-	    (nic->dev.guest_features & nic->backend_features) |
-	    (nic->protocol ? VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES_BIT) : 0);
+	    vmm_net_vu_features(nic->dev.guest_features, nic->dev.host_features,
+				nic->backend_features, nic->protocol);
 
 	return vu_call(nic, VHOST_USER_SET_FEATURES, &feat, sizeof(feat), NULL,
 		       0, NULL);
@@ -612,6 +656,7 @@ static const struct vmm_virtio_ops nic_ops = {
     .notify = nic_notify,
     .signal = nic_signal,
     .pending = nic_pending,
+    .bar_moved = nic_bar_moved,
 };
 
 /* A locally administered MAC derived from the port name (stable for a

@@ -47,6 +47,8 @@ struct vmm_net_spec {
  * @backend_features: what vnetd offered
  * @protocol: VHOST_USER_F_PROTOCOL_FEATURES was negotiated
  * @kick: per queue, the ioeventfd given to vnetd
+ * @kick_gpa: per queue, where @kick is registered with KVM now (it
+ *            follows BAR0 and memory decoding), 0 when it is not
  * @call: per queue, the eventfd given to vnetd: a KVM irqfd while its
  *        vector is usable (@call_on), detached while it is masked so a
  *        signal waits in the eventfd (the vector's pending bit)
@@ -73,6 +75,7 @@ struct vmm_nic {
 	uint64_t backend_features;
 	bool protocol;
 	int kick[VIO_MAX_QUEUES];
+	uint64_t kick_gpa[VIO_MAX_QUEUES];
 	int call[VIO_MAX_QUEUES];
 	unsigned call_gsi[VIO_MAX_QUEUES];
 	bool call_on[VIO_MAX_QUEUES];

@@ -34,6 +34,27 @@ void vmm_net_devcfg(uint8_t cfg[VMM_NET_DEVCFG_SIZE], const uint8_t mac[6],
 }
 
 /**
+ * vmm_net_vu_features() - the features vnet-vmm sets at vnetd
+ * (VHOST_USER_SET_FEATURES)
+ * @guest: what the driver accepted
+ * @offered: what vnet-vmm offered the driver
+ * @backend: what vnetd offered
+ * @protocol: VHOST_USER_F_PROTOCOL_FEATURES was negotiated
+ *
+ * Only what both sides offered and the driver accepted; what vnetd offers
+ * but vnet-vmm does not (IN_ORDER, LOG_ALL, ...) never reaches vnetd, even
+ * if the driver's features were not checked against the offer.
+ *
+ * Return: the feature bits
+ */
+uint64_t vmm_net_vu_features(uint64_t guest, uint64_t offered, uint64_t backend,
+			     bool protocol)
+{
+	return (guest & offered & backend) |
+	       (protocol ? VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES_BIT) : 0);
+}
+
+/**
  * vmm_net_ctrl_queue() - which queue is the control queue
  * @features: what the driver accepted
  * @max_pairs: the device's queue pairs

@@ -71,6 +71,7 @@ struct vmm_vm {
 		uint32_t addr_lo, addr_hi, data;
 	} msi[VMM_MSI_GSIS];
 	unsigned gsis_used;
+	uint64_t vfio_mmio_next; /* where the next VF's BARs go (0: start) */
 	int done_fd;
 	_Atomic int ending;
 	_Atomic int64_t first_exit_ns;

@@ -122,18 +122,22 @@ bool vmm_vfio_vector_usable(const struct vmm_vfio_pci *v, unsigned vec)
 }
 
 /**
- * vmm_vfio_in_table() - does an access touch the emulated MSI-X table?
+ * vmm_vfio_in_table() - does an access touch the MSI-X table?
  * @v: the function
  * @bar: BAR index
  * @off: offset in the BAR
  * @size: bytes
+ *
+ * The device's whole table counts (its entries past those emulated read
+ * as 0 and ignore writes): the guest never writes the real one.
  *
  * Return: true when any byte of it does
  */
 bool vmm_vfio_in_table(const struct vmm_vfio_pci *v, unsigned bar, uint64_t off,
 		       unsigned size)
 {
-	uint64_t start = v->msix.table_off, end = start + 16ull * v->msix.nvec;
+	uint64_t start = v->msix.table_off,
+		 end = start + 16ull * v->msix.table_n;
 
 	return v->msix.cap && bar == v->msix.table_bar && off < end &&
 	       off + size > start;
@@ -169,6 +173,53 @@ uint32_t vmm_vfio_pba(const struct vmm_vfio_pci *v)
 	if (v->ops->pending)
 		bits |= v->ops->pending(v->opaque);
 	return v->msix.nvec < 32 ? bits & ((1u << v->msix.nvec) - 1) : bits;
+}
+
+/**
+ * vmm_vfio_msix_limit() - emulate at most @n MSI-X vectors (what VFIO can
+ * signal), and say so in the table size the guest reads
+ * @v: the function, before the guest runs
+ * @n: vectors
+ */
+void vmm_vfio_msix_limit(struct vmm_vfio_pci *v, unsigned n)
+{
+	if (!v->msix.cap || !n || n >= v->msix.nvec)
+		return;
+	v->msix.nvec = n;
+	put16(v->pci.cfg + v->msix.cap + 2, (uint16_t)(n - 1));
+}
+
+/**
+ * vmm_vfio_trap_span() - the part of BAR @bar that must trap: the pages
+ * holding the device's whole MSI-X table and its PBA, as one range
+ * @v: the function
+ * @bar: BAR index
+ * @page: page size (a power of two)
+ * @lo: set to its start
+ * @hi: set to its end; @lo == @hi == the BAR's size when nothing traps
+ */
+void vmm_vfio_trap_span(const struct vmm_vfio_pci *v, unsigned bar,
+			uint64_t page, uint64_t *lo, uint64_t *hi)
+{
+	const struct vmm_vfio_msix *m = &v->msix;
+	uint64_t size = bar < 6 ? v->bar[bar].size : 0, s = size, e = 0;
+
+	if (m->cap && m->table_bar == bar) {
+		s = m->table_off;
+		e = m->table_off + 16ull * m->table_n;
+	}
+	if (m->cap && m->pba_bar == bar && m->pba_off < size) {
+		s = m->pba_off < s ? m->pba_off : s;
+		e = m->pba_off + 8ull > e ? m->pba_off + 8ull : e;
+	}
+	if (s >= e) {
+		*lo = *hi = size;
+		return;
+	}
+	*lo = s & ~(page - 1);
+	*hi = (e + page - 1) & ~(page - 1);
+	if (*hi > size)
+		*hi = size;
 }
 
 /* MSI-X changed: the device side restates routes and irqfds, then what is
@@ -312,6 +363,7 @@ static int msix_parse(struct vmm_vfio_pci *v, const uint8_t *real, unsigned cap,
 			 v->msix.table_bar, v->msix.table_off, n);
 		return -EINVAL;
 	}
+	v->msix.table_n = n;
 	v->msix.nvec = n < VMM_VFIO_MAX_VECTORS ? n : VMM_VFIO_MAX_VECTORS;
 	for (unsigned i = 0; i < VMM_VFIO_MAX_VECTORS; i++)
 		v->msix.entry[i].ctrl = 1; /* masked at reset */

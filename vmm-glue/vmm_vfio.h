@@ -76,8 +76,11 @@ struct vmm_vfio_bar {
 /**
  * struct vmm_vfio_msix - the MSI-X capability and the emulated table
  * @cap: the capability's offset, 0 when the device has none
- * @nvec: table entries offered (the device's, at most
- *        VMM_VFIO_MAX_VECTORS)
+ * @nvec: table entries offered and emulated (the device's, at most
+ *        VMM_VFIO_MAX_VECTORS and what VFIO can signal); the table size
+ *        the guest reads in the capability
+ * @table_n: entries of the device's own table: all of it is trapped,
+ *           none of it reaches the device
  * @table_bar: BAR of the table
  * @table_off: its offset there
  * @pba_bar: BAR of the pending-bit array
@@ -88,7 +91,7 @@ struct vmm_vfio_bar {
  */
 struct vmm_vfio_msix {
 	uint8_t cap;
-	unsigned nvec;
+	unsigned nvec, table_n;
 	unsigned table_bar, pba_bar;
 	uint32_t table_off, pba_off;
 	struct {
@@ -133,6 +136,9 @@ bool vmm_vfio_in_table(const struct vmm_vfio_pci *v, unsigned bar, uint64_t off,
 bool vmm_vfio_in_pba(const struct vmm_vfio_pci *v, unsigned bar, uint64_t off,
 		     unsigned size);
 uint32_t vmm_vfio_pba(const struct vmm_vfio_pci *v);
+void vmm_vfio_msix_limit(struct vmm_vfio_pci *v, unsigned n);
+void vmm_vfio_trap_span(const struct vmm_vfio_pci *v, unsigned bar,
+			uint64_t page, uint64_t *lo, uint64_t *hi);
 const char *vmm_vfio_cap_name(uint8_t id);
 
 /* ---- the VFIO device (vmm_vfio_dev.c, in vnet-vmm only) ---- */

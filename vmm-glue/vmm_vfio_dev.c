@@ -396,33 +396,6 @@ static int region_info(struct vmm_vfio *f, unsigned idx,
 	return ioctl(f->device, VFIO_DEVICE_GET_REGION_INFO, ri) ? -errno : 0;
 }
 
-/* The span of BAR @b vnet-vmm must trap: the pages of the MSI-X table
- * and of the PBA (both emulated) when they are in it, as one range;
- * [size, size) when neither is. */
-static void msix_cut(const struct vmm_vfio *f, unsigned b, uint64_t size,
-		     uint64_t *lo, uint64_t *hi)
-{
-	const struct vmm_vfio_msix *m = &f->pci.msix;
-	uint64_t s = size, e = 0;
-
-	if (m->cap && m->table_bar == b) {
-		s = m->table_off;
-		e = m->table_off + 16ull * m->nvec;
-	}
-	if (m->cap && m->pba_bar == b && m->pba_off < size) {
-		s = m->pba_off < s ? m->pba_off : s;
-		e = m->pba_off + 8ull > e ? m->pba_off + 8ull : e;
-	}
-	if (s >= e) {
-		*lo = *hi = size;
-		return;
-	}
-	*lo = s & ~(PAGE - 1);
-	*hi = (e + PAGE - 1) & ~(PAGE - 1);
-	if (*hi > size)
-		*hi = size;
-}
-
 /* mmap the parts of each BAR outside the MSI-X table's and the PBA's
  * pages; what cannot be mapped is trapped. */
 static void bars_map(struct vmm_vfio *f)
@@ -434,7 +407,7 @@ static void bars_map(struct vmm_vfio *f)
 
 		if (!size)
 			continue;
-		msix_cut(f, b, size, &cut_lo, &cut_hi);
+		vmm_vfio_trap_span(&f->pci, b, PAGE, &cut_lo, &cut_hi);
 		r->part[0].off = 0;
 		r->part[0].len = cut_lo;
 		r->part[1].off = cut_hi;
@@ -461,7 +434,10 @@ static void bars_map(struct vmm_vfio *f)
 	}
 }
 
-static int regions_open(struct vmm_vfio *f, char *err, size_t errlen)
+/* The device's regions; its BARs placed from *@next on (then the first
+ * address after them, where the next device's go: no two overlap). */
+static int regions_open(struct vmm_vfio *f, uint64_t *next, char *err,
+			size_t errlen)
 {
 	struct vfio_region_info ri;
 	uint64_t sizes[6] = {0}, end = VFIO_MMIO_END;
@@ -479,11 +455,11 @@ static int regions_open(struct vmm_vfio *f, char *err, size_t errlen)
 		f->region[b].flags = ri.flags;
 		sizes[b] = ri.size;
 	}
-	ret = vmm_vfio_pci_init(&f->pci, sizes,
-				VFIO_MMIO_BASE + f->index * (32ull << 20), &end,
-				&dev_ops, f, err, errlen);
+	ret = vmm_vfio_pci_init(&f->pci, sizes, *next, &end, &dev_ops, f, err,
+				errlen);
 	if (ret)
 		return ret;
+	*next = end;
 	say(f, "config: vendor %04x device %04x class %06x, %s",
 	    get_u16(f->pci.pci.cfg + PCI_VENDOR_ID),
 	    get_u16(f->pci.pci.cfg + PCI_DEVICE_ID),
@@ -545,8 +521,7 @@ static int vectors_open(struct vmm_vfio *f, char *err, size_t errlen)
 			    f->name);
 	if (ioctl(f->device, VFIO_DEVICE_GET_IRQ_INFO, &ii) || !ii.count)
 		return fail(err, errlen, errno, "no MSI-X interrupts in VFIO");
-	if (ii.count < f->pci.msix.nvec)
-		f->pci.msix.nvec = ii.count;
+	vmm_vfio_msix_limit(&f->pci, ii.count);
 	for (unsigned i = 0; i < f->pci.msix.nvec; i++) {
 		f->efd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (f->efd[i] < 0)
@@ -736,7 +711,7 @@ static void kvm_vfio_add(struct vmm_vfio *f)
  * @vm: the VM (RAM allocated)
  * @pci: the function's address, e.g. 0000:01:10.6 (bound to vfio-pci)
  * @group: its IOMMU group, or -1 to look it up in sysfs
- * @index: which NIC (BAR placement, memory slots)
+ * @index: which NIC (memory slots)
  * @out: the device, put on the VM's PCI bus
  * @err: one sentence on failure
  * @errlen: room in @err
@@ -755,7 +730,9 @@ int vmm_vfio_open(struct vmm_vm *vm, const char *pci, int group, unsigned index,
 	if (group < 0)
 		group = group_of(pci, err, errlen);
 	ret = group < 0 ? group : vfio_attach(f, group, err, errlen);
-	ret = ret ? ret : regions_open(f, err, errlen);
+	if (!vm->vfio_mmio_next)
+		vm->vfio_mmio_next = VFIO_MMIO_BASE;
+	ret = ret ? ret : regions_open(f, &vm->vfio_mmio_next, err, errlen);
 	ret = ret ? ret : vectors_open(f, err, errlen);
 	if (!ret)
 		req_open_or_say(f);
@@ -870,7 +847,7 @@ static void hold(struct vmm_vfio *f, unsigned secs)
 int vmm_vfio_check(const char *pci, FILE *out, unsigned hold_s)
 {
 	struct vmm_vfio *f = vfio_new(pci, 0);
-	uint64_t dma = 64ull << 20;
+	uint64_t dma = 64ull << 20, next = VFIO_MMIO_BASE;
 	char err[256] = "";
 	void *ram = MAP_FAILED;
 	int group, ret, memfd = -1;
@@ -882,7 +859,7 @@ int vmm_vfio_check(const char *pci, FILE *out, unsigned hold_s)
 	if (group >= 0)
 		fprintf(out, "vfio-check: %s in IOMMU group %d\n", pci, group);
 	ret = group < 0 ? group : vfio_attach(f, group, err, sizeof(err));
-	ret = ret ? ret : regions_open(f, err, sizeof(err));
+	ret = ret ? ret : regions_open(f, &next, err, sizeof(err));
 	ret = ret ? ret : vectors_open(f, err, sizeof(err));
 	if (!ret) {
 		memfd = memfd_create("vfio-check", MFD_CLOEXEC);

@@ -98,12 +98,25 @@ static enum vio_broken queue_check(const struct vmm_virtio *v,
 	return VIO_BROKEN_NONE;
 }
 
+/* The bits of device status only a reset may clear. */
+#define VIO_S_STICKY \
+	(VIO_S_ACKNOWLEDGE | VIO_S_DRIVER | VIO_S_FEATURES_OK | VIO_S_DRIVER_OK)
+
 static void status_write(struct vmm_virtio *v, uint8_t val)
 {
 	uint8_t want = val & (uint8_t)~VIO_S_NEEDS_RESET;
 
 	if (!val) {
 		device_reset(v);
+		return;
+	}
+	if (v->status & ~want & VIO_S_STICKY) {
+		/* only a reset takes the device back (virtio 1.2, 2.1.1): a
+		 * driver that clears ACKNOWLEDGE, DRIVER, FEATURES_OK or
+		 * DRIVER_OK otherwise could start the backend twice or
+		 * change features under it; it gets DEVICE_NEEDS_RESET and
+		 * the status stays as it was */
+		mark_broken(v, VIO_BROKEN_STATUS_CLEARED);
 		return;
 	}
 	if ((want & VIO_S_FEATURES_OK) && !(v->status & VIO_S_FEATURES_OK)) {
@@ -183,7 +196,10 @@ void vmm_virtio_common_write(struct vmm_virtio *v, unsigned off,
 		v->gfselect = (uint32_t)val;
 		return;
 	case VIO_C_GF:
-		if (v->status & VIO_S_FEATURES_OK || v->gfselect > 1)
+		/* only while negotiating: after DRIVER, before FEATURES_OK */
+		if (!(v->status & VIO_S_DRIVER) ||
+		    (v->status & (VIO_S_FEATURES_OK | VIO_S_DRIVER_OK)) ||
+		    v->gfselect > 1)
 			return;
 		if (v->gfselect)
 			v->guest_features =
@@ -440,15 +456,39 @@ static void bar_rw(void *opaque, unsigned bar, uint64_t off, uint8_t *data,
 	pthread_mutex_unlock(&v->lock);
 }
 
+/**
+ * vmm_virtio_notify_base() - where the notify area decodes now
+ * @v: device
+ *
+ * Return: its guest-physical address; 0 while memory decoding is off or
+ * BAR0 holds no usable address (0, or a sizing pattern that reaches
+ * 4 GiB), as QEMU unmaps such a BAR
+ */
+uint64_t vmm_virtio_notify_base(const struct vmm_virtio *v)
+{
+	uint64_t bar = vmm_pci_bar_addr(&v->pci, 0);
+
+	if (!(v->pci.cfg[PCI_COMMAND] & PCI_COMMAND_MEMORY) || !bar ||
+	    bar + VIO_BAR_SIZE >= 1ull << 32)
+		return 0;
+	return bar + VIO_NOTIFY_OFF;
+}
+
 static void cfg_write(void *opaque, unsigned off, unsigned size)
 {
 	struct vmm_virtio *v = opaque;
+	bool bar = (off < PCI_COMMAND + 2 && off + size > PCI_COMMAND) ||
+		   (off < PCI_BAR0 + 4 && off + size > PCI_BAR0);
+	bool msix = off + size > v->msix_cap + 2u && off < v->msix_cap + 4u;
 
-	if (off + size > v->msix_cap + 2u && off < v->msix_cap + 4u) {
-		pthread_mutex_lock(&v->lock);
+	if (!bar && !msix)
+		return;
+	pthread_mutex_lock(&v->lock);
+	if (msix)
 		msix_update(v);
-		pthread_mutex_unlock(&v->lock);
-	}
+	if (bar && v->ops && v->ops->bar_moved)
+		v->ops->bar_moved(v);
+	pthread_mutex_unlock(&v->lock);
 }
 
 static int add_vio_cap(struct vmm_virtio *v, uint8_t type, uint32_t off,

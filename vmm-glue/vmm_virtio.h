@@ -60,6 +60,8 @@
 	X(QUEUE_ADDR, "a queue is misaligned or outside guest RAM")    \
 	X(LATE_WRITE, "the driver changed a queue after enabling it")  \
 	X(BACKEND, "the backend refused the queues")                   \
+	X(STATUS_CLEARED,                                              \
+	  "the driver cleared device status bits without a reset")     \
 	X(CHAIN, "a descriptor chain the VMM serves is malformed")
 
 enum vio_broken {
@@ -95,6 +97,9 @@ struct vmm_virtio;
  * @pending: the vectors whose interrupts the backend holds outside the
  *           transport (an irqfd detached while masked, its eventfd
  *           signalled), as bits; may be NULL
+ * @bar_moved: the driver wrote BAR0 or the command register: where the
+ *             notify area is (vmm_virtio_notify_base()) may have changed;
+ *             may be NULL
  *
  * Called with the device's lock held, from a vCPU thread.  @msix runs
  * before the transport delivers what became deliverable: a backend that
@@ -108,6 +113,7 @@ struct vmm_virtio_ops {
 	bool (*notify)(struct vmm_virtio *v, unsigned q);
 	void (*signal)(struct vmm_virtio *v, uint16_t vector);
 	uint32_t (*pending)(struct vmm_virtio *v);
+	void (*bar_moved)(struct vmm_virtio *v);
 };
 
 /**
@@ -164,6 +170,7 @@ bool vmm_virtio_msix_enabled(const struct vmm_virtio *v);
 bool vmm_virtio_vector_usable(const struct vmm_virtio *v, uint16_t vector);
 void vmm_virtio_interrupt(struct vmm_virtio *v, uint16_t vector);
 uint32_t vmm_virtio_pba(struct vmm_virtio *v);
+uint64_t vmm_virtio_notify_base(const struct vmm_virtio *v);
 const char *vmm_virtio_broken_text(enum vio_broken why);
 
 /* ---- a queue the VMM serves itself (virtio-net's control queue) ---- */
@@ -213,6 +220,8 @@ int vmm_vq_push(struct vmm_virtio *v, unsigned q, struct vmm_vq_state *s,
 void vmm_net_devcfg(uint8_t cfg[VMM_NET_DEVCFG_SIZE], const uint8_t mac[6],
 		    bool link_up, unsigned max_pairs, unsigned mtu);
 int vmm_net_ctrl_queue(uint64_t features, unsigned max_pairs);
+uint64_t vmm_net_vu_features(uint64_t guest, uint64_t offered, uint64_t backend,
+			     bool protocol);
 uint8_t vmm_net_ctrl_parse(const uint8_t *cmd, size_t len, unsigned max_pairs,
 			   unsigned *pairs);
 

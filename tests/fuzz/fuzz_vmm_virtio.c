@@ -7,7 +7,10 @@
  * passed the checks; queue 1 is served by the "VMM" (as vnet-vmm serves
  * virtio-net's control queue): every chain taken from it lies in RAM.
  * MSI-X: only usable vectors are ever delivered, and no pending bit stays
- * set on a vector that is usable. */
+ * set on a vector that is usable.  The backend is started at most once
+ * between resets, and the features it started with do not change under
+ * it.  The backend hears of every change of where the notify area decodes
+ * (BAR0, memory decoding): its kick ioeventfds follow it. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +20,17 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct vmm_mem mem;
+static bool running;
+static uint64_t running_features;
+static uint64_t placed; /* where the backend put its kicks */
 
 /* The backend's view: started queues must be valid. */
 static int fz_start(struct vmm_virtio *v)
 {
+	if (running)
+		abort(); /* started twice without a reset */
+	running = true;
+	running_features = v->guest_features;
 	for (unsigned q = 0; q < v->nq; q++) {
 		const struct vmm_virtio_queue *vq = &v->q[q];
 
@@ -40,6 +50,7 @@ static int fz_start(struct vmm_virtio *v)
 
 static void fz_reset(struct vmm_virtio *v)
 {
+	running = false;
 }
 
 static void fz_msix(struct vmm_virtio *v)
@@ -78,8 +89,15 @@ static bool fz_notify(struct vmm_virtio *v, unsigned q)
 	return true;
 }
 
-static const struct vmm_virtio_ops ops = {fz_start,  fz_reset,	fz_msix,
-					  fz_notify, fz_signal, NULL};
+static void fz_bar_moved(struct vmm_virtio *v)
+{
+	placed = vmm_virtio_notify_base(v);
+	if (placed && (placed < 0x1000 || placed >= 1ull << 32))
+		abort();
+}
+
+static const struct vmm_virtio_ops ops = {
+    fz_start, fz_reset, fz_msix, fz_notify, fz_signal, NULL, fz_bar_moved};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -95,11 +113,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	memset(ram, 0, 1u << 20);
 	ctrl = (struct vmm_vq_state){0};
+	running = false;
 	vmm_pci_init(&bus);
 	if (vmm_virtio_init(&dev, 1, &mem, 0xe0000000u, 2, 1ull << 5, cfg,
 			    sizeof(cfg), &ops, NULL) ||
 	    vmm_pci_attach(&bus, &dev.pci) != 1)
 		abort();
+	placed = vmm_virtio_notify_base(&dev);
 	/* each access: op, offset (2 bytes), value (8 bytes) */
 	for (size_t i = 0; i + 11 <= size; i += 11) {
 		const uint8_t *a = data + i;
@@ -133,6 +153,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		if (dev.started && dev.broken != VIO_BROKEN_NONE)
+			abort();
+		if (placed != vmm_virtio_notify_base(&dev))
+			abort();
+		if (dev.started != running ||
+		    (running && dev.guest_features != running_features))
 			abort();
 		for (uint16_t v = 0; v < dev.nvec; v++)
 			if ((dev.pba & (1u << v)) &&

@@ -3,7 +3,10 @@
  * as a packet socket reports them (type TCPV4/TCPV6, partial checksum at
  * the inner TCP header): taken with VNET_OL_UDP_TNL, never passed whole,
  * and cut like Linux's skb_udp_tunnel_segment(); every segment's lengths
- * and checksums are checked against values computed here from scratch */
+ * and checksums are checked against values computed here from scratch.
+ * Shapes: IPv4 and IPv6 outside and inside in all four pairings, an inner
+ * IPv4 header with options, and cuts spread over several calls of one to
+ * three segments each */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,11 +26,15 @@
 /* Offsets of one test frame's headers. */
 struct tf {
 	bool ov6, v6, ocsum;
+	size_t iopt; /* inner IPv4 option bytes, a multiple of 4 */
 	size_t ol3, ol4, l3, l4, len;
 };
 
+/* Router Alert, then NOP, NOP, NOP, end of options. */
+static const uint8_t ip_opts[8] = {0x94, 4, 0, 0, 1, 1, 1, 0};
+
 static void put_ip(uint8_t *ip, bool v6, size_t left, uint8_t proto,
-		   uint16_t id, uint8_t host)
+		   uint16_t id, uint8_t host, size_t opt)
 {
 	if (v6) {
 		ip[0] = 0x60;
@@ -40,14 +47,15 @@ static void put_ip(uint8_t *ip, bool v6, size_t left, uint8_t proto,
 		ip[39] = (uint8_t)(host + 1);
 		return;
 	}
-	ip[0] = 0x45;
+	ip[0] = (uint8_t)(0x45 + opt / 4);
+	memcpy(ip + 20, ip_opts, opt);
 	pkt_put_be16(ip + 2, (uint16_t)left);
 	pkt_put_be16(ip + 4, id);
 	ip[6] = 0x40; /* DF */
 	ip[8] = 64;
 	ip[9] = proto;
 	memcpy(ip + 12, (uint8_t[]){10, 0, host, 1, 10, 0, host, 2}, 8);
-	pkt_put_be16(ip + 10, csum_fold(csum_partial(ip, 20, 0)));
+	pkt_put_be16(ip + 10, csum_fold(csum_partial(ip, 20 + opt, 0)));
 }
 
 /* The pseudo-header sum of an L4 datagram of @n bytes behind @ip. */
@@ -69,13 +77,13 @@ static void tnl_frame(uint8_t *f, struct tf *t, struct virtio_net_hdr *h)
 	t->ol3 = 14;
 	t->ol4 = t->ol3 + (t->ov6 ? 40 : 20);
 	t->l3 = t->ol4 + 8 + 8 + 14;
-	t->l4 = t->l3 + (t->v6 ? 40 : 20);
+	t->l4 = t->l3 + (t->v6 ? 40 : 20 + t->iopt);
 	t->len = t->l4 + TCPH + PAY;
 	memset(f, 0, t->len);
 	memcpy(f, (uint8_t[]){2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2}, 12);
 	pkt_put_be16(f + 12, t->ov6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4);
 	ip = f + t->ol3;
-	put_ip(ip, t->ov6, t->len - t->ol3, 17, 0x2000, 1);
+	put_ip(ip, t->ov6, t->len - t->ol3, 17, 0x2000, 1, 0);
 	if (!t->ov6) { /* the outer header without DF */
 		ip[6] = 0;
 		pkt_put_be16(ip + 10, 0);
@@ -93,7 +101,7 @@ static void tnl_frame(uint8_t *f, struct tf *t, struct virtio_net_hdr *h)
 	memcpy(udp + 16, (uint8_t[]){2, 0, 0, 0, 0, 3, 2, 0, 0, 0, 0, 4}, 12);
 	pkt_put_be16(udp + 28, t->v6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4);
 	ip = f + t->l3;
-	put_ip(ip, t->v6, t->len - t->l3, 6, 0x1000, 2);
+	put_ip(ip, t->v6, t->len - t->l3, 6, 0x1000, 2, t->iopt);
 	tcp = f + t->l4;
 	pkt_put_be16(tcp, 33000);
 	pkt_put_be16(tcp + 2, 80);
@@ -120,17 +128,21 @@ static void tnl_frame(uint8_t *f, struct tf *t, struct virtio_net_hdr *h)
 	};
 }
 
-/* An IP header (no options) of a segment with @left bytes from it on:
- * its length, IPv4: id @id and a header checksum that checks. */
-static void check_ip(const uint8_t *ip, bool v6, size_t left, unsigned id)
+/* An IP header of a segment with @left bytes from it on: its length,
+ * IPv4: id @id, @opt option bytes kept and a header checksum over all
+ * of it that checks. */
+static void check_ip(const uint8_t *ip, bool v6, size_t left, unsigned id,
+		     size_t opt)
 {
 	if (v6) {
 		assert_int_equal(pkt_get_be16(ip + 4), left - 40);
 		return;
 	}
+	assert_int_equal(ip[0], 0x45 + opt / 4);
 	assert_int_equal(pkt_get_be16(ip + 2), left);
 	assert_int_equal(pkt_get_be16(ip + 4), id);
-	assert_int_equal(csum_fold(csum_partial(ip, 20, 0)), 0);
+	assert_memory_equal(ip + 20, ip_opts, opt);
+	assert_int_equal(csum_fold(csum_partial(ip, 20 + opt, 0)), 0);
 }
 
 /* Segment @i of frame @f (as struct @t) checked from scratch. */
@@ -143,10 +155,11 @@ static void check_seg(const uint8_t *f, const struct tf *t, const struct pkt *s,
 
 	assert_int_equal(s->len, len);
 	/* Outer: lengths, the id one up per segment, header checksum, and
-	 * the UDP checksum over all that follows, or none. */
-	check_ip(oip, t->ov6, len - t->ol3, 0x2000 + i);
+	 * the UDP checksum over all that follows, or none (IPv4 only: over
+	 * IPv6 a zero checksum is filled in, valid for every receiver). */
+	check_ip(oip, t->ov6, len - t->ol3, 0x2000 + i, 0);
 	assert_int_equal(pkt_get_be16(d + t->ol4 + 4), len - t->ol4);
-	if (t->ocsum)
+	if (t->ocsum || t->ov6)
 		assert_int_equal(csum_fold(csum_partial(
 				     d + t->ol4, len - t->ol4,
 				     pseudo(oip, t->ov6, len - t->ol4, 17))),
@@ -156,7 +169,7 @@ static void check_seg(const uint8_t *f, const struct tf *t, const struct pkt *s,
 	/* The tunnel header and inner Ethernet header as they were. */
 	assert_memory_equal(d + t->ol4 + 8, f + t->ol4 + 8, t->l3 - t->ol4 - 8);
 	/* Inner: lengths, id, sequence, flags, TCP checksum, payload. */
-	check_ip(ip, t->v6, len - t->l3, 0x1000 + i);
+	check_ip(ip, t->v6, len - t->l3, 0x1000 + i, t->iopt);
 	assert_int_equal(pkt_get_be16(d + t->l4 + 4), seq >> 16);
 	assert_int_equal(pkt_get_be16(d + t->l4 + 6), seq & 0xffff);
 	assert_int_equal(d[t->l4 + 13], i == 3 ? 0x19 : 0x10);
@@ -170,15 +183,36 @@ static void check_seg(const uint8_t *f, const struct tf *t, const struct pkt *s,
 
 static uint8_t frame[8192];
 
-/* Through the switch: taken whole with the tunnel mark, fit for no
- * egress, cut by vnet_hdr_segment(); and by the receive fallback. */
-static void cut(bool ov6, bool v6, bool ocsum)
+/* Cut @p (or, @p NULL, @h's frame through the receive fallback) at most
+ * @step segments a call until done; the 4 segments into @out. */
+static void cut_steps(const struct tf *t, const struct virtio_net_hdr *h,
+		      struct pkt *p, struct pkt_pool *pool, unsigned step,
+		      struct pkt **out)
 {
-	struct tf t = {.ov6 = ov6, .v6 = v6, .ocsum = ocsum};
+	size_t off = 0;
+	int n = 0;
+
+	for (unsigned calls = 0; off != SIZE_MAX; calls++) {
+		int r = p ? vnet_hdr_segment(p, &off, pool, out + n, step)
+			  : vnet_hdr_gso_segment(h, frame, t->len, &off, pool,
+						 out + n, step);
+
+		assert_true(calls < 4 && r >= 0 && (unsigned)r <= step);
+		assert_true(r > 0 || off == SIZE_MAX);
+		n += r;
+		assert_true(n <= 4);
+	}
+	assert_int_equal(n, 4);
+}
+
+/* Through the switch: taken whole with the tunnel mark, fit for no
+ * egress, cut by vnet_hdr_segment(); and by the receive fallback; both
+ * @step segments a call. */
+static void cut_by(struct tf t, unsigned step)
+{
 	struct pkt_pool *pool = pkt_pool_create(16);
 	struct virtio_net_hdr h;
 	struct pkt *p, *out[8];
-	size_t off = 0;
 
 	tnl_frame(frame, &t, &h);
 	p = pkt_pool_alloc_big(pool);
@@ -190,24 +224,25 @@ static void cut(bool ov6, bool v6, bool ocsum)
 	assert_true(p->ol.flags & PKT_OL_UDP_TNL);
 	assert_int_equal(p->ol.hdr_len, t.l4 + TCPH);
 	assert_false(vnet_hdr_fits(p, VNET_OL_ALL));
-	assert_int_equal(vnet_hdr_segment(p, &off, pool, out, 3), 3);
-	assert_int_equal(vnet_hdr_segment(p, &off, pool, out + 3, 5), 1);
-	assert_int_equal(off, SIZE_MAX);
+	cut_steps(&t, &h, p, pool, step, out);
 	for (int i = 0; i < 4; i++) {
 		check_seg(frame, &t, out[i], i);
 		pkt_free(out[i]);
 	}
 	pkt_free(p);
 
-	off = 0;
-	assert_int_equal(
-	    vnet_hdr_gso_segment(&h, frame, t.len, &off, pool, out, 8), 4);
+	cut_steps(&t, &h, NULL, pool, step, out);
 	for (int i = 0; i < 4; i++) {
 		check_seg(frame, &t, out[i], i);
 		pkt_free(out[i]);
 	}
 	assert_int_equal(pkt_pool_avail(pool), 16);
 	pkt_pool_destroy(pool);
+}
+
+static void cut(bool ov6, bool v6, bool ocsum)
+{
+	cut_by((struct tf){.ov6 = ov6, .v6 = v6, .ocsum = ocsum}, 3);
 }
 
 static void test_v4_in_v4_csum(void **state)
@@ -223,6 +258,34 @@ static void test_v6_in_v4_nocsum(void **state)
 static void test_v4_in_v6(void **state)
 {
 	cut(true, false, true);
+}
+
+static void test_v6_in_v6(void **state)
+{
+	cut(true, true, true);
+	cut(true, true, false);
+}
+
+/* Inner IPv4 with 4 and 8 option bytes: kept in every segment, in its
+ * header checksum, and the TCP header found behind them. */
+static void test_inner_v4_options(void **state)
+{
+	cut_by((struct tf){.ocsum = true, .iopt = 4}, 3);
+	cut_by((struct tf){.ocsum = false, .iopt = 8}, 3);
+	cut_by((struct tf){.ov6 = true, .ocsum = true, .iopt = 8}, 2);
+}
+
+/* One, two and three segments a call (four needed): each call goes on
+ * where the last one stopped: sequence, ids and checksums as if cut in
+ * one go. */
+static void test_cut_in_steps(void **state)
+{
+	for (unsigned step = 1; step <= 4; step++) {
+		cut_by((struct tf){.ocsum = true}, step);
+		cut_by((struct tf){.ov6 = true, .v6 = true, .ocsum = true},
+		       step);
+		cut_by((struct tf){.v6 = true}, step);
+	}
 }
 
 /* @t's frame with one change, judged by vnet_hdr_to_pkt(). */
@@ -292,6 +355,9 @@ int main(void)
 	    cmocka_unit_test(test_v4_in_v4_csum),
 	    cmocka_unit_test(test_v6_in_v4_nocsum),
 	    cmocka_unit_test(test_v4_in_v6),
+	    cmocka_unit_test(test_v6_in_v6),
+	    cmocka_unit_test(test_inner_v4_options),
+	    cmocka_unit_test(test_cut_in_steps),
 	    cmocka_unit_test(test_refused),
 	};
 

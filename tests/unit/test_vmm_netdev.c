@@ -54,6 +54,25 @@ static void test_ctrl_queue_index(void **state)
 	assert_int_equal(vmm_net_ctrl_queue(F_V1 | F_CTRL | F_MQ, 8), 16);
 }
 
+/* What goes to vnetd in SET_FEATURES: accepted, offered by vnet-vmm and
+ * by vnetd; IN_ORDER (35) and LOG_ALL (26) from vnetd's offer never pass
+ * unless vnet-vmm offered them. */
+static void test_vu_features(void **state)
+{
+	const uint64_t in_order = 1ull << 35, log_all = 1ull << 26;
+	const uint64_t backend = F_V1 | F_CTRL | in_order | log_all;
+	const uint64_t proto = 1ull << 30;
+
+	assert_int_equal(vmm_net_vu_features(F_V1 | in_order | log_all,
+					     F_V1 | F_CTRL, backend, false),
+			 F_V1);
+	assert_int_equal(vmm_net_vu_features(F_V1 | F_CTRL | F_MQ,
+					     F_V1 | F_CTRL | F_MQ, backend,
+					     true),
+			 F_V1 | F_CTRL | proto);
+	assert_int_equal(vmm_net_vu_features(0, ~0ull, backend, false), 0);
+}
+
 static void test_ctrl_parse(void **state)
 {
 	static const struct {
@@ -363,6 +382,7 @@ int main(void)
 	    cmocka_unit_test(test_devcfg),
 	    cmocka_unit_test(test_ctrl_queue_index),
 	    cmocka_unit_test(test_ctrl_parse),
+	    cmocka_unit_test(test_vu_features),
 	    cmocka_unit_test(test_net_spec),
 	    cmocka_unit_test_setup(test_pop_push, setup),
 	    cmocka_unit_test_setup(test_indirect, setup),

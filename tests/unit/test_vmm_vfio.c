@@ -402,6 +402,65 @@ static void test_msix_pending(void **state)
 }
 
 /* Hostile or unusual configuration spaces. */
+/* A function whose real MSI-X table is larger than the 32 vectors
+ * offered: 512 entries (8 KiB, two pages) at BAR3+0, its PBA in BAR0.
+ * All of the table traps (both pages are left out of the mapping) and no
+ * access to it reaches the device, not even past the entries offered. */
+static void test_msix_big_table(void **state)
+{
+	uint64_t end = 0xfe000000ull, lo, hi;
+	char err[200];
+
+	put16(0x72, 511);
+	put32(0x78, 0x00000000); /* PBA at BAR0+0 */
+	vmm_pci_init(&bus);
+	assert_int_equal(vmm_vfio_pci_init(&v, sizes, BASE, &end, &ops, NULL,
+					   err, sizeof(err)),
+			 0);
+	assert_int_equal(vmm_pci_attach(&bus, &v.pci), 1);
+	assert_int_equal(v.msix.nvec, VMM_VFIO_MAX_VECTORS);
+	assert_int_equal(v.msix.table_n, 512);
+	assert_int_equal(cfg_rd(0x72, 2) & 0x7ff, VMM_VFIO_MAX_VECTORS - 1);
+	vmm_vfio_trap_span(&v, 3, 4096, &lo, &hi);
+	assert_int_equal(lo, 0);
+	assert_int_equal(hi, 0x2000);
+	vmm_vfio_trap_span(&v, 0, 4096, &lo, &hi); /* the PBA's page */
+	assert_int_equal(lo, 0);
+	assert_int_equal(hi, 0x1000);
+	vmm_vfio_trap_span(&v, 1, 4096, &lo, &hi); /* unused: nothing */
+	assert_int_equal(lo, hi);
+	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	bar_calls = 0;
+	tbl_wr(100 * 16 + 8, 0x4041); /* entry 100: not offered */
+	assert_int_equal(tbl_rd(100 * 16 + 8), 0);
+	tbl_wr(511 * 16 + 12, 0);
+	assert_int_equal(bar_calls, 0);
+	tbl_wr(31 * 16 + 8, 0x4041); /* the last one offered */
+	assert_int_equal(tbl_rd(31 * 16 + 8), 0x4041);
+	tbl_rd(0x2000); /* past the table: the device's */
+	assert_int_equal(bar_calls, 1);
+}
+
+/* VFIO signals fewer vectors than the table has: the guest reads the
+ * smaller table size, and the entries past it are not the device's. */
+static void test_msix_limit(void **state)
+{
+	assert_int_equal(cfg_rd(0x72, 2) & 0x7ff, 2);
+	vmm_vfio_msix_limit(&v, 8); /* more than offered: no change */
+	assert_int_equal(v.msix.nvec, 3);
+	vmm_vfio_msix_limit(&v, 2);
+	assert_int_equal(v.msix.nvec, 2);
+	assert_int_equal(cfg_rd(0x72, 2) & 0x7ff, 1);
+	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	cfg_wr(0x72, 2, 0x8000);
+	assert_int_equal(cfg_rd(0x72, 2), 0x8001);
+	bar_calls = 0;
+	tbl_wr(2 * 16 + 8, 0x4041); /* entry 2: no longer offered */
+	assert_int_equal(tbl_rd(2 * 16 + 8), 0);
+	assert_int_equal(bar_calls, 0);
+	assert_false(vmm_vfio_vector_usable(&v, 2));
+}
+
 static void test_bad_devices(void **state)
 {
 	uint64_t end;
@@ -479,6 +538,8 @@ int main(void)
 	    cmocka_unit_test_setup(test_msix, setup),
 	    cmocka_unit_test_setup(test_msix_pending, setup),
 	    cmocka_unit_test_setup(test_bad_devices, setup),
+	    cmocka_unit_test_setup(test_msix_big_table, setup),
+	    cmocka_unit_test_setup(test_msix_limit, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,7 +23,7 @@
 static uint8_t *ram;
 static struct vmm_mem mem;
 static struct vmm_virtio v;
-static int starts, resets, msix_calls, start_ret;
+static int starts, resets, msix_calls, start_ret, moves;
 
 static int be_start(struct vmm_virtio *d)
 {
@@ -41,15 +41,20 @@ static void be_msix(struct vmm_virtio *d)
 	msix_calls++;
 }
 
-static const struct vmm_virtio_ops ops = {be_start, be_reset, be_msix,
-					  NULL,	    NULL,     NULL};
+static void be_bar_moved(struct vmm_virtio *d)
+{
+	moves++;
+}
+
+static const struct vmm_virtio_ops ops = {be_start, be_reset, be_msix,	   NULL,
+					  NULL,	    NULL,     be_bar_moved};
 
 static int setup(void **state)
 {
 	if (!ram)
 		ram = calloc(1, MEM);
 	assert_int_equal(vmm_mem_init_buf(&mem, ram, MEM), 0);
-	starts = resets = msix_calls = start_ret = 0;
+	starts = resets = msix_calls = start_ret = moves = 0;
 	assert_int_equal(vmm_virtio_init(&v, 1, &mem, 0xe0000000u, 2, F_MAC,
 					 "abc", 3, &ops, NULL),
 			 0);
@@ -227,6 +232,95 @@ static void test_backend_refuses(void **state)
 	assert_false(v.started);
 }
 
+/* Status bits go back only through a reset: a driver that clears
+ * DRIVER_OK or FEATURES_OK (and writes something other than 0) gets
+ * DEVICE_NEEDS_RESET, the backend stops once and does not start again, and
+ * the features stay as negotiated. */
+static void test_status_cleared(void **state)
+{
+	static const uint8_t cleared[] = {
+	    VIO_S_ACKNOWLEDGE | VIO_S_DRIVER,
+	    VIO_S_ACKNOWLEDGE | VIO_S_DRIVER | VIO_S_DRIVER_OK,
+	    VIO_S_ACKNOWLEDGE | VIO_S_DRIVER | VIO_S_FEATURES_OK,
+	    VIO_S_DRIVER | VIO_S_FEATURES_OK | VIO_S_DRIVER_OK,
+	};
+
+	for (unsigned i = 0; i < sizeof(cleared); i++) {
+		starts = resets = 0;
+		negotiate(F_MAC | F_V1);
+		queue(0, 0x100000, 16);
+		driver_ok();
+		assert_int_equal(starts, 1);
+		wr(VIO_C_STATUS, cleared[i], 1);
+		assert_int_equal(v.broken, VIO_BROKEN_STATUS_CLEARED);
+		assert_true(rd(VIO_C_STATUS, 1) & VIO_S_NEEDS_RESET);
+		assert_false(v.started);
+		assert_int_equal(resets, 1);
+		/* features frozen: the write is ignored */
+		wr(VIO_C_GFSELECT, 1, 4);
+		wr(VIO_C_GF, 1u | 1u << 3, 4); /* IN_ORDER, not offered */
+		wr(VIO_C_GFSELECT, 0, 4);
+		wr(VIO_C_GF, 1u << 26, 4);
+		assert_int_equal(v.guest_features, F_MAC | F_V1);
+		/* setting the bits again starts nothing */
+		driver_ok();
+		assert_int_equal(starts, 1);
+		assert_false(v.started);
+		wr(VIO_C_STATUS, 0, 1);
+		assert_int_equal(resets, 1);
+		assert_int_equal(v.broken, VIO_BROKEN_NONE);
+	}
+	/* after a reset it works again */
+	negotiate(F_MAC | F_V1);
+	queue(0, 0x100000, 16);
+	driver_ok();
+	assert_int_equal(starts, 2);
+	assert_true(v.started);
+	/* FAILED and the same bits again are no clearing */
+	wr(VIO_C_STATUS,
+	   VIO_S_ACKNOWLEDGE | VIO_S_DRIVER | VIO_S_FEATURES_OK |
+	       VIO_S_DRIVER_OK | VIO_S_FAILED,
+	   1);
+	assert_int_equal(v.broken, VIO_BROKEN_NONE);
+	assert_true(v.started);
+}
+
+/* Where the notify area decodes: BAR0 with memory decoding on; the
+ * backend hears of every BAR0 or command write. */
+static void test_notify_base(void **state)
+{
+	assert_int_equal(vmm_virtio_notify_base(&v), 0); /* decoding off */
+	vmm_pci_cfg_write(&v.pci, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	assert_int_equal(moves, 1);
+	assert_int_equal(vmm_virtio_notify_base(&v),
+			 0xe0000000u + VIO_NOTIFY_OFF);
+	vmm_pci_cfg_write(&v.pci, PCI_BAR0, 4, 0xe0800000u);
+	assert_int_equal(moves, 2);
+	assert_int_equal(vmm_virtio_notify_base(&v),
+			 0xe0800000u + VIO_NOTIFY_OFF);
+	vmm_pci_cfg_write(&v.pci, PCI_BAR0, 4, 0xffffffffu); /* sizing */
+	assert_int_equal(vmm_virtio_notify_base(&v), 0);
+	vmm_pci_cfg_write(&v.pci, PCI_BAR0 + 4, 4, 0xe0000000u); /* BAR1 */
+	assert_int_equal(moves, 3); /* not BAR0: not told */
+	vmm_pci_cfg_write(&v.pci, PCI_INTERRUPT_LINE, 1, 5);
+	assert_int_equal(moves, 3);
+}
+
+/* Features are written only between DRIVER and FEATURES_OK. */
+static void test_features_window(void **state)
+{
+	wr(VIO_C_STATUS, 0, 1);
+	wr(VIO_C_GFSELECT, 0, 4);
+	wr(VIO_C_GF, (uint32_t)F_MAC, 4); /* before DRIVER */
+	assert_int_equal(v.guest_features, 0);
+	wr(VIO_C_STATUS, VIO_S_ACKNOWLEDGE, 1);
+	wr(VIO_C_GF, (uint32_t)F_MAC, 4);
+	assert_int_equal(v.guest_features, 0);
+	wr(VIO_C_STATUS, VIO_S_ACKNOWLEDGE | VIO_S_DRIVER, 1);
+	wr(VIO_C_GF, (uint32_t)F_MAC, 4);
+	assert_int_equal(v.guest_features, F_MAC);
+}
+
 /* Odd accesses: unknown queue index, bad vectors, out of range offsets. */
 static void test_odd_accesses(void **state)
 {
@@ -267,6 +361,9 @@ int main(void)
 	    cmocka_unit_test_setup(test_bad_queue_addr, setup),
 	    cmocka_unit_test_setup(test_backend_refuses, setup),
 	    cmocka_unit_test_setup(test_odd_accesses, setup),
+	    cmocka_unit_test_setup(test_status_cleared, setup),
+	    cmocka_unit_test_setup(test_features_window, setup),
+	    cmocka_unit_test_setup(test_notify_base, setup),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

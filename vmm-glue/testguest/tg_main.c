@@ -7,6 +7,8 @@
  * bad (first misprogram the NIC three ways; it must refuse each)
  * mq (two queue pairs through the control queue; frames go out on both)
  * wait=S (seconds to wait before touching the NIC)
+ * barmove=N (after the pings, N rounds: move the NIC's BAR0, ping the
+ * gateway; reset and set up the NIC again there, ping it again)
  * reset, fault (end at once by a keyboard-controller reset or a triple
  * fault: vnet-vmm's exit status).
  * Ends by powering off; the last line says whether every step worked. */
@@ -526,6 +528,27 @@ void tg_main(uint32_t start_info)
 	if (peer)
 		ok_peer = ping(peer, count);
 	good = (!gw_ip || ok_gw) && (!peer || ok_peer);
+	for (uint32_t i = 0; i < opt_num(cl, "barmove=", 0) && gw_ip; i++) {
+		/* within vnet-vmm's PCI window, clear of the other BARs */
+		uint32_t to = 0xe0800000u + (i % 4) * 0x8000u;
+		unsigned moved, again;
+
+		if (tg_virtio_move(to) != to) {
+			tg_printf("guest-min: BAR0 did not move to 0x%x\n", to);
+			good = false;
+			break;
+		}
+		moved = ping(gw_ip, 1);
+		if (tg_virtio_init(my_mac, false, opt_num(cl, "mq", 1) == 0)) {
+			good = false;
+			break;
+		}
+		again = ping(gw_ip, 1);
+		tg_printf("guest-min: BAR0 moved to 0x%x: gateway %u/1, after "
+			  "a reset there %u/1\n",
+			  to, moved, again);
+		good = good && moved && again;
+	}
 	tg_printf("guest-min: gateway %u/%u, peer %u/%u answered\n", ok_gw,
 		  gw_ip ? count : 0, ok_peer, peer ? count : 0);
 	tg_printf("guest-min: serving ARP and ping for %u s\n", serve);

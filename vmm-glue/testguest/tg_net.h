@@ -7,6 +7,7 @@
 
 int tg_virtio_init(uint8_t mac[6], bool bad, bool mq);
 void tg_virtio_send(const uint8_t *frame, unsigned len);
+uint32_t tg_virtio_move(uint32_t gpa);
 bool tg_virtio_poll(void (*cb)(const uint8_t *frame, unsigned len));
 
 #endif

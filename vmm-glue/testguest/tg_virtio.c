@@ -3,7 +3,8 @@
  * PCI bus 0 (configuration mechanism #1), walks its virtio capabilities,
  * negotiates VERSION_1 and MAC (with "mq" also MQ and CTRL_VQ: two queue
  * pairs, asked for on the control queue, transmitting on both in turn),
- * and drives its queues by polling (no interrupts). */
+ * and drives its queues by polling (no interrupts).  tg_virtio_move()
+ * moves BAR0 under the running device, as a guest's PCI code may. */
 #include "tg.h"
 #include "tg_net.h"
 
@@ -42,8 +43,8 @@ static struct vq rxq1 __attribute__((aligned(4096)));
 static struct vq txq1 __attribute__((aligned(4096)));
 static struct vq ctrlq __attribute__((aligned(4096)));
 static struct vq *const rxqs[2] = {&rxq, &rxq1}, *const txqs[2] = {&txq, &txq1};
-static unsigned npairs = 1, next_tx;
-static volatile uint8_t *common, *devcfg;
+static unsigned npairs = 1, next_tx, nic_slot;
+static volatile uint8_t *common, *devcfg, *bar0;
 
 static uint32_t pci_read(unsigned slot, unsigned off)
 {
@@ -97,6 +98,10 @@ static int setup_queue(struct vq *q, unsigned idx, volatile uint8_t *notify,
 	w32(0x34, 0);
 	q->notify = (volatile uint16_t *)(notify + r16(0x1e) * mult);
 	q->index = (uint16_t)idx;
+	/* a new start after a reset: the rings begin at 0 again */
+	memset(&q->avail, 0, sizeof(q->avail));
+	memset(&q->used, 0, sizeof(q->used));
+	q->avail_idx = q->used_seen = 0;
 	for (unsigned i = 0; i < QSIZE; i++) {
 		q->desc[i].addr = (uint32_t)q->buf[i];
 		q->desc[i].len = BUFSZ;
@@ -191,6 +196,9 @@ int tg_virtio_init(uint8_t mac[6], bool bad, bool mq)
 		return -1;
 	}
 	bar = (volatile uint8_t *)(pci_read(slot, 0x10) & ~0xfu);
+	nic_slot = slot;
+	bar0 = bar;
+	common = devcfg = 0;
 	pci_write(slot, 0x04, pci_read(slot, 0x04) | 0x6); /* mem, master */
 	tg_printf("guest-min: virtio-net at 00:%02x.0, BAR0 0x%x\n", slot,
 		  (uint32_t)bar);
@@ -358,4 +366,29 @@ bool tg_virtio_poll(void (*cb)(const uint8_t *frame, unsigned len))
 	for (unsigned p = 0; p < npairs; p++)
 		got |= poll_one(rxqs[p], cb);
 	return got;
+}
+
+/* Move BAR0 to @gpa while the device runs (memory decoding stays on): the
+ * device's registers, and its queues' notify addresses, follow.  Return
+ * the new base, or 0 when the device did not take it. */
+uint32_t tg_virtio_move(uint32_t gpa)
+{
+	uint32_t now;
+	int32_t delta;
+	struct vq *const all[5] = {&rxq, &txq, &rxq1, &txq1, &ctrlq};
+
+	pci_write(nic_slot, 0x10, gpa);
+	now = pci_read(nic_slot, 0x10) & ~0xfu;
+	if (now != gpa)
+		return 0;
+	delta = (int32_t)(now - (uint32_t)bar0);
+	bar0 += delta;
+	common += delta;
+	devcfg += delta;
+	for (unsigned i = 0; i < 5; i++)
+		if (all[i]->notify)
+			all[i]->notify =
+			    (volatile uint16_t
+				 *)((volatile uint8_t *)all[i]->notify + delta);
+	return now;
 }
