@@ -153,8 +153,7 @@ static bool be_notify(struct vmm_virtio *d, unsigned q)
 	return q == 2;
 }
 
-static const struct vmm_virtio_ops ops = {NULL,	     NULL, NULL,
-					  be_notify, NULL, NULL};
+static const struct vmm_virtio_ops ops = {.notify = be_notify};
 
 static void wr(unsigned off, uint64_t val, unsigned size)
 {
