@@ -4,6 +4,7 @@
 # in the same test); lone frames after pauses still arrive (vnet-vu-peer
 # lone: a stalled frame fails it). Two namespaces on coalescing taps ping
 # each other, flood-ping without loss. Refused where it cannot apply.
+# vnet-test: long
 . "$(dirname "$0")/lib.sh"
 need_root
 PEER=$(readlink -f "$BUILD/vnet-vu-peer")

@@ -13,6 +13,7 @@
 #    everyone else: the pool is not used up;
 #  - a's port is deleted and a new port added (it gets a's switch port
 #    id): its guest has its whole share, not what a left held.
+# vnet-test: long
 . "$(dirname "$0")/lib.sh"
 need_root
 command -v busybox >/dev/null || skip "busybox (package busybox-static) not installed"

@@ -10,6 +10,7 @@
 #  - once the port is set --dhcp-trusted: its exchanges are ACKed and the
 #    leases bound;
 #  - --no-dhcp-trusted: dropped again.
+# vnet-test: long
 . "$(dirname "$0")/lib.sh"
 need_root
 command -v perfdhcp >/dev/null || skip "perfdhcp (package kea-admin) not installed"
