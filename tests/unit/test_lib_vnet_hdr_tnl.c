@@ -5,7 +5,8 @@
  * and cut like Linux's skb_udp_tunnel_segment(); every segment's lengths
  * and checksums are checked against values computed here from scratch.
  * Shapes: IPv4 and IPv6 outside and inside in all four pairings, an inner
- * IPv4 header with options, and cuts spread over several calls of one to
+ * IPv4 header with options, Geneve with and without options (a tunnel
+ * header of its own length), and cuts spread over several calls of one to
  * three segments each */
 #include <errno.h>
 #include <setjmp.h>
@@ -27,6 +28,8 @@
 struct tf {
 	bool ov6, v6, ocsum;
 	size_t iopt; /* inner IPv4 option bytes, a multiple of 4 */
+	bool geneve; /* else VXLAN */
+	size_t gopt; /* Geneve option bytes, a multiple of 4 */
 	size_t ol3, ol4, l3, l4, len;
 };
 
@@ -76,7 +79,7 @@ static void tnl_frame(uint8_t *f, struct tf *t, struct virtio_net_hdr *h)
 
 	t->ol3 = 14;
 	t->ol4 = t->ol3 + (t->ov6 ? 40 : 20);
-	t->l3 = t->ol4 + 8 + 8 + 14;
+	t->l3 = t->ol4 + 8 + 8 + t->gopt + 14;
 	t->l4 = t->l3 + (t->v6 ? 40 : 20 + t->iopt);
 	t->len = t->l4 + TCPH + PAY;
 	memset(f, 0, t->len);
@@ -91,15 +94,31 @@ static void tnl_frame(uint8_t *f, struct tf *t, struct virtio_net_hdr *h)
 	}
 	udp = f + t->ol4;
 	pkt_put_be16(udp, 40000);
-	pkt_put_be16(udp + 2, 4789);
+	pkt_put_be16(udp + 2, t->geneve ? 6081 : 4789);
 	pkt_put_be16(udp + 4, (uint16_t)(t->len - t->ol4));
 	if (t->ocsum)
 		pkt_put_be16(udp + 6, (uint16_t)~csum_fold(pseudo(
 					  ip, t->ov6, t->len - t->ol4, 17)));
-	udp[8] = 0x08; /* VXLAN: VNI valid */
-	udp[14] = 42;
-	memcpy(udp + 16, (uint8_t[]){2, 0, 0, 0, 0, 3, 2, 0, 0, 0, 0, 4}, 12);
-	pkt_put_be16(udp + 28, t->v6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4);
+	if (t->geneve) {
+		/* Version 0, option length in words, Ethernet inside, VNI
+		 * 42; options of 4 bytes each (class 0x0102, type 0x80,
+		 * length 0: no data), the last of them 0x45-led (a tunnel
+		 * header may hold any bytes, IPv4-like ones too). */
+		udp[8] = (uint8_t)(t->gopt / 4);
+		pkt_put_be16(udp + 10, 0x6558);
+		udp[14] = 42;
+		for (size_t o = 0; o < t->gopt; o += 4)
+			memcpy(udp + 16 + o, (uint8_t[]){1, 2, 0x80, 0}, 4);
+		if (t->gopt)
+			udp[16 + t->gopt - 4] = 0x45;
+	} else {
+		udp[8] = 0x08; /* VXLAN: VNI valid */
+		udp[14] = 42;
+	}
+	memcpy(udp + 16 + t->gopt,
+	       (uint8_t[]){2, 0, 0, 0, 0, 3, 2, 0, 0, 0, 0, 4}, 12);
+	pkt_put_be16(udp + 28 + t->gopt,
+		     t->v6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4);
 	ip = f + t->l3;
 	put_ip(ip, t->v6, t->len - t->l3, 6, 0x1000, 2, t->iopt);
 	tcp = f + t->l4;
@@ -275,6 +294,24 @@ static void test_inner_v4_options(void **state)
 	cut_by((struct tf){.ov6 = true, .ocsum = true, .iopt = 8}, 2);
 }
 
+/* Geneve: a tunnel header of 8 bytes and of 8 plus options, over IPv4
+ * and IPv6, the inner IPv4 header with options too: copied to every
+ * segment unchanged, the inner headers found behind it. */
+static void test_geneve(void **state)
+{
+	cut_by((struct tf){.geneve = true, .ocsum = true}, 3);
+	cut_by((struct tf){.geneve = true, .gopt = 8, .ocsum = true}, 3);
+	cut_by((struct tf){.geneve = true, .gopt = 32, .v6 = true}, 2);
+	cut_by((struct tf){.geneve = true, .gopt = 12, .ov6 = true, .iopt = 8},
+	       4);
+	cut_by((struct tf){.geneve = true,
+			   .gopt = 16,
+			   .ov6 = true,
+			   .v6 = true,
+			   .ocsum = true},
+	       1);
+}
+
 /* One, two and three segments a call (four needed): each call goes on
  * where the last one stopped: sequence, ids and checksums as if cut in
  * one go. */
@@ -357,6 +394,7 @@ int main(void)
 	    cmocka_unit_test(test_v4_in_v6),
 	    cmocka_unit_test(test_v6_in_v6),
 	    cmocka_unit_test(test_inner_v4_options),
+	    cmocka_unit_test(test_geneve),
 	    cmocka_unit_test(test_cut_in_steps),
 	    cmocka_unit_test(test_refused),
 	};
