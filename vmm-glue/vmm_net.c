@@ -375,14 +375,15 @@ static uint32_t nic_pending(struct vmm_virtio *v)
  * off the address it was registered at, on at the new one (none while
  * memory decoding is off), as QEMU moves a BAR's ioeventfds with its
  * memory region.  Return 0 or -errno (then it is not registered: the
- * guest's notifications reach nic_notify(), which passes them on). */
+ * guest's notifications reach nic_notify(), which passes them on, as they
+ * always do with ioeventfd=off). */
 static int kick_place(struct vmm_nic *nic, unsigned q)
 {
 	uint64_t base = vmm_virtio_notify_base(&nic->dev);
 	uint64_t want = base ? base + VIO_NOTIFY_MULT * q : 0;
 	int ret;
 
-	if (nic->kick[q] < 0 || nic->kick_gpa[q] == want)
+	if (nic->kick[q] < 0 || nic->no_ioeventfd || nic->kick_gpa[q] == want)
 		return 0;
 	if (nic->kick_gpa[q])
 		(void)vmm_vm_ioeventfd(nic->vm, nic->kick_gpa[q], 2,
@@ -868,13 +869,15 @@ static int nic_add(struct vmm_nics *n, struct vmm_vm *vm, const char *spec,
 	if (vmm_net_parse(spec, &ns)) {
 		snprintf(err, errlen,
 			 "--net %s is not NETWORK[,mac=MAC][,name=PORT]"
-			 "[,listen][,queues=1-%d] or NETWORK[,mac=MAC]"
+			 "[,listen][,queues=1-%d][,ioeventfd=on|off] or "
+			 "NETWORK[,mac=MAC]"
 			 "[,name=PORT],sriov",
 			 spec, VU_MAX_QUEUE_PAIRS);
 		return -EINVAL;
 	}
 	snprintf(nic->network, sizeof(nic->network), "%s", ns.network);
 	nic->pairs = ns.queues;
+	nic->no_ioeventfd = ns.no_ioeventfd;
 	if (ns.name[0])
 		snprintf(nic->port, sizeof(nic->port), "%s", ns.name);
 	else

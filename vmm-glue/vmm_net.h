@@ -26,6 +26,8 @@ struct vmm_vfio;
  * @listen: vnet-vmm listens, vnetd connects (a client-mode port)
  * @queues: queue pairs (queues=N, 1 to VU_MAX_QUEUE_PAIRS)
  * @sriov: pass an SR-IOV virtual function through instead (sriov)
+ * @no_ioeventfd: ioeventfd=off: the guest's queue notifications exit to
+ *                vnet-vmm, which passes them on (QEMU's ioeventfd=off)
  */
 struct vmm_net_spec {
 	char network[64];
@@ -35,6 +37,7 @@ struct vmm_net_spec {
 	bool listen;
 	unsigned queues;
 	bool sriov;
+	bool no_ioeventfd;
 };
 
 /**
@@ -49,6 +52,7 @@ struct vmm_net_spec {
  * @kick: per queue, the ioeventfd given to vnetd
  * @kick_gpa: per queue, where @kick is registered with KVM now (it
  *            follows BAR0 and memory decoding), 0 when it is not
+ * @no_ioeventfd: ioeventfd=off: @kick is never registered with KVM
  * @call: per queue, the eventfd given to vnetd: a KVM irqfd while its
  *        vector is usable (@call_on), detached while it is masked so a
  *        signal waits in the eventfd (the vector's pending bit)
@@ -76,6 +80,7 @@ struct vmm_nic {
 	bool protocol;
 	int kick[VIO_MAX_QUEUES];
 	uint64_t kick_gpa[VIO_MAX_QUEUES];
+	bool no_ioeventfd;
 	int call[VIO_MAX_QUEUES];
 	unsigned call_gsi[VIO_MAX_QUEUES];
 	bool call_on[VIO_MAX_QUEUES];

@@ -138,11 +138,13 @@ static int parse_queues(const char *s, size_t len, unsigned *q)
 
 /**
  * vmm_net_parse() - split
- * "NETWORK[,mac=MAC][,name=PORT][,listen][,queues=N][,sriov]"
+ * "NETWORK[,mac=MAC][,name=PORT][,listen][,queues=N][,ioeventfd=on|off]
+ * [,sriov]"
  * @spec: the --net argument
  * @out: filled (queues 1 unless given)
  *
- * Keywords match exactly; sriov takes neither listen nor queues=.
+ * Keywords match exactly; sriov takes neither listen, queues= nor
+ * ioeventfd=.
  *
  * Return: 0 or -EINVAL
  */
@@ -150,7 +152,7 @@ int vmm_net_parse(const char *spec, struct vmm_net_spec *out)
 {
 	const char *p = strchr(spec, ',');
 	size_t n = p ? (size_t)(p - spec) : strlen(spec);
-	bool has_queues = false;
+	bool has_queues = false, has_ioeventfd = false;
 
 	memset(out, 0, sizeof(*out));
 	out->queues = 1;
@@ -177,12 +179,20 @@ int vmm_net_parse(const char *spec, struct vmm_net_spec *out)
 			if (parse_queues(opt + 7, len - 7, &out->queues))
 				return -EINVAL;
 			has_queues = true;
+		} else if (OPT_IS(opt, len, "ioeventfd=")) {
+			if (len == 12 && !strncmp(opt + 10, "on", 2))
+				out->no_ioeventfd = false;
+			else if (len == 13 && !strncmp(opt + 10, "off", 3))
+				out->no_ioeventfd = true;
+			else
+				return -EINVAL;
+			has_ioeventfd = true;
 		} else {
 			return -EINVAL;
 		}
 		p = next;
 	}
-	if (out->sriov && (out->listen || has_queues))
+	if (out->sriov && (out->listen || has_queues || has_ioeventfd))
 		return -EINVAL;
 	return 0;
 }

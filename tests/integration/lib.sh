@@ -105,6 +105,27 @@ nat_setup() {
 # initramfs, tests/guest/build.sh) or skip; sets G to the guest's directory.
 # One kernel and initramfs serve every build (normal, ASan): they do not
 # depend on how vnetd was compiled.
+# need_vmm: root, /dev/kvm, and the built vnet-vmm ($VMM) and test guest
+# ($GUEST), or skip/fail saying which is missing.
+need_vmm() {
+	need_root
+	[ -c /dev/kvm ] || skip "no /dev/kvm (vnet-vmm needs KVM)"
+	VMM=$(readlink -f "$BUILD/vnet-vmm")
+	GUEST=$(readlink -f "$BUILD/guest-min.elf")
+	[ -x "$VMM" ] && [ -f "$GUEST" ] ||
+		fail "vnet-vmm or the test guest is not built"
+}
+
+# vmm_served PID: wait up to 120 s for the test guest of vnet-vmm PID to
+# reach its serving step (or fail, or end), as $T/guest.out says.
+vmm_served() {
+	for _ in $(seq 1200); do
+		grep -q "serving ARP and ping\|FAIL" "$T/guest.out" && return
+		kill -0 "$1" 2>/dev/null || return
+		sleep 0.1
+	done
+}
+
 need_guest() {
 	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 not installed"
 	[ -x /bin/busybox ] || skip "busybox-static not installed"

@@ -7,11 +7,7 @@
 # resumes without a guest restart.  Runs on any KVM, the emulated one too.
 # vnet-test: alone
 . "$(dirname "$0")/lib.sh"
-need_root
-[ -c /dev/kvm ] || skip "no /dev/kvm (vnet-vmm needs KVM)"
-VMM=$(readlink -f "$BUILD/vnet-vmm")
-GUEST=$(readlink -f "$BUILD/guest-min.elf")
-[ -x "$VMM" ] && [ -f "$GUEST" ] || fail "vnet-vmm or the test guest is not built"
+need_vmm
 start_vnetd
 NET="vm$S"
 SUB=10.$((200 + N % 50)).$N

@@ -6,11 +6,7 @@
 # address.  Four rounds of move, ping, reset, ping.
 # vnet-test: alone
 . "$(dirname "$0")/lib.sh"
-need_root
-[ -c /dev/kvm ] || skip "no /dev/kvm (vnet-vmm needs KVM)"
-VMM=$(readlink -f "$BUILD/vnet-vmm")
-GUEST=$(readlink -f "$BUILD/guest-min.elf")
-[ -x "$VMM" ] && [ -f "$GUEST" ] || fail "vnet-vmm or the test guest is not built"
+need_vmm
 start_vnetd
 NET="bm$S"
 SUB=10.$((100 + N % 50)).$N
@@ -23,11 +19,7 @@ timeout 120 "$VMM" run --kernel "$GUEST" --mem 32M --net "$NET,name=b$S" \
 VMM_PID=$!
 PIDS="$PIDS $VMM_PID"
 # serve=0 serves forever: stop it once the rounds are done
-for _ in $(seq 1200); do
-	grep -q "serving ARP and ping\|FAIL" "$T/guest.out" && break
-	kill -0 $VMM_PID 2>/dev/null || break
-	sleep 0.1
-done
+vmm_served $VMM_PID
 kill -TERM $VMM_PID 2>/dev/null
 wait $VMM_PID
 tr -d '\r' <"$T/guest.out" | sed 's/^/    /'

@@ -14,11 +14,7 @@
 # for the same network and port name.
 # vnet-test: alone
 . "$(dirname "$0")/lib.sh"
-need_root
-[ -c /dev/kvm ] || skip "no /dev/kvm (vnet-vmm needs KVM)"
-VMM=$(readlink -f "$BUILD/vnet-vmm")
-GUEST=$(readlink -f "$BUILD/guest-min.elf")
-[ -x "$VMM" ] && [ -f "$GUEST" ] || fail "vnet-vmm or the test guest is not built"
+need_vmm
 start_vnetd
 NET="pv$S"
 SUB=10.$((200 + N % 50)).$N

@@ -8,12 +8,8 @@
 # while vnetd was away go to it, and the guest gets its lease and pings.
 # vnet-test: alone
 . "$(dirname "$0")/lib.sh"
-need_root
-[ -c /dev/kvm ] || skip "no /dev/kvm (vnet-vmm needs KVM)"
+need_vmm
 command -v python3 >/dev/null || skip "python3 is missing (the fake backend)"
-VMM=$(readlink -f "$BUILD/vnet-vmm")
-GUEST=$(readlink -f "$BUILD/guest-min.elf")
-[ -x "$VMM" ] && [ -f "$GUEST" ] || fail "vnet-vmm or the test guest is not built"
 start_vnetd
 NET="st$S"
 SUB=10.$((150 + N % 50)).$N

@@ -122,7 +122,12 @@ static void test_net_spec(void **state)
 					  "lab,sriov,queues=2",
 					  "lab,listenx",
 					  "lab,queue=2",
-					  "lab,sriovx"};
+					  "lab,sriovx",
+					  "lab,ioeventfd=",
+					  "lab,ioeventfd=no",
+					  "lab,ioeventfd=offf",
+					  "lab,ioeventfd",
+					  "lab,sriov,ioeventfd=on"};
 
 	assert_int_equal(vmm_net_parse("lab", &s), 0);
 	assert_string_equal(s.network, "lab");
@@ -141,6 +146,13 @@ static void test_net_spec(void **state)
 	assert_true(s.sriov);
 	assert_int_equal(vmm_net_parse("lab,queues=8", &s), 0);
 	assert_int_equal(s.queues, 8);
+	assert_false(s.no_ioeventfd);
+	assert_int_equal(vmm_net_parse("lab,ioeventfd=off,queues=2", &s), 0);
+	assert_true(s.no_ioeventfd);
+	assert_int_equal(s.queues, 2);
+	assert_int_equal(vmm_net_parse("lab,ioeventfd=off,ioeventfd=on", &s),
+			 0);
+	assert_false(s.no_ioeventfd);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(vmm_net_parse(bad[i], &s), -EINVAL);
 }
