@@ -514,6 +514,7 @@ static int vectors_open(struct vmm_vfio *f, char *err, size_t errlen)
 {
 	struct vfio_irq_info ii = {.argsz = sizeof(ii),
 				   .index = VFIO_PCI_MSIX_IRQ_INDEX};
+	unsigned offered = f->pci.msix.nvec;
 
 	if (!f->pci.msix.cap)
 		return fail(err, errlen, 0,
@@ -522,6 +523,11 @@ static int vectors_open(struct vmm_vfio *f, char *err, size_t errlen)
 	if (ioctl(f->device, VFIO_DEVICE_GET_IRQ_INFO, &ii) || !ii.count)
 		return fail(err, errlen, errno, "no MSI-X interrupts in VFIO");
 	vmm_vfio_msix_limit(&f->pci, ii.count);
+	if (f->pci.msix.nvec < offered)
+		say(f,
+		    "MSI-X: VFIO delivers %u of the %u vectors offered; "
+		    "the guest is shown %u",
+		    f->pci.msix.nvec, offered, f->pci.msix.nvec);
 	for (unsigned i = 0; i < f->pci.msix.nvec; i++) {
 		f->efd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (f->efd[i] < 0)
