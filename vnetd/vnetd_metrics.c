@@ -591,6 +591,15 @@ static void emit_datapath(struct vnetd_metrics *m, struct mbuf *b)
 	}
 }
 
+/* Gauge @name with @help: the integer @key of daemon.status's result @res. */
+static void status_gauge(struct mbuf *b, json_t *res, const char *key,
+			 const char *name, const char *help)
+{
+	family(b, name, "gauge", help);
+	mb_printf(b, "%s %lld\n", name,
+		  (long long)json_integer_value(json_object_get(res, key)));
+}
+
 /* Control clients, as `vnetctl status` shows them (the control socket's
  * counters are its own; ask it the way a client would). */
 static void emit_control(struct vnetd_metrics *m, struct mbuf *b)
@@ -603,11 +612,8 @@ static void emit_control(struct vnetd_metrics *m, struct mbuf *b)
 	const char *reason;
 	json_t *v;
 
-	family(b, "vnet_control_clients", "gauge",
-	       "Clients connected to the control socket");
-	mb_printf(b, "vnet_control_clients %lld\n",
-		  (long long)json_integer_value(
-		      json_object_get(res, "control_clients")));
+	status_gauge(b, res, "control_clients", "vnet_control_clients",
+		     "Clients connected to the control socket");
 	family(b, "vnet_control_clients_closed_total", "counter",
 	       "Control clients refused or closed by vnetd, by reason");
 	json_object_foreach(closed, reason, v)
@@ -617,12 +623,14 @@ static void emit_control(struct vnetd_metrics *m, struct mbuf *b)
 			  "%lld\n",
 			  reason, (long long)json_integer_value(v));
 	}
-	family(b, "vnet_control_request_buffer_bytes", "gauge",
-	       "Bytes of buffers control requests being received hold, "
-	       "counted against the daemon's 64 MiB");
-	mb_printf(b, "vnet_control_request_buffer_bytes %lld\n",
-		  (long long)json_integer_value(
-		      json_object_get(res, "control_request_buffers")));
+	status_gauge(b, res, "control_request_buffers",
+		     "vnet_control_request_buffer_bytes",
+		     "Bytes of buffers control requests being received hold, "
+		     "counted against the daemon's 64 MiB");
+	status_gauge(b, res, "control_reply_buffers",
+		     "vnet_control_reply_buffer_bytes",
+		     "Bytes of control replies not yet read by their clients, "
+		     "held within the daemon's 64 MiB for them");
 	json_decref(resp);
 	family(b, "vnet_metrics_scrapes_total", "counter",
 	       "Scrapes of this endpoint answered");

@@ -18,8 +18,12 @@
  * hold at most RPC_IN_BUDGET bytes of buffers in the whole daemon beyond
  * RPC_IN_FREE per connection: 64 connections each holding a request near
  * the size limit would otherwise make vnetd hold a gigabyte; the client
- * whose read would go over is told why and closed.  Methods are listed
- * once in a table.
+ * whose read would go over is told why and closed.  Replies waiting to be
+ * read are bounded the same way, by RPC_OUT_BUDGET all together: past it,
+ * a connection with replies waiting is not answered until it reads them,
+ * and a reply longer than RPC_OUT_FREE is replaced by an error saying so
+ * (64 clients not reading would otherwise make vnetd hold 1.3 GB).
+ * Methods are listed once in a table.
  */
 #include "vnetd.h"
 
@@ -56,6 +60,11 @@
 #define RPC_IN_FREE   (64u << 10)
 #define RPC_IN_BUDGET (64u << 20)
 #define RPC_IN_MAX    (JSONRPC_MAX_MSG + RPC_READ_CHUNK)
+/* Replies not yet read: all connections' together stay within
+ * RPC_OUT_BUDGET, but for replies of up to RPC_OUT_FREE bytes to a client
+ * that has read all before (status, a port), which always go. */
+#define RPC_OUT_FREE   (64u << 10)
+#define RPC_OUT_BUDGET (64u << 20)
 
 struct rpc_buf {
 	char *data;
@@ -113,7 +122,10 @@ struct rpc_conn {
 	  "requests waiting to be whole hold the daemon's limit of buffers") \
 	X(REPLY_TOO_LARGE, "reply_too_large",                                \
 	  "reply over the limit, an "                                        \
-	  "error sent instead")
+	  "error sent instead")                                              \
+	X(REPLY_OVER_BUDGET, "reply_over_budget",                            \
+	  "replies not yet read hold the daemon's limit of buffers: an "     \
+	  "error sent instead of a long reply")
 
 enum rpc_drop {
 #define RPC_DROP_ENUM(id, name, desc) RPC_DROP_##id,
@@ -154,6 +166,17 @@ static size_t rpc_in_held(const struct vnetd_rpc *rpc)
 	for (int i = 0; i < RPC_MAX_CONNS; i++)
 		if (rpc->conns[i].fd >= 0)
 			n += in_charge(rpc->conns[i].in.cap);
+	return n;
+}
+
+/* Bytes of replies not yet sent, all connections together. */
+static size_t rpc_out_held(const struct vnetd_rpc *rpc)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < RPC_MAX_CONNS; i++)
+		if (rpc->conns[i].fd >= 0)
+			n += rpc->conns[i].out.len;
 	return n;
 }
 
@@ -282,6 +305,9 @@ static json_t *rpc_status(struct vnetd *d, json_t *params, struct vnetd_err *e)
 		json_object_set_new(
 		    o, "control_request_buffers",
 		    json_integer((json_int_t)rpc_in_held(d->rpc)));
+		json_object_set_new(
+		    o, "control_reply_buffers",
+		    json_integer((json_int_t)rpc_out_held(d->rpc)));
 	}
 	return o;
 }
@@ -553,6 +579,26 @@ static int conn_reply(struct rpc_conn *c, json_t *resp)
 				     JSONRPC_MAX_REPLY);
 		json_decref(id);
 		text = json_dumps(resp, JSON_COMPACT);
+	} else if (text && strlen(text) > RPC_OUT_FREE &&
+		   rpc_out_held(c->rpc) + strlen(text) > RPC_OUT_BUDGET) {
+		json_t *id = json_incref(json_object_get(resp, "id"));
+		size_t len = strlen(text);
+
+		free(text);
+		c->rpc->drops[RPC_DROP_REPLY_OVER_BUDGET]++;
+		vlog_rl(RPC, WARN,
+			"control client pid %d: a reply of %zu bytes not sent: "
+			"replies not yet read hold vnetd's %u MiB for them",
+			(int)c->pid, len, RPC_OUT_BUDGET >> 20);
+		json_decref(resp);
+		resp = jsonrpc_error(id, VNET_ERR_BUSY,
+				     "replies other clients have not read yet "
+				     "hold vnetd's %u MiB for them: this reply "
+				     "(%zu bytes) was not sent; try again in a "
+				     "moment",
+				     RPC_OUT_BUDGET >> 20, len);
+		json_decref(id);
+		text = json_dumps(resp, JSON_COMPACT);
 	}
 	json_decref(resp);
 	if (!text)
@@ -585,12 +631,17 @@ static void conn_linger(struct rpc_conn *c)
 }
 
 /* Whether a connection holds too much unsent output to answer more: its
- * requests then wait, unread, until the client reads (back-pressure). */
+ * own RPC_OUT_HIGH, or any while all connections' together are over
+ * RPC_OUT_BUDGET.  Its requests then wait until the client reads
+ * (back-pressure: its EPOLLOUT brings it back). */
 static bool conn_held(struct rpc_conn *c)
 {
-	if (c->out.len < RPC_OUT_HIGH)
+	if (!c->out.len)
 		return false;
-	return conn_flush(c) || c->out.len >= RPC_OUT_HIGH;
+	if (c->out.len < RPC_OUT_HIGH && rpc_out_held(c->rpc) < RPC_OUT_BUDGET)
+		return false;
+	return conn_flush(c) || c->out.len >= RPC_OUT_HIGH ||
+	       (c->out.len && rpc_out_held(c->rpc) >= RPC_OUT_BUDGET);
 }
 
 /* Answer the complete requests buffered, as long as the output stays under
@@ -665,7 +716,7 @@ again:
 		conn_close(c);
 		return;
 	}
-	if (held && c->out.len < RPC_OUT_HIGH)
+	if (held && !conn_held(c))
 		goto again; /* drained meanwhile: the rest waits for no event */
 	conn_touch(c);
 }

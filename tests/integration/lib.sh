@@ -105,6 +105,21 @@ nat_setup() {
 # initramfs, tests/guest/build.sh) or skip; sets G to the guest's directory.
 # One kernel and initramfs serve every build (normal, ASan): they do not
 # depend on how vnetd was compiled.
+# big_config NET N PREFIX: a configuration (vnetctl config import) with
+# private network NET on PREFIX.0.0/16 with DHCP and N reservations with
+# long host names, on stdout: an export larger than a socket buffer.
+big_config() {
+	"$PY" - "$1" "$2" "$3" <<'PY'
+import json, sys
+net, n, pre = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+res = [{"network": net, "mac": "02:00:%02x:%02x:%02x:%02x" % (i >> 24 & 255, i >> 16 & 255, i >> 8 & 255, i & 255),
+        "ip": "%s.%d.%d" % (pre, i // 250, i % 250 + 2),
+        "hostname": "h%06d-" % i + "x" * 55} for i in range(n)]
+print(json.dumps({"version": 2, "networks": [{"name": net, "type": "private",
+      "subnet": pre + ".0.0/16", "dhcp": True}], "reservations": res}))
+PY
+}
+
 # need_vmm: root, /dev/kvm, and the built vnet-vmm ($VMM) and test guest
 # ($GUEST), or skip/fail saying which is missing.
 need_vmm() {

@@ -12,15 +12,7 @@ start_vnetd
 # A configuration whose export is larger than a socket buffer: a network
 # with $RES DHCP reservations (long host names), imported in one request.
 RES=3000
-"$PY" - "$RES" "rl$S" >"$T/big.json" <<'PY'
-import json, sys
-n, net = int(sys.argv[1]), sys.argv[2]
-res = [{"network": net, "mac": "02:00:%02x:%02x:%02x:%02x" % (i >> 24 & 255, i >> 16 & 255, i >> 8 & 255, i & 255),
-        "ip": "172.30.%d.%d" % (i // 250, i % 250 + 2),
-        "hostname": "h%06d-" % i + "x" * 55} for i in range(n)]
-print(json.dumps({"version": 2, "networks": [{"name": net, "type": "private",
-      "subnet": "172.30.0.0/16", "dhcp": True}], "reservations": res}))
-PY
+big_config "rl$S" "$RES" 172.30 >"$T/big.json"
 vnetctl config import "$T/big.json" >"$T/out" 2>&1 || fail "import: $(cat "$T/out")"
 
 # 1. Half-close: two requests (the last without its newline), shutdown
