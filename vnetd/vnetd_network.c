@@ -441,6 +441,7 @@ json_t *vnetd_net_show(struct vnetd *d, json_t *params, struct vnetd_err *e)
 
 struct fdb_dump_ctx {
 	const char *names[VSW_MAX_PORTS]; /* switch port id -> port name */
+	struct vswitch *sw;
 	json_t *arr;
 };
 
@@ -449,10 +450,15 @@ static void fdb_dump_one(const uint8_t mac[6], uint16_t vlan, int port,
 {
 	struct fdb_dump_ctx *ctx = arg;
 	const char *pname =
-	    port >= 0 && port < VSW_MAX_PORTS && ctx->names[port]
-		? ctx->names[port]
-		: "?";
+	    port >= 0 && port < VSW_MAX_PORTS ? ctx->names[port] : NULL;
 	char buf[MAC_STRLEN];
+
+	/* A port of vnetd's own (a gateway: gw.NETWORK) by its switch
+	 * name. */
+	if (!pname)
+		pname = vswitch_port_name(ctx->sw, port);
+	if (!pname)
+		pname = "?";
 
 	json_array_append_new(ctx->arr,
 			      json_pack("{s:s,s:i,s:s,s:I,s:b}", "mac",
@@ -491,6 +497,7 @@ json_t *vnetd_mac_show(struct vnetd *d, json_t *params, struct vnetd_err *e)
 			ctx->names[p->id] = p->obj.name;
 	}
 	vnetd_team_port_names(d, ctx->names);
+	ctx->sw = d->sw;
 	ctx->arr = json_array();
 	vswitch_fdb_dump(d->sw, vnetd_net_of(o)->id, fdb_dump_one, ctx);
 	arr = ctx->arr;

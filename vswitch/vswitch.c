@@ -1073,6 +1073,20 @@ int vswitch_port_queue_thread(struct vswitch *sw, int id, unsigned rxq)
 }
 
 /**
+ * vswitch_port_name() - the name a port was added with (control thread)
+ * @sw: switch
+ * @id: port id
+ *
+ * Return: the name, or NULL when there is no such port
+ */
+const char *vswitch_port_name(struct vswitch *sw, int id)
+{
+	struct vsw_port *port = port_get(sw, id);
+
+	return port ? port->name : NULL;
+}
+
+/**
  * vswitch_threads() - datapath threads
  * @sw: switch
  *

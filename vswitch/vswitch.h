@@ -226,6 +226,7 @@ unsigned vswitch_port_mac_count(struct vswitch *sw, int port);
 int vswitch_port_set_slow_rx(struct vswitch *sw, int port, vsw_slow_rx_fn fn,
 			     void *arg);
 
+const char *vswitch_port_name(struct vswitch *sw, int id);
 int vswitch_port_add(struct vswitch *sw, int net, const char *name,
 		     enum vsw_port_role role, const struct vsw_vlan *vlan,
 		     struct vnic *vnic) __attribute__((warn_unused_result));

@@ -80,6 +80,10 @@ for _ in $(seq 50); do [ "$(grep -c "event=renew" "$T/u.env")" -ge 2 ] && break;
 	fail "no renewal of $UIP after kill -9: $(tail -n 3 "$T/u.env")"
 log "after kill -9 and restart udhcpc renewed $UIP"
 arp_gateway "u$S"
+# The MAC table names the gateway's port (not "?").
+gwp=$(vnetctl --json mac show "$N" | jq -r --arg m "$(jget .gateway_mac network show "$N")" \
+	'.[] | select(.mac == $m) | .port')
+[ "$gwp" = "gw.$N" ] || fail "the gateway's MAC is on port '$gwp' in mac show, not gw.$N"
 kill -USR2 $UPID
 for _ in $(seq 30); do [ "$(lease_state "$UMAC")" = released ] && break; sleep 0.1; done
 [ "$(lease_state "$UMAC")" = released ] ||
