@@ -557,6 +557,7 @@ enum dns_relay_drop {
  *           counts by it)
  * @tcp: 0 for a query over UDP; else its TCP connection at the gateway
  *       (the answer goes back whole, whatever its size)
+ * @gen: @in_port's generation (a reused port id is another guest)
  */
 struct dns_relay_client {
 	uint8_t mac[6];
@@ -564,6 +565,7 @@ struct dns_relay_client {
 	uint16_t port;
 	uint16_t in_port;
 	uint32_t tcp;
+	uint32_t gen;
 };
 
 /**
@@ -590,6 +592,12 @@ enum dns_relay_drop dns_relay_query(struct dns_relay *r, uint8_t *q, size_t len,
 				    uint16_t rnd, uint64_t now, int *slot);
 void dns_relay_sent(struct dns_relay *r, int slot, uint32_t servers);
 void dns_relay_abort(struct dns_relay *r, int slot, enum dns_relay_drop why);
+size_t dns_relay_servfail(const uint8_t *q, size_t len, uint8_t *out,
+			  size_t size);
+size_t dns_relay_fail(struct dns_relay *r, int slot, enum dns_relay_drop why,
+		      uint8_t *out, size_t size,
+		      struct dns_relay_client *client);
+int dns_relay_expired(const struct dns_relay *r, uint64_t now);
 enum dns_relay_drop dns_relay_answer(struct dns_relay *r, int slot,
 				     unsigned server, uint8_t *a, size_t len,
 				     struct dns_relay_client *client,

@@ -4,6 +4,7 @@
  * the switch hands it, then everything it queued drained through rx_burst;
  * or a sequence of TCP segments to its DNS port (DNS over TCP), clock steps
  * and relayed answers on a fresh gateway */
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -31,12 +32,17 @@ static void on_commit(void *arg, const struct dhcps_lease_rec *rec,
 	last_token = token;
 }
 
-static void on_relay(void *arg, const struct vgw_dns_query *q)
+/* Odd-length queries are refused as if the relay's ring were full: the
+ * gateway answers them SERVFAIL itself. */
+static int on_relay(void *arg, const struct vgw_dns_query *q)
 {
 	if (!q->len || q->len > PKT_MAX_FRAME)
 		__builtin_trap();
+	if (q->len & 1)
+		return -ENOBUFS;
 	if (q->tcp)
 		relay_cookie = q->tcp;
+	return 0;
 }
 
 static uint64_t fuzz_now_ns(void)
