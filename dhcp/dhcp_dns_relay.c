@@ -16,7 +16,9 @@
  * again over TCP. The EDNS0 size of the query itself is lowered to that cap
  * before it goes out, so resolvers size their answers to fit.  A query that
  * came over TCP takes any answer whole: its EDNS0 size is raised to 65535
- * instead (vnetd sends it upstream over TCP).
+ * instead (vnetd sends it upstream over TCP).  A query the caller gives up
+ * (dns_relay_fail(): no answer in time, nothing sent) gets a SERVFAIL built
+ * from its slot (dns_relay_servfail(): ID, flags and question echoed).
  *
  * Pure like the other engines: no I/O, no clock, no randomness of its own
  * (the caller passes random bits and the time).

@@ -17,7 +17,11 @@
  *    over TCP too (a non-blocking connection of its own, to the first
  *    resolver that takes one) and its answer back on the guest's
  *    connection.  Such sockets are capped daemon-wide (gw_socks_cap()):
- *    a query over the cap is dropped (no_socket).
+ *    a query over the cap is given up (no_socket).  A query given up (no
+ *    resolver, no slot or socket, no answer in time, its TCP connection
+ *    upstream failed) gets a SERVFAIL rather than silence; answers carry
+ *    the generation of the guest's switch port, so none reaches a new
+ *    port given a deleted one's id (vnic_gateway_relay_answer()).
  *
  * A change of the network's gateway settings or reservations rebuilds the
  * gateway (a zero-delay timer coalesces several changes); leases survive it

@@ -13,7 +13,8 @@
  *
  * Trust boundary: every frame comes from a guest or the wire.  Headers are
  * read through the bounds-checked cursor; declared lengths (IP total length,
- * UDP length) are checked against the bytes present.
+ * UDP length) are checked against the bytes present; UDP checksums to the
+ * services are verified unless they came partial (offload, finished here).
  */
 #include "vnic_gateway.h"
 
