@@ -1104,6 +1104,48 @@ static void test_relay_port_gone(void **state)
 	teardown(&e);
 }
 
+/* A query longer than 1 KiB over TCP (EDNS padding, RFC 7830): taken
+ * whole and relayed, up to 4096 bytes. */
+static void test_tcp_long_query(void **state)
+{
+	struct env e;
+	uint8_t m[2 + 2000];
+	uint32_t iss;
+	size_t n;
+	struct vgw_stats st;
+
+	setup(&e, false, false);
+	iss = tcp_open(&e, 40003, 0, 0);
+	memset(m, 0, sizeof(m));
+	n = dns_query(m + 2, "\7example\3com", 13);
+	pkt_put_be16(m + 2 + 10, 1); /* OPT, then a padding option */
+	m[2 + n] = 0;
+	pkt_put_be16(m + 2 + n + 1, 41);
+	pkt_put_be16(m + 2 + n + 3, 1232);
+	pkt_put_be16(m + 2 + n + 9, (uint16_t)(2000 - n - 11));
+	pkt_put_be16(m + 2 + n + 11, 12);
+	pkt_put_be16(m + 2 + n + 13, (uint16_t)(2000 - n - 15));
+	pkt_put_be16(m, 2000);
+	tcp_send(&e, &(struct seg){.sport = 40003,
+				   .seq = 1001,
+				   .ack = iss + 1,
+				   .flags = 0x10,
+				   .data = m,
+				   .len = 1000});
+	tcp_send(&e, &(struct seg){.sport = 40003,
+				   .seq = 2001,
+				   .ack = iss + 1,
+				   .flags = 0x18,
+				   .data = m + 1000,
+				   .len = sizeof(m) - 1000});
+	assert_int_equal(e.relays, 1);
+	assert_int_equal(e.relayed_len, 2000);
+	vnic_gateway_stats(e.gw, &st);
+	assert_int_equal(st.drops[VGW_DROP_TCP_QUERY_SIZE], 0);
+	assert_int_equal(st.tcp_open, 1);
+	teardown(&e);
+}
+
 static void test_tcp_bad_segments(void **state)
 {
 	struct env e;
@@ -1529,6 +1571,7 @@ int main(void)
 	    cmocka_unit_test(test_dns_servfail),
 	    cmocka_unit_test(test_udp_csum),
 	    cmocka_unit_test(test_relay_port_gone),
+	    cmocka_unit_test(test_tcp_long_query),
 	    cmocka_unit_test(test_tcp_caps),
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_burst),
