@@ -663,12 +663,54 @@ uint32_t vgw_port_gen(const struct vnic_gateway *g, uint16_t port)
 	return port < DHCPS_MAX_PORTS ? g->port_gen[port] : 0;
 }
 
+/**
+ * vgw_dns_relay() - hand a query the responder leaves to the upstream
+ * resolvers to the relay callback
+ * @g: gateway, locked
+ * @q: the query and where its answer goes
+ *
+ * Return: 0 when the relay took it (counted); else the length of the
+ * SERVFAIL built in g->dns_out for it (the relay could not take it), or a
+ * negative value when it gets no answer (no relay, or refused as malformed:
+ * counted)
+ */
+long vgw_dns_relay(struct vnic_gateway *g, const struct vgw_dns_query *q)
+{
+	size_t n;
+	int rc;
+
+	if (!g->cfg.relay) {
+		gw_drop(g, VGW_DROP_NO_UPSTREAM);
+		return -1;
+	}
+	rc = g->cfg.relay(g->cfg.arg, q);
+	if (!rc) {
+		g->st.dns_relayed++;
+		return 0;
+	}
+	/* Not taken: SERVFAIL now rather than a resolver waiting out its
+	 * timeout. */
+	n = rc == -ENOBUFS ? dns_relay_servfail(q->data, q->len, g->dns_out,
+						sizeof(g->dns_out))
+			   : 0;
+	if (!n) {
+		gw_drop(g, VGW_DROP_DNS);
+		return -1;
+	}
+	return (long)n;
+}
+
 static void dns_in(struct vnic_gateway *g, const uint8_t *eth, uint32_t src,
 		   uint16_t sport, const uint8_t *data, size_t len)
 {
+	struct vgw_dns_query q = {.data = data,
+				  .len = len,
+				  .ip = src,
+				  .port = sport,
+				  .in_port = g->scratch_port,
+				  .gen = vgw_port_gen(g, g->scratch_port)};
 	struct dns_result r;
-	size_t n;
-	int rc;
+	long n;
 
 	g->st.dns_in++;
 	dns_answer(g->cfg.dns, data, len, g->dns_out, sizeof(g->dns_out), &r);
@@ -679,36 +721,12 @@ static void dns_in(struct vnic_gateway *g, const uint8_t *eth, uint32_t src,
 			g->st.dns_out++;
 		break;
 	case DNS_ACT_RELAY:
-		if (g->cfg.relay) {
-			struct vgw_dns_query q = {
-			    .data = data,
-			    .len = len,
-			    .ip = src,
-			    .port = sport,
-			    .in_port = g->scratch_port,
-			    .gen = vgw_port_gen(g, g->scratch_port)};
-
-			memcpy(q.mac, eth + 6, 6);
-			rc = g->cfg.relay(g->cfg.arg, &q);
-			if (!rc) {
-				g->st.dns_relayed++;
-				break;
-			}
-			/* The relay cannot take it: SERVFAIL now rather
-			 * than a resolver waiting out its timeout. */
-			n = rc == -ENOBUFS
-				? dns_relay_servfail(data, len, g->dns_out,
-						     sizeof(g->dns_out))
-				: 0;
-			if (!n) {
-				gw_drop(g, VGW_DROP_DNS);
-			} else if (udp_out(g, eth + 6, src, DNS_PORT, sport,
-					   g->dns_out, n)) {
-				g->st.dns_out++;
-				g->st.dns_servfail++;
-			}
-		} else {
-			gw_drop(g, VGW_DROP_NO_UPSTREAM);
+		memcpy(q.mac, eth + 6, 6);
+		n = vgw_dns_relay(g, &q);
+		if (n > 0 && udp_out(g, eth + 6, src, DNS_PORT, sport,
+				     g->dns_out, (size_t)n)) {
+			g->st.dns_out++;
+			g->st.dns_servfail++;
 		}
 		break;
 	default:

@@ -205,5 +205,6 @@ void vgw_tcp_port_gone(struct vnic_gateway *g, uint16_t port);
 
 /* vnic_gateway.c, under the gateway's lock */
 uint32_t vgw_port_gen(const struct vnic_gateway *g, uint16_t port);
+long vgw_dns_relay(struct vnic_gateway *g, const struct vgw_dns_query *q);
 
 #endif

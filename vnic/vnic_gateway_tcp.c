@@ -344,8 +344,17 @@ static void conn_maybe_fin(struct conn *c)
 static void query_in(struct vnic_gateway *g, struct conn *c, const uint8_t *q,
 		     size_t len)
 {
+	struct vgw_dns_query rq = {.data = q,
+				   .len = len,
+				   .ip = c->ip,
+				   .port = c->port,
+				   .in_port = c->in_port,
+				   .tcp = c->cookie,
+				   .gen = vgw_port_gen(g, c->in_port)};
 	struct dns_result r;
+	long n;
 
+	memcpy(rq.mac, c->mac, 6);
 	g->st.dns_in++;
 	g->st.tcp_queries++;
 	dns_answer(g->cfg.dns, q, len, g->dns_out, sizeof(g->dns_out), &r);
@@ -357,40 +366,17 @@ static void query_in(struct vnic_gateway *g, struct conn *c, const uint8_t *q,
 			tcp_drop(g, VGW_DROP_TCP_BUF_FULL);
 		break;
 	case DNS_ACT_RELAY:
-		if (g->cfg.relay) {
-			struct vgw_dns_query rq = {
-			    .data = q,
-			    .len = len,
-			    .ip = c->ip,
-			    .port = c->port,
-			    .in_port = c->in_port,
-			    .tcp = c->cookie,
-			    .gen = vgw_port_gen(g, c->in_port)};
-			int rc;
-			size_t n;
-
-			memcpy(rq.mac, c->mac, 6);
-			rc = g->cfg.relay(g->cfg.arg, &rq);
-			if (!rc) {
-				g->st.dns_relayed++;
-				c->pending++;
-				break;
-			}
-			/* Not taken: the connection gets a SERVFAIL. */
-			n = rc == -ENOBUFS
-				? dns_relay_servfail(q, len, g->dns_out,
-						     sizeof(g->dns_out))
-				: 0;
-			if (!n) {
-				tcp_drop(g, VGW_DROP_DNS);
-			} else if (tx_add(g, c, g->dns_out, n)) {
-				g->st.dns_out++;
-				g->st.dns_servfail++;
-			} else {
-				tcp_drop(g, VGW_DROP_TCP_BUF_FULL);
-			}
+		n = vgw_dns_relay(g, &rq);
+		if (!n) {
+			c->pending++;
+		} else if (n < 0) {
+			break;
+		} else if (tx_add(g, c, g->dns_out, (size_t)n)) {
+			/* not taken: the connection gets a SERVFAIL */
+			g->st.dns_out++;
+			g->st.dns_servfail++;
 		} else {
-			tcp_drop(g, VGW_DROP_NO_UPSTREAM);
+			tcp_drop(g, VGW_DROP_TCP_BUF_FULL);
 		}
 		break;
 	default:
