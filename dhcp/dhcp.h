@@ -529,7 +529,8 @@ struct dns_relay;
 	X(TIMEOUT, "timeout", "no answer in time")                          \
 	X(UPSTREAM_TCP, "upstream_tcp",                                     \
 	  "query that came over TCP: the TCP connection to the resolver "   \
-	  "failed or ended before the whole answer")
+	  "failed or ended before the whole answer")                        \
+	X(PORT_GONE, "port_gone", "the guest's switch port left: forgotten")
 
 enum dns_relay_drop {
 #define DNS_RELAY_DROP_ENUM(id, name, desc) DNS_RELAY_DROP_##id,
@@ -598,6 +599,7 @@ size_t dns_relay_fail(struct dns_relay *r, int slot, enum dns_relay_drop why,
 		      uint8_t *out, size_t size,
 		      struct dns_relay_client *client);
 int dns_relay_expired(const struct dns_relay *r, uint64_t now);
+unsigned dns_relay_port_gone(struct dns_relay *r, uint16_t in_port);
 enum dns_relay_drop dns_relay_answer(struct dns_relay *r, int slot,
 				     unsigned server, uint8_t *a, size_t len,
 				     struct dns_relay_client *client,

@@ -575,6 +575,28 @@ uint64_t dns_relay_expire(struct dns_relay *r, uint64_t now)
 }
 
 /**
+ * dns_relay_port_gone() - forget the queries of a switch port that left:
+ * their answers would go nowhere (vnic_gateway_relay_answer() drops them),
+ * and their slots are free for the other guests at once
+ * @r: table
+ * @in_port: the port's id
+ *
+ * Return: how many were forgotten (counted as port_gone)
+ */
+unsigned dns_relay_port_gone(struct dns_relay *r, uint16_t in_port)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < r->n; i++)
+		if (r->s[i].used && r->s[i].client.in_port == in_port) {
+			r->s[i].used = false;
+			relay_drop(r, DNS_RELAY_DROP_PORT_GONE);
+			n++;
+		}
+	return n;
+}
+
+/**
  * dns_relay_waiting() - whether a slot's query still waits for its answer
  * @r: table
  * @slot: from dns_relay_query()

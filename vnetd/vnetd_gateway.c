@@ -1093,7 +1093,9 @@ void vnetd_gw_start_restored(struct vnetd *d)
 /**
  * vnetd_gw_port_gone() - a port of network @net left the switch (deleted,
  * or made again under another id): what its DHCP messages took stops
- * counting against the id, which the next port added may get
+ * counting against the id, which the next port added may get, and its
+ * DNS queries waiting upstream are forgotten (their answers could reach
+ * that next port)
  * @d: daemon
  * @net: the network's name
  * @port: the switch port id it had
@@ -1103,8 +1105,14 @@ void vnetd_gw_port_gone(struct vnetd *d, const char *net, int port)
 	struct vnetd_obj *o = vnetd_obj_find(d, &vnetd_kind_network, net);
 	struct vnetd_gw *g = o ? vnetd_net_of(o)->gw : NULL;
 
-	if (g && g->vnic && port >= 0)
-		vnic_gateway_port_gone(g->vnic, (uint16_t)port);
+	if (!g || !g->vnic || port < 0)
+		return;
+	vnic_gateway_port_gone(g->vnic, (uint16_t)port);
+	/* Its queries waiting upstream free their slots and sockets. */
+	if (g->relay && dns_relay_port_gone(g->relay, (uint16_t)port))
+		for (int i = 0; i < GW_RELAY_SLOTS; i++)
+			if (!dns_relay_waiting(g->relay, i))
+				sock_close(g, i);
 }
 
 /**

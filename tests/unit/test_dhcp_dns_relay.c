@@ -366,6 +366,52 @@ static void test_servfail(void **state)
 	dns_relay_destroy(r);
 }
 
+/* A port that leaves: its waiting queries are forgotten, their answers
+ * refused, their slots free; another port's stay. */
+static void test_port_gone(void **state)
+{
+	struct dns_relay_client other = guest, c;
+	struct dns_relay_stats st;
+	uint8_t q[64], a[100];
+	size_t ql, out;
+	struct dns_relay *r = mk(DNS_RELAY_PER_CLIENT + 1);
+	int slot = -1, first = -1, kept = -1;
+
+	other.in_port++;
+	for (unsigned i = 0; i < DNS_RELAY_PER_CLIENT; i++) {
+		ql = query(q, (uint16_t)i, 0);
+		assert_int_equal(dns_relay_query(r, q, ql, &guest,
+						 (uint16_t)(100 + i), 1000,
+						 &slot),
+				 DNS_RELAY_DROP_NONE);
+		dns_relay_sent(r, slot, 1);
+		if (!i)
+			first = slot;
+	}
+	ql = query(q, 77, 0);
+	assert_int_equal(dns_relay_query(r, q, ql, &other, 300, 1000, &kept),
+			 DNS_RELAY_DROP_NONE);
+	dns_relay_sent(r, kept, 1);
+	assert_int_equal(dns_relay_port_gone(r, guest.in_port),
+			 DNS_RELAY_PER_CLIENT);
+	assert_false(dns_relay_waiting(r, first));
+	assert_true(dns_relay_waiting(r, kept));
+	query(q, 0, 0);
+	answer(a, q, 100, 100);
+	assert_int_equal(dns_relay_answer(r, first, 0, a, 100, &c, &out),
+			 DNS_RELAY_DROP_UNKNOWN_ID);
+	/* the slots are free again */
+	other = guest;
+	other.gen++;
+	ql = query(q, 78, 0);
+	assert_int_equal(dns_relay_query(r, q, ql, &other, 301, 1000, &slot),
+			 DNS_RELAY_DROP_NONE);
+	dns_relay_stats_get(r, &st);
+	assert_int_equal(st.drops[DNS_RELAY_DROP_PORT_GONE],
+			 DNS_RELAY_PER_CLIENT);
+	dns_relay_destroy(r);
+}
+
 static void test_per_client(void **state)
 {
 	struct dns_relay_client other = guest, forged = guest;
@@ -472,6 +518,7 @@ int main(void)
 	    cmocka_unit_test(test_per_slot),
 	    cmocka_unit_test(test_per_client),
 	    cmocka_unit_test(test_servfail),
+	    cmocka_unit_test(test_port_gone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
