@@ -4,6 +4,8 @@
 # silence; an EDNS query padded past 512 bytes (RFC 7830) is relayed; a
 # query with a wrong UDP checksum is dropped and counted, one with a right
 # checksum or none answered, as a guest with checksum offload (the tap) is.
+# A port deleted while its query waits upstream: a new port with the same
+# MAC and address does not get the old port's answer.
 . "$(dirname "$0")/lib.sh"
 need_root
 UP=127.214.2.53 # the upstream resolver, on loopback
@@ -12,8 +14,8 @@ N="sf$S"
 vnetctl network create "$N" --type private --subnet 10.217.0.0/24 \
 	--domain lab.vnet --dns-server $UP >/dev/null || fail "create"
 
-# A resolver that answers outside.example and never answers silent.example
-# (over TCP it closes the connection instead).
+# A resolver that answers outside.example, slow.example 2 s late, and never
+# answers silent.example (over TCP it closes the connection instead).
 "$PY" - $UP >"$T/up.log" 2>&1 <<'PY' &
 import socket, struct, sys, threading
 def reply(q):
@@ -46,7 +48,9 @@ while True:
     q, a = s.recvfrom(65535)
     qname, r = reply(q)
     print("udp", qname, len(q), flush=True)
-    if b"silent" not in qname:
+    if b"slow" in qname:
+        threading.Timer(2, s.sendto, (r, a)).start()
+    elif b"silent" not in qname:
         s.sendto(r, a)
 PY
 PIDS="$PIDS $!"
@@ -147,4 +151,33 @@ vnetctl network show "$N" | grep -q "relayed, 2 SERVFAIL" ||
 grep -q "^udp .*outside.* 9[0-9][0-9]$" "$T/up.log" ||
 	fail "the padded query did not reach upstream whole: $(cat "$T/up.log")"
 log "counters $c"
+
+# The port goes while its query for slow.example waits; a new port with its
+# MAC and address listens on the same UDP port: nothing reaches it.
+MAC=$(ip -n "g$S" -j link show "tg$S" | jq -r '.[0].address')
+ip netns exec "g$S" "$PY" -c '
+import socket, struct
+qn = b"\4slow\7example\0"
+m = struct.pack(">6H", 0x6301, 0x0100, 1, 0, 0, 0) + qn + struct.pack(">HH", 1, 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.217.0.50", 40777))
+s.sendto(m, ("10.217.0.1", 53))' || fail "slow query"
+wait_for 5 grep -q "udp .*slow" "$T/up.log" || fail "slow.example not asked upstream"
+vnetctl port del "tg$S" >/dev/null || fail "port del"
+ns "h$S"
+vnetctl port add "$N" --tap "th$S" --netns "h$S" --mac "$MAC" >/dev/null ||
+	fail "port again"
+addr "h$S" "th$S" 10.217.0.50/24
+ip netns exec "h$S" "$PY" -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.217.0.50", 40777))
+s.settimeout(4)
+try:
+    raise SystemExit("the old port'"'"'s answer reached the new one: %r" % s.recv(4096))
+except socket.timeout:
+    pass' || fail "port reuse"
+c=$(vnetctl --json network show "$N" | jq -c '.gateway_counters.dns_relay.drops')
+echo "$c" | jq -e '.port_gone == 1' >/dev/null || fail "relay drops $c"
+log "a deleted port's answer does not reach the port made after it; $c"
 pass
