@@ -36,6 +36,8 @@ static void fuzz_relay(const uint8_t *data, size_t size)
 	if (dns_relay_query(relay, q, n, &c, (uint16_t)size, 0, &slot) ==
 	    DNS_RELAY_DROP_NONE)
 		dns_relay_sent(relay, slot, 1);
+	if ((size & 3) == 3) /* the guest's port leaves */
+		dns_relay_port_gone(relay, c.in_port);
 	if (size & 1) {
 		servfail_check(sf, dns_relay_fail(relay, slot,
 						  DNS_RELAY_DROP_TIMEOUT, sf,

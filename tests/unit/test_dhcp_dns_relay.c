@@ -310,6 +310,25 @@ static void test_bad_and_full(void **state)
  * (the guest's to forge: the guest is its switch port), while another
  * guest (another port) is still relayed; an answer or a timeout gives the
  * guest its share back. */
+/* The guest's whole share of queries (IDs 0.., upstream IDs 100..), sent
+ * to resolver 0: the first one's slot; @q and *@ql hold the last query. */
+static int fill(struct dns_relay *r, uint8_t *q, size_t *ql)
+{
+	int slot = -1, first = -1;
+
+	for (unsigned i = 0; i < DNS_RELAY_PER_CLIENT; i++) {
+		*ql = query(q, (uint16_t)i, 0);
+		assert_int_equal(dns_relay_query(r, q, *ql, &guest,
+						 (uint16_t)(100 + i), 1000,
+						 &slot),
+				 DNS_RELAY_DROP_NONE);
+		dns_relay_sent(r, slot, 1);
+		if (!i)
+			first = slot;
+	}
+	return first;
+}
+
 /* A query given up (no answer in time, no socket): SERVFAIL for its guest
  * with the guest's ID, flags and question; a malformed query gets none. */
 static void test_servfail(void **state)
@@ -378,16 +397,7 @@ static void test_port_gone(void **state)
 	int slot = -1, first = -1, kept = -1;
 
 	other.in_port++;
-	for (unsigned i = 0; i < DNS_RELAY_PER_CLIENT; i++) {
-		ql = query(q, (uint16_t)i, 0);
-		assert_int_equal(dns_relay_query(r, q, ql, &guest,
-						 (uint16_t)(100 + i), 1000,
-						 &slot),
-				 DNS_RELAY_DROP_NONE);
-		dns_relay_sent(r, slot, 1);
-		if (!i)
-			first = slot;
-	}
+	first = fill(r, q, &ql);
 	ql = query(q, 77, 0);
 	assert_int_equal(dns_relay_query(r, q, ql, &other, 300, 1000, &kept),
 			 DNS_RELAY_DROP_NONE);
@@ -425,16 +435,7 @@ static void test_per_client(void **state)
 	other.in_port++;
 	forged.ip++;
 	forged.mac[5]++;
-	for (unsigned i = 0; i < DNS_RELAY_PER_CLIENT; i++) {
-		ql = query(q, (uint16_t)i, 0);
-		assert_int_equal(dns_relay_query(r, q, ql, &guest,
-						 (uint16_t)(100 + i), 1000,
-						 &slot),
-				 DNS_RELAY_DROP_NONE);
-		dns_relay_sent(r, slot, 1);
-		if (!i)
-			first = slot;
-	}
+	first = fill(r, q, &ql);
 	assert_int_equal(dns_relay_query(r, q, ql, &guest, 7, 1000, &slot),
 			 DNS_RELAY_DROP_CLIENT_BUSY);
 	assert_int_equal(dns_relay_query(r, q, ql, &forged, 8, 1000, &slot),
