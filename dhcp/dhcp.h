@@ -529,7 +529,8 @@ struct dns_relay;
 	X(TIMEOUT, "timeout", "no answer in time")                          \
 	X(UPSTREAM_TCP, "upstream_tcp",                                     \
 	  "query that came over TCP: the TCP connection to the resolver "   \
-	  "failed or ended before the whole answer")
+	  "failed or ended before the whole answer")                        \
+	X(PORT_GONE, "port_gone", "the guest's switch port left: forgotten")
 
 enum dns_relay_drop {
 #define DNS_RELAY_DROP_ENUM(id, name, desc) DNS_RELAY_DROP_##id,
@@ -557,6 +558,7 @@ enum dns_relay_drop {
  *           counts by it)
  * @tcp: 0 for a query over UDP; else its TCP connection at the gateway
  *       (the answer goes back whole, whatever its size)
+ * @gen: @in_port's generation (a reused port id is another guest)
  */
 struct dns_relay_client {
 	uint8_t mac[6];
@@ -564,6 +566,7 @@ struct dns_relay_client {
 	uint16_t port;
 	uint16_t in_port;
 	uint32_t tcp;
+	uint32_t gen;
 };
 
 /**
@@ -590,6 +593,13 @@ enum dns_relay_drop dns_relay_query(struct dns_relay *r, uint8_t *q, size_t len,
 				    uint16_t rnd, uint64_t now, int *slot);
 void dns_relay_sent(struct dns_relay *r, int slot, uint32_t servers);
 void dns_relay_abort(struct dns_relay *r, int slot, enum dns_relay_drop why);
+size_t dns_relay_servfail(const uint8_t *q, size_t len, uint8_t *out,
+			  size_t size);
+size_t dns_relay_fail(struct dns_relay *r, int slot, enum dns_relay_drop why,
+		      uint8_t *out, size_t size,
+		      struct dns_relay_client *client);
+int dns_relay_expired(const struct dns_relay *r, uint64_t now);
+unsigned dns_relay_port_gone(struct dns_relay *r, uint16_t in_port);
 enum dns_relay_drop dns_relay_answer(struct dns_relay *r, int slot,
 				     unsigned server, uint8_t *a, size_t len,
 				     struct dns_relay_client *client,

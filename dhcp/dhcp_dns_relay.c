@@ -16,7 +16,9 @@
  * again over TCP. The EDNS0 size of the query itself is lowered to that cap
  * before it goes out, so resolvers size their answers to fit.  A query that
  * came over TCP takes any answer whole: its EDNS0 size is raised to 65535
- * instead (vnetd sends it upstream over TCP).
+ * instead (vnetd sends it upstream over TCP).  A query the caller gives up
+ * (dns_relay_fail(): no answer in time, nothing sent) gets a SERVFAIL built
+ * from its slot (dns_relay_servfail(): ID, flags and question echoed).
  *
  * Pure like the other engines: no I/O, no clock, no randomness of its own
  * (the caller passes random bits and the time).
@@ -32,15 +34,21 @@
 
 #include "../lib/pkt.h"
 
-#define QUESTION_MAX (255 + 4) /* an uncompressed name, type, class */
-#define TYPE_OPT     41
-#define F_TC	     0x0200
-#define CLASSIC_MAX  512 /* a UDP answer without EDNS0 (RFC 1035) */
+#define QUESTION_MAX   (255 + 4) /* an uncompressed name, type, class */
+#define TYPE_OPT       41
+#define F_TC	       0x0200
+#define CLASSIC_MAX    512 /* a UDP answer without EDNS0 (RFC 1035) */
+#define F_OPCODE       0x7800
+#define F_RD	       0x0100
+#define F_RA	       0x0080
+#define F_CD	       0x0010
+#define RCODE_SERVFAIL 2
 
 struct relay_slot {
 	bool used;
 	uint16_t id;	  /* upstream ID */
 	uint16_t orig_id; /* the guest's */
+	uint16_t flags;	  /* and its header flags */
 	uint16_t qdcount;
 	uint16_t room; /* bytes of answer the guest takes */
 	uint32_t servers;
@@ -221,14 +229,17 @@ static size_t opt_find(const uint8_t *msg, struct pkt_cursor *c,
 }
 
 /* Queries waiting from @client's switch port: its addresses and MACs are
- * the guest's to choose, so they cannot tell one guest from many. */
+ * the guest's to choose, so they cannot tell one guest from many.  A port
+ * id given to a new port after the old one left (another generation) starts
+ * with none. */
 static unsigned client_waiting(const struct dns_relay *r,
 			       const struct dns_relay_client *client)
 {
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < r->n; i++)
-		if (r->s[i].used && r->s[i].client.in_port == client->in_port)
+		if (r->s[i].used && r->s[i].client.in_port == client->in_port &&
+		    r->s[i].client.gen == client->gen)
 			n++;
 	return n;
 }
@@ -316,6 +327,7 @@ enum dns_relay_drop dns_relay_query(struct dns_relay *r, uint8_t *q, size_t len,
 	s->used = true;
 	s->id = rnd;
 	s->orig_id = pkt_get_be16(q);
+	s->flags = pkt_get_be16(q + 2);
 	s->qdcount = (uint16_t)qd;
 	s->room = room;
 	s->deadline = now + r->timeout_ms;
@@ -326,6 +338,98 @@ enum dns_relay_drop dns_relay_query(struct dns_relay *r, uint8_t *q, size_t len,
 	pkt_put_be16(q, rnd);
 	*slot = (int)(s - r->s);
 	return DNS_RELAY_DROP_NONE;
+}
+
+/**
+ * dns_relay_servfail() - the SERVFAIL answer to a query the gateway gives
+ * up: its ID, opcode, RD and CD bits and its question echoed, QR and RA
+ * set, no records
+ * @q: the query: untrusted
+ * @len: bytes at @q
+ * @out: where the answer is built (may be @q)
+ * @size: bytes at @out
+ *
+ * Return: the answer's length; 0 for a message that gets no answer (no
+ * header, a response, more than one question or an unreadable one)
+ */
+size_t dns_relay_servfail(const uint8_t *q, size_t len, uint8_t *out,
+			  size_t size)
+{
+	struct pkt_cursor c;
+	const uint8_t *h, *qs = NULL;
+	uint16_t flags, qlen = 0;
+	unsigned qd;
+
+	pkt_cursor_init(&c, q, len);
+	h = pkt_pull(&c, DNS_HDR_LEN);
+	if (!h)
+		return 0;
+	flags = pkt_get_be16(h + 2);
+	qd = pkt_get_be16(h + 4);
+	if ((flags & DNS_F_QR) || qd > 1 ||
+	    (qd && !question_get(&c, &qs, &qlen)) ||
+	    DNS_HDR_LEN + (size_t)qlen > size)
+		return 0;
+	if (qlen)
+		memmove(out + DNS_HDR_LEN, qs, qlen);
+	memmove(out, h, 2);
+	pkt_put_be16(out + 2,
+		     (uint16_t)(DNS_F_QR | (flags & (F_OPCODE | F_RD | F_CD)) |
+				F_RA | RCODE_SERVFAIL));
+	pkt_put_be16(out + 4, (uint16_t)qd);
+	memset(out + 6, 0, 6);
+	return DNS_HDR_LEN + (size_t)qlen;
+}
+
+/**
+ * dns_relay_fail() - give up a waiting query (no answer in time, no
+ * socket, no resolver reached): its slot is freed and a SERVFAIL built for
+ * its guest, so that the guest's resolver need not wait out its own timeout
+ * @r: table
+ * @slot: from dns_relay_query()
+ * @why: the reason counted
+ * @out: where the SERVFAIL is built, DNS_HDR_LEN + 259 bytes at least
+ * @size: bytes at @out
+ * @client: set to where it goes
+ *
+ * Return: the SERVFAIL's length, 0 when @slot waits for nothing
+ */
+size_t dns_relay_fail(struct dns_relay *r, int slot, enum dns_relay_drop why,
+		      uint8_t *out, size_t size,
+		      struct dns_relay_client *client)
+{
+	uint8_t m[DNS_HDR_LEN + QUESTION_MAX];
+	struct relay_slot *s;
+
+	if (!dns_relay_waiting(r, slot))
+		return 0;
+	s = &r->s[slot];
+	s->used = false;
+	if (why < DNS_RELAY_DROP_MAX)
+		relay_drop(r, why);
+	*client = s->client;
+	memset(m, 0, DNS_HDR_LEN);
+	pkt_put_be16(m, s->orig_id);
+	pkt_put_be16(m + 2, s->flags);
+	pkt_put_be16(m + 4, s->qdcount);
+	memcpy(m + DNS_HDR_LEN, s->q, s->qlen);
+	return dns_relay_servfail(m, DNS_HDR_LEN + (size_t)s->qlen, out, size);
+}
+
+/**
+ * dns_relay_expired() - a query whose time is up, to give up with
+ * dns_relay_fail()
+ * @r: table
+ * @now: current time, ms
+ *
+ * Return: its slot, -1 when none
+ */
+int dns_relay_expired(const struct dns_relay *r, uint64_t now)
+{
+	for (unsigned i = 0; i < r->n; i++)
+		if (r->s[i].used && r->s[i].deadline <= now)
+			return (int)i;
+	return -1;
 }
 
 /**
@@ -468,6 +572,28 @@ uint64_t dns_relay_expire(struct dns_relay *r, uint64_t now)
 		}
 	}
 	return next;
+}
+
+/**
+ * dns_relay_port_gone() - forget the queries of a switch port that left:
+ * their answers would go nowhere (vnic_gateway_relay_answer() drops them),
+ * and their slots are free for the other guests at once
+ * @r: table
+ * @in_port: the port's id
+ *
+ * Return: how many were forgotten (counted as port_gone)
+ */
+unsigned dns_relay_port_gone(struct dns_relay *r, uint16_t in_port)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < r->n; i++)
+		if (r->s[i].used && r->s[i].client.in_port == in_port) {
+			r->s[i].used = false;
+			relay_drop(r, DNS_RELAY_DROP_PORT_GONE);
+			n++;
+		}
+	return n;
 }
 
 /**

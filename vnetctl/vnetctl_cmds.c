@@ -347,7 +347,8 @@ static void print_net_show(json_t *res)
 	if ((c = json_object_get(res, "gateway_counters")))
 		printf("gateway      %lld ARP and %lld echo replies; DHCP %lld "
 		       "offers, %lld ACKs, %lld NAKs, %lld leases committed in "
-		       "%lld transactions; DNS %lld answers, %lld relayed\n",
+		       "%lld transactions; DNS %lld answers, %lld relayed, "
+		       "%lld SERVFAIL\n",
 		       (long long)json_integer_value(
 			   json_object_get(c, "arp_replies")),
 		       (long long)json_integer_value(
@@ -365,7 +366,9 @@ static void print_net_show(json_t *res)
 		       (long long)json_integer_value(
 			   json_object_get(c, "dns_out")),
 		       (long long)json_integer_value(
-			   json_object_get(c, "dns_relayed")));
+			   json_object_get(c, "dns_relayed")),
+		       (long long)json_integer_value(
+			   json_object_get(c, "dns_servfail")));
 	if (c && (c = json_object_get(c, "dns_tcp")))
 		printf(
 		    "dns tcp      %lld connections (%lld open), %lld queries, "

@@ -17,7 +17,11 @@
  *    over TCP too (a non-blocking connection of its own, to the first
  *    resolver that takes one) and its answer back on the guest's
  *    connection.  Such sockets are capped daemon-wide (gw_socks_cap()):
- *    a query over the cap is dropped (no_socket).
+ *    a query over the cap is given up (no_socket).  A query given up (no
+ *    resolver, no slot or socket, no answer in time, its TCP connection
+ *    upstream failed) gets a SERVFAIL rather than silence; answers carry
+ *    the generation of the guest's switch port, so none reaches a new
+ *    port given a deleted one's id (vnic_gateway_relay_answer()).
  *
  * A change of the network's gateway settings or reservations rebuilds the
  * gateway (a zero-delay timer coalesces several changes); leases survive it
@@ -51,8 +55,8 @@ _Static_assert(VSW_MAX_PORTS <= DHCPS_MAX_PORTS,
 
 #define GW_RING	       2048 /* > twice the gateway's pending commits */
 #define GW_RELAY_RING  64
-#define GW_RELAY_MAX   512
-#define GW_RELAY_SLOTS 64 /* relayed queries waiting, each with a socket */
+#define GW_RELAY_MAX   4096 /* a query relayed: EDNS padding makes them long */
+#define GW_RELAY_SLOTS 64   /* relayed queries waiting, each with a socket */
 #define GW_RELAY_MS    5000
 #define GW_NAMES       4096 /* DHCP clients' names, beside the reserved ones */
 
@@ -69,6 +73,7 @@ struct gw_query {
 	uint16_t len, port, in_port;
 	uint32_t ip;
 	uint32_t tcp; /* its connection, 0 over UDP */
+	uint32_t gen; /* its port's generation */
 	uint8_t mac[6];
 	uint8_t data[GW_RELAY_MAX];
 };
@@ -187,8 +192,9 @@ static void on_commit(void *arg, const struct dhcps_lease_rec *rec,
 	wake(g);
 }
 
-/* Datapath thread, gateway lock held. */
-static void on_relay(void *arg, const struct vgw_dns_query *q)
+/* Datapath thread, gateway lock held.  A query the ring cannot take (full,
+ * or longer than GW_RELAY_MAX) is the gateway's to answer with SERVFAIL. */
+static int on_relay(void *arg, const struct vgw_dns_query *q)
 {
 	struct vnetd_gw *g = arg;
 	unsigned head = atomic_load_explicit(&g->q_head, memory_order_relaxed);
@@ -199,7 +205,7 @@ static void on_relay(void *arg, const struct vgw_dns_query *q)
 	    q->len < 12) {
 		atomic_fetch_add_explicit(&g->relay_dropped, 1,
 					  memory_order_relaxed);
-		return;
+		return q->len < 12 ? -EINVAL : -ENOBUFS;
 	}
 	e = &g->queries[head % GW_RELAY_RING];
 	e->len = (uint16_t)q->len;
@@ -207,10 +213,12 @@ static void on_relay(void *arg, const struct vgw_dns_query *q)
 	e->in_port = q->in_port;
 	e->ip = q->ip;
 	e->tcp = q->tcp;
+	e->gen = q->gen;
 	memcpy(e->mac, q->mac, 6);
 	memcpy(e->data, q->data, q->len);
 	atomic_store_explicit(&g->q_head, head + 1, memory_order_release);
 	wake(g);
+	return 0;
 }
 
 /* Write every waiting lease in one transaction, then release the replies. */
@@ -389,6 +397,39 @@ static uint16_t gw_random(struct vnetd_gw *g)
 	return g->rnd[--g->n_rnd];
 }
 
+/* A relayed answer, matched, back to its guest (over UDP or on its TCP
+ * connection); or the SERVFAIL of a query given up. */
+static void answer_send(struct vnetd_gw *g, const struct dns_relay_client *c,
+			const uint8_t *a, size_t len, bool servfail)
+{
+	if (len && vnic_gateway_relay_answer(g->vnic, c, a, len, servfail))
+		atomic_fetch_add(&g->relay_dropped, 1);
+}
+
+/* Give up the query of relay slot @slot (counted as @why): its socket
+ * closes, its guest gets a SERVFAIL rather than waiting out its timeout. */
+static void relay_fail(struct vnetd_gw *g, int slot, enum dns_relay_drop why)
+{
+	uint8_t m[DNS_REPLY_MAX];
+	struct dns_relay_client c;
+	size_t len = dns_relay_fail(g->relay, slot, why, m, sizeof(m), &c);
+
+	sock_close(g, slot);
+	answer_send(g, &c, m, len, true);
+}
+
+/* A query from the ring that gets no slot: a SERVFAIL built from the query
+ * itself, unless it is malformed (dropped unanswered). */
+static void query_fail(struct vnetd_gw *g, const struct gw_query *q,
+		       const struct dns_relay_client *c)
+{
+	uint8_t m[DNS_REPLY_MAX];
+
+	atomic_fetch_add(&g->relay_dropped, 1);
+	answer_send(g, c, m, dns_relay_servfail(q->data, q->len, m, sizeof(m)),
+		    true);
+}
+
 static void drain_queries(struct vnetd_gw *g)
 {
 	unsigned tail = atomic_load_explicit(&g->q_tail, memory_order_relaxed);
@@ -399,25 +440,30 @@ static void drain_queries(struct vnetd_gw *g)
 		struct dns_relay_client c = {.ip = q->ip,
 					     .port = q->port,
 					     .in_port = q->in_port,
-					     .tcp = q->tcp};
+					     .tcp = q->tcp,
+					     .gen = q->gen};
+		enum dns_relay_drop why;
 		uint32_t sent = 0;
 		int slot;
 
+		memcpy(c.mac, q->mac, 6);
 		if (!g->n_upstream) {
+			query_fail(g, q, &c);
+			continue;
+		}
+		why = dns_relay_query(g->relay, q->data, q->len, &c,
+				      gw_random(g), timer_now_ms(), &slot);
+		if (why == DNS_RELAY_DROP_BAD_QUERY) {
 			atomic_fetch_add(&g->relay_dropped, 1);
 			continue;
 		}
-		memcpy(c.mac, q->mac, 6);
-		if (dns_relay_query(g->relay, q->data, q->len, &c, gw_random(g),
-				    timer_now_ms(),
-				    &slot) != DNS_RELAY_DROP_NONE) {
-			atomic_fetch_add(&g->relay_dropped, 1);
+		if (why != DNS_RELAY_DROP_NONE) { /* no slot for it */
+			query_fail(g, q, &c);
 			continue;
 		}
 		sock_close(g, slot); /* an earlier query's, given up since */
 		if (gw_socks_open >= gw_socks_cap()) {
-			dns_relay_abort(g->relay, slot,
-					DNS_RELAY_DROP_NO_SOCKET);
+			relay_fail(g, slot, DNS_RELAY_DROP_NO_SOCKET);
 			atomic_fetch_add(&g->relay_dropped, 1);
 			continue;
 		}
@@ -430,9 +476,10 @@ static void drain_queries(struct vnetd_gw *g)
 					   (struct sockaddr *)&g->upstream[k],
 					   sizeof(g->upstream[k])) == q->len)
 					sent |= 1u << k;
-		dns_relay_sent(g->relay, slot, sent);
-		if (!sent) {
-			sock_close(g, slot);
+		if (sent) {
+			dns_relay_sent(g->relay, slot, sent);
+		} else {
+			relay_fail(g, slot, DNS_RELAY_DROP_NO_SERVER);
 			atomic_fetch_add(&g->relay_dropped, 1);
 		}
 	}
@@ -454,17 +501,6 @@ static void on_wake(struct vnetd *d, struct vnetd_handler *h, uint32_t ev)
 	}
 	drain_commits(g);
 	drain_queries(g);
-}
-
-/* A relayed answer, matched, back to its guest (over UDP or on its TCP
- * connection). */
-static void answer_send(struct vnetd_gw *g, const struct dns_relay_client *c,
-			const uint8_t *a, size_t len)
-{
-	if (c->tcp ? vnic_gateway_send_tcp(g->vnic, c->tcp, a, len)
-		   : vnic_gateway_send_udp(g->vnic, c->mac, c->ip, c->port, 53,
-					   a, len))
-		atomic_fetch_add(&g->relay_dropped, 1);
 }
 
 /* An answer from upstream: back to the guest that asked, with its ID, if it
@@ -498,7 +534,7 @@ static void on_upstream(struct vnetd *d, struct vnetd_handler *h, uint32_t ev)
 		if (dns_relay_answer(g->relay, k->slot, server, g->ans,
 				     (size_t)r, &c,
 				     &len) == DNS_RELAY_DROP_NONE)
-			answer_send(g, &c, g->ans, len);
+			answer_send(g, &c, g->ans, len, false);
 	}
 	/* Answered: its port closes (a second resolver's answer is refused
 	 * by the kernel). */
@@ -550,20 +586,25 @@ static void on_upstream_tcp(struct vnetd *d, struct vnetd_handler *h,
 	} while (k->done < k->len);
 	if (dns_relay_answer(g->relay, k->slot, k->server, k->buf + 2,
 			     k->len - 2, &c, &len) == DNS_RELAY_DROP_NONE)
-		answer_send(g, &c, k->buf + 2, len);
+		answer_send(g, &c, k->buf + 2, len, false);
 	sock_close(g, k->slot);
 	return;
 fail:
 	/* refused, reset or closed before the whole answer */
-	dns_relay_abort(g->relay, k->slot, DNS_RELAY_DROP_UPSTREAM_TCP);
-	sock_close(g, k->slot);
+	relay_fail(g, k->slot, DNS_RELAY_DROP_UPSTREAM_TCP);
 }
 
 static void sweep(struct vtimer *t, void *arg)
 {
 	struct vnetd_gw *g = arg;
-	uint64_t now = timer_now_ms(), next = dns_relay_expire(g->relay, now);
+	uint64_t now = timer_now_ms(), next;
+	int slot;
 
+	/* Unanswered in time: SERVFAIL (a second try of the guest's resolver
+	 * is a new query). */
+	while ((slot = dns_relay_expired(g->relay, now)) >= 0)
+		relay_fail(g, slot, DNS_RELAY_DROP_TIMEOUT);
+	next = dns_relay_expire(g->relay, now);
 	for (int i = 0; i < GW_RELAY_SLOTS; i++)
 		if (!dns_relay_waiting(g->relay, i))
 			sock_close(g, i);
@@ -1052,7 +1093,9 @@ void vnetd_gw_start_restored(struct vnetd *d)
 /**
  * vnetd_gw_port_gone() - a port of network @net left the switch (deleted,
  * or made again under another id): what its DHCP messages took stops
- * counting against the id, which the next port added may get
+ * counting against the id, which the next port added may get, and its
+ * DNS queries waiting upstream are forgotten (their answers could reach
+ * that next port)
  * @d: daemon
  * @net: the network's name
  * @port: the switch port id it had
@@ -1062,8 +1105,14 @@ void vnetd_gw_port_gone(struct vnetd *d, const char *net, int port)
 	struct vnetd_obj *o = vnetd_obj_find(d, &vnetd_kind_network, net);
 	struct vnetd_gw *g = o ? vnetd_net_of(o)->gw : NULL;
 
-	if (g && g->vnic && port >= 0)
-		vnic_gateway_port_gone(g->vnic, (uint16_t)port);
+	if (!g || !g->vnic || port < 0)
+		return;
+	vnic_gateway_port_gone(g->vnic, (uint16_t)port);
+	/* Its queries waiting upstream free their slots and sockets. */
+	if (g->relay && dns_relay_port_gone(g->relay, (uint16_t)port))
+		for (int i = 0; i < GW_RELAY_SLOTS; i++)
+			if (!dns_relay_waiting(g->relay, i))
+				sock_close(g, i);
 }
 
 /**
@@ -1094,6 +1143,8 @@ json_t *vnetd_gw_status(struct vnetd *d, struct vnetd_net *net)
 	    (json_int_t)st.dns_in, "dns_out", (json_int_t)st.dns_out,
 	    "dns_relayed", (json_int_t)st.dns_relayed, "probes",
 	    (json_int_t)st.probes, "conflicts", (json_int_t)st.conflicts);
+	json_object_set_new(o, "dns_servfail",
+			    json_integer((json_int_t)st.dns_servfail));
 	json_object_set_new(o, "dns_tcp_resets",
 			    json_integer((json_int_t)st.tcp_resets));
 	json_object_set_new(

@@ -379,6 +379,8 @@ static const struct {
      "DNS queries relayed to an outside resolver", NULL},
     {"dns_relay_dropped", "vnet_gateway_dns_relay_dropped_total", "counter",
      "DNS queries not relayed (relay queue full)", NULL},
+    {"dns_servfail", "vnet_gateway_dns_servfail_total", "counter",
+     "Relayed DNS queries given up and answered SERVFAIL", NULL},
     {"conflicts", "vnet_gateway_address_conflicts_total", "counter",
      "Address conflicts found by probing before a lease", NULL},
     {"commits_failed", "vnet_dhcp_lease_commits_failed_total", "counter",

@@ -13,7 +13,8 @@
  *
  * Trust boundary: every frame comes from a guest or the wire.  Headers are
  * read through the bounds-checked cursor; declared lengths (IP total length,
- * UDP length) are checked against the bytes present.
+ * UDP length) are checked against the bytes present; UDP checksums to the
+ * services are verified unless they came partial (offload, finished here).
  */
 #include "vnic_gateway.h"
 
@@ -649,10 +650,67 @@ static void dhcp_in(struct vnic_gateway *g, const uint8_t *eth, uint32_t src,
 
 /* ---- DNS ---- */
 
+/**
+ * vgw_port_gen() - a switch port's generation at the gateway (what a
+ * relayed query carries, vgw_dns_query.gen)
+ * @g: gateway, locked
+ * @port: switch port id
+ *
+ * Return: the generation; 0 for an id beyond the table
+ */
+uint32_t vgw_port_gen(const struct vnic_gateway *g, uint16_t port)
+{
+	return port < DHCPS_MAX_PORTS ? g->port_gen[port] : 0;
+}
+
+/**
+ * vgw_dns_relay() - hand a query the responder leaves to the upstream
+ * resolvers to the relay callback
+ * @g: gateway, locked
+ * @q: the query and where its answer goes
+ *
+ * Return: 0 when the relay took it (counted); else the length of the
+ * SERVFAIL built in g->dns_out for it (the relay could not take it), or a
+ * negative value when it gets no answer (no relay, or refused as malformed:
+ * counted)
+ */
+long vgw_dns_relay(struct vnic_gateway *g, const struct vgw_dns_query *q)
+{
+	size_t n;
+	int rc;
+
+	if (!g->cfg.relay) {
+		gw_drop(g, VGW_DROP_NO_UPSTREAM);
+		return -1;
+	}
+	rc = g->cfg.relay(g->cfg.arg, q);
+	if (!rc) {
+		g->st.dns_relayed++;
+		return 0;
+	}
+	/* Not taken: SERVFAIL now rather than a resolver waiting out its
+	 * timeout. */
+	n = rc == -ENOBUFS ? dns_relay_servfail(q->data, q->len, g->dns_out,
+						sizeof(g->dns_out))
+			   : 0;
+	if (!n) {
+		gw_drop(g, VGW_DROP_DNS);
+		return -1;
+	}
+	return (long)n;
+}
+
 static void dns_in(struct vnic_gateway *g, const uint8_t *eth, uint32_t src,
 		   uint16_t sport, const uint8_t *data, size_t len)
 {
+	struct vgw_dns_query q = {.data = data,
+				  .len = len,
+				  .ip = src,
+				  .port = sport,
+				  .in_port = g->scratch_port,
+				  .gen = vgw_port_gen(g, g->scratch_port)};
 	struct dns_result r;
+	long n;
 
 	g->st.dns_in++;
 	dns_answer(g->cfg.dns, data, len, g->dns_out, sizeof(g->dns_out), &r);
@@ -663,18 +721,12 @@ static void dns_in(struct vnic_gateway *g, const uint8_t *eth, uint32_t src,
 			g->st.dns_out++;
 		break;
 	case DNS_ACT_RELAY:
-		if (g->cfg.relay) {
-			struct vgw_dns_query q = {.data = data,
-						  .len = len,
-						  .ip = src,
-						  .port = sport,
-						  .in_port = g->scratch_port};
-
-			memcpy(q.mac, eth + 6, 6);
-			g->cfg.relay(g->cfg.arg, &q);
-			g->st.dns_relayed++;
-		} else {
-			gw_drop(g, VGW_DROP_NO_UPSTREAM);
+		memcpy(q.mac, eth + 6, 6);
+		n = vgw_dns_relay(g, &q);
+		if (n > 0 && udp_out(g, eth + 6, src, DNS_PORT, sport,
+				     g->dns_out, (size_t)n)) {
+			g->st.dns_out++;
+			g->st.dns_servfail++;
 		}
 		break;
 	default:
@@ -690,7 +742,7 @@ static void udp_in(struct vnic_gateway *g, const uint8_t *eth,
 {
 	const uint8_t *u = pkt_pull(c, 8);
 	uint32_t src = vgw_get_be32(ip + 12), dst = vgw_get_be32(ip + 16);
-	uint16_t sport, dport, ulen;
+	uint16_t sport, dport, ulen, svc;
 	bool bcast = dst == 0xffffffffu || dst == g->bcast;
 
 	if (!u)
@@ -702,10 +754,22 @@ static void udp_in(struct vnic_gateway *g, const uint8_t *eth,
 		return gw_drop(g, VGW_DROP_BAD_UDP);
 	if (dport == DHCP_SERVER_PORT && g->cfg.dhcp &&
 	    (dst == g->cfg.ip || bcast))
+		svc = DHCP_SERVER_PORT;
+	else if (dport == DNS_PORT && g->cfg.dns && dst == g->cfg.ip)
+		svc = DNS_PORT;
+	else
+		return gw_drop(g, VGW_DROP_NOT_FOR_US);
+	/* As the kernel takes a datagram for a local socket: 0 is no
+	 * checksum (IPv4); a partial one (a guest with checksum offload) was
+	 * finished from the bytes, so there is nothing to check. */
+	if (pkt_get_be16(u + 6) && !g->scratch_partial &&
+	    csum_fold(csum_partial(
+		u, ulen,
+		csum_partial(ip + 12, 8, IPPROTO_UDP_ + (uint32_t)ulen))))
+		return gw_drop(g, VGW_DROP_BAD_UDP_CSUM);
+	if (svc == DHCP_SERVER_PORT)
 		return dhcp_in(g, eth, src, bcast, c->p, ulen - 8u);
-	if (dport == DNS_PORT && g->cfg.dns && dst == g->cfg.ip)
-		return dns_in(g, eth, src, sport, c->p, ulen - 8u);
-	gw_drop(g, VGW_DROP_NOT_FOR_US);
+	dns_in(g, eth, src, sport, c->p, ulen - 8u);
 }
 
 static void ip_in(struct vnic_gateway *g, const uint8_t *eth,
@@ -758,6 +822,7 @@ static void frame_in(struct vnic_gateway *g, uint8_t *f, size_t len)
 	/* The services read whole, finished datagrams. */
 	if (g->scratch_ol.gso_type)
 		return gw_drop(g, VGW_DROP_SUPERFRAME);
+	g->scratch_partial = g->scratch_ol.flags & PKT_OL_NEEDS_CSUM;
 	if (!vgw_ol_finish(f, len, &g->scratch_ol))
 		return gw_drop(g, VGW_DROP_BAD_IP);
 	if (type == ETHERTYPE_IPV4)
@@ -1130,6 +1195,48 @@ int vnic_gateway_send_tcp(struct vnic *v, uint32_t conn, const void *data,
 }
 
 /**
+ * vnic_gateway_relay_answer() - send a relayed answer (or the SERVFAIL of a
+ * query given up) to the guest that asked, over UDP or on its DNS over TCP
+ * connection
+ * @v: gateway
+ * @c: where it goes, as the query gave it (vgw_dns_query)
+ * @data: the answer
+ * @len: its length
+ * @servfail: it is a SERVFAIL for a query given up (counted)
+ *
+ * Any thread.  An answer for a switch port that has left since the query
+ * (vnic_gateway_port_gone()) is dropped: its id may be another guest's.
+ *
+ * Return: 0; -ENOENT when the port or connection is gone; -ENOBUFS,
+ * -EMSGSIZE as vnic_gateway_send_udp() and vnic_gateway_send_tcp()
+ */
+int vnic_gateway_relay_answer(struct vnic *v, const struct dns_relay_client *c,
+			      const void *data, size_t len, bool servfail)
+{
+	struct vnic_gateway *g = to_gw(v);
+	int rc = 0;
+
+	if (!c->tcp && (len > v->mtu - 28 || len > PKT_MAX_FRAME - 42))
+		return -EMSGSIZE;
+	pthread_mutex_lock(&g->lock);
+	if (vgw_port_gen(g, c->in_port) != c->gen) {
+		gw_drop(g, VGW_DROP_PORT_GONE);
+		rc = -ENOENT;
+	} else if (c->tcp) {
+		rc = vgw_tcp_answer(g, c->tcp, data, len);
+	} else if (udp_out(g, c->mac, c->ip, DNS_PORT, c->port, data, len)) {
+		g->st.dns_out++;
+	} else {
+		rc = -ENOBUFS;
+	}
+	if (!rc && servfail)
+		g->st.dns_servfail++;
+	vgw_arm(g);
+	pthread_mutex_unlock(&g->lock);
+	return rc;
+}
+
+/**
  * vnic_gateway_stats() - a gateway's counters
  * @v: gateway
  * @st: filled in
@@ -1146,8 +1253,9 @@ void vnic_gateway_stats(struct vnic *v, struct vgw_stats *st)
 
 /**
  * vnic_gateway_port_gone() - switch port @port left the gateway's network:
- * its DHCP share is forgotten (dhcps_port_forget()), under the gateway's
- * lock
+ * its DHCP share is forgotten (dhcps_port_forget()), its DNS over TCP
+ * connections closed, and its generation moves on so that no answer relayed
+ * for it reaches a port given the same id later; under the gateway's lock
  * @v: gateway port
  * @port: the port's switch id
  */
@@ -1158,6 +1266,10 @@ void vnic_gateway_port_gone(struct vnic *v, uint16_t port)
 	pthread_mutex_lock(&g->lock);
 	if (g->cfg.dhcp)
 		dhcps_port_forget(g->cfg.dhcp, port);
+	if (port < DHCPS_MAX_PORTS)
+		g->port_gen[port]++;
+	vgw_tcp_port_gone(g, port);
+	vgw_arm(g);
 	pthread_mutex_unlock(&g->lock);
 }
 

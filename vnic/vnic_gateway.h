@@ -37,6 +37,9 @@ struct dns_names;
 	  "IPv4 fragment: services take whole datagrams")                      \
 	X(BAD_UDP, "bad_udp",                                                  \
 	  "UDP header truncated or length past the packet")                    \
+	X(BAD_UDP_CSUM, "bad_udp_csum",                                        \
+	  "UDP checksum (DHCP, DNS) does not verify; 0 means none, a partial " \
+	  "checksum (offload) is finished, not checked")                       \
 	X(BAD_ICMP, "bad_icmp", "ICMP message truncated")                      \
 	X(DHCP, "dhcp",                                                        \
 	  "DHCP message dropped by the server (see its counters)")             \
@@ -65,7 +68,7 @@ struct dns_names;
 	  "DNS over TCP: segment out of order, without ACK or acknowledging "  \
 	  "what was not sent: dropped, answered with an ACK")                  \
 	X(TCP_QUERY_SIZE, "tcp_query_size",                                    \
-	  "DNS over TCP: query length 0 or over 1022 bytes: connection reset") \
+	  "DNS over TCP: query length 0 or over 4096 bytes: connection reset") \
 	X(TCP_BUF_FULL, "tcp_buf_full",                                        \
 	  "DNS over TCP: no room for an answer (128 KiB per connection, "      \
 	  "1 MiB per gateway unacknowledged): connection reset")               \
@@ -76,7 +79,10 @@ struct dns_names;
 	  "DNS over TCP: the peer did not close after the gateway's FIN: "     \
 	  "connection reset")                                                  \
 	X(TCP_LATE, "tcp_late",                                                \
-	  "DNS over TCP: relayed answer for a connection closed meanwhile")
+	  "DNS over TCP: relayed answer for a connection closed meanwhile")    \
+	X(PORT_GONE, "port_gone",                                              \
+	  "relayed DNS answer for a switch port that left since its query "    \
+	  "(its id may be another guest's now)")
 
 enum vgw_drop {
 #define VGW_DROP_ENUM(id, name, desc) VGW_DROP_##id,
@@ -96,6 +102,9 @@ enum vgw_drop {
  *           it claims)
  * @tcp: 0 for a query over UDP; else it came over TCP and this names its
  *       connection for vnic_gateway_send_tcp()
+ * @gen: @in_port's generation at the gateway: bumped when that port leaves
+ *       (vnic_gateway_port_gone()), so that an answer for it never reaches
+ *       a new port given the same id
  */
 struct vgw_dns_query {
 	const uint8_t *data;
@@ -105,15 +114,19 @@ struct vgw_dns_query {
 	uint16_t port;
 	uint16_t in_port;
 	uint32_t tcp;
+	uint32_t gen;
 };
 
 /*
  * Callbacks run on a datapath thread with the gateway's lock held: they must
- * not block nor call the gateway (push the work to a ring).
+ * not block nor call the gateway (push the work to a ring).  The relay
+ * callback returns 0 when it took the query, -ENOBUFS when it cannot take
+ * it (its queue is full, the query too long): the gateway answers SERVFAIL
+ * at once; any other error drops the query unanswered.
  */
 typedef void (*vgw_commit_cb)(void *arg, const struct dhcps_lease_rec *rec,
 			      uint64_t token);
-typedef void (*vgw_relay_cb)(void *arg, const struct vgw_dns_query *q);
+typedef int (*vgw_relay_cb)(void *arg, const struct vgw_dns_query *q);
 
 /**
  * struct vgw_config - what a gateway serves
@@ -156,6 +169,9 @@ struct vgw_config {
  * @dns_in: queries handed to the DNS responder
  * @dns_out: DNS replies sent (answers and relayed answers)
  * @dns_relayed: queries given to the relay callback
+ * @dns_servfail: SERVFAILs sent for relayed queries given up (the relay
+ *                could not take them, no resolver reached, no answer in
+ *                time); in @dns_out too
  * @probes: ARP probes sent
  * @conflicts: probes something answered
  * @tcp_resets: RSTs sent for DNS over TCP (refused, unknown or given up
@@ -172,7 +188,7 @@ struct vgw_config {
 struct vgw_stats {
 	uint64_t arp_replies, echo_replies;
 	uint64_t dhcp_in, dhcp_out;
-	uint64_t dns_in, dns_out, dns_relayed;
+	uint64_t dns_in, dns_out, dns_relayed, dns_servfail;
 	uint64_t probes, conflicts;
 	uint64_t tcp_resets, tcp_accepted, tcp_open, tcp_queries;
 	uint64_t tcp_retransmits, tcp_closed, tcp_idle_closed, tcp_peer_resets;
@@ -194,6 +210,9 @@ int vnic_gateway_send_udp(struct vnic *v, const uint8_t mac[6], uint32_t dst_ip,
 			  const void *data, size_t len);
 int vnic_gateway_send_tcp(struct vnic *v, uint32_t conn, const void *data,
 			  size_t len);
+struct dns_relay_client;
+int vnic_gateway_relay_answer(struct vnic *v, const struct dns_relay_client *c,
+			      const void *data, size_t len, bool servfail);
 void vnic_gateway_stats(struct vnic *v, struct vgw_stats *st);
 struct dhcps_stats;
 void vnic_gateway_dhcp_stats(struct vnic *v, struct dhcps_stats *st);

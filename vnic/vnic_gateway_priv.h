@@ -36,16 +36,16 @@
 #define TCP_F_ACK	 0x10
 
 /* DNS over TCP (vnic_gateway_tcp.c) */
-#define VGW_TCP_CONNS	    64	      /* connections per gateway */
-#define VGW_TCP_PER_CLIENT  8	      /* of them from one guest address */
-#define VGW_TCP_PER_PORT    32	      /* and from one switch port */
-#define VGW_TCP_QUERY_MAX   1024      /* a query and its length prefix */
-#define VGW_TCP_CONN_BUF    (1 << 17) /* answers unacknowledged, one conn */
-#define VGW_TCP_BUF_MAX	    (1 << 20) /* and all of a gateway's */
-#define VGW_TCP_RTO_MS	    250	      /* first retransmission; doubles */
-#define VGW_TCP_RETRIES	    6	      /* then the connection is reset */
-#define VGW_TCP_SYN_RETRIES 3	      /* SYN-ACKs sent again, at most */
-#define VGW_TCP_IDLE_MS	    10000     /* no progress: the gateway closes */
+#define VGW_TCP_CONNS	    64	       /* connections per gateway */
+#define VGW_TCP_PER_CLIENT  8	       /* of them from one guest address */
+#define VGW_TCP_PER_PORT    32	       /* and from one switch port */
+#define VGW_TCP_QUERY_MAX   (2 + 4096) /* a query and its length prefix */
+#define VGW_TCP_CONN_BUF    (1 << 17)  /* answers unacknowledged, one conn */
+#define VGW_TCP_BUF_MAX	    (1 << 20)  /* and all of a gateway's */
+#define VGW_TCP_RTO_MS	    250	       /* first retransmission; doubles */
+#define VGW_TCP_RETRIES	    6	       /* then the connection is reset */
+#define VGW_TCP_SYN_RETRIES 3	       /* SYN-ACKs sent again, at most */
+#define VGW_TCP_IDLE_MS	    10000      /* no progress: the gateway closes */
 
 struct vgw_nat;
 struct vgw_tcp;
@@ -137,6 +137,10 @@ struct vnic_gateway {
 	struct pkt_offload scratch_ol;	    /* its offload state */
 	uint16_t scratch_port;		    /* the switch port it came from */
 	bool scratch_trusted; /* that port may relay DHCP (pkt->in_trusted) */
+	bool scratch_partial; /* its L4 checksum came partial (finished here) */
+	/* Each switch port's generation, bumped when the port leaves: an
+	 * answer relayed for a port that left reaches no port given its id. */
+	uint32_t port_gen[DHCPS_MAX_PORTS];
 	uint8_t dns_out[DNS_REPLY_MAX];
 	struct dhcps_result res;
 	struct vgw_nat *nat; /* NULL without --nat-via */
@@ -197,5 +201,10 @@ uint64_t vgw_tcp_due(const struct vnic_gateway *g);
 unsigned vgw_tcp_open(const struct vnic_gateway *g);
 int vgw_tcp_answer(struct vnic_gateway *g, uint32_t cookie, const void *data,
 		   size_t len);
+void vgw_tcp_port_gone(struct vnic_gateway *g, uint16_t port);
+
+/* vnic_gateway.c, under the gateway's lock */
+uint32_t vgw_port_gen(const struct vnic_gateway *g, uint16_t port);
+long vgw_dns_relay(struct vnic_gateway *g, const struct vgw_dns_query *q);
 
 #endif

@@ -344,8 +344,17 @@ static void conn_maybe_fin(struct conn *c)
 static void query_in(struct vnic_gateway *g, struct conn *c, const uint8_t *q,
 		     size_t len)
 {
+	struct vgw_dns_query rq = {.data = q,
+				   .len = len,
+				   .ip = c->ip,
+				   .port = c->port,
+				   .in_port = c->in_port,
+				   .tcp = c->cookie,
+				   .gen = vgw_port_gen(g, c->in_port)};
 	struct dns_result r;
+	long n;
 
+	memcpy(rq.mac, c->mac, 6);
 	g->st.dns_in++;
 	g->st.tcp_queries++;
 	dns_answer(g->cfg.dns, q, len, g->dns_out, sizeof(g->dns_out), &r);
@@ -357,20 +366,17 @@ static void query_in(struct vnic_gateway *g, struct conn *c, const uint8_t *q,
 			tcp_drop(g, VGW_DROP_TCP_BUF_FULL);
 		break;
 	case DNS_ACT_RELAY:
-		if (g->cfg.relay) {
-			struct vgw_dns_query rq = {.data = q,
-						   .len = len,
-						   .ip = c->ip,
-						   .port = c->port,
-						   .in_port = c->in_port,
-						   .tcp = c->cookie};
-
-			memcpy(rq.mac, c->mac, 6);
-			g->cfg.relay(g->cfg.arg, &rq);
-			g->st.dns_relayed++;
+		n = vgw_dns_relay(g, &rq);
+		if (!n) {
 			c->pending++;
+		} else if (n < 0) {
+			break;
+		} else if (tx_add(g, c, g->dns_out, (size_t)n)) {
+			/* not taken: the connection gets a SERVFAIL */
+			g->st.dns_out++;
+			g->st.dns_servfail++;
 		} else {
-			tcp_drop(g, VGW_DROP_NO_UPSTREAM);
+			tcp_drop(g, VGW_DROP_TCP_BUF_FULL);
 		}
 		break;
 	default:
@@ -722,6 +728,24 @@ void vgw_tcp_run(struct vnic_gateway *g, uint64_t now)
 		c->fin_sent = false;
 		conn_push(g, c, true);
 	}
+	due_update(g->tcp);
+}
+
+/**
+ * vgw_tcp_port_gone() - close the connections of a switch port that left:
+ * a new port given its id must not inherit them (no segment is sent: the
+ * guest is gone)
+ * @g: gateway, locked
+ * @port: the port's switch id
+ */
+void vgw_tcp_port_gone(struct vnic_gateway *g, uint16_t port)
+{
+	if (!g->tcp)
+		return;
+	for (unsigned i = 0; i < VGW_TCP_CONNS; i++)
+		if (g->tcp->c[i].state != CONN_FREE &&
+		    g->tcp->c[i].in_port == port)
+			conn_free(g, &g->tcp->c[i]);
 	due_update(g->tcp);
 }
 

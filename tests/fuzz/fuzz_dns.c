@@ -13,18 +13,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct dns_names *names;
 static struct dns_relay *relay;
 
-/* The bytes as a query to relay, then as the answer to it. */
+/* A SERVFAIL: header and at most one question, QR and RCODE 2. */
+static void servfail_check(const uint8_t *m, size_t len)
+{
+	if (!len)
+		return;
+	if (len < 12 || len > 12 + 259 || !(m[2] & 0x80) || (m[3] & 0xf) != 2)
+		__builtin_trap();
+}
+
+/* The bytes as a query to relay, then as the answer to it; or, when the
+ * size is odd, the query given up (its SERVFAIL). */
 static void fuzz_relay(const uint8_t *data, size_t size)
 {
-	static uint8_t q[1024], a[1024];
-	struct dns_relay_client c = {{2}, 1, 2};
+	static uint8_t q[4096], a[4096], sf[300];
+	struct dns_relay_client c = {{2}, 1, 2, 3, 0, (uint32_t)size & 2};
 	size_t n = size < sizeof(q) ? size : sizeof(q), out;
 	int slot = -1;
 
+	servfail_check(sf, dns_relay_servfail(data, size, sf, sizeof(sf)));
 	memcpy(q, data, n);
 	if (dns_relay_query(relay, q, n, &c, (uint16_t)size, 0, &slot) ==
 	    DNS_RELAY_DROP_NONE)
 		dns_relay_sent(relay, slot, 1);
+	if ((size & 3) == 3) /* the guest's port leaves */
+		dns_relay_port_gone(relay, c.in_port);
+	if (size & 1) {
+		servfail_check(sf, dns_relay_fail(relay, slot,
+						  DNS_RELAY_DROP_TIMEOUT, sf,
+						  sizeof(sf), &c));
+		return;
+	}
 	memcpy(a, data, n);
 	if (n >= 2)
 		memcpy(a, q, 2); /* the upstream ID */
@@ -32,6 +51,10 @@ static void fuzz_relay(const uint8_t *data, size_t size)
 		DNS_RELAY_DROP_NONE &&
 	    (out > n || out < 12))
 		__builtin_trap();
+	while ((slot = dns_relay_expired(relay, 1)) >= 0)
+		servfail_check(sf, dns_relay_fail(relay, slot,
+						  DNS_RELAY_DROP_TIMEOUT, sf,
+						  sizeof(sf), &c));
 	dns_relay_expire(relay, 1);
 }
 

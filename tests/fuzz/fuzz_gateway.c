@@ -4,6 +4,7 @@
  * the switch hands it, then everything it queued drained through rx_burst;
  * or a sequence of TCP segments to its DNS port (DNS over TCP), clock steps
  * and relayed answers on a fresh gateway */
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -31,12 +32,17 @@ static void on_commit(void *arg, const struct dhcps_lease_rec *rec,
 	last_token = token;
 }
 
-static void on_relay(void *arg, const struct vgw_dns_query *q)
+/* Odd-length queries are refused as if the relay's ring were full: the
+ * gateway answers them SERVFAIL itself. */
+static int on_relay(void *arg, const struct vgw_dns_query *q)
 {
 	if (!q->len || q->len > PKT_MAX_FRAME)
 		__builtin_trap();
+	if (q->len & 1)
+		return -ENOBUFS;
 	if (q->tcp)
 		relay_cookie = q->tcp;
+	return 0;
 }
 
 static uint64_t fuzz_now_ns(void)
@@ -234,7 +240,10 @@ static void tcp_run(const uint8_t *d, size_t size)
 
 /* Input: one control byte (bit 0: the pending commit succeeds; bit 1: TCP
  * mode, tcp_run(); bit 2: the frame's ingress port is trusted to relay;
- * bits 3-5: that port), a frame. */
+ * bits 3-5: that port; bit 6: the L4 checksum is filled in, so mutated
+ * UDP reaches the services; bit 7: instead it is left partial, the offload
+ * state saying so from offset 34), a frame.  Odd-length relayed queries
+ * are refused by the relay (SERVFAIL). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t frame[PKT_MAX_FRAME];
@@ -256,6 +265,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p.len = (uint32_t)(size - 1);
 	p.in_trusted = (data[0] >> 2) & 1;
 	p.in_port = (data[0] >> 3) & 7;
+	if ((data[0] & 0xc0) == 0x40 && p.len >= 42) {
+		l4_csum_fill(frame, p.len);
+	} else if (data[0] & 0x80) {
+		p.ol.flags = PKT_OL_NEEDS_CSUM;
+		p.ol.csum_start = 34;
+		p.ol.csum_offset = 6;
+	}
+	/* now and then a port leaves, its generation moves on */
+	if ((data[0] & 0x3a) == 0x38)
+		vnic_gateway_port_gone(gw, 7);
 	if (vnic_tx_burst(gw, 0, &po, 1, &bytes) != 1)
 		__builtin_trap();
 	if (last_token) {

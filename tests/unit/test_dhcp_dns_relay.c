@@ -17,7 +17,7 @@
 #define QLEN  (sizeof(QNAME) + 4) /* the question: name, type, class */
 
 static const struct dns_relay_client guest = {
-    {0x52, 0x54, 0, 0, 0, 7}, 0x0a000007, 40000, 3, 0};
+    {0x52, 0x54, 0, 0, 0, 7}, 0x0a000007, 40000, 3, 0, 0};
 
 /* A query for example.com A, ID @id; with an OPT record of @edns bytes
  * unless 0.  Return: its length. */
@@ -310,6 +310,118 @@ static void test_bad_and_full(void **state)
  * (the guest's to forge: the guest is its switch port), while another
  * guest (another port) is still relayed; an answer or a timeout gives the
  * guest its share back. */
+/* The guest's whole share of queries (IDs 0.., upstream IDs 100..), sent
+ * to resolver 0: the first one's slot; @q and *@ql hold the last query. */
+static int fill(struct dns_relay *r, uint8_t *q, size_t *ql)
+{
+	int slot = -1, first = -1;
+
+	for (unsigned i = 0; i < DNS_RELAY_PER_CLIENT; i++) {
+		*ql = query(q, (uint16_t)i, 0);
+		assert_int_equal(dns_relay_query(r, q, *ql, &guest,
+						 (uint16_t)(100 + i), 1000,
+						 &slot),
+				 DNS_RELAY_DROP_NONE);
+		dns_relay_sent(r, slot, 1);
+		if (!i)
+			first = slot;
+	}
+	return first;
+}
+
+/* A query given up (no answer in time, no socket): SERVFAIL for its guest
+ * with the guest's ID, flags and question; a malformed query gets none. */
+static void test_servfail(void **state)
+{
+	struct dns_relay *r = mk(4);
+	struct dns_relay_stats st;
+	struct dns_relay_client c;
+	uint8_t q[64], orig[64], m[300];
+	size_t ql = query(q, 0x1234, 1232), n;
+	int slot;
+
+	memcpy(orig, q, ql);
+	relay(r, q, ql, 0xbeef, 1, &slot);
+	assert_int_equal(dns_relay_expired(r, 5999), -1);
+	assert_int_equal(dns_relay_expired(r, 6000), slot);
+	n = dns_relay_fail(r, slot, DNS_RELAY_DROP_TIMEOUT, m, sizeof(m), &c);
+	assert_int_equal(n, 12 + QLEN);
+	assert_memory_equal(&c, &guest, sizeof(c));
+	assert_int_equal(pkt_get_be16(m), 0x1234);
+	assert_int_equal(pkt_get_be16(m + 2), 0x8000 | 0x0100 | 0x0080 | 2);
+	assert_int_equal(pkt_get_be16(m + 4), 1);
+	assert_int_equal(pkt_get_be16(m + 6) | pkt_get_be16(m + 8) |
+			     pkt_get_be16(m + 10),
+			 0);
+	assert_memory_equal(m + 12, orig + 12, QLEN);
+	assert_false(dns_relay_waiting(r, slot));
+	assert_int_equal(dns_relay_expired(r, 6000), -1);
+	/* once only */
+	assert_int_equal(
+	    dns_relay_fail(r, slot, DNS_RELAY_DROP_TIMEOUT, m, sizeof(m), &c),
+	    0);
+	dns_relay_stats_get(r, &st);
+	assert_int_equal(st.drops[DNS_RELAY_DROP_TIMEOUT], 1);
+
+	/* from the query itself, in place */
+	memcpy(q, orig, ql);
+	assert_int_equal(dns_relay_servfail(q, ql, q, ql), 12 + QLEN);
+	assert_int_equal(pkt_get_be16(q), 0x1234);
+	assert_int_equal(pkt_get_be16(q + 2), 0x8182);
+	assert_int_equal(pkt_get_be16(q + 10), 0);
+	assert_memory_equal(q + 12, orig + 12, QLEN);
+	/* no answer: a response, two questions, a bad name, no header */
+	memcpy(q, orig, ql);
+	q[2] |= 0x80;
+	assert_int_equal(dns_relay_servfail(q, ql, m, sizeof(m)), 0);
+	memcpy(q, orig, ql);
+	pkt_put_be16(q + 4, 2);
+	assert_int_equal(dns_relay_servfail(q, ql, m, sizeof(m)), 0);
+	memcpy(q, orig, ql);
+	q[12] = 0xc0;
+	assert_int_equal(dns_relay_servfail(q, ql, m, sizeof(m)), 0);
+	assert_int_equal(dns_relay_servfail(orig, 11, m, sizeof(m)), 0);
+	assert_int_equal(dns_relay_servfail(orig, ql, m, 12), 0);
+	dns_relay_destroy(r);
+}
+
+/* A port that leaves: its waiting queries are forgotten, their answers
+ * refused, their slots free; another port's stay. */
+static void test_port_gone(void **state)
+{
+	struct dns_relay_client other = guest, c;
+	struct dns_relay_stats st;
+	uint8_t q[64], a[100];
+	size_t ql, out;
+	struct dns_relay *r = mk(DNS_RELAY_PER_CLIENT + 1);
+	int slot = -1, first = -1, kept = -1;
+
+	other.in_port++;
+	first = fill(r, q, &ql);
+	ql = query(q, 77, 0);
+	assert_int_equal(dns_relay_query(r, q, ql, &other, 300, 1000, &kept),
+			 DNS_RELAY_DROP_NONE);
+	dns_relay_sent(r, kept, 1);
+	assert_int_equal(dns_relay_port_gone(r, guest.in_port),
+			 DNS_RELAY_PER_CLIENT);
+	assert_false(dns_relay_waiting(r, first));
+	assert_true(dns_relay_waiting(r, kept));
+	query(q, 0, 0);
+	answer(a, q, 100, 100);
+	assert_int_equal(dns_relay_answer(r, first, 0, a, 100, &c, &out),
+			 DNS_RELAY_DROP_UNKNOWN_ID);
+	/* the slots are free again */
+	other = guest;
+	other.gen++;
+	ql = query(q, 78, 0);
+	assert_int_equal(dns_relay_query(r, q, ql, &other, 301, 1000, &slot),
+			 DNS_RELAY_DROP_NONE);
+	dns_relay_stats_get(r, &st);
+	assert_int_equal(st.drops[DNS_RELAY_DROP_PORT_GONE],
+			 DNS_RELAY_PER_CLIENT);
+	dns_relay_destroy(r);
+}
+
 static void test_per_client(void **state)
 {
 	struct dns_relay_client other = guest, forged = guest;
@@ -323,21 +435,19 @@ static void test_per_client(void **state)
 	other.in_port++;
 	forged.ip++;
 	forged.mac[5]++;
-	for (unsigned i = 0; i < DNS_RELAY_PER_CLIENT; i++) {
-		ql = query(q, (uint16_t)i, 0);
-		assert_int_equal(dns_relay_query(r, q, ql, &guest,
-						 (uint16_t)(100 + i), 1000,
-						 &slot),
-				 DNS_RELAY_DROP_NONE);
-		dns_relay_sent(r, slot, 1);
-		if (!i)
-			first = slot;
-	}
+	first = fill(r, q, &ql);
 	assert_int_equal(dns_relay_query(r, q, ql, &guest, 7, 1000, &slot),
 			 DNS_RELAY_DROP_CLIENT_BUSY);
 	assert_int_equal(dns_relay_query(r, q, ql, &forged, 8, 1000, &slot),
 			 DNS_RELAY_DROP_CLIENT_BUSY);
 	assert_int_equal(dns_relay_query(r, q, ql, &other, 7, 1000, &slot),
+			 DNS_RELAY_DROP_NONE);
+	dns_relay_sent(r, slot, 1);
+	/* the port id given to a new port (its next generation): a guest of
+	 * its own, with none of the old one's queries against it */
+	other = guest;
+	other.gen++;
+	assert_int_equal(dns_relay_query(r, q, ql, &other, 11, 1000, &slot),
 			 DNS_RELAY_DROP_NONE);
 	dns_relay_sent(r, slot, 1);
 	/* the first query answered: one more may go */
@@ -408,6 +518,8 @@ int main(void)
 	    cmocka_unit_test(test_bad_and_full),
 	    cmocka_unit_test(test_per_slot),
 	    cmocka_unit_test(test_per_client),
+	    cmocka_unit_test(test_servfail),
+	    cmocka_unit_test(test_port_gone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

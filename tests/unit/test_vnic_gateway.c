@@ -41,6 +41,8 @@ struct env {
 	size_t relayed_len;
 	uint16_t relay_port;
 	uint32_t relay_tcp;
+	int relay_rc; /* what the relay callback returns */
+	struct vgw_dns_query relay_q;
 	struct vnic *vm2; /* a second guest, when a test adds it */
 	int vm2_port;
 };
@@ -64,15 +66,17 @@ static void on_commit(void *arg, const struct dhcps_lease_rec *rec,
 	e->commits++;
 }
 
-static void on_relay(void *arg, const struct vgw_dns_query *q)
+static int on_relay(void *arg, const struct vgw_dns_query *q)
 {
 	struct env *e = arg;
 
-	memcpy(e->relayed, q->data, q->len);
+	memcpy(e->relayed, q->data, q->len < 512 ? q->len : 512);
 	e->relayed_len = q->len;
 	e->relay_port = q->port;
 	e->relay_tcp = q->tcp;
+	e->relay_q = *q;
 	e->relays++;
+	return e->relay_rc;
 }
 
 static void setup(struct env *e, bool probe, bool store)
@@ -727,7 +731,7 @@ static void test_tcp_query(void **state)
 	r = tcp_got(&e, 0);
 	assert_int_equal(r.flags, 0x10);
 	assert_int_equal(r.ack, seq + 1);
-	assert_int_equal(r.win, 1024 - 1);
+	assert_int_equal(r.win, 4098 - 1);
 	seq += 1;
 	tcp_send(&e, &(struct seg){.sport = 40001,
 				   .seq = seq,
@@ -918,6 +922,230 @@ static void test_tcp_relay_window(void **state)
  * for the byte expected), an ACK of unsent data, a RST outside the exact
  * sequence (a challenge ACK), then the exact one (gone); segments for no
  * connection get a RST, RSTs none. */
+/* A SERVFAIL for query @q (@n bytes): its ID, RD and question echoed,
+ * QR and RA set, no records. */
+static void servfail_check(const uint8_t *p, size_t plen, const uint8_t *q,
+			   size_t n)
+{
+	assert_int_equal(plen, n);
+	assert_memory_equal(p, q, 2);
+	assert_int_equal(pkt_get_be16(p + 2),
+			 0x8000 | (pkt_get_be16(q + 2) & 0x0100) | 0x0080 | 2);
+	assert_int_equal(pkt_get_be16(p + 4), 1);
+	assert_int_equal(pkt_get_be16(p + 6), 0);
+	assert_int_equal(pkt_get_be16(p + 8), 0);
+	assert_int_equal(pkt_get_be16(p + 10), 0);
+	assert_memory_equal(p + 12, q + 12, n - 12);
+}
+
+/* The relay cannot take a query (its ring full): SERVFAIL at once, over UDP
+ * and TCP, counted; a malformed one it refuses gets nothing. */
+static void test_dns_servfail(void **state)
+{
+	struct env e;
+	uint8_t q[100], m[200], f[200];
+	const uint8_t *r, *p;
+	size_t len, plen, n;
+	uint32_t iss;
+	struct rseg rs;
+	struct vgw_stats st;
+
+	setup(&e, false, false);
+	e.relay_rc = -ENOBUFS;
+	n = dns_query(q, "\7example\3com", 13);
+	xmit(&e, f,
+	     udp_frame(f, gw_mac, IP4(10, 0, 0, 7), GW_IP, 5353, 53, q, n));
+	assert_int_equal(e.relays, 1);
+	assert_int_equal(pump(&e), 1);
+	r = last(&e, &len);
+	p = udp_payload(r, len, &plen);
+	assert_int_equal(pkt_get_be16(r + 36), 5353);
+	servfail_check(p, plen, q, n);
+
+	/* over TCP: the connection gets it */
+	iss = tcp_open(&e, 40001, 0, 0);
+	n = tcp_query(m, 0x5151, "\7example\3com", 13);
+	tcp_send(&e, &(struct seg){.sport = 40001,
+				   .seq = 1001,
+				   .ack = iss + 1,
+				   .flags = 0x18,
+				   .data = m,
+				   .len = n});
+	assert_int_equal(tcp_pump(&e), 1);
+	rs = tcp_got(&e, 0);
+	assert_int_equal(rs.len, n);
+	assert_int_equal(pkt_get_be16(rs.data), n - 2);
+	servfail_check(rs.data + 2, rs.len - 2, m + 2, n - 2);
+
+	/* refused as malformed: no answer */
+	e.relay_rc = -EINVAL;
+	n = dns_query(q, "\7example\3com", 13);
+	xmit(&e, f,
+	     udp_frame(f, gw_mac, IP4(10, 0, 0, 7), GW_IP, 5353, 53, q, n));
+	assert_int_equal(pump(&e), 0);
+	vnic_gateway_stats(e.gw, &st);
+	assert_int_equal(st.dns_servfail, 2);
+	assert_int_equal(st.dns_relayed, 0);
+	teardown(&e);
+}
+
+/* A UDP frame for the DNS responder with its checksum filled in
+ * (@partial: left partial, as a guest with checksum offload sends it). */
+static size_t udp_csum_frame(uint8_t *f, const uint8_t *q, size_t n,
+			     bool partial)
+{
+	size_t len =
+	    udp_frame(f, gw_mac, IP4(10, 0, 0, 7), GW_IP, 5353, 53, q, n);
+	uint32_t sum = csum_partial(f + 26, 8, 17u + (uint32_t)(len - 34));
+
+	if (partial) /* the pseudo-header sum, not inverted */
+		pkt_put_be16(f + 40, (uint16_t)~csum_fold(sum));
+	else
+		pkt_put_be16(f + 40,
+			     csum_fold(csum_partial(f + 34, len - 34, sum)));
+	return len;
+}
+
+/* UDP checksums: verified when present, 0 is none, partial ones (offload)
+ * taken once finished. */
+static void test_udp_csum(void **state)
+{
+	struct env e;
+	uint8_t q[100], f[200];
+	const uint8_t *r, *p;
+	size_t len, plen, n, flen;
+	struct vgw_stats st;
+	struct vsw_thread *t;
+	struct pkt *pk;
+
+	setup(&e, false, false);
+	n = dns_query(q, "\3vm1\3lab\4vnet", 14);
+	/* right */
+	xmit(&e, f, udp_csum_frame(f, q, n, false));
+	assert_int_equal(pump(&e), 1);
+	/* wrong: dropped */
+	flen = udp_csum_frame(f, q, n, false);
+	f[41] ^= 0x5a;
+	xmit(&e, f, flen);
+	assert_int_equal(pump(&e), 0);
+	/* none */
+	xmit(&e, f,
+	     udp_frame(f, gw_mac, IP4(10, 0, 0, 7), GW_IP, 5353, 53, q, n));
+	assert_int_equal(pump(&e), 1);
+	/* a DHCP message with a bad checksum: dropped too */
+	flen = udp_frame(f, gw_mac, IP4(10, 0, 0, 7), GW_IP, 68, 67, q, n);
+	pkt_put_be16(f + 40, 0x1234);
+	xmit(&e, f, flen);
+	assert_int_equal(pump(&e), 0);
+	/* partial, as the guest's virtio-net header says */
+	flen = udp_csum_frame(f, q, n, true);
+	t = &e.sw->threads[0];
+	pk = pkt_pool_alloc(t->pool);
+	memcpy(pk->data, f, flen);
+	pk->len = (uint32_t)flen;
+	pk->ol.flags = PKT_OL_NEEDS_CSUM;
+	pk->ol.csum_start = 34;
+	pk->ol.csum_offset = 6;
+	vsw_process_burst(t, atomic_load(&e.sw->ports[e.vm_port]), &pk, 1);
+	pkt_free(pk);
+	assert_int_equal(pump(&e), 1);
+	r = last(&e, &len);
+	p = udp_payload(r, len, &plen);
+	assert_int_equal(pkt_get_be16(p), 0x4242);
+	vnic_gateway_stats(e.gw, &st);
+	assert_int_equal(st.drops[VGW_DROP_BAD_UDP_CSUM], 2);
+	assert_int_equal(st.dns_out, 3);
+	teardown(&e);
+}
+
+/* A port that left: an answer relayed for its query reaches nobody, even
+ * when a new port is given its id; its TCP connections are gone. */
+static void test_relay_port_gone(void **state)
+{
+	struct env e;
+	uint8_t q[100], f[200];
+	struct dns_relay_client c = {0};
+	struct vgw_stats st;
+	size_t n;
+
+	setup(&e, false, false);
+	n = dns_query(q, "\7example\3com", 13);
+	xmit(&e, f,
+	     udp_frame(f, gw_mac, IP4(10, 0, 0, 7), GW_IP, 5353, 53, q, n));
+	assert_int_equal(e.relays, 1);
+	assert_int_equal(e.relay_q.in_port, e.vm_port);
+	memcpy(c.mac, vm_mac, 6);
+	c.ip = e.relay_q.ip;
+	c.port = e.relay_q.port;
+	c.in_port = e.relay_q.in_port;
+	c.gen = e.relay_q.gen;
+	q[2] |= 0x80;
+	assert_int_equal(vnic_gateway_relay_answer(e.gw, &c, q, n, false), 0);
+	assert_int_equal(pump(&e), 1);
+	(void)tcp_open(&e, 40001, 0, 0);
+	vnic_gateway_stats(e.gw, &st);
+	assert_int_equal(st.tcp_open, 1);
+
+	vnic_gateway_port_gone(e.gw, (uint16_t)e.vm_port);
+	vnic_dummy_clear(e.vm);
+	assert_int_equal(vnic_gateway_relay_answer(e.gw, &c, q, n, true),
+			 -ENOENT);
+	assert_int_equal(pump(&e), 0);
+	vnic_gateway_stats(e.gw, &st);
+	assert_int_equal(st.drops[VGW_DROP_PORT_GONE], 1);
+	assert_int_equal(st.tcp_open, 0);
+	assert_int_equal(st.dns_servfail, 0);
+	/* the id's next query carries the new generation */
+	q[2] &= 0x7f;
+	xmit(&e, f,
+	     udp_frame(f, gw_mac, IP4(10, 0, 0, 7), GW_IP, 5353, 53, q, n));
+	assert_int_equal(e.relays, 2);
+	assert_int_not_equal(e.relay_q.gen, c.gen);
+	teardown(&e);
+}
+
+/* A query longer than 1 KiB over TCP (EDNS padding, RFC 7830): taken
+ * whole and relayed, up to 4096 bytes. */
+static void test_tcp_long_query(void **state)
+{
+	struct env e;
+	uint8_t m[2 + 2000];
+	uint32_t iss;
+	size_t n;
+	struct vgw_stats st;
+
+	setup(&e, false, false);
+	iss = tcp_open(&e, 40003, 0, 0);
+	memset(m, 0, sizeof(m));
+	n = dns_query(m + 2, "\7example\3com", 13);
+	pkt_put_be16(m + 2 + 10, 1); /* OPT, then a padding option */
+	m[2 + n] = 0;
+	pkt_put_be16(m + 2 + n + 1, 41);
+	pkt_put_be16(m + 2 + n + 3, 1232);
+	pkt_put_be16(m + 2 + n + 9, (uint16_t)(2000 - n - 11));
+	pkt_put_be16(m + 2 + n + 11, 12);
+	pkt_put_be16(m + 2 + n + 13, (uint16_t)(2000 - n - 15));
+	pkt_put_be16(m, 2000);
+	tcp_send(&e, &(struct seg){.sport = 40003,
+				   .seq = 1001,
+				   .ack = iss + 1,
+				   .flags = 0x10,
+				   .data = m,
+				   .len = 1000});
+	tcp_send(&e, &(struct seg){.sport = 40003,
+				   .seq = 2001,
+				   .ack = iss + 1,
+				   .flags = 0x18,
+				   .data = m + 1000,
+				   .len = sizeof(m) - 1000});
+	assert_int_equal(e.relays, 1);
+	assert_int_equal(e.relayed_len, 2000);
+	vnic_gateway_stats(e.gw, &st);
+	assert_int_equal(st.drops[VGW_DROP_TCP_QUERY_SIZE], 0);
+	assert_int_equal(st.tcp_open, 1);
+	teardown(&e);
+}
+
 static void test_tcp_bad_segments(void **state)
 {
 	struct env e;
@@ -1126,7 +1354,7 @@ static void test_tcp_caps(void **state)
 	setup(&e, false, false);
 	/* a length the buffer cannot hold */
 	iss = tcp_open(&e, 40006, 0, 0);
-	pkt_put_be16(m, 1023);
+	pkt_put_be16(m, 4097);
 	tcp_send(&e, &(struct seg){.sport = 40006,
 				   .seq = seq,
 				   .ack = iss + 1,
@@ -1340,6 +1568,10 @@ int main(void)
 	    cmocka_unit_test(test_tcp_query),
 	    cmocka_unit_test(test_tcp_relay_window),
 	    cmocka_unit_test(test_tcp_bad_segments),
+	    cmocka_unit_test(test_dns_servfail),
+	    cmocka_unit_test(test_udp_csum),
+	    cmocka_unit_test(test_relay_port_gone),
+	    cmocka_unit_test(test_tcp_long_query),
 	    cmocka_unit_test(test_tcp_caps),
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_burst),
