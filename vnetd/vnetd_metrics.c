@@ -378,7 +378,9 @@ static const struct {
     {"dns_relayed", "vnet_gateway_dns_relayed_total", "counter",
      "DNS queries relayed to an outside resolver", NULL},
     {"dns_relay_dropped", "vnet_gateway_dns_relay_dropped_total", "counter",
-     "DNS queries not relayed (relay queue full)", NULL},
+     "DNS queries not relayed: relay ring full, no resolver, no relay "
+     "slot or socket (each answered SERVFAIL unless malformed)",
+     NULL},
     {"dns_servfail", "vnet_gateway_dns_servfail_total", "counter",
      "Relayed DNS queries given up and answered SERVFAIL", NULL},
     {"conflicts", "vnet_gateway_address_conflicts_total", "counter",
