@@ -313,6 +313,10 @@ enum dhcps_lease_state {
  * @key: client key: option 61 or the hardware address, tagged (opaque)
  * @key_len: bytes in @key (0 for a declined address)
  * @hostname: hostname the client gave (12) or its reservation's, "" if none
+ * @port: the switch port whose messages hold the address (struct dhcps_rx's
+ *        @in_port) + 1, 0 for none (a trusted port's, not held); ids are
+ *        the switch's of the moment: a store keeps the port by a name of
+ *        its own and gives dhcps_restore() the id it has now, or 0
  */
 struct dhcps_lease_rec {
 	uint32_t ip;
@@ -322,6 +326,7 @@ struct dhcps_lease_rec {
 	uint8_t key[DHCPS_KEY_MAX];
 	uint8_t key_len;
 	char hostname[DHCPS_HOSTNAME_MAX + 1];
+	uint16_t port;
 };
 
 enum dhcps_action {
@@ -422,6 +427,7 @@ int dhcps_lease_find(const struct dhcps *s, uint32_t ip,
 		     struct dhcps_lease_rec *rec);
 void dhcps_stats_get(const struct dhcps *s, struct dhcps_stats *st);
 void dhcps_port_forget(struct dhcps *s, uint16_t port);
+int dhcps_port_claim(struct dhcps *s, uint32_t ip, uint16_t port);
 
 /* ---- DNS responder (dhcp_dns.c) ---- */
 
