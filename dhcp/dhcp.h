@@ -12,7 +12,11 @@
  *
  *   1. Start: dhcps_check_subnet() and dhcps_check_reservation() on the
  *      configuration (their sentences are the refusal users see), then
- *      dhcps_create(), then dhcps_restore() for every lease row in SQLite.
+ *      dhcps_create(), then dhcps_restore() for every lease row in SQLite,
+ *      then dhcps_port_claim() for each live lease whose port (stored by
+ *      name: switch port ids change across restarts) is in the switch now;
+ *      a port that joins later (dhcps_port_forget() when it left) claims
+ *      its leases as it joins.
  *   2. Each UDP datagram to port 67: dhcps_input().  The result says:
  *      - DHCPS_ACT_NONE: nothing to send (res->drop names why, or
  *        DHCPS_DROP_NONE when silence is the right answer, e.g. a REQUEST
