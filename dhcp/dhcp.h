@@ -12,7 +12,11 @@
  *
  *   1. Start: dhcps_check_subnet() and dhcps_check_reservation() on the
  *      configuration (their sentences are the refusal users see), then
- *      dhcps_create(), then dhcps_restore() for every lease row in SQLite.
+ *      dhcps_create(), then dhcps_restore() for every lease row in SQLite,
+ *      then dhcps_port_claim() for each live lease whose port (stored by
+ *      name: switch port ids change across restarts) is in the switch now;
+ *      a port that joins later (dhcps_port_forget() when it left) claims
+ *      its leases as it joins.
  *   2. Each UDP datagram to port 67: dhcps_input().  The result says:
  *      - DHCPS_ACT_NONE: nothing to send (res->drop names why, or
  *        DHCPS_DROP_NONE when silence is the right answer, e.g. a REQUEST
@@ -313,6 +317,10 @@ enum dhcps_lease_state {
  * @key: client key: option 61 or the hardware address, tagged (opaque)
  * @key_len: bytes in @key (0 for a declined address)
  * @hostname: hostname the client gave (12) or its reservation's, "" if none
+ * @port: the switch port whose messages hold the address (struct dhcps_rx's
+ *        @in_port) + 1, 0 for none (a trusted port's, not held); ids are
+ *        the switch's of the moment: a store keeps the port by a name of
+ *        its own and gives dhcps_restore() the id it has now, or 0
  */
 struct dhcps_lease_rec {
 	uint32_t ip;
@@ -322,6 +330,7 @@ struct dhcps_lease_rec {
 	uint8_t key[DHCPS_KEY_MAX];
 	uint8_t key_len;
 	char hostname[DHCPS_HOSTNAME_MAX + 1];
+	uint16_t port;
 };
 
 enum dhcps_action {
@@ -422,6 +431,7 @@ int dhcps_lease_find(const struct dhcps *s, uint32_t ip,
 		     struct dhcps_lease_rec *rec);
 void dhcps_stats_get(const struct dhcps *s, struct dhcps_stats *st);
 void dhcps_port_forget(struct dhcps *s, uint16_t port);
+int dhcps_port_claim(struct dhcps *s, uint32_t ip, uint16_t port);
 
 /* ---- DNS responder (dhcp_dns.c) ---- */
 

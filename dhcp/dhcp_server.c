@@ -44,7 +44,9 @@ struct dhcps_lease {
 	uint8_t subnet;
 	uint8_t key_len;
 	/* The untrusted switch port whose message holds it, + 1 (counted in
-	 * port_held while it is offered, probed or bound), 0 for none. */
+	 * port_held while it is offered, probed or bound, whatever the
+	 * share: a share set later counts what is held already), 0 for
+	 * none. */
 	uint16_t port;
 	bool ever_bound; /* leased once: no probe needed */
 	bool probed;	 /* a probe found it free */
@@ -493,7 +495,7 @@ static bool port_full(const struct dhcps *s, const struct dhcps_lease *had,
 static void port_take(struct dhcps *s, struct dhcps_lease *e,
 		      const struct dhcps_rx *rx)
 {
-	uint16_t p = s->port_share ? port_of(rx) : 0;
+	uint16_t p = port_of(rx);
 
 	if (e->port == p)
 		return;
@@ -602,6 +604,7 @@ static void rec_fill(const struct dhcps_lease *e, struct dhcps_lease_rec *rec)
 	memcpy(rec->key, e->key, e->key_len);
 	rec->key_len = e->key_len;
 	memcpy(rec->hostname, e->hostname, sizeof(rec->hostname));
+	rec->port = held(e->state) ? e->port : 0;
 }
 
 /* ---- replies ---- */
@@ -1458,7 +1461,8 @@ void dhcps_destroy(struct dhcps *s)
  * A lease whose time has passed becomes a free address remembered for its
  * client; a decline that has passed is forgotten.  When two rows name the
  * same client in one subnet, a live lease keeps the client, else the first
- * row.
+ * row.  A live lease whose @rec->port is set counts against that port
+ * (dhcps_port_claim()).
  *
  * Return: 0; -ERANGE for an address the configuration no longer serves,
  * -EEXIST for a second row of one address, -EINVAL for a bad row (the
@@ -1510,6 +1514,9 @@ int dhcps_restore(struct dhcps *s, const struct dhcps_lease_rec *rec,
 	    e->key_len) {
 		lease_move(s, e, L_BOUND, rec->expires);
 		names_add(s, e);
+		if (rec->port)
+			(void)dhcps_port_claim(s, rec->ip,
+					       (uint16_t)(rec->port - 1));
 	} else {
 		lease_move(s, e, L_FREE, rec->expires);
 	}
@@ -1570,6 +1577,40 @@ void dhcps_port_forget(struct dhcps *s, uint16_t port)
 		if (s->l[i].port == port + 1)
 			s->l[i].port = 0;
 	s->port_held[port] = 0;
+}
+
+/**
+ * dhcps_port_claim() - a restored lease counts against the switch port that
+ * holds it
+ * @s: server
+ * @ip: the lease's address
+ * @port: the port's switch id now, as in struct dhcps_rx's @in_port
+ *
+ * What a port holds is counted as its messages take addresses; a lease read
+ * back from the store (dhcps_restore(): a restart, a rebuilt server) or
+ * held by a port that left and came back (dhcps_port_forget()) has no port
+ * until the caller, who knows which port took it, says so here.  A lease
+ * that counts against a port already (its client renewed it since) keeps
+ * it: the message is newer than the store.  A port may end up holding more
+ * than its share (a share lowered since): it gets nothing more until it
+ * holds less.
+ *
+ * Return: 0; -ENOENT when @ip is not a bound lease, -EEXIST when it counts
+ * against a port already, -EINVAL for a port id out of range
+ */
+int dhcps_port_claim(struct dhcps *s, uint32_t ip, uint16_t port)
+{
+	struct dhcps_lease *e = lease_by_ip(s, ip);
+
+	if (port >= DHCPS_MAX_PORTS)
+		return -EINVAL;
+	if (!e || e->state != L_BOUND)
+		return -ENOENT;
+	if (e->port)
+		return -EEXIST;
+	e->port = (uint16_t)(port + 1);
+	s->port_held[port]++;
+	return 0;
 }
 
 /**

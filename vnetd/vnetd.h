@@ -341,6 +341,15 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e);
 void vnetd_gw_stop(struct vnetd *d, struct vnetd_net *net);
 json_t *vnetd_gw_status(struct vnetd *d, struct vnetd_net *net);
 void vnetd_gw_port_gone(struct vnetd *d, const char *net, int port);
+void vnetd_gw_port_claim(struct vnetd *d, const char *net, int port,
+			 const uint32_t *ip, size_t n);
+
+/* ---- which port holds each stored lease (vnetd_leaseport.c) ---- */
+const char *vnetd_lease_port_name(struct vnetd *d, const char *net,
+				  uint16_t port);
+void vnetd_lease_ports_claim(struct vnetd *d, const char *net, struct dhcps *s);
+void vnetd_lease_port_joined(struct vnetd *d, struct vnetd_port *p);
+void vnetd_lease_port_deleted(struct vnetd *d, struct vnetd_port *p);
 json_t *vnetd_dhcp_leases(struct vnetd *d, json_t *params, struct vnetd_err *e);
 json_t *vnetd_dhcp_release(struct vnetd *d, json_t *params,
 			   struct vnetd_err *e);
@@ -407,7 +416,12 @@ int vnetd_store_commit(struct vnetd_store *st);
 void vnetd_store_rollback(struct vnetd_store *st);
 int vnetd_store_version(const struct vnetd_store *st);
 int vnetd_store_lease_put(struct vnetd_store *st, const char *net,
-			  const struct dhcps_lease_rec *rec);
+			  const struct dhcps_lease_rec *rec, const char *port);
+int vnetd_store_lease_ports(
+    struct vnetd_store *st, const char *net, const char *port, int64_t now,
+    void (*cb)(uint32_t ip, const char *port, void *arg), void *arg);
+int vnetd_store_lease_unport(struct vnetd_store *st, const char *net,
+			     const char *port);
 /* The most allowed_ips a port takes: the rest of its VSW_IPSET_MAX slots
  * of each family are its leases' and its link-local address's. */
 #define VNETD_ALLOWED_IPS_MAX (VSW_IPSET_MAX / 2)

@@ -232,8 +232,10 @@ static void drain_commits(struct vnetd_gw *g)
 		return;
 	ok = !vnetd_store_begin(g->d->store);
 	for (unsigned i = tail; ok && i != head; i++)
-		ok = !vnetd_store_lease_put(g->d->store, g->net,
-					    &g->commits[i % GW_RING].rec);
+		ok = !vnetd_store_lease_put(
+		    g->d->store, g->net, &g->commits[i % GW_RING].rec,
+		    vnetd_lease_port_name(g->d, g->net,
+					  g->commits[i % GW_RING].rec.port));
 	if (ok)
 		ok = !vnetd_store_commit(g->d->store);
 	else
@@ -876,6 +878,7 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 		}
 		if (rc.bad)
 			restore_drop(g, &rc);
+		vnetd_lease_ports_claim(d, net->obj.name, g->dhcp);
 	}
 	upstream_init(g);
 	/* Answers the guests take: up to the network's MTU. */
@@ -1113,6 +1116,25 @@ void vnetd_gw_port_gone(struct vnetd *d, const char *net, int port)
 		for (int i = 0; i < GW_RELAY_SLOTS; i++)
 			if (!dns_relay_waiting(g->relay, i))
 				sock_close(g, i);
+}
+
+/**
+ * vnetd_gw_port_claim() - port @port of network @net holds the bound leases
+ * @ip (read from the state file as it joined): they count against its DHCP
+ * share (vnetd_leaseport.c)
+ * @d: daemon
+ * @net: the network's name
+ * @port: the port's switch id
+ * @ip: the leases' addresses
+ * @n: entries in @ip
+ */
+void vnetd_gw_port_claim(struct vnetd *d, const char *net, int port,
+			 const uint32_t *ip, size_t n)
+{
+	struct vnetd_net *o = vnetd_net_find(d, net);
+
+	if (o && o->gw && o->gw->vnic && port >= 0)
+		vnic_gateway_port_claim(o->gw->vnic, (uint16_t)port, ip, n);
 }
 
 /**

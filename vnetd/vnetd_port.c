@@ -605,6 +605,7 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 		return id;
 	}
 	p->id = id;
+	vnetd_lease_port_joined(d, p);
 	p->error[0] = 0;
 	p->waiting = false;
 	p->up_since = timer_now_ms();
@@ -834,6 +835,8 @@ static void port_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
 	struct vnetd_port *p = vnetd_port_of(o);
 
 	vtimer_cancel(d->timers, &p->retry);
+	if (remove)
+		vnetd_lease_port_deleted(d, p);
 	if (is_sriov(o->conf))
 		vnetd_sriov_port_unapply(d, p, remove);
 	if (p->id < 0) {

@@ -31,7 +31,7 @@
 #include "../lib/util.h"
 
 #define STORE_APP_ID  0x766e6574 /* "vnet" */
-#define STORE_VERSION 2
+#define STORE_VERSION 3
 
 struct vnetd_store {
 	sqlite3 *db;
@@ -46,7 +46,8 @@ static const char *const state_tables_sql[] = {
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)",
     "CREATE TABLE IF NOT EXISTS leases (network TEXT NOT NULL, ip INTEGER "
     "NOT NULL, state INTEGER NOT NULL, expires INTEGER NOT NULL, mac TEXT "
-    "NOT NULL, client BLOB, hostname TEXT, PRIMARY KEY (network, ip))",
+    "NOT NULL, client BLOB, hostname TEXT, port TEXT, PRIMARY KEY "
+    "(network, ip))",
 };
 
 static bool table_valid(const char *t)
@@ -124,8 +125,26 @@ static int migrate_1_to_2(struct vnetd_store *st)
 			      "VALUES ('upgraded_from', '1')");
 }
 
+/* Schema 3 names the port that holds each lease (the name of its port
+ * object: switch port ids change across restarts), so that restored leases
+ * count against that port's DHCP share.  Rows of schema 2 have none: they
+ * count for no port until renewed, as they did.  A file upgraded from
+ * schema 1 has the column already (its table is created above). */
+static int migrate_2_to_3(struct vnetd_store *st)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT port FROM leases LIMIT 0", -1,
+			       &s, NULL) == SQLITE_OK) {
+		sqlite3_finalize(s);
+		return 0;
+	}
+	return store_exec(st, "ALTER TABLE leases ADD COLUMN port TEXT");
+}
+
 static int (*const migrations[STORE_VERSION])(struct vnetd_store *st) = {
     [1] = migrate_1_to_2,
+    [2] = migrate_2_to_3,
 };
 
 /* Create what this version knows, run the migrations from @from. */
@@ -459,25 +478,28 @@ int vnetd_store_load(struct vnetd_store *st, const char *table, json_t **objs)
  * @st: store
  * @net: network
  * @rec: the lease, as the DHCP server reports it
+ * @port: the name of the port that holds it (@rec->port's), NULL for none
  *
  * Return: 0 or -EIO
  */
 int vnetd_store_lease_put(struct vnetd_store *st, const char *net,
-			  const struct dhcps_lease_rec *rec)
+			  const struct dhcps_lease_rec *rec, const char *port)
 {
 	char mac[MAC_STRLEN];
 	int rc;
 
 	if (!st->lease_put &&
-	    sqlite3_prepare_v3(st->db,
-			       "INSERT INTO leases (network, ip, state, "
-			       "expires, mac, client, hostname) VALUES (?, ?, "
-			       "?, ?, ?, ?, ?) ON CONFLICT (network, ip) DO "
-			       "UPDATE SET state = excluded.state, expires = "
-			       "excluded.expires, mac = excluded.mac, client = "
-			       "excluded.client, hostname = excluded.hostname",
-			       -1, SQLITE_PREPARE_PERSISTENT, &st->lease_put,
-			       NULL) != SQLITE_OK) {
+	    sqlite3_prepare_v3(
+		st->db,
+		"INSERT INTO leases (network, ip, state, "
+		"expires, mac, client, hostname, port) VALUES "
+		"(?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (network, "
+		"ip) DO UPDATE SET state = excluded.state, "
+		"expires = excluded.expires, mac = excluded.mac, "
+		"client = excluded.client, hostname = "
+		"excluded.hostname, port = excluded.port",
+		-1, SQLITE_PREPARE_PERSISTENT, &st->lease_put,
+		NULL) != SQLITE_OK) {
 		vlog(STORE, ERR, "%s: %s", st->path, sqlite3_errmsg(st->db));
 		return -EIO;
 	}
@@ -491,6 +513,10 @@ int vnetd_store_lease_put(struct vnetd_store *st, const char *net,
 	sqlite3_bind_blob(st->lease_put, 6, rec->key, rec->key_len,
 			  SQLITE_STATIC);
 	sqlite3_bind_text(st->lease_put, 7, rec->hostname, -1, SQLITE_STATIC);
+	if (port)
+		sqlite3_bind_text(st->lease_put, 8, port, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st->lease_put, 8);
 	rc = sqlite3_step(st->lease_put);
 	sqlite3_reset(st->lease_put);
 	if (rc != SQLITE_DONE) {
@@ -601,6 +627,87 @@ int vnetd_store_lease_find(struct vnetd_store *st, const char *net, uint32_t ip,
 	if (rc == SQLITE_OK)
 		sqlite3_bind_int64(s, 2, ip);
 	return lease_rows(st, s, rc, net, cb, arg);
+}
+
+/**
+ * vnetd_store_lease_ports() - the bound leases of a network that name the
+ * port holding them
+ * @st: store
+ * @net: network
+ * @port: only this port's; NULL for every port's
+ * @now: leases that end by then are left out (wall-clock seconds)
+ * @cb: called with each lease's address and its port's name
+ * @arg: passed to @cb
+ *
+ * Return: 0 or -EIO
+ */
+int vnetd_store_lease_ports(
+    struct vnetd_store *st, const char *net, const char *port, int64_t now,
+    void (*cb)(uint32_t ip, const char *port, void *arg), void *arg)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(
+	    st->db,
+	    "SELECT ip, port FROM leases WHERE network = ?1 AND state = ?2 "
+	    "AND expires > ?3 AND port IS NOT NULL AND (?4 IS NULL OR port = "
+	    "?4)",
+	    -1, &s, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, net, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 2, DHCPS_LEASE_BOUND);
+		sqlite3_bind_int64(s, 3, now);
+		if (port)
+			sqlite3_bind_text(s, 4, port, -1, SQLITE_STATIC);
+	}
+	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 1);
+		sqlite3_int64 ip = sqlite3_column_int64(s, 0);
+
+		rc = SQLITE_OK;
+		if (name && ip >= 0 && ip <= UINT32_MAX)
+			cb((uint32_t)ip, name, arg);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		vlog_rl(STORE, ERR, "%s: cannot read the lease ports of %s: %s",
+			st->path, net, sqlite3_errmsg(st->db));
+		return -EIO;
+	}
+	return 0;
+}
+
+/**
+ * vnetd_store_lease_unport() - a port was deleted: its leases name no port
+ * any more (they count for none until renewed)
+ * @st: store
+ * @net: network
+ * @port: the port's name
+ *
+ * Return: 0 or -EIO
+ */
+int vnetd_store_lease_unport(struct vnetd_store *st, const char *net,
+			     const char *port)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(
+	    st->db,
+	    "UPDATE leases SET port = NULL WHERE network = ? AND port = ?", -1,
+	    &s, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, net, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, port, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		vlog_rl(STORE, ERR,
+			"%s: cannot forget port %s in the leases of %s: %s",
+			st->path, port, net, sqlite3_errmsg(st->db));
+		return -EIO;
+	}
+	return 0;
 }
 
 /**

@@ -1274,6 +1274,26 @@ void vnic_gateway_port_gone(struct vnic *v, uint16_t port)
 }
 
 /**
+ * vnic_gateway_port_claim() - switch port @port holds the bound leases @ip:
+ * they count against its DHCP share (dhcps_port_claim()), under the
+ * gateway's lock
+ * @v: gateway port
+ * @port: the port's switch id
+ * @ip: the leases' addresses
+ * @n: entries in @ip
+ */
+void vnic_gateway_port_claim(struct vnic *v, uint16_t port, const uint32_t *ip,
+			     size_t n)
+{
+	struct vnic_gateway *g = to_gw(v);
+
+	pthread_mutex_lock(&g->lock);
+	for (size_t i = 0; g->cfg.dhcp && i < n; i++)
+		(void)dhcps_port_claim(g->cfg.dhcp, ip[i], port);
+	pthread_mutex_unlock(&g->lock);
+}
+
+/**
  * vnic_gateway_dhcp_stats() - the DHCP server's counters, read under the
  * gateway's lock (the server runs on a datapath thread)
  * @v: gateway port

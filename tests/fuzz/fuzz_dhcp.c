@@ -3,7 +3,9 @@
  * datagram to port 67 (message parser, state machine, reply writer), with
  * probes answered from the input and the frame's facts (source MAC, IP,
  * ingress port and its trust) chosen by it; every reply must parse back
- * and the server's counters must agree with its lease table */
+ * and the server's counters must agree with its lease table, also as
+ * ports leave and claim their leases back and as the table is rebuilt
+ * from its lease records (a restart) */
 #include <stdint.h>
 #include <string.h>
 
@@ -17,6 +19,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct dhcps *srv;
 static struct dns_names *names;
 static int64_t now = 1000000;
+
+static struct dhcps_lease_rec kept[32];
+static unsigned nkept;
 
 static void setup(void)
 {
@@ -51,9 +56,53 @@ static void setup(void)
 	cfg.nres = 1;
 	cfg.probe = true;
 	cfg.port_share = 3;
-	if (dns_names_create("lab.vnet", sn[0].net, 24, 64, 0, &names) ||
-	    dhcps_create(&cfg, &srv, err, sizeof(err)))
+	if (dns_names_create("lab.vnet", sn[0].net, 24, 64, 0, &names))
 		__builtin_trap();
+	cfg.names = names;
+	if (dhcps_create(&cfg, &srv, err, sizeof(err)))
+		__builtin_trap();
+}
+
+static void keep(const struct dhcps_lease_rec *rec, bool offered, void *arg)
+{
+	if (!offered && nkept < sizeof(kept) / sizeof(kept[0]))
+		kept[nkept++] = *rec;
+}
+
+/* A restart: a new server reads back every record the old one would have
+ * stored, each with the port it names. */
+static void rebuild(void)
+{
+	nkept = 0;
+	dhcps_lease_walk(srv, keep, NULL);
+	dhcps_destroy(srv);
+	dns_names_destroy(names);
+	srv = NULL;
+	names = NULL;
+	setup();
+	for (unsigned i = 0; i < nkept; i++)
+		if (dhcps_restore(srv, &kept[i], now))
+			__builtin_trap();
+}
+
+/* After a lease's commit, by @how: its port leaves and comes back claiming
+ * it (1), leaves only (2), or the server is rebuilt (3).  The record names
+ * the port its message came in on, none for a trusted one. */
+static void after_commit(const struct dhcps_rx *rx,
+			 const struct dhcps_result *res, unsigned how)
+{
+	const struct dhcps_lease_rec *rec = &res->rec;
+
+	if (rec->state == DHCPS_LEASE_BOUND &&
+	    rec->port != (rx->trusted ? 0 : rx->in_port + 1))
+		__builtin_trap();
+	if (how == 1 || how == 2)
+		dhcps_port_forget(srv, rx->in_port);
+	if (how == 1 && rec->state == DHCPS_LEASE_BOUND &&
+	    dhcps_port_claim(srv, rec->ip, rx->in_port))
+		__builtin_trap();
+	if (how == 3)
+		rebuild();
 }
 
 static void check_reply(const struct dhcps_result *res)
@@ -91,11 +140,12 @@ static void src_mac(uint8_t how, const uint8_t *msg, size_t len, uint8_t *mac)
 
 /*
  * Input: two control bytes, then the datagram.  The first: bit 0
- * broadcast; bits 1-2 probe verdicts "in use"; bits 3-7 seconds to advance
- * the clock.  The second: bits 0-1 the source MAC (src_mac()); bit 2 the
- * ingress port is trusted to relay; bits 3-5 the ingress port (the
- * per-port share is 3); bits 6-7 the IP source (0.0.0.0, ciaddr, an
- * address of the local subnet, one of the relay subnet).
+ * broadcast; bits 1-2 probe verdicts "in use", or after a commit what
+ * happens next (after_commit()); bits 3-7 seconds to advance the clock.  The
+ * second: bits 0-1 the source MAC (src_mac()); bit 2 the ingress port is
+ * trusted to relay; bits 3-5 the ingress port (the per-port share is 3); bits
+ * 6-7 the IP source (0.0.0.0, ciaddr, an address of the local subnet, one of
+ * the relay subnet).
  */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -125,6 +175,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				 now, &res);
 		check_reply(&res);
 	}
+	if (res.action == DHCPS_ACT_COMMIT)
+		after_commit(&rx, &res, (data[0] >> 1) & 3);
 	if (dhcps_expire(srv, now) < now || !dhcps_counts_ok(srv))
 		__builtin_trap();
 	return 0;

@@ -10,7 +10,8 @@ vnetctl network create "$N" --type internal --subnet 10.233.0.0/24 --dhcp \
 	>/dev/null || fail create
 # 10.233.0.3 leased to ...:0b for 12 h, as the gateway would have stored it.
 ip3=$(((10 << 24) + (233 << 16) + 3))
-sqlite3 "$T/state.db" "INSERT INTO leases VALUES ('$N', $ip3, 0,
+sqlite3 "$T/state.db" "INSERT INTO leases
+	(network, ip, state, expires, mac, client, hostname) VALUES ('$N', $ip3, 0,
 	$(($(date +%s) + 43200)), '52:54:00:00:00:0b',
 	X'485254000000000b', 'other')" || fail "cannot write a lease"
 [ "$(jget '.[0].state' dhcp leases "$N")" = bound ] || fail "lease not seen"

@@ -15,7 +15,8 @@ mv "$T/vnetd.log" "$T/first.log"
 ip4() { echo $(($1 << 24 | $2 << 16 | $3 << 8 | $4)); }
 EXP=$(($(date +%s) + 3600))
 # a good bound lease, one outside the subnet, one with no client key
-sqlite3 "$T/state.db" "INSERT INTO leases VALUES
+sqlite3 "$T/state.db" "INSERT INTO leases
+	(network, ip, state, expires, mac, client, hostname) VALUES
 	('$N', $(ip4 10 241 0 50), 0, $EXP, '52:54:00:00:00:51',
 	 X'48525400000051', 'good'),
 	('$N', $(ip4 10 99 0 5), 0, $EXP, '52:54:00:00:00:52',

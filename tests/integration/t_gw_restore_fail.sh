@@ -22,9 +22,9 @@ mv "$T/vnetd.log" "$T/first.log"
 sqlite3 "$T/state.db" "ALTER TABLE leases RENAME TO leases_t;
 	CREATE VIEW leases AS SELECT network, ip, state, expires, mac, client,
 	CASE WHEN network = '$B' THEN abs(-9223372036854775808) ELSE hostname
-	END AS hostname FROM leases_t;
-	INSERT INTO leases_t VALUES ('$B', 1, 0, 0, '52:54:00:00:00:0f', NULL,
-	'x')" || fail "cannot break the lease table"
+	END AS hostname, port FROM leases_t;
+	INSERT INTO leases_t (network, ip, state, expires, mac, client,
+	hostname) VALUES ('$B', 1, 0, 0, '52:54:00:00:00:0f', NULL, 'x')" || fail "cannot break the lease table"
 start_vnetd
 grep -q "network $A: gateway up with DHCP, .*, 1 reservation(s)" "$T/vnetd.log" ||
 	fail "gateway of $A: $(grep "gateway up" "$T/vnetd.log")"

@@ -85,7 +85,8 @@ log "--replace keeps identical ports running"
 command -v sqlite3 >/dev/null || skip "sqlite3 not installed (parts 1-4 passed)"
 idx=$(ip -n "a$S" -j link show "ta$S" | jq '.[0].ifindex')
 exp=$(($(date +%s) + 3600))
-sqlite3 "$T/state.db" "INSERT INTO leases VALUES ('im$S', 181141554, 0,
+sqlite3 "$T/state.db" "INSERT INTO leases
+	(network, ip, state, expires, mac, client, hostname) VALUES ('im$S', 181141554, 0,
 	$exp, '02:00:00:00:12:34', NULL, 'kept')" || fail "cannot add a lease"
 [ "$(vnetctl dhcp leases "im$S" --json | jq length)" = 1 ] ||
 	fail "the lease row does not show"

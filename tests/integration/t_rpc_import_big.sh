@@ -40,7 +40,7 @@ for i in range(n):
     mac = bytes([2, 0xcc, 0, 0, i >> 8, i & 255])
     rows.append((net, base + i, 0, exp, ":".join("%02x" % b for b in mac),
                  b"\x01" + mac, ""))
-db.executemany("INSERT INTO leases VALUES (?,?,?,?,?,?,?)", rows)
+db.executemany("INSERT INTO leases (network, ip, state, expires, mac, client, hostname) VALUES (?,?,?,?,?,?,?)", rows)
 db.commit()
 PY
 size=$(wc -c <"$T/gen.json")

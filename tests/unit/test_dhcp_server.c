@@ -1173,6 +1173,117 @@ static void test_port_share_expiry(void **state)
 	teardown(&e);
 }
 
+struct recs {
+	struct dhcps_lease_rec v[8];
+	unsigned n;
+};
+
+static void rec_keep(const struct dhcps_lease_rec *rec, bool offered, void *arg)
+{
+	struct recs *r = arg;
+
+	if (!offered && r->n < 8)
+		r->v[r->n++] = *rec;
+}
+
+/* Leases read back from the store count against the port that holds them
+ * once the caller names its id of the moment (dhcps_port_claim(), or the
+ * record's @port at restore): a port at its share after a restart, a
+ * rebuilt server or a rejoin gets nothing more, and what it holds renews.
+ * The records carry the port whatever the share (a share set later counts
+ * what is held). */
+static void test_port_share_restore(void **state)
+{
+	struct env e;
+	struct tmsg m;
+	struct recs r = {0};
+
+	setup(&e); /* no share: the port is recorded all the same */
+	e.in_port = 7;
+	assert_int_equal(lease(&e, 1), IP4(10, 0, 0, 100));
+	assert_int_equal(e.res.rec.port, 8);
+	assert_int_equal(lease(&e, 2), IP4(10, 0, 0, 101));
+	e.trusted = true;
+	assert_int_equal(lease(&e, 3), IP4(10, 0, 0, 102));
+	assert_int_equal(e.res.rec.port, 0); /* a trusted port's: none */
+	e.trusted = false;
+	dhcps_lease_walk(e.s, rec_keep, &r);
+	assert_int_equal(r.n, 3);
+	teardown(&e);
+
+	/* restarted with a share of 2: port 7 is port 9 now */
+	cfg_default(&e);
+	e.cfg.port_share = 2;
+	start(&e);
+	for (unsigned i = 0; i < r.n; i++) {
+		struct dhcps_lease_rec rec = r.v[i];
+
+		rec.port = 0; /* as the store reads it back */
+		assert_int_equal(dhcps_restore(e.s, &rec, T0), 0);
+	}
+	assert_true(dhcps_counts_ok(e.s));
+	e.in_port = 9;
+	assert_true(offered(&e, 4, 0, T0)); /* counted for no port yet */
+	teardown(&e);
+
+	cfg_default(&e);
+	e.cfg.port_share = 2;
+	start(&e);
+	for (unsigned i = 0; i < r.n; i++) {
+		struct dhcps_lease_rec rec = r.v[i];
+
+		rec.port = 0;
+		assert_int_equal(dhcps_restore(e.s, &rec, T0), 0);
+	}
+	assert_int_equal(dhcps_port_claim(e.s, IP4(10, 0, 0, 100), 9), 0);
+	assert_int_equal(dhcps_port_claim(e.s, IP4(10, 0, 0, 101), 9), 0);
+	assert_int_equal(dhcps_port_claim(e.s, IP4(10, 0, 0, 101), 9), -EEXIST);
+	assert_int_equal(dhcps_port_claim(e.s, IP4(10, 0, 0, 103), 9), -ENOENT);
+	assert_int_equal(
+	    dhcps_port_claim(e.s, IP4(10, 0, 0, 102), DHCPS_MAX_PORTS),
+	    -EINVAL);
+	assert_true(dhcps_counts_ok(e.s));
+	e.in_port = 9;
+	assert_false(offered(&e, 4, 0, T0));
+	assert_int_equal(e.res.drop, DHCPS_DROP_PORT_SHARE);
+	/* what it holds renews */
+	renew(&m, 2, IP4(10, 0, 0, 101));
+	run(&e, &m);
+	assert_int_equal(e.res.reply_type, DHCP_ACK);
+	assert_int_equal(e.res.rec.port, 10);
+	/* port 7, another guest now, has its whole share */
+	e.in_port = 7;
+	assert_true(offered(&e, 4, 0, T0));
+	/* port 9 leaves and comes back (its device made again): forgotten,
+	 * then claimed again */
+	dhcps_port_forget(e.s, 9);
+	e.in_port = 9;
+	assert_int_equal(dhcps_port_claim(e.s, IP4(10, 0, 0, 100), 9), 0);
+	assert_int_equal(dhcps_port_claim(e.s, IP4(10, 0, 0, 101), 9), 0);
+	assert_false(offered(&e, 5, 0, T0));
+	assert_int_equal(e.res.drop, DHCPS_DROP_PORT_SHARE);
+	teardown(&e);
+
+	/* a record's port counts at restore; an ended lease counts for
+	 * none */
+	cfg_default(&e);
+	e.cfg.port_share = 1;
+	start(&e);
+	r.v[0].port = 10;
+	assert_int_equal(dhcps_restore(e.s, &r.v[0], T0), 0);
+	r.v[1].port = 12;
+	r.v[1].expires = T0 - 1;
+	assert_int_equal(dhcps_restore(e.s, &r.v[1], T0), 0);
+	assert_int_equal(dhcps_port_claim(e.s, r.v[1].ip, 11), -ENOENT);
+	assert_true(dhcps_counts_ok(e.s));
+	e.in_port = 9;
+	assert_false(offered(&e, 4, 0, T0));
+	assert_int_equal(e.res.drop, DHCPS_DROP_PORT_SHARE);
+	e.in_port = 11;
+	assert_true(offered(&e, 4, 0, T0));
+	teardown(&e);
+}
+
 /* A share of 0 is no limit: one port takes the whole pool. */
 static void test_port_share_off(void **state)
 {
@@ -1713,6 +1824,7 @@ int main(void)
 	    cmocka_unit_test(test_port_share),
 	    cmocka_unit_test(test_port_share_expiry),
 	    cmocka_unit_test(test_port_share_off),
+	    cmocka_unit_test(test_port_share_restore),
 	    cmocka_unit_test(test_probe),
 	    cmocka_unit_test(test_restore),
 	    cmocka_unit_test(test_config_checks),
