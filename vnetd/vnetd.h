@@ -229,6 +229,11 @@ struct vnetd_port {
 	bool stuck;   /* p->id could not leave the switch: tried again */
 	uint64_t up_since; /* timer_now_ms() when last activated */
 	unsigned lost_ms;  /* the delay after its device last went */
+	/* A tap or host vNIC without a configured MAC: the MAC its device
+	 * had when last opened, given to it when it is made again, so its
+	 * neighbours' caches stay right. */
+	uint8_t made_mac[6];
+	bool has_made_mac;
 	/* What the switch ports this port had before its current one
 	 * counted (a veth whose pair was made again is a new switch port),
 	 * added to the current one's: the switch's counters (the fast
@@ -264,6 +269,8 @@ void vnetd_port_stats(struct vnetd *d, struct vnetd_port *p,
 		      struct vsw_port_stats *st);
 uint64_t vnetd_port_vnic_drops(struct vnetd *d, struct vnetd_port *p,
 			       enum vnic_drop r);
+void vnetd_port_fault(void *arg, int id, int err);
+void vnetd_port_netns_gone(struct vnetd *d, const char *netns);
 void vnetd_link_event(struct vnetd *d, int ifindex, const char *name,
 		      bool deleted, bool up, bool running);
 json_t *vnetd_net_show(struct vnetd *d, json_t *params, struct vnetd_err *e);

@@ -588,6 +588,7 @@ int main(int argc, char **argv)
 	d.sw = vswitch_create(&swcfg);
 	if (!d.sw)
 		goto err_store;
+	vswitch_set_fault_hook(d.sw, vnetd_port_fault, &d);
 	if (vswitch_start(d.sw))
 		goto err_switch;
 	d.epfd = epoll_create1(EPOLL_CLOEXEC);

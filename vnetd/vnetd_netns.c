@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* vnetd_netns.c - namespaces appearing under /run/netns: ports that wait
- * for theirs (a veth port whose namespace was deleted) are opened again
+ * for theirs (a veth port whose namespace was deleted) are opened again;
+ * and leaving it: tap ports in them close their taps (which hold the
+ * namespace) and wait for it
  *
  * One inotify fd on the control thread's epoll set, non-blocking: a file
  * made or moved into /run/netns names a namespace (iproute2 then mounts the
@@ -27,7 +29,9 @@
 
 #define NETNS_DIR	 "/run/netns"
 #define NETNS_REWATCH_MS 1000
-#define NETNS_MASK	 (IN_CREATE | IN_MOVED_TO | IN_MOVE_SELF | IN_ONLYDIR)
+#define NETNS_MASK                                                            \
+	(IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_MOVE_SELF | \
+	 IN_ONLYDIR)
 
 /**
  * struct vnetd_netns - the watch on /run/netns
@@ -97,6 +101,10 @@ static void netns_event(struct vnetd *d, struct vnetd_handler *h,
 				w->wd = -1;
 				lost = true;
 			}
+			if (ev->len &&
+			    (ev->mask & (IN_DELETE | IN_MOVED_FROM)) &&
+			    memchr(ev->name, 0, ev->len))
+				vnetd_port_netns_gone(d, ev->name);
 			if (ev->len && (ev->mask & (IN_CREATE | IN_MOVED_TO)) &&
 			    memchr(ev->name, 0, ev->len))
 				vnetd_port_netns_event(d, ev->name);
@@ -109,6 +117,7 @@ static void netns_event(struct vnetd *d, struct vnetd_handler *h,
 		vlog_rl(MAIN, INFO,
 			"namespace watch: events lost; trying every port that "
 			"waits for its namespace");
+		vnetd_port_netns_gone(d, NULL);
 		vnetd_port_netns_event(d, NULL);
 	}
 	if (lost) {

@@ -5,10 +5,12 @@
 #include "vnetd.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <unistd.h>
 
 #include "../lib/jsonrpc.h"
 #include "../lib/log.h"
@@ -528,6 +530,21 @@ static void port_params(struct vnetd *d, json_t *conf, struct vnic_params *vp)
 	}
 }
 
+/* Note the MAC of the device a tap or host port without a configured MAC
+ * was opened on (@vp), to give it when the device is made again. */
+static void note_made_mac(struct vnetd_port *p, const struct vnic_params *vp)
+{
+	int saved = -1;
+
+	if (vp->has_mac ||
+	    (strcmp(vp->kind, "tap") && strcmp(vp->kind, "host")) ||
+	    (vp->netns && vnic_netns_enter(vp->netns, &saved)))
+		return;
+	p->has_made_mac = !vnic_link_get_mac(vp->name, p->made_mac);
+	if (vp->netns)
+		vnic_netns_leave(saved);
+}
+
 /* Close a backend just opened for a port that could not be activated; a
  * device it made goes with it (a tap left behind, with the addresses given
  * so far, would be taken as the administrator's by the next try). */
@@ -566,10 +583,16 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 	if (is_sriov(conf))
 		return vnetd_sriov_port_activate(d, p);
 	port_params(d, conf, &vp);
+	if (!vp.has_mac && p->has_made_mac) { /* made again: as it was */
+		memcpy(vp.mac, p->made_mac, sizeof(vp.mac));
+		vp.has_mac = true;
+	}
 	role = kind_role(vp.kind);
 	ret = vnic_open(&vp, &v, p->error, sizeof(p->error));
 	if (ret)
 		return ret;
+	if (!p->has_made_mac)
+		note_made_mac(p, &vp);
 	json_array_foreach(addrs, i, a)
 	{
 		ret = vnic_link_addr_add(p->obj.name, json_string_value(a));
@@ -698,7 +721,8 @@ static int port_leave(struct vnetd *d, struct vnetd_port *p)
  * backend's -ENOENT is that (port_activate() gives it for nothing else). */
 static bool waits_for_netns(json_t *conf, int ret)
 {
-	return ret == -ENOENT && is_veth(conf);
+	return ret == -ENOENT && jstr(conf, "netns") &&
+	       (is_veth(conf) || !strcmp(jstr(conf, "kind"), "tap"));
 }
 
 /* Try again in @ms (a sooner try replaces a later one). */
@@ -1288,6 +1312,67 @@ void vnetd_port_netns_event(struct vnetd *d, const char *netns)
 		    (!netns || !strcmp(ns, netns)) && !is_sriov(p->obj.conf))
 			retry_in(d, p, PORT_RETRY_SOON_MS);
 	}
+}
+
+/**
+ * vnetd_port_netns_gone() - a namespace's name left /run/netns: the tap
+ * ports in it close their taps
+ * @d: daemon
+ * @netns: its name; NULL: events were lost, every tap port whose
+ *         namespace has no name now
+ *
+ * A tap's fd was opened inside its namespace and holds it: kept open, it
+ * would keep alive a namespace nobody can name any more, with the tap in
+ * it, and the port would never follow a namespace made again under the
+ * name.  Closed, the namespace goes with the tap (unless something else
+ * holds it), and the port waits, down, for a namespace of that name
+ * (vnetd_port_netns_event()), as a veth port does.
+ */
+void vnetd_port_netns_gone(struct vnetd *d, const char *netns)
+{
+	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
+
+	for (size_t i = 0; i < ports->n; i++) {
+		struct vnetd_port *p = vnetd_port_of(ports->v[i]);
+		const char *ns = jstr(p->obj.conf, "netns");
+		char path[PATH_MAX];
+
+		if (p->id < 0 || p->gone || !ns ||
+		    strcmp(jstr(p->obj.conf, "kind"), "tap"))
+			continue;
+		if (netns) {
+			if (strcmp(ns, netns))
+				continue;
+		} else {
+			snprintf(path, sizeof(path), "/run/netns/%s", ns);
+			if (!access(path, F_OK))
+				continue;
+		}
+		port_lost(d, p->id, p->obj.name);
+	}
+}
+
+/**
+ * vnetd_port_fault() - a port's backend failed (vswitch_set_fault_hook(),
+ * control thread): a port whose backend makes its device again and whose
+ * device is gone is made again, as when vnetd sees the device leave
+ * (vnetd_link_event()).  That is how a tap in another namespace is seen
+ * to go, deleted or with its namespace: vnetd gets no link event there.
+ * @arg: daemon
+ * @id: switch port
+ * @err: the backend's error (-errno)
+ */
+void vnetd_port_fault(void *arg, int id, int err)
+{
+	struct vnetd *d = arg;
+	struct vnic *v = vswitch_port_vnic(d->sw, id);
+	char dev[VNIC_IFNAMSIZ];
+
+	(void)err;
+	if (!v || !vnic_remakes(v) || vnic_alive(v))
+		return;
+	snprintf(dev, sizeof(dev), "%s", vnic_name(v)); /* v goes */
+	port_lost(d, id, dev);
 }
 
 /**

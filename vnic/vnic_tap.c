@@ -630,7 +630,7 @@ static void tap_mtu_changed(struct vnic *v, unsigned mtu)
 	.close = tap_close, .rx_burst = tap_rx_burst,                         \
 	.tx_burst = tap_tx_burst, .rx_fd = tap_rx_fd, .ifindex = tap_ifindex, \
 	.alive = tap_alive, .describe = tap_describe,                         \
-	.mtu_changed = tap_mtu_changed, .remove = tap_remove
+	.mtu_changed = tap_mtu_changed, .remove = tap_remove, .remakes = true
 
 const struct vnic_ops vnic_tap_ops = {
     .kind = "tap",

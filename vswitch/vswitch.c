@@ -269,6 +269,10 @@ void vswitch_run(struct vswitch *sw)
 			 * covers fds that never become readable again. */
 			for (unsigned q = 0; q < p->n_rxq; q++)
 				rxq_unwatch(sw, p, q);
+			/* Last: the owner may delete the port. */
+			if (sw->fault_hook)
+				sw->fault_hook(sw->fault_hook_arg, i,
+					       atomic_load(&p->fault_err));
 		}
 	}
 	if (now == sw->last_age)
@@ -1006,6 +1010,20 @@ void vswitch_set_link_hook(struct vswitch *sw, vsw_link_fn fn, void *arg)
 {
 	sw->link_hook = fn;
 	sw->link_hook_arg = arg;
+}
+
+/**
+ * vswitch_set_fault_hook() - be told of every port whose backend failed,
+ * after vswitch_run() marked it down
+ * @sw: switch
+ * @fn: called on the control thread with @arg, the port and the error
+ *      (-errno); it may delete the port; NULL for none
+ * @arg: passed to @fn
+ */
+void vswitch_set_fault_hook(struct vswitch *sw, vsw_fault_fn fn, void *arg)
+{
+	sw->fault_hook = fn;
+	sw->fault_hook_arg = arg;
 }
 
 /**

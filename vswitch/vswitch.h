@@ -245,6 +245,8 @@ int vswitch_port_set_link(struct vswitch *sw, int port, bool up);
  * the switch (the kernel fast path).  NULL @fn: no one. */
 typedef void (*vsw_link_fn)(void *arg, int port, bool up);
 void vswitch_set_link_hook(struct vswitch *sw, vsw_link_fn fn, void *arg);
+typedef void (*vsw_fault_fn)(void *arg, int port, int err);
+void vswitch_set_fault_hook(struct vswitch *sw, vsw_fault_fn fn, void *arg);
 int vswitch_port_find_ifindex(struct vswitch *sw, int ifindex);
 unsigned vswitch_port_thread(struct vswitch *sw, int port);
 unsigned vswitch_port_queues(struct vswitch *sw, int port);

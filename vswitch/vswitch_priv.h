@@ -291,6 +291,8 @@ struct vswitch {
 	int64_t last_age;
 	vsw_link_fn link_hook; /* control thread only */
 	void *link_hook_arg;
+	vsw_fault_fn fault_hook; /* control thread only */
+	void *fault_hook_arg;
 };
 
 void vsw_synchronize(struct vswitch *sw);
