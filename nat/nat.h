@@ -95,7 +95,8 @@
  *
  * Bad input (the documented rule): a packet whose IPv4 header is not
  * version 4, shorter than 20 bytes, runs past the packet, has a bad header
- * checksum or a total length outside [header, bytes present] is dropped; so
+ * checksum or a total length outside [header, bytes present] is dropped, as
+ * is a fragment whose offset and length end past 65535 bytes; so
  * is one with a truncated or inconsistent L4 header (TCP data offset below
  * 5 or past the packet, UDP length below 8 or past the packet, a TCP or UDP
  * port 0: it cannot be mapped, RFC 6335 reserves it), TTL <= 1 when it
@@ -178,6 +179,9 @@ struct nat_table;
 	  "connection")                                                       \
 	X(FRAG_NO_FIRST, "frag_no_first",                                     \
 	  "IP fragment whose first fragment was not seen (or was forgotten)") \
+	X(FRAG_TOO_LONG, "frag_too_long",                                     \
+	  "IP fragment ending past 65535 bytes, the largest datagram (its "   \
+	  "offset would wrap when cut again)")                                \
 	X(PORTS_EXHAUSTED, "ports_exhausted",                                 \
 	  "no free external port for a new mapping")                          \
 	X(TABLE_FULL, "table_full",                                           \

@@ -139,6 +139,11 @@ static enum nat_drop parse(uint8_t *ip, size_t len, struct ip4 *p)
 	p->l4off = (uint32_t)(fo & IP_OFFMASK) * 8;
 	p->l4 = ip + p->hlen;
 	p->l4len = p->tot - p->hlen;
+	/* No datagram is longer than 65535 bytes (RFC 791): a fragment that
+	 * ends past that is no part of one, and cut again its offset would
+	 * run into the flag bits. */
+	if (p->l4off + p->tot > 65535)
+		return NAT_DROP_FRAG_TOO_LONG;
 	if (nat_proto_idx(p->proto) < 0)
 		return NAT_DROP_BAD_PROTO;
 	return p->later ? NAT_DROP_NONE : parse_l4(p);

@@ -916,6 +916,10 @@ static void send_fragments(struct vnic_gateway *g, int side, uint32_t hop,
 		return ndrop(g->nat, VGW_NAT_DROP_TOO_BIG);
 	field = pkt_get_be16(ip + 6);
 	data = tot - 20;
+	/* A fragment ending past 65535 (the engine drops those) would get
+	 * pieces whose offset runs into the flag bits. */
+	if ((size_t)(field & 0x1fff) * 8 + tot > 65535)
+		return ndrop(g->nat, VGW_NAT_DROP_TOO_BIG);
 	max = (mtu - 20) & ~(size_t)7;
 	for (off = 0; off < data; off += chunk) {
 		bool last = off + max >= data;

@@ -316,6 +316,46 @@ static void test_frag_needed_checked(void **state)
 	assert_int_equal(st.icmp_errors, 1);
 }
 
+/* A later fragment whose offset and length pass 65535 never leaves: cut
+ * at the external MTU, its second piece's offset would overflow into the
+ * flag bits and claim offset 0 (MF set), with bytes of the VM's choosing
+ * where a first fragment's UDP header goes, from the external address. */
+static void test_frag_offset_wrap(void **state)
+{
+	struct env *e = *state;
+	struct vgw_nat_stats st;
+	struct nat_stats ns;
+	struct tpkt p;
+	uint8_t *l4;
+
+	/* A first fragment, with its UDP header: the engine records it. */
+	l4 = tp_ip(&p, NAT_PROTO_UDP, VM1, REM, 8 + 16);
+	pkt_put_be16(l4, 5000);
+	pkt_put_be16(l4 + 2, 9);
+	pkt_put_be16(l4 + 4, 1000);
+	pkt_put_be16(p.b + 6, 0x2000);
+	tp_fix(p.b, false);
+	send_ip(e->gw, gw_mac, vm_mac, &p);
+	assert_int_equal(drain(e, e->leg), 1); /* ARP for the router */
+	send_arp(e->leg, 2, rtr_mac, RTR, leg_mac, EXT);
+	assert_int_equal(drain(e, e->leg), 1);
+	/* 1400 bytes at offset 64280, DF clear: larger than the MTU. */
+	l4 = tp_ip(&p, NAT_PROTO_UDP, VM1, REM, 1400);
+	pkt_put_be16(p.b + 6, 8035);
+	pkt_put_be16(l4 + 1256, 53);
+	pkt_put_be16(l4 + 1256 + 2, 53);
+	tp_fix(p.b, false);
+	send_ip(e->gw, gw_mac, vm_mac, &p);
+	assert_int_equal(drain(e, e->leg), 0);
+	for (unsigned i = 0; i < e->n; i++)
+		assert_int_not_equal(tp_get16(e->out[i] + 14 + 6), 0x2000);
+	vnic_gateway_nat_stats(e->gw, &st, &ns);
+	assert_int_equal(ns.drops[NAT_DROP_FRAG_TOO_LONG] +
+			     st.drops[VGW_NAT_DROP_TOO_BIG],
+			 1);
+	assert_int_equal(st.fragmented, 0);
+}
+
 /* Build a DHCP reply of @type to the leg, from the router. */
 /* A VM's SYN out through the router (resolved), and the SYN-ACK's port. */
 static uint16_t syn_out(struct env *e)
@@ -583,6 +623,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ttl_exceeded, setup_static,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_frag_needed_checked,
+					    setup_small_mtu, teardown),
+	    cmocka_unit_test_setup_teardown(test_frag_offset_wrap,
 					    setup_small_mtu, teardown),
 	    cmocka_unit_test_setup_teardown(test_frag_needed, setup_small_mtu,
 					    teardown),
