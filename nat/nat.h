@@ -175,8 +175,8 @@ struct nat_table;
 	X(NO_SESSION, "no_session",                                           \
 	  "ICMP echo reply or error for no known connection")                 \
 	X(TCP_NOT_SYN, "tcp_not_syn",                                         \
-	  "TCP segment that opens nothing (no SYN) and belongs to no "        \
-	  "connection")                                                       \
+	  "TCP segment that opens nothing (no SYN, or a SYN/ACK answering "   \
+	  "no SYN the NAT let in) and belongs to no connection")              \
 	X(FRAG_NO_FIRST, "frag_no_first",                                     \
 	  "IP fragment whose first fragment was not seen (or was forgotten)") \
 	X(FRAG_TOO_LONG, "frag_too_long",                                     \

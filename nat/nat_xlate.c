@@ -440,7 +440,6 @@ static uint32_t out_session(struct nat_table *t, const struct ip4 *p,
 			*d = NAT_DROP_TCP_NOT_SYN;
 			return NAT_NIL;
 		}
-		/* A SYN/ACK answers a SYN let in by EIF: the remote opened. */
 		inbound = p->seg.flags & NAT_TCP_ACK;
 		state = inbound ? NAT_TCP_SYN_RECV : NAT_TCP_SYN_SENT;
 	} else if (p->proto == NAT_PROTO_ICMP && p->icmp_type != ICMP_ECHO) {
@@ -454,14 +453,22 @@ static uint32_t out_session(struct nat_table *t, const struct ip4 *p,
 	 * know), else a new mapping.
 	 */
 	m = nat_lookup_owner_in(t, p->proto, p->src, p->sport);
+	/*
+	 * A SYN/ACK with no session answers a SYN that endpoint-independent
+	 * filtering let in through the VM's dynamic mapping (it makes no
+	 * session: this answer does, counted like any other).  A SYN through
+	 * a forward makes its session when it comes in, and without a
+	 * mapping nothing was let in: there the SYN/ACK answers nothing
+	 * (else a forward's target could open sessions at will, in the
+	 * remote's name, outside its quota).
+	 */
+	if (inbound && (m == NAT_NIL || t->e[m].kind == NAT_KIND_FORWARD)) {
+		*d = NAT_DROP_TCP_NOT_SYN;
+		return NAT_NIL;
+	}
 	/* The quota, before anything is made: a new mapping and its session,
-	 * or a session (one a SYN/ACK makes through a forward is the
-	 * remote's, not counted). */
-	if (!nat_ip_quota_ok(t, p->src,
-			     m == NAT_NIL ? 2
-			     : inbound && t->e[m].kind == NAT_KIND_FORWARD
-				 ? 0
-				 : 1)) {
+	 * or a session. */
+	if (!nat_ip_quota_ok(t, p->src, m == NAT_NIL ? 2 : 1)) {
 		*d = NAT_DROP_QUOTA;
 		return NAT_NIL;
 	}
