@@ -45,11 +45,13 @@
 #define ARP_FAILED_NS  3000000000ull /* a silent hop is not asked again */
 #define PEND_SLOTS     32	     /* packets waiting for ARP, per leg */
 #define PEND_PER_HOP   4
-#define ICMP_TOKENS    20 /* ICMP errors per tick (100 ms) */
-#define LEG_SLOTS      1024
-#define LEG_BIG_SLOTS  16
-#define DHCPC_PORT     68
-#define DHCPS_PORT     67
+/* A queued packet's deadline: its hop's tries, and one more interval. */
+#define PEND_TTL_NS   (ARP_TRIES * ARP_RETRY_NS + ARP_RETRY_NS)
+#define ICMP_TOKENS   20 /* ICMP errors per tick (100 ms) */
+#define LEG_SLOTS     1024
+#define LEG_BIG_SLOTS 16
+#define DHCPC_PORT    68
+#define DHCPS_PORT    67
 
 enum { INSIDE, OUTSIDE };
 
@@ -62,10 +64,12 @@ struct arp_ent {
 	uint64_t t; /* valid: expiry; resolving: next try; failed: until */
 };
 
-/* A frame (Ethernet header to be filled) waiting for its next hop. */
+/* A frame (Ethernet header to be filled) waiting for its next hop, until
+ * @until at the latest. */
 struct pend {
 	bool used;
 	uint32_t hop;
+	uint64_t until;
 	size_t len;
 	struct pkt_offload ol;
 	uint8_t data[VGW_SLOT_SIZE];
@@ -216,7 +220,23 @@ static uint32_t side_ip(const struct vnic_gateway *g, int side)
 
 /* ---- ARP: a cache per leg, a few packets queued while resolving ---- */
 
-static struct arp_ent *arp_find(struct resolver *r, uint32_t ip, bool make)
+/* Drop the packets waiting for @hop (every hop: @all). */
+static void pend_drop(struct resolver *r, uint32_t hop, bool all,
+		      struct vgw_nat *n)
+{
+	for (unsigned i = 0; i < PEND_SLOTS; i++)
+		if (r->pend[i].used && (all || r->pend[i].hop == hop)) {
+			r->pend[i].used = false;
+			ndrop(n, VGW_NAT_DROP_ARP_FAILED);
+		}
+}
+
+/* The entry for @ip, or NULL; with @make a new one if there is none,
+ * taking the slot of the entry nearest its end when the window is full
+ * (what waited for that one's answer is dropped: nothing would release
+ * it). */
+static struct arp_ent *arp_find(struct vgw_nat *n, struct resolver *r,
+				uint32_t ip, bool make)
 {
 	uint32_t h = (ip * 2654435761u) >> 23; /* 9 bits: ARP_SLOTS */
 	struct arp_ent *victim = NULL;
@@ -232,7 +252,8 @@ static struct arp_ent *arp_find(struct resolver *r, uint32_t ip, bool make)
 	}
 	if (!make)
 		return NULL;
-	/* The window is full: the entry closest to its end makes room. */
+	if (victim->state == ARP_RESOLVING)
+		pend_drop(r, victim->ip, false, n);
 	memset(victim, 0, sizeof(*victim));
 	victim->ip = ip;
 	return victim;
@@ -257,15 +278,6 @@ static void arp_request(struct vnic_gateway *g, int side, uint32_t ip)
 	g->nat->st.arp_requests++;
 }
 
-static void pend_drop_hop(struct resolver *r, uint32_t hop, struct vgw_nat *n)
-{
-	for (unsigned i = 0; i < PEND_SLOTS; i++)
-		if (r->pend[i].used && r->pend[i].hop == hop) {
-			r->pend[i].used = false;
-			ndrop(n, VGW_NAT_DROP_ARP_FAILED);
-		}
-}
-
 /* @ip is at @mac on @side: cache it and release what waited for it. */
 static void arp_learn(struct vnic_gateway *g, int side, uint32_t ip,
 		      const uint8_t *mac, bool make)
@@ -276,7 +288,7 @@ static void arp_learn(struct vnic_gateway *g, int side, uint32_t ip,
 	/* Checked before arp_find() may make room by evicting an entry. */
 	if (!ip || mac_is_multicast(mac) || mac_is_zero(mac))
 		return;
-	e = arp_find(r, ip, make);
+	e = arp_find(g->nat, r, ip, make);
 	if (!e)
 		return;
 	memcpy(e->mac, mac, 6);
@@ -309,7 +321,7 @@ static void leg_send(struct vnic_gateway *g, int side, uint32_t hop, uint8_t *f,
 {
 	struct vgw_nat *n = g->nat;
 	struct resolver *r = &n->arp[side];
-	struct arp_ent *e = arp_find(r, hop, false);
+	struct arp_ent *e = arp_find(n, r, hop, false);
 	uint64_t now = now_ns();
 	unsigned queued = 0;
 	struct pend *slot = NULL;
@@ -342,28 +354,42 @@ static void leg_send(struct vnic_gateway *g, int side, uint32_t hop, uint8_t *f,
 		else if (!slot)
 			slot = &r->pend[i];
 	}
-	if (!slot || queued >= PEND_PER_HOP || len > sizeof(slot->data))
-		return ndrop(n, VGW_NAT_DROP_ARP_QUEUE_FULL);
-	slot->used = true;
-	slot->hop = hop;
-	slot->len = len;
-	slot->ol = *ol;
-	memcpy(slot->data, f, len);
+	if (queued >= PEND_PER_HOP || len > VGW_SLOT_SIZE)
+		slot = NULL;
+	if (slot) {
+		slot->used = true;
+		slot->hop = hop;
+		slot->until = now + PEND_TTL_NS;
+		slot->len = len;
+		slot->ol = *ol;
+		memcpy(slot->data, f, len);
+	}
 	if (!e || e->state != ARP_RESOLVING) {
-		/* An expired entry keeps its slot; a new one takes one. */
-		e = e ? e : arp_find(r, hop, true);
+		/* Asked for whether or not the packet found room: a hop is
+		 * never left unasked.  An expired entry keeps its slot; a
+		 * new one takes one. */
+		e = e ? e : arp_find(n, r, hop, true);
 		e->state = ARP_RESOLVING;
 		e->tries = 1;
 		e->t = now + ARP_RETRY_NS;
 		arp_request(g, side, hop);
 	}
+	if (!slot)
+		ndrop(n, VGW_NAT_DROP_ARP_QUEUE_FULL);
 }
 
-/* Retries and give-ups, from the tick. */
+/* Retries and give-ups, from the tick; a packet queued past its deadline
+ * goes too (its hop's entry keeps none longer, but nothing else bounds
+ * the queue). */
 static void arp_tick(struct vnic_gateway *g, int side, uint64_t now)
 {
 	struct resolver *r = &g->nat->arp[side];
 
+	for (unsigned i = 0; i < PEND_SLOTS; i++)
+		if (r->pend[i].used && r->pend[i].until <= now) {
+			r->pend[i].used = false;
+			ndrop(g->nat, VGW_NAT_DROP_ARP_FAILED);
+		}
 	for (unsigned i = 0; i < ARP_SLOTS; i++) {
 		struct arp_ent *e = &r->ent[i];
 
@@ -371,7 +397,7 @@ static void arp_tick(struct vnic_gateway *g, int side, uint64_t now)
 			if (e->tries >= ARP_TRIES) {
 				e->state = ARP_FAILED;
 				e->t = now + ARP_FAILED_NS;
-				pend_drop_hop(r, e->ip, g->nat);
+				pend_drop(r, e->ip, false, g->nat);
 				continue;
 			}
 			e->tries++;
@@ -573,7 +599,12 @@ static int set_address(struct vnic_gateway *g, const struct vgw_nat_lease *l)
 		vlog(VNIC, INFO, "%s: external address %u.%u.%u.%u/%u",
 		     g->base.name, l->ip >> 24, l->ip >> 16 & 255,
 		     l->ip >> 8 & 255, l->ip & 255, l->prefix);
+	}
+	if (l->ip != n->addr.ip) {
+		/* The outside cache was the old address's; what waited in it
+		 * carries the old address as its source. */
 		memset(n->arp[OUTSIDE].ent, 0, sizeof(n->arp[OUTSIDE].ent));
+		pend_drop(&n->arp[OUTSIDE], 0, true, n);
 	}
 	n->addr = *l;
 	if (n->fixed_router)
@@ -943,7 +974,7 @@ static void send_fragments(struct vnic_gateway *g, int side, uint32_t hop,
 /* @src (a checked inside source) sent from @mac: keep the cache fresh. */
 static void learn_vm(struct vnic_gateway *g, uint32_t src, const uint8_t *mac)
 {
-	struct arp_ent *e = arp_find(&g->nat->arp[INSIDE], src, false);
+	struct arp_ent *e = arp_find(g->nat, &g->nat->arp[INSIDE], src, false);
 
 	if ((src & mask_of(g->cfg.prefix)) !=
 	    (g->cfg.ip & mask_of(g->cfg.prefix)))

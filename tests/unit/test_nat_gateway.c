@@ -573,6 +573,92 @@ static void test_dhcp_foreign(void **state)
 	assert_int_equal(st.dhcp_naks, 1);
 }
 
+/* A next hop being resolved that loses its cache entry to others (hosts
+ * asking for the external address fill its window) loses the packets
+ * queued for it too: asked for again, it queues anew. */
+static void test_arp_evict_queued(void **state)
+{
+	struct env *e = *state;
+	uint32_t ip = IP4(198, 18, 0, 0), same[8];
+	struct vgw_nat_stats st;
+	struct nat_stats ns;
+	unsigned n = 0;
+	struct tpkt p;
+
+	while (n < 8) {
+		if (arp_slot(++ip) == arp_slot(RTR))
+			same[n++] = ip;
+	}
+	for (uint16_t i = 0; i < 4; i++) {
+		tp_udp(&p, VM1, (uint16_t)(5000 + i), REM, 53, 10, false);
+		send_ip(e->gw, gw_mac, vm_mac, &p);
+	}
+	assert_int_equal(drain(e, e->leg), 1); /* ARP for the router */
+	/* Eight hosts: seven fill the window, the eighth takes the router's
+	 * entry (resolving: nearest its end). */
+	for (unsigned i = 0; i < 8; i++) {
+		uint8_t mac[6] = {0x52, 0x54, 0, 1, 0, (uint8_t)i};
+
+		send_arp(e->leg, 1, mac, same[i], bcast, EXT);
+	}
+	assert_int_equal(drain(e, e->leg), 8); /* the replies */
+	assert_int_equal(nat_drops(e, VGW_NAT_DROP_ARP_FAILED), 4);
+	/* The router is asked for again, and its answer releases the new
+	 * packet. */
+	tp_udp(&p, VM1, 6000, REM, 53, 10, false);
+	send_ip(e->gw, gw_mac, vm_mac, &p);
+	assert_int_equal(drain(e, e->leg), 1);
+	assert_int_equal(tp_get16(e->out[0] + 12), ETHERTYPE_ARP);
+	assert_int_equal(tp_get32(e->out[0] + 38), RTR);
+	send_arp(e->leg, 2, rtr_mac, RTR, leg_mac, EXT);
+	assert_int_equal(drain(e, e->leg), 1);
+	assert_memory_equal(e->out[0], rtr_mac, 6);
+	vnic_gateway_nat_stats(e->gw, &st, &ns);
+	assert_int_equal(st.drops[VGW_NAT_DROP_ARP_QUEUE_FULL], 0);
+}
+
+/*
+ * A new external address empties the outside ARP cache and the packets
+ * waiting in it (they carry the old address): the router is asked for
+ * again at the next packet, not left unasked behind a queue nothing
+ * would release.
+ */
+static void test_new_address_arp(void **state)
+{
+	struct env *e = *state;
+	struct tpkt p;
+	uint32_t xid;
+
+	xid = dhcp_discover(e);
+	dhcp_reply(e, 2, xid);
+	assert_int_equal(drain(e, e->leg), 1);
+	dhcp_reply(e, 5, xid);
+	/* Four packets wait for the router's MAC: the queue for a hop. */
+	for (uint16_t i = 0; i < 4; i++) {
+		tp_udp(&p, VM1, (uint16_t)(5000 + i), REM, 53, 10, false);
+		send_ip(e->gw, gw_mac, vm_mac, &p);
+	}
+	assert_int_equal(drain(e, e->leg), 1); /* ARP request */
+	/* The server takes the address back; the next one differs. */
+	dhcp_reply_from(e, 6, xid, 0, RTR);
+	assert_int_equal(nat_drops(e, VGW_NAT_DROP_ARP_FAILED), 4);
+	xid = dhcp_discover(e);
+	dhcp_reply_from(e, 2, xid, LEASE + 1, RTR);
+	assert_int_equal(drain(e, e->leg), 1);
+	dhcp_reply_from(e, 5, xid, LEASE + 1, RTR);
+	tp_udp(&p, VM1, 6000, REM, 53, 10, false);
+	send_ip(e->gw, gw_mac, vm_mac, &p);
+	assert_int_equal(drain(e, e->leg), 1);
+	assert_int_equal(tp_get16(e->out[0] + 12), ETHERTYPE_ARP);
+	assert_int_equal(tp_get32(e->out[0] + 28), LEASE + 1);
+	assert_int_equal(tp_get32(e->out[0] + 38), RTR);
+	/* The answer releases the new packet only, from the new address. */
+	send_arp(e->leg, 2, rtr_mac, RTR, leg_mac, LEASE + 1);
+	assert_int_equal(drain(e, e->leg), 1);
+	assert_int_equal(tp_get32(e->out[0] + 14 + 12), LEASE + 1);
+	assert_int_equal(nat_drops(e, VGW_NAT_DROP_ARP_QUEUE_FULL), 0);
+}
+
 /* The client: DISCOVER at the first tick, REQUEST for the offer, the
  * address in use once ACKed; no NAT before. */
 static void test_dhcp_client(void **state)
@@ -637,6 +723,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_dhcp_bad_lease, setup_dhcp,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_dhcp_foreign, setup_dhcp,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_new_address_arp, setup_dhcp,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_arp_evict_queued, setup_static,
 					    teardown),
 	};
 
