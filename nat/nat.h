@@ -61,8 +61,9 @@
  *        external address; the packet has been translated both ways and
  *        goes back into the private network like a NAT_FORWARD of nat_in().
  *      - NAT_HOST: for the gateway itself, left untranslated: an ICMP echo
- *        request to an external address (answer it), a UDP datagram to port
- *        68 on the uplink (the DHCP client's).
+ *        request to an external address, unfragmented (answer it: the
+ *        engine does not reassemble, and drops a fragmented one), a UDP
+ *        datagram to port 68 on the uplink (the DHCP client's).
  *      - NAT_DROP: v->drop names why; it is counted here.  The packet is
  *        left as it was (except when the second leg of a hairpin drops it:
  *        the first has rewritten it).  NAT_DROP_TTL means the caller may
@@ -182,6 +183,9 @@ struct nat_table;
 	X(FRAG_TOO_LONG, "frag_too_long",                                     \
 	  "IP fragment ending past 65535 bytes, the largest datagram (its "   \
 	  "offset would wrap when cut again)")                                \
+	X(HOST_FRAG, "host_frag",                                             \
+	  "fragmented echo request to an external address: not "              \
+	  "reassembled, not answered")                                        \
 	X(PORTS_EXHAUSTED, "ports_exhausted",                                 \
 	  "no free external port for a new mapping")                          \
 	X(TABLE_FULL, "table_full",                                           \

@@ -518,9 +518,12 @@ static enum nat_action hairpin_check(const struct nat_table *t,
 	if (p->later)
 		return NAT_HAIRPIN;
 	if (p->proto == NAT_PROTO_ICMP) {
-		if (p->icmp_type == ICMP_ECHO)
+		if (p->icmp_type != ICMP_ECHO)
+			return NAT_HAIRPIN;
+		if (!p->frag)
 			return NAT_HOST;
-		return NAT_HAIRPIN;
+		*d = NAT_DROP_HOST_FRAG;
+		return NAT_DROP;
 	}
 	if (nat_lookup_map_out(t, p->proto, p->dst, p->dport) == NAT_NIL) {
 		*d = NAT_DROP_NO_MAPPING;
@@ -735,11 +738,16 @@ static enum nat_action in_core(struct nat_table *t, uint8_t *ip, size_t len,
 		if (!hairpin)
 			ttl_dec(&p);
 	} else if (p.proto == NAT_PROTO_ICMP && p.icmp_type != ICMP_ECHOREPLY) {
-		if (p.icmp_type == ICMP_ECHO && !hairpin)
-			return NAT_HOST;
-		*d = is_icmp_error(p.icmp_type)
-			 ? in_icmp_err(t, &p, flags, hairpin)
-			 : NAT_DROP_ICMP_TYPE;
+		if (p.icmp_type == ICMP_ECHO && !hairpin) {
+			/* For the gateway: answered whole or not at all. */
+			if (!p.frag)
+				return NAT_HOST;
+			*d = NAT_DROP_HOST_FRAG;
+		} else {
+			*d = is_icmp_error(p.icmp_type)
+				 ? in_icmp_err(t, &p, flags, hairpin)
+				 : NAT_DROP_ICMP_TYPE;
+		}
 	} else {
 		if (p.proto == NAT_PROTO_TCP &&
 		    !nat_tcp_flags_valid(p.seg.flags))

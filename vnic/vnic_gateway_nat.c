@@ -480,31 +480,35 @@ static void icmp_error(struct vnic_gateway *g, int side, const uint8_t *f,
 	n->st.icmp_errors++;
 }
 
-/* An echo request to the external address (NAT_HOST): answer it. */
+/*
+ * An echo request to the external address (NAT_HOST): answer it, from a
+ * header of its own.  The request's IP options are not echoed (a source
+ * route reversed blindly would steer the reply where the sender chose:
+ * RFC 1812 4.3.3.6 leaves them out of the reply too), and a fragment is
+ * never answered as if it were the whole request (the engine drops those:
+ * nothing is reassembled).
+ */
 static void echo_reply(struct vnic_gateway *g, int side, uint8_t *f, size_t len)
 {
-	uint8_t *ip = f + 14, *o;
-	size_t hl = (size_t)(ip[0] & 15) * 4, tot = pkt_get_be16(ip + 2);
-	uint32_t a;
+	const uint8_t *ip = f + 14;
+	size_t hl = (size_t)(ip[0] & 15) * 4, tot = pkt_get_be16(ip + 2), icmp;
+	uint8_t *o;
 
-	if (ip[9] != NAT_PROTO_ICMP || tot < hl + 8 || tot > len - 14 ||
-	    ip[hl] != 8)
+	if (len < 14 + 20 || hl < 20 || ip[9] != NAT_PROTO_ICMP ||
+	    tot < hl + 8 || tot > len - 14 || ip[hl] != 8 ||
+	    (pkt_get_be16(ip + 6) & 0x3fff))
 		return;
-	a = vgw_get_be32(ip + 12);
-	memcpy(ip + 12, ip + 16, 4);
-	vgw_put_be32(ip + 16, a);
-	ip[8] = 64;
-	pkt_put_be16(ip + 10, 0);
-	pkt_put_be16(ip + 10, csum_fold(csum_partial(ip, hl, 0)));
-	ip[hl] = 0;
-	pkt_put_be16(ip + hl + 2, 0);
-	pkt_put_be16(ip + hl + 2,
-		     csum_fold(csum_partial(ip + hl, tot - hl, 0)));
-	o = leg_slot(g, side, 14 + tot);
+	icmp = tot - hl;
+	o = leg_slot(g, side, 14 + 20 + icmp);
 	if (!o)
 		return;
-	vgw_eth_put(f, f + 6, side_mac(g, side), ETHERTYPE_IPV4);
-	memcpy(o, f, 14 + tot);
+	vgw_eth_put(o, f + 6, side_mac(g, side), ETHERTYPE_IPV4);
+	vgw_ip_put(o + 14, vgw_get_be32(ip + 16), vgw_get_be32(ip + 12),
+		   NAT_PROTO_ICMP, 20 + icmp, ip[1], pkt_get_be16(ip + 4));
+	memcpy(o + 34, ip + hl, icmp);
+	o[34] = 0; /* echo reply */
+	pkt_put_be16(o + 36, 0);
+	pkt_put_be16(o + 36, csum_fold(csum_partial(o + 34, icmp, 0)));
 	g->nat->st.echo_replies++;
 }
 

@@ -193,6 +193,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		CHECK(v.action == NAT_HOST);
 		CHECK(!memcmp(pkt, copy, len));
+		/* An echo request for the gateway is whole: a fragment of
+		 * one would be answered as if it were. */
+		CHECK(pkt[9] != NAT_PROTO_ICMP ||
+		      !(pkt_get_be16(pkt + 6) & 0x3fff));
 	}
 	/* The error the gateway would send about the packet as it came. */
 	{

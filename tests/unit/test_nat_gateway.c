@@ -179,6 +179,73 @@ static void test_ext_address_answers(void **state)
 	assert_true(tp_csum_ok(f + 14, false));
 }
 
+/* An echo request with a loose source route to the external address is
+ * answered with a header of the gateway's own: the option is not echoed
+ * (the reply is not steered where the sender chose), the data is. */
+static void test_echo_no_options(void **state)
+{
+	struct env *e = *state;
+	struct tpkt p, q;
+	uint8_t *f;
+
+	tp_echo(&q, REM, EXT, 8, 77);
+	/* Insert 8 bytes of options: LSRR through REM2, then end. */
+	memset(&p, 0, sizeof(p));
+	memcpy(p.b, q.b, 20);
+	p.b[0] = 0x47;
+	p.b[20] = 131;
+	p.b[21] = 7;
+	p.b[22] = 4;
+	tp_put32(p.b + 23, REM2);
+	memcpy(p.b + 28, q.b + 20, q.len - 20);
+	p.len = q.len + 8;
+	pkt_put_be16(p.b + 2, (uint16_t)p.len);
+	tp_fix(p.b, false);
+	send_ip(e->leg, leg_mac, rtr_mac, &p);
+	assert_int_equal(drain(e, e->leg), 1);
+	f = e->out[0];
+	assert_memory_equal(f, rtr_mac, 6);
+	assert_int_equal(f[14], 0x45);
+	assert_int_equal(tp_get16(f + 14 + 2), q.len);
+	assert_int_equal(tp_get32(f + 14 + 12), EXT);
+	assert_int_equal(tp_get32(f + 14 + 16), REM);
+	assert_int_equal(f[14 + 20], 0); /* echo reply */
+	assert_memory_equal(f + 14 + 24, q.b + 24, q.len - 24);
+	assert_true(tp_csum_ok(f + 14, false));
+}
+
+/* A fragment of an echo request to the external address is not answered
+ * as if it were the whole request (MF kept, the checksum over part of the
+ * data): dropped, from either side. */
+static void test_echo_fragment(void **state)
+{
+	struct env *e = *state;
+	struct vgw_nat_stats st;
+	struct nat_stats ns;
+	struct tpkt p;
+
+	tp_echo(&p, REM, EXT, 8, 77);
+	pkt_put_be16(p.b + 6, 0x2000);
+	tp_fix(p.b, false);
+	send_ip(e->leg, leg_mac, rtr_mac, &p);
+	assert_int_equal(drain(e, e->leg), 0);
+	tp_echo(&p, VM1, EXT, 8, 78);
+	pkt_put_be16(p.b + 6, 0x2000);
+	tp_fix(p.b, false);
+	send_ip(e->gw, gw_mac, vm_mac, &p);
+	assert_int_equal(drain(e, e->gw), 0);
+	vnic_gateway_nat_stats(e->gw, &st, &ns);
+	assert_int_equal(ns.drops[NAT_DROP_HOST_FRAG], 2);
+	assert_int_equal(st.echo_replies, 0);
+	/* Whole, the VM's is answered. */
+	tp_echo(&p, VM1, EXT, 8, 78);
+	send_ip(e->gw, gw_mac, vm_mac, &p);
+	assert_int_equal(drain(e, e->gw), 1);
+	assert_int_equal(tp_get32(e->out[0] + 14 + 12), EXT);
+	assert_int_equal(tp_get32(e->out[0] + 14 + 16), VM1);
+	assert_true(tp_csum_ok(e->out[0] + 14, false));
+}
+
 /* TTL 1: time exceeded from the gateway's inside address, to the VM. */
 static void test_ttl_exceeded(void **state)
 {
@@ -707,6 +774,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ext_address_answers,
 					    setup_static, teardown),
 	    cmocka_unit_test_setup_teardown(test_ttl_exceeded, setup_static,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_echo_no_options, setup_static,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_echo_fragment, setup_static,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_frag_needed_checked,
 					    setup_small_mtu, teardown),
