@@ -61,8 +61,9 @@
  *        external address; the packet has been translated both ways and
  *        goes back into the private network like a NAT_FORWARD of nat_in().
  *      - NAT_HOST: for the gateway itself, left untranslated: an ICMP echo
- *        request to an external address (answer it), a UDP datagram to port
- *        68 on the uplink (the DHCP client's).
+ *        request to an external address, unfragmented (answer it: the
+ *        engine does not reassemble, and drops a fragmented one), a UDP
+ *        datagram to port 68 on the uplink (the DHCP client's).
  *      - NAT_DROP: v->drop names why; it is counted here.  The packet is
  *        left as it was (except when the second leg of a hairpin drops it:
  *        the first has rewritten it).  NAT_DROP_TTL means the caller may
@@ -95,7 +96,8 @@
  *
  * Bad input (the documented rule): a packet whose IPv4 header is not
  * version 4, shorter than 20 bytes, runs past the packet, has a bad header
- * checksum or a total length outside [header, bytes present] is dropped; so
+ * checksum or a total length outside [header, bytes present] is dropped, as
+ * is a fragment whose offset and length end past 65535 bytes; so
  * is one with a truncated or inconsistent L4 header (TCP data offset below
  * 5 or past the packet, UDP length below 8 or past the packet, a TCP or UDP
  * port 0: it cannot be mapped, RFC 6335 reserves it), TTL <= 1 when it
@@ -174,10 +176,16 @@ struct nat_table;
 	X(NO_SESSION, "no_session",                                           \
 	  "ICMP echo reply or error for no known connection")                 \
 	X(TCP_NOT_SYN, "tcp_not_syn",                                         \
-	  "TCP segment that opens nothing (no SYN) and belongs to no "        \
-	  "connection")                                                       \
+	  "TCP segment that opens nothing (no SYN, or a SYN/ACK answering "   \
+	  "no SYN the NAT let in) and belongs to no connection")              \
 	X(FRAG_NO_FIRST, "frag_no_first",                                     \
 	  "IP fragment whose first fragment was not seen (or was forgotten)") \
+	X(FRAG_TOO_LONG, "frag_too_long",                                     \
+	  "IP fragment ending past 65535 bytes, the largest datagram (its "   \
+	  "offset would wrap when cut again)")                                \
+	X(HOST_FRAG, "host_frag",                                             \
+	  "fragmented echo request to an external address: not "              \
+	  "reassembled, not answered")                                        \
 	X(PORTS_EXHAUSTED, "ports_exhausted",                                 \
 	  "no free external port for a new mapping")                          \
 	X(TABLE_FULL, "table_full",                                           \

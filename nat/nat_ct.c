@@ -297,7 +297,7 @@ static bool tcp_step(struct nat_entry *e, bool orig, const struct nat_seg *g)
 		/* The port pair is reused for a new connection. */
 		e->state = NAT_TCP_SYN_SENT;
 		e->flags &= (uint8_t) ~(NAT_SF_FIN_ORIG | NAT_SF_FIN_REPLY |
-					NAT_SF_FIN_ORIG_1ST);
+					NAT_SF_FIN_ORIG_1ST | NAT_SF_ASSURED);
 		e->seq_end[0] = e->seq_end[1] = 0;
 		e->ack[0] = e->ack[1] = 0;
 		seq_track(e, side, g);
@@ -441,6 +441,8 @@ void nat_session_seen(struct nat_table *t, uint32_t s, enum nat_dir dir,
 		t->st.rst_ignored++;
 		return;
 	}
+	if (e->state == NAT_TCP_ESTABLISHED)
+		e->flags |= NAT_SF_ASSURED;
 	e->expires = (uint32_t)(now + nat_timeout_of(t, e));
 	if (e->expires < old)
 		nat_wheel_resched(t, s);

@@ -42,6 +42,7 @@
 #define NAT_SF_FIN_ORIG_1ST   0x10 /* ... and the opening side's came first */
 #define NAT_SF_ACK_ORIG	      0x20 /* CLOSE: the opening side went on */
 #define NAT_SF_ACK_REPLY      0x40 /* CLOSE: the answering side went on */
+#define NAT_SF_ASSURED	      0x80 /* TCP: reached ESTABLISHED */
 
 /**
  * struct nat_entry - one mapping, forward or session (in the region)

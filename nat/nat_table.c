@@ -707,15 +707,21 @@ bool nat_free_sessions_of(struct nat_table *t, uint32_t m, unsigned budget)
 	return t->own[m].next == NAT_NIL;
 }
 
-/* May early drop take this entry?  A session nobody answered yet: TCP
- * before its handshake completes, UDP and echo seen one way only. */
+/*
+ * May early drop take this entry?  A session nobody answered yet: UDP and
+ * echo seen one way only, TCP that never completed its handshake - before
+ * it does, and after a RST or FIN that ended it before it did (else a
+ * SYN then a RST, or a SYN, the server's SYN/ACK and a FIN, would hold an
+ * entry for good while the sender refreshes it, outside early drop's
+ * reach).
+ */
 static bool unassured(const struct nat_entry *e)
 {
 	if (e->kind != NAT_KIND_SESSION)
 		return false;
 	if (e->proto == NAT_PROTO_TCP)
-		return e->state == NAT_TCP_SYN_SENT ||
-		       e->state == NAT_TCP_SYN_RECV;
+		return e->state != NAT_TCP_ESTABLISHED &&
+		       !(e->flags & NAT_SF_ASSURED);
 	return !(e->flags & NAT_SF_REPLIED);
 }
 

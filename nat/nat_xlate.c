@@ -139,6 +139,11 @@ static enum nat_drop parse(uint8_t *ip, size_t len, struct ip4 *p)
 	p->l4off = (uint32_t)(fo & IP_OFFMASK) * 8;
 	p->l4 = ip + p->hlen;
 	p->l4len = p->tot - p->hlen;
+	/* No datagram is longer than 65535 bytes (RFC 791): a fragment that
+	 * ends past that is no part of one, and cut again its offset would
+	 * run into the flag bits. */
+	if (p->l4off + p->tot > 65535)
+		return NAT_DROP_FRAG_TOO_LONG;
 	if (nat_proto_idx(p->proto) < 0)
 		return NAT_DROP_BAD_PROTO;
 	return p->later ? NAT_DROP_NONE : parse_l4(p);
@@ -435,7 +440,6 @@ static uint32_t out_session(struct nat_table *t, const struct ip4 *p,
 			*d = NAT_DROP_TCP_NOT_SYN;
 			return NAT_NIL;
 		}
-		/* A SYN/ACK answers a SYN let in by EIF: the remote opened. */
 		inbound = p->seg.flags & NAT_TCP_ACK;
 		state = inbound ? NAT_TCP_SYN_RECV : NAT_TCP_SYN_SENT;
 	} else if (p->proto == NAT_PROTO_ICMP && p->icmp_type != ICMP_ECHO) {
@@ -449,14 +453,22 @@ static uint32_t out_session(struct nat_table *t, const struct ip4 *p,
 	 * know), else a new mapping.
 	 */
 	m = nat_lookup_owner_in(t, p->proto, p->src, p->sport);
+	/*
+	 * A SYN/ACK with no session answers a SYN that endpoint-independent
+	 * filtering let in through the VM's dynamic mapping (it makes no
+	 * session: this answer does, counted like any other).  A SYN through
+	 * a forward makes its session when it comes in, and without a
+	 * mapping nothing was let in: there the SYN/ACK answers nothing
+	 * (else a forward's target could open sessions at will, in the
+	 * remote's name, outside its quota).
+	 */
+	if (inbound && (m == NAT_NIL || t->e[m].kind == NAT_KIND_FORWARD)) {
+		*d = NAT_DROP_TCP_NOT_SYN;
+		return NAT_NIL;
+	}
 	/* The quota, before anything is made: a new mapping and its session,
-	 * or a session (one a SYN/ACK makes through a forward is the
-	 * remote's, not counted). */
-	if (!nat_ip_quota_ok(t, p->src,
-			     m == NAT_NIL ? 2
-			     : inbound && t->e[m].kind == NAT_KIND_FORWARD
-				 ? 0
-				 : 1)) {
+	 * or a session. */
+	if (!nat_ip_quota_ok(t, p->src, m == NAT_NIL ? 2 : 1)) {
 		*d = NAT_DROP_QUOTA;
 		return NAT_NIL;
 	}
@@ -506,9 +518,12 @@ static enum nat_action hairpin_check(const struct nat_table *t,
 	if (p->later)
 		return NAT_HAIRPIN;
 	if (p->proto == NAT_PROTO_ICMP) {
-		if (p->icmp_type == ICMP_ECHO)
+		if (p->icmp_type != ICMP_ECHO)
+			return NAT_HAIRPIN;
+		if (!p->frag)
 			return NAT_HOST;
-		return NAT_HAIRPIN;
+		*d = NAT_DROP_HOST_FRAG;
+		return NAT_DROP;
 	}
 	if (nat_lookup_map_out(t, p->proto, p->dst, p->dport) == NAT_NIL) {
 		*d = NAT_DROP_NO_MAPPING;
@@ -723,11 +738,16 @@ static enum nat_action in_core(struct nat_table *t, uint8_t *ip, size_t len,
 		if (!hairpin)
 			ttl_dec(&p);
 	} else if (p.proto == NAT_PROTO_ICMP && p.icmp_type != ICMP_ECHOREPLY) {
-		if (p.icmp_type == ICMP_ECHO && !hairpin)
-			return NAT_HOST;
-		*d = is_icmp_error(p.icmp_type)
-			 ? in_icmp_err(t, &p, flags, hairpin)
-			 : NAT_DROP_ICMP_TYPE;
+		if (p.icmp_type == ICMP_ECHO && !hairpin) {
+			/* For the gateway: answered whole or not at all. */
+			if (!p.frag)
+				return NAT_HOST;
+			*d = NAT_DROP_HOST_FRAG;
+		} else {
+			*d = is_icmp_error(p.icmp_type)
+				 ? in_icmp_err(t, &p, flags, hairpin)
+				 : NAT_DROP_ICMP_TYPE;
+		}
 	} else {
 		if (p.proto == NAT_PROTO_TCP &&
 		    !nat_tcp_flags_valid(p.seg.flags))

@@ -89,6 +89,9 @@ enum team_reason {
 	X(LACP_LOOPBACK, "lacpdu_loopback",                                    \
 	  "LACPDU with the team's own system ID: the member is looped back")   \
 	X(SLOW_OTHER, "slow_unhandled", "slow-protocol frame other than LACP") \
+	X(MARKER_RATE, "marker_limited",                                       \
+	  "LACP marker request not answered: the member sent its 10 "          \
+	  "slow-protocol frames this second already")                          \
 	X(NO_MEMBER, "no_member", "no member able to send")
 
 enum team_drop {

@@ -249,6 +249,16 @@ static void flap(struct team *t, unsigned i, uint64_t now)
 	}
 }
 
+/* The member's one-second transmit window: a new one once it ran out. */
+static void tx_window_roll(struct lacp_port *p, uint64_t now)
+{
+	if (now - p->tx_window >= 1000) {
+		p->tx_window = now;
+		p->tx_count = 0;
+		p->marker_count = 0;
+	}
+}
+
 static uint64_t periodic_ms(const struct lacp_port *p)
 {
 	return (p->partner.state & LACP_ST_TIMEOUT) ? LACP_FAST_PERIODIC
@@ -362,10 +372,7 @@ static void lacp_step(struct team *t, uint64_t now, enum team_reason why)
 
 		if (!m->used || !m->link || !p->ntt)
 			continue;
-		if (now - p->tx_window >= 1000) {
-			p->tx_window = now;
-			p->tx_count = 0;
-		}
+		tx_window_roll(p, now);
 		if (p->tx_count >= LACP_TX_PER_SEC) {
 			t->wake = true; /* sent when the window ends */
 			continue;
@@ -494,6 +501,31 @@ void lacp_rx(struct team *t, unsigned i, const struct lacp_pdu *pdu,
 	lacp_step(t, now, TEAM_R_NONE);
 }
 
+/* A marker request on member @i (@frame, @len bytes, checked: TLV 1 of
+ * length 16) gets its own content back as a response (TLV 2), within the
+ * member's slow-protocol budget.  Return: 0, or -EBUSY over it. */
+static int marker_reply(struct team *t, unsigned i, const uint8_t *frame,
+			size_t len, uint64_t now)
+{
+	struct lacp_port *p = &t->m[i].lacp;
+	uint8_t reply[TEAM_LACPDU_LEN];
+
+	tx_window_roll(p, now);
+	if (p->marker_count >= MARKER_TX_PER_SEC) {
+		p->markers_limited++;
+		return -EBUSY;
+	}
+	memset(reply, 0, sizeof(reply));
+	memcpy(reply, frame, len < sizeof(reply) ? len : sizeof(reply));
+	memcpy(reply, slow_proto_mac, 6);
+	memcpy(reply + 6, t->m[i].mac, 6);
+	reply[16] = 2;
+	t->io.send(t->io.arg, i, reply, sizeof(reply), 0);
+	p->marker_count++;
+	p->markers_tx++;
+	return 0;
+}
+
 /**
  * team_slow_rx() - a slow-protocol frame arrived on a member
  * @t: team
@@ -503,7 +535,10 @@ void lacp_rx(struct team *t, unsigned i, const struct lacp_pdu *pdu,
  * @now: monotonic ms
  *
  * LACPDUs feed the receive machine (LACP teams); marker requests are
- * answered.  A LACPDU whose actor is the team itself (its system MAC) came
+ * answered, at most MARKER_TX_PER_SEC a second per member: with its
+ * LACPDUs that is the 10 slow-protocol frames a second a port may send
+ * (IEEE 802.3 Annex 43B), and a flood of requests costs one lock and
+ * no send each.  A LACPDU whose actor is the team itself (its system MAC) came
  * back over a loop: two members cabled to each other, or a port that
  * reflects frames.  IEEE 802.1AX does not let a port aggregate with
  * itself or its own system, and Linux bonding drops these as an "illegal
@@ -513,14 +548,13 @@ void lacp_rx(struct team *t, unsigned i, const struct lacp_pdu *pdu,
  * until its own LACPDUs have stopped coming back for LACP_LOOP_MS.
  *
  * Return: 0 when handled, -EINVAL when malformed (counted), -ELOOP for our
- * own LACPDU come back (counted), -ENOTSUP for a frame the team has no use
- * for
+ * own LACPDU come back (counted), -EBUSY for a marker request over the
+ * budget (counted), -ENOTSUP for a frame the team has no use for
  */
 int team_slow_rx(struct team *t, unsigned i, const uint8_t *frame, size_t len,
 		 uint64_t now)
 {
 	struct lacp_pdu pdu;
-	uint8_t reply[TEAM_LACPDU_LEN];
 	int ret;
 
 	if (i >= TEAM_MAX_MEMBERS || !t->m[i].used ||
@@ -546,18 +580,11 @@ int team_slow_rx(struct team *t, unsigned i, const uint8_t *frame, size_t len,
 		t->malformed++;
 		return ret;
 	}
-	/* Marker protocol: a request (TLV 1, length 16) gets its own content
-	 * back as a response (TLV 2). */
+	/* Marker protocol: a request is TLV 1, length 16. */
 	if (len < 14 + 2 + 16 || frame[14] != MARKER_SUBTYPE ||
 	    frame[16] != 1 || frame[17] != 16)
 		return -ENOTSUP;
-	memset(reply, 0, sizeof(reply));
-	memcpy(reply, frame, len < sizeof(reply) ? len : sizeof(reply));
-	memcpy(reply, slow_proto_mac, 6);
-	memcpy(reply + 6, t->m[i].mac, 6);
-	reply[16] = 2;
-	t->io.send(t->io.arg, i, reply, sizeof(reply), 0);
-	return 0;
+	return marker_reply(t, i, frame, len, now);
 }
 
 static void churn_check(struct lacp_port *p, uint64_t now)
@@ -770,6 +797,10 @@ void lacp_status(const struct team *t, unsigned i, json_t *obj, uint64_t now,
 	    "partner_churn", p->partner_churn, "churn_events",
 	    (json_int_t)p->churns);
 
+	json_object_set_new(o, "markers_tx",
+			    json_integer((json_int_t)p->markers_tx));
+	json_object_set_new(o, "markers_limited",
+			    json_integer((json_int_t)p->markers_limited));
 	json_object_set_new(o, "damped", json_boolean(p->damped_until > now));
 	json_object_set_new(o, "loopback",
 			    json_integer((json_int_t)p->loopback));

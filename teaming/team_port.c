@@ -590,6 +590,8 @@ static int classify(struct team_port *tp, unsigned i, uint64_t map,
 		pthread_mutex_unlock(&tp->lock);
 		if (ret == -EINVAL)
 			count(mp, TEAM_DROP_LACP_MALFORMED);
+		if (ret == -EBUSY)
+			count(mp, TEAM_DROP_MARKER_RATE);
 		/* A loop sends one a second or more: said on the first,
 		 * then every 600th (10 minutes at the fast rate). */
 		if (ret == -ELOOP) {

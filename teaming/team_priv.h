@@ -19,6 +19,10 @@
 #define LACP_LOOP_MS	LACP_LONG_TIMEOUT
 #define LACP_CHURN_TIME 60000
 #define LACP_TX_PER_SEC 3
+/* Slow-protocol frames a port sends a second (IEEE 802.3 Annex 43B): what
+ * LACPDUs leave is for marker responses. */
+#define SLOW_TX_PER_SEC	  10
+#define MARKER_TX_PER_SEC (SLOW_TX_PER_SEC - LACP_TX_PER_SEC)
 /* A partner whose information or sync changes this often is held out. */
 #define LACP_FLAP_WINDOW 10000
 #define LACP_FLAP_MAX	 4
@@ -54,6 +58,7 @@ enum lacp_mux_state {
  * @periodic_at: next periodic transmission (0: stopped)
  * @tx_window: start of the current one-second transmit window
  * @tx_count: LACPDUs sent in it
+ * @marker_count: marker responses sent in it
  * @sync_lost_at: when actor or partner lost sync (churn detection)
  * @actor_churn: actor not in sync for LACP_CHURN_TIME
  * @partner_churn: partner not in sync for LACP_CHURN_TIME
@@ -71,7 +76,7 @@ struct lacp_port {
 	bool selected, ntt;
 	uint64_t current_until, periodic_at;
 	uint64_t tx_window;
-	unsigned tx_count;
+	unsigned tx_count, marker_count;
 	uint64_t actor_unsync_at, partner_unsync_at;
 	bool actor_churn, partner_churn;
 	uint64_t flap_window;
@@ -81,6 +86,7 @@ struct lacp_port {
 	uint64_t last_rx;
 	uint64_t loop_until; /* our own LACPDUs came back: looped till then */
 	uint64_t rx_pdus, tx_pdus, malformed, loopback, flaps_total, churns;
+	uint64_t markers_tx, markers_limited;
 };
 
 /**

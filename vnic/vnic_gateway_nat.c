@@ -45,11 +45,13 @@
 #define ARP_FAILED_NS  3000000000ull /* a silent hop is not asked again */
 #define PEND_SLOTS     32	     /* packets waiting for ARP, per leg */
 #define PEND_PER_HOP   4
-#define ICMP_TOKENS    20 /* ICMP errors per tick (100 ms) */
-#define LEG_SLOTS      1024
-#define LEG_BIG_SLOTS  16
-#define DHCPC_PORT     68
-#define DHCPS_PORT     67
+/* A queued packet's deadline: its hop's tries, and one more interval. */
+#define PEND_TTL_NS   (ARP_TRIES * ARP_RETRY_NS + ARP_RETRY_NS)
+#define ICMP_TOKENS   20 /* ICMP errors per tick (100 ms) */
+#define LEG_SLOTS     1024
+#define LEG_BIG_SLOTS 16
+#define DHCPC_PORT    68
+#define DHCPS_PORT    67
 
 enum { INSIDE, OUTSIDE };
 
@@ -62,10 +64,12 @@ struct arp_ent {
 	uint64_t t; /* valid: expiry; resolving: next try; failed: until */
 };
 
-/* A frame (Ethernet header to be filled) waiting for its next hop. */
+/* A frame (Ethernet header to be filled) waiting for its next hop, until
+ * @until at the latest. */
 struct pend {
 	bool used;
 	uint32_t hop;
+	uint64_t until;
 	size_t len;
 	struct pkt_offload ol;
 	uint8_t data[VGW_SLOT_SIZE];
@@ -216,7 +220,23 @@ static uint32_t side_ip(const struct vnic_gateway *g, int side)
 
 /* ---- ARP: a cache per leg, a few packets queued while resolving ---- */
 
-static struct arp_ent *arp_find(struct resolver *r, uint32_t ip, bool make)
+/* Drop the packets waiting for @hop (every hop: @all). */
+static void pend_drop(struct resolver *r, uint32_t hop, bool all,
+		      struct vgw_nat *n)
+{
+	for (unsigned i = 0; i < PEND_SLOTS; i++)
+		if (r->pend[i].used && (all || r->pend[i].hop == hop)) {
+			r->pend[i].used = false;
+			ndrop(n, VGW_NAT_DROP_ARP_FAILED);
+		}
+}
+
+/* The entry for @ip, or NULL; with @make a new one if there is none,
+ * taking the slot of the entry nearest its end when the window is full
+ * (what waited for that one's answer is dropped: nothing would release
+ * it). */
+static struct arp_ent *arp_find(struct vgw_nat *n, struct resolver *r,
+				uint32_t ip, bool make)
 {
 	uint32_t h = (ip * 2654435761u) >> 23; /* 9 bits: ARP_SLOTS */
 	struct arp_ent *victim = NULL;
@@ -232,7 +252,8 @@ static struct arp_ent *arp_find(struct resolver *r, uint32_t ip, bool make)
 	}
 	if (!make)
 		return NULL;
-	/* The window is full: the entry closest to its end makes room. */
+	if (victim->state == ARP_RESOLVING)
+		pend_drop(r, victim->ip, false, n);
 	memset(victim, 0, sizeof(*victim));
 	victim->ip = ip;
 	return victim;
@@ -257,15 +278,6 @@ static void arp_request(struct vnic_gateway *g, int side, uint32_t ip)
 	g->nat->st.arp_requests++;
 }
 
-static void pend_drop_hop(struct resolver *r, uint32_t hop, struct vgw_nat *n)
-{
-	for (unsigned i = 0; i < PEND_SLOTS; i++)
-		if (r->pend[i].used && r->pend[i].hop == hop) {
-			r->pend[i].used = false;
-			ndrop(n, VGW_NAT_DROP_ARP_FAILED);
-		}
-}
-
 /* @ip is at @mac on @side: cache it and release what waited for it. */
 static void arp_learn(struct vnic_gateway *g, int side, uint32_t ip,
 		      const uint8_t *mac, bool make)
@@ -276,7 +288,7 @@ static void arp_learn(struct vnic_gateway *g, int side, uint32_t ip,
 	/* Checked before arp_find() may make room by evicting an entry. */
 	if (!ip || mac_is_multicast(mac) || mac_is_zero(mac))
 		return;
-	e = arp_find(r, ip, make);
+	e = arp_find(g->nat, r, ip, make);
 	if (!e)
 		return;
 	memcpy(e->mac, mac, 6);
@@ -309,7 +321,7 @@ static void leg_send(struct vnic_gateway *g, int side, uint32_t hop, uint8_t *f,
 {
 	struct vgw_nat *n = g->nat;
 	struct resolver *r = &n->arp[side];
-	struct arp_ent *e = arp_find(r, hop, false);
+	struct arp_ent *e = arp_find(n, r, hop, false);
 	uint64_t now = now_ns();
 	unsigned queued = 0;
 	struct pend *slot = NULL;
@@ -342,28 +354,42 @@ static void leg_send(struct vnic_gateway *g, int side, uint32_t hop, uint8_t *f,
 		else if (!slot)
 			slot = &r->pend[i];
 	}
-	if (!slot || queued >= PEND_PER_HOP || len > sizeof(slot->data))
-		return ndrop(n, VGW_NAT_DROP_ARP_QUEUE_FULL);
-	slot->used = true;
-	slot->hop = hop;
-	slot->len = len;
-	slot->ol = *ol;
-	memcpy(slot->data, f, len);
+	if (queued >= PEND_PER_HOP || len > VGW_SLOT_SIZE)
+		slot = NULL;
+	if (slot) {
+		slot->used = true;
+		slot->hop = hop;
+		slot->until = now + PEND_TTL_NS;
+		slot->len = len;
+		slot->ol = *ol;
+		memcpy(slot->data, f, len);
+	}
 	if (!e || e->state != ARP_RESOLVING) {
-		/* An expired entry keeps its slot; a new one takes one. */
-		e = e ? e : arp_find(r, hop, true);
+		/* Asked for whether or not the packet found room: a hop is
+		 * never left unasked.  An expired entry keeps its slot; a
+		 * new one takes one. */
+		e = e ? e : arp_find(n, r, hop, true);
 		e->state = ARP_RESOLVING;
 		e->tries = 1;
 		e->t = now + ARP_RETRY_NS;
 		arp_request(g, side, hop);
 	}
+	if (!slot)
+		ndrop(n, VGW_NAT_DROP_ARP_QUEUE_FULL);
 }
 
-/* Retries and give-ups, from the tick. */
+/* Retries and give-ups, from the tick; a packet queued past its deadline
+ * goes too (its hop's entry keeps none longer, but nothing else bounds
+ * the queue). */
 static void arp_tick(struct vnic_gateway *g, int side, uint64_t now)
 {
 	struct resolver *r = &g->nat->arp[side];
 
+	for (unsigned i = 0; i < PEND_SLOTS; i++)
+		if (r->pend[i].used && r->pend[i].until <= now) {
+			r->pend[i].used = false;
+			ndrop(g->nat, VGW_NAT_DROP_ARP_FAILED);
+		}
 	for (unsigned i = 0; i < ARP_SLOTS; i++) {
 		struct arp_ent *e = &r->ent[i];
 
@@ -371,7 +397,7 @@ static void arp_tick(struct vnic_gateway *g, int side, uint64_t now)
 			if (e->tries >= ARP_TRIES) {
 				e->state = ARP_FAILED;
 				e->t = now + ARP_FAILED_NS;
-				pend_drop_hop(r, e->ip, g->nat);
+				pend_drop(r, e->ip, false, g->nat);
 				continue;
 			}
 			e->tries++;
@@ -454,31 +480,35 @@ static void icmp_error(struct vnic_gateway *g, int side, const uint8_t *f,
 	n->st.icmp_errors++;
 }
 
-/* An echo request to the external address (NAT_HOST): answer it. */
+/*
+ * An echo request to the external address (NAT_HOST): answer it, from a
+ * header of its own.  The request's IP options are not echoed (a source
+ * route reversed blindly would steer the reply where the sender chose:
+ * RFC 1812 4.3.3.6 leaves them out of the reply too), and a fragment is
+ * never answered as if it were the whole request (the engine drops those:
+ * nothing is reassembled).
+ */
 static void echo_reply(struct vnic_gateway *g, int side, uint8_t *f, size_t len)
 {
-	uint8_t *ip = f + 14, *o;
-	size_t hl = (size_t)(ip[0] & 15) * 4, tot = pkt_get_be16(ip + 2);
-	uint32_t a;
+	const uint8_t *ip = f + 14;
+	size_t hl = (size_t)(ip[0] & 15) * 4, tot = pkt_get_be16(ip + 2), icmp;
+	uint8_t *o;
 
-	if (ip[9] != NAT_PROTO_ICMP || tot < hl + 8 || tot > len - 14 ||
-	    ip[hl] != 8)
+	if (len < 14 + 20 || hl < 20 || ip[9] != NAT_PROTO_ICMP ||
+	    tot < hl + 8 || tot > len - 14 || ip[hl] != 8 ||
+	    (pkt_get_be16(ip + 6) & 0x3fff))
 		return;
-	a = vgw_get_be32(ip + 12);
-	memcpy(ip + 12, ip + 16, 4);
-	vgw_put_be32(ip + 16, a);
-	ip[8] = 64;
-	pkt_put_be16(ip + 10, 0);
-	pkt_put_be16(ip + 10, csum_fold(csum_partial(ip, hl, 0)));
-	ip[hl] = 0;
-	pkt_put_be16(ip + hl + 2, 0);
-	pkt_put_be16(ip + hl + 2,
-		     csum_fold(csum_partial(ip + hl, tot - hl, 0)));
-	o = leg_slot(g, side, 14 + tot);
+	icmp = tot - hl;
+	o = leg_slot(g, side, 14 + 20 + icmp);
 	if (!o)
 		return;
-	vgw_eth_put(f, f + 6, side_mac(g, side), ETHERTYPE_IPV4);
-	memcpy(o, f, 14 + tot);
+	vgw_eth_put(o, f + 6, side_mac(g, side), ETHERTYPE_IPV4);
+	vgw_ip_put(o + 14, vgw_get_be32(ip + 16), vgw_get_be32(ip + 12),
+		   NAT_PROTO_ICMP, 20 + icmp, ip[1], pkt_get_be16(ip + 4));
+	memcpy(o + 34, ip + hl, icmp);
+	o[34] = 0; /* echo reply */
+	pkt_put_be16(o + 36, 0);
+	pkt_put_be16(o + 36, csum_fold(csum_partial(o + 34, icmp, 0)));
 	g->nat->st.echo_replies++;
 }
 
@@ -573,7 +603,12 @@ static int set_address(struct vnic_gateway *g, const struct vgw_nat_lease *l)
 		vlog(VNIC, INFO, "%s: external address %u.%u.%u.%u/%u",
 		     g->base.name, l->ip >> 24, l->ip >> 16 & 255,
 		     l->ip >> 8 & 255, l->ip & 255, l->prefix);
+	}
+	if (l->ip != n->addr.ip) {
+		/* The outside cache was the old address's; what waited in it
+		 * carries the old address as its source. */
 		memset(n->arp[OUTSIDE].ent, 0, sizeof(n->arp[OUTSIDE].ent));
+		pend_drop(&n->arp[OUTSIDE], 0, true, n);
 	}
 	n->addr = *l;
 	if (n->fixed_router)
@@ -916,6 +951,10 @@ static void send_fragments(struct vnic_gateway *g, int side, uint32_t hop,
 		return ndrop(g->nat, VGW_NAT_DROP_TOO_BIG);
 	field = pkt_get_be16(ip + 6);
 	data = tot - 20;
+	/* A fragment ending past 65535 (the engine drops those) would get
+	 * pieces whose offset runs into the flag bits. */
+	if ((size_t)(field & 0x1fff) * 8 + tot > 65535)
+		return ndrop(g->nat, VGW_NAT_DROP_TOO_BIG);
 	max = (mtu - 20) & ~(size_t)7;
 	for (off = 0; off < data; off += chunk) {
 		bool last = off + max >= data;
@@ -939,7 +978,7 @@ static void send_fragments(struct vnic_gateway *g, int side, uint32_t hop,
 /* @src (a checked inside source) sent from @mac: keep the cache fresh. */
 static void learn_vm(struct vnic_gateway *g, uint32_t src, const uint8_t *mac)
 {
-	struct arp_ent *e = arp_find(&g->nat->arp[INSIDE], src, false);
+	struct arp_ent *e = arp_find(g->nat, &g->nat->arp[INSIDE], src, false);
 
 	if ((src & mask_of(g->cfg.prefix)) !=
 	    (g->cfg.ip & mask_of(g->cfg.prefix)))

@@ -5,8 +5,8 @@
  * each.  Checked: a translated packet keeps a valid IP header checksum and,
  * when its L4 checksum was valid, a valid one (a zero UDP checksum stays
  * zero); a dropped packet is left untouched; a region the engine wrote
- * always attaches with nothing discarded; an ICMP error built is valid and
- * at most 576 bytes. */
+ * always attaches with nothing discarded; no fragment passed ends past
+ * 65535 bytes; an ICMP error built is valid and at most 576 bytes. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -184,11 +184,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(hairpin || !memcmp(pkt, copy, len));
 	} else if (v.action == NAT_FORWARD || v.action == NAT_HAIRPIN) {
 		CHECK(!csum_fold(csum_partial(pkt, (pkt[0] & 15) * 4u, 0)));
+		/* No fragment passes that ends beyond the largest datagram. */
+		CHECK((pkt_get_be16(pkt + 6) & 0x1fffu) * 8u +
+			  pkt_get_be16(pkt + 2) <=
+		      65535u);
 		after = l4_state(pkt, len);
 		CHECK(flags || before < 1 || after == before);
 	} else {
 		CHECK(v.action == NAT_HOST);
 		CHECK(!memcmp(pkt, copy, len));
+		/* An echo request for the gateway is whole: a fragment of
+		 * one would be answered as if it were. */
+		CHECK(pkt[9] != NAT_PROTO_ICMP ||
+		      !(pkt_get_be16(pkt + 6) & 0x3fff));
 	}
 	/* The error the gateway would send about the packet as it came. */
 	{

@@ -179,6 +179,73 @@ static void test_ext_address_answers(void **state)
 	assert_true(tp_csum_ok(f + 14, false));
 }
 
+/* An echo request with a loose source route to the external address is
+ * answered with a header of the gateway's own: the option is not echoed
+ * (the reply is not steered where the sender chose), the data is. */
+static void test_echo_no_options(void **state)
+{
+	struct env *e = *state;
+	struct tpkt p, q;
+	uint8_t *f;
+
+	tp_echo(&q, REM, EXT, 8, 77);
+	/* Insert 8 bytes of options: LSRR through REM2, then end. */
+	memset(&p, 0, sizeof(p));
+	memcpy(p.b, q.b, 20);
+	p.b[0] = 0x47;
+	p.b[20] = 131;
+	p.b[21] = 7;
+	p.b[22] = 4;
+	tp_put32(p.b + 23, REM2);
+	memcpy(p.b + 28, q.b + 20, q.len - 20);
+	p.len = q.len + 8;
+	pkt_put_be16(p.b + 2, (uint16_t)p.len);
+	tp_fix(p.b, false);
+	send_ip(e->leg, leg_mac, rtr_mac, &p);
+	assert_int_equal(drain(e, e->leg), 1);
+	f = e->out[0];
+	assert_memory_equal(f, rtr_mac, 6);
+	assert_int_equal(f[14], 0x45);
+	assert_int_equal(tp_get16(f + 14 + 2), q.len);
+	assert_int_equal(tp_get32(f + 14 + 12), EXT);
+	assert_int_equal(tp_get32(f + 14 + 16), REM);
+	assert_int_equal(f[14 + 20], 0); /* echo reply */
+	assert_memory_equal(f + 14 + 24, q.b + 24, q.len - 24);
+	assert_true(tp_csum_ok(f + 14, false));
+}
+
+/* A fragment of an echo request to the external address is not answered
+ * as if it were the whole request (MF kept, the checksum over part of the
+ * data): dropped, from either side. */
+static void test_echo_fragment(void **state)
+{
+	struct env *e = *state;
+	struct vgw_nat_stats st;
+	struct nat_stats ns;
+	struct tpkt p;
+
+	tp_echo(&p, REM, EXT, 8, 77);
+	pkt_put_be16(p.b + 6, 0x2000);
+	tp_fix(p.b, false);
+	send_ip(e->leg, leg_mac, rtr_mac, &p);
+	assert_int_equal(drain(e, e->leg), 0);
+	tp_echo(&p, VM1, EXT, 8, 78);
+	pkt_put_be16(p.b + 6, 0x2000);
+	tp_fix(p.b, false);
+	send_ip(e->gw, gw_mac, vm_mac, &p);
+	assert_int_equal(drain(e, e->gw), 0);
+	vnic_gateway_nat_stats(e->gw, &st, &ns);
+	assert_int_equal(ns.drops[NAT_DROP_HOST_FRAG], 2);
+	assert_int_equal(st.echo_replies, 0);
+	/* Whole, the VM's is answered. */
+	tp_echo(&p, VM1, EXT, 8, 78);
+	send_ip(e->gw, gw_mac, vm_mac, &p);
+	assert_int_equal(drain(e, e->gw), 1);
+	assert_int_equal(tp_get32(e->out[0] + 14 + 12), EXT);
+	assert_int_equal(tp_get32(e->out[0] + 14 + 16), VM1);
+	assert_true(tp_csum_ok(e->out[0] + 14, false));
+}
+
 /* TTL 1: time exceeded from the gateway's inside address, to the VM. */
 static void test_ttl_exceeded(void **state)
 {
@@ -314,6 +381,46 @@ static void test_frag_needed_checked(void **state)
 	assert_true(tp_csum_ok(f + 14, false));
 	vnic_gateway_nat_stats(e->gw, &st, &ns);
 	assert_int_equal(st.icmp_errors, 1);
+}
+
+/* A later fragment whose offset and length pass 65535 never leaves: cut
+ * at the external MTU, its second piece's offset would overflow into the
+ * flag bits and claim offset 0 (MF set), with bytes of the VM's choosing
+ * where a first fragment's UDP header goes, from the external address. */
+static void test_frag_offset_wrap(void **state)
+{
+	struct env *e = *state;
+	struct vgw_nat_stats st;
+	struct nat_stats ns;
+	struct tpkt p;
+	uint8_t *l4;
+
+	/* A first fragment, with its UDP header: the engine records it. */
+	l4 = tp_ip(&p, NAT_PROTO_UDP, VM1, REM, 8 + 16);
+	pkt_put_be16(l4, 5000);
+	pkt_put_be16(l4 + 2, 9);
+	pkt_put_be16(l4 + 4, 1000);
+	pkt_put_be16(p.b + 6, 0x2000);
+	tp_fix(p.b, false);
+	send_ip(e->gw, gw_mac, vm_mac, &p);
+	assert_int_equal(drain(e, e->leg), 1); /* ARP for the router */
+	send_arp(e->leg, 2, rtr_mac, RTR, leg_mac, EXT);
+	assert_int_equal(drain(e, e->leg), 1);
+	/* 1400 bytes at offset 64280, DF clear: larger than the MTU. */
+	l4 = tp_ip(&p, NAT_PROTO_UDP, VM1, REM, 1400);
+	pkt_put_be16(p.b + 6, 8035);
+	pkt_put_be16(l4 + 1256, 53);
+	pkt_put_be16(l4 + 1256 + 2, 53);
+	tp_fix(p.b, false);
+	send_ip(e->gw, gw_mac, vm_mac, &p);
+	assert_int_equal(drain(e, e->leg), 0);
+	for (unsigned i = 0; i < e->n; i++)
+		assert_int_not_equal(tp_get16(e->out[i] + 14 + 6), 0x2000);
+	vnic_gateway_nat_stats(e->gw, &st, &ns);
+	assert_int_equal(ns.drops[NAT_DROP_FRAG_TOO_LONG] +
+			     st.drops[VGW_NAT_DROP_TOO_BIG],
+			 1);
+	assert_int_equal(st.fragmented, 0);
 }
 
 /* Build a DHCP reply of @type to the leg, from the router. */
@@ -533,6 +640,92 @@ static void test_dhcp_foreign(void **state)
 	assert_int_equal(st.dhcp_naks, 1);
 }
 
+/* A next hop being resolved that loses its cache entry to others (hosts
+ * asking for the external address fill its window) loses the packets
+ * queued for it too: asked for again, it queues anew. */
+static void test_arp_evict_queued(void **state)
+{
+	struct env *e = *state;
+	uint32_t ip = IP4(198, 18, 0, 0), same[8];
+	struct vgw_nat_stats st;
+	struct nat_stats ns;
+	unsigned n = 0;
+	struct tpkt p;
+
+	while (n < 8) {
+		if (arp_slot(++ip) == arp_slot(RTR))
+			same[n++] = ip;
+	}
+	for (uint16_t i = 0; i < 4; i++) {
+		tp_udp(&p, VM1, (uint16_t)(5000 + i), REM, 53, 10, false);
+		send_ip(e->gw, gw_mac, vm_mac, &p);
+	}
+	assert_int_equal(drain(e, e->leg), 1); /* ARP for the router */
+	/* Eight hosts: seven fill the window, the eighth takes the router's
+	 * entry (resolving: nearest its end). */
+	for (unsigned i = 0; i < 8; i++) {
+		uint8_t mac[6] = {0x52, 0x54, 0, 1, 0, (uint8_t)i};
+
+		send_arp(e->leg, 1, mac, same[i], bcast, EXT);
+	}
+	assert_int_equal(drain(e, e->leg), 8); /* the replies */
+	assert_int_equal(nat_drops(e, VGW_NAT_DROP_ARP_FAILED), 4);
+	/* The router is asked for again, and its answer releases the new
+	 * packet. */
+	tp_udp(&p, VM1, 6000, REM, 53, 10, false);
+	send_ip(e->gw, gw_mac, vm_mac, &p);
+	assert_int_equal(drain(e, e->leg), 1);
+	assert_int_equal(tp_get16(e->out[0] + 12), ETHERTYPE_ARP);
+	assert_int_equal(tp_get32(e->out[0] + 38), RTR);
+	send_arp(e->leg, 2, rtr_mac, RTR, leg_mac, EXT);
+	assert_int_equal(drain(e, e->leg), 1);
+	assert_memory_equal(e->out[0], rtr_mac, 6);
+	vnic_gateway_nat_stats(e->gw, &st, &ns);
+	assert_int_equal(st.drops[VGW_NAT_DROP_ARP_QUEUE_FULL], 0);
+}
+
+/*
+ * A new external address empties the outside ARP cache and the packets
+ * waiting in it (they carry the old address): the router is asked for
+ * again at the next packet, not left unasked behind a queue nothing
+ * would release.
+ */
+static void test_new_address_arp(void **state)
+{
+	struct env *e = *state;
+	struct tpkt p;
+	uint32_t xid;
+
+	xid = dhcp_discover(e);
+	dhcp_reply(e, 2, xid);
+	assert_int_equal(drain(e, e->leg), 1);
+	dhcp_reply(e, 5, xid);
+	/* Four packets wait for the router's MAC: the queue for a hop. */
+	for (uint16_t i = 0; i < 4; i++) {
+		tp_udp(&p, VM1, (uint16_t)(5000 + i), REM, 53, 10, false);
+		send_ip(e->gw, gw_mac, vm_mac, &p);
+	}
+	assert_int_equal(drain(e, e->leg), 1); /* ARP request */
+	/* The server takes the address back; the next one differs. */
+	dhcp_reply_from(e, 6, xid, 0, RTR);
+	assert_int_equal(nat_drops(e, VGW_NAT_DROP_ARP_FAILED), 4);
+	xid = dhcp_discover(e);
+	dhcp_reply_from(e, 2, xid, LEASE + 1, RTR);
+	assert_int_equal(drain(e, e->leg), 1);
+	dhcp_reply_from(e, 5, xid, LEASE + 1, RTR);
+	tp_udp(&p, VM1, 6000, REM, 53, 10, false);
+	send_ip(e->gw, gw_mac, vm_mac, &p);
+	assert_int_equal(drain(e, e->leg), 1);
+	assert_int_equal(tp_get16(e->out[0] + 12), ETHERTYPE_ARP);
+	assert_int_equal(tp_get32(e->out[0] + 28), LEASE + 1);
+	assert_int_equal(tp_get32(e->out[0] + 38), RTR);
+	/* The answer releases the new packet only, from the new address. */
+	send_arp(e->leg, 2, rtr_mac, RTR, leg_mac, LEASE + 1);
+	assert_int_equal(drain(e, e->leg), 1);
+	assert_int_equal(tp_get32(e->out[0] + 14 + 12), LEASE + 1);
+	assert_int_equal(nat_drops(e, VGW_NAT_DROP_ARP_QUEUE_FULL), 0);
+}
+
 /* The client: DISCOVER at the first tick, REQUEST for the offer, the
  * address in use once ACKed; no NAT before. */
 static void test_dhcp_client(void **state)
@@ -582,7 +775,13 @@ int main(void)
 					    setup_static, teardown),
 	    cmocka_unit_test_setup_teardown(test_ttl_exceeded, setup_static,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_echo_no_options, setup_static,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_echo_fragment, setup_static,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_frag_needed_checked,
+					    setup_small_mtu, teardown),
+	    cmocka_unit_test_setup_teardown(test_frag_offset_wrap,
 					    setup_small_mtu, teardown),
 	    cmocka_unit_test_setup_teardown(test_frag_needed, setup_small_mtu,
 					    teardown),
@@ -595,6 +794,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_dhcp_bad_lease, setup_dhcp,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_dhcp_foreign, setup_dhcp,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_new_address_arp, setup_dhcp,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_arp_evict_queued, setup_static,
 					    teardown),
 	};
 

@@ -1192,6 +1192,118 @@ static void test_quota_forward(void **state)
 	assert_int_equal(nat_ip_count(n->t, VM5), 1);
 }
 
+/*
+ * A SYN/ACK with no session answers nothing through a forward (a SYN
+ * through one makes its session as it comes in) nor without a mapping: a
+ * forward's target cannot open sessions in remotes' names, outside its
+ * quota, and hold the table with its own RSTs.  Through the VM's dynamic
+ * mapping it answers a SYN endpoint-independent filtering let in, and
+ * counts.
+ */
+static void test_synack_answers(void **state)
+{
+	struct tnat *n = *state;
+	struct tpkt p;
+	char err[160];
+	uint16_t port;
+
+	set_quota(n, 2);
+	assert_int_equal(nat_forward_add(n->t, NAT_PROTO_TCP, 2222, VM5, 22,
+					 err, sizeof(err)),
+			 0);
+	for (uint16_t i = 0; i < 100; i++) {
+		tp_tcp(&p, VM5, 22, REM, (uint16_t)(1000 + i),
+		       NAT_TCP_SYN | NAT_TCP_ACK, 0, 0);
+		assert_int_equal(tnat_out(n, &p, T0), NAT_DROP);
+		assert_int_equal(n->v.drop, NAT_DROP_TCP_NOT_SYN);
+		tp_tcp(&p, VM5, 22, REM, (uint16_t)(1000 + i), NAT_TCP_RST, 0,
+		       0);
+		assert_int_equal(tnat_out(n, &p, T0), NAT_DROP);
+	}
+	assert_int_equal(tnat_find(n, NAT_PROTO_TCP, REM, 1000).sessions, 0);
+	assert_int_equal(nat_ip_count(n->t, VM5), 0);
+	/* Nor from a port with no mapping. */
+	tp_tcp(&p, VM1, 8000, REM, 1000, NAT_TCP_SYN | NAT_TCP_ACK, 0, 0);
+	assert_int_equal(tnat_out(n, &p, T0), NAT_DROP);
+	assert_int_equal(n->v.drop, NAT_DROP_TCP_NOT_SYN);
+	/* Others' flows are not held back. */
+	assert_int_equal(udp_out(n, VM1, 5000, 53, T0), NAT_FORWARD);
+	/* A remote's SYN through the forward: answered, not counted. */
+	tp_tcp(&p, REM2, 10000, EXT, 2222, NAT_TCP_SYN, 0, 0);
+	assert_int_equal(tnat_in(n, &p, T0), NAT_FORWARD);
+	tp_tcp(&p, VM5, 22, REM2, 10000, NAT_TCP_SYN | NAT_TCP_ACK, 0, 0);
+	assert_int_equal(tnat_out(n, &p, T0), NAT_FORWARD);
+	assert_int_equal(tp_sport(&p), 2222);
+	assert_int_equal(nat_ip_count(n->t, VM5), 0);
+	/* Through a dynamic mapping (EIF): VM2's SYN made it, a second
+	 * remote's SYN comes in by it, VM2's SYN/ACK opens the session. */
+	tp_tcp(&p, VM2, 40000, REM, 80, NAT_TCP_SYN, 0, 0);
+	assert_int_equal(tnat_out(n, &p, T0), NAT_FORWARD);
+	port = tp_sport(&p);
+	assert_int_equal(nat_ip_count(n->t, VM2), 2);
+	tp_tcp(&p, REM2, 7000, EXT, port, NAT_TCP_SYN, 0, 0);
+	assert_int_equal(tnat_in(n, &p, T0), NAT_FORWARD);
+	assert_int_equal(tp_dst(&p), VM2);
+	set_quota(n, 3);
+	tp_tcp(&p, VM2, 40000, REM2, 7000, NAT_TCP_SYN | NAT_TCP_ACK, 0, 0);
+	assert_int_equal(tnat_out(n, &p, T0), NAT_FORWARD);
+	assert_int_equal(nat_ip_count(n->t, VM2), 3);
+	assert_int_equal(tnat_find(n, NAT_PROTO_TCP, REM2, 7000).si.state,
+			 NAT_TCP_SYN_RECV);
+}
+
+/*
+ * Early drop takes TCP sessions that never reached ESTABLISHED, whatever
+ * state they are in: a remote's SYN through a forward then a RST, or the
+ * server's SYN/ACK then a FIN, leave CLOSE and FIN_WAIT sessions their
+ * sender can keep fresh; a full table of them still lets a new flow in.
+ * An established connection stays, through its close too.
+ */
+static void test_early_drop_unestablished(void **state)
+{
+	struct tnat *n = *state;
+	struct tpkt p;
+	struct nat_stats st;
+	char err[160];
+	unsigned i;
+
+	assert_int_equal(nat_forward_add(n->t, NAT_PROTO_TCP, 2222, VM5, 22,
+					 err, sizeof(err)),
+			 0);
+	/* One established connection, then closed by a RST. */
+	tcp(n, true, NAT_TCP_SYN, T0);
+	tcp(n, false, NAT_TCP_SYN | NAT_TCP_ACK, T0);
+	tcp(n, true, NAT_TCP_ACK, T0);
+	tcp(n, true, NAT_TCP_RST, T0);
+	assert_int_equal(tcp_state(n), NAT_TCP_CLOSE);
+	/* Fill the table: SYN then RST, or SYN, SYN/ACK, FIN. */
+	for (i = 0; i < 200; i++) {
+		uint16_t rp = (uint16_t)(10000 + i);
+
+		tp_tcp(&p, REM2, rp, EXT, 2222, NAT_TCP_SYN, 0, 0);
+		if (tnat_in(n, &p, T0) != NAT_FORWARD)
+			break;
+		if (i & 1) {
+			tp_tcp(&p, VM5, 22, REM2, rp, NAT_TCP_SYN | NAT_TCP_ACK,
+			       0, 0);
+			assert_int_equal(tnat_out(n, &p, T0), NAT_FORWARD);
+			tp_tcp(&p, REM2, rp, EXT, 2222,
+			       NAT_TCP_FIN | NAT_TCP_ACK, 0, 0);
+		} else {
+			tp_tcp(&p, REM2, rp, EXT, 2222, NAT_TCP_RST, 0, 0);
+		}
+		assert_int_equal(tnat_in(n, &p, T0), NAT_FORWARD);
+	}
+	assert_int_equal(i, 200); /* early drop made room each time */
+	nat_stats_get(n->t, &st);
+	assert_true(st.early_drops > 0);
+	assert_int_equal(st.drops[NAT_DROP_TABLE_FULL], 0);
+	/* Another VM's new flow gets in. */
+	assert_int_equal(udp_out(n, VM1, 5000, 53, T0), NAT_FORWARD);
+	/* The connection that was established is still there. */
+	assert_int_equal(tcp_state(n), NAT_TCP_CLOSE);
+}
+
 /* A table attached after a restart counts what it kept, and holds the
  * address at its quota still. */
 static void test_quota_attach(void **state)
@@ -1297,6 +1409,10 @@ static void test_quota_counts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_synack_answers, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_early_drop_unestablished,
+					    tnat_setup, tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_tcp_states, tnat_setup,
 					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_tcp_rst_spoofed, tnat_setup,

@@ -552,6 +552,47 @@ static void test_fragment_ids(void **state)
 	assert_int_equal(tp_get16(a2.b + 4), 0x778);
 }
 
+/* A fragment ending past 65535 bytes (offset * 8 + total length) is part
+ * of no datagram: dropped both ways, its first fragment seen or not; one
+ * that ends exactly at 65535 goes through. */
+static void test_fragment_too_long(void **state)
+{
+	struct tnat *n = *state;
+	struct tpkt a1, a2;
+	uint16_t pa;
+
+	frag_pair(&a1, &a2, VM1, 8000, REM, 9000, 0x4343);
+	assert_fwd(n, tnat_out(n, &a1, T0));
+	pa = tp_sport(&a1);
+	/* 608 bytes of data at 64936: ends at 65564. */
+	pkt_put_be16(a2.b + 6, 8117);
+	tp_fix(a2.b, false);
+	assert_int_equal(tnat_out(n, &a2, T0), NAT_DROP);
+	assert_int_equal(n->v.drop, NAT_DROP_FRAG_TOO_LONG);
+	assert_int_equal(tp_src(&a2), VM1); /* left as it was */
+	/* At 64904: 20 + 608 bytes end at 65532, inside the limit. */
+	pkt_put_be16(a2.b + 6, 8113);
+	tp_fix(a2.b, false);
+	assert_fwd(n, tnat_out(n, &a2, T0));
+	assert_int_equal(tp_src(&a2), EXT);
+
+	/* In, and the first fragment itself: its offset is 0. */
+	frag_pair(&a1, &a2, REM, 9000, EXT, pa, 0x779);
+	assert_fwd(n, tnat_in(n, &a1, T0));
+	pkt_put_be16(a2.b + 6, 8117);
+	tp_fix(a2.b, false);
+	assert_int_equal(tnat_in(n, &a2, T0), NAT_DROP);
+	assert_int_equal(n->v.drop, NAT_DROP_FRAG_TOO_LONG);
+	/* Exactly 65535: 20 + 11 bytes at 65504. */
+	pkt_put_be16(a2.b + 2, 20 + 11);
+	pkt_put_be16(a2.b + 6, 65504 / 8);
+	a2.len = 31;
+	tp_fix(a2.b, false);
+	assert_fwd(n, tnat_in(n, &a2, T0));
+	assert_int_equal(tp_dst(&a2), VM1);
+	assert_int_equal(n->t->st.drops[NAT_DROP_FRAG_TOO_LONG], 2);
+}
+
 /* A VM reaches another through the external address and back. */
 static void test_hairpin(void **state)
 {
@@ -1119,6 +1160,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_forward_own_traffic,
 					    tnat_setup, tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_cut_ids, setup_mtu,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_fragment_too_long, tnat_setup,
 					    tnat_teardown),
 	    cmocka_unit_test_setup_teardown(test_fragment_ids, tnat_setup,
 					    tnat_teardown),

@@ -563,6 +563,15 @@ static void test_key_follows_speed(void **state)
 	team_destroy(t);
 }
 
+/* A partner PDU on member 0 whose sync and key flip every 10 ms: each one
+ * asks for an LACPDU back. */
+static void partner_flip(struct team *t, uint8_t *f, uint64_t now)
+{
+	partner_pdu(t, 0, f, (now / 10) % 2 ? ST_UP : ST_UP & ~LACP_ST_SYNC,
+		    (uint16_t)(1 + (now / 10) % 2), 0x4a);
+	team_slow_rx(t, 0, f, TEAM_LACPDU_LEN, now);
+}
+
 /* A team starting whose system ID (its first member's MAC) another
  * running team still presents takes another: one of its other members'
  * MACs, else its own with the locally administered bit flipped (stepped
@@ -657,13 +666,71 @@ static void test_churn_and_rate(void **state)
 	assert_int_equal(t->m[0].lacp.churns, 1);
 	/* Never more than 3 LACPDUs in a second, however often asked. */
 	cap.n = 0;
-	for (now = 70000; now < 71000; now += 10) {
-		partner_pdu(t, 0, f,
-			    (now / 10) % 2 ? ST_UP : ST_UP & ~LACP_ST_SYNC,
-			    (uint16_t)(1 + (now / 10) % 2), 0x4a);
-		team_slow_rx(t, 0, f, sizeof(f), now);
-	}
+	for (now = 70000; now < 71000; now += 10)
+		partner_flip(t, f, now);
 	assert_true(cap_count(0, TEAM_LACP_ETHERTYPE) <= LACP_TX_PER_SEC);
+	team_destroy(t);
+}
+
+/* A marker request in @f, @len bytes. */
+static void marker_request(uint8_t *f, size_t len)
+{
+	static const uint8_t hdr[] = {0x01, 0x80, 0xc2, 0, 0, 0x02,
+				      0x02, 0,	  0,	0, 0, 0x99,
+				      0x88, 0x09, 2,	1, 1, 16};
+
+	memset(f, 0, len);
+	memcpy(f, hdr, sizeof(hdr));
+	f[18 + 6] = 0x42; /* requester port, in the content echoed */
+}
+
+/*
+ * Marker requests are answered within the member's slow-protocol budget:
+ * with its LACPDUs at most 10 frames a second (IEEE 802.3 Annex 43B), the
+ * excess counted and not answered; the next second answers again, and a
+ * flood never delays the LACPDUs.
+ */
+static void test_marker_rate(void **state)
+{
+	struct team *t = lacp_team(1, false, 0);
+	struct lacp_port *p = &t->m[0].lacp;
+	uint8_t f[124];
+	uint64_t now;
+	unsigned lacpdus;
+
+	team_run(t, 0);
+	now = 5000;
+	team_run(t, now);
+	cap.n = 0;
+	marker_request(f, sizeof(f));
+	for (int k = 0; k < 500; k++)
+		team_slow_rx(t, 0, f, sizeof(f), now);
+	assert_int_equal(cap_count(0, TEAM_LACP_ETHERTYPE), MARKER_TX_PER_SEC);
+	assert_int_equal(p->markers_tx, MARKER_TX_PER_SEC);
+	assert_int_equal(p->markers_limited, 500 - MARKER_TX_PER_SEC);
+	/* A response: TLV 2, from the member's MAC, the content kept. */
+	assert_memory_equal(cap.fr[0].f + 6, mac_m[0], 6);
+	assert_int_equal(cap.fr[0].f[16], 2);
+	assert_int_equal(cap.fr[0].f[18 + 6], 0x42);
+	assert_int_equal(team_slow_rx(t, 0, f, sizeof(f), now), -EBUSY);
+	/* The next second, answered again. */
+	cap.n = 0;
+	assert_int_equal(team_slow_rx(t, 0, f, sizeof(f), now + 1000), 0);
+	assert_int_equal(cap_count(0, TEAM_LACP_ETHERTYPE), 1);
+	/* Markers and a partner asking for LACPDUs all the time: never more
+	 * than 10 frames in a second, and the LACPDUs still go. */
+	cap.n = 0;
+	for (now = 10000; now < 11000; now += 10) {
+		partner_flip(t, f, now);
+		marker_request(f, sizeof(f));
+		for (int k = 0; k < 5; k++)
+			team_slow_rx(t, 0, f, sizeof(f), now);
+	}
+	assert_true(cap_count(0, TEAM_LACP_ETHERTYPE) <= SLOW_TX_PER_SEC);
+	lacpdus = 0;
+	for (unsigned i = 0; i < cap.n; i++)
+		lacpdus += cap.fr[i].f[14] == 1;
+	assert_int_equal(lacpdus, LACP_TX_PER_SEC);
 	team_destroy(t);
 }
 
@@ -685,6 +752,7 @@ int main(void)
 	    cmocka_unit_test(test_system_unique),
 	    cmocka_unit_test(test_flapping_partner),
 	    cmocka_unit_test(test_churn_and_rate),
+	    cmocka_unit_test(test_marker_rate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
