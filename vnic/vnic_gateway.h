@@ -234,7 +234,9 @@ struct nat_config;
 	X(NO_LEG, "no_leg", "the external leg is not attached")                \
 	X(TOO_BIG, "too_big",                                                  \
 	  "larger than the next network's MTU and DF clear (not fragmented)")  \
-	X(ARP_FAILED, "arp_failed", "the next hop did not answer ARP")         \
+	X(ARP_FAILED, "arp_failed",                                            \
+	  "waited for a next hop that did not answer ARP, whose entry "        \
+	  "went (address change, eviction) or past its 4 s")                   \
 	X(ARP_QUEUE_FULL, "arp_queue_full",                                    \
 	  "too many packets waiting for ARP (4 per next hop, 32 in all)")      \
 	X(QUEUE_FULL, "queue_full", "a leg's transmit queue was full")         \
