@@ -178,6 +178,10 @@ struct nat_table;
 	X(TCP_NOT_SYN, "tcp_not_syn",                                         \
 	  "TCP segment that opens nothing (no SYN, or a SYN/ACK answering "   \
 	  "no SYN the NAT let in) and belongs to no connection")              \
+	X(TCP_BAD_ACK, "tcp_bad_ack",                                         \
+	  "TCP ACK completing a handshake that acknowledges nothing the "     \
+	  "answering side sent (a blind ACK from a host that never saw the "  \
+	  "SYN/ACK)")                                                         \
 	X(FRAG_NO_FIRST, "frag_no_first",                                     \
 	  "IP fragment whose first fragment was not seen (or was forgotten)") \
 	X(FRAG_TOO_LONG, "frag_too_long",                                     \

@@ -344,7 +344,11 @@ static bool tcp_step(struct nat_entry *e, bool orig, const struct nat_seg *g)
 	}
 	if (!(f & NAT_TCP_ACK))
 		return true;
-	if (st == NAT_TCP_SYN_RECV && orig)
+	/* Only the ACK of everything the answering side sent (its SYN/ACK:
+	 * ISN + 1) completes the handshake; nat_session_seen() dropped one
+	 * outside the window, one inside waits for the next. */
+	if (st == NAT_TCP_SYN_RECV && orig &&
+	    (!e->seq_end[1] || g->ack == e->seq_end[1]))
 		e->state = NAT_TCP_ESTABLISHED;
 	else if (st == NAT_TCP_LAST_ACK &&
 		 orig == !!(e->flags & NAT_SF_FIN_ORIG_1ST))
@@ -408,6 +412,28 @@ void nat_session_frag_end(struct nat_table *t, uint32_t s, enum nat_dir dir,
 		*se = end;
 }
 
+/*
+ * Could a segment from @side in SYN_RECV be the ACK of the answering
+ * side's SYN/ACK?  Its acknowledgement must fall in the answering side's
+ * sequence space: at most the end of what it sent (the SYN/ACK's ISN + 1,
+ * or further when it sent data before the handshake completed, as a TCP
+ * Fast Open server does), at most NAT_SEQ_ACK_LAG behind.  Anything else
+ * is a blind guess by a host that never saw the SYN/ACK (a spoofed
+ * source opening sessions through a forward), 1 chance in 65536 to pass
+ * on and 1 in 2^32 to complete the handshake (tcp_step()).  A SYN or a
+ * RST is not an ACK of the handshake: left to tcp_step().
+ */
+static bool handshake_ack_bad(const struct nat_entry *e, unsigned side,
+			      const struct nat_seg *g)
+{
+	uint32_t end = e->seq_end[1];
+
+	if (e->state != NAT_TCP_SYN_RECV || side || !end ||
+	    (g->flags & (NAT_TCP_SYN | NAT_TCP_RST)))
+		return false;
+	return !(g->flags & NAT_TCP_ACK) || end - g->ack > NAT_SEQ_ACK_LAG;
+}
+
 /**
  * nat_session_seen() - account a packet of a session and move its state
  * @t: table
@@ -419,14 +445,23 @@ void nat_session_frag_end(struct nat_table *t, uint32_t s, enum nat_dir dir,
  *
  * A RST outside the window (see seq_plausible()) changes nothing, not even
  * the expiry: it is counted (rst_ignored) and passed on for the endpoint
- * to judge.
+ * to judge.  The opening side's ACK in SYN_RECV acknowledging nothing the
+ * answering side sent (handshake_ack_bad()) changes nothing either, and
+ * is to be dropped.
+ *
+ * Return: NAT_DROP_NONE, or NAT_DROP_TCP_BAD_ACK for a packet to drop
  */
-void nat_session_seen(struct nat_table *t, uint32_t s, enum nat_dir dir,
-		      const struct nat_seg *seg, uint32_t bytes, int64_t now)
+enum nat_drop nat_session_seen(struct nat_table *t, uint32_t s,
+			       enum nat_dir dir, const struct nat_seg *seg,
+			       uint32_t bytes, int64_t now)
 {
 	struct nat_entry *e = &t->e[s];
 	bool orig = !side_of(e, dir);
 	uint32_t old = e->expires;
+
+	if (e->proto == NAT_PROTO_TCP && seg &&
+	    handshake_ack_bad(e, orig ? 0 : 1, seg))
+		return NAT_DROP_TCP_BAD_ACK;
 
 	if (dir == NAT_DIR_OUT) {
 		e->pkts_out++;
@@ -439,11 +474,12 @@ void nat_session_seen(struct nat_table *t, uint32_t s, enum nat_dir dir,
 		e->flags |= NAT_SF_REPLIED;
 	if (e->proto == NAT_PROTO_TCP && seg && !tcp_step(e, orig, seg)) {
 		t->st.rst_ignored++;
-		return;
+		return NAT_DROP_NONE;
 	}
 	if (e->state == NAT_TCP_ESTABLISHED)
 		e->flags |= NAT_SF_ASSURED;
 	e->expires = (uint32_t)(now + nat_timeout_of(t, e));
 	if (e->expires < old)
 		nat_wheel_resched(t, s);
+	return NAT_DROP_NONE;
 }

@@ -379,8 +379,9 @@ struct nat_seg {
 	uint32_t seq, ack, len;
 };
 
-void nat_session_seen(struct nat_table *t, uint32_t s, enum nat_dir dir,
-		      const struct nat_seg *seg, uint32_t bytes, int64_t now);
+enum nat_drop nat_session_seen(struct nat_table *t, uint32_t s,
+			       enum nat_dir dir, const struct nat_seg *seg,
+			       uint32_t bytes, int64_t now);
 bool nat_session_frag_first(const struct nat_table *t, uint32_t s,
 			    enum nat_dir dir, const struct nat_seg *seg);
 void nat_session_frag_end(struct nat_table *t, uint32_t s, enum nat_dir dir,

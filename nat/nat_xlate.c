@@ -587,9 +587,11 @@ static enum nat_action out_core(struct nat_table *t, uint8_t *ip, size_t len,
 		s = out_session(t, &p, now, d);
 		if (s == NAT_NIL)
 			return NAT_DROP;
-		nat_session_seen(t, s, NAT_DIR_OUT,
-				 p.proto == NAT_PROTO_TCP ? &p.seg : NULL,
-				 (uint32_t)p.tot, now);
+		*d = nat_session_seen(t, s, NAT_DIR_OUT,
+				      p.proto == NAT_PROTO_TCP ? &p.seg : NULL,
+				      (uint32_t)p.tot, now);
+		if (*d != NAT_DROP_NONE)
+			return NAT_DROP;
 		set_src(&p, t->e[s].ext_ip, flags);
 		set_sport(&p, t->e[s].ext_port, flags);
 		ttl_dec(&p);
@@ -684,11 +686,14 @@ static enum nat_drop in_l4(struct nat_table *t, struct ip4 *p, unsigned flags,
 		if (s == NAT_NIL)
 			return d;
 	}
+	if (s != NAT_NIL) {
+		d = nat_session_seen(t, s, NAT_DIR_IN,
+				     p->proto == NAT_PROTO_TCP ? &p->seg : NULL,
+				     (uint32_t)p->tot, now);
+		if (d != NAT_DROP_NONE)
+			return d;
+	}
 	*sp = s;
-	if (s != NAT_NIL)
-		nat_session_seen(t, s, NAT_DIR_IN,
-				 p->proto == NAT_PROTO_TCP ? &p->seg : NULL,
-				 (uint32_t)p->tot, now);
 	/* Without a session: EIF lets it in through the mapping; the VM's
 	 * answer makes the session. */
 	e = &t->e[s != NAT_NIL ? s : m];

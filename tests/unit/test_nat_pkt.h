@@ -98,7 +98,10 @@ static inline uint8_t *tp_ip(struct tpkt *p, uint8_t proto, uint32_t src,
 	return ip + 20;
 }
 
-/* TCP with @flags; a SYN carries an MSS option of @mss (0: none). */
+/* TCP with @flags; a SYN carries an MSS option of @mss (0: none).  Both
+ * sides' ISN is 1000: a SYN has sequence number 1000, anything else 1001,
+ * and an ACK acknowledges the peer's SYN (1001), as a handshake's third
+ * segment must. */
 static inline void tp_tcp(struct tpkt *p, uint32_t src, uint16_t sport,
 			  uint32_t dst, uint16_t dport, uint8_t flags,
 			  uint16_t mss, size_t payload)
@@ -108,7 +111,9 @@ static inline void tp_tcp(struct tpkt *p, uint32_t src, uint16_t sport,
 
 	pkt_put_be16(l4, sport);
 	pkt_put_be16(l4 + 2, dport);
-	tp_put32(l4 + 4, 1000);
+	tp_put32(l4 + 4, flags & NAT_TCP_SYN ? 1000 : 1001);
+	if (flags & NAT_TCP_ACK)
+		tp_put32(l4 + 8, 1001);
 	l4[12] = (uint8_t)(hl / 4) << 4;
 	l4[13] = flags;
 	pkt_put_be16(l4 + 14, 65535);

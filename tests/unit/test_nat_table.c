@@ -1304,6 +1304,85 @@ static void test_early_drop_unestablished(void **state)
 	assert_int_equal(tcp_state(n), NAT_TCP_CLOSE);
 }
 
+/* A remote's segment through the forward on port 2222 to VM5:22,
+ * acknowledging @ack. */
+static enum nat_action fwd_ack(struct tnat *n, uint16_t rport, uint8_t flags,
+			       uint32_t ack, int64_t now)
+{
+	struct tpkt p;
+
+	tp_tcp(&p, REM2, rport, EXT, 2222, flags, 0, 0);
+	tp_put32(p.b + 20 + 8, ack);
+	tp_fix(p.b, false);
+	return tnat_in(n, &p, now);
+}
+
+/*
+ * A remote that never saw the server's SYN/ACK (a spoofed source) cannot
+ * complete the handshake through a forward: its ACK must acknowledge the
+ * SYN/ACK's ISN + 1.  A blind one is dropped and leaves the session in
+ * SYN_RECV with its short timeout, open to early drop; the real one
+ * establishes it.  A server sending data before the handshake completes
+ * (TCP Fast Open) widens what may be acknowledged to its end.
+ */
+static void test_blind_ack(void **state)
+{
+	struct tnat *n = *state;
+	struct tpkt p;
+	struct nat_stats st;
+	struct tfind f;
+	char err[160];
+
+	assert_int_equal(nat_forward_add(n->t, NAT_PROTO_TCP, 2222, VM5, 22,
+					 err, sizeof(err)),
+			 0);
+	tp_tcp(&p, REM2, 10000, EXT, 2222, NAT_TCP_SYN, 0, 0);
+	assert_int_equal(tnat_in(n, &p, T0), NAT_FORWARD);
+	tp_tcp(&p, VM5, 22, REM2, 10000, NAT_TCP_SYN | NAT_TCP_ACK, 0, 0);
+	assert_int_equal(tnat_out(n, &p, T0), NAT_FORWARD);
+	/* Blind guesses: dropped, nothing moves. */
+	assert_int_equal(fwd_ack(n, 10000, NAT_TCP_ACK, 0x12345678, T0 + 1),
+			 NAT_DROP);
+	assert_int_equal(n->v.drop, NAT_DROP_TCP_BAD_ACK);
+	assert_int_equal(
+	    fwd_ack(n, 10000, NAT_TCP_ACK | NAT_TCP_FIN, 0x9abcdef0, T0 + 1),
+	    NAT_DROP);
+	assert_int_equal(fwd_ack(n, 10000, NAT_TCP_ACK, 1002, T0 + 1),
+			 NAT_DROP);
+	f = tnat_find(n, NAT_PROTO_TCP, REM2, 10000);
+	assert_int_equal(f.si.state, NAT_TCP_SYN_RECV);
+	assert_int_equal(f.si.expires, T0 + 240);
+	assert_int_equal(f.si.pkts_in, 1);
+	nat_stats_get(n->t, &st);
+	assert_int_equal(st.drops[NAT_DROP_TCP_BAD_ACK], 3);
+	/* Close behind (a late duplicate): passed on, not established. */
+	assert_int_equal(fwd_ack(n, 10000, NAT_TCP_ACK, 1000, T0 + 2),
+			 NAT_FORWARD);
+	assert_int_equal(tnat_find(n, NAT_PROTO_TCP, REM2, 10000).si.state,
+			 NAT_TCP_SYN_RECV);
+	/* The real ACK. */
+	assert_int_equal(fwd_ack(n, 10000, NAT_TCP_ACK, 1001, T0 + 2),
+			 NAT_FORWARD);
+	f = tnat_find(n, NAT_PROTO_TCP, REM2, 10000);
+	assert_int_equal(f.si.state, NAT_TCP_ESTABLISHED);
+	assert_int_equal(f.si.expires, T0 + 2 + 7440);
+
+	/* Fast Open: the server sends 100 bytes after its SYN/ACK. */
+	tp_tcp(&p, REM2, 10001, EXT, 2222, NAT_TCP_SYN, 0, 0);
+	assert_int_equal(tnat_in(n, &p, T0), NAT_FORWARD);
+	tp_tcp(&p, VM5, 22, REM2, 10001, NAT_TCP_SYN | NAT_TCP_ACK, 0, 0);
+	assert_int_equal(tnat_out(n, &p, T0), NAT_FORWARD);
+	tp_tcp(&p, VM5, 22, REM2, 10001, NAT_TCP_ACK, 0, 100);
+	assert_int_equal(tnat_out(n, &p, T0), NAT_FORWARD);
+	assert_int_equal(fwd_ack(n, 10001, NAT_TCP_ACK, 1001, T0), NAT_FORWARD);
+	assert_int_equal(tnat_find(n, NAT_PROTO_TCP, REM2, 10001).si.state,
+			 NAT_TCP_SYN_RECV);
+	assert_int_equal(fwd_ack(n, 10001, NAT_TCP_ACK, 1102, T0), NAT_DROP);
+	assert_int_equal(fwd_ack(n, 10001, NAT_TCP_ACK, 1101, T0), NAT_FORWARD);
+	assert_int_equal(tnat_find(n, NAT_PROTO_TCP, REM2, 10001).si.state,
+			 NAT_TCP_ESTABLISHED);
+}
+
 /* A table attached after a restart counts what it kept, and holds the
  * address at its quota still. */
 static void test_quota_attach(void **state)
@@ -1454,6 +1533,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_quota_attach, tnat_setup,
 					    tnat_teardown),
 	    cmocka_unit_test(test_quota_counts),
+	    cmocka_unit_test_setup_teardown(test_blind_ack, tnat_setup,
+					    tnat_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

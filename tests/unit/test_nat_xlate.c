@@ -180,7 +180,10 @@ static void test_tcp_both_ways(void **state)
 	assert_int_equal(tp_src(&p), REM);
 	assert_true(tp_csum_ok(p.b, false));
 
+	/* The ACK acknowledges the SYN/ACK and its 10 bytes. */
 	tp_tcp(&p, VM1, 40000, REM, 80, NAT_TCP_ACK, 0, 100);
+	tp_put32(p.b + 20 + 8, 1011);
+	tp_fix(p.b, false);
 	assert_fwd(n, tnat_out(n, &p, T0 + 1));
 	assert_true(tp_csum_ok(p.b, false));
 	f = tnat_find(n, NAT_PROTO_TCP, REM, 80);
