@@ -194,6 +194,10 @@ struct nat_table;
 	  "no free external port for a new mapping")                          \
 	X(TABLE_FULL, "table_full",                                           \
 	  "connection table full of answered connections: new flow refused")  \
+	X(FORWARD_SHARE, "forward_share",                                     \
+	  "new connection through a forward while the sessions remotes "      \
+	  "opened through forwards hold their share of the table (half), "    \
+	  "none of them unanswered")                                          \
 	X(QUOTA, "quota",                                                     \
 	  "new flow from an inside address holding its share of the table "   \
 	  "(sessions_per_ip entries) already")
@@ -433,6 +437,15 @@ size_t nat_icmp_error(const uint8_t *pkt, size_t len, uint8_t type,
  * beyond, nat_forward_add() too).
  */
 #define NAT_FORWARDS_MAX(capacity) ((capacity) / 4)
+
+/*
+ * Sessions remotes open through forwards take at most half the table,
+ * whoever the remotes are (NAT_DROP_FORWARD_SHARE beyond): remote hosts
+ * completing handshakes through a forward cannot fill the table for the
+ * established timeout and lock the VMs' own flows out.  With forwards at
+ * most a quarter, the VMs keep a quarter at least.
+ */
+#define NAT_FWD_SESSIONS_MAX(capacity) ((capacity) / 2)
 
 int nat_forward_add(struct nat_table *t, uint8_t proto, uint16_t ext_port,
 		    uint32_t int_ip, uint16_t int_port, char *err,

@@ -179,6 +179,8 @@ struct nat_ipq {
  * @ipq: entries counted per inside address, kept at most half full: there
  *       are never more addresses than entries nor than the subnet holds
  * @ipq_mask: its slots - 1
+ * @fwd_sess: sessions remotes opened through forwards
+ *            (nat_fwd_opened()), held at NAT_FWD_SESSIONS_MAX()
  * @wheel: timer wheel slots (heads)
  * @wheel_time: the second whose slot nat_expire() processes next
  * @free_head: free list
@@ -200,6 +202,7 @@ struct nat_table {
 	struct nat_own *own;
 	struct nat_ipq *ipq;
 	uint32_t ipq_mask;
+	uint32_t fwd_sess;
 	uint32_t wheel[NAT_WHEEL_SLOTS];
 	int64_t wheel_time;
 	uint32_t free_head, nfree;
@@ -358,6 +361,8 @@ bool nat_free_sessions_of(struct nat_table *t, uint32_t m, unsigned budget);
 uint32_t nat_ip_count(const struct nat_table *t, uint32_t ip);
 bool nat_ip_quota_ok(const struct nat_table *t, uint32_t ip, uint32_t need);
 bool nat_ip_counted(const struct nat_table *t, const struct nat_entry *e);
+bool nat_fwd_opened(const struct nat_table *t, const struct nat_entry *e);
+bool nat_fwd_room(struct nat_table *t);
 
 /* ---- nat_ct.c: sessions and their state ---- */
 enum nat_dir { NAT_DIR_OUT = 0, NAT_DIR_IN = 1 };

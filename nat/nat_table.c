@@ -500,6 +500,21 @@ static struct nat_ipq *ipq_slot(const struct nat_table *t, uint32_t ip)
 }
 
 /**
+ * nat_fwd_opened() - is a live entry a session a remote opened through a
+ * forward (held at NAT_FWD_SESSIONS_MAX(), not at its inside address's
+ * quota)?
+ * @t: table
+ * @e: entry (a session's mapping or forward live)
+ *
+ * Return: true for such a session
+ */
+bool nat_fwd_opened(const struct nat_table *t, const struct nat_entry *e)
+{
+	return e->kind == NAT_KIND_SESSION && (e->flags & NAT_SF_INBOUND) &&
+	       t->e[e->map].kind == NAT_KIND_FORWARD;
+}
+
+/**
  * nat_ip_counted() - does a live entry count against its inside address's
  * quota?
  * @t: table
@@ -512,10 +527,7 @@ bool nat_ip_counted(const struct nat_table *t, const struct nat_entry *e)
 {
 	if (e->kind == NAT_KIND_MAPPING)
 		return true;
-	if (e->kind != NAT_KIND_SESSION)
-		return false;
-	return !(e->flags & NAT_SF_INBOUND) ||
-	       t->e[e->map].kind != NAT_KIND_FORWARD;
+	return e->kind == NAT_KIND_SESSION && !nat_fwd_opened(t, e);
 }
 
 /**
@@ -672,6 +684,8 @@ static void entry_link(struct nat_table *t, uint32_t i)
 	t->bout[h] = i;
 	if (nat_ip_counted(t, e))
 		ipq_inc(t, e->int_ip);
+	else if (nat_fwd_opened(t, e))
+		t->fwd_sess++;
 	switch (e->kind) {
 	case NAT_KIND_SESSION:
 		own_link(t, i);
@@ -760,6 +774,35 @@ bool nat_make_room(struct nat_table *t, uint32_t need, uint32_t keep)
 }
 
 /**
+ * nat_fwd_room() - may a remote open one more session through a forward?
+ * @t: table
+ *
+ * Sessions remotes open through forwards take at most
+ * NAT_FWD_SESSIONS_MAX() of the table, whoever the remotes are.  At that
+ * share the caller looks at NAT_EARLY_DROP_PROBES entries at random and
+ * frees those sessions among them that never completed their handshake
+ * (early drop, as nat_make_room()): a SYN flood filling the share leaves
+ * room for a real client, established connections stay.
+ *
+ * Return: true when the share has room for one
+ */
+bool nat_fwd_room(struct nat_table *t)
+{
+	uint32_t max = NAT_FWD_SESSIONS_MAX(t->cap);
+
+	for (unsigned k = 0; t->fwd_sess >= max && k < NAT_EARLY_DROP_PROBES;
+	     k++) {
+		uint32_t i = (uint32_t)(rng_next(t) % t->cap);
+
+		if (unassured(&t->e[i]) && nat_fwd_opened(t, &t->e[i])) {
+			nat_entry_free(t, i);
+			t->st.early_drops++;
+		}
+	}
+	return t->fwd_sess < max;
+}
+
+/**
  * nat_entry_publish() - make an entry filled by the caller live
  * @t: table
  * @i: entry from nat_entry_alloc(), every field set
@@ -785,11 +828,13 @@ void nat_entry_free(struct nat_table *t, uint32_t i)
 	uint8_t kind = e->kind;
 	uint32_t hin = key_in(t, e) & t->mask, hout = key_out(t, e) & t->mask;
 
-	bool counted = nat_ip_counted(t, e);
+	bool counted = nat_ip_counted(t, e), fwd = nat_fwd_opened(t, e);
 
 	__atomic_store_n(&e->kind, NAT_E_FREE, __ATOMIC_RELEASE);
 	if (counted)
 		ipq_dec(t, e->int_ip);
+	else if (fwd)
+		t->fwd_sess--;
 	chain_del(t, &t->bin[hin], i, true);
 	if (kind != NAT_KIND_FORWARD)
 		wheel_del(t, i);
@@ -901,6 +946,7 @@ static void rebuild(struct nat_table *t, int64_t now,
 	memset(t->ports, 0, sizeof(t->ports));
 	memset(t->ipq, 0, (t->ipq_mask + 1) * sizeof(*t->ipq));
 	t->st.sessions = t->st.mappings = t->st.forwards = 0;
+	t->fwd_sess = 0;
 	t->wheel_time = now;
 	for (int pass = 0; pass < 2; pass++) {
 		for (uint32_t i = 0; i < t->cap; i++) {

@@ -679,6 +679,8 @@ static enum nat_drop in_l4(struct nat_table *t, struct ip4 *p, unsigned flags,
 		s = nat_lookup_sess_in(t, p->proto, t->e[m].int_ip,
 				       t->e[m].int_port, p->src, rport);
 	if (s == NAT_NIL && t->e[m].kind == NAT_KIND_FORWARD) {
+		if (!nat_fwd_room(t))
+			return NAT_DROP_FORWARD_SHARE;
 		s = nat_session_new(t, m, p->src, rport, true,
 				    p->proto == NAT_PROTO_TCP ? NAT_TCP_SYN_SENT
 							      : NAT_TCP_NONE,

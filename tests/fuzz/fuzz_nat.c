@@ -110,7 +110,7 @@ static void reattach(void)
 {
 	struct nat_attach_info info;
 	char err[160];
-	uint32_t held[256];
+	uint32_t held[256], fwd;
 
 	/* The counts per address kept as entries came and went are what a
 	 * rebuild from the entries finds (expiry caught up first: a rebuild
@@ -119,6 +119,7 @@ static void reattach(void)
 		;
 	for (unsigned a = 0; a < 256; a++)
 		held[a] = nat_ip_count(tbl, IP4(10, 10, 0, a));
+	fwd = tbl->fwd_sess;
 	nat_table_detach(tbl);
 	CHECK(!nat_table_attach(region, region_size, &cfg, now, &tbl, &info,
 				err, sizeof(err)));
@@ -128,6 +129,8 @@ static void reattach(void)
 	CHECK(!info.discarded);
 	for (unsigned a = 0; a < 256; a++)
 		CHECK(nat_ip_count(tbl, IP4(10, 10, 0, a)) == held[a]);
+	/* So is the count of sessions remotes opened through forwards. */
+	CHECK(tbl->fwd_sess == fwd);
 }
 
 /*
@@ -209,6 +212,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(!n || !csum_fold(csum_partial(err_pkt, 20, 0)));
 		CHECK(!n || !csum_fold(csum_partial(err_pkt + 20, n - 20, 0)));
 	}
+	/* Remotes' sessions through forwards stay within their share. */
+	CHECK(tbl->fwd_sess <= NAT_FWD_SESSIONS_MAX(cfg.capacity));
 	(void)nat_expire(tbl, now, 64);
 	return 0;
 }

@@ -1383,6 +1383,82 @@ static void test_blind_ack(void **state)
 			 NAT_TCP_ESTABLISHED);
 }
 
+/* A remote's handshake through the forward on port 2222 to VM5:22 from
+ * REM2:@rport; the SYN's action (the rest follows only if it went). */
+static enum nat_action fwd_connect(struct tnat *n, uint16_t rport,
+				   bool complete, int64_t now)
+{
+	struct tpkt p;
+
+	tp_tcp(&p, REM2, rport, EXT, 2222, NAT_TCP_SYN, 0, 0);
+	if (tnat_in(n, &p, now) != NAT_FORWARD)
+		return n->v.action;
+	if (!complete)
+		return NAT_FORWARD;
+	tp_tcp(&p, VM5, 22, REM2, rport, NAT_TCP_SYN | NAT_TCP_ACK, 0, 0);
+	assert_int_equal(tnat_out(n, &p, now), NAT_FORWARD);
+	assert_int_equal(fwd_ack(n, rport, NAT_TCP_ACK, 1001, now),
+			 NAT_FORWARD);
+	return NAT_FORWARD;
+}
+
+/*
+ * Sessions remotes open through forwards take at most half the table:
+ * real handshakes beyond are dropped as forward_share and the VMs' own
+ * flows still find room; a share full of SYNs nobody completed makes
+ * room for a real client (early drop); the count is rebuilt at attach.
+ */
+static void test_forward_share(void **state)
+{
+	struct tnat *n = *state, m;
+	struct nat_attach_info info;
+	char err[160];
+	uint16_t i;
+
+	assert_int_equal(nat_forward_add(n->t, NAT_PROTO_TCP, 2222, VM5, 22,
+					 err, sizeof(err)),
+			 0);
+	for (i = 0; i < 64; i++)
+		if (fwd_connect(n, (uint16_t)(10000 + i), true, T0) !=
+		    NAT_FORWARD)
+			break;
+	assert_int_equal(i, NAT_FWD_SESSIONS_MAX(64));
+	assert_int_equal(n->v.drop, NAT_DROP_FORWARD_SHARE);
+	assert_int_equal(drops_of(n, NAT_DROP_FORWARD_SHARE), 1);
+	assert_int_equal(n->t->fwd_sess, 32);
+	assert_int_equal(tnat_find(n, NAT_PROTO_TCP, REM2, 10000).si.state,
+			 NAT_TCP_ESTABLISHED);
+	/* The VMs' own flows are not held back. */
+	for (uint16_t k = 0; k < 10; k++)
+		assert_int_equal(udp_out(n, VM1, (uint16_t)(5000 + k), 53, T0),
+				 NAT_FORWARD);
+	/* Established connections carry on both ways. */
+	assert_int_equal(fwd_ack(n, 10001, NAT_TCP_ACK, 1001, T0 + 1),
+			 NAT_FORWARD);
+	/* A restart counts them again and holds the share. */
+	m = *n;
+	nat_table_detach(n->t);
+	assert_int_equal(nat_table_attach(m.mem, m.size, &m.cfg, T0 + 2, &n->t,
+					  &info, err, sizeof(err)),
+			 0);
+	assert_int_equal(n->t->fwd_sess, 32);
+	assert_int_equal(fwd_connect(n, 20000, true, T0 + 2), NAT_DROP);
+	assert_int_equal(n->v.drop, NAT_DROP_FORWARD_SHARE);
+	/* As they go, room comes back. */
+	tnat_flush(n);
+	assert_int_equal(n->t->fwd_sess, 0);
+	/* A share full of SYNs: a real client still gets in. */
+	for (i = 0; i < 32; i++)
+		assert_int_equal(
+		    fwd_connect(n, (uint16_t)(30000 + i), false, T0 + 2),
+		    NAT_FORWARD);
+	assert_int_equal(n->t->fwd_sess, 32);
+	assert_int_equal(fwd_connect(n, 20000, true, T0 + 2), NAT_FORWARD);
+	assert_int_equal(tnat_find(n, NAT_PROTO_TCP, REM2, 20000).si.state,
+			 NAT_TCP_ESTABLISHED);
+	assert_true(n->t->fwd_sess <= 32);
+}
+
 /* A table attached after a restart counts what it kept, and holds the
  * address at its quota still. */
 static void test_quota_attach(void **state)
@@ -1534,6 +1610,8 @@ int main(void)
 					    tnat_teardown),
 	    cmocka_unit_test(test_quota_counts),
 	    cmocka_unit_test_setup_teardown(test_blind_ack, tnat_setup,
+					    tnat_teardown),
+	    cmocka_unit_test_setup_teardown(test_forward_share, tnat_setup,
 					    tnat_teardown),
 	};
 
