@@ -1205,8 +1205,14 @@ static void leg_frame(struct vnic_gateway *g, uint8_t *f, size_t len)
 	else if (v.action == NAT_FORWARD || v.action == NAT_HAIRPIN)
 		nat_send(g, INSIDE, vgw_get_be32(ip + 16), f,
 			 14 + ip_total(ip, iplen), ol, frag, g->base.mtu);
-	else
-		nat_answer(g, OUTSIDE, f, len, ol, &v, n->addr.ip);
+	else if (!nat_answer(g, OUTSIDE, f, len, ol, &v, n->addr.ip) &&
+		 v.drop == NAT_DROP_FORWARD_SHARE)
+		/* Remotes choose how often: rate limited. */
+		vlog_rl(VNIC, WARN,
+			"%s: NAT forward_share: remotes' connections through "
+			"forwards hold half the table: new connection from "
+			"%u.%u.%u.%u refused",
+			g->base.name, ip[12], ip[13], ip[14], ip[15]);
 }
 
 /* ---- the external leg's ops ---- */

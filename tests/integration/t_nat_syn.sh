@@ -7,7 +7,8 @@
 # --nat-sessions 16, real clients opening 12 connections through the
 # forward get 8 (half the table, the share of sessions remotes open through
 # forwards); the others are dropped as forward_share (network show, the
-# metrics), the 8 carry data both ways, and the VM still opens its own.
+# metrics, a log line naming the client), the 8 carry data both ways,
+# and the VM still opens its own.
 . "$(dirname "$0")/lib.sh"
 need_root
 MPORT=$((20000 + 0x$S % 12000))
@@ -15,7 +16,7 @@ start_vnetd --metrics "127.0.0.1:$MPORT"
 VM=10.247.0.5 SPOOF=10.246.0.77
 nat_setup 10.246.0 10.247.0 $VM
 # Resized before any traffic: the empty table is made anew (a warning).
-ALLOW_LOG='was made for another size; discarded'
+ALLOW_LOG='was made for another size; discarded|NAT forward_share: .* new connection from 10.246.0.1 refused|msg="[0-9]+ similar messages suppressed"'
 vnetctl network set "$L" --nat-sessions 16 >/dev/null || fail "16 sessions"
 
 # A server in the VM holding every connection, echoing what comes.
@@ -103,6 +104,8 @@ f=$(jget .nat.drops.forward_share network show "$L")
 curl -sf --max-time 5 "http://127.0.0.1:$MPORT/metrics" >"$T/m" || fail "no metrics"
 grep -q "^vnet_nat_drops_total{network=\"$L\",reason=\"forward_share\"} [1-9]" "$T/m" ||
 	fail "forward_share drops not in the metrics"
+grep -q "NAT forward_share: .* from $OUT refused" "$T/vnetd.log" ||
+	fail "no log line naming $OUT"
 log "12 connections through the forward: 8 in and echoing, forward_share $f"
 # The VM's own flows are not held back by remotes' connections.
 ip netns exec "a$S" "$PY" - "$OUT" <<'PY' || fail "the VM's own connection"
