@@ -69,8 +69,9 @@
  *        the first has rewritten it).  NAT_DROP_TTL means the caller may
  *        send ICMP time exceeded (nat_icmp_error() builds it; rate-limit
  *        it) so traceroute shows the gateway; NAT_DROP_PORTS_EXHAUSTED,
- * NAT_DROP_TABLE_FULL and NAT_DROP_QUOTA (name the packet's source: it is
- * left untranslated) deserve a log line once per interval (vlog_rl). A
+ * NAT_DROP_TABLE_FULL, NAT_DROP_QUOTA and NAT_DROP_FORWARD_SHARE (name the
+ * packet's source: it is left untranslated) deserve a log line once per
+ * interval (vlog_rl). A
  * datapath burst goes through nat_out_burst()/nat_in_burst(): the same
  * verdicts, with the table's cache misses overlapped. With the
  * NAT_F_CSUM_PARTIAL flag the L4 checksum field holds only the pseudo-header
@@ -288,7 +289,8 @@ struct nat_timeouts {
  *           flow from a new port takes two entries, one through a mapping
  *           it has one); not counted: forwards and the sessions remotes
  *           open through them (the VM does not choose those: counting them
- *           would let any remote use up a server's share with SYNs).  A new
+ *           would let any remote use up a server's share with SYNs; they
+ *           are held at NAT_FWD_SESSIONS_MAX() instead).  A new
  *           flow that would take the address past it is dropped
  *           (NAT_DROP_QUOTA); its flows in place carry on, and it opens new
  *           ones as its entries expire.  Lowering it frees nothing.
