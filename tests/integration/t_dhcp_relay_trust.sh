@@ -11,6 +11,7 @@
 #    leases bound;
 #  - --no-dhcp-trusted: dropped again.
 # vnet-test: long
+# vnet-test: no-sanitizer a perfdhcp load; relayed messages and port trust run under the sanitizers in test_dhcp_server and fuzz_dhcp (which chooses the trust), the DHCP paths in t_dhcp_clients and t_dhcp_steal
 . "$(dirname "$0")/lib.sh"
 need_root
 command -v perfdhcp >/dev/null || skip "perfdhcp (package kea-admin) not installed"
