@@ -455,6 +455,13 @@ static uint32_t udp_send(struct vnetd_gw *g, int slot, const uint8_t *q,
 	return sent;
 }
 
+/* Whether a query in the ring comes from a port that has left since
+ * (another generation): it is forgotten, as its slot would have been. */
+static bool query_stale(struct vnetd_gw *g, const struct gw_query *q)
+{
+	return vnic_gateway_port_gen(g->vnic, q->in_port) != q->gen;
+}
+
 static void drain_queries(struct vnetd_gw *g)
 {
 	unsigned tail = atomic_load_explicit(&g->q_tail, memory_order_relaxed);
@@ -474,6 +481,10 @@ static void drain_queries(struct vnetd_gw *g)
 		int slot;
 
 		memcpy(c.mac, q->mac, 6);
+		if (query_stale(g, q)) {
+			atomic_fetch_add(&g->relay_dropped, 1);
+			continue;
+		}
 		if (!g->n_upstream) {
 			query_fail(g, q, &c);
 			continue;
