@@ -1177,6 +1177,26 @@ void vnetd_gw_port_gone(struct vnetd *d, const char *net, int port)
 }
 
 /**
+ * vnetd_gw_port_del() - take switch port @port of network @net out of the
+ * switch, and tell the network's gateway (vnetd_gw_port_gone()): for the
+ * switch ports that are no vnetd port (a team's uplink, a NAT's external
+ * leg), whose id the next port added may get as well
+ * @d: daemon
+ * @net: the network's name
+ * @port: the switch port id
+ *
+ * Return: vswitch_port_del()'s
+ */
+int vnetd_gw_port_del(struct vnetd *d, const char *net, int port)
+{
+	int ret = vswitch_port_del(d->sw, port);
+
+	if (!ret || ret == -ENOENT)
+		vnetd_gw_port_gone(d, net, port);
+	return ret;
+}
+
+/**
  * vnetd_gw_port_claim() - port @port of network @net holds the bound leases
  * @ip (read from the state file as it joined): they count against its DHCP
  * share (vnetd_leaseport.c)
