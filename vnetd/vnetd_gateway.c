@@ -655,8 +655,7 @@ static void sweep(struct vtimer *t, void *arg)
 	/* Unanswered a while: sent again, once, to the same resolvers (all of
 	 * them, so the next one too when there are several). */
 	while ((slot = dns_relay_resend_due(g->relay, now)) >= 0)
-		if (g->socks[slot].fd >= 0 && g->socks[slot].buf &&
-		    !g->socks[slot].reading)
+		if (g->socks[slot].fd >= 0 && g->socks[slot].buf)
 			udp_send(g, slot, g->socks[slot].buf,
 				 g->socks[slot].len,
 				 dns_relay_servers(g->relay, slot));
