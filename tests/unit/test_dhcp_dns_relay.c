@@ -419,6 +419,45 @@ static void test_servfail(void **state)
 	dns_relay_destroy(r);
 }
 
+/* Hostile queries: random mutations of a valid EDNS one, random lengths,
+ * output buffers from 0 bytes, in place too.  The SERVFAIL never exceeds
+ * the buffer nor the query (no amplification), even with its OPT. */
+static void test_servfail_hostile(void **state)
+{
+	uint32_t x = 12345;
+	uint8_t base[600], q[600], out[600];
+	size_t bl = query(base, 7, 1232);
+
+	memset(base + bl, 0, sizeof(base) - bl);
+	for (unsigned it = 0; it < 300000; it++) {
+		size_t len, size, n;
+		unsigned muts;
+
+		memcpy(q, base, sizeof(q));
+		x = x * 1103515245u + 12345u;
+		len = (x >> 8) % 600;
+		x = x * 1103515245u + 12345u;
+		muts = (x >> 8) % 6;
+		for (unsigned k = 0; k < muts; k++) {
+			x = x * 1103515245u + 12345u;
+			q[(x >> 8) % 64] = (uint8_t)(x >> 20);
+		}
+		x = x * 1103515245u + 12345u;
+		size = (x >> 8) % 300;
+		n = dns_relay_servfail(q, len, 1232, out, size);
+		assert_true(n <= size && n <= len);
+		if (n) {
+			assert_true(n >= 12);
+			assert_int_equal(
+			    pkt_get_be16(out + 6) | pkt_get_be16(out + 8), 0);
+			assert_true(pkt_get_be16(out + 10) <= 1);
+			assert_true(pkt_get_be16(out + 2) & 0x8000);
+		}
+		n = dns_relay_servfail(q, len, 1232, q, len);
+		assert_true(n <= len);
+	}
+}
+
 /* The guest's resend of a query still waiting (same port, generation,
  * address, UDP port, ID and question) goes out from the first one's slot
  * with its upstream ID, and takes no second slot; its answer is one. */
@@ -600,6 +639,7 @@ int main(void)
 	    cmocka_unit_test(test_per_slot),
 	    cmocka_unit_test(test_per_client),
 	    cmocka_unit_test(test_servfail),
+	    cmocka_unit_test(test_servfail_hostile),
 	    cmocka_unit_test(test_guest_resend),
 	    cmocka_unit_test(test_port_gone),
 	};
