@@ -585,10 +585,12 @@ struct dns_relay_client {
  * @answers: answers passed back
  * @truncated: of those, cut to header and question (TC) because the guest
  *             could not take them whole
+ * @resent: queries sent upstream again (unanswered a while, or resent by
+ *          the guest while still waiting)
  * @drops: by reason
  */
 struct dns_relay_stats {
-	uint64_t queries, answers, truncated;
+	uint64_t queries, answers, truncated, resent;
 	uint64_t drops[DNS_RELAY_DROP_MAX];
 };
 
@@ -603,12 +605,14 @@ enum dns_relay_drop dns_relay_query(struct dns_relay *r, uint8_t *q, size_t len,
 				    uint16_t rnd, uint64_t now, int *slot);
 void dns_relay_sent(struct dns_relay *r, int slot, uint32_t servers);
 void dns_relay_abort(struct dns_relay *r, int slot, enum dns_relay_drop why);
-size_t dns_relay_servfail(const uint8_t *q, size_t len, uint8_t *out,
-			  size_t size);
+size_t dns_relay_servfail(const uint8_t *q, size_t len, unsigned udp_size,
+			  uint8_t *out, size_t size);
 size_t dns_relay_fail(struct dns_relay *r, int slot, enum dns_relay_drop why,
 		      uint8_t *out, size_t size,
 		      struct dns_relay_client *client);
 int dns_relay_expired(const struct dns_relay *r, uint64_t now);
+int dns_relay_resend_due(struct dns_relay *r, uint64_t now);
+uint32_t dns_relay_servers(const struct dns_relay *r, int slot);
 unsigned dns_relay_port_gone(struct dns_relay *r, uint16_t in_port);
 enum dns_relay_drop dns_relay_answer(struct dns_relay *r, int slot,
 				     unsigned server, uint8_t *a, size_t len,

@@ -18,7 +18,17 @@
  * came over TCP takes any answer whole: its EDNS0 size is raised to 65535
  * instead (vnetd sends it upstream over TCP).  A query the caller gives up
  * (dns_relay_fail(): no answer in time, nothing sent) gets a SERVFAIL built
- * from its slot (dns_relay_servfail(): ID, flags and question echoed).
+ * from its slot (dns_relay_servfail(): ID, flags and question echoed, and
+ * an OPT record when the query had one).
+ *
+ * Loss upstream: a UDP query unanswered after a quarter of its time is sent
+ * again once from its slot (dns_relay_resend_due()), and the guest's own
+ * resend of a query still waiting (same port and generation, address, UDP
+ * port, ID and question) goes out again from the first one's slot instead
+ * of taking a second: the SERVFAIL of the first would otherwise answer the
+ * guest's second try, which the resend's answer could have.  The timeout
+ * the caller picks should end before the usual stub retry (5 s in glibc),
+ * so a SERVFAIL answers the first try and the guest retries at once.
  *
  * Pure like the other engines: no I/O, no clock, no randomness of its own
  * (the caller passes random bits and the time).
@@ -43,6 +53,7 @@
 #define F_RA	       0x0080
 #define F_CD	       0x0010
 #define RCODE_SERVFAIL 2
+#define DNS_OPT_MIN    11 /* root, type, class, TTL, RDLEN */
 
 struct relay_slot {
 	bool used;
@@ -51,7 +62,9 @@ struct relay_slot {
 	uint16_t flags;	  /* and its header flags */
 	uint16_t qdcount;
 	uint16_t room; /* bytes of answer the guest takes */
+	bool edns;     /* the query had an OPT record */
 	uint32_t servers;
+	uint64_t resend; /* when it goes upstream again, 0: not again */
 	uint64_t deadline;
 	struct dns_relay_client client;
 	uint16_t qlen;
@@ -244,6 +257,29 @@ static unsigned client_waiting(const struct dns_relay *r,
 	return n;
 }
 
+/* A UDP query of @client's still waiting with guest ID @id and question
+ * @qs: the one @client resends. */
+static struct relay_slot *same_query(struct dns_relay *r,
+				     const struct dns_relay_client *client,
+				     uint16_t id, const uint8_t *qs,
+				     uint16_t qlen)
+{
+	for (unsigned i = 0; i < r->n && !client->tcp; i++) {
+		struct relay_slot *s = &r->s[i];
+
+		if (s->used && s->servers && !s->client.tcp &&
+		    s->client.in_port == client->in_port &&
+		    s->client.gen == client->gen &&
+		    s->client.ip == client->ip &&
+		    s->client.port == client->port &&
+		    !memcmp(s->client.mac, client->mac, 6) &&
+		    s->orig_id == id && s->qlen == qlen &&
+		    (!qlen || !memcmp(s->q, qs, qlen)))
+			return s;
+	}
+	return NULL;
+}
+
 static enum dns_relay_drop relay_drop(struct dns_relay *r,
 				      enum dns_relay_drop d)
 {
@@ -263,7 +299,11 @@ static enum dns_relay_drop relay_drop(struct dns_relay *r,
  * @now: current time, ms
  * @slot: set to the query's slot
  *
- * Call dns_relay_sent() next with the resolvers the query went to.
+ * Call dns_relay_sent() next with the resolvers the query went to.  When
+ * the query is the guest's resend of one still waiting, @slot is that one's
+ * and dns_relay_servers() is nonzero: send @q again from the slot's socket
+ * to those resolvers (its ID is the slot's upstream one), without
+ * dns_relay_sent().
  *
  * Return: DNS_RELAY_DROP_NONE, or why the query is not relayed
  */
@@ -311,6 +351,13 @@ enum dns_relay_drop dns_relay_query(struct dns_relay *r, uint8_t *q, size_t len,
 	/* The MTU bounds even the classic 512 bytes (over UDP). */
 	if (!client->tcp && room > r->cap)
 		room = r->cap;
+	s = same_query(r, client, pkt_get_be16(q), qs, qlen);
+	if (s) { /* the guest's resend: from the first one's slot */
+		pkt_put_be16(q, s->id);
+		r->st.resent++;
+		*slot = (int)(s - r->s);
+		return DNS_RELAY_DROP_NONE;
+	}
 	if (client_waiting(r, client) >= DNS_RELAY_PER_CLIENT)
 		return relay_drop(r, DNS_RELAY_DROP_CLIENT_BUSY);
 	for (unsigned i = 0; i < r->n && !s; i++) {
@@ -330,6 +377,8 @@ enum dns_relay_drop dns_relay_query(struct dns_relay *r, uint8_t *q, size_t len,
 	s->flags = pkt_get_be16(q + 2);
 	s->qdcount = (uint16_t)qd;
 	s->room = room;
+	s->edns = opt != 0;
+	s->resend = client->tcp ? 0 : now + r->timeout_ms / 4;
 	s->deadline = now + r->timeout_ms;
 	s->client = *client;
 	s->qlen = qlen;
@@ -343,22 +392,27 @@ enum dns_relay_drop dns_relay_query(struct dns_relay *r, uint8_t *q, size_t len,
 /**
  * dns_relay_servfail() - the SERVFAIL answer to a query the gateway gives
  * up: its ID, opcode, RD and CD bits and its question echoed, QR and RA
- * set, no records
+ * set, no records but a minimal OPT when the query had one (RFC 6891 7)
  * @q: the query: untrusted
  * @len: bytes at @q
+ * @udp_size: the UDP payload size the OPT states (the gateway's)
  * @out: where the answer is built (may be @q)
  * @size: bytes at @out
+ *
+ * The answer is never longer than the query (its OPT is no shorter than
+ * the one added).
  *
  * Return: the answer's length; 0 for a message that gets no answer (no
  * header, a response, more than one question or an unreadable one)
  */
-size_t dns_relay_servfail(const uint8_t *q, size_t len, uint8_t *out,
-			  size_t size)
+size_t dns_relay_servfail(const uint8_t *q, size_t len, unsigned udp_size,
+			  uint8_t *out, size_t size)
 {
 	struct pkt_cursor c;
 	const uint8_t *h, *qs = NULL;
 	uint16_t flags, qlen = 0;
-	unsigned qd;
+	unsigned qd, records;
+	size_t opt = 0, n;
 
 	pkt_cursor_init(&c, q, len);
 	h = pkt_pull(&c, DNS_HDR_LEN);
@@ -367,8 +421,14 @@ size_t dns_relay_servfail(const uint8_t *q, size_t len, uint8_t *out,
 	flags = pkt_get_be16(h + 2);
 	qd = pkt_get_be16(h + 4);
 	if ((flags & DNS_F_QR) || qd > 1 ||
-	    (qd && !question_get(&c, &qs, &qlen)) ||
-	    DNS_HDR_LEN + (size_t)qlen > size)
+	    (qd && !question_get(&c, &qs, &qlen)))
+		return 0;
+	records = (unsigned)pkt_get_be16(h + 6) + pkt_get_be16(h + 8) +
+		  pkt_get_be16(h + 10);
+	if (records <= 64)
+		opt = opt_find(q, &c, records, records - pkt_get_be16(h + 10));
+	n = DNS_HDR_LEN + (size_t)qlen;
+	if (n + (opt ? DNS_OPT_MIN : 0) > size)
 		return 0;
 	if (qlen)
 		memmove(out + DNS_HDR_LEN, qs, qlen);
@@ -378,7 +438,17 @@ size_t dns_relay_servfail(const uint8_t *q, size_t len, uint8_t *out,
 				F_RA | RCODE_SERVFAIL));
 	pkt_put_be16(out + 4, (uint16_t)qd);
 	memset(out + 6, 0, 6);
-	return DNS_HDR_LEN + (size_t)qlen;
+	if (opt) { /* root owner, OPT, size, TTL 0 (no ext. RCODE), no data */
+		out[n] = 0;
+		pkt_put_be16(out + n + 1, TYPE_OPT);
+		pkt_put_be16(out + n + 3,
+			     (uint16_t)(udp_size < CLASSIC_MAX ? CLASSIC_MAX
+							       : udp_size));
+		memset(out + n + 5, 0, 6);
+		pkt_put_be16(out + 10, 1);
+		n += DNS_OPT_MIN;
+	}
+	return n;
 }
 
 /**
@@ -388,7 +458,7 @@ size_t dns_relay_servfail(const uint8_t *q, size_t len, uint8_t *out,
  * @r: table
  * @slot: from dns_relay_query()
  * @why: the reason counted
- * @out: where the SERVFAIL is built, DNS_HDR_LEN + 259 bytes at least
+ * @out: where the SERVFAIL is built, DNS_HDR_LEN + 259 + 11 bytes at least
  * @size: bytes at @out
  * @client: set to where it goes
  *
@@ -398,8 +468,9 @@ size_t dns_relay_fail(struct dns_relay *r, int slot, enum dns_relay_drop why,
 		      uint8_t *out, size_t size,
 		      struct dns_relay_client *client)
 {
-	uint8_t m[DNS_HDR_LEN + QUESTION_MAX];
+	uint8_t m[DNS_HDR_LEN + QUESTION_MAX + DNS_OPT_MIN];
 	struct relay_slot *s;
+	size_t n;
 
 	if (!dns_relay_waiting(r, slot))
 		return 0;
@@ -413,7 +484,14 @@ size_t dns_relay_fail(struct dns_relay *r, int slot, enum dns_relay_drop why,
 	pkt_put_be16(m + 2, s->flags);
 	pkt_put_be16(m + 4, s->qdcount);
 	memcpy(m + DNS_HDR_LEN, s->q, s->qlen);
-	return dns_relay_servfail(m, DNS_HDR_LEN + (size_t)s->qlen, out, size);
+	n = DNS_HDR_LEN + (size_t)s->qlen;
+	if (s->edns) { /* an empty OPT, for the SERVFAIL to carry one */
+		memset(m + n, 0, DNS_OPT_MIN);
+		pkt_put_be16(m + n + 1, TYPE_OPT);
+		pkt_put_be16(m + 10, 1);
+		n += DNS_OPT_MIN;
+	}
+	return dns_relay_servfail(m, n, r->cap, out, size);
 }
 
 /**
@@ -430,6 +508,42 @@ int dns_relay_expired(const struct dns_relay *r, uint64_t now)
 		if (r->s[i].used && r->s[i].deadline <= now)
 			return (int)i;
 	return -1;
+}
+
+/**
+ * dns_relay_resend_due() - a UDP query unanswered for a quarter of its
+ * time, to send upstream again (once) from its slot's socket, to
+ * dns_relay_servers()
+ * @r: table
+ * @now: current time, ms
+ *
+ * Return: its slot (counted as resent), -1 when none
+ */
+int dns_relay_resend_due(struct dns_relay *r, uint64_t now)
+{
+	for (unsigned i = 0; i < r->n; i++) {
+		struct relay_slot *s = &r->s[i];
+
+		if (s->used && s->servers && s->resend && s->resend <= now) {
+			s->resend = 0;
+			r->st.resent++;
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+/**
+ * dns_relay_servers() - the resolvers a waiting query went to
+ * @r: table
+ * @slot: from dns_relay_query()
+ *
+ * Return: bit i for resolver i; 0 when @slot waits for nothing or its
+ * query has not gone out yet
+ */
+uint32_t dns_relay_servers(const struct dns_relay *r, int slot)
+{
+	return dns_relay_waiting(r, slot) ? r->s[slot].servers : 0;
 }
 
 /**
@@ -553,7 +667,8 @@ drop:
  * @r: table
  * @now: current time, ms
  *
- * Return: when the next one is due, UINT64_MAX when none waits
+ * Return: when the next one is due (to expire or to be resent),
+ * UINT64_MAX when none waits
  */
 uint64_t dns_relay_expire(struct dns_relay *r, uint64_t now)
 {
@@ -567,9 +682,12 @@ uint64_t dns_relay_expire(struct dns_relay *r, uint64_t now)
 		if (s->deadline <= now) {
 			s->used = false;
 			r->st.drops[DNS_RELAY_DROP_TIMEOUT]++;
-		} else if (s->deadline < next) {
-			next = s->deadline;
+			continue;
 		}
+		if (s->deadline < next)
+			next = s->deadline;
+		if (s->resend && s->servers && s->resend < next)
+			next = s->resend;
 	}
 	return next;
 }

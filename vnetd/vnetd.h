@@ -348,6 +348,7 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e);
 void vnetd_gw_stop(struct vnetd *d, struct vnetd_net *net);
 json_t *vnetd_gw_status(struct vnetd *d, struct vnetd_net *net);
 void vnetd_gw_port_gone(struct vnetd *d, const char *net, int port);
+int vnetd_gw_port_del(struct vnetd *d, const char *net, int port);
 void vnetd_gw_port_claim(struct vnetd *d, const char *net, int port,
 			 const uint32_t *ip, size_t n);
 

@@ -57,8 +57,11 @@ _Static_assert(VSW_MAX_PORTS <= DHCPS_MAX_PORTS,
 #define GW_RELAY_RING  64
 #define GW_RELAY_MAX   4096 /* a query relayed: EDNS padding makes them long */
 #define GW_RELAY_SLOTS 64   /* relayed queries waiting, each with a socket */
-#define GW_RELAY_MS    5000
-#define GW_NAMES       4096 /* DHCP clients' names, beside the reserved ones */
+/* A relayed query's time: sent upstream again after a quarter of it, given
+ * up (SERVFAIL) before a stub resolver's usual 5 s retry, which then comes
+ * at once (glibc: timeout 5 s, attempts 2). */
+#define GW_RELAY_MS 4000
+#define GW_NAMES    4096 /* DHCP clients' names, beside the reserved ones */
 
 /* Relay sockets open at once in the whole daemon, all networks together:
  * at most a quarter of the descriptor limit and never more than this. */
@@ -89,7 +92,7 @@ struct gw_sock {
 	int slot;
 	struct vnetd_gw *g;
 	struct vnetd_handler h;
-	uint8_t *buf;	  /* TCP only, 2 + 65535 bytes */
+	uint8_t *buf;	  /* TCP: 2 + 65535 bytes; UDP: the query, to resend */
 	size_t len, done; /* bytes to write or read; done so far */
 	bool reading;	  /* the query is written */
 	unsigned server;  /* the resolver it is connected to */
@@ -153,6 +156,7 @@ struct vnetd_gw {
 	struct vtimer sweep;
 	uint64_t commits_done, commit_batches, commit_failed;
 	_Atomic uint64_t relay_dropped;
+	unsigned udp_size; /* the largest DNS answer over UDP a guest takes */
 	struct vnetd_nat *nat;
 	struct vtimer nat_retry;
 	unsigned nat_retry_ms;
@@ -293,6 +297,7 @@ static int sock_open(struct vnetd_gw *g, int slot)
 	struct gw_sock *k = &g->socks[slot];
 	int rc;
 
+	k->len = 0;
 	k->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (k->fd < 0) {
 		rc = -errno;
@@ -428,14 +433,40 @@ static void query_fail(struct vnetd_gw *g, const struct gw_query *q,
 	uint8_t m[DNS_REPLY_MAX];
 
 	atomic_fetch_add(&g->relay_dropped, 1);
-	answer_send(g, c, m, dns_relay_servfail(q->data, q->len, m, sizeof(m)),
-		    true);
+	answer_send(
+	    g, c, m,
+	    dns_relay_servfail(q->data, q->len, g->udp_size, m, sizeof(m)),
+	    true);
+}
+
+/* Send a relayed UDP query from its slot's socket to @servers (bit i:
+ * resolver i).  Return: those it went to. */
+static uint32_t udp_send(struct vnetd_gw *g, int slot, const uint8_t *q,
+			 size_t len, uint32_t servers)
+{
+	uint32_t sent = 0;
+
+	for (unsigned k = 0; k < g->n_upstream; k++)
+		if ((servers & (1u << k)) &&
+		    sendto(g->socks[slot].fd, q, len, MSG_DONTWAIT,
+			   (struct sockaddr *)&g->upstream[k],
+			   sizeof(g->upstream[k])) == (ssize_t)len)
+			sent |= 1u << k;
+	return sent;
+}
+
+/* Whether a query in the ring comes from a port that has left since
+ * (another generation): it is forgotten, as its slot would have been. */
+static bool query_stale(struct vnetd_gw *g, const struct gw_query *q)
+{
+	return vnic_gateway_port_gen(g->vnic, q->in_port) != q->gen;
 }
 
 static void drain_queries(struct vnetd_gw *g)
 {
 	unsigned tail = atomic_load_explicit(&g->q_tail, memory_order_relaxed);
 	unsigned head = atomic_load_explicit(&g->q_head, memory_order_acquire);
+	uint64_t due;
 
 	for (; tail != head; tail++) {
 		struct gw_query *q = &g->queries[tail % GW_RELAY_RING];
@@ -444,23 +475,38 @@ static void drain_queries(struct vnetd_gw *g)
 					     .in_port = q->in_port,
 					     .tcp = q->tcp,
 					     .gen = q->gen};
+		struct gw_sock *k;
 		enum dns_relay_drop why;
 		uint32_t sent = 0;
 		int slot;
 
 		memcpy(c.mac, q->mac, 6);
+		if (query_stale(g, q)) {
+			atomic_fetch_add(&g->relay_dropped, 1);
+			continue;
+		}
 		if (!g->n_upstream) {
 			query_fail(g, q, &c);
 			continue;
 		}
 		why = dns_relay_query(g->relay, q->data, q->len, &c,
 				      gw_random(g), timer_now_ms(), &slot);
-		if (why == DNS_RELAY_DROP_BAD_QUERY) {
+		/* Malformed, or the guest over its own share: no answer (a
+		 * SERVFAIL for its own overload would be cached by a
+		 * forwarder in the guest, RFC 2308 7.1, where a drop is
+		 * retried). */
+		if (why == DNS_RELAY_DROP_BAD_QUERY ||
+		    why == DNS_RELAY_DROP_CLIENT_BUSY) {
 			atomic_fetch_add(&g->relay_dropped, 1);
 			continue;
 		}
 		if (why != DNS_RELAY_DROP_NONE) { /* no slot for it */
 			query_fail(g, q, &c);
+			continue;
+		}
+		sent = dns_relay_servers(g->relay, slot);
+		if (sent) { /* the guest's resend of a waiting query */
+			udp_send(g, slot, q->data, q->len, sent);
 			continue;
 		}
 		sock_close(g, slot); /* an earlier query's, given up since */
@@ -469,15 +515,18 @@ static void drain_queries(struct vnetd_gw *g)
 			atomic_fetch_add(&g->relay_dropped, 1);
 			continue;
 		}
-		if (q->tcp)
+		k = &g->socks[slot];
+		if (q->tcp) {
 			sent = sock_open_tcp(g, slot, q->data, q->len);
-		else if (!sock_open(g, slot))
-			for (unsigned k = 0; k < g->n_upstream; k++)
-				if (sendto(g->socks[slot].fd, q->data, q->len,
-					   MSG_DONTWAIT,
-					   (struct sockaddr *)&g->upstream[k],
-					   sizeof(g->upstream[k])) == q->len)
-					sent |= 1u << k;
+		} else if (!sock_open(g, slot)) {
+			sent = udp_send(g, slot, q->data, q->len, UINT32_MAX);
+			/* kept to send again (without it, it is not) */
+			k->buf = sent ? malloc(q->len) : NULL;
+			if (k->buf) {
+				memcpy(k->buf, q->data, q->len);
+				k->len = q->len;
+			}
+		}
 		if (sent) {
 			dns_relay_sent(g->relay, slot, sent);
 		} else {
@@ -486,8 +535,9 @@ static void drain_queries(struct vnetd_gw *g)
 		}
 	}
 	atomic_store_explicit(&g->q_tail, tail, memory_order_release);
-	if (!vtimer_armed(&g->sweep) &&
-	    vtimer_arm(g->d->timers, &g->sweep, GW_RELAY_MS))
+	due = timer_now_ms() + GW_RELAY_MS / 4;
+	if ((!vtimer_armed(&g->sweep) || g->sweep.when > due) &&
+	    vtimer_arm_at(g->d->timers, &g->sweep, due))
 		vlog_rl(MAIN, ERR, "network %s: cannot arm the DNS relay timer",
 			g->net);
 }
@@ -602,8 +652,14 @@ static void sweep(struct vtimer *t, void *arg)
 	uint64_t now = timer_now_ms(), next;
 	int slot;
 
-	/* Unanswered in time: SERVFAIL (a second try of the guest's resolver
-	 * is a new query). */
+	/* Unanswered a while: sent again, once, to the same resolvers (all of
+	 * them, so the next one too when there are several). */
+	while ((slot = dns_relay_resend_due(g->relay, now)) >= 0)
+		if (g->socks[slot].fd >= 0 && g->socks[slot].buf)
+			udp_send(g, slot, g->socks[slot].buf,
+				 g->socks[slot].len,
+				 dns_relay_servers(g->relay, slot));
+	/* Unanswered in time: SERVFAIL, before the guest's own retry. */
 	while ((slot = dns_relay_expired(g->relay, now)) >= 0)
 		relay_fail(g, slot, DNS_RELAY_DROP_TIMEOUT);
 	next = dns_relay_expire(g->relay, now);
@@ -882,8 +938,9 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 	}
 	upstream_init(g);
 	/* Answers the guests take: up to the network's MTU. */
-	ret = dns_relay_create(GW_RELAY_SLOTS, GW_RELAY_MS,
-			       juint(net->obj.conf, "mtu") - 28, &g->relay);
+	g->udp_size = juint(net->obj.conf, "mtu") - 28;
+	ret = dns_relay_create(GW_RELAY_SLOTS, GW_RELAY_MS, g->udp_size,
+			       &g->relay);
 	if (ret) {
 		vnetd_err_set(e, VNET_ERR_SYSTEM, "out of memory");
 		goto err;
@@ -1119,6 +1176,26 @@ void vnetd_gw_port_gone(struct vnetd *d, const char *net, int port)
 }
 
 /**
+ * vnetd_gw_port_del() - take switch port @port of network @net out of the
+ * switch, and tell the network's gateway (vnetd_gw_port_gone()): for the
+ * switch ports that are no vnetd port (a team's uplink, a NAT's external
+ * leg), whose id the next port added may get as well
+ * @d: daemon
+ * @net: the network's name
+ * @port: the switch port id
+ *
+ * Return: vswitch_port_del()'s
+ */
+int vnetd_gw_port_del(struct vnetd *d, const char *net, int port)
+{
+	int ret = vswitch_port_del(d->sw, port);
+
+	if (!ret || ret == -ENOENT)
+		vnetd_gw_port_gone(d, net, port);
+	return ret;
+}
+
+/**
  * vnetd_gw_port_claim() - port @port of network @net holds the bound leases
  * @ip (read from the state file as it joined): they count against its DHCP
  * share (vnetd_leaseport.c)
@@ -1201,10 +1278,11 @@ json_t *vnetd_gw_status(struct vnetd *d, struct vnetd_net *net)
 			    rs.drops[i]);
 		json_object_set_new(
 		    o, "dns_relay",
-		    json_pack("{s:I,s:I,s:I,s:o}", "queries",
+		    json_pack("{s:I,s:I,s:I,s:I,s:o}", "queries",
 			      (json_int_t)rs.queries, "answers",
 			      (json_int_t)rs.answers, "truncated",
-			      (json_int_t)rs.truncated, "drops", rd));
+			      (json_int_t)rs.truncated, "resent",
+			      (json_int_t)rs.resent, "drops", rd));
 	}
 	if (g->dhcp) {
 		struct dhcps_stats ds;

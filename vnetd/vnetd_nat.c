@@ -52,6 +52,7 @@
  * @gw: the gateway port (inside leg)
  * @gw_port: its switch port
  * @leg: the external leg's port id, -1 before it joins
+ * @via: the external network it joins
  * @thread: datapath thread both legs run on
  * @tick: that thread's timer
  * @ticking: the timer is armed (written on @thread)
@@ -66,6 +67,7 @@
 struct vnetd_nat {
 	struct vnetd *d;
 	char net[NAME_MAX_LEN + 1];
+	char via[NAME_MAX_LEN + 1];
 	struct vnic *gw;
 	int gw_port, leg;
 	unsigned thread;
@@ -874,6 +876,7 @@ int vnetd_nat_start(struct vnetd *d, struct vnetd_net *net, struct vnic *gw,
 		goto err;
 	}
 	/* From here the table is the gateway's. */
+	snprintf(n->via, sizeof(n->via), "%s", ext->obj.name);
 	rc = n->leg = vswitch_port_add(d->sw, ext->id, legname,
 				       VSW_ROLE_GATEWAY, &vlan, leg);
 	if (rc < 0) {
@@ -900,7 +903,7 @@ int vnetd_nat_start(struct vnetd *d, struct vnetd_net *net, struct vnic *gw,
 	return 0;
 err:
 	if (n->leg >= 0)
-		(void)vswitch_port_del(d->sw, n->leg);
+		(void)vnetd_gw_port_del(d, n->via, n->leg);
 	nat_free(d, n);
 	return rc < 0 ? rc : -EINVAL;
 }
@@ -918,7 +921,7 @@ void vnetd_nat_stop(struct vnetd *d, struct vnetd_nat *n)
 	if (vswitch_call_wait(d->sw, n->thread, tick_stop, n))
 		vlog(MAIN, ERR, "network %s: NAT timer not stopped", n->net);
 	if (n->leg >= 0)
-		(void)vswitch_port_del(d->sw, n->leg);
+		(void)vnetd_gw_port_del(d, n->via, n->leg);
 	n->leg = -1;
 }
 

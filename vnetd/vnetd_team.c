@@ -500,7 +500,8 @@ static void team_detach(struct vnetd *d, struct vnetd_team *tm)
 		tm->ev_fd = -1;
 	}
 	if (tm->id >= 0) {
-		(void)vswitch_port_del(d->sw, tm->id); /* closes the port */
+		/* closes the port */
+		(void)vnetd_gw_port_del(d, tm->net, tm->id);
 		vlog(MAIN, INFO, "team %s left network %s", tm->obj.name,
 		     tm->net);
 	} else {

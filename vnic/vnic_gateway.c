@@ -690,9 +690,10 @@ long vgw_dns_relay(struct vnic_gateway *g, const struct vgw_dns_query *q)
 	}
 	/* Not taken: SERVFAIL now rather than a resolver waiting out its
 	 * timeout. */
-	n = rc == -ENOBUFS ? dns_relay_servfail(q->data, q->len, g->dns_out,
-						sizeof(g->dns_out))
-			   : 0;
+	n = rc == -ENOBUFS
+		? dns_relay_servfail(q->data, q->len, g->base.mtu - 28,
+				     g->dns_out, sizeof(g->dns_out))
+		: 0;
 	if (!n) {
 		gw_drop(g, VGW_DROP_DNS);
 		return -1;
@@ -1271,6 +1272,25 @@ void vnic_gateway_port_gone(struct vnic *v, uint16_t port)
 	vgw_tcp_port_gone(g, port);
 	vgw_arm(g);
 	pthread_mutex_unlock(&g->lock);
+}
+
+/**
+ * vnic_gateway_port_gen() - switch port @port's generation at the gateway
+ * (what the queries it relays carry), under the gateway's lock
+ * @v: gateway port
+ * @port: the port's switch id
+ *
+ * Return: the generation
+ */
+uint32_t vnic_gateway_port_gen(struct vnic *v, uint16_t port)
+{
+	struct vnic_gateway *g = to_gw(v);
+	uint32_t gen;
+
+	pthread_mutex_lock(&g->lock);
+	gen = vgw_port_gen(g, port);
+	pthread_mutex_unlock(&g->lock);
+	return gen;
 }
 
 /**

@@ -217,6 +217,7 @@ void vnic_gateway_stats(struct vnic *v, struct vgw_stats *st);
 struct dhcps_stats;
 void vnic_gateway_dhcp_stats(struct vnic *v, struct dhcps_stats *st);
 void vnic_gateway_port_gone(struct vnic *v, uint16_t port);
+uint32_t vnic_gateway_port_gen(struct vnic *v, uint16_t port);
 void vnic_gateway_port_claim(struct vnic *v, uint16_t port, const uint32_t *ip,
 			     size_t n);
 

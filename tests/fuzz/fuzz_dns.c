@@ -18,7 +18,8 @@ static void servfail_check(const uint8_t *m, size_t len)
 {
 	if (!len)
 		return;
-	if (len < 12 || len > 12 + 259 || !(m[2] & 0x80) || (m[3] & 0xf) != 2)
+	if (len < 12 || len > 12 + 259 + 11 || !(m[2] & 0x80) ||
+	    (m[3] & 0xf) != 2)
 		__builtin_trap();
 }
 
@@ -31,11 +32,25 @@ static void fuzz_relay(const uint8_t *data, size_t size)
 	size_t n = size < sizeof(q) ? size : sizeof(q), out;
 	int slot = -1;
 
-	servfail_check(sf, dns_relay_servfail(data, size, sf, sizeof(sf)));
+	out = dns_relay_servfail(data, size, 1232, sf, sizeof(sf));
+	if (out > size) /* never longer than the query */
+		__builtin_trap();
+	servfail_check(sf, out);
 	memcpy(q, data, n);
 	if (dns_relay_query(relay, q, n, &c, (uint16_t)size, 0, &slot) ==
 	    DNS_RELAY_DROP_NONE)
 		dns_relay_sent(relay, slot, 1);
+	if (size & 4) { /* the guest resends it: the same slot */
+		int again = -1;
+
+		memcpy(q, data, n);
+		if (dns_relay_query(relay, q, n, &c, 1, 0, &again) ==
+			DNS_RELAY_DROP_NONE &&
+		    !dns_relay_servers(relay, again))
+			dns_relay_sent(relay, again, 1);
+		while (dns_relay_resend_due(relay, 1000) >= 0)
+			;
+	}
 	if ((size & 3) == 3) /* the guest's port leaves */
 		dns_relay_port_gone(relay, c.in_port);
 	if (size & 1) {

@@ -52,7 +52,7 @@ grep -q "at most 16 queries wait at once" "$T/vnetd.log" || fail "no cap line"
 vnetctl status >/dev/null || fail "control socket after the flood"
 log "24 waiting queries: 16 relayed, 8 dropped as no_socket ($c)"
 
-# The waiting ones time out (5 s) and give their sockets back.
+# The waiting ones time out (4 s) and give their sockets back.
 sleep 5
 ask "a$S" 4 c
 sleep 1

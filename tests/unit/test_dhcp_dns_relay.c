@@ -110,7 +110,7 @@ static void test_match(void **state)
 	id = relay(r, q, ql, 0xbeef, 3, &s1);
 	assert_int_equal(id, 0xbeef);
 	/* the same random bits again: the same ID, on a socket of its own */
-	id2 = relay(r, q2, query(q2, 0x1234, 0), 0xbeef, 1, &s2);
+	id2 = relay(r, q2, query(q2, 0x1235, 0), 0xbeef, 1, &s2);
 	assert_int_equal(id2, id);
 	assert_int_not_equal(s2, s1);
 	/* an ID that matches in its low 8 bits only: not ours */
@@ -155,6 +155,12 @@ static void test_match(void **state)
 	answer(a, q, id, 100);
 	assert_int_equal(back(r, s1, 0, a, 100, &out),
 			 DNS_RELAY_DROP_UNKNOWN_ID);
+	/* one unanswered a quarter of its time is sent again, once */
+	assert_int_equal(dns_relay_expire(r, 2000), 2250);
+	assert_int_equal(dns_relay_resend_due(r, 2249), -1);
+	assert_int_equal(dns_relay_resend_due(r, 2250), s2);
+	assert_int_equal(dns_relay_resend_due(r, 5999), -1);
+	assert_int_equal(dns_relay_servers(r, s2), 1);
 	/* a query that waited too long is forgotten */
 	assert_int_equal(dns_relay_expire(r, 5999), 6000);
 	assert_int_equal(dns_relay_expire(r, 6000), UINT64_MAX);
@@ -289,7 +295,9 @@ static void test_bad_and_full(void **state)
 	assert_int_equal(dns_relay_query(r, q, ql - 1, &guest, 1, 0, &slot),
 			 DNS_RELAY_DROP_BAD_QUERY);
 	relay(r, q, ql, 1, 1, &slot);
+	pkt_put_be16(q, 2);
 	relay(r, q, ql, 1, 1, &slot);
+	pkt_put_be16(q, 3);
 	assert_int_equal(dns_relay_query(r, q, ql, &guest, 1, 0, &slot),
 			 DNS_RELAY_DROP_NO_SLOT);
 	/* nothing went out: the slot is free again */
@@ -329,8 +337,23 @@ static int fill(struct dns_relay *r, uint8_t *q, size_t *ql)
 	return first;
 }
 
+/* The minimal OPT a SERVFAIL to an EDNS query carries (RFC 6891 7): root,
+ * type 41, the gateway's UDP size, TTL 0, no data; ARCOUNT 1. */
+static void opt_check(const uint8_t *m, size_t len, uint16_t size)
+{
+	const uint8_t *o = m + len - 11;
+
+	assert_int_equal(pkt_get_be16(m + 10), 1);
+	assert_int_equal(o[0], 0);
+	assert_int_equal(pkt_get_be16(o + 1), 41);
+	assert_int_equal(pkt_get_be16(o + 3), size);
+	assert_int_equal(
+	    pkt_get_be16(o + 5) | pkt_get_be16(o + 7) | pkt_get_be16(o + 9), 0);
+}
+
 /* A query given up (no answer in time, no socket): SERVFAIL for its guest
- * with the guest's ID, flags and question; a malformed query gets none. */
+ * with the guest's ID, flags and question, and an OPT when the query had
+ * one; a malformed query gets none. */
 static void test_servfail(void **state)
 {
 	struct dns_relay *r = mk(4);
@@ -345,15 +368,14 @@ static void test_servfail(void **state)
 	assert_int_equal(dns_relay_expired(r, 5999), -1);
 	assert_int_equal(dns_relay_expired(r, 6000), slot);
 	n = dns_relay_fail(r, slot, DNS_RELAY_DROP_TIMEOUT, m, sizeof(m), &c);
-	assert_int_equal(n, 12 + QLEN);
+	assert_int_equal(n, 12 + QLEN + 11);
 	assert_memory_equal(&c, &guest, sizeof(c));
 	assert_int_equal(pkt_get_be16(m), 0x1234);
 	assert_int_equal(pkt_get_be16(m + 2), 0x8000 | 0x0100 | 0x0080 | 2);
 	assert_int_equal(pkt_get_be16(m + 4), 1);
-	assert_int_equal(pkt_get_be16(m + 6) | pkt_get_be16(m + 8) |
-			     pkt_get_be16(m + 10),
-			 0);
+	assert_int_equal(pkt_get_be16(m + 6) | pkt_get_be16(m + 8), 0);
 	assert_memory_equal(m + 12, orig + 12, QLEN);
+	opt_check(m, n, 1472);
 	assert_false(dns_relay_waiting(r, slot));
 	assert_int_equal(dns_relay_expired(r, 6000), -1);
 	/* once only */
@@ -362,26 +384,123 @@ static void test_servfail(void **state)
 	    0);
 	dns_relay_stats_get(r, &st);
 	assert_int_equal(st.drops[DNS_RELAY_DROP_TIMEOUT], 1);
+	/* without EDNS: no OPT */
+	ql = query(q, 0x1235, 0);
+	relay(r, q, ql, 0xbef0, 1, &slot);
+	n = dns_relay_fail(r, slot, DNS_RELAY_DROP_TIMEOUT, m, sizeof(m), &c);
+	assert_int_equal(n, 12 + QLEN);
+	assert_int_equal(pkt_get_be16(m + 10), 0);
 
-	/* from the query itself, in place */
-	memcpy(q, orig, ql);
-	assert_int_equal(dns_relay_servfail(q, ql, q, ql), 12 + QLEN);
+	/* from the query itself, in place: no longer than it */
+	ql = query(q, 0x1234, 1232);
+	assert_int_equal(dns_relay_servfail(q, ql, 1400, q, ql), ql);
 	assert_int_equal(pkt_get_be16(q), 0x1234);
 	assert_int_equal(pkt_get_be16(q + 2), 0x8182);
-	assert_int_equal(pkt_get_be16(q + 10), 0);
 	assert_memory_equal(q + 12, orig + 12, QLEN);
+	opt_check(q, ql, 1400);
+	/* no room for the OPT */
+	assert_int_equal(dns_relay_servfail(orig, ql, 1232, m, 12 + QLEN), 0);
+	ql = query(q, 0x1234, 0);
+	memcpy(orig, q, ql);
+	assert_int_equal(dns_relay_servfail(q, ql, 1232, q, ql), 12 + QLEN);
+	assert_int_equal(pkt_get_be16(q + 10), 0);
 	/* no answer: a response, two questions, a bad name, no header */
 	memcpy(q, orig, ql);
 	q[2] |= 0x80;
-	assert_int_equal(dns_relay_servfail(q, ql, m, sizeof(m)), 0);
+	assert_int_equal(dns_relay_servfail(q, ql, 1232, m, sizeof(m)), 0);
 	memcpy(q, orig, ql);
 	pkt_put_be16(q + 4, 2);
-	assert_int_equal(dns_relay_servfail(q, ql, m, sizeof(m)), 0);
+	assert_int_equal(dns_relay_servfail(q, ql, 1232, m, sizeof(m)), 0);
 	memcpy(q, orig, ql);
 	q[12] = 0xc0;
-	assert_int_equal(dns_relay_servfail(q, ql, m, sizeof(m)), 0);
-	assert_int_equal(dns_relay_servfail(orig, 11, m, sizeof(m)), 0);
-	assert_int_equal(dns_relay_servfail(orig, ql, m, 12), 0);
+	assert_int_equal(dns_relay_servfail(q, ql, 1232, m, sizeof(m)), 0);
+	assert_int_equal(dns_relay_servfail(orig, 11, 1232, m, sizeof(m)), 0);
+	assert_int_equal(dns_relay_servfail(orig, ql, 1232, m, 12), 0);
+	dns_relay_destroy(r);
+}
+
+/* Hostile queries: random mutations of a valid EDNS one, random lengths,
+ * output buffers from 0 bytes, in place too.  The SERVFAIL never exceeds
+ * the buffer nor the query (no amplification), even with its OPT. */
+static void test_servfail_hostile(void **state)
+{
+	uint32_t x = 12345;
+	uint8_t base[600], q[600], out[600];
+	size_t bl = query(base, 7, 1232);
+
+	memset(base + bl, 0, sizeof(base) - bl);
+	for (unsigned it = 0; it < 300000; it++) {
+		size_t len, size, n;
+		unsigned muts;
+
+		memcpy(q, base, sizeof(q));
+		x = x * 1103515245u + 12345u;
+		len = (x >> 8) % 600;
+		x = x * 1103515245u + 12345u;
+		muts = (x >> 8) % 6;
+		for (unsigned k = 0; k < muts; k++) {
+			x = x * 1103515245u + 12345u;
+			q[(x >> 8) % 64] = (uint8_t)(x >> 20);
+		}
+		x = x * 1103515245u + 12345u;
+		size = (x >> 8) % 300;
+		n = dns_relay_servfail(q, len, 1232, out, size);
+		assert_true(n <= size && n <= len);
+		if (n) {
+			assert_true(n >= 12);
+			assert_int_equal(
+			    pkt_get_be16(out + 6) | pkt_get_be16(out + 8), 0);
+			assert_true(pkt_get_be16(out + 10) <= 1);
+			assert_true(pkt_get_be16(out + 2) & 0x8000);
+		}
+		n = dns_relay_servfail(q, len, 1232, q, len);
+		assert_true(n <= len);
+	}
+}
+
+/* The guest's resend of a query still waiting (same port, generation,
+ * address, UDP port, ID and question) goes out from the first one's slot
+ * with its upstream ID, and takes no second slot; its answer is one. */
+static void test_guest_resend(void **state)
+{
+	struct dns_relay *r = mk(4);
+	struct dns_relay_client other = guest, c;
+	struct dns_relay_stats st;
+	uint8_t q[64], a[100], m[300];
+	size_t ql = query(q, 0x4242, 0), out;
+	int slot, again = -1, s3 = -1;
+
+	relay(r, q, ql, 0xaaaa, 3, &slot);
+	ql = query(q, 0x4242, 0);
+	assert_int_equal(
+	    dns_relay_query(r, q, ql, &guest, 0xbbbb, 2000, &again),
+	    DNS_RELAY_DROP_NONE);
+	assert_int_equal(again, slot);
+	assert_int_equal(dns_relay_servers(r, again), 3);
+	assert_int_equal(pkt_get_be16(q), 0xaaaa);
+	/* another UDP port, ID or question of the guest: another query */
+	other.port++;
+	ql = query(q, 0x4242, 0);
+	assert_int_equal(dns_relay_query(r, q, ql, &other, 0xcccc, 2000, &s3),
+			 DNS_RELAY_DROP_NONE);
+	assert_int_not_equal(s3, slot);
+	assert_int_equal(dns_relay_servers(r, s3), 0);
+	dns_relay_sent(r, s3, 1);
+	/* the first deadline still holds: SERVFAIL once, for both tries */
+	assert_int_equal(dns_relay_expired(r, 5999), -1);
+	assert_int_equal(dns_relay_expired(r, 6000), slot);
+	/* answered: one answer, the slot is free */
+	answer(a, q, 0xaaaa, 100);
+	assert_int_equal(back(r, slot, 1, a, 100, &out), DNS_RELAY_DROP_NONE);
+	assert_int_equal(pkt_get_be16(a), 0x4242);
+	assert_int_equal(back(r, slot, 0, a, 100, &out),
+			 DNS_RELAY_DROP_UNKNOWN_ID);
+	assert_int_equal(
+	    dns_relay_fail(r, slot, DNS_RELAY_DROP_TIMEOUT, m, sizeof(m), &c),
+	    0);
+	dns_relay_stats_get(r, &st);
+	assert_int_equal(st.queries, 2);
+	assert_int_equal(st.resent, 1);
 	dns_relay_destroy(r);
 }
 
@@ -459,6 +578,7 @@ static void test_per_client(void **state)
 	assert_int_equal(dns_relay_query(r, q, ql, &guest, 9, 1000, &slot),
 			 DNS_RELAY_DROP_NONE);
 	dns_relay_sent(r, slot, 1);
+	ql = query(q, 51, 0);
 	assert_int_equal(dns_relay_query(r, q, ql, &guest, 10, 1000, &slot),
 			 DNS_RELAY_DROP_CLIENT_BUSY);
 	/* all timed out: the guest's share is whole again */
@@ -519,6 +639,8 @@ int main(void)
 	    cmocka_unit_test(test_per_slot),
 	    cmocka_unit_test(test_per_client),
 	    cmocka_unit_test(test_servfail),
+	    cmocka_unit_test(test_servfail_hostile),
+	    cmocka_unit_test(test_guest_resend),
 	    cmocka_unit_test(test_port_gone),
 	};
 

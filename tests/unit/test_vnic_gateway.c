@@ -1058,6 +1058,55 @@ static void test_udp_csum(void **state)
 	teardown(&e);
 }
 
+/* Odd UDP lengths, a computed checksum of 0 sent as 0xffff, and an IP
+ * payload longer than the UDP length are all valid (RFC 768, 1071). */
+static void test_udp_csum_edges(void **state)
+{
+	struct env e;
+	uint8_t q[100], f[200], q2[100];
+	size_t n, flen, ulen;
+	uint32_t sum;
+	uint16_t ck;
+	struct vgw_stats st;
+
+	setup(&e, false, false);
+	n = dns_query(q, "\3vm1\3lab\4vnet", 14);
+	/* odd: one byte after the question */
+	memcpy(q2, q, n);
+	q2[n] = 0x77;
+	flen = udp_csum_frame(f, q2, n + 1, false);
+	xmit(&e, f, flen);
+	assert_int_equal(pump(&e), 1);
+	/* computed 0 -> 0xffff: two trailing bytes chosen so the sum is all
+	 * ones */
+	memcpy(q2, q, n);
+	q2[n] = 0;
+	q2[n + 1] = 0;
+	flen =
+	    udp_frame(f, gw_mac, IP4(10, 0, 0, 7), GW_IP, 5353, 53, q2, n + 2);
+	ulen = flen - 34;
+	sum = csum_partial(f + 26, 8, 17u + (uint32_t)ulen);
+	ck = csum_fold(csum_partial(f + 34, ulen, sum)); /* ~sum */
+	/* add ck into the last word: the sum becomes 0xffff */
+	pkt_put_be16(f + flen - 2, ck);
+	sum = csum_partial(f + 26, 8, 17u + (uint32_t)ulen);
+	assert_int_equal(csum_fold(csum_partial(f + 34, ulen, sum)), 0);
+	pkt_put_be16(f + 40, 0xffff);
+	xmit(&e, f, flen);
+	assert_int_equal(pump(&e), 1);
+	/* IP total length 4 bytes past the UDP length */
+	flen = udp_csum_frame(f, q, n, false);
+	memset(f + flen, 0xee, 4);
+	pkt_put_be16(f + 16, (uint16_t)(pkt_get_be16(f + 16) + 4));
+	pkt_put_be16(f + 24, 0);
+	pkt_put_be16(f + 24, csum_fold(csum_partial(f + 14, 20, 0)));
+	xmit(&e, f, flen + 4);
+	assert_int_equal(pump(&e), 1);
+	vnic_gateway_stats(e.gw, &st);
+	assert_int_equal(st.drops[VGW_DROP_BAD_UDP_CSUM], 0);
+	teardown(&e);
+}
+
 /* A port that left: an answer relayed for its query reaches nobody, even
  * when a new port is given its id; its TCP connections are gone. */
 static void test_relay_port_gone(void **state)
@@ -1570,6 +1619,7 @@ int main(void)
 	    cmocka_unit_test(test_tcp_bad_segments),
 	    cmocka_unit_test(test_dns_servfail),
 	    cmocka_unit_test(test_udp_csum),
+	    cmocka_unit_test(test_udp_csum_edges),
 	    cmocka_unit_test(test_relay_port_gone),
 	    cmocka_unit_test(test_tcp_long_query),
 	    cmocka_unit_test(test_tcp_caps),
