@@ -6,7 +6,10 @@
 # file holds the line "# vnet-test: alone" runs with no other test beside it:
 # QEMU guests, assertions on rates or timing, CPU-heavy peers.  Tests
 # marked "# vnet-test: long" (about 8 s or more) start first, so the last
-# ones to end are short.  Each test's
+# ones to end are short.  Tests marked "# vnet-test: idle" (mostly waiting
+# by design, a tenth of a CPU or less: a lease running out, clients'
+# retries, a paced stream) start before all and take none of the VNET_JOBS
+# places; no alone test starts until they end.  Each test's
 # output is kept in a file and printed in one piece when the test ends.
 # A test reports a skipped part (a missing tool) with skip_part (lib.sh);
 # each such part counts as one skip.  The last line is always
@@ -22,8 +25,8 @@ JOBS=${VNET_JOBS:-$(nproc)}
 TIMEOUT=${VNET_TEST_TIMEOUT:-300}
 O=$(mktemp -d /tmp/vnet-run.XXXXXX)
 pass=0 failn=0 skipn=0
-declare -A name_of start_of log_of
-running=0 launched=0
+declare -A name_of start_of log_of idle_of
+running=0 idling=0 launched=0
 
 on_signal() {
 	# Tests clean up after themselves on SIGTERM (lib.sh's EXIT trap).
@@ -35,7 +38,8 @@ on_signal() {
 trap on_signal INT TERM
 trap 'rm -rf "$O"' EXIT
 
-# launch FILE: start one test in the background, its output into $O.
+# launch FILE [idle]: start one test in the background, its output into
+# $O; idle: it takes no place among the VNET_JOBS.
 launch() {
 	local name
 	name=$(basename "$1" .sh)
@@ -44,7 +48,12 @@ launch() {
 	name_of[$!]=$name
 	log_of[$!]=$O/$launched.log
 	start_of[$!]=$SECONDS
-	running=$((running + 1))
+	if [ "${2:-}" = idle ]; then
+		idle_of[$!]=1
+		idling=$((idling + 1))
+	else
+		running=$((running + 1))
+	fi
 }
 
 # reap: wait for any one test to end and report it.
@@ -55,8 +64,12 @@ reap() {
 	name=${name_of[$pid]}
 	secs=$((SECONDS - ${start_of[$pid]}))
 	out=${log_of[$pid]}
-	unset "name_of[$pid]" "start_of[$pid]" "log_of[$pid]"
-	running=$((running - 1))
+	if [ -n "${idle_of[$pid]:-}" ]; then
+		idling=$((idling - 1))
+	else
+		running=$((running - 1))
+	fi
+	unset "name_of[$pid]" "start_of[$pid]" "log_of[$pid]" "idle_of[$pid]"
 	case $rc in
 	0)
 		pass=$((pass + 1))
@@ -94,7 +107,7 @@ fi
 # reason; it is neither passed nor skipped.
 sanitizer=0
 case "$BUILD" in *asan* | *tsan*) [ $# = 0 ] && sanitizer=1 ;; esac
-alone=() shared=() long=()
+alone=() shared=() long=() idle=()
 for t in "${tests[@]}"; do
 	why=$(sed -n 's/^# vnet-test: no-sanitizer //p' "$t")
 	if [ $sanitizer = 1 ] && [ -n "$why" ]; then
@@ -103,6 +116,8 @@ for t in "${tests[@]}"; do
 	fi
 	if grep -qx '# vnet-test: alone' "$t"; then
 		alone+=("$t")
+	elif grep -qx '# vnet-test: idle' "$t"; then
+		idle+=("$t")
 	elif grep -qx '# vnet-test: long' "$t"; then
 		long+=("$t")
 	else
@@ -111,15 +126,21 @@ for t in "${tests[@]}"; do
 done
 shared=("${long[@]}" "${shared[@]}")
 t0=$SECONDS
+# (A second apart: their set-up, vnetd and namespaces, does not all come
+# at once.)
+for t in "${idle[@]}"; do
+	launch "$t" idle
+	sleep 1
+done
 for t in "${shared[@]}"; do
 	while [ $running -ge "$JOBS" ]; do reap; done
 	launch "$t"
 done
-while [ $running -gt 0 ]; do reap; done
+while [ $((running + idling)) -gt 0 ]; do reap; done
 for t in "${alone[@]}"; do
 	launch "$t"
 	reap
 done
-echo "  time: $((SECONDS - t0))s, ${#shared[@]} tests $JOBS at a time, ${#alone[@]} alone"
+echo "  time: $((SECONDS - t0))s, ${#shared[@]} tests $JOBS at a time, ${#idle[@]} idle beside them, ${#alone[@]} alone"
 echo "integration: $pass passed, $failn failed, $skipn skipped"
 [ $failn = 0 ]

@@ -3,7 +3,7 @@
 # network; the address, router, DNS server, domain and MTU they get are the
 # configured ones; leases are durable: after kill -9 and a restart a client
 # renews the same address.
-# vnet-test: long
+# vnet-test: idle
 . "$(dirname "$0")/lib.sh"
 need_root
 D=$(readlink -f "$(dirname "$0")/dhcp")

@@ -13,7 +13,7 @@
 #    everyone else: the pool is not used up;
 #  - a's port is deleted and a new port added (it gets a's switch port
 #    id): its guest has its whole share, not what a left held.
-# vnet-test: long
+# vnet-test: idle
 # vnet-test: no-sanitizer 19 s of scapy exchanges; the share counting runs under the sanitizers in test_dhcp_server and fuzz_dhcp, the DHCP paths in t_dhcp_clients, t_dhcp_dns and t_dhcp_steal
 . "$(dirname "$0")/lib.sh"
 need_root

@@ -13,7 +13,7 @@
 #  - a is deleted: the state file names no port with its leases, and a
 #    port added under its name has its whole share, before and after
 #    another restart.
-# vnet-test: long
+# vnet-test: idle
 # vnet-test: no-sanitizer 30 s of scapy exchanges by design; the claim of restored leases at gateway start and port join runs under the sanitizers in every DHCP test (t_dhcp_port_share, t_gw_restore_drop, t_dhcp_clients), test_dhcp_server and fuzz_dhcp
 . "$(dirname "$0")/lib.sh"
 need_root

@@ -8,7 +8,7 @@
 #  - once the lease has ended, a's frames from the address are dropped
 #    (b sees no ping), counted as ip_spoofed.
 # vnet-test: no-sanitizer a 60 s lease by design (the shortest vnetd takes); the IP guard's lease index runs under the sanitizers in t_ip_guard
-# vnet-test: long
+# vnet-test: idle
 . "$(dirname "$0")/lib.sh"
 need_root
 command -v busybox >/dev/null || skip "busybox (package busybox-static) not installed"

@@ -1,4 +1,4 @@
-# vnet-test: long
+# vnet-test: idle
 # vnet-test: no-sanitizer a 16 s stream by design; the kept table's attach after a restart runs under the sanitizers in t_nat_dhcp, t_nat_forward and test_nat_table
 # NAT connections survive a crash: an iperf3 -t 16 TCP stream (paced at
 # 200 Mbit/s, so the test runs beside others), a bulk TCP

@@ -1,7 +1,7 @@
 # network set / port set: MTU, MAC aging, VLANs and host vNIC addresses
 # change on live objects without stopping traffic or restarting anything,
 # are stored, and what cannot change live is refused with a sentence.
-# vnet-test: long
+# vnet-test: idle
 . "$(dirname "$0")/lib.sh"
 need_root
 start_vnetd
