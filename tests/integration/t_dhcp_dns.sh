@@ -16,60 +16,7 @@ vnetctl network create "$N" --type private --subnet 10.215.0.0/24 --dhcp \
 # A small resolver on loopback for the relay, over UDP and TCP: answers
 # outside.example; tconly.example (a 3056-byte answer) only over TCP, over
 # UDP it says TC.
-"$PY" - $UP >"$T/up.log" 2>&1 <<'PY' &
-import socket, struct, sys, threading
-def reply(q):
-    end = 12
-    while q[end]:
-        end += q[end] + 1
-    qname = q[12:end + 1]
-    ok = any(n in qname for n in (b"outside", b"big", b"twice", b"tconly"))
-    hdr = q[:2] + struct.pack(">HHHHH", 0x8180 if ok else 0x8183, 1,
-                              1 if ok else 0, 0, 0)
-    body = q[12:end + 5]
-    if b"big" in qname: # 4 strings of 250 bytes: a 1045-byte answer
-        body += b"\xc0\x0c" + struct.pack(">HHIH", 16, 1, 60, 1004) + \
-            (b"\xfa" + b"t" * 250) * 4
-    elif b"tconly" in qname: # 12 strings: a 3056-byte answer
-        body += b"\xc0\x0c" + struct.pack(">HHIH", 16, 1, 60, 3012) + \
-            (b"\xfa" + b"t" * 250) * 12
-    elif ok:
-        body += b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) + \
-            socket.inet_aton("198.51.100.7")
-    return qname, hdr, body
-def tcp():
-    l = socket.socket()
-    l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    l.bind((sys.argv[1], 53))
-    l.listen(16)
-    while True:
-        c, a = l.accept()
-        m = b""
-        while len(m) < 2 or len(m) < 2 + struct.unpack(">H", m[:2])[0]:
-            d = c.recv(4096)
-            if not d:
-                break
-            m += d
-        qname, hdr, body = reply(m[2:])
-        c.sendall(struct.pack(">H", len(hdr + body)) + hdr + body)
-        c.close()
-        print("answered over TCP", qname, flush=True)
-threading.Thread(target=tcp, daemon=True).start()
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind((sys.argv[1], 53))
-print("ready", flush=True)
-while True:
-    q, a = s.recvfrom(512)
-    qname, hdr, body = reply(q)
-    if b"tconly" in qname: # too big for UDP: truncated
-        hdr = hdr[:2] + struct.pack(">HHHHH", 0x8380, 1, 0, 0, 0)
-        body = body[:len(qname) + 4]
-    if b"twice" in qname: # a forger's guess first, then the answer twice
-        s.sendto(bytes([q[0] ^ 1]) + hdr[1:] + body, a)
-        s.sendto(hdr + body, a)
-    s.sendto(hdr + body, a)
-    print("answered", qname, "from port", a[1], flush=True)
-PY
+"$PY" "$(dirname "$0")/fake_resolver.py" $UP >"$T/up.log" 2>&1 &
 PIDS="$PIDS $!"
 for _ in $(seq 30); do grep -q ready "$T/up.log" && break; sleep 0.1; done
 

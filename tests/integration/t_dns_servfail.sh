@@ -17,43 +17,7 @@ vnetctl network create "$N" --type private --subnet 10.217.0.0/24 \
 
 # A resolver that answers outside.example, slow.example 2 s late, and never
 # answers silent.example (over TCP it closes the connection instead).
-"$PY" - $UP >"$T/up.log" 2>&1 <<'PY' &
-import socket, struct, sys, threading
-def reply(q):
-    end = 12
-    while q[end]:
-        end += q[end] + 1
-    qname = q[12:end + 1]
-    hdr = q[:2] + struct.pack(">HHHHH", 0x8180, 1, 1, 0, 0)
-    body = q[12:end + 5] + b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) + \
-        socket.inet_aton("198.51.100.7")
-    return qname, hdr + body
-def tcp():
-    l = socket.socket()
-    l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    l.bind((sys.argv[1], 53))
-    l.listen(16)
-    while True:
-        c, a = l.accept()
-        m = c.recv(4096)
-        qname, r = reply(m[2:])
-        if b"silent" not in qname:
-            c.sendall(struct.pack(">H", len(r)) + r)
-        c.close()
-        print("tcp", qname, flush=True)
-threading.Thread(target=tcp, daemon=True).start()
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind((sys.argv[1], 53))
-print("ready", flush=True)
-while True:
-    q, a = s.recvfrom(65535)
-    qname, r = reply(q)
-    print("udp", qname, len(q), flush=True)
-    if b"slow" in qname:
-        threading.Timer(2, s.sendto, (r, a)).start()
-    elif b"silent" not in qname:
-        s.sendto(r, a)
-PY
+"$PY" "$(dirname "$0")/fake_resolver.py" $UP >"$T/up.log" 2>&1 &
 PIDS="$PIDS $!"
 for _ in $(seq 30); do grep -q ready "$T/up.log" && break; sleep 0.1; done
 
