@@ -73,7 +73,7 @@ BINS := $(BUILD)/vnetd $(BUILD)/vnetctl $(BUILD)/vnet-bench $(BUILD)/vnet-vu-pee
 .SECONDARY:
 
 .PHONY: all deps test unit integration asan tsan fuzz bench demo clean \
-	format format-check cppcheck clang-tidy
+	format format-check cppcheck clang-tidy test-lint
 all: $(BINS)
 
 $(BUILD)/libvnet.a: $(CORE_OBJS)
@@ -158,6 +158,14 @@ format-check:
 cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance \
 		--inline-suppr -D__linux__ -I. $(CORE_SRCS) $(VNETD_SRCS) $(VNETCTL_SRCS)
+# Test scripts: a poll (wait_for) of a "$(...)" that the shell expands
+# once, before the first try, waits for nothing and fails on a loaded
+# machine; poll a function instead.
+test-lint:
+	@! grep -nE 'wait_for [0-9.]+ (test|\[) [^|]*\$$\(' \
+		tests/integration/*.sh tests/admin/*.sh tests/*.sh || \
+		{ echo "poll a function, not a \$$(...) expanded once"; exit 1; }
+	@echo "test scripts ok"
 clang-tidy:
 	clang-tidy $(CORE_SRCS) -- $(CPPFLAGS) -std=gnu11
 

@@ -79,6 +79,7 @@ if [ "${QUICK:-0}" != 1 ]; then
 	echo "== static checks"
 	check format-check clang-format
 	check cppcheck cppcheck
+	check test-lint grep
 	stage "asan+ubsan" $MAKE asan
 	stage "fuzz" env FUZZ_SECONDS="${FUZZ_SECONDS:-3}" sh tests/fuzz/run.sh
 fi

@@ -34,7 +34,8 @@ vnetctl port add "$N" --tap "tb$S" --netns "b$S" >/dev/null || fail "port b"
 vnetctl port add "$N" --tap "tc$S" --netns "c$S" --mac "$MC" --mac-guard \
 	>/dev/null || fail "port c"
 for h in a c; do ip -n "$h$S" link set "t$h$S" up; done
-wait_for 5 test "$(jget .gateway_error network show "$N")" = null || fail "gateway"
+gw_ok() { [ "$(jget .gateway_error network show "$N")" = null ]; }
+wait_for 5 gw_ok || fail "gateway"
 drops() { jget ".gateway_counters.dhcp.drops.port_share // 0" network show "$N"; }
 
 # flood NS DEV SRC MODE [FIRST]: 8 DISCOVERs, new chaddrs (MODE mac: from
