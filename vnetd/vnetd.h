@@ -257,6 +257,7 @@ static inline struct vnetd_port *vnetd_port_of(struct vnetd_obj *o)
 
 struct vnetd_net *vnetd_net_find(struct vnetd *d, const char *name);
 struct vnetd_port *vnetd_port_find(struct vnetd *d, const char *name);
+struct vnetd_port *vnetd_port_by_id(struct vnetd *d, int id);
 void vnetd_port_note_new(struct vnetd *d, json_t *conf);
 bool vnetd_port_note_restored(json_t *conf);
 bool vnetd_port_kept(json_t *conf);
@@ -523,6 +524,10 @@ struct vnetd {
 	struct timer_svc *timers;
 	struct vnetd_objset objs[VNETD_KINDS];
 	struct vnetd_net *nets[VSW_MAX_NETS];
+	/* The port on each switch port id (NULL: none): the datapath and the
+	 * gateway name ports by id, and a scan of every port for each would
+	 * cost O(ports) per lookup (per MAC table entry, per lease commit). */
+	struct vnetd_port *port_by_id[VSW_MAX_PORTS];
 	struct vnetd_sriov *sriov;
 	struct vnetd_ipguard *ipguard;
 	struct vnetd_fast *fast;   /* veth ports' kernel fast path, or NULL */

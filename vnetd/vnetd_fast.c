@@ -131,15 +131,9 @@ struct mark_ctx {
 
 static bool is_host_port(struct vnetd *d, int sw_port)
 {
-	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
+	struct vnetd_port *p = vnetd_port_by_id(d, sw_port);
 
-	for (size_t i = 0; i < ports->n; i++) {
-		struct vnetd_port *p = vnetd_port_of(ports->v[i]);
-
-		if (p->id == sw_port)
-			return !strcmp(jstr(p->obj.conf, "kind"), "host");
-	}
-	return false;
+	return p && !strcmp(jstr(p->obj.conf, "kind"), "host");
 }
 
 /* An entry of vnetd's MAC table: a MAC on a port outside the fast path is

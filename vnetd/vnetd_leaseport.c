@@ -55,17 +55,9 @@ static int port_id_on(struct vnetd_port *p, const char *net)
 const char *vnetd_lease_port_name(struct vnetd *d, const char *net,
 				  uint16_t port)
 {
-	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
+	struct vnetd_port *p = port ? vnetd_port_by_id(d, port - 1) : NULL;
 
-	if (!port)
-		return NULL;
-	for (size_t i = 0; i < ports->n; i++) {
-		struct vnetd_port *p = vnetd_port_of(ports->v[i]);
-
-		if (p->id == port - 1 && port_id_on(p, net) >= 0)
-			return p->obj.name;
-	}
-	return NULL;
+	return port_id_on(p, net) >= 0 ? p->obj.name : NULL;
 }
 
 struct claim_ctx {

@@ -112,6 +112,28 @@ struct vnetd_port *vnetd_port_find(struct vnetd *d, const char *name)
 	return o ? vnetd_port_of(o) : NULL;
 }
 
+/**
+ * vnetd_port_by_id() - the port in the switch on switch port @id
+ * @d: daemon
+ * @id: switch port id
+ *
+ * Return: port, or NULL (no port has that id now, or @id is out of range)
+ */
+struct vnetd_port *vnetd_port_by_id(struct vnetd *d, int id)
+{
+	return id >= 0 && id < VSW_MAX_PORTS ? d->port_by_id[id] : NULL;
+}
+
+/* @p joins the switch as port @id, or leaves it (@id -1). */
+static void port_set_id(struct vnetd *d, struct vnetd_port *p, int id)
+{
+	if (p->id >= 0 && p->id < VSW_MAX_PORTS && d->port_by_id[p->id] == p)
+		d->port_by_id[p->id] = NULL;
+	p->id = id;
+	if (id >= 0 && id < VSW_MAX_PORTS)
+		d->port_by_id[id] = p;
+}
+
 static enum vsw_port_role kind_role(const char *kind)
 {
 	if (!strcmp(kind, "host"))
@@ -627,7 +649,7 @@ static int port_activate(struct vnetd *d, struct vnetd_port *p)
 		port_open_undo(conf, v);
 		return id;
 	}
-	p->id = id;
+	port_set_id(d, p, id);
 	vnetd_lease_port_joined(d, p);
 	p->error[0] = 0;
 	p->waiting = false;
@@ -710,7 +732,7 @@ static int port_leave(struct vnetd *d, struct vnetd_port *p)
 	}
 	p->stuck = false;
 	vnetd_gw_port_gone(d, jstr(p->obj.conf, "network"), p->id);
-	p->id = -1;
+	port_set_id(d, p, -1);
 	return 0;
 }
 
@@ -878,6 +900,9 @@ static void port_unapply(struct vnetd *d, struct vnetd_obj *o, bool remove)
 			     o->name, p->id);
 	}
 	p->gone = true; /* the object layer logs the deletion */
+	/* A stuck switch port keeps its id, not this port's memory. */
+	if (vnetd_port_by_id(d, p->id) == p)
+		d->port_by_id[p->id] = NULL;
 	json_decref(o->conf);
 	o->conf = NULL;
 	/* Its control handler may still be in this batch of events. */
@@ -1263,14 +1288,10 @@ json_t *vnetd_stats(struct vnetd *d, json_t *params, struct vnetd_err *e)
  * trigger them. */
 static void port_lost(struct vnetd *d, int id, const char *dev)
 {
-	const struct vnetd_objset *ports = vnetd_objs(d, &vnetd_kind_port);
-	struct vnetd_port *p = NULL;
+	struct vnetd_port *p = vnetd_port_by_id(d, id);
 	const char *ns;
 	unsigned delay = PORT_RETRY_SOON_MS;
 
-	for (size_t i = 0; i < ports->n && !p; i++)
-		if (vnetd_port_of(ports->v[i])->id == id)
-			p = vnetd_port_of(ports->v[i]);
 	if (!p)
 		return;
 	if (p->lost_ms && timer_now_ms() - p->up_since < PORT_FLAP_MS)
