@@ -759,6 +759,27 @@ static void retry_in(struct vnetd *d, struct vnetd_port *p, unsigned ms)
 		     p->obj.name);
 }
 
+/* A port whose device an administrator made ("device_kept") and that is
+ * gone now: the device vnetd is about to make in its place is vnetd's, and
+ * goes with the port (port del) as any device vnetd made.  Left kept, it
+ * would outlive the port, though nobody made it but vnetd.  A device made
+ * again by the administrator (there when the port is opened) stays theirs.
+ * Return: true when "device_kept" was taken off @conf. */
+static bool kept_device_made(json_t *conf)
+{
+	const char *dev = jstr(conf, "device");
+
+	if (!vnetd_port_kept(conf) || !dev ||
+	    vnic_link_exists(dev, jstr(conf, "netns")) != 0)
+		return false;
+	json_object_del(conf, "device_kept");
+	vlog(MAIN, INFO,
+	     "port %s: device %s, made outside vnetd, is gone; vnetd makes "
+	     "it again, and deletes it with the port",
+	     jstr(conf, "name"), dev);
+	return true;
+}
+
 static void retry_fire(struct vtimer *t, void *arg)
 {
 	struct vnetd_port *p = arg;
@@ -770,19 +791,27 @@ static void retry_fire(struct vtimer *t, void *arg)
 	if (p->gone || (p->id >= 0 && !p->stuck))
 		return;
 	if (p->id < 0 || !port_leave(d, p)) {
+		bool mine = kept_device_made(p->obj.conf);
+
 		ret = port_activate(d, p);
 		if (!ret) {
 			vlog_rl(MAIN, INFO, "port %s is active again",
 				p->obj.name);
 			/* Restored while its namespace was missing, stored
 			 * without a MAC: its pair is made only now. */
-			if (vnetd_port_note_restored(p->obj.conf) &&
+			mine |= vnetd_port_note_restored(p->obj.conf);
+			if (mine &&
 			    vnetd_store_put(d->store, vnetd_kind_port.table,
 					    p->obj.name, p->obj.conf))
-				vlog(MAIN, ERR, "port %s: cannot store its MAC",
+				vlog(MAIN, ERR,
+				     "port %s: cannot store what its device is "
+				     "now",
 				     p->obj.name);
 			return;
 		}
+		if (mine) /* not made after all: still the administrator's */
+			json_object_set_new(p->obj.conf, "device_kept",
+					    json_true());
 		/* Still waiting, or no more: a namespace made again with
 		 * another device named like the port's end is an error. */
 		p->waiting = waits_for_netns(p->obj.conf, ret);

@@ -1,6 +1,9 @@
 # port del deletes the tap only when vnetd made it: a persistent tap made
 # beforehand (ip tuntap add) stays, also after a restart between add and
 # del (which tap it was is stored with the port); a tap vnetd made goes.
+# The administrator's tap deleted under its port is made again by vnetd:
+# that tap is vnetd's, and goes with the port (after a restart too); one
+# the administrator makes again before vnetd does stays theirs.
 . "$(dirname "$0")/lib.sh"
 need_root
 ip tuntap add dev "tk$S" mode tap || skip "cannot make a tap"
@@ -37,4 +40,42 @@ vnetctl config import "$T/c2.json" --replace >/dev/null || fail import
 vnetctl port del "ti$S" >/dev/null || fail "del ti"
 ip link show "ti$S" >/dev/null 2>&1 && fail "port del left the tap it made (after an import)"
 log "a port replaced by an import: its tap is still vnetd's"
+
+# The administrator's tap deleted: vnetd makes it again, and that one is
+# vnetd's (stored so: a restart keeps it).
+ip tuntap add dev "tk$S" mode tap 2>/dev/null
+vnetctl port add "lo$S" --tap "tk$S" >/dev/null || fail "add own tap (3)"
+[ "$(jget .device_kept port show "tk$S")" = true ] || fail "not marked kept (3)"
+ip link del "tk$S" || fail "cannot delete tk$S"
+up_again() { [ "$(jget .state port show "tk$S")" = up ] && ip link show "tk$S" >/dev/null 2>&1; }
+made_mine() { [ "$(jget .device_kept port show "tk$S")" = null ]; }
+wait_for 10 made_mine || fail "the tap vnetd made again is still taken for the administrator's"
+wait_for 10 up_again || fail "the tap was not made again"
+stop_vnetd
+start_vnetd
+vnetctl port del "tk$S" >/dev/null || fail "del tk (3)"
+ip link show "tk$S" >/dev/null 2>&1 && fail "port del left the tap vnetd made again"
+log "the administrator's tap deleted: the one vnetd makes again is vnetd's"
+# The administrator makes it again first (vnetd waits while the
+# namespace is missing): it stays theirs.
+ns "k$S"
+ip -n "k$S" tuntap add dev "tk$S" mode tap || fail "tap in k"
+vnetctl port add "lo$S" --tap "tk$S" --netns "k$S" >/dev/null || fail "add own tap (4)"
+[ "$(jget .device_kept port show "tk$S")" = true ] || fail "not marked kept (4)"
+ip netns del "k$S"
+down() { [ "$(jget .state port show "tk$S")" = down ]; }
+wait_for 10 down || fail "the port is not down while its namespace is missing"
+# The namespace comes back with the tap in it already (made under another
+# name, then given k's): vnetd, which opens the port as soon as the name
+# appears, cannot be first.
+ns "t$S"
+ip -n "t$S" tuntap add dev "tk$S" mode tap || fail "tap in t"
+touch "/run/netns/k$S" && mount --bind "/run/netns/t$S" "/run/netns/k$S" ||
+	fail "cannot name namespace t$S k$S"
+wait_for 10 sh -c "[ \"\$(\"$VNETCTL_BIN\" --socket \"$T/sock\" --json port show tk$S | jq -r .state)\" = up ]" ||
+	fail "the port did not take the administrator's new tap"
+[ "$(jget .device_kept port show "tk$S")" = true ] || fail "the administrator's new tap was taken for vnetd's"
+vnetctl port del "tk$S" >/dev/null || fail "del tk (4)"
+ip -n "k$S" link show "tk$S" >/dev/null 2>&1 || fail "port del deleted the administrator's new tap"
+log "made again by the administrator: it stays theirs"
 pass
