@@ -336,6 +336,27 @@ static bool port_full(const struct dhcp6s *s, const struct dhcp6s_rx *rx)
 }
 
 /*
+ * The client's binding for @ia, unless another guest's port holds it: DUIDs
+ * cross the link in multicast, so a guest could name another's and renew,
+ * move or release its binding.  A binding answers only messages from the
+ * port that holds it (or from a trusted port); dhcp6s_port_gone() lets a
+ * binding go to whichever port asks next.  *@foreign says it was refused
+ * (counted).
+ */
+static struct binding *own_binding(struct ctx *c, const struct dhcp6_ia *ia,
+				   bool *foreign)
+{
+	struct binding *e = by_key(c->s, c->m->cid, c->m->cid_len, ia->iaid);
+	uint16_t p = port_of(c->rx);
+
+	*foreign = e && e->port && p && e->port != p;
+	if (!*foreign)
+		return e;
+	c->s->st.drops[DHCP6S_DROP_FOREIGN_PORT]++;
+	return NULL;
+}
+
+/*
  * The address for a client's IA: the first candidate of its hash sequence
  * that is in range, not reserved, not the gateway's and held by no other
  * entry.  The same (key, DUID, IAID) gives the same sequence, so the same
@@ -463,7 +484,8 @@ static void ia_na_assign(struct ctx *c, const struct dhcp6_ia *ia, bool bind)
 {
 	struct dhcp6s *s = c->s;
 	const struct dhcp6_msg *m = c->m;
-	struct binding *e = by_key(s, m->cid, m->cid_len, ia->iaid);
+	bool foreign;
+	struct binding *e = own_binding(c, ia, &foreign);
 	uint64_t iid;
 
 	if (e) {
@@ -471,6 +493,9 @@ static void ia_na_assign(struct ctx *c, const struct dhcp6_ia *ia, bool bind)
 			commit(c, e);
 		return put_ia_bound(c, ia, e->iid);
 	}
+	if (foreign)
+		return put_ia_status(c, ia, DHCP6_ST_NO_ADDRS_AVAIL,
+				     "bound through another port");
 	if (port_full(s, c->rx)) {
 		s->st.drops[DHCP6S_DROP_PORT_SHARE]++;
 		return put_ia_status(c, ia, DHCP6_ST_NO_ADDRS_AVAIL,
@@ -550,6 +575,9 @@ static void on_solicit(struct ctx *c, size_t after_ids)
 		c->w.b[0] = DHCP6_REPLY;
 	} else {
 		c->w.b[0] = DHCP6_ADVERTISE;
+		if (c->s->cfg.preference)
+			dhcp6_opt_put(&c->w, DHCP6_OPT_PREFERENCE,
+				      &c->s->cfg.preference, 1);
 	}
 	put_config(c);
 }
@@ -583,14 +611,15 @@ static void on_renew(struct ctx *c)
 		const struct dhcp6_ia *ia = &m->ia[i];
 		struct binding *e;
 		uint64_t iid;
-		bool off = false;
+		bool off = false, foreign;
 
 		if (ia->type != DHCP6_OPT_IA_NA) {
 			ia_other(c, ia, false);
 			continue;
 		}
-		e = by_key(s, m->cid, m->cid_len, ia->iaid);
-		if (!e && m->type == DHCP6_REBIND && !port_full(s, c->rx) &&
+		e = own_binding(c, ia, &foreign);
+		if (!e && !foreign && m->type == DHCP6_REBIND &&
+		    !port_full(s, c->rx) &&
 		    pick(s, m->cid, m->cid_len, ia->iaid, &iid) &&
 		    ia_lists(ia, s, iid))
 			e = binding_new(s, iid, m->cid, m->cid_len, ia->iaid);
@@ -629,9 +658,10 @@ static void on_release(struct ctx *c)
 	for (unsigned i = 0; i < m->nia; i++) {
 		const struct dhcp6_ia *ia = &m->ia[i];
 		struct binding *e = NULL;
+		bool foreign;
 
 		if (ia->type == DHCP6_OPT_IA_NA)
-			e = by_key(s, m->cid, m->cid_len, ia->iaid);
+			e = own_binding(c, ia, &foreign);
 		if (!e || !ia_lists(ia, s, e->iid)) {
 			put_ia_status(c, ia, DHCP6_ST_NO_BINDING, "no binding");
 			continue;
@@ -878,6 +908,10 @@ static int table_alloc(struct dhcp6s *s, uint32_t cap)
 	while (nb < cap)
 		nb <<= 1;
 	table_free(s);
+	s->cap = s->free_head = 0;
+	memset(s->port_held, 0, sizeof(s->port_held));
+	s->st.bindings = s->st.declined = 0;
+	s->next_expiry = INT64_MAX;
 	s->b = calloc(cap, sizeof(*s->b));
 	s->addr_bkt = calloc(nb, sizeof(*s->addr_bkt));
 	s->key_bkt = calloc(nb, sizeof(*s->key_bkt));
@@ -890,9 +924,6 @@ static int table_alloc(struct dhcp6s *s, uint32_t cap)
 	for (uint32_t i = 0; i < cap; i++)
 		s->b[i].free_next = i + 1 < cap ? i + 2 : 0;
 	s->free_head = 1;
-	memset(s->port_held, 0, sizeof(s->port_held));
-	s->st.bindings = s->st.declined = 0;
-	s->next_expiry = INT64_MAX;
 	return 0;
 }
 
@@ -1000,8 +1031,6 @@ int dhcp6s_configure(struct dhcp6s *s, const struct dhcp6s_config *cfg,
 	s->gw_iid = iid_of(n.gateway);
 	siphash_key_init(&s->key, le64(n.key), le64(n.key + 8));
 	if (reset && table_alloc(s, n.max_bindings)) {
-		s->cap = 0;
-		s->free_head = 0;
 		snprintf(err, errlen, "out of memory for %u DHCPv6 bindings",
 			 n.max_bindings);
 		return -ENOMEM;

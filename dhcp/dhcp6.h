@@ -100,6 +100,7 @@ enum dhcp6_opt {
 	DHCP6_OPT_IA_TA = 4,
 	DHCP6_OPT_IAADDR = 5,
 	DHCP6_OPT_ORO = 6,
+	DHCP6_OPT_PREFERENCE = 7,
 	DHCP6_OPT_ELAPSED_TIME = 8,
 	DHCP6_OPT_STATUS_CODE = 13,
 	DHCP6_OPT_RAPID_COMMIT = 14,
@@ -122,9 +123,10 @@ enum dhcp6_status {
 };
 
 /*
- * Why a message got no answer; counted per server.  PORT_SHARE and
- * POOL_FULL are the exception: they count IAs refused an address, whose
- * message is answered (NoAddrsAvail, RFC 8415 18.3), not dropped.
+ * Why a message got no answer; counted per server.  FOREIGN_PORT,
+ * PORT_SHARE and POOL_FULL are the exception: they count IAs refused,
+ * whose message is answered (NoAddrsAvail or NoBinding, RFC 8415 18.3),
+ * not dropped.
  */
 #define DHCP6S_DROPS(X)                                                      \
 	X(SHORT, "short",                                                    \
@@ -165,6 +167,9 @@ enum dhcp6_status {
 	  "CONFIRM without addresses (RFC 8415 18.3.3: no reply)")           \
 	X(REPLY_FULL, "reply_full",                                          \
 	  "the reply would not fit DHCP6S_REPLY_MAX")                        \
+	X(FOREIGN_PORT, "foreign_port",                                      \
+	  "IA refused (NoAddrsAvail, NoBinding): its binding is held "       \
+	  "through another guest's switch port")                             \
 	X(PORT_SHARE, "port_share",                                          \
 	  "IA refused (NoAddrsAvail): its switch port holds its share of "   \
 	  "bindings already")                                                \
@@ -197,6 +202,10 @@ enum dhcp6s_drop {
  * @iid_first: first interface identifier handed out (0 with @iid_last 0:
  *             the whole space, 1 to 2^64-1)
  * @iid_last: last one, inclusive
+ * @preference: Preference option (7) in ADVERTISE, 0 for none: 255 tells
+ *              clients to take this server at once instead of waiting a
+ *              second for others (RFC 8415 18.2.1); the gateway is its
+ *              network's server
  * @stateful: hand out addresses; false serves INFORMATION-REQUEST only
  * @max_bindings: size of the binding table (0 for 1024), at most
  *                DHCP6S_MAX_BINDINGS
@@ -218,6 +227,7 @@ struct dhcp6s_config {
 	uint32_t info_refresh;
 	uint64_t iid_first;
 	uint64_t iid_last;
+	uint8_t preference;
 	bool stateful;
 	uint32_t max_bindings;
 	uint32_t port_share;

@@ -37,6 +37,7 @@ static void setup(void)
 	cfg.valid = 40;
 	cfg.iid_first = 0;
 	cfg.iid_last = 24;
+	cfg.preference = 255;
 	cfg.stateful = true;
 	cfg.max_bindings = 12;
 	cfg.port_share = 3;

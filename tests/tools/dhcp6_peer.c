@@ -6,9 +6,10 @@
  *
  * Serves PREFIX/64 on IFNAME (the gateway is PREFIX::1, also the DNS
  * server; search list lab.vnet; preferred 20 s, valid 40 s so clients renew
- * within a run) for SECONDS.  One line per message on stdout: what came
- * and what went back.  With DUMPDIR, each message's payload and its reply
- * are written there (NNN-rx.bin, NNN-tx.bin): test vectors and fuzz seeds.
+ * within a run; preference 255) for SECONDS.  One line per message on stdout:
+ * what came and what went back.  With DUMPDIR, each message's payload and its
+ * reply are written there (NNN-rx.bin, NNN-tx.bin): test vectors and fuzz
+ * seeds.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -122,6 +123,7 @@ int main(int argc, char **argv)
 	strcpy(cfg.search, "lab.vnet");
 	cfg.preferred = 20;
 	cfg.valid = 40;
+	cfg.preference = 255;
 	cfg.stateful = true;
 	memcpy(cfg.key, "dhcp6-peer-key!!", 16);
 	if (dhcp6s_new(&cfg, &s, err, sizeof(err))) {

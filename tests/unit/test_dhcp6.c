@@ -144,6 +144,7 @@ static void cfg_default(struct env *e)
 	strcpy(e->cfg.search, "lab.vnet, example.org");
 	e->cfg.preferred = PREF;
 	e->cfg.valid = VALID;
+	e->cfg.preference = 255;
 	e->cfg.stateful = true;
 	e->cfg.max_bindings = 64;
 	memcpy(e->cfg.key, "0123456789abcdef", 16);
@@ -359,6 +360,10 @@ static void test_solicit_request(void **state)
 	assert_memory_equal(v, search, n);
 	assert_false(rep_has(&e, DHCP6_OPT_INFO_REFRESH_TIME));
 	assert_false(rep_has(&e, DHCP6_OPT_RAPID_COMMIT));
+	v = rep_opt(&e, DHCP6_OPT_PREFERENCE, &n);
+	assert_non_null(v);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0], 255);
 	/* an ADVERTISE binds nothing */
 	assert_int_equal(nbound(&e), 0);
 
@@ -405,6 +410,7 @@ static void test_rapid_commit(void **state)
 	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
 	assert_int_equal(e.out.type, DHCP6_REPLY);
 	assert_true(rep_has(&e, DHCP6_OPT_RAPID_COMMIT));
+	assert_false(rep_has(&e, DHCP6_OPT_PREFERENCE));
 	assert_int_equal(e.rep.ia[0].naddr, 1);
 	assert_int_equal(nbound(&e), 1);
 	walk(&e, &w);
@@ -1082,6 +1088,55 @@ static void test_port_share(void **state)
 	teardown(&e);
 }
 
+/* A guest that names another guest's DUID (seen in its multicast
+ * SOLICIT) cannot renew, take or release that guest's binding from its own
+ * port. */
+static void test_foreign_port(void **state)
+{
+	struct env e;
+	struct m6 m;
+	struct walked w;
+	uint8_t addr[16];
+
+	setup(&e);
+	e.in_port = 1;
+	lease(&e, 70, 1, addr);
+	e.in_port = 2;
+	request(&m, &e, DHCP6_REQUEST, 70, 1, addr);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].status, DHCP6_ST_NO_ADDRS_AVAIL);
+	assert_int_equal(e.rep.ia[0].naddr, 0);
+	for (uint8_t t = DHCP6_RENEW; t <= DHCP6_DECLINE; t++) {
+		if (t == DHCP6_REPLY)
+			continue;
+		request(&m, &e, t, 70, 1, addr);
+		assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+		assert_int_equal(e.rep.ia[0].status, DHCP6_ST_NO_BINDING);
+	}
+	assert_int_equal(drops(&e, DHCP6S_DROP_FOREIGN_PORT), 5);
+	walk(&e, &w);
+	assert_int_equal(w.n, 1);
+	assert_int_equal(w.b[0].state, DHCP6S_BOUND);
+	assert_int_equal(w.b[0].port, 2); /* port 1, + 1 */
+	assert_int_equal(w.b[0].expires, T0 + VALID);
+	/* a trusted port may */
+	e.trusted = true;
+	request(&m, &e, DHCP6_RENEW, 70, 1, addr);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].status, -1);
+	/* the port gone, the binding goes to the port that asks */
+	e.trusted = false;
+	e.in_port = 1;
+	lease(&e, 71, 1, addr);
+	dhcp6s_port_gone(e.s, 1);
+	e.in_port = 2;
+	request(&m, &e, DHCP6_REQUEST, 71, 1, addr);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].naddr, 1);
+	assert_memory_equal(e.rep.ia[0].addr[0], addr, 16);
+	teardown(&e);
+}
+
 static void test_table_full(void **state)
 {
 	struct env e;
@@ -1352,6 +1407,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_src),
 	    cmocka_unit_test(test_many_ias),
 	    cmocka_unit_test(test_port_share),
+	    cmocka_unit_test(test_foreign_port),
 	    cmocka_unit_test(test_table_full),
 	    cmocka_unit_test(test_expiry),
 	    cmocka_unit_test(test_stable_address),
