@@ -191,9 +191,10 @@ int vnetd_nat_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 		return -EINVAL;
 	}
 	if (!jstr(conf, "subnet")) {
-		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
-			      "--nat-via needs a subnet for the network's "
-			      "gateway (--subnet 10.10.0.0/24 --dhcp)");
+		vnetd_err_set(
+		    e, JSONRPC_INVALID_PARAMS,
+		    "--nat-via needs an IPv4 subnet for the network's "
+		    "gateway (--subnet 10.10.0.0/24 --dhcp)");
 		return -EINVAL;
 	}
 	ext = vnetd_view_find(v, &vnetd_kind_network, via);
