@@ -445,8 +445,9 @@ static void icmp6_in(struct vnic_gateway *g, const uint8_t *eth,
 	if (!m || (!g->scratch_partial &&
 		   csum6(ip + 8, ip + 24, IPPROTO_ICMPV6_, m, len)))
 		return drop6(g, VGW_DROP_BAD_ICMP6);
-	/* Only neighbour discovery may come from :: (DAD) */
-	if (m[0] != ND_NS && !memcmp(ip + 8, unspec, 16))
+	/* Only solicitations may come from :: (DAD, a host without an
+	 * address yet) */
+	if (m[0] != ND_NS && m[0] != ND_RS && !memcmp(ip + 8, unspec, 16))
 		return drop6(g, VGW_DROP_BAD_IP6);
 	switch (m[0]) {
 	case ICMP6_ECHO_REQ:
