@@ -219,7 +219,7 @@ int vnetd_gw_params(json_t *conf, struct vnetd_gw_params *gp, char *err,
 		for (i = 0; i < ARRAY_SIZE(needs_subnet); i++)
 			if (json_object_get(conf, needs_subnet[i])) {
 				snprintf(err, errlen,
-					 "'%s' needs an IPv4 subnet for the "
+					 "'%s' needs a subnet (IPv4) for the "
 					 "network (--subnet 192.168.50.0/24)",
 					 needs_subnet[i]);
 				return -EINVAL;

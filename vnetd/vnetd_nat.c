@@ -193,7 +193,7 @@ int vnetd_nat_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 	if (!jstr(conf, "subnet")) {
 		vnetd_err_set(
 		    e, JSONRPC_INVALID_PARAMS,
-		    "--nat-via needs an IPv4 subnet for the network's "
+		    "--nat-via needs a subnet (IPv4) for the network's "
 		    "gateway (--subnet 10.10.0.0/24 --dhcp)");
 		return -EINVAL;
 	}

@@ -801,8 +801,11 @@ static void ip_in(struct vnic_gateway *g, const uint8_t *eth,
 	    vgw_get_be32(ip + 16) == g->cfg.ip)
 		return icmp_in(g, eth, ip, &l4);
 	if (ip[9] == IPPROTO_TCP_ && g->cfg.ip &&
-	    vgw_get_be32(ip + 16) == g->cfg.ip)
-		return vgw_tcp_in(g, eth, ip, &l4);
+	    vgw_get_be32(ip + 16) == g->cfg.ip) {
+		struct vgw_peer peer = {.ip = vgw_get_be32(ip + 12)};
+
+		return vgw_tcp_in(g, eth, &peer, &l4);
+	}
 	gw_drop(g, VGW_DROP_NOT_FOR_US);
 }
 

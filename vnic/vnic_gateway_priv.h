@@ -51,6 +51,18 @@ struct vgw_nat;
 struct vgw_tcp;
 
 /*
+ * A guest the gateway talks to over either family (DNS over TCP's
+ * connections): its address, and for IPv6 the gateway's own address it
+ * spoke to (gateway6 or the link-local one), the source of the answers.
+ */
+struct vgw_peer {
+	bool v6;
+	uint32_t ip;	  /* IPv4, host order */
+	uint8_t ip6[16];  /* IPv6 */
+	uint8_t our6[16]; /* IPv6: ours */
+};
+
+/*
  * A queue of frames waiting for rx_burst(): fixed slots, one writer and one
  * reader at a time under the gateway's lock.  Small frames (a burst of DHCP
  * replies to a relay), jumbo ones (echo replies) and super-frames (NAT'ed
@@ -202,8 +214,8 @@ void vgw_nat_kick(struct vnic_gateway *g);
 /* vnic_gateway_tcp.c, called under the gateway's lock */
 int vgw_tcp_init(struct vnic_gateway *g, uint64_t k0, uint64_t k1);
 void vgw_tcp_free(struct vnic_gateway *g);
-void vgw_tcp_in(struct vnic_gateway *g, const uint8_t *eth, const uint8_t *ip,
-		struct pkt_cursor *c);
+void vgw_tcp_in(struct vnic_gateway *g, const uint8_t *eth,
+		const struct vgw_peer *peer, struct pkt_cursor *c);
 void vgw_tcp_run(struct vnic_gateway *g, uint64_t now);
 uint64_t vgw_tcp_due(const struct vnic_gateway *g);
 unsigned vgw_tcp_open(const struct vnic_gateway *g);

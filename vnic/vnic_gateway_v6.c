@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* vnic_gateway_v6.c - the gateway's IPv6 side: neighbour discovery for its
  * two addresses, router advertisements of the network's /64, ICMPv6 echo,
- * DNS over UDP/IPv6, and where DHCPv6 (UDP 547) is handed on
+ * DNS over UDP/IPv6 (over TCP: vnic_gateway_tcp.c, for both families), and
+ * where DHCPv6 (UDP 547) is handed on
  *
  * The gateway has gateway6 (in the network's /64) and a link-local address
  * made from its MAC (modified EUI-64).  It answers neighbour solicitations
@@ -584,5 +585,14 @@ void vgw_v6_in(struct vnic_gateway *g, const uint8_t *eth, struct pkt_cursor *c)
 		return icmp6_in(g, eth, ip, &l4);
 	if (ip[6] == IPPROTO_UDP_)
 		return udp6_in(g, eth, ip, &l4);
+	if (ip[6] == IPPROTO_TCP_ && is_ours(g, ip + 24) && g->cfg.v6.dns) {
+		struct vgw_peer peer = {.v6 = true};
+
+		if (!memcmp(ip + 8, unspec, 16))
+			return drop6(g, VGW_DROP_BAD_IP6);
+		memcpy(peer.ip6, ip + 8, 16);
+		memcpy(peer.our6, ip + 24, 16);
+		return vgw_tcp_in(g, eth, &peer, &l4);
+	}
 	drop6(g, VGW_DROP_NOT_FOR_US);
 }

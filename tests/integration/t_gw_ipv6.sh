@@ -3,8 +3,8 @@
 # by SLAAC from the gateway's router advertisements; rdisc6 shows the RA's
 # prefix, MTU, resolver (RDNSS), search domain (DNSSL) and router lifetime
 # 0; the gateway's IPv6 address and its link-local address answer ping;
-# dig over IPv6 gets a name of the network and an outside name relayed
-# upstream; hostile frames (scapy) are dropped, counted by reason and never
+# dig over IPv6 (UDP and TCP, to gateway6 and to the link-local address)
+# gets a name of the network and outside names relayed upstream; hostile frames (scapy) are dropped, counted by reason and never
 # answered; bad prefixes and gateway addresses are refused with a sentence.
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -28,7 +28,7 @@ refused "subnet-router anycast" network create "x$S" --type internal \
 	--subnet6 "${P}/64" --gateway6 "$P"
 refused "gateway6 needs an IPv6 prefix" network create "x$S" \
 	--type internal --gateway6 "${P}1"
-refused "dhcp needs an IPv4 subnet" network create "x$S" \
+refused "dhcp needs a subnet (IPv4)" network create "x$S" \
 	--type internal --subnet6 "${P}/64" --dhcp
 
 "$PY" "$(dirname "$0")/fake_resolver.py" $UP >"$T/up.log" 2>&1 &
@@ -90,7 +90,12 @@ if command -v dig >/dev/null; then
 	[ "$got" = 198.51.100.7 ] || fail "relayed over IPv6: '$got'"
 	got=$(ip netns exec "c$S" dig -6 +tries=2 +time=2 @"${P}1" nohost.v6.vnet A)
 	echo "$got" | grep -q "status: NXDOMAIN" || fail "own zone over IPv6: $got"
-	log "dig -6: outside.example relayed, nohost.v6.vnet NXDOMAIN"
+	got=$(ip netns exec "c$S" dig -6 +tcp +short +tries=2 +time=2 @"${P}1" outside.example A)
+	[ "$got" = 198.51.100.7 ] || fail "relayed over TCP/IPv6: '$got'"
+	got=$(ip netns exec "c$S" dig -6 +tcp +tries=2 +time=2 @"$LL%vc$S" tconly.example TXT)
+	echo "$got" | grep -q "MSG SIZE  rcvd: 3056" ||
+		fail "a 3056-byte answer over TCP to the link-local address: $got"
+	log "dig -6: outside.example relayed (UDP, TCP), nohost.v6.vnet NXDOMAIN, 3056 bytes over TCP to $LL"
 else
 	skip_part dig "dig (package bind9-dnsutils) not installed"
 fi

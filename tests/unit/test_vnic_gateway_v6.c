@@ -166,8 +166,8 @@ static size_t frame6(uint8_t *f, const uint8_t *dst_mac, const uint8_t *src,
 	memcpy(f + 22, src, 16);
 	memcpy(f + 38, dst, 16);
 	memcpy(f + 54, l4, plen);
-	if (!keep_csum && (nh == 58 || nh == 17)) {
-		size_t at = nh == 58 ? 2 : 6;
+	if (!keep_csum && (nh == 58 || nh == 17 || nh == 6)) {
+		size_t at = nh == 58 ? 2 : nh == 6 ? 16 : 6;
 		uint16_t s;
 
 		pkt_put_be16(f + 54 + at, 0);
@@ -493,6 +493,71 @@ static void test_dns6(void **state)
 	teardown_v6(&e);
 }
 
+static size_t tcp_seg(uint8_t *t, uint32_t seq, uint32_t ack, uint8_t flags,
+		      const void *data, size_t len)
+{
+	memset(t, 0, 20);
+	pkt_put_be16(t, 40001);
+	pkt_put_be16(t + 2, 53);
+	pkt_put_be16(t + 4, (uint16_t)(seq >> 16));
+	pkt_put_be16(t + 6, (uint16_t)seq);
+	pkt_put_be16(t + 8, (uint16_t)(ack >> 16));
+	pkt_put_be16(t + 10, (uint16_t)ack);
+	t[12] = 5 << 4;
+	t[13] = flags;
+	pkt_put_be16(t + 14, 65535);
+	memcpy(t + 20, data, len);
+	return 20 + len;
+}
+
+/* DNS over TCP over IPv6: the handshake and an answer come back over
+ * IPv6 from the address the guest spoke to, checksums right. */
+static void test_tcp6(void **state)
+{
+	static const char vm1[] = "\3vm1\3lab\4vnet";
+	uint8_t f[512], t[256], u[128], q[130];
+	struct env e;
+	size_t len, ul, plen;
+	const uint8_t *r;
+	uint32_t iss;
+
+	(void)state;
+	setup_v6(&e, true);
+	drain(&e);
+	len = frame6(f, gw_mac, vm6, gw6, 6, 64, t,
+		     tcp_seg(t, 1000, 0, 0x02, NULL, 0), false);
+	send_frame(&e, f, len, NULL);
+	assert_int_equal(drain(&e), 1);
+	r = reply6(&e, 0, &plen);
+	assert_int_equal(r[20], 6);
+	assert_memory_equal(r + 22, gw6, 16);
+	assert_memory_equal(r + 38, vm6, 16);
+	assert_int_equal(r[54 + 13], 0x12); /* SYN-ACK */
+	iss = be32(r + 58);
+	assert_int_equal(be32(r + 62), 1001);
+	ul = dns_query(u, vm1, sizeof(vm1)) - 8;
+	pkt_put_be16(q, (uint16_t)ul);
+	memcpy(q + 2, u + 8, ul);
+	len = frame6(f, gw_mac, vm6, gw6, 6, 64, t,
+		     tcp_seg(t, 1001, iss + 1, 0x18, q, ul + 2), false);
+	send_frame(&e, f, len, NULL);
+	assert_true(drain(&e) >= 1);
+	r = reply6(&e, e.n_out - 1, &plen);
+	assert_int_equal(r[20], 6);
+	assert_int_equal(be32(r + 58), iss + 1);
+	assert_memory_equal(r + 54 + plen - 4, "\x0a\0\0\x05", 4);
+	assert_int_equal(stats(&e).tcp_queries, 1);
+	assert_int_equal(stats(&e).dns6_in, 1);
+	/* a bad checksum: dropped */
+	len = frame6(f, gw_mac, vm6, gw6, 6, 64, t,
+		     tcp_seg(t, 5000, 0, 0x02, NULL, 0), false);
+	f[54 + 16] ^= 1;
+	send_frame(&e, f, len, NULL);
+	assert_int_equal(drain(&e), 0);
+	assert_int_equal(drops(&e, VGW_DROP_BAD_TCP), 1);
+	teardown_v6(&e);
+}
+
 /* Hostile frames: each counted under its reason, none answered. */
 static void test_hostile(void **state)
 {
@@ -649,7 +714,7 @@ int main(void)
 	    cmocka_unit_test(test_ra_at_start), cmocka_unit_test(test_rs),
 	    cmocka_unit_test(test_ns),		cmocka_unit_test(test_echo6),
 	    cmocka_unit_test(test_dns6),	cmocka_unit_test(test_hostile),
-	    cmocka_unit_test(test_v6_off),
+	    cmocka_unit_test(test_v6_off),	cmocka_unit_test(test_tcp6),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
