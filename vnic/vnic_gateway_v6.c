@@ -192,7 +192,7 @@ static uint64_t ra_interval(struct vnic_gateway *g)
 	uint64_t max = (uint64_t)g->cfg.v6.ra_max_ms * NS_PER_MS;
 	uint64_t min = max / 3, t = min + rnd6(g) % (max - min + 1);
 
-	if (g->ra_count < VGW_RA_INITIAL &&
+	if (g->ra_count + 1 < VGW_RA_INITIAL &&
 	    t > (uint64_t)VGW_RA_INITIAL_MS * NS_PER_MS)
 		t = (uint64_t)VGW_RA_INITIAL_MS * NS_PER_MS;
 	return t;
