@@ -506,7 +506,8 @@ static size_t tcp_seg(uint8_t *t, uint32_t seq, uint32_t ack, uint8_t flags,
 	t[12] = 5 << 4;
 	t[13] = flags;
 	pkt_put_be16(t + 14, 65535);
-	memcpy(t + 20, data, len);
+	if (len)
+		memcpy(t + 20, data, len);
 	return 20 + len;
 }
 
