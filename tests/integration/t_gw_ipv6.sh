@@ -4,8 +4,11 @@
 # prefix, MTU, resolver (RDNSS), search domain (DNSSL) and router lifetime
 # 0; the gateway's IPv6 address and its link-local address answer ping;
 # dig over IPv6 (UDP and TCP, to gateway6 and to the link-local address)
-# gets a name of the network and outside names relayed upstream; hostile frames (scapy) are dropped, counted by reason and never
-# answered; bad prefixes and gateway addresses are refused with a sentence.
+# gets a name of the network and outside names relayed upstream; hostile
+# frames (scapy) are dropped, counted by reason and never answered, and a
+# guest's own RA is still stopped by the router guard; bad prefixes and
+# gateway addresses are refused with a sentence; an IPv4 subnet added later
+# and the prefix removed rebuild the gateway.
 . "$(dirname "$0")/lib.sh"
 need_root
 UP=127.214.66.53 # the upstream resolver, on loopback
@@ -123,10 +126,12 @@ fi
 
 # Hostile frames: dropped by reason, never answered.
 c0=$(vnetctl --json network show "$N" | jq -c '.gateway_counters')
+rg0=$(jget '.counters.drops.router_guard // 0' port show "vc$S")
 ip netns exec "c$S" "$PY" - "$GWMAC" "${P}1" "$GA" "vc$S" <<'PY' >"$T/h.log" 2>&1 || fail "scapy: $(cat "$T/h.log")"
 import sys
 from scapy.all import Ether, IPv6, ICMPv6ND_NS, ICMPv6NDOptSrcLLAddr, \
-    ICMPv6EchoRequest, IPv6ExtHdrHopByHop, UDP, Raw, sendp, get_if_hwaddr
+    ICMPv6EchoRequest, IPv6ExtHdrHopByHop, UDP, Raw, sendp, get_if_hwaddr, \
+    ICMPv6ND_RA, ICMPv6NDOptPrefixInfo
 gw_mac, gw, me, dev = sys.argv[1:5]
 mac = get_if_hwaddr(dev)
 e = Ether(src=mac, dst=gw_mac)
@@ -141,6 +146,10 @@ frames = [
     e / IPv6(src=me, dst=gw) / IPv6ExtHdrHopByHop() / ICMPv6EchoRequest(),
     e / IPv6(src=me, dst=gw, plen=200) / ICMPv6EchoRequest(),
     e / IPv6(src=me, dst=gw) / UDP(sport=4000, dport=53, chksum=0) / Raw(b"\0" * 12),
+    # a guest posing as a router: the switch's router guard stops it
+    Ether(src=mac, dst="33:33:00:00:00:01") /
+        IPv6(src="fe80::bad", dst="ff02::1", hlim=255) / ICMPv6ND_RA() /
+        ICMPv6NDOptPrefixInfo(prefix="fd00:bad::", prefixlen=64),
 ]
 sendp(frames, iface=dev, verbose=False)
 PY
@@ -157,6 +166,9 @@ wait_for 3 wait_drops || true
 	[ "$(d dns_in)" = 0 ] ||
 	fail "hostile frames: before $c0 after $c1"
 log "hostile frames dropped: bad_ndp 4, bad_icmp6 1, ip6_ext 1, bad_ip6 1, bad_udp_csum 1"
+rg1=$(jget '.counters.drops.router_guard // 0' port show "vc$S")
+[ $((rg1 - rg0)) = 1 ] || fail "the guest's RA: router_guard $rg0 -> $rg1"
+log "the guest's own RA stopped by the router guard, the gateway's reach it"
 
 
 # --no-subnet6: the gateway keeps serving IPv4, and sends no more RAs.
