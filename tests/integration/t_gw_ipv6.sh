@@ -47,6 +47,8 @@ vnetctl network create "$N" --type internal --subnet6 "${P}/64" \
 LL=$(jget '.gateway6_link_local' network show "$N")
 case "$LL" in fe80::*) ;; *) fail "link-local: $LL" ;; esac
 GWMAC=$(jget '.gateway_mac' network show "$N")
+refused "has no NAT" nat forward add "$N" tcp 8080 10.245.0.5:80
+refused "nat-via needs a subnet (IPv4)" network set "$N" --nat-via "x$S"
 vnetctl network show "$N" | grep -q "router lifetime 0" ||
 	fail "network show: $(vnetctl network show "$N")"
 
