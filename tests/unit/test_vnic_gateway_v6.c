@@ -56,6 +56,20 @@ static int on_relay(void *arg, const struct vgw_dns_query *q)
 	return 0;
 }
 
+static struct vgw_dhcp6_rx dhcp6_rx;
+static unsigned dhcp6_calls;
+
+/* A stand-in DHCPv6 server: answers "ok" to whatever it gets. */
+static size_t on_dhcp6(void *arg, const struct vgw_dhcp6_rx *rx, uint8_t *out,
+		       size_t size)
+{
+	dhcp6_rx = *rx;
+	dhcp6_calls++;
+	assert_true(size >= 2);
+	memcpy(out, "ok", 2);
+	return 2;
+}
+
 static void setup_v6(struct env *e, bool v6)
 {
 	struct vnic_params gp = {
@@ -80,6 +94,11 @@ static void setup_v6(struct env *e, bool v6)
 	memcpy(gc.v6.prefix, prefix, 16);
 	memcpy(gc.v6.ip, gw6, 16);
 	strcpy(gc.v6.domain, "lab.vnet");
+	if (dhcp6_calls == UINT32_MAX) { /* the DHCPv6 test */
+		gc.v6.dhcp6 = on_dhcp6;
+		gc.v6.managed = gc.v6.other = true;
+		dhcp6_calls = 0;
+	}
 	clock_ns = 1000000000000ull;
 	assert_int_equal(vnic_gateway_configure(e->gw, &gc), 0);
 }
@@ -559,6 +578,50 @@ static void test_tcp6(void **state)
 	teardown_v6(&e);
 }
 
+/* The DHCPv6 dispatch point: without a server UDP 547 is not the
+ * gateway's; with one, a SOLICIT to ff02::1:2 reaches it and its reply
+ * leaves from the link-local address to port 546, and the RAs say M and
+ * O. */
+static void test_dhcp6_hook(void **state)
+{
+	static const uint8_t all_dhcp[16] = {0xff, 2, [13] = 1, [15] = 2};
+	uint8_t f[256], u[16] = {0x02, 0x22, 0x02, 0x23, 0, 12, 0, 0, 1};
+	struct env e;
+	size_t len, plen;
+	const uint8_t *r;
+
+	(void)state;
+	setup_v6(&e, true);
+	drain(&e);
+	len = frame6(f, (const uint8_t *)"\x33\x33\0\1\0\2", vm_ll, all_dhcp,
+		     17, 1, u, 12, false);
+	send_frame(&e, f, len, NULL);
+	assert_int_equal(drain(&e), 0);
+	assert_int_equal(drops(&e, VGW_DROP_NOT_FOR_US), 1);
+	teardown_v6(&e);
+
+	dhcp6_calls = UINT32_MAX;
+	setup_v6(&e, true);
+	assert_int_equal(drain(&e), 1);
+	assert_int_equal(e.out[0][54 + 5], 0xc0); /* M, O */
+	send_frame(&e, f, len, NULL);
+	assert_int_equal(dhcp6_calls, 1);
+	assert_int_equal(dhcp6_rx.len, 4);
+	assert_memory_equal(dhcp6_rx.src, vm_ll, 16);
+	assert_memory_equal(dhcp6_rx.dst, all_dhcp, 16);
+	assert_memory_equal(dhcp6_rx.src_mac, vm_mac, 6);
+	assert_int_equal(drain(&e), 1);
+	r = reply6(&e, 0, &plen);
+	assert_memory_equal(r, vm_mac, 6);
+	assert_memory_equal(r + 22, gw_ll, 16);
+	assert_memory_equal(r + 38, vm_ll, 16);
+	assert_int_equal(pkt_get_be16(r + 54), 547);
+	assert_int_equal(pkt_get_be16(r + 56), 546);
+	assert_memory_equal(r + 62, "ok", 2);
+	dhcp6_calls = 0;
+	teardown_v6(&e);
+}
+
 /* Hostile frames: each counted under its reason, none answered. */
 static void test_hostile(void **state)
 {
@@ -716,6 +779,7 @@ int main(void)
 	    cmocka_unit_test(test_ns),		cmocka_unit_test(test_echo6),
 	    cmocka_unit_test(test_dns6),	cmocka_unit_test(test_hostile),
 	    cmocka_unit_test(test_v6_off),	cmocka_unit_test(test_tcp6),
+	    cmocka_unit_test(test_dhcp6_hook),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
