@@ -208,6 +208,10 @@ struct vgw_config6 {
 #define VGW_RA_INITIAL_MS 16000u
 #define VGW_RA_DELAY_MS	  500u
 #define VGW_RA_MIN_GAP_MS 3000u
+/* A solicitation from an address is answered by a unicast RA (RFC 7772
+ * 5.1), at most one waiting and one per VGW_RA_UNICAST_GAP_MS; beyond, by
+ * the rate-limited multicast one. */
+#define VGW_RA_UNICAST_GAP_MS 100u
 /* What the RA says (RFC 4861 6.2.1; RFC 8106): the prefix's lifetimes, and
  * the resolver's and domain's as three times the max interval. */
 #define VGW_RA_VALID_S	   86400u

@@ -160,11 +160,14 @@ struct vnic_gateway {
 	/* IPv6 (vnic_gateway_v6.c): the link-local address from the MAC,
 	 * and when the next router advertisements are due (ns, monotonic) */
 	uint8_t ll6[16];
-	uint64_t ra_next;  /* the next unsolicited one; ~0: off */
-	uint64_t ra_due;   /* one a solicitation asked for; ~0: none */
-	uint64_t ra_last;  /* the last one sent; 0: none yet */
-	unsigned ra_count; /* sent since the gateway started */
-	uint64_t rnd6;	   /* xorshift state of the RA timers' jitter */
+	uint64_t ra_next;    /* the next unsolicited one; ~0: off */
+	uint64_t ra_due;     /* one a solicitation asked for; ~0: none */
+	uint64_t ra_last;    /* the last one sent; 0: none yet */
+	uint64_t ra_uc_due;  /* a unicast answer to a solicitation; ~0: none */
+	uint64_t ra_uc_last; /* the last unicast one sent */
+	uint8_t ra_uc_ip[16], ra_uc_mac[6]; /* where it goes */
+	unsigned ra_count;		    /* sent since the gateway started */
+	uint64_t rnd6; /* xorshift state of the RA timers' jitter */
 };
 
 static inline uint32_t vgw_get_be32(const uint8_t *b)

@@ -8,11 +8,11 @@
  * made from its MAC (modified EUI-64).  It answers neighbour solicitations
  * for both and defends them against duplicate address detection; it sends
  * router advertisements (at start, then every MinRtrAdvInterval to
- * MaxRtrAdvInterval, and when solicited) that carry the prefix for SLAAC,
- * the MTU, and the resolver (RDNSS) and search domain (DNSSL).  Their
- * router lifetime is 0: the gateway routes no IPv6 (no uplink, no NAT66),
- * so guests get the on-link prefix and no default route.  It sends no
- * ICMPv6 errors.
+ * MaxRtrAdvInterval, and when solicited: to the solicitor alone) that carry the
+ * prefix for SLAAC, the MTU, and the resolver (RDNSS) and search domain
+ * (DNSSL).  Their router lifetime is 0: the gateway routes no IPv6 (no uplink,
+ * no NAT66), so guests get the on-link prefix and no default route.  It sends
+ * no ICMPv6 errors.
  *
  * Trust boundary: every frame comes from a guest.  Headers are read through
  * the bounds-checked cursor, the payload length is checked against the
@@ -220,7 +220,9 @@ static size_t dnssl_name(const char *d, uint8_t *w, size_t size)
 	return n;
 }
 
-static void ra_send(struct vnic_gateway *g, uint64_t now)
+/* One RA to @dst (all-nodes, or a solicitor) at @dst_mac. */
+static void ra_build(struct vnic_gateway *g, const uint8_t *dst,
+		     const uint8_t *dst_mac)
 {
 	const struct vgw_config6 *c6 = &g->cfg.v6;
 	uint32_t life = c6->ra_max_ms / 1000 * 3;
@@ -228,14 +230,10 @@ static void ra_send(struct vnic_gateway *g, uint64_t now)
 	size_t nlen = dnssl_name(c6->domain, name, sizeof(name));
 	size_t dlen = nlen ? 8 + (nlen + 7) / 8 * 8 : 0;
 	size_t len = 16 + 8 + 8 + 32 + (c6->dns ? 24 : 0) + dlen;
-	uint8_t *m = ip6_out(g, NULL, g->ll6, all_nodes, IPPROTO_ICMPV6_, len,
+	uint8_t *m = ip6_out(g, dst_mac, g->ll6, dst, IPPROTO_ICMPV6_, len,
 			     ND_HOP_LIMIT);
 	uint8_t *o;
 
-	g->ra_next = now + ra_interval(g);
-	g->ra_due = UINT64_MAX;
-	g->ra_last = now;
-	g->ra_count++;
 	if (!m)
 		return;
 	memset(m, 0, len);
@@ -277,6 +275,16 @@ static void ra_send(struct vnic_gateway *g, uint64_t now)
 	g->st.ra_out++;
 }
 
+/* The multicast RA, unsolicited or for solicitations held back. */
+static void ra_send(struct vnic_gateway *g, uint64_t now)
+{
+	g->ra_next = now + ra_interval(g);
+	g->ra_due = UINT64_MAX;
+	g->ra_last = now;
+	g->ra_count++;
+	ra_build(g, all_nodes, NULL);
+}
+
 /**
  * vgw_v6_start() - the gateway's IPv6 side after (re)configuration: its
  * link-local address from its MAC, and a first router advertisement at
@@ -304,6 +312,8 @@ void vgw_v6_start(struct vnic_gateway *g)
 	g->ra_count = 0;
 	g->ra_last = 0;
 	g->ra_due = UINT64_MAX;
+	g->ra_uc_due = UINT64_MAX;
+	g->ra_uc_last = 0;
 	g->ra_next = g->cfg.v6.on ? vgw_now_ns(g) : UINT64_MAX;
 }
 
@@ -314,7 +324,14 @@ void vgw_v6_start(struct vnic_gateway *g)
  */
 void vgw_v6_run(struct vnic_gateway *g, uint64_t now)
 {
-	if (g->cfg.v6.on && (g->ra_next <= now || g->ra_due <= now))
+	if (!g->cfg.v6.on)
+		return;
+	if (g->ra_uc_due <= now) {
+		g->ra_uc_due = UINT64_MAX;
+		g->ra_uc_last = now;
+		ra_build(g, g->ra_uc_ip, g->ra_uc_mac);
+	}
+	if (g->ra_next <= now || g->ra_due <= now)
 		ra_send(g, now);
 }
 
@@ -326,9 +343,11 @@ void vgw_v6_run(struct vnic_gateway *g, uint64_t now)
  */
 uint64_t vgw_v6_due(const struct vnic_gateway *g)
 {
+	uint64_t due = g->ra_due < g->ra_next ? g->ra_due : g->ra_next;
+
 	if (!g->cfg.v6.on)
 		return UINT64_MAX;
-	return g->ra_due < g->ra_next ? g->ra_due : g->ra_next;
+	return g->ra_uc_due < due ? g->ra_uc_due : due;
 }
 
 /* ---- neighbour discovery ---- */
@@ -396,8 +415,8 @@ static void ns_in(struct vnic_gateway *g, const uint8_t *eth, const uint8_t *ip,
 	na_send(g, target, src, slla ? slla : eth + 6, true);
 }
 
-static void rs_in(struct vnic_gateway *g, const uint8_t *ip, const uint8_t *m,
-		  size_t len)
+static void rs_in(struct vnic_gateway *g, const uint8_t *eth, const uint8_t *ip,
+		  const uint8_t *m, size_t len)
 {
 	uint64_t now = vgw_now_ns(g), at;
 	const uint8_t *slla;
@@ -407,10 +426,21 @@ static void rs_in(struct vnic_gateway *g, const uint8_t *ip, const uint8_t *m,
 	    (slla && !memcmp(ip + 8, unspec, 16)))
 		return drop6(g, VGW_DROP_BAD_NDP);
 	g->st.rs_in++;
-	/* RFC 4861 6.2.6: a random delay, and multicast RAs no closer than
-	 * MIN_DELAY_BETWEEN_RAS: a flood of solicitations costs one RA per
-	 * VGW_RA_MIN_GAP_MS. */
+	/* RFC 4861 6.2.6: a random delay.  From an address, the answer goes
+	 * to it alone (RFC 7772 5.1: hosts that sleep are not woken), one at
+	 * a time and at most one per VGW_RA_UNICAST_GAP_MS. */
 	at = now + rnd6(g) % ((uint64_t)VGW_RA_DELAY_MS * NS_PER_MS);
+	if (memcmp(ip + 8, unspec, 16) && g->ra_uc_due == UINT64_MAX &&
+	    (!g->ra_uc_last ||
+	     now >= g->ra_uc_last + VGW_RA_UNICAST_GAP_MS * NS_PER_MS)) {
+		g->ra_uc_due = at;
+		memcpy(g->ra_uc_ip, ip + 8, 16);
+		memcpy(g->ra_uc_mac, slla ? slla : eth + 6, 6);
+		return;
+	}
+	/* Else multicast, no two closer than MIN_DELAY_BETWEEN_RAS: a flood
+	 * of solicitations costs one RA per VGW_RA_MIN_GAP_MS (and the
+	 * unicast ones). */
 	if (g->ra_last && at < g->ra_last + VGW_RA_MIN_GAP_MS * NS_PER_MS)
 		at = g->ra_last + VGW_RA_MIN_GAP_MS * NS_PER_MS;
 	if (at < g->ra_due && at < g->ra_next)
@@ -456,7 +486,7 @@ static void icmp6_in(struct vnic_gateway *g, const uint8_t *eth,
 	case ND_NS:
 		return ns_in(g, eth, ip, m, len);
 	case ND_RS:
-		return rs_in(g, ip, m, len);
+		return rs_in(g, eth, ip, m, len);
 	default: /* others' NAs and RAs, MLD, errors */
 		return drop6(g, VGW_DROP_NOT_FOR_US);
 	}

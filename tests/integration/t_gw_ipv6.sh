@@ -59,6 +59,7 @@ for k in all default; do
 done
 vnetctl port add "$N" --veth "vc$S" --netns "c$S" >/dev/null || fail "port"
 ip -n "c$S" link set "vc$S" up
+t0=$(date +%s%N)
 
 slaac() {
 	ip -n "c$S" -6 addr show dev "vc$S" scope global | grep -q "inet6 fd00:76:1:"
@@ -66,7 +67,7 @@ slaac() {
 wait_for 10 slaac || fail "no SLAAC address: $(ip -n "c$S" -6 addr show)"
 GA=$(ip -n "c$S" -6 addr show dev "vc$S" scope global |
 	sed -n 's/.*inet6 \([^/]*\)\/64.*/\1/p' | head -n 1)
-log "SLAAC address $GA from the gateway's RA"
+log "SLAAC address $GA from the gateway's RA, $((($(date +%s%N) - t0) / 1000000)) ms after the link came up"
 ip -n "c$S" -6 route show default | grep -q . &&
 	fail "a default route from an RA with router lifetime 0: $(ip -n "c$S" -6 route)"
 

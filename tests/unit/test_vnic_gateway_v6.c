@@ -291,13 +291,16 @@ static void test_ra_at_start(void **state)
 	teardown_v6(&e);
 }
 
-/* A solicitation is answered by a multicast RA after a random delay, no
- * sooner than 3 s after the last; a flood of them costs one RA. */
+/* A solicitation from an address is answered by an RA to it alone within
+ * 0.5 s (RFC 7772); more of them while one waits get the multicast RA, no
+ * sooner than 3 s after the last: a flood of them costs two RAs; one from
+ * :: gets the multicast one. */
 static void test_rs(void **state)
 {
 	uint8_t f[256], m[16] = {133, 0, 0, 0, 0, 0, 0, 0, 1, 1};
 	struct env e;
-	size_t len;
+	size_t len, plen;
+	const uint8_t *r;
 
 	(void)state;
 	setup_v6(&e, true);
@@ -308,15 +311,31 @@ static void test_rs(void **state)
 	for (int i = 0; i < 10; i++)
 		send_frame(&e, f, len, NULL);
 	assert_int_equal(stats(&e).rs_in, 10);
-	assert_int_equal(drain(&e), 0); /* held back: the last was just now */
-	clock_ns += 2900000000ull;
+	clock_ns += 500000000ull;
+	assert_int_equal(drain(&e), 1);
+	r = reply6(&e, 0, &plen);
+	assert_memory_equal(r, vm_mac, 6);
+	assert_memory_equal(r + 22, gw_ll, 16);
+	assert_memory_equal(r + 38, vm_ll, 16);
+	assert_int_equal(r[54], 134);
+	clock_ns += 2400000000ull; /* 2.9 s after the RA at start */
 	assert_int_equal(drain(&e), 0);
 	clock_ns += 200000000ull;
 	assert_int_equal(drain(&e), 1);
+	assert_memory_equal(e.out[0], "\x33\x33\0\0\0\1", 6);
 	assert_int_equal(e.out[0][54], 134);
 	clock_ns += 1000000000ull;
 	assert_int_equal(drain(&e), 0);
-	assert_int_equal(stats(&e).ra_out, 2);
+	assert_int_equal(stats(&e).ra_out, 3);
+	/* from :: (no address yet): multicast, 3 s after the last */
+	len = frame6(f, (const uint8_t *)"\x33\x33\0\0\0\2", unspec,
+		     all_routers, 58, 255, m, 8, false);
+	send_frame(&e, f, len, NULL);
+	clock_ns += 1900000000ull;
+	assert_int_equal(drain(&e), 0);
+	clock_ns += 200000000ull;
+	assert_int_equal(drain(&e), 1);
+	assert_memory_equal(e.out[0], "\x33\x33\0\0\0\1", 6);
 	teardown_v6(&e);
 }
 
