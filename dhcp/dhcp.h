@@ -562,7 +562,10 @@ enum dns_relay_drop {
 /**
  * struct dns_relay_client - where a relayed answer goes
  * @mac: the guest's MAC
- * @ip: its address, host order
+ * @ip: its address, host order (over IPv4)
+ * @v6: the query came over IPv6: the answer goes from @our6 to @ip6
+ * @ip6: the guest's IPv6 address
+ * @our6: the gateway's address the query was sent to
  * @port: its UDP port
  * @in_port: the switch port the query came in on (DNS_RELAY_PER_CLIENT
  *           counts by it)
@@ -573,6 +576,9 @@ enum dns_relay_drop {
 struct dns_relay_client {
 	uint8_t mac[6];
 	uint32_t ip;
+	bool v6;
+	uint8_t ip6[16];
+	uint8_t our6[16];
 	uint16_t port;
 	uint16_t in_port;
 	uint32_t tcp;

@@ -270,7 +270,8 @@ static struct relay_slot *same_query(struct dns_relay *r,
 		if (s->used && s->servers && !s->client.tcp &&
 		    s->client.in_port == client->in_port &&
 		    s->client.gen == client->gen &&
-		    s->client.ip == client->ip &&
+		    s->client.ip == client->ip && s->client.v6 == client->v6 &&
+		    !memcmp(s->client.ip6, client->ip6, 16) &&
 		    s->client.port == client->port &&
 		    !memcmp(s->client.mac, client->mac, 6) &&
 		    s->orig_id == id && s->qlen == qlen &&

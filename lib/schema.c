@@ -91,6 +91,22 @@ bool schema_ipv4_parse(const char *s, uint32_t *addr)
 	return true;
 }
 
+/* "ADDR/LEN": ADDR into @buf (INET6_ADDRSTRLEN bytes), LEN 0-@max. */
+static bool cidr_split(const char *s, char *buf, unsigned long max,
+		       unsigned *plen)
+{
+	const char *slash = s ? strchr(s, '/') : NULL;
+	unsigned long n;
+
+	if (!slash || (size_t)(slash - s) >= INET6_ADDRSTRLEN ||
+	    parse_uint(slash + 1, 0, max, &n))
+		return false;
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = 0;
+	*plen = (unsigned)n;
+	return true;
+}
+
 /**
  * schema_cidr4_parse() - "10.0.0.0/24"
  * @s: text
@@ -101,18 +117,9 @@ bool schema_ipv4_parse(const char *s, uint32_t *addr)
  */
 bool schema_cidr4_parse(const char *s, uint32_t *addr, unsigned *plen)
 {
-	char buf[32];
-	const char *slash = s ? strchr(s, '/') : NULL;
-	unsigned long n;
+	char buf[INET6_ADDRSTRLEN];
 
-	if (!slash || (size_t)(slash - s) >= sizeof(buf))
-		return false;
-	memcpy(buf, s, (size_t)(slash - s));
-	buf[slash - s] = 0;
-	if (!schema_ipv4_parse(buf, addr) || parse_uint(slash + 1, 0, 32, &n))
-		return false;
-	*plen = (unsigned)n;
-	return true;
+	return cidr_split(s, buf, 32, plen) && schema_ipv4_parse(buf, addr);
 }
 
 /**
@@ -134,6 +141,54 @@ bool schema_range4_parse(const char *s, uint32_t *first, uint32_t *last)
 	buf[dash - s] = 0;
 	return schema_ipv4_parse(buf, first) &&
 	       schema_ipv4_parse(dash + 1, last) && *first <= *last;
+}
+
+/**
+ * schema_ipv6_parse() - an IPv6 address in any RFC 4291 text form
+ * @s: text
+ * @addr: result, network byte order
+ *
+ * Return: whether @s is one
+ */
+bool schema_ipv6_parse(const char *s, uint8_t addr[16])
+{
+	return s && inet_pton(AF_INET6, s, addr) == 1;
+}
+
+/**
+ * schema_cidr6_parse() - "fd00:1:2:3::/64"
+ * @s: text
+ * @addr: address part, network byte order, as written (host bits kept)
+ * @plen: prefix length, 0-128
+ *
+ * Return: whether @s is one
+ */
+bool schema_cidr6_parse(const char *s, uint8_t addr[16], unsigned *plen)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	return cidr_split(s, buf, 128, plen) && schema_ipv6_parse(buf, addr);
+}
+
+/* The canonical text of an IPv6 address (and prefix), so that two ways of
+ * writing one network compare equal in the store and in "set". */
+static json_t *ipv6_canonical(const uint8_t addr[16], int plen)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	uint8_t a[16];
+
+	memcpy(a, addr, 16);
+	for (int i = 0; plen >= 0 && i < 16; i++) {
+		int keep = plen - i * 8;
+
+		a[i] &= keep >= 8   ? 0xff
+			: keep <= 0 ? 0
+				    : (uint8_t)(0xff << (8 - keep));
+	}
+	inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
+	if (plen >= 0)
+		snprintf(buf + strlen(buf), 8, "/%u", (unsigned)plen & 0xff);
+	return json_string(buf);
 }
 
 static bool cidr_valid(const char *s)
@@ -207,6 +262,7 @@ static json_t *opt_value(const struct schema_opt *d, json_t *v,
 	unsigned long ul;
 	uint8_t mac[6], bm[512];
 	uint32_t a, b;
+	uint8_t a6[16];
 	unsigned plen;
 	json_t *e, *out;
 	const char *want = NULL;
@@ -288,6 +344,16 @@ static json_t *opt_value(const struct schema_opt *d, json_t *v,
 		if (schema_cidr4_parse(s, &a, &plen))
 			return json_incref(v);
 		want = "an IPv4 prefix like 192.168.50.0/24";
+		break;
+	case SCHEMA_IPV6:
+		if (schema_ipv6_parse(s, a6))
+			return ipv6_canonical(a6, -1);
+		want = "an IPv6 address like fd00:1:2:3::1";
+		break;
+	case SCHEMA_CIDR6:
+		if (schema_cidr6_parse(s, a6, &plen))
+			return ipv6_canonical(a6, (int)plen);
+		want = "an IPv6 prefix like fd00:1:2:3::/64";
 		break;
 	case SCHEMA_RANGE4:
 		if (schema_range4_parse(s, &a, &b))

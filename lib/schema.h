@@ -32,7 +32,9 @@ enum schema_type {
 	SCHEMA_DURATION,  /* 90, "90", "90s", "15m", "12h", "2d" -> seconds */
 	SCHEMA_STRING,	  /* printable text, at most @max bytes */
 	SCHEMA_IPV4_LIST, /* list of IPv4 addresses, at most @max */
-	SCHEMA_LIST, /* list of objects checked against @sub, at most @max */
+	SCHEMA_LIST,  /* list of objects checked against @sub, at most @max */
+	SCHEMA_IPV6,  /* "fd00::1", stored in canonical form (RFC 5952) */
+	SCHEMA_CIDR6, /* "fd00:1:2:3::/64", canonical, host bits cleared */
 };
 
 #define SCHEMA_REQUIRED 0x1u /* must be given */
@@ -80,5 +82,7 @@ int schema_duration_parse(const char *s, unsigned long *secs);
 bool schema_ipv4_parse(const char *s, uint32_t *addr);
 bool schema_cidr4_parse(const char *s, uint32_t *addr, unsigned *plen);
 bool schema_range4_parse(const char *s, uint32_t *first, uint32_t *last);
+bool schema_ipv6_parse(const char *s, uint8_t addr[16]);
+bool schema_cidr6_parse(const char *s, uint8_t addr[16], unsigned *plen);
 
 #endif

@@ -9,7 +9,7 @@ iproute2 iputils-ping tcpdump python3 python3-scapy iperf3 ethtool procps
 clang clang-format cppcheck libclang-rt-14-dev dpdk-dev qemu-system-x86 busybox-static cpio xz-utils zstd
 curl python3-prometheus-client bash-completion systemd-container
 isc-dhcp-client dhcpcd-base dnsmasq-base kea-admin util-linux bind9-dnsutils
-openvswitch-switch wrk nftables
+openvswitch-switch wrk nftables ndisc6
 llvm libbpf-dev liburing-dev"
 missing=""
 for p in $PKGS; do

@@ -31,6 +31,11 @@ static const struct ctl_flag f_net_create[] = {
      "IPv4 subnet, e.g. 192.168.50.0/24: the network gets a gateway"},
     {"gateway", "gateway", CTL_STR, NULL,
      "the gateway's address (the subnet's first)"},
+    {"subnet6", "subnet6", CTL_STR, NULL,
+     "IPv6 prefix, a /64, e.g. fd00:1:2:3::/64: the gateway advertises it "
+     "(SLAAC), answers NDP, ping and DNS"},
+    {"gateway6", "gateway6", CTL_STR, NULL,
+     "the gateway's IPv6 address (the prefix's ::1)"},
     {"dhcp", "dhcp", CTL_BOOL, NULL, "serve DHCP on the subnet"},
     {"range", "range", CTL_STR, NULL,
      "addresses DHCP hands out, A-B (the rest of the subnet)"},
@@ -65,8 +70,15 @@ static const struct ctl_flag f_net_set[] = {
     {"aging", "aging", CTL_STR, NULL, "MAC aging: seconds, or 90s, 15m, 1h"},
     {"subnet", "subnet", CTL_STR, NULL,
      "IPv4 subnet: the network gets a gateway"},
-    {"no-subnet", "subnet", CTL_NULL, NULL, "no subnet, no gateway"},
+    {"no-subnet", "subnet", CTL_NULL, NULL,
+     "no IPv4 subnet (no gateway unless subnet6 is set)"},
     {"gateway", "gateway", CTL_STR, NULL, "the gateway's address"},
+    {"subnet6", "subnet6", CTL_STR, NULL,
+     "IPv6 prefix, a /64: the gateway advertises it (SLAAC)"},
+    {"no-subnet6", "subnet6", CTL_NULL, NULL,
+     "no IPv6 prefix (no gateway unless subnet is set)"},
+    {"gateway6", "gateway6", CTL_STR, NULL, "the gateway's IPv6 address"},
+    {"no-gateway6", "gateway6", CTL_NULL, NULL, "gateway6: the prefix's ::1"},
     {"dhcp", "dhcp", CTL_BOOL, NULL, "serve DHCP on the subnet"},
     {"no-dhcp", "dhcp", CTL_NULL, NULL, "stop serving DHCP"},
     {"range", "range", CTL_STR, NULL, "addresses DHCP hands out, A-B"},
@@ -306,6 +318,11 @@ static void print_counters(json_t *c)
 		print_fast(json_object_get(c, "fast_path"));
 }
 
+static long long jint(json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
 static void print_net_show(json_t *res)
 {
 	static const char *const keys[] = {"name",
@@ -317,6 +334,9 @@ static void print_net_show(json_t *res)
 					   "subnet",
 					   "gateway_ip",
 					   "gateway_mac",
+					   "subnet6",
+					   "gateway6_ip",
+					   "gateway6_link_local",
 					   "dhcp",
 					   "dhcp_range",
 					   "lease_time",
@@ -369,6 +389,25 @@ static void print_net_show(json_t *res)
 			   json_object_get(c, "dns_relayed")),
 		       (long long)json_integer_value(
 			   json_object_get(c, "dns_servfail")));
+	if (c && json_object_get(c, "ipv6")) {
+		json_t *v6 = json_object_get(c, "ipv6");
+
+		printf("gateway ipv6 %lld NS answered (%lld DAD defended), "
+		       "%lld RS, %lld RAs sent, %lld echo replies, %lld DNS "
+		       "queries\n",
+		       jint(v6, "ns_in"), jint(v6, "dad_defended"),
+		       jint(v6, "rs_in"), jint(v6, "ra_out"),
+		       jint(v6, "echo6_replies"), jint(v6, "dns6_in"));
+	}
+	if ((c = json_object_get(res, "router_advertisements")))
+		printf("ipv6 RAs     every %lld-%lld s, router lifetime 0 (no "
+		       "IPv6 routing), prefix valid %lld s, preferred %lld s, "
+		       "RDNSS%s\n",
+		       jint(c, "interval_min_s"), jint(c, "interval_max_s"),
+		       jint(c, "prefix_valid_s"), jint(c, "prefix_preferred_s"),
+		       json_is_true(json_object_get(c, "dnssl")) ? ", DNSSL"
+								 : "");
+	c = json_object_get(res, "gateway_counters");
 	if (c && (c = json_object_get(c, "dns_tcp")))
 		printf(
 		    "dns tcp      %lld connections (%lld open), %lld queries, "

@@ -318,9 +318,15 @@ json_t *vnetd_team_delete(struct vnetd *d, json_t *params, struct vnetd_err *e);
 
 /**
  * struct vnetd_gw_params - the gateway a network's configuration describes
- * @enabled: the network has a subnet, so a gateway
+ * @enabled: the network has a subnet (IPv4 or IPv6), so a gateway
+ * @v4: it has an IPv4 subnet (ARP, DHCP, NAT need one)
+ * @v6: it has an IPv6 prefix (subnet6): NDP, router advertisements
  * @dhcp: it serves DHCP
- * @ip: its address, host order
+ * @ip: its address, host order (0 without @v4)
+ * @prefix6: the /64, network byte order
+ * @ip6: the gateway's address in it (gateway6)
+ * @ll6: its link-local address (from @mac), when @has_mac
+ * @mac: the gateway's MAC (gateway_mac), when @has_mac
  * @subnet: the DHCP server's subnet, defaults filled in
  * @port_share: addresses one guest port's DHCP messages may hold (struct
  *              dhcps_config's), 0 for no limit
@@ -328,8 +334,10 @@ json_t *vnetd_team_delete(struct vnetd *d, json_t *params, struct vnetd_err *e);
  * @n_upstream: entries in @upstream
  */
 struct vnetd_gw_params {
-	bool enabled, dhcp;
+	bool enabled, v4, v6, dhcp, has_mac;
 	uint32_t ip;
+	uint8_t prefix6[16], ip6[16], ll6[16];
+	uint8_t mac[6];
 	struct dhcps_subnet_cfg subnet;
 	uint32_t port_share;
 	uint32_t upstream[4];
@@ -340,6 +348,8 @@ int vnetd_gw_params(json_t *conf, struct vnetd_gw_params *gp, char *err,
 		    size_t errlen);
 void vnetd_gw_describe(const struct vnetd_gw_params *gp, json_t *obj);
 void vnetd_gw_unset(json_t *conf);
+void vnetd_gw_unset6(json_t *conf);
+bool vnetd_gw_wanted(json_t *conf);
 int vnetd_reservations(struct vnetd *d, const char *net,
 		       struct dhcps_reservation **out);
 void vnetd_gw_changed(struct vnetd *d, const char *net);

@@ -75,6 +75,9 @@ struct gw_commit {
 struct gw_query {
 	uint16_t len, port, in_port;
 	uint32_t ip;
+	bool v6; /* over IPv6: from ip6 to our6 */
+	uint8_t ip6[16];
+	uint8_t our6[16];
 	uint32_t tcp; /* its connection, 0 over UDP */
 	uint32_t gen; /* its port's generation */
 	uint8_t mac[6];
@@ -216,6 +219,9 @@ static int on_relay(void *arg, const struct vgw_dns_query *q)
 	e->port = q->port;
 	e->in_port = q->in_port;
 	e->ip = q->ip;
+	e->v6 = q->v6;
+	memcpy(e->ip6, q->ip6, 16);
+	memcpy(e->our6, q->our6, 16);
 	e->tcp = q->tcp;
 	e->gen = q->gen;
 	memcpy(e->mac, q->mac, 6);
@@ -471,6 +477,7 @@ static void drain_queries(struct vnetd_gw *g)
 	for (; tail != head; tail++) {
 		struct gw_query *q = &g->queries[tail % GW_RELAY_RING];
 		struct dns_relay_client c = {.ip = q->ip,
+					     .v6 = q->v6,
 					     .port = q->port,
 					     .in_port = q->in_port,
 					     .tcp = q->tcp,
@@ -481,6 +488,8 @@ static void drain_queries(struct vnetd_gw *g)
 		int slot;
 
 		memcpy(c.mac, q->mac, 6);
+		memcpy(c.ip6, q->ip6, 16);
+		memcpy(c.our6, q->our6, 16);
 		if (query_stale(g, q)) {
 			atomic_fetch_add(&g->relay_dropped, 1);
 			continue;
@@ -893,9 +902,10 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 		}
 		nres = (unsigned)ret;
 	}
+	/* Without an IPv4 subnet: no in-addr.arpa zone (prefix 0). */
 	ret = dns_names_create(g->params.subnet.domain, g->params.subnet.net,
-			       g->params.subnet.prefix, GW_NAMES + nres, 60,
-			       &g->names);
+			       g->params.v4 ? g->params.subnet.prefix : 0,
+			       GW_NAMES + nres, 60, &g->names);
 	if (ret) {
 		free(res);
 		vnetd_err_set(e, VNET_ERR_SYSTEM, "DNS names: %s",
@@ -937,8 +947,9 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 		vnetd_lease_ports_claim(d, net->obj.name, g->dhcp);
 	}
 	upstream_init(g);
-	/* Answers the guests take: up to the network's MTU. */
-	g->udp_size = juint(net->obj.conf, "mtu") - 28;
+	/* Answers the guests take: up to the network's MTU, less the IPv6
+	 * header's 40 bytes when answers may go back over IPv6. */
+	g->udp_size = juint(net->obj.conf, "mtu") - (g->params.v6 ? 48 : 28);
 	ret = dns_relay_create(GW_RELAY_SLOTS, GW_RELAY_MS, g->udp_size,
 			       &g->relay);
 	if (ret) {
@@ -973,7 +984,12 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 	    .relay = on_relay,
 	    .arg = g,
 	    .now = wall_now,
+	    .v6 = {.on = g->params.v6, .dns = true},
 	};
+	memcpy(cfg.v6.prefix, g->params.prefix6, 16);
+	memcpy(cfg.v6.ip, g->params.ip6, 16);
+	snprintf(cfg.v6.domain, sizeof(cfg.v6.domain), "%s",
+		 g->params.subnet.domain);
 	ret = vnic_gateway_configure(g->vnic, &cfg);
 	if (!ret)
 		ret = g->port = vswitch_port_add(
@@ -1082,7 +1098,7 @@ static void rebuild(struct vtimer *t, void *arg)
 	struct vnetd_net *net = arg;
 
 	vnetd_gw_stop(net->d, net);
-	if (jstr(net->obj.conf, "subnet")) {
+	if (vnetd_gw_wanted(net->obj.conf)) {
 		gw_try(net->d, net, net->gw_retry_ms ? "started" : "rebuilt");
 	} else {
 		net->gw_retry_ms = 0;
@@ -1144,7 +1160,7 @@ void vnetd_gw_start_restored(struct vnetd *d)
 
 		vtimer_cancel(d->timers, &net->gw_rebuild);
 		net->gw_retry_ms = 0;
-		if (net->gw || !jstr(net->obj.conf, "subnet"))
+		if (net->gw || !vnetd_gw_wanted(net->obj.conf))
 			continue;
 		gw_try(d, net, "started");
 	}
@@ -1244,6 +1260,16 @@ json_t *vnetd_gw_status(struct vnetd *d, struct vnetd_net *net)
 	    (json_int_t)st.probes, "conflicts", (json_int_t)st.conflicts);
 	json_object_set_new(o, "dns_servfail",
 			    json_integer((json_int_t)st.dns_servfail));
+	if (g->params.v6)
+		json_object_set_new(
+		    o, "ipv6",
+		    json_pack(
+			"{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "ns_in",
+			(json_int_t)st.ns_in, "na_out", (json_int_t)st.na_out,
+			"dad_defended", (json_int_t)st.dad_defended, "rs_in",
+			(json_int_t)st.rs_in, "ra_out", (json_int_t)st.ra_out,
+			"echo6_replies", (json_int_t)st.echo6_replies,
+			"dns6_in", (json_int_t)st.dns6_in));
 	json_object_set_new(o, "dns_tcp_resets",
 			    json_integer((json_int_t)st.tcp_resets));
 	json_object_set_new(

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../lib/util.h"
+#include "../vnic/vnic_gateway.h"
 
 #define LEASE_DEFAULT 3600
 
@@ -39,22 +40,44 @@ static bool domain_valid(const char *s)
 	return label > 0;
 }
 
-/* Keys that mean something only with a subnet. */
+/* Keys that mean something only with an IPv4 subnet. */
 static const char *const needs_subnet[] = {
-    "gateway",
-    "dhcp",
-    "range",
+    "gateway", "dhcp", "range", "lease", "dhcp_leases_per_port",
+};
+
+/* Keys of the gateway's DNS, which serves either family. */
+static const char *const needs_either[] = {
     "dns_servers",
     "domain",
-    "lease",
-    "dhcp_leases_per_port",
 };
 
 /**
- * vnetd_gw_unset() - remove the keys that mean something only with a subnet
+ * vnetd_gw_wanted() - whether a network's configuration gives it a gateway
+ * @conf: the network's configuration
+ *
+ * Return: true with an IPv4 subnet or an IPv6 prefix (or both)
+ */
+bool vnetd_gw_wanted(json_t *conf)
+{
+	return jstr(conf, "subnet") || jstr(conf, "subnet6");
+}
+
+/* What a network without any gateway keeps no more. */
+static void gw_unset_dns(json_t *conf)
+{
+	if (vnetd_gw_wanted(conf))
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(needs_either); i++)
+		json_object_del(conf, needs_either[i]);
+}
+
+/**
+ * vnetd_gw_unset() - remove the keys that mean something only with an IPv4
+ * subnet
  * @conf: a network's configuration that loses its subnet ("--no-subnet")
  *
- * Its NAT goes too: NAT needs the gateway.  The gateway's MAC stays (made
+ * Its NAT goes too: NAT needs the gateway's IPv4 side.  The DNS keys stay
+ * while the network keeps an IPv6 prefix.  The gateway's MAC stays (made
  * once: a subnet given again gets the same one).
  */
 void vnetd_gw_unset(json_t *conf)
@@ -62,6 +85,99 @@ void vnetd_gw_unset(json_t *conf)
 	for (size_t i = 0; i < ARRAY_SIZE(needs_subnet); i++)
 		json_object_del(conf, needs_subnet[i]);
 	vnetd_nat_unset(conf);
+	gw_unset_dns(conf);
+}
+
+/**
+ * vnetd_gw_unset6() - remove the keys that mean something only with an
+ * IPv6 prefix
+ * @conf: a network's configuration that loses it ("--no-subnet6")
+ */
+void vnetd_gw_unset6(json_t *conf)
+{
+	json_object_del(conf, "gateway6");
+	gw_unset_dns(conf);
+}
+
+/* The IPv6 side: subnet6 a /64 that can be a link's, gateway6 in it. */
+static int gw_params6(json_t *conf, struct vnetd_gw_params *gp, char *err,
+		      size_t errlen)
+{
+	static const uint8_t zero[8];
+	const char *sub = jstr(conf, "subnet6"), *gw = jstr(conf, "gateway6");
+	unsigned plen = 0;
+
+	if (!sub) {
+		if (gw) {
+			snprintf(err, errlen,
+				 "'gateway6' needs an IPv6 prefix for the "
+				 "network (--subnet6 fd00:1:2:3::/64)");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	schema_cidr6_parse(sub, gp->prefix6, &plen);
+	if (plen != 64) {
+		snprintf(err, errlen,
+			 "subnet6 %s: must be a /64, the prefix length "
+			 "SLAAC takes (like fd00:1:2:3::/64)",
+			 sub);
+		return -EINVAL;
+	}
+	if (gp->prefix6[0] == 0xff) {
+		snprintf(err, errlen,
+			 "subnet6 %s: a multicast prefix is no link's; "
+			 "give a unique local one like fd00:1:2:3::/64",
+			 sub);
+		return -EINVAL;
+	}
+	if (gp->prefix6[0] == 0xfe && (gp->prefix6[1] & 0xc0) == 0x80) {
+		snprintf(err, errlen,
+			 "subnet6 %s: link-local addresses are every link's "
+			 "own (the gateway has one from its MAC); give a "
+			 "unique local prefix like fd00:1:2:3::/64",
+			 sub);
+		return -EINVAL;
+	}
+	if (!memcmp(gp->prefix6, zero, 8)) {
+		snprintf(err, errlen,
+			 "subnet6 %s: ::/64 holds the unspecified, loopback "
+			 "and IPv4-mapped addresses; give a unique local "
+			 "prefix like fd00:1:2:3::/64",
+			 sub);
+		return -EINVAL;
+	}
+	gp->v6 = true;
+	memcpy(gp->ip6, gp->prefix6, 16);
+	if (gw) {
+		schema_ipv6_parse(gw, gp->ip6);
+	} else {
+		gp->ip6[15] = 1;
+		return 0;
+	}
+	if (memcmp(gp->ip6, gp->prefix6, 8)) {
+		snprintf(err, errlen, "gateway6 %s is not inside subnet6 %s",
+			 gw, sub);
+		return -EINVAL;
+	}
+	if (!memcmp(gp->ip6 + 8, zero, 8)) {
+		snprintf(err, errlen,
+			 "gateway6 %s is the subnet-router anycast address "
+			 "of %s (host part 0): give another, like the "
+			 "default ::1 of the prefix",
+			 gw, sub);
+		return -EINVAL;
+	}
+	if (gp->ip6[8] == 0xfd && gp->ip6[14] == 0xff &&
+	    !memcmp(gp->ip6 + 9, "\xff\xff\xff\xff\xff", 5) &&
+	    gp->ip6[15] >= 0x80) {
+		snprintf(err, errlen,
+			 "gateway6 %s is one of the subnet's reserved "
+			 "anycast addresses (RFC 2526): give another",
+			 gw);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /**
@@ -73,29 +189,56 @@ void vnetd_gw_unset(json_t *conf)
  *
  * Return: 0, or -EINVAL with @err set
  */
+static int gw_params_dns(json_t *conf, struct vnetd_gw_params *gp, char *err,
+			 size_t errlen);
+
 int vnetd_gw_params(json_t *conf, struct vnetd_gw_params *gp, char *err,
 		    size_t errlen)
 {
 	struct dhcps_subnet_cfg *sn = &gp->subnet;
-	json_t *servers = json_object_get(conf, "dns_servers"), *v;
 	uint32_t mask, bcast, addr;
 	unsigned plen;
 	size_t i;
 
 	memset(gp, 0, sizeof(*gp));
+	if (gw_params6(conf, gp, err, errlen))
+		return -EINVAL;
+	gp->has_mac = jstr(conf, "gateway_mac") &&
+		      !mac_parse(jstr(conf, "gateway_mac"), gp->mac);
+	if (gp->has_mac) {
+		/* fe80::/64 with the modified EUI-64 of the MAC */
+		gp->ll6[0] = 0xfe;
+		gp->ll6[1] = 0x80;
+		gp->ll6[8] = gp->mac[0] ^ 0x02;
+		memcpy(gp->ll6 + 9, gp->mac + 1, 2);
+		gp->ll6[11] = 0xff;
+		gp->ll6[12] = 0xfe;
+		memcpy(gp->ll6 + 13, gp->mac + 3, 3);
+	}
 	if (!jstr(conf, "subnet")) {
 		for (i = 0; i < ARRAY_SIZE(needs_subnet); i++)
 			if (json_object_get(conf, needs_subnet[i])) {
 				snprintf(err, errlen,
-					 "'%s' needs a subnet for the network "
-					 "(--subnet 192.168.50.0/24)",
+					 "'%s' needs a subnet (IPv4) for the "
+					 "network (--subnet 192.168.50.0/24)",
 					 needs_subnet[i]);
 				return -EINVAL;
 			}
-		return 0;
+		for (i = 0; !gp->v6 && i < ARRAY_SIZE(needs_either); i++)
+			if (json_object_get(conf, needs_either[i])) {
+				snprintf(err, errlen,
+					 "'%s' needs a subnet for the network "
+					 "(--subnet 192.168.50.0/24 or "
+					 "--subnet6 fd00:1:2:3::/64)",
+					 needs_either[i]);
+				return -EINVAL;
+			}
+		gp->enabled = gp->v6;
+		return gp->v6 ? gw_params_dns(conf, gp, err, errlen) : 0;
 	}
 	schema_cidr4_parse(jstr(conf, "subnet"), &addr, &plen);
 	gp->enabled = true;
+	gp->v4 = true;
 	sn->net = addr;
 	sn->prefix = (uint8_t)plen;
 	mask = prefix_mask(plen);
@@ -137,6 +280,33 @@ int vnetd_gw_params(json_t *conf, struct vnetd_gw_params *gp, char *err,
 	sn->router = gp->ip;
 	sn->dns[0] = gp->ip;
 	sn->ndns = 1;
+	if (gw_params_dns(conf, gp, err, errlen))
+		return -EINVAL;
+	sn->lease_time = json_object_get(conf, "lease") ? juint(conf, "lease")
+							: LEASE_DEFAULT;
+	sn->mtu = (uint16_t)juint(conf, "mtu");
+	/* One guest leaves three quarters of the pool to the others; a few
+	 * addresses always (a guest that changes DHCP clients holds its old
+	 * lease a while). */
+	gp->port_share = (sn->range_end - sn->range_start + 1) / 4;
+	if (gp->port_share < 4)
+		gp->port_share = 4;
+	if (json_object_get(conf, "dhcp_leases_per_port"))
+		gp->port_share = juint(conf, "dhcp_leases_per_port");
+	gp->dhcp = json_is_true(json_object_get(conf, "dhcp"));
+	if (dhcps_check_subnet(sn, gp->ip, err, errlen))
+		return -EINVAL;
+	return 0;
+}
+
+/* The gateway's DNS, of either family: the domain, the resolvers. */
+static int gw_params_dns(json_t *conf, struct vnetd_gw_params *gp, char *err,
+			 size_t errlen)
+{
+	struct dhcps_subnet_cfg *sn = &gp->subnet;
+	json_t *servers = json_object_get(conf, "dns_servers"), *v;
+	size_t i;
+
 	if (jstr(conf, "domain")) {
 		if (!domain_valid(jstr(conf, "domain"))) {
 			snprintf(err, errlen,
@@ -149,17 +319,6 @@ int vnetd_gw_params(json_t *conf, struct vnetd_gw_params *gp, char *err,
 		snprintf(sn->domain, sizeof(sn->domain), "%s",
 			 jstr(conf, "domain"));
 	}
-	sn->lease_time = json_object_get(conf, "lease") ? juint(conf, "lease")
-							: LEASE_DEFAULT;
-	sn->mtu = (uint16_t)juint(conf, "mtu");
-	/* One guest leaves three quarters of the pool to the others; a few
-	 * addresses always (a guest that changes DHCP clients holds its old
-	 * lease a while). */
-	gp->port_share = (sn->range_end - sn->range_start + 1) / 4;
-	if (gp->port_share < 4)
-		gp->port_share = 4;
-	if (json_object_get(conf, "dhcp_leases_per_port"))
-		gp->port_share = juint(conf, "dhcp_leases_per_port");
 	json_array_foreach(servers, i, v)
 	{
 		if (i >= ARRAY_SIZE(gp->upstream))
@@ -167,10 +326,28 @@ int vnetd_gw_params(json_t *conf, struct vnetd_gw_params *gp, char *err,
 		schema_ipv4_parse(json_string_value(v), &gp->upstream[i]);
 		gp->n_upstream++;
 	}
-	gp->dhcp = json_is_true(json_object_get(conf, "dhcp"));
-	if (dhcps_check_subnet(sn, gp->ip, err, errlen))
-		return -EINVAL;
 	return 0;
+}
+
+/* The IPv6 side: addresses and what the router advertisements say. */
+static void gw_describe6(const struct vnetd_gw_params *gp, json_t *obj)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET6, gp->ip6, a, sizeof(a));
+	json_object_set_new(obj, "gateway6_ip", json_string(a));
+	if (gp->has_mac) {
+		inet_ntop(AF_INET6, gp->ll6, a, sizeof(a));
+		json_object_set_new(obj, "gateway6_link_local", json_string(a));
+	}
+	json_object_set_new(
+	    obj, "router_advertisements",
+	    json_pack("{s:i,s:i,s:i,s:b,s:b,s:i,s:i,s:b,s:b}", "interval_max_s",
+		      VGW_RA_MAX_MS / 1000, "interval_min_s",
+		      VGW_RA_MAX_MS / 3000, "router_lifetime_s", 0, "managed",
+		      0, "other", 0, "prefix_valid_s", VGW_RA_VALID_S,
+		      "prefix_preferred_s", VGW_RA_PREFERRED_S, "rdnss", 1,
+		      "dnssl", gp->subnet.domain[0] != 0));
 }
 
 /**
@@ -184,6 +361,10 @@ void vnetd_gw_describe(const struct vnetd_gw_params *gp, json_t *obj)
 	struct in_addr x;
 
 	if (!gp->enabled)
+		return;
+	if (gp->v6)
+		gw_describe6(gp, obj);
+	if (!gp->v4)
 		return;
 	x.s_addr = htonl(gp->ip);
 	inet_ntop(AF_INET, &x, a, sizeof(a));

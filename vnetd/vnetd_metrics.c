@@ -413,6 +413,19 @@ static const struct {
      "Answers cut to header and question (TC) for a guest that could not "
      "take them whole",
      "dns_relay"},
+    {"ns_in", "vnet_gateway_ipv6_neighbor_solicits_total", "counter",
+     "Neighbour solicitations for the gateway's IPv6 addresses answered",
+     "ipv6"},
+    {"dad_defended", "vnet_gateway_ipv6_dad_defended_total", "counter",
+     "Duplicate address detection probes for the gateway's IPv6 addresses "
+     "answered (the address is taken)",
+     "ipv6"},
+    {"rs_in", "vnet_gateway_ipv6_router_solicits_total", "counter",
+     "Router solicitations received", "ipv6"},
+    {"ra_out", "vnet_gateway_ipv6_router_adverts_total", "counter",
+     "Router advertisements sent", "ipv6"},
+    {"echo6_replies", "vnet_gateway_ipv6_echo_replies_total", "counter",
+     "ICMPv6 echo requests to the gateway answered", "ipv6"},
 };
 
 /* Drops by reason of the gateway (@sub NULL) or its member @sub (its DHCP

@@ -191,9 +191,10 @@ int vnetd_nat_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 		return -EINVAL;
 	}
 	if (!jstr(conf, "subnet")) {
-		vnetd_err_set(e, JSONRPC_INVALID_PARAMS,
-			      "--nat-via needs a subnet for the network's "
-			      "gateway (--subnet 10.10.0.0/24 --dhcp)");
+		vnetd_err_set(
+		    e, JSONRPC_INVALID_PARAMS,
+		    "--nat-via needs a subnet (IPv4) for the network's "
+		    "gateway (--subnet 10.10.0.0/24 --dhcp)");
 		return -EINVAL;
 	}
 	ext = vnetd_view_find(v, &vnetd_kind_network, via);
@@ -539,9 +540,9 @@ static int fwd_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 		return -EEXIST;
 	}
 	schema_ipv4_parse(jstr(conf, "ip"), &ip);
-	if (vnetd_gw_params(net, &gp, msg, sizeof(msg)) || !gp.enabled) {
+	if (vnetd_gw_params(net, &gp, msg, sizeof(msg)) || !gp.v4) {
 		vnetd_err_set(e, VNET_ERR_REFUSED,
-			      "network '%s' has no usable subnet for its "
+			      "network '%s' has no usable IPv4 subnet for its "
 			      "gateway: nothing to forward to",
 			      netname);
 		return -EINVAL;

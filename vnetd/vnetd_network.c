@@ -32,6 +32,12 @@ static const struct schema_opt net_opts[] = {
 	     "DNS)"},
     {"gateway", SCHEMA_IPV4, .flags = SCHEMA_LIVE,
      .desc = "the gateway's address (default: the subnet's first)"},
+    {"subnet6", SCHEMA_CIDR6, .flags = SCHEMA_LIVE,
+     .desc = "the network's IPv6 prefix, a /64: gives it a gateway that "
+	     "advertises it (SLAAC), answers neighbour discovery, ping and "
+	     "DNS"},
+    {"gateway6", SCHEMA_IPV6, .flags = SCHEMA_LIVE,
+     .desc = "the gateway's IPv6 address (default: the prefix's ::1)"},
     {"gateway_mac", SCHEMA_MAC,
      .desc = "the gateway's MAC (default: made once and kept)"},
     {"dhcp", SCHEMA_BOOL, .flags = SCHEMA_LIVE,
@@ -140,6 +146,7 @@ static int net_dhcp_only(json_t *conf, json_t *old, struct vnetd_err *e)
 static void net_merge(json_t *conf, json_t *changes)
 {
 	json_t *subnet = json_object_get(changes, "subnet");
+	json_t *subnet6 = json_object_get(changes, "subnet6");
 	json_t *via = json_object_get(changes, "nat_via");
 	json_t *dhcp = json_object_get(changes, "dhcp");
 
@@ -150,6 +157,8 @@ static void net_merge(json_t *conf, json_t *changes)
 	}
 	if (subnet && json_is_null(subnet))
 		vnetd_gw_unset(conf);
+	if (subnet6 && json_is_null(subnet6))
+		vnetd_gw_unset6(conf);
 	if (via && json_is_null(via))
 		vnetd_nat_unset(conf);
 }
@@ -234,9 +243,9 @@ static struct vnetd_obj *net_apply(struct vnetd *d, json_t *conf,
 	/* Restored: the gateway starts once the restore is done, with the
 	 * network's reservations and forwards (vnetd_gw_start_restored(),
 	 * or the rebuild timer after an import's undo). */
-	if (jstr(conf, "subnet") && restoring)
+	if (vnetd_gw_wanted(conf) && restoring)
 		vnetd_gw_later(d, net);
-	else if (jstr(conf, "subnet") &&
+	else if (vnetd_gw_wanted(conf) &&
 		 (vnetd_gw_start(d, net, e) || net->nat_error[0])) {
 		if (net->nat_error[0]) {
 			/* Asked for now: all or nothing. */
@@ -287,6 +296,8 @@ static int net_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 	static const char *const gw_keys[] = {
 	    "subnet",
 	    "gateway",
+	    "subnet6",
+	    "gateway6",
 	    "gateway_mac",
 	    "dhcp",
 	    "range",
@@ -412,7 +423,7 @@ json_t *vnetd_net_show(struct vnetd *d, json_t *params, struct vnetd_err *e)
 	ports = vnetd_nat_status(d, vnetd_net_of(o));
 	if (ports)
 		json_object_set_new(s, "nat", ports);
-	if (!vnetd_net_of(o)->gw && jstr(o->conf, "subnet") &&
+	if (!vnetd_net_of(o)->gw && vnetd_gw_wanted(o->conf) &&
 	    vnetd_net_of(o)->gw_error[0]) {
 		struct vnetd_net *net = vnetd_net_of(o);
 		uint64_t now = timer_now_ms();

@@ -1,5 +1,6 @@
 VNIC_SRCS += vnic/vnic.c vnic/vnic_tap.c vnic/vnic_afpacket.c vnic/vnic_pcap.c vnic/vnic_link.c vnic/vnic_dummy.c vnic/vnic_vhost_vq.c vnic/vnic_vhost_user.c
-VNIC_SRCS += vnic/vnic_gateway.c vnic/vnic_gateway_nat.c vnic/vnic_gateway_tcp.c
+VNIC_SRCS += vnic/vnic_gateway.c vnic/vnic_gateway_nat.c vnic/vnic_gateway_tcp.c \
+	vnic/vnic_gateway_v6.c
 # Batched tap I/O (vnic_tap.c).
 VNIC_SRCS += vnic/vnic_uring.c
 # The veth fast path: a BPF object built with clang and embedded in the

@@ -2,7 +2,7 @@
 /* vnic_gateway.c - the "gateway" port backend: a network's L3 endpoint with
  * its own MAC and IPv4 address, answering ARP and ICMP echo, feeding UDP 67
  * to the DHCP server engine and UDP 53 to the DNS responder (TCP 53:
- * vnic_gateway_tcp.c)
+ * vnic_gateway_tcp.c; IPv6: vnic_gateway_v6.c)
  *
  * Frames reach the gateway through tx_burst() from any datapath thread;
  * they are handled there, under the gateway's lock, and whatever the
@@ -18,6 +18,7 @@
  */
 #include "vnic_gateway.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -122,6 +123,8 @@ void vgw_arm(struct vnic_gateway *g)
 			due = g->probe[i].deadline;
 	if (vgw_tcp_due(g) < due)
 		due = vgw_tcp_due(g);
+	if (vgw_v6_due(g) < due)
+		due = vgw_v6_due(g);
 	if (g->cfg.dhcp && g->next_expiry != INT64_MAX) {
 		int64_t secs = g->next_expiry - gw_now(g);
 		uint64_t t =
@@ -756,7 +759,8 @@ static void udp_in(struct vnic_gateway *g, const uint8_t *eth,
 	if (dport == DHCP_SERVER_PORT && g->cfg.dhcp &&
 	    (dst == g->cfg.ip || bcast))
 		svc = DHCP_SERVER_PORT;
-	else if (dport == DNS_PORT && g->cfg.dns && dst == g->cfg.ip)
+	else if (dport == DNS_PORT && g->cfg.dns && g->cfg.ip &&
+		 dst == g->cfg.ip)
 		svc = DNS_PORT;
 	else
 		return gw_drop(g, VGW_DROP_NOT_FOR_US);
@@ -797,8 +801,11 @@ static void ip_in(struct vnic_gateway *g, const uint8_t *eth,
 	    vgw_get_be32(ip + 16) == g->cfg.ip)
 		return icmp_in(g, eth, ip, &l4);
 	if (ip[9] == IPPROTO_TCP_ && g->cfg.ip &&
-	    vgw_get_be32(ip + 16) == g->cfg.ip)
-		return vgw_tcp_in(g, eth, ip, &l4);
+	    vgw_get_be32(ip + 16) == g->cfg.ip) {
+		struct vgw_peer peer = {.ip = vgw_get_be32(ip + 12)};
+
+		return vgw_tcp_in(g, eth, &peer, &l4);
+	}
 	gw_drop(g, VGW_DROP_NOT_FOR_US);
 }
 
@@ -828,6 +835,8 @@ static void frame_in(struct vnic_gateway *g, uint8_t *f, size_t len)
 		return gw_drop(g, VGW_DROP_BAD_IP);
 	if (type == ETHERTYPE_IPV4)
 		return ip_in(g, eth, &c);
+	if (type == ETHERTYPE_IPV6)
+		return vgw_v6_in(g, eth, &c);
 	gw_drop(g, VGW_DROP_NOT_FOR_US);
 }
 
@@ -953,6 +962,7 @@ static int gw_rx_burst(struct vnic *v, unsigned rxq, struct pkt_pool *pool,
 		if (g->probe[i].used && g->probe[i].deadline <= now)
 			probe_finish(g, &g->probe[i], false);
 	vgw_tcp_run(g, now);
+	vgw_v6_run(g, now);
 	if (g->cfg.dhcp && g->next_expiry <= gw_now(g))
 		g->next_expiry = dhcps_expire(g->cfg.dhcp, gw_now(g));
 	for (unsigned k = 0; k < 3; k++)
@@ -1041,6 +1051,14 @@ static void gw_describe(const struct vnic *v, json_t *obj)
 	json_object_set_new(obj, "mac", json_string(mac_format(g->mac, mac)));
 	json_object_set_new(obj, "ip", json_string(ip));
 	json_object_set_new(obj, "prefix", json_integer(g->cfg.prefix));
+	if (g->cfg.v6.on) {
+		char a6[INET6_ADDRSTRLEN];
+
+		inet_ntop(AF_INET6, g->cfg.v6.ip, a6, sizeof(a6));
+		json_object_set_new(obj, "ip6", json_string(a6));
+		inet_ntop(AF_INET6, g->ll6, a6, sizeof(a6));
+		json_object_set_new(obj, "link_local", json_string(a6));
+	}
 }
 
 const struct vnic_ops vnic_gateway_ops = {
@@ -1093,6 +1111,7 @@ int vnic_gateway_configure(struct vnic *v, const struct vgw_config *cfg)
 		       : 0xffffffffu;
 	g->next_expiry =
 	    cfg->dhcp ? dhcps_expire(cfg->dhcp, gw_now(g)) : INT64_MAX;
+	vgw_v6_start(g);
 	vgw_arm(g);
 	pthread_mutex_unlock(&g->lock);
 	return 0;
@@ -1217,7 +1236,8 @@ int vnic_gateway_relay_answer(struct vnic *v, const struct dns_relay_client *c,
 	struct vnic_gateway *g = to_gw(v);
 	int rc = 0;
 
-	if (!c->tcp && (len > v->mtu - 28 || len > PKT_MAX_FRAME - 42))
+	if (!c->tcp &&
+	    (len > v->mtu - (c->v6 ? 48 : 28) || len > PKT_MAX_FRAME - 62))
 		return -EMSGSIZE;
 	pthread_mutex_lock(&g->lock);
 	if (vgw_port_gen(g, c->in_port) != c->gen) {
@@ -1225,7 +1245,11 @@ int vnic_gateway_relay_answer(struct vnic *v, const struct dns_relay_client *c,
 		rc = -ENOENT;
 	} else if (c->tcp) {
 		rc = vgw_tcp_answer(g, c->tcp, data, len);
-	} else if (udp_out(g, c->mac, c->ip, DNS_PORT, c->port, data, len)) {
+	} else if (c->v6 && vgw_udp6_out(g, c->mac, c->our6, c->ip6, DNS_PORT,
+					 c->port, data, len)) {
+		g->st.dns_out++;
+	} else if (!c->v6 &&
+		   udp_out(g, c->mac, c->ip, DNS_PORT, c->port, data, len)) {
 		g->st.dns_out++;
 	} else {
 		rc = -ENOBUFS;

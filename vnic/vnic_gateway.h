@@ -82,7 +82,20 @@ struct dns_names;
 	  "DNS over TCP: relayed answer for a connection closed meanwhile")    \
 	X(PORT_GONE, "port_gone",                                              \
 	  "relayed DNS answer for a switch port that left since its query "    \
-	  "(its id may be another guest's now)")
+	  "(its id may be another guest's now)")                               \
+	X(BAD_IP6, "bad_ip6",                                                  \
+	  "IPv6 header truncated, version not 6, payload length past the "     \
+	  "frame, or a multicast or unspecified source where one is not "      \
+	  "allowed")                                                           \
+	X(IP6_EXT, "ip6_ext",                                                  \
+	  "IPv6 packet for the gateway with an extension header or a "         \
+	  "fragment: its services take none")                                  \
+	X(BAD_ICMP6, "bad_icmp6", "ICMPv6 message truncated or bad checksum")  \
+	X(BAD_NDP, "bad_ndp",                                                  \
+	  "neighbour or router solicitation that RFC 4861 (7.1.1, 6.1.1) "     \
+	  "says to drop: hop limit not 255, code not 0, too short, an option " \
+	  "of length 0 or past the end, a multicast target, or a source "      \
+	  "link-layer address from ::")
 
 enum vgw_drop {
 #define VGW_DROP_ENUM(id, name, desc) VGW_DROP_##id,
@@ -96,7 +109,10 @@ enum vgw_drop {
  * @data: the query as the guest sent it
  * @len: its length
  * @mac: the guest's MAC
- * @ip: its address, host order
+ * @ip: its address, host order (a query over IPv4)
+ * @v6: it came over IPv6: the answer goes back from @our6 to @ip6
+ * @ip6: the guest's IPv6 address
+ * @our6: the gateway's address it was sent to (gateway6 or link-local)
  * @port: its UDP port
  * @in_port: the switch port it came in on (the guest, whatever addresses
  *           it claims)
@@ -111,6 +127,9 @@ struct vgw_dns_query {
 	size_t len;
 	uint8_t mac[6];
 	uint32_t ip;
+	bool v6;
+	uint8_t ip6[16];
+	uint8_t our6[16];
 	uint16_t port;
 	uint16_t in_port;
 	uint32_t tcp;
@@ -129,6 +148,77 @@ typedef void (*vgw_commit_cb)(void *arg, const struct dhcps_lease_rec *rec,
 typedef int (*vgw_relay_cb)(void *arg, const struct vgw_dns_query *q);
 
 /**
+ * struct vgw_dhcp6_rx - a datagram to UDP port 547 (DHCPv6), checked
+ * @data: its payload: untrusted
+ * @len: its length
+ * @src_mac: the client's MAC (Ethernet source)
+ * @src: the client's address (link-local, normally)
+ * @dst: where it was sent (ff02::1:2 or one of the gateway's addresses)
+ * @in_port: the switch port it came in on
+ */
+struct vgw_dhcp6_rx {
+	const uint8_t *data;
+	size_t len;
+	uint8_t src_mac[6];
+	uint8_t src[16];
+	uint8_t dst[16];
+	uint16_t in_port;
+};
+
+/*
+ * The DHCPv6 server's entry (RFC 8415), run like @relay on the datapath
+ * thread under the gateway's lock: it builds a reply of at most @size
+ * bytes in @out and returns its length (0: no reply).  The gateway sends
+ * it from its link-local address to the client's port 546.
+ */
+typedef size_t (*vgw_dhcp6_cb)(void *arg, const struct vgw_dhcp6_rx *rx,
+			       uint8_t *out, size_t size);
+
+/**
+ * struct vgw_config6 - the gateway's IPv6 side (vnic_gateway_v6.c)
+ * @on: the network has an IPv6 prefix: answer NDP, ping, DNS; send RAs
+ * @prefix: the on-link /64, network byte order (host bits zero)
+ * @ip: the gateway's address in it (gateway6)
+ * @ra_max_ms: MaxRtrAdvInterval; 0 for VGW_RA_MAX_MS
+ * @dns: advertise @ip as resolver (RDNSS) and answer DNS on it
+ * @domain: search domain advertised (DNSSL), "" for none
+ * @managed: RA's M flag (addresses from DHCPv6)
+ * @other: RA's O flag (other settings from DHCPv6)
+ * @dhcp6: the DHCPv6 server for UDP 547 (with @arg of struct vgw_config),
+ *         NULL for none: such datagrams are not for the gateway
+ */
+struct vgw_config6 {
+	bool on;
+	uint8_t prefix[16];
+	uint8_t ip[16];
+	uint32_t ra_max_ms;
+	bool dns;
+	char domain[256];
+	bool managed, other;
+	vgw_dhcp6_cb dhcp6;
+};
+
+/* Router advertisement timing (RFC 4861 6.2.1, 10): unsolicited RAs every
+ * MinRtrAdvInterval (a third of the max) to MaxRtrAdvInterval, the first
+ * VGW_RA_INITIAL of them at most VGW_RA_INITIAL_MS apart; a solicited one
+ * delayed up to VGW_RA_DELAY_MS, and never two multicast RAs closer than
+ * VGW_RA_MIN_GAP_MS. */
+#define VGW_RA_MAX_MS	  200000u
+#define VGW_RA_INITIAL	  3u
+#define VGW_RA_INITIAL_MS 16000u
+#define VGW_RA_DELAY_MS	  500u
+#define VGW_RA_MIN_GAP_MS 3000u
+/* A solicitation from an address is answered by a unicast RA (RFC 7772
+ * 5.1), at most one waiting and one per VGW_RA_UNICAST_GAP_MS; beyond, by
+ * the rate-limited multicast one. */
+#define VGW_RA_UNICAST_GAP_MS 100u
+/* What the RA says (RFC 4861 6.2.1; RFC 8106): the prefix's lifetimes, and
+ * the resolver's and domain's as three times the max interval. */
+#define VGW_RA_VALID_S	   86400u
+#define VGW_RA_PREFERRED_S 14400u
+#define VGW_RA_HOP_LIMIT   64u
+
+/**
  * struct vgw_config - what a gateway serves
  * @ip: its address, host order
  * @prefix: its prefix length
@@ -143,6 +233,7 @@ typedef int (*vgw_relay_cb)(void *arg, const struct vgw_dns_query *q);
  *         query with @tcp set); NULL drops such queries
  * @arg: passed to @commit and @relay
  * @probe_ms: how long an ARP probe waits for an answer, 0 for 1000
+ * @v6: the IPv6 side (off when !v6.on)
  * @now: the DHCP server's clock, seconds; NULL for time(NULL)
  * @now_ns: the clock of probe deadlines and wake-ups, monotonic ns; NULL
  *          for now_ns() (a test sets its own to control when probes end)
@@ -156,6 +247,7 @@ struct vgw_config {
 	vgw_relay_cb relay;
 	void *arg;
 	unsigned probe_ms;
+	struct vgw_config6 v6;
 	int64_t (*now)(void);
 	uint64_t (*now_ns)(void);
 };
@@ -183,6 +275,14 @@ struct vgw_config {
  * @tcp_closed: connections closed by FINs both ways
  * @tcp_idle_closed: connections the gateway closed for idleness
  * @tcp_peer_resets: connections the peer reset
+ * @ns_in: neighbour solicitations for the gateway's IPv6 addresses
+ * @na_out: neighbour advertisements sent
+ * @dad_defended: of them, answers to a duplicate address detection probe
+ *                for one of its addresses (to ff02::1)
+ * @rs_in: router solicitations received
+ * @ra_out: router advertisements sent (solicited or not)
+ * @echo6_replies: ICMPv6 echo requests answered
+ * @dns6_in: DNS queries that came over IPv6 (in @dns_in too)
  * @drops: by reason
  */
 struct vgw_stats {
@@ -192,6 +292,8 @@ struct vgw_stats {
 	uint64_t probes, conflicts;
 	uint64_t tcp_resets, tcp_accepted, tcp_open, tcp_queries;
 	uint64_t tcp_retransmits, tcp_closed, tcp_idle_closed, tcp_peer_resets;
+	uint64_t ns_in, na_out, dad_defended, rs_in, ra_out, echo6_replies;
+	uint64_t dns6_in;
 	uint64_t drops[VGW_DROP_MAX];
 };
 

@@ -51,6 +51,18 @@ struct vgw_nat;
 struct vgw_tcp;
 
 /*
+ * A guest the gateway talks to over either family (DNS over TCP's
+ * connections): its address, and for IPv6 the gateway's own address it
+ * spoke to (gateway6 or the link-local one), the source of the answers.
+ */
+struct vgw_peer {
+	bool v6;
+	uint32_t ip;	  /* IPv4, host order */
+	uint8_t ip6[16];  /* IPv6 */
+	uint8_t our6[16]; /* IPv6: ours */
+};
+
+/*
  * A queue of frames waiting for rx_burst(): fixed slots, one writer and one
  * reader at a time under the gateway's lock.  Small frames (a burst of DHCP
  * replies to a relay), jumbo ones (echo replies) and super-frames (NAT'ed
@@ -145,6 +157,17 @@ struct vnic_gateway {
 	struct dhcps_result res;
 	struct vgw_nat *nat; /* NULL without --nat-via */
 	struct vgw_tcp *tcp; /* DNS over TCP's connections */
+	/* IPv6 (vnic_gateway_v6.c): the link-local address from the MAC,
+	 * and when the next router advertisements are due (ns, monotonic) */
+	uint8_t ll6[16];
+	uint64_t ra_next;    /* the next unsolicited one; ~0: off */
+	uint64_t ra_due;     /* one a solicitation asked for; ~0: none */
+	uint64_t ra_last;    /* the last one sent; 0: none yet */
+	uint64_t ra_uc_due;  /* a unicast answer to a solicitation; ~0: none */
+	uint64_t ra_uc_last; /* the last unicast one sent */
+	uint8_t ra_uc_ip[16], ra_uc_mac[6]; /* where it goes */
+	unsigned ra_count;		    /* sent since the gateway started */
+	uint64_t rnd6; /* xorshift state of the RA timers' jitter */
 };
 
 static inline uint32_t vgw_get_be32(const uint8_t *b)
@@ -194,14 +217,24 @@ void vgw_nat_kick(struct vnic_gateway *g);
 /* vnic_gateway_tcp.c, called under the gateway's lock */
 int vgw_tcp_init(struct vnic_gateway *g, uint64_t k0, uint64_t k1);
 void vgw_tcp_free(struct vnic_gateway *g);
-void vgw_tcp_in(struct vnic_gateway *g, const uint8_t *eth, const uint8_t *ip,
-		struct pkt_cursor *c);
+void vgw_tcp_in(struct vnic_gateway *g, const uint8_t *eth,
+		const struct vgw_peer *peer, struct pkt_cursor *c);
 void vgw_tcp_run(struct vnic_gateway *g, uint64_t now);
 uint64_t vgw_tcp_due(const struct vnic_gateway *g);
 unsigned vgw_tcp_open(const struct vnic_gateway *g);
 int vgw_tcp_answer(struct vnic_gateway *g, uint32_t cookie, const void *data,
 		   size_t len);
 void vgw_tcp_port_gone(struct vnic_gateway *g, uint16_t port);
+
+/* vnic_gateway_v6.c, called under the gateway's lock */
+void vgw_v6_start(struct vnic_gateway *g);
+void vgw_v6_in(struct vnic_gateway *g, const uint8_t *eth,
+	       struct pkt_cursor *c);
+void vgw_v6_run(struct vnic_gateway *g, uint64_t now);
+uint64_t vgw_v6_due(const struct vnic_gateway *g);
+bool vgw_udp6_out(struct vnic_gateway *g, const uint8_t *dst_mac,
+		  const uint8_t *src, const uint8_t *dst, uint16_t sport,
+		  uint16_t dport, const void *data, size_t len);
 
 /* vnic_gateway.c, under the gateway's lock */
 uint32_t vgw_port_gen(const struct vnic_gateway *g, uint16_t port);

@@ -62,7 +62,7 @@ struct conn {
 	uint16_t port;	  /* the guest's */
 	uint16_t in_port; /* the switch port it came in on */
 	uint16_t mss;
-	uint32_t ip; /* the guest's, host order */
+	struct vgw_peer peer; /* the guest's address, and ours it spoke to */
 	uint32_t cookie;
 	uint32_t iss, snd_una, snd_nxt, snd_wnd, rcv_nxt;
 	uint32_t rto_ms;
@@ -171,19 +171,49 @@ static uint16_t rx_window(const struct conn *c)
 	return (uint16_t)(sizeof(c->rx) - c->rx_len);
 }
 
+/* Room for a segment of @l4len bytes to @peer at @mac, its Ethernet and IP
+ * (v4 or v6) headers written; the TCP header's place, the frame's length
+ * in @total.  NULL when the gateway's queue is full (counted). */
+static uint8_t *l3_out(struct vnic_gateway *g, const uint8_t *mac,
+		       const struct vgw_peer *peer, size_t l4len, size_t *total)
+{
+	size_t l3 = peer->v6 ? 40 : 20;
+	uint8_t *f = vgw_out_slot(g, (*total = 14 + l3 + l4len));
+
+	if (!f)
+		return NULL;
+	vgw_eth_put(f, mac, g->mac, peer->v6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4);
+	if (!peer->v6) {
+		vgw_ip_put(f + 14, g->cfg.ip, peer->ip, IPPROTO_TCP_,
+			   20 + l4len, 0, 0);
+		return f + 34;
+	}
+	memset(f + 14, 0, 8);
+	f[14] = 0x60;
+	pkt_put_be16(f + 18, (uint16_t)l4len);
+	f[20] = IPPROTO_TCP_;
+	f[21] = 64;
+	memcpy(f + 22, peer->our6, 16);
+	memcpy(f + 38, peer->ip6, 16);
+	return f + 54;
+}
+
+/* Whether two connections' guests are the same address. */
+static bool peer_eq(const struct vgw_peer *a, const struct vgw_peer *b)
+{
+	return a->v6 == b->v6 && a->ip == b->ip && !memcmp(a->ip6, b->ip6, 16);
+}
+
 /* One segment to @c's guest: @flags, @len bytes of @data at @seq; the MSS
  * option on a SYN.  False when the gateway's queue is full (counted). */
 static bool seg_out(struct vnic_gateway *g, const struct conn *c, uint32_t seq,
 		    uint8_t flags, const uint8_t *data, size_t len)
 {
-	size_t hl = flags & TCP_F_SYN ? 24 : 20, total = 14 + 20 + hl + len;
-	uint8_t *f = vgw_out_slot(g, total), *t;
+	size_t hl = flags & TCP_F_SYN ? 24 : 20, total;
+	uint8_t *t = l3_out(g, c->mac, &c->peer, hl + len, &total);
 
-	if (!f)
+	if (!t)
 		return false;
-	vgw_eth_put(f, c->mac, g->mac, ETHERTYPE_IPV4);
-	vgw_ip_put(f + 14, g->cfg.ip, c->ip, IPPROTO_TCP_, 20 + hl + len, 0, 0);
-	t = f + 34;
 	memset(t, 0, hl);
 	pkt_put_be16(t, DNS_PORT);
 	pkt_put_be16(t + 2, c->port);
@@ -199,7 +229,7 @@ static bool seg_out(struct vnic_gateway *g, const struct conn *c, uint32_t seq,
 	}
 	if (len)
 		memcpy(t + hl, data, len);
-	l4_csum_fill(f, total);
+	l4_csum_fill(t - (total - hl - len), total);
 	return true;
 }
 
@@ -211,30 +241,29 @@ static void ack_out(struct vnic_gateway *g, const struct conn *c)
 /* Refuse a segment: RST (RFC 9293 3.10.7.1), its sequence from the
  * segment's ACK, else an ACK of everything it carried. */
 static void rst_reply(struct vnic_gateway *g, const uint8_t *eth,
-		      const uint8_t *ip, const uint8_t *t, size_t plen)
+		      const struct vgw_peer *peer, const uint8_t *t,
+		      size_t plen)
 {
 	uint8_t flags = t[13], *f;
 	uint32_t seq = 0, ack = 0;
+	size_t total;
 
 	if (flags & TCP_F_ACK)
 		seq = vgw_get_be32(t + 8);
 	else
 		ack = vgw_get_be32(t + 4) + (uint32_t)plen +
 		      !!(flags & TCP_F_SYN) + !!(flags & TCP_F_FIN);
-	f = vgw_out_slot(g, 14 + 20 + 20);
+	f = l3_out(g, eth + 6, peer, 20, &total);
 	if (!f)
 		return;
-	vgw_eth_put(f, eth + 6, g->mac, ETHERTYPE_IPV4);
-	vgw_ip_put(f + 14, g->cfg.ip, vgw_get_be32(ip + 12), IPPROTO_TCP_, 40,
-		   0, 0);
-	memset(f + 34, 0, 20);
-	memcpy(f + 34, t + 2, 2); /* ports swapped */
-	memcpy(f + 36, t, 2);
-	vgw_put_be32(f + 38, seq);
-	vgw_put_be32(f + 42, ack);
-	f[46] = 5 << 4;
-	f[47] = (uint8_t)(TCP_F_RST | (flags & TCP_F_ACK ? 0 : TCP_F_ACK));
-	l4_csum_fill(f, 54);
+	memset(f, 0, 20);
+	memcpy(f, t + 2, 2); /* ports swapped */
+	memcpy(f + 2, t, 2);
+	vgw_put_be32(f + 4, seq);
+	vgw_put_be32(f + 8, ack);
+	f[12] = 5 << 4;
+	f[13] = (uint8_t)(TCP_F_RST | (flags & TCP_F_ACK ? 0 : TCP_F_ACK));
+	l4_csum_fill(f - (total - 20), total);
 	g->st.tcp_resets++;
 }
 
@@ -346,7 +375,8 @@ static void query_in(struct vnic_gateway *g, struct conn *c, const uint8_t *q,
 {
 	struct vgw_dns_query rq = {.data = q,
 				   .len = len,
-				   .ip = c->ip,
+				   .ip = c->peer.ip,
+				   .v6 = c->peer.v6,
 				   .port = c->port,
 				   .in_port = c->in_port,
 				   .tcp = c->cookie,
@@ -355,7 +385,10 @@ static void query_in(struct vnic_gateway *g, struct conn *c, const uint8_t *q,
 	long n;
 
 	memcpy(rq.mac, c->mac, 6);
+	memcpy(rq.ip6, c->peer.ip6, 16);
+	memcpy(rq.our6, c->peer.our6, 16);
 	g->st.dns_in++;
+	g->st.dns6_in += c->peer.v6;
 	g->st.tcp_queries++;
 	dns_answer(g->cfg.dns, q, len, g->dns_out, sizeof(g->dns_out), &r);
 	switch (r.action) {
@@ -434,24 +467,25 @@ static uint16_t syn_mss(const uint8_t *opt, size_t len)
 
 /* A connection is its guest's address and port and the switch port it
  * came in on: another guest claiming the same address reaches none of it. */
-static struct conn *conn_find(struct vgw_tcp *t, uint32_t ip, uint16_t port,
-			      uint16_t in_port)
+static struct conn *conn_find(struct vgw_tcp *t, const struct vgw_peer *peer,
+			      uint16_t port, uint16_t in_port)
 {
 	for (unsigned i = 0; i < VGW_TCP_CONNS; i++)
-		if (t->c[i].state != CONN_FREE && t->c[i].ip == ip &&
-		    t->c[i].port == port && t->c[i].in_port == in_port)
+		if (t->c[i].state != CONN_FREE &&
+		    peer_eq(&t->c[i].peer, peer) && t->c[i].port == port &&
+		    t->c[i].in_port == in_port)
 			return &t->c[i];
 	return NULL;
 }
 
 /* A SYN for no connection: a new one, within the caps, SYN-ACK sent. */
 static void conn_open(struct vnic_gateway *g, const uint8_t *eth,
-		      const uint8_t *ip, const uint8_t *t, size_t hl)
+		      const struct vgw_peer *peer, const uint8_t *t, size_t hl)
 {
 	struct vgw_tcp *tt = g->tcp;
-	uint32_t src = vgw_get_be32(ip + 12);
 	struct conn *c = NULL;
-	unsigned same = 0, port = 0, i, mtu_mss, mss;
+	uint64_t src;
+	unsigned same = 0, port = 0, i, mtu_mss, mss, hdrs;
 	uint64_t now = vgw_now_ns(g);
 
 	for (i = 0; i < VGW_TCP_CONNS; i++) {
@@ -459,32 +493,33 @@ static void conn_open(struct vnic_gateway *g, const uint8_t *eth,
 			c = c ? c : &tt->c[i];
 			continue;
 		}
-		same += tt->c[i].ip == src;
+		same += peer_eq(&tt->c[i].peer, peer);
 		port += tt->c[i].in_port == g->scratch_port;
 	}
 	if (!c) {
 		tcp_drop(g, VGW_DROP_TCP_CONN_LIMIT);
-		return rst_reply(g, eth, ip, t, 0);
+		return rst_reply(g, eth, peer, t, 0);
 	}
 	if (same >= VGW_TCP_PER_CLIENT) {
 		tcp_drop(g, VGW_DROP_TCP_CLIENT_LIMIT);
-		return rst_reply(g, eth, ip, t, 0);
+		return rst_reply(g, eth, peer, t, 0);
 	}
 	/* Addresses are the guest's to forge; its switch port is not. */
 	if (port >= VGW_TCP_PER_PORT) {
 		tcp_drop(g, VGW_DROP_TCP_PORT_LIMIT);
-		return rst_reply(g, eth, ip, t, 0);
+		return rst_reply(g, eth, peer, t, 0);
 	}
 	memset(c, 0, sizeof(*c));
 	c->state = CONN_SYN_RCVD;
 	memcpy(c->mac, eth + 6, 6);
-	c->ip = src;
+	c->peer = *peer;
 	c->port = pkt_get_be16(t);
 	c->in_port = g->scratch_port;
 	/* Segments fit the MTU and a small slot of the gateway's queue. */
-	mtu_mss = g->base.mtu > 40 ? g->base.mtu - 40 : 536;
-	if (mtu_mss > VGW_SLOT_SIZE - 54)
-		mtu_mss = VGW_SLOT_SIZE - 54;
+	hdrs = peer->v6 ? 60 : 40;
+	mtu_mss = g->base.mtu > hdrs ? g->base.mtu - hdrs : 536;
+	if (mtu_mss > VGW_SLOT_SIZE - 14 - hdrs)
+		mtu_mss = VGW_SLOT_SIZE - 14 - hdrs;
 	mss = syn_mss(t + 20, hl - 20);
 	if (mss > mtu_mss)
 		mss = mtu_mss;
@@ -493,9 +528,15 @@ static void conn_open(struct vnic_gateway *g, const uint8_t *eth,
 		tt->gen = 1;
 	c->cookie = tt->gen << 8 | (uint32_t)(c - tt->c + 1);
 	/* RFC 6528: a keyed hash of the connection plus a 4 us clock. */
-	c->iss =
-	    (uint32_t)siphash24_u64(&tt->key, (uint64_t)src << 16 | c->port) +
-	    (uint32_t)(now / 4000);
+	src = peer->ip;
+	for (i = 0; peer->v6 && i < 16; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, peer->ip6 + i, 8);
+		src ^= w;
+	}
+	c->iss = (uint32_t)siphash24_u64(&tt->key, src << 16 ^ c->port) +
+		 (uint32_t)(now / 4000);
 	c->snd_una = c->iss;
 	c->snd_nxt = c->iss + 1;
 	c->snd_wnd = pkt_get_be16(t + 14);
@@ -643,37 +684,44 @@ static void conn_in(struct vnic_gateway *g, struct conn *c, const uint8_t *t,
  * vgw_tcp_in() - a TCP segment for the gateway's address
  * @g: gateway, locked
  * @eth: the frame's Ethernet header
- * @ip: its IPv4 header (checked)
+ * @peer: who sent it (its source address; for IPv6 also the destination,
+ *        one of the gateway's)
  * @c: cursor on the segment (the IP payload): guest-controlled
  */
-void vgw_tcp_in(struct vnic_gateway *g, const uint8_t *eth, const uint8_t *ip,
-		struct pkt_cursor *c)
+void vgw_tcp_in(struct vnic_gateway *g, const uint8_t *eth,
+		const struct vgw_peer *peer, struct pkt_cursor *c)
 {
 	size_t seg = c->left, hl;
 	const uint8_t *t = pkt_pull(c, 20);
-	uint8_t flags;
+	uint8_t flags, ph[8];
 	struct conn *cn;
+	uint32_t sum;
 
 	if (!t || (hl = (size_t)(t[12] >> 4) * 4) < 20 || hl > seg)
 		return tcp_drop(g, VGW_DROP_BAD_TCP);
 	/* A partial checksum was finished before (vgw_ol_finish()). */
-	if (csum_fold(csum_partial(
-		t, seg,
-		csum_partial(ip + 12, 8, IPPROTO_TCP_ + (uint32_t)seg))))
+	if (peer->v6) {
+		sum = csum_partial(peer->ip6, 16, IPPROTO_TCP_ + (uint32_t)seg);
+		sum = csum_partial(peer->our6, 16, sum);
+	} else {
+		vgw_put_be32(ph, peer->ip);
+		vgw_put_be32(ph + 4, g->cfg.ip);
+		sum = csum_partial(ph, 8, IPPROTO_TCP_ + (uint32_t)seg);
+	}
+	if (csum_fold(csum_partial(t, seg, sum)))
 		return tcp_drop(g, VGW_DROP_BAD_TCP);
 	flags = t[13];
 	if (pkt_get_be16(t + 2) != DNS_PORT || !g->cfg.dns || !g->tcp)
 		return tcp_drop(g, VGW_DROP_NOT_FOR_US);
-	cn = conn_find(g->tcp, vgw_get_be32(ip + 12), pkt_get_be16(t),
-		       g->scratch_port);
+	cn = conn_find(g->tcp, peer, pkt_get_be16(t), g->scratch_port);
 	if (cn) {
 		conn_in(g, cn, t, t + hl, seg - hl);
 	} else if (flags & TCP_F_RST) {
 		tcp_drop(g, VGW_DROP_NOT_FOR_US);
 	} else if ((flags & (TCP_F_SYN | TCP_F_ACK | TCP_F_FIN)) == TCP_F_SYN) {
-		conn_open(g, eth, ip, t, hl);
+		conn_open(g, eth, peer, t, hl);
 	} else {
-		rst_reply(g, eth, ip, t, seg - hl);
+		rst_reply(g, eth, peer, t, seg - hl);
 	}
 	due_update(g->tcp);
 }

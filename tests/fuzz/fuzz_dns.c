@@ -28,7 +28,11 @@ static void servfail_check(const uint8_t *m, size_t len)
 static void fuzz_relay(const uint8_t *data, size_t size)
 {
 	static uint8_t q[4096], a[4096], sf[300];
-	struct dns_relay_client c = {{2}, 1, 2, 3, 0, (uint32_t)size & 2};
+	struct dns_relay_client c = {.mac = {2},
+				     .ip = 1,
+				     .port = 2,
+				     .in_port = 3,
+				     .gen = (uint32_t)size & 2};
 	size_t n = size < sizeof(q) ? size : sizeof(q), out;
 	int slot = -1;
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* fuzz_gateway.c - libFuzzer target: the gateway port's frame handling (ARP,
- * IPv4, ICMP echo, UDP to the DHCP server and the DNS responder) on a frame
+ * IPv4, ICMP echo, UDP to the DHCP server and the DNS responder; IPv6:
+ * neighbour and router solicitations, ICMPv6 echo, DNS over UDP) on a frame
  * the switch hands it, then everything it queued drained through rx_burst;
  * or a sequence of TCP segments to its DNS port (DNS over TCP), clock steps
  * and relayed answers on a fresh gateway */
@@ -84,6 +85,12 @@ static void setup(void)
 	gc.commit = on_commit;
 	gc.relay = on_relay;
 	gc.probe_ms = 1;
+	gc.v6.on = true;
+	gc.v6.dns = true;
+	memcpy(gc.v6.prefix, "\xfd\0\0\1\0\2\0\3", 8);
+	memcpy(gc.v6.ip, gc.v6.prefix, 8);
+	gc.v6.ip[15] = 1;
+	strcpy(gc.v6.domain, "lab.vnet");
 	if (vnic_gateway_configure(gw, &gc))
 		__builtin_trap();
 	pool = pkt_pool_create(64);
@@ -99,6 +106,17 @@ static void out_check(const struct pkt *p, uint32_t *iss)
 
 	if (len < 42 || len > PKT_MAX_FRAME)
 		__builtin_trap();
+	if (pkt_get_be16(f + 12) == ETHERTYPE_IPV6) {
+		/* whole, its ICMPv6, UDP or TCP checksum right */
+		if (len < 54 + 8 || pkt_get_be16(f + 18) != len - 54 ||
+		    (f[20] != 58 && f[20] != 17 && f[20] != 6) ||
+		    csum_fold(csum_partial(
+			f + 54, len - 54,
+			csum_partial(f + 22, 32,
+				     (uint32_t)(len - 54) + f[20]))))
+			__builtin_trap();
+		return;
+	}
 	if (pkt_get_be16(f + 12) != ETHERTYPE_IPV4 || f[23] != 6)
 		return;
 	if (len < 54 || csum_fold(csum_partial(f + 14, 20, 0)) ||
@@ -238,6 +256,24 @@ static void tcp_run(const uint8_t *d, size_t size)
 	vnic_close(v);
 }
 
+/* The ICMPv6 checksum of an IPv6 frame carrying ICMPv6 (no extension
+ * header), by its payload length when that fits the frame. */
+static void icmp6_fill(uint8_t *f, size_t len)
+{
+	size_t plen;
+
+	if (len < 58 || pkt_get_be16(f + 12) != 0x86dd || f[20] != 58)
+		return;
+	plen = pkt_get_be16(f + 18);
+	if (plen < 4 || plen > len - 54)
+		return;
+	pkt_put_be16(f + 56, 0);
+	pkt_put_be16(
+	    f + 56,
+	    csum_fold(csum_partial(
+		f + 54, plen, csum_partial(f + 22, 32, (uint32_t)plen + 58))));
+}
+
 /* Input: one control byte (bit 0: the pending commit succeeds; bit 1: TCP
  * mode, tcp_run(); bit 2: the frame's ingress port is trusted to relay;
  * bits 3-5: that port; bit 6: the L4 checksum is filled in, so mutated
@@ -267,10 +303,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p.in_port = (data[0] >> 3) & 7;
 	if ((data[0] & 0xc0) == 0x40 && p.len >= 42) {
 		l4_csum_fill(frame, p.len);
+		icmp6_fill(frame, p.len);
 	} else if (data[0] & 0x80) {
+		bool v6 = p.len >= 14 && pkt_get_be16(frame + 12) == 0x86dd;
+
 		p.ol.flags = PKT_OL_NEEDS_CSUM;
-		p.ol.csum_start = 34;
-		p.ol.csum_offset = 6;
+		p.ol.csum_start = v6 ? 54 : 34;
+		p.ol.csum_offset = v6 && p.len > 20 && frame[20] == 58 ? 2 : 6;
 	}
 	/* now and then a port leaves, its generation moves on */
 	if ((data[0] & 0x3a) == 0x38)

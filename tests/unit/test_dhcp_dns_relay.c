@@ -16,8 +16,10 @@
 #define QNAME "\7example\3com"	  /* 13 bytes with the root */
 #define QLEN  (sizeof(QNAME) + 4) /* the question: name, type, class */
 
-static const struct dns_relay_client guest = {
-    {0x52, 0x54, 0, 0, 0, 7}, 0x0a000007, 40000, 3, 0, 0};
+static const struct dns_relay_client guest = {.mac = {0x52, 0x54, 0, 0, 0, 7},
+					      .ip = 0x0a000007,
+					      .port = 40000,
+					      .in_port = 3};
 
 /* A query for example.com A, ID @id; with an OPT record of @edns bytes
  * unless 0.  Return: its length. */

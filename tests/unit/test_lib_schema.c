@@ -38,6 +38,8 @@ static const struct schema_opt opts[] = {
     {"text", SCHEMA_STRING, 0, 8, .desc = "text"},
     {"dns", SCHEMA_IPV4_LIST, 0, 2, .desc = "dns"},
     {"routes", SCHEMA_LIST, 0, 2, .sub = &route_schema, .desc = "routes"},
+    {"ip6", SCHEMA_IPV6, .desc = "ip6"},
+    {"subnet6", SCHEMA_CIDR6, .desc = "subnet6"},
 };
 static const struct schema s = {opts, ARRAY_SIZE(opts)};
 
@@ -162,6 +164,37 @@ static void test_parsers(void **state)
 	assert_false(schema_range4_parse("10.0.0.1", &a, &b));
 }
 
+/* IPv6: any text form in, the canonical one (RFC 5952) stored, a
+ * prefix's host bits cleared; anything else refused naming the key. */
+static void test_ipv6(void **state)
+{
+	char err[256] = "";
+	uint8_t a[16];
+	unsigned plen;
+	json_t *o = norm("{\"name\":\"a\",\"ip6\":\"FD00:0:0:0::0001\","
+			 "\"subnet6\":\"fd00:1:2:3:4::/64\"}",
+			 err);
+
+	(void)state;
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "ip6")),
+			    "fd00::1");
+	assert_string_equal(json_string_value(json_object_get(o, "subnet6")),
+			    "fd00:1:2:3::/64");
+	json_decref(o);
+	assert_null(norm("{\"name\":\"a\",\"ip6\":\"10.0.0.1\"}", err));
+	assert_non_null(strstr(err, "ip6"));
+	assert_null(norm("{\"name\":\"a\",\"subnet6\":\"fd00::/129\"}", err));
+	assert_non_null(strstr(err, "subnet6"));
+	assert_null(norm("{\"name\":\"a\",\"subnet6\":\"fd00::\"}", err));
+	assert_null(norm("{\"name\":\"a\",\"subnet6\":\"fd00::g/64\"}", err));
+	assert_true(schema_cidr6_parse("fd00:1::5/64", a, &plen));
+	assert_int_equal(plen, 64);
+	assert_int_equal(a[15], 5);
+	assert_false(schema_cidr6_parse(NULL, a, &plen));
+	assert_false(schema_ipv6_parse("::ffff:1.2.3.4x", a));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -169,6 +202,7 @@ int main(void)
 	    cmocka_unit_test(test_refuses),
 	    cmocka_unit_test(test_null_is_absent),
 	    cmocka_unit_test(test_parsers),
+	    cmocka_unit_test(test_ipv6),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
