@@ -337,6 +337,8 @@ struct vnetd_gw_params {
 	bool enabled, v4, v6, dhcp, has_mac;
 	uint32_t ip;
 	uint8_t prefix6[16], ip6[16], ll6[16];
+	uint8_t dhcp6; /* DHCPv6: 0 none, 1 stateless, 2 stateful */
+	uint8_t key6[16];
 	uint8_t mac[6];
 	struct dhcps_subnet_cfg subnet;
 	uint32_t port_share;
@@ -349,6 +351,7 @@ int vnetd_gw_params(json_t *conf, struct vnetd_gw_params *gp, char *err,
 void vnetd_gw_describe(const struct vnetd_gw_params *gp, json_t *obj);
 void vnetd_gw_unset(json_t *conf);
 void vnetd_gw_unset6(json_t *conf);
+int vnetd_gw_key6_make(json_t *conf, struct vnetd_err *e);
 bool vnetd_gw_wanted(json_t *conf);
 int vnetd_reservations(struct vnetd *d, const char *net,
 		       struct dhcps_reservation **out);

@@ -47,6 +47,7 @@
 #include "../lib/log.h"
 #include "../lib/util.h"
 #include "../vnic/vnic.h"
+#include "../dhcp/dhcp6.h"
 #include "../vnic/vnic_gateway.h"
 
 /* The DHCP server's per-port share tells every switch port apart. */
@@ -142,6 +143,7 @@ struct vnetd_gw {
 	struct vnic *vnic;
 	int port;
 	struct dhcps *dhcp;
+	struct dhcp6s *dhcp6; /* the DHCPv6 engine, or NULL */
 	struct dns_names *names;
 	int wake;
 	struct vnetd_handler h;
@@ -777,6 +779,7 @@ static void gw_free(struct vnetd_gw *g)
 	vtimer_cancel(g->d->timers, &g->nat_retry);
 	dns_relay_destroy(g->relay);
 	dhcps_destroy(g->dhcp);
+	dhcp6s_free(g->dhcp6);
 	dns_names_destroy(g->names);
 	vnetd_defer_free(g->d, g);
 }
@@ -846,6 +849,30 @@ static void nat_retry(struct vtimer *t, void *arg)
 
 	if (net && net->gw == g && !g->nat && jstr(net->obj.conf, "nat_via"))
 		nat_try(g, net);
+}
+
+/* The DHCPv6 engine of gateway @g (its network serves "dhcp6"): the
+ * prefix and the gateway's address, the gateway as resolver, the domain
+ * to search, Preference 255 (the network's own server: clients take it at
+ * once), the network's key.  Return: 0, or -EINVAL with @msg set. */
+static int dhcp6_start(struct vnetd_gw *g, struct vnetd_net *net, char *msg,
+		       size_t len)
+{
+	struct dhcp6s_config c = {
+	    .ndns = 1,
+	    .preference = 255,
+	    .stateful = g->params.dhcp6 == 2,
+	};
+
+	memcpy(c.prefix, g->params.prefix6, 16);
+	memcpy(c.gateway, g->params.ip6, 16);
+	memcpy(c.dns[0], g->params.ip6, 16);
+	memcpy(c.server_mac, g->params.mac, 6);
+	memcpy(c.key, g->params.key6, 16);
+	snprintf(c.search, sizeof(c.search), "%s", g->params.subnet.domain);
+	if (json_object_get(net->obj.conf, "dhcp_leases_per_port"))
+		c.port_share = juint(net->obj.conf, "dhcp_leases_per_port");
+	return dhcp6s_new(&c, &g->dhcp6, msg, len);
 }
 
 /**
@@ -946,6 +973,11 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 			restore_drop(g, &rc);
 		vnetd_lease_ports_claim(d, net->obj.name, g->dhcp);
 	}
+	if (g->params.dhcp6 && dhcp6_start(g, net, msg, sizeof(msg))) {
+		vnetd_err_set(e, JSONRPC_INVALID_PARAMS, "%s", msg);
+		ret = -EINVAL;
+		goto err;
+	}
 	upstream_init(g);
 	/* Answers the guests take: up to the network's MTU, less the IPv6
 	 * header's 40 bytes when answers may go back over IPv6. */
@@ -988,6 +1020,11 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 	};
 	memcpy(cfg.v6.prefix, g->params.prefix6, 16);
 	memcpy(cfg.v6.ip, g->params.ip6, 16);
+	/* Stateful: addresses (M) and settings (O) from DHCPv6; stateless:
+	 * settings only, addresses by SLAAC. */
+	cfg.v6.dhcp6s = g->dhcp6;
+	cfg.v6.managed = g->params.dhcp6 == 2;
+	cfg.v6.other = g->params.dhcp6 != 0;
 	snprintf(cfg.v6.domain, sizeof(cfg.v6.domain), "%s",
 		 g->params.subnet.domain);
 	ret = vnic_gateway_configure(g->vnic, &cfg);
@@ -1327,6 +1364,29 @@ json_t *vnetd_gw_status(struct vnetd *d, struct vnetd_net *net)
 			      "leases", (json_int_t)ds.leases, "expired",
 			      (json_int_t)ds.expired, "drops", dd));
 	}
+	if (g->dhcp6) {
+		struct dhcp6s_stats ds;
+		json_t *dd = json_object();
+
+		vnic_gateway_dhcp6_stats(g->vnic, &ds);
+		for (int i = 0; i < DHCP6S_DROP_MAX; i++)
+			jsonrpc_set_nonzero(
+			    dd, dhcp6s_drop_name((enum dhcp6s_drop)i),
+			    ds.drops[i]);
+		json_object_set_new(
+		    o, "dhcp6",
+		    json_pack(
+			"{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "mode",
+			g->params.dhcp6 == 2 ? "stateful" : "stateless",
+			"received", (json_int_t)ds.rx, "advertises",
+			(json_int_t)ds.advertises, "replies",
+			(json_int_t)ds.replies, "bindings",
+			(json_int_t)ds.bindings, "declined",
+			(json_int_t)ds.declined, "expired",
+			(json_int_t)ds.expired, "released",
+			(json_int_t)ds.released, "dropped",
+			(json_int_t)(st.drops[VGW_DROP_DHCP6]), "drops", dd));
+	}
 	return o;
 }
 
@@ -1365,6 +1425,35 @@ static void lease_row(const struct dhcps_lease_rec *rec, void *arg)
  *
  * Return: array of leases, or NULL with @e set
  */
+static void binding_row(const struct dhcp6s_binding *b, void *arg)
+{
+	struct leases_ctx *c = arg;
+	char ip[INET6_ADDRSTRLEN];
+	bool expired = b->expires <= c->now;
+
+	inet_ntop(AF_INET6, b->addr, ip, sizeof(ip));
+	json_array_append_new(
+	    c->arr,
+	    json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:I}", "network", c->net, "ip",
+		      ip, "duid", b->duid_hex, "iaid", (json_int_t)b->iaid,
+		      "hostname", b->hostname, "state",
+		      b->state == DHCP6S_DECLINED ? "declined"
+		      : expired			  ? "expired"
+						  : "bound",
+		      "expires_in",
+		      (json_int_t)(expired ? 0 : b->expires - c->now)));
+}
+
+/* The DHCPv6 bindings of network @c->net, held by its gateway's engine
+ * (not stored: the engine's key gives each client its address again). */
+static void bindings6(struct vnetd *d, struct leases_ctx *c)
+{
+	struct vnetd_net *net = vnetd_net_find(d, c->net);
+
+	if (net && net->gw && net->gw->dhcp6)
+		vnic_gateway_dhcp6_walk(net->gw->vnic, binding_row, c);
+}
+
 json_t *vnetd_dhcp_leases(struct vnetd *d, json_t *params, struct vnetd_err *e)
 {
 	const char *name = jstr(params, "network");
@@ -1377,18 +1466,16 @@ json_t *vnetd_dhcp_leases(struct vnetd *d, json_t *params, struct vnetd_err *e)
 	}
 	for (size_t i = 0; i < nets->n; i++) {
 		c.net = nets->v[i]->name;
-		if ((name && strcmp(c.net, name)) ||
-		    vnetd_store_lease_load(d->store, c.net, lease_row, &c)) {
-			if (!name || !strcmp(c.net, name))
-				vnetd_err_set(
-				    e, VNET_ERR_SYSTEM,
-				    "cannot read the leases of %s: %s", c.net,
-				    vnetd_store_errmsg(d->store));
-			if (!name || !strcmp(c.net, name)) {
-				json_decref(c.arr);
-				return NULL;
-			}
+		if (name && strcmp(c.net, name))
+			continue;
+		if (vnetd_store_lease_load(d->store, c.net, lease_row, &c)) {
+			vnetd_err_set(e, VNET_ERR_SYSTEM,
+				      "cannot read the leases of %s: %s", c.net,
+				      vnetd_store_errmsg(d->store));
+			json_decref(c.arr);
+			return NULL;
 		}
+		bindings6(d, &c);
 	}
 	return c.arr;
 }

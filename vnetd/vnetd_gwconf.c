@@ -10,7 +10,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 
+#include "../lib/jsonrpc.h"
 #include "../lib/util.h"
 #include "../vnic/vnic_gateway.h"
 
@@ -96,7 +98,51 @@ void vnetd_gw_unset(json_t *conf)
 void vnetd_gw_unset6(json_t *conf)
 {
 	json_object_del(conf, "gateway6");
+	json_object_del(conf, "dhcp6");
 	gw_unset_dns(conf);
+}
+
+/* 32 hex digits into @key; -EINVAL for anything else. */
+static int key6_parse(const char *s, uint8_t key[16])
+{
+	if (strlen(s) != 32)
+		return -EINVAL;
+	for (int i = 0; i < 16; i++) {
+		unsigned v;
+
+		if (!isxdigit((unsigned char)s[2 * i]) ||
+		    !isxdigit((unsigned char)s[2 * i + 1]) ||
+		    sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -EINVAL;
+		key[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+/**
+ * vnetd_gw_key6_make() - give a network that serves DHCPv6 the key of its
+ * address hash, made once and stored with it ("dhcp6_key"): a client gets
+ * the address it had before a restart, as the engine keeps no bindings
+ * @conf: the network's configuration, being checked
+ * @e: error
+ *
+ * Return: 0, or -EIO with @e set (no randomness)
+ */
+int vnetd_gw_key6_make(json_t *conf, struct vnetd_err *e)
+{
+	uint8_t key[16];
+	char hex[33];
+
+	if (getrandom(key, sizeof(key), 0) != sizeof(key)) {
+		vnetd_err_set(e, VNET_ERR_SYSTEM,
+			      "cannot make the DHCPv6 key: %s",
+			      strerror(errno));
+		return -EIO;
+	}
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", key[i]);
+	json_object_set_new(conf, "dhcp6_key", json_string(hex));
+	return 0;
 }
 
 /* The IPv6 side: subnet6 a /64 that can be a link's, gateway6 in it. */
@@ -108,13 +154,23 @@ static int gw_params6(json_t *conf, struct vnetd_gw_params *gp, char *err,
 	unsigned plen = 0;
 
 	if (!sub) {
-		if (gw) {
+		if (gw || jstr(conf, "dhcp6")) {
 			snprintf(err, errlen,
-				 "'gateway6' needs an IPv6 prefix for the "
-				 "network (--subnet6 fd00:1:2:3::/64)");
+				 "'%s' needs an IPv6 prefix for the "
+				 "network (--subnet6 fd00:1:2:3::/64)",
+				 gw ? "gateway6" : "dhcp6");
 			return -EINVAL;
 		}
 		return 0;
+	}
+	if (jstr(conf, "dhcp6")) {
+		gp->dhcp6 = strcmp(jstr(conf, "dhcp6"), "stateful") ? 1 : 2;
+		if (jstr(conf, "dhcp6_key") &&
+		    key6_parse(jstr(conf, "dhcp6_key"), gp->key6)) {
+			snprintf(err, errlen,
+				 "dhcp6_key: must be 32 hex digits (16 bytes)");
+			return -EINVAL;
+		}
 	}
 	schema_cidr6_parse(sub, gp->prefix6, &plen);
 	if (plen != 64) {

@@ -17,6 +17,8 @@
 static const char *const net_types[] = {"private", "internal", "external",
 					NULL};
 
+static const char *const dhcp6_modes[] = {"stateful", "stateless", NULL};
+
 static const struct schema_opt net_opts[] = {
     {"name", SCHEMA_NAME, .flags = SCHEMA_REQUIRED, .desc = "network name"},
     {"type", SCHEMA_ENUM, .flags = SCHEMA_REQUIRED, .choices = net_types,
@@ -38,6 +40,14 @@ static const struct schema_opt net_opts[] = {
 	     "DNS"},
     {"gateway6", SCHEMA_IPV6, .flags = SCHEMA_LIVE,
      .desc = "the gateway's IPv6 address (default: the prefix's ::1)"},
+    {"dhcp6", SCHEMA_ENUM, .flags = SCHEMA_LIVE, .choices = dhcp6_modes,
+     .desc = "serve DHCPv6 on the IPv6 prefix: stateful (addresses and "
+	     "settings; the RA's M and O flags) or stateless (settings "
+	     "only, addresses by SLAAC; the O flag)"},
+    {"dhcp6_key", SCHEMA_STRING, 32, 32, .flags = SCHEMA_LIVE,
+     .desc = "key of the hash DHCPv6 addresses are chosen by, 32 hex "
+	     "digits: the same client gets the same address across restarts "
+	     "(default: made once and kept)"},
     {"gateway_mac", SCHEMA_MAC,
      .desc = "the gateway's MAC (default: made once and kept)"},
     {"dhcp", SCHEMA_BOOL, .flags = SCHEMA_LIVE,
@@ -197,6 +207,9 @@ static int net_check(struct vnetd *d, const struct vnetd_view *v, json_t *conf,
 		json_object_set_new(conf, "gateway_mac",
 				    json_string(mac_format(mac, buf)));
 	}
+	if (gp.v6 && jstr(conf, "dhcp6") && !jstr(conf, "dhcp6_key") &&
+	    vnetd_gw_key6_make(conf, e))
+		return -EINVAL;
 	return vnetd_nat_check(d, v, conf, e);
 }
 
@@ -298,6 +311,8 @@ static int net_set(struct vnetd *d, struct vnetd_obj *o, json_t *conf,
 	    "gateway",
 	    "subnet6",
 	    "gateway6",
+	    "dhcp6",
+	    "dhcp6_key",
 	    "gateway_mac",
 	    "dhcp",
 	    "range",

@@ -97,6 +97,17 @@ uint64_t vgw_now_ns(const struct vnic_gateway *g)
 	return gw_now_ns(g);
 }
 
+/**
+ * vgw_now() - the gateway's wall clock, seconds (a test may set its own)
+ * @g: gateway
+ *
+ * Return: seconds
+ */
+int64_t vgw_now(const struct vnic_gateway *g)
+{
+	return gw_now(g);
+}
+
 static void gw_drop(struct vnic_gateway *g, enum vgw_drop d)
 {
 	g->st.drops[d]++;
@@ -1291,6 +1302,8 @@ void vnic_gateway_port_gone(struct vnic *v, uint16_t port)
 	pthread_mutex_lock(&g->lock);
 	if (g->cfg.dhcp)
 		dhcps_port_forget(g->cfg.dhcp, port);
+	if (g->cfg.v6.dhcp6s)
+		dhcp6s_port_gone(g->cfg.v6.dhcp6s, port);
 	if (port < DHCPS_MAX_PORTS)
 		g->port_gen[port]++;
 	vgw_tcp_port_gone(g, port);
@@ -1351,5 +1364,46 @@ void vnic_gateway_dhcp_stats(struct vnic *v, struct dhcps_stats *st)
 	pthread_mutex_lock(&g->lock);
 	if (g->cfg.dhcp)
 		dhcps_stats_get(g->cfg.dhcp, st);
+	pthread_mutex_unlock(&g->lock);
+}
+
+/**
+ * vnic_gateway_dhcp6_stats() - the DHCPv6 engine's counters, under the
+ * gateway's lock (all zero without one)
+ * @v: gateway port
+ * @st: filled in
+ */
+void vnic_gateway_dhcp6_stats(struct vnic *v, struct dhcp6s_stats *st)
+{
+	struct vnic_gateway *g = to_gw(v);
+
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_lock(&g->lock);
+	if (g->cfg.v6.dhcp6s) {
+		(void)dhcp6s_expire(g->cfg.v6.dhcp6s, gw_now(g));
+		dhcp6s_stats_get(g->cfg.v6.dhcp6s, st);
+	}
+	pthread_mutex_unlock(&g->lock);
+}
+
+/**
+ * vnic_gateway_dhcp6_walk() - each binding of the DHCPv6 engine, under the
+ * gateway's lock (expired ones let go first)
+ * @v: gateway port
+ * @cb: called per binding; must not call the gateway
+ * @arg: its argument
+ */
+void vnic_gateway_dhcp6_walk(struct vnic *v,
+			     void (*cb)(const struct dhcp6s_binding *b,
+					void *arg),
+			     void *arg)
+{
+	struct vnic_gateway *g = to_gw(v);
+
+	pthread_mutex_lock(&g->lock);
+	if (g->cfg.v6.dhcp6s) {
+		(void)dhcp6s_expire(g->cfg.v6.dhcp6s, gw_now(g));
+		dhcp6s_walk(g->cfg.v6.dhcp6s, cb, arg);
+	}
 	pthread_mutex_unlock(&g->lock);
 }

@@ -24,6 +24,7 @@
 struct dhcps;
 struct dhcps_lease_rec;
 struct dns_names;
+struct dhcp6s;
 
 /* What the gateway drops or leaves, counted per gateway. */
 #define VGW_DROPS(X)                                                           \
@@ -44,6 +45,8 @@ struct dns_names;
 	X(DHCP, "dhcp",                                                        \
 	  "DHCP message dropped by the server (see its counters)")             \
 	X(DNS, "dns", "DNS query dropped by the responder (see its counters)") \
+	X(DHCP6, "dhcp6",                                                      \
+	  "DHCPv6 message dropped by the server (see its counters)")           \
 	X(NO_UPSTREAM, "no_upstream",                                          \
 	  "DNS query for an outside name and no resolver to relay it to")      \
 	X(OUT_FULL, "out_full", "the gateway's transmit queue was full")       \
@@ -186,6 +189,10 @@ typedef size_t (*vgw_dhcp6_cb)(void *arg, const struct vgw_dhcp6_rx *rx,
  * @other: RA's O flag (other settings from DHCPv6)
  * @dhcp6: the DHCPv6 server for UDP 547 (with @arg of struct vgw_config),
  *         NULL for none: such datagrams are not for the gateway
+ * @dhcp6s: the DHCPv6 server engine (dhcp/dhcp6.h) serving UDP 547, run
+ *          under the gateway's lock (as @dhcp of struct vgw_config), or
+ *          NULL; taken before @dhcp6.  Owned by the caller, who frees it
+ *          after the port is closed.
  */
 struct vgw_config6 {
 	bool on;
@@ -196,6 +203,7 @@ struct vgw_config6 {
 	char domain[256];
 	bool managed, other;
 	vgw_dhcp6_cb dhcp6;
+	struct dhcp6s *dhcp6s;
 };
 
 /* Router advertisement timing (RFC 4861 6.2.1, 10): unsolicited RAs every
@@ -293,7 +301,7 @@ struct vgw_stats {
 	uint64_t tcp_resets, tcp_accepted, tcp_open, tcp_queries;
 	uint64_t tcp_retransmits, tcp_closed, tcp_idle_closed, tcp_peer_resets;
 	uint64_t ns_in, na_out, dad_defended, rs_in, ra_out, echo6_replies;
-	uint64_t dns6_in;
+	uint64_t dns6_in, dhcp6_in, dhcp6_out;
 	uint64_t drops[VGW_DROP_MAX];
 };
 
@@ -318,6 +326,13 @@ int vnic_gateway_relay_answer(struct vnic *v, const struct dns_relay_client *c,
 void vnic_gateway_stats(struct vnic *v, struct vgw_stats *st);
 struct dhcps_stats;
 void vnic_gateway_dhcp_stats(struct vnic *v, struct dhcps_stats *st);
+struct dhcp6s_stats;
+struct dhcp6s_binding;
+void vnic_gateway_dhcp6_stats(struct vnic *v, struct dhcp6s_stats *st);
+void vnic_gateway_dhcp6_walk(struct vnic *v,
+			     void (*cb)(const struct dhcp6s_binding *b,
+					void *arg),
+			     void *arg);
 void vnic_gateway_port_gone(struct vnic *v, uint16_t port);
 uint32_t vnic_gateway_port_gen(struct vnic *v, uint16_t port);
 void vnic_gateway_port_claim(struct vnic *v, uint16_t port, const uint32_t *ip,

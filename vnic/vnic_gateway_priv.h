@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 
 #include "../dhcp/dhcp.h"
+#include "../dhcp/dhcp6.h"
 #include "../lib/pkt.h"
 #include "../lib/vnet_hdr.h"
 #include "vnic_gateway.h"
@@ -155,8 +156,9 @@ struct vnic_gateway {
 	uint32_t port_gen[DHCPS_MAX_PORTS];
 	uint8_t dns_out[DNS_REPLY_MAX];
 	struct dhcps_result res;
-	struct vgw_nat *nat; /* NULL without --nat-via */
-	struct vgw_tcp *tcp; /* DNS over TCP's connections */
+	struct dhcp6s_reply dhcp6_out; /* the DHCPv6 engine's reply */
+	struct vgw_nat *nat;	       /* NULL without --nat-via */
+	struct vgw_tcp *tcp;	       /* DNS over TCP's connections */
 	/* IPv6 (vnic_gateway_v6.c): the link-local address from the MAC,
 	 * and when the next router advertisements are due (ns, monotonic) */
 	uint8_t ll6[16];
@@ -205,6 +207,7 @@ void vgw_ip_put(uint8_t *ip, uint32_t src, uint32_t dst, uint8_t proto,
 		size_t total, uint8_t tos, uint16_t id);
 void vgw_arm(struct vnic_gateway *g);
 uint64_t vgw_now_ns(const struct vnic_gateway *g);
+int64_t vgw_now(const struct vnic_gateway *g);
 int vgw_wait_fd(int tfd, int efd);
 
 /* vnic_gateway_nat.c, called under the gateway's lock */

@@ -90,7 +90,8 @@ static bool for_us(const struct vnic_gateway *g, const uint8_t *d)
 	return is_ours(g, d) || !memcmp(d, all_nodes, 16) ||
 	       !memcmp(d, all_routers, 16) || is_snm_of(d, g->cfg.v6.ip) ||
 	       is_snm_of(d, g->ll6) ||
-	       (g->cfg.v6.dhcp6 && !memcmp(d, all_dhcp, 16));
+	       ((g->cfg.v6.dhcp6 || g->cfg.v6.dhcp6s) &&
+		!memcmp(d, all_dhcp, 16));
 }
 
 /* The checksum of an upper-layer message @m of @len bytes between @src
@@ -533,14 +534,50 @@ static void dns6_in(struct vnic_gateway *g, const uint8_t *eth,
 	}
 }
 
+/* UDP 547 to the DHCPv6 engine: its reply leaves from the link-local
+ * address (RFC 8415 18.3) to where the engine says, the client's port
+ * 546 on its link-local address; never past the network's MTU.  Expired
+ * bindings are let go first (cheap: the engine keeps its next expiry),
+ * not on a timer: an address free again matters only to the next
+ * message. */
+static void dhcp6_engine_in(struct vnic_gateway *g, const uint8_t *eth,
+			    const uint8_t *ip, uint16_t sport,
+			    const uint8_t *data, size_t len)
+{
+	struct dhcp6s_rx rx = {.data = data,
+			       .len = len,
+			       .src_port = sport,
+			       .in_port = g->scratch_port,
+			       .trusted = g->scratch_trusted,
+			       .now = vgw_now(g)};
+	struct dhcp6s_reply *out = &g->dhcp6_out;
+
+	memcpy(rx.src, ip + 8, 16);
+	memcpy(rx.dst, ip + 24, 16);
+	memcpy(rx.src_mac, eth + 6, 6);
+	(void)dhcp6s_expire(g->cfg.v6.dhcp6s, rx.now);
+	g->st.dhcp6_in++;
+	if (dhcp6s_handle(g->cfg.v6.dhcp6s, &rx, out) != DHCP6S_DROP_NONE)
+		return drop6(g, VGW_DROP_DHCP6);
+	if (out->len + 48 > g->base.mtu)
+		return drop6(g, VGW_DROP_TOO_BIG);
+	if (vgw_udp6_out(g, eth + 6, g->ll6, out->dst, DHCP6_SERVER_PORT,
+			 out->dst_port, out->data, out->len))
+		g->st.dhcp6_out++;
+}
+
 /* UDP 547: handed to the DHCPv6 server when there is one; it answers
  * from the link-local address, as RFC 8415 18.3 has servers do. */
 static void dhcp6_in(struct vnic_gateway *g, const uint8_t *eth,
-		     const uint8_t *ip, const uint8_t *data, size_t len)
+		     const uint8_t *ip, uint16_t sport, const uint8_t *data,
+		     size_t len)
 {
 	struct vgw_dhcp6_rx rx = {
 	    .data = data, .len = len, .in_port = g->scratch_port};
 	size_t room = g->base.mtu - 48, n;
+
+	if (g->cfg.v6.dhcp6s)
+		return dhcp6_engine_in(g, eth, ip, sport, data, len);
 
 	memcpy(rx.src_mac, eth + 6, 6);
 	memcpy(rx.src, ip + 8, 16);
@@ -568,7 +605,8 @@ static void udp6_in(struct vnic_gateway *g, const uint8_t *eth,
 		return drop6(g, VGW_DROP_BAD_UDP);
 	dns =
 	    dport == DNS_PORT && g->cfg.dns && g->cfg.v6.dns && is_ours(g, dst);
-	dhcp6 = dport == DHCP6_SERVER_PORT && g->cfg.v6.dhcp6 &&
+	dhcp6 = dport == DHCP6_SERVER_PORT &&
+		(g->cfg.v6.dhcp6 || g->cfg.v6.dhcp6s) &&
 		(is_ours(g, dst) || !memcmp(dst, all_dhcp, 16));
 	if (!dns && !dhcp6)
 		return drop6(g, VGW_DROP_NOT_FOR_US);
@@ -580,7 +618,7 @@ static void udp6_in(struct vnic_gateway *g, const uint8_t *eth,
 	    (!pkt_get_be16(u + 6) || csum6(ip + 8, dst, IPPROTO_UDP_, u, ulen)))
 		return drop6(g, VGW_DROP_BAD_UDP_CSUM);
 	if (dhcp6)
-		return dhcp6_in(g, eth, ip, u + 8, ulen - 8u);
+		return dhcp6_in(g, eth, ip, pkt_get_be16(u), u + 8, ulen - 8u);
 	dns6_in(g, eth, ip, pkt_get_be16(u), u + 8, ulen - 8u);
 }
 
