@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dhcp/dhcp.h"
+#include "dhcp/dhcp6.h"
 #include "lib/pkt.h"
 #include "lib/util.h"
 #include "lib/vnet_hdr.h"
@@ -91,6 +92,22 @@ static void setup(void)
 	memcpy(gc.v6.ip, gc.v6.prefix, 8);
 	gc.v6.ip[15] = 1;
 	strcpy(gc.v6.domain, "lab.vnet");
+	/* DHCPv6 as vnetd serves it (stateful, a small share per port) */
+	{
+		struct dhcp6s_config c6 = {.ndns = 1,
+					   .preference = 255,
+					   .stateful = true,
+					   .max_bindings = 64,
+					   .port_share = 4};
+
+		memcpy(c6.prefix, gc.v6.prefix, 16);
+		memcpy(c6.gateway, gc.v6.ip, 16);
+		memcpy(c6.dns[0], gc.v6.ip, 16);
+		strcpy(c6.search, "lab.vnet");
+		if (dhcp6s_new(&c6, &gc.v6.dhcp6s, err, sizeof(err)))
+			__builtin_trap();
+		gc.v6.managed = gc.v6.other = true;
+	}
 	if (vnic_gateway_configure(gw, &gc))
 		__builtin_trap();
 	pool = pkt_pool_create(64);
