@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* vnetd_ipguard.c - the IP guard of guest ports: the addresses a port may
- * send from are the link-local address made from its MAC, the prefixes
+ * send from are the link-local address made from its MAC (and the SLAAC
+ * address made from it in the network's IPv6 prefix), the prefixes
  * given to it (allowed_ips) and the DHCP leases its MAC holds on its
  * network.  The leases come from an index per network (MAC and address
  * of each bound lease), read from the state file once and then kept in
@@ -21,6 +22,7 @@
 #include <time.h>
 
 #include "../lib/log.h"
+#include "../lib/schema.h"
 #include "../lib/util.h"
 #include "vnetd.h"
 
@@ -239,7 +241,9 @@ struct vsw_ipset *vnetd_ip_guard_set(struct vnetd *d, json_t *conf,
 {
 	struct vsw_ipset *set;
 	struct gi_net *x;
-	uint8_t mac[6], ll[16] = {0xfe, 0x80};
+	uint8_t mac[6], ll[16] = {0xfe, 0x80}, ga[16];
+	struct vnetd_net *net;
+	unsigned plen = 0;
 	int64_t now = (int64_t)time(NULL);
 	bool fits = true;
 	json_t *a;
@@ -266,6 +270,19 @@ struct vsw_ipset *vnetd_ip_guard_set(struct vnetd *d, json_t *conf,
 	ll[12] = 0xfe;
 	memcpy(ll + 13, mac + 3, 3);
 	fits &= add_v6(set, ll, 128);
+	/* The address SLAAC makes from it in the network's IPv6 prefix
+	 * (the gateway advertises the prefix: RFC 4862 with the modified
+	 * EUI-64 identifier, the kernel's default).  Stable-privacy and
+	 * temporary addresses (RFC 7217, 8981) and DHCPv6 ones cannot be
+	 * told from the MAC: a guest using them lists them, or the prefix,
+	 * in allowed_ips. */
+	net = vnetd_net_find(d, jstr(conf, "network"));
+	if (net && jstr(net->obj.conf, "subnet6") &&
+	    schema_cidr6_parse(jstr(net->obj.conf, "subnet6"), ga, &plen) &&
+	    plen == 64) {
+		memcpy(ga + 8, ll + 8, 8);
+		fits &= add_v6(set, ga, 128);
+	}
 	x = index_get(d, jstr(conf, "network"));
 	for (i = 0; x && i < x->n; i++)
 		if (!memcmp(x->v[i].mac, mac, 6) && x->v[i].expires > now)
