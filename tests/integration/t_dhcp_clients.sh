@@ -11,7 +11,7 @@ command -v busybox >/dev/null || skip "busybox (package busybox-static) not inst
 command -v dhclient >/dev/null || skip "dhclient (package isc-dhcp-client) not installed"
 command -v dhcpcd >/dev/null || skip "dhcpcd (package dhcpcd-base) not installed"
 ETCNS=""
-trap 'rm -f /tmp/vnet-dhcp-env.*$S; rm -rf $ETCNS; cleanup' EXIT
+trap 'rm -f /tmp/vnet-dhcp-env.*$S; rm -rf ${ETCNS:-}; cleanup' EXIT
 start_vnetd
 N="dh$S"
 vnetctl network create "$N" --type internal --mtu 1400 --subnet 10.214.0.0/24 \

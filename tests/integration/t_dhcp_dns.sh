@@ -31,7 +31,7 @@ host() { # NAME [MAC]: a namespace on the network that took a lease
 		-s "$D/udhcpc.sh" -q -n -t 5 -T 1 -x "hostname:$1" -O hostname \
 		>/dev/null 2>&1 || fail "$1 got no lease"
 }
-trap 'rm -rf $ETCNS; cleanup' EXIT
+trap 'rm -rf ${ETCNS:-}; cleanup' EXIT
 
 # Refusals: each says what is wrong; nothing changes.
 refused "not inside subnet" network create "x$S" --type private \
