@@ -617,6 +617,34 @@ int vnic_link_veth_mtu(const char *host, const char *peer, const char *netns,
 	return ret ? ret : vnic_link_set(host, 1, mtu, NULL);
 }
 
+/*
+ * The end of a veth pair that stays in vnetd's namespace is a switch port,
+ * not a host interface: no IPv6 on it.  With IPv6 on, the host's stack
+ * took what the guest sent on it as if on a link of the host's own: a
+ * router advertisement from the guest gave the host an address and a
+ * default route through the guest; and the end's own link-local address,
+ * router solicitations and MLD reports reached the guest past the switch.
+ * A kernel without IPv6 has nothing to turn off.
+ */
+static void veth_host_no_ipv6(const char *host)
+{
+	char path[96];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
+		 host);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return;
+	if (fd < 0 || write(fd, "1", 1) != 1)
+		vlog_rl(NETLINK, WARN,
+			"%s: cannot turn IPv6 off on it (%s): its guest's "
+			"router advertisements reach the host's stack",
+			host, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
 /**
  * vnic_link_veth_add() - make a veth pair with one end in a namespace
  * @host: the end that stays in vnetd's namespace
@@ -650,6 +678,7 @@ int vnic_link_veth_add(const char *host, const char *peer, const char *netns,
 	ret = veth_owner(host, peer, netns, mark, &ifindex);
 	if (!ret) {
 		close(fd);
+		veth_host_no_ipv6(host);
 		ret = link_set_alias(ifindex, mark);
 		return ret ? ret : vnic_link_veth_mtu(host, peer, netns, mtu);
 	}
@@ -664,8 +693,10 @@ int vnic_link_veth_add(const char *host, const char *peer, const char *netns,
 		return ret;
 	ifindex = vnic_link_ifindex(host);
 	ret = ifindex > 0 ? link_set_alias(ifindex, mark) : -ENODEV;
-	if (!ret)
+	if (!ret) {
+		veth_host_no_ipv6(host); /* before it is up */
 		ret = vnic_netns_enter(netns, &saved);
+	}
 	if (!ret) {
 		ret = vnic_link_set(peer, 1, 0, NULL);
 		vnic_netns_leave(saved);
