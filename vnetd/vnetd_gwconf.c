@@ -392,6 +392,7 @@ static void gw_describe6(const struct vnetd_gw_params *gp, json_t *obj)
 
 	inet_ntop(AF_INET6, gp->ip6, a, sizeof(a));
 	json_object_set_new(obj, "gateway6_ip", json_string(a));
+
 	if (gp->has_mac) {
 		inet_ntop(AF_INET6, gp->ll6, a, sizeof(a));
 		json_object_set_new(obj, "gateway6_link_local", json_string(a));
@@ -401,9 +402,9 @@ static void gw_describe6(const struct vnetd_gw_params *gp, json_t *obj)
 	    json_pack("{s:i,s:i,s:i,s:b,s:b,s:i,s:i,s:b,s:b}", "interval_max_s",
 		      VGW_RA_MAX_MS / 1000, "interval_min_s",
 		      VGW_RA_MAX_MS / 3000, "router_lifetime_s", 0, "managed",
-		      0, "other", 0, "prefix_valid_s", VGW_RA_VALID_S,
-		      "prefix_preferred_s", VGW_RA_PREFERRED_S, "rdnss", 1,
-		      "dnssl", gp->subnet.domain[0] != 0));
+		      gp->dhcp6 == 2, "other", gp->dhcp6 != 0, "prefix_valid_s",
+		      VGW_RA_VALID_S, "prefix_preferred_s", VGW_RA_PREFERRED_S,
+		      "rdnss", 1, "dnssl", gp->subnet.domain[0] != 0));
 }
 
 /**

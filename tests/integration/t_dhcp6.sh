@@ -45,6 +45,8 @@ ra_flags() {
 command -v rdisc6 >/dev/null ||
 	skip_part rdisc6 "rdisc6 (package ndisc6) not installed"
 ra_flags Yes Yes
+ra() { jget ".router_advertisements | \"\\(.managed) \\(.other)\"" network show "$NW"; }
+[ "$(ra)" = "true true" ] || fail "network show: RA managed/other $(ra)"
 
 # dhclient's script records what it got (dhclient clears the
 # environment: the script knows its file).
@@ -109,6 +111,7 @@ vnetctl network set "$NW" --dhcp6 stateless >/dev/null || fail "set stateless"
 stateless() { [ "$(jget .gateway_counters.dhcp6.mode network show "$NW")" = stateless ]; }
 wait_for 5 stateless || fail "the gateway did not turn stateless"
 ra_flags No Yes
+[ "$(ra)" = "false true" ] || fail "network show: RA managed/other $(ra), stateless"
 ev=$(dh6 "$T/l3")
 case "$ev" in *BOUND6*) fail "a stateless server gave an address: $ev" ;; esac
 ev=$(dh6 "$T/l4" -S)
