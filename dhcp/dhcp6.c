@@ -34,6 +34,10 @@ enum bstate {
 /* Candidates tried for one client before the IA gets NoAddrsAvail. */
 #define PICK_TRIES 64
 
+/* A binding's holder (@port): 0 a trusted port, 1..DHCP6S_MAX_PORTS a
+ * switch port + 1, PORT_GONE one that left (dhcp6s_port_gone()). */
+#define PORT_GONE 0xffffu
+
 /*
  * One address.  Links are entry index + 1 so that 0 means none.  A bound
  * entry is on both hashes; a declined one (no client any more) on the
@@ -44,7 +48,7 @@ struct binding {
 	int64_t expires;
 	uint32_t iaid;
 	uint32_t addr_next, key_next, free_next;
-	uint16_t port; /* switch port + 1 whose messages hold it, 0 none */
+	uint16_t port; /* holder: see PORT_GONE; part of the client key */
 	uint8_t state;
 	uint8_t duid_len;
 	uint8_t duid[DHCP6S_DUID_MAX];
@@ -206,10 +210,14 @@ static uint32_t *addr_head(const struct dhcp6s *s, uint64_t iid)
 	return &s->addr_bkt[siphash13_u64(&s->key, iid) & s->bmask];
 }
 
+/* The client key's bucket: (DUID, IAID, holder), so that the bindings one
+ * DUID has through many ports do not share one chain. */
 static uint32_t *key_head(const struct dhcp6s *s, const uint8_t *duid,
-			  size_t len, uint32_t iaid)
+			  size_t len, uint32_t iaid, uint16_t port)
 {
-	return &s->key_bkt[ia_hash(s, 'K', 0, duid, len, iaid) & s->bmask];
+	uint64_t h = ia_hash(s, 'K', 0, duid, len, iaid);
+
+	return &s->key_bkt[siphash13_u64(&s->key, h ^ port) & s->bmask];
 }
 
 static struct binding *by_addr(const struct dhcp6s *s, uint64_t iid)
@@ -223,14 +231,14 @@ static struct binding *by_addr(const struct dhcp6s *s, uint64_t iid)
 }
 
 static struct binding *by_key(const struct dhcp6s *s, const uint8_t *duid,
-			      size_t len, uint32_t iaid)
+			      size_t len, uint32_t iaid, uint16_t port)
 {
-	uint32_t i = s->cap ? *key_head(s, duid, len, iaid) : 0;
+	uint32_t i = s->cap ? *key_head(s, duid, len, iaid, port) : 0;
 
 	for (; i; i = s->b[i - 1].key_next) {
 		const struct binding *e = &s->b[i - 1];
 
-		if (e->iaid == iaid && e->duid_len == len &&
+		if (e->iaid == iaid && e->port == port && e->duid_len == len &&
 		    !memcmp(e->duid, duid, len))
 			return &s->b[i - 1];
 	}
@@ -252,20 +260,45 @@ static void key_unlink(struct dhcp6s *s, struct binding *e)
 {
 	if (!e->duid_len)
 		return;
-	unlink_from(s, key_head(s, e->duid, e->duid_len, e->iaid), e, true);
+	unlink_from(s, key_head(s, e->duid, e->duid_len, e->iaid, e->port), e,
+		    true);
 	e->key_next = 0;
 	e->duid_len = 0;
 }
 
+static void key_link(struct dhcp6s *s, struct binding *e)
+{
+	uint32_t *h = key_head(s, e->duid, e->duid_len, e->iaid, e->port);
+
+	e->key_next = *h;
+	*h = bidx(s, e);
+}
+
+/* Whether @port (a holder) counts against a switch port's share. */
+static bool port_counted(uint16_t port)
+{
+	return port && port <= DHCP6S_MAX_PORTS;
+}
+
+/* Change @e's holder, keeping the shares and, for a bound entry, the
+ * client key's hash right. */
 static void port_set(struct dhcp6s *s, struct binding *e, uint16_t port)
 {
+	bool keyed = e->duid_len;
+
 	if (e->port == port)
 		return;
-	if (e->port)
+	if (keyed)
+		unlink_from(s,
+			    key_head(s, e->duid, e->duid_len, e->iaid, e->port),
+			    e, true);
+	if (port_counted(e->port))
 		s->port_held[e->port - 1]--;
 	e->port = port;
-	if (port)
+	if (port_counted(port))
 		s->port_held[port - 1]++;
+	if (keyed)
+		key_link(s, e);
 }
 
 static void set_expiry(struct dhcp6s *s, struct binding *e, int64_t t)
@@ -293,7 +326,7 @@ static void binding_free(struct dhcp6s *s, struct binding *e)
 
 static struct binding *binding_new(struct dhcp6s *s, uint64_t iid,
 				   const uint8_t *duid, size_t len,
-				   uint32_t iaid)
+				   uint32_t iaid, uint16_t port)
 {
 	struct binding *e;
 	uint32_t *h;
@@ -311,9 +344,10 @@ static struct binding *binding_new(struct dhcp6s *s, uint64_t iid,
 	h = addr_head(s, iid);
 	e->addr_next = *h;
 	*h = bidx(s, e);
-	h = key_head(s, duid, len, iaid);
-	e->key_next = *h;
-	*h = bidx(s, e);
+	e->port = port;
+	if (port_counted(port))
+		s->port_held[port - 1]++;
+	key_link(s, e);
 	s->st.bindings++;
 	return e;
 }
@@ -336,24 +370,42 @@ static bool port_full(const struct dhcp6s *s, const struct dhcp6s_rx *rx)
 }
 
 /*
- * The client's binding for @ia, unless another guest's port holds it: DUIDs
- * cross the link in multicast, so a guest could name another's and renew,
- * move or release its binding.  A binding answers only messages from the
- * port that holds it (or from a trusted port); dhcp6s_port_gone() lets a
- * binding go to whichever port asks next.  *@foreign says it was refused
- * (counted).
+ * The client's binding for @ia.  DUIDs and IAIDs cross the link in
+ * multicast, so a guest can name another's; a binding is therefore keyed
+ * by (DUID, IAID, holder): the same DUID and IAID from another guest's
+ * port is another client, whose binding (and address: the next candidate)
+ * is its own and cannot renew, release, take or block the first one's, at
+ * any time, including before the first one binds.  A trusted port is one
+ * more holder (0).  A binding whose port left (dhcp6s_port_gone()) goes to
+ * the first port that asks for it with room in its share (commit() moves
+ * it).
  */
-static struct binding *own_binding(struct ctx *c, const struct dhcp6_ia *ia,
-				   bool *foreign)
+static struct binding *own_binding(const struct ctx *c,
+				   const struct dhcp6_ia *ia)
 {
-	struct binding *e = by_key(c->s, c->m->cid, c->m->cid_len, ia->iaid);
-	uint16_t p = port_of(c->rx);
+	const struct dhcp6_msg *m = c->m;
+	struct binding *e =
+	    by_key(c->s, m->cid, m->cid_len, ia->iaid, port_of(c->rx));
 
-	*foreign = e && e->port && p && e->port != p;
-	if (!*foreign)
+	if (e)
 		return e;
-	c->s->st.drops[DHCP6S_DROP_FOREIGN_PORT]++;
-	return NULL;
+	e = by_key(c->s, m->cid, m->cid_len, ia->iaid, PORT_GONE);
+	return e && !port_full(c->s, c->rx) ? e : NULL;
+}
+
+/* Whether the IA's first address candidate is bound to the same DUID and
+ * IAID through another holder: the IA gets the next one (counted). */
+static void count_foreign(struct dhcp6s *s, const struct dhcp6_msg *m,
+			  const struct dhcp6_ia *ia)
+{
+	uint64_t span = s->cfg.iid_last - s->cfg.iid_first + 1;
+	uint64_t h = ia_hash(s, 'A', 0, m->cid, m->cid_len, ia->iaid);
+	const struct binding *e =
+	    by_addr(s, s->cfg.iid_first + (span ? h % span : h));
+
+	if (e && e->iaid == ia->iaid && e->duid_len == m->cid_len &&
+	    !memcmp(e->duid, m->cid, m->cid_len))
+		s->st.drops[DHCP6S_DROP_FOREIGN_PORT]++;
 }
 
 /*
@@ -465,11 +517,13 @@ static void hostname_of(const struct dhcp6_msg *m, char *out)
 	out[n] = 0;
 }
 
-/* Bind (or extend) @e for the message's client. */
+/* Bind (or extend) @e for the message's client; a binding whose port
+ * left goes to the message's. */
 static void commit(struct ctx *c, struct binding *e)
 {
 	set_expiry(c->s, e, c->rx->now + c->s->cfg.valid);
-	port_set(c->s, e, port_of(c->rx));
+	if (e->port == PORT_GONE)
+		port_set(c->s, e, port_of(c->rx));
 	if (c->m->fqdn)
 		hostname_of(c->m, e->hostname);
 }
@@ -484,8 +538,7 @@ static void ia_na_assign(struct ctx *c, const struct dhcp6_ia *ia, bool bind)
 {
 	struct dhcp6s *s = c->s;
 	const struct dhcp6_msg *m = c->m;
-	bool foreign;
-	struct binding *e = own_binding(c, ia, &foreign);
+	struct binding *e = own_binding(c, ia);
 	uint64_t iid;
 
 	if (e) {
@@ -493,9 +546,6 @@ static void ia_na_assign(struct ctx *c, const struct dhcp6_ia *ia, bool bind)
 			commit(c, e);
 		return put_ia_bound(c, ia, e->iid);
 	}
-	if (foreign)
-		return put_ia_status(c, ia, DHCP6_ST_NO_ADDRS_AVAIL,
-				     "bound through another port");
 	if (port_full(s, c->rx)) {
 		s->st.drops[DHCP6S_DROP_PORT_SHARE]++;
 		return put_ia_status(c, ia, DHCP6_ST_NO_ADDRS_AVAIL,
@@ -506,8 +556,10 @@ static void ia_na_assign(struct ctx *c, const struct dhcp6_ia *ia, bool bind)
 		return put_ia_status(c, ia, DHCP6_ST_NO_ADDRS_AVAIL,
 				     "no addresses available");
 	}
+	count_foreign(s, m, ia);
 	if (bind)
-		commit(c, binding_new(s, iid, m->cid, m->cid_len, ia->iaid));
+		commit(c, binding_new(s, iid, m->cid, m->cid_len, ia->iaid,
+				      port_of(c->rx)));
 	put_ia_bound(c, ia, iid);
 }
 
@@ -611,18 +663,18 @@ static void on_renew(struct ctx *c)
 		const struct dhcp6_ia *ia = &m->ia[i];
 		struct binding *e;
 		uint64_t iid;
-		bool off = false, foreign;
+		bool off = false;
 
 		if (ia->type != DHCP6_OPT_IA_NA) {
 			ia_other(c, ia, false);
 			continue;
 		}
-		e = own_binding(c, ia, &foreign);
-		if (!e && !foreign && m->type == DHCP6_REBIND &&
-		    !port_full(s, c->rx) &&
+		e = own_binding(c, ia);
+		if (!e && m->type == DHCP6_REBIND && !port_full(s, c->rx) &&
 		    pick(s, m->cid, m->cid_len, ia->iaid, &iid) &&
 		    ia_lists(ia, s, iid))
-			e = binding_new(s, iid, m->cid, m->cid_len, ia->iaid);
+			e = binding_new(s, iid, m->cid, m->cid_len, ia->iaid,
+					port_of(c->rx));
 		if (e) {
 			commit(c, e);
 			put_ia_bound(c, ia, e->iid);
@@ -658,10 +710,9 @@ static void on_release(struct ctx *c)
 	for (unsigned i = 0; i < m->nia; i++) {
 		const struct dhcp6_ia *ia = &m->ia[i];
 		struct binding *e = NULL;
-		bool foreign;
 
 		if (ia->type == DHCP6_OPT_IA_NA)
-			e = own_binding(c, ia, &foreign);
+			e = own_binding(c, ia);
 		if (!e || !ia_lists(ia, s, e->iid)) {
 			put_ia_status(c, ia, DHCP6_ST_NO_BINDING, "no binding");
 			continue;
@@ -671,6 +722,8 @@ static void on_release(struct ctx *c)
 			s->st.released++;
 			continue;
 		}
+		if (e->port == PORT_GONE)
+			port_set(s, e, port_of(c->rx));
 		key_unlink(s, e);
 		e->state = B_DECLINED;
 		e->hostname[0] = 0;
@@ -1104,7 +1157,7 @@ void dhcp6s_walk(const struct dhcp6s *s, dhcp6s_walk_cb cb, void *arg)
 		b.iaid = e->iaid;
 		addr_of(s, e->iid, b.addr);
 		b.expires = e->expires;
-		b.port = e->port;
+		b.port = e->port == PORT_GONE ? 0 : e->port;
 		memcpy(b.hostname, e->hostname, sizeof(b.hostname));
 		cb(&b, arg);
 	}
@@ -1112,8 +1165,9 @@ void dhcp6s_walk(const struct dhcp6s *s, dhcp6s_walk_cb cb, void *arg)
 
 /**
  * dhcp6s_port_gone() - switch port @port left: the bindings its messages
- * took count for no port any more (they stay their clients' until they
- * expire), so a port given its id later starts with its whole share
+ * took count for no port any more, so a port given its id later starts
+ * with its whole share; each stays until it expires, for the first port
+ * that asks for it (a guest that moved) with room in its share
  * @s: server
  * @port: the port's id, as in struct dhcp6s_rx's @in_port
  */
@@ -1121,10 +1175,21 @@ void dhcp6s_port_gone(struct dhcp6s *s, uint16_t port)
 {
 	if (port >= DHCP6S_MAX_PORTS || !s->port_held[port])
 		return;
-	for (uint32_t i = 0; i < s->cap; i++)
-		if (s->b[i].port == port + 1)
-			s->b[i].port = 0;
-	s->port_held[port] = 0;
+	for (uint32_t i = 0; i < s->cap; i++) {
+		struct binding *e = &s->b[i];
+
+		if (e->port != port + 1)
+			continue;
+		if (e->state == B_DECLINED) {
+			port_set(s, e, 0);
+			continue;
+		}
+		/* one left-over binding per client key: the older stays */
+		if (by_key(s, e->duid, e->duid_len, e->iaid, PORT_GONE))
+			binding_free(s, e);
+		else
+			port_set(s, e, PORT_GONE);
+	}
 }
 
 /**
@@ -1181,11 +1246,11 @@ bool dhcp6s_counts_ok(const struct dhcp6s *s)
 		if (by_addr(s, e->iid) != e)
 			return false;
 		if (e->state == B_BOUND &&
-		    by_key(s, e->duid, e->duid_len, e->iaid) != e)
+		    by_key(s, e->duid, e->duid_len, e->iaid, e->port) != e)
 			return false;
 		if (e->expires < s->next_expiry)
 			return false;
-		if (e->port)
+		if (port_counted(e->port))
 			held[e->port - 1]++;
 	}
 	for (uint32_t i = s->free_head; i && nfree <= s->cap;

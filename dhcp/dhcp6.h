@@ -22,6 +22,16 @@
  * will bind), so forged DUIDs cost nothing until they REQUEST, and then at
  * most the share of their switch port.
  *
+ * A binding belongs to (DUID, IAID, switch port): a trusted port counts as
+ * one more port.  A guest that copies another guest's DUID and IAID (they
+ * cross the link in multicast) is another client: it gets a binding and
+ * an address of its own and can neither renew, release nor block the
+ * other's.  Whoever asks first gets the address the hash names, so a
+ * copier that asks before its victim (after a restart, between SOLICIT and
+ * REQUEST) takes that address and the victim gets its next candidate:
+ * service, but not the same address.  Nothing should trust "the hash's
+ * address is that DUID's" beyond what the binding table says.
+ *
  * How the gateway drives it (struct dhcp6s):
  *
  *   1. Start: dhcp6s_new() with the network's /64, the gateway's address
@@ -124,9 +134,9 @@ enum dhcp6_status {
 
 /*
  * Why a message got no answer; counted per server.  FOREIGN_PORT,
- * PORT_SHARE and POOL_FULL are the exception: they count IAs refused,
- * whose message is answered (NoAddrsAvail or NoBinding, RFC 8415 18.3),
- * not dropped.
+ * PORT_SHARE and POOL_FULL are the exception: they count IAs given another
+ * address or refused, whose message is answered (NoAddrsAvail, RFC 8415
+ * 18.3), not dropped.
  */
 #define DHCP6S_DROPS(X)                                                      \
 	X(SHORT, "short",                                                    \
@@ -168,8 +178,8 @@ enum dhcp6_status {
 	X(REPLY_FULL, "reply_full",                                          \
 	  "the reply would not fit DHCP6S_REPLY_MAX")                        \
 	X(FOREIGN_PORT, "foreign_port",                                      \
-	  "IA refused (NoAddrsAvail, NoBinding): its binding is held "       \
-	  "through another guest's switch port")                             \
+	  "IA given an address other than its hash's: its DUID and IAID "    \
+	  "are bound through another switch port too (copied)")              \
 	X(PORT_SHARE, "port_share",                                          \
 	  "IA refused (NoAddrsAvail): its switch port holds its share of "   \
 	  "bindings already")                                                \
@@ -289,7 +299,8 @@ enum dhcp6s_binding_state {
  * @iaid: its IAID
  * @addr: the address
  * @expires: end of the valid lifetime or of the hold, caller's seconds
- * @port: switch port whose messages hold it + 1, 0 for none
+ * @port: switch port whose messages hold it + 1, 0 for a trusted port or
+ *        one that left
  * @hostname: first label of the client's FQDN option (39), "" if none
  */
 struct dhcp6s_binding {

@@ -1088,9 +1088,10 @@ static void test_port_share(void **state)
 	teardown(&e);
 }
 
-/* A guest that names another guest's DUID (seen in its multicast
- * SOLICIT) cannot renew, take or release that guest's binding from its own
- * port. */
+/* A guest that names another guest's DUID and IAID (seen in its multicast
+ * SOLICIT) from its own port is another client: it cannot renew, take,
+ * release or decline the first one's binding, and gets an address of its
+ * own. */
 static void test_foreign_port(void **state)
 {
 	struct env e;
@@ -1102,10 +1103,6 @@ static void test_foreign_port(void **state)
 	e.in_port = 1;
 	lease(&e, 70, 1, addr);
 	e.in_port = 2;
-	request(&m, &e, DHCP6_REQUEST, 70, 1, addr);
-	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
-	assert_int_equal(e.rep.ia[0].status, DHCP6_ST_NO_ADDRS_AVAIL);
-	assert_int_equal(e.rep.ia[0].naddr, 0);
 	for (uint8_t t = DHCP6_RENEW; t <= DHCP6_DECLINE; t++) {
 		if (t == DHCP6_REPLY)
 			continue;
@@ -1113,20 +1110,28 @@ static void test_foreign_port(void **state)
 		assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
 		assert_int_equal(e.rep.ia[0].status, DHCP6_ST_NO_BINDING);
 	}
-	assert_int_equal(drops(&e, DHCP6S_DROP_FOREIGN_PORT), 5);
 	walk(&e, &w);
 	assert_int_equal(w.n, 1);
 	assert_int_equal(w.b[0].state, DHCP6S_BOUND);
 	assert_int_equal(w.b[0].port, 2); /* port 1, + 1 */
 	assert_int_equal(w.b[0].expires, T0 + VALID);
-	/* a trusted port may */
-	e.trusted = true;
+	/* its REQUEST binds another address; the one it named: lifetime 0 */
+	request(&m, &e, DHCP6_REQUEST, 70, 1, addr);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].naddr, 2);
+	assert_memory_not_equal(e.rep.ia[0].addr[0], addr, 16);
+	assert_int_equal(e.rep.ia[0].valid[0], VALID);
+	assert_memory_equal(e.rep.ia[0].addr[1], addr, 16);
+	assert_int_equal(e.rep.ia[0].valid[1], 0);
+	assert_int_equal(drops(&e, DHCP6S_DROP_FOREIGN_PORT), 1);
+	assert_int_equal(nbound(&e), 2);
+	/* the first client keeps its own */
+	e.in_port = 1;
 	request(&m, &e, DHCP6_RENEW, 70, 1, addr);
 	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
-	assert_int_equal(e.rep.ia[0].status, -1);
+	assert_int_equal(e.rep.ia[0].naddr, 1);
+	assert_memory_equal(e.rep.ia[0].addr[0], addr, 16);
 	/* the port gone, the binding goes to the port that asks */
-	e.trusted = false;
-	e.in_port = 1;
 	lease(&e, 71, 1, addr);
 	dhcp6s_port_gone(e.s, 1);
 	e.in_port = 2;
@@ -1134,6 +1139,136 @@ static void test_foreign_port(void **state)
 	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
 	assert_int_equal(e.rep.ia[0].naddr, 1);
 	assert_memory_equal(e.rep.ia[0].addr[0], addr, 16);
+	teardown(&e);
+}
+
+/* Before the victim binds (between its SOLICIT and REQUEST, after a
+ * restart), a guest that copies its DUID and IAID gets the address the
+ * hash names, but the victim still gets an address and keeps it. */
+static void test_duid_before_bind(void **state)
+{
+	struct env e;
+	struct m6 m;
+	uint8_t va[16], vb[16];
+
+	setup(&e);
+	e.in_port = 1;
+	solicit(&m, 80, 7);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	memcpy(va, e.rep.ia[0].addr[0], 16);
+	e.in_port = 2;
+	request(&m, &e, DHCP6_REQUEST, 80, 7, NULL);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].naddr, 1);
+	/* the victim's REQUEST for the advertised address: another one */
+	e.in_port = 1;
+	request(&m, &e, DHCP6_REQUEST, 80, 7, va);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].status, -1);
+	assert_int_equal(e.rep.ia[0].valid[0], VALID);
+	memcpy(vb, e.rep.ia[0].addr[0], 16);
+	assert_memory_not_equal(vb, va, 16);
+	solicit(&m, 80, 7);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.status, -1);
+	assert_memory_equal(e.rep.ia[0].addr[0], vb, 16);
+	/* the copier renews and releases its own only */
+	e.in_port = 2;
+	e.now += VALID - 1;
+	request(&m, &e, DHCP6_RELEASE, 80, 7, vb);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].status, DHCP6_ST_NO_BINDING);
+	e.in_port = 1;
+	request(&m, &e, DHCP6_RENEW, 80, 7, vb);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_memory_equal(e.rep.ia[0].addr[0], vb, 16);
+	assert_int_equal(nbound(&e), 2);
+	teardown(&e);
+
+	/* a restart: the copier REBINDs first with the victim's address */
+	setup(&e);
+	e.in_port = 1;
+	lease(&e, 85, 1, va);
+	dhcp6s_free(e.s);
+	start(&e);
+	e.in_port = 2;
+	request(&m, &e, DHCP6_REBIND, 85, 1, va);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].naddr, 1);
+	e.in_port = 1;
+	request(&m, &e, DHCP6_REBIND, 85, 1, va);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].status, DHCP6_ST_NO_BINDING);
+	request(&m, &e, DHCP6_REQUEST, 85, 1, va);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].status, -1);
+	assert_memory_not_equal(e.rep.ia[0].addr[0], va, 16);
+	assert_int_equal(e.rep.ia[0].valid[0], VALID);
+	assert_int_equal(nbound(&e), 2);
+	teardown(&e);
+}
+
+/* A trusted port's messages are one more holder: they neither move nor
+ * unprotect a guest's binding, and its own are safe from guests. */
+static void test_trusted_holder(void **state)
+{
+	struct env e;
+	struct m6 m;
+	struct walked w;
+	uint8_t a[16], t[16];
+
+	setup(&e);
+	e.in_port = 1;
+	lease(&e, 81, 1, a);
+	e.trusted = true;
+	request(&m, &e, DHCP6_RENEW, 81, 1, a);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].status, DHCP6_ST_NO_BINDING);
+	lease(&e, 82, 1, t);
+	e.trusted = false;
+	e.in_port = 2;
+	request(&m, &e, DHCP6_RELEASE, 81, 1, a);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	request(&m, &e, DHCP6_RELEASE, 82, 1, t);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].status, DHCP6_ST_NO_BINDING);
+	assert_int_equal(nbound(&e), 2);
+	walk(&e, &w);
+	assert_int_equal(w.n, 2);
+	for (unsigned i = 0; i < 2; i++)
+		assert_int_equal(w.b[i].port,
+				 !memcmp(w.b[i].addr, a, 16) ? 2 : 0);
+	teardown(&e);
+}
+
+/* Bindings whose ports left are taken over within the taker's share. */
+static void test_gone_share(void **state)
+{
+	struct env e;
+	struct m6 m;
+	struct walked w;
+	uint8_t a[16];
+	unsigned held = 0, got = 0;
+
+	cfg_default(&e);
+	e.cfg.port_share = 1;
+	start(&e);
+	for (uint16_t i = 0; i < 3; i++) {
+		e.in_port = 10 + i;
+		lease(&e, 90 + i, 1, a);
+		dhcp6s_port_gone(e.s, 10 + i);
+	}
+	e.in_port = 2;
+	for (uint8_t i = 0; i < 3; i++) {
+		request(&m, &e, DHCP6_RENEW, 90 + i, 1, NULL);
+		assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+		got += e.rep.ia[0].naddr;
+	}
+	walk(&e, &w);
+	for (unsigned i = 0; i < w.n; i++)
+		held += w.b[i].port == 3;
+	assert_int_equal(held, 1);
+	assert_int_equal(got, 1);
 	teardown(&e);
 }
 
@@ -1408,6 +1543,9 @@ int main(void)
 	    cmocka_unit_test(test_many_ias),
 	    cmocka_unit_test(test_port_share),
 	    cmocka_unit_test(test_foreign_port),
+	    cmocka_unit_test(test_duid_before_bind),
+	    cmocka_unit_test(test_trusted_holder),
+	    cmocka_unit_test(test_gone_share),
 	    cmocka_unit_test(test_table_full),
 	    cmocka_unit_test(test_expiry),
 	    cmocka_unit_test(test_stable_address),
