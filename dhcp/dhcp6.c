@@ -365,7 +365,7 @@ static bool port_full(const struct dhcp6s *s, const struct dhcp6s_rx *rx)
 {
 	uint16_t p = port_of(rx);
 
-	return s->cfg.port_share && p &&
+	return s->cfg.port_share != DHCP6S_SHARE_UNLIMITED && port_counted(p) &&
 	       s->port_held[p - 1] >= s->cfg.port_share;
 }
 
@@ -997,6 +997,14 @@ static int normalize(const struct dhcp6s_config *cfg, struct dhcp6s_config *n,
 		n->max_bindings = 1024;
 	if (!n->decline_hold)
 		n->decline_hold = 600;
+	if (!n->port_share) {
+		n->port_share =
+		    n->max_bindings / 64 > 4 ? n->max_bindings / 64 : 4;
+		if (n->port_share > n->max_bindings / 2)
+			n->port_share = n->max_bindings / 2;
+		if (!n->port_share)
+			n->port_share = 1;
+	}
 	if (!n->iid_first && !n->iid_last) {
 		n->iid_first = 1;
 		n->iid_last = UINT64_MAX;

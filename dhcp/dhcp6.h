@@ -78,6 +78,8 @@ struct dhcp6s;
 #define DHCP6S_SEARCH_MAX 200
 /* Switch port ids the per-port share tells apart. */
 #define DHCP6S_MAX_PORTS 1024u
+/* dhcp6s_config's @port_share: no per-port limit. */
+#define DHCP6S_SHARE_UNLIMITED UINT32_MAX
 /* Bounds of the binding table (dhcp6s_config's @max_bindings). */
 #define DHCP6S_MAX_BINDINGS 65536u
 /* IA options answered per message, addresses read per IA: the rest are
@@ -220,7 +222,12 @@ enum dhcp6s_drop {
  * @max_bindings: size of the binding table (0 for 1024), at most
  *                DHCP6S_MAX_BINDINGS
  * @port_share: bindings (leased or declined) one untrusted switch port's
- *              messages may hold at once; 0 for no limit
+ *              messages may hold at once; 0 for the default,
+ *              max(4, @max_bindings / 64) but at most half the table, so
+ *              that no one port can fill it; DHCP6S_SHARE_UNLIMITED for
+ *              no limit (only where every port is trusted to behave).
+ *              Keep ports x share at most @max_bindings where guests
+ *              must not crowd each other out
  * @decline_hold: seconds a declined address is held back (0 for 600)
  * @key: the address hash's key: keep it across restarts for stable
  *       addresses, keep it secret so guests cannot aim at others'

@@ -1272,6 +1272,45 @@ static void test_gone_share(void **state)
 	teardown(&e);
 }
 
+/* With the default share, one port's forged DUIDs cannot fill the
+ * table: another guest still gets an address. */
+static void test_default_share(void **state)
+{
+	struct env e;
+	struct m6 m;
+	uint8_t addr[16];
+
+	cfg_default(&e);
+	e.cfg.max_bindings = 0; /* 1024: the default share is 16 */
+	start(&e);
+	e.in_port = 2;
+	for (unsigned i = 0; i < 1024; i++) {
+		uint8_t duid[6] = {0, 4, (uint8_t)(i >> 8), (uint8_t)i, 0xaa};
+
+		m6_init(&m, DHCP6_REQUEST);
+		m6_opt(&m, DHCP6_OPT_CLIENTID, duid, sizeof(duid));
+		m6_sid(&m, &e);
+		m6_ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+		assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	}
+	assert_int_equal(nbound(&e), 16);
+	assert_int_equal(drops(&e, DHCP6S_DROP_PORT_SHARE), 1024 - 16);
+	e.in_port = 1;
+	lease(&e, 5, 1, addr);
+	teardown(&e);
+
+	/* a small table: at most half of it */
+	cfg_default(&e);
+	e.cfg.max_bindings = 6;
+	start(&e);
+	for (uint8_t id = 1; id <= 6; id++) {
+		request(&m, &e, DHCP6_REQUEST, id, 1, NULL);
+		assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	}
+	assert_int_equal(nbound(&e), 3);
+	teardown(&e);
+}
+
 static void test_table_full(void **state)
 {
 	struct env e;
@@ -1280,6 +1319,7 @@ static void test_table_full(void **state)
 
 	cfg_default(&e);
 	e.cfg.max_bindings = 2;
+	e.cfg.port_share = DHCP6S_SHARE_UNLIMITED;
 	start(&e);
 	lease(&e, 30, 1, a30);
 	lease(&e, 31, 1, addr);
@@ -1546,6 +1586,7 @@ int main(void)
 	    cmocka_unit_test(test_duid_before_bind),
 	    cmocka_unit_test(test_trusted_holder),
 	    cmocka_unit_test(test_gone_share),
+	    cmocka_unit_test(test_default_share),
 	    cmocka_unit_test(test_table_full),
 	    cmocka_unit_test(test_expiry),
 	    cmocka_unit_test(test_stable_address),
