@@ -31,6 +31,12 @@ enum bstate {
 	B_DECLINED,
 };
 
+/* The largest status code option written: code, length, status and a
+ * message of at most 32 characters. */
+#define STATUS_MAX (DHCP6_OPT_HDR + 2 + 32)
+/* The largest Client FQDN option echoed: flags and a 255-byte name. */
+#define FQDN_ECHO_MAX 256
+
 /* Candidates tried for one client before the IA gets NoAddrsAvail. */
 #define PICK_TRIES 64
 
@@ -79,6 +85,7 @@ struct ctx {
 	const struct dhcp6s_rx *rx;
 	struct dhcp6_writer w;
 	unsigned assigned; /* IA_NAs given an address */
+	bool lean;	   /* leave the optional parts out: see reply_bound() */
 };
 
 static const char *const drop_names[] = {
@@ -482,7 +489,7 @@ static void put_ia_bound(struct ctx *c, const struct dhcp6_ia *ia, uint64_t iid)
 	addr_of(c->s, iid, addr);
 	put_ia_head(c, ia, true, &at);
 	put_iaaddr(c, addr, c->s->cfg.preferred, c->s->cfg.valid);
-	for (unsigned i = 0; i < ia->naddr; i++)
+	for (unsigned i = 0; i < ia->naddr && !c->lean; i++)
 		if (memcmp(ia->addr[i], addr, 16))
 			put_iaaddr(c, ia->addr[i], 0, 0);
 	dhcp6_opt_close(&c->w, at);
@@ -573,6 +580,52 @@ static void ia_other(struct ctx *c, const struct dhcp6_ia *ia, bool assign)
 	put_ia_status(c, ia, DHCP6_ST_NO_ADDRS_AVAIL, "no temporary addresses");
 }
 
+/* Whether the reply echoes the client's FQDN (not a name longer than DNS
+ * allows). */
+static bool fqdn_echoed(const struct ctx *c)
+{
+	const struct dhcp6_msg *m = c->m;
+
+	return m->fqdn && m->type != DHCP6_INFORMATION_REQUEST &&
+	       m->fqdn_len <= FQDN_ECHO_MAX && !c->lean;
+}
+
+static bool dns_sent(const struct ctx *c)
+{
+	return c->s->cfg.ndns && dhcp6_oro_has(c->m, DHCP6_OPT_DNS_SERVERS);
+}
+
+static bool search_sent(const struct ctx *c)
+{
+	return c->s->search_len && dhcp6_oro_has(c->m, DHCP6_OPT_DOMAIN_LIST);
+}
+
+/*
+ * An upper bound of the reply's size, known before anything changes: a
+ * reply that follows a commit must never be dropped as too big.  When the
+ * bound exceeds DHCP6S_REPLY_MAX the reply is lean: the hints a client
+ * listed are not echoed with lifetimes 0 and its FQDN is not echoed (both
+ * optional), and then it always fits: 4 + 14 + 134 (DUID) + 5 + STATUS_MAX
+ * + 8 + 4 IAs x (16 + 4 x 28) + 52 (DNS) + 206 (search) < 1232.
+ */
+static size_t reply_bound(const struct ctx *c)
+{
+	const struct dhcp6_msg *m = c->m;
+	size_t n = DHCP6_HDR_LEN + DHCP6_OPT_HDR + sizeof(c->s->sduid) +
+		   DHCP6_OPT_HDR + m->cid_len + 5 + STATUS_MAX + 8;
+
+	if (dns_sent(c))
+		n += DHCP6_OPT_HDR + 16 * c->s->cfg.ndns;
+	if (search_sent(c))
+		n += DHCP6_OPT_HDR + c->s->search_len;
+	if (fqdn_echoed(c))
+		n += DHCP6_OPT_HDR + m->fqdn_len;
+	for (unsigned i = 0; i < m->nia; i++)
+		n += DHCP6_OPT_HDR + DHCP6_IA_NA_MIN + STATUS_MAX +
+		     (DHCP6_OPT_HDR + DHCP6_IAADDR_MIN) * (1u + m->ia[i].naddr);
+	return n;
+}
+
 /* DNS servers (23) and domain search list (24) when asked for; the
  * client's FQDN back with N set (RFC 4704 4.2: the server updates no DNS;
  * O says it overrode a client's S). */
@@ -581,14 +634,13 @@ static void put_config(struct ctx *c)
 	const struct dhcp6s *s = c->s;
 	const struct dhcp6_msg *m = c->m;
 
-	if (s->cfg.ndns && dhcp6_oro_has(m, DHCP6_OPT_DNS_SERVERS))
+	if (dns_sent(c))
 		dhcp6_opt_put(&c->w, DHCP6_OPT_DNS_SERVERS, s->cfg.dns,
 			      16 * s->cfg.ndns);
-	if (s->search_len && dhcp6_oro_has(m, DHCP6_OPT_DOMAIN_LIST))
+	if (search_sent(c))
 		dhcp6_opt_put(&c->w, DHCP6_OPT_DOMAIN_LIST, s->search,
 			      s->search_len);
-	if (m->fqdn && m->type != DHCP6_INFORMATION_REQUEST &&
-	    m->fqdn_len <= 256) {
+	if (fqdn_echoed(c)) {
 		size_t at = dhcp6_opt_open(&c->w, DHCP6_OPT_CLIENT_FQDN);
 		uint8_t flags = 0x04 | ((m->fqdn[0] & 0x01) << 1);
 
@@ -868,6 +920,7 @@ enum dhcp6s_drop dhcp6s_handle(struct dhcp6s *s, const struct dhcp6s_rx *rx,
 	if (m->cid)
 		dhcp6_opt_put(&c.w, DHCP6_OPT_CLIENTID, m->cid, m->cid_len);
 	after_ids = c.w.pos;
+	c.lean = reply_bound(&c) > DHCP6S_REPLY_MAX;
 	if (!is_all_servers(rx->dst)) {
 		dhcp6_status_put(&c.w, DHCP6_ST_USE_MULTICAST,
 				 "send to ff02::1:2");

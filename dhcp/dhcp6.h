@@ -178,7 +178,8 @@ enum dhcp6_status {
 	X(CONFIRM_EMPTY, "confirm_empty",                                    \
 	  "CONFIRM without addresses (RFC 8415 18.3.3: no reply)")           \
 	X(REPLY_FULL, "reply_full",                                          \
-	  "the reply would not fit DHCP6S_REPLY_MAX")                        \
+	  "the reply would not fit DHCP6S_REPLY_MAX (a bug: the optional "   \
+	  "parts are left out first so that it always fits)")                \
 	X(FOREIGN_PORT, "foreign_port",                                      \
 	  "IA given an address other than its hash's: its DUID and IAID "    \
 	  "are bound through another switch port too (copied)")              \

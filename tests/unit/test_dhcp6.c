@@ -1038,9 +1038,57 @@ static void test_many_ias(void **state)
 		m6_opt(&m, DHCP6_OPT_CLIENT_FQDN, fq, 256);
 	}
 	m6_oro(&m);
-	enum dhcp6s_drop d = run(&e, &m);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	teardown(&e);
+}
 
-	assert_true(d == DHCP6S_DROP_NONE || d == DHCP6S_DROP_REPLY_FULL);
+/* The largest REQUEST binds every IA it can and always gets its REPLY:
+ * what is optional (hint echoes, the FQDN echo) is left out when the
+ * whole would not fit. */
+static void test_reply_bounded(void **state)
+{
+	struct env e;
+	struct m6 m;
+	uint8_t addrs[4][16], duid[DHCP6S_DUID_MAX], fq[256];
+
+	cfg_default(&e);
+	e.cfg.ndns = 3;
+	/* 198 characters, the longest list that encodes in 202 bytes */
+	for (unsigned i = 0, at = 0; i < 3; i++) {
+		static const unsigned label[3] = {62, 62, 48};
+
+		memset(e.cfg.search + at, 'a' + i, label[i]);
+		memcpy(e.cfg.search + at + label[i], ".example ", 9);
+		at += label[i] + 9;
+		e.cfg.search[at - 1] = i < 2 ? ' ' : 0;
+	}
+	assert_int_equal(strlen(e.cfg.search), 198);
+	start(&e);
+	memset(duid, 0x41, sizeof(duid));
+	memset(fq, 'h', sizeof(fq));
+	fq[0] = 0;
+	fq[1] = 63;
+	for (int i = 0; i < 4; i++)
+		memset(addrs[i], 0x20 + i, 16);
+	m6_init(&m, DHCP6_REQUEST);
+	m6_opt(&m, DHCP6_OPT_CLIENTID, duid, sizeof(duid));
+	m6_sid(&m, &e);
+	for (uint32_t i = 0; i < 4; i++)
+		m6_ia(&m, DHCP6_OPT_IA_NA, i, addrs[0], 4);
+	m6_oro(&m);
+	m6_opt(&m, DHCP6_OPT_CLIENT_FQDN, fq, sizeof(fq));
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.out.type, DHCP6_REPLY);
+	assert_int_equal(e.rep.nia, 4);
+	for (unsigned i = 0; i < 4; i++) {
+		assert_int_equal(e.rep.ia[i].naddr, 1);
+		assert_int_equal(e.rep.ia[i].valid[0], VALID);
+	}
+	assert_true(rep_has(&e, DHCP6_OPT_DNS_SERVERS));
+	assert_true(rep_has(&e, DHCP6_OPT_DOMAIN_LIST));
+	assert_false(rep_has(&e, DHCP6_OPT_CLIENT_FQDN));
+	assert_int_equal(nbound(&e), 4);
+	assert_int_equal(drops(&e, DHCP6S_DROP_REPLY_FULL), 0);
 	teardown(&e);
 }
 
@@ -1581,6 +1629,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_messages),
 	    cmocka_unit_test(test_bad_src),
 	    cmocka_unit_test(test_many_ias),
+	    cmocka_unit_test(test_reply_bounded),
 	    cmocka_unit_test(test_port_share),
 	    cmocka_unit_test(test_foreign_port),
 	    cmocka_unit_test(test_duid_before_bind),
