@@ -873,7 +873,12 @@ static enum dhcp6s_drop check(const struct dhcp6s *s, const struct dhcp6_msg *m,
 		return DHCP6S_DROP_WRONG_SERVER;
 	if (m->type == DHCP6_INFORMATION_REQUEST)
 		return m->ia_total ? DHCP6S_DROP_IA_IN_INFO : DHCP6S_DROP_NONE;
-	return s->cfg.stateful ? DHCP6S_DROP_NONE : DHCP6S_DROP_STATELESS;
+	if (!s->cfg.stateful)
+		return DHCP6S_DROP_STATELESS;
+	/* every address must be judged (on the link? the client's?) */
+	if ((m->type == DHCP6_CONFIRM || m->type == DHCP6_REBIND) && m->cut)
+		return DHCP6S_DROP_TOO_MANY_ADDRS;
+	return DHCP6S_DROP_NONE;
 }
 
 static enum dhcp6s_drop drop(struct dhcp6s *s, enum dhcp6s_drop d)

@@ -188,7 +188,11 @@ enum dhcp6_status {
 	  "bindings already")                                                \
 	X(POOL_FULL, "pool_full",                                            \
 	  "IA refused (NoAddrsAvail): the binding table is full or no free " \
-	  "address was found")
+	  "address was found")                                               \
+	X(TOO_MANY_ADDRS, "too_many_addrs",                                  \
+	  "CONFIRM or REBIND with more than DHCP6S_MAX_IA IAs or "           \
+	  "DHCP6S_MAX_IA_ADDR addresses in one: not all are judged, so no "  \
+	  "answer rather than a wrong one (RFC 8415 18.3.3)")
 
 enum dhcp6s_drop {
 #define DHCP6S_DROP_ENUM(id, name, desc) DHCP6S_DROP_##id,

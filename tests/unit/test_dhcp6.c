@@ -450,6 +450,42 @@ static void test_confirm(void **state)
 	teardown(&e);
 }
 
+/* CONFIRM and REBIND with more addresses than are kept get no answer
+ * rather than a judgement of only some of them. */
+static void test_confirm_many(void **state)
+{
+	struct env e;
+	struct m6 m;
+	uint8_t addrs[5][16];
+
+	setup(&e);
+	for (int i = 0; i < 5; i++) {
+		memcpy(addrs[i], prefix, 8);
+		addrs[i][15] = (uint8_t)(10 + i);
+	}
+	addrs[4][0] = 0x20; /* off the link */
+	for (uint8_t t = DHCP6_CONFIRM; t <= DHCP6_REBIND; t += 2) {
+		m6_init(&m, t);
+		m6_cid(&m, 82);
+		m6_ia(&m, DHCP6_OPT_IA_NA, 1, addrs[0], 5);
+		assert_int_equal(run(&e, &m), DHCP6S_DROP_TOO_MANY_ADDRS);
+		m6_init(&m, t);
+		m6_cid(&m, 82);
+		for (uint32_t i = 0; i < 4; i++)
+			m6_ia(&m, DHCP6_OPT_IA_NA, i, addrs[i], 1);
+		m6_ia(&m, DHCP6_OPT_IA_NA, 9, addrs[4], 1);
+		assert_int_equal(run(&e, &m), DHCP6S_DROP_TOO_MANY_ADDRS);
+	}
+	/* four of four, one off the link: judged */
+	m6_init(&m, DHCP6_CONFIRM);
+	m6_cid(&m, 82);
+	m6_ia(&m, DHCP6_OPT_IA_NA, 1, addrs[1], 4);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.status, DHCP6_ST_NOT_ON_LINK);
+	assert_int_equal(nbound(&e), 0);
+	teardown(&e);
+}
+
 static void test_renew_rebind(void **state)
 {
 	struct env e;
@@ -1619,6 +1655,7 @@ int main(void)
 	    cmocka_unit_test(test_solicit_request),
 	    cmocka_unit_test(test_rapid_commit),
 	    cmocka_unit_test(test_confirm),
+	    cmocka_unit_test(test_confirm_many),
 	    cmocka_unit_test(test_renew_rebind),
 	    cmocka_unit_test(test_restart_rebind),
 	    cmocka_unit_test(test_release),
