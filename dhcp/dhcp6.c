@@ -197,12 +197,42 @@ static bool on_link(const struct dhcp6s *s, const uint8_t *addr)
 }
 
 /* Interface identifiers never handed out (RFC 5453 and the IANA registry
- * of reserved IIDs): the subnet-router anycast, the ISATAP / proxy mobile
- * IPv6 ranges, the reserved subnet anycast addresses (RFC 2526). */
+ * of reserved IIDs), as disjoint inclusive ranges: the subnet-router
+ * anycast (RFC 4291), the ISATAP ones (RFC 5214), the IANA Ethernet block
+ * (RFC 7136, holding proxy mobile IPv6's 0200:5eff:fe00:5213) and the
+ * reserved subnet anycast addresses (RFC 2526). */
+static const struct {
+	uint64_t first, last;
+} iid_reserved_ranges[] = {
+    {0, 0},
+    {0x00005efe00000000ull, 0x00005efeffffffffull},
+    {0x02005efe00000000ull, 0x02005efeffffffffull},
+    {0x02005efffe000000ull, 0x02005efffeffffffull},
+    {0xfdffffffffffff80ull, 0xfdffffffffffffffull},
+};
+
 static bool iid_reserved(uint64_t iid)
 {
-	return iid == 0 || (iid >> 32) == 0x00005efeull ||
-	       (iid >> 32) == 0x02005efeull || iid >= 0xfdffffffffffff80ull;
+	for (size_t i = 0;
+	     i < sizeof(iid_reserved_ranges) / sizeof(iid_reserved_ranges[0]);
+	     i++)
+		if (iid >= iid_reserved_ranges[i].first &&
+		    iid <= iid_reserved_ranges[i].last)
+			return true;
+	return false;
+}
+
+/* Whether [@first, @last] holds only reserved identifiers: the ranges are
+ * disjoint and apart, so only when one of them holds it whole. */
+static bool iid_range_reserved(uint64_t first, uint64_t last)
+{
+	for (size_t i = 0;
+	     i < sizeof(iid_reserved_ranges) / sizeof(iid_reserved_ranges[0]);
+	     i++)
+		if (first >= iid_reserved_ranges[i].first &&
+		    last <= iid_reserved_ranges[i].last)
+			return true;
+	return false;
 }
 
 /* ---- the binding table ---- */
@@ -1083,8 +1113,11 @@ static int normalize(const struct dhcp6s_config *cfg, struct dhcp6s_config *n,
 		snprintf(err, errlen, "at most %u DNS servers", DHCP6S_MAX_DNS);
 		return -EINVAL;
 	}
-	if (n->iid_first > n->iid_last) {
-		snprintf(err, errlen, "empty interface identifier range");
+	if (n->iid_first > n->iid_last ||
+	    iid_range_reserved(n->iid_first, n->iid_last)) {
+		snprintf(err, errlen,
+			 "empty interface identifier range (or only reserved "
+			 "ones, RFC 5453)");
 		return -EINVAL;
 	}
 	if (n->max_bindings > DHCP6S_MAX_BINDINGS) {

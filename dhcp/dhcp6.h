@@ -13,8 +13,9 @@
  * DUID and IAID, mapped into the configured range of identifiers, and the
  * next candidate (the hash with a counter) is tried when that one is
  * reserved (RFC 5453: the subnet-router anycast ::0, the reserved subnet
- * anycast fdff:ffff:ffff:ff80-ffff, the ISATAP/proxy-MIP6 0000:5efe:* and
- * 0200:5efe:*), the gateway's, or another binding's.  So a client gets
+ * anycast fdff:ffff:ffff:ff80-fdff:ffff:ffff:ffff, the ISATAP 0000:5efe:*
+ * and 0200:5efe:*, the IANA Ethernet block 0200:5eff:fe00:0-0200:5eff:
+ * feff:ffff), the gateway's, or another binding's.  So a client gets
  * the same address across daemon restarts without a lease file, as long
  * as the key, the prefix and the range stay (the caller keeps the key),
  * and a guest cannot predict which address another guest will get.

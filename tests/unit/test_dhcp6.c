@@ -1518,6 +1518,23 @@ static void test_reserved_iids(void **state)
 	     0,
 	     {0x00005efdffffffffull},
 	     1},
+	    /* the IANA Ethernet block 0200:5eff:fe00:0-0200:5eff:feff:ffff */
+	    {0x02005efffdffffffull,
+	     0x02005efffe000003ull,
+	     0,
+	     {0x02005efffdffffffull},
+	     1},
+	    {0x02005efffefffffeull,
+	     0x02005effff000000ull,
+	     0,
+	     {0x02005effff000000ull},
+	     1},
+	    /* above the subnet anycast block: usable */
+	    {0xfffffffffffffffeull,
+	     0xffffffffffffffffull,
+	     0,
+	     {0xfffffffffffffffeull, 0xffffffffffffffffull},
+	     2},
 	};
 
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
@@ -1553,6 +1570,18 @@ static void test_reserved_iids(void **state)
 		}
 		assert_int_equal(got, cases[k].nok);
 		teardown(&e);
+	}
+	/* a range of reserved identifiers only is refused */
+	for (unsigned k = 0; k < 2; k++) {
+		struct env e;
+		char err[160];
+
+		cfg_default(&e);
+		e.cfg.iid_first = k ? 0x02005efffe000000ull : 0;
+		e.cfg.iid_last = k ? 0x02005efffeffffffull : 0;
+		e.cfg.iid_first |= !k; /* 1..0 is empty too */
+		assert_int_equal(dhcp6s_new(&e.cfg, &e.s, err, sizeof(err)),
+				 -EINVAL);
 	}
 }
 
