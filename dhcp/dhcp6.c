@@ -445,28 +445,48 @@ static void count_foreign(struct dhcp6s *s, const struct dhcp6_msg *m,
 		s->st.drops[DHCP6S_DROP_FOREIGN_PORT]++;
 }
 
+static bool iid_free(const struct dhcp6s *s, uint64_t c)
+{
+	return !iid_reserved(c) && !(s->avoid_gw && c == s->gw_iid) &&
+	       !by_addr(s, c);
+}
+
 /*
  * The address for a client's IA: the first candidate of its hash sequence
  * that is in range, not reserved, not the gateway's and held by no other
  * entry.  The same (key, DUID, IAID) gives the same sequence, so the same
- * address while nobody else holds it.
+ * address while nobody else holds it.  In a range of at most four times
+ * the table's size, where PICK_TRIES candidates can all be taken while
+ * some are free, the range is then walked from the first candidate on:
+ * still the same answer for the same table, and bounded.
  *
- * Return: false when PICK_TRIES candidates were all taken
+ * Return: false when no free address was found
  */
 static bool pick(const struct dhcp6s *s, const uint8_t *duid, size_t len,
 		 uint32_t iaid, uint64_t *iid)
 {
-	uint64_t span = s->cfg.iid_last - s->cfg.iid_first + 1;
+	uint64_t span = s->cfg.iid_last - s->cfg.iid_first + 1, first = 0;
 
 	for (unsigned n = 0; n < PICK_TRIES; n++) {
 		uint64_t h = ia_hash(s, 'A', (uint8_t)n, duid, len, iaid);
-		uint64_t c = s->cfg.iid_first + (span ? h % span : h);
+		uint64_t c = span ? h % span : h;
 
-		if (iid_reserved(c) || (s->avoid_gw && c == s->gw_iid) ||
-		    by_addr(s, c))
-			continue;
-		*iid = c;
-		return true;
+		if (!n)
+			first = c;
+		if (iid_free(s, s->cfg.iid_first + c)) {
+			*iid = s->cfg.iid_first + c;
+			return true;
+		}
+	}
+	if (!span || span > 4ull * s->cap)
+		return false;
+	for (uint64_t k = 1; k < span; k++) {
+		uint64_t c = s->cfg.iid_first + (first + k) % span;
+
+		if (iid_free(s, c)) {
+			*iid = c;
+			return true;
+		}
 	}
 	return false;
 }

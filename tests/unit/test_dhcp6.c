@@ -1455,6 +1455,32 @@ static void test_expiry(void **state)
 	teardown(&e);
 }
 
+/* A small range is filled to the last address: no client is refused
+ * while one is free. */
+static void test_small_range(void **state)
+{
+	struct env e;
+	struct m6 m;
+	unsigned refused = 0;
+
+	cfg_default(&e);
+	e.cfg.iid_first = 0x100;
+	e.cfg.iid_last = 0x10f;
+	start(&e);
+	e.trusted = true;
+	for (uint8_t id = 1; id < 200 && nbound(&e) < 16; id++) {
+		request(&m, &e, DHCP6_REQUEST, id, 1, NULL);
+		assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+		refused += !e.rep.ia[0].naddr;
+	}
+	assert_int_equal(nbound(&e), 16);
+	assert_int_equal(refused, 0);
+	request(&m, &e, DHCP6_REQUEST, 201, 1, NULL);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].status, DHCP6_ST_NO_ADDRS_AVAIL);
+	teardown(&e);
+}
+
 /* The same key gives a client the same address in a new engine (a
  * restart); another key, another address. */
 static void test_stable_address(void **state)
@@ -1704,6 +1730,7 @@ int main(void)
 	    cmocka_unit_test(test_default_share),
 	    cmocka_unit_test(test_table_full),
 	    cmocka_unit_test(test_expiry),
+	    cmocka_unit_test(test_small_range),
 	    cmocka_unit_test(test_stable_address),
 	    cmocka_unit_test(test_reserved_iids),
 	    cmocka_unit_test(test_config),
