@@ -1168,7 +1168,8 @@ static int normalize(const struct dhcp6s_config *cfg, struct dhcp6s_config *n,
  *
  * Bindings are kept unless the prefix, the identifier range, the key or
  * the table size change (their addresses would no longer be the ones the
- * hash gives); a lower @port_share lets ports that hold more keep what
+ * hash gives), but one on the gateway's new address ends; a lower
+ * @port_share lets ports that hold more keep what
  * they hold, but take nothing more.
  *
  * Return: 0, -EINVAL (bad settings: @s unchanged) or -ENOMEM (@s then has
@@ -1207,6 +1208,9 @@ int dhcp6s_configure(struct dhcp6s *s, const struct dhcp6s_config *cfg,
 			 n.max_bindings);
 		return -ENOMEM;
 	}
+	/* the gateway's address is never a client's, also when it moves */
+	if (s->avoid_gw && by_addr(s, s->gw_iid))
+		binding_free(s, by_addr(s, s->gw_iid));
 	return 0;
 }
 

@@ -1455,6 +1455,29 @@ static void test_expiry(void **state)
 	teardown(&e);
 }
 
+/* The gateway's address moved onto a client's: that binding ends. */
+static void test_gateway_moved(void **state)
+{
+	struct env e;
+	struct m6 m;
+	uint8_t a[16];
+	char err[160];
+
+	setup(&e);
+	lease(&e, 84, 1, a);
+	memcpy(e.cfg.gateway, a, 16);
+	assert_int_equal(dhcp6s_configure(e.s, &e.cfg, err, sizeof(err)), 0);
+	assert_int_equal(nbound(&e), 0);
+	request(&m, &e, DHCP6_RENEW, 84, 1, a);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].status, DHCP6_ST_NO_BINDING);
+	request(&m, &e, DHCP6_REQUEST, 84, 1, a);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].valid[0], VALID);
+	assert_memory_not_equal(e.rep.ia[0].addr[0], a, 16);
+	teardown(&e);
+}
+
 /* A small range is filled to the last address: no client is refused
  * while one is free. */
 static void test_small_range(void **state)
@@ -1730,6 +1753,7 @@ int main(void)
 	    cmocka_unit_test(test_default_share),
 	    cmocka_unit_test(test_table_full),
 	    cmocka_unit_test(test_expiry),
+	    cmocka_unit_test(test_gateway_moved),
 	    cmocka_unit_test(test_small_range),
 	    cmocka_unit_test(test_stable_address),
 	    cmocka_unit_test(test_reserved_iids),
