@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* test_dhcp6.c - the DHCPv6 server engine: each message type, the RFC 8415
  * 16 identifier rules, malformed and hostile messages (table-driven),
- * rapid commit, NoBinding, release, decline hold-back, the per-port share,
- * a full table, expiry, addresses stable across engines with one key,
- * reserved interface identifiers, bounded replies, and messages captured
- * from real clients (ISC dhclient -6, dhcpcd) */
+ * rapid commit, NoBinding, release, decline hold-back, the per-port share
+ * (default, REBIND, ports that left), DUIDs copied by another port, a full
+ * table, a small range, expiry, addresses stable across engines with one
+ * key, reserved interface identifiers, replies bounded before anything
+ * changes, the FQDN's bounds, and messages captured from real clients (ISC
+ * dhclient -6, dhcpcd) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1455,6 +1457,64 @@ static void test_expiry(void **state)
 	teardown(&e);
 }
 
+/* REBIND makes a binding only within the port's share. */
+static void test_rebind_share(void **state)
+{
+	struct env e;
+	struct m6 m;
+	uint8_t a[16], b[16];
+
+	cfg_default(&e);
+	e.cfg.port_share = 1;
+	start(&e);
+	e.in_port = 3;
+	lease(&e, 20, 1, a);
+	e.in_port = 4; /* the address the hash gives client 21 */
+	solicit(&m, 21, 1);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	memcpy(b, e.rep.ia[0].addr[0], 16);
+	e.in_port = 3;
+	request(&m, &e, DHCP6_REBIND, 21, 1, b);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].status, DHCP6_ST_NO_BINDING);
+	assert_int_equal(nbound(&e), 1);
+	teardown(&e);
+}
+
+/* The client FQDN: echoed up to a DNS name's length; a label running past
+ * the option is no host name. */
+static void test_fqdn_bounds(void **state)
+{
+	struct env e;
+	struct m6 m;
+	struct walked w;
+	uint8_t fq[257];
+
+	setup(&e);
+	memset(fq, 'a', sizeof(fq));
+	fq[0] = 0;
+	fq[1] = 63;
+	for (size_t n = 256; n <= 257; n++) {
+		request(&m, &e, DHCP6_REQUEST, 60, 1, NULL);
+		m6_opt(&m, DHCP6_OPT_CLIENT_FQDN, fq, n);
+		assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+		assert_int_equal(e.rep.ia[0].naddr, 1);
+		assert_int_equal(rep_has(&e, DHCP6_OPT_CLIENT_FQDN), n == 256);
+	}
+	/* a 4-byte label of which two bytes are in the option; the next
+	 * option's code ("hh") would make it a valid one */
+	request(&m, &e, DHCP6_REQUEST, 61, 1, NULL);
+	m6_opt(&m, DHCP6_OPT_CLIENT_FQDN, "\0\4ab", 4);
+	m6_opt(&m, 0x6868, "hh", 2);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	walk(&e, &w);
+	assert_int_equal(w.n, 2);
+	for (unsigned i = 0; i < w.n; i++) /* client 61: DUID ends 3d */
+		assert_int_equal(strlen(w.b[i].hostname),
+				 w.b[i].duid_hex[19] == 'd' ? 0 : 63);
+	teardown(&e);
+}
+
 /* The gateway's address moved onto a client's: that binding ends. */
 static void test_gateway_moved(void **state)
 {
@@ -1753,6 +1813,8 @@ int main(void)
 	    cmocka_unit_test(test_default_share),
 	    cmocka_unit_test(test_table_full),
 	    cmocka_unit_test(test_expiry),
+	    cmocka_unit_test(test_rebind_share),
+	    cmocka_unit_test(test_fqdn_bounds),
 	    cmocka_unit_test(test_gateway_moved),
 	    cmocka_unit_test(test_small_range),
 	    cmocka_unit_test(test_stable_address),
