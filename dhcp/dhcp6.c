@@ -43,6 +43,8 @@ enum bstate {
 /* A binding's holder (@port): 0 a trusted port, 1..DHCP6S_MAX_PORTS a
  * switch port + 1, PORT_GONE one that left (dhcp6s_port_gone()). */
 #define PORT_GONE 0xffffu
+/* The holder of an untrusted port id >= DHCP6S_MAX_PORTS: always full. */
+#define PORT_UNKNOWN 0xfffeu
 
 /*
  * One address.  Links are entry index + 1 so that 0 means none.  A bound
@@ -389,12 +391,14 @@ static struct binding *binding_new(struct dhcp6s *s, uint64_t iid,
 	return e;
 }
 
-/* The port a message counts against, + 1; 0 for none (a trusted one). */
+/* The holder a message's bindings get: its port + 1, 0 for a trusted
+ * one, PORT_UNKNOWN for an id the share table cannot tell apart. */
 static uint16_t port_of(const struct dhcp6s_rx *rx)
 {
-	return rx->trusted || rx->in_port >= DHCP6S_MAX_PORTS
-		   ? 0
-		   : (uint16_t)(rx->in_port + 1);
+	if (rx->trusted)
+		return 0;
+	return rx->in_port < DHCP6S_MAX_PORTS ? (uint16_t)(rx->in_port + 1)
+					      : PORT_UNKNOWN;
 }
 
 /* Whether the message's port may not take one more binding. */
@@ -402,6 +406,8 @@ static bool port_full(const struct dhcp6s *s, const struct dhcp6s_rx *rx)
 {
 	uint16_t p = port_of(rx);
 
+	if (p == PORT_UNKNOWN) /* fail closed: it holds nothing */
+		return true;
 	return s->cfg.port_share != DHCP6S_SHARE_UNLIMITED && port_counted(p) &&
 	       s->port_held[p - 1] >= s->cfg.port_share;
 }

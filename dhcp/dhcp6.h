@@ -268,7 +268,8 @@ struct dhcp6s_config {
  * @src_port: UDP source port; the reply goes there (0: 546)
  * @src_mac: Ethernet source (not used for decisions: a guest chooses it)
  * @in_port: the switch port it came in on, below DHCP6S_MAX_PORTS: what the
- *           per-port share counts by unless @trusted
+ *           per-port share counts by unless @trusted (an untrusted one
+ *           beyond gets no binding)
  * @trusted: that port is not a guest's (its messages count for no share)
  * @now: current time, caller's seconds
  */

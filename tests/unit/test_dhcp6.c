@@ -1318,6 +1318,15 @@ static void test_trusted_holder(void **state)
 	request(&m, &e, DHCP6_RELEASE, 82, 1, t);
 	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
 	assert_int_equal(e.rep.ia[0].status, DHCP6_ST_NO_BINDING);
+	/* an untrusted port id beyond the share table: no binding, none
+	 * of the trusted port's either */
+	e.in_port = DHCP6S_MAX_PORTS;
+	request(&m, &e, DHCP6_RELEASE, 82, 1, t);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].status, DHCP6_ST_NO_BINDING);
+	request(&m, &e, DHCP6_REQUEST, 83, 1, NULL);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].status, DHCP6_ST_NO_ADDRS_AVAIL);
 	assert_int_equal(nbound(&e), 2);
 	walk(&e, &w);
 	assert_int_equal(w.n, 2);
