@@ -31,8 +31,20 @@ enum bstate {
 	B_DECLINED,
 };
 
+/* The largest status code option written: code, length, status and a
+ * message of at most 32 characters. */
+#define STATUS_MAX (DHCP6_OPT_HDR + 2 + 32)
+/* The largest Client FQDN option echoed: flags and a 255-byte name. */
+#define FQDN_ECHO_MAX 256
+
 /* Candidates tried for one client before the IA gets NoAddrsAvail. */
 #define PICK_TRIES 64
+
+/* A binding's holder (@port): 0 a trusted port, 1..DHCP6S_MAX_PORTS a
+ * switch port + 1, PORT_GONE one that left (dhcp6s_port_gone()). */
+#define PORT_GONE 0xffffu
+/* The holder of an untrusted port id >= DHCP6S_MAX_PORTS: always full. */
+#define PORT_UNKNOWN 0xfffeu
 
 /*
  * One address.  Links are entry index + 1 so that 0 means none.  A bound
@@ -44,7 +56,7 @@ struct binding {
 	int64_t expires;
 	uint32_t iaid;
 	uint32_t addr_next, key_next, free_next;
-	uint16_t port; /* switch port + 1 whose messages hold it, 0 none */
+	uint16_t port; /* holder: see PORT_GONE; part of the client key */
 	uint8_t state;
 	uint8_t duid_len;
 	uint8_t duid[DHCP6S_DUID_MAX];
@@ -75,6 +87,7 @@ struct ctx {
 	const struct dhcp6s_rx *rx;
 	struct dhcp6_writer w;
 	unsigned assigned; /* IA_NAs given an address */
+	bool lean;	   /* leave the optional parts out: see reply_bound() */
 };
 
 static const char *const drop_names[] = {
@@ -186,12 +199,42 @@ static bool on_link(const struct dhcp6s *s, const uint8_t *addr)
 }
 
 /* Interface identifiers never handed out (RFC 5453 and the IANA registry
- * of reserved IIDs): the subnet-router anycast, the ISATAP / proxy mobile
- * IPv6 ranges, the reserved subnet anycast addresses (RFC 2526). */
+ * of reserved IIDs), as disjoint inclusive ranges: the subnet-router
+ * anycast (RFC 4291), the ISATAP ones (RFC 5214), the IANA Ethernet block
+ * (RFC 7136, holding proxy mobile IPv6's 0200:5eff:fe00:5213) and the
+ * reserved subnet anycast addresses (RFC 2526). */
+static const struct {
+	uint64_t first, last;
+} iid_reserved_ranges[] = {
+    {0, 0},
+    {0x00005efe00000000ull, 0x00005efeffffffffull},
+    {0x02005efe00000000ull, 0x02005efeffffffffull},
+    {0x02005efffe000000ull, 0x02005efffeffffffull},
+    {0xfdffffffffffff80ull, 0xfdffffffffffffffull},
+};
+
 static bool iid_reserved(uint64_t iid)
 {
-	return iid == 0 || (iid >> 32) == 0x00005efeull ||
-	       (iid >> 32) == 0x02005efeull || iid >= 0xfdffffffffffff80ull;
+	for (size_t i = 0;
+	     i < sizeof(iid_reserved_ranges) / sizeof(iid_reserved_ranges[0]);
+	     i++)
+		if (iid >= iid_reserved_ranges[i].first &&
+		    iid <= iid_reserved_ranges[i].last)
+			return true;
+	return false;
+}
+
+/* Whether [@first, @last] holds only reserved identifiers: the ranges are
+ * disjoint and apart, so only when one of them holds it whole. */
+static bool iid_range_reserved(uint64_t first, uint64_t last)
+{
+	for (size_t i = 0;
+	     i < sizeof(iid_reserved_ranges) / sizeof(iid_reserved_ranges[0]);
+	     i++)
+		if (first >= iid_reserved_ranges[i].first &&
+		    last <= iid_reserved_ranges[i].last)
+			return true;
+	return false;
 }
 
 /* ---- the binding table ---- */
@@ -206,10 +249,14 @@ static uint32_t *addr_head(const struct dhcp6s *s, uint64_t iid)
 	return &s->addr_bkt[siphash13_u64(&s->key, iid) & s->bmask];
 }
 
+/* The client key's bucket: (DUID, IAID, holder), so that the bindings one
+ * DUID has through many ports do not share one chain. */
 static uint32_t *key_head(const struct dhcp6s *s, const uint8_t *duid,
-			  size_t len, uint32_t iaid)
+			  size_t len, uint32_t iaid, uint16_t port)
 {
-	return &s->key_bkt[ia_hash(s, 'K', 0, duid, len, iaid) & s->bmask];
+	uint64_t h = ia_hash(s, 'K', 0, duid, len, iaid);
+
+	return &s->key_bkt[siphash13_u64(&s->key, h ^ port) & s->bmask];
 }
 
 static struct binding *by_addr(const struct dhcp6s *s, uint64_t iid)
@@ -223,14 +270,14 @@ static struct binding *by_addr(const struct dhcp6s *s, uint64_t iid)
 }
 
 static struct binding *by_key(const struct dhcp6s *s, const uint8_t *duid,
-			      size_t len, uint32_t iaid)
+			      size_t len, uint32_t iaid, uint16_t port)
 {
-	uint32_t i = s->cap ? *key_head(s, duid, len, iaid) : 0;
+	uint32_t i = s->cap ? *key_head(s, duid, len, iaid, port) : 0;
 
 	for (; i; i = s->b[i - 1].key_next) {
 		const struct binding *e = &s->b[i - 1];
 
-		if (e->iaid == iaid && e->duid_len == len &&
+		if (e->iaid == iaid && e->port == port && e->duid_len == len &&
 		    !memcmp(e->duid, duid, len))
 			return &s->b[i - 1];
 	}
@@ -252,20 +299,45 @@ static void key_unlink(struct dhcp6s *s, struct binding *e)
 {
 	if (!e->duid_len)
 		return;
-	unlink_from(s, key_head(s, e->duid, e->duid_len, e->iaid), e, true);
+	unlink_from(s, key_head(s, e->duid, e->duid_len, e->iaid, e->port), e,
+		    true);
 	e->key_next = 0;
 	e->duid_len = 0;
 }
 
+static void key_link(struct dhcp6s *s, struct binding *e)
+{
+	uint32_t *h = key_head(s, e->duid, e->duid_len, e->iaid, e->port);
+
+	e->key_next = *h;
+	*h = bidx(s, e);
+}
+
+/* Whether @port (a holder) counts against a switch port's share. */
+static bool port_counted(uint16_t port)
+{
+	return port && port <= DHCP6S_MAX_PORTS;
+}
+
+/* Change @e's holder, keeping the shares and, for a bound entry, the
+ * client key's hash right. */
 static void port_set(struct dhcp6s *s, struct binding *e, uint16_t port)
 {
+	bool keyed = e->duid_len;
+
 	if (e->port == port)
 		return;
-	if (e->port)
+	if (keyed)
+		unlink_from(s,
+			    key_head(s, e->duid, e->duid_len, e->iaid, e->port),
+			    e, true);
+	if (port_counted(e->port))
 		s->port_held[e->port - 1]--;
 	e->port = port;
-	if (port)
+	if (port_counted(port))
 		s->port_held[port - 1]++;
+	if (keyed)
+		key_link(s, e);
 }
 
 static void set_expiry(struct dhcp6s *s, struct binding *e, int64_t t)
@@ -293,7 +365,7 @@ static void binding_free(struct dhcp6s *s, struct binding *e)
 
 static struct binding *binding_new(struct dhcp6s *s, uint64_t iid,
 				   const uint8_t *duid, size_t len,
-				   uint32_t iaid)
+				   uint32_t iaid, uint16_t port)
 {
 	struct binding *e;
 	uint32_t *h;
@@ -311,19 +383,22 @@ static struct binding *binding_new(struct dhcp6s *s, uint64_t iid,
 	h = addr_head(s, iid);
 	e->addr_next = *h;
 	*h = bidx(s, e);
-	h = key_head(s, duid, len, iaid);
-	e->key_next = *h;
-	*h = bidx(s, e);
+	e->port = port;
+	if (port_counted(port))
+		s->port_held[port - 1]++;
+	key_link(s, e);
 	s->st.bindings++;
 	return e;
 }
 
-/* The port a message counts against, + 1; 0 for none (a trusted one). */
+/* The holder a message's bindings get: its port + 1, 0 for a trusted
+ * one, PORT_UNKNOWN for an id the share table cannot tell apart. */
 static uint16_t port_of(const struct dhcp6s_rx *rx)
 {
-	return rx->trusted || rx->in_port >= DHCP6S_MAX_PORTS
-		   ? 0
-		   : (uint16_t)(rx->in_port + 1);
+	if (rx->trusted)
+		return 0;
+	return rx->in_port < DHCP6S_MAX_PORTS ? (uint16_t)(rx->in_port + 1)
+					      : PORT_UNKNOWN;
 }
 
 /* Whether the message's port may not take one more binding. */
@@ -331,53 +406,93 @@ static bool port_full(const struct dhcp6s *s, const struct dhcp6s_rx *rx)
 {
 	uint16_t p = port_of(rx);
 
-	return s->cfg.port_share && p &&
+	if (p == PORT_UNKNOWN) /* fail closed: it holds nothing */
+		return true;
+	return s->cfg.port_share != DHCP6S_SHARE_UNLIMITED && port_counted(p) &&
 	       s->port_held[p - 1] >= s->cfg.port_share;
 }
 
 /*
- * The client's binding for @ia, unless another guest's port holds it: DUIDs
- * cross the link in multicast, so a guest could name another's and renew,
- * move or release its binding.  A binding answers only messages from the
- * port that holds it (or from a trusted port); dhcp6s_port_gone() lets a
- * binding go to whichever port asks next.  *@foreign says it was refused
- * (counted).
+ * The client's binding for @ia.  DUIDs and IAIDs cross the link in
+ * multicast, so a guest can name another's; a binding is therefore keyed
+ * by (DUID, IAID, holder): the same DUID and IAID from another guest's
+ * port is another client, whose binding (and address: the next candidate)
+ * is its own and cannot renew, release, take or block the first one's, at
+ * any time, including before the first one binds.  A trusted port is one
+ * more holder (0).  A binding whose port left (dhcp6s_port_gone()) goes to
+ * the first port that asks for it with room in its share (commit() moves
+ * it).
  */
-static struct binding *own_binding(struct ctx *c, const struct dhcp6_ia *ia,
-				   bool *foreign)
+static struct binding *own_binding(const struct ctx *c,
+				   const struct dhcp6_ia *ia)
 {
-	struct binding *e = by_key(c->s, c->m->cid, c->m->cid_len, ia->iaid);
-	uint16_t p = port_of(c->rx);
+	const struct dhcp6_msg *m = c->m;
+	struct binding *e =
+	    by_key(c->s, m->cid, m->cid_len, ia->iaid, port_of(c->rx));
 
-	*foreign = e && e->port && p && e->port != p;
-	if (!*foreign)
+	if (e)
 		return e;
-	c->s->st.drops[DHCP6S_DROP_FOREIGN_PORT]++;
-	return NULL;
+	e = by_key(c->s, m->cid, m->cid_len, ia->iaid, PORT_GONE);
+	return e && !port_full(c->s, c->rx) ? e : NULL;
+}
+
+/* Whether the IA's first address candidate is bound to the same DUID and
+ * IAID through another holder: the IA gets the next one (counted). */
+static void count_foreign(struct dhcp6s *s, const struct dhcp6_msg *m,
+			  const struct dhcp6_ia *ia)
+{
+	uint64_t span = s->cfg.iid_last - s->cfg.iid_first + 1;
+	uint64_t h = ia_hash(s, 'A', 0, m->cid, m->cid_len, ia->iaid);
+	const struct binding *e =
+	    by_addr(s, s->cfg.iid_first + (span ? h % span : h));
+
+	if (e && e->iaid == ia->iaid && e->duid_len == m->cid_len &&
+	    !memcmp(e->duid, m->cid, m->cid_len))
+		s->st.drops[DHCP6S_DROP_FOREIGN_PORT]++;
+}
+
+static bool iid_free(const struct dhcp6s *s, uint64_t c)
+{
+	return !iid_reserved(c) && !(s->avoid_gw && c == s->gw_iid) &&
+	       !by_addr(s, c);
 }
 
 /*
  * The address for a client's IA: the first candidate of its hash sequence
  * that is in range, not reserved, not the gateway's and held by no other
  * entry.  The same (key, DUID, IAID) gives the same sequence, so the same
- * address while nobody else holds it.
+ * address while nobody else holds it.  In a range of at most four times
+ * the table's size, where PICK_TRIES candidates can all be taken while
+ * some are free, the range is then walked from the first candidate on:
+ * still the same answer for the same table, and bounded.
  *
- * Return: false when PICK_TRIES candidates were all taken
+ * Return: false when no free address was found
  */
 static bool pick(const struct dhcp6s *s, const uint8_t *duid, size_t len,
 		 uint32_t iaid, uint64_t *iid)
 {
-	uint64_t span = s->cfg.iid_last - s->cfg.iid_first + 1;
+	uint64_t span = s->cfg.iid_last - s->cfg.iid_first + 1, first = 0;
 
 	for (unsigned n = 0; n < PICK_TRIES; n++) {
 		uint64_t h = ia_hash(s, 'A', (uint8_t)n, duid, len, iaid);
-		uint64_t c = s->cfg.iid_first + (span ? h % span : h);
+		uint64_t c = span ? h % span : h;
 
-		if (iid_reserved(c) || (s->avoid_gw && c == s->gw_iid) ||
-		    by_addr(s, c))
-			continue;
-		*iid = c;
-		return true;
+		if (!n)
+			first = c;
+		if (iid_free(s, s->cfg.iid_first + c)) {
+			*iid = s->cfg.iid_first + c;
+			return true;
+		}
+	}
+	if (!span || span > 4ull * s->cap)
+		return false;
+	for (uint64_t k = 1; k < span; k++) {
+		uint64_t c = s->cfg.iid_first + (first + k) % span;
+
+		if (iid_free(s, c)) {
+			*iid = c;
+			return true;
+		}
 	}
 	return false;
 }
@@ -430,7 +545,7 @@ static void put_ia_bound(struct ctx *c, const struct dhcp6_ia *ia, uint64_t iid)
 	addr_of(c->s, iid, addr);
 	put_ia_head(c, ia, true, &at);
 	put_iaaddr(c, addr, c->s->cfg.preferred, c->s->cfg.valid);
-	for (unsigned i = 0; i < ia->naddr; i++)
+	for (unsigned i = 0; i < ia->naddr && !c->lean; i++)
 		if (memcmp(ia->addr[i], addr, 16))
 			put_iaaddr(c, ia->addr[i], 0, 0);
 	dhcp6_opt_close(&c->w, at);
@@ -465,11 +580,13 @@ static void hostname_of(const struct dhcp6_msg *m, char *out)
 	out[n] = 0;
 }
 
-/* Bind (or extend) @e for the message's client. */
+/* Bind (or extend) @e for the message's client; a binding whose port
+ * left goes to the message's. */
 static void commit(struct ctx *c, struct binding *e)
 {
 	set_expiry(c->s, e, c->rx->now + c->s->cfg.valid);
-	port_set(c->s, e, port_of(c->rx));
+	if (e->port == PORT_GONE)
+		port_set(c->s, e, port_of(c->rx));
 	if (c->m->fqdn)
 		hostname_of(c->m, e->hostname);
 }
@@ -484,8 +601,7 @@ static void ia_na_assign(struct ctx *c, const struct dhcp6_ia *ia, bool bind)
 {
 	struct dhcp6s *s = c->s;
 	const struct dhcp6_msg *m = c->m;
-	bool foreign;
-	struct binding *e = own_binding(c, ia, &foreign);
+	struct binding *e = own_binding(c, ia);
 	uint64_t iid;
 
 	if (e) {
@@ -493,9 +609,6 @@ static void ia_na_assign(struct ctx *c, const struct dhcp6_ia *ia, bool bind)
 			commit(c, e);
 		return put_ia_bound(c, ia, e->iid);
 	}
-	if (foreign)
-		return put_ia_status(c, ia, DHCP6_ST_NO_ADDRS_AVAIL,
-				     "bound through another port");
 	if (port_full(s, c->rx)) {
 		s->st.drops[DHCP6S_DROP_PORT_SHARE]++;
 		return put_ia_status(c, ia, DHCP6_ST_NO_ADDRS_AVAIL,
@@ -506,8 +619,10 @@ static void ia_na_assign(struct ctx *c, const struct dhcp6_ia *ia, bool bind)
 		return put_ia_status(c, ia, DHCP6_ST_NO_ADDRS_AVAIL,
 				     "no addresses available");
 	}
+	count_foreign(s, m, ia);
 	if (bind)
-		commit(c, binding_new(s, iid, m->cid, m->cid_len, ia->iaid));
+		commit(c, binding_new(s, iid, m->cid, m->cid_len, ia->iaid,
+				      port_of(c->rx)));
 	put_ia_bound(c, ia, iid);
 }
 
@@ -521,6 +636,52 @@ static void ia_other(struct ctx *c, const struct dhcp6_ia *ia, bool assign)
 	put_ia_status(c, ia, DHCP6_ST_NO_ADDRS_AVAIL, "no temporary addresses");
 }
 
+/* Whether the reply echoes the client's FQDN (not a name longer than DNS
+ * allows). */
+static bool fqdn_echoed(const struct ctx *c)
+{
+	const struct dhcp6_msg *m = c->m;
+
+	return m->fqdn && m->type != DHCP6_INFORMATION_REQUEST &&
+	       m->fqdn_len <= FQDN_ECHO_MAX && !c->lean;
+}
+
+static bool dns_sent(const struct ctx *c)
+{
+	return c->s->cfg.ndns && dhcp6_oro_has(c->m, DHCP6_OPT_DNS_SERVERS);
+}
+
+static bool search_sent(const struct ctx *c)
+{
+	return c->s->search_len && dhcp6_oro_has(c->m, DHCP6_OPT_DOMAIN_LIST);
+}
+
+/*
+ * An upper bound of the reply's size, known before anything changes: a
+ * reply that follows a commit must never be dropped as too big.  When the
+ * bound exceeds DHCP6S_REPLY_MAX the reply is lean: the hints a client
+ * listed are not echoed with lifetimes 0 and its FQDN is not echoed (both
+ * optional), and then it always fits: 4 + 14 + 134 (DUID) + 5 + STATUS_MAX
+ * + 8 + 4 IAs x (16 + 4 x 28) + 52 (DNS) + 206 (search) < 1232.
+ */
+static size_t reply_bound(const struct ctx *c)
+{
+	const struct dhcp6_msg *m = c->m;
+	size_t n = DHCP6_HDR_LEN + DHCP6_OPT_HDR + sizeof(c->s->sduid) +
+		   DHCP6_OPT_HDR + m->cid_len + 5 + STATUS_MAX + 8;
+
+	if (dns_sent(c))
+		n += DHCP6_OPT_HDR + 16 * c->s->cfg.ndns;
+	if (search_sent(c))
+		n += DHCP6_OPT_HDR + c->s->search_len;
+	if (fqdn_echoed(c))
+		n += DHCP6_OPT_HDR + m->fqdn_len;
+	for (unsigned i = 0; i < m->nia; i++)
+		n += DHCP6_OPT_HDR + DHCP6_IA_NA_MIN + STATUS_MAX +
+		     (DHCP6_OPT_HDR + DHCP6_IAADDR_MIN) * (1u + m->ia[i].naddr);
+	return n;
+}
+
 /* DNS servers (23) and domain search list (24) when asked for; the
  * client's FQDN back with N set (RFC 4704 4.2: the server updates no DNS;
  * O says it overrode a client's S). */
@@ -529,14 +690,13 @@ static void put_config(struct ctx *c)
 	const struct dhcp6s *s = c->s;
 	const struct dhcp6_msg *m = c->m;
 
-	if (s->cfg.ndns && dhcp6_oro_has(m, DHCP6_OPT_DNS_SERVERS))
+	if (dns_sent(c))
 		dhcp6_opt_put(&c->w, DHCP6_OPT_DNS_SERVERS, s->cfg.dns,
 			      16 * s->cfg.ndns);
-	if (s->search_len && dhcp6_oro_has(m, DHCP6_OPT_DOMAIN_LIST))
+	if (search_sent(c))
 		dhcp6_opt_put(&c->w, DHCP6_OPT_DOMAIN_LIST, s->search,
 			      s->search_len);
-	if (m->fqdn && m->type != DHCP6_INFORMATION_REQUEST &&
-	    m->fqdn_len <= 256) {
+	if (fqdn_echoed(c)) {
 		size_t at = dhcp6_opt_open(&c->w, DHCP6_OPT_CLIENT_FQDN);
 		uint8_t flags = 0x04 | ((m->fqdn[0] & 0x01) << 1);
 
@@ -611,18 +771,18 @@ static void on_renew(struct ctx *c)
 		const struct dhcp6_ia *ia = &m->ia[i];
 		struct binding *e;
 		uint64_t iid;
-		bool off = false, foreign;
+		bool off = false;
 
 		if (ia->type != DHCP6_OPT_IA_NA) {
 			ia_other(c, ia, false);
 			continue;
 		}
-		e = own_binding(c, ia, &foreign);
-		if (!e && !foreign && m->type == DHCP6_REBIND &&
-		    !port_full(s, c->rx) &&
+		e = own_binding(c, ia);
+		if (!e && m->type == DHCP6_REBIND && !port_full(s, c->rx) &&
 		    pick(s, m->cid, m->cid_len, ia->iaid, &iid) &&
 		    ia_lists(ia, s, iid))
-			e = binding_new(s, iid, m->cid, m->cid_len, ia->iaid);
+			e = binding_new(s, iid, m->cid, m->cid_len, ia->iaid,
+					port_of(c->rx));
 		if (e) {
 			commit(c, e);
 			put_ia_bound(c, ia, e->iid);
@@ -658,10 +818,9 @@ static void on_release(struct ctx *c)
 	for (unsigned i = 0; i < m->nia; i++) {
 		const struct dhcp6_ia *ia = &m->ia[i];
 		struct binding *e = NULL;
-		bool foreign;
 
 		if (ia->type == DHCP6_OPT_IA_NA)
-			e = own_binding(c, ia, &foreign);
+			e = own_binding(c, ia);
 		if (!e || !ia_lists(ia, s, e->iid)) {
 			put_ia_status(c, ia, DHCP6_ST_NO_BINDING, "no binding");
 			continue;
@@ -671,6 +830,8 @@ static void on_release(struct ctx *c)
 			s->st.released++;
 			continue;
 		}
+		if (e->port == PORT_GONE)
+			port_set(s, e, port_of(c->rx));
 		key_unlink(s, e);
 		e->state = B_DECLINED;
 		e->hostname[0] = 0;
@@ -768,7 +929,12 @@ static enum dhcp6s_drop check(const struct dhcp6s *s, const struct dhcp6_msg *m,
 		return DHCP6S_DROP_WRONG_SERVER;
 	if (m->type == DHCP6_INFORMATION_REQUEST)
 		return m->ia_total ? DHCP6S_DROP_IA_IN_INFO : DHCP6S_DROP_NONE;
-	return s->cfg.stateful ? DHCP6S_DROP_NONE : DHCP6S_DROP_STATELESS;
+	if (!s->cfg.stateful)
+		return DHCP6S_DROP_STATELESS;
+	/* every address must be judged (on the link? the client's?) */
+	if ((m->type == DHCP6_CONFIRM || m->type == DHCP6_REBIND) && m->cut)
+		return DHCP6S_DROP_TOO_MANY_ADDRS;
+	return DHCP6S_DROP_NONE;
 }
 
 static enum dhcp6s_drop drop(struct dhcp6s *s, enum dhcp6s_drop d)
@@ -815,6 +981,7 @@ enum dhcp6s_drop dhcp6s_handle(struct dhcp6s *s, const struct dhcp6s_rx *rx,
 	if (m->cid)
 		dhcp6_opt_put(&c.w, DHCP6_OPT_CLIENTID, m->cid, m->cid_len);
 	after_ids = c.w.pos;
+	c.lean = reply_bound(&c) > DHCP6S_REPLY_MAX;
 	if (!is_all_servers(rx->dst)) {
 		dhcp6_status_put(&c.w, DHCP6_ST_USE_MULTICAST,
 				 "send to ff02::1:2");
@@ -944,6 +1111,14 @@ static int normalize(const struct dhcp6s_config *cfg, struct dhcp6s_config *n,
 		n->max_bindings = 1024;
 	if (!n->decline_hold)
 		n->decline_hold = 600;
+	if (!n->port_share) {
+		n->port_share =
+		    n->max_bindings / 64 > 4 ? n->max_bindings / 64 : 4;
+		if (n->port_share > n->max_bindings / 2)
+			n->port_share = n->max_bindings / 2;
+		if (!n->port_share)
+			n->port_share = 1;
+	}
 	if (!n->iid_first && !n->iid_last) {
 		n->iid_first = 1;
 		n->iid_last = UINT64_MAX;
@@ -964,8 +1139,11 @@ static int normalize(const struct dhcp6s_config *cfg, struct dhcp6s_config *n,
 		snprintf(err, errlen, "at most %u DNS servers", DHCP6S_MAX_DNS);
 		return -EINVAL;
 	}
-	if (n->iid_first > n->iid_last) {
-		snprintf(err, errlen, "empty interface identifier range");
+	if (n->iid_first > n->iid_last ||
+	    iid_range_reserved(n->iid_first, n->iid_last)) {
+		snprintf(err, errlen,
+			 "empty interface identifier range (or only reserved "
+			 "ones, RFC 5453)");
 		return -EINVAL;
 	}
 	if (n->max_bindings > DHCP6S_MAX_BINDINGS) {
@@ -996,7 +1174,8 @@ static int normalize(const struct dhcp6s_config *cfg, struct dhcp6s_config *n,
  *
  * Bindings are kept unless the prefix, the identifier range, the key or
  * the table size change (their addresses would no longer be the ones the
- * hash gives); a lower @port_share lets ports that hold more keep what
+ * hash gives), but one on the gateway's new address ends; a lower
+ * @port_share lets ports that hold more keep what
  * they hold, but take nothing more.
  *
  * Return: 0, -EINVAL (bad settings: @s unchanged) or -ENOMEM (@s then has
@@ -1035,6 +1214,9 @@ int dhcp6s_configure(struct dhcp6s *s, const struct dhcp6s_config *cfg,
 			 n.max_bindings);
 		return -ENOMEM;
 	}
+	/* the gateway's address is never a client's, also when it moves */
+	if (s->avoid_gw && by_addr(s, s->gw_iid))
+		binding_free(s, by_addr(s, s->gw_iid));
 	return 0;
 }
 
@@ -1104,7 +1286,7 @@ void dhcp6s_walk(const struct dhcp6s *s, dhcp6s_walk_cb cb, void *arg)
 		b.iaid = e->iaid;
 		addr_of(s, e->iid, b.addr);
 		b.expires = e->expires;
-		b.port = e->port;
+		b.port = e->port == PORT_GONE ? 0 : e->port;
 		memcpy(b.hostname, e->hostname, sizeof(b.hostname));
 		cb(&b, arg);
 	}
@@ -1112,8 +1294,9 @@ void dhcp6s_walk(const struct dhcp6s *s, dhcp6s_walk_cb cb, void *arg)
 
 /**
  * dhcp6s_port_gone() - switch port @port left: the bindings its messages
- * took count for no port any more (they stay their clients' until they
- * expire), so a port given its id later starts with its whole share
+ * took count for no port any more, so a port given its id later starts
+ * with its whole share; each stays until it expires, for the first port
+ * that asks for it (a guest that moved) with room in its share
  * @s: server
  * @port: the port's id, as in struct dhcp6s_rx's @in_port
  */
@@ -1121,10 +1304,21 @@ void dhcp6s_port_gone(struct dhcp6s *s, uint16_t port)
 {
 	if (port >= DHCP6S_MAX_PORTS || !s->port_held[port])
 		return;
-	for (uint32_t i = 0; i < s->cap; i++)
-		if (s->b[i].port == port + 1)
-			s->b[i].port = 0;
-	s->port_held[port] = 0;
+	for (uint32_t i = 0; i < s->cap; i++) {
+		struct binding *e = &s->b[i];
+
+		if (e->port != port + 1)
+			continue;
+		if (e->state == B_DECLINED) {
+			port_set(s, e, 0);
+			continue;
+		}
+		/* one left-over binding per client key: the older stays */
+		if (by_key(s, e->duid, e->duid_len, e->iaid, PORT_GONE))
+			binding_free(s, e);
+		else
+			port_set(s, e, PORT_GONE);
+	}
 }
 
 /**
@@ -1181,11 +1375,11 @@ bool dhcp6s_counts_ok(const struct dhcp6s *s)
 		if (by_addr(s, e->iid) != e)
 			return false;
 		if (e->state == B_BOUND &&
-		    by_key(s, e->duid, e->duid_len, e->iaid) != e)
+		    by_key(s, e->duid, e->duid_len, e->iaid, e->port) != e)
 			return false;
 		if (e->expires < s->next_expiry)
 			return false;
-		if (e->port)
+		if (port_counted(e->port))
 			held[e->port - 1]++;
 	}
 	for (uint32_t i = s->free_head; i && nfree <= s->cap;

@@ -13,14 +13,25 @@
  * DUID and IAID, mapped into the configured range of identifiers, and the
  * next candidate (the hash with a counter) is tried when that one is
  * reserved (RFC 5453: the subnet-router anycast ::0, the reserved subnet
- * anycast fdff:ffff:ffff:ff80-ffff, the ISATAP/proxy-MIP6 0000:5efe:* and
- * 0200:5efe:*), the gateway's, or another binding's.  So a client gets
+ * anycast fdff:ffff:ffff:ff80-fdff:ffff:ffff:ffff, the ISATAP 0000:5efe:*
+ * and 0200:5efe:*, the IANA Ethernet block 0200:5eff:fe00:0-0200:5eff:
+ * feff:ffff), the gateway's, or another binding's.  So a client gets
  * the same address across daemon restarts without a lease file, as long
  * as the key, the prefix and the range stay (the caller keeps the key),
  * and a guest cannot predict which address another guest will get.
  * SOLICIT creates no state (the ADVERTISE names the address the REQUEST
  * will bind), so forged DUIDs cost nothing until they REQUEST, and then at
  * most the share of their switch port.
+ *
+ * A binding belongs to (DUID, IAID, switch port): a trusted port counts as
+ * one more port.  A guest that copies another guest's DUID and IAID (they
+ * cross the link in multicast) is another client: it gets a binding and
+ * an address of its own and can neither renew, release nor block the
+ * other's.  Whoever asks first gets the address the hash names, so a
+ * copier that asks before its victim (after a restart, between SOLICIT and
+ * REQUEST) takes that address and the victim gets its next candidate:
+ * service, but not the same address.  Nothing should trust "the hash's
+ * address is that DUID's" beyond what the binding table says.
  *
  * How the gateway drives it (struct dhcp6s):
  *
@@ -68,6 +79,8 @@ struct dhcp6s;
 #define DHCP6S_SEARCH_MAX 200
 /* Switch port ids the per-port share tells apart. */
 #define DHCP6S_MAX_PORTS 1024u
+/* dhcp6s_config's @port_share: no per-port limit. */
+#define DHCP6S_SHARE_UNLIMITED UINT32_MAX
 /* Bounds of the binding table (dhcp6s_config's @max_bindings). */
 #define DHCP6S_MAX_BINDINGS 65536u
 /* IA options answered per message, addresses read per IA: the rest are
@@ -124,9 +137,9 @@ enum dhcp6_status {
 
 /*
  * Why a message got no answer; counted per server.  FOREIGN_PORT,
- * PORT_SHARE and POOL_FULL are the exception: they count IAs refused,
- * whose message is answered (NoAddrsAvail or NoBinding, RFC 8415 18.3),
- * not dropped.
+ * PORT_SHARE and POOL_FULL are the exception: they count IAs given another
+ * address or refused, whose message is answered (NoAddrsAvail, RFC 8415
+ * 18.3), not dropped.
  */
 #define DHCP6S_DROPS(X)                                                      \
 	X(SHORT, "short",                                                    \
@@ -166,16 +179,21 @@ enum dhcp6_status {
 	X(CONFIRM_EMPTY, "confirm_empty",                                    \
 	  "CONFIRM without addresses (RFC 8415 18.3.3: no reply)")           \
 	X(REPLY_FULL, "reply_full",                                          \
-	  "the reply would not fit DHCP6S_REPLY_MAX")                        \
+	  "the reply would not fit DHCP6S_REPLY_MAX (a bug: the optional "   \
+	  "parts are left out first so that it always fits)")                \
 	X(FOREIGN_PORT, "foreign_port",                                      \
-	  "IA refused (NoAddrsAvail, NoBinding): its binding is held "       \
-	  "through another guest's switch port")                             \
+	  "IA given an address other than its hash's: its DUID and IAID "    \
+	  "are bound through another switch port too (copied)")              \
 	X(PORT_SHARE, "port_share",                                          \
 	  "IA refused (NoAddrsAvail): its switch port holds its share of "   \
 	  "bindings already")                                                \
 	X(POOL_FULL, "pool_full",                                            \
 	  "IA refused (NoAddrsAvail): the binding table is full or no free " \
-	  "address was found")
+	  "address was found")                                               \
+	X(TOO_MANY_ADDRS, "too_many_addrs",                                  \
+	  "CONFIRM or REBIND with more than DHCP6S_MAX_IA IAs or "           \
+	  "DHCP6S_MAX_IA_ADDR addresses in one: not all are judged, so no "  \
+	  "answer rather than a wrong one (RFC 8415 18.3.3)")
 
 enum dhcp6s_drop {
 #define DHCP6S_DROP_ENUM(id, name, desc) DHCP6S_DROP_##id,
@@ -210,7 +228,12 @@ enum dhcp6s_drop {
  * @max_bindings: size of the binding table (0 for 1024), at most
  *                DHCP6S_MAX_BINDINGS
  * @port_share: bindings (leased or declined) one untrusted switch port's
- *              messages may hold at once; 0 for no limit
+ *              messages may hold at once; 0 for the default,
+ *              max(4, @max_bindings / 64) but at most half the table, so
+ *              that no one port can fill it; DHCP6S_SHARE_UNLIMITED for
+ *              no limit (only where every port is trusted to behave).
+ *              Keep ports x share at most @max_bindings where guests
+ *              must not crowd each other out
  * @decline_hold: seconds a declined address is held back (0 for 600)
  * @key: the address hash's key: keep it across restarts for stable
  *       addresses, keep it secret so guests cannot aim at others'
@@ -245,7 +268,8 @@ struct dhcp6s_config {
  * @src_port: UDP source port; the reply goes there (0: 546)
  * @src_mac: Ethernet source (not used for decisions: a guest chooses it)
  * @in_port: the switch port it came in on, below DHCP6S_MAX_PORTS: what the
- *           per-port share counts by unless @trusted
+ *           per-port share counts by unless @trusted (an untrusted one
+ *           beyond gets no binding)
  * @trusted: that port is not a guest's (its messages count for no share)
  * @now: current time, caller's seconds
  */
@@ -289,7 +313,8 @@ enum dhcp6s_binding_state {
  * @iaid: its IAID
  * @addr: the address
  * @expires: end of the valid lifetime or of the hold, caller's seconds
- * @port: switch port whose messages hold it + 1, 0 for none
+ * @port: switch port whose messages hold it + 1, 0 for a trusted port or
+ *        one that left
  * @hostname: first label of the client's FQDN option (39), "" if none
  */
 struct dhcp6s_binding {

@@ -76,6 +76,8 @@ static enum dhcp6s_drop ia_addr(struct dhcp6_ia *ia, uint16_t code,
 		ia->pref[ia->naddr] = dhcp6_get_be32(v + 16);
 		ia->valid[ia->naddr] = dhcp6_get_be32(v + 20);
 		ia->naddr++;
+	} else {
+		ia->cut = true;
 	}
 	return leaf_walk(body, NULL);
 }
@@ -121,15 +123,18 @@ static enum dhcp6s_drop ia_parse(struct dhcp6_ia *ia, uint16_t type,
 }
 
 /* Keep @ia unless the message has DHCP6S_MAX_IA already or one of the same
- * type and IAID (the first one counts: a deterministic answer, once). */
+ * type and IAID (the first one counts: a deterministic answer, once); note
+ * what was left out. */
 static void ia_keep(struct dhcp6_msg *m, const struct dhcp6_ia *ia)
 {
-	if (m->nia >= DHCP6S_MAX_IA)
-		return;
-	for (unsigned i = 0; i < m->nia; i++)
+	bool keep = m->nia < DHCP6S_MAX_IA;
+
+	for (unsigned i = 0; keep && i < m->nia; i++)
 		if (m->ia[i].type == ia->type && m->ia[i].iaid == ia->iaid)
-			return;
-	m->ia[m->nia++] = *ia;
+			keep = false;
+	m->cut |= !keep || ia->cut;
+	if (keep)
+		m->ia[m->nia++] = *ia;
 }
 
 /* A single-instance option: a second one is refused (which of two client

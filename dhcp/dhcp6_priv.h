@@ -25,6 +25,7 @@
  * @t1: its T1 (0 for IA_TA)
  * @t2: its T2 (0 for IA_TA)
  * @status: the status code inside it, -1 for none (read from replies)
+ * @cut: it listed more than DHCP6S_MAX_IA_ADDR addresses
  * @naddr: addresses kept in @addr (IAADDR; IAPREFIX prefixes of an IA_PD
  *         are checked, not kept)
  * @addr: the addresses, in message order
@@ -36,6 +37,7 @@ struct dhcp6_ia {
 	uint32_t iaid;
 	uint32_t t1, t2;
 	int status;
+	bool cut;
 	uint8_t naddr;
 	uint8_t addr[DHCP6S_MAX_IA_ADDR][16];
 	uint32_t pref[DHCP6S_MAX_IA_ADDR];
@@ -56,6 +58,7 @@ struct dhcp6_ia {
  * @seen: bit map of the single-instance options seen (by code, below 64)
  * @nia: IAs kept in @ia: the first DHCP6S_MAX_IA of distinct type and IAID
  * @ia_total: IA options of any kind in the message, kept or not
+ * @cut: an IA or an address was left out of @ia
  * @ia: the IAs kept
  */
 struct dhcp6_msg {
@@ -68,6 +71,7 @@ struct dhcp6_msg {
 	uint64_t seen;
 	unsigned nia;
 	unsigned ia_total;
+	bool cut;
 	struct dhcp6_ia ia[DHCP6S_MAX_IA];
 };
 

@@ -16,6 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct dhcp6s *srv;
 static struct dhcp6s_config cfg;
 static int64_t now = 1000000;
+static bool big; /* 3 DNS servers and a 198-character search list */
 
 /* A small table and range, so that the share, a full table, collisions,
  * reserved identifiers and the gateway's are all reached.  The server's
@@ -43,7 +44,34 @@ static void setup(void)
 	cfg.port_share = 3;
 	cfg.decline_hold = 30;
 	memcpy(cfg.key, "fuzz-dhcp6-key!!", 16);
+	big = false;
 	if (dhcp6s_new(&cfg, &srv, err, sizeof(err)))
+		__builtin_trap();
+}
+
+/* Switch to or from the settings with the largest DNS options, whose
+ * replies reach the bound where the optional parts are left out. */
+static void set_big(bool on)
+{
+	char err[160];
+
+	big = on;
+	cfg.ndns = on ? 3 : 1;
+	for (unsigned i = 1; i < 3; i++) {
+		memcpy(cfg.dns[i], cfg.gateway, 16);
+		cfg.dns[i][14] = (uint8_t)i;
+	}
+	strcpy(cfg.search, "lab.vnet example.org");
+	for (unsigned i = 0, at = 0; on && i < 3; i++) {
+		static const unsigned label[3] = {62, 62, 48};
+
+		memset(cfg.search + at, 'a' + i, label[i]);
+		memcpy(cfg.search + at + label[i], ".example ", 9);
+		at += label[i] + 9;
+		cfg.search[at - 1] = i < 2 ? ' ' : 0;
+	}
+	if (dhcp6s_configure(srv, &cfg, err, sizeof(err)) ||
+	    !dhcp6s_counts_ok(srv))
 		__builtin_trap();
 }
 
@@ -52,7 +80,9 @@ static void check_reply(enum dhcp6s_drop d, const struct dhcp6s_reply *out)
 	static struct dhcp6_msg m;
 
 	if (d != DHCP6S_DROP_NONE) {
-		if (out->len || d > DHCP6S_DROP_NONE)
+		/* the reply is bounded before anything changes */
+		if (out->len || d > DHCP6S_DROP_NONE ||
+		    d == DHCP6S_DROP_REPLY_FULL)
 			__builtin_trap();
 		return;
 	}
@@ -67,9 +97,11 @@ static void check_reply(enum dhcp6s_drop d, const struct dhcp6s_reply *out)
  * Input: two control bytes, then the datagram.  The first: bits 0-4
  * seconds to advance the clock; bit 5 sent to a unicast address; bit 6
  * from a trusted port; bit 7 from a global (not link-local) source.  The
- * second: bits 0-2 the ingress port (the share is 3); then, after the
- * message, bit 3 that port leaves, bit 4 the settings change (stateless
- * or DNS off, and back), bit 5 a restart (a new engine, same key).
+ * second: bits 0-2 the ingress port (the share is 3; 7 is one beyond
+ * DHCP6S_MAX_PORTS), bit 7 the settings with the largest DNS options
+ * (applied before the message); then, after the message, bit 3 that port
+ * leaves, bit 4 the settings change (stateless or DNS off, and back), bit
+ * 5 a restart (a new engine, same key).
  */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -82,6 +114,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setup();
 	if (size < 2)
 		return 0;
+	if (!!(data[1] & 0x80) != big)
+		set_big(data[1] & 0x80);
 	now += data[0] & 31;
 	rx.data = data + 2;
 	rx.len = size - 2;
@@ -101,6 +135,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rx.src_port = DHCP6_CLIENT_PORT;
 	rx.trusted = data[0] & 0x40;
 	rx.in_port = data[1] & 7;
+	if (rx.in_port == 7)
+		rx.in_port = DHCP6S_MAX_PORTS + 7;
 	rx.now = now;
 	d = dhcp6s_handle(srv, &rx, &out);
 	check_reply(d, &out);

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* test_dhcp6.c - the DHCPv6 server engine: each message type, the RFC 8415
  * 16 identifier rules, malformed and hostile messages (table-driven),
- * rapid commit, NoBinding, release, decline hold-back, the per-port share,
- * a full table, expiry, addresses stable across engines with one key,
- * reserved interface identifiers, bounded replies, and messages captured
- * from real clients (ISC dhclient -6, dhcpcd) */
+ * rapid commit, NoBinding, release, decline hold-back, the per-port share
+ * (default, REBIND, ports that left), DUIDs copied by another port, a full
+ * table, a small range, expiry, addresses stable across engines with one
+ * key, reserved interface identifiers, replies bounded before anything
+ * changes, the FQDN's bounds, and messages captured from real clients (ISC
+ * dhclient -6, dhcpcd) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -446,6 +448,42 @@ static void test_confirm(void **state)
 	m6_cid(&m, 3);
 	m6_ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
 	assert_int_equal(run(&e, &m), DHCP6S_DROP_CONFIRM_EMPTY);
+	assert_int_equal(nbound(&e), 0);
+	teardown(&e);
+}
+
+/* CONFIRM and REBIND with more addresses than are kept get no answer
+ * rather than a judgement of only some of them. */
+static void test_confirm_many(void **state)
+{
+	struct env e;
+	struct m6 m;
+	uint8_t addrs[5][16];
+
+	setup(&e);
+	for (int i = 0; i < 5; i++) {
+		memcpy(addrs[i], prefix, 8);
+		addrs[i][15] = (uint8_t)(10 + i);
+	}
+	addrs[4][0] = 0x20; /* off the link */
+	for (uint8_t t = DHCP6_CONFIRM; t <= DHCP6_REBIND; t += 2) {
+		m6_init(&m, t);
+		m6_cid(&m, 82);
+		m6_ia(&m, DHCP6_OPT_IA_NA, 1, addrs[0], 5);
+		assert_int_equal(run(&e, &m), DHCP6S_DROP_TOO_MANY_ADDRS);
+		m6_init(&m, t);
+		m6_cid(&m, 82);
+		for (uint32_t i = 0; i < 4; i++)
+			m6_ia(&m, DHCP6_OPT_IA_NA, i, addrs[i], 1);
+		m6_ia(&m, DHCP6_OPT_IA_NA, 9, addrs[4], 1);
+		assert_int_equal(run(&e, &m), DHCP6S_DROP_TOO_MANY_ADDRS);
+	}
+	/* four of four, one off the link: judged */
+	m6_init(&m, DHCP6_CONFIRM);
+	m6_cid(&m, 82);
+	m6_ia(&m, DHCP6_OPT_IA_NA, 1, addrs[1], 4);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.status, DHCP6_ST_NOT_ON_LINK);
 	assert_int_equal(nbound(&e), 0);
 	teardown(&e);
 }
@@ -1038,9 +1076,57 @@ static void test_many_ias(void **state)
 		m6_opt(&m, DHCP6_OPT_CLIENT_FQDN, fq, 256);
 	}
 	m6_oro(&m);
-	enum dhcp6s_drop d = run(&e, &m);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	teardown(&e);
+}
 
-	assert_true(d == DHCP6S_DROP_NONE || d == DHCP6S_DROP_REPLY_FULL);
+/* The largest REQUEST binds every IA it can and always gets its REPLY:
+ * what is optional (hint echoes, the FQDN echo) is left out when the
+ * whole would not fit. */
+static void test_reply_bounded(void **state)
+{
+	struct env e;
+	struct m6 m;
+	uint8_t addrs[4][16], duid[DHCP6S_DUID_MAX], fq[256];
+
+	cfg_default(&e);
+	e.cfg.ndns = 3;
+	/* 198 characters, the longest list that encodes in 202 bytes */
+	for (unsigned i = 0, at = 0; i < 3; i++) {
+		static const unsigned label[3] = {62, 62, 48};
+
+		memset(e.cfg.search + at, 'a' + i, label[i]);
+		memcpy(e.cfg.search + at + label[i], ".example ", 9);
+		at += label[i] + 9;
+		e.cfg.search[at - 1] = i < 2 ? ' ' : 0;
+	}
+	assert_int_equal(strlen(e.cfg.search), 198);
+	start(&e);
+	memset(duid, 0x41, sizeof(duid));
+	memset(fq, 'h', sizeof(fq));
+	fq[0] = 0;
+	fq[1] = 63;
+	for (int i = 0; i < 4; i++)
+		memset(addrs[i], 0x20 + i, 16);
+	m6_init(&m, DHCP6_REQUEST);
+	m6_opt(&m, DHCP6_OPT_CLIENTID, duid, sizeof(duid));
+	m6_sid(&m, &e);
+	for (uint32_t i = 0; i < 4; i++)
+		m6_ia(&m, DHCP6_OPT_IA_NA, i, addrs[0], 4);
+	m6_oro(&m);
+	m6_opt(&m, DHCP6_OPT_CLIENT_FQDN, fq, sizeof(fq));
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.out.type, DHCP6_REPLY);
+	assert_int_equal(e.rep.nia, 4);
+	for (unsigned i = 0; i < 4; i++) {
+		assert_int_equal(e.rep.ia[i].naddr, 1);
+		assert_int_equal(e.rep.ia[i].valid[0], VALID);
+	}
+	assert_true(rep_has(&e, DHCP6_OPT_DNS_SERVERS));
+	assert_true(rep_has(&e, DHCP6_OPT_DOMAIN_LIST));
+	assert_false(rep_has(&e, DHCP6_OPT_CLIENT_FQDN));
+	assert_int_equal(nbound(&e), 4);
+	assert_int_equal(drops(&e, DHCP6S_DROP_REPLY_FULL), 0);
 	teardown(&e);
 }
 
@@ -1088,9 +1174,10 @@ static void test_port_share(void **state)
 	teardown(&e);
 }
 
-/* A guest that names another guest's DUID (seen in its multicast
- * SOLICIT) cannot renew, take or release that guest's binding from its own
- * port. */
+/* A guest that names another guest's DUID and IAID (seen in its multicast
+ * SOLICIT) from its own port is another client: it cannot renew, take,
+ * release or decline the first one's binding, and gets an address of its
+ * own. */
 static void test_foreign_port(void **state)
 {
 	struct env e;
@@ -1102,10 +1189,6 @@ static void test_foreign_port(void **state)
 	e.in_port = 1;
 	lease(&e, 70, 1, addr);
 	e.in_port = 2;
-	request(&m, &e, DHCP6_REQUEST, 70, 1, addr);
-	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
-	assert_int_equal(e.rep.ia[0].status, DHCP6_ST_NO_ADDRS_AVAIL);
-	assert_int_equal(e.rep.ia[0].naddr, 0);
 	for (uint8_t t = DHCP6_RENEW; t <= DHCP6_DECLINE; t++) {
 		if (t == DHCP6_REPLY)
 			continue;
@@ -1113,20 +1196,28 @@ static void test_foreign_port(void **state)
 		assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
 		assert_int_equal(e.rep.ia[0].status, DHCP6_ST_NO_BINDING);
 	}
-	assert_int_equal(drops(&e, DHCP6S_DROP_FOREIGN_PORT), 5);
 	walk(&e, &w);
 	assert_int_equal(w.n, 1);
 	assert_int_equal(w.b[0].state, DHCP6S_BOUND);
 	assert_int_equal(w.b[0].port, 2); /* port 1, + 1 */
 	assert_int_equal(w.b[0].expires, T0 + VALID);
-	/* a trusted port may */
-	e.trusted = true;
+	/* its REQUEST binds another address; the one it named: lifetime 0 */
+	request(&m, &e, DHCP6_REQUEST, 70, 1, addr);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].naddr, 2);
+	assert_memory_not_equal(e.rep.ia[0].addr[0], addr, 16);
+	assert_int_equal(e.rep.ia[0].valid[0], VALID);
+	assert_memory_equal(e.rep.ia[0].addr[1], addr, 16);
+	assert_int_equal(e.rep.ia[0].valid[1], 0);
+	assert_int_equal(drops(&e, DHCP6S_DROP_FOREIGN_PORT), 1);
+	assert_int_equal(nbound(&e), 2);
+	/* the first client keeps its own */
+	e.in_port = 1;
 	request(&m, &e, DHCP6_RENEW, 70, 1, addr);
 	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
-	assert_int_equal(e.rep.ia[0].status, -1);
+	assert_int_equal(e.rep.ia[0].naddr, 1);
+	assert_memory_equal(e.rep.ia[0].addr[0], addr, 16);
 	/* the port gone, the binding goes to the port that asks */
-	e.trusted = false;
-	e.in_port = 1;
 	lease(&e, 71, 1, addr);
 	dhcp6s_port_gone(e.s, 1);
 	e.in_port = 2;
@@ -1134,6 +1225,184 @@ static void test_foreign_port(void **state)
 	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
 	assert_int_equal(e.rep.ia[0].naddr, 1);
 	assert_memory_equal(e.rep.ia[0].addr[0], addr, 16);
+	teardown(&e);
+}
+
+/* Before the victim binds (between its SOLICIT and REQUEST, after a
+ * restart), a guest that copies its DUID and IAID gets the address the
+ * hash names, but the victim still gets an address and keeps it. */
+static void test_duid_before_bind(void **state)
+{
+	struct env e;
+	struct m6 m;
+	uint8_t va[16], vb[16];
+
+	setup(&e);
+	e.in_port = 1;
+	solicit(&m, 80, 7);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	memcpy(va, e.rep.ia[0].addr[0], 16);
+	e.in_port = 2;
+	request(&m, &e, DHCP6_REQUEST, 80, 7, NULL);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].naddr, 1);
+	/* the victim's REQUEST for the advertised address: another one */
+	e.in_port = 1;
+	request(&m, &e, DHCP6_REQUEST, 80, 7, va);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].status, -1);
+	assert_int_equal(e.rep.ia[0].valid[0], VALID);
+	memcpy(vb, e.rep.ia[0].addr[0], 16);
+	assert_memory_not_equal(vb, va, 16);
+	solicit(&m, 80, 7);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.status, -1);
+	assert_memory_equal(e.rep.ia[0].addr[0], vb, 16);
+	/* the copier renews and releases its own only */
+	e.in_port = 2;
+	e.now += VALID - 1;
+	request(&m, &e, DHCP6_RELEASE, 80, 7, vb);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].status, DHCP6_ST_NO_BINDING);
+	e.in_port = 1;
+	request(&m, &e, DHCP6_RENEW, 80, 7, vb);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_memory_equal(e.rep.ia[0].addr[0], vb, 16);
+	assert_int_equal(nbound(&e), 2);
+	teardown(&e);
+
+	/* a restart: the copier REBINDs first with the victim's address */
+	setup(&e);
+	e.in_port = 1;
+	lease(&e, 85, 1, va);
+	dhcp6s_free(e.s);
+	start(&e);
+	e.in_port = 2;
+	request(&m, &e, DHCP6_REBIND, 85, 1, va);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].naddr, 1);
+	e.in_port = 1;
+	request(&m, &e, DHCP6_REBIND, 85, 1, va);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].status, DHCP6_ST_NO_BINDING);
+	request(&m, &e, DHCP6_REQUEST, 85, 1, va);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].status, -1);
+	assert_memory_not_equal(e.rep.ia[0].addr[0], va, 16);
+	assert_int_equal(e.rep.ia[0].valid[0], VALID);
+	assert_int_equal(nbound(&e), 2);
+	teardown(&e);
+}
+
+/* A trusted port's messages are one more holder: they neither move nor
+ * unprotect a guest's binding, and its own are safe from guests. */
+static void test_trusted_holder(void **state)
+{
+	struct env e;
+	struct m6 m;
+	struct walked w;
+	uint8_t a[16], t[16];
+
+	setup(&e);
+	e.in_port = 1;
+	lease(&e, 81, 1, a);
+	e.trusted = true;
+	request(&m, &e, DHCP6_RENEW, 81, 1, a);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].status, DHCP6_ST_NO_BINDING);
+	lease(&e, 82, 1, t);
+	e.trusted = false;
+	e.in_port = 2;
+	request(&m, &e, DHCP6_RELEASE, 81, 1, a);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	request(&m, &e, DHCP6_RELEASE, 82, 1, t);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].status, DHCP6_ST_NO_BINDING);
+	/* an untrusted port id beyond the share table: no binding, none
+	 * of the trusted port's either */
+	e.in_port = DHCP6S_MAX_PORTS;
+	request(&m, &e, DHCP6_RELEASE, 82, 1, t);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].status, DHCP6_ST_NO_BINDING);
+	request(&m, &e, DHCP6_REQUEST, 83, 1, NULL);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].status, DHCP6_ST_NO_ADDRS_AVAIL);
+	assert_int_equal(nbound(&e), 2);
+	walk(&e, &w);
+	assert_int_equal(w.n, 2);
+	for (unsigned i = 0; i < 2; i++)
+		assert_int_equal(w.b[i].port,
+				 !memcmp(w.b[i].addr, a, 16) ? 2 : 0);
+	teardown(&e);
+}
+
+/* Bindings whose ports left are taken over within the taker's share. */
+static void test_gone_share(void **state)
+{
+	struct env e;
+	struct m6 m;
+	struct walked w;
+	uint8_t a[16];
+	unsigned held = 0, got = 0;
+
+	cfg_default(&e);
+	e.cfg.port_share = 1;
+	start(&e);
+	for (uint16_t i = 0; i < 3; i++) {
+		e.in_port = 10 + i;
+		lease(&e, 90 + i, 1, a);
+		dhcp6s_port_gone(e.s, 10 + i);
+	}
+	e.in_port = 2;
+	for (uint8_t i = 0; i < 3; i++) {
+		request(&m, &e, DHCP6_RENEW, 90 + i, 1, NULL);
+		assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+		got += e.rep.ia[0].naddr;
+	}
+	walk(&e, &w);
+	for (unsigned i = 0; i < w.n; i++)
+		held += w.b[i].port == 3;
+	assert_int_equal(held, 1);
+	assert_int_equal(got, 1);
+	teardown(&e);
+}
+
+/* With the default share, one port's forged DUIDs cannot fill the
+ * table: another guest still gets an address. */
+static void test_default_share(void **state)
+{
+	struct env e;
+	struct m6 m;
+	uint8_t addr[16];
+
+	cfg_default(&e);
+	e.cfg.max_bindings = 0; /* 1024: the default share is 16 */
+	start(&e);
+	e.in_port = 2;
+	for (unsigned i = 0; i < 1024; i++) {
+		uint8_t duid[6] = {0, 4, (uint8_t)(i >> 8), (uint8_t)i, 0xaa};
+
+		m6_init(&m, DHCP6_REQUEST);
+		m6_opt(&m, DHCP6_OPT_CLIENTID, duid, sizeof(duid));
+		m6_sid(&m, &e);
+		m6_ia(&m, DHCP6_OPT_IA_NA, 1, NULL, 0);
+		assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	}
+	assert_int_equal(nbound(&e), 16);
+	assert_int_equal(drops(&e, DHCP6S_DROP_PORT_SHARE), 1024 - 16);
+	e.in_port = 1;
+	lease(&e, 5, 1, addr);
+	teardown(&e);
+
+	/* a small table: at most half of it */
+	cfg_default(&e);
+	e.cfg.max_bindings = 6;
+	start(&e);
+	for (uint8_t id = 1; id <= 6; id++) {
+		request(&m, &e, DHCP6_REQUEST, id, 1, NULL);
+		assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	}
+	assert_int_equal(nbound(&e), 3);
 	teardown(&e);
 }
 
@@ -1145,6 +1414,7 @@ static void test_table_full(void **state)
 
 	cfg_default(&e);
 	e.cfg.max_bindings = 2;
+	e.cfg.port_share = DHCP6S_SHARE_UNLIMITED;
 	start(&e);
 	lease(&e, 30, 1, a30);
 	lease(&e, 31, 1, addr);
@@ -1193,6 +1463,113 @@ static void test_expiry(void **state)
 	assert_int_equal(nbound(&e), 0);
 	dhcp6s_stats_get(e.s, &st);
 	assert_int_equal(st.expired, 2);
+	teardown(&e);
+}
+
+/* REBIND makes a binding only within the port's share. */
+static void test_rebind_share(void **state)
+{
+	struct env e;
+	struct m6 m;
+	uint8_t a[16], b[16];
+
+	cfg_default(&e);
+	e.cfg.port_share = 1;
+	start(&e);
+	e.in_port = 3;
+	lease(&e, 20, 1, a);
+	e.in_port = 4; /* the address the hash gives client 21 */
+	solicit(&m, 21, 1);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	memcpy(b, e.rep.ia[0].addr[0], 16);
+	e.in_port = 3;
+	request(&m, &e, DHCP6_REBIND, 21, 1, b);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].status, DHCP6_ST_NO_BINDING);
+	assert_int_equal(nbound(&e), 1);
+	teardown(&e);
+}
+
+/* The client FQDN: echoed up to a DNS name's length; a label running past
+ * the option is no host name. */
+static void test_fqdn_bounds(void **state)
+{
+	struct env e;
+	struct m6 m;
+	struct walked w;
+	uint8_t fq[257];
+
+	setup(&e);
+	memset(fq, 'a', sizeof(fq));
+	fq[0] = 0;
+	fq[1] = 63;
+	for (size_t n = 256; n <= 257; n++) {
+		request(&m, &e, DHCP6_REQUEST, 60, 1, NULL);
+		m6_opt(&m, DHCP6_OPT_CLIENT_FQDN, fq, n);
+		assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+		assert_int_equal(e.rep.ia[0].naddr, 1);
+		assert_int_equal(rep_has(&e, DHCP6_OPT_CLIENT_FQDN), n == 256);
+	}
+	/* a 4-byte label of which two bytes are in the option; the next
+	 * option's code ("hh") would make it a valid one */
+	request(&m, &e, DHCP6_REQUEST, 61, 1, NULL);
+	m6_opt(&m, DHCP6_OPT_CLIENT_FQDN, "\0\4ab", 4);
+	m6_opt(&m, 0x6868, "hh", 2);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	walk(&e, &w);
+	assert_int_equal(w.n, 2);
+	for (unsigned i = 0; i < w.n; i++) /* client 61: DUID ends 3d */
+		assert_int_equal(strlen(w.b[i].hostname),
+				 w.b[i].duid_hex[19] == 'd' ? 0 : 63);
+	teardown(&e);
+}
+
+/* The gateway's address moved onto a client's: that binding ends. */
+static void test_gateway_moved(void **state)
+{
+	struct env e;
+	struct m6 m;
+	uint8_t a[16];
+	char err[160];
+
+	setup(&e);
+	lease(&e, 84, 1, a);
+	memcpy(e.cfg.gateway, a, 16);
+	assert_int_equal(dhcp6s_configure(e.s, &e.cfg, err, sizeof(err)), 0);
+	assert_int_equal(nbound(&e), 0);
+	request(&m, &e, DHCP6_RENEW, 84, 1, a);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].status, DHCP6_ST_NO_BINDING);
+	request(&m, &e, DHCP6_REQUEST, 84, 1, a);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].valid[0], VALID);
+	assert_memory_not_equal(e.rep.ia[0].addr[0], a, 16);
+	teardown(&e);
+}
+
+/* A small range is filled to the last address: no client is refused
+ * while one is free. */
+static void test_small_range(void **state)
+{
+	struct env e;
+	struct m6 m;
+	unsigned refused = 0;
+
+	cfg_default(&e);
+	e.cfg.iid_first = 0x100;
+	e.cfg.iid_last = 0x10f;
+	start(&e);
+	e.trusted = true;
+	for (uint8_t id = 1; id < 200 && nbound(&e) < 16; id++) {
+		request(&m, &e, DHCP6_REQUEST, id, 1, NULL);
+		assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+		refused += !e.rep.ia[0].naddr;
+	}
+	assert_int_equal(nbound(&e), 16);
+	assert_int_equal(refused, 0);
+	request(&m, &e, DHCP6_REQUEST, 201, 1, NULL);
+	assert_int_equal(run(&e, &m), DHCP6S_DROP_NONE);
+	assert_int_equal(e.rep.ia[0].status, DHCP6_ST_NO_ADDRS_AVAIL);
 	teardown(&e);
 }
 
@@ -1259,6 +1636,23 @@ static void test_reserved_iids(void **state)
 	     0,
 	     {0x00005efdffffffffull},
 	     1},
+	    /* the IANA Ethernet block 0200:5eff:fe00:0-0200:5eff:feff:ffff */
+	    {0x02005efffdffffffull,
+	     0x02005efffe000003ull,
+	     0,
+	     {0x02005efffdffffffull},
+	     1},
+	    {0x02005efffefffffeull,
+	     0x02005effff000000ull,
+	     0,
+	     {0x02005effff000000ull},
+	     1},
+	    /* above the subnet anycast block: usable */
+	    {0xfffffffffffffffeull,
+	     0xffffffffffffffffull,
+	     0,
+	     {0xfffffffffffffffeull, 0xffffffffffffffffull},
+	     2},
 	};
 
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
@@ -1294,6 +1688,18 @@ static void test_reserved_iids(void **state)
 		}
 		assert_int_equal(got, cases[k].nok);
 		teardown(&e);
+	}
+	/* a range of reserved identifiers only is refused */
+	for (unsigned k = 0; k < 2; k++) {
+		struct env e;
+		char err[160];
+
+		cfg_default(&e);
+		e.cfg.iid_first = k ? 0x02005efffe000000ull : 0;
+		e.cfg.iid_last = k ? 0x02005efffeffffffull : 0;
+		e.cfg.iid_first |= !k; /* 1..0 is empty too */
+		assert_int_equal(dhcp6s_new(&e.cfg, &e.s, err, sizeof(err)),
+				 -EINVAL);
 	}
 }
 
@@ -1396,6 +1802,7 @@ int main(void)
 	    cmocka_unit_test(test_solicit_request),
 	    cmocka_unit_test(test_rapid_commit),
 	    cmocka_unit_test(test_confirm),
+	    cmocka_unit_test(test_confirm_many),
 	    cmocka_unit_test(test_renew_rebind),
 	    cmocka_unit_test(test_restart_rebind),
 	    cmocka_unit_test(test_release),
@@ -1406,10 +1813,19 @@ int main(void)
 	    cmocka_unit_test(test_bad_messages),
 	    cmocka_unit_test(test_bad_src),
 	    cmocka_unit_test(test_many_ias),
+	    cmocka_unit_test(test_reply_bounded),
 	    cmocka_unit_test(test_port_share),
 	    cmocka_unit_test(test_foreign_port),
+	    cmocka_unit_test(test_duid_before_bind),
+	    cmocka_unit_test(test_trusted_holder),
+	    cmocka_unit_test(test_gone_share),
+	    cmocka_unit_test(test_default_share),
 	    cmocka_unit_test(test_table_full),
 	    cmocka_unit_test(test_expiry),
+	    cmocka_unit_test(test_rebind_share),
+	    cmocka_unit_test(test_fqdn_bounds),
+	    cmocka_unit_test(test_gateway_moved),
+	    cmocka_unit_test(test_small_range),
 	    cmocka_unit_test(test_stable_address),
 	    cmocka_unit_test(test_reserved_iids),
 	    cmocka_unit_test(test_config),
