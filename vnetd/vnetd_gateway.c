@@ -870,8 +870,12 @@ static int dhcp6_start(struct vnetd_gw *g, struct vnetd_net *net, char *msg,
 	memcpy(c.server_mac, g->params.mac, 6);
 	memcpy(c.key, g->params.key6, 16);
 	snprintf(c.search, sizeof(c.search), "%s", g->params.subnet.domain);
+	/* The DHCPv4 share, 0 for no limit; else the engine's own bound. */
 	if (json_object_get(net->obj.conf, "dhcp_leases_per_port"))
-		c.port_share = juint(net->obj.conf, "dhcp_leases_per_port");
+		c.port_share =
+		    juint(net->obj.conf, "dhcp_leases_per_port")
+			? juint(net->obj.conf, "dhcp_leases_per_port")
+			: DHCP6S_SHARE_UNLIMITED;
 	return dhcp6s_new(&c, &g->dhcp6, msg, len);
 }
 
