@@ -3,7 +3,8 @@
 # demo.sh BUILD - start vnetd and build the three kinds of network with
 # network namespaces standing in for VMs, then show them talking:
 #   internal "lab":   host vNIC 10.77.1.1 + vm1 + vm2, gateway 10.77.1.254
-#                     with DHCP and DNS (lab.vnet)
+#                     with DHCP and DNS (lab.vnet); IPv6 fd00:77:1::/64
+#                     (SLAAC for vm1, DHCPv6 for vm2, ping6)
 #   private  "vault": vm3 + vm4 (the host cannot reach them), gateway
 #                     10.77.2.254 with DHCP and DNS (vault.vnet)
 #   external "wan":   uplink veth to an "outside" namespace with a server,
@@ -53,7 +54,7 @@ ctl status
 step "create networks"
 ctl network create lab --type internal --subnet 10.77.1.0/24 \
 	--gateway 10.77.1.254 --dhcp --range 10.77.1.100-10.77.1.199 \
-	--domain lab.vnet
+	--domain lab.vnet --subnet6 fd00:77:1::/64 --dhcp6 stateful
 ctl network create vault --type private --subnet 10.77.2.0/24 \
 	--gateway 10.77.2.254 --dhcp --range 10.77.2.100-10.77.2.199 \
 	--domain vault.vnet
@@ -122,6 +123,41 @@ fetch() { # NAMESPACE URL: print the number of bytes fetched
 n=$(fetch demo-vm5 http://10.77.3.1:8080/file)
 echo "  vm5 downloaded ${n:-0} bytes over HTTP from the outside server"
 [ "${n:-0}" = 1000000 ] && ok=$((ok + 1)) || bad=$((bad + 1))
+step "IPv6 on lab: SLAAC from the gateway's RA, DHCPv6, ping6"
+# vm1 takes an address of fd00:77:1::/64 by SLAAC from the gateway's
+# router advertisements; vm2 asks the gateway's DHCPv6 server (dhclient
+# -6, its address put on by the script below only: nothing else of the
+# host is touched); vm1 pings vm2's address and the gateway's.
+slaac1() {
+	ip -n demo-vm1 -6 addr show dev vm1 scope global |
+		sed -n 's/.*inet6 \(fd00:77:1:[^/]*\)\/64.*/\1/p' | head -n 1
+}
+for _ in $(seq 100); do [ -n "$(slaac1)" ] && break; sleep 0.1; done
+echo "  vm1 SLAAC address: $(slaac1)"
+[ -n "$(slaac1)" ] && ok=$((ok + 1)) || bad=$((bad + 1))
+cat >"$T/dh6.sh" <<EOF
+#!/bin/sh
+[ "\$reason" = BOUND6 ] || exit 0
+ip -6 addr add "\$new_ip6_address/128" dev "\$interface" nodad
+echo "\$new_ip6_address" >"$T/vm2.ip6"
+EOF
+chmod +x "$T/dh6.sh"
+if command -v dhclient >/dev/null; then
+	ip netns exec demo-vm2 timeout 15 dhclient -6 -1 -d -sf "$T/dh6.sh" \
+		-lf "$T/vm2.lease6" -pf "$T/vm2.pid6" vm2 >"$T/vm2.dh6" 2>&1 &
+	dh6=$!
+	for _ in $(seq 100); do [ -s "$T/vm2.ip6" ] && break; sleep 0.1; done
+	kill "$dh6" 2>/dev/null
+	wait "$dh6" 2>/dev/null
+	v2=$(cat "$T/vm2.ip6" 2>/dev/null)
+	echo "  vm2 DHCPv6 address: ${v2:-none}"
+	if [ -n "$v2" ]; then
+		check reach vm1 "$v2"
+	else
+		bad=$((bad + 1))
+	fi
+fi
+check reach vm1 fd00:77:1::1
 step "NAT network home: out through wan as 10.77.3.2, a forward in"
 D=$(readlink -f "$(dirname "$0")")/integration/dhcp
 ip netns exec demo-vm10 env DHCP_ENV="$T/vm10.env" busybox udhcpc -i vm10 \
@@ -255,7 +291,7 @@ else
 	echo "  skipped: no /dev/kvm or vnet-vmm not built"
 fi
 
-step "DHCP leases (durable in vnetd's state file before each ACK)"
+step "DHCP leases (IPv4: durable in the state file before each ACK; DHCPv6 bindings: addresses by a stored key)"
 ctl dhcp leases
 
 step "NAT sessions of home and its forwards"
