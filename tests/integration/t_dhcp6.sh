@@ -9,6 +9,7 @@
 # With --dhcp6 stateless the RA says "other" only (O), a REQUEST for an
 # address gets none, and dhclient -6 -S (INFORMATION-REQUEST) gets the
 # resolver and the domain.  Bad settings are refused with a sentence.
+# vnet-test: idle
 . "$(dirname "$0")/lib.sh"
 need_root
 command -v dhclient >/dev/null || skip "dhclient (package isc-dhcp-client) not installed"
