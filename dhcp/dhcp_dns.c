@@ -31,6 +31,8 @@
 #define DNS_F_RD      0x0100
 #define DNS_F_RA      0x0080
 #define DNS_RCODE_NX  3
+#define DNS_TYPE_OPT  41
+#define DNS_OPT_LEN   11 /* root owner, type, class, TTL, RDLEN 0 */
 
 /* Entries link by index + 1; 0 ends a chain. */
 struct dns_name {
@@ -58,6 +60,9 @@ struct qname {
 	uint8_t lab[DNS_NAME_MAX / 2 + 1]; /* offset of each label in w */
 	unsigned nlabels;
 	uint16_t qtype, qclass;
+	/* The query's EDNS0 OPT record (RFC 6891): the answer carries one;
+	 * @badvers: its version was not 0 (the answer says BADVERS). */
+	bool edns, badvers;
 };
 
 static const char *const drop_names[] = {
@@ -463,7 +468,8 @@ static size_t reply_build(const struct dns_names *t, const uint8_t *q,
 			  size_t size)
 {
 	uint16_t flags = pkt_get_be16(q + 2);
-	size_t need = DNS_HDR_LEN + n->len + 4 + (rdata ? 12 + rdlen : 0);
+	size_t need = DNS_HDR_LEN + n->len + 4 + (rdata ? 12 + rdlen : 0) +
+		      (n->edns ? DNS_OPT_LEN : 0);
 	size_t o = DNS_HDR_LEN;
 
 	if (need > size)
@@ -490,7 +496,39 @@ static size_t reply_build(const struct dns_names *t, const uint8_t *q,
 		memcpy(out + o + 12, rdata, rdlen);
 		o += 12 + rdlen;
 	}
+	if (n->edns) {
+		/* The gateway's own OPT: the UDP size it answers within, no
+		 * DNSSEC (DO clear), BADVERS (16: 1 in the extended RCODE's
+		 * upper bits) to a version it does not speak. */
+		out[o] = 0;
+		pkt_put_be16(out + o + 1, DNS_TYPE_OPT);
+		pkt_put_be16(out + o + 3, DNS_REPLY_MAX);
+		dhcp_put_be32(out + o + 5, n->badvers ? 1u << 24 : 0);
+		pkt_put_be16(out + o + 9, 0);
+		pkt_put_be16(out + 10, 1);
+		o += DNS_OPT_LEN;
+	}
 	return o;
+}
+
+/*
+ * The additional section of a query for the gateway (@c after the
+ * question, @ar records): one OPT record with the root owner sets
+ * @n->edns (and @n->badvers for a version other than 0).  Anything else
+ * there is ignored, as before EDNS.
+ */
+static void opt_read(struct pkt_cursor *c, unsigned ar, struct qname *n)
+{
+	const uint8_t *rr;
+
+	if (ar != 1)
+		return;
+	rr = pkt_pull(c, DNS_OPT_LEN);
+	if (!rr || rr[0] != 0 || pkt_get_be16(rr + 1) != DNS_TYPE_OPT ||
+	    pkt_get_be16(rr + 9) > c->left)
+		return;
+	n->edns = true;
+	n->badvers = rr[6] != 0;
 }
 
 /* Answer a name in the forward zone; @first is where the domain starts. */
@@ -610,18 +648,25 @@ void dns_answer(struct dns_names *t, const uint8_t *q, size_t len, uint8_t *out,
 		return dns_drop(t, res, DNS_DROP_TRUNCATED);
 	n.qtype = qtype;
 	n.qclass = qclass;
+	n.edns = n.badvers = false;
+	opt_read(&c, pkt_get_be16(h + 10), &n);
 
 	res->action = DNS_ACT_RELAY;
 	if (qclass != DNS_CLASS_IN && qclass != DNS_TYPE_ANY)
 		goto relay;
 	if (in_zone(&n, t->dwire, t->dwire_len, &first)) {
 		res->len =
-		    answer_host(t, q, &n, first, qtype, out, size, &res->rcode);
+		    n.badvers /* an EDNS version it does not speak: no data */
+			? reply_build(t, q, &n, qtype, 0, NULL, 0, out, size)
+			: answer_host(t, q, &n, first, qtype, out, size,
+				      &res->rcode);
 	} else if (t->mask && in_zone(&n, arpa, sizeof(arpa), &first) &&
 		   first == 4 && reverse_addr(&n, &ip) &&
 		   (ip & t->mask) == t->net) {
-		res->len =
-		    answer_ptr(t, q, &n, ip, qtype, out, size, &res->rcode);
+		res->len = n.badvers ? reply_build(t, q, &n, qtype, 0, NULL, 0,
+						   out, size)
+				     : answer_ptr(t, q, &n, ip, qtype, out,
+						  size, &res->rcode);
 	} else {
 		goto relay;
 	}

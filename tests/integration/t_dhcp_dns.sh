@@ -119,6 +119,18 @@ if command -v dig >/dev/null; then # package bind9-dnsutils
 	got=$(ip netns exec "vm2$S" dig +tcp +short +time=3 +tries=1 \
 		@10.215.0.1 vm1.lab.vnet A)
 	[ "$got" = 10.215.0.77 ] || fail "vm1.lab.vnet over TCP: '$got'"
+	# The gateway's own answer to an EDNS query carries an OPT record
+	# (RFC 6891 7), with its UDP size; a version it does not speak gets
+	# BADVERS.
+	got=$(ip netns exec "vm2$S" dig +time=3 +tries=1 @10.215.0.1 \
+		vm1.lab.vnet A)
+	echo "$got" | grep -q "OPT PSEUDOSECTION" &&
+		echo "$got" | grep -q "udp: 512" ||
+		fail "no OPT record in the gateway's answer: $got"
+	got=$(ip netns exec "vm2$S" dig +edns=1 +noednsnegotiation +time=3 \
+		+tries=1 @10.215.0.1 vm1.lab.vnet A)
+	echo "$got" | grep -q "status: BADVERS" ||
+		fail "EDNS version 1 not answered BADVERS: $got"
 	got=$(ip netns exec "vm2$S" dig +tcp +noedns +time=3 +tries=1 \
 		@10.215.0.1 big.example TXT)
 	echo "$got" | grep -q "MSG SIZE  rcvd: 1045" ||

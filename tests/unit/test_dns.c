@@ -330,6 +330,78 @@ static void test_compression_followed(void **state)
 	dns_names_destroy(t);
 }
 
+/* Append an OPT record (version @ver, @rdlen bytes of options, @claim as
+ * its RDLEN) to query @q of @len bytes; the new length. */
+static size_t add_opt(uint8_t *q, size_t len, uint8_t ver, uint16_t rdlen,
+		      uint16_t claim)
+{
+	q[len] = 0;
+	pkt_put_be16(q + len + 1, 41);
+	pkt_put_be16(q + len + 3, 1232);
+	q[len + 5] = 0;
+	q[len + 6] = ver;
+	pkt_put_be16(q + len + 7, 0x8000); /* DO */
+	pkt_put_be16(q + len + 9, claim);
+	memset(q + len + 11, 0, rdlen);
+	pkt_put_be16(q + 10, 1);
+	return len + 11 + rdlen;
+}
+
+/* RFC 6891 7: an answer of the gateway's own to a query with an OPT record
+ * carries one (its UDP size, DO clear); version 1 gets BADVERS and no
+ * data; an OPT whose RDLEN runs past the end, or two records, are no
+ * EDNS: answered as before, without one. */
+static void test_edns(void **state)
+{
+	struct dns_names *t = mk();
+	uint8_t q[512], out[DNS_REPLY_MAX];
+	struct dns_result r;
+	size_t base, len, o;
+
+	assert_int_equal(dns_names_add(t, "vm1", IP4(10, 0, 0, 5), false), 0);
+	base = query(q, "vm1.lab.vnet", 1);
+	len = add_opt(q, base, 0, 4, 4);
+	dns_answer(t, q, len, out, sizeof(out), &r);
+	assert_int_equal(r.action, DNS_ACT_REPLY);
+	assert_int_equal(pkt_get_be16(out + 6), 1);  /* the A record */
+	assert_int_equal(pkt_get_be16(out + 10), 1); /* and an OPT */
+	o = base + 16;
+	assert_int_equal(r.len, o + 11);
+	assert_int_equal(out[o], 0);
+	assert_int_equal(pkt_get_be16(out + o + 1), 41);
+	assert_int_equal(pkt_get_be16(out + o + 3), DNS_REPLY_MAX);
+	assert_int_equal(pkt_get_be16(out + o + 5), 0); /* no BADVERS, v0 */
+	assert_int_equal(pkt_get_be16(out + o + 7), 0); /* DO clear */
+	assert_int_equal(pkt_get_be16(out + o + 9), 0);
+	/* NXDOMAIN too */
+	base = query(q, "nope.lab.vnet", 1);
+	len = add_opt(q, base, 0, 0, 0);
+	dns_answer(t, q, len, out, sizeof(out), &r);
+	assert_int_equal(r.rcode, 3);
+	assert_int_equal(pkt_get_be16(out + 10), 1);
+	assert_int_equal(r.len, base + 11);
+	/* version 1: BADVERS (extended RCODE 1 << 4), no data */
+	base = query(q, "vm1.lab.vnet", 1);
+	len = add_opt(q, base, 1, 0, 0);
+	dns_answer(t, q, len, out, sizeof(out), &r);
+	assert_int_equal(r.action, DNS_ACT_REPLY);
+	assert_int_equal(pkt_get_be16(out + 6), 0);
+	assert_int_equal(r.len, base + 11);
+	assert_int_equal(out[base + 5], 1);
+	/* RDLEN past the end: no OPT in the answer */
+	len = add_opt(q, base, 0, 0, 9);
+	dns_answer(t, q, len, out, sizeof(out), &r);
+	assert_int_equal(r.action, DNS_ACT_REPLY);
+	assert_int_equal(pkt_get_be16(out + 10), 0);
+	assert_int_equal(r.len, base + 16);
+	/* two additional records: no EDNS either */
+	len = add_opt(q, base, 0, 0, 0);
+	pkt_put_be16(q + 10, 2);
+	dns_answer(t, q, len, out, sizeof(out), &r);
+	assert_int_equal(pkt_get_be16(out + 10), 0);
+	dns_names_destroy(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +410,7 @@ int main(void)
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_long_names),
 	    cmocka_unit_test(test_compression_followed),
+	    cmocka_unit_test(test_edns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
