@@ -163,14 +163,22 @@ static int gw_params6(json_t *conf, struct vnetd_gw_params *gp, char *err,
 		}
 		return 0;
 	}
-	if (jstr(conf, "dhcp6")) {
+	if (jstr(conf, "dhcp6_key") &&
+	    key6_parse(jstr(conf, "dhcp6_key"), gp->key6)) {
+		snprintf(err, errlen,
+			 "dhcp6_key: must be 32 hex digits (16 bytes)");
+		return -EINVAL;
+	}
+	if (jstr(conf, "dhcp6"))
 		gp->dhcp6 = strcmp(jstr(conf, "dhcp6"), "stateful") ? 1 : 2;
-		if (jstr(conf, "dhcp6_key") &&
-		    key6_parse(jstr(conf, "dhcp6_key"), gp->key6)) {
-			snprintf(err, errlen,
-				 "dhcp6_key: must be 32 hex digits (16 bytes)");
-			return -EINVAL;
-		}
+	/* RFC 8200 5: every IPv6 link carries 1280 bytes; on a smaller MTU
+	 * hosts ignore the RA's MTU and Linux turns IPv6 off. */
+	if (json_object_get(conf, "mtu") && juint(conf, "mtu") < 1280) {
+		snprintf(err, errlen,
+			 "subnet6 %s: an IPv6 link needs an MTU of 1280 or "
+			 "more (this network's is %u)",
+			 sub, juint(conf, "mtu"));
+		return -EINVAL;
 	}
 	schema_cidr6_parse(sub, gp->prefix6, &plen);
 	if (plen != 64) {

@@ -413,7 +413,10 @@ static void ns_in(struct vnic_gateway *g, const uint8_t *eth, const uint8_t *ip,
 		g->st.dad_defended++;
 		return;
 	}
-	na_send(g, target, src, slla ? slla : eth + 6, true);
+	/* To the frame's source, not the option's MAC: the guest writes
+	 * that one, and a group MAC there (broadcast) would have the
+	 * gateway flood its answers. */
+	na_send(g, target, src, eth + 6, true);
 }
 
 static void rs_in(struct vnic_gateway *g, const uint8_t *eth, const uint8_t *ip,
@@ -436,7 +439,7 @@ static void rs_in(struct vnic_gateway *g, const uint8_t *eth, const uint8_t *ip,
 	     now >= g->ra_uc_last + VGW_RA_UNICAST_GAP_MS * NS_PER_MS)) {
 		g->ra_uc_due = at;
 		memcpy(g->ra_uc_ip, ip + 8, 16);
-		memcpy(g->ra_uc_mac, slla ? slla : eth + 6, 6);
+		memcpy(g->ra_uc_mac, eth + 6, 6); /* as na_send()'s */
 		return;
 	}
 	/* Else multicast, no two closer than MIN_DELAY_BETWEEN_RAS: a flood

@@ -20,6 +20,8 @@ NW="d6$S"
 
 refused "dhcp6 needs an IPv6 prefix" network create "x$S" \
 	--type internal --subnet 10.86.$N.0/24 --dhcp6 stateful
+refused "needs an MTU of 1280" network create "x$S" --type internal \
+	--subnet6 "${P}/64" --mtu 1000
 refused "dhcp6: must be one of" network create "x$S" --type internal \
 	--subnet6 "${P}/64" --dhcp6 always
 vnetctl network create "$NW" --type internal --subnet6 "${P}/64" \

@@ -379,6 +379,17 @@ static void test_ns(void **state)
 	assert_memory_equal(r + 22, gw_ll, 16);
 	assert_memory_equal(r + 62, gw_ll, 16);
 
+	/* a source link-layer option naming broadcast: the answer still
+	 * goes to the frame's source, not flooded */
+	len = ns_msg(m, gw6, true);
+	memset(m + 26, 0xff, 6);
+	len = frame6(f, (const uint8_t *)"\x33\x33\xff\0\0\1", vm6, snm_gw, 58,
+		     255, m, len, false);
+	send_frame(&e, f, len, NULL);
+	assert_int_equal(drain(&e), 1);
+	r = reply6(&e, 0, &plen);
+	assert_memory_equal(r, vm_mac, 6);
+
 	/* DAD for gateway6: defended */
 	len = frame6(f, (const uint8_t *)"\x33\x33\xff\0\0\1", unspec, snm_gw,
 		     58, 255, m, ns_msg(m, gw6, false), false);
@@ -398,8 +409,8 @@ static void test_ns(void **state)
 	send_frame(&e, f, len, NULL);
 	assert_int_equal(drain(&e), 0);
 	assert_int_equal(drops(&e, VGW_DROP_NOT_FOR_US), 1);
-	assert_int_equal(stats(&e).ns_in, 3);
-	assert_int_equal(stats(&e).na_out, 3);
+	assert_int_equal(stats(&e).ns_in, 4);
+	assert_int_equal(stats(&e).na_out, 4);
 	teardown_v6(&e);
 }
 
