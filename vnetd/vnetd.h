@@ -352,6 +352,9 @@ void vnetd_gw_describe(const struct vnetd_gw_params *gp, json_t *obj);
 void vnetd_gw_unset(json_t *conf);
 void vnetd_gw_unset6(json_t *conf);
 int vnetd_gw_key6_make(json_t *conf, struct vnetd_err *e);
+void vnetd_gw_dhcp6_addrs(struct vnetd *d, const char *net, int port,
+			  void (*cb)(const uint8_t addr[16], void *arg),
+			  void *arg);
 bool vnetd_gw_wanted(json_t *conf);
 int vnetd_reservations(struct vnetd *d, const char *net,
 		       struct dhcps_reservation **out);
@@ -453,6 +456,7 @@ void vnetd_ip_guard_update(struct vnetd *d, struct vnetd_port *p, json_t *conf);
 void vnetd_ip_guard_commit(struct vnetd *d, const char *net,
 			   const struct dhcps_lease_rec *rec);
 void vnetd_ip_guard_reload(struct vnetd *d, const char *net);
+void vnetd_ip_guard_ports(struct vnetd *d, const char *net);
 void vnetd_ip_guard_close(struct vnetd *d);
 int vnetd_store_lease_load(struct vnetd_store *st, const char *net,
 			   void (*cb)(const struct dhcps_lease_rec *rec,

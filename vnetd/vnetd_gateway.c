@@ -143,7 +143,8 @@ struct vnetd_gw {
 	struct vnic *vnic;
 	int port;
 	struct dhcps *dhcp;
-	struct dhcp6s *dhcp6; /* the DHCPv6 engine, or NULL */
+	struct dhcp6s *dhcp6;	    /* the DHCPv6 engine, or NULL */
+	_Atomic bool dhcp6_changed; /* its bindings moved: IP guards follow */
 	struct dns_names *names;
 	int wake;
 	struct vnetd_handler h;
@@ -564,6 +565,53 @@ static void on_wake(struct vnetd *d, struct vnetd_handler *h, uint32_t ev)
 	}
 	drain_commits(g);
 	drain_queries(g);
+	if (atomic_exchange(&g->dhcp6_changed, false))
+		vnetd_ip_guard_ports(d, g->net);
+}
+
+/* Datapath thread, gateway locked: the DHCPv6 engine's bindings moved. */
+static void on_dhcp6_changed(void *arg)
+{
+	struct vnetd_gw *g = arg;
+
+	if (!atomic_exchange(&g->dhcp6_changed, true))
+		wake(g);
+}
+
+struct addrs6_ctx {
+	uint16_t holder; /* the port's id + 1 */
+	int64_t now;
+	void (*cb)(const uint8_t addr[16], void *arg);
+	void *arg;
+};
+
+static void addr6_row(const struct dhcp6s_binding *b, void *arg)
+{
+	struct addrs6_ctx *c = arg;
+
+	if (b->state == DHCP6S_BOUND && b->port == c->holder &&
+	    b->expires > c->now)
+		c->cb(b->addr, c->arg);
+}
+
+/**
+ * vnetd_gw_dhcp6_addrs() - the addresses switch port @port holds from the
+ * DHCPv6 server of network @net (bound, not expired), for its IP guard
+ * @d: daemon
+ * @net: the network
+ * @port: the switch port
+ * @cb: called per address
+ * @arg: its argument
+ */
+void vnetd_gw_dhcp6_addrs(struct vnetd *d, const char *net, int port,
+			  void (*cb)(const uint8_t addr[16], void *arg),
+			  void *arg)
+{
+	struct vnetd_net *n = vnetd_net_find(d, net);
+	struct addrs6_ctx c = {(uint16_t)(port + 1), wall_now(), cb, arg};
+
+	if (n && n->gw && n->gw->dhcp6 && port >= 0 && port < UINT16_MAX)
+		vnic_gateway_dhcp6_walk(n->gw->vnic, addr6_row, &c);
 }
 
 /* An answer from upstream: back to the guest that asked, with its ID, if it
@@ -1027,6 +1075,7 @@ int vnetd_gw_start(struct vnetd *d, struct vnetd_net *net, struct vnetd_err *e)
 	/* Stateful: addresses (M) and settings (O) from DHCPv6; stateless:
 	 * settings only, addresses by SLAAC. */
 	cfg.v6.dhcp6s = g->dhcp6;
+	cfg.v6.dhcp6_changed = on_dhcp6_changed;
 	cfg.v6.managed = g->params.dhcp6 == 2;
 	cfg.v6.other = g->params.dhcp6 != 0;
 	snprintf(cfg.v6.domain, sizeof(cfg.v6.domain), "%s",

@@ -226,6 +226,18 @@ static bool add_prefix(struct vsw_ipset *s, const char *cidr)
 	return true;
 }
 
+struct add6_ctx {
+	struct vsw_ipset *set;
+	bool fits;
+};
+
+static void add6(const uint8_t addr[16], void *arg)
+{
+	struct add6_ctx *c = arg;
+
+	c->fits &= add_v6(c->set, addr, 128);
+}
+
 /**
  * vnetd_ip_guard_set() - the IP guard's set for a port configuration
  * @d: daemon
@@ -243,6 +255,7 @@ struct vsw_ipset *vnetd_ip_guard_set(struct vnetd *d, json_t *conf,
 	struct gi_net *x;
 	uint8_t mac[6], ll[16] = {0xfe, 0x80}, ga[16];
 	struct vnetd_net *net;
+	struct vnetd_port *port;
 	unsigned plen = 0;
 	int64_t now = (int64_t)time(NULL);
 	bool fits = true;
@@ -282,6 +295,18 @@ struct vsw_ipset *vnetd_ip_guard_set(struct vnetd *d, json_t *conf,
 	    plen == 64) {
 		memcpy(ga + 8, ll + 8, 8);
 		fits &= add_v6(set, ga, 128);
+	}
+	/* The addresses the gateway's DHCPv6 server has bound through this
+	 * port (not by MAC: a DHCPv6 client is its DUID, and the server
+	 * keys its bindings by the port too).  Read again whenever they
+	 * move (vnetd_ip_guard_ports()). */
+	port = vnetd_port_find(d, name);
+	if (port && port->id >= 0) {
+		struct add6_ctx c6 = {set, true};
+
+		vnetd_gw_dhcp6_addrs(d, jstr(conf, "network"), port->id, add6,
+				     &c6);
+		fits &= c6.fits;
 	}
 	x = index_get(d, jstr(conf, "network"));
 	for (i = 0; x && i < x->n; i++)
@@ -374,6 +399,17 @@ void vnetd_ip_guard_commit(struct vnetd *d, const char *net,
 	if (moved)
 		ports_update(d, net, left);
 	ports_update(d, net, rec->mac);
+}
+
+/**
+ * vnetd_ip_guard_ports() - the DHCPv6 bindings of network @net moved:
+ * every guarded port of @net gets its set again (the leases' index stays)
+ * @d: daemon
+ * @net: the network's name
+ */
+void vnetd_ip_guard_ports(struct vnetd *d, const char *net)
+{
+	ports_update(d, net, NULL);
 }
 
 /**

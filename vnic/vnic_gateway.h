@@ -193,6 +193,9 @@ typedef size_t (*vgw_dhcp6_cb)(void *arg, const struct vgw_dhcp6_rx *rx,
  *          under the gateway's lock (as @dhcp of struct vgw_config), or
  *          NULL; taken before @dhcp6.  Owned by the caller, who frees it
  *          after the port is closed.
+ * @dhcp6_changed: called (with @arg of struct vgw_config, under the lock:
+ *                 it must not block nor call the gateway) when a message
+ *                 made, ended or moved a binding of @dhcp6s
  */
 struct vgw_config6 {
 	bool on;
@@ -204,6 +207,7 @@ struct vgw_config6 {
 	bool managed, other;
 	vgw_dhcp6_cb dhcp6;
 	struct dhcp6s *dhcp6s;
+	void (*dhcp6_changed)(void *arg);
 };
 
 /* Router advertisement timing (RFC 4861 6.2.1, 10): unsolicited RAs every

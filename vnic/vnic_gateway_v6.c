@@ -554,13 +554,26 @@ static void dhcp6_engine_in(struct vnic_gateway *g, const uint8_t *eth,
 			       .trusted = g->scratch_trusted,
 			       .now = vgw_now(g)};
 	struct dhcp6s_reply *out = &g->dhcp6_out;
+	struct dhcp6s_stats a, b;
+	enum dhcp6s_drop d;
 
 	memcpy(rx.src, ip + 8, 16);
 	memcpy(rx.dst, ip + 24, 16);
 	memcpy(rx.src_mac, eth + 6, 6);
+	dhcp6s_stats_get(g->cfg.v6.dhcp6s, &a);
 	(void)dhcp6s_expire(g->cfg.v6.dhcp6s, rx.now);
 	g->st.dhcp6_in++;
-	if (dhcp6s_handle(g->cfg.v6.dhcp6s, &rx, out) != DHCP6S_DROP_NONE)
+	d = dhcp6s_handle(g->cfg.v6.dhcp6s, &rx, out);
+	/* The IP guards follow the bindings (vnetd reads them again): one
+	 * made, released, declined or let go changes these counts. */
+	dhcp6s_stats_get(g->cfg.v6.dhcp6s, &b);
+	if (g->cfg.v6.dhcp6_changed &&
+	    (a.bindings != b.bindings || a.expired != b.expired ||
+	     a.released != b.released || a.declined != b.declined ||
+	     (a.replies != b.replies && len && data[0] != 11 /* INFO */ &&
+	      data[0] != 4 /* CONFIRM */)))
+		g->cfg.v6.dhcp6_changed(g->cfg.arg);
+	if (d != DHCP6S_DROP_NONE)
 		return drop6(g, VGW_DROP_DHCP6);
 	if (out->len + 48 > g->base.mtu)
 		return drop6(g, VGW_DROP_TOO_BIG);
