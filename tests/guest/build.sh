@@ -26,8 +26,14 @@ pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {p
 [ -n "$pkg" ] || { echo "guest: no linux-image package known to apt" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-(cd "$tmp" && apt-get download "$pkg" >/dev/null 2>&1) || {
-	apt-get update -qq && (cd "$tmp" && apt-get download "$pkg" >/dev/null); }
+# Bounded: a mirror out of reach fails the build (its tests skip, saying
+# so) instead of holding every test that waits for the lock.
+(cd "$tmp" && timeout 120 apt-get download "$pkg" >/dev/null 2>&1) || {
+	timeout 120 apt-get update -qq &&
+		(cd "$tmp" && timeout 120 apt-get download "$pkg" >/dev/null); } || {
+	echo "guest: cannot download $pkg (Debian mirror out of reach?)" >&2
+	exit 1
+}
 dpkg-deb -x "$tmp"/"$pkg"_*.deb "$tmp/k"
 kver=$(ls "$tmp/k/lib/modules")
 cp "$tmp/k/boot/vmlinuz-$kver" "$OUT/vmlinuz"
