@@ -223,6 +223,11 @@ static bool csum_field_ok(const uint8_t *f, size_t len, size_t start,
 		l3 = 18;
 	}
 	if (type == ETHERTYPE_IPV4 && len >= l3 + 20) {
+		/* The guards read a 20-byte header whatever it says of
+		 * itself: one that is not IPv4 or shorter keeps no field
+		 * (a field placed in its addresses would rewrite them). */
+		if ((f[l3] >> 4) != 4 || (f[l3] & 15) < 5)
+			return false;
 		l4 = l3 + (size_t)(f[l3] & 15) * 4;
 		proto = f[l3 + 9];
 	} else if (type == ETHERTYPE_IPV6 && len >= l3 + 40) {

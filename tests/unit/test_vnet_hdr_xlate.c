@@ -458,6 +458,18 @@ static void test_hostile(void **state)
 	    VNET_HDR_ERR_CSUM_OUT_OF_FRAME); /* TCP flags, not its sum */
 	TRY(TCP4, VNET_OL_ALL, (h.gso_type = 0, f[12] = 0x08, f[13] = 0x06),
 	    VNET_HDR_ERR_CSUM_OUT_OF_FRAME); /* ARP carries none */
+	/* An IPv4 header that says it is none (version 0, length 0): the
+	 * IP guard still reads its source address, where the field would
+	 * be (l4 taken at the header's start; a protocol, GRE, whose
+	 * header the switch does not judge). */
+	TRY(TCP4, VNET_OL_ALL,
+	    (h.gso_type = 0, f[14] = 0x00, f[14 + 9] = 47,
+	     h.csum_start = htole16(14 + 13), h.csum_offset = 0),
+	    VNET_HDR_ERR_CSUM_OUT_OF_FRAME);
+	TRY(TCP4, VNET_OL_ALL,
+	    (h.gso_type = 0, f[14] = 0x44, f[14 + 9] = 47,
+	     h.csum_start = htole16(14 + 16), h.csum_offset = 0),
+	    VNET_HDR_ERR_CSUM_OUT_OF_FRAME); /* IHL 4: the destination */
 	/* Behind an IPv6 destination options header (the UDP header moved
 	 * to 62): the DHCPv6 type is judged, the UDP checksum is not. */
 #define DOPTS (f[14 + 6] = 60, f[54] = 17, f[55] = 0, h.gso_type = 0)
