@@ -32,13 +32,23 @@ ns "c$S"
 ip netns exec "c$S" sysctl -qw net.ipv6.conf.default.accept_dad=0
 vnetctl port add "$NW" --veth "vc$S" --netns "c$S" >/dev/null || fail "port"
 ip -n "c$S" link set "vc$S" up
+wait_port "vc$S" up 50 || fail "port not up"
+ll_ready() { ip -n "c$S" -6 addr show dev "vc$S" scope link | grep -q "inet6 fe80" &&
+	! ip -n "c$S" -6 addr show dev "vc$S" | grep -q tentative; }
+wait_for 5 ll_ready || fail "no link-local address: $(ip -n "c$S" -6 addr show)"
 
 # ra_flags M O: the gateway's RA, as rdisc6 reads it, says managed M
 # and other O (Yes or No).
 ra_flags() {
 	command -v rdisc6 >/dev/null || return 0
-	ip netns exec "c$S" rdisc6 -1 -w 2000 -r 3 "vc$S" >"$T/ra" 2>&1 ||
-		fail "no RA: $(cat "$T/ra")"
+	# (a loaded machine: a solicitation or two may go before the port
+	# is up, or wait behind others; three rounds of three)
+	for _ in 1 2 3; do
+		ip netns exec "c$S" rdisc6 -1 -w 2000 -r 3 "vc$S" >"$T/ra" 2>&1 &&
+			break
+	done
+	grep -q "Stateful" "$T/ra" ||
+		fail "no RA: $(cat "$T/ra"); gateway: $(vnetctl --json network show "$NW" | jq -c '.gateway_counters.ipv6'); port: $(jget .state port show "vc$S")"
 	grep -Eq "Stateful address conf\.[ .]*: *$1" "$T/ra" ||
 		fail "the RA does not say managed $1: $(cat "$T/ra")"
 	grep -Eq "Stateful other conf\.[ .]*: *$2" "$T/ra" ||
